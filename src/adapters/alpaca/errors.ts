@@ -1,0 +1,48 @@
+import { BrokerError, type BrokerErrorCode } from 'tradewire';
+
+/** Alpaca's error body: `{ "code": 40310000, "message": "insufficient buying power" }`. */
+export interface AlpacaErrorBody {
+  readonly code?: number;
+  readonly message?: string;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The one place an Alpaca HTTP failure becomes a classified {@link BrokerError} (after stripe's
+ * generateV1Error). The message is Alpaca's own; the body is kept for the audit trail. Neither
+ * ever contains credentials: Alpaca does not echo them, and headers are never attached.
+ */
+export function alpacaErrorFromResponse(status: number, body: AlpacaErrorBody | undefined, retryAfterMs?: number): BrokerError {
+  const message = body?.message ?? `HTTP ${status}`;
+  const code = classify(status, message.toLowerCase());
+  return new BrokerError(code, `Alpaca: ${message}`, {
+    status,
+    body,
+    ...(body?.code === undefined ? {} : { brokerCode: body.code }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    mayHaveReachedBroker: status === 504,
+    ...(code === 'pattern_day_trader' && typeof body?.day_trade_count === 'number' ? { details: { dayTradeCount: body.day_trade_count } } : {}),
+  });
+}
+
+function classify(status: number, message: string): BrokerErrorCode {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  if (status === 401) return 'unauthorized';
+  if (status === 404) return 'broker_not_found';
+  if (message.includes('pattern day trad')) return 'pattern_day_trader';
+  if (message.includes('buying power') || message.includes('insufficient')) return 'insufficient_buying_power';
+  if (message.includes('sub-penny') || message.includes('sub penny')) return 'sub_penny_price';
+  if (message.includes('client_order_id must be unique')) return 'broker_duplicate_client_order_id';
+  if (message.includes('not tradable') || message.includes('not active')) return 'not_tradable';
+  if (message.includes('asset') && message.includes('not found')) return 'invalid_symbol';
+  if (message.includes('cannot be sold short') || message.includes('not shortable')) return 'not_shortable';
+  if (message.includes('market is closed') || message.includes('market closed')) return 'market_closed';
+  if (message.includes('halt')) return 'trading_halted';
+  if (status === 403 && (message.includes('forbidden') || message.includes('unauthorized') || message.includes('restricted'))) {
+    return message.includes('restricted') ? 'account_restricted' : 'unauthorized';
+  }
+  if (status === 422 && message.includes('not cancelable')) return 'order_not_cancelable';
+  if (status === 422 || status === 400 || status === 403) return 'invalid_order';
+  return 'broker_unknown';
+}

@@ -1,0 +1,92 @@
+import type { Order } from '../model/order.js';
+import type { OrderChanges, OrderEvent } from '../model/order-event.js';
+import type { AccountSnapshot, AssetInfo, MarketClock, OrderStatusReport, PositionReport } from './reports.js';
+import type { AssetClass, OrderType, TimeInForce } from '../model/trading-types.js';
+
+/**
+ * What a broker can do natively. The core reads this to decide what to emulate (OCO,
+ * brackets, trailing stops), whether to poll (no stream), and what to refuse up front.
+ */
+export interface BrokerCapabilities {
+  readonly orderTypes: readonly OrderType[];
+  readonly timeInForce: readonly TimeInForce[];
+  readonly assetClasses: readonly AssetClass[];
+  readonly nativeOco: boolean;
+  readonly nativeBracket: boolean;
+  readonly nativeTrailingStop: boolean;
+  readonly fractional: boolean;
+  readonly shorting: boolean;
+  readonly extendedHours: boolean;
+  /** Modify price/quantity in place (Alpaca PATCH, OANDA replace); otherwise cancel and resend. */
+  readonly replace: boolean;
+  /** Pushes order updates; without it the lifecycle polls open orders. */
+  readonly streaming: boolean;
+  /** Offers the broker's market clock and calendar. */
+  readonly marketClock: boolean;
+}
+
+/** Find an order at the broker by our id or theirs. */
+export type OrderRef = { readonly clientOrderId: string; readonly brokerOrderId?: string } | { readonly brokerOrderId: string; readonly clientOrderId?: string };
+
+/** A change in the order-update stream's connection. After `reconnected`, updates may have been missed. */
+export interface ConnectionChange {
+  readonly state: 'connected' | 'disconnected' | 'reconnected';
+  readonly reason?: string;
+  readonly at: number;
+}
+
+/** An order update pushed by the broker, already mapped to a core event. */
+export interface OrderUpdate {
+  readonly clientOrderId: string;
+  readonly brokerOrderId?: string;
+  readonly event: OrderEvent;
+}
+
+export interface AdapterHealth {
+  readonly connected: boolean;
+  readonly streamConnected: boolean;
+  /** Epoch ms of the last message from the broker, if any. */
+  readonly lastMessageAt?: number;
+  readonly detail?: string;
+}
+
+export type Unsubscribe = () => void;
+
+/**
+ * The one interface every broker implements. Adapters report; they never mutate an order:
+ * every method takes the core's model and returns reports, and every failure is thrown as a
+ * classified `BrokerError`. Quantities are unsigned with a side; an adapter for a broker that
+ * signs units by side (OANDA) converts at its edge.
+ */
+export interface BrokerAdapter {
+  readonly name: string;
+  readonly capabilities: BrokerCapabilities;
+
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+
+  getAccount(): Promise<AccountSnapshot>;
+  getPositions(): Promise<readonly PositionReport[]>;
+  getOpenOrders(): Promise<readonly OrderStatusReport[]>;
+  /** Undefined when the broker has no such order (never throws for "not found"). */
+  getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined>;
+  getAsset(symbol: string): Promise<AssetInfo | undefined>;
+  getMarketClock?(): Promise<MarketClock>;
+
+  /**
+   * Sends a new order, with `order.clientOrderId` as the broker's idempotency key, and returns
+   * the broker's first report of it. Must not resend on its own: retries belong to the core.
+   */
+  submitOrder(order: Order): Promise<OrderStatusReport>;
+  /** Changes a working order's quantity or prices; returns the report of the resulting order. */
+  replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport>;
+  /** Requests a cancel. Resolves when the broker accepted the request, not when it is done. */
+  cancelOrder(ref: OrderRef): Promise<void>;
+  /** Cancels every open order on the account (the kill switch). */
+  cancelAllOrders(): Promise<void>;
+
+  onOrderUpdate(listener: (update: OrderUpdate) => void): Unsubscribe;
+  onConnectionChange(listener: (change: ConnectionChange) => void): Unsubscribe;
+  health(): AdapterHealth;
+}
+

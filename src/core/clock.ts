@@ -1,0 +1,96 @@
+/** An opaque handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = { readonly __timer: unique symbol } | number | object;
+
+/**
+ * The only source of time in tradewire. Every manager and adapter takes one, so a test
+ * can drive hours of trading with a {@link ManualClock} and never sleep.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch (UTC). */
+  now(): number;
+  /** Runs `callback` once after `ms` milliseconds of this clock's time. */
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The real wall clock: `Date.now` and the host's timers. */
+export function systemClock(): Clock {
+  return {
+    now: () => Date.now(),
+    setTimeout: (callback, ms) => {
+      const timer = setTimeout(callback, ms);
+      // A pending order timeout must not keep a finished process alive.
+      timer.unref?.();
+      return timer;
+    },
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  };
+}
+
+interface ManualTimer {
+  readonly id: number;
+  readonly due: number;
+  readonly callback: () => void;
+}
+
+/**
+ * A clock that moves only when told to. Timers fire in due order (ties in creation order)
+ * as {@link ManualClock.advance} passes them; a timer scheduled by a firing timer fires in
+ * the same advance if it falls due within it.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private nextId = 1;
+  private timers: ManualTimer[] = [];
+
+  constructor(start: number | Date = Date.UTC(2024, 0, 2, 15, 0, 0)) {
+    this.current = typeof start === 'number' ? start : start.getTime();
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    const timer: ManualTimer = { id: this.nextId++, due: this.current + Math.max(0, ms), callback };
+    this.timers.push(timer);
+    return timer.id;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+
+  /** Number of timers not yet fired. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    this.advanceTo(this.current + ms);
+  }
+
+  /** Moves time forward to `target` (epoch ms or Date); never backwards. */
+  advanceTo(target: number | Date): void {
+    const end = typeof target === 'number' ? target : target.getTime();
+    if (end < this.current) throw new RangeError('ManualClock cannot move backwards');
+    for (;;) {
+      const next = this.earliestDue(end);
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.current = next.due;
+      next.callback();
+    }
+    this.current = end;
+  }
+
+  private earliestDue(end: number): ManualTimer | undefined {
+    let best: ManualTimer | undefined;
+    for (const t of this.timers) {
+      if (t.due > end) continue;
+      if (!best || t.due < best.due || (t.due === best.due && t.id < best.id)) best = t;
+    }
+    return best;
+  }
+}

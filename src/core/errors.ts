@@ -1,0 +1,232 @@
+/**
+ * Every error tradewire throws is a {@link TradewireError} with a literal `code`, so a host
+ * can `switch (err.code)` without string matching. Type guards check `name` rather than
+ * `instanceof`, so two loaded copies of the package (ESM and CJS) still agree.
+ */
+export type TradewireErrorCode =
+  | 'validation_failed'
+  | 'invalid_configuration'
+  | 'invalid_order_transition'
+  | 'overfill'
+  | 'duplicate_client_order_id'
+  | 'order_not_found'
+  | 'adapter_not_connected'
+  | 'unsupported_operation'
+  | BrokerErrorCode;
+
+export class TradewireError extends Error {
+  override readonly name: string = 'TradewireError';
+  readonly code: TradewireErrorCode;
+
+  constructor(code: TradewireErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** One problem with an input: which field and what is wrong with it. */
+export interface ValidationIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** Bad input. Lists every problem found, not just the first; nothing was changed. */
+export class ValidationError extends TradewireError {
+  override readonly name: string = 'ValidationError';
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[], subject = 'input', code: TradewireErrorCode = 'validation_failed') {
+    super(code, `Invalid ${subject}: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+/** A configuration object failed validation at construction. */
+export class ConfigurationError extends ValidationError {
+  override readonly name = 'ConfigurationError';
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super(issues, 'configuration', 'invalid_configuration');
+  }
+}
+
+/** An order event that the state machine does not allow from the order's current status. */
+export class InvalidOrderTransitionError extends TradewireError {
+  override readonly name = 'InvalidOrderTransitionError';
+
+  constructor(
+    readonly clientOrderId: string,
+    readonly from: string,
+    readonly eventType: string,
+  ) {
+    super('invalid_order_transition', `Order ${clientOrderId}: event "${eventType}" is not allowed in status "${from}"`);
+  }
+}
+
+/** A fill that would take an order's filled quantity above its quantity. */
+export class OverfillError extends TradewireError {
+  override readonly name = 'OverfillError';
+
+  constructor(
+    readonly clientOrderId: string,
+    readonly executionId: string,
+    message: string,
+  ) {
+    super('overfill', `Order ${clientOrderId}: fill ${executionId} ${message}`);
+  }
+}
+
+export class DuplicateOrderError extends TradewireError {
+  override readonly name = 'DuplicateOrderError';
+
+  constructor(readonly clientOrderId: string) {
+    super('duplicate_client_order_id', `An order with client order id ${clientOrderId} already exists`);
+  }
+}
+
+export class OrderNotFoundError extends TradewireError {
+  override readonly name = 'OrderNotFoundError';
+
+  constructor(readonly clientOrderId: string) {
+    super('order_not_found', `No order with client order id ${clientOrderId}`);
+  }
+}
+
+/**
+ * How the error handler should react to a broker failure:
+ * retry it, shrink it and resend, give up, or wait for the market.
+ */
+export type BrokerErrorCategory = 'RETRYABLE' | 'ADJUSTABLE' | 'FATAL' | 'WAITING';
+
+export type BrokerErrorCode =
+  | 'network_error'
+  | 'timeout'
+  | 'rate_limited'
+  | 'server_error'
+  | 'insufficient_buying_power'
+  | 'position_too_large'
+  | 'sub_penny_price'
+  | 'invalid_order'
+  | 'invalid_symbol'
+  | 'not_tradable'
+  | 'not_shortable'
+  | 'account_restricted'
+  | 'unauthorized'
+  | 'pattern_day_trader'
+  | 'market_closed'
+  | 'trading_halted'
+  | 'order_not_cancelable'
+  | 'broker_not_found'
+  | 'broker_duplicate_client_order_id'
+  | 'broker_unknown';
+
+/** The default category of each broker error code. Data, so the mapping is reviewable in one place. */
+export const BROKER_ERROR_CATEGORY = {
+  network_error: 'RETRYABLE',
+  timeout: 'RETRYABLE',
+  rate_limited: 'RETRYABLE',
+  server_error: 'RETRYABLE',
+  insufficient_buying_power: 'ADJUSTABLE',
+  position_too_large: 'ADJUSTABLE',
+  sub_penny_price: 'ADJUSTABLE',
+  invalid_order: 'FATAL',
+  invalid_symbol: 'FATAL',
+  not_tradable: 'FATAL',
+  not_shortable: 'FATAL',
+  account_restricted: 'FATAL',
+  unauthorized: 'FATAL',
+  // A PDT refusal will not clear by retrying today; it is reported with the day-trade count.
+  pattern_day_trader: 'FATAL',
+  market_closed: 'WAITING',
+  trading_halted: 'WAITING',
+  order_not_cancelable: 'FATAL',
+  broker_not_found: 'FATAL',
+  broker_duplicate_client_order_id: 'FATAL',
+  broker_unknown: 'FATAL',
+} as const satisfies Record<BrokerErrorCode, BrokerErrorCategory>;
+
+export interface BrokerErrorOptions {
+  readonly category?: BrokerErrorCategory;
+  /** The HTTP status, when there was one. */
+  readonly status?: number;
+  /** The broker's own error code (Alpaca's `code`, OANDA's `errorCode` / reject reason). */
+  readonly brokerCode?: string | number;
+  /** The broker's response body, already stripped of credentials by the adapter. */
+  readonly body?: unknown;
+  /** For rate limits: how long the broker asked us to wait. */
+  readonly retryAfterMs?: number;
+  /**
+   * Whether the request may have reached the broker (a timeout or a dropped connection after
+   * sending). The error handler then looks the order up by client order id before resending.
+   */
+  readonly mayHaveReachedBroker?: boolean;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+/** A failure reported by (or on the way to) a broker, already classified by the adapter. */
+export class BrokerError extends TradewireError {
+  override readonly name = 'BrokerError';
+  override readonly code: BrokerErrorCode;
+  readonly category: BrokerErrorCategory;
+  readonly status: number | undefined;
+  readonly brokerCode: string | number | undefined;
+  readonly body: unknown;
+  readonly retryAfterMs: number | undefined;
+  readonly mayHaveReachedBroker: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: BrokerErrorCode, message: string, options: BrokerErrorOptions = {}) {
+    super(code, message, { cause: options.cause });
+    this.code = code;
+    this.category = options.category ?? BROKER_ERROR_CATEGORY[code];
+    this.status = options.status;
+    this.brokerCode = options.brokerCode;
+    this.body = options.body;
+    this.retryAfterMs = options.retryAfterMs;
+    this.mayHaveReachedBroker = options.mayHaveReachedBroker ?? (code === 'timeout' || code === 'network_error');
+    this.details = options.details ?? {};
+  }
+
+  get retryable(): boolean {
+    return this.category === 'RETRYABLE';
+  }
+}
+
+export function isTradewireError(error: unknown): error is TradewireError {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    [
+      'TradewireError',
+      'ValidationError',
+      'ConfigurationError',
+      'InvalidOrderTransitionError',
+      'OverfillError',
+      'DuplicateOrderError',
+      'OrderNotFoundError',
+      'UnsupportedOperationError',
+      'BrokerError',
+    ].includes(error.name)
+  );
+}
+
+export function isBrokerError(error: unknown): error is BrokerError {
+  return error instanceof Error && error.name === 'BrokerError' && typeof (error as BrokerError).category === 'string';
+}
+
+/** A short, credential-free description of any thrown value, for audit records and events. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** The adapter (or the configuration) cannot do what was asked. */
+export class UnsupportedOperationError extends TradewireError {
+  override readonly name = 'UnsupportedOperationError';
+
+  constructor(message: string) {
+    super('unsupported_operation', message);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * tradewire — a broker-agnostic trade execution engine.
+ *
+ * The core never imports an adapter: brokers plug in through {@link BrokerAdapter}
+ * (`tradewire/alpaca`, `tradewire/oanda`), and `tradewire/testing` ships the mock broker.
+ */
+export { type Clock, type TimerHandle, ManualClock, systemClock } from './core/clock.js';
+export { type IdGenerator, randomIds, sequentialIds } from './core/ids.js';
+export { Decimal, type DecimalInput, parseDecimal, toDecimal, ZERO, ONE } from './core/decimal.js';
+export {
+  BROKER_ERROR_CATEGORY,
+  BrokerError,
+  type BrokerErrorCategory,
+  type BrokerErrorCode,
+  type BrokerErrorOptions,
+  ConfigurationError,
+  describeError,
+  DuplicateOrderError,
+  InvalidOrderTransitionError,
+  isBrokerError,
+  isTradewireError,
+  OrderNotFoundError,
+  OverfillError,
+  TradewireError,
+  type TradewireErrorCode,
+  UnsupportedOperationError,
+  ValidationError,
+  type ValidationIssue,
+} from './core/errors.js';
+export { consoleLogger, type Logger, silentLogger } from './core/logger.js';
+
+export { EventBus, type EventMap, type Listener, type ListenerErrorPayload } from './events/event-bus.js';
+export type {
+  OrderChangedPayload,
+  OrderFillPayload,
+  OrderIgnoredPayload,
+  OrderLifecycleEvents,
+  OrderTimeoutPayload,
+  TradewireEvents,
+} from './events/tradewire-events.js';
+
+export {
+  ASSET_CLASSES,
+  type AssetClass,
+  ORDER_SIDES,
+  ORDER_TYPES,
+  oppositeSide,
+  type OrderSide,
+  type OrderType,
+  TIME_IN_FORCE,
+  type TimeInForce,
+} from './model/trading-types.js';
+export type { Fill } from './model/fill.js';
+export { type Order, type OrderLinks, remainingQuantity } from './model/order.js';
+export { isTerminalStatus, isWorkingStatus, ORDER_STATUSES, type OrderStatus, TERMINAL_ORDER_STATUSES } from './model/order-status.js';
+export { ORDER_EVENT_TYPES, type OrderChanges, type OrderEvent, type OrderEventType } from './model/order-event.js';
+export { lookupTransition, ORDER_STATE_TABLE, type TransitionTarget } from './model/order-state-table.js';
+export {
+  applyOrderEvent,
+  type OrderTransition,
+  resolveFillStatus,
+  type TransitionOutcome,
+  workingStatus,
+} from './model/apply-order-event.js';
+export { createOrder, MAX_CLIENT_ORDER_ID_LENGTH, type OrderRequest } from './model/order-request.js';
+export {
+  fillFromJSON,
+  type FillJSON,
+  fillToJSON,
+  orderEventFromJSON,
+  type OrderEventJSON,
+  orderEventToJSON,
+  orderFromJSON,
+  type OrderJSON,
+  orderToJSON,
+} from './model/order-serialization.js';
+
+export type {
+  AdapterHealth,
+  BrokerAdapter,
+  BrokerCapabilities,
+  ConnectionChange,
+  OrderRef,
+  OrderUpdate,
+  Unsubscribe,
+} from './broker/broker-adapter.js';
+export type { AccountSnapshot, AssetInfo, MarketClock, OrderStatusReport, PositionReport } from './broker/reports.js';
+export { eventsFromOrderReport } from './reconciliation/order-report-diff.js';
+
+export { InMemoryJournal } from './journal/in-memory-journal.js';
+export { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal/journal.js';
+
+export {
+  type ModifyRequest,
+  OrderLifecycleManager,
+  type OrderLifecycleOptions,
+  type SubmitOptions,
+} from './execution/order-lifecycle-manager.js';

@@ -1,0 +1,80 @@
+import type { OrderEventJSON, OrderJSON } from '../model/order-serialization.js';
+import type { OrderStatus } from '../model/order-status.js';
+import type { TransitionOutcome } from '../model/apply-order-event.js';
+
+/**
+ * What the journal stores: append-only records, plain JSON (decimals as strings), each with a
+ * sequence number the journal assigns. An order is journaled (`order.created`) before it is
+ * sent; every event applied to it after is an `order.event` record with its outcome.
+ */
+export type JournalEntry =
+  | {
+      readonly kind: 'order.created';
+      readonly at: number;
+      readonly clientOrderId: string;
+      readonly symbol: string;
+      readonly status: OrderStatus;
+      readonly order: OrderJSON;
+    }
+  | {
+      readonly kind: 'order.event';
+      readonly at: number;
+      readonly clientOrderId: string;
+      readonly brokerOrderId?: string;
+      readonly symbol: string;
+      readonly from: OrderStatus;
+      /** The status after the event (equal to `from` when ignored). */
+      readonly status: OrderStatus;
+      readonly outcome: TransitionOutcome;
+      readonly eventType: OrderEventJSON['type'];
+      readonly reason?: string;
+      readonly event: OrderEventJSON;
+    }
+  | {
+      /** Anything else worth a permanent record: emergency actions, reconciliation, alerts. */
+      readonly kind: 'note';
+      readonly at: number;
+      readonly topic: string;
+      readonly clientOrderId?: string;
+      readonly symbol?: string;
+      readonly data?: unknown;
+    };
+
+export type JournalRecord = JournalEntry & { readonly seq: number };
+
+export interface JournalQuery {
+  readonly clientOrderId?: string;
+  readonly brokerOrderId?: string;
+  readonly symbol?: string;
+  /** Records that left an order in this status. */
+  readonly status?: OrderStatus;
+  readonly kinds?: readonly JournalRecord['kind'][];
+  /** Inclusive time range, epoch ms. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly afterSeq?: number;
+  readonly limit?: number;
+}
+
+/**
+ * The audit trail and recovery log. `append` is synchronous so that "journaled before sent"
+ * is a plain statement order, and so that a durable implementation can fsync before returning.
+ */
+export interface Journal {
+  append(entry: JournalEntry): JournalRecord;
+  query(filter?: JournalQuery): JournalRecord[];
+  close?(): void;
+}
+
+/** True when `record` passes `filter`. Shared by every journal implementation. */
+export function matchesQuery(record: JournalRecord, filter: JournalQuery): boolean {
+  if (filter.afterSeq !== undefined && record.seq <= filter.afterSeq) return false;
+  if (filter.kinds && !filter.kinds.includes(record.kind)) return false;
+  if (filter.from !== undefined && record.at < filter.from) return false;
+  if (filter.to !== undefined && record.at > filter.to) return false;
+  if (filter.clientOrderId !== undefined && !('clientOrderId' in record && record.clientOrderId === filter.clientOrderId)) return false;
+  if (filter.symbol !== undefined && !('symbol' in record && record.symbol === filter.symbol)) return false;
+  if (filter.status !== undefined && !('status' in record && record.status === filter.status)) return false;
+  if (filter.brokerOrderId !== undefined && !('brokerOrderId' in record && record.brokerOrderId === filter.brokerOrderId)) return false;
+  return true;
+}

@@ -1,0 +1,12 @@
+import type { Decimal } from '../core/decimal.js';
+
+/** One execution reported by the broker. `executionId` is unique per order; replays of it are ignored. */
+export interface Fill {
+  readonly executionId: string;
+  readonly quantity: Decimal;
+  readonly price: Decimal;
+  /** Commission and fees charged for this execution, in the account currency. */
+  readonly commission: Decimal;
+  /** Epoch milliseconds. */
+  readonly time: number;
+}

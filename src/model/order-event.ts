@@ -1,0 +1,58 @@
+import type { Decimal } from '../core/decimal.js';
+import type { Fill } from './fill.js';
+
+/**
+ * A fact about an order, in the past tense. Adapters report these; the lifecycle applies them.
+ * `at` is epoch milliseconds; `raw` keeps the broker's payload for the audit trail.
+ */
+export type OrderEvent =
+  | OrderEventBase<'validated'>
+  | (OrderEventBase<'risk_rejected'> & { readonly reason: string })
+  | OrderEventBase<'submitted'>
+  | (OrderEventBase<'accepted'> & { readonly brokerOrderId?: string })
+  | (OrderEventBase<'rejected'> & { readonly reason: string; readonly brokerOrderId?: string })
+  | (OrderEventBase<'submit_failed'> & { readonly reason: string })
+  | (OrderEventBase<'filled'> & { readonly fill: Fill; readonly brokerOrderId?: string })
+  | OrderEventBase<'cancel_requested'>
+  | (OrderEventBase<'cancel_rejected'> & { readonly reason: string })
+  | (OrderEventBase<'cancelled'> & { readonly reason?: string })
+  | OrderEventBase<'expired'>
+  | (OrderEventBase<'replace_requested'> & { readonly changes: OrderChanges })
+  | (OrderEventBase<'modified'> & { readonly changes: OrderChanges; readonly brokerOrderId?: string })
+  | (OrderEventBase<'replace_rejected'> & { readonly reason: string })
+  | (OrderEventBase<'superseded'> & { readonly replacedBy: string });
+
+export type OrderEventType = OrderEvent['type'];
+
+interface OrderEventBase<T extends string> {
+  readonly type: T;
+  readonly at: number;
+  readonly raw?: unknown;
+}
+
+/** What a replace may change. */
+export interface OrderChanges {
+  readonly quantity?: Decimal;
+  readonly limitPrice?: Decimal;
+  readonly stopPrice?: Decimal;
+  readonly trailPercent?: Decimal;
+  readonly trailAmount?: Decimal;
+}
+
+export const ORDER_EVENT_TYPES = [
+  'validated',
+  'risk_rejected',
+  'submitted',
+  'accepted',
+  'rejected',
+  'submit_failed',
+  'filled',
+  'cancel_requested',
+  'cancel_rejected',
+  'cancelled',
+  'expired',
+  'replace_requested',
+  'modified',
+  'replace_rejected',
+  'superseded',
+] as const satisfies readonly OrderEventType[];

@@ -1,0 +1,97 @@
+import { Decimal } from '../core/decimal.js';
+import type { Fill } from './fill.js';
+import type { Order } from './order.js';
+import type { OrderEvent } from './order-event.js';
+
+/**
+ * Orders, fills and events as plain JSON (decimals as strings), for journals and wire
+ * transport. `fromJSON(toJSON(x))` equals `x`.
+ */
+type Jsonify<T> = T extends Decimal
+  ? string
+  : T extends readonly (infer U)[]
+    ? readonly Jsonify<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: Jsonify<T[K]> }
+      : T;
+
+export type FillJSON = Jsonify<Fill>;
+export type OrderJSON = Jsonify<Omit<Order, 'fills'>> & { readonly fills: readonly FillJSON[] };
+/** An order event as JSON; `raw` is kept as given (it is already the broker's JSON). */
+export type OrderEventJSON = Record<string, unknown> & { readonly type: OrderEvent['type']; readonly at: number };
+
+const ORDER_DECIMALS = [
+  'quantity',
+  'limitPrice',
+  'stopPrice',
+  'trailPercent',
+  'trailAmount',
+  'filledQuantity',
+  'averageFillPrice',
+  'commission',
+] as const;
+
+export function fillToJSON(fill: Fill): FillJSON {
+  return {
+    executionId: fill.executionId,
+    quantity: fill.quantity.toString(),
+    price: fill.price.toString(),
+    commission: fill.commission.toString(),
+    time: fill.time,
+  };
+}
+
+export function fillFromJSON(json: FillJSON): Fill {
+  return {
+    executionId: json.executionId,
+    quantity: new Decimal(json.quantity),
+    price: new Decimal(json.price),
+    commission: new Decimal(json.commission),
+    time: json.time,
+  };
+}
+
+export function orderToJSON(order: Order): OrderJSON {
+  const out: Record<string, unknown> = { ...order, fills: order.fills.map(fillToJSON) };
+  for (const key of ORDER_DECIMALS) {
+    const value = order[key];
+    if (value !== undefined) out[key] = value.toString();
+  }
+  return out as OrderJSON;
+}
+
+export function orderFromJSON(json: OrderJSON): Order {
+  const out: Record<string, unknown> = { ...json, fills: json.fills.map(fillFromJSON) };
+  for (const key of ORDER_DECIMALS) {
+    const value = json[key];
+    if (value !== undefined) out[key] = new Decimal(value);
+  }
+  return out as unknown as Order;
+}
+
+const EVENT_DECIMALS = ['quantity', 'limitPrice', 'stopPrice', 'trailPercent', 'trailAmount'] as const;
+
+export function orderEventToJSON(event: OrderEvent): OrderEventJSON {
+  const out: Record<string, unknown> = { ...event };
+  if (event.type === 'filled') out.fill = fillToJSON(event.fill);
+  if (event.type === 'modified' || event.type === 'replace_requested') {
+    const changes: Record<string, string> = {};
+    for (const key of EVENT_DECIMALS) {
+      const value = event.changes[key];
+      if (value !== undefined) changes[key] = value.toString();
+    }
+    out.changes = changes;
+  }
+  return out as OrderEventJSON;
+}
+
+export function orderEventFromJSON(json: OrderEventJSON): OrderEvent {
+  const out: Record<string, unknown> = { ...json };
+  if (json.type === 'filled') out.fill = fillFromJSON(json.fill as FillJSON);
+  if (json.type === 'modified' || json.type === 'replace_requested') {
+    const changes: Record<string, Decimal> = {};
+    for (const [key, value] of Object.entries(json.changes as Record<string, string>)) changes[key] = new Decimal(value);
+    out.changes = changes;
+  }
+  return out as unknown as OrderEvent;
+}

@@ -1,0 +1,71 @@
+import type { Decimal } from '../core/decimal.js';
+import type { Fill } from './fill.js';
+import type { OrderStatus } from './order-status.js';
+import type { AssetClass, OrderSide, OrderType, TimeInForce } from './trading-types.js';
+
+/** Links between contingent orders (brackets, OCO pairs, replacements). */
+export interface OrderLinks {
+  /** The entry order this one protects (for bracket legs and protective stops). */
+  readonly parentId?: string;
+  /** The other half of a one-cancels-other pair. */
+  readonly ocoSiblingId?: string;
+  readonly takeProfitId?: string;
+  readonly stopLossId?: string;
+  /** The order this one superseded, and the one that superseded it. */
+  readonly replaces?: string;
+  readonly replacedBy?: string;
+}
+
+/**
+ * An order, owned by the order lifecycle manager and changed only by applying events
+ * ({@link applyOrderEvent}). Immutable: every change produces a new object.
+ * Every price, quantity and amount is a `Decimal`; every time is epoch milliseconds (UTC).
+ */
+export interface Order {
+  /** Ours, generated once; the idempotency key sent to the broker and reused on every retry. */
+  readonly clientOrderId: string;
+  /** The broker's id; changes when a broker replaces an order with a new one (Alpaca). */
+  readonly brokerOrderId?: string;
+  /** Every broker id this logical order has had, oldest first. */
+  readonly brokerOrderIds: readonly string[];
+  readonly accountId?: string;
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly timeInForce: TimeInForce;
+  readonly quantity: Decimal;
+  readonly limitPrice?: Decimal;
+  readonly stopPrice?: Decimal;
+  readonly trailPercent?: Decimal;
+  readonly trailAmount?: Decimal;
+  readonly extendedHours: boolean;
+  /** Only reduces an existing position (exits, stops, take-profits). */
+  readonly reduceOnly: boolean;
+  readonly status: OrderStatus;
+  readonly filledQuantity: Decimal;
+  /** Volume-weighted average of the fills; undefined until the first fill. */
+  readonly averageFillPrice?: Decimal;
+  readonly fills: readonly Fill[];
+  /** Sum of the fills' commissions. */
+  readonly commission: Decimal;
+  readonly createdAt: number;
+  readonly submittedAt?: number;
+  readonly acceptedAt?: number;
+  readonly filledAt?: number;
+  readonly cancelledAt?: number;
+  /** When the last event was applied. */
+  readonly updatedAt: number;
+  /** Why the order was rejected, failed or cancelled, in words. */
+  readonly errorMessage?: string;
+  readonly signalId?: string;
+  readonly strategyId?: string;
+  readonly links: OrderLinks;
+  /** Free labels a host attaches (never interpreted by tradewire). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The quantity still to be filled. */
+export function remainingQuantity(order: Order): Decimal {
+  return order.quantity.minus(order.filledQuantity);
+}

@@ -1,0 +1,87 @@
+import { Decimal, ZERO } from '../core/decimal.js';
+import type { OrderStatusReport } from '../broker/reports.js';
+import type { Fill } from '../model/fill.js';
+import type { Order } from '../model/order.js';
+import type { OrderChanges, OrderEvent } from '../model/order-event.js';
+import { isTerminalStatus } from '../model/order-status.js';
+
+/**
+ * The events that bring a local order up to a broker's report of it. Pure; used for the
+ * reply to a submit, for polling adapters without a stream, and for reconciliation, so all
+ * three go through one code path.
+ *
+ * When the report lists executions, each unseen one becomes a fill. When it only gives totals,
+ * the missing quantity becomes one inferred fill at the price that makes the average come out
+ * right, with an execution id derived from the cumulative quantity (`recon:<broker id>:<qty>`),
+ * so seeing the same report twice never double-counts.
+ */
+export function eventsFromOrderReport(order: Order, report: OrderStatusReport, at: number): OrderEvent[] {
+  const events: OrderEvent[] = [];
+  const raw = report.raw;
+  const brokerOrderId = report.brokerOrderId;
+  const base = raw === undefined ? { at } : { at, raw };
+
+  if ((order.status === 'created' || order.status === 'validated') && report.status !== 'rejected') {
+    events.push({ type: 'submitted', ...base });
+  }
+
+  const acknowledged = report.status !== 'submitted' && report.status !== 'rejected';
+  if (acknowledged && order.acceptedAt === undefined && !isTerminalStatus(order.status) && order.filledQuantity.isZero()) {
+    events.push({ type: 'accepted', brokerOrderId, ...base });
+  } else if (acknowledged && order.status === 'failed') {
+    events.push({ type: 'accepted', brokerOrderId, ...base });
+  }
+
+  const changes = parameterChanges(order, report);
+  if (changes && !isTerminalStatus(report.status)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
+
+  for (const fill of missingFills(order, report)) events.push({ type: 'filled', fill, brokerOrderId, ...base });
+
+  switch (report.status) {
+    case 'cancelled':
+      if (order.status !== 'cancelled') events.push({ type: 'cancelled', ...base, ...(report.reason ? { reason: report.reason } : {}) });
+      break;
+    case 'expired':
+      if (order.status !== 'expired') events.push({ type: 'expired', ...base });
+      break;
+    case 'rejected':
+      if (order.status !== 'rejected') events.push({ type: 'rejected', reason: report.reason ?? 'rejected by broker', brokerOrderId, ...base });
+      break;
+    case 'pending_cancel':
+      if (order.status !== 'pending_cancel' && !isTerminalStatus(order.status)) events.push({ type: 'cancel_requested', ...base });
+      break;
+    default:
+      break;
+  }
+  return events;
+}
+
+function missingFills(order: Order, report: OrderStatusReport): Fill[] {
+  if (report.fills) {
+    const seen = new Set(order.fills.map((f) => f.executionId));
+    return report.fills.filter((f) => !seen.has(f.executionId));
+  }
+  const missing = report.filledQuantity.minus(order.filledQuantity);
+  if (!missing.greaterThan(0)) return [];
+  const reportAverage = report.averageFillPrice ?? order.averageFillPrice;
+  if (!reportAverage) return [];
+  const localNotional = (order.averageFillPrice ?? ZERO).times(order.filledQuantity);
+  const price = reportAverage.times(report.filledQuantity).minus(localNotional).dividedBy(missing);
+  return [
+    {
+      executionId: `recon:${report.brokerOrderId}:${report.filledQuantity.toString()}`,
+      quantity: missing,
+      price: price.greaterThan(0) ? price : reportAverage,
+      commission: new Decimal(0),
+      time: report.updatedAt,
+    },
+  ];
+}
+
+function parameterChanges(order: Order, report: OrderStatusReport): OrderChanges | undefined {
+  const changes: { -readonly [K in keyof OrderChanges]: OrderChanges[K] } = {};
+  if (!report.quantity.equals(order.quantity)) changes.quantity = report.quantity;
+  if (report.limitPrice && !(order.limitPrice && report.limitPrice.equals(order.limitPrice))) changes.limitPrice = report.limitPrice;
+  if (report.stopPrice && !(order.stopPrice && report.stopPrice.equals(order.stopPrice))) changes.stopPrice = report.stopPrice;
+  return Object.keys(changes).length > 0 ? changes : undefined;
+}

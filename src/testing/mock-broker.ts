@@ -1,0 +1,632 @@
+import { BrokerError, Decimal, ONE, ZERO, sequentialIds, toDecimal } from 'tradewire';
+import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
+import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
+import { MockLedger } from './mock-ledger.js';
+import { executionPrice, type MatchableOrder } from './mock-matching.js';
+import { seededRandom } from './seeded-random.js';
+
+/** Commission schedule: per unit, a fraction of notional in basis points, and a minimum per fill. */
+export interface MockCommission {
+  readonly perUnit?: DecimalInput;
+  readonly bps?: DecimalInput;
+  readonly minimum?: DecimalInput;
+}
+
+export interface MockBrokerOptions {
+  readonly clock: Clock;
+  /** Broker order ids and execution ids; default sequential (`mock-ord-1`, `mock-exec-1`, …). */
+  readonly ids?: IdGenerator;
+  /** Seeds the random source behind `faultRates`. Same seed, same run. */
+  readonly seed?: number;
+  readonly accountId?: string;
+  readonly currency?: string;
+  /** Default 100 000. */
+  readonly initialCash?: DecimalInput;
+  /** Buying power multiple of equity (1 = cash account, 4 = day-trading margin, 50 = forex). */
+  readonly leverage?: DecimalInput;
+  readonly commission?: MockCommission;
+  /** Slippage on market-like fills in basis points, always against the taker. Default 0. */
+  readonly slippageBps?: DecimalInput;
+  /** Delay of every REST answer on the injected clock (the broker acts at once; the answer is late). */
+  readonly latencyMs?: number;
+  /**
+   * Delay between accepting a cancel request (`pending_cancel`) and the cancel taking effect;
+   * a price move in between can still fill the order. Default 0 (immediate).
+   */
+  readonly cancelLatencyMs?: number;
+  /** Replace issues a new broker order id, as Alpaca's PATCH does. Default false. */
+  readonly replaceIssuesNewId?: boolean;
+  /** Random faults per call kind. */
+  readonly faultRates?: MockFaultRates;
+  /** Assets to list; others are created on first use by {@link MockBroker.setPrice} (see `autoAssets`). */
+  readonly assets?: readonly (Partial<AssetInfo> & { readonly symbol: string })[];
+  /** Any symbol with a price is tradable (default true); false makes unknown symbols invalid. */
+  readonly autoAssets?: boolean;
+  readonly capabilities?: Partial<BrokerCapabilities>;
+}
+
+/** A bar for {@link MockBroker.playBar}: the price walks open → low/high → close. */
+export interface MockBar {
+  readonly open: DecimalInput;
+  readonly high: DecimalInput;
+  readonly low: DecimalInput;
+  readonly close: DecimalInput;
+}
+
+interface BrokerOrder extends MatchableOrder {
+  brokerOrderId: string;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  readonly timeInForce: TimeInForce;
+  quantity: Decimal;
+  status: OrderStatus;
+  filledQuantity: Decimal;
+  averageFillPrice?: Decimal;
+  readonly fills: Fill[];
+  reason?: string;
+  updatedAt: number;
+  /** Buying power held per unit still to fill (zero for the part that reduces a position). */
+  reservePerUnit: Decimal;
+}
+
+const DEFAULT_CAPABILITIES: BrokerCapabilities = {
+  orderTypes: ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'],
+  timeInForce: ['day', 'gtc', 'ioc', 'fok', 'opg', 'cls'],
+  assetClasses: ['equity', 'crypto', 'forex'],
+  nativeOco: false,
+  nativeBracket: false,
+  nativeTrailingStop: true,
+  fractional: true,
+  shorting: true,
+  extendedHours: true,
+  replace: true,
+  streaming: true,
+  marketClock: false,
+};
+
+/**
+ * A simulated broker for tests, demos and benchmarks — not a stub. It keeps an account, positions
+ * and orders; fills market orders at the current price with slippage and commission; rests limit,
+ * stop, stop-limit and trailing-stop orders until the price crosses; fills in parts when liquidity
+ * is limited; rejects what a broker would; and can be scripted (or seeded) to fail the way real
+ * brokers do. It reports through the same stream interface as a real adapter, on the injected clock.
+ *
+ * @example
+ * const broker = new MockBroker({ clock });
+ * broker.setPrice('AAPL', '190.00');
+ * broker.failNext('submitOrder', { kind: 'timeout', reached: true });
+ */
+export class MockBroker implements BrokerAdapter {
+  readonly name = 'mock';
+  readonly capabilities: BrokerCapabilities;
+  readonly accountId: string;
+
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly random: () => number;
+  private readonly ledger: MockLedger;
+  private readonly leverage: Decimal;
+  private readonly slippage: Decimal;
+  private readonly commission: { perUnit: Decimal; bps: Decimal; minimum: Decimal };
+  private readonly latencyMs: number;
+  private readonly cancelLatencyMs: number;
+  private readonly replaceIssuesNewId: boolean;
+  private readonly autoAssets: boolean;
+  private readonly currency: string;
+  private faultRates: MockFaultRates;
+
+  private readonly prices = new Map<string, Decimal>();
+  private readonly liquidity = new Map<string, Decimal>();
+  private readonly assets = new Map<string, AssetInfo>();
+  private readonly orders = new Map<string, BrokerOrder>();
+  private readonly byClientId = new Map<string, string>();
+  private readonly scripted: { method: MockBrokerMethod | '*'; fault: MockFault }[] = [];
+  private readonly updateListeners = new Set<(update: OrderUpdate) => void>();
+  private readonly connectionListeners = new Set<(change: ConnectionChange) => void>();
+  private readonly outbox: OrderUpdate[] = [];
+  private flushing = false;
+  private streamUp = true;
+  private lastMessageAt: number | undefined;
+
+  /** Every request received, in order (after faults that stop a request from arriving). */
+  readonly requests: { method: MockBrokerMethod; at: number; clientOrderId?: string }[] = [];
+  /** Updates produced while the stream was down, which no listener received. */
+  missedUpdates = 0;
+
+  constructor(options: MockBrokerOptions) {
+    this.clock = options.clock;
+    this.ids = options.ids ?? sequentialIds();
+    this.random = seededRandom(options.seed ?? 1);
+    this.accountId = options.accountId ?? 'mock-account';
+    this.currency = options.currency ?? 'USD';
+    this.ledger = new MockLedger(toDecimal(options.initialCash ?? 100_000, 'initialCash'));
+    this.leverage = toDecimal(options.leverage ?? 1, 'leverage');
+    this.slippage = toDecimal(options.slippageBps ?? 0, 'slippageBps').dividedBy(10_000);
+    this.commission = {
+      perUnit: toDecimal(options.commission?.perUnit ?? 0, 'commission.perUnit'),
+      bps: toDecimal(options.commission?.bps ?? 0, 'commission.bps'),
+      minimum: toDecimal(options.commission?.minimum ?? 0, 'commission.minimum'),
+    };
+    this.latencyMs = options.latencyMs ?? 0;
+    this.cancelLatencyMs = options.cancelLatencyMs ?? 0;
+    this.replaceIssuesNewId = options.replaceIssuesNewId ?? false;
+    this.autoAssets = options.autoAssets ?? true;
+    this.faultRates = options.faultRates ?? {};
+    this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
+    for (const asset of options.assets ?? []) this.addAsset(asset);
+  }
+
+  // ---------------------------------------------------------------- test controls
+
+  /** Sets the last trade price of `symbol` and matches every resting order against it. */
+  setPrice(symbol: string, price: DecimalInput): void {
+    const value = toDecimal(price, 'price');
+    if (!value.greaterThan(0)) throw new RangeError(`price must be positive, got ${value.toString()}`);
+    this.prices.set(symbol, value);
+    if (!this.assets.has(symbol) && this.autoAssets) this.addAsset({ symbol });
+    this.matchSymbol(symbol);
+    this.flush();
+  }
+
+  /** Walks the price through a bar (open, then low and high in the order a bar of that colour usually takes, then close). */
+  playBar(symbol: string, bar: MockBar): void {
+    const [open, high, low, close] = [bar.open, bar.high, bar.low, bar.close].map((v) => toDecimal(v, 'bar'));
+    const path = close!.greaterThanOrEqualTo(open!) ? [open, low, high, close] : [open, high, low, close];
+    for (const price of path) this.setPrice(symbol, price!);
+  }
+
+  price(symbol: string): Decimal | undefined {
+    return this.prices.get(symbol);
+  }
+
+  /** Caps how much of `symbol` can fill per price update (undefined: unlimited). Orders beyond it fill in parts. */
+  setLiquidity(symbol: string, quantity: DecimalInput | undefined): void {
+    if (quantity === undefined) this.liquidity.delete(symbol);
+    else this.liquidity.set(symbol, toDecimal(quantity, 'liquidity'));
+  }
+
+  addAsset(asset: Partial<AssetInfo> & { symbol: string }): AssetInfo {
+    const assetClass = asset.assetClass ?? inferAssetClass(asset.symbol);
+    const info: AssetInfo = {
+      symbol: asset.symbol,
+      assetClass,
+      tradable: asset.tradable ?? true,
+      fractionable: asset.fractionable ?? assetClass === 'crypto',
+      shortable: asset.shortable ?? assetClass !== 'crypto',
+      easyToBorrow: asset.easyToBorrow ?? true,
+      quantityIncrement: asset.quantityIncrement ?? (assetClass === 'crypto' ? new Decimal('0.00000001') : ONE),
+      priceIncrement: asset.priceIncrement ?? (assetClass === 'forex' ? new Decimal('0.00001') : new Decimal('0.01')),
+      ...(asset.minQuantity ? { minQuantity: asset.minQuantity } : {}),
+      ...(asset.minNotional ? { minNotional: asset.minNotional } : {}),
+      ...(asset.marginRate ? { marginRate: asset.marginRate } : {}),
+    };
+    this.assets.set(asset.symbol, info);
+    return info;
+  }
+
+  /** The next call of `method` (or of any method, with '*') fails with `fault`. Faults queue in order. */
+  failNext(method: MockBrokerMethod | '*', fault: MockFault, times = 1): void {
+    for (let i = 0; i < times; i++) this.scripted.push({ method, fault });
+  }
+
+  setFaultRates(rates: MockFaultRates): void {
+    this.faultRates = rates;
+  }
+
+  /** Drops the update stream: updates are lost until {@link restoreStream}, as on a real disconnect. */
+  dropStream(reason = 'connection dropped'): void {
+    if (!this.streamUp) return;
+    this.streamUp = false;
+    this.announce({ state: 'disconnected', reason, at: this.clock.now() });
+  }
+
+  /** Reconnects the stream; listeners hear `reconnected` and should reconcile what they missed. */
+  restoreStream(): void {
+    if (this.streamUp) return;
+    this.streamUp = true;
+    this.announce({ state: 'reconnected', at: this.clock.now() });
+  }
+
+  /** Expires every working day order (call at the session close). */
+  expireDayOrders(): void {
+    for (const order of this.orders.values()) {
+      if (isWorking(order.status) && (order.timeInForce === 'day' || order.timeInForce === 'opg' || order.timeInForce === 'cls')) {
+        this.finish(order, 'expired');
+      }
+    }
+    this.flush();
+  }
+
+  /** The broker's orders, newest last, as reports. */
+  orderReports(): OrderStatusReport[] {
+    return [...this.orders.values()].map((o) => this.report(o));
+  }
+
+  /** How many orders the broker holds with this client order id (0 or 1 — the duplicate check). */
+  countByClientOrderId(clientOrderId: string): number {
+    return [...this.orders.values()].filter((o) => o.clientOrderId === clientOrderId).length;
+  }
+
+  accountSnapshot(): AccountSnapshot {
+    const mark = (s: string): Decimal | undefined => this.prices.get(s);
+    const equity = this.ledger.cash.plus(this.ledger.marketValue(mark));
+    return {
+      accountId: this.accountId,
+      currency: this.currency,
+      equity,
+      cash: this.ledger.cash,
+      buyingPower: this.buyingPower(),
+      unrealizedPnl: this.ledger.reports(mark).reduce((sum, p) => sum.plus(p.unrealizedPnl ?? ZERO), ZERO),
+      marginUsed: this.ledger.grossExposure(mark).dividedBy(this.leverage),
+      dayTradeCount: 0,
+      patternDayTrader: false,
+      at: this.clock.now(),
+    };
+  }
+
+  positionReports(): PositionReport[] {
+    return this.ledger.reports((s) => this.prices.get(s));
+  }
+
+  /** Realized P&L on the broker's books (before commission). */
+  get realizedPnl(): Decimal {
+    return this.ledger.realizedPnl;
+  }
+
+  // ---------------------------------------------------------------- BrokerAdapter
+
+  async connect(): Promise<void> {
+    this.restoreStream();
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.streamUp) return;
+    this.streamUp = false;
+    this.announce({ state: 'disconnected', reason: 'client disconnected', at: this.clock.now() });
+  }
+
+  getAccount(): Promise<AccountSnapshot> {
+    return this.call('getAccount', undefined, () => this.accountSnapshot());
+  }
+
+  getPositions(): Promise<readonly PositionReport[]> {
+    return this.call('getPositions', undefined, () => this.positionReports());
+  }
+
+  getOpenOrders(): Promise<readonly OrderStatusReport[]> {
+    return this.call('getOpenOrders', undefined, () => [...this.orders.values()].filter((o) => isWorking(o.status)).map((o) => this.report(o)));
+  }
+
+  getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined> {
+    return this.call('getOrder', ref.clientOrderId, () => {
+      const order = this.find(ref);
+      return order ? this.report(order) : undefined;
+    });
+  }
+
+  getAsset(symbol: string): Promise<AssetInfo | undefined> {
+    return this.call('getAsset', undefined, () => this.assets.get(symbol));
+  }
+
+  submitOrder(order: Order): Promise<OrderStatusReport> {
+    return this.call('submitOrder', order.clientOrderId, () => this.accept(order));
+  }
+
+  replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport> {
+    return this.call('replaceOrder', order.clientOrderId, () => this.replace(order, changes));
+  }
+
+  cancelOrder(ref: OrderRef): Promise<void> {
+    return this.call('cancelOrder', ref.clientOrderId, () => {
+      const order = this.find(ref);
+      if (!order) throw new BrokerError('broker_not_found', 'mock broker: order not found', { status: 404 });
+      this.requestCancel(order);
+    });
+  }
+
+  cancelAllOrders(): Promise<void> {
+    return this.call('cancelAllOrders', undefined, () => {
+      for (const order of [...this.orders.values()]) if (isWorking(order.status)) this.requestCancel(order);
+    });
+  }
+
+  onOrderUpdate(listener: (update: OrderUpdate) => void): Unsubscribe {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
+  }
+
+  onConnectionChange(listener: (change: ConnectionChange) => void): Unsubscribe {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  health(): AdapterHealth {
+    return {
+      connected: true,
+      streamConnected: this.streamUp,
+      ...(this.lastMessageAt === undefined ? {} : { lastMessageAt: this.lastMessageAt }),
+    };
+  }
+
+  // ---------------------------------------------------------------- the broker's own logic
+
+  /** Runs one request through faults and latency, the way a network call would behave. */
+  private async call<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T): Promise<T> {
+    const fault = this.drawFault(method);
+    if (fault && fault.kind !== 'timeout') throw faultError(fault, method);
+    if (fault?.kind === 'timeout') {
+      if (fault.reached) this.process(method, clientOrderId, work);
+      await this.delay(fault.afterMs ?? 0);
+      throw timeoutError(method);
+    }
+    const result = this.process(method, clientOrderId, work);
+    await this.delay(this.latencyMs);
+    return result;
+  }
+
+  private process<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T): T {
+    this.requests.push({ method, at: this.clock.now(), ...(clientOrderId ? { clientOrderId } : {}) });
+    try {
+      return work();
+    } finally {
+      this.flush();
+    }
+  }
+
+  private drawFault(method: MockBrokerMethod): MockFault | undefined {
+    const index = this.scripted.findIndex((s) => s.method === method || s.method === '*');
+    if (index >= 0) return this.scripted.splice(index, 1)[0]!.fault;
+    const rate = this.faultRates[method];
+    if (!rate || rate.faults.length === 0 || this.random() >= rate.rate) return undefined;
+    return rate.faults[Math.floor(this.random() * rate.faults.length)];
+  }
+
+  private delay(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
+  }
+
+  private accept(order: Order): OrderStatusReport {
+    if (this.byClientId.has(order.clientOrderId)) {
+      throw new BrokerError('broker_duplicate_client_order_id', `mock broker: client_order_id ${order.clientOrderId} must be unique`, { status: 422 });
+    }
+    const asset = this.assets.get(order.symbol);
+    if (!asset) throw new BrokerError('invalid_symbol', `mock broker: unknown symbol ${order.symbol}`, { status: 422, brokerCode: 'asset_not_found' });
+    if (!asset.tradable) throw new BrokerError('not_tradable', `mock broker: ${order.symbol} is not tradable`, { status: 422 });
+    if (!this.capabilities.orderTypes.includes(order.type)) throw new BrokerError('invalid_order', `mock broker: ${order.type} orders are not supported`, { status: 422 });
+    if (!order.quantity.dividedBy(asset.quantityIncrement).isInteger()) {
+      throw new BrokerError('invalid_order', `mock broker: quantity ${order.quantity.toString()} is not a multiple of ${asset.quantityIncrement.toString()}`, { status: 422 });
+    }
+    const market = this.prices.get(order.symbol);
+    if (order.type === 'market' && !market) throw new BrokerError('invalid_order', `mock broker: no quote for ${order.symbol}`, { status: 422 });
+    for (const [field, value] of [['limit', order.limitPrice], ['stop', order.stopPrice]] as const) {
+      if (value && asset.priceIncrement && !value.dividedBy(asset.priceIncrement).isInteger()) {
+        throw new BrokerError('sub_penny_price', `mock broker: ${field} price ${value.toString()} is not a multiple of ${asset.priceIncrement.toString()}`, { status: 422 });
+      }
+    }
+
+    const increasing = this.increasingQuantity(order.symbol, order.side, order.quantity);
+    if (increasing.greaterThan(0) && order.side === 'sell' && !asset.shortable) {
+      throw new BrokerError('not_shortable', `mock broker: ${order.symbol} cannot be sold short`, { status: 403 });
+    }
+    const reference = order.limitPrice ?? order.stopPrice ?? market ?? ZERO;
+    const reserved = increasing.times(reference).times(ONE.plus(this.slippage));
+    const buyingPower = this.buyingPower();
+    if (reserved.greaterThan(buyingPower)) {
+      throw new BrokerError('insufficient_buying_power', 'mock broker: insufficient buying power', {
+        status: 403,
+        details: { buyingPower: buyingPower.toString(), required: reserved.toString() },
+      });
+    }
+
+    const now = this.clock.now();
+    const placed: BrokerOrder = {
+      brokerOrderId: this.ids.next('mock-ord'),
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      assetClass: asset.assetClass,
+      side: order.side,
+      type: order.type,
+      timeInForce: order.timeInForce,
+      quantity: order.quantity,
+      ...(order.limitPrice ? { limitPrice: order.limitPrice } : {}),
+      ...(order.stopPrice ? { stopPrice: order.stopPrice } : {}),
+      ...(order.trailPercent ? { trailPercent: order.trailPercent } : {}),
+      ...(order.trailAmount ? { trailAmount: order.trailAmount } : {}),
+      triggered: false,
+      status: 'accepted',
+      filledQuantity: ZERO,
+      fills: [],
+      updatedAt: now,
+      reservePerUnit: reserved.dividedBy(order.quantity),
+    };
+    this.orders.set(placed.brokerOrderId, placed);
+    this.byClientId.set(placed.clientOrderId, placed.brokerOrderId);
+    const ack = this.report(placed);
+    this.publish(placed, { type: 'accepted', brokerOrderId: placed.brokerOrderId, at: now });
+    this.match(placed, true);
+    return ack;
+  }
+
+  private replace(ref: Order, changes: OrderChanges): OrderStatusReport {
+    const order = this.find(ref);
+    if (!order) throw new BrokerError('broker_not_found', 'mock broker: order not found', { status: 404 });
+    if (!isWorking(order.status) || order.status === 'pending_cancel') {
+      throw new BrokerError('order_not_cancelable', `mock broker: order is ${order.status} and cannot be replaced`, { status: 422 });
+    }
+    if (changes.quantity && changes.quantity.lessThanOrEqualTo(order.filledQuantity)) {
+      throw new BrokerError('invalid_order', 'mock broker: quantity must exceed the filled quantity', { status: 422 });
+    }
+    if (changes.quantity) order.quantity = changes.quantity;
+    if (changes.limitPrice) order.limitPrice = changes.limitPrice;
+    if (changes.stopPrice) order.stopPrice = changes.stopPrice;
+    if (changes.trailPercent) order.trailPercent = changes.trailPercent;
+    if (changes.trailAmount) order.trailAmount = changes.trailAmount;
+    if (this.replaceIssuesNewId) {
+      this.orders.delete(order.brokerOrderId);
+      order.brokerOrderId = this.ids.next('mock-ord');
+      this.orders.set(order.brokerOrderId, order);
+      this.byClientId.set(order.clientOrderId, order.brokerOrderId);
+    }
+    order.updatedAt = this.clock.now();
+    const report = this.report(order);
+    this.publish(order, { type: 'modified', changes, brokerOrderId: order.brokerOrderId, at: order.updatedAt });
+    this.match(order, false);
+    return report;
+  }
+
+  private requestCancel(order: BrokerOrder): void {
+    if (!isWorking(order.status)) {
+      throw new BrokerError('order_not_cancelable', `mock broker: order is ${order.status} and cannot be cancelled`, { status: 422 });
+    }
+    if (this.cancelLatencyMs <= 0) {
+      this.finish(order, 'cancelled');
+      return;
+    }
+    if (order.status === 'pending_cancel') return;
+    order.status = 'pending_cancel';
+    this.publish(order, { type: 'cancel_requested', at: this.clock.now() });
+    this.clock.setTimeout(() => {
+      if (order.status === 'pending_cancel') this.finish(order, 'cancelled');
+      this.flush();
+    }, this.cancelLatencyMs);
+  }
+
+  private matchSymbol(symbol: string): void {
+    for (const order of [...this.orders.values()]) {
+      if (order.symbol === symbol && isWorking(order.status)) this.match(order, false);
+    }
+  }
+
+  /** Tries to execute `order` at the current price; `arriving` applies IOC/FOK rules. */
+  private match(order: BrokerOrder, arriving: boolean): void {
+    const price = this.prices.get(order.symbol);
+    const remaining = order.quantity.minus(order.filledQuantity);
+    const fillPrice = price ? executionPrice(order, price, this.slippage) : undefined;
+    const available = this.liquidity.get(order.symbol);
+    const quantity = fillPrice ? (available ? Decimal.min(available, remaining) : remaining) : ZERO;
+
+    if (arriving && order.timeInForce === 'fok' && !quantity.equals(remaining)) {
+      this.finish(order, 'cancelled', 'fill-or-kill could not fill in full');
+      return;
+    }
+    if (fillPrice && quantity.greaterThan(0)) this.execute(order, quantity, fillPrice);
+    if (arriving && order.timeInForce === 'ioc' && isWorking(order.status)) {
+      this.finish(order, 'cancelled', 'immediate-or-cancel remainder');
+    }
+  }
+
+  private execute(order: BrokerOrder, quantity: Decimal, price: Decimal): void {
+    const notional = quantity.times(price);
+    const computed = this.commission.perUnit.times(quantity).plus(notional.times(this.commission.bps).dividedBy(10_000));
+    const commission = computed.greaterThan(0) ? Decimal.max(computed, this.commission.minimum) : ZERO;
+    const fill: Fill = { executionId: this.ids.next('mock-exec'), quantity, price, commission, time: this.clock.now() };
+
+    this.ledger.applyFill(order.symbol, order.assetClass, order.side, quantity, price, commission);
+    const filled = order.filledQuantity.plus(quantity);
+    order.averageFillPrice = (order.averageFillPrice ?? ZERO).times(order.filledQuantity).plus(notional).dividedBy(filled);
+    order.filledQuantity = filled;
+    order.fills.push(fill);
+    if (filled.equals(order.quantity)) {
+      order.status = 'filled';
+    } else if (order.status !== 'pending_cancel') {
+      order.status = 'partially_filled';
+    }
+    order.updatedAt = fill.time;
+    this.publish(order, { type: 'filled', fill, brokerOrderId: order.brokerOrderId, at: fill.time });
+  }
+
+  private finish(order: BrokerOrder, status: 'cancelled' | 'expired', reason?: string): void {
+    order.status = status;
+    order.updatedAt = this.clock.now();
+    if (reason) order.reason = reason;
+    const at = order.updatedAt;
+    this.publish(order, status === 'cancelled' ? { type: 'cancelled', at, ...(reason ? { reason } : {}) } : { type: 'expired', at });
+  }
+
+  /** Quantity of this order that would increase the absolute position (needs buying power). */
+  private increasingQuantity(symbol: string, side: OrderSide, quantity: Decimal): Decimal {
+    const position = this.ledger.quantity(symbol);
+    const reducible = side === 'buy' ? Decimal.max(position.negated(), ZERO) : Decimal.max(position, ZERO);
+    return Decimal.max(quantity.minus(reducible), ZERO);
+  }
+
+  private buyingPower(): Decimal {
+    const mark = (s: string): Decimal | undefined => this.prices.get(s);
+    const equity = this.ledger.cash.plus(this.ledger.marketValue(mark));
+    let reserved = ZERO;
+    for (const order of this.orders.values()) {
+      if (isWorking(order.status)) reserved = reserved.plus(order.reservePerUnit.times(order.quantity.minus(order.filledQuantity)));
+    }
+    return Decimal.max(equity.times(this.leverage).minus(this.ledger.grossExposure(mark)).minus(reserved), ZERO);
+  }
+
+  private find(ref: OrderRef): BrokerOrder | undefined {
+    if (ref.brokerOrderId) {
+      const byBroker = this.orders.get(ref.brokerOrderId);
+      if (byBroker) return byBroker;
+    }
+    const id = ref.clientOrderId ? this.byClientId.get(ref.clientOrderId) : undefined;
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  private report(order: BrokerOrder): OrderStatusReport {
+    return {
+      clientOrderId: order.clientOrderId,
+      brokerOrderId: order.brokerOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      type: order.type as OrderType,
+      timeInForce: order.timeInForce,
+      status: order.status,
+      quantity: order.quantity,
+      filledQuantity: order.filledQuantity,
+      ...(order.averageFillPrice ? { averageFillPrice: order.averageFillPrice } : {}),
+      ...(order.limitPrice ? { limitPrice: order.limitPrice } : {}),
+      ...(order.stopPrice && order.type !== 'trailing_stop' ? { stopPrice: order.stopPrice } : {}),
+      fills: [...order.fills],
+      ...(order.reason ? { reason: order.reason } : {}),
+      updatedAt: order.updatedAt,
+    };
+  }
+
+  private publish(order: BrokerOrder, event: OrderEvent): void {
+    this.outbox.push({ clientOrderId: order.clientOrderId, brokerOrderId: order.brokerOrderId, event });
+  }
+
+  /**
+   * Delivers queued updates in order. Re-entrant calls (a listener that submits another order)
+   * only queue; the outer flush delivers them after the current update, so order is kept.
+   */
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let update = this.outbox.shift(); update; update = this.outbox.shift()) {
+        if (!this.streamUp) {
+          this.missedUpdates++;
+          continue;
+        }
+        this.lastMessageAt = this.clock.now();
+        for (const listener of this.updateListeners) listener(update);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private announce(change: ConnectionChange): void {
+    for (const listener of this.connectionListeners) listener(change);
+  }
+}
+
+function isWorking(status: OrderStatus): boolean {
+  return status === 'accepted' || status === 'partially_filled' || status === 'pending_cancel';
+}
+
+function inferAssetClass(symbol: string): AssetClass {
+  if (symbol.includes('/')) return 'crypto';
+  if (symbol.includes('_')) return 'forex';
+  return 'equity';
+}

@@ -1,0 +1,36 @@
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * The single source of truth for the package's entry points: `package.json#exports`
+ * names exactly these files (test/package/exports.test.ts checks that the two agree).
+ */
+export const entries = {
+  index: 'src/index.ts',
+  testing: 'src/testing/index.ts',
+  alpaca: 'src/adapters/alpaca/index.ts',
+  oanda: 'src/adapters/oanda/index.ts',
+} as const;
+
+const shared: Options = {
+  entry: entries,
+  sourcemap: true,
+  target: 'node20',
+  platform: 'node',
+  splitting: false,
+  treeshake: true,
+  // The Alpaca SDK is an optional peer: never bundled, only required by tradewire/alpaca.
+  // 'tradewire' is the package's own entry: subpaths import it rather than bundling a second copy of the core.
+  external: ['tradewire', '@alpacahq/alpaca-trade-api'],
+};
+
+export default defineConfig([
+  { ...shared, format: ['esm'], dts: true, clean: true },
+  {
+    ...shared,
+    format: ['cjs'],
+    dts: true,
+    // p-retry is ESM-only; bundling it keeps require('tradewire') working on Node 20
+    // without relying on require(esm).
+    noExternal: ['p-retry', 'is-network-error'],
+  },
+]);

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests and examples import the package by its public name, as a user would.
+    alias: [
+      { find: /^tradewire\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^tradewire\/alpaca$/, replacement: src('adapters/alpaca/index.ts') },
+      { find: /^tradewire\/oanda$/, replacement: src('adapters/oanda/index.ts') },
+      { find: /^tradewire$/, replacement: src('index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    pool: 'forks',
+  },
+});
