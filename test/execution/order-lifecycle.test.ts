@@ -1,0 +1,294 @@
+import { type Order, OrderLifecycleManager, type OrderLifecycleOptions, silentLogger, type TradewireEvents, ValidationError } from 'tradewire';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+function setup(brokerOptions: Partial<MockBrokerOptions> = {}, lifecycleOptions: Partial<OrderLifecycleOptions> = {}) {
+  const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
+  const broker = new MockBroker({ clock, ...brokerOptions });
+  broker.setPrice('AAPL', '100.00');
+  const lifecycle = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, ...lifecycleOptions });
+  lifecycle.start();
+  const seen: string[] = [];
+  for (const name of ['order:created', 'order:submitted', 'order:accepted', 'order:partially_filled', 'order:filled', 'order:pending_cancel', 'order:cancelled', 'order:rejected', 'order:failed', 'order:replaced', 'order:timeout'] as const) {
+    lifecycle.events.on(name, () => seen.push(name));
+  }
+  return { clock, broker, lifecycle, seen };
+}
+
+/** The audit trail of one order as "from→to" steps. */
+function trail(lifecycle: OrderLifecycleManager, id: string): string[] {
+  return lifecycle.auditTrail({ clientOrderId: id, kinds: ['order.event'] }).map((r) => (r.kind === 'order.event' ? `${r.from}→${r.status}${r.outcome === 'applied' ? '' : ` (${r.outcome})`}` : ''));
+}
+
+describe('OrderLifecycleManager on the mock broker', () => {
+  it('a market order: created → validated → submitted → accepted → filled, with events and audit trail', async () => {
+    const { lifecycle, broker, seen } = setup();
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 });
+    expect(order.status).toBe('filled');
+    expect(order.averageFillPrice?.toString()).toBe('100');
+    expect(order.brokerOrderId).toBe('mock-ord-1');
+    expect(seen).toEqual(['order:created', 'order:submitted', 'order:accepted', 'order:filled']);
+    expect(trail(lifecycle, order.clientOrderId)).toEqual(['created→validated', 'validated→submitted', 'submitted→accepted', 'accepted→filled']);
+    expect(broker.positionReports()[0]?.quantity.toString()).toBe('10');
+    expect(lifecycle.workingOrders()).toEqual([]);
+  });
+
+  it('journals the order before sending it', async () => {
+    const { lifecycle, broker } = setup();
+    let journaledBeforeSend = false;
+    const send = broker.submitOrder.bind(broker);
+    broker.submitOrder = (o: Order) => {
+      journaledBeforeSend = lifecycle.auditTrail({ clientOrderId: o.clientOrderId, kinds: ['order.created'] }).length === 1;
+      return send(o);
+    };
+    await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1 });
+    expect(journaledBeforeSend).toBe(true);
+  });
+
+  it('a partial fill then the rest', async () => {
+    const { lifecycle, broker, seen } = setup();
+    broker.setLiquidity('AAPL', 400);
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1000, type: 'limit', limitPrice: '100.00' });
+    expect(order.status).toBe('partially_filled');
+    expect(order.filledQuantity.toString()).toBe('400');
+    broker.setPrice('AAPL', '99.50');
+    broker.setPrice('AAPL', '99.00');
+    const done = lifecycle.get(order.clientOrderId)!;
+    expect(done.status).toBe('filled');
+    expect(done.fills).toHaveLength(3);
+    // 400 × 100 + 400 × 99.5 + 200 × 99 = 99 600 → 99.6 average
+    expect(done.averageFillPrice?.toString()).toBe('99.6');
+    expect(seen.filter((s) => s === 'order:partially_filled')).toHaveLength(2);
+  });
+
+  it('a partial fill then a cancel of the rest', async () => {
+    const { lifecycle, broker } = setup();
+    broker.setLiquidity('AAPL', 500);
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1000 });
+    expect(order.filledQuantity.toString()).toBe('500');
+    const cancelled = await lifecycle.cancel(order.clientOrderId);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.filledQuantity.toString()).toBe('500');
+    expect(broker.positionReports()[0]?.quantity.toString()).toBe('500');
+  });
+
+  it('a broker rejection ends rejected with the broker\'s reason', async () => {
+    const { lifecycle, seen } = setup({ initialCash: 1_000 });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 100 });
+    expect(order.status).toBe('rejected');
+    expect(order.errorMessage).toMatch(/insufficient buying power/);
+    expect(seen).toContain('order:rejected');
+  });
+
+  it('an unknown symbol is rejected by the broker', async () => {
+    const { lifecycle } = setup();
+    const order = await lifecycle.submit({ symbol: 'NOPE', side: 'buy', quantity: 1, type: 'limit', limitPrice: 1 });
+    expect(order.status).toBe('rejected');
+    expect(order.errorMessage).toMatch(/unknown symbol/);
+  });
+
+  it('a bad request throws a ValidationError listing every problem, and records nothing', async () => {
+    const { lifecycle } = setup();
+    const error = await lifecycle.submit({ symbol: '', side: 'hold' as never, quantity: -1, type: 'limit' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field).sort()).toEqual(['limitPrice', 'quantity', 'side', 'symbol']);
+    expect(lifecycle.auditTrail()).toEqual([]);
+  });
+
+  it('cancels an order not filled within its timeout, on the injected clock', async () => {
+    const { lifecycle, clock, seen } = setup({}, { orderTimeoutMs: 60_000 });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00' });
+    expect(order.status).toBe('accepted');
+    clock.advance(59_999);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    clock.advance(1);
+    await Promise.resolve();
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+    expect(seen).toContain('order:timeout');
+  });
+
+  it('a per-order timeout of null lets a GTC order rest', async () => {
+    const { lifecycle, clock } = setup();
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    clock.advance(24 * 3_600_000);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+  });
+
+  it('a fill racing the cancel: the fill wins and the cancel is refused', async () => {
+    const { lifecycle, broker } = setup({ cancelLatencyMs: 500 });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '101.00' }, { timeoutMs: null });
+    broker.setPrice('AAPL', '100.00');
+    await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 }); // own shares to sell
+    const pending = await lifecycle.cancel(order.clientOrderId);
+    expect(pending.status).toBe('pending_cancel');
+    broker.setPrice('AAPL', '101.50'); // crosses the limit before the cancel takes effect
+    const filled = lifecycle.get(order.clientOrderId)!;
+    expect(filled.status).toBe('filled');
+    expect(filled.averageFillPrice?.toString()).toBe('101.5');
+    const trailSteps = trail(lifecycle, order.clientOrderId);
+    expect(trailSteps).toContain('pending_cancel→filled');
+  });
+
+  it('a partial fill racing the cancel keeps the partial and ends cancelled', async () => {
+    const { lifecycle, broker, clock } = setup({ cancelLatencyMs: 500 });
+    broker.setLiquidity('AAPL', 3);
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99.00' }, { timeoutMs: null });
+    await lifecycle.cancel(order.clientOrderId);
+    broker.setPrice('AAPL', '98.00');
+    expect(lifecycle.get(order.clientOrderId)?.filledQuantity.toString()).toBe('3');
+    clock.advance(500);
+    const ended = lifecycle.get(order.clientOrderId)!;
+    expect(ended.status).toBe('cancelled');
+    expect(ended.filledQuantity.toString()).toBe('3');
+  });
+
+  it('cancel all: every working order ends cancelled, filled ones are untouched', async () => {
+    const { lifecycle, broker } = setup();
+    const filled = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1 });
+    const a = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90.00' });
+    const b = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'stop', stopPrice: '110.00' });
+    const acted = await lifecycle.cancelAll('kill switch');
+    expect(acted.map((o) => o.clientOrderId).sort()).toEqual([a.clientOrderId, b.clientOrderId].sort());
+    expect(lifecycle.get(a.clientOrderId)?.status).toBe('cancelled');
+    expect(lifecycle.get(b.clientOrderId)?.status).toBe('cancelled');
+    expect(lifecycle.get(filled.clientOrderId)?.status).toBe('filled');
+    expect(lifecycle.workingOrders()).toEqual([]);
+    expect(broker.requests.filter((r) => r.method === 'cancelAllOrders')).toHaveLength(1);
+  });
+
+  it('cancel all falls back to one cancel per order when the bulk call fails', async () => {
+    const { lifecycle, broker } = setup();
+    const a = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90.00' });
+    broker.failNext('cancelAllOrders', { kind: 'server_error' });
+    await lifecycle.cancelAll();
+    expect(lifecycle.get(a.clientOrderId)?.status).toBe('cancelled');
+  });
+
+  it('modifies a resting order in place, keeping one logical order across new broker ids', async () => {
+    const { lifecycle, broker, seen } = setup({ replaceIssuesNewId: true });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '95.00' }, { timeoutMs: null });
+    const modified = await lifecycle.modify(order.clientOrderId, { limitPrice: '96.00', quantity: 20 });
+    expect(modified.status).toBe('accepted');
+    expect(modified.limitPrice?.toString()).toBe('96');
+    expect(modified.quantity.toString()).toBe('20');
+    expect(modified.brokerOrderIds).toEqual(['mock-ord-1', 'mock-ord-2']);
+    expect(seen).toContain('order:replaced');
+    broker.setPrice('AAPL', '96.00');
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('filled');
+    expect(lifecycle.getByBrokerOrderId('mock-ord-1')?.clientOrderId).toBe(order.clientOrderId);
+  });
+
+  it('a refused replace returns the order to where it was', async () => {
+    const { lifecycle, broker } = setup();
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '95.00' }, { timeoutMs: null });
+    broker.failNext('replaceOrder', { kind: 'server_error' });
+    const after = await lifecycle.modify(order.clientOrderId, { limitPrice: '96.00' });
+    expect(after.status).toBe('accepted');
+    expect(after.limitPrice?.toString()).toBe('95');
+  });
+
+  it('a submit that times out after reaching the broker is found by client order id, not resent', async () => {
+    const { lifecycle, broker } = setup();
+    broker.failNext('submitOrder', { kind: 'timeout', reached: true });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 5 });
+    expect(order.status).toBe('filled');
+    expect(broker.countByClientOrderId(order.clientOrderId)).toBe(1);
+    expect(broker.requests.filter((r) => r.method === 'getOrder')).toHaveLength(1);
+  });
+
+  it('a submit that never reached the broker ends failed with the reason', async () => {
+    const { lifecycle, broker, seen } = setup();
+    broker.failNext('submitOrder', { kind: 'timeout', reached: false });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 5 });
+    expect(order.status).toBe('failed');
+    expect(order.errorMessage).toMatch(/timed out/);
+    expect(broker.countByClientOrderId(order.clientOrderId)).toBe(0);
+    expect(seen).toContain('order:failed');
+  });
+
+  it('a rate-limited submit is not a rejection: it fails retryably', async () => {
+    const { lifecycle, broker } = setup();
+    broker.failNext('submitOrder', { kind: 'rate_limit' });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 5 });
+    expect(order.status).toBe('failed');
+  });
+
+  it('updates missed while the stream was down are recovered on reconnect', async () => {
+    const { lifecycle, broker } = setup();
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99.00' }, { timeoutMs: null });
+    broker.dropStream();
+    broker.setPrice('AAPL', '98.00');
+    expect(broker.missedUpdates).toBe(1);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    broker.restoreStream();
+    await new Promise((r) => setImmediate(r));
+    const recovered = lifecycle.get(order.clientOrderId)!;
+    expect(recovered.status).toBe('filled');
+    // The broker's own execution id, not an inferred one: a later replay of it will dedupe.
+    expect(recovered.fills[0]?.executionId).toMatch(/^mock-exec-/);
+  });
+
+  it('polls adapters without a stream, through the same code path', async () => {
+    const { lifecycle, broker, clock } = setup({ capabilities: { streaming: false } }, { pollIntervalMs: 1_000 });
+    broker.dropStream(); // nothing is pushed
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99.00' }, { timeoutMs: null });
+    expect(order.status).toBe('accepted');
+    broker.setPrice('AAPL', '98.50');
+    clock.advance(1_000);
+    await new Promise((r) => setImmediate(r));
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('filled');
+    expect(lifecycle.get(order.clientOrderId)?.averageFillPrice?.toString()).toBe('98.5');
+  });
+
+  it('a throwing listener never breaks the lifecycle; the error is reported', async () => {
+    const { lifecycle } = setup();
+    const errors: TradewireEvents['error'][] = [];
+    lifecycle.events.on('error', (e) => errors.push(e));
+    lifecycle.events.on('order:filled', () => {
+      throw new Error('user bug');
+    });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1 });
+    expect(order.status).toBe('filled');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.source).toBe('order:filled');
+  });
+
+  it('an update the state machine refuses is journaled and reported, not thrown', async () => {
+    const { lifecycle } = setup();
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1 });
+    const errors: unknown[] = [];
+    lifecycle.events.on('error', (e) => errors.push(e.error));
+    lifecycle.applyUpdate({ clientOrderId: order.clientOrderId, event: { type: 'replace_requested', at: 1, changes: {} } });
+    expect(errors).toHaveLength(1);
+    expect(lifecycle.auditTrail({ clientOrderId: order.clientOrderId, kinds: ['note'] })).toHaveLength(1);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('filled');
+  });
+
+  it('reports updates for orders it does not know', () => {
+    const { lifecycle } = setup();
+    const unknown: string[] = [];
+    lifecycle.events.on('order:unknown_update', (u) => unknown.push(u.clientOrderId));
+    lifecycle.applyUpdate({ clientOrderId: 'elsewhere', event: { type: 'accepted', at: 1 } });
+    expect(unknown).toEqual(['elsewhere']);
+  });
+
+  it('refuses a second order with the same client order id before sending anything', async () => {
+    const { lifecycle, broker } = setup();
+    await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, clientOrderId: 'mine-1' });
+    await expect(lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, clientOrderId: 'mine-1' })).rejects.toMatchObject({ code: 'duplicate_client_order_id' });
+    expect(broker.countByClientOrderId('mine-1')).toBe(1);
+  });
+
+  it('queries the audit trail by order, symbol, status and time range', async () => {
+    const { lifecycle, clock, broker } = setup();
+    broker.setPrice('MSFT', '400.00');
+    const start = clock.now();
+    const a = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1 });
+    clock.advance(60_000);
+    const b = await lifecycle.submit({ symbol: 'MSFT', side: 'buy', quantity: 1, type: 'limit', limitPrice: '300.00' }, { timeoutMs: null });
+    expect(lifecycle.auditTrail({ symbol: 'MSFT' }).every((r) => 'symbol' in r && r.symbol === 'MSFT')).toBe(true);
+    expect(lifecycle.auditTrail({ status: 'filled' }).map((r) => ('clientOrderId' in r ? r.clientOrderId : ''))).toEqual([a.clientOrderId]);
+    expect(lifecycle.auditTrail({ from: start, to: start + 1 }).every((r) => 'clientOrderId' in r && r.clientOrderId === a.clientOrderId)).toBe(true);
+    expect(lifecycle.auditTrail({ clientOrderId: b.clientOrderId }).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,36 @@
+import { type Clock, createOrder, Decimal, type Fill, type Order, type OrderRequest, type OrderStatus, sequentialIds } from 'tradewire';
+
+const fixedClock: Clock = { now: () => 1_000, setTimeout: () => 0, clearTimeout: () => undefined };
+
+/** A fresh order (status created) from a request with sensible defaults. */
+export function newOrder(request: Partial<OrderRequest> = {}): Order {
+  return createOrder({ symbol: 'AAPL', side: 'buy', quantity: 100, clientOrderId: 'c-1', ...request }, { clock: fixedClock, ids: sequentialIds() });
+}
+
+export function fill(executionId: string, quantity: Decimal.Value, price: Decimal.Value, commission: Decimal.Value = 0, time = 2_000): Fill {
+  return { executionId, quantity: new Decimal(quantity), price: new Decimal(price), commission: new Decimal(commission), time };
+}
+
+/**
+ * An order placed directly in `status`, with the fields that status implies (an accepted time,
+ * a partial fill for partially_filled and the pending states that follow it, a full fill for filled).
+ */
+export function orderIn(status: OrderStatus, options: { partial?: boolean } = {}): Order {
+  const base = newOrder();
+  const partial = options.partial ?? (status === 'partially_filled');
+  const fills = status === 'filled' ? [fill('x-0', 100, 10)] : partial ? [fill('x-0', 40, 10)] : [];
+  const filledQuantity = fills.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
+  const acked = !['created', 'validated', 'risk_rejected', 'submitted', 'failed'].includes(status);
+  return {
+    ...base,
+    status,
+    fills,
+    filledQuantity,
+    ...(fills.length > 0 ? { averageFillPrice: new Decimal(10) } : {}),
+    ...(acked ? { acceptedAt: 1_500, brokerOrderId: 'b-1', brokerOrderIds: ['b-1'] } : {}),
+  };
+}
+
+export function d(value: Decimal.Value): Decimal {
+  return new Decimal(value);
+}
