@@ -1,0 +1,153 @@
+import {
+  BrokerError,
+  ConfigurationError,
+  createOrder,
+  Decimal,
+  EventBus,
+  isBrokerError,
+  isTradewireError,
+  ManualClock,
+  orderFromJSON,
+  orderToJSON,
+  orderEventFromJSON,
+  orderEventToJSON,
+  randomIds,
+  sequentialIds,
+  toDecimal,
+  ValidationError,
+  type ListenerErrorPayload,
+} from 'tradewire';
+import { describe, expect, it } from 'vitest';
+import { fill, newOrder } from '../helpers.js';
+
+describe('ManualClock', () => {
+  it('fires timers in due order as time advances, including ones scheduled while firing', () => {
+    const clock = new ManualClock(0);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push('b@20'), 20);
+    clock.setTimeout(() => {
+      fired.push('a@10');
+      clock.setTimeout(() => fired.push('c@15'), 5);
+    }, 10);
+    const cancelled = clock.setTimeout(() => fired.push('never'), 12);
+    clock.clearTimeout(cancelled);
+    clock.advance(30);
+    expect(fired).toEqual(['a@10', 'c@15', 'b@20']);
+    expect(clock.now()).toBe(30);
+    expect(() => clock.advanceTo(10)).toThrow(RangeError);
+  });
+});
+
+describe('ids', () => {
+  it('random ids are unique, prefixed and within 48 characters', () => {
+    const ids = randomIds();
+    const seen = new Set(Array.from({ length: 1000 }, () => ids.next('tw')));
+    expect(seen.size).toBe(1000);
+    for (const id of seen) expect(id.length).toBeLessThanOrEqual(48);
+  });
+
+  it('sequential ids are deterministic', () => {
+    const ids = sequentialIds();
+    expect([ids.next('a'), ids.next('b')]).toEqual(['a-1', 'b-2']);
+  });
+});
+
+describe('EventBus', () => {
+  interface Events {
+    tick: { n: number };
+    error: ListenerErrorPayload;
+  }
+
+  it('delivers typed payloads, supports once and off, and isolates a throwing listener', () => {
+    const bus = new EventBus<Events>();
+    const got: number[] = [];
+    const errors: string[] = [];
+    bus.on('error', (e) => errors.push(e.source));
+    bus.on('tick', () => {
+      throw new Error('boom');
+    });
+    bus.on('tick', ({ n }) => got.push(n));
+    bus.once('tick', ({ n }) => got.push(n * 100));
+    bus.emit('tick', { n: 1 });
+    bus.emit('tick', { n: 2 });
+    expect(got).toEqual([1, 100, 2]);
+    expect(errors).toEqual(['tick', 'tick']);
+  });
+
+  it('hands errors nobody listens to to the fallback', () => {
+    const unhandled: unknown[] = [];
+    const bus = new EventBus<Events>((p) => unhandled.push(p.error));
+    bus.on('tick', () => {
+      throw new Error('boom');
+    });
+    bus.emit('tick', { n: 1 });
+    expect(unhandled).toHaveLength(1);
+  });
+
+  it('next() resolves with the next payload', async () => {
+    const bus = new EventBus<Events>();
+    const next = bus.next('tick');
+    bus.emit('tick', { n: 7 });
+    expect(await next).toEqual({ n: 7 });
+  });
+});
+
+describe('errors', () => {
+  it('carry a literal code and a category, and are recognised by name across copies', () => {
+    const error = new BrokerError('rate_limited', 'slow down', { status: 429 });
+    expect(error.code).toBe('rate_limited');
+    expect(error.category).toBe('RETRYABLE');
+    expect(error.retryable).toBe(true);
+    expect(error).toBeInstanceOf(Error);
+    // A BrokerError from another loaded copy of the package: same name and shape, different class.
+    const foreign = Object.assign(new Error('x'), { name: 'BrokerError', code: 'timeout', category: 'RETRYABLE' });
+    expect(isBrokerError(foreign)).toBe(true);
+    expect(isTradewireError(foreign)).toBe(true);
+    expect(isTradewireError(new Error('plain'))).toBe(false);
+    expect(new ConfigurationError([{ field: 'x', message: 'bad' }]).code).toBe('invalid_configuration');
+  });
+
+  it('toDecimal refuses NaN, infinities and junk with a typed error', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 'abc', '', undefined, {}]) {
+      expect(() => toDecimal(bad, 'price')).toThrow(ValidationError);
+    }
+    expect(toDecimal('1.10', 'price').toString()).toBe('1.1');
+  });
+});
+
+describe('createOrder', () => {
+  const deps = { clock: new ManualClock(0), ids: sequentialIds() };
+
+  it('applies defaults: market, day, equity; gtc for crypto', () => {
+    const order = createOrder({ symbol: ' AAPL ', side: 'buy', quantity: '10' }, deps);
+    expect(order).toMatchObject({ symbol: 'AAPL', type: 'market', timeInForce: 'day', assetClass: 'equity', status: 'created', extendedHours: false });
+    expect(order.clientOrderId).toBe('tw-1');
+    expect(createOrder({ symbol: 'BTC/USD', side: 'buy', quantity: '0.01', assetClass: 'crypto' }, deps).timeInForce).toBe('gtc');
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      createOrder({ symbol: 'X', side: 'buy', quantity: 1, type: 'trailing_stop', limitPrice: 1, clientOrderId: 'has space' }, deps);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ValidationError).issues.map((i) => i.field).sort()).toEqual(['clientOrderId', 'limitPrice', 'trailPercent']);
+    }
+    expect(() => createOrder({ symbol: 'X', side: 'buy', quantity: 1, clientOrderId: 'x'.repeat(49) }, deps)).toThrow(/at most 48/);
+    expect(() => createOrder({ symbol: 'X', side: 'buy', quantity: Number.NaN }, deps)).toThrow(/quantity must be a finite decimal/);
+    expect(() => createOrder({ symbol: 'X', side: 'buy', quantity: 1, type: 'stop_limit', stopPrice: 0, limitPrice: 1 }, deps)).toThrow(/stopPrice must be greater than zero/);
+  });
+});
+
+describe('serialization', () => {
+  it('round-trips orders and events through JSON exactly', () => {
+    const order = { ...newOrder({ type: 'limit', limitPrice: '10.05' }), fills: [fill('a', '1.5', '10.01', '0.01')], filledQuantity: new Decimal('1.5'), averageFillPrice: new Decimal('10.01') };
+    const json = JSON.parse(JSON.stringify(orderToJSON(order)));
+    const back = orderFromJSON(json);
+    expect(back.limitPrice?.toString()).toBe('10.05');
+    expect(back.fills[0]?.price.toString()).toBe('10.01');
+    expect(back.averageFillPrice).toBeInstanceOf(Decimal);
+    expect(orderToJSON(back)).toEqual(json);
+    const event = { type: 'filled' as const, at: 5, fill: fill('a', 1, 2) };
+    expect(orderEventToJSON(orderEventFromJSON(JSON.parse(JSON.stringify(orderEventToJSON(event)))))).toEqual(orderEventToJSON(event));
+  });
+});

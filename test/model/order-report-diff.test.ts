@@ -1,0 +1,49 @@
+import { applyOrderEvent, Decimal, eventsFromOrderReport, type Order, type OrderStatusReport } from 'tradewire';
+import { describe, expect, it } from 'vitest';
+import { d, fill, orderIn } from '../helpers.js';
+
+function report(overrides: Partial<OrderStatusReport>): OrderStatusReport {
+  return { clientOrderId: 'c-1', brokerOrderId: 'b-1', symbol: 'AAPL', side: 'buy', type: 'market', status: 'accepted', quantity: d(100), filledQuantity: d(0), updatedAt: 9, ...overrides };
+}
+
+const applyAll = (order: Order, r: OrderStatusReport): Order => eventsFromOrderReport(order, r, 10).reduce((o, e) => applyOrderEvent(o, e).order, order);
+
+describe('eventsFromOrderReport', () => {
+  it('acknowledges a submitted order and applies listed executions', () => {
+    const after = applyAll(orderIn('submitted'), report({ status: 'partially_filled', filledQuantity: d(30), averageFillPrice: d(10), fills: [fill('e1', 30, 10)] }));
+    expect(after.status).toBe('partially_filled');
+    expect(after.brokerOrderId).toBe('b-1');
+    expect(after.fills.map((f) => f.executionId)).toEqual(['e1']);
+  });
+
+  it('infers the missing fill from totals at the price that makes the average right, idempotently', () => {
+    let order = applyOrderEvent(orderIn('accepted'), { type: 'filled', at: 1, fill: fill('e1', 40, 10) }).order;
+    const r = report({ status: 'filled', filledQuantity: d(100), averageFillPrice: d('10.6') });
+    order = applyAll(order, r);
+    expect(order.status).toBe('filled');
+    // 100 × 10.6 − 40 × 10 = 660 over 60 = 11
+    expect(order.fills[1]?.price.toString()).toBe('11');
+    expect(order.averageFillPrice?.toString()).toBe('10.6');
+    expect(eventsFromOrderReport(order, r, 11)).toEqual([]);
+  });
+
+  it('closes cancelled, expired and rejected orders, and revives one we had marked failed', () => {
+    expect(applyAll(orderIn('accepted'), report({ status: 'cancelled' })).status).toBe('cancelled');
+    expect(applyAll(orderIn('accepted'), report({ status: 'expired' })).status).toBe('expired');
+    expect(applyAll(orderIn('submitted'), report({ status: 'rejected', reason: 'no' })).errorMessage).toBe('no');
+    expect(applyAll(orderIn('failed'), report({ status: 'accepted' })).status).toBe('accepted');
+  });
+
+  it('picks up a modification made at the broker', () => {
+    const after = applyAll({ ...orderIn('accepted'), type: 'limit', limitPrice: d(10) }, report({ limitPrice: d('10.5'), quantity: d(120), brokerOrderId: 'b-2' }));
+    expect(after.limitPrice?.toString()).toBe('10.5');
+    expect(after.quantity.toString()).toBe('120');
+    expect(after.brokerOrderIds).toEqual(['b-1', 'b-2']);
+    expect(after.status).toBe('accepted');
+  });
+
+  it('produces nothing when the order already matches', () => {
+    expect(eventsFromOrderReport(orderIn('accepted'), report({}), 10)).toEqual([]);
+    expect(new Decimal(1)).toBeDefined();
+  });
+});

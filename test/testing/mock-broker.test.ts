@@ -1,0 +1,251 @@
+import { BrokerError, createOrder, Decimal, isBrokerError, type Order, type OrderRequest, type OrderUpdate, sequentialIds } from 'tradewire';
+import { ManualClock, MockBroker, type MockBrokerOptions } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+function setup(options: Partial<MockBrokerOptions> = {}) {
+  const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
+  const broker = new MockBroker({ clock, ...options });
+  const updates: OrderUpdate[] = [];
+  broker.onOrderUpdate((u) => updates.push(u));
+  const ids = sequentialIds();
+  const order = (request: Partial<OrderRequest>): Order => createOrder({ symbol: 'AAPL', side: 'buy', quantity: 10, ...request }, { clock, ids });
+  return { clock, broker, updates, order };
+}
+
+const types = (updates: OrderUpdate[]): string[] => updates.map((u) => u.event.type);
+
+describe('MockBroker matching', () => {
+  it('fills a market order at the price with slippage against the taker, and charges commission', async () => {
+    const { broker, order, updates } = setup({ slippageBps: 10, commission: { perUnit: '0.005', minimum: '1' } });
+    broker.setPrice('AAPL', '100');
+    const report = await broker.submitOrder(order({ quantity: 10 }));
+    expect(report.status).toBe('accepted');
+    expect(types(updates)).toEqual(['accepted', 'filled']);
+    const fill = updates[1]!.event.type === 'filled' ? updates[1]!.event.fill : undefined;
+    expect(fill?.price.toString()).toBe('100.1');
+    // 10 × 0.005 = 0.05, below the 1.00 minimum
+    expect(fill?.commission.toString()).toBe('1');
+    const account = broker.accountSnapshot();
+    expect(account.cash.toString()).toBe(new Decimal(100_000).minus(1001).minus(1).toString());
+  });
+
+  it('rests a buy limit until the price crosses, then fills at the limit or better', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ type: 'limit', limitPrice: '98' }));
+    broker.setPrice('AAPL', '99');
+    expect(types(updates)).toEqual(['accepted']);
+    broker.setPrice('AAPL', '97.5');
+    const fill = updates[1]?.event.type === 'filled' ? updates[1].event.fill : undefined;
+    expect(fill?.price.toString()).toBe('97.5');
+  });
+
+  it('triggers a sell stop when the price falls through it', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ side: 'buy' }));
+    await broker.submitOrder(order({ side: 'sell', type: 'stop', stopPrice: '95' }));
+    broker.setPrice('AAPL', '96');
+    expect(types(updates).filter((t) => t === 'filled')).toHaveLength(1);
+    broker.setPrice('AAPL', '94.80');
+    expect(types(updates).filter((t) => t === 'filled')).toHaveLength(2);
+    expect(broker.positionReports()).toEqual([]);
+  });
+
+  it('a stop-limit becomes a limit once touched and rests if the limit is not reached', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ type: 'stop_limit', stopPrice: '102', limitPrice: '102.50' }));
+    broker.setPrice('AAPL', '103'); // touched, but above the limit
+    expect(types(updates)).toEqual(['accepted']);
+    broker.setPrice('AAPL', '102.40');
+    expect(types(updates)).toEqual(['accepted', 'filled']);
+  });
+
+  it('a trailing sell stop follows the high and triggers on the pullback', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ side: 'buy' }));
+    await broker.submitOrder(order({ side: 'sell', type: 'trailing_stop', trailPercent: 2 }));
+    for (const p of ['104', '110', '108.50']) broker.setPrice('AAPL', p);
+    expect(types(updates).filter((t) => t === 'filled')).toHaveLength(1); // 110 × 0.98 = 107.80 not reached
+    broker.setPrice('AAPL', '107.70');
+    expect(types(updates).filter((t) => t === 'filled')).toHaveLength(2);
+  });
+
+  it('plays a bar through its low and high', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ type: 'limit', limitPrice: '97' }));
+    broker.playBar('AAPL', { open: 100, high: 103, low: 96.5, close: 102 });
+    expect(types(updates)).toEqual(['accepted', 'filled']);
+    expect(broker.price('AAPL')?.toString()).toBe('102');
+  });
+
+  it('IOC fills what it can and cancels the rest; FOK fills all or nothing', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    broker.setLiquidity('AAPL', 4);
+    await broker.submitOrder(order({ quantity: 10, timeInForce: 'ioc' }));
+    expect(types(updates)).toEqual(['accepted', 'filled', 'cancelled']);
+    updates.length = 0;
+    await broker.submitOrder(order({ quantity: 10, timeInForce: 'fok' }));
+    expect(types(updates)).toEqual(['accepted', 'cancelled']);
+  });
+
+  it('expires day orders on request and keeps GTC ones', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ type: 'limit', limitPrice: '90', timeInForce: 'day' }));
+    await broker.submitOrder(order({ type: 'limit', limitPrice: '90', timeInForce: 'gtc' }));
+    broker.expireDayOrders();
+    expect(types(updates)).toEqual(['accepted', 'accepted', 'expired']);
+    expect((await broker.getOpenOrders()).map((o) => o.timeInForce)).toEqual(['gtc']);
+  });
+});
+
+describe('MockBroker accounting', () => {
+  it('keeps equity = cash + positions at market, with realized P&L on the close', async () => {
+    const { broker, order } = setup({ initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '70000');
+    await broker.submitOrder(order({ quantity: 10 }));
+    broker.setPrice('AAPL', '72000');
+    expect(broker.accountSnapshot().equity.toString()).toBe('1020000');
+    expect(broker.positionReports()[0]?.unrealizedPnl?.toString()).toBe('20000');
+    await broker.submitOrder(order({ side: 'sell', quantity: 10 }));
+    expect(broker.realizedPnl.toString()).toBe('20000');
+    expect(broker.accountSnapshot().cash.toString()).toBe('1020000');
+  });
+
+  it('shorts and covers with the right signs', async () => {
+    const { broker, order } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ side: 'sell', quantity: 10 }));
+    expect(broker.positionReports()[0]?.quantity.toString()).toBe('-10');
+    broker.setPrice('AAPL', '90');
+    expect(broker.accountSnapshot().equity.toString()).toBe('100100');
+    await broker.submitOrder(order({ side: 'buy', quantity: 10 }));
+    expect(broker.realizedPnl.toString()).toBe('100');
+  });
+
+  it('buying power falls with positions and resting orders', async () => {
+    const { broker, order } = setup({ initialCash: 10_000 });
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ quantity: 50 }));
+    expect(broker.accountSnapshot().buyingPower.toString()).toBe('5000');
+    await broker.submitOrder(order({ quantity: 20, type: 'limit', limitPrice: '90' }));
+    expect(broker.accountSnapshot().buyingPower.toString()).toBe('3200');
+  });
+});
+
+describe('MockBroker rejections', () => {
+  const rejects = async (promise: Promise<unknown>): Promise<BrokerError> => {
+    const error = await promise.then(() => undefined, (e: unknown) => e);
+    expect(isBrokerError(error)).toBe(true);
+    return error as BrokerError;
+  };
+
+  it('refuses what a broker would, each with its code and category', async () => {
+    const { broker, order } = setup({ initialCash: 1_000, autoAssets: false, assets: [{ symbol: 'AAPL' }, { symbol: 'HALT', tradable: false }, { symbol: 'HTB', shortable: false }] });
+    broker.setPrice('AAPL', '100');
+    broker.setPrice('HTB', '10');
+    expect((await rejects(broker.submitOrder(order({ symbol: 'ZZZZ', type: 'limit', limitPrice: 1 })))).code).toBe('invalid_symbol');
+    expect((await rejects(broker.submitOrder(order({ symbol: 'HALT', type: 'limit', limitPrice: 1 })))).code).toBe('not_tradable');
+    const bp = await rejects(broker.submitOrder(order({ quantity: 11 })));
+    expect(bp.code).toBe('insufficient_buying_power');
+    expect(bp.category).toBe('ADJUSTABLE');
+    expect(bp.details).toMatchObject({ buyingPower: '1000' });
+    expect((await rejects(broker.submitOrder(order({ quantity: '1.5' })))).code).toBe('invalid_order');
+    expect((await rejects(broker.submitOrder(order({ type: 'limit', limitPrice: '99.999' })))).code).toBe('sub_penny_price');
+    expect((await rejects(broker.submitOrder(order({ symbol: 'HTB', side: 'sell', quantity: 1 })))).code).toBe('not_shortable');
+    const ok = order({ quantity: 1 });
+    await broker.submitOrder(ok);
+    expect((await rejects(broker.submitOrder(ok))).code).toBe('broker_duplicate_client_order_id');
+  });
+
+  it('refuses to cancel a filled order', async () => {
+    const { broker, order } = setup();
+    broker.setPrice('AAPL', '100');
+    const o = order({});
+    await broker.submitOrder(o);
+    expect((await rejects(broker.cancelOrder({ clientOrderId: o.clientOrderId }))).code).toBe('order_not_cancelable');
+    expect((await rejects(broker.cancelOrder({ clientOrderId: 'none' }))).code).toBe('broker_not_found');
+  });
+});
+
+describe('MockBroker faults', () => {
+  it('scripted faults fire in order and are classified', async () => {
+    const { broker, order } = setup();
+    broker.setPrice('AAPL', '100');
+    broker.failNext('submitOrder', { kind: 'rate_limit', retryAfterMs: 2_000 });
+    broker.failNext('submitOrder', { kind: 'server_error', status: 502 });
+    const first = await broker.submitOrder(order({})).catch((e: BrokerError) => e);
+    const second = await broker.submitOrder(order({})).catch((e: BrokerError) => e);
+    expect(first).toMatchObject({ code: 'rate_limited', status: 429, retryAfterMs: 2_000, category: 'RETRYABLE', mayHaveReachedBroker: false });
+    expect(second).toMatchObject({ code: 'server_error', status: 502 });
+    expect(broker.orderReports()).toEqual([]);
+  });
+
+  it('a timeout after reaching the broker leaves exactly one order there', async () => {
+    const { broker, order } = setup();
+    broker.setPrice('AAPL', '100');
+    const o = order({});
+    broker.failNext('submitOrder', { kind: 'timeout', reached: true });
+    await expect(broker.submitOrder(o)).rejects.toMatchObject({ code: 'timeout', mayHaveReachedBroker: true });
+    expect(broker.countByClientOrderId(o.clientOrderId)).toBe(1);
+  });
+
+  it('random faults are deterministic from the seed', async () => {
+    const run = async (seed: number): Promise<string[]> => {
+      const { broker, order } = setup({ seed, faultRates: { submitOrder: { rate: 0.3, faults: [{ kind: 'rate_limit' }, { kind: 'network' }] } } });
+      broker.setPrice('AAPL', '100');
+      const outcomes: string[] = [];
+      for (let i = 0; i < 30; i++) outcomes.push(await broker.submitOrder(order({ quantity: 1 })).then(() => 'ok', (e: BrokerError) => e.code));
+      return outcomes;
+    };
+    const a = await run(42);
+    expect(await run(42)).toEqual(a);
+    expect(a.filter((o) => o !== 'ok').length).toBeGreaterThan(0);
+    expect(await run(7)).not.toEqual(a);
+  });
+
+  it('latency delays answers on the injected clock, not real time', async () => {
+    const { broker, clock } = setup({ latencyMs: 250 });
+    let done = false;
+    void broker.getAccount().then(() => (done = true));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    clock.advance(250);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(done).toBe(true);
+  });
+
+  it('a dropped stream loses updates until restored, and says so', async () => {
+    const { broker, order, updates } = setup();
+    const states: string[] = [];
+    broker.onConnectionChange((c) => states.push(c.state));
+    broker.setPrice('AAPL', '100');
+    broker.dropStream();
+    await broker.submitOrder(order({}));
+    expect(updates).toEqual([]);
+    expect(broker.missedUpdates).toBe(2);
+    broker.restoreStream();
+    expect(states).toEqual(['disconnected', 'reconnected']);
+    expect(broker.health().streamConnected).toBe(true);
+  });
+
+  it('a listener that submits during an update keeps updates in order', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    let chained = false;
+    broker.onOrderUpdate((u) => {
+      if (u.event.type === 'filled' && !chained) {
+        chained = true;
+        void broker.submitOrder(order({ side: 'sell' }));
+      }
+    });
+    await broker.submitOrder(order({}));
+    expect(types(updates)).toEqual(['accepted', 'filled', 'accepted', 'filled']);
+  });
+});
