@@ -96,3 +96,4 @@ export {
   type OrderLifecycleOptions,
   type SubmitOptions,
 } from './execution/order-lifecycle-manager.js';
+export { orderStateDiagram } from './model/order-state-diagram.js';

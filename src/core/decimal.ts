@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 
 export { Decimal };

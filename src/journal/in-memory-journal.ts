@@ -9,7 +9,8 @@ export class InMemoryJournal implements Journal {
   private readonly byOrder = new Map<string, JournalRecord[]>();
 
   append(entry: JournalEntry): JournalRecord {
-    const record = Object.freeze({ ...entry, seq: this.records.length + 1 }) as JournalRecord;
+    // Records are typed readonly; not frozen, because freezing every record costs more than it protects.
+    const record = { ...entry, seq: this.records.length + 1 } as JournalRecord;
     this.records.push(record);
     if ('clientOrderId' in record && record.clientOrderId !== undefined) {
       const list = this.byOrder.get(record.clientOrderId);

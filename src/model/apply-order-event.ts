@@ -51,38 +51,34 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
     return result(brokerOrderId && !order.brokerOrderId ? withBrokerOrderId(order, brokerOrderId) : order, 'ignored');
   }
 
-  let next: Order = { ...order, updatedAt: event.at };
+  // One copy per event: gather the changes in a patch, then spread once.
+  const patch: { -readonly [K in keyof Order]?: Order[K] } = { updatedAt: event.at };
   switch (event.type) {
     case 'submitted':
-      next = { ...next, submittedAt: event.at };
+      patch.submittedAt = event.at;
       break;
     case 'accepted':
-      next = { ...next, acceptedAt: event.at };
-      if (event.brokerOrderId) next = withBrokerOrderId(next, event.brokerOrderId);
+      patch.acceptedAt = event.at;
       break;
     case 'rejected':
-      next = { ...next, errorMessage: event.reason };
-      if (event.brokerOrderId) next = withBrokerOrderId(next, event.brokerOrderId);
-      break;
     case 'risk_rejected':
     case 'submit_failed':
     case 'cancel_rejected':
     case 'replace_rejected':
-      next = { ...next, errorMessage: event.reason };
+      patch.errorMessage = event.reason;
       break;
     case 'cancelled':
-      next = { ...next, cancelledAt: event.at, ...(event.reason ? { errorMessage: event.reason } : {}) };
+      patch.cancelledAt = event.at;
+      if (event.reason) patch.errorMessage = event.reason;
       break;
     case 'filled':
-      next = addFill(next, event.fill);
-      if (event.brokerOrderId) next = withBrokerOrderId(next, event.brokerOrderId);
+      Object.assign(patch, fillPatch(order, event.fill));
       break;
     case 'modified':
-      next = applyChanges(next, event.changes);
-      if (event.brokerOrderId) next = withBrokerOrderId(next, event.brokerOrderId);
+      Object.assign(patch, changesPatch(order, event.changes));
       break;
     case 'superseded':
-      next = { ...next, links: { ...next.links, replacedBy: event.replacedBy } };
+      patch.links = { ...order.links, replacedBy: event.replacedBy };
       break;
     case 'validated':
     case 'cancel_requested':
@@ -90,8 +86,12 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
     case 'expired':
       break;
   }
+  const brokerOrderId = 'brokerOrderId' in event ? event.brokerOrderId : undefined;
+  if (brokerOrderId && brokerOrderId !== order.brokerOrderId) Object.assign(patch, brokerIdPatch(order, brokerOrderId));
 
-  return result({ ...next, status: resolveTarget(target, order.status, next) }, 'applied');
+  const next = { ...order, ...patch } as { -readonly [K in keyof Order]: Order[K] };
+  next.status = resolveTarget(target, order.status, next);
+  return result(next, 'applied');
 }
 
 /** The working status an order returns to when a pending cancel or replace resolves. */
@@ -134,11 +134,15 @@ function resolveTarget(target: Exclude<ReturnType<typeof lookupTransition>, unde
 
 function withBrokerOrderId(order: Order, brokerOrderId: string): Order {
   if (order.brokerOrderId === brokerOrderId) return order;
-  const known = order.brokerOrderIds.includes(brokerOrderId);
-  return { ...order, brokerOrderId, brokerOrderIds: known ? order.brokerOrderIds : [...order.brokerOrderIds, brokerOrderId] };
+  return { ...order, ...brokerIdPatch(order, brokerOrderId) };
 }
 
-function addFill(order: Order, fill: Fill): Order {
+function brokerIdPatch(order: Order, brokerOrderId: string): Pick<Order, 'brokerOrderId' | 'brokerOrderIds'> {
+  const known = order.brokerOrderIds.includes(brokerOrderId);
+  return { brokerOrderId, brokerOrderIds: known ? order.brokerOrderIds : [...order.brokerOrderIds, brokerOrderId] };
+}
+
+function fillPatch(order: Order, fill: Fill): Partial<Order> {
   if (!fill.quantity.greaterThan(0)) {
     throw new OverfillError(order.clientOrderId, fill.executionId, `has a non-positive quantity ${fill.quantity.toString()}`);
   }
@@ -156,7 +160,6 @@ function addFill(order: Order, fill: Fill): Order {
   const previousNotional = (order.averageFillPrice ?? ZERO).times(order.filledQuantity);
   const averageFillPrice = previousNotional.plus(fill.price.times(fill.quantity)).dividedBy(filled);
   return {
-    ...order,
     filledQuantity: filled,
     averageFillPrice,
     fills: [...order.fills, fill],
@@ -165,7 +168,7 @@ function addFill(order: Order, fill: Fill): Order {
   };
 }
 
-function applyChanges(order: Order, changes: OrderChanges): Order {
+function changesPatch(order: Order, changes: OrderChanges): Partial<Order> {
   if (changes.quantity && changes.quantity.lessThan(order.filledQuantity)) {
     throw new ValidationError(
       [{ field: 'quantity', message: `cannot go below the filled quantity ${order.filledQuantity.toString()}` }],
@@ -177,7 +180,6 @@ function applyChanges(order: Order, changes: OrderChanges): Order {
     return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, Decimal>>);
   };
   return {
-    ...order,
     ...set('quantity'),
     ...set('limitPrice'),
     ...set('stopPrice'),

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import { Decimal, type DecimalInput, parseDecimal, ZERO } from '../core/decimal.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Order, OrderLinks } from './order.js';
@@ -114,9 +114,9 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
     extendedHours: request.extendedHours ?? false,
     reduceOnly: request.reduceOnly ?? false,
     status: 'created',
-    filledQuantity: new Decimal(0),
+    filledQuantity: ZERO,
     fills: [],
-    commission: new Decimal(0),
+    commission: ZERO,
     createdAt: now,
     updatedAt: now,
     ...(request.accountId ? { accountId: request.accountId } : {}),

@@ -120,6 +120,8 @@ export class MockBroker implements BrokerAdapter {
   private readonly liquidity = new Map<string, Decimal>();
   private readonly assets = new Map<string, AssetInfo>();
   private readonly orders = new Map<string, BrokerOrder>();
+  /** Orders that can still fill, so matching and buying power never scan the whole history. */
+  private readonly working = new Set<BrokerOrder>();
   private readonly byClientId = new Map<string, string>();
   private readonly scripted: { method: MockBrokerMethod | '*'; fault: MockFault }[] = [];
   private readonly updateListeners = new Set<(update: OrderUpdate) => void>();
@@ -230,8 +232,8 @@ export class MockBroker implements BrokerAdapter {
 
   /** Expires every working day order (call at the session close). */
   expireDayOrders(): void {
-    for (const order of this.orders.values()) {
-      if (isWorking(order.status) && (order.timeInForce === 'day' || order.timeInForce === 'opg' || order.timeInForce === 'cls')) {
+    for (const order of [...this.working]) {
+      if ((order.timeInForce === 'day' || order.timeInForce === 'opg' || order.timeInForce === 'cls')) {
         this.finish(order, 'expired');
       }
     }
@@ -295,7 +297,7 @@ export class MockBroker implements BrokerAdapter {
   }
 
   getOpenOrders(): Promise<readonly OrderStatusReport[]> {
-    return this.call('getOpenOrders', undefined, () => [...this.orders.values()].filter((o) => isWorking(o.status)).map((o) => this.report(o)));
+    return this.call('getOpenOrders', undefined, () => [...this.working].map((o) => this.report(o)));
   }
 
   getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined> {
@@ -327,7 +329,7 @@ export class MockBroker implements BrokerAdapter {
 
   cancelAllOrders(): Promise<void> {
     return this.call('cancelAllOrders', undefined, () => {
-      for (const order of [...this.orders.values()]) if (isWorking(order.status)) this.requestCancel(order);
+      for (const order of [...this.working]) this.requestCancel(order);
     });
   }
 
@@ -442,6 +444,7 @@ export class MockBroker implements BrokerAdapter {
       reservePerUnit: reserved.dividedBy(order.quantity),
     };
     this.orders.set(placed.brokerOrderId, placed);
+    this.working.add(placed);
     this.byClientId.set(placed.clientOrderId, placed.brokerOrderId);
     const ack = this.report(placed);
     this.publish(placed, { type: 'accepted', brokerOrderId: placed.brokerOrderId, at: now });
@@ -494,7 +497,7 @@ export class MockBroker implements BrokerAdapter {
   }
 
   private matchSymbol(symbol: string): void {
-    for (const order of [...this.orders.values()]) {
+    for (const order of [...this.working]) {
       if (order.symbol === symbol && isWorking(order.status)) this.match(order, false);
     }
   }
@@ -530,6 +533,7 @@ export class MockBroker implements BrokerAdapter {
     order.fills.push(fill);
     if (filled.equals(order.quantity)) {
       order.status = 'filled';
+      this.working.delete(order);
     } else if (order.status !== 'pending_cancel') {
       order.status = 'partially_filled';
     }
@@ -539,6 +543,7 @@ export class MockBroker implements BrokerAdapter {
 
   private finish(order: BrokerOrder, status: 'cancelled' | 'expired', reason?: string): void {
     order.status = status;
+    this.working.delete(order);
     order.updatedAt = this.clock.now();
     if (reason) order.reason = reason;
     const at = order.updatedAt;
@@ -556,9 +561,7 @@ export class MockBroker implements BrokerAdapter {
     const mark = (s: string): Decimal | undefined => this.prices.get(s);
     const equity = this.ledger.cash.plus(this.ledger.marketValue(mark));
     let reserved = ZERO;
-    for (const order of this.orders.values()) {
-      if (isWorking(order.status)) reserved = reserved.plus(order.reservePerUnit.times(order.quantity.minus(order.filledQuantity)));
-    }
+    for (const order of this.working) reserved = reserved.plus(order.reservePerUnit.times(order.quantity.minus(order.filledQuantity)));
     return Decimal.max(equity.times(this.leverage).minus(this.ledger.grossExposure(mark)).minus(reserved), ZERO);
   }
 

@@ -204,3 +204,12 @@ describe('races real brokers produce', () => {
     expect(applyOrderEvent(orderIn('submitted'), { type: 'cancelled', at: 6 }).order.status).toBe('cancelled');
   });
 });
+
+describe('docs/architecture.md', () => {
+  it('shows the state diagram generated from the table', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { orderStateDiagram } = await import('tradewire');
+    const doc = readFileSync(new URL('../../docs/architecture.md', import.meta.url), 'utf8');
+    expect(doc).toContain(`\`\`\`mermaid\n${orderStateDiagram()}\n\`\`\``);
+  });
+});
