@@ -178,6 +178,11 @@ export class MockBroker implements BrokerAdapter {
     for (const price of path) this.setPrice(symbol, price!);
   }
 
+  /** Plays bars in order (a replay of history): each one walks through its open, extremes and close. */
+  playBars(symbol: string, bars: Iterable<MockBar>): void {
+    for (const bar of bars) this.playBar(symbol, bar);
+  }
+
   price(symbol: string): Decimal | undefined {
     return this.prices.get(symbol);
   }

@@ -82,6 +82,20 @@ describe('MockBroker matching', () => {
     expect(broker.price('AAPL')?.toString()).toBe('102');
   });
 
+  it('replays a series of bars, filling a resting order on the bar that crosses it', async () => {
+    const { broker, order, updates } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ side: 'buy', type: 'stop', stopPrice: '104' }));
+    broker.playBars('AAPL', [
+      { open: 100, high: 102, low: 99, close: 101 },
+      { open: 101, high: 103.5, low: 100.5, close: 103 },
+      { open: 103, high: 105, low: 102.5, close: 104.5 },
+    ]);
+    expect(types(updates)).toEqual(['accepted', 'filled']);
+    const fill = updates[1]?.event.type === 'filled' ? updates[1].event.fill : undefined;
+    expect(fill?.price.toString()).toBe('105');
+  });
+
   it('IOC fills what it can and cancels the rest; FOK fills all or nothing', async () => {
     const { broker, order, updates } = setup();
     broker.setPrice('AAPL', '100');
