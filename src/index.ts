@@ -36,6 +36,9 @@ export type {
   OrderIgnoredPayload,
   OrderLifecycleEvents,
   OrderTimeoutPayload,
+  PnlSnapshot,
+  PositionEvents,
+  SignalEvents,
   TradewireEvents,
 } from './events/tradewire-events.js';
 
@@ -97,3 +100,47 @@ export {
   type SubmitOptions,
 } from './execution/order-lifecycle-manager.js';
 export { orderStateDiagram } from './model/order-state-diagram.js';
+
+export { type ParsedSignal, parseSignal, type Signal } from './signals/signal.js';
+export { type DecisionReason, defaultSignalPolicy, type PolicyContext, type SignalPolicy, type TradeIntent } from './signals/signal-policy.js';
+export {
+  DEFAULT_ENGINE_CONFIG,
+  type EngineConfig,
+  PRE_TRADE_CHECKS,
+  type PreTradeCheckCode,
+  resolveEngineConfig,
+  type ResolvedEngineConfig,
+  SIZING_METHODS,
+  type SizingMethod,
+  STOP_LOSS_METHODS,
+  type StopLossMethod,
+  TAKE_PROFIT_METHODS,
+  type TakeProfitMethod,
+} from './config/engine-config.js';
+export { exitQuantity, quantityStep, type SizingCap, type SizingInput, type SizingResult, sizePosition } from './risk/position-sizing.js';
+export { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from './risk/pre-trade-checks.js';
+export { alwaysOpenMarket, type MarketState } from './market/market-state.js';
+export {
+  entrySide,
+  type Position,
+  type PositionFill,
+  positionAge,
+  type PositionSide,
+  type PositionState,
+  POSITION_STATES,
+} from './positions/position.js';
+export {
+  InvalidPositionTransitionError,
+  nextPositionState,
+  POSITION_EVENTS,
+  POSITION_STATE_TABLE,
+  type PositionEventType,
+  type PositionTarget,
+} from './positions/position-state-table.js';
+export { applyPositionFill, markPosition, type PositionFillResult } from './positions/apply-position-fill.js';
+export { type PositionEntryContext, PositionManager, type PositionManagerOptions } from './positions/position-manager.js';
+export { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './positions/position-repository.js';
+export { TradingDay } from './positions/trading-day.js';
+export { AssetCache } from './execution/asset-cache.js';
+export type { SignalDecision } from './execution/signal-decision.js';
+export { ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';

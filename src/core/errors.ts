@@ -12,6 +12,7 @@ export type TradewireErrorCode =
   | 'order_not_found'
   | 'adapter_not_connected'
   | 'unsupported_operation'
+  | 'invalid_position_transition'
   | BrokerErrorCode;
 
 export class TradewireError extends Error {
@@ -207,6 +208,7 @@ export function isTradewireError(error: unknown): error is TradewireError {
       'DuplicateOrderError',
       'OrderNotFoundError',
       'UnsupportedOperationError',
+      'InvalidPositionTransitionError',
       'BrokerError',
     ].includes(error.name)
   );

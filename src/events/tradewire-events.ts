@@ -5,6 +5,10 @@ import type { OrderEvent } from '../model/order-event.js';
 import type { OrderStatus } from '../model/order-status.js';
 import type { TransitionOutcome } from '../model/apply-order-event.js';
 import type { ListenerErrorPayload } from './event-bus.js';
+import type { Decimal } from '../core/decimal.js';
+import type { Position } from '../positions/position.js';
+import type { SignalDecision } from '../execution/signal-decision.js';
+import type { Signal } from '../signals/signal.js';
 
 /** Every order event carries the order after the change, its status before, and the event applied. */
 export interface OrderChangedPayload {
@@ -62,5 +66,34 @@ export interface OrderLifecycleEvents {
   error: ListenerErrorPayload;
 }
 
-/** All events tradewire emits. Later components extend this map. */
-export type TradewireEvents = OrderLifecycleEvents;
+/** P&L in the account currency. `daily` = realized today + change in unrealized since the day began. */
+export interface PnlSnapshot {
+  /** The trading day (America/New_York by default), `yyyy-MM-dd`. */
+  readonly tradingDay: string;
+  readonly realizedToday: Decimal;
+  readonly unrealized: Decimal;
+  readonly daily: Decimal;
+  readonly realizedTotal: Decimal;
+  readonly startOfDayEquity?: Decimal;
+}
+
+export interface PositionEvents {
+  /** The first entry fill: PENDING_ENTRY → OPEN. */
+  'position:opened': { readonly position: Position };
+  /** Any change: a fill, a mark to market, a stop/target change, a state change. */
+  'position:updated': { readonly position: Position; readonly reason: 'fill' | 'mark' | 'protection' | 'state' };
+  /** Flat: realized P&L is final; the position is in the history. */
+  'position:closed': { readonly position: Position };
+  'pnl:updated': PnlSnapshot;
+}
+
+export interface SignalEvents {
+  'signal:received': { readonly signal: Signal };
+  /** The engine did nothing: invalid, too weak, or a pre-trade check failed. Nothing changed. */
+  'signal:rejected': SignalDecision & { readonly kind: 'rejected' };
+  /** An order was submitted for it. */
+  'signal:executed': SignalDecision & { readonly kind: 'executed' };
+}
+
+/** All events tradewire emits. */
+export type TradewireEvents = OrderLifecycleEvents & PositionEvents & SignalEvents;

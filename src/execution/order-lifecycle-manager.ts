@@ -53,6 +53,11 @@ export interface OrderLifecycleOptions {
 export interface SubmitOptions {
   /** Overrides the manager's `orderTimeoutMs` for this order; `null` lets it rest until it ends. */
   readonly timeoutMs?: number | null;
+  /**
+   * Called with the new order after it is registered and journaled, before it is sent — the
+   * place to link it to other state, since its fills can arrive before `submit` resolves.
+   */
+  readonly onCreated?: (order: Order) => void;
 }
 
 /** What a caller may change on a working order. */
@@ -157,6 +162,7 @@ export class OrderLifecycleManager {
     this.register(order, options.timeoutMs === undefined ? this.defaultTimeoutMs : options.timeoutMs);
     const id = order.clientOrderId;
     this.apply(id, { type: 'validated', at: this.clock.now() });
+    options.onCreated?.(this.require(id));
     return this.sendRegistered(id);
   }
 
@@ -283,6 +289,12 @@ export class OrderLifecycleManager {
   /** Orders that may still fill. */
   workingOrders(): Order[] {
     return [...this.working].map((id) => this.require(id));
+  }
+
+  /** True when an order for `symbol` may still fill. */
+  hasWorkingOrder(symbol: string): boolean {
+    for (const id of this.working) if (this.orders.get(id)?.symbol === symbol) return true;
+    return false;
   }
 
   /** Every order in memory (working and the most recent ended ones), optionally filtered. */

@@ -1,0 +1,43 @@
+import type { BrokerAdapter } from '../broker/broker-adapter.js';
+import type { AssetInfo } from '../broker/reports.js';
+import type { Clock } from '../core/clock.js';
+
+/**
+ * Asset details from the adapter, cached so the signal path does not wait on the network after
+ * the first look-up. Entries expire after `ttlMs` (default one hour): tradability changes rarely.
+ */
+export class AssetCache {
+  private readonly entries = new Map<string, { asset: AssetInfo | undefined; at: number }>();
+  private readonly inFlight = new Map<string, Promise<AssetInfo | undefined>>();
+
+  constructor(
+    private readonly adapter: BrokerAdapter,
+    private readonly clock: Clock,
+    private readonly ttlMs = 3_600_000,
+  ) {}
+
+  /** The cached entry if fresh (synchronous), else undefined: call {@link load}. */
+  peek(symbol: string): { asset: AssetInfo | undefined } | undefined {
+    const entry = this.entries.get(symbol);
+    return entry && this.clock.now() - entry.at < this.ttlMs ? entry : undefined;
+  }
+
+  async load(symbol: string): Promise<AssetInfo | undefined> {
+    const fresh = this.peek(symbol);
+    if (fresh) return fresh.asset;
+    let pending = this.inFlight.get(symbol);
+    if (!pending) {
+      pending = this.adapter.getAsset(symbol).finally(() => this.inFlight.delete(symbol));
+      this.inFlight.set(symbol, pending);
+    }
+    const asset = await pending;
+    this.entries.set(symbol, { asset, at: this.clock.now() });
+    return asset;
+  }
+
+  /** Forgets one symbol (or all), e.g. after a halt or a corporate action. */
+  invalidate(symbol?: string): void {
+    if (symbol === undefined) this.entries.clear();
+    else this.entries.delete(symbol);
+  }
+}

@@ -1,0 +1,395 @@
+import type { BrokerAdapter } from '../broker/broker-adapter.js';
+import type { AccountSnapshot, AssetInfo } from '../broker/reports.js';
+import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
+import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
+import { Decimal, type DecimalInput, ONE, toDecimal, ZERO } from '../core/decimal.js';
+import { describeError, ValidationError } from '../core/errors.js';
+import { type IdGenerator, randomIds } from '../core/ids.js';
+import { consoleLogger, type Logger } from '../core/logger.js';
+import { EventBus, type Listener } from '../events/event-bus.js';
+import type { PnlSnapshot, TradewireEvents } from '../events/tradewire-events.js';
+import type { Journal } from '../journal/journal.js';
+import { alwaysOpenMarket, type MarketState } from '../market/market-state.js';
+import type { Order } from '../model/order.js';
+import type { OrderRequest } from '../model/order-request.js';
+import { isTerminalStatus } from '../model/order-status.js';
+import type { Position } from '../positions/position.js';
+import { PositionManager } from '../positions/position-manager.js';
+import type { PositionRepository } from '../positions/position-repository.js';
+import { exitQuantity, quantityStep, sizePosition, type SizingResult } from '../risk/position-sizing.js';
+import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
+import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
+import { type DecisionReason, defaultSignalPolicy, type SignalPolicy, type TradeIntent } from '../signals/signal-policy.js';
+import { AssetCache } from './asset-cache.js';
+import { OrderLifecycleManager } from './order-lifecycle-manager.js';
+import type { SignalDecision } from './signal-decision.js';
+
+export interface ExecutionEngineOptions {
+  readonly adapter: BrokerAdapter;
+  /** Default: the system clock. Tests pass a `ManualClock`. */
+  readonly clock?: Clock;
+  /** Default: random, time-ordered ids. Tests pass `sequentialIds()`. */
+  readonly ids?: IdGenerator;
+  readonly config?: EngineConfig;
+  readonly journal?: Journal;
+  readonly logger?: Logger;
+  /** Answers the `market_open` check. Default: always open (pass a `MarketStateManager` for sessions). */
+  readonly market?: MarketState;
+  /** Maps signals to intents. Default {@link defaultSignalPolicy}. */
+  readonly policy?: SignalPolicy;
+  readonly positionRepository?: PositionRepository;
+  /** The pre-trade rules; default {@link PRE_TRADE_RULES}. Add your own or replace them. */
+  readonly rules?: readonly PreTradeRule[];
+}
+
+/**
+ * The library's main job: a bot hands it a signal, and the engine decides (policy), sizes, checks,
+ * submits and tracks — orders through the {@link OrderLifecycleManager}, positions and P&L through
+ * the {@link PositionManager}, everything announced on one typed event bus.
+ *
+ * @example
+ * const engine = new ExecutionEngine({ adapter: broker, clock, ids });
+ * await engine.start();
+ * engine.updatePrice('AAPL', '190.00');
+ * const decision = await engine.executeSignal({ id: 's1', symbol: 'AAPL', side: 'buy', strength: 82, time: clock.now(), strategyId: 'breakout' });
+ */
+export class ExecutionEngine {
+  readonly events: EventBus<TradewireEvents>;
+  readonly orders: OrderLifecycleManager;
+  readonly positions: PositionManager;
+  readonly config: ResolvedEngineConfig;
+  readonly adapter: BrokerAdapter;
+
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly logger: Logger;
+  private readonly market: MarketState;
+  private readonly policy: SignalPolicy;
+  private readonly rules: readonly PreTradeRule[];
+  private readonly assets: AssetCache;
+  private readonly prices = new Map<string, Decimal>();
+  /** Notional held for working entry orders, released as they fill or end. */
+  private readonly reservations = new Map<string, Decimal>();
+  private snapshot: AccountSnapshot | undefined;
+  /** Entry notional filled since the last account snapshot (the snapshot does not know it yet). */
+  private filledSinceSnapshot = ZERO;
+  private refreshTimer: TimerHandle | undefined;
+  private running = false;
+
+  /** Throws {@link ConfigurationError} naming every invalid configuration field. */
+  constructor(options: ExecutionEngineOptions) {
+    this.config = resolveEngineConfig(options.config);
+    this.adapter = options.adapter;
+    this.clock = options.clock ?? systemClock();
+    this.ids = options.ids ?? randomIds(() => this.clock.now());
+    this.logger = options.logger ?? consoleLogger();
+    this.market = options.market ?? alwaysOpenMarket;
+    this.policy = options.policy ?? defaultSignalPolicy;
+    this.rules = options.rules ?? PRE_TRADE_RULES;
+    this.events = new EventBus<TradewireEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }));
+    this.orders = new OrderLifecycleManager({
+      adapter: this.adapter,
+      clock: this.clock,
+      ids: this.ids,
+      events: this.events,
+      logger: this.logger,
+      orderTimeoutMs: this.config.orderManagement.orderTimeoutMs,
+      pollIntervalMs: this.config.orderManagement.pollIntervalMs,
+      ...(options.journal ? { journal: options.journal } : {}),
+    });
+    this.positions = new PositionManager({
+      clock: this.clock,
+      ids: this.ids,
+      events: this.events,
+      equity: () => this.snapshot?.equity,
+      ...(options.positionRepository ? { repository: options.positionRepository } : {}),
+    });
+    this.assets = new AssetCache(this.adapter, this.clock);
+    // Registered before any host listener, so positions are current when a host hears of a fill.
+    this.events.on('order:fill', ({ order, fill }) => {
+      this.positions.applyFill(order, fill);
+      this.onFill(order, fill.quantity.times(fill.price));
+    });
+    this.events.on('order:transition', ({ order, to }) => {
+      if (!isTerminalStatus(to)) return;
+      this.reservations.delete(order.clientOrderId);
+      this.positions.orderEnded(order);
+    });
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof TradewireEvents & string>(event: K, listener: Listener<TradewireEvents[K]>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Connects the adapter, starts order tracking and loads the account. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.adapter.connect();
+    this.orders.start();
+    await this.refreshAccount();
+    this.scheduleRefresh();
+  }
+
+  /** Stops tracking and timers. Orders stay working at the broker; call `orders.cancelAll()` first to flatten. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.orders.stop();
+    await this.adapter.disconnect();
+  }
+
+  /** Fetches the account from the broker (equity, cash, buying power). */
+  async refreshAccount(): Promise<AccountSnapshot> {
+    const account = await this.adapter.getAccount();
+    this.snapshot = account;
+    this.filledSinceSnapshot = ZERO;
+    if (this.positions.startOfDay === undefined) this.positions.setStartOfDayEquity(account.equity);
+    return account;
+  }
+
+  /** The last account snapshot, if any. */
+  account(): AccountSnapshot | undefined {
+    return this.snapshot;
+  }
+
+  /** Feeds the last trade price of `symbol`: sizing uses it and positions are marked to it. */
+  updatePrice(symbol: string, price: DecimalInput): void {
+    const value = toDecimal(price, 'price');
+    if (!value.greaterThan(0)) throw new ValidationError([{ field: 'price', message: `must be greater than zero, got ${value.toString()}` }], `price of ${symbol}`);
+    this.prices.set(symbol, value);
+    this.positions.markPrice(symbol, value);
+  }
+
+  pnl(): PnlSnapshot {
+    return this.positions.pnl();
+  }
+
+  /**
+   * Decides, sizes, checks and submits. Resolves with what it did: `executed` with the order
+   * (already filled, working, or refused by the broker), or `rejected` with every reason, in which
+   * case nothing was sent and no state changed. Throws {@link ValidationError} listing every problem
+   * of an invalid signal.
+   */
+  async executeSignal(signal: Signal): Promise<SignalDecision> {
+    this.events.emit('signal:received', { signal });
+    let parsed: ParsedSignal;
+    try {
+      parsed = parseSignal(signal);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        this.reject(signal, error.issues.map((i) => ({ code: 'invalid_signal', message: `${i.field} ${i.message}` })));
+      }
+      throw error;
+    }
+    const cached = this.assets.peek(parsed.symbol);
+    const asset = cached ? cached.asset : await this.assets.load(parsed.symbol);
+    const position = this.positions.get(parsed.symbol);
+    const intent = this.policy(parsed, { config: this.config, position, capabilities: this.adapter.capabilities, asset });
+    if (intent.action === 'none') return this.reject(signal, [intent.reason]);
+
+    const price = this.prices.get(parsed.symbol) ?? parsed.expectedPrice ?? position?.currentPrice;
+    if (!price) return this.reject(signal, [{ code: 'no_price', message: `no price for ${parsed.symbol}: call updatePrice or give expectedPrice` }]);
+    return intent.action === 'close' ? this.exit(signal, parsed, intent, asset, price) : this.enter(signal, parsed, intent, asset, price, position);
+  }
+
+  private async enter(
+    signal: Signal,
+    parsed: ParsedSignal,
+    intent: Extract<TradeIntent, { action: 'open' | 'scale_in' }>,
+    asset: AssetInfo | undefined,
+    price: Decimal,
+    position: Position | undefined,
+  ): Promise<SignalDecision> {
+    const long = intent.action === 'open' ? intent.direction === 'long' : intent.position.side === 'long';
+    const stopPrice = this.stopFor(parsed, price, long);
+    const targetPrice = parsed.targetPrice ?? price.plus(price.minus(stopPrice).times(this.config.takeProfit.riskRewardRatio));
+    const equity = this.snapshot?.equity ?? ZERO;
+    const buyingPower = this.availableBuyingPower();
+    const exposure = this.exposure();
+    const positionNotional = position ? position.quantity.times(price) : ZERO;
+    const sizing = sizePosition({
+      config: this.config,
+      price,
+      stopPrice,
+      strength: parsed.strength,
+      equity,
+      buyingPower,
+      exposure,
+      positionNotional,
+      asset,
+      assetClass: parsed.assetClass,
+    });
+
+    const reasons: DecisionReason[] = [];
+    if (sizing.quantity.isZero() || sizing.notional.lessThan(this.config.minTradeSize)) {
+      const capped = sizing.caps.length > 0 ? ` after capping by ${sizing.caps.join(', ')}` : '';
+      reasons.push({ code: 'below_min_trade_size', message: `the sized order is ${sizing.notional.toFixed(2)}${capped}; the minimum trade is ${this.config.minTradeSize.toFixed(2)}` });
+    }
+    reasons.push(
+      ...runPreTradeChecks(
+        this.checkContext(parsed, 'entry', sizing.notional, asset, {
+          equity,
+          buyingPower,
+          exposure,
+          positionNotional,
+          opensNewPosition: intent.action === 'open',
+          scalingIn: intent.action === 'scale_in',
+          hasPosition: position !== undefined,
+        }),
+        this.rules,
+      ),
+    );
+    if (reasons.length > 0) return this.reject(signal, reasons);
+
+    const side = long ? 'buy' : 'sell';
+    const request = this.orderRequest(parsed, side, sizing.quantity, price, false);
+    this.reservations.set(request.clientOrderId as string, sizing.notional);
+    const order = await this.orders.submit(request, {
+      onCreated: (created) =>
+        this.positions.trackEntry(created, {
+          signalId: parsed.id,
+          signalStrength: parsed.strength,
+          strategyId: parsed.strategyId,
+          stopPrice,
+          targetPrice,
+        }),
+    });
+    return this.executed(signal, intent, order, sizing);
+  }
+
+  private async exit(
+    signal: Signal,
+    parsed: ParsedSignal,
+    intent: Extract<TradeIntent, { action: 'close' }>,
+    asset: AssetInfo | undefined,
+    price: Decimal,
+  ): Promise<SignalDecision> {
+    const position = intent.position;
+    const step = quantityStep(asset, position.assetClass, this.config.allowFractional);
+    const quantity = exitQuantity(position.quantity, intent.fraction, step);
+    const reasons = runPreTradeChecks(
+      this.checkContext(parsed, 'exit', quantity.times(price), asset, {
+        equity: this.snapshot?.equity ?? ZERO,
+        buyingPower: this.availableBuyingPower(),
+        exposure: this.exposure(),
+        positionNotional: position.quantity.times(price),
+        opensNewPosition: false,
+        scalingIn: false,
+        hasPosition: true,
+      }),
+      this.rules,
+    );
+    if (position.quantity.isZero()) reasons.push({ code: 'position_not_filled', message: `the ${parsed.symbol} entry has not filled yet` });
+    else if (quantity.isZero()) reasons.push({ code: 'below_min_trade_size', message: `${intent.fraction.toString()} of ${position.quantity.toString()} rounds to nothing` });
+    if (reasons.length > 0) return this.reject(signal, reasons);
+
+    const side = position.side === 'long' ? 'sell' : 'buy';
+    const order = await this.orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
+      onCreated: (created) => this.positions.trackExit(created),
+    });
+    return this.executed(signal, intent, order, undefined);
+  }
+
+  /** Stop for sizing: the signal's hint, else ATR × multiple when the signal carries an ATR, else the configured %. */
+  private stopFor(signal: ParsedSignal, price: Decimal, long: boolean): Decimal {
+    if (signal.stopPrice) return signal.stopPrice;
+    const distance = signal.atr ? signal.atr.times(this.config.stopLoss.atrMultiplier) : price.times(this.config.stopLoss.percent).dividedBy(100);
+    return long ? price.minus(distance) : price.plus(distance);
+  }
+
+  private orderRequest(signal: ParsedSignal, side: 'buy' | 'sell', quantity: Decimal, price: Decimal, reduceOnly: boolean): OrderRequest & { clientOrderId: string } {
+    const om = this.config.orderManagement;
+    const limit = om.entryOrderType === 'limit';
+    // A marketable limit: through the price by the offset, so it fills like a market order but never far worse.
+    const offset = om.limitOffsetBps.dividedBy(10_000);
+    const limitPrice = side === 'buy' ? price.times(ONE.plus(offset)) : price.times(ONE.minus(offset));
+    return {
+      clientOrderId: this.ids.next('tw'),
+      symbol: signal.symbol,
+      side,
+      quantity,
+      assetClass: signal.assetClass,
+      type: limit ? 'limit' : 'market',
+      ...(limit ? { limitPrice: limitPrice.toDecimalPlaces(price.decimalPlaces() > 2 ? price.decimalPlaces() : 2, side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) } : {}),
+      ...(om.timeInForce ? { timeInForce: om.timeInForce } : {}),
+      reduceOnly,
+      signalId: signal.id,
+      strategyId: signal.strategyId,
+    };
+  }
+
+  private checkContext(
+    signal: ParsedSignal,
+    purpose: 'entry' | 'exit',
+    notional: Decimal,
+    asset: AssetInfo | undefined,
+    facts: Pick<PreTradeContext, 'equity' | 'buyingPower' | 'exposure' | 'positionNotional' | 'opensNewPosition' | 'scalingIn' | 'hasPosition'>,
+  ): PreTradeContext {
+    const pnl = this.positions.pnl();
+    return {
+      ...facts,
+      config: this.config,
+      symbol: signal.symbol,
+      purpose,
+      notional,
+      openPositions: this.positions.list().length,
+      dailyPnl: pnl.daily,
+      startOfDayEquity: pnl.startOfDayEquity ?? facts.equity,
+      marketOpen: this.market.isMarketOpen(signal.symbol, signal.assetClass, this.clock.now()),
+      asset,
+      hasWorkingOrder: this.orders.hasWorkingOrder(signal.symbol),
+    };
+  }
+
+  private availableBuyingPower(): Decimal {
+    let reserved = ZERO;
+    for (const amount of this.reservations.values()) reserved = reserved.plus(amount);
+    return Decimal.max((this.snapshot?.buyingPower ?? ZERO).minus(reserved).minus(this.filledSinceSnapshot), ZERO);
+  }
+
+  private exposure(): Decimal {
+    let reserved = ZERO;
+    for (const amount of this.reservations.values()) reserved = reserved.plus(amount);
+    return this.positions.exposure().plus(reserved);
+  }
+
+  private onFill(order: Order, notional: Decimal): void {
+    const reservation = this.reservations.get(order.clientOrderId);
+    if (reservation) {
+      this.reservations.set(order.clientOrderId, Decimal.max(reservation.minus(notional), ZERO));
+      this.filledSinceSnapshot = this.filledSinceSnapshot.plus(notional);
+    }
+  }
+
+  private scheduleRefresh(): void {
+    this.refreshTimer = this.clock.setTimeout(() => {
+      if (!this.running) return;
+      void this.refreshAccount()
+        .catch((error: unknown) => this.logger.warn('account refresh failed', { error: describeError(error) }))
+        .finally(() => this.running && this.scheduleRefresh());
+    }, this.config.accountRefreshMs);
+  }
+
+  private reject(signal: Signal, reasons: readonly DecisionReason[]): SignalDecision {
+    const decision = { kind: 'rejected' as const, signal, reasons, decidedAt: this.clock.now() };
+    this.events.emit('signal:rejected', decision);
+    return decision;
+  }
+
+  private executed(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
+    const decision = {
+      kind: 'executed' as const,
+      signal,
+      intent,
+      order,
+      quantity: order.quantity,
+      ...(sizing ? { sizing } : {}),
+      decidedAt: this.clock.now(),
+    };
+    this.events.emit('signal:executed', decision);
+    return decision;
+  }
+}

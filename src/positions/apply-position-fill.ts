@@ -1,0 +1,77 @@
+import { Decimal, ZERO } from '../core/decimal.js';
+import type { Position, PositionFill } from './position.js';
+import { entrySide } from './position.js';
+
+export interface PositionFillResult {
+  readonly position: Position;
+  /** Quantity of this fill that reduced the position. */
+  readonly closedQuantity: Decimal;
+  /** Quantity beyond what was open (for a new, opposite position); zero normally. */
+  readonly excess: Decimal;
+  /** Realized P&L booked by this fill, net of commissions. */
+  readonly realized: Decimal;
+  readonly duplicate: boolean;
+}
+
+/**
+ * Applies one execution at average cost. Pure. An entry-side fill raises the quantity and
+ * re-averages the cost; an exit-side fill books realized P&L on the closed part:
+ * (price − average) × closed, signed by side, less this fill's commission and the closed share of
+ * the entry commission. A replayed execution id changes nothing. Does not change `state`.
+ */
+export function applyPositionFill(position: Position, fill: PositionFill): PositionFillResult {
+  if (position.fills.some((f) => f.executionId === fill.executionId)) {
+    return { position, closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: true };
+  }
+  const common = {
+    fills: [...position.fills, fill],
+    orderIds: position.orderIds.includes(fill.clientOrderId) ? position.orderIds : [...position.orderIds, fill.clientOrderId],
+    commission: position.commission.plus(fill.commission),
+    updatedAt: fill.time,
+  };
+
+  if (fill.side === entrySide(position.side)) {
+    const quantity = position.quantity.plus(fill.quantity);
+    const averageEntryPrice = position.averageEntryPrice.times(position.quantity).plus(fill.price.times(fill.quantity)).dividedBy(quantity);
+    const next: Position = {
+      ...position,
+      ...common,
+      quantity,
+      averageEntryPrice,
+      openEntryCommission: position.openEntryCommission.plus(fill.commission),
+      entryTime: position.entryTime ?? fill.time,
+    };
+    return { position: withMark(next), closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: false };
+  }
+
+  const closed = Decimal.min(position.quantity, fill.quantity);
+  const excess = fill.quantity.minus(closed);
+  const direction = position.side === 'long' ? 1 : -1;
+  const gross = fill.price.minus(position.averageEntryPrice).times(closed).times(direction);
+  // Only the part of this fill's commission that closed quantity belongs here; the rest goes with the excess.
+  const exitCommission = excess.isZero() ? fill.commission : fill.commission.times(closed).dividedBy(fill.quantity);
+  const entryShare = position.quantity.isZero() ? ZERO : position.openEntryCommission.times(closed).dividedBy(position.quantity);
+  const realized = gross.minus(exitCommission).minus(entryShare);
+  const quantity = position.quantity.minus(closed);
+  const next: Position = {
+    ...position,
+    ...common,
+    commission: position.commission.plus(exitCommission),
+    quantity,
+    openEntryCommission: position.openEntryCommission.minus(entryShare),
+    realizedPnl: position.realizedPnl.plus(realized),
+  };
+  return { position: withMark(next), closedQuantity: closed, excess, realized, duplicate: false };
+}
+
+/** Recomputes unrealized P&L at `price` (or the last known price). Pure. */
+export function markPosition(position: Position, price: Decimal, at: number): Position {
+  return withMark({ ...position, currentPrice: price, updatedAt: Math.max(position.updatedAt, at) });
+}
+
+function withMark(position: Position): Position {
+  if (!position.currentPrice || position.quantity.isZero()) return { ...position, unrealizedPnl: ZERO };
+  const perUnit = position.currentPrice.minus(position.averageEntryPrice);
+  const unrealizedPnl = (position.side === 'long' ? perUnit : perUnit.negated()).times(position.quantity);
+  return { ...position, unrealizedPnl };
+}

@@ -1,0 +1,286 @@
+import type { Clock } from '../core/clock.js';
+import { Decimal, ZERO } from '../core/decimal.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { PnlSnapshot, TradewireEvents } from '../events/tradewire-events.js';
+import type { Fill } from '../model/fill.js';
+import type { Order } from '../model/order.js';
+import type { AssetClass } from '../model/trading-types.js';
+import { applyPositionFill, markPosition } from './apply-position-fill.js';
+import { entrySide, type Position, type PositionFill, type PositionSide } from './position.js';
+import { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './position-repository.js';
+import { nextPositionState, type PositionEventType } from './position-state-table.js';
+import { TradingDay } from './trading-day.js';
+
+export interface PositionManagerOptions {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly events: EventBus<TradewireEvents>;
+  readonly accountId?: string;
+  /** Where closed positions go; default in memory. */
+  readonly repository?: PositionRepository;
+  /** The trading day's time zone, for the daily P&L reset. Default America/New_York. */
+  readonly timeZone?: string;
+  /** Account equity now, captured as start-of-day equity when the trading day rolls over. */
+  readonly equity?: () => Decimal | undefined;
+}
+
+/** Signal details a position keeps about why it was opened. */
+export interface PositionEntryContext {
+  readonly signalId?: string;
+  readonly signalStrength?: number;
+  readonly strategyId?: string;
+  readonly stopPrice?: Decimal;
+  readonly targetPrice?: Decimal;
+}
+
+interface OrderLink {
+  readonly positionId: string;
+  readonly role: 'entry' | 'exit';
+}
+
+/**
+ * Positions per symbol on one account, long or short, kept from fills at average cost.
+ * Fills update them (scale-in re-averages, scale-out realizes P&L net of commission), prices
+ * mark them to market, and daily P&L resets at the trading-day boundary. Closed positions go to
+ * the repository. Emits `position:opened`, `position:updated`, `position:closed`, `pnl:updated`.
+ */
+export class PositionManager {
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly events: EventBus<TradewireEvents>;
+  private readonly accountId: string;
+  private readonly repository: PositionRepository;
+  private readonly day: TradingDay;
+  private readonly equity: () => Decimal | undefined;
+
+  private readonly active = new Map<string, Position>();
+  private readonly bySymbol = new Map<string, string>();
+  private readonly links = new Map<string, OrderLink>();
+  private realizedToday = ZERO;
+  private realizedTotal = ZERO;
+  private unrealizedAtDayStart = ZERO;
+  private startOfDayEquity: Decimal | undefined;
+
+  constructor(options: PositionManagerOptions) {
+    this.clock = options.clock;
+    this.ids = options.ids;
+    this.events = options.events;
+    this.accountId = options.accountId ?? 'default';
+    this.repository = options.repository ?? new InMemoryPositionRepository();
+    this.day = new TradingDay(options.timeZone);
+    this.equity = options.equity ?? (() => undefined);
+    this.rollDay(this.clock.now());
+  }
+
+  /** Links an entry order to the symbol's position (a new PENDING_ENTRY one, or the open one it scales into). */
+  trackEntry(order: Order, context: PositionEntryContext = {}): Position {
+    const side: PositionSide = order.side === 'buy' ? 'long' : 'short';
+    const existing = this.get(order.symbol);
+    const position = existing && existing.side === side ? existing : this.create(order.symbol, order.assetClass, side, context);
+    this.links.set(order.clientOrderId, { positionId: position.id, role: 'entry' });
+    return this.transition(position, 'entry_submitted', { orderIds: addId(position.orderIds, order.clientOrderId) }, 'state');
+  }
+
+  /** Links an exit order to the symbol's position (PENDING_EXIT while it works). */
+  trackExit(order: Order): Position | undefined {
+    const position = this.get(order.symbol);
+    if (!position || position.state === 'PENDING_ENTRY') return undefined;
+    this.links.set(order.clientOrderId, { positionId: position.id, role: 'exit' });
+    return this.transition(position, 'exit_submitted', { orderIds: addId(position.orderIds, order.clientOrderId) }, 'state');
+  }
+
+  /** Applies an execution of `order` (linked or not: an order placed elsewhere still moves the position). */
+  applyFill(order: Order, fill: Fill): void {
+    this.rollDay(fill.time);
+    const positionFill: PositionFill = {
+      executionId: fill.executionId,
+      clientOrderId: order.clientOrderId,
+      side: order.side,
+      quantity: fill.quantity,
+      price: fill.price,
+      commission: fill.commission,
+      time: fill.time,
+    };
+    const link = this.links.get(order.clientOrderId);
+    const linked = link ? this.active.get(link.positionId) : undefined;
+    let position = linked ?? this.get(order.symbol);
+    if (!position) position = this.create(order.symbol, order.assetClass, order.side === 'buy' ? 'long' : 'short', {});
+    this.applyTo(position, positionFill, order.assetClass);
+  }
+
+  /** An order linked to a position ended (cancelled, expired, rejected, failed, or filled). */
+  orderEnded(order: Order): void {
+    const link = this.links.get(order.clientOrderId);
+    if (!link) return;
+    this.links.delete(order.clientOrderId);
+    const position = this.active.get(link.positionId);
+    if (!position || order.status === 'filled') return;
+    // Another order of the same role still working keeps the pending state.
+    for (const other of this.links.values()) if (other.positionId === position.id && other.role === link.role) return;
+    this.transition(position, link.role === 'entry' ? 'entry_ended' : 'exit_ended', {}, 'state');
+  }
+
+  /** Marks the symbol's position to `price`. */
+  markPrice(symbol: string, price: Decimal): void {
+    const position = this.get(symbol);
+    if (!position) return;
+    const marked = markPosition(position, price, this.clock.now());
+    this.active.set(marked.id, marked);
+    this.events.emit('position:updated', { position: marked, reason: 'mark' });
+    this.emitPnl();
+  }
+
+  /** Records where the position's stop and target are (for hosts that draw them). */
+  setProtection(symbol: string, protection: { stopPrice?: Decimal; targetPrice?: Decimal }): Position | undefined {
+    const position = this.get(symbol);
+    if (!position) return undefined;
+    const next = { ...position, ...protection, updatedAt: this.clock.now() };
+    this.active.set(next.id, next);
+    this.events.emit('position:updated', { position: next, reason: 'protection' });
+    return next;
+  }
+
+  /** The symbol's position that is not closed, if any. */
+  get(symbol: string): Position | undefined {
+    const id = this.bySymbol.get(symbol);
+    return id === undefined ? undefined : this.active.get(id);
+  }
+
+  /** Positions not yet closed (pending entry, open, pending exit). */
+  list(): Position[] {
+    return [...this.active.values()];
+  }
+
+  /** Positions holding quantity (open or pending exit). */
+  openPositions(): Position[] {
+    return this.list().filter((p) => p.quantity.greaterThan(0));
+  }
+
+  /** Σ |quantity| × price (current, else average cost) over open positions. */
+  exposure(): Decimal {
+    let total = ZERO;
+    for (const p of this.active.values()) total = total.plus(p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
+    return total;
+  }
+
+  /** Closed positions, newest last. */
+  history(query?: PositionHistoryQuery): Position[] {
+    return this.repository.query(query);
+  }
+
+  /** Today's and all-time P&L, in the account currency. */
+  pnl(): PnlSnapshot {
+    this.rollDay(this.clock.now());
+    const unrealized = this.list().reduce((sum, p) => sum.plus(p.unrealizedPnl), ZERO);
+    return {
+      tradingDay: this.day.observe(this.clock.now()).key,
+      realizedToday: this.realizedToday,
+      unrealized,
+      daily: this.realizedToday.plus(unrealized).minus(this.unrealizedAtDayStart),
+      realizedTotal: this.realizedTotal,
+      ...(this.startOfDayEquity ? { startOfDayEquity: this.startOfDayEquity } : {}),
+    };
+  }
+
+  /** Sets the equity today's loss limit is measured against (the engine does this from the account). */
+  setStartOfDayEquity(equity: Decimal): void {
+    this.startOfDayEquity = equity;
+  }
+
+  get startOfDay(): Decimal | undefined {
+    return this.startOfDayEquity;
+  }
+
+  private applyTo(position: Position, fill: PositionFill, assetClass: AssetClass): void {
+    const result = applyPositionFill(position, fill);
+    if (result.duplicate) return;
+    const entry = fill.side === entrySide(position.side);
+    const event: PositionEventType = entry ? 'entry_filled' : 'exit_filled';
+    const updated = this.transition(result.position, event, {}, 'fill', position.state);
+    if (!result.realized.isZero()) {
+      this.realizedToday = this.realizedToday.plus(result.realized);
+      this.realizedTotal = this.realizedTotal.plus(result.realized);
+    }
+    if (updated.state === 'CLOSED') this.emitPnl();
+    else if (!result.realized.isZero()) this.emitPnl();
+    if (result.excess.greaterThan(0)) {
+      // Sold (or bought) through flat: the rest opens the other side.
+      const reversed = this.create(position.symbol, assetClass, position.side === 'long' ? 'short' : 'long', {});
+      const commission = fill.commission.times(result.excess).dividedBy(fill.quantity);
+      this.applyTo(reversed, { ...fill, executionId: `${fill.executionId}:reversal`, quantity: result.excess, commission }, assetClass);
+    }
+  }
+
+  private create(symbol: string, assetClass: AssetClass, side: PositionSide, context: PositionEntryContext): Position {
+    const now = this.clock.now();
+    const position: Position = {
+      id: this.ids.next('pos'),
+      accountId: this.accountId,
+      symbol,
+      assetClass,
+      side,
+      state: 'PENDING_ENTRY',
+      quantity: ZERO,
+      averageEntryPrice: ZERO,
+      createdAt: now,
+      updatedAt: now,
+      unrealizedPnl: ZERO,
+      realizedPnl: ZERO,
+      commission: ZERO,
+      openEntryCommission: ZERO,
+      fills: [],
+      orderIds: [],
+      ...(context.signalId ? { signalId: context.signalId } : {}),
+      ...(context.signalStrength === undefined ? {} : { signalStrength: context.signalStrength }),
+      ...(context.strategyId ? { strategyId: context.strategyId } : {}),
+      ...(context.stopPrice ? { stopPrice: context.stopPrice } : {}),
+      ...(context.targetPrice ? { targetPrice: context.targetPrice } : {}),
+    };
+    this.active.set(position.id, position);
+    this.bySymbol.set(symbol, position.id);
+    return position;
+  }
+
+  /** Applies a position event through the state table, stores the result and emits. */
+  private transition(position: Position, event: PositionEventType, patch: Partial<Position>, reason: 'fill' | 'state', before = position.state): Position {
+    const flat = position.quantity.isZero();
+    const state = nextPositionState(position.id, position.state, event, flat);
+    const now = this.clock.now();
+    const next: Position = { ...position, ...patch, state, updatedAt: Math.max(position.updatedAt, now), ...(state === 'CLOSED' && !position.closedAt ? { closedAt: now } : {}) };
+    if (state === 'CLOSED') {
+      this.active.delete(next.id);
+      if (this.bySymbol.get(next.symbol) === next.id) this.bySymbol.delete(next.symbol);
+      for (const [orderId, link] of this.links) if (link.positionId === next.id && link.role === 'exit') this.links.delete(orderId);
+    } else {
+      this.active.set(next.id, next);
+    }
+    this.events.emit('position:updated', { position: next, reason });
+    if (before === 'PENDING_ENTRY' && state === 'OPEN') this.events.emit('position:opened', { position: next });
+    if (state === 'CLOSED' && before !== 'CLOSED' && next.fills.length > 0) {
+      this.repository.save(next);
+      this.events.emit('position:closed', { position: next });
+    }
+    return next;
+  }
+
+  private rollDay(at: number): void {
+    const { rolled } = this.day.observe(at);
+    if (!rolled && this.startOfDayEquity !== undefined) return;
+    if (rolled) {
+      this.realizedToday = ZERO;
+      this.unrealizedAtDayStart = this.list().reduce((sum, p) => sum.plus(p.unrealizedPnl), ZERO);
+      this.startOfDayEquity = undefined;
+    }
+    const equity = this.equity();
+    if (equity) this.startOfDayEquity = equity;
+  }
+
+  private emitPnl(): void {
+    if (this.events.listenerCount('pnl:updated') > 0) this.events.emit('pnl:updated', this.pnl());
+  }
+}
+
+function addId(ids: readonly string[], id: string): readonly string[] {
+  return ids.includes(id) ? ids : [...ids, id];
+}

@@ -1,0 +1,67 @@
+import type { Decimal } from '../core/decimal.js';
+import type { AssetClass, OrderSide } from '../model/trading-types.js';
+
+export const POSITION_STATES = ['PENDING_ENTRY', 'OPEN', 'PENDING_EXIT', 'CLOSED'] as const;
+/** PENDING_ENTRY: entry sent, nothing filled; OPEN; PENDING_EXIT: an exit is working; CLOSED. */
+export type PositionState = (typeof POSITION_STATES)[number];
+export type PositionSide = 'long' | 'short';
+
+/** One execution as the position saw it. */
+export interface PositionFill {
+  readonly executionId: string;
+  readonly clientOrderId: string;
+  readonly side: OrderSide;
+  readonly quantity: Decimal;
+  readonly price: Decimal;
+  readonly commission: Decimal;
+  readonly time: number;
+}
+
+/**
+ * A position in one symbol on one account, long or short, at average cost. Immutable; the
+ * position manager replaces it on every change. All amounts are decimals in the account currency.
+ */
+export interface Position {
+  readonly id: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  readonly side: PositionSide;
+  readonly state: PositionState;
+  /** Open quantity, unsigned (see `side`). */
+  readonly quantity: Decimal;
+  /** Average cost of the open quantity; zero before the first fill. */
+  readonly averageEntryPrice: Decimal;
+  /** Time of the first entry fill. */
+  readonly entryTime?: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly closedAt?: number;
+  readonly signalId?: string;
+  readonly signalStrength?: number;
+  readonly strategyId?: string;
+  readonly currentPrice?: Decimal;
+  /** (current − average) × quantity, signed by side; zero until a price is known. */
+  readonly unrealizedPnl: Decimal;
+  /** Realized on exits, net of the exit commissions and the entry commissions of the closed part. */
+  readonly realizedPnl: Decimal;
+  /** Every commission paid on this position. */
+  readonly commission: Decimal;
+  /** Entry commission on the quantity still open, charged to realized P&L as it closes. */
+  readonly openEntryCommission: Decimal;
+  readonly stopPrice?: Decimal;
+  readonly targetPrice?: Decimal;
+  readonly fills: readonly PositionFill[];
+  /** Client order ids of the orders that built or reduced it. */
+  readonly orderIds: readonly string[];
+}
+
+/** How long the position has been open at `now`, ms (0 before the first fill). */
+export function positionAge(position: Position, now: number): number {
+  return position.entryTime === undefined ? 0 : Math.max(0, (position.closedAt ?? now) - position.entryTime);
+}
+
+/** The order side that adds to a position of this side. */
+export function entrySide(side: PositionSide): OrderSide {
+  return side === 'long' ? 'buy' : 'sell';
+}

@@ -1,0 +1,101 @@
+import { Decimal, ZERO } from '../core/decimal.js';
+import type { AssetInfo } from '../broker/reports.js';
+import type { ResolvedEngineConfig } from '../config/engine-config.js';
+
+/** Everything sizing looks at, all in the account currency. */
+export interface SizingInput {
+  readonly config: ResolvedEngineConfig;
+  readonly price: Decimal;
+  /** Where the stop would be; fixed-fractional risk is measured to it. */
+  readonly stopPrice: Decimal;
+  readonly strength: number;
+  readonly equity: Decimal;
+  readonly buyingPower: Decimal;
+  /** Current total exposure (open positions and working entry orders). */
+  readonly exposure: Decimal;
+  /** Notional already held in this symbol (for scale-in). */
+  readonly positionNotional: Decimal;
+  readonly asset: AssetInfo | undefined;
+  readonly assetClass: 'equity' | 'crypto' | 'forex';
+}
+
+/** What limited the size, in the order they were applied. */
+export type SizingCap = 'max_position_size' | 'max_exposure' | 'buying_power';
+
+export interface SizingResult {
+  readonly quantity: Decimal;
+  readonly notional: Decimal;
+  /** The size before caps and rounding. */
+  readonly requested: Decimal;
+  readonly caps: readonly SizingCap[];
+  /** The quantity step it was rounded down to. */
+  readonly step: Decimal;
+}
+
+/**
+ * Sizes an entry: fixed-fractional risk (equity × risk% ÷ distance to stop), fixed notional or fixed
+ * quantity; optionally scaled by strength / 100; then capped by the room left under the maximum
+ * position size, the maximum exposure and the buying power; then rounded **down** to the asset's
+ * step (whole shares unless fractional trading is on and the asset allows it, forex units, crypto
+ * increments). Pure; all Decimal.
+ */
+export function sizePosition(input: SizingInput): SizingResult {
+  const { config, price } = input;
+  let quantity: Decimal;
+  switch (config.sizing.method) {
+    case 'fixed_fractional': {
+      const risk = input.equity.times(config.riskPerTradePct).dividedBy(100);
+      const distance = price.minus(input.stopPrice).abs();
+      quantity = distance.isZero() ? ZERO : risk.dividedBy(distance);
+      break;
+    }
+    case 'fixed_notional':
+      quantity = config.sizing.notional.dividedBy(price);
+      break;
+    case 'fixed_quantity':
+      quantity = config.sizing.quantity;
+      break;
+  }
+  if (config.sizing.scaleByStrength) quantity = quantity.times(input.strength).dividedBy(100);
+  const requested = quantity;
+
+  const caps: SizingCap[] = [];
+  const room: [SizingCap, Decimal][] = [
+    ['max_position_size', input.equity.times(config.maxPositionSizePct).dividedBy(100).minus(input.positionNotional)],
+    ['max_exposure', input.equity.times(config.maxAccountExposurePct).dividedBy(100).minus(input.exposure)],
+    ['buying_power', input.buyingPower],
+  ];
+  for (const [cap, notional] of room) {
+    const limit = Decimal.max(notional, ZERO).dividedBy(price);
+    if (quantity.greaterThan(limit)) {
+      quantity = limit;
+      caps.push(cap);
+    }
+  }
+
+  const step = quantityStep(input.asset, input.assetClass, config.allowFractional);
+  quantity = quantity.dividedBy(step).floor().times(step);
+  if (input.asset?.minQuantity && quantity.lessThan(input.asset.minQuantity)) quantity = ZERO;
+  return { quantity, notional: quantity.times(price), requested, caps, step };
+}
+
+/**
+ * The quantity step: the asset's increment when fractional trading applies, else whole units.
+ * Equities without asset info trade whole shares; crypto defaults to 1e-8; forex to 1 unit.
+ */
+export function quantityStep(asset: AssetInfo | undefined, assetClass: string, allowFractional: boolean): Decimal {
+  if (asset) {
+    if (asset.assetClass === 'equity' && !(allowFractional && asset.fractionable)) return Decimal.max(asset.quantityIncrement, 1);
+    if (!allowFractional) return Decimal.max(asset.quantityIncrement, 1);
+    return asset.quantityIncrement;
+  }
+  if (assetClass === 'crypto' && allowFractional) return new Decimal('0.00000001');
+  return new Decimal(1);
+}
+
+/** Rounds an exit quantity down to the step, but never leaves dust: a full exit is the full quantity. */
+export function exitQuantity(open: Decimal, fraction: Decimal, step: Decimal): Decimal {
+  if (fraction.greaterThanOrEqualTo(1)) return open;
+  const rounded = open.times(fraction).dividedBy(step).floor().times(step);
+  return rounded.greaterThan(open) ? open : rounded;
+}

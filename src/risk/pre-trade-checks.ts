@@ -1,0 +1,113 @@
+import type { Decimal } from '../core/decimal.js';
+import type { AssetInfo } from '../broker/reports.js';
+import type { PreTradeCheckCode, ResolvedEngineConfig } from '../config/engine-config.js';
+import type { DecisionReason } from '../signals/signal-policy.js';
+
+/** The facts the checks judge, gathered once per signal. Amounts in the account currency. */
+export interface PreTradeContext {
+  readonly config: ResolvedEngineConfig;
+  readonly symbol: string;
+  /** `entry` opens or adds to a position; `exit` reduces one (exits skip the exposure checks). */
+  readonly purpose: 'entry' | 'exit';
+  readonly opensNewPosition: boolean;
+  readonly notional: Decimal;
+  readonly equity: Decimal;
+  readonly buyingPower: Decimal;
+  readonly exposure: Decimal;
+  readonly positionNotional: Decimal;
+  readonly openPositions: number;
+  readonly dailyPnl: Decimal;
+  readonly startOfDayEquity: Decimal;
+  readonly marketOpen: boolean;
+  readonly asset: AssetInfo | undefined;
+  readonly hasWorkingOrder: boolean;
+  readonly hasPosition: boolean;
+  readonly scalingIn: boolean;
+}
+
+/** One rule: a code, whether it also guards exits, and the failure message (undefined = pass). */
+export interface PreTradeRule {
+  readonly code: PreTradeCheckCode;
+  readonly guardsExits: boolean;
+  check(context: PreTradeContext): string | undefined;
+}
+
+const pct = (amount: Decimal, percent: Decimal): Decimal => amount.times(percent).dividedBy(100);
+const money = (amount: Decimal): string => amount.toFixed(2);
+
+/** The checks, in the order they run. Each is its own small rule so a host can read, test or replace it. */
+export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
+  {
+    code: 'market_open',
+    guardsExits: true,
+    check: (c) => (c.marketOpen ? undefined : `the market for ${c.symbol} is closed`),
+  },
+  {
+    code: 'symbol_tradable',
+    guardsExits: true,
+    check: (c) => {
+      if (!c.asset) return `${c.symbol} is not known to the broker`;
+      return c.asset.tradable ? undefined : `${c.symbol} is not tradable`;
+    },
+  },
+  {
+    code: 'no_pending_order',
+    guardsExits: true,
+    check: (c) => (c.hasWorkingOrder ? `an order for ${c.symbol} is still working` : undefined),
+  },
+  {
+    code: 'no_duplicate_position',
+    guardsExits: false,
+    check: (c) => (c.hasPosition && !c.scalingIn ? `a ${c.symbol} position is already open` : undefined),
+  },
+  {
+    code: 'max_positions',
+    guardsExits: false,
+    check: (c) => (c.opensNewPosition && c.openPositions >= c.config.maxPositions ? `${c.openPositions} positions are open; the maximum is ${c.config.maxPositions}` : undefined),
+  },
+  {
+    code: 'daily_loss_limit',
+    guardsExits: false,
+    check: (c) => {
+      const limit = pct(c.startOfDayEquity, c.config.dailyLossLimitPct);
+      return c.dailyPnl.negated().greaterThanOrEqualTo(limit) && limit.greaterThan(0)
+        ? `today's P&L ${money(c.dailyPnl)} has hit the daily loss limit of ${money(limit)} (${c.config.dailyLossLimitPct.toString()}% of ${money(c.startOfDayEquity)})`
+        : undefined;
+    },
+  },
+  {
+    code: 'buying_power',
+    guardsExits: false,
+    check: (c) => (c.notional.greaterThan(c.buyingPower) ? `the order needs ${money(c.notional)}; buying power is ${money(c.buyingPower)}` : undefined),
+  },
+  {
+    code: 'max_position_size',
+    guardsExits: false,
+    check: (c) => {
+      const limit = pct(c.equity, c.config.maxPositionSizePct);
+      const after = c.positionNotional.plus(c.notional);
+      return after.greaterThan(limit) ? `the position would be ${money(after)}, above ${c.config.maxPositionSizePct.toString()}% of equity (${money(limit)})` : undefined;
+    },
+  },
+  {
+    code: 'max_exposure',
+    guardsExits: false,
+    check: (c) => {
+      const limit = pct(c.equity, c.config.maxAccountExposurePct);
+      const after = c.exposure.plus(c.notional);
+      return after.greaterThan(limit) ? `total exposure would be ${money(after)}, above ${c.config.maxAccountExposurePct.toString()}% of equity (${money(limit)})` : undefined;
+    },
+  },
+];
+
+/** Runs every enabled rule that applies and returns every failure (an empty list passes). */
+export function runPreTradeChecks(context: PreTradeContext, rules: readonly PreTradeRule[] = PRE_TRADE_RULES): DecisionReason[] {
+  const failures: DecisionReason[] = [];
+  for (const rule of rules) {
+    if (!context.config.checks[rule.code]) continue;
+    if (context.purpose === 'exit' && !rule.guardsExits) continue;
+    const message = rule.check(context);
+    if (message !== undefined) failures.push({ code: rule.code, message });
+  }
+  return failures;
+}

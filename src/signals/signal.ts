@@ -1,0 +1,108 @@
+import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import { ASSET_CLASSES, type AssetClass, ORDER_SIDES, type OrderSide } from '../model/trading-types.js';
+
+/** What a bot hands the engine. Decimal hints may be given as Decimal, string or number. */
+export interface Signal {
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  /** Conviction from 0 to 100. */
+  readonly strength: number;
+  /** When the bot produced it, epoch ms. */
+  readonly time: number;
+  readonly strategyId: string;
+  /** Default `equity`. */
+  readonly assetClass?: AssetClass;
+  /** The price the bot expects to trade at; sizing uses it when the engine has no fresher price. */
+  readonly expectedPrice?: DecimalInput;
+  /** Where the bot would put the stop (drives fixed-fractional sizing and protection). */
+  readonly stopPrice?: DecimalInput;
+  readonly targetPrice?: DecimalInput;
+  /** Average true range, for ATR-based stops. */
+  readonly atr?: DecimalInput;
+  /** For an exit: the fraction of the position to close, 0 < f ≤ 1 (default 1, all of it). */
+  readonly exitFraction?: DecimalInput;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** A validated signal: decimals parsed, defaults applied. */
+export interface ParsedSignal {
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly strength: number;
+  readonly time: number;
+  readonly strategyId: string;
+  readonly assetClass: AssetClass;
+  readonly expectedPrice?: Decimal;
+  readonly stopPrice?: Decimal;
+  readonly targetPrice?: Decimal;
+  readonly atr?: Decimal;
+  readonly exitFraction: Decimal;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** The signal as given, for events and the audit trail. */
+  readonly original: Signal;
+}
+
+/**
+ * Checks a signal and parses its decimals. Collects every problem and throws one
+ * {@link ValidationError} (code `validation_failed`) listing them all.
+ */
+export function parseSignal(signal: Signal): ParsedSignal {
+  const issues: ValidationIssue[] = [];
+  const raw = (signal ?? {}) as unknown as Record<string, unknown>;
+  const text = (field: string): string => {
+    const value = raw[field];
+    if (typeof value !== 'string' || value.trim() === '') {
+      issues.push({ field, message: 'must be a non-empty string' });
+      return '';
+    }
+    return value.trim();
+  };
+  const id = text('id');
+  const symbol = text('symbol');
+  const strategyId = text('strategyId');
+  if (!ORDER_SIDES.includes(raw.side as OrderSide)) issues.push({ field: 'side', message: `must be buy or sell, got ${JSON.stringify(raw.side)}` });
+  const strength = raw.strength;
+  if (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0 || strength > 100) {
+    issues.push({ field: 'strength', message: `must be a number from 0 to 100, got ${String(strength)}` });
+  }
+  if (typeof raw.time !== 'number' || !Number.isFinite(raw.time)) issues.push({ field: 'time', message: 'must be epoch milliseconds' });
+  const assetClass = raw.assetClass ?? 'equity';
+  if (!ASSET_CLASSES.includes(assetClass as AssetClass)) issues.push({ field: 'assetClass', message: `must be one of ${ASSET_CLASSES.join(', ')}` });
+
+  const positive = (field: string): Decimal | undefined => {
+    const value = raw[field];
+    if (value === undefined || value === null) return undefined;
+    const parsed = parseDecimal(value, field);
+    if (!(parsed instanceof Decimal)) issues.push(parsed);
+    else if (!parsed.greaterThan(0)) issues.push({ field, message: `must be greater than zero, got ${parsed.toString()}` });
+    else return parsed;
+    return undefined;
+  };
+  const expectedPrice = positive('expectedPrice');
+  const stopPrice = positive('stopPrice');
+  const targetPrice = positive('targetPrice');
+  const atr = positive('atr');
+  const exitFraction = positive('exitFraction') ?? new Decimal(1);
+  if (exitFraction.greaterThan(1)) issues.push({ field: 'exitFraction', message: 'must be at most 1' });
+
+  if (issues.length > 0) throw new ValidationError(issues, 'signal');
+  return {
+    id,
+    symbol,
+    side: raw.side as OrderSide,
+    strength: strength as number,
+    time: raw.time as number,
+    strategyId,
+    assetClass: assetClass as AssetClass,
+    ...(expectedPrice ? { expectedPrice } : {}),
+    ...(stopPrice ? { stopPrice } : {}),
+    ...(targetPrice ? { targetPrice } : {}),
+    ...(atr ? { atr } : {}),
+    exitFraction,
+    metadata: signal.metadata ?? {},
+    original: signal,
+  };
+}
