@@ -302,7 +302,8 @@ export class ExecutionEngine {
 
   private orderRequest(signal: ParsedSignal, side: 'buy' | 'sell', quantity: Decimal, price: Decimal, reduceOnly: boolean): OrderRequest & { clientOrderId: string } {
     const om = this.config.orderManagement;
-    const limit = om.entryOrderType === 'limit';
+    // Exits are always market orders: getting out must not wait on a price.
+    const limit = om.entryOrderType === 'limit' && !reduceOnly;
     // A marketable limit: through the price by the offset, so it fills like a market order but never far worse.
     const offset = om.limitOffsetBps.dividedBy(10_000);
     const limitPrice = side === 'buy' ? price.times(ONE.plus(offset)) : price.times(ONE.minus(offset));

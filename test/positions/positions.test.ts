@@ -1,0 +1,223 @@
+import fc from 'fast-check';
+import {
+  applyPositionFill,
+  Decimal,
+  EventBus,
+  InvalidPositionTransitionError,
+  ManualClock,
+  markPosition,
+  nextPositionState,
+  type Order,
+  POSITION_EVENTS,
+  POSITION_STATE_TABLE,
+  POSITION_STATES,
+  type Position,
+  type PositionFill,
+  PositionManager,
+  sequentialIds,
+  type TradewireEvents,
+} from 'tradewire';
+import { describe, expect, it } from 'vitest';
+import { d, fill, newOrder } from '../helpers.js';
+
+function emptyPosition(side: 'long' | 'short' = 'long'): Position {
+  return {
+    id: 'p-1', accountId: 'a', symbol: 'BTC', assetClass: 'equity', side, state: 'OPEN', quantity: d(0), averageEntryPrice: d(0),
+    createdAt: 0, updatedAt: 0, unrealizedPnl: d(0), realizedPnl: d(0), commission: d(0), openEntryCommission: d(0), fills: [], orderIds: [],
+  };
+}
+
+const pfill = (id: string, side: 'buy' | 'sell', qty: Decimal.Value, price: Decimal.Value, commission: Decimal.Value = 0): PositionFill => ({
+  executionId: id, clientOrderId: `o-${id}`, side, quantity: d(qty), price: d(price), commission: d(commission), time: 1,
+});
+
+const run = (position: Position, fills: PositionFill[]): Position => fills.reduce((p, f) => applyPositionFill(p, f).position, position);
+
+describe('position P&L, exactly', () => {
+  it('the worked example: 100 bought at 70,000 and sold at 72,000 realize 200,000 less commission', () => {
+    const closed = run(emptyPosition(), [pfill('a', 'buy', 100, 70_000, '35.50'), pfill('b', 'sell', 100, 72_000, '36.50')]);
+    expect(closed.quantity.toString()).toBe('0');
+    expect(closed.realizedPnl.toString()).toBe('199928'); // 200 000 − 35.50 − 36.50
+    expect(closed.commission.toString()).toBe('72');
+  });
+
+  it('a short realizes the fall, less commission', () => {
+    const closed = run(emptyPosition('short'), [pfill('a', 'sell', 10, '50.25', 1), pfill('b', 'buy', 10, '48.10', 1)]);
+    expect(closed.realizedPnl.toString()).toBe('19.5'); // 10 × 2.15 − 2
+  });
+
+  it('scale-in re-averages the cost; scale-out realizes on the closed part only', () => {
+    let p = run(emptyPosition(), [pfill('a', 'buy', 100, 10, 1), pfill('b', 'buy', 50, 13, 1)]);
+    expect(p.averageEntryPrice.toString()).toBe('11'); // (1000 + 650) / 150
+    expect(p.openEntryCommission.toString()).toBe('2');
+    p = applyPositionFill(p, pfill('c', 'sell', 60, 12, 1)).position;
+    // 60 × (12 − 11) − 1 exit commission − 60/150 × 2 entry commission = 60 − 1 − 0.8
+    expect(p.realizedPnl.toString()).toBe('58.2');
+    expect(p.quantity.toString()).toBe('90');
+    expect(p.averageEntryPrice.toString()).toBe('11');
+    p = applyPositionFill(p, pfill('d', 'sell', 90, '10.50', 1)).position;
+    // 90 × −0.5 − 1 − 1.2 = −47.2; total 11
+    expect(p.realizedPnl.toString()).toBe('11');
+    expect(p.openEntryCommission.toString()).toBe('0');
+  });
+
+  it('marks to market for longs and shorts', () => {
+    const long = markPosition(run(emptyPosition(), [pfill('a', 'buy', 3, '100.10')]), d('101.35'), 5);
+    expect(long.unrealizedPnl.toString()).toBe('3.75');
+    const short = markPosition(run(emptyPosition('short'), [pfill('a', 'sell', 3, '100.10')]), d('101.35'), 5);
+    expect(short.unrealizedPnl.toString()).toBe('-3.75');
+  });
+
+  it('counts a replayed execution once and reports the excess beyond flat', () => {
+    const p = run(emptyPosition(), [pfill('a', 'buy', 10, 10)]);
+    expect(applyPositionFill(p, pfill('a', 'buy', 10, 10)).duplicate).toBe(true);
+    const through = applyPositionFill(p, pfill('b', 'sell', 15, 11));
+    expect(through.closedQuantity.toString()).toBe('10');
+    expect(through.excess.toString()).toBe('5');
+  });
+
+  it('a position always equals the sum of its fills: quantity, and total P&L = cash flows + mark', () => {
+    const fillArb = fc.record({ buy: fc.boolean(), qty: fc.integer({ min: 1, max: 50 }), cents: fc.integer({ min: 5_000, max: 15_000 }), fee: fc.integer({ min: 0, max: 100 }) });
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fillArb, { maxLength: 30 }), fc.integer({ min: 5_000, max: 15_000 }), (long, raw, markCents) => {
+        let p = emptyPosition(long ? 'long' : 'short');
+        let signed = d(0);
+        let cash = d(0);
+        const applied: PositionFill[] = [];
+        raw.forEach((r, i) => {
+          // Keep the position on its side: an exit never exceeds what is open.
+          const entry = r.buy === long;
+          const qty = entry ? d(r.qty) : Decimal.min(d(r.qty), p.quantity);
+          if (qty.isZero()) return;
+          const f = pfill(`x${i}`, r.buy ? 'buy' : 'sell', qty, d(r.cents).dividedBy(100), d(r.fee).dividedBy(100));
+          p = applyPositionFill(p, f).position;
+          applied.push(f);
+          signed = signed.plus(r.buy ? qty : qty.negated());
+          cash = cash.minus((r.buy ? qty : qty.negated()).times(f.price)).minus(f.commission);
+        });
+        expect((long ? p.quantity : p.quantity.negated()).equals(signed)).toBe(true);
+        const mark = d(markCents).dividedBy(100);
+        const marked = markPosition(p, mark, 9);
+        // Realized + unrealized − the entry commission still open = every cash flow + the open quantity at the mark.
+        const total = marked.realizedPnl.plus(marked.unrealizedPnl).minus(marked.openEntryCommission);
+        expect(total.minus(cash.plus(signed.times(mark))).abs().lessThan('1e-12')).toBe(true);
+        expect(p.commission.equals(applied.reduce((s, f) => s.plus(f.commission), d(0)))).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('position state table', () => {
+  for (const state of POSITION_STATES) {
+    for (const event of POSITION_EVENTS) {
+      const target = (POSITION_STATE_TABLE[state] as Record<string, string | undefined>)[event];
+      it(`${state} + ${event} → ${target ?? 'illegal'}`, () => {
+        if (target === undefined) {
+          expect(() => nextPositionState('p', state, event, false)).toThrow(InvalidPositionTransitionError);
+          return;
+        }
+        const open = nextPositionState('p', state, event, false);
+        const flat = nextPositionState('p', state, event, true);
+        if (target === '$ignore') {
+          expect([open, flat]).toEqual([state, state]);
+        } else if (target.startsWith('$flat:')) {
+          expect(open).toBe(target.slice(6));
+          expect(flat).toBe('CLOSED');
+        } else {
+          expect(open).toBe(target);
+        }
+      });
+    }
+  }
+});
+
+describe('PositionManager', () => {
+  function setup(start = Date.UTC(2024, 2, 8, 20, 0)) {
+    const clock = new ManualClock(start);
+    const events = new EventBus<TradewireEvents>();
+    let equity = d(100_000);
+    const manager = new PositionManager({ clock, ids: sequentialIds(), events, equity: () => equity });
+    const seen: string[] = [];
+    for (const name of ['position:opened', 'position:closed'] as const) events.on(name, () => seen.push(name));
+    const order = (o: Partial<Parameters<typeof newOrder>[0]>, id: string): Order => newOrder({ ...o, clientOrderId: id });
+    return { clock, manager, seen, order, setEquity: (e: number) => (equity = d(e)) };
+  }
+
+  it('PENDING_ENTRY → OPEN → PENDING_EXIT → CLOSED from orders and fills, into the history', () => {
+    const { manager, order, seen } = setup();
+    const entry = order({ symbol: 'AAPL', side: 'buy', quantity: 10 }, 'e1');
+    expect(manager.trackEntry(entry, { signalStrength: 80, strategyId: 's' }).state).toBe('PENDING_ENTRY');
+    manager.applyFill(entry, fill('x1', 10, 100));
+    expect(manager.get('AAPL')?.state).toBe('OPEN');
+    const exit = order({ symbol: 'AAPL', side: 'sell', quantity: 10 }, 'x1');
+    expect(manager.trackExit(exit)?.state).toBe('PENDING_EXIT');
+    manager.applyFill(exit, fill('x2', 4, 101));
+    expect(manager.get('AAPL')?.state).toBe('PENDING_EXIT');
+    manager.applyFill(exit, fill('x3', 6, 102));
+    expect(manager.get('AAPL')).toBeUndefined();
+    const [closed] = manager.history({ symbol: 'AAPL' });
+    expect(closed?.state).toBe('CLOSED');
+    expect(closed?.realizedPnl.toString()).toBe('16');
+    expect(closed?.signalStrength).toBe(80);
+    expect(seen).toEqual(['position:opened', 'position:closed']);
+  });
+
+  it('an exit that ends unfilled returns the position to OPEN; an entry that ends unfilled closes it quietly', () => {
+    const { manager, order, seen } = setup();
+    const entry = order({ symbol: 'AAPL', side: 'buy', quantity: 10 }, 'e1');
+    manager.trackEntry(entry);
+    manager.applyFill(entry, fill('x1', 10, 100));
+    const exit = { ...order({ symbol: 'AAPL', side: 'sell', quantity: 10 }, 'x1'), status: 'cancelled' as const };
+    manager.trackExit(exit);
+    manager.orderEnded(exit);
+    expect(manager.get('AAPL')?.state).toBe('OPEN');
+    const never = { ...order({ symbol: 'MSFT', side: 'buy', quantity: 1 }, 'e2'), status: 'rejected' as const };
+    manager.trackEntry(never);
+    manager.orderEnded(never);
+    expect(manager.get('MSFT')).toBeUndefined();
+    expect(manager.history({ symbol: 'MSFT' })).toEqual([]);
+    expect(seen).toEqual(['position:opened']);
+  });
+
+  it('selling through flat closes the long and opens a short with the rest', () => {
+    const { manager, order } = setup();
+    const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 10 }, 'b');
+    manager.applyFill(buy, fill('x1', 10, 100));
+    const sell = order({ symbol: 'AAPL', side: 'sell', quantity: 15 }, 's');
+    manager.applyFill(sell, fill('x2', 15, 101, 3));
+    const short = manager.get('AAPL');
+    expect(short?.side).toBe('short');
+    expect(short?.quantity.toString()).toBe('5');
+    expect(short?.commission.toString()).toBe('1');
+    expect(manager.history()[0]?.realizedPnl.toString()).toBe('8'); // 10 × 1 − 2 of the 3 commission
+  });
+
+  it('daily P&L resets at midnight New York time, across the DST change', () => {
+    // 2024-03-10 is the spring-forward day in New York.
+    const { manager, order, clock, setEquity } = setup(Date.UTC(2024, 2, 9, 20, 0));
+    const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 10 }, 'b');
+    manager.applyFill(buy, fill('x1', 10, 100, 0, clock.now()));
+    const sell = order({ symbol: 'AAPL', side: 'sell', quantity: 5 }, 's');
+    manager.applyFill(sell, fill('x2', 5, 104, 0, clock.now()));
+    manager.markPrice('AAPL', d(103));
+    expect(manager.pnl()).toMatchObject({ tradingDay: '2024-03-09' });
+    expect(manager.pnl().realizedToday.toString()).toBe('20');
+    expect(manager.pnl().daily.toString()).toBe('35'); // 20 realized + 15 unrealized
+    setEquity(100_035);
+    clock.advanceTo(Date.UTC(2024, 2, 10, 4, 59)); // 23:59 EST on the 9th
+    expect(manager.pnl().tradingDay).toBe('2024-03-09');
+    clock.advanceTo(Date.UTC(2024, 2, 10, 5, 0)); // 00:00 EST on the 10th
+    const next = manager.pnl();
+    expect(next.tradingDay).toBe('2024-03-10');
+    expect(next.realizedToday.toString()).toBe('0');
+    expect(next.daily.toString()).toBe('0');
+    expect(next.startOfDayEquity?.toString()).toBe('100035');
+    expect(next.realizedTotal.toString()).toBe('20');
+    manager.markPrice('AAPL', d(101));
+    expect(manager.pnl().daily.toString()).toBe('-10');
+    // The next boundary is midnight EDT (04:00 UTC), an hour earlier in UTC.
+    clock.advanceTo(Date.UTC(2024, 2, 11, 4, 0));
+    expect(manager.pnl().tradingDay).toBe('2024-03-11');
+  });
+});
