@@ -1,54 +1,88 @@
 /**
- * `npm run bench` — in-process throughput and latency of the order path on the mock broker.
- * A benchmark, not a test: it prints figures and asserts nothing. Record results in
- * docs/benchmarks.md with the machine and date.
+ * `npm run bench` — in-process throughput and latency of the signal path on the mock broker:
+ * executeSignal → pre-trade checks and sizing → lifecycle → MockBroker.submitOrder → fill →
+ * order updated → position updated. A benchmark, not a test: it prints figures and asserts
+ * nothing. Record results in docs/benchmarks.md with the machine and date.
  *
- *   npm run bench -- --orders=100000
+ *   npm run bench                      # 100 000 signals
+ *   npm run bench -- --signals=20000
  */
 import os from 'node:os';
-import { OrderLifecycleManager, silentLogger } from 'tradewire';
+import { ExecutionEngine, InMemoryJournal, InMemoryPositionRepository, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { arg, heapMb, percentiles } from './stats.js';
 
-const N = arg('orders', 100_000);
-const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
-const broker = new MockBroker({ clock, initialCash: 1e12 });
-const lifecycle = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, orderTimeoutMs: null, historyLimit: 1_000 });
-broker.setPrice('AAPL', '100.00');
+const N = arg('signals', 100_000);
+const WARMUP = Math.min(10_000, N);
+const symbols = ['AAPL', 'MSFT', 'NVDA', 'AMZN'];
 
-const submitLatency = new BigInt64Array(N);
-let sent = 0n;
-const send = broker.submitOrder.bind(broker);
-broker.submitOrder = (order) => {
-  sent = process.hrtime.bigint();
-  return send(order);
-};
-const fillToApplied = new BigInt64Array(N);
-let fillStart = 0n;
-lifecycle.events.on('order:fill', () => {
-  fillToApplied[count] = process.hrtime.bigint() - fillStart;
+const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
+// Cash large enough that buying power never binds: this measures the path, not the risk limits.
+// Memory is bounded (journal, history, the broker's ended orders) as a long-running process would
+// bound it; what is measured is the path, not the growth of unbounded in-memory stores.
+const broker = new MockBroker({ clock, initialCash: 1e12, commission: { perUnit: '0.005', minimum: '1' }, retainEndedOrders: 10_000 });
+const engine = new ExecutionEngine({
+  adapter: broker,
+  clock,
+  ids: sequentialIds(),
+  logger: silentLogger,
+  journal: new InMemoryJournal(50_000),
+  positionRepository: new InMemoryPositionRepository(10_000),
+  config: { sizing: { method: 'fixed_quantity', quantity: 10 }, orderManagement: { orderTimeoutMs: null } },
 });
-// Registered before the lifecycle's own listener, so it stamps the moment the broker reports the fill.
+
+const signalToSubmit = new BigInt64Array(N);
+const fillToPosition = new BigInt64Array(N);
+let index = -1;
+let signalStart = 0n;
+let fillStart = 0n;
+let measuring = false;
+
+const submit = broker.submitOrder.bind(broker);
+broker.submitOrder = (order) => {
+  if (measuring) signalToSubmit[index] = process.hrtime.bigint() - signalStart;
+  return submit(order);
+};
+// Registered before the engine starts, so it stamps the moment the broker reports the fill.
 broker.onOrderUpdate((u) => {
   if (u.event.type === 'filled') fillStart = process.hrtime.bigint();
 });
-lifecycle.start();
+engine.on('position:updated', ({ reason }) => {
+  if (measuring && reason === 'fill') fillToPosition[index] = process.hrtime.bigint() - fillStart;
+});
 
-let count = 0;
-const warmup = Math.min(5_000, N);
-for (let i = 0; i < warmup; i++) await lifecycle.submit({ symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', quantity: 1 });
+await engine.start();
+for (const s of symbols) {
+  broker.setPrice(s, '100.00');
+  engine.updatePrice(s, '100.00');
+}
 
+// Each symbol alternates buy (opens) and sell (closes), so every signal becomes an order.
+const signalFor = (i: number): Signal => ({
+  id: `s${i}`,
+  symbol: symbols[i % symbols.length]!,
+  side: Math.floor(i / symbols.length) % 2 === 0 ? 'buy' : 'sell',
+  strength: 80,
+  time: clock.now(),
+  strategyId: 'bench',
+});
+
+let rejected = 0;
+for (let i = 0; i < WARMUP; i++) await engine.executeSignal(signalFor(i));
+
+measuring = true;
 const started = process.hrtime.bigint();
-for (count = 0; count < N; count++) {
-  const t0 = process.hrtime.bigint();
-  await lifecycle.submit({ symbol: 'AAPL', side: count % 2 ? 'sell' : 'buy', quantity: 1 });
-  submitLatency[count] = sent - t0;
+for (index = 0; index < N; index++) {
+  signalStart = process.hrtime.bigint();
+  const decision = await engine.executeSignal(signalFor(WARMUP + index));
+  if (decision.kind === 'rejected') rejected++;
 }
 const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
 
-console.log(`tradewire bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}`);
-console.log(`orders: ${N} (market, filled by the mock broker; lifecycle → broker → fill → lifecycle)`);
-console.log(`throughput: ${Math.round(N / elapsedS).toLocaleString('en-US')} orders/s`);
-console.log('request → adapter.submitOrder (µs):', percentiles(submitLatency, [50, 99, 99.9]));
-console.log('broker fill → order updated and emitted (µs):', percentiles(fillToApplied, [50, 99, 99.9]));
-console.log(`heap used: ${heapMb()} MB`);
+const cpu = os.cpus();
+console.log(`tradewire bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpu[0]?.model.trim() ?? 'cpu'} × ${cpu.length}, ${os.platform()} ${os.arch()}`);
+console.log(`signals: ${N} after ${WARMUP} warm-up (market orders on 4 symbols, filled by the mock broker; ${rejected} rejected)`);
+console.log(`throughput: ${Math.round(N / elapsedS).toLocaleString('en-US')} signals/s (signal → order → fill → position, end to end)`);
+console.log('signal → adapter.submitOrder (µs):', percentiles(signalToSubmit, [50, 99, 99.9]));
+console.log('broker fill → position updated (µs):', percentiles(fillToPosition, [50, 99, 99.9]));
+console.log(`heap used: ${heapMb()} MB (in-memory journal and position history included)`);

@@ -1,41 +1,80 @@
 /**
- * `npm run demo`: orders flowing through the lifecycle manager on the bundled mock broker,
- * printing orders, fills, positions and P&L as they happen. No keys, no network.
+ * `npm run demo` — a scripted trading morning: signals and prices flow through the ExecutionEngine
+ * on the bundled mock broker. It prints, as they happen, the decisions, orders, fills, positions and
+ * P&L, then a summary. No keys, no network, no waiting: time is a ManualClock.
  */
-import { Decimal, OrderLifecycleManager, silentLogger } from 'tradewire';
+import { Decimal, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 
-const clock = new ManualClock(Date.UTC(2024, 5, 3, 13, 30));
+const clock = new ManualClock(Date.UTC(2024, 5, 3, 13, 30)); // 09:30 in New York
 const broker = new MockBroker({ clock, initialCash: 100_000, commission: { perUnit: '0.005', minimum: '1' }, slippageBps: 2 });
-const orders = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger });
-orders.start();
+const engine = new ExecutionEngine({
+  adapter: broker,
+  clock,
+  ids: sequentialIds(),
+  logger: silentLogger,
+  config: { minSignalStrength: 70, maxPositions: 3, allowScaleIn: true },
+});
 
-const money = (d: Decimal): string => d.toFixed(2).padStart(12);
-orders.events.on('order:submitted', ({ order }) => console.log(`→ ${order.clientOrderId} ${order.side} ${order.quantity} ${order.symbol} ${order.type}${order.limitPrice ? ` @ ${order.limitPrice}` : ''}`));
-orders.events.on('order:fill', ({ order, fill }) => console.log(`  ✓ fill ${fill.quantity} ${order.symbol} @ ${fill.price.toFixed(2)} (commission ${fill.commission.toFixed(2)}) → ${order.status}`));
-orders.events.on('order:cancelled', ({ order }) => console.log(`  ✗ ${order.clientOrderId} cancelled: ${order.errorMessage ?? ''}`));
-orders.events.on('order:rejected', ({ order }) => console.log(`  ✗ ${order.clientOrderId} rejected: ${order.errorMessage}`));
+// ── what the host sees ────────────────────────────────────────────────────────────────────────
+const time = (): string => new Date(clock.now()).toLocaleTimeString('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hour12: false });
+const usd = (d: Decimal): string => `${d.isNegative() ? '-' : ' '}$${d.abs().toFixed(2)}`;
+const say = (line: string): void => console.log(`${time()}  ${line}`);
 
-const positions = (): void => {
-  const account = broker.accountSnapshot();
-  for (const p of broker.positionReports()) console.log(`  position ${p.symbol.padEnd(5)} ${p.quantity.toString().padStart(5)} @ ${p.averageEntryPrice.toFixed(2)}  unrealized ${money(p.unrealizedPnl ?? new Decimal(0))}`);
-  console.log(`  equity ${money(account.equity)}  cash ${money(account.cash)}  realized ${money(broker.realizedPnl)}`);
-};
+engine.on('signal:rejected', ({ signal, reasons }) => say(`· ${signal.side.toUpperCase()} ${signal.symbol} (${signal.strength}) skipped: ${reasons.map((r) => `${r.code} — ${r.message}`).join('; ')}`));
+engine.on('order:submitted', ({ order }) => say(`→ order ${order.clientOrderId}: ${order.side} ${order.quantity} ${order.symbol} ${order.type}`));
+engine.on('order:fill', ({ order, fill }) => say(`  ✓ filled ${fill.quantity} ${order.symbol} @ ${fill.price.toFixed(2)} (fee ${usd(fill.commission).trim()})`));
+engine.on('order:rejected', ({ order }) => say(`  ✗ ${order.clientOrderId} rejected by the broker: ${order.errorMessage}`));
+engine.on('position:opened', ({ position: p }) => say(`  ◆ ${p.symbol} ${p.side} ${p.quantity} @ ${p.averageEntryPrice.toFixed(2)}, stop ${p.stopPrice?.toFixed(2)}, target ${p.targetPrice?.toFixed(2)}`));
+engine.on('position:closed', ({ position: p }) => say(`  ◇ ${p.symbol} closed: realized ${usd(p.realizedPnl)} after ${usd(p.commission).trim()} in fees`));
 
-broker.setPrice('AAPL', '190.00');
-broker.setPrice('MSFT', '420.00');
-await orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 50 });
-await orders.submit({ symbol: 'MSFT', side: 'buy', quantity: 20, type: 'limit', limitPrice: '418.00' }, { timeoutMs: 30 * 60_000 });
-positions();
-for (const [aapl, msft] of [['191.40', '419.10'], ['193.05', '417.60'], ['195.20', '421.30']] as const) {
-  clock.advance(5 * 60_000);
-  console.log(`\n${new Date(clock.now()).toISOString().slice(11, 16)} UTC  AAPL ${aapl}  MSFT ${msft}`);
-  broker.setPrice('AAPL', aapl);
-  broker.setPrice('MSFT', msft);
-  positions();
+function snapshot(): void {
+  for (const p of engine.positions.openPositions()) {
+    console.log(`         ${p.symbol.padEnd(5)} ${p.side} ${p.quantity.toString().padStart(4)} @ ${p.averageEntryPrice.toFixed(2).padStart(7)}  now ${p.currentPrice?.toFixed(2).padStart(7)}  unrealized ${usd(p.unrealizedPnl)}`);
+  }
+  const pnl = engine.pnl();
+  console.log(`         P&L today ${usd(pnl.daily)}  (realized ${usd(pnl.realizedToday)}, unrealized ${usd(pnl.unrealized)})`);
 }
-console.log('');
-await orders.submit({ symbol: 'AAPL', side: 'sell', quantity: 50, type: 'limit', limitPrice: '195.00' });
-await orders.submit({ symbol: 'TSLA', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '250.00' });
-positions();
-console.log(`\n${orders.auditTrail().length} audit records; ${orders.workingOrders().length} orders still working`);
+
+// ── the script: prices every 15 minutes, signals from "a bot" ────────────────────────────────
+type Step = { prices: Record<string, string>; signals?: Omit<Signal, 'id' | 'time' | 'strategyId'>[] };
+const script: Step[] = [
+  { prices: { AAPL: '190.00', MSFT: '420.00', NVDA: '1100.00', TSLA: '178.00' }, signals: [{ symbol: 'AAPL', side: 'buy', strength: 82 }, { symbol: 'MSFT', side: 'buy', strength: 55 }] },
+  { prices: { AAPL: '191.20', MSFT: '421.50', NVDA: '1108.00', TSLA: '176.40' }, signals: [{ symbol: 'NVDA', side: 'buy', strength: 91, atr: '18.5' }] },
+  { prices: { AAPL: '192.80', MSFT: '423.10', NVDA: '1121.00', TSLA: '175.10' }, signals: [{ symbol: 'AAPL', side: 'buy', strength: 77 }, { symbol: 'TSLA', side: 'sell', strength: 88 }] },
+  { prices: { AAPL: '193.40', MSFT: '422.00', NVDA: '1117.50', TSLA: '174.20' }, signals: [{ symbol: 'MSFT', side: 'buy', strength: 74 }] },
+  { prices: { AAPL: '194.90', MSFT: '425.80', NVDA: '1098.00', TSLA: '173.90' }, signals: [{ symbol: 'AAPL', side: 'sell', strength: 80, exitFraction: '0.5' }, { symbol: 'GME', side: 'buy', strength: 95, expectedPrice: '25' }] },
+  { prices: { AAPL: '195.60', MSFT: '427.20', NVDA: '1089.00', TSLA: '173.00' }, signals: [{ symbol: 'NVDA', side: 'sell', strength: 85 }] },
+  { prices: { AAPL: '196.10', MSFT: '428.90', NVDA: '1092.00', TSLA: '172.60' }, signals: [{ symbol: 'AAPL', side: 'sell', strength: 90 }, { symbol: 'MSFT', side: 'sell', strength: 90 }] },
+];
+
+await engine.start();
+let n = 0;
+for (const step of script) {
+  console.log('');
+  say(Object.entries(step.prices).map(([s, p]) => `${s} ${p}`).join('   '));
+  for (const [symbol, price] of Object.entries(step.prices)) {
+    broker.setPrice(symbol, price);
+    engine.updatePrice(symbol, price);
+  }
+  for (const s of step.signals ?? []) await engine.executeSignal({ ...s, id: `sig-${++n}`, time: clock.now(), strategyId: 'demo-momentum' });
+  snapshot();
+  clock.advance(15 * 60_000);
+}
+
+// ── summary ──────────────────────────────────────────────────────────────────────────────────
+const account = await engine.refreshAccount();
+const closed = engine.positions.history();
+console.log('\nClosed positions');
+console.log('  symbol  side   qty     entry       P&L      fees');
+for (const p of closed) {
+  const entryFills = p.fills.filter((f) => f.side === (p.side === 'long' ? 'buy' : 'sell'));
+  const bought = entryFills.reduce((s, f) => s.plus(f.quantity), new Decimal(0));
+  const avg = entryFills.reduce((s, f) => s.plus(f.quantity.times(f.price)), new Decimal(0)).dividedBy(bought);
+  console.log(`  ${p.symbol.padEnd(6)}  ${p.side.padEnd(5)} ${bought.toString().padStart(4)}  ${avg.toFixed(2).padStart(8)}  ${usd(p.realizedPnl).padStart(9)}  ${usd(p.commission).trim().padStart(7)}`);
+}
+const pnl = engine.pnl();
+const wins = closed.filter((p) => p.realizedPnl.greaterThan(0)).length;
+console.log(`\n  trades closed ${closed.length} (${wins} winners)   realized ${usd(pnl.realizedTotal)}   still open ${engine.positions.openPositions().length}`);
+console.log(`  broker equity ${usd(account.equity)} (started at $100000.00)   audit records ${engine.orders.auditTrail().length}`);
+await engine.stop();

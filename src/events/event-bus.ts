@@ -12,39 +12,39 @@ export interface ListenerErrorPayload {
   readonly source: string;
 }
 
+type AnyListener = Listener<never>;
+
 /**
- * A typed emitter over eventemitter3. A listener that throws never breaks the emitter's
- * caller: the error is caught and re-emitted as `error` (or given to `onUnhandledError`
- * when nobody listens), so a user's `order:filled` handler cannot corrupt engine state.
+ * A typed emitter over eventemitter3. A listener that throws never breaks the emitter's caller:
+ * the error is caught and re-emitted as `error` (or given to `onUnhandledError` when nobody
+ * listens), so a user's `order:filled` handler cannot corrupt engine state.
+ *
+ * Each listener is wrapped once, when it is added, so emitting is eventemitter3's own fast path
+ * with no allocation per event.
  */
 export class EventBus<E extends { error: ListenerErrorPayload }> {
   private readonly emitter = new EventEmitter();
-  private readonly onceWrappers = new Map<Listener<unknown>, Listener<unknown>>();
+  /** event → (listener → its wrapper), so `off` can find what was registered. */
+  private readonly wrappers = new Map<string, Map<AnyListener, (payload: unknown) => void>>();
 
   constructor(private readonly onUnhandledError: (payload: ListenerErrorPayload) => void = () => undefined) {}
 
   on<K extends keyof E & string>(event: K, listener: Listener<E[K]>): () => void {
-    this.emitter.on(event, listener);
+    this.emitter.on(event, this.wrap(event, listener, false));
     return () => this.off(event, listener);
   }
 
   once<K extends keyof E & string>(event: K, listener: Listener<E[K]>): () => void {
-    const wrapper: Listener<E[K]> = (payload) => {
-      this.off(event, listener);
-      listener(payload);
-    };
-    this.onceWrappers.set(listener as Listener<unknown>, wrapper as Listener<unknown>);
-    this.emitter.on(event, wrapper);
+    this.emitter.on(event, this.wrap(event, listener, true));
     return () => this.off(event, listener);
   }
 
   off<K extends keyof E & string>(event: K, listener: Listener<E[K]>): void {
-    const wrapper = this.onceWrappers.get(listener as Listener<unknown>);
-    if (wrapper) {
-      this.onceWrappers.delete(listener as Listener<unknown>);
-      this.emitter.off(event, wrapper);
-    }
-    this.emitter.off(event, listener);
+    const forEvent = this.wrappers.get(event);
+    const wrapper = forEvent?.get(listener as AnyListener);
+    if (!wrapper) return;
+    forEvent!.delete(listener as AnyListener);
+    this.emitter.off(event, wrapper);
   }
 
   listenerCount<K extends keyof E & string>(event: K): number {
@@ -57,23 +57,33 @@ export class EventBus<E extends { error: ListenerErrorPayload }> {
   }
 
   emit<K extends keyof E & string>(event: K, payload: E[K]): void {
-    if (this.emitter.listenerCount(event) === 0) {
-      if (event === 'error') this.onUnhandledError(payload as ListenerErrorPayload);
-      return;
-    }
-    // eventemitter3 stops at the first throwing listener; call each one ourselves so one
-    // faulty handler neither breaks the engine nor starves the listeners after it.
-    for (const listener of this.emitter.listeners(event)) {
-      try {
-        (listener as Listener<E[K]>)(payload);
-      } catch (error) {
-        if (event === 'error') this.onUnhandledError({ error, source: 'error listener' });
-        else this.emit('error', { error, source: event } as E['error']);
-      }
-    }
+    if (!this.emitter.emit(event, payload) && event === 'error') this.onUnhandledError(payload as ListenerErrorPayload);
   }
 
   removeAllListeners(): void {
     this.emitter.removeAllListeners();
+    this.wrappers.clear();
+  }
+
+  private wrap(event: string, listener: AnyListener, once: boolean): (payload: unknown) => void {
+    let forEvent = this.wrappers.get(event);
+    if (!forEvent) {
+      forEvent = new Map();
+      this.wrappers.set(event, forEvent);
+    }
+    // Adding the same listener twice keeps one registration, like addEventListener.
+    const existing = forEvent.get(listener);
+    if (existing) this.emitter.off(event, existing);
+    const wrapper = (payload: unknown): void => {
+      if (once) this.off(event as keyof E & string, listener as Listener<E[keyof E & string]>);
+      try {
+        (listener as Listener<unknown>)(payload);
+      } catch (error) {
+        if (event === 'error') this.onUnhandledError({ error, source: 'error listener' });
+        else this.emit('error', { error, source: event } as E['error']);
+      }
+    };
+    forEvent.set(listener, wrapper);
+    return wrapper;
   }
 }

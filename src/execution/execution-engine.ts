@@ -271,11 +271,12 @@ export class ExecutionEngine {
     const step = quantityStep(asset, position.assetClass, this.config.allowFractional);
     const quantity = exitQuantity(position.quantity, intent.fraction, step);
     const reasons = runPreTradeChecks(
+      // Exits are judged only by market, tradability and working orders: no exposure arithmetic needed.
       this.checkContext(parsed, 'exit', quantity.times(price), asset, {
         equity: this.snapshot?.equity ?? ZERO,
-        buyingPower: this.availableBuyingPower(),
-        exposure: this.exposure(),
-        positionNotional: position.quantity.times(price),
+        buyingPower: ZERO,
+        exposure: ZERO,
+        positionNotional: ZERO,
         opensNewPosition: false,
         scalingIn: false,
         hasPosition: true,
@@ -336,7 +337,7 @@ export class ExecutionEngine {
       symbol: signal.symbol,
       purpose,
       notional,
-      openPositions: this.positions.list().length,
+      openPositions: this.positions.count,
       dailyPnl: pnl.daily,
       startOfDayEquity: pnl.startOfDayEquity ?? facts.equity,
       marketOpen: this.market.isMarketOpen(signal.symbol, signal.assetClass, this.clock.now()),

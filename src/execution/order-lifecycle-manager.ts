@@ -41,7 +41,7 @@ export interface OrderLifecycleOptions {
   readonly orderTimeoutMs?: number | null;
   /** For adapters without a stream: how often to poll working orders (default 1 000 ms). */
   readonly pollIntervalMs?: number;
-  /** How many ended orders to keep in memory for `get`/`history` (default 10 000); the journal keeps all. */
+  /** How many ended orders to keep in memory for `get`/`orderList` (at least this many, at most twice; default 10 000). The journal keeps all. */
   readonly historyLimit?: number;
   /**
    * How an order reaches the broker. Default `adapter.submitOrder`; the error handler wraps it
@@ -109,7 +109,7 @@ export class OrderLifecycleManager {
 
   private readonly orders = new Map<string, Order>();
   private readonly working = new Set<string>();
-  private readonly ended: string[] = [];
+  private ended: string[] = [];
   private readonly byBrokerId = new Map<string, string>();
   private readonly timeouts = new Map<string, TimerHandle>();
   private readonly timeoutMs = new Map<string, number | null>();
@@ -472,11 +472,13 @@ export class OrderLifecycleManager {
     this.timeouts.delete(id);
     this.timeoutMs.delete(id);
     this.ended.push(id);
-    while (this.ended.length > this.historyLimit) {
-      const old = this.ended.shift() as string;
-      const order = this.orders.get(old);
-      this.orders.delete(old);
-      for (const brokerId of order?.brokerOrderIds ?? []) this.byBrokerId.delete(brokerId);
+    // Evict in batches: shifting a long array once per order would copy it every time.
+    if (this.ended.length > this.historyLimit * 2) {
+      for (const old of this.ended.splice(0, this.ended.length - this.historyLimit)) {
+        const order = this.orders.get(old);
+        this.orders.delete(old);
+        for (const brokerId of order?.brokerOrderIds ?? []) this.byBrokerId.delete(brokerId);
+      }
     }
   }
 

@@ -3,15 +3,22 @@ import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord,
 /**
  * A journal in process memory: fast, queryable, lost when the process ends. The default for
  * tests and the demo; use a durable journal in production.
+ *
+ * `capacity` bounds memory for long runs: past it, the oldest records are dropped (queries then
+ * see only the newest `capacity`). Unbounded by default.
  */
 export class InMemoryJournal implements Journal {
-  private readonly records: JournalRecord[] = [];
+  private records: JournalRecord[] = [];
   private readonly byOrder = new Map<string, JournalRecord[]>();
+  private seq = 0;
+
+  constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
 
   append(entry: JournalEntry): JournalRecord {
     // Records are typed readonly; not frozen, because freezing every record costs more than it protects.
-    const record = { ...entry, seq: this.records.length + 1 } as JournalRecord;
+    const record = { ...entry, seq: ++this.seq } as JournalRecord;
     this.records.push(record);
+    if (this.records.length > this.capacity * 2) this.compact();
     if ('clientOrderId' in record && record.clientOrderId !== undefined) {
       const list = this.byOrder.get(record.clientOrderId);
       if (list) list.push(record);
@@ -22,8 +29,10 @@ export class InMemoryJournal implements Journal {
 
   query(filter: JournalQuery = {}): JournalRecord[] {
     const source = filter.clientOrderId !== undefined ? (this.byOrder.get(filter.clientOrderId) ?? []) : this.records;
+    const oldest = this.seq - this.capacity;
     const out: JournalRecord[] = [];
     for (const record of source) {
+      if (record.seq <= oldest) continue;
       if (!matchesQuery(record, filter)) continue;
       out.push(record);
       if (filter.limit !== undefined && out.length >= filter.limit) break;
@@ -32,6 +41,17 @@ export class InMemoryJournal implements Journal {
   }
 
   get size(): number {
-    return this.records.length;
+    return Math.min(this.records.length, this.capacity);
+  }
+
+  /** Drops all but the newest `capacity` records, in one pass (amortized O(1) per append). */
+  private compact(): void {
+    this.records = this.records.slice(this.records.length - this.capacity);
+    const oldest = this.records[0]?.seq ?? 0;
+    for (const [id, list] of this.byOrder) {
+      const kept = list.filter((r) => r.seq >= oldest);
+      if (kept.length === 0) this.byOrder.delete(id);
+      else this.byOrder.set(id, kept);
+    }
   }
 }

@@ -36,6 +36,8 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
     const next: Position = {
       ...position,
       ...common,
+      // A fill is a trade print: until a price update arrives, it is the best mark there is.
+      currentPrice: position.currentPrice ?? fill.price,
       quantity,
       averageEntryPrice,
       openEntryCommission: position.openEntryCommission.plus(fill.commission),

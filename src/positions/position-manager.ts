@@ -152,6 +152,11 @@ export class PositionManager {
     return [...this.active.values()];
   }
 
+  /** How many positions are not yet closed. */
+  get count(): number {
+    return this.active.size;
+  }
+
   /** Positions holding quantity (open or pending exit). */
   openPositions(): Position[] {
     return this.list().filter((p) => p.quantity.greaterThan(0));
@@ -171,10 +176,11 @@ export class PositionManager {
 
   /** Today's and all-time P&L, in the account currency. */
   pnl(): PnlSnapshot {
-    this.rollDay(this.clock.now());
-    const unrealized = this.list().reduce((sum, p) => sum.plus(p.unrealizedPnl), ZERO);
+    const { key } = this.rollDay(this.clock.now());
+    let unrealized = ZERO;
+    for (const p of this.active.values()) if (!p.unrealizedPnl.isZero()) unrealized = unrealized.plus(p.unrealizedPnl);
     return {
-      tradingDay: this.day.observe(this.clock.now()).key,
+      tradingDay: key,
       realizedToday: this.realizedToday,
       unrealized,
       daily: this.realizedToday.plus(unrealized).minus(this.unrealizedAtDayStart),
@@ -264,9 +270,10 @@ export class PositionManager {
     return next;
   }
 
-  private rollDay(at: number): void {
-    const { rolled } = this.day.observe(at);
-    if (!rolled && this.startOfDayEquity !== undefined) return;
+  private rollDay(at: number): { key: string } {
+    const day = this.day.observe(at);
+    const { rolled } = day;
+    if (!rolled && this.startOfDayEquity !== undefined) return day;
     if (rolled) {
       this.realizedToday = ZERO;
       this.unrealizedAtDayStart = this.list().reduce((sum, p) => sum.plus(p.unrealizedPnl), ZERO);
@@ -274,6 +281,7 @@ export class PositionManager {
     }
     const equity = this.equity();
     if (equity) this.startOfDayEquity = equity;
+    return day;
   }
 
   private emitPnl(): void {

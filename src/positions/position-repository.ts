@@ -15,16 +15,22 @@ export interface PositionRepository {
   query(filter?: PositionHistoryQuery): Position[];
 }
 
+/** Closed positions in memory; `capacity` keeps only the newest (unbounded by default). */
 export class InMemoryPositionRepository implements PositionRepository {
-  private readonly closed: Position[] = [];
+  private closed: Position[] = [];
+
+  constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
 
   save(position: Position): void {
     this.closed.push(position);
+    if (this.closed.length > this.capacity * 2) this.closed = this.closed.slice(this.closed.length - this.capacity);
   }
 
   query(filter: PositionHistoryQuery = {}): Position[] {
     const out: Position[] = [];
-    for (const p of this.closed) {
+    const from = Math.max(0, this.closed.length - this.capacity);
+    for (let i = from; i < this.closed.length; i++) {
+      const p = this.closed[i]!;
       if (filter.symbol !== undefined && p.symbol !== filter.symbol) continue;
       if (filter.strategyId !== undefined && p.strategyId !== filter.strategyId) continue;
       if (filter.from !== undefined && (p.closedAt ?? 0) < filter.from) continue;

@@ -85,13 +85,16 @@ export function sizePosition(input: SizingInput): SizingResult {
  */
 export function quantityStep(asset: AssetInfo | undefined, assetClass: string, allowFractional: boolean): Decimal {
   if (asset) {
-    if (asset.assetClass === 'equity' && !(allowFractional && asset.fractionable)) return Decimal.max(asset.quantityIncrement, 1);
-    if (!allowFractional) return Decimal.max(asset.quantityIncrement, 1);
+    if (asset.assetClass === 'equity' && !(allowFractional && asset.fractionable)) return Decimal.max(asset.quantityIncrement, ONE);
+    if (!allowFractional) return Decimal.max(asset.quantityIncrement, ONE);
     return asset.quantityIncrement;
   }
-  if (assetClass === 'crypto' && allowFractional) return new Decimal('0.00000001');
-  return new Decimal(1);
+  if (assetClass === 'crypto' && allowFractional) return SATOSHI;
+  return ONE;
 }
+
+const ONE = new Decimal(1);
+const SATOSHI = new Decimal('0.00000001');
 
 /** Rounds an exit quantity down to the step, but never leaves dust: a full exit is the full quantity. */
 export function exitQuantity(open: Decimal, fraction: Decimal, step: Decimal): Decimal {

@@ -43,6 +43,11 @@ export interface MockBrokerOptions {
   /** Any symbol with a price is tradable (default true); false makes unknown symbols invalid. */
   readonly autoAssets?: boolean;
   readonly capabilities?: Partial<BrokerCapabilities>;
+  /**
+   * How many ended orders to keep for look-ups (default: all). Client order ids are remembered
+   * regardless, so a duplicate is still refused. Bound it for long benchmarks and soak tests.
+   */
+  readonly retainEndedOrders?: number;
 }
 
 /** A bar for {@link MockBroker.playBar}: the price walks open → low/high → close. */
@@ -108,6 +113,7 @@ export class MockBroker implements BrokerAdapter {
   private readonly ledger: MockLedger;
   private readonly leverage: Decimal;
   private readonly slippage: Decimal;
+  private readonly slippageFactor: Decimal;
   private readonly commission: { perUnit: Decimal; bps: Decimal; minimum: Decimal };
   private readonly latencyMs: number;
   private readonly cancelLatencyMs: number;
@@ -122,6 +128,8 @@ export class MockBroker implements BrokerAdapter {
   private readonly orders = new Map<string, BrokerOrder>();
   /** Orders that can still fill, so matching and buying power never scan the whole history. */
   private readonly working = new Set<BrokerOrder>();
+  private readonly ended: string[] = [];
+  private readonly retainEndedOrders: number;
   private readonly byClientId = new Map<string, string>();
   private readonly scripted: { method: MockBrokerMethod | '*'; fault: MockFault }[] = [];
   private readonly updateListeners = new Set<(update: OrderUpdate) => void>();
@@ -145,6 +153,7 @@ export class MockBroker implements BrokerAdapter {
     this.ledger = new MockLedger(toDecimal(options.initialCash ?? 100_000, 'initialCash'));
     this.leverage = toDecimal(options.leverage ?? 1, 'leverage');
     this.slippage = toDecimal(options.slippageBps ?? 0, 'slippageBps').dividedBy(10_000);
+    this.slippageFactor = ONE.plus(this.slippage);
     this.commission = {
       perUnit: toDecimal(options.commission?.perUnit ?? 0, 'commission.perUnit'),
       bps: toDecimal(options.commission?.bps ?? 0, 'commission.bps'),
@@ -156,6 +165,7 @@ export class MockBroker implements BrokerAdapter {
     this.autoAssets = options.autoAssets ?? true;
     this.faultRates = options.faultRates ?? {};
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
+    this.retainEndedOrders = options.retainEndedOrders ?? Number.POSITIVE_INFINITY;
     for (const asset of options.assets ?? []) this.addAsset(asset);
   }
 
@@ -418,9 +428,10 @@ export class MockBroker implements BrokerAdapter {
       throw new BrokerError('not_shortable', `mock broker: ${order.symbol} cannot be sold short`, { status: 403 });
     }
     const reference = order.limitPrice ?? order.stopPrice ?? market ?? ZERO;
-    const reserved = increasing.times(reference).times(ONE.plus(this.slippage));
-    const buyingPower = this.buyingPower();
-    if (reserved.greaterThan(buyingPower)) {
+    // Only the part that increases the position needs buying power; an exit needs none.
+    const reserved = increasing.isZero() ? ZERO : increasing.times(reference).times(this.slippageFactor);
+    const buyingPower = reserved.isZero() ? ZERO : this.buyingPower();
+    if (!reserved.isZero() && reserved.greaterThan(buyingPower)) {
       throw new BrokerError('insufficient_buying_power', 'mock broker: insufficient buying power', {
         status: 403,
         details: { buyingPower: buyingPower.toString(), required: reserved.toString() },
@@ -538,7 +549,7 @@ export class MockBroker implements BrokerAdapter {
     order.fills.push(fill);
     if (filled.equals(order.quantity)) {
       order.status = 'filled';
-      this.working.delete(order);
+      this.retire(order);
     } else if (order.status !== 'pending_cancel') {
       order.status = 'partially_filled';
     }
@@ -548,11 +559,20 @@ export class MockBroker implements BrokerAdapter {
 
   private finish(order: BrokerOrder, status: 'cancelled' | 'expired', reason?: string): void {
     order.status = status;
-    this.working.delete(order);
+    this.retire(order);
     order.updatedAt = this.clock.now();
     if (reason) order.reason = reason;
     const at = order.updatedAt;
     this.publish(order, status === 'cancelled' ? { type: 'cancelled', at, ...(reason ? { reason } : {}) } : { type: 'expired', at });
+  }
+
+  private retire(order: BrokerOrder): void {
+    this.working.delete(order);
+    if (this.retainEndedOrders === Number.POSITIVE_INFINITY) return;
+    this.ended.push(order.brokerOrderId);
+    if (this.ended.length > this.retainEndedOrders * 2) {
+      for (const id of this.ended.splice(0, this.ended.length - this.retainEndedOrders)) this.orders.delete(id);
+    }
   }
 
   /** Quantity of this order that would increase the absolute position (needs buying power). */
