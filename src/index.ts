@@ -91,6 +91,7 @@ export type { AccountSnapshot, AssetInfo, MarketClock, OrderStatusReport, Positi
 export { eventsFromOrderReport } from './reconciliation/order-report-diff.js';
 
 export { InMemoryJournal } from './journal/in-memory-journal.js';
+export { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal/journal-json.js';
 export { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal/journal.js';
 
 export {

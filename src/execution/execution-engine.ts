@@ -16,7 +16,7 @@ import { isTerminalStatus } from '../model/order-status.js';
 import type { Position } from '../positions/position.js';
 import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
-import { exitQuantity, quantityStep, sizePosition, type SizingResult } from '../risk/position-sizing.js';
+import { exitQuantity, quantityStep, sizePosition, sizingLimits, type SizingResult } from '../risk/position-sizing.js';
 import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
 import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
 import { type DecisionReason, defaultSignalPolicy, type SignalPolicy, type TradeIntent } from '../signals/signal-policy.js';
@@ -71,6 +71,8 @@ export class ExecutionEngine {
   /** Notional held for working entry orders, released as they fill or end. */
   private readonly reservations = new Map<string, Decimal>();
   private snapshot: AccountSnapshot | undefined;
+  /** The percentage limits as amounts, recomputed when the account snapshot changes. */
+  private limits = { maxPositionNotional: ZERO, maxExposureNotional: ZERO };
   /** Entry notional filled since the last account snapshot (the snapshot does not know it yet). */
   private filledSinceSnapshot = ZERO;
   private refreshTimer: TimerHandle | undefined;
@@ -145,6 +147,7 @@ export class ExecutionEngine {
   async refreshAccount(): Promise<AccountSnapshot> {
     const account = await this.adapter.getAccount();
     this.snapshot = account;
+    this.limits = sizingLimits(this.config, account.equity);
     this.filledSinceSnapshot = ZERO;
     if (this.positions.startOfDay === undefined) this.positions.setStartOfDayEquity(account.equity);
     return account;
@@ -221,6 +224,7 @@ export class ExecutionEngine {
       positionNotional,
       asset,
       assetClass: parsed.assetClass,
+      ...this.limits,
     });
 
     const reasons: DecisionReason[] = [];
@@ -305,9 +309,6 @@ export class ExecutionEngine {
     const om = this.config.orderManagement;
     // Exits are always market orders: getting out must not wait on a price.
     const limit = om.entryOrderType === 'limit' && !reduceOnly;
-    // A marketable limit: through the price by the offset, so it fills like a market order but never far worse.
-    const offset = om.limitOffsetBps.dividedBy(10_000);
-    const limitPrice = side === 'buy' ? price.times(ONE.plus(offset)) : price.times(ONE.minus(offset));
     return {
       clientOrderId: this.ids.next('tw'),
       symbol: signal.symbol,
@@ -315,7 +316,7 @@ export class ExecutionEngine {
       quantity,
       assetClass: signal.assetClass,
       type: limit ? 'limit' : 'market',
-      ...(limit ? { limitPrice: limitPrice.toDecimalPlaces(price.decimalPlaces() > 2 ? price.decimalPlaces() : 2, side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) } : {}),
+      ...(limit ? { limitPrice: marketableLimit(price, side, om.limitOffsetBps) } : {}),
       ...(om.timeInForce ? { timeInForce: om.timeInForce } : {}),
       reduceOnly,
       signalId: signal.id,
@@ -331,8 +332,17 @@ export class ExecutionEngine {
     facts: Pick<PreTradeContext, 'equity' | 'buyingPower' | 'exposure' | 'positionNotional' | 'opensNewPosition' | 'scalingIn' | 'hasPosition'>,
   ): PreTradeContext {
     const pnl = this.positions.pnl();
+    // Listed, not spread: a spread followed by more keys builds a slow dictionary-mode object in V8.
     return {
-      ...facts,
+      maxPositionNotional: purpose === 'entry' ? this.limits.maxPositionNotional : undefined,
+      maxExposureNotional: purpose === 'entry' ? this.limits.maxExposureNotional : undefined,
+      equity: facts.equity,
+      buyingPower: facts.buyingPower,
+      exposure: facts.exposure,
+      positionNotional: facts.positionNotional,
+      opensNewPosition: facts.opensNewPosition,
+      scalingIn: facts.scalingIn,
+      hasPosition: facts.hasPosition,
       config: this.config,
       symbol: signal.symbol,
       purpose,
@@ -394,4 +404,14 @@ export class ExecutionEngine {
     this.events.emit('signal:executed', decision);
     return decision;
   }
+}
+
+/**
+ * A marketable limit: through the price by `offsetBps`, so it fills like a market order but never
+ * far worse; rounded away from the market to the price's own precision (at least cents).
+ */
+function marketableLimit(price: Decimal, side: 'buy' | 'sell', offsetBps: Decimal): Decimal {
+  const offset = offsetBps.dividedBy(10_000);
+  const raw = side === 'buy' ? price.times(ONE.plus(offset)) : price.times(ONE.minus(offset));
+  return raw.toDecimalPlaces(Math.max(price.decimalPlaces(), 2), side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
 }

@@ -21,7 +21,7 @@ import { applyOrderEvent, type OrderTransition } from '../model/apply-order-even
 import type { Order } from '../model/order.js';
 import type { OrderChanges, OrderEvent } from '../model/order-event.js';
 import { createOrder, type OrderRequest } from '../model/order-request.js';
-import { orderEventToJSON, orderToJSON } from '../model/order-serialization.js';
+import { orderEventToJSON } from '../model/order-serialization.js';
 import { isTerminalStatus, isWorkingStatus, type OrderStatus } from '../model/order-status.js';
 import { eventsFromOrderReport } from '../reconciliation/order-report-diff.js';
 
@@ -321,7 +321,7 @@ export class OrderLifecycleManager {
       clientOrderId: order.clientOrderId,
       symbol: order.symbol,
       status: order.status,
-      order: orderToJSON(order),
+      order,
     });
     this.events.emit('order:created', { order });
   }
@@ -436,7 +436,7 @@ export class OrderLifecycleManager {
       status: transition.to,
       outcome,
       eventType: event.type,
-      event: orderEventToJSON(event),
+      event,
       ...(order.brokerOrderId ? { brokerOrderId: order.brokerOrderId } : {}),
       ...('reason' in event && event.reason ? { reason: event.reason } : {}),
     });
@@ -452,17 +452,20 @@ export class OrderLifecycleManager {
   }
 
   private emitTransition({ order, from, to, event }: OrderTransition): void {
+    const bus = this.events;
     const payload: OrderChangedPayload = { order, previousStatus: from, event };
     if (event.type === 'filled') {
-      const fillPayload = { ...payload, fill: event.fill };
-      this.events.emit('order:fill', fillPayload);
-      if (to === 'filled') this.events.emit('order:filled', fillPayload);
-      else if (to === 'partially_filled') this.events.emit('order:partially_filled', fillPayload);
+      const name = to === 'filled' && from !== 'filled' ? 'order:filled' : to === 'partially_filled' ? 'order:partially_filled' : undefined;
+      if (bus.listenerCount('order:fill') > 0 || name) {
+        const fillPayload = { order, previousStatus: from, event, fill: event.fill };
+        bus.emit('order:fill', fillPayload);
+        if (name) bus.emit(name, fillPayload);
+      }
     } else {
       const name = EVENT_NAMES[event.type];
-      if (name) this.events.emit(name, payload);
+      if (name) bus.emit(name, payload);
     }
-    this.events.emit('order:transition', { ...payload, to });
+    if (bus.listenerCount('order:transition') > 0) bus.emit('order:transition', { order, previousStatus: from, event, to });
   }
 
   private retire(id: string): void {

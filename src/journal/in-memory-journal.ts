@@ -15,8 +15,9 @@ export class InMemoryJournal implements Journal {
   constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
 
   append(entry: JournalEntry): JournalRecord {
-    // Records are typed readonly; not frozen, because freezing every record costs more than it protects.
-    const record = { ...entry, seq: ++this.seq } as JournalRecord;
+    // The journal takes ownership of the entry and stamps it (no copy): entries are built for the call.
+    const record = entry as JournalEntry & { seq: number };
+    record.seq = ++this.seq;
     this.records.push(record);
     if (this.records.length > this.capacity * 2) this.compact();
     if ('clientOrderId' in record && record.clientOrderId !== undefined) {

@@ -1,11 +1,16 @@
-import type { OrderEventJSON, OrderJSON } from '../model/order-serialization.js';
+import type { Order } from '../model/order.js';
+import type { OrderEvent } from '../model/order-event.js';
 import type { OrderStatus } from '../model/order-status.js';
 import type { TransitionOutcome } from '../model/apply-order-event.js';
 
 /**
- * What the journal stores: append-only records, plain JSON (decimals as strings), each with a
- * sequence number the journal assigns. An order is journaled (`order.created`) before it is
- * sent; every event applied to it after is an `order.event` record with its outcome.
+ * What the journal stores: append-only records, each with a sequence number the journal assigns.
+ * An order is journaled (`order.created`) before it is sent; every event applied to it after is
+ * an `order.event` record with its outcome.
+ *
+ * Records carry the immutable `Order` and `OrderEvent` objects themselves: an in-memory journal
+ * keeps them as they are, and a durable journal serializes them as it writes
+ * ({@link journalRecordToJSON}) — so nobody pays for JSON they do not store.
  */
 export type JournalEntry =
   | {
@@ -14,7 +19,7 @@ export type JournalEntry =
       readonly clientOrderId: string;
       readonly symbol: string;
       readonly status: OrderStatus;
-      readonly order: OrderJSON;
+      readonly order: Order;
     }
   | {
       readonly kind: 'order.event';
@@ -26,9 +31,9 @@ export type JournalEntry =
       /** The status after the event (equal to `from` when ignored). */
       readonly status: OrderStatus;
       readonly outcome: TransitionOutcome;
-      readonly eventType: OrderEventJSON['type'];
+      readonly eventType: OrderEvent['type'];
       readonly reason?: string;
-      readonly event: OrderEventJSON;
+      readonly event: OrderEvent;
     }
   | {
       /** Anything else worth a permanent record: emergency actions, reconciliation, alerts. */
@@ -61,6 +66,10 @@ export interface JournalQuery {
  * is a plain statement order, and so that a durable implementation can fsync before returning.
  */
 export interface Journal {
+  /**
+   * Appends one record and returns it with its sequence number. The journal takes ownership of
+   * `entry` (it may stamp it rather than copy it): pass a fresh object, and do not change it after.
+   */
   append(entry: JournalEntry): JournalRecord;
   query(filter?: JournalQuery): JournalRecord[];
   close?(): void;

@@ -71,9 +71,15 @@ export function markPosition(position: Position, price: Decimal, at: number): Po
   return withMark({ ...position, currentPrice: price, updatedAt: Math.max(position.updatedAt, at) });
 }
 
+
+/** Sets unrealized P&L on a position object this module just created (so no second copy). */
 function withMark(position: Position): Position {
-  if (!position.currentPrice || position.quantity.isZero()) return { ...position, unrealizedPnl: ZERO };
+  (position as { unrealizedPnl: Decimal }).unrealizedPnl = unrealizedOf(position);
+  return position;
+}
+
+function unrealizedOf(position: Position): Decimal {
+  if (!position.currentPrice || position.quantity.isZero()) return ZERO;
   const perUnit = position.currentPrice.minus(position.averageEntryPrice);
-  const unrealizedPnl = (position.side === 'long' ? perUnit : perUnit.negated()).times(position.quantity);
-  return { ...position, unrealizedPnl };
+  return (position.side === 'long' ? perUnit : perUnit.negated()).times(position.quantity);
 }

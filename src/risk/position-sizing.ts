@@ -17,6 +17,18 @@ export interface SizingInput {
   readonly positionNotional: Decimal;
   readonly asset: AssetInfo | undefined;
   readonly assetClass: 'equity' | 'crypto' | 'forex';
+  /** Precomputed equity × maxPositionSizePct (the engine computes it once per account snapshot). */
+  readonly maxPositionNotional?: Decimal;
+  /** Precomputed equity × maxAccountExposurePct. */
+  readonly maxExposureNotional?: Decimal;
+}
+
+/** Equity × percent ÷ 100: the notional limits the percentages stand for. */
+export function sizingLimits(config: ResolvedEngineConfig, equity: Decimal): { maxPositionNotional: Decimal; maxExposureNotional: Decimal } {
+  return {
+    maxPositionNotional: equity.times(config.maxPositionSizePct).dividedBy(100),
+    maxExposureNotional: equity.times(config.maxAccountExposurePct).dividedBy(100),
+  };
 }
 
 /** What limited the size, in the order they were applied. */
@@ -59,24 +71,31 @@ export function sizePosition(input: SizingInput): SizingResult {
   if (config.sizing.scaleByStrength) quantity = quantity.times(input.strength).dividedBy(100);
   const requested = quantity;
 
+  // Caps compare notionals; a division by the price happens only when a cap binds.
+  const limits = input.maxPositionNotional && input.maxExposureNotional ? input : sizingLimits(config, input.equity);
   const caps: SizingCap[] = [];
+  let notional = quantity.times(price);
   const room: [SizingCap, Decimal][] = [
-    ['max_position_size', input.equity.times(config.maxPositionSizePct).dividedBy(100).minus(input.positionNotional)],
-    ['max_exposure', input.equity.times(config.maxAccountExposurePct).dividedBy(100).minus(input.exposure)],
+    ['max_position_size', (limits.maxPositionNotional as Decimal).minus(input.positionNotional)],
+    ['max_exposure', (limits.maxExposureNotional as Decimal).minus(input.exposure)],
     ['buying_power', input.buyingPower],
   ];
-  for (const [cap, notional] of room) {
-    const limit = Decimal.max(notional, ZERO).dividedBy(price);
-    if (quantity.greaterThan(limit)) {
-      quantity = limit;
+  let capped = false;
+  for (const [cap, limit] of room) {
+    if (notional.greaterThan(limit)) {
+      notional = Decimal.max(limit, ZERO);
+      capped = true;
       caps.push(cap);
     }
   }
+  if (capped) quantity = notional.dividedBy(price);
 
   const step = quantityStep(input.asset, input.assetClass, config.allowFractional);
-  quantity = quantity.dividedBy(step).floor().times(step);
+  const onStep = step === ONE ? quantity.isInteger() : quantity.modulo(step).isZero();
+  if (!onStep) quantity = quantity.dividedBy(step).floor().times(step);
   if (input.asset?.minQuantity && quantity.lessThan(input.asset.minQuantity)) quantity = ZERO;
-  return { quantity, notional: quantity.times(price), requested, caps, step };
+  if (!onStep || quantity.isZero()) notional = quantity.times(price);
+  return { quantity, notional, requested, caps, step };
 }
 
 /**

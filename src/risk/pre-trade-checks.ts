@@ -23,6 +23,9 @@ export interface PreTradeContext {
   readonly hasWorkingOrder: boolean;
   readonly hasPosition: boolean;
   readonly scalingIn: boolean;
+  /** Precomputed equity × the percentage limits (optional; computed here when absent). */
+  readonly maxPositionNotional?: Decimal | undefined;
+  readonly maxExposureNotional?: Decimal | undefined;
 }
 
 /** One rule: a code, whether it also guards exits, and the failure message (undefined = pass). */
@@ -84,7 +87,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     code: 'max_position_size',
     guardsExits: false,
     check: (c) => {
-      const limit = pct(c.equity, c.config.maxPositionSizePct);
+      const limit = c.maxPositionNotional ?? pct(c.equity, c.config.maxPositionSizePct);
       const after = c.positionNotional.plus(c.notional);
       return after.greaterThan(limit) ? `the position would be ${money(after)}, above ${c.config.maxPositionSizePct.toString()}% of equity (${money(limit)})` : undefined;
     },
@@ -93,7 +96,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     code: 'max_exposure',
     guardsExits: false,
     check: (c) => {
-      const limit = pct(c.equity, c.config.maxAccountExposurePct);
+      const limit = c.maxExposureNotional ?? pct(c.equity, c.config.maxAccountExposurePct);
       const after = c.exposure.plus(c.notional);
       return after.greaterThan(limit) ? `total exposure would be ${money(after)}, above ${c.config.maxAccountExposurePct.toString()}% of equity (${money(limit)})` : undefined;
     },

@@ -538,8 +538,7 @@ export class MockBroker implements BrokerAdapter {
 
   private execute(order: BrokerOrder, quantity: Decimal, price: Decimal): void {
     const notional = quantity.times(price);
-    const computed = this.commission.perUnit.times(quantity).plus(notional.times(this.commission.bps).dividedBy(10_000));
-    const commission = computed.greaterThan(0) ? Decimal.max(computed, this.commission.minimum) : ZERO;
+    const commission = this.commissionFor(quantity, notional);
     const fill: Fill = { executionId: this.ids.next('mock-exec'), quantity, price, commission, time: this.clock.now() };
 
     this.ledger.applyFill(order.symbol, order.assetClass, order.side, quantity, price, commission);
@@ -555,6 +554,13 @@ export class MockBroker implements BrokerAdapter {
     }
     order.updatedAt = fill.time;
     this.publish(order, { type: 'filled', fill, brokerOrderId: order.brokerOrderId, at: fill.time });
+  }
+
+  private commissionFor(quantity: Decimal, notional: Decimal): Decimal {
+    const { perUnit, bps, minimum } = this.commission;
+    if (perUnit.isZero() && bps.isZero()) return ZERO;
+    const computed = perUnit.times(quantity).plus(notional.times(bps).dividedBy(10_000));
+    return computed.greaterThan(0) ? Decimal.max(computed, minimum) : ZERO;
   }
 
   private finish(order: BrokerOrder, status: 'cancelled' | 'expired', reason?: string): void {

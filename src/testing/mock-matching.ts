@@ -22,7 +22,7 @@ export interface MatchableOrder {
  */
 export function executionPrice(order: MatchableOrder, price: Decimal, slippage: Decimal): Decimal | undefined {
   const buy = order.side === 'buy';
-  const atMarket = (): Decimal => (buy ? price.times(slippage.plus(1)) : price.times(new Decimal(1).minus(slippage)));
+  const atMarket = (): Decimal => (slippage.isZero() ? price : buy ? price.times(slippage.plus(1)) : price.times(new Decimal(1).minus(slippage)));
   const limitFill = (limit: Decimal): Decimal | undefined => {
     if (buy) return price.lessThanOrEqualTo(limit) ? Decimal.min(price, limit) : undefined;
     return price.greaterThanOrEqualTo(limit) ? Decimal.max(price, limit) : undefined;

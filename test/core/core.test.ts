@@ -151,3 +151,21 @@ describe('serialization', () => {
     expect(orderEventToJSON(orderEventFromJSON(JSON.parse(JSON.stringify(orderEventToJSON(event)))))).toEqual(orderEventToJSON(event));
   });
 });
+
+describe('journal records as JSON', () => {
+  it('round-trip through JSON text exactly, as a durable journal will store them', async () => {
+    const { InMemoryJournal, journalRecordFromJSON, journalRecordToJSON } = await import('tradewire');
+    const journal = new InMemoryJournal();
+    const order = { ...newOrder({ type: 'limit', limitPrice: '10.05' }), status: 'accepted' as const };
+    journal.append({ kind: 'order.created', at: 1, clientOrderId: order.clientOrderId, symbol: 'AAPL', status: 'created', order });
+    journal.append({ kind: 'order.event', at: 2, clientOrderId: order.clientOrderId, symbol: 'AAPL', from: 'accepted', status: 'filled', outcome: 'applied', eventType: 'filled', event: { type: 'filled', at: 2, fill: fill('e', 100, '10.05') } });
+    journal.append({ kind: 'note', at: 3, topic: 'x', data: { a: 1 } });
+    for (const record of journal.query()) {
+      const text = JSON.stringify(journalRecordToJSON(record));
+      const back = journalRecordFromJSON(JSON.parse(text));
+      expect(JSON.stringify(journalRecordToJSON(back))).toBe(text);
+    }
+    const created = journalRecordFromJSON(JSON.parse(JSON.stringify(journalRecordToJSON(journal.query()[0]!))));
+    expect(created.kind === 'order.created' && created.order.limitPrice instanceof Decimal).toBe(true);
+  });
+});
