@@ -14,10 +14,26 @@ export class InMemoryJournal implements Journal {
 
   constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
 
+  /** Puts back a record that already has its sequence number (a durable journal loading its file). */
+  restore(record: JournalRecord): void {
+    this.seq = Math.max(this.seq, record.seq);
+    this.index(record);
+  }
+
   append(entry: JournalEntry): JournalRecord {
     // The journal takes ownership of the entry and stamps it (no copy): entries are built for the call.
     const record = entry as JournalEntry & { seq: number };
     record.seq = ++this.seq;
+    this.index(record);
+    return record;
+  }
+
+  /** The last sequence number handed out. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  private index(record: JournalRecord): void {
     this.records.push(record);
     if (this.records.length > this.capacity * 2) this.compact();
     if ('clientOrderId' in record && record.clientOrderId !== undefined) {
@@ -25,7 +41,6 @@ export class InMemoryJournal implements Journal {
       if (list) list.push(record);
       else this.byOrder.set(record.clientOrderId, [record]);
     }
-    return record;
   }
 
   query(filter: JournalQuery = {}): JournalRecord[] {
