@@ -329,6 +329,8 @@ export class OrderLifecycleManager {
   private async sendRegistered(id: string): Promise<Order> {
     this.apply(id, { type: 'submitted', at: this.clock.now() });
     try {
+      // Durable before the broker sees it: after a crash, recovery knows to look for this order.
+      this.journal.sync?.();
       const report = await this.send(this.require(id));
       this.applyReport(report);
     } catch (error) {

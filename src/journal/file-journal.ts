@@ -8,11 +8,16 @@ export interface FileJournalOptions {
   /** The journal file (created if missing). One JSON record per line, append-only. */
   readonly path: string;
   /**
-   * `every-record` (default): `append` returns only after the record is fsync'd — an order
-   * journaled before it is sent survives a crash or power loss. `os`: written to the file but left
-   * to the OS to flush — survives the process being killed, not the machine losing power.
+   * When records reach the disk (every record is written to the file at once, so all modes survive
+   * the process being killed):
+   * - `before-send` (default): fsync when the lifecycle is about to send an order ({@link sync}),
+   *   covering every record written so far — an order is on disk before the broker sees it, at one
+   *   fsync per order. Records after the send (acks, fills) reach the disk with the next one and
+   *   are otherwise recovered from the broker by reconciliation.
+   * - `every-record`: fsync before every `append` returns (≈ 6 fsyncs per order; slowest).
+   * - `os`: never fsync; leave it to the OS (survives a killed process, not a power loss).
    */
-  readonly sync?: 'every-record' | 'os';
+  readonly sync?: 'before-send' | 'every-record' | 'os';
   readonly logger?: Logger;
 }
 
@@ -26,8 +31,8 @@ export interface FileJournalRecovery {
 }
 
 /**
- * The durable default: an append-only JSON-lines file, fsync'd per record, with every record also
- * indexed in memory for queries (by order, client order id, symbol, status, time range).
+ * The durable default: an append-only JSON-lines file, fsync'd before every order is sent (group
+ * commit), with every record also indexed in memory for queries (by order, client order id, symbol, status, time range).
  *
  * Records are never rewritten. On open, a torn last line (a crash mid-write) is detected, skipped
  * with a warning and cut from the file so the next record starts on a clean line; a corrupt line
@@ -38,12 +43,13 @@ export class FileJournal implements Journal {
   readonly recovery: FileJournalRecovery;
   private readonly index = new InMemoryJournal();
   private readonly fd: number;
-  private readonly fsync: boolean;
+  private readonly mode: 'before-send' | 'every-record' | 'os';
+  private dirty = false;
   private closed = false;
 
   constructor(options: FileJournalOptions) {
     const logger = options.logger ?? consoleLogger();
-    this.fsync = (options.sync ?? 'every-record') === 'every-record';
+    this.mode = options.sync ?? 'before-send';
     this.fd = openSync(options.path, 'a+');
     const text = readAll(this.fd);
     const lines = text.split('\n');
@@ -72,8 +78,16 @@ export class FileJournal implements Journal {
     const record = this.index.append(entry);
     // One write per record: a crash leaves at most this line torn, which the next open cuts off.
     writeSync(this.fd, `${JSON.stringify(journalRecordToJSON(record))}\n`);
-    if (this.fsync) fsyncSync(this.fd);
+    if (this.mode === 'every-record') fsyncSync(this.fd);
+    else this.dirty = true;
     return record;
+  }
+
+  /** Flushes every record written so far to the disk (a no-op in `os` mode or when nothing is new). */
+  sync(): void {
+    if (this.closed || !this.dirty || this.mode === 'os') return;
+    fsyncSync(this.fd);
+    this.dirty = false;
   }
 
   query(filter?: JournalQuery): JournalRecord[] {
@@ -86,6 +100,7 @@ export class FileJournal implements Journal {
 
   close(): void {
     if (this.closed) return;
+    this.sync();
     this.closed = true;
     closeSync(this.fd);
   }

@@ -72,6 +72,11 @@ export interface Journal {
    */
   append(entry: JournalEntry): JournalRecord;
   query(filter?: JournalQuery): JournalRecord[];
+  /**
+   * Makes everything appended so far durable. The lifecycle calls it right before an order is
+   * sent, so one fsync covers the order's records at the moment it matters (group commit).
+   */
+  sync?(): void;
   close?(): void;
 }
 

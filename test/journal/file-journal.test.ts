@@ -100,3 +100,19 @@ describe('FileJournal', () => {
     reread.close();
   });
 });
+
+describe('FileJournal durability modes', () => {
+  it('before-send: records are written at once and fsync happens at sync(); every-record and os behave as named', () => {
+    const modes = ['before-send', 'every-record', 'os'] as const;
+    for (const sync of modes) {
+      const path = join(dir, `${sync}.jsonl`);
+      const journal = new FileJournal({ path, sync });
+      for (const e of entries()) journal.append(e);
+      // Written to the file immediately in every mode: a killed process loses nothing.
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3);
+      journal.sync();
+      journal.close();
+      expect(new FileJournal({ path }).recovery.records).toBe(3);
+    }
+  });
+});
