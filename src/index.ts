@@ -146,3 +146,4 @@ export { TradingDay } from './positions/trading-day.js';
 export { AssetCache } from './execution/asset-cache.js';
 export type { SignalDecision } from './execution/signal-decision.js';
 export { ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
+export { CALL_PRIORITY, RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
