@@ -36,8 +36,10 @@ export type {
   OrderIgnoredPayload,
   OrderLifecycleEvents,
   OrderTimeoutPayload,
+  AlertPayload,
   PnlSnapshot,
   PositionEvents,
+  ResilienceEvents,
   SignalEvents,
   TradewireEvents,
 } from './events/tradewire-events.js';
@@ -147,3 +149,4 @@ export { AssetCache } from './execution/asset-cache.js';
 export type { SignalDecision } from './execution/signal-decision.js';
 export { ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
 export { CALL_PRIORITY, RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
+export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOptions, type RetryPolicy } from './resilience/order-error-handler.js';

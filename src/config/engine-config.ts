@@ -98,6 +98,17 @@ export interface EngineConfig {
     readonly preMarket?: boolean;
     readonly afterHours?: boolean;
   };
+  /** How broker failures are retried and recovered (see OrderErrorHandler). */
+  readonly errorHandling?: {
+    /** Retries after the first attempt, for retryable failures. Default 3. */
+    readonly retries?: number;
+    /** First backoff delay, ms; doubled by `factor` each retry. Default 1 000. */
+    readonly minDelayMs?: number;
+    readonly factor?: number;
+    readonly maxDelayMs?: number;
+    /** Shrink an order refused for buying power to what the account affords, and resend once. Default true. */
+    readonly resizeOnInsufficientFunds?: boolean;
+  };
   /** Turn individual pre-trade checks off (all on by default). */
   readonly checks?: Partial<Record<PreTradeCheckCode, boolean>>;
   /** How often to refresh the account snapshot from the broker, ms. Default 5 000. */
@@ -133,6 +144,7 @@ export interface ResolvedEngineConfig {
     readonly pollIntervalMs: number;
   };
   readonly marketHours: { readonly queueWhenClosed: boolean; readonly cancelAtClose: boolean; readonly preMarket: boolean; readonly afterHours: boolean };
+  readonly errorHandling: { readonly retries: number; readonly minDelayMs: number; readonly factor: number; readonly maxDelayMs: number; readonly resizeOnInsufficientFunds: boolean };
   readonly checks: Readonly<Record<PreTradeCheckCode, boolean>>;
   readonly accountRefreshMs: number;
 }
@@ -154,6 +166,7 @@ export const DEFAULT_ENGINE_CONFIG = {
   takeProfit: { method: 'risk_reward', riskRewardRatio: 2 },
   orderManagement: { entryOrderType: 'market', limitOffsetBps: 10, orderTimeoutMs: 60_000, pollIntervalMs: 1_000 },
   marketHours: { queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false },
+  errorHandling: { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, resizeOnInsufficientFunds: true },
   accountRefreshMs: 5_000,
 } as const;
 
@@ -186,6 +199,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
   const takeProfit = section('takeProfit');
   const orders = section('orderManagement');
   const hours = section('marketHours');
+  const errors = section('errorHandling');
 
   const dec = (value: unknown, fallback: number, field: string, opts: { min?: number; max?: number; positive?: boolean } = {}): Decimal => {
     const parsed = parseDecimal(value ?? fallback, field);
@@ -269,6 +283,13 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
       cancelAtClose: bool(hours.cancelAtClose, D.marketHours.cancelAtClose, 'marketHours.cancelAtClose'),
       preMarket: bool(hours.preMarket, D.marketHours.preMarket, 'marketHours.preMarket'),
       afterHours: bool(hours.afterHours, D.marketHours.afterHours, 'marketHours.afterHours'),
+    },
+    errorHandling: {
+      retries: int(errors.retries, D.errorHandling.retries, 'errorHandling.retries', 0, 20),
+      minDelayMs: int(errors.minDelayMs, D.errorHandling.minDelayMs, 'errorHandling.minDelayMs', 0),
+      factor: int(errors.factor, D.errorHandling.factor, 'errorHandling.factor', 1, 10),
+      maxDelayMs: int(errors.maxDelayMs, D.errorHandling.maxDelayMs, 'errorHandling.maxDelayMs', 0),
+      resizeOnInsufficientFunds: bool(errors.resizeOnInsufficientFunds, D.errorHandling.resizeOnInsufficientFunds, 'errorHandling.resizeOnInsufficientFunds'),
     },
     checks,
     accountRefreshMs: int(raw.accountRefreshMs, D.accountRefreshMs, 'accountRefreshMs', 1),

@@ -6,6 +6,7 @@ import type { OrderStatus } from '../model/order-status.js';
 import type { TransitionOutcome } from '../model/apply-order-event.js';
 import type { ListenerErrorPayload } from './event-bus.js';
 import type { Decimal } from '../core/decimal.js';
+import type { BrokerError } from '../core/errors.js';
 import type { Position } from '../positions/position.js';
 import type { SignalDecision } from '../execution/signal-decision.js';
 import type { Signal } from '../signals/signal.js';
@@ -95,5 +96,24 @@ export interface SignalEvents {
   'signal:executed': SignalDecision & { readonly kind: 'executed' };
 }
 
+/** An operator-facing notice: something a human should know about, now or soon. */
+export interface AlertPayload {
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly code: string;
+  readonly message: string;
+  readonly clientOrderId?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface ResilienceEvents {
+  /** An attempt to send an order to the broker (the first is attempt 1). */
+  'order:send_attempt': { readonly order: Order; readonly attempt: number };
+  /** A retryable failure; the next attempt follows after `delayMs`, with the same client order id. */
+  'order:retry': { readonly order: Order; readonly attempt: number; readonly delayMs: number; readonly error: BrokerError };
+  /** Insufficient buying power: the order was shrunk to what the account affords and resent. */
+  'order:resized': { readonly order: Order; readonly from: Decimal; readonly to: Decimal; readonly reason: string };
+  alert: AlertPayload;
+}
+
 /** All events tradewire emits. */
-export type TradewireEvents = OrderLifecycleEvents & PositionEvents & SignalEvents;
+export type TradewireEvents = OrderLifecycleEvents & PositionEvents & SignalEvents & ResilienceEvents;

@@ -20,6 +20,8 @@ import { exitQuantity, quantityStep, sizePosition, sizingLimits, type SizingResu
 import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
 import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
 import { type DecisionReason, defaultSignalPolicy, type SignalPolicy, type TradeIntent } from '../signals/signal-policy.js';
+import { InMemoryJournal } from '../journal/in-memory-journal.js';
+import { OrderErrorHandler } from '../resilience/order-error-handler.js';
 import { AssetCache } from './asset-cache.js';
 import { OrderLifecycleManager } from './order-lifecycle-manager.js';
 import type { SignalDecision } from './signal-decision.js';
@@ -59,6 +61,8 @@ export class ExecutionEngine {
   readonly positions: PositionManager;
   readonly config: ResolvedEngineConfig;
   readonly adapter: BrokerAdapter;
+  /** Retries, resizes and alerts for broker failures; `stats()` has the counters. */
+  readonly errorHandler: OrderErrorHandler;
 
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
@@ -89,15 +93,26 @@ export class ExecutionEngine {
     this.policy = options.policy ?? defaultSignalPolicy;
     this.rules = options.rules ?? PRE_TRADE_RULES;
     this.events = new EventBus<TradewireEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }));
+    const journal = options.journal ?? new InMemoryJournal();
+    this.errorHandler = new OrderErrorHandler({
+      adapter: this.adapter,
+      clock: this.clock,
+      events: this.events,
+      journal,
+      retry: this.config.errorHandling,
+      resizeOnInsufficientFunds: this.config.errorHandling.resizeOnInsufficientFunds,
+      priceOf: (symbol) => this.prices.get(symbol),
+    });
     this.orders = new OrderLifecycleManager({
       adapter: this.adapter,
       clock: this.clock,
       ids: this.ids,
       events: this.events,
       logger: this.logger,
+      journal,
+      send: this.errorHandler.send,
       orderTimeoutMs: this.config.orderManagement.orderTimeoutMs,
       pollIntervalMs: this.config.orderManagement.pollIntervalMs,
-      ...(options.journal ? { journal: options.journal } : {}),
     });
     this.positions = new PositionManager({
       clock: this.clock,

@@ -96,7 +96,8 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
 
 /** The working status an order returns to when a pending cancel or replace resolves. */
 export function workingStatus(order: Order): OrderStatus {
-  if (order.filledQuantity.greaterThan(0)) return 'partially_filled';
+  // A replace down to the filled quantity (or a resend resized after a partial fill) completes it.
+  if (order.filledQuantity.greaterThan(0)) return order.filledQuantity.greaterThanOrEqualTo(order.quantity) ? 'filled' : 'partially_filled';
   return order.acceptedAt === undefined ? 'submitted' : 'accepted';
 }
 

@@ -18,7 +18,10 @@ export function orderStateDiagram(): string {
   for (const from of ORDER_STATUSES) {
     const row: Partial<Record<OrderEventType, TransitionTarget>> = ORDER_STATE_TABLE[from];
     for (const [event, target] of Object.entries(row) as [OrderEventType, TransitionTarget][]) {
-      for (const to of resolve(from, target)) if (to !== from) add(from, to, event);
+      const targets = resolve(from, target);
+      // A modify can reduce the quantity to what has filled, completing the order.
+      if (event === 'modified' && target === '$working' && from !== 'accepted') targets.push('filled');
+      for (const to of targets) if (to !== from) add(from, to, event);
     }
   }
   const lines = ['stateDiagram-v2', '  [*] --> created'];

@@ -234,6 +234,28 @@ describe('ExecutionEngine — decisions', () => {
     expect(engine.positions.get('AAPL')?.side).toBe('short');
   });
 
+  it('retries a failed send on the injected clock: nothing sleeps on real time', async () => {
+    const { engine, broker, clock, price, signal } = await setup();
+    price('AAPL', '100');
+    broker.failNext('submitOrder', { kind: 'server_error' }, 2);
+    const retries: number[] = [];
+    engine.on('order:retry', (e) => retries.push(e.delayMs));
+    let decided = false;
+    const pending = engine.executeSignal(signal()).then((d) => {
+      decided = true;
+      return d;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect([decided, retries]).toEqual([false, [1_000]]);
+    clock.advance(1_000);
+    await new Promise((r) => setImmediate(r));
+    expect(retries).toEqual([1_000, 2_000]);
+    clock.advance(2_000);
+    const decision = await pending;
+    expect(decision.kind === 'executed' && decision.order.status).toBe('filled');
+    expect(engine.errorHandler.stats()).toMatchObject({ retries: 2, recovered: 1 });
+  });
+
   it('validates its configuration at construction', () => {
     const clock = new ManualClock();
     expect(() => new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, config: { maxPositions: -1 } })).toThrow(ConfigurationError);

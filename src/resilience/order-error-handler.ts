@@ -1,0 +1,217 @@
+import pRetry from 'p-retry';
+import type { BrokerAdapter } from '../broker/broker-adapter.js';
+import type { OrderStatusReport } from '../broker/reports.js';
+import type { Clock } from '../core/clock.js';
+import { type Decimal, ZERO } from '../core/decimal.js';
+import { type BrokerError, type BrokerErrorCategory, isBrokerError } from '../core/errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { TradewireEvents } from '../events/tradewire-events.js';
+import type { Journal } from '../journal/journal.js';
+import type { Order } from '../model/order.js';
+import { quantityStep } from '../risk/position-sizing.js';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. Default 3. */
+  readonly retries?: number;
+  /** First backoff delay, ms. Default 1 000 (then 2 000, 4 000 with the default factor). */
+  readonly minDelayMs?: number;
+  /** Default 2. */
+  readonly factor?: number;
+  /** Default 30 000. */
+  readonly maxDelayMs?: number;
+}
+
+export interface OrderErrorHandlerOptions {
+  readonly adapter: BrokerAdapter;
+  readonly clock: Clock;
+  readonly events: EventBus<TradewireEvents>;
+  readonly journal: Journal;
+  readonly retry?: RetryPolicy;
+  /** On insufficient buying power, shrink the order to what the account affords and resend once. Default true. */
+  readonly resizeOnInsufficientFunds?: boolean;
+  /** The last price of a symbol, to size a resized market order (the engine passes its price feed). */
+  readonly priceOf?: (symbol: string) => Decimal | undefined;
+}
+
+export interface ErrorHandlerStats {
+  readonly errorsByCategory: Readonly<Record<BrokerErrorCategory | 'UNCLASSIFIED', number>>;
+  readonly retries: number;
+  /** Sends that failed at least once and then succeeded (or were found at the broker). */
+  readonly recovered: number;
+  /** Sends that failed for good. */
+  readonly failed: number;
+  /** recovered / (recovered + failed); 1 when nothing has failed yet. */
+  readonly recoveryRate: number;
+  readonly resized: number;
+  /** Orders found at the broker by client order id after a send that may have reached it. */
+  readonly foundAfterTimeout: number;
+}
+
+/**
+ * Sends orders and recovers from broker failures by category — the lifecycle's `send`:
+ *
+ * - RETRYABLE (timeouts, resets, 429, 5xx): retry with exponential backoff (p-retry; 1 s, 2 s, 4 s
+ *   by default), always with the same client order id. Before resending after a failure that may
+ *   have reached the broker, ask the broker for the order by client order id: if it arrived, that
+ *   is the answer, and nothing is sent twice.
+ * - ADJUSTABLE (insufficient buying power, position too large): shrink the quantity to what the
+ *   account affords and resend once (configurable).
+ * - FATAL (invalid symbol, restricted account, bad credentials, pattern-day-trader refusals):
+ *   no retry; an `alert` is raised.
+ * - WAITING (market closed, halt): no retry here; the error is passed on.
+ *
+ * Every attempt is journaled (`order.send_attempt`, `order.send_failed`) and emitted
+ * (`order:send_attempt`, `order:retry`, `order:resized`, `alert`). After the last attempt the
+ * error is passed to the lifecycle, which looks once more by client order id and then marks the
+ * order failed (or rejected) with the reason.
+ */
+export class OrderErrorHandler {
+  private readonly adapter: BrokerAdapter;
+  private readonly clock: Clock;
+  private readonly events: EventBus<TradewireEvents>;
+  private readonly journal: Journal;
+  private readonly retry: Required<RetryPolicy>;
+  private readonly resize: boolean;
+  private readonly priceOf: (symbol: string) => Decimal | undefined;
+  private readonly errors: Record<BrokerErrorCategory | 'UNCLASSIFIED', number> = { RETRYABLE: 0, ADJUSTABLE: 0, FATAL: 0, WAITING: 0, UNCLASSIFIED: 0 };
+  private retries = 0;
+  private recovered = 0;
+  private failed = 0;
+  private resized = 0;
+  private found = 0;
+
+  constructor(options: OrderErrorHandlerOptions) {
+    this.adapter = options.adapter;
+    this.clock = options.clock;
+    this.events = options.events;
+    this.journal = options.journal;
+    this.retry = { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, ...options.retry };
+    this.resize = options.resizeOnInsufficientFunds ?? true;
+    this.priceOf = options.priceOf ?? (() => undefined);
+  }
+
+  /** Pass this as the lifecycle's `send`. */
+  readonly send = async (order: Order): Promise<OrderStatusReport> => {
+    let current = order;
+    let lastError: BrokerError | undefined;
+    let triedResize = false;
+    let failures = 0;
+    try {
+      const report = await pRetry(
+        async (attempt) => {
+          if (lastError?.mayHaveReachedBroker) {
+            // It may have arrived: ask before sending again, so a retry never makes a second order.
+            const existing = await this.adapter.getOrder({ clientOrderId: current.clientOrderId });
+            if (existing) {
+              this.found++;
+              this.note(current, 'order.found_after_failure', { attempt, brokerOrderId: existing.brokerOrderId });
+              return existing;
+            }
+          }
+          this.note(current, 'order.send_attempt', { attempt, quantity: current.quantity.toString() });
+          this.events.emit('order:send_attempt', { order: current, attempt });
+          try {
+            return await this.adapter.submitOrder(current);
+          } catch (error) {
+            failures++;
+            this.count(error);
+            if (!isBrokerError(error)) throw error;
+            lastError = error;
+            this.note(current, 'order.send_failed', { attempt, code: error.code, category: error.category, message: error.message });
+            if (error.category === 'ADJUSTABLE' && this.resize && !triedResize && error.code === 'insufficient_buying_power') {
+              triedResize = true;
+              const smaller = await this.affordable(current);
+              if (smaller) {
+                this.resized++;
+                this.events.emit('order:resized', { order: current, from: current.quantity, to: smaller, reason: error.message });
+                this.note(current, 'order.resized', { from: current.quantity.toString(), to: smaller.toString() });
+                current = { ...current, quantity: smaller };
+                return await this.adapter.submitOrder(current);
+              }
+            }
+            if (error.category === 'FATAL') this.alertFor(current, error);
+            throw error;
+          }
+        },
+        {
+          retries: this.retry.retries,
+          // p-retry's own timer would ignore the injected clock: it waits 0 ms, and the backoff is
+          // waited here, on the clock, so a ManualClock (or fake timers) drives it.
+          minTimeout: 0,
+          maxTimeout: 0,
+          randomize: false,
+          shouldRetry: ({ error }) => isBrokerError(error) && error.retryable,
+          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+            if (!isBrokerError(error) || !error.retryable || retriesLeft === 0) return;
+            this.retries++;
+            const backoff = Math.min(this.retry.minDelayMs * this.retry.factor ** (attemptNumber - 1), this.retry.maxDelayMs);
+            // A broker's Retry-After wins when it asks for longer.
+            const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
+            this.events.emit('order:retry', { order: current, attempt: attemptNumber, delayMs, error });
+            await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delayMs));
+          },
+        },
+      );
+      if (failures > 0) this.recovered++;
+      return report;
+    } catch (error) {
+      this.failed++;
+      if (isBrokerError(error) && error.retryable) {
+        this.events.emit('alert', {
+          severity: 'warning',
+          code: 'order_send_failed',
+          message: `${current.clientOrderId} could not be sent after ${this.retry.retries + 1} attempts: ${error.message}`,
+          clientOrderId: current.clientOrderId,
+        });
+      }
+      throw error;
+    }
+  };
+
+  stats(): ErrorHandlerStats {
+    const settled = this.recovered + this.failed;
+    return {
+      errorsByCategory: { ...this.errors },
+      retries: this.retries,
+      recovered: this.recovered,
+      failed: this.failed,
+      recoveryRate: settled === 0 ? 1 : this.recovered / settled,
+      resized: this.resized,
+      foundAfterTimeout: this.found,
+    };
+  }
+
+  /** What the account affords now, rounded down to the asset's step; undefined when nothing useful. */
+  private async affordable(order: Order): Promise<Decimal | undefined> {
+    const price = order.limitPrice ?? order.stopPrice ?? this.priceOf(order.symbol);
+    if (!price) return undefined;
+    const [account, asset] = await Promise.all([this.adapter.getAccount(), this.adapter.getAsset(order.symbol)]);
+    const step = quantityStep(asset, order.assetClass, true);
+    // Leave 1% for price movement and fees between now and the fill.
+    const quantity = account.buyingPower.times('0.99').dividedBy(price).dividedBy(step).floor().times(step);
+    return quantity.greaterThan(ZERO) && quantity.lessThan(order.quantity) ? quantity : undefined;
+  }
+
+  private alertFor(order: Order, error: BrokerError): void {
+    const pdt = error.code === 'pattern_day_trader';
+    this.events.emit('alert', {
+      severity: 'critical',
+      code: error.code,
+      message: pdt
+        ? `Pattern-day-trader protection refused ${order.clientOrderId}${error.details.dayTradeCount === undefined ? '' : ` (day trades: ${String(error.details.dayTradeCount)})`}`
+        : `${order.clientOrderId} refused for good: ${error.message}`,
+      clientOrderId: order.clientOrderId,
+      details: { ...error.details, brokerCode: error.brokerCode, status: error.status },
+    });
+  }
+
+  private count(error: unknown): void {
+    if (isBrokerError(error)) this.errors[error.category]++;
+    else this.errors.UNCLASSIFIED++;
+  }
+
+  private note(order: Order, topic: string, data: Record<string, unknown>): void {
+    this.journal.append({ kind: 'note', at: this.clock.now(), topic, clientOrderId: order.clientOrderId, symbol: order.symbol, data });
+  }
+}
+
