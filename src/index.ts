@@ -37,7 +37,9 @@ export type {
   OrderLifecycleEvents,
   OrderTimeoutPayload,
   AlertPayload,
+  EngineStateEvents,
   PnlSnapshot,
+  ReconciliationReport,
   PositionEvents,
   ResilienceEvents,
   SignalEvents,
@@ -150,3 +152,5 @@ export type { SignalDecision } from './execution/signal-decision.js';
 export { ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
 export { CALL_PRIORITY, RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
 export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOptions, type RetryPolicy } from './resilience/order-error-handler.js';
+export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';
+export { Reconciler, type ReconcilerDeps, type RecoveryPolicy } from './recovery/reconciler.js';

@@ -109,6 +109,17 @@ export interface EngineConfig {
     /** Shrink an order refused for buying power to what the account affords, and resend once. Default true. */
     readonly resizeOnInsufficientFunds?: boolean;
   };
+  /** Crash recovery and reconciliation with the broker. */
+  readonly recovery?: {
+    /** Local positions that disagree with the broker: adopt the broker's, or halt for a human. Default `adopt`. */
+    readonly onMismatch?: 'adopt' | 'halt';
+    /** Reconcile with the broker every this many ms while running; 0 turns it off. Default 30 000. */
+    readonly reconcileIntervalMs?: number;
+    /** Send journaled orders the broker never received (same client order id). Default true. */
+    readonly resendUnacknowledged?: boolean;
+    /** …only if journaled less than this long ago. Default 300 000 (5 minutes). */
+    readonly maxResendAgeMs?: number;
+  };
   /** Turn individual pre-trade checks off (all on by default). */
   readonly checks?: Partial<Record<PreTradeCheckCode, boolean>>;
   /** How often to refresh the account snapshot from the broker, ms. Default 5 000. */
@@ -144,6 +155,7 @@ export interface ResolvedEngineConfig {
     readonly pollIntervalMs: number;
   };
   readonly marketHours: { readonly queueWhenClosed: boolean; readonly cancelAtClose: boolean; readonly preMarket: boolean; readonly afterHours: boolean };
+  readonly recovery: { readonly onMismatch: 'adopt' | 'halt'; readonly reconcileIntervalMs: number; readonly resendUnacknowledged: boolean; readonly maxResendAgeMs: number };
   readonly errorHandling: { readonly retries: number; readonly minDelayMs: number; readonly factor: number; readonly maxDelayMs: number; readonly resizeOnInsufficientFunds: boolean };
   readonly checks: Readonly<Record<PreTradeCheckCode, boolean>>;
   readonly accountRefreshMs: number;
@@ -166,6 +178,7 @@ export const DEFAULT_ENGINE_CONFIG = {
   takeProfit: { method: 'risk_reward', riskRewardRatio: 2 },
   orderManagement: { entryOrderType: 'market', limitOffsetBps: 10, orderTimeoutMs: 60_000, pollIntervalMs: 1_000 },
   marketHours: { queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false },
+  recovery: { onMismatch: 'adopt', reconcileIntervalMs: 30_000, resendUnacknowledged: true, maxResendAgeMs: 300_000 },
   errorHandling: { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, resizeOnInsufficientFunds: true },
   accountRefreshMs: 5_000,
 } as const;
@@ -200,6 +213,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
   const orders = section('orderManagement');
   const hours = section('marketHours');
   const errors = section('errorHandling');
+  const recovery = section('recovery');
 
   const dec = (value: unknown, fallback: number, field: string, opts: { min?: number; max?: number; positive?: boolean } = {}): Decimal => {
     const parsed = parseDecimal(value ?? fallback, field);
@@ -283,6 +297,12 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
       cancelAtClose: bool(hours.cancelAtClose, D.marketHours.cancelAtClose, 'marketHours.cancelAtClose'),
       preMarket: bool(hours.preMarket, D.marketHours.preMarket, 'marketHours.preMarket'),
       afterHours: bool(hours.afterHours, D.marketHours.afterHours, 'marketHours.afterHours'),
+    },
+    recovery: {
+      onMismatch: oneOf(recovery.onMismatch, ['adopt', 'halt'] as const, D.recovery.onMismatch, 'recovery.onMismatch'),
+      reconcileIntervalMs: int(recovery.reconcileIntervalMs, D.recovery.reconcileIntervalMs, 'recovery.reconcileIntervalMs', 0),
+      resendUnacknowledged: bool(recovery.resendUnacknowledged, D.recovery.resendUnacknowledged, 'recovery.resendUnacknowledged'),
+      maxResendAgeMs: int(recovery.maxResendAgeMs, D.recovery.maxResendAgeMs, 'recovery.maxResendAgeMs', 0),
     },
     errorHandling: {
       retries: int(errors.retries, D.errorHandling.retries, 'errorHandling.retries', 0, 20),

@@ -115,5 +115,31 @@ export interface ResilienceEvents {
   alert: AlertPayload;
 }
 
+/** What a reconciliation (after a restart, or periodic) found and did. */
+export interface ReconciliationReport {
+  readonly at: number;
+  /** Orders rebuilt from the journal (0 for a periodic run). */
+  readonly ordersRecovered: number;
+  /** Local orders the broker knows, brought up to date (missed fills applied). */
+  readonly ordersFoundAtBroker: readonly string[];
+  /** Journaled orders the broker never received, sent now with their client order id. */
+  readonly ordersResent: readonly string[];
+  /** Journaled orders the broker never received, too old to send: marked failed. */
+  readonly ordersMissing: readonly string[];
+  /** Open orders at the broker that this engine does not know. */
+  readonly unknownBrokerOrders: readonly string[];
+  /** Signed quantities that disagree, local vs broker. */
+  readonly positionMismatches: readonly { readonly symbol: string; readonly local: Decimal; readonly broker: Decimal }[];
+  /** What was done about the mismatches. */
+  readonly action: 'none' | 'adopted' | 'halted';
+}
+
+export interface EngineStateEvents {
+  reconciliation: ReconciliationReport;
+  /** Trading stopped (a reconciliation mismatch under the `halt` policy, or a host's call). */
+  'engine:halted': { readonly reason: string; readonly at: number };
+  'engine:resumed': { readonly at: number };
+}
+
 /** All events tradewire emits. */
-export type TradewireEvents = OrderLifecycleEvents & PositionEvents & SignalEvents & ResilienceEvents;
+export type TradewireEvents = OrderLifecycleEvents & PositionEvents & SignalEvents & ResilienceEvents & EngineStateEvents;

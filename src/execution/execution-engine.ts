@@ -22,6 +22,8 @@ import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.j
 import { type DecisionReason, defaultSignalPolicy, type SignalPolicy, type TradeIntent } from '../signals/signal-policy.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import { OrderErrorHandler } from '../resilience/order-error-handler.js';
+import { Reconciler } from '../recovery/reconciler.js';
+import type { ReconciliationReport } from '../events/tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
 import { OrderLifecycleManager } from './order-lifecycle-manager.js';
 import type { SignalDecision } from './signal-decision.js';
@@ -80,7 +82,12 @@ export class ExecutionEngine {
   /** Entry notional filled since the last account snapshot (the snapshot does not know it yet). */
   private filledSinceSnapshot = ZERO;
   private refreshTimer: TimerHandle | undefined;
+  private reconcileTimer: TimerHandle | undefined;
   private running = false;
+  private readonly reconciler: Reconciler;
+  /** Signals that produced an order (restored by `recover()`), so a replayed signal is not traded twice. */
+  private readonly executedSignals = new Set<string>();
+  private haltReason: string | undefined;
 
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
@@ -122,6 +129,17 @@ export class ExecutionEngine {
       ...(options.positionRepository ? { repository: options.positionRepository } : {}),
     });
     this.assets = new AssetCache(this.adapter, this.clock);
+    this.reconciler = new Reconciler({
+      adapter: this.adapter,
+      orders: this.orders,
+      positions: this.positions,
+      journal,
+      events: this.events,
+      clock: this.clock,
+      logger: this.logger,
+      policy: this.config.recovery,
+      halt: (reason) => this.halt(reason),
+    });
     // Registered before any host listener, so positions are current when a host hears of a fill.
     this.events.on('order:fill', ({ order, fill }) => {
       this.positions.applyFill(order, fill);
@@ -147,13 +165,56 @@ export class ExecutionEngine {
     this.orders.start();
     await this.refreshAccount();
     this.scheduleRefresh();
+    this.scheduleReconcile();
+  }
+
+  /**
+   * After a restart: rebuilds orders and positions from the journal, then reconciles with the
+   * broker (missed fills applied, unsent orders resent or failed, positions adopted or trading
+   * halted per `recovery.onMismatch`). Call after `start()`, before new signals.
+   */
+  async recover(): Promise<ReconciliationReport> {
+    const report = await this.reconciler.recover();
+    for (const id of report.signalIds) this.executedSignals.add(id);
+    return report;
+  }
+
+  /** Compares orders and positions with the broker now (it also runs every `recovery.reconcileIntervalMs`). */
+  reconcile(): Promise<ReconciliationReport> {
+    return this.reconciler.reconcile();
+  }
+
+  /** Stops new orders (exits included) until `resume()`. Journaled and emitted. */
+  halt(reason: string): void {
+    if (this.haltReason !== undefined) return;
+    this.haltReason = reason;
+    const at = this.clock.now();
+    this.orders.journal.append({ kind: 'note', at, topic: 'engine.halted', data: { reason } });
+    this.events.emit('engine:halted', { reason, at });
+    this.events.emit('alert', { severity: 'critical', code: 'trading_halted', message: `trading halted: ${reason}` });
+  }
+
+  /** Resumes trading after a halt; it takes an explicit call. */
+  resume(): void {
+    if (this.haltReason === undefined) return;
+    this.haltReason = undefined;
+    const at = this.clock.now();
+    this.orders.journal.append({ kind: 'note', at, topic: 'engine.resumed' });
+    this.events.emit('engine:resumed', { at });
+  }
+
+  /** Why trading is halted, or undefined when it is active. */
+  get halted(): string | undefined {
+    return this.haltReason;
   }
 
   /** Stops tracking and timers. Orders stay working at the broker; call `orders.cancelAll()` first to flatten. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
+    if (this.reconcileTimer !== undefined) this.clock.clearTimeout(this.reconcileTimer);
     this.refreshTimer = undefined;
+    this.reconcileTimer = undefined;
     this.orders.stop();
     await this.adapter.disconnect();
   }
@@ -202,6 +263,8 @@ export class ExecutionEngine {
       }
       throw error;
     }
+    if (this.haltReason !== undefined) return this.reject(signal, [{ code: 'trading_halted', message: `trading is halted: ${this.haltReason}` }]);
+    if (this.executedSignals.has(parsed.id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${parsed.id} already produced an order` }]);
     const cached = this.assets.peek(parsed.symbol);
     const asset = cached ? cached.asset : await this.assets.load(parsed.symbol);
     const position = this.positions.get(parsed.symbol);
@@ -391,6 +454,18 @@ export class ExecutionEngine {
     }
   }
 
+  private scheduleReconcile(): void {
+    const interval = this.config.recovery.reconcileIntervalMs;
+    if (interval <= 0) return;
+    this.reconcileTimer = this.clock.setTimeout(() => {
+      if (!this.running) return;
+      void this.reconciler
+        .reconcile()
+        .catch((error: unknown) => this.logger.warn('reconciliation failed', { error: describeError(error) }))
+        .finally(() => this.running && this.scheduleReconcile());
+    }, interval);
+  }
+
   private scheduleRefresh(): void {
     this.refreshTimer = this.clock.setTimeout(() => {
       if (!this.running) return;
@@ -407,6 +482,7 @@ export class ExecutionEngine {
   }
 
   private executed(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
+    if (order.signalId) this.executedSignals.add(order.signalId);
     const decision = {
       kind: 'executed' as const,
       signal,

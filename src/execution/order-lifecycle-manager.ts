@@ -178,6 +178,35 @@ export class OrderLifecycleManager {
   }
 
   /**
+   * Takes back an order rebuilt from the journal after a restart: tracked again, not journaled
+   * again (its records are already there). Reconcile it with {@link refreshOrder} or {@link resume}.
+   */
+  restore(order: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
+    if (this.orders.has(order.clientOrderId)) throw new DuplicateOrderError(order.clientOrderId);
+    this.register(order, timeoutMs, false);
+    if (isWorkingStatus(order.status)) this.armTimeout(order.clientOrderId);
+    return order;
+  }
+
+  /**
+   * Sends an order that was registered but never reached the broker (journaled, then a crash).
+   * Same client order id, so a broker that did receive it refuses a duplicate.
+   */
+  async resume(clientOrderId: string): Promise<Order> {
+    const order = this.require(clientOrderId);
+    if (order.status !== 'created' && order.status !== 'validated' && order.status !== 'submitted') return order;
+    return this.sendRegistered(clientOrderId);
+  }
+
+  /** Asks the broker for one order and applies what it says. Resolves with whether the broker knows it. */
+  async refreshOrder(clientOrderId: string): Promise<boolean> {
+    const order = this.require(clientOrderId);
+    const report = await this.adapter.getOrder(ref(order));
+    if (report) this.applyReport(report);
+    return report !== undefined;
+  }
+
+  /**
    * Requests a cancel. Resolves with the order once the broker accepted the request (usually
    * `pending_cancel`, or already `cancelled`); an order that already ended is returned as is.
    */
@@ -309,11 +338,12 @@ export class OrderLifecycleManager {
     return this.journal.query(query);
   }
 
-  private register(order: Order, timeoutMs: number | null): void {
+  private register(order: Order, timeoutMs: number | null, journal = true): void {
     this.orders.set(order.clientOrderId, order);
     this.timeoutMs.set(order.clientOrderId, timeoutMs);
     if (!isTerminalStatus(order.status)) this.working.add(order.clientOrderId);
     if (order.brokerOrderId) this.byBrokerId.set(order.brokerOrderId, order.clientOrderId);
+    if (!journal) return;
     // Journaled before it is sent: after a crash, this record is how we know to look for it.
     this.journal.append({
       kind: 'order.created',

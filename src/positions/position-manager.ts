@@ -131,6 +131,39 @@ export class PositionManager {
     this.emitPnl();
   }
 
+  /**
+   * Takes the broker's view of one symbol as the truth (reconciliation): the local position gets
+   * the broker's signed quantity and average price — created, resized, flipped or closed as needed.
+   * Realized P&L already booked is kept. Emits `position:updated` (reason `state`).
+   */
+  adopt(symbol: string, assetClass: AssetClass, signedQuantity: Decimal, averagePrice: Decimal): Position | undefined {
+    const local = this.get(symbol);
+    const now = this.clock.now();
+    if (signedQuantity.isZero()) {
+      if (!local) return undefined;
+      const closed: Position = { ...local, quantity: ZERO, unrealizedPnl: ZERO, state: 'CLOSED', closedAt: now, updatedAt: now };
+      this.active.delete(local.id);
+      this.bySymbol.delete(symbol);
+      for (const [orderId, link] of this.links) if (link.positionId === local.id) this.links.delete(orderId);
+      this.repository.save(closed);
+      this.events.emit('position:updated', { position: closed, reason: 'state' });
+      this.events.emit('position:closed', { position: closed });
+      return closed;
+    }
+    const side: PositionSide = signedQuantity.isPositive() ? 'long' : 'short';
+    const base = local && local.side === side ? local : undefined;
+    if (local && !base) this.adopt(symbol, assetClass, ZERO, ZERO);
+    const position = base ?? this.create(symbol, assetClass, side, {});
+    const adopted = markPosition(
+      { ...position, quantity: signedQuantity.abs(), averageEntryPrice: averagePrice, state: position.state === 'PENDING_ENTRY' ? 'OPEN' : position.state, entryTime: position.entryTime ?? now },
+      position.currentPrice ?? averagePrice,
+      now,
+    );
+    this.active.set(adopted.id, adopted);
+    this.events.emit('position:updated', { position: adopted, reason: 'state' });
+    return adopted;
+  }
+
   /** Records where the position's stop and target are (for hosts that draw them). */
   setProtection(symbol: string, protection: { stopPrice?: Decimal; targetPrice?: Decimal }): Position | undefined {
     const position = this.get(symbol);

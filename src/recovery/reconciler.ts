@@ -1,0 +1,142 @@
+import type { BrokerAdapter } from '../broker/broker-adapter.js';
+import type { PositionReport } from '../broker/reports.js';
+import type { Clock } from '../core/clock.js';
+import { type Decimal, ZERO } from '../core/decimal.js';
+import type { Logger } from '../core/logger.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ReconciliationReport, TradewireEvents } from '../events/tradewire-events.js';
+import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
+import type { Journal } from '../journal/journal.js';
+import { isTerminalStatus } from '../model/order-status.js';
+import type { PositionManager } from '../positions/position-manager.js';
+import { replayJournal } from './replay-journal.js';
+
+export interface RecoveryPolicy {
+  /** When local positions disagree with the broker: take the broker's (`adopt`) or stop trading (`halt`). */
+  readonly onMismatch: 'adopt' | 'halt';
+  /** Send journaled orders the broker never received (same client order id). */
+  readonly resendUnacknowledged: boolean;
+  /** …but only if journaled less than this long ago; older ones are marked failed. */
+  readonly maxResendAgeMs: number;
+}
+
+export interface ReconcilerDeps {
+  readonly adapter: BrokerAdapter;
+  readonly orders: OrderLifecycleManager;
+  readonly positions: PositionManager;
+  readonly journal: Journal;
+  readonly events: EventBus<TradewireEvents>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly policy: RecoveryPolicy;
+  /** Called when the policy says to stop trading. */
+  readonly halt: (reason: string) => void;
+}
+
+/**
+ * Crash recovery and drift detection. `recover()` rebuilds orders and positions from the journal,
+ * then reconciles; `reconcile()` compares the broker's orders and positions with ours and closes the
+ * gap through the same code paths as live updates (reports → events). Each run is journaled and
+ * emitted as a `reconciliation` report.
+ */
+export class Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /** Rebuilds from the journal (orders, then positions from their fills), then reconciles. */
+  async recover(): Promise<ReconciliationReport & { signalIds: readonly string[] }> {
+    const { orders, positions, journal, logger } = this.deps;
+    const replayed = replayJournal(journal.query());
+    for (const skipped of replayed.skipped) logger.warn(`journal record ${skipped.seq} not replayed: ${skipped.reason}`);
+    const byId = new Map(replayed.orders.map((o) => [o.clientOrderId, o]));
+    for (const order of replayed.orders) orders.restore(order);
+    for (const { clientOrderId, fill } of replayed.fills) positions.applyFill(byId.get(clientOrderId)!, fill);
+    for (const order of replayed.orders) {
+      if (isTerminalStatus(order.status)) continue;
+      if (order.reduceOnly) positions.trackExit(order);
+      else positions.trackEntry(order, { ...(order.signalId ? { signalId: order.signalId } : {}), ...(order.strategyId ? { strategyId: order.strategyId } : {}) });
+    }
+    const report = await this.reconcile({ recovered: replayed.orders.length, includeFailed: true });
+    return { ...report, signalIds: replayed.orders.flatMap((o) => (o.signalId ? [o.signalId] : [])) };
+  }
+
+  /**
+   * Brings local state up to the broker's: every order we think is working (and, after a restart,
+   * every one we gave up on) is looked up by client order id and updated; journaled orders the broker
+   * never saw are resent or failed per policy; open orders we do not know are reported; positions
+   * that disagree are adopted or trading is halted.
+   */
+  async reconcile(options: { recovered?: number; includeFailed?: boolean } = {}): Promise<ReconciliationReport> {
+    const { adapter, orders, positions, policy, clock, journal, events } = this.deps;
+    const at = clock.now();
+    const resent: string[] = [];
+    const missing: string[] = [];
+    const found: string[] = [];
+    const candidates = orders.orderList().filter((o) => !isTerminalStatus(o.status) || (options.includeFailed && o.status === 'failed'));
+    for (const order of candidates) {
+      const id = order.clientOrderId;
+      if (await orders.refreshOrder(id)) {
+        found.push(id);
+        continue;
+      }
+      if (order.status === 'created' || order.status === 'validated' || order.status === 'submitted') {
+        if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs) {
+          resent.push(id);
+          await orders.resume(id);
+        } else {
+          missing.push(id);
+          orders.applyUpdate({ clientOrderId: id, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
+        }
+      }
+    }
+
+    const known = new Set(orders.orderList().map((o) => o.clientOrderId));
+    const unknownBrokerOrders = (await adapter.getOpenOrders()).filter((r) => !known.has(r.clientOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
+    const brokerPositions = await adapter.getPositions();
+    const positionMismatches = this.positionDiff(brokerPositions);
+    let action: ReconciliationReport['action'] = 'none';
+    if (positionMismatches.length > 0) {
+      if (policy.onMismatch === 'adopt') {
+        action = 'adopted';
+        for (const m of positionMismatches) {
+          const broker = brokerPositions.find((p) => p.symbol === m.symbol);
+          positions.adopt(m.symbol, broker?.assetClass ?? 'equity', m.broker, broker?.averageEntryPrice ?? ZERO);
+        }
+      } else {
+        action = 'halted';
+        this.deps.halt(`positions disagree with the broker: ${positionMismatches.map((m) => `${m.symbol} local ${m.local.toString()} vs broker ${m.broker.toString()}`).join('; ')}`);
+      }
+    }
+    const report: ReconciliationReport = {
+      at,
+      ordersRecovered: options.recovered ?? 0,
+      ordersFoundAtBroker: found,
+      ordersResent: resent,
+      ordersMissing: missing,
+      unknownBrokerOrders,
+      positionMismatches,
+      action,
+    };
+    journal.append({ kind: 'note', at, topic: 'reconciliation', data: serializable(report) });
+    events.emit('reconciliation', report);
+    return report;
+  }
+
+  /** Symbols whose signed quantity differs between us and the broker. */
+  private positionDiff(broker: readonly PositionReport[]): ReconciliationReport['positionMismatches'] {
+    const local = new Map<string, Decimal>();
+    for (const p of this.deps.positions.openPositions()) local.set(p.symbol, p.side === 'long' ? p.quantity : p.quantity.negated());
+    const remote = new Map<string, Decimal>(broker.map((p) => [p.symbol, p.quantity]));
+    const out: { symbol: string; local: Decimal; broker: Decimal }[] = [];
+    for (const symbol of new Set([...local.keys(), ...remote.keys()])) {
+      const l = local.get(symbol) ?? ZERO;
+      const b = remote.get(symbol) ?? ZERO;
+      if (!l.equals(b)) out.push({ symbol, local: l, broker: b });
+    }
+    return out;
+  }
+}
+
+function serializable(report: ReconciliationReport): Record<string, unknown> {
+  return { ...report, positionMismatches: report.positionMismatches.map((m) => ({ symbol: m.symbol, local: m.local.toString(), broker: m.broker.toString() })) };
+}
+

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createOrder, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tw-recovery-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** A process: an engine on a durable journal. "Crashing" it is dropping it without any cleanup. */
+function boot(broker: MockBroker, clock: ManualClock, config: EngineConfig = {}, idStart = 1): ExecutionEngine {
+  const journal = new FileJournal({ path: join(dir, 'journal.jsonl'), logger: silentLogger });
+  return new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(idStart), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...config } });
+}
+
+let n = 0;
+const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `sig-${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 't', ...s });
+
+describe('crash recovery', () => {
+  it('an order journaled but never sent is found missing at the broker and sent, exactly once', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const first = boot(broker, clock);
+    // The crash: the order is journaled, then the process dies before the request leaves.
+    broker.submitOrder = () => new Promise(() => undefined);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    void first.executeSignal(signal(clock));
+    await flush();
+    expect(broker.orderReports()).toEqual([]);
+
+    const restarted = new MockBroker({ clock });
+    restarted.setPrice('AAPL', '100');
+    const second = boot(restarted, clock, {}, 1_000);
+    await second.start();
+    const report = await second.recover();
+    expect(report.ordersResent).toHaveLength(1);
+    const [resent] = report.ordersResent;
+    expect(restarted.countByClientOrderId(resent!)).toBe(1);
+    expect(second.orders.get(resent!)?.status).toBe('filled');
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
+  });
+
+  it('fills that happened while the process was down are applied on recovery; positions match the broker', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const first = boot(broker, clock);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal(signal(clock)); // filled: long 10
+    const exit = await first.executeSignal(signal(clock, { side: 'sell', expectedPrice: '100' }));
+    expect(exit.kind).toBe('executed');
+    // The exit fills at the broker only while nobody is listening.
+    const resting = await first.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await first.stop(); // the process dies (stop = nobody listens any more)
+    broker.setPrice('AAPL', '94');
+    expect(broker.orderReports().find((o) => o.clientOrderId === resting.clientOrderId)?.status).toBe('filled');
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    const report = await second.recover();
+    expect(report.ordersFoundAtBroker).toContain(resting.clientOrderId);
+    expect(report.positionMismatches).toEqual([]);
+    expect(second.orders.get(resting.clientOrderId)?.status).toBe('filled');
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('5');
+    expect(broker.positionReports()[0]?.quantity.toString()).toBe('5');
+    // A replayed signal is not traded twice.
+    const replay = await second.executeSignal({ ...exit.signal });
+    expect(replay).toMatchObject({ kind: 'rejected', reasons: [{ code: 'duplicate_signal' }] });
+  });
+
+  it('an unsent order older than maxResendAgeMs is marked failed instead of sent late', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const first = boot(broker, clock);
+    broker.submitOrder = () => new Promise(() => undefined);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    void first.executeSignal(signal(clock));
+    await flush();
+    clock.advance(10 * 60_000);
+    const fresh = new MockBroker({ clock });
+    const second = boot(fresh, clock, { recovery: { maxResendAgeMs: 60_000 } }, 1_000);
+    await second.start();
+    const report = await second.recover();
+    expect(report.ordersMissing).toHaveLength(1);
+    expect(second.orders.get(report.ordersMissing[0]!)?.status).toBe('failed');
+    expect(fresh.orderReports()).toEqual([]);
+  });
+});
+
+describe('reconciliation', () => {
+  it('adopts the broker\'s positions when they disagree (default)', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    broker.setPrice('MSFT', '400');
+    const engine = boot(broker, clock);
+    await engine.start();
+    // A position opened outside this engine.
+    await broker.submitOrder(createOrder({ symbol: 'MSFT', side: 'buy', quantity: 3, clientOrderId: 'manual-1' }, { clock, ids: sequentialIds() }));
+    const reports: ReconciliationReport[] = [];
+    engine.on('reconciliation', (r) => reports.push(r));
+    const report = await engine.reconcile();
+    expect(report.action).toBe('adopted');
+    expect(report.positionMismatches.map((m) => [m.symbol, m.local.toString(), m.broker.toString()])).toEqual([['MSFT', '0', '3']]);
+    expect(engine.positions.get('MSFT')?.quantity.toString()).toBe('3');
+    expect(engine.positions.get('MSFT')?.averageEntryPrice.toString()).toBe('400');
+    expect(reports).toHaveLength(1);
+    expect((await engine.reconcile()).positionMismatches).toEqual([]);
+  });
+
+  it('halts trading for a human under the halt policy; resume takes an explicit call', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const engine = boot(broker, clock, { recovery: { onMismatch: 'halt' } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    await broker.submitOrder(createOrder({ symbol: 'AAPL', side: 'buy', quantity: 7, clientOrderId: 'manual-2' }, { clock, ids: sequentialIds() }));
+    const halts: string[] = [];
+    engine.on('engine:halted', (h) => halts.push(h.reason));
+    expect((await engine.reconcile()).action).toBe('halted');
+    expect(halts[0]).toMatch(/AAPL local 0 vs broker 7/);
+    expect(await engine.executeSignal(signal(clock))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'trading_halted' }] });
+    engine.resume();
+    expect(engine.halted).toBeUndefined();
+  });
+
+  it('the periodic reconciliation catches a fill missed on a dead stream', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const engine = boot(broker, clock, { recovery: { reconcileIntervalMs: 30_000 }, accountRefreshMs: 3_600_000 });
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 4, type: 'limit', limitPrice: '99', timeInForce: 'gtc' }, { timeoutMs: null });
+    broker.dropStream(); // and it never comes back
+    broker.setPrice('AAPL', '98');
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+    clock.advance(30_000);
+    await flush();
+    await flush();
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('filled');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('4');
+  });
+});
