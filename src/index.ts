@@ -154,3 +154,4 @@ export { CALL_PRIORITY, RATE_LIMITS, type RateLimit, RateLimitedAdapter, type Ra
 export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOptions, type RetryPolicy } from './resilience/order-error-handler.js';
 export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';
 export { Reconciler, type ReconcilerDeps, type RecoveryPolicy } from './recovery/reconciler.js';
+export { type QueuedSignal, type QueueReason, SignalQueue } from './execution/signal-queue.js';

@@ -97,6 +97,8 @@ export interface EngineConfig {
     readonly cancelAtClose?: boolean;
     readonly preMarket?: boolean;
     readonly afterHours?: boolean;
+    /** How often queued signals are checked against the market, ms. Default 60 000. */
+    readonly queueCheckIntervalMs?: number;
   };
   /** How broker failures are retried and recovered (see OrderErrorHandler). */
   readonly errorHandling?: {
@@ -108,6 +110,8 @@ export interface EngineConfig {
     readonly maxDelayMs?: number;
     /** Shrink an order refused for buying power to what the account affords, and resend once. Default true. */
     readonly resizeOnInsufficientFunds?: boolean;
+    /** A market order refused as invalid is resent once as a marketable limit (`orderManagement.limitOffsetBps`). Default `none`. */
+    readonly fallbackOrderType?: 'none' | 'marketable_limit';
   };
   /** Crash recovery and reconciliation with the broker. */
   readonly recovery?: {
@@ -154,9 +158,22 @@ export interface ResolvedEngineConfig {
     readonly orderTimeoutMs: number | null;
     readonly pollIntervalMs: number;
   };
-  readonly marketHours: { readonly queueWhenClosed: boolean; readonly cancelAtClose: boolean; readonly preMarket: boolean; readonly afterHours: boolean };
+  readonly marketHours: {
+    readonly queueWhenClosed: boolean;
+    readonly cancelAtClose: boolean;
+    readonly preMarket: boolean;
+    readonly afterHours: boolean;
+    readonly queueCheckIntervalMs: number;
+  };
   readonly recovery: { readonly onMismatch: 'adopt' | 'halt'; readonly reconcileIntervalMs: number; readonly resendUnacknowledged: boolean; readonly maxResendAgeMs: number };
-  readonly errorHandling: { readonly retries: number; readonly minDelayMs: number; readonly factor: number; readonly maxDelayMs: number; readonly resizeOnInsufficientFunds: boolean };
+  readonly errorHandling: {
+    readonly retries: number;
+    readonly minDelayMs: number;
+    readonly factor: number;
+    readonly maxDelayMs: number;
+    readonly resizeOnInsufficientFunds: boolean;
+    readonly fallbackOrderType: 'none' | 'marketable_limit';
+  };
   readonly checks: Readonly<Record<PreTradeCheckCode, boolean>>;
   readonly accountRefreshMs: number;
 }
@@ -177,9 +194,9 @@ export const DEFAULT_ENGINE_CONFIG = {
   stopLoss: { method: 'percent', percent: 2, atrMultiplier: 1.5, trailingPercent: 1, supportBufferPct: 0.1 },
   takeProfit: { method: 'risk_reward', riskRewardRatio: 2 },
   orderManagement: { entryOrderType: 'market', limitOffsetBps: 10, orderTimeoutMs: 60_000, pollIntervalMs: 1_000 },
-  marketHours: { queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false },
+  marketHours: { queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false, queueCheckIntervalMs: 60_000 },
   recovery: { onMismatch: 'adopt', reconcileIntervalMs: 30_000, resendUnacknowledged: true, maxResendAgeMs: 300_000 },
-  errorHandling: { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, resizeOnInsufficientFunds: true },
+  errorHandling: { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, resizeOnInsufficientFunds: true, fallbackOrderType: 'none' },
   accountRefreshMs: 5_000,
 } as const;
 
@@ -297,6 +314,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
       cancelAtClose: bool(hours.cancelAtClose, D.marketHours.cancelAtClose, 'marketHours.cancelAtClose'),
       preMarket: bool(hours.preMarket, D.marketHours.preMarket, 'marketHours.preMarket'),
       afterHours: bool(hours.afterHours, D.marketHours.afterHours, 'marketHours.afterHours'),
+      queueCheckIntervalMs: int(hours.queueCheckIntervalMs, D.marketHours.queueCheckIntervalMs, 'marketHours.queueCheckIntervalMs', 1),
     },
     recovery: {
       onMismatch: oneOf(recovery.onMismatch, ['adopt', 'halt'] as const, D.recovery.onMismatch, 'recovery.onMismatch'),
@@ -310,6 +328,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
       factor: int(errors.factor, D.errorHandling.factor, 'errorHandling.factor', 1, 10),
       maxDelayMs: int(errors.maxDelayMs, D.errorHandling.maxDelayMs, 'errorHandling.maxDelayMs', 0),
       resizeOnInsufficientFunds: bool(errors.resizeOnInsufficientFunds, D.errorHandling.resizeOnInsufficientFunds, 'errorHandling.resizeOnInsufficientFunds'),
+      fallbackOrderType: oneOf(errors.fallbackOrderType, ['none', 'marketable_limit'] as const, D.errorHandling.fallbackOrderType, 'errorHandling.fallbackOrderType'),
     },
     checks,
     accountRefreshMs: int(raw.accountRefreshMs, D.accountRefreshMs, 'accountRefreshMs', 1),

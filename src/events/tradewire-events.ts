@@ -94,6 +94,10 @@ export interface SignalEvents {
   'signal:rejected': SignalDecision & { readonly kind: 'rejected' };
   /** An order was submitted for it. */
   'signal:executed': SignalDecision & { readonly kind: 'executed' };
+  /** Held for the open, or for an operator: see `engine.queuedSignals()`. */
+  'signal:queued': SignalDecision & { readonly kind: 'queued' };
+  /** Taken off the queue: released at the open, approved or rejected by an operator. */
+  'signal:dequeued': { readonly signal: Signal; readonly how: 'released' | 'approved' | 'rejected'; readonly at: number };
 }
 
 /** An operator-facing notice: something a human should know about, now or soon. */
@@ -139,6 +143,8 @@ export interface EngineStateEvents {
   /** Trading stopped (a reconciliation mismatch under the `halt` policy, or a host's call). */
   'engine:halted': { readonly reason: string; readonly at: number };
   'engine:resumed': { readonly at: number };
+  /** An operator closed a position at market, bypassing the checks. */
+  'position:force_closed': { readonly symbol: string; readonly reason: string; readonly order: Order | undefined; readonly at: number };
 }
 
 /** All events tradewire emits. */

@@ -27,6 +27,7 @@ import type { ReconciliationReport } from '../events/tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
 import { OrderLifecycleManager } from './order-lifecycle-manager.js';
 import type { SignalDecision } from './signal-decision.js';
+import { type QueueReason, type QueuedSignal, SignalQueue } from './signal-queue.js';
 
 export interface ExecutionEngineOptions {
   readonly adapter: BrokerAdapter;
@@ -88,6 +89,8 @@ export class ExecutionEngine {
   /** Signals that produced an order (restored by `recover()`), so a replayed signal is not traded twice. */
   private readonly executedSignals = new Set<string>();
   private haltReason: string | undefined;
+  private readonly queue = new SignalQueue();
+  private queueTimer: TimerHandle | undefined;
 
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
@@ -109,6 +112,7 @@ export class ExecutionEngine {
       retry: this.config.errorHandling,
       resizeOnInsufficientFunds: this.config.errorHandling.resizeOnInsufficientFunds,
       priceOf: (symbol) => this.prices.get(symbol),
+      ...(this.config.errorHandling.fallbackOrderType === 'marketable_limit' ? { fallbackLimitOffsetBps: this.config.orderManagement.limitOffsetBps } : {}),
     });
     this.orders = new OrderLifecycleManager({
       adapter: this.adapter,
@@ -166,6 +170,7 @@ export class ExecutionEngine {
     await this.refreshAccount();
     this.scheduleRefresh();
     this.scheduleReconcile();
+    this.scheduleQueueCheck();
   }
 
   /**
@@ -213,6 +218,8 @@ export class ExecutionEngine {
     this.running = false;
     if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
     if (this.reconcileTimer !== undefined) this.clock.clearTimeout(this.reconcileTimer);
+    if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
+    this.queueTimer = undefined;
     this.refreshTimer = undefined;
     this.reconcileTimer = undefined;
     this.orders.stop();
@@ -253,6 +260,55 @@ export class ExecutionEngine {
    * of an invalid signal.
    */
   async executeSignal(signal: Signal): Promise<SignalDecision> {
+    return this.run(signal, false);
+  }
+
+  /** Signals waiting for the market or an operator, in arrival order. */
+  queuedSignals(): QueuedSignal[] {
+    return this.queue.list();
+  }
+
+  /** Re-runs a queued signal now, through every check (it queues again if the market is still closed). */
+  async releaseQueued(signalId: string): Promise<SignalDecision | undefined> {
+    const entry = this.dequeue(signalId, 'released');
+    return entry ? this.run(entry.signal, false) : undefined;
+  }
+
+  /** An operator's go-ahead: runs a queued signal now, every check but `market_open`. */
+  async approveQueued(signalId: string): Promise<SignalDecision | undefined> {
+    const entry = this.dequeue(signalId, 'approved');
+    return entry ? this.run(entry.signal, true) : undefined;
+  }
+
+  /** An operator's no: drops a queued signal (journaled and emitted as rejected). */
+  rejectQueued(signalId: string, reason = 'rejected by an operator'): SignalDecision | undefined {
+    const entry = this.dequeue(signalId, 'rejected');
+    return entry ? this.reject(entry.signal, [{ code: 'rejected_by_operator', message: reason }]) : undefined;
+  }
+
+  /**
+   * Closes a position at market now, bypassing the pre-trade checks (even while halted): cancels
+   * the symbol's working orders, then sends a reduce-only market order for the whole quantity.
+   * Journaled, emitted as `position:force_closed`, and raised as an alert.
+   */
+  async forceClose(symbol: string, reason = 'forced by an operator'): Promise<Order | undefined> {
+    const at = this.clock.now();
+    for (const order of this.orders.workingOrders()) if (order.symbol === symbol) await this.orders.cancel(order.clientOrderId, reason);
+    const position = this.positions.get(symbol);
+    let order: Order | undefined;
+    if (position && position.quantity.greaterThan(0)) {
+      order = await this.orders.submit(
+        { clientOrderId: this.ids.next('tw'), symbol, side: position.side === 'long' ? 'sell' : 'buy', quantity: position.quantity, assetClass: position.assetClass, type: 'market', reduceOnly: true },
+        { onCreated: (created) => this.positions.trackExit(created) },
+      );
+    }
+    this.orders.journal.append({ kind: 'note', at, topic: 'position.force_closed', symbol, data: { reason, clientOrderId: order?.clientOrderId } });
+    this.events.emit('position:force_closed', { symbol, reason, order, at });
+    this.events.emit('alert', { severity: 'warning', code: 'position_force_closed', message: `${symbol} force-closed: ${reason}`, ...(order ? { clientOrderId: order.clientOrderId } : {}) });
+    return order;
+  }
+
+  private async run(signal: Signal, approved: boolean): Promise<SignalDecision> {
     this.events.emit('signal:received', { signal });
     let parsed: ParsedSignal;
     try {
@@ -273,7 +329,7 @@ export class ExecutionEngine {
 
     const price = this.prices.get(parsed.symbol) ?? parsed.expectedPrice ?? position?.currentPrice;
     if (!price) return this.reject(signal, [{ code: 'no_price', message: `no price for ${parsed.symbol}: call updatePrice or give expectedPrice` }]);
-    return intent.action === 'close' ? this.exit(signal, parsed, intent, asset, price) : this.enter(signal, parsed, intent, asset, price, position);
+    return intent.action === 'close' ? this.exit(signal, parsed, intent, asset, price, approved) : this.enter(signal, parsed, intent, asset, price, position, approved);
   }
 
   private async enter(
@@ -283,6 +339,7 @@ export class ExecutionEngine {
     asset: AssetInfo | undefined,
     price: Decimal,
     position: Position | undefined,
+    approved: boolean,
   ): Promise<SignalDecision> {
     const long = intent.action === 'open' ? intent.direction === 'long' : intent.position.side === 'long';
     const stopPrice = this.stopFor(parsed, price, long);
@@ -324,7 +381,8 @@ export class ExecutionEngine {
         this.rules,
       ),
     );
-    if (reasons.length > 0) return this.reject(signal, reasons);
+    const held = this.holdOrReject(signal, reasons, approved);
+    if (held) return held;
 
     const side = long ? 'buy' : 'sell';
     const request = this.orderRequest(parsed, side, sizing.quantity, price, false);
@@ -339,7 +397,7 @@ export class ExecutionEngine {
           targetPrice,
         }),
     });
-    return this.executed(signal, intent, order, sizing);
+    return this.afterSubmit(signal, intent, order, sizing);
   }
 
   private async exit(
@@ -348,6 +406,7 @@ export class ExecutionEngine {
     intent: Extract<TradeIntent, { action: 'close' }>,
     asset: AssetInfo | undefined,
     price: Decimal,
+    approved: boolean,
   ): Promise<SignalDecision> {
     const position = intent.position;
     const step = quantityStep(asset, position.assetClass, this.config.allowFractional);
@@ -367,13 +426,14 @@ export class ExecutionEngine {
     );
     if (position.quantity.isZero()) reasons.push({ code: 'position_not_filled', message: `the ${parsed.symbol} entry has not filled yet` });
     else if (quantity.isZero()) reasons.push({ code: 'below_min_trade_size', message: `${intent.fraction.toString()} of ${position.quantity.toString()} rounds to nothing` });
-    if (reasons.length > 0) return this.reject(signal, reasons);
+    const held = this.holdOrReject(signal, reasons, approved);
+    if (held) return held;
 
     const side = position.side === 'long' ? 'sell' : 'buy';
     const order = await this.orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
       onCreated: (created) => this.positions.trackExit(created),
     });
-    return this.executed(signal, intent, order, undefined);
+    return this.afterSubmit(signal, intent, order, undefined);
   }
 
   /** Stop for sizing: the signal's hint, else ATR × multiple when the signal carries an ATR, else the configured %. */
@@ -473,6 +533,60 @@ export class ExecutionEngine {
         .catch((error: unknown) => this.logger.warn('account refresh failed', { error: describeError(error) }))
         .finally(() => this.running && this.scheduleRefresh());
     }, this.config.accountRefreshMs);
+  }
+
+  /**
+   * Decides what failed checks mean: nothing failed → go on (undefined); only the market is closed
+   * and queueing is on → queue; an operator approved it → ignore `market_open`; else reject.
+   */
+  private holdOrReject(signal: Signal, reasons: DecisionReason[], approved: boolean): SignalDecision | undefined {
+    const remaining = approved ? reasons.filter((r) => r.code !== 'market_open') : reasons;
+    if (remaining.length === 0) return undefined;
+    if (remaining.length === 1 && remaining[0]!.code === 'market_open' && this.config.marketHours.queueWhenClosed) {
+      return this.enqueue(signal, 'market_closed', remaining[0]!.message);
+    }
+    return this.reject(signal, remaining);
+  }
+
+  /** After a send: a WAITING refusal (market closed, halt) queues the signal rather than losing it. */
+  private afterSubmit(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
+    const waiting = this.errorHandler.takeWaitingRefusal(order.clientOrderId);
+    if (waiting && order.status === 'rejected') {
+      return this.enqueue(signal, waiting.code === 'trading_halted' ? 'trading_halted' : 'market_closed', waiting.message, order.clientOrderId);
+    }
+    return this.executed(signal, intent, order, sizing);
+  }
+
+  private enqueue(signal: Signal, reason: QueueReason, detail: string, refusedOrderId?: string): SignalDecision {
+    const at = this.clock.now();
+    this.queue.add({ signal, symbol: signal.symbol, reason, detail, queuedAt: at, ...(refusedOrderId ? { refusedOrderId } : {}) });
+    this.orders.journal.append({ kind: 'note', at, topic: 'signal.queued', symbol: signal.symbol, data: { signalId: signal.id, reason, detail, refusedOrderId } });
+    const decision = { kind: 'queued' as const, signal, reason, detail, decidedAt: at };
+    this.events.emit('signal:queued', decision);
+    return decision;
+  }
+
+  private dequeue(signalId: string, how: 'released' | 'approved' | 'rejected'): QueuedSignal | undefined {
+    const entry = this.queue.take(signalId);
+    if (!entry) return undefined;
+    const at = this.clock.now();
+    this.orders.journal.append({ kind: 'note', at, topic: `signal.${how}`, symbol: entry.symbol, data: { signalId } });
+    this.events.emit('signal:dequeued', { signal: entry.signal, how, at });
+    return entry;
+  }
+
+  /** Releases queued signals whose market has opened, on the injected clock. */
+  private scheduleQueueCheck(): void {
+    this.queueTimer = this.clock.setTimeout(() => {
+      if (!this.running) return;
+      const now = this.clock.now();
+      const ready = this.queue.list().filter((e) => this.market.isMarketOpen(e.symbol, e.signal.assetClass ?? 'equity', now));
+      void (async () => {
+        for (const entry of ready) await this.releaseQueued(entry.signal.id);
+      })()
+        .catch((error: unknown) => this.logger.warn('releasing queued signals failed', { error: describeError(error) }))
+        .finally(() => this.running && this.scheduleQueueCheck());
+    }, this.config.marketHours.queueCheckIntervalMs);
   }
 
   private reject(signal: Signal, reasons: readonly DecisionReason[]): SignalDecision {

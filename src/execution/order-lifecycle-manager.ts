@@ -45,9 +45,11 @@ export interface OrderLifecycleOptions {
   readonly historyLimit?: number;
   /**
    * How an order reaches the broker. Default `adapter.submitOrder`; the error handler wraps it
-   * with retries. Must reuse the order's client order id on every attempt.
+   * with retries. Must reuse the order's client order id on every attempt. `amend` records a change
+   * made before resending (a smaller quantity, a limit instead of a market) as a `modified` event,
+   * and returns the amended order to send.
    */
-  readonly send?: (order: Order) => Promise<OrderStatusReport>;
+  readonly send?: (order: Order, amend: (changes: OrderChanges) => Order) => Promise<OrderStatusReport>;
 }
 
 export interface SubmitOptions {
@@ -105,7 +107,7 @@ export class OrderLifecycleManager {
   private readonly defaultTimeoutMs: number | null;
   private readonly pollIntervalMs: number;
   private readonly historyLimit: number;
-  private readonly send: (order: Order) => Promise<OrderStatusReport>;
+  private readonly send: (order: Order, amend: (changes: OrderChanges) => Order) => Promise<OrderStatusReport>;
 
   private readonly orders = new Map<string, Order>();
   private readonly working = new Set<string>();
@@ -361,7 +363,8 @@ export class OrderLifecycleManager {
     try {
       // Durable before the broker sees it: after a crash, recovery knows to look for this order.
       this.journal.sync?.();
-      const report = await this.send(this.require(id));
+      const amend = (changes: OrderChanges): Order => this.apply(id, { type: 'modified', changes, at: this.clock.now(), raw: { reason: 'amended before resending' } }).order;
+      const report = await this.send(this.require(id), amend);
       this.applyReport(report);
     } catch (error) {
       await this.onSubmitFailed(id, error);

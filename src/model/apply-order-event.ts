@@ -176,11 +176,12 @@ function changesPatch(order: Order, changes: OrderChanges): Partial<Order> {
       `replace of ${order.clientOrderId}`,
     );
   }
-  const set = <K extends keyof OrderChanges>(key: K): Partial<Record<K, Decimal>> => {
+  const set = <K extends Exclude<keyof OrderChanges, 'type'>>(key: K): Partial<Record<K, Decimal>> => {
     const value = changes[key];
     return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, Decimal>>);
   };
   return {
+    ...(changes.type ? { type: changes.type } : {}),
     ...set('quantity'),
     ...set('limitPrice'),
     ...set('stopPrice'),

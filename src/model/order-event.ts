@@ -1,5 +1,6 @@
 import type { Decimal } from '../core/decimal.js';
 import type { Fill } from './fill.js';
+import type { OrderType } from './trading-types.js';
 
 /**
  * A fact about an order, in the past tense. Adapters report these; the lifecycle applies them.
@@ -32,6 +33,8 @@ interface OrderEventBase<T extends string> {
 
 /** What a replace may change. */
 export interface OrderChanges {
+  /** A broker-side change of type (a market order resent as a marketable limit). */
+  readonly type?: OrderType;
   readonly quantity?: Decimal;
   readonly limitPrice?: Decimal;
   readonly stopPrice?: Decimal;

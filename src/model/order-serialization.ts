@@ -75,7 +75,7 @@ export function orderEventToJSON(event: OrderEvent): OrderEventJSON {
   const out: Record<string, unknown> = { ...event };
   if (event.type === 'filled') out.fill = fillToJSON(event.fill);
   if (event.type === 'modified' || event.type === 'replace_requested') {
-    const changes: Record<string, string> = {};
+    const changes: Record<string, string> = event.changes.type ? { type: event.changes.type } : {};
     for (const key of EVENT_DECIMALS) {
       const value = event.changes[key];
       if (value !== undefined) changes[key] = value.toString();
@@ -89,8 +89,8 @@ export function orderEventFromJSON(json: OrderEventJSON): OrderEvent {
   const out: Record<string, unknown> = { ...json };
   if (json.type === 'filled') out.fill = fillFromJSON(json.fill as FillJSON);
   if (json.type === 'modified' || json.type === 'replace_requested') {
-    const changes: Record<string, Decimal> = {};
-    for (const [key, value] of Object.entries(json.changes as Record<string, string>)) changes[key] = new Decimal(value);
+    const changes: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(json.changes as Record<string, string>)) changes[key] = key === 'type' ? value : new Decimal(value);
     out.changes = changes;
   }
   return out as unknown as OrderEvent;

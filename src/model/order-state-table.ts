@@ -46,6 +46,8 @@ export const ORDER_STATE_TABLE = {
     // IOC and FOK orders can go straight from submitted to cancelled.
     cancelled: 'cancelled',
     expired: 'expired',
+    // Amended before the broker acknowledged it: resized or re-typed on a resend.
+    modified: '$same',
   },
   accepted: {
     ...LATE_ACKS,

@@ -80,6 +80,7 @@ function missingFills(order: Order, report: OrderStatusReport): Fill[] {
 
 function parameterChanges(order: Order, report: OrderStatusReport): OrderChanges | undefined {
   const changes: { -readonly [K in keyof OrderChanges]: OrderChanges[K] } = {};
+  if (report.type !== order.type) changes.type = report.type;
   if (!report.quantity.equals(order.quantity)) changes.quantity = report.quantity;
   if (report.limitPrice && !(order.limitPrice && report.limitPrice.equals(order.limitPrice))) changes.limitPrice = report.limitPrice;
   if (report.stopPrice && !(order.stopPrice && report.stopPrice.equals(order.stopPrice))) changes.stopPrice = report.stopPrice;

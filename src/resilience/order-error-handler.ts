@@ -8,6 +8,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { TradewireEvents } from '../events/tradewire-events.js';
 import type { Journal } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
+import type { OrderChanges } from '../model/order-event.js';
 import { quantityStep } from '../risk/position-sizing.js';
 
 export interface RetryPolicy {
@@ -31,6 +32,12 @@ export interface OrderErrorHandlerOptions {
   readonly resizeOnInsufficientFunds?: boolean;
   /** The last price of a symbol, to size a resized market order (the engine passes its price feed). */
   readonly priceOf?: (symbol: string) => Decimal | undefined;
+  /**
+   * A market order the broker refuses as invalid (some refuse market orders for some assets or
+   * sessions) is resent once as a marketable limit this many basis points through the last price.
+   * Off when undefined (the default).
+   */
+  readonly fallbackLimitOffsetBps?: Decimal;
 }
 
 export interface ErrorHandlerStats {
@@ -58,7 +65,8 @@ export interface ErrorHandlerStats {
  *   account affords and resend once (configurable).
  * - FATAL (invalid symbol, restricted account, bad credentials, pattern-day-trader refusals):
  *   no retry; an `alert` is raised.
- * - WAITING (market closed, halt): no retry here; the error is passed on.
+ * - WAITING (market closed, halt): no retry; the refusal is kept for the engine, which queues the
+ *   signal for the open ({@link takeWaitingRefusal}).
  *
  * Every attempt is journaled (`order.send_attempt`, `order.send_failed`) and emitted
  * (`order:send_attempt`, `order:retry`, `order:resized`, `alert`). After the last attempt the
@@ -79,6 +87,8 @@ export class OrderErrorHandler {
   private failed = 0;
   private resized = 0;
   private found = 0;
+  private readonly waiting = new Map<string, BrokerError>();
+  private readonly fallbackOffset: Decimal | undefined;
 
   constructor(options: OrderErrorHandlerOptions) {
     this.adapter = options.adapter;
@@ -88,10 +98,11 @@ export class OrderErrorHandler {
     this.retry = { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, ...options.retry };
     this.resize = options.resizeOnInsufficientFunds ?? true;
     this.priceOf = options.priceOf ?? (() => undefined);
+    this.fallbackOffset = options.fallbackLimitOffsetBps;
   }
 
   /** Pass this as the lifecycle's `send`. */
-  readonly send = async (order: Order): Promise<OrderStatusReport> => {
+  readonly send = async (order: Order, amend: (changes: OrderChanges) => Order = (changes) => ({ ...order, ...changes }) as Order): Promise<OrderStatusReport> => {
     let current = order;
     let lastError: BrokerError | undefined;
     let triedResize = false;
@@ -125,11 +136,19 @@ export class OrderErrorHandler {
                 this.resized++;
                 this.events.emit('order:resized', { order: current, from: current.quantity, to: smaller, reason: error.message });
                 this.note(current, 'order.resized', { from: current.quantity.toString(), to: smaller.toString() });
-                current = { ...current, quantity: smaller };
+                current = amend({ quantity: smaller });
                 return await this.adapter.submitOrder(current);
               }
             }
+            const fallback = this.fallbackFor(current, error);
+            if (fallback) {
+              this.note(current, 'order.fallback', { type: 'limit', limitPrice: fallback.limitPrice?.toString(), reason: error.message });
+              this.events.emit('alert', { severity: 'info', code: 'order_fallback', message: `${current.clientOrderId}: market order refused (${error.message}); resent as a limit at ${fallback.limitPrice?.toString()}`, clientOrderId: current.clientOrderId });
+              current = amend({ type: 'limit', limitPrice: fallback.limitPrice! });
+              return await this.adapter.submitOrder(current);
+            }
             if (error.category === 'FATAL') this.alertFor(current, error);
+            if (error.category === 'WAITING') this.waiting.set(current.clientOrderId, error);
             throw error;
           }
         },
@@ -168,6 +187,16 @@ export class OrderErrorHandler {
     }
   };
 
+  /**
+   * The WAITING refusal (market closed, halt) an order met, if any — taken once. The engine uses it
+   * to queue the order's signal for the open instead of dropping it.
+   */
+  takeWaitingRefusal(clientOrderId: string): BrokerError | undefined {
+    const error = this.waiting.get(clientOrderId);
+    this.waiting.delete(clientOrderId);
+    return error;
+  }
+
   stats(): ErrorHandlerStats {
     const settled = this.recovered + this.failed;
     return {
@@ -190,6 +219,17 @@ export class OrderErrorHandler {
     // Leave 1% for price movement and fees between now and the fill.
     const quantity = account.buyingPower.times('0.99').dividedBy(price).dividedBy(step).floor().times(step);
     return quantity.greaterThan(ZERO) && quantity.lessThan(order.quantity) ? quantity : undefined;
+  }
+
+  /** The marketable-limit version of a refused market order, when the fallback is on and applies. */
+  private fallbackFor(order: Order, error: BrokerError): Order | undefined {
+    if (!this.fallbackOffset || order.type !== 'market' || error.code !== 'invalid_order') return undefined;
+    const price = this.priceOf(order.symbol);
+    if (!price) return undefined;
+    const offset = this.fallbackOffset.dividedBy(10_000);
+    const raw = order.side === 'buy' ? price.times(offset.plus(1)) : price.times(offset.negated().plus(1));
+    const limitPrice = raw.toDecimalPlaces(Math.max(price.decimalPlaces(), 2), order.side === 'buy' ? 1 : 0);
+    return { ...order, type: 'limit', limitPrice };
   }
 
   private alertFor(order: Order, error: BrokerError): void {

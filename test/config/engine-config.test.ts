@@ -16,7 +16,7 @@ describe('engine configuration', () => {
     expect(c.stopLoss.trailingPercent.toString()).toBe('1');
     expect(c.takeProfit.riskRewardRatio.toString()).toBe('2');
     expect(c.orderManagement.orderTimeoutMs).toBe(60_000);
-    expect(c.marketHours).toEqual({ queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false });
+    expect(c.marketHours).toEqual({ queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false, queueCheckIntervalMs: 60_000 });
     expect(Object.values(c.checks).every(Boolean)).toBe(true);
     expect(Object.keys(c.checks).sort()).toEqual([...PRE_TRADE_CHECKS].sort());
     expect(DEFAULT_ENGINE_CONFIG.maxPositions).toBe(5);

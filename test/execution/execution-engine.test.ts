@@ -221,7 +221,7 @@ describe('ExecutionEngine — decisions', () => {
     for (const s of symbols) price(s, '10');
     const decisions = await Promise.all(symbols.map((s) => engine.executeSignal(signal({ symbol: s }))));
     // Three full orders reserve 90 000; the fourth is sized down to the 10 000 left; the fifth finds nothing.
-    expect(decisions.map((d) => (d.kind === 'executed' ? d.quantity.toString() : d.reasons[0]?.code))).toEqual(['3000', '3000', '3000', '1000', 'below_min_trade_size']);
+    expect(decisions.map((d) => (d.kind === 'executed' ? d.quantity.toString() : d.kind === 'rejected' ? d.reasons[0]?.code : d.kind))).toEqual(['3000', '3000', '3000', '1000', 'below_min_trade_size']);
     const total = decisions.filter((d) => d.kind === 'executed').reduce((s, d) => s + (d.kind === 'executed' ? d.quantity.toNumber() * 10 : 0), 0);
     expect(total).toBeLessThanOrEqual(100_000);
   });

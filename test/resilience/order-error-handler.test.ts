@@ -108,3 +108,21 @@ describe('OrderErrorHandler', () => {
     expect(alerts).toEqual(['Pattern-day-trader protection refused tw-1 (day trades: 4)']);
   });
 });
+
+describe('fallback order type', () => {
+  it('a market order refused as invalid is resent once as a marketable limit, and the local order follows', async () => {
+    const { broker, lifecycle, seen } = setup({}, { fallbackLimitOffsetBps: new (await import('tradewire')).Decimal(10) });
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'market orders are not accepted for this asset', { status: 422 }) });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 5 });
+    expect(order.type).toBe('limit');
+    expect(order.limitPrice?.toString()).toBe('100.1');
+    expect(order.status).toBe('filled');
+    expect(seen).toContain('alert info order_fallback');
+  });
+
+  it('is off by default: the refusal stands', async () => {
+    const { broker, lifecycle } = setup();
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'market orders are not accepted', { status: 422 }) });
+    expect((await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 5 })).status).toBe('rejected');
+  });
+});
