@@ -23,6 +23,7 @@ import { type DecisionReason, defaultSignalPolicy, type SignalPolicy, type Trade
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import { OrderErrorHandler } from '../resilience/order-error-handler.js';
 import { Reconciler } from '../recovery/reconciler.js';
+import { type RateLimit, RateLimitedAdapter } from '../resilience/rate-limited-adapter.js';
 import type { ReconciliationReport } from '../events/tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
 import { OrderLifecycleManager } from './order-lifecycle-manager.js';
@@ -45,6 +46,11 @@ export interface ExecutionEngineOptions {
   readonly positionRepository?: PositionRepository;
   /** The pre-trade rules; default {@link PRE_TRADE_RULES}. Add your own or replace them. */
   readonly rules?: readonly PreTradeRule[];
+  /**
+   * Put a rate limiter in front of every adapter call (e.g. `RATE_LIMITS.alpaca`). Bursts queue
+   * instead of failing; cancels go first; a 429 slows it down. Off when omitted.
+   */
+  readonly rateLimit?: RateLimit;
 }
 
 /**
@@ -95,10 +101,10 @@ export class ExecutionEngine {
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
     this.config = resolveEngineConfig(options.config);
-    this.adapter = options.adapter;
     this.clock = options.clock ?? systemClock();
-    this.ids = options.ids ?? randomIds(() => this.clock.now());
     this.logger = options.logger ?? consoleLogger();
+    this.adapter = options.rateLimit ? new RateLimitedAdapter(options.adapter, { limit: options.rateLimit, clock: this.clock, logger: this.logger }) : options.adapter;
+    this.ids = options.ids ?? randomIds(() => this.clock.now());
     this.market = options.market ?? alwaysOpenMarket;
     this.policy = options.policy ?? defaultSignalPolicy;
     this.rules = options.rules ?? PRE_TRADE_RULES;

@@ -256,6 +256,14 @@ describe('ExecutionEngine — decisions', () => {
     expect(engine.errorHandler.stats()).toMatchObject({ retries: 2, recovered: 1 });
   });
 
+  it('puts a rate limiter in front of the adapter when asked', async () => {
+    const { RATE_LIMITS, RateLimitedAdapter } = await import('tradewire');
+    const clock = new ManualClock();
+    const engine = new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, logger: silentLogger, rateLimit: RATE_LIMITS.alpaca });
+    expect(engine.adapter).toBeInstanceOf(RateLimitedAdapter);
+    expect((engine.adapter as InstanceType<typeof RateLimitedAdapter>).stats().spacingMs).toBe(302); // 60 000 / 199
+  });
+
   it('validates its configuration at construction', () => {
     const clock = new ManualClock();
     expect(() => new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, config: { maxPositions: -1 } })).toThrow(ConfigurationError);
