@@ -61,6 +61,11 @@ export type Unsubscribe = () => void;
 export interface BrokerAdapter {
   readonly name: string;
   readonly capabilities: BrokerCapabilities;
+  /**
+   * The broker's published request limit. The engine puts a limiter with it in front of every
+   * call unless told otherwise. In-process adapters (the mock) leave it out.
+   */
+  readonly rateLimit?: { readonly requests: number; readonly perMs: number; readonly maxConcurrent?: number };
 
   connect(): Promise<void>;
   disconnect(): Promise<void>;

@@ -47,10 +47,11 @@ export interface ExecutionEngineOptions {
   /** The pre-trade rules; default {@link PRE_TRADE_RULES}. Add your own or replace them. */
   readonly rules?: readonly PreTradeRule[];
   /**
-   * Put a rate limiter in front of every adapter call (e.g. `RATE_LIMITS.alpaca`). Bursts queue
-   * instead of failing; cancels go first; a 429 slows it down. Off when omitted.
+   * The rate limiter in front of every adapter call. Default: the adapter's own `rateLimit` (each
+   * broker adapter declares its broker's limit; the mock declares none). Pass a `RateLimit` (e.g.
+   * `RATE_LIMITS.twentyPerSecond`) to override it, or `false` to call the adapter directly.
    */
-  readonly rateLimit?: RateLimit;
+  readonly rateLimit?: RateLimit | false;
 }
 
 /**
@@ -103,7 +104,8 @@ export class ExecutionEngine {
     this.config = resolveEngineConfig(options.config);
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
-    this.adapter = options.rateLimit ? new RateLimitedAdapter(options.adapter, { limit: options.rateLimit, clock: this.clock, logger: this.logger }) : options.adapter;
+    const limit = options.rateLimit === false ? undefined : (options.rateLimit ?? options.adapter.rateLimit);
+    this.adapter = limit ? new RateLimitedAdapter(options.adapter, { limit, clock: this.clock, logger: this.logger }) : options.adapter;
     this.ids = options.ids ?? randomIds(() => this.clock.now());
     this.market = options.market ?? alwaysOpenMarket;
     this.policy = options.policy ?? defaultSignalPolicy;

@@ -65,6 +65,7 @@ export class RateLimitedAdapter implements BrokerAdapter {
   readonly name: string;
   readonly capabilities: BrokerCapabilities;
   readonly getMarketClock?: () => Promise<MarketClock>;
+  readonly rateLimit: RateLimit;
   private readonly limiter: Bottleneck;
   /** A half-rate gate calls pass through first while cooling down after a 429. */
   private readonly slowGate: Bottleneck;
@@ -82,6 +83,7 @@ export class RateLimitedAdapter implements BrokerAdapter {
   ) {
     this.name = inner.name;
     this.capabilities = inner.capabilities;
+    this.rateLimit = options.limit;
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
     // Tokens arrive on heartbeat ticks, and one may be stored: a window can see one stored token plus

@@ -262,6 +262,11 @@ describe('ExecutionEngine — decisions', () => {
     const engine = new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, logger: silentLogger, rateLimit: RATE_LIMITS.alpaca });
     expect(engine.adapter).toBeInstanceOf(RateLimitedAdapter);
     expect((engine.adapter as InstanceType<typeof RateLimitedAdapter>).stats().spacingMs).toBe(302); // 60 000 / 199
+    // By default the adapter's own declared limit applies; `false` turns it off.
+    const declaring = Object.assign(new MockBroker({ clock }), { rateLimit: RATE_LIMITS.oanda });
+    expect(new ExecutionEngine({ adapter: declaring, clock, logger: silentLogger }).adapter).toBeInstanceOf(RateLimitedAdapter);
+    expect(new ExecutionEngine({ adapter: declaring, clock, logger: silentLogger, rateLimit: false }).adapter).toBe(declaring);
+    expect(new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, logger: silentLogger }).adapter).toBeInstanceOf(MockBroker);
   });
 
   it('validates its configuration at construction', () => {
