@@ -38,6 +38,7 @@ export type {
   OrderTimeoutPayload,
   AlertPayload,
   EngineStateEvents,
+  MarketEvents,
   PnlSnapshot,
   ReconciliationReport,
   PositionEvents,
@@ -155,3 +156,5 @@ export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOption
 export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';
 export { Reconciler, type ReconcilerDeps, type RecoveryPolicy } from './recovery/reconciler.js';
 export { type QueuedSignal, type QueueReason, SignalQueue } from './execution/signal-queue.js';
+export { MarketStateManager, type MarketStateManagerOptions, type SessionName } from './market/market-state-manager.js';
+export { easterSunday, type MarketDate, usEquityEarlyCloses, usEquityHolidays } from './market/us-equity-calendar.js';

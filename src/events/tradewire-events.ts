@@ -138,6 +138,15 @@ export interface ReconciliationReport {
   readonly action: 'none' | 'adopted' | 'halted';
 }
 
+export interface MarketEvents {
+  /** A market opened for trading (with the enabled sessions). */
+  'market:opened': { readonly assetClass: 'equity' | 'forex'; readonly at: number };
+  'market:closed': { readonly assetClass: 'equity' | 'forex'; readonly at: number };
+  /** Trading in one symbol stopped (host or adapter). */
+  'market:halted': { readonly symbol: string; readonly reason: string; readonly at: number };
+  'market:resumed': { readonly symbol: string; readonly at: number };
+}
+
 export interface EngineStateEvents {
   reconciliation: ReconciliationReport;
   /** Trading stopped (a reconciliation mismatch under the `halt` policy, or a host's call). */
@@ -148,4 +157,4 @@ export interface EngineStateEvents {
 }
 
 /** All events tradewire emits. */
-export type TradewireEvents = OrderLifecycleEvents & PositionEvents & SignalEvents & ResilienceEvents & EngineStateEvents;
+export type TradewireEvents = OrderLifecycleEvents & PositionEvents & SignalEvents & ResilienceEvents & EngineStateEvents & MarketEvents;

@@ -9,7 +9,8 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import { EventBus, type Listener } from '../events/event-bus.js';
 import type { PnlSnapshot, TradewireEvents } from '../events/tradewire-events.js';
 import type { Journal } from '../journal/journal.js';
-import { alwaysOpenMarket, type MarketState } from '../market/market-state.js';
+import type { MarketState } from '../market/market-state.js';
+import { MarketStateManager } from '../market/market-state-manager.js';
 import type { Order } from '../model/order.js';
 import type { OrderRequest } from '../model/order-request.js';
 import { isTerminalStatus } from '../model/order-status.js';
@@ -39,7 +40,11 @@ export interface ExecutionEngineOptions {
   readonly config?: EngineConfig;
   readonly journal?: Journal;
   readonly logger?: Logger;
-  /** Answers the `market_open` check. Default: always open (pass a `MarketStateManager` for sessions). */
+  /**
+   * Answers the `market_open` check. Default: a {@link MarketStateManager} (US equity sessions and
+   * holidays, 24/7 crypto, 24/5 forex) configured from `marketHours`. Pass `alwaysOpenMarket` to
+   * trade around the clock, or your own.
+   */
   readonly market?: MarketState;
   /** Maps signals to intents. Default {@link defaultSignalPolicy}. */
   readonly policy?: SignalPolicy;
@@ -77,7 +82,8 @@ export class ExecutionEngine {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly logger: Logger;
-  private readonly market: MarketState;
+  /** When orders can be executed (the `market_open` check, the queue's release, cancel at the close). */
+  readonly market: MarketState;
   private readonly policy: SignalPolicy;
   private readonly rules: readonly PreTradeRule[];
   private readonly assets: AssetCache;
@@ -107,10 +113,18 @@ export class ExecutionEngine {
     const limit = options.rateLimit === false ? undefined : (options.rateLimit ?? options.adapter.rateLimit);
     this.adapter = limit ? new RateLimitedAdapter(options.adapter, { limit, clock: this.clock, logger: this.logger }) : options.adapter;
     this.ids = options.ids ?? randomIds(() => this.clock.now());
-    this.market = options.market ?? alwaysOpenMarket;
     this.policy = options.policy ?? defaultSignalPolicy;
     this.rules = options.rules ?? PRE_TRADE_RULES;
     this.events = new EventBus<TradewireEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }));
+    this.market =
+      options.market ??
+      new MarketStateManager({
+        clock: this.clock,
+        events: this.events,
+        preMarket: this.config.marketHours.preMarket,
+        afterHours: this.config.marketHours.afterHours,
+        broker: this.adapter,
+      });
     const journal = options.journal ?? new InMemoryJournal();
     this.errorHandler = new OrderErrorHandler({
       adapter: this.adapter,
@@ -157,6 +171,10 @@ export class ExecutionEngine {
       this.positions.applyFill(order, fill);
       this.onFill(order, fill.quantity.times(fill.price));
     });
+    this.events.on('market:opened', ({ assetClass }) => void this.releaseOpened(assetClass));
+    this.events.on('market:closed', ({ assetClass }) => {
+      if (assetClass === 'equity' && this.config.marketHours.cancelAtClose) void this.cancelDayOrders();
+    });
     this.events.on('order:transition', ({ order, to }) => {
       if (!isTerminalStatus(to)) return;
       this.reservations.delete(order.clientOrderId);
@@ -176,6 +194,12 @@ export class ExecutionEngine {
     await this.adapter.connect();
     this.orders.start();
     await this.refreshAccount();
+    if (this.market instanceof MarketStateManager) {
+      if (this.adapter.capabilities.marketClock) {
+        await this.market.syncWithBroker().catch((error: unknown) => this.logger.warn('market clock sync failed; using the local calendar', { error: describeError(error) }));
+      }
+      this.market.start();
+    }
     this.scheduleRefresh();
     this.scheduleReconcile();
     this.scheduleQueueCheck();
@@ -231,6 +255,7 @@ export class ExecutionEngine {
     this.refreshTimer = undefined;
     this.reconcileTimer = undefined;
     this.orders.stop();
+    if (this.market instanceof MarketStateManager) this.market.stop();
     await this.adapter.disconnect();
   }
 
@@ -453,8 +478,11 @@ export class ExecutionEngine {
 
   private orderRequest(signal: ParsedSignal, side: 'buy' | 'sell', quantity: Decimal, price: Decimal, reduceOnly: boolean): OrderRequest & { clientOrderId: string } {
     const om = this.config.orderManagement;
-    // Exits are always market orders: getting out must not wait on a price.
-    const limit = om.entryOrderType === 'limit' && !reduceOnly;
+    // Outside the regular session brokers take only limit orders flagged for extended hours.
+    const session = this.market instanceof MarketStateManager ? this.market.session(signal.symbol, signal.assetClass) : 'regular';
+    const extended = signal.assetClass === 'equity' && (session === 'pre_market' || session === 'after_hours');
+    // Exits are market orders (getting out must not wait on a price), except where the session forbids them.
+    const limit = extended || (om.entryOrderType === 'limit' && !reduceOnly);
     return {
       clientOrderId: this.ids.next('tw'),
       symbol: signal.symbol,
@@ -463,7 +491,7 @@ export class ExecutionEngine {
       assetClass: signal.assetClass,
       type: limit ? 'limit' : 'market',
       ...(limit ? { limitPrice: marketableLimit(price, side, om.limitOffsetBps) } : {}),
-      ...(om.timeInForce ? { timeInForce: om.timeInForce } : {}),
+      ...(extended ? { extendedHours: true, timeInForce: 'day' as const } : om.timeInForce ? { timeInForce: om.timeInForce } : {}),
       reduceOnly,
       signalId: signal.id,
       strategyId: signal.strategyId,
@@ -581,6 +609,21 @@ export class ExecutionEngine {
     this.orders.journal.append({ kind: 'note', at, topic: `signal.${how}`, symbol: entry.symbol, data: { signalId } });
     this.events.emit('signal:dequeued', { signal: entry.signal, how, at });
     return entry;
+  }
+
+  /** The market opened: release its queued signals now rather than at the next periodic check. */
+  private async releaseOpened(assetClass: 'equity' | 'forex'): Promise<void> {
+    const now = this.clock.now();
+    for (const entry of this.queue.list()) {
+      if ((entry.signal.assetClass ?? 'equity') !== assetClass || !this.market.isMarketOpen(entry.symbol, assetClass, now)) continue;
+      await this.releaseQueued(entry.signal.id).catch((error: unknown) => this.logger.warn('releasing a queued signal failed', { error: describeError(error) }));
+    }
+  }
+
+  /** Cancel at the close: every working equity day order. */
+  private async cancelDayOrders(): Promise<void> {
+    const day = this.orders.workingOrders().filter((o) => o.assetClass === 'equity' && o.timeInForce === 'day');
+    await Promise.all(day.map((o) => this.orders.cancel(o.clientOrderId, 'cancelled at the close')));
   }
 
   /** Releases queued signals whose market has opened, on the injected clock. */

@@ -1,7 +1,7 @@
 // The process the fault-injection test kills: an ExecutionEngine on a durable FileJournal, talking to
 // the parent's MockBroker over IPC. It recovers from the journal, then works through its signals,
 // skipping any that already produced an order, and reports what it holds when done.
-import { BrokerError, ExecutionEngine, FileJournal, randomIds, silentLogger, systemClock } from 'tradewire';
+import { alwaysOpenMarket, BrokerError, ExecutionEngine, FileJournal, randomIds, silentLogger, systemClock } from 'tradewire';
 import { decode, encode } from './wire.mjs';
 
 const [journalPath, signalsText, capabilitiesText] = process.argv.slice(2);
@@ -62,6 +62,8 @@ const engine = new ExecutionEngine({
   clock,
   ids: randomIds(),
   logger: silentLogger,
+  // Real wall-clock time: whatever the hour this runs at, the market is open for the test.
+  market: alwaysOpenMarket,
   journal: new FileJournal({ path: journalPath, logger: silentLogger }),
   config: {
     sizing: { method: 'fixed_quantity', quantity: 10 },
