@@ -107,70 +107,78 @@ export class OrderErrorHandler {
     let lastError: BrokerError | undefined;
     let triedResize = false;
     let failures = 0;
-    try {
-      const report = await pRetry(
-        async (attempt) => {
-          if (lastError?.mayHaveReachedBroker) {
-            // It may have arrived: ask before sending again, so a retry never makes a second order.
-            const existing = await this.adapter.getOrder({ clientOrderId: current.clientOrderId });
-            if (existing) {
-              this.found++;
-              this.note(current, 'order.found_after_failure', { attempt, brokerOrderId: existing.brokerOrderId });
-              return existing;
-            }
-          }
-          this.note(current, 'order.send_attempt', { attempt, quantity: current.quantity.toString() });
-          this.events.emit('order:send_attempt', { order: current, attempt });
-          try {
+    const attemptOnce = async (attempt: number): Promise<OrderStatusReport> => {
+      if (lastError?.mayHaveReachedBroker) {
+        // It may have arrived: ask before sending again, so a retry never makes a second order.
+        const existing = await this.adapter.getOrder({ clientOrderId: current.clientOrderId });
+        if (existing) {
+          this.found++;
+          this.note(current, 'order.found_after_failure', { attempt, brokerOrderId: existing.brokerOrderId });
+          return existing;
+        }
+      }
+      this.note(current, 'order.send_attempt', { attempt, quantity: current.quantity.toString() });
+      this.events.emit('order:send_attempt', { order: current, attempt });
+      try {
+        return await this.adapter.submitOrder(current);
+      } catch (error) {
+        failures++;
+        this.count(error);
+        if (!isBrokerError(error)) throw error;
+        lastError = error;
+        this.note(current, 'order.send_failed', { attempt, code: error.code, category: error.category, message: error.message });
+        if (error.category === 'ADJUSTABLE' && this.resize && !triedResize && error.code === 'insufficient_buying_power') {
+          triedResize = true;
+          const smaller = await this.affordable(current);
+          if (smaller) {
+            this.resized++;
+            this.events.emit('order:resized', { order: current, from: current.quantity, to: smaller, reason: error.message });
+            this.note(current, 'order.resized', { from: current.quantity.toString(), to: smaller.toString() });
+            current = amend({ quantity: smaller });
             return await this.adapter.submitOrder(current);
-          } catch (error) {
-            failures++;
-            this.count(error);
-            if (!isBrokerError(error)) throw error;
-            lastError = error;
-            this.note(current, 'order.send_failed', { attempt, code: error.code, category: error.category, message: error.message });
-            if (error.category === 'ADJUSTABLE' && this.resize && !triedResize && error.code === 'insufficient_buying_power') {
-              triedResize = true;
-              const smaller = await this.affordable(current);
-              if (smaller) {
-                this.resized++;
-                this.events.emit('order:resized', { order: current, from: current.quantity, to: smaller, reason: error.message });
-                this.note(current, 'order.resized', { from: current.quantity.toString(), to: smaller.toString() });
-                current = amend({ quantity: smaller });
-                return await this.adapter.submitOrder(current);
-              }
-            }
-            const fallback = this.fallbackFor(current, error);
-            if (fallback) {
-              this.note(current, 'order.fallback', { type: 'limit', limitPrice: fallback.limitPrice?.toString(), reason: error.message });
-              this.events.emit('alert', { severity: 'info', code: 'order_fallback', message: `${current.clientOrderId}: market order refused (${error.message}); resent as a limit at ${fallback.limitPrice?.toString()}`, clientOrderId: current.clientOrderId });
-              current = amend({ type: 'limit', limitPrice: fallback.limitPrice! });
-              return await this.adapter.submitOrder(current);
-            }
-            if (error.category === 'FATAL') this.alertFor(current, error);
-            if (error.category === 'WAITING') this.waiting.set(current.clientOrderId, error);
-            throw error;
           }
-        },
-        {
-          retries: this.retry.retries,
+        }
+        const fallback = this.fallbackFor(current, error);
+        if (fallback) {
+          this.note(current, 'order.fallback', { type: 'limit', limitPrice: fallback.limitPrice?.toString(), reason: error.message });
+          this.events.emit('alert', { severity: 'info', code: 'order_fallback', message: `${current.clientOrderId}: market order refused (${error.message}); resent as a limit at ${fallback.limitPrice?.toString()}`, clientOrderId: current.clientOrderId });
+          current = amend({ type: 'limit', limitPrice: fallback.limitPrice! });
+          return await this.adapter.submitOrder(current);
+        }
+        if (error.category === 'FATAL') this.alertFor(current, error);
+        if (error.category === 'WAITING') this.waiting.set(current.clientOrderId, error);
+        throw error;
+      }
+    };
+    const backoff = async (attempt: number, error: BrokerError): Promise<void> => {
+      this.retries++;
+      const base = Math.min(this.retry.minDelayMs * this.retry.factor ** (attempt - 1), this.retry.maxDelayMs);
+      // A broker's Retry-After wins when it asks for longer.
+      const delayMs = Math.max(base, error.retryAfterMs ?? 0);
+      this.events.emit('order:retry', { order: current, attempt, delayMs, error });
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delayMs));
+    };
+    try {
+      let report: OrderStatusReport;
+      try {
+        // Almost every order succeeds first time: p-retry's loop is entered only after a retryable failure.
+        report = await attemptOnce(1);
+      } catch (first) {
+        if (!isBrokerError(first) || !first.retryable || this.retry.retries === 0) throw first;
+        await backoff(1, first);
+        report = await pRetry((n) => attemptOnce(n + 1), {
+          retries: this.retry.retries - 1,
           // p-retry's own timer would ignore the injected clock: it waits 0 ms, and the backoff is
-          // waited here, on the clock, so a ManualClock (or fake timers) drives it.
+          // waited in onFailedAttempt, on the clock, so a ManualClock (or fake timers) drives it.
           minTimeout: 0,
           maxTimeout: 0,
           randomize: false,
           shouldRetry: ({ error }) => isBrokerError(error) && error.retryable,
           onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-            if (!isBrokerError(error) || !error.retryable || retriesLeft === 0) return;
-            this.retries++;
-            const backoff = Math.min(this.retry.minDelayMs * this.retry.factor ** (attemptNumber - 1), this.retry.maxDelayMs);
-            // A broker's Retry-After wins when it asks for longer.
-            const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
-            this.events.emit('order:retry', { order: current, attempt: attemptNumber, delayMs, error });
-            await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delayMs));
+            if (isBrokerError(error) && error.retryable && retriesLeft > 0) await backoff(attemptNumber + 1, error);
           },
-        },
-      );
+        });
+      }
       if (failures > 0) this.recovered++;
       return report;
     } catch (error) {
