@@ -131,11 +131,7 @@ export class MarketStateManager implements MarketState {
     if (assetClass === 'forex') return this.nextWeekly(at, 0);
     const broker = this.currentBrokerClock(at);
     if (broker && !this.preMarket) return broker.nextOpen;
-    for (let i = 0, date = this.localDate(at); i < 15; i++, date = shift(date, 1)) {
-      const window = this.tradingWindow(date);
-      if (window && window.open > at) return window.open;
-    }
-    return undefined;
+    return this.nextEquityEdge(at, 'open');
   }
 
   /** The next time the market closes for trading after `at`; undefined for crypto. */
@@ -144,9 +140,14 @@ export class MarketStateManager implements MarketState {
     if (assetClass === 'forex') return this.nextWeekly(at, 5);
     const broker = this.currentBrokerClock(at);
     if (broker && !this.afterHours) return broker.nextClose;
+    return this.nextEquityEdge(at, 'close');
+  }
+
+  /** The first trading window's open (or close) after `at`, looking up to two weeks ahead. */
+  private nextEquityEdge(at: number, edge: 'open' | 'close'): number | undefined {
     for (let i = 0, date = this.localDate(at); i < 15; i++, date = shift(date, 1)) {
-      const window = this.tradingWindow(date);
-      if (window && window.close > at) return window.close;
+      const instant = this.tradingWindow(date)?.[edge];
+      if (instant !== undefined && instant > at) return instant;
     }
     return undefined;
   }

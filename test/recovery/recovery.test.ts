@@ -22,19 +22,23 @@ function boot(broker: MockBroker, clock: ManualClock, config: EngineConfig = {},
 let n = 0;
 const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `sig-${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 't', ...s });
 
+/** A process that journals an order and dies before the request leaves (the send never returns). */
+async function crashBeforeSend(clock: ManualClock): Promise<void> {
+  const broker = new MockBroker({ clock });
+  broker.setPrice('AAPL', '100');
+  const doomed = boot(broker, clock);
+  broker.submitOrder = () => new Promise(() => undefined);
+  await doomed.start();
+  doomed.updatePrice('AAPL', '100');
+  void doomed.executeSignal(signal(clock));
+  await flush();
+  expect(broker.orderReports()).toEqual([]);
+}
+
 describe('crash recovery', () => {
   it('an order journaled but never sent is found missing at the broker and sent, exactly once', async () => {
     const clock = new ManualClock();
-    const broker = new MockBroker({ clock });
-    broker.setPrice('AAPL', '100');
-    const first = boot(broker, clock);
-    // The crash: the order is journaled, then the process dies before the request leaves.
-    broker.submitOrder = () => new Promise(() => undefined);
-    await first.start();
-    first.updatePrice('AAPL', '100');
-    void first.executeSignal(signal(clock));
-    await flush();
-    expect(broker.orderReports()).toEqual([]);
+    await crashBeforeSend(clock);
 
     const restarted = new MockBroker({ clock });
     restarted.setPrice('AAPL', '100');
@@ -79,14 +83,7 @@ describe('crash recovery', () => {
 
   it('an unsent order older than maxResendAgeMs is marked failed instead of sent late', async () => {
     const clock = new ManualClock();
-    const broker = new MockBroker({ clock });
-    broker.setPrice('AAPL', '100');
-    const first = boot(broker, clock);
-    broker.submitOrder = () => new Promise(() => undefined);
-    await first.start();
-    first.updatePrice('AAPL', '100');
-    void first.executeSignal(signal(clock));
-    await flush();
+    await crashBeforeSend(clock);
     clock.advance(10 * 60_000);
     const fresh = new MockBroker({ clock });
     const second = boot(fresh, clock, { recovery: { maxResendAgeMs: 60_000 } }, 1_000);
