@@ -92,7 +92,7 @@ export type {
   OrderUpdate,
   Unsubscribe,
 } from './broker/broker-adapter.js';
-export type { AccountSnapshot, AssetInfo, MarketClock, OrderStatusReport, PositionReport } from './broker/reports.js';
+export type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from './broker/reports.js';
 export { eventsFromOrderReport } from './reconciliation/order-report-diff.js';
 
 export { InMemoryJournal } from './journal/in-memory-journal.js';

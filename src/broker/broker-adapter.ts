@@ -1,6 +1,6 @@
 import type { Order } from '../model/order.js';
 import type { OrderChanges, OrderEvent } from '../model/order-event.js';
-import type { AccountSnapshot, AssetInfo, MarketClock, OrderStatusReport, PositionReport } from './reports.js';
+import type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from './reports.js';
 import type { AssetClass, OrderType, TimeInForce } from '../model/trading-types.js';
 
 /**
@@ -77,6 +77,8 @@ export interface BrokerAdapter {
   getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined>;
   getAsset(symbol: string): Promise<AssetInfo | undefined>;
   getMarketClock?(): Promise<MarketClock>;
+  /** The broker's trading days between two dates (`yyyy-MM-dd`, inclusive); days not listed are closed. */
+  getCalendar?(from: string, to: string): Promise<readonly MarketCalendarDay[]>;
 
   /**
    * Sends a new order, with `order.clientOrderId` as the broker's idempotency key, and returns

@@ -77,3 +77,12 @@ export interface MarketClock {
   readonly nextClose: number;
   readonly at: number;
 }
+
+/** One trading day from the broker's calendar (Alpaca's `GET /v2/calendar`), New York times. */
+export interface MarketCalendarDay {
+  /** `yyyy-MM-dd` */
+  readonly date: string;
+  /** `HH:mm`, the regular session. */
+  readonly open: string;
+  readonly close: string;
+}

@@ -37,9 +37,9 @@ const MINUTE = 60_000;
  * New York time. All in America/New_York through date-fns-tz, so DST changes are handled; `now`
  * comes from the injected clock.
  *
- * Halts per symbol close it whatever the session. The broker's market clock, when synced, takes
- * precedence over the local calendar for the regular equity session until its next open or close;
- * the local calendar is the fallback.
+ * Halts per symbol close it whatever the session. The broker's market clock and calendar, when
+ * synced, take precedence over the local rules (the clock until its next open or close, the calendar
+ * within the days it covers); the local calendar is the fallback.
  */
 export class MarketStateManager implements MarketState {
   private readonly clock: Clock;
@@ -52,6 +52,8 @@ export class MarketStateManager implements MarketState {
   private readonly years = new Map<number, { holidays: Map<string, string>; early: Map<string, string> }>();
   private readonly halts = new Map<string, string>();
   private brokerClock: MarketClock | undefined;
+  /** The broker's calendar: the days it covers, and the sessions on the trading ones. */
+  private brokerCalendar: { from: string; to: string; days: Map<string, { open: string; close: string }> } | undefined;
   /** The equity session around the last instant asked about: [from, until). */
   private cached: { from: number; until: number; session: SessionName } | undefined;
   private timers: TimerHandle[] = [];
@@ -93,6 +95,8 @@ export class MarketStateManager implements MarketState {
   }
 
   isTradingDay(date: string): boolean {
+    const broker = this.brokerDay(date);
+    if (broker !== undefined) return broker !== null;
     const day = weekday(date);
     if (day === 0 || day === 6 || this.extraClosures.has(date)) return false;
     return !this.year(Number(date.slice(0, 4))).holidays.has(date);
@@ -152,12 +156,29 @@ export class MarketStateManager implements MarketState {
     return undefined;
   }
 
-  /** Fetches the broker's market clock (if the adapter has one); it takes precedence while current. */
-  async syncWithBroker(): Promise<MarketClock | undefined> {
-    if (!this.broker?.getMarketClock) return undefined;
-    this.brokerClock = await this.broker.getMarketClock();
+  /**
+   * Fetches the broker's market clock and calendar (the next `days` days), where the adapter offers
+   * them. The clock decides the regular session while it is current; the calendar decides which
+   * days trade and their hours within the range it covers. Outside them, the local rules apply.
+   */
+  async syncWithBroker(days = 30): Promise<MarketClock | undefined> {
+    const broker = this.broker;
+    if (broker?.getCalendar) {
+      const from = this.localDate(this.clock.now());
+      const to = shift(from, days);
+      const list = await broker.getCalendar(from, to);
+      this.brokerCalendar = { from, to, days: new Map(list.map((d) => [d.date, { open: d.open, close: d.close }])) };
+    }
+    if (broker?.getMarketClock) this.brokerClock = await broker.getMarketClock();
     this.cached = undefined;
     return this.brokerClock;
+  }
+
+  /** The broker's session on `date`: undefined when its calendar does not cover the date, null when closed. */
+  private brokerDay(date: string): { open: string; close: string } | null | undefined {
+    const calendar = this.brokerCalendar;
+    if (!calendar || date < calendar.from || date > calendar.to) return undefined;
+    return calendar.days.get(date) ?? null;
   }
 
   /** Emits `market:opened` / `market:closed` for equities and forex as they happen, on the clock. */
@@ -226,13 +247,15 @@ export class MarketStateManager implements MarketState {
   /** The trading day's instants, or undefined when the market is closed all day. */
   private dayTimes(date: string): { pre: number; open: number; close: number; afterEnd: number } | undefined {
     if (!this.isTradingDay(date)) return undefined;
+    const broker = this.brokerDay(date);
     const extra = this.extraEarlyCloses.get(date);
-    const early = extra?.close ?? (this.year(Number(date.slice(0, 4))).early.has(date) ? '13:00' : undefined);
+    const localEarly = extra?.close ?? (this.year(Number(date.slice(0, 4))).early.has(date) ? '13:00' : undefined);
+    const early = broker ? (broker.close < '16:00' ? broker.close : undefined) : localEarly;
     const at = (time: string): number => fromZonedTime(`${date}T${time}:00`, TZ).getTime();
     const close = at(early ?? '16:00');
     // After-hours run four hours past a normal close, and until 17:00 on early-close days.
     const afterEnd = early ? at('17:00') : at('20:00');
-    return { pre: at('04:00'), open: at('09:30'), close, afterEnd };
+    return { pre: at('04:00'), open: at(broker?.open ?? '09:30'), close, afterEnd };
   }
 
   /** When trading (with the enabled sessions) starts and ends on a day. */

@@ -161,3 +161,40 @@ describe('MarketStateManager — events on the clock', () => {
     ]);
   });
 });
+
+describe('MarketStateManager — the broker\'s calendar', () => {
+  /** What a broker's calendar (Alpaca's GET /v2/calendar) lists for the given days, from NYSE's schedule. */
+  function calendarFrom(days: { date: string; open: string; close: string }[]) {
+    const broker = new MockBroker({ clock: new ManualClock(), capabilities: { marketClock: true } });
+    return Object.assign(broker, { getCalendar: async (from: string, to: string) => days.filter((d) => d.date >= from && d.date <= to) });
+  }
+  // Thanksgiving week 2025: closed Thursday, 13:00 close Friday.
+  const thanksgivingWeek = [
+    { date: '2025-11-24', open: '09:30', close: '16:00' },
+    { date: '2025-11-25', open: '09:30', close: '16:00' },
+    { date: '2025-11-26', open: '09:30', close: '16:00' },
+    { date: '2025-11-28', open: '09:30', close: '13:00' },
+  ];
+
+  it('agrees with the local calendar, day by day (compared)', async () => {
+    const { m: local } = market({}, '2025-11-24T12:00:00Z');
+    const { m: synced } = market({ broker: calendarFrom(thanksgivingWeek) }, '2025-11-24T12:00:00Z');
+    await synced.syncWithBroker(6);
+    for (let h = 0; h < 6 * 24 * 4; h++) {
+      const at = utc('2025-11-24T00:00:00Z') + h * 15 * 60_000;
+      expect(synced.isMarketOpen('AAPL', 'equity', at), new Date(at).toISOString()).toBe(local.isMarketOpen('AAPL', 'equity', at));
+    }
+  });
+
+  it('takes precedence over the local rules within the days it covers', async () => {
+    // The broker lists no session on Wednesday (an unscheduled closure) and a 14:00 close on Monday.
+    const days = thanksgivingWeek.filter((d) => d.date !== '2025-11-26').map((d) => (d.date === '2025-11-24' ? { ...d, close: '14:00' } : d));
+    const { m } = market({ broker: calendarFrom(days) }, '2025-11-24T12:00:00Z');
+    await m.syncWithBroker(6);
+    expect(m.isTradingDay('2025-11-26')).toBe(false);
+    expect([m.isMarketOpen('AAPL', 'equity', utc('2025-11-24T18:59:00Z')), m.isMarketOpen('AAPL', 'equity', utc('2025-11-24T19:00:00Z'))]).toEqual([true, false]);
+    expect(m.nextOpen('equity', utc('2025-11-25T22:00:00Z'))).toBe(utc('2025-11-28T14:30:00Z'));
+    // Beyond the range it covers, the local rules apply again.
+    expect(m.isTradingDay('2025-12-26')).toBe(true);
+  });
+});
