@@ -158,3 +158,4 @@ export { Reconciler, type ReconcilerDeps, type RecoveryPolicy } from './recovery
 export { type QueuedSignal, type QueueReason, SignalQueue } from './execution/signal-queue.js';
 export { MarketStateManager, type MarketStateManagerOptions, type SessionName } from './market/market-state-manager.js';
 export { easterSunday, type MarketDate, usEquityEarlyCloses, usEquityHolidays } from './market/us-equity-calendar.js';
+export { type HaltOptions, TRADING_STATES, type TradingState, tradingGate } from './execution/trading-state.js';

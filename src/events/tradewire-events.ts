@@ -149,8 +149,10 @@ export interface MarketEvents {
 
 export interface EngineStateEvents {
   reconciliation: ReconciliationReport;
-  /** Trading stopped (a reconciliation mismatch under the `halt` policy, or a host's call). */
-  'engine:halted': { readonly reason: string; readonly at: number };
+  /** Trading stopped: the kill switch (`engine.halt`), or a reconciliation mismatch under the `halt` policy. */
+  'engine:halted': { readonly reason: string; readonly at: number; readonly cancelOpen: boolean; readonly flatten: boolean };
+  /** ACTIVE, REDUCING (only exposure-reducing orders pass) or HALTED. */
+  'engine:trading_state': { readonly state: 'ACTIVE' | 'REDUCING' | 'HALTED'; readonly reason: string; readonly at: number };
   'engine:resumed': { readonly at: number };
   /** An operator closed a position at market, bypassing the checks. */
   'position:force_closed': { readonly symbol: string; readonly reason: string; readonly order: Order | undefined; readonly at: number };

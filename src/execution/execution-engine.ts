@@ -30,6 +30,7 @@ import { AssetCache } from './asset-cache.js';
 import { OrderLifecycleManager } from './order-lifecycle-manager.js';
 import type { SignalDecision } from './signal-decision.js';
 import { type QueueReason, type QueuedSignal, SignalQueue } from './signal-queue.js';
+import { type HaltOptions, type TradingState, tradingGate } from './trading-state.js';
 
 export interface ExecutionEngineOptions {
   readonly adapter: BrokerAdapter;
@@ -101,7 +102,11 @@ export class ExecutionEngine {
   private readonly reconciler: Reconciler;
   /** Signals that produced an order (restored by `recover()`), so a replayed signal is not traded twice. */
   private readonly executedSignals = new Set<string>();
-  private haltReason: string | undefined;
+  private state: TradingState = 'ACTIVE';
+  private stateReason: string | undefined;
+  /** While halted with cancelOpen: orders that surface after the halt are cancelled, except these (the kill switch's own). */
+  private cancelOnSight = false;
+  private readonly emergencyOrders = new Set<string>();
   private readonly queue = new SignalQueue();
   private queueTimer: TimerHandle | undefined;
 
@@ -164,12 +169,16 @@ export class ExecutionEngine {
       clock: this.clock,
       logger: this.logger,
       policy: this.config.recovery,
-      halt: (reason) => this.halt(reason),
+      halt: (reason) => void this.halt({ reason, cancelOpen: false }),
     });
     // Registered before any host listener, so positions are current when a host hears of a fill.
     this.events.on('order:fill', ({ order, fill }) => {
       this.positions.applyFill(order, fill);
       this.onFill(order, fill.quantity.times(fill.price));
+    });
+    // After a halt with cancelOpen, an order that was already on its way surfaces here: cancel it.
+    this.events.on('order:accepted', ({ order }) => {
+      if (this.cancelOnSight && !this.emergencyOrders.has(order.clientOrderId)) void this.orders.cancel(order.clientOrderId, 'halted: sent before the halt');
     });
     this.events.on('market:opened', ({ assetClass }) => void this.releaseOpened(assetClass));
     this.events.on('market:closed', ({ assetClass }) => {
@@ -221,28 +230,57 @@ export class ExecutionEngine {
     return this.reconciler.reconcile();
   }
 
-  /** Stops new orders (exits included) until `resume()`. Journaled and emitted. */
-  halt(reason: string): void {
-    if (this.haltReason !== undefined) return;
-    this.haltReason = reason;
+  /**
+   * The kill switch: stops every new order (state HALTED) at once — a signal already in flight is
+   * stopped at the gate right before it would be sent — then, by default, cancels every working
+   * order (and any order that surfaces after the halt, sent just before it), and with `flatten`
+   * closes every position at market. `resume()` takes an explicit call. Journaled and emitted.
+   */
+  async halt(options: HaltOptions | string): Promise<void> {
+    const { reason, cancelOpen = true, flatten = false } = typeof options === 'string' ? { reason: options } : options;
     const at = this.clock.now();
-    this.orders.journal.append({ kind: 'note', at, topic: 'engine.halted', data: { reason } });
-    this.events.emit('engine:halted', { reason, at });
-    this.events.emit('alert', { severity: 'critical', code: 'trading_halted', message: `trading halted: ${reason}` });
+    if (this.state !== 'HALTED') {
+      this.setState('HALTED', reason);
+      this.events.emit('engine:halted', { reason, at, cancelOpen, flatten });
+      this.events.emit('alert', { severity: 'critical', code: 'trading_halted', message: `trading halted: ${reason}` });
+    }
+    this.orders.journal.append({ kind: 'note', at, topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
+    if (cancelOpen) {
+      this.cancelOnSight = true;
+      await this.orders.cancelAll(`halted: ${reason}`);
+    }
+    if (flatten) for (const position of this.positions.openPositions()) await this.forceClose(position.symbol, `halted: ${reason}`);
   }
 
-  /** Resumes trading after a halt; it takes an explicit call. */
+  /** Only orders that reduce exposure pass until `resume()` (or a halt). Journaled and emitted. */
+  reduceOnly(reason: string): void {
+    if (this.state !== 'ACTIVE') return;
+    this.setState('REDUCING', reason);
+  }
+
+  /** Back to ACTIVE after a halt or reducing; it takes an explicit call. */
   resume(): void {
-    if (this.haltReason === undefined) return;
-    this.haltReason = undefined;
-    const at = this.clock.now();
-    this.orders.journal.append({ kind: 'note', at, topic: 'engine.resumed' });
-    this.events.emit('engine:resumed', { at });
+    if (this.state === 'ACTIVE') return;
+    this.cancelOnSight = false;
+    this.setState('ACTIVE', 'resumed');
+    this.events.emit('engine:resumed', { at: this.clock.now() });
   }
 
-  /** Why trading is halted, or undefined when it is active. */
+  get tradingState(): TradingState {
+    return this.state;
+  }
+
+  /** Why trading is halted, or undefined when it is not. */
   get halted(): string | undefined {
-    return this.haltReason;
+    return this.state === 'HALTED' ? this.stateReason : undefined;
+  }
+
+  private setState(state: TradingState, reason: string): void {
+    const at = this.clock.now();
+    this.state = state;
+    this.stateReason = reason;
+    this.orders.journal.append({ kind: 'note', at, topic: 'engine.trading_state', data: { state, reason } });
+    this.events.emit('engine:trading_state', { state, reason, at });
   }
 
   /** Stops tracking and timers. Orders stay working at the broker; call `orders.cancelAll()` first to flatten. */
@@ -330,8 +368,10 @@ export class ExecutionEngine {
     const position = this.positions.get(symbol);
     let order: Order | undefined;
     if (position && position.quantity.greaterThan(0)) {
+      const clientOrderId = this.ids.next('tw');
+      this.emergencyOrders.add(clientOrderId);
       order = await this.orders.submit(
-        { clientOrderId: this.ids.next('tw'), symbol, side: position.side === 'long' ? 'sell' : 'buy', quantity: position.quantity, assetClass: position.assetClass, type: 'market', reduceOnly: true },
+        { clientOrderId, symbol, side: position.side === 'long' ? 'sell' : 'buy', quantity: position.quantity, assetClass: position.assetClass, type: 'market', reduceOnly: true },
         { onCreated: (created) => this.positions.trackExit(created) },
       );
     }
@@ -352,13 +392,15 @@ export class ExecutionEngine {
       }
       throw error;
     }
-    if (this.haltReason !== undefined) return this.reject(signal, [{ code: 'trading_halted', message: `trading is halted: ${this.haltReason}` }]);
+    if (this.state === 'HALTED') return this.reject(signal, [tradingGate(this.state, false, this.stateReason)!]);
     if (this.executedSignals.has(parsed.id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${parsed.id} already produced an order` }]);
     const cached = this.assets.peek(parsed.symbol);
     const asset = cached ? cached.asset : await this.assets.load(parsed.symbol);
     const position = this.positions.get(parsed.symbol);
     const intent = this.policy(parsed, { config: this.config, position, capabilities: this.adapter.capabilities, asset });
     if (intent.action === 'none') return this.reject(signal, [intent.reason]);
+    const stopped = tradingGate(this.state, intent.action === 'close', this.stateReason);
+    if (stopped) return this.reject(signal, [stopped]);
 
     const price = this.prices.get(parsed.symbol) ?? parsed.expectedPrice ?? position?.currentPrice;
     if (!price) return this.reject(signal, [{ code: 'no_price', message: `no price for ${parsed.symbol}: call updatePrice or give expectedPrice` }]);
@@ -417,6 +459,9 @@ export class ExecutionEngine {
     const held = this.holdOrReject(signal, reasons, approved);
     if (held) return held;
 
+    // Checked again at the last moment: a halt that arrived while this signal awaited must stop it.
+    const late = tradingGate(this.state, false, this.stateReason);
+    if (late) return this.reject(signal, [late]);
     const side = long ? 'buy' : 'sell';
     const request = this.orderRequest(parsed, side, sizing.quantity, price, false);
     this.reservations.set(request.clientOrderId as string, sizing.notional);
@@ -462,6 +507,8 @@ export class ExecutionEngine {
     const held = this.holdOrReject(signal, reasons, approved);
     if (held) return held;
 
+    const late = tradingGate(this.state, true, this.stateReason);
+    if (late) return this.reject(signal, [late]);
     const side = position.side === 'long' ? 'sell' : 'buy';
     const order = await this.orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
       onCreated: (created) => this.positions.trackExit(created),

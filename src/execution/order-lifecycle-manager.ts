@@ -115,6 +115,8 @@ export class OrderLifecycleManager {
   private readonly byBrokerId = new Map<string, string>();
   private readonly timeouts = new Map<string, TimerHandle>();
   private readonly timeoutMs = new Map<string, number | null>();
+  /** Cancels requested before the broker acknowledged the order: the broker may not have had it to cancel. */
+  private readonly cancelBeforeAck = new Set<string>();
   private subscriptions: Unsubscribe[] = [];
   private pollTimer: TimerHandle | undefined;
   private polling = false;
@@ -215,6 +217,7 @@ export class OrderLifecycleManager {
   async cancel(clientOrderId: string, reason = 'cancel requested'): Promise<Order> {
     const order = this.require(clientOrderId);
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
+    if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
     this.apply(clientOrderId, { type: 'cancel_requested', at: this.clock.now(), raw: { reason } });
     try {
       await this.adapter.cancelOrder(ref(this.require(clientOrderId)));
@@ -233,7 +236,10 @@ export class OrderLifecycleManager {
   async cancelAll(reason = 'cancel all'): Promise<Order[]> {
     const ids = [...this.working].filter((id) => this.require(id).status !== 'pending_cancel');
     const at = this.clock.now();
-    for (const id of ids) this.apply(id, { type: 'cancel_requested', at, raw: { reason } });
+    for (const id of ids) {
+      if (this.require(id).acceptedAt === undefined) this.cancelBeforeAck.add(id);
+      this.apply(id, { type: 'cancel_requested', at, raw: { reason } });
+    }
     try {
       await this.adapter.cancelAllOrders();
     } catch (error) {
@@ -402,6 +408,16 @@ export class OrderLifecycleManager {
     if (this.require(id).status === pending) this.safeApply(id, { type, reason: describeError(error), at: this.clock.now() });
   }
 
+  /**
+   * The broker acknowledged an order we had asked to cancel before it knew the order (a cancel-all
+   * while the order was on the wire): cancel it again, now that there is something to cancel.
+   */
+  private cancelLanded(id: string, order: Order): void {
+    this.cancelBeforeAck.delete(id);
+    if (order.status !== 'pending_cancel') return;
+    void this.adapter.cancelOrder(ref(order)).catch((error: unknown) => this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel'));
+  }
+
   private async refresh(id: string): Promise<void> {
     const order = this.require(id);
     try {
@@ -477,6 +493,7 @@ export class OrderLifecycleManager {
     });
     for (const brokerId of order.brokerOrderIds) this.byBrokerId.set(brokerId, id);
     if (isTerminalStatus(order.status) && this.working.has(id)) this.retire(id);
+    if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
 
     if (outcome !== 'applied') {
       this.events.emit('order:ignored', { order, event, outcome });
@@ -509,6 +526,7 @@ export class OrderLifecycleManager {
     if (handle !== undefined) this.clock.clearTimeout(handle);
     this.timeouts.delete(id);
     this.timeoutMs.delete(id);
+    this.cancelBeforeAck.delete(id);
     this.ended.push(id);
     // Evict in batches: shifting a long array once per order would copy it every time.
     if (this.ended.length > this.historyLimit * 2) {

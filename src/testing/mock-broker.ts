@@ -115,7 +115,7 @@ export class MockBroker implements BrokerAdapter {
   private readonly slippage: Decimal;
   private readonly slippageFactor: Decimal;
   private readonly commission: { perUnit: Decimal; bps: Decimal; minimum: Decimal };
-  private readonly latencyMs: number;
+  private latencyMs: number;
   private readonly cancelLatencyMs: number;
   private readonly replaceIssuesNewId: boolean;
   private readonly autoAssets: boolean;
@@ -195,6 +195,11 @@ export class MockBroker implements BrokerAdapter {
 
   price(symbol: string): Decimal | undefined {
     return this.prices.get(symbol);
+  }
+
+  /** Changes the delay of every REST answer from now on (on the injected clock). */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
   }
 
   /** Caps how much of `symbol` can fill per price update (undefined: unlimited). Orders beyond it fill in parts. */

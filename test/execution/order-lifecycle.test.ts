@@ -142,6 +142,22 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(ended.filledQuantity.toString()).toBe('3');
   });
 
+  it('a cancel requested while the order is still on the wire reaches it once it lands', async () => {
+    const { lifecycle, broker, clock } = setup();
+    broker.setLiquidity('AAPL', 0);
+    const submit = broker.submitOrder.bind(broker);
+    broker.submitOrder = (o: Order) => new Promise((resolve, reject) => clock.setTimeout(() => submit(o).then(resolve, reject), 100));
+    const pending = lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 }, { timeoutMs: null });
+    await Promise.resolve();
+    const [working] = lifecycle.workingOrders();
+    await lifecycle.cancelAll('before it landed'); // the broker has nothing yet
+    clock.advance(100); // it lands, is acknowledged, and the cancel follows it
+    await pending;
+    await new Promise((r) => setImmediate(r));
+    expect(broker.orderReports().find((o) => o.clientOrderId === working!.clientOrderId)?.status).toBe('cancelled');
+    expect(lifecycle.get(working!.clientOrderId)?.status).toBe('cancelled');
+  });
+
   it('cancel all: every working order ends cancelled, filled ones are untouched', async () => {
     const { lifecycle, broker } = setup();
     const filled = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 1 });

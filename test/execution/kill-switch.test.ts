@@ -1,0 +1,95 @@
+import { ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+async function setup(brokerOptions: Partial<MockBrokerOptions> = {}) {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT: open
+  const broker = new MockBroker({ clock, ...brokerOptions });
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+  });
+  for (const s of ['AAPL', 'MSFT', 'NVDA']) broker.setPrice(s, '100');
+  await engine.start();
+  for (const s of ['AAPL', 'MSFT', 'NVDA']) engine.updatePrice(s, '100');
+  let n = 0;
+  const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k', ...s });
+  const seen: string[] = [];
+  engine.on('engine:trading_state', (e) => seen.push(`state ${e.state}`));
+  engine.on('engine:halted', (e) => seen.push(`halted cancelOpen=${e.cancelOpen} flatten=${e.flatten}`));
+  engine.on('engine:resumed', () => seen.push('resumed'));
+  return { clock, broker, engine, signal, seen };
+}
+
+describe('trading state', () => {
+  it('REDUCING lets exits through and stops entries; resume takes an explicit call', async () => {
+    const { engine, signal, seen } = await setup();
+    await engine.executeSignal(signal());
+    engine.reduceOnly('drawdown review');
+    expect(engine.tradingState).toBe('REDUCING');
+    expect(await engine.executeSignal(signal({ symbol: 'MSFT' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'trading_reducing' }] });
+    expect((await engine.executeSignal(signal({ side: 'sell' }))).kind).toBe('executed');
+    engine.resume();
+    expect((await engine.executeSignal(signal({ symbol: 'MSFT' }))).kind).toBe('executed');
+    expect(seen).toEqual(['state REDUCING', 'state ACTIVE', 'resumed']);
+  });
+
+  it('HALTED stops everything, exits included', async () => {
+    const { engine, signal } = await setup();
+    await engine.executeSignal(signal());
+    await engine.halt({ reason: 'drill', cancelOpen: false });
+    expect(await engine.executeSignal(signal({ side: 'sell' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'trading_halted' }] });
+    expect(engine.halted).toBe('drill');
+  });
+});
+
+describe('the kill switch', () => {
+  it('cancels every working order and, with flatten, closes every position; journaled and emitted', async () => {
+    const { broker, engine, signal, seen } = await setup();
+    await engine.executeSignal(signal({ symbol: 'AAPL' }));
+    await engine.executeSignal(signal({ symbol: 'MSFT' }));
+    const resting = await engine.orders.submit({ symbol: 'NVDA', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' });
+    await engine.halt({ reason: 'risk desk', cancelOpen: true, flatten: true });
+    expect(engine.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
+    expect(engine.positions.openPositions()).toEqual([]);
+    expect(broker.positionReports()).toEqual([]);
+    expect(broker.orderReports().filter((o) => ['accepted', 'partially_filled'].includes(o.status))).toEqual([]);
+    expect(seen).toEqual(['state HALTED', 'halted cancelOpen=true flatten=true']);
+    const topics = engine.orders.auditTrail({ kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''));
+    expect(topics).toEqual(expect.arrayContaining(['engine.trading_state', 'engine.halted', 'position.force_closed']));
+  });
+
+  it('cannot be raced by a signal in flight: one still awaiting is stopped at the gate, one already sent is cancelled on sight', async () => {
+    const { clock, broker, engine, signal } = await setup();
+    broker.setLiquidity('AAPL', 0); // orders rest, so there is something to cancel
+    await engine.executeSignal(signal({ symbol: 'AAPL', strength: 10 })); // too weak, but AAPL's asset is now cached
+    // Requests spend 150 ms on the wire before the broker sees them.
+    const onTheWire = <T>(call: () => Promise<T>): Promise<T> => new Promise((resolve, reject) => clock.setTimeout(() => call().then(resolve, reject), 150));
+    const submit = broker.submitOrder.bind(broker);
+    const getAsset = broker.getAsset.bind(broker);
+    broker.submitOrder = (order) => onTheWire(() => submit(order));
+    broker.getAsset = (symbol) => onTheWire(() => getAsset(symbol));
+    broker.setPrice('TSLA', '100');
+    engine.updatePrice('TSLA', '100');
+
+    const awaitingAsset = engine.executeSignal(signal({ symbol: 'TSLA' })); // still asking about TSLA
+    const inFlight = engine.executeSignal(signal({ symbol: 'AAPL' })); // its order is on the wire
+    await new Promise((r) => setImmediate(r));
+    await engine.halt({ reason: 'kill switch', cancelOpen: true }); // the broker has nothing to cancel yet
+    for (let i = 0; i < 6; i++) {
+      clock.advance(100);
+      await new Promise((r) => setImmediate(r));
+    }
+    const [first, second] = await Promise.all([awaitingAsset, inFlight]);
+    expect(first).toMatchObject({ kind: 'rejected', reasons: [{ code: 'trading_halted' }] });
+    expect(second.kind).toBe('executed');
+    // The order that landed after the halt was cancelled as soon as it was acknowledged.
+    const landed = broker.orderReports().find((o) => o.symbol === 'AAPL');
+    expect(landed?.status).toBe('cancelled');
+    expect(broker.orderReports().some((o) => o.symbol === 'TSLA')).toBe(false);
+    expect(engine.orders.workingOrders()).toEqual([]);
+  });
+});
