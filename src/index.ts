@@ -159,3 +159,4 @@ export { type QueuedSignal, type QueueReason, SignalQueue } from './execution/si
 export { MarketStateManager, type MarketStateManagerOptions, type SessionName } from './market/market-state-manager.js';
 export { easterSunday, type MarketDate, usEquityEarlyCloses, usEquityHolidays } from './market/us-equity-calendar.js';
 export { type HaltOptions, TRADING_STATES, type TradingState, tradingGate } from './execution/trading-state.js';
+export { type BreakerAction, type BreakerKind, type BreakerReadings, type BreakerSpec, type BreakerTrip, CircuitBreakers } from './risk/circuit-breakers.js';

@@ -10,6 +10,7 @@ import type { BrokerError } from '../core/errors.js';
 import type { Position } from '../positions/position.js';
 import type { SignalDecision } from '../execution/signal-decision.js';
 import type { Signal } from '../signals/signal.js';
+import type { BreakerTrip } from '../risk/circuit-breakers.js';
 
 /** Every order event carries the order after the change, its status before, and the event applied. */
 export interface OrderChangedPayload {
@@ -154,6 +155,8 @@ export interface EngineStateEvents {
   /** ACTIVE, REDUCING (only exposure-reducing orders pass) or HALTED. */
   'engine:trading_state': { readonly state: 'ACTIVE' | 'REDUCING' | 'HALTED'; readonly reason: string; readonly at: number };
   'engine:resumed': { readonly at: number };
+  /** A circuit breaker tripped; its actions follow. */
+  'breaker:tripped': BreakerTrip;
   /** An operator closed a position at market, bypassing the checks. */
   'position:force_closed': { readonly symbol: string; readonly reason: string; readonly order: Order | undefined; readonly at: number };
 }

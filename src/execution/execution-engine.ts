@@ -18,6 +18,7 @@ import type { Position } from '../positions/position.js';
 import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { exitQuantity, quantityStep, sizePosition, sizingLimits, type SizingResult } from '../risk/position-sizing.js';
+import { type BreakerReadings, type BreakerSpec, type BreakerTrip, CircuitBreakers } from '../risk/circuit-breakers.js';
 import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
 import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
 import { type DecisionReason, defaultSignalPolicy, type SignalPolicy, type TradeIntent } from '../signals/signal-policy.js';
@@ -58,6 +59,8 @@ export interface ExecutionEngineOptions {
    * `RATE_LIMITS.twentyPerSecond`) to override it, or `false` to call the adapter directly.
    */
   readonly rateLimit?: RateLimit | false;
+  /** Circuit breakers: drawdown, daily loss, rejection rate, volatility, position size — engine-wide or per strategy. */
+  readonly breakers?: readonly BreakerSpec[];
 }
 
 /**
@@ -107,6 +110,11 @@ export class ExecutionEngine {
   /** While halted with cancelOpen: orders that surface after the halt are cancelled, except these (the kill switch's own). */
   private cancelOnSight = false;
   private readonly emergencyOrders = new Set<string>();
+  /** The circuit breakers; `trips()` lists those that fired. */
+  readonly breakers: CircuitBreakers;
+  /** Strategies stopped by their own breaker (new entries refused; exits pass). */
+  private readonly blockedStrategies = new Map<string, string>();
+  private volatility: Decimal | undefined;
   private readonly queue = new SignalQueue();
   private queueTimer: TimerHandle | undefined;
 
@@ -176,6 +184,16 @@ export class ExecutionEngine {
       this.positions.applyFill(order, fill);
       this.onFill(order, fill.quantity.times(fill.price));
     });
+    this.breakers = new CircuitBreakers(options.breakers);
+    if (this.breakers.configured.length > 0) {
+      const check = (): void => this.checkBreakers();
+      this.events.on('pnl:updated', check);
+      this.events.on('order:accepted', ({ order }) => this.breakers.recordOrder(order.strategyId, false, this.clock.now()));
+      this.events.on('order:rejected', ({ order }) => {
+        this.breakers.recordOrder(order.strategyId, true, this.clock.now());
+        check();
+      });
+    }
     // After a halt with cancelOpen, an order that was already on its way surfaces here: cancel it.
     this.events.on('order:accepted', ({ order }) => {
       if (this.cancelOnSight && !this.emergencyOrders.has(order.clientOrderId)) void this.orders.cancel(order.clientOrderId, 'halted: sent before the halt');
@@ -266,6 +284,20 @@ export class ExecutionEngine {
     this.events.emit('engine:resumed', { at: this.clock.now() });
   }
 
+  /** A host-supplied volatility measure (e.g. a VIX reading or realised volatility) for the `volatility` breakers. */
+  reportVolatility(value: DecimalInput): void {
+    this.volatility = toDecimal(value, 'volatility');
+    this.checkBreakers();
+  }
+
+  /** Re-arms a tripped breaker and lifts its strategy block. Trading halted by it still needs `resume()`. */
+  resetBreaker(id: string): void {
+    const trip = this.breakers.trips().find((t) => t.id === id);
+    if (!this.breakers.reset(id)) return;
+    if (trip?.strategyId) this.blockedStrategies.delete(trip.strategyId);
+    this.orders.journal.append({ kind: 'note', at: this.clock.now(), topic: 'breaker.reset', data: { id } });
+  }
+
   get tradingState(): TradingState {
     return this.state;
   }
@@ -273,6 +305,50 @@ export class ExecutionEngine {
   /** Why trading is halted, or undefined when it is not. */
   get halted(): string | undefined {
     return this.state === 'HALTED' ? this.stateReason : undefined;
+  }
+
+  private checkBreakers(): void {
+    if (this.breakers.configured.length === 0) return;
+    const pnl = this.positions.pnl();
+    const equity = (pnl.startOfDayEquity ?? this.snapshot?.equity ?? ZERO).plus(pnl.daily);
+    let largest = ZERO;
+    for (const p of this.positions.openPositions()) {
+      const value = p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
+      if (value.greaterThan(largest)) largest = value;
+    }
+    const readings: BreakerReadings = {
+      equity,
+      dailyPnl: pnl.daily,
+      strategyDailyPnl: this.positions.strategyDailyPnl(),
+      largestPositionPct: equity.greaterThan(0) ? largest.dividedBy(equity).times(100) : ZERO,
+      volatility: this.volatility,
+    };
+    for (const trip of this.breakers.check(readings, this.clock.now())) void this.onBreaker(trip);
+  }
+
+  /** A breaker tripped: journal it, announce it, then run its actions in order. */
+  private async onBreaker(trip: BreakerTrip): Promise<void> {
+    const scope = trip.strategyId ? ` (strategy ${trip.strategyId})` : '';
+    const reason = `breaker ${trip.id}${scope}: ${trip.kind} ${trip.value.toFixed(2)} ≥ ${trip.threshold.toString()}`;
+    this.orders.journal.append({ kind: 'note', at: trip.at, topic: 'breaker.tripped', data: { ...trip, value: trip.value.toString(), threshold: trip.threshold.toString() } });
+    this.events.emit('breaker:tripped', trip);
+    const mine = (strategyId: string | undefined): boolean => !trip.strategyId || strategyId === trip.strategyId;
+    try {
+      for (const action of trip.actions) {
+        if (action === 'notify') this.events.emit('alert', { severity: 'critical', code: 'breaker_tripped', message: reason });
+        else if (action === 'reduce_only') this.reduceOnly(reason);
+        else if (action === 'halt_new_orders') {
+          if (trip.strategyId) this.blockedStrategies.set(trip.strategyId, reason);
+          else await this.halt({ reason, cancelOpen: false });
+        } else if (action === 'cancel_open_orders') {
+          for (const order of this.orders.workingOrders()) if (mine(order.strategyId) && !this.emergencyOrders.has(order.clientOrderId)) await this.orders.cancel(order.clientOrderId, reason);
+        } else if (action === 'close_all_positions') {
+          for (const position of this.positions.openPositions()) if (mine(position.strategyId)) await this.forceClose(position.symbol, reason);
+        }
+      }
+    } catch (error) {
+      this.logger.error(`breaker ${trip.id} actions failed`, { error: describeError(error) });
+    }
   }
 
   private setState(state: TradingState, reason: string): void {
@@ -401,6 +477,8 @@ export class ExecutionEngine {
     if (intent.action === 'none') return this.reject(signal, [intent.reason]);
     const stopped = tradingGate(this.state, intent.action === 'close', this.stateReason);
     if (stopped) return this.reject(signal, [stopped]);
+    const blocked = this.blockedStrategies.get(parsed.strategyId);
+    if (blocked && intent.action !== 'close') return this.reject(signal, [{ code: 'strategy_halted', message: `strategy ${parsed.strategyId} is stopped: ${blocked}` }]);
 
     const price = this.prices.get(parsed.symbol) ?? parsed.expectedPrice ?? position?.currentPrice;
     if (!price) return this.reject(signal, [{ code: 'no_price', message: `no price for ${parsed.symbol}: call updatePrice or give expectedPrice` }]);

@@ -58,6 +58,7 @@ export class PositionManager {
   private readonly bySymbol = new Map<string, string>();
   private readonly links = new Map<string, OrderLink>();
   private realizedToday = ZERO;
+  private readonly realizedTodayByStrategy = new Map<string, Decimal>();
   private realizedTotal = ZERO;
   private unrealizedAtDayStart = ZERO;
   private startOfDayEquity: Decimal | undefined;
@@ -222,6 +223,14 @@ export class PositionManager {
     };
   }
 
+  /** Today's P&L per strategy: realized today plus the unrealized P&L of its open positions. */
+  strategyDailyPnl(): Map<string, Decimal> {
+    this.rollDay(this.clock.now());
+    const out = new Map(this.realizedTodayByStrategy);
+    for (const p of this.active.values()) if (p.strategyId) out.set(p.strategyId, (out.get(p.strategyId) ?? ZERO).plus(p.unrealizedPnl));
+    return out;
+  }
+
   /** Sets the equity today's loss limit is measured against (the engine does this from the account). */
   setStartOfDayEquity(equity: Decimal): void {
     this.startOfDayEquity = equity;
@@ -240,6 +249,7 @@ export class PositionManager {
     if (!result.realized.isZero()) {
       this.realizedToday = this.realizedToday.plus(result.realized);
       this.realizedTotal = this.realizedTotal.plus(result.realized);
+      if (position.strategyId) this.realizedTodayByStrategy.set(position.strategyId, (this.realizedTodayByStrategy.get(position.strategyId) ?? ZERO).plus(result.realized));
     }
     if (updated.state === 'CLOSED') this.emitPnl();
     else if (!result.realized.isZero()) this.emitPnl();
@@ -309,6 +319,7 @@ export class PositionManager {
     if (!rolled && this.startOfDayEquity !== undefined) return day;
     if (rolled) {
       this.realizedToday = ZERO;
+      this.realizedTodayByStrategy.clear();
       this.unrealizedAtDayStart = this.list().reduce((sum, p) => sum.plus(p.unrealizedPnl), ZERO);
       this.startOfDayEquity = undefined;
     }

@@ -1,0 +1,111 @@
+import { type BreakerSpec, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+async function setup(breakers: BreakerSpec[]) {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
+  const broker = new MockBroker({ clock, initialCash: 100_000 });
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    breakers,
+    config: { sizing: { method: 'fixed_notional', notional: 10_000 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+  });
+  await engine.start();
+  const price = (symbol: string, p: string): void => {
+    broker.setPrice(symbol, p);
+    engine.updatePrice(symbol, p);
+  };
+  for (const s of ['AAPL', 'MSFT']) price(s, '100');
+  let n = 0;
+  const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'trend', ...s });
+  const trips: string[] = [];
+  const alerts: string[] = [];
+  engine.on('breaker:tripped', (t) => trips.push(`${t.id} ${t.kind} ${t.value.toFixed(2)}`));
+  engine.on('alert', (a) => alerts.push(a.code));
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  return { clock, broker, engine, price, signal, trips, alerts, flush };
+}
+
+describe('circuit breakers', () => {
+  it('daily loss: trips once at the threshold, halts new orders and notifies', async () => {
+    const { engine, price, signal, trips, alerts, flush } = await setup([{ id: 'loss', kind: 'daily_loss', threshold: 1_000, actions: ['notify', 'halt_new_orders'] }]);
+    await engine.executeSignal(signal()); // 100 AAPL @ 100
+    price('AAPL', '91'); // −900: not yet
+    await flush();
+    expect(trips).toEqual([]);
+    price('AAPL', '90'); // −1 000
+    await flush();
+    expect(trips).toEqual(['loss daily_loss 1000.00']);
+    expect(alerts).toEqual(expect.arrayContaining(['breaker_tripped', 'trading_halted']));
+    expect(engine.tradingState).toBe('HALTED');
+    price('AAPL', '80');
+    await flush();
+    expect(trips).toHaveLength(1); // once, until reset
+    expect(engine.orders.auditTrail({ kinds: ['note'] }).some((r) => r.kind === 'note' && r.topic === 'breaker.tripped')).toBe(true);
+  });
+
+  it('drawdown from the peak: reduce only', async () => {
+    const { engine, price, signal, trips, flush } = await setup([{ id: 'dd', kind: 'drawdown', threshold: '1.5', actions: ['reduce_only'] }]);
+    await engine.executeSignal(signal());
+    price('AAPL', '110'); // a new peak: +1 000
+    price('AAPL', '94'); // from 101 000 down to 99 400: 1.58%
+    await flush();
+    expect(trips).toEqual(['dd drawdown 1.58']);
+    expect(engine.tradingState).toBe('REDUCING');
+    expect(await engine.executeSignal(signal({ symbol: 'MSFT' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'trading_reducing' }] });
+    expect((await engine.executeSignal(signal({ side: 'sell' }))).kind).toBe('executed');
+  });
+
+  it('rejection rate over a window: cancels open orders', async () => {
+    const { engine, signal, trips, flush } = await setup([{ id: 'rej', kind: 'rejection_rate', threshold: '0.5', minOrders: 4, windowMs: 60_000, actions: ['cancel_open_orders', 'notify'] }]);
+    const resting = await engine.orders.submit({ symbol: 'MSFT', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90', timeInForce: 'gtc', strategyId: 'trend' });
+    await engine.executeSignal(signal({ symbol: 'AAPL' }));
+    for (let i = 0; i < 2; i++) await engine.orders.submit({ symbol: 'NOPE', side: 'buy', quantity: 1, type: 'limit', limitPrice: '1', strategyId: 'trend' });
+    await flush();
+    expect(trips).toEqual(['rej rejection_rate 0.50']); // 2 of 4
+    expect(engine.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
+  });
+
+  it('volatility (host-supplied): closes all positions', async () => {
+    const { engine, broker, signal, trips, flush } = await setup([{ id: 'vol', kind: 'volatility', threshold: 40, actions: ['close_all_positions'] }]);
+    await engine.executeSignal(signal({ symbol: 'AAPL' }));
+    await engine.executeSignal(signal({ symbol: 'MSFT' }));
+    engine.reportVolatility(25);
+    expect(trips).toEqual([]);
+    engine.reportVolatility('41.5');
+    await flush();
+    expect(trips).toEqual(['vol volatility 41.50']);
+    expect(engine.positions.openPositions()).toEqual([]);
+    expect(broker.positionReports()).toEqual([]);
+  });
+
+  it('position size: a position grown past its limit by the price notifies', async () => {
+    const { engine, price, signal, trips, alerts, flush } = await setup([{ id: 'size', kind: 'position_size', threshold: 15, actions: ['notify'] }]);
+    await engine.executeSignal(signal()); // 10 000 of 100 000
+    price('AAPL', '180'); // 18 000 of 108 000: 16.7%
+    await flush();
+    expect(trips).toEqual(['size position_size 16.67']);
+    expect(alerts).toContain('breaker_tripped');
+    expect(engine.tradingState).toBe('ACTIVE');
+  });
+
+  it('a strategy\'s own breaker stops only that strategy, until reset', async () => {
+    const { engine, price, signal, trips, flush } = await setup([{ id: 'trend-loss', kind: 'daily_loss', threshold: 500, strategyId: 'trend', actions: ['halt_new_orders'] }]);
+    await engine.executeSignal(signal({ strategyId: 'trend' }));
+    price('AAPL', '94'); // trend loses 600
+    await flush();
+    expect(trips).toEqual(['trend-loss daily_loss 600.00']);
+    expect(await engine.executeSignal(signal({ symbol: 'MSFT', strategyId: 'trend' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'strategy_halted' }] });
+    expect((await engine.executeSignal(signal({ symbol: 'MSFT', strategyId: 'meanrev' }))).kind).toBe('executed');
+    expect((await engine.executeSignal(signal({ side: 'sell', strategyId: 'trend' }))).kind).toBe('executed'); // exits pass
+    engine.resetBreaker('trend-loss');
+    price('MSFT', '101');
+    expect((await engine.executeSignal(signal({ symbol: 'MSFT', side: 'sell', strategyId: 'meanrev' }))).kind).toBe('executed');
+    expect(engine.tradingState).toBe('ACTIVE');
+  });
+});
