@@ -160,3 +160,16 @@ export { MarketStateManager, type MarketStateManagerOptions, type SessionName } 
 export { easterSunday, type MarketDate, usEquityEarlyCloses, usEquityHolidays } from './market/us-equity-calendar.js';
 export { type HaltOptions, TRADING_STATES, type TradingState, tradingGate } from './execution/trading-state.js';
 export { type BreakerAction, type BreakerKind, type BreakerReadings, type BreakerSpec, type BreakerTrip, CircuitBreakers } from './risk/circuit-breakers.js';
+export {
+  averageTrueRange,
+  type Bar,
+  DEFAULT_PARTIAL_EXITS,
+  realizedRewardRisk,
+  stopAfterLeg,
+  stopPrice,
+  type StopRule,
+  type TargetLeg,
+  targetLegs,
+  type TargetRule,
+  trailStop,
+} from './risk/protection-levels.js';
