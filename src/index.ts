@@ -173,3 +173,4 @@ export {
   type TargetRule,
   trailStop,
 } from './risk/protection-levels.js';
+export { type ProtectionOptions, type ProtectionStats, RiskOrderManager } from './risk/risk-order-manager.js';

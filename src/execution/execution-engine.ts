@@ -18,6 +18,7 @@ import type { Position } from '../positions/position.js';
 import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { exitQuantity, quantityStep, sizePosition, sizingLimits, type SizingResult } from '../risk/position-sizing.js';
+import { type ProtectionOptions, RiskOrderManager } from '../risk/risk-order-manager.js';
 import { type BreakerReadings, type BreakerSpec, type BreakerTrip, CircuitBreakers } from '../risk/circuit-breakers.js';
 import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
 import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
@@ -61,6 +62,11 @@ export interface ExecutionEngineOptions {
   readonly rateLimit?: RateLimit | false;
   /** Circuit breakers: drawdown, daily loss, rejection rate, volatility, position size — engine-wide or per strategy. */
   readonly breakers?: readonly BreakerSpec[];
+  /**
+   * Protect every position with a stop and take-profit orders as soon as its entry fills
+   * (see RiskOrderManager). Off unless given; `true` uses the defaults.
+   */
+  readonly protection?: boolean | ProtectionOptions;
 }
 
 /**
@@ -110,6 +116,8 @@ export class ExecutionEngine {
   /** While halted with cancelOpen: orders that surface after the halt are cancelled, except these (the kill switch's own). */
   private cancelOnSight = false;
   private readonly emergencyOrders = new Set<string>();
+  /** The protective-order manager, when `protection` is on. */
+  readonly protection: RiskOrderManager | undefined;
   /** The circuit breakers; `trips()` lists those that fired. */
   readonly breakers: CircuitBreakers;
   /** Strategies stopped by their own breaker (new entries refused; exits pass). */
@@ -184,6 +192,24 @@ export class ExecutionEngine {
       this.positions.applyFill(order, fill);
       this.onFill(order, fill.quantity.times(fill.price));
     });
+    this.protection = options.protection
+      ? new RiskOrderManager({
+          orders: this.orders,
+          positions: this.positions,
+          events: this.events,
+          clock: this.clock,
+          ids: this.ids,
+          logger: this.logger,
+          capabilities: this.adapter.capabilities,
+          forceClose: (symbol, reason) => this.forceClose(symbol, reason),
+          priceIncrement: (symbol) => this.assets.peek(symbol)?.asset?.priceIncrement,
+          options: {
+            ...(this.config.stopLoss.method === 'trailing' ? { trailingPercent: this.config.stopLoss.trailingPercent } : {}),
+            ...(this.config.takeProfit.method === 'partial' ? { partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] } : {}),
+            ...(options.protection === true ? {} : options.protection),
+          },
+        })
+      : undefined;
     this.breakers = new CircuitBreakers(options.breakers);
     if (this.breakers.configured.length > 0) {
       const check = (): void => this.checkBreakers();
@@ -651,7 +677,7 @@ export class ExecutionEngine {
       startOfDayEquity: pnl.startOfDayEquity ?? facts.equity,
       marketOpen: this.market.isMarketOpen(signal.symbol, signal.assetClass, this.clock.now()),
       asset,
-      hasWorkingOrder: this.orders.hasWorkingOrder(signal.symbol),
+      hasWorkingOrder: this.orders.hasWorkingOrder(signal.symbol, RiskOrderManager.isProtective),
     };
   }
 

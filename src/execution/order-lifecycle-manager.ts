@@ -328,9 +328,12 @@ export class OrderLifecycleManager {
     return [...this.working].map((id) => this.require(id));
   }
 
-  /** True when an order for `symbol` may still fill. */
-  hasWorkingOrder(symbol: string): boolean {
-    for (const id of this.working) if (this.orders.get(id)?.symbol === symbol) return true;
+  /** True when an order for `symbol` may still fill (`ignore` skips some, e.g. protective stops). */
+  hasWorkingOrder(symbol: string, ignore?: (order: Order) => boolean): boolean {
+    for (const id of this.working) {
+      const order = this.orders.get(id);
+      if (order?.symbol === symbol && !ignore?.(order)) return true;
+    }
     return false;
   }
 

@@ -1,0 +1,282 @@
+import type { BrokerCapabilities } from '../broker/broker-adapter.js';
+import type { Clock } from '../core/clock.js';
+import { Decimal, type DecimalInput, ZERO } from '../core/decimal.js';
+import { describeError } from '../core/errors.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { TradewireEvents } from '../events/tradewire-events.js';
+import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
+import type { Order } from '../model/order.js';
+import { isTerminalStatus } from '../model/order-status.js';
+import { entrySide, type Position } from '../positions/position.js';
+import type { PositionManager } from '../positions/position-manager.js';
+import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs } from './protection-levels.js';
+
+export interface ProtectionOptions {
+  /** Partial exits as multiples of the initial risk; default one leg at the position's target. */
+  readonly partialExits?: readonly { readonly r: DecimalInput; readonly fraction: DecimalInput }[];
+  /** Trail with the broker's trailing stop (when it has one) instead of a fixed stop, by this percent. */
+  readonly trailingPercent?: Decimal;
+  /** Move the stop to break-even once the price is this many R in profit (default 1; 0 turns it off). */
+  readonly breakEvenAtR?: DecimalInput;
+}
+
+interface Protection {
+  readonly positionId: string;
+  readonly symbol: string;
+  readonly side: Position['side'];
+  readonly entry: Decimal;
+  readonly initialStop: Decimal;
+  stop: Decimal;
+  stopOrderId?: string;
+  readonly legs: readonly TargetLeg[];
+  readonly targetOrderIds: string[];
+  legsFilled: number;
+  protectedAt?: number;
+  readonly openedAt: number;
+}
+
+/** What the protection did, for a host's dashboard. */
+export interface ProtectionStats {
+  readonly positions: number;
+  /** Positions whose stop was placed at the moment their entry filled (target: all of them). */
+  readonly protectedAtOnce: number;
+  readonly protectedShare: number;
+  /** Realized reward-to-risk of each closed trade, against its initial stop. */
+  readonly rewardRisk: readonly { readonly symbol: string; readonly r: Decimal }[];
+}
+
+const PROTECTION = 'protection';
+const CENT = new Decimal('0.01');
+
+function roundTo(price: Decimal, step: Decimal, rounding: Decimal.Rounding): Decimal {
+  return price.dividedBy(step).toDecimalPlaces(0, rounding).times(step);
+}
+
+/**
+ * Protects every position: as soon as an entry fills, a stop for the filled quantity and the
+ * take-profit leg(s) are placed (reduce-only, GTC, tagged `role: protection`), and they follow the
+ * position — an added fill grows the stop, a target leg that fills shrinks the stop and moves it
+ * (break-even after the first leg), a stop that fills cancels the targets (one-cancels-other,
+ * emulated here: the core sends both and cancels the sibling), and a closed position takes its
+ * orders with it. If both sides fill in a race and the position flips, the accidental position is
+ * closed at once and an alert raised. Every change is an order event in the audit trail.
+ */
+export class RiskOrderManager {
+  private readonly byPosition = new Map<string, Protection>();
+  private readonly byOrder = new Map<string, Protection>();
+  private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
+  private positionsSeen = 0;
+  private protectedAtOnce = 0;
+
+  constructor(
+    private readonly deps: {
+      readonly orders: OrderLifecycleManager;
+      readonly positions: PositionManager;
+      readonly events: EventBus<TradewireEvents>;
+      readonly clock: Clock;
+      readonly ids: IdGenerator;
+      readonly logger: Logger;
+      readonly capabilities: BrokerCapabilities;
+      readonly forceClose: (symbol: string, reason: string) => Promise<unknown>;
+      /** The asset's price step (default 0.01): protective prices are rounded to it, not refused for it. */
+      readonly priceIncrement?: (symbol: string) => Decimal | undefined;
+      readonly options: ProtectionOptions;
+    },
+  ) {
+    const { events } = deps;
+    events.on('position:opened', ({ position }) => this.guard(() => this.protect(position)));
+    events.on('position:updated', ({ position, reason }) => {
+      if (reason === 'fill' && position.state !== 'CLOSED') this.guard(() => this.follow(position));
+      if (reason === 'mark') this.guard(() => this.breakEven(position));
+    });
+    events.on('position:closed', ({ position }) => this.guard(() => this.closed(position)));
+    events.on('order:fill', ({ order }) => {
+      const protection = this.byOrder.get(order.clientOrderId);
+      if (protection) this.guard(() => this.protectiveFill(protection, order));
+    });
+  }
+
+  /** True for the orders this manager placed (they do not count as "an order still working"). */
+  static isProtective(order: Order): boolean {
+    return order.tags.role === PROTECTION;
+  }
+
+  stats(): ProtectionStats {
+    return {
+      positions: this.positionsSeen,
+      protectedAtOnce: this.protectedAtOnce,
+      protectedShare: this.positionsSeen === 0 ? 1 : this.protectedAtOnce / this.positionsSeen,
+      rewardRisk: [...this.rewardRisk],
+    };
+  }
+
+  /** The stop and targets currently guarding a symbol's position. */
+  protectionOf(symbol: string): { stop?: Order; targets: Order[] } | undefined {
+    const position = this.deps.positions.get(symbol);
+    const p = position ? this.byPosition.get(position.id) : undefined;
+    if (!p) return undefined;
+    const get = (id: string): Order | undefined => this.deps.orders.get(id);
+    const stop = p.stopOrderId ? get(p.stopOrderId) : undefined;
+    return { ...(stop ? { stop } : {}), targets: p.targetOrderIds.map(get).filter((o): o is Order => o !== undefined) };
+  }
+
+  private async protect(position: Position): Promise<void> {
+    // A position opened by a protective order is an accident of a race: both sides filled.
+    if (position.orderIds.some((id) => this.byOrder.has(id))) {
+      this.deps.events.emit('alert', { severity: 'critical', code: 'protection_overfill', message: `${position.symbol}: both protective orders filled; closing the accidental ${position.side} position` });
+      await this.deps.forceClose(position.symbol, 'protective orders both filled');
+      return;
+    }
+    if (this.byPosition.has(position.id) || !position.stopPrice) return;
+    this.positionsSeen++;
+    const entry = position.averageEntryPrice;
+    const step = this.deps.priceIncrement?.(position.symbol) ?? CENT;
+    // Rounded toward the market: a stop never risks more than planned, a target never asks for more.
+    const long = position.side === 'long';
+    const stopPrice = roundTo(position.stopPrice, step, long ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+    const target = position.targetPrice ? roundTo(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
+    const legs = this.deps.options.partialExits
+      ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundTo(l.price, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) }))
+      : target
+        ? [{ price: target, fraction: new Decimal(1), r: target.minus(entry).abs().dividedBy(entry.minus(stopPrice).abs()) }]
+        : [];
+    this.deps.positions.setProtection(position.symbol, { stopPrice, ...(legs.at(-1) ? { targetPrice: legs.at(-1)!.price } : {}) });
+    const protection: Protection = {
+      positionId: position.id,
+      symbol: position.symbol,
+      side: position.side,
+      entry,
+      initialStop: stopPrice,
+      stop: stopPrice,
+      legs,
+      targetOrderIds: [],
+      legsFilled: 0,
+      openedAt: this.deps.clock.now(),
+    };
+    this.byPosition.set(position.id, protection);
+    await Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection, position.quantity)]);
+  }
+
+  private async placeStop(p: Protection, quantity: Decimal): Promise<void> {
+    const trailing = this.deps.options.trailingPercent && this.deps.capabilities.nativeTrailingStop;
+    const id = this.deps.ids.next('tw');
+    p.stopOrderId = id;
+    this.byOrder.set(id, p);
+    if (p.protectedAt === undefined) {
+      p.protectedAt = this.deps.clock.now();
+      if (p.protectedAt === p.openedAt) this.protectedAtOnce++;
+    }
+    const sent = await this.deps.orders.submit(
+      {
+        clientOrderId: id,
+        symbol: p.symbol,
+        side: exitSide(p),
+        quantity,
+        ...(trailing ? { type: 'trailing_stop' as const, trailPercent: this.deps.options.trailingPercent! } : { type: 'stop' as const, stopPrice: p.stop }),
+        timeInForce: 'gtc',
+        reduceOnly: true,
+        tags: { role: PROTECTION, leg: 'stop', positionId: p.positionId },
+      },
+      { timeoutMs: null },
+    );
+    if (sent.status === 'rejected' || sent.status === 'failed') {
+      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${p.symbol}: the stop could not be placed (${sent.errorMessage ?? sent.status})`, clientOrderId: id });
+    }
+  }
+
+  private async placeTargets(p: Protection, quantity: Decimal): Promise<void> {
+    let left = quantity;
+    const legs = p.legs.map((leg, i) => {
+      const q = i === p.legs.length - 1 ? left : quantity.times(leg.fraction).floor();
+      left = left.minus(q);
+      return { leg, q, i };
+    });
+    for (const { leg, q, i } of legs) {
+      if (!q.greaterThan(0)) continue;
+      const id = this.deps.ids.next('tw');
+      p.targetOrderIds.push(id);
+      this.byOrder.set(id, p);
+      await this.deps.orders.submit(
+        { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: q, type: 'limit', limitPrice: leg.price, timeInForce: 'gtc', reduceOnly: true, tags: { role: PROTECTION, leg: `target-${i + 1}`, positionId: p.positionId } },
+        { timeoutMs: null },
+      );
+    }
+  }
+
+  /** The position grew (a later entry fill): the stop covers the whole of it. */
+  private async follow(position: Position): Promise<void> {
+    const p = this.byPosition.get(position.id);
+    const stop = p?.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (!p || !stop || isTerminalStatus(stop.status) || stop.status === 'pending_replace' || stop.status === 'pending_cancel') return;
+    const needed = position.quantity.plus(stop.filledQuantity);
+    if (!stop.quantity.equals(needed) && position.fills.at(-1)?.side === entrySide(position.side)) {
+      await this.deps.orders.modify(stop.clientOrderId, { quantity: needed });
+    }
+  }
+
+  private async protectiveFill(p: Protection, order: Order): Promise<void> {
+    if (order.clientOrderId === p.stopOrderId) {
+      // One-cancels-other: the stop went, so the targets go.
+      if (order.status === 'filled') for (const id of p.targetOrderIds) await this.cancel(id, 'stop filled');
+      return;
+    }
+    if (order.status !== 'filled') return;
+    p.legsFilled++;
+    const position = this.deps.positions.get(p.symbol);
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (!position || position.quantity.isZero() || !stop || isTerminalStatus(stop.status)) return;
+    // A target leg filled: the stop shrinks to what is left and moves up (break-even after the first leg).
+    const moved = stopAfterLeg(p.entry, p.legs, p.legsFilled - 1);
+    const better = p.side === 'long' ? Decimal.max(p.stop, moved) : Decimal.min(p.stop, moved);
+    p.stop = better;
+    await this.deps.orders.modify(stop.clientOrderId, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+  }
+
+  /** Once the price is `breakEvenAtR` in profit, the stop moves to the entry. */
+  private async breakEven(position: Position): Promise<void> {
+    const p = this.byPosition.get(position.id);
+    const threshold = new Decimal(this.deps.options.breakEvenAtR ?? 1);
+    if (!p || threshold.isZero() || !position.currentPrice || !p.stopOrderId) return;
+    const done = p.side === 'long' ? p.stop.greaterThanOrEqualTo(p.entry) : p.stop.lessThanOrEqualTo(p.entry);
+    if (done || realizedRewardRisk(p.side, p.entry, p.initialStop, position.currentPrice).lessThan(threshold)) return;
+    const stop = this.deps.orders.get(p.stopOrderId);
+    if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') return;
+    p.stop = p.entry;
+    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: p.entry });
+  }
+
+  private async closed(position: Position): Promise<void> {
+    const p = this.byPosition.get(position.id);
+    if (!p) return;
+    this.byPosition.delete(position.id);
+    const exit = lastExitPrice(position);
+    if (exit) this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
+    for (const id of [p.stopOrderId, ...p.targetOrderIds]) if (id) await this.cancel(id, 'position closed');
+  }
+
+  private async cancel(id: string, reason: string): Promise<void> {
+    const order = this.deps.orders.get(id);
+    if (order && !isTerminalStatus(order.status)) await this.deps.orders.cancel(id, reason);
+  }
+
+  /** Protection must never break the engine: failures are logged and alerted, not thrown. */
+  private guard(work: () => Promise<void>): void {
+    void work().catch((error: unknown) => {
+      this.deps.logger.error('protection failed', { error: describeError(error) });
+      this.deps.events.emit('alert', { severity: 'critical', code: 'protection_failed', message: describeError(error) });
+    });
+  }
+}
+
+function exitSide(p: Protection): 'buy' | 'sell' {
+  return p.side === 'long' ? 'sell' : 'buy';
+}
+
+function lastExitPrice(position: Position): Decimal | undefined {
+  const exits = position.fills.filter((f) => f.side !== entrySide(position.side));
+  if (exits.length === 0) return undefined;
+  const quantity = exits.reduce((s, f) => s.plus(f.quantity), ZERO);
+  return exits.reduce((s, f) => s.plus(f.quantity.times(f.price)), ZERO).dividedBy(quantity);
+}

@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { type EngineConfig, ExecutionEngine, type ProtectionOptions, RiskOrderManager, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+async function setup(protection: true | ProtectionOptions = true, config: EngineConfig = {}, brokerOptions: Partial<MockBrokerOptions> = {}) {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
+  const broker = new MockBroker({ clock, initialCash: 1_000_000, ...brokerOptions });
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    protection,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000, ...config },
+  });
+  await engine.start();
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < 8; i++) await new Promise((r) => setImmediate(r));
+  };
+  const price = async (p: string, symbol = 'AAPL'): Promise<void> => {
+    broker.setPrice(symbol, p);
+    engine.updatePrice(symbol, p);
+    await flush();
+  };
+  await price('100');
+  let n = 0;
+  const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'p', ...s });
+  const alerts: string[] = [];
+  engine.on('alert', (a) => alerts.push(a.code));
+  const live = () => broker.orderReports().filter((o) => ['accepted', 'partially_filled', 'pending_cancel'].includes(o.status));
+  return { clock, broker, engine, price, signal, flush, alerts, live };
+}
+
+const brief = (o: { side: string; type: string; quantity: { toString(): string }; stopPrice?: { toString(): string }; limitPrice?: { toString(): string } } | undefined) =>
+  o && `${o.side} ${o.type} ${o.quantity.toString()} @ ${(o.stopPrice ?? o.limitPrice)?.toString()}`;
+
+describe('RiskOrderManager', () => {
+  it('protects a long as soon as the entry fills: a stop at 2% and a 2:1 target, reduce-only and GTC', async () => {
+    const { engine, signal, flush } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    const protection = engine.protection!.protectionOf('AAPL')!;
+    expect(brief(protection.stop)).toBe('sell stop 10 @ 98');
+    expect(protection.targets.map(brief)).toEqual(['sell limit 10 @ 104']);
+    expect([protection.stop?.reduceOnly, protection.stop?.timeInForce, RiskOrderManager.isProtective(protection.stop!)]).toEqual([true, 'gtc', true]);
+    expect(engine.protection!.stats()).toMatchObject({ positions: 1, protectedAtOnce: 1, protectedShare: 1 });
+  });
+
+  it('protects a short the other way round', async () => {
+    const { engine, signal, flush } = await setup(true, { allowShorting: true });
+    await engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    const protection = engine.protection!.protectionOf('AAPL')!;
+    expect(brief(protection.stop)).toBe('buy stop 10 @ 102');
+    expect(protection.targets.map(brief)).toEqual(['buy limit 10 @ 96']);
+  });
+
+  it('the target fills: the stop is cancelled (one-cancels-other) and the trade made 2.1R (filled better than the limit)', async () => {
+    const { engine, signal, price, live, flush } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    await price('104.20');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+    expect(engine.protection!.stats().rewardRisk.map((r) => r.r.toString())).toEqual(['2.1']);
+  });
+
+  it('the stop fills: the target is cancelled', async () => {
+    const { engine, signal, price, live, flush } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    await price('97.50');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+    expect(engine.protection!.stats().rewardRisk.map((r) => r.r.toString())).toEqual(['-1.25']);
+  });
+
+  it('partial exits: half at 1R, the stop shrinks and moves to break-even, half at 2R', async () => {
+    const { engine, signal, price, live, flush } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    expect(engine.protection!.protectionOf('AAPL')!.targets.map(brief)).toEqual(['sell limit 5 @ 102', 'sell limit 5 @ 104']);
+    await price('102');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('5');
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 5 @ 100');
+    await price('104');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+  });
+
+  it('rounds protective prices to the price step toward the market instead of being refused', async () => {
+    const { engine, signal, price, flush, alerts } = await setup();
+    await price('97.90');
+    await engine.executeSignal(signal());
+    await flush();
+    const protection = engine.protection!.protectionOf('AAPL')!;
+    // 2% below 97.90 is 95.942: up to 95.95. The 2:1 target 101.816: down to 101.81.
+    expect(brief(protection.stop)).toBe('sell stop 10 @ 95.95');
+    expect(protection.targets.map(brief)).toEqual(['sell limit 10 @ 101.81']);
+    expect(protection.stop?.status).toBe('accepted');
+    expect(engine.positions.get('AAPL')?.stopPrice?.toString()).toBe('95.95');
+    expect(alerts).not.toContain('position_unprotected');
+  });
+
+  it('moves the stop to break-even at 1R in profit', async () => {
+    const { engine, signal, price, flush } = await setup({ breakEvenAtR: 1 });
+    await engine.executeSignal(signal());
+    await flush();
+    await price('101.50');
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 98');
+    await price('102');
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 100');
+  });
+
+  it('an exit signal still goes (protective orders are not "pending orders") and takes them with it', async () => {
+    const { engine, signal, price, live, flush } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    await price('101');
+    expect((await engine.executeSignal(signal({ side: 'sell' }))).kind).toBe('executed');
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+  });
+
+  it('a fill racing the sibling\'s cancel: the accidental position is closed at once, with an alert', async () => {
+    const { engine, signal, price, live, alerts, flush } = await setup(true, {}, { cancelLatencyMs: 1_000 });
+    await engine.executeSignal(signal());
+    await flush();
+    await price('104'); // the target fills; the stop's cancel is still pending at the broker…
+    await price('97'); // …when the price gaps through the stop: it fills too
+    await flush();
+    expect(alerts).toContain('protection_overfill');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live().filter((o) => o.status !== 'pending_cancel')).toEqual([]);
+  });
+
+  it('trails with the broker\'s trailing stop when the stop method is trailing', async () => {
+    const { engine, signal, price, flush } = await setup(true, { stopLoss: { method: 'trailing', trailingPercent: 1 } });
+    await engine.executeSignal(signal());
+    await flush();
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.type).toBe('trailing_stop');
+    for (const p of ['101', '103', '102.50']) await price(p);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10'); // 103 × 0.99 = 101.97 not reached
+    await price('101.90');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
+  it('over random price paths, no open position is ever left without a stop covering it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: -30, max: 30 }), { minLength: 5, maxLength: 30 }), fc.boolean(), async (moves, partial) => {
+        const { engine, broker, signal, price, flush } = await setup(partial ? { partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] } : true);
+        let last = 100;
+        await engine.executeSignal(signal());
+        await flush();
+        for (const move of moves) {
+          last = Math.max(50, last + move / 10);
+          await price(last.toFixed(2));
+          if (!engine.positions.get('AAPL')) await engine.executeSignal(signal());
+          await flush();
+          const position = engine.positions.get('AAPL');
+          if (!position || position.quantity.isZero()) continue;
+          const stop = engine.protection!.protectionOf('AAPL')?.stop;
+          expect(stop, `price ${last}`).toBeDefined();
+          const atBroker = broker.orderReports().find((o) => o.clientOrderId === stop!.clientOrderId);
+          expect(['accepted', 'partially_filled'], `price ${last}`).toContain(atBroker?.status);
+          expect(atBroker!.quantity.minus(atBroker!.filledQuantity).toString(), `price ${last}`).toBe(position.quantity.toString());
+        }
+        await engine.stop();
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
