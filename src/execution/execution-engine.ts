@@ -19,6 +19,7 @@ import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { exitQuantity, quantityStep, sizePosition, sizingLimits, type SizingResult } from '../risk/position-sizing.js';
 import { type ProtectionOptions, RiskOrderManager } from '../risk/risk-order-manager.js';
+import { stopPrice, targetLegs } from '../risk/protection-levels.js';
 import { type BreakerReadings, type BreakerSpec, type BreakerTrip, CircuitBreakers } from '../risk/circuit-breakers.js';
 import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
 import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
@@ -522,7 +523,7 @@ export class ExecutionEngine {
   ): Promise<SignalDecision> {
     const long = intent.action === 'open' ? intent.direction === 'long' : intent.position.side === 'long';
     const stopPrice = this.stopFor(parsed, price, long);
-    const targetPrice = parsed.targetPrice ?? price.plus(price.minus(stopPrice).times(this.config.takeProfit.riskRewardRatio));
+    const targetPrice = this.targetFor(parsed, price, stopPrice, long);
     const equity = this.snapshot?.equity ?? ZERO;
     const buyingPower = this.availableBuyingPower();
     const exposure = this.exposure();
@@ -620,11 +621,31 @@ export class ExecutionEngine {
     return this.afterSubmit(signal, intent, order, undefined);
   }
 
-  /** Stop for sizing: the signal's hint, else ATR × multiple when the signal carries an ATR, else the configured %. */
+  /**
+   * Where the stop goes (it sizes fixed-fractional risk and is recorded on the position): the
+   * signal's explicit `stopPrice` hint, else the configured method — percent, ATR × multiple (with
+   * the signal's ATR), beyond the signal's support (long) / resistance (short) level by the buffer,
+   * or the trailing percent — falling back to percent when the method's input is missing.
+   */
   private stopFor(signal: ParsedSignal, price: Decimal, long: boolean): Decimal {
     if (signal.stopPrice) return signal.stopPrice;
-    const distance = signal.atr ? signal.atr.times(this.config.stopLoss.atrMultiplier) : price.times(this.config.stopLoss.percent).dividedBy(100);
-    return long ? price.minus(distance) : price.plus(distance);
+    const side = long ? 'long' : 'short';
+    const rule = this.config.stopLoss;
+    const level = long ? signal.supportLevel : signal.resistanceLevel;
+    if (rule.method === 'atr' && signal.atr) return stopPrice(side, price, { method: 'atr', atr: signal.atr, multiplier: rule.atrMultiplier });
+    if (rule.method === 'support' && level) return stopPrice(side, price, { method: 'support', level, bufferPct: rule.supportBufferPct });
+    if (rule.method === 'trailing') return stopPrice(side, price, { method: 'trailing', percent: rule.trailingPercent });
+    return stopPrice(side, price, { method: 'percent', percent: rule.percent });
+  }
+
+  /** The target: the signal's `targetPrice` hint, else the resistance (long) / support (short) level, else reward:risk. */
+  private targetFor(signal: ParsedSignal, price: Decimal, stop: Decimal, long: boolean): Decimal {
+    if (signal.targetPrice) return signal.targetPrice;
+    const side = long ? 'long' : 'short';
+    const level = long ? signal.resistanceLevel : signal.supportLevel;
+    if (this.config.takeProfit.method === 'resistance' && level) return targetLegs(side, price, stop, { method: 'resistance', level })[0]!.price;
+    const ratio = this.config.takeProfit.method === 'partial' ? 2 : this.config.takeProfit.riskRewardRatio;
+    return targetLegs(side, price, stop, { method: 'risk_reward', ratio })[0]!.price;
   }
 
   private orderRequest(signal: ParsedSignal, side: 'buy' | 'sell', quantity: Decimal, price: Decimal, reduceOnly: boolean): OrderRequest & { clientOrderId: string } {

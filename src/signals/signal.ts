@@ -21,6 +21,10 @@ export interface Signal {
   readonly targetPrice?: DecimalInput;
   /** Average true range, for ATR-based stops. */
   readonly atr?: DecimalInput;
+  /** A support level below the price (long stops with `stopLoss.method: 'support'`, short targets with `takeProfit.method: 'resistance'`). */
+  readonly supportLevel?: DecimalInput;
+  /** A resistance level above the price (long targets with `takeProfit.method: 'resistance'`, short stops with `stopLoss.method: 'support'`). */
+  readonly resistanceLevel?: DecimalInput;
   /** For an exit: the fraction of the position to close, 0 < f ≤ 1 (default 1, all of it). */
   readonly exitFraction?: DecimalInput;
   readonly metadata?: Readonly<Record<string, unknown>>;
@@ -39,6 +43,8 @@ export interface ParsedSignal {
   readonly stopPrice?: Decimal;
   readonly targetPrice?: Decimal;
   readonly atr?: Decimal;
+  readonly supportLevel?: Decimal;
+  readonly resistanceLevel?: Decimal;
   readonly exitFraction: Decimal;
   readonly metadata: Readonly<Record<string, unknown>>;
   /** The signal as given, for events and the audit trail. */
@@ -85,6 +91,8 @@ export function parseSignal(signal: Signal): ParsedSignal {
   const stopPrice = positive('stopPrice');
   const targetPrice = positive('targetPrice');
   const atr = positive('atr');
+  const supportLevel = positive('supportLevel');
+  const resistanceLevel = positive('resistanceLevel');
   const exitFraction = positive('exitFraction') ?? new Decimal(1);
   if (exitFraction.greaterThan(1)) issues.push({ field: 'exitFraction', message: 'must be at most 1' });
 
@@ -101,6 +109,8 @@ export function parseSignal(signal: Signal): ParsedSignal {
     ...(stopPrice ? { stopPrice } : {}),
     ...(targetPrice ? { targetPrice } : {}),
     ...(atr ? { atr } : {}),
+    ...(supportLevel ? { supportLevel } : {}),
+    ...(resistanceLevel ? { resistanceLevel } : {}),
     exitFraction,
     metadata: signal.metadata ?? {},
     original: signal,

@@ -269,6 +269,24 @@ describe('ExecutionEngine — decisions', () => {
     expect(new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, logger: silentLogger }).adapter).toBeInstanceOf(MockBroker);
   });
 
+  it('places the stop and target by the configured methods, with the signal\'s levels', async () => {
+    const cases: [EngineConfig, Partial<Signal>, string, string][] = [
+      [{}, {}, '98', '104'], // 2%, 2:1
+      [{ stopLoss: { method: 'atr' } }, { atr: '2' }, '97', '106'], // 1.5 × ATR 2
+      [{ stopLoss: { method: 'support' } }, { supportLevel: '97' }, '96.903', '106.194'], // 0.1% beyond support
+      [{ stopLoss: { method: 'trailing' } }, {}, '99', '102'], // 1% trail
+      [{ takeProfit: { method: 'resistance' } }, { resistanceLevel: '105' }, '98', '105'],
+      [{ stopLoss: { method: 'support' } }, { stopPrice: '95', targetPrice: '110' }, '95', '110'], // hints win
+    ];
+    for (const [config, hints, stop, target] of cases) {
+      const { engine, price, signal } = await setup({ sizing: { method: 'fixed_quantity', quantity: 1 }, ...config });
+      price('AAPL', '100');
+      await engine.executeSignal(signal(hints));
+      const position = engine.positions.get('AAPL')!;
+      expect([position.stopPrice?.toString(), position.targetPrice?.toString()], JSON.stringify(config)).toEqual([stop, target]);
+    }
+  });
+
   it('validates its configuration at construction', () => {
     const clock = new ManualClock();
     expect(() => new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, config: { maxPositions: -1 } })).toThrow(ConfigurationError);

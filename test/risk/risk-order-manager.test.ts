@@ -141,9 +141,10 @@ describe('RiskOrderManager', () => {
     await engine.executeSignal(signal());
     await flush();
     expect(engine.protection!.protectionOf('AAPL')!.stop?.type).toBe('trailing_stop');
-    for (const p of ['101', '103', '102.50']) await price(p);
-    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10'); // 103 × 0.99 = 101.97 not reached
-    await price('101.90');
+    // Initial stop 1% below 100 = 99, so the 2:1 target is 102: the path stays under it.
+    for (const p of ['100.50', '101.50', '101.00']) await price(p);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10'); // 101.50 × 0.99 = 100.485 not reached
+    await price('100.40');
     expect(engine.positions.get('AAPL')).toBeUndefined();
   });
 
