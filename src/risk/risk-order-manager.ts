@@ -11,7 +11,7 @@ import type { Order } from '../model/order.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
-import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs } from './protection-levels.js';
+import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
 
 export interface ProtectionOptions {
   /** Partial exits as multiples of the initial risk; default one leg at the position's target. */
@@ -89,7 +89,10 @@ export class RiskOrderManager {
     events.on('position:opened', ({ position }) => this.guard(() => this.protect(position)));
     events.on('position:updated', ({ position, reason }) => {
       if (reason === 'fill' && position.state !== 'CLOSED') this.guard(() => this.follow(position));
-      if (reason === 'mark') this.guard(() => this.breakEven(position));
+      if (reason === 'mark') this.guard(async () => {
+        await this.trail(position);
+        await this.breakEven(position);
+      });
     });
     events.on('position:closed', ({ position }) => this.guard(() => this.closed(position)));
     events.on('order:fill', ({ order }) => {
@@ -232,6 +235,25 @@ export class RiskOrderManager {
     const better = p.side === 'long' ? Decimal.max(p.stop, moved) : Decimal.min(p.stop, moved);
     p.stop = better;
     await this.deps.orders.modify(stop.clientOrderId, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+  }
+
+  /**
+   * Emulated trailing stop, for brokers without one: the fixed stop follows the price (never back)
+   * by `trailingPercent`, one replace per move, rounded to the price step.
+   */
+  private async trail(position: Position): Promise<void> {
+    const percent = this.deps.options.trailingPercent;
+    const p = this.byPosition.get(position.id);
+    if (!percent || this.deps.capabilities.nativeTrailingStop || !p?.stopOrderId || !position.currentPrice) return;
+    const stop = this.deps.orders.get(p.stopOrderId);
+    if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') return;
+    const step = this.deps.priceIncrement?.(p.symbol) ?? CENT;
+    // Rounded toward the market, like the initial stop: never more risk than the trail allows.
+    const trailed = roundTo(trailStop(p.side, p.stop, position.currentPrice, { percent }), step, p.side === 'long' ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+    const better = p.side === 'long' ? trailed.greaterThan(p.stop) : trailed.lessThan(p.stop);
+    if (!better) return;
+    p.stop = trailed;
+    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: trailed });
   }
 
   /** Once the price is `breakEvenAtR` in profit, the stop moves to the entry. */

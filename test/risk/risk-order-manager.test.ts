@@ -148,6 +148,20 @@ describe('RiskOrderManager', () => {
     expect(engine.positions.get('AAPL')).toBeUndefined();
   });
 
+  it('emulates the trailing stop where the broker has none: the stop follows the price, never back', async () => {
+    const { engine, signal, price, flush } = await setup({ breakEvenAtR: 0 }, { stopLoss: { method: 'trailing', trailingPercent: 1 } }, { capabilities: { nativeTrailingStop: false } });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = () => brief(engine.protection!.protectionOf('AAPL')?.stop);
+    expect(stop()).toBe('sell stop 10 @ 99');
+    await price('100.80');
+    expect(stop()).toBe('sell stop 10 @ 99.8'); // 100.80 × 0.99 = 99.792, rounded up to the cent (toward the market)
+    await price('100.20');
+    expect(stop()).toBe('sell stop 10 @ 99.8'); // never back
+    await price('99.70');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
   it('over random price paths, no open position is ever left without a stop covering it', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: -30, max: 30 }), { minLength: 5, maxLength: 30 }), fc.boolean(), async (moves, partial) => {
