@@ -114,8 +114,7 @@ export class ExecutionEngine {
   private readonly executedSignals = new Set<string>();
   private state: TradingState = 'ACTIVE';
   private stateReason: string | undefined;
-  /** While halted with cancelOpen: orders that surface after the halt are cancelled, except these (the kill switch's own). */
-  private cancelOnSight = false;
+  /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
   private readonly emergencyOrders = new Set<string>();
   /** The protective-order manager, when `protection` is on. */
   readonly protection: RiskOrderManager | undefined;
@@ -221,11 +220,8 @@ export class ExecutionEngine {
         check();
       });
     }
-    // After a halt with cancelOpen, an order that was already on its way surfaces here: cancel it.
-    this.events.on('order:accepted', ({ order }) => {
-      if (this.cancelOnSight && !this.emergencyOrders.has(order.clientOrderId)) void this.orders.cancel(order.clientOrderId, 'halted: sent before the halt');
-    });
-    this.events.on('market:opened', ({ assetClass }) => void this.releaseOpened(assetClass));
+    // The market opened: release its queued signals now rather than at the next periodic check.
+    this.events.on('market:opened', ({ assetClass }) => void this.releaseReady(assetClass));
     this.events.on('market:closed', ({ assetClass }) => {
       if (assetClass === 'equity' && this.config.marketHours.cancelAtClose) void this.cancelDayOrders();
     });
@@ -278,7 +274,7 @@ export class ExecutionEngine {
   /**
    * The kill switch: stops every new order (state HALTED) at once — a signal already in flight is
    * stopped at the gate right before it would be sent — then, by default, cancels every working
-   * order (and any order that surfaces after the halt, sent just before it), and with `flatten`
+   * order (one still on its way is cancelled when it lands), and with `flatten`
    * closes every position at market. `resume()` takes an explicit call. Journaled and emitted.
    */
   async halt(options: HaltOptions | string): Promise<void> {
@@ -290,10 +286,8 @@ export class ExecutionEngine {
       this.events.emit('alert', { severity: 'critical', code: 'trading_halted', message: `trading halted: ${reason}` });
     }
     this.orders.journal.append({ kind: 'note', at, topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
-    if (cancelOpen) {
-      this.cancelOnSight = true;
-      await this.orders.cancelAll(`halted: ${reason}`);
-    }
+    // An order still on its way is covered too: the lifecycle re-sends the cancel when it lands.
+    if (cancelOpen) await this.orders.cancelAll(`halted: ${reason}`);
     if (flatten) for (const position of this.positions.openPositions()) await this.forceClose(position.symbol, `halted: ${reason}`);
   }
 
@@ -306,7 +300,6 @@ export class ExecutionEngine {
   /** Back to ACTIVE after a halt or reducing; it takes an explicit call. */
   resume(): void {
     if (this.state === 'ACTIVE') return;
-    this.cancelOnSight = false;
     this.setState('ACTIVE', 'resumed');
     this.events.emit('engine:resumed', { at: this.clock.now() });
   }
@@ -703,15 +696,18 @@ export class ExecutionEngine {
   }
 
   private availableBuyingPower(): Decimal {
-    let reserved = ZERO;
-    for (const amount of this.reservations.values()) reserved = reserved.plus(amount);
-    return Decimal.max((this.snapshot?.buyingPower ?? ZERO).minus(reserved).minus(this.filledSinceSnapshot), ZERO);
+    return Decimal.max((this.snapshot?.buyingPower ?? ZERO).minus(this.reserved()).minus(this.filledSinceSnapshot), ZERO);
   }
 
   private exposure(): Decimal {
-    let reserved = ZERO;
-    for (const amount of this.reservations.values()) reserved = reserved.plus(amount);
-    return this.positions.exposure().plus(reserved);
+    return this.positions.exposure().plus(this.reserved());
+  }
+
+  /** Notional held for working entry orders. */
+  private reserved(): Decimal {
+    let total = ZERO;
+    for (const amount of this.reservations.values()) total = total.plus(amount);
+    return total;
   }
 
   private onFill(order: Order, notional: Decimal): void {
@@ -783,11 +779,12 @@ export class ExecutionEngine {
     return entry;
   }
 
-  /** The market opened: release its queued signals now rather than at the next periodic check. */
-  private async releaseOpened(assetClass: 'equity' | 'forex'): Promise<void> {
+  /** Releases the queued signals (of one asset class, or all) whose market is open now. */
+  private async releaseReady(assetClass?: 'equity' | 'forex'): Promise<void> {
     const now = this.clock.now();
     for (const entry of this.queue.list()) {
-      if ((entry.signal.assetClass ?? 'equity') !== assetClass || !this.market.isMarketOpen(entry.symbol, assetClass, now)) continue;
+      const entryClass = entry.signal.assetClass ?? 'equity';
+      if ((assetClass && entryClass !== assetClass) || !this.market.isMarketOpen(entry.symbol, entryClass, now)) continue;
       await this.releaseQueued(entry.signal.id).catch((error: unknown) => this.logger.warn('releasing a queued signal failed', { error: describeError(error) }));
     }
   }
@@ -802,13 +799,7 @@ export class ExecutionEngine {
   private scheduleQueueCheck(): void {
     this.queueTimer = this.clock.setTimeout(() => {
       if (!this.running) return;
-      const now = this.clock.now();
-      const ready = this.queue.list().filter((e) => this.market.isMarketOpen(e.symbol, e.signal.assetClass ?? 'equity', now));
-      void (async () => {
-        for (const entry of ready) await this.releaseQueued(entry.signal.id);
-      })()
-        .catch((error: unknown) => this.logger.warn('releasing queued signals failed', { error: describeError(error) }))
-        .finally(() => this.running && this.scheduleQueueCheck());
+      void this.releaseReady().finally(() => this.running && this.scheduleQueueCheck());
     }, this.config.marketHours.queueCheckIntervalMs);
   }
 

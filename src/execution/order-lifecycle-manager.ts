@@ -393,14 +393,14 @@ export class OrderLifecycleManager {
           return;
         }
       } catch (lookupError) {
-        this.safeApply(id, { type: 'submit_failed', reason: `${reason}; lookup failed: ${describeError(lookupError)}`, at: this.clock.now() });
+        this.applySafely(id, { type: 'submit_failed', reason: `${reason}; lookup failed: ${describeError(lookupError)}`, at: this.clock.now() });
         return;
       }
     }
     if (isBrokerError(error) && !error.retryable) {
-      this.safeApply(id, { type: 'rejected', reason: error.message, at: this.clock.now(), raw: { code: error.code, brokerCode: error.brokerCode, status: error.status } });
+      this.applySafely(id, { type: 'rejected', reason: error.message, at: this.clock.now(), raw: { code: error.code, brokerCode: error.brokerCode, status: error.status } });
     } else {
-      this.safeApply(id, { type: 'submit_failed', reason, at: this.clock.now() });
+      this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() });
     }
   }
 
@@ -408,7 +408,7 @@ export class OrderLifecycleManager {
   private async onRequestFailed(id: string, error: unknown, type: 'cancel_rejected' | 'replace_rejected', pending: OrderStatus): Promise<void> {
     this.logger.warn(`${type} for ${id}`, { error: describeError(error) });
     if (isBrokerError(error) && error.code !== 'unauthorized') await this.refresh(id);
-    if (this.require(id).status === pending) this.safeApply(id, { type, reason: describeError(error), at: this.clock.now() });
+    if (this.require(id).status === pending) this.applySafely(id, { type, reason: describeError(error), at: this.clock.now() });
   }
 
   /**
@@ -421,11 +421,10 @@ export class OrderLifecycleManager {
     void this.adapter.cancelOrder(ref(order)).catch((error: unknown) => this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel'));
   }
 
+  /** {@link refreshOrder} for background paths: a failed look-up is logged, not thrown. */
   private async refresh(id: string): Promise<void> {
-    const order = this.require(id);
     try {
-      const report = await this.adapter.getOrder(ref(order));
-      if (report) this.applyReport(report);
+      await this.refreshOrder(id);
     } catch (error) {
       this.logger.warn(`could not refresh order ${id}`, { error: describeError(error) });
     }
@@ -470,10 +469,6 @@ export class OrderLifecycleManager {
       this.events.emit('error', { error, source: `order ${id}` });
       return undefined;
     }
-  }
-
-  private safeApply(id: string, event: OrderEvent): void {
-    this.applySafely(id, event);
   }
 
   /** Applies one event: state machine, then journal, then indexes, then listeners — in that order. */

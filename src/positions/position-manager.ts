@@ -251,8 +251,7 @@ export class PositionManager {
       this.realizedTotal = this.realizedTotal.plus(result.realized);
       if (position.strategyId) this.realizedTodayByStrategy.set(position.strategyId, (this.realizedTodayByStrategy.get(position.strategyId) ?? ZERO).plus(result.realized));
     }
-    if (updated.state === 'CLOSED') this.emitPnl();
-    else if (!result.realized.isZero()) this.emitPnl();
+    if (updated.state === 'CLOSED' || !result.realized.isZero()) this.emitPnl();
     if (result.excess.greaterThan(0)) {
       // Sold (or bought) through flat: the rest opens the other side.
       const reversed = this.create(position.symbol, assetClass, position.side === 'long' ? 'short' : 'long', {});
