@@ -6,7 +6,8 @@
  */
 export { type Clock, type TimerHandle, ManualClock, systemClock } from './core/clock.js';
 export { type IdGenerator, randomIds, sequentialIds } from './core/ids.js';
-export { Decimal, type DecimalInput, parseDecimal, toDecimal, ZERO, ONE } from './core/decimal.js';
+export { Decimal, type DecimalInput, parseDecimal, parsePositive, roundToStep, toDecimal, ZERO, ONE } from './core/decimal.js';
+export { marketableLimit } from './model/prices.js';
 export {
   BROKER_ERROR_CATEGORY,
   BrokerError,
@@ -61,7 +62,7 @@ export {
 export type { Fill } from './model/fill.js';
 export { type Order, type OrderLinks, remainingQuantity } from './model/order.js';
 export { isTerminalStatus, isWorkingStatus, ORDER_STATUSES, type OrderStatus, TERMINAL_ORDER_STATUSES } from './model/order-status.js';
-export { ORDER_EVENT_TYPES, type OrderChanges, type OrderEvent, type OrderEventType } from './model/order-event.js';
+export { ORDER_CHANGE_DECIMALS, ORDER_EVENT_TYPES, type OrderChanges, type OrderEvent, type OrderEventType } from './model/order-event.js';
 export { lookupTransition, ORDER_STATE_TABLE, type TransitionTarget } from './model/order-state-table.js';
 export {
   applyOrderEvent,

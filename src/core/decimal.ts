@@ -33,6 +33,24 @@ export function toDecimal(value: unknown, field = 'value'): Decimal {
   throw new ValidationError([parsed]);
 }
 
+/**
+ * Parses an optional positive decimal: undefined when absent, the value when valid, and otherwise
+ * undefined with the problem added to `issues` — so a validator can collect every problem at once.
+ */
+export function parsePositive(value: unknown, field: string, issues: ValidationIssue[]): Decimal | undefined {
+  if (value === undefined || value === null) return undefined;
+  const parsed = parseDecimal(value, field);
+  if (!(parsed instanceof Decimal)) issues.push(parsed);
+  else if (!parsed.greaterThan(0)) issues.push({ field, message: `must be greater than zero, got ${parsed.toString()}` });
+  else return parsed;
+  return undefined;
+}
+
+/** `value` rounded to a multiple of `step` (a quantity increment or a price tick), with explicit rounding. */
+export function roundToStep(value: Decimal, step: Decimal, rounding: Decimal.Rounding): Decimal {
+  return value.dividedBy(step).toDecimalPlaces(0, rounding).times(step);
+}
+
 export function isValidationIssue(value: unknown): value is ValidationIssue {
   return typeof value === 'object' && value !== null && 'field' in value && 'message' in value;
 }

@@ -2,7 +2,7 @@ import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { AccountSnapshot, AssetInfo } from '../broker/reports.js';
 import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
-import { Decimal, type DecimalInput, ONE, toDecimal, ZERO } from '../core/decimal.js';
+import { Decimal, type DecimalInput, toDecimal, ZERO } from '../core/decimal.js';
 import { describeError, ValidationError } from '../core/errors.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
@@ -11,6 +11,7 @@ import type { PnlSnapshot, TradewireEvents } from '../events/tradewire-events.js
 import type { Journal } from '../journal/journal.js';
 import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
+import { marketableLimit } from '../model/prices.js';
 import type { Order } from '../model/order.js';
 import type { OrderRequest } from '../model/order-request.js';
 import { isTerminalStatus } from '../model/order-status.js';
@@ -825,12 +826,3 @@ export class ExecutionEngine {
   }
 }
 
-/**
- * A marketable limit: through the price by `offsetBps`, so it fills like a market order but never
- * far worse; rounded away from the market to the price's own precision (at least cents).
- */
-function marketableLimit(price: Decimal, side: 'buy' | 'sell', offsetBps: Decimal): Decimal {
-  const offset = offsetBps.dividedBy(10_000);
-  const raw = side === 'buy' ? price.times(ONE.plus(offset)) : price.times(ONE.minus(offset));
-  return raw.toDecimalPlaces(Math.max(price.decimalPlaces(), 2), side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
-}

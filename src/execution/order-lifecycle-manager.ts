@@ -1,7 +1,8 @@
 import type { BrokerAdapter, ConnectionChange, OrderUpdate, Unsubscribe } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import type { Decimal, DecimalInput } from '../core/decimal.js';
+import { parsePositive } from '../core/decimal.js';
 import {
   describeError,
   DuplicateOrderError,
@@ -19,7 +20,7 @@ import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import type { Journal, JournalQuery, JournalRecord } from '../journal/journal.js';
 import { applyOrderEvent, type OrderTransition } from '../model/apply-order-event.js';
 import type { Order } from '../model/order.js';
-import type { OrderChanges, OrderEvent } from '../model/order-event.js';
+import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from '../model/order-event.js';
 import { createOrder, type OrderRequest } from '../model/order-request.js';
 import { orderEventToJSON } from '../model/order-serialization.js';
 import { isTerminalStatus, isWorkingStatus, type OrderStatus } from '../model/order-status.js';
@@ -555,13 +556,9 @@ function ref(order: Order): { clientOrderId: string; brokerOrderId?: string } {
 function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
   const issues: ValidationIssue[] = [];
   const changes: Record<string, Decimal> = {};
-  for (const key of ['quantity', 'limitPrice', 'stopPrice', 'trailPercent', 'trailAmount'] as const) {
-    const value = request[key];
-    if (value === undefined) continue;
-    const parsed = parseDecimal(value, key);
-    if (!(parsed instanceof Decimal)) issues.push(parsed);
-    else if (!parsed.greaterThan(0)) issues.push({ field: key, message: 'must be greater than zero' });
-    else changes[key] = parsed;
+  for (const key of ORDER_CHANGE_DECIMALS) {
+    const parsed = parsePositive(request[key], key, issues);
+    if (parsed) changes[key] = parsed;
   }
   if (changes.quantity && changes.quantity.lessThanOrEqualTo(order.filledQuantity)) {
     issues.push({ field: 'quantity', message: `must exceed the filled quantity ${order.filledQuantity.toString()}` });

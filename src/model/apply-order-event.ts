@@ -1,8 +1,8 @@
-import { Decimal, ZERO } from '../core/decimal.js';
+import { ZERO } from '../core/decimal.js';
 import { InvalidOrderTransitionError, OverfillError, ValidationError } from '../core/errors.js';
 import type { Fill } from './fill.js';
 import type { Order } from './order.js';
-import type { OrderChanges, OrderEvent } from './order-event.js';
+import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
 import type { OrderStatus } from './order-status.js';
 import { lookupTransition } from './order-state-table.js';
 
@@ -176,16 +176,7 @@ function changesPatch(order: Order, changes: OrderChanges): Partial<Order> {
       `replace of ${order.clientOrderId}`,
     );
   }
-  const set = <K extends Exclude<keyof OrderChanges, 'type'>>(key: K): Partial<Record<K, Decimal>> => {
-    const value = changes[key];
-    return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, Decimal>>);
-  };
-  return {
-    ...(changes.type ? { type: changes.type } : {}),
-    ...set('quantity'),
-    ...set('limitPrice'),
-    ...set('stopPrice'),
-    ...set('trailPercent'),
-    ...set('trailAmount'),
-  };
+  const patch: { -readonly [K in keyof OrderChanges]?: OrderChanges[K] } = changes.type ? { type: changes.type } : {};
+  for (const key of ORDER_CHANGE_DECIMALS) if (changes[key] !== undefined) patch[key] = changes[key];
+  return patch as Partial<Order>;
 }

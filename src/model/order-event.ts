@@ -42,6 +42,9 @@ export interface OrderChanges {
   readonly trailAmount?: Decimal;
 }
 
+/** The decimal fields a replace may change (every list of them in the code is this one). */
+export const ORDER_CHANGE_DECIMALS = ['quantity', 'limitPrice', 'stopPrice', 'trailPercent', 'trailAmount'] as const satisfies readonly (keyof OrderChanges)[];
+
 export const ORDER_EVENT_TYPES = [
   'validated',
   'risk_rejected',

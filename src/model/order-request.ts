@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
-import { Decimal, type DecimalInput, parseDecimal, ZERO } from '../core/decimal.js';
+import type { Decimal, DecimalInput } from '../core/decimal.js';
+import { parsePositive, ZERO } from '../core/decimal.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Order, OrderLinks } from './order.js';
@@ -144,18 +145,6 @@ function oneOf<T extends string, D extends T | undefined>(
 }
 
 function positive(value: unknown, field: string, issues: ValidationIssue[], required: boolean): Decimal | undefined {
-  if (value === undefined || value === null) {
-    if (required) issues.push({ field, message: 'is required' });
-    return undefined;
-  }
-  const parsed = parseDecimal(value, field);
-  if (!(parsed instanceof Decimal)) {
-    issues.push(parsed);
-    return undefined;
-  }
-  if (!parsed.greaterThan(0)) {
-    issues.push({ field, message: `must be greater than zero, got ${parsed.toString()}` });
-    return undefined;
-  }
-  return parsed;
+  if ((value === undefined || value === null) && required) issues.push({ field, message: 'is required' });
+  return parsePositive(value, field, issues);
 }

@@ -1,7 +1,7 @@
 import { Decimal } from '../core/decimal.js';
 import type { Fill } from './fill.js';
 import type { Order } from './order.js';
-import type { OrderEvent } from './order-event.js';
+import { type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
 
 /**
  * Orders, fills and events as plain JSON (decimals as strings), for journals and wire
@@ -69,14 +69,13 @@ export function orderFromJSON(json: OrderJSON): Order {
   return out as unknown as Order;
 }
 
-const EVENT_DECIMALS = ['quantity', 'limitPrice', 'stopPrice', 'trailPercent', 'trailAmount'] as const;
 
 export function orderEventToJSON(event: OrderEvent): OrderEventJSON {
   const out: Record<string, unknown> = { ...event };
   if (event.type === 'filled') out.fill = fillToJSON(event.fill);
   if (event.type === 'modified' || event.type === 'replace_requested') {
     const changes: Record<string, string> = event.changes.type ? { type: event.changes.type } : {};
-    for (const key of EVENT_DECIMALS) {
+    for (const key of ORDER_CHANGE_DECIMALS) {
       const value = event.changes[key];
       if (value !== undefined) changes[key] = value.toString();
     }

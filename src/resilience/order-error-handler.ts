@@ -2,7 +2,8 @@ import pRetry from 'p-retry';
 import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
 import type { Clock } from '../core/clock.js';
-import { type Decimal, ZERO } from '../core/decimal.js';
+import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
+import { marketableLimit } from '../model/prices.js';
 import { type BrokerError, type BrokerErrorCategory, isBrokerError } from '../core/errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TradewireEvents } from '../events/tradewire-events.js';
@@ -225,7 +226,7 @@ export class OrderErrorHandler {
     const [account, asset] = await Promise.all([this.adapter.getAccount(), this.adapter.getAsset(order.symbol)]);
     const step = quantityStep(asset, order.assetClass, true);
     // Leave 1% for price movement and fees between now and the fill.
-    const quantity = account.buyingPower.times('0.99').dividedBy(price).dividedBy(step).floor().times(step);
+    const quantity = roundToStep(account.buyingPower.times('0.99').dividedBy(price), step, Decimal.ROUND_DOWN);
     return quantity.greaterThan(ZERO) && quantity.lessThan(order.quantity) ? quantity : undefined;
   }
 
@@ -234,10 +235,7 @@ export class OrderErrorHandler {
     if (!this.fallbackOffset || order.type !== 'market' || error.code !== 'invalid_order') return undefined;
     const price = this.priceOf(order.symbol);
     if (!price) return undefined;
-    const offset = this.fallbackOffset.dividedBy(10_000);
-    const raw = order.side === 'buy' ? price.times(offset.plus(1)) : price.times(offset.negated().plus(1));
-    const limitPrice = raw.toDecimalPlaces(Math.max(price.decimalPlaces(), 2), order.side === 'buy' ? 1 : 0);
-    return { ...order, type: 'limit', limitPrice };
+    return { ...order, type: 'limit', limitPrice: marketableLimit(price, order.side, this.fallbackOffset) };
   }
 
   private alertFor(order: Order, error: BrokerError): void {

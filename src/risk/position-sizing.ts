@@ -1,4 +1,4 @@
-import { Decimal, ZERO } from '../core/decimal.js';
+import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 
@@ -92,7 +92,7 @@ export function sizePosition(input: SizingInput): SizingResult {
 
   const step = quantityStep(input.asset, input.assetClass, config.allowFractional);
   const onStep = step === ONE ? quantity.isInteger() : quantity.modulo(step).isZero();
-  if (!onStep) quantity = quantity.dividedBy(step).floor().times(step);
+  if (!onStep) quantity = roundToStep(quantity, step, Decimal.ROUND_DOWN);
   if (input.asset?.minQuantity && quantity.lessThan(input.asset.minQuantity)) quantity = ZERO;
   if (!onStep || quantity.isZero()) notional = quantity.times(price);
   return { quantity, notional, requested, caps, step };
@@ -118,6 +118,6 @@ const SATOSHI = new Decimal('0.00000001');
 /** Rounds an exit quantity down to the step, but never leaves dust: a full exit is the full quantity. */
 export function exitQuantity(open: Decimal, fraction: Decimal, step: Decimal): Decimal {
   if (fraction.greaterThanOrEqualTo(1)) return open;
-  const rounded = open.times(fraction).dividedBy(step).floor().times(step);
+  const rounded = roundToStep(open.times(fraction), step, Decimal.ROUND_DOWN);
   return rounded.greaterThan(open) ? open : rounded;
 }

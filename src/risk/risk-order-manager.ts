@@ -1,6 +1,6 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
 import type { Clock } from '../core/clock.js';
-import { Decimal, type DecimalInput, ZERO } from '../core/decimal.js';
+import { Decimal, type DecimalInput, roundToStep, ZERO } from '../core/decimal.js';
 import { describeError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -50,9 +50,6 @@ export interface ProtectionStats {
 const PROTECTION = 'protection';
 const CENT = new Decimal('0.01');
 
-function roundTo(price: Decimal, step: Decimal, rounding: Decimal.Rounding): Decimal {
-  return price.dividedBy(step).toDecimalPlaces(0, rounding).times(step);
-}
 
 /**
  * Protects every position: as soon as an entry fills, a stop for the filled quantity and the
@@ -138,10 +135,10 @@ export class RiskOrderManager {
     const step = this.deps.priceIncrement?.(position.symbol) ?? CENT;
     // Rounded toward the market: a stop never risks more than planned, a target never asks for more.
     const long = position.side === 'long';
-    const stopPrice = roundTo(position.stopPrice, step, long ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
-    const target = position.targetPrice ? roundTo(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
+    const stopPrice = roundToStep(position.stopPrice, step, long ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+    const target = position.targetPrice ? roundToStep(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
     const legs = this.deps.options.partialExits
-      ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundTo(l.price, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) }))
+      ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundToStep(l.price, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) }))
       : target
         ? [{ price: target, fraction: new Decimal(1), r: target.minus(entry).abs().dividedBy(entry.minus(stopPrice).abs()) }]
         : [];
@@ -249,7 +246,7 @@ export class RiskOrderManager {
     if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') return;
     const step = this.deps.priceIncrement?.(p.symbol) ?? CENT;
     // Rounded toward the market, like the initial stop: never more risk than the trail allows.
-    const trailed = roundTo(trailStop(p.side, p.stop, position.currentPrice, { percent }), step, p.side === 'long' ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+    const trailed = roundToStep(trailStop(p.side, p.stop, position.currentPrice, { percent }), step, p.side === 'long' ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
     const better = p.side === 'long' ? trailed.greaterThan(p.stop) : trailed.lessThan(p.stop);
     if (!better) return;
     p.stop = trailed;

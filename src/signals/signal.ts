@@ -1,4 +1,4 @@
-import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import { Decimal, type DecimalInput, parsePositive } from '../core/decimal.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { ASSET_CLASSES, type AssetClass, ORDER_SIDES, type OrderSide } from '../model/trading-types.js';
 
@@ -78,15 +78,7 @@ export function parseSignal(signal: Signal): ParsedSignal {
   const assetClass = raw.assetClass ?? 'equity';
   if (!ASSET_CLASSES.includes(assetClass as AssetClass)) issues.push({ field: 'assetClass', message: `must be one of ${ASSET_CLASSES.join(', ')}` });
 
-  const positive = (field: string): Decimal | undefined => {
-    const value = raw[field];
-    if (value === undefined || value === null) return undefined;
-    const parsed = parseDecimal(value, field);
-    if (!(parsed instanceof Decimal)) issues.push(parsed);
-    else if (!parsed.greaterThan(0)) issues.push({ field, message: `must be greater than zero, got ${parsed.toString()}` });
-    else return parsed;
-    return undefined;
-  };
+  const positive = (field: string): Decimal | undefined => parsePositive(raw[field], field, issues);
   const expectedPrice = positive('expectedPrice');
   const stopPrice = positive('stopPrice');
   const targetPrice = positive('targetPrice');
