@@ -72,6 +72,7 @@ export {
   workingStatus,
 } from './model/apply-order-event.js';
 export { createOrder, MAX_CLIENT_ORDER_ID_LENGTH, type OrderRequest } from './model/order-request.js';
+export { listRoles, ORDER_LIST_KINDS, type OrderList, type OrderListKind, orderListIssues } from './model/order-list.js';
 export {
   fillFromJSON,
   type FillJSON,

@@ -1,4 +1,5 @@
 import type { Order } from '../model/order.js';
+import type { OrderList } from '../model/order-list.js';
 import type { OrderChanges, OrderEvent } from '../model/order-event.js';
 import type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from './reports.js';
 import type { AssetClass, OrderType, TimeInForce } from '../model/trading-types.js';
@@ -85,6 +86,13 @@ export interface BrokerAdapter {
    * the broker's first report of it. Must not resend on its own: retries belong to the core.
    */
   submitOrder(order: Order): Promise<OrderStatusReport>;
+  /**
+   * Sends linked orders as one native list (bracket, OTO, OCO), where `capabilities.nativeBracket`
+   * / `nativeOco` say the broker has them. Returns the report of the parent (`list.orders[0]`) with
+   * its legs in `legs`; a leg's report may carry the broker's own client order id (Alpaca names
+   * legs itself), so the core matches legs by their role. Must not resend on its own.
+   */
+  submitOrderList?(list: OrderList): Promise<OrderStatusReport>;
   /** Changes a working order's quantity or prices; returns the report of the resulting order. */
   replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport>;
   /** Requests a cancel. Resolves when the broker accepted the request, not when it is done. */

@@ -49,6 +49,8 @@ export interface OrderStatusReport {
   readonly updatedAt: number;
   /** For brokers that replace by creating a new order: the order this one replaced. */
   readonly replacesBrokerOrderId?: string;
+  /** The legs of a native bracket / OTO / OCO, when this is its parent. */
+  readonly legs?: readonly OrderStatusReport[];
   readonly raw?: unknown;
 }
 

@@ -21,6 +21,7 @@ import type { Journal, JournalQuery, JournalRecord } from '../journal/journal.js
 import { applyOrderEvent, type OrderTransition } from '../model/apply-order-event.js';
 import type { Order } from '../model/order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from '../model/order-event.js';
+import { listRoles, type OrderListKind, orderListIssues } from '../model/order-list.js';
 import { createOrder, type OrderRequest } from '../model/order-request.js';
 import { orderEventToJSON } from '../model/order-serialization.js';
 import { isTerminalStatus, isWorkingStatus, type OrderStatus } from '../model/order-status.js';
@@ -169,6 +170,42 @@ export class OrderLifecycleManager {
     this.apply(id, { type: 'validated', at: this.clock.now() });
     options.onCreated?.(this.require(id));
     return this.sendRegistered(id);
+  }
+
+  /**
+   * Sends linked orders as one native list — a bracket `[entry, takeProfit, stopLoss]`, an OTO
+   * `[entry, exit]` or an OCO `[takeProfit, stopLoss]` — where the adapter has them (see
+   * `capabilities.nativeBracket` / `nativeOco`). Each order is tracked and journaled on its own,
+   * linked to the others (`parentId`, `ocoSiblingId`, `takeProfitId`, `stopLossId`); legs rest
+   * without a timeout. Every order is journaled before the list is sent; a list that fails validation
+   * registers nothing. Throws {@link UnsupportedOperationError} when the adapter has no native list.
+   */
+  async submitList(kind: OrderListKind, requests: readonly OrderRequest[], options: SubmitOptions = {}): Promise<Order[]> {
+    const native = kind === 'oco' ? this.adapter.capabilities.nativeOco : this.adapter.capabilities.nativeBracket;
+    if (!native || !this.adapter.submitOrderList) throw new UnsupportedOperationError(`${this.adapter.name} has no native ${kind} orders`);
+    const ids = requests.map((r) => r.clientOrderId ?? this.ids.next('tw'));
+    for (const id of ids) if (this.orders.has(id)) throw new DuplicateOrderError(id);
+    const orders = requests.map((request, i) => createOrder({ ...request, clientOrderId: ids[i]!, links: { ...request.links, ...listLinks(kind, ids, i) } }, { clock: this.clock, ids: this.ids }));
+    const issues = orderListIssues(kind, orders);
+    if (issues.length > 0) throw new ValidationError(issues, `${kind} order list`);
+    orders.forEach((order, i) => {
+      this.register(order, i === 0 ? (options.timeoutMs === undefined ? this.defaultTimeoutMs : options.timeoutMs) : null);
+      this.apply(order.clientOrderId, { type: 'validated', at: this.clock.now() });
+    });
+    for (const id of ids) options.onCreated?.(this.require(id));
+    for (const id of ids) this.apply(id, { type: 'submitted', at: this.clock.now() });
+    try {
+      this.journal.sync?.();
+      const report = await this.adapter.submitOrderList({ kind, orders: ids.map((id) => this.require(id)) });
+      this.applyListReport(kind, ids, report);
+    } catch (error) {
+      // It may have arrived: the parent's report (with its legs) is the answer, as for one order.
+      const found = isBrokerError(error) && error.mayHaveReachedBroker ? await this.adapter.getOrder({ clientOrderId: ids[0]! }).catch(() => undefined) : undefined;
+      if (found) this.applyListReport(kind, ids, found);
+      else for (const id of ids) this.markSendFailed(id, error);
+    }
+    for (const id of ids) this.armTimeout(id);
+    return ids.map((id) => this.require(id));
   }
 
   /**
@@ -398,10 +435,37 @@ export class OrderLifecycleManager {
         return;
       }
     }
+    this.markSendFailed(id, error);
+  }
+
+  /** A send that did not land: rejected when the broker said no for good, failed otherwise. */
+  private markSendFailed(id: string, error: unknown): void {
     if (isBrokerError(error) && !error.retryable) {
       this.applySafely(id, { type: 'rejected', reason: error.message, at: this.clock.now(), raw: { code: error.code, brokerCode: error.brokerCode, status: error.status } });
     } else {
-      this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() });
+      this.applySafely(id, { type: 'submit_failed', reason: describeError(error), at: this.clock.now() });
+    }
+  }
+
+  /**
+   * Applies a list's parent report and its legs. A broker that names legs itself (Alpaca) reports
+   * them under its own client order ids: such a leg is matched to ours by role (limit → take-profit,
+   * stop kinds → stop-loss), and its broker id is recorded so later updates find it.
+   */
+  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport): void {
+    this.applyReport(report);
+    const roles = listRoles(kind);
+    const open = new Set(ids.slice(1));
+    for (const leg of report.legs ?? []) {
+      const id = open.has(leg.clientOrderId)
+        ? leg.clientOrderId
+        : [...open].find((candidate) => {
+            const role = roles[ids.indexOf(candidate)];
+            return role === 'exit' || (role === 'takeProfit') === (leg.type === 'limit');
+          });
+      if (id === undefined) continue;
+      open.delete(id);
+      for (const event of eventsFromOrderReport(this.require(id), leg, this.clock.now())) this.applySafely(id, event);
     }
   }
 
@@ -547,6 +611,19 @@ export class OrderLifecycleManager {
     if (!order) throw new OrderNotFoundError(id);
     return order;
   }
+}
+
+/** How the orders of a list point at each other. */
+function listLinks(kind: OrderListKind, ids: readonly string[], index: number): Order['links'] {
+  const roles = listRoles(kind);
+  const idOf = (role: string): string | undefined => ids[roles.indexOf(role as never)];
+  const role = roles[index];
+  const parent = kind === 'oco' ? undefined : ids[0];
+  const takeProfitId = idOf('takeProfit');
+  const stopLossId = idOf('stopLoss');
+  if (role === 'entry') return { ...(takeProfitId ? { takeProfitId } : {}), ...(stopLossId ? { stopLossId } : {}) };
+  const sibling = role === 'takeProfit' ? stopLossId : role === 'stopLoss' ? takeProfitId : undefined;
+  return { ...(parent ? { parentId: parent } : {}), ...(sibling ? { ocoSiblingId: sibling } : {}) };
 }
 
 function ref(order: Order): { clientOrderId: string; brokerOrderId?: string } {

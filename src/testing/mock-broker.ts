@@ -1,5 +1,5 @@
 import { BrokerError, Decimal, ONE, ZERO, sequentialIds, toDecimal } from 'tradewire';
-import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
+import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
 import { MockLedger } from './mock-ledger.js';
 import { executionPrice, type MatchableOrder } from './mock-matching.js';
@@ -73,6 +73,12 @@ interface BrokerOrder extends MatchableOrder {
   updatedAt: number;
   /** Buying power held per unit still to fill (zero for the part that reduces a position). */
   reservePerUnit: Decimal;
+  /** A bracket / OTO leg waiting for its entry to fill completely; never matched while held. */
+  held?: boolean;
+  /** The other half of a one-cancels-other pair. */
+  sibling?: BrokerOrder;
+  /** The legs a bracket / OTO entry releases when it fills. */
+  legs?: BrokerOrder[];
 }
 
 const DEFAULT_CAPABILITIES: BrokerCapabilities = {
@@ -335,6 +341,16 @@ export class MockBroker implements BrokerAdapter {
     return this.call('submitOrder', order.clientOrderId, () => this.accept(order));
   }
 
+  /**
+   * Native bracket / OTO / OCO, when the capabilities say so (`nativeBracket`, `nativeOco`): legs
+   * of a bracket or OTO are held until the entry fills completely (or is cancelled after a partial
+   * fill, when they shrink to it); a fill on one side of an OCO pair shrinks the other by as much,
+   * and the last unit cancels it.
+   */
+  submitOrderList(list: OrderList): Promise<OrderStatusReport> {
+    return this.call('submitOrder', list.orders[0]?.clientOrderId, () => this.acceptList(list));
+  }
+
   replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport> {
     return this.call('replaceOrder', order.clientOrderId, () => this.replace(order, changes));
   }
@@ -409,7 +425,40 @@ export class MockBroker implements BrokerAdapter {
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
+  private acceptList(list: OrderList): OrderStatusReport {
+    const native = list.kind === 'oco' ? this.capabilities.nativeOco : this.capabilities.nativeBracket;
+    if (!native) throw new BrokerError('invalid_order', `mock broker: ${list.kind} orders are not supported`, { status: 422 });
+    for (const order of list.orders) {
+      if (this.byClientId.has(order.clientOrderId)) throw new BrokerError('broker_duplicate_client_order_id', `mock broker: client_order_id ${order.clientOrderId} must be unique`, { status: 422 });
+    }
+    const [first, ...rest] = list.orders as [Order, ...Order[]];
+    if (list.kind === 'oco') {
+      const [takeProfit, stopLoss] = [this.place(first, { leg: true }), this.place(rest[0]!, { leg: true })];
+      takeProfit.sibling = stopLoss;
+      stopLoss.sibling = takeProfit;
+      const report = { ...this.report(takeProfit), legs: [this.report(stopLoss)] };
+      this.match(takeProfit, true);
+      if (isWorking(stopLoss.status)) this.match(stopLoss, true);
+      return report;
+    }
+    const legs = rest.map((leg) => this.place(leg, { leg: true, held: true }));
+    if (legs.length === 2) [legs[0]!.sibling, legs[1]!.sibling] = [legs[1]!, legs[0]!];
+    const entry = this.place(first, {});
+    entry.legs = legs;
+    const report = { ...this.report(entry), legs: legs.map((l) => this.report(l)) };
+    this.match(entry, true);
+    return report;
+  }
+
   private accept(order: Order): OrderStatusReport {
+    const placed = this.place(order, {});
+    const ack = this.report(placed);
+    this.match(placed, true);
+    return ack;
+  }
+
+  /** Checks and books one order; a leg needs no buying power (it only ever exits what its entry bought). */
+  private place(order: Order, options: { leg?: boolean; held?: boolean }): BrokerOrder {
     if (this.byClientId.has(order.clientOrderId)) {
       throw new BrokerError('broker_duplicate_client_order_id', `mock broker: client_order_id ${order.clientOrderId} must be unique`, { status: 422 });
     }
@@ -428,7 +477,7 @@ export class MockBroker implements BrokerAdapter {
       }
     }
 
-    const increasing = this.increasingQuantity(order.symbol, order.side, order.quantity);
+    const increasing = options.leg ? ZERO : this.increasingQuantity(order.symbol, order.side, order.quantity);
     if (increasing.greaterThan(0) && order.side === 'sell' && !asset.shortable) {
       throw new BrokerError('not_shortable', `mock broker: ${order.symbol} cannot be sold short`, { status: 403 });
     }
@@ -463,14 +512,48 @@ export class MockBroker implements BrokerAdapter {
       fills: [],
       updatedAt: now,
       reservePerUnit: reserved.dividedBy(order.quantity),
+      ...(options.held ? { held: true } : {}),
     };
     this.orders.set(placed.brokerOrderId, placed);
     this.working.add(placed);
     this.byClientId.set(placed.clientOrderId, placed.brokerOrderId);
-    const ack = this.report(placed);
     this.publish(placed, { type: 'accepted', brokerOrderId: placed.brokerOrderId, at: now });
-    this.match(placed, true);
-    return ack;
+    return placed;
+  }
+
+  /** An entry with legs filled completely (or ended after a partial fill): its legs go live for what it bought. */
+  private releaseLegs(entry: BrokerOrder): void {
+    const legs = entry.legs ?? [];
+    delete entry.legs;
+    for (const leg of legs) {
+      if (!leg.held || !isWorking(leg.status)) continue;
+      leg.held = false;
+      if (entry.filledQuantity.isZero()) {
+        this.finish(leg, 'cancelled', 'entry ended unfilled');
+      } else if (!leg.quantity.equals(entry.filledQuantity)) {
+        this.resize(leg, entry.filledQuantity);
+      }
+    }
+    for (const leg of legs) if (isWorking(leg.status)) this.match(leg, false);
+  }
+
+  /** One side of an OCO pair filled by `quantity`: the other shrinks by as much, or goes. */
+  private offsetSibling(order: BrokerOrder): void {
+    const sibling = order.sibling;
+    if (!sibling || !isWorking(sibling.status) || sibling.held) return;
+    const left = order.quantity.minus(order.filledQuantity);
+    if (left.isZero()) {
+      this.finish(sibling, 'cancelled', 'one-cancels-other: sibling filled');
+      return;
+    }
+    const target = sibling.filledQuantity.plus(left);
+    if (target.lessThan(sibling.quantity)) this.resize(sibling, target);
+  }
+
+  private resize(order: BrokerOrder, quantity: Decimal): void {
+    order.quantity = quantity;
+    order.updatedAt = this.clock.now();
+    this.publish(order, { type: 'modified', changes: { quantity }, brokerOrderId: order.brokerOrderId, at: order.updatedAt });
   }
 
   private replace(ref: Order, changes: OrderChanges): OrderStatusReport {
@@ -519,12 +602,13 @@ export class MockBroker implements BrokerAdapter {
 
   private matchSymbol(symbol: string): void {
     for (const order of [...this.working]) {
-      if (order.symbol === symbol && isWorking(order.status)) this.match(order, false);
+      if (order.symbol === symbol && isWorking(order.status) && !order.held) this.match(order, false);
     }
   }
 
   /** Tries to execute `order` at the current price; `arriving` applies IOC/FOK rules. */
   private match(order: BrokerOrder, arriving: boolean): void {
+    if (order.held) return;
     const price = this.prices.get(order.symbol);
     const remaining = order.quantity.minus(order.filledQuantity);
     const fillPrice = price ? executionPrice(order, price, this.slippage) : undefined;
@@ -559,6 +643,8 @@ export class MockBroker implements BrokerAdapter {
     }
     order.updatedAt = fill.time;
     this.publish(order, { type: 'filled', fill, brokerOrderId: order.brokerOrderId, at: fill.time });
+    this.offsetSibling(order);
+    if (order.legs && order.status === 'filled') this.releaseLegs(order);
   }
 
   private commissionFor(quantity: Decimal, notional: Decimal): Decimal {
@@ -575,6 +661,11 @@ export class MockBroker implements BrokerAdapter {
     if (reason) order.reason = reason;
     const at = order.updatedAt;
     this.publish(order, status === 'cancelled' ? { type: 'cancelled', at, ...(reason ? { reason } : {}) } : { type: 'expired', at });
+    if (order.legs) this.releaseLegs(order);
+    // Cancelling one leg of a pair takes the other with it, as the broker's OCO does.
+    if (order.sibling && isWorking(order.sibling.status) && order.sibling.filledQuantity.isZero() && order.filledQuantity.isZero() && status === 'cancelled' && reason === undefined) {
+      this.finish(order.sibling, 'cancelled', 'one-cancels-other: sibling cancelled');
+    }
   }
 
   private retire(order: BrokerOrder): void {
