@@ -7,6 +7,7 @@ import { defineConfig, type Options } from 'tsup';
 export const entries = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
+  'testing/conformance': 'src/testing/conformance.ts',
   alpaca: 'src/adapters/alpaca/index.ts',
   oanda: 'src/adapters/oanda/index.ts',
 } as const;
@@ -20,7 +21,8 @@ const shared: Options = {
   treeshake: true,
   // The Alpaca SDK is an optional peer: never bundled, only required by tradewire/alpaca.
   // 'tradewire' is the package's own entry: subpaths import it rather than bundling a second copy of the core.
-  external: ['tradewire', '@alpacahq/alpaca-trade-api'],
+  // vitest is an optional peer too, needed only by tradewire/testing/conformance.
+  external: ['tradewire', '@alpacahq/alpaca-trade-api', 'vitest'],
 };
 
 export default defineConfig([

@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests and examples import the package by its public name, as a user would.
     alias: [
       { find: /^tradewire\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^tradewire\/testing\/conformance$/, replacement: src('testing/conformance.ts') },
       { find: /^tradewire\/alpaca$/, replacement: src('adapters/alpaca/index.ts') },
       { find: /^tradewire\/oanda$/, replacement: src('adapters/oanda/index.ts') },
       { find: /^tradewire$/, replacement: src('index.ts') },

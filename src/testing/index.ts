@@ -6,3 +6,4 @@ export { ManualClock, sequentialIds } from 'tradewire';
 export { MockBroker, type MockBar, type MockBrokerOptions, type MockCommission } from './mock-broker.js';
 export { type MockBrokerMethod, type MockFault, type MockFaultRates } from './faults.js';
 export { seededRandom } from './seeded-random.js';
+export { CONFORMANCE_CASES, type ConformanceCase, type ConformanceCaseId } from './conformance-cases.js';

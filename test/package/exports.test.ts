@@ -12,7 +12,10 @@ import { entries } from '../../tsup.config.js';
  */
 const root = resolve(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; files: string[] };
-const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+const allSubpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+/** Subpaths that need an optional peer the consumer here does not install (vitest). */
+const needsVitest = ['./testing/conformance'];
+const subpaths = allSubpaths.filter((k) => !needsVitest.includes(k));
 const specifier = (subpath: string): string => (subpath === '.' ? 'tradewire' : `tradewire/${subpath.slice(2)}`);
 
 let consumer: string;
@@ -34,7 +37,7 @@ afterAll(() => {
 describe('the published package', () => {
   it('exports exactly the tsup entries, each with import/require and its own types', () => {
     const fromEntries = Object.keys(entries).map((name) => (name === 'index' ? '.' : `./${name}`));
-    expect(subpaths.sort()).toEqual(fromEntries.sort());
+    expect(allSubpaths.sort()).toEqual(fromEntries.sort());
     for (const [name, subpath] of Object.keys(entries).map((n) => [n, n === 'index' ? '.' : `./${n}`] as const)) {
       expect(pkg.exports[subpath]).toEqual({
         import: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` },
@@ -46,6 +49,17 @@ describe('the published package', () => {
   it('ships only the build and the docs a user reads', () => {
     const files = readdirSync(join(consumer, 'node_modules', 'tradewire')).sort();
     expect(files).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'package.json']);
+  });
+
+  it('tradewire/testing/conformance names its optional peer (vitest) when it is missing', () => {
+    let message = '';
+    try {
+      run('node', ['--input-type=module', '-e', `await import('tradewire/testing/conformance');`], consumer);
+    } catch (error) {
+      message = String((error as { stderr?: string }).stderr ?? error);
+    }
+    expect(message).toMatch(/Cannot find (package|module) 'vitest'/);
+    expect(readFileSync(join(consumer, 'node_modules', 'tradewire', 'dist', 'testing', 'conformance.js'), 'utf8')).toContain('describeBrokerAdapterConformance');
   });
 
   it('is installed without the optional Alpaca SDK', () => {
