@@ -90,7 +90,9 @@ export type {
   BrokerAdapter,
   BrokerCapabilities,
   ConnectionChange,
+  OrderEventUpdate,
   OrderRef,
+  OrderSnapshotUpdate,
   OrderUpdate,
   Unsubscribe,
 } from './broker/broker-adapter.js';

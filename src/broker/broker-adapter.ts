@@ -36,11 +36,25 @@ export interface ConnectionChange {
   readonly at: number;
 }
 
-/** An order update pushed by the broker, already mapped to a core event. */
-export interface OrderUpdate {
+/**
+ * An order update pushed by the broker: either one event, already mapped to the core's vocabulary,
+ * or a snapshot of the order (after a reconnect the adapter fetches what changed), which the core
+ * diffs against its own state so nothing is counted twice.
+ */
+export type OrderUpdate = OrderEventUpdate | OrderSnapshotUpdate;
+
+export interface OrderEventUpdate {
   readonly clientOrderId: string;
   readonly brokerOrderId?: string;
   readonly event: OrderEvent;
+  readonly report?: undefined;
+}
+
+export interface OrderSnapshotUpdate {
+  readonly clientOrderId: string;
+  readonly brokerOrderId?: string;
+  readonly report: OrderStatusReport;
+  readonly event?: undefined;
 }
 
 export interface AdapterHealth {

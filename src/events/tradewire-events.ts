@@ -1,3 +1,4 @@
+import type { OrderStatusReport } from '../broker/reports.js';
 import type { ConnectionChange } from '../broker/broker-adapter.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
@@ -63,7 +64,7 @@ export interface OrderLifecycleEvents {
   'order:ignored': OrderIgnoredPayload;
   'order:timeout': OrderTimeoutPayload;
   /** An update for an order this process does not know (placed elsewhere, or before a crash). */
-  'order:unknown_update': { readonly clientOrderId: string; readonly brokerOrderId?: string; readonly event: OrderEvent };
+  'order:unknown_update': { readonly clientOrderId: string; readonly brokerOrderId?: string; readonly event?: OrderEvent; readonly report?: OrderStatusReport };
   'broker:connection': ConnectionChange;
   error: ListenerErrorPayload;
 }

@@ -323,7 +323,8 @@ export class OrderLifecycleManager {
   }
 
   /**
-   * Applies one update from the broker. Unknown orders are reported as `order:unknown_update`;
+   * Applies one update from the broker (an event, or a snapshot brought in through the same diff as
+   * a polled report). Unknown orders are reported as `order:unknown_update`;
    * an update the state machine refuses is journaled and reported as `error`, never thrown, so
    * one bad message cannot stop the stream.
    */
@@ -332,9 +333,13 @@ export class OrderLifecycleManager {
     if (id === undefined) {
       this.events.emit('order:unknown_update', {
         clientOrderId: update.clientOrderId,
-        event: update.event,
+        ...(update.event ? { event: update.event } : { report: update.report }),
         ...(update.brokerOrderId ? { brokerOrderId: update.brokerOrderId } : {}),
       });
+      return undefined;
+    }
+    if (update.report) {
+      this.applyReport(update.report);
       return undefined;
     }
     return this.applySafely(id, update.event);

@@ -1,5 +1,5 @@
 import { BrokerError, Decimal, ONE, ZERO, sequentialIds, toDecimal } from 'tradewire';
-import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
+import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
 import { MockLedger } from './mock-ledger.js';
 import { executionPrice, type MatchableOrder } from './mock-matching.js';
@@ -138,9 +138,9 @@ export class MockBroker implements BrokerAdapter {
   private readonly retainEndedOrders: number;
   private readonly byClientId = new Map<string, string>();
   private readonly scripted: { method: MockBrokerMethod | '*'; fault: MockFault }[] = [];
-  private readonly updateListeners = new Set<(update: OrderUpdate) => void>();
+  private readonly updateListeners = new Set<(update: OrderEventUpdate) => void>();
   private readonly connectionListeners = new Set<(change: ConnectionChange) => void>();
-  private readonly outbox: OrderUpdate[] = [];
+  private readonly outbox: OrderEventUpdate[] = [];
   private flushing = false;
   private streamUp = true;
   private lastMessageAt: number | undefined;
@@ -369,7 +369,8 @@ export class MockBroker implements BrokerAdapter {
     });
   }
 
-  onOrderUpdate(listener: (update: OrderUpdate) => void): Unsubscribe {
+  /** The mock only ever pushes events (never snapshots), so its listeners get the narrower type. */
+  onOrderUpdate(listener: (update: OrderEventUpdate) => void): Unsubscribe {
     this.updateListeners.add(listener);
     return () => this.updateListeners.delete(listener);
   }

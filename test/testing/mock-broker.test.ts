@@ -1,18 +1,18 @@
-import { BrokerError, createOrder, Decimal, isBrokerError, type Order, type OrderRequest, type OrderUpdate, sequentialIds } from 'tradewire';
+import { BrokerError, createOrder, Decimal, isBrokerError, type Order, type OrderRequest, type OrderEventUpdate, sequentialIds } from 'tradewire';
 import { ManualClock, MockBroker, type MockBrokerOptions } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 function setup(options: Partial<MockBrokerOptions> = {}) {
   const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
   const broker = new MockBroker({ clock, ...options });
-  const updates: OrderUpdate[] = [];
+  const updates: OrderEventUpdate[] = [];
   broker.onOrderUpdate((u) => updates.push(u));
   const ids = sequentialIds();
   const order = (request: Partial<OrderRequest>): Order => createOrder({ symbol: 'AAPL', side: 'buy', quantity: 10, ...request }, { clock, ids });
   return { clock, broker, updates, order };
 }
 
-const types = (updates: OrderUpdate[]): string[] => updates.map((u) => u.event.type);
+const types = (updates: OrderEventUpdate[]): string[] => updates.map((u) => u.event.type);
 
 describe('MockBroker matching', () => {
   it('fills a market order at the price with slippage against the taker, and charges commission', async () => {
