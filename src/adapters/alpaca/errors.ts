@@ -31,6 +31,8 @@ function classify(status: number, message: string): BrokerErrorCode {
   if (status === 401) return 'unauthorized';
   if (status === 404) return 'broker_not_found';
   if (message.includes('pattern day trad')) return 'pattern_day_trader';
+  // Shares already held by other orders (a second exit for the same position): not a funding problem.
+  if (message.includes('insufficient qty')) return 'invalid_order';
   if (message.includes('buying power') || message.includes('insufficient')) return 'insufficient_buying_power';
   if (message.includes('sub-penny') || message.includes('sub penny')) return 'sub_penny_price';
   if (message.includes('client_order_id must be unique')) return 'broker_duplicate_client_order_id';

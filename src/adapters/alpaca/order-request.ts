@@ -1,0 +1,135 @@
+import { BrokerError, type Decimal, type Order, type OrderChanges, type OrderList, orderListIssues } from 'tradewire';
+import { limitRounding, roundAlpacaPrice } from './prices.js';
+
+/**
+ * The body of `POST /v2/orders`, in the SDK's camelCase (it writes Alpaca's snake_case). Decimals
+ * travel as strings, never as JS numbers.
+ */
+export interface AlpacaOrderBody {
+  symbol: string;
+  qty: string;
+  side: 'buy' | 'sell';
+  type: Order['type'];
+  timeInForce: Order['timeInForce'];
+  clientOrderId: string;
+  limitPrice?: string;
+  stopPrice?: string;
+  trailPercent?: string;
+  trailPrice?: string;
+  extendedHours?: boolean;
+  orderClass?: 'simple' | 'bracket' | 'oco' | 'oto';
+  takeProfit?: { limitPrice: string };
+  stopLoss?: { stopPrice: string; limitPrice?: string };
+}
+
+/** The body of `PATCH /v2/orders/{id}`: Alpaca takes one `trail` for either kind of trailing stop. */
+export interface AlpacaReplaceBody {
+  qty?: string;
+  limitPrice?: string;
+  stopPrice?: string;
+  trail?: string;
+}
+
+const CRYPTO_TIME_IN_FORCE = new Set(['gtc', 'ioc']);
+const CRYPTO_TYPES = new Set(['market', 'limit', 'stop_limit']);
+
+/** Alpaca's rules for one order, checked before anything is sent. */
+export function alpacaOrderIssues(order: Order): string[] {
+  const issues: string[] = [];
+  if (order.extendedHours && (order.type !== 'limit' || order.timeInForce !== 'day')) issues.push('extended hours orders must be limit orders with time in force day');
+  if (order.assetClass === 'crypto') {
+    if (!CRYPTO_TIME_IN_FORCE.has(order.timeInForce)) issues.push(`crypto orders take time in force gtc or ioc, not ${order.timeInForce}`);
+    if (!CRYPTO_TYPES.has(order.type)) issues.push(`crypto orders are market, limit or stop_limit, not ${order.type}`);
+  }
+  if ((order.timeInForce === 'opg' || order.timeInForce === 'cls') && order.type !== 'market' && order.type !== 'limit') {
+    issues.push(`${order.timeInForce} orders must be market or limit`);
+  }
+  if (order.type === 'trailing_stop' && !order.trailPercent && !order.trailAmount) issues.push('a trailing stop needs trailPercent or trailAmount');
+  return issues;
+}
+
+/** Alpaca's extra rules for a bracket, OCO or OTO (on top of the shared list rules). */
+export function alpacaListIssues(list: OrderList): string[] {
+  const issues = orderListIssues(list.kind, list.orders).map((i) => `${i.field} ${i.message}`);
+  for (const order of list.orders) {
+    if (order.timeInForce !== 'day' && order.timeInForce !== 'gtc') issues.push(`${list.kind} orders take time in force day or gtc, not ${order.timeInForce}`);
+    if (order.extendedHours) issues.push(`${list.kind} orders cannot trade in extended hours`);
+    if (order.assetClass !== 'equity') issues.push(`${list.kind} orders are for equities only`);
+    issues.push(...alpacaOrderIssues(order));
+  }
+  if (list.kind === 'oco' && list.orders[0]?.type !== 'limit') issues.push('an OCO is sent as its limit (take-profit) order');
+  if (list.orders.some((o, i) => i > 0 && o.type === 'trailing_stop')) issues.push(`Alpaca does not allow a trailing stop inside a ${list.kind}`);
+  return [...new Set(issues)];
+}
+
+function refuse(issues: readonly string[], what: string): never {
+  throw new BrokerError('invalid_order', `Alpaca: ${what} breaks Alpaca's rules: ${issues.join('; ')}`, { details: { issues } });
+}
+
+/**
+ * Equity prices go to Alpaca's increments (2 decimals from $1, 4 below) instead of being rejected
+ * as sub-penny: a limit never to a worse price than asked, a stop toward triggering earlier (a sell
+ * stop up, a buy stop down). Crypto prices are sent as given.
+ */
+function price(order: Pick<Order, 'assetClass' | 'side'>, value: Decimal, kind: 'limit' | 'stop'): string {
+  if (order.assetClass === 'crypto') return value.toString();
+  const rounding = kind === 'limit' ? limitRounding(order.side) : limitRounding(order.side === 'buy' ? 'sell' : 'buy');
+  return roundAlpacaPrice(value, rounding).toString();
+}
+
+function prices(order: Order): Pick<AlpacaOrderBody, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'> {
+  return {
+    ...(order.limitPrice && (order.type === 'limit' || order.type === 'stop_limit') ? { limitPrice: price(order, order.limitPrice, 'limit') } : {}),
+    ...(order.stopPrice && (order.type === 'stop' || order.type === 'stop_limit') ? { stopPrice: price(order, order.stopPrice, 'stop') } : {}),
+    ...(order.type === 'trailing_stop' && order.trailPercent ? { trailPercent: order.trailPercent.toString() } : {}),
+    ...(order.type === 'trailing_stop' && order.trailAmount ? { trailPrice: order.trailAmount.toString() } : {}),
+  };
+}
+
+/** One order → Alpaca's body, after its rules. Our client order id is Alpaca's idempotency key. */
+export function alpacaOrderBody(order: Order): AlpacaOrderBody {
+  const issues = alpacaOrderIssues(order);
+  if (issues.length > 0) refuse(issues, `order ${order.clientOrderId}`);
+  return {
+    symbol: order.symbol,
+    qty: order.quantity.toString(),
+    side: order.side,
+    type: order.type,
+    timeInForce: order.timeInForce,
+    clientOrderId: order.clientOrderId,
+    ...prices(order),
+    ...(order.extendedHours ? { extendedHours: true } : {}),
+  };
+}
+
+/**
+ * A list → one Alpaca order with an order class: the parent's fields, and the legs as
+ * `take_profit` / `stop_loss`. Alpaca names the legs itself; the core matches them by role.
+ */
+export function alpacaListBody(list: OrderList): AlpacaOrderBody {
+  const issues = alpacaListIssues(list);
+  if (issues.length > 0) refuse(issues, `${list.kind} ${list.orders[0]?.clientOrderId ?? ''}`);
+  const [parent, ...legs] = list.orders as [Order, ...Order[]];
+  const takeProfit = list.kind === 'oco' ? parent : legs.find((o) => o.type === 'limit');
+  const stopLoss = legs.find((o) => o.type === 'stop' || o.type === 'stop_limit');
+  const body = { ...alpacaOrderBody(parent), orderClass: list.kind };
+  if (takeProfit?.limitPrice) body.takeProfit = { limitPrice: price(takeProfit, takeProfit.limitPrice, 'limit') };
+  if (stopLoss?.stopPrice) {
+    body.stopLoss = {
+      stopPrice: price(stopLoss, stopLoss.stopPrice, 'stop'),
+      ...(stopLoss.type === 'stop_limit' && stopLoss.limitPrice ? { limitPrice: price(stopLoss, stopLoss.limitPrice, 'limit') } : {}),
+    };
+  }
+  return body;
+}
+
+/** The PATCH body for a replace; prices rounded like a new order's. */
+export function alpacaReplaceBody(order: Order, changes: OrderChanges): AlpacaReplaceBody {
+  const trail = changes.trailPercent ?? changes.trailAmount;
+  return {
+    ...(changes.quantity ? { qty: changes.quantity.toString() } : {}),
+    ...(changes.limitPrice ? { limitPrice: price(order, changes.limitPrice, 'limit') } : {}),
+    ...(changes.stopPrice ? { stopPrice: price(order, changes.stopPrice, 'stop') } : {}),
+    ...(trail ? { trail: trail.toString() } : {}),
+  };
+}

@@ -1,0 +1,59 @@
+import { Decimal, type OrderEvent } from 'tradewire';
+import type { AlpacaTradeUpdateJson } from './wire.js';
+
+/**
+ * What one `trade_updates` event means to the core:
+ * - an `event` to apply;
+ * - `snapshot`: fetch nothing, bring the order up to the message's order object (events whose
+ *   meaning is "the order now looks like this": `calculated`, `done_for_day`, and a `replaced`
+ *   whose successor is fetched by the adapter);
+ * - `none`: informational, no transition (`pending_new`, `pending_replace`, `stopped`, `suspended`).
+ */
+export type TradeUpdateMeaning = { readonly kind: 'event'; readonly event: OrderEvent } | { readonly kind: 'snapshot' } | { readonly kind: 'replaced'; readonly by: string } | { readonly kind: 'none' };
+
+/** Every event Alpaca documents, mapped. Unknown future events become snapshots, never silence. */
+export function tradeUpdateMeaning(update: AlpacaTradeUpdateJson, at: number): TradeUpdateMeaning {
+  const order = update.order;
+  const raw = update;
+  switch (update.event) {
+    case 'new':
+    case 'accepted':
+    case 'held':
+      return { kind: 'event', event: { type: 'accepted', brokerOrderId: order.id, at, raw } };
+    case 'fill':
+    case 'partial_fill': {
+      if (!update.qty || !update.price) return { kind: 'snapshot' };
+      const fill = {
+        // Alpaca's execution id, so a fill seen twice (stream, then reconciliation) counts once.
+        executionId: update.execution_id ?? `${order.id}:${order.filled_qty ?? update.qty}`,
+        quantity: new Decimal(update.qty),
+        price: new Decimal(update.price),
+        commission: new Decimal(0),
+        time: at,
+      };
+      return { kind: 'event', event: { type: 'filled', fill, brokerOrderId: order.id, at, raw } };
+    }
+    case 'canceled':
+      return { kind: 'event', event: { type: 'cancelled', at, raw } };
+    case 'expired':
+      return { kind: 'event', event: { type: 'expired', at, raw } };
+    case 'rejected':
+      return { kind: 'event', event: { type: 'rejected', reason: 'rejected by Alpaca', brokerOrderId: order.id, at, raw } };
+    case 'pending_cancel':
+      return { kind: 'event', event: { type: 'cancel_requested', at, raw } };
+    case 'order_cancel_rejected':
+      return { kind: 'event', event: { type: 'cancel_rejected', reason: 'Alpaca refused the cancel', at, raw } };
+    case 'order_replace_rejected':
+      return { kind: 'event', event: { type: 'replace_rejected', reason: 'Alpaca refused the replace', at, raw } };
+    case 'replaced':
+      return order.replaced_by ? { kind: 'replaced', by: order.replaced_by } : { kind: 'none' };
+    case 'pending_new':
+    case 'pending_replace':
+    case 'stopped':
+    case 'suspended':
+      return { kind: 'none' };
+    default:
+      // calculated, done_for_day and anything Alpaca adds later: trust the order object.
+      return { kind: 'snapshot' };
+  }
+}
