@@ -172,6 +172,12 @@ export class OrderLifecycleManager {
     return this.sendRegistered(id);
   }
 
+  /** True when the adapter sends `kind` lists natively (see {@link submitList}). */
+  supportsList(kind: OrderListKind): boolean {
+    const native = kind === 'oco' ? this.adapter.capabilities.nativeOco : this.adapter.capabilities.nativeBracket;
+    return native && typeof this.adapter.submitOrderList === 'function';
+  }
+
   /**
    * Sends linked orders as one native list — a bracket `[entry, takeProfit, stopLoss]`, an OTO
    * `[entry, exit]` or an OCO `[takeProfit, stopLoss]` — where the adapter has them (see
@@ -181,8 +187,7 @@ export class OrderLifecycleManager {
    * registers nothing. Throws {@link UnsupportedOperationError} when the adapter has no native list.
    */
   async submitList(kind: OrderListKind, requests: readonly OrderRequest[], options: SubmitOptions = {}): Promise<Order[]> {
-    const native = kind === 'oco' ? this.adapter.capabilities.nativeOco : this.adapter.capabilities.nativeBracket;
-    if (!native || !this.adapter.submitOrderList) throw new UnsupportedOperationError(`${this.adapter.name} has no native ${kind} orders`);
+    if (!this.supportsList(kind) || !this.adapter.submitOrderList) throw new UnsupportedOperationError(`${this.adapter.name} has no native ${kind} orders`);
     const ids = requests.map((r) => r.clientOrderId ?? this.ids.next('tw'));
     for (const id of ids) if (this.orders.has(id)) throw new DuplicateOrderError(id);
     const orders = requests.map((request, i) => createOrder({ ...request, clientOrderId: ids[i]!, links: { ...request.links, ...listLinks(kind, ids, i) } }, { clock: this.clock, ids: this.ids }));

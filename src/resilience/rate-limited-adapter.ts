@@ -1,6 +1,7 @@
 import Bottleneck from 'bottleneck';
 import type { AdapterHealth, BrokerAdapter, BrokerCapabilities, ConnectionChange, OrderRef, OrderUpdate, Unsubscribe } from '../broker/broker-adapter.js';
-import type { AccountSnapshot, AssetInfo, MarketClock, OrderStatusReport, PositionReport } from '../broker/reports.js';
+import type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from '../broker/reports.js';
+import type { OrderList } from '../model/order-list.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { describeError, isBrokerError } from '../core/errors.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
@@ -65,6 +66,8 @@ export class RateLimitedAdapter implements BrokerAdapter {
   readonly name: string;
   readonly capabilities: BrokerCapabilities;
   readonly getMarketClock?: () => Promise<MarketClock>;
+  readonly getCalendar?: (from: string, to: string) => Promise<readonly MarketCalendarDay[]>;
+  readonly submitOrderList?: (list: OrderList) => Promise<OrderStatusReport>;
   readonly rateLimit: RateLimit;
   private readonly limiter: Bottleneck;
   /** A half-rate gate calls pass through first while cooling down after a 429. */
@@ -110,6 +113,10 @@ export class RateLimitedAdapter implements BrokerAdapter {
     });
     const marketClock = inner.getMarketClock?.bind(inner);
     if (marketClock) this.getMarketClock = () => this.schedule(CALL_PRIORITY.read, marketClock);
+    const calendar = inner.getCalendar?.bind(inner);
+    if (calendar) this.getCalendar = (from, to) => this.schedule(CALL_PRIORITY.read, () => calendar(from, to));
+    const list = inner.submitOrderList?.bind(inner);
+    if (list) this.submitOrderList = (orders) => this.schedule(CALL_PRIORITY.submit, () => list(orders));
   }
 
   connect(): Promise<void> {

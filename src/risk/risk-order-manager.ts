@@ -34,6 +34,8 @@ interface Protection {
   readonly targetOrderIds: string[];
   legsFilled: number;
   protectedAt?: number;
+  /** Stop and target are one native OCO: the broker cancels and resizes the sibling itself. */
+  native?: boolean;
   readonly openedAt: number;
 }
 
@@ -156,7 +158,46 @@ export class RiskOrderManager {
       openedAt: this.deps.clock.now(),
     };
     this.byPosition.set(position.id, protection);
-    await Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection, position.quantity)]);
+    if (this.nativePair(protection)) await this.placeNativeOco(protection, position.quantity);
+    else await Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection, position.quantity)]);
+  }
+
+  /**
+   * One stop and one target on a broker with native OCO: sent as one OCO, so the broker cancels the
+   * sibling itself (and brokers that hold shares for open exits, like Alpaca, accept both). Partial
+   * exits and trailing stops are emulated instead: brokers do not put them in an OCO.
+   */
+  private nativePair(p: Protection): boolean {
+    return this.deps.capabilities.nativeOco && this.deps.orders.supportsList('oco') && p.legs.length === 1 && !this.deps.options.trailingPercent;
+  }
+
+  private async placeNativeOco(p: Protection, quantity: Decimal): Promise<void> {
+    const [stopId, targetId] = [this.deps.ids.next('tw'), this.deps.ids.next('tw')];
+    p.stopOrderId = stopId;
+    p.targetOrderIds.push(targetId);
+    p.native = true;
+    this.byOrder.set(stopId, p);
+    this.byOrder.set(targetId, p);
+    this.markProtected(p);
+    const common = { symbol: p.symbol, side: exitSide(p), quantity, timeInForce: 'gtc' as const, reduceOnly: true };
+    const sent = await this.deps.orders.submitList(
+      'oco',
+      [
+        { ...common, clientOrderId: targetId, type: 'limit', limitPrice: p.legs[0]!.price, tags: { role: PROTECTION, leg: 'target-1', positionId: p.positionId } },
+        { ...common, clientOrderId: stopId, type: 'stop', stopPrice: p.stop, tags: { role: PROTECTION, leg: 'stop', positionId: p.positionId } },
+      ],
+      { timeoutMs: null },
+    );
+    const stop = sent[1];
+    if (!stop || stop.status === 'rejected' || stop.status === 'failed') {
+      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${p.symbol}: the OCO stop could not be placed (${stop?.errorMessage ?? 'not sent'})`, clientOrderId: stopId });
+    }
+  }
+
+  private markProtected(p: Protection): void {
+    if (p.protectedAt !== undefined) return;
+    p.protectedAt = this.deps.clock.now();
+    if (p.protectedAt === p.openedAt) this.protectedAtOnce++;
   }
 
   private async placeStop(p: Protection, quantity: Decimal): Promise<void> {
@@ -164,10 +205,7 @@ export class RiskOrderManager {
     const id = this.deps.ids.next('tw');
     p.stopOrderId = id;
     this.byOrder.set(id, p);
-    if (p.protectedAt === undefined) {
-      p.protectedAt = this.deps.clock.now();
-      if (p.protectedAt === p.openedAt) this.protectedAtOnce++;
-    }
+    this.markProtected(p);
     const sent = await this.deps.orders.submit(
       {
         clientOrderId: id,
@@ -213,15 +251,19 @@ export class RiskOrderManager {
     const needed = position.quantity.plus(stop.filledQuantity);
     if (!stop.quantity.equals(needed) && position.fills.at(-1)?.side === entrySide(position.side)) {
       await this.deps.orders.modify(stop.clientOrderId, { quantity: needed });
+      // A native OCO's legs carry one quantity: the target grows with the stop.
+      const target = p.native && p.targetOrderIds[0] ? this.deps.orders.get(p.targetOrderIds[0]) : undefined;
+      if (target && (target.status === 'accepted' || target.status === 'partially_filled')) await this.deps.orders.modify(target.clientOrderId, { quantity: position.quantity.plus(target.filledQuantity) });
     }
   }
 
   private async protectiveFill(p: Protection, order: Order): Promise<void> {
     if (order.clientOrderId === p.stopOrderId) {
-      // One-cancels-other: the stop went, so the targets go.
-      if (order.status === 'filled') for (const id of p.targetOrderIds) await this.cancel(id, 'stop filled');
+      // One-cancels-other: the stop went, so the targets go (a native OCO's broker does it itself).
+      if (order.status === 'filled' && !p.native) for (const id of p.targetOrderIds) await this.cancel(id, 'stop filled');
       return;
     }
+    if (p.native) return;
     if (order.status !== 'filled') return;
     p.legsFilled++;
     const position = this.deps.positions.get(p.symbol);
@@ -272,7 +314,10 @@ export class RiskOrderManager {
     this.byPosition.delete(position.id);
     const exit = lastExitPrice(position);
     if (exit) this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
-    for (const id of [p.stopOrderId, ...p.targetOrderIds]) if (id) await this.cancel(id, 'position closed');
+    const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);
+    // A native OCO one of whose legs closed the position: the broker cancels the other.
+    if (p.native && ids.some((id) => this.deps.orders.get(id)?.filledQuantity.greaterThan(0))) return;
+    for (const id of ids) await this.cancel(id, 'position closed');
   }
 
   private async cancel(id: string, reason: string): Promise<void> {

@@ -188,3 +188,53 @@ describe('RiskOrderManager', () => {
     );
   });
 });
+
+describe('RiskOrderManager with a broker that has native OCO', () => {
+  const native = { capabilities: { nativeOco: true, nativeBracket: true } };
+
+  it('sends the stop and the target as one OCO, linked as siblings', async () => {
+    const { engine, signal, flush, broker } = await setup(true, {}, native);
+    await engine.executeSignal(signal());
+    await flush();
+    const protection = engine.protection!.protectionOf('AAPL')!;
+    expect(brief(protection.stop)).toBe('sell stop 10 @ 98');
+    expect(protection.targets.map(brief)).toEqual(['sell limit 10 @ 104']);
+    expect(protection.stop?.links.ocoSiblingId).toBe(protection.targets[0]?.clientOrderId);
+    expect(broker.requests.filter((r) => r.method === 'submitOrder').length).toBe(2); // the entry, then one OCO
+  });
+
+  it('the target fills: the broker cancels the stop itself, and the engine sends no cancel', async () => {
+    const { engine, signal, price, live, flush, broker } = await setup(true, {}, native);
+    await engine.executeSignal(signal());
+    await flush();
+    await price('104.20');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+    expect(engine.protection!.protectionOf('AAPL')).toBeUndefined();
+    expect(broker.requests.filter((r) => r.method === 'cancelOrder')).toEqual([]);
+  });
+
+  it('the stop fills: the target goes with it; a gap through both cannot fill both (no accidental position)', async () => {
+    const { engine, signal, price, live, alerts, flush } = await setup(true, {}, { ...native, cancelLatencyMs: 1_000 });
+    await engine.executeSignal(signal());
+    await flush();
+    await price('97');
+    await price('104.5'); // the emulated pair could race here; the native one cannot
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+    expect(alerts).not.toContain('protection_overfill');
+  });
+
+  it('a partial fill of the target shrinks the stop at the broker, and the position stays covered', async () => {
+    const { engine, signal, price, flush, broker } = await setup(true, {}, native);
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', 4);
+    await price('104.1');
+    const protection = engine.protection!.protectionOf('AAPL')!;
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('6');
+    expect(protection.stop?.quantity.toString()).toBe('6');
+    expect(protection.stop?.status).toBe('accepted');
+  });
+});
