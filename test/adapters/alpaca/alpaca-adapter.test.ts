@@ -1,0 +1,304 @@
+import { BrokerError, Decimal, isBrokerError } from 'tradewire';
+import { AlpacaAdapter } from 'tradewire/alpaca';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alpacaHarness } from './alpaca-harness.js';
+import { FAKE_KEY, FAKE_SECRET } from './fake-alpaca-server.js';
+
+type Harness = Awaited<ReturnType<typeof alpacaHarness>>;
+let h: Harness | undefined;
+const start = async (options: Parameters<typeof alpacaHarness>[0] = {}): Promise<Harness> => {
+  h = await alpacaHarness(options);
+  return h;
+};
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const limit = (clientOrderId: string, limitPrice: string, side: 'buy' | 'sell' = 'buy', quantity = 10) =>
+  ({ clientOrderId, symbol: 'AAPL', side, quantity, type: 'limit', limitPrice, timeInForce: 'gtc' }) as const;
+
+describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real wire format)', () => {
+  it('market order: accepted by REST, filled over the stream with Alpaca’s execution id', async () => {
+    const { orders, until } = await start();
+    const order = await orders.submit({ clientOrderId: 'mkt-1', symbol: 'AAPL', side: 'buy', quantity: 5 });
+    expect(order.brokerOrderId).toMatch(/^[0-9a-f-]{36}$/);
+    await until(() => expect(orders.get('mkt-1')?.status).toBe('filled'));
+    const filled = orders.get('mkt-1')!;
+    expect(filled.fills).toHaveLength(1);
+    expect(filled.fills[0]!.executionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(filled.averageFillPrice?.toString()).toBe('100');
+  });
+
+  it('partial fills: the order is tracked through partially_filled to filled, one fill per execution', async () => {
+    const { orders, exchange, until } = await start();
+    exchange.liquidity.set('AAPL', new Decimal(4));
+    await orders.submit(limit('part-1', '100'));
+    await until(() => expect(orders.get('part-1')?.status).toBe('partially_filled'));
+    expect(orders.get('part-1')?.filledQuantity.toString()).toBe('4');
+    exchange.setPrice('AAPL', '99.5');
+    exchange.liquidity.delete('AAPL');
+    exchange.setPrice('AAPL', '99.4');
+    await until(() => expect(orders.get('part-1')?.status).toBe('filled'));
+    expect(orders.get('part-1')!.fills.map((f) => f.quantity.toString())).toEqual(['4', '4', '2']);
+  });
+
+  it('a bracket: legs held until the entry fills; the take-profit fills and Alpaca cancels the stop', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submitList('bracket', [limit('br-entry', '99'), limit('br-tp', '110', 'sell'), { ...limit('br-sl', '0', 'sell'), type: 'stop', stopPrice: '95', limitPrice: undefined }]);
+    // Alpaca names the legs itself; the core matched them by role and recorded their ids.
+    expect(orders.get('br-tp')?.brokerOrderId).toBeTruthy();
+    expect(orders.get('br-sl')?.brokerOrderId).toBeTruthy();
+    exchange.setPrice('AAPL', '111'); // the target's price, but the entry has not filled: nothing
+    exchange.setPrice('AAPL', '98.9');
+    await until(() => expect(orders.get('br-entry')?.status).toBe('filled'));
+    exchange.setPrice('AAPL', '110.2');
+    await until(() => expect([orders.get('br-tp')?.status, orders.get('br-sl')?.status]).toEqual(['filled', 'cancelled']));
+  });
+
+  it('an OCO exit for a position held: the stop triggers and Alpaca cancels the take-profit', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit({ clientOrderId: 'buy-1', symbol: 'AAPL', side: 'buy', quantity: 10 });
+    await until(() => expect(orders.get('buy-1')?.status).toBe('filled'));
+    await orders.submitList('oco', [limit('oco-tp', '110', 'sell'), { ...limit('oco-sl', '0', 'sell'), type: 'stop', stopPrice: '95', limitPrice: undefined }]);
+    exchange.setPrice('AAPL', '94.9');
+    await until(() => expect([orders.get('oco-sl')?.status, orders.get('oco-tp')?.status]).toEqual(['filled', 'cancelled']));
+  });
+
+  it('a trailing stop follows the price and fills on the retreat', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit({ clientOrderId: 'buy-t', symbol: 'AAPL', side: 'buy', quantity: 10 });
+    await until(() => expect(orders.get('buy-t')?.status).toBe('filled'));
+    await orders.submit({ clientOrderId: 'trail-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'trailing_stop', trailPercent: 2, timeInForce: 'gtc' });
+    exchange.setPrice('AAPL', '110'); // stop at 107.80
+    exchange.setPrice('AAPL', '108');
+    exchange.setPrice('AAPL', '107.7');
+    await until(() => expect(orders.get('trail-1')?.status).toBe('filled'));
+    expect(orders.get('trail-1')?.averageFillPrice?.toString()).toBe('107.7');
+  });
+
+  it('a replace chain: every PATCH makes a new Alpaca order, the core keeps one logical order', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit(limit('rep-1', '90'));
+    await orders.modify('rep-1', { limitPrice: '91' });
+    await orders.modify('rep-1', { limitPrice: '92', quantity: 12 });
+    const order = orders.get('rep-1')!;
+    expect(order.brokerOrderIds).toHaveLength(3);
+    expect([order.status, order.limitPrice?.toString(), order.quantity.toString()]).toEqual(['accepted', '92', '12']);
+    const [first, second, third] = order.brokerOrderIds;
+    expect(exchange.orders.get(first!)?.replaced_by).toBe(second);
+    expect(exchange.orders.get(third!)?.replaces).toBe(second);
+    exchange.setPrice('AAPL', '92');
+    await until(() => expect(orders.get('rep-1')?.status).toBe('filled'));
+    expect(orders.get('rep-1')?.filledQuantity.toString()).toBe('12');
+  });
+
+  it('the old order fills before the replace lands: Alpaca refuses the PATCH and the fill is kept', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit(limit('race-1', '99'));
+    exchange.setPrice('AAPL', '98.5'); // fills at Alpaca; the stream event is still on its way
+    const after = await orders.modify('race-1', { limitPrice: '98' });
+    await until(() => expect(orders.get('race-1')?.status).toBe('filled'));
+    expect(['filled', 'accepted', 'pending_replace']).toContain(after.status);
+    expect(orders.get('race-1')?.fills).toHaveLength(1);
+    expect(orders.get('race-1')?.brokerOrderIds).toHaveLength(1);
+  });
+
+  it('a cancel racing a fill: the fill wins and is recorded, the cancel refusal is absorbed', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit(limit('cx-1', '99'));
+    exchange.setPrice('AAPL', '98'); // filled at Alpaca…
+    await orders.cancel('cx-1'); // …as the cancel goes out
+    await until(() => expect(orders.get('cx-1')?.status).toBe('filled'));
+    expect(orders.get('cx-1')?.filledQuantity.toString()).toBe('10');
+  });
+
+  it('429 then success: retried with the same client order id, never doubled', async () => {
+    const { orders, server, until, emitted } = await start();
+    server.failNext({ method: 'POST', path: /^\/v2\/orders$/, status: 429, body: { code: 42910000, message: 'rate limit exceeded' }, headers: { 'retry-after': '1' } });
+    let settled = false;
+    void orders.submit({ clientOrderId: 'rl-1', symbol: 'AAPL', side: 'buy', quantity: 3 }).then(() => (settled = true));
+    await until(() => expect([settled, orders.get('rl-1')?.status]).toEqual([true, 'filled']));
+    expect(server.exchange.created.get('rl-1')).toBe(1);
+    expect(server.requests.filter((r) => r.method === 'POST').length).toBe(2);
+    expect(emitted.some((e) => e.name === 'order:retry')).toBe(true);
+  });
+
+  it('a 504 after Alpaca took the order: found by client order id, not sent again', async () => {
+    const { orders, server, until } = await start();
+    server.failNext({ method: 'POST', path: /^\/v2\/orders$/, status: 504, body: { message: 'gateway timeout' }, afterProcessing: true });
+    let settled = false;
+    void orders.submit({ clientOrderId: 'gw-1', symbol: 'AAPL', side: 'buy', quantity: 2 }).then(() => (settled = true));
+    await until(() => expect([settled, orders.get('gw-1')?.status]).toEqual([true, 'filled']));
+    expect(server.exchange.created.get('gw-1')).toBe(1);
+  });
+
+  it('a dropped stream: a fill during the gap is recovered before new orders go out, then `reconnected`', async () => {
+    const { orders, server, exchange, until, emitted, adapter } = await start();
+    await orders.submit(limit('gap-1', '99'));
+    server.dropStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(false));
+    exchange.setPrice('AAPL', '98'); // fills while nobody listens
+    expect(server.lostEvents).toBeGreaterThan(0);
+    expect(orders.get('gap-1')?.status).toBe('accepted');
+    server.restoreStream();
+    await until(() => expect(orders.get('gap-1')?.status).toBe('filled'));
+    const changes = emitted.filter((e) => e.name === 'broker:connection').map((e) => (e.payload as { state: string }).state);
+    expect(changes).toEqual(['disconnected', 'reconnected']);
+    // The missed fill came from the reconciliation snapshot (inferred from Alpaca's totals), counted once.
+    expect(orders.get('gap-1')?.fills).toHaveLength(1);
+    const next = await orders.submit({ clientOrderId: 'after-gap', symbol: 'AAPL', side: 'buy', quantity: 1 });
+    expect(next.status).not.toBe('failed');
+  });
+
+  it('reads the paper endpoint’s binary frames and plain text frames alike', async () => {
+    const { orders, until } = await start({ binaryFrames: false });
+    await orders.submit({ clientOrderId: 'txt-1', symbol: 'AAPL', side: 'buy', quantity: 1 });
+    await until(() => expect(orders.get('txt-1')?.status).toBe('filled'));
+  });
+
+  it('account, positions, assets, clock and calendar in the core’s types', async () => {
+    const { adapter, orders, until } = await start();
+    await orders.submit({ clientOrderId: 'acc-1', symbol: 'AAPL', side: 'buy', quantity: 10 });
+    await until(() => expect(orders.get('acc-1')?.status).toBe('filled'));
+    const account = await adapter.getAccount();
+    expect([account.accountId, account.currency, account.cash.toString(), account.dayTradeCount, account.patternDayTrader]).toEqual(['PA0000FAKE', 'USD', '99000', 3, false]);
+    expect(account.equity.toString()).toBe('100000');
+    const [position] = await adapter.getPositions();
+    expect([position?.symbol, position?.quantity.toString(), position?.averageEntryPrice.toString()]).toEqual(['AAPL', '10', '100']);
+    const asset = await adapter.getAsset('AAPL');
+    expect([asset?.tradable, asset?.fractionable, asset?.shortable, asset?.easyToBorrow, asset?.quantityIncrement.toString()]).toEqual([true, true, true, true, '1e-9']);
+    expect((await adapter.getAsset('BTC/USD'))?.assetClass).toBe('crypto');
+    const clock = await adapter.getMarketClock();
+    expect([clock.isOpen, new Date(clock.nextClose).toISOString()]).toEqual([true, '2026-11-23T21:00:00.000Z']);
+    expect((await adapter.getCalendar('2026-11-24', '2026-11-27')).map((d) => `${d.date} ${d.open}-${d.close}`)).toEqual(['2026-11-24 09:30-16:00', '2026-11-25 09:30-16:00', '2026-11-27 09:30-13:00']);
+  });
+
+  it('rounds prices to Alpaca’s increments instead of being refused as sub-penny', async () => {
+    const { orders, exchange } = await start();
+    await orders.submit(limit('rnd-1', '50.129'));
+    await orders.submit({ ...limit('rnd-2', '0.123456'), quantity: 100 });
+    await orders.submit({ ...limit('rnd-3', '150.121', 'sell'), quantity: 1 }).catch(() => undefined);
+    const sent = [...exchange.orders.values()].map((o) => [o.client_order_id, o.limit_price]);
+    expect(sent).toContainEqual(['rnd-1', '50.12']); // a buy never pays more than asked
+    expect(sent).toContainEqual(['rnd-2', '0.1234']);
+    expect(orders.get('rnd-1')?.limitPrice?.toString()).toBe('50.12'); // the core took Alpaca's price
+  });
+
+  it('checks Alpaca’s rules before sending: nothing reaches Alpaca', async () => {
+    const { adapter, orders, server } = await start();
+    const posts = (): number => server.requests.filter((r) => r.method === 'POST').length;
+    const refused = [
+      await orders.submit({ clientOrderId: 'eh-1', symbol: 'AAPL', side: 'buy', quantity: 1, type: 'market', extendedHours: true }),
+      await orders.submit({ clientOrderId: 'cr-1', symbol: 'BTC/USD', assetClass: 'crypto', side: 'buy', quantity: '0.01', type: 'market', timeInForce: 'day' }),
+    ];
+    expect(refused.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(refused[0]?.errorMessage).toMatch(/extended hours orders must be limit orders with time in force day/);
+    expect(refused[1]?.errorMessage).toMatch(/crypto orders take time in force gtc or ioc/);
+    const list = await orders.submitList('bracket', [{ ...limit('bx-1', '99'), timeInForce: 'ioc' }, limit('bx-2', '110', 'sell'), { ...limit('bx-3', '0', 'sell'), type: 'trailing_stop', trailPercent: 1, limitPrice: undefined }]);
+    expect(list.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(list[0]?.errorMessage).toMatch(/time in force day or gtc, not ioc.*trailing stop inside a bracket/);
+    expect(posts()).toBe(0);
+    expect(adapter.health().streamConnected).toBe(true);
+  });
+});
+
+describe('Alpaca errors, mapped to the core’s categories', () => {
+  const cases: [string, number, string, string, Record<string, unknown>][] = [
+    ['insufficient buying power', 403, 'insufficient_buying_power', 'ADJUSTABLE', { code: 40310000, message: 'insufficient buying power' }],
+    ['invalid order', 422, 'invalid_order', 'FATAL', { code: 40010001, message: 'qty must be > 0' }],
+    ['sub-penny', 422, 'sub_penny_price', 'ADJUSTABLE', { code: 42210000, message: 'invalid limit_price 100.123. sub-penny increment does not fulfill minimum pricing criteria' }],
+    ['rate limited', 429, 'rate_limited', 'RETRYABLE', { code: 42910000, message: 'rate limit exceeded' }],
+    ['server error', 500, 'server_error', 'RETRYABLE', { code: 50010000, message: 'internal server error' }],
+    ['unavailable', 503, 'server_error', 'RETRYABLE', { message: 'service unavailable' }],
+  ];
+  it.each(cases)('%s (%i) → %s, %s', async (_name, status, code, category, body) => {
+    const { adapter, server } = await start();
+    server.failNext({ method: 'POST', path: /^\/v2\/orders$/, status, body });
+    const { createOrder, sequentialIds, systemClock } = await import('tradewire');
+    const order = createOrder({ symbol: 'AAPL', side: 'buy', quantity: 1, clientOrderId: `err-${status}` }, { clock: systemClock(), ids: sequentialIds() });
+    const error = await adapter.submitOrder(order).catch((e: unknown) => e);
+    expect(isBrokerError(error) && [error.code, error.category, error.status]).toEqual([code, category, status]);
+    if (isBrokerError(error)) expect(error.message).toContain(String(body.message));
+  });
+
+  it('pattern-day-trader refusal (403) is reported as such, with the day-trade count', async () => {
+    const { adapter, exchange } = await start();
+    exchange.patternDayTrader = true;
+    exchange.dayTradeCount = 4;
+    const { createOrder, sequentialIds, systemClock } = await import('tradewire');
+    const error = await adapter.submitOrder(createOrder({ symbol: 'AAPL', side: 'buy', quantity: 1 }, { clock: systemClock(), ids: sequentialIds() })).catch((e: unknown) => e);
+    expect(isBrokerError(error) && [error.code, error.category, error.details.dayTradeCount]).toEqual(['pattern_day_trader', 'FATAL', 4]);
+  });
+
+  it('not found (404): getOrder answers undefined, cancel throws broker_not_found', async () => {
+    const { adapter } = await start();
+    expect(await adapter.getOrder({ clientOrderId: 'nope' })).toBeUndefined();
+    const error = await adapter.cancelOrder({ clientOrderId: 'nope', brokerOrderId: '00000000-0000-0000-0000-000000000000' }).catch((e: unknown) => e);
+    expect(isBrokerError(error) && error.code).toBe('broker_not_found');
+  });
+
+  it('unauthorized (401): REST fails fatally and the stream refuses to authenticate', async () => {
+    const { server } = await start();
+    const wrong = new AlpacaAdapter({ keyId: FAKE_KEY, secret: 'wrong-secret', baseUrl: server.baseUrl, streamUrl: server.streamUrl, connectTimeoutMs: 2_000 });
+    const rest = await wrong.getAccount().catch((e: unknown) => e);
+    expect(isBrokerError(rest) && [rest.code, rest.category]).toEqual(['unauthorized', 'FATAL']);
+    const stream = await wrong.connect().catch((e: unknown) => e);
+    expect(stream).toBeInstanceOf(BrokerError);
+    expect((stream as BrokerError).code).toBe('unauthorized');
+    await wrong.disconnect();
+  });
+});
+
+describe('credentials and environments', () => {
+  it('a key or secret never appears in a log line, an event, an error or the journal', async () => {
+    const { orders, server, journal, emitted, logger, until, adapter } = await start();
+    server.failNext({ method: 'POST', path: /^\/v2\/orders$/, status: 500, body: { message: 'boom' } });
+    let settled = 0;
+    void orders.submit({ clientOrderId: 'sec-1', symbol: 'AAPL', side: 'buy', quantity: 1 }).then(() => settled++);
+    void orders.submit({ clientOrderId: 'sec-2', symbol: 'NOPE', side: 'buy', quantity: 1 }).then(() => settled++);
+    await until(() => expect(settled).toBe(2));
+    server.dropStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(false));
+    server.restoreStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(true));
+    const everything = JSON.stringify([journal.query({}), emitted.map((e) => ({ ...e, payload: e.payload instanceof Error ? { message: e.payload.message, stack: e.payload.stack } : e.payload })), logger.lines, orders.orderList(), adapter.health()]);
+    expect(everything.length).toBeGreaterThan(1_000);
+    expect(everything).not.toContain(FAKE_SECRET);
+    expect(everything).not.toContain(FAKE_KEY);
+  });
+
+  it('missing credentials: a ConfigurationError that names the variables, not their values', () => {
+    const saved = [process.env.APCA_API_KEY_ID, process.env.APCA_API_SECRET_KEY];
+    delete process.env.APCA_API_KEY_ID;
+    delete process.env.APCA_API_SECRET_KEY;
+    try {
+      expect(() => new AlpacaAdapter()).toThrow(/keyId is required \(or set APCA_API_KEY_ID\).*secret is required/);
+      expect(() => new AlpacaAdapter({ keyId: 'PKONLY' })).toThrow(/^(?!.*PKONLY).*secret is required/);
+    } finally {
+      if (saved[0] !== undefined) process.env.APCA_API_KEY_ID = saved[0];
+      if (saved[1] !== undefined) process.env.APCA_API_SECRET_KEY = saved[1];
+    }
+  });
+
+  it('paper by default; live only when asked; keys from the environment', async () => {
+    const hosts: string[] = [];
+    const fetchStub: typeof fetch = async (input) => {
+      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
+      return new Response(JSON.stringify({ id: 'a', equity: '1', cash: '1', buying_power: '1' }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    process.env.APCA_API_KEY_ID = 'PKENV';
+    process.env.APCA_API_SECRET_KEY = 'env-secret';
+    try {
+      const paper = new AlpacaAdapter({ fetch: fetchStub });
+      const live = new AlpacaAdapter({ fetch: fetchStub, live: true });
+      await paper.getAccount();
+      await live.getAccount();
+      expect(hosts).toEqual(['paper-api.alpaca.markets', 'api.alpaca.markets']);
+      expect([paper.live, live.live, paper.health().detail]).toEqual([false, true, 'paper']);
+    } finally {
+      delete process.env.APCA_API_KEY_ID;
+      delete process.env.APCA_API_SECRET_KEY;
+    }
+  });
+});
