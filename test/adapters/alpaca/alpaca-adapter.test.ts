@@ -17,6 +17,8 @@ afterEach(async () => {
 
 const limit = (clientOrderId: string, limitPrice: string, side: 'buy' | 'sell' = 'buy', quantity = 10) =>
   ({ clientOrderId, symbol: 'AAPL', side, quantity, type: 'limit', limitPrice, timeInForce: 'gtc' }) as const;
+const stop = (clientOrderId: string, stopPrice: string, side: 'buy' | 'sell' = 'sell', quantity = 10) =>
+  ({ clientOrderId, symbol: 'AAPL', side, quantity, type: 'stop', stopPrice, timeInForce: 'gtc' }) as const;
 
 describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real wire format)', () => {
   it('market order: accepted by REST, filled over the stream with Alpaca’s execution id', async () => {
@@ -45,7 +47,7 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
 
   it('a bracket: legs held until the entry fills; the take-profit fills and Alpaca cancels the stop', async () => {
     const { orders, exchange, until } = await start();
-    await orders.submitList('bracket', [limit('br-entry', '99'), limit('br-tp', '110', 'sell'), { ...limit('br-sl', '0', 'sell'), type: 'stop', stopPrice: '95', limitPrice: undefined }]);
+    await orders.submitList('bracket', [limit('br-entry', '99'), limit('br-tp', '110', 'sell'), stop('br-sl', '95')]);
     // Alpaca names the legs itself; the core matched them by role and recorded their ids.
     expect(orders.get('br-tp')?.brokerOrderId).toBeTruthy();
     expect(orders.get('br-sl')?.brokerOrderId).toBeTruthy();
@@ -60,7 +62,7 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     const { orders, exchange, until } = await start();
     await orders.submit({ clientOrderId: 'buy-1', symbol: 'AAPL', side: 'buy', quantity: 10 });
     await until(() => expect(orders.get('buy-1')?.status).toBe('filled'));
-    await orders.submitList('oco', [limit('oco-tp', '110', 'sell'), { ...limit('oco-sl', '0', 'sell'), type: 'stop', stopPrice: '95', limitPrice: undefined }]);
+    await orders.submitList('oco', [limit('oco-tp', '110', 'sell'), stop('oco-sl', '95')]);
     exchange.setPrice('AAPL', '94.9');
     await until(() => expect([orders.get('oco-sl')?.status, orders.get('oco-tp')?.status]).toEqual(['filled', 'cancelled']));
   });
@@ -195,7 +197,7 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     expect(refused.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(refused[0]?.errorMessage).toMatch(/extended hours orders must be limit orders with time in force day/);
     expect(refused[1]?.errorMessage).toMatch(/crypto orders take time in force gtc or ioc/);
-    const list = await orders.submitList('bracket', [{ ...limit('bx-1', '99'), timeInForce: 'ioc' }, limit('bx-2', '110', 'sell'), { ...limit('bx-3', '0', 'sell'), type: 'trailing_stop', trailPercent: 1, limitPrice: undefined }]);
+    const list = await orders.submitList('bracket', [{ ...limit('bx-1', '99'), timeInForce: 'ioc' }, limit('bx-2', '110', 'sell'), { clientOrderId: 'bx-3', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'trailing_stop', trailPercent: 1, timeInForce: 'gtc' }]);
     expect(list.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(list[0]?.errorMessage).toMatch(/time in force day or gtc, not ioc.*trailing stop inside a bracket/);
     expect(posts()).toBe(0);

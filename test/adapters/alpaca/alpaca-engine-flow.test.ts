@@ -1,0 +1,59 @@
+import { ExecutionEngine, ManualClock, sequentialIds, silentLogger } from 'tradewire';
+import { AlpacaAdapter } from 'tradewire/alpaca';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FAKE_KEY, FAKE_SECRET, FakeAlpacaServer } from './fake-alpaca-server.js';
+
+let server: FakeAlpacaServer | undefined;
+let engine: ExecutionEngine | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  await server?.close();
+});
+
+describe('the engine on Alpaca (local Alpaca-compatible server, real SDK)', () => {
+  it('signal → order → fill → position → protection as one native OCO → the target fills and Alpaca cancels the stop', async () => {
+    server = await FakeAlpacaServer.start();
+    server.exchange.setPrice('AAPL', '100');
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30)); // Monday 10:30 New York
+    const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
+    engine = new ExecutionEngine({
+      adapter,
+      clock,
+      ids: sequentialIds(),
+      logger: silentLogger,
+      protection: true,
+      // The 200/minute limiter spaces calls 300 ms apart in real time; its behaviour has its own tests.
+      rateLimit: false,
+      config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+    });
+    const seen: string[] = [];
+    for (const name of ['signal:executed', 'order:filled', 'position:opened', 'position:closed'] as const) engine.on(name, () => seen.push(name));
+    await engine.start();
+    expect(engine.market.isMarketOpen('AAPL', 'equity', clock.now())).toBe(true); // synced with Alpaca's GET /v2/clock
+    engine.updatePrice('AAPL', '100');
+
+    const decision = await engine.executeSignal({ id: 'sig-1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
+    expect(decision.kind).toBe('executed');
+    await vi.waitFor(() => expect(engine!.positions.get('AAPL')?.quantity.toString()).toBe('10'), { timeout: 5_000, interval: 5 });
+    await vi.waitFor(() => expect(engine!.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+
+    const protection = engine.protection!.protectionOf('AAPL')!;
+    expect([protection.stop?.type, protection.stop?.stopPrice?.toString(), protection.targets[0]?.limitPrice?.toString()]).toEqual(['stop', '98', '104']);
+    // At Alpaca it is one OCO: the take-profit is the parent, the stop its leg.
+    const oco = [...server.exchange.orders.values()].find((o) => o.order_class === 'oco' && o.type === 'limit');
+    expect(oco?.client_order_id).toBe(protection.targets[0]?.clientOrderId);
+    expect(oco?.legs?.[0]?.id).toBe(protection.stop?.brokerOrderId);
+    expect(engine.protection!.stats()).toMatchObject({ positions: 1, protectedShare: 1 });
+
+    server.exchange.setPrice('AAPL', '104.5');
+    engine.updatePrice('AAPL', '104.5');
+    await vi.waitFor(() => expect(engine!.positions.get('AAPL')).toBeUndefined(), { timeout: 5_000, interval: 5 });
+    await vi.waitFor(() => expect(engine!.protection!.stats().rewardRisk.length).toBe(1), { timeout: 5_000, interval: 5 });
+    expect(engine.protection!.stats().rewardRisk[0]?.r.toString()).toBe('2.25');
+    await vi.waitFor(() => expect(server!.exchange.orders.get(protection.stop!.brokerOrderId!)?.status).toBe('canceled'), { timeout: 5_000, interval: 5 });
+    // The position is updated before a host hears of the fill, so a listener always sees it current.
+    expect(seen).toEqual(['signal:executed', 'position:opened', 'order:filled', 'position:closed', 'order:filled']);
+    expect(engine.pnl().realizedTotal.toString()).toBe('45');
+    expect((await adapter.getPositions()).length).toBe(0);
+  });
+});
