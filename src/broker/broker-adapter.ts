@@ -24,6 +24,8 @@ export interface BrokerCapabilities {
   readonly streaming: boolean;
   /** Offers the broker's market clock and calendar. */
   readonly marketClock: boolean;
+  /** Takes market orders for an amount of money (`Order.notional`) instead of a quantity. */
+  readonly notional?: boolean;
 }
 
 /** Find an order at the broker by our id or theirs. */

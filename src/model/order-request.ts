@@ -19,7 +19,10 @@ import {
 export interface OrderRequest {
   readonly symbol: string;
   readonly side: OrderSide;
-  readonly quantity: DecimalInput;
+  /** Units to trade; required unless `notional` is given. */
+  readonly quantity?: DecimalInput;
+  /** An amount of money to trade instead (market orders only, where the broker supports it). */
+  readonly notional?: DecimalInput;
   /** Default `market`. */
   readonly type?: OrderType;
   /** Default `day` (`gtc` for crypto, which has no session). */
@@ -63,7 +66,10 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
   const assetClass = oneOf(raw.assetClass, ASSET_CLASSES, 'assetClass', issues, 'equity');
   const timeInForce = oneOf(raw.timeInForce, TIME_IN_FORCE, 'timeInForce', issues, assetClass === 'crypto' ? 'gtc' : 'day');
 
-  const quantity = positive(raw.quantity, 'quantity', issues, true);
+  const notional = positive(raw.notional, 'notional', issues, false);
+  const quantity = notional ? ZERO : positive(raw.quantity, 'quantity', issues, true);
+  if (notional && raw.quantity !== undefined) issues.push({ field: 'quantity', message: 'must not be given with notional (one or the other)' });
+  if (notional && type !== 'market') issues.push({ field: 'notional', message: `is for market orders only, not ${type}` });
   const limitPrice = positive(raw.limitPrice, 'limitPrice', issues, type === 'limit' || type === 'stop_limit');
   const stopPrice = positive(raw.stopPrice, 'stopPrice', issues, type === 'stop' || type === 'stop_limit');
   const trailPercent = positive(raw.trailPercent, 'trailPercent', issues, false);
@@ -108,6 +114,7 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
     type,
     timeInForce,
     quantity,
+    ...(notional ? { notional } : {}),
     ...(limitPrice ? { limitPrice } : {}),
     ...(stopPrice ? { stopPrice } : {}),
     ...(trailPercent ? { trailPercent } : {}),

@@ -22,6 +22,7 @@ export type OrderEventJSON = Record<string, unknown> & { readonly type: OrderEve
 
 const ORDER_DECIMALS = [
   'quantity',
+  'notional',
   'limitPrice',
   'stopPrice',
   'trailPercent',

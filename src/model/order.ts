@@ -34,7 +34,16 @@ export interface Order {
   readonly side: OrderSide;
   readonly type: OrderType;
   readonly timeInForce: TimeInForce;
+  /**
+   * Units to trade. For a notional order it is zero until the broker reports how many units the
+   * amount bought (see {@link Order.notional}).
+   */
   readonly quantity: Decimal;
+  /**
+   * An amount of money to trade instead of a quantity (market orders, where the broker offers it:
+   * Alpaca's fractional `notional`). The fills fix the quantity.
+   */
+  readonly notional?: Decimal;
   readonly limitPrice?: Decimal;
   readonly stopPrice?: Decimal;
   readonly trailPercent?: Decimal;

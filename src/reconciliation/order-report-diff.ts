@@ -33,7 +33,9 @@ export function eventsFromOrderReport(order: Order, report: OrderStatusReport, a
   }
 
   const changes = parameterChanges(order, report);
-  if (changes && !isTerminalStatus(report.status)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
+  // A notional order learns its quantity from the broker even in the report that says it is done.
+  const learnsQuantity = order.notional !== undefined && changes?.quantity !== undefined && order.filledQuantity.isZero();
+  if (changes && (!isTerminalStatus(report.status) || learnsQuantity)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
 
   for (const fill of missingFills(order, report)) events.push({ type: 'filled', fill, brokerOrderId, ...base });
 

@@ -94,6 +94,7 @@ const DEFAULT_CAPABILITIES: BrokerCapabilities = {
   replace: true,
   streaming: true,
   marketClock: false,
+  notional: true,
 };
 
 /**
@@ -467,10 +468,17 @@ export class MockBroker implements BrokerAdapter {
     if (!asset) throw new BrokerError('invalid_symbol', `mock broker: unknown symbol ${order.symbol}`, { status: 422, brokerCode: 'asset_not_found' });
     if (!asset.tradable) throw new BrokerError('not_tradable', `mock broker: ${order.symbol} is not tradable`, { status: 422 });
     if (!this.capabilities.orderTypes.includes(order.type)) throw new BrokerError('invalid_order', `mock broker: ${order.type} orders are not supported`, { status: 422 });
+    const market = this.prices.get(order.symbol);
+    if (order.notional) {
+      // Fractional by amount: the broker works out the units at the current price, rounded down to the step.
+      if (!this.capabilities.notional || !market) throw new BrokerError('invalid_order', `mock broker: cannot take a notional order for ${order.symbol}${market ? '' : ' (no quote)'}`, { status: 422 });
+      const units = order.notional.dividedBy(market).dividedBy(asset.quantityIncrement).floor().times(asset.quantityIncrement);
+      if (!units.greaterThan(0)) throw new BrokerError('invalid_order', `mock broker: ${order.notional.toString()} buys less than one ${asset.quantityIncrement.toString()} of ${order.symbol}`, { status: 422 });
+      order = { ...order, quantity: units };
+    }
     if (!order.quantity.dividedBy(asset.quantityIncrement).isInteger()) {
       throw new BrokerError('invalid_order', `mock broker: quantity ${order.quantity.toString()} is not a multiple of ${asset.quantityIncrement.toString()}`, { status: 422 });
     }
-    const market = this.prices.get(order.symbol);
     if (order.type === 'market' && !market) throw new BrokerError('invalid_order', `mock broker: no quote for ${order.symbol}`, { status: 422 });
     for (const [field, value] of [['limit', order.limitPrice], ['stop', order.stopPrice]] as const) {
       if (value && asset.priceIncrement && !value.dividedBy(asset.priceIncrement).isInteger()) {
@@ -519,6 +527,7 @@ export class MockBroker implements BrokerAdapter {
     this.working.add(placed);
     this.byClientId.set(placed.clientOrderId, placed.brokerOrderId);
     this.publish(placed, { type: 'accepted', brokerOrderId: placed.brokerOrderId, at: now });
+    if (order.notional) this.publish(placed, { type: 'modified', changes: { quantity: placed.quantity }, brokerOrderId: placed.brokerOrderId, at: now });
     return placed;
   }
 

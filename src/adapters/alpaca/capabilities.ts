@@ -19,4 +19,5 @@ export const ALPACA_CAPABILITIES: BrokerCapabilities = {
   replace: true,
   streaming: true,
   marketClock: true,
+  notional: true,
 };

@@ -7,7 +7,10 @@ import { limitRounding, roundAlpacaPrice } from './prices.js';
  */
 export interface AlpacaOrderBody {
   symbol: string;
-  qty: string;
+  /** Units, or … */
+  qty?: string;
+  /** … an amount in dollars (fractional market orders, time in force day). */
+  notional?: string;
   side: 'buy' | 'sell';
   type: Order['type'];
   timeInForce: Order['timeInForce'];
@@ -45,6 +48,7 @@ export function alpacaOrderIssues(order: Order): string[] {
     issues.push(`${order.timeInForce} orders must be market or limit`);
   }
   if (order.type === 'trailing_stop' && !order.trailPercent && !order.trailAmount) issues.push('a trailing stop needs trailPercent or trailAmount');
+  if (order.notional && (order.type !== 'market' || (order.assetClass === 'equity' && order.timeInForce !== 'day'))) issues.push('notional orders must be market orders with time in force day');
   return issues;
 }
 
@@ -92,7 +96,7 @@ export function alpacaOrderBody(order: Order): AlpacaOrderBody {
   if (issues.length > 0) refuse(issues, `order ${order.clientOrderId}`);
   return {
     symbol: order.symbol,
-    qty: order.quantity.toString(),
+    ...(order.notional ? { notional: order.notional.toFixed(2) } : { qty: order.quantity.toString() }),
     side: order.side,
     type: order.type,
     timeInForce: order.timeInForce,
@@ -110,6 +114,7 @@ export function alpacaListBody(list: OrderList): AlpacaOrderBody {
   const issues = alpacaListIssues(list);
   if (issues.length > 0) refuse(issues, `${list.kind} ${list.orders[0]?.clientOrderId ?? ''}`);
   const [parent, ...legs] = list.orders as [Order, ...Order[]];
+  if (list.orders.some((o) => o.notional)) refuse(['order lists take quantities, not notional amounts'], list.kind);
   const takeProfit = list.kind === 'oco' ? parent : legs.find((o) => o.type === 'limit');
   const stopLoss = legs.find((o) => o.type === 'stop' || o.type === 'stop_limit');
   const body = { ...alpacaOrderBody(parent), orderClass: list.kind };

@@ -22,7 +22,8 @@ export function tradeUpdateMeaning(update: AlpacaTradeUpdateJson, at: number): T
       return { kind: 'event', event: { type: 'accepted', brokerOrderId: order.id, at, raw } };
     case 'fill':
     case 'partial_fill': {
-      if (!update.qty || !update.price) return { kind: 'snapshot' };
+      // A notional order learns its quantity from the order object, so its fills come as snapshots.
+      if (!update.qty || !update.price || order.notional) return { kind: 'snapshot' };
       const fill = {
         // Alpaca's execution id, so a fill seen twice (stream, then reconciliation) counts once.
         executionId: update.execution_id ?? `${order.id}:${order.filled_qty ?? update.qty}`,

@@ -148,7 +148,12 @@ export function orderStatusFromAlpaca(order: AlpacaOrderJson): OrderStatus {
  */
 export function orderReportFromAlpaca(order: AlpacaOrderJson, clientOrderId: string = order.client_order_id): OrderStatusReport {
   const type = (order.type ?? order.order_type ?? 'market') as OrderType;
-  const quantity = order.qty ?? order.filled_qty ?? '0';
+  const status = orderStatusFromAlpaca(order);
+  // A notional order's units are known once it is done: until then it reports nothing filled, so the
+  // core never sees fills beyond a quantity it does not know yet.
+  const pendingNotional = Boolean(order.notional) && (status === 'partially_filled' || status === 'accepted' || status === 'submitted' || status === 'pending_cancel' || status === 'pending_replace');
+  const quantity = pendingNotional ? '0' : (order.qty ?? order.filled_qty ?? '0');
+  const filledQuantity = pendingNotional ? '0' : (order.filled_qty ?? '0');
   return {
     clientOrderId,
     brokerOrderId: order.id,
@@ -156,10 +161,10 @@ export function orderReportFromAlpaca(order: AlpacaOrderJson, clientOrderId: str
     side: order.side as OrderSide,
     type,
     timeInForce: order.time_in_force as TimeInForce,
-    status: orderStatusFromAlpaca(order),
+    status: pendingNotional && status === 'partially_filled' ? 'accepted' : status,
     quantity: new Decimal(quantity),
-    filledQuantity: new Decimal(order.filled_qty ?? 0),
-    ...(order.filled_avg_price ? { averageFillPrice: new Decimal(order.filled_avg_price) } : {}),
+    filledQuantity: new Decimal(filledQuantity),
+    ...(order.filled_avg_price && !pendingNotional ? { averageFillPrice: new Decimal(order.filled_avg_price) } : {}),
     ...(order.limit_price ? { limitPrice: new Decimal(order.limit_price) } : {}),
     ...(order.stop_price && type !== 'trailing_stop' ? { stopPrice: new Decimal(order.stop_price) } : {}),
     ...(order.replaces ? { replacesBrokerOrderId: order.replaces } : {}),

@@ -304,3 +304,27 @@ describe('credentials and environments', () => {
     }
   });
 });
+
+describe('notional (fractional, by amount) orders', () => {
+  it('sends notional instead of qty; the fill fixes the quantity, counted once', async () => {
+    const { orders, exchange, until } = await start();
+    exchange.setPrice('AAPL', '300');
+    const sent = await orders.submit({ clientOrderId: 'ntl-1', symbol: 'AAPL', side: 'buy', notional: '500', type: 'market', timeInForce: 'day' });
+    expect([sent.quantity.toString(), sent.notional?.toString()]).toEqual(['0', '500']);
+    const wire = [...exchange.orders.values()].find((o) => o.client_order_id === 'ntl-1')!;
+    expect([wire.notional, wire.qty === null || wire.qty === wire.filled_qty]).toEqual(['500.00', true]);
+    await until(() => expect(orders.get('ntl-1')?.status).toBe('filled'));
+    const order = orders.get('ntl-1')!;
+    expect(order.quantity.toString()).toBe('1.666666666');
+    expect(order.filledQuantity.toString()).toBe('1.666666666');
+    expect(order.averageFillPrice?.toString()).toBe('300');
+  });
+
+  it('refuses a notional order that is not a day market order before sending it', async () => {
+    const { orders, server } = await start();
+    const refused = await orders.submit({ clientOrderId: 'ntl-2', symbol: 'AAPL', side: 'buy', notional: '500', timeInForce: 'gtc' });
+    expect(refused.status).toBe('rejected');
+    expect(refused.errorMessage).toMatch(/notional orders must be market orders with time in force day/);
+    expect(server.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+});

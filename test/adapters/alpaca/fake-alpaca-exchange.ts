@@ -22,7 +22,7 @@ export interface WireOrder {
   symbol: string;
   asset_class: string;
   notional: string | null;
-  qty: string;
+  qty: string | null;
   filled_qty: string;
   filled_avg_price: string | null;
   order_class: string;
@@ -155,7 +155,7 @@ export class FakeAlpacaExchange {
     const asset = this.assets.get(symbol);
     if (!asset) throw new AlpacaHttpError(422, { code: 40010001, message: `asset ${symbol} not found` });
     if (this.patternDayTrader) throw new AlpacaHttpError(403, { code: 40310100, message: 'trade denied due to pattern day trading protection' });
-    const qty = d(String(body.qty));
+    const qty = body.notional ? d(String(body.notional)).dividedBy(this.prices.get(symbol) ?? 1) : d(String(body.qty));
     for (const [field, value] of [['limit_price', body.limit_price], ['stop_price', body.stop_price]] as const) {
       if (typeof value === 'string' && asset.class !== 'crypto' && d(value).decimalPlaces() > (d(value).greaterThanOrEqualTo(1) ? 2 : 4)) {
         throw new AlpacaHttpError(422, { code: 42210000, message: `invalid ${field} ${value}. sub-penny increment does not fulfill minimum pricing criteria` });
@@ -284,7 +284,8 @@ export class FakeAlpacaExchange {
       }
     }
     if (!fillPrice) return;
-    const remaining = d(order.qty).minus(order.filled_qty);
+    // A notional order buys what its amount pays for at this price, to 9 decimals.
+    const remaining = order.qty ? d(order.qty).minus(order.filled_qty) : d(order.notional!).dividedBy(fillPrice).toDecimalPlaces(9, Decimal.ROUND_DOWN);
     const available = this.liquidity.get(order.symbol);
     this.execute(order, available ? Decimal.min(available, remaining) : remaining, fillPrice);
   }
@@ -294,6 +295,7 @@ export class FakeAlpacaExchange {
     const average = d(order.filled_avg_price ?? 0).times(order.filled_qty).plus(qty.times(price)).dividedBy(filled);
     order.filled_qty = filled.toString();
     order.filled_avg_price = average.toString();
+    if (order.qty === null) order.qty = filled.toString();
     const complete = filled.equals(order.qty);
     order.status = complete ? 'filled' : 'partially_filled';
     order.updated_at = this.now();
@@ -362,13 +364,13 @@ export class FakeAlpacaExchange {
     if (side !== 'sell' || !position.greaterThan(0)) return;
     const held = [...this.orders.values()]
       .filter((o) => o.symbol === symbol && o.side === 'sell' && OPEN.has(o.status) && o.id !== except && !(this.parents.has(o.id) && this.orders.get(this.parents.get(o.id)!)?.order_class === 'oco'))
-      .reduce((s, o) => s.plus(d(o.qty).minus(o.filled_qty)), d(0));
+      .reduce((s, o) => s.plus(d(o.qty ?? 0).minus(o.filled_qty)), d(0));
     const available = Decimal.max(position.minus(held), 0);
     if (qty.greaterThan(available)) throw new AlpacaHttpError(403, { code: 40310000, message: `insufficient qty available for order (requested: ${qty.toString()}, available: ${available.toString()})` });
   }
 
   private buyingPower(): Decimal {
-    const reserved = [...this.orders.values()].filter((o) => o.side === 'buy' && OPEN.has(o.status) && o.status !== 'held').reduce((s, o) => s.plus(d(o.qty).minus(o.filled_qty).times(o.limit_price ?? this.prices.get(o.symbol) ?? 0)), d(0));
+    const reserved = [...this.orders.values()].filter((o) => o.side === 'buy' && OPEN.has(o.status) && o.status !== 'held').reduce((s, o) => s.plus(d(o.qty ?? 0).minus(o.filled_qty).times(o.limit_price ?? this.prices.get(o.symbol) ?? 0)), d(0));
     return this.cash.minus(reserved);
   }
 
@@ -389,8 +391,8 @@ export class FakeAlpacaExchange {
       asset_id: `asset-${String(body.symbol)}`,
       symbol: String(body.symbol),
       asset_class: this.assets.get(String(body.symbol))?.class ?? 'us_equity',
-      notional: null,
-      qty: String(body.qty),
+      notional: (body.notional as string | undefined) ?? null,
+      qty: body.qty === undefined || body.qty === null ? null : String(body.qty),
       filled_qty: '0',
       filled_avg_price: null,
       order_class: 'simple',
