@@ -26,6 +26,11 @@ export interface BrokerCapabilities {
   readonly marketClock: boolean;
   /** Takes market orders for an amount of money (`Order.notional`) instead of a quantity. */
   readonly notional?: boolean;
+  /**
+   * Open exit orders hold the quantity they would sell (Alpaca): a second exit for the same shares
+   * is refused until the first is cancelled or shrunk. The engine then makes room before an exit.
+   */
+  readonly exitsHoldQuantity?: boolean;
 }
 
 /** Find an order at the broker by our id or theirs. */

@@ -461,16 +461,27 @@ export class ExecutionEngine {
    */
   async forceClose(symbol: string, reason = 'forced by an operator'): Promise<Order | undefined> {
     const at = this.clock.now();
-    for (const order of this.orders.workingOrders()) if (order.symbol === symbol) await this.orders.cancel(order.clientOrderId, reason);
-    const position = this.positions.get(symbol);
+    // No new protection while closing; protective orders still on their way are answered first,
+    // since an order cannot be cancelled by id before the broker has it.
+    const release = this.protection?.hold(symbol);
     let order: Order | undefined;
-    if (position && position.quantity.greaterThan(0)) {
-      const clientOrderId = this.ids.next('tw');
-      this.emergencyOrders.add(clientOrderId);
-      order = await this.orders.submit(
-        { clientOrderId, symbol, side: position.side === 'long' ? 'sell' : 'buy', quantity: position.quantity, assetClass: position.assetClass, type: 'market', reduceOnly: true },
-        { onCreated: (created) => this.positions.trackExit(created) },
-      );
+    try {
+      await this.protection?.settled(symbol);
+      const cancelled = this.orders.workingOrders().filter((o) => o.symbol === symbol);
+      for (const working of cancelled) await this.orders.cancel(working.clientOrderId, reason);
+      // Where open exits hold the shares (Alpaca), the close can only go once the cancels are confirmed.
+      if (this.adapter.capabilities.exitsHoldQuantity) await this.orders.whenEnded(cancelled.map((o) => o.clientOrderId), 10_000);
+      const position = this.positions.get(symbol);
+      if (position && position.quantity.greaterThan(0)) {
+        const clientOrderId = this.ids.next('tw');
+        this.emergencyOrders.add(clientOrderId);
+        order = await this.orders.submit(
+          { clientOrderId, symbol, side: position.side === 'long' ? 'sell' : 'buy', quantity: position.quantity, assetClass: position.assetClass, type: 'market', reduceOnly: true },
+          { onCreated: (created) => this.positions.trackExit(created) },
+        );
+      }
+    } finally {
+      release?.();
     }
     this.orders.journal.append({ kind: 'note', at, topic: 'position.force_closed', symbol, data: { reason, clientOrderId: order?.clientOrderId } });
     this.events.emit('position:force_closed', { symbol, reason, order, at });
@@ -609,6 +620,10 @@ export class ExecutionEngine {
     const late = tradingGate(this.state, true, this.stateReason);
     if (late) return this.reject(signal, [late]);
     const side = position.side === 'long' ? 'sell' : 'buy';
+    // Where open exits hold the shares (Alpaca), the protective orders first give up what this exit sells.
+    if (this.protection && !(await this.protection.makeRoomForExit(parsed.symbol, quantity))) {
+      return this.reject(signal, [{ code: 'exit_blocked', message: `${parsed.symbol}: the protective orders did not confirm their cancel in time` }]);
+    }
     const order = await this.orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
       onCreated: (created) => this.positions.trackExit(created),
     });

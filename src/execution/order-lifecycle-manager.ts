@@ -172,6 +172,27 @@ export class OrderLifecycleManager {
     return this.sendRegistered(id);
   }
 
+  /**
+   * Resolves once every listed order has ended (or at once when they already have), or after
+   * `timeoutMs` on the injected clock; with whether they all ended. For waiting on a cancel's
+   * confirmation before sending an order that needs what the cancelled one held.
+   */
+  whenEnded(clientOrderIds: readonly string[], timeoutMs: number): Promise<boolean> {
+    const open = (): string[] => clientOrderIds.filter((id) => this.working.has(id));
+    if (open().length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ended: boolean): void => {
+        unsubscribe();
+        this.clock.clearTimeout(timer);
+        resolve(ended);
+      };
+      const unsubscribe = this.events.on('order:transition', () => {
+        if (open().length === 0) done(true);
+      });
+      const timer = this.clock.setTimeout(() => done(open().length === 0), timeoutMs);
+    });
+  }
+
   /** True when the adapter sends `kind` lists natively (see {@link submitList}). */
   supportsList(kind: OrderListKind): boolean {
     const native = kind === 'oco' ? this.adapter.capabilities.nativeOco : this.adapter.capabilities.nativeBracket;

@@ -36,6 +36,8 @@ interface Protection {
   protectedAt?: number;
   /** Stop and target are one native OCO: the broker cancels and resizes the sibling itself. */
   native?: boolean;
+  /** Settles when the protective orders' first sends have been answered. */
+  placing?: Promise<unknown>;
   readonly openedAt: number;
 }
 
@@ -64,6 +66,8 @@ const CENT = new Decimal('0.01');
  */
 export class RiskOrderManager {
   private readonly byPosition = new Map<string, Protection>();
+  /** Symbols being force-closed: no new protection for them until released. */
+  private readonly held = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
   private positionsSeen = 0;
@@ -114,6 +118,49 @@ export class RiskOrderManager {
     };
   }
 
+  /**
+   * Before an exit of `quantity` on a broker whose open exits hold the shares (Alpaca): a full exit
+   * cancels the protective orders and waits (up to `timeoutMs`) for the broker to confirm; a partial
+   * exit shrinks them to what will be left, so the position stays covered. Resolves with whether
+   * there is room for the exit.
+   */
+  async makeRoomForExit(symbol: string, quantity: Decimal, timeoutMs = 10_000): Promise<boolean> {
+    const position = this.deps.positions.get(symbol);
+    const p = position ? this.byPosition.get(position.id) : undefined;
+    if (!position || !p || !this.deps.capabilities.exitsHoldQuantity) return true;
+    // Orders still on their way cannot be cancelled or shrunk by id yet: let their sends answer first.
+    await p.placing?.catch(() => undefined);
+    const live = [p.stopOrderId, ...p.targetOrderIds]
+      .map((id) => (id ? this.deps.orders.get(id) : undefined))
+      .filter((o): o is Order => o !== undefined && !isTerminalStatus(o.status));
+    const left = position.quantity.minus(quantity);
+    if (left.greaterThan(0)) {
+      for (const order of live) {
+        if (order.status !== 'accepted' && order.status !== 'partially_filled') continue;
+        const target = order.filledQuantity.plus(left);
+        if (target.lessThan(order.quantity)) await this.deps.orders.modify(order.clientOrderId, { quantity: target });
+      }
+      return true;
+    }
+    for (const order of live) await this.cancel(order.clientOrderId, 'making room for an exit');
+    return this.deps.orders.whenEnded(live.map((o) => o.clientOrderId), timeoutMs);
+  }
+
+  /**
+   * Places no new protection for `symbol` until the returned function is called: while the engine
+   * force-closes it, a stop appearing would hold the very shares being sold.
+   */
+  hold(symbol: string): () => void {
+    this.held.add(symbol);
+    return () => this.held.delete(symbol);
+  }
+
+  /** Resolves once the protective orders of `symbol`'s position have been answered by the broker. */
+  async settled(symbol: string): Promise<void> {
+    const position = this.deps.positions.get(symbol);
+    await (position ? this.byPosition.get(position.id)?.placing : undefined)?.catch(() => undefined);
+  }
+
   /** The stop and targets currently guarding a symbol's position. */
   protectionOf(symbol: string): { stop?: Order; targets: Order[] } | undefined {
     const position = this.deps.positions.get(symbol);
@@ -131,7 +178,7 @@ export class RiskOrderManager {
       await this.deps.forceClose(position.symbol, 'protective orders both filled');
       return;
     }
-    if (this.byPosition.has(position.id) || !position.stopPrice) return;
+    if (this.byPosition.has(position.id) || !position.stopPrice || this.held.has(position.symbol)) return;
     this.positionsSeen++;
     const entry = position.averageEntryPrice;
     const step = this.deps.priceIncrement?.(position.symbol) ?? CENT;
@@ -158,8 +205,10 @@ export class RiskOrderManager {
       openedAt: this.deps.clock.now(),
     };
     this.byPosition.set(position.id, protection);
-    if (this.nativePair(protection)) await this.placeNativeOco(protection, position.quantity);
-    else await Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection, position.quantity)]);
+    protection.placing = this.nativePair(protection)
+      ? this.placeNativeOco(protection, position.quantity)
+      : Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection, position.quantity)]);
+    await protection.placing;
   }
 
   /**
@@ -236,10 +285,14 @@ export class RiskOrderManager {
       const id = this.deps.ids.next('tw');
       p.targetOrderIds.push(id);
       this.byOrder.set(id, p);
-      await this.deps.orders.submit(
+      const sent = await this.deps.orders.submit(
         { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: q, type: 'limit', limitPrice: leg.price, timeInForce: 'gtc', reduceOnly: true, tags: { role: PROTECTION, leg: `target-${i + 1}`, positionId: p.positionId } },
         { timeoutMs: null },
       );
+      if (sent.status === 'rejected' || sent.status === 'failed') {
+        // The stop still guards the position; the host should know a target is missing.
+        this.deps.events.emit('alert', { severity: 'warning', code: 'target_not_placed', message: `${p.symbol}: take-profit ${i + 1} could not be placed (${sent.errorMessage ?? sent.status})`, clientOrderId: id });
+      }
     }
   }
 

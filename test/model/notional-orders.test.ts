@@ -1,4 +1,4 @@
-import { createOrder, ManualClock, OrderLifecycleManager, orderFromJSON, orderToJSON, sequentialIds, ValidationError } from 'tradewire';
+import { createOrder, Decimal, ManualClock, OrderLifecycleManager, orderFromJSON, orderToJSON, sequentialIds, ValidationError } from 'tradewire';
 import { MockBroker } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -28,7 +28,7 @@ describe('notional orders (an amount of money instead of a quantity)', () => {
 
   it('the mock broker works out the units at the current price and the core follows', async () => {
     const clock = new ManualClock(0);
-    const broker = new MockBroker({ clock, assets: [{ symbol: 'AAPL', fractionable: true, quantityIncrement: '0.0001' }] });
+    const broker = new MockBroker({ clock, assets: [{ symbol: 'AAPL', fractionable: true, quantityIncrement: new Decimal('0.0001') }] });
     broker.setPrice('AAPL', '300');
     const orders = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds() });
     orders.start();

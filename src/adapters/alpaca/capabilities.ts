@@ -20,4 +20,5 @@ export const ALPACA_CAPABILITIES: BrokerCapabilities = {
   streaming: true,
   marketClock: true,
   notional: true,
+  exitsHoldQuantity: true,
 };

@@ -57,3 +57,63 @@ describe('the engine on Alpaca (local Alpaca-compatible server, real SDK)', () =
     expect((await adapter.getPositions()).length).toBe(0);
   });
 });
+
+describe('exits on Alpaca, where open exits hold the shares', () => {
+  async function protectedPosition() {
+    server = await FakeAlpacaServer.start();
+    server.exchange.setPrice('AAPL', '100');
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
+    engine = new ExecutionEngine({
+      adapter,
+      clock,
+      ids: sequentialIds(),
+      logger: silentLogger,
+      protection: true,
+      rateLimit: false,
+      config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+    });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(engine!.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+    return { clock, e: engine, x: server.exchange };
+  }
+
+  it('a partial exit first shrinks the OCO to what will be left, so the rest stays covered', async () => {
+    const { clock, e, x } = await protectedPosition();
+    const decision = await e.executeSignal({ id: 'half', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo', exitFraction: '0.4' });
+    expect(decision.kind).toBe('executed');
+    await vi.waitFor(() => expect(e.positions.get('AAPL')?.quantity.toString()).toBe('6'), { timeout: 5_000, interval: 5 });
+    const guard = e.protection!.protectionOf('AAPL')!;
+    expect([guard.stop?.quantity.toString(), guard.targets[0]?.quantity.toString(), guard.stop?.status]).toEqual(['6', '6', 'accepted']);
+    const live = [...x.orders.values()].filter((o) => o.side === 'sell' && ['new', 'accepted', 'held'].includes(o.status));
+    expect(live.map((o) => `${o.type} ${o.qty}`).sort()).toEqual(['limit 6', 'stop 6']);
+  });
+
+  it('a full exit cancels the OCO, waits for Alpaca to confirm, then sells: nothing refused', async () => {
+    const { clock, e, x } = await protectedPosition();
+    const alerts: string[] = [];
+    e.on('alert', (a) => alerts.push(a.code));
+    const decision = await e.executeSignal({ id: 'out', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo' });
+    expect(decision.kind).toBe('executed');
+    await vi.waitFor(() => expect(e.positions.get('AAPL')).toBeUndefined(), { timeout: 5_000, interval: 5 });
+    expect([...x.orders.values()].filter((o) => ['new', 'accepted', 'held'].includes(o.status))).toEqual([]);
+    expect(alerts).toEqual([]);
+  });
+
+  it('force-close right after the entry: no protective order can take the shares from the close', async () => {
+    server = await FakeAlpacaServer.start();
+    server.exchange.setPrice('AAPL', '100');
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
+    engine = new ExecutionEngine({ adapter, clock, ids: sequentialIds(), logger: silentLogger, protection: true, rateLimit: false, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(engine!.positions.get('AAPL')?.quantity.toString()).toBe('10'), { timeout: 5_000, interval: 5 });
+    const close = await engine.forceClose('AAPL', 'test');
+    expect(close?.status).not.toBe('rejected');
+    await vi.waitFor(() => expect(engine!.positions.get('AAPL')).toBeUndefined(), { timeout: 5_000, interval: 5 });
+  });
+});
