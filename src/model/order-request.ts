@@ -35,6 +35,10 @@ export interface OrderRequest {
   readonly trailPercent?: DecimalInput;
   /** … an amount in price units. Exactly one of the two. */
   readonly trailAmount?: DecimalInput;
+  /** Market orders: the worst price to accept (where the broker supports it). */
+  readonly priceBound?: DecimalInput;
+  /** Required for time in force `gtd`: when the order expires (epoch ms or a Date). */
+  readonly expiresAt?: number | Date;
   readonly extendedHours?: boolean;
   readonly reduceOnly?: boolean;
   /** Supply your own idempotency key; by default one is generated. At most 48 characters. */
@@ -71,14 +75,22 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
   if (notional && raw.quantity !== undefined) issues.push({ field: 'quantity', message: 'must not be given with notional (one or the other)' });
   if (notional && type !== 'market') issues.push({ field: 'notional', message: `is for market orders only, not ${type}` });
   const limitPrice = positive(raw.limitPrice, 'limitPrice', issues, type === 'limit' || type === 'stop_limit');
-  const stopPrice = positive(raw.stopPrice, 'stopPrice', issues, type === 'stop' || type === 'stop_limit');
+  const stopPrice = positive(raw.stopPrice, 'stopPrice', issues, type === 'stop' || type === 'stop_limit' || type === 'market_if_touched');
+  const priceBound = positive(raw.priceBound, 'priceBound', issues, false);
+  if (priceBound && type !== 'market') issues.push({ field: 'priceBound', message: `is for market orders only, not ${type}` });
+  const expiresAt = raw.expiresAt instanceof Date ? raw.expiresAt.getTime() : raw.expiresAt;
+  if (timeInForce === 'gtd' && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt <= deps.clock.now())) {
+    issues.push({ field: 'expiresAt', message: 'is required for gtd orders, as a time in the future' });
+  } else if (expiresAt !== undefined && timeInForce !== 'gtd') {
+    issues.push({ field: 'expiresAt', message: `is only used by gtd orders, not ${timeInForce}` });
+  }
   const trailPercent = positive(raw.trailPercent, 'trailPercent', issues, false);
   const trailAmount = positive(raw.trailAmount, 'trailAmount', issues, false);
 
   if (limitPrice && type !== 'limit' && type !== 'stop_limit') {
     issues.push({ field: 'limitPrice', message: `is not used by ${type} orders` });
   }
-  if (stopPrice && type !== 'stop' && type !== 'stop_limit') {
+  if (stopPrice && type !== 'stop' && type !== 'stop_limit' && type !== 'market_if_touched') {
     issues.push({ field: 'stopPrice', message: `is not used by ${type} orders` });
   }
   if (type === 'trailing_stop') {
@@ -119,6 +131,8 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
     ...(stopPrice ? { stopPrice } : {}),
     ...(trailPercent ? { trailPercent } : {}),
     ...(trailAmount ? { trailAmount } : {}),
+    ...(priceBound ? { priceBound } : {}),
+    ...(typeof expiresAt === 'number' && timeInForce === 'gtd' ? { expiresAt } : {}),
     extendedHours: request.extendedHours ?? false,
     reduceOnly: request.reduceOnly ?? false,
     status: 'created',

@@ -27,6 +27,7 @@ const ORDER_DECIMALS = [
   'stopPrice',
   'trailPercent',
   'trailAmount',
+  'priceBound',
   'filledQuantity',
   'averageFillPrice',
   'commission',

@@ -48,6 +48,10 @@ export interface Order {
   readonly stopPrice?: Decimal;
   readonly trailPercent?: Decimal;
   readonly trailAmount?: Decimal;
+  /** A market order's worst acceptable price (OANDA's `priceBound`): it is refused rather than filled beyond. */
+  readonly priceBound?: Decimal;
+  /** For time in force `gtd`: when the order expires (epoch ms). */
+  readonly expiresAt?: number;
   readonly extendedHours: boolean;
   /** Only reduces an existing position (exits, stops, take-profits). */
   readonly reduceOnly: boolean;

@@ -75,6 +75,8 @@ interface BrokerOrder extends MatchableOrder {
   reservePerUnit: Decimal;
   /** A bracket / OTO leg waiting for its entry to fill completely; never matched while held. */
   held?: boolean;
+  readonly expiresAt?: number;
+  readonly priceBound?: Decimal;
   /** The other half of a one-cancels-other pair. */
   sibling?: BrokerOrder;
   /** The legs a bracket / OTO entry releases when it fills. */
@@ -82,8 +84,8 @@ interface BrokerOrder extends MatchableOrder {
 }
 
 const DEFAULT_CAPABILITIES: BrokerCapabilities = {
-  orderTypes: ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'],
-  timeInForce: ['day', 'gtc', 'ioc', 'fok', 'opg', 'cls'],
+  orderTypes: ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_if_touched'],
+  timeInForce: ['day', 'gtc', 'ioc', 'fok', 'opg', 'cls', 'gtd'],
   assetClasses: ['equity', 'crypto', 'forex'],
   nativeOco: false,
   nativeBracket: false,
@@ -522,6 +524,8 @@ export class MockBroker implements BrokerAdapter {
       updatedAt: now,
       reservePerUnit: reserved.dividedBy(order.quantity),
       ...(options.held ? { held: true } : {}),
+      ...(order.expiresAt === undefined ? {} : { expiresAt: order.expiresAt }),
+      ...(order.priceBound ? { priceBound: order.priceBound } : {}),
     };
     this.orders.set(placed.brokerOrderId, placed);
     this.working.add(placed);
@@ -619,9 +623,17 @@ export class MockBroker implements BrokerAdapter {
   /** Tries to execute `order` at the current price; `arriving` applies IOC/FOK rules. */
   private match(order: BrokerOrder, arriving: boolean): void {
     if (order.held) return;
+    if (order.expiresAt !== undefined && this.clock.now() >= order.expiresAt) {
+      this.finish(order, 'expired');
+      return;
+    }
     const price = this.prices.get(order.symbol);
     const remaining = order.quantity.minus(order.filledQuantity);
     const fillPrice = price ? executionPrice(order, price, this.slippage) : undefined;
+    if (fillPrice && order.priceBound && (order.side === 'buy' ? fillPrice.greaterThan(order.priceBound) : fillPrice.lessThan(order.priceBound))) {
+      this.finish(order, 'cancelled', `price ${fillPrice.toString()} is beyond the bound ${order.priceBound.toString()}`);
+      return;
+    }
     const available = this.liquidity.get(order.symbol);
     const quantity = fillPrice ? (available ? Decimal.min(available, remaining) : remaining) : ZERO;
 

@@ -40,6 +40,12 @@ export function executionPrice(order: MatchableOrder, price: Decimal, slippage: 
     case 'stop_limit':
       if (!order.triggered && touched(order.stopPrice as Decimal)) order.triggered = true;
       return order.triggered ? limitFill(order.limitPrice as Decimal) : undefined;
+    case 'market_if_touched': {
+      // Touched from the far side: a buy at or below the trigger, a sell at or above it.
+      const trigger = order.stopPrice as Decimal;
+      if (!order.triggered && (buy ? price.lessThanOrEqualTo(trigger) : price.greaterThanOrEqualTo(trigger))) order.triggered = true;
+      return order.triggered ? atMarket() : undefined;
+    }
     case 'trailing_stop': {
       const stop = trailingStopPrice(order, price);
       order.stopPrice = stop;

@@ -1,4 +1,5 @@
 import { BrokerError, type Decimal, type Order, type OrderChanges, type OrderList, orderListIssues } from 'tradewire';
+import { ALPACA_CAPABILITIES } from './capabilities.js';
 import { limitRounding, roundAlpacaPrice } from './prices.js';
 
 /**
@@ -39,6 +40,9 @@ const CRYPTO_TYPES = new Set(['market', 'limit', 'stop_limit']);
 /** Alpaca's rules for one order, checked before anything is sent. */
 export function alpacaOrderIssues(order: Order): string[] {
   const issues: string[] = [];
+  if (!ALPACA_CAPABILITIES.orderTypes.includes(order.type)) issues.push(`Alpaca has no ${order.type} orders`);
+  if (!ALPACA_CAPABILITIES.timeInForce.includes(order.timeInForce)) issues.push(`Alpaca has no time in force ${order.timeInForce}`);
+  if (order.priceBound) issues.push('Alpaca has no price bound on market orders (use a marketable limit)');
   if (order.extendedHours && (order.type !== 'limit' || order.timeInForce !== 'day')) issues.push('extended hours orders must be limit orders with time in force day');
   if (order.assetClass === 'crypto') {
     if (!CRYPTO_TIME_IN_FORCE.has(order.timeInForce)) issues.push(`crypto orders take time in force gtc or ioc, not ${order.timeInForce}`);
