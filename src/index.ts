@@ -86,6 +86,7 @@ export {
 } from './model/order-serialization.js';
 
 export type {
+  AccountEvent,
   AdapterHealth,
   BrokerAdapter,
   BrokerCapabilities,

@@ -1,3 +1,4 @@
+import type { Decimal } from '../core/decimal.js';
 import type { Order } from '../model/order.js';
 import type { OrderList } from '../model/order-list.js';
 import type { OrderChanges, OrderEvent } from '../model/order-event.js';
@@ -64,6 +65,21 @@ export interface OrderSnapshotUpdate {
   readonly event?: undefined;
 }
 
+/**
+ * Something that happened to the account rather than to one order: a margin call, financing
+ * charged or paid, a trade opened or closed at the broker. The engine re-emits it as
+ * `broker:account_event` and raises an alert for a margin call.
+ */
+export interface AccountEvent {
+  readonly type: 'margin_call_enter' | 'margin_call_extend' | 'margin_call_exit' | 'financing' | 'trade_opened' | 'trade_reduced' | 'trade_closed';
+  readonly at: number;
+  readonly symbol?: string;
+  /** Money moved, in the account currency (financing, realized P&L of a closed trade). */
+  readonly amount?: Decimal;
+  readonly detail: string;
+  readonly raw?: unknown;
+}
+
 export interface AdapterHealth {
   readonly connected: boolean;
   readonly streamConnected: boolean;
@@ -123,6 +139,8 @@ export interface BrokerAdapter {
 
   onOrderUpdate(listener: (update: OrderUpdate) => void): Unsubscribe;
   onConnectionChange(listener: (change: ConnectionChange) => void): Unsubscribe;
+  /** Account-level events, for brokers that report them (OANDA's transaction stream). */
+  onAccountEvent?(listener: (event: AccountEvent) => void): Unsubscribe;
   health(): AdapterHealth;
 }
 

@@ -1,5 +1,5 @@
 import type { OrderStatusReport } from '../broker/reports.js';
-import type { ConnectionChange } from '../broker/broker-adapter.js';
+import type { AccountEvent, ConnectionChange } from '../broker/broker-adapter.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
 import type { OrderEvent } from '../model/order-event.js';
@@ -66,6 +66,8 @@ export interface OrderLifecycleEvents {
   /** An update for an order this process does not know (placed elsewhere, or before a crash). */
   'order:unknown_update': { readonly clientOrderId: string; readonly brokerOrderId?: string; readonly event?: OrderEvent; readonly report?: OrderStatusReport };
   'broker:connection': ConnectionChange;
+  /** An account-level event from the broker (margin call, financing, a trade opened or closed). */
+  'broker:account_event': AccountEvent;
   error: ListenerErrorPayload;
 }
 

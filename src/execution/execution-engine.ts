@@ -221,6 +221,12 @@ export class ExecutionEngine {
         check();
       });
     }
+    this.adapter.onAccountEvent?.((event) => {
+      this.events.emit('broker:account_event', event);
+      if (event.type === 'margin_call_enter' || event.type === 'margin_call_extend') {
+        this.events.emit('alert', { severity: 'critical', code: 'margin_call', message: `broker margin call: ${event.detail}` });
+      }
+    });
     // The market opened: release its queued signals now rather than at the next periodic check.
     this.events.on('market:opened', ({ assetClass }) => void this.releaseReady(assetClass));
     this.events.on('market:closed', ({ assetClass }) => {

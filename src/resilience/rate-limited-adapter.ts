@@ -1,5 +1,5 @@
 import Bottleneck from 'bottleneck';
-import type { AdapterHealth, BrokerAdapter, BrokerCapabilities, ConnectionChange, OrderRef, OrderUpdate, Unsubscribe } from '../broker/broker-adapter.js';
+import type { AccountEvent, AdapterHealth, BrokerAdapter, BrokerCapabilities, ConnectionChange, OrderRef, OrderUpdate, Unsubscribe } from '../broker/broker-adapter.js';
 import type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from '../broker/reports.js';
 import type { OrderList } from '../model/order-list.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -68,6 +68,7 @@ export class RateLimitedAdapter implements BrokerAdapter {
   readonly getMarketClock?: () => Promise<MarketClock>;
   readonly getCalendar?: (from: string, to: string) => Promise<readonly MarketCalendarDay[]>;
   readonly submitOrderList?: (list: OrderList) => Promise<OrderStatusReport>;
+  readonly onAccountEvent?: (listener: (event: AccountEvent) => void) => Unsubscribe;
   readonly rateLimit: RateLimit;
   private readonly limiter: Bottleneck;
   /** A half-rate gate calls pass through first while cooling down after a 429. */
@@ -115,6 +116,8 @@ export class RateLimitedAdapter implements BrokerAdapter {
     if (marketClock) this.getMarketClock = () => this.schedule(CALL_PRIORITY.read, marketClock);
     const calendar = inner.getCalendar?.bind(inner);
     if (calendar) this.getCalendar = (from, to) => this.schedule(CALL_PRIORITY.read, () => calendar(from, to));
+    const accountEvents = inner.onAccountEvent?.bind(inner);
+    if (accountEvents) this.onAccountEvent = accountEvents;
     const list = inner.submitOrderList?.bind(inner);
     if (list) this.submitOrderList = (orders) => this.schedule(CALL_PRIORITY.submit, () => list(orders));
   }

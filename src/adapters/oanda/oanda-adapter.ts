@@ -1,0 +1,500 @@
+import {
+  type AccountEvent,
+  type AccountSnapshot,
+  type AdapterHealth,
+  type AssetInfo,
+  type BrokerAdapter,
+  BrokerError,
+  type Clock,
+  ConfigurationError,
+  type ConnectionChange,
+  consoleLogger,
+  Decimal,
+  describeError,
+  isBrokerError,
+  type Logger,
+  type Order,
+  type OrderChanges,
+  type OrderList,
+  type OrderRef,
+  type OrderStatusReport,
+  type OrderUpdate,
+  type PositionReport,
+  systemClock,
+  type Unsubscribe,
+} from 'tradewire';
+import { OANDA_CAPABILITIES } from './capabilities.js';
+import { OANDA_HOSTS, OandaClient } from './client.js';
+import { toOandaInstrument } from './instruments.js';
+import { dependentKey, dependentOrder, oandaListRequest, oandaOrderRequest, type OandaOrderRequest, oandaUnits } from './order-request.js';
+import { TransactionFeed } from './transaction-feed.js';
+import { transactionMeaning } from './transactions.js';
+import {
+  accountFromOanda,
+  assetFromOanda,
+  type OandaAccountSummaryJson,
+  type OandaInstrumentJson,
+  type OandaOrderJson,
+  type OandaPositionJson,
+  type OandaTradeJson,
+  type OandaTransactionJson,
+  orderReportFromOanda,
+  positionFromOanda,
+} from './wire.js';
+
+export interface OandaAdapterOptions {
+  /** The personal access token; default `process.env.OANDA_API_TOKEN`. */
+  readonly token?: string;
+  /** The v20 account (e.g. `101-004-1234567-001`); default `process.env.OANDA_ACCOUNT_ID`. */
+  readonly accountId?: string;
+  /** Trade real money (`api-fxtrade`). Default false: the practice environment (`api-fxpractice`). */
+  readonly live?: boolean;
+  /** Another REST origin / stream origin (a proxy, or a local test server). */
+  readonly restUrl?: string;
+  readonly streamUrl?: string;
+  readonly fetch?: typeof fetch;
+  /** Per REST request, ms (default 10 000). */
+  readonly timeoutMs?: number;
+  /** `stream` (default): the transaction stream; `poll`: `GET …/changes` on a timer. */
+  readonly transport?: 'stream' | 'poll';
+  /** No stream line for this long means the stream is dead (default 15 000; OANDA heartbeats every 5 s). */
+  readonly heartbeatTimeoutMs?: number;
+  /** Poll mode's interval (default 1 000 ms). */
+  readonly pollIntervalMs?: number;
+  /** Stream reconnect backoff (default 500 ms doubling to 30 s). */
+  readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** How long `connect()` waits for the stream (default 15 000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** Refuse orders whose margin exceeds what is available, before sending (default true). */
+  readonly checkMargin?: boolean;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+interface PostOrderAnswer {
+  readonly orderCreateTransaction?: OandaTransactionJson;
+  readonly orderFillTransaction?: OandaTransactionJson;
+  readonly orderCancelTransaction?: OandaTransactionJson;
+  readonly lastTransactionID?: string;
+}
+
+/** A placeholder broker id for a leg OANDA creates only when its entry fills; the adapter addresses it by client id. */
+const PENDING_LEG = 'on-fill:';
+
+/**
+ * OANDA v20 over a small typed fetch client: REST for orders, trades, positions and the account,
+ * and the transaction stream (or `/changes` polling) for what happens to them. Practice unless
+ * `live: true`.
+ *
+ * - Our client order id is `clientExtensions.id`, on every order and on every on-fill take-profit /
+ *   stop-loss, and orders are addressed by it (`@id`), so a resend is refused as a duplicate and a
+ *   leg that OANDA creates later still reports under our id.
+ * - Brackets are native: on-fill dependent orders. An OCO for a position held sets the trade's
+ *   take-profit and stop-loss; changing a leg later goes through the trade's dependent orders.
+ * - Quantities and prices are rounded to the instrument's precision; a margin check runs before
+ *   an order is sent.
+ * - The bearer token lives in request headers only: never in a log, an event, an error or the journal.
+ */
+export class OandaAdapter implements BrokerAdapter {
+  readonly name = 'oanda';
+  readonly capabilities = OANDA_CAPABILITIES;
+  readonly rateLimit = { requests: 100, perMs: 1_000 } as const;
+  readonly live: boolean;
+  readonly accountId: string;
+
+  private readonly client: OandaClient;
+  private readonly options: OandaAdapterOptions;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private feed: TransactionFeed | undefined;
+  private readonly instruments = new Map<string, OandaInstrumentJson>();
+  private readonly aliases = new Map<string, string>();
+  /** Bracket entries (by our client id) and the legs OANDA will create when they fill. */
+  private readonly pendingLegs = new Map<string, Order[]>();
+  private currency = 'USD';
+  private readonly updateListeners = new Set<(update: OrderUpdate) => void>();
+  private readonly connectionListeners = new Set<(change: ConnectionChange) => void>();
+  private readonly accountListeners = new Set<(event: AccountEvent) => void>();
+
+  constructor(options: OandaAdapterOptions = {}) {
+    const token = options.token ?? process.env.OANDA_API_TOKEN;
+    const accountId = options.accountId ?? process.env.OANDA_ACCOUNT_ID;
+    const missing = [...(token ? [] : [{ field: 'token', message: 'is required (or set OANDA_API_TOKEN)' }]), ...(accountId ? [] : [{ field: 'accountId', message: 'is required (or set OANDA_ACCOUNT_ID)' }])];
+    if (missing.length > 0) throw new ConfigurationError(missing);
+    this.options = options;
+    this.live = options.live === true;
+    this.accountId = accountId!;
+    this.clock = options.clock ?? systemClock();
+    this.logger = options.logger ?? consoleLogger();
+    const hosts = this.live ? OANDA_HOSTS.live : OANDA_HOSTS.practice;
+    this.client = new OandaClient({
+      token: token!,
+      restUrl: (options.restUrl ?? hosts.rest).replace(/\/$/, ''),
+      streamUrl: (options.streamUrl ?? hosts.stream).replace(/\/$/, ''),
+      timeoutMs: options.timeoutMs ?? 10_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  /** Reads the account (failing fast on a bad token), then opens the transaction feed and waits for it. */
+  async connect(): Promise<void> {
+    if (this.feed) return;
+    const summary = await this.summary();
+    const feed = new TransactionFeed(
+      {
+        client: this.client,
+        accountId: this.accountId,
+        clock: this.clock,
+        logger: this.logger,
+        mode: this.options.transport ?? 'stream',
+        heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 15_000,
+        pollIntervalMs: this.options.pollIntervalMs ?? 1_000,
+        reconnect: { initialMs: this.options.reconnect?.initialMs ?? 500, maxMs: this.options.reconnect?.maxMs ?? 30_000 },
+        onTransaction: (tx) => this.onTransaction(tx),
+        onConnection: (change) => this.announce(change),
+      },
+      summary.lastTransactionID ?? '0',
+    );
+    this.feed = feed;
+    const up = new Promise<boolean>((resolve) => {
+      const timer = this.clock.setTimeout(() => resolve(false), this.options.connectTimeoutMs ?? 15_000);
+      const off = this.onConnectionChange((change) => {
+        if (change.state !== 'connected') return;
+        off();
+        this.clock.clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    feed.start();
+    if (!(await up)) {
+      feed.stop();
+      this.feed = undefined;
+      throw new BrokerError('timeout', 'OANDA: the transaction stream did not connect in time');
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    this.feed?.stop();
+    this.feed = undefined;
+  }
+
+  health(): AdapterHealth {
+    return {
+      connected: this.feed !== undefined,
+      streamConnected: this.feed?.connected ?? false,
+      ...(this.feed?.lastMessageAt === undefined ? {} : { lastMessageAt: this.feed.lastMessageAt }),
+      detail: `${this.live ? 'live' : 'practice'}; last transaction ${this.feed?.lastTransactionId ?? '-'}`,
+    };
+  }
+
+  onOrderUpdate(listener: (update: OrderUpdate) => void): Unsubscribe {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
+  }
+
+  onConnectionChange(listener: (change: ConnectionChange) => void): Unsubscribe {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  onAccountEvent(listener: (event: AccountEvent) => void): Unsubscribe {
+    this.accountListeners.add(listener);
+    return () => this.accountListeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------ account and instruments
+
+  async getAccount(): Promise<AccountSnapshot> {
+    return accountFromOanda(await this.summary(), this.clock.now());
+  }
+
+  async getPositions(): Promise<readonly PositionReport[]> {
+    const { positions } = await this.client.get<{ positions: OandaPositionJson[] }>(`${this.base}/openPositions`);
+    return positions.map(positionFromOanda).filter((p) => !p.quantity.isZero());
+  }
+
+  async getAsset(symbol: string): Promise<AssetInfo | undefined> {
+    const instrument = await this.instrument(symbol).catch((error: unknown) => {
+      if (isBrokerError(error) && (error.code === 'invalid_symbol' || error.code === 'invalid_order' || error.code === 'broker_not_found')) return undefined;
+      throw error;
+    });
+    return instrument ? assetFromOanda(instrument) : undefined;
+  }
+
+  /** Open trades, as OANDA keeps them (one per fill that opened units, with their dependent orders). */
+  async getOpenTrades(): Promise<readonly OandaTradeJson[]> {
+    return (await this.client.get<{ trades: OandaTradeJson[] }>(`${this.base}/openTrades`)).trades;
+  }
+
+  // ------------------------------------------------------------------ orders
+
+  async getOpenOrders(): Promise<readonly OrderStatusReport[]> {
+    const [{ orders }, trades] = await Promise.all([this.client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`), this.getOpenTrades()]);
+    return orders.map((o) => {
+      const trade = o.tradeID ? trades.find((t) => t.id === o.tradeID) : undefined;
+      return this.report(o, trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {});
+    });
+  }
+
+  async getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined> {
+    let order: OandaOrderJson | undefined;
+    try {
+      order = (await this.client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${this.specifier(ref)}`)).order;
+    } catch (error) {
+      if (isBrokerError(error) && error.code === 'broker_not_found') return this.unbornLeg(ref);
+      throw error;
+    }
+    const fill = order.fillingTransactionID ? (await this.client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`)).transaction : undefined;
+    const trade = order.tradeID ? await this.client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${order.tradeID}`).then((t) => t.trade).catch(() => undefined) : undefined;
+    return this.report(order, { ...(fill ? { fill } : {}), ...(trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {}), ...(ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}) });
+  }
+
+  async submitOrder(order: Order): Promise<OrderStatusReport> {
+    const instrument = await this.instrument(order.symbol);
+    const request = oandaOrderRequest(order, instrument);
+    await this.checkMargin(order, request, instrument);
+    return this.post(order, request);
+  }
+
+  /**
+   * Bracket / OTO: one order with on-fill dependents (OANDA creates them when the entry fills, named
+   * with our ids). OCO: the take-profit and stop-loss of the one open trade in the instrument.
+   */
+  async submitOrderList(list: OrderList): Promise<OrderStatusReport> {
+    const [first, ...legs] = list.orders as [Order, ...Order[]];
+    const instrument = await this.instrument(first.symbol);
+    if (list.kind === 'oco') return this.protectTrade(list, instrument);
+    const request = oandaListRequest(list, instrument);
+    await this.checkMargin(first, request, instrument);
+    this.pendingLegs.set(first.clientOrderId, legs);
+    const report = await this.post(first, request);
+    // The legs are born when the entry fills (the stream names them with our ids); until then they wait.
+    return { ...report, legs: legs.map((leg) => this.unbornReport(leg)) };
+  }
+
+  /**
+   * OANDA replaces by cancelling and creating (a new order id); the chain stays under our client
+   * order id. A take-profit / stop-loss on a trade is changed through the trade's dependent orders,
+   * and covers the whole trade (its quantity cannot change).
+   */
+  async replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport> {
+    const current = (await this.client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${this.specifier(order)}`)).order;
+    const instrument = await this.instrument(order.symbol);
+    const next: Order = { ...order, ...changes } as Order;
+    if (current.tradeID) {
+      if (changes.quantity) throw new BrokerError('invalid_order', 'OANDA: a take-profit or stop-loss covers its whole trade; its quantity cannot change', { details: { tradeId: current.tradeID } });
+      const key = dependentKey(order);
+      const answer = await this.client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${current.tradeID}/orders`, { [key]: dependentOrder(next, instrument, undefined) });
+      const created = answer[`${key}OrderTransaction`];
+      if (!created) throw new BrokerError('broker_unknown', `OANDA: no ${key} order in the answer to the change`);
+      this.aliases.set(created.id, order.clientOrderId);
+      return this.report(this.orderFromTransaction(created, 'PENDING'), { clientOrderId: order.clientOrderId, tradeUnits: (await this.tradeUnits(current.tradeID)) ?? '0', instrument: order.symbol });
+    }
+    const request = oandaOrderRequest(next, instrument);
+    const answer = await this.client.put<PostOrderAnswer>(`${this.base}/orders/${this.specifier(order)}`, { order: request });
+    if (!answer.orderCreateTransaction) throw new BrokerError('broker_unknown', 'OANDA: the replace created no order');
+    this.aliases.set(answer.orderCreateTransaction.id, order.clientOrderId);
+    return this.answerReport(order.clientOrderId, answer);
+  }
+
+  async cancelOrder(ref: OrderRef): Promise<void> {
+    await this.client.put(`${this.base}/orders/${this.specifier(ref)}/cancel`);
+  }
+
+  /** OANDA has no cancel-all: every pending order (dependents included) is cancelled, in parallel. */
+  async cancelAllOrders(): Promise<void> {
+    const { orders } = await this.client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`);
+    const results = await Promise.allSettled(orders.map((o) => this.client.put(`${this.base}/orders/${o.id}/cancel`)));
+    const failed = results.filter((r) => r.status === 'rejected');
+    if (failed.length > 0) throw new BrokerError('broker_unknown', `OANDA: ${failed.length} of ${orders.length} cancels failed`, { details: { errors: failed.map((r) => describeError((r as PromiseRejectedResult).reason)) } });
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private get base(): string {
+    return `/v3/accounts/${this.accountId}`;
+  }
+
+  /** `@ourId` whenever we have it: OANDA finds an order by its client extension id. */
+  private specifier(ref: OrderRef): string {
+    if (ref.clientOrderId) return `@${encodeURIComponent(ref.clientOrderId)}`;
+    return ref.brokerOrderId!;
+  }
+
+  private async summary(): Promise<OandaAccountSummaryJson> {
+    const { account } = await this.client.get<{ account: OandaAccountSummaryJson }>(`${this.base}/summary`);
+    this.currency = account.currency;
+    return account;
+  }
+
+  private async instrument(symbol: string): Promise<OandaInstrumentJson> {
+    let name: string;
+    try {
+      name = toOandaInstrument(symbol);
+    } catch {
+      throw new BrokerError('invalid_symbol', `OANDA: ${JSON.stringify(symbol)} is not an OANDA instrument name (like EUR_USD)`);
+    }
+    const cached = this.instruments.get(name);
+    if (cached) return cached;
+    const { instruments } = await this.client.get<{ instruments: OandaInstrumentJson[] }>(`${this.base}/instruments?instruments=${name}`);
+    const found = instruments.find((i) => i.name === name);
+    if (!found) throw new BrokerError('invalid_symbol', `OANDA: unknown instrument ${name}`);
+    this.instruments.set(name, found);
+    return found;
+  }
+
+  private async tradeUnits(tradeId: string): Promise<string | undefined> {
+    return (await this.client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${tradeId}`).catch(() => undefined))?.trade.currentUnits;
+  }
+
+  /**
+   * Margin before sending: units × price × the instrument's margin rate, in the account currency
+   * when the instrument is quoted (or based) in it. Crosses in other currencies are left to OANDA.
+   */
+  private async checkMargin(order: Order, request: OandaOrderRequest, instrument: OandaInstrumentJson): Promise<void> {
+    if (this.options.checkMargin === false || order.reduceOnly || !instrument.marginRate) return;
+    const [base, quote] = instrument.name.split('_') as [string, string];
+    const units = new Decimal(request.units).abs();
+    let required: Decimal | undefined;
+    if (base === this.currency) required = units.times(instrument.marginRate);
+    else if (quote === this.currency) {
+      const price = order.limitPrice ?? order.stopPrice ?? order.priceBound ?? (await this.price(instrument.name));
+      if (price) required = units.times(price).times(instrument.marginRate);
+    }
+    if (!required) return;
+    const account = await this.summary();
+    const available = new Decimal(account.marginAvailable ?? account.NAV);
+    if (required.greaterThan(available)) {
+      throw new BrokerError('insufficient_buying_power', `OANDA: ${units.toString()} ${instrument.name} needs ${required.toFixed(2)} ${this.currency} of margin, ${available.toFixed(2)} available`, {
+        details: { required: required.toString(), available: available.toString(), marginRate: instrument.marginRate },
+      });
+    }
+  }
+
+  private async price(instrument: string): Promise<Decimal | undefined> {
+    const { prices } = await this.client.get<{ prices: { instrument: string; closeoutAsk?: string; closeoutBid?: string }[] }>(`${this.base}/pricing?instruments=${instrument}`);
+    const quote = prices.find((p) => p.instrument === instrument);
+    return quote?.closeoutAsk ? new Decimal(quote.closeoutAsk) : undefined;
+  }
+
+  private async post(order: Order, request: OandaOrderRequest): Promise<OrderStatusReport> {
+    const answer = await this.client.post<PostOrderAnswer>(`${this.base}/orders`, { order: request });
+    return this.answerReport(order.clientOrderId, answer);
+  }
+
+  /** The answer to a create / replace: filled (with its fill), cancelled (FOK not filled, with OANDA's reason) or pending. */
+  private answerReport(clientOrderId: string, answer: PostOrderAnswer): OrderStatusReport {
+    const created = answer.orderCreateTransaction;
+    if (!created) throw new BrokerError('broker_unknown', 'OANDA: the answer carried no order');
+    const state = answer.orderFillTransaction ? 'FILLED' : answer.orderCancelTransaction ? 'CANCELLED' : 'PENDING';
+    const report = this.report(this.orderFromTransaction(created, state), { clientOrderId, ...(answer.orderFillTransaction ? { fill: answer.orderFillTransaction } : {}) });
+    const reason = answer.orderCancelTransaction?.reason;
+    return reason ? { ...report, reason } : report;
+  }
+
+  private orderFromTransaction(tx: OandaTransactionJson, state: string): OandaOrderJson {
+    return {
+      id: tx.id,
+      state,
+      type: tx.type.replace(/_ORDER$/, ''),
+      ...(tx.instrument ? { instrument: tx.instrument } : {}),
+      ...(tx.units ? { units: tx.units } : {}),
+      ...(tx.timeInForce ? { timeInForce: tx.timeInForce } : {}),
+      ...(tx.price ? { price: tx.price } : {}),
+      ...(tx.tradeID ? { tradeID: tx.tradeID } : {}),
+      ...(tx.clientExtensions ? { clientExtensions: tx.clientExtensions } : {}),
+      ...(tx.replacesOrderID ? { replacesOrderID: tx.replacesOrderID } : {}),
+      ...(tx.time ? { createTime: tx.time } : {}),
+    };
+  }
+
+  private report(order: OandaOrderJson, options: Parameters<typeof orderReportFromOanda>[1] = {}): OrderStatusReport {
+    const clientOrderId = options.clientOrderId ?? order.clientExtensions?.id ?? this.aliases.get(order.id);
+    return orderReportFromOanda(order, { ...options, ...(clientOrderId ? { clientOrderId } : {}) });
+  }
+
+  /** A bracket leg OANDA has not created yet (its entry has not filled): working, under our id. */
+  private unbornReport(leg: Order): OrderStatusReport {
+    return {
+      clientOrderId: leg.clientOrderId,
+      brokerOrderId: `${PENDING_LEG}${leg.clientOrderId}`,
+      symbol: leg.symbol,
+      side: leg.side,
+      type: leg.type,
+      status: 'accepted',
+      quantity: leg.quantity,
+      filledQuantity: new Decimal(0),
+      ...(leg.limitPrice ? { limitPrice: leg.limitPrice } : {}),
+      ...(leg.stopPrice ? { stopPrice: leg.stopPrice } : {}),
+      updatedAt: this.clock.now(),
+    };
+  }
+
+  /** Looking up a leg whose entry is still pending: it does not exist at OANDA yet, but is not lost. */
+  private unbornLeg(ref: OrderRef): OrderStatusReport | undefined {
+    for (const legs of this.pendingLegs.values()) {
+      const leg = legs.find((l) => l.clientOrderId === ref.clientOrderId);
+      if (leg) return this.unbornReport(leg);
+    }
+    return undefined;
+  }
+
+  /**
+   * OCO for a position held: the trade's take-profit and stop-loss (OANDA cancels the other when
+   * one closes the trade). Needs exactly one open trade in the instrument, of the list's size.
+   */
+  private async protectTrade(list: OrderList, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
+    const [takeProfit, stopLoss] = list.orders as [Order, Order];
+    const trades = (await this.getOpenTrades()).filter((t) => t.instrument === instrument.name);
+    if (trades.length !== 1) throw new BrokerError('invalid_order', `OANDA: an OCO protects one trade; ${instrument.name} has ${trades.length} open`);
+    const trade = trades[0]!;
+    const units = new Decimal(trade.currentUnits).abs();
+    if (!units.equals(oandaUnits(takeProfit, instrument).replace('-', ''))) {
+      throw new BrokerError('invalid_order', `OANDA: take-profit and stop-loss close the whole trade (${units.toString()} units), not ${takeProfit.quantity.toString()}`);
+    }
+    const answer = await this.client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${trade.id}/orders`, {
+      takeProfit: dependentOrder(takeProfit, instrument, new Decimal(trade.price)),
+      [dependentKey(stopLoss)]: dependentOrder(stopLoss, instrument, new Decimal(trade.price)),
+    });
+    const tp = answer.takeProfitOrderTransaction;
+    const sl = answer[`${dependentKey(stopLoss)}OrderTransaction`];
+    if (!tp || !sl) throw new BrokerError('broker_unknown', 'OANDA: the trade change created no orders');
+    const extra = { tradeUnits: trade.currentUnits, instrument: instrument.name };
+    return { ...this.report(this.orderFromTransaction(tp, 'PENDING'), { ...extra, clientOrderId: takeProfit.clientOrderId }), legs: [this.report(this.orderFromTransaction(sl, 'PENDING'), { ...extra, clientOrderId: stopLoss.clientOrderId })] };
+  }
+
+  private onTransaction(tx: OandaTransactionJson): void {
+    const meaning = transactionMeaning(tx, (orderId) => this.aliases.get(orderId));
+    if (meaning.replaced) {
+      const logical = this.aliases.get(meaning.replaced.from);
+      if (logical) this.aliases.set(meaning.replaced.by, logical);
+    }
+    for (const update of meaning.updates) {
+      if (update.brokerOrderId) this.aliases.set(update.brokerOrderId, update.clientOrderId);
+      this.emit(update);
+      this.followLegs(update);
+    }
+    for (const event of meaning.account) for (const listener of this.accountListeners) listener(event);
+  }
+
+  /** A bracket entry that ended unfilled takes its unborn legs with it; one that filled lets them be born. */
+  private followLegs(update: OrderUpdate): void {
+    const legs = this.pendingLegs.get(update.clientOrderId);
+    if (!legs || !update.event) return;
+    if (update.event.type === 'filled') this.pendingLegs.delete(update.clientOrderId);
+    if (update.event.type === 'cancelled' || update.event.type === 'rejected' || update.event.type === 'expired') {
+      this.pendingLegs.delete(update.clientOrderId);
+      for (const leg of legs) this.emit({ clientOrderId: leg.clientOrderId, event: { type: 'cancelled', reason: `entry ${update.clientOrderId} ended unfilled`, at: update.event.at } });
+    }
+  }
+
+  private emit(update: OrderUpdate): void {
+    for (const listener of this.updateListeners) listener(update);
+  }
+
+  private announce(change: ConnectionChange): void {
+    for (const listener of this.connectionListeners) listener(change);
+  }
+}

@@ -1,0 +1,90 @@
+import { type AccountEvent, Decimal, type OrderEventUpdate } from 'tradewire';
+import { fillFromOanda, type OandaTransactionJson } from './wire.js';
+
+/** What one transaction means: order updates for the lifecycle, account events for the host. */
+export interface TransactionMeaning {
+  readonly updates: readonly OrderEventUpdate[];
+  readonly account: readonly AccountEvent[];
+  /** A replacement order took over `from` (ORDER_CANCEL with `replacedByOrderID`). */
+  readonly replaced?: { readonly from: string; readonly by: string };
+}
+
+const ORDER_CREATED = /^(MARKET|LIMIT|STOP|MARKET_IF_TOUCHED|TAKE_PROFIT|STOP_LOSS|GUARANTEED_STOP_LOSS|TRAILING_STOP_LOSS|FIXED_PRICE)_ORDER$/;
+const ORDER_REJECTED = /_ORDER_REJECT$/;
+const MARGIN: Readonly<Record<string, AccountEvent['type']>> = {
+  MARGIN_CALL_ENTER: 'margin_call_enter',
+  MARGIN_CALL_EXTEND: 'margin_call_extend',
+  MARGIN_CALL_EXIT: 'margin_call_exit',
+};
+
+/**
+ * One v20 transaction → the core's vocabulary. `clientIdOf(orderId)` names the logical order
+ * (our client order id) for transactions that carry only OANDA's order id.
+ *
+ * | transaction | core |
+ * |---|---|
+ * | `*_ORDER` (created) | `accepted` |
+ * | `ORDER_FILL` | `filled` (the transaction id is the fill id) + `trade_opened` / `trade_reduced` / `trade_closed` |
+ * | `ORDER_CANCEL` | `cancelled` with OANDA's reason, unless a replacement took over |
+ * | `*_ORDER_REJECT` | `rejected` with the reject reason |
+ * | `ORDER_CANCEL_REJECT` | `cancel_rejected` |
+ * | `MARGIN_CALL_*` | account event (and an alert, from the engine) |
+ * | `DAILY_FINANCING` | account event `financing` |
+ */
+export function transactionMeaning(tx: OandaTransactionJson, clientIdOf: (orderId: string) => string | undefined): TransactionMeaning {
+  const at = Date.parse(tx.time ?? '') || 0;
+  const raw = tx;
+  const name = (orderId: string | undefined, explicit?: string): string => explicit ?? (orderId ? (clientIdOf(orderId) ?? orderId) : tx.id);
+  if (ORDER_CREATED.test(tx.type)) {
+    return { updates: [{ clientOrderId: name(tx.id, tx.clientExtensions?.id), brokerOrderId: tx.id, event: { type: 'accepted', brokerOrderId: tx.id, at, raw } }], account: [] };
+  }
+  if (ORDER_REJECTED.test(tx.type)) {
+    const reason = tx.rejectReason ?? 'rejected by OANDA';
+    return { updates: [{ clientOrderId: name(undefined, tx.clientExtensions?.id), event: { type: 'rejected', reason, at, raw } }], account: [] };
+  }
+  switch (tx.type) {
+    case 'ORDER_FILL': {
+      const fill = fillFromOanda(tx);
+      const clientOrderId = name(tx.orderID, tx.clientOrderID);
+      const trades = tradeEvents(tx, at);
+      return { updates: [{ clientOrderId, ...(tx.orderID ? { brokerOrderId: tx.orderID } : {}), event: { type: 'filled', fill, ...(tx.orderID ? { brokerOrderId: tx.orderID } : {}), at, raw } }], account: trades };
+    }
+    case 'ORDER_CANCEL': {
+      if (tx.replacedByOrderID && tx.orderID) return { updates: [], account: [], replaced: { from: tx.orderID, by: tx.replacedByOrderID } };
+      return { updates: [{ clientOrderId: name(tx.orderID, tx.clientOrderID), ...(tx.orderID ? { brokerOrderId: tx.orderID } : {}), event: { type: 'cancelled', ...(tx.reason ? { reason: tx.reason } : {}), at, raw } }], account: [] };
+    }
+    case 'ORDER_CANCEL_REJECT':
+      return { updates: [{ clientOrderId: name(tx.orderID, tx.clientOrderID), event: { type: 'cancel_rejected', reason: tx.rejectReason ?? 'OANDA refused the cancel', at, raw } }], account: [] };
+    case 'DAILY_FINANCING':
+      return { updates: [], account: [{ type: 'financing', at, ...(tx.financing ? { amount: new Decimal(tx.financing) } : {}), detail: `daily financing ${tx.financing ?? ''}`.trim(), raw }] };
+    default: {
+      const margin = MARGIN[tx.type];
+      if (margin) return { updates: [], account: [{ type: margin, at, detail: tx.type, raw }] };
+      return { updates: [], account: [] };
+    }
+  }
+}
+
+interface TradeChange {
+  readonly tradeID: string;
+  readonly units: string;
+  readonly realizedPL?: string;
+}
+
+function tradeEvents(tx: OandaTransactionJson, at: number): AccountEvent[] {
+  const body = tx as unknown as { tradeOpened?: TradeChange; tradeReduced?: TradeChange; tradesClosed?: TradeChange[] };
+  const symbol = tx.instrument;
+  const event = (type: AccountEvent['type'], trade: TradeChange): AccountEvent => ({
+    type,
+    at,
+    ...(symbol ? { symbol } : {}),
+    ...(trade.realizedPL ? { amount: new Decimal(trade.realizedPL) } : {}),
+    detail: `trade ${trade.tradeID} ${type.replace('trade_', '')} (${trade.units} units)`,
+    raw: trade,
+  });
+  return [
+    ...(body.tradeOpened ? [event('trade_opened', body.tradeOpened)] : []),
+    ...(body.tradeReduced ? [event('trade_reduced', body.tradeReduced)] : []),
+    ...(body.tradesClosed ?? []).map((t) => event('trade_closed', t)),
+  ];
+}
