@@ -50,7 +50,10 @@ export function transactionMeaning(tx: OandaTransactionJson, clientIdOf: (orderI
       return { updates: [{ clientOrderId, ...(tx.orderID ? { brokerOrderId: tx.orderID } : {}), event: { type: 'filled', fill, ...(tx.orderID ? { brokerOrderId: tx.orderID } : {}), at, raw } }], account: trades };
     }
     case 'ORDER_CANCEL': {
-      if (tx.replacedByOrderID && tx.orderID) return { updates: [], account: [], replaced: { from: tx.orderID, by: tx.replacedByOrderID } };
+      // Cancelled to be replaced: the replacement carries on the same logical order.
+      if (tx.orderID && (tx.replacedByOrderID || tx.reason === 'CLIENT_REQUEST_REPLACED')) {
+        return { updates: [], account: [], ...(tx.replacedByOrderID ? { replaced: { from: tx.orderID, by: tx.replacedByOrderID } } : {}) };
+      }
       return { updates: [{ clientOrderId: name(tx.orderID, tx.clientOrderID), ...(tx.orderID ? { brokerOrderId: tx.orderID } : {}), event: { type: 'cancelled', ...(tx.reason ? { reason: tx.reason } : {}), at, raw } }], account: [] };
     }
     case 'ORDER_CANCEL_REJECT':

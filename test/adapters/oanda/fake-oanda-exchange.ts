@@ -199,7 +199,7 @@ export class FakeOandaExchange {
     };
     let cancelTx: Tx | undefined;
     if (replaces) {
-      cancelTx = this.cancel(replaces, 'CLIENT_REQUEST_REPLACED');
+      cancelTx = this.cancel(replaces, 'CLIENT_REQUEST_REPLACED', String(this.nextId + 1));
     }
     const created = this.record({ type: `${type}_ORDER`, instrument, units: order.units, timeInForce: order.timeInForce, reason: replaces ? 'REPLACEMENT' : 'CLIENT_ORDER', positionFill: request.positionFill ?? 'DEFAULT', ...(order.price ? { price: order.price } : {}), ...(order.priceBound ? { priceBound: order.priceBound } : {}), ...(clientId ? { clientExtensions: { id: clientId } } : {}), ...(order.takeProfitOnFill ? { takeProfitOnFill: order.takeProfitOnFill } : {}), ...(order.stopLossOnFill ? { stopLossOnFill: order.stopLossOnFill } : {}), ...(order.replacesOrderID ? { replacesOrderID: order.replacesOrderID } : {}) });
     order.id = created.id;
@@ -249,12 +249,19 @@ export class FakeOandaExchange {
       const spec = body[key];
       if (!spec) continue;
       const existing = this.pending().find((o) => o.tradeID === tradeId && o.type === type);
-      if (existing) answer[`${key}OrderCancelTransaction`] = this.cancel(existing, 'CLIENT_REQUEST_REPLACED');
+      // OANDA numbers the batch up front: the cancel names the order that replaces it (the next id).
+      if (existing) answer[`${key}OrderCancelTransaction`] = this.cancel(existing, 'CLIENT_REQUEST_REPLACED', String(this.nextId + 1));
       const order = this.dependent(trade, type, spec, existing);
+      if (existing && existing.replacedByOrderID !== order.id) throw new Error('fake OANDA: replacement id out of sequence');
       answer[`${key}OrderTransaction`] = this.transactions.find((t) => t.id === order.id);
     }
     answer.lastTransactionID = this.lastTransactionID;
     return answer;
+  }
+
+  /** Appends any transaction (a margin call, financing) as OANDA would. */
+  inject(type: string, fields: Record<string, unknown> = {}): Tx {
+    return this.record({ type, ...fields });
   }
 
   setPrice(instrument: string, price: Decimal.Value): void {
@@ -383,10 +390,10 @@ export class FakeOandaExchange {
     return order;
   }
 
-  private cancel(order: FakeOrder, reason: string): Tx {
+  private cancel(order: FakeOrder, reason: string, replacedBy?: string): Tx {
     order.state = 'CANCELLED';
     order.cancelledTime = this.now();
-    const tx = this.record({ type: 'ORDER_CANCEL', orderID: order.id, ...(order.clientExtensions?.id ? { clientOrderID: order.clientExtensions.id } : {}), reason });
+    const tx = this.record({ type: 'ORDER_CANCEL', orderID: order.id, ...(order.clientExtensions?.id ? { clientOrderID: order.clientExtensions.id } : {}), reason, ...(replacedBy ? { replacedByOrderID: replacedBy } : {}) });
     order.cancellingTransactionID = tx.id;
     return tx;
   }

@@ -1,0 +1,228 @@
+import { createOrder, Decimal, isBrokerError, sequentialIds, systemClock } from 'tradewire';
+import { OandaAdapter } from 'tradewire/oanda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACCOUNT_ID, FAKE_TOKEN } from './fake-oanda-server.js';
+import { oandaHarness } from './oanda-harness.js';
+
+type Harness = Awaited<ReturnType<typeof oandaHarness>>;
+let h: Harness | undefined;
+const start = async (options: Parameters<typeof oandaHarness>[0] = {}): Promise<Harness> => {
+  h = await oandaHarness(options);
+  return h;
+};
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const fx = { symbol: 'EUR_USD', assetClass: 'forex' } as const;
+
+describe('OandaAdapter against a local v20-compatible server (real wire format)', () => {
+  it('market fill with on-fill stop and take-profit: legs born with our ids; the target closes the trade and OANDA cancels the stop', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submitList('bracket', [
+      { ...fx, clientOrderId: 'in-1', side: 'buy', quantity: 10_000 },
+      { ...fx, clientOrderId: 'tp-1', side: 'sell', quantity: 10_000, type: 'limit', limitPrice: '1.10500', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'sl-1', side: 'sell', quantity: 10_000, type: 'stop', stopPrice: '1.09800', timeInForce: 'gtc' },
+    ]);
+    await until(() => expect(orders.get('in-1')?.status).toBe('filled'));
+    const wire = [...exchange.orders.values()];
+    expect(wire.find((o) => o.clientExtensions?.id === 'tp-1')).toMatchObject({ type: 'TAKE_PROFIT', price: '1.10500', state: 'PENDING' });
+    expect(wire.find((o) => o.clientExtensions?.id === 'sl-1')).toMatchObject({ type: 'STOP_LOSS', price: '1.09800', state: 'PENDING' });
+    expect(orders.get('in-1')?.fills[0]?.executionId).toMatch(/^\d+$/); // the ORDER_FILL transaction id
+    exchange.setPrice('EUR_USD', '1.10510');
+    await until(() => expect([orders.get('tp-1')?.status, orders.get('sl-1')?.status]).toEqual(['filled', 'cancelled']));
+    expect(orders.get('sl-1')?.errorMessage ?? '').toContain('LINKED_TRADE_CLOSED');
+    expect(exchange.openTrades()).toEqual([]);
+  });
+
+  it('a limit order rests, then fills when the price comes to it', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'lim-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09500', timeInForce: 'gtc' });
+    expect(orders.get('lim-1')?.status).toBe('accepted');
+    exchange.setPrice('EUR_USD', '1.09600');
+    exchange.setPrice('EUR_USD', '1.09490');
+    await until(() => expect(orders.get('lim-1')?.status).toBe('filled'));
+    expect(orders.get('lim-1')?.averageFillPrice?.toString()).toBe('1.0949');
+  });
+
+  it('a partial fill: an IOC limit fills what the market has and the rest is cancelled', async () => {
+    const { orders, exchange, until } = await start();
+    exchange.liquidity.set('EUR_USD', new Decimal(400));
+    await orders.submit({ ...fx, clientOrderId: 'ioc-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.10010', timeInForce: 'ioc' });
+    await until(() => expect(orders.get('ioc-1')?.status).toBe('cancelled'));
+    expect(orders.get('ioc-1')?.filledQuantity.toString()).toBe('400');
+  });
+
+  it('cancel, and a cancel refused because the order already filled', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'cx-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    await orders.cancel('cx-1');
+    await until(() => expect(orders.get('cx-1')?.status).toBe('cancelled'));
+    await orders.submit({ ...fx, clientOrderId: 'cx-2', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    exchange.setPrice('EUR_USD', '1.08990'); // fills at OANDA…
+    await orders.cancel('cx-2'); // …while the cancel is on its way: refused, and the fill stands
+    await until(() => expect(orders.get('cx-2')?.status).toBe('filled'));
+  });
+
+  it.each([
+    ['INSUFFICIENT_MARGIN', 'insufficient_buying_power', 'ADJUSTABLE'],
+    ['UNITS_LIMIT_EXCEEDED', 'position_too_large', 'ADJUSTABLE'],
+    ['PRICE_PRECISION_EXCEEDED', 'sub_penny_price', 'ADJUSTABLE'],
+    ['INSTRUMENT_UNKNOWN', 'invalid_symbol', 'FATAL'],
+    ['MARKET_HALTED', 'market_closed', 'WAITING'],
+    ['ACCOUNT_LOCKED', 'account_restricted', 'FATAL'],
+    ['CLIENT_ORDER_ID_ALREADY_EXISTS', 'broker_duplicate_client_order_id', 'FATAL'],
+    ['UNITS_PRECISION_EXCEEDED', 'invalid_order', 'FATAL'],
+  ])('reject reason %s → %s (%s)', async (reason, code, category) => {
+    const { adapter, server } = await start();
+    server.failNext({ method: 'POST', path: /\/orders$/, status: 400, body: { orderRejectTransaction: { type: 'MARKET_ORDER_REJECT', rejectReason: reason }, errorCode: reason, errorMessage: `rejected: ${reason}` } });
+    const error = await adapter.submitOrder(createOrder({ ...fx, side: 'buy', quantity: 100 }, { clock: systemClock(), ids: sequentialIds() })).catch((e: unknown) => e);
+    expect(isBrokerError(error) && [error.code, error.category, error.brokerCode]).toEqual([code, category, reason]);
+  });
+
+  it('401, 404, 429 and 5xx map to fatal, not found, and retryable', async () => {
+    const { adapter, server } = await start();
+    const order = () => createOrder({ ...fx, side: 'buy', quantity: 100 }, { clock: systemClock(), ids: sequentialIds() });
+    for (const [status, code] of [[429, 'rate_limited'], [500, 'server_error'], [503, 'server_error']] as const) {
+      server.failNext({ method: 'POST', path: /\/orders$/, status, body: { errorMessage: 'busy' } });
+      const error = await adapter.submitOrder(order()).catch((e: unknown) => e);
+      expect(isBrokerError(error) && [error.code, error.retryable]).toEqual([code, true]);
+    }
+    expect(await adapter.getOrder({ clientOrderId: 'never' })).toBeUndefined();
+    const wrong = new OandaAdapter({ token: 'wrong-token', accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url });
+    const unauthorized = await wrong.getAccount().catch((e: unknown) => e);
+    expect(isBrokerError(unauthorized) && [unauthorized.code, unauthorized.category]).toEqual(['unauthorized', 'FATAL']);
+    await expect(wrong.connect()).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('429 then success: retried with the same clientExtensions id, never doubled', async () => {
+    const { orders, server, until } = await start();
+    server.failNext({ method: 'POST', path: /\/orders$/, status: 429, body: { errorMessage: 'Too many requests' }, headers: { 'retry-after': '1' } });
+    let settled = false;
+    void orders.submit({ ...fx, clientOrderId: 'rl-1', side: 'buy', quantity: 1_000 }).then(() => (settled = true));
+    await until(() => expect([settled, orders.get('rl-1')?.status]).toEqual([true, 'filled']));
+    expect(server.exchange.created.get('rl-1')).toBe(1);
+  });
+
+  it('a stream that stops sending heartbeats: the watchdog reconnects and a fill missed in the gap is replayed by sinceid', async () => {
+    const { orders, server, exchange, until, emitted } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'gap-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09500', timeInForce: 'gtc' });
+    server.stallStream();
+    exchange.setPrice('EUR_USD', '1.09400'); // fills; the stalled stream does not say so
+    expect(server.missed).toBeGreaterThan(0);
+    await until(() => expect(emitted.some((e) => e.name === 'broker:connection' && (e.payload as { state: string }).state === 'disconnected')).toBe(true));
+    expect(orders.get('gap-1')?.status).toBe('accepted');
+    server.resumeStream();
+    await until(() => expect(orders.get('gap-1')?.status).toBe('filled'));
+    const states = emitted.filter((e) => e.name === 'broker:connection').map((e) => (e.payload as { state: string; reason?: string }).state);
+    expect(states).toEqual(['disconnected', 'reconnected']);
+    expect(orders.get('gap-1')?.fills).toHaveLength(1);
+  });
+
+  it('polling instead of streaming: GET /changes brings the same transactions', async () => {
+    const { orders, exchange, until, server } = await start({ adapter: { transport: 'poll' } });
+    await orders.submit({ ...fx, clientOrderId: 'poll-1', side: 'sell', quantity: 2_000, type: 'limit', limitPrice: '1.10100', timeInForce: 'gtc' });
+    exchange.setPrice('EUR_USD', '1.10150');
+    await until(() => expect(orders.get('poll-1')?.status).toBe('filled'));
+    expect(server.streamConnections).toBe(0);
+    expect(server.requests.some((r) => r.path.includes('/changes?sinceTransactionID='))).toBe(true);
+  });
+
+  it('replace: a new OANDA order id under the same client order id; a stop-loss changed through its trade', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'rep-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    await orders.modify('rep-1', { limitPrice: '1.09100' });
+    expect(orders.get('rep-1')?.brokerOrderIds).toHaveLength(2);
+    expect(orders.get('rep-1')?.limitPrice?.toString()).toBe('1.091');
+    await orders.submitList('bracket', [
+      { ...fx, clientOrderId: 'in-2', side: 'buy', quantity: 5_000 },
+      { ...fx, clientOrderId: 'tp-2', side: 'sell', quantity: 5_000, type: 'limit', limitPrice: '1.11000', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'sl-2', side: 'sell', quantity: 5_000, type: 'stop', stopPrice: '1.09500', timeInForce: 'gtc' },
+    ]);
+    await until(() => expect(exchange.pending().some((o) => o.clientExtensions?.id === 'sl-2')).toBe(true));
+    await until(() => expect(orders.get('sl-2')?.status).toBe('accepted'));
+    await orders.modify('sl-2', { stopPrice: '1.09700' });
+    const stop = exchange.pending().find((o) => o.clientExtensions?.id === 'sl-2');
+    expect([stop?.type, stop?.price, stop?.replacesOrderID !== undefined]).toEqual(['STOP_LOSS', '1.09700', true]);
+    await expect(orders.modify('sl-2', { quantity: 4_000 })).resolves.toMatchObject({ status: 'accepted' });
+    expect(exchange.pending().find((o) => o.clientExtensions?.id === 'sl-2')?.price).toBe('1.09700');
+  });
+
+  it('rounds to the instrument: units down to its precision, prices to its display precision; margin checked before sending', async () => {
+    const { adapter, orders, exchange, server } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'rnd-1', side: 'buy', quantity: '1000.7', type: 'limit', limitPrice: '1.0912345', timeInForce: 'gtc' });
+    const wire = exchange.order('@rnd-1');
+    expect([wire.units, wire.price]).toEqual(['1000', '1.09123']);
+    const posts = server.requests.filter((r) => r.method === 'POST').length;
+    const big = await adapter.submitOrder(createOrder({ ...fx, side: 'buy', quantity: 5_000_000 }, { clock: systemClock(), ids: sequentialIds() })).catch((e: unknown) => e);
+    expect(isBrokerError(big) && [big.code, big.category]).toEqual(['insufficient_buying_power', 'ADJUSTABLE']);
+    expect((big as Error).message).toMatch(/needs 183150\.00 USD of margin, 100000\.00 available/);
+    expect(server.requests.filter((r) => r.method === 'POST').length).toBe(posts);
+    const asset = await adapter.getAsset('EUR/USD');
+    expect([asset?.symbol, asset?.quantityIncrement.toString(), asset?.priceIncrement?.toString(), asset?.marginRate?.toString(), asset?.minQuantity?.toString()]).toEqual(['EUR_USD', '1', '0.00001', '0.0333', '1']);
+    expect(await adapter.getAsset('XAU_XYZ')).toBeUndefined();
+  });
+
+  it('account summary, positions (long and short sides) and open trades', async () => {
+    const { adapter, orders, exchange, until } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'p-1', side: 'buy', quantity: 3_000 });
+    exchange.setPrice('USD_JPY', '150.000');
+    await orders.submit({ symbol: 'USD_JPY', assetClass: 'forex', clientOrderId: 'p-2', side: 'sell', quantity: 2_000 });
+    await until(() => expect(orders.get('p-2')?.status).toBe('filled'));
+    const account = await adapter.getAccount();
+    expect([account.accountId, account.currency, account.cash.toString(), account.marginAvailable?.greaterThan(0)]).toEqual([ACCOUNT_ID, 'USD', '100000', true]);
+    expect(account.buyingPower.toString()).toBe(account.marginAvailable!.dividedBy('0.02').toString());
+    const positions = await adapter.getPositions();
+    expect(positions.map((p) => `${p.symbol} ${p.quantity.toString()} @ ${p.averageEntryPrice.toString()}`).sort()).toEqual(['EUR_USD 3000 @ 1.1', 'USD_JPY -2000 @ 150']);
+    expect((await adapter.getOpenTrades()).length).toBe(2);
+  });
+
+  it('margin calls and financing arrive as account events', async () => {
+    const { adapter, exchange } = await start();
+    const seen: string[] = [];
+    adapter.onAccountEvent((event) => seen.push(`${event.type}${event.amount ? ` ${event.amount.toString()}` : ''}`));
+    exchange.inject('MARGIN_CALL_ENTER');
+    exchange.inject('DAILY_FINANCING', { financing: '-1.2345' });
+    exchange.inject('MARGIN_CALL_EXIT');
+    const { vi } = await import('vitest');
+    await vi.waitFor(() => expect(seen).toEqual(['margin_call_enter', 'financing -1.2345', 'margin_call_exit']), { timeout: 5_000, interval: 5 });
+  });
+});
+
+describe('OANDA credentials and environments', () => {
+  it('the token never appears in a log line, an event, an error or the journal', async () => {
+    const { orders, server, journal, emitted, logger, until, adapter } = await start();
+    server.failNext({ method: 'POST', path: /\/orders$/, status: 500, body: { errorMessage: 'boom' } });
+    let settled = 0;
+    void orders.submit({ ...fx, clientOrderId: 'sec-1', side: 'buy', quantity: 1_000 }).then(() => settled++);
+    void orders.submit({ symbol: 'NOPE', assetClass: 'forex', clientOrderId: 'sec-2', side: 'buy', quantity: 1_000 }).then(() => settled++);
+    await until(() => expect(settled).toBe(2));
+    server.stallStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(false));
+    server.resumeStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(true));
+    const everything = JSON.stringify([journal.query({}), emitted.map((e) => ({ ...e, payload: e.payload instanceof Error ? { message: e.payload.message, stack: e.payload.stack } : e.payload })), logger.lines, orders.orderList(), adapter.health()]);
+    expect(everything.length).toBeGreaterThan(1_000);
+    expect(everything).not.toContain(FAKE_TOKEN);
+  });
+
+  it('practice by default, live only when asked; token and account from the environment', async () => {
+    const hosts: string[] = [];
+    const stub: typeof fetch = async (input) => {
+      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
+      return new Response(JSON.stringify({ account: { id: 'x', currency: 'USD', balance: '1', NAV: '1' } }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    process.env.OANDA_API_TOKEN = 'env-token';
+    process.env.OANDA_ACCOUNT_ID = '101-1';
+    try {
+      await new OandaAdapter({ fetch: stub }).getAccount();
+      await new OandaAdapter({ fetch: stub, live: true }).getAccount();
+      expect(hosts).toEqual(['api-fxpractice.oanda.com', 'api-fxtrade.oanda.com']);
+    } finally {
+      delete process.env.OANDA_API_TOKEN;
+      delete process.env.OANDA_ACCOUNT_ID;
+    }
+    expect(() => new OandaAdapter()).toThrow(/token is required \(or set OANDA_API_TOKEN\).*accountId is required/);
+  });
+});
