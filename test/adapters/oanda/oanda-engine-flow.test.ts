@@ -1,0 +1,56 @@
+import { ExecutionEngine, ManualClock, sequentialIds, silentLogger, systemClock } from 'tradewire';
+import { OandaAdapter } from 'tradewire/oanda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from './fake-oanda-server.js';
+
+let server: FakeOandaServer | undefined;
+let engine: ExecutionEngine | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  await server?.close();
+});
+
+const wait = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5_000, interval: 5 });
+
+describe('the engine on OANDA (local v20-compatible server)', () => {
+  it('signal → order → fill → position → protection on the trade → the target closes it; margin calls become alerts', async () => {
+    server = await FakeOandaServer.start({ heartbeatMs: 40 });
+    server.exchange.setPrice('EUR_USD', '1.10000');
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0)); // Monday: the forex week is open
+    const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
+    engine = new ExecutionEngine({
+      adapter,
+      clock,
+      ids: sequentialIds(),
+      logger: silentLogger,
+      protection: true,
+      rateLimit: false,
+      config: { maxPositionSizePct: 20, sizing: { method: 'fixed_quantity', quantity: 10_000 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+    });
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    await engine.start();
+    engine.updatePrice('EUR_USD', '1.10000');
+
+    const decision = await engine.executeSignal({ id: 'fx-1', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    expect(decision.kind).toBe('executed');
+    await wait(() => expect(engine!.positions.get('EUR_USD')?.quantity.toString()).toBe('10000'));
+    await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+    const guard = engine.protection!.protectionOf('EUR_USD')!;
+    expect([guard.stop?.stopPrice?.toString(), guard.targets[0]?.limitPrice?.toString()]).toEqual(['1.078', '1.144']);
+    // At OANDA: the trade's own take-profit and stop-loss, named with our ids.
+    const [trade] = server.exchange.openTrades();
+    const dependents = server.exchange.pending().filter((o) => o.tradeID === trade?.id);
+    expect(dependents.map((o) => `${o.type} ${o.price} ${o.clientExtensions?.id}`).sort()).toEqual([`STOP_LOSS 1.07800 ${guard.stop?.clientOrderId}`, `TAKE_PROFIT 1.14400 ${guard.targets[0]?.clientOrderId}`]);
+
+    server.exchange.inject('MARGIN_CALL_ENTER');
+    await wait(() => expect(alerts).toContain('margin_call'));
+
+    server.exchange.setPrice('EUR_USD', '1.14420');
+    engine.updatePrice('EUR_USD', '1.14420');
+    await wait(() => expect(engine!.positions.get('EUR_USD')).toBeUndefined());
+    await wait(() => expect(engine!.orders.get(guard.stop!.clientOrderId)?.status).toBe('cancelled'));
+    expect(engine.pnl().realizedTotal.toString()).toBe('442');
+    expect(server.exchange.openTrades()).toEqual([]);
+  });
+});
