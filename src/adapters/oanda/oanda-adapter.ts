@@ -223,6 +223,15 @@ export class OandaAdapter implements BrokerAdapter {
     return instrument ? assetFromOanda(instrument) : undefined;
   }
 
+  /** The current closeout bid and ask of an instrument (`GET …/pricing`), for hosts without a feed. */
+  async getQuote(symbol: string): Promise<{ readonly bid: Decimal; readonly ask: Decimal; readonly at: number } | undefined> {
+    const name = (await this.instrument(symbol)).name;
+    const { prices } = await this.client.get<{ prices: { instrument: string; closeoutAsk?: string; closeoutBid?: string; time?: string }[] }>(`${this.base}/pricing?instruments=${name}`);
+    const quote = prices.find((p) => p.instrument === name);
+    if (!quote?.closeoutAsk || !quote.closeoutBid) return undefined;
+    return { bid: new Decimal(quote.closeoutBid), ask: new Decimal(quote.closeoutAsk), at: Date.parse(quote.time ?? '') || this.clock.now() };
+  }
+
   /** Open trades, as OANDA keeps them (one per fill that opened units, with their dependent orders). */
   async getOpenTrades(): Promise<readonly OandaTradeJson[]> {
     return (await this.client.get<{ trades: OandaTradeJson[] }>(`${this.base}/openTrades`)).trades;
@@ -374,9 +383,7 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   private async price(instrument: string): Promise<Decimal | undefined> {
-    const { prices } = await this.client.get<{ prices: { instrument: string; closeoutAsk?: string; closeoutBid?: string }[] }>(`${this.base}/pricing?instruments=${instrument}`);
-    const quote = prices.find((p) => p.instrument === instrument);
-    return quote?.closeoutAsk ? new Decimal(quote.closeoutAsk) : undefined;
+    return (await this.getQuote(instrument))?.ask;
   }
 
   private async post(order: Order, request: OandaOrderRequest): Promise<OrderStatusReport> {
