@@ -58,6 +58,17 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     await until(() => expect([orders.get('br-tp')?.status, orders.get('br-sl')?.status]).toEqual(['filled', 'cancelled']));
   });
 
+  it('an OTO: the stop exit is held until the entry fills, then works on its own', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submitList('oto', [limit('oto-in', '99'), stop('oto-sl', '95')]);
+    const leg = [...exchange.orders.values()].find((o) => o.id === orders.get('oto-sl')?.brokerOrderId);
+    expect([leg?.status, leg?.order_class]).toEqual(['held', 'oto']);
+    exchange.setPrice('AAPL', '94'); // through the stop, but the entry (limit 99) fills first at 94…
+    await until(() => expect(orders.get('oto-in')?.status).toBe('filled'));
+    await until(() => expect(orders.get('oto-sl')?.status).toBe('filled')); // …and releases the stop, which triggers
+    expect(exchange.positionList()).toEqual([]);
+  });
+
   it('an OCO exit for a position held: the stop triggers and Alpaca cancels the take-profit', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit({ clientOrderId: 'buy-1', symbol: 'AAPL', side: 'buy', quantity: 10 });

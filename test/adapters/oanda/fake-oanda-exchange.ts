@@ -17,6 +17,7 @@ export interface FakeOrder {
   timeInForce: string;
   price?: string;
   priceBound?: string;
+  gtdTime?: string;
   distance?: string;
   tradeID?: string;
   clientExtensions?: { id?: string };
@@ -191,6 +192,7 @@ export class FakeOandaExchange {
       timeInForce: String(request.timeInForce ?? (type === 'MARKET' ? 'FOK' : 'GTC')),
       ...(request.price ? { price: String(request.price) } : {}),
       ...(request.priceBound ? { priceBound: String(request.priceBound) } : {}),
+      ...(request.gtdTime ? { gtdTime: String(request.gtdTime) } : {}),
       ...(clientId ? { clientExtensions: { id: clientId } } : {}),
       ...(request.takeProfitOnFill ? { takeProfitOnFill: request.takeProfitOnFill as Dependent } : {}),
       ...(request.stopLossOnFill ? { stopLossOnFill: request.stopLossOnFill as Dependent } : {}),

@@ -190,6 +190,43 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
   });
 });
 
+describe('OANDA order kinds', () => {
+  it('market-if-touched, GTD, a market order beyond its price bound, and the minimum trade size', async () => {
+    const { orders, exchange, until, clock } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'mit-1', side: 'buy', quantity: 1_000, type: 'market_if_touched', stopPrice: '1.09500', timeInForce: 'gtc' });
+    await orders.submit({ ...fx, clientOrderId: 'gtd-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.08000', timeInForce: 'gtd', expiresAt: clock.now() + 3_600_000 });
+    expect(exchange.order('@mit-1')).toMatchObject({ type: 'MARKET_IF_TOUCHED', price: '1.09500', timeInForce: 'GTC' });
+    const gtd = exchange.transactions.find((t) => (t.clientExtensions as { id?: string } | undefined)?.id === 'gtd-1');
+    expect([gtd?.timeInForce, exchange.order('@gtd-1').timeInForce, exchange.order('@gtd-1').gtdTime]).toEqual(['GTD', 'GTD', new Date(clock.now() + 3_600_000).toISOString()]);
+    exchange.setPrice('EUR_USD', '1.09490');
+    await until(() => expect(orders.get('mit-1')?.status).toBe('filled'));
+    expect(orders.get('gtd-1')?.status).toBe('accepted');
+
+    exchange.setPrice('EUR_USD', '1.10020');
+    const bounded = await orders.submit({ ...fx, clientOrderId: 'pb-1', side: 'buy', quantity: 1_000, priceBound: '1.10010' });
+    expect([bounded.status, bounded.errorMessage]).toEqual(['cancelled', 'BOUNDS_VIOLATION']);
+
+    const tiny = await orders.submit({ ...fx, clientOrderId: 'min-1', side: 'buy', quantity: '0.4' });
+    expect([tiny.status, tiny.errorMessage]).toEqual(['rejected', "OANDA: order min-1 breaks OANDA's rules: 0.4 units is below EUR_USD's minimum trade size 1"]);
+  });
+
+  it('a bracket with a trailing stop leg: OANDA trails it on the trade', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submitList('oto', [
+      { ...fx, clientOrderId: 'in-t', side: 'buy', quantity: 1_000 },
+      { ...fx, clientOrderId: 'tsl-t', side: 'sell', quantity: 1_000, type: 'trailing_stop', trailAmount: '0.00200', timeInForce: 'gtc' },
+    ]);
+    await until(() => expect(orders.get('in-t')?.status).toBe('filled'));
+    expect(exchange.pending().find((o) => o.clientExtensions?.id === 'tsl-t')).toMatchObject({ type: 'TRAILING_STOP_LOSS', distance: '0.00200' });
+    exchange.setPrice('EUR_USD', '1.10500');
+    exchange.setPrice('EUR_USD', '1.10350');
+    expect(orders.get('tsl-t')?.status).toBe('accepted');
+    exchange.setPrice('EUR_USD', '1.10290');
+    await until(() => expect(orders.get('tsl-t')?.status).toBe('filled'));
+    expect(exchange.openTrades()).toEqual([]);
+  });
+});
+
 describe('OANDA credentials and environments', () => {
   it('the token never appears in a log line, an event, an error or the journal', async () => {
     const { orders, server, journal, emitted, logger, until, adapter } = await start();
