@@ -311,10 +311,12 @@ export class ExecutionEngine {
     this.events.emit('engine:resumed', { at: this.clock.now() });
   }
 
-  /** A host-supplied volatility measure (e.g. a VIX reading or realised volatility) for the `volatility` breakers. */
+  /** A host-supplied volatility measure (e.g. a VIX reading or realised volatility): for the `volatility` breakers, and for protection's `volatility` rule (wider stops while it is high). */
   reportVolatility(value: DecimalInput): void {
     this.volatility = toDecimal(value, 'volatility');
     this.checkBreakers();
+    // Protection may widen (or restore) its stops for the new volatility.
+    if (this.protection) void this.protection.onVolatility(this.volatility).catch((error: unknown) => this.logger.error('protection could not adjust to volatility', { error: describeError(error) }));
   }
 
   /** Re-arms a tripped breaker and lifts its strategy block. Trading halted by it still needs `resume()`. */

@@ -20,6 +20,17 @@ export interface ProtectionOptions {
   readonly trailingPercent?: Decimal;
   /** Move the stop to break-even once the price is this many R in profit (default 1; 0 turns it off). */
   readonly breakEvenAtR?: DecimalInput;
+  /**
+   * When the host's volatility measure (`engine.reportVolatility`) reaches `threshold`, stops still
+   * on the loss side move `factor` times as far from the entry (noise should not stop the trade
+   * out); when it falls back, they return to their distance. Stops already in profit never move back.
+   */
+  readonly volatility?: { readonly threshold: DecimalInput; readonly factor: DecimalInput };
+  /**
+   * Near the target — once the price has come `progress` of the way (e.g. 0.8) — the stop moves up
+   * to keep `lock` of the open gain (e.g. 0.5), so a reversal just short of the target still pays.
+   */
+  readonly tightenNearTarget?: { readonly progress: DecimalInput; readonly lock: DecimalInput };
 }
 
 interface Protection {
@@ -38,6 +49,8 @@ interface Protection {
   native?: boolean;
   /** Settles when the protective orders' first sends have been answered. */
   placing?: Promise<unknown>;
+  /** The stop is widened for high volatility. */
+  widened?: boolean;
   readonly openedAt: number;
 }
 
@@ -95,6 +108,7 @@ export class RiskOrderManager {
       if (reason === 'mark') this.guard(async () => {
         await this.trail(position);
         await this.breakEven(position);
+        await this.tightenNearTarget(position);
       });
     });
     events.on('position:closed', ({ position }) => this.guard(() => this.closed(position)));
@@ -311,13 +325,23 @@ export class RiskOrderManager {
   }
 
   private async protectiveFill(p: Protection, order: Order): Promise<void> {
+    // A native OCO's broker cancels and resizes the sibling itself.
+    if (p.native) return;
     if (order.clientOrderId === p.stopOrderId) {
-      // One-cancels-other: the stop went, so the targets go (a native OCO's broker does it itself).
-      if (order.status === 'filled' && !p.native) for (const id of p.targetOrderIds) await this.cancel(id, 'stop filled');
+      // One-cancels-other: the stop went, so the targets go; a partial stop fill shrinks them.
+      if (order.status === 'filled') for (const id of p.targetOrderIds) await this.cancel(id, 'stop filled');
+      else await this.shrinkTargets(p);
       return;
     }
-    if (p.native) return;
-    if (order.status !== 'filled') return;
+    if (order.status !== 'filled') {
+      // A target filled in part: the stop covers only what is left.
+      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+      const position = this.deps.positions.get(p.symbol);
+      if (!stop || !position || (stop.status !== 'accepted' && stop.status !== 'partially_filled')) return;
+      const needed = position.quantity.plus(stop.filledQuantity);
+      if (needed.lessThan(stop.quantity) && position.quantity.greaterThan(0)) await this.deps.orders.modify(stop.clientOrderId, { quantity: needed });
+      return;
+    }
     p.legsFilled++;
     const position = this.deps.positions.get(p.symbol);
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
@@ -327,6 +351,21 @@ export class RiskOrderManager {
     const better = p.side === 'long' ? Decimal.max(p.stop, moved) : Decimal.min(p.stop, moved);
     p.stop = better;
     await this.deps.orders.modify(stop.clientOrderId, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+  }
+
+  /** After a partial stop fill, the targets together may sell no more than the position holds. */
+  private async shrinkTargets(p: Protection): Promise<void> {
+    let left = this.deps.positions.get(p.symbol)?.quantity ?? ZERO;
+    for (const id of p.targetOrderIds) {
+      const target = this.deps.orders.get(id);
+      if (!target || isTerminalStatus(target.status)) continue;
+      const open = target.quantity.minus(target.filledQuantity);
+      const allowed = Decimal.min(open, left);
+      left = left.minus(allowed);
+      if (allowed.equals(open)) continue;
+      if (allowed.isZero() || target.status === 'pending_replace' || target.status === 'pending_cancel') await this.cancel(id, 'stop filled in part: nothing left for this target');
+      else await this.deps.orders.modify(id, { quantity: target.filledQuantity.plus(allowed) });
+    }
   }
 
   /**
@@ -346,6 +385,50 @@ export class RiskOrderManager {
     if (!better) return;
     p.stop = trailed;
     await this.deps.orders.modify(stop.clientOrderId, { stopPrice: trailed });
+  }
+
+  /**
+   * The host's volatility measure changed: widen the stops still on the loss side when it reaches
+   * the threshold, and bring them back when it falls below (see {@link ProtectionOptions.volatility}).
+   */
+  async onVolatility(measure: Decimal): Promise<void> {
+    const rule = this.deps.options.volatility;
+    if (!rule) return;
+    const high = measure.greaterThanOrEqualTo(rule.threshold);
+    const factor = new Decimal(rule.factor);
+    for (const p of this.byPosition.values()) {
+      if (high === Boolean(p.widened)) continue;
+      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+      if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') continue;
+      const long = p.side === 'long';
+      if (long ? p.stop.greaterThanOrEqualTo(p.entry) : p.stop.lessThanOrEqualTo(p.entry)) continue;
+      const distance = p.entry.minus(p.stop).abs();
+      const next = distance.times(high ? factor : new Decimal(1).dividedBy(factor));
+      const step = this.deps.priceIncrement?.(p.symbol) ?? CENT;
+      const price = roundToStep(long ? p.entry.minus(next) : p.entry.plus(next), step, long ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+      p.widened = high;
+      p.stop = price;
+      await this.deps.orders.modify(stop.clientOrderId, { stopPrice: price });
+    }
+  }
+
+  /** Near the target, lock in part of the gain (see {@link ProtectionOptions.tightenNearTarget}). */
+  private async tightenNearTarget(position: Position): Promise<void> {
+    const rule = this.deps.options.tightenNearTarget;
+    const p = this.byPosition.get(position.id);
+    const price = position.currentPrice;
+    const target = p?.legs.at(-1)?.price;
+    if (!rule || !p || !price || !target || !p.stopOrderId) return;
+    const progress = price.minus(p.entry).dividedBy(target.minus(p.entry));
+    if (progress.lessThan(rule.progress)) return;
+    const long = p.side === 'long';
+    const step = this.deps.priceIncrement?.(p.symbol) ?? CENT;
+    const locked = roundToStep(p.entry.plus(price.minus(p.entry).times(rule.lock)), step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
+    if (long ? !locked.greaterThan(p.stop) : !locked.lessThan(p.stop)) return;
+    const stop = this.deps.orders.get(p.stopOrderId);
+    if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') return;
+    p.stop = locked;
+    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: locked });
   }
 
   /** Once the price is `breakEvenAtR` in profit, the stop moves to the entry. */

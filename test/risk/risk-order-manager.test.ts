@@ -238,3 +238,71 @@ describe('RiskOrderManager with a broker that has native OCO', () => {
     expect(protection.stop?.status).toBe('accepted');
   });
 });
+
+describe('RiskOrderManager adjustments (every change a replace in the audit trail)', () => {
+  it('emulated OCO: a partial fill of the target shrinks the stop to what is left', async () => {
+    const { engine, signal, price, flush, broker } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', 4);
+    await price('104.1');
+    const guard = engine.protection!.protectionOf('AAPL')!;
+    expect([engine.positions.get('AAPL')?.quantity.toString(), guard.stop?.quantity.toString(), guard.targets[0]?.filledQuantity.toString()]).toEqual(['6', '6', '4']);
+    const trail = engine.orders.auditTrail({ clientOrderId: guard.stop!.clientOrderId }).filter((r) => r.kind === 'order.event' && r.eventType === 'modified');
+    expect(trail.length).toBeGreaterThan(0);
+  });
+
+  it('emulated OCO: a partial fill of the stop shrinks the target', async () => {
+    const { engine, signal, price, flush, broker } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', 3);
+    await price('97.9');
+    const guard = engine.protection!.protectionOf('AAPL')!;
+    expect([engine.positions.get('AAPL')?.quantity.toString(), guard.targets[0]?.quantity.toString(), guard.stop?.filledQuantity.toString()]).toEqual(['7', '7', '3']);
+  });
+
+  it('tightens near the target: 80% of the way there, the stop locks half the gain (long and short)', async () => {
+    const { engine, signal, price, flush } = await setup({ tightenNearTarget: { progress: '0.8', lock: '0.5' }, breakEvenAtR: 0 });
+    await engine.executeSignal(signal());
+    await flush();
+    await price('103'); // 75% of the way to 104: nothing yet
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('98');
+    await price('103.5'); // 87.5%: lock half of 3.50
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('101.75');
+    await price('103.2'); // never back
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('101.75');
+
+    const short = await setup({ tightenNearTarget: { progress: '0.8', lock: '0.5' }, breakEvenAtR: 0 }, { allowShorting: true });
+    await short.engine.executeSignal(short.signal({ side: 'sell' }));
+    await short.flush();
+    await short.price('96.4'); // 90% of the way down to 96
+    expect(short.engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('98.2');
+  });
+
+  it('widens stops on the loss side while volatility is high, and restores them after', async () => {
+    const { engine, signal, flush } = await setup({ volatility: { threshold: 30, factor: 2 } });
+    await engine.executeSignal(signal());
+    await flush();
+    engine.reportVolatility(35);
+    await flush();
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('96');
+    engine.reportVolatility(31); // still high: unchanged
+    await flush();
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('96');
+    engine.reportVolatility(20);
+    await flush();
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('98');
+  });
+
+  it('never widens a stop that already protects a gain', async () => {
+    const { engine, signal, price, flush } = await setup({ volatility: { threshold: 30, factor: 2 } });
+    await engine.executeSignal(signal());
+    await flush();
+    await price('102.5'); // 1.25R: the stop moved to break-even
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('100');
+    engine.reportVolatility(50);
+    await flush();
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('100');
+  });
+});
