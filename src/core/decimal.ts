@@ -15,6 +15,8 @@ export const ONE = new Decimal(1);
  * because a JS number may already have lost digits before it gets here.
  */
 export function parseDecimal(value: unknown, field: string): Decimal | ValidationIssue {
+  // Decimals are immutable: one that is already finite is used as it is, not copied.
+  if (value instanceof Decimal && value.isFinite()) return value;
   try {
     if (Decimal.isDecimal(value) || typeof value === 'number' || typeof value === 'string') {
       const parsed = new Decimal(value as Decimal.Value);
@@ -55,10 +57,12 @@ export function isValidationIssue(value: unknown): value is ValidationIssue {
   return typeof value === 'object' && value !== null && 'field' in value && 'message' in value;
 }
 
+/** The smaller of two decimals, without copying either (`Decimal.min` constructs a copy of every argument). */
 export function minDecimal(a: Decimal, b: Decimal): Decimal {
   return a.lessThan(b) ? a : b;
 }
 
+/** The larger of two decimals, without copying either. */
 export function maxDecimal(a: Decimal, b: Decimal): Decimal {
   return a.greaterThan(b) ? a : b;
 }

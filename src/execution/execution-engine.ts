@@ -2,7 +2,7 @@ import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { AccountSnapshot, AssetInfo } from '../broker/reports.js';
 import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
-import { Decimal, type DecimalInput, toDecimal, ZERO } from '../core/decimal.js';
+import { Decimal, type DecimalInput, toDecimal, ZERO, maxDecimal } from '../core/decimal.js';
 import { describeError, ValidationError } from '../core/errors.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
@@ -720,7 +720,7 @@ export class ExecutionEngine {
   }
 
   private availableBuyingPower(): Decimal {
-    return Decimal.max((this.snapshot?.buyingPower ?? ZERO).minus(this.reserved()).minus(this.filledSinceSnapshot), ZERO);
+    return maxDecimal((this.snapshot?.buyingPower ?? ZERO).minus(this.reserved()).minus(this.filledSinceSnapshot), ZERO);
   }
 
   private exposure(): Decimal {
@@ -737,7 +737,7 @@ export class ExecutionEngine {
   private onFill(order: Order, notional: Decimal): void {
     const reservation = this.reservations.get(order.clientOrderId);
     if (reservation) {
-      this.reservations.set(order.clientOrderId, Decimal.max(reservation.minus(notional), ZERO));
+      this.reservations.set(order.clientOrderId, maxDecimal(reservation.minus(notional), ZERO));
       this.filledSinceSnapshot = this.filledSinceSnapshot.plus(notional);
     }
   }

@@ -158,8 +158,10 @@ function fillPatch(order: Order, fill: Fill): Partial<Order> {
       `of ${fill.quantity.toString()} would fill ${filled.toString()} of ${order.quantity.toString()}`,
     );
   }
-  const previousNotional = (order.averageFillPrice ?? ZERO).times(order.filledQuantity);
-  const averageFillPrice = previousNotional.plus(fill.price.times(fill.quantity)).dividedBy(filled);
+  // The first fill's price is the average: no division (the hot path of every order).
+  const averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice
+    ? fill.price
+    : order.averageFillPrice.times(order.filledQuantity).plus(fill.price.times(fill.quantity)).dividedBy(filled);
   return {
     filledQuantity: filled,
     averageFillPrice,

@@ -1,4 +1,4 @@
-import { Decimal, ZERO } from '../core/decimal.js';
+import { Decimal, ZERO, minDecimal } from '../core/decimal.js';
 import type { Position, PositionFill } from './position.js';
 import { entrySide } from './position.js';
 
@@ -32,7 +32,7 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
 
   if (fill.side === entrySide(position.side)) {
     const quantity = position.quantity.plus(fill.quantity);
-    const averageEntryPrice = position.averageEntryPrice.times(position.quantity).plus(fill.price.times(fill.quantity)).dividedBy(quantity);
+    const averageEntryPrice = position.quantity.isZero() ? fill.price : position.averageEntryPrice.times(position.quantity).plus(fill.price.times(fill.quantity)).dividedBy(quantity);
     const next: Position = {
       ...position,
       ...common,
@@ -46,13 +46,13 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
     return { position: withMark(next), closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: false };
   }
 
-  const closed = Decimal.min(position.quantity, fill.quantity);
+  const closed = minDecimal(position.quantity, fill.quantity);
   const excess = fill.quantity.minus(closed);
   const direction = position.side === 'long' ? 1 : -1;
   const gross = fill.price.minus(position.averageEntryPrice).times(closed).times(direction);
   // Only the part of this fill's commission that closed quantity belongs here; the rest goes with the excess.
   const exitCommission = excess.isZero() ? fill.commission : fill.commission.times(closed).dividedBy(fill.quantity);
-  const entryShare = position.quantity.isZero() ? ZERO : position.openEntryCommission.times(closed).dividedBy(position.quantity);
+  const entryShare = position.quantity.isZero() ? ZERO : closed.equals(position.quantity) ? position.openEntryCommission : position.openEntryCommission.times(closed).dividedBy(position.quantity);
   const realized = gross.minus(exitCommission).minus(entryShare);
   const quantity = position.quantity.minus(closed);
   const next: Position = {

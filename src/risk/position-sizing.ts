@@ -1,4 +1,4 @@
-import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
+import { Decimal, roundToStep, ZERO, maxDecimal } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 
@@ -83,7 +83,7 @@ export function sizePosition(input: SizingInput): SizingResult {
   let capped = false;
   for (const [cap, limit] of room) {
     if (notional.greaterThan(limit)) {
-      notional = Decimal.max(limit, ZERO);
+      notional = maxDecimal(limit, ZERO);
       capped = true;
       caps.push(cap);
     }
@@ -104,8 +104,8 @@ export function sizePosition(input: SizingInput): SizingResult {
  */
 export function quantityStep(asset: AssetInfo | undefined, assetClass: string, allowFractional: boolean): Decimal {
   if (asset) {
-    if (asset.assetClass === 'equity' && !(allowFractional && asset.fractionable)) return Decimal.max(asset.quantityIncrement, ONE);
-    if (!allowFractional) return Decimal.max(asset.quantityIncrement, ONE);
+    if (asset.assetClass === 'equity' && !(allowFractional && asset.fractionable)) return maxDecimal(asset.quantityIncrement, ONE);
+    if (!allowFractional) return maxDecimal(asset.quantityIncrement, ONE);
     return asset.quantityIncrement;
   }
   if (assetClass === 'crypto' && allowFractional) return SATOSHI;

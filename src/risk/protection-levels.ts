@@ -1,4 +1,4 @@
-import { Decimal, type DecimalInput, toDecimal } from '../core/decimal.js';
+import { Decimal, type DecimalInput, toDecimal, maxDecimal, minDecimal } from '../core/decimal.js';
 import { ValidationError } from '../core/errors.js';
 import type { PositionSide } from '../positions/position.js';
 
@@ -66,7 +66,7 @@ export function stopPrice(side: PositionSide, entry: DecimalInput, rule: StopRul
 /** Moves a trailing stop with the price: never backwards (down for a long, up for a short). */
 export function trailStop(side: PositionSide, current: Decimal, price: DecimalInput, rule: { readonly percent?: DecimalInput; readonly amount?: DecimalInput }): Decimal {
   const candidate = stopPrice(side, price, { method: 'trailing', ...rule, extreme: price });
-  return side === 'long' ? Decimal.max(current, candidate) : Decimal.min(current, candidate);
+  return side === 'long' ? maxDecimal(current, candidate) : minDecimal(current, candidate);
 }
 
 /** One exit leg: sell (or cover) `fraction` of the position at `price`. */

@@ -1,4 +1,4 @@
-import { BrokerError, Decimal, ONE, ZERO, sequentialIds, toDecimal } from 'tradewire';
+import { BrokerError, Decimal, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
 import { MockLedger } from './mock-ledger.js';
@@ -478,7 +478,7 @@ export class MockBroker implements BrokerAdapter {
       if (!units.greaterThan(0)) throw new BrokerError('invalid_order', `mock broker: ${order.notional.toString()} buys less than one ${asset.quantityIncrement.toString()} of ${order.symbol}`, { status: 422 });
       order = { ...order, quantity: units };
     }
-    if (!order.quantity.dividedBy(asset.quantityIncrement).isInteger()) {
+    if (!(asset.quantityIncrement.equals(ONE) ? order.quantity.isInteger() : order.quantity.dividedBy(asset.quantityIncrement).isInteger())) {
       throw new BrokerError('invalid_order', `mock broker: quantity ${order.quantity.toString()} is not a multiple of ${asset.quantityIncrement.toString()}`, { status: 422 });
     }
     if (order.type === 'market' && !market) throw new BrokerError('invalid_order', `mock broker: no quote for ${order.symbol}`, { status: 422 });
@@ -522,7 +522,7 @@ export class MockBroker implements BrokerAdapter {
       filledQuantity: ZERO,
       fills: [],
       updatedAt: now,
-      reservePerUnit: reserved.dividedBy(order.quantity),
+      reservePerUnit: reserved.isZero() ? ZERO : increasing.equals(order.quantity) ? reference.times(this.slippageFactor) : reserved.dividedBy(order.quantity),
       ...(options.held ? { held: true } : {}),
       ...(order.expiresAt === undefined ? {} : { expiresAt: order.expiresAt }),
       ...(order.priceBound ? { priceBound: order.priceBound } : {}),
@@ -635,7 +635,7 @@ export class MockBroker implements BrokerAdapter {
       return;
     }
     const available = this.liquidity.get(order.symbol);
-    const quantity = fillPrice ? (available ? Decimal.min(available, remaining) : remaining) : ZERO;
+    const quantity = fillPrice ? (available ? minDecimal(available, remaining) : remaining) : ZERO;
 
     if (arriving && order.timeInForce === 'fok' && !quantity.equals(remaining)) {
       this.finish(order, 'cancelled', 'fill-or-kill could not fill in full');
@@ -654,7 +654,7 @@ export class MockBroker implements BrokerAdapter {
 
     this.ledger.applyFill(order.symbol, order.assetClass, order.side, quantity, price, commission);
     const filled = order.filledQuantity.plus(quantity);
-    order.averageFillPrice = (order.averageFillPrice ?? ZERO).times(order.filledQuantity).plus(notional).dividedBy(filled);
+    order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : order.averageFillPrice.times(order.filledQuantity).plus(notional).dividedBy(filled);
     order.filledQuantity = filled;
     order.fills.push(fill);
     if (filled.equals(order.quantity)) {
@@ -672,8 +672,8 @@ export class MockBroker implements BrokerAdapter {
   private commissionFor(quantity: Decimal, notional: Decimal): Decimal {
     const { perUnit, bps, minimum } = this.commission;
     if (perUnit.isZero() && bps.isZero()) return ZERO;
-    const computed = perUnit.times(quantity).plus(notional.times(bps).dividedBy(10_000));
-    return computed.greaterThan(0) ? Decimal.max(computed, minimum) : ZERO;
+    const computed = bps.isZero() ? perUnit.times(quantity) : perUnit.times(quantity).plus(notional.times(bps).dividedBy(10_000));
+    return computed.greaterThan(0) ? maxDecimal(computed, minimum) : ZERO;
   }
 
   private finish(order: BrokerOrder, status: 'cancelled' | 'expired', reason?: string): void {
@@ -702,8 +702,8 @@ export class MockBroker implements BrokerAdapter {
   /** Quantity of this order that would increase the absolute position (needs buying power). */
   private increasingQuantity(symbol: string, side: OrderSide, quantity: Decimal): Decimal {
     const position = this.ledger.quantity(symbol);
-    const reducible = side === 'buy' ? Decimal.max(position.negated(), ZERO) : Decimal.max(position, ZERO);
-    return Decimal.max(quantity.minus(reducible), ZERO);
+    const reducible = side === 'buy' ? maxDecimal(position.negated(), ZERO) : maxDecimal(position, ZERO);
+    return maxDecimal(quantity.minus(reducible), ZERO);
   }
 
   private buyingPower(): Decimal {
@@ -711,7 +711,7 @@ export class MockBroker implements BrokerAdapter {
     const equity = this.ledger.cash.plus(this.ledger.marketValue(mark));
     let reserved = ZERO;
     for (const order of this.working) reserved = reserved.plus(order.reservePerUnit.times(order.quantity.minus(order.filledQuantity)));
-    return Decimal.max(equity.times(this.leverage).minus(this.ledger.grossExposure(mark)).minus(reserved), ZERO);
+    return maxDecimal(equity.times(this.leverage).minus(this.ledger.grossExposure(mark)).minus(reserved), ZERO);
   }
 
   private find(ref: OrderRef): BrokerOrder | undefined {

@@ -1,4 +1,4 @@
-import { Decimal, ZERO } from 'tradewire';
+import { Decimal, ZERO, minDecimal } from 'tradewire';
 import type { AssetClass, OrderSide, PositionReport } from 'tradewire';
 
 interface LedgerPosition {
@@ -29,9 +29,9 @@ export class MockLedger {
     const current = position.quantity;
     if (current.isZero() || current.isPositive() === signed.isPositive()) {
       const total = current.abs().plus(quantity);
-      position.averageEntryPrice = position.averageEntryPrice.times(current.abs()).plus(price.times(quantity)).dividedBy(total);
+      position.averageEntryPrice = current.isZero() ? price : position.averageEntryPrice.times(current.abs()).plus(price.times(quantity)).dividedBy(total);
     } else {
-      const closing = Decimal.min(current.abs(), quantity);
+      const closing = minDecimal(current.abs(), quantity);
       const perUnit = current.isPositive() ? price.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(price);
       this.realizedPnl = this.realizedPnl.plus(perUnit.times(closing));
       // Crossing through flat opens the other side at this fill's price.

@@ -1,4 +1,4 @@
-import { Decimal } from 'tradewire';
+import { Decimal, maxDecimal, minDecimal } from 'tradewire';
 import type { OrderSide, OrderType } from 'tradewire';
 
 /** The parts of a resting order the matcher looks at. */
@@ -24,8 +24,8 @@ export function executionPrice(order: MatchableOrder, price: Decimal, slippage: 
   const buy = order.side === 'buy';
   const atMarket = (): Decimal => (slippage.isZero() ? price : buy ? price.times(slippage.plus(1)) : price.times(new Decimal(1).minus(slippage)));
   const limitFill = (limit: Decimal): Decimal | undefined => {
-    if (buy) return price.lessThanOrEqualTo(limit) ? Decimal.min(price, limit) : undefined;
-    return price.greaterThanOrEqualTo(limit) ? Decimal.max(price, limit) : undefined;
+    if (buy) return price.lessThanOrEqualTo(limit) ? minDecimal(price, limit) : undefined;
+    return price.greaterThanOrEqualTo(limit) ? maxDecimal(price, limit) : undefined;
   };
   const touched = (stop: Decimal): boolean => (buy ? price.greaterThanOrEqualTo(stop) : price.lessThanOrEqualTo(stop));
 
