@@ -97,6 +97,7 @@ export type {
   OrderUpdate,
   Unsubscribe,
 } from './broker/broker-adapter.js';
+export { AdapterListeners } from './broker/adapter-listeners.js';
 export type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from './broker/reports.js';
 export { eventsFromOrderReport } from './reconciliation/order-report-diff.js';
 

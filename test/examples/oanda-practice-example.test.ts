@@ -1,19 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from '../adapters/oanda/fake-oanda-server.js';
-
-const run = promisify(execFile);
-const root = resolve(__dirname, '../..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const clean = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('OANDA_')) delete env[key];
-  return env;
-};
+import { runExample } from './run-example.js';
 
 let server: FakeOandaServer | undefined;
 let dir: string | undefined;
@@ -26,7 +16,7 @@ afterEach(async () => {
 
 describe('examples/oanda-practice.ts', () => {
   it('without a token: explains what it needs and exits 0, touching no network', async () => {
-    const { stdout } = await run(tsx, ['examples/oanda-practice.ts'], { cwd: root, env: clean() });
+    const stdout = await runExample('oanda-practice.ts', [], 'OANDA_');
     expect(stdout).toContain('OANDA_API_TOKEN=...');
     expect(stdout).toContain('never trades live');
   }, 60_000);
@@ -35,8 +25,8 @@ describe('examples/oanda-practice.ts', () => {
     server = await FakeOandaServer.start({ heartbeatMs: 50 });
     server.exchange.setPrice('EUR_USD', '1.10000');
     dir = mkdtempSync(join(tmpdir(), 'tw-oanda-example-'));
-    const env = { ...clean(), OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: server.url, OANDA_STREAM_URL: server.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
-    const { stdout } = await run(tsx, ['examples/oanda-practice.ts', '--trade', 'EUR_USD'], { cwd: root, env });
+    const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: server.url, OANDA_STREAM_URL: server.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
+    const stdout = await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env);
     expect(stdout).toContain(`account ${ACCOUNT_ID} in USD, NAV 100000.00`);
     expect(stdout).toContain('EUR_USD: units step 1, price step 0.00001, margin rate 0.0333');
     // The script runs on the real clock: on a weekend the forex market is closed and it says so.

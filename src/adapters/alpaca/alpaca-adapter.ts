@@ -1,5 +1,6 @@
 import type { Alpaca, AlpacaClientOptions } from '@alpacahq/alpaca-trade-api';
 import {
+  AdapterListeners,
   type AccountSnapshot,
   type AdapterHealth,
   type AssetInfo,
@@ -112,8 +113,7 @@ export class AlpacaAdapter implements BrokerAdapter {
   private readonly working = new Map<string, string>();
   /** Resolves once a post-reconnect reconciliation is done; new orders wait for it. */
   private reconciled: Promise<void> = Promise.resolve();
-  private readonly updateListeners = new Set<(update: OrderUpdate) => void>();
-  private readonly connectionListeners = new Set<(change: ConnectionChange) => void>();
+  private readonly listeners = new AdapterListeners();
 
   constructor(options: AlpacaAdapterOptions = {}) {
     const keyId = options.keyId ?? process.env.APCA_API_KEY_ID;
@@ -178,13 +178,11 @@ export class AlpacaAdapter implements BrokerAdapter {
   }
 
   onOrderUpdate(listener: (update: OrderUpdate) => void): Unsubscribe {
-    this.updateListeners.add(listener);
-    return () => this.updateListeners.delete(listener);
+    return this.listeners.onOrderUpdate(listener);
   }
 
   onConnectionChange(listener: (change: ConnectionChange) => void): Unsubscribe {
-    this.connectionListeners.add(listener);
-    return () => this.connectionListeners.delete(listener);
+    return this.listeners.onConnectionChange(listener);
   }
 
   // ------------------------------------------------------------------ account and market
@@ -429,11 +427,11 @@ export class AlpacaAdapter implements BrokerAdapter {
   }
 
   private emit(update: OrderUpdate): void {
-    for (const listener of this.updateListeners) listener(update);
+    this.listeners.emitUpdate(update);
   }
 
   private announce(change: ConnectionChange): void {
-    for (const listener of this.connectionListeners) listener(change);
+    this.listeners.announce(change);
   }
 }
 

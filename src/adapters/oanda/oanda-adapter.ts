@@ -1,5 +1,6 @@
 import {
   type AccountEvent,
+  AdapterListeners,
   type AccountSnapshot,
   type AdapterHealth,
   type AssetInfo,
@@ -112,9 +113,7 @@ export class OandaAdapter implements BrokerAdapter {
   /** Bracket entries (by our client id) and the legs OANDA will create when they fill. */
   private readonly pendingLegs = new Map<string, Order[]>();
   private currency = 'USD';
-  private readonly updateListeners = new Set<(update: OrderUpdate) => void>();
-  private readonly connectionListeners = new Set<(change: ConnectionChange) => void>();
-  private readonly accountListeners = new Set<(event: AccountEvent) => void>();
+  private readonly listeners = new AdapterListeners();
 
   constructor(options: OandaAdapterOptions = {}) {
     const token = options.token ?? process.env.OANDA_API_TOKEN;
@@ -190,18 +189,15 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   onOrderUpdate(listener: (update: OrderUpdate) => void): Unsubscribe {
-    this.updateListeners.add(listener);
-    return () => this.updateListeners.delete(listener);
+    return this.listeners.onOrderUpdate(listener);
   }
 
   onConnectionChange(listener: (change: ConnectionChange) => void): Unsubscribe {
-    this.connectionListeners.add(listener);
-    return () => this.connectionListeners.delete(listener);
+    return this.listeners.onConnectionChange(listener);
   }
 
   onAccountEvent(listener: (event: AccountEvent) => void): Unsubscribe {
-    this.accountListeners.add(listener);
-    return () => this.accountListeners.delete(listener);
+    return this.listeners.onAccountEvent(listener);
   }
 
   // ------------------------------------------------------------------ account and instruments
@@ -483,7 +479,7 @@ export class OandaAdapter implements BrokerAdapter {
       this.emit(update);
       this.followLegs(update);
     }
-    for (const event of meaning.account) for (const listener of this.accountListeners) listener(event);
+    for (const event of meaning.account) this.listeners.emitAccountEvent(event);
   }
 
   /** A bracket entry that ended unfilled takes its unborn legs with it; one that filled lets them be born. */
@@ -498,10 +494,10 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   private emit(update: OrderUpdate): void {
-    for (const listener of this.updateListeners) listener(update);
+    this.listeners.emitUpdate(update);
   }
 
   private announce(change: ConnectionChange): void {
-    for (const listener of this.connectionListeners) listener(change);
+    this.listeners.announce(change);
   }
 }

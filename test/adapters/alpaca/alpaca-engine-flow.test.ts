@@ -1,4 +1,5 @@
-import { ExecutionEngine, ManualClock, sequentialIds, silentLogger } from 'tradewire';
+import { type ExecutionEngine, ManualClock, silentLogger } from 'tradewire';
+import { protectedEngine } from '../adapter-test-kit.js';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FAKE_KEY, FAKE_SECRET, FakeAlpacaServer } from './fake-alpaca-server.js';
@@ -16,16 +17,7 @@ describe('the engine on Alpaca (local Alpaca-compatible server, real SDK)', () =
     server.exchange.setPrice('AAPL', '100');
     const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30)); // Monday 10:30 New York
     const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
-    engine = new ExecutionEngine({
-      adapter,
-      clock,
-      ids: sequentialIds(),
-      logger: silentLogger,
-      protection: true,
-      // The 200/minute limiter spaces calls 300 ms apart in real time; its behaviour has its own tests.
-      rateLimit: false,
-      config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
-    });
+    engine = protectedEngine(adapter, clock, { quantity: 10 });
     const seen: string[] = [];
     for (const name of ['signal:executed', 'order:filled', 'position:opened', 'position:closed'] as const) engine.on(name, () => seen.push(name));
     await engine.start();
@@ -64,15 +56,7 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
     server.exchange.setPrice('AAPL', '100');
     const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
     const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
-    engine = new ExecutionEngine({
-      adapter,
-      clock,
-      ids: sequentialIds(),
-      logger: silentLogger,
-      protection: true,
-      rateLimit: false,
-      config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
-    });
+    engine = protectedEngine(adapter, clock, { quantity: 10 });
     await engine.start();
     engine.updatePrice('AAPL', '100');
     await engine.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
@@ -107,7 +91,7 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
     server.exchange.setPrice('AAPL', '100');
     const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
     const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
-    engine = new ExecutionEngine({ adapter, clock, ids: sequentialIds(), logger: silentLogger, protection: true, rateLimit: false, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 } });
+    engine = protectedEngine(adapter, clock, { quantity: 10 });
     await engine.start();
     engine.updatePrice('AAPL', '100');
     await engine.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });

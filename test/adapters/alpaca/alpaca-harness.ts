@@ -1,6 +1,6 @@
 import { EventBus, InMemoryJournal, type Logger, ManualClock, OrderErrorHandler, OrderLifecycleManager, sequentialIds, type TradewireEvents } from 'tradewire';
 import { AlpacaAdapter, type AlpacaAdapterOptions } from 'tradewire/alpaca';
-import { vi } from 'vitest';
+import { untilWithClock } from '../adapter-test-kit.js';
 import { FAKE_KEY, FAKE_SECRET, FakeAlpacaServer } from './fake-alpaca-server.js';
 
 /** Every line the adapter and the core log, kept so a test can prove no secret is in them. */
@@ -30,14 +30,7 @@ export async function alpacaHarness(options: { binaryFrames?: boolean; adapter?:
   await adapter.connect();
   orders.start();
   /** Waits for socket I/O until `check` passes, moving the manual clock so retry backoffs elapse. */
-  const until = (check: () => void | Promise<void>, timeout = 5_000): Promise<void> =>
-    vi.waitFor(
-      async () => {
-        clock.advance(500);
-        await check();
-      },
-      { timeout, interval: 5 },
-    );
+  const until = untilWithClock(clock);
   const close = async (): Promise<void> => {
     orders.stop();
     await adapter.disconnect();

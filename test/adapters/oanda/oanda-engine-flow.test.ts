@@ -1,4 +1,5 @@
-import { ExecutionEngine, ManualClock, sequentialIds, silentLogger, systemClock } from 'tradewire';
+import { type ExecutionEngine, ManualClock, silentLogger, systemClock } from 'tradewire';
+import { protectedEngine } from '../adapter-test-kit.js';
 import { OandaAdapter } from 'tradewire/oanda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from './fake-oanda-server.js';
@@ -18,15 +19,7 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
     server.exchange.setPrice('EUR_USD', '1.10000');
     const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0)); // Monday: the forex week is open
     const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
-    engine = new ExecutionEngine({
-      adapter,
-      clock,
-      ids: sequentialIds(),
-      logger: silentLogger,
-      protection: true,
-      rateLimit: false,
-      config: { maxPositionSizePct: 20, sizing: { method: 'fixed_quantity', quantity: 10_000 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
-    });
+    engine = protectedEngine(adapter, clock, { quantity: 10_000, maxPositionSizePct: 20 });
     const alerts: string[] = [];
     engine.on('alert', (a) => alerts.push(a.code));
     await engine.start();

@@ -1,6 +1,6 @@
 import { EventBus, InMemoryJournal, ManualClock, OrderErrorHandler, OrderLifecycleManager, sequentialIds, systemClock, type TradewireEvents } from 'tradewire';
 import { OandaAdapter, type OandaAdapterOptions } from 'tradewire/oanda';
-import { vi } from 'vitest';
+import { untilWithClock } from '../adapter-test-kit.js';
 import { capturingLogger } from '../alpaca/alpaca-harness.js';
 import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from './fake-oanda-server.js';
 
@@ -23,14 +23,7 @@ export async function oandaHarness(options: { adapter?: Partial<OandaAdapterOpti
   for (const name of ['order:transition', 'order:retry', 'alert', 'broker:connection', 'error', 'order:unknown_update'] as const) events.on(name, (payload: unknown) => emitted.push({ name, payload }));
   await adapter.connect();
   orders.start();
-  const until = (check: () => void | Promise<void>, timeout = 5_000): Promise<void> =>
-    vi.waitFor(
-      async () => {
-        clock.advance(500);
-        await check();
-      },
-      { timeout, interval: 5 },
-    );
+  const until = untilWithClock(clock);
   const close = async (): Promise<void> => {
     orders.stop();
     await adapter.disconnect();
