@@ -193,6 +193,61 @@ export class OrderLifecycleManager {
     });
   }
 
+  /**
+   * The native list an order belongs to, rebuilt from the links `submitList` gave it: its kind and
+   * every client order id, parent first. Undefined for an order sent on its own.
+   */
+  listOf(clientOrderId: string): { readonly kind: OrderListKind; readonly ids: readonly string[] } | undefined {
+    const order = this.orders.get(clientOrderId);
+    if (!order) return undefined;
+    const { parentId, ocoSiblingId, takeProfitId, stopLossId } = order.links;
+    const parent = parentId ? this.orders.get(parentId) : takeProfitId || stopLossId ? order : undefined;
+    if (parent) {
+      const tp = parent.links.takeProfitId;
+      const sl = parent.links.stopLossId;
+      if (tp && sl) return { kind: 'bracket', ids: [parent.clientOrderId, tp, sl] };
+      const exit = tp ?? sl;
+      return exit ? { kind: 'oto', ids: [parent.clientOrderId, exit] } : undefined;
+    }
+    const sibling = ocoSiblingId ? this.orders.get(ocoSiblingId) : undefined;
+    if (!sibling) return undefined;
+    const [takeProfit, stopLoss] = order.type === 'limit' ? [order, sibling] : [sibling, order];
+    return { kind: 'oco', ids: [takeProfit.clientOrderId, stopLoss.clientOrderId] };
+  }
+
+  /**
+   * Asks the broker for a list's parent and applies it with its legs (a leg the broker named itself
+   * is matched by role). Resolves with whether the broker knows the list.
+   */
+  async refreshList(clientOrderId: string): Promise<boolean> {
+    const list = this.listOf(clientOrderId);
+    if (!list) return this.refreshOrder(clientOrderId);
+    const report = await this.adapter.getOrder(ref(this.require(list.ids[0]!)));
+    if (report) this.applyListReport(list.kind, list.ids, report);
+    return report !== undefined;
+  }
+
+  /**
+   * Sends a list again whose orders were journaled but never reached the broker (a crash before the
+   * answer): the same client order ids, as one list — never a leg on its own.
+   */
+  async resumeList(clientOrderId: string): Promise<Order[]> {
+    const list = this.listOf(clientOrderId);
+    if (!list || !this.adapter.submitOrderList) return [this.require(clientOrderId)];
+    const unsent = (id: string): boolean => ['created', 'validated', 'submitted'].includes(this.require(id).status);
+    if (!list.ids.every(unsent)) return list.ids.map((id) => this.require(id));
+    for (const id of list.ids) if (this.require(id).status !== 'submitted') this.apply(id, { type: 'submitted', at: this.clock.now() });
+    try {
+      this.journal.sync?.();
+      const report = await this.adapter.submitOrderList({ kind: list.kind, orders: list.ids.map((id) => this.require(id)) });
+      this.applyListReport(list.kind, list.ids, report);
+    } catch (error) {
+      for (const id of list.ids) this.markSendFailed(id, error);
+    }
+    for (const id of list.ids) this.armTimeout(id);
+    return list.ids.map((id) => this.require(id));
+  }
+
   /** True when the adapter sends `kind` lists natively (see {@link submitList}). */
   supportsList(kind: OrderListKind): boolean {
     const native = kind === 'oco' ? this.adapter.capabilities.nativeOco : this.adapter.capabilities.nativeBracket;
@@ -203,15 +258,19 @@ export class OrderLifecycleManager {
    * Sends linked orders as one native list — a bracket `[entry, takeProfit, stopLoss]`, an OTO
    * `[entry, exit]` or an OCO `[takeProfit, stopLoss]` — where the adapter has them (see
    * `capabilities.nativeBracket` / `nativeOco`). Each order is tracked and journaled on its own,
-   * linked to the others (`parentId`, `ocoSiblingId`, `takeProfitId`, `stopLossId`); legs rest
-   * without a timeout. Every order is journaled before the list is sent; a list that fails validation
+   * linked to the others (`parentId`, `ocoSiblingId`, `takeProfitId`, `stopLossId`); legs are
+   * reduce-only and rest without a timeout. Every order is journaled before the list is sent; a list that fails validation
    * registers nothing. Throws {@link UnsupportedOperationError} when the adapter has no native list.
    */
   async submitList(kind: OrderListKind, requests: readonly OrderRequest[], options: SubmitOptions = {}): Promise<Order[]> {
     if (!this.supportsList(kind) || !this.adapter.submitOrderList) throw new UnsupportedOperationError(`${this.adapter.name} has no native ${kind} orders`);
     const ids = requests.map((r) => r.clientOrderId ?? this.ids.next('tw'));
     for (const id of ids) if (this.orders.has(id)) throw new DuplicateOrderError(id);
-    const orders = requests.map((request, i) => createOrder({ ...request, clientOrderId: ids[i]!, links: { ...request.links, ...listLinks(kind, ids, i) } }, { clock: this.clock, ids: this.ids }));
+    // Every leg only exits what its entry bought (and an OCO only exits a position held): reduce-only.
+    const exit = (i: number): boolean => kind === 'oco' || i > 0;
+    const orders = requests.map((request, i) =>
+      createOrder({ ...request, clientOrderId: ids[i]!, links: { ...request.links, ...listLinks(kind, ids, i, requests) }, ...(exit(i) ? { reduceOnly: true } : {}) }, { clock: this.clock, ids: this.ids }),
+    );
     const issues = orderListIssues(kind, orders);
     if (issues.length > 0) throw new ValidationError(issues, `${kind} order list`);
     orders.forEach((order, i) => {
@@ -263,6 +322,11 @@ export class OrderLifecycleManager {
   async resume(clientOrderId: string): Promise<Order> {
     const order = this.require(clientOrderId);
     if (order.status !== 'created' && order.status !== 'validated' && order.status !== 'submitted') return order;
+    // A leg is never sent alone: its list goes again as a whole.
+    if (this.listOf(clientOrderId)) {
+      await this.resumeList(clientOrderId);
+      return this.require(clientOrderId);
+    }
     return this.sendRegistered(clientOrderId);
   }
 
@@ -645,13 +709,15 @@ export class OrderLifecycleManager {
 }
 
 /** How the orders of a list point at each other. */
-function listLinks(kind: OrderListKind, ids: readonly string[], index: number): Order['links'] {
+function listLinks(kind: OrderListKind, ids: readonly string[], index: number, requests: readonly OrderRequest[]): Order['links'] {
   const roles = listRoles(kind);
   const idOf = (role: string): string | undefined => ids[roles.indexOf(role as never)];
   const role = roles[index];
   const parent = kind === 'oco' ? undefined : ids[0];
-  const takeProfitId = idOf('takeProfit');
-  const stopLossId = idOf('stopLoss');
+  // An OTO's one exit is named by what it is: a limit takes profit, anything else stops the loss.
+  const otoExit = kind === 'oto' ? (requests[1]?.type === 'limit' ? 'takeProfit' : 'stopLoss') : undefined;
+  const takeProfitId = idOf('takeProfit') ?? (otoExit === 'takeProfit' ? ids[1] : undefined);
+  const stopLossId = idOf('stopLoss') ?? (otoExit === 'stopLoss' ? ids[1] : undefined);
   if (role === 'entry') return { ...(takeProfitId ? { takeProfitId } : {}), ...(stopLossId ? { stopLossId } : {}) };
   const sibling = role === 'takeProfit' ? stopLossId : role === 'stopLoss' ? takeProfitId : undefined;
   return { ...(parent ? { parentId: parent } : {}), ...(sibling ? { ocoSiblingId: sibling } : {}) };

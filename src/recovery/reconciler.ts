@@ -72,9 +72,30 @@ export class Reconciler {
     const missing: string[] = [];
     const found: string[] = [];
     const candidates = orders.orderList().filter((o) => !isTerminalStatus(o.status) || (options.includeFailed && o.status === 'failed'));
+    const listsSeen = new Set<string>();
     for (const order of candidates) {
       const id = order.clientOrderId;
-      if (await orders.refreshOrder(id)) {
+      const list = orders.listOf(id);
+      if (list) {
+        // A native list is looked up (and, if it never arrived, resent) as a whole, through its parent.
+        const parent = list.ids[0]!;
+        if (listsSeen.has(parent)) continue;
+        listsSeen.add(parent);
+        if (await orders.refreshList(parent)) {
+          found.push(...list.ids);
+          continue;
+        }
+        const unsent = list.ids.filter((member) => ['created', 'validated', 'submitted'].includes(orders.get(member)?.status ?? ''));
+        if (unsent.length === 0) continue;
+        if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs && unsent.length === list.ids.length) {
+          resent.push(...list.ids);
+          await orders.resumeList(parent);
+        } else {
+          missing.push(...unsent);
+          for (const member of unsent) orders.applyUpdate({ clientOrderId: member, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
+        }
+        continue;
+      } else if (await orders.refreshOrder(id)) {
         found.push(id);
         continue;
       }

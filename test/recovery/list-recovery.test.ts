@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExecutionEngine, FileJournal, type OrderRequest, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tw-list-recovery-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const native = { nativeOco: true, nativeBracket: true };
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+function broker(clock: ManualClock): MockBroker {
+  const b = new MockBroker({ clock, capabilities: native });
+  b.setPrice('AAPL', '100');
+  return b;
+}
+function boot(adapter: MockBroker, clock: ManualClock, idStart: number): ExecutionEngine {
+  return new ExecutionEngine({ adapter, clock, ids: sequentialIds(idStart), logger: silentLogger, journal: new FileJournal({ path: join(dir, 'journal.jsonl'), logger: silentLogger }) });
+}
+const bracket: OrderRequest[] = [
+  { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' },
+  { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
+  { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
+];
+
+describe('crash recovery of native order lists', () => {
+  it('a bracket journaled but never sent is resent as one bracket — never a leg on its own', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const first = broker(clock);
+    first.submitOrderList = () => new Promise(() => undefined); // the process dies with the request unsent
+    const doomed = boot(first, clock, 1);
+    await doomed.start();
+    void doomed.orders.submitList('bracket', bracket);
+    await flush();
+
+    const second = broker(clock);
+    const lists: string[] = [];
+    const original = second.submitOrderList.bind(second);
+    second.submitOrderList = (list) => {
+      lists.push(`${list.kind}:${list.orders.map((o) => o.clientOrderId).join(',')}`);
+      return original(list);
+    };
+    const restarted = boot(second, clock, 1_000);
+    await restarted.start();
+    const report = await restarted.recover();
+    expect([...report.ordersResent].sort()).toEqual(['entry', 'sl', 'tp']);
+    expect(lists).toEqual(['bracket:entry,tp,sl']);
+    expect(second.requests.filter((r) => r.method === 'submitOrder').map((r) => r.clientOrderId)).toEqual(['entry']);
+    expect(['entry', 'tp', 'sl'].map((id) => restarted.orders.get(id)?.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    second.setPrice('AAPL', '98.5');
+    second.setPrice('AAPL', '111');
+    expect(['entry', 'tp', 'sl'].map((id) => restarted.orders.get(id)?.status)).toEqual(['filled', 'filled', 'cancelled']);
+  });
+
+  it('a bracket the broker took, but whose answer was lost: found through its parent, legs and all, nothing resent', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const shared = broker(clock);
+    const original = shared.submitOrderList.bind(shared);
+    shared.submitOrderList = (list) => {
+      void original(list); // the broker books it…
+      return new Promise(() => undefined); // …and the process dies before the answer
+    };
+    const doomed = boot(shared, clock, 1);
+    await doomed.start();
+    void doomed.orders.submitList('bracket', bracket);
+    await flush();
+    expect(shared.orderReports()).toHaveLength(3);
+    shared.submitOrderList = original;
+
+    const restarted = boot(shared, clock, 1_000);
+    await restarted.start();
+    const report = await restarted.recover();
+    expect(report.ordersResent).toEqual([]);
+    expect([...report.ordersFoundAtBroker].sort()).toEqual(['entry', 'sl', 'tp']);
+    expect(restarted.orders.get('sl')?.brokerOrderId).toBe(shared.orderReports().find((r) => r.clientOrderId === 'sl')?.brokerOrderId);
+    expect(shared.countByClientOrderId('entry')).toBe(1);
+  });
+
+  it('lists are rebuilt from their links: bracket, OTO (its exit named by role) and OCO', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const engine = boot(broker(clock), clock, 1);
+    await engine.start();
+    await engine.orders.submitList('bracket', bracket);
+    await engine.orders.submitList('oto', [{ ...bracket[0]!, clientOrderId: 'in2' }, { ...bracket[2]!, clientOrderId: 'x2' }]);
+    expect(engine.orders.listOf('tp')).toEqual({ kind: 'bracket', ids: ['entry', 'tp', 'sl'] });
+    expect(engine.orders.listOf('in2')).toEqual({ kind: 'oto', ids: ['in2', 'x2'] });
+    expect(engine.orders.get('in2')?.links).toEqual({ stopLossId: 'x2' });
+    expect(engine.orders.listOf('x2')).toEqual({ kind: 'oto', ids: ['in2', 'x2'] });
+  });
+});
