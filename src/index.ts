@@ -156,7 +156,7 @@ export { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRep
 export { TradingDay } from './positions/trading-day.js';
 export { AssetCache } from './execution/asset-cache.js';
 export type { SignalDecision } from './execution/signal-decision.js';
-export { ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
+export { EXECUTED_SIGNALS_KEPT, ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
 export { CALL_PRIORITY, RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
 export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOptions, type RetryPolicy } from './resilience/order-error-handler.js';
 export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';

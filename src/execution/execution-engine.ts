@@ -36,6 +36,9 @@ import type { SignalDecision } from './signal-decision.js';
 import { type QueueReason, type QueuedSignal, SignalQueue } from './signal-queue.js';
 import { type HaltOptions, type TradingState, tradingGate } from './trading-state.js';
 
+/** How many traded signal ids the engine remembers to refuse a replayed signal. */
+export const EXECUTED_SIGNALS_KEPT = 100_000;
+
 export interface ExecutionEngineOptions {
   readonly adapter: BrokerAdapter;
   /** Default: the system clock. Tests pass a `ManualClock`. */
@@ -111,7 +114,10 @@ export class ExecutionEngine {
   private reconcileTimer: TimerHandle | undefined;
   private running = false;
   private readonly reconciler: Reconciler;
-  /** Signals that produced an order (restored by `recover()`), so a replayed signal is not traded twice. */
+  /**
+   * Signals that produced an order (restored by `recover()`), so a replayed signal is not traded
+   * twice. The newest {@link EXECUTED_SIGNALS_KEPT} are kept: a bot replays its recent feed, not its history.
+   */
   private readonly executedSignals = new Set<string>();
   private state: TradingState = 'ACTIVE';
   private stateReason: string | undefined;
@@ -269,7 +275,7 @@ export class ExecutionEngine {
    */
   async recover(): Promise<ReconciliationReport> {
     const report = await this.reconciler.recover();
-    for (const id of report.signalIds) this.executedSignals.add(id);
+    for (const id of report.signalIds) this.rememberSignal(id);
     return report;
   }
 
@@ -495,6 +501,16 @@ export class ExecutionEngine {
     this.events.emit('position:force_closed', { symbol, reason, order, at });
     this.events.emit('alert', { severity: 'warning', code: 'position_force_closed', message: `${symbol} force-closed: ${reason}`, ...(order ? { clientOrderId: order.clientOrderId } : {}) });
     return order;
+  }
+
+  /** Remembers a traded signal id; past the bound, the oldest are forgotten (a Set iterates in insertion order). */
+  private rememberSignal(id: string): void {
+    this.executedSignals.add(id);
+    if (this.executedSignals.size <= EXECUTED_SIGNALS_KEPT) return;
+    for (const oldest of this.executedSignals) {
+      this.executedSignals.delete(oldest);
+      if (this.executedSignals.size <= EXECUTED_SIGNALS_KEPT) break;
+    }
   }
 
   private async run(signal: Signal, approved: boolean): Promise<SignalDecision> {
@@ -834,7 +850,7 @@ export class ExecutionEngine {
   }
 
   private executed(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
-    if (order.signalId) this.executedSignals.add(order.signalId);
+    if (order.signalId) this.rememberSignal(order.signalId);
     const decision = {
       kind: 'executed' as const,
       signal,
