@@ -216,7 +216,10 @@ export class AlpacaAdapter implements BrokerAdapter {
   async getOpenOrders(): Promise<readonly OrderStatusReport[]> {
     const json = (await this.rest('list open orders', (sdk) => sdk.trading.orders.getAllOrdersRaw({ status: 'open', nested: true, limit: 500 }))) as AlpacaOrderJson[];
     // Nested legs are orders too: flatten, so every open order is listed once.
-    return json.flatMap((o) => [o, ...(o.legs ?? [])]).filter((o) => !isTerminalStatus(orderReportFromAlpaca(o).status)).map((o) => this.report(o));
+    return json
+      .flatMap((o) => [o, ...(o.legs ?? [])])
+      .map((o) => this.report(o))
+      .filter((r) => !isTerminalStatus(r.status));
   }
 
   async getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined> {
@@ -263,7 +266,6 @@ export class AlpacaAdapter implements BrokerAdapter {
   async replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport> {
     const id = await this.brokerIdOf(order);
     const body = alpacaReplaceBody(order, changes);
-    this.logger.debug?.('alpaca replace', { clientOrderId: order.clientOrderId });
     const json = (await this.rest(`replace ${order.clientOrderId}`, (sdk) => sdk.trading.orders.patchOrderByOrderIdRaw({ orderId: id, patchOrderRequest: body as never }), true)) as AlpacaOrderJson;
     this.aliases.set(json.id, order.clientOrderId);
     this.working.delete(id);

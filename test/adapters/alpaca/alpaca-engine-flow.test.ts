@@ -51,21 +51,24 @@ describe('the engine on Alpaca (local Alpaca-compatible server, real SDK)', () =
 });
 
 describe('exits on Alpaca, where open exits hold the shares', () => {
-  async function protectedPosition() {
+  /** An engine with protection on the local Alpaca server, having bought 10 AAPL; `waitForProtection` waits for its OCO too. */
+  async function entered(waitForProtection = true) {
     server = await FakeAlpacaServer.start();
     server.exchange.setPrice('AAPL', '100');
     const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
     const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
-    engine = protectedEngine(adapter, clock, { quantity: 10 });
-    await engine.start();
-    engine.updatePrice('AAPL', '100');
-    await engine.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
-    await vi.waitFor(() => expect(engine!.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
-    return { clock, e: engine, x: server.exchange };
+    const e = protectedEngine(adapter, clock, { quantity: 10 });
+    engine = e;
+    await e.start();
+    e.updatePrice('AAPL', '100');
+    await e.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(e.positions.get('AAPL')?.quantity.toString()).toBe('10'), { timeout: 5_000, interval: 5 });
+    if (waitForProtection) await vi.waitFor(() => expect(e.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+    return { clock, e, x: server.exchange };
   }
 
   it('a partial exit first shrinks the OCO to what will be left, so the rest stays covered', async () => {
-    const { clock, e, x } = await protectedPosition();
+    const { clock, e, x } = await entered();
     const decision = await e.executeSignal({ id: 'half', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo', exitFraction: '0.4' });
     expect(decision.kind).toBe('executed');
     await vi.waitFor(() => expect(e.positions.get('AAPL')?.quantity.toString()).toBe('6'), { timeout: 5_000, interval: 5 });
@@ -76,7 +79,7 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
   });
 
   it('a full exit cancels the OCO, waits for Alpaca to confirm, then sells: nothing refused', async () => {
-    const { clock, e, x } = await protectedPosition();
+    const { clock, e, x } = await entered();
     const alerts: string[] = [];
     e.on('alert', (a) => alerts.push(a.code));
     const decision = await e.executeSignal({ id: 'out', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo' });
@@ -87,17 +90,10 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
   });
 
   it('force-close right after the entry: no protective order can take the shares from the close', async () => {
-    server = await FakeAlpacaServer.start();
-    server.exchange.setPrice('AAPL', '100');
-    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
-    const adapter = new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger });
-    engine = protectedEngine(adapter, clock, { quantity: 10 });
-    await engine.start();
-    engine.updatePrice('AAPL', '100');
-    await engine.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
-    await vi.waitFor(() => expect(engine!.positions.get('AAPL')?.quantity.toString()).toBe('10'), { timeout: 5_000, interval: 5 });
-    const close = await engine.forceClose('AAPL', 'test');
+    // Protection is placed as the fill lands: the close must not race it for the shares.
+    const { e } = await entered(false);
+    const close = await e.forceClose('AAPL', 'test');
     expect(close?.status).not.toBe('rejected');
-    await vi.waitFor(() => expect(engine!.positions.get('AAPL')).toBeUndefined(), { timeout: 5_000, interval: 5 });
+    await vi.waitFor(() => expect(e.positions.get('AAPL')).toBeUndefined(), { timeout: 5_000, interval: 5 });
   });
 });
