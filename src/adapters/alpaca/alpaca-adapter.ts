@@ -22,6 +22,7 @@ import {
   type OrderStatusReport,
   type OrderUpdate,
   type PositionReport,
+  readCredentials,
   systemClock,
   type Unsubscribe,
 } from 'tradewire';
@@ -116,11 +117,7 @@ export class AlpacaAdapter implements BrokerAdapter {
   private readonly listeners = new AdapterListeners();
 
   constructor(options: AlpacaAdapterOptions = {}) {
-    const keyId = options.keyId ?? process.env.APCA_API_KEY_ID;
-    const secret = options.secret ?? process.env.APCA_API_SECRET_KEY;
-    const missing = [...(keyId ? [] : [{ field: 'keyId', message: 'is required (or set APCA_API_KEY_ID)' }]), ...(secret ? [] : [{ field: 'secret', message: 'is required (or set APCA_API_SECRET_KEY)' }])];
-    if (missing.length > 0) throw new ConfigurationError(missing);
-    this.credentials = { keyId: keyId!, secret: secret! };
+    this.credentials = readCredentials({ keyId: [options.keyId, 'APCA_API_KEY_ID'], secret: [options.secret, 'APCA_API_SECRET_KEY'] });
     this.options = options;
     this.live = options.live === true;
     this.clock = options.clock ?? systemClock();

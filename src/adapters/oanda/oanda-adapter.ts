@@ -7,7 +7,6 @@ import {
   type BrokerAdapter,
   BrokerError,
   type Clock,
-  ConfigurationError,
   type ConnectionChange,
   consoleLogger,
   Decimal,
@@ -21,6 +20,7 @@ import {
   type OrderStatusReport,
   type OrderUpdate,
   type PositionReport,
+  readCredentials,
   systemClock,
   type Unsubscribe,
 } from 'tradewire';
@@ -116,18 +116,15 @@ export class OandaAdapter implements BrokerAdapter {
   private readonly listeners = new AdapterListeners();
 
   constructor(options: OandaAdapterOptions = {}) {
-    const token = options.token ?? process.env.OANDA_API_TOKEN;
-    const accountId = options.accountId ?? process.env.OANDA_ACCOUNT_ID;
-    const missing = [...(token ? [] : [{ field: 'token', message: 'is required (or set OANDA_API_TOKEN)' }]), ...(accountId ? [] : [{ field: 'accountId', message: 'is required (or set OANDA_ACCOUNT_ID)' }])];
-    if (missing.length > 0) throw new ConfigurationError(missing);
+    const { token, accountId } = readCredentials({ token: [options.token, 'OANDA_API_TOKEN'], accountId: [options.accountId, 'OANDA_ACCOUNT_ID'] });
     this.options = options;
     this.live = options.live === true;
-    this.accountId = accountId!;
+    this.accountId = accountId;
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
     const hosts = this.live ? OANDA_HOSTS.live : OANDA_HOSTS.practice;
     this.client = new OandaClient({
-      token: token!,
+      token,
       restUrl: (options.restUrl ?? hosts.rest).replace(/\/$/, ''),
       streamUrl: (options.streamUrl ?? hosts.stream).replace(/\/$/, ''),
       timeoutMs: options.timeoutMs ?? 10_000,
