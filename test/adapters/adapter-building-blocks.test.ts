@@ -1,5 +1,5 @@
-import { Decimal } from 'tradewire';
-import { ALPACA_CAPABILITIES, alpacaErrorFromResponse, limitRounding, roundAlpacaPrice } from 'tradewire/alpaca';
+import { createOrder, Decimal, ManualClock, sequentialIds } from 'tradewire';
+import { ALPACA_CAPABILITIES, alpacaErrorFromResponse, alpacaOrderBody, limitRounding, roundAlpacaPrice } from 'tradewire/alpaca';
 import { fromOandaUnits, OANDA_CAPABILITIES, oandaErrorFromResponse, toOandaInstrument, toOandaUnits } from 'tradewire/oanda';
 import { describe, expect, it } from 'vitest';
 
@@ -21,6 +21,11 @@ describe('tradewire/alpaca building blocks', () => {
     expect(roundAlpacaPrice(new Decimal('123.459'), limitRounding('buy')).toString()).toBe('123.45');
     expect(roundAlpacaPrice(new Decimal('123.451'), limitRounding('sell')).toString()).toBe('123.46');
     expect(ALPACA_CAPABILITIES.nativeBracket).toBe(true);
+  });
+
+  it('rounds a stop toward triggering earlier: a sell stop up, a buy stop down (never more risk than asked)', () => {
+    const stop = (side: 'buy' | 'sell', stopPrice: string) => alpacaOrderBody(createOrder({ symbol: 'AAPL', side, quantity: 1, type: 'stop', stopPrice, timeInForce: 'gtc' }, { clock: new ManualClock(0), ids: sequentialIds() })).stopPrice;
+    expect([stop('sell', '97.993'), stop('buy', '102.007')]).toEqual(['98', '102']);
   });
 });
 

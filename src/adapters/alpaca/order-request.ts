@@ -76,19 +76,17 @@ function refuse(issues: readonly string[], what: string): never {
 
 /**
  * Equity prices go to Alpaca's increments (2 decimals from $1, 4 below) instead of being rejected
- * as sub-penny: a limit never to a worse price than asked, a stop toward triggering earlier (a sell
- * stop up, a buy stop down). Crypto prices are sent as given.
+ * as sub-penny, by one rule for every kind: a buy price rounds down, a sell price up — so a limit is
+ * never worse than asked and a stop triggers no later than asked. Crypto prices are sent as given.
  */
-function price(order: Pick<Order, 'assetClass' | 'side'>, value: Decimal, kind: 'limit' | 'stop'): string {
-  if (order.assetClass === 'crypto') return value.toString();
-  const rounding = kind === 'limit' ? limitRounding(order.side) : limitRounding(order.side === 'buy' ? 'sell' : 'buy');
-  return roundAlpacaPrice(value, rounding).toString();
+function price(order: Pick<Order, 'assetClass' | 'side'>, value: Decimal): string {
+  return order.assetClass === 'crypto' ? value.toString() : roundAlpacaPrice(value, limitRounding(order.side)).toString();
 }
 
 function prices(order: Order): Pick<AlpacaOrderBody, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'> {
   return {
-    ...(order.limitPrice && (order.type === 'limit' || order.type === 'stop_limit') ? { limitPrice: price(order, order.limitPrice, 'limit') } : {}),
-    ...(order.stopPrice && (order.type === 'stop' || order.type === 'stop_limit') ? { stopPrice: price(order, order.stopPrice, 'stop') } : {}),
+    ...(order.limitPrice && (order.type === 'limit' || order.type === 'stop_limit') ? { limitPrice: price(order, order.limitPrice) } : {}),
+    ...(order.stopPrice && (order.type === 'stop' || order.type === 'stop_limit') ? { stopPrice: price(order, order.stopPrice) } : {}),
     ...(order.type === 'trailing_stop' && order.trailPercent ? { trailPercent: order.trailPercent.toString() } : {}),
     ...(order.type === 'trailing_stop' && order.trailAmount ? { trailPrice: order.trailAmount.toString() } : {}),
   };
@@ -122,11 +120,11 @@ export function alpacaListBody(list: OrderList): AlpacaOrderBody {
   const takeProfit = list.kind === 'oco' ? parent : legs.find((o) => o.type === 'limit');
   const stopLoss = legs.find((o) => o.type === 'stop' || o.type === 'stop_limit');
   const body = { ...alpacaOrderBody(parent), orderClass: list.kind };
-  if (takeProfit?.limitPrice) body.takeProfit = { limitPrice: price(takeProfit, takeProfit.limitPrice, 'limit') };
+  if (takeProfit?.limitPrice) body.takeProfit = { limitPrice: price(takeProfit, takeProfit.limitPrice) };
   if (stopLoss?.stopPrice) {
     body.stopLoss = {
-      stopPrice: price(stopLoss, stopLoss.stopPrice, 'stop'),
-      ...(stopLoss.type === 'stop_limit' && stopLoss.limitPrice ? { limitPrice: price(stopLoss, stopLoss.limitPrice, 'limit') } : {}),
+      stopPrice: price(stopLoss, stopLoss.stopPrice),
+      ...(stopLoss.type === 'stop_limit' && stopLoss.limitPrice ? { limitPrice: price(stopLoss, stopLoss.limitPrice) } : {}),
     };
   }
   return body;
@@ -137,8 +135,8 @@ export function alpacaReplaceBody(order: Order, changes: OrderChanges): AlpacaRe
   const trail = changes.trailPercent ?? changes.trailAmount;
   return {
     ...(changes.quantity ? { qty: changes.quantity.toString() } : {}),
-    ...(changes.limitPrice ? { limitPrice: price(order, changes.limitPrice, 'limit') } : {}),
-    ...(changes.stopPrice ? { stopPrice: price(order, changes.stopPrice, 'stop') } : {}),
+    ...(changes.limitPrice ? { limitPrice: price(order, changes.limitPrice) } : {}),
+    ...(changes.stopPrice ? { stopPrice: price(order, changes.stopPrice) } : {}),
     ...(trail ? { trail: trail.toString() } : {}),
   };
 }
