@@ -236,16 +236,7 @@ export class OrderLifecycleManager {
     if (!list || !this.adapter.submitOrderList) return [this.require(clientOrderId)];
     const unsent = (id: string): boolean => ['created', 'validated', 'submitted'].includes(this.require(id).status);
     if (!list.ids.every(unsent)) return list.ids.map((id) => this.require(id));
-    for (const id of list.ids) if (this.require(id).status !== 'submitted') this.apply(id, { type: 'submitted', at: this.clock.now() });
-    try {
-      this.journal.sync?.();
-      const report = await this.adapter.submitOrderList({ kind: list.kind, orders: list.ids.map((id) => this.require(id)) });
-      this.applyListReport(list.kind, list.ids, report);
-    } catch (error) {
-      for (const id of list.ids) this.markSendFailed(id, error);
-    }
-    for (const id of list.ids) this.armTimeout(id);
-    return list.ids.map((id) => this.require(id));
+    return this.sendList(list.kind, list.ids);
   }
 
   /** True when the adapter sends `kind` lists natively (see {@link submitList}). */
@@ -278,10 +269,16 @@ export class OrderLifecycleManager {
       this.apply(order.clientOrderId, { type: 'validated', at: this.clock.now() });
     });
     for (const id of ids) options.onCreated?.(this.require(id));
-    for (const id of ids) this.apply(id, { type: 'submitted', at: this.clock.now() });
+    return this.sendList(kind, ids);
+  }
+
+  /** Sends a registered list — the first time, or again after a crash — and applies the answer. */
+  private async sendList(kind: OrderListKind, ids: readonly string[]): Promise<Order[]> {
+    for (const id of ids) if (this.require(id).status !== 'submitted') this.apply(id, { type: 'submitted', at: this.clock.now() });
     try {
+      // Durable before the broker sees it, as for one order.
       this.journal.sync?.();
-      const report = await this.adapter.submitOrderList({ kind, orders: ids.map((id) => this.require(id)) });
+      const report = await this.adapter.submitOrderList!({ kind, orders: ids.map((id) => this.require(id)) });
       this.applyListReport(kind, ids, report);
     } catch (error) {
       // It may have arrived: the parent's report (with its legs) is the answer, as for one order.

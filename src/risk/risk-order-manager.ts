@@ -195,10 +195,10 @@ export class RiskOrderManager {
     if (this.byPosition.has(position.id) || !position.stopPrice || this.held.has(position.symbol)) return;
     this.positionsSeen++;
     const entry = position.averageEntryPrice;
-    const step = this.deps.priceIncrement?.(position.symbol) ?? CENT;
+    const step = this.stepOf(position.symbol);
     // Rounded toward the market: a stop never risks more than planned, a target never asks for more.
     const long = position.side === 'long';
-    const stopPrice = roundToStep(position.stopPrice, step, long ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+    const stopPrice = this.roundStop(position.side, position.symbol, position.stopPrice);
     const target = position.targetPrice ? roundToStep(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
     const legs = this.deps.options.partialExits
       ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundToStep(l.price, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) }))
@@ -375,16 +375,12 @@ export class RiskOrderManager {
   private async trail(position: Position): Promise<void> {
     const percent = this.deps.options.trailingPercent;
     const p = this.byPosition.get(position.id);
-    if (!percent || this.deps.capabilities.nativeTrailingStop || !p?.stopOrderId || !position.currentPrice) return;
-    const stop = this.deps.orders.get(p.stopOrderId);
-    if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') return;
-    const step = this.deps.priceIncrement?.(p.symbol) ?? CENT;
+    const stop = p ? this.movableStop(p) : undefined;
+    if (!percent || this.deps.capabilities.nativeTrailingStop || !p || !stop || !position.currentPrice) return;
     // Rounded toward the market, like the initial stop: never more risk than the trail allows.
-    const trailed = roundToStep(trailStop(p.side, p.stop, position.currentPrice, { percent }), step, p.side === 'long' ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+    const trailed = this.roundStop(p.side, p.symbol, trailStop(p.side, p.stop, position.currentPrice, { percent }));
     const better = p.side === 'long' ? trailed.greaterThan(p.stop) : trailed.lessThan(p.stop);
-    if (!better) return;
-    p.stop = trailed;
-    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: trailed });
+    if (better) await this.moveStop(p, stop, trailed);
   }
 
   /**
@@ -398,17 +394,14 @@ export class RiskOrderManager {
     const factor = new Decimal(rule.factor);
     for (const p of this.byPosition.values()) {
       if (high === Boolean(p.widened)) continue;
-      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-      if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') continue;
+      const stop = this.movableStop(p);
+      if (!stop) continue;
       const long = p.side === 'long';
       if (long ? p.stop.greaterThanOrEqualTo(p.entry) : p.stop.lessThanOrEqualTo(p.entry)) continue;
       const distance = p.entry.minus(p.stop).abs();
       const next = distance.times(high ? factor : new Decimal(1).dividedBy(factor));
-      const step = this.deps.priceIncrement?.(p.symbol) ?? CENT;
-      const price = roundToStep(long ? p.entry.minus(next) : p.entry.plus(next), step, long ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
       p.widened = high;
-      p.stop = price;
-      await this.deps.orders.modify(stop.clientOrderId, { stopPrice: price });
+      await this.moveStop(p, stop, this.roundStop(p.side, p.symbol, long ? p.entry.minus(next) : p.entry.plus(next)));
     }
   }
 
@@ -422,13 +415,10 @@ export class RiskOrderManager {
     const progress = price.minus(p.entry).dividedBy(target.minus(p.entry));
     if (progress.lessThan(rule.progress)) return;
     const long = p.side === 'long';
-    const step = this.deps.priceIncrement?.(p.symbol) ?? CENT;
-    const locked = roundToStep(p.entry.plus(price.minus(p.entry).times(rule.lock)), step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
+    const locked = roundToStep(p.entry.plus(price.minus(p.entry).times(rule.lock)), this.stepOf(p.symbol), long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
     if (long ? !locked.greaterThan(p.stop) : !locked.lessThan(p.stop)) return;
-    const stop = this.deps.orders.get(p.stopOrderId);
-    if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') return;
-    p.stop = locked;
-    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: locked });
+    const stop = this.movableStop(p);
+    if (stop) await this.moveStop(p, stop, locked);
   }
 
   /** Once the price is `breakEvenAtR` in profit, the stop moves to the entry. */
@@ -438,10 +428,30 @@ export class RiskOrderManager {
     if (!p || threshold.isZero() || !position.currentPrice || !p.stopOrderId) return;
     const done = p.side === 'long' ? p.stop.greaterThanOrEqualTo(p.entry) : p.stop.lessThanOrEqualTo(p.entry);
     if (done || realizedRewardRisk(p.side, p.entry, p.initialStop, position.currentPrice).lessThan(threshold)) return;
-    const stop = this.deps.orders.get(p.stopOrderId);
-    if (!stop || stop.type !== 'stop' || stop.status !== 'accepted') return;
-    p.stop = p.entry;
-    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: p.entry });
+    const stop = this.movableStop(p);
+    if (stop) await this.moveStop(p, stop, p.entry);
+  }
+
+  /** The asset's price step (default a cent). */
+  private stepOf(symbol: string): Decimal {
+    return this.deps.priceIncrement?.(symbol) ?? CENT;
+  }
+
+  /** A stop price on the step, rounded toward the market: never more risk than planned. */
+  private roundStop(side: Position['side'], symbol: string, price: Decimal): Decimal {
+    return roundToStep(price, this.stepOf(symbol), side === 'long' ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+  }
+
+  /** The position's stop when it can be moved: a fixed stop the broker has accepted (not a trailing one, not mid-request). */
+  private movableStop(p: Protection): Order | undefined {
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    return stop && stop.type === 'stop' && stop.status === 'accepted' ? stop : undefined;
+  }
+
+  /** Moves the stop: a replace at the broker, with its record in the audit trail. */
+  private async moveStop(p: Protection, stop: Order, price: Decimal): Promise<void> {
+    p.stop = price;
+    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: price });
   }
 
   private async closed(position: Position): Promise<void> {

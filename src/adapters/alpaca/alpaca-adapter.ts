@@ -314,12 +314,8 @@ export class AlpacaAdapter implements BrokerAdapter {
       if (!json || response.raw.status === 204) return undefined;
       return await response.raw.json();
     } catch (error) {
-      const mapped = await brokerErrorFromSdk(error, what);
-      if (mapped.code === 'pattern_day_trader' && mapped.details.dayTradeCount === undefined) throw await this.withDayTrades(mapped);
-      if (!mayReach && mapped.mayHaveReachedBroker && (mapped.code === 'timeout' || mapped.code === 'network_error')) {
-        throw new BrokerError(mapped.code, mapped.message, { cause: mapped.cause, mayHaveReachedBroker: false });
-      }
-      throw mapped;
+      const mapped = await brokerErrorFromSdk(error, what, mayReach);
+      throw mapped.code === 'pattern_day_trader' && mapped.details.dayTradeCount === undefined ? await this.withDayTrades(mapped) : mapped;
     }
   }
 
@@ -374,15 +370,15 @@ export class AlpacaAdapter implements BrokerAdapter {
     const order = update.order;
     const clientOrderId = this.aliases.get(order.id) ?? order.client_order_id;
     const meaning = tradeUpdateMeaning(update, Date.parse(String(update.timestamp ?? '')) || at);
-    const ended = isTerminalStatus(orderReportFromAlpaca(order).status);
-    if (ended) this.working.delete(order.id);
+    const report = this.report(order, clientOrderId);
+    if (isTerminalStatus(report.status)) this.working.delete(order.id);
     else this.working.set(order.id, clientOrderId);
     switch (meaning.kind) {
       case 'event':
         this.emit({ clientOrderId, brokerOrderId: order.id, event: meaning.event });
         return;
       case 'snapshot':
-        this.emit({ clientOrderId, brokerOrderId: order.id, report: this.report(order, clientOrderId) });
+        this.emit({ clientOrderId, brokerOrderId: order.id, report });
         return;
       case 'replaced':
         // The successor belongs to the same logical order; fetch it so a replace made elsewhere is seen.

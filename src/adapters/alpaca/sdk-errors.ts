@@ -16,11 +16,12 @@ function isSdkApiError(error: unknown): error is SdkApiError {
 
 /**
  * Any failure out of the SDK → a classified {@link BrokerError}. An HTTP error is read from Alpaca's
- * own body (its `code`, `message`, and fields such as `day_trade_count`); a request that never got
- * an answer (timeout, reset) may have reached Alpaca, which the core checks before resending.
+ * own body (its `code`, `message`, and fields such as `day_trade_count`); a request that changes
+ * something (`mayReach`) and never got an answer (timeout, reset) may have reached Alpaca, which the
+ * core checks before resending.
  * Neither the message nor the body can carry credentials: they are request headers, never echoed.
  */
-export async function brokerErrorFromSdk(error: unknown, what: string): Promise<BrokerError> {
+export async function brokerErrorFromSdk(error: unknown, what: string, mayReach: boolean): Promise<BrokerError> {
   if (isBrokerError(error)) return error;
   if (isSdkApiError(error)) {
     let body: AlpacaErrorBody | undefined;
@@ -36,5 +37,5 @@ export async function brokerErrorFromSdk(error: unknown, what: string): Promise<
   const name = cause instanceof Error || (typeof cause === 'object' && cause !== null) ? String((cause as { name?: unknown }).name) : '';
   const timedOut = name === 'TimeoutError' || (error instanceof Error && error.name === 'TimeoutError');
   const message = error instanceof Error ? error.message : String(error);
-  return new BrokerError(timedOut ? 'timeout' : 'network_error', `Alpaca: ${what}: ${message}`, { cause: error, mayHaveReachedBroker: true });
+  return new BrokerError(timedOut ? 'timeout' : 'network_error', `Alpaca: ${what}: ${message}`, { cause: error, mayHaveReachedBroker: mayReach });
 }

@@ -248,8 +248,11 @@ export class OandaAdapter implements BrokerAdapter {
       if (isBrokerError(error) && error.code === 'broker_not_found') return this.unbornLeg(ref);
       throw error;
     }
-    const fill = order.fillingTransactionID ? (await this.client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`)).transaction : undefined;
-    const trade = order.tradeID ? await this.client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${order.tradeID}`).then((t) => t.trade).catch(() => undefined) : undefined;
+    // The fill (for its price and id) and the trade (a dependent order's units): asked for together.
+    const [fill, trade] = await Promise.all([
+      order.fillingTransactionID ? this.client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`).then((t) => t.transaction) : undefined,
+      order.tradeID ? this.client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${order.tradeID}`).then((t) => t.trade).catch(() => undefined) : undefined,
+    ]);
     return this.report(order, { ...(fill ? { fill } : {}), ...(trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {}), ...(ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}) });
   }
 
@@ -362,7 +365,7 @@ export class OandaAdapter implements BrokerAdapter {
     let required: Decimal | undefined;
     if (base === this.currency) required = units.times(instrument.marginRate);
     else if (quote === this.currency) {
-      const price = order.limitPrice ?? order.stopPrice ?? order.priceBound ?? (await this.price(instrument.name));
+      const price = order.limitPrice ?? order.stopPrice ?? order.priceBound ?? (await this.getQuote(instrument.name))?.ask;
       if (price) required = units.times(price).times(instrument.marginRate);
     }
     if (!required) return;
@@ -373,10 +376,6 @@ export class OandaAdapter implements BrokerAdapter {
         details: { required: required.toString(), available: available.toString(), marginRate: instrument.marginRate },
       });
     }
-  }
-
-  private async price(instrument: string): Promise<Decimal | undefined> {
-    return (await this.getQuote(instrument))?.ask;
   }
 
   private async post(order: Order, request: OandaOrderRequest): Promise<OrderStatusReport> {

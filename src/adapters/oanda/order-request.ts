@@ -33,10 +33,12 @@ function refuse(issues: readonly string[], what: string): never {
   throw new BrokerError('invalid_order', `OANDA: ${what} breaks OANDA's rules: ${issues.join('; ')}`, { details: { issues } });
 }
 
-/** Rounds to the instrument's display precision: a limit never worse than asked, a stop toward triggering earlier. */
-export function oandaPrice(value: Decimal, instrument: OandaInstrumentJson, side: 'buy' | 'sell', kind: 'limit' | 'stop'): string {
-  const towardMarket = kind === 'limit' ? (side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP;
-  return value.toDecimalPlaces(instrument.displayPrecision, towardMarket).toFixed(instrument.displayPrecision);
+/**
+ * Rounds to the instrument's display precision by one rule for every kind: a buy price down, a sell
+ * price up — a limit is never worse than asked, a stop triggers no later than asked.
+ */
+export function oandaPrice(value: Decimal, instrument: OandaInstrumentJson, side: 'buy' | 'sell'): string {
+  return value.toDecimalPlaces(instrument.displayPrecision, side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP).toFixed(instrument.displayPrecision);
 }
 
 /** Units rounded down to the instrument's precision, refused below its minimum trade size. */
@@ -64,11 +66,11 @@ export function oandaOrderRequest(order: Order, instrument: OandaInstrumentJson)
     // A market order fills now or not at all: FOK (OANDA's default) unless IOC was asked for.
     timeInForce: order.type === 'market' ? (order.timeInForce === 'ioc' ? 'IOC' : 'FOK') : TIF[order.timeInForce as keyof typeof TIF],
     positionFill: order.reduceOnly ? 'REDUCE_ONLY' : 'DEFAULT',
-    ...(order.type === 'limit' && order.limitPrice ? { price: oandaPrice(order.limitPrice, instrument, order.side, 'limit') } : {}),
-    ...((order.type === 'stop' || stopLimit || order.type === 'market_if_touched') && order.stopPrice ? { price: oandaPrice(order.stopPrice, instrument, order.side, 'stop') } : {}),
+    ...(order.type === 'limit' && order.limitPrice ? { price: oandaPrice(order.limitPrice, instrument, order.side) } : {}),
+    ...((order.type === 'stop' || stopLimit || order.type === 'market_if_touched') && order.stopPrice ? { price: oandaPrice(order.stopPrice, instrument, order.side) } : {}),
     // A stop-limit is OANDA's STOP with a price bound: it will not fill beyond the limit.
-    ...(stopLimit && order.limitPrice ? { priceBound: oandaPrice(order.limitPrice, instrument, order.side, 'limit') } : {}),
-    ...(order.type === 'market' && order.priceBound ? { priceBound: oandaPrice(order.priceBound, instrument, order.side, 'limit') } : {}),
+    ...(stopLimit && order.limitPrice ? { priceBound: oandaPrice(order.limitPrice, instrument, order.side) } : {}),
+    ...(order.type === 'market' && order.priceBound ? { priceBound: oandaPrice(order.priceBound, instrument, order.side) } : {}),
     ...(order.timeInForce === 'gtd' && order.expiresAt !== undefined ? { gtdTime: new Date(order.expiresAt).toISOString() } : {}),
     clientExtensions: { id: order.clientOrderId },
   };
@@ -83,7 +85,7 @@ export function dependentOrder(leg: Order, instrument: OandaInstrumentJson, refe
   }
   const price = leg.type === 'limit' ? leg.limitPrice : leg.stopPrice;
   if (!price) refuse(['a take-profit needs a limit price and a stop-loss a stop price'], `leg ${leg.clientOrderId}`);
-  return { price: oandaPrice(price, instrument, leg.side, leg.type === 'limit' ? 'limit' : 'stop'), timeInForce: 'GTC', clientExtensions: { id: leg.clientOrderId } };
+  return { price: oandaPrice(price, instrument, leg.side), timeInForce: 'GTC', clientExtensions: { id: leg.clientOrderId } };
 }
 
 /** Where each leg goes: `takeProfit` for the limit, `stopLoss` or `trailingStopLoss` for the stop kinds. */
