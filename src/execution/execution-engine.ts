@@ -528,6 +528,9 @@ export class ExecutionEngine {
     if (this.executedSignals.has(parsed.id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${parsed.id} already produced an order` }]);
     const cached = this.assets.peek(parsed.symbol);
     const asset = cached ? cached.asset : await this.assets.load(parsed.symbol);
+    // A signal that does not say what it trades trades what the broker says the symbol is
+    // (EUR_USD is forex on OANDA): its market hours, sizing and order follow from that.
+    if (signal.assetClass === undefined && asset && asset.assetClass !== parsed.assetClass) parsed = { ...parsed, assetClass: asset.assetClass };
     const position = this.positions.get(parsed.symbol);
     const intent = this.policy(parsed, { config: this.config, position, capabilities: this.adapter.capabilities, asset });
     if (intent.action === 'none') return this.reject(signal, [intent.reason]);

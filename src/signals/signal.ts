@@ -12,7 +12,7 @@ export interface Signal {
   /** When the bot produced it, epoch ms. */
   readonly time: number;
   readonly strategyId: string;
-  /** Default `equity`. */
+  /** Default: what the broker says the symbol is (`getAsset`), else `equity`. */
   readonly assetClass?: AssetClass;
   /** The price the bot expects to trade at; sizing uses it when the engine has no fresher price. */
   readonly expectedPrice?: DecimalInput;

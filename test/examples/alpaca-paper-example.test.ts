@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_KEY, FAKE_SECRET, FakeAlpacaServer } from '../adapters/alpaca/fake-alpaca-server.js';
-import { runExample } from './run-example.js';
+import { MARKET_HOURS_NOW, runExample } from './run-example.js';
 
 let server: FakeAlpacaServer | undefined;
 let dir: string | undefined;
@@ -27,7 +27,8 @@ describe('examples/alpaca-paper.ts', () => {
     server.exchange.setPrice('AAPL', '100');
     dir = mkdtempSync(join(tmpdir(), 'tw-alpaca-example-'));
     const env = { APCA_API_KEY_ID: FAKE_KEY, APCA_API_SECRET_KEY: FAKE_SECRET, APCA_API_BASE_URL: server.baseUrl, APCA_API_STREAM_URL: server.streamUrl, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
-    const stdout = await runExample('alpaca-paper.ts', ['--trade', '--price', '100', 'AAPL'], 'APCA_', env);
+    // Pinned to market hours: the engine checks the session itself, on the script's clock.
+    const stdout = await runExample('alpaca-paper.ts', ['--trade', '--price', '100', 'AAPL'], 'APCA_', env, MARKET_HOURS_NOW);
     expect(stdout).toMatch(/Alpaca paper account PA0000FAKE: equity \$100000\.00/);
     expect(stdout).toContain('Market open');
     expect(stdout).toContain('Decision: executed');

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from '../adapters/oanda/fake-oanda-server.js';
-import { runExample } from './run-example.js';
+import { MARKET_HOURS_NOW, runExample } from './run-example.js';
+
+/** A Saturday at 10:00 New York: the forex market is shut (Friday 17:00 to Sunday 17:00). */
+const WEEKEND_NOW = '2026-11-28T15:00:00Z';
 
 let server: FakeOandaServer | undefined;
 let dir: string | undefined;
@@ -21,20 +24,30 @@ describe('examples/oanda-practice.ts', () => {
     expect(stdout).toContain('never trades live');
   }, 60_000);
 
-  it('with a token (here: the local v20-compatible server): reads the account and, when the forex market is open, trades a round trip', async () => {
+  it('with a token (here: the local v20-compatible server): reads the account and trades a round trip', async () => {
     server = await FakeOandaServer.start({ heartbeatMs: 50 });
     server.exchange.setPrice('EUR_USD', '1.10000');
     dir = mkdtempSync(join(tmpdir(), 'tw-oanda-example-'));
     const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: server.url, OANDA_STREAM_URL: server.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
-    const stdout = await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env);
+    // Pinned to a weekday: the script checks the forex session on its own clock.
+    const stdout = await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env, MARKET_HOURS_NOW);
     expect(stdout).toContain(`account ${ACCOUNT_ID} in USD, NAV 100000.00`);
     expect(stdout).toContain('EUR_USD: units step 1, price step 0.00001, margin rate 0.0333');
-    // The script runs on the real clock: on a weekend the forex market is closed and it says so.
-    if (stdout.includes('forex market is closed')) return;
     expect(stdout).toContain('Decision: executed');
     expect(stdout).toMatch(/stop accepted at 1\.078, target accepted at 1\.144/);
     expect(stdout).toContain('EUR_USD closed');
     expect(stdout).not.toContain(FAKE_TOKEN);
+    expect(server.exchange.openTrades()).toEqual([]);
+  }, 60_000);
+
+  it('on a weekend: says the forex market is closed and trades nothing', async () => {
+    server = await FakeOandaServer.start({ heartbeatMs: 50 });
+    server.exchange.setPrice('EUR_USD', '1.10000');
+    dir = mkdtempSync(join(tmpdir(), 'tw-oanda-example-'));
+    const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: server.url, OANDA_STREAM_URL: server.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
+    const stdout = await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env, WEEKEND_NOW);
+    expect(stdout).toContain('The forex market is closed');
+    expect(stdout).not.toContain('Decision:');
     expect(server.exchange.openTrades()).toEqual([]);
   }, 60_000);
 });

@@ -39,6 +39,18 @@ describe('the engine and market hours (default MarketStateManager)', () => {
     expect(decision.kind === 'executed' && decision.order.status).toBe('filled');
   });
 
+  it('a signal that names no asset class trades what the broker says the symbol is (forex after the stock close)', async () => {
+    const { engine, broker, signal } = await setup('2025-06-09T22:00:00Z'); // Monday 18:00 New York: stocks shut, forex open
+    broker.setPrice('USD_JPY', '150.000');
+    engine.updatePrice('USD_JPY', '150.000');
+    const decision = await engine.executeSignal(signal({ symbol: 'USD_JPY' }));
+    expect(decision.kind === 'executed' && decision.order.status).toBe('filled');
+    expect(decision.kind === 'executed' && decision.order.assetClass).toBe('forex');
+    expect(engine.positions.get('USD_JPY')?.assetClass).toBe('forex');
+    // Said explicitly, the signal's own asset class is what counts: as equity it is refused now.
+    expect(await engine.executeSignal(signal({ symbol: 'USD_JPY', side: 'sell', assetClass: 'equity' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'market_open' }] });
+  });
+
   it('queues a signal accepted while closed and submits it at the next open, after fresh checks', async () => {
     const { clock, engine, signal, broker } = await setup('2025-06-06T21:30:00Z', { queueWhenClosed: true }); // Friday 17:30 EDT
     expect(await engine.executeSignal(signal())).toMatchObject({ kind: 'queued', reason: 'market_closed' });
