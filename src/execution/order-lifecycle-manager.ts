@@ -643,10 +643,11 @@ export class OrderLifecycleManager {
       outcome,
       eventType: event.type,
       event,
-      ...(order.brokerOrderId ? { brokerOrderId: order.brokerOrderId } : {}),
-      ...('reason' in event && event.reason ? { reason: event.reason } : {}),
+      // Always both keys (undefined when absent): one record shape, no spreads on the hot path.
+      brokerOrderId: order.brokerOrderId || undefined,
+      reason: ('reason' in event && event.reason) || undefined,
     });
-    for (const brokerId of order.brokerOrderIds) this.byBrokerId.set(brokerId, id);
+    if (order.brokerOrderIds !== transition.previous.brokerOrderIds) for (const brokerId of order.brokerOrderIds) this.byBrokerId.set(brokerId, id);
     if (isTerminalStatus(order.status) && this.working.has(id)) this.retire(id);
     if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
 

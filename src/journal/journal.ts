@@ -25,14 +25,14 @@ export type JournalEntry =
       readonly kind: 'order.event';
       readonly at: number;
       readonly clientOrderId: string;
-      readonly brokerOrderId?: string;
+      readonly brokerOrderId?: string | undefined;
       readonly symbol: string;
       readonly from: OrderStatus;
       /** The status after the event (equal to `from` when ignored). */
       readonly status: OrderStatus;
       readonly outcome: TransitionOutcome;
       readonly eventType: OrderEvent['type'];
-      readonly reason?: string;
+      readonly reason?: string | undefined;
       readonly event: OrderEvent;
     }
   | {

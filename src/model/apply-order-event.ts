@@ -1,4 +1,4 @@
-import { ZERO } from '../core/decimal.js';
+import type { Mutable } from '../core/mutable.js';
 import { InvalidOrderTransitionError, OverfillError, ValidationError } from '../core/errors.js';
 import type { Fill } from './fill.js';
 import type { Order } from './order.js';
@@ -28,19 +28,8 @@ export interface OrderTransition {
  * nothing has changed.
  */
 export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransition {
-  const result = (next: Order, outcome: TransitionOutcome): OrderTransition => ({
-    order: next,
-    previous: order,
-    from: order.status,
-    to: next.status,
-    event,
-    outcome,
-  });
-
   // A replayed execution is never an error, whatever the status.
-  if (event.type === 'filled' && order.fills.some((f) => f.executionId === event.fill.executionId)) {
-    return result(order, 'duplicate');
-  }
+  if (event.type === 'filled' && hasExecution(order, event.fill.executionId)) return transitionOf(order, order, event, 'duplicate');
 
   const target = lookupTransition(order.status, event.type);
   if (target === undefined) throw new InvalidOrderTransitionError(order.clientOrderId, order.status, event.type);
@@ -48,37 +37,42 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
   if (target === '$ignore') {
     // A late ack still tells us the broker's id if we did not have it; that is a fact, not a state change.
     const brokerOrderId = 'brokerOrderId' in event ? event.brokerOrderId : undefined;
-    return result(brokerOrderId && !order.brokerOrderId ? withBrokerOrderId(order, brokerOrderId) : order, 'ignored');
+    return transitionOf(order, brokerOrderId && !order.brokerOrderId ? withBrokerOrderId(order, brokerOrderId) : order, event, 'ignored');
   }
 
-  // One copy per event: gather the changes in a patch, then spread once.
-  const patch: { -readonly [K in keyof Order]?: Order[K] } = { updatedAt: event.at };
+  // Checked before copying, so a refused fill or change costs nothing and changes nothing.
+  if (event.type === 'filled') checkFill(order, event.fill);
+  if (event.type === 'modified') checkChanges(order, event.changes);
+  // One copy per event, then the changed keys written into it (every order has every key, so
+  // these writes keep its hidden class; see shapeOrder).
+  const next = { ...order } as Mutable<Order>;
+  next.updatedAt = event.at;
   switch (event.type) {
     case 'submitted':
-      patch.submittedAt = event.at;
+      next.submittedAt = event.at;
       break;
     case 'accepted':
-      patch.acceptedAt = event.at;
+      next.acceptedAt = event.at;
       break;
     case 'rejected':
     case 'risk_rejected':
     case 'submit_failed':
     case 'cancel_rejected':
     case 'replace_rejected':
-      patch.errorMessage = event.reason;
+      next.errorMessage = event.reason;
       break;
     case 'cancelled':
-      patch.cancelledAt = event.at;
-      if (event.reason) patch.errorMessage = event.reason;
+      next.cancelledAt = event.at;
+      if (event.reason) next.errorMessage = event.reason;
       break;
     case 'filled':
-      Object.assign(patch, fillPatch(order, event.fill));
+      addFill(next, order, event.fill);
       break;
     case 'modified':
-      Object.assign(patch, changesPatch(order, event.changes));
+      applyChanges(next, event.changes);
       break;
     case 'superseded':
-      patch.links = { ...order.links, replacedBy: event.replacedBy };
+      next.links = { ...order.links, replacedBy: event.replacedBy };
       break;
     case 'validated':
     case 'cancel_requested':
@@ -87,11 +81,18 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
       break;
   }
   const brokerOrderId = 'brokerOrderId' in event ? event.brokerOrderId : undefined;
-  if (brokerOrderId && brokerOrderId !== order.brokerOrderId) Object.assign(patch, brokerIdPatch(order, brokerOrderId));
-
-  const next = { ...order, ...patch } as { -readonly [K in keyof Order]: Order[K] };
+  if (brokerOrderId && brokerOrderId !== order.brokerOrderId) setBrokerOrderId(next, order, brokerOrderId);
   next.status = resolveTarget(target, order.status, next);
-  return result(next, 'applied');
+  return transitionOf(order, next, event, 'applied');
+}
+
+function transitionOf(previous: Order, order: Order, event: OrderEvent, outcome: TransitionOutcome): OrderTransition {
+  return { order, previous, from: previous.status, to: order.status, event, outcome };
+}
+
+function hasExecution(order: Order, executionId: string): boolean {
+  for (const fill of order.fills) if (fill.executionId === executionId) return true;
+  return false;
 }
 
 /** The working status an order returns to when a pending cancel or replace resolves. */
@@ -135,15 +136,17 @@ function resolveTarget(target: Exclude<ReturnType<typeof lookupTransition>, unde
 
 function withBrokerOrderId(order: Order, brokerOrderId: string): Order {
   if (order.brokerOrderId === brokerOrderId) return order;
-  return { ...order, ...brokerIdPatch(order, brokerOrderId) };
+  const next = { ...order } as Mutable<Order>;
+  setBrokerOrderId(next, order, brokerOrderId);
+  return next;
 }
 
-function brokerIdPatch(order: Order, brokerOrderId: string): Pick<Order, 'brokerOrderId' | 'brokerOrderIds'> {
-  const known = order.brokerOrderIds.includes(brokerOrderId);
-  return { brokerOrderId, brokerOrderIds: known ? order.brokerOrderIds : [...order.brokerOrderIds, brokerOrderId] };
+function setBrokerOrderId(next: Mutable<Order>, order: Order, brokerOrderId: string): void {
+  next.brokerOrderId = brokerOrderId;
+  if (!order.brokerOrderIds.includes(brokerOrderId)) next.brokerOrderIds = [...order.brokerOrderIds, brokerOrderId];
 }
 
-function fillPatch(order: Order, fill: Fill): Partial<Order> {
+function checkFill(order: Order, fill: Fill): void {
   if (!fill.quantity.greaterThan(0)) {
     throw new OverfillError(order.clientOrderId, fill.executionId, `has a non-positive quantity ${fill.quantity.toString()}`);
   }
@@ -158,27 +161,30 @@ function fillPatch(order: Order, fill: Fill): Partial<Order> {
       `of ${fill.quantity.toString()} would fill ${filled.toString()} of ${order.quantity.toString()}`,
     );
   }
-  // The first fill's price is the average: no division (the hot path of every order).
-  const averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice
-    ? fill.price
-    : order.averageFillPrice.times(order.filledQuantity).plus(fill.price.times(fill.quantity)).dividedBy(filled);
-  return {
-    filledQuantity: filled,
-    averageFillPrice,
-    fills: [...order.fills, fill],
-    commission: order.commission.plus(fill.commission),
-    ...(filled.equals(order.quantity) ? { filledAt: fill.time } : {}),
-  };
 }
 
-function changesPatch(order: Order, changes: OrderChanges): Partial<Order> {
+function addFill(next: Mutable<Order>, order: Order, fill: Fill): void {
+  const filled = order.filledQuantity.plus(fill.quantity);
+  // The first fill's price is the average: no division (the hot path of every order).
+  next.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice
+    ? fill.price
+    : order.averageFillPrice.times(order.filledQuantity).plus(fill.price.times(fill.quantity)).dividedBy(filled);
+  next.filledQuantity = filled;
+  next.fills = [...order.fills, fill];
+  next.commission = order.commission.plus(fill.commission);
+  if (filled.equals(order.quantity)) next.filledAt = fill.time;
+}
+
+function checkChanges(order: Order, changes: OrderChanges): void {
   if (changes.quantity && changes.quantity.lessThan(order.filledQuantity)) {
     throw new ValidationError(
       [{ field: 'quantity', message: `cannot go below the filled quantity ${order.filledQuantity.toString()}` }],
       `replace of ${order.clientOrderId}`,
     );
   }
-  const patch: { -readonly [K in keyof OrderChanges]?: OrderChanges[K] } = changes.type ? { type: changes.type } : {};
-  for (const key of ORDER_CHANGE_DECIMALS) if (changes[key] !== undefined) patch[key] = changes[key];
-  return patch as Partial<Order>;
+}
+
+function applyChanges(next: Mutable<Order>, changes: OrderChanges): void {
+  if (changes.type) next.type = changes.type;
+  for (const key of ORDER_CHANGE_DECIMALS) if (changes[key] !== undefined) next[key] = changes[key];
 }

@@ -3,7 +3,7 @@ import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { parsePositive, ZERO } from '../core/decimal.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
-import type { Order, OrderLinks } from './order.js';
+import { type Order, type OrderLinks, shapeOrder } from './order.js';
 import {
   ASSET_CLASSES,
   type AssetClass,
@@ -117,22 +117,23 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
   if (issues.length > 0 || !side || !quantity) throw new ValidationError(issues, 'order request');
 
   const now = deps.clock.now();
-  return {
+  return shapeOrder({
     clientOrderId: clientOrderId as string,
     brokerOrderIds: [],
+    accountId: request.accountId || undefined,
     symbol,
     assetClass,
     side,
     type,
     timeInForce,
     quantity,
-    ...(notional ? { notional } : {}),
-    ...(limitPrice ? { limitPrice } : {}),
-    ...(stopPrice ? { stopPrice } : {}),
-    ...(trailPercent ? { trailPercent } : {}),
-    ...(trailAmount ? { trailAmount } : {}),
-    ...(priceBound ? { priceBound } : {}),
-    ...(typeof expiresAt === 'number' && timeInForce === 'gtd' ? { expiresAt } : {}),
+    notional,
+    limitPrice,
+    stopPrice,
+    trailPercent,
+    trailAmount,
+    priceBound,
+    expiresAt: typeof expiresAt === 'number' && timeInForce === 'gtd' ? expiresAt : undefined,
     extendedHours: request.extendedHours ?? false,
     reduceOnly: request.reduceOnly ?? false,
     status: 'created',
@@ -141,12 +142,11 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
     commission: ZERO,
     createdAt: now,
     updatedAt: now,
-    ...(request.accountId ? { accountId: request.accountId } : {}),
-    ...(request.signalId ? { signalId: request.signalId } : {}),
-    ...(request.strategyId ? { strategyId: request.strategyId } : {}),
+    signalId: request.signalId || undefined,
+    strategyId: request.strategyId || undefined,
     links: { ...request.links },
     tags: { ...request.tags },
-  };
+  });
 }
 
 function oneOf<T extends string, D extends T | undefined>(

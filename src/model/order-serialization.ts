@@ -1,6 +1,6 @@
 import { Decimal } from '../core/decimal.js';
 import type { Fill } from './fill.js';
-import type { Order } from './order.js';
+import { type Order, shapeOrder } from './order.js';
 import { type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
 
 /**
@@ -68,7 +68,7 @@ export function orderFromJSON(json: OrderJSON): Order {
     const value = json[key];
     if (value !== undefined) out[key] = new Decimal(value);
   }
-  return out as unknown as Order;
+  return shapeOrder(out as unknown as Order);
 }
 
 

@@ -20,6 +20,7 @@ export interface OrderLinks {
  * An order, owned by the order lifecycle manager and changed only by applying events
  * ({@link applyOrderEvent}). Immutable: every change produces a new object.
  * Every price, quantity and amount is a `Decimal`; every time is epoch milliseconds (UTC).
+ * Orders made by tradewire carry every key, an absent one as `undefined` (see {@link shapeOrder}).
  */
 export interface Order {
   /** Ours, generated once; the idempotency key sent to the broker and reused on every retry. */
@@ -81,4 +82,55 @@ export interface Order {
 /** The quantity still to be filled. */
 export function remainingQuantity(order: Order): Decimal {
   return order.quantity.minus(order.filledQuantity);
+}
+
+/** An order's fields, where an optional one may also be given as `undefined`. */
+export type OrderFields = { readonly [K in keyof Order]: Order[K] | undefined } & Pick<Order, RequiredOrderKeys>;
+type RequiredOrderKeys = { [K in keyof Order]-?: undefined extends Order[K] ? never : K }[keyof Order];
+
+/**
+ * The order with every key of {@link Order} present, in one order (absent ones `undefined`).
+ * Why: every order then shares one V8 hidden class, so the copy each event makes stays on
+ * V8's fast cloning path; orders of many shapes make that copy ~10× slower (measured).
+ */
+export function shapeOrder(o: OrderFields): Order {
+  // Typed loosely on purpose: the optional keys are written even when undefined.
+  const shaped: { [K in keyof Order]-?: Order[K] | undefined } = {
+    clientOrderId: o.clientOrderId,
+    brokerOrderId: o.brokerOrderId,
+    brokerOrderIds: o.brokerOrderIds,
+    accountId: o.accountId,
+    symbol: o.symbol,
+    assetClass: o.assetClass,
+    side: o.side,
+    type: o.type,
+    timeInForce: o.timeInForce,
+    quantity: o.quantity,
+    notional: o.notional,
+    limitPrice: o.limitPrice,
+    stopPrice: o.stopPrice,
+    trailPercent: o.trailPercent,
+    trailAmount: o.trailAmount,
+    priceBound: o.priceBound,
+    expiresAt: o.expiresAt,
+    extendedHours: o.extendedHours,
+    reduceOnly: o.reduceOnly,
+    status: o.status,
+    filledQuantity: o.filledQuantity,
+    averageFillPrice: o.averageFillPrice,
+    fills: o.fills,
+    commission: o.commission,
+    createdAt: o.createdAt,
+    submittedAt: o.submittedAt,
+    acceptedAt: o.acceptedAt,
+    filledAt: o.filledAt,
+    cancelledAt: o.cancelledAt,
+    updatedAt: o.updatedAt,
+    errorMessage: o.errorMessage,
+    signalId: o.signalId,
+    strategyId: o.strategyId,
+    links: o.links,
+    tags: o.tags,
+  };
+  return shaped as Order;
 }

@@ -1,4 +1,5 @@
 import { Decimal, ZERO, minDecimal } from '../core/decimal.js';
+import type { Mutable } from '../core/mutable.js';
 import type { Position, PositionFill } from './position.js';
 import { entrySide } from './position.js';
 
@@ -20,30 +21,26 @@ export interface PositionFillResult {
  * the entry commission. A replayed execution id changes nothing. Does not change `state`.
  */
 export function applyPositionFill(position: Position, fill: PositionFill): PositionFillResult {
-  if (position.fills.some((f) => f.executionId === fill.executionId)) {
+  if (hasExecution(position, fill.executionId)) {
     return { position, closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: true };
   }
-  const common = {
-    fills: [...position.fills, fill],
-    orderIds: position.orderIds.includes(fill.clientOrderId) ? position.orderIds : [...position.orderIds, fill.clientOrderId],
-    commission: position.commission.plus(fill.commission),
-    updatedAt: fill.time,
-  };
+  // One copy, then the changed keys written into it (every position has every key; see shapePosition).
+  const next = { ...position } as Mutable<Position>;
+  next.fills = [...position.fills, fill];
+  if (!position.orderIds.includes(fill.clientOrderId)) next.orderIds = [...position.orderIds, fill.clientOrderId];
+  next.updatedAt = fill.time;
 
   if (fill.side === entrySide(position.side)) {
     const quantity = position.quantity.plus(fill.quantity);
-    const averageEntryPrice = position.quantity.isZero() ? fill.price : position.averageEntryPrice.times(position.quantity).plus(fill.price.times(fill.quantity)).dividedBy(quantity);
-    const next: Position = {
-      ...position,
-      ...common,
-      // A fill is a trade print: until a price update arrives, it is the best mark there is.
-      currentPrice: position.currentPrice ?? fill.price,
-      quantity,
-      averageEntryPrice,
-      openEntryCommission: position.openEntryCommission.plus(fill.commission),
-      entryTime: position.entryTime ?? fill.time,
-    };
-    return { position: withMark(next), closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: false };
+    next.averageEntryPrice = position.quantity.isZero() ? fill.price : position.averageEntryPrice.times(position.quantity).plus(fill.price.times(fill.quantity)).dividedBy(quantity);
+    next.quantity = quantity;
+    next.commission = position.commission.plus(fill.commission);
+    next.openEntryCommission = position.openEntryCommission.plus(fill.commission);
+    // A fill is a trade print: until a price update arrives, it is the best mark there is.
+    next.currentPrice = position.currentPrice ?? fill.price;
+    next.entryTime = position.entryTime ?? fill.time;
+    next.unrealizedPnl = unrealizedOf(next);
+    return { position: next, closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: false };
   }
 
   const closed = minDecimal(position.quantity, fill.quantity);
@@ -54,32 +51,30 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
   const exitCommission = excess.isZero() ? fill.commission : fill.commission.times(closed).dividedBy(fill.quantity);
   const entryShare = position.quantity.isZero() ? ZERO : closed.equals(position.quantity) ? position.openEntryCommission : position.openEntryCommission.times(closed).dividedBy(position.quantity);
   const realized = gross.minus(exitCommission).minus(entryShare);
-  const quantity = position.quantity.minus(closed);
-  const next: Position = {
-    ...position,
-    ...common,
-    commission: position.commission.plus(exitCommission),
-    quantity,
-    openEntryCommission: position.openEntryCommission.minus(entryShare),
-    realizedPnl: position.realizedPnl.plus(realized),
-  };
-  return { position: withMark(next), closedQuantity: closed, excess, realized, duplicate: false };
+  next.commission = position.commission.plus(exitCommission);
+  next.quantity = position.quantity.minus(closed);
+  next.openEntryCommission = position.openEntryCommission.minus(entryShare);
+  next.realizedPnl = position.realizedPnl.plus(realized);
+  next.unrealizedPnl = unrealizedOf(next);
+  return { position: next, closedQuantity: closed, excess, realized, duplicate: false };
 }
 
 /** Recomputes unrealized P&L at `price` (or the last known price). Pure. */
 export function markPosition(position: Position, price: Decimal, at: number): Position {
-  return withMark({ ...position, currentPrice: price, updatedAt: Math.max(position.updatedAt, at) });
-}
-
-
-/** Sets unrealized P&L on a position object this module just created (so no second copy). */
-function withMark(position: Position): Position {
-  (position as { unrealizedPnl: Decimal }).unrealizedPnl = unrealizedOf(position);
-  return position;
+  const next = { ...position } as Mutable<Position>;
+  next.currentPrice = price;
+  next.updatedAt = Math.max(position.updatedAt, at);
+  next.unrealizedPnl = unrealizedOf(next);
+  return next;
 }
 
 function unrealizedOf(position: Position): Decimal {
   if (!position.currentPrice || position.quantity.isZero()) return ZERO;
   const perUnit = position.currentPrice.minus(position.averageEntryPrice);
   return (position.side === 'long' ? perUnit : perUnit.negated()).times(position.quantity);
+}
+
+function hasExecution(position: Position, executionId: string): boolean {
+  for (const fill of position.fills) if (fill.executionId === executionId) return true;
+  return false;
 }

@@ -1,13 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import { Decimal, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
+import type { Mutable } from '../core/mutable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PnlSnapshot, TradewireEvents } from '../events/tradewire-events.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
 import type { AssetClass } from '../model/trading-types.js';
 import { applyPositionFill, markPosition } from './apply-position-fill.js';
-import { entrySide, type Position, type PositionFill, type PositionSide } from './position.js';
+import { entrySide, type Position, type PositionFill, type PositionSide, shapePosition } from './position.js';
 import { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './position-repository.js';
 import { nextPositionState, type PositionEventType } from './position-state-table.js';
 import { TradingDay } from './trading-day.js';
@@ -80,7 +81,7 @@ export class PositionManager {
     const existing = this.get(order.symbol);
     const position = existing && existing.side === side ? existing : this.create(order.symbol, order.assetClass, side, context);
     this.links.set(order.clientOrderId, { positionId: position.id, role: 'entry' });
-    return this.transition(position, 'entry_submitted', { orderIds: addId(position.orderIds, order.clientOrderId) }, 'state');
+    return this.transition(position, 'entry_submitted', 'state', position.state, addId(position.orderIds, order.clientOrderId));
   }
 
   /** Links an exit order to the symbol's position (PENDING_EXIT while it works). */
@@ -88,7 +89,7 @@ export class PositionManager {
     const position = this.get(order.symbol);
     if (!position || position.state === 'PENDING_ENTRY') return undefined;
     this.links.set(order.clientOrderId, { positionId: position.id, role: 'exit' });
-    return this.transition(position, 'exit_submitted', { orderIds: addId(position.orderIds, order.clientOrderId) }, 'state');
+    return this.transition(position, 'exit_submitted', 'state', position.state, addId(position.orderIds, order.clientOrderId));
   }
 
   /** Applies an execution of `order` (linked or not: an order placed elsewhere still moves the position). */
@@ -119,7 +120,7 @@ export class PositionManager {
     if (!position || order.status === 'filled') return;
     // Another order of the same role still working keeps the pending state.
     for (const other of this.links.values()) if (other.positionId === position.id && other.role === link.role) return;
-    this.transition(position, link.role === 'entry' ? 'entry_ended' : 'exit_ended', {}, 'state');
+    this.transition(position, link.role === 'entry' ? 'entry_ended' : 'exit_ended', 'state');
   }
 
   /** Marks the symbol's position to `price`. */
@@ -245,7 +246,7 @@ export class PositionManager {
     if (result.duplicate) return;
     const entry = fill.side === entrySide(position.side);
     const event: PositionEventType = entry ? 'entry_filled' : 'exit_filled';
-    const updated = this.transition(result.position, event, {}, 'fill', position.state);
+    const updated = this.transition(result.position, event, 'fill', position.state);
     if (!result.realized.isZero()) {
       this.realizedToday = this.realizedToday.plus(result.realized);
       this.realizedTotal = this.realizedTotal.plus(result.realized);
@@ -262,7 +263,7 @@ export class PositionManager {
 
   private create(symbol: string, assetClass: AssetClass, side: PositionSide, context: PositionEntryContext): Position {
     const now = this.clock.now();
-    const position: Position = {
+    const position = shapePosition({
       id: this.ids.next('pos'),
       accountId: this.accountId,
       symbol,
@@ -271,31 +272,39 @@ export class PositionManager {
       state: 'PENDING_ENTRY',
       quantity: ZERO,
       averageEntryPrice: ZERO,
+      entryTime: undefined,
       createdAt: now,
       updatedAt: now,
+      closedAt: undefined,
+      signalId: context.signalId || undefined,
+      signalStrength: context.signalStrength,
+      strategyId: context.strategyId || undefined,
+      currentPrice: undefined,
       unrealizedPnl: ZERO,
       realizedPnl: ZERO,
       commission: ZERO,
       openEntryCommission: ZERO,
+      stopPrice: context.stopPrice || undefined,
+      targetPrice: context.targetPrice || undefined,
       fills: [],
       orderIds: [],
-      ...(context.signalId ? { signalId: context.signalId } : {}),
-      ...(context.signalStrength === undefined ? {} : { signalStrength: context.signalStrength }),
-      ...(context.strategyId ? { strategyId: context.strategyId } : {}),
-      ...(context.stopPrice ? { stopPrice: context.stopPrice } : {}),
-      ...(context.targetPrice ? { targetPrice: context.targetPrice } : {}),
-    };
+    });
     this.active.set(position.id, position);
     this.bySymbol.set(symbol, position.id);
     return position;
   }
 
   /** Applies a position event through the state table, stores the result and emits. */
-  private transition(position: Position, event: PositionEventType, patch: Partial<Position>, reason: 'fill' | 'state', before = position.state): Position {
+  private transition(position: Position, event: PositionEventType, reason: 'fill' | 'state', before = position.state, orderIds?: readonly string[]): Position {
     const flat = position.quantity.isZero();
     const state = nextPositionState(position.id, position.state, event, flat);
     const now = this.clock.now();
-    const next: Position = { ...position, ...patch, state, updatedAt: Math.max(position.updatedAt, now), ...(state === 'CLOSED' && !position.closedAt ? { closedAt: now } : {}) };
+    // One copy, then the changed keys written into it (every position has every key; see shapePosition).
+    const next = { ...position } as Mutable<Position>;
+    next.state = state;
+    next.updatedAt = Math.max(position.updatedAt, now);
+    if (orderIds) next.orderIds = orderIds;
+    if (state === 'CLOSED' && !position.closedAt) next.closedAt = now;
     if (state === 'CLOSED') {
       this.active.delete(next.id);
       if (this.bySymbol.get(next.symbol) === next.id) this.bySymbol.delete(next.symbol);

@@ -3,7 +3,7 @@
  * against the same simulated broker tradewire's own tests use.
  */
 export { ManualClock, sequentialIds } from 'tradewire';
-export { MockBroker, type MockBar, type MockBrokerOptions, type MockCommission } from './mock-broker.js';
+export { MockBroker, type MockBar, type MockBrokerOptions, type MockCommission, type MockRequest } from './mock-broker.js';
 export { type MockBrokerMethod, type MockFault, type MockFaultRates } from './faults.js';
 export { seededRandom } from './seeded-random.js';
 export { CONFORMANCE_CASES, type ConformanceCase, type ConformanceCaseId } from './conformance-cases.js';

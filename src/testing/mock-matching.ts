@@ -5,14 +5,14 @@ import type { OrderSide, OrderType } from 'tradewire';
 export interface MatchableOrder {
   readonly side: OrderSide;
   type: OrderType;
-  limitPrice?: Decimal;
-  stopPrice?: Decimal;
-  trailPercent?: Decimal;
-  trailAmount?: Decimal;
+  limitPrice?: Decimal | undefined;
+  stopPrice?: Decimal | undefined;
+  trailPercent?: Decimal | undefined;
+  trailAmount?: Decimal | undefined;
   /** Set once a stop or stop-limit has been touched. */
   triggered: boolean;
   /** Best price seen since acceptance, for trailing stops. */
-  watermark?: Decimal;
+  watermark?: Decimal | undefined;
 }
 
 /**
