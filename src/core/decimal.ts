@@ -43,7 +43,7 @@ export function parsePositive(value: unknown, field: string, issues: ValidationI
   if (value === undefined || value === null) return undefined;
   const parsed = parseDecimal(value, field);
   if (!(parsed instanceof Decimal)) issues.push(parsed);
-  else if (!parsed.greaterThan(0)) issues.push({ field, message: `must be greater than zero, got ${parsed.toString()}` });
+  else if (!isAboveZero(parsed)) issues.push({ field, message: `must be greater than zero, got ${parsed.toString()}` });
   else return parsed;
   return undefined;
 }
@@ -57,14 +57,41 @@ export function isValidationIssue(value: unknown): value is ValidationIssue {
   return typeof value === 'object' && value !== null && 'field' in value && 'message' in value;
 }
 
+/**
+ * Compares two decimals as `a.comparedTo(b)` does (1, 0, -1, or NaN when either is NaN), without
+ * the copy decimal.js makes of its argument on every comparison (`new Decimal(b)`: an object and a
+ * digit array each time). Reads the documented instance properties `d` (digits, base 1e7),
+ * `e` (exponent) and `s` (sign).
+ */
+export function compareDecimal(a: Decimal, b: Decimal): number {
+  const ad = a.d;
+  const bd = b.d;
+  const as = a.s;
+  const bs = b.s;
+  // NaN or ±Infinity.
+  if (!ad || !bd) return !as || !bs ? Number.NaN : as !== bs ? as : ad === bd ? 0 : !ad !== as < 0 ? 1 : -1;
+  // Either zero.
+  if (!ad[0] || !bd[0]) return ad[0] ? as : bd[0] ? -bs : 0;
+  if (as !== bs) return as;
+  if (a.e !== b.e) return a.e > b.e !== as < 0 ? 1 : -1;
+  const length = Math.min(ad.length, bd.length);
+  for (let i = 0; i < length; i++) if (ad[i] !== bd[i]) return ad[i]! > bd[i]! !== as < 0 ? 1 : -1;
+  return ad.length === bd.length ? 0 : ad.length > bd.length !== as < 0 ? 1 : -1;
+}
+
+/** `value > 0`, without constructing a Decimal for the zero. */
+export function isAboveZero(value: Decimal): boolean {
+  return value.isPositive() && !value.isZero();
+}
+
 /** The smaller of two decimals, without copying either (`Decimal.min` constructs a copy of every argument). */
 export function minDecimal(a: Decimal, b: Decimal): Decimal {
-  return a.lessThan(b) ? a : b;
+  return compareDecimal(a, b) < 0 ? a : b;
 }
 
 /** The larger of two decimals, without copying either. */
 export function maxDecimal(a: Decimal, b: Decimal): Decimal {
-  return a.greaterThan(b) ? a : b;
+  return compareDecimal(a, b) > 0 ? a : b;
 }
 
 function describe(value: unknown): string {

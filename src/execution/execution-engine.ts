@@ -2,7 +2,7 @@ import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { AccountSnapshot, AssetInfo } from '../broker/reports.js';
 import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
-import { Decimal, type DecimalInput, toDecimal, ZERO, maxDecimal } from '../core/decimal.js';
+import { compareDecimal, Decimal, type DecimalInput, toDecimal, ZERO, maxDecimal } from '../core/decimal.js';
 import { describeError, ValidationError } from '../core/errors.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
@@ -575,7 +575,7 @@ export class ExecutionEngine {
     });
 
     const reasons: DecisionReason[] = [];
-    if (sizing.quantity.isZero() || sizing.notional.lessThan(this.config.minTradeSize)) {
+    if (sizing.quantity.isZero() || compareDecimal(sizing.notional, this.config.minTradeSize) < 0) {
       const capped = sizing.caps.length > 0 ? ` after capping by ${sizing.caps.join(', ')}` : '';
       reasons.push({ code: 'below_min_trade_size', message: `the sized order is ${sizing.notional.toFixed(2)}${capped}; the minimum trade is ${this.config.minTradeSize.toFixed(2)}` });
     }

@@ -1,3 +1,4 @@
+import { compareDecimal, type Decimal, isAboveZero } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import { InvalidOrderTransitionError, OverfillError, ValidationError } from '../core/errors.js';
 import type { Fill } from './fill.js';
@@ -41,7 +42,7 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
   }
 
   // Checked before copying, so a refused fill or change costs nothing and changes nothing.
-  if (event.type === 'filled') checkFill(order, event.fill);
+  const filled = event.type === 'filled' ? checkFill(order, event.fill) : undefined;
   if (event.type === 'modified') checkChanges(order, event.changes);
   // One copy per event, then the changed keys written into it (every order has every key, so
   // these writes keep its hidden class; see shapeOrder).
@@ -66,7 +67,7 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
       if (event.reason) next.errorMessage = event.reason;
       break;
     case 'filled':
-      addFill(next, order, event.fill);
+      addFill(next, order, event.fill, filled as Decimal);
       break;
     case 'modified':
       applyChanges(next, event.changes);
@@ -108,7 +109,7 @@ export function workingStatus(order: Order): OrderStatus {
  * and an order we had given up on (failed) is alive after all.
  */
 export function resolveFillStatus(current: OrderStatus, next: Order): OrderStatus {
-  if (next.filledQuantity.equals(next.quantity)) return 'filled';
+  if (compareDecimal(next.filledQuantity, next.quantity) === 0) return 'filled';
   switch (current) {
     case 'pending_cancel':
     case 'pending_replace':
@@ -146,33 +147,34 @@ function setBrokerOrderId(next: Mutable<Order>, order: Order, brokerOrderId: str
   if (!order.brokerOrderIds.includes(brokerOrderId)) next.brokerOrderIds = [...order.brokerOrderIds, brokerOrderId];
 }
 
-function checkFill(order: Order, fill: Fill): void {
-  if (!fill.quantity.greaterThan(0)) {
+/** The order's filled quantity with `fill`, or a typed error for a fill that cannot be. */
+function checkFill(order: Order, fill: Fill): Decimal {
+  if (!isAboveZero(fill.quantity)) {
     throw new OverfillError(order.clientOrderId, fill.executionId, `has a non-positive quantity ${fill.quantity.toString()}`);
   }
-  if (!fill.price.greaterThan(0)) {
+  if (!isAboveZero(fill.price)) {
     throw new ValidationError([{ field: 'fill.price', message: `must be positive, got ${fill.price.toString()}` }], `fill ${fill.executionId}`);
   }
-  const filled = order.filledQuantity.plus(fill.quantity);
-  if (filled.greaterThan(order.quantity)) {
+  const filled = order.filledQuantity.isZero() ? fill.quantity : order.filledQuantity.plus(fill.quantity);
+  if (compareDecimal(filled, order.quantity) > 0) {
     throw new OverfillError(
       order.clientOrderId,
       fill.executionId,
       `of ${fill.quantity.toString()} would fill ${filled.toString()} of ${order.quantity.toString()}`,
     );
   }
+  return filled;
 }
 
-function addFill(next: Mutable<Order>, order: Order, fill: Fill): void {
-  const filled = order.filledQuantity.plus(fill.quantity);
+function addFill(next: Mutable<Order>, order: Order, fill: Fill, filled: Decimal): void {
   // The first fill's price is the average: no division (the hot path of every order).
   next.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice
     ? fill.price
     : order.averageFillPrice.times(order.filledQuantity).plus(fill.price.times(fill.quantity)).dividedBy(filled);
   next.filledQuantity = filled;
   next.fills = [...order.fills, fill];
-  next.commission = order.commission.plus(fill.commission);
-  if (filled.equals(order.quantity)) next.filledAt = fill.time;
+  next.commission = order.commission.isZero() ? fill.commission : order.commission.plus(fill.commission);
+  if (compareDecimal(filled, order.quantity) === 0) next.filledAt = fill.time;
 }
 
 function checkChanges(order: Order, changes: OrderChanges): void {

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { Decimal, ZERO } from '../core/decimal.js';
+import { Decimal, isAboveZero, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Mutable } from '../core/mutable.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -253,7 +253,7 @@ export class PositionManager {
       if (position.strategyId) this.realizedTodayByStrategy.set(position.strategyId, (this.realizedTodayByStrategy.get(position.strategyId) ?? ZERO).plus(result.realized));
     }
     if (updated.state === 'CLOSED' || !result.realized.isZero()) this.emitPnl();
-    if (result.excess.greaterThan(0)) {
+    if (isAboveZero(result.excess)) {
       // Sold (or bought) through flat: the rest opens the other side.
       const reversed = this.create(position.symbol, assetClass, position.side === 'long' ? 'short' : 'long', {});
       const commission = fill.commission.times(result.excess).dividedBy(fill.quantity);

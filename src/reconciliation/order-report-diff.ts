@@ -1,4 +1,4 @@
-import { Decimal, ZERO } from '../core/decimal.js';
+import { compareDecimal, Decimal, isAboveZero, ZERO } from '../core/decimal.js';
 import type { OrderStatusReport } from '../broker/reports.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
@@ -73,8 +73,8 @@ function missingFills(order: Order, report: OrderStatusReport): Fill[] {
     {
       executionId: `recon:${report.brokerOrderId}:${report.filledQuantity.toString()}`,
       quantity: missing,
-      price: price.greaterThan(0) ? price : reportAverage,
-      commission: new Decimal(0),
+      price: isAboveZero(price) ? price : reportAverage,
+      commission: ZERO,
       time: report.updatedAt,
     },
   ];
@@ -83,7 +83,7 @@ function missingFills(order: Order, report: OrderStatusReport): Fill[] {
 function parameterChanges(order: Order, report: OrderStatusReport): OrderChanges | undefined {
   const changes: { -readonly [K in keyof OrderChanges]: OrderChanges[K] } = {};
   if (report.type !== order.type) changes.type = report.type;
-  if (!report.quantity.equals(order.quantity)) changes.quantity = report.quantity;
+  if (compareDecimal(report.quantity, order.quantity) !== 0) changes.quantity = report.quantity;
   if (report.limitPrice && !(order.limitPrice && report.limitPrice.equals(order.limitPrice))) changes.limitPrice = report.limitPrice;
   if (report.stopPrice && !(order.stopPrice && report.stopPrice.equals(order.stopPrice))) changes.stopPrice = report.stopPrice;
   return Object.keys(changes).length > 0 ? changes : undefined;

@@ -1,4 +1,4 @@
-import { Decimal, roundToStep, ZERO, maxDecimal } from '../core/decimal.js';
+import { compareDecimal, Decimal, roundToStep, ZERO, maxDecimal } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 
@@ -82,7 +82,7 @@ export function sizePosition(input: SizingInput): SizingResult {
   ];
   let capped = false;
   for (const [cap, limit] of room) {
-    if (notional.greaterThan(limit)) {
+    if (compareDecimal(notional, limit) > 0) {
       notional = maxDecimal(limit, ZERO);
       capped = true;
       caps.push(cap);
@@ -117,7 +117,7 @@ const SATOSHI = new Decimal('0.00000001');
 
 /** Rounds an exit quantity down to the step, but never leaves dust: a full exit is the full quantity. */
 export function exitQuantity(open: Decimal, fraction: Decimal, step: Decimal): Decimal {
-  if (fraction.greaterThanOrEqualTo(1)) return open;
+  if (compareDecimal(fraction, ONE) >= 0) return open;
   const rounded = roundToStep(open.times(fraction), step, Decimal.ROUND_DOWN);
-  return rounded.greaterThan(open) ? open : rounded;
+  return compareDecimal(rounded, open) > 0 ? open : rounded;
 }

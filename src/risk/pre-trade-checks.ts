@@ -1,4 +1,4 @@
-import type { Decimal } from '../core/decimal.js';
+import { compareDecimal, type Decimal, isAboveZero } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { PreTradeCheckCode, ResolvedEngineConfig } from '../config/engine-config.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
@@ -72,8 +72,10 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     code: 'daily_loss_limit',
     guardsExits: false,
     check: (c) => {
+      // Only a loss can hit it: no arithmetic on a day that is flat or up (most signals).
+      if (!c.dailyPnl.isNegative()) return undefined;
       const limit = pct(c.startOfDayEquity, c.config.dailyLossLimitPct);
-      return c.dailyPnl.negated().greaterThanOrEqualTo(limit) && limit.greaterThan(0)
+      return isAboveZero(limit) && compareDecimal(c.dailyPnl.negated(), limit) >= 0
         ? `today's P&L ${money(c.dailyPnl)} has hit the daily loss limit of ${money(limit)} (${c.config.dailyLossLimitPct.toString()}% of ${money(c.startOfDayEquity)})`
         : undefined;
     },
@@ -81,7 +83,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
   {
     code: 'buying_power',
     guardsExits: false,
-    check: (c) => (c.notional.greaterThan(c.buyingPower) ? `the order needs ${money(c.notional)}; buying power is ${money(c.buyingPower)}` : undefined),
+    check: (c) => (compareDecimal(c.notional, c.buyingPower) > 0 ? `the order needs ${money(c.notional)}; buying power is ${money(c.buyingPower)}` : undefined),
   },
   {
     code: 'max_position_size',
@@ -89,7 +91,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     check: (c) => {
       const limit = c.maxPositionNotional ?? pct(c.equity, c.config.maxPositionSizePct);
       const after = c.positionNotional.plus(c.notional);
-      return after.greaterThan(limit) ? `the position would be ${money(after)}, above ${c.config.maxPositionSizePct.toString()}% of equity (${money(limit)})` : undefined;
+      return compareDecimal(after, limit) > 0 ? `the position would be ${money(after)}, above ${c.config.maxPositionSizePct.toString()}% of equity (${money(limit)})` : undefined;
     },
   },
   {
@@ -98,7 +100,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     check: (c) => {
       const limit = c.maxExposureNotional ?? pct(c.equity, c.config.maxAccountExposurePct);
       const after = c.exposure.plus(c.notional);
-      return after.greaterThan(limit) ? `total exposure would be ${money(after)}, above ${c.config.maxAccountExposurePct.toString()}% of equity (${money(limit)})` : undefined;
+      return compareDecimal(after, limit) > 0 ? `total exposure would be ${money(after)}, above ${c.config.maxAccountExposurePct.toString()}% of equity (${money(limit)})` : undefined;
     },
   },
 ];

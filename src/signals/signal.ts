@@ -1,4 +1,4 @@
-import { Decimal, type DecimalInput, parsePositive } from '../core/decimal.js';
+import { compareDecimal, Decimal, type DecimalInput, ONE, parsePositive } from '../core/decimal.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { ASSET_CLASSES, type AssetClass, ORDER_SIDES, type OrderSide } from '../model/trading-types.js';
 
@@ -85,8 +85,8 @@ export function parseSignal(signal: Signal): ParsedSignal {
   const atr = positive('atr');
   const supportLevel = positive('supportLevel');
   const resistanceLevel = positive('resistanceLevel');
-  const exitFraction = positive('exitFraction') ?? new Decimal(1);
-  if (exitFraction.greaterThan(1)) issues.push({ field: 'exitFraction', message: 'must be at most 1' });
+  const exitFraction = positive('exitFraction') ?? ONE;
+  if (compareDecimal(exitFraction, ONE) > 0) issues.push({ field: 'exitFraction', message: 'must be at most 1' });
 
   if (issues.length > 0) throw new ValidationError(issues, 'signal');
   return {

@@ -1,4 +1,4 @@
-import { BrokerError, Decimal, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
+import { BrokerError, compareDecimal, Decimal, isAboveZero, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import type { Mutable } from '../core/mutable.js';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
@@ -485,10 +485,10 @@ export class MockBroker implements BrokerAdapter {
       // Fractional by amount: the broker works out the units at the current price, rounded down to the step.
       if (!this.capabilities.notional || !market) throw new BrokerError('invalid_order', `mock broker: cannot take a notional order for ${order.symbol}${market ? '' : ' (no quote)'}`, { status: 422 });
       const units = order.notional.dividedBy(market).dividedBy(asset.quantityIncrement).floor().times(asset.quantityIncrement);
-      if (!units.greaterThan(0)) throw new BrokerError('invalid_order', `mock broker: ${order.notional.toString()} buys less than one ${asset.quantityIncrement.toString()} of ${order.symbol}`, { status: 422 });
+      if (!isAboveZero(units)) throw new BrokerError('invalid_order', `mock broker: ${order.notional.toString()} buys less than one ${asset.quantityIncrement.toString()} of ${order.symbol}`, { status: 422 });
       order = { ...order, quantity: units };
     }
-    if (!(asset.quantityIncrement.equals(ONE) ? order.quantity.isInteger() : order.quantity.dividedBy(asset.quantityIncrement).isInteger())) {
+    if (!(compareDecimal(asset.quantityIncrement, ONE) === 0 ? order.quantity.isInteger() : order.quantity.dividedBy(asset.quantityIncrement).isInteger())) {
       throw new BrokerError('invalid_order', `mock broker: quantity ${order.quantity.toString()} is not a multiple of ${asset.quantityIncrement.toString()}`, { status: 422 });
     }
     if (order.type === 'market' && !market) throw new BrokerError('invalid_order', `mock broker: no quote for ${order.symbol}`, { status: 422 });
@@ -496,14 +496,16 @@ export class MockBroker implements BrokerAdapter {
     checkIncrement('stop', order.stopPrice, asset.priceIncrement);
 
     const increasing = options.leg ? ZERO : this.increasingQuantity(order.symbol, order.side, order.quantity);
-    if (increasing.greaterThan(0) && order.side === 'sell' && !asset.shortable) {
+    if (isAboveZero(increasing) && order.side === 'sell' && !asset.shortable) {
       throw new BrokerError('not_shortable', `mock broker: ${order.symbol} cannot be sold short`, { status: 403 });
     }
     const reference = order.limitPrice ?? order.stopPrice ?? market ?? ZERO;
     // Only the part that increases the position needs buying power; an exit needs none.
-    const reserved = increasing.isZero() ? ZERO : increasing.times(reference).times(this.slippageFactor);
+    // What the broker holds per unit: the reference price, plus the slippage it allows for.
+    const perUnit = this.slippage.isZero() ? reference : reference.times(this.slippageFactor);
+    const reserved = increasing.isZero() ? ZERO : increasing.times(perUnit);
     const buyingPower = reserved.isZero() ? ZERO : this.buyingPower();
-    if (!reserved.isZero() && reserved.greaterThan(buyingPower)) {
+    if (!reserved.isZero() && compareDecimal(reserved, buyingPower) > 0) {
       throw new BrokerError('insufficient_buying_power', 'mock broker: insufficient buying power', {
         status: 403,
         details: { buyingPower: buyingPower.toString(), required: reserved.toString() },
@@ -533,7 +535,7 @@ export class MockBroker implements BrokerAdapter {
       fills: [],
       reason: undefined,
       updatedAt: now,
-      reservePerUnit: reserved.isZero() ? ZERO : increasing.equals(order.quantity) ? reference.times(this.slippageFactor) : reserved.dividedBy(order.quantity),
+      reservePerUnit: reserved.isZero() ? ZERO : compareDecimal(increasing, order.quantity) === 0 ? perUnit : reserved.dividedBy(order.quantity),
       held: options.held === true,
       expiresAt: order.expiresAt,
       priceBound: order.priceBound,
@@ -654,7 +656,7 @@ export class MockBroker implements BrokerAdapter {
       this.finish(order, 'cancelled', 'fill-or-kill could not fill in full');
       return;
     }
-    if (fillPrice && quantity.greaterThan(0)) this.execute(order, quantity, fillPrice);
+    if (fillPrice && isAboveZero(quantity)) this.execute(order, quantity, fillPrice);
     if (arriving && order.timeInForce === 'ioc' && isWorking(order.status)) {
       this.finish(order, 'cancelled', 'immediate-or-cancel remainder');
     }
@@ -670,7 +672,7 @@ export class MockBroker implements BrokerAdapter {
     order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : order.averageFillPrice.times(order.filledQuantity).plus(notional).dividedBy(filled);
     order.filledQuantity = filled;
     order.fills.push(fill);
-    if (filled.equals(order.quantity)) {
+    if (compareDecimal(filled, order.quantity) === 0) {
       order.status = 'filled';
       this.retire(order);
     } else if (order.status !== 'pending_cancel') {
@@ -686,7 +688,7 @@ export class MockBroker implements BrokerAdapter {
     const { perUnit, bps, minimum } = this.commission;
     if (perUnit.isZero() && bps.isZero()) return ZERO;
     const computed = bps.isZero() ? perUnit.times(quantity) : perUnit.times(quantity).plus(notional.times(bps).dividedBy(10_000));
-    return computed.greaterThan(0) ? maxDecimal(computed, minimum) : ZERO;
+    return isAboveZero(computed) ? maxDecimal(computed, minimum) : ZERO;
   }
 
   private finish(order: BrokerOrder, status: 'cancelled' | 'expired', reason?: string): void {
@@ -715,16 +717,23 @@ export class MockBroker implements BrokerAdapter {
   /** Quantity of this order that would increase the absolute position (needs buying power). */
   private increasingQuantity(symbol: string, side: OrderSide, quantity: Decimal): Decimal {
     const position = this.ledger.quantity(symbol);
-    const reducible = side === 'buy' ? maxDecimal(position.negated(), ZERO) : maxDecimal(position, ZERO);
-    return maxDecimal(quantity.minus(reducible), ZERO);
+    const opposite = !position.isZero() && (side === 'buy' ? position.isNegative() : position.isPositive());
+    if (!opposite) return quantity;
+    // The part that only reduces the opposite position needs no buying power.
+    const reducible = position.abs();
+    return compareDecimal(quantity, reducible) > 0 ? quantity.minus(reducible) : ZERO;
   }
 
   private buyingPower(): Decimal {
     const mark = (s: string): Decimal | undefined => this.prices.get(s);
-    const equity = this.ledger.cash.plus(this.ledger.marketValue(mark));
+    const { marketValue, grossExposure } = this.ledger.valuation(mark);
+    const equity = this.ledger.cash.plus(marketValue);
     let reserved = ZERO;
-    for (const order of this.working) reserved = reserved.plus(order.reservePerUnit.times(order.quantity.minus(order.filledQuantity)));
-    return maxDecimal(equity.times(this.leverage).minus(this.ledger.grossExposure(mark)).minus(reserved), ZERO);
+    for (const order of this.working) {
+      if (!order.reservePerUnit.isZero()) reserved = reserved.plus(order.reservePerUnit.times(order.quantity.minus(order.filledQuantity)));
+    }
+    const power = (compareDecimal(this.leverage, ONE) === 0 ? equity : equity.times(this.leverage)).minus(grossExposure);
+    return maxDecimal(reserved.isZero() ? power : power.minus(reserved), ZERO);
   }
 
   private find(ref: OrderRef): BrokerOrder | undefined {

@@ -1,4 +1,4 @@
-import { Decimal, ZERO, minDecimal } from 'tradewire';
+import { compareDecimal, Decimal, ZERO } from 'tradewire';
 import type { AssetClass, OrderSide, PositionReport } from 'tradewire';
 
 interface LedgerPosition {
@@ -21,25 +21,30 @@ export class MockLedger {
   }
 
   applyFill(symbol: string, assetClass: AssetClass, side: OrderSide, quantity: Decimal, price: Decimal, commission: Decimal): void {
-    const signed = side === 'buy' ? quantity : quantity.negated();
     const notional = quantity.times(price);
-    this.cash = (side === 'buy' ? this.cash.minus(notional) : this.cash.plus(notional)).minus(commission);
+    const cash = side === 'buy' ? this.cash.minus(notional) : this.cash.plus(notional);
+    this.cash = commission.isZero() ? cash : cash.minus(commission);
 
-    const position = this.positions.get(symbol) ?? { quantity: ZERO, averageEntryPrice: ZERO, assetClass };
-    const current = position.quantity;
-    if (current.isZero() || current.isPositive() === signed.isPositive()) {
-      const total = current.abs().plus(quantity);
-      position.averageEntryPrice = current.isZero() ? price : position.averageEntryPrice.times(current.abs()).plus(price.times(quantity)).dividedBy(total);
-    } else {
-      const closing = minDecimal(current.abs(), quantity);
-      const perUnit = current.isPositive() ? price.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(price);
-      this.realizedPnl = this.realizedPnl.plus(perUnit.times(closing));
-      // Crossing through flat opens the other side at this fill's price.
-      if (quantity.greaterThan(current.abs())) position.averageEntryPrice = price;
+    const position = this.positions.get(symbol);
+    if (!position) {
+      this.positions.set(symbol, { quantity: side === 'buy' ? quantity : quantity.negated(), averageEntryPrice: price, assetClass });
+      return;
     }
-    position.quantity = current.plus(signed);
+    // A held position is never zero (a flat one is deleted below), so it is long or short.
+    const current = position.quantity;
+    const long = current.isPositive();
+    const size = long ? current : current.negated();
+    if (long === (side === 'buy')) {
+      position.averageEntryPrice = position.averageEntryPrice.times(size).plus(notional).dividedBy(size.plus(quantity));
+    } else {
+      const through = compareDecimal(quantity, size) > 0;
+      const perUnit = long ? price.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(price);
+      this.realizedPnl = this.realizedPnl.plus(perUnit.times(through ? size : quantity));
+      // Crossing through flat opens the other side at this fill's price.
+      if (through) position.averageEntryPrice = price;
+    }
+    position.quantity = side === 'buy' ? current.plus(quantity) : current.minus(quantity);
     if (position.quantity.isZero()) this.positions.delete(symbol);
-    else this.positions.set(symbol, position);
   }
 
   quantity(symbol: string): Decimal {
@@ -48,16 +53,24 @@ export class MockLedger {
 
   /** Market value of all positions, signed (shorts count negative). */
   marketValue(mark: (symbol: string) => Decimal | undefined): Decimal {
-    let total = ZERO;
-    for (const [symbol, p] of this.positions) total = total.plus(p.quantity.times(mark(symbol) ?? p.averageEntryPrice));
-    return total;
+    return this.valuation(mark).marketValue;
   }
 
   /** Gross exposure: Σ |quantity| × mark. */
   grossExposure(mark: (symbol: string) => Decimal | undefined): Decimal {
-    let total = ZERO;
-    for (const [symbol, p] of this.positions) total = total.plus(p.quantity.abs().times(mark(symbol) ?? p.averageEntryPrice));
-    return total;
+    return this.valuation(mark).grossExposure;
+  }
+
+  /** Both sums in one pass (buying power needs both, on every order that adds to a position). */
+  valuation(mark: (symbol: string) => Decimal | undefined): { marketValue: Decimal; grossExposure: Decimal } {
+    let marketValue = ZERO;
+    let grossExposure = ZERO;
+    for (const [symbol, p] of this.positions) {
+      const value = p.quantity.times(mark(symbol) ?? p.averageEntryPrice);
+      marketValue = marketValue.plus(value);
+      grossExposure = value.isNegative() ? grossExposure.minus(value) : grossExposure.plus(value);
+    }
+    return { marketValue, grossExposure };
   }
 
   reports(mark: (symbol: string) => Decimal | undefined): PositionReport[] {
