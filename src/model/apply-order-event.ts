@@ -2,7 +2,7 @@ import { compareDecimal, type Decimal, isAboveZero } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import { InvalidOrderTransitionError, OverfillError, ValidationError } from '../core/errors.js';
 import type { Fill } from './fill.js';
-import type { Order } from './order.js';
+import { type Order, shapeOrder } from './order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
 import type { OrderStatus } from './order-status.js';
 import { lookupTransition } from './order-state-table.js';
@@ -44,9 +44,10 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
   // Checked before copying, so a refused fill or change costs nothing and changes nothing.
   const filled = event.type === 'filled' ? checkFill(order, event.fill) : undefined;
   if (event.type === 'modified') checkChanges(order, event.changes);
-  // One copy per event, then the changed keys written into it (every order has every key, so
-  // these writes keep its hidden class; see shapeOrder).
-  const next = { ...order } as Mutable<Order>;
+  // One copy per event, then the changed keys written into it. The copy is made by shapeOrder's
+  // literal, not a spread: in V8 a spread of a spread gets a new hidden class each generation,
+  // while every order built by the one literal shares one (see shapeOrder).
+  const next = shapeOrder(order) as Mutable<Order>;
   next.updatedAt = event.at;
   switch (event.type) {
     case 'submitted':
@@ -137,7 +138,7 @@ function resolveTarget(target: Exclude<ReturnType<typeof lookupTransition>, unde
 
 function withBrokerOrderId(order: Order, brokerOrderId: string): Order {
   if (order.brokerOrderId === brokerOrderId) return order;
-  const next = { ...order } as Mutable<Order>;
+  const next = shapeOrder(order) as Mutable<Order>;
   setBrokerOrderId(next, order, brokerOrderId);
   return next;
 }

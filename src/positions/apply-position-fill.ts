@@ -1,7 +1,7 @@
 import { Decimal, ZERO, minDecimal } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import type { Position, PositionFill } from './position.js';
-import { entrySide } from './position.js';
+import { entrySide, shapePosition } from './position.js';
 
 export interface PositionFillResult {
   readonly position: Position;
@@ -24,8 +24,8 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
   if (hasExecution(position, fill.executionId)) {
     return { position, closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: true };
   }
-  // One copy, then the changed keys written into it (every position has every key; see shapePosition).
-  const next = { ...position } as Mutable<Position>;
+  // One copy, then the changed keys written into it (one hidden class for every position; see shapePosition).
+  const next = shapePosition(position) as Mutable<Position>;
   next.fills = [...position.fills, fill];
   if (!position.orderIds.includes(fill.clientOrderId)) next.orderIds = [...position.orderIds, fill.clientOrderId];
   next.updatedAt = fill.time;
@@ -61,7 +61,7 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
 
 /** Recomputes unrealized P&L at `price` (or the last known price). Pure. */
 export function markPosition(position: Position, price: Decimal, at: number): Position {
-  const next = { ...position } as Mutable<Position>;
+  const next = shapePosition(position) as Mutable<Position>;
   next.currentPrice = price;
   next.updatedAt = Math.max(position.updatedAt, at);
   next.unrealizedPnl = unrealizedOf(next);

@@ -299,8 +299,8 @@ export class PositionManager {
     const flat = position.quantity.isZero();
     const state = nextPositionState(position.id, position.state, event, flat);
     const now = this.clock.now();
-    // One copy, then the changed keys written into it (every position has every key; see shapePosition).
-    const next = { ...position } as Mutable<Position>;
+    // One copy, then the changed keys written into it (one hidden class for every position; see shapePosition).
+    const next = shapePosition(position) as Mutable<Position>;
     next.state = state;
     next.updatedAt = Math.max(position.updatedAt, now);
     if (orderIds) next.orderIds = orderIds;

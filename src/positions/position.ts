@@ -63,8 +63,8 @@ type RequiredPositionKeys = { [K in keyof Position]-?: undefined extends Positio
 
 /**
  * The position with every key of {@link Position} present, in one order (absent ones `undefined`),
- * so that every position shares one V8 hidden class and the copy each change makes stays on V8's
- * fast cloning path (the same reason as `shapeOrder`).
+ * as a new object: how tradewire builds and copies every position, so that all share one V8
+ * hidden class (the same reason as `shapeOrder`).
  */
 export function shapePosition(p: PositionFields): Position {
   const shaped: { [K in keyof Position]-?: Position[K] | undefined } = {
