@@ -12,6 +12,7 @@ import type { Journal } from '../journal/journal.js';
 import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
 import { marketableLimit } from '../model/prices.js';
+import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
 import type { OrderRequest } from '../model/order-request.js';
 import { isTerminalStatus } from '../model/order-status.js';
@@ -197,7 +198,7 @@ export class ExecutionEngine {
     // Registered before any host listener, so positions are current when a host hears of a fill.
     this.events.on('order:fill', ({ order, fill }) => {
       this.positions.applyFill(order, fill);
-      this.onFill(order, fill.quantity.times(fill.price));
+      this.onFill(order, fill);
     });
     this.protection = options.protection
       ? new RiskOrderManager({
@@ -753,9 +754,11 @@ export class ExecutionEngine {
     return total;
   }
 
-  private onFill(order: Order, notional: Decimal): void {
+  /** An entry's fill uses up its reservation (an exit has none: no arithmetic). */
+  private onFill(order: Order, fill: Fill): void {
     const reservation = this.reservations.get(order.clientOrderId);
     if (reservation) {
+      const notional = fill.quantity.times(fill.price);
       this.reservations.set(order.clientOrderId, maxDecimal(reservation.minus(notional), ZERO));
       this.filledSinceSnapshot = this.filledSinceSnapshot.plus(notional);
     }

@@ -62,12 +62,23 @@ export class InMemoryJournal implements Journal {
 
   /** Drops all but the newest `capacity` records, in one pass (amortized O(1) per append). */
   private compact(): void {
-    this.records = this.records.slice(this.records.length - this.capacity);
+    const dropped = this.records.length - this.capacity;
+    // Only the orders that had a dropped record lose index entries; the rest are not visited.
+    const touched = new Set<string>();
+    for (let i = 0; i < dropped; i++) {
+      const record = this.records[i]!;
+      if ('clientOrderId' in record && record.clientOrderId !== undefined) touched.add(record.clientOrderId);
+    }
+    this.records = this.records.slice(dropped);
     const oldest = this.records[0]?.seq ?? 0;
-    for (const [id, list] of this.byOrder) {
-      const kept = list.filter((r) => r.seq >= oldest);
-      if (kept.length === 0) this.byOrder.delete(id);
-      else this.byOrder.set(id, kept);
+    for (const id of touched) {
+      const list = this.byOrder.get(id);
+      if (!list) continue;
+      // Lists are in sequence order: the dropped records are a prefix.
+      let stale = 0;
+      while (stale < list.length && list[stale]!.seq < oldest) stale++;
+      if (stale === list.length) this.byOrder.delete(id);
+      else if (stale > 0) this.byOrder.set(id, list.slice(stale));
     }
   }
 }

@@ -402,17 +402,23 @@ export class MockBroker implements BrokerAdapter {
   // ---------------------------------------------------------------- the broker's own logic
 
   /** Runs one request through faults and latency, the way a network call would behave. */
-  private async call<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T): Promise<T> {
+  private call<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T): Promise<T> {
     const fault = this.drawFault(method);
-    if (fault && fault.kind !== 'timeout') throw faultError(fault, method);
-    if (fault?.kind === 'timeout') {
-      if (fault.reached) this.process(method, clientOrderId, work);
-      await this.delay(fault.afterMs ?? 0);
-      throw timeoutError(method);
+    if (fault) return this.fail(method, clientOrderId, work, fault);
+    // The common case without an async frame: the work is done now, the answer comes after the latency.
+    try {
+      const result = this.process(method, clientOrderId, work);
+      return this.latencyMs > 0 ? this.delay(this.latencyMs).then(() => result) : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const result = this.process(method, clientOrderId, work);
-    await this.delay(this.latencyMs);
-    return result;
+  }
+
+  private async fail<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T, fault: MockFault): Promise<T> {
+    if (fault.kind !== 'timeout') throw faultError(fault, method);
+    if (fault.reached) this.process(method, clientOrderId, work);
+    await this.delay(fault.afterMs ?? 0);
+    throw timeoutError(method);
   }
 
   private process<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T): T {
