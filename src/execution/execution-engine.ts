@@ -12,6 +12,7 @@ import type { Journal } from '../journal/journal.js';
 import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
 import { marketableLimit } from '../model/prices.js';
+import type { Mutable } from '../core/mutable.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
 import type { OrderRequest } from '../model/order-request.js';
@@ -692,19 +693,25 @@ export class ExecutionEngine {
     const extended = signal.assetClass === 'equity' && (session === 'pre_market' || session === 'after_hours');
     // Exits are market orders (getting out must not wait on a price), except where the session forbids them.
     const limit = extended || (om.entryOrderType === 'limit' && !reduceOnly);
-    return {
+    const request: Mutable<OrderRequest> & { clientOrderId: string } = {
       clientOrderId: this.ids.next('tw'),
       symbol: signal.symbol,
       side,
       quantity,
       assetClass: signal.assetClass,
       type: limit ? 'limit' : 'market',
-      ...(limit ? { limitPrice: marketableLimit(price, side, om.limitOffsetBps) } : {}),
-      ...(extended ? { extendedHours: true, timeInForce: 'day' as const } : om.timeInForce ? { timeInForce: om.timeInForce } : {}),
       reduceOnly,
       signalId: signal.id,
       strategyId: signal.strategyId,
     };
+    if (limit) request.limitPrice = marketableLimit(price, side, om.limitOffsetBps);
+    if (extended) {
+      request.extendedHours = true;
+      request.timeInForce = 'day';
+    } else if (om.timeInForce) {
+      request.timeInForce = om.timeInForce;
+    }
+    return request;
   }
 
   private checkContext(
@@ -857,15 +864,8 @@ export class ExecutionEngine {
 
   private executed(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
     if (order.signalId) this.rememberSignal(order.signalId);
-    const decision = {
-      kind: 'executed' as const,
-      signal,
-      intent,
-      order,
-      quantity: order.quantity,
-      ...(sizing ? { sizing } : {}),
-      decidedAt: this.clock.now(),
-    };
+    const decision: Mutable<Extract<SignalDecision, { kind: 'executed' }>> = { kind: 'executed', signal, intent, order, quantity: order.quantity, decidedAt: this.clock.now() };
+    if (sizing) decision.sizing = sizing;
     this.events.emit('signal:executed', decision);
     return decision;
   }

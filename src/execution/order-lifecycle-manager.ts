@@ -116,7 +116,7 @@ export class OrderLifecycleManager {
   private ended: string[] = [];
   private readonly byBrokerId = new Map<string, string>();
   private readonly timeouts = new Map<string, TimerHandle>();
-  private readonly timeoutMs = new Map<string, number | null>();
+  private readonly timeoutMs = new Map<string, number>();
   /** Cancels requested before the broker acknowledged the order: the broker may not have had it to cancel. */
   private readonly cancelBeforeAck = new Set<string>();
   private subscriptions: Unsubscribe[] = [];
@@ -481,7 +481,9 @@ export class OrderLifecycleManager {
 
   private register(order: Order, timeoutMs: number | null, journal = true): void {
     this.orders.set(order.clientOrderId, order);
-    this.timeoutMs.set(order.clientOrderId, timeoutMs);
+    // Only orders that have a timeout are listed (no entry means none).
+    if (timeoutMs === null) this.timeoutMs.delete(order.clientOrderId);
+    else this.timeoutMs.set(order.clientOrderId, timeoutMs);
     if (!isTerminalStatus(order.status)) this.working.add(order.clientOrderId);
     if (order.brokerOrderId) this.byBrokerId.set(order.brokerOrderId, order.clientOrderId);
     if (!journal) return;

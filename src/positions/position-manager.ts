@@ -214,14 +214,15 @@ export class PositionManager {
     const { key } = this.rollDay(this.clock.now());
     let unrealized = ZERO;
     for (const p of this.active.values()) if (!p.unrealizedPnl.isZero()) unrealized = unrealized.plus(p.unrealizedPnl);
-    return {
+    const snapshot: Mutable<PnlSnapshot> = {
       tradingDay: key,
       realizedToday: this.realizedToday,
       unrealized,
       daily: this.realizedToday.plus(unrealized).minus(this.unrealizedAtDayStart),
       realizedTotal: this.realizedTotal,
-      ...(this.startOfDayEquity ? { startOfDayEquity: this.startOfDayEquity } : {}),
     };
+    if (this.startOfDayEquity) snapshot.startOfDayEquity = this.startOfDayEquity;
+    return snapshot;
   }
 
   /** Today's P&L per strategy: realized today plus the unrealized P&L of its open positions. */
