@@ -6,7 +6,7 @@
  */
 export { type Clock, type TimerHandle, ManualClock, systemClock } from './core/clock.js';
 export { type IdGenerator, randomIds, sequentialIds } from './core/ids.js';
-export { compareDecimal, Decimal, type DecimalInput, isAboveZero, maxDecimal, minDecimal, parseDecimal, parsePositive, roundToStep, toDecimal, ZERO, ONE } from './core/decimal.js';
+export { addDecimals, basisPointsOf, compareDecimal, Decimal, type DecimalInput, isAboveZero, maxDecimal, minDecimal, parseDecimal, parsePositive, percentOf, roundToStep, subtractDecimals, toDecimal, ZERO, ONE } from './core/decimal.js';
 export { marketableLimit } from './model/prices.js';
 export {
   BROKER_ERROR_CATEGORY,

@@ -10,6 +10,36 @@ export const ZERO = new Decimal(0);
 export const ONE = new Decimal(1);
 
 /**
+ * `percent` % of `amount`. Multiplies by 0.01 rather than dividing by 100: the same exact value
+ * (both are rounded to the configured precision the same way), without decimal.js's long division.
+ */
+export function percentOf(amount: Decimal, percent: Decimal): Decimal {
+  return amount.times(percent).times(HUNDREDTH);
+}
+
+/** `bps` basis points of `amount` (multiplied by 0.0001, for the same reason as {@link percentOf}). */
+export function basisPointsOf(amount: Decimal, bps: Decimal): Decimal {
+  return amount.times(bps).times(BASIS_POINT);
+}
+
+/**
+ * `a + b`, giving back the other operand when one is zero: decimal.js allocates a copy of its
+ * argument and a result even for `x + 0`, and these sums are zero more often than not on the
+ * order path (first fills, zero commissions, flat P&L).
+ */
+export function addDecimals(a: Decimal, b: Decimal): Decimal {
+  return b.isZero() ? a : a.isZero() ? b : a.plus(b);
+}
+
+/** `a − b`, giving back `a` when `b` is zero (see {@link addDecimals}). */
+export function subtractDecimals(a: Decimal, b: Decimal): Decimal {
+  return b.isZero() ? a : a.minus(b);
+}
+
+const HUNDREDTH = new Decimal('0.01');
+const BASIS_POINT = new Decimal('0.0001');
+
+/**
  * Parses `value` into a finite Decimal, or returns a {@link ValidationIssue} naming `field`.
  * Numbers are accepted for convenience at the API edge; strings are preferred for prices,
  * because a JS number may already have lost digits before it gets here.

@@ -2,7 +2,7 @@ import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { AccountSnapshot, AssetInfo } from '../broker/reports.js';
 import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
-import { compareDecimal, Decimal, type DecimalInput, toDecimal, ZERO, maxDecimal } from '../core/decimal.js';
+import { addDecimals, compareDecimal, Decimal, type DecimalInput, subtractDecimals, toDecimal, ZERO, maxDecimal } from '../core/decimal.js';
 import { describeError, ValidationError } from '../core/errors.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
@@ -747,17 +747,17 @@ export class ExecutionEngine {
   }
 
   private availableBuyingPower(): Decimal {
-    return maxDecimal((this.snapshot?.buyingPower ?? ZERO).minus(this.reserved()).minus(this.filledSinceSnapshot), ZERO);
+    return maxDecimal(subtractDecimals(subtractDecimals(this.snapshot?.buyingPower ?? ZERO, this.reserved()), this.filledSinceSnapshot), ZERO);
   }
 
   private exposure(): Decimal {
-    return this.positions.exposure().plus(this.reserved());
+    return addDecimals(this.positions.exposure(), this.reserved());
   }
 
   /** Notional held for working entry orders. */
   private reserved(): Decimal {
     let total = ZERO;
-    for (const amount of this.reservations.values()) total = total.plus(amount);
+    for (const amount of this.reservations.values()) total = addDecimals(total, amount);
     return total;
   }
 

@@ -1,4 +1,4 @@
-import { Decimal, ZERO, minDecimal } from '../core/decimal.js';
+import { addDecimals, Decimal, ZERO, minDecimal, subtractDecimals } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import type { Position, PositionFill } from './position.js';
 import { entrySide, shapePosition } from './position.js';
@@ -31,11 +31,11 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
   next.updatedAt = fill.time;
 
   if (fill.side === entrySide(position.side)) {
-    const quantity = position.quantity.plus(fill.quantity);
+    const quantity = addDecimals(position.quantity, fill.quantity);
     next.averageEntryPrice = position.quantity.isZero() ? fill.price : position.averageEntryPrice.times(position.quantity).plus(fill.price.times(fill.quantity)).dividedBy(quantity);
     next.quantity = quantity;
-    next.commission = position.commission.plus(fill.commission);
-    next.openEntryCommission = position.openEntryCommission.plus(fill.commission);
+    next.commission = addDecimals(position.commission, fill.commission);
+    next.openEntryCommission = addDecimals(position.openEntryCommission, fill.commission);
     // A fill is a trade print: until a price update arrives, it is the best mark there is.
     next.currentPrice = position.currentPrice ?? fill.price;
     next.entryTime = position.entryTime ?? fill.time;
@@ -45,16 +45,16 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
 
   const closed = minDecimal(position.quantity, fill.quantity);
   const excess = fill.quantity.minus(closed);
-  const direction = position.side === 'long' ? 1 : -1;
-  const gross = fill.price.minus(position.averageEntryPrice).times(closed).times(direction);
+  const perUnit = position.side === 'long' ? fill.price.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(fill.price);
+  const gross = perUnit.times(closed);
   // Only the part of this fill's commission that closed quantity belongs here; the rest goes with the excess.
   const exitCommission = excess.isZero() ? fill.commission : fill.commission.times(closed).dividedBy(fill.quantity);
   const entryShare = position.quantity.isZero() ? ZERO : closed.equals(position.quantity) ? position.openEntryCommission : position.openEntryCommission.times(closed).dividedBy(position.quantity);
-  const realized = gross.minus(exitCommission).minus(entryShare);
-  next.commission = position.commission.plus(exitCommission);
+  const realized = subtractDecimals(subtractDecimals(gross, exitCommission), entryShare);
+  next.commission = addDecimals(position.commission, exitCommission);
   next.quantity = position.quantity.minus(closed);
-  next.openEntryCommission = position.openEntryCommission.minus(entryShare);
-  next.realizedPnl = position.realizedPnl.plus(realized);
+  next.openEntryCommission = subtractDecimals(position.openEntryCommission, entryShare);
+  next.realizedPnl = addDecimals(position.realizedPnl, realized);
   next.unrealizedPnl = unrealizedOf(next);
   return { position: next, closedQuantity: closed, excess, realized, duplicate: false };
 }
@@ -70,8 +70,8 @@ export function markPosition(position: Position, price: Decimal, at: number): Po
 
 function unrealizedOf(position: Position): Decimal {
   if (!position.currentPrice || position.quantity.isZero()) return ZERO;
-  const perUnit = position.currentPrice.minus(position.averageEntryPrice);
-  return (position.side === 'long' ? perUnit : perUnit.negated()).times(position.quantity);
+  const perUnit = position.side === 'long' ? position.currentPrice.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(position.currentPrice);
+  return perUnit.isZero() ? ZERO : perUnit.times(position.quantity);
 }
 
 function hasExecution(position: Position, executionId: string): boolean {

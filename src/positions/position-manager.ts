@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { Decimal, isAboveZero, ZERO } from '../core/decimal.js';
+import { addDecimals, Decimal, isAboveZero, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Mutable } from '../core/mutable.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -200,7 +200,7 @@ export class PositionManager {
   /** Σ |quantity| × price (current, else average cost) over open positions. */
   exposure(): Decimal {
     let total = ZERO;
-    for (const p of this.active.values()) total = total.plus(p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
+    for (const p of this.active.values()) if (!p.quantity.isZero()) total = addDecimals(total, p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
     return total;
   }
 
@@ -218,7 +218,7 @@ export class PositionManager {
       tradingDay: key,
       realizedToday: this.realizedToday,
       unrealized,
-      daily: this.realizedToday.plus(unrealized).minus(this.unrealizedAtDayStart),
+      daily: subtractDecimals(addDecimals(this.realizedToday, unrealized), this.unrealizedAtDayStart),
       realizedTotal: this.realizedTotal,
     };
     if (this.startOfDayEquity) snapshot.startOfDayEquity = this.startOfDayEquity;

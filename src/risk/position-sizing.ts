@@ -1,4 +1,4 @@
-import { compareDecimal, Decimal, roundToStep, ZERO, maxDecimal } from '../core/decimal.js';
+import { compareDecimal, Decimal, roundToStep, ZERO, maxDecimal, percentOf } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 
@@ -26,8 +26,8 @@ export interface SizingInput {
 /** Equity × percent ÷ 100: the notional limits the percentages stand for. */
 export function sizingLimits(config: ResolvedEngineConfig, equity: Decimal): { maxPositionNotional: Decimal; maxExposureNotional: Decimal } {
   return {
-    maxPositionNotional: equity.times(config.maxPositionSizePct).dividedBy(100),
-    maxExposureNotional: equity.times(config.maxAccountExposurePct).dividedBy(100),
+    maxPositionNotional: percentOf(equity, config.maxPositionSizePct),
+    maxExposureNotional: percentOf(equity, config.maxAccountExposurePct),
   };
 }
 
@@ -56,7 +56,7 @@ export function sizePosition(input: SizingInput): SizingResult {
   let quantity: Decimal;
   switch (config.sizing.method) {
     case 'fixed_fractional': {
-      const risk = input.equity.times(config.riskPerTradePct).dividedBy(100);
+      const risk = percentOf(input.equity, config.riskPerTradePct);
       const distance = price.minus(input.stopPrice).abs();
       quantity = distance.isZero() ? ZERO : risk.dividedBy(distance);
       break;
@@ -68,7 +68,7 @@ export function sizePosition(input: SizingInput): SizingResult {
       quantity = config.sizing.quantity;
       break;
   }
-  if (config.sizing.scaleByStrength) quantity = quantity.times(input.strength).dividedBy(100);
+  if (config.sizing.scaleByStrength) quantity = percentOf(quantity, new Decimal(input.strength));
   const requested = quantity;
 
   // Caps compare notionals; a division by the price happens only when a cap binds.

@@ -1,4 +1,4 @@
-import { compareDecimal, type Decimal, isAboveZero } from '../core/decimal.js';
+import { compareDecimal, type Decimal, isAboveZero, percentOf } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { PreTradeCheckCode, ResolvedEngineConfig } from '../config/engine-config.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
@@ -35,7 +35,6 @@ export interface PreTradeRule {
   check(context: PreTradeContext): string | undefined;
 }
 
-const pct = (amount: Decimal, percent: Decimal): Decimal => amount.times(percent).dividedBy(100);
 const money = (amount: Decimal): string => amount.toFixed(2);
 
 /** The checks, in the order they run. Each is its own small rule so a host can read, test or replace it. */
@@ -74,7 +73,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     check: (c) => {
       // Only a loss can hit it: no arithmetic on a day that is flat or up (most signals).
       if (!c.dailyPnl.isNegative()) return undefined;
-      const limit = pct(c.startOfDayEquity, c.config.dailyLossLimitPct);
+      const limit = percentOf(c.startOfDayEquity, c.config.dailyLossLimitPct);
       return isAboveZero(limit) && compareDecimal(c.dailyPnl.negated(), limit) >= 0
         ? `today's P&L ${money(c.dailyPnl)} has hit the daily loss limit of ${money(limit)} (${c.config.dailyLossLimitPct.toString()}% of ${money(c.startOfDayEquity)})`
         : undefined;
@@ -89,7 +88,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     code: 'max_position_size',
     guardsExits: false,
     check: (c) => {
-      const limit = c.maxPositionNotional ?? pct(c.equity, c.config.maxPositionSizePct);
+      const limit = c.maxPositionNotional ?? percentOf(c.equity, c.config.maxPositionSizePct);
       const after = c.positionNotional.plus(c.notional);
       return compareDecimal(after, limit) > 0 ? `the position would be ${money(after)}, above ${c.config.maxPositionSizePct.toString()}% of equity (${money(limit)})` : undefined;
     },
@@ -98,7 +97,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     code: 'max_exposure',
     guardsExits: false,
     check: (c) => {
-      const limit = c.maxExposureNotional ?? pct(c.equity, c.config.maxAccountExposurePct);
+      const limit = c.maxExposureNotional ?? percentOf(c.equity, c.config.maxAccountExposurePct);
       const after = c.exposure.plus(c.notional);
       return compareDecimal(after, limit) > 0 ? `total exposure would be ${money(after)}, above ${c.config.maxAccountExposurePct.toString()}% of equity (${money(limit)})` : undefined;
     },

@@ -1,4 +1,4 @@
-import { Decimal, type DecimalInput, toDecimal, maxDecimal, minDecimal } from '../core/decimal.js';
+import { Decimal, type DecimalInput, toDecimal, maxDecimal, minDecimal, percentOf } from '../core/decimal.js';
 import { ValidationError } from '../core/errors.js';
 import type { PositionSide } from '../positions/position.js';
 
@@ -47,16 +47,16 @@ export function stopPrice(side: PositionSide, entry: DecimalInput, rule: StopRul
   const away = (distance: Decimal, from = e): Decimal => (below ? from.minus(distance) : from.plus(distance));
   switch (rule.method) {
     case 'percent':
-      return away(e.times(toDecimal(rule.percent, 'percent')).dividedBy(100));
+      return away(percentOf(e, toDecimal(rule.percent, 'percent')));
     case 'atr':
       return away(toDecimal(rule.atr, 'atr').times(toDecimal(rule.multiplier, 'multiplier')));
     case 'support': {
       const level = toDecimal(rule.level, 'level');
-      return away(level.times(toDecimal(rule.bufferPct, 'bufferPct')).dividedBy(100), level);
+      return away(percentOf(level, toDecimal(rule.bufferPct, 'bufferPct')), level);
     }
     case 'trailing': {
       const extreme = rule.extreme === undefined ? e : toDecimal(rule.extreme, 'extreme');
-      if (rule.percent !== undefined) return away(extreme.times(toDecimal(rule.percent, 'percent')).dividedBy(100), extreme);
+      if (rule.percent !== undefined) return away(percentOf(extreme, toDecimal(rule.percent, 'percent')), extreme);
       if (rule.amount !== undefined) return away(toDecimal(rule.amount, 'amount'), extreme);
       throw new ValidationError([{ field: 'trailing', message: 'needs percent or amount' }], 'stop rule');
     }

@@ -1,4 +1,4 @@
-import { BrokerError, compareDecimal, Decimal, isAboveZero, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
+import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecimals, Decimal, isAboveZero, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import type { Mutable } from '../core/mutable.js';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
@@ -649,7 +649,7 @@ export class MockBroker implements BrokerAdapter {
       return;
     }
     const price = this.prices.get(order.symbol);
-    const remaining = order.quantity.minus(order.filledQuantity);
+    const remaining = subtractDecimals(order.quantity, order.filledQuantity);
     const fillPrice = price ? executionPrice(order, price, this.slippage) : undefined;
     if (fillPrice && order.priceBound && (order.side === 'buy' ? fillPrice.greaterThan(order.priceBound) : fillPrice.lessThan(order.priceBound))) {
       this.finish(order, 'cancelled', `price ${fillPrice.toString()} is beyond the bound ${order.priceBound.toString()}`);
@@ -673,8 +673,8 @@ export class MockBroker implements BrokerAdapter {
     const commission = this.commissionFor(quantity, notional);
     const fill: Fill = { executionId: this.ids.next('mock-exec'), quantity, price, commission, time: this.clock.now() };
 
-    this.ledger.applyFill(order.symbol, order.assetClass, order.side, quantity, price, commission);
-    const filled = order.filledQuantity.plus(quantity);
+    this.ledger.applyFill(order.symbol, order.assetClass, order.side, quantity, price, notional, commission);
+    const filled = addDecimals(order.filledQuantity, quantity);
     order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : order.averageFillPrice.times(order.filledQuantity).plus(notional).dividedBy(filled);
     order.filledQuantity = filled;
     order.fills.push(fill);
@@ -693,7 +693,7 @@ export class MockBroker implements BrokerAdapter {
   private commissionFor(quantity: Decimal, notional: Decimal): Decimal {
     const { perUnit, bps, minimum } = this.commission;
     if (perUnit.isZero() && bps.isZero()) return ZERO;
-    const computed = bps.isZero() ? perUnit.times(quantity) : perUnit.times(quantity).plus(notional.times(bps).dividedBy(10_000));
+    const computed = bps.isZero() ? perUnit.times(quantity) : perUnit.times(quantity).plus(basisPointsOf(notional, bps));
     return isAboveZero(computed) ? maxDecimal(computed, minimum) : ZERO;
   }
 

@@ -20,8 +20,8 @@ export class MockLedger {
     this.cash = initialCash;
   }
 
-  applyFill(symbol: string, assetClass: AssetClass, side: OrderSide, quantity: Decimal, price: Decimal, commission: Decimal): void {
-    const notional = quantity.times(price);
+  /** Books one execution; `notional` is quantity × price, which the caller has already worked out. */
+  applyFill(symbol: string, assetClass: AssetClass, side: OrderSide, quantity: Decimal, price: Decimal, notional: Decimal, commission: Decimal): void {
     const cash = side === 'buy' ? this.cash.minus(notional) : this.cash.plus(notional);
     this.cash = commission.isZero() ? cash : cash.minus(commission);
 

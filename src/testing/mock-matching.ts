@@ -1,4 +1,4 @@
-import { Decimal, maxDecimal, minDecimal } from 'tradewire';
+import { Decimal, maxDecimal, minDecimal, percentOf } from 'tradewire';
 import type { OrderSide, OrderType } from 'tradewire';
 
 /** The parts of a resting order the matcher looks at. */
@@ -61,7 +61,7 @@ export function trailingStopPrice(order: MatchableOrder, price: Decimal): Decima
   if (!order.watermark || (buy ? price.lessThan(order.watermark) : price.greaterThan(order.watermark))) order.watermark = price;
   const mark = order.watermark;
   if (order.trailPercent) {
-    const offset = mark.times(order.trailPercent).dividedBy(100);
+    const offset = percentOf(mark, order.trailPercent);
     return buy ? mark.plus(offset) : mark.minus(offset);
   }
   const amount = order.trailAmount as Decimal;
