@@ -1,0 +1,41 @@
+/**
+ * `npm run bench:allocations` — where the engine bench allocates: runs bench/engine.bench.ts under
+ * V8's sampling heap profiler (objects the GC already collected included) and prints the
+ * functions that allocated the most, per signal. Allocation drives GC time, the largest single
+ * cost on the signal path; this is how it was found and cut (docs/benchmarks.md).
+ *
+ *   npm run bench:allocations -- --signals=20000
+ */
+import { Session } from 'node:inspector/promises';
+import { arg } from './stats.js';
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: ProfileNode[];
+}
+
+const session = new Session();
+session.connect();
+await session.post('HeapProfiler.enable');
+// Node 20's typings do not list the two `include…` flags yet; V8 honours them.
+await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+await import('./engine.bench.js');
+const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
+
+const bySite = new Map<string, number>();
+let total = 0;
+const walk = (node: ProfileNode): void => {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const site = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+  total += node.selfSize;
+  bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+  for (const child of node.children) walk(child);
+};
+walk(profile.head);
+
+const signals = arg('signals', 100_000) + Math.min(10_000, arg('signals', 100_000));
+console.log(`\nallocated ≈ ${(total / 1e6).toFixed(0)} MB in all, ≈ ${(total / signals / 1024).toFixed(1)} KB per signal (warm-up included, startup too)`);
+for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+  console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${site}`);
+}
