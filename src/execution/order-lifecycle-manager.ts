@@ -19,7 +19,7 @@ import type { OrderChangedPayload, TradewireEvents } from '../events/tradewire-e
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import type { Journal, JournalQuery, JournalRecord } from '../journal/journal.js';
 import { applyOrderEvent, type OrderTransition } from '../model/apply-order-event.js';
-import type { Order } from '../model/order.js';
+import { type Order, shapeOrder } from '../model/order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from '../model/order-event.js';
 import { listRoles, type OrderListKind, orderListIssues } from '../model/order-list.js';
 import { createOrder, type OrderRequest } from '../model/order-request.js';
@@ -294,8 +294,10 @@ export class OrderLifecycleManager {
    * Takes ownership of an order created elsewhere (a recovered journal, a reconciliation)
    * without sending it. Journaled as created.
    */
-  track(order: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
-    if (this.orders.has(order.clientOrderId)) throw new DuplicateOrderError(order.clientOrderId);
+  track(given: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
+    if (this.orders.has(given.clientOrderId)) throw new DuplicateOrderError(given.clientOrderId);
+    // Reshaped: an order built elsewhere gets every key, like the ones made here (see shapeOrder).
+    const order = shapeOrder(given);
     this.register(order, timeoutMs);
     if (isWorkingStatus(order.status)) this.armTimeout(order.clientOrderId);
     return order;
@@ -305,8 +307,9 @@ export class OrderLifecycleManager {
    * Takes back an order rebuilt from the journal after a restart: tracked again, not journaled
    * again (its records are already there). Reconcile it with {@link refreshOrder} or {@link resume}.
    */
-  restore(order: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
-    if (this.orders.has(order.clientOrderId)) throw new DuplicateOrderError(order.clientOrderId);
+  restore(given: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
+    if (this.orders.has(given.clientOrderId)) throw new DuplicateOrderError(given.clientOrderId);
+    const order = shapeOrder(given);
     this.register(order, timeoutMs, false);
     if (isWorkingStatus(order.status)) this.armTimeout(order.clientOrderId);
     return order;

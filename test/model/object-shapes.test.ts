@@ -1,4 +1,4 @@
-import { ExecutionEngine, type Order, orderFromJSON, orderToJSON, type Position, silentLogger } from 'tradewire';
+import { Decimal, ExecutionEngine, type Order, orderFromJSON, orderToJSON, type Position, silentLogger, ZERO } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 // (docs/benchmarks.md). A new field added to the type but not to shapeOrder / shapePosition, or an
 // update that adds a key, fails here instead of quietly slowing every order down.
 
-async function run(): Promise<{ orders: Order[]; positions: Position[] }> {
+async function run(): Promise<{ orders: Order[]; positions: Position[]; engine: ExecutionEngine }> {
   const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
   const broker = new MockBroker({ clock, initialCash: 1_000_000, commission: { perUnit: '0.01' } });
   const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { sizing: { method: 'fixed_quantity', quantity: 10 } } });
@@ -24,7 +24,7 @@ async function run(): Promise<{ orders: Order[]; positions: Position[] }> {
   // A limit order that rests, then is cancelled: other keys get values (limitPrice, cancelledAt).
   const resting = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90' });
   await engine.orders.cancel(resting.clientOrderId);
-  return { orders, positions };
+  return { orders, positions, engine };
 }
 
 describe('one shape per model object', () => {
@@ -51,5 +51,35 @@ describe('one shape per model object', () => {
     const keys = Object.keys(positions[0]!);
     expect(keys).toContain('closedAt');
     for (const position of positions) expect(Object.keys(position)).toEqual(keys);
+  });
+
+  it('an order built elsewhere and handed to the lifecycle (track) is reshaped to the same keys', async () => {
+    const { orders, engine } = await run();
+    const foreign: Order = {
+      clientOrderId: 'elsewhere-1',
+      brokerOrderIds: ['b-1'],
+      brokerOrderId: 'b-1',
+      symbol: 'AAPL',
+      assetClass: 'equity',
+      side: 'buy',
+      type: 'limit',
+      limitPrice: new Decimal('95'),
+      timeInForce: 'gtc',
+      quantity: new Decimal('3'),
+      extendedHours: false,
+      reduceOnly: false,
+      status: 'accepted',
+      filledQuantity: ZERO,
+      fills: [],
+      commission: ZERO,
+      createdAt: 1,
+      updatedAt: 1,
+      links: {},
+      tags: {},
+    };
+    const tracked = engine.orders.track(foreign);
+    expect(Object.keys(tracked)).toEqual(Object.keys(orders[0]!));
+    expect(tracked).toEqual(foreign);
+    expect(engine.orders.get('elsewhere-1')).toBe(tracked);
   });
 });
