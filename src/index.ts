@@ -60,7 +60,7 @@ export {
   type TimeInForce,
 } from './model/trading-types.js';
 export type { Fill } from './model/fill.js';
-export { type Order, type OrderLinks, remainingQuantity } from './model/order.js';
+export { type Order, type OrderFields, type OrderLinks, remainingQuantity, shapeOrder } from './model/order.js';
 export { isTerminalStatus, isWorkingStatus, ORDER_STATUSES, type OrderStatus, TERMINAL_ORDER_STATUSES } from './model/order-status.js';
 export { ORDER_CHANGE_DECIMALS, ORDER_EVENT_TYPES, type OrderChanges, type OrderEvent, type OrderEventType } from './model/order-event.js';
 export { lookupTransition, ORDER_STATE_TABLE, type TransitionTarget } from './model/order-state-table.js';
@@ -137,11 +137,13 @@ export { alwaysOpenMarket, type MarketState } from './market/market-state.js';
 export {
   entrySide,
   type Position,
+  type PositionFields,
   type PositionFill,
   positionAge,
   type PositionSide,
   type PositionState,
   POSITION_STATES,
+  shapePosition,
 } from './positions/position.js';
 export {
   InvalidPositionTransitionError,
