@@ -17,6 +17,16 @@ afterEach(async () => {
   dir = undefined;
 });
 
+/** Runs `oanda-practice.ts --trade EUR_USD` against a local v20-compatible server, its clock pinned at `at`. */
+async function tradeAgainstLocalServer(at: string): Promise<{ stdout: string; server: FakeOandaServer }> {
+  const started = await FakeOandaServer.start({ heartbeatMs: 50 });
+  server = started;
+  started.exchange.setPrice('EUR_USD', '1.10000');
+  dir = mkdtempSync(join(tmpdir(), 'tw-oanda-example-'));
+  const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: started.url, OANDA_STREAM_URL: started.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
+  return { stdout: await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env, at), server: started };
+}
+
 describe('examples/oanda-practice.ts', () => {
   it('without a token: explains what it needs and exits 0, touching no network', async () => {
     const stdout = await runExample('oanda-practice.ts', [], 'OANDA_');
@@ -25,12 +35,8 @@ describe('examples/oanda-practice.ts', () => {
   }, 60_000);
 
   it('with a token (here: the local v20-compatible server): reads the account and trades a round trip', async () => {
-    server = await FakeOandaServer.start({ heartbeatMs: 50 });
-    server.exchange.setPrice('EUR_USD', '1.10000');
-    dir = mkdtempSync(join(tmpdir(), 'tw-oanda-example-'));
-    const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: server.url, OANDA_STREAM_URL: server.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
     // Pinned to a weekday: the script checks the forex session on its own clock.
-    const stdout = await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env, MARKET_HOURS_NOW);
+    const { stdout, server } = await tradeAgainstLocalServer(MARKET_HOURS_NOW);
     expect(stdout).toContain(`account ${ACCOUNT_ID} in USD, NAV 100000.00`);
     expect(stdout).toContain('EUR_USD: units step 1, price step 0.00001, margin rate 0.0333');
     expect(stdout).toContain('Decision: executed');
@@ -41,11 +47,7 @@ describe('examples/oanda-practice.ts', () => {
   }, 60_000);
 
   it('on a weekend: says the forex market is closed and trades nothing', async () => {
-    server = await FakeOandaServer.start({ heartbeatMs: 50 });
-    server.exchange.setPrice('EUR_USD', '1.10000');
-    dir = mkdtempSync(join(tmpdir(), 'tw-oanda-example-'));
-    const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: server.url, OANDA_STREAM_URL: server.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
-    const stdout = await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env, WEEKEND_NOW);
+    const { stdout, server } = await tradeAgainstLocalServer(WEEKEND_NOW);
     expect(stdout).toContain('The forex market is closed');
     expect(stdout).not.toContain('Decision:');
     expect(server.exchange.openTrades()).toEqual([]);
