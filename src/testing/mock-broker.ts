@@ -61,9 +61,9 @@ export interface MockBar {
 
 /** One request the mock received, in order (for tests that check what was sent, and how often). */
 export interface MockRequest {
-  method: MockBrokerMethod;
-  at: number;
-  clientOrderId?: string;
+  readonly method: MockBrokerMethod;
+  readonly at: number;
+  readonly clientOrderId?: string;
 }
 
 interface BrokerOrder extends MatchableOrder {
@@ -422,7 +422,7 @@ export class MockBroker implements BrokerAdapter {
   }
 
   private process<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T): T {
-    const request: MockRequest = { method, at: this.clock.now() };
+    const request: Mutable<MockRequest> = { method, at: this.clock.now() };
     if (clientOrderId) request.clientOrderId = clientOrderId;
     this.requests.push(request);
     try {
