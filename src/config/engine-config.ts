@@ -89,6 +89,12 @@ export interface EngineConfig {
     readonly orderTimeoutMs?: number | null;
     /** Poll interval for adapters without a stream. Default 1 000. */
     readonly pollIntervalMs?: number;
+    /**
+     * How many ended orders stay in memory for look-ups (`orders.get`, `orders.orderList`); older
+     * ones are forgotten in batches (the journal keeps their records). Default 10 000. Memory kept
+     * costs time too: see docs/benchmarks.md.
+     */
+    readonly endedOrdersKept?: number;
   };
   readonly marketHours?: {
     /** Queue signals that arrive while the market is closed, for the next open. Default false. */
@@ -157,6 +163,7 @@ export interface ResolvedEngineConfig {
     readonly timeInForce: TimeInForce | undefined;
     readonly orderTimeoutMs: number | null;
     readonly pollIntervalMs: number;
+    readonly endedOrdersKept: number;
   };
   readonly marketHours: {
     readonly queueWhenClosed: boolean;
@@ -193,7 +200,7 @@ export const DEFAULT_ENGINE_CONFIG = {
   sizing: { method: 'fixed_fractional', notional: 1_000, quantity: 1, scaleByStrength: false },
   stopLoss: { method: 'percent', percent: 2, atrMultiplier: 1.5, trailingPercent: 1, supportBufferPct: 0.1 },
   takeProfit: { method: 'risk_reward', riskRewardRatio: 2 },
-  orderManagement: { entryOrderType: 'market', limitOffsetBps: 10, orderTimeoutMs: 60_000, pollIntervalMs: 1_000 },
+  orderManagement: { entryOrderType: 'market', limitOffsetBps: 10, orderTimeoutMs: 60_000, pollIntervalMs: 1_000, endedOrdersKept: 10_000 },
   marketHours: { queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false, queueCheckIntervalMs: 60_000 },
   recovery: { onMismatch: 'adopt', reconcileIntervalMs: 30_000, resendUnacknowledged: true, maxResendAgeMs: 300_000 },
   errorHandling: { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, resizeOnInsufficientFunds: true, fallbackOrderType: 'none' },
@@ -308,6 +315,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
       timeInForce,
       orderTimeoutMs: timeout,
       pollIntervalMs: int(orders.pollIntervalMs, D.orderManagement.pollIntervalMs, 'orderManagement.pollIntervalMs', 1),
+      endedOrdersKept: int(orders.endedOrdersKept, D.orderManagement.endedOrdersKept, 'orderManagement.endedOrdersKept', 1),
     },
     marketHours: {
       queueWhenClosed: bool(hours.queueWhenClosed, D.marketHours.queueWhenClosed, 'marketHours.queueWhenClosed'),

@@ -176,6 +176,7 @@ export class ExecutionEngine {
       send: this.errorHandler.send,
       orderTimeoutMs: this.config.orderManagement.orderTimeoutMs,
       pollIntervalMs: this.config.orderManagement.pollIntervalMs,
+      historyLimit: this.config.orderManagement.endedOrdersKept,
     });
     this.positions = new PositionManager({
       clock: this.clock,

@@ -16,6 +16,7 @@ describe('engine configuration', () => {
     expect(c.stopLoss.trailingPercent.toString()).toBe('1');
     expect(c.takeProfit.riskRewardRatio.toString()).toBe('2');
     expect(c.orderManagement.orderTimeoutMs).toBe(60_000);
+    expect(c.orderManagement.endedOrdersKept).toBe(10_000);
     expect(c.marketHours).toEqual({ queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false, queueCheckIntervalMs: 60_000 });
     expect(Object.values(c.checks).every(Boolean)).toBe(true);
     expect(Object.keys(c.checks).sort()).toEqual([...PRE_TRADE_CHECKS].sort());
@@ -50,6 +51,18 @@ describe('engine configuration', () => {
       expect((error as ConfigurationError).issues.map((i) => i.field).sort()).toEqual(
         ['allowShorting', 'checks.buyingPower', 'maxPosition', 'maxPositionSizePct', 'maxPositions', 'minSignalStrength', 'sizing.method', 'stopLoss.percent'].sort(),
       );
+    }
+  });
+
+  it('endedOrdersKept: a whole number from 1, named when wrong', () => {
+    expect(resolveEngineConfig({ orderManagement: { endedOrdersKept: 500 } }).orderManagement.endedOrdersKept).toBe(500);
+    for (const bad of [0, 2.5, -1, '100' as never]) {
+      expect(() => resolveEngineConfig({ orderManagement: { endedOrdersKept: bad } })).toThrow(ConfigurationError);
+      try {
+        resolveEngineConfig({ orderManagement: { endedOrdersKept: bad } });
+      } catch (error) {
+        expect((error as ConfigurationError).issues.map((i) => i.field)).toEqual(['orderManagement.endedOrdersKept']);
+      }
     }
   });
 });

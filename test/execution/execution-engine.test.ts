@@ -317,3 +317,19 @@ describe('remembered signal ids are bounded', () => {
     expect([internals.executedSignals.has('s4'), internals.executedSignals.has('s5'), internals.executedSignals.has(`s${EXECUTED_SIGNALS_KEPT + 4}`)]).toEqual([false, true, true]);
   });
 });
+
+describe('ended orders kept in memory are bounded (orderManagement.endedOrdersKept)', () => {
+  it('forgets the oldest ended orders in a batch past twice the bound; the journal keeps their records', async () => {
+    const { engine, price } = await setup({ orderManagement: { endedOrdersKept: 2 } });
+    price('AAPL', '100.00');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const order = await engine.orders.submit({ symbol: 'AAPL', side: i % 2 === 0 ? 'buy' : 'sell', quantity: 1 });
+      expect(order.status).toBe('filled');
+      ids.push(order.clientOrderId);
+    }
+    // Five ended, more than twice the bound of two: the oldest three go at once, the newest two stay.
+    expect(ids.map((id) => engine.orders.get(id) !== undefined)).toEqual([false, false, false, true, true]);
+    expect(engine.orders.auditTrail({ clientOrderId: ids[0]! }).length).toBeGreaterThan(0);
+  });
+});
