@@ -53,6 +53,8 @@ export interface OrderRequest {
 /** The longest client order id every supported broker accepts (Alpaca: 48). */
 export const MAX_CLIENT_ORDER_ID_LENGTH = 48;
 const CLIENT_ORDER_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+const NO_LINKS: OrderLinks = Object.freeze({});
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Validates a request and builds a new order in status `created`. Collects every problem and
@@ -144,8 +146,9 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
     updatedAt: now,
     signalId: request.signalId || undefined,
     strategyId: request.strategyId || undefined,
-    links: { ...request.links },
-    tags: { ...request.tags },
+    // Most orders have neither: they share one frozen empty object rather than two new ones each.
+    links: request.links && Object.keys(request.links).length > 0 ? { ...request.links } : NO_LINKS,
+    tags: request.tags && Object.keys(request.tags).length > 0 ? { ...request.tags } : NO_TAGS,
   });
 }
 
