@@ -53,6 +53,8 @@ export interface OrderRequest {
 /** The longest client order id every supported broker accepts (Alpaca: 48). */
 export const MAX_CLIENT_ORDER_ID_LENGTH = 48;
 const CLIENT_ORDER_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+// Shared, frozen empties: an order's lists are replaced (never pushed to) as it changes.
+const NONE: readonly never[] = Object.freeze([]);
 const NO_LINKS: OrderLinks = Object.freeze({});
 const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -121,7 +123,7 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
   const now = deps.clock.now();
   return shapeOrder({
     clientOrderId: clientOrderId as string,
-    brokerOrderIds: [],
+    brokerOrderIds: NONE,
     accountId: request.accountId || undefined,
     symbol,
     assetClass,
@@ -140,7 +142,7 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
     reduceOnly: request.reduceOnly ?? false,
     status: 'created',
     filledQuantity: ZERO,
-    fills: [],
+    fills: NONE,
     commission: ZERO,
     createdAt: now,
     updatedAt: now,

@@ -13,6 +13,8 @@ import { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRep
 import { nextPositionState, type PositionEventType } from './position-state-table.js';
 import { TradingDay } from './trading-day.js';
 
+const NONE: readonly never[] = Object.freeze([]);
+
 export interface PositionManagerOptions {
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -287,8 +289,9 @@ export class PositionManager {
       openEntryCommission: ZERO,
       stopPrice: context.stopPrice || undefined,
       targetPrice: context.targetPrice || undefined,
-      fills: [],
-      orderIds: [],
+      // Shared, frozen empties: a position's lists are replaced (never pushed to) as it changes.
+      fills: NONE,
+      orderIds: NONE,
     });
     this.active.set(position.id, position);
     this.bySymbol.set(symbol, position.id);
