@@ -506,9 +506,9 @@ export class MockBroker implements BrokerAdapter {
       throw new BrokerError('not_shortable', `mock broker: ${order.symbol} cannot be sold short`, { status: 403 });
     }
     const reference = order.limitPrice ?? order.stopPrice ?? market ?? ZERO;
-    // Only the part that increases the position needs buying power; an exit needs none.
-    // What the broker holds per unit: the reference price, plus the slippage it allows for.
-    const perUnit = this.slippage.isZero() ? reference : reference.times(this.slippageFactor);
+    // Only the part that increases the position needs buying power; an exit needs none. Held per
+    // unit: the reference price, plus the slippage the broker allows for.
+    const perUnit = increasing.isZero() || this.slippage.isZero() ? reference : reference.times(this.slippageFactor);
     const reserved = increasing.isZero() ? ZERO : increasing.times(perUnit);
     const buyingPower = reserved.isZero() ? ZERO : this.buyingPower();
     if (!reserved.isZero() && compareDecimal(reserved, buyingPower) > 0) {
