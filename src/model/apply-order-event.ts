@@ -1,7 +1,7 @@
 import { compareDecimal, type Decimal, isAboveZero } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import { InvalidOrderTransitionError, OverfillError, ValidationError } from '../core/errors.js';
-import type { Fill } from './fill.js';
+import { type Fill, hasExecution } from './fill.js';
 import { type Order, shapeOrder } from './order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
 import type { OrderStatus } from './order-status.js';
@@ -30,7 +30,7 @@ export interface OrderTransition {
  */
 export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransition {
   // A replayed execution is never an error, whatever the status.
-  if (event.type === 'filled' && hasExecution(order, event.fill.executionId)) return transitionOf(order, order, event, 'duplicate');
+  if (event.type === 'filled' && hasExecution(order.fills, event.fill.executionId)) return transitionOf(order, order, event, 'duplicate');
 
   const target = lookupTransition(order.status, event.type);
   if (target === undefined) throw new InvalidOrderTransitionError(order.clientOrderId, order.status, event.type);
@@ -92,10 +92,6 @@ function transitionOf(previous: Order, order: Order, event: OrderEvent, outcome:
   return { order, previous, from: previous.status, to: order.status, event, outcome };
 }
 
-function hasExecution(order: Order, executionId: string): boolean {
-  for (const fill of order.fills) if (fill.executionId === executionId) return true;
-  return false;
-}
 
 /** The working status an order returns to when a pending cancel or replace resolves. */
 export function workingStatus(order: Order): OrderStatus {

@@ -10,3 +10,9 @@ export interface Fill {
   /** Epoch milliseconds. */
   readonly time: number;
 }
+
+/** Whether an execution id is already among `fills` (a replayed execution changes nothing). */
+export function hasExecution(fills: readonly { readonly executionId: string }[], executionId: string): boolean {
+  for (const fill of fills) if (fill.executionId === executionId) return true;
+  return false;
+}

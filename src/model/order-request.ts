@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { parsePositive, ZERO } from '../core/decimal.js';
+import { EMPTY_LIST, EMPTY_RECORD } from '../core/empty.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import { type Order, type OrderLinks, shapeOrder } from './order.js';
@@ -53,10 +54,6 @@ export interface OrderRequest {
 /** The longest client order id every supported broker accepts (Alpaca: 48). */
 export const MAX_CLIENT_ORDER_ID_LENGTH = 48;
 const CLIENT_ORDER_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
-// Shared, frozen empties: an order's lists are replaced (never pushed to) as it changes.
-const NONE: readonly never[] = Object.freeze([]);
-const NO_LINKS: OrderLinks = Object.freeze({});
-const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Validates a request and builds a new order in status `created`. Collects every problem and
@@ -123,7 +120,7 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
   const now = deps.clock.now();
   return shapeOrder({
     clientOrderId: clientOrderId as string,
-    brokerOrderIds: NONE,
+    brokerOrderIds: EMPTY_LIST,
     accountId: request.accountId || undefined,
     symbol,
     assetClass,
@@ -142,15 +139,14 @@ export function createOrder(request: OrderRequest, deps: { clock: Clock; ids: Id
     reduceOnly: request.reduceOnly ?? false,
     status: 'created',
     filledQuantity: ZERO,
-    fills: NONE,
+    fills: EMPTY_LIST,
     commission: ZERO,
     createdAt: now,
     updatedAt: now,
     signalId: request.signalId || undefined,
     strategyId: request.strategyId || undefined,
-    // Most orders have neither: they share one frozen empty object rather than two new ones each.
-    links: request.links && Object.keys(request.links).length > 0 ? { ...request.links } : NO_LINKS,
-    tags: request.tags && Object.keys(request.tags).length > 0 ? { ...request.tags } : NO_TAGS,
+    links: request.links && Object.keys(request.links).length > 0 ? { ...request.links } : EMPTY_RECORD,
+    tags: request.tags && Object.keys(request.tags).length > 0 ? { ...request.tags } : EMPTY_RECORD,
   });
 }
 

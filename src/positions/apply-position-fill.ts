@@ -1,5 +1,6 @@
 import { addDecimals, Decimal, ZERO, minDecimal, subtractDecimals } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
+import { hasExecution } from '../model/fill.js';
 import type { Position, PositionFill } from './position.js';
 import { entrySide, shapePosition } from './position.js';
 
@@ -21,7 +22,7 @@ export interface PositionFillResult {
  * the entry commission. A replayed execution id changes nothing. Does not change `state`.
  */
 export function applyPositionFill(position: Position, fill: PositionFill): PositionFillResult {
-  if (hasExecution(position, fill.executionId)) {
+  if (hasExecution(position.fills, fill.executionId)) {
     return { position, closedQuantity: ZERO, excess: ZERO, realized: ZERO, duplicate: true };
   }
   // One copy, then the changed keys written into it (one hidden class for every position; see shapePosition).
@@ -72,9 +73,4 @@ function unrealizedOf(position: Position): Decimal {
   if (!position.currentPrice || position.quantity.isZero()) return ZERO;
   const perUnit = position.side === 'long' ? position.currentPrice.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(position.currentPrice);
   return perUnit.isZero() ? ZERO : perUnit.times(position.quantity);
-}
-
-function hasExecution(position: Position, executionId: string): boolean {
-  for (const fill of position.fills) if (fill.executionId === executionId) return true;
-  return false;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { addDecimals, Decimal, isAboveZero, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
+import { EMPTY_LIST } from '../core/empty.js';
 import type { Mutable } from '../core/mutable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PnlSnapshot, TradewireEvents } from '../events/tradewire-events.js';
@@ -12,8 +13,6 @@ import { entrySide, type Position, type PositionFill, type PositionSide, shapePo
 import { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './position-repository.js';
 import { nextPositionState, type PositionEventType } from './position-state-table.js';
 import { TradingDay } from './trading-day.js';
-
-const NONE: readonly never[] = Object.freeze([]);
 
 export interface PositionManagerOptions {
   readonly clock: Clock;
@@ -289,9 +288,8 @@ export class PositionManager {
       openEntryCommission: ZERO,
       stopPrice: context.stopPrice || undefined,
       targetPrice: context.targetPrice || undefined,
-      // Shared, frozen empties: a position's lists are replaced (never pushed to) as it changes.
-      fills: NONE,
-      orderIds: NONE,
+      fills: EMPTY_LIST,
+      orderIds: EMPTY_LIST,
     });
     this.active.set(position.id, position);
     this.bySymbol.set(symbol, position.id);

@@ -1,4 +1,5 @@
 import { compareDecimal, Decimal, isAboveZero, ZERO } from '../core/decimal.js';
+import type { Mutable } from '../core/mutable.js';
 import type { OrderStatusReport } from '../broker/reports.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
@@ -81,7 +82,7 @@ function missingFills(order: Order, report: OrderStatusReport): Fill[] {
 }
 
 function parameterChanges(order: Order, report: OrderStatusReport): OrderChanges | undefined {
-  const changes: { -readonly [K in keyof OrderChanges]: OrderChanges[K] } = {};
+  const changes: Mutable<OrderChanges> = {};
   if (report.type !== order.type) changes.type = report.type;
   if (compareDecimal(report.quantity, order.quantity) !== 0) changes.quantity = report.quantity;
   if (report.limitPrice && !(order.limitPrice && report.limitPrice.equals(order.limitPrice))) changes.limitPrice = report.limitPrice;

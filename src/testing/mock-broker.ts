@@ -2,7 +2,7 @@ import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecima
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import type { Mutable } from '../core/mutable.js';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
-import { MockLedger } from './mock-ledger.js';
+import { type BookValuation, MockLedger } from './mock-ledger.js';
 import { executionPrice, type MatchableOrder } from './mock-matching.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -288,16 +288,15 @@ export class MockBroker implements BrokerAdapter {
   }
 
   accountSnapshot(): AccountSnapshot {
-    const mark = (s: string): Decimal | undefined => this.prices.get(s);
-    const equity = this.ledger.cash.plus(this.ledger.marketValue(mark));
+    const valuation = this.ledger.valuation(this.mark);
     return {
       accountId: this.accountId,
       currency: this.currency,
-      equity,
+      equity: this.ledger.cash.plus(valuation.marketValue),
       cash: this.ledger.cash,
-      buyingPower: this.buyingPower(),
-      unrealizedPnl: this.ledger.reports(mark).reduce((sum, p) => sum.plus(p.unrealizedPnl ?? ZERO), ZERO),
-      marginUsed: this.ledger.grossExposure(mark).dividedBy(this.leverage),
+      buyingPower: this.buyingPower(valuation),
+      unrealizedPnl: this.ledger.reports(this.mark).reduce((sum, p) => sum.plus(p.unrealizedPnl ?? ZERO), ZERO),
+      marginUsed: valuation.grossExposure.dividedBy(this.leverage),
       dayTradeCount: 0,
       patternDayTrader: false,
       at: this.clock.now(),
@@ -305,7 +304,7 @@ export class MockBroker implements BrokerAdapter {
   }
 
   positionReports(): PositionReport[] {
-    return this.ledger.reports((s) => this.prices.get(s));
+    return this.ledger.reports(this.mark);
   }
 
   /** Realized P&L on the broker's books (before commission). */
@@ -730,9 +729,10 @@ export class MockBroker implements BrokerAdapter {
     return compareDecimal(quantity, reducible) > 0 ? quantity.minus(reducible) : ZERO;
   }
 
-  private buyingPower(): Decimal {
-    const mark = (s: string): Decimal | undefined => this.prices.get(s);
-    const { marketValue, grossExposure } = this.ledger.valuation(mark);
+  /** The book marked at the current prices (a position without a price at its average cost). */
+  private readonly mark = (symbol: string): Decimal | undefined => this.prices.get(symbol);
+
+  private buyingPower({ marketValue, grossExposure }: BookValuation = this.ledger.valuation(this.mark)): Decimal {
     const equity = this.ledger.cash.plus(marketValue);
     let reserved = ZERO;
     for (const order of this.working) {

@@ -7,6 +7,12 @@ interface LedgerPosition {
   assetClass: AssetClass;
 }
 
+/** The book at current marks: market value signed (shorts negative), gross exposure Σ |quantity| × mark. */
+export interface BookValuation {
+  readonly marketValue: Decimal;
+  readonly grossExposure: Decimal;
+}
+
 /**
  * The mock broker's books: cash and signed positions at average cost. Every fill moves cash by
  * its notional and commission, so equity = cash + Σ quantity × mark holds exactly.
@@ -51,18 +57,8 @@ export class MockLedger {
     return this.positions.get(symbol)?.quantity ?? ZERO;
   }
 
-  /** Market value of all positions, signed (shorts count negative). */
-  marketValue(mark: (symbol: string) => Decimal | undefined): Decimal {
-    return this.valuation(mark).marketValue;
-  }
-
-  /** Gross exposure: Σ |quantity| × mark. */
-  grossExposure(mark: (symbol: string) => Decimal | undefined): Decimal {
-    return this.valuation(mark).grossExposure;
-  }
-
-  /** Both sums in one pass (buying power needs both, on every order that adds to a position). */
-  valuation(mark: (symbol: string) => Decimal | undefined): { marketValue: Decimal; grossExposure: Decimal } {
+  /** Both sums in one pass (buying power and the account snapshot need both). */
+  valuation(mark: (symbol: string) => Decimal | undefined): BookValuation {
     let marketValue = ZERO;
     let grossExposure = ZERO;
     for (const [symbol, p] of this.positions) {
