@@ -1,18 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { FAKE_KEY, FAKE_SECRET, FakeAlpacaServer } from '../adapters/alpaca/fake-alpaca-server.js';
-import { MARKET_HOURS_NOW, runExample } from './run-example.js';
-
-let server: FakeAlpacaServer | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-  dir = undefined;
-});
+import { MARKET_HOURS_NOW, runExample, tempDirForTest } from './run-example.js';
 
 describe('examples/alpaca-paper.ts', () => {
   it('without keys: explains what it needs and exits 0, touching no network', async () => {
@@ -23,9 +12,10 @@ describe('examples/alpaca-paper.ts', () => {
   }, 60_000);
 
   it('with keys (here: the local Alpaca-compatible server): reads the account and trades one share round trip', async () => {
-    server = await FakeAlpacaServer.start();
+    const server = await FakeAlpacaServer.start();
+    onTestFinished(() => server.close());
     server.exchange.setPrice('AAPL', '100');
-    dir = mkdtempSync(join(tmpdir(), 'tw-alpaca-example-'));
+    const dir = tempDirForTest('tw-alpaca-example-');
     const env = { APCA_API_KEY_ID: FAKE_KEY, APCA_API_SECRET_KEY: FAKE_SECRET, APCA_API_BASE_URL: server.baseUrl, APCA_API_STREAM_URL: server.streamUrl, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
     // Pinned to market hours: the engine checks the session itself, on the script's clock.
     const stdout = await runExample('alpaca-paper.ts', ['--trade', '--price', '100', 'AAPL'], 'APCA_', env, MARKET_HOURS_NOW);

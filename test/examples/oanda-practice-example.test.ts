@@ -1,30 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from '../adapters/oanda/fake-oanda-server.js';
-import { MARKET_HOURS_NOW, runExample } from './run-example.js';
+import { MARKET_HOURS_NOW, runExample, tempDirForTest } from './run-example.js';
 
 /** A Saturday at 10:00 New York: the forex market is shut (Friday 17:00 to Sunday 17:00). */
 const WEEKEND_NOW = '2026-11-28T15:00:00Z';
 
-let server: FakeOandaServer | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-  dir = undefined;
-});
-
 /** Runs `oanda-practice.ts --trade EUR_USD` against a local v20-compatible server, its clock pinned at `at`. */
 async function tradeAgainstLocalServer(at: string): Promise<{ stdout: string; server: FakeOandaServer }> {
-  const started = await FakeOandaServer.start({ heartbeatMs: 50 });
-  server = started;
-  started.exchange.setPrice('EUR_USD', '1.10000');
-  dir = mkdtempSync(join(tmpdir(), 'tw-oanda-example-'));
-  const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: started.url, OANDA_STREAM_URL: started.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
-  return { stdout: await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env, at), server: started };
+  const server = await FakeOandaServer.start({ heartbeatMs: 50 });
+  onTestFinished(() => server.close());
+  server.exchange.setPrice('EUR_USD', '1.10000');
+  const dir = tempDirForTest('tw-oanda-example-');
+  const env = { OANDA_API_TOKEN: FAKE_TOKEN, OANDA_ACCOUNT_ID: ACCOUNT_ID, OANDA_REST_URL: server.url, OANDA_STREAM_URL: server.url, TRADEWIRE_JOURNAL: join(dir, 'orders.jsonl') };
+  return { stdout: await runExample('oanda-practice.ts', ['--trade', 'EUR_USD'], 'OANDA_', env, at), server };
 }
 
 describe('examples/oanda-practice.ts', () => {

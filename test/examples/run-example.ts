@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { onTestFinished } from 'vitest';
 
 const exec = promisify(execFile);
 const root = resolve(__dirname, '../..');
@@ -23,4 +26,11 @@ export async function runExample(file: string, args: readonly string[], dropPref
   const pinned = at ? { TRADEWIRE_TEST_NOW: at, NODE_OPTIONS: `${clean.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(__dirname, 'pinned-time.mjs')).href}`.trim() } : {};
   const { stdout } = await exec(tsx, [`examples/${file}`, ...args], { cwd: root, env: { ...clean, ...env, ...pinned } });
   return stdout;
+}
+
+/** A temporary directory for the running test, removed when the test finishes. */
+export function tempDirForTest(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
