@@ -30,7 +30,7 @@ export {
 } from './core/errors.js';
 export { consoleLogger, type Logger, silentLogger } from './core/logger.js';
 
-export { EventBus, type EventMap, type Listener, type ListenerErrorPayload } from './events/event-bus.js';
+export { EventBus, type EventMap, type EventSink, type EventSource, type Listener, type ListenerErrorPayload, subscribeOnly } from './events/event-bus.js';
 export type {
   OrderChangedPayload,
   OrderFillPayload,
@@ -46,7 +46,13 @@ export type {
   ResilienceEvents,
   SignalEvents,
   TradewireEvents,
-} from './events/tradewire-events.js';
+  AlertEvents,
+  MarketChange,
+  MarketSessionChange,
+  SymbolTradingChange,
+  PositionChangeReason,
+  ReconciliationEvents,
+} from './tradewire-events.js';
 
 export {
   ASSET_CLASSES,
@@ -109,6 +115,7 @@ export { type Journal, type JournalEntry, type JournalQuery, type JournalRecord,
 
 export {
   type ModifyRequest,
+  type OrderHook,
   OrderLifecycleManager,
   type OrderLifecycleOptions,
   type SubmitOptions,
@@ -154,7 +161,11 @@ export {
   type PositionTarget,
 } from './positions/position-state-table.js';
 export { applyPositionFill, markPosition, type PositionFillResult } from './positions/apply-position-fill.js';
-export { type PositionEntryContext, PositionManager, type PositionManagerOptions } from './positions/position-manager.js';
+export { type PositionChange, type PositionEntryContext, type PositionHook, PositionManager, type PositionManagerOptions } from './positions/position-manager.js';
+export { every, type Repeating } from './core/every.js';
+export { HookList, type InternalFailure, type InternalFailureHandler } from './core/internal-hooks.js';
+export { TRADING_STATE_TOPIC, TradingGate } from './execution/trading-gate.js';
+export { BuyingPower } from './execution/buying-power.js';
 export { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './positions/position-repository.js';
 export { TradingDay } from './positions/trading-day.js';
 export { AssetCache } from './execution/asset-cache.js';

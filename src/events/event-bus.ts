@@ -15,6 +15,39 @@ export interface ListenerErrorPayload {
 type AnyListener = Listener<never>;
 
 /**
+ * What a host gets: subscribe and unsubscribe, nothing more. It cannot emit into the engine or
+ * remove the engine's own listeners.
+ */
+export interface EventSource<E> {
+  on<K extends keyof E & string>(event: K, listener: Listener<E[K]>): () => void;
+  once<K extends keyof E & string>(event: K, listener: Listener<E[K]>): () => void;
+  off<K extends keyof E & string>(event: K, listener: Listener<E[K]>): void;
+  /** Resolves with the next payload of `event`. */
+  next<K extends keyof E & string>(event: K): Promise<E[K]>;
+  listenerCount<K extends keyof E & string>(event: K): number;
+}
+
+/**
+ * What a component gets: the events it announces, and whether anyone listens (so a payload
+ * nobody will read is never built). A component declares only the events it emits.
+ */
+export interface EventSink<E> {
+  emit<K extends keyof E & string>(event: K, payload: E[K]): void;
+  listenerCount<K extends keyof E & string>(event: K): number;
+}
+
+/** A view of `bus` that can only subscribe: what the engine hands to hosts (no emit, no removeAllListeners). */
+export function subscribeOnly<E>(bus: EventSource<E>): EventSource<E> {
+  return {
+    on: (event, listener) => bus.on(event, listener),
+    once: (event, listener) => bus.once(event, listener),
+    off: (event, listener) => bus.off(event, listener),
+    next: (event) => bus.next(event),
+    listenerCount: (event) => bus.listenerCount(event),
+  };
+}
+
+/**
  * A typed emitter over eventemitter3. A listener that throws never breaks the emitter's caller:
  * the error is caught and re-emitted as `error` (or given to `onUnhandledError` when nobody
  * listens), so a user's `order:filled` handler cannot corrupt engine state.
@@ -22,7 +55,7 @@ type AnyListener = Listener<never>;
  * Each listener is wrapped once, when it is added, so emitting is eventemitter3's own fast path
  * with no allocation per event.
  */
-export class EventBus<E extends { error: ListenerErrorPayload }> {
+export class EventBus<E extends { error: ListenerErrorPayload }> implements EventSource<E>, EventSink<E> {
   private readonly emitter = new EventEmitter();
   /** event → (listener → its wrapper), so `off` can find what was registered. */
   private readonly wrappers = new Map<string, Map<AnyListener, (payload: unknown) => void>>();

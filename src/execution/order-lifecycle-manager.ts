@@ -1,31 +1,35 @@
-import type { BrokerAdapter, ConnectionChange, OrderUpdate, Unsubscribe } from '../broker/broker-adapter.js';
+import type { BrokerAdapter, ConnectionChange, OrderUpdate } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { parsePositive } from '../core/decimal.js';
 import {
   describeError,
   DuplicateOrderError,
   isBrokerError,
-  OrderNotFoundError,
   UnsupportedOperationError,
   ValidationError,
   type ValidationIssue,
 } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
+import { HookList, type InternalFailureHandler } from '../core/internal-hooks.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
-import { EventBus } from '../events/event-bus.js';
-import type { OrderChangedPayload, TradewireEvents } from '../events/tradewire-events.js';
+import { EventBus, type EventSink, type EventSource, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import type { Journal, JournalQuery, JournalRecord } from '../journal/journal.js';
 import { applyOrderEvent, type OrderTransition } from '../model/apply-order-event.js';
 import { type Order, shapeOrder } from '../model/order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from '../model/order-event.js';
-import { listRoles, type OrderListKind, orderListIssues } from '../model/order-list.js';
+import { type OrderListKind, orderListIssues } from '../model/order-list.js';
 import { createOrder, type OrderRequest } from '../model/order-request.js';
 import { orderEventToJSON } from '../model/order-serialization.js';
 import { isTerminalStatus, isWorkingStatus, type OrderStatus } from '../model/order-status.js';
 import { eventsFromOrderReport } from '../reconciliation/order-report-diff.js';
+import { BrokerFeed } from './broker-feed.js';
+import type { OrderChangedPayload, OrderLifecycleEvents } from './order-lifecycle-events.js';
+import { type ListMembership, listLinks, listMembership, matchLegs } from './order-list-links.js';
+import { OrderStore } from './order-store.js';
+import { OrderTimeouts } from './order-timeouts.js';
 
 export interface OrderLifecycleOptions {
   readonly adapter: BrokerAdapter;
@@ -34,7 +38,7 @@ export interface OrderLifecycleOptions {
   /** The audit trail; default in memory. */
   readonly journal?: Journal;
   /** Share one bus across components (the engine does); default a new one. */
-  readonly events?: EventBus<TradewireEvents>;
+  readonly events?: EventBus<OrderLifecycleEvents>;
   readonly logger?: Logger;
   /**
    * Cancel an order not filled within this many ms of being sent (default 60 000).
@@ -52,6 +56,11 @@ export interface OrderLifecycleOptions {
    * and returns the amended order to send.
    */
   readonly send?: (order: Order, amend: (changes: OrderChanges) => Order) => Promise<OrderStatusReport>;
+  /**
+   * When an internal hook (see {@link addHook}) throws. Default: journaled and reported as `error`.
+   * The engine journals, raises a critical alert and halts trading.
+   */
+  readonly onInternalFailure?: InternalFailureHandler;
 }
 
 export interface SubmitOptions {
@@ -73,6 +82,15 @@ export interface ModifyRequest {
   readonly trailAmount?: DecimalInput;
 }
 
+/**
+ * The engine's own reaction to an order change (positions, buying power, breakers, protection),
+ * called in the order hooks were added, after the journal and before the public bus.
+ */
+export interface OrderHook {
+  readonly name: string;
+  orderChanged(transition: OrderTransition): void;
+}
+
 /** Emitted names for applied events; fills are handled separately (their name depends on the status). */
 const EVENT_NAMES = {
   validated: undefined,
@@ -89,7 +107,9 @@ const EVENT_NAMES = {
   modified: 'order:replaced',
   replace_rejected: 'order:replace_rejected',
   superseded: 'order:superseded',
-} as const satisfies Record<Exclude<OrderEvent['type'], 'filled'>, keyof TradewireEvents | undefined>;
+} as const satisfies Record<Exclude<OrderEvent['type'], 'filled'>, keyof OrderLifecycleEvents | undefined>;
+
+const UNSENT: readonly OrderStatus[] = ['created', 'validated', 'submitted'];
 
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
@@ -97,63 +117,76 @@ const EVENT_NAMES = {
  * cancels orders that outlive their timeout, modifies and cancels on request, and writes every
  * change to the journal before anyone hears of it.
  *
+ * Every change goes: state machine → journal → indexes → internal hooks (in order) → public bus.
  * Orders are journaled before they are sent. All times come from the injected clock.
  */
 export class OrderLifecycleManager {
-  readonly events: EventBus<TradewireEvents>;
+  /** The lifecycle's events, for hosts: subscribe only. */
+  readonly events: EventSource<OrderLifecycleEvents>;
   readonly journal: Journal;
+  private readonly bus: EventSink<OrderLifecycleEvents>;
   private readonly adapter: BrokerAdapter;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly logger: Logger;
   private readonly defaultTimeoutMs: number | null;
-  private readonly pollIntervalMs: number;
-  private readonly historyLimit: number;
   private readonly send: (order: Order, amend: (changes: OrderChanges) => Order) => Promise<OrderStatusReport>;
-
-  private readonly orders = new Map<string, Order>();
-  private readonly working = new Set<string>();
-  private ended: string[] = [];
-  private readonly byBrokerId = new Map<string, string>();
-  private readonly timeouts = new Map<string, TimerHandle>();
-  private readonly timeoutMs = new Map<string, number>();
+  private readonly store: OrderStore;
+  private readonly timeouts: OrderTimeouts;
+  private readonly feed: BrokerFeed;
+  private readonly hooks: HookList<OrderHook>;
+  /** Callers of {@link whenEnded}, told of every order that ends. */
+  private readonly endWaiters = new Set<() => void>();
   /** Cancels requested before the broker acknowledged the order: the broker may not have had it to cancel. */
   private readonly cancelBeforeAck = new Set<string>();
-  private subscriptions: Unsubscribe[] = [];
-  private pollTimer: TimerHandle | undefined;
-  private polling = false;
+  /** A counter of applied changes, and the last value at which each symbol's orders changed. */
+  private changes = 0;
+  private readonly changedAt = new Map<string, number>();
 
   constructor(options: OrderLifecycleOptions) {
     this.adapter = options.adapter;
     this.clock = options.clock;
     this.ids = options.ids;
     this.logger = options.logger ?? consoleLogger();
-    this.events = options.events ?? new EventBus<TradewireEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }));
+    const bus = options.events ?? new EventBus<OrderLifecycleEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }));
+    this.events = subscribeOnly(bus);
+    this.bus = bus;
     this.journal = options.journal ?? new InMemoryJournal();
     this.defaultTimeoutMs = options.orderTimeoutMs === undefined ? 60_000 : options.orderTimeoutMs;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
-    this.historyLimit = options.historyLimit ?? 10_000;
     this.send = options.send ?? ((order) => this.adapter.submitOrder(order));
+    this.store = new OrderStore(options.historyLimit ?? 10_000);
+    this.timeouts = new OrderTimeouts(this.clock, (id, ms) => this.expire(id, ms));
+    this.hooks = new HookList(
+      options.onInternalFailure ??
+        (({ error, hook, subject }) => {
+          this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'engine.internal_failure', data: { hook, subject, error: describeError(error) } });
+          this.bus.emit('error', { error, source: `${hook} (${subject})` });
+        }),
+    );
+    this.feed = new BrokerFeed({
+      adapter: this.adapter,
+      clock: this.clock,
+      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      apply: (update) => this.applyUpdate(update),
+      connectionChanged: (change: ConnectionChange) => this.bus.emit('broker:connection', change),
+      sync: () => this.syncWorkingOrders(),
+    });
+  }
+
+  /** Adds an internal hook, called on every applied change after those added before it. */
+  addHook(hook: OrderHook): void {
+    this.hooks.add(hook);
   }
 
   /** Listens to the adapter's stream (or starts polling when it has none). Idempotent. */
   start(): void {
-    if (this.subscriptions.length > 0) return;
-    this.subscriptions = [
-      this.adapter.onOrderUpdate((update) => this.applyUpdate(update)),
-      this.adapter.onConnectionChange((change) => this.onConnectionChange(change)),
-    ];
-    if (!this.adapter.capabilities.streaming) this.schedulePoll();
+    this.feed.start();
   }
 
   /** Stops listening and clears every timer. Working orders stay working at the broker. */
   stop(): void {
-    for (const unsubscribe of this.subscriptions) unsubscribe();
-    this.subscriptions = [];
-    if (this.pollTimer !== undefined) this.clock.clearTimeout(this.pollTimer);
-    this.pollTimer = undefined;
-    for (const handle of this.timeouts.values()) this.clock.clearTimeout(handle);
-    this.timeouts.clear();
+    this.feed.stop();
+    this.timeouts.stopAll();
   }
 
   /**
@@ -164,11 +197,11 @@ export class OrderLifecycleManager {
    */
   async submit(request: OrderRequest, options: SubmitOptions = {}): Promise<Order> {
     const order = createOrder(request, { clock: this.clock, ids: this.ids });
-    if (this.orders.has(order.clientOrderId)) throw new DuplicateOrderError(order.clientOrderId);
+    if (this.store.has(order.clientOrderId)) throw new DuplicateOrderError(order.clientOrderId);
     this.register(order, options.timeoutMs === undefined ? this.defaultTimeoutMs : options.timeoutMs);
     const id = order.clientOrderId;
     this.apply(id, { type: 'validated', at: this.clock.now() });
-    options.onCreated?.(this.require(id));
+    options.onCreated?.(this.store.require(id));
     return this.sendRegistered(id);
   }
 
@@ -178,18 +211,19 @@ export class OrderLifecycleManager {
    * confirmation before sending an order that needs what the cancelled one held.
    */
   whenEnded(clientOrderIds: readonly string[], timeoutMs: number): Promise<boolean> {
-    const open = (): string[] => clientOrderIds.filter((id) => this.working.has(id));
-    if (open().length === 0) return Promise.resolve(true);
+    const open = (): boolean => clientOrderIds.some((id) => this.store.isWorking(id));
+    if (!open()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (ended: boolean): void => {
-        unsubscribe();
+        this.endWaiters.delete(check);
         this.clock.clearTimeout(timer);
         resolve(ended);
       };
-      const unsubscribe = this.events.on('order:transition', () => {
-        if (open().length === 0) done(true);
-      });
-      const timer = this.clock.setTimeout(() => done(open().length === 0), timeoutMs);
+      const check = (): void => {
+        if (!open()) done(true);
+      };
+      this.endWaiters.add(check);
+      const timer = this.clock.setTimeout(() => done(!open()), timeoutMs);
     });
   }
 
@@ -197,22 +231,9 @@ export class OrderLifecycleManager {
    * The native list an order belongs to, rebuilt from the links `submitList` gave it: its kind and
    * every client order id, parent first. Undefined for an order sent on its own.
    */
-  listOf(clientOrderId: string): { readonly kind: OrderListKind; readonly ids: readonly string[] } | undefined {
-    const order = this.orders.get(clientOrderId);
-    if (!order) return undefined;
-    const { parentId, ocoSiblingId, takeProfitId, stopLossId } = order.links;
-    const parent = parentId ? this.orders.get(parentId) : takeProfitId || stopLossId ? order : undefined;
-    if (parent) {
-      const tp = parent.links.takeProfitId;
-      const sl = parent.links.stopLossId;
-      if (tp && sl) return { kind: 'bracket', ids: [parent.clientOrderId, tp, sl] };
-      const exit = tp ?? sl;
-      return exit ? { kind: 'oto', ids: [parent.clientOrderId, exit] } : undefined;
-    }
-    const sibling = ocoSiblingId ? this.orders.get(ocoSiblingId) : undefined;
-    if (!sibling) return undefined;
-    const [takeProfit, stopLoss] = order.type === 'limit' ? [order, sibling] : [sibling, order];
-    return { kind: 'oco', ids: [takeProfit.clientOrderId, stopLoss.clientOrderId] };
+  listOf(clientOrderId: string): ListMembership | undefined {
+    const order = this.store.get(clientOrderId);
+    return order ? listMembership(order, (id) => this.store.get(id)) : undefined;
   }
 
   /**
@@ -222,7 +243,7 @@ export class OrderLifecycleManager {
   async refreshList(clientOrderId: string): Promise<boolean> {
     const list = this.listOf(clientOrderId);
     if (!list) return this.refreshOrder(clientOrderId);
-    const report = await this.adapter.getOrder(ref(this.require(list.ids[0]!)));
+    const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
     if (report) this.applyListReport(list.kind, list.ids, report);
     return report !== undefined;
   }
@@ -233,9 +254,8 @@ export class OrderLifecycleManager {
    */
   async resumeList(clientOrderId: string): Promise<Order[]> {
     const list = this.listOf(clientOrderId);
-    if (!list || !this.adapter.submitOrderList) return [this.require(clientOrderId)];
-    const unsent = (id: string): boolean => ['created', 'validated', 'submitted'].includes(this.require(id).status);
-    if (!list.ids.every(unsent)) return list.ids.map((id) => this.require(id));
+    if (!list || !this.adapter.submitOrderList) return [this.store.require(clientOrderId)];
+    if (!list.ids.every((id) => UNSENT.includes(this.store.require(id).status))) return list.ids.map((id) => this.store.require(id));
     return this.sendList(list.kind, list.ids);
   }
 
@@ -256,7 +276,7 @@ export class OrderLifecycleManager {
   async submitList(kind: OrderListKind, requests: readonly OrderRequest[], options: SubmitOptions = {}): Promise<Order[]> {
     if (!this.supportsList(kind) || !this.adapter.submitOrderList) throw new UnsupportedOperationError(`${this.adapter.name} has no native ${kind} orders`);
     const ids = requests.map((r) => r.clientOrderId ?? this.ids.next('tw'));
-    for (const id of ids) if (this.orders.has(id)) throw new DuplicateOrderError(id);
+    for (const id of ids) if (this.store.has(id)) throw new DuplicateOrderError(id);
     // Every leg only exits what its entry bought (and an OCO only exits a position held): reduce-only.
     const exit = (i: number): boolean => kind === 'oco' || i > 0;
     const orders = requests.map((request, i) =>
@@ -268,17 +288,17 @@ export class OrderLifecycleManager {
       this.register(order, i === 0 ? (options.timeoutMs === undefined ? this.defaultTimeoutMs : options.timeoutMs) : null);
       this.apply(order.clientOrderId, { type: 'validated', at: this.clock.now() });
     });
-    for (const id of ids) options.onCreated?.(this.require(id));
+    for (const id of ids) options.onCreated?.(this.store.require(id));
     return this.sendList(kind, ids);
   }
 
   /** Sends a registered list — the first time, or again after a crash — and applies the answer. */
   private async sendList(kind: OrderListKind, ids: readonly string[]): Promise<Order[]> {
-    for (const id of ids) if (this.require(id).status !== 'submitted') this.apply(id, { type: 'submitted', at: this.clock.now() });
+    for (const id of ids) if (this.store.require(id).status !== 'submitted') this.apply(id, { type: 'submitted', at: this.clock.now() });
     try {
       // Durable before the broker sees it, as for one order.
       this.journal.sync?.();
-      const report = await this.adapter.submitOrderList!({ kind, orders: ids.map((id) => this.require(id)) });
+      const report = await this.adapter.submitOrderList!({ kind, orders: ids.map((id) => this.store.require(id)) });
       this.applyListReport(kind, ids, report);
     } catch (error) {
       // It may have arrived: the parent's report (with its legs) is the answer, as for one order.
@@ -287,7 +307,7 @@ export class OrderLifecycleManager {
       else for (const id of ids) this.markSendFailed(id, error);
     }
     for (const id of ids) this.armTimeout(id);
-    return ids.map((id) => this.require(id));
+    return ids.map((id) => this.store.require(id));
   }
 
   /**
@@ -295,23 +315,24 @@ export class OrderLifecycleManager {
    * without sending it. Journaled as created.
    */
   track(given: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
-    if (this.orders.has(given.clientOrderId)) throw new DuplicateOrderError(given.clientOrderId);
+    if (this.store.has(given.clientOrderId)) throw new DuplicateOrderError(given.clientOrderId);
     // Reshaped: an order built elsewhere gets every key, like the ones made here (see shapeOrder).
     const order = shapeOrder(given);
     this.register(order, timeoutMs);
-    if (isWorkingStatus(order.status)) this.armTimeout(order.clientOrderId);
+    this.armTimeout(order.clientOrderId);
     return order;
   }
 
   /**
    * Takes back an order rebuilt from the journal after a restart: tracked again, not journaled
-   * again (its records are already there). Reconcile it with {@link refreshOrder} or {@link resume}.
+   * again (its records are already there), and announced to no one (it is not news). Its timeout
+   * counts from when it was first sent. Reconcile it with {@link refreshOrder} or {@link resume}.
    */
   restore(given: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
-    if (this.orders.has(given.clientOrderId)) throw new DuplicateOrderError(given.clientOrderId);
+    if (this.store.has(given.clientOrderId)) throw new DuplicateOrderError(given.clientOrderId);
     const order = shapeOrder(given);
     this.register(order, timeoutMs, false);
-    if (isWorkingStatus(order.status)) this.armTimeout(order.clientOrderId);
+    this.armTimeout(order.clientOrderId);
     return order;
   }
 
@@ -320,19 +341,19 @@ export class OrderLifecycleManager {
    * Same client order id, so a broker that did receive it refuses a duplicate.
    */
   async resume(clientOrderId: string): Promise<Order> {
-    const order = this.require(clientOrderId);
-    if (order.status !== 'created' && order.status !== 'validated' && order.status !== 'submitted') return order;
+    const order = this.store.require(clientOrderId);
+    if (!UNSENT.includes(order.status)) return order;
     // A leg is never sent alone: its list goes again as a whole.
     if (this.listOf(clientOrderId)) {
       await this.resumeList(clientOrderId);
-      return this.require(clientOrderId);
+      return this.store.require(clientOrderId);
     }
     return this.sendRegistered(clientOrderId);
   }
 
   /** Asks the broker for one order and applies what it says. Resolves with whether the broker knows it. */
   async refreshOrder(clientOrderId: string): Promise<boolean> {
-    const order = this.require(clientOrderId);
+    const order = this.store.require(clientOrderId);
     const report = await this.adapter.getOrder(ref(order));
     if (report) this.applyReport(report);
     return report !== undefined;
@@ -343,17 +364,17 @@ export class OrderLifecycleManager {
    * `pending_cancel`, or already `cancelled`); an order that already ended is returned as is.
    */
   async cancel(clientOrderId: string, reason = 'cancel requested'): Promise<Order> {
-    const order = this.require(clientOrderId);
+    const order = this.store.require(clientOrderId);
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
     this.apply(clientOrderId, { type: 'cancel_requested', at: this.clock.now(), raw: { reason } });
     try {
-      await this.adapter.cancelOrder(ref(this.require(clientOrderId)));
+      await this.adapter.cancelOrder(ref(this.store.require(clientOrderId)));
       if (!this.adapter.capabilities.streaming) await this.refresh(clientOrderId);
     } catch (error) {
       await this.onRequestFailed(clientOrderId, error, 'cancel_rejected', 'pending_cancel');
     }
-    return this.require(clientOrderId);
+    return this.store.require(clientOrderId);
   }
 
   /**
@@ -362,10 +383,10 @@ export class OrderLifecycleManager {
    * call fails. Resolves with the orders it acted on.
    */
   async cancelAll(reason = 'cancel all'): Promise<Order[]> {
-    const ids = [...this.working].filter((id) => this.require(id).status !== 'pending_cancel');
+    const ids = this.store.workingIds().filter((id) => this.store.require(id).status !== 'pending_cancel');
     const at = this.clock.now();
     for (const id of ids) {
-      if (this.require(id).acceptedAt === undefined) this.cancelBeforeAck.add(id);
+      if (this.store.require(id).acceptedAt === undefined) this.cancelBeforeAck.add(id);
       this.apply(id, { type: 'cancel_requested', at, raw: { reason } });
     }
     try {
@@ -375,7 +396,7 @@ export class OrderLifecycleManager {
       await Promise.all(
         ids.map(async (id) => {
           try {
-            await this.adapter.cancelOrder(ref(this.require(id)));
+            await this.adapter.cancelOrder(ref(this.store.require(id)));
           } catch (cancelError) {
             await this.onRequestFailed(id, cancelError, 'cancel_rejected', 'pending_cancel');
           }
@@ -383,7 +404,7 @@ export class OrderLifecycleManager {
       );
     }
     if (!this.adapter.capabilities.streaming) await this.syncWorkingOrders();
-    return ids.map((id) => this.require(id));
+    return ids.map((id) => this.store.require(id));
   }
 
   /**
@@ -394,22 +415,22 @@ export class OrderLifecycleManager {
     if (!this.adapter.capabilities.replace) {
       throw new UnsupportedOperationError(`${this.adapter.name} cannot replace orders; cancel and submit a new one`);
     }
-    const order = this.require(clientOrderId);
+    const order = this.store.require(clientOrderId);
     const changes = parseChanges(request, order);
     if (order.status !== 'accepted' && order.status !== 'partially_filled') {
       throw new ValidationError([{ field: 'status', message: `must be accepted or partially_filled to modify, is ${order.status}` }], `modify of ${clientOrderId}`);
     }
     this.apply(clientOrderId, { type: 'replace_requested', changes, at: this.clock.now() });
     try {
-      const report = await this.adapter.replaceOrder(this.require(clientOrderId), changes);
-      if (this.require(clientOrderId).status === 'pending_replace') {
+      const report = await this.adapter.replaceOrder(this.store.require(clientOrderId), changes);
+      if (this.store.require(clientOrderId).status === 'pending_replace') {
         this.apply(clientOrderId, { type: 'modified', changes, brokerOrderId: report.brokerOrderId, at: this.clock.now(), raw: report.raw });
       }
       this.applyReport(report);
     } catch (error) {
       await this.onRequestFailed(clientOrderId, error, 'replace_rejected', 'pending_replace');
     }
-    return this.require(clientOrderId);
+    return this.store.require(clientOrderId);
   }
 
   /**
@@ -419,9 +440,9 @@ export class OrderLifecycleManager {
    * one bad message cannot stop the stream.
    */
   applyUpdate(update: OrderUpdate): OrderTransition | undefined {
-    const id = this.resolveId(update.clientOrderId, update.brokerOrderId);
+    const id = this.store.resolveId(update.clientOrderId, update.brokerOrderId);
     if (id === undefined) {
-      this.events.emit('order:unknown_update', {
+      this.bus.emit('order:unknown_update', {
         clientOrderId: update.clientOrderId,
         ...(update.event ? { event: update.event } : { report: update.report }),
         ...(update.brokerOrderId ? { brokerOrderId: update.brokerOrderId } : {}),
@@ -437,44 +458,51 @@ export class OrderLifecycleManager {
 
   /** Brings a tracked order up to a broker report (the polling and reconciliation path). */
   applyReport(report: OrderStatusReport): void {
-    const id = this.resolveId(report.clientOrderId, report.brokerOrderId);
+    const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId);
     if (id === undefined) return;
-    for (const event of eventsFromOrderReport(this.require(id), report, this.clock.now())) this.applySafely(id, event);
+    for (const event of eventsFromOrderReport(this.store.require(id), report, this.clock.now())) this.applySafely(id, event);
   }
 
   /** Asks the broker for every working order and applies what it says (after a reconnect, or when polling). */
   async syncWorkingOrders(): Promise<void> {
-    await Promise.all([...this.working].map((id) => this.refresh(id)));
+    await Promise.all(this.store.workingIds().map((id) => this.refresh(id)));
   }
 
   get(clientOrderId: string): Order | undefined {
-    return this.orders.get(clientOrderId);
+    return this.store.get(clientOrderId);
   }
 
   getByBrokerOrderId(brokerOrderId: string): Order | undefined {
-    const id = this.byBrokerId.get(brokerOrderId);
-    return id === undefined ? undefined : this.orders.get(id);
+    return this.store.getByBrokerOrderId(brokerOrderId);
   }
 
   /** Orders that may still fill. */
   workingOrders(): Order[] {
-    return [...this.working].map((id) => this.require(id));
+    return this.store.workingOrders();
   }
 
   /** True when an order for `symbol` may still fill (`ignore` skips some, e.g. protective stops). */
   hasWorkingOrder(symbol: string, ignore?: (order: Order) => boolean): boolean {
-    for (const id of this.working) {
-      const order = this.orders.get(id);
-      if (order?.symbol === symbol && !ignore?.(order)) return true;
-    }
-    return false;
+    return this.store.hasWorkingOrder(symbol, ignore);
   }
 
   /** Every order in memory (working and the most recent ended ones), optionally filtered. */
   orderList(filter: { symbol?: string; status?: OrderStatus } = {}): Order[] {
-    return [...this.orders.values()].filter(
-      (o) => (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.status === undefined || o.status === filter.status),
-    );
+    return this.store.list(filter);
+  }
+
+  /**
+   * A mark in the stream of order changes: {@link changedSince} tells whether a symbol's orders
+   * changed after it. Reconciliation takes one before reading the broker's positions, so a picture
+   * taken while an order of that symbol moved is never applied as the truth.
+   */
+  get changeMark(): number {
+    return this.changes;
+  }
+
+  /** True when an order of `symbol` changed (was sent, acknowledged, filled, ended…) after `mark`. */
+  changedSince(symbol: string, mark: number): boolean {
+    return (this.changedAt.get(symbol) ?? 0) > mark;
   }
 
   /** The audit trail: every transition, with time, from, to, reason and the broker's payload. */
@@ -483,12 +511,8 @@ export class OrderLifecycleManager {
   }
 
   private register(order: Order, timeoutMs: number | null, journal = true): void {
-    this.orders.set(order.clientOrderId, order);
-    // Only orders that have a timeout are listed (no entry means none).
-    if (timeoutMs === null) this.timeoutMs.delete(order.clientOrderId);
-    else this.timeoutMs.set(order.clientOrderId, timeoutMs);
-    if (!isTerminalStatus(order.status)) this.working.add(order.clientOrderId);
-    if (order.brokerOrderId) this.byBrokerId.set(order.brokerOrderId, order.clientOrderId);
+    this.store.add(order);
+    this.timeouts.set(order.clientOrderId, timeoutMs);
     if (!journal) return;
     // Journaled before it is sent: after a crash, this record is how we know to look for it.
     this.journal.append({
@@ -499,7 +523,7 @@ export class OrderLifecycleManager {
       status: order.status,
       order,
     });
-    this.events.emit('order:created', { order });
+    this.bus.emit('order:created', { order });
   }
 
   private async sendRegistered(id: string): Promise<Order> {
@@ -508,13 +532,13 @@ export class OrderLifecycleManager {
       // Durable before the broker sees it: after a crash, recovery knows to look for this order.
       this.journal.sync?.();
       const amend = (changes: OrderChanges): Order => this.apply(id, { type: 'modified', changes, at: this.clock.now(), raw: { reason: 'amended before resending' } }).order;
-      const report = await this.send(this.require(id), amend);
+      const report = await this.send(this.store.require(id), amend);
       this.applyReport(report);
     } catch (error) {
       await this.onSubmitFailed(id, error);
     }
     this.armTimeout(id);
-    return this.require(id);
+    return this.store.require(id);
   }
 
   private async onSubmitFailed(id: string, error: unknown): Promise<void> {
@@ -544,25 +568,11 @@ export class OrderLifecycleManager {
     }
   }
 
-  /**
-   * Applies a list's parent report and its legs. A broker that names legs itself (Alpaca) reports
-   * them under its own client order ids: such a leg is matched to ours by role (limit → take-profit,
-   * stop kinds → stop-loss), and its broker id is recorded so later updates find it.
-   */
+  /** Applies a list's parent report and its legs (matched to ours by id, else by role). */
   private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport): void {
     this.applyReport(report);
-    const roles = listRoles(kind);
-    const open = new Set(ids.slice(1));
-    for (const leg of report.legs ?? []) {
-      const id = open.has(leg.clientOrderId)
-        ? leg.clientOrderId
-        : [...open].find((candidate) => {
-            const role = roles[ids.indexOf(candidate)];
-            return role === 'exit' || (role === 'takeProfit') === (leg.type === 'limit');
-          });
-      if (id === undefined) continue;
-      open.delete(id);
-      for (const event of eventsFromOrderReport(this.require(id), leg, this.clock.now())) this.applySafely(id, event);
+    for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
+      for (const event of eventsFromOrderReport(this.store.require(id), leg, this.clock.now())) this.applySafely(id, event);
     }
   }
 
@@ -570,7 +580,7 @@ export class OrderLifecycleManager {
   private async onRequestFailed(id: string, error: unknown, type: 'cancel_rejected' | 'replace_rejected', pending: OrderStatus): Promise<void> {
     this.logger.warn(`${type} for ${id}`, { error: describeError(error) });
     if (isBrokerError(error) && error.code !== 'unauthorized') await this.refresh(id);
-    if (this.require(id).status === pending) this.applySafely(id, { type, reason: describeError(error), at: this.clock.now() });
+    if (this.store.require(id).status === pending) this.applySafely(id, { type, reason: describeError(error), at: this.clock.now() });
   }
 
   /**
@@ -592,52 +602,34 @@ export class OrderLifecycleManager {
     }
   }
 
-  private onConnectionChange(change: ConnectionChange): void {
-    this.events.emit('broker:connection', change);
-    // Updates may have been missed while the stream was down: ask for the truth.
-    if (change.state === 'reconnected') void this.syncWorkingOrders();
-  }
-
-  private schedulePoll(): void {
-    this.pollTimer = this.clock.setTimeout(() => {
-      if (this.polling) return this.schedulePoll();
-      this.polling = true;
-      void this.syncWorkingOrders().finally(() => {
-        this.polling = false;
-        if (this.subscriptions.length > 0) this.schedulePoll();
-      });
-    }, this.pollIntervalMs);
-  }
-
   private armTimeout(id: string): void {
-    const ms = this.timeoutMs.get(id);
-    if (ms === null || ms === undefined || !this.working.has(id) || this.timeouts.has(id)) return;
-    const handle = this.clock.setTimeout(() => {
-      this.timeouts.delete(id);
-      const order = this.orders.get(id);
-      if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel') return;
-      this.events.emit('order:timeout', { order, timeoutMs: ms });
-      void this.cancel(id, `not filled within ${ms} ms`);
-    }, ms);
-    this.timeouts.set(id, handle);
+    const order = this.store.get(id);
+    if (order && this.store.isWorking(id)) this.timeouts.arm(order);
+  }
+
+  /** An order outlived its timeout: cancel it (unless it is already on its way out). */
+  private expire(id: string, timeoutMs: number): void {
+    const order = this.store.get(id);
+    if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel') return;
+    this.bus.emit('order:timeout', { order, timeoutMs });
+    void this.cancel(id, `not filled within ${timeoutMs} ms`);
   }
 
   private applySafely(id: string, event: OrderEvent): OrderTransition | undefined {
     try {
       return this.apply(id, event);
     } catch (error) {
-      const order = this.require(id);
+      const order = this.store.require(id);
       this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'order.event_refused', clientOrderId: id, symbol: order.symbol, data: { event: orderEventToJSON(event), error: describeError(error) } });
-      this.events.emit('error', { error, source: `order ${id}` });
+      this.bus.emit('error', { error, source: `order ${id}` });
       return undefined;
     }
   }
 
-  /** Applies one event: state machine, then journal, then indexes, then listeners — in that order. */
+  /** Applies one event: state machine, journal, indexes, internal hooks, then the public bus — in that order. */
   private apply(id: string, event: OrderEvent): OrderTransition {
-    const transition = applyOrderEvent(this.require(id), event);
+    const transition = applyOrderEvent(this.store.require(id), event);
     const { order, outcome } = transition;
-    this.orders.set(id, order);
     this.journal.append({
       kind: 'order.event',
       at: event.at,
@@ -652,20 +644,26 @@ export class OrderLifecycleManager {
       brokerOrderId: order.brokerOrderId || undefined,
       reason: ('reason' in event && event.reason) || undefined,
     });
-    if (order.brokerOrderIds !== transition.previous.brokerOrderIds) for (const brokerId of order.brokerOrderIds) this.byBrokerId.set(brokerId, id);
-    if (isTerminalStatus(order.status) && this.working.has(id)) this.retire(id);
+    const ended = this.store.update(transition.previous, order);
+    if (ended) {
+      this.timeouts.clear(id);
+      this.cancelBeforeAck.delete(id);
+    }
     if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
 
     if (outcome !== 'applied') {
-      this.events.emit('order:ignored', { order, event, outcome });
+      this.bus.emit('order:ignored', { order, event, outcome });
       return transition;
     }
+    this.changedAt.set(order.symbol, ++this.changes);
+    if (this.hooks.size > 0) this.hooks.run((hook) => hook.orderChanged(transition), () => `order ${id} ${event.type}`);
+    if (ended) for (const waiter of [...this.endWaiters]) waiter();
     this.emitTransition(transition);
     return transition;
   }
 
   private emitTransition({ order, from, to, event }: OrderTransition): void {
-    const bus = this.events;
+    const bus = this.bus;
     const payload: OrderChangedPayload = { order, previousStatus: from, event };
     if (event.type === 'filled') {
       const name = to === 'filled' && from !== 'filled' ? 'order:filled' : to === 'partially_filled' ? 'order:partially_filled' : undefined;
@@ -680,50 +678,6 @@ export class OrderLifecycleManager {
     }
     if (bus.listenerCount('order:transition') > 0) bus.emit('order:transition', { order, previousStatus: from, event, to });
   }
-
-  private retire(id: string): void {
-    this.working.delete(id);
-    const handle = this.timeouts.get(id);
-    if (handle !== undefined) this.clock.clearTimeout(handle);
-    this.timeouts.delete(id);
-    this.timeoutMs.delete(id);
-    this.cancelBeforeAck.delete(id);
-    this.ended.push(id);
-    // Evict in batches: shifting a long array once per order would copy it every time.
-    if (this.ended.length > this.historyLimit * 2) {
-      for (const old of this.ended.splice(0, this.ended.length - this.historyLimit)) {
-        const order = this.orders.get(old);
-        this.orders.delete(old);
-        for (const brokerId of order?.brokerOrderIds ?? []) this.byBrokerId.delete(brokerId);
-      }
-    }
-  }
-
-  private resolveId(clientOrderId: string | undefined, brokerOrderId: string | undefined): string | undefined {
-    if (clientOrderId && this.orders.has(clientOrderId)) return clientOrderId;
-    return brokerOrderId === undefined ? undefined : this.byBrokerId.get(brokerOrderId);
-  }
-
-  private require(id: string): Order {
-    const order = this.orders.get(id);
-    if (!order) throw new OrderNotFoundError(id);
-    return order;
-  }
-}
-
-/** How the orders of a list point at each other. */
-function listLinks(kind: OrderListKind, ids: readonly string[], index: number, requests: readonly OrderRequest[]): Order['links'] {
-  const roles = listRoles(kind);
-  const idOf = (role: string): string | undefined => ids[roles.indexOf(role as never)];
-  const role = roles[index];
-  const parent = kind === 'oco' ? undefined : ids[0];
-  // An OTO's one exit is named by what it is: a limit takes profit, anything else stops the loss.
-  const otoExit = kind === 'oto' ? (requests[1]?.type === 'limit' ? 'takeProfit' : 'stopLoss') : undefined;
-  const takeProfitId = idOf('takeProfit') ?? (otoExit === 'takeProfit' ? ids[1] : undefined);
-  const stopLossId = idOf('stopLoss') ?? (otoExit === 'stopLoss' ? ids[1] : undefined);
-  if (role === 'entry') return { ...(takeProfitId ? { takeProfitId } : {}), ...(stopLossId ? { stopLossId } : {}) };
-  const sibling = role === 'takeProfit' ? stopLossId : role === 'stopLoss' ? takeProfitId : undefined;
-  return { ...(parent ? { parentId: parent } : {}), ...(sibling ? { ocoSiblingId: sibling } : {}) };
 }
 
 function ref(order: Order): { clientOrderId: string; brokerOrderId?: string } {
@@ -746,4 +700,3 @@ function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
   if (issues.length > 0) throw new ValidationError(issues, `modify of ${order.clientOrderId}`);
   return changes;
 }
-

@@ -2,8 +2,8 @@ import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { MarketClock } from '../broker/reports.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { TradewireEvents } from '../events/tradewire-events.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { MarketChange, MarketEvents } from './market-events.js';
 import type { AssetClass } from '../model/trading-types.js';
 import type { MarketState } from './market-state.js';
 import { type MarketDate, shift, usEquityEarlyCloses, usEquityHolidays, weekday } from './us-equity-calendar.js';
@@ -13,8 +13,11 @@ export type SessionName = 'pre_market' | 'regular' | 'after_hours' | 'closed' | 
 
 export interface MarketStateManagerOptions {
   readonly clock: Clock;
-  /** Where `market:*` events go (the engine passes its bus). */
-  readonly events?: EventBus<TradewireEvents>;
+  /**
+   * Where `market:*` events go, for a manager used on its own. An engine does not need it: it
+   * subscribes (see {@link MarketStateManager.subscribe}) and announces the changes itself.
+   */
+  readonly events?: EventSink<MarketEvents>;
   /** Trade the 04:00–09:30 ET pre-market session. Default false. */
   readonly preMarket?: boolean;
   /** Trade the 16:00–20:00 ET after-hours session. Default false. */
@@ -43,7 +46,8 @@ const MINUTE = 60_000;
  */
 export class MarketStateManager implements MarketState {
   private readonly clock: Clock;
-  private readonly events: EventBus<TradewireEvents> | undefined;
+  private readonly events: EventSink<MarketEvents> | undefined;
+  private readonly listeners = new Set<(change: MarketChange) => void>();
   private readonly preMarket: boolean;
   private readonly afterHours: boolean;
   private readonly broker: BrokerAdapter | undefined;
@@ -66,6 +70,12 @@ export class MarketStateManager implements MarketState {
     this.broker = options.broker;
     for (const c of options.closures ?? []) this.addClosure(c.date, c.name);
     for (const e of options.earlyCloses ?? []) this.addEarlyClose(e.date, e.close, e.name);
+  }
+
+  /** Tells `listener` of every open, close, halt and resumption; returns the unsubscribe function. */
+  subscribe(listener: (change: MarketChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Closes the market for a whole day (`yyyy-MM-dd`, New York). */
@@ -105,12 +115,12 @@ export class MarketStateManager implements MarketState {
   /** Stops trading in a symbol (set by the host or reported by an adapter). */
   halt(symbol: string, reason = 'trading halt'): void {
     this.halts.set(symbol, reason);
-    this.events?.emit('market:halted', { symbol, reason, at: this.clock.now() });
+    this.tell({ type: 'halted', symbol, reason, at: this.clock.now() });
   }
 
   resume(symbol: string): void {
     if (!this.halts.delete(symbol)) return;
-    this.events?.emit('market:resumed', { symbol, at: this.clock.now() });
+    this.tell({ type: 'resumed', symbol, at: this.clock.now() });
   }
 
   haltReason(symbol: string): string | undefined {
@@ -200,10 +210,28 @@ export class MarketStateManager implements MarketState {
     const timer = this.clock.setTimeout(() => {
       this.timers = this.timers.filter((t) => t !== timer);
       const at = this.clock.now();
-      this.events?.emit(open ? 'market:closed' : 'market:opened', { assetClass, at });
+      this.tell({ type: open ? 'closed' : 'opened', assetClass, at });
       this.scheduleTransition(assetClass);
     }, Math.max(0, next - now));
     this.timers.push(timer);
+  }
+
+  private tell(change: MarketChange): void {
+    for (const listener of [...this.listeners]) listener(change);
+    const events = this.events;
+    if (!events) return;
+    switch (change.type) {
+      case 'opened':
+      case 'closed':
+        events.emit(`market:${change.type}`, { assetClass: change.assetClass, at: change.at });
+        return;
+      case 'halted':
+        events.emit('market:halted', { symbol: change.symbol, reason: change.reason ?? 'trading halt', at: change.at });
+        return;
+      case 'resumed':
+        events.emit('market:resumed', { symbol: change.symbol, at: change.at });
+        return;
+    }
   }
 
   private sessionAt(assetClass: AssetClass, at: number): SessionName {

@@ -3,8 +3,9 @@ import { addDecimals, Decimal, isAboveZero, subtractDecimals, ZERO } from '../co
 import type { IdGenerator } from '../core/ids.js';
 import { EMPTY_LIST } from '../core/empty.js';
 import type { Mutable } from '../core/mutable.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { PnlSnapshot, TradewireEvents } from '../events/tradewire-events.js';
+import type { EventSink } from '../events/event-bus.js';
+import { HookList, type InternalFailureHandler } from '../core/internal-hooks.js';
+import type { PnlSnapshot, PositionChangeReason, PositionEvents } from './position-events.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
 import type { AssetClass } from '../model/trading-types.js';
@@ -17,8 +18,10 @@ import { TradingDay } from './trading-day.js';
 export interface PositionManagerOptions {
   readonly clock: Clock;
   readonly ids: IdGenerator;
-  readonly events: EventBus<TradewireEvents>;
+  readonly events: EventSink<PositionEvents>;
   readonly accountId?: string;
+  /** When an internal hook (see {@link PositionManager.addHook}) throws. Default: rethrown. */
+  readonly onInternalFailure?: InternalFailureHandler;
   /** Where closed positions go; default in memory. */
   readonly repository?: PositionRepository;
   /** The trading day's time zone, for the daily P&L reset. Default America/New_York. */
@@ -36,6 +39,27 @@ export interface PositionEntryContext {
   readonly targetPrice?: Decimal;
 }
 
+/** One change of a position, as the engine's own components hear of it. */
+export interface PositionChange {
+  readonly position: Position;
+  readonly reason: PositionChangeReason;
+  /** PENDING_ENTRY → OPEN on this change. */
+  readonly opened: boolean;
+  /** → CLOSED on this change. */
+  readonly closed: boolean;
+}
+
+/**
+ * The engine's own reaction to a position change (protection, breakers), called in the order hooks
+ * were added, before the public bus.
+ */
+export interface PositionHook {
+  readonly name: string;
+  positionChanged?(change: PositionChange): void;
+  /** Realized P&L changed (a fill realized some, or a position closed), or a mark moved unrealized P&L. */
+  pnlChanged?(): void;
+}
+
 interface OrderLink {
   readonly positionId: string;
   readonly role: 'entry' | 'exit';
@@ -50,7 +74,10 @@ interface OrderLink {
 export class PositionManager {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
-  private readonly events: EventBus<TradewireEvents>;
+  private readonly events: EventSink<PositionEvents>;
+  private readonly hooks: HookList<PositionHook>;
+  /** Rebuilding from the journal: nothing is announced (it is not news). */
+  private quiet = false;
   private readonly accountId: string;
   private readonly repository: PositionRepository;
   private readonly day: TradingDay;
@@ -73,7 +100,31 @@ export class PositionManager {
     this.repository = options.repository ?? new InMemoryPositionRepository();
     this.day = new TradingDay(options.timeZone);
     this.equity = options.equity ?? (() => undefined);
+    this.hooks = new HookList(
+      options.onInternalFailure ??
+        (({ error }) => {
+          throw error;
+        }),
+    );
     this.rollDay(this.clock.now());
+  }
+
+  /** Adds an internal hook, called on every change after those added before it. */
+  addHook(hook: PositionHook): void {
+    this.hooks.add(hook);
+  }
+
+  /**
+   * Runs `work` (rebuilding positions from journaled fills after a restart) without announcing
+   * anything: no hook and no host hears of history as if it were news.
+   */
+  restoring<T>(work: () => T): T {
+    this.quiet = true;
+    try {
+      return work();
+    } finally {
+      this.quiet = false;
+    }
   }
 
   /** Links an entry order to the symbol's position (a new PENDING_ENTRY one, or the open one it scales into). */
@@ -130,50 +181,47 @@ export class PositionManager {
     if (!position) return;
     const marked = markPosition(position, price, this.clock.now());
     this.active.set(marked.id, marked);
-    this.events.emit('position:updated', { position: marked, reason: 'mark' });
+    this.announce(marked, 'mark', false, false);
     this.emitPnl();
   }
 
   /**
    * Takes the broker's view of one symbol as the truth (reconciliation): the local position gets
-   * the broker's signed quantity and average price — created, resized, flipped or closed as needed.
-   * Realized P&L already booked is kept. Emits `position:updated` (reason `state`).
+   * the broker's signed quantity and average price — created, resized, flipped or closed as needed —
+   * through the position state table's `reconciled` event. Realized P&L already booked is kept.
+   * Emits `position:updated` with reason `reconciled`.
    */
   adopt(symbol: string, assetClass: AssetClass, signedQuantity: Decimal, averagePrice: Decimal): Position | undefined {
     const local = this.get(symbol);
     const now = this.clock.now();
     if (signedQuantity.isZero()) {
       if (!local) return undefined;
-      const closed: Position = { ...local, quantity: ZERO, unrealizedPnl: ZERO, state: 'CLOSED', closedAt: now, updatedAt: now };
-      this.active.delete(local.id);
-      this.bySymbol.delete(symbol);
-      for (const [orderId, link] of this.links) if (link.positionId === local.id) this.links.delete(orderId);
-      this.repository.save(closed);
-      this.events.emit('position:updated', { position: closed, reason: 'state' });
-      this.events.emit('position:closed', { position: closed });
-      return closed;
+      const flat = shapePosition(local) as Mutable<Position>;
+      flat.quantity = ZERO;
+      flat.unrealizedPnl = ZERO;
+      return this.transition(flat, 'reconciled', 'reconciled', local.state);
     }
     const side: PositionSide = signedQuantity.isPositive() ? 'long' : 'short';
     const base = local && local.side === side ? local : undefined;
     if (local && !base) this.adopt(symbol, assetClass, ZERO, ZERO);
     const position = base ?? this.create(symbol, assetClass, side, {});
-    const adopted = markPosition(
-      { ...position, quantity: signedQuantity.abs(), averageEntryPrice: averagePrice, state: position.state === 'PENDING_ENTRY' ? 'OPEN' : position.state, entryTime: position.entryTime ?? now },
-      position.currentPrice ?? averagePrice,
-      now,
-    );
-    this.active.set(adopted.id, adopted);
-    this.events.emit('position:updated', { position: adopted, reason: 'state' });
-    return adopted;
+    const resized = shapePosition(position) as Mutable<Position>;
+    resized.quantity = signedQuantity.abs();
+    resized.averageEntryPrice = averagePrice;
+    resized.entryTime = position.entryTime ?? now;
+    return this.transition(markPosition(resized, position.currentPrice ?? averagePrice, now), 'reconciled', 'reconciled', position.state);
   }
 
   /** Records where the position's stop and target are (for hosts that draw them). */
   setProtection(symbol: string, protection: { stopPrice?: Decimal; targetPrice?: Decimal }): Position | undefined {
     const position = this.get(symbol);
     if (!position) return undefined;
-    const next = { ...position, ...protection, updatedAt: this.clock.now() };
+    const next = shapePosition(position) as Mutable<Position>;
+    if (protection.stopPrice) next.stopPrice = protection.stopPrice;
+    if (protection.targetPrice) next.targetPrice = protection.targetPrice;
+    next.updatedAt = this.clock.now();
     this.active.set(next.id, next);
-    this.events.emit('position:updated', { position: next, reason: 'protection' });
+    this.announce(next, 'protection', false, false);
     return next;
   }
 
@@ -297,7 +345,7 @@ export class PositionManager {
   }
 
   /** Applies a position event through the state table, stores the result and emits. */
-  private transition(position: Position, event: PositionEventType, reason: 'fill' | 'state', before = position.state, orderIds?: readonly string[]): Position {
+  private transition(position: Position, event: PositionEventType, reason: PositionChangeReason, before = position.state, orderIds?: readonly string[]): Position {
     const flat = position.quantity.isZero();
     const state = nextPositionState(position.id, position.state, event, flat);
     const now = this.clock.now();
@@ -310,17 +358,28 @@ export class PositionManager {
     if (state === 'CLOSED') {
       this.active.delete(next.id);
       if (this.bySymbol.get(next.symbol) === next.id) this.bySymbol.delete(next.symbol);
-      for (const [orderId, link] of this.links) if (link.positionId === next.id && link.role === 'exit') this.links.delete(orderId);
+      for (const [orderId, link] of this.links) if (link.positionId === next.id && (link.role === 'exit' || event === 'reconciled')) this.links.delete(orderId);
     } else {
       this.active.set(next.id, next);
     }
-    this.events.emit('position:updated', { position: next, reason });
-    if (before === 'PENDING_ENTRY' && state === 'OPEN') this.events.emit('position:opened', { position: next });
-    if (state === 'CLOSED' && before !== 'CLOSED' && next.fills.length > 0) {
-      this.repository.save(next);
-      this.events.emit('position:closed', { position: next });
-    }
+    const opened = before === 'PENDING_ENTRY' && state === 'OPEN';
+    // A position that never held anything (an entry that ended unfilled) is not history.
+    const closed = state === 'CLOSED' && before !== 'CLOSED' && (next.fills.length > 0 || event === 'reconciled');
+    if (closed) this.repository.save(next);
+    this.announce(next, reason, opened, closed);
     return next;
+  }
+
+  /** Internal hooks first, in order; then the hosts. Nothing while restoring. */
+  private announce(position: Position, reason: PositionChangeReason, opened: boolean, closed: boolean): void {
+    if (this.quiet) return;
+    if (this.hooks.size > 0) {
+      const change: PositionChange = { position, reason, opened, closed };
+      this.hooks.run((hook) => hook.positionChanged?.(change), () => `position ${position.symbol} ${reason}`);
+    }
+    this.events.emit('position:updated', { position, reason });
+    if (opened) this.events.emit('position:opened', { position });
+    if (closed) this.events.emit('position:closed', { position });
   }
 
   private rollDay(at: number): { key: string } {
@@ -339,6 +398,8 @@ export class PositionManager {
   }
 
   private emitPnl(): void {
+    if (this.quiet) return;
+    if (this.hooks.size > 0) this.hooks.run((hook) => hook.pnlChanged?.(), () => 'pnl');
     if (this.events.listenerCount('pnl:updated') > 0) this.events.emit('pnl:updated', this.pnl());
   }
 }

@@ -1,8 +1,11 @@
 import { TradewireError } from '../core/errors.js';
 import type { PositionState } from './position.js';
 
-export const POSITION_EVENTS = ['entry_submitted', 'entry_filled', 'entry_ended', 'exit_submitted', 'exit_filled', 'exit_ended'] as const;
-/** What happens to a position: its entry or exit orders are sent, fill, or end. */
+export const POSITION_EVENTS = ['entry_submitted', 'entry_filled', 'entry_ended', 'exit_submitted', 'exit_filled', 'exit_ended', 'reconciled'] as const;
+/**
+ * What happens to a position: its entry or exit orders are sent, fill, or end; or reconciliation
+ * adopts the broker's quantity for it (`reconciled`).
+ */
 export type PositionEventType = (typeof POSITION_EVENTS)[number];
 
 /**
@@ -18,6 +21,8 @@ export const POSITION_STATE_TABLE = {
     entry_filled: 'OPEN',
     // An entry that ends unfilled leaves nothing to hold.
     entry_ended: '$flat:OPEN',
+    // The broker holds it although no fill reached us (adopted by reconciliation).
+    reconciled: '$flat:OPEN',
   },
   OPEN: {
     // Scaling in: another entry order works while the position is open.
@@ -28,6 +33,7 @@ export const POSITION_STATE_TABLE = {
     // An exit filled without us sending it (a protective stop at the broker, a manual close).
     exit_filled: '$flat:OPEN',
     exit_ended: 'OPEN',
+    reconciled: '$flat:OPEN',
   },
   PENDING_EXIT: {
     exit_submitted: 'PENDING_EXIT',
@@ -37,6 +43,7 @@ export const POSITION_STATE_TABLE = {
     // A scale-in order can still fill while an exit works.
     entry_filled: 'PENDING_EXIT',
     entry_ended: 'PENDING_EXIT',
+    reconciled: '$flat:PENDING_EXIT',
   },
   CLOSED: {
     // Orders that end after the position closed (a cancelled stop, an unfilled scale-in) change nothing.

@@ -3,8 +3,8 @@ import type { PositionReport } from '../broker/reports.js';
 import type { Clock } from '../core/clock.js';
 import { type Decimal, ZERO } from '../core/decimal.js';
 import type { Logger } from '../core/logger.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { ReconciliationReport, TradewireEvents } from '../events/tradewire-events.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { ReconciliationEvents, ReconciliationReport } from './reconciliation-report.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
 import type { Journal } from '../journal/journal.js';
 import { isTerminalStatus } from '../model/order-status.js';
@@ -25,7 +25,7 @@ export interface ReconcilerDeps {
   readonly orders: OrderLifecycleManager;
   readonly positions: PositionManager;
   readonly journal: Journal;
-  readonly events: EventBus<TradewireEvents>;
+  readonly events: EventSink<ReconciliationEvents>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy: RecoveryPolicy;
@@ -49,12 +49,15 @@ export class Reconciler {
     for (const skipped of replayed.skipped) logger.warn(`journal record ${skipped.seq} not replayed: ${skipped.reason}`);
     const byId = new Map(replayed.orders.map((o) => [o.clientOrderId, o]));
     for (const order of replayed.orders) orders.restore(order);
-    for (const { clientOrderId, fill } of replayed.fills) positions.applyFill(byId.get(clientOrderId)!, fill);
-    for (const order of replayed.orders) {
-      if (isTerminalStatus(order.status)) continue;
-      if (order.reduceOnly) positions.trackExit(order);
-      else positions.trackEntry(order, { ...(order.signalId ? { signalId: order.signalId } : {}), ...(order.strategyId ? { strategyId: order.strategyId } : {}) });
-    }
+    // History is not news: positions are rebuilt without announcing every past open and close.
+    positions.restoring(() => {
+      for (const { clientOrderId, fill } of replayed.fills) positions.applyFill(byId.get(clientOrderId)!, fill);
+      for (const order of replayed.orders) {
+        if (isTerminalStatus(order.status)) continue;
+        if (order.reduceOnly) positions.trackExit(order);
+        else positions.trackEntry(order, { ...(order.signalId ? { signalId: order.signalId } : {}), ...(order.strategyId ? { strategyId: order.strategyId } : {}) });
+      }
+    });
     const report = await this.reconcile({ recovered: replayed.orders.length, includeFailed: true });
     return { ...report, signalIds: replayed.orders.flatMap((o) => (o.signalId ? [o.signalId] : [])) };
   }
@@ -112,8 +115,16 @@ export class Reconciler {
 
     const known = new Set(orders.orderList().map((o) => o.clientOrderId));
     const unknownBrokerOrders = (await adapter.getOpenOrders()).filter((r) => !known.has(r.clientOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
+    // A consistent cut: the broker's positions are compared only for symbols whose orders did not
+    // move while the picture was taken (see comparable()).
+    const mark = orders.changeMark;
     const brokerPositions = await adapter.getPositions();
-    const positionMismatches = this.positionDiff(brokerPositions);
+    const positionsDeferred: string[] = [];
+    const positionMismatches: { symbol: string; local: Decimal; broker: Decimal }[] = [];
+    for (const mismatch of this.positionDiff(brokerPositions)) {
+      if (await this.comparable(mismatch.symbol, mark)) positionMismatches.push(mismatch);
+      else positionsDeferred.push(mismatch.symbol);
+    }
     let action: ReconciliationReport['action'] = 'none';
     if (positionMismatches.length > 0) {
       if (policy.onMismatch === 'adopt') {
@@ -135,11 +146,30 @@ export class Reconciler {
       ordersMissing: missing,
       unknownBrokerOrders,
       positionMismatches,
+      positionsDeferred,
       action,
     };
     journal.append({ kind: 'note', at, topic: 'reconciliation', data: serializable(report) });
     events.emit('reconciliation', report);
     return report;
+  }
+
+  /**
+   * Whether the broker's picture of `symbol`, read after `mark`, can be compared with ours. Not when
+   * an order of that symbol changed since `mark` (a fill or an answer crossed the read), nor when one
+   * was sent and not yet acknowledged (it may have filled at the broker unseen). A symbol with
+   * orders working at the broker is re-read: each is asked for again, and only if none of them
+   * moved meanwhile does the picture hold — every fill up to the read is then applied here too.
+   */
+  private async comparable(symbol: string, mark: number): Promise<boolean> {
+    const { orders } = this.deps;
+    if (orders.changedSince(symbol, mark)) return false;
+    const working = orders.workingOrders().filter((o) => o.symbol === symbol);
+    if (working.some((o) => o.status === 'created' || o.status === 'validated' || o.status === 'submitted')) return false;
+    for (const order of working) {
+      if (!(await orders.refreshOrder(order.clientOrderId).catch(() => false))) return false;
+    }
+    return !orders.changedSince(symbol, mark);
   }
 
   /** Symbols whose signed quantity differs between us and the broker. */

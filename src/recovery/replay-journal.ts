@@ -14,9 +14,10 @@ export interface ReplayedJournal {
 }
 
 /**
- * Rebuilds orders from the journal by replaying each order's applied events on its created
- * snapshot, through the same state machine. Pure. Ignored and duplicate records are skipped, as
- * they changed nothing the first time.
+ * Rebuilds orders from the journal by replaying each order's events on its created snapshot,
+ * through the same state machine, so the order rebuilt equals the live one. Applied and ignored
+ * records are replayed — an ignored late acknowledgement may still have taught the order its broker
+ * id — and duplicate fills are skipped, as they changed nothing the first time. Pure.
  */
 export function replayJournal(records: Iterable<JournalRecord>): ReplayedJournal {
   const orders = new Map<string, Order>();
@@ -27,7 +28,7 @@ export function replayJournal(records: Iterable<JournalRecord>): ReplayedJournal
       if (!orders.has(record.clientOrderId)) orders.set(record.clientOrderId, record.order);
       continue;
     }
-    if (record.kind !== 'order.event' || record.outcome !== 'applied') continue;
+    if (record.kind !== 'order.event' || record.outcome === 'duplicate') continue;
     const order = orders.get(record.clientOrderId);
     if (!order) {
       skipped.push({ seq: record.seq, reason: `no order.created record for ${record.clientOrderId}` });

@@ -5,8 +5,9 @@ import type { Clock } from '../core/clock.js';
 import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
 import { marketableLimit } from '../model/prices.js';
 import { type BrokerError, type BrokerErrorCategory, isBrokerError } from '../core/errors.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { TradewireEvents } from '../events/tradewire-events.js';
+import type { EventSink } from '../events/event-bus.js';
+import { applyOrderEvent } from '../model/apply-order-event.js';
+import type { ResilienceEvents } from './resilience-events.js';
 import type { Journal } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import type { OrderChanges } from '../model/order-event.js';
@@ -26,7 +27,7 @@ export interface RetryPolicy {
 export interface OrderErrorHandlerOptions {
   readonly adapter: BrokerAdapter;
   readonly clock: Clock;
-  readonly events: EventBus<TradewireEvents>;
+  readonly events: EventSink<ResilienceEvents>;
   readonly journal: Journal;
   readonly retry?: RetryPolicy;
   /** On insufficient buying power, shrink the order to what the account affords and resend once. Default true. */
@@ -77,7 +78,7 @@ export interface ErrorHandlerStats {
 export class OrderErrorHandler {
   private readonly adapter: BrokerAdapter;
   private readonly clock: Clock;
-  private readonly events: EventBus<TradewireEvents>;
+  private readonly events: EventSink<ResilienceEvents>;
   private readonly journal: Journal;
   private readonly retry: Required<RetryPolicy>;
   private readonly resize: boolean;
@@ -103,7 +104,7 @@ export class OrderErrorHandler {
   }
 
   /** Pass this as the lifecycle's `send`. */
-  readonly send = async (order: Order, amend: (changes: OrderChanges) => Order = (changes) => ({ ...order, ...changes }) as Order): Promise<OrderStatusReport> => {
+  readonly send = async (order: Order, amend: (changes: OrderChanges) => Order = (changes) => this.amendAlone(order, changes)): Promise<OrderStatusReport> => {
     let current = order;
     let lastError: BrokerError | undefined;
     let triedResize = false;
@@ -141,9 +142,9 @@ export class OrderErrorHandler {
         }
         const fallback = this.fallbackFor(current, error);
         if (fallback) {
-          this.note(current, 'order.fallback', { type: 'limit', limitPrice: fallback.limitPrice?.toString(), reason: error.message });
-          this.events.emit('alert', { severity: 'info', code: 'order_fallback', message: `${current.clientOrderId}: market order refused (${error.message}); resent as a limit at ${fallback.limitPrice?.toString()}`, clientOrderId: current.clientOrderId });
-          current = amend({ type: 'limit', limitPrice: fallback.limitPrice! });
+          this.note(current, 'order.fallback', { type: 'limit', limitPrice: fallback.limitPrice.toString(), reason: error.message });
+          this.events.emit('alert', { severity: 'info', code: 'order_fallback', message: `${current.clientOrderId}: market order refused (${error.message}); resent as a limit at ${fallback.limitPrice.toString()}`, clientOrderId: current.clientOrderId });
+          current = amend(fallback);
           return await this.adapter.submitOrder(current);
         }
         if (error.category === 'FATAL') this.alertFor(current, error);
@@ -230,12 +231,20 @@ export class OrderErrorHandler {
     return quantity.greaterThan(ZERO) && quantity.lessThan(order.quantity) ? quantity : undefined;
   }
 
-  /** The marketable-limit version of a refused market order, when the fallback is on and applies. */
-  private fallbackFor(order: Order, error: BrokerError): Order | undefined {
+  /** The change that turns a refused market order into a marketable limit, when the fallback is on and applies. */
+  private fallbackFor(order: Order, error: BrokerError): { type: 'limit'; limitPrice: Decimal } | undefined {
     if (!this.fallbackOffset || order.type !== 'market' || error.code !== 'invalid_order') return undefined;
     const price = this.priceOf(order.symbol);
     if (!price) return undefined;
-    return { ...order, type: 'limit', limitPrice: marketableLimit(price, order.side, this.fallbackOffset) };
+    return { type: 'limit', limitPrice: marketableLimit(price, order.side, this.fallbackOffset) };
+  }
+
+  /**
+   * Without a lifecycle to record it, a change before resending still goes through the order model
+   * (the state table and its checks), never a spread over the order.
+   */
+  private amendAlone(order: Order, changes: OrderChanges): Order {
+    return applyOrderEvent(order, { type: 'modified', changes, at: this.clock.now(), raw: { reason: 'amended before resending' } }).order;
   }
 
   private alertFor(order: Order, error: BrokerError): void {

@@ -4,8 +4,8 @@ import { Decimal, type DecimalInput, roundToStep, ZERO } from '../core/decimal.j
 import { describeError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { TradewireEvents } from '../events/tradewire-events.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { AlertEvents } from '../events/alert.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
 import type { Order } from '../model/order.js';
 import { isTerminalStatus } from '../model/order-status.js';
@@ -65,6 +65,22 @@ export interface ProtectionStats {
 }
 
 const PROTECTION = 'protection';
+/** The journal note that keeps where a position's protection stands. */
+const PROTECTION_STATE = 'protection.state';
+
+/** A position's protection as journaled (decimals as strings). */
+interface SavedProtection {
+  readonly positionId: string;
+  readonly entry: string;
+  readonly initialStop: string;
+  readonly stop: string;
+  readonly legs: readonly { readonly price: string; readonly fraction: string; readonly r: string }[];
+  readonly stopOrderId?: string | undefined;
+  readonly targetOrderIds: readonly string[];
+  readonly legsFilled: number;
+  readonly native: boolean;
+  readonly widened: boolean;
+}
 const CENT = new Decimal('0.01');
 
 
@@ -90,7 +106,7 @@ export class RiskOrderManager {
     private readonly deps: {
       readonly orders: OrderLifecycleManager;
       readonly positions: PositionManager;
-      readonly events: EventBus<TradewireEvents>;
+      readonly events: EventSink<AlertEvents>;
       readonly clock: Clock;
       readonly ids: IdGenerator;
       readonly logger: Logger;
@@ -101,24 +117,65 @@ export class RiskOrderManager {
       readonly options: ProtectionOptions;
     },
   ) {
-    const { events } = deps;
-    events.on('position:opened', ({ position }) => this.guard(() => this.protect(position)));
-    events.on('position:updated', ({ position, reason }) => {
-      if (reason === 'fill' && position.state !== 'CLOSED') this.guard(() => this.follow(position));
-      if (reason === 'mark') this.guard(async () => {
-        await this.trail(position);
-        await this.breakEven(position);
-        await this.tightenNearTarget(position);
-      });
+    // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.
+    deps.positions.addHook({
+      name: 'protection',
+      positionChanged: ({ position, reason, opened, closed }) => {
+        if (reason === 'fill' && !closed) this.guard(() => this.follow(position));
+        if (reason === 'mark') {
+          this.guard(async () => {
+            await this.trail(position);
+            await this.breakEven(position);
+            await this.tightenNearTarget(position);
+          });
+        }
+        if (opened) this.guard(() => this.protect(position));
+        if (closed) this.guard(() => this.closed(position));
+      },
     });
-    events.on('position:closed', ({ position }) => this.guard(() => this.closed(position)));
-    events.on('order:fill', ({ order }) => {
-      const protection = this.byOrder.get(order.clientOrderId);
-      if (protection) this.guard(() => this.protectiveFill(protection, order));
+    deps.orders.addHook({
+      name: 'protection',
+      orderChanged: ({ order, event }) => {
+        if (event.type !== 'filled') return;
+        const protection = this.byOrder.get(order.clientOrderId);
+        if (protection) this.guard(() => this.protectiveFill(protection, order));
+      },
     });
   }
 
-  /** True for the orders this manager placed (they do not count as "an order still working"). */
+  /**
+   * After a restart (`engine.recover()`): takes back the protection of every open position from the
+   * journal's `protection.state` records and the protective orders still working (matched by
+   * symbol: position ids are new after a restart), so an emulated OCO still cancels its sibling, a
+   * trailing stop still trails and break-even / partial-exit progress goes on. A position that has
+   * no protective order working (the process died between the entry fill and the stop) is
+   * protected now. Resolves with the symbols it protected anew.
+   */
+  async restore(): Promise<string[]> {
+    const { orders, positions } = this.deps;
+    const saved = new Map<string, SavedProtection>();
+    for (const record of orders.journal.query({ kinds: ['note'] })) {
+      if (record.kind === 'note' && record.topic === PROTECTION_STATE && record.symbol) saved.set(record.symbol, record.data as SavedProtection);
+    }
+    const working = orders.workingOrders().filter(RiskOrderManager.isProtective);
+    const protectedAnew: string[] = [];
+    for (const position of positions.openPositions()) {
+      if (this.byPosition.has(position.id)) continue;
+      const mine = working.filter((o) => o.symbol === position.symbol);
+      const state = saved.get(position.symbol);
+      if (mine.length === 0) {
+        if (!position.stopPrice && state) positions.setProtection(position.symbol, { stopPrice: new Decimal(state.stop), ...(state.legs.at(-1) ? { targetPrice: new Decimal(state.legs.at(-1)!.price) } : {}) });
+        const fresh = positions.get(position.symbol);
+        if (fresh?.stopPrice) {
+          protectedAnew.push(position.symbol);
+          await this.protect(fresh);
+        }
+        continue;
+      }
+      this.adoptProtection(position, mine, state);
+    }
+    return protectedAnew;
+  }  /** True for the orders this manager placed (they do not count as "an order still working"). */
   static isProtective(order: Order): boolean {
     return order.tags.role === PROTECTION;
   }
@@ -185,6 +242,52 @@ export class RiskOrderManager {
     return { ...(stop ? { stop } : {}), targets: p.targetOrderIds.map(get).filter((o): o is Order => o !== undefined) };
   }
 
+  /** Rebuilds one position's protection from its working protective orders and the last saved state. */
+  private adoptProtection(position: Position, working: readonly Order[], state: SavedProtection | undefined): void {
+    const stop = working.find((o) => o.tags.leg === 'stop');
+    const targets = working.filter((o) => o.tags.leg?.startsWith('target-')).sort((a, b) => (a.tags.leg ?? '').localeCompare(b.tags.leg ?? ''));
+    const stopPrice = state ? new Decimal(state.stop) : (stop?.stopPrice ?? position.stopPrice ?? position.averageEntryPrice);
+    const legs: TargetLeg[] = state
+      ? state.legs.map((l) => ({ price: new Decimal(l.price), fraction: new Decimal(l.fraction), r: new Decimal(l.r) }))
+      : targets.map((t) => ({ price: t.limitPrice!, fraction: new Decimal(1).dividedBy(targets.length), r: new Decimal(0) }));
+    const protection: Protection = {
+      positionId: position.id,
+      symbol: position.symbol,
+      side: position.side,
+      entry: state ? new Decimal(state.entry) : position.averageEntryPrice,
+      initialStop: state ? new Decimal(state.initialStop) : stopPrice,
+      stop: stopPrice,
+      legs,
+      targetOrderIds: (state?.targetOrderIds ?? targets.map((t) => t.clientOrderId)).slice(),
+      legsFilled: state?.legsFilled ?? 0,
+      openedAt: position.entryTime ?? this.deps.clock.now(),
+      protectedAt: this.deps.clock.now(),
+      native: state?.native ?? Boolean(stop?.links.ocoSiblingId),
+      widened: state?.widened ?? false,
+    };
+    if (state?.stopOrderId ?? stop) protection.stopOrderId = state?.stopOrderId ?? stop!.clientOrderId;
+    this.byPosition.set(position.id, protection);
+    for (const id of [protection.stopOrderId, ...protection.targetOrderIds]) if (id) this.byOrder.set(id, protection);
+    this.record(protection);
+  }
+
+  /** Journals where a position's protection stands, so a restart can take it back (see {@link restore}). */
+  private record(p: Protection): void {
+    const data: SavedProtection = {
+      positionId: p.positionId,
+      entry: p.entry.toString(),
+      initialStop: p.initialStop.toString(),
+      stop: p.stop.toString(),
+      legs: p.legs.map((l) => ({ price: l.price.toString(), fraction: l.fraction.toString(), r: l.r.toString() })),
+      stopOrderId: p.stopOrderId,
+      targetOrderIds: [...p.targetOrderIds],
+      legsFilled: p.legsFilled,
+      native: p.native === true,
+      widened: p.widened === true,
+    };
+    this.deps.orders.journal.append({ kind: 'note', at: this.deps.clock.now(), topic: PROTECTION_STATE, symbol: p.symbol, data });
+  }
+
   private async protect(position: Position): Promise<void> {
     // A position opened by a protective order is an accident of a race: both sides filled.
     if (position.orderIds.some((id) => this.byOrder.has(id))) {
@@ -219,10 +322,14 @@ export class RiskOrderManager {
       openedAt: this.deps.clock.now(),
     };
     this.byPosition.set(position.id, protection);
-    protection.placing = this.nativePair(protection)
+    const placing = this.nativePair(protection)
       ? this.placeNativeOco(protection, position.quantity)
       : Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection, position.quantity)]);
-    await protection.placing;
+    protection.placing = placing;
+    // The ids are known once the orders are registered (before their sends answer): journal them now.
+    this.record(protection);
+    await placing;
+    if (protection.targetOrderIds.length > 1) this.record(protection);
   }
 
   /**
@@ -350,6 +457,7 @@ export class RiskOrderManager {
     const moved = stopAfterLeg(p.entry, p.legs, p.legsFilled - 1);
     const better = p.side === 'long' ? Decimal.max(p.stop, moved) : Decimal.min(p.stop, moved);
     p.stop = better;
+    this.record(p);
     await this.deps.orders.modify(stop.clientOrderId, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
   }
 
@@ -451,6 +559,7 @@ export class RiskOrderManager {
   /** Moves the stop: a replace at the broker, with its record in the audit trail. */
   private async moveStop(p: Protection, stop: Order, price: Decimal): Promise<void> {
     p.stop = price;
+    this.record(p);
     await this.deps.orders.modify(stop.clientOrderId, { stopPrice: price });
   }
 

@@ -49,6 +49,20 @@ export interface MockBrokerOptions {
    * regardless, so a duplicate is still refused. Bound it for long benchmarks and soak tests.
    */
   readonly retainEndedOrders?: number;
+  /**
+   * What a reduce-only order may do, as brokers with a reduce-only flag behave (OANDA's
+   * `positionFill: REDUCE_ONLY`, crypto and futures venues). `'enforce'` (default): one with nothing
+   * to reduce is refused when it arrives (422, `reduce_only`), and each fill is trimmed to the
+   * position left, the rest cancelled (`reduce-only: nothing left to reduce`) — it never opens or
+   * flips a position. `'ignore'`: the flag is not looked at, as on a broker without one (Alpaca
+   * equities), where an oversized sell opens a short.
+   */
+  readonly reduceOnly?: 'enforce' | 'ignore';
+  /**
+   * Delay of every stream update on the injected clock (default 0: delivered as the broker acts).
+   * The broker's books change at once; the news of it arrives late, in order — as over a network.
+   */
+  readonly streamLatencyMs?: number;
 }
 
 /** A bar for {@link MockBroker.playBar}: the price walks open → low/high → close. */
@@ -89,6 +103,8 @@ interface BrokerOrder extends MatchableOrder {
   sibling: BrokerOrder | undefined;
   /** The legs a bracket / OTO entry releases when it fills. */
   legs: BrokerOrder[] | undefined;
+  /** Only ever reduces the position: fills are trimmed to it (see {@link MockBrokerOptions.reduceOnly}). */
+  readonly reduceOnly: boolean;
 }
 
 const DEFAULT_CAPABILITIES: BrokerCapabilities = {
@@ -133,6 +149,8 @@ export class MockBroker implements BrokerAdapter {
   private readonly slippageFactor: Decimal;
   private readonly commission: { perUnit: Decimal; bps: Decimal; minimum: Decimal };
   private latencyMs: number;
+  private streamLatencyMs: number;
+  private readonly enforceReduceOnly: boolean;
   private readonly cancelLatencyMs: number;
   private readonly replaceIssuesNewId: boolean;
   private readonly autoAssets: boolean;
@@ -177,6 +195,8 @@ export class MockBroker implements BrokerAdapter {
       minimum: toDecimal(options.commission?.minimum ?? 0, 'commission.minimum'),
     };
     this.latencyMs = options.latencyMs ?? 0;
+    this.streamLatencyMs = options.streamLatencyMs ?? 0;
+    this.enforceReduceOnly = (options.reduceOnly ?? 'enforce') === 'enforce';
     this.cancelLatencyMs = options.cancelLatencyMs ?? 0;
     this.replaceIssuesNewId = options.replaceIssuesNewId ?? false;
     this.autoAssets = options.autoAssets ?? true;
@@ -220,6 +240,11 @@ export class MockBroker implements BrokerAdapter {
   }
 
   /** Caps how much of `symbol` can fill per price update (undefined: unlimited). Orders beyond it fill in parts. */
+  /** Delays every later stream update by `ms` (see {@link MockBrokerOptions.streamLatencyMs}). */
+  setStreamLatency(ms: number): void {
+    this.streamLatencyMs = ms;
+  }
+
   setLiquidity(symbol: string, quantity: DecimalInput | undefined): void {
     if (quantity === undefined) this.liquidity.delete(symbol);
     else this.liquidity.set(symbol, toDecimal(quantity, 'liquidity'));
@@ -500,6 +525,9 @@ export class MockBroker implements BrokerAdapter {
     checkIncrement('limit', order.limitPrice, asset.priceIncrement);
     checkIncrement('stop', order.stopPrice, asset.priceIncrement);
 
+    if (order.reduceOnly && this.enforceReduceOnly && !options.held && !isAboveZero(this.reducible(order.symbol, order.side))) {
+      throw new BrokerError('invalid_order', `mock broker: reduce-only ${order.side} of ${order.symbol} has no position to reduce`, { status: 422, brokerCode: 'reduce_only' });
+    }
     const increasing = options.leg ? ZERO : this.increasingQuantity(order.symbol, order.side, order.quantity);
     if (isAboveZero(increasing) && order.side === 'sell' && !asset.shortable) {
       throw new BrokerError('not_shortable', `mock broker: ${order.symbol} cannot be sold short`, { status: 403 });
@@ -546,6 +574,7 @@ export class MockBroker implements BrokerAdapter {
       priceBound: order.priceBound,
       sibling: undefined,
       legs: undefined,
+      reduceOnly: order.reduceOnly === true,
     };
     this.orders.set(placed.brokerOrderId, placed);
     this.working.add(placed);
@@ -667,7 +696,17 @@ export class MockBroker implements BrokerAdapter {
     }
   }
 
-  private execute(order: BrokerOrder, quantity: Decimal, price: Decimal): void {
+  private execute(order: BrokerOrder, wanted: Decimal, price: Decimal): void {
+    let quantity = wanted;
+    if (order.reduceOnly && this.enforceReduceOnly) {
+      // Never more than the position left: a reduce-only order does not open or flip one.
+      const reducible = this.reducible(order.symbol, order.side);
+      if (!isAboveZero(reducible)) {
+        this.finish(order, 'cancelled', 'reduce-only: nothing left to reduce');
+        return;
+      }
+      quantity = minDecimal(wanted, reducible);
+    }
     const notional = quantity.times(price);
     const commission = this.commissionFor(quantity, notional);
     const fill: Fill = { executionId: this.ids.next('mock-exec'), quantity, price, commission, time: this.clock.now() };
@@ -687,6 +726,15 @@ export class MockBroker implements BrokerAdapter {
     this.publish(order, { type: 'filled', fill, brokerOrderId: order.brokerOrderId, at: fill.time });
     this.offsetSibling(order);
     if (order.legs && order.status === 'filled') this.releaseLegs(order);
+    if (order.reduceOnly && this.enforceReduceOnly && isWorking(order.status) && !isAboveZero(this.reducible(order.symbol, order.side))) {
+      this.finish(order, 'cancelled', 'reduce-only: nothing left to reduce');
+    }
+  }
+
+  /** How much a `side` order can reduce the symbol's position: the long for a sell, the short for a buy. */
+  private reducible(symbol: string, side: OrderSide): Decimal {
+    const held = this.ledger.quantity(symbol);
+    return side === 'sell' ? maxDecimal(held, ZERO) : maxDecimal(held.negated(), ZERO);
   }
 
   private commissionFor(quantity: Decimal, notional: Decimal): Decimal {
@@ -782,6 +830,12 @@ export class MockBroker implements BrokerAdapter {
    * only queue; the outer flush delivers them after the current update, so order is kept.
    */
   private flush(): void {
+    if (this.streamLatencyMs > 0 && this.outbox.length > 0) {
+      // Late news, in order: the batch leaves now and arrives after the stream's latency.
+      const batch = this.outbox.splice(0);
+      this.clock.setTimeout(() => this.deliver(batch), this.streamLatencyMs);
+      return;
+    }
     if (this.flushing) return;
     this.flushing = true;
     try {
@@ -795,6 +849,17 @@ export class MockBroker implements BrokerAdapter {
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  private deliver(batch: OrderEventUpdate[]): void {
+    this.outbox.unshift(...batch);
+    const latency = this.streamLatencyMs;
+    this.streamLatencyMs = 0;
+    try {
+      this.flush();
+    } finally {
+      this.streamLatencyMs = latency;
     }
   }
 

@@ -311,7 +311,7 @@ describe('remembered signal ids are bounded', () => {
     const { MockBroker: Broker } = await import('tradewire/testing');
     const clock = new Clock();
     const engine = new Engine({ adapter: new Broker({ clock }), clock, logger: quiet });
-    const internals = engine as unknown as { rememberSignal(id: string): void; executedSignals: Set<string> };
+    const internals = (engine as unknown as { pipeline: { rememberSignal(id: string): void; executedSignals: Set<string> } }).pipeline;
     for (let i = 0; i < EXECUTED_SIGNALS_KEPT + 5; i++) internals.rememberSignal(`s${i}`);
     expect(internals.executedSignals.size).toBe(EXECUTED_SIGNALS_KEPT);
     expect([internals.executedSignals.has('s4'), internals.executedSignals.has('s5'), internals.executedSignals.has(`s${EXECUTED_SIGNALS_KEPT + 4}`)]).toEqual([false, true, true]);

@@ -124,8 +124,21 @@ describe('RiskOrderManager', () => {
     expect(live()).toEqual([]);
   });
 
-  it('a fill racing the sibling\'s cancel: the accidental position is closed at once, with an alert', async () => {
-    const { engine, signal, price, live, alerts, flush } = await setup(true, {}, { cancelLatencyMs: 1_000 });
+  it('a fill racing the sibling\'s cancel on a broker that enforces reduce-only: the second fill is trimmed to nothing, no position flips', async () => {
+    const { engine, broker, signal, price, live, alerts, flush } = await setup(true, {}, { cancelLatencyMs: 1_000 });
+    await engine.executeSignal(signal());
+    await flush();
+    await price('104'); // the target fills; the stop's cancel is still pending at the broker…
+    await price('97'); // …when the price gaps through the stop: the broker has nothing left for it to reduce
+    await flush();
+    expect(alerts).not.toContain('protection_overfill');
+    expect(broker.positionReports()).toEqual([]);
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+  });
+
+  it('a fill racing the sibling\'s cancel on a broker without reduce-only: the accidental position is closed at once, with an alert', async () => {
+    const { engine, signal, price, live, alerts, flush } = await setup(true, {}, { cancelLatencyMs: 1_000, reduceOnly: 'ignore' });
     await engine.executeSignal(signal());
     await flush();
     await price('104'); // the target fills; the stop's cancel is still pending at the broker…

@@ -1,0 +1,130 @@
+import type { Clock } from '../core/clock.js';
+import { type Decimal, ZERO } from '../core/decimal.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { AlertEvents } from '../events/alert.js';
+import type { Journal } from '../journal/journal.js';
+import type { OrderTransition } from '../model/apply-order-event.js';
+import type { Order } from '../model/order.js';
+import type { PositionManager } from '../positions/position-manager.js';
+import { type BreakerReadings, type BreakerTrip, CircuitBreakers } from '../risk/circuit-breakers.js';
+import type { EngineStateEvents } from './engine-events.js';
+
+/** What a tripped breaker may do, carried out by the engine. */
+export interface BreakerActions {
+  halt(reason: string): Promise<void>;
+  reduceOnly(reason: string): void;
+  workingOrders(): Order[];
+  cancel(clientOrderId: string, reason: string): Promise<unknown>;
+  forceClose(symbol: string, reason: string): Promise<unknown>;
+  /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
+  isEmergencyOrder(clientOrderId: string): boolean;
+}
+
+/**
+ * Runs the circuit breakers: reads P&L, equity, the largest position and the host's volatility
+ * measure whenever they change (internal hooks on orders and positions, not bus listeners), and
+ * carries out a trip's actions in order — notify, reduce-only, halt (the engine, or only the
+ * breaker's strategy), cancel open orders, close positions.
+ */
+export class BreakerGuard {
+  /** Strategies stopped by their own breaker (new entries refused; exits pass). */
+  private readonly blockedStrategies = new Map<string, string>();
+  private volatility: Decimal | undefined;
+
+  constructor(
+    readonly breakers: CircuitBreakers,
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly journal: Journal;
+      readonly logger: Logger;
+      readonly events: EventSink<EngineStateEvents & AlertEvents>;
+      readonly positions: PositionManager;
+      /** Account equity from the last snapshot. */
+      readonly equity: () => Decimal | undefined;
+      readonly actions: BreakerActions;
+    },
+  ) {
+    if (breakers.configured.length === 0) return;
+    deps.positions.addHook({ name: 'breakers', pnlChanged: () => this.check() });
+  }
+
+  /** The order hook: rejection rates count accepted and rejected orders. */
+  readonly orderHook = {
+    name: 'breakers',
+    orderChanged: ({ order, event }: OrderTransition): void => {
+      if (this.breakers.configured.length === 0) return;
+      if (event.type === 'accepted') this.breakers.recordOrder(order.strategyId, false, this.deps.clock.now());
+      else if (event.type === 'rejected') {
+        this.breakers.recordOrder(order.strategyId, true, this.deps.clock.now());
+        this.check();
+      }
+    },
+  };
+
+  /** Why a strategy's new entries are refused, if its breaker stopped it. */
+  blocked(strategyId: string): string | undefined {
+    return this.blockedStrategies.get(strategyId);
+  }
+
+  /** A host-supplied volatility reading. */
+  reportVolatility(value: Decimal): void {
+    this.volatility = value;
+    this.check();
+  }
+
+  /** Re-arms a tripped breaker and lifts its strategy block. */
+  reset(id: string): void {
+    const trip = this.breakers.trips().find((t) => t.id === id);
+    if (!this.breakers.reset(id)) return;
+    if (trip?.strategyId) this.blockedStrategies.delete(trip.strategyId);
+    this.deps.journal.append({ kind: 'note', at: this.deps.clock.now(), topic: 'breaker.reset', data: { id } });
+  }
+
+  check(): void {
+    if (this.breakers.configured.length === 0) return;
+    const { positions } = this.deps;
+    const pnl = positions.pnl();
+    const equity = (pnl.startOfDayEquity ?? this.deps.equity() ?? ZERO).plus(pnl.daily);
+    let largest = ZERO;
+    for (const p of positions.openPositions()) {
+      const value = p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
+      if (value.greaterThan(largest)) largest = value;
+    }
+    const readings: BreakerReadings = {
+      equity,
+      dailyPnl: pnl.daily,
+      strategyDailyPnl: positions.strategyDailyPnl(),
+      largestPositionPct: equity.greaterThan(0) ? largest.dividedBy(equity).times(100) : ZERO,
+      volatility: this.volatility,
+    };
+    for (const trip of this.breakers.check(readings, this.deps.clock.now())) void this.onTrip(trip);
+  }
+
+  /** A breaker tripped: journal it, announce it, then run its actions in order. */
+  private async onTrip(trip: BreakerTrip): Promise<void> {
+    const { journal, events, actions, positions } = this.deps;
+    const scope = trip.strategyId ? ` (strategy ${trip.strategyId})` : '';
+    const reason = `breaker ${trip.id}${scope}: ${trip.kind} ${trip.value.toFixed(2)} ≥ ${trip.threshold.toString()}`;
+    journal.append({ kind: 'note', at: trip.at, topic: 'breaker.tripped', data: { ...trip, value: trip.value.toString(), threshold: trip.threshold.toString() } });
+    events.emit('breaker:tripped', trip);
+    const mine = (strategyId: string | undefined): boolean => !trip.strategyId || strategyId === trip.strategyId;
+    try {
+      for (const action of trip.actions) {
+        if (action === 'notify') events.emit('alert', { severity: 'critical', code: 'breaker_tripped', message: reason });
+        else if (action === 'reduce_only') actions.reduceOnly(reason);
+        else if (action === 'halt_new_orders') {
+          if (trip.strategyId) this.blockedStrategies.set(trip.strategyId, reason);
+          else await actions.halt(reason);
+        } else if (action === 'cancel_open_orders') {
+          for (const order of actions.workingOrders()) if (mine(order.strategyId) && !actions.isEmergencyOrder(order.clientOrderId)) await actions.cancel(order.clientOrderId, reason);
+        } else if (action === 'close_all_positions') {
+          for (const position of positions.openPositions()) if (mine(position.strategyId)) await actions.forceClose(position.symbol, reason);
+        }
+      }
+    } catch (error) {
+      this.deps.logger.error(`breaker ${trip.id} actions failed`, { error: describeError(error) });
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import type { AccountSnapshot } from '../broker/reports.js';
+import type { ResolvedEngineConfig } from '../config/engine-config.js';
+import { addDecimals, type Decimal, maxDecimal, subtractDecimals, ZERO } from '../core/decimal.js';
+import type { OrderTransition } from '../model/apply-order-event.js';
+import { isTerminalStatus } from '../model/order-status.js';
+import { sizingLimits } from '../risk/position-sizing.js';
+import type { OrderHook } from './order-lifecycle-manager.js';
+
+/**
+ * What the account can still spend: the broker's last snapshot, less the notional held for working
+ * entry orders (reserved when sent, used up as they fill, released when they end) and less what
+ * filled since the snapshot (the broker's figure does not know it yet). An internal order hook keeps
+ * it current.
+ */
+export class BuyingPower implements OrderHook {
+  readonly name = 'buying-power';
+  private account: AccountSnapshot | undefined;
+  /** The percentage limits as amounts, recomputed when the account snapshot changes. */
+  private amounts = { maxPositionNotional: ZERO, maxExposureNotional: ZERO };
+  private filledSinceSnapshot = ZERO;
+  private readonly reservations = new Map<string, Decimal>();
+
+  constructor(private readonly config: ResolvedEngineConfig) {}
+
+  /** A fresh account snapshot from the broker. */
+  setAccount(account: AccountSnapshot): void {
+    this.account = account;
+    this.amounts = sizingLimits(this.config, account.equity);
+    this.filledSinceSnapshot = ZERO;
+  }
+
+  get snapshot(): AccountSnapshot | undefined {
+    return this.account;
+  }
+
+  get equity(): Decimal {
+    return this.account?.equity ?? ZERO;
+  }
+
+  get limits(): { readonly maxPositionNotional: Decimal; readonly maxExposureNotional: Decimal } {
+    return this.amounts;
+  }
+
+  /** Holds `notional` for an entry order about to be sent. */
+  reserve(clientOrderId: string, notional: Decimal): void {
+    this.reservations.set(clientOrderId, notional);
+  }
+
+  available(): Decimal {
+    return maxDecimal(subtractDecimals(subtractDecimals(this.account?.buyingPower ?? ZERO, this.reserved()), this.filledSinceSnapshot), ZERO);
+  }
+
+  /** Notional held for working entry orders. */
+  reserved(): Decimal {
+    let total = ZERO;
+    for (const amount of this.reservations.values()) total = addDecimals(total, amount);
+    return total;
+  }
+
+  /** An entry's fill uses up its reservation (an exit has none: no arithmetic); an ended order frees what is left. */
+  orderChanged({ order, event }: OrderTransition): void {
+    if (event.type === 'filled') {
+      const reservation = this.reservations.get(order.clientOrderId);
+      if (reservation) {
+        const notional = event.fill.quantity.times(event.fill.price);
+        this.reservations.set(order.clientOrderId, maxDecimal(reservation.minus(notional), ZERO));
+        this.filledSinceSnapshot = this.filledSinceSnapshot.plus(notional);
+      }
+    }
+    if (isTerminalStatus(order.status)) this.reservations.delete(order.clientOrderId);
+  }
+}

@@ -1,0 +1,416 @@
+import type { BrokerCapabilities } from '../broker/broker-adapter.js';
+import type { AssetInfo } from '../broker/reports.js';
+import type { ResolvedEngineConfig } from '../config/engine-config.js';
+import type { Clock } from '../core/clock.js';
+import { addDecimals, compareDecimal, type Decimal, ZERO } from '../core/decimal.js';
+import { describeError, ValidationError } from '../core/errors.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Mutable } from '../core/mutable.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { Journal } from '../journal/journal.js';
+import type { MarketState } from '../market/market-state.js';
+import type { Order } from '../model/order.js';
+import type { OrderRequest } from '../model/order-request.js';
+import { marketableLimit } from '../model/prices.js';
+import type { Position } from '../positions/position.js';
+import type { PositionManager } from '../positions/position-manager.js';
+import { exitQuantity, quantityStep, sizePosition, type SizingResult } from '../risk/position-sizing.js';
+import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
+import { stopPrice, targetLegs } from '../risk/protection-levels.js';
+import { RiskOrderManager } from '../risk/risk-order-manager.js';
+import type { OrderErrorHandler } from '../resilience/order-error-handler.js';
+import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
+import type { DecisionReason, SignalPolicy, TradeIntent } from '../signals/signal-policy.js';
+import type { AssetCache } from './asset-cache.js';
+import type { BreakerGuard } from './breaker-guard.js';
+import type { BuyingPower } from './buying-power.js';
+import type { OrderLifecycleManager } from './order-lifecycle-manager.js';
+import type { SignalDecision } from './signal-decision.js';
+import type { SignalEvents } from './signal-events.js';
+import { type QueueReason, type QueuedSignal, SignalQueue } from './signal-queue.js';
+import type { TradingGate } from './trading-gate.js';
+
+/** How many traded signal ids the engine remembers to refuse a replayed signal. */
+export const EXECUTED_SIGNALS_KEPT = 100_000;
+
+export interface SignalPipelineDeps {
+  readonly config: ResolvedEngineConfig;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly journal: Journal;
+  readonly events: EventSink<SignalEvents>;
+  readonly policy: SignalPolicy;
+  readonly rules?: readonly PreTradeRule[];
+  readonly capabilities: BrokerCapabilities;
+  readonly assets: AssetCache;
+  readonly prices: ReadonlyMap<string, Decimal>;
+  readonly market: MarketState;
+  readonly orders: OrderLifecycleManager;
+  readonly positions: PositionManager;
+  readonly gate: TradingGate;
+  readonly buyingPower: BuyingPower;
+  readonly breakers: BreakerGuard;
+  readonly errorHandler: OrderErrorHandler;
+  readonly protection: RiskOrderManager | undefined;
+}
+
+/**
+ * The signal path, one way: parse → gate → decide (policy) → size → check → journal → send. Each
+ * stage hands the next a value and returns; nothing here keeps order or position state (the
+ * lifecycle and position manager do). It also holds the signals waiting for the market and the ids
+ * of signals that already traded, so one signal id trades once — also when it arrives twice at the
+ * same moment.
+ */
+export class SignalPipeline {
+  private readonly rules: readonly PreTradeRule[];
+  /** Signals that produced an order (restored after a restart); the newest {@link EXECUTED_SIGNALS_KEPT}. */
+  private readonly executedSignals = new Set<string>();
+  /** Signals being decided right now: a second call with the same id is refused, not run twice. */
+  private readonly inFlight = new Set<string>();
+  readonly queue = new SignalQueue();
+
+  constructor(private readonly deps: SignalPipelineDeps) {
+    this.rules = deps.rules ?? PRE_TRADE_RULES;
+  }
+
+  /** Remembers a traded signal id; past the bound, the oldest are forgotten (a Set iterates in insertion order). */
+  rememberSignal(id: string): void {
+    this.executedSignals.add(id);
+    if (this.executedSignals.size <= EXECUTED_SIGNALS_KEPT) return;
+    for (const oldest of this.executedSignals) {
+      this.executedSignals.delete(oldest);
+      if (this.executedSignals.size <= EXECUTED_SIGNALS_KEPT) break;
+    }
+  }
+
+  /** Runs one signal through every stage; `approved` (an operator's go-ahead) ignores only `market_open`. */
+  async run(signal: Signal, approved: boolean): Promise<SignalDecision> {
+    const { events, gate } = this.deps;
+    events.emit('signal:received', { signal });
+    let parsed: ParsedSignal;
+    try {
+      parsed = parseSignal(signal);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        this.reject(signal, error.issues.map((i) => ({ code: 'invalid_signal', message: `${i.field} ${i.message}` })));
+      }
+      throw error;
+    }
+    if (gate.state === 'HALTED') return this.reject(signal, [gate.check(false)!]);
+    const id = parsed.id;
+    if (this.executedSignals.has(id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${id} already produced an order` }]);
+    if (this.inFlight.has(id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${id} is being decided right now` }]);
+    if (this.queue.has(id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${id} is already queued` }]);
+    this.inFlight.add(id);
+    try {
+      return await this.decide(signal, parsed, approved);
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  /** Releases the queued signals (of one asset class, or all) whose market is open now. */
+  async releaseReady(assetClass?: 'equity' | 'forex'): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const entry of this.queue.list()) {
+      const entryClass = entry.signal.assetClass ?? 'equity';
+      if ((assetClass && entryClass !== assetClass) || !this.deps.market.isMarketOpen(entry.symbol, entryClass, now)) continue;
+      await this.release(entry.signal.id, 'released').catch((error: unknown) => this.deps.logger.warn('releasing a queued signal failed', { error: describeError(error) }));
+    }
+  }
+
+  /** Takes a signal off the queue and runs it (an operator's approval skips the `market_open` check). */
+  async release(signalId: string, how: 'released' | 'approved'): Promise<SignalDecision | undefined> {
+    const entry = this.dequeue(signalId, how);
+    return entry ? this.run(entry.signal, how === 'approved') : undefined;
+  }
+
+  /** An operator's no: drops a queued signal (journaled and emitted as rejected). */
+  rejectQueued(signalId: string, reason: string): SignalDecision | undefined {
+    const entry = this.dequeue(signalId, 'rejected');
+    return entry ? this.reject(entry.signal, [{ code: 'rejected_by_operator', message: reason }]) : undefined;
+  }
+
+  private async decide(signal: Signal, parsed: ParsedSignal, approved: boolean): Promise<SignalDecision> {
+    const { assets, positions, policy, config, capabilities, gate, breakers, prices } = this.deps;
+    const cached = assets.peek(parsed.symbol);
+    const asset = cached ? cached.asset : await assets.load(parsed.symbol);
+    // A signal that does not say what it trades trades what the broker says the symbol is
+    // (EUR_USD is forex on OANDA): its market hours, sizing and order follow from that.
+    if (signal.assetClass === undefined && asset && asset.assetClass !== parsed.assetClass) parsed = { ...parsed, assetClass: asset.assetClass };
+    const position = positions.get(parsed.symbol);
+    const intent = policy(parsed, { config, position, capabilities, asset });
+    if (intent.action === 'none') return this.reject(signal, [intent.reason]);
+    const stopped = gate.check(intent.action === 'close');
+    if (stopped) return this.reject(signal, [stopped]);
+    const blocked = breakers.blocked(parsed.strategyId);
+    if (blocked && intent.action !== 'close') return this.reject(signal, [{ code: 'strategy_halted', message: `strategy ${parsed.strategyId} is stopped: ${blocked}` }]);
+
+    const price = prices.get(parsed.symbol) ?? parsed.expectedPrice ?? position?.currentPrice;
+    if (!price) return this.reject(signal, [{ code: 'no_price', message: `no price for ${parsed.symbol}: call updatePrice or give expectedPrice` }]);
+    return intent.action === 'close' ? this.exit(signal, parsed, intent, asset, price, approved) : this.enter(signal, parsed, intent, asset, price, position, approved);
+  }
+
+  private async enter(
+    signal: Signal,
+    parsed: ParsedSignal,
+    intent: Extract<TradeIntent, { action: 'open' | 'scale_in' }>,
+    asset: AssetInfo | undefined,
+    price: Decimal,
+    position: Position | undefined,
+    approved: boolean,
+  ): Promise<SignalDecision> {
+    const { config, buyingPower, positions, orders, gate } = this.deps;
+    const long = intent.action === 'open' ? intent.direction === 'long' : intent.position.side === 'long';
+    const stop = this.stopFor(parsed, price, long);
+    const targetPrice = this.targetFor(parsed, price, stop, long);
+    const equity = buyingPower.equity;
+    const available = buyingPower.available();
+    const exposure = addDecimals(positions.exposure(), buyingPower.reserved());
+    const positionNotional = position ? position.quantity.times(price) : ZERO;
+    const limits = buyingPower.limits;
+    const sizing = sizePosition({
+      config,
+      price,
+      stopPrice: stop,
+      strength: parsed.strength,
+      equity,
+      buyingPower: available,
+      exposure,
+      positionNotional,
+      asset,
+      assetClass: parsed.assetClass,
+      maxPositionNotional: limits.maxPositionNotional,
+      maxExposureNotional: limits.maxExposureNotional,
+    });
+
+    const reasons: DecisionReason[] = [];
+    if (sizing.quantity.isZero() || compareDecimal(sizing.notional, config.minTradeSize) < 0) {
+      const capped = sizing.caps.length > 0 ? ` after capping by ${sizing.caps.join(', ')}` : '';
+      reasons.push({ code: 'below_min_trade_size', message: `the sized order is ${sizing.notional.toFixed(2)}${capped}; the minimum trade is ${config.minTradeSize.toFixed(2)}` });
+    }
+    reasons.push(
+      ...runPreTradeChecks(
+        this.checkContext(parsed, 'entry', sizing.notional, asset, {
+          equity,
+          buyingPower: available,
+          exposure,
+          positionNotional,
+          opensNewPosition: intent.action === 'open',
+          scalingIn: intent.action === 'scale_in',
+          hasPosition: position !== undefined,
+        }),
+        this.rules,
+      ),
+    );
+    const held = this.holdOrReject(signal, reasons, approved);
+    if (held) return held;
+
+    // Checked again at the last moment: a halt that arrived while this signal awaited must stop it.
+    const late = gate.check(false);
+    if (late) return this.reject(signal, [late]);
+    const side = long ? 'buy' : 'sell';
+    const request = this.orderRequest(parsed, side, sizing.quantity, price, false);
+    buyingPower.reserve(request.clientOrderId, sizing.notional);
+    const order = await orders.submit(request, {
+      onCreated: (created) =>
+        positions.trackEntry(created, {
+          signalId: parsed.id,
+          signalStrength: parsed.strength,
+          strategyId: parsed.strategyId,
+          stopPrice: stop,
+          targetPrice,
+        }),
+    });
+    return this.afterSubmit(signal, intent, order, sizing);
+  }
+
+  private async exit(
+    signal: Signal,
+    parsed: ParsedSignal,
+    intent: Extract<TradeIntent, { action: 'close' }>,
+    asset: AssetInfo | undefined,
+    price: Decimal,
+    approved: boolean,
+  ): Promise<SignalDecision> {
+    const { config, buyingPower, positions, orders, gate, protection } = this.deps;
+    const position = intent.position;
+    const step = quantityStep(asset, position.assetClass, config.allowFractional);
+    const quantity = exitQuantity(position.quantity, intent.fraction, step);
+    const reasons = runPreTradeChecks(
+      // Exits are judged only by market, tradability and working orders: no exposure arithmetic needed.
+      this.checkContext(parsed, 'exit', quantity.times(price), asset, {
+        equity: buyingPower.equity,
+        buyingPower: ZERO,
+        exposure: ZERO,
+        positionNotional: ZERO,
+        opensNewPosition: false,
+        scalingIn: false,
+        hasPosition: true,
+      }),
+      this.rules,
+    );
+    if (position.quantity.isZero()) reasons.push({ code: 'position_not_filled', message: `the ${parsed.symbol} entry has not filled yet` });
+    else if (quantity.isZero()) reasons.push({ code: 'below_min_trade_size', message: `${intent.fraction.toString()} of ${position.quantity.toString()} rounds to nothing` });
+    const held = this.holdOrReject(signal, reasons, approved);
+    if (held) return held;
+
+    const late = gate.check(true);
+    if (late) return this.reject(signal, [late]);
+    const side = position.side === 'long' ? 'sell' : 'buy';
+    // Where open exits hold the shares (Alpaca), the protective orders first give up what this exit sells.
+    if (protection && !(await protection.makeRoomForExit(parsed.symbol, quantity))) {
+      return this.reject(signal, [{ code: 'exit_blocked', message: `${parsed.symbol}: the protective orders did not confirm their cancel in time` }]);
+    }
+    const order = await orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
+      onCreated: (created) => positions.trackExit(created),
+    });
+    return this.afterSubmit(signal, intent, order, undefined);
+  }
+
+  /**
+   * Where the stop goes (it sizes fixed-fractional risk and is recorded on the position): the
+   * signal's explicit `stopPrice` hint, else the configured method — percent, ATR × multiple (with
+   * the signal's ATR), beyond the signal's support (long) / resistance (short) level by the buffer,
+   * or the trailing percent — falling back to percent when the method's input is missing.
+   */
+  private stopFor(signal: ParsedSignal, price: Decimal, long: boolean): Decimal {
+    if (signal.stopPrice) return signal.stopPrice;
+    const side = long ? 'long' : 'short';
+    const rule = this.deps.config.stopLoss;
+    const level = long ? signal.supportLevel : signal.resistanceLevel;
+    if (rule.method === 'atr' && signal.atr) return stopPrice(side, price, { method: 'atr', atr: signal.atr, multiplier: rule.atrMultiplier });
+    if (rule.method === 'support' && level) return stopPrice(side, price, { method: 'support', level, bufferPct: rule.supportBufferPct });
+    if (rule.method === 'trailing') return stopPrice(side, price, { method: 'trailing', percent: rule.trailingPercent });
+    return stopPrice(side, price, { method: 'percent', percent: rule.percent });
+  }
+
+  /** The target: the signal's `targetPrice` hint, else the resistance (long) / support (short) level, else reward:risk. */
+  private targetFor(signal: ParsedSignal, price: Decimal, stop: Decimal, long: boolean): Decimal {
+    if (signal.targetPrice) return signal.targetPrice;
+    const side = long ? 'long' : 'short';
+    const level = long ? signal.resistanceLevel : signal.supportLevel;
+    const takeProfit = this.deps.config.takeProfit;
+    if (takeProfit.method === 'resistance' && level) return targetLegs(side, price, stop, { method: 'resistance', level })[0]!.price;
+    const ratio = takeProfit.method === 'partial' ? 2 : takeProfit.riskRewardRatio;
+    return targetLegs(side, price, stop, { method: 'risk_reward', ratio })[0]!.price;
+  }
+
+  private orderRequest(signal: ParsedSignal, side: 'buy' | 'sell', quantity: Decimal, price: Decimal, reduceOnly: boolean): OrderRequest & { clientOrderId: string } {
+    const om = this.deps.config.orderManagement;
+    // Outside the regular session brokers take only limit orders flagged for extended hours.
+    const session = this.deps.market.session?.(signal.symbol, signal.assetClass) ?? 'regular';
+    const extended = signal.assetClass === 'equity' && (session === 'pre_market' || session === 'after_hours');
+    // Exits are market orders (getting out must not wait on a price), except where the session forbids them.
+    const limit = extended || (om.entryOrderType === 'limit' && !reduceOnly);
+    const request: Mutable<OrderRequest> & { clientOrderId: string } = {
+      clientOrderId: this.deps.ids.next('tw'),
+      symbol: signal.symbol,
+      side,
+      quantity,
+      assetClass: signal.assetClass,
+      type: limit ? 'limit' : 'market',
+      reduceOnly,
+      signalId: signal.id,
+      strategyId: signal.strategyId,
+    };
+    if (limit) request.limitPrice = marketableLimit(price, side, om.limitOffsetBps);
+    if (extended) {
+      request.extendedHours = true;
+      request.timeInForce = 'day';
+    } else if (om.timeInForce) {
+      request.timeInForce = om.timeInForce;
+    }
+    return request;
+  }
+
+  private checkContext(
+    signal: ParsedSignal,
+    purpose: 'entry' | 'exit',
+    notional: Decimal,
+    asset: AssetInfo | undefined,
+    facts: Pick<PreTradeContext, 'equity' | 'buyingPower' | 'exposure' | 'positionNotional' | 'opensNewPosition' | 'scalingIn' | 'hasPosition'>,
+  ): PreTradeContext {
+    const { positions, buyingPower, config, market, clock, orders } = this.deps;
+    const pnl = positions.pnl();
+    const limits = buyingPower.limits;
+    // Listed, not spread: a spread followed by more keys builds a slow dictionary-mode object in V8.
+    return {
+      maxPositionNotional: purpose === 'entry' ? limits.maxPositionNotional : undefined,
+      maxExposureNotional: purpose === 'entry' ? limits.maxExposureNotional : undefined,
+      equity: facts.equity,
+      buyingPower: facts.buyingPower,
+      exposure: facts.exposure,
+      positionNotional: facts.positionNotional,
+      opensNewPosition: facts.opensNewPosition,
+      scalingIn: facts.scalingIn,
+      hasPosition: facts.hasPosition,
+      config,
+      symbol: signal.symbol,
+      purpose,
+      notional,
+      openPositions: positions.count,
+      dailyPnl: pnl.daily,
+      startOfDayEquity: pnl.startOfDayEquity ?? facts.equity,
+      marketOpen: market.isMarketOpen(signal.symbol, signal.assetClass, clock.now()),
+      asset,
+      hasWorkingOrder: orders.hasWorkingOrder(signal.symbol, RiskOrderManager.isProtective),
+    };
+  }
+
+  /**
+   * Decides what failed checks mean: nothing failed → go on (undefined); only the market is closed
+   * and queueing is on → queue; an operator approved it → ignore `market_open`; else reject.
+   */
+  private holdOrReject(signal: Signal, reasons: DecisionReason[], approved: boolean): SignalDecision | undefined {
+    const remaining = approved ? reasons.filter((r) => r.code !== 'market_open') : reasons;
+    if (remaining.length === 0) return undefined;
+    if (remaining.length === 1 && remaining[0]!.code === 'market_open' && this.deps.config.marketHours.queueWhenClosed) {
+      return this.enqueue(signal, 'market_closed', remaining[0]!.message);
+    }
+    return this.reject(signal, remaining);
+  }
+
+  /** After a send: a WAITING refusal (market closed, halt) queues the signal rather than losing it. */
+  private afterSubmit(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
+    const waiting = this.deps.errorHandler.takeWaitingRefusal(order.clientOrderId);
+    if (waiting && order.status === 'rejected') {
+      return this.enqueue(signal, waiting.code === 'trading_halted' ? 'trading_halted' : 'market_closed', waiting.message, order.clientOrderId);
+    }
+    return this.executed(signal, intent, order, sizing);
+  }
+
+  private enqueue(signal: Signal, reason: QueueReason, detail: string, refusedOrderId?: string): SignalDecision {
+    const at = this.deps.clock.now();
+    this.queue.add({ signal, symbol: signal.symbol, reason, detail, queuedAt: at, ...(refusedOrderId ? { refusedOrderId } : {}) });
+    this.deps.journal.append({ kind: 'note', at, topic: 'signal.queued', symbol: signal.symbol, data: { signalId: signal.id, reason, detail, refusedOrderId } });
+    const decision = { kind: 'queued' as const, signal, reason, detail, decidedAt: at };
+    this.deps.events.emit('signal:queued', decision);
+    return decision;
+  }
+
+  private dequeue(signalId: string, how: 'released' | 'approved' | 'rejected'): QueuedSignal | undefined {
+    const entry = this.queue.take(signalId);
+    if (!entry) return undefined;
+    const at = this.deps.clock.now();
+    this.deps.journal.append({ kind: 'note', at, topic: `signal.${how}`, symbol: entry.symbol, data: { signalId } });
+    this.deps.events.emit('signal:dequeued', { signal: entry.signal, how, at });
+    return entry;
+  }
+
+  private reject(signal: Signal, reasons: readonly DecisionReason[]): SignalDecision {
+    const decision = { kind: 'rejected' as const, signal, reasons, decidedAt: this.deps.clock.now() };
+    this.deps.events.emit('signal:rejected', decision);
+    return decision;
+  }
+
+  private executed(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
+    if (order.signalId) this.rememberSignal(order.signalId);
+    const decision: Mutable<Extract<SignalDecision, { kind: 'executed' }>> = { kind: 'executed', signal, intent, order, quantity: order.quantity, decidedAt: this.deps.clock.now() };
+    if (sizing) decision.sizing = sizing;
+    this.deps.events.emit('signal:executed', decision);
+    return decision;
+  }
+}

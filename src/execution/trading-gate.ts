@@ -1,0 +1,89 @@
+import type { Clock } from '../core/clock.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { AlertEvents } from '../events/alert.js';
+import type { Journal } from '../journal/journal.js';
+import type { DecisionReason } from '../signals/signal-policy.js';
+import type { EngineStateEvents } from './engine-events.js';
+import { tradingGate, type TradingState } from './trading-state.js';
+
+/** The journal note that records every change of the trading state (restored after a restart). */
+export const TRADING_STATE_TOPIC = 'engine.trading_state';
+
+/**
+ * The one place that says whether a new order may go (after nautilus_trader's RiskEngine trading
+ * state): ACTIVE, REDUCING (only orders that reduce exposure) or HALTED. Every change is journaled
+ * and announced; `restore` takes back the last journaled state after a restart, so an operator's
+ * halt holds until an explicit `resume()`.
+ */
+export class TradingGate {
+  private current: TradingState = 'ACTIVE';
+  private why: string | undefined;
+
+  constructor(
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly journal: Journal;
+      readonly events: EventSink<EngineStateEvents & AlertEvents>;
+    },
+  ) {}
+
+  get state(): TradingState {
+    return this.current;
+  }
+
+  get reason(): string | undefined {
+    return this.why;
+  }
+
+  /** Undefined lets an order through; a reason stops it. */
+  check(reducesExposure: boolean): DecisionReason | undefined {
+    return tradingGate(this.current, reducesExposure, this.why);
+  }
+
+  /** Stops every new order. Resolves with false when trading was already halted. */
+  halt(reason: string, cancelOpen: boolean, flatten: boolean): boolean {
+    if (this.current === 'HALTED') return false;
+    const at = this.deps.clock.now();
+    this.set('HALTED', reason);
+    this.deps.events.emit('engine:halted', { reason, at, cancelOpen, flatten });
+    this.deps.events.emit('alert', { severity: 'critical', code: 'trading_halted', message: `trading halted: ${reason}` });
+    return true;
+  }
+
+  /** Only orders that reduce exposure pass, until `resume()` (or a halt). */
+  reduceOnly(reason: string): void {
+    if (this.current !== 'ACTIVE') return;
+    this.set('REDUCING', reason);
+  }
+
+  resume(): void {
+    if (this.current === 'ACTIVE') return;
+    this.set('ACTIVE', 'resumed');
+    this.deps.events.emit('engine:resumed', { at: this.deps.clock.now() });
+  }
+
+  /**
+   * After a restart: the last state the journal recorded, taken back without a new record. Returns
+   * it (ACTIVE when the journal has none).
+   */
+  restore(): TradingState {
+    let last: { state: TradingState; reason: string } | undefined;
+    for (const record of this.deps.journal.query({ kinds: ['note'] })) {
+      if (record.kind === 'note' && record.topic === TRADING_STATE_TOPIC) last = record.data as { state: TradingState; reason: string };
+    }
+    if (last && last.state !== 'ACTIVE') {
+      this.current = last.state;
+      this.why = last.reason;
+      this.deps.events.emit('engine:trading_state', { state: last.state, reason: last.reason, at: this.deps.clock.now() });
+    }
+    return this.current;
+  }
+
+  private set(state: TradingState, reason: string): void {
+    const at = this.deps.clock.now();
+    this.current = state;
+    this.why = reason;
+    this.deps.journal.append({ kind: 'note', at, topic: TRADING_STATE_TOPIC, data: { state, reason } });
+    this.deps.events.emit('engine:trading_state', { state, reason, at });
+  }
+}

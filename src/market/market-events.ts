@@ -1,0 +1,25 @@
+/** A session change of a market, as a market-state source reports it. */
+export interface MarketSessionChange {
+  readonly type: 'opened' | 'closed';
+  readonly assetClass: 'equity' | 'forex';
+  readonly at: number;
+}
+
+/** A trading halt or resumption of one symbol. */
+export interface SymbolTradingChange {
+  readonly type: 'halted' | 'resumed';
+  readonly symbol: string;
+  readonly reason?: string;
+  readonly at: number;
+}
+
+export type MarketChange = MarketSessionChange | SymbolTradingChange;
+
+export interface MarketEvents {
+  /** A market opened for trading (with the enabled sessions). */
+  'market:opened': { readonly assetClass: 'equity' | 'forex'; readonly at: number };
+  'market:closed': { readonly assetClass: 'equity' | 'forex'; readonly at: number };
+  /** Trading in one symbol stopped (host or adapter). */
+  'market:halted': { readonly symbol: string; readonly reason: string; readonly at: number };
+  'market:resumed': { readonly symbol: string; readonly at: number };
+}
