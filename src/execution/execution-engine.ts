@@ -216,6 +216,12 @@ export class ExecutionEngine {
           capabilities: this.adapter.capabilities,
           forceClose: (symbol, reason) => this.forceClose(symbol, reason),
           priceIncrement: (symbol) => assets.peek(symbol)?.asset?.priceIncrement,
+          levelsFor: (position) => {
+            const long = position.side === 'long';
+            const entry = position.averageEntryPrice;
+            const stop = this.pipeline.stopFor({}, entry, long);
+            return { stopPrice: stop, targetPrice: this.pipeline.targetFor({}, entry, stop, long) };
+          },
           options: {
             ...(this.config.stopLoss.method === 'trailing' ? { trailingPercent: this.config.stopLoss.trailingPercent } : {}),
             ...(this.config.takeProfit.method === 'partial' ? { partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] } : {}),

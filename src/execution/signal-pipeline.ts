@@ -276,7 +276,7 @@ export class SignalPipeline {
    * the signal's ATR), beyond the signal's support (long) / resistance (short) level by the buffer,
    * or the trailing percent — falling back to percent when the method's input is missing.
    */
-  private stopFor(signal: ParsedSignal, price: Decimal, long: boolean): Decimal {
+  stopFor(signal: Pick<ParsedSignal, 'stopPrice' | 'supportLevel' | 'resistanceLevel' | 'atr'>, price: Decimal, long: boolean): Decimal {
     if (signal.stopPrice) return signal.stopPrice;
     const side = long ? 'long' : 'short';
     const rule = this.deps.config.stopLoss;
@@ -288,7 +288,7 @@ export class SignalPipeline {
   }
 
   /** The target: the signal's `targetPrice` hint, else the resistance (long) / support (short) level, else reward:risk. */
-  private targetFor(signal: ParsedSignal, price: Decimal, stop: Decimal, long: boolean): Decimal {
+  targetFor(signal: Pick<ParsedSignal, 'targetPrice' | 'supportLevel' | 'resistanceLevel'>, price: Decimal, stop: Decimal, long: boolean): Decimal {
     if (signal.targetPrice) return signal.targetPrice;
     const side = long ? 'long' : 'short';
     const level = long ? signal.resistanceLevel : signal.supportLevel;

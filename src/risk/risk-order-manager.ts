@@ -112,6 +112,11 @@ export class RiskOrderManager {
       readonly logger: Logger;
       readonly capabilities: BrokerCapabilities;
       readonly forceClose: (symbol: string, reason: string) => Promise<unknown>;
+      /**
+       * Where a stop and target go for a position that has none recorded (one rebuilt from fills after
+       * a restart, whose entry never got its protection): the engine answers from its stop/target config.
+       */
+      readonly levelsFor?: (position: Position) => { stopPrice: Decimal; targetPrice?: Decimal } | undefined;
       /** The asset's price step (default 0.01): protective prices are rounded to it, not refused for it. */
       readonly priceIncrement?: (symbol: string) => Decimal | undefined;
       readonly options: ProtectionOptions;
@@ -164,7 +169,12 @@ export class RiskOrderManager {
       const mine = working.filter((o) => o.symbol === position.symbol);
       const state = saved.get(position.symbol);
       if (mine.length === 0) {
-        if (!position.stopPrice && state) positions.setProtection(position.symbol, { stopPrice: new Decimal(state.stop), ...(state.legs.at(-1) ? { targetPrice: new Decimal(state.legs.at(-1)!.price) } : {}) });
+        if (!position.stopPrice) {
+          const levels = state
+            ? { stopPrice: new Decimal(state.stop), ...(state.legs.at(-1) ? { targetPrice: new Decimal(state.legs.at(-1)!.price) } : {}) }
+            : this.deps.levelsFor?.(position);
+          if (levels) positions.setProtection(position.symbol, levels);
+        }
         const fresh = positions.get(position.symbol);
         if (fresh?.stopPrice) {
           protectedAnew.push(position.symbol);

@@ -1,0 +1,304 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import {
+  alwaysOpenMarket,
+  applyOrderEvent,
+  createOrder,
+  Decimal,
+  type EngineConfig,
+  ExecutionEngine,
+  FileJournal,
+  InMemoryJournal,
+  MarketStateManager,
+  type OrderEvent,
+  type Order,
+  OrderLifecycleManager,
+  replayJournal,
+  type Signal,
+  silentLogger,
+} from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 8; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+function engineOn(broker: MockBroker, clock: ManualClock, config: EngineConfig = {}, extra: Partial<ConstructorParameters<typeof ExecutionEngine>[0]> = {}): ExecutionEngine {
+  return new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    market: alwaysOpenMarket,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000, ...config },
+    ...extra,
+  });
+}
+
+let n = 0;
+const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x', ...s });
+
+describe('the mock broker behaves like a broker with reduce-only', () => {
+  it('refuses a reduce-only order with nothing to reduce, and trims one larger than the position', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const orders = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, orderTimeoutMs: null });
+    orders.start();
+    const naked = await orders.submit({ symbol: 'AAPL', side: 'sell', quantity: 5, reduceOnly: true });
+    expect(naked.status).toBe('rejected');
+    expect(naked.errorMessage).toMatch(/no position to reduce/);
+    await orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 3 });
+    const oversized = await orders.submit({ symbol: 'AAPL', side: 'sell', quantity: 5, reduceOnly: true });
+    expect([oversized.status, oversized.filledQuantity.toString(), oversized.errorMessage]).toEqual(['cancelled', '3', 'reduce-only: nothing left to reduce']);
+    expect(broker.positionReports()).toEqual([]);
+  });
+
+  it('with reduceOnly: "ignore" (a broker without the flag) an oversized sell opens a short, as it would there', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock, reduceOnly: 'ignore' });
+    broker.setPrice('AAPL', '100');
+    const orders = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, orderTimeoutMs: null });
+    orders.start();
+    await orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 3 });
+    await orders.submit({ symbol: 'AAPL', side: 'sell', quantity: 5, reduceOnly: true });
+    expect(broker.positionReports().map((p) => p.quantity.toString())).toEqual(['-2']);
+  });
+});
+
+describe('internal state is not kept by listeners on the public bus', () => {
+  it('hosts get subscribe-only events: there is no emit and no removeAllListeners to unplug the engine', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    const engine = engineOn(broker, clock);
+    expect(Object.keys(engine.events).sort()).toEqual(['listenerCount', 'next', 'off', 'on', 'once']);
+    expect(Object.keys(engine.orders.events).sort()).toEqual(['listenerCount', 'next', 'off', 'on', 'once']);
+    await engine.start();
+    broker.setPrice('AAPL', '100');
+    engine.updatePrice('AAPL', '100');
+    // A host's listener that throws does not stop the engine's bookkeeping.
+    engine.on('order:filled', () => {
+      throw new Error('host bug');
+    });
+    await engine.executeSignal(signal(clock));
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+  });
+
+  it('an internal update that fails is journaled, raised as a critical alert, and halts trading', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    const journal = new InMemoryJournal();
+    const engine = engineOn(broker, clock, {}, { journal });
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    await engine.start();
+    broker.setPrice('AAPL', '100');
+    engine.updatePrice('AAPL', '100');
+    engine.positions.addHook({
+      name: 'host-plugin',
+      positionChanged: () => {
+        throw new Error('cannot keep up');
+      },
+    });
+    await engine.executeSignal(signal(clock));
+    await settle();
+    expect(alerts).toContain('internal_failure');
+    expect(engine.tradingState).toBe('HALTED');
+    expect(journal.query({ kinds: ['note'] }).some((r) => r.kind === 'note' && r.topic === 'engine.internal_failure')).toBe(true);
+    // The hooks before it did their work: the position is current.
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect((await engine.executeSignal(signal(clock))).kind).toBe('rejected');
+  });
+
+  it('reconciliation adopts through the position state table, announced with reason "reconciled"', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    broker.setPrice('AAPL', '100');
+    const orders = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(100), logger: silentLogger });
+    await orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 7 }); // placed outside this engine
+    const reasons: string[] = [];
+    engine.on('position:updated', ({ reason }) => reasons.push(reason));
+    const report = await engine.reconcile();
+    expect(report.action).toBe('adopted');
+    expect(reasons).toContain('reconciled');
+    expect(engine.positions.get('AAPL')).toMatchObject({ state: 'OPEN', side: 'long' });
+  });
+});
+
+describe('one signal id trades once', () => {
+  it('the same id arriving twice at the same moment sends one order', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    broker.setLatency(20);
+    broker.setPrice('AAPL', '100');
+    engine.updatePrice('AAPL', '100');
+    const twin = signal(clock);
+    const first = engine.executeSignal(twin);
+    const second = engine.executeSignal({ ...twin });
+    clock.advance(20);
+    await settle();
+    clock.advance(20);
+    const decisions = await Promise.all([first, second]);
+    expect(decisions.map((d) => d.kind).sort()).toEqual(['executed', 'rejected']);
+    const refused = decisions.find((d) => d.kind === 'rejected');
+    expect(refused?.kind === 'rejected' && refused.reasons[0]!.code).toBe('duplicate_signal');
+    expect(broker.requests.filter((r) => r.method === 'submitOrder')).toHaveLength(1);
+  });
+});
+
+describe('a host-supplied MarketStateManager works like the default one', () => {
+  it('cancel at the close and release at the open both fire', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 5, 3, 19, 55)); // Monday 15:55 New York
+    const broker = new MockBroker({ clock });
+    const market = new MarketStateManager({ clock }); // the host's own, built without the engine's bus
+    const engine = new ExecutionEngine({
+      adapter: broker,
+      clock,
+      ids: sequentialIds(),
+      logger: silentLogger,
+      market,
+      config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null, timeInForce: 'day' }, marketHours: { queueWhenClosed: true, cancelAtClose: true, queueCheckIntervalMs: 86_400_000 }, accountRefreshMs: 86_400_000 },
+    });
+    const seen: string[] = [];
+    engine.on('market:closed', () => seen.push('closed'));
+    engine.on('market:opened', () => seen.push('opened'));
+    await engine.start();
+    broker.setPrice('AAPL', '100');
+    engine.updatePrice('AAPL', '100');
+    const resting = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90', timeInForce: 'day', assetClass: 'equity' });
+    clock.advance(6 * 60_000); // 16:01: closed
+    await settle();
+    expect(engine.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
+    expect((await engine.executeSignal(signal(clock))).kind).toBe('queued');
+    clock.advanceTo(Date.UTC(2024, 5, 4, 13, 31)); // Tuesday 09:31
+    await settle();
+    expect(seen).toEqual(['closed', 'opened']);
+    expect(engine.queuedSignals()).toEqual([]);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    await engine.stop();
+  });
+});
+
+describe('replay equals live', () => {
+  const eventArb = (at: number): fc.Arbitrary<OrderEvent> =>
+    fc.oneof(
+      fc.constant<OrderEvent>({ type: 'submitted', at }),
+      fc.integer({ min: 1, max: 9 }).map<OrderEvent>((i) => ({ type: 'accepted', brokerOrderId: `b-${i}`, at })),
+      fc.integer({ min: 1, max: 4 }).map<OrderEvent>((q) => ({ type: 'filled', fill: { executionId: `e-${q}`, quantity: new Decimal(q), price: new Decimal(100 + q), commission: new Decimal(0), time: at }, at })),
+      fc.constant<OrderEvent>({ type: 'cancel_requested', at }),
+      fc.constant<OrderEvent>({ type: 'cancelled', at }),
+      fc.constant<OrderEvent>({ type: 'expired', at }),
+      fc.constant<OrderEvent>({ type: 'rejected', reason: 'no', at }),
+    );
+
+  it('the order rebuilt from the journal equals the live one, for random event sequences (a late ack with the broker id included)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventArb(1_000), { minLength: 1, maxLength: 12 }), async (events) => {
+        const clock = new ManualClock();
+        const broker = new MockBroker({ clock });
+        const journal = new InMemoryJournal();
+        const orders = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, orderTimeoutMs: null });
+        const order = createOrder({ clientOrderId: 'c-1', symbol: 'AAPL', side: 'buy', quantity: 10 }, { clock, ids: sequentialIds() });
+        orders.track(order);
+        for (const event of events) orders.applyUpdate({ clientOrderId: 'c-1', event });
+        const live = orders.get('c-1')!;
+        const rebuilt = replayJournal(journal.query()).orders.find((o) => o.clientOrderId === 'c-1')!;
+        expect(summary(rebuilt)).toEqual(summary(live));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an ignored late acknowledgement that taught the order its broker id is replayed', () => {
+    const clock = new ManualClock();
+    let order: Order = createOrder({ clientOrderId: 'c-2', symbol: 'AAPL', side: 'buy', quantity: 10 }, { clock, ids: sequentialIds() });
+    const journal = new InMemoryJournal();
+    journal.append({ kind: 'order.created', at: 0, clientOrderId: 'c-2', symbol: 'AAPL', status: order.status, order });
+    for (const event of [{ type: 'submitted', at: 1 }, { type: 'cancelled', at: 2 }, { type: 'accepted', brokerOrderId: 'b-late', at: 3 }] as OrderEvent[]) {
+      const t = applyOrderEvent(order, event);
+      order = t.order;
+      journal.append({ kind: 'order.event', at: event.at, clientOrderId: 'c-2', symbol: 'AAPL', from: t.from, status: t.to, outcome: t.outcome, eventType: event.type, event });
+    }
+    expect(order.brokerOrderId).toBe('b-late');
+    expect(replayJournal(journal.query()).orders[0]!.brokerOrderId).toBe('b-late');
+  });
+});
+
+function summary(o: Order): Record<string, string | undefined> {
+  return { status: o.status, filled: o.filledQuantity.toString(), average: o.averageFillPrice?.toString(), brokerOrderId: o.brokerOrderId, ids: o.brokerOrderIds.join(','), fills: o.fills.map((f) => f.executionId).join(',') };
+}
+
+describe('protection survives a restart', () => {
+  it('killed between the entry fill and the target fill: after recover() the emulated OCO still cancels its sibling', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'journal.jsonl');
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 }); // the broker outlives the process
+    broker.setPrice('AAPL', '100');
+    const boot = (idStart: number): ExecutionEngine =>
+      new ExecutionEngine({
+        adapter: broker,
+        clock,
+        ids: sequentialIds(idStart),
+        logger: silentLogger,
+        journal: new FileJournal({ path, logger: silentLogger }),
+        protection: true,
+        market: alwaysOpenMarket,
+        config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+      });
+    const first = boot(1);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal(signal(clock));
+    await settle();
+    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
+    expect([stop?.status, targets.map((t) => t.status)]).toEqual(['accepted', ['accepted']]);
+    // SIGKILL: the process is gone, no cleanup; the broker keeps both protective orders.
+
+    const second = boot(1_000);
+    await second.start();
+    const opened: string[] = [];
+    second.on('position:opened', () => opened.push('opened'));
+    await second.recover();
+    expect(opened).toEqual([]); // history is not news
+    const restored = second.protection!.protectionOf('AAPL')!;
+    expect(restored.stop?.clientOrderId).toBe(stop!.clientOrderId);
+    expect(restored.targets.map((t) => t.clientOrderId)).toEqual(targets.map((t) => t.clientOrderId));
+    // The target fills: the emulated OCO cancels the stop, and the position is flat.
+    broker.setPrice('AAPL', targets[0]!.limitPrice!.plus(1).toString());
+    second.updatePrice('AAPL', targets[0]!.limitPrice!.plus(1).toString());
+    await settle();
+    expect(second.orders.get(stop!.clientOrderId)?.status).toBe('cancelled');
+    expect(second.positions.get('AAPL')).toBeUndefined();
+    expect(broker.orderReports().filter((o) => o.status === 'accepted')).toEqual([]);
+  });
+
+  it('killed after the entry filled but before the stop was placed: recover() protects the position', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'journal.jsonl');
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const config: EngineConfig = { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 };
+    // The first process has no protection running (as if it died before placing the stop).
+    const first = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(1), logger: silentLogger, journal: new FileJournal({ path, logger: silentLogger }), market: alwaysOpenMarket, config });
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal(signal(clock));
+    const second = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(1_000), logger: silentLogger, journal: new FileJournal({ path, logger: silentLogger }), market: alwaysOpenMarket, protection: true, config });
+    await second.start();
+    await second.recover();
+    await settle();
+    const { stop, targets } = second.protection!.protectionOf('AAPL')!;
+    expect([stop?.status, stop?.stopPrice?.toString(), targets.length]).toEqual(['accepted', '98', 1]);
+  });
+});
