@@ -8,6 +8,8 @@ import { Decimal } from 'tradewire';
  */
 export type Tx = Record<string, unknown> & { id: string; type: string; time: string };
 export interface FakeOrder {
+  /** OANDA's `positionFill`: REDUCE_ONLY orders only ever reduce the position. */
+  positionFill?: string;
   id: string;
   createTime: string;
   state: 'PENDING' | 'FILLED' | 'TRIGGERED' | 'CANCELLED';
@@ -198,6 +200,7 @@ export class FakeOandaExchange {
       ...(request.stopLossOnFill ? { stopLossOnFill: request.stopLossOnFill as Dependent } : {}),
       ...(request.trailingStopLossOnFill ? { trailingStopLossOnFill: request.trailingStopLossOnFill as Dependent } : {}),
       ...(replaces ? { replacesOrderID: replaces.id } : {}),
+      ...(request.positionFill ? { positionFill: String(request.positionFill) } : {}),
     };
     let cancelTx: Tx | undefined;
     if (replaces) {
@@ -312,7 +315,17 @@ export class FakeOandaExchange {
       return undefined;
     }
     const available = instrument ? this.liquidity.get(instrument) : undefined;
-    const fillUnits = available && available.lessThan(units.abs()) ? available : units.abs();
+    let fillUnits = available && available.lessThan(units.abs()) ? available : units.abs();
+    if (order.positionFill === 'REDUCE_ONLY' && instrument) {
+      // REDUCE_ONLY (OrderPositionFill): the fill only reduces the open position — trimmed to it,
+      // and with nothing to reduce the order is cancelled rather than opening one.
+      const reducible = this.openTrades().filter((t) => t.instrument === instrument && d(t.currentUnits).isPositive() !== buy).reduce((sum, t) => sum.plus(d(t.currentUnits).abs()), d(0));
+      if (reducible.isZero()) {
+        this.cancel(order, 'POSITION_CLOSEOUT_FAILED');
+        return undefined;
+      }
+      if (reducible.lessThan(fillUnits)) fillUnits = reducible;
+    }
     if (order.timeInForce === 'FOK' && !fillUnits.equals(units.abs())) {
       this.cancel(order, 'FOK_NOT_FILLED');
       return undefined;
