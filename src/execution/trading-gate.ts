@@ -67,10 +67,8 @@ export class TradingGate {
    * it (ACTIVE when the journal has none).
    */
   restore(): TradingState {
-    let last: { state: TradingState; reason: string } | undefined;
-    for (const record of this.deps.journal.query({ kinds: ['note'] })) {
-      if (record.kind === 'note' && record.topic === TRADING_STATE_TOPIC) last = record.data as { state: TradingState; reason: string };
-    }
+    const record = this.deps.journal.query({ topic: TRADING_STATE_TOPIC }).at(-1);
+    const last = record?.kind === 'note' ? (record.data as { state: TradingState; reason: string }) : undefined;
     if (last && last.state !== 'ACTIVE') {
       this.current = last.state;
       this.why = last.reason;

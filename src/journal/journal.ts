@@ -54,6 +54,8 @@ export interface JournalQuery {
   /** Records that left an order in this status. */
   readonly status?: OrderStatus;
   readonly kinds?: readonly JournalRecord['kind'][];
+  /** Notes of this topic (e.g. `engine.trading_state`). */
+  readonly topic?: string;
   /** Inclusive time range, epoch ms. */
   readonly from?: number;
   readonly to?: number;
@@ -84,6 +86,7 @@ export interface Journal {
 export function matchesQuery(record: JournalRecord, filter: JournalQuery): boolean {
   if (filter.afterSeq !== undefined && record.seq <= filter.afterSeq) return false;
   if (filter.kinds && !filter.kinds.includes(record.kind)) return false;
+  if (filter.topic !== undefined && !(record.kind === 'note' && record.topic === filter.topic)) return false;
   if (filter.from !== undefined && record.at < filter.from) return false;
   if (filter.to !== undefined && record.at > filter.to) return false;
   if (filter.clientOrderId !== undefined && !('clientOrderId' in record && record.clientOrderId === filter.clientOrderId)) return false;

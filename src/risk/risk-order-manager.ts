@@ -159,20 +159,21 @@ export class RiskOrderManager {
   async restore(): Promise<string[]> {
     const { orders, positions } = this.deps;
     const saved = new Map<string, SavedProtection>();
-    for (const record of orders.journal.query({ kinds: ['note'] })) {
-      if (record.kind === 'note' && record.topic === PROTECTION_STATE && record.symbol) saved.set(record.symbol, record.data as SavedProtection);
+    for (const record of orders.journal.query({ topic: PROTECTION_STATE })) {
+      if (record.kind === 'note' && record.symbol) saved.set(record.symbol, record.data as SavedProtection);
     }
     const working = orders.workingOrders().filter(RiskOrderManager.isProtective);
     const protectedAnew: string[] = [];
     for (const position of positions.openPositions()) {
       if (this.byPosition.has(position.id)) continue;
       const mine = working.filter((o) => o.symbol === position.symbol);
-      const state = saved.get(position.symbol);
+      // The last record of the symbol is this position's only if it names one of its working orders
+      // (an older position's record would put the stop where that trade had it).
+      const last = saved.get(position.symbol);
+      const state = last && mine.some((o) => o.clientOrderId === last.stopOrderId || last.targetOrderIds.includes(o.clientOrderId)) ? last : undefined;
       if (mine.length === 0) {
         if (!position.stopPrice) {
-          const levels = state
-            ? { stopPrice: new Decimal(state.stop), ...(state.legs.at(-1) ? { targetPrice: new Decimal(state.legs.at(-1)!.price) } : {}) }
-            : this.deps.levelsFor?.(position);
+          const levels = this.deps.levelsFor?.(position);
           if (levels) positions.setProtection(position.symbol, levels);
         }
         const fresh = positions.get(position.symbol);
