@@ -28,15 +28,18 @@ export class HookList<H extends { readonly name: string }> {
     return this.hooks.length;
   }
 
-  /** Calls `call` on every hook, in order; a throw is handed to the failure handler with `subject`. */
-  run(call: (hook: H) => void, subject: () => string): void {
+  /**
+   * Calls `call(hook, arg)` on every hook, in order; a throw is handed to the failure handler with
+   * `describe(arg)`. Callers pass module-level functions, so a call allocates nothing on the hot path.
+   */
+  run<A>(call: (hook: H, arg: A) => void, arg: A, describe: (arg: A) => string): void {
     const hooks = this.hooks;
     for (let i = 0; i < hooks.length; i++) {
       const hook = hooks[i]!;
       try {
-        call(hook);
+        call(hook, arg);
       } catch (error) {
-        this.onFailure({ error, hook: hook.name, subject: subject() });
+        this.onFailure({ error, hook: hook.name, subject: describe(arg) });
       }
     }
   }

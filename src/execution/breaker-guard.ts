@@ -5,11 +5,11 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
 import type { Journal } from '../journal/journal.js';
-import type { OrderTransition } from '../model/apply-order-event.js';
 import type { Order } from '../model/order.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { type BreakerReadings, type BreakerTrip, CircuitBreakers } from '../risk/circuit-breakers.js';
 import type { EngineStateEvents } from './engine-events.js';
+import type { OrderLifecycleManager } from './order-lifecycle-manager.js';
 
 /** What a tripped breaker may do, carried out by the engine. */
 export interface BreakerActions {
@@ -40,28 +40,28 @@ export class BreakerGuard {
       readonly journal: Journal;
       readonly logger: Logger;
       readonly events: EventSink<EngineStateEvents & AlertEvents>;
+      readonly orders: OrderLifecycleManager;
       readonly positions: PositionManager;
       /** Account equity from the last snapshot. */
       readonly equity: () => Decimal | undefined;
       readonly actions: BreakerActions;
     },
   ) {
+    // Without breakers there is nothing to read: no hook on the hot path.
     if (breakers.configured.length === 0) return;
     deps.positions.addHook({ name: 'breakers', pnlChanged: () => this.check() });
+    // Rejection rates count accepted and rejected orders.
+    deps.orders.addHook({
+      name: 'breakers',
+      orderChanged: ({ order, event }) => {
+        if (event.type === 'accepted') this.breakers.recordOrder(order.strategyId, false, deps.clock.now());
+        else if (event.type === 'rejected') {
+          this.breakers.recordOrder(order.strategyId, true, deps.clock.now());
+          this.check();
+        }
+      },
+    });
   }
-
-  /** The order hook: rejection rates count accepted and rejected orders. */
-  readonly orderHook = {
-    name: 'breakers',
-    orderChanged: ({ order, event }: OrderTransition): void => {
-      if (this.breakers.configured.length === 0) return;
-      if (event.type === 'accepted') this.breakers.recordOrder(order.strategyId, false, this.deps.clock.now());
-      else if (event.type === 'rejected') {
-        this.breakers.recordOrder(order.strategyId, true, this.deps.clock.now());
-        this.check();
-      }
-    },
-  };
 
   /** Why a strategy's new entries are refused, if its breaker stopped it. */
   blocked(strategyId: string): string | undefined {

@@ -13,7 +13,7 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import { EventBus, type EventSource, type Listener, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import type { Journal } from '../journal/journal.js';
-import type { MarketChange } from '../market/market-events.js';
+import { announceMarketChange, type MarketChange } from '../market/market-events.js';
 import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
 import type { Order } from '../model/order.js';
@@ -192,6 +192,7 @@ export class ExecutionEngine {
       journal: this.journal,
       logger: this.logger,
       events: this.bus,
+      orders: this.orders,
       positions,
       equity: () => this.buyingPower.snapshot?.equity,
       actions: {
@@ -203,7 +204,6 @@ export class ExecutionEngine {
         isEmergencyOrder: (id) => this.emergencyOrders.has(id),
       },
     });
-    this.orders.addHook(this.breakerGuard.orderHook);
     const assets = new AssetCache(this.adapter, this.clock);
     this.protection = options.protection
       ? new RiskOrderManager({
@@ -473,24 +473,10 @@ export class ExecutionEngine {
 
   /** A market opened or closed (or a symbol halted): tell the hosts, release the queue, cancel day orders. */
   private marketChanged(change: MarketChange): void {
-    const bus = this.bus;
-    switch (change.type) {
-      case 'halted':
-        bus.emit('market:halted', { symbol: change.symbol, reason: change.reason ?? 'trading halt', at: change.at });
-        return;
-      case 'resumed':
-        bus.emit('market:resumed', { symbol: change.symbol, at: change.at });
-        return;
-      case 'opened':
-        bus.emit('market:opened', { assetClass: change.assetClass, at: change.at });
-        // Release its queued signals now rather than at the next periodic check.
-        void this.pipeline.releaseReady(change.assetClass);
-        return;
-      case 'closed':
-        bus.emit('market:closed', { assetClass: change.assetClass, at: change.at });
-        if (change.assetClass === 'equity' && this.config.marketHours.cancelAtClose) void this.cancelDayOrders();
-        return;
-    }
+    announceMarketChange(this.bus, change);
+    // The market opened: release its queued signals now rather than at the next periodic check.
+    if (change.type === 'opened') void this.pipeline.releaseReady(change.assetClass);
+    else if (change.type === 'closed' && change.assetClass === 'equity' && this.config.marketHours.cancelAtClose) void this.cancelDayOrders();
   }
 
   /** Cancel at the close: every working equity day order. */

@@ -512,7 +512,8 @@ export class OrderLifecycleManager {
 
   private register(order: Order, timeoutMs: number | null, journal = true): void {
     this.store.add(order);
-    this.timeouts.set(order.clientOrderId, timeoutMs);
+    // An order restored already ended has nothing left to time out (and would never be cleared).
+    if (!isTerminalStatus(order.status)) this.timeouts.set(order.clientOrderId, timeoutMs);
     if (!journal) return;
     // Journaled before it is sent: after a crash, this record is how we know to look for it.
     this.journal.append({
@@ -656,7 +657,7 @@ export class OrderLifecycleManager {
       return transition;
     }
     this.changedAt.set(order.symbol, ++this.changes);
-    if (this.hooks.size > 0) this.hooks.run((hook) => hook.orderChanged(transition), () => `order ${id} ${event.type}`);
+    if (this.hooks.size > 0) this.hooks.run(notifyHook, transition, describeTransition);
     if (ended) for (const waiter of [...this.endWaiters]) waiter();
     this.emitTransition(transition);
     return transition;
@@ -679,6 +680,9 @@ export class OrderLifecycleManager {
     if (bus.listenerCount('order:transition') > 0) bus.emit('order:transition', { order, previousStatus: from, event, to });
   }
 }
+
+const notifyHook = (hook: OrderHook, transition: OrderTransition): void => hook.orderChanged(transition);
+const describeTransition = ({ order, event }: OrderTransition): string => `order ${order.clientOrderId} ${event.type}`;
 
 function ref(order: Order): { clientOrderId: string; brokerOrderId?: string } {
   return order.brokerOrderId ? { clientOrderId: order.clientOrderId, brokerOrderId: order.brokerOrderId } : { clientOrderId: order.clientOrderId };

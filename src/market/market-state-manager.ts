@@ -3,7 +3,7 @@ import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { MarketClock } from '../broker/reports.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { EventSink } from '../events/event-bus.js';
-import type { MarketChange, MarketEvents } from './market-events.js';
+import { announceMarketChange, type MarketChange, type MarketEvents } from './market-events.js';
 import type { AssetClass } from '../model/trading-types.js';
 import type { MarketState } from './market-state.js';
 import { type MarketDate, shift, usEquityEarlyCloses, usEquityHolidays, weekday } from './us-equity-calendar.js';
@@ -218,20 +218,7 @@ export class MarketStateManager implements MarketState {
 
   private tell(change: MarketChange): void {
     for (const listener of [...this.listeners]) listener(change);
-    const events = this.events;
-    if (!events) return;
-    switch (change.type) {
-      case 'opened':
-      case 'closed':
-        events.emit(`market:${change.type}`, { assetClass: change.assetClass, at: change.at });
-        return;
-      case 'halted':
-        events.emit('market:halted', { symbol: change.symbol, reason: change.reason ?? 'trading halt', at: change.at });
-        return;
-      case 'resumed':
-        events.emit('market:resumed', { symbol: change.symbol, at: change.at });
-        return;
-    }
+    if (this.events) announceMarketChange(this.events, change);
   }
 
   private sessionAt(assetClass: AssetClass, at: number): SessionName {

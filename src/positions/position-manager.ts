@@ -373,10 +373,7 @@ export class PositionManager {
   /** Internal hooks first, in order; then the hosts. Nothing while restoring. */
   private announce(position: Position, reason: PositionChangeReason, opened: boolean, closed: boolean): void {
     if (this.quiet) return;
-    if (this.hooks.size > 0) {
-      const change: PositionChange = { position, reason, opened, closed };
-      this.hooks.run((hook) => hook.positionChanged?.(change), () => `position ${position.symbol} ${reason}`);
-    }
+    if (this.hooks.size > 0) this.hooks.run(notifyChange, { position, reason, opened, closed }, describeChange);
     this.events.emit('position:updated', { position, reason });
     if (opened) this.events.emit('position:opened', { position });
     if (closed) this.events.emit('position:closed', { position });
@@ -399,10 +396,15 @@ export class PositionManager {
 
   private emitPnl(): void {
     if (this.quiet) return;
-    if (this.hooks.size > 0) this.hooks.run((hook) => hook.pnlChanged?.(), () => 'pnl');
+    if (this.hooks.size > 0) this.hooks.run(notifyPnl, undefined, describePnl);
     if (this.events.listenerCount('pnl:updated') > 0) this.events.emit('pnl:updated', this.pnl());
   }
 }
+
+const notifyChange = (hook: PositionHook, change: PositionChange): void => hook.positionChanged?.(change);
+const describeChange = ({ position, reason }: PositionChange): string => `position ${position.symbol} ${reason}`;
+const notifyPnl = (hook: PositionHook): void => hook.pnlChanged?.();
+const describePnl = (): string => 'pnl';
 
 function addId(ids: readonly string[], id: string): readonly string[] {
   return ids.includes(id) ? ids : [...ids, id];

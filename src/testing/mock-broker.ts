@@ -825,17 +825,25 @@ export class MockBroker implements BrokerAdapter {
     this.outbox.push({ clientOrderId: order.clientOrderId, brokerOrderId: order.brokerOrderId, event });
   }
 
-  /**
-   * Delivers queued updates in order. Re-entrant calls (a listener that submits another order)
-   * only queue; the outer flush delivers them after the current update, so order is kept.
-   */
+  /** Sends the queued updates: at once, or after the stream's latency (see `streamLatencyMs`). */
   private flush(): void {
     if (this.streamLatencyMs > 0 && this.outbox.length > 0) {
       // Late news, in order: the batch leaves now and arrives after the stream's latency.
       const batch = this.outbox.splice(0);
-      this.clock.setTimeout(() => this.deliver(batch), this.streamLatencyMs);
+      this.clock.setTimeout(() => {
+        this.outbox.unshift(...batch);
+        this.drain();
+      }, this.streamLatencyMs);
       return;
     }
+    this.drain();
+  }
+
+  /**
+   * Delivers queued updates in order. Re-entrant calls (a listener that submits another order)
+   * only queue; the outer drain delivers them after the current update, so order is kept.
+   */
+  private drain(): void {
     if (this.flushing) return;
     this.flushing = true;
     try {
@@ -849,17 +857,6 @@ export class MockBroker implements BrokerAdapter {
       }
     } finally {
       this.flushing = false;
-    }
-  }
-
-  private deliver(batch: OrderEventUpdate[]): void {
-    this.outbox.unshift(...batch);
-    const latency = this.streamLatencyMs;
-    this.streamLatencyMs = 0;
-    try {
-      this.flush();
-    } finally {
-      this.streamLatencyMs = latency;
     }
   }
 

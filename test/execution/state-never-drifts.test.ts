@@ -158,14 +158,12 @@ describe('a host-supplied MarketStateManager works like the default one', () => 
     const clock = new ManualClock(Date.UTC(2024, 5, 3, 19, 55)); // Monday 15:55 New York
     const broker = new MockBroker({ clock });
     const market = new MarketStateManager({ clock }); // the host's own, built without the engine's bus
-    const engine = new ExecutionEngine({
-      adapter: broker,
+    const engine = engineOn(
+      broker,
       clock,
-      ids: sequentialIds(),
-      logger: silentLogger,
-      market,
-      config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null, timeInForce: 'day' }, marketHours: { queueWhenClosed: true, cancelAtClose: true, queueCheckIntervalMs: 86_400_000 }, accountRefreshMs: 86_400_000 },
-    });
+      { orderManagement: { orderTimeoutMs: null, timeInForce: 'day' }, marketHours: { queueWhenClosed: true, cancelAtClose: true, queueCheckIntervalMs: 86_400_000 } },
+      { market },
+    );
     const seen: string[] = [];
     engine.on('market:closed', () => seen.push('closed'));
     engine.on('market:opened', () => seen.push('opened'));
@@ -243,17 +241,7 @@ describe('protection survives a restart', () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
     const broker = new MockBroker({ clock, initialCash: 1_000_000 }); // the broker outlives the process
     broker.setPrice('AAPL', '100');
-    const boot = (idStart: number): ExecutionEngine =>
-      new ExecutionEngine({
-        adapter: broker,
-        clock,
-        ids: sequentialIds(idStart),
-        logger: silentLogger,
-        journal: new FileJournal({ path, logger: silentLogger }),
-        protection: true,
-        market: alwaysOpenMarket,
-        config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
-      });
+    const boot = (idStart: number): ExecutionEngine => engineOn(broker, clock, {}, { ids: sequentialIds(idStart), journal: new FileJournal({ path, logger: silentLogger }), protection: true });
     const first = boot(1);
     await first.start();
     first.updatePrice('AAPL', '100');
@@ -288,13 +276,13 @@ describe('protection survives a restart', () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
     const broker = new MockBroker({ clock, initialCash: 1_000_000 });
     broker.setPrice('AAPL', '100');
-    const config: EngineConfig = { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 };
+    const journal = (): FileJournal => new FileJournal({ path, logger: silentLogger });
     // The first process has no protection running (as if it died before placing the stop).
-    const first = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(1), logger: silentLogger, journal: new FileJournal({ path, logger: silentLogger }), market: alwaysOpenMarket, config });
+    const first = engineOn(broker, clock, {}, { ids: sequentialIds(1), journal: journal() });
     await first.start();
     first.updatePrice('AAPL', '100');
     await first.executeSignal(signal(clock));
-    const second = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(1_000), logger: silentLogger, journal: new FileJournal({ path, logger: silentLogger }), market: alwaysOpenMarket, protection: true, config });
+    const second = engineOn(broker, clock, {}, { ids: sequentialIds(1_000), journal: journal(), protection: true });
     await second.start();
     await second.recover();
     await settle();
