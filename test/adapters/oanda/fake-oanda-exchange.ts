@@ -317,8 +317,8 @@ export class FakeOandaExchange {
     const available = instrument ? this.liquidity.get(instrument) : undefined;
     let fillUnits = available && available.lessThan(units.abs()) ? available : units.abs();
     if (order.positionFill === 'REDUCE_ONLY' && instrument) {
-      // REDUCE_ONLY (OrderPositionFill): the fill only reduces the open position — trimmed to it,
-      // and with nothing to reduce the order is cancelled rather than opening one.
+      // REDUCE_ONLY (OrderPositionFill): the fill only reduces the open position — trimmed to it
+      // (so a FOK larger than the position fails below), and with nothing to reduce it is cancelled.
       const reducible = this.openTrades().filter((t) => t.instrument === instrument && d(t.currentUnits).isPositive() !== buy).reduce((sum, t) => sum.plus(d(t.currentUnits).abs()), d(0));
       if (reducible.isZero()) {
         this.cancel(order, 'POSITION_CLOSEOUT_FAILED');

@@ -43,6 +43,18 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(exchange.openTrades()).toEqual([]);
   });
 
+  it('REDUCE_ONLY larger than the position: a fill-or-kill market order is cancelled whole, an IOC one is trimmed to the position', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'ro-2', side: 'buy', quantity: 3_000 });
+    await until(() => expect(orders.get('ro-2')?.status).toBe('filled'));
+    await orders.submit({ ...fx, clientOrderId: 'ro-3', side: 'sell', quantity: 5_000, reduceOnly: true });
+    await until(() => expect(orders.get('ro-3')?.status).toBe('cancelled'));
+    expect(exchange.openTrades().map((t) => t.currentUnits)).toEqual(['3000']);
+    await orders.submit({ ...fx, clientOrderId: 'ro-4', side: 'sell', quantity: 5_000, reduceOnly: true, timeInForce: 'ioc' });
+    await until(() => expect([orders.get('ro-4')?.status, orders.get('ro-4')?.filledQuantity.toString()]).toEqual(['cancelled', '3000']));
+    expect(exchange.openTrades()).toEqual([]);
+  });
+
   it('a limit order rests, then fills when the price comes to it', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit({ ...fx, clientOrderId: 'lim-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09500', timeInForce: 'gtc' });
