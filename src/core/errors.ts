@@ -143,6 +143,8 @@ export const BROKER_ERROR_CATEGORY = {
   trading_halted: 'WAITING',
   order_not_cancelable: 'FATAL',
   broker_not_found: 'FATAL',
+  // Never a rejection: the broker already holds an order with this id (an earlier send that landed
+  // late); the engine looks it up by client order id and adopts it.
   broker_duplicate_client_order_id: 'FATAL',
   broker_unknown: 'FATAL',
 } as const satisfies Record<BrokerErrorCode, BrokerErrorCategory>;
@@ -186,7 +188,8 @@ export class BrokerError extends TradewireError {
     this.brokerCode = options.brokerCode;
     this.body = options.body;
     this.retryAfterMs = options.retryAfterMs;
-    this.mayHaveReachedBroker = options.mayHaveReachedBroker ?? (code === 'timeout' || code === 'network_error');
+    // A duplicate-id refusal proves the first request arrived: the order is to be looked up, not given up.
+    this.mayHaveReachedBroker = options.mayHaveReachedBroker ?? (code === 'timeout' || code === 'network_error' || code === 'broker_duplicate_client_order_id');
     this.details = options.details ?? {};
   }
 

@@ -301,6 +301,12 @@ export class OrderLifecycleManager {
       const report = await this.adapter.submitOrderList!({ kind, orders: ids.map((id) => this.store.require(id)) });
       this.applyListReport(kind, ids, report);
     } catch (error) {
+      if (ids.some((id) => this.brokerHasSpoken(this.store.require(id)))) {
+        // Acknowledged meanwhile (the stream was faster than our failing request): the broker decides.
+        await this.refreshList(ids[0]!).catch((lookupError: unknown) => this.logger.warn(`could not refresh list ${ids[0]!}`, { error: describeError(lookupError) }));
+        for (const id of ids) this.armTimeout(id);
+        return ids.map((id) => this.store.require(id));
+      }
       // It may have arrived: the parent's report (with its legs) is the answer, as for one order.
       const found = isBrokerError(error) && error.mayHaveReachedBroker ? await this.adapter.getOrder({ clientOrderId: ids[0]! }).catch(() => undefined) : undefined;
       if (found) this.applyListReport(kind, ids, found);
@@ -544,6 +550,13 @@ export class OrderLifecycleManager {
 
   private async onSubmitFailed(id: string, error: unknown): Promise<void> {
     const reason = describeError(error);
+    if (this.brokerHasSpoken(this.store.require(id))) {
+      // The broker acknowledged (or filled) the order while our send was failing — a slow request
+      // that landed, reported by the stream. Our failure is stale: only the broker may end it now.
+      this.logger.warn(`send of ${id} failed after the broker acknowledged it; asking the broker`, { error: reason });
+      await this.refresh(id);
+      return;
+    }
     if (isBrokerError(error) && error.mayHaveReachedBroker) {
       // It may have arrived: ask before declaring it failed, so nothing is ever lost or doubled.
       try {
@@ -560,9 +573,18 @@ export class OrderLifecycleManager {
     this.markSendFailed(id, error);
   }
 
-  /** A send that did not land: rejected when the broker said no for good, failed otherwise. */
+  /** True once the broker has told us of the order (an acknowledgement, a fill, or its own end). */
+  private brokerHasSpoken(order: Order): boolean {
+    return order.acceptedAt !== undefined || !(order.status === 'submitted' || order.status === 'pending_cancel');
+  }
+
+  /**
+   * A send that did not land: rejected when the broker said no for good, failed otherwise. A
+   * duplicate-id refusal is never a rejection — the broker holds an order under that id — so when
+   * no look-up found it, the order is failed (and a later report can still bring it back).
+   */
   private markSendFailed(id: string, error: unknown): void {
-    if (isBrokerError(error) && !error.retryable) {
+    if (isBrokerError(error) && !error.retryable && error.code !== 'broker_duplicate_client_order_id') {
       this.applySafely(id, { type: 'rejected', reason: error.message, at: this.clock.now(), raw: { code: error.code, brokerCode: error.brokerCode, status: error.status } });
     } else {
       this.applySafely(id, { type: 'submit_failed', reason: describeError(error), at: this.clock.now() });

@@ -67,6 +67,8 @@ export interface ErrorHandlerStats {
  *   account affords and resend once (configurable).
  * - FATAL (invalid symbol, restricted account, bad credentials, pattern-day-trader refusals):
  *   no retry; an `alert` is raised.
+ * - A duplicate-client-order-id refusal is never a rejection: it means an earlier send landed, so
+ *   the order is looked up by client order id and the broker's answer adopted.
  * - WAITING (market closed, halt): no retry; the refusal is kept for the engine, which queues the
  *   signal for the open ({@link takeWaitingRefusal}).
  *
@@ -129,6 +131,7 @@ export class OrderErrorHandler {
         if (!isBrokerError(error)) throw error;
         lastError = error;
         this.note(current, 'order.send_failed', { attempt, code: error.code, category: error.category, message: error.message });
+        if (error.code === 'broker_duplicate_client_order_id') return this.adoptDuplicate(current, attempt, error);
         if (error.category === 'ADJUSTABLE' && this.resize && !triedResize && error.code === 'insufficient_buying_power') {
           triedResize = true;
           const smaller = await this.affordable(current);
@@ -218,6 +221,28 @@ export class OrderErrorHandler {
       resized: this.resized,
       foundAfterTimeout: this.found,
     };
+  }
+
+  /**
+   * The broker already holds an order with this client order id — an earlier send that landed after
+   * we stopped waiting for it. That order is ours: look it up and answer with it. Only when the
+   * broker cannot find it either does the refusal stand (and the lifecycle records a failure, never
+   * a rejection).
+   */
+  private async adoptDuplicate(order: Order, attempt: number, error: BrokerError): Promise<OrderStatusReport> {
+    const existing = await this.adapter.getOrder({ clientOrderId: order.clientOrderId });
+    if (!existing) {
+      this.events.emit('alert', {
+        severity: 'warning',
+        code: 'duplicate_client_order_id_unresolved',
+        message: `${order.clientOrderId}: the broker refused it as a duplicate but cannot find the order it holds under that id`,
+        clientOrderId: order.clientOrderId,
+      });
+      throw error;
+    }
+    this.found++;
+    this.note(order, 'order.found_after_duplicate', { attempt, brokerOrderId: existing.brokerOrderId, status: existing.status });
+    return existing;
   }
 
   /** What the account affords now, rounded down to the asset's step; undefined when nothing useful. */

@@ -21,6 +21,10 @@ export const CONFORMANCE_CASES = [
   { id: 'order.get.by-client-id', title: 'finds an order by our client order id' },
   { id: 'order.get.unknown', title: 'answers undefined (not an error) for an order it never had' },
   { id: 'order.duplicate-client-id', title: 'refuses a second order with the same client order id' },
+  {
+    id: 'order.duplicate-client-id.adopted',
+    title: 'a resend refused as a duplicate is the order the broker holds: looked up and adopted, never a rejection (no reject streamed for it)',
+  },
   { id: 'order.reject.unknown-symbol', title: 'refuses an order for an unknown symbol with a non-retryable BrokerError' },
   { id: 'order.cancel.unknown', title: 'refuses to cancel an order it never had with broker_not_found' },
   { id: 'order.replace', title: 'replaces a resting limit order’s price and reports the result', requires: (c) => c.replace },

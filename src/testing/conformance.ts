@@ -19,6 +19,10 @@ import {
   type BrokerCapabilities,
   createOrder,
   Decimal,
+  EventBus,
+  InMemoryJournal,
+  OrderErrorHandler,
+  OrderLifecycleManager,
   type DecimalInput,
   isBrokerError,
   type Order,
@@ -27,8 +31,10 @@ import {
   type OrderRequest,
   type OrderUpdate,
   randomIds,
+  silentLogger,
   systemClock,
   type TimeInForce,
+  type TradewireEvents,
 } from 'tradewire';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONFORMANCE_CASES, type ConformanceCaseId } from './conformance-cases.js';
@@ -172,6 +178,25 @@ export function describeBrokerAdapterConformance(
         await h.adapter.submitOrder(sent);
         const error = await h.adapter.submitOrder(sent).catch((e: unknown) => e);
         expect(isBrokerError(error) && error.code).toBe('broker_duplicate_client_order_id');
+      },
+      'order.duplicate-client-id.adopted': async () => {
+        // The first send landed while nobody listened for its answer (a timeout); the engine resends.
+        const sent = resting({ type: 'limit', limitPrice: price('0.5') });
+        const ack = await h.adapter.submitOrder(sent);
+        const events = new EventBus<TradewireEvents>();
+        const journal = new InMemoryJournal();
+        const handler = new OrderErrorHandler({ adapter: h.adapter, clock, events, journal, retry: { retries: 0 } });
+        const lifecycle = new OrderLifecycleManager({ adapter: h.adapter, clock, ids, events, journal, logger: silentLogger, orderTimeoutMs: null, send: handler.send });
+        const { clientOrderId, symbol, side, quantity, assetClass, type, limitPrice, timeInForce } = sent;
+        const adopted = await lifecycle.submit({ clientOrderId, symbol, side, quantity, assetClass, type, ...(limitPrice ? { limitPrice } : {}), timeInForce });
+        expect(adopted.status).toBe('accepted');
+        expect(adopted.brokerOrderId).toBe(ack.brokerOrderId);
+        expect(journal.query({ topic: 'order.found_after_duplicate' })).toHaveLength(1);
+        // The refused resend is not news about the live order: cancel it, and by the time the stream
+        // says so, nothing may have reported it rejected.
+        await h.adapter.cancelOrder({ clientOrderId, brokerOrderId: ack.brokerOrderId });
+        await streamed(sent, 'cancelled', ack.brokerOrderId);
+        expect(updates.filter((u) => u.clientOrderId === clientOrderId && u.event?.type === 'rejected')).toEqual([]);
       },
       'order.reject.unknown-symbol': async () => {
         const error = await h.adapter.submitOrder(order({ symbol: 'NO_SUCH_SYMBOL_XYZ', type: 'market' })).catch((e: unknown) => e);

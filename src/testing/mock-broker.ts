@@ -439,8 +439,21 @@ export class MockBroker implements BrokerAdapter {
   }
 
   private async fail<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T, fault: MockFault): Promise<T> {
+    if (fault.kind === 'slow') {
+      await this.delay(fault.ms);
+      return this.process(method, clientOrderId, work);
+    }
     if (fault.kind !== 'timeout') throw faultError(fault, method);
-    if (fault.reached) this.process(method, clientOrderId, work);
+    if (fault.landsAfterMs !== undefined) {
+      // The request arrives late; its answer (even a refusal) goes to a caller who stopped listening.
+      this.clock.setTimeout(() => {
+        try {
+          this.process(method, clientOrderId, work);
+        } catch {
+          /* lost with the connection */
+        }
+      }, fault.landsAfterMs);
+    } else if (fault.reached) this.process(method, clientOrderId, work);
     await this.delay(fault.afterMs ?? 0);
     throw timeoutError(method);
   }

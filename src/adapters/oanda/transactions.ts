@@ -26,7 +26,7 @@ const MARGIN: Readonly<Record<string, AccountEvent['type']>> = {
  * | `*_ORDER` (created) | `accepted` |
  * | `ORDER_FILL` | `filled` (the transaction id is the fill id) + `trade_opened` / `trade_reduced` / `trade_closed` |
  * | `ORDER_CANCEL` | `cancelled` with OANDA's reason, unless a replacement took over |
- * | `*_ORDER_REJECT` | `rejected` with the reject reason |
+ * | `*_ORDER_REJECT` | `rejected` with the reject reason — except `CLIENT_ORDER_ID_ALREADY_EXISTS`, which is the refused resend's, not the order's |
  * | `ORDER_CANCEL_REJECT` | `cancel_rejected` |
  * | `MARGIN_CALL_*` | account event (and an alert, from the engine) |
  * | `DAILY_FINANCING` | account event `financing` |
@@ -39,6 +39,9 @@ export function transactionMeaning(tx: OandaTransactionJson, clientIdOf: (orderI
     return { updates: [{ clientOrderId: name(tx.id, tx.clientExtensions?.id), brokerOrderId: tx.id, event: { type: 'accepted', brokerOrderId: tx.id, at, raw } }], account: [] };
   }
   if (ORDER_REJECTED.test(tx.type)) {
+    // A resend refused because the id is taken: the reject is the refused request's, not the order
+    // that holds the id (the lifecycle looks that one up). Passing it on would reject a live order.
+    if (tx.rejectReason === 'CLIENT_ORDER_ID_ALREADY_EXISTS') return { updates: [], account: [] };
     const reason = tx.rejectReason ?? 'rejected by OANDA';
     return { updates: [{ clientOrderId: name(undefined, tx.clientExtensions?.id), event: { type: 'rejected', reason, at, raw } }], account: [] };
   }

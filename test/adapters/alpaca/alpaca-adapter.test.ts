@@ -1,6 +1,7 @@
 import { BrokerError, Decimal, isBrokerError } from 'tradewire';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runDuplicateIdRace } from '../duplicate-id-race.js';
 import { alpacaHarness } from './alpaca-harness.js';
 import { FAKE_KEY, FAKE_SECRET } from './fake-alpaca-server.js';
 
@@ -21,6 +22,19 @@ const stop = (clientOrderId: string, stopPrice: string, side: 'buy' | 'sell' = '
   ({ clientOrderId, symbol: 'AAPL', side, quantity, type: 'stop', stopPrice, timeInForce: 'gtc' }) as const;
 
 describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real wire format)', () => {
+  it('the duplicate-id race: a slow POST lands after the 404 look-up; the resend’s 422 "client_order_id must be unique" is looked up and the order adopted', async () => {
+    const harness = await start({ adapter: { timeoutMs: 300 } });
+    const order = await runDuplicateIdRace(harness, { submit: /^\/v2\/orders$/, lookup: /^\/v2\/orders:by_client_order_id$/ }, limit('race-1', '95'));
+    expect(order.status).toBe('accepted');
+    const atBroker = [...harness.exchange.orders.values()].filter((o) => o.client_order_id === 'race-1');
+    expect(atBroker).toHaveLength(1);
+    expect(order.brokerOrderId).toBe(atBroker[0]!.id);
+    expect(harness.journal.query({ topic: 'order.found_after_duplicate' })).toHaveLength(1);
+    // It is live and ours: a fill reaches it.
+    harness.exchange.setPrice('AAPL', '94.9');
+    await harness.until(() => expect(harness.orders.get('race-1')?.status).toBe('filled'));
+  });
+
   it('market order: accepted by REST, filled over the stream with Alpaca’s execution id', async () => {
     const { orders, until } = await start();
     const order = await orders.submit({ clientOrderId: 'mkt-1', symbol: 'AAPL', side: 'buy', quantity: 5 });

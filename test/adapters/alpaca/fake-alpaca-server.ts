@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { RequestHolds } from '../request-holds.js';
 import { AlpacaHttpError, FakeAlpacaExchange, type TradeUpdate } from './fake-alpaca-exchange.js';
 
 export const FAKE_KEY = 'PKFAKEKEY0000000001';
@@ -29,6 +30,8 @@ export class FakeAlpacaServer {
   private readonly sockets = new Set<WebSocket>();
   private readonly listening = new Set<WebSocket>();
   private readonly failures: ScriptedFailure[] = [];
+  /** Requests held back before processing (see {@link RequestHolds}). */
+  readonly holds = new RequestHolds();
   /** While true the stream is down: connections are refused and events are lost, as in an outage. */
   private blackout = false;
   lostEvents = 0;
@@ -135,6 +138,7 @@ export class FakeAlpacaServer {
       reply(401, { code: 40110000, message: 'request is not authorized' });
       return;
     }
+    await this.holds.wait(method, url.pathname);
     const index = this.failures.findIndex((f) => f.method === method && f.path.test(url.pathname));
     const failure = index >= 0 ? this.failures.splice(index, 1)[0] : undefined;
     if (failure && !failure.afterProcessing) {

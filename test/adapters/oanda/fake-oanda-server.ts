@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RequestHolds } from '../request-holds.js';
 import { ACCOUNT_ID, FakeOandaExchange, OandaHttpError, type Tx } from './fake-oanda-exchange.js';
 
 export const FAKE_TOKEN = 'fake-oanda-token-0123456789abcdef-never-printed';
@@ -25,6 +26,8 @@ export class FakeOandaServer {
   private readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
   private readonly failures: ScriptedFailure[] = [];
+  /** Requests held back before processing (see {@link RequestHolds}). */
+  readonly holds = new RequestHolds();
   private heartbeat: NodeJS.Timeout | undefined;
   private stalled = false;
   /** Transactions a stalled stream did not send. */
@@ -107,6 +110,7 @@ export class FakeOandaServer {
       reply(401, { errorMessage: 'Insufficient authorization to perform request.' });
       return;
     }
+    await this.holds.wait(method, url.pathname);
     const index = this.failures.findIndex((f) => f.method === method && f.path.test(url.pathname));
     if (index >= 0) {
       const failure = this.failures.splice(index, 1)[0]!;

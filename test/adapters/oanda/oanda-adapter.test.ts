@@ -2,6 +2,7 @@ import { createOrder, Decimal, isBrokerError, sequentialIds, systemClock } from 
 import { OandaAdapter } from 'tradewire/oanda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN } from './fake-oanda-server.js';
+import { runDuplicateIdRace } from '../duplicate-id-race.js';
 import { oandaHarness } from './oanda-harness.js';
 
 type Harness = Awaited<ReturnType<typeof oandaHarness>>;
@@ -18,6 +19,20 @@ afterEach(async () => {
 const fx = { symbol: 'EUR_USD', assetClass: 'forex' } as const;
 
 describe('OandaAdapter against a local v20-compatible server (real wire format)', () => {
+  it('the duplicate-id race: a slow POST lands after the 404 look-up; the resend’s CLIENT_ORDER_ID_ALREADY_EXISTS is looked up and the order adopted', async () => {
+    const harness = await start({ adapter: { timeoutMs: 300 } });
+    const request = { ...fx, clientOrderId: 'race-1', side: 'buy', quantity: 10_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' } as const;
+    const order = await runDuplicateIdRace(harness, { submit: new RegExp(`^/v3/accounts/${ACCOUNT_ID}/orders$`), lookup: new RegExp(`^/v3/accounts/${ACCOUNT_ID}/orders/(@|%40)race-1`) }, request);
+    expect(order.status).toBe('accepted');
+    const atBroker = [...harness.exchange.orders.values()].filter((o) => o.clientExtensions?.id === 'race-1');
+    expect(atBroker).toHaveLength(1);
+    expect(order.brokerOrderId).toBe(atBroker[0]!.id);
+    // The refused resend's ORDER_REJECT transaction (it carries our id) did not reject the live order.
+    expect(harness.exchange.transactions.some((t) => t.type === 'LIMIT_ORDER_REJECT')).toBe(true);
+    harness.exchange.setPrice('EUR_USD', '1.08990');
+    await harness.until(() => expect(harness.orders.get('race-1')?.status).toBe('filled'));
+  });
+
   it('market fill with on-fill stop and take-profit: legs born with our ids; the target closes the trade and OANDA cancels the stop', async () => {
     const { orders, exchange, until } = await start();
     await orders.submitList('bracket', [
