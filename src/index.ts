@@ -22,6 +22,7 @@ export {
   isTradewireError,
   OrderNotFoundError,
   OverfillError,
+  RecoveryIncompleteError,
   TradewireError,
   type TradewireErrorCode,
   UnsupportedOperationError,
@@ -52,6 +53,8 @@ export type {
   SymbolTradingChange,
   PositionChangeReason,
   ReconciliationEvents,
+  RecoveryReport,
+  ChangedWhileDown,
 } from './tradewire-events.js';
 
 export {
@@ -170,7 +173,8 @@ export { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRep
 export { TradingDay } from './positions/trading-day.js';
 export { AssetCache } from './execution/asset-cache.js';
 export type { SignalDecision } from './execution/signal-decision.js';
-export { EXECUTED_SIGNALS_KEPT, ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
+export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT, ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
+export { DECISION_TOPIC, type RecordedDecision } from './execution/decision-log.js';
 export { CALL_PRIORITY, RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
 export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOptions, type RetryPolicy } from './resilience/order-error-handler.js';
 export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';

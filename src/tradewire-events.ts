@@ -18,5 +18,5 @@ export type { OrderChangedPayload, OrderFillPayload, OrderIgnoredPayload, OrderL
 export type { SignalEvents } from './execution/signal-events.js';
 export type { MarketChange, MarketEvents, MarketSessionChange, SymbolTradingChange } from './market/market-events.js';
 export type { PnlSnapshot, PositionChangeReason, PositionEvents } from './positions/position-events.js';
-export type { ReconciliationEvents, ReconciliationReport } from './recovery/reconciliation-report.js';
+export type { ChangedWhileDown, ReconciliationEvents, ReconciliationReport, RecoveryReport } from './recovery/reconciliation-report.js';
 export type { ResilienceEvents } from './resilience/resilience-events.js';

@@ -129,6 +129,10 @@ export interface EngineConfig {
     readonly resendUnacknowledged?: boolean;
     /** …only if journaled less than this long ago. Default 300 000 (5 minutes). */
     readonly maxResendAgeMs?: number;
+    /** `recover()`: retries of its network half after a retryable broker failure. Default 5. */
+    readonly retries?: number;
+    /** …the first backoff, ms, doubled each retry up to 30 000. Default 1 000. */
+    readonly retryDelayMs?: number;
   };
   /** Turn individual pre-trade checks off (all on by default). */
   readonly checks?: Partial<Record<PreTradeCheckCode, boolean>>;
@@ -172,7 +176,14 @@ export interface ResolvedEngineConfig {
     readonly afterHours: boolean;
     readonly queueCheckIntervalMs: number;
   };
-  readonly recovery: { readonly onMismatch: 'adopt' | 'halt'; readonly reconcileIntervalMs: number; readonly resendUnacknowledged: boolean; readonly maxResendAgeMs: number };
+  readonly recovery: {
+    readonly onMismatch: 'adopt' | 'halt';
+    readonly reconcileIntervalMs: number;
+    readonly resendUnacknowledged: boolean;
+    readonly maxResendAgeMs: number;
+    readonly retries: number;
+    readonly retryDelayMs: number;
+  };
   readonly errorHandling: {
     readonly retries: number;
     readonly minDelayMs: number;
@@ -202,7 +213,7 @@ export const DEFAULT_ENGINE_CONFIG = {
   takeProfit: { method: 'risk_reward', riskRewardRatio: 2 },
   orderManagement: { entryOrderType: 'market', limitOffsetBps: 10, orderTimeoutMs: 60_000, pollIntervalMs: 1_000, endedOrdersKept: 10_000 },
   marketHours: { queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false, queueCheckIntervalMs: 60_000 },
-  recovery: { onMismatch: 'adopt', reconcileIntervalMs: 30_000, resendUnacknowledged: true, maxResendAgeMs: 300_000 },
+  recovery: { onMismatch: 'adopt', reconcileIntervalMs: 30_000, resendUnacknowledged: true, maxResendAgeMs: 300_000, retries: 5, retryDelayMs: 1_000 },
   errorHandling: { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, resizeOnInsufficientFunds: true, fallbackOrderType: 'none' },
   accountRefreshMs: 5_000,
 } as const;
@@ -329,6 +340,8 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
       reconcileIntervalMs: int(recovery.reconcileIntervalMs, D.recovery.reconcileIntervalMs, 'recovery.reconcileIntervalMs', 0),
       resendUnacknowledged: bool(recovery.resendUnacknowledged, D.recovery.resendUnacknowledged, 'recovery.resendUnacknowledged'),
       maxResendAgeMs: int(recovery.maxResendAgeMs, D.recovery.maxResendAgeMs, 'recovery.maxResendAgeMs', 0),
+      retries: int(recovery.retries, D.recovery.retries, 'recovery.retries', 0, 50),
+      retryDelayMs: int(recovery.retryDelayMs, D.recovery.retryDelayMs, 'recovery.retryDelayMs', 0),
     },
     errorHandling: {
       retries: int(errors.retries, D.errorHandling.retries, 'errorHandling.retries', 0, 20),

@@ -13,6 +13,7 @@ export type TradewireErrorCode =
   | 'adapter_not_connected'
   | 'unsupported_operation'
   | 'invalid_position_transition'
+  | 'recovery_incomplete'
   | BrokerErrorCode;
 
 export class TradewireError extends Error {
@@ -91,6 +92,19 @@ export class OrderNotFoundError extends TradewireError {
 
   constructor(readonly clientOrderId: string) {
     super('order_not_found', `No order with client order id ${clientOrderId}`);
+  }
+}
+
+/**
+ * A signal arrived while `recover()` was still bringing the engine up to the broker (or after it
+ * failed): deciding it against half-restored state could trade a signal twice. Nothing was
+ * decided or recorded; send it again once `recover()` has resolved.
+ */
+export class RecoveryIncompleteError extends TradewireError {
+  override readonly name = 'RecoveryIncompleteError';
+
+  constructor(readonly state: 'recovering' | 'failed') {
+    super('recovery_incomplete', state === 'recovering' ? 'The engine is still recovering: signals are refused until recover() resolves' : 'The last recover() failed: call recover() again before sending signals');
   }
 }
 
@@ -212,6 +226,7 @@ export function isTradewireError(error: unknown): error is TradewireError {
       'OrderNotFoundError',
       'UnsupportedOperationError',
       'InvalidPositionTransitionError',
+      'RecoveryIncompleteError',
       'BrokerError',
     ].includes(error.name)
   );

@@ -1,10 +1,12 @@
 import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { Clock } from '../core/clock.js';
+import { isBrokerError } from '../core/errors.js';
 
 /**
  * Asset details from the adapter, cached so the signal path does not wait on the network after
  * the first look-up. Entries expire after `ttlMs` (default one hour): tradability changes rarely.
+ * A look-up that fails retryably is tried again (after 250 ms, then 1 s) before it fails.
  */
 export class AssetCache {
   private readonly entries = new Map<string, { asset: AssetInfo | undefined; at: number }>();
@@ -14,6 +16,7 @@ export class AssetCache {
     private readonly adapter: BrokerAdapter,
     private readonly clock: Clock,
     private readonly ttlMs = 3_600_000,
+    private readonly retryDelaysMs: readonly number[] = [250, 1_000],
   ) {}
 
   /** The cached entry if fresh (synchronous), else undefined: call {@link load}. */
@@ -27,12 +30,28 @@ export class AssetCache {
     if (fresh) return fresh.asset;
     let pending = this.inFlight.get(symbol);
     if (!pending) {
-      pending = this.adapter.getAsset(symbol).finally(() => this.inFlight.delete(symbol));
+      pending = this.fetch(symbol).finally(() => this.inFlight.delete(symbol));
       this.inFlight.set(symbol, pending);
     }
     const asset = await pending;
     this.entries.set(symbol, { asset, at: this.clock.now() });
     return asset;
+  }
+
+  /**
+   * A read like any other: a retryable failure (timeout, 5xx, reset) is tried again after
+   * `retryDelaysMs` on the injected clock; what still fails is thrown for the caller to refuse on.
+   */
+  private async fetch(symbol: string): Promise<AssetInfo | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.adapter.getAsset(symbol);
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt];
+        if (delay === undefined || !isBrokerError(error) || !error.retryable) throw error;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.max(delay, error.retryAfterMs ?? 0)));
+      }
+    }
   }
 
   /** Forgets one symbol (or all), e.g. after a halt or a corporate action. */

@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { toDecimal } from '../core/decimal.js';
 import { isTerminalStatus } from '../model/order-status.js';
-import { describeError, ValidationError } from '../core/errors.js';
+import { describeError, RecoveryIncompleteError, ValidationError } from '../core/errors.js';
 import { every, type Repeating } from '../core/every.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { InternalFailure } from '../core/internal-hooks.js';
@@ -20,7 +20,8 @@ import type { Order } from '../model/order.js';
 import type { PnlSnapshot } from '../positions/position-events.js';
 import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
-import type { ReconciliationReport } from '../recovery/reconciliation-report.js';
+import { EngineRecovery, type RecoveryState } from '../recovery/engine-recovery.js';
+import type { ReconciliationReport, RecoveryReport } from '../recovery/reconciliation-report.js';
 import { Reconciler } from '../recovery/reconciler.js';
 import { OrderErrorHandler } from '../resilience/order-error-handler.js';
 import { type RateLimit, RateLimitedAdapter } from '../resilience/rate-limited-adapter.js';
@@ -33,6 +34,7 @@ import type { TradewireEvents } from '../tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { BuyingPower } from './buying-power.js';
+import type { RecordedDecision } from './decision-log.js';
 import { OrderLifecycleManager } from './order-lifecycle-manager.js';
 import type { SignalDecision } from './signal-decision.js';
 import { SignalPipeline } from './signal-pipeline.js';
@@ -40,7 +42,7 @@ import type { QueuedSignal } from './signal-queue.js';
 import { TradingGate } from './trading-gate.js';
 import type { HaltOptions, TradingState } from './trading-state.js';
 
-export { EXECUTED_SIGNALS_KEPT } from './signal-pipeline.js';
+export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT } from './decision-log.js';
 
 export interface ExecutionEngineOptions {
   readonly adapter: BrokerAdapter;
@@ -122,6 +124,7 @@ export class ExecutionEngine {
   private readonly breakerGuard: BreakerGuard;
   private readonly pipeline: SignalPipeline;
   private readonly reconciler: Reconciler;
+  private readonly recovery: EngineRecovery;
   private readonly loops: Repeating[] = [];
   private running = false;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
@@ -260,6 +263,20 @@ export class ExecutionEngine {
       breakers: this.breakerGuard,
       errorHandler: this.errorHandler,
       protection: this.protection,
+      recovering: () => this.recovery.blocking !== undefined,
+    });
+    const protection = this.protection;
+    this.recovery = new EngineRecovery({
+      clock: this.clock,
+      logger: this.logger,
+      journal: this.journal,
+      events: this.bus,
+      orders: this.orders,
+      reconciler: this.reconciler,
+      restoreTradingState: () => this.gate.restore(),
+      restoreDecisions: (orders) => this.pipeline.restore(orders),
+      ...(protection ? { restoreProtection: () => protection.restore() } : {}),
+      retry: this.config.recovery,
     });
     this.adapter.onAccountEvent?.((event) => {
       this.bus.emit('broker:account_event', event);
@@ -314,17 +331,35 @@ export class ExecutionEngine {
   }
 
   /**
-   * After a restart: rebuilds orders and positions from the journal, then reconciles with the
-   * broker (missed fills applied, unsent orders resent or failed, positions adopted or trading
-   * halted per `recovery.onMismatch`), takes back the trading state and the protection of every
-   * open position. Call after `start()`, before new signals.
+   * After a restart: takes back, from the journal and without announcing any of it, the orders,
+   * positions, signal decisions (and queued signals) and trading state (a halt survives); then
+   * reconciles with the broker — orders the broker still lists come from one open-orders call, the
+   * rest are looked up by client order id; missed fills are applied, unsent orders resent or failed,
+   * positions adopted or trading halted per `recovery.onMismatch` — and restores the protection of
+   * every open position. Emits one `recovered` event with what changed while the process was down.
+   *
+   * The broker half retries retryable failures (`recovery.retries`, backoff from
+   * `recovery.retryDelayMs` on the injected clock); if it still fails it throws, and may simply be
+   * called again. Call it after `start()`: from the call until it resolves (and after a failure, until
+   * a later call succeeds), `executeSignal` throws {@link RecoveryIncompleteError} rather than decide
+   * against half-restored state.
    */
-  async recover(): Promise<ReconciliationReport> {
-    this.gate.restore();
-    const report = await this.reconciler.recover();
-    for (const id of report.signalIds) this.pipeline.rememberSignal(id);
-    await this.protection?.restore();
-    return report;
+  recover(): Promise<RecoveryReport> {
+    return this.recovery.run();
+  }
+
+  /** Where `recover()` stands: `idle` (never called), `recovering`, `failed` or `recovered`. */
+  get recoveryState(): RecoveryState {
+    return this.recovery.state;
+  }
+
+  /**
+   * What the engine decided for a signal id — `executed` (with the order), `rejected` (with every
+   * reason) or `queued` — also for decisions made before a restart; undefined for a signal it never
+   * decided. A signal is decided once: the same id again is refused as `duplicate_signal`.
+   */
+  decisionFor(signalId: string): RecordedDecision | undefined {
+    return this.pipeline.decisionFor(signalId);
   }
 
   /** Compares orders and positions with the broker now (it also runs every `recovery.reconcileIntervalMs`). */
@@ -409,11 +444,19 @@ export class ExecutionEngine {
    * (already filled, working, or refused by the broker), `queued` until the market opens, or
    * `rejected` with every reason, in which case nothing was sent and no state changed. A signal id
    * trades once: a second call with the same id (also while the first is still being decided) is
-   * rejected as `duplicate_signal`. Throws {@link ValidationError} listing every problem of an
-   * invalid signal.
+   * rejected as `duplicate_signal`, and so is one decided before a restart (see {@link decisionFor}).
+   * Throws {@link ValidationError} listing every problem of an invalid signal, and
+   * {@link RecoveryIncompleteError} while `recover()` runs or after it failed.
    */
   async executeSignal(signal: Signal): Promise<SignalDecision> {
+    this.assertRecovered();
     return this.pipeline.run(signal, false);
+  }
+
+  /** Signals wait while `recover()` runs (or after it failed): decided now, they could trade twice. */
+  private assertRecovered(): void {
+    const blocking = this.recovery.blocking;
+    if (blocking) throw new RecoveryIncompleteError(blocking);
   }
 
   /** Signals waiting for the market or an operator, in arrival order. */
@@ -423,11 +466,13 @@ export class ExecutionEngine {
 
   /** Re-runs a queued signal now, through every check (it queues again if the market is still closed). */
   async releaseQueued(signalId: string): Promise<SignalDecision | undefined> {
+    this.assertRecovered();
     return this.pipeline.release(signalId, 'released');
   }
 
   /** An operator's go-ahead: runs a queued signal now, every check but `market_open`. */
   async approveQueued(signalId: string): Promise<SignalDecision | undefined> {
+    this.assertRecovered();
     return this.pipeline.release(signalId, 'approved');
   }
 

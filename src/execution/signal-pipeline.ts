@@ -3,7 +3,7 @@ import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 import type { Clock } from '../core/clock.js';
 import { addDecimals, compareDecimal, type Decimal, ZERO } from '../core/decimal.js';
-import { describeError, ValidationError } from '../core/errors.js';
+import { describeError, isBrokerError, ValidationError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Mutable } from '../core/mutable.js';
@@ -23,6 +23,7 @@ import type { OrderErrorHandler } from '../resilience/order-error-handler.js';
 import { type ParsedSignal, parseSignal, type Signal } from '../signals/signal.js';
 import type { DecisionReason, SignalPolicy, TradeIntent } from '../signals/signal-policy.js';
 import type { AssetCache } from './asset-cache.js';
+import { DecisionLog, type RecordedDecision, type RestoredDecisions } from './decision-log.js';
 import type { BreakerGuard } from './breaker-guard.js';
 import type { BuyingPower } from './buying-power.js';
 import type { OrderLifecycleManager } from './order-lifecycle-manager.js';
@@ -31,8 +32,6 @@ import type { SignalEvents } from './signal-events.js';
 import { type QueueReason, type QueuedSignal, SignalQueue } from './signal-queue.js';
 import type { TradingGate } from './trading-gate.js';
 
-/** How many traded signal ids the engine remembers to refuse a replayed signal. */
-export const EXECUTED_SIGNALS_KEPT = 100_000;
 
 export interface SignalPipelineDeps {
   readonly config: ResolvedEngineConfig;
@@ -54,6 +53,8 @@ export interface SignalPipelineDeps {
   readonly breakers: BreakerGuard;
   readonly errorHandler: OrderErrorHandler;
   readonly protection: RiskOrderManager | undefined;
+  /** True while the engine's recovery has not completed: queued signals stay queued. */
+  readonly recovering?: () => boolean;
 }
 
 /**
@@ -65,24 +66,31 @@ export interface SignalPipelineDeps {
  */
 export class SignalPipeline {
   private readonly rules: readonly PreTradeRule[];
-  /** Signals that produced an order (restored after a restart); the newest {@link EXECUTED_SIGNALS_KEPT}. */
-  private readonly executedSignals = new Set<string>();
+  /** Every decision by signal id (journaled; restored after a restart). */
+  private readonly decisions: DecisionLog;
   /** Signals being decided right now: a second call with the same id is refused, not run twice. */
   private readonly inFlight = new Set<string>();
   readonly queue = new SignalQueue();
 
   constructor(private readonly deps: SignalPipelineDeps) {
     this.rules = deps.rules ?? PRE_TRADE_RULES;
+    this.decisions = new DecisionLog(deps.journal);
   }
 
-  /** Remembers a traded signal id; past the bound, the oldest are forgotten (a Set iterates in insertion order). */
-  rememberSignal(id: string): void {
-    this.executedSignals.add(id);
-    if (this.executedSignals.size <= EXECUTED_SIGNALS_KEPT) return;
-    for (const oldest of this.executedSignals) {
-      this.executedSignals.delete(oldest);
-      if (this.executedSignals.size <= EXECUTED_SIGNALS_KEPT) break;
-    }
+  /** What was decided for a signal id (also before a restart), or undefined when it never came. */
+  decisionFor(signalId: string): RecordedDecision | undefined {
+    return this.decisions.get(signalId);
+  }
+
+  /**
+   * After a restart: takes back every journaled decision and the signals still queued, and counts a
+   * signal whose order was journaled as executed (a crash may have cut off its decision record).
+   */
+  restore(orders: readonly Order[]): RestoredDecisions {
+    const restored = this.decisions.restore(this.deps.journal.query({ kinds: ['note'] }));
+    for (const order of orders) if (order.signalId) this.decisions.rememberExecuted(order.signalId, order.symbol, order.clientOrderId, order.createdAt);
+    for (const entry of restored.queued) if (this.decisions.get(entry.signal.id)?.kind === 'queued') this.queue.add(entry);
+    return restored;
   }
 
   /** Runs one signal through every stage; `approved` (an operator's go-ahead) ignores only `market_open`. */
@@ -98,11 +106,13 @@ export class SignalPipeline {
       }
       throw error;
     }
-    if (gate.state === 'HALTED') return this.reject(signal, [gate.check(false)!]);
     const id = parsed.id;
-    if (this.executedSignals.has(id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${id} already produced an order` }]);
-    if (this.inFlight.has(id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${id} is being decided right now` }]);
-    if (this.queue.has(id)) return this.reject(signal, [{ code: 'duplicate_signal', message: `signal ${id} is already queued` }]);
+    // A signal is decided once, also across a restart; a queued one is decided again when released.
+    const prior = this.decisions.get(id);
+    if (prior && prior.kind !== 'queued' && !isTransientRefusal(prior)) return this.refuseRepeat(signal, prior);
+    if (this.inFlight.has(id)) return this.refuseRepeat(signal, [{ code: 'duplicate_signal', message: `signal ${id} is being decided right now` }]);
+    if (this.queue.has(id)) return this.refuseRepeat(signal, [{ code: 'duplicate_signal', message: `signal ${id} is already queued` }]);
+    if (gate.state === 'HALTED') return this.reject(signal, [gate.check(false)!]);
     this.inFlight.add(id);
     try {
       return await this.decide(signal, parsed, approved);
@@ -113,6 +123,7 @@ export class SignalPipeline {
 
   /** Releases the queued signals (of one asset class, or all) whose market is open now. */
   async releaseReady(assetClass?: 'equity' | 'forex'): Promise<void> {
+    if (this.deps.recovering?.()) return;
     const now = this.deps.clock.now();
     for (const entry of this.queue.list()) {
       const entryClass = entry.signal.assetClass ?? 'equity';
@@ -136,7 +147,16 @@ export class SignalPipeline {
   private async decide(signal: Signal, parsed: ParsedSignal, approved: boolean): Promise<SignalDecision> {
     const { assets, positions, policy, config, capabilities, gate, breakers, prices } = this.deps;
     const cached = assets.peek(parsed.symbol);
-    const asset = cached ? cached.asset : await assets.load(parsed.symbol);
+    let asset: AssetInfo | undefined;
+    if (cached) asset = cached.asset;
+    else {
+      try {
+        asset = await assets.load(parsed.symbol);
+      } catch (error) {
+        if (!isBrokerError(error)) throw error;
+        return this.reject(signal, [{ code: BROKER_UNAVAILABLE, message: `could not look ${parsed.symbol} up at the broker: ${error.message}` }]);
+      }
+    }
     // A signal that does not say what it trades trades what the broker says the symbol is
     // (EUR_USD is forex on OANDA): its market hours, sizing and order follow from that.
     if (signal.assetClass === undefined && asset && asset.assetClass !== parsed.assetClass) parsed = { ...parsed, assetClass: asset.assetClass };
@@ -385,8 +405,8 @@ export class SignalPipeline {
   private enqueue(signal: Signal, reason: QueueReason, detail: string, refusedOrderId?: string): SignalDecision {
     const at = this.deps.clock.now();
     this.queue.add({ signal, symbol: signal.symbol, reason, detail, queuedAt: at, ...(refusedOrderId ? { refusedOrderId } : {}) });
-    this.deps.journal.append({ kind: 'note', at, topic: 'signal.queued', symbol: signal.symbol, data: { signalId: signal.id, reason, detail, refusedOrderId } });
     const decision = { kind: 'queued' as const, signal, reason, detail, decidedAt: at };
+    this.decisions.record(decision, refusedOrderId);
     this.deps.events.emit('signal:queued', decision);
     return decision;
   }
@@ -400,17 +420,41 @@ export class SignalPipeline {
     return entry;
   }
 
+  /** A refusal: journaled as the signal's decision, so a replay of it is not decided again. */
   private reject(signal: Signal, reasons: readonly DecisionReason[]): SignalDecision {
+    const decision = { kind: 'rejected' as const, signal, reasons, decidedAt: this.deps.clock.now() };
+    this.decisions.record(decision);
+    this.deps.events.emit('signal:rejected', decision);
+    return decision;
+  }
+
+  /** A signal id seen before: refused as `duplicate_signal`, and not recorded (the first decision stands). */
+  private refuseRepeat(signal: Signal, prior: RecordedDecision | readonly DecisionReason[]): SignalDecision {
+    const reasons = Array.isArray(prior) ? prior : [{ code: 'duplicate_signal', message: describePrior(prior as RecordedDecision) }];
     const decision = { kind: 'rejected' as const, signal, reasons, decidedAt: this.deps.clock.now() };
     this.deps.events.emit('signal:rejected', decision);
     return decision;
   }
 
   private executed(signal: Signal, intent: Exclude<TradeIntent, { action: 'none' }>, order: Order, sizing: SizingResult | undefined): SignalDecision {
-    if (order.signalId) this.rememberSignal(order.signalId);
     const decision: Mutable<Extract<SignalDecision, { kind: 'executed' }>> = { kind: 'executed', signal, intent, order, quantity: order.quantity, decidedAt: this.deps.clock.now() };
     if (sizing) decision.sizing = sizing;
+    this.decisions.record(decision);
     this.deps.events.emit('signal:executed', decision);
     return decision;
   }
+}
+
+/** The broker could not be asked (its failures outlasted the retries): nothing was decided about the trade itself. */
+const BROKER_UNAVAILABLE = 'broker_unavailable';
+
+/** A refusal only because the broker was unreachable: the same signal may be sent again. */
+function isTransientRefusal(prior: RecordedDecision): boolean {
+  return prior.kind === 'rejected' && prior.reasons.every((r) => r.code === BROKER_UNAVAILABLE);
+}
+
+function describePrior(prior: RecordedDecision): string {
+  if (prior.kind === 'executed') return `signal ${prior.signalId} already produced order ${prior.clientOrderId}`;
+  if (prior.kind === 'rejected') return `signal ${prior.signalId} was already decided: rejected (${prior.reasons.map((r) => r.code).join(', ')})`;
+  return `signal ${prior.signalId} is already queued`;
 }

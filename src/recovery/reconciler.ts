@@ -1,5 +1,6 @@
 import type { BrokerAdapter } from '../broker/broker-adapter.js';
-import type { PositionReport } from '../broker/reports.js';
+import type { OrderStatusReport, PositionReport } from '../broker/reports.js';
+import type { Order } from '../model/order.js';
 import type { Clock } from '../core/clock.js';
 import { type Decimal, ZERO } from '../core/decimal.js';
 import type { Logger } from '../core/logger.js';
@@ -42,24 +43,38 @@ export interface ReconcilerDeps {
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
-  /** Rebuilds from the journal (orders, then positions from their fills), then reconciles. */
-  async recover(): Promise<ReconciliationReport & { signalIds: readonly string[] }> {
+  /**
+   * Rebuilds orders and positions from the journal — local work only, no network. History is not
+   * news: nothing is announced. Returns the orders it took back; an order already tracked is left
+   * alone, so a second call restores nothing twice.
+   */
+  restore(): readonly Order[] {
     const { orders, positions, journal, logger } = this.deps;
     const replayed = replayJournal(journal.query());
     for (const skipped of replayed.skipped) logger.warn(`journal record ${skipped.seq} not replayed: ${skipped.reason}`);
-    const byId = new Map(replayed.orders.map((o) => [o.clientOrderId, o]));
-    for (const order of replayed.orders) orders.restore(order);
-    // History is not news: positions are rebuilt without announcing every past open and close.
+    // Orders this process already tracks (sent before recover(), or restored by an earlier call) stay as they are.
+    const fresh = replayed.orders.filter((o) => orders.get(o.clientOrderId) === undefined);
+    const byId = new Map(fresh.map((o) => [o.clientOrderId, o]));
+    for (const order of fresh) orders.restore(order);
     positions.restoring(() => {
-      for (const { clientOrderId, fill } of replayed.fills) positions.applyFill(byId.get(clientOrderId)!, fill);
-      for (const order of replayed.orders) {
+      for (const { clientOrderId, fill } of replayed.fills) {
+        const order = byId.get(clientOrderId);
+        if (order) positions.applyFill(order, fill);
+      }
+      for (const order of fresh) {
         if (isTerminalStatus(order.status)) continue;
         if (order.reduceOnly) positions.trackExit(order);
         else positions.trackEntry(order, { ...(order.signalId ? { signalId: order.signalId } : {}), ...(order.strategyId ? { strategyId: order.strategyId } : {}) });
       }
     });
-    const report = await this.reconcile({ recovered: replayed.orders.length, includeFailed: true });
-    return { ...report, signalIds: replayed.orders.flatMap((o) => (o.signalId ? [o.signalId] : [])) };
+    return fresh;
+  }
+
+  /** {@link restore}, then {@link reconcile} (the engine's `recover()` adds retries, decisions and protection). */
+  async recover(): Promise<ReconciliationReport & { signalIds: readonly string[] }> {
+    const restored = this.restore();
+    const report = await this.reconcile({ recovered: restored.length, includeFailed: true });
+    return { ...report, signalIds: restored.flatMap((o) => (o.signalId ? [o.signalId] : [])) };
   }
 
   /**
@@ -74,6 +89,9 @@ export class Reconciler {
     const resent: string[] = [];
     const missing: string[] = [];
     const found: string[] = [];
+    // One call for every order still open at the broker; only what it lacks (ended, or never
+    // arrived) is looked up one by one — a restart costs a request per change, not per order.
+    const open = openOrderIndex(await adapter.getOpenOrders());
     const candidates = orders.orderList().filter((o) => !isTerminalStatus(o.status) || (options.includeFailed && o.status === 'failed'));
     const listsSeen = new Set<string>();
     for (const order of candidates) {
@@ -84,6 +102,13 @@ export class Reconciler {
         const parent = list.ids[0]!;
         if (listsSeen.has(parent)) continue;
         listsSeen.add(parent);
+        const members = list.ids.map((member) => orders.get(member)!).filter((o) => !isTerminalStatus(o.status));
+        const reports = members.map((o) => open.find(o));
+        if (members.length > 0 && reports.every((r) => r !== undefined)) {
+          for (const report of reports) orders.applyReport(report!);
+          found.push(...list.ids);
+          continue;
+        }
         if (await orders.refreshList(parent)) {
           found.push(...list.ids);
           continue;
@@ -98,7 +123,14 @@ export class Reconciler {
           for (const member of unsent) orders.applyUpdate({ clientOrderId: member, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
         }
         continue;
-      } else if (await orders.refreshOrder(id)) {
+      }
+      const listed = open.find(order);
+      if (listed) {
+        orders.applyReport(listed);
+        found.push(id);
+        continue;
+      }
+      if (await orders.refreshOrder(id)) {
         found.push(id);
         continue;
       }
@@ -114,7 +146,7 @@ export class Reconciler {
     }
 
     const known = new Set(orders.orderList().map((o) => o.clientOrderId));
-    const unknownBrokerOrders = (await adapter.getOpenOrders()).filter((r) => !known.has(r.clientOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
+    const unknownBrokerOrders = open.reports.filter((r) => !known.has(r.clientOrderId) && !orders.getByBrokerOrderId(r.brokerOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
     // A consistent cut: the broker's positions are compared only for symbols whose orders did not
     // move while the picture was taken (see comparable()).
     const mark = orders.changeMark;
@@ -185,6 +217,16 @@ export class Reconciler {
     }
     return out;
   }
+}
+
+/** The broker's open orders, found by our client order id or, for legs the broker named, by its order id. */
+function openOrderIndex(reports: readonly OrderStatusReport[]) {
+  const byClient = new Map(reports.map((r) => [r.clientOrderId, r]));
+  const byBroker = new Map(reports.map((r) => [r.brokerOrderId, r]));
+  return {
+    reports,
+    find: (order: Order): OrderStatusReport | undefined => byClient.get(order.clientOrderId) ?? (order.brokerOrderId ? byBroker.get(order.brokerOrderId) : undefined),
+  };
 }
 
 function serializable(report: ReconciliationReport): Record<string, unknown> {

@@ -24,6 +24,36 @@ export interface ReconciliationReport {
   readonly action: 'none' | 'adopted' | 'halted';
 }
 
+/** An order that moved while the process was down, as recovery found it. */
+export interface ChangedWhileDown {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  /** The status the journal left it in, and the broker's. */
+  readonly from: string;
+  readonly to: string;
+  /** How much more of it filled while nobody was listening. */
+  readonly filledWhileDown: Decimal;
+}
+
+/**
+ * What `recover()` did, in one report (also emitted once as `recovered`): the reconciliation, plus
+ * what was taken back from the journal and what changed at the broker while the process was down.
+ */
+export interface RecoveryReport extends ReconciliationReport {
+  /** Signals that produced an order, restored from the journal. */
+  readonly signalIds: readonly string[];
+  /** Signal decisions (executed, rejected, queued) restored from the journal. */
+  readonly decisionsRestored: number;
+  /** Signals still waiting for the market, queued again. */
+  readonly signalsRequeued: readonly string[];
+  /** Orders that filled, ended or were acknowledged while the process was down. */
+  readonly changedWhileDown: readonly ChangedWhileDown[];
+  /** How many attempts the network half took (more than 1 when the broker failed and it retried). */
+  readonly attempts: number;
+}
+
 export interface ReconciliationEvents {
   reconciliation: ReconciliationReport;
+  /** Once per successful `recover()`: a summary of the restart, instead of replaying history as news. */
+  recovered: RecoveryReport;
 }

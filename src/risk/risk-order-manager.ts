@@ -186,7 +186,9 @@ export class RiskOrderManager {
       this.adoptProtection(position, mine, state);
     }
     return protectedAnew;
-  }  /** True for the orders this manager placed (they do not count as "an order still working"). */
+  }
+
+  /** True for the orders this manager placed (they do not count as "an order still working"). */
   static isProtective(order: Order): boolean {
     return order.tags.role === PROTECTION;
   }

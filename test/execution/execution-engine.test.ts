@@ -51,7 +51,10 @@ describe('ExecutionEngine — the specification scenarios', () => {
     expect(decision).toMatchObject({ kind: 'rejected', reasons: [{ code: 'market_open' }] });
     expect(engine.positions.list()).toEqual([]);
     expect(engine.orders.orderList()).toEqual([]);
-    expect(engine.orders.auditTrail().length).toBe(before);
+    // The only record is the decision itself, so a replay of this signal is not decided again.
+    const added = engine.orders.auditTrail().slice(before);
+    expect(added.map((r) => (r.kind === 'note' ? r.topic : r.kind))).toEqual(['signal.decision']);
+    expect(engine.decisionFor(decision.signal.id)).toMatchObject({ kind: 'rejected', reasons: [{ code: 'market_open' }] });
     expect(broker.orderReports()).toEqual([]);
   });
 
@@ -306,15 +309,15 @@ describe('ExecutionEngine — decisions', () => {
 });
 
 describe('remembered signal ids are bounded', () => {
-  it('keeps the newest EXECUTED_SIGNALS_KEPT ids and forgets the oldest first', async () => {
-    const { EXECUTED_SIGNALS_KEPT, ManualClock: Clock, ExecutionEngine: Engine, silentLogger: quiet } = await import('tradewire');
+  it('keeps the newest DECISIONS_KEPT decisions and forgets the oldest first', async () => {
+    const { DECISIONS_KEPT, ManualClock: Clock, ExecutionEngine: Engine, silentLogger: quiet } = await import('tradewire');
     const { MockBroker: Broker } = await import('tradewire/testing');
     const clock = new Clock();
     const engine = new Engine({ adapter: new Broker({ clock }), clock, logger: quiet });
-    const internals = (engine as unknown as { pipeline: { rememberSignal(id: string): void; executedSignals: Set<string> } }).pipeline;
-    for (let i = 0; i < EXECUTED_SIGNALS_KEPT + 5; i++) internals.rememberSignal(`s${i}`);
-    expect(internals.executedSignals.size).toBe(EXECUTED_SIGNALS_KEPT);
-    expect([internals.executedSignals.has('s4'), internals.executedSignals.has('s5'), internals.executedSignals.has(`s${EXECUTED_SIGNALS_KEPT + 4}`)]).toEqual([false, true, true]);
+    const log = (engine as unknown as { pipeline: { decisions: { rememberExecuted(id: string, symbol: string, clientOrderId: string, at: number): void; size: number } } }).pipeline.decisions;
+    for (let i = 0; i < DECISIONS_KEPT + 5; i++) log.rememberExecuted(`s${i}`, 'AAPL', `c${i}`, 0);
+    expect(log.size).toBe(DECISIONS_KEPT);
+    expect([engine.decisionFor('s4'), engine.decisionFor('s5')?.kind, engine.decisionFor(`s${DECISIONS_KEPT + 4}`)?.kind]).toEqual([undefined, 'executed', 'executed']);
   });
 });
 

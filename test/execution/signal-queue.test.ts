@@ -48,7 +48,7 @@ describe('the signal queue', () => {
     expect(engine.queuedSignals()).toEqual([]);
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
     expect(seen).toEqual(['queued s1 (market_closed)', 'released s1']);
-    expect(engine.orders.auditTrail({ kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toEqual(expect.arrayContaining(['signal.queued', 'signal.released']));
+    expect(engine.orders.auditTrail({ kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toEqual(expect.arrayContaining(['signal.decision', 'signal.released']));
   });
 
   it('with queueWhenClosed, a closed market queues the signal without sending anything', async () => {

@@ -89,7 +89,7 @@ process.send({
     orders: engine.orders.orderList().map((o) => ({ clientOrderId: o.clientOrderId, signalId: o.signalId, status: o.status, filled: o.filledQuantity })),
     positions: engine.positions.openPositions().map((p) => ({ symbol: p.symbol, quantity: p.side === 'long' ? p.quantity : p.quantity.negated() })),
     mismatches,
-    halted: engine.halted ?? null,
+    halted: engine.tradingState === 'ACTIVE' ? null : engine.tradingState,
   }),
 });
 process.disconnect();

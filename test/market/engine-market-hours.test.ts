@@ -66,7 +66,7 @@ describe('the engine and market hours (default MarketStateManager)', () => {
     const position = engine.positions.get('AAPL');
     expect(position?.quantity.toString()).toBe('10');
     expect(position?.averageEntryPrice.toString()).toBe('104');
-    expect(engine.orders.auditTrail({ kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toEqual(expect.arrayContaining(['signal.queued', 'signal.released']));
+    expect(engine.orders.auditTrail({ kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toEqual(expect.arrayContaining(['signal.decision', 'signal.released']));
   });
 
   it('a queued signal can be withdrawn', async () => {

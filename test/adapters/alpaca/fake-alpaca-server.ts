@@ -32,6 +32,8 @@ export class FakeAlpacaServer {
   private readonly failures: ScriptedFailure[] = [];
   /** Requests held back before processing (see {@link RequestHolds}). */
   readonly holds = new RequestHolds();
+  /** A slow network: how long (real ms) to keep each request before processing it; 0 or undefined for none. */
+  requestDelay: ((method: string, path: string) => number | undefined) | undefined;
   /** While true the stream is down: connections are refused and events are lost, as in an outage. */
   private blackout = false;
   lostEvents = 0;
@@ -139,6 +141,8 @@ export class FakeAlpacaServer {
       return;
     }
     await this.holds.wait(method, url.pathname);
+    const delayMs = this.requestDelay?.(method, url.pathname);
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const index = this.failures.findIndex((f) => f.method === method && f.path.test(url.pathname));
     const failure = index >= 0 ? this.failures.splice(index, 1)[0] : undefined;
     if (failure && !failure.afterProcessing) {

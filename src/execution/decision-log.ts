@@ -1,0 +1,132 @@
+import type { Journal, JournalRecord } from '../journal/journal.js';
+import type { Signal } from '../signals/signal.js';
+import type { DecisionReason } from '../signals/signal-policy.js';
+import type { SignalDecision } from './signal-decision.js';
+import type { QueuedSignal, QueueReason } from './signal-queue.js';
+
+/** How many decided signal ids the engine remembers to refuse a replayed signal. */
+export const DECISIONS_KEPT = 100_000;
+
+/** @deprecated Every decision is remembered now, not only executed ones: use {@link DECISIONS_KEPT}. */
+export const EXECUTED_SIGNALS_KEPT = DECISIONS_KEPT;
+
+/** The journal topic of every decision. */
+export const DECISION_TOPIC = 'signal.decision';
+
+/**
+ * What the engine decided for a signal id, as journaled — all that survives a restart. `executed`
+ * names the order it sent; `rejected` every reason; `queued` why it waits (a queued signal is still
+ * pending: it is decided again when released).
+ */
+export type RecordedDecision =
+  | { readonly signalId: string; readonly kind: 'executed'; readonly symbol: string; readonly decidedAt: number; readonly clientOrderId: string }
+  | { readonly signalId: string; readonly kind: 'rejected'; readonly symbol: string; readonly decidedAt: number; readonly reasons: readonly DecisionReason[] }
+  | { readonly signalId: string; readonly kind: 'queued'; readonly symbol: string; readonly decidedAt: number; readonly reason: QueueReason; readonly detail: string };
+
+/** What {@link DecisionLog.restore} rebuilt from the journal. */
+export interface RestoredDecisions {
+  readonly decided: number;
+  /** Signals queued before the restart and neither released nor dropped since: to queue again. */
+  readonly queued: readonly QueuedSignal[];
+}
+
+/**
+ * Every signal decision, journaled (topic `signal.decision`) and remembered by signal id, so a bot
+ * that replays its feed after a crash gets each signal decided once: a signal that traded, or was
+ * refused, is not decided again against the new state. Bounded to the newest {@link DECISIONS_KEPT}
+ * (the journal keeps them all).
+ */
+export class DecisionLog {
+  private readonly decisions = new Map<string, RecordedDecision>();
+
+  constructor(private readonly journal: Journal) {}
+
+  get(signalId: string): RecordedDecision | undefined {
+    return this.decisions.get(signalId);
+  }
+
+  /** Journals a decision and remembers it; a queued one carries its signal, to be queued again after a restart. */
+  record(decision: SignalDecision, refusedOrderId?: string): void {
+    const recorded = summarize(decision);
+    const data: Record<string, unknown> = { ...recorded };
+    if (decision.kind === 'queued') {
+      data.signal = decision.signal;
+      if (refusedOrderId) data.refusedOrderId = refusedOrderId;
+    }
+    this.journal.append({ kind: 'note', at: decision.decidedAt, topic: DECISION_TOPIC, symbol: decision.signal.symbol, data });
+    this.remember(recorded);
+  }
+
+  /** A signal that produced an order (an order journaled with its signal id, whose decision note a crash may have cut off). */
+  rememberExecuted(signalId: string, symbol: string, clientOrderId: string, decidedAt: number): void {
+    if (this.decisions.get(signalId)?.kind === 'executed') return;
+    this.remember({ signalId, kind: 'executed', symbol, clientOrderId, decidedAt });
+  }
+
+  /** Rebuilds the decisions (and the signals still waiting in the queue) from the journal's records. */
+  restore(records: readonly JournalRecord[]): RestoredDecisions {
+    const waiting = new Map<string, QueuedSignal>();
+    let decided = 0;
+    for (const record of records) {
+      if (record.kind !== 'note') continue;
+      const data = record.data as Record<string, unknown> | undefined;
+      const signalId = typeof data?.signalId === 'string' ? data.signalId : undefined;
+      if (!signalId) continue;
+      if (record.topic === DECISION_TOPIC) {
+        const recorded = fromJournal(data!);
+        if (!recorded) continue;
+        decided++;
+        this.remember(recorded);
+        if (recorded.kind === 'queued' && isSignal(data!.signal)) {
+          const refused = typeof data!.refusedOrderId === 'string' ? { refusedOrderId: data!.refusedOrderId } : {};
+          waiting.set(signalId, { signal: data!.signal, symbol: recorded.symbol, reason: recorded.reason, detail: recorded.detail, queuedAt: recorded.decidedAt, ...refused });
+        } else waiting.delete(signalId);
+      } else if (record.topic === 'signal.released' || record.topic === 'signal.approved' || record.topic === 'signal.rejected') {
+        waiting.delete(signalId);
+      }
+    }
+    return { decided, queued: [...waiting.values()] };
+  }
+
+  get size(): number {
+    return this.decisions.size;
+  }
+
+  /** Past the bound, the oldest are forgotten (a Map iterates in insertion order; a re-decided id moves to the end). */
+  private remember(recorded: RecordedDecision): void {
+    this.decisions.delete(recorded.signalId);
+    this.decisions.set(recorded.signalId, recorded);
+    if (this.decisions.size <= DECISIONS_KEPT) return;
+    for (const oldest of this.decisions.keys()) {
+      this.decisions.delete(oldest);
+      if (this.decisions.size <= DECISIONS_KEPT) break;
+    }
+  }
+}
+
+function summarize(decision: SignalDecision): RecordedDecision {
+  const base = { signalId: decision.signal.id, symbol: decision.signal.symbol, decidedAt: decision.decidedAt };
+  switch (decision.kind) {
+    case 'executed':
+      return { ...base, kind: 'executed', clientOrderId: decision.order.clientOrderId };
+    case 'rejected':
+      return { ...base, kind: 'rejected', reasons: decision.reasons.map((r) => ({ code: r.code, message: r.message })) };
+    case 'queued':
+      return { ...base, kind: 'queued', reason: decision.reason, detail: decision.detail };
+  }
+}
+
+function fromJournal(data: Record<string, unknown>): RecordedDecision | undefined {
+  const { signalId, symbol, decidedAt, kind } = data;
+  if (typeof signalId !== 'string' || typeof symbol !== 'string' || typeof decidedAt !== 'number') return undefined;
+  const base = { signalId, symbol, decidedAt };
+  if (kind === 'executed' && typeof data.clientOrderId === 'string') return { ...base, kind, clientOrderId: data.clientOrderId };
+  if (kind === 'rejected' && Array.isArray(data.reasons)) return { ...base, kind, reasons: data.reasons as DecisionReason[] };
+  if (kind === 'queued' && (data.reason === 'market_closed' || data.reason === 'trading_halted')) return { ...base, kind, reason: data.reason, detail: String(data.detail ?? '') };
+  return undefined;
+}
+
+function isSignal(value: unknown): value is Signal {
+  const s = value as Partial<Signal> | undefined;
+  return typeof s?.id === 'string' && typeof s.symbol === 'string' && typeof s.side === 'string';
+}

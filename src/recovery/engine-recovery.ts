@@ -1,0 +1,119 @@
+import type { Clock } from '../core/clock.js';
+import { type Decimal, ZERO } from '../core/decimal.js';
+import { describeError, isBrokerError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { AlertEvents } from '../events/alert.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { RestoredDecisions } from '../execution/decision-log.js';
+import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
+import type { Journal } from '../journal/journal.js';
+import type { Order } from '../model/order.js';
+import type { Reconciler } from './reconciler.js';
+import type { ChangedWhileDown, ReconciliationEvents, RecoveryReport } from './reconciliation-report.js';
+
+/** Where the engine is with `recover()`: signals are refused while `recovering` and after `failed`. */
+export type RecoveryState = 'idle' | 'recovering' | 'failed' | 'recovered';
+
+export interface EngineRecoveryDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly journal: Journal;
+  readonly events: EventSink<ReconciliationEvents & AlertEvents>;
+  readonly orders: OrderLifecycleManager;
+  readonly reconciler: Reconciler;
+  /** Takes back the trading state (a halt, reduce-only) from the journal. */
+  readonly restoreTradingState: () => void;
+  /** Takes back the signal decisions and the queue, given the orders restored. */
+  readonly restoreDecisions: (orders: readonly Order[]) => RestoredDecisions;
+  /** Takes back (or places) the protection of every open position; safe to call again. */
+  readonly restoreProtection?: () => Promise<unknown>;
+  readonly retry: { readonly retries: number; readonly retryDelayMs: number };
+}
+
+const MAX_DELAY_MS = 30_000;
+
+/**
+ * The engine's `recover()`, in two halves. The local half — orders, positions, decisions, the queue
+ * and the trading state rebuilt from the journal — runs once per process, quietly. The network half
+ * — reconciling with the broker and restoring protection — retries retryable broker failures with
+ * backoff on the injected clock, and can be called again after it failed: it only ever brings
+ * local state up to the broker's. One `recovered` event sums the restart up.
+ */
+export class EngineRecovery {
+  private current: RecoveryState = 'idle';
+  private restored: { orders: readonly Order[]; decisions: RestoredDecisions; before: Map<string, { status: string; filled: Decimal }> } | undefined;
+  private running: Promise<RecoveryReport> | undefined;
+
+  constructor(private readonly deps: EngineRecoveryDeps) {}
+
+  get state(): RecoveryState {
+    return this.current;
+  }
+
+  /** Why signals must wait, or undefined when they may be decided. */
+  get blocking(): 'recovering' | 'failed' | undefined {
+    return this.current === 'recovering' || this.current === 'failed' ? this.current : undefined;
+  }
+
+  /** Runs recovery; a call while one runs joins it. */
+  run(): Promise<RecoveryReport> {
+    this.running ??= this.attempt().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async attempt(): Promise<RecoveryReport> {
+    const { reconciler, clock, logger, events, journal } = this.deps;
+    this.current = 'recovering';
+    const restored = (this.restored ??= this.restoreLocal());
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      try {
+        const report = await reconciler.reconcile({ recovered: restored.orders.length, includeFailed: true });
+        await this.deps.restoreProtection?.();
+        const summary: RecoveryReport = {
+          ...report,
+          signalIds: restored.orders.flatMap((o) => (o.signalId ? [o.signalId] : [])),
+          decisionsRestored: restored.decisions.decided,
+          signalsRequeued: restored.decisions.queued.map((q) => q.signal.id),
+          changedWhileDown: this.changedWhileDown(restored.before),
+          attempts,
+        };
+        this.current = 'recovered';
+        journal.append({ kind: 'note', at: clock.now(), topic: 'engine.recovered', data: { attempts, orders: restored.orders.length, changedWhileDown: summary.changedWhileDown.length, resent: report.ordersResent.length } });
+        events.emit('recovered', summary);
+        return summary;
+      } catch (error) {
+        const retry = isBrokerError(error) && error.retryable && attempts <= this.deps.retry.retries;
+        if (!retry) {
+          this.current = 'failed';
+          events.emit('alert', { severity: 'critical', code: 'recovery_failed', message: `recover() failed after ${attempts} attempt(s); signals are refused until it succeeds: ${describeError(error)}` });
+          throw error;
+        }
+        const delayMs = Math.max(Math.min(this.deps.retry.retryDelayMs * 2 ** (attempts - 1), MAX_DELAY_MS), error.retryAfterMs ?? 0);
+        logger.warn(`recover(): the broker failed (attempt ${attempts}); retrying in ${delayMs} ms`, { error: describeError(error) });
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /** The local half: everything the journal knows, taken back without a word to anyone. */
+  private restoreLocal(): NonNullable<EngineRecovery['restored']> {
+    this.deps.restoreTradingState();
+    const orders = this.deps.reconciler.restore();
+    const decisions = this.deps.restoreDecisions(orders);
+    const before = new Map(orders.map((o) => [o.clientOrderId, { status: o.status, filled: o.filledQuantity }]));
+    return { orders, decisions, before };
+  }
+
+  private changedWhileDown(before: ReadonlyMap<string, { status: string; filled: Decimal }>): ChangedWhileDown[] {
+    const changed: ChangedWhileDown[] = [];
+    for (const [clientOrderId, was] of before) {
+      const now = this.deps.orders.get(clientOrderId);
+      if (!now || (now.status === was.status && now.filledQuantity.equals(was.filled))) continue;
+      const filledWhileDown = now.filledQuantity.minus(was.filled);
+      changed.push({ clientOrderId, symbol: now.symbol, from: was.status, to: now.status, filledWhileDown: filledWhileDown.isNegative() ? ZERO : filledWhileDown });
+    }
+    return changed;
+  }
+}

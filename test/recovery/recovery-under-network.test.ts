@@ -1,0 +1,280 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EngineConfig, ExecutionEngine, FileJournal, isTradewireError, type Journal, type MarketState, type RecoveryReport, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tw-recovery-net-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+async function run(clock: ManualClock, ms: number, step = 100): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    await flush();
+  }
+}
+
+const baseConfig: EngineConfig = {
+  sizing: { method: 'fixed_quantity', quantity: 10 },
+  recovery: { reconcileIntervalMs: 0, retries: 3, retryDelayMs: 1_000 },
+  marketHours: { queueWhenClosed: true },
+  orderManagement: { orderTimeoutMs: null },
+};
+
+/** A process on a durable journal; "crashing" it is stopping it without any cleanup. */
+function boot(broker: MockBroker, clock: ManualClock, options: { idStart?: number; config?: EngineConfig; market?: MarketState; journal?: Journal } = {}): ExecutionEngine {
+  const journal = options.journal ?? new FileJournal({ path: join(dir, 'journal.jsonl'), logger: silentLogger });
+  return new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(options.idStart ?? 1),
+    logger: silentLogger,
+    journal,
+    ...(options.market ? { market: options.market } : {}),
+    config: { ...baseConfig, ...options.config },
+  });
+}
+
+let n = 0;
+const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `sig-${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 't', ...s });
+
+function market(): { broker: MockBroker; clock: ManualClock } {
+  const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+  const broker = new MockBroker({ clock });
+  broker.setPrice('AAPL', '100');
+  broker.setPrice('MSFT', '300');
+  return { broker, clock };
+}
+
+async function started(engine: ExecutionEngine): Promise<ExecutionEngine> {
+  await engine.start();
+  engine.updatePrice('AAPL', '100');
+  engine.updatePrice('MSFT', '300');
+  return engine;
+}
+
+describe('decisions survive a restart', () => {
+  it('executed, rejected and queued signals are each decided once, also when the feed is replayed after a crash', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    broker.setPrice('MSFT', '300');
+    let open = true;
+    const hours: MarketState = { isMarketOpen: () => open };
+    const first = await started(boot(broker, clock, { market: hours, config: { checks: { market_open: true } } }));
+    const traded = signal(clock);
+    const refused = signal(clock, { strength: 5 }); // too weak: refused
+    expect((await first.executeSignal(traded)).kind).toBe('executed');
+    const refusal = await first.executeSignal(refused);
+    expect(refusal.kind).toBe('rejected');
+    open = false;
+    const waiting = signal(clock, { symbol: 'MSFT', expectedPrice: '300' });
+    expect((await first.executeSignal(waiting)).kind).toBe('queued');
+    await first.stop();
+
+    const second = await started(boot(broker, clock, { idStart: 1_000, market: hours, config: { checks: { market_open: true } } }));
+    const report: RecoveryReport = await second.recover();
+    expect(report.signalIds).toEqual([traded.id]);
+    expect(report.decisionsRestored).toBe(3);
+    expect(report.signalsRequeued).toEqual([waiting.id]);
+    expect(second.decisionFor(traded.id)).toMatchObject({ kind: 'executed', clientOrderId: expect.any(String) });
+    expect(second.decisionFor(refused.id)).toMatchObject({ kind: 'rejected', reasons: [expect.objectContaining({ code: expect.any(String) })] });
+    expect(second.decisionFor(waiting.id)).toMatchObject({ kind: 'queued', reason: 'market_closed' });
+    expect(second.queuedSignals().map((q) => q.signal.id)).toEqual([waiting.id]);
+    // The bot replays its feed: nothing is decided again against the new state.
+    open = true;
+    for (const replayed of [traded, refused]) {
+      const again = await second.executeSignal(replayed);
+      expect(again).toMatchObject({ kind: 'rejected', reasons: [{ code: 'duplicate_signal' }] });
+    }
+    expect(await second.executeSignal(waiting)).toMatchObject({ kind: 'rejected', reasons: [{ code: 'duplicate_signal', message: expect.stringContaining('already queued') }] });
+    // The queued signal, restored, is released at the open and decided then — once.
+    const released = await second.releaseQueued(waiting.id);
+    expect(released?.kind).toBe('executed');
+    expect(second.decisionFor(waiting.id)?.kind).toBe('executed');
+    expect(broker.orderReports()).toHaveLength(2);
+    expect(second.decisionFor('never-seen')).toBeUndefined();
+  });
+});
+
+describe('recover() can be retried', () => {
+  it('a broker failure during recovery is retried with backoff on the clock; signals are refused until it completes', async () => {
+    const { broker, clock } = market();
+    const first = await started(boot(broker, clock));
+    const traded = signal(clock);
+    await first.executeSignal(traded);
+    await first.stop();
+
+    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    broker.failNext('getOpenOrders', { kind: 'server_error' }, 2);
+    let report: RecoveryReport | undefined;
+    void second.recover().then((r) => (report = r));
+    await flush();
+    expect(second.recoveryState).toBe('recovering');
+    const early = await second.executeSignal(signal(clock)).catch((e: unknown) => e);
+    expect(isTradewireError(early) && early.code).toBe('recovery_incomplete');
+    await run(clock, 3_000); // 1 s, then 2 s
+    expect(report?.attempts).toBe(3);
+    expect(second.recoveryState).toBe('recovered');
+    expect((await second.executeSignal(traded)).kind).toBe('rejected');
+    expect((await second.executeSignal(signal(clock, { symbol: 'MSFT' }))).kind).toBe('executed');
+  });
+
+  it('when the retries run out it throws, keeps refusing signals, and a second call completes (no DuplicateOrderError, nothing traded twice)', async () => {
+    const { broker, clock } = market();
+    const first = await started(boot(broker, clock));
+    const traded = signal(clock);
+    await first.executeSignal(traded);
+    await first.stop();
+
+    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    const alerts: string[] = [];
+    second.on('alert', (a) => alerts.push(a.code));
+    broker.failNext('getOpenOrders', { kind: 'server_error' }, 4);
+    const failed = second.recover().catch((e: unknown) => e);
+    await run(clock, 8_000);
+    const error = await failed;
+    expect(isTradewireError(error) && error.code).toBe('server_error');
+    expect(second.recoveryState).toBe('failed');
+    expect(alerts).toContain('recovery_failed');
+    const refused = await second.executeSignal(traded).catch((e: unknown) => e);
+    expect(isTradewireError(refused) && refused.code).toBe('recovery_incomplete');
+
+    const report = await second.recover();
+    expect(report.attempts).toBe(1);
+    expect(second.recoveryState).toBe('recovered');
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(await second.executeSignal(traded)).toMatchObject({ kind: 'rejected', reasons: [{ code: 'duplicate_signal' }] });
+    expect(broker.orderReports()).toHaveLength(1);
+  });
+});
+
+describe('a halt survives a restart', () => {
+  it('an operator’s halt (and reduce-only) is restored by recover(); only resume() lifts it', async () => {
+    const { broker, clock } = market();
+    const first = await started(boot(broker, clock));
+    await first.executeSignal(signal(clock));
+    await first.halt({ reason: 'operator: news pending', cancelOpen: false });
+    await first.stop();
+
+    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    await second.recover();
+    expect(second.tradingState).toBe('HALTED');
+    expect(await second.executeSignal(signal(clock, { symbol: 'MSFT' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'trading_halted' }] });
+    second.resume();
+    second.reduceOnly('operator: exits only');
+    await second.stop();
+
+    const third = await started(boot(broker, clock, { idStart: 2_000 }));
+    await third.recover();
+    expect(third.tradingState).toBe('REDUCING');
+    expect((await third.executeSignal(signal(clock, { symbol: 'MSFT' }))).kind).toBe('rejected');
+    expect((await third.executeSignal(signal(clock, { side: 'sell' }))).kind).toBe('executed');
+  });
+});
+
+describe('executeSignal on a flaky broker', () => {
+  it('a failing asset look-up is retried like any read; when it still fails the signal is refused as broker_unavailable (and may be sent again)', async () => {
+    const { broker, clock } = market();
+    const engine = await started(boot(broker, clock));
+    broker.failNext('getAsset', { kind: 'server_error' }, 2);
+    let decided: unknown;
+    const s1 = signal(clock);
+    void engine.executeSignal(s1).then((d) => (decided = d));
+    await run(clock, 1_500);
+    expect(decided).toMatchObject({ kind: 'executed' });
+
+    broker.failNext('getAsset', { kind: 'timeout', afterMs: 100 }, 3);
+    const s2 = signal(clock, { symbol: 'MSFT' });
+    decided = undefined;
+    void engine.executeSignal(s2).then((d) => (decided = d));
+    await run(clock, 2_000);
+    expect(decided).toMatchObject({ kind: 'rejected', reasons: [{ code: 'broker_unavailable' }] });
+    // Nothing was decided about the trade itself: the same signal, once the broker answers, trades.
+    expect((await engine.executeSignal(s2)).kind).toBe('executed');
+  });
+});
+
+describe('order timeouts count from the submit', () => {
+  it('a process restarting more often than orderTimeoutMs still cancels a resting order on time', async () => {
+    const { broker, clock } = market();
+    const config: EngineConfig = { orderManagement: { orderTimeoutMs: 60_000 } };
+    let engine = await started(boot(broker, clock, { config }));
+    const { clientOrderId: id } = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' });
+    expect(broker.orderReports()[0]?.status).toBe('accepted');
+    // Three restarts, 25 s apart: 75 s after the submit, a timer restarted at each recovery would not have fired.
+    for (let i = 1; i <= 3; i++) {
+      await run(clock, 25_000, 1_000);
+      await engine.stop();
+      engine = await started(boot(broker, clock, { idStart: i * 1_000, config }));
+      await engine.recover();
+    }
+    await run(clock, 1_000, 1_000);
+    expect(broker.orderReports().find((o) => o.clientOrderId === id)?.status).toBe('cancelled');
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+  });
+});
+
+describe('recovery does not replay history as news', () => {
+  it('positions come back silently; one recovered event says what was found, resent, adopted and missed', async () => {
+    const { broker, clock } = market();
+    const first = await started(boot(broker, clock));
+    await first.executeSignal(signal(clock));
+    await first.executeSignal(signal(clock, { side: 'sell' })); // closed
+    await first.executeSignal(signal(clock, { symbol: 'MSFT' })); // open
+    const resting = await first.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await first.stop();
+    broker.setPrice('AAPL', '94'); // fills while nobody listens
+
+    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    const news: string[] = [];
+    for (const name of ['position:opened', 'position:closed', 'order:created', 'recovered'] as const) second.on(name, () => news.push(name));
+    let event: RecoveryReport | undefined;
+    second.on('recovered', (r) => (event = r));
+    const report = await second.recover();
+    // The past (two AAPL trades, the MSFT entry) is not announced again. The fill that happened
+    // while the process was down is news — nobody heard of it — and is applied through the live path.
+    expect(news).toEqual(['position:opened', 'recovered']);
+    expect(event).toEqual(report);
+    expect(report.ordersFoundAtBroker).toContain(resting.clientOrderId);
+    expect(report.changedWhileDown).toEqual([expect.objectContaining({ clientOrderId: resting.clientOrderId, from: 'accepted', to: 'filled' })]);
+    expect(report.changedWhileDown[0]!.filledWhileDown.toString()).toBe('5');
+    expect(report.ordersResent).toEqual([]);
+    expect(report.action).toBe('none');
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('5');
+    expect(second.positions.get('MSFT')?.quantity.toString()).toBe('10');
+    expect(second.orders.auditTrail({ kinds: ['note'] }).filter((r) => r.kind === 'note' && r.topic === 'engine.recovered')).toHaveLength(1);
+  });
+});
+
+describe('restart cost is bounded', () => {
+  it('orders still open come from one open-orders call; only those that ended while down are looked up one by one', async () => {
+    const { broker, clock } = market();
+    const first = await started(boot(broker, clock));
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const order = await first.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: String(90 - i * 0.5), timeInForce: 'gtc' }, { timeoutMs: null });
+      ids.push(order.clientOrderId);
+    }
+    await first.stop();
+    broker.setPrice('AAPL', '89.4'); // the two highest bids (90, 89.5) fill while the process is down
+    const filled = broker.orderReports().filter((o) => o.status === 'filled').map((o) => o.clientOrderId);
+    expect(filled).toHaveLength(2);
+
+    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    const before = broker.requests.length;
+    const report = await second.recover();
+    const calls = broker.requests.slice(before).map((r) => r.method);
+    expect(calls.filter((m) => m === 'getOpenOrders')).toHaveLength(1);
+    expect(calls.filter((m) => m === 'getOrder')).toHaveLength(filled.length);
+    expect(report.ordersFoundAtBroker).toHaveLength(20);
+    for (const id of filled) expect(second.orders.get(id)?.status).toBe('filled');
+  });
+});
