@@ -72,6 +72,7 @@ process.send({
     // Positions opened during recover() beyond the fills that happened while the process was down.
     // Which recovery paths the lives of this journal went through.
     paths: {
+      sendsTimedOut: engine.orders.auditTrail({ topic: 'order.send_failed' }).filter((r) => r.data.code === 'timeout').length,
       adoptedAfterDuplicate: engine.orders.auditTrail({ topic: 'order.found_after_duplicate' }).length,
       foundAfterFailure: engine.orders.auditTrail({ topic: 'order.found_after_failure' }).length,
       recoveriesRetried: engine.orders.auditTrail({ topic: 'engine.recovered' }).filter((r) => r.data.attempts > 1).length,
