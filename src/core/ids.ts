@@ -11,13 +11,16 @@ export interface IdGenerator {
 }
 
 /**
- * The default: a time-ordered, collision-resistant id (`tw-` + base36 time + 12 random hex
- * characters), short enough for every supported broker's client order id field.
+ * The default: time-ordered and unique without paying for randomness per id — `tw-` + base36 time
+ * + a random prefix drawn once per generator (12 hex characters: two processes never share it in
+ * practice) + a base36 counter. Short enough for every supported broker's client order id field.
  */
 export function randomIds(now: () => number = Date.now): IdGenerator {
+  const process = randomBytes(6).toString('hex');
+  let counter = 0;
   return {
     next(prefix = 'tw') {
-      return `${prefix}-${now().toString(36)}-${randomBytes(6).toString('hex')}`;
+      return `${prefix}-${now().toString(36)}-${process}${(counter++).toString(36)}`;
     },
   };
 }

@@ -297,7 +297,8 @@ export class OrderLifecycleManager {
     for (const id of ids) if (this.store.require(id).status !== 'submitted') this.apply(id, { type: 'submitted', at: this.clock.now() });
     try {
       // Durable before the broker sees it, as for one order.
-      this.journal.sync?.();
+      const durable = this.journal.sync?.();
+      if (durable) await durable;
       const report = await this.adapter.submitOrderList!({ kind, orders: ids.map((id) => this.store.require(id)) });
       this.applyListReport(kind, ids, report);
     } catch (error) {
@@ -537,7 +538,9 @@ export class OrderLifecycleManager {
     this.apply(id, { type: 'submitted', at: this.clock.now() });
     try {
       // Durable before the broker sees it: after a crash, recovery knows to look for this order.
-      this.journal.sync?.();
+      // A durable journal's flush is shared by every order waiting on it (group commit).
+      const durable = this.journal.sync?.();
+      if (durable) await durable;
       const amend = (changes: OrderChanges): Order => this.apply(id, { type: 'modified', changes, at: this.clock.now(), raw: { reason: 'amended before resending' } }).order;
       const report = await this.send(this.store.require(id), amend);
       this.applyReport(report);

@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { InMemoryJournal } from './in-memory-journal.js';
-import type { Journal, JournalEntry, JournalQuery, JournalRecord } from './journal.js';
+import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
 
 export interface FileJournalOptions {
@@ -10,14 +10,26 @@ export interface FileJournalOptions {
   /**
    * When records reach the disk (every record is written to the file at once, so all modes survive
    * the process being killed):
-   * - `before-send` (default): fsync when the lifecycle is about to send an order ({@link sync}),
-   *   covering every record written so far — an order is on disk before the broker sees it, at one
-   *   fsync per order. Records after the send (acks, fills) reach the disk with the next one and
-   *   are otherwise recovered from the broker by reconciliation.
+   * - `before-send` (default): before the lifecycle sends an order it awaits {@link sync}: one
+   *   `fdatasync`, off the event loop, covers every record written so far — and every order that
+   *   asks while it runs waits for the next one, shared (group commit: with 64 orders in flight,
+   *   a handful of syncs, not 64). An order is on disk before the broker sees it. Records after
+   *   the send (acks, fills) reach the disk with the next sync and are otherwise recovered from
+   *   the broker by reconciliation.
    * - `every-record`: fsync before every `append` returns (≈ 6 fsyncs per order; slowest).
    * - `os`: never fsync; leave it to the OS (survives a killed process, not a power loss).
+   *
+   * In every mode, records appended in one synchronous run (one signal's records, or many
+   * signals' at once) go to the file in one write, at the end of that run — and always before an
+   * order is sent.
    */
   readonly sync?: 'before-send' | 'every-record' | 'os';
+  /**
+   * How many of the newest records to keep in memory for queries (default 50 000). Older history
+   * stays in the file and is read from it when a query reaches back that far: memory stays flat
+   * however long the journal grows.
+   */
+  readonly memoryRecords?: number;
   readonly logger?: Logger;
 }
 
@@ -31,8 +43,10 @@ export interface FileJournalRecovery {
 }
 
 /**
- * The durable default: an append-only JSON-lines file, fsync'd before every order is sent (group
- * commit), with every record also indexed in memory for queries (by order, client order id, symbol, status, time range).
+ * The durable default: an append-only JSON-lines file, made durable before every order is sent
+ * (an awaited, shared `fdatasync`: group commit). The newest records (`memoryRecords`) are also
+ * indexed in memory for queries (by order, client order id, symbol, status, time range); a query
+ * reaching older history reads the file, so memory stays flat however long the journal grows.
  *
  * Records are never rewritten. On open, a torn last line (a crash mid-write) is detected, skipped
  * with a warning and cut from the file so the next record starts on a clean line; a corrupt line
@@ -41,75 +55,186 @@ export interface FileJournalRecovery {
  */
 export class FileJournal implements Journal {
   readonly recovery: FileJournalRecovery;
-  private readonly index = new InMemoryJournal();
+  private readonly index: InMemoryJournal;
+  private readonly capacity: number;
   private readonly fd: number;
   private readonly mode: 'before-send' | 'every-record' | 'os';
+  /** Records in the file (the index holds the newest {@link capacity} of them). */
+  private total = 0;
+  /** Lines appended but not yet written: one `write` per synchronous run (see {@link writePending}). */
+  private pending: string[] = [];
+  private writeScheduled = false;
+  /** Written since the last fdatasync started: the next sync must cover them. */
   private dirty = false;
+  /** The fdatasync in flight, and the one queued behind it for records written meanwhile. */
+  private syncing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: FileJournalOptions) {
     const logger = options.logger ?? consoleLogger();
     this.mode = options.sync ?? 'before-send';
+    this.capacity = options.memoryRecords ?? 50_000;
+    this.index = new InMemoryJournal(this.capacity);
     this.fd = openSync(options.path, 'a+');
-    const text = readAll(this.fd);
-    const lines = text.split('\n');
-    const tail = lines.pop() ?? '';
+    // One pass over the file, a chunk at a time (never the whole file as one string).
     const corruptLines: number[] = [];
-    lines.forEach((line, i) => {
-      if (line.trim() === '') return;
+    const scan = scanLines(this.fd, (line, number) => {
       try {
         this.index.restore(journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON));
+        this.total++;
       } catch {
-        corruptLines.push(i + 1);
-        logger.warn(`journal ${options.path}: line ${i + 1} is not a valid record; skipped`);
+        corruptLines.push(number);
+        logger.warn(`journal ${options.path}: line ${number} is not a valid record; skipped`);
       }
     });
-    const tornTail = tail.length > 0;
+    const tornTail = scan.tail > 0;
     if (tornTail) {
-      logger.warn(`journal ${options.path}: the last line was cut short (a crash mid-write); ${tail.length} bytes skipped and removed`);
-      ftruncateSync(this.fd, Buffer.byteLength(text) - Buffer.byteLength(tail));
+      logger.warn(`journal ${options.path}: the last line was cut short (a crash mid-write); ${scan.tail} bytes skipped and removed`);
+      ftruncateSync(this.fd, scan.size - scan.tail);
       fsyncSync(this.fd);
     }
-    this.recovery = { records: this.index.size, tornTail, corruptLines };
+    this.recovery = { records: this.total, tornTail, corruptLines };
   }
 
   append(entry: JournalEntry): JournalRecord {
     if (this.closed) throw new Error('journal is closed');
     const record = this.index.append(entry);
-    // One write per record: a crash leaves at most this line torn, which the next open cuts off.
-    writeSync(this.fd, `${JSON.stringify(journalRecordToJSON(record))}\n`);
-    if (this.mode === 'every-record') fsyncSync(this.fd);
-    else this.dirty = true;
+    this.total++;
+    this.pending.push(`${JSON.stringify(journalRecordToJSON(record))}\n`);
+    if (this.mode === 'every-record') {
+      this.writePending();
+      fsyncSync(this.fd);
+    } else if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      queueMicrotask(this.writeLater);
+    }
     return record;
   }
 
-  /** Flushes every record written so far to the disk (a no-op in `os` mode or when nothing is new). */
-  sync(): void {
-    if (this.closed || !this.dirty || this.mode === 'os') return;
-    fsyncSync(this.fd);
+  /**
+   * Makes every record appended so far durable. Writes what is pending at once; then, in
+   * `before-send` mode, resolves when an `fdatasync` that started after those records were written
+   * has finished — started now, or shared with every caller that asks before it ends (group
+   * commit). Undefined when there is nothing to wait for (`os` mode, or already durable).
+   */
+  sync(): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    this.writePending();
+    if (this.mode !== 'before-send') return undefined;
+    // Nothing written since the sync in flight started: that one covers every record.
+    if (!this.dirty) return this.syncing;
+    if (!this.syncing) return this.startSync();
+    // One is running without our records: wait for it, then one more — shared by all who ask meanwhile.
+    this.queued ??= this.syncing.then(
+      () => this.afterQueue(),
+      () => this.afterQueue(),
+    );
+    return this.queued;
+  }
+
+  private afterQueue(): Promise<void> | undefined {
+    this.queued = undefined;
+    return this.dirty ? (this.syncing ?? this.startSync()) : this.syncing;
+  }
+
+  private startSync(): Promise<void> {
     this.dirty = false;
+    const done = new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
+    const tracked: Promise<void> = done.finally(() => {
+      if (this.syncing === tracked) this.syncing = undefined;
+    });
+    this.syncing = tracked;
+    return tracked;
   }
 
-  query(filter?: JournalQuery): JournalRecord[] {
-    return this.index.query(filter);
+  /** Bound once: the microtask that writes what one synchronous run appended. */
+  private readonly writeLater = (): void => {
+    this.writeScheduled = false;
+    if (!this.closed) this.writePending();
+  };
+
+  /** One `write` for every pending line: a crash leaves at most the last line torn, which the next open cuts off. */
+  private writePending(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    writeSync(this.fd, text);
+    this.dirty = true;
   }
 
+  /**
+   * Records matching `filter`, oldest first. Answered from memory when the newest records cover
+   * it; a query reaching further back reads the file (after writing what is pending), one chunk at
+   * a time, keeping only the matches.
+   */
+  query(filter: JournalQuery = {}): JournalRecord[] {
+    if (this.inMemory(filter)) return this.index.query(filter);
+    this.writePending();
+    const out: JournalRecord[] = [];
+    const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+    scanLines(this.fd, (line) => {
+      if (out.length >= limit) return false;
+      let record: JournalRecord;
+      try {
+        record = journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON);
+      } catch {
+        return true; // reported when the journal was opened
+      }
+      if (matchesQuery(record, filter)) out.push(record);
+      return true;
+    });
+    return out;
+  }
+
+  /** Every record in the file, including those no longer held in memory. */
   get size(): number {
-    return this.index.size;
+    return this.total;
+  }
+
+  /** True when the records in memory are all the query can match (the file holds no older ones it could reach). */
+  private inMemory(filter: JournalQuery): boolean {
+    if (this.total <= this.capacity) return true;
+    const oldestInMemory = this.index.lastSeq - this.capacity + 1;
+    return filter.afterSeq !== undefined && filter.afterSeq >= oldestInMemory - 1;
   }
 
   close(): void {
     if (this.closed) return;
-    this.sync();
+    this.writePending();
+    if (this.mode !== 'os') fsyncSync(this.fd);
     this.closed = true;
     closeSync(this.fd);
   }
 }
 
-function readAll(fd: number): string {
+const CHUNK = 1 << 20;
+
+/**
+ * Calls `onLine` for every complete line of the file, reading 1 MiB at a time; `onLine` may return
+ * false to stop. Returns the file's size and the length of an unterminated last line (a torn write).
+ */
+function scanLines(fd: number, onLine: (line: string, number: number) => boolean | void): { size: number; tail: number } {
   const size = fstatSync(fd).size;
-  const buffer = Buffer.alloc(size);
-  let offset = 0;
-  while (offset < size) offset += readSync(fd, buffer, offset, size - offset, offset);
-  return buffer.toString('utf8');
+  const buffer = Buffer.alloc(Math.min(CHUNK, Math.max(size, 1)));
+  let carry = Buffer.alloc(0);
+  let position = 0;
+  let number = 0;
+  while (position < size) {
+    const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
+    if (read <= 0) break;
+    position += read;
+    const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, read)]) : buffer.subarray(0, read);
+    let start = 0;
+    for (let end = data.indexOf(10, start); end >= 0; end = data.indexOf(10, start)) {
+      number++;
+      const line = data.toString('utf8', start, end);
+      start = end + 1;
+      if (line.trim() === '') continue;
+      if (onLine(line, number) === false) return { size, tail: 0 };
+    }
+    // The unfinished line is copied: the next read reuses the buffer under it.
+    carry = Buffer.from(data.subarray(start));
+  }
+  return { size, tail: carry.length };
 }

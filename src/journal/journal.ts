@@ -76,9 +76,11 @@ export interface Journal {
   query(filter?: JournalQuery): JournalRecord[];
   /**
    * Makes everything appended so far durable. The lifecycle calls it right before an order is
-   * sent, so one fsync covers the order's records at the moment it matters (group commit).
+   * sent and, when it returns a promise, sends only once that promise resolves: one flush covers
+   * the records of every order waiting on it (group commit). Return nothing when the records are
+   * already as durable as this journal makes them.
    */
-  sync?(): void;
+  sync?(): void | Promise<void>;
   close?(): void;
 }
 

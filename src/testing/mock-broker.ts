@@ -46,9 +46,19 @@ export interface MockBrokerOptions {
   readonly capabilities?: Partial<BrokerCapabilities>;
   /**
    * How many ended orders to keep for look-ups (default: all). Client order ids are remembered
-   * regardless, so a duplicate is still refused. Bound it for long benchmarks and soak tests.
+   * regardless (see {@link rememberClientIds}), so a duplicate is still refused. Bound it for long
+   * benchmarks and soak tests.
    */
   readonly retainEndedOrders?: number;
+  /**
+   * How many client order ids of forgotten ended orders to remember for the duplicate check
+   * (default: all). Past it the oldest are forgotten — a resend of one of those would be accepted,
+   * as at a broker that keeps ids for a limited time. Bound it, with `retainEndedOrders` and
+   * `retainRequests`, for memory that stays flat over millions of orders.
+   */
+  readonly rememberClientIds?: number;
+  /** How many requests {@link MockBroker.requests} keeps, newest last (default: all). */
+  readonly retainRequests?: number;
   /**
    * What a reduce-only order may do, as brokers with a reduce-only flag behave (OANDA's
    * `positionFill: REDUCE_ONLY`, crypto and futures venues). `'enforce'` (default): one with nothing
@@ -165,6 +175,10 @@ export class MockBroker implements BrokerAdapter {
   private readonly working = new Set<BrokerOrder>();
   private readonly ended: string[] = [];
   private readonly retainEndedOrders: number;
+  private readonly rememberClientIds: number;
+  private readonly retainRequests: number;
+  /** Client order ids of orders no longer kept, oldest first (bounded by `rememberClientIds`). */
+  private readonly forgottenIds: string[] = [];
   private readonly byClientId = new Map<string, string>();
   private readonly scripted: { method: MockBrokerMethod | '*'; fault: MockFault }[] = [];
   private readonly updateListeners = new Set<(update: OrderEventUpdate) => void>();
@@ -203,6 +217,8 @@ export class MockBroker implements BrokerAdapter {
     this.faultRates = options.faultRates ?? {};
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
     this.retainEndedOrders = options.retainEndedOrders ?? Number.POSITIVE_INFINITY;
+    this.rememberClientIds = options.rememberClientIds ?? Number.POSITIVE_INFINITY;
+    this.retainRequests = options.retainRequests ?? Number.POSITIVE_INFINITY;
     for (const asset of options.assets ?? []) this.addAsset(asset);
   }
 
@@ -462,6 +478,7 @@ export class MockBroker implements BrokerAdapter {
     const request: Mutable<MockRequest> = { method, at: this.clock.now() };
     if (clientOrderId) request.clientOrderId = clientOrderId;
     this.requests.push(request);
+    if (this.requests.length > this.retainRequests * 2) this.requests.splice(0, this.requests.length - this.retainRequests);
     try {
       return work();
     } finally {
@@ -776,7 +793,14 @@ export class MockBroker implements BrokerAdapter {
     if (this.retainEndedOrders === Number.POSITIVE_INFINITY) return;
     this.ended.push(order.brokerOrderId);
     if (this.ended.length > this.retainEndedOrders * 2) {
-      for (const id of this.ended.splice(0, this.ended.length - this.retainEndedOrders)) this.orders.delete(id);
+      for (const id of this.ended.splice(0, this.ended.length - this.retainEndedOrders)) {
+        const forgotten = this.orders.get(id);
+        this.orders.delete(id);
+        if (forgotten && this.rememberClientIds !== Number.POSITIVE_INFINITY) this.forgottenIds.push(forgotten.clientOrderId);
+      }
+      if (this.forgottenIds.length > this.rememberClientIds * 2) {
+        for (const clientOrderId of this.forgottenIds.splice(0, this.forgottenIds.length - this.rememberClientIds)) this.byClientId.delete(clientOrderId);
+      }
     }
   }
 

@@ -20,7 +20,7 @@ import {
   silentLogger,
 } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 8; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -246,9 +246,12 @@ describe('protection survives a restart', () => {
     await first.start();
     first.updatePrice('AAPL', '100');
     await first.executeSignal(signal(clock));
-    await settle();
+    // The protective orders leave once their records are on disk (an awaited fdatasync: real I/O time).
+    await vi.waitFor(() => {
+      const placed = first.protection!.protectionOf('AAPL')!;
+      expect([placed.stop?.status, placed.targets.map((t) => t.status)]).toEqual(['accepted', ['accepted']]);
+    });
     const { stop, targets } = first.protection!.protectionOf('AAPL')!;
-    expect([stop?.status, targets.map((t) => t.status)]).toEqual(['accepted', ['accepted']]);
     // SIGKILL: the process is gone, no cleanup; the broker keeps both protective orders.
 
     const second = boot(1_000);

@@ -44,6 +44,42 @@ describe('FileJournal', () => {
     reopened.close();
   });
 
+  it('bounded memory: only the newest records are held; older history is read from the file on demand', () => {
+    const path = join(dir, 'bounded.jsonl');
+    const journal = new FileJournal({ path, memoryRecords: 10 });
+    for (let i = 0; i < 100; i++) journal.append({ kind: 'note', at: i, topic: i % 2 ? 'odd' : 'even', clientOrderId: `o-${i}`, data: { i } });
+    expect(journal.size).toBe(100);
+    // Served from the file: the whole history, an old order, a topic, a time range, a limit.
+    expect(journal.query().map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(journal.query({ clientOrderId: 'o-3' }).map((r) => r.seq)).toEqual([4]);
+    expect(journal.query({ topic: 'odd', limit: 3 }).map((r) => r.at)).toEqual([1, 3, 5]);
+    expect(journal.query({ from: 10, to: 12 }).map((r) => r.at)).toEqual([10, 11, 12]);
+    // Served from memory: the newest records.
+    expect(journal.query({ afterSeq: 95 }).map((r) => r.seq)).toEqual([96, 97, 98, 99, 100]);
+    journal.close();
+    // Reopened: the count of the whole file, the newest in memory, the sequence continuing.
+    const reopened = new FileJournal({ path, memoryRecords: 10 });
+    expect(reopened.recovery.records).toBe(100);
+    expect(reopened.query({ clientOrderId: 'o-0' })).toHaveLength(1);
+    expect(reopened.append({ kind: 'note', at: 100, topic: 'next' }).seq).toBe(101);
+    expect(reopened.query({ afterSeq: 99 }).map((r) => r.seq)).toEqual([100, 101]);
+    reopened.close();
+  });
+
+  it('reads a journal larger than one read chunk line by line (a line may straddle two chunks)', () => {
+    const path = join(dir, 'large.jsonl');
+    const journal = new FileJournal({ path, sync: 'os', memoryRecords: 100 });
+    const padding = 'x'.repeat(900);
+    for (let i = 0; i < 3_000; i++) journal.append({ kind: 'note', at: i, topic: 'big', data: { padding, i } });
+    journal.close();
+    const reopened = new FileJournal({ path, sync: 'os', memoryRecords: 100 });
+    expect(reopened.recovery).toEqual({ records: 3_000, tornTail: false, corruptLines: [] });
+    const all = reopened.query({ topic: 'big' });
+    expect(all).toHaveLength(3_000);
+    expect(all.every((r, i) => r.kind === 'note' && (r.data as { i: number }).i === i)).toBe(true);
+    reopened.close();
+  });
+
   it('a torn last line is skipped with a warning and cut off; earlier records are all kept', () => {
     const path = join(dir, 'j.jsonl');
     const journal = new FileJournal({ path });
@@ -102,17 +138,45 @@ describe('FileJournal', () => {
 });
 
 describe('FileJournal durability modes', () => {
-  it('before-send: records are written at once and fsync happens at sync(); every-record and os behave as named', () => {
+  it('records appended in one run go out in one write at its end (at once on sync()); every-record and os behave as named', async () => {
     const modes = ['before-send', 'every-record', 'os'] as const;
     for (const sync of modes) {
       const path = join(dir, `${sync}.jsonl`);
       const journal = new FileJournal({ path, sync });
       for (const e of entries()) journal.append(e);
-      // Written to the file immediately in every mode: a killed process loses nothing.
+      // every-record writes (and fsyncs) each record before append returns; the others write the
+      // run's records together once the run ends — before any I/O, so a killed process loses nothing.
+      expect(readFileSync(path, 'utf8').trim().split('\n').filter(Boolean)).toHaveLength(sync === 'every-record' ? 3 : 0);
+      await Promise.resolve();
       expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3);
-      journal.sync();
+      journal.append(entries()[0]!);
+      // sync() writes what is pending at once; before-send then awaits an fdatasync.
+      const durable = journal.sync();
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(4);
+      expect(durable instanceof Promise).toBe(sync === 'before-send');
+      await durable;
       journal.close();
-      expect(new FileJournal({ path }).recovery.records).toBe(3);
+      expect(new FileJournal({ path }).recovery.records).toBe(4);
     }
+  });
+
+  it('group commit: every order that asks for durability while an fdatasync runs shares the next one', async () => {
+    const path = join(dir, 'group.jsonl');
+    const journal = new FileJournal({ path });
+    const syncs: Promise<void>[] = [];
+    journal.append(entries()[0]!);
+    const first = journal.sync()!;
+    // 64 orders written while the first fdatasync is in flight: they wait for one more, the same one.
+    for (let i = 0; i < 64; i++) {
+      journal.append(entries()[1]!);
+      syncs.push(journal.sync()!);
+    }
+    expect(new Set(syncs).size).toBe(1);
+    expect(syncs[0]).not.toBe(first);
+    await Promise.all([first, ...syncs]);
+    // Nothing new since: nothing to wait for.
+    expect(journal.sync()).toBeUndefined();
+    journal.close();
+    expect(new FileJournal({ path }).recovery.records).toBe(65);
   });
 });

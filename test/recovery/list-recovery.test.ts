@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecutionEngine, FileJournal, type OrderRequest, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 let dir: string;
 beforeEach(() => {
@@ -67,8 +67,8 @@ describe('crash recovery of native order lists', () => {
     const doomed = boot(shared, clock, 1);
     await doomed.start();
     void doomed.orders.submitList('bracket', bracket);
-    await flush();
-    expect(shared.orderReports()).toHaveLength(3);
+    // The list leaves once its records are on disk (an awaited fdatasync: real I/O time).
+    await vi.waitFor(() => expect(shared.orderReports()).toHaveLength(3));
     shared.submitOrderList = original;
 
     const restarted = boot(shared, clock, 1_000);

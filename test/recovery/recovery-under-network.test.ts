@@ -30,7 +30,9 @@ const baseConfig: EngineConfig = {
 
 /** A process on a durable journal; "crashing" it is stopping it without any cleanup. */
 function boot(broker: MockBroker, clock: ManualClock, options: { idStart?: number; config?: EngineConfig; market?: MarketState; journal?: Journal } = {}): ExecutionEngine {
-  const journal = options.journal ?? new FileJournal({ path: join(dir, 'journal.jsonl'), logger: silentLogger });
+  // sync 'os': these tests drive a manual clock step by step; an awaited fdatasync would put real
+  // I/O time between a signal and its order (the default mode has its own tests).
+  const journal = options.journal ?? new FileJournal({ path: join(dir, 'journal.jsonl'), logger: silentLogger, sync: 'os' });
   return new ExecutionEngine({
     adapter: broker,
     clock,

@@ -263,3 +263,24 @@ describe('MockBroker faults', () => {
     expect(types(updates)).toEqual(['accepted', 'filled', 'accepted', 'filled']);
   });
 });
+
+describe('MockBroker memory bounds (soak tests and benchmarks)', () => {
+  it('keeps at most about twice retainEndedOrders orders, rememberClientIds forgotten ids and retainRequests requests', async () => {
+    const { broker, order } = setup({ retainEndedOrders: 10, rememberClientIds: 20, retainRequests: 30 });
+    broker.setPrice('AAPL', '100');
+    const sent: Order[] = [];
+    for (let i = 0; i < 200; i++) {
+      const o = order({ side: i % 2 ? 'sell' : 'buy' });
+      sent.push(o);
+      await broker.submitOrder(o);
+    }
+    expect(broker.orderReports().length).toBeLessThanOrEqual(20);
+    expect(broker.requests.length).toBeLessThanOrEqual(60);
+    // A recent id is still refused as a duplicate …
+    const recent = await broker.submitOrder(sent[199]!).catch((e: unknown) => e);
+    expect(isBrokerError(recent) && recent.code).toBe('broker_duplicate_client_order_id');
+    // … the oldest is forgotten, as at a broker that keeps ids for a limited time.
+    expect(broker.countByClientOrderId(sent[0]!.clientOrderId)).toBe(0);
+    await expect(broker.submitOrder(sent[0]!)).resolves.toMatchObject({ clientOrderId: sent[0]!.clientOrderId });
+  });
+});
