@@ -45,6 +45,11 @@ export interface OrderStatusReport {
   readonly stopPrice?: Decimal;
   /** The executions, when the broker lists them; otherwise the core infers them from the totals. */
   readonly fills?: readonly Fill[];
+  /**
+   * The broker's id of the execution that brought the order to these totals (a fill event carrying
+   * the order's new state): the fill the core infers from the totals takes this id.
+   */
+  readonly executionId?: string;
   readonly reason?: string;
   readonly updatedAt: number;
   /** For brokers that replace by creating a new order: the order this one replaced. */

@@ -72,7 +72,7 @@ function missingFills(order: Order, report: OrderStatusReport): Fill[] {
   const price = reportAverage.times(report.filledQuantity).minus(localNotional).dividedBy(missing);
   return [
     {
-      executionId: `recon:${report.brokerOrderId}:${report.filledQuantity.toString()}`,
+      executionId: report.executionId ?? `recon:${report.brokerOrderId}:${report.filledQuantity.toString()}`,
       quantity: missing,
       price: isAboveZero(price) ? price : reportAverage,
       commission: ZERO,

@@ -274,8 +274,20 @@ export class AlpacaAdapter implements BrokerAdapter {
     await this.rest(`cancel ${ref.clientOrderId ?? id}`, (sdk) => sdk.trading.orders.deleteOrderByOrderIDRaw({ orderId: id }), false, false);
   }
 
+  /**
+   * `DELETE /v2/orders` answers 207 Multi-Status: one `{ id, status, body }` per order, and an order
+   * it could not cancel is a failure status (500) inside the body, not an HTTP error. Any such entry
+   * fails the whole call, so the core falls back to cancelling order by order.
+   */
   async cancelAllOrders(): Promise<void> {
-    await this.rest('cancel all orders', (sdk) => sdk.trading.orders.deleteAllOrdersRaw(), false, false);
+    const results = (await this.rest('cancel all orders', (sdk) => sdk.trading.orders.deleteAllOrdersRaw(), false, true)) as { id?: string; status?: number }[] | undefined;
+    const failed = (Array.isArray(results) ? results : []).filter((r) => typeof r.status === 'number' && r.status >= 300);
+    if (failed.length > 0) {
+      throw new BrokerError('order_not_cancelable', `Alpaca: cancel-all could not cancel ${failed.length} order(s): ${failed.map((f) => `${f.id ?? '?'} (${f.status})`).join(', ')}`, {
+        status: 207,
+        details: { failed: failed.map((f) => ({ brokerOrderId: f.id, status: f.status })) },
+      });
+    }
   }
 
   // ------------------------------------------------------------------ internals
@@ -378,7 +390,7 @@ export class AlpacaAdapter implements BrokerAdapter {
         this.emit({ clientOrderId, brokerOrderId: order.id, event: meaning.event });
         return;
       case 'snapshot':
-        this.emit({ clientOrderId, brokerOrderId: order.id, report });
+        this.emit({ clientOrderId, brokerOrderId: order.id, report: meaning.executionId ? { ...report, executionId: meaning.executionId } : report });
         return;
       case 'replaced':
         // The successor belongs to the same logical order; fetch it so a replace made elsewhere is seen.

@@ -1,15 +1,19 @@
-import { Decimal, type OrderEvent } from 'tradewire';
+import type { OrderEvent } from 'tradewire';
 import type { AlpacaTradeUpdateJson } from './wire.js';
 
 /**
  * What one `trade_updates` event means to the core:
  * - an `event` to apply;
  * - `snapshot`: fetch nothing, bring the order up to the message's order object (events whose
- *   meaning is "the order now looks like this": `calculated`, `done_for_day`, and a `replaced`
- *   whose successor is fetched by the adapter);
+ *   meaning is "the order now looks like this": fills — with the execution's id —, `calculated`,
+ *   `done_for_day`, and a `replaced` whose successor is fetched by the adapter);
  * - `none`: informational, no transition (`pending_new`, `pending_replace`, `stopped`, `suspended`).
  */
-export type TradeUpdateMeaning = { readonly kind: 'event'; readonly event: OrderEvent } | { readonly kind: 'snapshot' } | { readonly kind: 'replaced'; readonly by: string } | { readonly kind: 'none' };
+export type TradeUpdateMeaning =
+  | { readonly kind: 'event'; readonly event: OrderEvent }
+  | { readonly kind: 'snapshot'; readonly executionId?: string }
+  | { readonly kind: 'replaced'; readonly by: string }
+  | { readonly kind: 'none' };
 
 /** Every event Alpaca documents, mapped. Unknown future events become snapshots, never silence. */
 export function tradeUpdateMeaning(update: AlpacaTradeUpdateJson, at: number): TradeUpdateMeaning {
@@ -21,19 +25,12 @@ export function tradeUpdateMeaning(update: AlpacaTradeUpdateJson, at: number): T
     case 'held':
       return { kind: 'event', event: { type: 'accepted', brokerOrderId: order.id, at, raw } };
     case 'fill':
-    case 'partial_fill': {
-      // A notional order learns its quantity from the order object, so its fills come as snapshots.
-      if (!update.qty || !update.price || order.notional) return { kind: 'snapshot' };
-      const fill = {
-        // Alpaca's execution id, so a fill seen twice (stream, then reconciliation) counts once.
-        executionId: update.execution_id ?? `${order.id}:${order.filled_qty ?? update.qty}`,
-        quantity: new Decimal(update.qty),
-        price: new Decimal(update.price),
-        commission: new Decimal(0),
-        time: at,
-      };
-      return { kind: 'event', event: { type: 'filled', fill, brokerOrderId: order.id, at, raw } };
-    }
+    case 'partial_fill':
+      // The streaming docs give `price` as "the average price per share at which the order was
+      // filled" — the order's, not this execution's. So the execution is derived from the change of
+      // the order's `filled_qty` and `filled_avg_price` (the core diffs them against what it has),
+      // which is right under either reading, and takes Alpaca's `execution_id`.
+      return { kind: 'snapshot', ...(update.execution_id ? { executionId: update.execution_id } : {}) };
     case 'canceled':
       return { kind: 'event', event: { type: 'cancelled', at, raw } };
     case 'expired':

@@ -35,6 +35,19 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     await harness.until(() => expect(harness.orders.get('race-1')?.status).toBe('filled'));
   });
 
+  it('cancel-all: an order the 207 body reports as not cancelled (status 500 inside) makes the core cancel one by one', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submit(limit('ca-1', '90'));
+    await orders.submit(limit('ca-2', '91'));
+    const stuck = orders.get('ca-2')!.brokerOrderId!;
+    exchange.uncancelableInBulk.add(stuck);
+    const acted = await orders.cancelAll('kill switch');
+    expect(acted.map((o) => o.clientOrderId).sort()).toEqual(['ca-1', 'ca-2']);
+    // The bulk call cancelled ca-1; ca-2 was cancelled by its own DELETE, the fallback.
+    await until(() => expect([orders.get('ca-1')?.status, orders.get('ca-2')?.status]).toEqual(['cancelled', 'cancelled']));
+    expect(h!.server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toContain(`/v2/orders/${stuck}`);
+  });
+
   it('market order: accepted by REST, filled over the stream with Alpaca’s execution id', async () => {
     const { orders, until } = await start();
     const order = await orders.submit({ clientOrderId: 'mkt-1', symbol: 'AAPL', side: 'buy', quantity: 5 });
@@ -56,7 +69,13 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     exchange.liquidity.delete('AAPL');
     exchange.setPrice('AAPL', '99.4');
     await until(() => expect(orders.get('part-1')?.status).toBe('filled'));
-    expect(orders.get('part-1')!.fills.map((f) => f.quantity.toString())).toEqual(['4', '4', '2']);
+    const fills = orders.get('part-1')!.fills;
+    expect(fills.map((f) => f.quantity.toString())).toEqual(['4', '4', '2']);
+    // The stream's price is the order's running average; each execution's own price is derived
+    // from the change of filled_qty and filled_avg_price, and keeps Alpaca's execution id.
+    expect(fills.map((f) => f.price.toString())).toEqual(['100', '99.5', '99.4']);
+    expect(fills.every((f) => /^[0-9a-f-]{36}$/.test(f.executionId))).toBe(true);
+    expect(orders.get('part-1')!.averageFillPrice?.toString()).toBe('99.68');
   });
 
   it('a bracket: legs held until the entry fills; the take-profit fills and Alpaca cancels the stop', async () => {

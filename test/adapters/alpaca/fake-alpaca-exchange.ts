@@ -235,13 +235,22 @@ export class FakeAlpacaExchange {
     setImmediate(() => this.finish(order, 'canceled'));
   }
 
+  /**
+   * `DELETE /v2/orders`, as the Trading API documents it: HTTP 207 with one `{ id, status, body }`
+   * per open order; an order that could not be cancelled is status 500 inside the body (the call
+   * itself succeeds). `uncancelableInBulk` holds orders the bulk call fails on.
+   */
   cancelAll(): Record<string, unknown>[] {
     const open = [...this.orders.values()].filter((o) => OPEN.has(o.status) && !this.parents.has(o.id));
+    const cancelled = open.filter((o) => !this.uncancelableInBulk.has(o.id));
     setImmediate(() => {
-      for (const order of open) this.finish(order, 'canceled');
+      for (const order of cancelled) this.finish(order, 'canceled');
     });
-    return open.map((o) => ({ id: o.id, status: 200, body: this.view(o, false) }));
+    return open.map((o) => (this.uncancelableInBulk.has(o.id) ? { id: o.id, status: 500, body: { code: 50010000, message: 'internal server error' } } : { id: o.id, status: 200, body: this.view(o, false) }));
   }
+
+  /** Orders `cancelAll` reports as not cancelled (status 500 in its 207 body). */
+  readonly uncancelableInBulk = new Set<string>();
 
   setPrice(symbol: string, price: Decimal.Value): void {
     this.prices.set(symbol, d(price));
@@ -306,7 +315,9 @@ export class FakeAlpacaExchange {
     const cost = closing ? position.cost.times(position.qty.plus(signed)).dividedBy(position.qty) : position.cost.plus(signed.times(price));
     this.positions.set(order.symbol, { qty: position.qty.plus(signed), cost: position.qty.plus(signed).isZero() ? d(0) : cost });
     this.cash = this.cash.minus(signed.times(price));
-    this.emit(complete ? 'fill' : 'partial_fill', order, { execution_id: randomUUID(), price: price.toString(), qty: qty.toString(), position_qty: position.qty.plus(signed).toString() });
+    // Streaming docs, fill / partial_fill: "price: The average price per share at which the order
+    // was filled" — the order's average so far, not this execution's price.
+    this.emit(complete ? 'fill' : 'partial_fill', order, { execution_id: randomUUID(), price: average.toString(), qty: qty.toString(), position_qty: position.qty.plus(signed).toString() });
     this.afterFill(order, complete);
   }
 
