@@ -290,11 +290,14 @@ export function describeBrokerAdapterConformance(
 export { CONFORMANCE_CASES, type ConformanceCase, type ConformanceCaseId } from './conformance-cases.js';
 
 /**
- * True when a streamed update says `type` happened: an event of that type, or — for fills — a
- * report of the order's new totals (brokers whose fill events carry the order's state, not the
- * execution's, stream fills that way and the core derives the execution).
+ * True when a streamed update says `type` happened: an event of that type, or a report of the
+ * order's new state — fills (brokers whose fill events carry the order's totals, not the
+ * execution's: the core derives the execution) and ends (applied with what filled before them).
  */
 function isUpdateOf(update: OrderUpdate, type: OrderEvent['type']): boolean {
   if (update.event) return update.event.type === type;
-  return type === 'filled' && update.report !== undefined && update.report.filledQuantity.greaterThan(0);
+  const report = update.report;
+  if (!report) return false;
+  if (type === 'filled') return report.filledQuantity.greaterThan(0);
+  return (type === 'cancelled' || type === 'expired' || type === 'rejected') && report.status === type;
 }

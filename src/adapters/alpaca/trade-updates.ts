@@ -32,9 +32,11 @@ export function tradeUpdateMeaning(update: AlpacaTradeUpdateJson, at: number): T
       // which is right under either reading, and takes Alpaca's `execution_id`.
       return { kind: 'snapshot', ...(update.execution_id ? { executionId: update.execution_id } : {}) };
     case 'canceled':
-      return { kind: 'event', event: { type: 'cancelled', at, raw } };
     case 'expired':
-      return { kind: 'event', event: { type: 'expired', at, raw } };
+      // The order object says what filled before the end: a notional order's fills are only known
+      // from it (its units are withheld while it works), so the end is applied as a snapshot —
+      // the filled part first, then the cancel or expiry.
+      return { kind: 'snapshot' };
     case 'rejected':
       return { kind: 'event', event: { type: 'rejected', reason: 'rejected by Alpaca', brokerOrderId: order.id, at, raw } };
     case 'pending_cancel':

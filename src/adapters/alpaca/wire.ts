@@ -134,11 +134,13 @@ const STATUS: Readonly<Record<string, OrderStatus>> = {
 };
 
 export function orderStatusFromAlpaca(order: AlpacaOrderJson): OrderStatus {
+  const filled = new Decimal(order.filled_qty ?? 0);
   if (order.status === 'calculated') {
-    const filled = new Decimal(order.filled_qty ?? 0);
     return order.qty && filled.equals(order.qty) ? 'filled' : filled.isZero() ? 'accepted' : 'partially_filled';
   }
-  return STATUS[order.status] ?? 'accepted';
+  const status = STATUS[order.status] ?? 'accepted';
+  // A live order that has filled in part (`done_for_day`, `held`, `stopped`, … with a filled_qty) is partially filled.
+  return status === 'accepted' && !filled.isZero() ? 'partially_filled' : status;
 }
 
 /**
@@ -152,7 +154,7 @@ export function orderReportFromAlpaca(order: AlpacaOrderJson, clientOrderId: str
   // A notional order's units are known once it is done: until then it reports nothing filled, so the
   // core never sees fills beyond a quantity it does not know yet.
   const pendingNotional = Boolean(order.notional) && (status === 'partially_filled' || status === 'accepted' || status === 'submitted' || status === 'pending_cancel' || status === 'pending_replace');
-  const quantity = pendingNotional ? '0' : (order.qty ?? order.filled_qty ?? '0');
+  const quantity = pendingNotional ? '0' : (order.qty ?? notionalUnits(order, status) ?? order.filled_qty ?? '0');
   const filledQuantity = pendingNotional ? '0' : (order.filled_qty ?? '0');
   return {
     clientOrderId,
@@ -172,6 +174,19 @@ export function orderReportFromAlpaca(order: AlpacaOrderJson, clientOrderId: str
     updatedAt: Date.parse(order.updated_at ?? order.submitted_at ?? order.created_at ?? '') || 0,
     raw: order,
   };
+}
+
+/**
+ * A notional order that ended before its amount was spent (cancelled, expired with a part filled)
+ * has no `qty`: its size in units is the amount at the average fill price, so the part filled reads
+ * as part of it — partially filled, then cancelled — not as a whole order filled.
+ */
+function notionalUnits(order: AlpacaOrderJson, status: OrderStatus): string | undefined {
+  if (!order.notional || !order.filled_avg_price || status === 'filled') return undefined;
+  const filled = new Decimal(order.filled_qty ?? 0);
+  if (filled.isZero()) return undefined;
+  const units = new Decimal(order.notional).dividedBy(order.filled_avg_price).toDecimalPlaces(9, Decimal.ROUND_DOWN);
+  return Decimal.max(units, filled).toFixed();
 }
 
 export function accountFromAlpaca(account: AlpacaAccountJson, at: number): AccountSnapshot {

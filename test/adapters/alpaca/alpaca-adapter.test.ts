@@ -350,6 +350,27 @@ describe('credentials and environments', () => {
 });
 
 describe('notional (fractional, by amount) orders', () => {
+  it('filled in part, then cancelled: the filled part is reported (units from the amount at the average price), then the cancel', async () => {
+    const { orders, exchange, until } = await start();
+    exchange.liquidity.set('AAPL', new Decimal('1.5'));
+    await orders.submit({ clientOrderId: 'ntl-part', symbol: 'AAPL', side: 'buy', notional: '500', type: 'market', timeInForce: 'day' });
+    const wire = [...exchange.orders.values()].find((o) => o.client_order_id === 'ntl-part')!;
+    await until(() => expect(wire.filled_qty).toBe('1.5'));
+    expect(wire.qty).toBeNull();
+    await orders.cancel('ntl-part');
+    await until(() => expect(orders.get('ntl-part')?.status).toBe('cancelled'));
+    const order = orders.get('ntl-part')!;
+    // $500 at 100 is 5 units, of which 1.5 filled before the cancel.
+    expect([order.filledQuantity.toString(), order.quantity.toString(), order.fills.length]).toEqual(['1.5', '5', 1]);
+    expect(order.averageFillPrice?.toString()).toBe('100');
+  });
+
+  it('done_for_day with a filled part is partially filled, not accepted', async () => {
+    const { orderStatusFromAlpaca } = await import('../../../src/adapters/alpaca/wire.js');
+    expect(orderStatusFromAlpaca({ status: 'done_for_day', filled_qty: '3', qty: '10' } as never)).toBe('partially_filled');
+    expect(orderStatusFromAlpaca({ status: 'done_for_day', filled_qty: '0', qty: '10' } as never)).toBe('accepted');
+  });
+
   it('sends notional instead of qty; the fill fixes the quantity, counted once', async () => {
     const { orders, exchange, until } = await start();
     exchange.setPrice('AAPL', '300');

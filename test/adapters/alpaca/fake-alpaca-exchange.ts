@@ -293,19 +293,22 @@ export class FakeAlpacaExchange {
       }
     }
     if (!fillPrice) return;
-    // A notional order buys what its amount pays for at this price, to 9 decimals.
-    const remaining = order.qty ? d(order.qty).minus(order.filled_qty) : d(order.notional!).dividedBy(fillPrice).toDecimalPlaces(9, Decimal.ROUND_DOWN);
+    // A notional order buys what is left of its amount at this price, to 9 decimals; its `qty`
+    // stays null until the amount is spent (it may fill in parts, and be cancelled in between).
+    const spent = d(order.filled_avg_price ?? 0).times(order.filled_qty);
+    const remaining = order.qty ? d(order.qty).minus(order.filled_qty) : d(order.notional!).minus(spent).dividedBy(fillPrice).toDecimalPlaces(9, Decimal.ROUND_DOWN);
     const available = this.liquidity.get(order.symbol);
-    this.execute(order, available ? Decimal.min(available, remaining) : remaining, fillPrice);
+    const qty = available ? Decimal.min(available, remaining) : remaining;
+    this.execute(order, qty, fillPrice, qty.equals(remaining));
   }
 
-  private execute(order: WireOrder, qty: Decimal, price: Decimal): void {
+  private execute(order: WireOrder, qty: Decimal, price: Decimal, last: boolean): void {
     const filled = d(order.filled_qty).plus(qty);
     const average = d(order.filled_avg_price ?? 0).times(order.filled_qty).plus(qty.times(price)).dividedBy(filled);
     order.filled_qty = filled.toString();
     order.filled_avg_price = average.toString();
-    if (order.qty === null) order.qty = filled.toString();
-    const complete = filled.equals(order.qty);
+    if (order.qty === null && last) order.qty = filled.toString();
+    const complete = order.qty !== null && filled.equals(order.qty);
     order.status = complete ? 'filled' : 'partially_filled';
     order.updated_at = this.now();
     if (complete) order.filled_at = order.updated_at;
