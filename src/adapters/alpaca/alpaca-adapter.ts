@@ -36,6 +36,7 @@ import {
   type AlpacaCalendarJson,
   type AlpacaClockJson,
   type AlpacaOrderJson,
+  orderFromSdk,
   type AlpacaPositionJson,
   type AlpacaTradeUpdateJson,
   accountFromAlpaca,
@@ -379,7 +380,7 @@ export class AlpacaAdapter implements BrokerAdapter {
   private onTradeUpdate(update: AlpacaTradeUpdateJson): void {
     const at = this.clock.now();
     this.lastMessageAt = at;
-    const order = update.order;
+    const order = orderFromSdk(update.order);
     const clientOrderId = this.aliases.get(order.id) ?? order.client_order_id;
     const meaning = tradeUpdateMeaning(update, Date.parse(String(update.timestamp ?? '')) || at);
     const report = this.report(order, clientOrderId);

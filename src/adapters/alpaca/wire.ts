@@ -47,6 +47,50 @@ export interface AlpacaOrderJson {
   readonly legs?: readonly AlpacaOrderJson[] | null;
 }
 
+/** The SDK's camelCase names for the snake_case fields tradewire reads (its stream rebuilds legs with only these). */
+const SDK_NAMES: Readonly<Record<string, string>> = {
+  client_order_id: 'clientOrderId',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  submitted_at: 'submittedAt',
+  filled_at: 'filledAt',
+  asset_class: 'assetClass',
+  filled_qty: 'filledQty',
+  filled_avg_price: 'filledAvgPrice',
+  order_class: 'orderClass',
+  order_type: 'orderType',
+  time_in_force: 'timeInForce',
+  limit_price: 'limitPrice',
+  stop_price: 'stopPrice',
+  trail_percent: 'trailPercent',
+  trail_price: 'trailPrice',
+  extended_hours: 'extendedHours',
+  replaced_by: 'replacedBy',
+};
+
+/**
+ * An order as Alpaca sent it, whatever the SDK made of it. The SDK's stream passes `order` through
+ * `OrderFromJSON`, which keeps the snake_case fields but rebuilds `legs` as camelCase objects
+ * (`clientOrderId`, `filledQty`, dates as `Date`): legs are brought back to the wire's names, so a
+ * leg keeps its client order id and its fills.
+ */
+export function orderFromSdk(order: AlpacaOrderJson): AlpacaOrderJson {
+  if (!order.legs || order.legs.length === 0) return order;
+  return { ...order, legs: order.legs.map((leg) => legFromSdk(leg as unknown as Record<string, unknown>)) };
+}
+
+function legFromSdk(leg: Record<string, unknown>): AlpacaOrderJson {
+  if (typeof leg.client_order_id === 'string') return leg as unknown as AlpacaOrderJson;
+  const out: Record<string, unknown> = { ...leg };
+  for (const [snake, camel] of Object.entries(SDK_NAMES)) {
+    if (out[snake] !== undefined || leg[camel] === undefined) continue;
+    const value = leg[camel];
+    out[snake] = value instanceof Date ? value.toISOString() : value;
+  }
+  if (out.type === undefined && out.order_type !== undefined) out.type = out.order_type;
+  return out as unknown as AlpacaOrderJson;
+}
+
 export interface AlpacaAccountJson {
   readonly id: string;
   readonly account_number?: string;

@@ -349,6 +349,21 @@ describe('credentials and environments', () => {
   });
 });
 
+describe('the SDK’s reshaping of stream orders', () => {
+  it('legs rebuilt in camelCase by the SDK (OrderFromJSON) are read back with their client ids and fills', async () => {
+    const { trading } = await import('@alpacahq/alpaca-trade-api');
+    const { orderFromSdk, orderReportFromAlpaca } = await import('../../../src/adapters/alpaca/wire.js');
+    const wire = {
+      id: 'p-1', client_order_id: 'entry', symbol: 'AAPL', side: 'buy', type: 'limit', time_in_force: 'gtc', status: 'filled', qty: '10', filled_qty: '10', filled_avg_price: '99', limit_price: '99', order_class: 'bracket', notional: null,
+      legs: [{ id: 'l-1', client_order_id: 'tp', symbol: 'AAPL', side: 'sell', type: 'limit', order_type: 'limit', time_in_force: 'gtc', status: 'partially_filled', qty: '10', filled_qty: '4', filled_avg_price: '110', limit_price: '110', notional: null, updated_at: '2026-11-30T15:00:00Z' }],
+    };
+    const viaSdk = trading.OrderFromJSON(wire) as unknown as Parameters<typeof orderFromSdk>[0];
+    expect((viaSdk.legs![0] as unknown as Record<string, unknown>).client_order_id).toBeUndefined(); // what the SDK does
+    const leg = orderReportFromAlpaca(orderFromSdk(viaSdk)).legs![0]!;
+    expect([leg.clientOrderId, leg.status, leg.filledQuantity.toString(), leg.averageFillPrice?.toString(), leg.limitPrice?.toString()]).toEqual(['tp', 'partially_filled', '4', '110', '110']);
+  });
+});
+
 describe('notional (fractional, by amount) orders', () => {
   it('filled in part, then cancelled: the filled part is reported (units from the amount at the average price), then the cancel', async () => {
     const { orders, exchange, until } = await start();

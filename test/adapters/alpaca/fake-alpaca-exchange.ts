@@ -437,7 +437,8 @@ export class FakeAlpacaExchange {
     return { ...order, legs: nested && order.legs ? order.legs.map((l) => ({ ...l, legs: null })) : null };
   }
 
+  /** A trade update carries the order as the REST API shows it, legs nested (streaming docs' example order object). */
   private emit(event: string, order: WireOrder, extra: Partial<TradeUpdate> = {}): void {
-    this.publish({ event, timestamp: this.now(), order: this.view(order, false), ...extra });
+    this.publish({ event, timestamp: this.now(), order: this.view(order, true), ...extra });
   }
 }
