@@ -10,6 +10,7 @@ export const entries = {
   'testing/conformance': 'src/testing/conformance.ts',
   alpaca: 'src/adapters/alpaca/index.ts',
   oanda: 'src/adapters/oanda/index.ts',
+  postgres: 'src/stores/postgres/index.ts',
 } as const;
 
 const shared: Options = {
@@ -22,7 +23,8 @@ const shared: Options = {
   // The Alpaca SDK is an optional peer: never bundled, only required by tradewire/alpaca.
   // 'tradewire' is the package's own entry: subpaths import it rather than bundling a second copy of the core.
   // vitest is an optional peer too, needed only by tradewire/testing/conformance.
-  external: ['tradewire', '@alpacahq/alpaca-trade-api', 'vitest'],
+  // pg (node-postgres) is an optional peer, required only by tradewire/postgres.
+  external: ['tradewire', '@alpacahq/alpaca-trade-api', 'vitest', 'pg'],
 };
 
 export default defineConfig([

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^tradewire\/testing\/conformance$/, replacement: src('testing/conformance.ts') },
       { find: /^tradewire\/alpaca$/, replacement: src('adapters/alpaca/index.ts') },
       { find: /^tradewire\/oanda$/, replacement: src('adapters/oanda/index.ts') },
+      { find: /^tradewire\/postgres$/, replacement: src('stores/postgres/index.ts') },
       { find: /^tradewire$/, replacement: src('index.ts') },
     ],
   },

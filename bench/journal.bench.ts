@@ -175,6 +175,30 @@ async function bareFsyncRate(count: number): Promise<number> {
   return count / seconds;
 }
 
+/** The PostgreSQL journal (tradewire/postgres), when a server is reachable; skipped with a note otherwise. */
+async function postgresRows(): Promise<void> {
+  const connectionString = process.env.TRADEWIRE_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+  let PostgresJournal: typeof import('tradewire/postgres').PostgresJournal;
+  try {
+    ({ PostgresJournal } = await import('tradewire/postgres'));
+    await (await PostgresJournal.open({ connectionString, account: 'bench-probe', logger: silentLogger })).end();
+  } catch (error) {
+    console.log(`  (PostgreSQL rows skipped: ${String(error).split('\n')[0]})`);
+    return;
+  }
+  for (const inFlight of [1, IN_FLIGHT]) {
+    const account = `bench-${process.pid}-${inFlight}`;
+    const journal = await PostgresJournal.open({ connectionString, account, logger: silentLogger });
+    const count = inFlight === 1 ? Math.min(SIGNALS, 1_000) : SIGNALS * 2;
+    const ref = await reference('fsync', inFlight, count);
+    const eng = await engineRate(journal, inFlight, count);
+    await journal.end();
+    const cleanup = await PostgresJournal.open({ connectionString, account, logger: silentLogger });
+    console.log(`  ${`PostgreSQL journal, ${inFlight} in flight`.padEnd(44)} reference ${fmt(ref)}/s  engine ${fmt(eng)}/s  engine/reference ${(eng / ref).toFixed(2)}  (${cleanup.size} records, ${journal.inserts} INSERTs)`);
+    await cleanup.end();
+  }
+}
+
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
 
 async function compare(name: string, mode: Mode, inFlight: number, make: () => Journal, count: number): Promise<void> {
@@ -190,6 +214,7 @@ await compare('in-memory journal, 1 in flight', 'memory', 1, () => new InMemoryJ
 await compare('file, sync: os, 1 in flight', 'os', 1, fileJournal('os'), SIGNALS * 4);
 await compare('file, fsync before send, 1 in flight', 'fsync', 1, fileJournal('before-send'), Math.min(SIGNALS, 1_000));
 await compare(`file, fsync before send, ${IN_FLIGHT} in flight`, 'fsync', IN_FLIGHT, fileJournal('before-send'), SIGNALS * 2);
+await postgresRows();
 const bare = await bareFsyncRate(Math.min(SIGNALS, 1_000));
 console.log(`  one bare write + fdatasync per signal, 1 in flight: ${fmt(bare)}/s (the floor for durable-before-send)`);
 

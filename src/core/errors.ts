@@ -14,6 +14,7 @@ export type TradewireErrorCode =
   | 'unsupported_operation'
   | 'invalid_position_transition'
   | 'recovery_incomplete'
+  | 'account_leased'
   | BrokerErrorCode;
 
 export class TradewireError extends Error {
@@ -227,6 +228,7 @@ export function isTradewireError(error: unknown): error is TradewireError {
       'UnsupportedOperationError',
       'InvalidPositionTransitionError',
       'RecoveryIncompleteError',
+      'AccountLeasedError',
       'BrokerError',
     ].includes(error.name)
   );

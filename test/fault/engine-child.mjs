@@ -5,6 +5,13 @@ import { alwaysOpenMarket, BrokerError, ExecutionEngine, FileJournal, randomIds,
 import { decode, encode } from './wire.mjs';
 
 const [journalPath, signalsText, capabilitiesText] = process.argv.slice(2);
+// `postgres:<connection string>#<account>` runs the same life on the PostgreSQL journal.
+const openJournal = async () => {
+  if (!journalPath.startsWith('postgres:')) return new FileJournal({ path: journalPath, logger: silentLogger });
+  const [connectionString, account] = journalPath.slice('postgres:'.length).split('#');
+  const { PostgresJournal } = await import('tradewire/postgres');
+  return PostgresJournal.open({ connectionString, account, logger: silentLogger });
+};
 const signals = JSON.parse(signalsText);
 const pending = new Map();
 const updateListeners = new Set();
@@ -64,7 +71,7 @@ const engine = new ExecutionEngine({
   logger: silentLogger,
   // Real wall-clock time: whatever the hour this runs at, the market is open for the test.
   market: alwaysOpenMarket,
-  journal: new FileJournal({ path: journalPath, logger: silentLogger }),
+  journal: await openJournal(),
   config: {
     sizing: { method: 'fixed_quantity', quantity: 10 },
     maxPositionSizePct: 100,

@@ -1,10 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Decimal, type OrderUpdate, systemClock } from 'tradewire';
 import { MockBroker, seededRandom } from 'tradewire/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONNECTION, dropAccount } from '../postgres/pg-test-kit.js';
 import { decode, encode, encodeError } from './wire.mjs';
 
 /**
@@ -20,6 +22,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tw-sigkill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const MIN_KILLS = 200;
+/** Fewer on PostgreSQL: each life connects and loads the account's rows (the store, not the kills, is what differs). */
+const PG_KILLS = 40;
 const MAX_KILLS_PER_SEED = 6;
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA'];
 
@@ -96,57 +100,75 @@ function signalsFor(random: () => number): unknown[] {
 }
 
 describe('SIGKILL at random points, then recovery', () => {
-  it(`never loses or doubles an order, across at least ${MIN_KILLS} kills`, { timeout: 540_000 }, async () => {
-    expect(existsSync(join(root, 'dist', 'index.js'))).toBe(true);
-    let kills = 0;
-    let processedKills = 0;
-    let seeds = 0;
-    for (let seed = 1; kills < MIN_KILLS && seed <= 200; seed++) {
-      seeds++;
-      const random = seededRandom(seed);
-      const broker = new MockBroker({ clock: systemClock(), initialCash: 10_000_000 });
-      for (const symbol of SYMBOLS) broker.setPrice(symbol, '100');
-      const journal = join(dir, `journal-${seed}.jsonl`);
-      const signals = signalsFor(random);
-      let summary: Summary | undefined;
-      for (let life = 0; !summary; life++) {
-        const killAt = life < MAX_KILLS_PER_SEED ? 1 + Math.floor(random() * 12) : Number.POSITIVE_INFINITY;
-        const result = await runChild(broker, journal, signals, killAt, random() < 0.5);
-        if (result.kind === 'done') summary = result.summary;
-        else {
-          kills++;
-          if (result.processed) processedKills++;
-        }
-      }
+  it(`never loses or doubles an order, across at least ${MIN_KILLS} kills (file journal)`, { timeout: 540_000 }, async () => {
+    await killAndCheck(MIN_KILLS, (seed) => join(dir, `journal-${seed}.jsonl`));
+  });
 
-      const context = `seed ${seed}`;
-      expect(summary.mismatches, context).toEqual([]);
-      expect(summary.halted, context).toBeNull();
-      // Every signal has at most one order locally …
-      const bySignal = new Map<string, number>();
-      for (const o of summary.orders) if (o.signalId) bySignal.set(o.signalId, (bySignal.get(o.signalId) ?? 0) + 1);
-      for (const [signalId, count] of bySignal) expect(count, `${context}: ${signalId}`).toBe(1);
-      // … every local order that reached the broker is there exactly once, and failed ones are not there …
-      const brokerOrders = new Map(broker.orderReports().map((r) => [r.clientOrderId, r]));
-      for (const o of summary.orders) {
-        const atBroker = broker.countByClientOrderId(o.clientOrderId);
-        expect(atBroker, `${context}: ${o.clientOrderId} (${o.status})`).toBe(o.status === 'failed' ? 0 : 1);
-        // … in the same state, with the same quantity filled.
-        const theirs = brokerOrders.get(o.clientOrderId);
-        if (theirs) expect([o.status, o.filled.toString()], `${context}: ${o.clientOrderId}`).toEqual([theirs.status, theirs.filledQuantity.toString()]);
-      }
-      // … the broker holds no order we do not know …
-      const local = new Set(summary.orders.map((o) => o.clientOrderId));
-      for (const r of broker.orderReports()) expect(local.has(r.clientOrderId), `${context}: broker order ${r.clientOrderId}`).toBe(true);
-      // … and positions match the broker.
-      const mine = Object.fromEntries(summary.positions.map((p) => [p.symbol, p.quantity.toString()]));
-      const theirs = Object.fromEntries(broker.positionReports().map((p) => [p.symbol, p.quantity.toString()]));
-      expect(mine, context).toEqual(theirs);
+  it(`never loses or doubles an order on the PostgreSQL journal, across at least ${PG_KILLS} kills`, { timeout: 300_000 }, async () => {
+    const run = randomUUID().slice(0, 8);
+    const accounts: string[] = [];
+    try {
+      await killAndCheck(PG_KILLS, (seed) => {
+        const account = `sigkill-${run}-${seed}`;
+        accounts.push(account);
+        return `postgres:${CONNECTION}#${account}`;
+      });
+    } finally {
+      for (const account of accounts) await dropAccount(account);
     }
-    expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
-    // Both kinds of crash were exercised: before the broker saw the request, and after it acted.
-    expect(processedKills).toBeGreaterThan(kills / 4);
-    expect(kills - processedKills).toBeGreaterThan(kills / 4);
-    console.log(`fault injection: ${kills} SIGKILLs over ${seeds} seeds (${processedKills} after the broker acted)`);
   });
 });
+
+async function killAndCheck(minKills: number, journalFor: (seed: number) => string): Promise<void> {
+  expect(existsSync(join(root, 'dist', 'index.js'))).toBe(true);
+  let kills = 0;
+  let processedKills = 0;
+  let seeds = 0;
+  for (let seed = 1; kills < minKills && seed <= 200; seed++) {
+    seeds++;
+    const random = seededRandom(seed);
+    const broker = new MockBroker({ clock: systemClock(), initialCash: 10_000_000 });
+    for (const symbol of SYMBOLS) broker.setPrice(symbol, '100');
+    const journal = journalFor(seed);
+    const signals = signalsFor(random);
+    let summary: Summary | undefined;
+    for (let life = 0; !summary; life++) {
+      const killAt = life < MAX_KILLS_PER_SEED ? 1 + Math.floor(random() * 12) : Number.POSITIVE_INFINITY;
+      const result = await runChild(broker, journal, signals, killAt, random() < 0.5);
+      if (result.kind === 'done') summary = result.summary;
+      else {
+        kills++;
+        if (result.processed) processedKills++;
+      }
+    }
+
+    const context = `seed ${seed}`;
+    expect(summary.mismatches, context).toEqual([]);
+    expect(summary.halted, context).toBeNull();
+    // Every signal has at most one order locally …
+    const bySignal = new Map<string, number>();
+    for (const o of summary.orders) if (o.signalId) bySignal.set(o.signalId, (bySignal.get(o.signalId) ?? 0) + 1);
+    for (const [signalId, count] of bySignal) expect(count, `${context}: ${signalId}`).toBe(1);
+    // … every local order that reached the broker is there exactly once, and failed ones are not there …
+    const brokerOrders = new Map(broker.orderReports().map((r) => [r.clientOrderId, r]));
+    for (const o of summary.orders) {
+      const atBroker = broker.countByClientOrderId(o.clientOrderId);
+      expect(atBroker, `${context}: ${o.clientOrderId} (${o.status})`).toBe(o.status === 'failed' ? 0 : 1);
+      // … in the same state, with the same quantity filled.
+      const theirs = brokerOrders.get(o.clientOrderId);
+      if (theirs) expect([o.status, o.filled.toString()], `${context}: ${o.clientOrderId}`).toEqual([theirs.status, theirs.filledQuantity.toString()]);
+    }
+    // … the broker holds no order we do not know …
+    const local = new Set(summary.orders.map((o) => o.clientOrderId));
+    for (const r of broker.orderReports()) expect(local.has(r.clientOrderId), `${context}: broker order ${r.clientOrderId}`).toBe(true);
+    // … and positions match the broker.
+    const mine = Object.fromEntries(summary.positions.map((p) => [p.symbol, p.quantity.toString()]));
+    const theirs = Object.fromEntries(broker.positionReports().map((p) => [p.symbol, p.quantity.toString()]));
+    expect(mine, context).toEqual(theirs);
+  }
+  expect(kills).toBeGreaterThanOrEqual(minKills);
+  // Both kinds of crash were exercised: before the broker saw the request, and after it acted.
+  expect(processedKills).toBeGreaterThan(kills / 4);
+  expect(kills - processedKills).toBeGreaterThan(kills / 4);
+  console.log(`fault injection: ${kills} SIGKILLs over ${seeds} seeds (${processedKills} after the broker acted)`);
+}
