@@ -383,11 +383,15 @@ export class OandaAdapter implements BrokerAdapter {
     return this.answerReport(order.clientOrderId, answer);
   }
 
-  /** The answer to a create / replace: filled (with its fill), cancelled (FOK not filled, with OANDA's reason) or pending. */
+  /**
+   * The answer to a create / replace: filled (with its fill), cancelled (a FOK not filled, with
+   * OANDA's reason) or pending. An answer with a fill *and* a cancel is an IOC that filled in part:
+   * cancelled, with the part that filled — not `filled` short of its quantity.
+   */
   private answerReport(clientOrderId: string, answer: PostOrderAnswer): OrderStatusReport {
     const created = answer.orderCreateTransaction;
     if (!created) throw new BrokerError('broker_unknown', 'OANDA: the answer carried no order');
-    const state = answer.orderFillTransaction ? 'FILLED' : answer.orderCancelTransaction ? 'CANCELLED' : 'PENDING';
+    const state = answer.orderCancelTransaction ? 'CANCELLED' : answer.orderFillTransaction ? 'FILLED' : 'PENDING';
     const report = this.report(this.orderFromTransaction(created, state), { clientOrderId, ...(answer.orderFillTransaction ? { fill: answer.orderFillTransaction } : {}) });
     const reason = answer.orderCancelTransaction?.reason;
     return reason ? { ...report, reason } : report;

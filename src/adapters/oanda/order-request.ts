@@ -68,7 +68,9 @@ export function oandaOrderRequest(order: Order, instrument: OandaInstrumentJson)
     positionFill: order.reduceOnly ? 'REDUCE_ONLY' : 'DEFAULT',
     ...(order.type === 'limit' && order.limitPrice ? { price: oandaPrice(order.limitPrice, instrument, order.side) } : {}),
     ...((order.type === 'stop' || stopLimit || order.type === 'market_if_touched') && order.stopPrice ? { price: oandaPrice(order.stopPrice, instrument, order.side) } : {}),
-    // A stop-limit is OANDA's STOP with a price bound: it will not fill beyond the limit.
+    // A stop-limit is OANDA's STOP with a price bound: it will not fill beyond the limit — and when
+    // the price gaps through the bound OANDA cancels it (BOUNDS_VIOLATION) rather than leave a limit
+    // resting. Documented; never used for protection.
     ...(stopLimit && order.limitPrice ? { priceBound: oandaPrice(order.limitPrice, instrument, order.side) } : {}),
     ...(order.type === 'market' && order.priceBound ? { priceBound: oandaPrice(order.priceBound, instrument, order.side) } : {}),
     ...(order.timeInForce === 'gtd' && order.expiresAt !== undefined ? { gtdTime: new Date(order.expiresAt).toISOString() } : {}),

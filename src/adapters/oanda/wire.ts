@@ -67,6 +67,20 @@ export interface OandaTransactionJson {
   readonly replacedByOrderID?: string;
   readonly accountBalance?: string;
   readonly lastTransactionID?: string;
+  /** ORDER_FILL: the volume-weighted price of all its units (v20 `fullVWAP`). */
+  readonly fullVWAP?: string;
+  /** ORDER_FILL: the trade it opened, reduced, closed — each with the units and the official price they filled at. */
+  readonly tradeOpened?: OandaTradeFillJson;
+  readonly tradeReduced?: OandaTradeFillJson;
+  readonly tradesClosed?: readonly OandaTradeFillJson[];
+}
+
+/** v20 TradeOpen / TradeReduce: a trade's part of an ORDER_FILL. */
+export interface OandaTradeFillJson {
+  readonly tradeID: string;
+  readonly units: string;
+  readonly price?: string;
+  readonly realizedPL?: string;
 }
 
 export interface OandaAccountSummaryJson {
@@ -142,10 +156,29 @@ export function fillFromOanda(transaction: OandaTransactionJson): Fill {
   return {
     executionId: transaction.id,
     quantity: new Decimal(transaction.units ?? 0).abs(),
-    price: new Decimal(transaction.price ?? 0),
+    price: fillPrice(transaction),
     commission: new Decimal(transaction.commission ?? 0).abs(),
     time: Date.parse(transaction.time ?? '') || 0,
   };
+}
+
+/**
+ * The price of an ORDER_FILL. v20 deprecates the transaction's `price` ("should no longer be used.
+ * The individual tradesClosed, tradeReduced and tradeOpened fields contain the exact/official price
+ * each unit was filled at"): the units-weighted average of those, else `fullVWAP`, and only then the
+ * deprecated `price`.
+ */
+function fillPrice(tx: OandaTransactionJson): Decimal {
+  const parts = [...(tx.tradesClosed ?? []), ...(tx.tradeReduced ? [tx.tradeReduced] : []), ...(tx.tradeOpened ? [tx.tradeOpened] : [])].filter((p) => p.price !== undefined);
+  let units = new Decimal(0);
+  let notional = new Decimal(0);
+  for (const part of parts) {
+    const size = new Decimal(part.units).abs();
+    units = units.plus(size);
+    notional = notional.plus(size.times(part.price!));
+  }
+  if (units.greaterThan(0)) return notional.dividedBy(units);
+  return new Decimal(tx.fullVWAP ?? tx.price ?? 0);
 }
 
 /**

@@ -369,7 +369,10 @@ export class FakeOandaExchange {
       ...(order.clientExtensions?.id ? { clientOrderID: order.clientExtensions.id } : {}),
       instrument,
       units: units.toString(),
-      price: price.toString(),
+      // v20 OrderFillTransaction: `price` is deprecated ("should no longer be used"), so it is not
+      // sent; `fullVWAP` and the trade fields (tradeOpened / tradeReduced / tradesClosed, each with
+      // its units and price) carry the fill price.
+      fullVWAP: price.toString(),
       reason: order.tradeID ? order.type : `${order.type}_ORDER`,
       pl: pl.toFixed(4),
       financing: '0.0000',

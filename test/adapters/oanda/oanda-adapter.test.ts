@@ -88,6 +88,22 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(orders.get('ioc-1')?.filledQuantity.toString()).toBe('400');
   });
 
+  it('the POST answer of an IOC that filled in part (a fill and a cancel) is cancelled with the part filled, not filled short', async () => {
+    const { adapter, exchange } = await start();
+    exchange.liquidity.set('EUR_USD', new Decimal(400));
+    const order = createOrder({ ...fx, clientOrderId: 'ioc-answer', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.10010', timeInForce: 'ioc' }, { clock: systemClock(), ids: sequentialIds() });
+    const report = await adapter.submitOrder(order);
+    expect([report.status, report.quantity.toString(), report.filledQuantity.toString(), report.reason]).toEqual(['cancelled', '1000', '400', 'PARTIAL_FILL_REMAINDER']);
+  });
+
+  it('fill prices come from the trade fields (v20 deprecates ORDER_FILL.price), units-weighted, else fullVWAP', async () => {
+    const { fillFromOanda } = await import('../../../src/adapters/oanda/wire.js');
+    const tx = { id: '77', type: 'ORDER_FILL', units: '10000', price: '9.99999', fullVWAP: '1.10006', time: '2026-11-30T15:00:00Z', tradesClosed: [{ tradeID: '5', units: '3000', price: '1.10000' }], tradeOpened: { tradeID: '77', units: '7000', price: '1.10010' } };
+    expect(fillFromOanda(tx).price.toString()).toBe('1.10007');
+    const { tradesClosed: _closed, tradeOpened: _opened, ...bare } = tx;
+    expect(fillFromOanda(bare).price.toString()).toBe('1.10006');
+  });
+
   it('cancel, and a cancel refused because the order already filled', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit({ ...fx, clientOrderId: 'cx-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
