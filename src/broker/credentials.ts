@@ -1,4 +1,4 @@
-import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
+import { BrokerError, ConfigurationError, type ValidationIssue } from '../core/errors.js';
 
 /**
  * Reads an adapter's credentials: each from its option or, when absent, its environment variable.
@@ -16,4 +16,47 @@ export function readCredentials<K extends string>(sources: Readonly<Record<K, re
   }
   if (issues.length > 0) throw new ConfigurationError(issues);
   return values;
+}
+
+const REDACTED = '[redacted]';
+/** Header and field names whose values are credentials, whatever their value. */
+const SECRET_KEYS = /^(authorization|apca-api-key-id|apca-api-secret-key|x-api-key|api[-_]?key|secret|secret[-_]?key|token|access[-_]?token|password)$/i;
+
+/**
+ * A copy of `value` (a broker's error body, its details) with every credential removed: values under
+ * secret-looking keys (`Authorization`, `APCA-API-SECRET-KEY`, `token`, …) and any occurrence of the
+ * adapter's own `secrets` in any string — a server that echoes the request puts the key in its
+ * error, and an error body travels into logs, events and the journal.
+ */
+export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
+  const known = secrets.filter((s) => s.length >= 4);
+  const scrub = (text: string): string => known.reduce((out, secret) => out.split(secret).join(REDACTED), text);
+  const walk = (node: unknown, depth: number): unknown => {
+    if (typeof node === 'string') return scrub(node);
+    if (node === null || typeof node !== 'object' || depth > 8) return node;
+    if (Array.isArray(node)) return node.map((item) => walk(item, depth + 1));
+    // Only plain data is copied: a Decimal, a Date or a class instance stays as it is.
+    const proto = Object.getPrototypeOf(node);
+    if (proto !== Object.prototype && proto !== null) return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(node)) out[key] = SECRET_KEYS.test(key) ? REDACTED : walk(item, depth + 1);
+    return out;
+  };
+  return walk(value, 0) as T;
+}
+
+/**
+ * The same broker error with its message, body and details stripped of `secrets` (see
+ * {@link redactSecrets}); the original is not kept as its cause (it holds the unredacted body).
+ */
+export function redactBrokerError(error: BrokerError, secrets: readonly string[]): BrokerError {
+  return new BrokerError(error.code, redactSecrets(error.message, secrets), {
+    category: error.category,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.brokerCode === undefined ? {} : { brokerCode: error.brokerCode }),
+    ...(error.body === undefined ? {} : { body: redactSecrets(error.body, secrets) }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    mayHaveReachedBroker: error.mayHaveReachedBroker,
+    details: redactSecrets(error.details, secrets),
+  });
 }

@@ -23,6 +23,7 @@ import {
   type OrderUpdate,
   type PositionReport,
   readCredentials,
+  redactBrokerError,
   systemClock,
   type Unsubscribe,
 } from 'tradewire';
@@ -102,12 +103,13 @@ export class AlpacaAdapter implements BrokerAdapter {
   readonly rateLimit = { requests: 200, perMs: 60_000 } as const;
   readonly live: boolean;
 
-  private readonly credentials: { readonly keyId: string; readonly secret: string };
-  private readonly options: AlpacaAdapterOptions;
+  // Private (#) so neither util.inspect nor JSON.stringify can show a credential (see toJSON).
+  readonly #credentials: { readonly keyId: string; readonly secret: string };
+  readonly #options: AlpacaAdapterOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private sdk: Alpaca | undefined;
-  private stream: TradingStream | undefined;
+  #sdk: Alpaca | undefined;
+  #stream: TradingStream | undefined;
   private streamUp = false;
   private lastMessageAt: number | undefined;
   private readonly aliases: Aliases = new Map();
@@ -118,8 +120,8 @@ export class AlpacaAdapter implements BrokerAdapter {
   private readonly listeners = new AdapterListeners();
 
   constructor(options: AlpacaAdapterOptions = {}) {
-    this.credentials = readCredentials({ keyId: [options.keyId, 'APCA_API_KEY_ID'], secret: [options.secret, 'APCA_API_SECRET_KEY'] });
-    this.options = options;
+    this.#credentials = readCredentials({ keyId: [options.keyId, 'APCA_API_KEY_ID'], secret: [options.secret, 'APCA_API_SECRET_KEY'] });
+    this.#options = options;
     this.live = options.live === true;
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
@@ -130,16 +132,16 @@ export class AlpacaAdapter implements BrokerAdapter {
   /** Loads the SDK, opens the trade-updates stream and waits until it is authenticated and listening. */
   async connect(): Promise<void> {
     const sdk = await this.client();
-    if (this.stream) return;
-    const reconnect = this.options.reconnect ?? {};
+    if (this.#stream) return;
+    const reconnect = this.#options.reconnect ?? {};
     const stream = sdk.trading.stream({
-      ...(this.options.streamUrl ? { url: this.options.streamUrl } : {}),
+      ...(this.#options.streamUrl ? { url: this.#options.streamUrl } : {}),
       reconnect: true,
       maxReconnectAttempts: reconnect.maxAttempts ?? -1,
       initialReconnectMs: reconnect.initialMs ?? 500,
       maxReconnectMs: reconnect.maxMs ?? 30_000,
     });
-    this.stream = stream;
+    this.#stream = stream;
     stream.onTradeUpdate((update) => this.onTradeUpdate(update as unknown as AlpacaTradeUpdateJson));
     stream.onDisconnect(() => this.onStreamDown('stream closed'));
     stream.onReconnected(() => this.onStreamBack());
@@ -147,9 +149,9 @@ export class AlpacaAdapter implements BrokerAdapter {
     const listening = new Promise<void>((resolve) => stream.on('subscription', () => resolve()));
     stream.subscribeTradeUpdates();
     stream.connect();
-    const auth = await stream.waitForAuthenticationResult(this.options.connectTimeoutMs ?? 15_000);
+    const auth = await stream.waitForAuthenticationResult(this.#options.connectTimeoutMs ?? 15_000);
     if (!auth.authenticated) {
-      this.stream = undefined;
+      this.#stream = undefined;
       stream.disconnect();
       throw new BrokerError(auth.status === 'timeout' ? 'timeout' : 'unauthorized', `Alpaca: the trade-updates stream did not authenticate (${auth.status})`);
     }
@@ -159,16 +161,26 @@ export class AlpacaAdapter implements BrokerAdapter {
   }
 
   async disconnect(): Promise<void> {
-    const stream = this.stream;
-    this.stream = undefined;
+    const stream = this.#stream;
+    this.#stream = undefined;
     if (!stream) return;
     stream.disconnect();
     if (this.streamUp) this.onStreamDown('client disconnected');
   }
 
+  /** What `JSON.stringify` shows: where it trades, never a credential. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, live: this.live, baseUrl: this.#options.baseUrl ?? (this.live ? LIVE_HOST : PAPER_HOST), connected: this.#sdk !== undefined };
+  }
+
+  /** What `util.inspect` (and `console.log`) shows: the same as {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AlpacaAdapter ${JSON.stringify(this.toJSON())}`;
+  }
+
   health(): AdapterHealth {
     return {
-      connected: this.sdk !== undefined,
+      connected: this.#sdk !== undefined,
       streamConnected: this.streamUp,
       ...(this.lastMessageAt === undefined ? {} : { lastMessageAt: this.lastMessageAt }),
       detail: this.live ? 'live' : 'paper',
@@ -294,28 +306,28 @@ export class AlpacaAdapter implements BrokerAdapter {
   // ------------------------------------------------------------------ internals
 
   private async client(): Promise<Alpaca> {
-    if (this.sdk) return this.sdk;
+    if (this.#sdk) return this.#sdk;
     let module: typeof import('@alpacahq/alpaca-trade-api');
     try {
       module = await import('@alpacahq/alpaca-trade-api');
     } catch (error) {
       throw new ConfigurationError([{ field: '@alpacahq/alpaca-trade-api', message: `must be installed to use tradewire/alpaca (npm install @alpacahq/alpaca-trade-api): ${describeError(error)}` }]);
     }
-    const base = this.options.baseUrl?.replace(/\/$/, '');
-    const fetchImpl = this.options.fetch ?? globalThis.fetch;
+    const base = this.#options.baseUrl?.replace(/\/$/, '');
+    const fetchImpl = this.#options.fetch ?? globalThis.fetch;
     const host = this.live ? LIVE_HOST : PAPER_HOST;
     const options: AlpacaClientOptions = {
-      keyId: this.credentials.keyId,
-      secret: this.credentials.secret,
+      keyId: this.#credentials.keyId,
+      secret: this.#credentials.secret,
       paper: !this.live,
-      timeoutMs: this.options.timeoutMs ?? 10_000,
+      timeoutMs: this.#options.timeoutMs ?? 10_000,
       // The core owns retries (with a lookup by client order id first) and the request budget.
       retry: false,
       rateLimit: false,
       fetchApi: base ? (input, init) => fetchImpl(urlOf(input).replace(host, base), init) : fetchImpl,
     };
-    this.sdk = new module.Alpaca(options);
-    return this.sdk;
+    this.#sdk = new module.Alpaca(options);
+    return this.#sdk;
   }
 
   /** One REST call through the SDK, answered with Alpaca's JSON as sent (decimal strings intact). */
@@ -327,7 +339,8 @@ export class AlpacaAdapter implements BrokerAdapter {
       if (!json || response.raw.status === 204) return undefined;
       return await response.raw.json();
     } catch (error) {
-      const mapped = await brokerErrorFromSdk(error, what, mayReach);
+      // An error body may echo the request (a proxy, a gateway): no credential leaves in an error.
+      const mapped = redactBrokerError(await brokerErrorFromSdk(error, what, mayReach), [this.#credentials.keyId, this.#credentials.secret]);
       throw mapped.code === 'pattern_day_trader' && mapped.details.dayTradeCount === undefined ? await this.withDayTrades(mapped) : mapped;
     }
   }

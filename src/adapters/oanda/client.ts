@@ -1,4 +1,4 @@
-import { BrokerError } from 'tradewire';
+import { BrokerError, redactBrokerError } from 'tradewire';
 import { type OandaErrorBody, oandaErrorFromResponse } from './errors.js';
 
 export const OANDA_HOSTS = {
@@ -22,9 +22,20 @@ export interface OandaClientOptions {
  */
 export class OandaClient {
   private readonly fetch: typeof fetch;
+  // Private (#): it holds the token.
+  readonly #options: OandaClientOptions;
 
-  constructor(private readonly options: OandaClientOptions) {
+  constructor(options: OandaClientOptions) {
+    this.#options = options;
     this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { restUrl: this.#options.restUrl, streamUrl: this.#options.streamUrl };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `OandaClient ${JSON.stringify(this.toJSON())}`;
   }
 
   get<T>(path: string): Promise<T> {
@@ -48,12 +59,12 @@ export class OandaClient {
     const { onOpen, onLine } = handlers;
     let response: Response;
     try {
-      response = await this.fetch(`${this.options.streamUrl}${path}`, { headers: this.headers(), signal });
+      response = await this.fetch(`${this.#options.streamUrl}${path}`, { headers: this.headers(), signal });
     } catch (error) {
       if (signal.aborted) return;
       throw transportError(error, `stream ${path}`, false);
     }
-    if (!response.ok || !response.body) throw await httpError(response);
+    if (!response.ok || !response.body) throw redactBrokerError(await httpError(response), [this.#options.token]);
     onOpen();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -78,21 +89,27 @@ export class OandaClient {
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
-      response = await this.fetch(`${this.options.restUrl}${path}`, {
+      response = await this.fetch(`${this.#options.restUrl}${path}`, {
         method,
         headers: { ...this.headers(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
     } catch (error) {
       throw transportError(error, `${method} ${path}`, method !== 'GET');
     }
-    if (!response.ok) throw await httpError(response);
-    return (await response.json()) as T;
+    if (!response.ok) throw redactBrokerError(await httpError(response), [this.#options.token]);
+    try {
+      return (await response.json()) as T;
+    } catch (error) {
+      // A 200 whose body does not parse (cut off, a proxy's page): a broker failure like any other,
+      // which may have done what was asked (a POST): the caller looks before doing it again.
+      throw new BrokerError('server_error', `OANDA: ${method} ${path} answered ${response.status} with a body that is not JSON`, { status: response.status, cause: error, mayHaveReachedBroker: method !== 'GET' });
+    }
   }
 
   private headers(): Record<string, string> {
-    return { Authorization: `Bearer ${this.options.token}`, 'Accept-Datetime-Format': 'RFC3339' };
+    return { Authorization: `Bearer ${this.#options.token}`, 'Accept-Datetime-Format': 'RFC3339' };
   }
 }
 

@@ -103,8 +103,9 @@ export class OandaAdapter implements BrokerAdapter {
   readonly live: boolean;
   readonly accountId: string;
 
-  private readonly client: OandaClient;
-  private readonly options: OandaAdapterOptions;
+  // Private (#): the token is in both; neither util.inspect nor JSON.stringify may show it (see toJSON).
+  readonly #client: OandaClient;
+  readonly #options: OandaAdapterOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private feed: TransactionFeed | undefined;
@@ -117,13 +118,13 @@ export class OandaAdapter implements BrokerAdapter {
 
   constructor(options: OandaAdapterOptions = {}) {
     const { token, accountId } = readCredentials({ token: [options.token, 'OANDA_API_TOKEN'], accountId: [options.accountId, 'OANDA_ACCOUNT_ID'] });
-    this.options = options;
+    this.#options = options;
     this.live = options.live === true;
     this.accountId = accountId;
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
     const hosts = this.live ? OANDA_HOSTS.live : OANDA_HOSTS.practice;
-    this.client = new OandaClient({
+    this.#client = new OandaClient({
       token,
       restUrl: (options.restUrl ?? hosts.rest).replace(/\/$/, ''),
       streamUrl: (options.streamUrl ?? hosts.stream).replace(/\/$/, ''),
@@ -140,14 +141,14 @@ export class OandaAdapter implements BrokerAdapter {
     const summary = await this.summary();
     const feed = new TransactionFeed(
       {
-        client: this.client,
+        client: this.#client,
         accountId: this.accountId,
         clock: this.clock,
         logger: this.logger,
-        mode: this.options.transport ?? 'stream',
-        heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 15_000,
-        pollIntervalMs: this.options.pollIntervalMs ?? 1_000,
-        reconnect: { initialMs: this.options.reconnect?.initialMs ?? 500, maxMs: this.options.reconnect?.maxMs ?? 30_000 },
+        mode: this.#options.transport ?? 'stream',
+        heartbeatTimeoutMs: this.#options.heartbeatTimeoutMs ?? 15_000,
+        pollIntervalMs: this.#options.pollIntervalMs ?? 1_000,
+        reconnect: { initialMs: this.#options.reconnect?.initialMs ?? 500, maxMs: this.#options.reconnect?.maxMs ?? 30_000 },
         onTransaction: (tx) => this.onTransaction(tx),
         onConnection: (change) => this.announce(change),
       },
@@ -155,7 +156,7 @@ export class OandaAdapter implements BrokerAdapter {
     );
     this.feed = feed;
     const up = new Promise<boolean>((resolve) => {
-      const timer = this.clock.setTimeout(() => resolve(false), this.options.connectTimeoutMs ?? 15_000);
+      const timer = this.clock.setTimeout(() => resolve(false), this.#options.connectTimeoutMs ?? 15_000);
       const off = this.onConnectionChange((change) => {
         if (change.state !== 'connected') return;
         off();
@@ -174,6 +175,16 @@ export class OandaAdapter implements BrokerAdapter {
   async disconnect(): Promise<void> {
     this.feed?.stop();
     this.feed = undefined;
+  }
+
+  /** What `JSON.stringify` shows: the account and where it trades, never the token. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, accountId: this.accountId, live: this.live };
+  }
+
+  /** What `util.inspect` (and `console.log`) shows: the same as {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `OandaAdapter ${JSON.stringify(this.toJSON())}`;
   }
 
   health(): AdapterHealth {
@@ -204,7 +215,7 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   async getPositions(): Promise<readonly PositionReport[]> {
-    const { positions } = await this.client.get<{ positions: OandaPositionJson[] }>(`${this.base}/openPositions`);
+    const { positions } = await this.#client.get<{ positions: OandaPositionJson[] }>(`${this.base}/openPositions`);
     return positions.map(positionFromOanda).filter((p) => !p.quantity.isZero());
   }
 
@@ -219,7 +230,7 @@ export class OandaAdapter implements BrokerAdapter {
   /** The current closeout bid and ask of an instrument (`GET …/pricing`), for hosts without a feed. */
   async getQuote(symbol: string): Promise<{ readonly bid: Decimal; readonly ask: Decimal; readonly at: number } | undefined> {
     const name = (await this.instrument(symbol)).name;
-    const { prices } = await this.client.get<{ prices: { instrument: string; closeoutAsk?: string; closeoutBid?: string; time?: string }[] }>(`${this.base}/pricing?instruments=${name}`);
+    const { prices } = await this.#client.get<{ prices: { instrument: string; closeoutAsk?: string; closeoutBid?: string; time?: string }[] }>(`${this.base}/pricing?instruments=${name}`);
     const quote = prices.find((p) => p.instrument === name);
     if (!quote?.closeoutAsk || !quote.closeoutBid) return undefined;
     return { bid: new Decimal(quote.closeoutBid), ask: new Decimal(quote.closeoutAsk), at: Date.parse(quote.time ?? '') || this.clock.now() };
@@ -227,13 +238,13 @@ export class OandaAdapter implements BrokerAdapter {
 
   /** Open trades, as OANDA keeps them (one per fill that opened units, with their dependent orders). */
   async getOpenTrades(): Promise<readonly OandaTradeJson[]> {
-    return (await this.client.get<{ trades: OandaTradeJson[] }>(`${this.base}/openTrades`)).trades;
+    return (await this.#client.get<{ trades: OandaTradeJson[] }>(`${this.base}/openTrades`)).trades;
   }
 
   // ------------------------------------------------------------------ orders
 
   async getOpenOrders(): Promise<readonly OrderStatusReport[]> {
-    const [{ orders }, trades] = await Promise.all([this.client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`), this.getOpenTrades()]);
+    const [{ orders }, trades] = await Promise.all([this.#client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`), this.getOpenTrades()]);
     return orders.map((o) => {
       const trade = o.tradeID ? trades.find((t) => t.id === o.tradeID) : undefined;
       return this.report(o, trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {});
@@ -243,15 +254,15 @@ export class OandaAdapter implements BrokerAdapter {
   async getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined> {
     let order: OandaOrderJson | undefined;
     try {
-      order = (await this.client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${this.specifier(ref)}`)).order;
+      order = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${this.specifier(ref)}`)).order;
     } catch (error) {
       if (isBrokerError(error) && error.code === 'broker_not_found') return this.unbornLeg(ref);
       throw error;
     }
     // The fill (for its price and id) and the trade (a dependent order's units): asked for together.
     const [fill, trade] = await Promise.all([
-      order.fillingTransactionID ? this.client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`).then((t) => t.transaction) : undefined,
-      order.tradeID ? this.client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${order.tradeID}`).then((t) => t.trade).catch(() => undefined) : undefined,
+      order.fillingTransactionID ? this.#client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`).then((t) => t.transaction) : undefined,
+      order.tradeID ? this.#client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${order.tradeID}`).then((t) => t.trade).catch(() => undefined) : undefined,
     ]);
     return this.report(order, { ...(fill ? { fill } : {}), ...(trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {}), ...(ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}) });
   }
@@ -285,33 +296,33 @@ export class OandaAdapter implements BrokerAdapter {
    * and covers the whole trade (its quantity cannot change).
    */
   async replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport> {
-    const current = (await this.client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${this.specifier(order)}`)).order;
+    const current = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${this.specifier(order)}`)).order;
     const instrument = await this.instrument(order.symbol);
     const next: Order = { ...order, ...changes } as Order;
     if (current.tradeID) {
       if (changes.quantity) throw new BrokerError('invalid_order', 'OANDA: a take-profit or stop-loss covers its whole trade; its quantity cannot change', { details: { tradeId: current.tradeID } });
       const key = dependentKey(order);
-      const answer = await this.client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${current.tradeID}/orders`, { [key]: dependentOrder(next, instrument, undefined) });
+      const answer = await this.#client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${current.tradeID}/orders`, { [key]: dependentOrder(next, instrument, undefined) });
       const created = answer[`${key}OrderTransaction`];
       if (!created) throw new BrokerError('broker_unknown', `OANDA: no ${key} order in the answer to the change`);
       this.aliases.set(created.id, order.clientOrderId);
       return this.report(this.orderFromTransaction(created, 'PENDING'), { clientOrderId: order.clientOrderId, tradeUnits: (await this.tradeUnits(current.tradeID)) ?? '0', instrument: order.symbol });
     }
     const request = oandaOrderRequest(next, instrument);
-    const answer = await this.client.put<PostOrderAnswer>(`${this.base}/orders/${this.specifier(order)}`, { order: request });
+    const answer = await this.#client.put<PostOrderAnswer>(`${this.base}/orders/${this.specifier(order)}`, { order: request });
     if (!answer.orderCreateTransaction) throw new BrokerError('broker_unknown', 'OANDA: the replace created no order');
     this.aliases.set(answer.orderCreateTransaction.id, order.clientOrderId);
     return this.answerReport(order.clientOrderId, answer);
   }
 
   async cancelOrder(ref: OrderRef): Promise<void> {
-    await this.client.put(`${this.base}/orders/${this.specifier(ref)}/cancel`);
+    await this.#client.put(`${this.base}/orders/${this.specifier(ref)}/cancel`);
   }
 
   /** OANDA has no cancel-all: every pending order (dependents included) is cancelled, in parallel. */
   async cancelAllOrders(): Promise<void> {
-    const { orders } = await this.client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`);
-    const results = await Promise.allSettled(orders.map((o) => this.client.put(`${this.base}/orders/${o.id}/cancel`)));
+    const { orders } = await this.#client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`);
+    const results = await Promise.allSettled(orders.map((o) => this.#client.put(`${this.base}/orders/${o.id}/cancel`)));
     const failed = results.filter((r) => r.status === 'rejected');
     if (failed.length > 0) throw new BrokerError('broker_unknown', `OANDA: ${failed.length} of ${orders.length} cancels failed`, { details: { errors: failed.map((r) => describeError((r as PromiseRejectedResult).reason)) } });
   }
@@ -329,7 +340,7 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   private async summary(): Promise<OandaAccountSummaryJson> {
-    const { account } = await this.client.get<{ account: OandaAccountSummaryJson }>(`${this.base}/summary`);
+    const { account } = await this.#client.get<{ account: OandaAccountSummaryJson }>(`${this.base}/summary`);
     this.currency = account.currency;
     return account;
   }
@@ -343,7 +354,7 @@ export class OandaAdapter implements BrokerAdapter {
     }
     const cached = this.instruments.get(name);
     if (cached) return cached;
-    const { instruments } = await this.client.get<{ instruments: OandaInstrumentJson[] }>(`${this.base}/instruments?instruments=${name}`);
+    const { instruments } = await this.#client.get<{ instruments: OandaInstrumentJson[] }>(`${this.base}/instruments?instruments=${name}`);
     const found = instruments.find((i) => i.name === name);
     if (!found) throw new BrokerError('invalid_symbol', `OANDA: unknown instrument ${name}`);
     this.instruments.set(name, found);
@@ -351,7 +362,7 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   private async tradeUnits(tradeId: string): Promise<string | undefined> {
-    return (await this.client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${tradeId}`).catch(() => undefined))?.trade.currentUnits;
+    return (await this.#client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${tradeId}`).catch(() => undefined))?.trade.currentUnits;
   }
 
   /**
@@ -359,7 +370,7 @@ export class OandaAdapter implements BrokerAdapter {
    * when the instrument is quoted (or based) in it. Crosses in other currencies are left to OANDA.
    */
   private async checkMargin(order: Order, request: OandaOrderRequest, instrument: OandaInstrumentJson): Promise<void> {
-    if (this.options.checkMargin === false || order.reduceOnly || !instrument.marginRate) return;
+    if (this.#options.checkMargin === false || order.reduceOnly || !instrument.marginRate) return;
     const [base, quote] = instrument.name.split('_') as [string, string];
     const units = new Decimal(request.units).abs();
     let required: Decimal | undefined;
@@ -379,7 +390,7 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   private async post(order: Order, request: OandaOrderRequest): Promise<OrderStatusReport> {
-    const answer = await this.client.post<PostOrderAnswer>(`${this.base}/orders`, { order: request });
+    const answer = await this.#client.post<PostOrderAnswer>(`${this.base}/orders`, { order: request });
     return this.answerReport(order.clientOrderId, answer);
   }
 
@@ -457,7 +468,7 @@ export class OandaAdapter implements BrokerAdapter {
     if (!units.equals(oandaUnits(takeProfit, instrument).replace('-', ''))) {
       throw new BrokerError('invalid_order', `OANDA: take-profit and stop-loss close the whole trade (${units.toString()} units), not ${takeProfit.quantity.toString()}`);
     }
-    const answer = await this.client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${trade.id}/orders`, {
+    const answer = await this.#client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${trade.id}/orders`, {
       takeProfit: dependentOrder(takeProfit, instrument, new Decimal(trade.price)),
       [dependentKey(stopLoss)]: dependentOrder(stopLoss, instrument, new Decimal(trade.price)),
     });

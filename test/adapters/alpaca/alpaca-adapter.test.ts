@@ -314,6 +314,23 @@ describe('credentials and environments', () => {
     expect(everything).not.toContain(FAKE_KEY);
   });
 
+  it('key and secret are not in util.inspect or JSON.stringify of the adapter (connected), nor in an error body that echoes them', async () => {
+    const { adapter, server } = await start();
+    await adapter.getAccount(); // the SDK client now exists, with the credentials inside
+    const { inspect } = await import('node:util');
+    for (const shown of [inspect(adapter, { depth: null, showHidden: true }), JSON.stringify(adapter), inspect({ nested: adapter }, { depth: null })]) {
+      expect(shown).not.toContain(FAKE_SECRET);
+      expect(shown).not.toContain(FAKE_KEY);
+      expect(shown).toContain('alpaca');
+    }
+    server.failNext({ method: 'GET', path: /^\/v2\/account$/, status: 500, body: { code: 50010000, message: `proxy error for APCA-API-SECRET-KEY=${FAKE_SECRET}`, headers: { 'APCA-API-KEY-ID': FAKE_KEY, 'APCA-API-SECRET-KEY': FAKE_SECRET } } });
+    const error = await adapter.getAccount().catch((e: unknown) => e);
+    expect(isBrokerError(error)).toBe(true);
+    const shown = JSON.stringify({ message: (error as Error).message, body: (error as { body?: unknown }).body, details: (error as { details?: unknown }).details });
+    expect(shown).not.toContain(FAKE_SECRET);
+    expect(shown).not.toContain(FAKE_KEY);
+  });
+
   it('missing credentials: a ConfigurationError that names the variables, not their values', () => {
     const saved = [process.env.APCA_API_KEY_ID, process.env.APCA_API_SECRET_KEY];
     delete process.env.APCA_API_KEY_ID;

@@ -12,6 +12,8 @@ interface ScriptedFailure {
   readonly status: number;
   readonly body: Record<string, unknown>;
   readonly headers?: Record<string, string>;
+  /** Sent instead of `body`, as is (a body cut short, a proxy's HTML page). */
+  readonly raw?: string;
 }
 
 /**
@@ -114,7 +116,10 @@ export class FakeOandaServer {
     const index = this.failures.findIndex((f) => f.method === method && f.path.test(url.pathname));
     if (index >= 0) {
       const failure = this.failures.splice(index, 1)[0]!;
-      reply(failure.status, failure.body, failure.headers);
+      if (failure.raw !== undefined) {
+        res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers });
+        res.end(failure.raw);
+      } else reply(failure.status, failure.body, failure.headers);
       return;
     }
     if (method === 'GET' && url.pathname === `/v3/accounts/${ACCOUNT_ID}/transactions/stream`) {

@@ -294,6 +294,31 @@ describe('OANDA credentials and environments', () => {
     expect(everything).not.toContain(FAKE_TOKEN);
   });
 
+  it('the token is not in util.inspect or JSON.stringify of the adapter, nor in an error body that echoes it', async () => {
+    const { adapter, server } = await start();
+    const { inspect } = await import('node:util');
+    for (const shown of [inspect(adapter, { depth: null, showHidden: true }), JSON.stringify(adapter), inspect({ nested: adapter }, { depth: null })]) {
+      expect(shown).not.toContain(FAKE_TOKEN);
+      expect(shown).toContain(ACCOUNT_ID);
+    }
+    server.failNext({ method: 'GET', path: /\/summary$/, status: 500, body: { errorMessage: `upstream said: Authorization: Bearer ${FAKE_TOKEN}`, request: { headers: { Authorization: `Bearer ${FAKE_TOKEN}` } } } });
+    const error = await adapter.getAccount().catch((e: unknown) => e);
+    expect(isBrokerError(error)).toBe(true);
+    expect(JSON.stringify({ message: (error as Error).message, body: (error as { body?: unknown }).body })).not.toContain(FAKE_TOKEN);
+    expect((error as Error).message).toContain('[redacted]');
+  });
+
+  it('a 200 whose body is not JSON is a BrokerError (a POST one may have reached OANDA), not a raw SyntaxError', async () => {
+    const { adapter, server } = await start();
+    server.failNext({ method: 'GET', path: /\/summary$/, status: 200, body: {}, raw: '{"account": {"balance": "10' });
+    const read = await adapter.getAccount().catch((e: unknown) => e);
+    expect(isBrokerError(read) && [read.code, read.retryable, read.mayHaveReachedBroker]).toEqual(['server_error', true, false]);
+    server.failNext({ method: 'POST', path: /\/orders$/, status: 201, body: {}, raw: '<html>gateway</html>' });
+    const order = createOrder({ ...fx, clientOrderId: 'broken-1', side: 'buy', quantity: 1_000 }, { clock: systemClock(), ids: sequentialIds() });
+    const sent = await adapter.submitOrder(order).catch((e: unknown) => e);
+    expect(isBrokerError(sent) && [sent.code, sent.mayHaveReachedBroker]).toEqual(['server_error', true]);
+  });
+
   it('practice by default, live only when asked; token and account from the environment', async () => {
     const hosts: string[] = [];
     const stub: typeof fetch = async (input) => {
