@@ -31,7 +31,7 @@ export async function brokerErrorFromSdk(error: unknown, what: string, mayReach:
       body = undefined;
     }
     const fallback: AlpacaErrorBody = { ...(typeof error.code === 'number' ? { code: error.code } : {}), message: error.message };
-    return alpacaErrorFromResponse(error.status, body && typeof body === 'object' ? body : fallback, error.retryAfterMs);
+    return alpacaErrorFromResponse(error.status, body && typeof body === 'object' ? body : fallback, error.retryAfterMs, mayReach);
   }
   const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
   const name = cause instanceof Error || (typeof cause === 'object' && cause !== null) ? String((cause as { name?: unknown }).name) : '';

@@ -35,6 +35,35 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     await harness.until(() => expect(harness.orders.get('race-1')?.status).toBe('filled'));
   });
 
+  it('a 500 to an order POST that Alpaca did act on: looked up before the resend, never sent twice', async () => {
+    const { orders, server, exchange, until, handler } = await start();
+    server.failNext({ method: 'POST', path: /^\/v2\/orders$/, status: 500, body: { code: 50010000, message: 'internal server error' }, afterProcessing: true });
+    let done = false;
+    void orders.submit(limit('five-1', '90')).then(() => (done = true)); // the retry's backoff runs on the manual clock that until() advances
+    await until(() => expect(done).toBe(true));
+    expect(orders.get('five-1')?.status).toBe('accepted');
+    expect([...exchange.orders.values()].filter((o) => o.client_order_id === 'five-1')).toHaveLength(1);
+    expect(handler.stats().foundAfterTimeout).toBe(1);
+    expect(server.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders')).toHaveLength(1);
+  });
+
+  it('errors are classified by status and Alpaca’s numeric code; the message only separates refusals sharing a code', async () => {
+    const { alpacaErrorFromResponse } = await import('../../../src/adapters/alpaca/errors.js');
+    const cases: [number, number, string, string][] = [
+      [403, 40310000, 'insufficient buying power', 'insufficient_buying_power'],
+      [403, 40310000, 'trade denied due to pattern day trading protection', 'pattern_day_trader'],
+      [403, 40310000, 'insufficient qty available for order (requested: 10, available: 0)', 'invalid_order'],
+      [422, 40010001, 'client_order_id must be unique', 'broker_duplicate_client_order_id'],
+      [422, 42210000, 'qty must be > 0', 'invalid_order'],
+      [403, 40110000, 'request is not authorized', 'unauthorized'],
+      [422, 40410000, 'some new wording for a missing order', 'broker_not_found'],
+      [403, 42910000, 'too many requests', 'rate_limited'],
+    ];
+    for (const [status, code, message, expected] of cases) expect(alpacaErrorFromResponse(status, { code, message }).code, message).toBe(expected);
+    expect(alpacaErrorFromResponse(500, { code: 50010000, message: 'x' }, undefined, true).mayHaveReachedBroker).toBe(true);
+    expect(alpacaErrorFromResponse(500, { code: 50010000, message: 'x' }, undefined, false).mayHaveReachedBroker).toBe(false);
+  });
+
   it('cancel-all: an order the 207 body reports as not cancelled (status 500 inside) makes the core cancel one by one', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit(limit('ca-1', '90'));
