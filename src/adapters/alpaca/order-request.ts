@@ -1,4 +1,4 @@
-import { BrokerError, type Decimal, type Order, type OrderChanges, type OrderList, orderListIssues } from 'tradewire';
+import { BrokerError, Decimal, type Order, type OrderChanges, type OrderList, orderListIssues } from 'tradewire';
 import { ALPACA_CAPABILITIES } from './capabilities.js';
 import { limitRounding, roundAlpacaPrice } from './prices.js';
 
@@ -53,6 +53,12 @@ export function alpacaOrderIssues(order: Order): string[] {
   }
   if (order.type === 'trailing_stop' && !order.trailPercent && !order.trailAmount) issues.push('a trailing stop needs trailPercent or trailAmount');
   if (order.notional && (order.type !== 'market' || (order.assetClass === 'equity' && order.timeInForce !== 'day'))) issues.push('notional orders must be market orders with time in force day');
+  // Fractional trading docs: "Alpaca currently supports fractional trading for `market` and `day`
+  // order types"; "Both `notional` and `qty` fields can take up to 9 decimal point values".
+  if (order.assetClass === 'equity' && !order.notional && !order.quantity.isInteger() && (order.type !== 'market' || order.timeInForce !== 'day')) {
+    issues.push(`a fractional quantity (${order.quantity.toFixed()}) must be a market order with time in force day`);
+  }
+  if (!order.notional && order.quantity.decimalPlaces() > 9) issues.push(`qty takes at most 9 decimal places, got ${order.quantity.toFixed()}`);
   return issues;
 }
 
@@ -80,15 +86,26 @@ function refuse(issues: readonly string[], what: string): never {
  * never worse than asked and a stop triggers no later than asked. Crypto prices are sent as given.
  */
 function price(order: Pick<Order, 'assetClass' | 'side'>, value: Decimal): string {
-  return order.assetClass === 'crypto' ? value.toString() : roundAlpacaPrice(value, limitRounding(order.side)).toString();
+  // Fixed notation always: Decimal's toString() writes 5e-8, which Alpaca does not read as a number.
+  return order.assetClass === 'crypto' ? value.toFixed() : roundAlpacaPrice(value, limitRounding(order.side)).toFixed();
+}
+
+/**
+ * A trailing stop's dollar offset moves a stop price, so it goes to the stop's increment — cents —
+ * rounded toward the tighter stop (sub-cent offsets only below $1, where prices take 4 decimals).
+ */
+function trailPrice(order: Pick<Order, 'assetClass'>, value: Decimal): string {
+  if (order.assetClass === 'crypto') return value.toFixed();
+  const cents = value.toDecimalPlaces(2, Decimal.ROUND_DOWN);
+  return (cents.isZero() ? value.toDecimalPlaces(4, Decimal.ROUND_DOWN) : cents).toFixed();
 }
 
 function prices(order: Order): Pick<AlpacaOrderBody, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'> {
   return {
     ...(order.limitPrice && (order.type === 'limit' || order.type === 'stop_limit') ? { limitPrice: price(order, order.limitPrice) } : {}),
     ...(order.stopPrice && (order.type === 'stop' || order.type === 'stop_limit') ? { stopPrice: price(order, order.stopPrice) } : {}),
-    ...(order.type === 'trailing_stop' && order.trailPercent ? { trailPercent: order.trailPercent.toString() } : {}),
-    ...(order.type === 'trailing_stop' && order.trailAmount ? { trailPrice: order.trailAmount.toString() } : {}),
+    ...(order.type === 'trailing_stop' && order.trailPercent ? { trailPercent: order.trailPercent.toFixed() } : {}),
+    ...(order.type === 'trailing_stop' && order.trailAmount ? { trailPrice: trailPrice(order, order.trailAmount) } : {}),
   };
 }
 
@@ -98,7 +115,7 @@ export function alpacaOrderBody(order: Order): AlpacaOrderBody {
   if (issues.length > 0) refuse(issues, `order ${order.clientOrderId}`);
   return {
     symbol: order.symbol,
-    ...(order.notional ? { notional: order.notional.toFixed(2) } : { qty: order.quantity.toString() }),
+    ...(order.notional ? { notional: order.notional.toFixed(2) } : { qty: order.quantity.toFixed() }),
     side: order.side,
     type: order.type,
     timeInForce: order.timeInForce,
@@ -134,9 +151,9 @@ export function alpacaListBody(list: OrderList): AlpacaOrderBody {
 export function alpacaReplaceBody(order: Order, changes: OrderChanges): AlpacaReplaceBody {
   const trail = changes.trailPercent ?? changes.trailAmount;
   return {
-    ...(changes.quantity ? { qty: changes.quantity.toString() } : {}),
+    ...(changes.quantity ? { qty: changes.quantity.toFixed() } : {}),
     ...(changes.limitPrice ? { limitPrice: price(order, changes.limitPrice) } : {}),
     ...(changes.stopPrice ? { stopPrice: price(order, changes.stopPrice) } : {}),
-    ...(trail ? { trail: trail.toString() } : {}),
+    ...(trail ? { trail: changes.trailAmount ? trailPrice(order, changes.trailAmount) : trail.toFixed() } : {}),
   };
 }

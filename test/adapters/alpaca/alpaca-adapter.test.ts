@@ -1,4 +1,4 @@
-import { BrokerError, Decimal, isBrokerError } from 'tradewire';
+import { BrokerError, createOrder, Decimal, isBrokerError, sequentialIds, systemClock } from 'tradewire';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDuplicateIdRace } from '../duplicate-id-race.js';
@@ -392,6 +392,28 @@ describe('credentials and environments', () => {
       delete process.env.APCA_API_KEY_ID;
       delete process.env.APCA_API_SECRET_KEY;
     }
+  });
+});
+
+describe('order bodies to the letter of the docs', () => {
+  const make = (request: Partial<Parameters<typeof createOrder>[0]>) => createOrder({ clientOrderId: 'b-1', symbol: 'AAPL', side: 'buy', quantity: 1, ...request }, { clock: systemClock(), ids: sequentialIds() });
+
+  it('decimals in fixed notation, never exponents (Decimal writes 5e-8)', async () => {
+    const { alpacaOrderBody } = await import('../../../src/adapters/alpaca/order-request.js');
+    const body = alpacaOrderBody(make({ quantity: '0.00000005', type: 'market', timeInForce: 'day' }));
+    expect(body.qty).toBe('0.00000005');
+    const crypto = alpacaOrderBody(make({ symbol: 'BTC/USD', assetClass: 'crypto', quantity: '0.0000001', type: 'limit', limitPrice: '0.00000012', timeInForce: 'gtc' }));
+    expect([crypto.qty, crypto.limitPrice]).toEqual(['0.0000001', '0.00000012']);
+  });
+
+  it('fractional quantities only for market day orders, at most 9 decimals; a trailing stop’s dollar offset rounds like a price', async () => {
+    const { alpacaOrderBody } = await import('../../../src/adapters/alpaca/order-request.js');
+    expect(() => alpacaOrderBody(make({ quantity: '1.5', type: 'limit', limitPrice: '100', timeInForce: 'day' }))).toThrow(/fractional quantity \(1.5\) must be a market order with time in force day/);
+    expect(() => alpacaOrderBody(make({ quantity: '1.5', type: 'market', timeInForce: 'gtc' }))).toThrow(/fractional/);
+    expect(alpacaOrderBody(make({ quantity: '1.5', type: 'market', timeInForce: 'day' })).qty).toBe('1.5');
+    expect(() => alpacaOrderBody(make({ quantity: '0.0000000001', type: 'market', timeInForce: 'day' }))).toThrow(/at most 9 decimal places/);
+    const trailing = alpacaOrderBody(make({ side: 'sell', quantity: 10, type: 'trailing_stop', trailAmount: '0.127', timeInForce: 'gtc' }));
+    expect(trailing.trailPrice).toBe('0.12');
   });
 });
 
