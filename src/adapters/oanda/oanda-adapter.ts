@@ -33,6 +33,7 @@ import { transactionMeaning } from './transactions.js';
 import {
   accountFromOanda,
   assetFromOanda,
+  cancelOutcome,
   type OandaAccountSummaryJson,
   type OandaInstrumentJson,
   type OandaOrderJson,
@@ -405,7 +406,10 @@ export class OandaAdapter implements BrokerAdapter {
     const state = answer.orderCancelTransaction ? 'CANCELLED' : answer.orderFillTransaction ? 'FILLED' : 'PENDING';
     const report = this.report(this.orderFromTransaction(created, state), { clientOrderId, ...(answer.orderFillTransaction ? { fill: answer.orderFillTransaction } : {}) });
     const reason = answer.orderCancelTransaction?.reason;
-    return reason ? { ...report, reason } : report;
+    if (!reason) return report;
+    // The cancel's reason says whether OANDA refused the order, let it expire, or cancelled it.
+    const outcome = cancelOutcome(reason);
+    return { ...report, reason, ...(outcome === 'cancelled' || report.filledQuantity.greaterThan(0) ? {} : { status: outcome }) };
   }
 
   private orderFromTransaction(tx: OandaTransactionJson, state: string): OandaOrderJson {

@@ -1,5 +1,5 @@
 import { type AccountEvent, Decimal, type OrderEventUpdate } from 'tradewire';
-import { fillFromOanda, type OandaTransactionJson } from './wire.js';
+import { cancelOutcome, fillFromOanda, type OandaTransactionJson } from './wire.js';
 
 /** What one transaction means: order updates for the lifecycle, account events for the host. */
 export interface TransactionMeaning {
@@ -25,7 +25,7 @@ const MARGIN: Readonly<Record<string, AccountEvent['type']>> = {
  * |---|---|
  * | `*_ORDER` (created) | `accepted` |
  * | `ORDER_FILL` | `filled` (the transaction id is the fill id) + `trade_opened` / `trade_reduced` / `trade_closed` |
- * | `ORDER_CANCEL` | `cancelled` with OANDA's reason, unless a replacement took over |
+ * | `ORDER_CANCEL` | by its reason ({@link cancelOutcome}): `expired` (TIME_IN_FORCE_EXPIRED), `rejected` (margin, bounds, halted, FIFO, limits), else `cancelled` — unless a replacement took over |
  * | `*_ORDER_REJECT` | `rejected` with the reject reason — except `CLIENT_ORDER_ID_ALREADY_EXISTS`, which is the refused resend's, not the order's |
  * | `ORDER_CANCEL_REJECT` | `cancel_rejected` |
  * | `MARGIN_CALL_*` | account event (and an alert, from the engine) |
@@ -57,7 +57,16 @@ export function transactionMeaning(tx: OandaTransactionJson, clientIdOf: (orderI
       if (tx.orderID && (tx.replacedByOrderID || tx.reason === 'CLIENT_REQUEST_REPLACED')) {
         return { updates: [], account: [], ...(tx.replacedByOrderID ? { replaced: { from: tx.orderID, by: tx.replacedByOrderID } } : {}) };
       }
-      return { updates: [{ clientOrderId: name(tx.orderID, tx.clientOrderID), ...(tx.orderID ? { brokerOrderId: tx.orderID } : {}), event: { type: 'cancelled', ...(tx.reason ? { reason: tx.reason } : {}), at, raw } }], account: [] };
+      const clientOrderId = name(tx.orderID, tx.clientOrderID);
+      const brokerOrderId = tx.orderID ? { brokerOrderId: tx.orderID } : {};
+      const outcome = cancelOutcome(tx.reason);
+      const event: OrderEventUpdate['event'] =
+        outcome === 'expired'
+          ? { type: 'expired', at, raw }
+          : outcome === 'rejected'
+            ? { type: 'rejected', reason: tx.reason!, ...brokerOrderId, at, raw }
+            : { type: 'cancelled', ...(tx.reason ? { reason: tx.reason } : {}), at, raw };
+      return { updates: [{ clientOrderId, ...brokerOrderId, event }], account: [] };
     }
     case 'ORDER_CANCEL_REJECT':
       return { updates: [{ clientOrderId: name(tx.orderID, tx.clientOrderID), event: { type: 'cancel_rejected', reason: tx.rejectReason ?? 'OANDA refused the cancel', at, raw } }], account: [] };

@@ -151,6 +151,33 @@ function statusFromOanda(order: OandaOrderJson): OrderStatus {
   }
 }
 
+/**
+ * What an ORDER_CANCEL's reason (v20 `OrderCancelReason`) means to the core: the time in force ran out
+ * (`expired`); OANDA refused to let the order work — margin, bounds, a halted market, FIFO, account
+ * or instrument limits, an on-fill leg it could not attach (`rejected`, with the reason); or a cancel
+ * proper — ours, a linked trade closed, an IOC/FOK remainder (`cancelled`).
+ */
+export function cancelOutcome(reason: string | undefined): 'expired' | 'rejected' | 'cancelled' {
+  if (!reason) return 'cancelled';
+  if (reason === 'TIME_IN_FORCE_EXPIRED') return 'expired';
+  if (REJECTION_REASONS.has(reason) || /_ON_FILL_|^ACCOUNT_.*LOCKED$|^INSTRUMENT_(BID|ASK)_(HALTED|REDUCE_ONLY)$/.test(reason)) return 'rejected';
+  return 'cancelled';
+}
+
+const REJECTION_REASONS = new Set([
+  'INSUFFICIENT_MARGIN',
+  'BOUNDS_VIOLATION',
+  'MARKET_HALTED',
+  'FIFO_VIOLATION',
+  'POSITION_SIZE_EXCEEDED',
+  'OPEN_TRADES_ALLOWED_EXCEEDED',
+  'PENDING_ORDERS_ALLOWED_EXCEEDED',
+  'ACCOUNT_POSITION_VALUE_LIMIT_EXCEEDED',
+  'HEDGING_GSLO_VIOLATION',
+  'LOSING_TAKE_PROFIT',
+  'CLIENT_TRADE_ID_ALREADY_EXISTS',
+]);
+
 /** The fill an ORDER_FILL transaction is: its transaction id is the fill id, here and on the stream. */
 export function fillFromOanda(transaction: OandaTransactionJson): Fill {
   return {

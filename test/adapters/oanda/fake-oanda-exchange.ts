@@ -327,11 +327,13 @@ export class FakeOandaExchange {
       if (reducible.lessThan(fillUnits)) fillUnits = reducible;
     }
     if (order.timeInForce === 'FOK' && !fillUnits.equals(units.abs())) {
-      this.cancel(order, 'FOK_NOT_FILLED');
+      // v20 OrderCancelReason has no FOK-specific value: a FOK the market cannot fill whole is
+      // cancelled for INSUFFICIENT_LIQUIDITY (as an IOC's unfilled remainder is, below).
+      this.cancel(order, 'INSUFFICIENT_LIQUIDITY');
       return undefined;
     }
     const fill = this.fill(order, buy ? fillUnits : fillUnits.negated(), price);
-    if (!fillUnits.equals(units.abs())) this.cancel(order, 'PARTIAL_FILL_REMAINDER'); // an IOC's remainder
+    if (!fillUnits.equals(units.abs())) this.cancel(order, 'INSUFFICIENT_LIQUIDITY'); // an IOC's remainder
     return fill;
   }
 
@@ -406,6 +408,11 @@ export class FakeOandaExchange {
     this.orders.set(order.id, order);
     this.tryFill(order, false);
     return order;
+  }
+
+  /** OANDA cancels a GTD order at its `gtdTime` with reason TIME_IN_FORCE_EXPIRED (v20 OrderCancelReason). */
+  expireGtd(now: number): void {
+    for (const order of this.pending()) if (order.timeInForce === 'GTD' && order.gtdTime && Date.parse(order.gtdTime) <= now) this.cancel(order, 'TIME_IN_FORCE_EXPIRED');
   }
 
   private cancel(order: FakeOrder, reason: string, replacedBy?: string): Tx {

@@ -93,7 +93,7 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     exchange.liquidity.set('EUR_USD', new Decimal(400));
     const order = createOrder({ ...fx, clientOrderId: 'ioc-answer', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.10010', timeInForce: 'ioc' }, { clock: systemClock(), ids: sequentialIds() });
     const report = await adapter.submitOrder(order);
-    expect([report.status, report.quantity.toString(), report.filledQuantity.toString(), report.reason]).toEqual(['cancelled', '1000', '400', 'PARTIAL_FILL_REMAINDER']);
+    expect([report.status, report.quantity.toString(), report.filledQuantity.toString(), report.reason]).toEqual(['cancelled', '1000', '400', 'INSUFFICIENT_LIQUIDITY']);
   });
 
   it('fill prices come from the trade fields (v20 deprecates ORDER_FILL.price), units-weighted, else fullVWAP', async () => {
@@ -254,7 +254,11 @@ describe('OANDA order kinds', () => {
 
     exchange.setPrice('EUR_USD', '1.10020');
     const bounded = await orders.submit({ ...fx, clientOrderId: 'pb-1', side: 'buy', quantity: 1_000, priceBound: '1.10010' });
-    expect([bounded.status, bounded.errorMessage]).toEqual(['cancelled', 'BOUNDS_VIOLATION']);
+    // OANDA refused to fill it within its bound: a rejection (OrderCancelReason BOUNDS_VIOLATION), not a cancel of ours.
+    expect([bounded.status, bounded.errorMessage]).toEqual(['rejected', 'BOUNDS_VIOLATION']);
+    // A GTD order whose time runs out is cancelled by OANDA with TIME_IN_FORCE_EXPIRED: expired.
+    exchange.expireGtd(clock.now() + 3_600_000);
+    await until(() => expect(orders.get('gtd-1')?.status).toBe('expired'));
 
     const tiny = await orders.submit({ ...fx, clientOrderId: 'min-1', side: 'buy', quantity: '0.4' });
     expect([tiny.status, tiny.errorMessage]).toEqual(['rejected', "OANDA: order min-1 breaks OANDA's rules: 0.4 units is below EUR_USD's minimum trade size 1"]);
