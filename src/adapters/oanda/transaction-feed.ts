@@ -111,10 +111,31 @@ export class TransactionFeed {
           onLine: (line) => {
             this.lastMessageAt = clock.now();
             this.armWatchdog(controller);
-            if (line.type === 'HEARTBEAT') return;
-            const tx = line as unknown as OandaTransactionJson;
-            if (replaying) held.push(tx);
-            else this.deliver(tx);
+            // Transaction ids are consecutive per account: a heartbeat naming a later last id, or a
+            // transaction beyond the next id, means one was lost on the way. Fetch the gap first
+            // (live lines wait meanwhile), so nothing is missed until the next reconnect.
+            const heartbeat = line.type === 'HEARTBEAT';
+            const lastId = heartbeat ? (line as { lastTransactionID?: string }).lastTransactionID : (line as { id?: string }).id;
+            const gap = lastId !== undefined && /^\d+$/.test(lastId) && BigInt(lastId) > this.lastId + (heartbeat ? 0n : 1n);
+            if (!heartbeat) held.push(line as unknown as OandaTransactionJson);
+            if (replaying) return;
+            if (gap) {
+              replaying = true;
+              this.options.logger.warn(`oanda: transactions after ${this.lastId.toString()} missed on the stream (saw ${lastId}); fetching them`);
+              void this.catchUp().then(
+                () => {
+                  replaying = false;
+                  for (const tx of held.splice(0)) this.deliver(tx);
+                },
+                (error: unknown) => {
+                  // Nothing past the gap is delivered: the reconnect replays from the last id delivered.
+                  this.options.logger.warn('oanda: fetching missed transactions failed; reconnecting', { error: describeError(error) });
+                  controller.abort();
+                },
+              );
+              return;
+            }
+            for (const tx of held.splice(0)) this.deliver(tx);
           },
         },
         controller.signal,

@@ -83,7 +83,19 @@ export class FakeOandaServer {
     for (const res of this.streams) res.write(`${JSON.stringify({ type: 'HEARTBEAT', lastTransactionID: this.exchange.lastTransactionID, time: new Date().toISOString() })}\n`);
   }
 
+  /** Loses the next `count` transactions on the stream (kept in the log), as a dropped packet would. */
+  loseNext(count = 1): void {
+    this.toLose += count;
+  }
+
+  private toLose = 0;
+
   private broadcast(tx: Tx): void {
+    if (this.toLose > 0) {
+      this.toLose--;
+      this.missed++;
+      return;
+    }
     if (this.stalled || this.streams.size === 0) {
       this.missed++;
       return;

@@ -104,6 +104,17 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(fillFromOanda(bare).price.toString()).toBe('1.10006');
   });
 
+  it('a transaction lost on a live stream is noticed (the next id, or the heartbeat’s lastTransactionID) and fetched at once', async () => {
+    const { orders, server, exchange, until, logger } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'gap-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    await until(() => expect(orders.get('gap-1')?.status).toBe('accepted'));
+    server.loseNext(); // the ORDER_FILL never arrives on the stream; only heartbeats follow
+    exchange.setPrice('EUR_USD', '1.08990');
+    await until(() => expect(orders.get('gap-1')?.status).toBe('filled'));
+    expect(server.missed).toBeGreaterThan(0);
+    expect(logger.lines.some((l) => l.includes('missed on the stream'))).toBe(true);
+  });
+
   it('cancel, and a cancel refused because the order already filled', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit({ ...fx, clientOrderId: 'cx-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
