@@ -71,7 +71,11 @@ export interface OrderSnapshotUpdate {
  * `broker:account_event` and raises an alert for a margin call.
  */
 export interface AccountEvent {
-  readonly type: 'margin_call_enter' | 'margin_call_extend' | 'margin_call_exit' | 'financing' | 'trade_opened' | 'trade_reduced' | 'trade_closed';
+  /**
+   * `closeout`: the broker closed positions by itself (a margin closeout, a forced liquidation) —
+   * the engine raises a critical alert and reconciles at once.
+   */
+  readonly type: 'margin_call_enter' | 'margin_call_extend' | 'margin_call_exit' | 'financing' | 'trade_opened' | 'trade_reduced' | 'trade_closed' | 'closeout';
   readonly at: number;
   readonly symbol?: string;
   /** Money moved, in the account currency (financing, realized P&L of a closed trade). */

@@ -127,6 +127,7 @@ export class ExecutionEngine {
   private readonly recovery: EngineRecovery;
   private readonly loops: Repeating[] = [];
   private running = false;
+  private reconcilePending = false;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
   private readonly emergencyOrders = new Set<string>();
 
@@ -283,6 +284,15 @@ export class ExecutionEngine {
       if (event.type === 'margin_call_enter' || event.type === 'margin_call_extend') {
         this.bus.emit('alert', { severity: 'critical', code: 'margin_call', message: `broker margin call: ${event.detail}` });
       }
+      if (event.type === 'closeout') {
+        this.bus.emit('alert', { severity: 'critical', code: 'broker_closeout', message: `the broker closed positions by itself: ${event.detail}` });
+        this.reconcileSoon('broker closeout');
+      }
+    });
+    // A fill of an order this engine never placed (a closeout, a liquidation, a trade made by hand)
+    // changes a position now: reconcile now, not at the next interval.
+    this.bus.on('order:unknown_update', (update) => {
+      if (update.event?.type === 'filled' || (update.report && update.report.filledQuantity.greaterThan(0))) this.reconcileSoon(`a fill of an order this engine did not place (${update.clientOrderId})`);
     });
   }
 
@@ -360,6 +370,25 @@ export class ExecutionEngine {
    */
   decisionFor(signalId: string): RecordedDecision | undefined {
     return this.pipeline.decisionFor(signalId);
+  }
+
+  /**
+   * A reconciliation soon, for changes the broker made on its own (a burst of them coalesces into
+   * one run, 100 ms on the injected clock). While a symbol is deferred — its orders still moving, as
+   * a closeout's cancels of the protective orders are — it runs again, a few times.
+   */
+  private reconcileSoon(why: string, attempt = 1): void {
+    if (this.reconcilePending || !this.running) return;
+    this.reconcilePending = true;
+    this.clock.setTimeout(() => {
+      this.reconcilePending = false;
+      this.reconciler.reconcile().then(
+        (report) => {
+          if (report.positionsDeferred.length > 0 && attempt < 5) this.reconcileSoon(why, attempt + 1);
+        },
+        (error: unknown) => this.logger.warn(`reconciliation after ${why} failed`, { error: describeError(error) }),
+      );
+    }, 100 * attempt);
   }
 
   /** Compares orders and positions with the broker now (it also runs every `recovery.reconcileIntervalMs`). */

@@ -11,6 +11,7 @@ export interface TransactionMeaning {
 
 const ORDER_CREATED = /^(MARKET|LIMIT|STOP|MARKET_IF_TOUCHED|TAKE_PROFIT|STOP_LOSS|GUARANTEED_STOP_LOSS|TRAILING_STOP_LOSS|FIXED_PRICE)_ORDER$/;
 const ORDER_REJECTED = /_ORDER_REJECT$/;
+const CLOSEOUT_REASONS = new Set(['MARGIN_CLOSEOUT', 'POSITION_CLOSEOUT', 'TRADE_CLOSE', 'DELAYED_TRADE_CLOSE']);
 const MARGIN: Readonly<Record<string, AccountEvent['type']>> = {
   MARGIN_CALL_ENTER: 'margin_call_enter',
   MARGIN_CALL_EXTEND: 'margin_call_extend',
@@ -28,6 +29,7 @@ const MARGIN: Readonly<Record<string, AccountEvent['type']>> = {
  * | `ORDER_CANCEL` | by its reason ({@link cancelOutcome}): `expired` (TIME_IN_FORCE_EXPIRED), `rejected` (margin, bounds, halted, FIFO, limits), else `cancelled` — unless a replacement took over |
  * | `*_ORDER_REJECT` | `rejected` with the reject reason — except `CLIENT_ORDER_ID_ALREADY_EXISTS`, which is the refused resend's, not the order's |
  * | `ORDER_CANCEL_REJECT` | `cancel_rejected` |
+ * | `MARKET_ORDER` with reason `MARGIN_CLOSEOUT` / `POSITION_CLOSEOUT` / `TRADE_CLOSE` | also account event `closeout` (the engine alerts and reconciles at once) |
  * | `MARGIN_CALL_*` | account event (and an alert, from the engine) |
  * | `DAILY_FINANCING` | account event `financing` |
  */
@@ -36,7 +38,11 @@ export function transactionMeaning(tx: OandaTransactionJson, clientIdOf: (orderI
   const raw = tx;
   const name = (orderId: string | undefined, explicit?: string): string => explicit ?? (orderId ? (clientIdOf(orderId) ?? orderId) : tx.id);
   if (ORDER_CREATED.test(tx.type)) {
-    return { updates: [{ clientOrderId: name(tx.id, tx.clientExtensions?.id), brokerOrderId: tx.id, event: { type: 'accepted', brokerOrderId: tx.id, at, raw } }], account: [] };
+    const update = { clientOrderId: name(tx.id, tx.clientExtensions?.id), brokerOrderId: tx.id, event: { type: 'accepted' as const, brokerOrderId: tx.id, at, raw } };
+    // OANDA's own market order closing positions (v20 MarketOrderReason MARGIN_CLOSEOUT,
+    // POSITION_CLOSEOUT, TRADE_CLOSE, DELAYED_TRADE_CLOSE): an account event, so the engine hears of it at once.
+    const closeout = tx.type === 'MARKET_ORDER' && tx.reason !== undefined && CLOSEOUT_REASONS.has(tx.reason);
+    return { updates: [update], account: closeout ? [{ type: 'closeout', at, ...(tx.instrument ? { symbol: tx.instrument } : {}), detail: `OANDA ${tx.reason} of ${tx.units ?? '?'} ${tx.instrument ?? ''}`.trim(), raw }] : [] };
   }
   if (ORDER_REJECTED.test(tx.type)) {
     // A resend refused because the id is taken: the reject is the refused request's, not the order

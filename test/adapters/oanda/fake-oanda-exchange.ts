@@ -410,6 +410,21 @@ export class FakeOandaExchange {
     return order;
   }
 
+  /**
+   * OANDA closing an instrument's position by itself: a MARKET_ORDER with reason MARGIN_CLOSEOUT
+   * (v20 MarketOrderReason; it carries a `marginCloseout` block, no client extensions), filled at
+   * once against the open trades.
+   */
+  closeout(instrument: string, reason: 'MARGIN_CLOSEOUT' | 'POSITION_CLOSEOUT' = 'MARGIN_CLOSEOUT'): void {
+    const open = this.openTrades().filter((t) => t.instrument === instrument).reduce((sum, t) => sum.plus(t.currentUnits), d(0));
+    if (open.isZero()) return;
+    const order: FakeOrder = { id: '', createTime: this.now(), state: 'PENDING', type: 'MARKET', instrument, units: open.negated().toString(), timeInForce: 'FOK' };
+    const created = this.record({ type: 'MARKET_ORDER', instrument, units: order.units, timeInForce: 'FOK', reason, positionFill: 'REDUCE_ONLY', ...(reason === 'MARGIN_CLOSEOUT' ? { marginCloseout: { reason: 'MARGIN_CHECK_VIOLATION' } } : {}) });
+    order.id = created.id;
+    this.orders.set(order.id, order);
+    this.tryFill(order, true);
+  }
+
   /** OANDA cancels a GTD order at its `gtdTime` with reason TIME_IN_FORCE_EXPIRED (v20 OrderCancelReason). */
   expireGtd(now: number): void {
     for (const order of this.pending()) if (order.timeInForce === 'GTD' && order.gtdTime && Date.parse(order.gtdTime) <= now) this.cancel(order, 'TIME_IN_FORCE_EXPIRED');

@@ -46,4 +46,31 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
     expect(engine.pnl().realizedTotal.toString()).toBe('442');
     expect(server.exchange.openTrades()).toEqual([]);
   });
+
+  it('a margin closeout by OANDA reaches the engine at once: a critical alert, and the position adopted as closed', async () => {
+    server = await FakeOandaServer.start({ heartbeatMs: 40 });
+    server.exchange.setPrice('EUR_USD', '1.10000');
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0));
+    const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
+    engine = protectedEngine(adapter, clock, { quantity: 10_000, maxPositionSizePct: 20 });
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    await engine.start();
+    engine.updatePrice('EUR_USD', '1.10000');
+    await engine.executeSignal({ id: 'fx-c', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    await wait(() => expect(engine!.positions.get('EUR_USD')?.quantity.toString()).toBe('10000'));
+    await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+
+    server.exchange.closeout('EUR_USD');
+    // The reconciliation runs on the engine's clock (100 ms later, again while the protective orders move).
+    await vi.waitFor(
+      () => {
+        clock.advance(100);
+        expect(engine!.positions.get('EUR_USD')).toBeUndefined();
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    expect(alerts).toContain('broker_closeout');
+    expect(server.exchange.openTrades()).toEqual([]);
+  });
 });
