@@ -1,4 +1,4 @@
-import type { Journal, JournalRecord } from '../journal/journal.js';
+import type { Journal, JournalEntry, JournalRecord } from '../journal/journal.js';
 import type { Signal } from '../signals/signal.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
 import type { SignalDecision } from './signal-decision.js';
@@ -9,6 +9,9 @@ export const DECISIONS_KEPT = 100_000;
 
 /** @deprecated Every decision is remembered now, not only executed ones: use {@link DECISIONS_KEPT}. */
 export const EXECUTED_SIGNALS_KEPT = DECISIONS_KEPT;
+
+/** How many of the newest decisions a journal checkpoint carries forward. */
+export const CHECKPOINT_DECISIONS = 20_000;
 
 /** The journal topic of every decision. */
 export const DECISION_TOPIC = 'signal.decision';
@@ -90,6 +93,31 @@ export class DecisionLog {
 
   get size(): number {
     return this.decisions.size;
+  }
+
+  /**
+   * Every remembered decision as the journal notes that would restore it (a queued one with its
+   * signal, from `queued`): what a journal checkpoint carries so a restart still knows them.
+   */
+  checkpointNotes(at: number, queued: ReadonlyMap<string, QueuedSignal>): JournalEntry[] {
+    const notes: JournalEntry[] = [];
+    // The newest CHECKPOINT_DECISIONS (and every queued one): what a bot replaying its feed after a
+    // crash can still send; older decisions stay in the archived segments.
+    let skip = Math.max(0, this.decisions.size - CHECKPOINT_DECISIONS);
+    for (const recorded of this.decisions.values()) {
+      if (skip > 0 && recorded.kind !== 'queued') {
+        skip--;
+        continue;
+      }
+      const data: Record<string, unknown> = { ...recorded };
+      const waiting = recorded.kind === 'queued' ? queued.get(recorded.signalId) : undefined;
+      if (waiting) {
+        data.signal = waiting.signal;
+        if (waiting.refusedOrderId) data.refusedOrderId = waiting.refusedOrderId;
+      }
+      notes.push({ kind: 'note', at, topic: DECISION_TOPIC, symbol: recorded.symbol, data });
+    }
+    return notes;
   }
 
   /** Past the bound, the oldest are forgotten (a Map iterates in insertion order; a re-decided id moves to the end). */

@@ -12,7 +12,7 @@ import type { InternalFailure } from '../core/internal-hooks.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { EventBus, type EventSource, type Listener, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, JournalRecord } from '../journal/journal.js';
 import { announceMarketChange, type MarketChange } from '../market/market-events.js';
 import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
@@ -21,6 +21,7 @@ import type { PnlSnapshot } from '../positions/position-events.js';
 import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { EngineRecovery, type RecoveryState } from '../recovery/engine-recovery.js';
+import { checkpointSnapshot } from '../recovery/journal-checkpoint.js';
 import type { ReconciliationReport, RecoveryReport } from '../recovery/reconciliation-report.js';
 import { Reconciler } from '../recovery/reconciler.js';
 import { OrderErrorHandler } from '../resilience/order-error-handler.js';
@@ -274,9 +275,9 @@ export class ExecutionEngine {
       events: this.bus,
       orders: this.orders,
       reconciler: this.reconciler,
-      restoreTradingState: () => this.gate.restore(),
-      restoreDecisions: (orders) => this.pipeline.restore(orders),
-      ...(protection ? { restoreProtection: () => protection.restore() } : {}),
+      restoreTradingState: (records) => this.gate.restore(records),
+      restoreDecisions: (orders, records) => this.pipeline.restore(orders, records),
+      ...(protection ? { restoreProtection: (records: readonly JournalRecord[]) => protection.restore(records) } : {}),
       retry: this.config.recovery,
     });
     this.adapter.onAccountEvent?.((event) => {
@@ -328,6 +329,7 @@ export class ExecutionEngine {
       every(this.clock, this.config.accountRefreshMs, () => this.refreshAccount(), warn('account refresh')),
       every(this.clock, this.config.recovery.reconcileIntervalMs, () => this.reconciler.reconcile(), warn('reconciliation')),
       every(this.clock, this.config.marketHours.queueCheckIntervalMs, () => this.pipeline.releaseReady(), warn('releasing queued signals')),
+      every(this.clock, this.config.recovery.checkpointCheckMs, () => this.checkpointIfDue(), warn('journal checkpoint')),
     );
   }
 
@@ -354,8 +356,32 @@ export class ExecutionEngine {
    * a later call succeeds), `executeSignal` throws {@link RecoveryIncompleteError} rather than decide
    * against half-restored state.
    */
-  recover(): Promise<RecoveryReport> {
-    return this.recovery.run();
+  async recover(): Promise<RecoveryReport> {
+    const report = await this.recovery.run();
+    this.checkpointIfDue();
+    return report;
+  }
+
+  /**
+   * Compacts the journal (where it supports it: `FileJournal`): starts a new segment that opens with
+   * the state everything before adds up to — working orders, positions and P&L, trading state,
+   * protection, remembered decisions — and archives the old one. A restart then reads the checkpoint
+   * and what came after, however long the history. Runs by itself every
+   * `recovery.checkpointEveryRecords` records (checked each `recovery.checkpointCheckMs`) and after a
+   * successful `recover()`. Returns false when the journal cannot.
+   */
+  checkpoint(): boolean {
+    if (!this.journal.checkpoint) return false;
+    // Records still to be sent belong with their orders: nothing is checkpointed mid-send.
+    if (this.orders.workingOrders().some((o) => o.status === 'created' || o.status === 'validated' || o.status === 'submitted')) return false;
+    this.journal.checkpoint(checkpointSnapshot({ clock: this.clock, journal: this.journal, orders: this.orders, positions: this.positions, pipeline: this.pipeline }), this.clock.now());
+    return true;
+  }
+
+  /** A checkpoint when the journal has grown past `recovery.checkpointEveryRecords` since the last. */
+  private checkpointIfDue(): void {
+    const every = this.config.recovery.checkpointEveryRecords;
+    if (every > 0 && (this.journal.sinceCheckpoint ?? 0) >= every) this.checkpoint();
   }
 
   /** Where `recover()` stands: `idle` (never called), `recovering`, `failed` or `recovered`. */

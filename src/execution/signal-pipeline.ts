@@ -8,7 +8,7 @@ import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Mutable } from '../core/mutable.js';
 import type { EventSink } from '../events/event-bus.js';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, JournalEntry, JournalRecord } from '../journal/journal.js';
 import type { MarketState } from '../market/market-state.js';
 import type { Order } from '../model/order.js';
 import type { OrderRequest } from '../model/order-request.js';
@@ -82,12 +82,17 @@ export class SignalPipeline {
     return this.decisions.get(signalId);
   }
 
+  /** The decisions (and queued signals) as journal notes, for a checkpoint. */
+  checkpointNotes(at: number): JournalEntry[] {
+    return this.decisions.checkpointNotes(at, new Map(this.queue.list().map((q) => [q.signal.id, q])));
+  }
+
   /**
    * After a restart: takes back every journaled decision and the signals still queued, and counts a
    * signal whose order was journaled as executed (a crash may have cut off its decision record).
    */
-  restore(orders: readonly Order[]): RestoredDecisions {
-    const restored = this.decisions.restore(this.deps.journal.query({ kinds: ['note'] }));
+  restore(orders: readonly Order[], records: readonly JournalRecord[] = this.deps.journal.query({ kinds: ['note'] })): RestoredDecisions {
+    const restored = this.decisions.restore(records);
     for (const order of orders) if (order.signalId) this.decisions.rememberExecuted(order.signalId, order.symbol, order.clientOrderId, order.createdAt);
     for (const entry of restored.queued) if (this.decisions.get(entry.signal.id)?.kind === 'queued') this.queue.add(entry);
     return restored;

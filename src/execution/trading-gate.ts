@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, JournalRecord } from '../journal/journal.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
 import type { EngineStateEvents } from './engine-events.js';
 import { tradingGate, type TradingState } from './trading-state.js';
@@ -66,8 +66,8 @@ export class TradingGate {
    * After a restart: the last state the journal recorded, taken back without a new record. Returns
    * it (ACTIVE when the journal has none).
    */
-  restore(): TradingState {
-    const record = this.deps.journal.query({ topic: TRADING_STATE_TOPIC }).at(-1);
+  restore(records?: readonly JournalRecord[]): TradingState {
+    const record = records ? lastNote(records, TRADING_STATE_TOPIC) : this.deps.journal.query({ topic: TRADING_STATE_TOPIC }).at(-1);
     const last = record?.kind === 'note' ? (record.data as { state: TradingState; reason: string }) : undefined;
     if (last && last.state !== 'ACTIVE') {
       this.current = last.state;
@@ -84,4 +84,12 @@ export class TradingGate {
     this.deps.journal.append({ kind: 'note', at, topic: TRADING_STATE_TOPIC, data: { state, reason } });
     this.deps.events.emit('engine:trading_state', { state, reason, at });
   }
+}
+
+function lastNote(records: readonly JournalRecord[], topic: string): JournalRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    if (record.kind === 'note' && record.topic === topic) return record;
+  }
+  return undefined;
 }

@@ -1,7 +1,8 @@
-import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { InMemoryJournal } from './in-memory-journal.js';
-import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
+import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
 
 export interface FileJournalOptions {
@@ -55,9 +56,10 @@ export interface FileJournalRecovery {
  */
 export class FileJournal implements Journal {
   readonly recovery: FileJournalRecovery;
-  private readonly index: InMemoryJournal;
+  private index: InMemoryJournal;
   private readonly capacity: number;
-  private readonly fd: number;
+  private fd: number;
+  private readonly path: string;
   private readonly mode: 'before-send' | 'every-record' | 'os';
   /** Records in the file (the index holds the newest {@link capacity} of them). */
   private total = 0;
@@ -76,6 +78,10 @@ export class FileJournal implements Journal {
     this.mode = options.sync ?? 'before-send';
     this.capacity = options.memoryRecords ?? 50_000;
     this.index = new InMemoryJournal(this.capacity);
+    this.path = options.path;
+    // A checkpoint interrupted before its segment was put in place leaves a temporary file: the
+    // journal it was made from is still whole, so the unfinished segment is dropped.
+    if (existsSync(checkpointTemp(options.path))) unlinkSync(checkpointTemp(options.path));
     this.fd = openSync(options.path, 'a+');
     // One pass over the file, a chunk at a time (never the whole file as one string).
     const corruptLines: number[] = [];
@@ -187,9 +193,88 @@ export class FileJournal implements Journal {
     return out;
   }
 
-  /** Every record in the file, including those no longer held in memory. */
+  /** Every record in the current segment, including those no longer held in memory. */
   get size(): number {
     return this.total;
+  }
+
+  /** Records since the last checkpoint: what a restart reads. */
+  get sinceCheckpoint(): number {
+    return this.total;
+  }
+
+  /**
+   * Starts a new segment with `snapshot` (see {@link Journal.checkpoint}). The current file is kept
+   * as an archive (`<path>.<n>`, hard-linked, then the new segment renamed over the path — at no
+   * moment is there no journal at `path`), and the new segment is written and fsync'd in full
+   * before it replaces it. A crash before the rename leaves the old journal in place.
+   */
+  checkpoint(snapshot: readonly JournalEntry[], at: number): void {
+    if (this.closed) throw new Error('journal is closed');
+    this.writePending();
+    fsyncSync(this.fd);
+    const archive = nextArchive(this.path);
+    const temp = checkpointTemp(this.path);
+    // The new segment is the checkpoint marker and the snapshot, numbered after everything so far.
+    const records = [this.index.append({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { archive: basename(archive), records: snapshot.length } })];
+    for (const entry of snapshot) records.push(this.index.append(entry));
+    const lines = records.map((record) => `${JSON.stringify(journalRecordToJSON(record))}\n`);
+    const tempFd = openSync(temp, 'w');
+    try {
+      writeSync(tempFd, lines.join(''));
+      fsyncSync(tempFd);
+    } finally {
+      closeSync(tempFd);
+    }
+    linkSync(this.path, archive);
+    renameSync(temp, this.path);
+    syncDirectory(this.path);
+    closeSync(this.fd);
+    this.fd = openSync(this.path, 'a+');
+    this.total = lines.length;
+    this.dirty = false;
+    // Memory holds the current segment, as after a restart.
+    this.index = new InMemoryJournal(this.capacity);
+    for (const record of records) this.index.restore(record);
+  }
+
+  /** The archived segments, oldest first (each one's history up to a checkpoint). */
+  archives(): string[] {
+    const base = basename(this.path);
+    return readdirSync(dirname(this.path))
+      .filter((name) => name.startsWith(`${base}.`) && /^\d+$/.test(name.slice(base.length + 1)))
+      .sort()
+      .map((name) => join(dirname(this.path), name));
+  }
+
+  /**
+   * Every record matching `filter` across the archives and the current segment, oldest first (a
+   * record a checkpoint copied appears again, with its new sequence number, after the marker).
+   * For history and audits; recovery reads only the current segment.
+   */
+  history(filter: JournalQuery = {}): JournalRecord[] {
+    this.writePending();
+    const out: JournalRecord[] = [];
+    const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+    for (const file of [...this.archives(), this.path]) {
+      const fd = openSync(file, 'r');
+      try {
+        scanLines(fd, (line) => {
+          if (out.length >= limit) return false;
+          try {
+            const record = journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON);
+            if (matchesQuery(record, filter)) out.push(record);
+          } catch {
+            /* reported when the journal was opened */
+          }
+          return true;
+        });
+      } finally {
+        closeSync(fd);
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** True when the records in memory are all the query can match (the file holds no older ones it could reach). */
@@ -237,4 +322,29 @@ function scanLines(fd: number, onLine: (line: string, number: number) => boolean
     carry = Buffer.from(data.subarray(start));
   }
   return { size, tail: carry.length };
+}
+
+function checkpointTemp(path: string): string {
+  return `${path}.checkpoint-tmp`;
+}
+
+/** `<path>.000001`, `<path>.000002`, …: the next free archive name. */
+function nextArchive(path: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = `${path}.${String(n).padStart(6, '0')}`;
+    if (!existsSync(candidate)) return candidate;
+  }
+}
+
+/** Makes a rename in `path`'s directory durable (the directory entry itself is fsync'd). */
+function syncDirectory(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dirname(path), 'r');
+    fsyncSync(fd);
+  } catch {
+    /* not every platform can fsync a directory */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -81,8 +81,20 @@ export interface Journal {
    * already as durable as this journal makes them.
    */
   sync?(): void | Promise<void>;
+  /**
+   * Starts a new segment that begins with `snapshot`: records standing for everything before (the
+   * working orders as they are now, the positions, the trading state, …). History before it is
+   * archived, not lost, and a restart reads from the checkpoint on — not all of history. Optional:
+   * a journal without it keeps one history (see `ExecutionEngine.checkpoint`).
+   */
+  checkpoint?(snapshot: readonly JournalEntry[], at: number): void;
+  /** Records since the last checkpoint (what a restart reads); with {@link checkpoint}. */
+  readonly sinceCheckpoint?: number;
   close?(): void;
 }
+
+/** The note that opens a segment written by {@link Journal.checkpoint}. */
+export const CHECKPOINT_TOPIC = 'journal.checkpoint';
 
 /** True when `record` passes `filter`. Shared by every journal implementation. */
 export function matchesQuery(record: JournalRecord, filter: JournalQuery): boolean {

@@ -11,6 +11,7 @@ import type { Order } from '../model/order.js';
 import type { AssetClass } from '../model/trading-types.js';
 import { applyPositionFill, markPosition } from './apply-position-fill.js';
 import { entrySide, type Position, type PositionFill, type PositionSide, shapePosition } from './position.js';
+import type { PositionCheckpoint } from './position-checkpoint.js';
 import { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './position-repository.js';
 import { nextPositionState, type PositionEventType } from './position-state-table.js';
 import { TradingDay } from './trading-day.js';
@@ -283,6 +284,41 @@ export class PositionManager {
   }
 
   /** Sets the equity today's loss limit is measured against (the engine does this from the account). */
+  /** The state a journal checkpoint stands for: open positions and the P&L counters. */
+  checkpoint(): PositionCheckpoint {
+    return {
+      at: this.clock.now(),
+      positions: [...this.active.values()],
+      realizedToday: this.realizedToday,
+      realizedTodayByStrategy: [...this.realizedTodayByStrategy],
+      realizedTotal: this.realizedTotal,
+      unrealizedAtDayStart: this.unrealizedAtDayStart,
+      ...(this.startOfDayEquity ? { startOfDayEquity: this.startOfDayEquity } : {}),
+    };
+  }
+
+  /**
+   * After a restart from a journal checkpoint: takes its positions and counters back, quietly (the
+   * fills after the checkpoint are applied next, and the working orders' links re-made by
+   * `trackEntry` / `trackExit`). Positions already tracked are kept as they are.
+   */
+  restoreCheckpoint(checkpoint: PositionCheckpoint): void {
+    for (const position of checkpoint.positions) {
+      if (this.active.has(position.id) || this.bySymbol.has(position.symbol)) continue;
+      this.active.set(position.id, position);
+      this.bySymbol.set(position.symbol, position.id);
+    }
+    this.realizedTotal = checkpoint.realizedTotal;
+    // Today's counters only if the checkpoint was taken today (the trading day has not rolled since).
+    if (this.day.keyOf(checkpoint.at) === this.day.keyOf(this.clock.now())) {
+      this.realizedToday = checkpoint.realizedToday;
+      this.realizedTodayByStrategy.clear();
+      for (const [id, amount] of checkpoint.realizedTodayByStrategy) this.realizedTodayByStrategy.set(id, amount);
+      this.unrealizedAtDayStart = checkpoint.unrealizedAtDayStart;
+      if (checkpoint.startOfDayEquity && !this.startOfDayEquity) this.startOfDayEquity = checkpoint.startOfDayEquity;
+    }
+  }
+
   setStartOfDayEquity(equity: Decimal): void {
     this.startOfDayEquity = equity;
   }

@@ -10,6 +10,11 @@ export class TradingDay {
 
   constructor(readonly timeZone = 'America/New_York') {}
 
+  /** The trading day at `at` as `yyyy-MM-dd`, without moving this tracker. */
+  keyOf(at: number): string {
+    return formatInTimeZone(at, this.timeZone, 'yyyy-MM-dd');
+  }
+
   /** The trading day at `at` as `yyyy-MM-dd`; `rolled` is true when it differs from the last call's. */
   observe(at: number): { key: string; rolled: boolean } {
     if (at < this.nextBoundary) return { key: this.key, rolled: false };

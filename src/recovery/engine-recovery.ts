@@ -6,7 +6,7 @@ import type { AlertEvents } from '../events/alert.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { RestoredDecisions } from '../execution/decision-log.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, JournalRecord } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import type { Reconciler } from './reconciler.js';
 import type { ChangedWhileDown, ReconciliationEvents, RecoveryReport } from './reconciliation-report.js';
@@ -21,12 +21,12 @@ export interface EngineRecoveryDeps {
   readonly events: EventSink<ReconciliationEvents & AlertEvents>;
   readonly orders: OrderLifecycleManager;
   readonly reconciler: Reconciler;
-  /** Takes back the trading state (a halt, reduce-only) from the journal. */
-  readonly restoreTradingState: () => void;
+  /** Takes back the trading state (a halt, reduce-only) from the journal's records. */
+  readonly restoreTradingState: (records: readonly JournalRecord[]) => void;
   /** Takes back the signal decisions and the queue, given the orders restored. */
-  readonly restoreDecisions: (orders: readonly Order[]) => RestoredDecisions;
+  readonly restoreDecisions: (orders: readonly Order[], records: readonly JournalRecord[]) => RestoredDecisions;
   /** Takes back (or places) the protection of every open position; safe to call again. */
-  readonly restoreProtection?: () => Promise<unknown>;
+  readonly restoreProtection?: (records: readonly JournalRecord[]) => Promise<unknown>;
   readonly retry: { readonly retries: number; readonly retryDelayMs: number };
 }
 
@@ -41,7 +41,9 @@ const MAX_DELAY_MS = 30_000;
  */
 export class EngineRecovery {
   private current: RecoveryState = 'idle';
-  private restored: { orders: readonly Order[]; decisions: RestoredDecisions; before: Map<string, { status: string; filled: Decimal }> } | undefined;
+  private restored:
+    | { orders: readonly Order[]; decisions: RestoredDecisions; before: Map<string, { status: string; filled: Decimal }>; records: readonly JournalRecord[] | undefined }
+    | undefined;
   private running: Promise<RecoveryReport> | undefined;
 
   constructor(private readonly deps: EngineRecoveryDeps) {}
@@ -70,7 +72,9 @@ export class EngineRecovery {
       attempts++;
       try {
         const report = await reconciler.reconcile({ recovered: restored.orders.length, includeFailed: true });
-        await this.deps.restoreProtection?.();
+        await this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
+        // The journal's records were kept only for the protection: let them go.
+        restored.records = undefined;
         const summary: RecoveryReport = {
           ...report,
           signalIds: restored.orders.flatMap((o) => (o.signalId ? [o.signalId] : [])),
@@ -99,11 +103,13 @@ export class EngineRecovery {
 
   /** The local half: everything the journal knows, taken back without a word to anyone. */
   private restoreLocal(): NonNullable<EngineRecovery['restored']> {
-    this.deps.restoreTradingState();
-    const orders = this.deps.reconciler.restore();
-    const decisions = this.deps.restoreDecisions(orders);
+    // One read of the journal (since its last checkpoint) for every part that restores from it.
+    const records = this.deps.journal.query();
+    this.deps.restoreTradingState(records);
+    const orders = this.deps.reconciler.restore(records);
+    const decisions = this.deps.restoreDecisions(orders, records);
     const before = new Map(orders.map((o) => [o.clientOrderId, { status: o.status, filled: o.filledQuantity }]));
-    return { orders, decisions, before };
+    return { orders, decisions, before, records };
   }
 
   private changedWhileDown(before: ReadonlyMap<string, { status: string; filled: Decimal }>): ChangedWhileDown[] {

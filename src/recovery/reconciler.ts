@@ -7,7 +7,8 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { ReconciliationEvents, ReconciliationReport } from './reconciliation-report.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, JournalRecord } from '../journal/journal.js';
+import { type PositionCheckpoint, POSITIONS_CHECKPOINT_TOPIC, positionCheckpointFromJSON } from '../positions/position-checkpoint.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { replayJournal } from './replay-journal.js';
@@ -48,15 +49,18 @@ export class Reconciler {
    * news: nothing is announced. Returns the orders it took back; an order already tracked is left
    * alone, so a second call restores nothing twice.
    */
-  restore(): readonly Order[] {
-    const { orders, positions, journal, logger } = this.deps;
-    const replayed = replayJournal(journal.query());
+  restore(records: readonly JournalRecord[] = this.deps.journal.query()): readonly Order[] {
+    const { orders, positions, logger } = this.deps;
+    const replayed = replayJournal(records);
     for (const skipped of replayed.skipped) logger.warn(`journal record ${skipped.seq} not replayed: ${skipped.reason}`);
+    // A checkpoint stands for every fill before it: positions start from it, then the fills after.
+    const checkpoint = lastCheckpoint(records);
     // Orders this process already tracks (sent before recover(), or restored by an earlier call) stay as they are.
     const fresh = replayed.orders.filter((o) => orders.get(o.clientOrderId) === undefined);
     const byId = new Map(fresh.map((o) => [o.clientOrderId, o]));
     for (const order of fresh) orders.restore(order);
     positions.restoring(() => {
+      if (checkpoint) positions.restoreCheckpoint(checkpoint);
       for (const { clientOrderId, fill } of replayed.fills) {
         const order = byId.get(clientOrderId);
         if (order) positions.applyFill(order, fill);
@@ -217,6 +221,15 @@ export class Reconciler {
     }
     return out;
   }
+}
+
+/** The last positions checkpoint in `records`, if any. */
+function lastCheckpoint(records: readonly JournalRecord[]): PositionCheckpoint | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    if (record.kind === 'note' && record.topic === POSITIONS_CHECKPOINT_TOPIC) return positionCheckpointFromJSON(record.data as Record<string, unknown>);
+  }
+  return undefined;
 }
 
 /** The broker's open orders, found by our client order id or, for legs the broker named, by its order id. */

@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
+import type { JournalRecord } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
@@ -156,11 +157,11 @@ export class RiskOrderManager {
    * no protective order working (the process died between the entry fill and the stop) is
    * protected now. Resolves with the symbols it protected anew.
    */
-  async restore(): Promise<string[]> {
+  async restore(records: readonly JournalRecord[] = this.deps.orders.journal.query({ topic: PROTECTION_STATE })): Promise<string[]> {
     const { orders, positions } = this.deps;
     const saved = new Map<string, SavedProtection>();
-    for (const record of orders.journal.query({ topic: PROTECTION_STATE })) {
-      if (record.kind === 'note' && record.symbol) saved.set(record.symbol, record.data as SavedProtection);
+    for (const record of records) {
+      if (record.kind === 'note' && record.topic === PROTECTION_STATE && record.symbol) saved.set(record.symbol, record.data as SavedProtection);
     }
     const working = orders.workingOrders().filter(RiskOrderManager.isProtective);
     const protectedAnew: string[] = [];

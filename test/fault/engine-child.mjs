@@ -1,7 +1,7 @@
 // The process the fault-injection test kills: an ExecutionEngine on a durable FileJournal, talking to
 // the parent's MockBroker over IPC. It recovers from the journal, then works through its signals,
 // skipping any that already produced an order, and reports what it holds when done.
-import { alwaysOpenMarket, BrokerError, ExecutionEngine, FileJournal, randomIds, silentLogger, systemClock } from 'tradewire';
+import { alwaysOpenMarket, BrokerError, ExecutionEngine, FileJournal, randomIds, replayJournal, silentLogger, systemClock } from 'tradewire';
 import { decode, encode } from './wire.mjs';
 
 const [journalPath, signalsText, capabilitiesText] = process.argv.slice(2);
@@ -64,6 +64,7 @@ const adapter = {
 };
 
 const clock = systemClock();
+const journal = await openJournal();
 const engine = new ExecutionEngine({
   adapter,
   clock,
@@ -71,14 +72,14 @@ const engine = new ExecutionEngine({
   logger: silentLogger,
   // Real wall-clock time: whatever the hour this runs at, the market is open for the test.
   market: alwaysOpenMarket,
-  journal: await openJournal(),
+  journal,
   config: {
     sizing: { method: 'fixed_quantity', quantity: 10 },
     maxPositionSizePct: 100,
     maxAccountExposurePct: 100,
     orderManagement: { orderTimeoutMs: null },
     // Halt, not adopt: a disagreement must surface in the test, not be papered over.
-    recovery: { reconcileIntervalMs: 0, onMismatch: 'halt' },
+    recovery: { reconcileIntervalMs: 0, onMismatch: 'halt', checkpointEveryRecords: 25, checkpointCheckMs: 5 },
     errorHandling: { minDelayMs: 1 },
   },
 });
@@ -93,7 +94,9 @@ await engine.reconcile();
 process.send({
   type: 'done',
   summary: encode({
-    orders: engine.orders.orderList().map((o) => ({ clientOrderId: o.clientOrderId, signalId: o.signalId, status: o.status, filled: o.filledQuantity })),
+    // Every order of the run: the engine's, and — after checkpoints archived old segments — the
+    // ended ones replayed from the whole history.
+    orders: [...new Map([...(journal.history ? replayJournal(journal.history()).orders : []), ...engine.orders.orderList()].map((o) => [o.clientOrderId, o])).values()].map((o) => ({ clientOrderId: o.clientOrderId, signalId: o.signalId, status: o.status, filled: o.filledQuantity })),
     positions: engine.positions.openPositions().map((p) => ({ symbol: p.symbol, quantity: p.side === 'long' ? p.quantity : p.quantity.negated() })),
     mismatches,
     halted: engine.tradingState === 'ACTIVE' ? null : engine.tradingState,

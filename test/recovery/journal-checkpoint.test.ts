@@ -1,0 +1,151 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EngineConfig, ExecutionEngine, FileJournal, type MarketState, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tw-checkpoint-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('FileJournal segments', () => {
+  it('a checkpoint starts a new segment with the snapshot; the old one is archived; reopening reads only the new one; history() reads all', () => {
+    const path = join(dir, 'j.jsonl');
+    const journal = new FileJournal({ path, sync: 'os' });
+    for (let i = 0; i < 10; i++) journal.append({ kind: 'note', at: i, topic: 'old', data: { i } });
+    journal.checkpoint([{ kind: 'note', at: 10, topic: 'state', data: { carried: true } }], 10);
+    journal.append({ kind: 'note', at: 11, topic: 'new' });
+    expect(journal.sinceCheckpoint).toBe(3); // the marker, the snapshot, one new record
+    journal.close();
+
+    expect(existsSync(`${path}.000001`)).toBe(true);
+    expect(readFileSync(`${path}.000001`, 'utf8').trim().split('\n')).toHaveLength(10);
+    const reopened = new FileJournal({ path, sync: 'os' });
+    expect(reopened.recovery.records).toBe(3);
+    expect(reopened.query().map((r) => (r.kind === 'note' ? r.topic : r.kind))).toEqual(['journal.checkpoint', 'state', 'new']);
+    expect(reopened.query().map((r) => r.seq)).toEqual([11, 12, 13]); // numbering continues across segments
+    expect(reopened.history({ topic: 'old' })).toHaveLength(10);
+    expect(reopened.history().map((r) => r.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    expect(reopened.append({ kind: 'note', at: 12, topic: 'after' }).seq).toBe(14);
+    reopened.close();
+  });
+
+  it('a crash in the middle of a checkpoint leaves the journal it was made from: the unfinished segment is dropped', () => {
+    const path = join(dir, 'j.jsonl');
+    const journal = new FileJournal({ path, sync: 'os' });
+    for (let i = 0; i < 5; i++) journal.append({ kind: 'note', at: i, topic: 'kept' });
+    journal.close();
+    // The segment was being written (or was written) but not yet put in place.
+    writeFileSync(`${path}.checkpoint-tmp`, '{"kind":"note","at":5,"topic":"journal.checkpoint","seq":6}\n{"kind":"no');
+    const reopened = new FileJournal({ path, sync: 'os' });
+    expect(reopened.recovery.records).toBe(5);
+    expect(existsSync(`${path}.checkpoint-tmp`)).toBe(false);
+    reopened.close();
+  });
+});
+
+describe('engine checkpoints: a restart reads the checkpoint and its tail, and ends where a full replay would', () => {
+  const config: EngineConfig = {
+    sizing: { method: 'fixed_quantity', quantity: 10 },
+    recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 },
+    orderManagement: { orderTimeoutMs: null },
+    marketHours: { queueWhenClosed: true },
+    checks: { market_open: true },
+  };
+  let n = 0;
+  const signal = (clock: ManualClock, s: Partial<Signal>): Signal => ({ id: `c-${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 's', ...s });
+
+  async function history(path: string, checkpointAt: number | undefined) {
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock, commission: { perUnit: '0.01', minimum: '1' } });
+    for (const [s, p] of [['AAPL', '100'], ['MSFT', '300'], ['NVDA', '50']] as const) broker.setPrice(s, p);
+    let open = true;
+    const market: MarketState = { isMarketOpen: () => open };
+    const boot = (start: number): ExecutionEngine => new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(start), logger: silentLogger, market, journal: new FileJournal({ path, sync: 'os', logger: silentLogger }), config });
+    const engine = boot(1);
+    await engine.start();
+    for (const [s, p] of [['AAPL', '100'], ['MSFT', '300'], ['NVDA', '50']] as const) engine.updatePrice(s, p);
+    const steps: (() => Promise<unknown>)[] = [
+      () => engine.executeSignal(signal(clock, { symbol: 'AAPL' })), // open AAPL 10
+      () => engine.executeSignal(signal(clock, { symbol: 'MSFT' })), // open MSFT 10
+      () => engine.executeSignal(signal(clock, { symbol: 'AAPL', side: 'sell', expectedPrice: '101' })), // close AAPL: realized
+      () => engine.executeSignal(signal(clock, { symbol: 'NVDA', strength: 5 })), // refused: too weak
+      () => engine.orders.submit({ symbol: 'NVDA', side: 'buy', quantity: 4, type: 'limit', limitPrice: '45', timeInForce: 'gtc' }, { timeoutMs: null }), // rests
+      async () => {
+        open = false;
+        return engine.executeSignal(signal(clock, { symbol: 'AAPL' })); // queued: market closed
+      },
+      async () => engine.reduceOnly('operator: exits only'),
+      async () => {
+        open = true;
+        broker.setPrice('MSFT', '310');
+        engine.updatePrice('MSFT', '310');
+        return engine.executeSignal(signal(clock, { symbol: 'MSFT', side: 'sell', exitFraction: '0.5' })); // half of MSFT out
+      },
+    ];
+    const decided: string[] = [];
+    for (let i = 0; i < steps.length; i++) {
+      if (i === checkpointAt) expect(engine.checkpoint()).toBe(true);
+      const result = (await steps[i]!()) as { kind?: string; signal?: { id: string } } | undefined;
+      if (result?.signal) decided.push(result.signal.id);
+    }
+    await engine.stop(); // the process dies
+    broker.setPrice('NVDA', '44'); // the resting order fills while nobody listens
+
+    const restarted = boot(1_000);
+    await restarted.start();
+    const report = await restarted.recover();
+    const journal = (restarted as unknown as { journal: FileJournal }).journal;
+    return {
+      readRecords: journal.size,
+      positions: restarted.positions.openPositions().map((p) => `${p.symbol} ${p.side} ${p.quantity.toString()} @ ${p.averageEntryPrice.toString()}`).sort(),
+      realizedTotal: restarted.pnl().realizedTotal.toString(),
+      tradingState: restarted.tradingState,
+      queued: restarted.queuedSignals().map((q) => q.signal.id),
+      decisions: decided.map((id) => restarted.decisionFor(id)?.kind),
+      mismatches: report.positionMismatches.length,
+      changed: report.changedWhileDown.map((c) => `${c.to} ${c.filledWhileDown.toString()}`),
+      brokerPositions: broker.positionReports().map((p) => `${p.symbol} ${p.quantity.toString()}`).sort(),
+    };
+  }
+
+  it('the same positions, P&L, orders, decisions, queue and trading state as a restart that replays everything', async () => {
+    const full = await history(join(dir, 'full.jsonl'), undefined);
+    n = 0;
+    for (const at of [3, 6]) {
+      const path = join(dir, `cp-${at}.jsonl`);
+      const compacted = await history(path, at);
+      n = 0;
+      expect({ ...compacted, readRecords: 0 }).toEqual({ ...full, readRecords: 0 });
+      expect(compacted.readRecords).toBeLessThan(full.readRecords);
+      expect(existsSync(`${path}.000001`)).toBe(true);
+    }
+    expect(full.positions).toEqual(['MSFT long 5 @ 300', 'NVDA long 4 @ 44']);
+    expect(full.tradingState).toBe('REDUCING');
+    expect(full.mismatches).toBe(0);
+    expect(full.changed).toEqual(['filled 4']);
+  });
+
+  it('checkpoints by themselves every checkpointEveryRecords, checked on the clock', async () => {
+    const path = join(dir, 'auto.jsonl');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal: new FileJournal({ path, sync: 'os', logger: silentLogger }), config: { ...config, checks: {}, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 20, checkpointCheckMs: 1_000 } } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    for (let i = 0; i < 6; i++) await engine.executeSignal(signal(clock, { side: i % 2 ? 'sell' : 'buy' }));
+    expect(existsSync(`${path}.000001`)).toBe(false);
+    clock.advance(1_000);
+    await flush();
+    expect(existsSync(`${path}.000001`)).toBe(true);
+    await engine.stop();
+  });
+});
