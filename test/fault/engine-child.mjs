@@ -96,7 +96,7 @@ process.send({
   summary: encode({
     // Every order of the run: the engine's, and — after checkpoints archived old segments — the
     // ended ones replayed from the whole history.
-    orders: [...new Map([...(journal.history ? replayJournal(journal.history()).orders : []), ...engine.orders.orderList()].map((o) => [o.clientOrderId, o])).values()].map((o) => ({ clientOrderId: o.clientOrderId, signalId: o.signalId, status: o.status, filled: o.filledQuantity })),
+    orders: [...new Map([...(journal instanceof FileJournal ? replayJournal(journal.history()).orders : []), ...engine.orders.orderList()].map((o) => [o.clientOrderId, o])).values()].map((o) => ({ clientOrderId: o.clientOrderId, signalId: o.signalId, status: o.status, filled: o.filledQuantity })),
     positions: engine.positions.openPositions().map((p) => ({ symbol: p.symbol, quantity: p.side === 'long' ? p.quantity : p.quantity.negated() })),
     mismatches,
     halted: engine.tradingState === 'ACTIVE' ? null : engine.tradingState,
