@@ -374,18 +374,21 @@ export class OandaAdapter implements BrokerAdapter {
     if (this.#options.checkMargin === false || order.reduceOnly || !instrument.marginRate) return;
     const [base, quote] = instrument.name.split('_') as [string, string];
     const units = new Decimal(request.units).abs();
+    // v20: the margin rate that applies is the larger of the instrument's and the account's (an
+    // account set to lower leverage than the instrument allows needs more margin).
+    const account = await this.summary();
+    const marginRate = Decimal.max(instrument.marginRate, account.marginRate ?? 0);
     let required: Decimal | undefined;
-    if (base === this.currency) required = units.times(instrument.marginRate);
+    if (base === this.currency) required = units.times(marginRate);
     else if (quote === this.currency) {
       const price = order.limitPrice ?? order.stopPrice ?? order.priceBound ?? (await this.getQuote(instrument.name))?.ask;
-      if (price) required = units.times(price).times(instrument.marginRate);
+      if (price) required = units.times(price).times(marginRate);
     }
     if (!required) return;
-    const account = await this.summary();
     const available = new Decimal(account.marginAvailable ?? account.NAV);
     if (required.greaterThan(available)) {
       throw new BrokerError('insufficient_buying_power', `OANDA: ${units.toString()} ${instrument.name} needs ${required.toFixed(2)} ${this.currency} of margin, ${available.toFixed(2)} available`, {
-        details: { required: required.toString(), available: available.toString(), marginRate: instrument.marginRate },
+        details: { required: required.toString(), available: available.toString(), marginRate: marginRate.toString() },
       });
     }
   }

@@ -101,7 +101,7 @@ export class FakeOandaExchange {
       balance: this.balance.toFixed(4),
       NAV: nav.toFixed(4),
       unrealizedPL: unrealized.toFixed(4),
-      marginRate: '0.02',
+      marginRate: this.accountMarginRate,
       marginUsed: marginUsed.toFixed(4),
       marginAvailable: nav.minus(marginUsed).toFixed(4),
       openTradeCount: [...this.trades.values()].filter((t) => t.state === 'OPEN').length,
@@ -438,10 +438,14 @@ export class FakeOandaExchange {
     return tx;
   }
 
+  /** The account's own margin rate (its leverage setting); the larger of it and the instrument's applies. */
+  accountMarginRate = '0.02';
+
   private marginFor(instrument: string, units: Decimal): Decimal {
     const spec = this.instruments.get(instrument)!;
+    const rate = Decimal.max(spec.marginRate, this.accountMarginRate);
     const [base] = instrument.split('_');
-    return base === 'USD' ? units.times(spec.marginRate) : units.times(this.prices.get(instrument) ?? 1).times(spec.marginRate);
+    return base === 'USD' ? units.times(rate) : units.times(this.prices.get(instrument) ?? 1).times(rate);
   }
 
   private unrealized(): Decimal {

@@ -210,6 +210,17 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(exchange.pending().find((o) => o.clientExtensions?.id === 'sl-2')?.price).toBe('1.09700');
   });
 
+  it('the margin check uses the larger of the instrument’s and the account’s margin rate', async () => {
+    const { adapter, exchange } = await start();
+    const order = (id: string, quantity: number) => createOrder({ ...fx, clientOrderId: id, side: 'buy', quantity }, { clock: systemClock(), ids: sequentialIds() });
+    // At the instrument's 3.33%, 1 000 000 EUR_USD needs ~36 600 USD: it would pass.
+    exchange.accountMarginRate = '0.1'; // the account is set to 10:1
+    const refused = await adapter.submitOrder(order('mr-1', 1_000_000)).catch((e: unknown) => e);
+    expect(isBrokerError(refused) && refused.code).toBe('insufficient_buying_power');
+    expect((refused as Error).message).toMatch(/needs 110000\.00 USD of margin/);
+    expect((await adapter.submitOrder(order('mr-2', 500_000))).status).toBe('filled');
+  });
+
   it('rounds to the instrument: units down to its precision, prices to its display precision; margin checked before sending', async () => {
     const { adapter, orders, exchange, server } = await start();
     await orders.submit({ ...fx, clientOrderId: 'rnd-1', side: 'buy', quantity: '1000.7', type: 'limit', limitPrice: '1.0912345', timeInForce: 'gtc' });
