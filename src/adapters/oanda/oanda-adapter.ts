@@ -112,6 +112,8 @@ export class OandaAdapter implements BrokerAdapter {
   private feed: TransactionFeed | undefined;
   private readonly instruments = new Map<string, OandaInstrumentJson>();
   private readonly aliases = new Map<string, string>();
+  /** Our client order ids whose OANDA client extensions someone changed: addressed by OANDA's order id since. */
+  private readonly renamed = new Map<string, string>();
   /** Bracket entries (by our client id) and the legs OANDA will create when they fill. */
   private readonly pendingLegs = new Map<string, Order[]>();
   private currency = 'USD';
@@ -336,6 +338,8 @@ export class OandaAdapter implements BrokerAdapter {
 
   /** `@ourId` whenever we have it: OANDA finds an order by its client extension id. */
   private specifier(ref: OrderRef): string {
+    const renamed = ref.clientOrderId ? this.renamed.get(ref.clientOrderId) : undefined;
+    if (renamed) return renamed;
     if (ref.clientOrderId) return `@${encodeURIComponent(ref.clientOrderId)}`;
     return ref.brokerOrderId!;
   }
@@ -432,7 +436,8 @@ export class OandaAdapter implements BrokerAdapter {
   }
 
   private report(order: OandaOrderJson, options: Parameters<typeof orderReportFromOanda>[1] = {}): OrderStatusReport {
-    const clientOrderId = options.clientOrderId ?? order.clientExtensions?.id ?? this.aliases.get(order.id);
+    // Ours first: an order whose client extensions were changed elsewhere is still our order.
+    const clientOrderId = options.clientOrderId ?? this.aliases.get(order.id) ?? order.clientExtensions?.id;
     return orderReportFromOanda(order, { ...options, ...(clientOrderId ? { clientOrderId } : {}) });
   }
 
@@ -491,6 +496,13 @@ export class OandaAdapter implements BrokerAdapter {
     if (meaning.replaced) {
       const logical = this.aliases.get(meaning.replaced.from);
       if (logical) this.aliases.set(meaning.replaced.by, logical);
+    }
+    if (meaning.renamed) {
+      const ours = this.aliases.get(meaning.renamed.orderId);
+      if (ours && meaning.renamed.to !== ours) {
+        this.renamed.set(ours, meaning.renamed.orderId);
+        this.logger.warn(`oanda: order ${ours} (${meaning.renamed.orderId}) was given the client id ${meaning.renamed.to ?? '(none)'} elsewhere; addressed by OANDA's id from now on`);
+      }
     }
     for (const update of meaning.updates) {
       if (update.brokerOrderId) this.aliases.set(update.brokerOrderId, update.clientOrderId);

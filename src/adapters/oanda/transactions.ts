@@ -7,6 +7,8 @@ export interface TransactionMeaning {
   readonly account: readonly AccountEvent[];
   /** A replacement order took over `from` (ORDER_CANCEL with `replacedByOrderID`). */
   readonly replaced?: { readonly from: string; readonly by: string };
+  /** Someone changed an order's client extensions id (ORDER_CLIENT_EXTENSIONS_MODIFY): `@<ours>` no longer finds it. */
+  readonly renamed?: { readonly orderId: string; readonly to: string | undefined };
 }
 
 const ORDER_CREATED = /^(MARKET|LIMIT|STOP|MARKET_IF_TOUCHED|TAKE_PROFIT|STOP_LOSS|GUARANTEED_STOP_LOSS|TRAILING_STOP_LOSS|FIXED_PRICE)_ORDER$/;
@@ -76,6 +78,8 @@ export function transactionMeaning(tx: OandaTransactionJson, clientIdOf: (orderI
     }
     case 'ORDER_CANCEL_REJECT':
       return { updates: [{ clientOrderId: name(tx.orderID, tx.clientOrderID), event: { type: 'cancel_rejected', reason: tx.rejectReason ?? 'OANDA refused the cancel', at, raw } }], account: [] };
+    case 'ORDER_CLIENT_EXTENSIONS_MODIFY':
+      return tx.orderID ? { updates: [], account: [], renamed: { orderId: tx.orderID, to: tx.clientExtensionsModify?.id } } : { updates: [], account: [] };
     case 'DAILY_FINANCING':
       return { updates: [], account: [{ type: 'financing', at, ...(tx.financing ? { amount: new Decimal(tx.financing) } : {}), detail: `daily financing ${tx.financing ?? ''}`.trim(), raw }] };
     default: {

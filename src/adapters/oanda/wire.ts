@@ -67,6 +67,8 @@ export interface OandaTransactionJson {
   readonly replacedByOrderID?: string;
   readonly accountBalance?: string;
   readonly lastTransactionID?: string;
+  /** ORDER_CLIENT_EXTENSIONS_MODIFY: the order's new client extensions. */
+  readonly clientExtensionsModify?: OandaClientExtensions;
   /** ORDER_FILL: the volume-weighted price of all its units (v20 `fullVWAP`). */
   readonly fullVWAP?: string;
   /** ORDER_FILL: the trade it opened, reduced, closed — each with the units and the official price they filled at. */

@@ -425,6 +425,17 @@ export class FakeOandaExchange {
     this.tryFill(order, true);
   }
 
+  /**
+   * Someone (the OANDA web platform, another tool) changes an order's client extensions: v20's
+   * ORDER_CLIENT_EXTENSIONS_MODIFY, after which `@<old id>` no longer finds the order.
+   */
+  renameClientId(specifier: string, newId: string): void {
+    const order = this.order(specifier);
+    const old = order.clientExtensions?.id;
+    order.clientExtensions = { id: newId };
+    this.record({ type: 'ORDER_CLIENT_EXTENSIONS_MODIFY', orderID: order.id, ...(old ? { clientOrderID: old } : {}), clientExtensionsModify: { id: newId } });
+  }
+
   /** OANDA cancels a GTD order at its `gtdTime` with reason TIME_IN_FORCE_EXPIRED (v20 OrderCancelReason). */
   expireGtd(now: number): void {
     for (const order of this.pending()) if (order.timeInForce === 'GTD' && order.gtdTime && Date.parse(order.gtdTime) <= now) this.cancel(order, 'TIME_IN_FORCE_EXPIRED');

@@ -115,6 +115,17 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(logger.lines.some((l) => l.includes('missed on the stream'))).toBe(true);
   });
 
+  it('an order whose client id is changed elsewhere (ORDER_CLIENT_EXTENSIONS_MODIFY) stays ours: looked up and cancelled by OANDA’s id', async () => {
+    const { orders, exchange, until, adapter } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'ren-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    const oandaId = orders.get('ren-1')!.brokerOrderId!;
+    exchange.renameClientId('@ren-1', 'manual-77');
+    await until(() => expect((adapter as unknown as { renamed: Map<string, string> }).renamed.get('ren-1')).toBe(oandaId));
+    expect((await adapter.getOrder({ clientOrderId: 'ren-1' }))?.clientOrderId).toBe('ren-1');
+    await orders.cancel('ren-1');
+    await until(() => expect(orders.get('ren-1')?.status).toBe('cancelled'));
+  });
+
   it('cancel, and a cancel refused because the order already filled', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit({ ...fx, clientOrderId: 'cx-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
