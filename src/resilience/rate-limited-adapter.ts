@@ -14,6 +14,11 @@ export interface RateLimit {
   readonly perMs: number;
   /** Most calls in flight at once (default unlimited). */
   readonly maxConcurrent?: number;
+  /**
+   * Calls that may go at once after an idle spell (a token bucket's capacity; the rest of the
+   * window's budget is spread evenly). Default `requests / 20` (Alpaca: 10), at least 1.
+   */
+  readonly burst?: number;
 }
 
 /** Published limits, as a starting point. */
@@ -90,17 +95,18 @@ export class RateLimitedAdapter implements BrokerAdapter {
     this.rateLimit = options.limit;
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
-    // Tokens arrive on heartbeat ticks, and one may be stored: a window can see one stored token plus
-    // one per tick. Ticking every perMs / (requests − 1) keeps that at `requests` in any window.
+    // A token bucket: up to `burst` tokens stored, one more per tick. A window can see the stored
+    // tokens plus one per tick; ticking every perMs / (requests − burst) keeps that at `requests`.
     const { perMs, requests } = options.limit;
-    this.baseSpacing = Math.ceil(perMs / Math.max(1, requests - 1));
+    const burst = Math.max(1, Math.min(requests - 1, options.limit.burst ?? Math.floor(requests / 20)));
+    this.baseSpacing = Math.ceil(perMs / Math.max(1, requests - burst));
     this.maxRetries = options.maxRateLimitRetries ?? 5;
     this.cooldownMs = options.cooldownMs ?? options.limit.perMs;
     this.limiter = new Bottleneck({
       maxConcurrent: options.limit.maxConcurrent ?? null,
-      reservoir: 1,
+      reservoir: burst,
       reservoirIncreaseAmount: 1,
-      reservoirIncreaseMaximum: 1,
+      reservoirIncreaseMaximum: burst,
       reservoirIncreaseInterval: this.baseSpacing,
       // Bottleneck refills only on its heartbeat (250 ms by default): tick at the spacing.
       heartbeatInterval: this.baseSpacing,

@@ -1,4 +1,4 @@
-import { createOrder, type Order, RATE_LIMITS, RateLimitedAdapter, sequentialIds, silentLogger, systemClock } from 'tradewire';
+import { createOrder, type Order, type RateLimit, RATE_LIMITS, RateLimitedAdapter, sequentialIds, silentLogger, systemClock } from 'tradewire';
 import { MockBroker } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -9,7 +9,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(limit = RATE_LIMITS.twentyPerSecond) {
+function setup(limit: RateLimit = RATE_LIMITS.twentyPerSecond) {
   // systemClock() reads Date.now and setTimeout, which vitest's fake timers control.
   const clock = systemClock();
   const broker = new MockBroker({ clock, initialCash: 1e9 });
@@ -39,6 +39,20 @@ describe('RateLimitedAdapter', () => {
     for (let i = 20; i < times.length; i++) expect(times[i]! - times[i - 20]!).toBeGreaterThanOrEqual(1_000);
     // And it took about 26 seconds (53 ms apart), not much longer.
     expect(times.at(-1)! - times[0]!).toBeLessThan(27_000);
+  });
+
+  it('a token bucket: Alpaca’s 200/min lets a burst of five orders go at once, and never more than 200 in any minute', async () => {
+    const { broker, limited, order } = setup(RATE_LIMITS.alpaca);
+    let settled = 0;
+    for (let i = 0; i < 5; i++) void limited.submitOrder(order()).then(() => settled++);
+    await runUntil(() => settled === 5, 1);
+    const burst = broker.requests.filter((r) => r.method === 'submitOrder').map((r) => r.at);
+    expect(burst.at(-1)! - burst[0]!).toBeLessThan(10); // not ~300 ms apart
+    for (let i = 0; i < 395; i++) void limited.submitOrder(order()).then(() => settled++);
+    await runUntil(() => settled === 400, 50, 240_000);
+    const times = broker.requests.filter((r) => r.method === 'submitOrder').map((r) => r.at);
+    expect(times).toHaveLength(400);
+    for (let i = 200; i < times.length; i++) expect(times[i]! - times[i - 200]!).toBeGreaterThanOrEqual(60_000);
   });
 
   it('bursts after idle periods never exceed 20 in any one-second window', async () => {
