@@ -104,6 +104,7 @@ export type {
   OrderRef,
   OrderSnapshotUpdate,
   OrderUpdate,
+  RequestGate,
   Unsubscribe,
 } from './broker/broker-adapter.js';
 export { AdapterListeners } from './broker/adapter-listeners.js';

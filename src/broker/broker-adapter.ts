@@ -145,6 +145,15 @@ export interface BrokerAdapter {
   onConnectionChange(listener: (change: ConnectionChange) => void): Unsubscribe;
   /** Account-level events, for brokers that report them (OANDA's transaction stream). */
   onAccountEvent?(listener: (event: AccountEvent) => void): Unsubscribe;
+  /**
+   * Where the adapter's own fan-outs go (a look-up per order after a reconnect, a cancel per order):
+   * the engine's rate limiter passes its gate here, so those calls share the account's budget
+   * instead of bursting past it. Without one, an adapter runs them as they come.
+   */
+  useRequestGate?(gate: RequestGate): void;
   health(): AdapterHealth;
 }
+
+/** Runs a broker call when the account's request budget allows; `kind` sets its priority. */
+export type RequestGate = <T>(call: () => Promise<T>, kind: 'read' | 'cancel') => Promise<T>;
 

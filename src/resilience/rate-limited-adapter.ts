@@ -126,6 +126,8 @@ export class RateLimitedAdapter implements BrokerAdapter {
     if (accountEvents) this.onAccountEvent = accountEvents;
     const list = inner.submitOrderList?.bind(inner);
     if (list) this.submitOrderList = (orders) => this.schedule(CALL_PRIORITY.submit, () => list(orders));
+    // The adapter's own fan-outs (look-ups after a reconnect, cancels one by one) share the budget.
+    inner.useRequestGate?.((call, kind) => this.schedule(kind === 'cancel' ? CALL_PRIORITY.cancel : CALL_PRIORITY.read, call));
   }
 
   connect(): Promise<void> {

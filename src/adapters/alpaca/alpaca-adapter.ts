@@ -24,6 +24,7 @@ import {
   type PositionReport,
   readCredentials,
   redactBrokerError,
+  type RequestGate,
   systemClock,
   type Unsubscribe,
 } from 'tradewire';
@@ -118,6 +119,7 @@ export class AlpacaAdapter implements BrokerAdapter {
   /** Resolves once a post-reconnect reconciliation is done; new orders wait for it. */
   private reconciled: Promise<void> = Promise.resolve();
   private readonly listeners = new AdapterListeners();
+  private gate: RequestGate = (call) => call();
 
   constructor(options: AlpacaAdapterOptions = {}) {
     this.#credentials = readCredentials({ keyId: [options.keyId, 'APCA_API_KEY_ID'], secret: [options.secret, 'APCA_API_SECRET_KEY'] });
@@ -166,6 +168,11 @@ export class AlpacaAdapter implements BrokerAdapter {
     if (!stream) return;
     stream.disconnect();
     if (this.streamUp) this.onStreamDown('client disconnected');
+  }
+
+  /** Routes this adapter's own fan-outs through the engine's rate limiter (see BrokerAdapter.useRequestGate). */
+  useRequestGate(gate: RequestGate): void {
+    this.gate = gate;
   }
 
   /** What `JSON.stringify` shows: where it trades, never a credential. */
@@ -439,7 +446,8 @@ export class AlpacaAdapter implements BrokerAdapter {
     const open = await this.getOpenOrders();
     const seen = new Set(open.map((r) => r.brokerOrderId));
     const ended = [...this.working].filter(([id]) => !seen.has(id));
-    const closed = await Promise.all(ended.map(([brokerOrderId, clientOrderId]) => this.getOrder({ clientOrderId, brokerOrderId })));
+    // One look-up per order that ended while the stream was down: through the engine's rate limiter.
+    const closed = await Promise.all(ended.map(([brokerOrderId, clientOrderId]) => this.gate(() => this.getOrder({ clientOrderId, brokerOrderId }), 'read')));
     for (const report of [...open, ...closed]) {
       if (!report) continue;
       if (isTerminalStatus(report.status)) this.working.delete(report.brokerOrderId);

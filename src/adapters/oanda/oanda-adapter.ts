@@ -21,6 +21,7 @@ import {
   type OrderUpdate,
   type PositionReport,
   readCredentials,
+  type RequestGate,
   systemClock,
   type Unsubscribe,
 } from 'tradewire';
@@ -118,6 +119,7 @@ export class OandaAdapter implements BrokerAdapter {
   private readonly pendingLegs = new Map<string, Order[]>();
   private currency = 'USD';
   private readonly listeners = new AdapterListeners();
+  private gate: RequestGate = (call) => call();
 
   constructor(options: OandaAdapterOptions = {}) {
     const { token, accountId } = readCredentials({ token: [options.token, 'OANDA_API_TOKEN'], accountId: [options.accountId, 'OANDA_ACCOUNT_ID'] });
@@ -178,6 +180,11 @@ export class OandaAdapter implements BrokerAdapter {
   async disconnect(): Promise<void> {
     this.feed?.stop();
     this.feed = undefined;
+  }
+
+  /** Routes this adapter's own fan-outs through the engine's rate limiter (see BrokerAdapter.useRequestGate). */
+  useRequestGate(gate: RequestGate): void {
+    this.gate = gate;
   }
 
   /** What `JSON.stringify` shows: the account and where it trades, never the token. */
@@ -325,7 +332,8 @@ export class OandaAdapter implements BrokerAdapter {
   /** OANDA has no cancel-all: every pending order (dependents included) is cancelled, in parallel. */
   async cancelAllOrders(): Promise<void> {
     const { orders } = await this.#client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`);
-    const results = await Promise.allSettled(orders.map((o) => this.#client.put(`${this.base}/orders/${o.id}/cancel`)));
+    // One cancel per pending order (v20 has no cancel-all): through the engine's rate limiter.
+    const results = await Promise.allSettled(orders.map((o) => this.gate(() => this.#client.put(`${this.base}/orders/${o.id}/cancel`), 'cancel')));
     const failed = results.filter((r) => r.status === 'rejected');
     if (failed.length > 0) throw new BrokerError('broker_unknown', `OANDA: ${failed.length} of ${orders.length} cancels failed`, { details: { errors: failed.map((r) => describeError((r as PromiseRejectedResult).reason)) } });
   }

@@ -1,4 +1,4 @@
-import { BrokerError, createOrder, Decimal, isBrokerError, sequentialIds, systemClock } from 'tradewire';
+import { BrokerError, createOrder, Decimal, isBrokerError, sequentialIds, silentLogger, systemClock } from 'tradewire';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDuplicateIdRace } from '../duplicate-id-race.js';
@@ -62,6 +62,24 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     for (const [status, code, message, expected] of cases) expect(alpacaErrorFromResponse(status, { code, message }).code, message).toBe(expected);
     expect(alpacaErrorFromResponse(500, { code: 50010000, message: 'x' }, undefined, true).mayHaveReachedBroker).toBe(true);
     expect(alpacaErrorFromResponse(500, { code: 50010000, message: 'x' }, undefined, false).mayHaveReachedBroker).toBe(false);
+  });
+
+  it('after a reconnect, the look-up of each order that ended meanwhile goes through the engine’s rate limiter (no burst)', async () => {
+    const { RateLimitedAdapter } = await import('tradewire');
+    const { orders, server, exchange, until, adapter } = await start();
+    // The engine wraps the adapter: its gate now paces the adapter's own fan-out (5 per second here).
+    new RateLimitedAdapter(adapter, { limit: { requests: 5, perMs: 1_000, burst: 1 }, logger: silentLogger });
+    for (let i = 0; i < 6; i++) await orders.submit(limit(`rl-${i}`, String(90 + i)));
+    server.dropStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(false));
+    for (const o of exchange.orders.values()) if (o.client_order_id.startsWith('rl-')) exchange.cancel(o.id);
+    const before = server.requests.length;
+    server.restoreStream();
+    await until(() => expect(orders.orderList().filter((o) => o.clientOrderId.startsWith('rl-') && o.status === 'cancelled')).toHaveLength(6), 10_000);
+    const lookups = server.requests.slice(before).filter((r) => r.method === 'GET' && /^\/v2\/orders\/[^/]+$/.test(r.path)).map((r) => r.at);
+    expect(lookups).toHaveLength(6);
+    // 250 ms apart (5 per second), not all at once.
+    for (let i = 1; i < lookups.length; i++) expect(lookups[i]! - lookups[i - 1]!).toBeGreaterThanOrEqual(200);
   });
 
   it('cancel-all: an order the 207 body reports as not cancelled (status 500 inside) makes the core cancel one by one', async () => {

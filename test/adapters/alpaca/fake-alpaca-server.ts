@@ -24,7 +24,7 @@ interface ScriptedFailure {
  */
 export class FakeAlpacaServer {
   readonly exchange: FakeAlpacaExchange;
-  readonly requests: { method: string; path: string }[] = [];
+  readonly requests: { method: string; path: string; at: number }[] = [];
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
@@ -128,7 +128,7 @@ export class FakeAlpacaServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname });
+    this.requests.push({ method, path: url.pathname, at: Date.now() });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
