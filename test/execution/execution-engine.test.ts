@@ -264,7 +264,8 @@ describe('ExecutionEngine — decisions', () => {
     const clock = new ManualClock();
     const engine = new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, logger: silentLogger, rateLimit: RATE_LIMITS.alpaca });
     expect(engine.adapter).toBeInstanceOf(RateLimitedAdapter);
-    expect((engine.adapter as InstanceType<typeof RateLimitedAdapter>).stats().spacingMs).toBe(302); // 60 000 / 199
+    // A token bucket of 10, the rest of the minute spread: 60 000 / (200 − 10).
+    expect((engine.adapter as InstanceType<typeof RateLimitedAdapter>).stats().spacingMs).toBe(316);
     // By default the adapter's own declared limit applies; `false` turns it off.
     const declaring = Object.assign(new MockBroker({ clock }), { rateLimit: RATE_LIMITS.oanda });
     expect(new ExecutionEngine({ adapter: declaring, clock, logger: silentLogger }).adapter).toBeInstanceOf(RateLimitedAdapter);

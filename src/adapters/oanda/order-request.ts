@@ -22,7 +22,8 @@ export interface OandaOrderRequest {
 export interface DependentOrder {
   price?: string;
   distance?: string;
-  timeInForce: 'GTC';
+  timeInForce: 'GTC' | 'GTD' | 'GFD';
+  gtdTime?: string;
   clientExtensions: { id: string };
 }
 
@@ -80,14 +81,34 @@ export function oandaOrderRequest(order: Order, instrument: OandaInstrumentJson)
 
 /** A protective leg → OANDA's dependent order on the trade, named with our client order id. */
 export function dependentOrder(leg: Order, instrument: OandaInstrumentJson, reference: Decimal | undefined): DependentOrder {
+  const timing = dependentTimeInForce(leg);
   if (leg.type === 'trailing_stop') {
-    const distance = leg.trailAmount ?? (leg.trailPercent && reference ? reference.times(leg.trailPercent).dividedBy(100) : undefined);
-    if (!distance) refuse(['a trailing stop by percent needs the entry price'], `leg ${leg.clientOrderId}`);
-    return { distance: distance.toDecimalPlaces(instrument.displayPrecision, Decimal.ROUND_DOWN).toFixed(instrument.displayPrecision), timeInForce: 'GTC', clientExtensions: { id: leg.clientOrderId } };
+    const asked = leg.trailAmount ?? (leg.trailPercent && reference ? reference.times(leg.trailPercent).dividedBy(100) : undefined);
+    if (!asked) refuse(['a trailing stop by percent needs the entry price'], `leg ${leg.clientOrderId}`);
+    // OANDA refuses a distance outside the instrument's limits: the closest (or farthest) allowed instead.
+    let distance = asked.toDecimalPlaces(instrument.displayPrecision, Decimal.ROUND_DOWN);
+    if (instrument.minimumTrailingStopDistance && distance.lessThan(instrument.minimumTrailingStopDistance)) distance = new Decimal(instrument.minimumTrailingStopDistance);
+    if (instrument.maximumTrailingStopDistance && distance.greaterThan(instrument.maximumTrailingStopDistance)) distance = new Decimal(instrument.maximumTrailingStopDistance);
+    return { distance: distance.toFixed(instrument.displayPrecision), ...timing, clientExtensions: { id: leg.clientOrderId } };
   }
   const price = leg.type === 'limit' ? leg.limitPrice : leg.stopPrice;
   if (!price) refuse(['a take-profit needs a limit price and a stop-loss a stop price'], `leg ${leg.clientOrderId}`);
-  return { price: oandaPrice(price, instrument, leg.side), timeInForce: 'GTC', clientExtensions: { id: leg.clientOrderId } };
+  return { price: oandaPrice(price, instrument, leg.side), ...timing, clientExtensions: { id: leg.clientOrderId } };
+}
+
+/** A dependent order's time in force: v20 takes GTC, GTD (with its `gtdTime`) or GFD on a take-profit or stop-loss. */
+function dependentTimeInForce(leg: Order): { timeInForce: 'GTC' | 'GTD' | 'GFD'; gtdTime?: string } {
+  switch (leg.timeInForce) {
+    case 'gtd':
+      if (leg.expiresAt === undefined) refuse(['a GTD leg needs expiresAt'], `leg ${leg.clientOrderId}`);
+      return { timeInForce: 'GTD', gtdTime: new Date(leg.expiresAt).toISOString() };
+    case 'day':
+      return { timeInForce: 'GFD' };
+    case 'gtc':
+      return { timeInForce: 'GTC' };
+    default:
+      return refuse([`a take-profit or stop-loss on a trade takes gtc, gtd or day, not ${leg.timeInForce}`], `leg ${leg.clientOrderId}`);
+  }
 }
 
 /** Where each leg goes: `takeProfit` for the limit, `stopLoss` or `trailingStopLoss` for the stop kinds. */

@@ -104,6 +104,9 @@ export interface OandaInstrumentJson {
   readonly tradeUnitsPrecision: number;
   readonly minimumTradeSize?: string;
   readonly marginRate?: string;
+  /** The closest and farthest a trailing stop may trail (v20 Instrument), in price units. */
+  readonly minimumTrailingStopDistance?: string;
+  readonly maximumTrailingStopDistance?: string;
 }
 
 export interface OandaPositionJson {

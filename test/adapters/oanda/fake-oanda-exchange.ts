@@ -39,6 +39,7 @@ interface Dependent {
   price?: string;
   distance?: string;
   timeInForce?: string;
+  gtdTime?: string;
   clientExtensions?: { id?: string };
 }
 interface Trade {
@@ -73,7 +74,8 @@ export class FakeOandaExchange {
   readonly liquidity = new Map<string, Decimal>();
   readonly created = new Map<string, number>();
   readonly instruments = new Map([
-    ['EUR_USD', { name: 'EUR_USD', type: 'CURRENCY', displayName: 'EUR/USD', pipLocation: -4, displayPrecision: 5, tradeUnitsPrecision: 0, minimumTradeSize: '1', marginRate: '0.0333' }],
+    // v20 Instrument, as GET …/instruments answers for EUR_USD (trailing-stop distance limits included).
+    ['EUR_USD', { name: 'EUR_USD', type: 'CURRENCY', displayName: 'EUR/USD', pipLocation: -4, displayPrecision: 5, tradeUnitsPrecision: 0, minimumTradeSize: '1', marginRate: '0.0333', minimumTrailingStopDistance: '0.00050', maximumTrailingStopDistance: '1.00000' }],
     ['USD_JPY', { name: 'USD_JPY', type: 'CURRENCY', displayName: 'USD/JPY', pipLocation: -2, displayPrecision: 3, tradeUnitsPrecision: 0, minimumTradeSize: '1', marginRate: '0.04' }],
   ]);
   balance = d(100_000);
@@ -403,7 +405,8 @@ export class FakeOandaExchange {
   private dependent(trade: Trade, type: string, spec: Dependent, replaces: FakeOrder | undefined): FakeOrder {
     const clientId = spec.clientExtensions?.id;
     const tx = this.record({ type: `${type}_ORDER`, tradeID: trade.id, ...(spec.price ? { price: spec.price } : {}), ...(spec.distance ? { distance: spec.distance } : {}), timeInForce: spec.timeInForce ?? 'GTC', reason: replaces ? 'REPLACEMENT' : 'ON_FILL', ...(clientId ? { clientExtensions: { id: clientId } } : {}), ...(replaces ? { replacesOrderID: replaces.id } : {}) });
-    const order: FakeOrder = { id: tx.id, createTime: tx.time, state: 'PENDING', type, instrument: trade.instrument, timeInForce: 'GTC', tradeID: trade.id, ...(spec.price ? { price: spec.price } : {}), ...(spec.distance ? { distance: spec.distance } : {}), ...(clientId ? { clientExtensions: { id: clientId } } : {}), ...(replaces ? { replacesOrderID: replaces.id } : {}) };
+    // v20 TakeProfitDetails / StopLossDetails / TrailingStopLossDetails: timeInForce GTC, GTD (with gtdTime) or GFD.
+    const order: FakeOrder = { id: tx.id, createTime: tx.time, state: 'PENDING', type, instrument: trade.instrument, timeInForce: spec.timeInForce ?? 'GTC', ...(spec.gtdTime ? { gtdTime: spec.gtdTime } : {}), tradeID: trade.id, ...(spec.price ? { price: spec.price } : {}), ...(spec.distance ? { distance: spec.distance } : {}), ...(clientId ? { clientExtensions: { id: clientId } } : {}), ...(replaces ? { replacesOrderID: replaces.id } : {}) };
     if (replaces) replaces.replacedByOrderID = order.id;
     this.orders.set(order.id, order);
     this.tryFill(order, false);

@@ -297,6 +297,21 @@ describe('OANDA order kinds', () => {
     expect([tiny.status, tiny.errorMessage]).toEqual(['rejected', "OANDA: order min-1 breaks OANDA's rules: 0.4 units is below EUR_USD's minimum trade size 1"]);
   });
 
+  it('protective legs keep their time in force (GTD with its time, day as GFD) and a trailing distance within the instrument’s limits', async () => {
+    const { orders, exchange, until } = await start();
+    const expiresAt = Date.UTC(2026, 11, 31, 21);
+    await orders.submitList('bracket', [
+      { ...fx, clientOrderId: 'tif-in', side: 'buy', quantity: 1_000 },
+      { ...fx, clientOrderId: 'tif-tp', side: 'sell', quantity: 1_000, type: 'limit', limitPrice: '1.10500', timeInForce: 'gtd', expiresAt },
+      { ...fx, clientOrderId: 'tif-sl', side: 'sell', quantity: 1_000, type: 'trailing_stop', trailAmount: '0.00010', timeInForce: 'day' },
+    ]);
+    await until(() => expect(orders.get('tif-in')?.status).toBe('filled'));
+    const legs = exchange.pending();
+    expect(legs.find((o) => o.clientExtensions?.id === 'tif-tp')).toMatchObject({ type: 'TAKE_PROFIT', timeInForce: 'GTD', gtdTime: new Date(expiresAt).toISOString() });
+    // 0.00010 is closer than EUR_USD allows (0.00050): the closest allowed distance is sent.
+    expect(legs.find((o) => o.clientExtensions?.id === 'tif-sl')).toMatchObject({ type: 'TRAILING_STOP_LOSS', timeInForce: 'GFD', distance: '0.00050' });
+  });
+
   it('a bracket with a trailing stop leg: OANDA trails it on the trade', async () => {
     const { orders, exchange, until } = await start();
     await orders.submitList('oto', [
