@@ -74,10 +74,16 @@ export interface OandaAdapterOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * v20's answer to creating (POST) or replacing (PUT) an order. On a create, `orderCancelTransaction`
+ * cancels the new order (a FOK not filled); on a replace it cancels the *replaced* one, and
+ * `replacingOrderCancelTransaction` is the replacement's own.
+ */
 interface PostOrderAnswer {
   readonly orderCreateTransaction?: OandaTransactionJson;
   readonly orderFillTransaction?: OandaTransactionJson;
   readonly orderCancelTransaction?: OandaTransactionJson;
+  readonly replacingOrderCancelTransaction?: OandaTransactionJson;
   readonly lastTransactionID?: string;
 }
 
@@ -316,13 +322,26 @@ export class OandaAdapter implements BrokerAdapter {
       const created = answer[`${key}OrderTransaction`];
       if (!created) throw new BrokerError('broker_unknown', `OANDA: no ${key} order in the answer to the change`);
       this.aliases.set(created.id, order.clientOrderId);
+      this.renamed.set(order.clientOrderId, created.id);
       return this.report(this.orderFromTransaction(created, 'PENDING'), { clientOrderId: order.clientOrderId, tradeUnits: (await this.tradeUnits(current.tradeID)) ?? '0', instrument: order.symbol });
     }
     const request = oandaOrderRequest(next, instrument);
-    const answer = await this.#client.put<PostOrderAnswer>(`${this.base}/orders/${this.specifier(order)}`, { order: request });
+    const path = `${this.base}/orders/${this.specifier(order)}`;
+    let answer: PostOrderAnswer;
+    try {
+      answer = await this.#client.put<PostOrderAnswer>(path, { order: request });
+    } catch (error) {
+      // If OANDA will not give the replacement the replaced order's client id, it goes without one:
+      // the replacement is ours by OANDA's id (kept in `aliases`), whatever it is named.
+      if (!isBrokerError(error) || error.code !== 'broker_duplicate_client_order_id') throw error;
+      const { clientExtensions: _taken, ...unnamed } = request;
+      answer = await this.#client.put<PostOrderAnswer>(path, { order: unnamed });
+    }
     if (!answer.orderCreateTransaction) throw new BrokerError('broker_unknown', 'OANDA: the replace created no order');
     this.aliases.set(answer.orderCreateTransaction.id, order.clientOrderId);
-    return this.answerReport(order.clientOrderId, answer);
+    // After a replace, `@<id>` could name the cancelled original or the replacement: address the replacement by its own id.
+    this.renamed.set(order.clientOrderId, answer.orderCreateTransaction.id);
+    return this.answerReport(order.clientOrderId, answer, true);
   }
 
   async cancelOrder(ref: OrderRef): Promise<void> {
@@ -348,6 +367,9 @@ export class OandaAdapter implements BrokerAdapter {
   private specifier(ref: OrderRef): string {
     const renamed = ref.clientOrderId ? this.renamed.get(ref.clientOrderId) : undefined;
     if (renamed) return renamed;
+    // OANDA's own id when the core knows it (it follows replacements, where `@<id>` may be ambiguous
+    // or gone); `@<our id>` for an order not yet acknowledged, or a leg OANDA creates on fill.
+    if (ref.brokerOrderId && !ref.brokerOrderId.startsWith(PENDING_LEG)) return ref.brokerOrderId;
     if (ref.clientOrderId) return `@${encodeURIComponent(ref.clientOrderId)}`;
     return ref.brokerOrderId!;
   }
@@ -415,12 +437,13 @@ export class OandaAdapter implements BrokerAdapter {
    * OANDA's reason) or pending. An answer with a fill *and* a cancel is an IOC that filled in part:
    * cancelled, with the part that filled — not `filled` short of its quantity.
    */
-  private answerReport(clientOrderId: string, answer: PostOrderAnswer): OrderStatusReport {
+  private answerReport(clientOrderId: string, answer: PostOrderAnswer, replacing = false): OrderStatusReport {
     const created = answer.orderCreateTransaction;
     if (!created) throw new BrokerError('broker_unknown', 'OANDA: the answer carried no order');
-    const state = answer.orderCancelTransaction ? 'CANCELLED' : answer.orderFillTransaction ? 'FILLED' : 'PENDING';
+    const cancelled = replacing ? answer.replacingOrderCancelTransaction : answer.orderCancelTransaction;
+    const state = cancelled ? 'CANCELLED' : answer.orderFillTransaction ? 'FILLED' : 'PENDING';
     const report = this.report(this.orderFromTransaction(created, state), { clientOrderId, ...(answer.orderFillTransaction ? { fill: answer.orderFillTransaction } : {}) });
-    const reason = answer.orderCancelTransaction?.reason;
+    const reason = cancelled?.reason;
     if (!reason) return report;
     // The cancel's reason says whether OANDA refused the order, let it expire, or cancelled it.
     const outcome = cancelOutcome(reason);

@@ -182,6 +182,7 @@ export class FakeOandaExchange {
       throw new OandaHttpError(400, { orderRejectTransaction: tx, errorCode: reason, errorMessage: message, lastTransactionID: tx.id });
     };
     if (!spec) reject('INSTRUMENT_UNKNOWN', 'The instrument specified is unknown');
+    if (clientId && replaces && this.refuseClientIdOnReplace) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned');
     if (clientId && !replaces && [...this.orders.values()].some((o) => o.clientExtensions?.id === clientId && o.state === 'PENDING')) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned to another pending Order');
     if (clientId && !replaces && this.transactions.some((t) => (t.clientExtensions as { id?: string } | undefined)?.id === clientId && t.type.endsWith('_ORDER'))) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned');
     if (!d(String(request.units)).abs().equals(d(String(request.units)).abs().toDecimalPlaces(spec!.tradeUnitsPrecision))) reject('UNITS_PRECISION_EXCEEDED', 'The units specified exceeds the precision');
@@ -219,7 +220,10 @@ export class FakeOandaExchange {
     const answer: Record<string, unknown> = { orderCreateTransaction: created, ...(cancelTx ? { orderCancelTransaction: cancelTx } : {}) };
     const filled = this.tryFill(order, true);
     if (filled) answer.orderFillTransaction = filled;
-    if (order.state === 'CANCELLED' && !replaces) answer.orderCancelTransaction = this.transactions.find((t) => t.id === order.cancellingTransactionID);
+    // v20: on a create, orderCancelTransaction is the new order's cancel; on a replace it is the
+    // replaced order's, and replacingOrderCancelTransaction the replacement's own.
+    const ownCancel = order.state === 'CANCELLED' ? this.transactions.find((t) => t.id === order.cancellingTransactionID) : undefined;
+    if (ownCancel) answer[replaces ? 'replacingOrderCancelTransaction' : 'orderCancelTransaction'] = ownCancel;
     answer.relatedTransactionIDs = this.since(String(BigInt(created.id) - 1n)).map((t) => t.id);
     answer.lastTransactionID = this.lastTransactionID;
     return answer;
@@ -451,6 +455,9 @@ export class FakeOandaExchange {
     order.cancellingTransactionID = tx.id;
     return tx;
   }
+
+  /** Refuse to give a replacement the replaced order's client id (the case the adapter must survive). */
+  refuseClientIdOnReplace = false;
 
   /** The account's own margin rate (its leverage setting); the larger of it and the instrument's applies. */
   accountMarginRate = '0.02';

@@ -201,10 +201,25 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(server.requests.some((r) => r.path.includes('/changes?sinceTransactionID='))).toBe(true);
   });
 
+  it('replace when OANDA will not reuse the client id (CLIENT_ORDER_ID_ALREADY_EXISTS): the replacement goes unnamed, stays ours, and is cancelled by its own id', async () => {
+    const { orders, exchange, until } = await start();
+    exchange.refuseClientIdOnReplace = true;
+    await orders.submit({ ...fx, clientOrderId: 'rep-x', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    const modified = await orders.modify('rep-x', { limitPrice: '1.09100' });
+    expect([modified.status, modified.limitPrice?.toString()]).toEqual(['accepted', '1.091']);
+    const replacement = exchange.pending().find((o) => o.price === '1.09100')!;
+    expect(replacement.clientExtensions?.id).toBeUndefined();
+    await orders.cancel('rep-x');
+    await until(() => expect(orders.get('rep-x')?.status).toBe('cancelled'));
+    expect(exchange.order(replacement.id).state).toBe('CANCELLED');
+  });
+
   it('replace: a new OANDA order id under the same client order id; a stop-loss changed through its trade', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit({ ...fx, clientOrderId: 'rep-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
     await orders.modify('rep-1', { limitPrice: '1.09100' });
+    // The answer's orderCancelTransaction cancels the replaced order, not the replacement: still working.
+    expect(orders.get('rep-1')?.status).toBe('accepted');
     expect(orders.get('rep-1')?.brokerOrderIds).toHaveLength(2);
     expect(orders.get('rep-1')?.limitPrice?.toString()).toBe('1.091');
     await orders.submitList('bracket', [
