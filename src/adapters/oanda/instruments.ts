@@ -10,7 +10,8 @@ export function toOandaInstrument(symbol: string): string {
 
 /** OANDA signs units by side: a buy is positive, a sell negative. Returned as the wire string. */
 export function toOandaUnits(side: OrderSide, quantity: Decimal): string {
-  return (side === 'buy' ? quantity : quantity.negated()).toString();
+  // Fixed notation: Decimal writes very large or small numbers with an exponent, which v20 does not read.
+  return (side === 'buy' ? quantity : quantity.negated()).toFixed();
 }
 
 /** The reverse: a signed wire string → side and unsigned quantity. */
