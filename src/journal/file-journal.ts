@@ -229,7 +229,11 @@ export class FileJournal implements Journal {
     linkSync(this.path, archive);
     renameSync(temp, this.path);
     syncDirectory(this.path);
-    closeSync(this.fd);
+    // An fdatasync may still be running on the old file (now the archive): close it once that ends.
+    const old = this.fd;
+    const inFlight = this.queued ?? this.syncing;
+    if (inFlight) void inFlight.then(() => closeSync(old), () => closeSync(old));
+    else closeSync(old);
     this.fd = openSync(this.path, 'a+');
     this.total = lines.length;
     this.dirty = false;

@@ -37,6 +37,21 @@ describe('FileJournal segments', () => {
     reopened.close();
   });
 
+  it('a checkpoint while an fdatasync is in flight: the waiting sync still resolves, nothing is lost', async () => {
+    const path = join(dir, 'j.jsonl');
+    const journal = new FileJournal({ path });
+    journal.append({ kind: 'note', at: 1, topic: 'waiting' });
+    const durable = journal.sync()!;
+    journal.append({ kind: 'note', at: 2, topic: 'queued' });
+    const queued = journal.sync()!;
+    journal.checkpoint([{ kind: 'note', at: 3, topic: 'state' }], 3);
+    await Promise.all([durable, queued]);
+    journal.append({ kind: 'note', at: 4, topic: 'after' });
+    await journal.sync();
+    journal.close();
+    expect(new FileJournal({ path }).history().map((r) => (r.kind === 'note' ? r.topic : r.kind))).toEqual(['waiting', 'queued', 'journal.checkpoint', 'state', 'after']);
+  });
+
   it('a crash in the middle of a checkpoint leaves the journal it was made from: the unfinished segment is dropped', () => {
     const path = join(dir, 'j.jsonl');
     const journal = new FileJournal({ path, sync: 'os' });
