@@ -95,6 +95,38 @@ describe('PostgresJournal (a real PostgreSQL server)', () => {
     await journal.end();
   });
 
+  it('checkpoints: open() loads from the last checkpoint on; the table keeps all history; an engine recovers from it', async () => {
+    const account = fresh('checkpoint');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const config = { sizing: { method: 'fixed_quantity' as const, quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 } };
+    const journal = await open(account);
+    const first = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config });
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    for (let i = 0; i < 6; i++) await first.executeSignal({ id: `cp-${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'pg' });
+    await first.executeSignal({ id: 'cp-last', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'pg' });
+    expect(first.checkpoint()).toBe(true);
+    await journal.sync();
+    const total = (await journal.history({ limit: 10_000 })).records.length;
+    await first.stop();
+    await journal.end();
+
+    const reopened = await open(account);
+    expect(reopened.size).toBeLessThan(total);
+    expect(reopened.query()[0]).toMatchObject({ kind: 'note', topic: 'journal.checkpoint' });
+    const second = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(1_000), logger: silentLogger, journal: reopened, config });
+    await second.start();
+    const report = await second.recover();
+    expect(report.positionMismatches).toEqual([]);
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(second.decisionFor('cp-0')?.kind).toBe('executed');
+    expect((await reopened.history({ limit: 10_000 })).records.length).toBeGreaterThan(total); // nothing was deleted
+    await second.stop();
+    await reopened.end();
+  });
+
   it('an engine on it: orders journaled before they are sent, and a restarted engine recovers from the table', async () => {
     const account = fresh('engine');
     const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));

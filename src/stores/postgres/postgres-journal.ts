@@ -1,4 +1,5 @@
 import {
+  CHECKPOINT_TOPIC,
   consoleLogger,
   describeError,
   InMemoryJournal,
@@ -56,7 +57,7 @@ const ROWS_PER_INSERT = 500;
  */
 export class PostgresJournal implements Journal {
   readonly account: string;
-  private readonly index = new InMemoryJournal();
+  private index = new InMemoryJournal();
   private readonly pool: PgPoolLike;
   private readonly ownsPool: boolean;
   private readonly logger: Logger;
@@ -92,7 +93,13 @@ export class PostgresJournal implements Journal {
     } finally {
       client.release();
     }
-    const { rows } = await pool.query<{ record: JournalRecordJSON }>('SELECT record FROM tradewire.journal WHERE account = $1 ORDER BY seq', [options.account]);
+    // From the last checkpoint on (the whole history when there is none): what a restart needs.
+    const { rows } = await pool.query<{ record: JournalRecordJSON }>(
+      `SELECT record FROM tradewire.journal WHERE account = $1
+         AND seq >= COALESCE((SELECT max(seq) FROM tradewire.journal WHERE account = $1 AND topic = $2), 0)
+       ORDER BY seq`,
+      [options.account, CHECKPOINT_TOPIC],
+    );
     const records = rows.map((r) => journalRecordFromJSON(r.record));
     return new PostgresJournal(pool, options.pool === undefined, options.account, logger, records);
   }
@@ -120,6 +127,24 @@ export class PostgresJournal implements Journal {
 
   query(filter?: JournalQuery): JournalRecord[] {
     return this.index.query(filter);
+  }
+
+  /** Records since the last checkpoint: what `open()` loads after a restart. */
+  get sinceCheckpoint(): number {
+    return this.index.size;
+  }
+
+  /**
+   * A checkpoint (see `Journal.checkpoint`): a marker and `snapshot` appended like any records —
+   * nothing is moved, the table keeps all history — and memory restarts from them; `open()` loads
+   * from the last marker on, so a restart no longer reads the account's whole history.
+   */
+  checkpoint(snapshot: readonly JournalEntry[], at: number): void {
+    if (this.closed) throw new Error('journal is closed');
+    const records = [this.append({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { records: snapshot.length } })];
+    for (const entry of snapshot) records.push(this.append(entry));
+    this.index = new InMemoryJournal();
+    for (const record of records) this.index.restore(record);
   }
 
   get size(): number {
