@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
+import { byCreation, matchesOrderQuery, type OrderHistoryQuery, type OrderSummary, summarizeOrders } from './order-history.js';
 
 export interface FileJournalOptions {
   /** The journal file (created if missing). One JSON record per line, append-only. */
@@ -240,6 +241,61 @@ export class FileJournal implements Journal {
     // Memory holds the current segment, as after a restart.
     this.index = new InMemoryJournal(this.capacity);
     for (const record of records) this.index.restore(record);
+  }
+
+  /**
+   * Orders across the whole history — every archived segment and the current one — in their last
+   * state, by creation time, symbol, strategy, status or client order id, a page at a time. An
+   * archived segment never changes, so its orders are summarized once (on the first query that
+   * reaches it) into a sidecar file (`<archive>.orders.json`, with its time range in
+   * `<archive>.orders-meta.json`); later queries read only the sidecars whose range they overlap.
+   */
+  orders(query: OrderHistoryQuery = {}): OrderSummary[] {
+    this.writePending();
+    const merged = new Map<string, OrderSummary>();
+    for (const archive of this.archives()) {
+      const meta = this.segmentOrdersMeta(archive);
+      if (meta.orders === 0) continue;
+      if (query.from !== undefined && meta.maxCreated < query.from) continue;
+      if (query.to !== undefined && meta.minCreated > query.to) continue;
+      const orders = JSON.parse(readFileSync(`${archive}.orders.json`, 'utf8')) as OrderSummary[];
+      for (const order of orders) merged.set(order.clientOrderId, order);
+    }
+    // An order carried into a later segment (still working at a checkpoint) takes its later state.
+    for (const order of summarizeOrders(this.query())) merged.set(order.clientOrderId, order);
+    const out = [...merged.values()].filter((o) => matchesOrderQuery(o, query)).sort(byCreation);
+    return out.slice(0, query.limit ?? 10_000);
+  }
+
+  /** An archived segment's order summary, built and cached the first time it is needed. */
+  private segmentOrdersMeta(archive: string): { minCreated: number; maxCreated: number; orders: number } {
+    const metaPath = `${archive}.orders-meta.json`;
+    if (existsSync(metaPath) && existsSync(`${archive}.orders.json`)) return JSON.parse(readFileSync(metaPath, 'utf8')) as { minCreated: number; maxCreated: number; orders: number };
+    const records: JournalRecord[] = [];
+    const fd = openSync(archive, 'r');
+    try {
+      scanLines(fd, (line) => {
+        try {
+          records.push(journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON));
+        } catch {
+          /* reported when the journal was opened */
+        }
+      });
+    } finally {
+      closeSync(fd);
+    }
+    const orders = summarizeOrders(records);
+    let minCreated = Number.MAX_SAFE_INTEGER;
+    let maxCreated = 0;
+    for (const o of orders) {
+      minCreated = Math.min(minCreated, o.createdAt);
+      maxCreated = Math.max(maxCreated, o.createdAt);
+    }
+    const meta = { minCreated, maxCreated, orders: orders.length };
+    // The summary first, its meta last: a meta file means a whole summary beside it.
+    writeFileSync(`${archive}.orders.json`, JSON.stringify(orders));
+    writeFileSync(metaPath, JSON.stringify(meta));
+    return meta;
   }
 
   /** The archived segments, oldest first (each one's history up to a checkpoint). */

@@ -164,3 +164,49 @@ describe('engine checkpoints: a restart reads the checkpoint and its tail, and e
     await engine.stop();
   });
 });
+
+describe('order history across segments (FileJournal.orders)', () => {
+  it('finds orders by time, symbol, strategy and status across every segment, a page at a time; an order carried over a checkpoint has its last state', async () => {
+    const path = join(dir, 'orders.jsonl');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    for (const s of ['AAPL', 'MSFT']) broker.setPrice(s, '100');
+    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
+    await engine.start();
+    for (const s of ['AAPL', 'MSFT']) engine.updatePrice(s, '100');
+    // A resting order that lives through two checkpoints and fills at the end.
+    const resting = await engine.orders.submit({ symbol: 'MSFT', side: 'buy', quantity: 3, type: 'limit', limitPrice: '95', timeInForce: 'gtc', strategyId: 'rest' }, { timeoutMs: null });
+    const startedAt = clock.now();
+    for (let i = 0; i < 30; i++) {
+      clock.advance(60_000);
+      await engine.executeSignal({ id: `h-${i}`, symbol: i % 3 ? 'AAPL' : 'MSFT', side: Math.floor(i / 2) % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: i % 2 ? 'odd' : 'even' });
+      if (i === 9 || i === 19) expect(engine.checkpoint()).toBe(true);
+    }
+    broker.setPrice('MSFT', '94');
+    await flush();
+    expect(journal.archives()).toHaveLength(2);
+
+    const all = journal.orders({ limit: 1_000 });
+    expect(all.length).toBeGreaterThan(10);
+    expect(all.find((o) => o.clientOrderId === resting.clientOrderId)).toMatchObject({ status: 'filled', filledQuantity: '3', strategyId: 'rest' });
+    // A time range (minutes 5 to 14 of the run), one symbol, one strategy, one status.
+    const window = journal.orders({ from: startedAt + 5 * 60_000, to: startedAt + 14 * 60_000 });
+    expect(window.every((o) => o.createdAt >= startedAt + 5 * 60_000 && o.createdAt <= startedAt + 14 * 60_000)).toBe(true);
+    expect(window.length).toBeGreaterThan(0);
+    expect(journal.orders({ symbol: 'MSFT' }).every((o) => o.symbol === 'MSFT')).toBe(true);
+    expect(journal.orders({ strategyId: 'odd' }).every((o) => o.strategyId === 'odd')).toBe(true);
+    expect(journal.orders({ status: 'filled' }).length).toBe(all.filter((o) => o.status === 'filled').length);
+    // Paging: pages of 7 add up to the whole, in order, without repeats.
+    const pages: string[] = [];
+    let page = journal.orders({ limit: 7 });
+    while (page.length > 0) {
+      pages.push(...page.map((o) => o.clientOrderId));
+      page = journal.orders({ limit: 7, after: page.at(-1)! });
+    }
+    expect(pages).toEqual(all.map((o) => o.clientOrderId));
+    // Each archived segment was summarized once, into sidecars.
+    for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.json`) && existsSync(`${archive}.orders-meta.json`)).toBe(true);
+    await engine.stop();
+  });
+});

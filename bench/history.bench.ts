@@ -1,0 +1,51 @@
+/**
+ * Part of `npm run bench`: one trading day of `--history-orders` orders (default 100 000) on a
+ * `FileJournal` checkpointing as in production, then "every order of that day" asked three ways:
+ * the segment summaries cold (the first query builds each archived segment's sidecar), warm
+ * (sidecars read), and — the reference — a scan of every record of every segment (`history()`).
+ *
+ *   npm run bench:history -- --history-orders=20000
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExecutionEngine, FileJournal, InMemoryPositionRepository, randomIds, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker } from 'tradewire/testing';
+import { arg } from './stats.js';
+
+const ORDERS = arg('history-orders', 100_000);
+const dir = mkdtempSync(join(tmpdir(), 'tw-history-'));
+const path = join(dir, 'journal.jsonl');
+const open = Date.UTC(2024, 0, 2, 14, 30); // 09:30 New York
+const clock = new ManualClock(open);
+const broker = new MockBroker({ clock, initialCash: 1e12, retainEndedOrders: 10_000, rememberClientIds: 100_000, retainRequests: 10_000 });
+const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
+const engine = new ExecutionEngine({ adapter: broker, clock, ids: randomIds(() => clock.now()), logger: silentLogger, journal, positionRepository: new InMemoryPositionRepository(10_000), config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 100, orderManagement: { orderTimeoutMs: null }, recovery: { reconcileIntervalMs: 0, checkpointCheckMs: 60_000 } } });
+await engine.start();
+const symbols = Array.from({ length: 20 }, (_, i) => `S${i}`);
+for (const s of symbols) {
+  broker.setPrice(s, '100');
+  engine.updatePrice(s, '100');
+}
+const step = Math.floor((6.5 * 3_600_000) / ORDERS); // the whole session, evenly
+for (let i = 0; i < ORDERS; i++) {
+  clock.advance(step);
+  await engine.executeSignal({ id: `d${i}`, symbol: symbols[i % symbols.length]!, side: Math.floor(i / symbols.length) % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: i % 2 ? 'a' : 'b' });
+}
+await engine.stop();
+const day = { from: open, to: open + 6.5 * 3_600_000 };
+const time = <T>(work: () => T): [T, number] => {
+  const t0 = process.hrtime.bigint();
+  const result = work();
+  return [result, Number(process.hrtime.bigint() - t0) / 1e6];
+};
+const [cold, coldMs] = time(() => journal.orders({ ...day, limit: 1_000_000 }));
+const [warm, warmMs] = time(() => journal.orders({ ...day, limit: 1_000_000 }));
+const [oneSymbol, symbolMs] = time(() => journal.orders({ ...day, symbol: 'S7', limit: 1_000_000 }));
+const [scan, scanMs] = time(() => journal.history({ kinds: ['order.created'], ...day }));
+console.log(`one day, ${ORDERS.toLocaleString('en-US')} orders, ${journal.archives().length} archived segments:`);
+console.log(`  orders(day), first query (builds the sidecars): ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
+console.log(`  orders(day), warm:                            ${warmMs.toFixed(0)} ms, ${warm.length.toLocaleString('en-US')} orders`);
+console.log(`  orders(day, one symbol), warm:                ${symbolMs.toFixed(0)} ms, ${oneSymbol.length.toLocaleString('en-US')} orders`);
+console.log(`  reference: scan every record of every segment: ${scanMs.toFixed(0)} ms, ${scan.length.toLocaleString('en-US')} order.created records`);
+rmSync(dir, { recursive: true, force: true });

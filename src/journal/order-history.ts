@@ -1,0 +1,80 @@
+import type { Order } from '../model/order.js';
+import type { OrderStatus } from '../model/order-status.js';
+import type { JournalRecord } from './journal.js';
+import { replayJournal } from '../recovery/replay-journal.js';
+
+/** One order as the journal last saw it: the row of an order-history query. Decimals as strings. */
+export interface OrderSummary {
+  readonly clientOrderId: string;
+  readonly brokerOrderId?: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly type: string;
+  readonly status: OrderStatus;
+  readonly quantity: string;
+  readonly filledQuantity: string;
+  readonly averageFillPrice?: string;
+  readonly limitPrice?: string;
+  readonly stopPrice?: string;
+  readonly strategyId?: string;
+  readonly signalId?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** Which orders an order-history query returns (all given conditions hold); oldest first. */
+export interface OrderHistoryQuery {
+  /** Created at or after (epoch ms). */
+  readonly from?: number;
+  /** Created at or before. */
+  readonly to?: number;
+  readonly symbol?: string;
+  readonly strategyId?: string;
+  readonly status?: OrderStatus;
+  readonly clientOrderId?: string;
+  /** At most this many (default 10 000); page on with `after`. */
+  readonly limit?: number;
+  /** The last summary of the previous page: the next page starts after it. */
+  readonly after?: Pick<OrderSummary, 'createdAt' | 'clientOrderId'>;
+}
+
+/** The orders `records` leave behind, in their last state. */
+export function summarizeOrders(records: Iterable<JournalRecord>): OrderSummary[] {
+  return replayJournal(records).orders.map(summarize);
+}
+
+export function summarize(order: Order): OrderSummary {
+  return {
+    clientOrderId: order.clientOrderId,
+    ...(order.brokerOrderId ? { brokerOrderId: order.brokerOrderId } : {}),
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type,
+    status: order.status,
+    quantity: order.quantity.toFixed(),
+    filledQuantity: order.filledQuantity.toFixed(),
+    ...(order.averageFillPrice ? { averageFillPrice: order.averageFillPrice.toFixed() } : {}),
+    ...(order.limitPrice ? { limitPrice: order.limitPrice.toFixed() } : {}),
+    ...(order.stopPrice ? { stopPrice: order.stopPrice.toFixed() } : {}),
+    ...(order.strategyId ? { strategyId: order.strategyId } : {}),
+    ...(order.signalId ? { signalId: order.signalId } : {}),
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+export function matchesOrderQuery(o: OrderSummary, q: OrderHistoryQuery): boolean {
+  if (q.from !== undefined && o.createdAt < q.from) return false;
+  if (q.to !== undefined && o.createdAt > q.to) return false;
+  if (q.symbol !== undefined && o.symbol !== q.symbol) return false;
+  if (q.strategyId !== undefined && o.strategyId !== q.strategyId) return false;
+  if (q.status !== undefined && o.status !== q.status) return false;
+  if (q.clientOrderId !== undefined && o.clientOrderId !== q.clientOrderId) return false;
+  if (q.after && (o.createdAt < q.after.createdAt || (o.createdAt === q.after.createdAt && o.clientOrderId <= q.after.clientOrderId))) return false;
+  return true;
+}
+
+/** Oldest first, ties by client order id: a stable order for paging. */
+export function byCreation(a: OrderSummary, b: OrderSummary): number {
+  return a.createdAt - b.createdAt || (a.clientOrderId < b.clientOrderId ? -1 : a.clientOrderId > b.clientOrderId ? 1 : 0);
+}
