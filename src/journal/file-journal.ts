@@ -4,7 +4,7 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
-import { byCreation, matchesOrderQuery, type OrderHistoryQuery, type OrderSummary, summarizeOrders } from './order-history.js';
+import { byCreation, matchesOrderQuery, matchingRows, type OrderHistoryQuery, type OrderSummary, summarizeOrders, toRows } from './order-history.js';
 
 export interface FileJournalOptions {
   /** The journal file (created if missing). One JSON record per line, append-only. */
@@ -252,18 +252,30 @@ export class FileJournal implements Journal {
    */
   orders(query: OrderHistoryQuery = {}): OrderSummary[] {
     this.writePending();
-    const merged = new Map<string, OrderSummary>();
-    for (const archive of this.archives()) {
+    // Newest first, so an order carried into a later segment (working at a checkpoint) is taken in
+    // its last state and its earlier rows skipped.
+    const seen = new Set<string>();
+    const parts: OrderSummary[][] = [];
+    const current = summarizeOrders(this.query());
+    for (const order of current) seen.add(order.clientOrderId);
+    parts.push(current.filter((o) => matchesOrderQuery(o, query)));
+    for (const archive of this.archives().reverse()) {
       const meta = this.segmentOrdersMeta(archive);
       if (meta.orders === 0) continue;
       if (query.from !== undefined && meta.maxCreated < query.from) continue;
       if (query.to !== undefined && meta.minCreated > query.to) continue;
-      const orders = JSON.parse(readFileSync(`${archive}.orders.json`, 'utf8')) as OrderSummary[];
-      for (const order of orders) merged.set(order.clientOrderId, order);
+      const rows = JSON.parse(readFileSync(`${archive}.orders.json`, 'utf8')) as unknown[][];
+      parts.push(matchingRows(rows, query, seen));
+      for (const row of rows) seen.add(row[0] as string);
     }
-    // An order carried into a later segment (still working at a checkpoint) takes its later state.
-    for (const order of summarizeOrders(this.query())) merged.set(order.clientOrderId, order);
-    const out = [...merged.values()].filter((o) => matchesOrderQuery(o, query)).sort(byCreation);
+    const out = parts.reverse().flat();
+    // Already by creation within each segment and across them, almost always: sort only if not.
+    for (let i = 1; i < out.length; i++) {
+      if (byCreation(out[i - 1]!, out[i]!) > 0) {
+        out.sort(byCreation);
+        break;
+      }
+    }
     return out.slice(0, query.limit ?? 10_000);
   }
 
@@ -293,7 +305,7 @@ export class FileJournal implements Journal {
     }
     const meta = { minCreated, maxCreated, orders: orders.length };
     // The summary first, its meta last: a meta file means a whole summary beside it.
-    writeFileSync(`${archive}.orders.json`, JSON.stringify(orders));
+    writeFileSync(`${archive}.orders.json`, JSON.stringify(toRows(orders.sort(byCreation))));
     writeFileSync(metaPath, JSON.stringify(meta));
     return meta;
   }
