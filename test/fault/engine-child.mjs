@@ -91,12 +91,25 @@ await engine.recover();
 for (const symbol of new Set(signals.map((s) => s.symbol))) engine.updatePrice(symbol, '100');
 for (const signal of signals) await engine.executeSignal({ ...signal, time: clock.now() });
 await engine.reconcile();
+/** Every record of the run, across checkpoints: the file's segments, or PostgreSQL's table page by page. */
+async function wholeHistory() {
+  if (journal instanceof FileJournal) return journal.history();
+  await journal.sync();
+  const records = [];
+  for (let afterSeq; ; ) {
+    const page = await journal.history({ limit: 5_000, ...(afterSeq === undefined ? {} : { afterSeq }) });
+    records.push(...page.records);
+    if (page.nextAfterSeq === undefined) return records;
+    afterSeq = page.nextAfterSeq;
+  }
+}
+
 process.send({
   type: 'done',
   summary: encode({
     // Every order of the run: the engine's, and — after checkpoints archived old segments — the
     // ended ones replayed from the whole history.
-    orders: [...new Map([...(journal instanceof FileJournal ? replayJournal(journal.history()).orders : []), ...engine.orders.orderList()].map((o) => [o.clientOrderId, o])).values()].map((o) => ({ clientOrderId: o.clientOrderId, signalId: o.signalId, status: o.status, filled: o.filledQuantity })),
+    orders: [...new Map([...replayJournal(await wholeHistory()).orders, ...engine.orders.orderList()].map((o) => [o.clientOrderId, o])).values()].map((o) => ({ clientOrderId: o.clientOrderId, signalId: o.signalId, status: o.status, filled: o.filledQuantity })),
     positions: engine.positions.openPositions().map((p) => ({ symbol: p.symbol, quantity: p.side === 'long' ? p.quantity : p.quantity.negated() })),
     mismatches,
     halted: engine.tradingState === 'ACTIVE' ? null : engine.tradingState,

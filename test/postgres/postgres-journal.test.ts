@@ -95,6 +95,29 @@ describe('PostgresJournal (a real PostgreSQL server)', () => {
     await journal.end();
   });
 
+  it('a checkpoint larger than one INSERT is committed whole or not at all', async () => {
+    const account = fresh('atomic');
+    const journal = await open(account);
+    journal.append({ kind: 'note', at: 1, topic: 'before' });
+    await journal.sync();
+    const client = new pg.Client({ connectionString: CONNECTION });
+    await client.connect();
+    // Another row already holds a sequence number deep inside the snapshot: its second INSERT fails.
+    await client.query(`INSERT INTO tradewire.journal (account, seq, at, kind, record) VALUES ($1, 700, 0, 'note', '{}')`, [account]);
+    const snapshot = Array.from({ length: 1_200 }, (_, i) => ({ kind: 'note' as const, at: 2, topic: 'snap', data: { i } }));
+    journal.checkpoint(snapshot, 2);
+    await expect(journal.sync()).rejects.toThrow(/duplicate key/);
+    const partial = await client.query('SELECT count(*)::int AS n FROM tradewire.journal WHERE account = $1 AND seq > 1 AND seq <> 700', [account]);
+    expect(partial.rows[0].n).toBe(0); // nothing of the checkpoint landed
+    await client.query('DELETE FROM tradewire.journal WHERE account = $1 AND seq = 700', [account]);
+    await client.end();
+    await journal.sync();
+    await journal.end();
+    const reopened = await open(account);
+    expect(reopened.size).toBe(1_201); // the marker and the whole snapshot
+    await reopened.end();
+  });
+
   it('checkpoints: open() loads from the last checkpoint on; the table keeps all history; an engine recovers from it', async () => {
     const account = fresh('checkpoint');
     const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));

@@ -14,7 +14,7 @@ import {
 } from 'tradewire';
 import { migrate } from './migrations.js';
 import { loadPg } from './pg-loader.js';
-import type { PgConnection, PgPoolLike } from './pg-types.js';
+import type { PgConnection, PgPoolLike, PgQueryable } from './pg-types.js';
 
 export interface PostgresJournalOptions extends PgConnection {
   /** Your own pool (closed by you); default a pool of 4 on `connectionString`. */
@@ -216,9 +216,11 @@ export class PostgresJournal implements Journal {
   /** Inserts every pending row, in sequence order, a batch per INSERT; settles the waiters they cover. */
   private async flush(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.slice(0, ROWS_PER_INSERT);
+      // Everything pending goes in one transaction (an INSERT per 500 rows): a checkpoint, appended
+      // in one synchronous call, is committed whole or not at all — never half a snapshot.
+      const batch = this.pending.slice();
       try {
-        await this.insert(batch);
+        await this.insertAll(batch);
       } catch (error) {
         // Nothing after a failed row may be committed first: reject everyone waiting; the rows stay
         // pending and go again with the next sync.
@@ -239,7 +241,22 @@ export class PostgresJournal implements Journal {
     }
   }
 
-  private async insert(batch: readonly PendingRow[]): Promise<void> {
+  private async insertAll(batch: readonly PendingRow[]): Promise<void> {
+    if (batch.length <= ROWS_PER_INSERT) return this.insert(this.pool, batch);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) await this.insert(client, batch.slice(i, i + ROWS_PER_INSERT));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async insert(db: PgQueryable, batch: readonly PendingRow[]): Promise<void> {
     const values: unknown[] = [];
     const tuples: string[] = [];
     for (const { record, json } of batch) {
@@ -258,6 +275,6 @@ export class PostgresJournal implements Journal {
       tuples.push(`($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9}::jsonb)`);
     }
     this.inserts++;
-    await this.pool.query(`INSERT INTO tradewire.journal (account, seq, at, kind, client_order_id, symbol, status, topic, record) VALUES ${tuples.join(', ')}`, values);
+    await db.query(`INSERT INTO tradewire.journal (account, seq, at, kind, client_order_id, symbol, status, topic, record) VALUES ${tuples.join(', ')}`, values);
   }
 }
