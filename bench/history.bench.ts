@@ -1,7 +1,7 @@
 /**
  * Part of `npm run bench`: one trading day of `--history-orders` orders (default 100 000) on a
  * `FileJournal` checkpointing as in production, then "every order of that day" asked three ways:
- * the segment summaries cold (the first query builds each archived segment's sidecar), warm
+ * the first query (each archived segment's summary was written at its checkpoint), warm
  * (sidecars read), and — the reference — a scan of every record of every segment (`history()`).
  *
  *   npm run bench:history -- --history-orders=20000
@@ -45,7 +45,7 @@ const [oneSymbol, symbolMs] = time(() => journal.orders({ ...day, symbol: 'S7', 
 const [scan, scanMs] = time(() => journal.history({ kinds: ['order.created'], ...day }));
 const [, currentMs] = time(() => journal.orders({ from: 0, to: 1 }));
 console.log(`one day, ${ORDERS.toLocaleString('en-US')} orders, ${journal.archives().length} archived segments:`);
-console.log(`  orders(day), first query (builds the sidecars): ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
+console.log(`  orders(day), first query:                     ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
 console.log(`  orders(day), warm:                            ${warmMs.toFixed(0)} ms, ${warm.length.toLocaleString('en-US')} orders`);
 console.log(`  orders(day, one symbol), warm:                ${symbolMs.toFixed(0)} ms, ${oneSymbol.length.toLocaleString('en-US')} orders`);
 console.log(`  reference: scan every record of every segment: ${scanMs.toFixed(0)} ms, ${scan.length.toLocaleString('en-US')} order.created records`);
