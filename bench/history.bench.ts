@@ -42,12 +42,14 @@ const time = <T>(work: () => T): [T, number] => {
 const [cold, coldMs] = time(() => journal.orders({ ...day, limit: 1_000_000 }));
 const [warm, warmMs] = time(() => journal.orders({ ...day, limit: 1_000_000 }));
 const [oneSymbol, symbolMs] = time(() => journal.orders({ ...day, symbol: 'S7', limit: 1_000_000 }));
+const [dayFills, fillsMs] = time(() => journal.fills({ ...day, limit: 1_000_000 }));
 const [scan, scanMs] = time(() => journal.history({ kinds: ['order.created'], ...day }));
 const [, currentMs] = time(() => journal.orders({ from: 0, to: 1 }));
 console.log(`one day, ${ORDERS.toLocaleString('en-US')} orders, ${journal.archives().length} archived segments:`);
 console.log(`  orders(day), first query:                     ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
 console.log(`  orders(day), warm:                            ${warmMs.toFixed(0)} ms, ${warm.length.toLocaleString('en-US')} orders`);
 console.log(`  orders(day, one symbol), warm:                ${symbolMs.toFixed(0)} ms, ${oneSymbol.length.toLocaleString('en-US')} orders`);
+console.log(`  fills(day):                                    ${fillsMs.toFixed(0)} ms, ${dayFills.length.toLocaleString('en-US')} fills`);
 console.log(`  reference: scan every record of every segment: ${scanMs.toFixed(0)} ms, ${scan.length.toLocaleString('en-US')} order.created records`);
 console.log(`  (of which the current segment, replayed on each query: ${currentMs.toFixed(0)} ms)`);
 rmSync(dir, { recursive: true, force: true });

@@ -115,7 +115,7 @@ export { eventsFromOrderReport } from './reconciliation/order-report-diff.js';
 export { InMemoryJournal } from './journal/in-memory-journal.js';
 export { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal/journal-json.js';
 export { FileJournal, type FileJournalOptions, type FileJournalRecovery } from './journal/file-journal.js';
-export type { OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
+export type { FillHistoryQuery, FillSummary, OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
 export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal/journal.js';
 
 export {

@@ -4,7 +4,20 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
-import { byCreation, matchesOrderQuery, matchingRows, type OrderHistoryQuery, type OrderSummary, summarizeOrders, toRows } from './order-history.js';
+import {
+  byCreation,
+  byFillTime,
+  type FillHistoryQuery,
+  type FillSummary,
+  matchesFillQuery,
+  matchesOrderQuery,
+  matchingRows,
+  type OrderHistoryQuery,
+  type OrderSummary,
+  summarizeFills,
+  summarizeOrders,
+  toRows,
+} from './order-history.js';
 
 export interface FileJournalOptions {
   /** The journal file (created if missing). One JSON record per line, append-only. */
@@ -217,7 +230,9 @@ export class FileJournal implements Journal {
     const archive = nextArchive(this.path);
     // The segment being archived is in memory when it fits the window: its order summary costs a
     // few milliseconds now, and spares the first history query a replay of the file.
-    const summary = this.total <= this.capacity ? summarizeOrders(this.index.query()) : undefined;
+    const segment = this.total <= this.capacity ? this.index.query() : undefined;
+    const summary = segment ? summarizeOrders(segment) : undefined;
+    const fills = segment ? summarizeFills(segment) : undefined;
     const temp = checkpointTemp(this.path);
     // The new segment is the checkpoint marker and the snapshot, numbered after everything so far.
     const records = [this.index.append({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { archive: basename(archive), records: snapshot.length } })];
@@ -234,6 +249,7 @@ export class FileJournal implements Journal {
     renameSync(temp, this.path);
     syncDirectory(this.path);
     if (summary) writeOrderSummary(archive, summary);
+    if (fills) writeFillSummary(archive, fills);
     // An fdatasync may still be running on the old file (now the archive): close it once that ends.
     const old = this.fd;
     const inFlight = this.queued ?? this.syncing;
@@ -283,24 +299,34 @@ export class FileJournal implements Journal {
     return out.slice(0, query.limit ?? 10_000);
   }
 
+  /**
+   * Executions across the whole history, joined with their orders (symbol, side, strategy), by
+   * time, symbol, strategy or client order id, a page at a time (`after`). Each archived segment's
+   * fills are summarized once, like its orders (`<archive>.fills.json`).
+   */
+  fills(query: FillHistoryQuery = {}): FillSummary[] {
+    this.writePending();
+    const seen = new Set<string>();
+    const out: FillSummary[] = [];
+    const take = (fill: FillSummary): void => {
+      if (seen.has(fill.executionId)) return;
+      seen.add(fill.executionId);
+      if (matchesFillQuery(fill, query)) out.push(fill);
+    };
+    for (const archive of this.archives()) {
+      const path = `${archive}.fills.json`;
+      if (!existsSync(path)) writeFillSummary(archive, summarizeFills(readSegment(archive)));
+      for (const fill of JSON.parse(readFileSync(path, 'utf8')) as FillSummary[]) take(fill);
+    }
+    for (const fill of summarizeFills(this.query())) take(fill);
+    return out.sort(byFillTime).slice(0, query.limit ?? 10_000);
+  }
+
   /** An archived segment's order summary, built and cached the first time it is needed. */
   private segmentOrdersMeta(archive: string): { minCreated: number; maxCreated: number; orders: number } {
     const metaPath = `${archive}.orders-meta.json`;
     if (existsSync(metaPath) && existsSync(`${archive}.orders.json`)) return JSON.parse(readFileSync(metaPath, 'utf8')) as { minCreated: number; maxCreated: number; orders: number };
-    const records: JournalRecord[] = [];
-    const fd = openSync(archive, 'r');
-    try {
-      scanLines(fd, (line) => {
-        try {
-          records.push(journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON));
-        } catch {
-          /* reported when the journal was opened */
-        }
-      });
-    } finally {
-      closeSync(fd);
-    }
-    return writeOrderSummary(archive, summarizeOrders(records));
+    return writeOrderSummary(archive, summarizeOrders(readSegment(archive)));
   }
 
   /** The archived segments, oldest first (each one's history up to a checkpoint). */
@@ -426,4 +452,27 @@ function writeOrderSummary(archive: string, orders: OrderSummary[]): { minCreate
   writeFileSync(`${archive}.orders.json`, JSON.stringify(toRows(orders.sort(byCreation))));
   writeFileSync(`${archive}.orders-meta.json`, JSON.stringify(meta));
   return meta;
+}
+
+/** An archived segment's fills, as rows of a fills query. */
+function writeFillSummary(archive: string, fills: FillSummary[]): void {
+  writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.sort(byFillTime)));
+}
+
+/** Every record of one segment file. */
+function readSegment(path: string): JournalRecord[] {
+  const records: JournalRecord[] = [];
+  const fd = openSync(path, 'r');
+  try {
+    scanLines(fd, (line) => {
+      try {
+        records.push(journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON));
+      } catch {
+        /* reported when the journal was opened */
+      }
+    });
+  } finally {
+    closeSync(fd);
+  }
+  return records;
 }

@@ -43,6 +43,69 @@ export function summarizeOrders(records: Iterable<JournalRecord>): OrderSummary[
   return replayJournal(records).orders.map(summarize);
 }
 
+/** One execution, with its order's symbol, side and strategy: the row of a fills query. Decimals as strings. */
+export interface FillSummary {
+  readonly executionId: string;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly quantity: string;
+  readonly price: string;
+  readonly commission: string;
+  readonly time: number;
+  readonly strategyId?: string;
+}
+
+/** Which fills a fills query returns (all given conditions hold); oldest first. */
+export interface FillHistoryQuery {
+  readonly from?: number;
+  readonly to?: number;
+  readonly symbol?: string;
+  readonly strategyId?: string;
+  readonly clientOrderId?: string;
+  /** At most this many (default 10 000); page on with `after`. */
+  readonly limit?: number;
+  readonly after?: Pick<FillSummary, 'time' | 'executionId'>;
+}
+
+/** The executions in `records` (each once), joined with their orders. */
+export function summarizeFills(records: Iterable<JournalRecord>): FillSummary[] {
+  const replayed = replayJournal(records);
+  const orders = new Map(replayed.orders.map((o) => [o.clientOrderId, o]));
+  const out: FillSummary[] = [];
+  for (const { clientOrderId, fill } of replayed.fills) {
+    const order = orders.get(clientOrderId);
+    if (!order) continue;
+    out.push({
+      executionId: fill.executionId,
+      clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      quantity: fill.quantity.toFixed(),
+      price: fill.price.toFixed(),
+      commission: fill.commission.toFixed(),
+      time: fill.time,
+      ...(order.strategyId ? { strategyId: order.strategyId } : {}),
+    });
+  }
+  return out;
+}
+
+export function matchesFillQuery(f: FillSummary, q: FillHistoryQuery): boolean {
+  if (q.from !== undefined && f.time < q.from) return false;
+  if (q.to !== undefined && f.time > q.to) return false;
+  if (q.symbol !== undefined && f.symbol !== q.symbol) return false;
+  if (q.strategyId !== undefined && f.strategyId !== q.strategyId) return false;
+  if (q.clientOrderId !== undefined && f.clientOrderId !== q.clientOrderId) return false;
+  if (q.after && (f.time < q.after.time || (f.time === q.after.time && f.executionId <= q.after.executionId))) return false;
+  return true;
+}
+
+/** Oldest first, ties by execution id. */
+export function byFillTime(a: FillSummary, b: FillSummary): number {
+  return a.time - b.time || (a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : 0);
+}
+
 export function summarize(order: Order): OrderSummary {
   return {
     clientOrderId: order.clientOrderId,

@@ -205,8 +205,18 @@ describe('order history across segments (FileJournal.orders)', () => {
       page = journal.orders({ limit: 7, after: page.at(-1)! });
     }
     expect(pages).toEqual(all.map((o) => o.clientOrderId));
-    // Each archived segment was summarized once, into sidecars.
-    for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.json`) && existsSync(`${archive}.orders-meta.json`)).toBe(true);
+    // Each archived segment was summarized at its checkpoint, into sidecars.
+    for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.json`) && existsSync(`${archive}.orders-meta.json`) && existsSync(`${archive}.fills.json`)).toBe(true);
+
+    // Fills across the segments, joined with their orders, each execution once.
+    const fills = journal.fills({ limit: 1_000 });
+    const filledQuantity = all.reduce((sum, o) => sum + Number(o.filledQuantity), 0);
+    expect(fills.reduce((sum, f) => sum + Number(f.quantity), 0)).toBe(filledQuantity);
+    expect(new Set(fills.map((f) => f.executionId)).size).toBe(fills.length);
+    expect(fills.filter((f) => f.clientOrderId === resting.clientOrderId)).toEqual([expect.objectContaining({ symbol: 'MSFT', side: 'buy', quantity: '3', strategyId: 'rest' })]);
+    expect(journal.fills({ symbol: 'AAPL' }).every((f) => f.symbol === 'AAPL')).toBe(true);
+    const first = journal.fills({ limit: 5 });
+    expect(journal.fills({ limit: 5, after: first.at(-1)! })[0]?.executionId).toBe(fills[5]?.executionId);
     await engine.stop();
   });
 });
