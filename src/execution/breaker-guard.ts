@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock.js';
-import { type Decimal, ZERO } from '../core/decimal.js';
+import { Decimal, ZERO } from '../core/decimal.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, JournalEntry, JournalRecord } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { type BreakerReadings, type BreakerTrip, CircuitBreakers } from '../risk/circuit-breakers.js';
@@ -72,6 +72,36 @@ export class BreakerGuard {
   reportVolatility(value: Decimal): void {
     this.volatility = value;
     this.check();
+  }
+
+  /**
+   * After a restart: the breakers that had tripped (and were not reset since) stay tripped, and
+   * a strategy a breaker stopped stays stopped — as before the restart, until an operator resets it.
+   * A halt or reduce-only a trip caused comes back with the trading state.
+   */
+  restore(records: readonly JournalRecord[]): BreakerTrip[] {
+    const standing = new Map<string, BreakerTrip>();
+    for (const record of records) {
+      if (record.kind !== 'note') continue;
+      const data = record.data as Record<string, unknown> | undefined;
+      if (record.topic === 'breaker.tripped' && data && typeof data.id === 'string') {
+        standing.set(data.id, { ...(data as unknown as BreakerTrip), value: new Decimal(String(data.value)), threshold: new Decimal(String(data.threshold)) });
+      } else if (record.topic === 'breaker.reset' && data && typeof data.id === 'string') standing.delete(data.id);
+    }
+    const restored: BreakerTrip[] = [];
+    for (const trip of standing.values()) {
+      if (!this.breakers.restoreTrip(trip)) continue;
+      restored.push(trip);
+      if (trip.strategyId && trip.actions.includes('halt_new_orders')) {
+        this.blockedStrategies.set(trip.strategyId, `breaker ${trip.id} (strategy ${trip.strategyId}): ${trip.kind} ${trip.value.toFixed(2)} ≥ ${trip.threshold.toString()} (before the restart)`);
+      }
+    }
+    return restored;
+  }
+
+  /** The trips standing now, as the notes a journal checkpoint carries forward. */
+  checkpointNotes(at: number): JournalEntry[] {
+    return this.breakers.trips().map((trip) => ({ kind: 'note', at, topic: 'breaker.tripped', data: { ...trip, value: trip.value.toString(), threshold: trip.threshold.toString() } }));
   }
 
   /** Re-arms a tripped breaker and lifts its strategy block. */

@@ -275,7 +275,10 @@ export class ExecutionEngine {
       events: this.bus,
       orders: this.orders,
       reconciler: this.reconciler,
-      restoreTradingState: (records) => this.gate.restore(records),
+      restoreTradingState: (records) => {
+        this.gate.restore(records);
+        this.breakerGuard.restore(records);
+      },
       restoreDecisions: (orders, records) => this.pipeline.restore(orders, records),
       ...(protection ? { restoreProtection: (records: readonly JournalRecord[]) => protection.restore(records) } : {}),
       retry: this.config.recovery,
@@ -374,7 +377,9 @@ export class ExecutionEngine {
     if (!this.journal.checkpoint) return false;
     // Records still to be sent belong with their orders: nothing is checkpointed mid-send.
     if (this.orders.workingOrders().some((o) => o.status === 'created' || o.status === 'validated' || o.status === 'submitted')) return false;
-    this.journal.checkpoint(checkpointSnapshot({ clock: this.clock, journal: this.journal, orders: this.orders, positions: this.positions, pipeline: this.pipeline }), this.clock.now());
+    const at = this.clock.now();
+    const snapshot = [...checkpointSnapshot({ clock: this.clock, journal: this.journal, orders: this.orders, positions: this.positions, pipeline: this.pipeline }), ...this.breakerGuard.checkpointNotes(at)];
+    this.journal.checkpoint(snapshot, at);
     return true;
   }
 

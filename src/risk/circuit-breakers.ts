@@ -92,6 +92,13 @@ export class CircuitBreakers {
     return trips;
   }
 
+  /** After a restart: a breaker that had tripped stays tripped (only an operator's reset re-arms it). */
+  restoreTrip(trip: BreakerTrip): boolean {
+    if (!this.specs.some((s) => s.id === trip.id)) return false;
+    this.tripped.set(trip.id, trip);
+    return true;
+  }
+
   /** Re-arms a tripped breaker (an operator's call). */
   reset(id: string): boolean {
     return this.tripped.delete(id);

@@ -109,3 +109,47 @@ describe('circuit breakers', () => {
     expect(engine.tradingState).toBe('ACTIVE');
   });
 });
+
+describe('circuit breakers across a restart', () => {
+  it('a tripped breaker stays tripped and its strategy stays stopped after recover(), until an operator resets it', async () => {
+    const { InMemoryJournal } = await import('tradewire');
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 100_000 });
+    const journal = new InMemoryJournal();
+    const breakers: BreakerSpec[] = [{ id: 'trend-loss', kind: 'daily_loss', threshold: 500, strategyId: 'trend', actions: ['halt_new_orders'] }];
+    const boot = (start: number): ExecutionEngine =>
+      new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(start), logger: silentLogger, journal, breakers, config: { sizing: { method: 'fixed_notional', notional: 10_000 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 } });
+    const flush = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    let n = 0;
+    const signal = (s: Partial<Signal> = {}): Signal => ({ id: `r${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'trend', ...s });
+    const first = boot(1);
+    await first.start();
+    for (const s of ['AAPL', 'MSFT']) {
+      broker.setPrice(s, '100');
+      first.updatePrice(s, '100');
+    }
+    await first.executeSignal(signal());
+    broker.setPrice('AAPL', '94');
+    first.updatePrice('AAPL', '94'); // −600 on 'trend'
+    await flush();
+    expect(await first.executeSignal(signal({ symbol: 'MSFT' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'strategy_halted' }] });
+    await first.stop();
+
+    const second = boot(1_000);
+    await second.start();
+    await second.recover();
+    second.updatePrice('MSFT', '100');
+    expect(second.breakers.trips().map((t) => t.id)).toEqual(['trend-loss']);
+    expect(await second.executeSignal(signal({ symbol: 'MSFT' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'strategy_halted' }] });
+    // Other strategies trade; the operator's reset lifts the block.
+    expect((await second.executeSignal(signal({ symbol: 'MSFT', strategyId: 'other' }))).kind).toBe('executed');
+    second.resetBreaker('trend-loss');
+    await second.stop();
+    const third = boot(2_000);
+    await third.start();
+    await third.recover();
+    expect(third.breakers.trips()).toEqual([]);
+  });
+});
