@@ -22,6 +22,7 @@ import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { EngineRecovery, type RecoveryState } from '../recovery/engine-recovery.js';
 import { checkpointSnapshot } from '../recovery/journal-checkpoint.js';
+import { ALERT_TOPIC, closedPositionRecord, POSITION_CLOSED_TOPIC } from '../journal/history-notes.js';
 import type { ReconciliationReport, RecoveryReport } from '../recovery/reconciliation-report.js';
 import { Reconciler } from '../recovery/reconciler.js';
 import { OrderErrorHandler } from '../resilience/order-error-handler.js';
@@ -191,6 +192,16 @@ export class ExecutionEngine {
       },
     });
     this.orders.addHook(this.buyingPower);
+    // History worth querying later: every closed position and every alert, as journal notes.
+    positions.addHook({
+      name: 'position history',
+      positionChanged: ({ position, closed }) => {
+        if (closed) this.journal.append({ kind: 'note', at: this.clock.now(), topic: POSITION_CLOSED_TOPIC, symbol: position.symbol, data: closedPositionRecord(position) });
+      },
+    });
+    this.bus.on('alert', (alert) => {
+      this.journal.append({ kind: 'note', at: this.clock.now(), topic: ALERT_TOPIC, ...(alert.clientOrderId ? { clientOrderId: alert.clientOrderId } : {}), data: { severity: alert.severity, code: alert.code, message: alert.message } });
+    });
     this.breakers = new CircuitBreakers(options.breakers);
     this.breakerGuard = new BreakerGuard(this.breakers, {
       clock: this.clock,

@@ -4,6 +4,7 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
+import { HISTORY_TOPICS, historyNotes } from './history-notes.js';
 import {
   byCreation,
   byFillTime,
@@ -233,6 +234,7 @@ export class FileJournal implements Journal {
     const segment = this.total <= this.capacity ? this.index.query() : undefined;
     const summary = segment ? summarizeOrders(segment) : undefined;
     const fills = segment ? summarizeFills(segment) : undefined;
+    const notes = segment ? historyNotes(segment) : undefined;
     const temp = checkpointTemp(this.path);
     // The new segment is the checkpoint marker and the snapshot, numbered after everything so far.
     const records = [this.index.append({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { archive: basename(archive), records: snapshot.length } })];
@@ -250,6 +252,7 @@ export class FileJournal implements Journal {
     syncDirectory(this.path);
     if (summary) writeOrderSummary(archive, summary);
     if (fills) writeFillSummary(archive, fills);
+    if (notes) writeNotes(archive, notes);
     // An fdatasync may still be running on the old file (now the archive): close it once that ends.
     const old = this.fd;
     const inFlight = this.queued ?? this.syncing;
@@ -320,6 +323,29 @@ export class FileJournal implements Journal {
     }
     for (const fill of summarizeFills(this.query())) take(fill);
     return out.sort(byFillTime).slice(0, query.limit ?? 10_000);
+  }
+
+  /**
+   * The history notes — closed positions (`position.closed`), alerts (`alert`), halts, trading
+   * states, breaker trips, reconciliations, recoveries — across every segment, matching `filter`
+   * (topic, time range, symbol, order; `afterSeq` and `limit` to page). Each archived segment's are
+   * kept beside it (`<archive>.notes.json`), so this reads no archive whole.
+   */
+  notes(filter: JournalQuery = {}): JournalRecord[] {
+    this.writePending();
+    const out: JournalRecord[] = [];
+    const limit = filter.limit ?? 10_000;
+    const take = (record: JournalRecord): boolean => {
+      if (record.kind === 'note' && HISTORY_TOPICS.has(record.topic) && matchesQuery(record, filter)) out.push(record);
+      return out.length < limit;
+    };
+    for (const archive of this.archives()) {
+      const path = `${archive}.notes.json`;
+      if (!existsSync(path)) writeNotes(archive, historyNotes(readSegment(archive)));
+      for (const json of JSON.parse(readFileSync(path, 'utf8')) as JournalRecordJSON[]) if (!take(journalRecordFromJSON(json))) return out;
+    }
+    for (const record of this.query()) if (!take(record)) break;
+    return out;
   }
 
   /** An archived segment's order summary, built and cached the first time it is needed. */
@@ -475,4 +501,9 @@ function readSegment(path: string): JournalRecord[] {
     closeSync(fd);
   }
   return records;
+}
+
+/** An archived segment's history notes (see `FileJournal.notes`). */
+function writeNotes(archive: string, notes: readonly JournalRecord[]): void {
+  writeFileSync(`${archive}.notes.json`, JSON.stringify(notes.map(journalRecordToJSON)));
 }

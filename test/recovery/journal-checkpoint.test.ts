@@ -217,6 +217,16 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(journal.fills({ symbol: 'AAPL' }).every((f) => f.symbol === 'AAPL')).toBe(true);
     const first = journal.fills({ limit: 5 });
     expect(journal.fills({ limit: 5, after: first.at(-1)! })[0]?.executionId).toBe(fills[5]?.executionId);
+
+    // Closed positions and alerts, across the segments.
+    engine.halt({ reason: 'operator: end of test', cancelOpen: false });
+    const closed = journal.notes({ topic: 'position.closed' });
+    const currentStart = journal.query()[0]!.seq;
+    expect(closed.some((r) => r.seq < currentStart)).toBe(true); // from an archived segment
+    expect(closed.every((r) => r.kind === 'note' && typeof (r.data as { realizedPnl?: unknown }).realizedPnl === 'string')).toBe(true);
+    expect(closed[0]?.data).toMatchObject({ side: 'long', maxQuantity: '10' });
+    expect(journal.notes({ topic: 'alert' }).map((r) => (r.data as { code: string }).code)).toContain('trading_halted');
+    for (const archive of journal.archives()) expect(existsSync(`${archive}.notes.json`)).toBe(true);
     await engine.stop();
   });
 });
