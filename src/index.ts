@@ -116,7 +116,7 @@ export { InMemoryJournal } from './journal/in-memory-journal.js';
 export { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal/journal-json.js';
 export { FileJournal, type FileJournalOptions, type FileJournalRecovery } from './journal/file-journal.js';
 export type { FillHistoryQuery, FillSummary, OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
-export { ALERT_TOPIC, type ClosedPositionRecord, POSITION_CLOSED_TOPIC } from './journal/history-notes.js';
+export { ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, type ClosedPositionRecord, POSITION_CLOSED_TOPIC } from './journal/history-notes.js';
 export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal/journal.js';
 
 export {

@@ -22,7 +22,7 @@ import { PositionManager } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { EngineRecovery, type RecoveryState } from '../recovery/engine-recovery.js';
 import { checkpointSnapshot } from '../recovery/journal-checkpoint.js';
-import { ALERT_TOPIC, closedPositionRecord, POSITION_CLOSED_TOPIC } from '../journal/history-notes.js';
+import { ACCOUNT_NOTE_EVERY_MS, ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, closedPositionRecord, POSITION_CLOSED_TOPIC } from '../journal/history-notes.js';
 import type { ReconciliationReport, RecoveryReport } from '../recovery/reconciliation-report.js';
 import { Reconciler } from '../recovery/reconciler.js';
 import { OrderErrorHandler } from '../resilience/order-error-handler.js';
@@ -130,6 +130,7 @@ export class ExecutionEngine {
   private readonly loops: Repeating[] = [];
   private running = false;
   private reconcilePending = false;
+  private lastAccountNoteAt: number | undefined;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
   private readonly emergencyOrders = new Set<string>();
 
@@ -490,6 +491,12 @@ export class ExecutionEngine {
     const account = await this.adapter.getAccount();
     this.buyingPower.setAccount(account);
     if (this.positions.startOfDay === undefined) this.positions.setStartOfDayEquity(account.equity);
+    // The account's history: a snapshot at most once a minute (the refresh itself runs every few seconds).
+    const at = this.clock.now();
+    if (this.lastAccountNoteAt === undefined || at - this.lastAccountNoteAt >= ACCOUNT_NOTE_EVERY_MS) {
+      this.lastAccountNoteAt = at;
+      this.journal.append({ kind: 'note', at, topic: ACCOUNT_SNAPSHOT_TOPIC, data: { accountId: account.accountId, currency: account.currency, equity: account.equity.toString(), cash: account.cash.toString(), buyingPower: account.buyingPower.toString() } });
+    }
     return account;
   }
 

@@ -6,8 +6,11 @@ import type { JournalRecord } from './journal.js';
 export const POSITION_CLOSED_TOPIC = 'position.closed';
 /** Every alert the engine raised. */
 export const ALERT_TOPIC = 'alert';
+/** The account (equity, cash, buying power), at most once per {@link ACCOUNT_NOTE_EVERY_MS}. */
+export const ACCOUNT_SNAPSHOT_TOPIC = 'account.snapshot';
+export const ACCOUNT_NOTE_EVERY_MS = 60_000;
 /** Note topics summarized per segment, for `FileJournal.notes`. */
-export const HISTORY_TOPICS: ReadonlySet<string> = new Set([POSITION_CLOSED_TOPIC, ALERT_TOPIC, 'engine.halted', 'engine.trading_state', 'breaker.tripped', 'reconciliation', 'engine.recovered']);
+export const HISTORY_TOPICS: ReadonlySet<string> = new Set([POSITION_CLOSED_TOPIC, ALERT_TOPIC, ACCOUNT_SNAPSHOT_TOPIC, 'engine.halted', 'engine.trading_state', 'breaker.tripped', 'reconciliation', 'engine.recovered']);
 
 /** What a closed position leaves in the history (decimals as strings). */
 export interface ClosedPositionRecord {

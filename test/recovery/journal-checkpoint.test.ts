@@ -224,8 +224,10 @@ describe('order history across segments (FileJournal.orders)', () => {
     const currentStart = journal.query()[0]!.seq;
     expect(closed.some((r) => r.seq < currentStart)).toBe(true); // from an archived segment
     expect(closed.every((r) => r.kind === 'note' && typeof (r.data as { realizedPnl?: unknown }).realizedPnl === 'string')).toBe(true);
-    expect(closed[0]?.data).toMatchObject({ side: 'long', maxQuantity: '10' });
-    expect(journal.notes({ topic: 'alert' }).map((r) => (r.data as { code: string }).code)).toContain('trading_halted');
+    const data = (r: (typeof closed)[number] | undefined): unknown => (r?.kind === 'note' ? r.data : undefined);
+    expect(data(closed[0])).toMatchObject({ side: 'long', maxQuantity: '10' });
+    expect(journal.notes({ topic: 'alert' }).map((r) => (data(r) as { code: string }).code)).toContain('trading_halted');
+    expect(journal.notes({ topic: 'account.snapshot' }).length).toBeGreaterThan(0);
     for (const archive of journal.archives()) expect(existsSync(`${archive}.notes.json`)).toBe(true);
     await engine.stop();
   });
