@@ -51,11 +51,9 @@ export class DecisionLog {
   /** Journals a decision and remembers it; a queued one carries its signal, to be queued again after a restart. */
   record(decision: SignalDecision, refusedOrderId?: string): void {
     const recorded = summarize(decision);
-    const data: Record<string, unknown> = { ...recorded };
-    if (decision.kind === 'queued') {
-      data.signal = decision.signal;
-      if (refusedOrderId) data.refusedOrderId = refusedOrderId;
-    }
+    // The journal note shares the (immutable) summary; only a queued one needs more (its signal).
+    let data: object = recorded;
+    if (decision.kind === 'queued') data = { ...recorded, signal: decision.signal, ...(refusedOrderId ? { refusedOrderId } : {}) };
     this.journal.append({ kind: 'note', at: decision.decidedAt, topic: DECISION_TOPIC, symbol: decision.signal.symbol, data });
     this.remember(recorded);
   }
@@ -122,7 +120,8 @@ export class DecisionLog {
 
   /** Past the bound, the oldest are forgotten (a Map iterates in insertion order; a re-decided id moves to the end). */
   private remember(recorded: RecordedDecision): void {
-    this.decisions.delete(recorded.signalId);
+    // A re-decided id (a queued signal released) moves to the end; a new one is simply added.
+    if (this.decisions.has(recorded.signalId)) this.decisions.delete(recorded.signalId);
     this.decisions.set(recorded.signalId, recorded);
     if (this.decisions.size <= DECISIONS_KEPT) return;
     for (const oldest of this.decisions.keys()) {
@@ -132,15 +131,17 @@ export class DecisionLog {
   }
 }
 
+/** Object literals, no spreads: this runs once per signal. */
 function summarize(decision: SignalDecision): RecordedDecision {
-  const base = { signalId: decision.signal.id, symbol: decision.signal.symbol, decidedAt: decision.decidedAt };
+  const { id: signalId, symbol } = decision.signal;
+  const decidedAt = decision.decidedAt;
   switch (decision.kind) {
     case 'executed':
-      return { ...base, kind: 'executed', clientOrderId: decision.order.clientOrderId };
+      return { signalId, symbol, decidedAt, kind: 'executed', clientOrderId: decision.order.clientOrderId };
     case 'rejected':
-      return { ...base, kind: 'rejected', reasons: decision.reasons.map((r) => ({ code: r.code, message: r.message })) };
+      return { signalId, symbol, decidedAt, kind: 'rejected', reasons: decision.reasons.map((r) => ({ code: r.code, message: r.message })) };
     case 'queued':
-      return { ...base, kind: 'queued', reason: decision.reason, detail: decision.detail };
+      return { signalId, symbol, decidedAt, kind: 'queued', reason: decision.reason, detail: decision.detail };
   }
 }
 

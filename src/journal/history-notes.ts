@@ -1,4 +1,4 @@
-import { Decimal } from '../core/decimal.js';
+import { ZERO } from '../core/decimal.js';
 import type { Position } from '../positions/position.js';
 import type { JournalRecord } from './journal.js';
 
@@ -30,20 +30,19 @@ export interface ClosedPositionRecord {
 }
 
 export function closedPositionRecord(position: Position): ClosedPositionRecord {
-  let held = 0n;
-  let most = 0n;
-  // Scaled to 1e9 to find the peak without a Decimal per fill (share quantities have ≤ 9 decimals).
+  // The most it held: usually the first fill (one entry, then exits), so only later entries add work.
   const entry = position.side === 'long' ? 'buy' : 'sell';
+  let held = ZERO;
+  let most = ZERO;
   for (const fill of position.fills) {
-    const units = BigInt(fill.quantity.times(1e9).toFixed(0));
-    held += fill.side === entry ? units : -units;
-    if (held > most) most = held;
+    held = fill.side === entry ? held.plus(fill.quantity) : held.minus(fill.quantity);
+    if (held.greaterThan(most)) most = held;
   }
   return {
     positionId: position.id,
     symbol: position.symbol,
     side: position.side,
-    maxQuantity: new Decimal(most.toString()).dividedBy(1e9).toFixed(),
+    maxQuantity: most.toFixed(),
     averageEntryPrice: position.averageEntryPrice.toFixed(),
     realizedPnl: position.realizedPnl.toFixed(),
     commission: position.commission.toFixed(),
