@@ -51,10 +51,8 @@ export class DecisionLog {
   /** Journals a decision and remembers it; a queued one carries its signal, to be queued again after a restart. */
   record(decision: SignalDecision, refusedOrderId?: string): void {
     const recorded = summarize(decision);
-    // The journal note shares the (immutable) summary; only a queued one needs more (its signal).
-    let data: object = recorded;
-    if (decision.kind === 'queued') data = { ...recorded, signal: decision.signal, ...(refusedOrderId ? { refusedOrderId } : {}) };
-    this.journal.append({ kind: 'note', at: decision.decidedAt, topic: DECISION_TOPIC, symbol: decision.signal.symbol, data });
+    const waiting = decision.kind === 'queued' ? { signal: decision.signal, ...(refusedOrderId ? { refusedOrderId } : {}) } : undefined;
+    this.journal.append(decisionNote(recorded, decision.decidedAt, waiting));
     this.remember(recorded);
   }
 
@@ -107,13 +105,7 @@ export class DecisionLog {
         skip--;
         continue;
       }
-      const data: Record<string, unknown> = { ...recorded };
-      const waiting = recorded.kind === 'queued' ? queued.get(recorded.signalId) : undefined;
-      if (waiting) {
-        data.signal = waiting.signal;
-        if (waiting.refusedOrderId) data.refusedOrderId = waiting.refusedOrderId;
-      }
-      notes.push({ kind: 'note', at, topic: DECISION_TOPIC, symbol: recorded.symbol, data });
+      notes.push(decisionNote(recorded, at, recorded.kind === 'queued' ? queued.get(recorded.signalId) : undefined));
     }
     return notes;
   }
@@ -129,6 +121,15 @@ export class DecisionLog {
       if (this.decisions.size <= DECISIONS_KEPT) break;
     }
   }
+}
+
+/**
+ * A decision's journal note. It shares the (immutable) summary; a queued one also carries its signal
+ * (and the order the broker refused), to be queued again after a restart.
+ */
+function decisionNote(recorded: RecordedDecision, at: number, waiting?: Pick<QueuedSignal, 'signal' | 'refusedOrderId'>): JournalEntry {
+  const data = waiting ? { ...recorded, signal: waiting.signal, ...(waiting.refusedOrderId ? { refusedOrderId: waiting.refusedOrderId } : {}) } : recorded;
+  return { kind: 'note', at, topic: DECISION_TOPIC, symbol: recorded.symbol, data };
 }
 
 /** Object literals, no spreads: this runs once per signal. */

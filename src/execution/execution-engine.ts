@@ -389,9 +389,8 @@ export class ExecutionEngine {
     if (!this.journal.checkpoint) return false;
     // Records still to be sent belong with their orders: nothing is checkpointed mid-send.
     if (this.orders.workingOrders().some((o) => o.status === 'created' || o.status === 'validated' || o.status === 'submitted')) return false;
-    const at = this.clock.now();
-    const snapshot = [...checkpointSnapshot({ clock: this.clock, journal: this.journal, orders: this.orders, positions: this.positions, pipeline: this.pipeline }), ...this.breakerGuard.checkpointNotes(at)];
-    this.journal.checkpoint(snapshot, at);
+    const parts = [this.gate, this.breakerGuard, this.pipeline, ...(this.protection ? [this.protection] : [])];
+    this.journal.checkpoint(checkpointSnapshot({ clock: this.clock, orders: this.orders, positions: this.positions, parts }), this.clock.now());
     return true;
   }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
-import type { Journal, JournalRecord } from '../journal/journal.js';
+import { type Journal, type JournalEntry, type JournalRecord, lastNote } from '../journal/journal.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
 import type { EngineStateEvents } from './engine-events.js';
 import { tradingGate, type TradingState } from './trading-state.js';
@@ -77,6 +77,11 @@ export class TradingGate {
     return this.current;
   }
 
+  /** The trading state as the note a journal checkpoint carries (none while ACTIVE: nothing to restore). */
+  checkpointNotes(at: number): JournalEntry[] {
+    return this.current === 'ACTIVE' ? [] : [{ kind: 'note', at, topic: TRADING_STATE_TOPIC, data: { state: this.current, reason: this.why } }];
+  }
+
   private set(state: TradingState, reason: string): void {
     const at = this.deps.clock.now();
     this.current = state;
@@ -86,10 +91,3 @@ export class TradingGate {
   }
 }
 
-function lastNote(records: readonly JournalRecord[], topic: string): JournalRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const record = records[i]!;
-    if (record.kind === 'note' && record.topic === topic) return record;
-  }
-  return undefined;
-}

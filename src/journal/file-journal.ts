@@ -17,6 +17,7 @@ import {
   type OrderSummary,
   summarizeFills,
   summarizeOrders,
+  summarizeSegment,
   toRows,
 } from './order-history.js';
 
@@ -100,15 +101,17 @@ export class FileJournal implements Journal {
     this.fd = openSync(options.path, 'a+');
     // One pass over the file, a chunk at a time (never the whole file as one string).
     const corruptLines: number[] = [];
-    const scan = scanLines(this.fd, (line, number) => {
-      try {
-        this.index.restore(journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON));
+    const scan = scanRecords(
+      this.fd,
+      (record) => {
+        this.index.restore(record);
         this.total++;
-      } catch {
+      },
+      (number) => {
         corruptLines.push(number);
         logger.warn(`journal ${options.path}: line ${number} is not a valid record; skipped`);
-      }
-    });
+      },
+    );
     const tornTail = scan.tail > 0;
     if (tornTail) {
       logger.warn(`journal ${options.path}: the last line was cut short (a crash mid-write); ${scan.tail} bytes skipped and removed`);
@@ -194,14 +197,8 @@ export class FileJournal implements Journal {
     this.writePending();
     const out: JournalRecord[] = [];
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
-    scanLines(this.fd, (line) => {
+    scanRecords(this.fd, (record) => {
       if (out.length >= limit) return false;
-      let record: JournalRecord;
-      try {
-        record = journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON);
-      } catch {
-        return true; // reported when the journal was opened
-      }
       if (matchesQuery(record, filter)) out.push(record);
       return true;
     });
@@ -229,12 +226,9 @@ export class FileJournal implements Journal {
     this.writePending();
     fsyncSync(this.fd);
     const archive = nextArchive(this.path);
-    // The segment being archived is in memory when it fits the window: its order summary costs a
-    // few milliseconds now, and spares the first history query a replay of the file.
+    // The segment being archived is in memory when it fits the window: its summaries cost a few
+    // milliseconds now, and spare the first history query a replay of the file.
     const segment = this.total <= this.capacity ? this.index.query() : undefined;
-    const summary = segment ? summarizeOrders(segment) : undefined;
-    const fills = segment ? summarizeFills(segment) : undefined;
-    const notes = segment ? historyNotes(segment) : undefined;
     const temp = checkpointTemp(this.path);
     // The new segment is the checkpoint marker and the snapshot, numbered after everything so far.
     const records = [this.index.append({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { archive: basename(archive), records: snapshot.length } })];
@@ -250,9 +244,7 @@ export class FileJournal implements Journal {
     linkSync(this.path, archive);
     renameSync(temp, this.path);
     syncDirectory(this.path);
-    if (summary) writeOrderSummary(archive, summary);
-    if (fills) writeFillSummary(archive, fills);
-    if (notes) writeNotes(archive, notes);
+    if (segment) writeSegmentSummaries(archive, segment);
     // An fdatasync may still be running on the old file (now the archive): close it once that ends.
     const old = this.fd;
     const inFlight = this.queued ?? this.syncing;
@@ -283,7 +275,7 @@ export class FileJournal implements Journal {
     for (const order of current) seen.add(order.clientOrderId);
     parts.push(current.filter((o) => matchesOrderQuery(o, query)));
     for (const archive of this.archives().reverse()) {
-      const meta = this.segmentOrdersMeta(archive);
+      const meta = segmentSummaries(archive);
       if (meta.orders === 0) continue;
       if (query.from !== undefined && meta.maxCreated < query.from) continue;
       if (query.to !== undefined && meta.minCreated > query.to) continue;
@@ -317,9 +309,8 @@ export class FileJournal implements Journal {
       if (matchesFillQuery(fill, query)) out.push(fill);
     };
     for (const archive of this.archives()) {
-      const path = `${archive}.fills.json`;
-      if (!existsSync(path)) writeFillSummary(archive, summarizeFills(readSegment(archive)));
-      for (const fill of JSON.parse(readFileSync(path, 'utf8')) as FillSummary[]) take(fill);
+      segmentSummaries(archive);
+      for (const fill of JSON.parse(readFileSync(`${archive}.fills.json`, 'utf8')) as FillSummary[]) take(fill);
     }
     for (const fill of summarizeFills(this.query())) take(fill);
     return out.sort(byFillTime).slice(0, query.limit ?? 10_000);
@@ -340,19 +331,11 @@ export class FileJournal implements Journal {
       return out.length < limit;
     };
     for (const archive of this.archives()) {
-      const path = `${archive}.notes.json`;
-      if (!existsSync(path)) writeNotes(archive, historyNotes(readSegment(archive)));
-      for (const json of JSON.parse(readFileSync(path, 'utf8')) as JournalRecordJSON[]) if (!take(journalRecordFromJSON(json))) return out;
+      segmentSummaries(archive);
+      for (const json of JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as JournalRecordJSON[]) if (!take(journalRecordFromJSON(json))) return out;
     }
     for (const record of this.query()) if (!take(record)) break;
     return out;
-  }
-
-  /** An archived segment's order summary, built and cached the first time it is needed. */
-  private segmentOrdersMeta(archive: string): { minCreated: number; maxCreated: number; orders: number } {
-    const metaPath = `${archive}.orders-meta.json`;
-    if (existsSync(metaPath) && existsSync(`${archive}.orders.json`)) return JSON.parse(readFileSync(metaPath, 'utf8')) as { minCreated: number; maxCreated: number; orders: number };
-    return writeOrderSummary(archive, summarizeOrders(readSegment(archive)));
   }
 
   /** The archived segments, oldest first (each one's history up to a checkpoint). */
@@ -374,21 +357,13 @@ export class FileJournal implements Journal {
     const out: JournalRecord[] = [];
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
     for (const file of [...this.archives(), this.path]) {
-      const fd = openSync(file, 'r');
-      try {
-        scanLines(fd, (line) => {
+      withFile(file, (fd) =>
+        scanRecords(fd, (record) => {
           if (out.length >= limit) return false;
-          try {
-            const record = journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON);
-            if (matchesQuery(record, filter)) out.push(record);
-          } catch {
-            /* reported when the journal was opened */
-          }
+          if (matchesQuery(record, filter)) out.push(record);
           return true;
-        });
-      } finally {
-        closeSync(fd);
-      }
+        }),
+      );
       if (out.length >= limit) break;
     }
     return out;
@@ -466,8 +441,19 @@ function syncDirectory(path: string): void {
   }
 }
 
-/** Writes an archived segment's order summary and then its meta (a meta file means a whole summary beside it). */
-function writeOrderSummary(archive: string, orders: OrderSummary[]): { minCreated: number; maxCreated: number; orders: number } {
+interface SegmentMeta {
+  readonly minCreated: number;
+  readonly maxCreated: number;
+  readonly orders: number;
+}
+
+/**
+ * An archived segment's summaries — its orders and their creation-time range, its fills, its history
+ * notes — beside it, from one replay of its records. The meta file is written last: its presence
+ * means every summary beside it is whole.
+ */
+function writeSegmentSummaries(archive: string, records: readonly JournalRecord[]): SegmentMeta {
+  const { orders, fills } = summarizeSegment(records);
   let minCreated = Number.MAX_SAFE_INTEGER;
   let maxCreated = 0;
   for (const o of orders) {
@@ -476,34 +462,44 @@ function writeOrderSummary(archive: string, orders: OrderSummary[]): { minCreate
   }
   const meta = { minCreated, maxCreated, orders: orders.length };
   writeFileSync(`${archive}.orders.json`, JSON.stringify(toRows(orders.sort(byCreation))));
+  writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.sort(byFillTime)));
+  writeFileSync(`${archive}.notes.json`, JSON.stringify(historyNotes(records).map(journalRecordToJSON)));
   writeFileSync(`${archive}.orders-meta.json`, JSON.stringify(meta));
   return meta;
 }
 
-/** An archived segment's fills, as rows of a fills query. */
-function writeFillSummary(archive: string, fills: FillSummary[]): void {
-  writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.sort(byFillTime)));
+/** An archived segment's summaries' meta, building them (one read of the segment) the first time they are needed. */
+function segmentSummaries(archive: string): SegmentMeta {
+  const metaPath = `${archive}.orders-meta.json`;
+  if (existsSync(metaPath)) return JSON.parse(readFileSync(metaPath, 'utf8')) as SegmentMeta;
+  const records: JournalRecord[] = [];
+  withFile(archive, (fd) => scanRecords(fd, (record) => void records.push(record)));
+  return writeSegmentSummaries(archive, records);
 }
 
-/** Every record of one segment file. */
-function readSegment(path: string): JournalRecord[] {
-  const records: JournalRecord[] = [];
+/** Runs `work` on `path` opened for reading, and closes it. */
+function withFile<T>(path: string, work: (fd: number) => T): T {
   const fd = openSync(path, 'r');
   try {
-    scanLines(fd, (line) => {
-      try {
-        records.push(journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON));
-      } catch {
-        /* reported when the journal was opened */
-      }
-    });
+    return work(fd);
   } finally {
     closeSync(fd);
   }
-  return records;
 }
 
-/** An archived segment's history notes (see `FileJournal.notes`). */
-function writeNotes(archive: string, notes: readonly JournalRecord[]): void {
-  writeFileSync(`${archive}.notes.json`, JSON.stringify(notes.map(journalRecordToJSON)));
+/**
+ * Calls `onRecord` for every record of the file (see {@link scanLines}; false stops); a line that is
+ * not a record goes to `onBadLine` (by default skipped: the journal reported it when it opened).
+ */
+function scanRecords(fd: number, onRecord: (record: JournalRecord) => boolean | void, onBadLine: (number: number) => void = () => undefined): { size: number; tail: number } {
+  return scanLines(fd, (line, number) => {
+    let record: JournalRecord;
+    try {
+      record = journalRecordFromJSON(JSON.parse(line) as JournalRecordJSON);
+    } catch {
+      onBadLine(number);
+      return true;
+    }
+    return onRecord(record);
+  });
 }

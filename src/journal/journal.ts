@@ -96,6 +96,15 @@ export interface Journal {
 /** The note that opens a segment written by {@link Journal.checkpoint}. */
 export const CHECKPOINT_TOPIC = 'journal.checkpoint';
 
+/** The last note of `topic` in `records` (read from the end). */
+export function lastNote(records: readonly JournalRecord[], topic: string): Extract<JournalRecord, { kind: 'note' }> | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    if (record.kind === 'note' && record.topic === topic) return record;
+  }
+  return undefined;
+}
+
 /** True when `record` passes `filter`. Shared by every journal implementation. */
 export function matchesQuery(record: JournalRecord, filter: JournalQuery): boolean {
   if (filter.afterSeq !== undefined && record.seq <= filter.afterSeq) return false;

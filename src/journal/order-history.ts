@@ -40,7 +40,30 @@ export interface OrderHistoryQuery {
 
 /** The orders `records` leave behind, in their last state. */
 export function summarizeOrders(records: Iterable<JournalRecord>): OrderSummary[] {
-  return replayJournal(records).orders.map(summarize);
+  return summarizeSegment(records).orders;
+}
+
+/** A segment's orders (in their last state) and executions, from one replay of its records. */
+export function summarizeSegment(records: Iterable<JournalRecord>): { orders: OrderSummary[]; fills: FillSummary[] } {
+  const replayed = replayJournal(records);
+  const byId = new Map(replayed.orders.map((o) => [o.clientOrderId, o]));
+  const fills: FillSummary[] = [];
+  for (const { clientOrderId, fill } of replayed.fills) {
+    const order = byId.get(clientOrderId);
+    if (!order) continue;
+    fills.push({
+      executionId: fill.executionId,
+      clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      quantity: fill.quantity.toFixed(),
+      price: fill.price.toFixed(),
+      commission: fill.commission.toFixed(),
+      time: fill.time,
+      ...(order.strategyId ? { strategyId: order.strategyId } : {}),
+    });
+  }
+  return { orders: replayed.orders.map(summarize), fills };
 }
 
 /** One execution, with its order's symbol, side and strategy: the row of a fills query. Decimals as strings. */
@@ -70,25 +93,7 @@ export interface FillHistoryQuery {
 
 /** The executions in `records` (each once), joined with their orders. */
 export function summarizeFills(records: Iterable<JournalRecord>): FillSummary[] {
-  const replayed = replayJournal(records);
-  const orders = new Map(replayed.orders.map((o) => [o.clientOrderId, o]));
-  const out: FillSummary[] = [];
-  for (const { clientOrderId, fill } of replayed.fills) {
-    const order = orders.get(clientOrderId);
-    if (!order) continue;
-    out.push({
-      executionId: fill.executionId,
-      clientOrderId,
-      symbol: order.symbol,
-      side: order.side,
-      quantity: fill.quantity.toFixed(),
-      price: fill.price.toFixed(),
-      commission: fill.commission.toFixed(),
-      time: fill.time,
-      ...(order.strategyId ? { strategyId: order.strategyId } : {}),
-    });
-  }
-  return out;
+  return summarizeSegment(records).fills;
 }
 
 export function matchesFillQuery(f: FillSummary, q: FillHistoryQuery): boolean {

@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { ReconciliationEvents, ReconciliationReport } from './reconciliation-report.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
-import type { Journal, JournalRecord } from '../journal/journal.js';
+import { type Journal, type JournalRecord, lastNote } from '../journal/journal.js';
 import { type PositionCheckpoint, POSITIONS_CHECKPOINT_TOPIC, positionCheckpointFromJSON } from '../positions/position-checkpoint.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import type { PositionManager } from '../positions/position-manager.js';
@@ -225,11 +225,8 @@ export class Reconciler {
 
 /** The last positions checkpoint in `records`, if any. */
 function lastCheckpoint(records: readonly JournalRecord[]): PositionCheckpoint | undefined {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const record = records[i]!;
-    if (record.kind === 'note' && record.topic === POSITIONS_CHECKPOINT_TOPIC) return positionCheckpointFromJSON(record.data as Record<string, unknown>);
-  }
-  return undefined;
+  const note = lastNote(records, POSITIONS_CHECKPOINT_TOPIC);
+  return note ? positionCheckpointFromJSON(note.data as Record<string, unknown>) : undefined;
 }
 
 /** The broker's open orders, found by our client order id or, for legs the broker named, by its order id. */

@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
-import type { JournalRecord } from '../journal/journal.js';
+import type { JournalEntry, JournalRecord } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
@@ -285,21 +285,14 @@ export class RiskOrderManager {
     this.record(protection);
   }
 
+  /** Where every protected position's protection stands, as the notes a journal checkpoint carries. */
+  checkpointNotes(at: number): JournalEntry[] {
+    return [...this.byPosition.values()].map((p) => ({ kind: 'note', at, topic: PROTECTION_STATE, symbol: p.symbol, data: savedProtection(p) }));
+  }
+
   /** Journals where a position's protection stands, so a restart can take it back (see {@link restore}). */
   private record(p: Protection): void {
-    const data: SavedProtection = {
-      positionId: p.positionId,
-      entry: p.entry.toString(),
-      initialStop: p.initialStop.toString(),
-      stop: p.stop.toString(),
-      legs: p.legs.map((l) => ({ price: l.price.toString(), fraction: l.fraction.toString(), r: l.r.toString() })),
-      stopOrderId: p.stopOrderId,
-      targetOrderIds: [...p.targetOrderIds],
-      legsFilled: p.legsFilled,
-      native: p.native === true,
-      widened: p.widened === true,
-    };
-    this.deps.orders.journal.append({ kind: 'note', at: this.deps.clock.now(), topic: PROTECTION_STATE, symbol: p.symbol, data });
+    this.deps.orders.journal.append({ kind: 'note', at: this.deps.clock.now(), topic: PROTECTION_STATE, symbol: p.symbol, data: savedProtection(p) });
   }
 
   private async protect(position: Position): Promise<void> {
@@ -612,4 +605,20 @@ function lastExitPrice(position: Position): Decimal | undefined {
   if (exits.length === 0) return undefined;
   const quantity = exits.reduce((s, f) => s.plus(f.quantity), ZERO);
   return exits.reduce((s, f) => s.plus(f.quantity.times(f.price)), ZERO).dividedBy(quantity);
+}
+
+/** A protection as its journal note stands (decimals as strings). */
+function savedProtection(p: Protection): SavedProtection {
+  return {
+    positionId: p.positionId,
+    entry: p.entry.toString(),
+    initialStop: p.initialStop.toString(),
+    stop: p.stop.toString(),
+    legs: p.legs.map((l) => ({ price: l.price.toString(), fraction: l.fraction.toString(), r: l.r.toString() })),
+    stopOrderId: p.stopOrderId,
+    targetOrderIds: [...p.targetOrderIds],
+    legsFilled: p.legsFilled,
+    native: p.native === true,
+    widened: p.widened === true,
+  };
 }

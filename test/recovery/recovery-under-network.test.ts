@@ -106,15 +106,20 @@ describe('decisions survive a restart', () => {
   });
 });
 
+/** A process that traded one signal and died, and the process restarted after it (not yet recovered). */
+async function tradedThenRestarted() {
+  const { broker, clock } = market();
+  const first = await started(boot(broker, clock));
+  const traded = signal(clock);
+  await first.executeSignal(traded);
+  await first.stop();
+  const second = await started(boot(broker, clock, { idStart: 1_000 }));
+  return { broker, clock, traded, second };
+}
+
 describe('recover() can be retried', () => {
   it('a broker failure during recovery is retried with backoff on the clock; signals are refused until it completes', async () => {
-    const { broker, clock } = market();
-    const first = await started(boot(broker, clock));
-    const traded = signal(clock);
-    await first.executeSignal(traded);
-    await first.stop();
-
-    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    const { broker, clock, traded, second } = await tradedThenRestarted();
     broker.failNext('getOpenOrders', { kind: 'server_error' }, 2);
     let report: RecoveryReport | undefined;
     void second.recover().then((r) => (report = r));
@@ -130,13 +135,7 @@ describe('recover() can be retried', () => {
   });
 
   it('when the retries run out it throws, keeps refusing signals, and a second call completes (no DuplicateOrderError, nothing traded twice)', async () => {
-    const { broker, clock } = market();
-    const first = await started(boot(broker, clock));
-    const traded = signal(clock);
-    await first.executeSignal(traded);
-    await first.stop();
-
-    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    const { broker, clock, traded, second } = await tradedThenRestarted();
     const alerts: string[] = [];
     second.on('alert', (a) => alerts.push(a.code));
     broker.failNext('getOpenOrders', { kind: 'server_error' }, 4);

@@ -190,11 +190,7 @@ export class PostgresJournal implements Journal {
   /** Commits what is pending, then closes the pool this journal opened (not one you passed in). */
   async end(): Promise<void> {
     this.closed = true;
-    if (this.pending.length > 0) {
-      const done = new Promise<void>((resolve, reject) => this.waiters.push({ seq: this.index.lastSeq, resolve, reject }));
-      this.kick();
-      await done;
-    }
+    await this.sync();
     await this.flushing;
     if (this.ownsPool) await this.pool.end();
   }

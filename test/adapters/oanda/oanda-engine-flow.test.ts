@@ -13,17 +13,23 @@ afterEach(async () => {
 
 const wait = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5_000, interval: 5 });
 
+/** A local v20 server at EUR_USD 1.10000, and a protected engine on it, started, collecting alert codes. */
+async function startProtectedEngine(): Promise<{ clock: ManualClock; alerts: string[]; server: FakeOandaServer; engine: ExecutionEngine }> {
+  server = await FakeOandaServer.start({ heartbeatMs: 40 });
+  server.exchange.setPrice('EUR_USD', '1.10000');
+  const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0)); // Monday: the forex week is open
+  const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
+  engine = protectedEngine(adapter, clock, { quantity: 10_000, maxPositionSizePct: 20 });
+  const alerts: string[] = [];
+  engine.on('alert', (a) => alerts.push(a.code));
+  await engine.start();
+  engine.updatePrice('EUR_USD', '1.10000');
+  return { clock, alerts, server, engine };
+}
+
 describe('the engine on OANDA (local v20-compatible server)', () => {
   it('signal → order → fill → position → protection on the trade → the target closes it; margin calls become alerts', async () => {
-    server = await FakeOandaServer.start({ heartbeatMs: 40 });
-    server.exchange.setPrice('EUR_USD', '1.10000');
-    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0)); // Monday: the forex week is open
-    const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
-    engine = protectedEngine(adapter, clock, { quantity: 10_000, maxPositionSizePct: 20 });
-    const alerts: string[] = [];
-    engine.on('alert', (a) => alerts.push(a.code));
-    await engine.start();
-    engine.updatePrice('EUR_USD', '1.10000');
+    const { clock, alerts, server, engine } = await startProtectedEngine();
 
     const decision = await engine.executeSignal({ id: 'fx-1', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
     expect(decision.kind).toBe('executed');
@@ -48,15 +54,7 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
   });
 
   it('a margin closeout by OANDA reaches the engine at once: a critical alert, and the position adopted as closed', async () => {
-    server = await FakeOandaServer.start({ heartbeatMs: 40 });
-    server.exchange.setPrice('EUR_USD', '1.10000');
-    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0));
-    const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
-    engine = protectedEngine(adapter, clock, { quantity: 10_000, maxPositionSizePct: 20 });
-    const alerts: string[] = [];
-    engine.on('alert', (a) => alerts.push(a.code));
-    await engine.start();
-    engine.updatePrice('EUR_USD', '1.10000');
+    const { clock, alerts, server, engine } = await startProtectedEngine();
     await engine.executeSignal({ id: 'fx-c', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
     await wait(() => expect(engine!.positions.get('EUR_USD')?.quantity.toString()).toBe('10000'));
     await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
