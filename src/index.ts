@@ -201,3 +201,37 @@ export {
   trailStop,
 } from './risk/protection-levels.js';
 export { type ProtectionOptions, type ProtectionStats, RiskOrderManager } from './risk/risk-order-manager.js';
+export {
+  buildExecutionRecord,
+  EXECUTION_CONFIRMED_TOPIC,
+  EXECUTION_IMPACT_TOPIC,
+  EXECUTION_TOPIC,
+  type ExecutionContext,
+  type ExecutionRecord,
+  type ExpectedPriceSource,
+  type MarketImpact,
+  marketImpact,
+} from './quality/execution-record.js';
+export { ExecutionMonitor, type ExecutionMonitorDeps, type ExecutionMonitorOptions } from './quality/execution-monitor.js';
+export { CashExpectation, type CashCheck, type ExecutionConfirmation, type PositionCheck } from './quality/execution-confirmation.js';
+export { journalStore, recordsStore, type ReportStore, type TimeRange } from './reports/report-store.js';
+export { type AccountNote, type AlertNote, loadReportData, type ReportData, type ReportFilters } from './reports/report-data.js';
+export { customPeriod, dayOf, DEFAULT_REPORT_TIMEZONE, type PeriodKind, type ReportPeriod, reportPeriod } from './reports/report-period.js';
+export { type Distribution, distribution, latencyDistribution, maxDrawdown, sharpeRatio } from './reports/statistics.js';
+export {
+  type BrokerComparisonRow,
+  buildTradeReport,
+  type DailyPnl,
+  type ExecutionQuality,
+  type Performance,
+  rangeReport,
+  type ReportTotals,
+  type RoundTrip,
+  type SymbolTotals,
+  type TradeReport,
+  type TradeReportOptions,
+  tradeReport,
+} from './reports/trade-report.js';
+export { COLUMNS, EXPORT_FORMATS, type ExportFormat, REPORT_SECTIONS, type ReportSection, reportRows, rowsToString, writeRows } from './reports/export.js';
+export { type AuditQuery, type AuditRow, auditRow, explainOrder, type OrderExplanation, regulatoryReport, searchAudit } from './reports/audit.js';
+export { formatReport } from './reports/report-text.js';

@@ -42,6 +42,7 @@ import type { SignalDecision } from './signal-decision.js';
 import { SignalPipeline } from './signal-pipeline.js';
 import type { QueuedSignal } from './signal-queue.js';
 import { TradingGate } from './trading-gate.js';
+import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
 import type { HaltOptions, TradingState } from './trading-state.js';
 
 export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT } from './decision-log.js';
@@ -80,6 +81,12 @@ export interface ExecutionEngineOptions {
    * (see RiskOrderManager). Off unless given; `true` uses the defaults.
    */
   readonly protection?: boolean | ProtectionOptions;
+  /**
+   * The execution monitor (default on): an execution record for every order (latencies, slippage,
+   * fill rate), market impact, confirmation against the broker's books, and execution alerts.
+   * Options tune it; `false` turns it off. See docs/reports.md.
+   */
+  readonly quality?: boolean | ExecutionMonitorOptions;
 }
 
 /**
@@ -114,6 +121,8 @@ export class ExecutionEngine {
   readonly protection: RiskOrderManager | undefined;
   /** The circuit breakers; `trips()` lists those that fired. */
   readonly breakers: CircuitBreakers;
+  /** The execution monitor, unless `quality: false`: `recent()` records, `stats()`, `confirmNow()`. */
+  readonly quality: ExecutionMonitor | undefined;
 
   private readonly bus: EventBus<TradewireEvents>;
   private readonly clock: Clock;
@@ -197,12 +206,28 @@ export class ExecutionEngine {
     positions.addHook({
       name: 'position history',
       positionChanged: ({ position, closed }) => {
-        if (closed) this.journal.append({ kind: 'note', at: this.clock.now(), topic: POSITION_CLOSED_TOPIC, symbol: position.symbol, data: closedPositionRecord(position) });
+        if (closed) this.journal.append({ kind: 'note', at: this.clock.now(), topic: POSITION_CLOSED_TOPIC, symbol: position.symbol, data: closedPositionRecord(position, this.adapter.name) });
       },
     });
     this.bus.on('alert', (alert) => {
       this.journal.append({ kind: 'note', at: this.clock.now(), topic: ALERT_TOPIC, ...(alert.clientOrderId ? { clientOrderId: alert.clientOrderId } : {}), data: { severity: alert.severity, code: alert.code, message: alert.message } });
     });
+    this.quality =
+      options.quality === false
+        ? undefined
+        : new ExecutionMonitor(
+            {
+              events: this.bus,
+              clock: this.clock,
+              journal: this.journal,
+              logger: this.logger,
+              adapter: this.adapter,
+              priceOf: (symbol) => this.prices.get(symbol),
+              positionOf: (symbol) => positions.get(symbol),
+              accountId: () => this.buyingPower.snapshot?.accountId,
+            },
+            options.quality === true || options.quality === undefined ? {} : options.quality,
+          );
     this.breakers = new CircuitBreakers(options.breakers);
     this.breakerGuard = new BreakerGuard(this.breakers, {
       clock: this.clock,
@@ -333,6 +358,7 @@ export class ExecutionEngine {
     this.running = true;
     await this.adapter.connect();
     this.orders.start();
+    this.quality?.resume();
     await this.refreshAccount();
     const market = this.market;
     if (market.syncWithBroker && this.adapter.capabilities.marketClock) {
@@ -353,6 +379,7 @@ export class ExecutionEngine {
     this.running = false;
     for (const loop of this.loops.splice(0)) loop.stop();
     this.orders.stop();
+    this.quality?.suspend();
     this.market.stop?.();
     await this.adapter.disconnect();
   }

@@ -20,23 +20,37 @@ export interface ClosedPositionRecord {
   /** The most it held. */
   readonly maxQuantity: string;
   readonly averageEntryPrice: string;
+  /** The volume-weighted price of the exits (absent for a position adopted flat, without exit fills). */
+  readonly exitAveragePrice?: string;
+  /** Net of every commission, entry and exit. */
   readonly realizedPnl: string;
   readonly commission: string;
   readonly openedAt?: number;
   readonly closedAt?: number;
   readonly strategyId?: string;
   readonly signalId?: string;
+  readonly accountId?: string;
+  /** The broker (adapter name) it was traded at. */
+  readonly broker?: string;
   readonly orderIds: readonly string[];
 }
 
-export function closedPositionRecord(position: Position): ClosedPositionRecord {
+export function closedPositionRecord(position: Position, broker?: string): ClosedPositionRecord {
   // The most it held: usually the first fill (one entry, then exits), so only later entries add work.
   const entry = position.side === 'long' ? 'buy' : 'sell';
   let held = ZERO;
   let most = ZERO;
+  let exited = ZERO;
+  let exitNotional = ZERO;
   for (const fill of position.fills) {
-    held = fill.side === entry ? held.plus(fill.quantity) : held.minus(fill.quantity);
-    if (held.greaterThan(most)) most = held;
+    if (fill.side === entry) {
+      held = held.plus(fill.quantity);
+      if (held.greaterThan(most)) most = held;
+    } else {
+      held = held.minus(fill.quantity);
+      exited = exited.plus(fill.quantity);
+      exitNotional = exitNotional.plus(fill.quantity.times(fill.price));
+    }
   }
   return {
     positionId: position.id,
@@ -44,12 +58,15 @@ export function closedPositionRecord(position: Position): ClosedPositionRecord {
     side: position.side,
     maxQuantity: most.toFixed(),
     averageEntryPrice: position.averageEntryPrice.toFixed(),
+    ...(exited.isZero() ? {} : { exitAveragePrice: exitNotional.dividedBy(exited).toFixed() }),
     realizedPnl: position.realizedPnl.toFixed(),
     commission: position.commission.toFixed(),
     ...(position.entryTime === undefined ? {} : { openedAt: position.entryTime }),
     ...(position.closedAt === undefined ? {} : { closedAt: position.closedAt }),
     ...(position.strategyId ? { strategyId: position.strategyId } : {}),
     ...(position.signalId ? { signalId: position.signalId } : {}),
+    ...(position.accountId ? { accountId: position.accountId } : {}),
+    ...(broker ? { broker } : {}),
     orderIds: position.orderIds,
   };
 }

@@ -1,0 +1,391 @@
+import type { BrokerAdapter } from '../broker/broker-adapter.js';
+import type { AccountSnapshot, PositionReport } from '../broker/reports.js';
+import type { AlertPayload } from '../events/alert.js';
+import type { EventSink, EventSource } from '../events/event-bus.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { Decimal, type DecimalInput, toDecimal, ZERO } from '../core/decimal.js';
+import { ConfigurationError, describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Journal } from '../journal/journal.js';
+import type { OrderLifecycleEvents } from '../execution/order-lifecycle-events.js';
+import type { SignalEvents } from '../execution/signal-events.js';
+import type { Order } from '../model/order.js';
+import { isTerminalStatus } from '../model/order-status.js';
+import type { Position } from '../positions/position.js';
+import { brokerQuantity, CashExpectation, type ExecutionConfirmation, type PositionCheck } from './execution-confirmation.js';
+import {
+  buildExecutionRecord,
+  EXECUTION_CONFIRMED_TOPIC,
+  EXECUTION_IMPACT_TOPIC,
+  EXECUTION_TOPIC,
+  type ExecutionContext,
+  type ExecutionRecord,
+  marketImpact,
+} from './execution-record.js';
+import type { QualityEvents } from './quality-events.js';
+import type { Mutable } from '../core/mutable.js';
+
+/** How the execution monitor judges executions; every field has a default. */
+export interface ExecutionMonitorOptions {
+  /** Alert `slippage_exceeded` when slippage against the expected price is above this percentage (default 0.5). */
+  readonly slippageAlertPercent?: DecimalInput;
+  /** Alert `slow_fill` when an order took longer than this from submission to its last fill (default 5 000 ms). */
+  readonly slowFillMs?: number;
+  /** Alert `rejection_rate` when at least `threshold` (0–1) of the last `window` orders sent were rejected or failed (default 20 orders, 0.25). */
+  readonly rejectionRate?: { readonly window?: number; readonly threshold?: number };
+  /** Measure market impact this long after an order completes (default 60 000 ms; 0 turns it off). */
+  readonly impactHorizonMs?: number;
+  /**
+   * After orders fill, look at the broker's positions (and cash, for cash-settled assets) and compare
+   * them with the engine's: at most once per `everyMs` (default 2 000), covering every order that
+   * filled since the last look. A difference is reported (alerts `position_mismatch`,
+   * `cash_mismatch`) only when it lasts over two looks. `cash: false` skips the cash check (an
+   * account with deposits, dividends or interest moving cash); `cashTolerance` (default 0.01) is
+   * rounding. `false` turns confirmation off.
+   */
+  readonly confirm?: false | { readonly everyMs?: number; readonly cash?: boolean; readonly cashTolerance?: DecimalInput };
+  /** How many of the newest records `recent()` keeps (default 1 000; the journal keeps them all). */
+  readonly recentKept?: number;
+}
+
+/** What the monitor needs from the engine around it. */
+export interface ExecutionMonitorDeps {
+  readonly events: EventSource<OrderLifecycleEvents & SignalEvents> & EventSink<QualityEvents & { alert: AlertPayload }>;
+  readonly clock: Clock;
+  readonly journal: Journal;
+  readonly logger: Logger;
+  readonly adapter: Pick<BrokerAdapter, 'name' | 'getPositions' | 'getAccount'>;
+  /** The last price the engine saw for a symbol. */
+  readonly priceOf: (symbol: string) => Decimal | undefined;
+  /** The engine's open position in a symbol. */
+  readonly positionOf: (symbol: string) => Position | undefined;
+  readonly accountId: () => string | undefined;
+}
+
+interface SignalSeen {
+  readonly time: number;
+  readonly receivedAt: number;
+  readonly arrivalPrice: Decimal | undefined;
+  readonly expectedPrice: Decimal | undefined;
+}
+
+/** Signals waiting for their order are dropped past this many (a signal that never traded leaves nothing behind). */
+const SIGNALS_KEPT = 10_000;
+
+/**
+ * Watches every order from the signal that asked for it to the end of its life and records how it
+ * executed ({@link ExecutionRecord}: latencies, expected vs filled price, slippage, fill rate,
+ * commission), journaled (`execution.recorded`) and announced (`execution:recorded`); later the
+ * market impact, and a confirmation of positions and cash against the broker's own books. Raises
+ * `slippage_exceeded`, `slow_fill`, `rejection_rate`, `position_mismatch` and `cash_mismatch`
+ * alerts.
+ *
+ * It listens on the public bus like any host, on purpose: it observes and never feeds the engine's
+ * own state, so a failure here is an `error` event, never a halt.
+ */
+export class ExecutionMonitor {
+  private readonly slippageAlertBps: Decimal;
+  private readonly slowFillMs: number;
+  private readonly rejectionWindow: number;
+  private readonly rejectionThreshold: number;
+  private readonly impactHorizonMs: number;
+  private readonly confirmEveryMs: number | undefined;
+  private readonly recentKept: number;
+  private readonly signals = new Map<string, SignalSeen>();
+  /** Orders without a signal: the price when they were created. */
+  private readonly arrivals = new Map<string, Decimal>();
+  /** The context of every working order, and of ended ones until a late fill is unlikely (bounded). */
+  private readonly contexts = new Map<string, Mutable<ExecutionContext> & { completedAt?: number }>();
+  private readonly recentRecords: ExecutionRecord[] = [];
+  private readonly outcomes: boolean[] = [];
+  private rejectionAlerting = false;
+  private readonly impacts: { readonly record: ExecutionRecord; readonly due: number }[] = [];
+  private impactTimer: TimerHandle | undefined;
+  private readonly toConfirm = new Map<string, string>();
+  private confirmTimer: TimerHandle | undefined;
+  private readonly cash: CashExpectation | undefined;
+  /** Symbols whose quantities differed at the last look: reported if they still differ at the next. */
+  private suspectSymbols = new Set<string>();
+  private readonly unsubscribe: (() => void)[] = [];
+  /** While the engine is stopped: nothing is measured or confirmed, and nothing is lost. */
+  private suspended = false;
+  private counts = { recorded: 0, slippageAlerts: 0, slowFills: 0, mismatches: 0 };
+
+  constructor(
+    private readonly deps: ExecutionMonitorDeps,
+    options: ExecutionMonitorOptions = {},
+  ) {
+    const issues: { field: string; message: string }[] = [];
+    const positive = (field: string, value: number | undefined, fallback: number, allowZero = false): number => {
+      if (value === undefined) return fallback;
+      if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) issues.push({ field, message: `must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}` });
+      return value;
+    };
+    this.slippageAlertBps = toDecimal(options.slippageAlertPercent ?? '0.5', 'quality.slippageAlertPercent').times(100);
+    this.slowFillMs = positive('quality.slowFillMs', options.slowFillMs, 5_000);
+    this.rejectionWindow = positive('quality.rejectionRate.window', options.rejectionRate?.window, 20);
+    this.rejectionThreshold = positive('quality.rejectionRate.threshold', options.rejectionRate?.threshold, 0.25);
+    if (this.rejectionThreshold > 1) issues.push({ field: 'quality.rejectionRate.threshold', message: 'must be at most 1' });
+    this.impactHorizonMs = positive('quality.impactHorizonMs', options.impactHorizonMs, 60_000, true);
+    this.recentKept = positive('quality.recentKept', options.recentKept, 1_000, true);
+    const confirm = options.confirm === false ? undefined : (options.confirm ?? {});
+    this.confirmEveryMs = confirm ? positive('quality.confirm.everyMs', confirm.everyMs, 2_000) : undefined;
+    this.cash = confirm && confirm.cash !== false ? new CashExpectation(toDecimal(confirm.cashTolerance ?? '0.01', 'quality.confirm.cashTolerance')) : undefined;
+    if (issues.length > 0) throw new ConfigurationError(issues);
+
+    const { events } = deps;
+    this.unsubscribe.push(
+      events.on('signal:received', ({ signal }) => this.signalReceived(signal.id, signal.symbol, signal.time, signal.expectedPrice)),
+      events.on('signal:rejected', ({ signal }) => void this.signals.delete(signal.id)),
+      events.on('order:created', ({ order }) => this.orderCreated(order)),
+      // An order that ends, and a fill reported after it ended (a fill after a cancel is real): a new revision.
+      events.on('order:transition', ({ order, previousStatus, event }) => {
+        if (isTerminalStatus(order.status) && (!isTerminalStatus(previousStatus) || event.type === 'filled')) this.orderEnded(order);
+      }),
+      events.on('order:submitted', ({ order }) => this.stamp(order, 'submittedAt')),
+      events.on('order:accepted', ({ order }) => this.stamp(order, 'acknowledgedAt')),
+      events.on('order:fill', ({ order, fill }) => {
+        this.stamp(order, 'firstFillAt');
+        if (this.cash && order.assetClass !== 'forex') this.cash.fill(order.side, fill.quantity, fill.price, fill.commission);
+      }),
+    );
+  }
+
+  /** The newest records (the journal holds them all), oldest first. */
+  recent(): readonly ExecutionRecord[] {
+    return this.recentRecords;
+  }
+
+  /** Counters since the monitor started. */
+  stats(): { readonly recorded: number; readonly slippageAlerts: number; readonly slowFills: number; readonly mismatches: number; readonly pendingImpacts: number } {
+    return { ...this.counts, pendingImpacts: this.impacts.length };
+  }
+
+  /** The engine stopped: timers are cleared; what is pending waits for {@link resume}. */
+  suspend(): void {
+    this.suspended = true;
+    if (this.impactTimer !== undefined) this.deps.clock.clearTimeout(this.impactTimer);
+    if (this.confirmTimer !== undefined) this.deps.clock.clearTimeout(this.confirmTimer);
+    this.impactTimer = this.confirmTimer = undefined;
+  }
+
+  /** The engine started again: pending measurements and confirmations are scheduled again. */
+  resume(): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    this.armImpactTimer();
+    if (this.toConfirm.size > 0) this.scheduleConfirm();
+  }
+
+  /** Stops listening for good and drops pending impact measurements and confirmations. */
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.impactTimer !== undefined) this.deps.clock.clearTimeout(this.impactTimer);
+    if (this.confirmTimer !== undefined) this.deps.clock.clearTimeout(this.confirmTimer);
+    this.impactTimer = this.confirmTimer = undefined;
+    this.impacts.length = 0;
+    this.toConfirm.clear();
+  }
+
+  /**
+   * Looks at the broker's books now, for the orders filled since the last look (what the timer
+   * does by itself); resolves with the result, or undefined when nothing filled or confirmation is off.
+   */
+  async confirmNow(): Promise<ExecutionConfirmation | undefined> {
+    if (this.confirmTimer !== undefined) this.deps.clock.clearTimeout(this.confirmTimer);
+    this.confirmTimer = undefined;
+    if (this.confirmEveryMs === undefined || this.toConfirm.size === 0) return undefined;
+    const orders = new Map(this.toConfirm);
+    this.toConfirm.clear();
+    const { adapter, clock } = this.deps;
+    let reports: readonly PositionReport[];
+    let account: AccountSnapshot | undefined;
+    try {
+      [reports, account] = await Promise.all([adapter.getPositions(), this.cash ? adapter.getAccount() : undefined]);
+    } catch (error) {
+      // Not lost: these orders are covered by the next look.
+      for (const [id, symbol] of orders) this.toConfirm.set(id, symbol);
+      this.scheduleConfirm();
+      throw error;
+    }
+    const symbols = new Set([...orders.values(), ...this.suspectSymbols]);
+    const positions: PositionCheck[] = [];
+    const suspect = new Set<string>();
+    for (const symbol of symbols) {
+      const engine = signedQuantity(this.deps.positionOf(symbol));
+      const broker = brokerQuantity(reports, symbol);
+      const match = engine.equals(broker);
+      positions.push({ symbol, engineQuantity: engine.toFixed(), brokerQuantity: broker.toFixed(), match });
+      if (match) continue;
+      if (this.suspectSymbols.has(symbol)) {
+        this.counts.mismatches++;
+        this.alert('critical', 'position_mismatch', `${symbol}: the engine holds ${engine.toFixed()}, the broker reports ${broker.toFixed()}`, { symbol, engineQuantity: engine.toFixed(), brokerQuantity: broker.toFixed() });
+      } else suspect.add(symbol);
+    }
+    this.suspectSymbols = suspect;
+    const cash = account ? this.cash!.check(account) : undefined;
+    if (cash?.lasting) {
+      this.counts.mismatches++;
+      this.alert('critical', 'cash_mismatch', `cash: the fills leave ${cash.check.expected}, the broker reports ${cash.check.broker}`, { ...cash.check });
+    }
+    const confirmation: ExecutionConfirmation = {
+      at: clock.now(),
+      clientOrderIds: [...orders.keys()],
+      positions,
+      ...(cash ? { cash: cash.check } : {}),
+      confirmed: positions.every((p) => p.match) && (cash?.check.match ?? true),
+    };
+    this.deps.journal.append({ kind: 'note', at: confirmation.at, topic: EXECUTION_CONFIRMED_TOPIC, data: confirmation });
+    this.deps.events.emit('execution:confirmed', confirmation);
+    // A difference seen once is looked at again, even if nothing else fills.
+    if (this.suspectSymbols.size > 0 || (cash && !cash.check.match)) this.scheduleConfirm();
+    return confirmation;
+  }
+
+  private signalReceived(id: string, symbol: string, time: number, expected: DecimalInput | undefined): void {
+    if (this.signals.size >= SIGNALS_KEPT) this.signals.delete(this.signals.keys().next().value!);
+    let expectedPrice: Decimal | undefined;
+    try {
+      expectedPrice = expected === undefined ? undefined : toDecimal(expected);
+    } catch {
+      expectedPrice = undefined; // the pipeline refuses the signal and says why
+    }
+    this.signals.set(id, { time, receivedAt: this.deps.clock.now(), arrivalPrice: this.deps.priceOf(symbol), expectedPrice });
+  }
+
+  private orderCreated(order: Order): void {
+    const seen = order.signalId ? this.signals.get(order.signalId) : undefined;
+    if (seen) this.signals.delete(order.signalId!);
+    const context = {
+      broker: this.deps.adapter.name,
+      accountId: this.deps.accountId(),
+      signalTime: seen?.time,
+      receivedAt: seen?.receivedAt,
+      arrivalPrice: seen ? seen.arrivalPrice : this.deps.priceOf(order.symbol),
+      signalExpectedPrice: seen?.expectedPrice,
+      revision: 0,
+    } as Mutable<ExecutionContext>;
+    this.contexts.set(order.clientOrderId, context);
+    if (this.contexts.size > CONTEXTS_KEPT) this.forgetOldest();
+  }
+
+  /** The first time the engine saw this step of an order (its own clock). */
+  private stamp(order: Order, step: 'submittedAt' | 'acknowledgedAt' | 'firstFillAt'): void {
+    let context = this.contexts.get(order.clientOrderId);
+    if (!context) {
+      // An order restored after a restart, created before this monitor: what is known from now on.
+      context = { broker: this.deps.adapter.name, accountId: this.deps.accountId(), revision: 0 };
+      this.contexts.set(order.clientOrderId, context);
+    }
+    if (context[step] === undefined) context[step] = this.deps.clock.now();
+  }
+
+  private orderEnded(order: Order): void {
+    let context = this.contexts.get(order.clientOrderId);
+    if (!context) {
+      context = { broker: this.deps.adapter.name, accountId: this.deps.accountId(), revision: 0 };
+      this.contexts.set(order.clientOrderId, context);
+    }
+    const now = this.deps.clock.now();
+    context.revision++;
+    context.completedAt ??= now;
+    const record = buildExecutionRecord(order, context, context.completedAt);
+    const revised = context;
+    this.counts.recorded++;
+    this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: record });
+    if (this.recentKept > 0) {
+      this.recentRecords.push(record);
+      if (this.recentRecords.length > this.recentKept) this.recentRecords.shift();
+    }
+    this.deps.events.emit('execution:recorded', { record });
+    if (revised.revision === 1) this.judge(record);
+    if (record.fills > 0) {
+      if (this.impactHorizonMs > 0 && record.arrivalPrice) this.scheduleImpact(record);
+      if (this.confirmEveryMs !== undefined) {
+        this.toConfirm.set(record.clientOrderId, record.symbol);
+        this.scheduleConfirm();
+      }
+    }
+  }
+
+  /** The alerts one record can raise (once per order: a revision does not raise them again). */
+  private judge(record: ExecutionRecord): void {
+    if (record.slippageBps !== undefined && new Decimal(record.slippageBps).greaterThan(this.slippageAlertBps)) {
+      this.counts.slippageAlerts++;
+      this.alert('warning', 'slippage_exceeded', `${record.side} ${record.filledQuantity} ${record.symbol} filled at ${record.averageFillPrice}, ${record.slippageBps} bps worse than ${record.expectedPrice} (${record.expectedPriceSource})`, {
+        slippageBps: record.slippageBps,
+        slippageCost: record.slippageCost,
+        thresholdBps: this.slippageAlertBps.toFixed(),
+      }, record.clientOrderId);
+    }
+    // Only market orders are expected to fill at once; a resting limit or stop is not slow.
+    const took = record.type === 'market' && record.firstFillAt !== undefined && record.submittedAt !== undefined ? record.completedAt - record.submittedAt : undefined;
+    if (took !== undefined && took > this.slowFillMs) {
+      this.counts.slowFills++;
+      this.alert('warning', 'slow_fill', `${record.clientOrderId} (${record.symbol}) took ${took} ms from submission to its last fill`, { ms: took, thresholdMs: this.slowFillMs }, record.clientOrderId);
+    }
+    if (record.status === 'risk_rejected' || record.status === 'replaced') return;
+    this.outcomes.push(record.status === 'rejected' || record.status === 'failed');
+    if (this.outcomes.length > this.rejectionWindow) this.outcomes.shift();
+    if (this.outcomes.length < this.rejectionWindow) return;
+    const rate = this.outcomes.filter(Boolean).length / this.rejectionWindow;
+    if (!this.rejectionAlerting && rate >= this.rejectionThreshold) {
+      this.rejectionAlerting = true;
+      this.alert('critical', 'rejection_rate', `${Math.round(rate * 100)}% of the last ${this.rejectionWindow} orders were rejected or failed`, { rate, window: this.rejectionWindow, threshold: this.rejectionThreshold });
+    } else if (this.rejectionAlerting && rate < this.rejectionThreshold / 2) this.rejectionAlerting = false;
+  }
+
+  private scheduleImpact(record: ExecutionRecord): void {
+    this.impacts.push({ record, due: record.completedAt + this.impactHorizonMs });
+    if (this.impactTimer === undefined && !this.suspended) this.armImpactTimer();
+  }
+
+  /** One timer for the queue's head: completions arrive in time order, so the queue is sorted by due time. */
+  private armImpactTimer(): void {
+    const head = this.impacts[0];
+    if (!head || this.suspended) return;
+    this.impactTimer = this.deps.clock.setTimeout(() => {
+      this.impactTimer = undefined;
+      const now = this.deps.clock.now();
+      let taken = 0;
+      while (taken < this.impacts.length && this.impacts[taken]!.due <= now) taken++;
+      for (const { record } of this.impacts.splice(0, taken)) this.measureImpact(record, now);
+      this.armImpactTimer();
+    }, Math.max(0, head.due - this.deps.clock.now()));
+  }
+
+  private measureImpact(record: ExecutionRecord, now: number): void {
+    const price = this.deps.priceOf(record.symbol);
+    const impact = price ? marketImpact(record, price, this.impactHorizonMs, now) : undefined;
+    if (!impact) return;
+    this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_IMPACT_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: impact });
+    this.deps.events.emit('execution:impact', impact);
+  }
+
+  private scheduleConfirm(): void {
+    if (this.confirmTimer !== undefined || this.suspended) return;
+    this.confirmTimer = this.deps.clock.setTimeout(() => {
+      this.confirmTimer = undefined;
+      this.confirmNow().catch((error: unknown) => this.deps.logger.warn('could not confirm executions with the broker; trying again at the next look', { error: describeError(error) }));
+    }, this.confirmEveryMs!);
+  }
+
+  private forgetOldest(): void {
+    for (const [id] of this.contexts) {
+      this.contexts.delete(id);
+      if (this.contexts.size <= CONTEXTS_KEPT) return;
+    }
+  }
+
+  private alert(severity: AlertPayload['severity'], code: string, message: string, details: Record<string, unknown>, clientOrderId?: string): void {
+    this.deps.events.emit('alert', { severity, code, message, details, ...(clientOrderId ? { clientOrderId } : {}) });
+  }
+}
+
+/** Contexts kept for working orders and for a late fill after an order ended. */
+const CONTEXTS_KEPT = 50_000;
+
+function signedQuantity(position: Position | undefined): Decimal {
+  if (!position) return ZERO;
+  return position.side === 'short' ? position.quantity.negated() : position.quantity;
+}

@@ -1,0 +1,189 @@
+import { Decimal } from '../core/decimal.js';
+import type { Order } from '../model/order.js';
+import type { OrderStatus } from '../model/order-status.js';
+import type { AssetClass, OrderSide, OrderType } from '../model/trading-types.js';
+
+/** The journal topic of every execution record (one per order that ended; again if a late fill changes it). */
+export const EXECUTION_TOPIC = 'execution.recorded';
+/** The journal topic of a market-impact measurement, some time after an order completed. */
+export const EXECUTION_IMPACT_TOPIC = 'execution.impact';
+/** The journal topic of a confirmation of positions and cash against the broker's own report. */
+export const EXECUTION_CONFIRMED_TOPIC = 'execution.confirmed';
+
+/** Where an execution record's expected price came from. */
+export type ExpectedPriceSource = 'signal' | 'arrival' | 'order' | 'none';
+
+/**
+ * How one order executed: who asked, when each step happened, the price it was meant to get and
+ * the price it got. Decimals are exact strings (as journaled and exported); times are epoch ms.
+ * Slippage is signed against the trader: positive means worse than expected (paid more on a buy,
+ * received less on a sell).
+ */
+export interface ExecutionRecord {
+  readonly clientOrderId: string;
+  readonly brokerOrderId?: string;
+  readonly signalId?: string;
+  readonly strategyId?: string;
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly broker: string;
+  readonly accountId?: string;
+  /** The status it ended in (`filled`, `cancelled`, `expired`, `rejected`, `failed`, `risk_rejected`, `replaced`). */
+  readonly status: OrderStatus;
+  /** Why it was rejected, failed or cancelled, in the broker's or the engine's words. */
+  readonly reason?: string;
+  readonly requestedQuantity: string;
+  readonly filledQuantity: string;
+  /** filled ÷ requested, 0 to 1 (a notional order: 1 once anything filled). */
+  readonly fillRate: string;
+  /** The order's own limit (or stop) price, when it has one. */
+  readonly requestedPrice?: string;
+  /** The price the trade was meant to get: the signal's expected price, else the arrival price, else the order's limit/stop. */
+  readonly expectedPrice?: string;
+  readonly expectedPriceSource: ExpectedPriceSource;
+  /** The last price seen when the signal came in (or when the order was created, for orders without a signal). */
+  readonly arrivalPrice?: string;
+  readonly averageFillPrice?: string;
+  /** Per unit, against the trader. */
+  readonly slippage?: string;
+  /** Slippage in basis points of the expected price. */
+  readonly slippageBps?: string;
+  /** Slippage × filled quantity, in the account currency. */
+  readonly slippageCost?: string;
+  readonly commission: string;
+  readonly fills: number;
+  /** When the bot produced the signal (its own clock). */
+  readonly signalTime?: number;
+  /** When the engine received the signal. */
+  readonly receivedAt?: number;
+  readonly createdAt: number;
+  readonly submittedAt?: number;
+  /** The broker's acknowledgement (accepted). */
+  readonly acknowledgedAt?: number;
+  /** When the engine heard of the first fill. Every time here is the engine's clock, never the broker's (another clock). */
+  readonly firstFillAt?: number;
+  /** When the engine heard the order ended. */
+  readonly completedAt: number;
+  /** Received → submitted (the engine's own time). */
+  readonly signalToSubmitMs?: number;
+  readonly submitToAckMs?: number;
+  readonly submitToFirstFillMs?: number;
+  readonly submitToCompleteMs?: number;
+  readonly signalToFirstFillMs?: number;
+  /** 1 for the first record of an order; a late fill (after a cancel) records it again with the next revision. */
+  readonly revision: number;
+}
+
+/** What the monitor knew before the order existed. */
+export interface ExecutionContext {
+  readonly broker: string;
+  readonly accountId?: string | undefined;
+  readonly signalTime?: number | undefined;
+  readonly receivedAt?: number | undefined;
+  readonly arrivalPrice?: Decimal | undefined;
+  readonly signalExpectedPrice?: Decimal | undefined;
+  /** When the engine sent it, heard the broker accept it, and heard of its first fill: the engine's clock (a broker's timestamps are another clock). */
+  readonly submittedAt?: number | undefined;
+  readonly acknowledgedAt?: number | undefined;
+  readonly firstFillAt?: number | undefined;
+  readonly revision: number;
+}
+
+const BPS = new Decimal(10_000);
+
+/** The execution record of an order that ended: a pure function of the order and its context. */
+export function buildExecutionRecord(order: Order, context: ExecutionContext, completedAt: number): ExecutionRecord {
+  const requested = order.limitPrice ?? order.stopPrice;
+  const [expected, source]: [Decimal | undefined, ExpectedPriceSource] = context.signalExpectedPrice
+    ? [context.signalExpectedPrice, 'signal']
+    : context.arrivalPrice
+      ? [context.arrivalPrice, 'arrival']
+      : requested
+        ? [requested, 'order']
+        : [undefined, 'none'];
+  const record: { -readonly [K in keyof ExecutionRecord]?: ExecutionRecord[K] } = {
+    clientOrderId: order.clientOrderId,
+    symbol: order.symbol,
+    assetClass: order.assetClass,
+    side: order.side,
+    type: order.type,
+    broker: context.broker,
+    status: order.status,
+    requestedQuantity: order.quantity.toFixed(),
+    filledQuantity: order.filledQuantity.toFixed(),
+    fillRate: fillRate(order).toFixed(),
+    expectedPriceSource: source,
+    commission: order.commission.toFixed(),
+    fills: order.fills.length,
+    createdAt: order.createdAt,
+    completedAt,
+    revision: context.revision,
+  };
+  if (order.brokerOrderId) record.brokerOrderId = order.brokerOrderId;
+  if (order.signalId) record.signalId = order.signalId;
+  if (order.strategyId) record.strategyId = order.strategyId;
+  if (context.accountId ?? order.accountId) record.accountId = (context.accountId ?? order.accountId)!;
+  if (order.errorMessage) record.reason = order.errorMessage;
+  if (requested) record.requestedPrice = requested.toFixed();
+  if (expected) record.expectedPrice = expected.toFixed();
+  if (context.arrivalPrice) record.arrivalPrice = context.arrivalPrice.toFixed();
+  const average = order.averageFillPrice;
+  if (average) {
+    record.averageFillPrice = average.toFixed();
+    if (expected) {
+      const perUnit = order.side === 'buy' ? average.minus(expected) : expected.minus(average);
+      record.slippage = perUnit.toFixed();
+      record.slippageBps = perUnit.dividedBy(expected).times(BPS).toDecimalPlaces(4).toFixed();
+      record.slippageCost = perUnit.times(order.filledQuantity).toFixed();
+    }
+  }
+  if (context.signalTime !== undefined) record.signalTime = context.signalTime;
+  if (context.receivedAt !== undefined) record.receivedAt = context.receivedAt;
+  const submitted = context.submittedAt;
+  const acknowledged = context.acknowledgedAt;
+  const firstFill = context.firstFillAt;
+  if (submitted !== undefined) record.submittedAt = submitted;
+  if (acknowledged !== undefined) record.acknowledgedAt = acknowledged;
+  if (firstFill !== undefined) record.firstFillAt = firstFill;
+  if (context.receivedAt !== undefined && submitted !== undefined) record.signalToSubmitMs = submitted - context.receivedAt;
+  if (submitted !== undefined) {
+    if (acknowledged !== undefined) record.submitToAckMs = acknowledged - submitted;
+    if (firstFill !== undefined) record.submitToFirstFillMs = firstFill - submitted;
+    record.submitToCompleteMs = completedAt - submitted;
+  }
+  if (context.receivedAt !== undefined && firstFill !== undefined) record.signalToFirstFillMs = firstFill - context.receivedAt;
+  return record as ExecutionRecord;
+}
+
+function fillRate(order: Order): Decimal {
+  if (order.quantity.isZero()) return order.filledQuantity.isZero() ? new Decimal(0) : new Decimal(1);
+  return order.filledQuantity.dividedBy(order.quantity).toDecimalPlaces(6);
+}
+
+/** The price move from arrival to some time after completion, against the trade's direction (a buy that lifted the price: positive). */
+export interface MarketImpact {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly horizonMs: number;
+  readonly arrivalPrice: string;
+  readonly priceAfter: string;
+  readonly impactBps: string;
+  readonly at: number;
+}
+
+export function marketImpact(record: ExecutionRecord, priceAfter: Decimal, horizonMs: number, at: number): MarketImpact | undefined {
+  if (!record.arrivalPrice) return undefined;
+  const arrival = new Decimal(record.arrivalPrice);
+  const move = record.side === 'buy' ? priceAfter.minus(arrival) : arrival.minus(priceAfter);
+  return {
+    clientOrderId: record.clientOrderId,
+    symbol: record.symbol,
+    horizonMs,
+    arrivalPrice: record.arrivalPrice,
+    priceAfter: priceAfter.toFixed(),
+    impactBps: move.dividedBy(arrival).times(BPS).toDecimalPlaces(4).toFixed(),
+    at,
+  };
+}

@@ -1,0 +1,61 @@
+import { addDays, addMonths, addWeeks, format, parseISO, startOfISOWeek, startOfMonth } from 'date-fns';
+import { formatInTimeZone, fromZonedTime, toZonedTime } from 'date-fns-tz';
+import { ValidationError } from '../core/errors.js';
+
+/** The report periods, in the account's market timezone. */
+export type PeriodKind = 'daily' | 'weekly' | 'monthly';
+
+/** A period as an inclusive range of epoch ms, with its name. */
+export interface ReportPeriod {
+  readonly kind: PeriodKind | 'custom';
+  /** `2024-06-03`, `2024-W23`, `2024-06`, or `from … to` for a custom range. */
+  readonly label: string;
+  readonly timeZone: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The US equity market's timezone, the default for every period. */
+export const DEFAULT_REPORT_TIMEZONE = 'America/New_York';
+
+/**
+ * The day, ISO week (Monday to Sunday) or calendar month that contains `date` (a `yyyy-MM-dd` day
+ * in `timeZone`, or an instant), from its first to its last millisecond in `timeZone`.
+ */
+export function reportPeriod(kind: PeriodKind, date: string | number, timeZone = DEFAULT_REPORT_TIMEZONE): ReportPeriod {
+  const day = typeof date === 'number' ? toZonedTime(date, timeZone) : parseDay(date);
+  const start = kind === 'daily' ? day : kind === 'weekly' ? startOfISOWeek(day) : startOfMonth(day);
+  const next = kind === 'daily' ? addDays(start, 1) : kind === 'weekly' ? addWeeks(start, 1) : addMonths(start, 1);
+  const from = fromZonedTime(format(start, 'yyyy-MM-dd'), timeZone).getTime();
+  const to = fromZonedTime(format(next, 'yyyy-MM-dd'), timeZone).getTime() - 1;
+  const label = kind === 'daily' ? format(start, 'yyyy-MM-dd') : kind === 'weekly' ? format(start, "RRRR-'W'II") : format(start, 'yyyy-MM');
+  return { kind, label, timeZone, from, to };
+}
+
+/** A custom range: `from` and `to` are days (`yyyy-MM-dd`, whole days in `timeZone`) or instants (ISO with a time, or epoch ms). */
+export function customPeriod(from: string | number, to: string | number, timeZone = DEFAULT_REPORT_TIMEZONE): ReportPeriod {
+  const start = typeof from === 'number' ? from : isDay(from) ? reportPeriod('daily', from, timeZone).from : instant(from, 'from');
+  const end = typeof to === 'number' ? to : isDay(to) ? reportPeriod('daily', to, timeZone).to : instant(to, 'to');
+  if (end < start) throw new ValidationError([{ field: 'to', message: 'must not be before from' }], 'report period');
+  return { kind: 'custom', label: `${formatInTimeZone(start, timeZone, 'yyyy-MM-dd HH:mm')} … ${formatInTimeZone(end, timeZone, 'yyyy-MM-dd HH:mm')}`, timeZone, from: start, to: end };
+}
+
+/** The `yyyy-MM-dd` day of an instant in `timeZone`. */
+export function dayOf(at: number, timeZone: string): string {
+  return formatInTimeZone(at, timeZone, 'yyyy-MM-dd');
+}
+
+function isDay(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text);
+}
+
+function parseDay(text: string): Date {
+  if (!isDay(text)) throw new ValidationError([{ field: 'date', message: `must be a day as yyyy-MM-dd, got ${JSON.stringify(text)}` }], 'report period');
+  return parseISO(text);
+}
+
+function instant(text: string, field: string): number {
+  const at = Date.parse(text);
+  if (!Number.isFinite(at)) throw new ValidationError([{ field, message: `must be a day (yyyy-MM-dd) or an ISO time, got ${JSON.stringify(text)}` }], 'report period');
+  return at;
+}

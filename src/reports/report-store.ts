@@ -1,0 +1,97 @@
+import { type Journal, type JournalQuery, type JournalRecord, matchesQuery } from '../journal/journal.js';
+
+/** An inclusive time range, epoch ms; an open end is unbounded. */
+export interface TimeRange {
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/**
+ * Where reports and audit searches read from: the journal (any of them — in memory, a file,
+ * PostgreSQL) seen as a store of records. Reports read only the notes they need (execution records,
+ * closed positions, account snapshots, alerts); the regulatory report and the audit search read
+ * every record of a range.
+ */
+export interface ReportStore {
+  /** The notes of these topics in `range`, oldest first. */
+  notes(topics: readonly string[], range: TimeRange): AsyncIterable<JournalRecord>;
+  /** Every record matching `filter`, in the journal's order (sequence). */
+  records(filter: JournalQuery): AsyncIterable<JournalRecord>;
+}
+
+/** What a journal may offer beyond {@link Journal} (FileJournal: whole history; PostgresJournal: paged history). */
+interface HistoryJournal {
+  notes?(filter: JournalQuery): JournalRecord[];
+  history?(filter: JournalQuery): JournalRecord[] | Promise<{ records: JournalRecord[]; nextAfterSeq?: number }>;
+}
+
+const PAGE = 5_000;
+
+/**
+ * The report store over a journal. A FileJournal is read across every archived segment (its notes
+ * from the per-segment summaries); a PostgresJournal a page at a time, by its indexes; any other
+ * journal through `query` (what it holds).
+ */
+export function journalStore(journal: Journal): ReportStore {
+  const store = journal as Journal & HistoryJournal;
+  return {
+    async *notes(topics, range) {
+      const wanted = new Set(topics);
+      const filter: JournalQuery = { kinds: ['note'], ...range };
+      if (typeof store.notes === 'function') {
+        for (const record of store.notes({ ...filter, limit: Number.MAX_SAFE_INTEGER })) if (record.kind === 'note' && wanted.has(record.topic)) yield record;
+        return;
+      }
+      if (typeof store.history === 'function') {
+        // One indexed walk per topic, merged by sequence.
+        const all: JournalRecord[] = [];
+        for (const topic of wanted) for await (const record of pages(store, { ...filter, topic })) all.push(record);
+        yield* all.sort((a, b) => a.seq - b.seq);
+        return;
+      }
+      for (const record of journal.query(filter)) if (record.kind === 'note' && wanted.has(record.topic)) yield record;
+    },
+    async *records(filter) {
+      if (typeof store.history === 'function') {
+        yield* pages(store, filter);
+        return;
+      }
+      yield* journal.query(filter);
+    },
+  };
+}
+
+/** A sync history (FileJournal) at once; an async one (PostgresJournal) a page at a time. */
+async function* pages(store: HistoryJournal, filter: JournalQuery): AsyncIterable<JournalRecord> {
+  const first = store.history!({ ...filter, limit: filter.limit ?? PAGE });
+  if (Array.isArray(first)) {
+    yield* first;
+    return;
+  }
+  let page = await first;
+  for (;;) {
+    yield* page.records;
+    if (page.nextAfterSeq === undefined) return;
+    page = await (store.history!({ ...filter, afterSeq: page.nextAfterSeq, limit: PAGE }) as Promise<{ records: JournalRecord[]; nextAfterSeq?: number }>);
+  }
+}
+
+/** A store over records already in hand (tests, a journal file read by the CLI). */
+export function recordsStore(records: readonly JournalRecord[]): ReportStore {
+  const inRange = (r: JournalRecord, range: TimeRange): boolean => (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to);
+  return {
+    async *notes(topics, range) {
+      const wanted = new Set(topics);
+      for (const r of records) if (r.kind === 'note' && wanted.has(r.topic) && inRange(r, range)) yield r;
+    },
+    async *records(filter) {
+      let left = filter.limit ?? Number.POSITIVE_INFINITY;
+      for (const r of records) {
+        if (left <= 0) return;
+        if (!matchesQuery(r, filter)) continue;
+        left--;
+        yield r;
+      }
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { parse } from 'csv-parse/sync';
+import {
+  alwaysOpenMarket,
+  customPeriod,
+  type DecimalInput,
+  type EngineConfig,
+  ExecutionEngine,
+  type ExecutionMonitorOptions,
+  InMemoryJournal,
+  type Journal,
+  journalStore,
+  ManualClock,
+  type Position,
+  type Signal,
+  type SignalDecision,
+  silentLogger,
+  type TradeReport,
+  tradeReport,
+  ValidationError,
+} from 'tradewire';
+import { MockBroker, type MockBrokerOptions } from './mock-broker.js';
+
+/** One bar of history. `time` is epoch ms or an ISO time; prices are decimals. */
+export interface BacktestBar {
+  readonly time: number | string;
+  readonly symbol: string;
+  readonly open: DecimalInput;
+  readonly high: DecimalInput;
+  readonly low: DecimalInput;
+  readonly close: DecimalInput;
+  readonly volume?: DecimalInput;
+}
+
+/** What a strategy returns for a bar: signals without the fields the backtest fills in (id, time, strategy, symbol and strength default). */
+export type BacktestSignal = Partial<Pick<Signal, 'id' | 'symbol' | 'strength' | 'strategyId'>> & Omit<Signal, 'id' | 'time' | 'symbol' | 'strength' | 'strategyId'>;
+
+/** What a strategy sees at each bar's close. */
+export interface BacktestContext {
+  readonly bar: BacktestBar & { readonly at: number };
+  /** The last `n` bars of the symbol, this one included, oldest first. */
+  history(symbol: string, n: number): readonly (BacktestBar & { readonly at: number })[];
+  /** The engine's open position in a symbol. */
+  position(symbol: string): Position | undefined;
+  readonly engine: ExecutionEngine;
+}
+
+export type BacktestStrategy = (context: BacktestContext) => BacktestSignal | readonly BacktestSignal[] | undefined | void | Promise<BacktestSignal | readonly BacktestSignal[] | undefined | void>;
+
+export interface BacktestOptions {
+  /** The bars, in any order (played by time), or CSV text with a header (time|date|timestamp, symbol, open, high, low, close[, volume]). */
+  readonly bars: Iterable<BacktestBar> | string;
+  readonly strategy: BacktestStrategy;
+  /** Default `backtest`. */
+  readonly strategyId?: string;
+  /** Default 100 000. */
+  readonly initialCash?: DecimalInput;
+  readonly commission?: MockBrokerOptions['commission'];
+  /** Slippage the mock broker applies to market fills, in basis points (default 0). */
+  readonly slippageBps?: number;
+  readonly config?: EngineConfig;
+  /** Protective stops and targets (as the engine's `protection`). */
+  readonly protection?: ConstructorParameters<typeof ExecutionEngine>[0]['protection'];
+  readonly quality?: ExecutionMonitorOptions;
+  /** Where the run is journaled (default in memory). */
+  readonly journal?: Journal;
+  /** Close what is still open at the last bar's close (default true), so every trade is in the report. */
+  readonly closeAtEnd?: boolean;
+  readonly timeZone?: string;
+}
+
+export interface BacktestResult {
+  readonly report: TradeReport;
+  readonly engine: ExecutionEngine;
+  readonly broker: MockBroker;
+  readonly journal: Journal;
+  readonly clock: ManualClock;
+  readonly bars: number;
+  readonly decisions: readonly SignalDecision[];
+}
+
+/**
+ * Replays bars through a strategy and the real engine on the mock broker, with a manual clock:
+ * each bar walks the broker's price through open, the extremes and close (so resting stops and
+ * limits fill where the bar reached them), then the strategy decides at the close and its signals
+ * go through every check the engine makes live; market orders fill at the close (plus
+ * `slippageBps`). The market is always open: the bars say when trading happens. Ends with the same
+ * trade report the live engine's journal gives.
+ */
+export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
+  const bars = (typeof options.bars === 'string' ? parseBars(options.bars) : [...options.bars]).map((bar, i) => ({ ...bar, at: timeOf(bar.time, i) }));
+  if (bars.length === 0) throw new ValidationError([{ field: 'bars', message: 'must hold at least one bar' }], 'backtest');
+  bars.sort((a, b) => a.at - b.at);
+  const strategyId = options.strategyId ?? 'backtest';
+  const clock = new ManualClock(bars[0]!.at);
+  const initialCash = options.initialCash ?? 100_000;
+  const broker = new MockBroker({ clock, initialCash, ...(options.commission ? { commission: options.commission } : {}), slippageBps: options.slippageBps ?? 0 });
+  const journal = options.journal ?? new InMemoryJournal();
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    journal,
+    market: alwaysOpenMarket,
+    logger: silentLogger,
+    rateLimit: false,
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.protection ? { protection: options.protection } : {}),
+    quality: options.quality ?? {},
+  });
+  const seen = new Map<string, (BacktestBar & { at: number })[]>();
+  const decisions: SignalDecision[] = [];
+  let n = 0;
+  const send = async (signal: BacktestSignal, symbol: string): Promise<void> => {
+    const full = { strength: 100, ...signal, id: signal.id ?? `bt-${++n}`, symbol: signal.symbol ?? symbol, strategyId: signal.strategyId ?? strategyId, time: clock.now() } as Signal;
+    decisions.push(await engine.executeSignal(full));
+  };
+  await engine.start();
+  for (const bar of bars) {
+    clock.advanceTo(bar.at);
+    broker.playBar(bar.symbol, bar);
+    engine.updatePrice(bar.symbol, bar.close);
+    const history = seen.get(bar.symbol) ?? [];
+    history.push(bar);
+    seen.set(bar.symbol, history);
+    const out = await options.strategy({ bar, history: (symbol, k) => (seen.get(symbol) ?? []).slice(-k), position: (symbol) => engine.positions.get(symbol), engine });
+    for (const signal of out === undefined ? [] : Array.isArray(out) ? out : [out as BacktestSignal]) await send(signal, bar.symbol);
+  }
+  if (options.closeAtEnd !== false) {
+    for (const position of engine.positions.openPositions()) await send({ side: position.side === 'long' ? 'sell' : 'buy', symbol: position.symbol, strength: 100 }, position.symbol);
+  }
+  await engine.quality?.confirmNow().catch(() => undefined);
+  const end = clock.now();
+  const report = await tradeReport(journalStore(journal), { period: customPeriod(bars[0]!.at, end, options.timeZone), startingEquity: initialCash.toString(), now: end });
+  await engine.stop();
+  return { report, engine, broker, journal, clock, bars: bars.length, decisions };
+}
+
+/** Bars from CSV text with a header row: time (or date, timestamp), symbol, open, high, low, close, optional volume. */
+export function parseBars(csv: string, symbol?: string): BacktestBar[] {
+  const rows = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  return rows.map((row, i) => {
+    const time = row.time ?? row.date ?? row.timestamp;
+    const sym = row.symbol ?? symbol;
+    const missing = ['open', 'high', 'low', 'close'].filter((k) => !row[k]);
+    if (!time || !sym || missing.length > 0) {
+      throw new ValidationError([{ field: `row ${i + 2}`, message: `needs time, symbol, open, high, low and close${missing.length ? ` (missing ${missing.join(', ')})` : ''}` }], 'bars CSV');
+    }
+    return { time: /^\d+$/.test(time) ? Number(time) : time, symbol: sym, open: row.open!, high: row.high!, low: row.low!, close: row.close!, ...(row.volume ? { volume: row.volume } : {}) };
+  });
+}
+
+function timeOf(time: number | string, index: number): number {
+  const at = typeof time === 'number' ? time : Date.parse(time);
+  if (!Number.isFinite(at)) throw new ValidationError([{ field: `bars[${index}].time`, message: `must be epoch ms or an ISO time, got ${JSON.stringify(time)}` }], 'backtest');
+  return at;
+}
