@@ -29,6 +29,8 @@ const shared: Options = {
 
 export default defineConfig([
   { ...shared, format: ['esm'], dts: true, clean: true },
+  // The command-line tool (package.json#bin), not an export: ESM only, no types.
+  { ...shared, entry: { cli: 'src/cli/tradewire.ts' }, format: ['esm'], dts: false, external: [...(shared.external as string[]), 'tradewire/postgres'] },
   {
     ...shared,
     format: ['cjs'],

@@ -235,3 +235,7 @@ export {
 export { COLUMNS, EXPORT_FORMATS, type ExportFormat, REPORT_SECTIONS, type ReportSection, reportRows, rowsToString, writeRows } from './reports/export.js';
 export { type AuditQuery, type AuditRow, auditRow, explainOrder, type OrderExplanation, regulatoryReport, searchAudit } from './reports/audit.js';
 export { formatReport } from './reports/report-text.js';
+export { journalFileStore, type JournalFileStoreOptions } from './reports/journal-file-store.js';
+export { journalArchives } from './journal/file-journal.js';
+export { type CashMark } from './quality/execution-confirmation.js';
+export { checkpointCopies } from './reports/report-store.js';

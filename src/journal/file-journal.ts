@@ -50,6 +50,15 @@ export interface FileJournalOptions {
   readonly logger?: Logger;
 }
 
+/** The archived segments of the journal at `path` (`<path>.000001`, …), oldest first. */
+export function journalArchives(path: string): string[] {
+  const base = basename(path);
+  return readdirSync(dirname(path))
+    .filter((name) => name.startsWith(`${base}.`) && /^\d+$/.test(name.slice(base.length + 1)))
+    .sort()
+    .map((name) => join(dirname(path), name));
+}
+
 /** What opening the file found. */
 export interface FileJournalRecovery {
   readonly records: number;
@@ -340,11 +349,7 @@ export class FileJournal implements Journal {
 
   /** The archived segments, oldest first (each one's history up to a checkpoint). */
   archives(): string[] {
-    const base = basename(this.path);
-    return readdirSync(dirname(this.path))
-      .filter((name) => name.startsWith(`${base}.`) && /^\d+$/.test(name.slice(base.length + 1)))
-      .sort()
-      .map((name) => join(dirname(this.path), name));
+    return journalArchives(this.path);
   }
 
   /**

@@ -9,8 +9,23 @@ export const ALERT_TOPIC = 'alert';
 /** The account (equity, cash, buying power), at most once per {@link ACCOUNT_NOTE_EVERY_MS}. */
 export const ACCOUNT_SNAPSHOT_TOPIC = 'account.snapshot';
 export const ACCOUNT_NOTE_EVERY_MS = 60_000;
-/** Note topics summarized per segment, for `FileJournal.notes`. */
-export const HISTORY_TOPICS: ReadonlySet<string> = new Set([POSITION_CLOSED_TOPIC, ALERT_TOPIC, ACCOUNT_SNAPSHOT_TOPIC, 'engine.halted', 'engine.trading_state', 'breaker.tripped', 'reconciliation', 'engine.recovered']);
+/**
+ * Note topics summarized per segment, for `FileJournal.notes` (and reports): the history, and the
+ * execution monitor's records (`execution.recorded`, `execution.impact`, `execution.confirmed`).
+ */
+export const HISTORY_TOPICS: ReadonlySet<string> = new Set([
+  POSITION_CLOSED_TOPIC,
+  ALERT_TOPIC,
+  ACCOUNT_SNAPSHOT_TOPIC,
+  'engine.halted',
+  'engine.trading_state',
+  'breaker.tripped',
+  'reconciliation',
+  'engine.recovered',
+  'execution.recorded',
+  'execution.impact',
+  'execution.confirmed',
+]);
 
 /** What a closed position leaves in the history (decimals as strings). */
 export interface ClosedPositionRecord {

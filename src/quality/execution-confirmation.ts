@@ -51,27 +51,42 @@ export class CashExpectation {
     this.sinceBase = side === 'buy' ? this.sinceBase.minus(notional).minus(commission) : this.sinceBase.plus(notional).minus(commission);
   }
 
-  /** Compares with the broker's cash; undefined on the first look (it only sets the starting point). */
-  check(account: AccountSnapshot): { check: CashCheck; lasting: boolean } | undefined {
-    if (!this.base) {
-      this.rebase(account.cash);
+  /** Taken when the broker is asked: what the fills seen so far leave (undefined before the first look). */
+  mark(): CashMark {
+    return { expected: this.base?.plus(this.sinceBase), since: this.sinceBase };
+  }
+
+  /**
+   * Compares the broker's cash with what the fills left when it was asked (`mark`): fills the engine
+   * hears of while the answer travels are the next look's. Undefined on the first look, which only
+   * sets the starting point.
+   */
+  check(account: AccountSnapshot, mark: CashMark): { check: CashCheck; lasting: boolean } | undefined {
+    if (!mark.expected) {
+      this.rebase(account.cash, mark);
       return undefined;
     }
-    const expected = this.base.plus(this.sinceBase);
-    const difference = account.cash.minus(expected);
+    const difference = account.cash.minus(mark.expected);
     const match = difference.abs().lessThanOrEqualTo(this.tolerance);
-    const check: CashCheck = { expected: expected.toFixed(), broker: account.cash.toFixed(), difference: difference.toFixed(), match };
+    const check: CashCheck = { expected: mark.expected.toFixed(), broker: account.cash.toFixed(), difference: difference.toFixed(), match };
     const lasting = !match && this.suspect;
-    if (match || lasting) this.rebase(account.cash);
+    if (match || lasting) this.rebase(account.cash, mark);
     else this.suspect = true;
     return { check, lasting };
   }
 
-  private rebase(cash: Decimal): void {
+  /** The broker's cash becomes the starting point; fills heard of since it was asked stay on top of it. */
+  private rebase(cash: Decimal, mark: CashMark): void {
     this.base = cash;
-    this.sinceBase = ZERO;
+    this.sinceBase = this.sinceBase.minus(mark.since);
     this.suspect = false;
   }
+}
+
+/** The expectation at the moment the broker was asked. */
+export interface CashMark {
+  readonly expected: Decimal | undefined;
+  readonly since: Decimal;
 }
 
 /** The broker's signed quantity of `symbol` (zero when it reports none). */

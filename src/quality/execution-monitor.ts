@@ -198,6 +198,10 @@ export class ExecutionMonitor {
     const orders = new Map(this.toConfirm);
     this.toConfirm.clear();
     const { adapter, clock } = this.deps;
+    // The engine's side is read when the broker is asked: fills heard of while the answer travels are the next look's.
+    const symbols = new Set([...orders.values(), ...this.suspectSymbols]);
+    const engineQuantities = new Map([...symbols].map((symbol) => [symbol, signedQuantity(this.deps.positionOf(symbol))]));
+    const cashMark = this.cash?.mark();
     let reports: readonly PositionReport[];
     let account: AccountSnapshot | undefined;
     try {
@@ -208,11 +212,10 @@ export class ExecutionMonitor {
       this.scheduleConfirm();
       throw error;
     }
-    const symbols = new Set([...orders.values(), ...this.suspectSymbols]);
     const positions: PositionCheck[] = [];
     const suspect = new Set<string>();
     for (const symbol of symbols) {
-      const engine = signedQuantity(this.deps.positionOf(symbol));
+      const engine = engineQuantities.get(symbol)!;
       const broker = brokerQuantity(reports, symbol);
       const match = engine.equals(broker);
       positions.push({ symbol, engineQuantity: engine.toFixed(), brokerQuantity: broker.toFixed(), match });
@@ -223,7 +226,7 @@ export class ExecutionMonitor {
       } else suspect.add(symbol);
     }
     this.suspectSymbols = suspect;
-    const cash = account ? this.cash!.check(account) : undefined;
+    const cash = account ? this.cash!.check(account, cashMark!) : undefined;
     if (cash?.lasting) {
       this.counts.mismatches++;
       this.alert('critical', 'cash_mismatch', `cash: the fills leave ${cash.check.expected}, the broker reports ${cash.check.broker}`, { ...cash.check });

@@ -1,4 +1,4 @@
-import { type Journal, type JournalQuery, type JournalRecord, matchesQuery } from '../journal/journal.js';
+import { CHECKPOINT_TOPIC, type Journal, type JournalQuery, type JournalRecord, matchesQuery } from '../journal/journal.js';
 
 /** An inclusive time range, epoch ms; an open end is unbounded. */
 export interface TimeRange {
@@ -15,7 +15,11 @@ export interface TimeRange {
 export interface ReportStore {
   /** The notes of these topics in `range`, oldest first. */
   notes(topics: readonly string[], range: TimeRange): AsyncIterable<JournalRecord>;
-  /** Every record matching `filter`, in the journal's order (sequence). */
+  /**
+   * Every record matching `filter`, in the journal's order (sequence) — each once: the copies a
+   * checkpoint wrote at the head of a new segment (the working orders, the state) are left out,
+   * their originals being in the archive before it.
+   */
   records(filter: JournalQuery): AsyncIterable<JournalRecord>;
 }
 
@@ -52,13 +56,20 @@ export function journalStore(journal: Journal): ReportStore {
       for (const record of journal.query(filter)) if (record.kind === 'note' && wanted.has(record.topic)) yield record;
     },
     async *records(filter) {
-      if (typeof store.history === 'function') {
-        yield* pages(store, filter);
-        return;
-      }
-      yield* journal.query(filter);
+      const copies: [number, number][] = [];
+      const markers = typeof store.history === 'function' ? pages(store, { topic: CHECKPOINT_TOPIC }) : journal.query({ topic: CHECKPOINT_TOPIC });
+      for await (const marker of markers) copies.push(checkpointCopies(marker));
+      const isCopy = (seq: number): boolean => copies.some(([first, last]) => seq >= first && seq <= last);
+      const source = typeof store.history === 'function' ? pages(store, filter) : journal.query(filter);
+      for await (const record of source) if (!isCopy(record.seq)) yield record;
     },
   };
+}
+
+/** The sequence numbers of the copies a checkpoint marker stands before (its snapshot). */
+export function checkpointCopies(marker: JournalRecord): [number, number] {
+  const count = marker.kind === 'note' ? Number((marker.data as { records?: unknown } | undefined)?.records ?? 0) : 0;
+  return [marker.seq + 1, marker.seq + (Number.isFinite(count) ? count : 0)];
 }
 
 /** A sync history (FileJournal) at once; an async one (PostgresJournal) a page at a time. */

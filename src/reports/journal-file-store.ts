@@ -1,0 +1,81 @@
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { journalArchives } from '../journal/file-journal.js';
+import { HISTORY_TOPICS } from '../journal/history-notes.js';
+import { CHECKPOINT_TOPIC, type JournalRecord, matchesQuery } from '../journal/journal.js';
+import { journalRecordFromJSON, type JournalRecordJSON } from '../journal/journal-json.js';
+import { checkpointCopies, type ReportStore } from './report-store.js';
+
+export interface JournalFileStoreOptions {
+  /** Called as the files are read: bytes so far, bytes in all. */
+  readonly onProgress?: (read: number, total: number) => void;
+}
+
+/**
+ * A read-only store over a FileJournal's files — the current one and every archived segment — for
+ * reading a journal another process is writing (the command-line tool). It never writes: a torn
+ * last line is skipped, not cut. Notes come from an archive's `.notes.json` summary when the
+ * journal wrote one, else from the archive itself.
+ */
+export function journalFileStore(path: string, options: JournalFileStoreOptions = {}): ReportStore {
+  if (!existsSync(path)) throw new Error(`no journal at ${path}`);
+  const files = (): string[] => [...journalArchives(path), path];
+  const progress = (): ((bytes: number) => void) => {
+    const total = files().reduce((sum, file) => sum + statSync(file).size, 0);
+    let read = 0;
+    return (bytes) => {
+      read += bytes;
+      options.onProgress?.(Math.min(read, total), total);
+    };
+  };
+  return {
+    async *notes(topics, range) {
+      const wanted = new Set(topics);
+      const advance = progress();
+      const inRange = (r: JournalRecord): boolean => r.kind === 'note' && wanted.has(r.topic) && (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to);
+      const summarized = [...wanted].every((t) => HISTORY_TOPICS.has(t));
+      for (const file of files()) {
+        const sidecar = `${file}.notes.json`;
+        if (summarized && file !== path && existsSync(sidecar)) {
+          advance(statSync(file).size);
+          for (const json of JSON.parse(readFileSync(sidecar, 'utf8')) as JournalRecordJSON[]) {
+            const record = journalRecordFromJSON(json);
+            if (inRange(record)) yield record;
+          }
+          continue;
+        }
+        for await (const record of readRecords(file, advance)) if (inRange(record)) yield record;
+      }
+    },
+    async *records(filter) {
+      const advance = progress();
+      let left = filter.limit ?? Number.POSITIVE_INFINITY;
+      for (const file of files()) {
+        // A segment opens with a checkpoint marker and copies of the state (originals in the archive before).
+        let copiesUpTo = 0;
+        for await (const record of readRecords(file, advance)) {
+          if (record.kind === 'note' && record.topic === CHECKPOINT_TOPIC) copiesUpTo = checkpointCopies(record)[1];
+          if (record.seq <= copiesUpTo || !matchesQuery(record, filter)) continue;
+          yield record;
+          if (--left <= 0) return;
+        }
+      }
+    },
+  };
+}
+
+/** The records of one file, a line at a time; a line that does not parse (a torn tail) is skipped. */
+async function* readRecords(file: string, advance: (bytes: number) => void): AsyncIterable<JournalRecord> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    advance(Buffer.byteLength(line) + 1);
+    if (line.length === 0) continue;
+    let json: JournalRecordJSON;
+    try {
+      json = JSON.parse(line) as JournalRecordJSON;
+    } catch {
+      continue;
+    }
+    yield journalRecordFromJSON(json);
+  }
+}

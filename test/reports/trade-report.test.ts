@@ -1,0 +1,176 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  buildTradeReport,
+  customPeriod,
+  Decimal,
+  distribution,
+  type ExecutionRecord,
+  type JournalRecord,
+  maxDrawdown,
+  recordsStore,
+  reportPeriod,
+  sharpeRatio,
+  tradeReport,
+} from 'tradewire';
+import { runBacktest } from 'tradewire/testing';
+
+const NY = 'America/New_York';
+const at = (iso: string): number => Date.parse(iso);
+let seq = 0;
+const note = (topic: string, when: number, data: unknown, extra: Record<string, string> = {}): JournalRecord => ({ kind: 'note', seq: ++seq, at: when, topic, data, ...extra }) as JournalRecord;
+
+function closed(id: string, symbol: string, pnl: string, fees: string, opened: string, closedAt: string, extra: Record<string, unknown> = {}): JournalRecord {
+  return note('position.closed', at(closedAt), { positionId: id, symbol, side: 'long', maxQuantity: '10', averageEntryPrice: '100', exitAveragePrice: '110', realizedPnl: pnl, commission: fees, openedAt: at(opened), closedAt: at(closedAt), strategyId: 'alpha', broker: 'mock', orderIds: [`${id}-in`, `${id}-out`], ...extra });
+}
+
+function execution(id: string, fields: Partial<ExecutionRecord>): JournalRecord {
+  const record = { clientOrderId: id, symbol: 'AAPL', assetClass: 'equity', side: 'buy', type: 'market', broker: 'mock', status: 'filled', requestedQuantity: '10', filledQuantity: '10', fillRate: '1', expectedPriceSource: 'signal', commission: '1', fills: 1, createdAt: 0, completedAt: fields.completedAt ?? at('2024-06-03T14:00:00Z'), revision: 1, strategyId: 'alpha', ...fields };
+  return note('execution.recorded', record.completedAt, record, { clientOrderId: id });
+}
+
+describe('trade report: hand-computed fixtures', () => {
+  // Four round trips over two days (Mon 3 and Tue 4 June 2024, New York), equity 10 000 from the account notes:
+  // P&L +100, -50 (Monday: +50), +200, -100 (Tuesday: +100).
+  const records: JournalRecord[] = [
+    note('account.snapshot', at('2024-06-03T13:00:00Z'), { equity: '10000', cash: '10000', buyingPower: '10000' }),
+    closed('p1', 'AAPL', '100', '2', '2024-06-03T13:35:00Z', '2024-06-03T14:00:00Z'),
+    closed('p2', 'MSFT', '-50', '2', '2024-06-03T14:10:00Z', '2024-06-03T15:00:00Z'),
+    closed('p3', 'AAPL', '200', '2', '2024-06-04T13:40:00Z', '2024-06-04T14:00:00Z'),
+    closed('p4', 'MSFT', '-100', '2', '2024-06-04T14:00:00Z', '2024-06-04T19:00:00Z', { strategyId: 'beta' }),
+    // Slippage (bps) 1, 2, 3, 4, 10 → p50 3, p95 10; one broker rejection, one risk rejection.
+    execution('e1', { slippageBps: '1', slippageCost: '0.1', averageFillPrice: '100', submitToFirstFillMs: 10, completedAt: at('2024-06-03T14:00:00Z') }),
+    execution('e2', { slippageBps: '2', slippageCost: '0.2', averageFillPrice: '110', submitToFirstFillMs: 20, completedAt: at('2024-06-03T14:01:00Z') }),
+    execution('e3', { slippageBps: '3', slippageCost: '0.3', averageFillPrice: '100', submitToFirstFillMs: 30, symbol: 'MSFT', broker: 'other', completedAt: at('2024-06-03T14:02:00Z') }),
+    execution('e4', { slippageBps: '4', slippageCost: '0.4', averageFillPrice: '100', submitToFirstFillMs: 40, completedAt: at('2024-06-04T14:00:00Z') }),
+    execution('e5', { slippageBps: '10', slippageCost: '1', averageFillPrice: '100', submitToFirstFillMs: 100, symbol: 'MSFT', broker: 'other', completedAt: at('2024-06-04T14:01:00Z') }),
+    execution('e6', { status: 'rejected', filledQuantity: '0', fillRate: '0', fills: 0, commission: '0', reason: 'insufficient buying power', completedAt: at('2024-06-04T14:02:00Z') }),
+    execution('e7', { status: 'risk_rejected', filledQuantity: '0', fillRate: '0', fills: 0, commission: '0', reason: 'max position size', completedAt: at('2024-06-04T14:03:00Z') }),
+  ];
+  const store = recordsStore(records);
+  const period = customPeriod('2024-06-03', '2024-06-04', NY);
+
+  it('totals, performance and the daily series match the hand computation', async () => {
+    const report = await tradeReport(store, { period });
+    expect(report.totals).toEqual({ trades: 4, orders: 7, fills: 5, volume: '50', notional: '5100', realizedPnl: '150', commissions: '5', averageFillPrice: '102' });
+    const p = report.performance;
+    expect(p).toMatchObject({ winRate: '0.5', profitFactor: '2', expectancy: '37.5', averageWin: '150', averageLoss: '-75', largestWin: '200', largestLoss: '-100' });
+    // Cumulative 100, 50, 250, 150: the deepest fall is 250 → 150 = 100, 100 / (10 000 + 250) = 0.97561 %.
+    expect(p.maxDrawdown).toBe('100');
+    expect(p.maxDrawdownPercent).toBe('0.97561');
+    expect(p.daily).toEqual([
+      { date: '2024-06-03', pnl: '50', trades: 2, return: '0.005' },
+      { date: '2024-06-04', pnl: '100', trades: 2, return: '0.01' },
+    ]);
+    // Returns 0.005 and 0.01: mean 0.0075, sample deviation 0.0035355…, × √252 → 33.6749.
+    expect(p.sharpe).toBe('33.6749');
+    expect(report.trades[0]).toMatchObject({ positionId: 'p1', entryPrice: '100', exitPrice: '110', pnl: '100', fees: '2', holdingMs: 25 * 60_000 });
+  });
+
+  it('execution quality: nearest-rank slippage percentiles, fill and rejection rates, rejections by reason, and the broker comparison', async () => {
+    const q = (await tradeReport(store, { period })).executionQuality;
+    expect(q.slippageBps).toMatchObject({ count: 5, p50: '3', p95: '10', max: '10', mean: '4' });
+    expect(q.slippageCost).toBe('2');
+    expect(q.sent).toBe(6);
+    expect(q.fillRate).toBe('0.833333'); // 50 of 60
+    expect(q.rejectionRate).toBe('0.166667'); // 1 of 6 sent
+    expect(q.rejectionsByReason).toEqual([
+      { reason: 'insufficient buying power', status: 'rejected', count: 1 },
+      { reason: 'max position size', status: 'risk_rejected', count: 1 },
+    ]);
+    expect(q.latencyMs.submitToFirstFill).toMatchObject({ count: 5, p50: '30', p95: '100' });
+    const brokers = (await tradeReport(store, { period })).brokers;
+    expect(brokers.map((b) => [b.broker, b.orders, b.slippageBpsMean, b.rejectionRate])).toEqual([
+      ['mock', 5, '2.3333', '0.25'],
+      ['other', 2, '6.5', '0'],
+    ]);
+  });
+
+  it('filters by strategy, symbol and broker; periods cut by the New York day', async () => {
+    const beta = await tradeReport(store, { period, filters: { strategyId: 'beta' } });
+    expect(beta.trades.map((t) => t.positionId)).toEqual(['p4']);
+    const msft = await tradeReport(store, { period, filters: { symbol: 'MSFT' } });
+    expect(msft.totals).toMatchObject({ trades: 2, realizedPnl: '-150', orders: 2 });
+    const other = await tradeReport(store, { period, filters: { broker: 'other' } });
+    expect(other.totals.orders).toBe(2);
+    const monday = await tradeReport(store, { period: reportPeriod('daily', '2024-06-03', NY) });
+    expect(monday.trades.map((t) => t.positionId)).toEqual(['p1', 'p2']);
+    expect(monday.performance.sharpe).toBeUndefined(); // one day
+  });
+
+  it('a late fill (a second revision) replaces the first record of the order', async () => {
+    const late = recordsStore([...records, execution('e6', { status: 'rejected', filledQuantity: '5', fillRate: '0.5', fills: 1, revision: 2, averageFillPrice: '100', completedAt: at('2024-06-04T14:02:00Z') })]);
+    const report = await tradeReport(late, { period });
+    expect(report.totals.orders).toBe(7);
+    expect(report.totals.volume).toBe('55');
+  });
+});
+
+describe('periods in the market timezone', () => {
+  it('daily, ISO-weekly and monthly, across the March DST change', () => {
+    const day = reportPeriod('daily', '2024-03-10', NY); // 23 hours long
+    expect(new Date(day.from).toISOString()).toBe('2024-03-10T05:00:00.000Z');
+    expect(new Date(day.to + 1).toISOString()).toBe('2024-03-11T04:00:00.000Z');
+    const week = reportPeriod('weekly', '2024-06-05', NY);
+    expect(week.label).toBe('2024-W23');
+    expect(new Date(week.from).toISOString()).toBe('2024-06-03T04:00:00.000Z');
+    expect(new Date(week.to + 1).toISOString()).toBe('2024-06-10T04:00:00.000Z');
+    const month = reportPeriod('monthly', at('2024-02-15T12:00:00Z'), NY);
+    expect(month.label).toBe('2024-02');
+    expect(new Date(month.to + 1).toISOString()).toBe('2024-03-01T05:00:00.000Z');
+    expect(() => reportPeriod('daily', '03/10/2024')).toThrow(/yyyy-MM-dd/);
+    expect(() => customPeriod('2024-06-04', '2024-06-03')).toThrow(/before from/);
+  });
+});
+
+describe('statistics', () => {
+  it('nearest-rank percentiles, Sharpe, drawdown', () => {
+    const values = [5, 1, 4, 2, 3].map((v) => new Decimal(v));
+    expect(distribution(values)).toEqual({ count: 5, mean: '3', p50: '3', p95: '5', p99: '5', max: '5', min: '1' });
+    expect(distribution([])).toEqual({ count: 0 });
+    expect(sharpeRatio([new Decimal(1)])).toBeUndefined();
+    expect(sharpeRatio([new Decimal(1), new Decimal(1)])).toBeUndefined();
+    expect(maxDrawdown([10, -30, 5, 40, -10].map((v) => new Decimal(v))).amount.toFixed()).toBe('30');
+  });
+});
+
+describe('reports agree with the engine and the broker (property)', () => {
+  it('over random bar paths and strategies: Σ trade P&L = the engine\'s realized P&L; commissions, cash and P&L = the mock broker\'s ledger', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: -150, max: 150 }), { minLength: 10, maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 30 }), async (moves, lookback, slippage) => {
+        let price = 10_000;
+        const bars = moves.map((m, i) => {
+          const open = price;
+          price = Math.max(1_000, price + m);
+          return { time: Date.UTC(2024, 5, 3 + Math.floor(i / 20), 14, i % 20), symbol: 'SPY', open: (open / 100).toFixed(2), high: (Math.max(open, price) / 100 + 0.05).toFixed(2), low: (Math.min(open, price) / 100 - 0.05).toFixed(2), close: (price / 100).toFixed(2) };
+        });
+        const result = await runBacktest({
+          bars,
+          slippageBps: slippage,
+          commission: { perUnit: '0.005', minimum: '1' },
+          initialCash: 100_000,
+          strategy: ({ history, position }) => {
+            const h = history('SPY', lookback + 1);
+            if (h.length <= lookback) return;
+            const rising = Number(h.at(-1)!.close) > Number(h[0]!.close);
+            if (rising && !position('SPY')) return { side: 'buy' };
+            if (!rising && position('SPY')) return { side: 'sell' };
+          },
+        });
+        const { report, engine, broker } = result;
+        expect(engine.positions.openPositions()).toEqual([]);
+        expect(report.totals.realizedPnl).toBe(engine.pnl().realizedTotal.toFixed());
+        const account = broker.accountSnapshot();
+        // Flat: the cash moved by exactly the P&L net of commissions, and by Σ signed notional − commissions.
+        expect(account.cash.minus(100_000).toFixed()).toBe(report.totals.realizedPnl);
+        const signedNotional = engine.orders
+          .orderList()
+          .reduce((s, o) => (o.averageFillPrice ? s.plus(o.averageFillPrice.times(o.filledQuantity).times(o.side === 'sell' ? 1 : -1)) : s), new Decimal(0));
+        expect(signedNotional.minus(report.totals.commissions).toFixed()).toBe(report.totals.realizedPnl);
+        expect(report.alerts.filter((a) => a.code.endsWith('_mismatch'))).toEqual([]);
+        expect(report.executionQuality.confirmations.mismatched).toBe(0);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
