@@ -3,14 +3,16 @@
  * on the bundled mock broker. It prints, as they happen, the decisions, orders, fills, positions and
  * P&L, then a summary. No keys, no network, no waiting: time is a ManualClock.
  */
-import { Decimal, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { Decimal, ExecutionEngine, formatReport, InMemoryJournal, journalStore, reportPeriod, type Signal, silentLogger, tradeReport } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 
 const clock = new ManualClock(Date.UTC(2024, 5, 3, 13, 30)); // 09:30 in New York
 const broker = new MockBroker({ clock, initialCash: 100_000, commission: { perUnit: '0.005', minimum: '1' }, slippageBps: 2 });
+const journal = new InMemoryJournal();
 const engine = new ExecutionEngine({
   adapter: broker,
   clock,
+  journal,
   ids: sequentialIds(),
   logger: silentLogger,
   config: { minSignalStrength: 70, maxPositions: 3, allowScaleIn: true },
@@ -64,15 +66,10 @@ for (const step of script) {
 
 // ── summary ──────────────────────────────────────────────────────────────────────────────────
 const account = await engine.refreshAccount();
+// The day's trade report, straight from the journal: round trips, P&L, execution quality (see docs/reports.md).
+const report = await tradeReport(journalStore(journal), { period: reportPeriod('daily', clock.now()), now: clock.now() });
+console.log(`\n${formatReport(report)}`);
 const closed = engine.positions.history();
-console.log('\nClosed positions');
-console.log('  symbol  side   qty     entry       P&L      fees');
-for (const p of closed) {
-  const entryFills = p.fills.filter((f) => f.side === (p.side === 'long' ? 'buy' : 'sell'));
-  const bought = entryFills.reduce((s, f) => s.plus(f.quantity), new Decimal(0));
-  const avg = entryFills.reduce((s, f) => s.plus(f.quantity.times(f.price)), new Decimal(0)).dividedBy(bought);
-  console.log(`  ${p.symbol.padEnd(6)}  ${p.side.padEnd(5)} ${bought.toString().padStart(4)}  ${avg.toFixed(2).padStart(8)}  ${usd(p.realizedPnl).padStart(9)}  ${usd(p.commission).trim().padStart(7)}`);
-}
 const pnl = engine.pnl();
 const wins = closed.filter((p) => p.realizedPnl.greaterThan(0)).length;
 console.log(`\n  trades closed ${closed.length} (${wins} winners)   realized ${usd(pnl.realizedTotal)}   still open ${engine.positions.openPositions().length}`);

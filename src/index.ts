@@ -214,10 +214,13 @@ export {
 } from './quality/execution-record.js';
 export { ExecutionMonitor, type ExecutionMonitorDeps, type ExecutionMonitorOptions } from './quality/execution-monitor.js';
 export { CashExpectation, type CashCheck, type ExecutionConfirmation, type PositionCheck } from './quality/execution-confirmation.js';
-export { journalStore, recordsStore, type ReportStore, type TimeRange } from './reports/report-store.js';
-export { type AccountNote, type AlertNote, loadReportData, type ReportData, type ReportFilters } from './reports/report-data.js';
+export { journalStore, recordsStore, type ReportSegment, type ReportStore, type TimeRange } from './reports/report-store.js';
+export { type AccountNote, type AlertNote, executionRecords, loadReportData, type ReportData, type ReportFilters } from './reports/report-data.js';
+export { ExecutionTally, LATENCIES, type LatencyName, type TallyFigures, type TallyJSON } from './reports/execution-tally.js';
+export { type GroupKey, REPORT_BUCKET_MS, REPORT_NOTE_TOPICS, type SegmentReport, summarizeForReports } from './reports/segment-report.js';
+export { decodeNotes, encodeNotes, type NotesSummary } from './journal/notes-summary.js';
 export { customPeriod, dayOf, DEFAULT_REPORT_TIMEZONE, type PeriodKind, type ReportPeriod, reportPeriod } from './reports/report-period.js';
-export { type Distribution, distribution, latencyDistribution, maxDrawdown, sharpeRatio } from './reports/statistics.js';
+export { type Distribution, distribution, distributionOfStrings, latencyDistribution, maxDrawdown, sharpeRatio } from './reports/statistics.js';
 export {
   type BrokerComparisonRow,
   buildTradeReport,

@@ -17,6 +17,7 @@ import {
   COLUMNS,
   customPeriod,
   DEFAULT_REPORT_TIMEZONE,
+  executionRecords,
   explainOrder,
   EXPORT_FORMATS,
   type ExportFormat,
@@ -106,12 +107,12 @@ async function main(argv: string[]): Promise<number> {
       case 'report': {
         const period = periodOf(values, timeZone);
         const section = (values.section ?? (format === 'text' || format === 'json' ? undefined : 'trades')) as ReportSection | 'executions' | undefined;
-        const data = await loadReportData(store, period, filters);
-        bar.done();
         if (section === 'executions') {
-          await writeRows(data.executions, format === 'text' ? 'csv' : format, out, COLUMNS.executions);
+          await writeRows(executionRecords(store, period, filters), format === 'text' ? 'csv' : format, out, COLUMNS.executions);
           break;
         }
+        const data = await loadReportData(store, period, filters);
+        bar.done();
         const report = buildTradeReport(data, { period, filters, now: systemClock().now(), ...(values['starting-equity'] ? { startingEquity: values['starting-equity'] } : {}) });
         if (format === 'text') out.write(`${formatReport(report)}\n`);
         else if (format === 'json' && !section) out.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -228,6 +228,20 @@ export class ExecutionEngine {
             },
             options.quality === true || options.quality === undefined ? {} : options.quality,
           );
+    const quality = this.quality;
+    if (quality) {
+      // An observer on the order path: its failure is logged, never a halt (it feeds no state the engine trades on).
+      this.orders.addHook({
+        name: 'execution monitor',
+        orderChanged: (transition) => {
+          try {
+            quality.orderChanged(transition);
+          } catch (error) {
+            this.logger.error('the execution monitor failed on an order change', { error: describeError(error), clientOrderId: transition.order.clientOrderId });
+          }
+        },
+      });
+    }
     this.breakers = new CircuitBreakers(options.breakers);
     this.breakerGuard = new BreakerGuard(this.breakers, {
       clock: this.clock,

@@ -4,6 +4,8 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
+import { decodeNotes, encodeNotes, type NotesSummary } from './notes-summary.js';
+import { type SegmentReport, summarizeForReports } from '../reports/segment-report.js';
 import { HISTORY_TOPICS, historyNotes } from './history-notes.js';
 import {
   byCreation,
@@ -341,10 +343,29 @@ export class FileJournal implements Journal {
     };
     for (const archive of this.archives()) {
       segmentSummaries(archive);
-      for (const json of JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as JournalRecordJSON[]) if (!take(journalRecordFromJSON(json))) return out;
+      for (const note of decodeNotes(JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as NotesSummary)) if (!take(note)) return out;
     }
     for (const record of this.query()) if (!take(record)) break;
     return out;
+  }
+
+  /**
+   * An archived segment summed for reports (see `tradeReport`): read from `<archive>.report.json`,
+   * or built from the archive once (an archive made before reports existed) and written beside it.
+   */
+  segmentReport(archive: string): { report: SegmentReport; ids: () => string[] } {
+    const path = `${archive}.report.json`;
+    const ids = (): string[] => JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[];
+    if (existsSync(path)) return { report: JSON.parse(readFileSync(path, 'utf8')) as SegmentReport, ids };
+    const records: JournalRecord[] = [];
+    withFile(archive, (fd) => scanRecords(fd, (record) => void records.push(record)));
+    return { report: writeSegmentReport(archive, records).report, ids };
+  }
+
+  /** An archived segment's history notes, from its summary (built the first time it is needed). */
+  segmentNotes(archive: string): JournalRecord[] {
+    segmentSummaries(archive);
+    return decodeNotes(JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as NotesSummary);
   }
 
   /** The archived segments, oldest first (each one's history up to a checkpoint). */
@@ -468,9 +489,18 @@ function writeSegmentSummaries(archive: string, records: readonly JournalRecord[
   const meta = { minCreated, maxCreated, orders: orders.length };
   writeFileSync(`${archive}.orders.json`, JSON.stringify(toRows(orders.sort(byCreation))));
   writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.sort(byFillTime)));
-  writeFileSync(`${archive}.notes.json`, JSON.stringify(historyNotes(records).map(journalRecordToJSON)));
+  writeFileSync(`${archive}.notes.json`, JSON.stringify(encodeNotes(historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[])));
+  writeSegmentReport(archive, records);
   writeFileSync(`${archive}.orders-meta.json`, JSON.stringify(meta));
   return meta;
+}
+
+/** The segment summed for reports (`.report.json`) and the orders it recorded (`.report-ids.json`). */
+function writeSegmentReport(archive: string, records: readonly JournalRecord[]): { report: SegmentReport; ids: string[] } {
+  const summary = summarizeForReports(records);
+  writeFileSync(`${archive}.report-ids.json`, JSON.stringify(summary.ids));
+  writeFileSync(`${archive}.report.json`, JSON.stringify(summary.report));
+  return summary;
 }
 
 /** An archived segment's summaries' meta, building them (one read of the segment) the first time they are needed. */

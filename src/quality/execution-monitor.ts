@@ -11,6 +11,7 @@ import type { OrderLifecycleEvents } from '../execution/order-lifecycle-events.j
 import type { SignalEvents } from '../execution/signal-events.js';
 import type { Order } from '../model/order.js';
 import { isTerminalStatus } from '../model/order-status.js';
+import type { OrderTransition } from '../model/apply-order-event.js';
 import type { Position } from '../positions/position.js';
 import { brokerQuantity, CashExpectation, type ExecutionConfirmation, type PositionCheck } from './execution-confirmation.js';
 import {
@@ -20,6 +21,7 @@ import {
   EXECUTION_TOPIC,
   type ExecutionContext,
   type ExecutionRecord,
+  type ImpactSubject,
   marketImpact,
 } from './execution-record.js';
 import type { QualityEvents } from './quality-events.js';
@@ -50,7 +52,7 @@ export interface ExecutionMonitorOptions {
 
 /** What the monitor needs from the engine around it. */
 export interface ExecutionMonitorDeps {
-  readonly events: EventSource<OrderLifecycleEvents & SignalEvents> & EventSink<QualityEvents & { alert: AlertPayload }>;
+  readonly events: EventSource<Pick<OrderLifecycleEvents, 'order:created'> & SignalEvents> & EventSink<QualityEvents & { alert: AlertPayload }>;
   readonly clock: Clock;
   readonly journal: Journal;
   readonly logger: Logger;
@@ -94,12 +96,20 @@ export class ExecutionMonitor {
   private readonly signals = new Map<string, SignalSeen>();
   /** Orders without a signal: the price when they were created. */
   private readonly arrivals = new Map<string, Decimal>();
-  /** The context of every working order, and of ended ones until a late fill is unlikely (bounded). */
-  private readonly contexts = new Map<string, Mutable<ExecutionContext> & { completedAt?: number }>();
+  /** The context of every working order. */
+  private readonly contexts = new Map<string, Context>();
+  /** And of the newest ended ones, for a late fill (bounded: {@link ENDED_KEPT}, evicted in arrival order by a ring of ids). */
+  private readonly ended = new Map<string, Context>();
+  private readonly endedRing: (string | undefined)[] = new Array<string | undefined>(ENDED_KEPT);
+  private endedNext = 0;
+  /** The newest records, a ring of {@link recentKept}. */
   private readonly recentRecords: ExecutionRecord[] = [];
+  private recentNext = 0;
   private readonly outcomes: boolean[] = [];
   private rejectionAlerting = false;
-  private readonly impacts: { readonly record: ExecutionRecord; readonly due: number }[] = [];
+  /** What an impact measurement needs (not the whole record: at thousands of orders a second, a minute of records is a lot of memory). */
+  private readonly impacts: { readonly record: ImpactSubject; readonly due: number }[] = [];
+  private impactHead = 0;
   private impactTimer: TimerHandle | undefined;
   private readonly toConfirm = new Map<string, string>();
   private confirmTimer: TimerHandle | undefined;
@@ -109,6 +119,7 @@ export class ExecutionMonitor {
   private readonly unsubscribe: (() => void)[] = [];
   /** While the engine is stopped: nothing is measured or confirmed, and nothing is lost. */
   private suspended = false;
+  private stopped = false;
   private counts = { recorded: 0, slippageAlerts: 0, slowFills: 0, mismatches: 0 };
 
   constructor(
@@ -138,27 +149,40 @@ export class ExecutionMonitor {
       events.on('signal:received', ({ signal }) => this.signalReceived(signal.id, signal.symbol, signal.time, signal.expectedPrice)),
       events.on('signal:rejected', ({ signal }) => void this.signals.delete(signal.id)),
       events.on('order:created', ({ order }) => this.orderCreated(order)),
-      // An order that ends, and a fill reported after it ended (a fill after a cancel is real): a new revision.
-      events.on('order:transition', ({ order, previousStatus, event }) => {
-        if (isTerminalStatus(order.status) && (!isTerminalStatus(previousStatus) || event.type === 'filled')) this.orderEnded(order);
-      }),
-      events.on('order:submitted', ({ order }) => this.stamp(order, 'submittedAt')),
-      events.on('order:accepted', ({ order }) => this.stamp(order, 'acknowledgedAt')),
-      events.on('order:fill', ({ order, fill }) => {
-        this.stamp(order, 'firstFillAt');
-        if (this.cash && order.assetClass !== 'forex') this.cash.fill(order.side, fill.quantity, fill.price, fill.commission);
-      }),
     );
+  }
+
+  /**
+   * Every applied order event, from the engine's order hook (no payload is built for it on the
+   * public bus): the steps' times, fills for the cash expectation, and the end of the order — or a
+   * fill reported after it ended (a fill after a cancel is real), which records it again.
+   */
+  orderChanged({ order, from, event }: Pick<OrderTransition, 'order' | 'from' | 'event'>): void {
+    if (this.stopped) return;
+    switch (event.type) {
+      case 'submitted':
+        this.stamp(order, 'submittedAt');
+        break;
+      case 'accepted':
+        this.stamp(order, 'acknowledgedAt');
+        break;
+      case 'filled':
+        this.stamp(order, 'firstFillAt');
+        if (this.cash && order.assetClass !== 'forex') this.cash.fill(order.side, event.fill.quantity, event.fill.price, event.fill.commission);
+        break;
+    }
+    if (isTerminalStatus(order.status) && (!isTerminalStatus(from) || event.type === 'filled')) this.orderEnded(order);
   }
 
   /** The newest records (the journal holds them all), oldest first. */
   recent(): readonly ExecutionRecord[] {
-    return this.recentRecords;
+    const ring = this.recentRecords;
+    return ring.length < this.recentKept ? ring.slice() : [...ring.slice(this.recentNext), ...ring.slice(0, this.recentNext)];
   }
 
   /** Counters since the monitor started. */
   stats(): { readonly recorded: number; readonly slippageAlerts: number; readonly slowFills: number; readonly mismatches: number; readonly pendingImpacts: number } {
-    return { ...this.counts, pendingImpacts: this.impacts.length };
+    return { ...this.counts, pendingImpacts: this.impacts.length - this.impactHead };
   }
 
   /** The engine stopped: timers are cleared; what is pending waits for {@link resume}. */
@@ -179,11 +203,13 @@ export class ExecutionMonitor {
 
   /** Stops listening for good and drops pending impact measurements and confirmations. */
   stop(): void {
+    this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.impactTimer !== undefined) this.deps.clock.clearTimeout(this.impactTimer);
     if (this.confirmTimer !== undefined) this.deps.clock.clearTimeout(this.confirmTimer);
     this.impactTimer = this.confirmTimer = undefined;
     this.impacts.length = 0;
+    this.impactHead = 0;
     this.toConfirm.clear();
   }
 
@@ -246,7 +272,8 @@ export class ExecutionMonitor {
   }
 
   private signalReceived(id: string, symbol: string, time: number, expected: DecimalInput | undefined): void {
-    if (this.signals.size >= SIGNALS_KEPT) this.signals.delete(this.signals.keys().next().value!);
+    // Signals that never produced an order: dropped wholesale past the bound (rare; a Map read from the front after many deletes is slow).
+    if (this.signals.size >= SIGNALS_KEPT) this.signals.clear();
     let expectedPrice: Decimal | undefined;
     try {
       expectedPrice = expected === undefined ? undefined : toDecimal(expected);
@@ -269,38 +296,46 @@ export class ExecutionMonitor {
       revision: 0,
     } as Mutable<ExecutionContext>;
     this.contexts.set(order.clientOrderId, context);
-    if (this.contexts.size > CONTEXTS_KEPT) this.forgetOldest();
   }
 
   /** The first time the engine saw this step of an order (its own clock). */
   private stamp(order: Order, step: 'submittedAt' | 'acknowledgedAt' | 'firstFillAt'): void {
-    let context = this.contexts.get(order.clientOrderId);
-    if (!context) {
-      // An order restored after a restart, created before this monitor: what is known from now on.
-      context = { broker: this.deps.adapter.name, accountId: this.deps.accountId(), revision: 0 };
-      this.contexts.set(order.clientOrderId, context);
-    }
+    const context = this.contextOf(order);
     if (context[step] === undefined) context[step] = this.deps.clock.now();
   }
 
+  /** A working order's context, an ended one's (a late fill), or a new one (an order restored after a restart: what is known from now on). */
+  private contextOf(order: Order): Context {
+    const id = order.clientOrderId;
+    let context = this.contexts.get(id) ?? this.ended.get(id);
+    if (!context) this.contexts.set(id, (context = { broker: this.deps.adapter.name, accountId: this.deps.accountId(), revision: 0 }));
+    return context;
+  }
+
   private orderEnded(order: Order): void {
-    let context = this.contexts.get(order.clientOrderId);
-    if (!context) {
-      context = { broker: this.deps.adapter.name, accountId: this.deps.accountId(), revision: 0 };
-      this.contexts.set(order.clientOrderId, context);
-    }
+    const context = this.contextOf(order);
     const now = this.deps.clock.now();
     context.revision++;
     context.completedAt ??= now;
     const record = buildExecutionRecord(order, context, context.completedAt);
     const revised = context;
+    // Ended: kept a while for a late fill, then forgotten (the journal has the record).
+    if (this.contexts.delete(order.clientOrderId)) {
+      // A ring, not the Map's oldest key: a V8 Map read from the front after many deletes walks their tombstones.
+      const evicted = this.endedRing[this.endedNext];
+      if (evicted !== undefined) this.ended.delete(evicted);
+      this.endedRing[this.endedNext] = order.clientOrderId;
+      this.endedNext = (this.endedNext + 1) % ENDED_KEPT;
+      this.ended.set(order.clientOrderId, context);
+    }
     this.counts.recorded++;
     this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: record });
     if (this.recentKept > 0) {
-      this.recentRecords.push(record);
-      if (this.recentRecords.length > this.recentKept) this.recentRecords.shift();
+      if (this.recentRecords.length < this.recentKept) this.recentRecords.push(record);
+      else this.recentRecords[this.recentNext] = record;
+      this.recentNext = (this.recentNext + 1) % this.recentKept;
     }
-    this.deps.events.emit('execution:recorded', { record });
+    if (this.deps.events.listenerCount('execution:recorded') > 0) this.deps.events.emit('execution:recorded', { record });
     if (revised.revision === 1) this.judge(record);
     if (record.fills > 0) {
       if (this.impactHorizonMs > 0 && record.arrivalPrice) this.scheduleImpact(record);
@@ -338,26 +373,31 @@ export class ExecutionMonitor {
     } else if (this.rejectionAlerting && rate < this.rejectionThreshold / 2) this.rejectionAlerting = false;
   }
 
-  private scheduleImpact(record: ExecutionRecord): void {
-    this.impacts.push({ record, due: record.completedAt + this.impactHorizonMs });
+  private scheduleImpact(r: ExecutionRecord): void {
+    const subject: ImpactSubject = { clientOrderId: r.clientOrderId, symbol: r.symbol, side: r.side, arrivalPrice: r.arrivalPrice!, strategyId: r.strategyId, broker: r.broker, accountId: r.accountId };
+    this.impacts.push({ record: subject, due: r.completedAt + this.impactHorizonMs });
     if (this.impactTimer === undefined && !this.suspended) this.armImpactTimer();
   }
 
   /** One timer for the queue's head: completions arrive in time order, so the queue is sorted by due time. */
   private armImpactTimer(): void {
-    const head = this.impacts[0];
+    const head = this.impacts[this.impactHead];
     if (!head || this.suspended) return;
     this.impactTimer = this.deps.clock.setTimeout(() => {
       this.impactTimer = undefined;
       const now = this.deps.clock.now();
-      let taken = 0;
-      while (taken < this.impacts.length && this.impacts[taken]!.due <= now) taken++;
-      for (const { record } of this.impacts.splice(0, taken)) this.measureImpact(record, now);
+      const queue = this.impacts;
+      while (this.impactHead < queue.length && queue[this.impactHead]!.due <= now) this.measureImpact(queue[this.impactHead++]!.record, now);
+      // Drop the measured head now and then (a queue that shifts would copy it every time).
+      if (this.impactHead > 1_024 && this.impactHead * 2 > queue.length) {
+        queue.splice(0, this.impactHead);
+        this.impactHead = 0;
+      }
       this.armImpactTimer();
     }, Math.max(0, head.due - this.deps.clock.now()));
   }
 
-  private measureImpact(record: ExecutionRecord, now: number): void {
+  private measureImpact(record: ImpactSubject, now: number): void {
     const price = this.deps.priceOf(record.symbol);
     const impact = price ? marketImpact(record, price, this.impactHorizonMs, now) : undefined;
     if (!impact) return;
@@ -373,20 +413,15 @@ export class ExecutionMonitor {
     }, this.confirmEveryMs!);
   }
 
-  private forgetOldest(): void {
-    for (const [id] of this.contexts) {
-      this.contexts.delete(id);
-      if (this.contexts.size <= CONTEXTS_KEPT) return;
-    }
-  }
-
   private alert(severity: AlertPayload['severity'], code: string, message: string, details: Record<string, unknown>, clientOrderId?: string): void {
     this.deps.events.emit('alert', { severity, code, message, details, ...(clientOrderId ? { clientOrderId } : {}) });
   }
 }
 
-/** Contexts kept for working orders and for a late fill after an order ended. */
-const CONTEXTS_KEPT = 50_000;
+/** Contexts kept after an order ended, for a fill reported late. */
+const ENDED_KEPT = 10_000;
+
+type Context = Mutable<ExecutionContext> & { completedAt?: number };
 
 function signedQuantity(position: Position | undefined): Decimal {
   if (!position) return ZERO;

@@ -93,6 +93,11 @@ export interface ExecutionContext {
 
 const BPS = new Decimal(10_000);
 
+/** Decimal to its exact string (a plain `toFixed()`: measured, caching it per instance costs more than it saves). */
+function fixed(value: Decimal): string {
+  return value.toFixed();
+}
+
 /** The execution record of an order that ended: a pure function of the order and its context. */
 export function buildExecutionRecord(order: Order, context: ExecutionContext, completedAt: number): ExecutionRecord {
   const requested = order.limitPrice ?? order.stopPrice;
@@ -103,69 +108,83 @@ export function buildExecutionRecord(order: Order, context: ExecutionContext, co
       : requested
         ? [requested, 'order']
         : [undefined, 'none'];
-  const record: { -readonly [K in keyof ExecutionRecord]?: ExecutionRecord[K] } = {
+  const average = order.averageFillPrice;
+  let slippage: string | undefined;
+  let slippageBps: string | undefined;
+  let slippageCost: string | undefined;
+  if (average && expected) {
+    const perUnit = order.side === 'buy' ? average.minus(expected) : expected.minus(average);
+    if (perUnit.isZero()) slippage = slippageBps = slippageCost = '0';
+    else {
+      slippage = perUnit.toFixed();
+      slippageBps = perUnit.dividedBy(expected).times(BPS).toDecimalPlaces(4).toFixed();
+      slippageCost = perUnit.times(order.filledQuantity).toFixed();
+    }
+  }
+  const submitted = context.submittedAt;
+  const acknowledged = context.acknowledgedAt;
+  const firstFill = context.firstFillAt;
+  const received = context.receivedAt;
+  // Every key in one literal, absent ones undefined (JSON leaves them out): one hidden class for
+  // every record — built key by key, an object this wide falls into V8's slow dictionary mode.
+  const record: { [K in keyof ExecutionRecord]-?: ExecutionRecord[K] | undefined } = {
     clientOrderId: order.clientOrderId,
+    brokerOrderId: order.brokerOrderId || undefined,
+    signalId: order.signalId || undefined,
+    strategyId: order.strategyId || undefined,
     symbol: order.symbol,
     assetClass: order.assetClass,
     side: order.side,
     type: order.type,
     broker: context.broker,
+    accountId: context.accountId ?? (order.accountId || undefined),
     status: order.status,
-    requestedQuantity: order.quantity.toFixed(),
-    filledQuantity: order.filledQuantity.toFixed(),
-    fillRate: fillRate(order).toFixed(),
+    reason: order.errorMessage || undefined,
+    requestedQuantity: fixed(order.quantity),
+    filledQuantity: fixed(order.filledQuantity),
+    fillRate: fillRate(order),
+    requestedPrice: requested ? fixed(requested) : undefined,
+    expectedPrice: expected ? fixed(expected) : undefined,
     expectedPriceSource: source,
-    commission: order.commission.toFixed(),
+    arrivalPrice: context.arrivalPrice ? fixed(context.arrivalPrice) : undefined,
+    averageFillPrice: average ? fixed(average) : undefined,
+    slippage,
+    slippageBps,
+    slippageCost,
+    commission: fixed(order.commission),
     fills: order.fills.length,
+    signalTime: context.signalTime,
+    receivedAt: received,
     createdAt: order.createdAt,
+    submittedAt: submitted,
+    acknowledgedAt: acknowledged,
+    firstFillAt: firstFill,
     completedAt,
+    signalToSubmitMs: received !== undefined && submitted !== undefined ? submitted - received : undefined,
+    submitToAckMs: submitted !== undefined && acknowledged !== undefined ? acknowledged - submitted : undefined,
+    submitToFirstFillMs: submitted !== undefined && firstFill !== undefined ? firstFill - submitted : undefined,
+    submitToCompleteMs: submitted !== undefined ? completedAt - submitted : undefined,
+    signalToFirstFillMs: received !== undefined && firstFill !== undefined ? firstFill - received : undefined,
     revision: context.revision,
   };
-  if (order.brokerOrderId) record.brokerOrderId = order.brokerOrderId;
-  if (order.signalId) record.signalId = order.signalId;
-  if (order.strategyId) record.strategyId = order.strategyId;
-  if (context.accountId ?? order.accountId) record.accountId = (context.accountId ?? order.accountId)!;
-  if (order.errorMessage) record.reason = order.errorMessage;
-  if (requested) record.requestedPrice = requested.toFixed();
-  if (expected) record.expectedPrice = expected.toFixed();
-  if (context.arrivalPrice) record.arrivalPrice = context.arrivalPrice.toFixed();
-  const average = order.averageFillPrice;
-  if (average) {
-    record.averageFillPrice = average.toFixed();
-    if (expected) {
-      const perUnit = order.side === 'buy' ? average.minus(expected) : expected.minus(average);
-      record.slippage = perUnit.toFixed();
-      record.slippageBps = perUnit.dividedBy(expected).times(BPS).toDecimalPlaces(4).toFixed();
-      record.slippageCost = perUnit.times(order.filledQuantity).toFixed();
-    }
-  }
-  if (context.signalTime !== undefined) record.signalTime = context.signalTime;
-  if (context.receivedAt !== undefined) record.receivedAt = context.receivedAt;
-  const submitted = context.submittedAt;
-  const acknowledged = context.acknowledgedAt;
-  const firstFill = context.firstFillAt;
-  if (submitted !== undefined) record.submittedAt = submitted;
-  if (acknowledged !== undefined) record.acknowledgedAt = acknowledged;
-  if (firstFill !== undefined) record.firstFillAt = firstFill;
-  if (context.receivedAt !== undefined && submitted !== undefined) record.signalToSubmitMs = submitted - context.receivedAt;
-  if (submitted !== undefined) {
-    if (acknowledged !== undefined) record.submitToAckMs = acknowledged - submitted;
-    if (firstFill !== undefined) record.submitToFirstFillMs = firstFill - submitted;
-    record.submitToCompleteMs = completedAt - submitted;
-  }
-  if (context.receivedAt !== undefined && firstFill !== undefined) record.signalToFirstFillMs = firstFill - context.receivedAt;
   return record as ExecutionRecord;
 }
 
-function fillRate(order: Order): Decimal {
-  if (order.quantity.isZero()) return order.filledQuantity.isZero() ? new Decimal(0) : new Decimal(1);
-  return order.filledQuantity.dividedBy(order.quantity).toDecimalPlaces(6);
+function fillRate(order: Order): string {
+  const { quantity, filledQuantity } = order;
+  if (filledQuantity.isZero()) return '0';
+  // A notional order's quantity is what the fills bought: all of it filled.
+  if (quantity.isZero() || filledQuantity.equals(quantity)) return '1';
+  return filledQuantity.dividedBy(quantity).toDecimalPlaces(6).toFixed();
 }
 
 /** The price move from arrival to some time after completion, against the trade's direction (a buy that lifted the price: positive). */
 export interface MarketImpact {
   readonly clientOrderId: string;
   readonly symbol: string;
+  readonly strategyId?: string;
+  readonly broker?: string;
+  readonly accountId?: string;
   readonly horizonMs: number;
   readonly arrivalPrice: string;
   readonly priceAfter: string;
@@ -173,13 +192,27 @@ export interface MarketImpact {
   readonly at: number;
 }
 
-export function marketImpact(record: ExecutionRecord, priceAfter: Decimal, horizonMs: number, at: number): MarketImpact | undefined {
+/** What a market-impact measurement needs of an execution record. */
+export interface ImpactSubject {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly arrivalPrice?: string | undefined;
+  readonly strategyId?: string | undefined;
+  readonly broker?: string | undefined;
+  readonly accountId?: string | undefined;
+}
+
+export function marketImpact(record: ImpactSubject, priceAfter: Decimal, horizonMs: number, at: number): MarketImpact | undefined {
   if (!record.arrivalPrice) return undefined;
   const arrival = new Decimal(record.arrivalPrice);
   const move = record.side === 'buy' ? priceAfter.minus(arrival) : arrival.minus(priceAfter);
   return {
     clientOrderId: record.clientOrderId,
     symbol: record.symbol,
+    ...(record.strategyId ? { strategyId: record.strategyId } : {}),
+    ...(record.broker ? { broker: record.broker } : {}),
+    ...(record.accountId ? { accountId: record.accountId } : {}),
     horizonMs,
     arrivalPrice: record.arrivalPrice,
     priceAfter: priceAfter.toFixed(),

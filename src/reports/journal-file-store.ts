@@ -4,7 +4,9 @@ import { journalArchives } from '../journal/file-journal.js';
 import { HISTORY_TOPICS } from '../journal/history-notes.js';
 import { CHECKPOINT_TOPIC, type JournalRecord, matchesQuery } from '../journal/journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON } from '../journal/journal-json.js';
-import { checkpointCopies, type ReportStore } from './report-store.js';
+import { decodeNotes, type NotesSummary } from '../journal/notes-summary.js';
+import { checkpointCopies, type ReportSegment, type ReportStore, type TimeRange } from './report-store.js';
+import type { SegmentReport } from './segment-report.js';
 
 export interface JournalFileStoreOptions {
   /** Called as the files are read: bytes so far, bytes in all. */
@@ -28,24 +30,36 @@ export function journalFileStore(path: string, options: JournalFileStoreOptions 
       options.onProgress?.(Math.min(read, total), total);
     };
   };
+  /** One file's notes of `topics` in `range`: from its compact summary when there is one, else the file itself. */
+  async function* fileNotes(file: string, topics: readonly string[], range: TimeRange, advance: (bytes: number) => void): AsyncIterable<JournalRecord> {
+    const wanted = new Set(topics);
+    const inRange = (r: JournalRecord): boolean => r.kind === 'note' && wanted.has(r.topic) && (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to);
+    const sidecar = `${file}.notes.json`;
+    if ([...wanted].every((t) => HISTORY_TOPICS.has(t)) && file !== path && existsSync(sidecar)) {
+      advance(statSync(file).size);
+      for (const record of decodeNotes(JSON.parse(readFileSync(sidecar, 'utf8')) as NotesSummary)) if (inRange(record)) yield record;
+      return;
+    }
+    for await (const record of readRecords(file, advance)) if (inRange(record)) yield record;
+  }
   return {
-    async *notes(topics, range) {
-      const wanted = new Set(topics);
+    async segments(range) {
       const advance = progress();
-      const inRange = (r: JournalRecord): boolean => r.kind === 'note' && wanted.has(r.topic) && (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to);
-      const summarized = [...wanted].every((t) => HISTORY_TOPICS.has(t));
+      const out: ReportSegment[] = [];
       for (const file of files()) {
-        const sidecar = `${file}.notes.json`;
-        if (summarized && file !== path && existsSync(sidecar)) {
+        const summary = `${file}.report.json`;
+        if (file !== path && existsSync(summary)) {
+          const report = JSON.parse(readFileSync(summary, 'utf8')) as SegmentReport;
           advance(statSync(file).size);
-          for (const json of JSON.parse(readFileSync(sidecar, 'utf8')) as JournalRecordJSON[]) {
-            const record = journalRecordFromJSON(json);
-            if (inRange(record)) yield record;
-          }
-          continue;
-        }
-        for await (const record of readRecords(file, advance)) if (inRange(record)) yield record;
+          if ((range.from !== undefined && report.to < range.from) || (range.to !== undefined && report.from > range.to)) continue;
+          out.push({ report, ids: async () => JSON.parse(readFileSync(`${file}.report-ids.json`, 'utf8')) as string[], notes: (topics, r) => fileNotes(file, topics, r, () => undefined) });
+        } else out.push({ notes: (topics, r) => fileNotes(file, topics, r, advance) });
       }
+      return out;
+    },
+    async *notes(topics, range) {
+      const advance = progress();
+      for (const file of files()) yield* fileNotes(file, topics, range, advance);
     },
     async *records(filter) {
       const advance = progress();

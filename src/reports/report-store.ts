@@ -1,3 +1,4 @@
+import type { SegmentReport } from './segment-report.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalQuery, type JournalRecord, matchesQuery } from '../journal/journal.js';
 
 /** An inclusive time range, epoch ms; an open end is unbounded. */
@@ -21,10 +22,29 @@ export interface ReportStore {
    * their originals being in the archive before it.
    */
   records(filter: JournalQuery): AsyncIterable<JournalRecord>;
+  /**
+   * Optional, for speed: the store's segments overlapping `range`, oldest first — an archived one
+   * with its report summary (read as sums), the current one without. Reports fall back to `notes`
+   * when a store has no segments.
+   */
+  segments?(range: TimeRange): Promise<ReportSegment[]>;
 }
 
-/** What a journal may offer beyond {@link Journal} (FileJournal: whole history; PostgresJournal: paged history). */
+/** One segment of a store, for reports. */
+export interface ReportSegment {
+  /** The segment summed for reports (absent: read its notes one by one). */
+  readonly report?: SegmentReport;
+  /** The orders the segment recorded (asked only when some order was recorded again elsewhere). */
+  readonly ids?: () => Promise<string[]>;
+  /** The segment's own notes of these topics in a range. */
+  notes(topics: readonly string[], range: TimeRange): AsyncIterable<JournalRecord>;
+}
+
+/** What a journal may offer beyond {@link Journal} (FileJournal: whole history and segments; PostgresJournal: paged history). */
 interface HistoryJournal {
+  archives?(): string[];
+  segmentReport?(archive: string): { report: SegmentReport; ids: () => string[] };
+  segmentNotes?(archive: string): JournalRecord[];
   notes?(filter: JournalQuery): JournalRecord[];
   history?(filter: JournalQuery): JournalRecord[] | Promise<{ records: JournalRecord[]; nextAfterSeq?: number }>;
 }
@@ -38,7 +58,28 @@ const PAGE = 5_000;
  */
 export function journalStore(journal: Journal): ReportStore {
   const store = journal as Journal & HistoryJournal;
+  const notesOf = (records: Iterable<JournalRecord>, topics: readonly string[], range: TimeRange): JournalRecord[] => {
+    const wanted = new Set(topics);
+    const out: JournalRecord[] = [];
+    for (const r of records) if (r.kind === 'note' && wanted.has(r.topic) && (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to)) out.push(r);
+    return out;
+  };
+  const segments =
+    typeof store.archives === 'function' && typeof store.segmentReport === 'function' && typeof store.segmentNotes === 'function'
+      ? async (range: TimeRange): Promise<ReportSegment[]> => {
+          const out: ReportSegment[] = [];
+          for (const archive of store.archives!()) {
+            const { report, ids } = store.segmentReport!(archive);
+            if ((range.from !== undefined && report.to < range.from) || (range.to !== undefined && report.from > range.to)) continue;
+            out.push({ report, ids: async () => ids(), notes: async function* (topics, r) { yield* notesOf(store.segmentNotes!(archive), topics, r); } });
+          }
+          // The current segment: what the journal holds since its last checkpoint.
+          out.push({ notes: async function* (topics, r) { yield* notesOf(journal.query({ kinds: ['note'], ...r }), topics, r); } });
+          return out;
+        }
+      : undefined;
   return {
+    ...(segments ? { segments } : {}),
     async *notes(topics, range) {
       const wanted = new Set(topics);
       const filter: JournalQuery = { kinds: ['note'], ...range };

@@ -27,9 +27,36 @@ export function distribution(values: readonly Decimal[], meanPlaces = 4): Distri
   };
 }
 
-/** The same, for millisecond latencies. */
+/**
+ * {@link distribution} of exact decimal strings (basis points), ordered by their value as numbers —
+ * exact for the ≤ 15 significant digits such figures have — and reported as the strings themselves;
+ * the mean is summed exactly. Many times faster than sorting Decimals over a day of orders.
+ */
+export function distributionOfStrings(values: readonly string[], meanPlaces = 4): Distribution {
+  const n = values.length;
+  if (n === 0) return { count: 0 };
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = Number(values[i]);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => keys[a]! - keys[b]!);
+  const at = (p: number): string => values[order[Math.max(0, Math.ceil(p * n) - 1)]!]!;
+  // Exact mean: the strings summed as Decimals in chunks of equal values (bps repeat).
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let total = ZERO;
+  for (const [v, count] of counts) total = total.plus(new Decimal(v).times(count));
+  return { count: n, mean: total.dividedBy(n).toDecimalPlaces(meanPlaces).toFixed(), p50: at(0.5), p95: at(0.95), p99: at(0.99), max: values[order[n - 1]!]!, min: values[order[0]!]! };
+}
+
+/** The same, for millisecond latencies (plain numbers: durations, not money). */
 export function latencyDistribution(values: readonly number[]): Distribution {
-  return distribution(values.map((v) => new Decimal(v)), 1);
+  if (values.length === 0) return { count: 0 };
+  const sorted = Float64Array.from(values).sort();
+  const at = (p: number): string => String(sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]);
+  let total = 0;
+  for (const v of sorted) total += v;
+  return { count: sorted.length, mean: String(Math.round((total / sorted.length) * 10) / 10), p50: at(0.5), p95: at(0.95), p99: at(0.99), max: String(sorted[sorted.length - 1]), min: String(sorted[0]) };
 }
 
 export function sum(values: readonly Decimal[]): Decimal {

@@ -1,9 +1,10 @@
 import { Decimal, ZERO } from '../core/decimal.js';
-import type { ExecutionRecord } from '../quality/execution-record.js';
+import type { Mutable } from '../core/mutable.js';
 import { type AccountNote, loadReportData, type ReportData, type ReportFilters } from './report-data.js';
-import { customPeriod, dayOf, DEFAULT_REPORT_TIMEZONE, type ReportPeriod } from './report-period.js';
+import { customPeriod, dayKeyer, DEFAULT_REPORT_TIMEZONE, type ReportPeriod } from './report-period.js';
 import type { ReportStore } from './report-store.js';
-import { type Distribution, distribution, latencyDistribution, maxDrawdown, sharpeRatio, sum } from './statistics.js';
+import { type Distribution, distributionOfStrings, latencyDistribution, maxDrawdown, sharpeRatio, sum } from './statistics.js';
+import { ExecutionTally, type TallyFigures } from './execution-tally.js';
 
 /** One round trip: a position from its first entry to flat. Decimals as exact strings. */
 export interface RoundTrip {
@@ -155,19 +156,49 @@ export async function tradeReport(store: ReportStore, options: TradeReportOption
 export function buildTradeReport(data: ReportData, options: TradeReportOptions): TradeReport {
   const period = options.period;
   const trades = data.closed.map(roundTrip);
-  const executions = data.executions;
+  // The groups' tallies merged three ways: the whole period, each symbol, each broker.
+  const all = new ExecutionTally();
+  const symbols = new Map<string, ExecutionTally>();
+  const brokers = new Map<string, ExecutionTally>();
+  for (const { key, tally } of data.groups) {
+    all.merge(tally);
+    tallyOf(symbols, key.symbol).merge(tally);
+    tallyOf(brokers, key.broker ?? '(unknown)').merge(tally);
+  }
+  const pnls = trades.map((t) => new Decimal(t.pnl));
+  const pnlBySymbol = new Map<string, { trades: number; pnl: Decimal[] }>();
+  trades.forEach((t, i) => {
+    let entry = pnlBySymbol.get(t.symbol);
+    if (!entry) pnlBySymbol.set(t.symbol, (entry = { trades: 0, pnl: [] }));
+    entry.trades++;
+    entry.pnl.push(pnls[i]!);
+  });
+  const figures = all.figures();
+  const quality = executionQuality(figures, data);
   return {
     period,
     filters: options.filters ?? {},
     generatedAt: options.now ?? period.to,
-    totals: totals(trades, executions),
-    bySymbol: bySymbol(trades, executions),
-    performance: performance(trades, data.accounts, period, options.startingEquity),
-    executionQuality: executionQuality(data),
-    brokers: brokerComparison(executions),
+    totals: totals(figures, trades.length, sum(pnls)),
+    bySymbol: [...new Set([...symbols.keys(), ...pnlBySymbol.keys()])].sort().map((symbol) => {
+      const f = (symbols.get(symbol) ?? new ExecutionTally()).figures(false);
+      const closed = pnlBySymbol.get(symbol);
+      const t = totals(f, closed?.trades ?? 0, sum(closed?.pnl ?? []));
+      return { symbol, trades: t.trades, volume: t.volume, notional: t.notional, ...(t.averageFillPrice ? { averageFillPrice: t.averageFillPrice } : {}), realizedPnl: t.realizedPnl, commissions: t.commissions };
+    }),
+    performance: performance(trades, pnls, data.accounts, period, options.startingEquity),
+    executionQuality: quality,
+    // One broker: its row is the period's figures (no second pass over every observation).
+    brokers: [...brokers.keys()].sort().map((broker) => brokerRow(broker, brokers.size === 1 ? figures : brokers.get(broker)!.figures(), brokers.size === 1 ? quality : undefined)),
     trades,
     alerts: data.alerts,
   };
+}
+
+function tallyOf(groups: Map<string, ExecutionTally>, key: string): ExecutionTally {
+  let tally = groups.get(key);
+  if (!tally) groups.set(key, (tally = new ExecutionTally()));
+  return tally;
 }
 
 /** The report of a custom range (days or instants), for the CLI and quick questions. */
@@ -175,66 +206,34 @@ export function rangeReport(store: ReportStore, from: string | number, to: strin
   return tradeReport(store, { ...options, period: customPeriod(from, to, options.timeZone ?? DEFAULT_REPORT_TIMEZONE) });
 }
 
-function roundTrip(c: ReportData['closed'][number]): RoundTrip {
-  return {
-    positionId: c.positionId,
-    symbol: c.symbol,
-    side: c.side,
-    ...(c.strategyId ? { strategyId: c.strategyId } : {}),
-    ...(c.broker ? { broker: c.broker } : {}),
-    ...(c.accountId ? { accountId: c.accountId } : {}),
-    quantity: c.maxQuantity,
-    entryPrice: c.averageEntryPrice,
-    ...(c.exitAveragePrice ? { exitPrice: c.exitAveragePrice } : {}),
-    pnl: c.realizedPnl,
-    fees: c.commission,
-    ...(c.openedAt === undefined ? {} : { openedAt: c.openedAt }),
-    closedAt: c.at,
-    ...(c.openedAt === undefined ? {} : { holdingMs: c.at - c.openedAt }),
-    orderIds: c.orderIds,
-  };
-}
-
-function filledNotional(e: ExecutionRecord): Decimal {
-  return e.averageFillPrice ? new Decimal(e.averageFillPrice).times(e.filledQuantity) : ZERO;
-}
-
-function totals(trades: readonly RoundTrip[], executions: readonly ExecutionRecord[]): ReportTotals {
-  let volume = ZERO;
-  let notional = ZERO;
-  let commissions = ZERO;
-  let fills = 0;
-  for (const e of executions) {
-    volume = volume.plus(e.filledQuantity);
-    notional = notional.plus(filledNotional(e));
-    commissions = commissions.plus(e.commission);
-    fills += e.fills;
+/** Built by assignment, not spreads: a report of a busy day lists tens of thousands. */
+function roundTrip({ position: c, at }: ReportData['closed'][number]): RoundTrip {
+  const trip: Mutable<RoundTrip> = { positionId: c.positionId, symbol: c.symbol, side: c.side, quantity: c.maxQuantity, entryPrice: c.averageEntryPrice, pnl: c.realizedPnl, fees: c.commission, closedAt: at, orderIds: c.orderIds };
+  if (c.strategyId) trip.strategyId = c.strategyId;
+  if (c.broker) trip.broker = c.broker;
+  if (c.accountId) trip.accountId = c.accountId;
+  if (c.exitAveragePrice) trip.exitPrice = c.exitAveragePrice;
+  if (c.openedAt !== undefined) {
+    trip.openedAt = c.openedAt;
+    trip.holdingMs = at - c.openedAt;
   }
+  return trip;
+}
+
+function totals(f: TallyFigures, trades: number, realizedPnl: Decimal): ReportTotals {
   return {
-    trades: trades.length,
-    orders: executions.length,
-    fills,
-    volume: volume.toFixed(),
-    notional: notional.toFixed(),
-    realizedPnl: sum(trades.map((t) => new Decimal(t.pnl))).toFixed(),
-    commissions: commissions.toFixed(),
-    ...(volume.isZero() ? {} : { averageFillPrice: notional.dividedBy(volume).toDecimalPlaces(6).toFixed() }),
+    trades,
+    orders: f.orders,
+    fills: f.fills,
+    volume: f.volume.toFixed(),
+    notional: f.notional.toFixed(),
+    realizedPnl: realizedPnl.toFixed(),
+    commissions: f.commissions.toFixed(),
+    ...(f.volume.isZero() ? {} : { averageFillPrice: f.notional.dividedBy(f.volume).toDecimalPlaces(6).toFixed() }),
   };
 }
 
-function bySymbol(trades: readonly RoundTrip[], executions: readonly ExecutionRecord[]): SymbolTotals[] {
-  const symbols = [...new Set([...executions.map((e) => e.symbol), ...trades.map((t) => t.symbol)])].sort();
-  return symbols.map((symbol) => {
-    const t = totals(
-      trades.filter((x) => x.symbol === symbol),
-      executions.filter((x) => x.symbol === symbol),
-    );
-    return { symbol, trades: t.trades, volume: t.volume, notional: t.notional, ...(t.averageFillPrice ? { averageFillPrice: t.averageFillPrice } : {}), realizedPnl: t.realizedPnl, commissions: t.commissions };
-  });
-}
-
-function performance(trades: readonly RoundTrip[], accounts: readonly AccountNote[], period: ReportPeriod, startingEquity: TradeReportOptions['startingEquity']): Performance {
-  const pnls = trades.map((t) => new Decimal(t.pnl));
+function performance(trades: readonly RoundTrip[], pnls: readonly Decimal[], accounts: readonly AccountNote[], period: ReportPeriod, startingEquity: TradeReportOptions['startingEquity']): Performance {
   const wins = pnls.filter((p) => p.greaterThan(0));
   const losses = pnls.filter((p) => p.lessThan(0));
   const grossWin = sum(wins);
@@ -249,7 +248,7 @@ function performance(trades: readonly RoundTrip[], accounts: readonly AccountNot
     }
     return last ? new Decimal(last.equity) : (accounts[0] ? new Decimal(accounts[0].equity) : base);
   };
-  const daily = dailySeries(trades, period, equityAt);
+  const daily = dailySeries(trades, pnls, period, equityAt);
   const drawdown = maxDrawdown(pnls);
   const startEquity = equityAt(trades[0]?.closedAt ?? period.from);
   const returns = daily.map((d) => new Decimal(d.return ?? d.pnl));
@@ -257,8 +256,8 @@ function performance(trades: readonly RoundTrip[], accounts: readonly AccountNot
   return {
     ...(trades.length ? { winRate: places(new Decimal(wins.length).dividedBy(trades.length)), expectancy: places(sum(pnls).dividedBy(trades.length)) } : {}),
     ...(grossLoss.isZero() ? {} : { profitFactor: places(grossWin.dividedBy(grossLoss)) }),
-    ...(wins.length ? { averageWin: places(grossWin.dividedBy(wins.length)), largestWin: Decimal.max(...wins).toFixed() } : {}),
-    ...(losses.length ? { averageLoss: places(grossLoss.dividedBy(losses.length).negated()), largestLoss: Decimal.min(...losses).toFixed() } : {}),
+    ...(wins.length ? { averageWin: places(grossWin.dividedBy(wins.length)), largestWin: wins.reduce((a, b) => (b.greaterThan(a) ? b : a)).toFixed() } : {}),
+    ...(losses.length ? { averageLoss: places(grossLoss.dividedBy(losses.length).negated()), largestLoss: losses.reduce((a, b) => (b.lessThan(a) ? b : a)).toFixed() } : {}),
     maxDrawdown: drawdown.amount.toFixed(),
     ...(startEquity && !drawdown.amount.isZero() ? { maxDrawdownPercent: places(drawdown.amount.dividedBy(startEquity.plus(drawdown.peak)).times(100)) } : {}),
     daily,
@@ -267,21 +266,23 @@ function performance(trades: readonly RoundTrip[], accounts: readonly AccountNot
 }
 
 /** Every weekday of the period (and any other day with a trade), with the P&L of the trades closed that day. */
-function dailySeries(trades: readonly RoundTrip[], period: ReportPeriod, equityAt: (at: number) => Decimal | undefined): DailyPnl[] {
+function dailySeries(trades: readonly RoundTrip[], pnls: readonly Decimal[], period: ReportPeriod, equityAt: (at: number) => Decimal | undefined): DailyPnl[] {
+  const dayOf = dayKeyer(period.timeZone);
   const days = new Map<string, { pnl: Decimal; trades: number; firstAt: number }>();
   const DAY = 86_400_000;
   // Walk the period a day at a time at noon UTC-ish steps; dayOf names each in the report's timezone.
   if (period.to - period.from <= 400 * DAY) {
     for (let at = period.from; at <= period.to; at += DAY) {
-      const date = dayOf(at, period.timeZone);
+      const date = dayOf(at);
       const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
       if (weekday !== 0 && weekday !== 6 && !days.has(date)) days.set(date, { pnl: ZERO, trades: 0, firstAt: at });
     }
   }
-  for (const t of trades) {
-    const date = dayOf(t.closedAt, period.timeZone);
+  for (let i = 0; i < trades.length; i++) {
+    const t = trades[i]!;
+    const date = dayOf(t.closedAt);
     const day = days.get(date) ?? { pnl: ZERO, trades: 0, firstAt: t.closedAt };
-    day.pnl = day.pnl.plus(t.pnl);
+    day.pnl = day.pnl.plus(pnls[i]!);
     day.trades++;
     days.set(date, day);
   }
@@ -293,93 +294,40 @@ function dailySeries(trades: readonly RoundTrip[], period: ReportPeriod, equityA
     });
 }
 
-function executionQuality(data: ReportData): ExecutionQuality {
-  const executions = data.executions;
-  const byStatus: Record<string, number> = {};
-  const reasons = new Map<string, { reason: string; status: string; count: number }>();
-  let requested = ZERO;
-  let filled = ZERO;
-  let sent = 0;
-  let refused = 0;
-  const slippage: Decimal[] = [];
-  let slippageCost = ZERO;
-  const latency = { signalToSubmit: [] as number[], submitToAck: [] as number[], submitToFirstFill: [] as number[], submitToComplete: [] as number[], signalToFirstFill: [] as number[] };
-  const impacts: Decimal[] = [];
-  for (const e of executions) {
-    byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
-    if (e.status !== 'risk_rejected') {
-      sent++;
-      requested = requested.plus(e.requestedQuantity);
-      filled = filled.plus(e.filledQuantity);
-    }
-    if (e.status === 'rejected' || e.status === 'failed' || e.status === 'risk_rejected') {
-      if (e.status !== 'risk_rejected') refused++;
-      const reason = e.reason ?? '(no reason given)';
-      const key = `${e.status}\u0000${reason}`;
-      const entry = reasons.get(key) ?? { reason, status: e.status, count: 0 };
-      entry.count++;
-      reasons.set(key, entry);
-    }
-    if (e.slippageBps !== undefined) {
-      slippage.push(new Decimal(e.slippageBps));
-      slippageCost = slippageCost.plus(e.slippageCost ?? 0);
-    }
-    if (e.signalToSubmitMs !== undefined) latency.signalToSubmit.push(e.signalToSubmitMs);
-    if (e.submitToAckMs !== undefined) latency.submitToAck.push(e.submitToAckMs);
-    if (e.submitToFirstFillMs !== undefined) latency.submitToFirstFill.push(e.submitToFirstFillMs);
-    if (e.submitToCompleteMs !== undefined && e.fills > 0) latency.submitToComplete.push(e.submitToCompleteMs);
-    if (e.signalToFirstFillMs !== undefined) latency.signalToFirstFill.push(e.signalToFirstFillMs);
-    const impact = data.impacts.get(e.clientOrderId);
-    if (impact) impacts.push(new Decimal(impact.impactBps));
-  }
+function executionQuality(f: TallyFigures, data: Pick<ReportData, 'alerts' | 'confirmations'>): ExecutionQuality {
   return {
-    orders: executions.length,
-    sent,
-    byStatus,
-    ...(requested.isZero() ? {} : { fillRate: filled.dividedBy(requested).toDecimalPlaces(6).toFixed() }),
-    ...(sent ? { rejectionRate: new Decimal(refused).dividedBy(sent).toDecimalPlaces(6).toFixed() } : {}),
-    rejectionsByReason: [...reasons.values()].sort((a, b) => b.count - a.count),
-    slippageBps: distribution(slippage),
-    slippageCost: slippageCost.toFixed(),
+    orders: f.orders,
+    sent: f.sent,
+    byStatus: f.byStatus,
+    ...(f.requested.isZero() ? {} : { fillRate: f.filled.dividedBy(f.requested).toDecimalPlaces(6).toFixed() }),
+    ...(f.sent ? { rejectionRate: new Decimal(f.refused).dividedBy(f.sent).toDecimalPlaces(6).toFixed() } : {}),
+    rejectionsByReason: f.rejections,
+    slippageBps: distributionOfStrings(f.slippageBps),
+    slippageCost: f.slippageCost.toFixed(),
     latencyMs: {
-      signalToSubmit: latencyDistribution(latency.signalToSubmit),
-      submitToAck: latencyDistribution(latency.submitToAck),
-      submitToFirstFill: latencyDistribution(latency.submitToFirstFill),
-      submitToComplete: latencyDistribution(latency.submitToComplete),
-      signalToFirstFill: latencyDistribution(latency.signalToFirstFill),
+      signalToSubmit: latencyDistribution(f.latency.signalToSubmit),
+      submitToAck: latencyDistribution(f.latency.submitToAck),
+      submitToFirstFill: latencyDistribution(f.latency.submitToFirstFill),
+      submitToComplete: latencyDistribution(f.latency.submitToComplete),
+      signalToFirstFill: latencyDistribution(f.latency.signalToFirstFill),
     },
-    marketImpactBps: distribution(impacts),
+    marketImpactBps: distributionOfStrings(f.impactBps),
     slippageAlerts: data.alerts.filter((a) => a.code === 'slippage_exceeded').length,
     confirmations: { looks: data.confirmations.length, mismatched: data.confirmations.filter((c) => !c.confirmed).length },
   };
 }
 
-function brokerComparison(executions: readonly ExecutionRecord[]): BrokerComparisonRow[] {
-  const groups = new Map<string, ExecutionRecord[]>();
-  for (const e of executions) {
-    const list = groups.get(e.broker) ?? [];
-    list.push(e);
-    groups.set(e.broker, list);
-  }
-  return [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([broker, list]) => {
-      const q = executionQuality({ executions: list, impacts: new Map(), confirmations: [], closed: [], accounts: [], alerts: [] });
-      let commissions = ZERO;
-      let notional = ZERO;
-      for (const e of list) {
-        commissions = commissions.plus(e.commission);
-        notional = notional.plus(filledNotional(e));
-      }
-      return {
-        broker,
-        orders: list.length,
-        ...(q.fillRate ? { fillRate: q.fillRate } : {}),
-        ...(q.rejectionRate ? { rejectionRate: q.rejectionRate } : {}),
-        ...(q.slippageBps.mean ? { slippageBpsMean: q.slippageBps.mean, slippageBpsP50: q.slippageBps.p50!, slippageBpsP95: q.slippageBps.p95! } : {}),
-        ...(q.latencyMs.submitToFirstFill.p50 ? { submitToFirstFillP50: q.latencyMs.submitToFirstFill.p50, submitToFirstFillP95: q.latencyMs.submitToFirstFill.p95! } : {}),
-        commissions: commissions.toFixed(),
-        notional: notional.toFixed(),
-      };
-    });
+function brokerRow(broker: string, f: TallyFigures, computed?: ExecutionQuality): BrokerComparisonRow {
+  const slippage = computed?.slippageBps ?? distributionOfStrings(f.slippageBps);
+  const latency = computed?.latencyMs.submitToFirstFill ?? latencyDistribution(f.latency.submitToFirstFill);
+  return {
+    broker,
+    orders: f.orders,
+    ...(f.requested.isZero() ? {} : { fillRate: f.filled.dividedBy(f.requested).toDecimalPlaces(6).toFixed() }),
+    ...(f.sent ? { rejectionRate: new Decimal(f.refused).dividedBy(f.sent).toDecimalPlaces(6).toFixed() } : {}),
+    ...(slippage.mean ? { slippageBpsMean: slippage.mean, slippageBpsP50: slippage.p50!, slippageBpsP95: slippage.p95! } : {}),
+    ...(latency.p50 ? { submitToFirstFillP50: latency.p50, submitToFirstFillP95: latency.p95! } : {}),
+    commissions: f.commissions.toFixed(),
+    notional: f.notional.toFixed(),
+  };
 }

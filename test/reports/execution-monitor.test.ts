@@ -97,19 +97,19 @@ describe('ExecutionMonitor: a record for every order', () => {
     bus.on('alert', (a) => alerts.push(a));
     bus.on('execution:recorded', ({ record }) => records.push(record));
     const adapter = { name: 'fake', getPositions: async () => [], getAccount: async () => ({}) as never };
-    new ExecutionMonitor({ events: bus, clock, journal: new InMemoryJournal(), logger: silentLogger, adapter, priceOf: () => new Decimal(50), positionOf: () => undefined, accountId: () => 'acc' }, { slowFillMs: 80, confirm: false });
+    const monitor = new ExecutionMonitor({ events: bus, clock, journal: new InMemoryJournal(), logger: silentLogger, adapter, priceOf: () => new Decimal(50), positionOf: () => undefined, accountId: () => 'acc' }, { slowFillMs: 80, confirm: false });
     const order = (status: string, filled: string) => ({ clientOrderId: 'o1', signalId: 's1', symbol: 'X', assetClass: 'equity', side: 'buy', type: 'market', status, quantity: new Decimal(4), filledQuantity: new Decimal(filled), averageFillPrice: filled === '0' ? undefined : new Decimal('50.1'), fills: filled === '0' ? [] : [{}], commission: new Decimal('0.5'), createdAt: clock.now(), updatedAt: clock.now() }) as never;
-    const event = { type: 'x', at: 0 } as never;
+    const fill = { executionId: 'x', quantity: new Decimal(1), price: new Decimal('50.1'), commission: new Decimal(0), time: 0 };
     bus.emit('signal:received', { signal: { id: 's1', symbol: 'X', side: 'buy', strength: 90, time: 900, strategyId: 'k' } });
     clock.advance(2);
     bus.emit('order:created', { order: order('created', '0') });
-    bus.emit('order:submitted', { order: order('submitted', '0'), previousStatus: 'created', event });
+    monitor.orderChanged({ order: order('submitted', '0'), from: 'created', event: { type: 'submitted', at: 0 } });
     clock.advance(40);
-    bus.emit('order:accepted', { order: order('accepted', '0'), previousStatus: 'submitted', event });
+    monitor.orderChanged({ order: order('accepted', '0'), from: 'submitted', event: { type: 'accepted', at: 0 } });
     clock.advance(15);
-    bus.emit('order:fill', { order: order('partially_filled', '1'), previousStatus: 'accepted', event, fill: {} as never });
+    monitor.orderChanged({ order: order('partially_filled', '1'), from: 'accepted', event: { type: 'filled', at: 0, fill } });
     clock.advance(35);
-    bus.emit('order:transition', { order: order('filled', '4'), previousStatus: 'partially_filled', event: { type: 'filled', at: 0 } as never, to: 'filled' });
+    monitor.orderChanged({ order: order('filled', '4'), from: 'partially_filled', event: { type: 'filled', at: 0, fill } });
     expect(records[0]).toMatchObject({
       signalTime: 900, receivedAt: 1_000, submittedAt: 1_002, acknowledgedAt: 1_042, firstFillAt: 1_057, completedAt: 1_092,
       signalToSubmitMs: 2, submitToAckMs: 40, submitToFirstFillMs: 55, submitToCompleteMs: 90, signalToFirstFillMs: 57,
@@ -193,7 +193,8 @@ describe('ExecutionMonitor: a difference with the broker must last two looks', (
     });
     const filled = (id: string): void => {
       const order = { clientOrderId: id, symbol: 'AAPL', assetClass: 'equity', side: 'buy', type: 'market', status: 'filled', quantity: new Decimal(10), filledQuantity: new Decimal(10), averageFillPrice: new Decimal(100), fills: [{}], commission: new Decimal(0), createdAt: 0, updatedAt: 0 } as never;
-      bus.emit('order:transition', { order, previousStatus: 'accepted', event: { type: 'filled', at: 0 } as never, to: 'filled' });
+      // A fill of zero: these tests move the broker's books by hand.
+      monitor.orderChanged({ order, from: 'accepted', event: { type: 'filled', at: 0, fill: { executionId: id, quantity: new Decimal(0), price: new Decimal(100), commission: new Decimal(0), time: 0 } } });
     };
     return { monitor, alerts, filled, setEngine: (q: number) => (engineQuantity = new Decimal(q)) };
   }
