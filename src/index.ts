@@ -214,7 +214,7 @@ export {
 } from './quality/execution-record.js';
 export { ExecutionMonitor, type ExecutionMonitorDeps, type ExecutionMonitorOptions } from './quality/execution-monitor.js';
 export { CashExpectation, type CashCheck, type ExecutionConfirmation, type PositionCheck } from './quality/execution-confirmation.js';
-export { journalStore, recordsStore, type ReportSegment, type ReportStore, type TimeRange } from './reports/report-store.js';
+export { combinedStore, journalStore, recordsStore, type ReportSegment, type ReportStore, type TimeRange } from './reports/report-store.js';
 export { type AccountNote, type AlertNote, executionRecords, loadReportData, type ReportData, type ReportFilters } from './reports/report-data.js';
 export { ExecutionTally, LATENCIES, type LatencyName, type TallyFigures, type TallyJSON } from './reports/execution-tally.js';
 export { type GroupKey, REPORT_BUCKET_MS, REPORT_NOTE_TOPICS, type SegmentReport, summarizeForReports } from './reports/segment-report.js';
@@ -235,7 +235,7 @@ export {
   type TradeReportOptions,
   tradeReport,
 } from './reports/trade-report.js';
-export { COLUMNS, EXPORT_FORMATS, type ExportFormat, REPORT_SECTIONS, type ReportSection, reportRows, rowsToString, writeRows } from './reports/export.js';
+export { COLUMNS, EXPORT_FORMATS, type ExportFormat, REPORT_SECTIONS, type ReportSection, reportRows, type RowSink, rowsToString, writeRows } from './reports/export.js';
 export { type AuditQuery, type AuditRow, auditRow, explainOrder, type OrderExplanation, regulatoryReport, searchAudit } from './reports/audit.js';
 export { formatReport } from './reports/report-text.js';
 export { journalFileStore, type JournalFileStoreOptions } from './reports/journal-file-store.js';

@@ -8,13 +8,15 @@
  *   tradewire audit   --journal orders.jsonl --explain ORDER_ID
  *   tradewire regulatory --journal orders.jsonl --period monthly --date 2024-06-01 --format csv
  *
- * `--postgres URL --account ID` reads a PostgreSQL journal instead of a file.
+ * `--postgres URL --account ID` reads a PostgreSQL journal instead of a file; `--journal` may be
+ * repeated (one per account or broker) to report on them together.
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import {
   COLUMNS,
+  combinedStore,
   customPeriod,
   DEFAULT_REPORT_TIMEZONE,
   executionRecords,
@@ -42,7 +44,7 @@ import {
 } from 'tradewire';
 import { ProgressBar } from './progress.js';
 
-const USAGE = `usage: tradewire <report|audit|regulatory> (--journal FILE | --postgres URL --account ID) [options]
+const USAGE = `usage: tradewire <report|audit|regulatory> (--journal FILE [--journal FILE …] | --postgres URL --account ID) [options]
 
   period     --period daily|weekly|monthly --date yyyy-MM-dd   or   --from DAY|ISO --to DAY|ISO   [--tz ${DEFAULT_REPORT_TIMEZONE}]
   filters    --strategy ID --symbol SYM --broker NAME --account-id ID
@@ -58,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      journal: { type: 'string' },
+      journal: { type: 'string', multiple: true },
       postgres: { type: 'string' },
       account: { type: 'string' },
       period: { type: 'string' },
@@ -167,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | string[] | boolean | undefined>;
 
 function periodOf(values: Values, timeZone: string): ReportPeriod {
   if (values.period) {
@@ -180,7 +182,11 @@ function periodOf(values: Values, timeZone: string): ReportPeriod {
 }
 
 async function openStore(values: Values, onProgress: (read: number, total: number) => void): Promise<{ store: ReportStore; close: () => Promise<void> }> {
-  if (values.journal) return { store: journalFileStore(String(values.journal), { onProgress }), close: async () => undefined };
+  const journals = values.journal as unknown as string[] | undefined;
+  if (journals?.length) {
+    // Several journals (one per account or broker) read as one: the broker comparison spans them.
+    return { store: combinedStore(journals.map((path) => journalFileStore(path, { onProgress }))), close: async () => undefined };
+  }
   if (values.postgres) {
     if (!values.account) throw new UsageError('--postgres needs --account');
     const { PostgresJournal } = await import('tradewire/postgres');

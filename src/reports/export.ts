@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { TradeReport } from './trade-report.js';
@@ -8,6 +7,15 @@ export type ExportFormat = 'csv' | 'json' | 'jsonl';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'jsonl'];
 
 type Row = object;
+
+/**
+ * Where rows are written: any writable stream (a file, stdout, an HTTP response). Typed by what is
+ * used, so the package's types need no `@types/node` of their users.
+ */
+export interface RowSink {
+  write(chunk: string | Uint8Array): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
 
 /** Column order for the rows tradewire exports (any other key follows, in first-seen order). */
 export const COLUMNS = {
@@ -70,7 +78,7 @@ export function reportRows(report: TradeReport, section: ReportSection): Row[] {
  * are written as they are: every decimal in tradewire's rows is already an exact string. Arrays
  * become space-separated in CSV. Resolves with the number of rows; does not end `out`.
  */
-export async function writeRows(rows: Iterable<Row> | AsyncIterable<Row>, format: ExportFormat, out: Writable, columns?: readonly string[]): Promise<number> {
+export async function writeRows(rows: Iterable<Row> | AsyncIterable<Row>, format: ExportFormat, out: RowSink, columns?: readonly string[]): Promise<number> {
   let count = 0;
   if (format === 'csv') {
     const iterator = toAsync(rows)[Symbol.asyncIterator]();
@@ -80,14 +88,19 @@ export async function writeRows(rows: Iterable<Row> | AsyncIterable<Row>, format
     const keys = new Set<string>(columns ?? []);
     for (const row of head) for (const key of Object.keys(row)) keys.add(key);
     const csv = stringify({ header: true, columns: [...keys], cast: { object: (v) => (Array.isArray(v) ? v.join(' ') : JSON.stringify(v)), boolean: (v) => String(v) } });
+    // The stringifier's output goes to `out`, pausing while `out` is full.
     csv.on('data', (chunk: Buffer) => {
-      if (!out.write(chunk)) csv.pause();
+      if (out.write(chunk)) return;
+      csv.pause();
+      out.once('drain', () => csv.resume());
     });
-    out.on('drain', () => csv.resume());
-    const ended = once(csv, 'end');
+    const ended = new Promise<void>((resolve, reject) => {
+      csv.once('end', resolve);
+      csv.once('error', reject);
+    });
     const write = async (row: Row): Promise<void> => {
       count++;
-      if (!csv.write(row)) await once(csv, 'drain');
+      if (!csv.write(row)) await new Promise<void>((resolve) => csv.once('drain', () => resolve()));
     };
     for (const row of head) await write(row);
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) await write(next.value);
@@ -106,8 +119,8 @@ export async function writeRows(rows: Iterable<Row> | AsyncIterable<Row>, format
   return count;
 }
 
-async function write(out: Writable, chunk: string): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain');
+async function write(out: RowSink, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
 }
 
 async function* toAsync<T>(rows: Iterable<T> | AsyncIterable<T>): AsyncIterable<T> {

@@ -147,3 +147,25 @@ export function recordsStore(records: readonly JournalRecord[]): ReportStore {
     },
   };
 }
+
+/**
+ * Several stores read as one — the journals of several accounts or brokers, for one report with a
+ * broker comparison across them. Notes and records come store after store, each in its own order
+ * (reports sort by time; sequence numbers are per store); segments are every store's.
+ */
+export function combinedStore(stores: readonly ReportStore[]): ReportStore {
+  if (stores.length === 1) return stores[0]!;
+  return {
+    async *notes(topics, range) {
+      for (const store of stores) yield* store.notes(topics, range);
+    },
+    async *records(filter) {
+      for (const store of stores) yield* store.records(filter);
+    },
+    async segments(range) {
+      const out: ReportSegment[] = [];
+      for (const store of stores) out.push(...(store.segments ? await store.segments(range) : [{ notes: (topics: readonly string[], r: TimeRange) => store.notes(topics, r) }]));
+      return out;
+    },
+  };
+}

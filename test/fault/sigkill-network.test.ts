@@ -132,6 +132,8 @@ describe('SIGKILL over a real network: the broker in its own process, slow reque
         // POSTs and order look-ups are sometimes kept 300–600 ms — past the engine's 250 ms timeout.
         broker.send({ type: 'slow', seed, ms: 300, rates: { 'POST /v2/orders': 0.5, 'GET /v2/orders': 0.3, 'GET /v2/orders:by_client_order_id': 0.2 } });
         for (let life = 0; life < KILLS_PER_SEED; life++) {
+          // Once per seed, the broker fails the open-orders list the next recovery asks for: that recovery must retry.
+          if (life === 1) broker.send({ type: 'fail', method: 'GET', path: '^/v2/orders$', status: 500 });
           const mover = setInterval(setPrices, 150);
           const result = await runEngine(journal, signals, broker.urls, 100 + Math.floor(random() * 700));
           clearInterval(mover);

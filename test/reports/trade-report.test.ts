@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildTradeReport,
+  combinedStore,
   customPeriod,
   Decimal,
   distribution,
@@ -96,6 +97,16 @@ describe('trade report: hand-computed fixtures', () => {
     const monday = await tradeReport(store, { period: reportPeriod('daily', '2024-06-03', NY) });
     expect(monday.trades.map((t) => t.positionId)).toEqual(['p1', 'p2']);
     expect(monday.performance.sharpe).toBeUndefined(); // one day
+  });
+
+  it('two journals (one per broker) read as one: the broker comparison spans them, totals add up', async () => {
+    const mock = recordsStore(records.filter((r) => r.kind !== 'note' || r.topic !== 'execution.recorded' || (r.data as ExecutionRecord).broker === 'mock'));
+    const other = recordsStore(records.filter((r) => r.kind === 'note' && r.topic === 'execution.recorded' && (r.data as ExecutionRecord).broker === 'other'));
+    const both = await tradeReport(combinedStore([mock, other]), { period });
+    const whole = await tradeReport(store, { period });
+    expect(both.totals).toEqual(whole.totals);
+    expect(both.brokers).toEqual(whole.brokers);
+    expect(both.brokers.map((b) => b.broker)).toEqual(['mock', 'other']);
   });
 
   it('a late fill (a second revision) replaces the first record of the order', async () => {
