@@ -166,27 +166,7 @@ export class ExecutionTally {
 
   /** The sums, and — unless `values` is false (totals only) — every observation, flattened. */
   figures(values = true): TallyFigures {
-    const none: readonly never[] = [];
-    if (!values) {
-      return {
-        orders: this.orders,
-        sent: this.sent,
-        refused: this.refused,
-        fills: this.fills,
-        volume: this.volume,
-        notional: this.notional,
-        commissions: this.commissions,
-        requested: this.requested,
-        filled: this.filled,
-        byStatus: { ...this.byStatus },
-        rejections: [],
-        slippageBps: none,
-        slippageCost: this.slippageCost,
-        impactBps: none,
-        latency: { signalToSubmit: none, submitToAck: none, submitToFirstFill: none, submitToComplete: none, signalToFirstFill: none },
-      };
-    }
-    return {
+    const sums = {
       orders: this.orders,
       sent: this.sent,
       refused: this.refused,
@@ -197,11 +177,19 @@ export class ExecutionTally {
       requested: this.requested,
       filled: this.filled,
       byStatus: { ...this.byStatus },
+      slippageCost: this.slippageCost,
+    };
+    if (!values) {
+      const none: readonly never[] = [];
+      return { ...sums, rejections: [], slippageBps: none, impactBps: none, latency: { signalToSubmit: none, submitToAck: none, submitToFirstFill: none, submitToComplete: none, signalToFirstFill: none } };
+    }
+    const l = this.latency;
+    return {
+      ...sums,
       rejections: [...this.reasons.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1)),
       slippageBps: flat(this.slippageBps),
-      slippageCost: this.slippageCost,
       impactBps: flat(this.impactBps),
-      latency: { signalToSubmit: flat(this.latency.signalToSubmit), submitToAck: flat(this.latency.submitToAck), submitToFirstFill: flat(this.latency.submitToFirstFill), submitToComplete: flat(this.latency.submitToComplete), signalToFirstFill: flat(this.latency.signalToFirstFill) },
+      latency: { signalToSubmit: flat(l.signalToSubmit), submitToAck: flat(l.submitToAck), submitToFirstFill: flat(l.submitToFirstFill), submitToComplete: flat(l.submitToComplete), signalToFirstFill: flat(l.signalToFirstFill) },
     };
   }
 

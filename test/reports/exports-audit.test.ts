@@ -23,14 +23,10 @@ import {
   type ExecutionEngine,
 } from 'tradewire';
 import { runBacktest } from 'tradewire/testing';
+import { collect, followTheLastBar } from './report-kit.js';
 import { renderBar } from '../../src/cli/progress.js';
 
 const run = promisify(execFile);
-const collect = async <T>(rows: AsyncIterable<T>): Promise<T[]> => {
-  const out: T[] = [];
-  for await (const row of rows) out.push(row);
-  return out;
-};
 
 describe('exports', () => {
   const rows = [
@@ -81,13 +77,7 @@ describe('audit search, explain and the regulatory report over a backtest journa
       bars,
       journal,
       strategyId: 'wave',
-      strategy: ({ bar, history, position }) => {
-        const h = history(bar.symbol, 2);
-        if (h.length < 2) return;
-        const up = Number(h[1]!.close) > Number(h[0]!.close);
-        if (up && !position(bar.symbol)) return { side: 'buy' };
-        if (!up && position(bar.symbol)) return { side: 'sell' };
-      },
+      strategy: followTheLastBar,
     });
     engine = result.engine;
     // A checkpoint in the middle of the history: reports and audits read across the archive.
