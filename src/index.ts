@@ -242,3 +242,18 @@ export { journalFileStore, type JournalFileStoreOptions } from './reports/journa
 export { journalArchives } from './journal/file-journal.js';
 export { type CashMark } from './quality/execution-confirmation.js';
 export { checkpointCopies } from './reports/report-store.js';
+export { type BrokerHealthReport, type BrokerHealthState, type HealthOptions, HealthTrackedAdapter } from './desk/adapter-health.js';
+export { type AccountScope, inScope, type RoutableAccount, routeByBuyingPower, routeByScope, type RoutingPolicy } from './desk/desk-routing.js';
+export {
+  type AccountEvents,
+  type BookLine,
+  type DeskAccountSpec,
+  type DeskBook,
+  type DeskDecision,
+  type DeskEvents,
+  type DeskLimits,
+  type DeskOutcome,
+  type DeskSignal,
+  TradingDesk,
+  type TradingDeskOptions,
+} from './desk/trading-desk.js';

@@ -128,7 +128,8 @@ export class ExecutionEngine {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly logger: Logger;
-  private readonly journal: Journal;
+  /** The audit trail and recovery log this engine writes (for reports: `journalStore(engine.journal)`). */
+  readonly journal: Journal;
   private readonly prices = new Map<string, Decimal>();
   private readonly gate: TradingGate;
   private readonly buyingPower: BuyingPower;
@@ -575,6 +576,19 @@ export class ExecutionEngine {
   private assertRecovered(): void {
     const blocking = this.recovery.blocking;
     if (blocking) throw new RecoveryIncompleteError(blocking);
+  }
+
+  /**
+   * What the account has at stake: Σ |quantity| × price over open positions, plus the notional
+   * reserved by working entry orders (what the exposure checks count).
+   */
+  exposure(): Decimal {
+    return this.positions.exposure().plus(this.buyingPower.reserved());
+  }
+
+  /** The engine's last price for a symbol (from `updatePrice`). */
+  price(symbol: string): Decimal | undefined {
+    return this.prices.get(symbol);
   }
 
   /** Signals waiting for the market or an operator, in arrival order. */

@@ -201,6 +201,7 @@ export class SignalPipeline {
       price,
       stopPrice: stop,
       strength: parsed.strength,
+      allocation: parsed.allocation,
       equity,
       buyingPower: available,
       exposure,

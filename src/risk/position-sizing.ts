@@ -9,6 +9,8 @@ export interface SizingInput {
   /** Where the stop would be; fixed-fractional risk is measured to it. */
   readonly stopPrice: Decimal;
   readonly strength: number;
+  /** A multiple of the computed size (a desk's per-account share of a mirrored signal). */
+  readonly allocation?: Decimal | undefined;
   readonly equity: Decimal;
   readonly buyingPower: Decimal;
   /** Current total exposure (open positions and working entry orders). */
@@ -69,6 +71,7 @@ export function sizePosition(input: SizingInput): SizingResult {
       break;
   }
   if (config.sizing.scaleByStrength) quantity = percentOf(quantity, new Decimal(input.strength));
+  if (input.allocation) quantity = quantity.times(input.allocation);
   const requested = quantity;
 
   // Caps compare notionals; a division by the price happens only when a cap binds.

@@ -28,9 +28,13 @@ export interface PreTradeContext {
   readonly maxExposureNotional?: Decimal | undefined;
 }
 
-/** One rule: a code, whether it also guards exits, and the failure message (undefined = pass). */
+/**
+ * One rule: a code, whether it also guards exits, and the failure message (undefined = pass). A
+ * host's own rule may use its own code (a desk's `desk_exposure`); `config.checks` turns off only
+ * the built-in ones.
+ */
 export interface PreTradeRule {
-  readonly code: PreTradeCheckCode;
+  readonly code: PreTradeCheckCode | (string & {});
   readonly guardsExits: boolean;
   check(context: PreTradeContext): string | undefined;
 }
@@ -108,7 +112,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
 export function runPreTradeChecks(context: PreTradeContext, rules: readonly PreTradeRule[] = PRE_TRADE_RULES): DecisionReason[] {
   const failures: DecisionReason[] = [];
   for (const rule of rules) {
-    if (!context.config.checks[rule.code]) continue;
+    if ((context.config.checks as Readonly<Record<string, boolean | undefined>>)[rule.code] === false) continue;
     if (context.purpose === 'exit' && !rule.guardsExits) continue;
     const message = rule.check(context);
     if (message !== undefined) failures.push({ code: rule.code, message });

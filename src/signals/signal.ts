@@ -28,6 +28,11 @@ export interface Signal {
   readonly resistanceLevel?: DecimalInput;
   /** For an exit: the fraction of the position to close, 0 < f ≤ 1 (default 1, all of it). */
   readonly exitFraction?: DecimalInput;
+  /**
+   * For an entry: a multiple of the size the engine's sizing gives (default 1) — how a desk gives
+   * each account its share when several mirror one signal (a weight of 0.25 trades a quarter).
+   */
+  readonly allocation?: DecimalInput;
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
@@ -47,6 +52,7 @@ export interface ParsedSignal {
   readonly supportLevel?: Decimal;
   readonly resistanceLevel?: Decimal;
   readonly exitFraction: Decimal;
+  readonly allocation?: Decimal;
   readonly metadata: Readonly<Record<string, unknown>>;
   /** The signal as given, for events and the audit trail. */
   readonly original: Signal;
@@ -87,6 +93,7 @@ export function parseSignal(signal: Signal): ParsedSignal {
   const supportLevel = positive('supportLevel');
   const resistanceLevel = positive('resistanceLevel');
   const exitFraction = positive('exitFraction') ?? ONE;
+  const allocation = positive('allocation');
   if (compareDecimal(exitFraction, ONE) > 0) issues.push({ field: 'exitFraction', message: 'must be at most 1' });
 
   if (issues.length > 0) throw new ValidationError(issues, 'signal');
@@ -109,5 +116,6 @@ export function parseSignal(signal: Signal): ParsedSignal {
   if (atr) parsed.atr = atr;
   if (supportLevel) parsed.supportLevel = supportLevel;
   if (resistanceLevel) parsed.resistanceLevel = resistanceLevel;
+  if (allocation && !allocation.equals(ONE)) parsed.allocation = allocation;
   return parsed;
 }

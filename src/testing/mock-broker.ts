@@ -15,6 +15,8 @@ export interface MockCommission {
 
 export interface MockBrokerOptions {
   readonly clock: Clock;
+  /** The broker's name in reports and events (default `mock`): several mocks play several brokers. */
+  readonly name?: string;
   /** Broker order ids and execution ids; default sequential (`mock-ord-1`, `mock-exec-1`, …). */
   readonly ids?: IdGenerator;
   /** Seeds the random source behind `faultRates`. Same seed, same run. */
@@ -146,7 +148,8 @@ const DEFAULT_CAPABILITIES: BrokerCapabilities = {
  * broker.failNext('submitOrder', { kind: 'timeout', reached: true });
  */
 export class MockBroker implements BrokerAdapter {
-  readonly name = 'mock';
+  /** `mock` unless `options.name` says otherwise (several mock brokers on one desk). */
+  readonly name: string;
   readonly capabilities: BrokerCapabilities;
   readonly accountId: string;
 
@@ -194,6 +197,7 @@ export class MockBroker implements BrokerAdapter {
   missedUpdates = 0;
 
   constructor(options: MockBrokerOptions) {
+    this.name = options.name ?? 'mock';
     this.clock = options.clock;
     this.ids = options.ids ?? sequentialIds();
     this.random = seededRandom(options.seed ?? 1);
