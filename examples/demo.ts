@@ -1,9 +1,10 @@
 /**
  * `npm run demo` — a scripted trading morning: signals and prices flow through the ExecutionEngine
  * on the bundled mock broker. It prints, as they happen, the decisions, orders, fills, positions and
- * P&L, then a summary. No keys, no network, no waiting: time is a ManualClock.
+ * P&L, then a summary — and, in a second part, a desk routing signals over two accounts at two
+ * brokers. No keys, no network, no waiting: time is a ManualClock.
  */
-import { Decimal, ExecutionEngine, formatReport, InMemoryJournal, journalStore, reportPeriod, type Signal, silentLogger, tradeReport } from 'tradewire';
+import { Decimal, type DeskDecision, type DeskSignal, ExecutionEngine, formatReport, InMemoryJournal, journalStore, reportPeriod, type Signal, silentLogger, tradeReport, TradingDesk } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 
 const clock = new ManualClock(Date.UTC(2024, 5, 3, 13, 30)); // 09:30 in New York
@@ -75,3 +76,42 @@ const wins = closed.filter((p) => p.realizedPnl.greaterThan(0)).length;
 console.log(`\n  trades closed ${closed.length} (${wins} winners)   realized ${usd(pnl.realizedTotal)}   still open ${engine.positions.openPositions().length}`);
 console.log(`  broker equity ${usd(account.equity)} (started at $100000.00)   audit records ${engine.orders.auditTrail().length}`);
 await engine.stop();
+
+// ── part two: a desk over two accounts at two brokers ─────────────────────────────────────────
+// One desk routes equities to one account and forex to another, mirrors a signal on both with
+// weights, holds desk-wide limits, and aggregates the book (docs/desk.md).
+console.log('\n── Part two: a trading desk, two accounts at two brokers ──');
+const deskClock = new ManualClock(Date.UTC(2024, 5, 4, 14, 0));
+const equities = new MockBroker({ clock: deskClock, name: 'equity-broker', initialCash: 100_000 });
+const forex = new MockBroker({ clock: deskClock, name: 'fx-broker', initialCash: 50_000, assets: [{ symbol: 'EUR_USD', assetClass: 'forex', quantityIncrement: new Decimal(1) }] });
+const desk = new TradingDesk({
+  clock: deskClock,
+  logger: silentLogger,
+  accounts: [
+    { id: 'stocks', adapter: equities, ids: sequentialIds(1_000), scope: { assetClasses: ['equity'] }, config: { sizing: { method: 'fixed_quantity', quantity: 20 } } },
+    { id: 'fx', adapter: forex, ids: sequentialIds(2_000), scope: { assetClasses: ['forex'] }, config: { sizing: { method: 'fixed_quantity', quantity: 10_000 } } },
+  ],
+  limits: { maxPositions: 3, maxDailyLoss: '2000' },
+});
+desk.on('order:filled', ({ account, broker, payload: { order, fill } }) => console.log(`  [${account} @ ${broker}] ${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price.toFixed(4)}`));
+await desk.start();
+const deskPrices: Record<string, string> = { AAPL: '191.00', MSFT: '421.00', EUR_USD: '1.0850' };
+for (const [symbol, p] of Object.entries(deskPrices)) {
+  equities.setPrice(symbol, p);
+  forex.setPrice(symbol, p);
+  desk.updatePrice(symbol, p);
+}
+const deskSignal = (id: string, symbol: string, extra: Partial<DeskSignal> = {}): DeskSignal => ({ id, symbol, side: 'buy', strength: 85, time: deskClock.now(), strategyId: 'desk-demo', ...extra });
+const show = (d: DeskDecision): void => {
+  for (const o of d.outcomes) {
+    const why = o.decision?.kind === 'rejected' ? o.decision.reasons : o.refused;
+    console.log(`  ${d.signal.id} → ${o.account}: ${o.decision?.kind ?? 'refused by the desk'}${why ? ` (${why.map((r) => `${r.code}: ${r.message}`).join('; ')})` : ''}`);
+  }
+};
+show(await desk.executeSignal(deskSignal('d1', 'AAPL')));
+show(await desk.executeSignal(deskSignal('d2', 'EUR_USD', { assetClass: 'forex' })));
+show(await desk.executeSignal(deskSignal('d3', 'MSFT', { mirror: { accounts: ['stocks', 'fx'], weights: { stocks: '1', fx: '0.001' } } })));
+const book = desk.book();
+console.log(`  book: ${book.positions} positions, exposure $${Number(book.exposure).toFixed(2)}`);
+for (const line of book.byAccount) console.log(`    ${line.key.padEnd(6)} at ${line.broker.padEnd(13)} ${line.positions} positions, exposure $${Number(line.exposure).toFixed(2)}`);
+await desk.stop();
