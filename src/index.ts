@@ -117,7 +117,7 @@ export { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } fr
 export { FileJournal, type FileJournalOptions, type FileJournalRecovery } from './journal/file-journal.js';
 export type { FillHistoryQuery, FillSummary, OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
 export { ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, type ClosedPositionRecord, POSITION_CLOSED_TOPIC } from './journal/history-notes.js';
-export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal/journal.js';
+export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, lastNote, matchesQuery } from './journal/journal.js';
 
 export {
   type ModifyRequest,
@@ -246,9 +246,7 @@ export { type BrokerHealthReport, type BrokerHealthState, type HealthOptions, He
 export { type AccountScope, inScope, type RoutableAccount, routeByBuyingPower, routeByScope, type RoutingPolicy } from './desk/desk-routing.js';
 export {
   type AccountEvents,
-  type BookLine,
   type DeskAccountSpec,
-  type DeskBook,
   type DeskDecision,
   type DeskEvents,
   type DeskLimits,
@@ -257,3 +255,5 @@ export {
   TradingDesk,
   type TradingDeskOptions,
 } from './desk/trading-desk.js';
+export { aggregateBook, type BookAccount, type BookLine, type DeskBook } from './desk/desk-book.js';
+export { type JournalPositions, lastPositionsCheckpoint, positionsFromJournal } from './positions/positions-from-journal.js';

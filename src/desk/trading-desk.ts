@@ -8,7 +8,6 @@ import { ExecutionEngine, type ExecutionEngineOptions } from '../execution/execu
 import type { SignalDecision } from '../execution/signal-decision.js';
 import type { TradingState } from '../execution/trading-state.js';
 import type { Order } from '../model/order.js';
-import type { Position } from '../positions/position.js';
 import { type ReportFilters } from '../reports/report-data.js';
 import type { ReportPeriod } from '../reports/report-period.js';
 import { combinedStore, journalStore, type ReportStore } from '../reports/report-store.js';
@@ -20,6 +19,7 @@ import type { DecisionReason } from '../signals/signal-policy.js';
 import type { TradewireEvents } from '../tradewire-events.js';
 import { type BrokerHealthReport, type BrokerHealthState, HealthTrackedAdapter, type HealthOptions } from './adapter-health.js';
 import { type AccountScope, type RoutableAccount, routeByScope, type RoutingPolicy } from './desk-routing.js';
+import { aggregateBook, type DeskBook } from './desk-book.js';
 
 /** One account on the desk: an engine's options (its own adapter, config, journal), an id, and what it trades. */
 export interface DeskAccountSpec extends Omit<ExecutionEngineOptions, 'clock' | 'logger' | 'rules'> {
@@ -98,26 +98,6 @@ export interface DeskEvents extends AccountEvents {
   'broker:health': BrokerHealthReport & { readonly previous: BrokerHealthState; readonly at: number };
   'desk:alert': AlertPayload & { readonly account?: string };
   error: ListenerErrorPayload;
-}
-
-/** One account's share of the book. */
-export interface BookLine {
-  readonly key: string;
-  readonly positions: number;
-  readonly exposure: string;
-  readonly realizedPnl: string;
-  readonly unrealizedPnl: string;
-}
-
-/** The desk's book, aggregated four ways (desk currency). */
-export interface DeskBook {
-  readonly exposure: string;
-  readonly dailyPnl: string;
-  readonly positions: number;
-  readonly byAccount: readonly (BookLine & { readonly broker: string; readonly dailyPnl: string; readonly equity?: string })[];
-  readonly byBroker: readonly BookLine[];
-  readonly byStrategy: readonly BookLine[];
-  readonly bySymbol: readonly BookLine[];
 }
 
 interface Seat {
@@ -290,43 +270,16 @@ export class TradingDesk {
 
   /** The book now: exposure, P&L and positions by account, broker, strategy and symbol (desk currency). */
   book(): DeskBook {
-    const lines = { broker: new Map<string, Line>(), strategy: new Map<string, Line>(), symbol: new Map<string, Line>() };
-    const byAccount: DeskBook['byAccount'][number][] = [];
-    let exposure = ZERO;
-    let daily = ZERO;
-    let positions = 0;
-    for (const seat of this.seats.values()) {
-      const e = seat.engine;
-      const currency = e.account()?.currency ?? this.currency;
-      const open = e.positions.openPositions();
-      const accountLine = newLine();
-      for (const p of open) {
-        const value = this.converted(positionValue(p), currency) ?? ZERO;
-        const realized = this.converted(p.realizedPnl, currency) ?? ZERO;
-        const unrealized = this.converted(p.unrealizedPnl, currency) ?? ZERO;
-        for (const [map, key] of [[lines.broker, e.adapter.name], [lines.strategy, p.strategyId ?? '(none)'], [lines.symbol, p.symbol]] as const) add(lineOf(map, key), value, realized, unrealized);
-        add(accountLine, value, realized, unrealized);
-      }
-      const accountExposure = this.converted(e.exposure(), currency) ?? ZERO;
-      const pnl = e.pnl();
-      const accountDaily = this.converted(pnl.daily, currency) ?? ZERO;
-      exposure = exposure.plus(accountExposure);
-      daily = daily.plus(accountDaily);
-      positions += open.length;
-      const equity = e.account()?.equity;
-      byAccount.push({
-        key: seat.id,
-        broker: e.adapter.name,
-        positions: open.length,
-        exposure: accountExposure.toFixed(),
-        realizedPnl: (this.converted(pnl.realizedTotal, currency) ?? ZERO).toFixed(),
-        unrealizedPnl: accountLine.unrealized.toFixed(),
-        dailyPnl: accountDaily.toFixed(),
-        ...(equity ? { equity: equity.toFixed() } : {}),
-      });
-    }
-    const out = (map: Map<string, Line>): BookLine[] => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, l]) => ({ key, positions: l.positions, exposure: l.exposure.toFixed(), realizedPnl: l.realized.toFixed(), unrealizedPnl: l.unrealized.toFixed() }));
-    return { exposure: exposure.toFixed(), dailyPnl: daily.toFixed(), positions, byAccount, byBroker: out(lines.broker), byStrategy: out(lines.strategy), bySymbol: out(lines.symbol) };
+    return aggregateBook(
+      [...this.seats.values()].map((seat) => {
+        const e = seat.engine;
+        const currency = e.account()?.currency ?? this.currency;
+        const convert = (amount: Decimal): Decimal => this.converted(amount, currency) ?? ZERO;
+        const pnl = e.pnl();
+        const equity = e.account()?.equity;
+        return { id: seat.id, broker: e.adapter.name, positions: e.positions.openPositions(), exposure: convert(e.exposure()), dailyPnl: convert(pnl.daily), realizedTotal: convert(pnl.realizedTotal), equity: equity ? convert(equity) : undefined, convert };
+      }),
+    );
   }
 
   /** Every account's journal as one report store (reports by account, by broker, and across them). */
@@ -568,32 +521,3 @@ export class TradingDesk {
     }
   }
 }
-
-interface Line {
-  positions: number;
-  exposure: Decimal;
-  realized: Decimal;
-  unrealized: Decimal;
-}
-
-function newLine(): Line {
-  return { positions: 0, exposure: ZERO, realized: ZERO, unrealized: ZERO };
-}
-
-function lineOf(map: Map<string, Line>, key: string): Line {
-  let line = map.get(key);
-  if (!line) map.set(key, (line = newLine()));
-  return line;
-}
-
-function add(line: Line, exposure: Decimal, realized: Decimal, unrealized: Decimal): void {
-  line.positions++;
-  line.exposure = line.exposure.plus(exposure);
-  line.realized = line.realized.plus(realized);
-  line.unrealized = line.unrealized.plus(unrealized);
-}
-
-function positionValue(p: Position): Decimal {
-  return p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
-}
-

@@ -160,7 +160,8 @@ export class PositionManager {
     const link = this.links.get(order.clientOrderId);
     const linked = link ? this.active.get(link.positionId) : undefined;
     let position = linked ?? this.get(order.symbol);
-    if (!position) position = this.create(order.symbol, order.assetClass, order.side === 'buy' ? 'long' : 'short', {});
+    // Not tracked (a replay after a restart, an order placed elsewhere): the order says what it can of why.
+    if (!position) position = this.create(order.symbol, order.assetClass, order.side === 'buy' ? 'long' : 'short', { ...(order.signalId ? { signalId: order.signalId } : {}), ...(order.strategyId ? { strategyId: order.strategyId } : {}) });
     this.applyTo(position, positionFill, order.assetClass);
   }
 

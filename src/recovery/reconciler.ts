@@ -7,8 +7,8 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { ReconciliationEvents, ReconciliationReport } from './reconciliation-report.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
-import { type Journal, type JournalRecord, lastNote } from '../journal/journal.js';
-import { type PositionCheckpoint, POSITIONS_CHECKPOINT_TOPIC, positionCheckpointFromJSON } from '../positions/position-checkpoint.js';
+import type { Journal, JournalRecord } from '../journal/journal.js';
+import { lastPositionsCheckpoint } from '../positions/positions-from-journal.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { replayJournal } from './replay-journal.js';
@@ -54,7 +54,7 @@ export class Reconciler {
     const replayed = replayJournal(records);
     for (const skipped of replayed.skipped) logger.warn(`journal record ${skipped.seq} not replayed: ${skipped.reason}`);
     // A checkpoint stands for every fill before it: positions start from it, then the fills after.
-    const checkpoint = lastCheckpoint(records);
+    const checkpoint = lastPositionsCheckpoint(records);
     // Orders this process already tracks (sent before recover(), or restored by an earlier call) stay as they are.
     const fresh = replayed.orders.filter((o) => orders.get(o.clientOrderId) === undefined);
     const byId = new Map(fresh.map((o) => [o.clientOrderId, o]));
@@ -223,11 +223,6 @@ export class Reconciler {
   }
 }
 
-/** The last positions checkpoint in `records`, if any. */
-function lastCheckpoint(records: readonly JournalRecord[]): PositionCheckpoint | undefined {
-  const note = lastNote(records, POSITIONS_CHECKPOINT_TOPIC);
-  return note ? positionCheckpointFromJSON(note.data as Record<string, unknown>) : undefined;
-}
 
 /** The broker's open orders, found by our client order id or, for legs the broker named, by its order id. */
 function openOrderIndex(reports: readonly OrderStatusReport[]) {

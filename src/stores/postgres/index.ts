@@ -1,7 +1,8 @@
 /**
  * `tradewire/postgres` — PostgreSQL as the store, for hosts that run several engine processes or
  * want the journal in a database: {@link PostgresJournal} (group-committed, queryable history) and
- * {@link AccountLease} (one process per account; a standby takes over when the holder dies).
+ * {@link AccountLease} (one process per account; a standby takes over when the holder dies), and
+ * {@link readDeskBook} (the whole book of a desk spread over several processes, from the store).
  * Needs the optional peer `pg` (node-postgres).
  *
  * @example
@@ -16,3 +17,4 @@ export { AccountLease, AccountLeasedError, type AccountLeaseOptions } from './ac
 export { migrate, MIGRATIONS } from './migrations.js';
 export type { PgClientLike, PgConnection, PgPoolLike, PgQueryable, PgResult } from './pg-types.js';
 export { PostgresJournal, type PostgresJournalOptions } from './postgres-journal.js';
+export { readDeskBook, type SharedBookOptions } from './desk-book.js';
