@@ -50,6 +50,12 @@ export interface ConformanceHarness {
   readonly price: DecimalInput;
   /** Time in force for resting orders (default `gtc`). */
   readonly restingTimeInForce?: TimeInForce;
+  /**
+   * Limit prices away from the market for resting orders (default 50 %, 40 % and 60 % of `price`,
+   * to two decimals). A broker with daily price limits or a tick grid (the KRX: ±30 %, ticks by
+   * price band) names prices it accepts.
+   */
+  readonly restingPrices?: { readonly low: DecimalInput; readonly lower: DecimalInput; readonly higher: DecimalInput };
   /** Moves the market; resting orders may trigger and fill. */
   setPrice(price: DecimalInput): void | Promise<void>;
   /** Releases servers and sockets. */
@@ -95,6 +101,8 @@ export function describeBrokerAdapterConformance(
     });
 
     const price = (factor: DecimalInput): Decimal => new Decimal(h.price).times(factor).toDecimalPlaces(2);
+    /** Where resting limit orders go: below the market, further below, and a little less far (a replace). */
+    const rest = (which: 'low' | 'lower' | 'higher'): Decimal => (h.restingPrices ? new Decimal(h.restingPrices[which]) : price({ low: '0.5', lower: '0.4', higher: '0.6' }[which]));
     const order = (request: Partial<OrderRequest>): Order =>
       createOrder(
         { symbol: h.symbol, side: 'buy', quantity: h.quantity, assetClass: h.assetClass ?? 'equity', clientOrderId: ids.next('cf'), ...request },
@@ -159,17 +167,17 @@ export function describeBrokerAdapterConformance(
         expect(position?.quantity.equals(new Decimal(h.quantity))).toBe(true);
       },
       'order.limit.rest-cancel': async () => {
-        const sent = resting({ type: 'limit', limitPrice: price('0.5') });
+        const sent = resting({ type: 'limit', limitPrice: rest('low') });
         const ack = await h.adapter.submitOrder(sent);
         expect(['accepted', 'submitted']).toContain(ack.status);
-        expect(ack.limitPrice?.equals(price('0.5'))).toBe(true);
+        expect(ack.limitPrice?.equals(rest('low'))).toBe(true);
         expect((await h.adapter.getOpenOrders()).map((o) => o.clientOrderId)).toContain(sent.clientOrderId);
         await h.adapter.cancelOrder({ clientOrderId: sent.clientOrderId, brokerOrderId: ack.brokerOrderId });
         await streamed(sent, 'cancelled');
         expect((await h.adapter.getOrder({ clientOrderId: sent.clientOrderId }))?.status).toBe('cancelled');
       },
       'order.get.by-client-id': async () => {
-        const sent = resting({ type: 'limit', limitPrice: price('0.5') });
+        const sent = resting({ type: 'limit', limitPrice: rest('low') });
         const ack = await h.adapter.submitOrder(sent);
         const found = await h.adapter.getOrder({ clientOrderId: sent.clientOrderId });
         expect(found?.brokerOrderId).toBe(ack.brokerOrderId);
@@ -180,14 +188,14 @@ export function describeBrokerAdapterConformance(
         expect(await h.adapter.getOrder({ clientOrderId: 'never-sent-order' })).toBeUndefined();
       },
       'order.duplicate-client-id': async () => {
-        const sent = resting({ type: 'limit', limitPrice: price('0.5') });
+        const sent = resting({ type: 'limit', limitPrice: rest('low') });
         await h.adapter.submitOrder(sent);
         const error = await h.adapter.submitOrder(sent).catch((e: unknown) => e);
         expect(isBrokerError(error) && error.code).toBe('broker_duplicate_client_order_id');
       },
       'order.duplicate-client-id.adopted': async () => {
         // The first send landed while nobody listened for its answer (a timeout); the engine resends.
-        const sent = resting({ type: 'limit', limitPrice: price('0.5') });
+        const sent = resting({ type: 'limit', limitPrice: rest('low') });
         const ack = await h.adapter.submitOrder(sent);
         const events = new EventBus<TradewireEvents>();
         const journal = new InMemoryJournal();
@@ -216,18 +224,18 @@ export function describeBrokerAdapterConformance(
         expect(isBrokerError(error) && error.code).toBe('broker_not_found');
       },
       'order.replace': async () => {
-        const sent = resting({ type: 'limit', limitPrice: price('0.5') });
+        const sent = resting({ type: 'limit', limitPrice: rest('low') });
         const ack = await h.adapter.submitOrder(sent);
         const current: Order = { ...sent, brokerOrderId: ack.brokerOrderId, brokerOrderIds: [ack.brokerOrderId], status: 'accepted' };
-        const replaced = await h.adapter.replaceOrder(current, { limitPrice: price('0.6') });
-        expect(replaced.limitPrice?.equals(price('0.6'))).toBe(true);
+        const replaced = await h.adapter.replaceOrder(current, { limitPrice: rest('higher') });
+        expect(replaced.limitPrice?.equals(rest('higher'))).toBe(true);
         const now = await h.adapter.getOrder({ clientOrderId: sent.clientOrderId, brokerOrderId: replaced.brokerOrderId });
-        expect(now?.limitPrice?.equals(price('0.6'))).toBe(true);
+        expect(now?.limitPrice?.equals(rest('higher'))).toBe(true);
         expect(['accepted', 'submitted']).toContain(now?.status);
       },
       'order.cancel-all': async () => {
-        const a = resting({ type: 'limit', limitPrice: price('0.5') });
-        const b = resting({ type: 'limit', limitPrice: price('0.4') });
+        const a = resting({ type: 'limit', limitPrice: rest('low') });
+        const b = resting({ type: 'limit', limitPrice: rest('lower') });
         await h.adapter.submitOrder(a);
         await h.adapter.submitOrder(b);
         await h.adapter.cancelAllOrders();

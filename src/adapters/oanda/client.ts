@@ -1,4 +1,4 @@
-import { BrokerError, redactBrokerError } from 'tradewire';
+import { BrokerError, brokerJson, brokerRequest, redactBrokerError, transportError } from 'tradewire';
 import { type OandaErrorBody, oandaErrorFromResponse } from './errors.js';
 
 export const OANDA_HOSTS = {
@@ -62,7 +62,7 @@ export class OandaClient {
       response = await this.fetch(`${this.#options.streamUrl}${path}`, { headers: this.headers(), signal });
     } catch (error) {
       if (signal.aborted) return;
-      throw transportError(error, `stream ${path}`, false);
+      throw transportError('OANDA', error, `stream ${path}`, false);
     }
     if (!response.ok || !response.body) throw redactBrokerError(await httpError(response), [this.#options.token]);
     onOpen();
@@ -82,30 +82,20 @@ export class OandaClient {
       }
     } catch (error) {
       if (signal.aborted) return;
-      throw transportError(error, `stream ${path}`, false);
+      throw transportError('OANDA', error, `stream ${path}`, false);
     }
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await this.fetch(`${this.#options.restUrl}${path}`, {
-        method,
-        headers: { ...this.headers(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-    } catch (error) {
-      throw transportError(error, `${method} ${path}`, method !== 'GET');
-    }
+    const response = await brokerRequest(
+      'OANDA',
+      `${this.#options.restUrl}${path}`,
+      { method, headers: { ...this.headers(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs: this.#options.timeoutMs },
+      this.fetch,
+    );
     if (!response.ok) throw redactBrokerError(await httpError(response), [this.#options.token]);
-    try {
-      return (await response.json()) as T;
-    } catch (error) {
-      // A 200 whose body does not parse (cut off, a proxy's page): a broker failure like any other,
-      // which may have done what was asked (a POST): the caller looks before doing it again.
-      throw new BrokerError('server_error', `OANDA: ${method} ${path} answered ${response.status} with a body that is not JSON`, { status: response.status, cause: error, mayHaveReachedBroker: method !== 'GET' });
-    }
+    // A 200 whose body does not parse (cut off, a proxy's page) may have done what was asked: the caller looks before doing it again.
+    return brokerJson<T>('OANDA', response, method, path);
   }
 
   private headers(): Record<string, string> {
@@ -124,9 +114,4 @@ async function httpError(response: Response): Promise<BrokerError> {
   return oandaErrorFromResponse(response.status, body, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1_000 : undefined);
 }
 
-function transportError(error: unknown, what: string, mayHaveReached: boolean): BrokerError {
-  const name = error instanceof Error ? error.name : '';
-  const timedOut = name === 'TimeoutError' || name === 'AbortError';
-  const message = error instanceof Error ? error.message : String(error);
-  return new BrokerError(timedOut ? 'timeout' : 'network_error', `OANDA: ${what}: ${message}`, { cause: error, mayHaveReachedBroker: mayHaveReached });
-}
+
