@@ -146,7 +146,7 @@ export {
   type TakeProfitMethod,
 } from './config/engine-config.js';
 export { exitQuantity, quantityStep, type SizingCap, type SizingInput, type SizingResult, sizePosition } from './risk/position-sizing.js';
-export { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from './risk/pre-trade-checks.js';
+export { groupLimitRule, PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks, strategyLimitRule } from './risk/pre-trade-checks.js';
 export { alwaysOpenMarket, type MarketState } from './market/market-state.js';
 export {
   entrySide,
@@ -244,7 +244,7 @@ export { journalArchives } from './journal/file-journal.js';
 export { type CashMark } from './quality/execution-confirmation.js';
 export { checkpointCopies } from './reports/report-store.js';
 export { type BrokerHealthReport, type BrokerHealthState, type HealthOptions, HealthTrackedAdapter } from './desk/adapter-health.js';
-export { type AccountScope, inScope, type RoutableAccount, routeByBuyingPower, routeByScope, type RoutingPolicy } from './desk/desk-routing.js';
+export { type AccountScope, inScope, type MeasuredCost, type MeasuredCostOptions, type RoutableAccount, routeByBuyingPower, routeByMeasuredCost, routeByScope, type RoutingChoice, type RoutingPolicy } from './desk/desk-routing.js';
 export {
   type AccountEvents,
   type DeskAccountSpec,

@@ -17,6 +17,26 @@ export interface RoutableAccount {
   readonly priority: number;
   readonly buyingPower: string | undefined;
   readonly healthy: boolean;
+  /** What this account's recent orders cost (from its execution monitor), when it has records. */
+  readonly quality?: MeasuredCost;
+}
+
+/** An account's measured execution cost over its recent filled orders (execution records). */
+export interface MeasuredCost {
+  /** Filled orders measured. */
+  readonly orders: number;
+  /** Mean slippage against the expected price, bps (positive: cost). */
+  readonly slippageBps: number;
+  /** Mean commission as bps of the filled notional. */
+  readonly commissionBps: number;
+  /** Median submit → first fill, ms. */
+  readonly latencyMs: number;
+}
+
+/** A routing decision with its reasons, recorded with the order (`desk:decision`, and a `desk.routing` journal note). */
+export interface RoutingChoice {
+  readonly accounts: readonly string[];
+  readonly why?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -24,7 +44,7 @@ export interface RoutableAccount {
  * sends it to the first whose broker is not down (with `failover`), or refuses. Mirroring sends it
  * to every account the policy returns.
  */
-export type RoutingPolicy = (signal: Signal, accounts: readonly RoutableAccount[]) => readonly string[];
+export type RoutingPolicy = (signal: Signal, accounts: readonly RoutableAccount[]) => readonly string[] | RoutingChoice;
 
 /** True when `account` may trade `signal` by its scope. */
 export function inScope(scope: AccountScope, signal: Pick<Signal, 'symbol' | 'strategyId' | 'assetClass'>): boolean {
@@ -52,3 +72,36 @@ export const routeByBuyingPower: RoutingPolicy = (signal, accounts) =>
     .filter((a) => inScope(a.scope, signal))
     .sort((a, b) => Number(b.buyingPower ?? 0) - Number(a.buyingPower ?? 0) || a.priority - b.priority)
     .map((a) => a.id);
+
+export interface MeasuredCostOptions {
+  /** bps of cost charged per second of median latency to first fill (default 1: a second is a basis point). */
+  readonly latencyBpsPerSecond?: number;
+  /** Fewer filled orders than this and an account's numbers are not trusted: it is ranked after the measured ones, by priority (default 20). */
+  readonly minOrders?: number;
+}
+
+/**
+ * Among the accounts whose scope takes the signal, the cheapest by what each has shown: mean
+ * slippage + mean commission (bps of notional) + a latency charge. Accounts without enough history
+ * come after, by priority. The numbers of every candidate go with the decision.
+ */
+export function routeByMeasuredCost(options: MeasuredCostOptions = {}): RoutingPolicy {
+  const perSecond = options.latencyBpsPerSecond ?? 1;
+  const minOrders = options.minOrders ?? 20;
+  return (signal, accounts) => {
+    const candidates = accounts.filter((a) => inScope(a.scope, signal));
+    const cost = (a: RoutableAccount): number | undefined => (a.quality && a.quality.orders >= minOrders ? a.quality.slippageBps + a.quality.commissionBps + (a.quality.latencyMs / 1_000) * perSecond : undefined);
+    const ranked = [...candidates].sort((a, b) => {
+      const ca = cost(a);
+      const cb = cost(b);
+      if (ca !== undefined && cb !== undefined) return ca - cb || a.priority - b.priority;
+      if (ca !== undefined) return -1;
+      if (cb !== undefined) return 1;
+      return a.priority - b.priority;
+    });
+    return {
+      accounts: ranked.map((a) => a.id),
+      why: { policy: 'measured_cost', candidates: ranked.map((a) => ({ account: a.id, broker: a.broker, expectedCostBps: cost(a), ...(a.quality ? { measured: a.quality } : {}) })) },
+    };
+  };
+}

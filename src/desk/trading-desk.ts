@@ -18,7 +18,7 @@ import type { Signal } from '../signals/signal.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
 import type { TradewireEvents } from '../tradewire-events.js';
 import { type BrokerHealthReport, type BrokerHealthState, HealthTrackedAdapter, type HealthOptions } from './adapter-health.js';
-import { type AccountScope, type RoutableAccount, routeByScope, type RoutingPolicy } from './desk-routing.js';
+import { type AccountScope, type MeasuredCost, type RoutableAccount, routeByScope, type RoutingChoice, type RoutingPolicy } from './desk-routing.js';
 import { aggregateBook, type DeskBook } from './desk-book.js';
 
 /** One account on the desk: an engine's options (its own adapter, config, journal), an id, and what it trades. */
@@ -84,6 +84,8 @@ export interface DeskOutcome {
 export interface DeskDecision {
   readonly signal: DeskSignal;
   readonly outcomes: readonly DeskOutcome[];
+  /** Why the routing policy chose as it did, when it said (e.g. `routeByMeasuredCost`'s numbers). */
+  readonly routing?: Readonly<Record<string, unknown>>;
   /** When the preferred account's broker was down and the entry went elsewhere. */
   readonly failover?: { readonly from: string; readonly to: string; readonly reason: string };
 }
@@ -302,24 +304,27 @@ export class TradingDesk {
       if (!seat) return this.decided({ signal, outcomes: [this.refusal(signal.account, 'unknown_account', `no account ${signal.account} on the desk`)] });
       return this.decided({ signal, outcomes: [await this.send(seat, signal)] });
     }
-    const candidates = this.candidates(signal);
+    const { seats: candidates, why } = this.route(signal);
     if (candidates.length === 0) return this.decided({ signal, outcomes: [this.refusal('(desk)', 'no_route', `no account may trade ${signal.symbol} (${signal.assetClass ?? 'equity'}, strategy ${signal.strategyId})`)] });
     // A signal seen before goes where it went: its engine decides it once.
     const before = this.routed.get(signal.id);
     const preferred = before ? this.seat(before) : candidates[0]!;
-    if (preferred.adapter.healthState !== 'down') return this.decided({ signal, outcomes: [await this.send(preferred, signal)] });
+    const routing = why ? { routing: why } : {};
+    if (why) this.recordRouting(preferred, signal, why);
+    if (preferred.adapter.healthState !== 'down') return this.decided({ signal, outcomes: [await this.send(preferred, signal)], ...routing });
     if (!this.failover) return this.decided({ signal, outcomes: [this.refusal(preferred.id, 'broker_down', `${preferred.adapter.name} (account ${preferred.id}) is down: ${preferred.adapter.report().reason}`)] });
     const landed = await this.mayHaveLanded(preferred, signal.id);
     if (landed) return this.decided({ signal, outcomes: [this.refusal(preferred.id, 'entry_may_be_at_broker', landed)] });
     const next = candidates.find((s) => s !== preferred && s.adapter.healthState !== 'down');
     if (!next) return this.decided({ signal, outcomes: [this.refusal(preferred.id, 'broker_down', `${preferred.adapter.name} is down and no other account may take ${signal.symbol}`)] });
+    if (why) this.recordRouting(next, signal, why);
     const outcome = await this.send(next, signal);
-    return this.decided({ signal, outcomes: [outcome], failover: { from: preferred.id, to: next.id, reason: preferred.adapter.report().reason } });
+    return this.decided({ signal, outcomes: [outcome], failover: { from: preferred.id, to: next.id, reason: preferred.adapter.report().reason }, ...routing });
   }
 
   private async mirror(signal: DeskSignal): Promise<DeskDecision> {
     const named = signal.mirror!.accounts;
-    const seats = named ? named.map((id) => this.seats.get(id)) : this.candidates(signal);
+    const seats = named ? named.map((id) => this.seats.get(id)) : this.route(signal).seats;
     const outcomes: DeskOutcome[] = [];
     const present = seats.filter((s): s is Seat => s !== undefined);
     for (const id of named ?? []) if (!this.seats.has(id)) outcomes.push(this.refusal(id, 'unknown_account', `no account ${id} on the desk`));
@@ -471,18 +476,30 @@ export class TradingDesk {
     return out;
   }
 
-  private candidates(signal: Signal): Seat[] {
-    const views: RoutableAccount[] = [...this.seats.values()].map((s) => ({
-      id: s.id,
-      broker: s.adapter.name,
-      scope: s.scope,
-      priority: s.priority,
-      buyingPower: s.engine.account()?.buyingPower.toFixed(),
-      healthy: s.adapter.healthState !== 'down',
-    }));
-    return this.routing(signal, views)
-      .map((id) => this.seats.get(id))
-      .filter((s): s is Seat => s !== undefined);
+  /** The routing policy's choice: the accounts in order, and its reasons when it gives them. */
+  private route(signal: Signal): { seats: Seat[]; why?: Readonly<Record<string, unknown>> } {
+    const views: RoutableAccount[] = [...this.seats.values()].map((s) => {
+      const quality = measuredCost(s.engine);
+      return {
+        id: s.id,
+        broker: s.adapter.name,
+        scope: s.scope,
+        priority: s.priority,
+        buyingPower: s.engine.account()?.buyingPower.toFixed(),
+        healthy: s.adapter.healthState !== 'down',
+        ...(quality ? { quality } : {}),
+      };
+    });
+    const choice = this.routing(signal, views);
+    const ids = Array.isArray(choice) ? (choice as readonly string[]) : (choice as RoutingChoice).accounts;
+    const why = Array.isArray(choice) ? undefined : (choice as RoutingChoice).why;
+    const seats = ids.map((id) => this.seats.get(id)).filter((s): s is Seat => s !== undefined);
+    return why ? { seats, why } : { seats };
+  }
+
+  /** The routing's numbers, journaled in the chosen account's audit trail with the signal. */
+  private recordRouting(seat: Seat, signal: Signal, why: Readonly<Record<string, unknown>>): void {
+    seat.engine.journal.append({ kind: 'note', at: this.clock.now(), topic: 'desk.routing', symbol: signal.symbol, data: { signalId: signal.id, account: seat.id, ...why } });
   }
 
   private seat(account: string): Seat {
@@ -520,4 +537,26 @@ export class TradingDesk {
       seat.engine.on(event as keyof TradewireEvents & string, (payload: unknown) => this.bus.emit(event as keyof AccountEvents, { account: seat.id, broker, payload } as never));
     }
   }
+}
+
+/** An account's measured cost from its execution monitor's recent filled orders (undefined without any). */
+function measuredCost(engine: ExecutionEngine): MeasuredCost | undefined {
+  const records = engine.quality?.recent().filter((r) => r.fills > 0 && r.averageFillPrice !== undefined) ?? [];
+  if (records.length === 0) return undefined;
+  let slippage = 0;
+  let slipped = 0;
+  let commission = 0;
+  const latencies: number[] = [];
+  for (const r of records) {
+    if (r.slippageBps !== undefined) {
+      slippage += Number(r.slippageBps);
+      slipped++;
+    }
+    const notional = new Decimal(r.averageFillPrice!).times(r.filledQuantity);
+    if (!notional.isZero()) commission += new Decimal(r.commission).dividedBy(notional).times(10_000).toNumber();
+    if (r.submitToFirstFillMs !== undefined) latencies.push(r.submitToFirstFillMs);
+  }
+  latencies.sort((a, b) => a - b);
+  // Statistics for ranking, not money: plain numbers are exact enough to order brokers by.
+  return { orders: records.length, slippageBps: slipped ? slippage / slipped : 0, commissionBps: commission / records.length, latencyMs: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)]! : 0 };
 }

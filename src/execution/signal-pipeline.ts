@@ -2,7 +2,7 @@ import type { BrokerCapabilities } from '../broker/broker-adapter.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 import type { Clock } from '../core/clock.js';
-import { addDecimals, compareDecimal, type Decimal, ZERO } from '../core/decimal.js';
+import { addDecimals, compareDecimal, Decimal, roundToStep, ZERO } from '../core/decimal.js';
 import { describeError, isBrokerError, ValidationError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -342,7 +342,12 @@ export class SignalPipeline {
       signalId: signal.id,
       strategyId: signal.strategyId,
     };
-    if (limit) request.limitPrice = marketableLimit(price, side, om.limitOffsetBps);
+    if (limit) {
+      const marketable = marketableLimit(price, side, om.limitOffsetBps);
+      // On the asset's price grid where the broker publishes one (a KRX tick, a sub-penny rule), rounded toward the market.
+      const step = this.deps.assets.peek(signal.symbol)?.asset?.priceIncrement;
+      request.limitPrice = step && step.greaterThan(0) ? roundToStep(marketable, step, side === 'buy' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : marketable;
+    }
     if (extended) {
       request.extendedHours = true;
       request.timeInForce = 'day';
@@ -383,6 +388,18 @@ export class SignalPipeline {
       marketOpen: market.isMarketOpen(signal.symbol, signal.assetClass, clock.now()),
       asset,
       hasWorkingOrder: orders.hasWorkingOrder(signal.symbol, RiskOrderManager.isProtective),
+      strategyId: signal.strategyId,
+      exposureWhere: (where) => {
+        // Open positions at their prices, plus the working entries' remaining notional.
+        let total = ZERO;
+        for (const p of positions.openPositions()) if (where(p.symbol, p.strategyId)) total = total.plus(p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
+        for (const o of orders.workingOrders()) {
+          if (o.reduceOnly || !where(o.symbol, o.strategyId)) continue;
+          const price = o.limitPrice ?? this.deps.prices.get(o.symbol) ?? o.stopPrice;
+          if (price) total = total.plus(o.quantity.minus(o.filledQuantity).times(price));
+        }
+        return total;
+      },
     };
   }
 

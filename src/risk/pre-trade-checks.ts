@@ -1,4 +1,4 @@
-import { compareDecimal, type Decimal, isAboveZero, percentOf } from '../core/decimal.js';
+import { compareDecimal, type Decimal, Decimal as DecimalOf, isAboveZero, percentOf } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { PreTradeCheckCode, ResolvedEngineConfig } from '../config/engine-config.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
@@ -23,6 +23,13 @@ export interface PreTradeContext {
   readonly hasWorkingOrder: boolean;
   readonly hasPosition: boolean;
   readonly scalingIn: boolean;
+  /** The signal's strategy (entries and exits alike). */
+  readonly strategyId?: string | undefined;
+  /**
+   * The exposure (open positions at their prices, plus working entry orders) of the positions whose
+   * symbol and strategy pass `where`: what group and strategy limits measure. Computed when asked.
+   */
+  readonly exposureWhere?: ((where: (symbol: string, strategyId: string | undefined) => boolean) => Decimal) | undefined;
   /** Precomputed equity × the percentage limits (optional; computed here when absent). */
   readonly maxPositionNotional?: Decimal | undefined;
   readonly maxExposureNotional?: Decimal | undefined;
@@ -118,4 +125,42 @@ export function runPreTradeChecks(context: PreTradeContext, rules: readonly PreT
     if (message !== undefined) failures.push({ code: rule.code, message });
   }
   return failures;
+}
+
+/**
+ * A limit per group of symbols (a sector, an industry, a country): a new entry may not take a
+ * group's exposure past `maxPct` percent of equity. `groupOf` is the host's classification
+ * (undefined: ungrouped, not limited); `maxPct` is one figure for every group or one per group.
+ * Reason code `group_exposure`.
+ */
+export function groupLimitRule(groupOf: (symbol: string) => string | undefined, maxPct: number | Readonly<Record<string, number>>): PreTradeRule {
+  return {
+    code: 'group_exposure',
+    guardsExits: false,
+    check: (c) => {
+      const group = groupOf(c.symbol);
+      if (group === undefined || !c.exposureWhere) return undefined;
+      const pct = typeof maxPct === 'number' ? maxPct : maxPct[group];
+      if (pct === undefined) return undefined;
+      const limit = percentOf(c.equity, new DecimalOf(pct));
+      const after = c.exposureWhere((symbol) => groupOf(symbol) === group).plus(c.notional);
+      return compareDecimal(after, limit) > 0 ? `${group} would hold ${money(after)} (${c.symbol} ${money(c.notional)} more), over its limit of ${pct}% of equity (${money(limit)})` : undefined;
+    },
+  };
+}
+
+/** A limit per strategy: a new entry may not take its strategy's exposure past `maxPct` percent of equity. Reason code `strategy_exposure`. */
+export function strategyLimitRule(maxPct: number | Readonly<Record<string, number>>): PreTradeRule {
+  return {
+    code: 'strategy_exposure',
+    guardsExits: false,
+    check: (c) => {
+      if (c.strategyId === undefined || !c.exposureWhere) return undefined;
+      const pct = typeof maxPct === 'number' ? maxPct : maxPct[c.strategyId];
+      if (pct === undefined) return undefined;
+      const limit = percentOf(c.equity, new DecimalOf(pct));
+      const after = c.exposureWhere((_symbol, strategyId) => strategyId === c.strategyId).plus(c.notional);
+      return compareDecimal(after, limit) > 0 ? `strategy ${c.strategyId} would hold ${money(after)}, over its limit of ${pct}% of equity (${money(limit)})` : undefined;
+    },
+  };
 }
