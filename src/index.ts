@@ -258,3 +258,4 @@ export {
 } from './desk/trading-desk.js';
 export { aggregateBook, type BookAccount, type BookLine, type DeskBook } from './desk/desk-book.js';
 export { type JournalPositions, lastPositionsCheckpoint, positionsFromJournal } from './positions/positions-from-journal.js';
+export { type BatchOptions, batchOrder, type BatchResult } from './execution/signal-batch.js';

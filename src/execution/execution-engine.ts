@@ -42,6 +42,7 @@ import type { SignalDecision } from './signal-decision.js';
 import { SignalPipeline } from './signal-pipeline.js';
 import type { QueuedSignal } from './signal-queue.js';
 import { TradingGate } from './trading-gate.js';
+import { type BatchOptions, batchOrder, type BatchResult } from './signal-batch.js';
 import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
 import type { HaltOptions, TradingState } from './trading-state.js';
 
@@ -570,6 +571,45 @@ export class ExecutionEngine {
   async executeSignal(signal: Signal): Promise<SignalDecision> {
     this.assertRecovered();
     return this.pipeline.run(signal, false);
+  }
+
+  /**
+   * Decides a batch of signals together (a bar's worth): exits first, then entries by strength, so
+   * when the limits (positions, exposure, buying power, groups) cannot take them all the strongest
+   * win; at most `maxOrders` orders, the rest refused with `batch_cap`; the account refreshed once
+   * first. Each signal gets the same checks as `executeSignal`; an invalid one is refused with its
+   * issues instead of failing the batch. Decisions come back in the order given.
+   */
+  async executeSignals(signals: readonly Signal[], options: BatchOptions = {}): Promise<BatchResult> {
+    this.assertRecovered();
+    const maxOrders = options.maxOrders ?? Number.POSITIVE_INFINITY;
+    if (!(maxOrders >= 0)) throw new ValidationError([{ field: 'maxOrders', message: `must be zero or more, got ${String(options.maxOrders)}` }], 'batch');
+    if (options.refreshAccount !== false && signals.length > 0) await this.refreshAccount().catch((error: unknown) => this.logger.warn('account refresh before a batch failed; deciding on the last snapshot', { error: describeError(error) }));
+    const isExit = (signal: Signal): boolean => {
+      const position = this.positions.get(signal?.symbol);
+      return position !== undefined && position.quantity.greaterThan(0) && (position.side === 'long') === (signal.side === 'sell');
+    };
+    const order = batchOrder(signals, isExit);
+    const decisions: SignalDecision[] = new Array(signals.length);
+    let sent = 0;
+    for (const i of order) {
+      const signal = signals[i]!;
+      // Every order counts, exits too — they are decided first, so the cap never holds an exit behind an entry.
+      if (sent >= maxOrders) {
+        decisions[i] = { kind: 'rejected', signal, reasons: [{ code: 'batch_cap', message: `this batch already sent ${sent} orders (maxOrders ${maxOrders})` }], decidedAt: this.clock.now() };
+        this.bus.emit('signal:rejected', decisions[i] as Extract<SignalDecision, { kind: 'rejected' }>);
+        continue;
+      }
+      try {
+        decisions[i] = await this.pipeline.run(signal, false);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        decisions[i] = { kind: 'rejected', signal, reasons: error.issues.map((issue) => ({ code: 'invalid_signal', message: `${issue.field} ${issue.message}` })), decidedAt: this.clock.now() };
+      }
+      if (decisions[i]!.kind === 'executed') sent++;
+    }
+    const count = (kind: SignalDecision['kind']): number => decisions.filter((d) => d.kind === kind).length;
+    return { decisions, executed: count('executed'), rejected: count('rejected'), queued: count('queued'), decidedInOrder: order.map((i) => String(signals[i]?.id)) };
   }
 
   /** Signals wait while `recover()` runs (or after it failed): decided now, they could trade twice. */
