@@ -19,6 +19,8 @@ export class BuyingPower implements OrderHook {
   private amounts = { maxPositionNotional: ZERO, maxExposureNotional: ZERO };
   private filledSinceSnapshot = ZERO;
   private readonly reservations = new Map<string, Decimal>();
+  /** Σ reservations, kept as they change: asked for every signal, it must not cost a pass over every working order. */
+  private reservedTotal: Decimal = ZERO;
 
   constructor(private readonly config: ResolvedEngineConfig) {}
 
@@ -43,7 +45,7 @@ export class BuyingPower implements OrderHook {
 
   /** Holds `notional` for an entry order about to be sent. */
   reserve(clientOrderId: string, notional: Decimal): void {
-    this.reservations.set(clientOrderId, notional);
+    this.setReservation(clientOrderId, notional);
   }
 
   available(): Decimal {
@@ -52,9 +54,17 @@ export class BuyingPower implements OrderHook {
 
   /** Notional held for working entry orders. */
   reserved(): Decimal {
-    let total = ZERO;
-    for (const amount of this.reservations.values()) total = addDecimals(total, amount);
-    return total;
+    return this.reservedTotal;
+  }
+
+  private setReservation(clientOrderId: string, amount: Decimal | undefined): void {
+    const previous = this.reservations.get(clientOrderId);
+    if (previous) this.reservedTotal = subtractDecimals(this.reservedTotal, previous);
+    if (amount === undefined) this.reservations.delete(clientOrderId);
+    else {
+      this.reservations.set(clientOrderId, amount);
+      this.reservedTotal = addDecimals(this.reservedTotal, amount);
+    }
   }
 
   /** An entry's fill uses up its reservation (an exit has none: no arithmetic); an ended order frees what is left. */
@@ -63,10 +73,10 @@ export class BuyingPower implements OrderHook {
       const reservation = this.reservations.get(order.clientOrderId);
       if (reservation) {
         const notional = event.fill.quantity.times(event.fill.price);
-        this.reservations.set(order.clientOrderId, maxDecimal(reservation.minus(notional), ZERO));
+        this.setReservation(order.clientOrderId, maxDecimal(reservation.minus(notional), ZERO));
         this.filledSinceSnapshot = this.filledSinceSnapshot.plus(notional);
       }
     }
-    if (isTerminalStatus(order.status)) this.reservations.delete(order.clientOrderId);
+    if (isTerminalStatus(order.status)) this.setReservation(order.clientOrderId, undefined);
   }
 }

@@ -85,6 +85,8 @@ export class PositionManager {
   private readonly equity: () => Decimal | undefined;
 
   private readonly active = new Map<string, Position>();
+  /** Σ |quantity| × (current, else average) price over `active`: kept by put/drop. */
+  private exposureTotal: Decimal = ZERO;
   private readonly bySymbol = new Map<string, string>();
   private readonly links = new Map<string, OrderLink>();
   private realizedToday = ZERO;
@@ -182,7 +184,7 @@ export class PositionManager {
     const position = this.get(symbol);
     if (!position) return;
     const marked = markPosition(position, price, this.clock.now());
-    this.active.set(marked.id, marked);
+    this.put(marked);
     this.announce(marked, 'mark', false, false);
     this.emitPnl();
   }
@@ -222,7 +224,7 @@ export class PositionManager {
     if (protection.stopPrice) next.stopPrice = protection.stopPrice;
     if (protection.targetPrice) next.targetPrice = protection.targetPrice;
     next.updatedAt = this.clock.now();
-    this.active.set(next.id, next);
+    this.put(next);
     this.announce(next, 'protection', false, false);
     return next;
   }
@@ -250,9 +252,26 @@ export class PositionManager {
 
   /** Σ |quantity| × price (current, else average cost) over open positions. */
   exposure(): Decimal {
-    let total = ZERO;
-    for (const p of this.active.values()) if (!p.quantity.isZero()) total = addDecimals(total, p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
-    return total;
+    return this.exposureTotal;
+  }
+
+  /**
+   * Every change to the active positions goes through here, keeping Σ exposure as a running total:
+   * the exposure checks run for every signal, and summing the book each time made a batch that
+   * opens n positions cost O(n²) (docs/benchmarks.md#batches). Decimal sums are exact: no drift.
+   */
+  private put(position: Position): void {
+    const previous = this.active.get(position.id);
+    if (previous) this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
+    this.active.set(position.id, position);
+    this.exposureTotal = addDecimals(this.exposureTotal, valueOf(position));
+  }
+
+  private drop(id: string): void {
+    const previous = this.active.get(id);
+    if (!previous) return;
+    this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
+    this.active.delete(id);
   }
 
   /** Closed positions, newest last. */
@@ -306,7 +325,7 @@ export class PositionManager {
   restoreCheckpoint(checkpoint: PositionCheckpoint): void {
     for (const position of checkpoint.positions) {
       if (this.active.has(position.id) || this.bySymbol.has(position.symbol)) continue;
-      this.active.set(position.id, position);
+      this.put(position);
       this.bySymbol.set(position.symbol, position.id);
     }
     this.realizedTotal = checkpoint.realizedTotal;
@@ -376,7 +395,7 @@ export class PositionManager {
       fills: EMPTY_LIST,
       orderIds: EMPTY_LIST,
     });
-    this.active.set(position.id, position);
+    this.put(position);
     this.bySymbol.set(symbol, position.id);
     return position;
   }
@@ -393,11 +412,11 @@ export class PositionManager {
     if (orderIds) next.orderIds = orderIds;
     if (state === 'CLOSED' && !position.closedAt) next.closedAt = now;
     if (state === 'CLOSED') {
-      this.active.delete(next.id);
+      this.drop(next.id);
       if (this.bySymbol.get(next.symbol) === next.id) this.bySymbol.delete(next.symbol);
       for (const [orderId, link] of this.links) if (link.positionId === next.id && (link.role === 'exit' || event === 'reconciled')) this.links.delete(orderId);
     } else {
-      this.active.set(next.id, next);
+      this.put(next);
     }
     const opened = before === 'PENDING_ENTRY' && state === 'OPEN';
     // A position that never held anything (an entry that ended unfilled) is not history.
@@ -445,4 +464,9 @@ const describePnl = (): string => 'pnl';
 
 function addId(ids: readonly string[], id: string): readonly string[] {
   return ids.includes(id) ? ids : [...ids, id];
+}
+
+/** What a position counts toward exposure: |quantity| × its current price (else its average cost). */
+function valueOf(p: Position): Decimal {
+  return p.quantity.isZero() ? ZERO : p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
 }
