@@ -85,8 +85,9 @@ export class PositionManager {
   private readonly equity: () => Decimal | undefined;
 
   private readonly active = new Map<string, Position>();
-  /** Σ |quantity| × (current, else average) price over `active`: kept by put/drop. */
+  /** Σ |quantity| × (current, else average) price over `active`, and Σ unrealized P&L: kept by put/drop. */
   private exposureTotal: Decimal = ZERO;
+  private unrealizedTotal: Decimal = ZERO;
   private readonly bySymbol = new Map<string, string>();
   private readonly links = new Map<string, OrderLink>();
   private realizedToday = ZERO;
@@ -262,15 +263,20 @@ export class PositionManager {
    */
   private put(position: Position): void {
     const previous = this.active.get(position.id);
-    if (previous) this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
+    if (previous) {
+      this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
+      this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
+    }
     this.active.set(position.id, position);
     this.exposureTotal = addDecimals(this.exposureTotal, valueOf(position));
+    this.unrealizedTotal = addDecimals(this.unrealizedTotal, position.unrealizedPnl);
   }
 
   private drop(id: string): void {
     const previous = this.active.get(id);
     if (!previous) return;
     this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
+    this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
     this.active.delete(id);
   }
 
@@ -282,8 +288,7 @@ export class PositionManager {
   /** Today's and all-time P&L, in the account currency. */
   pnl(): PnlSnapshot {
     const { key } = this.rollDay(this.clock.now());
-    let unrealized = ZERO;
-    for (const p of this.active.values()) if (!p.unrealizedPnl.isZero()) unrealized = unrealized.plus(p.unrealizedPnl);
+    const unrealized = this.unrealizedTotal;
     const snapshot: Mutable<PnlSnapshot> = {
       tradingDay: key,
       realizedToday: this.realizedToday,
@@ -442,7 +447,7 @@ export class PositionManager {
     if (rolled) {
       this.realizedToday = ZERO;
       this.realizedTodayByStrategy.clear();
-      this.unrealizedAtDayStart = this.list().reduce((sum, p) => sum.plus(p.unrealizedPnl), ZERO);
+      this.unrealizedAtDayStart = this.unrealizedTotal;
       this.startOfDayEquity = undefined;
     }
     const equity = this.equity();
