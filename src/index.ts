@@ -259,3 +259,5 @@ export {
 export { aggregateBook, type BookAccount, type BookLine, type DeskBook } from './desk/desk-book.js';
 export { type JournalPositions, lastPositionsCheckpoint, positionsFromJournal } from './positions/positions-from-journal.js';
 export { type BatchOptions, batchOrder, type BatchResult } from './execution/signal-batch.js';
+export { type Notification, type NotificationRoute, type NotificationSeverity, type NotificationTransport, Notifier, type NotifierOptions, type NotifierStats } from './notify/notifier.js';
+export { EmailTransport, SlackWebhookTransport, slackMessage, WebhookTransport } from './notify/transports.js';
