@@ -261,3 +261,4 @@ export { type JournalPositions, lastPositionsCheckpoint, positionsFromJournal } 
 export { type BatchOptions, batchOrder, type BatchResult } from './execution/signal-batch.js';
 export { type Notification, type NotificationRoute, type NotificationSeverity, type NotificationTransport, Notifier, type NotifierOptions, type NotifierStats } from './notify/notifier.js';
 export { EmailTransport, SlackWebhookTransport, slackMessage, WebhookTransport } from './notify/transports.js';
+export { rebalance, type RebalanceDeps, type RebalanceLine, type RebalanceOptions, type RebalanceResult } from './execution/rebalance.js';

@@ -43,6 +43,8 @@ import { SignalPipeline } from './signal-pipeline.js';
 import type { QueuedSignal } from './signal-queue.js';
 import { TradingGate } from './trading-gate.js';
 import { type BatchOptions, batchOrder, type BatchResult } from './signal-batch.js';
+import { rebalance, type RebalanceOptions, type RebalanceResult } from './rebalance.js';
+import { quantityStep } from '../risk/position-sizing.js';
 import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
 import type { HaltOptions, TradingState } from './trading-state.js';
 
@@ -610,6 +612,29 @@ export class ExecutionEngine {
     }
     const count = (kind: SignalDecision['kind']): number => decisions.filter((d) => d.kind === kind).length;
     return { decisions, executed: count('executed'), rejected: count('rejected'), queued: count('queued'), decidedInOrder: order.map((i) => String(signals[i]?.id)) };
+  }
+
+  /**
+   * Rebalances to target weights of equity (`{ AAPL: 0.10, MSFT: 0.08 }`): sells first, then buys,
+   * within drift bands and the minimum trade size, in whole lots, every order through the same
+   * checks as a signal; `dryRun` returns the plan without sending. The account is refreshed first.
+   * See docs/portfolio.md.
+   */
+  async rebalance(targets: Readonly<Record<string, DecimalInput>>, options: RebalanceOptions = {}): Promise<RebalanceResult> {
+    this.assertRecovered();
+    await this.refreshAccount().catch((error: unknown) => this.logger.warn('account refresh before a rebalance failed; planning on the last snapshot', { error: describeError(error) }));
+    return rebalance(targets, options, {
+      equity: () => this.buyingPower.snapshot?.equity,
+      price: (symbol) => this.prices.get(symbol),
+      positions: () => this.positions.openPositions(),
+      quantityStep: async (symbol) => {
+        const asset = await this.adapter.getAsset(symbol).catch(() => undefined);
+        return quantityStep(asset, asset?.assetClass ?? 'equity', this.config.allowFractional);
+      },
+      minTradeSize: this.config.minTradeSize,
+      now: () => this.clock.now(),
+      execute: (signal) => this.pipeline.run(signal, false),
+    });
   }
 
   /** Signals wait while `recover()` runs (or after it failed): decided now, they could trade twice. */

@@ -202,6 +202,7 @@ export class SignalPipeline {
       stopPrice: stop,
       strength: parsed.strength,
       allocation: parsed.allocation,
+      quantity: parsed.quantity,
       equity,
       buyingPower: available,
       exposure,

@@ -11,6 +11,8 @@ export interface SizingInput {
   readonly strength: number;
   /** A multiple of the computed size (a desk's per-account share of a mirrored signal). */
   readonly allocation?: Decimal | undefined;
+  /** Units asked for outright (a rebalance): replaces the sizing method; the caps still apply. */
+  readonly quantity?: Decimal | undefined;
   readonly equity: Decimal;
   readonly buyingPower: Decimal;
   /** Current total exposure (open positions and working entry orders). */
@@ -56,7 +58,8 @@ export interface SizingResult {
 export function sizePosition(input: SizingInput): SizingResult {
   const { config, price } = input;
   let quantity: Decimal;
-  switch (config.sizing.method) {
+  if (input.quantity) quantity = input.quantity;
+  else switch (config.sizing.method) {
     case 'fixed_fractional': {
       const risk = percentOf(input.equity, config.riskPerTradePct);
       const distance = price.minus(input.stopPrice).abs();
@@ -70,7 +73,7 @@ export function sizePosition(input: SizingInput): SizingResult {
       quantity = config.sizing.quantity;
       break;
   }
-  if (config.sizing.scaleByStrength) quantity = percentOf(quantity, new Decimal(input.strength));
+  if (!input.quantity && config.sizing.scaleByStrength) quantity = percentOf(quantity, new Decimal(input.strength));
   if (input.allocation) quantity = quantity.times(input.allocation);
   const requested = quantity;
 

@@ -50,6 +50,8 @@ export const defaultSignalPolicy: SignalPolicy = (signal, { config, position, ca
     return { action: 'open', direction };
   }
   if (position.side !== direction) return { action: 'close', position, fraction: signal.exitFraction };
+  // An explicit quantity is an instruction (a rebalance), not an idea: the scale-in rules are for sized signals.
+  if (signal.quantity && position.state === 'OPEN') return { action: 'scale_in', position };
   if (!config.allowScaleIn) return none('duplicate_position', `already ${position.side} ${signal.symbol}; scaling in is off`);
   if (position.state !== 'OPEN') return none('position_busy', `the ${signal.symbol} position is ${position.state}`);
   if (!position.unrealizedPnl.greaterThan(0)) return none('not_a_winner', `scaling in only adds to winners; ${signal.symbol} is not in profit`);

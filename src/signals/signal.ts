@@ -33,6 +33,12 @@ export interface Signal {
    * each account its share when several mirror one signal (a weight of 0.25 trades a quarter).
    */
   readonly allocation?: DecimalInput;
+  /**
+   * For an entry: the units to trade, instead of the sizing method (a rebalance). The limits still
+   * cap it; and, being an instruction rather than an idea, it may add to a position whatever its
+   * P&L (the default policy's scale-in rules are for sized signals).
+   */
+  readonly quantity?: DecimalInput;
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
@@ -53,6 +59,7 @@ export interface ParsedSignal {
   readonly resistanceLevel?: Decimal;
   readonly exitFraction: Decimal;
   readonly allocation?: Decimal;
+  readonly quantity?: Decimal;
   readonly metadata: Readonly<Record<string, unknown>>;
   /** The signal as given, for events and the audit trail. */
   readonly original: Signal;
@@ -94,6 +101,7 @@ export function parseSignal(signal: Signal): ParsedSignal {
   const resistanceLevel = positive('resistanceLevel');
   const exitFraction = positive('exitFraction') ?? ONE;
   const allocation = positive('allocation');
+  const quantity = positive('quantity');
   if (compareDecimal(exitFraction, ONE) > 0) issues.push({ field: 'exitFraction', message: 'must be at most 1' });
 
   if (issues.length > 0) throw new ValidationError(issues, 'signal');
@@ -117,5 +125,6 @@ export function parseSignal(signal: Signal): ParsedSignal {
   if (supportLevel) parsed.supportLevel = supportLevel;
   if (resistanceLevel) parsed.resistanceLevel = resistanceLevel;
   if (allocation && !allocation.equals(ONE)) parsed.allocation = allocation;
+  if (quantity) parsed.quantity = quantity;
   return parsed;
 }
