@@ -259,7 +259,8 @@ export class PositionManager {
   /**
    * Every change to the active positions goes through here, keeping Σ exposure as a running total:
    * the exposure checks run for every signal, and summing the book each time made a batch that
-   * opens n positions cost O(n²) (docs/benchmarks.md#batches). Decimal sums are exact: no drift.
+   * opens n positions cost O(n²) (docs/benchmarks.md#batches). Exact at market prices; an average cost
+   * that does not terminate is rounded (decimal.js, 20 digits) the same as in a fresh sum, up to its last digit.
    */
   private put(position: Position): void {
     const previous = this.active.get(position.id);

@@ -233,6 +233,7 @@ export class MockBroker implements BrokerAdapter {
     const value = toDecimal(price, 'price');
     if (!value.greaterThan(0)) throw new RangeError(`price must be positive, got ${value.toString()}`);
     this.prices.set(symbol, value);
+    this.ledger.revalue(symbol, value);
     if (!this.assets.has(symbol) && this.autoAssets) this.addAsset({ symbol });
     this.matchSymbol(symbol);
     this.flush();
@@ -333,7 +334,7 @@ export class MockBroker implements BrokerAdapter {
   }
 
   accountSnapshot(): AccountSnapshot {
-    const valuation = this.ledger.valuation(this.mark);
+    const valuation = this.ledger.currentValuation();
     return {
       accountId: this.accountId,
       currency: this.currency,
@@ -746,6 +747,7 @@ export class MockBroker implements BrokerAdapter {
     const fill: Fill = { executionId: this.ids.next('mock-exec'), quantity, price, commission, time: this.clock.now() };
 
     this.ledger.applyFill(order.symbol, order.assetClass, order.side, quantity, price, notional, commission);
+    this.ledger.revalue(order.symbol, this.mark(order.symbol));
     const filled = addDecimals(order.filledQuantity, quantity);
     order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : order.averageFillPrice.times(order.filledQuantity).plus(notional).dividedBy(filled);
     order.filledQuantity = filled;
@@ -821,7 +823,7 @@ export class MockBroker implements BrokerAdapter {
   /** The book marked at the current prices (a position without a price at its average cost). */
   private readonly mark = (symbol: string): Decimal | undefined => this.prices.get(symbol);
 
-  private buyingPower({ marketValue, grossExposure }: BookValuation = this.ledger.valuation(this.mark)): Decimal {
+  private buyingPower({ marketValue, grossExposure }: BookValuation = this.ledger.currentValuation()): Decimal {
     const equity = this.ledger.cash.plus(marketValue);
     let reserved = ZERO;
     for (const order of this.working) {

@@ -21,6 +21,10 @@ export class MockLedger {
   cash: Decimal;
   realizedPnl = ZERO;
   private readonly positions = new Map<string, LedgerPosition>();
+  /** Each symbol's market value at its last mark, and the totals: kept as fills and prices change (see {@link revalue}). */
+  private readonly values = new Map<string, Decimal>();
+  private marketValueTotal = ZERO;
+  private grossTotal = ZERO;
 
   constructor(initialCash: Decimal) {
     this.cash = initialCash;
@@ -55,6 +59,33 @@ export class MockLedger {
 
   quantity(symbol: string): Decimal {
     return this.positions.get(symbol)?.quantity ?? ZERO;
+  }
+
+  /**
+   * Brings one symbol's market value up to date (after a fill, or when its price moved): the book's
+   * valuation is then read without a pass over every position — the broker values its book on
+   * every order, and a pass each time made a session that opens n positions cost O(n²).
+   */
+  revalue(symbol: string, mark: Decimal | undefined): void {
+    const previous = this.values.get(symbol);
+    if (previous) {
+      this.marketValueTotal = this.marketValueTotal.minus(previous);
+      this.grossTotal = this.grossTotal.minus(previous.abs());
+    }
+    const p = this.positions.get(symbol);
+    if (!p) {
+      this.values.delete(symbol);
+      return;
+    }
+    const value = p.quantity.times(mark ?? p.averageEntryPrice);
+    this.values.set(symbol, value);
+    this.marketValueTotal = this.marketValueTotal.plus(value);
+    this.grossTotal = this.grossTotal.plus(value.abs());
+  }
+
+  /** The valuation {@link revalue} keeps: equal to `valuation(mark)` when every fill and price change was revalued. */
+  currentValuation(): BookValuation {
+    return { marketValue: this.marketValueTotal, grossExposure: this.grossTotal };
   }
 
   /** Both sums in one pass (buying power and the account snapshot need both). */

@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { Decimal } from 'tradewire';
+import { describe, expect, it } from 'vitest';
+import { MockLedger } from '../../src/testing/mock-ledger.js';
+
+describe('MockLedger: the running valuation', () => {
+  it('property: after any fills and price moves, the kept valuation equals a full pass over the book (exactly: marks are prices, finite decimals)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('fill' as const), symbol: fc.constantFrom('A', 'B', 'C'), side: fc.constantFrom('buy', 'sell') as fc.Arbitrary<'buy' | 'sell'>, qty: fc.integer({ min: 1, max: 50 }), price: fc.integer({ min: 1, max: 500 }) }),
+            fc.record({ kind: fc.constant('price' as const), symbol: fc.constantFrom('A', 'B', 'C'), price: fc.integer({ min: 1, max: 500 }) }),
+          ),
+          { maxLength: 60 },
+        ),
+        (steps) => {
+          const ledger = new MockLedger(new Decimal(1_000_000));
+          const marks = new Map<string, Decimal>();
+          for (const step of steps) {
+            if (step.kind === 'price') marks.set(step.symbol, new Decimal(step.price));
+            else {
+              // The broker fills at its price: the symbol has a mark from then on (as in MockBroker).
+              const price = new Decimal(step.price);
+              marks.set(step.symbol, price);
+              ledger.applyFill(step.symbol, 'equity', step.side, new Decimal(step.qty), price, price.times(step.qty), new Decimal(0));
+            }
+            ledger.revalue(step.symbol, marks.get(step.symbol));
+          }
+          const full = ledger.valuation((s) => marks.get(s));
+          const kept = ledger.currentValuation();
+          expect(kept.marketValue.equals(full.marketValue)).toBe(true);
+          expect(kept.grossExposure.equals(full.grossExposure)).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
