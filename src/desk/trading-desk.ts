@@ -310,15 +310,13 @@ export class TradingDesk {
     const before = this.routed.get(signal.id);
     const preferred = before ? this.seat(before) : candidates[0]!;
     const routing = why ? { routing: why } : {};
-    if (why) this.recordRouting(preferred, signal, why);
-    if (preferred.adapter.healthState !== 'down') return this.decided({ signal, outcomes: [await this.send(preferred, signal)], ...routing });
+    if (preferred.adapter.healthState !== 'down') return this.decided({ signal, outcomes: [await this.send(preferred, signal, why)], ...routing });
     if (!this.failover) return this.decided({ signal, outcomes: [this.refusal(preferred.id, 'broker_down', `${preferred.adapter.name} (account ${preferred.id}) is down: ${preferred.adapter.report().reason}`)] });
     const landed = await this.mayHaveLanded(preferred, signal.id);
     if (landed) return this.decided({ signal, outcomes: [this.refusal(preferred.id, 'entry_may_be_at_broker', landed)] });
     const next = candidates.find((s) => s !== preferred && s.adapter.healthState !== 'down');
     if (!next) return this.decided({ signal, outcomes: [this.refusal(preferred.id, 'broker_down', `${preferred.adapter.name} is down and no other account may take ${signal.symbol}`)] });
-    if (why) this.recordRouting(next, signal, why);
-    const outcome = await this.send(next, signal);
+    const outcome = await this.send(next, signal, why);
     return this.decided({ signal, outcomes: [outcome], failover: { from: preferred.id, to: next.id, reason: preferred.adapter.report().reason }, ...routing });
   }
 
@@ -356,8 +354,10 @@ export class TradingDesk {
     return out;
   }
 
-  private async send(seat: Seat, signal: Signal): Promise<DeskOutcome> {
+  /** Sends a signal to one account; a routing policy's reasons are journaled there with it. */
+  private async send(seat: Seat, signal: Signal, why?: Readonly<Record<string, unknown>>): Promise<DeskOutcome> {
     this.routed.set(signal.id, seat.id);
+    if (why) seat.engine.journal.append({ kind: 'note', at: this.clock.now(), topic: 'desk.routing', symbol: signal.symbol, data: { signalId: signal.id, account: seat.id, ...why } });
     try {
       const { account: _a, mirror: _m, ...plain } = signal as DeskSignal;
       const decision = await seat.engine.executeSignal(plain);
@@ -439,19 +439,18 @@ export class TradingDesk {
   }
 
   private totalExposure(): Decimal | undefined {
-    let total = ZERO;
-    for (const seat of this.seats.values()) {
-      const value = this.converted(seat.engine.exposure(), seat.engine.account()?.currency ?? this.currency);
-      if (!value) return undefined;
-      total = total.plus(value);
-    }
-    return total;
+    return this.deskTotal((engine) => engine.exposure());
   }
 
   private totalDailyPnl(): Decimal | undefined {
+    return this.deskTotal((engine) => engine.pnl().daily);
+  }
+
+  /** Σ of an amount over every account, in the desk's currency; undefined when one cannot be converted. */
+  private deskTotal(amountOf: (engine: ExecutionEngine) => Decimal): Decimal | undefined {
     let total = ZERO;
     for (const seat of this.seats.values()) {
-      const value = this.converted(seat.engine.pnl().daily, seat.engine.account()?.currency ?? this.currency);
+      const value = this.converted(amountOf(seat.engine), seat.engine.account()?.currency ?? this.currency);
       if (!value) return undefined;
       total = total.plus(value);
     }
@@ -497,10 +496,6 @@ export class TradingDesk {
     return why ? { seats, why } : { seats };
   }
 
-  /** The routing's numbers, journaled in the chosen account's audit trail with the signal. */
-  private recordRouting(seat: Seat, signal: Signal, why: Readonly<Record<string, unknown>>): void {
-    seat.engine.journal.append({ kind: 'note', at: this.clock.now(), topic: 'desk.routing', symbol: signal.symbol, data: { signalId: signal.id, account: seat.id, ...why } });
-  }
 
   private seat(account: string): Seat {
     const seat = this.seats.get(account);

@@ -390,19 +390,22 @@ export class SignalPipeline {
       asset,
       hasWorkingOrder: orders.hasWorkingOrder(signal.symbol, RiskOrderManager.isProtective),
       strategyId: signal.strategyId,
-      exposureWhere: (where) => {
-        // Open positions at their prices, plus the working entries' remaining notional.
-        let total = ZERO;
-        for (const p of positions.openPositions()) if (where(p.symbol, p.strategyId)) total = total.plus(p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
-        for (const o of orders.workingOrders()) {
-          if (o.reduceOnly || !where(o.symbol, o.strategyId)) continue;
-          const price = o.limitPrice ?? this.deps.prices.get(o.symbol) ?? o.stopPrice;
-          if (price) total = total.plus(o.quantity.minus(o.filledQuantity).times(price));
-        }
-        return total;
-      },
+      exposureWhere: this.exposureWhere,
     };
   }
+
+  /** Exposure of the positions (at their prices) and working entries whose symbol and strategy pass `where`: for group and strategy limits. One function, not a closure per signal. */
+  private readonly exposureWhere = (where: (symbol: string, strategyId: string | undefined) => boolean): Decimal => {
+    const { positions, orders, prices } = this.deps;
+    let total = ZERO;
+    for (const p of positions.openPositions()) if (where(p.symbol, p.strategyId)) total = total.plus(p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
+    for (const o of orders.workingOrders()) {
+      if (o.reduceOnly || !where(o.symbol, o.strategyId)) continue;
+      const price = o.limitPrice ?? prices.get(o.symbol) ?? o.stopPrice;
+      if (price) total = total.plus(o.quantity.minus(o.filledQuantity).times(price));
+    }
+    return total;
+  };
 
   /**
    * Decides what failed checks mean: nothing failed → go on (undefined); only the market is closed

@@ -52,6 +52,22 @@ export interface FileJournalOptions {
   readonly logger?: Logger;
 }
 
+/** An archived segment's history notes from its summary beside it (`<archive>.notes.json`, compact or older). */
+export function readSegmentNotes(archive: string): JournalRecord[] {
+  return decodeNotes(JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as NotesSummary);
+}
+
+/** An archived segment's report summary (`<archive>.report.json`) and its order ids, when the journal wrote them. */
+export function readSegmentReport(archive: string): { report: SegmentReport; ids: () => string[] } | undefined {
+  const path = `${archive}.report.json`;
+  if (!existsSync(path)) return undefined;
+  return { report: JSON.parse(readFileSync(path, 'utf8')) as SegmentReport, ids: () => readSegmentReportIds(archive) };
+}
+
+function readSegmentReportIds(archive: string): string[] {
+  return JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[];
+}
+
 /** The archived segments of the journal at `path` (`<path>.000001`, …), oldest first. */
 export function journalArchives(path: string): string[] {
   const base = basename(path);
@@ -343,7 +359,7 @@ export class FileJournal implements Journal {
     };
     for (const archive of this.archives()) {
       segmentSummaries(archive);
-      for (const note of decodeNotes(JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as NotesSummary)) if (!take(note)) return out;
+      for (const note of readSegmentNotes(archive)) if (!take(note)) return out;
     }
     for (const record of this.query()) if (!take(record)) break;
     return out;
@@ -354,18 +370,17 @@ export class FileJournal implements Journal {
    * or built from the archive once (an archive made before reports existed) and written beside it.
    */
   segmentReport(archive: string): { report: SegmentReport; ids: () => string[] } {
-    const path = `${archive}.report.json`;
-    const ids = (): string[] => JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[];
-    if (existsSync(path)) return { report: JSON.parse(readFileSync(path, 'utf8')) as SegmentReport, ids };
+    const summary = readSegmentReport(archive);
+    if (summary) return summary;
     const records: JournalRecord[] = [];
     withFile(archive, (fd) => scanRecords(fd, (record) => void records.push(record)));
-    return { report: writeSegmentReport(archive, records).report, ids };
+    return { report: writeSegmentReport(archive, records).report, ids: () => readSegmentReportIds(archive) };
   }
 
   /** An archived segment's history notes, from its summary (built the first time it is needed). */
   segmentNotes(archive: string): JournalRecord[] {
     segmentSummaries(archive);
-    return decodeNotes(JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as NotesSummary);
+    return readSegmentNotes(archive);
   }
 
   /** The archived segments, oldest first (each one's history up to a checkpoint). */

@@ -4,6 +4,7 @@ import { OrderNotFoundError } from '../core/errors.js';
 import type { JournalQuery, JournalRecord } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import type { OrderStatus } from '../model/order-status.js';
+import type { Mutable } from '../core/mutable.js';
 import type { ExecutionRecord } from '../quality/execution-record.js';
 import { EXECUTION_TOPIC } from '../quality/execution-record.js';
 import type { ReportFilters } from './report-data.js';
@@ -152,8 +153,6 @@ export async function* searchAudit(store: ReportStore, query: AuditQuery, onReco
     if (query.limit !== undefined && ++yielded >= query.limit) return;
   }
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A broker's order id is taken for the client order id it belongs to. */
 async function clientOrderIdOf(store: ReportStore, orderId: string): Promise<string> {

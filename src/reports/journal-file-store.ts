@@ -1,12 +1,10 @@
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { journalArchives } from '../journal/file-journal.js';
+import { journalArchives, readSegmentNotes, readSegmentReport } from '../journal/file-journal.js';
 import { HISTORY_TOPICS } from '../journal/history-notes.js';
 import { CHECKPOINT_TOPIC, type JournalRecord, matchesQuery } from '../journal/journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON } from '../journal/journal-json.js';
-import { decodeNotes, type NotesSummary } from '../journal/notes-summary.js';
-import { checkpointCopies, type ReportSegment, type ReportStore, type TimeRange } from './report-store.js';
-import type { SegmentReport } from './segment-report.js';
+import { checkpointCopies, isNoteIn, spanMeets, type ReportSegment, type ReportStore, type TimeRange } from './report-store.js';
 
 export interface JournalFileStoreOptions {
   /** Called as the files are read: bytes so far, bytes in all. */
@@ -33,26 +31,24 @@ export function journalFileStore(path: string, options: JournalFileStoreOptions 
   /** One file's notes of `topics` in `range`: from its compact summary when there is one, else the file itself. */
   async function* fileNotes(file: string, topics: readonly string[], range: TimeRange, advance: (bytes: number) => void): AsyncIterable<JournalRecord> {
     const wanted = new Set(topics);
-    const inRange = (r: JournalRecord): boolean => r.kind === 'note' && wanted.has(r.topic) && (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to);
-    const sidecar = `${file}.notes.json`;
-    if ([...wanted].every((t) => HISTORY_TOPICS.has(t)) && file !== path && existsSync(sidecar)) {
+    if ([...wanted].every((t) => HISTORY_TOPICS.has(t)) && file !== path && existsSync(`${file}.notes.json`)) {
       advance(statSync(file).size);
-      for (const record of decodeNotes(JSON.parse(readFileSync(sidecar, 'utf8')) as NotesSummary)) if (inRange(record)) yield record;
+      for (const record of readSegmentNotes(file)) if (isNoteIn(record, wanted, range)) yield record;
       return;
     }
-    for await (const record of readRecords(file, advance)) if (inRange(record)) yield record;
+    for await (const record of readRecords(file, advance)) if (isNoteIn(record, wanted, range)) yield record;
   }
   return {
     async segments(range) {
       const advance = progress();
       const out: ReportSegment[] = [];
       for (const file of files()) {
-        const summary = `${file}.report.json`;
-        if (file !== path && existsSync(summary)) {
-          const report = JSON.parse(readFileSync(summary, 'utf8')) as SegmentReport;
+        const summary = file === path ? undefined : readSegmentReport(file);
+        if (summary) {
+          const { report, ids } = summary;
           advance(statSync(file).size);
-          if ((range.from !== undefined && report.to < range.from) || (range.to !== undefined && report.from > range.to)) continue;
-          out.push({ report, ids: async () => JSON.parse(readFileSync(`${file}.report-ids.json`, 'utf8')) as string[], notes: (topics, r) => fileNotes(file, topics, r, () => undefined) });
+          if (!spanMeets(report, range)) continue;
+          out.push({ report, ids: async () => ids(), notes: (topics, r) => fileNotes(file, topics, r, () => undefined) });
         } else out.push({ notes: (topics, r) => fileNotes(file, topics, r, advance) });
       }
       return out;

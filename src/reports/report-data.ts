@@ -4,7 +4,7 @@ import { decodeNotes } from '../journal/notes-summary.js';
 import type { ExecutionConfirmation } from '../quality/execution-confirmation.js';
 import { EXECUTION_CONFIRMED_TOPIC, EXECUTION_IMPACT_TOPIC, EXECUTION_TOPIC, type ExecutionRecord, type MarketImpact } from '../quality/execution-record.js';
 import { ExecutionTally } from './execution-tally.js';
-import type { ReportSegment, ReportStore, TimeRange } from './report-store.js';
+import { inTimeRange as inRange, type ReportSegment, type ReportStore, type TimeRange } from './report-store.js';
 import { type GroupKey, groupId, REPORT_BUCKET_MS, REPORT_NOTE_TOPICS } from './segment-report.js';
 
 /** Which records a report covers (all given conditions hold). */
@@ -96,10 +96,6 @@ export async function loadReportData(store: ReportStore, range: TimeRange, filte
     for (const [at, confirmed] of report.confirmations ?? []) if (inRange(at, range)) collector.confirmation(at, confirmed === 1);
   }
   return collector.data();
-}
-
-function inRange(at: number, range: TimeRange): boolean {
-  return (range.from === undefined || at >= range.from) && (range.to === undefined || at <= range.to);
 }
 
 /** Gathers records and summaries into tallies and lists. */

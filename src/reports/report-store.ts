@@ -40,6 +40,21 @@ export interface ReportSegment {
   notes(topics: readonly string[], range: TimeRange): AsyncIterable<JournalRecord>;
 }
 
+/** True when `at` is inside `range` (an open end is unbounded). */
+export function inTimeRange(at: number, range: TimeRange): boolean {
+  return (range.from === undefined || at >= range.from) && (range.to === undefined || at <= range.to);
+}
+
+/** True when a segment's span of notes meets `range`. */
+export function spanMeets(span: Pick<SegmentReport, 'from' | 'to'>, range: TimeRange): boolean {
+  return !((range.from !== undefined && span.to < range.from) || (range.to !== undefined && span.from > range.to));
+}
+
+/** True when `record` is a note of one of `topics` inside `range`: what `ReportStore.notes` yields. */
+export function isNoteIn(record: JournalRecord, topics: ReadonlySet<string>, range: TimeRange): boolean {
+  return record.kind === 'note' && topics.has(record.topic) && inTimeRange(record.at, range);
+}
+
 /** What a journal may offer beyond {@link Journal} (FileJournal: whole history and segments; PostgresJournal: paged history). */
 interface HistoryJournal {
   archives?(): string[];
@@ -61,7 +76,7 @@ export function journalStore(journal: Journal): ReportStore {
   const notesOf = (records: Iterable<JournalRecord>, topics: readonly string[], range: TimeRange): JournalRecord[] => {
     const wanted = new Set(topics);
     const out: JournalRecord[] = [];
-    for (const r of records) if (r.kind === 'note' && wanted.has(r.topic) && (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to)) out.push(r);
+    for (const r of records) if (isNoteIn(r, wanted, range)) out.push(r);
     return out;
   };
   const segments =
@@ -70,7 +85,7 @@ export function journalStore(journal: Journal): ReportStore {
           const out: ReportSegment[] = [];
           for (const archive of store.archives!()) {
             const { report, ids } = store.segmentReport!(archive);
-            if ((range.from !== undefined && report.to < range.from) || (range.to !== undefined && report.from > range.to)) continue;
+            if (!spanMeets(report, range)) continue;
             out.push({ report, ids: async () => ids(), notes: async function* (topics, r) { yield* notesOf(store.segmentNotes!(archive), topics, r); } });
           }
           // The current segment: what the journal holds since its last checkpoint.
@@ -130,11 +145,10 @@ async function* pages(store: HistoryJournal, filter: JournalQuery): AsyncIterabl
 
 /** A store over records already in hand (tests, a journal file read by the CLI). */
 export function recordsStore(records: readonly JournalRecord[]): ReportStore {
-  const inRange = (r: JournalRecord, range: TimeRange): boolean => (range.from === undefined || r.at >= range.from) && (range.to === undefined || r.at <= range.to);
   return {
     async *notes(topics, range) {
       const wanted = new Set(topics);
-      for (const r of records) if (r.kind === 'note' && wanted.has(r.topic) && inRange(r, range)) yield r;
+      for (const r of records) if (isNoteIn(r, wanted, range)) yield r;
     },
     async *records(filter) {
       let left = filter.limit ?? Number.POSITIVE_INFINITY;
