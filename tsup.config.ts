@@ -1,3 +1,4 @@
+import { cp } from 'node:fs/promises';
 import { defineConfig, type Options } from 'tsup';
 
 /**
@@ -11,6 +12,8 @@ export const entries = {
   alpaca: 'src/adapters/alpaca/index.ts',
   oanda: 'src/adapters/oanda/index.ts',
   postgres: 'src/stores/postgres/index.ts',
+  server: 'src/server/index.ts',
+  client: 'src/client/index.ts',
 } as const;
 
 const shared: Options = {
@@ -27,6 +30,9 @@ const shared: Options = {
   external: ['tradewire', '@alpacahq/alpaca-trade-api', 'vitest', 'pg'],
 };
 
+/** The dashboard page's files, shipped in the package and served by tradewire/server (no build step for the user). */
+const DASHBOARD_STATIC = 'src/dashboard/static';
+
 export default defineConfig([
   { ...shared, format: ['esm'], dts: true, clean: true },
   // The command-line tool (package.json#bin), not an export: ESM only, no types.
@@ -38,5 +44,21 @@ export default defineConfig([
     // p-retry is ESM-only; bundling it keeps require('tradewire') working on Node 20
     // without relying on require(esm).
     noExternal: ['p-retry', 'is-network-error'],
+    // tradewire/server finds the dashboard's files beside its own module (import.meta.url).
+    shims: true,
+  },
+  // The dashboard's script: one browser module (the typed client bundled in), beside its page and styles.
+  {
+    entry: { 'dashboard/app': 'src/dashboard/app.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2020',
+    dts: false,
+    sourcemap: true,
+    splitting: false,
+    noExternal: [/.*/],
+    async onSuccess() {
+      await cp(DASHBOARD_STATIC, 'dist/dashboard', { recursive: true });
+    },
   },
 ]);

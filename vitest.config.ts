@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^tradewire\/alpaca$/, replacement: src('adapters/alpaca/index.ts') },
       { find: /^tradewire\/oanda$/, replacement: src('adapters/oanda/index.ts') },
       { find: /^tradewire\/postgres$/, replacement: src('stores/postgres/index.ts') },
+      { find: /^tradewire\/server$/, replacement: src('server/index.ts') },
+      { find: /^tradewire\/client$/, replacement: src('client/index.ts') },
       { find: /^tradewire$/, replacement: src('index.ts') },
     ],
   },

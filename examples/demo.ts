@@ -7,6 +7,13 @@
 import { Decimal, type DeskDecision, type DeskSignal, ExecutionEngine, formatReport, InMemoryJournal, journalStore, reportPeriod, type Signal, silentLogger, tradeReport, TradingDesk } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 
+// `npm run demo -- --dashboard`: the live dashboard instead of the scripted morning (examples/dashboard.ts).
+if (process.argv.includes('--dashboard')) {
+  const { main } = await import('./dashboard.js');
+  await main();
+  await new Promise(() => undefined); // runs until Ctrl-C
+}
+
 const clock = new ManualClock(Date.UTC(2024, 5, 3, 13, 30)); // 09:30 in New York
 const broker = new MockBroker({ clock, initialCash: 100_000, commission: { perUnit: '0.005', minimum: '1' }, slippageBps: 2 });
 const journal = new InMemoryJournal();

@@ -23,6 +23,8 @@ export {
   OrderNotFoundError,
   OverfillError,
   RecoveryIncompleteError,
+  ServerRequestError,
+  type ServerRequestErrorCode,
   TradewireError,
   type TradewireErrorCode,
   UnsupportedOperationError,

@@ -15,7 +15,11 @@ export type TradewireErrorCode =
   | 'invalid_position_transition'
   | 'recovery_incomplete'
   | 'account_leased'
+  | ServerRequestErrorCode
   | BrokerErrorCode;
+
+/** Why `tradewire/server` refused an HTTP or WebSocket request (see {@link ServerRequestError}). */
+export type ServerRequestErrorCode = 'unauthorized' | 'forbidden' | 'read_only' | 'not_found' | 'invalid_request' | 'payload_too_large' | 'method_not_allowed';
 
 export class TradewireError extends Error {
   override readonly name: string = 'TradewireError';
@@ -230,6 +234,7 @@ export function isTradewireError(error: unknown): error is TradewireError {
       'RecoveryIncompleteError',
       'AccountLeasedError',
       'BrokerError',
+      'ServerRequestError',
     ].includes(error.name)
   );
 }
@@ -250,5 +255,18 @@ export class UnsupportedOperationError extends TradewireError {
 
   constructor(message: string) {
     super('unsupported_operation', message);
+  }
+}
+
+const SERVER_REQUEST_STATUS: Record<ServerRequestErrorCode, number> = { unauthorized: 401, forbidden: 403, read_only: 403, not_found: 404, invalid_request: 400, payload_too_large: 413, method_not_allowed: 405 };
+
+/** A request `tradewire/server` refused: its `code` and the HTTP `status` it is answered with. */
+export class ServerRequestError extends TradewireError {
+  override readonly name = 'ServerRequestError';
+  readonly status: number;
+
+  constructor(code: ServerRequestErrorCode, message: string) {
+    super(code, message);
+    this.status = SERVER_REQUEST_STATUS[code];
   }
 }

@@ -225,6 +225,11 @@ export class TradingDesk {
     return this.state;
   }
 
+  /** Why the desk is in its trading state (the reason given to `halt`, `reduceOnly` or `resume`). */
+  get tradingStateReason(): string {
+    return this.stateReason;
+  }
+
   /** The desk-wide kill switch: every account halts (cancelling working orders unless told otherwise). */
   async halt(reason: string, options: { readonly cancelOpen?: boolean; readonly flatten?: boolean } = {}): Promise<void> {
     this.setState('HALTED', reason);

@@ -1,0 +1,160 @@
+import type { AccountState, DashboardState } from './dashboard-state.js';
+import { fill, formatMoney, formatNumber, formatTime, h, sign, table } from './dom.js';
+import { pnlChart } from './pnl-chart.js';
+
+/** What a row's button asks for; the app confirms, then calls the server. */
+export type RowAction = { readonly kind: 'flatten'; readonly account: string; readonly symbol: string } | { readonly kind: 'cancel'; readonly account: string; readonly clientOrderId: string };
+
+export interface RenderContext {
+  readonly state: DashboardState;
+  /** 'all' or one account id. */
+  readonly selected: string;
+  /** Whether this viewer may act (the server allows control and the token may). */
+  readonly canAct: boolean;
+  readonly onRowAction: (action: RowAction) => void;
+  readonly onSelect: (account: string) => void;
+}
+
+const $ = (id: string): HTMLElement => document.getElementById(id)!;
+
+/** Redraws every panel from the state (cheap at a dashboard's sizes; coalesced to one per frame by the app). */
+export function render(ctx: RenderContext): void {
+  const { state } = ctx;
+  const accounts = [...state.accounts.values()].filter((a) => ctx.selected === 'all' || a.id === ctx.selected);
+  renderState(state);
+  renderTabs(ctx);
+  renderKpis(accounts);
+  fill($('chart'), pnlChart(accounts.length === 1 ? accounts[0]!.pnlCurve : mergedCurve(accounts)));
+  const many = state.accounts.size > 1;
+  const acct = (a: AccountState): HTMLTableCellElement[] => (many ? [h('td', {}, a.id)] : []);
+  const acctHead = many ? ['Account'] : [];
+
+  const positions = accounts.flatMap((a) =>
+    [...a.positions.values()].map((p) =>
+      h(
+        'tr',
+        { 'data-symbol': p.symbol, 'data-account': a.id },
+        ...acct(a),
+        h('td', { class: 'sym' }, p.symbol),
+        h('td', { class: p.side }, p.side),
+        h('td', { class: 'num' }, formatNumber(p.quantity)),
+        h('td', { class: 'num' }, formatNumber(p.averageEntryPrice)),
+        h('td', { class: 'num' }, formatNumber(p.currentPrice)),
+        h('td', { class: `num ${sign(p.unrealizedPnl)}`, 'data-field': 'unrealized' }, formatMoney(p.unrealizedPnl)),
+        h('td', { class: 'num' }, formatNumber(p.stopPrice)),
+        h('td', { class: 'num' }, formatNumber(p.targetPrice)),
+        h('td', { class: 'muted' }, p.state),
+        ctx.canAct ? h('td', {}, button('Flatten', 'small danger', () => ctx.onRowAction({ kind: 'flatten', account: a.id, symbol: p.symbol }))) : undefined,
+      ),
+    ),
+  );
+  fill($('positions'), table([...acctHead, 'Symbol', 'Side', 'Qty', 'Avg price', 'Last', 'Unrealized', 'Stop', 'Target', 'State', ...(ctx.canAct ? [''] : [])], positions, 'No open positions'));
+
+  const orders = accounts.flatMap((a) =>
+    [...a.orders.values()].map((o) =>
+      h(
+        'tr',
+        { 'data-order-id': o.clientOrderId, 'data-account': a.id },
+        ...acct(a),
+        h('td', { class: 'mono' }, o.clientOrderId),
+        h('td', { class: 'sym' }, o.symbol),
+        h('td', { class: o.side }, o.side),
+        h('td', {}, o.type),
+        h('td', { class: 'num' }, formatNumber(o.quantity)),
+        h('td', { class: 'num' }, formatNumber(o.filledQuantity)),
+        h('td', { class: 'num' }, formatNumber(o.limitPrice ?? o.stopPrice)),
+        h('td', {}, h('span', { class: `status ${o.status}`, 'data-field': 'status' }, o.status)),
+        ctx.canAct ? h('td', {}, button('Cancel', 'small', () => ctx.onRowAction({ kind: 'cancel', account: a.id, clientOrderId: o.clientOrderId }))) : undefined,
+      ),
+    ),
+  );
+  fill($('orders'), table([...acctHead, 'Order', 'Symbol', 'Side', 'Type', 'Qty', 'Filled', 'Price', 'Status', ...(ctx.canAct ? [''] : [])], orders, 'No working orders'));
+
+  const shown = new Set(accounts.map((a) => a.id));
+  const changes = state.changes
+    .filter((c) => shown.has(c.account))
+    .slice(-30)
+    .reverse()
+    .map((c) => h('tr', { 'data-seq': String(c.seq) }, h('td', { class: 'muted' }, formatTime(c.at)), h('td', { class: 'mono' }, c.clientOrderId), h('td', { class: 'sym' }, c.symbol), h('td', {}, c.from ? h('span', { class: `status ${c.from}` }, c.from) : '—', ' → ', h('span', { class: `status ${c.to}` }, c.to))));
+  fill($('changes'), table(['Time', 'Order', 'Symbol', 'Change'], changes, 'No order activity yet'));
+
+  const fills = accounts
+    .flatMap((a) => a.fills.map((f) => ({ a, f })))
+    .sort((x, y) => y.f.at - x.f.at)
+    .slice(0, 30)
+    .map(({ a, f }) => h('tr', { 'data-fill-order': f.clientOrderId }, ...acct(a), h('td', { class: 'muted' }, formatTime(f.at)), h('td', { class: 'sym' }, f.symbol), h('td', { class: f.side }, f.side), h('td', { class: 'num' }, formatNumber(f.quantity)), h('td', { class: 'num' }, formatNumber(f.price)), h('td', { class: 'num' }, formatNumber(f.expectedPrice)), h('td', { class: `num ${f.slippageBps === undefined ? '' : Number(f.slippageBps) > 0 ? 'loss' : 'gain'}` }, f.slippageBps === undefined ? '—' : `${Number(f.slippageBps).toFixed(1)} bps`)));
+  fill($('fills'), table([...acctHead, 'Time', 'Symbol', 'Side', 'Qty', 'Price', 'Expected', 'Slippage'], fills, 'No fills yet'));
+
+  const alerts = state.alerts
+    .filter((al) => shown.has(al.account))
+    .slice(-20)
+    .reverse()
+    .map((al) => h('li', { class: `alert ${al.severity}` }, h('span', { class: 'muted' }, formatTime(al.at)), ' ', h('strong', {}, al.code), ' ', al.message));
+  fill($('alerts'), alerts.length > 0 ? h('ul', { class: 'alerts' }, ...alerts) : h('p', { class: 'muted' }, 'No alerts'));
+
+  const brokers = accounts.map((a) =>
+    h(
+      'tr',
+      { 'data-broker-account': a.id },
+      h('td', {}, a.id),
+      h('td', {}, a.broker),
+      h('td', {}, h('span', { class: `health ${a.health.state}` }, a.health.state)),
+      h('td', { class: 'muted' }, a.health.reason),
+      h('td', { class: 'num' }, a.health.latencyMs?.p95 === undefined ? '—' : `${a.health.latencyMs.p95} ms`),
+      h('td', {}, h('span', { class: `badge small ${a.tradingState}` }, a.tradingState)),
+      h('td', { class: 'muted' }, a.breakers.map((b) => b.id).join(', ') || '—'),
+    ),
+  );
+  fill($('brokers'), table(['Account', 'Broker', 'Connection', 'Detail', 'p95', 'Trading', 'Breakers tripped'], brokers, 'No accounts'));
+}
+
+function renderState(state: DashboardState): void {
+  const badge = $('state');
+  badge.className = `badge ${state.tradingState}`;
+  badge.textContent = state.tradingState;
+  $('state-reason').textContent = state.haltReason ?? '';
+  $('seq').textContent = `seq ${state.seq}`;
+}
+
+function renderTabs(ctx: RenderContext): void {
+  const tabs = $('accounts');
+  if (ctx.state.accounts.size < 2) return fill(tabs);
+  const tab = (id: string, label: string): HTMLButtonElement => {
+    const b = button(label, id === ctx.selected ? 'tab active' : 'tab', () => ctx.onSelect(id));
+    b.setAttribute('data-account-tab', id);
+    return b;
+  };
+  fill(tabs, tab('all', 'All accounts'), ...[...ctx.state.accounts.values()].map((a) => tab(a.id, `${a.id} · ${a.broker}`)));
+}
+
+function renderKpis(accounts: readonly AccountState[]): void {
+  const sum = (pick: (a: AccountState) => string | undefined): string => String(accounts.reduce((total, a) => total + Number(pick(a) ?? 0), 0));
+  const daily = sum((a) => a.pnl.daily);
+  const kpi = (label: string, value: string, cls = '', field?: string): HTMLElement => h('div', { class: 'kpi' }, h('span', { class: 'label' }, label), h('span', { class: `value ${cls}`, ...(field ? { 'data-kpi': field } : {}) }, value));
+  fill(
+    $('kpis'),
+    kpi('P&L today', formatMoney(daily), sign(daily), 'daily'),
+    kpi('Realized today', formatMoney(sum((a) => a.pnl.realizedToday)), sign(sum((a) => a.pnl.realizedToday))),
+    kpi('Unrealized', formatMoney(sum((a) => a.pnl.unrealized)), sign(sum((a) => a.pnl.unrealized)), 'unrealized'),
+    kpi('Exposure', formatMoney(sum((a) => a.exposure))),
+    kpi('Equity', accounts.every((a) => a.account) ? formatMoney(sum((a) => a.account?.equity)) : '—'),
+    kpi('Positions', String(accounts.reduce((n, a) => n + a.positions.size, 0)), '', 'positions'),
+    kpi('Working orders', String(accounts.reduce((n, a) => n + a.orders.size, 0)), '', 'orders'),
+  );
+}
+
+/** Several accounts' curves as one: at each point in time, the sum of each account's latest value. */
+function mergedCurve(accounts: readonly AccountState[]): AccountState['pnlCurve'] {
+  const times = [...new Set(accounts.flatMap((a) => a.pnlCurve.map((p) => p.at)))].sort((a, b) => a - b);
+  return times.map((at) => {
+    const latest = accounts.map((a) => [...a.pnlCurve].reverse().find((p) => p.at <= at));
+    const total = (pick: 'daily' | 'realized' | 'unrealized'): string => String(latest.reduce((s, p) => s + Number(p?.[pick] ?? 0), 0));
+    return { at, daily: total('daily'), realized: total('realized'), unrealized: total('unrealized') };
+  });
+}
+
+export function button(label: string, cls: string, onClick: () => void): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: cls }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}

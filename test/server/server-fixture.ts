@@ -1,0 +1,62 @@
+import { ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { TradewireClient, type ClientEvents, type EventMessage, type Snapshot } from 'tradewire/client';
+import { createServer, type TradewireServer, type TradewireServerOptions } from 'tradewire/server';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { WebSocket } from 'ws';
+
+export const WATCH_TOKEN = 'watch-token-0123456789abcdef';
+export const CONTROL_TOKEN = 'control-token-0123456789abcdef';
+export const TOKENS = { tokens: [{ token: WATCH_TOKEN, user: 'viewer' }, { token: CONTROL_TOKEN, user: 'alice', control: true }] } as const;
+
+/** An engine on the mock broker at a Monday 11:00 New York (market open), three symbols at 100. */
+export async function engineOnMock() {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+  const broker = new MockBroker({ clock, name: 'mock' });
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+  });
+  for (const s of ['AAPL', 'MSFT', 'NVDA']) broker.setPrice(s, '100');
+  await engine.start();
+  for (const s of ['AAPL', 'MSFT', 'NVDA']) engine.updatePrice(s, '100');
+  let n = 0;
+  const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k', ...s });
+  return { clock, broker, engine, signal };
+}
+
+export async function serve(options: TradewireServerOptions): Promise<TradewireServer> {
+  return createServer({ port: 0, logger: silentLogger, assetsDir: false, ...options });
+}
+
+/** A Node client (ws's WebSocket) that records everything it hears. */
+export function recordingClient(server: TradewireServer, token?: string) {
+  const client = new TradewireClient({ url: server.url, ...(token ? { token } : {}), WebSocket: WebSocket as never, reconnectDelayMs: { initial: 20, max: 100 } });
+  const events: EventMessage[] = [];
+  const snapshots: Snapshot[] = [];
+  const statuses: ClientEvents['status'][] = [];
+  client.on('event', (m) => void events.push(m));
+  client.on('snapshot', (s) => void snapshots.push(s));
+  client.on('status', (s) => void statuses.push(s));
+  return { client, events, snapshots, statuses };
+}
+
+/** Resolves once `check` holds (polled every 5 ms; real sockets need real time), or fails after `ms`. */
+export async function until(check: () => boolean, ms = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export async function http(server: TradewireServer, method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (method === 'POST') headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await fetch(new URL(path, server.url), { method, headers, ...(method === 'POST' ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body ?? {}) } : {}) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
