@@ -18,7 +18,7 @@ export interface AccountState {
   readonly id: string;
   broker: string;
   tradingState: TradingStateName;
-  haltReason: string | undefined;
+  stateReason: string | undefined;
   readonly positions: Map<string, WirePosition>;
   readonly orders: Map<string, WireOrder>;
   fills: FillView[];
@@ -43,7 +43,7 @@ export class DashboardState {
   session = '';
   seq = 0;
   tradingState: TradingStateName = 'ACTIVE';
-  haltReason: string | undefined;
+  stateReason: string | undefined;
   control = false;
   desk = false;
   book: Snapshot['book'];
@@ -58,7 +58,7 @@ export class DashboardState {
     this.session = snapshot.session;
     this.seq = snapshot.seq;
     this.tradingState = snapshot.tradingState;
-    this.haltReason = snapshot.haltReason;
+    this.stateReason = snapshot.stateReason;
     this.control = snapshot.control;
     this.desk = snapshot.book !== undefined;
     this.book = snapshot.book;
@@ -69,7 +69,7 @@ export class DashboardState {
         id: a.id,
         broker: a.broker,
         tradingState: a.tradingState,
-        haltReason: a.haltReason,
+        stateReason: a.stateReason,
         positions: new Map(a.positions.map((p) => [p.symbol, p])),
         orders: new Map(a.workingOrders.map((o) => [o.clientOrderId, o])),
         fills: [...a.fills],
@@ -91,7 +91,7 @@ export class DashboardState {
     if (message.event === 'desk:trading_state') {
       const d = data as WireEvents['desk:trading_state'];
       this.tradingState = d.state;
-      this.haltReason = d.state === 'ACTIVE' ? undefined : d.reason;
+      this.stateReason = d.state === 'ACTIVE' ? undefined : d.reason;
       return true;
     }
     if (message.event === 'alert') {
@@ -127,11 +127,11 @@ export class DashboardState {
       case 'engine:trading_state': {
         const d = data as WireEvents['engine:trading_state'];
         account.tradingState = d.state;
-        account.haltReason = d.state === 'ACTIVE' ? undefined : d.reason;
+        account.stateReason = d.state === 'ACTIVE' ? undefined : d.reason;
         // A lone engine's state is the page's state.
         if (!this.desk) {
           this.tradingState = d.state;
-          this.haltReason = account.haltReason;
+          this.stateReason = account.stateReason;
         }
         return true;
       }

@@ -112,7 +112,7 @@ function renderState(state: DashboardState): void {
   const badge = $('state');
   badge.className = `badge ${state.tradingState}`;
   badge.textContent = state.tradingState;
-  $('state-reason').textContent = state.haltReason ?? '';
+  $('state-reason').textContent = state.stateReason ?? '';
   $('seq').textContent = `seq ${state.seq}`;
 }
 

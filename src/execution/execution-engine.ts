@@ -525,6 +525,11 @@ export class ExecutionEngine {
     return this.gate.state;
   }
 
+  /** Why trading is REDUCING or HALTED (undefined while ACTIVE). */
+  get tradingStateReason(): string | undefined {
+    return this.gate.state === 'ACTIVE' ? undefined : this.gate.reason;
+  }
+
   /** Why trading is halted, or undefined when it is not. */
   get halted(): string | undefined {
     return this.gate.state === 'HALTED' ? this.gate.reason : undefined;

@@ -113,7 +113,7 @@ export class AccountFeed {
       id,
       broker,
       tradingState: state,
-      ...(state === 'HALTED' && engine.halted ? { haltReason: engine.halted } : {}),
+      ...(engine.tradingStateReason === undefined ? {} : { stateReason: engine.tradingStateReason }),
       positions: engine.positions.openPositions(),
       workingOrders: engine.orders.workingOrders(),
       pnl,

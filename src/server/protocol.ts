@@ -171,7 +171,7 @@ export interface AccountView {
   readonly id: string;
   readonly broker: string;
   readonly tradingState: TradingStateName;
-  readonly haltReason?: string;
+  readonly stateReason?: string;
   readonly positions: readonly Wire<Position>[];
   readonly workingOrders: readonly Wire<Order>[];
   readonly pnl: Wire<PnlSnapshot>;
@@ -191,7 +191,7 @@ export interface Snapshot {
   readonly at: number;
   /** The desk's trading state, or the engine's. */
   readonly tradingState: TradingStateName;
-  readonly haltReason?: string;
+  readonly stateReason?: string;
   readonly accounts: readonly AccountView[];
   readonly alerts: readonly AlertView[];
   /** The desk's aggregated book, when a desk is attached. */

@@ -24,7 +24,7 @@ export function engineTarget(engine: ExecutionEngine, account: string): ServerTa
   return {
     seats: [seat],
     desk: undefined,
-    tradingState: () => ({ state: engine.tradingState, ...(engine.halted ? { reason: engine.halted } : {}) }),
+    tradingState: () => ({ state: engine.tradingState, ...(engine.tradingStateReason === undefined ? {} : { reason: engine.tradingStateReason }) }),
     health: () => undefined,
     book: () => undefined,
     reportStore: () => journalStore(engine.journal),

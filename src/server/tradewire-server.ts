@@ -198,7 +198,7 @@ export class TradewireServer {
       seq: this.stream.seq,
       at: this.clock.now(),
       tradingState: state.state,
-      ...(state.reason === undefined ? {} : { haltReason: state.reason }),
+      ...(state.reason === undefined ? {} : { stateReason: state.reason }),
       accounts: this.feeds.map((feed) => feed.view(this.target.health(feed.seat.id))),
       alerts: [...this.alerts],
       ...(book ? { book: JSON.parse(JSON.stringify(book)) as NonNullable<Snapshot['book']> } : {}),
