@@ -235,7 +235,10 @@ export class TradewireClient {
     socket.onmessage = (event) => {
       if (this.socket !== socket) return;
       this.watchLiveness();
-      this.received(JSON.parse(String(event.data)) as ServerMessage);
+      // A frame is one message, or a batch of event messages as an array.
+      const frame = JSON.parse(String(event.data)) as ServerMessage | ServerMessage[];
+      if (Array.isArray(frame)) for (const message of frame) this.received(message);
+      else this.received(frame);
     };
     socket.onclose = (event) => {
       if (this.socket !== socket) return;

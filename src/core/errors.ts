@@ -30,6 +30,11 @@ export class TradewireError extends Error {
     this.code = code;
     Object.setPrototypeOf(this, new.target.prototype);
   }
+
+  /** As JSON (an event streamed to a dashboard, a log line): class, code and message — never the stack, a cause or a broker's raw body. */
+  toJSON(): { readonly name: string; readonly code: TradewireErrorCode; readonly message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
 }
 
 /** One problem with an input: which field and what is wrong with it. */

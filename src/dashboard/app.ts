@@ -6,7 +6,7 @@
 import { TradewireClient, TradewireClientError } from '../client/index.js';
 import { DashboardState } from './dashboard-state.js';
 import { h } from './dom.js';
-import { button, render, type RowAction } from './render.js';
+import { ALL_SECTIONS, button, render, type RowAction, type Section, sectionsOf } from './render.js';
 
 const TOKEN_KEY = 'tradewire.token';
 
@@ -24,22 +24,33 @@ const state = new DashboardState();
 let selected = 'all';
 let helloControl = false;
 let frame = 0;
+let lastDrawn = 0;
+const dirty = new Set<Section>();
+/** At most this often (ms): drawing every table on each of 100 events a second would keep the page's thread from the socket. */
+const MIN_REDRAW_MS = 40;
 /** When each sequence number reached the page, drawn: read by the browser test (event → screen latency). */
 const renders: { seq: number; at: number }[] = [];
 
 const token = takeToken();
 const client = new TradewireClient({ url: location.origin, ...(token ? { token } : {}) });
 
-function scheduleRender(): void {
+function scheduleRender(sections: Iterable<Section> = ALL_SECTIONS): void {
+  for (const section of sections) dirty.add(section);
   if (frame) return;
-  frame = requestAnimationFrame(() => {
+  const draw = (): void => {
     frame = 0;
-    render({ state, selected, canAct: helloControl && state.control, onRowAction: confirmRowAction, onSelect: (id) => ((selected = id), scheduleRender()) });
-    renderControls();
-    renders.push({ seq: state.seq, at: Date.now() });
+    lastDrawn = Date.now();
+    const sections = new Set(dirty);
+    dirty.clear();
+    render({ state, selected, canAct: helloControl && state.control, onRowAction: confirmRowAction, onSelect: (id) => ((selected = id), scheduleRender()) }, sections);
+    if (sections.has('state')) renderControls();
+    renders.push({ seq: state.seq, at: performance.timeOrigin + performance.now() });
     if (renders.length > 5_000) renders.splice(0, renders.length - 5_000);
     document.body.dataset.seq = String(state.seq);
-  });
+  };
+  const wait = lastDrawn + MIN_REDRAW_MS - Date.now();
+  // Draw at the next frame, but not sooner than MIN_REDRAW_MS after the last drawing.
+  frame = wait > 0 ? window.setTimeout(() => (frame = requestAnimationFrame(draw)), wait) : requestAnimationFrame(draw);
 }
 
 client.on('status', ({ status, reason }) => {
@@ -58,8 +69,7 @@ client.on('snapshot', (snapshot) => {
   scheduleRender();
 });
 client.on('event', (message) => {
-  if (state.apply(message)) scheduleRender();
-  else state.seq = message.seq;
+  if (state.apply(message)) scheduleRender(sectionsOf(message.event));
 });
 
 // ── control ─────────────────────────────────────────────────────────────────────────────────

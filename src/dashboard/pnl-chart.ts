@@ -10,6 +10,8 @@ export function pnlChart(points: readonly PnlPoint[]): SVGSVGElement {
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
   svg.setAttribute('class', 'pnl-chart');
+  // Stretch to the panel's width; the stroke keeps its width (non-scaling-stroke in the CSS).
+  svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', 'P&L today');
   if (points.length === 0) return svg;

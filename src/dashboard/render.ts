@@ -17,95 +17,140 @@ export interface RenderContext {
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
-/** Redraws every panel from the state (cheap at a dashboard's sizes; coalesced to one per frame by the app). */
-export function render(ctx: RenderContext): void {
+/** The page's panels; each redraws on its own, only when something it shows changed. */
+export type Section = 'state' | 'kpis' | 'chart' | 'positions' | 'orders' | 'changes' | 'fills' | 'alerts' | 'brokers';
+export const ALL_SECTIONS: ReadonlySet<Section> = new Set<Section>(['state', 'kpis', 'chart', 'positions', 'orders', 'changes', 'fills', 'alerts', 'brokers']);
+
+/** Which panels an event can change (an event not listed changes none). */
+export function sectionsOf(event: string): readonly Section[] {
+  if (event === 'order:fill') return ['fills'];
+  if (event.startsWith('order:')) return ['orders', 'changes', 'kpis'];
+  if (event.startsWith('position:')) return ['positions', 'kpis'];
+  switch (event) {
+    case 'pnl:updated':
+      return ['kpis', 'chart'];
+    case 'account:summary':
+      return ['kpis'];
+    case 'execution:recorded':
+      return ['fills'];
+    case 'alert':
+      return ['alerts'];
+    case 'engine:trading_state':
+    case 'desk:trading_state':
+      return ['state', 'brokers'];
+    case 'broker:connection':
+    case 'broker:health':
+    case 'breaker:tripped':
+      return ['brokers'];
+    default:
+      return [];
+  }
+}
+
+/** Redraws the panels in `sections` from the state (coalesced by the app to a few times a second at most). */
+export function render(ctx: RenderContext, sections: ReadonlySet<Section> = ALL_SECTIONS): void {
   const { state } = ctx;
   const accounts = [...state.accounts.values()].filter((a) => ctx.selected === 'all' || a.id === ctx.selected);
-  renderState(state);
-  renderTabs(ctx);
-  renderKpis(accounts);
-  fill($('chart'), pnlChart(accounts.length === 1 ? accounts[0]!.pnlCurve : mergedCurve(accounts)));
+  const shown = new Set(accounts.map((a) => a.id));
   const many = state.accounts.size > 1;
   const acct = (a: AccountState): HTMLTableCellElement[] => (many ? [h('td', {}, a.id)] : []);
   const acctHead = many ? ['Account'] : [];
+  if (sections.has('state')) {
+    renderState(state);
+    renderTabs(ctx);
+  }
+  $('seq').textContent = `seq ${state.seq}`;
+  if (sections.has('kpis')) renderKpis(accounts);
+  if (sections.has('chart')) fill($('chart'), pnlChart(accounts.length === 1 ? accounts[0]!.pnlCurve : mergedCurve(accounts)));
 
-  const positions = accounts.flatMap((a) =>
-    [...a.positions.values()].map((p) =>
+  if (sections.has('positions')) {
+    const positions = accounts.flatMap((a) =>
+      [...a.positions.values()].map((p) =>
+        h(
+          'tr',
+          { 'data-symbol': p.symbol, 'data-account': a.id },
+          ...acct(a),
+          h('td', { class: 'sym' }, p.symbol),
+          h('td', { class: p.side }, p.side),
+          h('td', { class: 'num' }, formatNumber(p.quantity)),
+          h('td', { class: 'num' }, formatNumber(p.averageEntryPrice)),
+          h('td', { class: 'num' }, formatNumber(p.currentPrice)),
+          h('td', { class: `num ${sign(p.unrealizedPnl)}`, 'data-field': 'unrealized' }, formatMoney(p.unrealizedPnl)),
+          h('td', { class: 'num' }, formatNumber(p.stopPrice)),
+          h('td', { class: 'num' }, formatNumber(p.targetPrice)),
+          h('td', { class: 'muted' }, p.state),
+          ctx.canAct ? h('td', {}, button('Flatten', 'small danger', () => ctx.onRowAction({ kind: 'flatten', account: a.id, symbol: p.symbol }))) : undefined,
+        ),
+      ),
+    );
+    fill($('positions'), table([...acctHead, 'Symbol', 'Side', 'Qty', 'Avg price', 'Last', 'Unrealized', 'Stop', 'Target', 'State', ...(ctx.canAct ? [''] : [])], positions, 'No open positions'));
+  }
+
+  if (sections.has('orders')) {
+    const orders = accounts.flatMap((a) =>
+      [...a.orders.values()].map((o) =>
+        h(
+          'tr',
+          { 'data-order-id': o.clientOrderId, 'data-account': a.id },
+          ...acct(a),
+          h('td', { class: 'mono' }, o.clientOrderId),
+          h('td', { class: 'sym' }, o.symbol),
+          h('td', { class: o.side }, o.side),
+          h('td', {}, o.type),
+          h('td', { class: 'num' }, formatNumber(o.quantity)),
+          h('td', { class: 'num' }, formatNumber(o.filledQuantity)),
+          h('td', { class: 'num' }, formatNumber(o.limitPrice ?? o.stopPrice)),
+          h('td', {}, h('span', { class: `status ${o.status}`, 'data-field': 'status' }, o.status)),
+          ctx.canAct ? h('td', {}, button('Cancel', 'small', () => ctx.onRowAction({ kind: 'cancel', account: a.id, clientOrderId: o.clientOrderId }))) : undefined,
+        ),
+      ),
+    );
+    fill($('orders'), table([...acctHead, 'Order', 'Symbol', 'Side', 'Type', 'Qty', 'Filled', 'Price', 'Status', ...(ctx.canAct ? [''] : [])], orders, 'No working orders'));
+  }
+
+  if (sections.has('changes')) {
+    const changes = state.changes
+      .filter((c) => shown.has(c.account))
+      .slice(-30)
+      .reverse()
+      .map((c) => h('tr', { 'data-seq': String(c.seq) }, h('td', { class: 'muted' }, formatTime(c.at)), h('td', { class: 'mono' }, c.clientOrderId), h('td', { class: 'sym' }, c.symbol), h('td', {}, c.from ? h('span', { class: `status ${c.from}` }, c.from) : '—', ' → ', h('span', { class: `status ${c.to}` }, c.to))));
+    fill($('changes'), table(['Time', 'Order', 'Symbol', 'Change'], changes, 'No order activity yet'));
+  }
+
+  if (sections.has('fills')) {
+    const fills = accounts
+      .flatMap((a) => a.fills.map((f) => ({ a, f })))
+      .sort((x, y) => y.f.at - x.f.at)
+      .slice(0, 30)
+      .map(({ a, f }) => h('tr', { 'data-fill-order': f.clientOrderId }, ...acct(a), h('td', { class: 'muted' }, formatTime(f.at)), h('td', { class: 'sym' }, f.symbol), h('td', { class: f.side }, f.side), h('td', { class: 'num' }, formatNumber(f.quantity)), h('td', { class: 'num' }, formatNumber(f.price)), h('td', { class: 'num' }, formatNumber(f.expectedPrice)), h('td', { class: `num ${f.slippageBps === undefined ? '' : Number(f.slippageBps) > 0 ? 'loss' : 'gain'}` }, f.slippageBps === undefined ? '—' : `${Number(f.slippageBps).toFixed(1)} bps`)));
+    fill($('fills'), table([...acctHead, 'Time', 'Symbol', 'Side', 'Qty', 'Price', 'Expected', 'Slippage'], fills, 'No fills yet'));
+  }
+
+  if (sections.has('alerts')) {
+    const alerts = state.alerts
+      .filter((al) => shown.has(al.account))
+      .slice(-20)
+      .reverse()
+      .map((al) => h('li', { class: `alert ${al.severity}` }, h('span', { class: 'muted' }, formatTime(al.at)), ' ', h('strong', {}, al.code), ' ', al.message));
+    fill($('alerts'), alerts.length > 0 ? h('ul', { class: 'alerts' }, ...alerts) : h('p', { class: 'muted' }, 'No alerts'));
+  }
+
+  if (sections.has('brokers')) {
+    const brokers = accounts.map((a) =>
       h(
         'tr',
-        { 'data-symbol': p.symbol, 'data-account': a.id },
-        ...acct(a),
-        h('td', { class: 'sym' }, p.symbol),
-        h('td', { class: p.side }, p.side),
-        h('td', { class: 'num' }, formatNumber(p.quantity)),
-        h('td', { class: 'num' }, formatNumber(p.averageEntryPrice)),
-        h('td', { class: 'num' }, formatNumber(p.currentPrice)),
-        h('td', { class: `num ${sign(p.unrealizedPnl)}`, 'data-field': 'unrealized' }, formatMoney(p.unrealizedPnl)),
-        h('td', { class: 'num' }, formatNumber(p.stopPrice)),
-        h('td', { class: 'num' }, formatNumber(p.targetPrice)),
-        h('td', { class: 'muted' }, p.state),
-        ctx.canAct ? h('td', {}, button('Flatten', 'small danger', () => ctx.onRowAction({ kind: 'flatten', account: a.id, symbol: p.symbol }))) : undefined,
+        { 'data-broker-account': a.id },
+        h('td', {}, a.id),
+        h('td', {}, a.broker),
+        h('td', {}, h('span', { class: `health ${a.health.state}` }, a.health.state)),
+        h('td', { class: 'muted' }, a.health.reason),
+        h('td', { class: 'num' }, a.health.latencyMs?.p95 === undefined ? '—' : `${a.health.latencyMs.p95} ms`),
+        h('td', {}, h('span', { class: `badge small ${a.tradingState}` }, a.tradingState)),
+        h('td', { class: 'muted' }, a.breakers.map((b) => b.id).join(', ') || '—'),
       ),
-    ),
-  );
-  fill($('positions'), table([...acctHead, 'Symbol', 'Side', 'Qty', 'Avg price', 'Last', 'Unrealized', 'Stop', 'Target', 'State', ...(ctx.canAct ? [''] : [])], positions, 'No open positions'));
-
-  const orders = accounts.flatMap((a) =>
-    [...a.orders.values()].map((o) =>
-      h(
-        'tr',
-        { 'data-order-id': o.clientOrderId, 'data-account': a.id },
-        ...acct(a),
-        h('td', { class: 'mono' }, o.clientOrderId),
-        h('td', { class: 'sym' }, o.symbol),
-        h('td', { class: o.side }, o.side),
-        h('td', {}, o.type),
-        h('td', { class: 'num' }, formatNumber(o.quantity)),
-        h('td', { class: 'num' }, formatNumber(o.filledQuantity)),
-        h('td', { class: 'num' }, formatNumber(o.limitPrice ?? o.stopPrice)),
-        h('td', {}, h('span', { class: `status ${o.status}`, 'data-field': 'status' }, o.status)),
-        ctx.canAct ? h('td', {}, button('Cancel', 'small', () => ctx.onRowAction({ kind: 'cancel', account: a.id, clientOrderId: o.clientOrderId }))) : undefined,
-      ),
-    ),
-  );
-  fill($('orders'), table([...acctHead, 'Order', 'Symbol', 'Side', 'Type', 'Qty', 'Filled', 'Price', 'Status', ...(ctx.canAct ? [''] : [])], orders, 'No working orders'));
-
-  const shown = new Set(accounts.map((a) => a.id));
-  const changes = state.changes
-    .filter((c) => shown.has(c.account))
-    .slice(-30)
-    .reverse()
-    .map((c) => h('tr', { 'data-seq': String(c.seq) }, h('td', { class: 'muted' }, formatTime(c.at)), h('td', { class: 'mono' }, c.clientOrderId), h('td', { class: 'sym' }, c.symbol), h('td', {}, c.from ? h('span', { class: `status ${c.from}` }, c.from) : '—', ' → ', h('span', { class: `status ${c.to}` }, c.to))));
-  fill($('changes'), table(['Time', 'Order', 'Symbol', 'Change'], changes, 'No order activity yet'));
-
-  const fills = accounts
-    .flatMap((a) => a.fills.map((f) => ({ a, f })))
-    .sort((x, y) => y.f.at - x.f.at)
-    .slice(0, 30)
-    .map(({ a, f }) => h('tr', { 'data-fill-order': f.clientOrderId }, ...acct(a), h('td', { class: 'muted' }, formatTime(f.at)), h('td', { class: 'sym' }, f.symbol), h('td', { class: f.side }, f.side), h('td', { class: 'num' }, formatNumber(f.quantity)), h('td', { class: 'num' }, formatNumber(f.price)), h('td', { class: 'num' }, formatNumber(f.expectedPrice)), h('td', { class: `num ${f.slippageBps === undefined ? '' : Number(f.slippageBps) > 0 ? 'loss' : 'gain'}` }, f.slippageBps === undefined ? '—' : `${Number(f.slippageBps).toFixed(1)} bps`)));
-  fill($('fills'), table([...acctHead, 'Time', 'Symbol', 'Side', 'Qty', 'Price', 'Expected', 'Slippage'], fills, 'No fills yet'));
-
-  const alerts = state.alerts
-    .filter((al) => shown.has(al.account))
-    .slice(-20)
-    .reverse()
-    .map((al) => h('li', { class: `alert ${al.severity}` }, h('span', { class: 'muted' }, formatTime(al.at)), ' ', h('strong', {}, al.code), ' ', al.message));
-  fill($('alerts'), alerts.length > 0 ? h('ul', { class: 'alerts' }, ...alerts) : h('p', { class: 'muted' }, 'No alerts'));
-
-  const brokers = accounts.map((a) =>
-    h(
-      'tr',
-      { 'data-broker-account': a.id },
-      h('td', {}, a.id),
-      h('td', {}, a.broker),
-      h('td', {}, h('span', { class: `health ${a.health.state}` }, a.health.state)),
-      h('td', { class: 'muted' }, a.health.reason),
-      h('td', { class: 'num' }, a.health.latencyMs?.p95 === undefined ? '—' : `${a.health.latencyMs.p95} ms`),
-      h('td', {}, h('span', { class: `badge small ${a.tradingState}` }, a.tradingState)),
-      h('td', { class: 'muted' }, a.breakers.map((b) => b.id).join(', ') || '—'),
-    ),
-  );
-  fill($('brokers'), table(['Account', 'Broker', 'Connection', 'Detail', 'p95', 'Trading', 'Breakers tripped'], brokers, 'No accounts'));
+    );
+    fill($('brokers'), table(['Account', 'Broker', 'Connection', 'Detail', 'p95', 'Trading', 'Breakers tripped'], brokers, 'No accounts'));
+  }
 }
 
 function renderState(state: DashboardState): void {
@@ -113,7 +158,6 @@ function renderState(state: DashboardState): void {
   badge.className = `badge ${state.tradingState}`;
   badge.textContent = state.tradingState;
   $('state-reason').textContent = state.stateReason ?? '';
-  $('seq').textContent = `seq ${state.seq}`;
 }
 
 function renderTabs(ctx: RenderContext): void {

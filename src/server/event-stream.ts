@@ -1,42 +1,48 @@
 import type { Clock } from 'tradewire';
-import type { EventMessage, StreamedEventName } from './protocol.js';
+import type { StreamedEventName } from './protocol.js';
 import { toWireJson } from './wire-json.js';
 
-/** Receives each flushed batch of serialized messages, in sequence order. */
-export type StreamSink = (messages: readonly string[]) => void;
+/**
+ * Receives each flushed batch as one frame: a JSON array of event messages, in sequence order,
+ * serialized once for every client.
+ */
+export type StreamSink = (frame: string) => void;
 
-interface Pending {
+/** One published event; serialized at most once, when a client first needs it. */
+interface Entry {
   readonly seq: number;
   readonly at: number;
   readonly account: string;
   readonly event: StreamedEventName;
   readonly payload: unknown;
+  json: string | undefined;
 }
 
 export interface EventStreamOptions {
   readonly clock: Clock;
-  /** How many serialized events are kept for clients that reconnect (default 10 000). */
+  /** How many events are kept for clients that reconnect (default 10 000). */
   readonly bufferSize?: number;
   /** When to serialize and send what was published (default `setImmediate`: after the engine's own work). */
   readonly schedule?: (flush: () => void) => void;
 }
 
 /**
- * Numbers every published event and hands batches of serialized messages to the sinks (the
- * connected clients). Publishing is the only work on the engine's path: it records the payload
- * and schedules a flush — serializing and writing happen afterwards, once per event however many
- * clients there are, so neither a client nor its speed can slow a signal. Payloads are the
- * engine's immutable facts, so serializing them a moment later yields what was emitted.
+ * Numbers every published event and hands batches to the sinks (the connected clients).
+ * Publishing is the only work on the engine's path: it keeps the payload and, when someone is
+ * listening, schedules a flush. Serializing and writing happen afterwards, once per event and one
+ * frame per batch however many clients there are, so neither a client nor its speed can slow a
+ * signal — and with nobody connected nothing is serialized at all. Payloads are the engine's
+ * immutable facts, so serializing them a moment later yields what was emitted.
  *
- * The last `bufferSize` messages are kept for resume: a client that reconnects with its last
- * sequence number gets exactly the messages after it, or — when they are no longer kept — a
+ * The last `bufferSize` events are kept for resume: a client that reconnects with its last
+ * sequence number gets exactly the events after it, or — when they are no longer kept — a
  * snapshot.
  */
 export class EventStream {
   private lastSeq = 0;
-  private pending: Pending[] = [];
+  private pending: Entry[] = [];
   private flushScheduled = false;
-  private readonly ring: string[];
+  private readonly ring: (Entry | undefined)[];
   private readonly sinks = new Set<StreamSink>();
   private readonly clock: Clock;
   private readonly schedule: (flush: () => void) => void;
@@ -44,7 +50,7 @@ export class EventStream {
 
   constructor(options: EventStreamOptions) {
     this.clock = options.clock;
-    this.ring = new Array<string>(Math.max(1, options.bufferSize ?? 10_000));
+    this.ring = new Array<Entry | undefined>(Math.max(1, options.bufferSize ?? 10_000));
     this.schedule = options.schedule ?? ((flush) => void setImmediate(flush));
   }
 
@@ -55,40 +61,37 @@ export class EventStream {
 
   /** Records an event for every client (the hot path: no serialization, no I/O). */
   publish(account: string, event: StreamedEventName, payload: unknown): void {
-    this.pending.push({ seq: ++this.lastSeq, at: this.clock.now(), account, event, payload });
+    const entry: Entry = { seq: ++this.lastSeq, at: this.clock.now(), account, event, payload, json: undefined };
+    this.ring[entry.seq % this.ring.length] = entry;
+    if (this.sinks.size === 0) return;
+    this.pending.push(entry);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       this.schedule(this.flushNow);
     }
   }
 
-  /** Serializes what was published and delivers it to every sink. */
+  /** Serializes what was published since the last flush and delivers it to every sink as one frame. */
   flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const messages = new Array<string>(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]!;
-      const message = toWireJson({ type: 'event', seq: p.seq, at: p.at, account: p.account, event: p.event, data: p.payload } satisfies Omit<EventMessage, 'data'> & { data: unknown });
-      messages[i] = message;
-      this.ring[p.seq % this.ring.length] = message;
-    }
-    for (const sink of this.sinks) sink(messages);
+    const frame = frameOf(batch);
+    for (const sink of this.sinks) sink(frame);
   }
 
   /**
-   * The messages after `seq`, or undefined when some of them are no longer kept (the caller sends
-   * a snapshot instead). Flushes first, so the answer reaches the current sequence number.
+   * The events after `seq` as one frame, or undefined when some of them are no longer kept (the
+   * caller sends a snapshot instead). Flushes first, so the answer reaches the current sequence number.
    */
-  since(seq: number): string[] | undefined {
+  since(seq: number): string | undefined {
     this.flush();
     if (!Number.isInteger(seq) || seq < 0 || seq > this.lastSeq) return undefined;
     if (this.lastSeq - seq > this.ring.length) return undefined;
-    const out: string[] = [];
-    for (let s = seq + 1; s <= this.lastSeq; s++) out.push(this.ring[s % this.ring.length]!);
-    return out;
+    const entries: Entry[] = [];
+    for (let s = seq + 1; s <= this.lastSeq; s++) entries.push(this.ring[s % this.ring.length]!);
+    return frameOf(entries);
   }
 
   /** Adds a sink for every batch from now on; flushes first, so it starts exactly at the current sequence number. */
@@ -97,4 +100,15 @@ export class EventStream {
     this.sinks.add(sink);
     return () => this.sinks.delete(sink);
   }
+}
+
+/** A batch as one JSON array; each event's JSON is made once and kept for replays. */
+function frameOf(entries: readonly Entry[]): string {
+  let frame = '[';
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    e.json ??= toWireJson({ type: 'event', seq: e.seq, at: e.at, account: e.account, event: e.event, data: e.payload });
+    frame += i === 0 ? e.json : `,${e.json}`;
+  }
+  return `${frame}]`;
 }

@@ -121,6 +121,12 @@ export type DropReason = 'slow_consumer' | 'heartbeat_timeout' | 'server_closing
 
 export type ServerMessage = HelloMessage | SnapshotMessage | EventMessage | HeartbeatMessage | ByeMessage;
 
+/**
+ * One WebSocket frame: a message, or — for events — an array of event messages in sequence order
+ * (a batch: everything that happened since the last write, serialized once for every client).
+ */
+export type ServerFrame = ServerMessage | readonly EventMessage[];
+
 /** What a client may send: a request for a fresh snapshot, or a ping of its own. */
 export type ClientMessage = { readonly type: 'snapshot' } | { readonly type: 'ping'; readonly id?: string };
 

@@ -54,14 +54,14 @@ export class StreamConnection {
     return !this.closed;
   }
 
-  /** Sends a batch, or drops the client when it has fallen too far behind to take it. */
-  send(messages: readonly string[]): void {
+  /** Sends frames (a message, or an array of event messages), or drops the client when it has fallen too far behind to take them. */
+  send(frames: readonly string[]): void {
     if (this.closed) return;
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.drop('slow_consumer', `fell ${this.socket.bufferedAmount} bytes behind (limit ${this.options.maxBufferedBytes})`);
       return;
     }
-    for (const m of messages) this.socket.send(m);
+    for (const frame of frames) this.socket.send(frame);
     this.sentSinceBeat = true;
   }
 
@@ -75,6 +75,10 @@ export class StreamConnection {
     } else {
       this.socket.send(JSON.stringify(bye));
       this.socket.close(CLOSE_CODES[reason], reason);
+      // A peer that never answers the close (a stalled one) is cut off after a second rather than
+      // ws's 30 s: shutting a server down must not wait on its slowest client. Socket plumbing,
+      // not trading time, so a plain timer.
+      setTimeout(() => this.socket.terminate(), 1_000).unref();
     }
     this.ended(reason, detail);
   }

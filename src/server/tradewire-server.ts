@@ -250,8 +250,8 @@ export class TradewireServer {
     this.connections.add(connection);
     this.connectionCount++;
     const hello: HelloMessage = { type: 'hello', protocol: PROTOCOL_VERSION, session: this.session, seq: this.stream.seq, heartbeatMs: this.options.heartbeatMs ?? 15_000, control: control && this.options.control === true, user, resume: replay ? 'replay' : 'snapshot' };
-    connection.send([JSON.stringify(hello), ...(replay ?? [this.snapshotMessage()])]);
-    unsubscribe = this.stream.subscribe((messages) => connection.send(messages));
+    connection.send([JSON.stringify(hello), replay ?? this.snapshotMessage()]);
+    unsubscribe = this.stream.subscribe((frame) => connection.send([frame]));
     this.bus.emit('client:connected', { id: connection.id, user, resumed: replay !== undefined, replayed: replay?.length ?? 0 });
   }
 

@@ -68,7 +68,7 @@ async function dashboard(token: string | null = CONTROL_TOKEN) {
 /** Records, in the page, every event the client applies (sequence, name, the server's time). */
 async function recordEvents(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { seen: { seq: number; event: string; at: number }[]; tradewireDashboard: { client: { on(e: 'event', l: (m: { seq: number; event: string; at: number }) => void): void } } };
+    const w = globalThis as unknown as { seen: { seq: number; event: string; at: number }[]; tradewireDashboard: { client: { on(e: 'event', l: (m: { seq: number; event: string; at: number }) => void): void } } };
     w.seen = [];
     w.tradewireDashboard.client.on('event', (m) => void w.seen.push({ seq: m.seq, event: m.event, at: m.at }));
   });
@@ -85,7 +85,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await page.waitForSelector('#positions tr[data-symbol="AAPL"]');
     await page.waitForSelector('#fills tr[data-fill-order]');
     const latency = await page.evaluate(() => {
-      const w = window as unknown as { seen: { seq: number; event: string; at: number }[]; tradewireDashboard: { renders: { seq: number; at: number }[] } };
+      const w = globalThis as unknown as { seen: { seq: number; event: string; at: number }[]; tradewireDashboard: { renders: { seq: number; at: number }[] } };
       const drawn = (name: string): number => {
         const e = w.seen.find((s) => s.event === name)!;
         const r = w.tradewireDashboard.renders.find((x) => x.seq >= e.seq)!;
@@ -133,7 +133,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await engine.executeSignal(signal({ symbol: 'NVDA' }));
     await page.waitForSelector('body[data-connection="open"]');
     await page.waitForSelector('#positions tr[data-symbol="NVDA"]');
-    const seqs = await page.evaluate(() => (window as unknown as { seen: { seq: number }[] }).seen.map((s) => s.seq));
+    const seqs = await page.evaluate(() => (globalThis as unknown as { seen: { seq: number }[] }).seen.map((s) => s.seq));
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
     expect(seqs[seqs.length - 1]).toBe(server.stats().seq);

@@ -1,3 +1,4 @@
+import { BrokerError } from 'tradewire';
 import { ManualClock } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 import { EventStream } from '../../src/server/event-stream.js';
@@ -6,13 +7,28 @@ import { EventStream } from '../../src/server/event-stream.js';
 function manualStream(bufferSize = 5) {
   const scheduled: (() => void)[] = [];
   const stream = new EventStream({ clock: new ManualClock(1_000), bufferSize, schedule: (flush) => void scheduled.push(flush) });
-  const batches: string[][] = [];
-  stream.subscribe((m) => void batches.push([...m]));
-  return { stream, scheduled, batches, seqs: () => batches.flat().map((m) => (JSON.parse(m) as { seq: number }).seq) };
+  const batches: { seq: number }[][] = [];
+  stream.subscribe((frame) => void batches.push(JSON.parse(frame)));
+  return { stream, scheduled, batches, seqs: () => batches.flat().map((m) => m.seq) };
 }
 
 describe('EventStream', () => {
-  it('numbers events from 1 and delivers them in one batch per flush, serialized once', () => {
+  it('serializes nothing while nobody listens, and still keeps events for a resume', () => {
+    const scheduled: (() => void)[] = [];
+    const stream = new EventStream({ clock: new ManualClock(1_000), bufferSize: 5, schedule: (flush) => void scheduled.push(flush) });
+    let serialized = 0;
+    const payload = { toJSON: () => (serialized++, 'x') };
+    stream.publish('a', 'alert', payload);
+    stream.publish('a', 'alert', payload);
+    expect(scheduled).toEqual([]);
+    expect(serialized).toBe(0);
+    expect((JSON.parse(stream.since(0)!) as { seq: number }[]).map((m) => m.seq)).toEqual([1, 2]);
+    expect(serialized).toBe(2);
+    stream.since(0); // kept as JSON: not serialized again
+    expect(serialized).toBe(2);
+  });
+
+  it('numbers events from 1 and delivers them in one frame per flush, serialized once', () => {
     const { stream, scheduled, batches, seqs } = manualStream();
     stream.publish('a', 'pnl:updated', { daily: { toJSON: () => '1.50', toFixed: () => '1.50' } });
     stream.publish('a', 'alert', { severity: 'info', code: 'x', message: 'y' });
@@ -20,16 +36,17 @@ describe('EventStream', () => {
     expect(scheduled).toHaveLength(1); // one flush scheduled for both
     scheduled[0]!();
     expect(seqs()).toEqual([1, 2]);
-    expect(JSON.parse(batches[0]![0]!)).toEqual({ type: 'event', seq: 1, at: 1_000, account: 'a', event: 'pnl:updated', data: { daily: '1.50' } });
+    expect(batches[0]![0]).toEqual({ type: 'event', seq: 1, at: 1_000, account: 'a', event: 'pnl:updated', data: { daily: '1.50' } });
   });
 
   it('replays exactly what followed a sequence number while it is kept, else answers undefined', () => {
     const { stream } = manualStream(5);
     for (let i = 0; i < 8; i++) stream.publish('a', 'alert', { i });
-    expect(stream.since(5)!.map((m) => JSON.parse(m).seq)).toEqual([6, 7, 8]);
-    expect(stream.since(3)!.map((m) => JSON.parse(m).seq)).toEqual([4, 5, 6, 7, 8]);
+    const seqs = (frame: string | undefined): number[] | undefined => (frame === undefined ? undefined : (JSON.parse(frame) as { seq: number }[]).map((m) => m.seq));
+    expect(seqs(stream.since(5))).toEqual([6, 7, 8]);
+    expect(seqs(stream.since(3))).toEqual([4, 5, 6, 7, 8]);
     expect(stream.since(2)).toBeUndefined(); // 3 is gone
-    expect(stream.since(8)).toEqual([]);
+    expect(seqs(stream.since(8))).toEqual([]);
     expect(stream.since(9)).toBeUndefined(); // from the future: another session
     expect(stream.since(-1)).toBeUndefined();
   });
@@ -38,17 +55,17 @@ describe('EventStream', () => {
     const { stream } = manualStream();
     stream.publish('a', 'alert', { n: 1 });
     const late: number[] = [];
-    stream.subscribe((m) => m.forEach((x) => late.push(JSON.parse(x).seq)));
+    stream.subscribe((frame) => (JSON.parse(frame) as { seq: number }[]).forEach((x) => late.push(x.seq)));
     stream.publish('a', 'alert', { n: 2 });
     stream.flush();
     expect(late).toEqual([2]);
   });
 
-  it('turns errors into name, code and message, never a stack', () => {
+  it('turns errors into name, code and message, never a stack or a raw body', () => {
     const { stream, batches } = manualStream();
-    const error = Object.assign(new Error('broker said no'), { code: 'insufficient_funds', body: 'secret raw body' });
+    const error = new BrokerError('insufficient_buying_power', 'broker said no', { body: 'secret raw body', status: 403 });
     stream.publish('a', 'order:retry', { attempt: 2, error });
     stream.flush();
-    expect(JSON.parse(batches[0]![0]!).data).toEqual({ attempt: 2, error: { name: 'Error', code: 'insufficient_funds', message: 'broker said no' } });
+    expect((batches[0]![0] as unknown as { data: unknown }).data).toEqual({ attempt: 2, error: { name: 'BrokerError', code: 'insufficient_buying_power', message: 'broker said no' } });
   });
 });
