@@ -61,7 +61,7 @@ function client(url: string, mode: 'count' | 'latency' | 'stall'): Promise<{ chi
 type Mode = 'no server' | 'idle server' | 'reading client' | 'stalled client';
 
 /** Signals per second through one engine, with the server (and a client) in the given mode. */
-async function throughput(mode: Mode): Promise<{ perSecond: number; dropped: number }> {
+async function throughput(mode: Mode): Promise<{ perSecond: number; cpuUs: number; dropped: number }> {
   const { clock, engine } = await engineOnMock();
   let server: TradewireServer | undefined;
   let peer: Awaited<ReturnType<typeof client>> | undefined;
@@ -76,6 +76,7 @@ async function throughput(mode: Mode): Promise<{ perSecond: number; dropped: num
     if (i % 100 === 0) await yieldToIo();
   }
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   for (let i = 2_000; i < 2_000 + SIGNALS; i++) {
     await engine.executeSignal(signal(i));
     // A live process returns to its event loop between signals; the stream's flushes and writes happen there.
@@ -83,11 +84,12 @@ async function throughput(mode: Mode): Promise<{ perSecond: number; dropped: num
   }
   await yieldToIo();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   const dropped = server?.stats().dropped.slow_consumer ?? 0;
   await peer?.result();
   await server?.close();
   await engine.stop();
-  return { perSecond: SIGNALS / seconds, dropped };
+  return { perSecond: SIGNALS / seconds, cpuUs: (cpu.user + cpu.system) / SIGNALS, dropped };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -101,20 +103,23 @@ const cores = os.cpus();
 console.log(`tradewire dashboard bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cores[0]?.model.trim() ?? 'cpu'} × ${cores.length}, ${os.platform()} ${os.arch()}`);
 
 // ── 1. the signal path with the server attached ─────────────────────────────────────────────
-const modes: Mode[] = process.argv.includes('--stall-only') ? ['stalled client'] : ['no server', 'idle server', 'reading client', 'stalled client'];
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) as Mode | undefined;
+const modes: Mode[] = only ? [only] : ['no server', 'idle server', 'reading client', 'stalled client'];
 const runs = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+const cpus = new Map<Mode, number[]>(modes.map((m) => [m, []]));
 let drops = 0;
 for (let round = 0; round < ROUNDS; round++) {
   for (const mode of modes) {
     const r = await throughput(mode);
     runs.get(mode)!.push(r.perSecond);
+    cpus.get(mode)!.push(r.cpuUs);
     drops += r.dropped;
   }
 }
-const base = median(runs.get('no server')!);
-console.log(`signal path, ${SIGNALS} signals × ${ROUNDS} rounds (median signals/s, ratio to no server):`);
-for (const mode of modes) console.log(`  ${mode.padEnd(15)} ${Math.round(median(runs.get(mode)!)).toLocaleString('en-US').padStart(8)}/s  ×${(median(runs.get(mode)!) / base).toFixed(2)}`);
-console.log(`  stalled ÷ reading: ×${(median(runs.get('stalled client')!) / median(runs.get('reading client')!)).toFixed(2)}; stalled clients dropped as slow consumers: ${drops} of ${ROUNDS}`);
+const base = runs.get('no server')?.length ? median(runs.get('no server')!) : Number.NaN;
+console.log(`signal path, ${SIGNALS} signals × ${ROUNDS} rounds (median signals/s, ratio to no server; this process's CPU per signal):`);
+for (const mode of modes) console.log(`  ${mode.padEnd(15)} ${Math.round(median(runs.get(mode)!)).toLocaleString('en-US').padStart(8)}/s  ×${(median(runs.get(mode)!) / base).toFixed(2)}   ${median(cpus.get(mode)!).toFixed(1)} µs CPU`);
+if (modes.includes('stalled client') && modes.includes('reading client')) console.log(`  stalled ÷ reading: ×${(median(runs.get('stalled client')!) / median(runs.get('reading client')!)).toFixed(2)}; stalled clients dropped as slow consumers: ${drops} of ${ROUNDS}`);
 
 // ── 2. event → client latency at 100 events/s ─────────────────────────────────────────────
 {

@@ -16,7 +16,8 @@ export interface AuthRequest {
   readonly method: string;
   readonly path: string;
   readonly remoteAddress: string | undefined;
-  readonly headers: IncomingMessage['headers'];
+  /** The request's headers, lower-cased names (Node's own shape, spelled out so the types need no @types/node). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** One bearer token and whose it is. */
