@@ -90,6 +90,7 @@ export async function main(): Promise<void> {
   const demo = await startLiveDemo({ port: portArg > 0 ? Number(process.argv[portArg + 1]) : 8787 });
   console.log(`tradewire dashboard: ${demo.url}`);
   console.log('  two accounts on mock brokers, prices every 0.5 s, a signal every 2 s — Ctrl-C to stop');
+  if (!demo.server.servesPage) console.log('  the page is not built in this checkout: run `npm run build` (or `npm run demo:dashboard`); the API under /api/ works already');
   const stop = async (): Promise<void> => {
     await demo.stop();
     process.exit(0);

@@ -96,6 +96,8 @@ export class TradewireServer {
   private readonly ids: IdGenerator;
   private connectionCount = 0;
   private address: AddressInfo | undefined;
+  /** Whether the dashboard page's files were found (the API works either way). */
+  readonly servesPage: boolean;
 
   constructor(private readonly options: TradewireServerOptions) {
     validate(options);
@@ -123,6 +125,7 @@ export class TradewireServer {
     }
     const authenticate = authenticator(options.auth);
     const assets = loadAssets(options.assetsDir === false ? undefined : (options.assetsDir ?? defaultAssetsDir()));
+    this.servesPage = assets.has('/');
     this.http = createHttpServer(
       httpApi({
         target: this.target,
