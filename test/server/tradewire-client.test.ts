@@ -13,7 +13,7 @@ function harness() {
     readonly sent: string[] = [];
     constructor(
       readonly url: string,
-      readonly protocols: string[],
+      readonly protocols?: string | string[],
     ) {
       sockets.push(this);
     }
