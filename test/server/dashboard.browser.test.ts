@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { Decimal, silentLogger, TradingDesk } from 'tradewire';
 import type { TradewireServer } from 'tradewire/server';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_TOKEN, engineOnMock, serve, TOKENS, until, WATCH_TOKEN } from './server-fixture.js';
 
@@ -157,6 +159,41 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
       `${server.url.replace('http', 'ws')}ws`,
     );
     expect(ws).toBe('refused');
+  });
+
+  it('shows a desk account by account, and halts only the account in view', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const stocks = new MockBroker({ clock, name: 'equity-broker' });
+    const fx = new MockBroker({ clock, name: 'fx-broker', assets: [{ symbol: 'EUR_USD', assetClass: 'forex', quantityIncrement: new Decimal(1) }] });
+    const config = (quantity: number) => ({ sizing: { method: 'fixed_quantity', quantity }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 }) as const;
+    const desk = new TradingDesk({ clock, logger: silentLogger, accounts: [{ id: 'stocks', adapter: stocks, ids: sequentialIds(1_000), scope: { assetClasses: ['equity'] }, config: config(10) }, { id: 'fx', adapter: fx, ids: sequentialIds(2_000), scope: { assetClasses: ['forex'] }, config: config(10_000) }] });
+    await desk.start();
+    for (const [symbol, price] of [['AAPL', '190'], ['EUR_USD', '1.08']] as const) {
+      stocks.setPrice(symbol, price);
+      fx.setPrice(symbol, price);
+      desk.updatePrice(symbol, price);
+    }
+    await desk.executeSignal({ id: 'a', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k' });
+    const b = await desk.executeSignal({ id: 'b', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k', assetClass: 'forex' });
+    expect(b.outcomes.map((o) => o.decision?.kind)).toEqual(['executed']);
+    const server = await serve({ desk, auth: TOKENS, control: true, assetsDir: ASSETS });
+    open.push(server);
+    const context = await browser.newContext();
+    open.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}#token=${CONTROL_TOKEN}`);
+    await page.waitForSelector('#positions tr[data-symbol="EUR_USD"]');
+    expect(await page.$$eval('#positions tr[data-symbol]', (rows) => rows.map((r) => r.getAttribute('data-account')))).toEqual(['stocks', 'fx']);
+    await page.click('[data-account-tab="fx"]');
+    await page.waitForSelector('#positions tr[data-symbol="AAPL"]', { state: 'detached' });
+    expect(await page.$$eval('#positions tr[data-symbol]', (rows) => rows.map((r) => r.getAttribute('data-symbol')))).toEqual(['EUR_USD']);
+    await page.click('[data-action="halt"]');
+    expect(await page.textContent('#confirm-title')).toBe('Halt account fx?');
+    await page.click('#confirm-go');
+    await until(() => desk.engine('fx').tradingState === 'HALTED', 5_000, 'the fx account to halt');
+    expect([desk.tradingState, desk.engine('stocks').tradingState]).toEqual(['ACTIVE', 'ACTIVE']);
+    await page.waitForSelector('#brokers tr[data-broker-account="fx"] .badge.HALTED');
+    await desk.stop();
   });
 
   it('shows a watch-only viewer no controls', async () => {
