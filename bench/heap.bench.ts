@@ -49,7 +49,7 @@ async function runTo(target: number): Promise<void> {
   for (; done < target; done++) {
     const symbol = symbols[done % symbols.length]!;
     const round = Math.floor(done / symbols.length);
-    await engine.executeSignal({ id: `s${done}`, symbol, side: round % 2 ? 'sell' : 'buy', strength: 80, time: 0, strategyId: 'soak' });
+    await engine.executeSignal({ id: `s${done}`, symbol, side: round % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'soak' });
   }
 }
 

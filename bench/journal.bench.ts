@@ -27,7 +27,7 @@ async function sampleEntries(): Promise<JournalEntry[]> {
   const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 } } });
   engine.updatePrice('AAPL', '190.12');
   await engine.start();
-  await engine.executeSignal({ id: 's', symbol: 'AAPL', side: 'buy', strength: 90, time: 0, strategyId: 'b' });
+  await engine.executeSignal({ id: 's', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'b' });
   return journal.query();
 }
 
@@ -65,7 +65,7 @@ async function measureEngine(name: string, journal: Journal): Promise<void> {
   const started = process.hrtime.bigint();
   for (i = 0; i < SIGNALS; i++) {
     t0 = process.hrtime.bigint();
-    await engine.executeSignal({ id: `s${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 80, time: 0, strategyId: 'b' });
+    await engine.executeSignal({ id: `s${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'b' });
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   journal.close?.();
@@ -155,7 +155,7 @@ async function engineRate(journal: Journal, inFlight: number, count: number): Pr
   await inWaves(count, inFlight, async (i) => {
     const symbol = symbols[i % inFlight]!;
     const round = Math.floor(i / inFlight);
-    await engine.executeSignal({ id: `s${n++}`, symbol, side: round % 2 ? 'sell' : 'buy', strength: 80, time: 0, strategyId: 'b' });
+    await engine.executeSignal({ id: `s${n++}`, symbol, side: round % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'b' });
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   journal.close?.();

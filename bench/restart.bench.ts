@@ -31,11 +31,11 @@ const started = Date.now();
 for (let i = 0; i < ORDERS; i++) {
   const symbol = symbols[i % symbols.length]!;
   const round = Math.floor(i / symbols.length);
-  await first.executeSignal({ id: `s${i}`, symbol, side: round % 2 ? 'sell' : 'buy', strength: 80, time: 0, strategyId: 'restart' });
+  await first.executeSignal({ id: `s${i}`, symbol, side: round % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'restart' });
   if (i % 10_000 === 9_999) clock.advance(1_000); // the checkpoint check runs on the engine's clock
 }
 // Left open at the end: a position in every symbol, and resting orders.
-for (const symbol of symbols) await first.executeSignal({ id: `open-${symbol}`, symbol, side: 'buy', strength: 80, time: 0, strategyId: 'restart' });
+for (const symbol of symbols) await first.executeSignal({ id: `open-${symbol}`, symbol, side: 'buy', strength: 80, time: clock.now(), strategyId: 'restart' });
 for (const symbol of symbols.slice(0, 5)) await first.orders.submit({ symbol, side: 'buy', quantity: 1, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
 await first.stop();
 const segments = readdirSync(dir).filter((n) => /\.\d{6}$/.test(n)).length;

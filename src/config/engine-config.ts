@@ -38,6 +38,13 @@ export interface EngineConfig {
   readonly maxAccountExposurePct?: DecimalInput;
   /** Signals below this strength (0–100) are ignored; the threshold itself passes. Default 70. */
   readonly minSignalStrength?: number;
+  /**
+   * A signal whose `time` is older than this (engine clock) is refused as `signal_stale`, and one
+   * more than a minute ahead as `signal_from_future` — a replayed feed or a clock off by years must
+   * not trade. Default 300 000 (5 minutes); `null` turns both checks off. A signal queued for the
+   * open is not judged again when it is released.
+   */
+  readonly maxSignalAgeMs?: number | null;
   /** Stop opening positions once today's loss reaches this % of start-of-day equity. Default 2. */
   readonly dailyLossLimitPct?: DecimalInput;
   /** Fixed-fractional sizing: equity % risked per trade (entry-to-stop distance). Default 1. */
@@ -155,6 +162,7 @@ export interface ResolvedEngineConfig {
   readonly maxPositionSizePct: Decimal;
   readonly maxAccountExposurePct: Decimal;
   readonly minSignalStrength: number;
+  readonly maxSignalAgeMs: number | null;
   readonly dailyLossLimitPct: Decimal;
   readonly riskPerTradePct: Decimal;
   readonly minTradeSize: Decimal;
@@ -213,6 +221,7 @@ export const DEFAULT_ENGINE_CONFIG = {
   maxPositionSizePct: 10,
   maxAccountExposurePct: 50,
   minSignalStrength: 70,
+  maxSignalAgeMs: 300_000 as number | null,
   dailyLossLimitPct: 2,
   riskPerTradePct: 1,
   minTradeSize: 100,
@@ -236,6 +245,8 @@ const TOP_KEYS = new Set([...Object.keys(DEFAULT_ENGINE_CONFIG), 'checks']);
  * every invalid or unknown field (unknown keys are usually typos of real ones).
  */
 export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineConfig {
+  // `null`, an array or a string is not a configuration: say so, rather than a TypeError or silence.
+  if (!isPlainObject(config)) throw new ConfigurationError([{ field: 'config', message: `must be an object, got ${describeValue(config)}` }]);
   const issues: ValidationIssue[] = [];
   const raw = config as Record<string, unknown>;
   for (const key of Object.keys(raw)) if (!TOP_KEYS.has(key)) issues.push({ field: key, message: 'is not a configuration option' });
@@ -243,8 +254,8 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
   const section = (name: keyof typeof DEFAULT_ENGINE_CONFIG): Record<string, unknown> => {
     const value = raw[name];
     if (value === undefined) return {};
-    if (typeof value !== 'object' || value === null) {
-      issues.push({ field: name, message: 'must be an object' });
+    if (!isPlainObject(value)) {
+      issues.push({ field: name, message: `must be an object, got ${describeValue(value)}` });
       return {};
     }
     const known = Object.keys(DEFAULT_ENGINE_CONFIG[name] as object);
@@ -294,7 +305,8 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
   const D = DEFAULT_ENGINE_CONFIG;
 
   const checks = {} as Record<PreTradeCheckCode, boolean>;
-  const rawChecks = (raw.checks ?? {}) as Record<string, unknown>;
+  if (raw.checks !== undefined && !isPlainObject(raw.checks)) issues.push({ field: 'checks', message: `must be an object of check names to true/false, got ${describeValue(raw.checks)}` });
+  const rawChecks = (isPlainObject(raw.checks) ? raw.checks : {}) as Record<string, unknown>;
   for (const key of Object.keys(rawChecks)) {
     if (!(PRE_TRADE_CHECKS as readonly string[]).includes(key)) issues.push({ field: `checks.${key}`, message: `is not a check (one of ${PRE_TRADE_CHECKS.join(', ')})` });
   }
@@ -308,6 +320,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
     maxPositionSizePct: dec(raw.maxPositionSizePct, D.maxPositionSizePct, 'maxPositionSizePct', { positive: true, max: 100 }),
     maxAccountExposurePct: dec(raw.maxAccountExposurePct, D.maxAccountExposurePct, 'maxAccountExposurePct', { positive: true, max: 10_000 }),
     minSignalStrength: int(raw.minSignalStrength, D.minSignalStrength, 'minSignalStrength', 0, 100),
+    maxSignalAgeMs: raw.maxSignalAgeMs === null ? null : int(raw.maxSignalAgeMs, D.maxSignalAgeMs!, 'maxSignalAgeMs', 1),
     dailyLossLimitPct: dec(raw.dailyLossLimitPct, D.dailyLossLimitPct, 'dailyLossLimitPct', { positive: true, max: 100 }),
     riskPerTradePct: dec(raw.riskPerTradePct, D.riskPerTradePct, 'riskPerTradePct', { positive: true, max: 100 }),
     minTradeSize: dec(raw.minTradeSize, D.minTradeSize, 'minTradeSize', { min: 0 }),
@@ -369,4 +382,12 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
   };
   if (issues.length > 0) throw new ConfigurationError(issues);
   return resolved;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `${typeof value} ${JSON.stringify(value)}`;
 }

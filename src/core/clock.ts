@@ -85,6 +85,32 @@ export class ManualClock implements Clock {
     this.current = end;
   }
 
+  /**
+   * Like {@link advance}, for code that awaits: before each timer fires, and once at the end, the
+   * work already started is let run ({@link settle}) — a broker's answer, a retry's next step, a
+   * timeout's cancel — so they happen in the order they would in real time. `advance` is
+   * synchronous and fires every due timer back to back.
+   */
+  async advanceAsync(ms: number): Promise<void> {
+    await this.advanceToAsync(this.current + ms);
+  }
+
+  /** {@link advanceAsync} to `target` (epoch ms or Date). */
+  async advanceToAsync(target: number | Date): Promise<void> {
+    const end = typeof target === 'number' ? target : target.getTime();
+    if (end < this.current) throw new RangeError('ManualClock cannot move backwards');
+    for (;;) {
+      await settle();
+      const next = this.earliestDue(end);
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.current = next.due;
+      next.callback();
+    }
+    this.current = end;
+    await settle();
+  }
+
   private earliestDue(end: number): ManualTimer | undefined {
     let best: ManualTimer | undefined;
     for (const t of this.timers) {
@@ -93,4 +119,20 @@ export class ManualClock implements Clock {
     }
     return best;
   }
+}
+
+/**
+ * The real `setImmediate`, taken when this module loads, so `settle()` still works under a test
+ * runner's fake timers (which replace the global afterwards).
+ */
+const realSetImmediate: (callback: () => void) => unknown = globalThis.setImmediate ?? ((callback: () => void) => setTimeout(callback, 0));
+
+/**
+ * Lets work already started run to a stop: `rounds` turns of the event loop (default 5), each
+ * draining promise callbacks and then I/O callbacks. With the mock broker (no latency) one signal's
+ * whole path — decide, send, fill, position — completes within a round or two. For tests; what is
+ * waiting on a timer of a ManualClock still waits (advance it).
+ */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => void realSetImmediate(resolve));
 }

@@ -117,6 +117,9 @@ export class SignalPipeline {
     if (prior && prior.kind !== 'queued' && !isTransientRefusal(prior)) return this.refuseRepeat(signal, prior);
     if (this.inFlight.has(id)) return this.refuseRepeat(signal, [{ code: 'duplicate_signal', message: `signal ${id} is being decided right now` }]);
     if (this.queue.has(id)) return this.refuseRepeat(signal, [{ code: 'duplicate_signal', message: `signal ${id} is already queued` }]);
+    // Judged on arrival only: a signal queued for the open is as fresh as when it was queued.
+    const untimely = prior?.kind === 'queued' ? undefined : this.untimely(parsed);
+    if (untimely) return this.reject(signal, [untimely]);
     if (gate.state === 'HALTED') return this.reject(signal, [gate.check(false)!]);
     this.inFlight.add(id);
     try {
@@ -124,6 +127,17 @@ export class SignalPipeline {
     } finally {
       this.inFlight.delete(id);
     }
+  }
+
+  /** `signal_stale` or `signal_from_future` when the signal's time is too far from the engine's clock. */
+  private untimely(parsed: ParsedSignal): DecisionReason | undefined {
+    const maxAge = this.deps.config.maxSignalAgeMs;
+    if (maxAge === null) return undefined;
+    const now = this.deps.clock.now();
+    const age = now - parsed.time;
+    if (age > maxAge) return { code: 'signal_stale', message: `the signal is ${Math.round(age / 1000)} s old (maxSignalAgeMs ${maxAge})` };
+    if (-age > SIGNAL_AHEAD_MS) return { code: 'signal_from_future', message: `the signal is ${Math.round(-age / 1000)} s ahead of the engine's clock` };
+    return undefined;
   }
 
   /** Releases the queued signals (of one asset class, or all) whose market is open now. */
@@ -474,6 +488,8 @@ export class SignalPipeline {
 
 /** The broker could not be asked (its failures outlasted the retries): nothing was decided about the trade itself. */
 const BROKER_UNAVAILABLE = 'broker_unavailable';
+/** How far ahead of the engine's clock a signal may be (clocks drift a little; years are a bug). */
+const SIGNAL_AHEAD_MS = 60_000;
 
 /** A refusal only because the broker was unreachable: the same signal may be sent again. */
 function isTransientRefusal(prior: RecordedDecision): boolean {

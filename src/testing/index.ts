@@ -2,7 +2,7 @@
  * `tradewire/testing` — test doubles that ship with the package, so a bot can be unit-tested
  * against the same simulated broker tradewire's own tests use.
  */
-export { ManualClock, sequentialIds } from 'tradewire';
+export { ManualClock, sequentialIds, settle } from 'tradewire';
 export { MockBroker, type MockBar, type MockBrokerOptions, type MockCommission, type MockRequest } from './mock-broker.js';
 export { type MockBrokerMethod, type MockFault, type MockFaultRates } from './faults.js';
 export { seededRandom } from './seeded-random.js';

@@ -260,12 +260,12 @@ export class MockBroker implements BrokerAdapter {
     this.latencyMs = ms;
   }
 
-  /** Caps how much of `symbol` can fill per price update (undefined: unlimited). Orders beyond it fill in parts. */
   /** Delays every later stream update by `ms` (see {@link MockBrokerOptions.streamLatencyMs}). */
   setStreamLatency(ms: number): void {
     this.streamLatencyMs = ms;
   }
 
+  /** Caps how much of `symbol` can fill per price update (undefined: unlimited). Orders beyond it fill in parts. */
   setLiquidity(symbol: string, quantity: DecimalInput | undefined): void {
     if (quantity === undefined) this.liquidity.delete(symbol);
     else this.liquidity.set(symbol, toDecimal(quantity, 'liquidity'));

@@ -65,4 +65,28 @@ describe('engine configuration', () => {
       }
     }
   });
+
+  it('null, an array or a scalar is a ConfigurationError naming the field, never a TypeError or silence', () => {
+    const fields = (config: unknown): string[] => {
+      try {
+        resolveEngineConfig(config as never);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigurationError);
+        return (error as ConfigurationError).issues.map((i) => `${i.field}: ${i.message}`);
+      }
+      return [];
+    };
+    expect(fields(null)).toEqual(['config: must be an object, got null']);
+    expect(fields([])).toEqual(['config: must be an object, got an array']);
+    expect(fields('strict')).toEqual(['config: must be an object, got string "strict"']);
+    expect(fields({ checks: true })).toEqual(['checks: must be an object of check names to true/false, got boolean true']);
+    expect(fields({ sizing: [] })).toEqual(['sizing: must be an object, got an array']);
+  });
+
+  it('maxSignalAgeMs: 5 minutes by default, null turns it off, a whole number otherwise', () => {
+    expect(resolveEngineConfig({}).maxSignalAgeMs).toBe(300_000);
+    expect(resolveEngineConfig({ maxSignalAgeMs: null }).maxSignalAgeMs).toBeNull();
+    expect(resolveEngineConfig({ maxSignalAgeMs: 60_000 }).maxSignalAgeMs).toBe(60_000);
+    expect(() => resolveEngineConfig({ maxSignalAgeMs: 0 })).toThrow(ConfigurationError);
+  });
 });

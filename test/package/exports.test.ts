@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,9 +46,15 @@ describe('the published package', () => {
     }
   });
 
-  it('ships only the build and the docs a user reads', () => {
-    const files = readdirSync(join(consumer, 'node_modules', 'tradewire')).sort();
-    expect(files).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'package.json']);
+  it('ships only the build and the docs a user reads (so the README’s links work in the package), without source maps', () => {
+    const pkgDir = join(consumer, 'node_modules', 'tradewire');
+    const files = readdirSync(pkgDir).sort();
+    expect(files).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'docs', 'package.json']);
+    expect(readdirSync(join(pkgDir, 'docs'))).toEqual(expect.arrayContaining(['dashboard.md', 'testing.md', 'configuration.md', 'dashboard.png', 'adapters']));
+    expect(readdirSync(join(pkgDir, 'docs'))).not.toContain('scripts');
+    const maps = readdirSync(join(pkgDir, 'dist'), { recursive: true }).filter((f) => String(f).endsWith('.map'));
+    expect(maps).toEqual([]);
+    for (const link of readFileSync(join(pkgDir, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#]+)/g)) expect(existsSync(join(pkgDir, link[1]!)), link[1]).toBe(true);
   });
 
   it('tradewire/testing/conformance names its optional peer (vitest) when it is missing', () => {

@@ -78,12 +78,12 @@ describe('ExecutionMonitor: a record for every order', () => {
   });
 
   it('a sell is measured against the trader too, and 20 bps stays under the threshold (no alert); with no expected price the arrival price is the benchmark', async () => {
-    const { engine, alerts, records, price } = setup({ slippageBps: 20 });
+    const { engine, alerts, records, price, clock } = setup({ slippageBps: 20 });
     await engine.start();
     price('MSFT', '400.00');
-    await engine.executeSignal({ id: 'in', symbol: 'MSFT', side: 'buy', strength: 90, time: 0, strategyId: 'x' });
+    await engine.executeSignal({ id: 'in', symbol: 'MSFT', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
     price('MSFT', '410.00');
-    await engine.executeSignal({ id: 'out', symbol: 'MSFT', side: 'sell', strength: 90, time: 0, strategyId: 'x' });
+    await engine.executeSignal({ id: 'out', symbol: 'MSFT', side: 'sell', strength: 90, time: clock.now(), strategyId: 'x' });
     const sell = records[1]!;
     expect(sell).toMatchObject({ side: 'sell', expectedPriceSource: 'arrival', arrivalPrice: '410', averageFillPrice: '409.18', slippage: '0.82', slippageBps: '20', slippageCost: '8.2' });
     expect(alerts.filter((a) => a.code === 'slippage_exceeded')).toEqual([]);
@@ -119,12 +119,12 @@ describe('ExecutionMonitor: a record for every order', () => {
   });
 
   it('rejections: each refused order is recorded with its reason, and when a quarter of the last 4 sent were refused, one rejection_rate alert', async () => {
-    const { engine, alerts, records, price, broker } = setup({ quality: { rejectionRate: { window: 4, threshold: 0.5 } } });
+    const { engine, alerts, records, price, broker, clock } = setup({ quality: { rejectionRate: { window: 4, threshold: 0.5 } } });
     await engine.start();
     price('AAPL', '100');
     broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'qty must be > 0 (test)', { status: 422 }) }, 3);
-    for (let i = 0; i < 3; i++) await engine.executeSignal({ id: `r${i}`, symbol: 'AAPL', side: 'buy', strength: 90, time: 0, strategyId: 'x' });
-    await engine.executeSignal({ id: 'ok', symbol: 'AAPL', side: 'buy', strength: 90, time: 0, strategyId: 'x' });
+    for (let i = 0; i < 3; i++) await engine.executeSignal({ id: `r${i}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
+    await engine.executeSignal({ id: 'ok', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
     expect(records.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'filled']);
     expect(records[0]!.reason).toContain('qty must be > 0');
     expect(records[0]!.fillRate).toBe('0');
@@ -137,7 +137,7 @@ describe('ExecutionMonitor: a record for every order', () => {
     engine.on('execution:impact', (i) => impacts.push(i));
     await engine.start();
     price('AAPL', '100');
-    await engine.executeSignal({ id: 's', symbol: 'AAPL', side: 'buy', strength: 90, time: 0, strategyId: 'x' });
+    await engine.executeSignal({ id: 's', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
     price('AAPL', '100.25');
     clock.advance(59_999);
     expect(impacts).toEqual([]);
@@ -152,11 +152,11 @@ describe('ExecutionMonitor: a record for every order', () => {
     engine.on('execution:confirmed', (c) => confirmations.push(c));
     await engine.start();
     price('AAPL', '100');
-    await engine.executeSignal({ id: 'a', symbol: 'AAPL', side: 'buy', strength: 90, time: 0, strategyId: 'x' });
+    await engine.executeSignal({ id: 'a', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
     clock.advance(2_000); // the first look sets the cash starting point
     await new Promise((r) => setImmediate(r));
     price('AAPL', '101');
-    await engine.executeSignal({ id: 'b', symbol: 'AAPL', side: 'sell', strength: 90, time: 0, strategyId: 'x' });
+    await engine.executeSignal({ id: 'b', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'x' });
     const second = await engine.quality!.confirmNow();
     expect(second).toMatchObject({ confirmed: true, positions: [{ symbol: 'AAPL', engineQuantity: '0', brokerQuantity: '0', match: true }], cash: { match: true } });
     expect(confirmations.every((c) => c.confirmed)).toBe(true);
