@@ -1,4 +1,4 @@
-import { cp } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { defineConfig, type Options } from 'tsup';
 
 /**
@@ -32,6 +32,10 @@ const shared: Options = {
   external: ['tradewire', '@alpacahq/alpaca-trade-api', 'vitest', 'pg'],
 };
 
+const CONFORMANCE_REQUIRE_STUB = `'use strict';
+throw new Error("tradewire/testing/conformance is ESM-only: it runs inside vitest, which cannot be loaded with require(). Import it from an ES module test file: import { describeBrokerAdapterConformance } from 'tradewire/testing/conformance'.");
+`;
+
 /** The dashboard page's files, shipped in the package and served by tradewire/server (no build step for the user). */
 const DASHBOARD_STATIC = 'src/dashboard/static';
 
@@ -48,6 +52,11 @@ export default defineConfig([
     noExternal: ['p-retry', 'is-network-error'],
     // tradewire/server finds the dashboard's files beside its own module (import.meta.url).
     shims: true,
+    // tradewire/testing/conformance is ESM-only: vitest cannot be loaded with require(). Its CJS
+    // entry says so in our words instead of failing inside vitest.
+    async onSuccess() {
+      await writeFile('dist/testing/conformance.cjs', CONFORMANCE_REQUIRE_STUB);
+    },
   },
   // The dashboard's script: one browser module (the typed client bundled in), beside its page and styles.
   {

@@ -19,6 +19,7 @@ const subpaths = allSubpaths.filter((k) => !needsVitest.includes(k));
 const specifier = (subpath: string): string => (subpath === '.' ? 'tradewire' : `tradewire/${subpath.slice(2)}`);
 
 let consumer: string;
+let tarball: string;
 
 const run = (command: string, args: string[], cwd: string): string =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
@@ -26,6 +27,7 @@ const run = (command: string, args: string[], cwd: string): string =>
 beforeAll(() => {
   consumer = mkdtempSync(join(tmpdir(), 'tradewire-consumer-'));
   const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', consumer], root).trim().split('\n').pop()!;
+  tarball = join(consumer, packed);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', join(consumer, packed)], consumer);
 }, 180_000);
@@ -68,6 +70,16 @@ describe('the published package', () => {
     expect(readFileSync(join(consumer, 'node_modules', 'tradewire', 'dist', 'testing', 'conformance.js'), 'utf8')).toContain('describeBrokerAdapterConformance');
   });
 
+  it('tradewire/testing/conformance is ESM-only: require() says so in plain words', () => {
+    let message = '';
+    try {
+      run('node', ['-e', `require('tradewire/testing/conformance');`], consumer);
+    } catch (error) {
+      message = String((error as { stderr?: string }).stderr ?? error);
+    }
+    expect(message).toContain('tradewire/testing/conformance is ESM-only');
+  });
+
   it('is installed without the optional Alpaca SDK', () => {
     expect(readdirSync(join(consumer, 'node_modules'))).not.toContain('@alpacahq');
   });
@@ -104,6 +116,25 @@ describe('the published package', () => {
     const code = `(async () => { ${scenario(`const { BrokerError, Decimal, OrderLifecycleManager, silentLogger } = require('tradewire');
       const { ManualClock, MockBroker, sequentialIds } = require('tradewire/testing');`)} })();`;
     expect(JSON.parse(run('node', ['-e', code], consumer))).toEqual({ status: 'filled', price: '10', decimal: true, sameErrorClass: true });
+  });
+
+  it('has no type resolution problems under node10, node16 (ESM and CJS) or bundler resolution (are-the-types-wrong)', () => {
+    const attw = join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+    let out = '';
+    try {
+      out = run(process.execPath, [attw, tarball, '--format', 'json'], consumer);
+    } catch (error) {
+      out = String((error as { stdout?: string }).stdout ?? error);
+    }
+    const report = JSON.parse(out) as { problems: Record<string, unknown[]>; analysis: { entrypoints: Record<string, unknown> } };
+    expect(report.problems).toEqual({});
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([...allSubpaths, './package.json'].sort());
+  }, 120_000);
+
+  it('typesVersions names every subpath (for moduleResolution "node")', () => {
+    const typesVersions = (pkg as unknown as { typesVersions: { '*': Record<string, string[]> } }).typesVersions['*'];
+    expect(Object.keys(typesVersions).sort()).toEqual(allSubpaths.filter((s) => s !== '.').map((s) => s.slice(2)).sort());
+    for (const [name, paths] of Object.entries(typesVersions)) expect(paths).toEqual([`./dist/${name}.d.ts`]);
   });
 
   it('type-checks for a consumer in ESM and CJS (node16 resolution)', () => {
