@@ -28,15 +28,23 @@ const engine = new ExecutionEngine({
 
 // ── what the host sees ────────────────────────────────────────────────────────────────────────
 const time = (): string => new Date(clock.now()).toLocaleTimeString('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hour12: false });
+const day = (): string => new Date(clock.now()).toLocaleDateString('en-CA', { timeZone: 'America/New_York' });
 const usd = (d: Decimal): string => `${d.isNegative() ? '-' : ' '}$${d.abs().toFixed(2)}`;
 const say = (line: string): void => console.log(`${time()}  ${line}`);
+// The engine updates the position before it tells hosts about the fill (docs/events.md), so a
+// position's news waits for the fill line that caused it.
+const afterFill: string[] = [];
 
 engine.on('signal:rejected', ({ signal, reasons }) => say(`· ${signal.side.toUpperCase()} ${signal.symbol} (${signal.strength}) skipped: ${reasons.map((r) => `${r.code} — ${r.message}`).join('; ')}`));
 engine.on('order:submitted', ({ order }) => say(`→ order ${order.clientOrderId}: ${order.side} ${order.quantity} ${order.symbol} ${order.type}`));
-engine.on('order:fill', ({ order, fill }) => say(`  ✓ filled ${fill.quantity} ${order.symbol} @ ${fill.price.toFixed(2)} (fee ${usd(fill.commission).trim()})`));
+engine.on('order:fill', ({ order, fill }) => {
+  // Exact prices: the mock's slippage gives fractions of a cent, and rounding them would not add up.
+  say(`  ✓ filled ${fill.quantity} ${order.symbol} @ ${fill.price.toString()} (fee ${usd(fill.commission).trim()})`);
+  for (const line of afterFill.splice(0)) say(line);
+});
 engine.on('order:rejected', ({ order }) => say(`  ✗ ${order.clientOrderId} rejected by the broker: ${order.errorMessage}`));
-engine.on('position:opened', ({ position: p }) => say(`  ◆ ${p.symbol} ${p.side} ${p.quantity} @ ${p.averageEntryPrice.toFixed(2)}, stop ${p.stopPrice?.toFixed(2)}, target ${p.targetPrice?.toFixed(2)}`));
-engine.on('position:closed', ({ position: p }) => say(`  ◇ ${p.symbol} closed: realized ${usd(p.realizedPnl)} after ${usd(p.commission).trim()} in fees`));
+engine.on('position:opened', ({ position: p }) => void afterFill.push(`  ◆ ${p.symbol} ${p.side} ${p.quantity} @ ${p.averageEntryPrice.toString()}, stop ${p.stopPrice?.toFixed(2)}, target ${p.targetPrice?.toFixed(2)}`));
+engine.on('position:closed', ({ position: p }) => void afterFill.push(`  ◇ ${p.symbol} closed: realized ${usd(p.realizedPnl)} after ${usd(p.commission).trim()} in fees`));
 
 function snapshot(): void {
   for (const p of engine.positions.openPositions()) {
@@ -62,7 +70,7 @@ await engine.start();
 let n = 0;
 for (const step of script) {
   console.log('');
-  say(Object.entries(step.prices).map(([s, p]) => `${s} ${p}`).join('   '));
+  console.log(`── ${day()} ${time()} New York ──  ${Object.entries(step.prices).map(([s, p]) => `${s} ${p}`).join('   ')}`);
   for (const [symbol, price] of Object.entries(step.prices)) {
     broker.setPrice(symbol, price);
     engine.updatePrice(symbol, price);

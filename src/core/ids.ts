@@ -27,10 +27,14 @@ export function randomIds(now: () => number = Date.now): IdGenerator {
 
 /** Deterministic ids (`prefix-1`, `prefix-2`, …) for tests, demos and replays. */
 export function sequentialIds(start = 1): IdGenerator {
-  let counter = start;
+  // One counter per prefix: orders read tw-1, tw-2, tw-3 even when positions (pos-1, …) take ids
+  // in between, so no order looks missing.
+  const counters = new Map<string, number>();
   return {
     next(prefix = 'id') {
-      return `${prefix}-${counter++}`;
+      const n = counters.get(prefix) ?? start;
+      counters.set(prefix, n + 1);
+      return `${prefix}-${n}`;
     },
   };
 }

@@ -46,9 +46,10 @@ describe('ids', () => {
     for (const id of seen) expect(id.length).toBeLessThanOrEqual(48);
   });
 
-  it('sequential ids are deterministic', () => {
+  it('sequential ids are deterministic, counted per prefix (orders never look missing)', () => {
     const ids = sequentialIds();
-    expect([ids.next('a'), ids.next('b')]).toEqual(['a-1', 'b-2']);
+    expect([ids.next('tw'), ids.next('pos'), ids.next('tw'), ids.next('pos')]).toEqual(['tw-1', 'pos-1', 'tw-2', 'pos-2']);
+    expect(sequentialIds(1_000).next('tw')).toBe('tw-1000');
   });
 });
 
