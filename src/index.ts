@@ -4,7 +4,7 @@
  * The core never imports an adapter: brokers plug in through {@link BrokerAdapter}
  * (`tradewire/alpaca`, `tradewire/oanda`), and `tradewire/testing` ships the mock broker.
  */
-export { type Clock, ManualClock, settle, systemClock, type TimerHandle } from './core/clock.js';
+export { type Clock, ManualClock, settle, systemClock, type TimerHandle, type TimerOptions } from './core/clock.js';
 export { type IdGenerator, randomIds, sequentialIds } from './core/ids.js';
 export { addDecimals, basisPointsOf, compareDecimal, Decimal, type DecimalInput, isAboveZero, maxDecimal, minDecimal, parseDecimal, parsePositive, percentOf, roundToStep, subtractDecimals, toDecimal, ZERO, ONE } from './core/decimal.js';
 export { marketableLimit } from './model/prices.js';

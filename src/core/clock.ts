@@ -8,19 +8,29 @@ export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 export interface Clock {
   /** Milliseconds since the Unix epoch (UTC). */
   now(): number;
-  /** Runs `callback` once after `ms` milliseconds of this clock's time. */
-  setTimeout(callback: () => void, ms: number): TimerHandle;
+  /**
+   * Runs `callback` once after `ms` milliseconds of this clock's time. A timer is background work
+   * by default (a periodic check, an order's timeout): it does not keep a finished process alive.
+   * `keepAlive: true` marks the continuation of work in flight — a retry's backoff, a broker's
+   * latency — which must (the process waits for it, as it waits for a socket).
+   */
+  setTimeout(callback: () => void, ms: number, options?: TimerOptions): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+}
+
+/** See {@link Clock.setTimeout}. */
+export interface TimerOptions {
+  readonly keepAlive?: boolean;
 }
 
 /** The real wall clock: `Date.now` and the host's timers. */
 export function systemClock(): Clock {
   return {
     now: () => Date.now(),
-    setTimeout: (callback, ms) => {
+    setTimeout: (callback, ms, options) => {
       const timer = setTimeout(callback, ms);
-      // A pending order timeout must not keep a finished process alive.
-      timer.unref?.();
+      // A pending order timeout must not keep a finished process alive; a retry in flight must.
+      if (!options?.keepAlive) timer.unref?.();
       return timer;
     },
     clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),

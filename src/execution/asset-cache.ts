@@ -49,7 +49,7 @@ export class AssetCache {
       } catch (error) {
         const delay = this.retryDelaysMs[attempt];
         if (delay === undefined || !isBrokerError(error) || !error.retryable) throw error;
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.max(delay, error.retryAfterMs ?? 0)));
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.max(delay, error.retryAfterMs ?? 0), { keepAlive: true }));
       }
     }
   }

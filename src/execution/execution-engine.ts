@@ -1,7 +1,7 @@
 import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { AccountSnapshot } from '../broker/reports.js';
 import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { toDecimal } from '../core/decimal.js';
 import { isTerminalStatus } from '../model/order-status.js';
@@ -146,6 +146,8 @@ export class ExecutionEngine {
   private lastAccountNoteAt: number | undefined;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
   private readonly emergencyOrders = new Set<string>();
+  /** Signals being decided and sent: what `stop({ drain })` waits for. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
@@ -392,14 +394,42 @@ export class ExecutionEngine {
     );
   }
 
-  /** Stops tracking and timers. Orders stay working at the broker; call `orders.cancelAll()` first to flatten. */
-  async stop(): Promise<void> {
+  /**
+   * Stops tracking and timers. Orders stay working at the broker; call `orders.cancelAll()` first to
+   * flatten. With `drain`, first waits for the signals being decided and sent (see {@link drain}).
+   */
+  async stop(options: { readonly drain?: boolean | { readonly timeoutMs: number } } = {}): Promise<void> {
+    if (options.drain) await this.drain(typeof options.drain === 'object' ? options.drain.timeoutMs : undefined);
     this.running = false;
     for (const loop of this.loops.splice(0)) loop.stop();
     this.orders.stop();
     this.quality?.suspend();
     this.market.stop?.();
     await this.adapter.disconnect();
+  }
+
+  /**
+   * Waits until no signal is being decided or sent (signals arriving meanwhile included) — a
+   * retry's backoff, a slow broker — so a script's last `executeSignal` is not cut off at exit.
+   * Resolves true when idle, false if `timeoutMs` of the clock's time passed first.
+   */
+  async drain(timeoutMs?: number): Promise<boolean> {
+    let timedOut = false;
+    let timer: TimerHandle | undefined;
+    const timeout = timeoutMs === undefined ? undefined : new Promise<void>((resolve) => (timer = this.clock.setTimeout(() => ((timedOut = true), resolve()), timeoutMs, { keepAlive: true })));
+    while (this.inFlight.size > 0 && !timedOut) await Promise.race([Promise.allSettled([...this.inFlight]), ...(timeout ? [timeout] : [])]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    return !timedOut;
+  }
+
+  /** Keeps a call in the in-flight set until it settles (what `stop({ drain })` waits for). */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.then(
+      () => this.inFlight.delete(work),
+      () => this.inFlight.delete(work),
+    );
+    return work;
   }
 
   /**
@@ -577,7 +607,7 @@ export class ExecutionEngine {
    */
   async executeSignal(signal: Signal): Promise<SignalDecision> {
     this.assertRecovered();
-    return this.pipeline.run(signal, false);
+    return this.track(this.pipeline.run(signal, false));
   }
 
   /**

@@ -223,7 +223,7 @@ export class OrderLifecycleManager {
         if (!open()) done(true);
       };
       this.endWaiters.add(check);
-      const timer = this.clock.setTimeout(() => done(!open()), timeoutMs);
+      const timer = this.clock.setTimeout(() => done(!open()), timeoutMs, { keepAlive: true });
     });
   }
 

@@ -96,7 +96,7 @@ export class EngineRecovery {
         }
         const delayMs = Math.max(Math.min(this.deps.retry.retryDelayMs * 2 ** (attempts - 1), MAX_DELAY_MS), error.retryAfterMs ?? 0);
         logger.warn(`recover(): the broker failed (attempt ${attempts}); retrying in ${delayMs} ms`, { error: describeError(error) });
-        await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs));
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs, { keepAlive: true }));
       }
     }
   }

@@ -161,7 +161,7 @@ export class OrderErrorHandler {
       // A broker's Retry-After wins when it asks for longer.
       const delayMs = Math.max(base, error.retryAfterMs ?? 0);
       this.events.emit('order:retry', { order: current, attempt, delayMs, error });
-      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delayMs));
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delayMs, { keepAlive: true }));
     };
     try {
       let report: OrderStatusReport;

@@ -207,7 +207,7 @@ export class RateLimitedAdapter implements BrokerAdapter {
         this.coolingUntil = this.clock.now() + this.cooldownMs;
         const wait = error.retryAfterMs ?? this.baseSpacing;
         this.logger.warn(`rate limited by ${this.name}; retrying in ${wait} ms`, { error: describeError(error), attempt: attempt + 1 });
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait, { keepAlive: true }));
       }
     }
   }

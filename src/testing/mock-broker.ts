@@ -6,6 +6,9 @@ import { type BookValuation, MockLedger } from './mock-ledger.js';
 import { executionPrice, type MatchableOrder } from './mock-matching.js';
 import { seededRandom } from './seeded-random.js';
 
+/** The mock's latencies stand for a real broker's sockets, which keep a process alive until they answer. */
+const KEEP_ALIVE = { keepAlive: true } as const;
+
 /** Commission schedule: per unit, a fraction of notional in basis points, and a minimum per fill. */
 export interface MockCommission {
   readonly perUnit?: DecimalInput;
@@ -473,7 +476,7 @@ export class MockBroker implements BrokerAdapter {
         } catch {
           /* lost with the connection */
         }
-      }, fault.landsAfterMs);
+      }, fault.landsAfterMs, KEEP_ALIVE);
     } else if (fault.reached) this.process(method, clientOrderId, work);
     await this.delay(fault.afterMs ?? 0);
     throw timeoutError(method);
@@ -501,7 +504,7 @@ export class MockBroker implements BrokerAdapter {
 
   private delay(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms, KEEP_ALIVE));
   }
 
   private acceptList(list: OrderList): OrderStatusReport {
@@ -695,7 +698,7 @@ export class MockBroker implements BrokerAdapter {
     this.clock.setTimeout(() => {
       if (order.status === 'pending_cancel') this.finish(order, 'cancelled');
       this.flush();
-    }, this.cancelLatencyMs);
+    }, this.cancelLatencyMs, KEEP_ALIVE);
   }
 
   private matchSymbol(symbol: string): void {
@@ -876,7 +879,7 @@ export class MockBroker implements BrokerAdapter {
       this.clock.setTimeout(() => {
         this.outbox.unshift(...batch);
         this.drain();
-      }, this.streamLatencyMs);
+      }, this.streamLatencyMs, KEEP_ALIVE);
       return;
     }
     this.drain();

@@ -93,7 +93,7 @@ export class AccountLease {
           const info = await client.query<{ holder: string; acquired_at: Date }>('SELECT holder, acquired_at FROM tradewire.account_leases WHERE account = $1', [options.account]);
           throw new AccountLeasedError(options.account, info.rows[0]?.holder, info.rows[0]?.acquired_at);
         }
-        await new Promise<void>((resolve) => clock.setTimeout(resolve, options.pollMs ?? 500));
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, options.pollMs ?? 500, { keepAlive: true }));
       }
       await client.query(
         `INSERT INTO tradewire.account_leases (account, holder, backend_pid, acquired_at, renewed_at) VALUES ($1, $2, pg_backend_pid(), now(), now())
