@@ -14,9 +14,9 @@ import {
   TradingDesk,
   type TradingDeskOptions,
 } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle as settleIo } from 'tradewire/testing';
 
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+const flush = (): Promise<void> => settleIo(1);
 
 /** Awaits `promise` while moving a manual clock on (retries and timeouts wait on it). */
 async function settle<T>(promise: Promise<T>, clock: ManualClock): Promise<T> {

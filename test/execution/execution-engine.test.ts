@@ -1,5 +1,5 @@
 import { ConfigurationError, type EngineConfig, ExecutionEngine, type MarketState, type Signal, type SignalPolicy, silentLogger, ValidationError } from 'tradewire';
-import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 async function setup(config: EngineConfig = {}, brokerOptions: Partial<MockBrokerOptions> = {}, extra: { market?: MarketState; policy?: SignalPolicy } = {}) {
@@ -248,10 +248,10 @@ describe('ExecutionEngine — decisions', () => {
       decided = true;
       return d;
     });
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     expect([decided, retries]).toEqual([false, [1_000]]);
     clock.advance(1_000);
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     expect(retries).toEqual([1_000, 2_000]);
     clock.advance(2_000);
     const decision = await pending;
@@ -303,7 +303,7 @@ describe('ExecutionEngine — decisions', () => {
     const before = engine.account()!.cash.toString();
     expect(before).toBe('100000');
     clock.advance(5_000);
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     expect(engine.account()!.cash.toString()).toBe('90000');
     await engine.stop();
   });
@@ -311,14 +311,12 @@ describe('ExecutionEngine — decisions', () => {
 
 describe('remembered signal ids are bounded', () => {
   it('keeps the newest DECISIONS_KEPT decisions and forgets the oldest first', async () => {
-    const { DECISIONS_KEPT, ManualClock: Clock, ExecutionEngine: Engine, silentLogger: quiet } = await import('tradewire');
-    const { MockBroker: Broker } = await import('tradewire/testing');
-    const clock = new Clock();
-    const engine = new Engine({ adapter: new Broker({ clock }), clock, logger: quiet });
-    const log = (engine as unknown as { pipeline: { decisions: { rememberExecuted(id: string, symbol: string, clientOrderId: string, at: number): void; size: number } } }).pipeline.decisions;
+    const { DECISIONS_KEPT, InMemoryJournal: Journal } = await import('tradewire');
+    const { DecisionLog } = await import('../../src/execution/decision-log.js');
+    const log = new DecisionLog(new Journal());
     for (let i = 0; i < DECISIONS_KEPT + 5; i++) log.rememberExecuted(`s${i}`, 'AAPL', `c${i}`, 0);
     expect(log.size).toBe(DECISIONS_KEPT);
-    expect([engine.decisionFor('s4'), engine.decisionFor('s5')?.kind, engine.decisionFor(`s${DECISIONS_KEPT + 4}`)?.kind]).toEqual([undefined, 'executed', 'executed']);
+    expect([log.get('s4'), log.get('s5')?.kind, log.get(`s${DECISIONS_KEPT + 4}`)?.kind]).toEqual([undefined, 'executed', 'executed']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ExecutionEngine, type Signal, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 async function setup(brokerOptions: Partial<MockBrokerOptions> = {}) {
@@ -77,11 +77,11 @@ describe('the kill switch', () => {
 
     const awaitingAsset = engine.executeSignal(signal({ symbol: 'TSLA' })); // still asking about TSLA
     const inFlight = engine.executeSignal(signal({ symbol: 'AAPL' })); // its order is on the wire
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     await engine.halt({ reason: 'kill switch', cancelOpen: true }); // the broker has nothing to cancel yet
     for (let i = 0; i < 6; i++) {
       clock.advance(100);
-      await new Promise((r) => setImmediate(r));
+      await settle(1);
     }
     const [first, second] = await Promise.all([awaitingAsset, inFlight]);
     expect(first).toMatchObject({ kind: 'rejected', reasons: [{ code: 'trading_halted' }] });

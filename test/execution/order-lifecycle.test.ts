@@ -1,5 +1,5 @@
 import { type Order, OrderLifecycleManager, type OrderLifecycleOptions, silentLogger, type TradewireEvents, ValidationError } from 'tradewire';
-import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 function setup(brokerOptions: Partial<MockBrokerOptions> = {}, lifecycleOptions: Partial<OrderLifecycleOptions> = {}) {
@@ -153,7 +153,7 @@ describe('OrderLifecycleManager on the mock broker', () => {
     await lifecycle.cancelAll('before it landed'); // the broker has nothing yet
     clock.advance(100); // it lands, is acknowledged, and the cancel follows it
     await pending;
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     expect(broker.orderReports().find((o) => o.clientOrderId === working!.clientOrderId)?.status).toBe('cancelled');
     expect(lifecycle.get(working!.clientOrderId)?.status).toBe('cancelled');
   });
@@ -237,7 +237,7 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(broker.missedUpdates).toBe(1);
     expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
     broker.restoreStream();
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     const recovered = lifecycle.get(order.clientOrderId)!;
     expect(recovered.status).toBe('filled');
     // The broker's own execution id, not an inferred one: a later replay of it will dedupe.
@@ -251,7 +251,7 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(order.status).toBe('accepted');
     broker.setPrice('AAPL', '98.50');
     clock.advance(1_000);
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     expect(lifecycle.get(order.clientOrderId)?.status).toBe('filled');
     expect(lifecycle.get(order.clientOrderId)?.averageFillPrice?.toString()).toBe('98.5');
   });

@@ -1,5 +1,5 @@
 import { BrokerError, ExecutionEngine, type MarketState, type Signal, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 async function setup(queueWhenClosed = false) {
@@ -24,7 +24,7 @@ async function setup(queueWhenClosed = false) {
   let n = 0;
   const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'q', ...s });
   const flush = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await settle(5);
   };
   return { clock, broker, engine, seen, signal, flush, setOpen: (v: boolean) => (open = v) };
 }

@@ -19,12 +19,10 @@ import {
   type Signal,
   silentLogger,
 } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle as settleIo } from 'tradewire/testing';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 8; i++) await new Promise((resolve) => setImmediate(resolve));
-};
+const settle = (): Promise<void> => settleIo(8);
 
 function engineOn(broker: MockBroker, clock: ManualClock, config: EngineConfig = {}, extra: Partial<ConstructorParameters<typeof ExecutionEngine>[0]> = {}): ExecutionEngine {
   return new ExecutionEngine({

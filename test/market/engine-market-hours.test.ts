@@ -1,10 +1,10 @@
 import { ExecutionEngine, type Signal, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 const utc = (iso: string): number => Date.parse(iso);
 const flush = async (): Promise<void> => {
-  for (let i = 0; i < 6; i++) await new Promise((r) => setImmediate(r));
+  await settle(6);
 };
 
 async function setup(start: string, marketHours: Record<string, unknown> = {}) {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecutionEngine, FileJournal, type OrderRequest, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 let dir: string;
@@ -12,7 +12,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const native = { nativeOco: true, nativeBracket: true };
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+const flush = (): Promise<void> => settle(1);
 function broker(clock: ManualClock): MockBroker {
   const b = new MockBroker({ clock, capabilities: native });
   b.setPrice('AAPL', '100');

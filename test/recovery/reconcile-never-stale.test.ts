@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { alwaysOpenMarket, type EngineConfig, ExecutionEngine, silentLogger, type Signal } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 /** One thing that happens in a run: a signal, a price move, a latency change, a reconcile, time passing. */
@@ -23,7 +23,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** Lets promises run, one millisecond of the manual clock at a time (timers fire as time passes). */
 async function run(clock: ManualClock, ms: number): Promise<void> {
   for (let i = 0; i <= ms; i++) {
-    for (let j = 0; j < 4; j++) await new Promise((resolve) => setImmediate(resolve));
+    await settle(4);
     if (i < ms) clock.advance(1);
   }
 }

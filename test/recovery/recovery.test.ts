@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOrder, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -11,7 +11,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+const flush = (): Promise<void> => settle(1);
 
 /** A process: an engine on a durable journal. "Crashing" it is dropping it without any cleanup. */
 function boot(broker: MockBroker, clock: ManualClock, config: EngineConfig = {}, idStart = 1): ExecutionEngine {

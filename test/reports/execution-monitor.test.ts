@@ -17,7 +17,7 @@ import {
   type TradewireEvents,
   ConfigurationError,
 } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 
 function setup(options: { slippageBps?: number; latencyMs?: number; quality?: ConstructorParameters<typeof ExecutionEngine>[0]['quality'] } = {}) {
   const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
@@ -154,7 +154,7 @@ describe('ExecutionMonitor: a record for every order', () => {
     price('AAPL', '100');
     await engine.executeSignal({ id: 'a', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
     clock.advance(2_000); // the first look sets the cash starting point
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     price('AAPL', '101');
     await engine.executeSignal({ id: 'b', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'x' });
     const second = await engine.quality!.confirmNow();

@@ -11,10 +11,10 @@ import {
   silentLogger,
   type TradewireEvents,
 } from 'tradewire';
-import { MockBroker } from 'tradewire/testing';
+import { MockBroker, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+const flush = (): Promise<void> => settle(1);
 
 /** Advances the manual clock step by step, letting promises settle between steps. */
 async function run(clock: ManualClock, ms: number, step = 50): Promise<void> {

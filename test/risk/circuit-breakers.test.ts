@@ -1,5 +1,5 @@
 import { type BreakerSpec, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 async function setup(breakers: BreakerSpec[]) {
@@ -26,7 +26,7 @@ async function setup(breakers: BreakerSpec[]) {
   engine.on('breaker:tripped', (t) => trips.push(`${t.id} ${t.kind} ${t.value.toFixed(2)}`));
   engine.on('alert', (a) => alerts.push(a.code));
   const flush = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await settle(5);
   };
   return { clock, broker, engine, price, signal, trips, alerts, flush };
 }
@@ -120,7 +120,7 @@ describe('circuit breakers across a restart', () => {
     const boot = (start: number): ExecutionEngine =>
       new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(start), logger: silentLogger, journal, breakers, config: { sizing: { method: 'fixed_notional', notional: 10_000 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 } });
     const flush = async (): Promise<void> => {
-      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      await settle(5);
     };
     let n = 0;
     const signal = (s: Partial<Signal> = {}): Signal => ({ id: `r${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'trend', ...s });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { type EngineConfig, ExecutionEngine, type ProtectionOptions, RiskOrderManager, type Signal, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 async function setup(protection: true | ProtectionOptions = true, config: EngineConfig = {}, brokerOptions: Partial<MockBrokerOptions> = {}) {
@@ -16,7 +16,7 @@ async function setup(protection: true | ProtectionOptions = true, config: Engine
   });
   await engine.start();
   const flush = async (): Promise<void> => {
-    for (let i = 0; i < 8; i++) await new Promise((r) => setImmediate(r));
+    await settle(8);
   };
   const price = async (p: string, symbol = 'AAPL'): Promise<void> => {
     broker.setPrice(symbol, p);
