@@ -186,7 +186,7 @@ export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOption
 export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';
 export { Reconciler, type ReconcilerDeps, type RecoveryPolicy } from './recovery/reconciler.js';
 export { type QueuedSignal, type QueueReason, SignalQueue } from './execution/signal-queue.js';
-export { MarketStateManager, type MarketStateManagerOptions, type SessionName } from './market/market-state-manager.js';
+export { MarketStateManager, type MarketStateManagerOptions, type MarketTime, type SessionName } from './market/market-state-manager.js';
 export { easterSunday, type MarketDate, usEquityEarlyCloses, usEquityHolidays } from './market/us-equity-calendar.js';
 export { type HaltOptions, TRADING_STATES, type TradingState, tradingGate } from './execution/trading-state.js';
 export { type BreakerAction, type BreakerKind, type BreakerReadings, type BreakerSpec, type BreakerTrip, CircuitBreakers } from './risk/circuit-breakers.js';

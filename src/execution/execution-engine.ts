@@ -120,6 +120,11 @@ export class ExecutionEngine {
   readonly errorHandler: OrderErrorHandler;
   /** When orders can be executed (the `market_open` check, the queue's release, cancel at the close). */
   readonly market: MarketState;
+  /**
+   * The market calendar when it is tradewire's own (the default, or a `MarketStateManager` you
+   * passed): closures, early closes, halts, `hours(date)`, `nextOpen` — typed, no cast needed.
+   */
+  readonly calendar: MarketStateManager | undefined;
   /** The protective-order manager, when `protection` is on. */
   readonly protection: RiskOrderManager | undefined;
   /** The circuit breakers; `trips()` lists those that fired. */
@@ -163,6 +168,7 @@ export class ExecutionEngine {
     const onInternalFailure = (failure: InternalFailure): void => this.internalFailure(failure);
 
     this.market = options.market ?? new MarketStateManager({ clock: this.clock, preMarket: this.config.marketHours.preMarket, afterHours: this.config.marketHours.afterHours, broker: this.adapter });
+    this.calendar = this.market instanceof MarketStateManager ? this.market : undefined;
     this.market.subscribe?.((change) => this.marketChanged(change));
     this.gate = new TradingGate({ clock: this.clock, journal: this.journal, events: this.bus });
     this.buyingPower = new BuyingPower(this.config);

@@ -1,7 +1,8 @@
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { MarketClock } from '../broker/reports.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
+import { ValidationError } from '../core/errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { announceMarketChange, type MarketChange, type MarketEvents } from './market-events.js';
 import type { AssetClass } from '../model/trading-types.js';
@@ -12,7 +13,8 @@ import { type MarketDate, shift, usEquityEarlyCloses, usEquityHolidays, weekday 
 export type SessionName = 'pre_market' | 'regular' | 'after_hours' | 'closed' | 'continuous';
 
 export interface MarketStateManagerOptions {
-  readonly clock: Clock;
+  /** Where "now" comes from (default: the system clock). Every question also takes an explicit time. */
+  readonly clock?: Clock;
   /**
    * Where `market:*` events go, for a manager used on its own. An engine does not need it: it
    * subscribes (see {@link MarketStateManager.subscribe}) and announces the changes itself.
@@ -62,8 +64,8 @@ export class MarketStateManager implements MarketState {
   private cached: { from: number; until: number; session: SessionName } | undefined;
   private timers: TimerHandle[] = [];
 
-  constructor(options: MarketStateManagerOptions) {
-    this.clock = options.clock;
+  constructor(options: MarketStateManagerOptions = {}) {
+    this.clock = options.clock ?? systemClock();
     this.events = options.events;
     this.preMarket = options.preMarket ?? false;
     this.afterHours = options.afterHours ?? false;
@@ -80,12 +82,15 @@ export class MarketStateManager implements MarketState {
 
   /** Closes the market for a whole day (`yyyy-MM-dd`, New York). */
   addClosure(date: string, name = 'closure'): void {
+    date = marketDate(date);
     this.extraClosures.set(date, name);
     this.cached = undefined;
   }
 
   /** Closes the regular session early on a day (`HH:mm`, New York). */
   addEarlyClose(date: string, close = '13:00', name = 'early close'): void {
+    date = marketDate(date);
+    if (!/^\d{2}:\d{2}$/.test(close)) throw new ValidationError([{ field: 'close', message: `must be HH:mm (New York), got ${JSON.stringify(close)}` }], 'early close');
     this.extraEarlyCloses.set(date, { close, name });
     this.cached = undefined;
   }
@@ -104,7 +109,9 @@ export class MarketStateManager implements MarketState {
     return list.sort((a, b) => a.date.localeCompare(b.date));
   }
 
+  /** Whether US equities trade on a day (`yyyy-MM-dd`, or `yyyy-M-d`, New York): not a weekend, holiday or closure. */
   isTradingDay(date: string): boolean {
+    date = marketDate(date);
     const broker = this.brokerDay(date);
     if (broker !== undefined) return broker !== null;
     const day = weekday(date);
@@ -127,20 +134,42 @@ export class MarketStateManager implements MarketState {
     return this.halts.get(symbol);
   }
 
-  isMarketOpen(symbol: string, assetClass: AssetClass, at: number = this.clock.now()): boolean {
+  /**
+   * True when an order for `symbol` can be executed at `at` (default now; epoch ms, a `Date` or an
+   * ISO string): its market's session is open (with the enabled extended sessions) and it is not halted.
+   */
+  isMarketOpen(symbol: string, assetClass: AssetClass, at: MarketTime = this.clock.now()): boolean {
     if (this.halts.has(symbol)) return false;
-    const session = this.sessionAt(assetClass, at);
+    return this.isOpen(assetClass, at);
+  }
+
+  /** The calendar question without a symbol: is `assetClass`'s market open at `at` (default now)? */
+  isOpen(assetClass: AssetClass = 'equity', at: MarketTime = this.clock.now()): boolean {
+    const session = this.sessionAt(assetClass, instant(at));
     if (session === 'regular' || session === 'continuous') return true;
     return (session === 'pre_market' && this.preMarket) || (session === 'after_hours' && this.afterHours);
   }
 
   /** The session for `symbol` at `at` (a halted symbol is `closed`). */
-  session(symbol: string, assetClass: AssetClass, at: number = this.clock.now()): SessionName {
-    return this.halts.has(symbol) ? 'closed' : this.sessionAt(assetClass, at);
+  session(symbol: string, assetClass: AssetClass, at: MarketTime = this.clock.now()): SessionName {
+    return this.halts.has(symbol) ? 'closed' : this.sessionAt(assetClass, instant(at));
+  }
+
+  /**
+   * A day's US equity hours (`yyyy-MM-dd`, New York), as epoch ms: pre-market, regular and
+   * after-hours, an early close included; undefined when the market does not trade that day.
+   */
+  hours(date: string): { readonly date: string; readonly preMarketOpen: number; readonly open: number; readonly close: number; readonly afterHoursClose: number; readonly earlyClose: boolean } | undefined {
+    const day = marketDate(date);
+    const times = this.dayTimes(day);
+    if (!times) return undefined;
+    const normalClose = fromZonedTime(`${day}T16:00:00`, TZ).getTime();
+    return { date: day, preMarketOpen: times.pre, open: times.open, close: times.close, afterHoursClose: times.afterEnd, earlyClose: times.close < normalClose };
   }
 
   /** The next time the market opens for trading after `at` (with the enabled sessions); undefined for crypto. */
-  nextOpen(assetClass: AssetClass, at: number = this.clock.now()): number | undefined {
+  nextOpen(assetClass: AssetClass, when: MarketTime = this.clock.now()): number | undefined {
+    const at = instant(when);
     if (assetClass === 'crypto') return undefined;
     if (assetClass === 'forex') return this.nextWeekly(at, 0);
     const broker = this.currentBrokerClock(at);
@@ -149,7 +178,8 @@ export class MarketStateManager implements MarketState {
   }
 
   /** The next time the market closes for trading after `at`; undefined for crypto. */
-  nextClose(assetClass: AssetClass, at: number = this.clock.now()): number | undefined {
+  nextClose(assetClass: AssetClass, when: MarketTime = this.clock.now()): number | undefined {
+    const at = instant(when);
     if (assetClass === 'crypto') return undefined;
     if (assetClass === 'forex') return this.nextWeekly(at, 5);
     const broker = this.currentBrokerClock(at);
@@ -157,9 +187,9 @@ export class MarketStateManager implements MarketState {
     return this.nextEquityEdge(at, 'close');
   }
 
-  /** The first trading window's open (or close) after `at`, looking up to two weeks ahead. */
+  /** The first trading window's open (or close) after `at`, looking up to a year ahead (a long closure must not stop the open and close events). */
   private nextEquityEdge(at: number, edge: 'open' | 'close'): number | undefined {
-    for (let i = 0, date = this.localDate(at); i < 15; i++, date = shift(date, 1)) {
+    for (let i = 0, date = this.localDate(at); i < 370; i++, date = shift(date, 1)) {
       const instant = this.tradingWindow(date)?.[edge];
       if (instant !== undefined && instant > at) return instant;
     }
@@ -313,4 +343,24 @@ export class MarketStateManager implements MarketState {
     }
     return entry;
   }
+}
+
+/** A time a calendar question takes: epoch ms, a `Date`, or an ISO-8601 string. */
+export type MarketTime = number | Date | string;
+
+/** Epoch ms of a {@link MarketTime}; anything unreadable is a ValidationError, never a silent `false`. */
+function instant(at: MarketTime): number {
+  const ms = typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : at.getTime();
+  if (!Number.isFinite(ms)) throw new ValidationError([{ field: 'at', message: `must be epoch milliseconds, a Date or an ISO-8601 string, got ${JSON.stringify(at)}` }], 'market time');
+  return ms;
+}
+
+/** `yyyy-MM-dd` from `yyyy-M-d` too; anything else is a ValidationError (not a RangeError from deep inside). */
+function marketDate(date: string): string {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(String(date));
+  const padded = m ? `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}` : undefined;
+  if (!padded || Number.isNaN(Date.parse(`${padded}T00:00:00Z`)) || new Date(`${padded}T00:00:00Z`).toISOString().slice(0, 10) !== padded) {
+    throw new ValidationError([{ field: 'date', message: `must be a calendar date yyyy-MM-dd, got ${JSON.stringify(date)}` }], 'market date');
+  }
+  return padded;
 }

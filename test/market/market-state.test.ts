@@ -1,4 +1,4 @@
-import { EventBus, ManualClock, type MarketClock, MarketStateManager, type TradewireEvents, usEquityEarlyCloses, usEquityHolidays } from 'tradewire';
+import { alwaysOpenMarket, EventBus, ExecutionEngine, ManualClock, type MarketClock, MarketStateManager, silentLogger, type TradewireEvents, usEquityEarlyCloses, usEquityHolidays, ValidationError } from 'tradewire';
 import { MockBroker } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -196,5 +196,43 @@ describe('MarketStateManager — the broker\'s calendar', () => {
     expect(m.nextOpen('equity', utc('2025-11-25T22:00:00Z'))).toBe(utc('2025-11-28T14:30:00Z'));
     // Beyond the range it covers, the local rules apply again.
     expect(m.isTradingDay('2025-12-26')).toBe(true);
+  });
+});
+
+describe('the calendar as a public API', () => {
+  it('answers without a clock or a symbol, takes a Date or an ISO string, and refuses what it cannot read', () => {
+    const calendar = new MarketStateManager();
+    expect(calendar.isOpen('equity', '2024-07-05T14:00:00Z')).toBe(true); // Friday 10:00 New York
+    expect(calendar.isOpen('equity', new Date('2024-07-04T14:00:00Z'))).toBe(false); // Independence Day
+    expect(calendar.isMarketOpen('AAPL', 'equity', Date.parse('2024-07-05T14:00:00Z'))).toBe(true);
+    expect(() => calendar.isOpen('equity', 'next tuesday')).toThrow(ValidationError);
+    expect(calendar.isTradingDay('2024-7-4')).toBe(false);
+    expect(calendar.isTradingDay('2024-7-5')).toBe(true);
+    expect(() => calendar.isTradingDay('2024-13-40')).toThrow(ValidationError);
+  });
+
+  it('gives a day’s hours, early closes included', () => {
+    const calendar = new MarketStateManager();
+    const friday = calendar.hours('2024-11-29')!; // the day after Thanksgiving: 13:00
+    expect(new Date(friday.open).toISOString()).toBe('2024-11-29T14:30:00.000Z');
+    expect(new Date(friday.close).toISOString()).toBe('2024-11-29T18:00:00.000Z');
+    expect(friday.earlyClose).toBe(true);
+    expect(new Date(calendar.hours('2024-07-05')!.afterHoursClose).toISOString()).toBe('2024-07-06T00:00:00.000Z');
+    expect(calendar.hours('2024-07-04')).toBeUndefined();
+  });
+
+  it('finds the next open past a closure longer than two weeks', () => {
+    const calendar = new MarketStateManager();
+    for (let day = 1; day <= 31; day++) calendar.addClosure(`2025-3-${day}`, 'a long outage');
+    expect(new Date(calendar.nextOpen('equity', '2025-02-28T22:00:00Z')!).toISOString()).toBe('2025-04-01T13:30:00.000Z');
+  });
+
+  it('is reachable, typed, from the engine', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 6, 5, 14, 0));
+    const engine = new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, logger: silentLogger });
+    engine.calendar!.addClosure('2024-07-05', 'storm');
+    expect(engine.market.isMarketOpen('AAPL', 'equity', clock.now())).toBe(false);
+    const custom = new ExecutionEngine({ adapter: new MockBroker({ clock }), clock, logger: silentLogger, market: alwaysOpenMarket });
+    expect(custom.calendar).toBeUndefined();
   });
 });
