@@ -132,7 +132,7 @@ export {
 export { orderStateDiagram } from './model/order-state-diagram.js';
 
 export { type ParsedSignal, parseSignal, type Signal } from './signals/signal.js';
-export { type DecisionReason, defaultSignalPolicy, type PolicyContext, type SignalPolicy, type TradeIntent } from './signals/signal-policy.js';
+export { DECISION_CODES, type DecisionCode, type DecisionReason, defaultSignalPolicy, type KnownDecisionCode, type PolicyContext, type SignalPolicy, type TradeIntent } from './signals/signal-policy.js';
 export {
   DEFAULT_ENGINE_CONFIG,
   type EngineConfig,

@@ -1,6 +1,7 @@
 import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
 import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
 import { TIME_IN_FORCE, type TimeInForce } from '../model/trading-types.js';
+import type { KnownDecisionCode } from '../signals/signal-policy.js';
 
 /** The pre-trade checks, each a small rule with a reason code; each can be turned off. */
 export const PRE_TRADE_CHECKS = [
@@ -15,6 +16,8 @@ export const PRE_TRADE_CHECKS = [
   'no_duplicate_position',
 ] as const;
 export type PreTradeCheckCode = (typeof PRE_TRADE_CHECKS)[number];
+// Every check's code is a documented refusal code.
+PRE_TRADE_CHECKS satisfies readonly KnownDecisionCode[];
 
 export const SIZING_METHODS = ['fixed_fractional', 'fixed_notional', 'fixed_quantity'] as const;
 export type SizingMethod = (typeof SIZING_METHODS)[number];

@@ -5,9 +5,33 @@ import type { Position } from '../positions/position.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 import type { ParsedSignal } from './signal.js';
 
+/**
+ * Every refusal code tradewire itself gives, each explained in docs/troubleshooting.md (a test keeps
+ * the two in step). A custom pre-trade rule or signal policy may give codes of its own.
+ */
+export const DECISION_CODES = [
+  // the signal
+  'invalid_signal', 'duplicate_signal', 'signal_stale', 'signal_from_future', 'signal_too_weak',
+  // what the signal would do to the position
+  'no_position', 'shorting_unsupported', 'not_shortable', 'duplicate_position', 'position_busy', 'not_a_winner', 'position_not_filled', 'exit_blocked',
+  // the trading state
+  'trading_halted', 'trading_reducing', 'strategy_halted', 'rejected_by_operator',
+  // price, size, the broker, the batch
+  'no_price', 'below_min_trade_size', 'broker_unavailable', 'batch_cap',
+  // the pre-trade checks (configuration.md, `checks`) and the portfolio rules
+  'buying_power', 'max_position_size', 'max_positions', 'max_exposure', 'daily_loss_limit', 'market_open', 'symbol_tradable', 'no_pending_order', 'no_duplicate_position', 'group_exposure', 'strategy_exposure',
+  // a desk's own limits
+  'desk_trading_state', 'desk_positions', 'desk_exposure', 'desk_daily_loss',
+] as const;
+
+/** A code of {@link DECISION_CODES}. */
+export type KnownDecisionCode = (typeof DECISION_CODES)[number];
+/** A known code (completed by the editor), or a custom rule's own. */
+export type DecisionCode = KnownDecisionCode | (string & {});
+
 /** Why the engine did not act, as a machine-readable code and a human sentence. */
 export interface DecisionReason {
-  readonly code: string;
+  readonly code: DecisionCode;
   readonly message: string;
 }
 
@@ -58,6 +82,6 @@ export const defaultSignalPolicy: SignalPolicy = (signal, { config, position, ca
   return { action: 'scale_in', position };
 };
 
-function none(code: string, message: string): TradeIntent {
+function none(code: KnownDecisionCode, message: string): TradeIntent {
   return { action: 'none', reason: { code, message } };
 }
