@@ -3,6 +3,8 @@
  *
  * The core never imports an adapter: brokers plug in through {@link BrokerAdapter}
  * (`tradewire/alpaca`, `tradewire/oanda`), and `tradewire/testing` ships the mock broker.
+ *
+ * @module tradewire
  */
 export { type Clock, ManualClock, settle, systemClock, type TimerHandle, type TimerOptions } from './core/clock.js';
 export { type IdGenerator, randomIds, sequentialIds } from './core/ids.js';

@@ -1,6 +1,8 @@
 /**
  * `tradewire/server`: the engine's (or a desk's) events over a WebSocket, a small HTTP API with
  * authenticated control, and the dashboard page. The core never imports it. See docs/dashboard.md.
+ *
+ * @module tradewire/server
  */
 export { createServer, type ServerEvents, type ServerStats, TradewireServer, type TradewireServerOptions } from './tradewire-server.js';
 export { type AuthRequest, type Principal, type ServerAuth, type TokenGrant } from './server-auth.js';

@@ -12,6 +12,8 @@
  * }), MY_CAPABILITIES);
  *
  * Needs vitest (an optional peer dependency); everything else in `tradewire/testing` does not.
+ *
+ * @module tradewire/testing/conformance
  */
 import {
   type AssetClass,

@@ -1,6 +1,8 @@
 /**
  * `tradewire/testing` — test doubles that ship with the package, so a bot can be unit-tested
  * against the same simulated broker tradewire's own tests use.
+ *
+ * @module tradewire/testing
  */
 export { ManualClock, sequentialIds, settle } from 'tradewire';
 export { MockBroker, type MockBar, type MockBrokerOptions, type MockCommission, type MockRequest } from './mock-broker.js';

@@ -3,6 +3,8 @@
  * wire mapping, Alpaca's order rules, the trade-updates mapping, error classification and price
  * increments. The SDK (`@alpacahq/alpaca-trade-api`, an optional peer) is loaded only when an
  * adapter connects, so importing this entry never requires it.
+ *
+ * @module tradewire/alpaca
  */
 export { ALPACA_CAPABILITIES } from './capabilities.js';
 export { type AlpacaErrorBody, alpacaErrorFromResponse } from './errors.js';

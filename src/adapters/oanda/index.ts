@@ -3,6 +3,8 @@
  * client on Node's fetch, the transaction feed (stream with heartbeat watchdog and `sinceid`
  * replay, or `/changes` polling), the wire mapping, order requests and error classification.
  * No dependency beyond the core.
+ *
+ * @module tradewire/oanda
  */
 export { OANDA_CAPABILITIES } from './capabilities.js';
 export { type OandaErrorBody, oandaErrorFromResponse } from './errors.js';

@@ -12,6 +12,8 @@
  * lease.onLost((reason) => void engine.halt(`account lease lost: ${reason}`));
  * await engine.start();
  * await engine.recover();
+ *
+ * @module tradewire/postgres
  */
 export { AccountLease, AccountLeasedError, type AccountLeaseOptions } from './account-lease.js';
 export { migrate, MIGRATIONS } from './migrations.js';
