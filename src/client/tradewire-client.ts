@@ -13,13 +13,16 @@ import {
   type WireEvents,
 } from '../server/protocol.js';
 
-/** The part of the WebSocket API the client uses: the browser's, Node 22's global, or `ws`'s. */
+/**
+ * The part of the WebSocket API the client uses: the browser's, Node 22's global, or `ws`'s (its
+ * `WebSocket` class is accepted as is). Listeners go through `addEventListener`, which all three have.
+ */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
-  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  addEventListener(type: 'open', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { readonly code: number; readonly reason: string }) => void): void;
+  addEventListener(type: 'error', listener: () => void): void;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
@@ -226,26 +229,27 @@ export class TradewireClient {
     const protocols = [SUBPROTOCOL, ...(this.options.token ? [AUTH_SUBPROTOCOL_PREFIX + base64url(this.options.token)] : [])];
     const socket = new Ctor(url.toString(), protocols);
     this.socket = socket;
-    socket.onopen = () => {
+    socket.addEventListener('open', () => {
       if (this.socket !== socket) return;
       this.attempt = 0;
       this.setStatus('open');
       this.watchLiveness();
-    };
-    socket.onmessage = (event) => {
+    });
+    socket.addEventListener('message', (event) => {
       if (this.socket !== socket) return;
       this.watchLiveness();
       // A frame is one message, or a batch of event messages as an array.
       const frame = JSON.parse(String(event.data)) as ServerMessage | ServerMessage[];
       if (Array.isArray(frame)) for (const message of frame) this.received(message);
       else this.received(frame);
-    };
-    socket.onclose = (event) => {
+    });
+    socket.addEventListener('close', (event) => {
       if (this.socket !== socket) return;
       this.socket = undefined;
       this.scheduleReconnect(`closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
-    };
-    socket.onerror = () => undefined;
+    });
+    // An error is followed by a close, which reconnects; nothing to do here but not crash.
+    socket.addEventListener('error', () => undefined);
   }
 
   private received(message: ServerMessage): void {

@@ -33,7 +33,7 @@ export async function serve(options: TradewireServerOptions): Promise<TradewireS
 
 /** A Node client (ws's WebSocket) that records everything it hears. */
 export function recordingClient(server: TradewireServer, token?: string) {
-  const client = new TradewireClient({ url: server.url, ...(token ? { token } : {}), WebSocket: WebSocket as never, reconnectDelayMs: { initial: 20, max: 100 } });
+  const client = new TradewireClient({ url: server.url, ...(token ? { token } : {}), WebSocket, reconnectDelayMs: { initial: 20, max: 100 } });
   const events: EventMessage[] = [];
   const snapshots: Snapshot[] = [];
   const statuses: ClientEvents['status'][] = [];

@@ -6,16 +6,19 @@ function harness() {
   const sockets: FakeSocket[] = [];
   class FakeSocket implements WebSocketLike {
     readyState = 0;
-    onopen: ((e: unknown) => void) | null = null;
-    onmessage: ((e: { data: unknown }) => void) | null = null;
-    onclose: ((e: { code: number; reason: string }) => void) | null = null;
-    onerror: ((e: unknown) => void) | null = null;
+    private readonly listeners = new Map<string, ((e: never) => void)[]>();
     readonly sent: string[] = [];
     constructor(
       readonly url: string,
       readonly protocols?: string | string[],
     ) {
       sockets.push(this);
+    }
+    addEventListener(type: string, listener: (e: never) => void): void {
+      this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+    }
+    dispatch(type: string, event: unknown): void {
+      for (const l of this.listeners.get(type) ?? []) (l as (e: unknown) => void)(event);
     }
     send(data: string): void {
       this.sent.push(data);
@@ -25,10 +28,10 @@ function harness() {
     }
     open(): void {
       this.readyState = 1;
-      this.onopen?.({});
+      this.dispatch('open', {});
     }
     frame(value: unknown): void {
-      this.onmessage?.({ data: JSON.stringify(value) });
+      this.dispatch('message', { data: JSON.stringify(value) });
     }
   }
   let now = 0;
@@ -99,12 +102,12 @@ describe('TradewireClient', () => {
     sockets[0]!.frame(hello('s1', 3));
     sockets[0]!.frame(snapshot(3));
     sockets[0]!.frame(event(4));
-    sockets[0]!.onclose?.({ code: 1006, reason: '' });
+    sockets[0]!.dispatch('close', { code: 1006, reason: '' });
     advance(99);
     expect(sockets).toHaveLength(1);
     advance(1);
     expect(sockets[1]!.url).toBe('ws://127.0.0.1:8787/ws?session=s1&since=4');
-    sockets[1]!.onclose?.({ code: 1006, reason: '' }); // refused again: the next wait doubles
+    sockets[1]!.dispatch('close', { code: 1006, reason: '' }); // refused again: the next wait doubles
     advance(199);
     expect(sockets).toHaveLength(2);
     advance(1);
