@@ -18,7 +18,21 @@ export const AMBIENT: Readonly<Record<string, string>> = {
   desk: "import('tradewire').TradingDesk",
   signal: "import('tradewire').Signal",
   signals: "import('tradewire').Signal[]",
-  feed: "AsyncIterable<import('tradewire').Signal>",
+  feed: "import('tradewire').Signal[]",
+  feedSince: "(checkpoint: number) => import('tradewire').Signal[]",
+  lastCheckpoint: 'number',
+  barSignals: "import('tradewire').Signal[]",
+  lastPrice: "(symbol: string) => import('tradewire').Decimal",
+  connectionString: 'string',
+  report: "import('tradewire').TradeReport",
+  period: "import('tradewire').ReportPeriod",
+  log: "{ (...values: unknown[]): void; error(message: string, context?: object): void }",
+  page: '(message: string) => void',
+  mailer: '{ send(mail: { to: string; subject: string; text: string }): Promise<void> }',
+  opsToken: 'string',
+  apiKey: 'string',
+  apiSecret: 'string',
+  brokerAccountNumber: 'string',
   bars: "import('tradewire/testing').BacktestBar[]",
   store: "import('tradewire').ReportStore",
   token: 'string',
@@ -32,7 +46,7 @@ export const AMBIENT: Readonly<Record<string, string>> = {
   oandaOptions: "import('tradewire/oanda').OandaAdapterOptions",
 };
 
-/** Every ```ts block in README.md and docs/ (the generated API reference aside). */
+/** Every ```ts block in README.md and docs/ (the generated API reference aside; an excerpt, whose first line says `// excerpt: <file>`, is compiled where it comes from). */
 export function docSnippets(root: string): Snippet[] {
   const files = ['README.md', ...markdownUnder(join(root, 'docs')).map((f) => relative(root, f))].filter((f) => !f.startsWith('docs/api/'));
   const out: Snippet[] = [];
@@ -43,7 +57,7 @@ export function docSnippets(root: string): Snippet[] {
       const start = i + 1;
       let end = start;
       while (end < lines.length && lines[end]!.trim() !== '```') end++;
-      out.push({ file, line: start + 1, code: lines.slice(start, end).join('\n') });
+      if (!lines[start]?.startsWith('// excerpt:')) out.push({ file, line: start + 1, code: lines.slice(start, end).join('\n') });
       i = end;
     }
   }
