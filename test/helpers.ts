@@ -1,4 +1,5 @@
-import { type Clock, createOrder, Decimal, type Fill, type Order, type OrderRequest, type OrderStatus, sequentialIds } from 'tradewire';
+import { type Clock, createOrder, Decimal, ExecutionEngine, type Fill, type Order, type OrderRequest, type OrderStatus, sequentialIds, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, type MockBrokerOptions } from 'tradewire/testing';
 
 const fixedClock: Clock = { now: () => 1_000, setTimeout: () => 0, clearTimeout: () => undefined };
 
@@ -33,4 +34,23 @@ export function orderIn(status: OrderStatus, options: { partial?: boolean } = {}
 
 export function d(value: Decimal.Value): Decimal {
   return new Decimal(value);
+}
+
+/** An engine on the mock broker at a Monday 11:00 New York (market open), three symbols at 100. */
+export async function engineOnMock(brokerOptions: Partial<MockBrokerOptions> = {}) {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+  const broker = new MockBroker({ clock, name: 'mock', ...brokerOptions });
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+  });
+  for (const s of ['AAPL', 'MSFT', 'NVDA']) broker.setPrice(s, '100');
+  await engine.start();
+  for (const s of ['AAPL', 'MSFT', 'NVDA']) engine.updatePrice(s, '100');
+  let n = 0;
+  const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k', ...s });
+  return { clock, broker, engine, signal };
 }

@@ -83,15 +83,8 @@ export class ManualClock implements Clock {
 
   /** Moves time forward to `target` (epoch ms or Date); never backwards. */
   advanceTo(target: number | Date): void {
-    const end = typeof target === 'number' ? target : target.getTime();
-    if (end < this.current) throw new RangeError('ManualClock cannot move backwards');
-    for (;;) {
-      const next = this.earliestDue(end);
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.current = next.due;
-      next.callback();
-    }
+    const end = this.target(target);
+    while (this.fireNext(end));
     this.current = end;
   }
 
@@ -107,18 +100,26 @@ export class ManualClock implements Clock {
 
   /** {@link advanceAsync} to `target` (epoch ms or Date). */
   async advanceToAsync(target: number | Date): Promise<void> {
+    const end = this.target(target);
+    do await settle();
+    while (this.fireNext(end));
+    this.current = end;
+  }
+
+  private target(target: number | Date): number {
     const end = typeof target === 'number' ? target : target.getTime();
     if (end < this.current) throw new RangeError('ManualClock cannot move backwards');
-    for (;;) {
-      await settle();
-      const next = this.earliestDue(end);
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.current = next.due;
-      next.callback();
-    }
-    this.current = end;
-    await settle();
+    return end;
+  }
+
+  /** Fires the earliest timer due by `end`, moving time to it; false when none is. */
+  private fireNext(end: number): boolean {
+    const next = this.earliestDue(end);
+    if (!next) return false;
+    this.timers = this.timers.filter((t) => t !== next);
+    this.current = next.due;
+    next.callback();
+    return true;
   }
 
   private earliestDue(end: number): ManualTimer | undefined {

@@ -1,27 +1,14 @@
-import { ExecutionEngine, type Signal, silentLogger } from 'tradewire';
-import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
+import { type MockBrokerOptions, settle } from 'tradewire/testing';
+import { engineOnMock } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 
 async function setup(brokerOptions: Partial<MockBrokerOptions> = {}) {
-  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT: open
-  const broker = new MockBroker({ clock, ...brokerOptions });
-  const engine = new ExecutionEngine({
-    adapter: broker,
-    clock,
-    ids: sequentialIds(),
-    logger: silentLogger,
-    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
-  });
-  for (const s of ['AAPL', 'MSFT', 'NVDA']) broker.setPrice(s, '100');
-  await engine.start();
-  for (const s of ['AAPL', 'MSFT', 'NVDA']) engine.updatePrice(s, '100');
-  let n = 0;
-  const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k', ...s });
+  const fixture = await engineOnMock(brokerOptions);
   const seen: string[] = [];
-  engine.on('engine:trading_state', (e) => seen.push(`state ${e.state}`));
-  engine.on('engine:halted', (e) => seen.push(`halted cancelOpen=${e.cancelOpen} flatten=${e.flatten}`));
-  engine.on('engine:resumed', () => seen.push('resumed'));
-  return { clock, broker, engine, signal, seen };
+  fixture.engine.on('engine:trading_state', (e) => seen.push(`state ${e.state}`));
+  fixture.engine.on('engine:halted', (e) => seen.push(`halted cancelOpen=${e.cancelOpen} flatten=${e.flatten}`));
+  fixture.engine.on('engine:resumed', () => seen.push('resumed'));
+  return { ...fixture, seen };
 }
 
 describe('trading state', () => {

@@ -1,31 +1,13 @@
-import { ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { silentLogger } from 'tradewire';
 import { TradewireClient, type ClientEvents, type EventMessage, type Snapshot } from 'tradewire/client';
 import { createServer, type TradewireServer, type TradewireServerOptions } from 'tradewire/server';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { WebSocket } from 'ws';
 
 export const WATCH_TOKEN = 'watch-token-0123456789abcdef';
 export const CONTROL_TOKEN = 'control-token-0123456789abcdef';
 export const TOKENS = { tokens: [{ token: WATCH_TOKEN, user: 'viewer' }, { token: CONTROL_TOKEN, user: 'alice', control: true }] } as const;
 
-/** An engine on the mock broker at a Monday 11:00 New York (market open), three symbols at 100. */
-export async function engineOnMock() {
-  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-  const broker = new MockBroker({ clock, name: 'mock' });
-  const engine = new ExecutionEngine({
-    adapter: broker,
-    clock,
-    ids: sequentialIds(),
-    logger: silentLogger,
-    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
-  });
-  for (const s of ['AAPL', 'MSFT', 'NVDA']) broker.setPrice(s, '100');
-  await engine.start();
-  for (const s of ['AAPL', 'MSFT', 'NVDA']) engine.updatePrice(s, '100');
-  let n = 0;
-  const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k', ...s });
-  return { clock, broker, engine, signal };
-}
+export { engineOnMock } from '../helpers.js';
 
 export async function serve(options: TradewireServerOptions): Promise<TradewireServer> {
   return createServer({ port: 0, logger: silentLogger, assetsDir: false, ...options });
