@@ -129,6 +129,7 @@ export {
   type OrderHook,
   OrderLifecycleManager,
   type OrderLifecycleOptions,
+  type OrdersView,
   type SubmitOptions,
 } from './execution/order-lifecycle-manager.js';
 export { orderStateDiagram } from './model/order-state-diagram.js';
@@ -172,7 +173,7 @@ export {
   type PositionTarget,
 } from './positions/position-state-table.js';
 export { applyPositionFill, markPosition, type PositionFillResult } from './positions/apply-position-fill.js';
-export { type PositionChange, type PositionEntryContext, type PositionHook, PositionManager, type PositionManagerOptions } from './positions/position-manager.js';
+export { type PositionChange, type PositionEntryContext, type PositionHook, PositionManager, type PositionManagerOptions, type PositionsView } from './positions/position-manager.js';
 export { every, type Repeating } from './core/every.js';
 export { HookList, type InternalFailure, type InternalFailureHandler } from './core/internal-hooks.js';
 export { TRADING_STATE_TOPIC, TradingGate } from './execution/trading-gate.js';

@@ -18,7 +18,7 @@ import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
 import type { Order } from '../model/order.js';
 import type { PnlSnapshot } from '../positions/position-events.js';
-import { PositionManager } from '../positions/position-manager.js';
+import { PositionManager, type PositionsView } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { EngineRecovery, type RecoveryState } from '../recovery/engine-recovery.js';
 import { checkpointSnapshot } from '../recovery/journal-checkpoint.js';
@@ -37,7 +37,7 @@ import { AssetCache } from './asset-cache.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { BuyingPower } from './buying-power.js';
 import type { RecordedDecision } from './decision-log.js';
-import { OrderLifecycleManager } from './order-lifecycle-manager.js';
+import { OrderLifecycleManager, type OrdersView } from './order-lifecycle-manager.js';
 import type { SignalDecision } from './signal-decision.js';
 import { SignalPipeline } from './signal-pipeline.js';
 import type { QueuedSignal } from './signal-queue.js';
@@ -112,8 +112,14 @@ export interface ExecutionEngineOptions {
 export class ExecutionEngine {
   /** Every event the engine and its components emit, for hosts: subscribe only. */
   readonly events: EventSource<TradewireEvents>;
-  readonly orders: OrderLifecycleManager;
-  readonly positions: PositionManager;
+  /** The orders: read them, place, modify and cancel them — not the lifecycle's own update path. */
+  readonly orders: OrdersView;
+  /** The same lifecycle with everything, for the engine's own wiring. */
+  private readonly lifecycle: OrderLifecycleManager;
+  /** Positions and P&L, read-only: they change only through fills, marks and the engine's own calls. */
+  readonly positions: PositionsView;
+  /** The same positions with their mutators, for the engine's own bookkeeping. */
+  private readonly book: PositionManager;
   readonly config: ResolvedEngineConfig;
   readonly adapter: BrokerAdapter;
   /** Retries, resizes and alerts for broker failures; `stats()` has the counters. */
@@ -182,7 +188,7 @@ export class ExecutionEngine {
       priceOf: (symbol) => this.prices.get(symbol),
       ...(this.config.errorHandling.fallbackOrderType === 'marketable_limit' ? { fallbackLimitOffsetBps: this.config.orderManagement.limitOffsetBps } : {}),
     });
-    this.orders = new OrderLifecycleManager({
+    this.orders = this.lifecycle = new OrderLifecycleManager({
       adapter: this.adapter,
       clock: this.clock,
       ids: this.ids,
@@ -195,7 +201,7 @@ export class ExecutionEngine {
       historyLimit: this.config.orderManagement.endedOrdersKept,
       onInternalFailure,
     });
-    this.positions = new PositionManager({
+    this.positions = this.book = new PositionManager({
       clock: this.clock,
       ids: this.ids,
       events: this.bus,
@@ -203,17 +209,17 @@ export class ExecutionEngine {
       onInternalFailure,
       ...(options.positionRepository ? { repository: options.positionRepository } : {}),
     });
-    const positions = this.positions;
+    const positions = this.book;
     // The order of these hooks is the order of the engine's bookkeeping: positions first (every
     // other component reads them), then buying power, breakers and protection.
-    this.orders.addHook({
+    this.lifecycle.addHook({
       name: 'positions',
       orderChanged: ({ order, event }) => {
         if (event.type === 'filled') positions.applyFill(order, event.fill);
         if (isTerminalStatus(order.status)) positions.orderEnded(order);
       },
     });
-    this.orders.addHook(this.buyingPower);
+    this.lifecycle.addHook(this.buyingPower);
     // History worth querying later: every closed position and every alert, as journal notes.
     positions.addHook({
       name: 'position history',
@@ -243,7 +249,7 @@ export class ExecutionEngine {
     const quality = this.quality;
     if (quality) {
       // An observer on the order path: its failure is logged, never a halt (it feeds no state the engine trades on).
-      this.orders.addHook({
+      this.lifecycle.addHook({
         name: 'execution monitor',
         orderChanged: (transition) => {
           try {
@@ -260,7 +266,7 @@ export class ExecutionEngine {
       journal: this.journal,
       logger: this.logger,
       events: this.bus,
-      orders: this.orders,
+      orders: this.lifecycle,
       positions,
       equity: () => this.buyingPower.snapshot?.equity,
       actions: {
@@ -275,7 +281,7 @@ export class ExecutionEngine {
     const assets = new AssetCache(this.adapter, this.clock);
     this.protection = options.protection
       ? new RiskOrderManager({
-          orders: this.orders,
+          orders: this.lifecycle,
           positions,
           events: this.bus,
           clock: this.clock,
@@ -299,7 +305,7 @@ export class ExecutionEngine {
       : undefined;
     this.reconciler = new Reconciler({
       adapter: this.adapter,
-      orders: this.orders,
+      orders: this.lifecycle,
       positions,
       journal: this.journal,
       events: this.bus,
@@ -321,7 +327,7 @@ export class ExecutionEngine {
       assets,
       prices: this.prices,
       market: this.market,
-      orders: this.orders,
+      orders: this.lifecycle,
       positions,
       gate: this.gate,
       buyingPower: this.buyingPower,
@@ -336,7 +342,7 @@ export class ExecutionEngine {
       logger: this.logger,
       journal: this.journal,
       events: this.bus,
-      orders: this.orders,
+      orders: this.lifecycle,
       reconciler: this.reconciler,
       restoreTradingState: (records) => {
         this.gate.restore(records);
@@ -383,7 +389,7 @@ export class ExecutionEngine {
     if (this.running) return;
     this.running = true;
     await this.adapter.connect();
-    this.orders.start();
+    this.lifecycle.start();
     this.quality?.resume();
     await this.refreshAccount();
     const market = this.market;
@@ -408,7 +414,7 @@ export class ExecutionEngine {
     if (options.drain) await this.drain(typeof options.drain === 'object' ? options.drain.timeoutMs : undefined);
     this.running = false;
     for (const loop of this.loops.splice(0)) loop.stop();
-    this.orders.stop();
+    this.lifecycle.stop();
     this.quality?.suspend();
     this.market.stop?.();
     await this.adapter.disconnect();
@@ -471,7 +477,7 @@ export class ExecutionEngine {
     // Records still to be sent belong with their orders: nothing is checkpointed mid-send.
     if (this.orders.workingOrders().some((o) => o.status === 'created' || o.status === 'validated' || o.status === 'submitted')) return false;
     const parts = [this.gate, this.breakerGuard, this.pipeline, ...(this.protection ? [this.protection] : [])];
-    this.journal.checkpoint(checkpointSnapshot({ clock: this.clock, orders: this.orders, positions: this.positions, parts }), this.clock.now());
+    this.journal.checkpoint(checkpointSnapshot({ clock: this.clock, orders: this.lifecycle, positions: this.book, parts }), this.clock.now());
     return true;
   }
 
@@ -575,7 +581,7 @@ export class ExecutionEngine {
   async refreshAccount(): Promise<AccountSnapshot> {
     const account = await this.adapter.getAccount();
     this.buyingPower.setAccount(account);
-    if (this.positions.startOfDay === undefined) this.positions.setStartOfDayEquity(account.equity);
+    if (this.book.startOfDay === undefined) this.book.setStartOfDayEquity(account.equity);
     // The account's history: a snapshot at most once a minute (the refresh itself runs every few seconds).
     const at = this.clock.now();
     if (this.lastAccountNoteAt === undefined || at - this.lastAccountNoteAt >= ACCOUNT_NOTE_EVERY_MS) {
@@ -595,7 +601,7 @@ export class ExecutionEngine {
     const value = toDecimal(price, 'price');
     if (!value.greaterThan(0)) throw new ValidationError([{ field: 'price', message: `must be greater than zero, got ${value.toString()}` }], `price of ${symbol}`);
     this.prices.set(symbol, value);
-    this.positions.markPrice(symbol, value);
+    this.book.markPrice(symbol, value);
   }
 
   pnl(): PnlSnapshot {
@@ -742,7 +748,7 @@ export class ExecutionEngine {
         this.emergencyOrders.add(clientOrderId);
         order = await this.orders.submit(
           { clientOrderId, symbol, side: position.side === 'long' ? 'sell' : 'buy', quantity: position.quantity, assetClass: position.assetClass, type: 'market', reduceOnly: true },
-          { onCreated: (created) => this.positions.trackExit(created) },
+          { onCreated: (created) => this.book.trackExit(created) },
         );
       }
     } finally {

@@ -729,3 +729,13 @@ function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
   if (issues.length > 0) throw new ValidationError(issues, `modify of ${order.clientOrderId}`);
   return changes;
 }
+
+/**
+ * What a host does with the orders (`engine.orders`): read them and their audit trail, place,
+ * modify and cancel them, wait for them to end, add hooks — not the lifecycle's own update path
+ * (`applyUpdate`, `applyReport`, `track`, `restore`, `start`, …), which only the engine calls.
+ */
+export type OrdersView = Pick<
+  OrderLifecycleManager,
+  'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
+>;

@@ -476,3 +476,10 @@ function addId(ids: readonly string[], id: string): readonly string[] {
 function valueOf(p: Position): Decimal {
   return p.quantity.isZero() ? ZERO : p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
 }
+
+/**
+ * What a host reads of the positions (`engine.positions`): the positions, their history, exposure
+ * and P&L, and internal hooks for plugins — not the mutators (`applyFill`, `adopt`, `markPrice`, …),
+ * which only the engine's own bookkeeping calls.
+ */
+export type PositionsView = Pick<PositionManager, 'get' | 'list' | 'count' | 'openPositions' | 'exposure' | 'history' | 'pnl' | 'strategyDailyPnl' | 'startOfDay' | 'addHook'>;

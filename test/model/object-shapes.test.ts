@@ -1,4 +1,4 @@
-import { Decimal, ExecutionEngine, type Order, orderFromJSON, orderToJSON, type Position, silentLogger, ZERO } from 'tradewire';
+import { Decimal, ExecutionEngine, type Order, orderFromJSON, OrderLifecycleManager, orderToJSON, type Position, silentLogger, ZERO } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -77,9 +77,11 @@ describe('one shape per model object', () => {
       links: {},
       tags: {},
     };
-    const tracked = engine.orders.track(foreign);
+    // The lifecycle itself (recovery and reconciliation call track; hosts do not).
+    const lifecycle = new OrderLifecycleManager({ adapter: engine.adapter, clock: new ManualClock(), ids: sequentialIds() });
+    const tracked = lifecycle.track(foreign);
     expect(Object.keys(tracked)).toEqual(Object.keys(orders[0]!));
     expect(tracked).toEqual(foreign);
-    expect(engine.orders.get('elsewhere-1')).toBe(tracked);
+    expect(lifecycle.get('elsewhere-1')).toBe(tracked);
   });
 });
