@@ -14,6 +14,7 @@ export const entries = {
   postgres: 'src/stores/postgres/index.ts',
   server: 'src/server/index.ts',
   client: 'src/client/index.ts',
+  'adapter-kit': 'src/adapter-kit/index.ts',
 } as const;
 
 const shared: Options = {

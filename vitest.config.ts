@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^tradewire\/postgres$/, replacement: src('stores/postgres/index.ts') },
       { find: /^tradewire\/server$/, replacement: src('server/index.ts') },
       { find: /^tradewire\/client$/, replacement: src('client/index.ts') },
+      { find: /^tradewire\/adapter-kit$/, replacement: src('adapter-kit/index.ts') },
       { find: /^tradewire$/, replacement: src('index.ts') },
     ],
   },

@@ -1,7 +1,7 @@
 /**
  * A KRX (Korean equities) adapter on Korea Investment & Securities' Open API, written only on
  * tradewire's public adapter kit: `BrokerAdapter`, `AdapterListeners`, `BrokerError` and the report
- * types, imported from 'tradewire' like any third-party adapter would. docs/adapters/writing-an-adapter.md
+ * types, imported from 'tradewire/adapter-kit' like any third-party adapter would. docs/adapters/writing-an-adapter.md
  * walks through it.
  *
  * What KRX and KIS make it do:
@@ -39,7 +39,7 @@ import {
   type TimerHandle,
   type Unsubscribe,
   ZERO,
-} from 'tradewire';
+} from 'tradewire/adapter-kit';
 import { KIS_ERRORS, type KisAccountTotals, type KisEnvelope, type KisHolding, type KisOrderAck, type KisOrderRow, type KisQuote, type KisToken } from './kis-wire.js';
 import { dailyLimits, krxTick, onTick } from './krx-rules.js';
 

@@ -4,7 +4,7 @@
  * supplies (the exchange publishes it each year); a sample for 2026 is below.
  */
 import { formatInTimeZone } from 'date-fns-tz';
-import type { MarketState } from 'tradewire';
+import type { MarketState } from 'tradewire/adapter-kit';
 
 /** KRX closing days in 2026 (weekday holidays), as published; refresh yearly. */
 export const KRX_HOLIDAYS_2026: readonly string[] = [

@@ -2,7 +2,7 @@
  * The Korea Exchange's trading rules a KRX adapter must respect, as data: tick sizes by price band,
  * the ±30 % daily price limit, whole shares, prices in whole won.
  */
-import { Decimal } from 'tradewire';
+import { Decimal } from 'tradewire/adapter-kit';
 
 /** Tick size by price band (KOSPI and KOSDAQ alike, since 25 January 2023): [upper bound (exclusive), tick]. */
 export const KRX_TICK_BANDS: readonly (readonly [number, number])[] = [

@@ -16,6 +16,7 @@ const SUBPATHS = {
   'tradewire/postgres': () => import('tradewire/postgres'),
   'tradewire/server': () => import('tradewire/server'),
   'tradewire/client': () => import('tradewire/client'),
+  'tradewire/adapter-kit': () => import('tradewire/adapter-kit'),
 } as const;
 const file = join(__dirname, 'api-surface.json');
 

@@ -24,7 +24,7 @@ describe('the API reference (docs/api)', () => {
 
   it('covers every subpath, and the names a user looks for', () => {
     const index = readFileSync(join(root, 'docs', 'api', 'README.md'), 'utf8');
-    for (const entry of ['tradewire', 'tradewire/testing', 'tradewire/alpaca', 'tradewire/oanda', 'tradewire/postgres', 'tradewire/server', 'tradewire/client']) expect(index).toContain(`[${entry}]`);
+    for (const entry of ['tradewire', 'tradewire/testing', 'tradewire/alpaca', 'tradewire/oanda', 'tradewire/postgres', 'tradewire/server', 'tradewire/client', 'tradewire/adapter-kit']) expect(index).toContain(`[${entry}]`);
     const core = readFileSync(join(root, 'docs', 'api', 'tradewire.md'), 'utf8');
     for (const name of ['### ExecutionEngine', 'averageEntryPrice', 'strategyId', 'openPositions']) expect(core).toContain(name);
   });
