@@ -1,3 +1,6 @@
+// The core's table of ended statuses and the server's P&L sampling: bundled into the page (neither imports anything).
+import { TERMINAL_ORDER_STATUSES } from '../model/order-status.js';
+import { addPnlPoint } from '../server/pnl-curve.js';
 import type { AccountView, AlertView, BrokerHealthView, EventMessage, FillView, PnlPoint, Snapshot, TradingStateName, Wire, WireEvents } from '../server/protocol.js';
 
 type WireOrder = AccountView['workingOrders'][number];
@@ -30,10 +33,7 @@ export interface AccountState {
   account: AccountView['account'];
 }
 
-const TERMINAL = new Set(['filled', 'cancelled', 'expired', 'rejected', 'risk_rejected', 'failed', 'replaced']);
-const KEPT = { fills: 100, changes: 100, alerts: 100, curve: 20_000 } as const;
-/** One P&L point per this many ms, as the server keeps it. */
-const PNL_SAMPLE_MS = 5_000;
+const KEPT = { fills: 100, changes: 100, alerts: 100 } as const;
 
 /**
  * What the dashboard shows, kept from a snapshot and the events after it (pure: no DOM, so it is
@@ -168,18 +168,11 @@ export class DashboardState {
       return true;
     }
     const before = account.orders.get(order.clientOrderId)?.status ?? data.previousStatus;
-    if (TERMINAL.has(order.status)) account.orders.delete(order.clientOrderId);
+    if (TERMINAL_ORDER_STATUSES.has(order.status)) account.orders.delete(order.clientOrderId);
     else account.orders.set(order.clientOrderId, order);
     if (before !== order.status) {
       this.changes = [...this.changes, { seq: message.seq, at: message.at, account: account.id, clientOrderId: order.clientOrderId, symbol: order.symbol, ...(before === undefined ? {} : { from: before }), to: order.status }].slice(-KEPT.changes);
     }
     return true;
   }
-}
-
-function addPnlPoint(curve: PnlPoint[], point: PnlPoint): void {
-  const last = curve[curve.length - 1];
-  if (last && Math.floor(last.at / PNL_SAMPLE_MS) === Math.floor(point.at / PNL_SAMPLE_MS)) curve[curve.length - 1] = point;
-  else curve.push(point);
-  if (curve.length > KEPT.curve) curve.splice(0, curve.length - KEPT.curve);
 }

@@ -63,13 +63,22 @@ export function render(ctx: RenderContext, sections: ReadonlySet<Section> = ALL_
   if (sections.has('kpis')) renderKpis(accounts);
   if (sections.has('chart')) fill($('chart'), pnlChart(accounts.length === 1 ? accounts[0]!.pnlCurve : mergedCurve(accounts)));
 
+  /** A row per item of every account shown: its account column when there are several, and its action when the viewer may act. */
+  const accountRows = <T>(items: (a: AccountState) => Iterable<T>, row: (item: T, a: AccountState) => { attrs: Record<string, string>; cells: HTMLTableCellElement[]; action: HTMLButtonElement }): HTMLTableRowElement[] =>
+    accounts.flatMap((a) =>
+      [...items(a)].map((item) => {
+        const r = row(item, a);
+        return h('tr', { ...r.attrs, 'data-account': a.id }, ...acct(a), ...r.cells, ctx.canAct ? h('td', {}, r.action) : undefined);
+      }),
+    );
+  const headers = (...names: string[]): string[] => [...acctHead, ...names, ...(ctx.canAct ? [''] : [])];
+
   if (sections.has('positions')) {
-    const positions = accounts.flatMap((a) =>
-      [...a.positions.values()].map((p) =>
-        h(
-          'tr',
-          { 'data-symbol': p.symbol, 'data-account': a.id },
-          ...acct(a),
+    const positions = accountRows(
+      (a) => a.positions.values(),
+      (p, a) => ({
+        attrs: { 'data-symbol': p.symbol },
+        cells: [
           h('td', { class: 'sym' }, p.symbol),
           h('td', { class: p.side }, p.side),
           h('td', { class: 'num' }, formatNumber(p.quantity)),
@@ -79,20 +88,19 @@ export function render(ctx: RenderContext, sections: ReadonlySet<Section> = ALL_
           h('td', { class: 'num' }, formatNumber(p.stopPrice)),
           h('td', { class: 'num' }, formatNumber(p.targetPrice)),
           h('td', { class: 'muted' }, p.state),
-          ctx.canAct ? h('td', {}, button('Flatten', 'small danger', () => ctx.onRowAction({ kind: 'flatten', account: a.id, symbol: p.symbol }))) : undefined,
-        ),
-      ),
+        ],
+        action: button('Flatten', 'small danger', () => ctx.onRowAction({ kind: 'flatten', account: a.id, symbol: p.symbol })),
+      }),
     );
-    fill($('positions'), table([...acctHead, 'Symbol', 'Side', 'Qty', 'Avg price', 'Last', 'Unrealized', 'Stop', 'Target', 'State', ...(ctx.canAct ? [''] : [])], positions, 'No open positions'));
+    fill($('positions'), table(headers('Symbol', 'Side', 'Qty', 'Avg price', 'Last', 'Unrealized', 'Stop', 'Target', 'State'), positions, 'No open positions'));
   }
 
   if (sections.has('orders')) {
-    const orders = accounts.flatMap((a) =>
-      [...a.orders.values()].map((o) =>
-        h(
-          'tr',
-          { 'data-order-id': o.clientOrderId, 'data-account': a.id },
-          ...acct(a),
+    const orders = accountRows(
+      (a) => a.orders.values(),
+      (o, a) => ({
+        attrs: { 'data-order-id': o.clientOrderId },
+        cells: [
           h('td', { class: 'mono' }, o.clientOrderId),
           h('td', { class: 'sym' }, o.symbol),
           h('td', { class: o.side }, o.side),
@@ -101,11 +109,11 @@ export function render(ctx: RenderContext, sections: ReadonlySet<Section> = ALL_
           h('td', { class: 'num' }, formatNumber(o.filledQuantity)),
           h('td', { class: 'num' }, formatNumber(o.limitPrice ?? o.stopPrice)),
           h('td', {}, h('span', { class: `status ${o.status}`, 'data-field': 'status' }, o.status)),
-          ctx.canAct ? h('td', {}, button('Cancel', 'small', () => ctx.onRowAction({ kind: 'cancel', account: a.id, clientOrderId: o.clientOrderId }))) : undefined,
-        ),
-      ),
+        ],
+        action: button('Cancel', 'small', () => ctx.onRowAction({ kind: 'cancel', account: a.id, clientOrderId: o.clientOrderId })),
+      }),
     );
-    fill($('orders'), table([...acctHead, 'Order', 'Symbol', 'Side', 'Type', 'Qty', 'Filled', 'Price', 'Status', ...(ctx.canAct ? [''] : [])], orders, 'No working orders'));
+    fill($('orders'), table(headers('Order', 'Symbol', 'Side', 'Type', 'Qty', 'Filled', 'Price', 'Status'), orders, 'No working orders'));
   }
 
   if (sections.has('changes')) {

@@ -1,5 +1,6 @@
 import type { Clock, ExecutionEngine, ExecutionRecord, Fill, Order, PnlSnapshot, TimerHandle } from 'tradewire';
 import type { EventStream } from './event-stream.js';
+import { addPnlPoint, PNL_SAMPLE_MS } from './pnl-curve.js';
 import type { AccountSummary, AccountView, AlertView, BrokerHealthView, FillView, PnlPoint, Wire } from './protocol.js';
 import type { EngineEventName } from './streamed-events.js';
 
@@ -51,7 +52,7 @@ export class AccountFeed {
     private readonly options: AccountFeedOptions,
   ) {
     this.fillsKept = options.fillsKept ?? 200;
-    this.pnlSampleMs = options.pnlSampleMs ?? 5_000;
+    this.pnlSampleMs = options.pnlSampleMs ?? PNL_SAMPLE_MS;
   }
 
   /** Subscribes to the engine; returns the unsubscribe. */
@@ -126,7 +127,7 @@ export class AccountFeed {
   }
 
   /** Health from the stream alone, for an engine without a desk's health tracker. */
-  private streamHealth(): BrokerHealthView {
+  streamHealth(): BrokerHealthView {
     const { id, broker } = this.seat;
     return { broker, account: id, state: this.connection.state, reason: this.connection.reason, streamConnected: this.connection.state === 'connected', ...(this.connection.at === undefined ? {} : { lastHeardAt: this.connection.at }) };
   }
@@ -144,11 +145,7 @@ export class AccountFeed {
       this.curve.length = 0;
       this.curveDay = pnl.tradingDay;
     }
-    const point = pnlPoint(this.options.clock.now(), pnl);
-    const last = this.curve[this.curve.length - 1];
-    // One point per sample period: the latest value within it stands for it.
-    if (last && Math.floor(last.at / this.pnlSampleMs) === Math.floor(point.at / this.pnlSampleMs)) this.curve[this.curve.length - 1] = point;
-    else this.curve.push(point);
+    addPnlPoint(this.curve, pnlPoint(this.options.clock.now(), pnl), this.pnlSampleMs);
   }
 }
 

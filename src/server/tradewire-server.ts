@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, ConfigurationError, consoleLogger, EventBus, type EventSource, type ExecutionEngine, type IdGenerator, type ListenerErrorPayload, type Logger, randomIds, systemClock, type TradingDesk, type ValidationIssue } from 'tradewire';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { AccountFeed } from './account-feed.js';
+import { AccountFeed, wire } from './account-feed.js';
 import type { ControlParams } from './control-actions.js';
 import { EventStream } from './event-stream.js';
 import { httpApi } from './http-api.js';
@@ -204,7 +204,7 @@ export class TradewireServer {
       ...(state.reason === undefined ? {} : { stateReason: state.reason }),
       accounts: this.feeds.map((feed) => feed.view(this.target.health(feed.seat.id))),
       alerts: [...this.alerts],
-      ...(book ? { book: JSON.parse(JSON.stringify(book)) as NonNullable<Snapshot['book']> } : {}),
+      ...(book ? { book: wire(book) } : {}),
       control: this.options.control === true,
     };
   }
@@ -212,7 +212,8 @@ export class TradewireServer {
   health(): HealthResponse {
     const state = this.target.tradingState().state;
     const brokers = this.feeds.map((feed) => {
-      const h = this.target.health(feed.seat.id) ?? feed.view().health;
+      // Only the health: not the whole account view (positions, orders) a snapshot builds.
+      const h = this.target.health(feed.seat.id) ?? feed.streamHealth();
       return { account: feed.seat.id, state: h.state };
     });
     const degraded = brokers.some((b) => b.state !== 'healthy' && b.state !== 'connected');
