@@ -157,8 +157,6 @@ export class ExecutionEngine {
   private lastAccountNoteAt: number | undefined;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
   private readonly emergencyOrders = new Set<string>();
-  /** Signals being decided and sent: what `stop({ drain })` waits for. */
-  private readonly inFlight = new Set<Promise<unknown>>();
 
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
@@ -421,27 +419,18 @@ export class ExecutionEngine {
   }
 
   /**
-   * Waits until no signal is being decided or sent (signals arriving meanwhile included) — a
-   * retry's backoff, a slow broker — so a script's last `executeSignal` is not cut off at exit.
+   * Waits until no signal is being decided or sent — from `executeSignal`, a batch, a rebalance or
+   * the queue, those arriving meanwhile included; a retry's backoff, a slow broker — so a script's
+   * last signals are not cut off at exit.
    * Resolves true when idle, false if `timeoutMs` of the clock's time passed first.
    */
   async drain(timeoutMs?: number): Promise<boolean> {
     let timedOut = false;
     let timer: TimerHandle | undefined;
     const timeout = timeoutMs === undefined ? undefined : new Promise<void>((resolve) => (timer = this.clock.setTimeout(() => ((timedOut = true), resolve()), timeoutMs, { keepAlive: true })));
-    while (this.inFlight.size > 0 && !timedOut) await Promise.race([Promise.allSettled([...this.inFlight]), ...(timeout ? [timeout] : [])]);
+    await Promise.race([this.pipeline.idle(), ...(timeout ? [timeout] : [])]);
     if (timer !== undefined) this.clock.clearTimeout(timer);
     return !timedOut;
-  }
-
-  /** Keeps a call in the in-flight set until it settles (what `stop({ drain })` waits for). */
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.inFlight.add(work);
-    void work.then(
-      () => this.inFlight.delete(work),
-      () => this.inFlight.delete(work),
-    );
-    return work;
   }
 
   /**
@@ -619,7 +608,7 @@ export class ExecutionEngine {
    */
   async executeSignal(signal: Signal): Promise<SignalDecision> {
     this.assertRecovered();
-    return this.track(this.pipeline.run(signal, false));
+    return this.pipeline.run(signal, false);
   }
 
   /**

@@ -70,6 +70,8 @@ export class SignalPipeline {
   private readonly decisions: DecisionLog;
   /** Signals being decided right now: a second call with the same id is refused, not run twice. */
   private readonly inFlight = new Set<string>();
+  /** The runs not yet settled: what `idle()` (the engine's `drain`) waits for. */
+  private readonly running = new Set<Promise<SignalDecision>>();
   readonly queue = new SignalQueue();
 
   constructor(private readonly deps: SignalPipelineDeps) {
@@ -98,8 +100,25 @@ export class SignalPipeline {
     return restored;
   }
 
-  /** Runs one signal through every stage; `approved` (an operator's go-ahead) ignores only `market_open`. */
-  async run(signal: Signal, approved: boolean): Promise<SignalDecision> {
+  /**
+   * Runs one signal through every stage; `approved` (an operator's go-ahead) ignores only
+   * `market_open`. Every path in — one signal, a batch, a rebalance, a release from the queue —
+   * comes through here, so this is where the work in flight is counted (see {@link idle}).
+   */
+  run(signal: Signal, approved: boolean): Promise<SignalDecision> {
+    const work = this.runOnce(signal, approved);
+    this.running.add(work);
+    const done = (): void => void this.running.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  /** Resolves once no signal is being decided or sent (those arriving meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private async runOnce(signal: Signal, approved: boolean): Promise<SignalDecision> {
     const { events, gate } = this.deps;
     events.emit('signal:received', { signal });
     let parsed: ParsedSignal;

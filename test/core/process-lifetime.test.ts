@@ -52,6 +52,16 @@ describe('engine.drain', () => {
     await clock.advanceAsync(5_000);
     expect(await full).toBe(true);
     expect((await decision).kind).toBe('executed');
+
+    // A batch is work in flight too.
+    broker.failNext('submitOrder', { kind: 'server_error' });
+    const batch = engine.executeSignals([{ id: 'b1', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'x' }], { refreshAccount: false });
+    await settle();
+    const afterBatch = engine.drain(500);
+    await clock.advanceAsync(500);
+    expect(await afterBatch).toBe(false);
+    await clock.advanceAsync(5_000);
+    expect((await batch).executed).toBe(1);
     await engine.stop({ drain: true });
   });
 });
