@@ -8,8 +8,7 @@
  */
 export { type Clock, ManualClock, settle, systemClock, type TimerHandle, type TimerOptions } from './core/clock.js';
 export { type IdGenerator, randomIds, sequentialIds } from './core/ids.js';
-export { addDecimals, basisPointsOf, compareDecimal, Decimal, type DecimalInput, isAboveZero, maxDecimal, minDecimal, parseDecimal, parsePositive, percentOf, roundToStep, subtractDecimals, toDecimal, ZERO, ONE } from './core/decimal.js';
-export { marketableLimit } from './model/prices.js';
+export { addDecimals, basisPointsOf, compareDecimal, Decimal, type DecimalInput, isAboveZero, maxDecimal, minDecimal, parseDecimal, percentOf, roundToStep, subtractDecimals, toDecimal, ZERO, ONE } from './core/decimal.js';
 export {
   BROKER_ERROR_CATEGORY,
   BrokerError,
@@ -35,7 +34,7 @@ export {
 } from './core/errors.js';
 export { consoleLogger, type Logger, silentLogger } from './core/logger.js';
 
-export { EventBus, type EventMap, type EventSink, type EventSource, type Listener, type ListenerErrorPayload, subscribeOnly } from './events/event-bus.js';
+export { EventBus, type EventMap, type EventSink, type EventSource, type Listener, type ListenerErrorPayload } from './events/event-bus.js';
 export type {
   OrderChangedPayload,
   OrderFillPayload,
@@ -66,36 +65,27 @@ export {
   type AssetClass,
   ORDER_SIDES,
   ORDER_TYPES,
-  oppositeSide,
   type OrderSide,
   type OrderType,
   TIME_IN_FORCE,
   type TimeInForce,
 } from './model/trading-types.js';
 export type { Fill } from './model/fill.js';
-export { type Order, type OrderFields, type OrderLinks, remainingQuantity, shapeOrder } from './model/order.js';
+export { type Order, type OrderFields, type OrderLinks } from './model/order.js';
 export { isTerminalStatus, isWorkingStatus, ORDER_STATUSES, type OrderStatus, TERMINAL_ORDER_STATUSES } from './model/order-status.js';
-export { ORDER_CHANGE_DECIMALS, ORDER_EVENT_TYPES, type OrderChanges, type OrderEvent, type OrderEventType } from './model/order-event.js';
+export { ORDER_EVENT_TYPES, type OrderChanges, type OrderEvent, type OrderEventType } from './model/order-event.js';
 export { lookupTransition, ORDER_STATE_TABLE, type TransitionTarget } from './model/order-state-table.js';
 export {
   applyOrderEvent,
   type OrderTransition,
-  resolveFillStatus,
   type TransitionOutcome,
-  workingStatus,
 } from './model/apply-order-event.js';
 export { createOrder, MAX_CLIENT_ORDER_ID_LENGTH, type OrderRequest } from './model/order-request.js';
-export { listRoles, ORDER_LIST_KINDS, type OrderList, type OrderListKind, orderListIssues } from './model/order-list.js';
+export { ORDER_LIST_KINDS, type OrderList, type OrderListKind, orderListIssues } from './model/order-list.js';
 export {
-  fillFromJSON,
   type FillJSON,
-  fillToJSON,
-  orderEventFromJSON,
   type OrderEventJSON,
-  orderEventToJSON,
-  orderFromJSON,
   type OrderJSON,
-  orderToJSON,
 } from './model/order-serialization.js';
 
 export type {
@@ -122,7 +112,7 @@ export { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } fr
 export { FileJournal, type FileJournalOptions, type FileJournalRecovery } from './journal/file-journal.js';
 export type { FillHistoryQuery, FillSummary, OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
 export { ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, type ClosedPositionRecord, POSITION_CLOSED_TOPIC } from './journal/history-notes.js';
-export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, lastNote, matchesQuery } from './journal/journal.js';
+export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, lastNote } from './journal/journal.js';
 
 export {
   type ModifyRequest,
@@ -150,19 +140,16 @@ export {
   TAKE_PROFIT_METHODS,
   type TakeProfitMethod,
 } from './config/engine-config.js';
-export { exitQuantity, quantityStep, type SizingCap, type SizingInput, type SizingResult, sizePosition } from './risk/position-sizing.js';
+export { type SizingCap, type SizingInput, type SizingResult, sizePosition } from './risk/position-sizing.js';
 export { groupLimitRule, PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks, strategyLimitRule } from './risk/pre-trade-checks.js';
 export { alwaysOpenMarket, type MarketState } from './market/market-state.js';
 export {
-  entrySide,
   type Position,
   type PositionFields,
   type PositionFill,
-  positionAge,
   type PositionSide,
   type PositionState,
   POSITION_STATES,
-  shapePosition,
 } from './positions/position.js';
 export {
   InvalidPositionTransitionError,
@@ -172,43 +159,37 @@ export {
   type PositionEventType,
   type PositionTarget,
 } from './positions/position-state-table.js';
-export { applyPositionFill, markPosition, type PositionFillResult } from './positions/apply-position-fill.js';
+export { type PositionFillResult } from './positions/apply-position-fill.js';
 export { type PositionChange, type PositionEntryContext, type PositionHook, PositionManager, type PositionManagerOptions, type PositionsView } from './positions/position-manager.js';
 export { every, type Repeating } from './core/every.js';
-export { HookList, type InternalFailure, type InternalFailureHandler } from './core/internal-hooks.js';
+export { type InternalFailure, type InternalFailureHandler } from './core/internal-hooks.js';
 export { TRADING_STATE_TOPIC, TradingGate } from './execution/trading-gate.js';
 export { BuyingPower } from './execution/buying-power.js';
 export { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './positions/position-repository.js';
 export { TradingDay } from './positions/trading-day.js';
-export { AssetCache } from './execution/asset-cache.js';
 export type { SignalDecision } from './execution/signal-decision.js';
-export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT, ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
+export { ExecutionEngine, type ExecutionEngineOptions } from './execution/execution-engine.js';
 export { DECISION_TOPIC, type RecordedDecision } from './execution/decision-log.js';
-export { CALL_PRIORITY, RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
+export { RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
 export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOptions, type RetryPolicy } from './resilience/order-error-handler.js';
 export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';
 export { Reconciler, type ReconcilerDeps, type RecoveryPolicy } from './recovery/reconciler.js';
-export { type QueuedSignal, type QueueReason, SignalQueue } from './execution/signal-queue.js';
+export { type QueuedSignal, type QueueReason } from './execution/signal-queue.js';
 export { MarketStateManager, type MarketStateManagerOptions, type MarketTime, type SessionName } from './market/market-state-manager.js';
-export { easterSunday, type MarketDate, usEquityEarlyCloses, usEquityHolidays } from './market/us-equity-calendar.js';
-export { type HaltOptions, TRADING_STATES, type TradingState, tradingGate } from './execution/trading-state.js';
-export { type BreakerAction, type BreakerKind, type BreakerReadings, type BreakerSpec, type BreakerTrip, CircuitBreakers } from './risk/circuit-breakers.js';
+export { type MarketDate } from './market/us-equity-calendar.js';
+export { type HaltOptions, TRADING_STATES, type TradingState } from './execution/trading-state.js';
+export { type BreakerAction, type BreakerKind, type BreakerReadings, type BreakerSpec, type BreakerTrip } from './risk/circuit-breakers.js';
 export {
   averageTrueRange,
   type Bar,
   DEFAULT_PARTIAL_EXITS,
-  realizedRewardRisk,
-  stopAfterLeg,
   stopPrice,
   type StopRule,
   type TargetLeg,
-  targetLegs,
   type TargetRule,
-  trailStop,
 } from './risk/protection-levels.js';
 export { type ProtectionOptions, type ProtectionStats, RiskOrderManager } from './risk/risk-order-manager.js';
 export {
-  buildExecutionRecord,
   EXECUTION_CONFIRMED_TOPIC,
   EXECUTION_IMPACT_TOPIC,
   EXECUTION_TOPIC,
@@ -216,24 +197,22 @@ export {
   type ExecutionRecord,
   type ExpectedPriceSource,
   type MarketImpact,
-  marketImpact,
 } from './quality/execution-record.js';
 export { ExecutionMonitor, type ExecutionMonitorDeps, type ExecutionMonitorOptions } from './quality/execution-monitor.js';
-export { CashExpectation, type CashCheck, type ExecutionConfirmation, type PositionCheck } from './quality/execution-confirmation.js';
+export { type CashCheck, type ExecutionConfirmation, type PositionCheck } from './quality/execution-confirmation.js';
 export { combinedStore, journalStore, recordsStore, type ReportSegment, type ReportStore, type TimeRange } from './reports/report-store.js';
 export { type AccountNote, type AlertNote, executionRecords, loadReportData, type ReportData, type ReportFilters } from './reports/report-data.js';
-export { ExecutionTally, LATENCIES, type LatencyName, type TallyFigures, type TallyJSON } from './reports/execution-tally.js';
-export { type GroupKey, REPORT_BUCKET_MS, REPORT_NOTE_TOPICS, type SegmentReport, summarizeForReports } from './reports/segment-report.js';
-export { decodeNotes, encodeNotes, type NotesSummary } from './journal/notes-summary.js';
-export { customPeriod, dayOf, DEFAULT_REPORT_TIMEZONE, type PeriodKind, type ReportPeriod, reportPeriod } from './reports/report-period.js';
-export { type Distribution, distribution, distributionOfStrings, latencyDistribution, maxDrawdown, sharpeRatio } from './reports/statistics.js';
+export { type LatencyName, type TallyFigures, type TallyJSON } from './reports/execution-tally.js';
+export { type GroupKey, REPORT_NOTE_TOPICS, type SegmentReport } from './reports/segment-report.js';
+export { type NotesSummary } from './journal/notes-summary.js';
+export { customPeriod, DEFAULT_REPORT_TIMEZONE, type PeriodKind, type ReportPeriod, reportPeriod } from './reports/report-period.js';
+export { type Distribution, distribution, maxDrawdown, sharpeRatio } from './reports/statistics.js';
 export {
   type BrokerComparisonRow,
   buildTradeReport,
   type DailyPnl,
   type ExecutionQuality,
   type Performance,
-  rangeReport,
   type ReportTotals,
   type RoundTrip,
   type SymbolTotals,
@@ -242,14 +221,12 @@ export {
   tradeReport,
 } from './reports/trade-report.js';
 export { COLUMNS, EXPORT_FORMATS, type ExportFormat, REPORT_SECTIONS, type ReportSection, reportRows, type RowSink, rowsToString, writeRows } from './reports/export.js';
-export { type AuditQuery, type AuditRow, auditRow, explainOrder, type OrderExplanation, regulatoryReport, searchAudit } from './reports/audit.js';
+export { type AuditQuery, type AuditRow, explainOrder, type OrderExplanation, regulatoryReport, searchAudit } from './reports/audit.js';
 export { formatReport } from './reports/report-text.js';
 export { journalFileStore, type JournalFileStoreOptions } from './reports/journal-file-store.js';
-export { journalArchives } from './journal/file-journal.js';
 export { type CashMark } from './quality/execution-confirmation.js';
-export { checkpointCopies } from './reports/report-store.js';
 export { type BrokerHealthReport, type BrokerHealthState, type HealthOptions, HealthTrackedAdapter } from './desk/adapter-health.js';
-export { type AccountScope, inScope, type MeasuredCost, type MeasuredCostOptions, type RoutableAccount, routeByBuyingPower, routeByMeasuredCost, routeByScope, type RoutingChoice, type RoutingPolicy } from './desk/desk-routing.js';
+export { type AccountScope, type MeasuredCost, type MeasuredCostOptions, type RoutableAccount, routeByBuyingPower, routeByMeasuredCost, routeByScope, type RoutingChoice, type RoutingPolicy } from './desk/desk-routing.js';
 export {
   type AccountEvents,
   type DeskAccountSpec,
@@ -262,8 +239,8 @@ export {
   type TradingDeskOptions,
 } from './desk/trading-desk.js';
 export { aggregateBook, type BookAccount, type BookLine, type DeskBook } from './desk/desk-book.js';
-export { type JournalPositions, lastPositionsCheckpoint, positionsFromJournal } from './positions/positions-from-journal.js';
-export { type BatchOptions, batchOrder, type BatchResult } from './execution/signal-batch.js';
+export { type JournalPositions, positionsFromJournal } from './positions/positions-from-journal.js';
+export { type BatchOptions, type BatchResult } from './execution/signal-batch.js';
 export { type Notification, type NotificationRoute, type NotificationSeverity, type NotificationTransport, Notifier, type NotifierOptions, type NotifierStats } from './notify/notifier.js';
 export { EmailTransport, SlackWebhookTransport, slackMessage, WebhookTransport } from './notify/transports.js';
 export { rebalance, type RebalanceDeps, type RebalanceLine, type RebalanceOptions, type RebalanceResult } from './execution/rebalance.js';

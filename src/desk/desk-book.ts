@@ -35,7 +35,11 @@ export interface BookAccount {
   readonly convert: (amount: Decimal) => Decimal;
 }
 
-/** The book of several accounts: totals, and lines by account, broker, strategy and symbol. A pure function. */
+/**
+ * The book of several accounts: totals, and lines by account, broker, strategy and symbol. A pure function.
+ *
+ * @internal Shared with tradewire's own subpaths; not part of the supported API.
+ */
 export function aggregateBook(accounts: readonly BookAccount[]): DeskBook {
   const lines = { broker: new Map<string, Line>(), strategy: new Map<string, Line>(), symbol: new Map<string, Line>() };
   const byAccount: DeskBook['byAccount'][number][] = [];

@@ -96,7 +96,11 @@ export interface Journal {
 /** The note that opens a segment written by {@link Journal.checkpoint}. */
 export const CHECKPOINT_TOPIC = 'journal.checkpoint';
 
-/** The last note of `topic` in `records` (read from the end). */
+/**
+ * The last note of `topic` in `records` (read from the end).
+ *
+ * @internal Shared with tradewire's own subpaths; not part of the supported API.
+ */
 export function lastNote(records: readonly JournalRecord[], topic: string): Extract<JournalRecord, { kind: 'note' }> | undefined {
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i]!;

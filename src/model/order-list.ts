@@ -29,6 +29,8 @@ export function listRoles(kind: OrderListKind): readonly ('entry' | 'takeProfit'
  * The rules every broker with native lists shares: one symbol, one quantity, exits on the other
  * side of the entry, a take-profit that is a limit beyond the stop. Broker-specific rules (time in
  * force, extended hours) belong to the adapter.
+ *
+ * @internal Shared with tradewire's own subpaths; not part of the supported API.
  */
 export function orderListIssues(kind: OrderListKind, orders: readonly Order[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];

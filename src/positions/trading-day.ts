@@ -3,6 +3,8 @@ import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 /**
  * Tracks the trading day in a time zone (America/New_York by default) and says when it rolls
  * over. date-fns-tz is consulted once per day, not per call: the next boundary is cached.
+ *
+ * @internal Shared with tradewire's own subpaths; not part of the supported API.
  */
 export class TradingDay {
   private key = '';

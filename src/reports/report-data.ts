@@ -52,6 +52,8 @@ const ALL_TOPICS = [...EXECUTION_TOPICS, ...REPORT_NOTE_TOPICS];
  * the quarter hours cut by the range's ends, segments without a summary and the current segment
  * are read record by record. An order recorded again later (a fill after it ended) counts once, in
  * its last revision. `onRecord` is called per record or summary read (a progress bar).
+ *
+ * @internal Shared with tradewire's own subpaths; not part of the supported API.
  */
 export async function loadReportData(store: ReportStore, range: TimeRange, filters: ReportFilters = {}, onRecord?: () => void): Promise<ReportData> {
   const collector = new Collector(range, filters);

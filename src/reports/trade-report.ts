@@ -152,7 +152,11 @@ export async function tradeReport(store: ReportStore, options: TradeReportOption
   return buildTradeReport(data, options);
 }
 
-/** The report from data already loaded (pure). */
+/**
+ * The report from data already loaded (pure).
+ *
+ * @internal Shared with tradewire's own subpaths; not part of the supported API.
+ */
 export function buildTradeReport(data: ReportData, options: TradeReportOptions): TradeReport {
   const period = options.period;
   const trades = data.closed.map(roundTrip);

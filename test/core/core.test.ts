@@ -1,22 +1,5 @@
-import {
-  BrokerError,
-  ConfigurationError,
-  createOrder,
-  Decimal,
-  EventBus,
-  isBrokerError,
-  isTradewireError,
-  ManualClock,
-  orderFromJSON,
-  orderToJSON,
-  orderEventFromJSON,
-  orderEventToJSON,
-  randomIds,
-  sequentialIds,
-  toDecimal,
-  ValidationError,
-  type ListenerErrorPayload,
-} from 'tradewire';
+import { BrokerError, ConfigurationError, createOrder, Decimal, EventBus, isBrokerError, isTradewireError, ManualClock, randomIds, sequentialIds, toDecimal, ValidationError, type ListenerErrorPayload } from 'tradewire';
+import { orderFromJSON, orderToJSON, orderEventFromJSON, orderEventToJSON } from '../../src/model/order-serialization.js';
 import { describe, expect, it } from 'vitest';
 import { fill, newOrder } from '../helpers.js';
 

@@ -311,7 +311,8 @@ describe('ExecutionEngine — decisions', () => {
 
 describe('remembered signal ids are bounded', () => {
   it('keeps the newest DECISIONS_KEPT decisions and forgets the oldest first', async () => {
-    const { DECISIONS_KEPT, InMemoryJournal: Journal } = await import('tradewire');
+    const { InMemoryJournal: Journal } = await import('tradewire');
+    const { DECISIONS_KEPT } = await import('../../src/execution/execution-engine.js');
     const { DecisionLog } = await import('../../src/execution/decision-log.js');
     const log = new DecisionLog(new Journal());
     for (let i = 0; i < DECISIONS_KEPT + 5; i++) log.rememberExecuted(`s${i}`, 'AAPL', `c${i}`, 0);

@@ -1,4 +1,5 @@
-import { alwaysOpenMarket, EventBus, ExecutionEngine, ManualClock, type MarketClock, MarketStateManager, silentLogger, type TradewireEvents, usEquityEarlyCloses, usEquityHolidays, ValidationError } from 'tradewire';
+import { alwaysOpenMarket, EventBus, ExecutionEngine, ManualClock, type MarketClock, MarketStateManager, silentLogger, type TradewireEvents, ValidationError } from 'tradewire';
+import { usEquityEarlyCloses, usEquityHolidays } from '../../src/market/us-equity-calendar.js';
 import { MockBroker } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 

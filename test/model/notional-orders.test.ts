@@ -1,4 +1,5 @@
-import { createOrder, Decimal, ManualClock, OrderLifecycleManager, orderFromJSON, orderToJSON, sequentialIds, ValidationError } from 'tradewire';
+import { createOrder, Decimal, ManualClock, OrderLifecycleManager, sequentialIds, ValidationError } from 'tradewire';
+import { orderFromJSON, orderToJSON } from '../../src/model/order-serialization.js';
 import { MockBroker } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 

@@ -1,4 +1,5 @@
-import { Decimal, ExecutionEngine, type Order, orderFromJSON, OrderLifecycleManager, orderToJSON, type Position, silentLogger, ZERO } from 'tradewire';
+import { Decimal, ExecutionEngine, type Order, OrderLifecycleManager, type Position, silentLogger, ZERO } from 'tradewire';
+import { orderFromJSON, orderToJSON } from '../../src/model/order-serialization.js';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 

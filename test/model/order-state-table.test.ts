@@ -1,17 +1,5 @@
-import {
-  applyOrderEvent,
-  InvalidOrderTransitionError,
-  lookupTransition,
-  ORDER_EVENT_TYPES,
-  ORDER_STATE_TABLE,
-  ORDER_STATUSES,
-  type OrderEvent,
-  type OrderEventType,
-  type OrderStatus,
-  orderToJSON,
-  OverfillError,
-  TERMINAL_ORDER_STATUSES,
-} from 'tradewire';
+import { applyOrderEvent, InvalidOrderTransitionError, lookupTransition, ORDER_EVENT_TYPES, ORDER_STATE_TABLE, ORDER_STATUSES, type OrderEvent, type OrderEventType, type OrderStatus, OverfillError, TERMINAL_ORDER_STATUSES } from 'tradewire';
+import { orderToJSON } from '../../src/model/order-serialization.js';
 import { describe, expect, it } from 'vitest';
 import { d, fill, orderIn } from '../helpers.js';
 

@@ -1,4 +1,5 @@
-import { Decimal, marketableLimit } from 'tradewire';
+import { Decimal } from 'tradewire';
+import { marketableLimit } from '../../src/model/prices.js';
 import { describe, expect, it } from 'vitest';
 
 describe('marketableLimit', () => {

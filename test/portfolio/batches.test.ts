@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alwaysOpenMarket, batchOrder, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { alwaysOpenMarket, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { batchOrder } from '../../src/execution/signal-batch.js';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 
 function setup(maxPositions = 3) {

@@ -1,22 +1,6 @@
 import fc from 'fast-check';
-import {
-  applyPositionFill,
-  Decimal,
-  EventBus,
-  InvalidPositionTransitionError,
-  ManualClock,
-  markPosition,
-  nextPositionState,
-  type Order,
-  POSITION_EVENTS,
-  POSITION_STATE_TABLE,
-  POSITION_STATES,
-  type Position,
-  type PositionFill,
-  PositionManager,
-  sequentialIds,
-  type TradewireEvents,
-} from 'tradewire';
+import { Decimal, EventBus, InvalidPositionTransitionError, ManualClock, nextPositionState, type Order, POSITION_EVENTS, POSITION_STATE_TABLE, POSITION_STATES, type Position, type PositionFill, PositionManager, sequentialIds, type TradewireEvents } from 'tradewire';
+import { applyPositionFill, markPosition } from '../../src/positions/apply-position-fill.js';
 import { describe, expect, it } from 'vitest';
 import { d, fill, newOrder } from '../helpers.js';
 

@@ -1,4 +1,5 @@
-import { type AssetInfo, Decimal, exitQuantity, resolveEngineConfig, type SizingInput, sizePosition } from 'tradewire';
+import { type AssetInfo, Decimal, resolveEngineConfig, type SizingInput, sizePosition } from 'tradewire';
+import { exitQuantity } from '../../src/risk/position-sizing.js';
 import { describe, expect, it } from 'vitest';
 import { d } from '../helpers.js';
 

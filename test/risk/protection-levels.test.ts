@@ -1,4 +1,5 @@
-import { averageTrueRange, DEFAULT_PARTIAL_EXITS, Decimal, realizedRewardRisk, stopAfterLeg, stopPrice, targetLegs, trailStop, ValidationError } from 'tradewire';
+import { averageTrueRange, DEFAULT_PARTIAL_EXITS, Decimal, stopPrice, ValidationError } from 'tradewire';
+import { realizedRewardRisk, stopAfterLeg, targetLegs, trailStop } from '../../src/risk/protection-levels.js';
 import { describe, expect, it } from 'vitest';
 
 const s = (d: Decimal): string => d.toString();
