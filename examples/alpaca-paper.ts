@@ -32,11 +32,8 @@ To try tradewire without any account, run: npm run demo`);
   process.exit(0);
 }
 
-// Paper, keys from the environment. APCA_API_BASE_URL / APCA_API_STREAM_URL point it elsewhere (a proxy, or tradewire's test server).
-const adapter = new AlpacaAdapter({
-  ...(process.env.APCA_API_BASE_URL ? { baseUrl: process.env.APCA_API_BASE_URL } : {}),
-  ...(process.env.APCA_API_STREAM_URL ? { streamUrl: process.env.APCA_API_STREAM_URL } : {}),
-});
+// Paper, keys from the environment (APCA_API_BASE_URL / APCA_API_STREAM_URL, when set, point it at a proxy or tradewire's test server).
+const adapter = new AlpacaAdapter();
 const clock = systemClock();
 const engine = new ExecutionEngine({
   adapter,

@@ -30,11 +30,8 @@ run: npm run demo`);
   process.exit(0);
 }
 
-// Practice; token and account from the environment. OANDA_REST_URL / OANDA_STREAM_URL point it elsewhere (a proxy, or tradewire's test server).
-const adapter = new OandaAdapter({
-  ...(process.env.OANDA_REST_URL ? { restUrl: process.env.OANDA_REST_URL } : {}),
-  ...(process.env.OANDA_STREAM_URL ? { streamUrl: process.env.OANDA_STREAM_URL } : {}),
-});
+// Practice; token and account from the environment (OANDA_REST_URL / OANDA_STREAM_URL, when set, point it at a proxy or tradewire's test server).
+const adapter = new OandaAdapter();
 const clock = systemClock();
 const engine = new ExecutionEngine({
   adapter,

@@ -57,6 +57,7 @@ export {
   isBrokerError,
   BROKER_ERROR_CATEGORY,
   readCredentials,
+  readEndpoint,
   redactBrokerError,
   redactSecrets,
   eventsFromOrderReport,

@@ -18,6 +18,25 @@ export function readCredentials<K extends string>(sources: Readonly<Record<K, re
   return values;
 }
 
+/**
+ * An endpoint (a proxy, or a local test server): the option or, when absent, its environment
+ * variable; `undefined` when neither is set (the adapter's own host). One whose host belongs to the
+ * other environment (a live host for a paper adapter, or the reverse) is a {@link ConfigurationError}:
+ * only `live: true` switches to real money.
+ */
+export function readEndpoint(field: string, given: string | undefined, variable: string, otherEnvironmentHosts: readonly string[]): string | undefined {
+  const value = (given || process.env[variable])?.replace(/\/$/, '');
+  if (!value) return undefined;
+  let host: string;
+  try {
+    host = new URL(value).host;
+  } catch {
+    throw new ConfigurationError([{ field, message: `is not a URL (${given ? 'the option' : variable})` }]);
+  }
+  if (otherEnvironmentHosts.includes(host)) throw new ConfigurationError([{ field, message: `points at ${host}, the other environment's host: set \`live\` to choose the environment` }]);
+  return value;
+}
+
 const REDACTED = '[redacted]';
 /** Header and field names whose values are credentials, whatever their value. */
 const SECRET_KEYS = /^(authorization|apca-api-key-id|apca-api-secret-key|x-api-key|api[-_]?key|secret|secret[-_]?key|token|access[-_]?token|password)$/i;

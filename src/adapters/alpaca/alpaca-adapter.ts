@@ -23,6 +23,7 @@ import {
   type OrderUpdate,
   type PositionReport,
   readCredentials,
+  readEndpoint,
   redactBrokerError,
   type RequestGate,
   systemClock,
@@ -58,9 +59,12 @@ export interface AlpacaAdapterOptions {
   readonly secret?: string;
   /** Trade real money. Default false: the paper environment. Nothing else switches to live. */
   readonly live?: boolean;
-  /** Another REST origin (a proxy, or a local test server); default Alpaca's paper or live host. */
+  /**
+   * Another REST origin (a proxy, or a local test server); default `process.env.APCA_API_BASE_URL`
+   * (the SDK's convention), else Alpaca's paper or live host. The other environment's host is refused.
+   */
   readonly baseUrl?: string;
-  /** Another trade-updates endpoint; default Alpaca's paper or live stream. */
+  /** Another trade-updates endpoint; default `process.env.APCA_API_STREAM_URL`, else Alpaca's paper or live stream. */
   readonly streamUrl?: string;
   /** The fetch the SDK uses (default the global one). */
   readonly fetch?: typeof fetch;
@@ -107,6 +111,9 @@ export class AlpacaAdapter implements BrokerAdapter {
   // Private (#) so neither util.inspect nor JSON.stringify can show a credential (see toJSON).
   readonly #credentials: { readonly keyId: string; readonly secret: string };
   readonly #options: AlpacaAdapterOptions;
+  /** The REST origin and stream endpoint when not Alpaca's own (an option or the environment). */
+  readonly #baseUrl: string | undefined;
+  readonly #streamUrl: string | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger;
   #sdk: Alpaca | undefined;
@@ -125,6 +132,9 @@ export class AlpacaAdapter implements BrokerAdapter {
     this.#credentials = readCredentials({ keyId: [options.keyId, 'APCA_API_KEY_ID'], secret: [options.secret, 'APCA_API_SECRET_KEY'] });
     this.#options = options;
     this.live = options.live === true;
+    const otherHost = new URL(this.live ? PAPER_HOST : LIVE_HOST).host;
+    this.#baseUrl = readEndpoint('baseUrl', options.baseUrl, 'APCA_API_BASE_URL', [otherHost]);
+    this.#streamUrl = readEndpoint('streamUrl', options.streamUrl, 'APCA_API_STREAM_URL', [otherHost]);
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
   }
@@ -137,7 +147,7 @@ export class AlpacaAdapter implements BrokerAdapter {
     if (this.#stream) return;
     const reconnect = this.#options.reconnect ?? {};
     const stream = sdk.trading.stream({
-      ...(this.#options.streamUrl ? { url: this.#options.streamUrl } : {}),
+      ...(this.#streamUrl ? { url: this.#streamUrl } : {}),
       reconnect: true,
       maxReconnectAttempts: reconnect.maxAttempts ?? -1,
       initialReconnectMs: reconnect.initialMs ?? 500,
@@ -177,7 +187,7 @@ export class AlpacaAdapter implements BrokerAdapter {
 
   /** What `JSON.stringify` shows: where it trades, never a credential. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, live: this.live, baseUrl: this.#options.baseUrl ?? (this.live ? LIVE_HOST : PAPER_HOST), connected: this.#sdk !== undefined };
+    return { name: this.name, live: this.live, baseUrl: this.#baseUrl ?? (this.live ? LIVE_HOST : PAPER_HOST), connected: this.#sdk !== undefined };
   }
 
   /** What `util.inspect` (and `console.log`) shows: the same as {@link toJSON}. */
@@ -320,7 +330,7 @@ export class AlpacaAdapter implements BrokerAdapter {
     } catch (error) {
       throw new ConfigurationError([{ field: '@alpacahq/alpaca-trade-api', message: `must be installed to use tradewire/alpaca (npm install @alpacahq/alpaca-trade-api): ${describeError(error)}` }]);
     }
-    const base = this.#options.baseUrl?.replace(/\/$/, '');
+    const base = this.#baseUrl;
     const fetchImpl = this.#options.fetch ?? globalThis.fetch;
     const host = this.live ? LIVE_HOST : PAPER_HOST;
     const options: AlpacaClientOptions = {

@@ -21,6 +21,7 @@ import {
   type OrderUpdate,
   type PositionReport,
   readCredentials,
+  readEndpoint,
   type RequestGate,
   systemClock,
   type Unsubscribe,
@@ -52,8 +53,12 @@ export interface OandaAdapterOptions {
   readonly accountId?: string;
   /** Trade real money (`api-fxtrade`). Default false: the practice environment (`api-fxpractice`). */
   readonly live?: boolean;
-  /** Another REST origin / stream origin (a proxy, or a local test server). */
+  /**
+   * Another REST origin (a proxy, or a local test server); default `process.env.OANDA_REST_URL`, else
+   * OANDA's practice or live host. The other environment's host is refused.
+   */
   readonly restUrl?: string;
+  /** Another stream origin; default `process.env.OANDA_STREAM_URL`, else OANDA's practice or live stream host. */
   readonly streamUrl?: string;
   readonly fetch?: typeof fetch;
   /** Per REST request, ms (default 10 000). */
@@ -135,10 +140,11 @@ export class OandaAdapter implements BrokerAdapter {
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
     const hosts = this.live ? OANDA_HOSTS.live : OANDA_HOSTS.practice;
+    const other = Object.values(this.live ? OANDA_HOSTS.practice : OANDA_HOSTS.live).map((url) => new URL(url).host);
     this.#client = new OandaClient({
       token,
-      restUrl: (options.restUrl ?? hosts.rest).replace(/\/$/, ''),
-      streamUrl: (options.streamUrl ?? hosts.stream).replace(/\/$/, ''),
+      restUrl: readEndpoint('restUrl', options.restUrl, 'OANDA_REST_URL', other) ?? hosts.rest,
+      streamUrl: readEndpoint('streamUrl', options.streamUrl, 'OANDA_STREAM_URL', other) ?? hosts.stream,
       timeoutMs: options.timeoutMs ?? 10_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });

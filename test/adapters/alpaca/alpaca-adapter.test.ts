@@ -414,6 +414,27 @@ describe('credentials and environments', () => {
       delete process.env.APCA_API_SECRET_KEY;
     }
   });
+
+  it('APCA_API_BASE_URL points it elsewhere (the SDK’s convention); the other environment’s host is refused', async () => {
+    const hosts: string[] = [];
+    const fetchStub: typeof fetch = async (input) => {
+      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
+      return new Response(JSON.stringify({ id: 'a', equity: '1', cash: '1', buying_power: '1' }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    process.env.APCA_API_BASE_URL = 'http://127.0.0.1:9/';
+    try {
+      await new AlpacaAdapter({ keyId: 'PK', secret: 's', fetch: fetchStub }).getAccount();
+      await new AlpacaAdapter({ keyId: 'PK', secret: 's', fetch: fetchStub, baseUrl: 'http://127.0.0.1:10' }).getAccount(); // the option wins
+      expect(hosts).toEqual(['127.0.0.1:9', '127.0.0.1:10']);
+      process.env.APCA_API_BASE_URL = 'https://api.alpaca.markets';
+      expect(() => new AlpacaAdapter({ keyId: 'PK', secret: 's' })).toThrow(/baseUrl points at api\.alpaca\.markets, the other environment's host/);
+      expect(() => new AlpacaAdapter({ keyId: 'AK', secret: 's', live: true, streamUrl: 'wss://paper-api.alpaca.markets/stream' })).toThrow(/streamUrl points at paper-api\.alpaca\.markets/);
+      process.env.APCA_API_BASE_URL = 'not a url';
+      expect(() => new AlpacaAdapter({ keyId: 'PK', secret: 's' })).toThrow(/baseUrl is not a URL \(APCA_API_BASE_URL\)/);
+    } finally {
+      delete process.env.APCA_API_BASE_URL;
+    }
+  });
 });
 
 describe('order bodies to the letter of the docs', () => {

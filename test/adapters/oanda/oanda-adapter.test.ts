@@ -404,4 +404,22 @@ describe('OANDA credentials and environments', () => {
     }
     expect(() => new OandaAdapter()).toThrow(/token is required \(or set OANDA_API_TOKEN\).*accountId is required/);
   });
+
+  it('OANDA_REST_URL points it elsewhere; the other environment’s hosts are refused', async () => {
+    const hosts: string[] = [];
+    const stub: typeof fetch = async (input) => {
+      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
+      return new Response(JSON.stringify({ account: { id: 'x', currency: 'USD', balance: '1', NAV: '1' } }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    process.env.OANDA_REST_URL = 'http://127.0.0.1:9';
+    try {
+      await new OandaAdapter({ token: 't', accountId: '101-1', fetch: stub }).getAccount();
+      expect(hosts).toEqual(['127.0.0.1:9']);
+      process.env.OANDA_REST_URL = 'https://api-fxtrade.oanda.com';
+      expect(() => new OandaAdapter({ token: 't', accountId: '101-1' })).toThrow(/restUrl points at api-fxtrade\.oanda\.com/);
+      expect(() => new OandaAdapter({ token: 't', accountId: '001-1', live: true, restUrl: 'http://127.0.0.1:9', streamUrl: 'https://stream-fxpractice.oanda.com' })).toThrow(/streamUrl points at stream-fxpractice\.oanda\.com/);
+    } finally {
+      delete process.env.OANDA_REST_URL;
+    }
+  });
 });
