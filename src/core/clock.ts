@@ -23,17 +23,36 @@ export interface TimerOptions {
   readonly keepAlive?: boolean;
 }
 
+/** The longest delay a Node timer holds (2^31 − 1 ms, ~24.8 days); a longer one fires at once, with a warning. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timer beyond {@link MAX_TIMER_MS}: re-armed in steps until its time; `timer` is the current step. */
+class LongTimer {
+  constructor(public timer: NodeJS.Timeout) {}
+}
+
 /** The real wall clock: `Date.now` and the host's timers. */
 export function systemClock(): Clock {
   return {
     now: () => Date.now(),
     setTimeout: (callback, ms, options) => {
-      const timer = setTimeout(callback, ms);
-      // A pending order timeout must not keep a finished process alive; a retry in flight must.
-      if (!options?.keepAlive) timer.unref?.();
-      return timer;
+      const arm = (delay: number, fire: () => void): NodeJS.Timeout => {
+        const timer = setTimeout(fire, delay);
+        // A pending order timeout must not keep a finished process alive; a retry in flight must.
+        if (!options?.keepAlive) timer.unref?.();
+        return timer;
+      };
+      if (!(ms > MAX_TIMER_MS)) return arm(ms, callback);
+      // The next session of a market closed for weeks is further than a Node timer reaches.
+      const due = Date.now() + ms;
+      const long = new LongTimer(arm(MAX_TIMER_MS, () => step()));
+      const step = (): void => {
+        const left = due - Date.now();
+        long.timer = left > MAX_TIMER_MS ? arm(MAX_TIMER_MS, step) : arm(Math.max(0, left), callback);
+      };
+      return long;
     },
-    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    clearTimeout: (handle) => clearTimeout(handle instanceof LongTimer ? handle.timer : (handle as NodeJS.Timeout)),
   };
 }
 

@@ -240,7 +240,8 @@ export class MarketStateManager implements MarketState {
     const timer = this.clock.setTimeout(() => {
       this.timers = this.timers.filter((t) => t !== timer);
       const at = this.clock.now();
-      this.tell({ type: open ? 'closed' : 'opened', assetClass, at });
+      // A timer that fired early (a host clock that cannot hold the delay) is not a transition.
+      if (this.isMarketOpen(`*${assetClass}`, assetClass, at) !== open) this.tell({ type: open ? 'closed' : 'opened', assetClass, at });
       this.scheduleTransition(assetClass);
     }, Math.max(0, next - now));
     this.timers.push(timer);

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ExecutionEngine, silentLogger } from 'tradewire';
+import { ExecutionEngine, silentLogger, systemClock } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../..');
@@ -63,5 +63,30 @@ describe('engine.drain', () => {
     await clock.advanceAsync(5_000);
     expect((await batch).executed).toBe(1);
     await engine.stop({ drain: true });
+  });
+});
+
+describe('systemClock timers beyond what a Node timer holds (~24.8 days)', () => {
+  it('wait their whole delay (a Node timer would fire at once) and can be cleared at any step', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+    try {
+      const clock = systemClock();
+      const day = 86_400_000;
+      const fired: string[] = [];
+      clock.setTimeout(() => fired.push('34 days'), 34 * day);
+      const cleared = clock.setTimeout(() => fired.push('cleared'), 60 * day);
+      clock.setTimeout(() => fired.push('1 s'), 1_000);
+      vi.advanceTimersByTime(1_000);
+      expect(fired).toEqual(['1 s']);
+      vi.advanceTimersByTime(30 * day); // past the first 24.8-day step: re-armed, not fired
+      expect(fired).toEqual(['1 s']);
+      clock.clearTimeout(cleared);
+      vi.advanceTimersByTime(4 * day);
+      expect(fired).toEqual(['1 s', '34 days']);
+      vi.advanceTimersByTime(60 * day);
+      expect(fired).toEqual(['1 s', '34 days']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -7,8 +7,8 @@ import { asModule, docSnippets } from './doc-snippets.js';
 /**
  * Every ```ts block of README.md and docs/ type-checks against the package as it is (strict, with
  * the project's settings). The few names the guides use without defining them (`engine`, `adapter`,
- * `feed`, …) are declared with their real types (doc-snippets.ts). The testing guide's examples and
- * the README's quick start also run (testing-guide.test.ts, readme-quickstart.test.ts).
+ * `feed`, …) are declared with their real types (doc-snippets.ts). Every block also runs
+ * (doc-run.test.ts), and the README's quick start is checked for what it prints (readme-quickstart.test.ts).
  */
 const root = join(__dirname, '../..');
 const dir = join(root, '.tmp', `doc-snippets-${process.pid}`);

@@ -64,13 +64,17 @@ export function docSnippets(root: string): Snippet[] {
   return out;
 }
 
-/** The snippet as a module of its own, with the ambient names it uses but does not define. */
-export function asModule(snippet: Snippet): string {
+/** The ambient names (see {@link AMBIENT}) the snippet uses without defining them. */
+export function ambientNames(snippet: Snippet): string[] {
   const declared = (name: string): boolean => new RegExp(`(?:const|let|var|function|class)\\s+${name}\\b|import[^;]*\\b${name}\\b[^;]*from|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=`).test(snippet.code);
   const used = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(snippet.code);
-  const preamble = Object.entries(AMBIENT)
-    .filter(([name]) => used(name) && !declared(name))
-    .map(([name, type]) => `declare const ${name}: ${type};`)
+  return Object.keys(AMBIENT).filter((name) => used(name) && !declared(name));
+}
+
+/** The snippet as a module of its own, with the ambient names it uses but does not define declared (for type-checking). */
+export function asModule(snippet: Snippet): string {
+  const preamble = ambientNames(snippet)
+    .map((name) => `declare const ${name}: ${AMBIENT[name]};`)
     .join('\n');
   return `${preamble}\n${snippet.code}\nexport {};\n`;
 }

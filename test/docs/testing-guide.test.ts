@@ -2,7 +2,10 @@ import { ExecutionEngine, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
-/** The examples of docs/testing.md, as they are written there (keep the two in step). */
+/**
+ * What docs/testing.md says beyond its examples (those run as written, in doc-run.test.ts): the
+ * retry is held until the clock moves, stale and future signals are refused, advanceAsync's order.
+ */
 async function setup() {
   const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // a Monday, 11:00 in New York: the market is open
   const broker = new MockBroker({ clock, initialCash: 100_000 });
@@ -16,25 +19,6 @@ async function setup() {
 }
 
 describe('docs/testing.md', () => {
-  it('a first test: buys on a strong signal', async () => {
-    const { engine, broker, signal } = await setup();
-    const decision = await engine.executeSignal(signal());
-    expect(decision.kind).toBe('executed');
-    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
-    expect(broker.positionReports()).toMatchObject([{ symbol: 'AAPL', quantity: expect.anything() }]);
-    await engine.stop();
-  });
-
-  it('a timeout that reached the broker never becomes a duplicate', async () => {
-    const { clock, engine, broker, signal } = await setup();
-    broker.failNext('submitOrder', { kind: 'timeout', reached: true });
-    const pending = engine.executeSignal(signal());
-    await clock.advanceAsync(5_000); // the timeout, then the look-up: the order is there, nothing is resent
-    const decision = await pending;
-    if (decision.kind !== 'executed') throw new Error(`expected executed, got ${decision.kind}`);
-    expect(broker.countByClientOrderId(decision.order.clientOrderId)).toBe(1);
-  });
-
   it('a retry waits on the clock: advanceAsync sends it', async () => {
     const { clock, engine, broker, signal } = await setup();
     broker.failNext('submitOrder', { kind: 'server_error' });

@@ -161,6 +161,21 @@ describe('MarketStateManager — events on the clock', () => {
       'opened equity 2025-06-09T13:30:00.000Z',
     ]);
   });
+
+  it('a timer that fires early (a host clock that cannot hold a long delay) is not taken for a transition', () => {
+    const manual = new ManualClock(utc('2025-06-06T19:59:00Z'));
+    // A clock whose timers hold at most an hour: the weekend's wait comes back early, many times.
+    const capped = { now: () => manual.now(), setTimeout: (cb: () => void, ms: number) => manual.setTimeout(cb, Math.min(ms, 3_600_000)), clearTimeout: (h: unknown) => manual.clearTimeout(h as number) };
+    const events = new EventBus<TradewireEvents>();
+    const seen: string[] = [];
+    events.on('market:opened', (e) => seen.push(`opened ${e.assetClass} ${new Date(e.at).toISOString()}`));
+    events.on('market:closed', (e) => seen.push(`closed ${e.assetClass} ${new Date(e.at).toISOString()}`));
+    const m = new MarketStateManager({ clock: capped, events });
+    m.start();
+    manual.advanceTo(utc('2025-06-09T13:31:00Z'));
+    m.stop();
+    expect(seen).toEqual(['closed equity 2025-06-06T20:00:00.000Z', 'closed forex 2025-06-06T21:00:00.000Z', 'opened forex 2025-06-08T21:00:00.000Z', 'opened equity 2025-06-09T13:30:00.000Z']);
+  });
 });
 
 describe('MarketStateManager — the broker\'s calendar', () => {
