@@ -24,18 +24,27 @@ await import('./engine.bench.js');
 const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
 
 const bySite = new Map<string, number>();
+/** decimal.js's allocations, by the tradewire function that called into decimal.js. */
+const decimalsBy = new Map<string, number>();
 let total = 0;
-const walk = (node: ProfileNode): void => {
+const walk = (node: ProfileNode, caller: string): void => {
   const { functionName, url, lineNumber } = node.callFrame;
   const site = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+  const inDecimal = url.includes('decimal.js');
   total += node.selfSize;
   bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
-  for (const child of node.children) walk(child);
+  if (inDecimal) decimalsBy.set(caller, (decimalsBy.get(caller) ?? 0) + node.selfSize);
+  for (const child of node.children) walk(child, inDecimal ? caller : site);
 };
-walk(profile.head);
+walk(profile.head, '(root)');
 
 const signals = arg('signals', 100_000) + Math.min(10_000, arg('signals', 100_000));
 console.log(`\nallocated ≈ ${(total / 1e6).toFixed(0)} MB in all, ≈ ${(total / signals / 1024).toFixed(1)} KB per signal (warm-up included, startup too)`);
 for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
   console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${site}`);
+}
+const decimalTotal = [...decimalsBy.values()].reduce((a, b) => a + b, 0);
+console.log(`\ndecimal.js: ${(decimalTotal / signals).toFixed(0)} B/signal, by the caller that asked for it:`);
+for (const [site, bytes] of [...decimalsBy].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+  console.log(`${((100 * bytes) / decimalTotal).toFixed(1).padStart(5)}%  ${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${site}`);
 }

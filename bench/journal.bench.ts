@@ -5,17 +5,16 @@
  *   npm run bench -- --appends=20000 --signals=3000
  */
 import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { EventEmitter } from 'eventemitter3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal, ExecutionEngine, FileJournal, InMemoryJournal, type Journal, type JournalEntry, type Order, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { inWaves, type Mode, reference } from './reference.js';
 import { arg, percentiles } from './stats.js';
 
 const APPENDS = arg('appends', 20_000);
 const SIGNALS = arg('durable-signals', 3_000);
 const IN_FLIGHT = arg('in-flight', 64);
-type Mode = 'memory' | 'os' | 'fsync';
 const dir = mkdtempSync(join(tmpdir(), 'tw-bench-'));
 
 /** A representative order record (the journal's most common record is an order event). */
@@ -72,73 +71,6 @@ async function measureEngine(name: string, journal: Journal): Promise<void> {
   console.log(`  ${name.padEnd(34)} ${Math.round(SIGNALS / seconds).toLocaleString('en-US').padStart(10)} signals/s  signal → submit µs:`, percentiles(latency, [50, 99]));
 }
 
-/**
- * The reference: the least a signal path with this journal could do — validate, a few Decimal
- * checks, an order object, three emits, one line written to the file, and (fsync mode) wait for an
- * fdatasync shared by every signal waiting (group commit). Run in the same process as the engine,
- * so the ratio engine / reference, not an absolute time, is the figure.
- */
-async function reference(mode: Mode, inFlight: number, count: number): Promise<number> {
-  const fd = mode === 'memory' ? -1 : openSync(join(dir, `ref-${mode}-${inFlight}.jsonl`), 'a');
-  const lines: string[] = [];
-  const bus = new EventEmitter();
-  bus.on('a', () => undefined);
-  bus.on('b', () => undefined);
-  bus.on('c', () => undefined);
-  let syncing: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  let dirty = false;
-  const startSync = (): Promise<void> => {
-    dirty = false;
-    const p = new Promise<void>((ok, fail) => fdatasync(fd, (e) => (e ? fail(e) : ok()))).finally(() => (syncing = undefined));
-    syncing = p;
-    return p;
-  };
-  const durable = (): Promise<void> | undefined => {
-    if (!dirty) return syncing;
-    if (!syncing) return startSync();
-    next ??= syncing.then(() => {
-      next = undefined;
-      return dirty ? startSync() : syncing;
-    });
-    return next;
-  };
-  const limit = new Decimal(1_000_000);
-  const one = async (i: number): Promise<void> => {
-    const signal = { id: `r${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 80 };
-    if (typeof signal.id !== 'string' || signal.strength < 0 || signal.strength > 100) throw new Error('invalid');
-    const price = new Decimal('100.00');
-    const quantity = new Decimal(10);
-    const notional = price.times(quantity);
-    if (notional.greaterThan(limit) || quantity.lessThanOrEqualTo(0)) throw new Error('limit');
-    const order = { clientOrderId: `tw-${i}`, symbol: signal.symbol, side: signal.side, quantity, price, status: 'submitted', createdAt: Date.now() };
-    bus.emit('a', order);
-    bus.emit('b', order);
-    bus.emit('c', order);
-    const line = `${JSON.stringify(order)}\n`;
-    if (mode === 'memory') lines.push(line);
-    else {
-      writeSync(fd, line);
-      dirty = true;
-    }
-    if (mode === 'fsync') await durable();
-  };
-  const started = process.hrtime.bigint();
-  await inWaves(count, inFlight, one);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (fd >= 0) closeSync(fd);
-  return count / seconds;
-}
-
-/** Runs `count` tasks, `inFlight` at a time (each wave waits for the slowest: signals arriving in bursts). */
-async function inWaves(count: number, inFlight: number, task: (i: number) => Promise<void>): Promise<void> {
-  for (let i = 0; i < count; i += inFlight) {
-    const wave: Promise<void>[] = [];
-    for (let j = i; j < Math.min(count, i + inFlight); j++) wave.push(task(j));
-    await Promise.all(wave);
-  }
-}
-
 /** The engine, `inFlight` signals at a time, on `inFlight` symbols (each symbol alternates buy and sell). */
 async function engineRate(journal: Journal, inFlight: number, count: number): Promise<number> {
   const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
@@ -190,7 +122,7 @@ async function postgresRows(): Promise<void> {
     const account = `bench-${process.pid}-${inFlight}`;
     const journal = await PostgresJournal.open({ connectionString, account, logger: silentLogger });
     const count = inFlight === 1 ? Math.min(SIGNALS, 1_000) : SIGNALS * 2;
-    const ref = await reference('fsync', inFlight, count);
+    const ref = await reference('fsync', inFlight, count, dir);
     const eng = await engineRate(journal, inFlight, count);
     await journal.end();
     const cleanup = await PostgresJournal.open({ connectionString, account, logger: silentLogger });
@@ -202,7 +134,7 @@ async function postgresRows(): Promise<void> {
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
 
 async function compare(name: string, mode: Mode, inFlight: number, make: () => Journal, count: number): Promise<void> {
-  const ref = await reference(mode, inFlight, count);
+  const ref = await reference(mode, inFlight, count, dir);
   const eng = await engineRate(make(), inFlight, count);
   console.log(`  ${name.padEnd(44)} reference ${fmt(ref)}/s  engine ${fmt(eng)}/s  engine/reference ${(eng / ref).toFixed(2)}`);
 }

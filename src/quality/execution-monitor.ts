@@ -105,7 +105,10 @@ export class ExecutionMonitor {
   /** The newest records, a ring of {@link recentKept}. */
   private readonly recentRecords: ExecutionRecord[] = [];
   private recentNext = 0;
+  /** The last `rejectionWindow` outcomes (true: rejected or failed) as a ring, with a running count of failures. */
   private readonly outcomes: boolean[] = [];
+  private outcomesNext = 0;
+  private failuresInWindow = 0;
   private rejectionAlerting = false;
   /** What an impact measurement needs (not the whole record: at thousands of orders a second, a minute of records is a lot of memory). */
   private readonly impacts: { readonly record: ImpactSubject; readonly due: number }[] = [];
@@ -348,7 +351,8 @@ export class ExecutionMonitor {
 
   /** The alerts one record can raise (once per order: a revision does not raise them again). */
   private judge(record: ExecutionRecord): void {
-    if (record.slippageBps !== undefined && new Decimal(record.slippageBps).greaterThan(this.slippageAlertBps)) {
+    // Zero or favourable slippage (most fills) is never parsed back into a Decimal.
+    if (record.slippageBps !== undefined && (this.slippageAlertBps.isNegative() || (record.slippageBps !== '0' && record.slippageBps[0] !== '-')) && new Decimal(record.slippageBps).greaterThan(this.slippageAlertBps)) {
       this.counts.slippageAlerts++;
       this.alert('warning', 'slippage_exceeded', `${record.side} ${record.filledQuantity} ${record.symbol} filled at ${record.averageFillPrice}, ${record.slippageBps} bps worse than ${record.expectedPrice} (${record.expectedPriceSource})`, {
         slippageBps: record.slippageBps,
@@ -363,10 +367,18 @@ export class ExecutionMonitor {
       this.alert('warning', 'slow_fill', `${record.clientOrderId} (${record.symbol}) took ${took} ms from submission to its last fill`, { ms: took, thresholdMs: this.slowFillMs }, record.clientOrderId);
     }
     if (record.status === 'risk_rejected' || record.status === 'replaced') return;
-    this.outcomes.push(record.status === 'rejected' || record.status === 'failed');
-    if (this.outcomes.length > this.rejectionWindow) this.outcomes.shift();
-    if (this.outcomes.length < this.rejectionWindow) return;
-    const rate = this.outcomes.filter(Boolean).length / this.rejectionWindow;
+    // A ring and a running count: the rate costs the same per order whatever the window.
+    const failed = record.status === 'rejected' || record.status === 'failed';
+    const outcomes = this.outcomes;
+    if (outcomes.length < this.rejectionWindow) outcomes.push(failed);
+    else {
+      if (outcomes[this.outcomesNext]) this.failuresInWindow--;
+      outcomes[this.outcomesNext] = failed;
+      this.outcomesNext = (this.outcomesNext + 1) % this.rejectionWindow;
+    }
+    if (failed) this.failuresInWindow++;
+    if (outcomes.length < this.rejectionWindow) return;
+    const rate = this.failuresInWindow / this.rejectionWindow;
     if (!this.rejectionAlerting && rate >= this.rejectionThreshold) {
       this.rejectionAlerting = true;
       this.alert('critical', 'rejection_rate', `${Math.round(rate * 100)}% of the last ${this.rejectionWindow} orders were rejected or failed`, { rate, window: this.rejectionWindow, threshold: this.rejectionThreshold });

@@ -23,7 +23,7 @@ function setup(options: { slippageBps?: number; latencyMs?: number; quality?: Co
   const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
   const broker = new MockBroker({ clock, initialCash: 100_000, slippageBps: options.slippageBps ?? 0, commission: { perUnit: '0.01', minimum: '1' }, latencyMs: options.latencyMs ?? 0 });
   const journal = new InMemoryJournal();
-  const engine = new ExecutionEngine({ adapter: broker, clock, journal, ids: sequentialIds(), logger: silentLogger, rateLimit: false, config: { sizing: { method: 'fixed_quantity', quantity: 10 } } as never, quality: options.quality ?? {} });
+  const engine = new ExecutionEngine({ adapter: broker, clock, journal, ids: sequentialIds(), logger: silentLogger, rateLimit: false, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 20 } as never, quality: options.quality ?? {} });
   const alerts: AlertPayload[] = [];
   const records: ExecutionRecord[] = [];
   engine.on('alert', (a) => alerts.push(a));
@@ -129,6 +129,27 @@ describe('ExecutionMonitor: a record for every order', () => {
     expect(records[0]!.reason).toContain('qty must be > 0');
     expect(records[0]!.fillRate).toBe('0');
     expect(alerts.filter((a) => a.code === 'rejection_rate')).toHaveLength(1);
+  });
+
+  it('the rejection rate rolls with its window: quiet once it falls below half the threshold, alerting again when it climbs back', async () => {
+    const { engine, alerts, price, broker, clock } = setup({ quality: { rejectionRate: { window: 4, threshold: 0.5 } } });
+    await engine.start();
+    const symbols = Array.from({ length: 12 }, (_, i) => `S${i}`);
+    for (const symbol of symbols) price(symbol, '100');
+    let n = 0;
+    const send = async (refused: boolean): Promise<void> => {
+      if (refused) broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'refused (test)', { status: 422 }) });
+      const decision = await engine.executeSignal({ id: `w${n}`, symbol: symbols[n++]!, side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
+      expect(decision, JSON.stringify(decision.kind === 'rejected' ? decision.reasons : '')).toMatchObject({ kind: 'executed' }); // every one sent: the broker decides
+    };
+    const rateAlerts = (): number => alerts.filter((a) => a.code === 'rejection_rate').length;
+    for (const refused of [true, true, false, false]) await send(refused); // 2 of 4: alert
+    expect(rateAlerts()).toBe(1);
+    for (const refused of [false, true]) await send(refused); // window F,F,F,T → 1/4: not below half (0.25), still alerting, no new alert
+    expect(rateAlerts()).toBe(1);
+    for (const refused of [false, false, false, false]) await send(refused); // 0/4: quiet again
+    for (const refused of [true, true]) await send(refused); // F,F,T,T → 2/4: a second alert
+    expect(rateAlerts()).toBe(2);
   });
 
   it('market impact: the price 60 s after completion against the arrival price, journaled as execution.impact', async () => {
