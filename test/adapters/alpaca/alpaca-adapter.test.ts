@@ -2,6 +2,7 @@ import { BrokerError, createOrder, Decimal, isBrokerError, sequentialIds, silent
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDuplicateIdRace } from '../duplicate-id-race.js';
+import { hostRecorder } from '../host-recorder.js';
 import { alpacaHarness } from './alpaca-harness.js';
 import { FAKE_KEY, FAKE_SECRET } from './fake-alpaca-server.js';
 
@@ -395,11 +396,7 @@ describe('credentials and environments', () => {
   });
 
   it('paper by default; live only when asked; keys from the environment', async () => {
-    const hosts: string[] = [];
-    const fetchStub: typeof fetch = async (input) => {
-      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
-      return new Response(JSON.stringify({ id: 'a', equity: '1', cash: '1', buying_power: '1' }), { status: 200, headers: { 'content-type': 'application/json' } });
-    };
+    const { hosts, fetch: fetchStub } = hostRecorder({ id: 'a', equity: '1', cash: '1', buying_power: '1' });
     process.env.APCA_API_KEY_ID = 'PKENV';
     process.env.APCA_API_SECRET_KEY = 'env-secret';
     try {
@@ -416,11 +413,7 @@ describe('credentials and environments', () => {
   });
 
   it('APCA_API_BASE_URL points it elsewhere (the SDK’s convention); the other environment’s host is refused', async () => {
-    const hosts: string[] = [];
-    const fetchStub: typeof fetch = async (input) => {
-      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
-      return new Response(JSON.stringify({ id: 'a', equity: '1', cash: '1', buying_power: '1' }), { status: 200, headers: { 'content-type': 'application/json' } });
-    };
+    const { hosts, fetch: fetchStub } = hostRecorder({ id: 'a', equity: '1', cash: '1', buying_power: '1' });
     process.env.APCA_API_BASE_URL = 'http://127.0.0.1:9/';
     try {
       await new AlpacaAdapter({ keyId: 'PK', secret: 's', fetch: fetchStub }).getAccount();

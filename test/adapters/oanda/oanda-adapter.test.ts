@@ -3,6 +3,7 @@ import { OandaAdapter } from 'tradewire/oanda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN } from './fake-oanda-server.js';
 import { runDuplicateIdRace } from '../duplicate-id-race.js';
+import { hostRecorder } from '../host-recorder.js';
 import { oandaHarness } from './oanda-harness.js';
 
 type Harness = Awaited<ReturnType<typeof oandaHarness>>;
@@ -387,11 +388,7 @@ describe('OANDA credentials and environments', () => {
   });
 
   it('practice by default, live only when asked; token and account from the environment', async () => {
-    const hosts: string[] = [];
-    const stub: typeof fetch = async (input) => {
-      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
-      return new Response(JSON.stringify({ account: { id: 'x', currency: 'USD', balance: '1', NAV: '1' } }), { status: 200, headers: { 'content-type': 'application/json' } });
-    };
+    const { hosts, fetch: stub } = hostRecorder({ account: { id: 'x', currency: 'USD', balance: '1', NAV: '1' } });
     process.env.OANDA_API_TOKEN = 'env-token';
     process.env.OANDA_ACCOUNT_ID = '101-1';
     try {
@@ -406,11 +403,7 @@ describe('OANDA credentials and environments', () => {
   });
 
   it('OANDA_REST_URL points it elsewhere; the other environment’s hosts are refused', async () => {
-    const hosts: string[] = [];
-    const stub: typeof fetch = async (input) => {
-      hosts.push(new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host);
-      return new Response(JSON.stringify({ account: { id: 'x', currency: 'USD', balance: '1', NAV: '1' } }), { status: 200, headers: { 'content-type': 'application/json' } });
-    };
+    const { hosts, fetch: stub } = hostRecorder({ account: { id: 'x', currency: 'USD', balance: '1', NAV: '1' } });
     process.env.OANDA_REST_URL = 'http://127.0.0.1:9';
     try {
       await new OandaAdapter({ token: 't', accountId: '101-1', fetch: stub }).getAccount();
