@@ -289,15 +289,7 @@ export class ExecutionMonitor {
   private orderCreated(order: Order): void {
     const seen = order.signalId ? this.signals.get(order.signalId) : undefined;
     if (seen) this.signals.delete(order.signalId!);
-    const context = {
-      broker: this.deps.adapter.name,
-      accountId: this.deps.accountId(),
-      signalTime: seen?.time,
-      receivedAt: seen?.receivedAt,
-      arrivalPrice: seen ? seen.arrivalPrice : this.deps.priceOf(order.symbol),
-      signalExpectedPrice: seen?.expectedPrice,
-      revision: 0,
-    } as Mutable<ExecutionContext>;
+    const context = newContext(this.deps.adapter.name, this.deps.accountId(), seen?.time, seen?.receivedAt, seen ? seen.arrivalPrice : this.deps.priceOf(order.symbol), seen?.expectedPrice);
     this.contexts.set(order.clientOrderId, context);
   }
 
@@ -311,7 +303,7 @@ export class ExecutionMonitor {
   private contextOf(order: Order): Context {
     const id = order.clientOrderId;
     let context = this.contexts.get(id) ?? this.ended.get(id);
-    if (!context) this.contexts.set(id, (context = { broker: this.deps.adapter.name, accountId: this.deps.accountId(), revision: 0 }));
+    if (!context) this.contexts.set(id, (context = newContext(this.deps.adapter.name, this.deps.accountId())));
     return context;
   }
 
@@ -433,7 +425,15 @@ export class ExecutionMonitor {
 /** Contexts kept after an order ended, for a fill reported late. */
 const ENDED_KEPT = 10_000;
 
-type Context = Mutable<ExecutionContext> & { completedAt?: number };
+type Context = Mutable<ExecutionContext> & { completedAt?: number | undefined };
+
+/**
+ * A context with every key from the start (absent ones undefined): the steps stamped later fill
+ * slots instead of adding properties, so every context keeps one hidden class and no backing store.
+ */
+function newContext(broker: string, accountId: string | undefined, signalTime?: number, receivedAt?: number, arrivalPrice?: Decimal, signalExpectedPrice?: Decimal): Context {
+  return { broker, accountId, signalTime, receivedAt, arrivalPrice, signalExpectedPrice, submittedAt: undefined, acknowledgedAt: undefined, firstFillAt: undefined, completedAt: undefined, revision: 0 };
+}
 
 function signedQuantity(position: Position | undefined): Decimal {
   if (!position) return ZERO;
