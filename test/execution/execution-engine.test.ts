@@ -319,6 +319,22 @@ describe('remembered signal ids are bounded', () => {
     expect(log.size).toBe(DECISIONS_KEPT);
     expect([log.get('s4'), log.get('s5')?.kind, log.get(`s${DECISIONS_KEPT + 4}`)?.kind]).toEqual([undefined, 'executed', 'executed']);
   });
+
+  it('a signal decided again (a queued one released) is kept as its newest decision, and the bound still holds', async () => {
+    const { InMemoryJournal: Journal } = await import('tradewire');
+    const { DecisionLog } = await import('../../src/execution/decision-log.js');
+    const log = new DecisionLog(new Journal(), 3);
+    const queued = (id: string) => ({ kind: 'queued', signal: { id, symbol: 'AAPL' }, reason: 'market_closed', detail: 'closed', decidedAt: 0 }) as never;
+    log.record(queued('a'));
+    log.rememberExecuted('b', 'AAPL', 'cb', 1);
+    log.rememberExecuted('a', 'AAPL', 'ca', 2); // a again: released and sent
+    log.rememberExecuted('c', 'AAPL', 'cc', 3); // overwrites a's first decision: a stays, as executed
+    expect([log.get('a')?.kind, log.get('b')?.kind, log.get('c')?.kind, log.size]).toEqual(['executed', 'executed', 'executed', 3]);
+    log.rememberExecuted('d', 'AAPL', 'cd', 4); // the oldest live one, b, goes
+    expect([log.get('b'), log.size]).toEqual([undefined, 3]);
+    log.rememberExecuted('e', 'AAPL', 'ce', 5); // then a
+    expect([log.get('a'), log.get('c')?.kind, log.get('d')?.kind, log.get('e')?.kind, log.size]).toEqual([undefined, 'executed', 'executed', 'executed', 3]);
+  });
 });
 
 describe('ended orders kept in memory are bounded (orderManagement.endedOrdersKept)', () => {
