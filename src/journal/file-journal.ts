@@ -336,7 +336,7 @@ export class FileJournal implements Journal {
       if (matchesFillQuery(fill, query)) out.push(fill);
     };
     for (const archive of this.archives()) {
-      segmentSummaries(archive);
+      if (outside(segmentSummaries(archive).fills, query.from, query.to)) continue;
       for (const fill of JSON.parse(readFileSync(`${archive}.fills.json`, 'utf8')) as FillSummary[]) take(fill);
     }
     for (const fill of summarizeFills(this.query())) take(fill);
@@ -347,7 +347,8 @@ export class FileJournal implements Journal {
    * The history notes — closed positions (`position.closed`), alerts (`alert`), halts, trading
    * states, breaker trips, reconciliations, recoveries — across every segment, matching `filter`
    * (topic, time range, symbol, order; `afterSeq` and `limit` to page). Each archived segment's are
-   * kept beside it (`<archive>.notes.json`), so this reads no archive whole.
+   * kept beside it (`<archive>.notes.json`), so this reads no archive whole; with a time range, a
+   * segment whose notes all fall outside it is not read at all (its meta has their span).
    */
   notes(filter: JournalQuery = {}): JournalRecord[] {
     this.writePending();
@@ -358,7 +359,7 @@ export class FileJournal implements Journal {
       return out.length < limit;
     };
     for (const archive of this.archives()) {
-      segmentSummaries(archive);
+      if (outside(segmentSummaries(archive).notes, filter.from, filter.to)) continue;
       for (const note of readSegmentNotes(archive)) if (!take(note)) return out;
     }
     for (const record of this.query()) if (!take(record)) break;
@@ -486,6 +487,35 @@ interface SegmentMeta {
   readonly minCreated: number;
   readonly maxCreated: number;
   readonly orders: number;
+  /**
+   * How many history notes and fills the segment holds, and their time span: a query for another
+   * time skips the segment without reading its summary. Absent from metas written before they were
+   * added: such a segment is always read.
+   */
+  readonly notes?: TimeSpan;
+  readonly fills?: TimeSpan;
+}
+
+interface TimeSpan {
+  readonly count: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+function spanOf(times: readonly number[]): TimeSpan {
+  let from = Number.MAX_SAFE_INTEGER;
+  let to = 0;
+  for (const t of times) {
+    if (t < from) from = t;
+    if (t > to) to = t;
+  }
+  return { count: times.length, from, to };
+}
+
+/** True when a segment's span (when known) holds nothing in the inclusive range `from`–`to`. */
+function outside(span: TimeSpan | undefined, from: number | undefined, to: number | undefined): boolean {
+  if (!span) return false;
+  return span.count === 0 || (from !== undefined && span.to < from) || (to !== undefined && span.from > to);
 }
 
 /**
@@ -501,10 +531,11 @@ function writeSegmentSummaries(archive: string, records: readonly JournalRecord[
     minCreated = Math.min(minCreated, o.createdAt);
     maxCreated = Math.max(maxCreated, o.createdAt);
   }
-  const meta = { minCreated, maxCreated, orders: orders.length };
+  const notes = historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[];
+  const meta: SegmentMeta = { minCreated, maxCreated, orders: orders.length, notes: spanOf(notes.map((n) => n.at)), fills: spanOf(fills.map((f) => f.time)) };
   writeFileSync(`${archive}.orders.json`, JSON.stringify(toRows(orders.sort(byCreation))));
   writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.sort(byFillTime)));
-  writeFileSync(`${archive}.notes.json`, JSON.stringify(encodeNotes(historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[])));
+  writeFileSync(`${archive}.notes.json`, JSON.stringify(encodeNotes(notes)));
   writeSegmentReport(archive, records);
   writeFileSync(`${archive}.orders-meta.json`, JSON.stringify(meta));
   return meta;

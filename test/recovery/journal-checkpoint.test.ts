@@ -229,6 +229,24 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(journal.notes({ topic: 'alert' }).map((r) => (data(r) as { code: string }).code)).toContain('trading_halted');
     expect(journal.notes({ topic: 'account.snapshot' }).length).toBeGreaterThan(0);
     for (const archive of journal.archives()) expect(existsSync(`${archive}.notes.json`)).toBe(true);
+
+    // A time range skips every segment whose notes (or fills) all fall outside it — its meta has
+    // their span — without reading its summary: the first archive's summaries, made unreadable,
+    // are never opened by a query for later times, and are by one without a range.
+    const [firstArchive] = journal.archives();
+    const meta = JSON.parse(readFileSync(`${firstArchive}.orders-meta.json`, 'utf8')) as { notes: { count: number; to: number }; fills: { count: number; to: number } };
+    expect(meta.notes.count).toBeGreaterThan(0);
+    expect(meta.fills.count).toBeGreaterThan(0);
+    const notesAfter = journal.notes({}).filter((r) => r.at > meta.notes.to);
+    const fillsAfter = journal.fills({ limit: 1_000 }).filter((f) => f.time > meta.fills.to);
+    expect(notesAfter.length).toBeGreaterThan(0);
+    expect(fillsAfter.length).toBeGreaterThan(0);
+    writeFileSync(`${firstArchive}.notes.json`, 'unreadable');
+    writeFileSync(`${firstArchive}.fills.json`, 'unreadable');
+    expect(journal.notes({ from: meta.notes.to + 1 })).toEqual(notesAfter);
+    expect(journal.fills({ from: meta.fills.to + 1, limit: 1_000 })).toEqual(fillsAfter);
+    expect(() => journal.notes({})).toThrow(SyntaxError);
+    expect(() => journal.fills({})).toThrow(SyntaxError);
     await engine.stop();
   });
 });
