@@ -38,14 +38,22 @@ export interface ExecutionMonitorOptions {
   /** Measure market impact this long after an order completes (default 60 000 ms; 0 turns it off). */
   readonly impactHorizonMs?: number;
   /**
+   * At most this many impact measurements wait for their horizon (default 50 000): past it the
+   * oldest is dropped and counted (`stats().impactsDropped`). Memory stays bounded when the clock
+   * does not move (a loop that never advances a manual clock).
+   */
+  readonly maxPendingImpacts?: number;
+  /**
    * After orders fill, look at the broker's positions (and cash, for cash-settled assets) and compare
    * them with the engine's: at most once per `everyMs` (default 2 000), covering every order that
    * filled since the last look. A difference is reported (alerts `position_mismatch`,
    * `cash_mismatch`) only when it lasts over two looks. `cash: false` skips the cash check (an
    * account with deposits, dividends or interest moving cash); `cashTolerance` (default 0.01) is
-   * rounding. `false` turns confirmation off.
+   * rounding. `maxPending` (default 10 000): with that many orders waiting, the broker is asked at
+   * once rather than at the next look (memory stays bounded when the clock does not move). `false`
+   * turns confirmation off.
    */
-  readonly confirm?: false | { readonly everyMs?: number; readonly cash?: boolean; readonly cashTolerance?: DecimalInput };
+  readonly confirm?: false | { readonly everyMs?: number; readonly cash?: boolean; readonly cashTolerance?: DecimalInput; readonly maxPending?: number };
   /** How many of the newest records `recent()` keeps (default 1 000; the journal keeps them all). */
   readonly recentKept?: number;
 }
@@ -74,6 +82,7 @@ interface SignalSeen {
 /** Signals waiting for their order are dropped past this many (a signal that never traded leaves nothing behind). */
 const SIGNALS_KEPT = 10_000;
 
+
 /**
  * Watches every order from the signal that asked for it to the end of its life and records how it
  * executed ({@link ExecutionRecord}: latencies, expected vs filled price, slippage, fill rate,
@@ -92,6 +101,8 @@ export class ExecutionMonitor {
   private readonly rejectionThreshold: number;
   private readonly impactHorizonMs: number;
   private readonly confirmEveryMs: number | undefined;
+  private readonly maxPendingImpacts: number;
+  private readonly maxPendingConfirmations: number;
   private readonly recentKept: number;
   private readonly signals = new Map<string, SignalSeen>();
   /** Orders without a signal: the price when they were created. */
@@ -123,7 +134,9 @@ export class ExecutionMonitor {
   /** While the engine is stopped: nothing is measured or confirmed, and nothing is lost. */
   private suspended = false;
   private stopped = false;
-  private counts = { recorded: 0, slippageAlerts: 0, slowFills: 0, mismatches: 0 };
+  private counts = { recorded: 0, slippageAlerts: 0, slowFills: 0, mismatches: 0, impactsDropped: 0 };
+  /** A confirmation started early (too many orders waiting) is in flight: no second one. */
+  private confirmingEarly = false;
 
   constructor(
     private readonly deps: ExecutionMonitorDeps,
@@ -144,6 +157,8 @@ export class ExecutionMonitor {
     this.recentKept = positive('quality.recentKept', options.recentKept, 1_000, true);
     const confirm = options.confirm === false ? undefined : (options.confirm ?? {});
     this.confirmEveryMs = confirm ? positive('quality.confirm.everyMs', confirm.everyMs, 2_000) : undefined;
+    this.maxPendingImpacts = positive('quality.maxPendingImpacts', options.maxPendingImpacts, 50_000);
+    this.maxPendingConfirmations = positive('quality.confirm.maxPending', confirm ? confirm.maxPending : undefined, 10_000);
     this.cash = confirm && confirm.cash !== false ? new CashExpectation(toDecimal(confirm.cashTolerance ?? '0.01', 'quality.confirm.cashTolerance')) : undefined;
     if (issues.length > 0) throw new ConfigurationError(issues);
 
@@ -184,7 +199,7 @@ export class ExecutionMonitor {
   }
 
   /** Counters since the monitor started. */
-  stats(): { readonly recorded: number; readonly slippageAlerts: number; readonly slowFills: number; readonly mismatches: number; readonly pendingImpacts: number } {
+  stats(): { readonly recorded: number; readonly slippageAlerts: number; readonly slowFills: number; readonly mismatches: number; readonly impactsDropped: number; readonly pendingImpacts: number } {
     return { ...this.counts, pendingImpacts: this.impacts.length - this.impactHead };
   }
 
@@ -336,7 +351,8 @@ export class ExecutionMonitor {
       if (this.impactHorizonMs > 0 && record.arrivalPrice) this.scheduleImpact(record);
       if (this.confirmEveryMs !== undefined) {
         this.toConfirm.set(record.clientOrderId, record.symbol);
-        this.scheduleConfirm();
+        if (this.toConfirm.size >= this.maxPendingConfirmations && !this.confirmingEarly && !this.suspended) this.confirmEarly();
+        else this.scheduleConfirm();
       }
     }
   }
@@ -379,6 +395,11 @@ export class ExecutionMonitor {
 
   private scheduleImpact(r: ExecutionRecord): void {
     const subject: ImpactSubject = { clientOrderId: r.clientOrderId, symbol: r.symbol, side: r.side, arrivalPrice: r.arrivalPrice!, strategyId: r.strategyId, broker: r.broker, accountId: r.accountId };
+    if (this.impacts.length - this.impactHead >= this.maxPendingImpacts) {
+      this.impactHead++;
+      this.counts.impactsDropped++;
+      this.compactImpacts();
+    }
     this.impacts.push({ record: subject, due: r.completedAt + this.impactHorizonMs });
     if (this.impactTimer === undefined && !this.suspended) this.armImpactTimer();
   }
@@ -392,13 +413,17 @@ export class ExecutionMonitor {
       const now = this.deps.clock.now();
       const queue = this.impacts;
       while (this.impactHead < queue.length && queue[this.impactHead]!.due <= now) this.measureImpact(queue[this.impactHead++]!.record, now);
-      // Drop the measured head now and then (a queue that shifts would copy it every time).
-      if (this.impactHead > 1_024 && this.impactHead * 2 > queue.length) {
-        queue.splice(0, this.impactHead);
-        this.impactHead = 0;
-      }
+      this.compactImpacts();
       this.armImpactTimer();
     }, Math.max(0, head.due - this.deps.clock.now()));
+  }
+
+  /** Drops the measured (or dropped) head now and then: a queue that shifts would copy it every time. */
+  private compactImpacts(): void {
+    if (this.impactHead > 1_024 && this.impactHead * 2 > this.impacts.length) {
+      this.impacts.splice(0, this.impactHead);
+      this.impactHead = 0;
+    }
   }
 
   private measureImpact(record: ImpactSubject, now: number): void {
@@ -407,6 +432,14 @@ export class ExecutionMonitor {
     if (!impact) return;
     this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_IMPACT_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: impact });
     this.deps.events.emit('execution:impact', impact);
+  }
+
+  /** Memory stays bounded when the clock does not move (a backtest loop): the broker is asked now. */
+  private confirmEarly(): void {
+    this.confirmingEarly = true;
+    this.confirmNow()
+      .catch((error: unknown) => this.deps.logger.warn('could not confirm executions with the broker; trying again at the next look', { error: describeError(error) }))
+      .finally(() => (this.confirmingEarly = false));
   }
 
   private scheduleConfirm(): void {

@@ -189,6 +189,33 @@ describe('ExecutionMonitor: a record for every order', () => {
   });
 });
 
+describe('ExecutionMonitor: memory stays bounded when the clock does not move', () => {
+  it('impact measurements past maxPendingImpacts drop the oldest (counted); orders waiting past confirm.maxPending are confirmed at once', async () => {
+    const { engine, price, clock } = setup({ quality: { maxPendingImpacts: 4, confirm: { maxPending: 3 } } });
+    const confirmations: unknown[] = [];
+    engine.on('execution:confirmed', (c) => confirmations.push(c));
+    await engine.start();
+    const symbols = ['A', 'B', 'C', 'D', 'E', 'F', 'G'];
+    for (const symbol of symbols) price(symbol, '100');
+    // Seven orders filled and the clock never moves: neither the impact horizon nor the next look comes.
+    for (const [i, symbol] of symbols.entries()) await engine.executeSignal({ id: `m${i}`, symbol, side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
+    await settle();
+    expect(engine.quality!.stats()).toMatchObject({ recorded: 7, pendingImpacts: 4, impactsDropped: 3 });
+    // The third and the sixth order each found three waiting: the broker was asked then, not at the next look.
+    expect(confirmations).toHaveLength(2);
+    expect(confirmations.map((c) => (c as { clientOrderIds: string[] }).clientOrderIds.length)).toEqual([3, 3]);
+    // The clock moves again: what is still waiting is measured and confirmed as usual.
+    await clock.advanceAsync(60_000);
+    expect(engine.quality!.stats().pendingImpacts).toBe(0);
+    expect(confirmations).toHaveLength(3);
+  });
+
+  it('the bounds are validated like every other option', () => {
+    expect(() => setup({ quality: { maxPendingImpacts: 0 } })).toThrow(ConfigurationError);
+    expect(() => setup({ quality: { confirm: { maxPending: -1 } } })).toThrow(/quality\.confirm\.maxPending/);
+  });
+});
+
 describe('ExecutionMonitor: a difference with the broker must last two looks', () => {
   function monitorWith(brokerQuantity: () => string, brokerCash: () => string) {
     const clock = new ManualClock(0);
