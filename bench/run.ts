@@ -17,6 +17,7 @@ const ALL: readonly (readonly string[])[] = [
   [...tsx, 'bench/history.bench.ts'],
   [...tsx, 'bench/report.bench.ts'],
   [...tsx, 'bench/batch.bench.ts'],
+  ['--expose-gc', ...tsx, 'bench/backtest.bench.ts'],
   [...tsx, 'bench/dashboard.bench.ts'],
 ];
 const chosen = args.includes('--compare') ? ALL.slice(0, 1) : ALL;

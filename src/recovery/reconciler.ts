@@ -96,7 +96,10 @@ export class Reconciler {
     // One call for every order still open at the broker; only what it lacks (ended, or never
     // arrived) is looked up one by one — a restart costs a request per change, not per order.
     const open = openOrderIndex(await adapter.getOpenOrders());
-    const candidates = orders.orderList().filter((o) => !isTerminalStatus(o.status) || (options.includeFailed && o.status === 'failed'));
+    // The working orders (kept as a set): a periodic reconcile costs what is open, not the whole
+    // order history (a backtest reconciling every 30 s of its clock went quadratic). After a restart,
+    // failed ones are looked at too.
+    const candidates = options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : orders.workingOrders();
     const listsSeen = new Set<string>();
     for (const order of candidates) {
       const id = order.clientOrderId;
@@ -149,8 +152,7 @@ export class Reconciler {
       }
     }
 
-    const known = new Set(orders.orderList().map((o) => o.clientOrderId));
-    const unknownBrokerOrders = open.reports.filter((r) => !known.has(r.clientOrderId) && !orders.getByBrokerOrderId(r.brokerOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
+    const unknownBrokerOrders = open.reports.filter((r) => orders.get(r.clientOrderId) === undefined && !orders.getByBrokerOrderId(r.brokerOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
     // A consistent cut: the broker's positions are compared only for symbols whose orders did not
     // move while the picture was taken (see comparable()).
     const mark = orders.changeMark;

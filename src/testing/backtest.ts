@@ -102,7 +102,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     market: alwaysOpenMarket,
     logger: silentLogger,
     rateLimit: false,
-    ...(options.config ? { config: options.config } : {}),
+    // No periodic reconciliation unless asked (config.recovery.reconcileIntervalMs): the mock broker
+    // and the engine share one process and one clock, and a look every minute of simulated time made
+    // half the journal (a note each) and a fifth of the run's time.
+    config: { ...options.config, recovery: { reconcileIntervalMs: 0, ...options.config?.recovery } },
     ...(options.protection ? { protection: options.protection } : {}),
     quality: options.quality ?? {},
   });

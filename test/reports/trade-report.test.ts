@@ -185,3 +185,29 @@ describe('reports agree with the engine and the broker (property)', () => {
     );
   });
 });
+
+describe('backtests and periodic reconciliation', () => {
+  const bars = Array.from({ length: 240 }, (_, i) => {
+    const close = (100 + 5 * Math.sin(i / 10)).toFixed(2);
+    return { time: Date.UTC(2024, 5, 3, 13, 30) + i * 60_000, symbol: 'SPY', open: close, high: close, low: close, close };
+  });
+  const strategy: Parameters<typeof runBacktest>[0]['strategy'] = ({ history, position }) => {
+    const h = history('SPY', 2);
+    if (h.length < 2) return;
+    const rising = Number(h[1]!.close) > Number(h[0]!.close);
+    if (rising && !position('SPY')) return { side: 'buy' };
+    if (!rising && position('SPY')) return { side: 'sell' };
+  };
+  const topics = (records: readonly { kind: string; topic?: string }[]): number => records.filter((r) => r.kind === 'note' && r.topic === 'reconciliation').length;
+
+  it('is off by default (the mock broker and the engine share one clock); on when config.recovery asks; the trades are the same', async () => {
+    const quiet = await runBacktest({ bars, strategy });
+    const checked = await runBacktest({ bars, strategy, config: { recovery: { reconcileIntervalMs: 60_000 } } });
+    expect(topics(quiet.journal.query())).toBe(0);
+    expect(topics(checked.journal.query())).toBeGreaterThan(30);
+    expect(quiet.report.trades.length).toBeGreaterThan(3);
+    const withoutIds = (trades: typeof quiet.report.trades) => trades.map(({ orderIds: _o, positionId: _p, ...trade }) => trade); // ids are random per run
+    expect(withoutIds(quiet.report.trades)).toEqual(withoutIds(checked.report.trades));
+    expect(quiet.report.totals.realizedPnl).toBe(checked.report.totals.realizedPnl);
+  });
+});
