@@ -65,6 +65,11 @@ export interface BacktestOptions {
   readonly journal?: Journal;
   /** Close what is still open at the last bar's close (default true), so every trade is in the report. */
   readonly closeAtEnd?: boolean;
+  /**
+   * How many bars per symbol `history()` can reach back (default 10 000): older ones are let go, so
+   * memory does not grow with the run. Asking for more is a `ValidationError`.
+   */
+  readonly historyBars?: number;
   readonly timeZone?: string;
 }
 
@@ -93,7 +98,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const strategyId = options.strategyId ?? 'backtest';
   const clock = new ManualClock(bars[0]!.at);
   const initialCash = options.initialCash ?? 100_000;
-  const broker = new MockBroker({ clock, initialCash, ...(options.commission ? { commission: options.commission } : {}), slippageBps: options.slippageBps ?? 0 });
+  // Bounded as a soak test bounds it: a long run must not keep every request and order (the journal has them).
+  const broker = new MockBroker({ clock, initialCash, ...(options.commission ? { commission: options.commission } : {}), slippageBps: options.slippageBps ?? 0, retainEndedOrders: 10_000, retainRequests: 10_000, rememberClientIds: 100_000 });
+  const historyBars = options.historyBars ?? 10_000;
+  if (!Number.isInteger(historyBars) || historyBars < 1) throw new ValidationError([{ field: 'historyBars', message: `must be a positive integer, got ${historyBars}` }], 'backtest');
   const journal = options.journal ?? new InMemoryJournal();
   const engine = new ExecutionEngine({
     adapter: broker,
@@ -121,10 +129,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     clock.advanceTo(bar.at);
     broker.playBar(bar.symbol, bar);
     engine.updatePrice(bar.symbol, bar.close);
-    const history = seen.get(bar.symbol) ?? [];
+    let history = seen.get(bar.symbol);
+    if (!history) seen.set(bar.symbol, (history = []));
     history.push(bar);
-    seen.set(bar.symbol, history);
-    const out = await options.strategy({ bar, history: (symbol, k) => (seen.get(symbol) ?? []).slice(-k), position: (symbol) => engine.positions.get(symbol), engine });
+    // Let the oldest go in batches (a shift per bar would copy the array every time).
+    if (history.length > historyBars * 2) history.splice(0, history.length - historyBars);
+    const out = await options.strategy({ bar, history: (symbol, k) => recentBars(seen.get(symbol), k, historyBars), position: (symbol) => engine.positions.get(symbol), engine });
     for (const signal of out === undefined ? [] : Array.isArray(out) ? out : [out as BacktestSignal]) await send(signal, bar.symbol);
   }
   if (options.closeAtEnd !== false) {
@@ -155,4 +165,10 @@ function timeOf(time: number | string, index: number): number {
   const at = typeof time === 'number' ? time : Date.parse(time);
   if (!Number.isFinite(at)) throw new ValidationError([{ field: `bars[${index}].time`, message: `must be epoch ms or an ISO time, got ${JSON.stringify(time)}` }], 'backtest');
   return at;
+}
+
+/** The last `k` bars of a symbol's history, or a ValidationError when `k` is beyond what is kept. */
+function recentBars<T>(history: readonly T[] | undefined, k: number, kept: number): readonly T[] {
+  if (k > kept) throw new ValidationError([{ field: 'history', message: `asks for ${k} bars; the backtest keeps ${kept} per symbol (raise historyBars)` }], 'backtest');
+  return k <= 0 || !history ? [] : history.slice(-k);
 }

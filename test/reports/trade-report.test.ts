@@ -13,6 +13,7 @@ import {
   reportPeriod,
   sharpeRatio,
   tradeReport,
+  ValidationError,
 } from 'tradewire';
 import { runBacktest } from 'tradewire/testing';
 
@@ -209,5 +210,24 @@ describe('backtests and periodic reconciliation', () => {
     const withoutIds = (trades: typeof quiet.report.trades) => trades.map(({ orderIds: _o, positionId: _p, ...trade }) => trade); // ids are random per run
     expect(withoutIds(quiet.report.trades)).toEqual(withoutIds(checked.report.trades));
     expect(quiet.report.totals.realizedPnl).toBe(checked.report.totals.realizedPnl);
+  });
+});
+
+describe('a backtest keeps a bounded history of bars', () => {
+  const bars = Array.from({ length: 50 }, (_, i) => ({ time: Date.UTC(2024, 5, 3, 13, 30) + i * 60_000, symbol: 'SPY', open: '100', high: '100', low: '100', close: String(100 + i) }));
+
+  it('history(symbol, k) gives the last k bars up to historyBars, and asking for more is a ValidationError', async () => {
+    const seen: string[][] = [];
+    await runBacktest({ bars, historyBars: 5, strategy: ({ history }) => void seen.push(history('SPY', 5).map((b) => String(b.close))) });
+    expect(seen.at(-1)).toEqual(['145', '146', '147', '148', '149']);
+    expect(seen[2]).toEqual(['100', '101', '102']);
+    await expect(runBacktest({ bars, historyBars: 5, strategy: ({ history }) => void history('SPY', 6) })).rejects.toThrow(/asks for 6 bars; the backtest keeps 5 per symbol \(raise historyBars\)/);
+    await expect(runBacktest({ bars, historyBars: 0, strategy: () => undefined })).rejects.toThrow(ValidationError);
+  });
+
+  it('history(symbol, 0) is empty (it was every bar)', async () => {
+    const lengths: number[] = [];
+    await runBacktest({ bars, strategy: ({ history }) => void lengths.push(history('SPY', 0).length) });
+    expect(new Set(lengths)).toEqual(new Set([0]));
   });
 });
