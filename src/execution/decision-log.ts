@@ -45,7 +45,7 @@ export class DecisionLog {
    * The last {@link DECISIONS_KEPT} decisions remembered, as a ring: the one a new decision
    * overwrites is forgotten (unless its id was decided again since). Not the Map's oldest key: a V8
    * Map read from the front after many deletes walks their tombstones (≈ 7 µs per signal measured
-   * past 100 000 decisions, against ≈ 0.1 µs here).
+   * past 100 000 decisions; ≈ 1.7 µs with the ring, most of it the Map itself).
    */
   private readonly ring: (RecordedDecision | undefined)[] = [];
   private next = 0;

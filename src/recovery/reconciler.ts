@@ -97,7 +97,7 @@ export class Reconciler {
     // arrived) is looked up one by one — a restart costs a request per change, not per order.
     const open = openOrderIndex(await adapter.getOpenOrders());
     // The working orders (kept as a set): a periodic reconcile costs what is open, not the whole
-    // order history (a backtest reconciling every 30 s of its clock went quadratic). After a restart,
+    // order history (a backtest reconciling on its simulated clock went quadratic). After a restart,
     // failed ones are looked at too.
     const candidates = options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : orders.workingOrders();
     const listsSeen = new Set<string>();
