@@ -47,8 +47,13 @@ export interface BacktestContext {
 export type BacktestStrategy = (context: BacktestContext) => BacktestSignal | readonly BacktestSignal[] | undefined | void | Promise<BacktestSignal | readonly BacktestSignal[] | undefined | void>;
 
 export interface BacktestOptions {
-  /** The bars, in any order (played by time), or CSV text with a header (time|date|timestamp, symbol, open, high, low, close[, volume]). */
-  readonly bars: Iterable<BacktestBar> | string;
+  /**
+   * The bars: in any order (played by time), or CSV text with a header (time|date|timestamp, symbol,
+   * open, high, low, close[, volume]) — or an async iterable already in time order, read one bar at a
+   * time (a run longer than memory: a file or a database cursor; a bar out of order is a
+   * `ValidationError`).
+   */
+  readonly bars: Iterable<BacktestBar> | AsyncIterable<BacktestBar> | string;
   readonly strategy: BacktestStrategy;
   /** Default `backtest`. */
   readonly strategyId?: string;
@@ -92,11 +97,12 @@ export interface BacktestResult {
  * trade report the live engine's journal gives.
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
-  const bars = (typeof options.bars === 'string' ? parseBars(options.bars) : [...options.bars]).map((bar, i) => ({ ...bar, at: timeOf(bar.time, i) }));
-  if (bars.length === 0) throw new ValidationError([{ field: 'bars', message: 'must hold at least one bar' }], 'backtest');
-  bars.sort((a, b) => a.at - b.at);
+  const bars = inTimeOrder(options.bars);
+  const first = await bars.next();
+  if (first.done) throw new ValidationError([{ field: 'bars', message: 'must hold at least one bar' }], 'backtest');
+  const startedAt = first.value.at;
   const strategyId = options.strategyId ?? 'backtest';
-  const clock = new ManualClock(bars[0]!.at);
+  const clock = new ManualClock(startedAt);
   const initialCash = options.initialCash ?? 100_000;
   // Bounded as a soak test bounds it: a long run must not keep every request and order (the journal has them).
   const broker = new MockBroker({ clock, initialCash, ...(options.commission ? { commission: options.commission } : {}), slippageBps: options.slippageBps ?? 0, retainEndedOrders: 10_000, retainRequests: 10_000, rememberClientIds: 100_000 });
@@ -125,7 +131,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     decisions.push(await engine.executeSignal(full));
   };
   await engine.start();
-  for (const bar of bars) {
+  let played = 0;
+  for (let next: IteratorResult<TimedBar> = first; !next.done; next = await bars.next()) {
+    const bar = next.value;
+    played++;
     clock.advanceTo(bar.at);
     broker.playBar(bar.symbol, bar);
     engine.updatePrice(bar.symbol, bar.close);
@@ -142,9 +151,33 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   }
   await engine.quality?.confirmNow().catch(() => undefined);
   const end = clock.now();
-  const report = await tradeReport(journalStore(journal), { period: customPeriod(bars[0]!.at, end, options.timeZone), startingEquity: initialCash.toString(), now: end });
+  const report = await tradeReport(journalStore(journal), { period: customPeriod(startedAt, end, options.timeZone), startingEquity: initialCash.toString(), now: end });
   await engine.stop();
-  return { report, engine, broker, journal, clock, bars: bars.length, decisions };
+  return { report, engine, broker, journal, clock, bars: played, decisions };
+}
+
+type TimedBar = BacktestBar & { readonly at: number };
+
+/**
+ * The bars as they will be played: a list or CSV sorted by time; an async iterable read as it
+ * comes, each bar checked to be no earlier than the one before.
+ */
+async function* inTimeOrder(bars: BacktestOptions['bars']): AsyncGenerator<TimedBar, void, undefined> {
+  if (typeof bars !== 'string' && Symbol.asyncIterator in bars) {
+    let index = 0;
+    let last = Number.NEGATIVE_INFINITY;
+    for await (const bar of bars) {
+      const at = timeOf(bar.time, index);
+      if (at < last) throw new ValidationError([{ field: `bars[${index}].time`, message: `is before the bar before it: a streamed run must come in time order` }], 'backtest');
+      last = at;
+      index++;
+      yield { ...bar, at };
+    }
+    return;
+  }
+  const all = (typeof bars === 'string' ? parseBars(bars) : [...bars]).map((bar, i) => ({ ...bar, at: timeOf(bar.time, i) }));
+  all.sort((a, b) => a.at - b.at);
+  yield* all;
 }
 
 /** Bars from CSV text with a header row: time (or date, timestamp), symbol, open, high, low, close, optional volume. */

@@ -231,3 +231,36 @@ describe('a backtest keeps a bounded history of bars', () => {
     expect(new Set(lengths)).toEqual(new Set([0]));
   });
 });
+
+describe('a backtest over bars streamed one at a time (an async iterable)', () => {
+  const bars = Array.from({ length: 120 }, (_, i) => {
+    const close = (100 + 5 * Math.sin(i / 8)).toFixed(2);
+    return { time: Date.UTC(2024, 5, 3, 13, 30) + i * 60_000, symbol: 'SPY', open: close, high: close, low: close, close };
+  });
+  async function* stream<T>(items: readonly T[]): AsyncGenerator<T> {
+    for (const item of items) yield item;
+  }
+  const strategy: Parameters<typeof runBacktest>[0]['strategy'] = ({ history, position }) => {
+    const h = history('SPY', 2);
+    if (h.length < 2) return;
+    const rising = Number(h[1]!.close) > Number(h[0]!.close);
+    if (rising && !position('SPY')) return { side: 'buy' };
+    if (!rising && position('SPY')) return { side: 'sell' };
+  };
+
+  it('trades as the same bars given as a list', async () => {
+    const listed = await runBacktest({ bars, strategy });
+    const streamed = await runBacktest({ bars: stream(bars), strategy });
+    expect(streamed.bars).toBe(120);
+    expect(streamed.report.trades.length).toBeGreaterThan(2);
+    expect(streamed.report.trades.map((t) => [t.openedAt, t.closedAt, t.pnl])).toEqual(listed.report.trades.map((t) => [t.openedAt, t.closedAt, t.pnl]));
+    expect(streamed.report.totals.realizedPnl).toBe(listed.report.totals.realizedPnl);
+  });
+
+  it('a bar out of time order is a ValidationError naming it (a list is sorted; a stream cannot be); no bars at all too', async () => {
+    const shuffled = [bars[0]!, bars[2]!, bars[1]!, ...bars.slice(3)];
+    await expect(runBacktest({ bars: shuffled, strategy })).resolves.toMatchObject({ bars: 120 });
+    await expect(runBacktest({ bars: stream(shuffled), strategy })).rejects.toThrow(/bars\[2\]\.time.*before the bar before it/);
+    await expect(runBacktest({ bars: stream([]), strategy })).rejects.toThrow(/must hold at least one bar/);
+  });
+});
