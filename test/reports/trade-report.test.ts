@@ -187,18 +187,25 @@ describe('reports agree with the engine and the broker (property)', () => {
   });
 });
 
-describe('backtests and periodic reconciliation', () => {
-  const bars = Array.from({ length: 240 }, (_, i) => {
-    const close = (100 + 5 * Math.sin(i / 10)).toFixed(2);
+/** Minute bars of SPY along a sine around 100 (`length` bars, one period every 2π·`stretch` minutes). */
+function sineBars(length: number, stretch: number) {
+  return Array.from({ length }, (_, i) => {
+    const close = (100 + 5 * Math.sin(i / stretch)).toFixed(2);
     return { time: Date.UTC(2024, 5, 3, 13, 30) + i * 60_000, symbol: 'SPY', open: close, high: close, low: close, close };
   });
-  const strategy: Parameters<typeof runBacktest>[0]['strategy'] = ({ history, position }) => {
-    const h = history('SPY', 2);
-    if (h.length < 2) return;
-    const rising = Number(h[1]!.close) > Number(h[0]!.close);
-    if (rising && !position('SPY')) return { side: 'buy' };
-    if (!rising && position('SPY')) return { side: 'sell' };
-  };
+}
+
+/** Buys when the last close rose, sells when it fell. */
+const strategy: Parameters<typeof runBacktest>[0]['strategy'] = ({ history, position }) => {
+  const h = history('SPY', 2);
+  if (h.length < 2) return;
+  const rising = Number(h[1]!.close) > Number(h[0]!.close);
+  if (rising && !position('SPY')) return { side: 'buy' };
+  if (!rising && position('SPY')) return { side: 'sell' };
+};
+
+describe('backtests and periodic reconciliation', () => {
+  const bars = sineBars(240, 10);
   const topics = (records: readonly { kind: string; topic?: string }[]): number => records.filter((r) => r.kind === 'note' && r.topic === 'reconciliation').length;
 
   it('is off by default (the mock broker and the engine share one clock); on when config.recovery asks; the trades are the same', async () => {
@@ -233,20 +240,10 @@ describe('a backtest keeps a bounded history of bars', () => {
 });
 
 describe('a backtest over bars streamed one at a time (an async iterable)', () => {
-  const bars = Array.from({ length: 120 }, (_, i) => {
-    const close = (100 + 5 * Math.sin(i / 8)).toFixed(2);
-    return { time: Date.UTC(2024, 5, 3, 13, 30) + i * 60_000, symbol: 'SPY', open: close, high: close, low: close, close };
-  });
+  const bars = sineBars(120, 8);
   async function* stream<T>(items: readonly T[]): AsyncGenerator<T> {
     for (const item of items) yield item;
   }
-  const strategy: Parameters<typeof runBacktest>[0]['strategy'] = ({ history, position }) => {
-    const h = history('SPY', 2);
-    if (h.length < 2) return;
-    const rising = Number(h[1]!.close) > Number(h[0]!.close);
-    if (rising && !position('SPY')) return { side: 'buy' };
-    if (!rising && position('SPY')) return { side: 'sell' };
-  };
 
   it('trades as the same bars given as a list', async () => {
     const listed = await runBacktest({ bars, strategy });
