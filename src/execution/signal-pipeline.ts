@@ -70,8 +70,9 @@ export class SignalPipeline {
   private readonly decisions: DecisionLog;
   /** Signals being decided right now: a second call with the same id is refused, not run twice. */
   private readonly inFlight = new Set<string>();
-  /** The runs not yet settled: what `idle()` (the engine's `drain`) waits for. */
-  private readonly running = new Set<Promise<SignalDecision>>();
+  /** How many runs have not settled, and who waits for none (`idle()`, the engine's `drain`). */
+  private running = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   readonly queue = new SignalQueue();
 
   constructor(private readonly deps: SignalPipelineDeps) {
@@ -105,17 +106,19 @@ export class SignalPipeline {
    * `market_open`. Every path in — one signal, a batch, a rebalance, a release from the queue —
    * comes through here, so this is where the work in flight is counted (see {@link idle}).
    */
-  run(signal: Signal, approved: boolean): Promise<SignalDecision> {
-    const work = this.runOnce(signal, approved);
-    this.running.add(work);
-    const done = (): void => void this.running.delete(work);
-    work.then(done, done);
-    return work;
+  async run(signal: Signal, approved: boolean): Promise<SignalDecision> {
+    // A count, not a set of promises: nothing allocated per signal for a drain nobody may ask for.
+    this.running++;
+    try {
+      return await this.runOnce(signal, approved);
+    } finally {
+      if (--this.running === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 
   /** Resolves once no signal is being decided or sent (those arriving meanwhile included). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async runOnce(signal: Signal, approved: boolean): Promise<SignalDecision> {

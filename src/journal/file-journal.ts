@@ -525,14 +525,9 @@ function outside(span: TimeSpan | undefined, from: number | undefined, to: numbe
  */
 function writeSegmentSummaries(archive: string, records: readonly JournalRecord[]): SegmentMeta {
   const { orders, fills } = summarizeSegment(records);
-  let minCreated = Number.MAX_SAFE_INTEGER;
-  let maxCreated = 0;
-  for (const o of orders) {
-    minCreated = Math.min(minCreated, o.createdAt);
-    maxCreated = Math.max(maxCreated, o.createdAt);
-  }
+  const created = spanOf(orders.map((o) => o.createdAt));
   const notes = historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[];
-  const meta: SegmentMeta = { minCreated, maxCreated, orders: orders.length, notes: spanOf(notes.map((n) => n.at)), fills: spanOf(fills.map((f) => f.time)) };
+  const meta: SegmentMeta = { minCreated: created.from, maxCreated: created.to, orders: created.count, notes: spanOf(notes.map((n) => n.at)), fills: spanOf(fills.map((f) => f.time)) };
   writeFileSync(`${archive}.orders.json`, JSON.stringify(toRows(orders.sort(byCreation))));
   writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.sort(byFillTime)));
   writeFileSync(`${archive}.notes.json`, JSON.stringify(encodeNotes(notes)));

@@ -437,16 +437,19 @@ export class ExecutionMonitor {
   /** Memory stays bounded when the clock does not move (a backtest loop): the broker is asked now. */
   private confirmEarly(): void {
     this.confirmingEarly = true;
-    this.confirmNow()
-      .catch((error: unknown) => this.deps.logger.warn('could not confirm executions with the broker; trying again at the next look', { error: describeError(error) }))
-      .finally(() => (this.confirmingEarly = false));
+    void this.confirmLogged().finally(() => (this.confirmingEarly = false));
+  }
+
+  /** {@link confirmNow} for the monitor's own looks: a failure is logged (the orders wait for the next look). */
+  private confirmLogged(): Promise<unknown> {
+    return this.confirmNow().catch((error: unknown) => this.deps.logger.warn('could not confirm executions with the broker; trying again at the next look', { error: describeError(error) }));
   }
 
   private scheduleConfirm(): void {
     if (this.confirmTimer !== undefined || this.suspended) return;
     this.confirmTimer = this.deps.clock.setTimeout(() => {
       this.confirmTimer = undefined;
-      this.confirmNow().catch((error: unknown) => this.deps.logger.warn('could not confirm executions with the broker; trying again at the next look', { error: describeError(error) }));
+      void this.confirmLogged();
     }, this.confirmEveryMs!);
   }
 
