@@ -1,6 +1,6 @@
 import type { AccountSnapshot } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
-import { addDecimals, type Decimal, maxDecimal, subtractDecimals, ZERO } from '../core/decimal.js';
+import { addDecimals, type Decimal, maxDecimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { OrderTransition } from '../model/apply-order-event.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import { sizingLimits } from '../risk/position-sizing.js';
@@ -72,9 +72,9 @@ export class BuyingPower implements OrderHook {
     if (event.type === 'filled') {
       const reservation = this.reservations.get(order.clientOrderId);
       if (reservation) {
-        const notional = event.fill.quantity.times(event.fill.price);
-        this.setReservation(order.clientOrderId, maxDecimal(reservation.minus(notional), ZERO));
-        this.filledSinceSnapshot = this.filledSinceSnapshot.plus(notional);
+        const notional = multiplyDecimals(event.fill.quantity, event.fill.price);
+        this.setReservation(order.clientOrderId, maxDecimal(subtractDecimals(reservation, notional), ZERO));
+        this.filledSinceSnapshot = addDecimals(this.filledSinceSnapshot, notional);
       }
     }
     if (isTerminalStatus(order.status)) this.setReservation(order.clientOrderId, undefined);

@@ -2,7 +2,7 @@ import type { BrokerCapabilities } from '../broker/broker-adapter.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 import type { Clock } from '../core/clock.js';
-import { addDecimals, compareDecimal, Decimal, roundToStep, ZERO } from '../core/decimal.js';
+import { addDecimals, compareDecimal, Decimal, multiplyDecimals, roundToStep, ZERO } from '../core/decimal.js';
 import { describeError, isBrokerError, ValidationError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -230,7 +230,7 @@ export class SignalPipeline {
     const equity = buyingPower.equity;
     const available = buyingPower.available();
     const exposure = addDecimals(positions.exposure(), buyingPower.reserved());
-    const positionNotional = position ? position.quantity.times(price) : ZERO;
+    const positionNotional = position ? multiplyDecimals(position.quantity, price) : ZERO;
     const limits = buyingPower.limits;
     const sizing = sizePosition({
       config,
@@ -304,7 +304,7 @@ export class SignalPipeline {
     const quantity = exitQuantity(position.quantity, intent.fraction, step);
     const reasons = runPreTradeChecks(
       // Exits are judged only by market, tradability and working orders: no exposure arithmetic needed.
-      this.checkContext(parsed, 'exit', quantity.times(price), asset, {
+      this.checkContext(parsed, 'exit', multiplyDecimals(quantity, price), asset, {
         equity: buyingPower.equity,
         buyingPower: ZERO,
         exposure: ZERO,

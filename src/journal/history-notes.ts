@@ -1,4 +1,4 @@
-import { ZERO } from '../core/decimal.js';
+import { addDecimals, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { Position } from '../positions/position.js';
 import type { JournalRecord } from './journal.js';
 
@@ -59,12 +59,12 @@ export function closedPositionRecord(position: Position, broker?: string): Close
   let exitNotional = ZERO;
   for (const fill of position.fills) {
     if (fill.side === entry) {
-      held = held.plus(fill.quantity);
+      held = addDecimals(held, fill.quantity);
       if (held.greaterThan(most)) most = held;
     } else {
-      held = held.minus(fill.quantity);
-      exited = exited.plus(fill.quantity);
-      exitNotional = exitNotional.plus(fill.quantity.times(fill.price));
+      held = subtractDecimals(held, fill.quantity);
+      exited = addDecimals(exited, fill.quantity);
+      exitNotional = addDecimals(exitNotional, multiplyDecimals(fill.quantity, fill.price));
     }
   }
   return {

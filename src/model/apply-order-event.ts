@@ -1,4 +1,4 @@
-import { compareDecimal, type Decimal, isAboveZero } from '../core/decimal.js';
+import { addDecimals, compareDecimal, type Decimal, isAboveZero, multiplyDecimals } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import { InvalidOrderTransitionError, OverfillError, ValidationError } from '../core/errors.js';
 import { type Fill, hasExecution } from './fill.js';
@@ -152,7 +152,7 @@ function checkFill(order: Order, fill: Fill): Decimal {
   if (!isAboveZero(fill.price)) {
     throw new ValidationError([{ field: 'fill.price', message: `must be positive, got ${fill.price.toString()}` }], `fill ${fill.executionId}`);
   }
-  const filled = order.filledQuantity.isZero() ? fill.quantity : order.filledQuantity.plus(fill.quantity);
+  const filled = addDecimals(order.filledQuantity, fill.quantity);
   if (compareDecimal(filled, order.quantity) > 0) {
     throw new OverfillError(
       order.clientOrderId,
@@ -167,10 +167,10 @@ function addFill(next: Mutable<Order>, order: Order, fill: Fill, filled: Decimal
   // The first fill's price is the average: no division (the hot path of every order).
   next.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice
     ? fill.price
-    : order.averageFillPrice.times(order.filledQuantity).plus(fill.price.times(fill.quantity)).dividedBy(filled);
+    : addDecimals(multiplyDecimals(order.averageFillPrice, order.filledQuantity), multiplyDecimals(fill.price, fill.quantity)).dividedBy(filled);
   next.filledQuantity = filled;
   next.fills = [...order.fills, fill];
-  next.commission = order.commission.isZero() ? fill.commission : order.commission.plus(fill.commission);
+  next.commission = addDecimals(order.commission, fill.commission);
   if (compareDecimal(filled, order.quantity) === 0) next.filledAt = fill.time;
 }
 

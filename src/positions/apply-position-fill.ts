@@ -1,4 +1,4 @@
-import { addDecimals, Decimal, ZERO, minDecimal, subtractDecimals } from '../core/decimal.js';
+import { addDecimals, Decimal, ZERO, minDecimal, multiplyDecimals, subtractDecimals } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import { hasExecution } from '../model/fill.js';
 import type { Position, PositionFill } from './position.js';
@@ -33,7 +33,7 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
 
   if (fill.side === entrySide(position.side)) {
     const quantity = addDecimals(position.quantity, fill.quantity);
-    next.averageEntryPrice = position.quantity.isZero() ? fill.price : position.averageEntryPrice.times(position.quantity).plus(fill.price.times(fill.quantity)).dividedBy(quantity);
+    next.averageEntryPrice = position.quantity.isZero() ? fill.price : addDecimals(multiplyDecimals(position.averageEntryPrice, position.quantity), multiplyDecimals(fill.price, fill.quantity)).dividedBy(quantity);
     next.quantity = quantity;
     next.commission = addDecimals(position.commission, fill.commission);
     next.openEntryCommission = addDecimals(position.openEntryCommission, fill.commission);
@@ -45,15 +45,15 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
   }
 
   const closed = minDecimal(position.quantity, fill.quantity);
-  const excess = fill.quantity.minus(closed);
-  const perUnit = position.side === 'long' ? fill.price.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(fill.price);
-  const gross = perUnit.times(closed);
+  const excess = subtractDecimals(fill.quantity, closed);
+  const perUnit = position.side === 'long' ? subtractDecimals(fill.price, position.averageEntryPrice) : subtractDecimals(position.averageEntryPrice, fill.price);
+  const gross = multiplyDecimals(perUnit, closed);
   // Only the part of this fill's commission that closed quantity belongs here; the rest goes with the excess.
   const exitCommission = excess.isZero() ? fill.commission : fill.commission.times(closed).dividedBy(fill.quantity);
   const entryShare = position.quantity.isZero() ? ZERO : closed.equals(position.quantity) ? position.openEntryCommission : position.openEntryCommission.times(closed).dividedBy(position.quantity);
   const realized = subtractDecimals(subtractDecimals(gross, exitCommission), entryShare);
   next.commission = addDecimals(position.commission, exitCommission);
-  next.quantity = position.quantity.minus(closed);
+  next.quantity = subtractDecimals(position.quantity, closed);
   next.openEntryCommission = subtractDecimals(position.openEntryCommission, entryShare);
   next.realizedPnl = addDecimals(position.realizedPnl, realized);
   next.unrealizedPnl = unrealizedOf(next);
@@ -71,6 +71,6 @@ export function markPosition(position: Position, price: Decimal, at: number): Po
 
 function unrealizedOf(position: Position): Decimal {
   if (!position.currentPrice || position.quantity.isZero()) return ZERO;
-  const perUnit = position.side === 'long' ? position.currentPrice.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(position.currentPrice);
-  return perUnit.isZero() ? ZERO : perUnit.times(position.quantity);
+  const perUnit = position.side === 'long' ? subtractDecimals(position.currentPrice, position.averageEntryPrice) : subtractDecimals(position.averageEntryPrice, position.currentPrice);
+  return perUnit.isZero() ? ZERO : multiplyDecimals(perUnit, position.quantity);
 }

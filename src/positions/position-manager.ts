@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { addDecimals, Decimal, isAboveZero, subtractDecimals, ZERO } from '../core/decimal.js';
+import { addDecimals, Decimal, isAboveZero, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
 import { EMPTY_LIST } from '../core/empty.js';
 import type { Mutable } from '../core/mutable.js';
@@ -360,9 +360,9 @@ export class PositionManager {
     const event: PositionEventType = entry ? 'entry_filled' : 'exit_filled';
     const updated = this.transition(result.position, event, 'fill', position.state);
     if (!result.realized.isZero()) {
-      this.realizedToday = this.realizedToday.plus(result.realized);
-      this.realizedTotal = this.realizedTotal.plus(result.realized);
-      if (position.strategyId) this.realizedTodayByStrategy.set(position.strategyId, (this.realizedTodayByStrategy.get(position.strategyId) ?? ZERO).plus(result.realized));
+      this.realizedToday = addDecimals(this.realizedToday, result.realized);
+      this.realizedTotal = addDecimals(this.realizedTotal, result.realized);
+      if (position.strategyId) this.realizedTodayByStrategy.set(position.strategyId, addDecimals(this.realizedTodayByStrategy.get(position.strategyId) ?? ZERO, result.realized));
     }
     if (updated.state === 'CLOSED' || !result.realized.isZero()) this.emitPnl();
     if (isAboveZero(result.excess)) {
@@ -474,7 +474,7 @@ function addId(ids: readonly string[], id: string): readonly string[] {
 
 /** What a position counts toward exposure: |quantity| × its current price (else its average cost). */
 function valueOf(p: Position): Decimal {
-  return p.quantity.isZero() ? ZERO : p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
+  return p.quantity.isZero() ? ZERO : multiplyDecimals(p.quantity, p.currentPrice ?? p.averageEntryPrice);
 }
 
 /**

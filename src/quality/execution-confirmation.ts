@@ -1,4 +1,4 @@
-import { Decimal, ZERO } from '../core/decimal.js';
+import { addDecimals, Decimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { AccountSnapshot, PositionReport } from '../broker/reports.js';
 import type { OrderSide } from '../model/trading-types.js';
 
@@ -47,8 +47,8 @@ export class CashExpectation {
 
   /** A fill the engine applied. */
   fill(side: OrderSide, quantity: Decimal, price: Decimal, commission: Decimal): void {
-    const notional = quantity.times(price);
-    this.sinceBase = side === 'buy' ? this.sinceBase.minus(notional).minus(commission) : this.sinceBase.plus(notional).minus(commission);
+    const notional = multiplyDecimals(quantity, price);
+    this.sinceBase = side === 'buy' ? subtractDecimals(subtractDecimals(this.sinceBase, notional), commission) : subtractDecimals(addDecimals(this.sinceBase, notional), commission);
   }
 
   /** Taken when the broker is asked: what the fills seen so far leave (undefined before the first look). */

@@ -1,4 +1,4 @@
-import { Decimal } from '../core/decimal.js';
+import { Decimal, multiplyDecimals, subtractDecimals } from '../core/decimal.js';
 import type { Order } from '../model/order.js';
 import type { OrderStatus } from '../model/order-status.js';
 import type { AssetClass, OrderSide, OrderType } from '../model/trading-types.js';
@@ -113,12 +113,12 @@ export function buildExecutionRecord(order: Order, context: ExecutionContext, co
   let slippageBps: string | undefined;
   let slippageCost: string | undefined;
   if (average && expected) {
-    const perUnit = order.side === 'buy' ? average.minus(expected) : expected.minus(average);
+    const perUnit = order.side === 'buy' ? subtractDecimals(average, expected) : subtractDecimals(expected, average);
     if (perUnit.isZero()) slippage = slippageBps = slippageCost = '0';
     else {
       slippage = perUnit.toFixed();
       slippageBps = perUnit.dividedBy(expected).times(BPS).toDecimalPlaces(4).toFixed();
-      slippageCost = perUnit.times(order.filledQuantity).toFixed();
+      slippageCost = multiplyDecimals(perUnit, order.filledQuantity).toFixed();
     }
   }
   const submitted = context.submittedAt;

@@ -1,4 +1,4 @@
-import { compareDecimal, Decimal, roundToStep, ZERO, maxDecimal, percentOf } from '../core/decimal.js';
+import { compareDecimal, Decimal, maxDecimal, multiplyDecimals, percentOf, roundToStep, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 
@@ -74,16 +74,16 @@ export function sizePosition(input: SizingInput): SizingResult {
       break;
   }
   if (!input.quantity && config.sizing.scaleByStrength) quantity = percentOf(quantity, new Decimal(input.strength));
-  if (input.allocation) quantity = quantity.times(input.allocation);
+  if (input.allocation) quantity = multiplyDecimals(quantity, input.allocation);
   const requested = quantity;
 
   // Caps compare notionals; a division by the price happens only when a cap binds.
   const limits = input.maxPositionNotional && input.maxExposureNotional ? input : sizingLimits(config, input.equity);
   const caps: SizingCap[] = [];
-  let notional = quantity.times(price);
+  let notional = multiplyDecimals(quantity, price);
   const room: [SizingCap, Decimal][] = [
-    ['max_position_size', (limits.maxPositionNotional as Decimal).minus(input.positionNotional)],
-    ['max_exposure', (limits.maxExposureNotional as Decimal).minus(input.exposure)],
+    ['max_position_size', subtractDecimals(limits.maxPositionNotional as Decimal, input.positionNotional)],
+    ['max_exposure', subtractDecimals(limits.maxExposureNotional as Decimal, input.exposure)],
     ['buying_power', input.buyingPower],
   ];
   let capped = false;
@@ -100,7 +100,7 @@ export function sizePosition(input: SizingInput): SizingResult {
   const onStep = step === ONE ? quantity.isInteger() : quantity.modulo(step).isZero();
   if (!onStep) quantity = roundToStep(quantity, step, Decimal.ROUND_DOWN);
   if (input.asset?.minQuantity && quantity.lessThan(input.asset.minQuantity)) quantity = ZERO;
-  if (!onStep || quantity.isZero()) notional = quantity.times(price);
+  if (!onStep || quantity.isZero()) notional = multiplyDecimals(quantity, price);
   return { quantity, notional, requested, caps, step };
 }
 

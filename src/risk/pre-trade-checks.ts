@@ -1,4 +1,4 @@
-import { compareDecimal, type Decimal, Decimal as DecimalOf, isAboveZero, percentOf } from '../core/decimal.js';
+import { addDecimals, compareDecimal, type Decimal, Decimal as DecimalOf, isAboveZero, percentOf } from '../core/decimal.js';
 import type { AssetInfo } from '../broker/reports.js';
 import type { PreTradeCheckCode, ResolvedEngineConfig } from '../config/engine-config.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
@@ -100,7 +100,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     guardsExits: false,
     check: (c) => {
       const limit = c.maxPositionNotional ?? percentOf(c.equity, c.config.maxPositionSizePct);
-      const after = c.positionNotional.plus(c.notional);
+      const after = addDecimals(c.positionNotional, c.notional);
       return compareDecimal(after, limit) > 0 ? `the position would be ${money(after)}, above ${c.config.maxPositionSizePct.toString()}% of equity (${money(limit)})` : undefined;
     },
   },
@@ -109,7 +109,7 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     guardsExits: false,
     check: (c) => {
       const limit = c.maxExposureNotional ?? percentOf(c.equity, c.config.maxAccountExposurePct);
-      const after = c.exposure.plus(c.notional);
+      const after = addDecimals(c.exposure, c.notional);
       return compareDecimal(after, limit) > 0 ? `total exposure would be ${money(after)}, above ${c.config.maxAccountExposurePct.toString()}% of equity (${money(limit)})` : undefined;
     },
   },

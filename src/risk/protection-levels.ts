@@ -1,4 +1,4 @@
-import { Decimal, type DecimalInput, toDecimal, maxDecimal, minDecimal, percentOf } from '../core/decimal.js';
+import { addDecimals, Decimal, type DecimalInput, maxDecimal, minDecimal, multiplyDecimals, percentOf, subtractDecimals, toDecimal } from '../core/decimal.js';
 import { ValidationError } from '../core/errors.js';
 import type { PositionSide } from '../positions/position.js';
 
@@ -44,7 +44,7 @@ export type StopRule =
 export function stopPrice(side: PositionSide, entry: DecimalInput, rule: StopRule): Decimal {
   const e = toDecimal(entry, 'entry');
   const below = side === 'long';
-  const away = (distance: Decimal, from = e): Decimal => (below ? from.minus(distance) : from.plus(distance));
+  const away = (distance: Decimal, from = e): Decimal => (below ? subtractDecimals(from, distance) : addDecimals(from, distance));
   switch (rule.method) {
     case 'percent':
       return away(percentOf(e, toDecimal(rule.percent, 'percent')));
@@ -97,7 +97,7 @@ export function targetLegs(side: PositionSide, entry: DecimalInput, stop: Decima
   const e = toDecimal(entry, 'entry');
   const risk = e.minus(toDecimal(stop, 'stop')).abs();
   if (risk.isZero()) throw new ValidationError([{ field: 'stop', message: 'must differ from the entry' }], 'target rule');
-  const at = (r: Decimal): Decimal => (side === 'long' ? e.plus(risk.times(r)) : e.minus(risk.times(r)));
+  const at = (r: Decimal): Decimal => (side === 'long' ? addDecimals(e, multiplyDecimals(risk, r)) : subtractDecimals(e, multiplyDecimals(risk, r)));
   switch (rule.method) {
     case 'risk_reward': {
       const r = toDecimal(rule.ratio, 'ratio');

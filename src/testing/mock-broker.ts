@@ -1,4 +1,4 @@
-import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecimals, Decimal, isAboveZero, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
+import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecimals, Decimal, isAboveZero, multiplyDecimals, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import type { Mutable } from '../core/mutable.js';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
@@ -573,8 +573,8 @@ export class MockBroker implements BrokerAdapter {
     const reference = order.limitPrice ?? order.stopPrice ?? market ?? ZERO;
     // Only the part that increases the position needs buying power; an exit needs none. Held per
     // unit: the reference price, plus the slippage the broker allows for.
-    const perUnit = increasing.isZero() || this.slippage.isZero() ? reference : reference.times(this.slippageFactor);
-    const reserved = increasing.isZero() ? ZERO : increasing.times(perUnit);
+    const perUnit = increasing.isZero() || this.slippage.isZero() ? reference : multiplyDecimals(reference, this.slippageFactor);
+    const reserved = increasing.isZero() ? ZERO : multiplyDecimals(increasing, perUnit);
     const buyingPower = reserved.isZero() ? ZERO : this.buyingPower();
     if (!reserved.isZero() && compareDecimal(reserved, buyingPower) > 0) {
       throw new BrokerError('insufficient_buying_power', 'mock broker: insufficient buying power', {
@@ -745,14 +745,14 @@ export class MockBroker implements BrokerAdapter {
       }
       quantity = minDecimal(wanted, reducible);
     }
-    const notional = quantity.times(price);
+    const notional = multiplyDecimals(quantity, price);
     const commission = this.commissionFor(quantity, notional);
     const fill: Fill = { executionId: this.ids.next('mock-exec'), quantity, price, commission, time: this.clock.now() };
 
     this.ledger.applyFill(order.symbol, order.assetClass, order.side, quantity, price, notional, commission);
     this.ledger.revalue(order.symbol, this.mark(order.symbol));
     const filled = addDecimals(order.filledQuantity, quantity);
-    order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : order.averageFillPrice.times(order.filledQuantity).plus(notional).dividedBy(filled);
+    order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : addDecimals(multiplyDecimals(order.averageFillPrice, order.filledQuantity), notional).dividedBy(filled);
     order.filledQuantity = filled;
     order.fills.push(fill);
     if (compareDecimal(filled, order.quantity) === 0) {
@@ -779,7 +779,7 @@ export class MockBroker implements BrokerAdapter {
   private commissionFor(quantity: Decimal, notional: Decimal): Decimal {
     const { perUnit, bps, minimum } = this.commission;
     if (perUnit.isZero() && bps.isZero()) return ZERO;
-    const computed = bps.isZero() ? perUnit.times(quantity) : perUnit.times(quantity).plus(basisPointsOf(notional, bps));
+    const computed = bps.isZero() ? multiplyDecimals(perUnit, quantity) : addDecimals(multiplyDecimals(perUnit, quantity), basisPointsOf(notional, bps));
     return isAboveZero(computed) ? maxDecimal(computed, minimum) : ZERO;
   }
 
@@ -820,20 +820,20 @@ export class MockBroker implements BrokerAdapter {
     if (!opposite) return quantity;
     // The part that only reduces the opposite position needs no buying power.
     const reducible = position.abs();
-    return compareDecimal(quantity, reducible) > 0 ? quantity.minus(reducible) : ZERO;
+    return compareDecimal(quantity, reducible) > 0 ? subtractDecimals(quantity, reducible) : ZERO;
   }
 
   /** The book marked at the current prices (a position without a price at its average cost). */
   private readonly mark = (symbol: string): Decimal | undefined => this.prices.get(symbol);
 
   private buyingPower({ marketValue, grossExposure }: BookValuation = this.ledger.currentValuation()): Decimal {
-    const equity = this.ledger.cash.plus(marketValue);
+    const equity = addDecimals(this.ledger.cash, marketValue);
     let reserved = ZERO;
     for (const order of this.working) {
-      if (!order.reservePerUnit.isZero()) reserved = reserved.plus(order.reservePerUnit.times(order.quantity.minus(order.filledQuantity)));
+      if (!order.reservePerUnit.isZero()) reserved = addDecimals(reserved, multiplyDecimals(order.reservePerUnit, subtractDecimals(order.quantity, order.filledQuantity)));
     }
-    const power = (compareDecimal(this.leverage, ONE) === 0 ? equity : equity.times(this.leverage)).minus(grossExposure);
-    return maxDecimal(reserved.isZero() ? power : power.minus(reserved), ZERO);
+    const power = subtractDecimals(compareDecimal(this.leverage, ONE) === 0 ? equity : multiplyDecimals(equity, this.leverage), grossExposure);
+    return maxDecimal(subtractDecimals(power, reserved), ZERO);
   }
 
   private find(ref: OrderRef): BrokerOrder | undefined {

@@ -1,4 +1,4 @@
-import { compareDecimal, Decimal, ZERO } from 'tradewire';
+import { addDecimals, compareDecimal, Decimal, multiplyDecimals, subtractDecimals, ZERO } from 'tradewire';
 import type { AssetClass, OrderSide, PositionReport } from 'tradewire';
 
 interface LedgerPosition {
@@ -32,8 +32,8 @@ export class MockLedger {
 
   /** Books one execution; `notional` is quantity × price, which the caller has already worked out. */
   applyFill(symbol: string, assetClass: AssetClass, side: OrderSide, quantity: Decimal, price: Decimal, notional: Decimal, commission: Decimal): void {
-    const cash = side === 'buy' ? this.cash.minus(notional) : this.cash.plus(notional);
-    this.cash = commission.isZero() ? cash : cash.minus(commission);
+    const cash = side === 'buy' ? subtractDecimals(this.cash, notional) : addDecimals(this.cash, notional);
+    this.cash = subtractDecimals(cash, commission);
 
     const position = this.positions.get(symbol);
     if (!position) {
@@ -45,15 +45,15 @@ export class MockLedger {
     const long = current.isPositive();
     const size = long ? current : current.negated();
     if (long === (side === 'buy')) {
-      position.averageEntryPrice = position.averageEntryPrice.times(size).plus(notional).dividedBy(size.plus(quantity));
+      position.averageEntryPrice = addDecimals(multiplyDecimals(position.averageEntryPrice, size), notional).dividedBy(addDecimals(size, quantity));
     } else {
       const through = compareDecimal(quantity, size) > 0;
-      const perUnit = long ? price.minus(position.averageEntryPrice) : position.averageEntryPrice.minus(price);
-      this.realizedPnl = this.realizedPnl.plus(perUnit.times(through ? size : quantity));
+      const perUnit = long ? subtractDecimals(price, position.averageEntryPrice) : subtractDecimals(position.averageEntryPrice, price);
+      this.realizedPnl = addDecimals(this.realizedPnl, multiplyDecimals(perUnit, through ? size : quantity));
       // Crossing through flat opens the other side at this fill's price.
       if (through) position.averageEntryPrice = price;
     }
-    position.quantity = side === 'buy' ? current.plus(quantity) : current.minus(quantity);
+    position.quantity = side === 'buy' ? addDecimals(current, quantity) : subtractDecimals(current, quantity);
     if (position.quantity.isZero()) this.positions.delete(symbol);
   }
 
@@ -69,18 +69,18 @@ export class MockLedger {
   revalue(symbol: string, mark: Decimal | undefined): void {
     const previous = this.values.get(symbol);
     if (previous) {
-      this.marketValueTotal = this.marketValueTotal.minus(previous);
-      this.grossTotal = this.grossTotal.minus(previous.abs());
+      this.marketValueTotal = subtractDecimals(this.marketValueTotal, previous);
+      this.grossTotal = previous.isNegative() ? addDecimals(this.grossTotal, previous) : subtractDecimals(this.grossTotal, previous);
     }
     const p = this.positions.get(symbol);
     if (!p) {
       this.values.delete(symbol);
       return;
     }
-    const value = p.quantity.times(mark ?? p.averageEntryPrice);
+    const value = multiplyDecimals(p.quantity, mark ?? p.averageEntryPrice);
     this.values.set(symbol, value);
-    this.marketValueTotal = this.marketValueTotal.plus(value);
-    this.grossTotal = this.grossTotal.plus(value.abs());
+    this.marketValueTotal = addDecimals(this.marketValueTotal, value);
+    this.grossTotal = value.isNegative() ? subtractDecimals(this.grossTotal, value) : addDecimals(this.grossTotal, value);
   }
 
   /** The valuation {@link revalue} keeps: equal to `valuation(mark)` when every fill and price change was revalued. */
