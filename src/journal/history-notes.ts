@@ -1,4 +1,5 @@
-import { addDecimals, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
+import { addDecimals, compareDecimal, type Decimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
+import type { Mutable } from '../core/mutable.js';
 import type { Position } from '../positions/position.js';
 import type { JournalRecord } from './journal.js';
 
@@ -57,33 +58,41 @@ export function closedPositionRecord(position: Position, broker?: string): Close
   let most = ZERO;
   let exited = ZERO;
   let exitNotional = ZERO;
+  let lastExit: Decimal | undefined;
+  let exits = 0;
   for (const fill of position.fills) {
     if (fill.side === entry) {
       held = addDecimals(held, fill.quantity);
-      if (held.greaterThan(most)) most = held;
+      if (compareDecimal(held, most) > 0) most = held;
     } else {
       held = subtractDecimals(held, fill.quantity);
       exited = addDecimals(exited, fill.quantity);
       exitNotional = addDecimals(exitNotional, multiplyDecimals(fill.quantity, fill.price));
+      lastExit = fill.price;
+      exits++;
     }
   }
-  return {
+  // Keys assigned, not spread in (a conditional spread costs ≈ 60 ns on this path); absent ones stay absent.
+  const record: Mutable<ClosedPositionRecord> = {
     positionId: position.id,
     symbol: position.symbol,
     side: position.side,
     maxQuantity: most.toFixed(),
     averageEntryPrice: position.averageEntryPrice.toFixed(),
-    ...(exited.isZero() ? {} : { exitAveragePrice: exitNotional.dividedBy(exited).toFixed() }),
     realizedPnl: position.realizedPnl.toFixed(),
     commission: position.commission.toFixed(),
-    ...(position.entryTime === undefined ? {} : { openedAt: position.entryTime }),
-    ...(position.closedAt === undefined ? {} : { closedAt: position.closedAt }),
-    ...(position.strategyId ? { strategyId: position.strategyId } : {}),
-    ...(position.signalId ? { signalId: position.signalId } : {}),
-    ...(position.accountId ? { accountId: position.accountId } : {}),
-    ...(broker ? { broker } : {}),
     orderIds: position.orderIds,
   };
+  // One exit (the usual close) is its own average: no long division.
+  if (exits === 1) record.exitAveragePrice = lastExit!.toFixed();
+  else if (exits > 1) record.exitAveragePrice = exitNotional.dividedBy(exited).toFixed();
+  if (position.entryTime !== undefined) record.openedAt = position.entryTime;
+  if (position.closedAt !== undefined) record.closedAt = position.closedAt;
+  if (position.strategyId) record.strategyId = position.strategyId;
+  if (position.signalId) record.signalId = position.signalId;
+  if (position.accountId) record.accountId = position.accountId;
+  if (broker) record.broker = broker;
+  return record;
 }
 
 /** The notes of the history topics in `records`. */
