@@ -9,7 +9,12 @@ import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord,
  */
 export class InMemoryJournal implements Journal {
   private records: JournalRecord[] = [];
-  private readonly byOrder = new Map<string, JournalRecord[]>();
+  /**
+   * The records of each order, built at the first query by order id and kept from then on: a run
+   * that never asks (a backtest, a bot without a dashboard) pays for no index — a map insert or
+   * lookup for each of the ≈ 8 records an order makes, and its upkeep when old records are dropped.
+   */
+  private byOrder: Map<string, JournalRecord[]> | undefined;
   private seq = 0;
 
   constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
@@ -36,15 +41,11 @@ export class InMemoryJournal implements Journal {
   private index(record: JournalRecord): void {
     this.records.push(record);
     if (this.records.length > this.capacity * 2) this.compact();
-    if ('clientOrderId' in record && record.clientOrderId !== undefined) {
-      const list = this.byOrder.get(record.clientOrderId);
-      if (list) list.push(record);
-      else this.byOrder.set(record.clientOrderId, [record]);
-    }
+    if (this.byOrder) indexByOrder(this.byOrder, record);
   }
 
   query(filter: JournalQuery = {}): JournalRecord[] {
-    const source = filter.clientOrderId !== undefined ? (this.byOrder.get(filter.clientOrderId) ?? []) : this.records;
+    const source = filter.clientOrderId !== undefined ? (this.ordersIndex().get(filter.clientOrderId) ?? []) : this.records;
     const oldest = this.seq - this.capacity;
     const out: JournalRecord[] = [];
     for (const record of source) {
@@ -60,9 +61,21 @@ export class InMemoryJournal implements Journal {
     return Math.min(this.records.length, this.capacity);
   }
 
+  private ordersIndex(): Map<string, JournalRecord[]> {
+    if (!this.byOrder) {
+      this.byOrder = new Map();
+      for (const record of this.records) indexByOrder(this.byOrder, record);
+    }
+    return this.byOrder;
+  }
+
   /** Drops all but the newest `capacity` records, in one pass (amortized O(1) per append). */
   private compact(): void {
     const dropped = this.records.length - this.capacity;
+    if (!this.byOrder) {
+      this.records = this.records.slice(dropped);
+      return;
+    }
     // Only the orders that had a dropped record lose index entries; the rest are not visited.
     const touched = new Set<string>();
     for (let i = 0; i < dropped; i++) {
@@ -81,4 +94,11 @@ export class InMemoryJournal implements Journal {
       else if (stale > 0) this.byOrder.set(id, list.slice(stale));
     }
   }
+}
+
+function indexByOrder(index: Map<string, JournalRecord[]>, record: JournalRecord): void {
+  if (!('clientOrderId' in record) || record.clientOrderId === undefined) return;
+  const list = index.get(record.clientOrderId);
+  if (list) list.push(record);
+  else index.set(record.clientOrderId, [record]);
 }

@@ -30,6 +30,35 @@ describe('InMemoryJournal with a capacity', () => {
     );
   });
 
+  it('per-order queries agree whenever the first one comes (the index is built then, and kept through later compactions)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined }), { minLength: 0, maxLength: 120 }),
+        fc.nat(),
+        (capacity, orders, firstQuery) => {
+          const journal = new InMemoryJournal(capacity);
+          const at = orders.length === 0 ? 0 : firstQuery % orders.length;
+          const all: ReturnType<InMemoryJournal['append']>[] = [];
+          const check = (): void => {
+            const window = all.slice(Math.max(0, all.length - capacity));
+            for (let o = 0; o < 8; o++) {
+              const id = `o${o}`;
+              const expected = window.filter((r) => 'clientOrderId' in r && r.clientOrderId === id).map((r) => r.seq);
+              expect(journal.query({ clientOrderId: id }).map((r) => r.seq)).toEqual(expected);
+            }
+          };
+          orders.forEach((o, i) => {
+            all.push(journal.append(note(i, o === undefined ? undefined : `o${o}`)));
+            if (i === at) check();
+          });
+          check();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('unbounded by default: nothing is dropped', () => {
     const journal = new InMemoryJournal();
     for (let i = 0; i < 5_000; i++) journal.append(note(i, `o${i % 3}`));
