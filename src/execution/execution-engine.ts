@@ -407,6 +407,7 @@ export class ExecutionEngine {
   /**
    * Stops tracking and timers. Orders stay working at the broker; call `orders.cancelAll()` first to
    * flatten. With `drain`, first waits for the signals being decided and sent (see {@link drain}).
+   * Resolves once everything journaled is written (and, for a durable journal, on disk).
    */
   async stop(options: { readonly drain?: boolean | { readonly timeoutMs: number } } = {}): Promise<void> {
     if (options.drain) await this.drain(typeof options.drain === 'object' ? options.drain.timeoutMs : undefined);
@@ -415,6 +416,9 @@ export class ExecutionEngine {
     this.lifecycle.stop();
     this.quality?.suspend();
     this.market.stop?.();
+    // Everything journaled so far reaches the file (and, for a durable journal, the disk) before stop resolves.
+    const durable = this.journal.sync?.();
+    if (durable) await durable;
     await this.adapter.disconnect();
   }
 

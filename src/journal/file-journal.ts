@@ -38,9 +38,11 @@ export interface FileJournalOptions {
    * - `every-record`: fsync before every `append` returns (≈ 6 fsyncs per order; slowest).
    * - `os`: never fsync; leave it to the OS (survives a killed process, not a power loss).
    *
-   * In every mode, records appended in one synchronous run (one signal's records, or many
-   * signals' at once) go to the file in one write, at the end of that run — and always before an
-   * order is sent.
+   * In every mode, records appended in one run of the process — one signal's records, from its
+   * decision to its fill, or many signals' at once — go to the file in one write, once that run and
+   * the promises it started have run, before the process turns to any I/O (at most every 1 024
+   * records in a longer chain); always before an order is sent, and `ExecutionEngine.stop()` waits
+   * for it.
    */
   readonly sync?: 'before-send' | 'every-record' | 'os';
   /**
@@ -106,7 +108,7 @@ export class FileJournal implements Journal {
   private readonly mode: 'before-send' | 'every-record' | 'os';
   /** Records in the file (the index holds the newest {@link capacity} of them). */
   private total = 0;
-  /** Lines appended but not yet written: one `write` per synchronous run (see {@link writePending}). */
+  /** Lines appended but not yet written: one `write` per run of the process (see {@link writeLater}). */
   private pending: string[] = [];
   private writeScheduled = false;
   /** Written since the last fdatasync started: the next sync must cover them. */
@@ -156,9 +158,11 @@ export class FileJournal implements Journal {
     if (this.mode === 'every-record') {
       this.writePending();
       fsyncSync(this.fd);
+    } else if (this.pending.length >= MAX_PENDING_LINES) {
+      this.writePending();
     } else if (!this.writeScheduled) {
       this.writeScheduled = true;
-      queueMicrotask(this.writeLater);
+      process.nextTick(this.writeLater);
     }
     return record;
   }
@@ -199,7 +203,12 @@ export class FileJournal implements Journal {
     return tracked;
   }
 
-  /** Bound once: the microtask that writes what one synchronous run appended. */
+  /**
+   * Bound once: writes what was appended, once the promise chain that appended it has run (a tick
+   * queued from a microtask runs when the microtask queue is empty): a signal's records after the
+   * send — acknowledged, filled, executed, decided — go out in one write, not one per await. Never
+   * what an order waits on: {@link sync} writes before every send.
+   */
   private readonly writeLater = (): void => {
     this.writeScheduled = false;
     if (!this.closed) this.writePending();
@@ -428,6 +437,8 @@ export class FileJournal implements Journal {
 }
 
 const CHUNK = 1 << 20;
+/** Lines held for the next write at most: a long chain of promises (a backtest's loop) still writes as it goes. */
+const MAX_PENDING_LINES = 1_024;
 
 /**
  * Calls `onLine` for every complete line of the file, reading 1 MiB at a time; `onLine` may return

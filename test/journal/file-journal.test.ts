@@ -138,16 +138,20 @@ describe('FileJournal', () => {
 });
 
 describe('FileJournal durability modes', () => {
-  it('records appended in one run go out in one write at its end (at once on sync()); every-record and os behave as named', async () => {
+  it('records appended in one run go out in one write once its promises have run (at once on sync()); every-record and os behave as named', async () => {
     const modes = ['before-send', 'every-record', 'os'] as const;
     for (const sync of modes) {
       const path = join(dir, `${sync}.jsonl`);
       const journal = new FileJournal({ path, sync });
       for (const e of entries()) journal.append(e);
       // every-record writes (and fsyncs) each record before append returns; the others write the
-      // run's records together once the run ends — before any I/O, so a killed process loses nothing.
+      // run's records together once it and the promises it started have run — before the process
+      // turns to any I/O — so one signal's records after its send go out in one write.
       expect(readFileSync(path, 'utf8').trim().split('\n').filter(Boolean)).toHaveLength(sync === 'every-record' ? 3 : 0);
       await Promise.resolve();
+      await Promise.resolve();
+      expect(readFileSync(path, 'utf8').trim().split('\n').filter(Boolean)).toHaveLength(sync === 'every-record' ? 3 : 0);
+      await new Promise((resolve) => setImmediate(resolve));
       expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3);
       journal.append(entries()[0]!);
       // sync() writes what is pending at once; before-send then awaits an fdatasync.
