@@ -38,11 +38,11 @@ export interface FileJournalOptions {
    * - `every-record`: fsync before every `append` returns (≈ 6 fsyncs per order; slowest).
    * - `os`: never fsync; leave it to the OS (survives a killed process, not a power loss).
    *
-   * In every mode, records appended in one run of the process — one signal's records, from its
-   * decision to its fill, or many signals' at once — go to the file in one write, once that run and
-   * the promises it started have run, before the process turns to any I/O (at most every 1 024
-   * records in a longer chain); always before an order is sent, and `ExecutionEngine.stop()` waits
-   * for it.
+   * In every mode, records appended in one run of the process — a signal's records after its send
+   * (acknowledged, filled, decided), or many signals' at once — go to the file in one write, once
+   * that run and the promises it started have run, before the process turns to any I/O (at most
+   * every 1 024 records in a longer chain); an order's own records always before it is sent; and
+   * `ExecutionEngine.stop()` waits for them.
    */
   readonly sync?: 'before-send' | 'every-record' | 'os';
   /**
