@@ -142,6 +142,9 @@ describe('SIGKILL over a real network: the broker in its own process, slow reque
         }
         // The last life: prices still, so the engine's report and the broker's state are one moment.
         for (const symbol of SYMBOLS) broker.send({ type: 'price', symbol, price: '99.90' });
+        // Its recovery meets a failing broker too: a life that is killed may die before its retried
+        // recovery is journaled (a slow start on a busy machine), this one always gets that far.
+        broker.send({ type: 'fail', method: 'GET', path: '^/v2/orders$', status: 500 });
         const last = await runEngine(journal, signals, broker.urls, undefined);
         const summary = last.summary!;
         const theirs = await broker.state();
