@@ -26,13 +26,19 @@ function digitsOf(word: number): number {
   return word >= 1e6 ? 7 : word >= 1e5 ? 6 : word >= 1e4 ? 5 : word >= 1e3 ? 4 : word >= 100 ? 3 : word >= 10 ? 2 : 1;
 }
 
-/** A decimal whose leading word `lead` stands at word exponent `k` (value `lead × 1e7^k`), followed by `next` (0: none); zero when `lead` is 0. */
-function build(sign: number, k: number, lead: number, next: number): Decimal {
+/**
+ * A decimal whose leading word `lead` stands at word exponent `k` (value `lead × 1e7^k`), followed
+ * by `next` (0: none); zero when `lead` is 0. Undefined past the configured exponent range
+ * (`minE`/`maxE`), where decimal.js would underflow or overflow.
+ */
+function build(sign: number, k: number, lead: number, next: number): Decimal | undefined {
+  const e = lead === 0 ? 0 : WORD_DIGITS * k + digitsOf(lead) - 1;
+  if (e < Decimal.minE || e > Decimal.maxE) return undefined;
   // Through the constructor's small-integer path, not Object.create: a decimal of another hidden
   // class made every site that reads decimals polymorphic, and cost more than the copy saved.
   const x = new Decimal(lead) as unknown as { s: number; e: number; d: number[] };
   x.s = sign;
-  x.e = lead === 0 ? 0 : WORD_DIGITS * k + digitsOf(lead) - 1;
+  x.e = e;
   if (next !== 0) x.d = [lead, next];
   return x as unknown as Decimal;
 }

@@ -90,6 +90,18 @@ describe('addDecimals, subtractDecimals, multiplyDecimals', () => {
     expectSame(subtractDecimals(x, x), x.minus(x));
   });
 
+  it('a result past the configured exponent range is left to decimal.js (it underflows to zero there)', () => {
+    Decimal.set({ minE: -20, maxE: 20 });
+    try {
+      const tiny = new Decimal('1.5e-15');
+      expectSame(multiplyDecimals(tiny, tiny), tiny.times(tiny));
+      const big = new Decimal('1.5e15');
+      expectSame(multiplyDecimals(big, big), big.times(big));
+    } finally {
+      Decimal.set({ minE: -9e15, maxE: 9e15 });
+    }
+  });
+
   it('a decimal of another constructor (Decimal.clone) is left to its own configuration', () => {
     const Coarse = Decimal.clone({ precision: 4 });
     const a = new Coarse('123.45');
