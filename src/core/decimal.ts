@@ -27,21 +27,22 @@ export function basisPointsOf(amount: Decimal, bps: Decimal): Decimal {
  * `a + b` as `a.plus(b)` gives it, at a fraction of its cost on the order path: the other operand,
  * as it is, when one is zero (decimal.js allocates a copy and a result even for `x + 0`, and these
  * sums are zero more often than not: first fills, zero commissions, flat P&L), and small values (a
- * few digits each side of the point) summed without decimal.js's constructor (≈ 50 ns against
- * ≈ 250 ns, measured) to the same digits, exponent and sign (property-tested against decimal.js).
+ * few digits each side of the point) summed with one construction instead of decimal.js's two
+ * (≈ 140–160 ns against ≈ 250–330 ns, measured) to the same digits, exponent and sign
+ * (property-tested against decimal.js).
  */
 export function addDecimals(a: Decimal, b: Decimal): Decimal {
   return b.isZero() ? a : a.isZero() ? b : (sumOfWords(a, b, 1) ?? a.plus(b));
 }
 
-/** `a − b` as `a.minus(b)` gives it: `a` when `b` is zero, small values without decimal.js's constructor (see {@link addDecimals}). */
+/** `a − b` as `a.minus(b)` gives it: `a` when `b` is zero, small values with one construction (see {@link addDecimals}). */
 export function subtractDecimals(a: Decimal, b: Decimal): Decimal {
   return b.isZero() ? a : (sumOfWords(a, b, -1) ?? a.minus(b));
 }
 
 /**
  * `a × b`, exactly as `a.times(b)`: a small value times a one-word one (a price times a whole
- * quantity, an amount times a rate) without decimal.js's constructor (see {@link addDecimals}).
+ * quantity, an amount times a rate) with one construction (see {@link addDecimals}).
  */
 export function multiplyDecimals(a: Decimal, b: Decimal): Decimal {
   return productOfWords(a, b) ?? a.times(b);
