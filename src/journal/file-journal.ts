@@ -116,6 +116,8 @@ export class FileJournal implements Journal {
   /** The fdatasync in flight, and the one queued behind it for records written meanwhile. */
   private syncing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** The fdatasync that starts once the callers of this run of microtasks have asked (see {@link sync}). */
+  private starting: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: FileJournalOptions) {
@@ -168,18 +170,28 @@ export class FileJournal implements Journal {
   }
 
   /**
-   * Makes every record appended so far durable. Writes what is pending at once; then, in
-   * `before-send` mode, resolves when an `fdatasync` that started after those records were written
-   * has finished — started now, or shared with every caller that asks before it ends (group
-   * commit). Undefined when there is nothing to wait for (`os` mode, or already durable).
+   * Makes every record appended so far durable. In `os` mode writes what is pending and returns.
+   * In `before-send` mode resolves when an `fdatasync` that started after those records were
+   * written has finished — one that starts (after one `write` of everything pending) once the
+   * current run of microtasks has asked, shared with every caller of that run, or the next one
+   * after the flush in flight, shared with every caller until it starts (group commit). Undefined
+   * when there is nothing to wait for (`os` mode, or already durable).
    */
   sync(): Promise<void> | undefined {
     if (this.closed) return undefined;
+    // An fdatasync about to start writes what is pending first: it covers these records too.
+    if (this.starting) return this.starting;
     this.writePending();
     if (this.mode !== 'before-send') return undefined;
     // Nothing written since the sync in flight started: that one covers every record.
     if (!this.dirty) return this.syncing;
-    if (!this.syncing) return this.startSync();
+    if (!this.syncing) {
+      // Not at once: signals started together reach sync() one after another in the same run of
+      // microtasks, and the first one's fdatasync would leave with its records alone, the others
+      // queued behind it. Measured with 64 in flight: 2 fdatasyncs per wave before, 1 after.
+      this.starting = Promise.resolve().then(this.startDeferred);
+      return this.starting;
+    }
     // One is running without our records: wait for it, then one more — shared by all who ask meanwhile.
     this.queued ??= this.syncing.then(
       () => this.afterQueue(),
@@ -187,6 +199,14 @@ export class FileJournal implements Journal {
     );
     return this.queued;
   }
+
+  private readonly startDeferred = (): Promise<void> | undefined => {
+    this.starting = undefined;
+    // Closed meanwhile: close() wrote and fsynced everything.
+    if (this.closed) return undefined;
+    this.writePending();
+    return this.dirty ? (this.syncing ?? this.startSync()) : this.syncing;
+  };
 
   private afterQueue(): Promise<void> | undefined {
     this.queued = undefined;

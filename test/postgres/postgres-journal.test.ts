@@ -53,13 +53,68 @@ describe('PostgresJournal (a real PostgreSQL server)', () => {
       syncs.push(journal.sync()!);
     }
     await Promise.all(syncs);
-    expect(journal.inserts).toBeLessThanOrEqual(3);
+    expect(journal.inserts).toBe(1); // the first sync() waits for the others of the same run
+
     expect(journal.sync()).toBeUndefined();
     const client = new pg.Client({ connectionString: CONNECTION });
     await client.connect();
     const { rows } = await client.query('SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d FROM tradewire.journal WHERE account = $1', [account]);
     await client.end();
     expect(rows[0]).toEqual({ n: 192, d: 192 });
+    await journal.end();
+  });
+
+  it('signals in flight together, through the engine: one INSERT per wave — its orders and the last wave\'s fills', async () => {
+    const account = fresh('waves');
+    const journal = await open(account);
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 100, recovery: { reconcileIntervalMs: 0 } } });
+    await engine.start();
+    const symbols = Array.from({ length: 16 }, (_, k) => `W${k}`);
+    for (const symbol of symbols) {
+      broker.setPrice(symbol, '50');
+      engine.updatePrice(symbol, '50');
+    }
+    await journal.sync();
+    const before = journal.inserts;
+    for (let wave = 0; wave < 4; wave++) {
+      const side = wave % 2 ? 'sell' : 'buy';
+      const results = await Promise.all(symbols.map((symbol) => engine.executeSignal({ id: `w${wave}-${symbol}`, symbol, side, strength: 90, time: clock.now(), strategyId: 'pg' })));
+      expect(results.map((r) => (r.kind === 'rejected' ? r.reasons.map((x) => x.code).join() : r.kind))).toEqual(symbols.map(() => 'executed'));
+    }
+    // It was 2.5 per wave: the first signal's INSERT left alone, then the other fifteen, then the fills.
+    expect(journal.inserts - before).toBe(4);
+    expect(broker.orderReports()).toHaveLength(64);
+    await journal.sync();
+    await engine.stop();
+    await journal.end();
+  });
+
+  it('one signal at a time: one INSERT per order — the rows after a send ride with the next order', async () => {
+    const account = fresh('one-at-a-time');
+    const journal = await open(account);
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 } } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    const before = journal.inserts;
+    for (let i = 0; i < 20; i++) await engine.executeSignal({ id: `one-${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'pg' });
+    // Each order's sync carries the previous order's fill and notes (it was 2 per order: those rows went alone).
+    expect(journal.inserts - before).toBeLessThanOrEqual(21);
+    expect(broker.orderReports()).toHaveLength(20);
+
+    // Rows nobody waits for are still committed, in the background, without a sync.
+    const client = new pg.Client({ connectionString: CONNECTION });
+    await client.connect();
+    const count = async (): Promise<number> => (await client.query('SELECT count(*)::int AS n FROM tradewire.journal WHERE account = $1', [account])).rows[0].n;
+    let committed = await count();
+    for (let round = 0; round < 100 && committed < journal.size; round++) committed = await count();
+    expect(committed).toBe(journal.size);
+    await client.end();
+    await engine.stop();
     await journal.end();
   });
 
@@ -103,18 +158,18 @@ describe('PostgresJournal (a real PostgreSQL server)', () => {
     const client = new pg.Client({ connectionString: CONNECTION });
     await client.connect();
     // Another row already holds a sequence number deep inside the snapshot: its second INSERT fails.
-    await client.query(`INSERT INTO tradewire.journal (account, seq, at, kind, record) VALUES ($1, 700, 0, 'note', '{}')`, [account]);
-    const snapshot = Array.from({ length: 1_200 }, (_, i) => ({ kind: 'note' as const, at: 2, topic: 'snap', data: { i } }));
+    await client.query(`INSERT INTO tradewire.journal (account, seq, at, kind, record) VALUES ($1, 3700, 0, 'note', '{}')`, [account]);
+    const snapshot = Array.from({ length: 4_200 }, (_, i) => ({ kind: 'note' as const, at: 2, topic: 'snap', data: { i } }));
     journal.checkpoint(snapshot, 2);
     await expect(journal.sync()).rejects.toThrow(/duplicate key/);
-    const partial = await client.query('SELECT count(*)::int AS n FROM tradewire.journal WHERE account = $1 AND seq > 1 AND seq <> 700', [account]);
+    const partial = await client.query('SELECT count(*)::int AS n FROM tradewire.journal WHERE account = $1 AND seq > 1 AND seq <> 3700', [account]);
     expect(partial.rows[0].n).toBe(0); // nothing of the checkpoint landed
-    await client.query('DELETE FROM tradewire.journal WHERE account = $1 AND seq = 700', [account]);
+    await client.query('DELETE FROM tradewire.journal WHERE account = $1 AND seq = 3700', [account]);
     await client.end();
     await journal.sync();
     await journal.end();
     const reopened = await open(account);
-    expect(reopened.size).toBe(1_201); // the marker and the whole snapshot
+    expect(reopened.size).toBe(4_201); // the marker and the whole snapshot
     await reopened.end();
   });
 
