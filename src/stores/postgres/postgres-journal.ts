@@ -228,17 +228,22 @@ export class PostgresJournal implements Journal {
 
   private kick(): void {
     if (this.flushing || this.pending.length === 0) return;
-    this.flushing = this.flush().finally(() => {
+    this.flushing = this.flush().then((failed) => {
       this.flushing = undefined;
-      if (this.pending.length === 0) return;
+      // After a failed INSERT the rows wait for the next sync() or append, not a retry loop on a
+      // server that is down (or a conflict that is still there).
+      if (failed || this.pending.length === 0) return;
       // Rows appended while the last INSERT ran: at once if someone waits for them, else in the background.
       if (this.waiters.length > 0 || this.closed) this.kick();
       else if (!this.flushScheduled) this.flushInBackground();
     });
   }
 
-  /** Inserts every pending row, in sequence order, a batch per INSERT; settles the waiters they cover. */
-  private async flush(): Promise<void> {
+  /**
+   * Inserts every pending row, in sequence order, a batch per INSERT; settles the waiters they cover.
+   * Resolves with true when an INSERT failed (the rows stay pending, the waiters are rejected).
+   */
+  private async flush(): Promise<boolean> {
     while (this.pending.length > 0) {
       // Everything pending goes in one transaction (an INSERT per 500 rows): a checkpoint, appended
       // in one synchronous call, is committed whole or not at all — never half a snapshot.
@@ -252,7 +257,7 @@ export class PostgresJournal implements Journal {
         const waiting = this.waiters;
         this.waiters = [];
         for (const waiter of waiting) waiter.reject(error);
-        return;
+        return true;
       }
       this.pending = this.pending.slice(batch.length);
       this.committed = batch.at(-1)!.record.seq;
@@ -263,6 +268,7 @@ export class PostgresJournal implements Journal {
       }
       this.waiters = still;
     }
+    return false;
   }
 
   private async insertAll(batch: readonly PendingRow[]): Promise<void> {
