@@ -245,7 +245,7 @@ export class PostgresJournal implements Journal {
    */
   private async flush(): Promise<boolean> {
     while (this.pending.length > 0) {
-      // Everything pending goes in one transaction (an INSERT per 500 rows): a checkpoint, appended
+      // Everything pending goes in one transaction (an INSERT per ROWS_PER_INSERT rows): a checkpoint, appended
       // in one synchronous call, is committed whole or not at all — never half a snapshot.
       const batch = this.pending.slice();
       try {
@@ -293,10 +293,8 @@ export class PostgresJournal implements Journal {
    * ≈ 30% less client CPU; no worse on 8.
    */
   private async insert(db: PgQueryable, batch: readonly PendingRow[]): Promise<void> {
-    let rows = '';
-    for (const { row } of batch) rows = rows === '' ? row : `${rows},${row}`;
     this.inserts++;
-    await db.query(INSERT_ROWS, [this.account, `[${rows}]`]);
+    await db.query(INSERT_ROWS, [this.account, `[${batch.map((pending) => pending.row).join(',')}]`]);
   }
 }
 
