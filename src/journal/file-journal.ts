@@ -205,11 +205,16 @@ export class FileJournal implements Journal {
     // Closed meanwhile: close() wrote and fsynced everything.
     if (this.closed) return undefined;
     this.writePending();
-    return this.dirty ? (this.syncing ?? this.startSync()) : this.syncing;
+    return this.syncIfDirty();
   };
 
   private afterQueue(): Promise<void> | undefined {
     this.queued = undefined;
+    return this.syncIfDirty();
+  }
+
+  /** A new fdatasync when something was written since the last one started, else the one in flight (if any). */
+  private syncIfDirty(): Promise<void> | undefined {
     return this.dirty ? (this.syncing ?? this.startSync()) : this.syncing;
   }
 

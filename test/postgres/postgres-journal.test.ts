@@ -17,6 +17,15 @@ afterEach(async () => {
   for (const account of accounts.splice(0)) await dropAccount(account);
 });
 
+/** An engine on `journal` and a mock broker: 10 shares a signal, no periodic reconciliation. */
+const engineOn = async (journal: PostgresJournal): Promise<{ engine: ExecutionEngine; broker: MockBroker; clock: ManualClock }> => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+  const broker = new MockBroker({ clock });
+  const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 100, recovery: { reconcileIntervalMs: 0 } } });
+  await engine.start();
+  return { engine, broker, clock };
+};
+
 const entries = (): JournalEntry[] => {
   const order = newOrder({ type: 'limit', limitPrice: '10.05' });
   return [
@@ -54,7 +63,6 @@ describe('PostgresJournal (a real PostgreSQL server)', () => {
     }
     await Promise.all(syncs);
     expect(journal.inserts).toBe(1); // the first sync() waits for the others of the same run
-
     expect(journal.sync()).toBeUndefined();
     const client = new pg.Client({ connectionString: CONNECTION });
     await client.connect();
@@ -65,12 +73,8 @@ describe('PostgresJournal (a real PostgreSQL server)', () => {
   });
 
   it('signals in flight together, through the engine: one INSERT per wave — its orders and the last wave\'s fills', async () => {
-    const account = fresh('waves');
-    const journal = await open(account);
-    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
-    const broker = new MockBroker({ clock });
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 100, recovery: { reconcileIntervalMs: 0 } } });
-    await engine.start();
+    const journal = await open(fresh('waves'));
+    const { engine, broker, clock } = await engineOn(journal);
     const symbols = Array.from({ length: 16 }, (_, k) => `W${k}`);
     for (const symbol of symbols) {
       broker.setPrice(symbol, '50');
@@ -94,11 +98,8 @@ describe('PostgresJournal (a real PostgreSQL server)', () => {
   it('one signal at a time: one INSERT per order — the rows after a send ride with the next order', async () => {
     const account = fresh('one-at-a-time');
     const journal = await open(account);
-    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
-    const broker = new MockBroker({ clock });
+    const { engine, broker, clock } = await engineOn(journal);
     broker.setPrice('AAPL', '100');
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 } } });
-    await engine.start();
     engine.updatePrice('AAPL', '100');
     const before = journal.inserts;
     for (let i = 0; i < 20; i++) await engine.executeSignal({ id: `one-${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'pg' });
