@@ -26,6 +26,8 @@ const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown
 const bySite = new Map<string, number>();
 /** decimal.js's allocations, by the tradewire function that called into decimal.js. */
 const decimalsBy = new Map<string, number>();
+/** V8's builtins (a Map's `set` or `delete` growing or shrinking its table, an array's `push`…), by their caller. */
+const builtinsBy = new Map<string, number>();
 let total = 0;
 const walk = (node: ProfileNode, caller: string): void => {
   const { functionName, url, lineNumber } = node.callFrame;
@@ -34,6 +36,7 @@ const walk = (node: ProfileNode, caller: string): void => {
   total += node.selfSize;
   bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
   if (inDecimal) decimalsBy.set(caller, (decimalsBy.get(caller) ?? 0) + node.selfSize);
+  if (url === '' && node.selfSize > 0) builtinsBy.set(`${functionName || '(anonymous)'} ← ${caller}`, (builtinsBy.get(`${functionName || '(anonymous)'} ← ${caller}`) ?? 0) + node.selfSize);
   for (const child of node.children) walk(child, inDecimal ? caller : site);
 };
 walk(profile.head, '(root)');
@@ -47,4 +50,8 @@ const decimalTotal = [...decimalsBy.values()].reduce((a, b) => a + b, 0);
 console.log(`\ndecimal.js: ${(decimalTotal / signals).toFixed(0)} B/signal, by the caller that asked for it:`);
 for (const [site, bytes] of [...decimalsBy].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
   console.log(`${((100 * bytes) / decimalTotal).toFixed(1).padStart(5)}%  ${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${site}`);
+}
+console.log('\nV8 builtins, by the function that called them:');
+for (const [site, bytes] of [...builtinsBy].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+  console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${site}`);
 }

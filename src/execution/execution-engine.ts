@@ -3,7 +3,7 @@ import type { AccountSnapshot } from '../broker/reports.js';
 import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
-import { toDecimal } from '../core/decimal.js';
+import { isAboveZero, toDecimal } from '../core/decimal.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import { describeError, RecoveryIncompleteError, ValidationError } from '../core/errors.js';
 import { every, type Repeating } from '../core/every.js';
@@ -592,7 +592,8 @@ export class ExecutionEngine {
   /** Feeds the last trade price of `symbol`: sizing uses it and positions are marked to it. */
   updatePrice(symbol: string, price: DecimalInput): void {
     const value = toDecimal(price, 'price');
-    if (!value.greaterThan(0)) throw new ValidationError([{ field: 'price', message: `must be greater than zero, got ${value.toString()}` }], `price of ${symbol}`);
+    // isAboveZero, not greaterThan(0): decimal.js builds a Decimal of its argument on every comparison (a backtest marks every bar).
+    if (!isAboveZero(value)) throw new ValidationError([{ field: 'price', message: `must be greater than zero, got ${value.toString()}` }], `price of ${symbol}`);
     this.prices.set(symbol, value);
     this.book.markPrice(symbol, value);
   }

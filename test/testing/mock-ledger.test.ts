@@ -36,4 +36,28 @@ describe('MockLedger: the running valuation', () => {
       { numRuns: 200 },
     );
   });
+
+  it('property: the account\'s unrealized P&L is the sum over the position reports (long, short, marked at fractional prices or not marked at all)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ symbol: fc.constantFrom('A', 'B', 'C', 'D'), side: fc.constantFrom('buy', 'sell') as fc.Arbitrary<'buy' | 'sell'>, qty: fc.integer({ min: 1, max: 50 }), cents: fc.integer({ min: 1, max: 50_000 }) }),
+          { maxLength: 40 },
+        ),
+        fc.dictionary(fc.constantFrom('A', 'B', 'C'), fc.integer({ min: 1, max: 90_000 })),
+        (fills, markCents) => {
+          const ledger = new MockLedger(new Decimal(1_000_000));
+          for (const f of fills) {
+            const price = new Decimal(f.cents).dividedBy(100);
+            ledger.applyFill(f.symbol, 'equity', f.side, new Decimal(f.qty), price, price.times(f.qty), new Decimal(0));
+          }
+          // D is never marked: it has no unrealized P&L in either view.
+          const mark = (s: string): Decimal | undefined => (markCents[s] === undefined ? undefined : new Decimal(markCents[s]!).dividedBy(100));
+          const summed = ledger.reports(mark).reduce((sum, r) => sum.plus(r.unrealizedPnl ?? 0), new Decimal(0));
+          expect(ledger.unrealizedPnl(mark).toString()).toBe(summed.toString());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
