@@ -142,8 +142,8 @@ describe('MockBroker accounting', () => {
       broker.setPrice('MSFT', '49.25');
       const account = broker.accountSnapshot();
       // 10 × (101.5 − 100) + (−20) × (49.25 − 50) = 15 + 15; gross exposure 1 015 + 985 = 2 000.
-      expect(account.unrealizedPnl.toString()).toBe('30');
-      expect(account.marginUsed.toString()).toBe(leverage === 1 ? '2000' : '1000');
+      expect(account.unrealizedPnl?.toString()).toBe('30');
+      expect(account.marginUsed?.toString()).toBe(leverage === 1 ? '2000' : '1000');
       expect(account.equity.toString()).toBe(account.cash.plus(1015).minus(985).toString());
     }
   });
