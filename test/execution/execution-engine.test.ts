@@ -127,6 +127,14 @@ describe('ExecutionEngine — decisions', () => {
     expect((await engine.executeSignal(signal({ expectedPrice: '100' }))).kind).toBe('executed');
   });
 
+  it('a price of zero, below zero or not a number is a ValidationError and leaves the last price as it was', async () => {
+    const { engine } = await setup();
+    engine.updatePrice('AAPL', '100.25');
+    for (const bad of ['0', '-1', 'abc', Number.NaN]) expect(() => engine.updatePrice('AAPL', bad)).toThrow(ValidationError);
+    expect(() => engine.updatePrice('AAPL', '0')).toThrow(/must be greater than zero, got 0/);
+    expect(engine.price('AAPL')?.toString()).toBe('100.25');
+  });
+
   it('a SELL closes the position; a partial exit closes a fraction', async () => {
     const { engine, price, signal } = await setup();
     price('AAPL', '100');
