@@ -25,6 +25,8 @@ export class MockLedger {
   private readonly values = new Map<string, Decimal>();
   private marketValueTotal = ZERO;
   private grossTotal = ZERO;
+  /** Symbols whose value changed since the totals were last read, with their latest mark. */
+  private readonly pendingMarks = new Map<string, Decimal | undefined>();
 
   constructor(initialCash: Decimal) {
     this.cash = initialCash;
@@ -62,11 +64,27 @@ export class MockLedger {
   }
 
   /**
-   * Brings one symbol's market value up to date (after a fill, or when its price moved): the book's
-   * valuation is then read without a pass over every position — the broker values its book on
-   * every order, and a pass each time made a session that opens n positions cost O(n²).
+   * Marks one symbol for revaluation (after a fill, or when its price moved): the book's valuation is
+   * then read without a pass over every position — the broker values its book on every order, and a
+   * pass each time made a session that opens n positions cost O(n²). The arithmetic waits for the
+   * next read ({@link currentValuation}): a backtest moves each price four times a bar and reads the
+   * valuation about once a simulated minute.
    */
   revalue(symbol: string, mark: Decimal | undefined): void {
+    this.pendingMarks.set(symbol, mark);
+  }
+
+  /** The valuation {@link revalue} keeps: equal to `valuation(mark)` when every fill and price change was revalued. */
+  currentValuation(): BookValuation {
+    if (this.pendingMarks.size > 0) {
+      for (const [symbol, mark] of this.pendingMarks) this.revalueNow(symbol, mark);
+      this.pendingMarks.clear();
+    }
+    return { marketValue: this.marketValueTotal, grossExposure: this.grossTotal };
+  }
+
+  /** One symbol's market value at `mark` (its average price without one), moved into the totals. */
+  private revalueNow(symbol: string, mark: Decimal | undefined): void {
     const previous = this.values.get(symbol);
     if (previous) {
       this.marketValueTotal = subtractDecimals(this.marketValueTotal, previous);
@@ -81,11 +99,6 @@ export class MockLedger {
     this.values.set(symbol, value);
     this.marketValueTotal = addDecimals(this.marketValueTotal, value);
     this.grossTotal = value.isNegative() ? subtractDecimals(this.grossTotal, value) : addDecimals(this.grossTotal, value);
-  }
-
-  /** The valuation {@link revalue} keeps: equal to `valuation(mark)` when every fill and price change was revalued. */
-  currentValuation(): BookValuation {
-    return { marketValue: this.marketValueTotal, grossExposure: this.grossTotal };
   }
 
   /** Both sums in one pass (buying power and the account snapshot need both). */
