@@ -36,7 +36,10 @@ const walk = (node: ProfileNode, caller: string): void => {
   total += node.selfSize;
   bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
   if (inDecimal) decimalsBy.set(caller, (decimalsBy.get(caller) ?? 0) + node.selfSize);
-  if (url === '' && node.selfSize > 0) builtinsBy.set(`${functionName || '(anonymous)'} ← ${caller}`, (builtinsBy.get(`${functionName || '(anonymous)'} ← ${caller}`) ?? 0) + node.selfSize);
+  if (url === '' && node.selfSize > 0) {
+    const key = `${functionName || '(anonymous)'} ← ${caller}`;
+    builtinsBy.set(key, (builtinsBy.get(key) ?? 0) + node.selfSize);
+  }
   for (const child of node.children) walk(child, inDecimal ? caller : site);
 };
 walk(profile.head, '(root)');
