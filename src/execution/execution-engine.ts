@@ -149,6 +149,8 @@ export class ExecutionEngine {
   private readonly buyingPower: BuyingPower;
   private readonly breakerGuard: BreakerGuard;
   private readonly pipeline: SignalPipeline;
+  /** What the broker says each symbol is (tradable, increments), looked up once an hour. */
+  private readonly assets: AssetCache;
   private readonly reconciler: Reconciler;
   private readonly recovery: EngineRecovery;
   private readonly loops: Repeating[] = [];
@@ -277,6 +279,7 @@ export class ExecutionEngine {
       },
     });
     const assets = new AssetCache(this.adapter, this.clock);
+    this.assets = assets;
     this.protection = options.protection
       ? new RiskOrderManager({
           orders: this.lifecycle,
@@ -621,7 +624,10 @@ export class ExecutionEngine {
    * when the limits (positions, exposure, buying power, groups) cannot take them all the strongest
    * win; at most `maxOrders` orders, the rest refused with `batch_cap`; the account refreshed once
    * first. Each signal gets the same checks as `executeSignal`; an invalid one is refused with its
-   * issues instead of failing the batch. Decisions come back in the order given.
+   * issues instead of failing the batch. Signals are decided one at a time, but the next is decided
+   * as soon as the previous order is handed to the lifecycle: the batch's orders are on the wire
+   * together (one broker round trip, one shared journal flush), not one after another. Resolves
+   * once every order has the broker's answer; decisions come back in the order given.
    */
   async executeSignals(signals: readonly Signal[], options: BatchOptions = {}): Promise<BatchResult> {
     this.assertRecovered();
@@ -633,7 +639,17 @@ export class ExecutionEngine {
       return position !== undefined && position.quantity.greaterThan(0) && (position.side === 'long') === (signal.side === 'sell');
     };
     const order = batchOrder(signals, isExit);
+    // The symbols not looked up yet, all at once: one round trip, not one per new symbol as each is
+    // decided. A lookup that fails here is tried again (and refused on) when its signal is decided.
+    const unknown = new Set(signals.map((s) => s?.symbol).filter((symbol): symbol is string => typeof symbol === 'string' && this.assets.peek(symbol) === undefined));
+    if (unknown.size > 0) await Promise.all([...unknown].map((symbol) => this.assets.load(symbol).catch(() => undefined)));
     const decisions: SignalDecision[] = new Array(signals.length);
+    // Decided one at a time, in rank order; sent together. The next signal is decided as soon as this
+    // one's order is handed to the lifecycle (decided, journaled, buying power reserved), not after
+    // the broker answers: a batch costs one broker round trip (and one shared journal flush), not one
+    // per order. Each decision still sees every earlier one (reservations, pending entries).
+    const runs: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
     let sent = 0;
     for (const i of order) {
       const signal = signals[i]!;
@@ -643,14 +659,33 @@ export class ExecutionEngine {
         this.bus.emit('signal:rejected', decisions[i] as Extract<SignalDecision, { kind: 'rejected' }>);
         continue;
       }
-      try {
-        decisions[i] = await this.pipeline.run(signal, false);
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        decisions[i] = { kind: 'rejected', signal, reasons: error.issues.map((issue) => ({ code: 'invalid_signal', message: `${issue.field} ${issue.message}` })), decidedAt: this.clock.now() };
-      }
-      if (decisions[i]!.kind === 'executed') sent++;
+      // Decided: its order handed over, or the run settled without one (rejected, queued, failed).
+      let handedOver!: () => void;
+      const decided = new Promise<void>((resolve) => (handedOver = resolve));
+      let submitted = false;
+      const run = this.pipeline.run(signal, false, () => {
+        submitted = true;
+        handedOver();
+      });
+      runs.push(
+        run.then(
+          (decision) => {
+            decisions[i] = decision;
+            handedOver();
+          },
+          (error: unknown) => {
+            if (error instanceof ValidationError) decisions[i] = { kind: 'rejected', signal, reasons: error.issues.map((issue) => ({ code: 'invalid_signal', message: `${issue.field} ${issue.message}` })), decidedAt: this.clock.now() };
+            else failure ??= { error };
+            handedOver();
+          },
+        ),
+      );
+      await decided;
+      if (submitted) sent++;
+      if (failure) break;
     }
+    await Promise.all(runs);
+    if (failure) throw failure.error;
     const count = (kind: SignalDecision['kind']): number => decisions.filter((d) => d.kind === kind).length;
     return { decisions, executed: count('executed'), rejected: count('rejected'), queued: count('queued'), decidedInOrder: order.map((i) => String(signals[i]?.id)) };
   }

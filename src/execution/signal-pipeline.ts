@@ -105,12 +105,15 @@ export class SignalPipeline {
    * Runs one signal through every stage; `approved` (an operator's go-ahead) ignores only
    * `market_open`. Every path in — one signal, a batch, a rebalance, a release from the queue —
    * comes through here, so this is where the work in flight is counted (see {@link idle}).
+   * `onSubmitted` is called the moment the order is handed to the lifecycle — decided, journaled and
+   * its buying power reserved, before the broker's answer — so a batch can decide its next signal
+   * while this one's order is on the wire.
    */
-  async run(signal: Signal, approved: boolean): Promise<SignalDecision> {
+  async run(signal: Signal, approved: boolean, onSubmitted?: () => void): Promise<SignalDecision> {
     // A count, not a set of promises: nothing allocated per signal for a drain nobody may ask for.
     this.running++;
     try {
-      return await this.runOnce(signal, approved);
+      return await this.runOnce(signal, approved, onSubmitted);
     } finally {
       if (--this.running === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
@@ -121,7 +124,7 @@ export class SignalPipeline {
     return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async runOnce(signal: Signal, approved: boolean): Promise<SignalDecision> {
+  private async runOnce(signal: Signal, approved: boolean, onSubmitted: (() => void) | undefined): Promise<SignalDecision> {
     const { events, gate } = this.deps;
     events.emit('signal:received', { signal });
     let parsed: ParsedSignal;
@@ -145,7 +148,7 @@ export class SignalPipeline {
     if (gate.state === 'HALTED') return this.reject(signal, [gate.check(false)!]);
     this.inFlight.add(id);
     try {
-      return await this.decide(signal, parsed, approved);
+      return await this.decide(signal, parsed, approved, onSubmitted);
     } finally {
       this.inFlight.delete(id);
     }
@@ -185,7 +188,7 @@ export class SignalPipeline {
     return entry ? this.reject(entry.signal, [{ code: 'rejected_by_operator', message: reason }]) : undefined;
   }
 
-  private async decide(signal: Signal, parsed: ParsedSignal, approved: boolean): Promise<SignalDecision> {
+  private async decide(signal: Signal, parsed: ParsedSignal, approved: boolean, onSubmitted: (() => void) | undefined): Promise<SignalDecision> {
     const { assets, positions, policy, config, capabilities, gate, breakers, prices } = this.deps;
     const cached = assets.peek(parsed.symbol);
     let asset: AssetInfo | undefined;
@@ -211,7 +214,7 @@ export class SignalPipeline {
 
     const price = prices.get(parsed.symbol) ?? parsed.expectedPrice ?? position?.currentPrice;
     if (!price) return this.reject(signal, [{ code: 'no_price', message: `no price for ${parsed.symbol}: call updatePrice or give expectedPrice` }]);
-    return intent.action === 'close' ? this.exit(signal, parsed, intent, asset, price, approved) : this.enter(signal, parsed, intent, asset, price, position, approved);
+    return intent.action === 'close' ? this.exit(signal, parsed, intent, asset, price, approved, onSubmitted) : this.enter(signal, parsed, intent, asset, price, position, approved, onSubmitted);
   }
 
   private async enter(
@@ -222,6 +225,7 @@ export class SignalPipeline {
     price: Decimal,
     position: Position | undefined,
     approved: boolean,
+    onSubmitted: (() => void) | undefined,
   ): Promise<SignalDecision> {
     const { config, buyingPower, positions, orders, gate } = this.deps;
     const long = intent.action === 'open' ? intent.direction === 'long' : intent.position.side === 'long';
@@ -277,7 +281,7 @@ export class SignalPipeline {
     const side = long ? 'buy' : 'sell';
     const request = this.orderRequest(parsed, side, sizing.quantity, price, false);
     buyingPower.reserve(request.clientOrderId, sizing.notional);
-    const order = await orders.submit(request, {
+    const submitting = orders.submit(request, {
       onCreated: (created) =>
         positions.trackEntry(created, {
           signalId: parsed.id,
@@ -287,7 +291,8 @@ export class SignalPipeline {
           targetPrice,
         }),
     });
-    return this.afterSubmit(signal, intent, order, sizing);
+    onSubmitted?.();
+    return this.afterSubmit(signal, intent, await submitting, sizing);
   }
 
   private async exit(
@@ -297,6 +302,7 @@ export class SignalPipeline {
     asset: AssetInfo | undefined,
     price: Decimal,
     approved: boolean,
+    onSubmitted: (() => void) | undefined,
   ): Promise<SignalDecision> {
     const { config, buyingPower, positions, orders, gate, protection } = this.deps;
     const position = intent.position;
@@ -327,10 +333,11 @@ export class SignalPipeline {
     if (protection && !(await protection.makeRoomForExit(parsed.symbol, quantity))) {
       return this.reject(signal, [{ code: 'exit_blocked', message: `${parsed.symbol}: the protective orders did not confirm their cancel in time` }]);
     }
-    const order = await orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
+    const submitting = orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
       onCreated: (created) => positions.trackExit(created),
     });
-    return this.afterSubmit(signal, intent, order, undefined);
+    onSubmitted?.();
+    return this.afterSubmit(signal, intent, await submitting, undefined);
   }
 
   /**

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alwaysOpenMarket, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { alwaysOpenMarket, defaultSignalPolicy, ExecutionEngine, type Signal, type SignalPolicy, silentLogger } from 'tradewire';
 import { batchOrder } from '../../src/execution/signal-batch.js';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 
-function setup(maxPositions = 3) {
+function setup(maxPositions = 3, policy?: SignalPolicy) {
   const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
   const broker = new MockBroker({ clock, initialCash: 100_000 });
-  const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, market: alwaysOpenMarket, rateLimit: false, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions, minSignalStrength: 0 } });
+  const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, market: alwaysOpenMarket, rateLimit: false, ...(policy ? { policy } : {}), config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions, minSignalStrength: 0 } });
   const symbols = Array.from({ length: 30 }, (_, i) => `S${i}`);
   for (const s of symbols) {
     broker.setPrice(s, '100');
@@ -15,7 +15,7 @@ function setup(maxPositions = 3) {
   }
   let n = 0;
   const signal = (symbol: string, strength: number, side: 'buy' | 'sell' = 'buy'): Signal => ({ id: `b${++n}`, symbol, side, strength, time: clock.now(), strategyId: 'bar' });
-  return { clock, engine, signal, symbols };
+  return { clock, broker, engine, signal, symbols };
 }
 
 describe('batches of signals', () => {
@@ -39,6 +39,45 @@ describe('batches of signals', () => {
     expect(result.decidedInOrder[0]).toBe(result.decisions[1]!.signal.id); // the exit first
     expect(result.decisions.map((d) => d.kind)).toEqual(['executed', 'executed', 'rejected']);
     expect(result.decisions[2]!.kind === 'rejected' && result.decisions[2]!.reasons[0]!.code).toBe('batch_cap');
+  });
+
+  it("the batch's orders are on the wire together — one broker round trip for the batch, not one per order — and the limits still bind in rank order", async () => {
+    const { clock, broker, engine, signal } = setup(3);
+    await engine.start();
+    broker.setLatency(250);
+    const batch = [signal('S1', 55), signal('S2', 90), signal('S3', 60), signal('S4', 95), signal('S5', 80)];
+    let settled = false;
+    const pending = engine.executeSignals(batch, { refreshAccount: false }).finally(() => (settled = true));
+    await settle();
+    // The five new symbols are looked up together: one round trip.
+    expect(broker.requests.filter((r) => r.method === 'getAsset')).toHaveLength(5);
+    await clock.advanceAsync(250);
+    // Every order is at the broker before its first answer: decided one after the other, sent together.
+    expect(broker.requests.filter((r) => r.method === 'submitOrder')).toHaveLength(3);
+    expect(settled).toBe(false);
+    await clock.advanceAsync(250);
+    const result = await pending;
+    expect(result.decisions.map((d) => d.kind)).toEqual(['rejected', 'executed', 'rejected', 'executed', 'executed']);
+    expect(result.decisions[2]!.kind === 'rejected' && result.decisions[2]!.reasons.map((r) => r.code)).toEqual(['max_positions']);
+    expect(result.decisions.filter((d) => d.kind === 'executed').map((d) => d.kind === 'executed' && d.order.status)).toEqual(['filled', 'filled', 'filled']);
+  });
+
+  it('an unexpected failure deciding one signal fails the batch: nothing after it is decided, and the orders already sent get their answers', async () => {
+    const policy: SignalPolicy = (parsed, context) => {
+      if (parsed.symbol === 'S3') throw new Error('strategy bug');
+      return defaultSignalPolicy(parsed, context);
+    };
+    const { clock, broker, engine, signal } = setup(5, policy);
+    await engine.start();
+    broker.setLatency(100);
+    const pending = engine.executeSignals([signal('S1', 90), signal('S2', 80), signal('S3', 70), signal('S4', 60)], { refreshAccount: false });
+    const failed = expect(pending).rejects.toThrow('strategy bug');
+    await settle();
+    await clock.advanceAsync(100); // the assets
+    await clock.advanceAsync(100); // the orders' answers
+    await failed;
+    expect(broker.requests.filter((r) => r.method === 'submitOrder')).toHaveLength(2); // S1, S2; S4 never decided
+    expect(engine.orders.orderList().map((o) => o.status)).toEqual(['filled', 'filled']);
   });
 
   it('an invalid signal is refused with its issues; the rest of the batch goes on', async () => {
