@@ -704,12 +704,13 @@ export class ExecutionEngine {
       price: (symbol) => this.prices.get(symbol),
       positions: () => this.positions.openPositions(),
       quantityStep: async (symbol) => {
-        const asset = await this.adapter.getAsset(symbol).catch(() => undefined);
+        // Through the asset cache: the order's own checks then find it looked up already.
+        const asset = await this.assets.load(symbol).catch(() => undefined);
         return quantityStep(asset, asset?.assetClass ?? 'equity', this.config.allowFractional);
       },
       minTradeSize: this.config.minTradeSize,
       now: () => this.clock.now(),
-      execute: (signal) => this.pipeline.run(signal, false),
+      execute: (signal, onSubmitted) => this.pipeline.run(signal, false, onSubmitted),
     });
   }
 

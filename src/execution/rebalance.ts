@@ -50,7 +50,8 @@ export interface RebalanceDeps {
   readonly quantityStep: (symbol: string) => Promise<Decimal>;
   readonly minTradeSize: Decimal;
   readonly now: () => number;
-  readonly execute: (signal: Signal) => Promise<SignalDecision>;
+  /** Runs one signal; `onSubmitted` is called once its order is handed over (see `SignalPipeline.run`). */
+  readonly execute: (signal: Signal, onSubmitted: () => void) => Promise<SignalDecision>;
 }
 
 /**
@@ -90,6 +91,8 @@ export async function rebalance(targets: Readonly<Record<string, DecimalInput>>,
   const sells: RebalanceLine[] = [];
   const buys: RebalanceLine[] = [];
   const alone: RebalanceLine[] = [];
+  // Every name's lot size at once: one round trip for the assets not looked up yet, not one per name.
+  const steps = new Map(await Promise.all([...weights.keys()].map(async (symbol) => [symbol, await deps.quantityStep(symbol)] as const)));
   for (const [symbol, weight] of weights) {
     const position = held.get(symbol);
     const signed = position ? (position.side === 'long' ? position.quantity : position.quantity.negated()) : ZERO;
@@ -99,7 +102,7 @@ export async function rebalance(targets: Readonly<Record<string, DecimalInput>>,
       alone.push({ ...base, action: 'none', quantity: '0', status: 'refused', reason: `no price for ${symbol}: call updatePrice` });
       continue;
     }
-    const step = await deps.quantityStep(symbol);
+    const step = steps.get(symbol)!;
     const currentWeight = signed.times(price).dividedBy(equity!);
     const target = weight.times(equity!).dividedBy(price).dividedBy(step).toDecimalPlaces(0, Decimal.ROUND_DOWN).times(step);
     const delta = target.minus(signed);
@@ -118,7 +121,10 @@ export async function rebalance(targets: Readonly<Record<string, DecimalInput>>,
   if (options.dryRun) return { runId, equity: equity!.toFixed(), dryRun: true, lines: [...sells, ...buys, ...alone] };
 
   const done: RebalanceLine[] = [];
-  // Sells first: the cash they free is what the buys spend.
+  const runs: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+  // Sells first: the cash they free is what the buys spend. Each order is decided after the one
+  // before it is handed over, and they are on the wire together (as a batch of signals).
   for (const line of [...sells, ...buys]) {
     const held = new Decimal(line.currentQuantity);
     const quantity = new Decimal(line.quantity);
@@ -126,10 +132,33 @@ export async function rebalance(targets: Readonly<Record<string, DecimalInput>>,
       line.action === 'sell'
         ? { id: `${runId}:${line.symbol}`, symbol: line.symbol, side: 'sell', strength: 100, time: deps.now(), strategyId, exitFraction: Decimal.min(quantity.dividedBy(held.abs()), 1).toFixed() }
         : { id: `${runId}:${line.symbol}`, symbol: line.symbol, side: 'buy', strength: 100, time: deps.now(), strategyId, quantity: quantity.toFixed() };
-    const decision = await deps.execute(signal);
-    const status = decision.kind === 'executed' ? 'executed' : 'refused';
-    const reason = decision.kind === 'rejected' ? decision.reasons.map((r) => `${r.code}: ${r.message}`).join('; ') : decision.kind === 'queued' ? `queued: ${decision.detail}` : undefined;
-    done.push({ ...line, status, decision, ...(reason ? { reason } : {}) });
+    const index = done.push(line) - 1;
+    // Decided: its order handed over, or the run settled (refused, queued — or failed: the rebalance stops).
+    let handedOver!: () => void;
+    const decided = new Promise<void>((resolve) => (handedOver = resolve));
+    runs.push(
+      deps.execute(signal, handedOver).then(
+        (decision) => {
+          done[index] = lineFor(line, decision);
+          handedOver();
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          handedOver();
+        },
+      ),
+    );
+    await decided;
+    if (failure) break;
   }
+  await Promise.all(runs);
+  if (failure) throw failure.error;
   return { runId, equity: equity!.toFixed(), dryRun: false, lines: [...done, ...alone] };
+}
+
+/** A planned line with what the engine decided for it. */
+function lineFor(line: RebalanceLine, decision: SignalDecision): RebalanceLine {
+  const status = decision.kind === 'executed' ? 'executed' : 'refused';
+  const reason = decision.kind === 'rejected' ? decision.reasons.map((r) => `${r.code}: ${r.message}`).join('; ') : decision.kind === 'queued' ? `queued: ${decision.detail}` : undefined;
+  return { ...line, status, decision, ...(reason ? { reason } : {}) };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alwaysOpenMarket, Decimal, ExecutionEngine, groupLimitRule, PRE_TRADE_RULES, silentLogger, ValidationError } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 
 const PRICES: Record<string, string> = { AAPL: '190', MSFT: '420', NVDA: '1100', XOM: '110', JPM: '200' };
 const SECTOR: Record<string, string> = { AAPL: 'tech', MSFT: 'tech', NVDA: 'tech', XOM: 'energy', JPM: 'banks' };
@@ -53,6 +53,27 @@ describe('rebalance to target weights', () => {
       ['MSFT', 'refused'],
     ]);
     expect(result.lines[1]!.reason).toMatch(/^group_exposure: tech would hold/);
+  });
+
+  it("the run's orders are on the wire together (sells decided first), and its names are looked up in one round trip", async () => {
+    const { clock, engine, broker } = setup();
+    await engine.start();
+    await engine.rebalance({ AAPL: 0.2, XOM: 0.1 }, { runId: 'r1' });
+    broker.setLatency(200);
+    const pending = engine.rebalance({ AAPL: 0.1, MSFT: 0.1, JPM: 0.1 }, { runId: 'r2' });
+    await settle();
+    await clock.advanceAsync(200); // the account refresh
+    await clock.advanceAsync(200); // the assets of MSFT and JPM, together
+    const submitted = broker.requests.filter((r) => r.method === 'submitOrder').slice(2);
+    expect(submitted).toHaveLength(4); // AAPL and XOM sells, MSFT and JPM buys — none answered yet
+    await clock.advanceAsync(200);
+    const result = await pending;
+    expect(result.lines.map((l) => [l.symbol, l.action, l.status])).toEqual([
+      ['AAPL', 'sell', 'executed'],
+      ['XOM', 'sell', 'executed'],
+      ['MSFT', 'buy', 'executed'],
+      ['JPM', 'buy', 'executed'],
+    ]);
   });
 
   it('bad weights are a ValidationError naming each; nothing is sent', async () => {
