@@ -34,6 +34,7 @@ import type { Signal } from '../signals/signal.js';
 import { defaultSignalPolicy, type SignalPolicy } from '../signals/signal-policy.js';
 import type { TradewireEvents } from '../tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
+import { decideInTurn } from './decide-in-turn.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { BuyingPower } from './buying-power.js';
 import type { RecordedDecision } from './decision-log.js';
@@ -644,48 +645,29 @@ export class ExecutionEngine {
     const unknown = new Set(signals.map((s) => s?.symbol).filter((symbol): symbol is string => typeof symbol === 'string' && this.assets.peek(symbol) === undefined));
     if (unknown.size > 0) await Promise.all([...unknown].map((symbol) => this.assets.load(symbol).catch(() => undefined)));
     const decisions: SignalDecision[] = new Array(signals.length);
-    // Decided one at a time, in rank order; sent together. The next signal is decided as soon as this
-    // one's order is handed to the lifecycle (decided, journaled, buying power reserved), not after
-    // the broker answers: a batch costs one broker round trip (and one shared journal flush), not one
-    // per order. Each decision still sees every earlier one (reservations, pending entries).
-    const runs: Promise<void>[] = [];
-    let failure: { error: unknown } | undefined;
+    // Decided one at a time, in rank order, each with every earlier decision in view (reservations,
+    // pending entries); sent together (see decideInTurn).
     let sent = 0;
-    for (const i of order) {
+    await decideInTurn(order, (i, onSubmitted) => {
       const signal = signals[i]!;
       // Every order counts, exits too — they are decided first, so the cap never holds an exit behind an entry.
       if (sent >= maxOrders) {
         decisions[i] = { kind: 'rejected', signal, reasons: [{ code: 'batch_cap', message: `this batch already sent ${sent} orders (maxOrders ${maxOrders})` }], decidedAt: this.clock.now() };
         this.bus.emit('signal:rejected', decisions[i] as Extract<SignalDecision, { kind: 'rejected' }>);
-        continue;
+        return undefined;
       }
-      // Decided: its order handed over, or the run settled without one (rejected, queued, failed).
-      let handedOver!: () => void;
-      const decided = new Promise<void>((resolve) => (handedOver = resolve));
-      let submitted = false;
-      const run = this.pipeline.run(signal, false, () => {
-        submitted = true;
-        handedOver();
-      });
-      runs.push(
-        run.then(
-          (decision) => {
-            decisions[i] = decision;
-            handedOver();
-          },
-          (error: unknown) => {
-            if (error instanceof ValidationError) decisions[i] = { kind: 'rejected', signal, reasons: error.issues.map((issue) => ({ code: 'invalid_signal', message: `${issue.field} ${issue.message}` })), decidedAt: this.clock.now() };
-            else failure ??= { error };
-            handedOver();
-          },
-        ),
+      const handOver = (): void => {
+        sent++;
+        onSubmitted();
+      };
+      return this.pipeline.run(signal, false, handOver).then(
+        (decision) => void (decisions[i] = decision),
+        (error: unknown) => {
+          if (!(error instanceof ValidationError)) throw error;
+          decisions[i] = { kind: 'rejected', signal, reasons: error.issues.map((issue) => ({ code: 'invalid_signal', message: `${issue.field} ${issue.message}` })), decidedAt: this.clock.now() };
+        },
       );
-      await decided;
-      if (submitted) sent++;
-      if (failure) break;
-    }
-    await Promise.all(runs);
-    if (failure) throw failure.error;
+    });
     const count = (kind: SignalDecision['kind']): number => decisions.filter((d) => d.kind === kind).length;
     return { decisions, executed: count('executed'), rejected: count('rejected'), queued: count('queued'), decidedInOrder: order.map((i) => String(signals[i]?.id)) };
   }

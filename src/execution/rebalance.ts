@@ -2,6 +2,7 @@ import { Decimal, type DecimalInput, toDecimal, ZERO } from '../core/decimal.js'
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { Position } from '../positions/position.js';
 import type { Signal } from '../signals/signal.js';
+import { decideInTurn } from './decide-in-turn.js';
 import type { SignalDecision } from './signal-decision.js';
 
 /** How a rebalance runs. */
@@ -120,39 +121,19 @@ export async function rebalance(targets: Readonly<Record<string, DecimalInput>>,
   }
   if (options.dryRun) return { runId, equity: equity!.toFixed(), dryRun: true, lines: [...sells, ...buys, ...alone] };
 
-  const done: RebalanceLine[] = [];
-  const runs: Promise<void>[] = [];
-  let failure: { error: unknown } | undefined;
-  // Sells first: the cash they free is what the buys spend. Each order is decided after the one
-  // before it is handed over, and they are on the wire together (as a batch of signals).
-  for (const line of [...sells, ...buys]) {
+  // Sells first: the cash they free is what the buys spend. Decided in that order, sent together
+  // as a batch's orders are (see decideInTurn).
+  const done: RebalanceLine[] = [...sells, ...buys];
+  await decideInTurn(done.keys(), (index, onSubmitted) => {
+    const line = done[index]!;
     const held = new Decimal(line.currentQuantity);
     const quantity = new Decimal(line.quantity);
     const signal: Signal =
       line.action === 'sell'
         ? { id: `${runId}:${line.symbol}`, symbol: line.symbol, side: 'sell', strength: 100, time: deps.now(), strategyId, exitFraction: Decimal.min(quantity.dividedBy(held.abs()), 1).toFixed() }
         : { id: `${runId}:${line.symbol}`, symbol: line.symbol, side: 'buy', strength: 100, time: deps.now(), strategyId, quantity: quantity.toFixed() };
-    const index = done.push(line) - 1;
-    // Decided: its order handed over, or the run settled (refused, queued — or failed: the rebalance stops).
-    let handedOver!: () => void;
-    const decided = new Promise<void>((resolve) => (handedOver = resolve));
-    runs.push(
-      deps.execute(signal, handedOver).then(
-        (decision) => {
-          done[index] = lineFor(line, decision);
-          handedOver();
-        },
-        (error: unknown) => {
-          failure ??= { error };
-          handedOver();
-        },
-      ),
-    );
-    await decided;
-    if (failure) break;
-  }
-  await Promise.all(runs);
-  if (failure) throw failure.error;
+    return deps.execute(signal, onSubmitted).then((decision) => void (done[index] = lineFor(line, decision)));
+  });
   return { runId, equity: equity!.toFixed(), dryRun: false, lines: [...done, ...alone] };
 }
 

@@ -1,0 +1,28 @@
+/**
+ * Runs `items` one at a time, each started once the one before it has handed its order over (or
+ * settled without one), so every decision sees the ones before it while their orders are on the
+ * wire together: a batch or a rebalance costs one broker round trip and one shared journal flush,
+ * not one per order. `run` calls `onSubmitted` when its order is handed over (see
+ * `SignalPipeline.run`), or returns undefined to skip an item. After a failure nothing more is
+ * started; every run already started is awaited, then the failure is thrown.
+ */
+export async function decideInTurn<T>(items: Iterable<T>, run: (item: T, onSubmitted: () => void) => Promise<void> | undefined): Promise<void> {
+  const runs: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+  for (const item of items) {
+    let handedOver!: () => void;
+    const decided = new Promise<void>((resolve) => (handedOver = resolve));
+    const started = run(item, handedOver);
+    if (!started) continue;
+    runs.push(
+      started.then(handedOver, (error: unknown) => {
+        failure ??= { error };
+        handedOver();
+      }),
+    );
+    await decided;
+    if (failure) break;
+  }
+  await Promise.all(runs);
+  if (failure) throw failure.error;
+}
