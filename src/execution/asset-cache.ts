@@ -54,6 +54,16 @@ export class AssetCache {
     }
   }
 
+  /**
+   * Looks up every symbol not cached yet, together: one round trip for a batch, not one per symbol
+   * as each is decided. A lookup that fails is left for {@link load} to try again (and report).
+   */
+  async loadAll(symbols: Iterable<string>): Promise<void> {
+    const missing = new Set<string>();
+    for (const symbol of symbols) if (this.peek(symbol) === undefined) missing.add(symbol);
+    if (missing.size > 0) await Promise.all([...missing].map((symbol) => this.load(symbol).catch(() => undefined)));
+  }
+
   /** Forgets one symbol (or all), e.g. after a halt or a corporate action. */
   invalidate(symbol?: string): void {
     if (symbol === undefined) this.entries.clear();

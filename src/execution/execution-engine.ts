@@ -640,10 +640,7 @@ export class ExecutionEngine {
       return position !== undefined && position.quantity.greaterThan(0) && (position.side === 'long') === (signal.side === 'sell');
     };
     const order = batchOrder(signals, isExit);
-    // The symbols not looked up yet, all at once: one round trip, not one per new symbol as each is
-    // decided. A lookup that fails here is tried again (and refused on) when its signal is decided.
-    const unknown = new Set(signals.map((s) => s?.symbol).filter((symbol): symbol is string => typeof symbol === 'string' && this.assets.peek(symbol) === undefined));
-    if (unknown.size > 0) await Promise.all([...unknown].map((symbol) => this.assets.load(symbol).catch(() => undefined)));
+    await this.assets.loadAll(signals.map((s) => s?.symbol).filter((symbol): symbol is string => typeof symbol === 'string'));
     const decisions: SignalDecision[] = new Array(signals.length);
     // Decided one at a time, in rank order, each with every earlier decision in view (reservations,
     // pending entries); sent together (see decideInTurn).

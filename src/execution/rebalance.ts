@@ -92,12 +92,14 @@ export async function rebalance(targets: Readonly<Record<string, DecimalInput>>,
   const sells: RebalanceLine[] = [];
   const buys: RebalanceLine[] = [];
   const alone: RebalanceLine[] = [];
-  // Every name's lot size at once: one round trip for the assets not looked up yet, not one per name.
-  const steps = new Map(await Promise.all([...weights.keys()].map(async (symbol) => [symbol, await deps.quantityStep(symbol)] as const)));
+  const priceOf = (symbol: string): Decimal | undefined => deps.price(symbol) ?? held.get(symbol)?.currentPrice;
+  // Every priced name's lot size at once: one round trip for the assets not looked up yet, not one per name.
+  const priced = [...weights.keys()].filter((symbol) => priceOf(symbol) !== undefined);
+  const steps = new Map(await Promise.all(priced.map(async (symbol) => [symbol, await deps.quantityStep(symbol)] as const)));
   for (const [symbol, weight] of weights) {
     const position = held.get(symbol);
     const signed = position ? (position.side === 'long' ? position.quantity : position.quantity.negated()) : ZERO;
-    const price = deps.price(symbol) ?? position?.currentPrice;
+    const price = priceOf(symbol);
     const base = { symbol, currentQuantity: signed.toFixed(), targetWeight: weight.toFixed() };
     if (!price) {
       alone.push({ ...base, action: 'none', quantity: '0', status: 'refused', reason: `no price for ${symbol}: call updatePrice` });

@@ -100,9 +100,9 @@ export interface BacktestResult {
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const bars = inTimeOrder(options.bars);
-  const first = Array.isArray(bars) ? (bars.length > 0 ? { done: false as const, value: bars[0]! } : { done: true as const, value: undefined }) : await bars.next();
-  if (first.done) throw new ValidationError([{ field: 'bars', message: 'must hold at least one bar' }], 'backtest');
-  const startedAt = first.value.at;
+  const first = Array.isArray(bars) ? bars[0] : (await bars.next()).value;
+  if (!first) throw new ValidationError([{ field: 'bars', message: 'must hold at least one bar' }], 'backtest');
+  const startedAt = first.at;
   const strategyId = options.strategyId ?? 'backtest';
   const clock = new ManualClock(startedAt);
   const initialCash = options.initialCash ?? 100_000;
@@ -155,7 +155,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   };
   // A list is played from the array (an async generator's step per bar cost ≈ 0.5 µs); a stream as it comes.
   if (Array.isArray(bars)) for (const bar of bars) await play(bar);
-  else for (let next: IteratorResult<TimedBar> = first; !next.done; next = await bars.next()) await play(next.value);
+  else {
+    await play(first);
+    for await (const bar of bars) await play(bar);
+  }
   if (options.closeAtEnd !== false) {
     for (const position of engine.positions.openPositions()) await send({ side: position.side === 'long' ? 'sell' : 'buy', symbol: position.symbol, strength: 100 }, position.symbol);
   }

@@ -161,6 +161,8 @@ export class MockBroker implements BrokerAdapter {
   private readonly random: () => number;
   private readonly ledger: MockLedger;
   private readonly leverage: Decimal;
+  /** Leverage 1: buying power and margin need no multiplication or division. */
+  private readonly unlevered: boolean;
   private readonly slippage: Decimal;
   private readonly slippageFactor: Decimal;
   private readonly commission: { perUnit: Decimal; bps: Decimal; minimum: Decimal };
@@ -208,6 +210,7 @@ export class MockBroker implements BrokerAdapter {
     this.currency = options.currency ?? 'USD';
     this.ledger = new MockLedger(toDecimal(options.initialCash ?? 100_000, 'initialCash'));
     this.leverage = toDecimal(options.leverage ?? 1, 'leverage');
+    this.unlevered = compareDecimal(this.leverage, ONE) === 0;
     this.slippage = toDecimal(options.slippageBps ?? 0, 'slippageBps').dividedBy(10_000);
     this.slippageFactor = ONE.plus(this.slippage);
     this.commission = {
@@ -353,7 +356,7 @@ export class MockBroker implements BrokerAdapter {
       buyingPower: this.buyingPower(valuation),
       unrealizedPnl: this.ledger.unrealizedPnl(this.mark),
       // A backtest asks for the account once a simulated minute: no division when there is no leverage.
-      marginUsed: compareDecimal(this.leverage, ONE) === 0 ? valuation.grossExposure : valuation.grossExposure.dividedBy(this.leverage),
+      marginUsed: this.unlevered ? valuation.grossExposure : valuation.grossExposure.dividedBy(this.leverage),
       dayTradeCount: 0,
       patternDayTrader: false,
       at: this.clock.now(),
@@ -842,7 +845,7 @@ export class MockBroker implements BrokerAdapter {
     for (const order of this.working) {
       if (!order.reservePerUnit.isZero()) reserved = addDecimals(reserved, multiplyDecimals(order.reservePerUnit, subtractDecimals(order.quantity, order.filledQuantity)));
     }
-    const power = subtractDecimals(compareDecimal(this.leverage, ONE) === 0 ? equity : multiplyDecimals(equity, this.leverage), grossExposure);
+    const power = subtractDecimals(this.unlevered ? equity : multiplyDecimals(equity, this.leverage), grossExposure);
     return maxDecimal(subtractDecimals(power, reserved), ZERO);
   }
 
