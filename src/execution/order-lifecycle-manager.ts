@@ -689,18 +689,21 @@ export class OrderLifecycleManager {
   }
 
   private emitTransition({ order, from, to, event }: OrderTransition): void {
+    // Payloads only for events someone listens to: most of an order's events have no host listener
+    // (the engine's own parts are internal hooks), and each payload was garbage on every order.
     const bus = this.bus;
-    const payload: OrderChangedPayload = { order, previousStatus: from, event };
     if (event.type === 'filled') {
       const name = to === 'filled' && from !== 'filled' ? 'order:filled' : to === 'partially_filled' ? 'order:partially_filled' : undefined;
-      if (bus.listenerCount('order:fill') > 0 || name) {
+      const toFill = bus.listenerCount('order:fill') > 0;
+      const toNamed = name !== undefined && bus.listenerCount(name) > 0;
+      if (toFill || toNamed) {
         const fillPayload = { order, previousStatus: from, event, fill: event.fill };
-        bus.emit('order:fill', fillPayload);
-        if (name) bus.emit(name, fillPayload);
+        if (toFill) bus.emit('order:fill', fillPayload);
+        if (toNamed) bus.emit(name, fillPayload);
       }
     } else {
       const name = EVENT_NAMES[event.type];
-      if (name) bus.emit(name, payload);
+      if (name && bus.listenerCount(name) > 0) bus.emit(name, { order, previousStatus: from, event } satisfies OrderChangedPayload);
     }
     if (bus.listenerCount('order:transition') > 0) bus.emit('order:transition', { order, previousStatus: from, event, to });
   }

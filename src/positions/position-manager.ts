@@ -436,9 +436,11 @@ export class PositionManager {
   private announce(position: Position, reason: PositionChangeReason, opened: boolean, closed: boolean): void {
     if (this.quiet) return;
     if (this.hooks.size > 0) this.hooks.run(notifyChange, { position, reason, opened, closed }, describeChange);
-    this.events.emit('position:updated', { position, reason });
-    if (opened) this.events.emit('position:opened', { position });
-    if (closed) this.events.emit('position:closed', { position });
+    // Payloads only for events someone listens to (see OrderLifecycleManager.emitTransition).
+    const events = this.events;
+    if (events.listenerCount('position:updated') > 0) events.emit('position:updated', { position, reason });
+    if (opened && events.listenerCount('position:opened') > 0) events.emit('position:opened', { position });
+    if (closed && events.listenerCount('position:closed') > 0) events.emit('position:closed', { position });
   }
 
   private rollDay(at: number): { key: string } {
