@@ -4,7 +4,7 @@
  *
  *   npm run bench -- --appends=20000 --signals=3000
  */
-import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal, ExecutionEngine, FileJournal, InMemoryJournal, type Journal, type JournalEntry, type Order, silentLogger } from 'tradewire';
@@ -94,13 +94,16 @@ async function engineRate(journal: Journal, inFlight: number, count: number): Pr
   return count / seconds;
 }
 
-/** One bare fdatasync per signal, one at a time: the floor for "durable before send". */
-async function bareFsyncRate(count: number): Promise<number> {
+/** One bare fdatasync per signal, one at a time: the floor for "durable before send" — off the event loop, or on it (`fdatasyncSync`, the faster floor here). */
+async function bareFsyncRate(count: number, onLoop = false): Promise<number> {
   const fd = openSync(join(dir, 'bare.jsonl'), 'a');
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
     writeSync(fd, `{"i":${i}}\n`);
-    await new Promise<void>((ok, fail) => fdatasync(fd, (e) => (e ? fail(e) : ok())));
+    if (onLoop) {
+      fdatasyncSync(fd);
+      await Promise.resolve();
+    } else await new Promise<void>((ok, fail) => fdatasync(fd, (e) => (e ? fail(e) : ok())));
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   closeSync(fd);
@@ -147,8 +150,17 @@ await compare('file, sync: os, 1 in flight', 'os', 1, fileJournal('os'), SIGNALS
 await compare('file, fsync before send, 1 in flight', 'fsync', 1, fileJournal('before-send'), Math.min(SIGNALS, 1_000));
 await compare(`file, fsync before send, ${IN_FLIGHT} in flight`, 'fsync', IN_FLIGHT, fileJournal('before-send'), SIGNALS * 2);
 await postgresRows();
-const bare = await bareFsyncRate(Math.min(SIGNALS, 1_000));
-console.log(`  one bare write + fdatasync per signal, 1 in flight: ${fmt(bare)}/s (the floor for durable-before-send)`);
+// #14's one-at-a-time figure: the engine's time per signal against one bare write + fdatasync per
+// signal, measured next to each other (three pairs; the disk's speed drifts).
+for (let pair = 0; pair < 3; pair++) {
+  const count = Math.min(SIGNALS, 1_000);
+  const bareOff = await bareFsyncRate(count);
+  const bareOn = await bareFsyncRate(count, true);
+  const engine = new FileJournal({ path: join(dir, `pair-${pair}.jsonl`), logger: silentLogger });
+  const eng = await engineRate(engine, 1, count);
+  const floor = Math.max(bareOff, bareOn);
+  console.log(`  one bare write + fdatasync per signal, 1 in flight: off the loop ${fmt(bareOff)}/s, on it ${fmt(bareOn)}/s; engine (default FileJournal) ${fmt(eng)}/s: ${(floor / eng).toFixed(2)}× the faster floor's time per signal, ${(bareOff / eng).toFixed(2)}× the off-loop one's`);
+}
 
 console.log(`journal append cost (${APPENDS} order records each):`);
 await measureAppends('in memory', () => new InMemoryJournal());

@@ -191,4 +191,45 @@ describe('FileJournal durability modes', () => {
     journal.close();
     expect(new FileJournal({ path }).recovery.records).toBe(64);
   });
+  it('one order waiting on a fast disk is flushed on the event loop; several waiting share one flush off it', async () => {
+    const path = join(dir, 'inline.jsonl');
+    const journal = new FileJournal({ path });
+    // One at a time: each sync is one fdatasync on the loop (no thread-pool hand-off).
+    for (let i = 0; i < 3; i++) {
+      journal.append(entries()[i]!);
+      await journal.sync();
+    }
+    expect(journal.flushes).toEqual({ onLoop: 3, offLoop: 0 });
+    // Three orders asking in the same run: one flush, off the loop, shared.
+    const waits = entries().map((entry) => {
+      journal.append(entry);
+      return journal.sync();
+    });
+    expect(new Set(waits).size).toBe(1);
+    await Promise.all(waits);
+    expect(journal.flushes).toEqual({ onLoop: 3, offLoop: 1 });
+    journal.close();
+    expect(new FileJournal({ path }).recovery.records).toBe(6);
+  });
+
+  it('inlineSyncUnderMs: 0 never blocks the loop; a flush slower than the bound turns inline flushes off', async () => {
+    const never = new FileJournal({ path: join(dir, 'never.jsonl'), inlineSyncUnderMs: 0 });
+    never.append(entries()[0]!);
+    await never.sync();
+    expect(never.flushes).toEqual({ onLoop: 0, offLoop: 1 });
+    never.close();
+
+    // No real fdatasync takes under a nanosecond: the first flush (nothing measured yet) is inline,
+    // it measures slower than the bound, and from then on every flush goes off the loop.
+    const slow = new FileJournal({ path: join(dir, 'slow.jsonl'), inlineSyncUnderMs: 1e-6 });
+    for (let i = 0; i < 3; i++) {
+      slow.append(entries()[i]!);
+      await slow.sync();
+    }
+    expect(slow.flushes).toEqual({ onLoop: 1, offLoop: 2 });
+    slow.close();
+    expect(new FileJournal({ path: join(dir, 'slow.jsonl') }).recovery.records).toBe(3);
+
+    expect(() => new FileJournal({ path: join(dir, 'bad.jsonl'), inlineSyncUnderMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid_configuration' }));
+  });
 });
