@@ -60,7 +60,12 @@ interface ManualTimer {
   readonly id: number;
   readonly due: number;
   readonly callback: () => void;
+  /** Cleared: left in the heap and skipped when it reaches the top (no search on clear). */
+  cleared: boolean;
 }
+
+/** Whether `a` fires before `b`: earlier due time, ties in creation order. */
+const firesBefore = (a: ManualTimer, b: ManualTimer): boolean => a.due < b.due || (a.due === b.due && a.id < b.id);
 
 /**
  * A clock that moves only when told to. Timers fire in due order (ties in creation order)
@@ -70,7 +75,14 @@ interface ManualTimer {
 export class ManualClock implements Clock {
   private current: number;
   private nextId = 1;
-  private timers: ManualTimer[] = [];
+  /**
+   * A binary min-heap by due time, then id: setting, clearing and firing a timer cost O(log n)
+   * whatever is pending (a backtest with hundreds of resting orders, each with a timeout, had every
+   * clear copy the whole list and every step of time scan it).
+   */
+  private heap: ManualTimer[] = [];
+  /** The timers not yet fired nor cleared, by id. */
+  private readonly live = new Map<number, ManualTimer>();
 
   constructor(start: number | Date = Date.UTC(2024, 0, 2, 15, 0, 0)) {
     this.current = typeof start === 'number' ? start : start.getTime();
@@ -81,18 +93,25 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
-    const timer: ManualTimer = { id: this.nextId++, due: this.current + Math.max(0, ms), callback };
-    this.timers.push(timer);
+    const timer: ManualTimer = { id: this.nextId++, due: this.current + Math.max(0, ms), callback, cleared: false };
+    this.live.set(timer.id, timer);
+    this.push(timer);
     return timer.id;
   }
 
   clearTimeout(handle: TimerHandle): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
+    const timer = this.live.get(handle as number);
+    if (!timer) return;
+    timer.cleared = true;
+    this.live.delete(timer.id);
+    // Mostly cleared timers (orders that filled before their timeout): rebuilt without them, so
+    // the heap never holds more than twice what is pending.
+    if (this.heap.length > 64 && this.live.size < this.heap.length / 2) this.rebuild();
   }
 
   /** Number of timers not yet fired. */
   get pendingTimers(): number {
-    return this.timers.length;
+    return this.live.size;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
@@ -133,21 +152,53 @@ export class ManualClock implements Clock {
 
   /** Fires the earliest timer due by `end`, moving time to it; false when none is. */
   private fireNext(end: number): boolean {
-    const next = this.earliestDue(end);
-    if (!next) return false;
-    this.timers = this.timers.filter((t) => t !== next);
+    const heap = this.heap;
+    while (heap.length > 0 && heap[0]!.cleared) this.pop();
+    const next = heap[0];
+    if (!next || next.due > end) return false;
+    this.pop();
+    this.live.delete(next.id);
     this.current = next.due;
     next.callback();
     return true;
   }
 
-  private earliestDue(end: number): ManualTimer | undefined {
-    let best: ManualTimer | undefined;
-    for (const t of this.timers) {
-      if (t.due > end) continue;
-      if (!best || t.due < best.due || (t.due === best.due && t.id < best.id)) best = t;
+  private push(timer: ManualTimer): void {
+    const heap = this.heap;
+    let i = heap.push(timer) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!firesBefore(timer, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
     }
-    return best;
+    heap[i] = timer;
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (heap.length > 0) this.siftDown(last, 0);
+  }
+
+  /** Puts `timer` at `i` and moves it down to where it belongs. */
+  private siftDown(timer: ManualTimer, i: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && firesBefore(heap[child + 1]!, heap[child]!)) child++;
+      if (!firesBefore(heap[child]!, timer)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = timer;
+  }
+
+  private rebuild(): void {
+    this.heap = [...this.live.values()];
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(this.heap[i]!, i);
   }
 }
 
