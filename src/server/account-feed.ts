@@ -39,6 +39,8 @@ export class AccountFeed {
   private readonly fills: RecentFill[] = [];
   /** Execution records of the fills still listed, for their expected price. */
   private readonly records = new Map<string, ExecutionRecord>();
+  /** How many of the listed fills each order has: its record goes with its last one (no scan of the list per fill). */
+  private readonly listed = new Map<string, number>();
   private readonly curve: PnlPoint[] = [];
   private curveDay: string | undefined;
   private connection: { state: string; reason: string; at?: number } = { state: 'connected', reason: 'no disconnect reported' };
@@ -134,9 +136,15 @@ export class AccountFeed {
 
   private addFill(order: Order, fill: Fill): void {
     this.fills.push({ order, fill });
+    this.listed.set(order.clientOrderId, (this.listed.get(order.clientOrderId) ?? 0) + 1);
     if (this.fills.length > this.fillsKept) {
-      const dropped = this.fills.shift()!;
-      if (!this.fills.some((f) => f.order.clientOrderId === dropped.order.clientOrderId)) this.records.delete(dropped.order.clientOrderId);
+      const dropped = this.fills.shift()!.order.clientOrderId;
+      const left = this.listed.get(dropped)! - 1;
+      if (left > 0) this.listed.set(dropped, left);
+      else {
+        this.listed.delete(dropped);
+        this.records.delete(dropped);
+      }
     }
   }
 
