@@ -36,7 +36,9 @@ export interface EventStreamOptions {
  *
  * The last `bufferSize` events are kept for resume: a client that reconnects with its last
  * sequence number gets exactly the events after it, or — when they are no longer kept — a
- * snapshot.
+ * snapshot. With nobody connected, events are kept only while a resume could still reach them
+ * (for a buffer's worth after the last client left, or after the start): past that, an idle server
+ * keeps no payload alive, and a client that comes back gets a snapshot, as it would have anyway.
  */
 export class EventStream {
   private lastSeq = 0;
@@ -47,6 +49,10 @@ export class EventStream {
   private readonly clock: Clock;
   private readonly schedule: (flush: () => void) => void;
   private readonly flushNow = (): void => this.flush();
+  /** The stream's sequence number when the last client left (0 at the start): what a resume could start from. */
+  private resumableFrom = 0;
+  /** The last event not kept (nobody could resume from before it): a resume from earlier gets a snapshot. */
+  private droppedAt = 0;
 
   constructor(options: EventStreamOptions) {
     this.clock = options.clock;
@@ -61,8 +67,15 @@ export class EventStream {
 
   /** Records an event for every client (the hot path: no serialization, no I/O). */
   publish(account: string, event: StreamedEventName, payload: unknown): void {
-    const entry: Entry = { seq: ++this.lastSeq, at: this.clock.now(), account, event, payload, json: undefined };
-    this.ring[entry.seq % this.ring.length] = entry;
+    const seq = ++this.lastSeq;
+    if (this.sinks.size === 0 && seq - this.resumableFrom > this.ring.length) {
+      // Nobody connected, and the last client left more than a buffer ago: no resume can reach this
+      // far back, so the event is not kept (an idle server holds no payloads alive for nobody).
+      this.droppedAt = seq;
+      return;
+    }
+    const entry: Entry = { seq, at: this.clock.now(), account, event, payload, json: undefined };
+    this.ring[seq % this.ring.length] = entry;
     if (this.sinks.size === 0) return;
     this.pending.push(entry);
     if (!this.flushScheduled) {
@@ -88,7 +101,7 @@ export class EventStream {
   since(seq: number): string | undefined {
     this.flush();
     if (!Number.isInteger(seq) || seq < 0 || seq > this.lastSeq) return undefined;
-    if (this.lastSeq - seq > this.ring.length) return undefined;
+    if (this.lastSeq - seq > this.ring.length || seq < this.droppedAt) return undefined;
     const entries: Entry[] = [];
     for (let s = seq + 1; s <= this.lastSeq; s++) entries.push(this.ring[s % this.ring.length]!);
     return frameOf(entries);
@@ -98,7 +111,9 @@ export class EventStream {
   subscribe(sink: StreamSink): () => void {
     this.flush();
     this.sinks.add(sink);
-    return () => this.sinks.delete(sink);
+    return () => {
+      if (this.sinks.delete(sink) && this.sinks.size === 0) this.resumableFrom = this.lastSeq;
+    };
   }
 }
 

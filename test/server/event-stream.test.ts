@@ -68,4 +68,37 @@ describe('EventStream', () => {
     stream.flush();
     expect((batches[0]![0] as unknown as { data: unknown }).data).toEqual({ attempt: 2, error: { name: 'BrokerError', code: 'insufficient_buying_power', message: 'broker said no' } });
   });
+  it('keeps nothing nobody could resume from: past a buffer of events with no client since the last left, events are dropped until one connects', () => {
+    const scheduled: (() => void)[] = [];
+    const stream = new EventStream({ clock: new ManualClock(1_000), bufferSize: 3, schedule: (flush) => void scheduled.push(flush) });
+    const seqs = (frame: string | undefined): number[] | undefined => (frame === undefined ? undefined : (JSON.parse(frame) as { seq: number }[]).map((m) => m.seq));
+    let serialized = 0;
+    const payload = { toJSON: () => (serialized++, 'x') };
+    // Nobody has connected: the first buffer's worth is kept (a resume from 0 still works) …
+    for (let i = 0; i < 3; i++) stream.publish('a', 'alert', payload);
+    expect(seqs(stream.since(0))).toEqual([1, 2, 3]);
+    // … and what follows is numbered but not kept.
+    for (let i = 0; i < 3; i++) stream.publish('a', 'alert', payload);
+    expect(stream.since(0)).toBeUndefined();
+    expect(stream.since(4)).toBeUndefined(); // 5 and 6 were never kept: a snapshot, not a hole
+    expect(seqs(stream.since(6))).toEqual([]);
+    expect(serialized).toBe(3);
+
+    // A client connects: everything is kept again, and it can resume from where it started.
+    const off = stream.subscribe(() => undefined);
+    stream.publish('a', 'alert', payload);
+    stream.publish('a', 'alert', payload);
+    expect(seqs(stream.since(6))).toEqual([7, 8]);
+    expect(stream.since(5)).toBeUndefined();
+    // It leaves at 8: the next buffer's worth is kept for its resume …
+    off();
+    for (let i = 0; i < 3; i++) stream.publish('a', 'alert', payload);
+    expect(seqs(stream.since(8))).toEqual([9, 10, 11]);
+    // … and beyond it a resume from 8 could not be answered anyway: not kept.
+    stream.publish('a', 'alert', payload);
+    expect(stream.since(8)).toBeUndefined();
+    expect(stream.since(11)).toBeUndefined();
+    expect(seqs(stream.since(12))).toEqual([]);
+    expect(stream.seq).toBe(12);
+  });
 });
