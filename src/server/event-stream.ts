@@ -70,7 +70,9 @@ export class EventStream {
     const seq = ++this.lastSeq;
     if (this.sinks.size === 0 && seq - this.resumableFrom > this.ring.length) {
       // Nobody connected, and the last client left more than a buffer ago: no resume can reach this
-      // far back, so the event is not kept (an idle server holds no payloads alive for nobody).
+      // far back, so the event is not kept — nor what the buffer still holds (an idle server holds
+      // no payloads alive for nobody).
+      if (this.droppedAt !== seq - 1) this.ring.fill(undefined);
       this.droppedAt = seq;
       return;
     }
