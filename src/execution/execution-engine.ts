@@ -279,8 +279,7 @@ export class ExecutionEngine {
         isEmergencyOrder: (id) => this.emergencyOrders.has(id),
       },
     });
-    const assets = new AssetCache(this.adapter, this.clock);
-    this.assets = assets;
+    this.assets = new AssetCache(this.adapter, this.clock);
     this.protection = options.protection
       ? new RiskOrderManager({
           orders: this.lifecycle,
@@ -291,7 +290,7 @@ export class ExecutionEngine {
           logger: this.logger,
           capabilities: this.adapter.capabilities,
           forceClose: (symbol, reason) => this.forceClose(symbol, reason),
-          priceIncrement: (symbol) => assets.peek(symbol)?.asset?.priceIncrement,
+          priceIncrement: (symbol) => this.assets.peek(symbol)?.asset?.priceIncrement,
           levelsFor: (position) => {
             const long = position.side === 'long';
             const entry = position.averageEntryPrice;
@@ -326,7 +325,7 @@ export class ExecutionEngine {
       policy: options.policy ?? defaultSignalPolicy,
       ...(options.rules ? { rules: options.rules } : {}),
       capabilities: this.adapter.capabilities,
-      assets,
+      assets: this.assets,
       prices: this.prices,
       market: this.market,
       orders: this.lifecycle,

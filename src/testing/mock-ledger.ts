@@ -118,7 +118,7 @@ export class MockLedger {
     let total = ZERO;
     for (const [symbol, p] of this.positions) {
       const price = mark(symbol);
-      if (price) total = addDecimals(total, multiplyDecimals(subtractDecimals(price, p.averageEntryPrice), p.quantity));
+      if (price) total = addDecimals(total, unrealizedAt(p, price));
     }
     return total;
   }
@@ -131,8 +131,13 @@ export class MockLedger {
         assetClass: p.assetClass,
         quantity: p.quantity,
         averageEntryPrice: p.averageEntryPrice,
-        ...(price ? { marketPrice: price, unrealizedPnl: price.minus(p.averageEntryPrice).times(p.quantity) } : {}),
+        ...(price ? { marketPrice: price, unrealizedPnl: unrealizedAt(p, price) } : {}),
       };
     });
   }
+}
+
+/** (mark − average price) × quantity: one position's unrealized P&L (the account's is their sum). */
+function unrealizedAt(position: { readonly quantity: Decimal; readonly averageEntryPrice: Decimal }, mark: Decimal): Decimal {
+  return multiplyDecimals(subtractDecimals(mark, position.averageEntryPrice), position.quantity);
 }
