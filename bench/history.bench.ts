@@ -39,16 +39,25 @@ const time = <T>(work: () => T): [T, number] => {
   const result = work();
   return [result, Number(process.hrtime.bigint() - t0) / 1e6];
 };
+function medianAndBest(ms: number[]): [number, number] {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return [sorted[Math.floor(sorted.length / 2)]!, sorted[0]!];
+}
 const [cold, coldMs] = time(() => journal.orders({ ...day, limit: 1_000_000 }));
-const [warm, warmMs] = time(() => journal.orders({ ...day, limit: 1_000_000 }));
-const [oneSymbol, symbolMs] = time(() => journal.orders({ ...day, symbol: 'S7', limit: 1_000_000 }));
+// Warm queries vary with this VM's noise and with where the collector strikes: the median of seven, and the best.
+const warmRuns = Array.from({ length: 7 }, () => time(() => journal.orders({ ...day, limit: 1_000_000 })));
+const warm = warmRuns[0]![0];
+const [warmMs, warmBest] = medianAndBest(warmRuns.map(([, ms]) => ms));
+const symbolRuns = Array.from({ length: 7 }, () => time(() => journal.orders({ ...day, symbol: 'S7', limit: 1_000_000 })));
+const oneSymbol = symbolRuns[0]![0];
+const [symbolMs, symbolBest] = medianAndBest(symbolRuns.map(([, ms]) => ms));
 const [dayFills, fillsMs] = time(() => journal.fills({ ...day, limit: 1_000_000 }));
 const [scan, scanMs] = time(() => journal.history({ kinds: ['order.created'], ...day }));
 const [, currentMs] = time(() => journal.orders({ from: 0, to: 1 }));
 console.log(`one day, ${ORDERS.toLocaleString('en-US')} orders, ${journal.archives().length} archived segments:`);
 console.log(`  orders(day), first query:                     ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
-console.log(`  orders(day), warm:                            ${warmMs.toFixed(0)} ms, ${warm.length.toLocaleString('en-US')} orders`);
-console.log(`  orders(day, one symbol), warm:                ${symbolMs.toFixed(0)} ms, ${oneSymbol.length.toLocaleString('en-US')} orders`);
+console.log(`  orders(day), warm (median of 7):              ${warmMs.toFixed(0)} ms (best ${warmBest.toFixed(0)}), ${warm.length.toLocaleString('en-US')} orders`);
+console.log(`  orders(day, one symbol), warm (median of 7):  ${symbolMs.toFixed(0)} ms (best ${symbolBest.toFixed(0)}), ${oneSymbol.length.toLocaleString('en-US')} orders`);
 console.log(`  fills(day):                                    ${fillsMs.toFixed(0)} ms, ${dayFills.length.toLocaleString('en-US')} fills`);
 console.log(`  reference: scan every record of every segment: ${scanMs.toFixed(0)} ms, ${scan.length.toLocaleString('en-US')} order.created records`);
 console.log(`  (of which the current segment, replayed on each query: ${currentMs.toFixed(0)} ms)`);

@@ -142,46 +142,16 @@ export function matchesOrderQuery(o: OrderSummary, q: OrderHistoryQuery): boolea
   return true;
 }
 
-/** The columns of a segment's order summary on disk: one array per order, no repeated keys. */
-const COLUMNS = ['clientOrderId', 'brokerOrderId', 'symbol', 'side', 'type', 'status', 'quantity', 'filledQuantity', 'averageFillPrice', 'limitPrice', 'stopPrice', 'strategyId', 'signalId', 'createdAt', 'updatedAt'] as const;
-type Row = unknown[];
+/** The columns of a segment's order summary as written before the columnar format (`<archive>.orders.json`). */
+const ROW_COLUMNS = ['clientOrderId', 'brokerOrderId', 'symbol', 'side', 'type', 'status', 'quantity', 'filledQuantity', 'averageFillPrice', 'limitPrice', 'stopPrice', 'strategyId', 'signalId', 'createdAt', 'updatedAt'] as const;
 
-/** Orders as compact rows (JSON of arrays parses about twice as fast as JSON of objects). */
-export function toRows(orders: readonly OrderSummary[]): Row[] {
-  return orders.map((o) => COLUMNS.map((c) => (o as unknown as Record<string, unknown>)[c] ?? null));
-}
-
-/**
- * The rows that match `q` and are not in `skip`, as summaries: tested on the row, before any object
- * is built, and built in one shape (absent fields `undefined`).
- */
-export function matchingRows(rows: readonly Row[], q: OrderHistoryQuery, skip: ReadonlySet<string>): OrderSummary[] {
-  const out: OrderSummary[] = [];
-  for (const r of rows) {
-    const created = r[13] as number;
-    if ((q.from !== undefined && created < q.from) || (q.to !== undefined && created > q.to)) continue;
-    if ((q.symbol !== undefined && r[2] !== q.symbol) || (q.status !== undefined && r[5] !== q.status) || (q.strategyId !== undefined && r[11] !== q.strategyId)) continue;
-    if ((q.clientOrderId !== undefined && r[0] !== q.clientOrderId) || skip.has(r[0] as string)) continue;
-    const order = {
-      clientOrderId: r[0],
-      brokerOrderId: r[1] ?? undefined,
-      symbol: r[2],
-      side: r[3],
-      type: r[4],
-      status: r[5],
-      quantity: r[6],
-      filledQuantity: r[7],
-      averageFillPrice: r[8] ?? undefined,
-      limitPrice: r[9] ?? undefined,
-      stopPrice: r[10] ?? undefined,
-      strategyId: r[11] ?? undefined,
-      signalId: r[12] ?? undefined,
-      createdAt: created,
-      updatedAt: r[14],
-    } as OrderSummary;
-    if (!q.after || matchesOrderQuery(order, { after: q.after })) out.push(order);
-  }
-  return out;
+/** An order of a summary written as JSON rows (an archive summarized by an earlier version). */
+export function summaryFromRow(row: readonly unknown[]): OrderSummary {
+  const order: Record<string, unknown> = {};
+  ROW_COLUMNS.forEach((column, i) => {
+    if (row[i] !== null && row[i] !== undefined) order[column] = row[i];
+  });
+  return order as unknown as OrderSummary;
 }
 
 /** Oldest first, ties by client order id: a stable order for paging. */

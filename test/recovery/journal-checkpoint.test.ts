@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EngineConfig, ExecutionEngine, FileJournal, type MarketState, type Signal, silentLogger } from 'tradewire';
@@ -206,7 +206,7 @@ describe('order history across segments (FileJournal.orders)', () => {
     }
     expect(pages).toEqual(all.map((o) => o.clientOrderId));
     // Each archived segment was summarized at its checkpoint, into sidecars.
-    for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.json`) && existsSync(`${archive}.orders-meta.json`) && existsSync(`${archive}.fills.json`)).toBe(true);
+    for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.columns`) && existsSync(`${archive}.orders-meta.json`) && existsSync(`${archive}.fills.json`)).toBe(true);
 
     // Fills across the segments, joined with their orders, each execution once.
     const fills = journal.fills({ limit: 1_000 });
@@ -248,5 +248,36 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(() => journal.notes({})).toThrow(SyntaxError);
     expect(() => journal.fills({})).toThrow(SyntaxError);
     await engine.stop();
+  });
+
+  it('reads an archive summarized by an earlier version (orders as JSON rows) and rewrites it as columns, once', async () => {
+    const path = join(dir, 'orders.jsonl');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    for (let i = 0; i < 6; i++) {
+      clock.advance(60_000);
+      await engine.executeSignal({ id: `m-${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'm' });
+    }
+    expect(engine.checkpoint()).toBe(true);
+    await engine.stop();
+    const before = journal.orders();
+    expect(before).toHaveLength(6);
+    // The archive as an earlier version left it: its orders as rows of the old columns, no columnar file.
+    const [archive] = journal.archives();
+    const columns = ['clientOrderId', 'brokerOrderId', 'symbol', 'side', 'type', 'status', 'quantity', 'filledQuantity', 'averageFillPrice', 'limitPrice', 'stopPrice', 'strategyId', 'signalId', 'createdAt', 'updatedAt'];
+    writeFileSync(`${archive}.orders.json`, JSON.stringify(before.map((o) => columns.map((c) => (o as unknown as Record<string, unknown>)[c] ?? null))));
+    unlinkSync(`${archive}.orders.columns`);
+    expect(journal.orders()).toEqual(before);
+    expect(existsSync(`${archive}.orders.columns`)).toBe(true);
+    expect(existsSync(`${archive}.orders.json`)).toBe(false);
+    expect(journal.orders({ strategyId: 'm', status: 'filled' })).toEqual(before);
+    // A summary deleted by hand (as docs/operations.md allows) is made again from the archive.
+    unlinkSync(`${archive}.orders.columns`);
+    expect(journal.orders()).toEqual(before);
   });
 });
