@@ -14,7 +14,6 @@ import {
   byFillTime,
   type FillHistoryQuery,
   type FillSummary,
-  matchesFillQuery,
   type OrderHistoryQuery,
   type OrderSummary,
   summarizeFills,
@@ -22,7 +21,7 @@ import {
   summarizeSegment,
   summaryFromRow,
 } from './order-history.js';
-import { decodeOrderColumns, encodeOrderColumns, type OrderColumns, OrderHistoryResult } from './order-columns.js';
+import { decodeFillColumns, decodeOrderColumns, encodeFillColumns, encodeOrderColumns, FillHistoryResult, OrderHistoryResult } from './order-columns.js';
 
 export interface FileJournalOptions {
   /** The journal file (created if missing). One JSON record per line, append-only. */
@@ -400,23 +399,17 @@ export class FileJournal implements Journal {
   /**
    * Executions across the whole history, joined with their orders (symbol, side, strategy), by
    * time, symbol, strategy or client order id, a page at a time (`after`). Each archived segment's
-   * fills are summarized once, like its orders (`<archive>.fills.json`).
+   * fills are summarized once, like its orders (`<archive>.fills.columns`).
    */
   fills(query: FillHistoryQuery = {}): FillSummary[] {
     this.writePending();
-    const seen = new Set<string>();
-    const out: FillSummary[] = [];
-    const take = (fill: FillSummary): void => {
-      if (seen.has(fill.executionId)) return;
-      seen.add(fill.executionId);
-      if (matchesFillQuery(fill, query)) out.push(fill);
-    };
+    const result = new FillHistoryResult(query);
     for (const archive of this.archives()) {
       if (outside(segmentSummaries(archive).fills, query.from, query.to)) continue;
-      for (const fill of JSON.parse(readText(`${archive}.fills.json`)) as FillSummary[]) take(fill);
+      result.addColumns(segmentFills(archive));
     }
-    for (const fill of summarizeFills(this.query())) take(fill);
-    return out.sort(byFillTime).slice(0, query.limit ?? 10_000);
+    result.addSummaries(summarizeFills(this.query()));
+    return result.fills().slice(0, query.limit ?? 10_000);
   }
 
   /**
@@ -607,7 +600,7 @@ function writeSegmentSummaries(archive: string, records: readonly JournalRecord[
   const notes = historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[];
   const meta: SegmentMeta = { minCreated: created.from, maxCreated: created.to, orders: created.count, notes: spanOf(notes.map((n) => n.at)), fills: spanOf(fills.map((f) => f.time)) };
   writeFileSync(`${archive}.orders.columns`, encodeOrderColumns(orders.sort(byCreation)));
-  writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.sort(byFillTime)));
+  writeFileSync(`${archive}.fills.columns`, encodeFillColumns(fills.sort(byFillTime)));
   writeFileSync(`${archive}.notes.json`, JSON.stringify(encodeNotes(notes)));
   writeSegmentReport(archive, records);
   writeFileSync(`${archive}.orders-meta.json`, JSON.stringify(meta));
@@ -641,16 +634,28 @@ function summarizeArchive(archive: string): SegmentMeta {
  * version has its orders as JSON rows (`.orders.json`): they are rewritten as columns once. One
  * whose summary was deleted is summarized again from the archive.
  */
-function segmentOrders(archive: string): OrderColumns {
-  const path = `${archive}.orders.columns`;
-  if (!existsSync(path)) {
-    const rows = `${archive}.orders.json`;
-    if (existsSync(rows)) {
-      writeFileAtomically(path, encodeOrderColumns((JSON.parse(readText(rows)) as unknown[][]).map(summaryFromRow)));
-      unlinkSync(rows);
-    } else summarizeArchive(archive);
-  }
-  return decodeOrderColumns(readText(path));
+function segmentOrders(archive: string): ReturnType<typeof decodeOrderColumns> {
+  return decodeOrderColumns(readText(columnsOf(archive, 'orders', (json) => encodeOrderColumns((JSON.parse(json) as unknown[][]).map(summaryFromRow)))));
+}
+
+/** An archived segment's fills, from their columnar summary (rewritten once from an earlier version's `.fills.json`). */
+function segmentFills(archive: string): ReturnType<typeof decodeFillColumns> {
+  return decodeFillColumns(readText(columnsOf(archive, 'fills', (json) => encodeFillColumns(JSON.parse(json) as FillSummary[]))));
+}
+
+/**
+ * The path of an archive's `<archive>.<kind>.columns`, making it first if it is missing: from the
+ * JSON an earlier version wrote (`<archive>.<kind>.json`, removed once converted), or from the archive.
+ */
+function columnsOf(archive: string, kind: 'orders' | 'fills', fromJson: (json: string) => string): string {
+  const path = `${archive}.${kind}.columns`;
+  if (existsSync(path)) return path;
+  const json = `${archive}.${kind}.json`;
+  if (existsSync(json)) {
+    writeFileAtomically(path, fromJson(readText(json)));
+    unlinkSync(json);
+  } else summarizeArchive(archive);
+  return path;
 }
 
 /**

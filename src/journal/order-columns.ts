@@ -1,167 +1,53 @@
 import { isTerminalStatus, type OrderStatus } from '../model/order-status.js';
 import type { OrderHistoryQuery, OrderSummary } from './order-history.js';
-import { matchesOrderQuery } from './order-history.js';
+import { byFillTime, type FillHistoryQuery, type FillSummary, matchesFillQuery, matchesOrderQuery } from './order-history.js';
+import { decodeTable, encodeTable, type Table, type TableSchema } from './columns.js';
 
-/**
- * An archived segment's orders on disk, by column: a JSON header (the row count, a dictionary for
- * each column with few distinct values), then one line per column. Ids are written as plain
- * tab-separated text, dictionary columns as one character per row, times as integer deltas — a day of
- * 100 000 orders reads ~3× faster than the same rows as JSON arrays (docs/benchmarks.md, "Order
- * history over a day"), because splitting plain text makes strings far faster than `JSON.parse`
- * and a query tests codes before building any object.
- */
-export const ORDER_COLUMNS_FORMAT = 'tradewire.orders/2';
+/** An archived segment's orders on disk (`<archive>.orders.columns`): see {@link encodeTable}. */
+export const ORDER_TABLE = {
+  format: 'tradewire.orders/2',
+  text: ['clientOrderId', 'brokerOrderId', 'signalId'],
+  coded: ['symbol', 'side', 'type', 'status', 'quantity', 'filledQuantity', 'averageFillPrice', 'limitPrice', 'stopPrice', 'strategyId'],
+  time: 'createdAt',
+  since: ['updatedAt'],
+} as const satisfies TableSchema;
+type OrderTable = Table<(typeof ORDER_TABLE.text)[number], (typeof ORDER_TABLE.coded)[number], 'createdAt' | 'updatedAt'>;
 
-/** Columns with few distinct values in practice: stored as a dictionary and a code per row. */
-const CODED = ['symbol', 'side', 'type', 'status', 'quantity', 'filledQuantity', 'averageFillPrice', 'limitPrice', 'stopPrice', 'strategyId'] as const;
-type Coded = (typeof CODED)[number];
-/** Columns of (mostly) distinct strings: written as they are. */
-const TEXT = ['clientOrderId', 'brokerOrderId', 'signalId'] as const;
-type Text = (typeof TEXT)[number];
+/** An archived segment's fills on disk (`<archive>.fills.columns`). */
+export const FILL_TABLE = {
+  format: 'tradewire.fills/2',
+  text: ['executionId', 'clientOrderId'],
+  coded: ['symbol', 'side', 'quantity', 'price', 'commission', 'strategyId'],
+  time: 'time',
+  since: [],
+} as const satisfies TableSchema;
+type FillTable = Table<(typeof FILL_TABLE.text)[number], (typeof FILL_TABLE.coded)[number], 'time'>;
 
-/** One character per row while a dictionary has at most this many entries. */
-const CODE_CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-
-interface Header {
-  readonly format: string;
-  readonly size: number;
-  readonly dictionaries: Record<Coded, (string | null)[]>;
-  /** How each text column and the times are written: `text`/`delta`, or `json` where a value would not survive plain text. */
-  readonly encoding: Record<Text | 'times', 'text' | 'delta' | 'json'>;
-}
-
-/** A segment's orders, decoded: the columns a query reads, objects built only for the rows it returns. */
-export interface OrderColumns {
-  readonly size: number;
-  readonly text: Record<Text, readonly (string | undefined)[]>;
-  readonly dictionaries: Record<Coded, readonly (string | undefined)[]>;
-  readonly codes: Record<Coded, ArrayLike<number>>;
-  readonly createdAt: ArrayLike<number>;
-  readonly updatedAt: ArrayLike<number>;
-}
-
-/** `orders` (sorted by creation) as the text of a columnar summary. */
+/** `orders` (sorted by creation) as the text of a segment's order table. */
 export function encodeOrderColumns(orders: readonly OrderSummary[]): string {
-  const field = (o: OrderSummary, c: Coded | Text): string | null => (o as unknown as Record<string, string | undefined>)[c] ?? null;
-  const dictionaries = {} as Record<Coded, (string | null)[]>;
-  const codeLines: string[] = [];
-  for (const column of CODED) {
-    const index = new Map<string | null, number>();
-    const codes = orders.map((o) => {
-      const value = field(o, column);
-      let code = index.get(value);
-      if (code === undefined) index.set(value, (code = index.size));
-      return code;
-    });
-    dictionaries[column] = [...index.keys()];
-    codeLines.push(index.size <= CODE_CHARS.length ? codes.map((c) => CODE_CHARS[c]).join('') : codes.join('\t'));
-  }
-  const encoding = {} as Record<Text | 'times', 'text' | 'delta' | 'json'>;
-  const textLines = TEXT.map((column) => {
-    const values = orders.map((o) => field(o, column));
-    // Plain text holds any value but the empty string (it stands for "none") and the separators.
-    const plain = values.every((v) => v === null || (v !== '' && !/[\t\n\r]/.test(v)));
-    encoding[column] = plain ? 'text' : 'json';
-    return plain ? values.map((v) => v ?? '').join('\t') : JSON.stringify(values);
-  });
-  const integers = orders.every((o) => Number.isSafeInteger(o.createdAt) && Number.isSafeInteger(o.updatedAt));
-  encoding.times = integers ? 'delta' : 'json';
-  let previous = 0;
-  const created = orders.map((o) => {
-    const delta = o.createdAt - previous;
-    previous = o.createdAt;
-    return delta;
-  });
-  const timeLines = integers ? [created.join('\t'), orders.map((o) => o.updatedAt - o.createdAt).join('\t')] : [JSON.stringify(orders.map((o) => o.createdAt)), JSON.stringify(orders.map((o) => o.updatedAt))];
-  const header: Header = { format: ORDER_COLUMNS_FORMAT, size: orders.length, dictionaries, encoding };
-  return `${[JSON.stringify(header), ...textLines, ...timeLines, ...codeLines].join('\n')}\n`;
+  return encodeTable(ORDER_TABLE, orders);
 }
 
-/** Reads a columnar summary written by {@link encodeOrderColumns}; throws a `SyntaxError` on anything else. */
-export function decodeOrderColumns(source: string): OrderColumns {
-  const lines = source.split('\n');
-  const header = JSON.parse(lines[0]!) as Header;
-  if (header.format !== ORDER_COLUMNS_FORMAT || lines.length !== 1 + TEXT.length + 2 + CODED.length + 1) throw new SyntaxError('not a tradewire order summary');
-  const size = header.size;
-  const split = (line: string): string[] => (size === 0 ? [] : line.split('\t'));
-  const checked = <T extends ArrayLike<unknown>>(values: T): T => {
-    if (values.length !== size) throw new SyntaxError('order summary: a column does not have a value per order');
-    return values;
-  };
-  let line = 1;
-  const text = {} as Record<Text, (string | undefined)[]>;
-  for (const column of TEXT) {
-    const raw = lines[line++]!;
-    text[column] = checked(header.encoding[column] === 'text' ? split(raw).map((v) => (v === '' ? undefined : v)) : (JSON.parse(raw) as (string | null)[]).map((v) => v ?? undefined));
-  }
-  let createdAt: ArrayLike<number>;
-  let updatedAt: ArrayLike<number>;
-  if (header.encoding.times === 'delta') {
-    const created = integersOf(lines[line++]!, size);
-    const updated = integersOf(lines[line++]!, size);
-    let at = 0;
-    for (let i = 0; i < size; i++) {
-      at += created[i]!;
-      created[i] = at;
-      updated[i]! += at;
-    }
-    createdAt = created;
-    updatedAt = updated;
-  } else {
-    createdAt = checked(JSON.parse(lines[line++]!) as number[]);
-    updatedAt = checked(JSON.parse(lines[line++]!) as number[]);
-  }
-  const dictionaries = {} as Record<Coded, (string | undefined)[]>;
-  const codes = {} as Record<Coded, ArrayLike<number>>;
-  for (const column of CODED) {
-    const dictionary = header.dictionaries[column].map((v) => v ?? undefined);
-    const raw = lines[line++]!;
-    let columnCodes: Uint32Array;
-    if (dictionary.length <= CODE_CHARS.length) {
-      columnCodes = new Uint32Array(raw.length);
-      for (let i = 0; i < raw.length; i++) columnCodes[i] = charCode(raw.charCodeAt(i));
-    } else columnCodes = Uint32Array.from(split(raw), Number);
-    checked(columnCodes);
-    for (const code of columnCodes) if (!(code < dictionary.length)) throw new SyntaxError('order summary: a code outside its dictionary');
-    dictionaries[column] = dictionary;
-    codes[column] = columnCodes;
-  }
-  return { size, text, dictionaries, codes, createdAt, updatedAt };
+/** A segment's order table; a `SyntaxError` if the text is not one. */
+export function decodeOrderColumns(source: string): OrderTable {
+  return decodeTable(ORDER_TABLE, source);
 }
 
-/**
- * `size` tab-separated integers, read digit by digit: no string per value (a day's two time columns
- * would be 200 000 of them).
- */
-function integersOf(line: string, size: number): Float64Array {
-  const out = new Float64Array(size);
-  let n = 0;
-  let value = 0;
-  let sign = 1;
-  let digits = 0;
-  for (let i = 0; i <= line.length; i++) {
-    const c = i < line.length ? line.charCodeAt(i) : 9;
-    if (c >= 48 && c <= 57) {
-      value = value * 10 + (c - 48);
-      digits++;
-    } else if (c === 45 && digits === 0 && sign === 1) sign = -1;
-    else if (c === 9 && digits > 0 && n < size) {
-      out[n++] = sign * value;
-      value = 0;
-      sign = 1;
-      digits = 0;
-    } else if (!(c === 9 && size === 0 && line.length === 0)) throw new SyntaxError('order summary: a time is not an integer');
-  }
-  if (n !== size) throw new SyntaxError('order summary: a column does not have a value per order');
-  return out;
+/** `fills` (sorted by time) as the text of a segment's fill table. */
+export function encodeFillColumns(fills: readonly FillSummary[]): string {
+  return encodeTable(FILL_TABLE, fills);
 }
 
-/** The dictionary code a character of {@link CODE_CHARS} stands for. */
-function charCode(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48; // 0-9
-  if (c >= 97 && c <= 122) return c - 87; // a-z
-  if (c >= 65 && c <= 90) return c - 29; // A-Z
-  return Number.NaN;
+/** A segment's fill table; a `SyntaxError` if the text is not one. */
+export function decodeFillColumns(source: string): FillTable {
+  return decodeTable(FILL_TABLE, source);
+}
+
+/** The code a query's value has in a column's dictionary: -1 no condition, -2 a value this table does not hold. */
+function codeOf<C extends string>(table: Table<string, C>, column: C, value: string | undefined): number {
+  if (value === undefined) return -1;
+  const at = table.dictionaries[column].indexOf(value);
+  return at === -1 ? -2 : at;
 }
 
 /**
@@ -185,18 +71,13 @@ export class OrderHistoryResult {
   }
 
   /** Takes an archived segment's orders: each row tested on its columns, an object built only for a match. */
-  addColumns(columns: OrderColumns): void {
+  addColumns(columns: OrderTable): void {
     const q = this.query;
-    const { text, dictionaries: d, codes: c, createdAt, updatedAt } = columns;
-    // A condition on a coded column is a condition on its code (-2: the value is not in this segment).
-    const codeOf = (column: Coded, value: string | undefined): number => {
-      if (value === undefined) return -1;
-      const at = d[column].indexOf(value);
-      return at === -1 ? -2 : at;
-    };
-    const symbol = codeOf('symbol', q.symbol);
-    const status = codeOf('status', q.status);
-    const strategy = codeOf('strategyId', q.strategyId);
+    const { text, dictionaries: d, codes: c } = columns;
+    const { createdAt, updatedAt } = columns.times;
+    const symbol = codeOf(columns, 'symbol', q.symbol);
+    const status = codeOf(columns, 'status', q.status);
+    const strategy = codeOf(columns, 'strategyId', q.strategyId);
     const ended = d.status.map((s) => s !== undefined && isTerminalStatus(s as OrderStatus));
     // Each column in a local: the loop below runs once per order of the segment.
     const [ids, brokerIds, signalIds] = [text.clientOrderId, text.brokerOrderId, text.signalId];
@@ -262,5 +143,87 @@ export class OrderHistoryResult {
     }
     const at = order ? this.found.push(order) - 1 : -1;
     if (!ended) this.working.set(id, at);
+  }
+}
+
+/**
+ * Fills gathered across segments, oldest segment first, each execution once. A fill can appear in
+ * two segments only when its order was working at a checkpoint and carried over with its fills —
+ * and then with a time no later than the fills already taken — so only such a fill is looked up
+ * among the earlier ones (a day of orders that filled at once builds no set of every execution id).
+ * A repeat is looked up among the matching fills only: both copies hold the same values, so a copy
+ * of a fill that did not match does not match either.
+ */
+export class FillHistoryResult {
+  private readonly found: FillSummary[] = [];
+  /** The latest time of any fill taken so far, matching or not. */
+  private latest = Number.NEGATIVE_INFINITY;
+  /** The execution ids in `found`, from the first fill that could repeat an earlier one. */
+  private ids: Set<string> | undefined;
+
+  constructor(private readonly query: FillHistoryQuery) {}
+
+  /** Takes a segment's fills as summaries (the current segment, replayed). */
+  addSummaries(fills: readonly FillSummary[]): void {
+    const before = this.latest;
+    for (const fill of fills) {
+      if (fill.time <= before && this.seen(fill.executionId)) continue;
+      if (fill.time > this.latest) this.latest = fill.time;
+      if (matchesFillQuery(fill, this.query)) this.keep(fill);
+    }
+  }
+
+  /** Takes an archived segment's fills: each row tested on its columns, an object built only for a match. */
+  addColumns(table: FillTable): void {
+    const q = this.query;
+    const { executionId: executionIds, clientOrderId: orderIds } = table.text;
+    const { symbol: symbols, side: sides, quantity: quantities, price: prices, commission: commissions, strategyId: strategies } = table.dictionaries;
+    const { symbol: symbolAt, side: sideAt, quantity: quantityAt, price: priceAt, commission: commissionAt, strategyId: strategyAt } = table.codes;
+    const times = table.times.time;
+    const symbol = codeOf(table, 'symbol', q.symbol);
+    const strategy = codeOf(table, 'strategyId', q.strategyId);
+    const { from, to, clientOrderId, after } = q;
+    const before = this.latest;
+    for (let i = 0; i < table.size; i++) {
+      const time = times[i]!;
+      const executionId = executionIds[i]!;
+      if (time <= before && this.seen(executionId)) continue;
+      if (time > this.latest) this.latest = time;
+      const matches =
+        (from === undefined || time >= from) &&
+        (to === undefined || time <= to) &&
+        (symbol === -1 || symbolAt[i] === symbol) &&
+        (strategy === -1 || strategyAt[i] === strategy) &&
+        (clientOrderId === undefined || orderIds[i] === clientOrderId) &&
+        (after === undefined || time > after.time || (time === after.time && executionId > after.executionId));
+      if (!matches) continue;
+      const strategyId = strategies[strategyAt[i]!];
+      this.keep({
+        executionId,
+        clientOrderId: orderIds[i]!,
+        symbol: symbols[symbolAt[i]!]!,
+        side: sides[sideAt[i]!] as FillSummary['side'],
+        quantity: quantities[quantityAt[i]!]!,
+        price: prices[priceAt[i]!]!,
+        commission: commissions[commissionAt[i]!]!,
+        time,
+        ...(strategyId === undefined ? {} : { strategyId }),
+      });
+    }
+  }
+
+  /** The fills found, oldest first. */
+  fills(): FillSummary[] {
+    return this.found.sort(byFillTime);
+  }
+
+  private seen(executionId: string): boolean {
+    this.ids ??= new Set(this.found.map((f) => f.executionId));
+    return this.ids.has(executionId);
+  }
+
+  private keep(fill: FillSummary): void {
+    this.found.push(fill);
+    this.ids?.add(fill.executionId);
   }
 }

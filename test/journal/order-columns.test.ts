@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ORDER_STATUSES, type OrderStatus } from '../../src/model/order-status.js';
-import { decodeOrderColumns, encodeOrderColumns, OrderHistoryResult } from '../../src/journal/order-columns.js';
-import { byCreation, matchesOrderQuery, type OrderHistoryQuery, type OrderSummary } from '../../src/journal/order-history.js';
+import { decodeFillColumns, decodeOrderColumns, encodeFillColumns, encodeOrderColumns, FillHistoryResult, OrderHistoryResult } from '../../src/journal/order-columns.js';
+import { byCreation, byFillTime, type FillHistoryQuery, type FillSummary, matchesFillQuery, matchesOrderQuery, type OrderHistoryQuery, type OrderSummary } from '../../src/journal/order-history.js';
 
 /** Any string a host could put in an id, a symbol or a strategy — separators, empty, non-ASCII included. */
 const awkward = fc.oneof(fc.constantFrom('', '\t', 'a\nb', 'x\r', 'ünï', '\\', '"', 'null'), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 }));
@@ -112,5 +112,42 @@ describe('orders across segments (OrderHistoryResult)', () => {
     accepted.addColumns(decodeOrderColumns(encodeOrderColumns(older)));
     accepted.addColumns(decodeOrderColumns(encodeOrderColumns(newer)));
     expect(accepted.orders().map((o) => o.clientOrderId)).toEqual(['left', 'new']);
+  });
+});
+
+describe('fills across segments (FillHistoryResult)', () => {
+  const fillQuery = fc.record(
+    {
+      from: fc.integer({ min: 0, max: 30 }),
+      to: fc.integer({ min: 0, max: 30 }),
+      symbol: fc.constantFrom('A', 'B', 'Z'),
+      strategyId: fc.constantFrom('s1', 'none'),
+      clientOrderId: fc.constantFrom('o1', 'o2'),
+      after: fc.record({ time: fc.integer({ min: 0, max: 30 }), executionId: fc.constantFrom('e1', 'e5') }),
+    },
+    { requiredKeys: [] },
+  );
+  const fillRow = fc.record({ order: fc.integer({ min: 0, max: 3 }), time: fc.integer({ min: 0, max: 30 }), price: fc.constantFrom('100', '100.5') });
+
+  it('takes each execution once — a fill carried into a later segment with its order is not counted twice, a late-reported earlier fill is kept — and answers as the filter would', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fillRow, { maxLength: 8 }), { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), fillQuery, (segments, carry, q: FillHistoryQuery) => {
+        let n = 0;
+        const fill = (r: { order: number; time: number; price: string }): FillSummary => ({ executionId: `e${n++}`, clientOrderId: `o${r.order}`, symbol: r.order % 2 ? 'A' : 'B', side: 'buy', quantity: '1', price: r.price, commission: '0', time: r.time, ...(r.order === 1 ? { strategyId: 's1' } : {}) });
+        // Each segment's own fills, in time order; then some fills of the segment before, carried in again.
+        const tables: FillSummary[][] = [];
+        for (const rows of segments) {
+          const own = rows.map(fill);
+          const previous = tables.at(-1) ?? [];
+          const carried = carry.map((k) => previous[k % Math.max(1, previous.length)]).filter((f): f is FillSummary => f !== undefined);
+          tables.push([...new Map([...carried, ...own].map((f) => [f.executionId, f])).values()].sort(byFillTime));
+        }
+        const result = new FillHistoryResult(q);
+        tables.forEach((table, i) => (i === tables.length - 1 ? result.addSummaries(table) : result.addColumns(decodeFillColumns(encodeFillColumns(table)))));
+        const unique = [...new Map(tables.flat().map((f) => [f.executionId, f])).values()];
+        expect(result.fills()).toEqual(unique.filter((f) => matchesFillQuery(f, q)).sort(byFillTime));
+      }),
+      { numRuns: 400 },
+    );
   });
 });

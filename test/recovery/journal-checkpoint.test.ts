@@ -206,7 +206,7 @@ describe('order history across segments (FileJournal.orders)', () => {
     }
     expect(pages).toEqual(all.map((o) => o.clientOrderId));
     // Each archived segment was summarized at its checkpoint, into sidecars.
-    for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.columns`) && existsSync(`${archive}.orders-meta.json`) && existsSync(`${archive}.fills.json`)).toBe(true);
+    for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.columns`) && existsSync(`${archive}.orders-meta.json`) && existsSync(`${archive}.fills.columns`)).toBe(true);
 
     // Fills across the segments, joined with their orders, each execution once.
     const fills = journal.fills({ limit: 1_000 });
@@ -242,7 +242,7 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(notesAfter.length).toBeGreaterThan(0);
     expect(fillsAfter.length).toBeGreaterThan(0);
     writeFileSync(`${firstArchive}.notes.json`, 'unreadable');
-    writeFileSync(`${firstArchive}.fills.json`, 'unreadable');
+    writeFileSync(`${firstArchive}.fills.columns`, 'unreadable');
     expect(journal.notes({ from: meta.notes.to + 1 })).toEqual(notesAfter);
     expect(journal.fills({ from: meta.fills.to + 1, limit: 1_000 })).toEqual(fillsAfter);
     expect(() => journal.notes({})).toThrow(SyntaxError);
@@ -250,7 +250,7 @@ describe('order history across segments (FileJournal.orders)', () => {
     await engine.stop();
   });
 
-  it('reads an archive summarized by an earlier version (orders as JSON rows) and rewrites it as columns, once', async () => {
+  it('reads an archive summarized by an earlier version (orders as JSON rows, fills as JSON) and rewrites it as columns, once', async () => {
     const path = join(dir, 'orders.jsonl');
     const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
     const broker = new MockBroker({ clock });
@@ -267,14 +267,19 @@ describe('order history across segments (FileJournal.orders)', () => {
     await engine.stop();
     const before = journal.orders();
     expect(before).toHaveLength(6);
+    const fillsBefore = journal.fills();
+    expect(fillsBefore).toHaveLength(6);
     // The archive as an earlier version left it: its orders as rows of the old columns, no columnar file.
     const [archive] = journal.archives();
     const columns = ['clientOrderId', 'brokerOrderId', 'symbol', 'side', 'type', 'status', 'quantity', 'filledQuantity', 'averageFillPrice', 'limitPrice', 'stopPrice', 'strategyId', 'signalId', 'createdAt', 'updatedAt'];
     writeFileSync(`${archive}.orders.json`, JSON.stringify(before.map((o) => columns.map((c) => (o as unknown as Record<string, unknown>)[c] ?? null))));
     unlinkSync(`${archive}.orders.columns`);
+    writeFileSync(`${archive}.fills.json`, JSON.stringify(fillsBefore));
+    unlinkSync(`${archive}.fills.columns`);
     expect(journal.orders()).toEqual(before);
-    expect(existsSync(`${archive}.orders.columns`)).toBe(true);
-    expect(existsSync(`${archive}.orders.json`)).toBe(false);
+    expect(journal.fills()).toEqual(fillsBefore);
+    expect(existsSync(`${archive}.orders.columns`) && existsSync(`${archive}.fills.columns`)).toBe(true);
+    expect(existsSync(`${archive}.orders.json`) || existsSync(`${archive}.fills.json`)).toBe(false);
     expect(journal.orders({ strategyId: 'm', status: 'filled' })).toEqual(before);
     // A summary deleted by hand (as docs/operations.md allows) is made again from the archive.
     unlinkSync(`${archive}.orders.columns`);
