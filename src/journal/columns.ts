@@ -85,7 +85,8 @@ export function decodeTable<T extends string, C extends string, M extends string
   } catch {
     throw new SyntaxError(`not a ${schema.format} table`);
   }
-  if (header?.format !== schema.format || lines.length !== 2 + schema.text.length + 1 + schema.since.length + schema.coded.length) throw new SyntaxError(`not a ${schema.format} table`);
+  const whole = header?.format === schema.format && Number.isSafeInteger(header.size) && header.size >= 0 && typeof header.encoding === 'object' && header.encoding !== null && typeof header.dictionaries === 'object' && header.dictionaries !== null;
+  if (!whole || lines.length !== 2 + schema.text.length + 1 + schema.since.length + schema.coded.length) throw new SyntaxError(`not a ${schema.format} table`);
   const size = header.size;
   const checked = <T extends ArrayLike<unknown>>(values: T): T => {
     if (values.length !== size) throw new SyntaxError(`${schema.format}: a column does not have a value per row`);
@@ -118,7 +119,7 @@ export function decodeTable<T extends string, C extends string, M extends string
   const dictionaries = {} as Record<C, (string | undefined)[]>;
   const codes = {} as Record<C, Uint32Array>;
   for (const column of schema.coded) {
-    const dictionary = (header.dictionaries[column] ?? []).map((v) => v ?? undefined);
+    const dictionary = (Array.isArray(header.dictionaries[column]) ? header.dictionaries[column] : []).map((v) => v ?? undefined);
     const raw = lines[line++]!;
     let columnCodes: Uint32Array;
     if (dictionary.length <= CODE_CHARS.length) {

@@ -21,7 +21,7 @@ import {
   summarizeSegment,
   summaryFromRow,
 } from './order-history.js';
-import { decodeFillColumns, decodeOrderColumns, encodeFillColumns, encodeOrderColumns, FillHistoryResult, OrderHistoryResult } from './order-columns.js';
+import { decodeFillColumns, decodeOrderColumns, encodeFillColumns, encodeOrderColumns, FillHistoryResult, OrderHistoryResult } from './history-tables.js';
 
 export interface FileJournalOptions {
   /** The journal file (created if missing). One JSON record per line, append-only. */

@@ -3,6 +3,11 @@ import type { OrderHistoryQuery, OrderSummary } from './order-history.js';
 import { byFillTime, type FillHistoryQuery, type FillSummary, matchesFillQuery, matchesOrderQuery } from './order-history.js';
 import { decodeTable, encodeTable, type Table, type TableSchema } from './columns.js';
 
+/*
+ * The history's tables — an archived segment's orders and fills as columns (see columns.ts) — and
+ * how a query gathers them across segments.
+ */
+
 /** An archived segment's orders on disk (`<archive>.orders.columns`): see {@link encodeTable}. */
 export const ORDER_TABLE = {
   format: 'tradewire.orders/2',
@@ -67,7 +72,7 @@ export class OrderHistoryResult {
 
   /** Takes a segment's orders as summaries (the current segment, replayed). */
   addSummaries(orders: readonly OrderSummary[]): void {
-    for (const order of orders) this.take(order.clientOrderId, order.status, matchesOrderQuery(order, this.query) ? order : undefined);
+    for (const order of orders) this.takeRow(order.clientOrderId, isTerminalStatus(order.status), matchesOrderQuery(order, this.query) ? order : undefined);
   }
 
   /** Takes an archived segment's orders: each row tested on its columns, an object built only for a match. */
@@ -124,10 +129,6 @@ export class OrderHistoryResult {
   /** The orders found, by creation time. */
   orders(): OrderSummary[] {
     return this.superseded === 0 ? (this.found as OrderSummary[]) : this.found.filter((o): o is OrderSummary => o !== undefined);
-  }
-
-  private take(id: string, status: OrderStatus, order: OrderSummary | undefined): void {
-    this.takeRow(id, isTerminalStatus(status), order);
   }
 
   private takeRow(id: string, ended: boolean, order: OrderSummary | undefined): void {

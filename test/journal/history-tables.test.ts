@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ORDER_STATUSES, type OrderStatus } from '../../src/model/order-status.js';
-import { decodeFillColumns, decodeOrderColumns, encodeFillColumns, encodeOrderColumns, FillHistoryResult, OrderHistoryResult } from '../../src/journal/order-columns.js';
+import { decodeFillColumns, decodeOrderColumns, encodeFillColumns, encodeOrderColumns, FillHistoryResult, OrderHistoryResult } from '../../src/journal/history-tables.js';
 import { byCreation, byFillTime, type FillHistoryQuery, type FillSummary, matchesFillQuery, matchesOrderQuery, type OrderHistoryQuery, type OrderSummary } from '../../src/journal/order-history.js';
 
 /** Any string a host could put in an id, a symbol or a strategy — separators, empty, non-ASCII included. */
