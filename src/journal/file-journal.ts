@@ -16,8 +16,6 @@ import {
   type FillSummary,
   type OrderHistoryQuery,
   type OrderSummary,
-  summarizeFills,
-  summarizeOrders,
   summarizeSegment,
   summaryFromRow,
 } from './order-history.js';
@@ -111,6 +109,8 @@ export interface FileJournalRecovery {
 export class FileJournal implements Journal {
   readonly recovery: FileJournalRecovery;
   private index: InMemoryJournal;
+  /** The current segment's orders and fills as of its last record: paging through history replays it once, not per page. */
+  private current: { readonly index: InMemoryJournal; readonly seq: number; readonly summary: ReturnType<typeof summarizeSegment> } | undefined;
   private readonly capacity: number;
   private fd: number;
   private readonly path: string;
@@ -375,25 +375,32 @@ export class FileJournal implements Journal {
    */
   orders(query: OrderHistoryQuery = {}): OrderSummary[] {
     this.writePending();
+    const limit = query.limit ?? 10_000;
     const result = new OrderHistoryResult(query);
-    for (const archive of this.archives()) {
-      const meta = segmentSummaries(archive);
+    const archives = this.archives();
+    const metas = archives.map(segmentSummaries);
+    // The earliest creation in each archive and every one after it (orders carried into it included): a page whose last order is older stops reading there.
+    const laterFrom = suffixMinimum(metas.map((m) => (m.orders === 0 ? Number.POSITIVE_INFINITY : m.minCreated)));
+    for (let k = 0; k < archives.length; k++) {
+      const meta = metas[k]!;
       if (meta.orders === 0) continue;
-      // A segment outside the range is skipped whole: an order carried out of it keeps its creation time, so its later row is outside too.
+      // A segment outside the range (or wholly before the page) is skipped: an order carried out of it keeps its creation time, so its later row is outside too.
       if (query.from !== undefined && meta.maxCreated < query.from) continue;
+      if (query.after !== undefined && meta.maxCreated < query.after.createdAt) continue;
       if (query.to !== undefined && meta.minCreated > query.to) continue;
-      result.addColumns(segmentOrders(archive));
+      result.addColumns(segmentOrders(archives[k]!));
+      if (result.hasFirst(limit, laterFrom[k + 1]!)) break;
     }
-    result.addSummaries(summarizeOrders(this.query()));
-    const out = result.orders();
-    // Already by creation within each segment and across them, almost always: sort only if not.
-    for (let i = 1; i < out.length; i++) {
-      if (byCreation(out[i - 1]!, out[i]!) > 0) {
-        out.sort(byCreation);
-        break;
-      }
-    }
-    return out.slice(0, query.limit ?? 10_000);
+    // The current segment is always read: its orders' creation times are not known without it.
+    result.addSummaries(this.currentSummary().orders);
+    return result.orders().slice(0, limit);
+  }
+
+  /** The current segment summarized (orders in their last state, fills), replayed again only once a record was added. */
+  private currentSummary(): ReturnType<typeof summarizeSegment> {
+    const seq = this.index.lastSeq;
+    if (this.current?.index !== this.index || this.current.seq !== seq) this.current = { index: this.index, seq, summary: summarizeSegment(this.query()) };
+    return this.current.summary;
   }
 
   /**
@@ -403,13 +410,21 @@ export class FileJournal implements Journal {
    */
   fills(query: FillHistoryQuery = {}): FillSummary[] {
     this.writePending();
+    const limit = query.limit ?? 10_000;
     const result = new FillHistoryResult(query);
-    for (const archive of this.archives()) {
-      if (outside(segmentSummaries(archive).fills, query.from, query.to)) continue;
-      result.addColumns(segmentFills(archive));
+    const archives = this.archives();
+    const spans = archives.map((archive) => segmentSummaries(archive).fills);
+    // A meta from before fill spans says nothing: such a segment, and any before it, never ends a page early.
+    const laterFrom = suffixMinimum(spans.map((span) => (span === undefined ? Number.NEGATIVE_INFINITY : span.count === 0 ? Number.POSITIVE_INFINITY : span.from)));
+    // A page starts at its `after` fill: a segment whose fills are all earlier has nothing for it.
+    const from = query.after === undefined ? query.from : Math.max(query.after.time, query.from ?? Number.NEGATIVE_INFINITY);
+    for (let k = 0; k < archives.length; k++) {
+      if (outside(spans[k], from, query.to)) continue;
+      result.addColumns(segmentFills(archives[k]!));
+      if (result.hasFirst(limit, laterFrom[k + 1]!)) break;
     }
-    result.addSummaries(summarizeFills(this.query()));
-    return result.fills().slice(0, query.limit ?? 10_000);
+    result.addSummaries(this.currentSummary().fills);
+    return result.fills().slice(0, limit);
   }
 
   /**
@@ -581,6 +596,14 @@ function spanOf(times: readonly number[]): TimeSpan {
     if (t > to) to = t;
   }
   return { count: times.length, from, to };
+}
+
+/** `values[k]` replaced by the least of `values[k…]`, with one more entry (+∞) for "nothing after". */
+function suffixMinimum(values: readonly number[]): number[] {
+  const out = new Array<number>(values.length + 1);
+  out[values.length] = Number.POSITIVE_INFINITY;
+  for (let k = values.length - 1; k >= 0; k--) out[k] = Math.min(values[k]!, out[k + 1]!);
+  return out;
 }
 
 /** True when a segment's span (when known) holds nothing in the inclusive range `from`–`to`. */

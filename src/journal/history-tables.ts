@@ -1,6 +1,6 @@
 import { isTerminalStatus, type OrderStatus } from '../model/order-status.js';
 import type { OrderHistoryQuery, OrderSummary } from './order-history.js';
-import { byFillTime, type FillHistoryQuery, type FillSummary, matchesFillQuery, matchesOrderQuery } from './order-history.js';
+import { byCreation, byFillTime, type FillHistoryQuery, type FillSummary, matchesFillQuery, matchesOrderQuery } from './order-history.js';
 import { decodeTable, encodeTable, type Table, type TableSchema } from './columns.js';
 
 /*
@@ -128,7 +128,23 @@ export class OrderHistoryResult {
 
   /** The orders found, by creation time. */
   orders(): OrderSummary[] {
-    return this.superseded === 0 ? (this.found as OrderSummary[]) : this.found.filter((o): o is OrderSummary => o !== undefined);
+    const out = this.superseded === 0 ? (this.found as OrderSummary[]) : this.found.filter((o): o is OrderSummary => o !== undefined);
+    // Already by creation within each segment and across them, almost always: sort only if not.
+    for (let i = 1; i < out.length; i++) {
+      if (byCreation(out[i - 1]!, out[i]!) > 0) return out.sort(byCreation);
+    }
+    return out;
+  }
+
+  /**
+   * True when the first `limit` orders are all in hand, so older-to-newer reading can stop before
+   * segments whose orders were all created after `laterFrom`: `limit` found, the last of them
+   * created before `laterFrom`, and no order left working (none can be carried, in a later state,
+   * out of what was read).
+   */
+  hasFirst(limit: number, laterFrom: number): boolean {
+    if (this.working.size > 0 || this.found.length - this.superseded < limit) return false;
+    return this.orders()[limit - 1]!.createdAt < laterFrom;
   }
 
   private takeRow(id: string, ended: boolean, order: OrderSummary | undefined): void {
@@ -216,6 +232,11 @@ export class FillHistoryResult {
   /** The fills found, oldest first. */
   fills(): FillSummary[] {
     return this.found.sort(byFillTime);
+  }
+
+  /** True when the first `limit` fills are all in hand: `limit` found, the last of them before `laterFrom` (the earliest fill of any segment not read). */
+  hasFirst(limit: number, laterFrom: number): boolean {
+    return this.found.length >= limit && this.fills()[limit - 1]!.time < laterFrom;
   }
 
   private seen(executionId: string): boolean {

@@ -205,6 +205,8 @@ describe('order history across segments (FileJournal.orders)', () => {
       page = journal.orders({ limit: 7, after: page.at(-1)! });
     }
     expect(pages).toEqual(all.map((o) => o.clientOrderId));
+    // The first page holds the resting order, working at both checkpoints: in its last state, not the one its archive left.
+    expect(journal.orders({ limit: 7 }).find((o) => o.clientOrderId === resting.clientOrderId)).toMatchObject({ status: 'filled', filledQuantity: '3' });
     // Each archived segment was summarized at its checkpoint, into sidecars.
     for (const archive of journal.archives()) expect(existsSync(`${archive}.orders.columns`) && existsSync(`${archive}.orders-meta.json`) && existsSync(`${archive}.fills.columns`)).toBe(true);
 
@@ -284,5 +286,51 @@ describe('order history across segments (FileJournal.orders)', () => {
     // A summary deleted by hand (as docs/operations.md allows) is made again from the archive.
     unlinkSync(`${archive}.orders.columns`);
     expect(journal.orders()).toEqual(before);
+  });
+
+  it('reads a page only as far as it needs: a page whole in the first archive does not open the later ones; a new record is seen by the next query', async () => {
+    const path = join(dir, 'orders.jsonl');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    let n = 0;
+    const trade = async (): Promise<void> => {
+      clock.advance(60_000);
+      await engine.executeSignal({ id: `p-${n}`, symbol: 'AAPL', side: n++ % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'p' });
+    };
+    for (let segment = 0; segment < 3; segment++) {
+      for (let i = 0; i < 6; i++) await trade();
+      expect(engine.checkpoint()).toBe(true);
+    }
+    await trade();
+    const all = journal.orders();
+    const fills = journal.fills();
+    expect(all).toHaveLength(19);
+    const [first, second, third] = journal.archives();
+    // The later archives' tables made unreadable: a page of 4 (all in the first archive) never opens them.
+    for (const archive of [second!, third!]) {
+      writeFileSync(`${archive}.orders.columns`, 'unreadable');
+      writeFileSync(`${archive}.fills.columns`, 'unreadable');
+    }
+    expect(journal.orders({ limit: 4 })).toEqual(all.slice(0, 4));
+    expect(journal.fills({ limit: 4 })).toEqual(fills.slice(0, 4));
+    // A page past the first archive needs the second.
+    expect(() => journal.orders({ limit: 4, after: all[5]! })).toThrow(SyntaxError);
+    expect(() => journal.fills({ limit: 10 })).toThrow(SyntaxError);
+    // A page that starts after the first two archives reads neither: the third, made readable again, is enough.
+    rmSync(`${third!}.orders.columns`);
+    rmSync(`${third!}.fills.columns`);
+    writeFileSync(`${first!}.orders.columns`, 'unreadable');
+    expect(journal.orders({ after: all[12]! })).toEqual(all.slice(13));
+    // The current segment is summarized once per record: a query after a new order sees it.
+    await trade();
+    const latest = journal.orders({ after: all[12]! });
+    expect(latest).toHaveLength(7);
+    expect(latest.at(-1)).toMatchObject({ signalId: 'p-19', status: 'filled' });
+    await engine.stop();
   });
 });
