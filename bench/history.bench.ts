@@ -52,13 +52,24 @@ const symbolRuns = Array.from({ length: 7 }, () => time(() => journal.orders({ .
 const oneSymbol = symbolRuns[0]![0];
 const [symbolMs, symbolBest] = medianAndBest(symbolRuns.map(([, ms]) => ms));
 const [dayFills, fillsMs] = time(() => journal.fills({ ...day, limit: 1_000_000 }));
+// Paging through the day a thousand at a time, as a dashboard or an export does.
+const [pages, pagesMs] = time(() => {
+  let count = 0;
+  for (let page = journal.orders({ ...day, limit: 1_000 }); page.length > 0; page = journal.orders({ ...day, limit: 1_000, after: page.at(-1)! })) count++;
+  return count;
+});
+const [fillPages, fillPagesMs] = time(() => {
+  let count = 0;
+  for (let page = journal.fills({ ...day, limit: 1_000 }); page.length > 0; page = journal.fills({ ...day, limit: 1_000, after: page.at(-1)! })) count++;
+  return count;
+});
 const [scan, scanMs] = time(() => journal.history({ kinds: ['order.created'], ...day }));
-const [, currentMs] = time(() => journal.orders({ from: 0, to: 1 }));
 console.log(`one day, ${ORDERS.toLocaleString('en-US')} orders, ${journal.archives().length} archived segments:`);
 console.log(`  orders(day), first query:                     ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
 console.log(`  orders(day), warm (median of 7):              ${warmMs.toFixed(0)} ms (best ${warmBest.toFixed(0)}), ${warm.length.toLocaleString('en-US')} orders`);
 console.log(`  orders(day, one symbol), warm (median of 7):  ${symbolMs.toFixed(0)} ms (best ${symbolBest.toFixed(0)}), ${oneSymbol.length.toLocaleString('en-US')} orders`);
 console.log(`  fills(day):                                    ${fillsMs.toFixed(0)} ms, ${dayFills.length.toLocaleString('en-US')} fills`);
+console.log(`  orders(day) in pages of 1 000:                 ${(pagesMs / pages).toFixed(1)} ms a page (${pages} pages, ${pagesMs.toFixed(0)} ms)`);
+console.log(`  fills(day) in pages of 1 000:                  ${(fillPagesMs / fillPages).toFixed(1)} ms a page (${fillPages} pages, ${fillPagesMs.toFixed(0)} ms)`);
 console.log(`  reference: scan every record of every segment: ${scanMs.toFixed(0)} ms, ${scan.length.toLocaleString('en-US')} order.created records`);
-console.log(`  (of which the current segment, replayed on each query: ${currentMs.toFixed(0)} ms)`);
 rmSync(dir, { recursive: true, force: true });
