@@ -63,6 +63,9 @@ const [fillPages, fillPagesMs] = time(() => {
   for (let page = journal.fills({ ...day, limit: 1_000 }); page.length > 0; page = journal.fills({ ...day, limit: 1_000, after: page.at(-1)! })) count++;
   return count;
 });
+// The position history and the alerts of the day (the history notes, by topic).
+const [closed, closedMs] = time(() => journal.notes({ ...day, topic: 'position.closed', limit: 1_000_000 }));
+const [alerts, alertsMs] = time(() => journal.notes({ ...day, topic: 'alert', limit: 1_000_000 }));
 const [scan, scanMs] = time(() => journal.history({ kinds: ['order.created'], ...day }));
 console.log(`one day, ${ORDERS.toLocaleString('en-US')} orders, ${journal.archives().length} archived segments:`);
 console.log(`  orders(day), first query:                     ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
@@ -71,5 +74,7 @@ console.log(`  orders(day, one symbol), warm (median of 7):  ${symbolMs.toFixed(
 console.log(`  fills(day):                                    ${fillsMs.toFixed(0)} ms, ${dayFills.length.toLocaleString('en-US')} fills`);
 console.log(`  orders(day) in pages of 1 000:                 ${(pagesMs / pages).toFixed(1)} ms a page (${pages} pages, ${pagesMs.toFixed(0)} ms)`);
 console.log(`  fills(day) in pages of 1 000:                  ${(fillPagesMs / fillPages).toFixed(1)} ms a page (${fillPages} pages, ${fillPagesMs.toFixed(0)} ms)`);
+console.log(`  notes(day, position.closed):                  ${closedMs.toFixed(0)} ms, ${closed.length.toLocaleString('en-US')} closed positions`);
+console.log(`  notes(day, alert):                            ${alertsMs.toFixed(0)} ms, ${alerts.length.toLocaleString('en-US')} alerts`);
 console.log(`  reference: scan every record of every segment: ${scanMs.toFixed(0)} ms, ${scan.length.toLocaleString('en-US')} order.created records`);
 rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
-import { decodeNotes, encodeNotes, type NotesSummary } from './notes-summary.js';
+import { decodeNotes, encodeNotesFile, notesFileSections, type NotesSummary } from './notes-summary.js';
 import { type SegmentReport, summarizeForReports } from '../reports/segment-report.js';
 import { HISTORY_TOPICS, historyNotes } from './history-notes.js';
 import {
@@ -62,8 +62,32 @@ export interface FileJournalOptions {
 }
 
 /** An archived segment's history notes from its summary beside it (`<archive>.notes.json`, compact or older). */
-export function readSegmentNotes(archive: string): JournalRecord[] {
-  return decodeNotes(JSON.parse(readFileSync(`${archive}.notes.json`, 'utf8')) as NotesSummary);
+export function readSegmentNotes(archive: string, topics?: ReadonlySet<string>): JournalRecord[] {
+  const path = `${archive}.notes.json`;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const end = head.subarray(0, readSync(fd, head, 0, head.length, 0)).indexOf(10);
+    const sections = end === -1 ? undefined : notesFileSections(head.toString('utf8', 0, end));
+    if (!sections) {
+      // Written before sections: one JSON value, read whole.
+      const notes = decodeNotes(JSON.parse(readText(path)) as NotesSummary);
+      return topics ? notes.filter((note) => note.kind === 'note' && topics.has(note.topic)) : notes;
+    }
+    const out: JournalRecord[] = [];
+    let read = 0;
+    for (const [topic, [offset, length]] of Object.entries(sections)) {
+      if (topics && !topics.has(topic)) continue;
+      const bytes = Buffer.alloc(length);
+      readSync(fd, bytes, 0, length, end + 1 + offset);
+      for (const note of decodeNotes(JSON.parse(asText(bytes)) as NotesSummary)) out.push(note);
+      read++;
+    }
+    // Each section is in sequence order; several are merged back into it.
+    return read > 1 ? out.sort((a, b) => a.seq - b.seq) : out;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** An archived segment's report summary (`<archive>.report.json`) and its order ids, when the journal wrote them. */
@@ -442,9 +466,17 @@ export class FileJournal implements Journal {
       if (record.kind === 'note' && HISTORY_TOPICS.has(record.topic) && matchesQuery(record, filter)) out.push(record);
       return out.length < limit;
     };
-    for (const archive of this.archives()) {
-      if (outside(segmentSummaries(archive).notes, filter.from, filter.to)) continue;
-      for (const note of readSegmentNotes(archive)) if (!take(note)) return out;
+    const topic = filter.topic;
+    // Not a history topic: no archive holds it (and the current segment's are not taken either).
+    const archives = topic !== undefined && !HISTORY_TOPICS.has(topic) ? [] : this.archives();
+    const topics = topic === undefined ? undefined : new Set([topic]);
+    for (const archive of archives) {
+      const meta = notesMeta(archive);
+      // A page (afterSeq) skips the segments it has read; a topic, those without a note of it in the range.
+      if (filter.afterSeq !== undefined && meta.lastNoteSeq <= filter.afterSeq) continue;
+      const span = topic === undefined ? meta.notes : (meta.topics[topic] ?? EMPTY_SPAN);
+      if (outside(span, filter.from, filter.to)) continue;
+      for (const note of readSegmentNotes(archive, topics)) if (!take(note)) return out;
     }
     for (const record of this.query()) if (!take(record)) break;
     return out;
@@ -580,7 +612,12 @@ interface SegmentMeta {
    */
   readonly notes?: TimeSpan;
   readonly fills?: TimeSpan;
+  /** The span of each topic's notes, and the last note's sequence number (absent before they were added: see {@link notesMeta}). */
+  readonly topics?: Readonly<Record<string, TimeSpan>>;
+  readonly lastNoteSeq?: number;
 }
+
+const EMPTY_SPAN: TimeSpan = { count: 0, from: 0, to: 0 };
 
 interface TimeSpan {
   readonly count: number;
@@ -621,13 +658,41 @@ function writeSegmentSummaries(archive: string, records: readonly JournalRecord[
   const { orders, fills } = summarizeSegment(records);
   const created = spanOf(orders.map((o) => o.createdAt));
   const notes = historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[];
-  const meta: SegmentMeta = { minCreated: created.from, maxCreated: created.to, orders: created.count, notes: spanOf(notes.map((n) => n.at)), fills: spanOf(fills.map((f) => f.time)) };
+  const meta: SegmentMeta = { minCreated: created.from, maxCreated: created.to, orders: created.count, fills: spanOf(fills.map((f) => f.time)), ...notesSpans(notes) };
   writeFileSync(`${archive}.orders.columns`, encodeOrderColumns(orders.sort(byCreation)));
   writeFileSync(`${archive}.fills.columns`, encodeFillColumns(fills.sort(byFillTime)));
-  writeFileSync(`${archive}.notes.json`, JSON.stringify(encodeNotes(notes)));
+  writeFileSync(`${archive}.notes.json`, encodeNotesFile(notes));
   writeSegmentReport(archive, records);
   writeFileSync(`${archive}.orders-meta.json`, JSON.stringify(meta));
   return meta;
+}
+
+/** The time span of a segment's notes, of each topic's, and its last note. */
+function notesSpans(notes: readonly JournalRecord[]): Required<Pick<SegmentMeta, 'notes' | 'topics' | 'lastNoteSeq'>> {
+  const byTopic = new Map<string, number[]>();
+  let lastNoteSeq = 0;
+  for (const note of notes) {
+    if (note.kind !== 'note') continue;
+    const times = byTopic.get(note.topic);
+    if (times) times.push(note.at);
+    else byTopic.set(note.topic, [note.at]);
+    if (note.seq > lastNoteSeq) lastNoteSeq = note.seq;
+  }
+  return { notes: spanOf(notes.map((n) => n.at)), topics: Object.fromEntries([...byTopic].map(([topic, times]) => [topic, spanOf(times)])), lastNoteSeq };
+}
+
+/**
+ * An archived segment's meta with its notes' spans per topic. An archive summarized before them has
+ * its notes in one JSON value and no spans per topic: both are written now, once.
+ */
+function notesMeta(archive: string): SegmentMeta & Required<Pick<SegmentMeta, 'notes' | 'topics' | 'lastNoteSeq'>> {
+  const meta = segmentSummaries(archive);
+  if (meta.notes && meta.topics && meta.lastNoteSeq !== undefined) return meta as SegmentMeta & Required<Pick<SegmentMeta, 'notes' | 'topics' | 'lastNoteSeq'>>;
+  const notes = readSegmentNotes(archive);
+  writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(notes as Extract<JournalRecord, { kind: 'note' }>[]));
+  const upgraded = { ...meta, ...notesSpans(notes) };
+  writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(upgraded));
+  return upgraded;
 }
 
 /** The segment summed for reports (`.report.json`) and the orders it recorded (`.report-ids.json`). */
@@ -686,7 +751,10 @@ function columnsOf(archive: string, kind: 'orders' | 'fills', fromJson: (json: s
  * UTF-8 validation (≈ 40% of reading a day's summaries here); anything else is decoded as UTF-8.
  */
 function readText(path: string): string {
-  const bytes = readFileSync(path);
+  return asText(readFileSync(path));
+}
+
+function asText(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 

@@ -75,3 +75,48 @@ export function decodeNotes(json: NotesSummary | readonly Note[]): Note[] {
   }
   return out;
 }
+
+/** The header line of a notes file: each topic's section, as `[offset, length]` in bytes after the header's newline. */
+interface NotesFileHeader {
+  readonly version: 3;
+  readonly sections: Readonly<Record<string, readonly [number, number]>>;
+}
+
+/**
+ * An archived segment's history notes as a file (`<archive>.notes.json`): a header line, then one
+ * section per topic, each a {@link NotesSummary}. A query for one topic (the closed positions of a
+ * day) reads and parses only that topic's bytes — not the execution records, which are most of them.
+ */
+export function encodeNotesFile(notes: readonly Note[]): string {
+  const byTopic = new Map<string, Note[]>();
+  for (const note of notes) {
+    const list = byTopic.get(note.topic);
+    if (list) list.push(note);
+    else byTopic.set(note.topic, [note]);
+  }
+  const sections: Record<string, [number, number]> = {};
+  const texts: string[] = [];
+  let offset = 0;
+  for (const [topic, list] of byTopic) {
+    const text = JSON.stringify(encodeNotes(list));
+    const length = Buffer.byteLength(text);
+    sections[topic] = [offset, length];
+    texts.push(text);
+    offset += length + 1;
+  }
+  const header: NotesFileHeader = { version: 3, sections };
+  return `${JSON.stringify(header)}\n${texts.map((t) => `${t}\n`).join('')}`;
+}
+
+/**
+ * The sections of a notes file, from its first line; undefined for a file written before sections
+ * (one JSON value: read it whole with {@link decodeNotes}).
+ */
+export function notesFileSections(firstLine: string): NotesFileHeader['sections'] | undefined {
+  try {
+    const header = JSON.parse(firstLine) as Partial<NotesFileHeader> | null;
+    return header?.version === 3 && typeof header.sections === 'object' && header.sections !== null ? header.sections : undefined;
+  } catch {
+    return undefined;
+  }
+}

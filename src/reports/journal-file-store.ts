@@ -33,7 +33,7 @@ export function journalFileStore(path: string, options: JournalFileStoreOptions 
     const wanted = new Set(topics);
     if ([...wanted].every((t) => HISTORY_TOPICS.has(t)) && file !== path && existsSync(`${file}.notes.json`)) {
       advance(statSync(file).size);
-      for (const record of readSegmentNotes(file)) if (isNoteIn(record, wanted, range)) yield record;
+      for (const record of readSegmentNotes(file, wanted)) if (isNoteIn(record, wanted, range)) yield record;
       return;
     }
     for await (const record of readRecords(file, advance)) if (isNoteIn(record, wanted, range)) yield record;

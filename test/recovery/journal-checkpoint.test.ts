@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EngineConfig, ExecutionEngine, FileJournal, type MarketState, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
+import { encodeNotes } from '../../src/journal/notes-summary.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -331,6 +332,55 @@ describe('order history across segments (FileJournal.orders)', () => {
     const latest = journal.orders({ after: all[12]! });
     expect(latest).toHaveLength(7);
     expect(latest.at(-1)).toMatchObject({ signalId: 'p-19', status: 'filled' });
+    await engine.stop();
+  });
+
+  it('reads only the notes a query needs: a topic skips the segments without it, a page the segments before it; an archive from before topic sections is rewritten once', async () => {
+    const path = join(dir, 'orders.jsonl');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    let n = 0;
+    const trade = async (): Promise<void> => {
+      clock.advance(60_000);
+      await engine.executeSignal({ id: `q-${n}`, symbol: 'AAPL', side: n++ % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'q' });
+    };
+    for (let i = 0; i < 6; i++) await trade();
+    expect(engine.checkpoint()).toBe(true);
+    // Only the second segment has an alert (the halt).
+    for (let i = 0; i < 6; i++) await trade();
+    engine.halt({ reason: 'operator: test', cancelOpen: false });
+    engine.resume();
+    expect(engine.checkpoint()).toBe(true);
+    await trade();
+    const [first, second] = journal.archives();
+    const closed = journal.notes({ topic: 'position.closed' });
+    const alerts = journal.notes({ topic: 'alert' });
+    expect(closed.length).toBeGreaterThanOrEqual(6);
+    expect(alerts.map((r) => (r.kind === 'note' ? (r.data as { code: string }).code : ''))).toContain('trading_halted');
+    // The first archive has no alert: a query for alerts never opens its notes.
+    writeFileSync(`${first!}.notes.json`, 'unreadable');
+    expect(journal.notes({ topic: 'alert' })).toEqual(alerts);
+    // A page after the first archive's last note does not open it either; one from the start does.
+    const firstLastNote = (JSON.parse(readFileSync(`${first!}.orders-meta.json`, 'utf8')) as { lastNoteSeq: number }).lastNoteSeq;
+    const afterFirst = journal.notes({ topic: 'position.closed', afterSeq: firstLastNote });
+    expect(afterFirst.length).toBeGreaterThan(0);
+    expect(afterFirst).toEqual(closed.filter((r) => r.seq > firstLastNote));
+    expect(() => journal.notes({ topic: 'position.closed' })).toThrow(SyntaxError);
+
+    // The second archive as an earlier version left it: its notes one JSON value, its meta without spans per topic.
+    const notes = journal.segmentNotes(second!);
+    writeFileSync(`${second!}.notes.json`, JSON.stringify(encodeNotes(notes as Extract<(typeof notes)[number], { kind: 'note' }>[])));
+    const metaPath = `${second!}.orders-meta.json`;
+    const { topics: _topics, lastNoteSeq: _last, ...oldMeta } = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(metaPath, JSON.stringify(oldMeta));
+    expect(journal.notes({ topic: 'alert' })).toEqual(alerts);
+    expect(readFileSync(`${second!}.notes.json`, 'utf8').startsWith('{"version":3')).toBe(true);
+    expect(JSON.parse(readFileSync(metaPath, 'utf8'))).toHaveProperty('topics.alert.count', alerts.length);
     await engine.stop();
   });
 });
