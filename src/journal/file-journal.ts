@@ -61,7 +61,11 @@ export interface FileJournalOptions {
   readonly logger?: Logger;
 }
 
-/** An archived segment's history notes from its summary beside it (`<archive>.notes.json`, compact or older). */
+/**
+ * An archived segment's history notes — all, or only those of `topics` — in sequence order, from
+ * its summary beside it (`<archive>.notes.json`: a section per topic, or one JSON value as written
+ * before sections).
+ */
 export function readSegmentNotes(archive: string, topics?: ReadonlySet<string>): JournalRecord[] {
   const path = `${archive}.notes.json`;
   const fd = openSync(path, 'r');
@@ -740,8 +744,13 @@ function columnsOf(archive: string, kind: 'orders' | 'fills', fromJson: (json: s
   if (existsSync(path)) return path;
   const json = `${archive}.${kind}.json`;
   if (existsSync(json)) {
-    writeFileAtomically(path, fromJson(readText(json)));
-    unlinkSync(json);
+    try {
+      writeFileAtomically(path, fromJson(readText(json)));
+      unlinkSync(json);
+    } catch (error) {
+      // Another process (a report, the CLI) converted it first.
+      if (!existsSync(path)) throw error;
+    }
   } else summarizeArchive(archive);
   return path;
 }
@@ -760,7 +769,8 @@ function asText(bytes: Buffer): string {
 
 /** Writes `text` to `path` so that a reader sees the old file or the whole new one, never a part. */
 function writeFileAtomically(path: string, text: string): void {
-  const temp = `${path}.tmp`;
+  // Named for this process: two processes converting the same file never write one temporary file.
+  const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, path);
 }
