@@ -52,15 +52,15 @@ export function encodeTable(schema: TableSchema, rows: readonly object[]): strin
     encoding[column] = plain ? 'text' : 'json';
     lines.push(plain ? values.map((v) => v ?? '').join('\t') : JSON.stringify(values));
   }
-  const times = [schema.time, ...schema.since];
-  const integers = rows.every((row) => times.every((t) => Number.isSafeInteger(field(row, t))));
-  encoding.times = integers ? 'delta' : 'json';
   const at = rows.map((row) => field(row, schema.time) as number);
-  lines.push(integers ? at.map((t, i) => t - (i === 0 ? 0 : at[i - 1]!)).join('\t') : JSON.stringify(at));
-  for (const column of schema.since) {
-    const values = rows.map((row) => field(row, column) as number);
-    lines.push(integers ? values.map((t, i) => t - at[i]!).join('\t') : JSON.stringify(values));
-  }
+  const steps = at.map((t, i) => t - (i === 0 ? 0 : at[i - 1]!));
+  const others = schema.since.map((column) => rows.map((row) => field(row, column) as number));
+  const distances = others.map((values) => values.map((t, i) => t - at[i]!));
+  // Deltas only when every time and every delta is an exact integer (else the times are written as JSON).
+  const integers = [at, ...others, steps, ...distances].every((values) => values.every((v) => Number.isSafeInteger(v)));
+  encoding.times = integers ? 'delta' : 'json';
+  lines.push(integers ? steps.join('\t') : JSON.stringify(at));
+  others.forEach((values, c) => lines.push(integers ? distances[c]!.join('\t') : JSON.stringify(values)));
   for (const column of schema.coded) {
     const index = new Map<string | null, number>();
     const codes = rows.map((row) => {

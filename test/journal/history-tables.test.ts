@@ -59,6 +59,9 @@ describe('columnar order summaries (an archived segment on disk)', () => {
     const orders = Array.from({ length: 200 }, (_, i): OrderSummary => ({ clientOrderId: `c${i}`, symbol: `S${i}`, side: 'buy', type: 'market', status: 'filled', quantity: String(i + 1), filledQuantity: String(i + 1), averageFillPrice: `100.${i}`, createdAt: 1_700_000_000_000 + i, updatedAt: 1_700_000_000_000 + 2 * i }));
     expect(defined(roundTrip(orders))).toEqual(defined(orders));
     expect(roundTrip([])).toEqual([]);
+    // Times whose step would not be an exact integer (each one is) are written as they are.
+    const far = [-9e15, 9e15].map((t, i): OrderSummary => ({ clientOrderId: `f${i}`, symbol: 'S', side: 'buy', type: 'market', status: 'filled', quantity: '1', filledQuantity: '1', createdAt: t, updatedAt: t }));
+    expect(defined(roundTrip(far))).toEqual(defined(far));
     expect(decodeOrderColumns(encodeOrderColumns([])).size).toBe(0);
   });
 
