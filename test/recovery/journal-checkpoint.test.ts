@@ -166,6 +166,26 @@ describe('engine checkpoints: a restart reads the checkpoint and its tail, and e
   });
 });
 
+/**
+ * An engine on a `FileJournal` (checkpoints only when asked), trading AAPL a minute apart: each
+ * `trade()` is one signal — buy, then sell, and so on — that fills at once, strategy `name`.
+ */
+async function tradingOnFile(name: string): Promise<{ journal: FileJournal; engine: ExecutionEngine; trade: () => Promise<void> }> {
+  const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+  const broker = new MockBroker({ clock });
+  broker.setPrice('AAPL', '100');
+  const journal = new FileJournal({ path: join(dir, 'orders.jsonl'), sync: 'os', logger: silentLogger });
+  const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
+  await engine.start();
+  engine.updatePrice('AAPL', '100');
+  let n = 0;
+  const trade = async (): Promise<void> => {
+    clock.advance(60_000);
+    await engine.executeSignal({ id: `${name}-${n}`, symbol: 'AAPL', side: n++ % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: name });
+  };
+  return { journal, engine, trade };
+}
+
 describe('order history across segments (FileJournal.orders)', () => {
   it('finds orders by time, symbol, strategy and status across every segment, a page at a time; an order carried over a checkpoint has its last state', async () => {
     const path = join(dir, 'orders.jsonl');
@@ -254,18 +274,8 @@ describe('order history across segments (FileJournal.orders)', () => {
   });
 
   it('reads an archive summarized by an earlier version (orders as JSON rows, fills as JSON) and rewrites it as columns, once', async () => {
-    const path = join(dir, 'orders.jsonl');
-    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
-    const broker = new MockBroker({ clock });
-    broker.setPrice('AAPL', '100');
-    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
-    await engine.start();
-    engine.updatePrice('AAPL', '100');
-    for (let i = 0; i < 6; i++) {
-      clock.advance(60_000);
-      await engine.executeSignal({ id: `m-${i}`, symbol: 'AAPL', side: i % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'm' });
-    }
+    const { journal, engine, trade } = await tradingOnFile('m');
+    for (let i = 0; i < 6; i++) await trade();
     expect(engine.checkpoint()).toBe(true);
     await engine.stop();
     const before = journal.orders();
@@ -290,19 +300,7 @@ describe('order history across segments (FileJournal.orders)', () => {
   });
 
   it('reads a page only as far as it needs: a page whole in the first archive does not open the later ones; a new record is seen by the next query', async () => {
-    const path = join(dir, 'orders.jsonl');
-    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
-    const broker = new MockBroker({ clock });
-    broker.setPrice('AAPL', '100');
-    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
-    await engine.start();
-    engine.updatePrice('AAPL', '100');
-    let n = 0;
-    const trade = async (): Promise<void> => {
-      clock.advance(60_000);
-      await engine.executeSignal({ id: `p-${n}`, symbol: 'AAPL', side: n++ % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'p' });
-    };
+    const { journal, engine, trade } = await tradingOnFile('p');
     for (let segment = 0; segment < 3; segment++) {
       for (let i = 0; i < 6; i++) await trade();
       expect(engine.checkpoint()).toBe(true);
@@ -336,19 +334,7 @@ describe('order history across segments (FileJournal.orders)', () => {
   });
 
   it('reads only the notes a query needs: a topic skips the segments without it, a page the segments before it; an archive from before topic sections is rewritten once', async () => {
-    const path = join(dir, 'orders.jsonl');
-    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
-    const broker = new MockBroker({ clock });
-    broker.setPrice('AAPL', '100');
-    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0, checkpointEveryRecords: 0 }, orderManagement: { orderTimeoutMs: null } } });
-    await engine.start();
-    engine.updatePrice('AAPL', '100');
-    let n = 0;
-    const trade = async (): Promise<void> => {
-      clock.advance(60_000);
-      await engine.executeSignal({ id: `q-${n}`, symbol: 'AAPL', side: n++ % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: 'q' });
-    };
+    const { journal, engine, trade } = await tradingOnFile('q');
     for (let i = 0; i < 6; i++) await trade();
     expect(engine.checkpoint()).toBe(true);
     // Only the second segment has an alert (the halt).
