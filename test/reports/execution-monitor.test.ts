@@ -118,6 +118,41 @@ describe('ExecutionMonitor: a record for every order', () => {
     expect(alerts.map((a) => a.code)).toEqual(['slow_fill']);
   });
 
+  it('a fill after the order ended records it again (revision 2) with what was known of it, without raising its alerts again; a late fill past the newest 10 000 ended orders starts from what is known then', () => {
+    const clock = new ManualClock(1_000);
+    const bus = new EventBus<TradewireEvents>();
+    const records: ExecutionRecord[] = [];
+    const alerts: AlertPayload[] = [];
+    bus.on('alert', (a) => alerts.push(a));
+    bus.on('execution:recorded', ({ record }) => records.push(record));
+    const adapter = { name: 'fake', getPositions: async () => [], getAccount: async () => ({}) as never };
+    const monitor = new ExecutionMonitor({ events: bus, clock, journal: new InMemoryJournal(), logger: silentLogger, adapter, priceOf: () => new Decimal(50), positionOf: () => undefined, accountId: () => 'acc' }, { slowFillMs: 10, confirm: false });
+    const order = (id: string, status: string, filled: string) => ({ clientOrderId: id, symbol: 'X', assetClass: 'equity', side: 'buy', type: 'market', status, quantity: new Decimal(4), filledQuantity: new Decimal(filled), averageFillPrice: filled === '0' ? undefined : new Decimal('50'), fills: [], commission: new Decimal(0), createdAt: clock.now(), updatedAt: clock.now() }) as never;
+    const fill = { executionId: 'x', quantity: new Decimal(1), price: new Decimal('50'), commission: new Decimal(0), time: 0 };
+    // o1: sent, a part filled 30 ms later (slow), then cancelled: recorded once, one slow_fill alert.
+    monitor.orderChanged({ order: order('o1', 'submitted', '0'), from: 'created', event: { type: 'submitted', at: 0 } });
+    clock.advance(30);
+    monitor.orderChanged({ order: order('o1', 'partially_filled', '1'), from: 'submitted', event: { type: 'filled', at: 0, fill } });
+    monitor.orderChanged({ order: order('o1', 'cancelled', '1'), from: 'partially_filled', event: { type: 'cancelled', at: 0 } });
+    expect(records.map((r) => [r.clientOrderId, r.revision, r.filledQuantity, r.submittedAt])).toEqual([['o1', 1, '1', 1_000]]);
+    // A fill reported after the cancel: the order recorded again from the same context.
+    clock.advance(5);
+    monitor.orderChanged({ order: order('o1', 'cancelled', '2'), from: 'cancelled', event: { type: 'filled', at: 0, fill } });
+    expect(records.at(-1)).toMatchObject({ clientOrderId: 'o1', revision: 2, filledQuantity: '2', submittedAt: 1_000, firstFillAt: 1_030 });
+    expect(alerts.filter((a) => a.code === 'slow_fill')).toHaveLength(1);
+    // 10 000 other orders end; a fill for o1 then finds nothing kept: recorded from what is known now.
+    for (let i = 0; i < 10_000; i++) {
+      monitor.orderChanged({ order: order(`n${i}`, 'submitted', '0'), from: 'created', event: { type: 'submitted', at: 0 } });
+      monitor.orderChanged({ order: order(`n${i}`, 'cancelled', '0'), from: 'submitted', event: { type: 'cancelled', at: 0 } });
+    }
+    monitor.orderChanged({ order: order('o1', 'cancelled', '3'), from: 'cancelled', event: { type: 'filled', at: 0, fill } });
+    expect(records.at(-1)).toMatchObject({ clientOrderId: 'o1', revision: 1, filledQuantity: '3' });
+    expect(records.at(-1)!.submittedAt).toBeUndefined();
+    // The newest ended orders are still known: a late fill for the last one is its revision 2.
+    monitor.orderChanged({ order: order('n9999', 'cancelled', '1'), from: 'cancelled', event: { type: 'filled', at: 0, fill } });
+    expect(records.at(-1)).toMatchObject({ clientOrderId: 'n9999', revision: 2 });
+  });
+
   it('rejections: each refused order is recorded with its reason, and when a quarter of the last 4 sent were refused, one rejection_rate alert', async () => {
     const { engine, alerts, records, price, broker, clock } = setup({ quality: { rejectionRate: { window: 4, threshold: 0.5 } } });
     await engine.start();
