@@ -112,7 +112,7 @@ export { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } fr
 export { FileJournal, type FileJournalOptions, type FileJournalRecovery } from './journal/file-journal.js';
 export type { FillHistoryQuery, FillSummary, OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
 export { ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, type ClosedPositionRecord, POSITION_CLOSED_TOPIC } from './journal/history-notes.js';
-export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, lastNote } from './journal/journal.js';
+export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, lastNote, UNSTAMPED } from './journal/journal.js';
 
 export {
   type ModifyRequest,

@@ -1,4 +1,4 @@
-import type { Journal, JournalEntry, JournalRecord } from '../journal/journal.js';
+import { type Journal, type JournalEntry, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
 import type { Signal } from '../signals/signal.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
 import type { SignalDecision } from './signal-decision.js';
@@ -140,7 +140,7 @@ export class DecisionLog {
  */
 function decisionNote(recorded: RecordedDecision, at: number, waiting?: Pick<QueuedSignal, 'signal' | 'refusedOrderId'>): JournalEntry {
   const data = waiting ? { ...recorded, signal: waiting.signal, ...(waiting.refusedOrderId ? { refusedOrderId: waiting.refusedOrderId } : {}) } : recorded;
-  return { kind: 'note', at, topic: DECISION_TOPIC, symbol: recorded.symbol, data };
+  return { kind: 'note', at, topic: DECISION_TOPIC, symbol: recorded.symbol, data, seq: UNSTAMPED };
 }
 
 /** Object literals, no spreads: this runs once per signal. */

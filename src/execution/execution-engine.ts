@@ -12,7 +12,7 @@ import type { InternalFailure } from '../core/internal-hooks.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { EventBus, type EventSource, type Listener, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
-import type { Journal, JournalRecord } from '../journal/journal.js';
+import { type Journal, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
 import { announceMarketChange, type MarketChange } from '../market/market-events.js';
 import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
@@ -225,7 +225,7 @@ export class ExecutionEngine {
     positions.addHook({
       name: 'position history',
       positionChanged: ({ position, closed }) => {
-        if (closed) this.journal.append({ kind: 'note', at: this.clock.now(), topic: POSITION_CLOSED_TOPIC, symbol: position.symbol, data: closedPositionRecord(position, this.adapter.name) });
+        if (closed) this.journal.append({ kind: 'note', at: this.clock.now(), topic: POSITION_CLOSED_TOPIC, symbol: position.symbol, data: closedPositionRecord(position, this.adapter.name), seq: UNSTAMPED });
       },
     });
     this.bus.on('alert', (alert) => {

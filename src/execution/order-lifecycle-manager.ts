@@ -16,7 +16,7 @@ import { HookList, type InternalFailureHandler } from '../core/internal-hooks.js
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { EventBus, type EventSink, type EventSource, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
-import type { Journal, JournalQuery, JournalRecord } from '../journal/journal.js';
+import { type Journal, type JournalQuery, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
 import { applyOrderEvent, type OrderTransition } from '../model/apply-order-event.js';
 import { type Order, shapeOrder } from '../model/order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from '../model/order-event.js';
@@ -530,6 +530,7 @@ export class OrderLifecycleManager {
       symbol: order.symbol,
       status: order.status,
       order,
+      seq: UNSTAMPED,
     });
     this.bus.emit('order:created', { order });
   }
@@ -669,6 +670,7 @@ export class OrderLifecycleManager {
       // Always both keys (undefined when absent): one record shape, no spreads on the hot path.
       brokerOrderId: order.brokerOrderId || undefined,
       reason: ('reason' in event && event.reason) || undefined,
+      seq: UNSTAMPED,
     });
     const ended = this.store.update(transition.previous, order);
     if (ended) {

@@ -6,7 +6,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { Decimal, type DecimalInput, toDecimal, ZERO } from '../core/decimal.js';
 import { ConfigurationError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Journal } from '../journal/journal.js';
+import { type Journal, UNSTAMPED } from '../journal/journal.js';
 import type { OrderLifecycleEvents } from '../execution/order-lifecycle-events.js';
 import type { SignalEvents } from '../execution/signal-events.js';
 import type { Order } from '../model/order.js';
@@ -352,7 +352,7 @@ export class ExecutionMonitor {
       this.endedNext = (this.endedNext + 1) % ENDED_KEPT;
     }
     this.counts.recorded++;
-    this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: record });
+    this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: record, seq: UNSTAMPED });
     if (this.recentKept > 0) {
       if (this.recentRecords.length < this.recentKept) this.recentRecords.push(record);
       else this.recentRecords[this.recentNext] = record;
@@ -444,7 +444,7 @@ export class ExecutionMonitor {
     const price = this.deps.priceOf(record.symbol);
     const impact = price ? marketImpact(record, price, this.impactHorizonMs, now) : undefined;
     if (!impact) return;
-    this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_IMPACT_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: impact });
+    this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_IMPACT_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: impact, seq: UNSTAMPED });
     this.deps.events.emit('execution:impact', impact);
   }
 

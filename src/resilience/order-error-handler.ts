@@ -8,7 +8,7 @@ import { type BrokerError, type BrokerErrorCategory, isBrokerError } from '../co
 import type { EventSink } from '../events/event-bus.js';
 import { applyOrderEvent } from '../model/apply-order-event.js';
 import type { ResilienceEvents } from './resilience-events.js';
-import type { Journal } from '../journal/journal.js';
+import { type Journal, UNSTAMPED } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import type { OrderChanges } from '../model/order-event.js';
 import { quantityStep } from '../risk/position-sizing.js';
@@ -317,7 +317,7 @@ export class OrderErrorHandler {
   }
 
   private note(order: Order, topic: string, data: Record<string, unknown>): void {
-    this.journal.append({ kind: 'note', at: this.clock.now(), topic, clientOrderId: order.clientOrderId, symbol: order.symbol, data });
+    this.journal.append({ kind: 'note', at: this.clock.now(), topic, clientOrderId: order.clientOrderId, symbol: order.symbol, data, seq: UNSTAMPED });
   }
 }
 
