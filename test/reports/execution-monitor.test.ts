@@ -35,6 +35,19 @@ function setup(options: { slippageBps?: number; latencyMs?: number; quality?: Co
   return { clock, broker, journal, engine, alerts, records, price };
 }
 
+/** A monitor fed by hand (no engine): its bus, the records and alerts it raised, its clock at 1 000. */
+function directMonitor(slowFillMs: number) {
+  const clock = new ManualClock(1_000);
+  const bus = new EventBus<TradewireEvents>(() => undefined);
+  const alerts: AlertPayload[] = [];
+  const records: ExecutionRecord[] = [];
+  bus.on('alert', (a) => alerts.push(a));
+  bus.on('execution:recorded', ({ record }) => records.push(record));
+  const adapter = { name: 'fake', getPositions: async () => [], getAccount: async () => ({}) as never };
+  const monitor = new ExecutionMonitor({ events: bus, clock, journal: new InMemoryJournal(), logger: silentLogger, adapter, priceOf: () => new Decimal(50), positionOf: () => undefined, accountId: () => 'acc' }, { slowFillMs, confirm: false });
+  return { clock, bus, monitor, records, alerts };
+}
+
 describe('ExecutionMonitor: a record for every order', () => {
   it('hand-computed: expected 100.00 from the signal, filled 100.60 (60 bps broker slippage) → slippage 0.60, 60 bps, 6.00 on 10 shares; over 0.5 % → slippage_exceeded', async () => {
     const { engine, alerts, records, price, journal, clock } = setup({ slippageBps: 60 });
@@ -90,14 +103,7 @@ describe('ExecutionMonitor: a record for every order', () => {
   });
 
   it('latencies on the engine clock: received → submitted 2 ms, ack after 40, first fill after 55, complete after 90 (a market order over slowFillMs 80 → slow_fill)', () => {
-    const clock = new ManualClock(1_000);
-    const bus = new EventBus<TradewireEvents>(() => undefined);
-    const alerts: AlertPayload[] = [];
-    const records: ExecutionRecord[] = [];
-    bus.on('alert', (a) => alerts.push(a));
-    bus.on('execution:recorded', ({ record }) => records.push(record));
-    const adapter = { name: 'fake', getPositions: async () => [], getAccount: async () => ({}) as never };
-    const monitor = new ExecutionMonitor({ events: bus, clock, journal: new InMemoryJournal(), logger: silentLogger, adapter, priceOf: () => new Decimal(50), positionOf: () => undefined, accountId: () => 'acc' }, { slowFillMs: 80, confirm: false });
+    const { clock, bus, monitor, records, alerts } = directMonitor(80);
     const order = (status: string, filled: string) => ({ clientOrderId: 'o1', signalId: 's1', symbol: 'X', assetClass: 'equity', side: 'buy', type: 'market', status, quantity: new Decimal(4), filledQuantity: new Decimal(filled), averageFillPrice: filled === '0' ? undefined : new Decimal('50.1'), fills: filled === '0' ? [] : [{}], commission: new Decimal('0.5'), createdAt: clock.now(), updatedAt: clock.now() }) as never;
     const fill = { executionId: 'x', quantity: new Decimal(1), price: new Decimal('50.1'), commission: new Decimal(0), time: 0 };
     bus.emit('signal:received', { signal: { id: 's1', symbol: 'X', side: 'buy', strength: 90, time: 900, strategyId: 'k' } });
@@ -119,14 +125,7 @@ describe('ExecutionMonitor: a record for every order', () => {
   });
 
   it('a fill after the order ended records it again (revision 2) with what was known of it, without raising its alerts again; a late fill past the newest 10 000 ended orders starts from what is known then', () => {
-    const clock = new ManualClock(1_000);
-    const bus = new EventBus<TradewireEvents>();
-    const records: ExecutionRecord[] = [];
-    const alerts: AlertPayload[] = [];
-    bus.on('alert', (a) => alerts.push(a));
-    bus.on('execution:recorded', ({ record }) => records.push(record));
-    const adapter = { name: 'fake', getPositions: async () => [], getAccount: async () => ({}) as never };
-    const monitor = new ExecutionMonitor({ events: bus, clock, journal: new InMemoryJournal(), logger: silentLogger, adapter, priceOf: () => new Decimal(50), positionOf: () => undefined, accountId: () => 'acc' }, { slowFillMs: 10, confirm: false });
+    const { clock, monitor, records, alerts } = directMonitor(10);
     const order = (id: string, status: string, filled: string) => ({ clientOrderId: id, symbol: 'X', assetClass: 'equity', side: 'buy', type: 'market', status, quantity: new Decimal(4), filledQuantity: new Decimal(filled), averageFillPrice: filled === '0' ? undefined : new Decimal('50'), fills: [], commission: new Decimal(0), createdAt: clock.now(), updatedAt: clock.now() }) as never;
     const fill = { executionId: 'x', quantity: new Decimal(1), price: new Decimal('50'), commission: new Decimal(0), time: 0 };
     // o1: sent, a part filled 30 ms later (slow), then cancelled: recorded once, one slow_fill alert.
