@@ -67,6 +67,9 @@ const [fillPages, fillPagesMs] = time(() => {
 const [closed, closedMs] = time(() => journal.notes({ ...day, topic: 'position.closed', limit: 1_000_000 }));
 const [alerts, alertsMs] = time(() => journal.notes({ ...day, topic: 'alert', limit: 1_000_000 }));
 const [scan, scanMs] = time(() => journal.history({ kinds: ['order.created'], ...day }));
+// One hour of the day from the raw records: only the archives whose records reach it are read.
+const hour = { from: open + 3 * 3_600_000, to: open + 4 * 3_600_000 };
+const [hourScan, hourMs] = time(() => journal.history({ kinds: ['order.created'], ...hour }));
 console.log(`one day, ${ORDERS.toLocaleString('en-US')} orders, ${journal.archives().length} archived segments:`);
 console.log(`  orders(day), first query:                     ${coldMs.toFixed(0)} ms, ${cold.length.toLocaleString('en-US')} orders`);
 console.log(`  orders(day), warm (median of 7):              ${warmMs.toFixed(0)} ms (best ${warmBest.toFixed(0)}), ${warm.length.toLocaleString('en-US')} orders`);
@@ -76,5 +79,6 @@ console.log(`  orders(day) in pages of 1 000:                 ${(pagesMs / pages
 console.log(`  fills(day) in pages of 1 000:                  ${(fillPagesMs / fillPages).toFixed(1)} ms a page (${fillPages} pages, ${fillPagesMs.toFixed(0)} ms)`);
 console.log(`  notes(day, position.closed):                  ${closedMs.toFixed(0)} ms, ${closed.length.toLocaleString('en-US')} closed positions`);
 console.log(`  notes(day, alert):                            ${alertsMs.toFixed(0)} ms, ${alerts.length.toLocaleString('en-US')} alerts`);
+console.log(`  history(one hour, order.created):              ${hourMs.toFixed(0)} ms, ${hourScan.length.toLocaleString('en-US')} records`);
 console.log(`  reference: scan every record of every segment: ${scanMs.toFixed(0)} ms, ${scan.length.toLocaleString('en-US')} order.created records`);
 rmSync(dir, { recursive: true, force: true });

@@ -512,13 +512,16 @@ export class FileJournal implements Journal {
   /**
    * Every record matching `filter` across the archives and the current segment, oldest first (a
    * record a checkpoint copied appears again, with its new sequence number, after the marker).
-   * For history and audits; recovery reads only the current segment.
+   * For history and audits; recovery reads only the current segment. With `from`/`to` or
+   * `afterSeq`, only the archives whose records reach them are read.
    */
   history(filter: JournalQuery = {}): JournalRecord[] {
     this.writePending();
     const out: JournalRecord[] = [];
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
     for (const file of [...this.archives(), this.path]) {
+      // An archive whose records all fall outside the time range, or before `afterSeq`, is not read (its meta has their span).
+      if (file !== this.path && outsideRecords(segmentSummaries(file), filter)) continue;
       withFile(file, (fd) =>
         scanRecords(fd, (record) => {
           if (out.length >= limit) return false;
@@ -616,6 +619,8 @@ interface SegmentMeta {
    */
   readonly notes?: TimeSpan;
   readonly fills?: TimeSpan;
+  /** The span of all the segment's records' times, and the last one's sequence number (absent before they were added: such a segment is always read by `history()`). */
+  readonly records?: TimeSpan & { readonly lastSeq: number };
   /** The span of each topic's notes, and the last note's sequence number (absent before they were added: see {@link notesMeta}). */
   readonly topics?: Readonly<Record<string, TimeSpan>>;
   readonly lastNoteSeq?: number;
@@ -637,6 +642,13 @@ function spanOf(times: readonly number[]): TimeSpan {
     if (t > to) to = t;
   }
   return { count: times.length, from, to };
+}
+
+/** True when none of a segment's records can match `filter`'s time range or `afterSeq` (known only from a meta that has their span). */
+function outsideRecords(meta: SegmentMeta, filter: JournalQuery): boolean {
+  const span = meta.records;
+  if (!span) return false;
+  return outside(span, filter.from, filter.to) || (filter.afterSeq !== undefined && span.lastSeq <= filter.afterSeq);
 }
 
 /** `values[k]` replaced by the least of `values[k…]`, with one more entry (+∞) for "nothing after". */
@@ -662,7 +674,14 @@ function writeSegmentSummaries(archive: string, records: readonly JournalRecord[
   const { orders, fills } = summarizeSegment(records);
   const created = spanOf(orders.map((o) => o.createdAt));
   const notes = historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[];
-  const meta: SegmentMeta = { minCreated: created.from, maxCreated: created.to, orders: created.count, fills: spanOf(fills.map((f) => f.time)), ...notesSpans(notes) };
+  const meta: SegmentMeta = {
+    minCreated: created.from,
+    maxCreated: created.to,
+    orders: created.count,
+    fills: spanOf(fills.map((f) => f.time)),
+    ...notesSpans(notes),
+    records: { ...spanOf(records.map((r) => r.at)), lastSeq: records.reduce((last, r) => Math.max(last, r.seq), 0) },
+  };
   writeFileSync(`${archive}.orders.columns`, encodeOrderColumns(orders.sort(byCreation)));
   writeFileSync(`${archive}.fills.columns`, encodeFillColumns(fills.sort(byFillTime)));
   writeFileSync(`${archive}.notes.json`, encodeNotesFile(notes));

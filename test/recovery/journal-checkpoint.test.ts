@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EngineConfig, ExecutionEngine, FileJournal, type MarketState, type Signal, silentLogger } from 'tradewire';
@@ -368,5 +368,28 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(readFileSync(`${second!}.notes.json`, 'utf8').startsWith('{"version":3')).toBe(true);
     expect(JSON.parse(readFileSync(metaPath, 'utf8'))).toHaveProperty('topics.alert.count', alerts.length);
     await engine.stop();
+  });
+
+  it('history() reads only the archives a time range or a page reaches', async () => {
+    const { journal, engine, trade } = await tradingOnFile('h');
+    for (let segment = 0; segment < 3; segment++) {
+      for (let i = 0; i < 4; i++) await trade();
+      expect(engine.checkpoint()).toBe(true);
+    }
+    await trade();
+    await engine.stop();
+    const [first, second] = journal.archives();
+    const created = journal.history({ kinds: ['order.created'] });
+    const meta = (archive: string): { records: { from: number; to: number; lastSeq: number } } => JSON.parse(readFileSync(`${archive}.orders-meta.json`, 'utf8'));
+    const { from, to } = meta(second!).records;
+    // A record planted in the first archive after its meta was written: read only if the first archive is.
+    appendFileSync(first!, `${JSON.stringify({ kind: 'note', at: from + 1, topic: 'planted', data: {}, seq: 1 })}\n`);
+    const inSecond = journal.history({ kinds: ['order.created'], from: from + 1, to });
+    expect(inSecond.length).toBeGreaterThan(0);
+    expect(inSecond).toEqual(created.filter((r) => r.at >= from + 1 && r.at <= to));
+    expect(journal.history({ topic: 'planted', from: from + 1, to })).toEqual([]);
+    expect(journal.history({ topic: 'planted', afterSeq: meta(first!).records.lastSeq })).toEqual([]);
+    // Without a range every archive is read.
+    expect(journal.history({ topic: 'planted' })).toHaveLength(1);
   });
 });
