@@ -521,7 +521,7 @@ export class FileJournal implements Journal {
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
     for (const file of [...this.archives(), this.path]) {
       // An archive whose records all fall outside the time range, or before `afterSeq`, is not read (its meta has their span).
-      if (file !== this.path && outsideRecords(segmentSummaries(file), filter)) continue;
+      if (file !== this.path && !archiveReaches(file, filter)) continue;
       withFile(file, (fd) =>
         scanRecords(fd, (record) => {
           if (out.length >= limit) return false;
@@ -644,11 +644,16 @@ function spanOf(times: readonly number[]): TimeSpan {
   return { count: times.length, from, to };
 }
 
-/** True when none of a segment's records can match `filter`'s time range or `afterSeq` (known only from a meta that has their span). */
-function outsideRecords(meta: SegmentMeta, filter: JournalQuery): boolean {
-  const span = meta.records;
-  if (!span) return false;
-  return outside(span, filter.from, filter.to) || (filter.afterSeq !== undefined && span.lastSeq <= filter.afterSeq);
+/**
+ * False when none of an archive's records can match `filter`'s time range or `afterSeq` — known from
+ * its summaries' meta when it has their span (written at its checkpoint); true otherwise (read it).
+ */
+export function archiveReaches(archive: string, filter: JournalQuery): boolean {
+  if (filter.from === undefined && filter.to === undefined && filter.afterSeq === undefined) return true;
+  const metaPath = `${archive}.orders-meta.json`;
+  const span = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as SegmentMeta).records : undefined;
+  if (!span) return true;
+  return !(outside(span, filter.from, filter.to) || (filter.afterSeq !== undefined && span.lastSeq <= filter.afterSeq));
 }
 
 /** `values[k]` replaced by the least of `values[k…]`, with one more entry (+∞) for "nothing after". */

@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { journalArchives, readSegmentNotes, readSegmentReport } from '../journal/file-journal.js';
+import { archiveReaches, journalArchives, readSegmentNotes, readSegmentReport } from '../journal/file-journal.js';
 import { HISTORY_TOPICS } from '../journal/history-notes.js';
 import { CHECKPOINT_TOPIC, type JournalRecord, matchesQuery } from '../journal/journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON } from '../journal/journal-json.js';
@@ -61,6 +61,11 @@ export function journalFileStore(path: string, options: JournalFileStoreOptions 
       const advance = progress();
       let left = filter.limit ?? Number.POSITIVE_INFINITY;
       for (const file of files()) {
+        // An archive whose records all fall outside the range is passed over (its meta has their span).
+        if (file !== path && !archiveReaches(file, filter)) {
+          advance(statSync(file).size);
+          continue;
+        }
         // A segment opens with a checkpoint marker and copies of the state (originals in the archive before).
         let copiesUpTo = 0;
         for await (const record of readRecords(file, advance)) {

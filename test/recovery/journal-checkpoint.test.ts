@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EngineConfig, ExecutionEngine, FileJournal, type MarketState, type Signal, silentLogger } from 'tradewire';
+import { type EngineConfig, ExecutionEngine, FileJournal, journalFileStore, type MarketState, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { encodeNotes } from '../../src/journal/notes-summary.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -391,5 +391,14 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(journal.history({ topic: 'planted', afterSeq: meta(first!).records.lastSeq })).toEqual([]);
     // Without a range every archive is read.
     expect(journal.history({ topic: 'planted' })).toHaveLength(1);
+    // The audit's record store (the CLI's) passes over the same archives.
+    const audited = async (filter: Parameters<ReturnType<typeof journalFileStore>['records']>[0]): Promise<number> => {
+      let n = 0;
+      for await (const _ of journalFileStore(join(dir, 'orders.jsonl')).records(filter)) n++;
+      return n;
+    };
+    expect(await audited({ topic: 'planted', from: from + 1, to })).toBe(0);
+    expect(await audited({ topic: 'planted' })).toBe(1);
+    expect(await audited({ kinds: ['order.created'], from: from + 1, to })).toBe(inSecond.length);
   });
 });
