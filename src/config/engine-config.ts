@@ -100,9 +100,9 @@ export interface EngineConfig {
     /** Poll interval for adapters without a stream. Default 1 000. */
     readonly pollIntervalMs?: number;
     /**
-     * How many ended orders stay in memory for look-ups (`orders.get`, `orders.orderList`); older
-     * ones are forgotten in batches (the journal keeps their records). Default 10 000. Memory kept
-     * costs time too: see docs/benchmarks.md.
+     * How many ended orders stay in memory for look-ups (`orders.get`, `orders.orderList`); past
+     * it, the oldest is forgotten as each order ends (the journal keeps their records). Default
+     * 10 000. Memory kept costs time too: see docs/benchmarks.md.
      */
     readonly endedOrdersKept?: number;
   };

@@ -26,6 +26,7 @@ import {
 } from './execution-record.js';
 import type { QualityEvents } from './quality-events.js';
 import type { Mutable } from '../core/mutable.js';
+import { BoundedRing } from '../core/bounded-ring.js';
 
 /** How the execution monitor judges executions; every field has a default. */
 export interface ExecutionMonitorOptions {
@@ -114,8 +115,7 @@ export class ExecutionMonitor {
    * path's CPU in a profile, the delete reallocating the table each time the working set empties).
    */
   private readonly contexts = new Map<string, Context>();
-  private readonly endedRing: (string | undefined)[] = new Array<string | undefined>(ENDED_KEPT);
-  private endedNext = 0;
+  private readonly endedRing = new BoundedRing<string>(ENDED_KEPT);
   /** The newest records, a ring of {@link recentKept}. */
   private readonly recentRecords: ExecutionRecord[] = [];
   private recentNext = 0;
@@ -346,10 +346,8 @@ export class ExecutionMonitor {
     // Ended (the first time): kept a while for a late fill, then forgotten (the journal has the record).
     if (context.revision === 1) {
       // A ring, not the Map's oldest key: a V8 Map read from the front after many deletes walks their tombstones.
-      const evicted = this.endedRing[this.endedNext];
+      const evicted = this.endedRing.add(order.clientOrderId);
       if (evicted !== undefined) this.contexts.delete(evicted);
-      this.endedRing[this.endedNext] = order.clientOrderId;
-      this.endedNext = (this.endedNext + 1) % ENDED_KEPT;
     }
     this.counts.recorded++;
     this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: record, seq: UNSTAMPED });

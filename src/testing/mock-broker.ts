@@ -1,5 +1,6 @@
 import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecimals, Decimal, isAboveZero, multiplyDecimals, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
+import { BoundedRing } from '../core/bounded-ring.js';
 import type { Mutable } from '../core/mutable.js';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
 import { type BookValuation, MockLedger } from './mock-ledger.js';
@@ -181,12 +182,13 @@ export class MockBroker implements BrokerAdapter {
   private readonly orders = new Map<string, BrokerOrder>();
   /** Orders that can still fill, so matching and buying power never scan the whole history. */
   private readonly working = new Set<BrokerOrder>();
-  private readonly ended: string[] = [];
+  /** Ended orders kept for look-ups (bounded by `retainEndedOrders`). */
+  private readonly ended: BoundedRing<string>;
   private readonly retainEndedOrders: number;
   private readonly rememberClientIds: number;
   private readonly retainRequests: number;
-  /** Client order ids of orders no longer kept, oldest first (bounded by `rememberClientIds`). */
-  private readonly forgottenIds: string[] = [];
+  /** Client order ids of orders no longer kept, still refused as duplicates (bounded by `rememberClientIds`). */
+  private readonly forgottenIds: BoundedRing<string>;
   private readonly byClientId = new Map<string, string>();
   private readonly scripted: { method: MockBrokerMethod | '*'; fault: MockFault }[] = [];
   private readonly updateListeners = new Set<(update: OrderEventUpdate) => void>();
@@ -229,6 +231,8 @@ export class MockBroker implements BrokerAdapter {
     this.retainEndedOrders = options.retainEndedOrders ?? Number.POSITIVE_INFINITY;
     this.rememberClientIds = options.rememberClientIds ?? Number.POSITIVE_INFINITY;
     this.retainRequests = options.retainRequests ?? Number.POSITIVE_INFINITY;
+    this.ended = new BoundedRing(this.retainEndedOrders);
+    this.forgottenIds = new BoundedRing(this.rememberClientIds);
     for (const asset of options.assets ?? []) this.addAsset(asset);
   }
 
@@ -810,20 +814,17 @@ export class MockBroker implements BrokerAdapter {
     }
   }
 
+  /** An order ended: past `retainEndedOrders` the oldest ended one is forgotten, and past `rememberClientIds` the oldest forgotten one's client id. */
   private retire(order: BrokerOrder): void {
     this.working.delete(order);
     if (this.retainEndedOrders === Number.POSITIVE_INFINITY) return;
-    this.ended.push(order.brokerOrderId);
-    if (this.ended.length > this.retainEndedOrders * 2) {
-      for (const id of this.ended.splice(0, this.ended.length - this.retainEndedOrders)) {
-        const forgotten = this.orders.get(id);
-        this.orders.delete(id);
-        if (forgotten && this.rememberClientIds !== Number.POSITIVE_INFINITY) this.forgottenIds.push(forgotten.clientOrderId);
-      }
-      if (this.forgottenIds.length > this.rememberClientIds * 2) {
-        for (const clientOrderId of this.forgottenIds.splice(0, this.forgottenIds.length - this.rememberClientIds)) this.byClientId.delete(clientOrderId);
-      }
-    }
+    const oldest = this.ended.add(order.brokerOrderId);
+    if (oldest === undefined) return;
+    const forgotten = this.orders.get(oldest);
+    this.orders.delete(oldest);
+    if (!forgotten || this.rememberClientIds === Number.POSITIVE_INFINITY) return;
+    const oldestId = this.forgottenIds.add(forgotten.clientOrderId);
+    if (oldestId !== undefined) this.byClientId.delete(oldestId);
   }
 
   /** Quantity of this order that would increase the absolute position (needs buying power). */

@@ -346,7 +346,7 @@ describe('remembered signal ids are bounded', () => {
 });
 
 describe('ended orders kept in memory are bounded (orderManagement.endedOrdersKept)', () => {
-  it('forgets the oldest ended orders in a batch past twice the bound; the journal keeps their records', async () => {
+  it('forgets the oldest ended order as each new one ends past the bound; the journal keeps their records', async () => {
     const { engine, price } = await setup({ orderManagement: { endedOrdersKept: 2 } });
     price('AAPL', '100.00');
     const ids: string[] = [];
@@ -354,8 +354,10 @@ describe('ended orders kept in memory are bounded (orderManagement.endedOrdersKe
       const order = await engine.orders.submit({ symbol: 'AAPL', side: i % 2 === 0 ? 'buy' : 'sell', quantity: 1 });
       expect(order.status).toBe('filled');
       ids.push(order.clientOrderId);
+      // Never more than the bound: the third order's end already forgets the first.
+      expect(ids.filter((id) => engine.orders.get(id) !== undefined)).toEqual(ids.slice(-2));
     }
-    // Five ended, more than twice the bound of two: the oldest three go at once, the newest two stay.
+    // Five ended with a bound of two: the newest two stay; each of the others went as a newer one ended.
     expect(ids.map((id) => engine.orders.get(id) !== undefined)).toEqual([false, false, false, true, true]);
     expect(engine.orders.auditTrail({ clientOrderId: ids[0]! }).length).toBeGreaterThan(0);
   });

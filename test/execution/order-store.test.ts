@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { OrderStore } from '../../src/execution/order-store.js';
+import type { Order } from '../../src/model/order.js';
+import { newOrder } from '../helpers.js';
+
+const ended = (id: string): Order => ({ ...newOrder({ clientOrderId: id }), status: 'filled', brokerOrderId: `b-${id}`, brokerOrderIds: [`b-${id}`] });
+const working = (id: string): Order => ({ ...newOrder({ clientOrderId: id }), status: 'accepted', brokerOrderId: `b-${id}`, brokerOrderIds: [`b-${id}`] });
+
+describe('OrderStore: the ended orders kept', () => {
+  it('keeps the newest N ended orders, forgetting the oldest (and its broker ids) as each ends — restored ended orders count too', () => {
+    const store = new OrderStore(2);
+    // Restored after a restart, already ended.
+    store.add(ended('r1'));
+    store.add(ended('r2'));
+    store.add(working('w1'));
+    expect(store.has('r1') && store.has('r2')).toBe(true);
+    // A working order that ends takes the oldest's place.
+    const before = store.require('w1');
+    expect(store.update(before, { ...before, status: 'filled' })).toBe(true);
+    expect(store.has('r1')).toBe(false);
+    expect(store.getByBrokerOrderId('b-r1')).toBeUndefined();
+    expect(store.has('r2') && store.has('w1')).toBe(true);
+    // Another restored ended order: r2 goes; working orders are never forgotten.
+    store.add(working('w2'));
+    store.add(ended('r3'));
+    expect(['r2', 'w1', 'r3', 'w2'].map((id) => store.has(id))).toEqual([false, true, true, true]);
+    expect(store.getByBrokerOrderId('b-w2')?.clientOrderId).toBe('w2');
+    expect(store.isWorking('w2')).toBe(true);
+  });
+});
