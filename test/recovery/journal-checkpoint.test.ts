@@ -170,7 +170,7 @@ describe('engine checkpoints: a restart reads the checkpoint and its tail, and e
  * An engine on a `FileJournal` (checkpoints only when asked), trading AAPL a minute apart: each
  * `trade()` is one signal — buy, then sell, and so on — that fills at once, strategy `name`.
  */
-async function tradingOnFile(name: string): Promise<{ journal: FileJournal; engine: ExecutionEngine; trade: () => Promise<void> }> {
+async function tradingOnFile(name: string): Promise<{ journal: FileJournal; engine: ExecutionEngine; trade: () => Promise<void>; segments: (count: number, trades: number) => Promise<void> }> {
   const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
   const broker = new MockBroker({ clock });
   broker.setPrice('AAPL', '100');
@@ -183,7 +183,14 @@ async function tradingOnFile(name: string): Promise<{ journal: FileJournal; engi
     clock.advance(60_000);
     await engine.executeSignal({ id: `${name}-${n}`, symbol: 'AAPL', side: n++ % 2 ? 'sell' : 'buy', strength: 90, time: clock.now(), strategyId: name });
   };
-  return { journal, engine, trade };
+  /** `count` archived segments of `trades` signals each (a checkpoint after each). */
+  const segments = async (count: number, trades: number): Promise<void> => {
+    for (let segment = 0; segment < count; segment++) {
+      for (let i = 0; i < trades; i++) await trade();
+      expect(engine.checkpoint()).toBe(true);
+    }
+  };
+  return { journal, engine, trade, segments };
 }
 
 describe('order history across segments (FileJournal.orders)', () => {
@@ -300,11 +307,8 @@ describe('order history across segments (FileJournal.orders)', () => {
   });
 
   it('reads a page only as far as it needs: a page whole in the first archive does not open the later ones; a new record is seen by the next query', async () => {
-    const { journal, engine, trade } = await tradingOnFile('p');
-    for (let segment = 0; segment < 3; segment++) {
-      for (let i = 0; i < 6; i++) await trade();
-      expect(engine.checkpoint()).toBe(true);
-    }
+    const { journal, engine, trade, segments } = await tradingOnFile('p');
+    await segments(3, 6);
     await trade();
     const all = journal.orders();
     const fills = journal.fills();
@@ -371,11 +375,8 @@ describe('order history across segments (FileJournal.orders)', () => {
   });
 
   it('history() reads only the archives a time range or a page reaches', async () => {
-    const { journal, engine, trade } = await tradingOnFile('h');
-    for (let segment = 0; segment < 3; segment++) {
-      for (let i = 0; i < 4; i++) await trade();
-      expect(engine.checkpoint()).toBe(true);
-    }
+    const { journal, engine, trade, segments } = await tradingOnFile('h');
+    await segments(3, 4);
     await trade();
     await engine.stop();
     const [first, second] = journal.archives();
