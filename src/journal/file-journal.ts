@@ -405,23 +405,35 @@ export class FileJournal implements Journal {
     this.writePending();
     const limit = query.limit ?? 10_000;
     const result = new OrderHistoryResult(query);
-    const archives = this.archives();
-    const metas = archives.map(segmentSummaries);
-    // The earliest creation in each archive and every one after it (orders carried into it included): a page whose last order is older stops reading there.
-    const laterFrom = suffixMinimum(metas.map((m) => (m.orders === 0 ? Number.POSITIVE_INFINITY : m.minCreated)));
-    for (let k = 0; k < archives.length; k++) {
-      const meta = metas[k]!;
-      if (meta.orders === 0) continue;
-      // A segment outside the range (or wholly before the page) is skipped: an order carried out of it keeps its creation time, so its later row is outside too.
-      if (query.from !== undefined && meta.maxCreated < query.from) continue;
-      if (query.after !== undefined && meta.maxCreated < query.after.createdAt) continue;
-      if (query.to !== undefined && meta.minCreated > query.to) continue;
-      result.addColumns(segmentOrders(archives[k]!));
-      if (result.hasFirst(limit, laterFrom[k + 1]!)) break;
-    }
+    // An order carried out of a segment keeps its creation time, so a segment outside the range (or
+    // wholly before the page) has nothing for the query in any later state either.
+    this.readArchives(
+      (meta) => ({ count: meta.orders, from: meta.minCreated, to: meta.maxCreated }),
+      latest(query.from, query.after?.createdAt),
+      query.to,
+      (archive) => result.addColumns(segmentOrders(archive)),
+      (laterFrom) => result.hasFirst(limit, laterFrom),
+    );
     // The current segment is always read: its orders' creation times are not known without it.
     result.addSummaries(this.currentSummary().orders);
     return result.orders().slice(0, limit);
+  }
+
+  /**
+   * Reads, oldest first, the archives whose span (from their meta: orders' creation times, fills'
+   * times) reaches `from`–`to`, and stops once `whole(laterFrom)` — `laterFrom` being the earliest
+   * time in any archive after the one just read (carried rows included): a page whose last row is
+   * older is complete. A meta without the span is always read, and never ends a page early.
+   */
+  private readArchives(spanOf: (meta: SegmentMeta) => TimeSpan | undefined, from: number | undefined, to: number | undefined, read: (archive: string) => void, whole: (laterFrom: number) => boolean): void {
+    const archives = this.archives();
+    const spans = archives.map((archive) => spanOf(segmentSummaries(archive)));
+    const laterFrom = suffixMinimum(spans.map((span) => (span === undefined ? Number.NEGATIVE_INFINITY : span.count === 0 ? Number.POSITIVE_INFINITY : span.from)));
+    for (let k = 0; k < archives.length; k++) {
+      if (outside(spans[k], from, to)) continue;
+      read(archives[k]!);
+      if (whole(laterFrom[k + 1]!)) break;
+    }
   }
 
   /** The current segment summarized (orders in their last state, fills), replayed again only once a record was added. */
@@ -440,17 +452,14 @@ export class FileJournal implements Journal {
     this.writePending();
     const limit = query.limit ?? 10_000;
     const result = new FillHistoryResult(query);
-    const archives = this.archives();
-    const spans = archives.map((archive) => segmentSummaries(archive).fills);
-    // A meta from before fill spans says nothing: such a segment, and any before it, never ends a page early.
-    const laterFrom = suffixMinimum(spans.map((span) => (span === undefined ? Number.NEGATIVE_INFINITY : span.count === 0 ? Number.POSITIVE_INFINITY : span.from)));
     // A page starts at its `after` fill: a segment whose fills are all earlier has nothing for it.
-    const from = query.after === undefined ? query.from : Math.max(query.after.time, query.from ?? Number.NEGATIVE_INFINITY);
-    for (let k = 0; k < archives.length; k++) {
-      if (outside(spans[k], from, query.to)) continue;
-      result.addColumns(segmentFills(archives[k]!));
-      if (result.hasFirst(limit, laterFrom[k + 1]!)) break;
-    }
+    this.readArchives(
+      (meta) => meta.fills,
+      latest(query.from, query.after?.time),
+      query.to,
+      (archive) => result.addColumns(segmentFills(archive)),
+      (laterFrom) => result.hasFirst(limit, laterFrom),
+    );
     result.addSummaries(this.currentSummary().fills);
     return result.fills().slice(0, limit);
   }
@@ -654,6 +663,11 @@ export function archiveReaches(archive: string, filter: JournalQuery): boolean {
   const span = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as SegmentMeta).records : undefined;
   if (!span) return true;
   return !(outside(span, filter.from, filter.to) || (filter.afterSeq !== undefined && span.lastSeq <= filter.afterSeq));
+}
+
+/** The later of two optional lower bounds. */
+function latest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
 /** `values[k]` replaced by the least of `values[k…]`, with one more entry (+∞) for "nothing after". */

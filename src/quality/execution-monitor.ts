@@ -104,7 +104,6 @@ export class ExecutionMonitor {
   private readonly confirmEveryMs: number | undefined;
   private readonly maxPendingImpacts: number;
   private readonly maxPendingConfirmations: number;
-  private readonly recentKept: number;
   private readonly signals = new Map<string, SignalSeen>();
   /** Orders without a signal: the price when they were created. */
   private readonly arrivals = new Map<string, Decimal>();
@@ -116,9 +115,8 @@ export class ExecutionMonitor {
    */
   private readonly contexts = new Map<string, Context>();
   private readonly endedRing = new BoundedRing<string>(ENDED_KEPT);
-  /** The newest records, a ring of {@link recentKept}. */
-  private readonly recentRecords: ExecutionRecord[] = [];
-  private recentNext = 0;
+  /** The newest records (`recentKept` of them). */
+  private readonly recentRecords: BoundedRing<ExecutionRecord>;
   /** The last `rejectionWindow` outcomes (true: rejected or failed) as a ring, with a running count of failures. */
   private readonly outcomes: boolean[] = [];
   private outcomesNext = 0;
@@ -163,7 +161,7 @@ export class ExecutionMonitor {
     this.rejectionThreshold = positive('quality.rejectionRate.threshold', options.rejectionRate?.threshold, 0.25);
     if (this.rejectionThreshold > 1) issues.push({ field: 'quality.rejectionRate.threshold', message: 'must be at most 1' });
     this.impactHorizonMs = positive('quality.impactHorizonMs', options.impactHorizonMs, 60_000, true);
-    this.recentKept = positive('quality.recentKept', options.recentKept, 1_000, true);
+    this.recentRecords = new BoundedRing(Math.floor(positive('quality.recentKept', options.recentKept, 1_000, true)));
     const confirm = options.confirm === false ? undefined : (options.confirm ?? {});
     this.confirmEveryMs = confirm ? positive('quality.confirm.everyMs', confirm.everyMs, 2_000) : undefined;
     this.maxPendingImpacts = positive('quality.maxPendingImpacts', options.maxPendingImpacts, 50_000);
@@ -203,8 +201,7 @@ export class ExecutionMonitor {
 
   /** The newest records (the journal holds them all), oldest first. */
   recent(): readonly ExecutionRecord[] {
-    const ring = this.recentRecords;
-    return ring.length < this.recentKept ? ring.slice() : [...ring.slice(this.recentNext), ...ring.slice(0, this.recentNext)];
+    return this.recentRecords.values();
   }
 
   /** Counters since the monitor started. */
@@ -351,11 +348,7 @@ export class ExecutionMonitor {
     }
     this.counts.recorded++;
     this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: record, seq: UNSTAMPED });
-    if (this.recentKept > 0) {
-      if (this.recentRecords.length < this.recentKept) this.recentRecords.push(record);
-      else this.recentRecords[this.recentNext] = record;
-      this.recentNext = (this.recentNext + 1) % this.recentKept;
-    }
+    this.recentRecords.add(record);
     if (this.deps.events.listenerCount('execution:recorded') > 0) this.deps.events.emit('execution:recorded', { record });
     if (revised.revision === 1) this.judge(record);
     if (record.fills > 0) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BoundedRing } from '../../src/core/bounded-ring.js';
 
 describe('BoundedRing', () => {
-  it('pushes out exactly what a first-in-first-out list of the newest N would drop, one item per add once full', () => {
+  it('pushes out exactly what a first-in-first-out list of the newest N would drop, one item per add once full, and lists what it keeps oldest first', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer(), { maxLength: 40 }), (capacity, items) => {
         const ring = new BoundedRing<number>(capacity);
@@ -12,9 +12,16 @@ describe('BoundedRing', () => {
           kept.push(item);
           const expected = kept.length > capacity ? kept.shift() : undefined;
           expect(ring.add(item)).toBe(expected);
+          expect(ring.values()).toEqual(kept);
         }
       }),
     );
+  });
+
+  it('with no capacity keeps nothing: each item is pushed out as it comes', () => {
+    const ring = new BoundedRing<string>(0);
+    expect(ring.add('a')).toBe('a');
+    expect(ring.values()).toEqual([]);
   });
 
   it('with an infinite capacity keeps everything', () => {
