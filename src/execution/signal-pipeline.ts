@@ -112,9 +112,17 @@ export class SignalPipeline {
   async run(signal: Signal, approved: boolean, onSubmitted?: () => void): Promise<SignalDecision> {
     // A count, not a set of promises: nothing allocated per signal for a drain nobody may ask for.
     this.running++;
+    let deciding: string | undefined;
     try {
-      return await this.runOnce(signal, approved, onSubmitted);
+      const admitted = this.admit(signal);
+      if (!isParsed(admitted)) return admitted;
+      deciding = admitted.id;
+      this.inFlight.add(deciding);
+      // One async frame for the whole path (decide and its stages return a promise only where they
+      // wait): each async layer returning a promise costs two more promises and ticks per signal.
+      return await this.decide(signal, admitted, approved, onSubmitted);
     } finally {
+      if (deciding !== undefined) this.inFlight.delete(deciding);
       if (--this.running === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
@@ -124,7 +132,11 @@ export class SignalPipeline {
     return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async runOnce(signal: Signal, approved: boolean, onSubmitted: (() => void) | undefined): Promise<SignalDecision> {
+  /**
+   * The signal parsed, or its refusal before anything is decided: invalid (throws, after journaling
+   * the refusal), decided before or being decided now, untimely, or the engine halted.
+   */
+  private admit(signal: Signal): ParsedSignal | SignalDecision {
     const { events, gate } = this.deps;
     events.emit('signal:received', { signal });
     let parsed: ParsedSignal;
@@ -146,12 +158,7 @@ export class SignalPipeline {
     const untimely = prior?.kind === 'queued' ? undefined : this.untimely(parsed);
     if (untimely) return this.reject(signal, [untimely]);
     if (gate.state === 'HALTED') return this.reject(signal, [gate.check(false)!]);
-    this.inFlight.add(id);
-    try {
-      return await this.decide(signal, parsed, approved, onSubmitted);
-    } finally {
-      this.inFlight.delete(id);
-    }
+    return parsed;
   }
 
   /** `signal_stale` or `signal_from_future` when the signal's time is too far from the engine's clock. */
@@ -188,19 +195,25 @@ export class SignalPipeline {
     return entry ? this.reject(entry.signal, [{ code: 'rejected_by_operator', message: reason }]) : undefined;
   }
 
-  private async decide(signal: Signal, parsed: ParsedSignal, approved: boolean, onSubmitted: (() => void) | undefined): Promise<SignalDecision> {
-    const { assets, positions, policy, config, capabilities, gate, breakers, prices } = this.deps;
-    const cached = assets.peek(parsed.symbol);
+  /** The decision, or a promise of it where a stage waits (an asset to look up, the broker's answer). */
+  private decide(signal: Signal, parsed: ParsedSignal, approved: boolean, onSubmitted: (() => void) | undefined): SignalDecision | Promise<SignalDecision> {
+    const cached = this.deps.assets.peek(parsed.symbol);
+    return cached ? this.decideWith(cached.asset, signal, parsed, approved, onSubmitted) : this.lookUpAndDecide(signal, parsed, approved, onSubmitted);
+  }
+
+  private async lookUpAndDecide(signal: Signal, parsed: ParsedSignal, approved: boolean, onSubmitted: (() => void) | undefined): Promise<SignalDecision> {
     let asset: AssetInfo | undefined;
-    if (cached) asset = cached.asset;
-    else {
-      try {
-        asset = await assets.load(parsed.symbol);
-      } catch (error) {
-        if (!isBrokerError(error)) throw error;
-        return this.reject(signal, [{ code: BROKER_UNAVAILABLE, message: `could not look ${parsed.symbol} up at the broker: ${error.message}` }]);
-      }
+    try {
+      asset = await this.deps.assets.load(parsed.symbol);
+    } catch (error) {
+      if (!isBrokerError(error)) throw error;
+      return this.reject(signal, [{ code: BROKER_UNAVAILABLE, message: `could not look ${parsed.symbol} up at the broker: ${error.message}` }]);
     }
+    return this.decideWith(asset, signal, parsed, approved, onSubmitted);
+  }
+
+  private decideWith(asset: AssetInfo | undefined, signal: Signal, parsed: ParsedSignal, approved: boolean, onSubmitted: (() => void) | undefined): SignalDecision | Promise<SignalDecision> {
+    const { positions, policy, config, capabilities, gate, breakers, prices } = this.deps;
     // A signal that does not say what it trades trades what the broker says the symbol is
     // (EUR_USD is forex on OANDA): its market hours, sizing and order follow from that.
     if (signal.assetClass === undefined && asset && asset.assetClass !== parsed.assetClass) parsed = { ...parsed, assetClass: asset.assetClass };
@@ -217,7 +230,7 @@ export class SignalPipeline {
     return intent.action === 'close' ? this.exit(signal, parsed, intent, asset, price, approved, onSubmitted) : this.enter(signal, parsed, intent, asset, price, position, approved, onSubmitted);
   }
 
-  private async enter(
+  private enter(
     signal: Signal,
     parsed: ParsedSignal,
     intent: Extract<TradeIntent, { action: 'open' | 'scale_in' }>,
@@ -226,7 +239,7 @@ export class SignalPipeline {
     position: Position | undefined,
     approved: boolean,
     onSubmitted: (() => void) | undefined,
-  ): Promise<SignalDecision> {
+  ): SignalDecision | Promise<SignalDecision> {
     const { config, buyingPower, positions, orders, gate } = this.deps;
     const long = intent.action === 'open' ? intent.direction === 'long' : intent.position.side === 'long';
     const stop = this.stopFor(parsed, price, long);
@@ -292,10 +305,11 @@ export class SignalPipeline {
         }),
     });
     onSubmitted?.();
-    return this.afterSubmit(signal, intent, await submitting, sizing);
+    // A continuation, not an async frame: this function's frame is large, and kept alive while the order is on the wire.
+    return submitting.then((order) => this.afterSubmit(signal, intent, order, sizing));
   }
 
-  private async exit(
+  private exit(
     signal: Signal,
     parsed: ParsedSignal,
     intent: Extract<TradeIntent, { action: 'close' }>,
@@ -303,8 +317,8 @@ export class SignalPipeline {
     price: Decimal,
     approved: boolean,
     onSubmitted: (() => void) | undefined,
-  ): Promise<SignalDecision> {
-    const { config, buyingPower, positions, orders, gate, protection } = this.deps;
+  ): SignalDecision | Promise<SignalDecision> {
+    const { config, buyingPower, positions, protection, gate } = this.deps;
     const position = intent.position;
     const step = quantityStep(asset, position.assetClass, config.allowFractional);
     const quantity = exitQuantity(position.quantity, intent.fraction, step);
@@ -330,14 +344,41 @@ export class SignalPipeline {
     if (late) return this.reject(signal, [late]);
     const side = position.side === 'long' ? 'sell' : 'buy';
     // Where open exits hold the shares (Alpaca), the protective orders first give up what this exit sells.
-    if (protection && !(await protection.makeRoomForExit(parsed.symbol, quantity))) {
+    if (protection) return this.exitAfterRoom(protection, signal, parsed, intent, side, quantity, price, onSubmitted);
+    return this.sendExit(signal, parsed, intent, side, quantity, price, onSubmitted);
+  }
+
+  private async exitAfterRoom(
+    protection: RiskOrderManager,
+    signal: Signal,
+    parsed: ParsedSignal,
+    intent: Extract<TradeIntent, { action: 'close' }>,
+    side: 'buy' | 'sell',
+    quantity: Decimal,
+    price: Decimal,
+    onSubmitted: (() => void) | undefined,
+  ): Promise<SignalDecision> {
+    if (!(await protection.makeRoomForExit(parsed.symbol, quantity))) {
       return this.reject(signal, [{ code: 'exit_blocked', message: `${parsed.symbol}: the protective orders did not confirm their cancel in time` }]);
     }
+    return this.sendExit(signal, parsed, intent, side, quantity, price, onSubmitted);
+  }
+
+  private sendExit(
+    signal: Signal,
+    parsed: ParsedSignal,
+    intent: Extract<TradeIntent, { action: 'close' }>,
+    side: 'buy' | 'sell',
+    quantity: Decimal,
+    price: Decimal,
+    onSubmitted: (() => void) | undefined,
+  ): Promise<SignalDecision> {
+    const { orders, positions } = this.deps;
     const submitting = orders.submit(this.orderRequest(parsed, side, quantity, price, true), {
       onCreated: (created) => positions.trackExit(created),
     });
     onSubmitted?.();
-    return this.afterSubmit(signal, intent, await submitting, undefined);
+    return submitting.then((order) => this.afterSubmit(signal, intent, order, undefined));
   }
 
   /**
@@ -519,6 +560,11 @@ export class SignalPipeline {
 const BROKER_UNAVAILABLE = 'broker_unavailable';
 /** How far ahead of the engine's clock a signal may be (clocks drift a little; years are a bug). */
 const SIGNAL_AHEAD_MS = 60_000;
+
+/** Admitted (parsed) rather than refused: a decision always has `decidedAt`, a parsed signal never. */
+function isParsed(admitted: ParsedSignal | SignalDecision): admitted is ParsedSignal {
+  return !('decidedAt' in admitted);
+}
 
 /** A refusal only because the broker was unreachable: the same signal may be sent again. */
 function isTransientRefusal(prior: RecordedDecision): boolean {
