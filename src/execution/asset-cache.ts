@@ -25,31 +25,52 @@ export class AssetCache {
     return entry && this.clock.now() - entry.at < this.ttlMs ? entry : undefined;
   }
 
-  async load(symbol: string): Promise<AssetInfo | undefined> {
+  load(symbol: string): Promise<AssetInfo | undefined> {
     const fresh = this.peek(symbol);
-    if (fresh) return fresh.asset;
+    if (fresh) return Promise.resolve(fresh.asset);
     let pending = this.inFlight.get(symbol);
     if (!pending) {
-      pending = this.fetch(symbol).finally(() => this.inFlight.delete(symbol));
+      // Continuations rather than async frames: a batch on new symbols looks up hundreds at once.
+      pending = this.fetch(symbol).then(
+        (asset) => {
+          this.inFlight.delete(symbol);
+          this.entries.set(symbol, { asset, at: this.clock.now() });
+          return asset;
+        },
+        (error: unknown) => {
+          this.inFlight.delete(symbol);
+          throw error;
+        },
+      );
       this.inFlight.set(symbol, pending);
     }
-    const asset = await pending;
-    this.entries.set(symbol, { asset, at: this.clock.now() });
-    return asset;
+    return pending;
   }
 
   /**
    * A read like any other: a retryable failure (timeout, 5xx, reset) is tried again after
    * `retryDelaysMs` on the injected clock; what still fails is thrown for the caller to refuse on.
    */
-  private async fetch(symbol: string): Promise<AssetInfo | undefined> {
+  private fetch(symbol: string): Promise<AssetInfo | undefined> {
+    let first: Promise<AssetInfo | undefined>;
+    try {
+      first = this.adapter.getAsset(symbol);
+    } catch (error) {
+      return this.retry(symbol, error);
+    }
+    return first.then(undefined, (error: unknown) => this.retry(symbol, error));
+  }
+
+  private async retry(symbol: string, error: unknown): Promise<AssetInfo | undefined> {
     for (let attempt = 0; ; attempt++) {
+      const delay = this.retryDelaysMs[attempt];
+      if (delay === undefined || !isBrokerError(error) || !error.retryable) throw error;
+      const waitMs = Math.max(delay, error.retryAfterMs ?? 0);
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, waitMs, { keepAlive: true }));
       try {
         return await this.adapter.getAsset(symbol);
-      } catch (error) {
-        const delay = this.retryDelaysMs[attempt];
-        if (delay === undefined || !isBrokerError(error) || !error.retryable) throw error;
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.max(delay, error.retryAfterMs ?? 0), { keepAlive: true }));
+      } catch (next) {
+        error = next;
       }
     }
   }

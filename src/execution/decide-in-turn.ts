@@ -10,8 +10,12 @@ export async function decideInTurn<T>(items: Iterable<T>, run: (item: T, onSubmi
   const runs: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
   for (const item of items) {
-    let handedOver!: () => void;
-    const decided = new Promise<void>((resolve) => (handedOver = resolve));
+    let handed = false;
+    let wake: (() => void) | undefined;
+    const handedOver = (): void => {
+      handed = true;
+      wake?.();
+    };
     const started = run(item, handedOver);
     if (!started) continue;
     runs.push(
@@ -20,7 +24,9 @@ export async function decideInTurn<T>(items: Iterable<T>, run: (item: T, onSubmi
         handedOver();
       }),
     );
-    await decided;
+    // Most runs hand their order over before they first wait (the decision is synchronous when the
+    // asset is cached): no promise and no tick per item then — 500 fewer of each in a batch of 500.
+    if (!handed) await new Promise<void>((resolve) => (wake = resolve));
     if (failure) break;
   }
   await Promise.all(runs);

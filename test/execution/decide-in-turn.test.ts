@@ -20,6 +20,8 @@ describe('decideInTurn', () => {
     const { log, finish, run } = pendingRuns();
     let done = false;
     const all = decideInTurn([0, -1, 2, 3, 4], run).then(() => (done = true));
+    // A run that hands over before it waits lets the next start at once, in the same tick (no promise or tick per item).
+    expect(log).toEqual(['start 0', 'start -1', 'start 2', 'start 3']);
     await new Promise((r) => setImmediate(r));
     // 0 and 2 handed over; 3 has not, so 4 waits for it.
     expect(log).toEqual(['start 0', 'start -1', 'start 2', 'start 3']);
