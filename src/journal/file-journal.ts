@@ -67,6 +67,10 @@ export interface FileJournalOptions {
  * before sections).
  */
 export function readSegmentNotes(archive: string, topics?: ReadonlySet<string>): JournalRecord[] {
+  return fromSummary(archive, () => readNotesFile(archive, topics));
+}
+
+function readNotesFile(archive: string, topics: ReadonlySet<string> | undefined): JournalRecord[] {
   const path = `${archive}.notes.json`;
   const fd = openSync(path, 'r');
   try {
@@ -98,11 +102,11 @@ export function readSegmentNotes(archive: string, topics?: ReadonlySet<string>):
 export function readSegmentReport(archive: string): { report: SegmentReport; ids: () => string[] } | undefined {
   const path = `${archive}.report.json`;
   if (!existsSync(path)) return undefined;
-  return { report: JSON.parse(readFileSync(path, 'utf8')) as SegmentReport, ids: () => readSegmentReportIds(archive) };
+  return { report: fromSummary(archive, () => JSON.parse(readFileSync(path, 'utf8')) as SegmentReport), ids: () => readSegmentReportIds(archive) };
 }
 
 function readSegmentReportIds(archive: string): string[] {
-  return JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[];
+  return fromSummary(archive, () => JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[]);
 }
 
 /** The archived segments of the journal at `path` (`<path>.000001`, …), oldest first. */
@@ -659,8 +663,7 @@ function spanOf(times: readonly number[]): TimeSpan {
  */
 export function archiveReaches(archive: string, filter: JournalQuery): boolean {
   if (filter.from === undefined && filter.to === undefined && filter.afterSeq === undefined) return true;
-  const metaPath = `${archive}.orders-meta.json`;
-  const span = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as SegmentMeta).records : undefined;
+  const span = readMeta(archive)?.records;
   if (!span) return true;
   return !(outside(span, filter.from, filter.to) || (filter.afterSeq !== undefined && span.lastSeq <= filter.afterSeq));
 }
@@ -701,11 +704,12 @@ function writeSegmentSummaries(archive: string, records: readonly JournalRecord[
     ...notesSpans(notes),
     records: { ...spanOf(records.map((r) => r.at)), lastSeq: records.reduce((last, r) => Math.max(last, r.seq), 0) },
   };
-  writeFileSync(`${archive}.orders.columns`, encodeOrderColumns(orders.sort(byCreation)));
-  writeFileSync(`${archive}.fills.columns`, encodeFillColumns(fills.sort(byFillTime)));
-  writeFileSync(`${archive}.notes.json`, encodeNotesFile(notes));
+  // Each file whole or not there (a reader in another process, or a crash, never sees a part), the meta last.
+  writeFileAtomically(`${archive}.orders.columns`, encodeOrderColumns(orders.sort(byCreation)));
+  writeFileAtomically(`${archive}.fills.columns`, encodeFillColumns(fills.sort(byFillTime)));
+  writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(notes));
   writeSegmentReport(archive, records);
-  writeFileSync(`${archive}.orders-meta.json`, JSON.stringify(meta));
+  writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(meta));
   return meta;
 }
 
@@ -740,16 +744,46 @@ function notesMeta(archive: string): SegmentMeta & Required<Pick<SegmentMeta, 'n
 /** The segment summed for reports (`.report.json`) and the orders it recorded (`.report-ids.json`). */
 function writeSegmentReport(archive: string, records: readonly JournalRecord[]): { report: SegmentReport; ids: string[] } {
   const summary = summarizeForReports(records);
-  writeFileSync(`${archive}.report-ids.json`, JSON.stringify(summary.ids));
-  writeFileSync(`${archive}.report.json`, JSON.stringify(summary.report));
+  writeFileAtomically(`${archive}.report-ids.json`, JSON.stringify(summary.ids));
+  writeFileAtomically(`${archive}.report.json`, JSON.stringify(summary.report));
   return summary;
 }
 
 /** An archived segment's summaries' meta, building them (one read of the segment) the first time they are needed. */
 function segmentSummaries(archive: string): SegmentMeta {
-  const metaPath = `${archive}.orders-meta.json`;
-  if (existsSync(metaPath)) return JSON.parse(readFileSync(metaPath, 'utf8')) as SegmentMeta;
-  return summarizeArchive(archive);
+  return readMeta(archive) ?? summarizeArchive(archive);
+}
+
+/** An archive's summaries' meta, or undefined when it has none yet or it is damaged (then they are all rebuilt when needed). */
+function readMeta(archive: string): SegmentMeta | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${archive}.orders-meta.json`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const meta = JSON.parse(text) as SegmentMeta;
+    return typeof meta === 'object' && meta !== null && Number.isFinite(meta.orders) ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads one of an archive's summaries with `read`. Summaries are derived data: one found damaged —
+ * cut short by a power loss or a disk error, or missing beside its meta — is rebuilt from the
+ * archive (every summary, from one read of it) and read again, instead of failing the query.
+ */
+function fromSummary<T>(archive: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof SyntaxError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    summarizeArchive(archive);
+    return read();
+  }
 }
 
 /** Every summary of an archived segment, from one read of it. */
@@ -765,12 +799,12 @@ function summarizeArchive(archive: string): SegmentMeta {
  * whose summary was deleted is summarized again from the archive.
  */
 function segmentOrders(archive: string): ReturnType<typeof decodeOrderColumns> {
-  return decodeOrderColumns(readText(columnsOf(archive, 'orders', (json) => encodeOrderColumns((JSON.parse(json) as unknown[][]).map(summaryFromRow)))));
+  return fromSummary(archive, () => decodeOrderColumns(readText(columnsOf(archive, 'orders', (json) => encodeOrderColumns((JSON.parse(json) as unknown[][]).map(summaryFromRow))))));
 }
 
 /** An archived segment's fills, from their columnar summary (rewritten once from an earlier version's `.fills.json`). */
 function segmentFills(archive: string): ReturnType<typeof decodeFillColumns> {
-  return decodeFillColumns(readText(columnsOf(archive, 'fills', (json) => encodeFillColumns(JSON.parse(json) as FillSummary[]))));
+  return fromSummary(archive, () => decodeFillColumns(readText(columnsOf(archive, 'fills', (json) => encodeFillColumns(JSON.parse(json) as FillSummary[])))));
 }
 
 /**

@@ -52,10 +52,16 @@ describe('an archived segment\'s notes file (a section per topic)', () => {
     );
   });
 
-  it('refuses a file that is neither with a SyntaxError', () => {
+  it('a file that is neither is rebuilt from its archive (summaries are derived data); without the archive, reading fails', () => {
+    const notes: Note[] = [
+      { kind: 'note', seq: 1, at: 1, topic: 'alert', data: { code: 'a' } },
+      { kind: 'note', seq: 2, at: 2, topic: 'position.closed', symbol: 'AAPL', data: { realizedPnl: '1.5' } },
+    ];
     writeFileSync(`${archive()}.notes.json`, 'unreadable');
-    expect(() => readSegmentNotes(archive())).toThrow(SyntaxError);
+    expect(() => readSegmentNotes(archive())).toThrow(/ENOENT/);
+    writeFileSync(archive(), notes.map((n) => `${JSON.stringify(n)}\n`).join(''));
+    expect(readSegmentNotes(archive())).toEqual(notes);
     writeFileSync(`${archive()}.notes.json`, '{"version":3,"sections":{"alert":[0,40]}}\n[1,2');
-    expect(() => readSegmentNotes(archive(), new Set(['alert']))).toThrow(SyntaxError);
+    expect(readSegmentNotes(archive(), new Set(['alert']))).toEqual([notes[0]]);
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EngineConfig, ExecutionEngine, FileJournal, journalFileStore, type MarketState, type Signal, silentLogger } from 'tradewire';
@@ -262,7 +262,8 @@ describe('order history across segments (FileJournal.orders)', () => {
 
     // A time range skips every segment whose notes (or fills) all fall outside it — its meta has
     // their span — without reading its summary: the first archive's summaries, made unreadable,
-    // are never opened by a query for later times, and are by one without a range.
+    // are never opened by a query for later times (they stay as they are), and are by one without
+    // a range — which finds them damaged and rebuilds them from the archive.
     const [firstArchive] = journal.archives();
     const meta = JSON.parse(readFileSync(`${firstArchive}.orders-meta.json`, 'utf8')) as { notes: { count: number; to: number }; fills: { count: number; to: number } };
     expect(meta.notes.count).toBeGreaterThan(0);
@@ -271,12 +272,18 @@ describe('order history across segments (FileJournal.orders)', () => {
     const fillsAfter = journal.fills({ limit: 1_000 }).filter((f) => f.time > meta.fills.to);
     expect(notesAfter.length).toBeGreaterThan(0);
     expect(fillsAfter.length).toBeGreaterThan(0);
+    const allNotes = journal.notes({});
+    const allFills = journal.fills({ limit: 1_000 });
     writeFileSync(`${firstArchive}.notes.json`, 'unreadable');
     writeFileSync(`${firstArchive}.fills.columns`, 'unreadable');
     expect(journal.notes({ from: meta.notes.to + 1 })).toEqual(notesAfter);
     expect(journal.fills({ from: meta.fills.to + 1, limit: 1_000 })).toEqual(fillsAfter);
-    expect(() => journal.notes({})).toThrow(SyntaxError);
-    expect(() => journal.fills({})).toThrow(SyntaxError);
+    expect(readFileSync(`${firstArchive}.notes.json`, 'utf8')).toBe('unreadable');
+    expect(readFileSync(`${firstArchive}.fills.columns`, 'utf8')).toBe('unreadable');
+    expect(journal.notes({})).toEqual(allNotes);
+    expect(journal.fills({ limit: 1_000 })).toEqual(allFills);
+    expect(readFileSync(`${firstArchive}.notes.json`, 'utf8')).not.toBe('unreadable');
+    expect(readFileSync(`${firstArchive}.fills.columns`, 'utf8')).not.toBe('unreadable');
     await engine.stop();
   });
 
@@ -319,16 +326,21 @@ describe('order history across segments (FileJournal.orders)', () => {
       writeFileSync(`${archive}.orders.columns`, 'unreadable');
       writeFileSync(`${archive}.fills.columns`, 'unreadable');
     }
+    const untouched = (archive: string, kind: 'orders' | 'fills'): boolean => readFileSync(`${archive}.${kind}.columns`, 'utf8') === 'unreadable';
     expect(journal.orders({ limit: 4 })).toEqual(all.slice(0, 4));
     expect(journal.fills({ limit: 4 })).toEqual(fills.slice(0, 4));
-    // A page past the first archive needs the second.
-    expect(() => journal.orders({ limit: 4, after: all[5]! })).toThrow(SyntaxError);
-    expect(() => journal.fills({ limit: 10 })).toThrow(SyntaxError);
+    for (const archive of [second!, third!]) expect(untouched(archive, 'orders') && untouched(archive, 'fills')).toBe(true);
+    // A page past the first archive needs the second — found damaged, so rebuilt from the archive — and not the third.
+    expect(journal.orders({ limit: 4, after: all[5]! })).toEqual(all.slice(6, 10));
+    expect(journal.fills({ limit: 10 })).toEqual(fills.slice(0, 10));
+    expect(untouched(second!, 'orders') || untouched(second!, 'fills')).toBe(false);
+    expect(untouched(third!, 'orders') && untouched(third!, 'fills')).toBe(true);
     // A page that starts after the first two archives reads neither: the third, made readable again, is enough.
     rmSync(`${third!}.orders.columns`);
     rmSync(`${third!}.fills.columns`);
     writeFileSync(`${first!}.orders.columns`, 'unreadable');
     expect(journal.orders({ after: all[12]! })).toEqual(all.slice(13));
+    expect(untouched(first!, 'orders')).toBe(true);
     // The current segment is summarized once per record: a query after a new order sees it.
     await trade();
     const latest = journal.orders({ after: all[12]! });
@@ -354,13 +366,18 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(alerts.map((r) => (r.kind === 'note' ? (r.data as { code: string }).code : ''))).toContain('trading_halted');
     // The first archive has no alert: a query for alerts never opens its notes.
     writeFileSync(`${first!}.notes.json`, 'unreadable');
+    const untouched = (): boolean => readFileSync(`${first!}.notes.json`, 'utf8') === 'unreadable';
     expect(journal.notes({ topic: 'alert' })).toEqual(alerts);
-    // A page after the first archive's last note does not open it either; one from the start does.
+    expect(untouched()).toBe(true);
+    // A page after the first archive's last note does not open it either; one from the start does
+    // (and, finding it damaged, rebuilds it from the archive).
     const firstLastNote = (JSON.parse(readFileSync(`${first!}.orders-meta.json`, 'utf8')) as { lastNoteSeq: number }).lastNoteSeq;
     const afterFirst = journal.notes({ topic: 'position.closed', afterSeq: firstLastNote });
     expect(afterFirst.length).toBeGreaterThan(0);
     expect(afterFirst).toEqual(closed.filter((r) => r.seq > firstLastNote));
-    expect(() => journal.notes({ topic: 'position.closed' })).toThrow(SyntaxError);
+    expect(untouched()).toBe(true);
+    expect(journal.notes({ topic: 'position.closed' })).toEqual(closed);
+    expect(untouched()).toBe(false);
 
     // The second archive as an earlier version left it: its notes one JSON value, its meta without spans per topic.
     const notes = journal.segmentNotes(second!);
@@ -372,6 +389,43 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(readFileSync(`${second!}.notes.json`, 'utf8').startsWith('{"version":3')).toBe(true);
     expect(JSON.parse(readFileSync(metaPath, 'utf8'))).toHaveProperty('topics.alert.count', alerts.length);
     await engine.stop();
+  });
+
+  it('a damaged summary (cut short by a power loss, emptied, unreadable) is rebuilt from its archive: queries answer as before, the files come back as they were', async () => {
+    const { journal, engine, trade, segments } = await tradingOnFile('d');
+    await segments(2, 5);
+    await trade();
+    engine.halt({ reason: 'operator: test', cancelOpen: false });
+    await engine.stop();
+    const [first, second] = journal.archives();
+    const kinds = ['orders.columns', 'fills.columns', 'notes.json', 'report.json', 'report-ids.json', 'orders-meta.json'];
+    const originals = new Map([first!, second!].flatMap((archive) => kinds.map((kind) => [`${archive}.${kind}`, readFileSync(`${archive}.${kind}`, 'utf8')] as const)));
+    const answers = () => ({
+      orders: journal.orders(),
+      fills: journal.fills(),
+      notes: journal.notes({}),
+      closed: journal.notes({ topic: 'position.closed' }),
+      history: journal.history({ kinds: ['order.created'] }).map((r) => r.seq),
+      reports: [first!, second!].map((archive) => {
+        const { report, ids } = journal.segmentReport(archive);
+        return { report, ids: ids() };
+      }),
+    });
+    const before = answers();
+    expect(before.orders).toHaveLength(11);
+    // The first archive's summaries cut in half (a write the OS never finished), the second's emptied.
+    for (const kind of kinds) {
+      writeFileSync(`${first!}.${kind}`, originals.get(`${first!}.${kind}`)!.slice(0, Math.floor(originals.get(`${first!}.${kind}`)!.length / 2)));
+      writeFileSync(`${second!}.${kind}`, '');
+    }
+    expect(answers()).toEqual(before);
+    // Rebuilt as they were (the notes' file as the same notes: keys an in-memory record held as undefined are absent from the archive's JSON).
+    for (const [file, text] of originals) {
+      if (file.endsWith('.notes.json')) expect(readFileSync(file, 'utf8').startsWith('{"version":3')).toBe(true);
+      else expect(readFileSync(file, 'utf8')).toBe(text);
+    }
+    // Summaries are written whole or not at all (a temporary file renamed into place): none is left behind.
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   it('history() reads only the archives a time range or a page reaches', async () => {
