@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alwaysOpenMarket, defaultSignalPolicy, ExecutionEngine, type Signal, type SignalPolicy, silentLogger } from 'tradewire';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { alwaysOpenMarket, defaultSignalPolicy, ExecutionEngine, FileJournal, type Signal, type SignalPolicy, silentLogger } from 'tradewire';
 import { batchOrder } from '../../src/execution/signal-batch.js';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 
@@ -60,6 +63,32 @@ describe('batches of signals', () => {
     expect(result.decisions.map((d) => d.kind)).toEqual(['rejected', 'executed', 'rejected', 'executed', 'executed']);
     expect(result.decisions[2]!.kind === 'rejected' && result.decisions[2]!.reasons.map((r) => r.code)).toEqual(['max_positions']);
     expect(result.decisions.filter((d) => d.kind === 'executed').map((d) => d.kind === 'executed' && d.order.status)).toEqual(['filled', 'filled', 'filled']);
+  });
+
+  it('with the default durable journal a whole batch shares one fdatasync (group commit), however fast the disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-batch-'));
+    try {
+      const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
+      const broker = new MockBroker({ clock, initialCash: 1e9 });
+      // A disk fast enough for the inline flush (one order waiting flushes on the loop): a batch must still flush once.
+      const journal = new FileJournal({ path: join(dir, 'j.jsonl'), logger: silentLogger, inlineSyncUnderMs: 60_000 });
+      const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, market: alwaysOpenMarket, rateLimit: false, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 50 } });
+      const symbols = Array.from({ length: 40 }, (_, i) => `S${i}`);
+      for (const s of symbols) {
+        broker.setPrice(s, '100');
+        engine.updatePrice(s, '100');
+      }
+      await engine.start();
+      const before = journal.flushes;
+      const result = await engine.executeSignals(symbols.map((symbol, i) => ({ id: `g${i}`, symbol, side: 'buy', strength: 90, time: clock.now(), strategyId: 'bar' })), { refreshAccount: false });
+      expect(result.executed).toBe(40);
+      const after = journal.flushes;
+      expect(after.onLoop + after.offLoop - before.onLoop - before.offLoop).toBe(1);
+      await engine.stop();
+      journal.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unexpected failure deciding one signal fails the batch: nothing after it is decided, and the orders already sent get their answers', async () => {
