@@ -26,6 +26,7 @@ import type { AssetCache } from './asset-cache.js';
 import { DecisionLog, type RecordedDecision, type RestoredDecisions } from './decision-log.js';
 import type { BreakerGuard } from './breaker-guard.js';
 import type { BuyingPower } from './buying-power.js';
+import { decideInTurn } from './decide-in-turn.js';
 import type { OrderLifecycleManager } from './order-lifecycle-manager.js';
 import type { SignalDecision } from './signal-decision.js';
 import type { SignalEvents } from './signal-events.js';
@@ -172,15 +173,31 @@ export class SignalPipeline {
     return undefined;
   }
 
-  /** Releases the queued signals (of one asset class, or all) whose market is open now. */
+  /**
+   * Releases the queued signals (of one asset class, or all) whose market is open now, in the order
+   * they were queued — decided in turn and sent together, as a batch is: at the open, a queue of
+   * signals costs one broker round trip and one journal flush, not one of each per signal. A signal
+   * that fails is logged; the others go on.
+   */
   async releaseReady(assetClass?: 'equity' | 'forex'): Promise<void> {
     if (this.deps.recovering?.()) return;
     const now = this.deps.clock.now();
-    for (const entry of this.queue.list()) {
+    const ready = this.queue.list().filter((entry) => {
       const entryClass = entry.signal.assetClass ?? 'equity';
-      if ((assetClass && entryClass !== assetClass) || !this.deps.market.isMarketOpen(entry.symbol, entryClass, now)) continue;
-      await this.release(entry.signal.id, 'released').catch((error: unknown) => this.deps.logger.warn('releasing a queued signal failed', { error: describeError(error) }));
-    }
+      return (!assetClass || entryClass === assetClass) && this.deps.market.isMarketOpen(entry.symbol, entryClass, now);
+    });
+    if (ready.length === 0) return;
+    // Their assets looked up together (a weekend outlasts the cache): one round trip, not one per signal.
+    await this.deps.assets.loadAll(ready.map((entry) => entry.symbol));
+    await decideInTurn(ready, (entry, onSubmitted) => {
+      // Withdrawn, approved or released by another pass meanwhile: nothing to do.
+      const taken = this.dequeue(entry.signal.id, 'released');
+      if (!taken) return undefined;
+      return this.run(taken.signal, false, onSubmitted).then(
+        () => undefined,
+        (error: unknown) => this.deps.logger.warn('releasing a queued signal failed', { error: describeError(error) }),
+      );
+    });
   }
 
   /** Takes a signal off the queue and runs it (an operator's approval skips the `market_open` check). */

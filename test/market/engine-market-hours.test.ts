@@ -69,6 +69,28 @@ describe('the engine and market hours (default MarketStateManager)', () => {
     expect(engine.orders.auditTrail({ kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toEqual(expect.arrayContaining(['signal.decision', 'signal.released']));
   });
 
+  it('the signals queued while closed go out together at the open: their assets looked up in one round trip, their orders all at the broker before the first answer', async () => {
+    const { clock, engine, signal, broker } = await setup('2025-06-06T21:30:00Z', { queueWhenClosed: true }); // Friday 17:30 EDT
+    const symbols = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'META'];
+    for (const symbol of symbols) {
+      broker.setPrice(symbol, '100');
+      engine.updatePrice(symbol, '100');
+      expect(await engine.executeSignal(signal({ symbol }))).toMatchObject({ kind: 'queued' });
+    }
+    broker.setLatency(250);
+    const requests = (method: string): number => broker.requests.filter((r) => r.method === method && r.at >= utc('2025-06-09T13:30:00Z')).length;
+    clock.advanceTo(utc('2025-06-09T13:30:00Z')); // Monday 09:30 EDT: the weekend outlasted the asset cache
+    await flush();
+    expect(requests('getAsset')).toBe(5);
+    expect(requests('submitOrder')).toBe(0);
+    await clock.advanceAsync(250);
+    expect(requests('submitOrder')).toBe(5); // decided one after another, sent together
+    await clock.advanceAsync(250);
+    await flush();
+    expect(engine.queuedSignals()).toEqual([]);
+    expect(engine.positions.openPositions().map((p) => `${p.symbol} ${p.quantity.toString()}`).sort()).toEqual(symbols.map((s) => `${s} 10`).sort());
+  });
+
   it('a queued signal can be withdrawn', async () => {
     const { engine, signal } = await setup('2025-06-07T15:00:00Z', { queueWhenClosed: true });
     await engine.executeSignal(signal());
