@@ -525,7 +525,9 @@ export class ExecutionEngine {
    * The kill switch: stops every new order (state HALTED) at once — a signal already in flight is
    * stopped at the gate right before it would be sent — then, by default, cancels every working
    * order (one still on its way is cancelled when it lands), and with `flatten`
-   * closes every position at market. `resume()` takes an explicit call. Journaled and emitted.
+   * closes every position at market, all at once. A position that cannot be closed does not keep
+   * the others open: every close is tried, then the halt rejects with that close's error (an
+   * `AggregateError` when several failed). `resume()` takes an explicit call. Journaled and emitted.
    */
   async halt(options: HaltOptions | string): Promise<void> {
     const { reason, cancelOpen = true, flatten = false } = typeof options === 'string' ? { reason: options } : options;
@@ -533,7 +535,13 @@ export class ExecutionEngine {
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
     // An order still on its way is covered too: the lifecycle re-sends the cancel when it lands.
     if (cancelOpen) await this.orders.cancelAll(`halted: ${reason}`);
-    if (flatten) for (const position of this.positions.openPositions()) await this.forceClose(position.symbol, `halted: ${reason}`);
+    if (!flatten) return;
+    // Every position at once, each to its own end: the closes go out together (not one broker round
+    // trip after another), and one that fails leaves none of the others open.
+    const results = await Promise.allSettled(this.positions.openPositions().map((position) => this.forceClose(position.symbol, `halted: ${reason}`)));
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} positions could not be closed`);
   }
 
   /** Only orders that reduce exposure pass until `resume()` (or a halt). Journaled and emitted. */
@@ -752,7 +760,8 @@ export class ExecutionEngine {
     try {
       await this.protection?.settled(symbol);
       const cancelled = this.orders.workingOrders().filter((o) => o.symbol === symbol);
-      for (const working of cancelled) await this.orders.cancel(working.clientOrderId, reason);
+      // Together: one round trip for a stop and its targets, not one each.
+      await Promise.all(cancelled.map((working) => this.orders.cancel(working.clientOrderId, reason)));
       // Where open exits hold the shares (Alpaca), the close can only go once the cancels are confirmed.
       if (this.adapter.capabilities.exitsHoldQuantity) await this.orders.whenEnded(cancelled.map((o) => o.clientOrderId), 10_000);
       const position = this.positions.get(symbol);

@@ -1,4 +1,5 @@
-import { type MockBrokerOptions, settle } from 'tradewire/testing';
+import { ExecutionEngine, silentLogger, ValidationError } from 'tradewire';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { engineOnMock } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 
@@ -47,6 +48,45 @@ describe('the kill switch', () => {
     expect(seen).toEqual(['state HALTED', 'halted cancelOpen=true flatten=true']);
     const topics = engine.orders.auditTrail({ kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''));
     expect(topics).toEqual(expect.arrayContaining(['engine.trading_state', 'engine.halted', 'position.force_closed']));
+  });
+
+  it('flattens every position at once: the closes reach the broker together, not one round trip after another', async () => {
+    const { clock, broker, engine, signal } = await setup();
+    for (const symbol of ['AAPL', 'MSFT', 'NVDA']) await engine.executeSignal(signal({ symbol }));
+    broker.setLatency(250);
+    const entries = broker.requests.filter((r) => r.method === 'submitOrder').length;
+    const closes = (): number => broker.requests.filter((r) => r.method === 'submitOrder').length - entries;
+    let done = false;
+    const halting = engine.halt({ reason: 'risk desk', flatten: true }).then(() => (done = true));
+    await settle();
+    await clock.advanceAsync(250); // the cancel-all's answer
+    expect(closes()).toBe(3); // every close sent before the first one's answer
+    expect(done).toBe(false);
+    await clock.advanceAsync(250);
+    await halting;
+    expect(engine.positions.openPositions()).toEqual([]);
+    expect(broker.positionReports()).toEqual([]);
+  });
+
+  it('one position that cannot be closed leaves none of the others open; the halt then fails with its error', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock });
+    const sequential = sequentialIds();
+    let spoil = false;
+    // The first id asked for once spoiled is one no broker takes: that position's close is refused before it is sent.
+    const ids = { next: (prefix?: string): string => (spoil && !(spoil = false) ? 'not a valid id!' : sequential.next(prefix)) };
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids, logger: silentLogger, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
+    await engine.start();
+    for (const symbol of ['AAPL', 'MSFT', 'NVDA']) {
+      broker.setPrice(symbol, '100');
+      engine.updatePrice(symbol, '100');
+      await engine.executeSignal({ id: symbol, symbol, side: 'buy', strength: 90, time: clock.now(), strategyId: 'k' });
+    }
+    spoil = true;
+    await expect(engine.halt({ reason: 'risk desk', flatten: true })).rejects.toBeInstanceOf(ValidationError);
+    // AAPL's close (the first asked for) was refused; MSFT and NVDA were closed all the same.
+    expect(engine.positions.openPositions().map((p) => p.symbol)).toEqual(['AAPL']);
+    expect(broker.positionReports().map((p) => p.symbol)).toEqual(['AAPL']);
   });
 
   it('cannot be raced by a signal in flight: one still awaiting is stopped at the gate, one already sent is cancelled on sight', async () => {
