@@ -140,21 +140,33 @@ export class BreakerGuard {
     journal.append({ kind: 'note', at: trip.at, topic: 'breaker.tripped', data: { ...trip, value: trip.value.toString(), threshold: trip.threshold.toString() } });
     events.emit('breaker:tripped', trip);
     const mine = (strategyId: string | undefined): boolean => !trip.strategyId || strategyId === trip.strategyId;
-    try {
-      for (const action of trip.actions) {
+    // Each action runs whatever the one before it did: a failed cancel must not keep the positions open.
+    for (const action of trip.actions) {
+      try {
         if (action === 'notify') events.emit('alert', { severity: 'critical', code: 'breaker_tripped', message: reason });
         else if (action === 'reduce_only') actions.reduceOnly(reason);
         else if (action === 'halt_new_orders') {
           if (trip.strategyId) this.blockedStrategies.set(trip.strategyId, reason);
           else await actions.halt(reason);
         } else if (action === 'cancel_open_orders') {
-          for (const order of actions.workingOrders()) if (mine(order.strategyId) && !actions.isEmergencyOrder(order.clientOrderId)) await actions.cancel(order.clientOrderId, reason);
+          // Together: one broker round trip for every order, not one after another.
+          const cancels = actions.workingOrders().filter((order) => mine(order.strategyId) && !actions.isEmergencyOrder(order.clientOrderId));
+          await this.settleAll(trip, action, cancels.map((order) => actions.cancel(order.clientOrderId, reason)));
         } else if (action === 'close_all_positions') {
-          for (const position of positions.openPositions()) if (mine(position.strategyId)) await actions.forceClose(position.symbol, reason);
+          // Every position at once, each to its own end: one that cannot be closed leaves none of the others open.
+          const closes = positions.openPositions().filter((position) => mine(position.strategyId));
+          await this.settleAll(trip, action, closes.map((position) => actions.forceClose(position.symbol, reason)));
         }
+      } catch (error) {
+        this.deps.logger.error(`breaker ${trip.id}: ${action} failed`, { error: describeError(error) });
       }
-    } catch (error) {
-      this.deps.logger.error(`breaker ${trip.id} actions failed`, { error: describeError(error) });
+    }
+  }
+
+  /** Waits for every one of an action's requests; each failure is logged, none stops the others. */
+  private async settleAll(trip: BreakerTrip, action: string, requests: readonly Promise<unknown>[]): Promise<void> {
+    for (const result of await Promise.allSettled(requests)) {
+      if (result.status === 'rejected') this.deps.logger.error(`breaker ${trip.id}: ${action} failed`, { error: describeError(result.reason) });
     }
   }
 }

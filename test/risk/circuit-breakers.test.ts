@@ -84,6 +84,31 @@ describe('circuit breakers', () => {
     expect(broker.positionReports()).toEqual([]);
   });
 
+  it('close_all_positions tries every position, together; one that cannot be closed stops neither the others nor the actions after it', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 100_000 });
+    const sequential = sequentialIds();
+    let spoil = false;
+    // The first id asked for once spoiled is one no broker takes: that position's close is refused before it is sent.
+    const ids = { next: (prefix?: string): string => (spoil && !(spoil = false) ? 'not a valid id!' : sequential.next(prefix)) };
+    const breakers: BreakerSpec[] = [{ id: 'vol', kind: 'volatility', threshold: 40, actions: ['close_all_positions', 'notify'] }];
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids, logger: silentLogger, breakers, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
+    await engine.start();
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    for (const symbol of ['AAPL', 'MSFT', 'NVDA']) {
+      broker.setPrice(symbol, '100');
+      engine.updatePrice(symbol, '100');
+      await engine.executeSignal({ id: symbol, symbol, side: 'buy', strength: 90, time: clock.now(), strategyId: 'trend' });
+    }
+    spoil = true;
+    engine.reportVolatility(45);
+    await settle(10);
+    expect(engine.positions.openPositions().map((p) => p.symbol)).toEqual(['AAPL']);
+    expect(broker.positionReports().map((p) => p.symbol)).toEqual(['AAPL']);
+    expect(alerts).toContain('breaker_tripped'); // the action after the failed one still ran
+  });
+
   it('position size: a position grown past its limit by the price notifies', async () => {
     const { engine, price, signal, trips, alerts, flush } = await setup([{ id: 'size', kind: 'position_size', threshold: 15, actions: ['notify'] }]);
     await engine.executeSignal(signal()); // 10 000 of 100 000
