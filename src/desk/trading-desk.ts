@@ -332,11 +332,20 @@ export class TradingDesk {
     const present = seats.filter((s): s is Seat => s !== undefined);
     for (const id of named ?? []) if (!this.seats.has(id)) outcomes.push(this.refusal(id, 'unknown_account', `no account ${id} on the desk`));
     const weights = this.weights(signal, present);
-    for (const seat of present) {
-      const weight = weights.get(seat.id)!;
-      const { mirror: _mirror, ...single } = signal;
-      const copy = { ...single, id: `${signal.id}@${seat.id}`, ...(weight.equals(1) ? {} : { allocation: weight.times(new Decimal(signal.allocation ?? 1)).toFixed() }) };
-      outcomes.push(seat.adapter.healthState === 'down' ? this.refusal(seat.id, 'broker_down', `${seat.adapter.name} is down`) : await this.send(seat, copy));
+    // Every account at once (each decides in turn, as its send starts): the last account's order
+    // does not wait for every other broker's answer, and gets the same market as the first.
+    const sent = await Promise.allSettled(
+      present.map((seat) => {
+        const weight = weights.get(seat.id)!;
+        const { mirror: _mirror, ...single } = signal;
+        const copy = { ...single, id: `${signal.id}@${seat.id}`, ...(weight.equals(1) ? {} : { allocation: weight.times(new Decimal(signal.allocation ?? 1)).toFixed() }) };
+        return seat.adapter.healthState === 'down' ? this.refusal(seat.id, 'broker_down', `${seat.adapter.name} is down`) : this.send(seat, copy);
+      }),
+    );
+    for (const result of sent) {
+      // Only the caller's mistake (an invalid signal) is thrown by send: the same for every copy.
+      if (result.status === 'rejected') throw result.reason;
+      outcomes.push(result.value);
     }
     return this.decided({ signal, outcomes });
   }

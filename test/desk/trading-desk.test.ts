@@ -92,6 +92,24 @@ describe('TradingDesk: routing', () => {
     expect(sizes[1]! / sizes[0]!).toBeCloseTo(3, 1);
   });
 
+  it('a mirrored signal goes to every account at once: each order at its broker before the first answer', async () => {
+    const { desk: d, price, signal, clock, alpha, beta } = setupStarted(await started());
+    price('MSFT', '50');
+    alpha.setLatency(250);
+    beta.setLatency(250);
+    const submits = (): number[] => [alpha, beta].map((b) => b.requests.filter((r) => r.method === 'submitOrder').length);
+    const mirrored = d.executeSignal(signal({ symbol: 'MSFT', side: 'buy', mirror: { accounts: ['equities', 'fx'], weights: 'equal' } }));
+    await flush();
+    await clock.advanceAsync(250); // both accounts' asset look-ups answer together
+    expect(submits()).toEqual([1, 1]); // sent together, not the second after the first's answer
+    await clock.advanceAsync(250);
+    const decision = await mirrored;
+    expect(decision.outcomes.map((o) => [o.account, o.decision?.kind])).toEqual([
+      ['equities', 'executed'],
+      ['fx', 'executed'],
+    ]);
+  });
+
   it('routeByBuyingPower sends an entry to the account with the most buying power', async () => {
     const { desk: d, price, signal } = setupStarted(await started({ cash: [50_000, 80_000], routing: routeByBuyingPower }));
     await d.engine('equities').refreshAccount();
