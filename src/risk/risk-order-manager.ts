@@ -219,15 +219,18 @@ export class RiskOrderManager {
       .map((id) => (id ? this.deps.orders.get(id) : undefined))
       .filter((o): o is Order => o !== undefined && !isTerminalStatus(o.status));
     const left = position.quantity.minus(quantity);
+    // Each request to its own order, all together: the exit waits one broker round trip, not one per order.
     if (left.greaterThan(0)) {
+      const shrinks: Promise<unknown>[] = [];
       for (const order of live) {
         if (order.status !== 'accepted' && order.status !== 'partially_filled') continue;
         const target = order.filledQuantity.plus(left);
-        if (target.lessThan(order.quantity)) await this.deps.orders.modify(order.clientOrderId, { quantity: target });
+        if (target.lessThan(order.quantity)) shrinks.push(this.deps.orders.modify(order.clientOrderId, { quantity: target }));
       }
+      await Promise.all(shrinks);
       return true;
     }
-    for (const order of live) await this.cancel(order.clientOrderId, 'making room for an exit');
+    await Promise.all(live.map((order) => this.cancel(order.clientOrderId, 'making room for an exit')));
     return this.deps.orders.whenEnded(live.map((o) => o.clientOrderId), timeoutMs);
   }
 
@@ -443,7 +446,8 @@ export class RiskOrderManager {
     if (p.native) return;
     if (order.clientOrderId === p.stopOrderId) {
       // One-cancels-other: the stop went, so the targets go; a partial stop fill shrinks them.
-      if (order.status === 'filled') for (const id of p.targetOrderIds) await this.cancel(id, 'stop filled');
+      // The targets' cancels go together: a target left working a round trip longer could fill into a new position.
+      if (order.status === 'filled') await Promise.all(p.targetOrderIds.map((id) => this.cancel(id, 'stop filled')));
       else await this.shrinkTargets(p);
       return;
     }
@@ -471,6 +475,7 @@ export class RiskOrderManager {
   /** After a partial stop fill, the targets together may sell no more than the position holds. */
   private async shrinkTargets(p: Protection): Promise<void> {
     let left = this.deps.positions.get(p.symbol)?.quantity ?? ZERO;
+    const requests: Promise<unknown>[] = [];
     for (const id of p.targetOrderIds) {
       const target = this.deps.orders.get(id);
       if (!target || isTerminalStatus(target.status)) continue;
@@ -478,9 +483,11 @@ export class RiskOrderManager {
       const allowed = Decimal.min(open, left);
       left = left.minus(allowed);
       if (allowed.equals(open)) continue;
-      if (allowed.isZero() || target.status === 'pending_replace' || target.status === 'pending_cancel') await this.cancel(id, 'stop filled in part: nothing left for this target');
-      else await this.deps.orders.modify(id, { quantity: target.filledQuantity.plus(allowed) });
+      if (allowed.isZero() || target.status === 'pending_replace' || target.status === 'pending_cancel') requests.push(this.cancel(id, 'stop filled in part: nothing left for this target'));
+      else requests.push(this.deps.orders.modify(id, { quantity: target.filledQuantity.plus(allowed) }));
     }
+    // Decided in order (each target gets what the ones before it leave), sent together.
+    await Promise.all(requests);
   }
 
   /**
@@ -579,7 +586,7 @@ export class RiskOrderManager {
     const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);
     // A native OCO one of whose legs closed the position: the broker cancels the other.
     if (p.native && ids.some((id) => this.deps.orders.get(id)?.filledQuantity.greaterThan(0))) return;
-    for (const id of ids) await this.cancel(id, 'position closed');
+    await Promise.all(ids.map((id) => this.cancel(id, 'position closed')));
   }
 
   private async cancel(id: string, reason: string): Promise<void> {

@@ -89,6 +89,21 @@ describe('RiskOrderManager', () => {
     expect(live()).toEqual([]);
   });
 
+  it('the stop fills: every target is cancelled at once (a target left working a round trip longer could fill into a new position)', async () => {
+    const { engine, signal, price, live, broker, clock } = await setup({ partialExits: [{ r: 1, fraction: '0.3' }, { r: 2, fraction: '0.3' }, { r: 3, fraction: '0.4' }] });
+    await engine.executeSignal(signal());
+    await price('100');
+    expect(engine.protection!.protectionOf('AAPL')!.targets).toHaveLength(3);
+    broker.setLatency(250);
+    const cancels = (): number => broker.requests.filter((r) => r.method === 'cancelOrder').length;
+    await price('97'); // through the stop at 98
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(cancels()).toBe(3); // every target's cancel sent before the first one's answer
+    await clock.advanceAsync(250);
+    await price('97');
+    expect(live()).toEqual([]);
+  });
+
   it('rounds protective prices to the price step toward the market instead of being refused', async () => {
     const { engine, signal, price, flush, alerts } = await setup();
     await price('97.90');
