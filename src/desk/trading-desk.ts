@@ -20,6 +20,7 @@ import type { TradewireEvents } from '../tradewire-events.js';
 import { type BrokerHealthReport, type BrokerHealthState, HealthTrackedAdapter, type HealthOptions } from './adapter-health.js';
 import { type AccountScope, type MeasuredCost, type RoutableAccount, routeByScope, type RoutingChoice, type RoutingPolicy } from './desk-routing.js';
 import { aggregateBook, type DeskBook } from './desk-book.js';
+import { allOrFailures } from '../core/all-settled.js';
 
 /** One account on the desk: an engine's options (its own adapter, config, journal), an id, and what it trades. */
 export interface DeskAccountSpec extends Omit<ExecutionEngineOptions, 'clock' | 'logger' | 'rules'> {
@@ -211,9 +212,13 @@ export class TradingDesk {
     for (const seat of this.seats.values()) await seat.engine.stop();
   }
 
-  /** Every account recovers from its journal and reconciles with its broker. */
+  /**
+   * Every account recovers from its journal and reconciles with its broker — all at once, each to
+   * its own end: one that cannot recover (it keeps refusing signals until it does) does not keep
+   * the others from trading. Rejects with the failure (an `AggregateError` for several).
+   */
   async recover(): Promise<void> {
-    for (const seat of this.seats.values()) await seat.engine.recover();
+    await allOrFailures([...this.seats.values()].map((seat) => seat.engine.recover()), 'accounts could not recover');
   }
 
   /** A price for every account that trades the symbol. */
@@ -230,10 +235,14 @@ export class TradingDesk {
     return this.stateReason;
   }
 
-  /** The desk-wide kill switch: every account halts (cancelling working orders unless told otherwise). */
+  /**
+   * The desk-wide kill switch: every account halts (cancelling working orders unless told otherwise),
+   * all at once; once every account has done what it could, rejects with what failed (an
+   * `AggregateError` for several).
+   */
   async halt(reason: string, options: { readonly cancelOpen?: boolean; readonly flatten?: boolean } = {}): Promise<void> {
     this.setState('HALTED', reason);
-    await Promise.all([...this.seats.values()].map((s) => s.engine.halt({ reason: `desk: ${reason}`, ...options })));
+    await allOrFailures([...this.seats.values()].map((s) => s.engine.halt({ reason: `desk: ${reason}`, ...options })), 'accounts could not halt cleanly');
   }
 
   /** Exits only, on every account. */
@@ -569,3 +578,4 @@ function measuredCost(engine: ExecutionEngine): MeasuredCost | undefined {
   // Statistics for ranking, not money: plain numbers are exact enough to order brokers by.
   return { orders: records.length, slippageBps: slipped ? slippage / slipped : 0, commissionBps: commission / records.length, latencyMs: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)]! : 0 };
 }
+

@@ -35,6 +35,7 @@ import { defaultSignalPolicy, type SignalPolicy } from '../signals/signal-policy
 import type { TradewireEvents } from '../tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
 import { decideInTurn } from './decide-in-turn.js';
+import { allOrFailures } from '../core/all-settled.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { BuyingPower } from './buying-power.js';
 import type { RecordedDecision } from './decision-log.js';
@@ -538,10 +539,10 @@ export class ExecutionEngine {
     if (!flatten) return;
     // Every position at once, each to its own end: the closes go out together (not one broker round
     // trip after another), and one that fails leaves none of the others open.
-    const results = await Promise.allSettled(this.positions.openPositions().map((position) => this.forceClose(position.symbol, `halted: ${reason}`)));
-    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} positions could not be closed`);
+    await allOrFailures(
+      this.positions.openPositions().map((position) => this.forceClose(position.symbol, `halted: ${reason}`)),
+      'positions could not be closed',
+    );
   }
 
   /** Only orders that reduce exposure pass until `resume()` (or a halt). Journaled and emitted. */

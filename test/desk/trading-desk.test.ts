@@ -110,6 +110,19 @@ describe('TradingDesk: routing', () => {
     ]);
   });
 
+  it('recover(): every account at once; one that cannot recover does not stop the others recovering and trading', async () => {
+    const { desk: d, alpha, clock, price, signal } = desk();
+    await d.start();
+    alpha.failNext('getOpenOrders', { kind: 'server_error' }, 10); // the equities account's broker keeps failing
+    const error = await settle(d.recover().catch((e: unknown) => e), clock);
+    expect(error).toBeInstanceOf(BrokerError);
+    expect(d.engine('equities').recoveryState).toBe('failed');
+    expect(d.engine('fx').recoveryState).toBe('recovered');
+    price('EUR_USD', '1.08');
+    const fx = await d.executeSignal(signal({ symbol: 'EUR_USD', side: 'buy', assetClass: 'forex' }));
+    expect(fx.outcomes.map((o) => [o.account, o.decision?.kind])).toEqual([['fx', 'executed']]);
+  });
+
   it('routeByBuyingPower sends an entry to the account with the most buying power', async () => {
     const { desk: d, price, signal } = setupStarted(await started({ cash: [50_000, 80_000], routing: routeByBuyingPower }));
     await d.engine('equities').refreshAccount();
