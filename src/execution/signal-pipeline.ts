@@ -361,24 +361,16 @@ export class SignalPipeline {
     if (late) return this.reject(signal, [late]);
     const side = position.side === 'long' ? 'sell' : 'buy';
     // Where open exits hold the shares (Alpaca), the protective orders first give up what this exit sells.
-    if (protection) return this.exitAfterRoom(protection, signal, parsed, intent, side, quantity, price, onSubmitted);
+    if (protection) return this.afterRoomForExit(protection, signal, parsed.symbol, quantity, () => this.sendExit(signal, parsed, intent, side, quantity, price, onSubmitted));
     return this.sendExit(signal, parsed, intent, side, quantity, price, onSubmitted);
   }
 
-  private async exitAfterRoom(
-    protection: RiskOrderManager,
-    signal: Signal,
-    parsed: ParsedSignal,
-    intent: Extract<TradeIntent, { action: 'close' }>,
-    side: 'buy' | 'sell',
-    quantity: Decimal,
-    price: Decimal,
-    onSubmitted: (() => void) | undefined,
-  ): Promise<SignalDecision> {
-    if (!(await protection.makeRoomForExit(parsed.symbol, quantity))) {
-      return this.reject(signal, [{ code: 'exit_blocked', message: `${parsed.symbol}: the protective orders did not confirm their cancel in time` }]);
+  /** Sends the exit once the protective orders have made room for it (or refuses it when they could not in time). */
+  private async afterRoomForExit(protection: RiskOrderManager, signal: Signal, symbol: string, quantity: Decimal, send: () => Promise<SignalDecision>): Promise<SignalDecision> {
+    if (!(await protection.makeRoomForExit(symbol, quantity))) {
+      return this.reject(signal, [{ code: 'exit_blocked', message: `${symbol}: the protective orders did not confirm their cancel in time` }]);
     }
-    return this.sendExit(signal, parsed, intent, side, quantity, price, onSubmitted);
+    return send();
   }
 
   private sendExit(
