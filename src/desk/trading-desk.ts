@@ -341,8 +341,11 @@ export class TradingDesk {
     const present = seats.filter((s): s is Seat => s !== undefined);
     for (const id of named ?? []) if (!this.seats.has(id)) outcomes.push(this.refusal(id, 'unknown_account', `no account ${id} on the desk`));
     const weights = this.weights(signal, present);
-    // Every account at once (each decides in turn, as its send starts): the last account's order
-    // does not wait for every other broker's answer, and gets the same market as the first.
+    // Every account's asset looked up first (together): then each account decides at once, in the
+    // accounts' order — the first has the first claim on a desk-wide limit, as when they went one
+    // after another — and the orders are on the wire together: the last account's order does not
+    // wait for every other broker's answer.
+    await Promise.all(present.map((seat) => seat.engine.preloadAssets([signal.symbol])));
     const sent = await Promise.allSettled(
       present.map((seat) => {
         const weight = weights.get(seat.id)!;

@@ -601,6 +601,16 @@ export class ExecutionEngine {
     return this.buyingPower.snapshot;
   }
 
+  /**
+   * Looks the symbols' assets up at the broker now, together (one round trip), and caches them (an
+   * hour): the signals that follow on them are decided without waiting on the broker — e.g. a
+   * strategy's universe just before the open. Symbols already cached are not asked for again; one
+   * whose look-up fails is left for its signal to try again and refuse with the reason.
+   */
+  preloadAssets(symbols: Iterable<string>): Promise<void> {
+    return this.assets.loadAll(symbols);
+  }
+
   /** Feeds the last trade price of `symbol`: sizing uses it and positions are marked to it. */
   updatePrice(symbol: string, price: DecimalInput): void {
     const value = toDecimal(price, 'price');

@@ -145,6 +145,22 @@ describe('TradingDesk: desk-wide limits and the kill switch', () => {
     expect(decision.kind === 'rejected' && decision.reasons.map((r) => r.code)).toEqual(['desk_positions']);
   });
 
+  it('a mirrored signal meeting a desk-wide limit: the accounts claim it in their order, even when the first still has to look the symbol up', async () => {
+    const { desk: d, price, signal, alpha, beta, clock } = setupStarted(await started({ limits: { maxPositions: 2 } }));
+    for (const s of ['A', 'B']) price(s, '10');
+    await d.executeSignal(signal({ symbol: 'A', side: 'buy' })); // one position: one slot left
+    // Only the second account has looked B up; the first must ask its (slower) broker.
+    await d.engine('fx').preloadAssets(['B']);
+    alpha.setLatency(250);
+    beta.setLatency(10);
+    const mirrored = settle(d.executeSignal(signal({ symbol: 'B', side: 'buy', mirror: { accounts: ['equities', 'fx'], weights: 'equal' } })), clock);
+    const decision = await mirrored;
+    expect(decision.outcomes.map((o) => [o.account, o.decision?.kind, o.decision?.kind === 'rejected' ? o.decision.reasons.map((r) => r.code) : undefined])).toEqual([
+      ['equities', 'executed', undefined],
+      ['fx', 'rejected', ['desk_positions']],
+    ]);
+  });
+
   it('daily loss across accounts: at the limit the desk goes REDUCING (exits only) and says so', async () => {
     const { desk: d, price, signal } = setupStarted(await started({ limits: { maxDailyLoss: '150' } }));
     const alerts: string[] = [];

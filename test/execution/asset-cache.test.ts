@@ -1,5 +1,5 @@
-import { BrokerError, settle } from 'tradewire';
-import { ManualClock, MockBroker } from 'tradewire/testing';
+import { alwaysOpenMarket, BrokerError, ExecutionEngine, settle, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 import { AssetCache } from '../../src/execution/asset-cache.js';
 
@@ -116,5 +116,33 @@ describe('AssetCache', () => {
     const retried = cache.load('MSFT');
     await clock.advanceAsync(100);
     expect(await retried).toMatchObject({ symbol: 'MSFT' });
+  });
+});
+
+describe('ExecutionEngine.preloadAssets', () => {
+  it('looks a universe up in one round trip ahead of its signals: they wait on no look-up, and nothing is asked twice', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
+    const broker = new MockBroker({ clock });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, market: alwaysOpenMarket, config: { sizing: { method: 'fixed_quantity', quantity: 1 } } });
+    await engine.start();
+    for (const symbol of ['AAPL', 'MSFT']) {
+      broker.setPrice(symbol, '100');
+      engine.updatePrice(symbol, '100');
+    }
+    broker.setLatency(250);
+    const lookups = (): number => broker.requests.filter((r) => r.method === 'getAsset').length;
+    const preloading = engine.preloadAssets(['AAPL', 'MSFT', 'AAPL']);
+    await settle();
+    expect(lookups()).toBe(2); // together, once each
+    await clock.advanceAsync(250);
+    await preloading;
+    await engine.preloadAssets(['MSFT']);
+    expect(lookups()).toBe(2);
+    const deciding = engine.executeSignal({ id: 'p1', symbol: 'MSFT', side: 'buy', strength: 90, time: clock.now(), strategyId: 'p' });
+    await settle();
+    expect(broker.requests.filter((r) => r.method === 'submitOrder')).toHaveLength(1); // decided at once: no look-up first
+    await clock.advanceAsync(250);
+    expect((await deciding).kind).toBe('executed');
+    expect(lookups()).toBe(2);
   });
 });
