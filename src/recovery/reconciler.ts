@@ -101,6 +101,10 @@ export class Reconciler {
     // failed ones are looked at too.
     const candidates = options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : orders.workingOrders();
     const listsSeen = new Set<string>();
+    // What the open list answers is applied at once; the rest is looked up (and resent, or marked
+    // missing) together — a restart after many changes costs one round trip, not one per order —
+    // and reported in the orders' order.
+    const lookups: Promise<Outcome>[] = [];
     for (const order of candidates) {
       const id = order.clientOrderId;
       const list = orders.listOf(id);
@@ -113,43 +117,24 @@ export class Reconciler {
         const reports = members.map((o) => open.find(o));
         if (members.length > 0 && reports.every((r) => r !== undefined)) {
           for (const report of reports) orders.applyReport(report!);
-          found.push(...list.ids);
+          lookups.push(Promise.resolve({ found: list.ids }));
           continue;
         }
-        if (await orders.refreshList(parent)) {
-          found.push(...list.ids);
-          continue;
-        }
-        const unsent = list.ids.filter((member) => ['created', 'validated', 'submitted'].includes(orders.get(member)?.status ?? ''));
-        if (unsent.length === 0) continue;
-        if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs && unsent.length === list.ids.length) {
-          resent.push(...list.ids);
-          await orders.resumeList(parent);
-        } else {
-          missing.push(...unsent);
-          for (const member of unsent) orders.applyUpdate({ clientOrderId: member, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
-        }
+        lookups.push(this.lookUpList(order, parent, list.ids, at));
         continue;
       }
       const listed = open.find(order);
       if (listed) {
         orders.applyReport(listed);
-        found.push(id);
+        lookups.push(Promise.resolve({ found: [id] }));
         continue;
       }
-      if (await orders.refreshOrder(id)) {
-        found.push(id);
-        continue;
-      }
-      if (order.status === 'created' || order.status === 'validated' || order.status === 'submitted') {
-        if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs) {
-          resent.push(id);
-          await orders.resume(id);
-        } else {
-          missing.push(id);
-          orders.applyUpdate({ clientOrderId: id, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
-        }
-      }
+      lookups.push(this.lookUpOrder(order, at));
+    }
+    for (const outcome of await Promise.all(lookups)) {
+      if (outcome.found) found.push(...outcome.found);
+      if (outcome.resent) resent.push(...outcome.resent);
+      if (outcome.missing) missing.push(...outcome.missing);
     }
 
     const unknownBrokerOrders = open.reports.filter((r) => orders.get(r.clientOrderId) === undefined && !orders.getByBrokerOrderId(r.brokerOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
@@ -190,6 +175,34 @@ export class Reconciler {
     journal.append({ kind: 'note', at, topic: 'reconciliation', data: serializable(report) });
     events.emit('reconciliation', report);
     return report;
+  }
+
+  /** A native list the open orders did not account for: asked for through its parent; resent whole if it never arrived, else its unsent members marked failed. */
+  private async lookUpList(order: Order, parent: string, ids: readonly string[], at: number): Promise<Outcome> {
+    const { orders, policy } = this.deps;
+    if (await orders.refreshList(parent)) return { found: ids };
+    const unsent = ids.filter((member) => ['created', 'validated', 'submitted'].includes(orders.get(member)?.status ?? ''));
+    if (unsent.length === 0) return {};
+    if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs && unsent.length === ids.length) {
+      await orders.resumeList(parent);
+      return { resent: ids };
+    }
+    for (const member of unsent) orders.applyUpdate({ clientOrderId: member, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
+    return { missing: unsent };
+  }
+
+  /** An order the open orders did not list: asked for; one the broker never saw is resent (when young enough) or marked failed. */
+  private async lookUpOrder(order: Order, at: number): Promise<Outcome> {
+    const { orders, policy } = this.deps;
+    const id = order.clientOrderId;
+    if (await orders.refreshOrder(id)) return { found: [id] };
+    if (order.status !== 'created' && order.status !== 'validated' && order.status !== 'submitted') return {};
+    if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs) {
+      await orders.resume(id);
+      return { resent: [id] };
+    }
+    orders.applyUpdate({ clientOrderId: id, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
+    return { missing: [id] };
   }
 
   /**
@@ -240,3 +253,9 @@ function serializable(report: ReconciliationReport): Record<string, unknown> {
   return { ...report, positionMismatches: report.positionMismatches.map((m) => ({ symbol: m.symbol, local: m.local.toString(), broker: m.broker.toString() })) };
 }
 
+/** What looking one order (or native list) up came to, for the reconciliation's report. */
+interface Outcome {
+  readonly found?: readonly string[];
+  readonly resent?: readonly string[];
+  readonly missing?: readonly string[];
+}

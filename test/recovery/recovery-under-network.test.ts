@@ -117,6 +117,32 @@ async function tradedThenRestarted() {
   return { broker, clock, traded, second };
 }
 
+describe('recovery after many changes', () => {
+  it('the orders that changed while the process was down are looked up together — one round trip, not one each — and reported in their order', async () => {
+    const { broker, clock } = market();
+    const first = await started(boot(broker, clock));
+    const resting: string[] = [];
+    for (const [symbol, limitPrice] of [['AAPL', '95'], ['MSFT', '290'], ['AAPL', '94']] as const) {
+      resting.push((await first.orders.submit({ symbol, side: 'buy', quantity: 1, type: 'limit', limitPrice, timeInForce: 'gtc' })).clientOrderId);
+    }
+    await first.stop(); // the process dies; while it is down the market falls through every limit
+    broker.setPrice('AAPL', '93');
+    broker.setPrice('MSFT', '289');
+    const second = await started(boot(broker, clock, { idStart: 1_000 }));
+    broker.setLatency(250);
+    const lookups = (): number => broker.requests.filter((r) => r.method === 'getOrder').length;
+    const recovering = second.recover();
+    await flush();
+    await clock.advanceAsync(250); // the open orders' answer (none of these is open any more)
+    expect(lookups()).toBe(3); // every changed order asked for before the first answer
+    let report: RecoveryReport | undefined;
+    void recovering.then((r) => (report = r));
+    await run(clock, 1_000);
+    expect(report?.ordersFoundAtBroker).toEqual(resting);
+    expect(resting.map((id) => second.orders.get(id)?.status)).toEqual(['filled', 'filled', 'filled']);
+  });
+});
+
 describe('recover() can be retried', () => {
   it('a broker failure during recovery is retried with backoff on the clock; signals are refused until it completes', async () => {
     const { broker, clock, traded, second } = await tradedThenRestarted();
