@@ -13,6 +13,7 @@ import { isTerminalStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
+import { allOrFailures } from '../core/all-settled.js';
 
 export interface ProtectionOptions {
   /** Partial exits as multiples of the initial risk; default one leg at the position's target. */
@@ -165,6 +166,9 @@ export class RiskOrderManager {
     }
     const working = orders.workingOrders().filter(RiskOrderManager.isProtective);
     const protectedAnew: string[] = [];
+    // The unprotected positions are protected together, each to its own end: one broker round trip,
+    // and one that cannot be protected leaves none of the others bare.
+    const protecting: Promise<void>[] = [];
     for (const position of positions.openPositions()) {
       if (this.byPosition.has(position.id)) continue;
       const mine = working.filter((o) => o.symbol === position.symbol);
@@ -180,12 +184,13 @@ export class RiskOrderManager {
         const fresh = positions.get(position.symbol);
         if (fresh?.stopPrice) {
           protectedAnew.push(position.symbol);
-          await this.protect(fresh);
+          protecting.push(this.protect(fresh));
         }
         continue;
       }
       this.adoptProtection(position, mine, state);
     }
+    await allOrFailures(protecting, 'positions could not be protected');
     return protectedAnew;
   }
 

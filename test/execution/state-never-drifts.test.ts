@@ -290,4 +290,33 @@ describe('protection survives a restart', () => {
     const { stop, targets } = second.protection!.protectionOf('AAPL')!;
     expect([stop?.status, stop?.stopPrice?.toString(), targets.length]).toEqual(['accepted', '98', 1]);
   });
+
+  it('several positions left bare by the crash are protected together after recover(): every stop sent at one instant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'journal.jsonl');
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    const symbols = ['AAPL', 'MSFT', 'NVDA'];
+    for (const symbol of symbols) broker.setPrice(symbol, '100');
+    const journal = (): FileJournal => new FileJournal({ path, logger: silentLogger, sync: 'os' });
+    const first = engineOn(broker, clock, {}, { ids: sequentialIds(1), journal: journal() });
+    await first.start();
+    for (const symbol of symbols) {
+      first.updatePrice(symbol, '100');
+      await first.executeSignal(signal(clock, { symbol }));
+    }
+    const second = engineOn(broker, clock, {}, { ids: sequentialIds(1_000), journal: journal(), protection: true });
+    await second.start();
+    for (const symbol of symbols) second.updatePrice(symbol, '100');
+    broker.setLatency(250);
+    const recovering = second.recover();
+    for (let i = 0; i < 12; i++) await clock.advanceAsync(250);
+    await recovering;
+    // The second process's orders are its protective ones: sent at one instant, not a round trip apart.
+    const protective = broker.requests.filter((r) => r.method === 'submitOrder' && Number(r.clientOrderId?.slice(3)) >= 1_000);
+    expect(protective.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(protective.map((r) => r.at)).size).toBe(1);
+    expect(symbols.map((symbol) => second.protection!.protectionOf(symbol)?.stop?.status)).toEqual(['accepted', 'accepted', 'accepted']);
+  });
 });
