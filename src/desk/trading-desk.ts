@@ -581,4 +581,3 @@ function measuredCost(engine: ExecutionEngine): MeasuredCost | undefined {
   // Statistics for ranking, not money: plain numbers are exact enough to order brokers by.
   return { orders: records.length, slippageBps: slipped ? slippage / slipped : 0, commissionBps: commission / records.length, latencyMs: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)]! : 0 };
 }
-

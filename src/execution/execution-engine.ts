@@ -1,6 +1,7 @@
 import type { BrokerAdapter } from '../broker/broker-adapter.js';
 import type { AccountSnapshot } from '../broker/reports.js';
 import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } from '../config/engine-config.js';
+import { allOrFailures } from '../core/all-settled.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { isAboveZero, toDecimal } from '../core/decimal.js';
@@ -35,7 +36,6 @@ import { defaultSignalPolicy, type SignalPolicy } from '../signals/signal-policy
 import type { TradewireEvents } from '../tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
 import { decideInTurn } from './decide-in-turn.js';
-import { allOrFailures } from '../core/all-settled.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { BuyingPower } from './buying-power.js';
 import type { RecordedDecision } from './decision-log.js';

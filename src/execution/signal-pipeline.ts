@@ -189,21 +189,19 @@ export class SignalPipeline {
     if (ready.length === 0) return;
     // Their assets looked up together (a weekend outlasts the cache): one round trip, not one per signal.
     await this.deps.assets.loadAll(ready.map((entry) => entry.symbol));
-    await decideInTurn(ready, (entry, onSubmitted) => {
-      // Withdrawn, approved or released by another pass meanwhile: nothing to do.
-      const taken = this.dequeue(entry.signal.id, 'released');
-      if (!taken) return undefined;
-      return this.run(taken.signal, false, onSubmitted).then(
+    // One withdrawn, approved or released by another pass meanwhile is skipped (release: undefined).
+    await decideInTurn(ready, (entry, onSubmitted) =>
+      this.release(entry.signal.id, 'released', onSubmitted)?.then(
         () => undefined,
         (error: unknown) => this.deps.logger.warn('releasing a queued signal failed', { error: describeError(error) }),
-      );
-    });
+      ),
+    );
   }
 
-  /** Takes a signal off the queue and runs it (an operator's approval skips the `market_open` check). */
-  async release(signalId: string, how: 'released' | 'approved'): Promise<SignalDecision | undefined> {
+  /** Takes a signal off the queue and runs it (an operator's approval skips the `market_open` check); undefined when it is not queued. */
+  release(signalId: string, how: 'released' | 'approved', onSubmitted?: () => void): Promise<SignalDecision> | undefined {
     const entry = this.dequeue(signalId, how);
-    return entry ? this.run(entry.signal, how === 'approved') : undefined;
+    return entry ? this.run(entry.signal, how === 'approved', onSubmitted) : undefined;
   }
 
   /** An operator's no: drops a queued signal (journaled and emitted as rejected). */
