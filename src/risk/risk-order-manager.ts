@@ -519,6 +519,9 @@ export class RiskOrderManager {
     if (!rule) return;
     const high = measure.greaterThanOrEqualTo(rule.threshold);
     const factor = new Decimal(rule.factor);
+    // Every stop moved at once, each to its own end: when volatility jumps, the last position's stop
+    // must not wait a broker round trip per position before it, nor stay put because one failed.
+    const moves: Promise<void>[] = [];
     for (const p of this.byPosition.values()) {
       if (high === Boolean(p.widened)) continue;
       const stop = this.movableStop(p);
@@ -528,8 +531,9 @@ export class RiskOrderManager {
       const distance = p.entry.minus(p.stop).abs();
       const next = distance.times(high ? factor : new Decimal(1).dividedBy(factor));
       p.widened = high;
-      await this.moveStop(p, stop, this.roundStop(p.side, p.symbol, long ? p.entry.minus(next) : p.entry.plus(next)));
+      moves.push(this.moveStop(p, stop, this.roundStop(p.side, p.symbol, long ? p.entry.minus(next) : p.entry.plus(next))));
     }
+    await allOrFailures(moves, 'stops could not be moved');
   }
 
   /** Near the target, lock in part of the gain (see {@link ProtectionOptions.tightenNearTarget}). */

@@ -323,6 +323,24 @@ describe('RiskOrderManager adjustments (every change a replace in the audit trai
     expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('98');
   });
 
+  it("widens every position's stop at once when volatility jumps (one broker round trip, not one per position)", async () => {
+    const { engine, signal, broker, clock, flush } = await setup({ volatility: { threshold: 30, factor: 2 } });
+    for (const symbol of ['AAPL', 'MSFT', 'NVDA']) {
+      broker.setPrice(symbol, '100');
+      engine.updatePrice(symbol, '100');
+      await engine.executeSignal(signal({ symbol }));
+    }
+    await flush();
+    broker.setLatency(250);
+    const replaces = (): number => broker.requests.filter((r) => r.method === 'replaceOrder').length;
+    engine.reportVolatility(35);
+    await flush();
+    expect(replaces()).toBe(3); // every stop's replace sent before the first answer
+    await clock.advanceAsync(250);
+    await flush();
+    expect(['AAPL', 'MSFT', 'NVDA'].map((symbol) => engine.protection!.protectionOf(symbol)!.stop?.stopPrice?.toString())).toEqual(['96', '96', '96']);
+  });
+
   it('never widens a stop that already protects a gain', async () => {
     const { engine, signal, price, flush } = await setup({ volatility: { threshold: 30, factor: 2 } });
     await engine.executeSignal(signal());
