@@ -204,12 +204,18 @@ export class TradingDesk {
     return [...this.seats.keys()];
   }
 
+  /**
+   * Starts every account at once (each connects and reads its account from its own broker); one
+   * that cannot start does not keep the others from starting. Rejects with the failure (an
+   * `AggregateError` for several).
+   */
   async start(): Promise<void> {
-    for (const seat of this.seats.values()) await seat.engine.start();
+    await allOrFailures([...this.seats.values()].map((seat) => seat.engine.start()), 'accounts could not start');
   }
 
+  /** Stops every account (each one's timers and stream; orders stay working at the brokers). */
   async stop(): Promise<void> {
-    for (const seat of this.seats.values()) await seat.engine.stop();
+    await allOrFailures([...this.seats.values()].map((seat) => seat.engine.stop()), 'accounts could not stop cleanly');
   }
 
   /**

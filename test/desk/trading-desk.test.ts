@@ -110,6 +110,21 @@ describe('TradingDesk: routing', () => {
     ]);
   });
 
+  it('start(): every account starts at once, and one whose broker refuses does not stop the others', async () => {
+    const { desk: d, alpha, beta, clock } = desk();
+    alpha.setLatency(250);
+    beta.setLatency(250);
+    alpha.failNext('getAccount', { kind: 'error', error: new BrokerError('unauthorized', 'bad key', { status: 401 }) });
+    const starting = d.start().catch((e: unknown) => e);
+    await flush();
+    // The first account's broker refused at once; the second was asked all the same.
+    expect(beta.requests.filter((r) => r.method === 'getAccount')).toHaveLength(1);
+    await clock.advanceAsync(250);
+    const error = await starting;
+    expect(error).toBeInstanceOf(BrokerError);
+    expect(d.engine('fx').account()?.accountId).toBeDefined();
+  });
+
   it('recover(): every account at once; one that cannot recover does not stop the others recovering and trading', async () => {
     const { desk: d, alpha, clock, price, signal } = desk();
     await d.start();
