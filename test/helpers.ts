@@ -54,3 +54,23 @@ export async function engineOnMock(brokerOptions: Partial<MockBrokerOptions> = {
   const signal = (s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k', ...s });
   return { clock, broker, engine, signal };
 }
+
+/**
+ * Sequential ids, except that after `spoil()` the next one asked for is one no broker takes
+ * ('not a valid id!'): the order it names is refused before it is sent — a failure injected into
+ * one of several requests made together.
+ */
+export function spoilableIds(start = 1): { next: (prefix?: string) => string; spoil: () => void } {
+  const sequential = sequentialIds(start);
+  let spoiled = false;
+  return {
+    next: (prefix) => {
+      if (!spoiled) return sequential.next(prefix);
+      spoiled = false;
+      return 'not a valid id!';
+    },
+    spoil: () => {
+      spoiled = true;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { ExecutionEngine, silentLogger, ValidationError } from 'tradewire';
-import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
-import { engineOnMock } from '../helpers.js';
+import { ManualClock, MockBroker, type MockBrokerOptions, settle } from 'tradewire/testing';
+import { engineOnMock, spoilableIds } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 
 async function setup(brokerOptions: Partial<MockBrokerOptions> = {}) {
@@ -71,10 +71,8 @@ describe('the kill switch', () => {
   it('one position that cannot be closed leaves none of the others open; the halt then fails with its error', async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
     const broker = new MockBroker({ clock });
-    const sequential = sequentialIds();
-    let spoil = false;
-    // The first id asked for once spoiled is one no broker takes: that position's close is refused before it is sent.
-    const ids = { next: (prefix?: string): string => (spoil && !(spoil = false) ? 'not a valid id!' : sequential.next(prefix)) };
+    // The first close asked for once spoiled gets an id no broker takes: it is refused before it is sent.
+    const ids = spoilableIds();
     const engine = new ExecutionEngine({ adapter: broker, clock, ids, logger: silentLogger, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
     await engine.start();
     for (const symbol of ['AAPL', 'MSFT', 'NVDA']) {
@@ -82,7 +80,7 @@ describe('the kill switch', () => {
       engine.updatePrice(symbol, '100');
       await engine.executeSignal({ id: symbol, symbol, side: 'buy', strength: 90, time: clock.now(), strategyId: 'k' });
     }
-    spoil = true;
+    ids.spoil();
     await expect(engine.halt({ reason: 'risk desk', flatten: true })).rejects.toBeInstanceOf(ValidationError);
     // AAPL's close (the first asked for) was refused; MSFT and NVDA were closed all the same.
     expect(engine.positions.openPositions().map((p) => p.symbol)).toEqual(['AAPL']);

@@ -1,6 +1,7 @@
 import { type BreakerSpec, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
+import { spoilableIds } from '../helpers.js';
 
 async function setup(breakers: BreakerSpec[]) {
   const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
@@ -87,10 +88,8 @@ describe('circuit breakers', () => {
   it('close_all_positions tries every position, together; one that cannot be closed stops neither the others nor the actions after it', async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
     const broker = new MockBroker({ clock, initialCash: 100_000 });
-    const sequential = sequentialIds();
-    let spoil = false;
-    // The first id asked for once spoiled is one no broker takes: that position's close is refused before it is sent.
-    const ids = { next: (prefix?: string): string => (spoil && !(spoil = false) ? 'not a valid id!' : sequential.next(prefix)) };
+    // The first close asked for once spoiled gets an id no broker takes: it is refused before it is sent.
+    const ids = spoilableIds();
     const breakers: BreakerSpec[] = [{ id: 'vol', kind: 'volatility', threshold: 40, actions: ['close_all_positions', 'notify'] }];
     const engine = new ExecutionEngine({ adapter: broker, clock, ids, logger: silentLogger, breakers, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
     await engine.start();
@@ -101,7 +100,7 @@ describe('circuit breakers', () => {
       engine.updatePrice(symbol, '100');
       await engine.executeSignal({ id: symbol, symbol, side: 'buy', strength: 90, time: clock.now(), strategyId: 'trend' });
     }
-    spoil = true;
+    ids.spoil();
     engine.reportVolatility(45);
     await settle(10);
     expect(engine.positions.openPositions().map((p) => p.symbol)).toEqual(['AAPL']);
