@@ -250,9 +250,18 @@ export function isBrokerError(error: unknown): error is BrokerError {
 
 /** A short, credential-free description of any thrown value, for audit records and events. */
 export function describeError(error: unknown): string {
+  // Several failures at once (a flatten, a desk's accounts): each one said, not only how many.
+  if (error instanceof AggregateError && Array.isArray(error.errors) && error.errors.length > 0) {
+    const inner = error.errors.slice(0, AGGREGATE_SHOWN).map(describeError);
+    const more = error.errors.length > AGGREGATE_SHOWN ? `; and ${error.errors.length - AGGREGATE_SHOWN} more` : '';
+    return `${error.name}: ${error.message} (${inner.join('; ')}${more})`;
+  }
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** How many of an `AggregateError`'s failures {@link describeError} spells out. */
+const AGGREGATE_SHOWN = 5;
 
 /** The adapter (or the configuration) cannot do what was asked. */
 export class UnsupportedOperationError extends TradewireError {

@@ -1,4 +1,4 @@
-import { BrokerError, ConfigurationError, createOrder, Decimal, EventBus, isBrokerError, isTradewireError, ManualClock, randomIds, sequentialIds, toDecimal, ValidationError, type ListenerErrorPayload } from 'tradewire';
+import { BrokerError, ConfigurationError, createOrder, Decimal, describeError, EventBus, isBrokerError, isTradewireError, ManualClock, randomIds, sequentialIds, toDecimal, ValidationError, type ListenerErrorPayload } from 'tradewire';
 import { orderFromJSON, orderToJSON, orderEventFromJSON, orderEventToJSON } from '../../src/model/order-serialization.js';
 import { describe, expect, it } from 'vitest';
 import { fill, newOrder } from '../helpers.js';
@@ -96,6 +96,17 @@ describe('errors', () => {
       expect(() => toDecimal(bad, 'price')).toThrow(ValidationError);
     }
     expect(toDecimal('1.10', 'price').toString()).toBe('1.1');
+  });
+});
+
+describe('describeError', () => {
+  it('spells out the failures of an AggregateError (the first five), not only how many there were', () => {
+    expect(describeError(new ValidationError([{ field: 'x', message: 'is bad' }], 'thing'))).toMatch(/^ValidationError: /);
+    const several = new AggregateError([new Error('AAPL refused'), new BrokerError('timeout', 'MSFT timed out')], '2 positions could not be closed');
+    expect(describeError(several)).toBe('AggregateError: 2 positions could not be closed (Error: AAPL refused; BrokerError: MSFT timed out)');
+    const many = new AggregateError(Array.from({ length: 7 }, (_, i) => new Error(`e${i}`)), '7 failed');
+    expect(describeError(many)).toBe('AggregateError: 7 failed (Error: e0; Error: e1; Error: e2; Error: e3; Error: e4; and 2 more)');
+    expect(describeError('plain')).toBe('plain');
   });
 });
 
