@@ -21,6 +21,7 @@ export {
   InvalidOrderTransitionError,
   isBrokerError,
   isTradewireError,
+  JournalLockedError,
   OrderNotFoundError,
   OverfillError,
   RecoveryIncompleteError,

@@ -15,6 +15,7 @@ export type TradewireErrorCode =
   | 'invalid_position_transition'
   | 'recovery_incomplete'
   | 'account_leased'
+  | 'journal_locked'
   | ServerRequestErrorCode
   | BrokerErrorCode;
 
@@ -115,6 +116,24 @@ export class RecoveryIncompleteError extends TradewireError {
 
   constructor(readonly state: 'recovering' | 'failed') {
     super('recovery_incomplete', state === 'recovering' ? 'The engine is still recovering: signals are refused until recover() resolves' : 'The last recover() failed: call recover() again before sending signals');
+  }
+}
+
+/**
+ * A `FileJournal` was opened on a file another live process has open as its journal (its lock file
+ * names that process). Two writers would interleave their records and one's recovery could cut off
+ * the other's last line: one `FileJournal` per file — another process reads the history with
+ * `journalFileStore`. If that process is gone (another host's, whose liveness cannot be checked),
+ * delete the lock file.
+ */
+export class JournalLockedError extends TradewireError {
+  override readonly name = 'JournalLockedError';
+
+  constructor(
+    readonly path: string,
+    readonly holder: { readonly pid: number; readonly host: string; readonly since?: number },
+  ) {
+    super('journal_locked', `journal ${path} is open in process ${holder.pid} on ${holder.host}${holder.since === undefined ? '' : ` since ${new Date(holder.since).toISOString()}`} (lock file ${path}.lock): one FileJournal per file; read it elsewhere with journalFileStore`);
   }
 }
 

@@ -1,9 +1,11 @@
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { ConfigurationError } from '../core/errors.js';
 import { InMemoryJournal } from './in-memory-journal.js';
+import { lockJournal } from './journal-lock.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
 import { decodeNotes, encodeNotesFile, notesFileSections, type NotesSummary } from './notes-summary.js';
@@ -59,6 +61,13 @@ export interface FileJournalOptions {
    */
   readonly memoryRecords?: number;
   readonly logger?: Logger;
+  /**
+   * Whether to take `<path>.lock` while the journal is open (default true): a second process opening
+   * the same file gets a `JournalLockedError` instead of interleaving its records with this one's (a
+   * lock left by a crashed process is taken over). `false` only where the filesystem cannot hold a
+   * lock file beside the journal.
+   */
+  readonly lock?: boolean;
 }
 
 /**
@@ -166,6 +175,8 @@ export class FileJournal implements Journal {
   private lastFlushMs = 0;
   private readonly flushCounts = { onLoop: 0, offLoop: 0 };
   private closed = false;
+  /** Gives back the lock file (see {@link FileJournalOptions.lock}). */
+  private readonly unlock: () => void;
 
   constructor(options: FileJournalOptions) {
     const logger = options.logger ?? consoleLogger();
@@ -175,6 +186,9 @@ export class FileJournal implements Journal {
     if (!(this.inlineUnderMs >= 0)) throw new ConfigurationError([{ field: 'inlineSyncUnderMs', message: `must be a number ≥ 0, got ${String(options.inlineSyncUnderMs)}` }]);
     this.index = new InMemoryJournal(this.capacity);
     this.path = options.path;
+    // One writer per file: a second process opening it could cut off the first's last line as torn,
+    // or drop its checkpoint in progress. Wall time in the lock file, for the person reading it.
+    this.unlock = options.lock === false ? () => undefined : lockJournal(options.path, randomBytes(6).toString('hex'), Date.now(), logger);
     // A checkpoint interrupted before its segment was put in place leaves a temporary file: the
     // journal it was made from is still whole, so the unfinished segment is dropped.
     if (existsSync(checkpointTemp(options.path))) unlinkSync(checkpointTemp(options.path));
@@ -560,6 +574,7 @@ export class FileJournal implements Journal {
     if (this.mode !== 'os') fsyncSync(this.fd);
     this.closed = true;
     closeSync(this.fd);
+    this.unlock();
   }
 }
 

@@ -1,7 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Decimal, FileJournal, type JournalEntry, type Logger, OrderLifecycleManager } from 'tradewire';
+import { Decimal, FileJournal, type JournalEntry, JournalLockedError, type Logger, OrderLifecycleManager } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fill, newOrder } from '../helpers.js';
@@ -233,5 +234,64 @@ describe('FileJournal durability modes', () => {
     expect(new FileJournal({ path: join(dir, 'slow.jsonl') }).recovery.records).toBe(3);
 
     expect(() => new FileJournal({ path: join(dir, 'bad.jsonl'), inlineSyncUnderMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid_configuration' }));
+  });
+});
+
+describe('FileJournal lock: one writer per file', () => {
+  it('a second process gets a JournalLockedError while the first has the file open; closing gives it back', async () => {
+    const path = join(dir, 'locked.jsonl');
+    // Another process holds the journal: a child that opens it and waits.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      const { FileJournal } = await import(${JSON.stringify(new URL('../../src/journal/file-journal.ts', import.meta.url).href)});
+      const journal = new FileJournal({ path: ${JSON.stringify(path)}, sync: 'os' });
+      journal.append({ kind: 'note', at: 1, topic: 'child' });
+      process.stdout.write('open\\n');
+      process.stdin.once('data', () => { journal.close(); process.stdout.write('closed\\n'); process.exit(0); });
+    `], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const said = (word: string): Promise<void> => new Promise((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes(word) && resolve()));
+    await said('open');
+    const refused = (() => {
+      try {
+        return new FileJournal({ path, sync: 'os', logger: capture() });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(JournalLockedError);
+    expect(refused).toMatchObject({ code: 'journal_locked', holder: { pid: child.pid } });
+    // Nothing was cut or added by the refused opening.
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
+    child.stdin!.write('close\n');
+    await said('closed');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const mine = new FileJournal({ path, sync: 'os', logger: capture() });
+    expect(mine.query().map((r) => (r.kind === 'note' ? r.topic : r.kind))).toEqual(['child']);
+    mine.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("a crashed process's lock is taken over with a warning; a second opening in this process takes it over, and the first one's close leaves it alone", async () => {
+    const path = join(dir, 'stale.jsonl');
+    // A process that held the journal and is gone (it exited without closing).
+    const child = spawn(process.execPath, ['-e', 'process.exit(0)']);
+    await new Promise((resolve) => child.once('exit', resolve));
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), since: 0, token: 'gone' }));
+    const logger = capture();
+    const first = new FileJournal({ path, sync: 'os', logger });
+    expect(logger.warnings.join('\n')).toContain(`process ${child.pid} held it and is gone`);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
+    // Opened again without closing the first (how a test simulates a crash): allowed, with a warning.
+    const second = new FileJournal({ path, sync: 'os', logger });
+    expect(logger.warnings.join('\n')).toContain('opened again by this process');
+    first.close();
+    expect(existsSync(`${path}.lock`)).toBe(true); // the second opening's lock
+    second.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // Another host's lock cannot be checked: refused, until someone removes it.
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere', since: 0, token: 'far' }));
+    expect(() => new FileJournal({ path, sync: 'os', logger })).toThrow(JournalLockedError);
+    // lock: false opens without looking.
+    new FileJournal({ path, sync: 'os', logger, lock: false }).close();
   });
 });

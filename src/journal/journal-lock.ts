@@ -1,0 +1,103 @@
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { JournalLockedError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
+/** What a journal's lock file holds: who has the journal open, and a token naming that opening. */
+interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: number;
+  readonly token: string;
+}
+
+/**
+ * Takes `<path>.lock` for a `FileJournal` opened on `path`, and returns the function that gives it
+ * back. A lock whose process is gone (a crash, a SIGKILL) is taken over with a warning; one held by
+ * a live process on this host, or by any process on another host (whose liveness cannot be
+ * checked here), is a {@link JournalLockedError}. One held by this very process (a journal opened
+ * again without closing the first — how tests simulate a crash) is taken over with a warning.
+ * `token` tells this opening from another of the same process: releasing removes only its own lock.
+ */
+export function lockJournal(path: string, token: string, now: number, logger: Logger): () => void {
+  const lockPath = `${path}.lock`;
+  const mine: LockHolder = { pid: process.pid, host: hostname(), since: now, token };
+  if (!createExclusively(lockPath, mine)) {
+    const holder = readHolder(lockPath);
+    if (holder && holder.host !== mine.host) throw new JournalLockedError(path, holder);
+    if (holder && holder.pid !== mine.pid && isAlive(holder.pid)) throw new JournalLockedError(path, holder);
+    logger.warn(
+      holder === undefined
+        ? `journal ${path}: its lock file is unreadable; taking it over`
+        : holder.pid === mine.pid
+          ? `journal ${path}: opened again by this process without closing it first; the new opening takes it over`
+          : `journal ${path}: process ${holder.pid} held it and is gone (a crash); taking it over`,
+    );
+    replace(lockPath, mine);
+    // Two processes taking a stale lock over at once: the last rename wins, and the other finds out here.
+    const now = readHolder(lockPath);
+    if (now?.token !== token) throw new JournalLockedError(path, now ?? mine);
+  }
+  return () => {
+    if (readHolder(lockPath)?.token !== token) return;
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // Already gone: nothing to give back.
+    }
+  };
+}
+
+/**
+ * Creates the lock file, whole, if there is none: written to a temporary file first, then linked to
+ * its name (a link fails if the name exists — no one ever sees a lock file half written); false
+ * when one exists.
+ */
+function createExclusively(lockPath: string, holder: LockHolder): boolean {
+  const temp = written(lockPath, holder);
+  try {
+    linkSync(temp, lockPath);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+/** Replaces the lock file whole (a reader never sees half of it). */
+function replace(lockPath: string, holder: LockHolder): void {
+  renameSync(written(lockPath, holder), lockPath);
+}
+
+/** The holder written to a temporary file beside the lock, named for this opening. */
+function written(lockPath: string, holder: LockHolder): string {
+  const temp = `${lockPath}.${holder.pid}.${holder.token}.tmp`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(holder));
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
+function readHolder(lockPath: string): LockHolder | undefined {
+  try {
+    const holder = JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<LockHolder>;
+    return typeof holder.pid === 'number' && typeof holder.host === 'string' && typeof holder.token === 'string' ? (holder as LockHolder) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this id exists on this host (EPERM: it does, and is not ours to signal). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
