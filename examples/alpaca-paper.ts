@@ -35,10 +35,12 @@ To try tradewire without any account, run: npm run demo`);
 // Paper, keys from the environment (APCA_API_BASE_URL / APCA_API_STREAM_URL, when set, point it at a proxy or tradewire's test server).
 const adapter = new AlpacaAdapter();
 const clock = systemClock();
+// Closed before the script exits: it gives back the journal's lock file (`<path>.lock`).
+const journal = new FileJournal({ path: process.env.TRADEWIRE_JOURNAL ?? 'alpaca-paper-orders.jsonl' });
 const engine = new ExecutionEngine({
   adapter,
   clock,
-  journal: new FileJournal({ path: process.env.TRADEWIRE_JOURNAL ?? 'alpaca-paper-orders.jsonl' }),
+  journal,
   protection: true,
   config: { sizing: { method: 'fixed_quantity', quantity: 1 }, orderManagement: { orderTimeoutMs: 60_000 } },
 });
@@ -63,12 +65,14 @@ console.log(`Market ${marketClock.isOpen ? 'open' : 'closed'}; next open ${new D
 if (!trade || !marketClock.isOpen) {
   console.log(trade ? 'The market is closed: no trade today. Run again during market hours.' : 'Read-only run. Pass --trade to buy one share and close it again.');
   await engine.stop();
+  journal.close();
   process.exit(0);
 }
 
 if (!price) {
   console.log(`To trade, pass the last price of ${symbol} from your data feed: --price 123.45 (it sizes the order and sets the stop and target).`);
   await engine.stop();
+  journal.close();
   process.exit(0);
 }
 const asset = await adapter.getAsset(symbol);
@@ -92,5 +96,6 @@ if (position) {
   console.log(engine.positions.get(symbol) ? `${symbol} is still open: check the dashboard.` : `${symbol} closed; realized today ${engine.pnl().realizedToday.toFixed(2)}`);
 }
 await engine.stop();
+journal.close();
 // The SDK leaves each request's timeout timer running (up to `timeoutMs`); a script need not wait for them.
 process.exit(0);

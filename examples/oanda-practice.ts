@@ -33,10 +33,12 @@ run: npm run demo`);
 // Practice; token and account from the environment (OANDA_REST_URL / OANDA_STREAM_URL, when set, point it at a proxy or tradewire's test server).
 const adapter = new OandaAdapter();
 const clock = systemClock();
+// Closed before the script exits: it gives back the journal's lock file (`<path>.lock`).
+const journal = new FileJournal({ path: process.env.TRADEWIRE_JOURNAL ?? 'oanda-practice-orders.jsonl' });
 const engine = new ExecutionEngine({
   adapter,
   clock,
-  journal: new FileJournal({ path: process.env.TRADEWIRE_JOURNAL ?? 'oanda-practice-orders.jsonl' }),
+  journal,
   protection: true,
   config: { maxPositionSizePct: 50, sizing: { method: 'fixed_quantity', quantity: 1_000 }, orderManagement: { orderTimeoutMs: 60_000 } },
 });
@@ -59,6 +61,7 @@ const asset = await adapter.getAsset(instrument);
 if (!asset) {
   console.log(`${instrument} is not an instrument on this account.`);
   await engine.stop();
+  journal.close();
   process.exit(0);
 }
 console.log(`${instrument}: units step ${asset.quantityIncrement.toString()}, price step ${asset.priceIncrement?.toString()}, margin rate ${asset.marginRate?.toString()}`);
@@ -67,6 +70,7 @@ for (const p of await adapter.getPositions()) console.log(`Position ${p.symbol} 
 if (!trade || !engine.market.isMarketOpen(instrument, 'forex', clock.now())) {
   console.log(trade ? 'The forex market is closed (Friday 17:00 to Sunday 17:00 New York). Run again when it is open.' : 'Read-only run. Pass --trade to buy 1 000 units and close them again.');
   await engine.stop();
+  journal.close();
   process.exit(0);
 }
 
@@ -89,4 +93,5 @@ if (filled()) {
   console.log(engine.positions.get(instrument) ? `${instrument} is still open: check the platform.` : `${instrument} closed; realized ${engine.pnl().realizedToday.toFixed(2)}`);
 }
 await engine.stop();
+journal.close();
 process.exit(0);

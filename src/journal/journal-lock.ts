@@ -31,7 +31,7 @@ export function lockJournal(path: string, token: string, now: number, logger: Lo
         ? `journal ${path}: its lock file is unreadable; taking it over`
         : holder.pid === mine.pid
           ? `journal ${path}: opened again by this process without closing it first; the new opening takes it over`
-          : `journal ${path}: process ${holder.pid} held it and is gone (a crash); taking it over`,
+          : `journal ${path}: process ${holder.pid} held it and has ended without closing it (a crash, or no close()); taking it over`,
     );
     replace(lockPath, mine);
     // Two processes taking a stale lock over at once: the last rename wins, and the other finds out here.

@@ -279,7 +279,7 @@ describe('FileJournal lock: one writer per file', () => {
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), since: 0, token: 'gone' }));
     const logger = capture();
     const first = new FileJournal({ path, sync: 'os', logger });
-    expect(logger.warnings.join('\n')).toContain(`process ${child.pid} held it and is gone`);
+    expect(logger.warnings.join('\n')).toContain(`process ${child.pid} held it and has ended without closing it`);
     expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
     // Opened again without closing the first (how a test simulates a crash): allowed, with a warning.
     const second = new FileJournal({ path, sync: 'os', logger });
