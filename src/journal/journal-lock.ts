@@ -34,9 +34,10 @@ export function lockJournal(path: string, token: string, now: number, logger: Lo
           : `journal ${path}: process ${holder.pid} held it and has ended without closing it (a crash, or no close()); taking it over`,
     );
     replace(lockPath, mine);
-    // Two processes taking a stale lock over at once: the last rename wins, and the other finds out here.
-    const now = readHolder(lockPath);
-    if (now?.token !== token) throw new JournalLockedError(path, now ?? mine);
+    // Two processes taking the same stale lock over at once: the later rename wins, and one that
+    // already sees the other's token backs off (what is left is the instant between rename and read).
+    const current = readHolder(lockPath);
+    if (current?.token !== token) throw new JournalLockedError(path, current ?? mine);
   }
   return () => {
     if (readHolder(lockPath)?.token !== token) return;
