@@ -549,13 +549,23 @@ export class FileJournal implements Journal {
     for (const file of [...this.archives(), this.path]) {
       // An archive whose records all fall outside the time range, or before `afterSeq`, is not read (its meta has their span).
       if (file !== this.path && !archiveReaches(file, filter)) continue;
+      // A meta written before it had the records' span gets it from this read, when the read is whole.
+      const unspanned = file !== this.path && (filter.from !== undefined || filter.to !== undefined || filter.afterSeq !== undefined) ? metaWithoutSpan(file) : undefined;
+      const times: number[] = [];
+      let lastSeq = 0;
+      let whole = true;
       withFile(file, (fd) =>
         scanRecords(fd, (record) => {
-          if (out.length >= limit) return false;
+          if (out.length >= limit) return (whole = false);
+          if (unspanned) {
+            times.push(record.at);
+            if (record.seq > lastSeq) lastSeq = record.seq;
+          }
           if (matchesQuery(record, filter)) out.push(record);
           return true;
         }),
       );
+      if (unspanned && whole) writeFileAtomically(`${file}.orders-meta.json`, JSON.stringify({ ...unspanned, records: { ...spanOf(times), lastSeq } }));
       if (out.length >= limit) break;
     }
     return out;
@@ -767,6 +777,12 @@ function writeSegmentReport(archive: string, records: readonly JournalRecord[]):
 /** An archived segment's summaries' meta, building them (one read of the segment) the first time they are needed. */
 function segmentSummaries(archive: string): SegmentMeta {
   return readMeta(archive) ?? summarizeArchive(archive);
+}
+
+/** An archive's meta when it lacks the records' span (written before it existed), else undefined. */
+function metaWithoutSpan(archive: string): SegmentMeta | undefined {
+  const meta = readMeta(archive);
+  return meta && !meta.records ? meta : undefined;
 }
 
 /** An archive's summaries' meta, or undefined when it has none yet or it is damaged (then they are all rebuilt when needed). */

@@ -428,6 +428,23 @@ describe('order history across segments (FileJournal.orders)', () => {
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
+  it("history(): an archive whose meta predates the records' span is read, and its meta gets the span from that read", async () => {
+    const { journal, engine, segments } = await tradingOnFile('u');
+    await segments(2, 3);
+    await engine.stop();
+    const [first] = journal.archives();
+    const metaPath = `${first!}.orders-meta.json`;
+    const { records: span, ...older } = JSON.parse(readFileSync(metaPath, 'utf8')) as { records: { from: number; to: number; lastSeq: number } };
+    writeFileSync(metaPath, JSON.stringify(older)); // as an earlier version wrote it
+    const all = journal.history({ kinds: ['order.created'] });
+    expect(journal.history({ kinds: ['order.created'], from: span.from, to: span.to })).toEqual(all.filter((r) => r.at >= span.from && r.at <= span.to));
+    expect(JSON.parse(readFileSync(metaPath, 'utf8')).records).toEqual(span);
+    // A read cut short by a limit does not write a span it has not seen whole.
+    writeFileSync(metaPath, JSON.stringify(older));
+    journal.history({ from: span.from, limit: 1 });
+    expect(JSON.parse(readFileSync(metaPath, 'utf8')).records).toBeUndefined();
+  });
+
   it('history() reads only the archives a time range or a page reaches', async () => {
     const { journal, engine, trade, segments } = await tradingOnFile('h');
     await segments(3, 4);
