@@ -123,8 +123,7 @@ export class RecoveryIncompleteError extends TradewireError {
  * A `FileJournal` was opened on a file another live process has open as its journal (its lock file
  * names that process). Two writers would interleave their records and one's recovery could cut off
  * the other's last line: one `FileJournal` per file — another process reads the history with
- * `journalFileStore`. If that process is gone (another host's, whose liveness cannot be checked),
- * delete the lock file.
+ * `journalFileStore`.
  */
 export class JournalLockedError extends TradewireError {
   override readonly name = 'JournalLockedError';

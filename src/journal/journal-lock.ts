@@ -13,10 +13,12 @@ interface LockHolder {
 
 /**
  * Takes `<path>.lock` for a `FileJournal` opened on `path`, and returns the function that gives it
- * back. A lock whose process is gone (a crash, a SIGKILL) is taken over with a warning; one held by
- * a live process on this host, or by any process on another host (whose liveness cannot be
- * checked here), is a {@link JournalLockedError}. One held by this very process (a journal opened
- * again without closing the first — how tests simulate a crash) is taken over with a warning.
+ * back. One held by a live process on this host is a {@link JournalLockedError}. Taken over with a
+ * warning: a lock whose process is gone (a crash, a SIGKILL, no `close()`); one written on another
+ * host, whose process cannot be checked from here (a container or pod restarted under a new host
+ * name must not need a person to start again — several hosts sharing one store is what
+ * `tradewire/postgres` and its account lease are for); one held by this very process (a journal
+ * opened again without closing the first — how tests simulate a crash).
  * `token` tells this opening from another of the same process: releasing removes only its own lock.
  */
 export function lockJournal(path: string, token: string, now: number, logger: Logger): () => void {
@@ -24,14 +26,16 @@ export function lockJournal(path: string, token: string, now: number, logger: Lo
   const mine: LockHolder = { pid: process.pid, host: hostname(), since: now, token };
   if (!createExclusively(lockPath, mine)) {
     const holder = readHolder(lockPath);
-    if (holder && holder.host !== mine.host) throw new JournalLockedError(path, holder);
-    if (holder && holder.pid !== mine.pid && isAlive(holder.pid)) throw new JournalLockedError(path, holder);
+    if (holder && holder.host === mine.host && holder.pid !== mine.pid && isAlive(holder.pid)) throw new JournalLockedError(path, holder);
     logger.warn(
       holder === undefined
         ? `journal ${path}: its lock file is unreadable; taking it over`
-        : holder.pid === mine.pid
-          ? `journal ${path}: opened again by this process without closing it first; the new opening takes it over`
-          : `journal ${path}: process ${holder.pid} held it and has ended without closing it (a crash, or no close()); taking it over`,
+        : holder.host !== mine.host
+          ? // A container or pod restarted elsewhere has a new host name: refusing would need a person after every crash.
+            `journal ${path}: locked by process ${holder.pid} on ${holder.host}, which cannot be checked from here; taking it over (several hosts on one store: use tradewire/postgres and its account lease)`
+          : holder.pid === mine.pid
+            ? `journal ${path}: opened again by this process without closing it first; the new opening takes it over`
+            : `journal ${path}: process ${holder.pid} held it and has ended without closing it (a crash, or no close()); taking it over`,
     );
     replace(lockPath, mine);
     // Two processes taking the same stale lock over at once: the later rename wins, and one that
