@@ -34,7 +34,7 @@ export function lockJournal(path: string, token: string, now: number, logger: Lo
           ? // A container or pod restarted elsewhere has a new host name: refusing would need a person after every crash.
             `journal ${path}: locked by process ${holder.pid} on ${holder.host}, which cannot be checked from here; taking it over (several hosts on one store: use tradewire/postgres and its account lease)`
           : holder.pid === mine.pid
-            ? `journal ${path}: opened again by this process without closing it first; the new opening takes it over`
+            ? `journal ${path}: locked by this process id (this process opened it again without closing it, or a restarted container reused the id); the new opening takes it over`
             : `journal ${path}: process ${holder.pid} held it and has ended without closing it (a crash, or no close()); taking it over`,
     );
     replace(lockPath, mine);

@@ -283,7 +283,7 @@ describe('FileJournal lock: one writer per file', () => {
     expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
     // Opened again without closing the first (how a test simulates a crash): allowed, with a warning.
     const second = new FileJournal({ path, sync: 'os', logger });
-    expect(logger.warnings.join('\n')).toContain('opened again by this process');
+    expect(logger.warnings.join('\n')).toContain('locked by this process id');
     first.close();
     expect(existsSync(`${path}.lock`)).toBe(true); // the second opening's lock
     second.close();
