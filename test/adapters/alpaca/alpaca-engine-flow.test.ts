@@ -96,4 +96,18 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
     expect(close?.status).not.toBe('rejected');
     await vi.waitFor(() => expect(e.positions.get('AAPL')).toBeUndefined(), { timeout: 5_000, interval: 5 });
   });
+
+  it('the kill switch with flatten on two protected positions: every OCO cancelled and confirmed, both closed together, nothing refused', async () => {
+    const { clock, e, x } = await entered();
+    x.setPrice('MSFT', '200');
+    e.updatePrice('MSFT', '200');
+    await e.executeSignal({ id: 'in-2', symbol: 'MSFT', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(e.protection!.protectionOf('MSFT')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+    const alerts: string[] = [];
+    e.on('alert', (a) => alerts.push(a.code));
+    await e.halt({ reason: 'drill', flatten: true });
+    await vi.waitFor(() => expect(e.positions.openPositions()).toEqual([]), { timeout: 5_000, interval: 5 });
+    expect([...x.orders.values()].filter((o) => ['new', 'accepted', 'held'].includes(o.status))).toEqual([]);
+    expect(alerts.filter((code) => code !== 'trading_halted' && code !== 'position_force_closed')).toEqual([]);
+  });
 });
