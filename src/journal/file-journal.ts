@@ -548,24 +548,26 @@ export class FileJournal implements Journal {
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
     for (const file of [...this.archives(), this.path]) {
       // An archive whose records all fall outside the time range, or before `afterSeq`, is not read (its meta has their span).
-      if (file !== this.path && !archiveReaches(file, filter)) continue;
+      const meta = file !== this.path && isRanged(filter) ? readMeta(file) : undefined;
+      if (meta?.records && !spanReaches(meta.records, filter)) continue;
       // A meta written before it had the records' span gets it from this read, when the read is whole.
-      const unspanned = file !== this.path && (filter.from !== undefined || filter.to !== undefined || filter.afterSeq !== undefined) ? metaWithoutSpan(file) : undefined;
-      const times: number[] = [];
-      let lastSeq = 0;
+      const unspanned = meta !== undefined && !meta.records;
+      const span = { count: 0, from: Number.MAX_SAFE_INTEGER, to: 0, lastSeq: 0 };
       let whole = true;
       withFile(file, (fd) =>
         scanRecords(fd, (record) => {
           if (out.length >= limit) return (whole = false);
           if (unspanned) {
-            times.push(record.at);
-            if (record.seq > lastSeq) lastSeq = record.seq;
+            span.count++;
+            if (record.at < span.from) span.from = record.at;
+            if (record.at > span.to) span.to = record.at;
+            if (record.seq > span.lastSeq) span.lastSeq = record.seq;
           }
           if (matchesQuery(record, filter)) out.push(record);
           return true;
         }),
       );
-      if (unspanned && whole) writeFileAtomically(`${file}.orders-meta.json`, JSON.stringify({ ...unspanned, records: { ...spanOf(times), lastSeq } }));
+      if (unspanned && whole) writeFileAtomically(`${file}.orders-meta.json`, JSON.stringify({ ...meta, records: span }));
       if (out.length >= limit) break;
     }
     return out;
@@ -687,9 +689,18 @@ function spanOf(times: readonly number[]): TimeSpan {
  * its summaries' meta when it has their span (written at its checkpoint); true otherwise (read it).
  */
 export function archiveReaches(archive: string, filter: JournalQuery): boolean {
-  if (filter.from === undefined && filter.to === undefined && filter.afterSeq === undefined) return true;
+  if (!isRanged(filter)) return true;
   const span = readMeta(archive)?.records;
-  if (!span) return true;
+  return !span || spanReaches(span, filter);
+}
+
+/** Whether a query asks for a time range or a page (`afterSeq`): only then can an archive's meta rule it out. */
+function isRanged(filter: JournalQuery): boolean {
+  return filter.from !== undefined || filter.to !== undefined || filter.afterSeq !== undefined;
+}
+
+/** Whether records spanning `span` can match `filter`'s time range and `afterSeq`. */
+function spanReaches(span: TimeSpan & { readonly lastSeq: number }, filter: JournalQuery): boolean {
   return !(outside(span, filter.from, filter.to) || (filter.afterSeq !== undefined && span.lastSeq <= filter.afterSeq));
 }
 
@@ -777,12 +788,6 @@ function writeSegmentReport(archive: string, records: readonly JournalRecord[]):
 /** An archived segment's summaries' meta, building them (one read of the segment) the first time they are needed. */
 function segmentSummaries(archive: string): SegmentMeta {
   return readMeta(archive) ?? summarizeArchive(archive);
-}
-
-/** An archive's meta when it lacks the records' span (written before it existed), else undefined. */
-function metaWithoutSpan(archive: string): SegmentMeta | undefined {
-  const meta = readMeta(archive);
-  return meta && !meta.records ? meta : undefined;
 }
 
 /** An archive's summaries' meta, or undefined when it has none yet or it is damaged (then they are all rebuilt when needed). */
