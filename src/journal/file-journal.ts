@@ -1,10 +1,11 @@
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { ConfigurationError } from '../core/errors.js';
 import { InMemoryJournal } from './in-memory-journal.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal-json.js';
@@ -873,14 +874,6 @@ function readText(path: string): string {
 
 function asText(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-}
-
-/** Writes `text` to `path` so that a reader sees the old file or the whole new one, never a part. */
-function writeFileAtomically(path: string, text: string): void {
-  // Named for this process: two processes converting the same file never write one temporary file.
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
 }
 
 /** Runs `work` on `path` opened for reading, and closes it. */

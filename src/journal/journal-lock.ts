@@ -1,7 +1,8 @@
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JournalLockedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { writeFileAtomically } from './atomic-file.js';
 
 /** What a journal's lock file holds: who has the journal open, and a token naming that opening. */
 interface LockHolder {
@@ -37,7 +38,7 @@ export function lockJournal(path: string, token: string, now: number, logger: Lo
             ? `journal ${path}: locked by this process id (this process opened it again without closing it, or a restarted container reused the id); the new opening takes it over`
             : `journal ${path}: process ${holder.pid} held it and has ended without closing it (a crash, or no close()); taking it over`,
     );
-    replace(lockPath, mine);
+    writeFileAtomically(lockPath, JSON.stringify(mine));
     // Two processes taking the same stale lock over at once: the later rename wins, and one that
     // already sees the other's token backs off (what is left is the instant between rename and read).
     const current = readHolder(lockPath);
@@ -69,11 +70,6 @@ function createExclusively(lockPath: string, holder: LockHolder): boolean {
   } finally {
     unlinkSync(temp);
   }
-}
-
-/** Replaces the lock file whole (a reader never sees half of it). */
-function replace(lockPath: string, holder: LockHolder): void {
-  renameSync(written(lockPath, holder), lockPath);
 }
 
 /** The holder written to a temporary file beside the lock, named for this opening. */
