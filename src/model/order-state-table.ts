@@ -16,6 +16,14 @@ export type TransitionTarget = OrderStatus | '$fill' | '$working' | '$same' | '$
 const LATE_ACKS = { submitted: '$ignore', accepted: '$ignore', validated: '$ignore' } as const;
 
 /**
+ * A refusal of a cancel or replace that is already applied: the request's own error answer put the
+ * order back to working, and the broker's stream reports the same refusal (Alpaca's
+ * `order_cancel_rejected`, OANDA's `ORDER_CANCEL_REJECT`) — or someone else's refused request. The
+ * order is working either way.
+ */
+const LATE_REFUSALS = { cancel_rejected: '$ignore', replace_rejected: '$ignore' } as const;
+
+/**
  * The order state machine, as data. Rows are the current status, columns the event.
  * Surprising rows carry a one-line why.
  */
@@ -36,6 +44,7 @@ export const ORDER_STATE_TABLE = {
     risk_rejected: '$ignore',
   },
   submitted: {
+    ...LATE_REFUSALS,
     submitted: '$ignore',
     accepted: 'accepted',
     rejected: 'rejected',
@@ -51,6 +60,7 @@ export const ORDER_STATE_TABLE = {
   },
   accepted: {
     ...LATE_ACKS,
+    ...LATE_REFUSALS,
     accepted: '$ignore',
     // An exchange can reject an order its broker already acknowledged.
     rejected: 'rejected',
@@ -65,6 +75,7 @@ export const ORDER_STATE_TABLE = {
   },
   partially_filled: {
     ...LATE_ACKS,
+    ...LATE_REFUSALS,
     filled: '$fill',
     cancel_requested: 'pending_cancel',
     // A partial fill then a cancel of the rest ends cancelled, keeping what filled.

@@ -162,6 +162,18 @@ describe('races real brokers produce', () => {
     expect(applyOrderEvent(partial, { type: 'cancel_rejected', at: 7, reason: 'too late' }).order.status).toBe('partially_filled');
   });
 
+  it('a cancel or replace refusal reported again once the order works on (the request’s answer, then the stream) is ignored', () => {
+    for (const status of ['submitted', 'accepted', 'partially_filled'] as const) {
+      let order = applyOrderEvent(orderIn(status), { type: 'cancel_requested', at: 6 }).order;
+      order = applyOrderEvent(order, { type: 'cancel_rejected', at: 7, reason: 'not cancelable' }).order;
+      expect(order.status).toBe(status);
+      for (const type of ['cancel_rejected', 'replace_rejected'] as const) {
+        const again = applyOrderEvent(order, { type, at: 8, reason: 'from the stream' });
+        expect([again.outcome, again.order.status]).toEqual(['ignored', status]);
+      }
+    }
+  });
+
   it('an order we gave up on (failed) that the broker did receive comes back to life', () => {
     const failed = orderIn('failed');
     const revived = applyOrderEvent(failed, { type: 'accepted', at: 6, brokerOrderId: 'b-3' }).order;

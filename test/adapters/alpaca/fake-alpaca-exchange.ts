@@ -232,7 +232,31 @@ export class FakeAlpacaExchange {
     const order = this.orders.get(id);
     if (!order) throw new AlpacaHttpError(404, { code: 40410000, message: 'order not found' });
     if (!OPEN.has(order.status)) throw new AlpacaHttpError(422, { code: 42210000, message: 'order is not cancelable' });
+    if (this.cancelsRefused.has(id)) {
+      // Accepted (204), then refused at the venue: pending_cancel, then order_cancel_rejected and the order works on.
+      const working = order.status;
+      setImmediate(() => {
+        this.announce(id, 'pending_cancel', { status: 'pending_cancel' });
+        this.announce(id, 'order_cancel_rejected', { status: working });
+      });
+      return;
+    }
     setImmediate(() => this.finish(order, 'canceled'));
+  }
+
+  /** Orders whose cancel the venue refuses after the DELETE was accepted (Alpaca's `order_cancel_rejected`). */
+  readonly cancelsRefused = new Set<string>();
+
+  /**
+   * Publishes one of Alpaca's trade-update events for an order, the order first changed as given —
+   * for the events this exchange does not produce by itself (`held`, `calculated`, `done_for_day`,
+   * `stopped`, `suspended`, a late `rejected`, and events Alpaca may add).
+   */
+  announce(id: string, event: string, changes: Partial<WireOrder> = {}, extra: Partial<TradeUpdate> = {}): void {
+    const order = this.orders.get(id);
+    if (!order) throw new Error(`no order ${id}`);
+    Object.assign(order, changes, { updated_at: this.now() });
+    this.emit(event, order, extra);
   }
 
   /**
