@@ -190,6 +190,20 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     expect(orders.get('rep-1')?.filledQuantity.toString()).toBe('12');
   });
 
+  it('looked up by our client id alone (recovery after a crash that lost the broker ids): a replace chain is followed to the live order, a bracket parent comes with its legs', async () => {
+    const { orders, adapter } = await start();
+    await orders.submit(limit('look-1', '90'));
+    await orders.modify('look-1', { limitPrice: '91' });
+    await orders.modify('look-1', { limitPrice: '92' });
+    const live = orders.get('look-1')!.brokerOrderIds[2]!;
+    const found = await adapter.getOrder({ clientOrderId: 'look-1' });
+    expect([found?.clientOrderId, found?.brokerOrderId, found?.status, found?.limitPrice?.toString()]).toEqual(['look-1', live, 'accepted', '92']);
+    await orders.submitList('bracket', [limit('look-in', '80'), limit('look-tp', '110', 'sell'), stop('look-sl', '75')]);
+    const parent = await adapter.getOrder({ clientOrderId: 'look-in' });
+    expect(parent?.legs?.map((leg) => leg.brokerOrderId).sort()).toEqual([orders.get('look-tp')!.brokerOrderId, orders.get('look-sl')!.brokerOrderId].sort());
+    expect(parent?.legs?.map((leg) => leg.status)).toEqual(['accepted', 'accepted']);
+  });
+
   it('the old order fills before the replace lands: Alpaca refuses the PATCH and the fill is kept', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit(limit('race-1', '99'));

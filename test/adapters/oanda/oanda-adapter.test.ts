@@ -343,6 +343,28 @@ describe('OANDA order kinds', () => {
     await until(() => expect(orders.get('tsl-t')?.status).toBe('filled'));
     expect(exchange.openTrades()).toEqual([]);
   });
+
+  it('a resting bracket entry: its legs, not yet born at OANDA, are looked up as working; cancelling the entry ends them too', async () => {
+    const { orders, exchange, until } = await start();
+    await orders.submitList('bracket', [
+      { ...fx, clientOrderId: 'in-r', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'tp-r', side: 'sell', quantity: 1_000, type: 'limit', limitPrice: '1.10500', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'sl-r', side: 'sell', quantity: 1_000, type: 'stop', stopPrice: '1.08500', timeInForce: 'gtc' },
+    ]);
+    expect(orders.get('in-r')?.status).toBe('accepted');
+    // Only the entry exists at OANDA; the legs are on-fill details of it.
+    expect(exchange.pending().map((o) => o.clientExtensions?.id)).toEqual(['in-r']);
+    // A look-up of a leg (what recovery does) answers from the entry, not "not found".
+    expect(await orders.refreshOrder('tp-r')).toBe(true);
+    expect(orders.get('tp-r')?.status).toBe('accepted');
+    await orders.cancel('in-r');
+    await until(() => expect(['in-r', 'tp-r', 'sl-r'].map((id) => orders.get(id)?.status)).toEqual(['cancelled', 'cancelled', 'cancelled']));
+    expect(orders.get('sl-r')?.errorMessage).toBe('entry in-r ended unfilled');
+    expect(orders.workingOrders()).toEqual([]);
+    // The entry's price comes later: nothing fills, nothing is opened.
+    exchange.setPrice('EUR_USD', '1.08990');
+    expect(exchange.openTrades()).toEqual([]);
+  });
 });
 
 describe('OANDA credentials and environments', () => {
