@@ -139,6 +139,8 @@ export class OrderLifecycleManager {
   private readonly endWaiters = new Set<() => void>();
   /** Cancels requested before the broker acknowledged the order: the broker may not have had it to cancel. */
   private readonly cancelBeforeAck = new Set<string>();
+  /** Orders the engine asked the broker to cancel, until they end or the cancel is refused (see {@link cancelRequested}). */
+  private readonly cancelsAsked = new Set<string>();
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
@@ -380,6 +382,7 @@ export class OrderLifecycleManager {
     const order = this.store.require(clientOrderId);
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
+    this.cancelsAsked.add(clientOrderId);
     this.apply(clientOrderId, { type: 'cancel_requested', at: this.clock.now(), raw: { reason } });
     try {
       await this.adapter.cancelOrder(ref(this.store.require(clientOrderId)));
@@ -400,6 +403,7 @@ export class OrderLifecycleManager {
     const at = this.clock.now();
     for (const id of ids) {
       if (this.store.require(id).acceptedAt === undefined) this.cancelBeforeAck.add(id);
+      this.cancelsAsked.add(id);
       this.apply(id, { type: 'cancel_requested', at, raw: { reason } });
     }
     try {
@@ -479,6 +483,16 @@ export class OrderLifecycleManager {
   /** Asks the broker for every working order and applies what it says (after a reconnect, or when polling). */
   async syncWorkingOrders(): Promise<void> {
     await Promise.all(this.store.workingIds().map((id) => this.refresh(id)));
+  }
+
+  /**
+   * True while the engine has asked the broker to cancel this order (`cancel`, `cancelAll`) and
+   * the order has not ended nor the cancel been refused — also inside the internal hooks that hear
+   * of the order's end. It tells the engine's own cancels from an order the broker ended by itself
+   * (cancelled from the broker's site, past its age limit, a corporate action).
+   */
+  cancelRequested(clientOrderId: string): boolean {
+    return this.cancelsAsked.has(clientOrderId);
   }
 
   get(clientOrderId: string): Order | undefined {
@@ -691,6 +705,8 @@ export class OrderLifecycleManager {
     }
     this.changedAt.set(order.symbol, ++this.changes);
     if (this.hooks.size > 0) this.hooks.run(notifyHook, transition, describeTransition);
+    // After the hooks, which may ask whether the engine cancelled the order it ended.
+    if (this.cancelsAsked.size > 0 && (ended || event.type === 'cancel_rejected')) this.cancelsAsked.delete(id);
     if (ended) for (const waiter of [...this.endWaiters]) waiter();
     this.emitTransition(transition);
     return transition;

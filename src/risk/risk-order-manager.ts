@@ -33,6 +33,17 @@ export interface ProtectionOptions {
    * to keep `lock` of the open gain (e.g. 0.5), so a reversal just short of the target still pays.
    */
   readonly tightenNearTarget?: { readonly progress: DecimalInput; readonly lock: DecimalInput };
+  /**
+   * What to do when an open position loses its stop without the engine asking — the broker refused
+   * it, or ended it by itself (cancelled from the broker's site, past its age limit, a corporate
+   * action): `'replace'` (default) places it again at the level it had, or closes the position at
+   * market when the price is already through that level (the stop would have fired); `'close'`
+   * closes the position at once; `'alert'` only raises the alert. Each is a critical
+   * `position_unprotected` alert saying what was done.
+   */
+  readonly onStopLost?: 'replace' | 'close' | 'alert';
+  /** How many stops one position may lose before `'replace'` closes it instead (default 3). */
+  readonly stopAttempts?: number;
 }
 
 interface Protection {
@@ -42,7 +53,7 @@ interface Protection {
   readonly entry: Decimal;
   readonly initialStop: Decimal;
   stop: Decimal;
-  stopOrderId?: string;
+  stopOrderId?: string | undefined;
   readonly legs: readonly TargetLeg[];
   readonly targetOrderIds: string[];
   legsFilled: number;
@@ -54,7 +65,12 @@ interface Protection {
   /** The stop is widened for high volatility. */
   widened?: boolean;
   readonly openedAt: number;
+  /** Stops this position has lost without the engine asking (see {@link ProtectionOptions.onStopLost}). */
+  stopsLost?: number;
 }
+
+/** How a stop can end without filling. */
+const LOST = new Set(['cancelled', 'expired', 'rejected', 'failed', 'risk_rejected']);
 
 /** What the protection did, for a host's dashboard. */
 export interface ProtectionStats {
@@ -142,10 +158,14 @@ export class RiskOrderManager {
     });
     deps.orders.addHook({
       name: 'protection',
-      orderChanged: ({ order, event }) => {
-        if (event.type !== 'filled') return;
+      orderChanged: ({ order, event, from }) => {
         const protection = this.byOrder.get(order.clientOrderId);
-        if (protection) this.guard(() => this.protectiveFill(protection, order));
+        if (!protection) return;
+        if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
+        // The stop ended without filling and the engine did not cancel it: the position is bare.
+        else if (order.clientOrderId === protection.stopOrderId && LOST.has(order.status) && !isTerminalStatus(from) && !this.deps.orders.cancelRequested(order.clientOrderId)) {
+          this.guard(() => this.stopLost(protection, order));
+        }
       },
     });
   }
@@ -373,10 +393,8 @@ export class RiskOrderManager {
       ],
       { timeoutMs: null },
     );
-    const stop = sent[1];
-    if (!stop || stop.status === 'rejected' || stop.status === 'failed') {
-      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${p.symbol}: the OCO stop could not be placed (${stop?.errorMessage ?? 'not sent'})`, clientOrderId: stopId });
-    }
+    // A refused stop leg is handled where every lost stop is (the order hook → stopLost).
+    if (!sent[1]) this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${p.symbol}: the OCO stop was not sent`, clientOrderId: stopId });
   }
 
   private markProtected(p: Protection): void {
@@ -391,7 +409,8 @@ export class RiskOrderManager {
     p.stopOrderId = id;
     this.byOrder.set(id, p);
     this.markProtected(p);
-    const sent = await this.deps.orders.submit(
+    // A refusal is handled where every lost stop is (the order hook → stopLost).
+    await this.deps.orders.submit(
       {
         clientOrderId: id,
         symbol: p.symbol,
@@ -404,9 +423,48 @@ export class RiskOrderManager {
       },
       { timeoutMs: null },
     );
-    if (sent.status === 'rejected' || sent.status === 'failed') {
-      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${p.symbol}: the stop could not be placed (${sent.errorMessage ?? sent.status})`, clientOrderId: id });
-    }
+  }
+
+  /**
+   * A stop ended without filling and without the engine asking (refused, or ended by the broker)
+   * while its position is open: per `onStopLost`, placed again at its level, or the position closed
+   * — at once when the price is already through the stop, or after `stopAttempts` lost stops.
+   */
+  private async stopLost(p: Protection, stop: Order): Promise<void> {
+    // Out of the hook that reported it: the orders below go through the lifecycle afresh.
+    await Promise.resolve();
+    const position = this.deps.positions.get(p.symbol);
+    if (!position || position.id !== p.positionId || this.held.has(p.symbol) || p.stopOrderId !== stop.clientOrderId) return;
+    p.stopOrderId = undefined;
+    p.stopsLost = (p.stopsLost ?? 0) + 1;
+    const refused = stop.status === 'rejected' || stop.status === 'failed' || stop.status === 'risk_rejected';
+    const what = `${p.symbol}: the stop at ${p.stop.toString()} ${refused ? 'could not be placed' : `was ${stop.status} by the broker`} (${stop.errorMessage ?? stop.status})`;
+    const policy = this.deps.options.onStopLost ?? 'replace';
+    const price = position.currentPrice;
+    const through = price !== undefined && (p.side === 'long' ? price.lessThanOrEqualTo(p.stop) : price.greaterThanOrEqualTo(p.stop));
+    const attempts = this.deps.options.stopAttempts ?? 3;
+    const action = policy === 'alert' ? 'alert' : policy === 'close' || through || p.stopsLost >= attempts ? 'close' : 'replace';
+    const doing = {
+      alert: 'the position is left without a stop (onStopLost: alert)',
+      close: through && policy === 'replace' ? `the price ${price!.toString()} is through it: closing the position` : policy === 'close' ? 'closing the position (onStopLost: close)' : `${p.stopsLost} stops lost: closing the position`,
+      replace: 'placing it again',
+    }[action];
+    this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${what}; ${doing}`, clientOrderId: stop.clientOrderId, details: { stopsLost: p.stopsLost, action } });
+    this.record(p);
+    if (action === 'close') await this.deps.forceClose(p.symbol, `stop lost: ${what}`);
+    else if (action === 'replace') await this.replaceStop(p, position);
+  }
+
+  /** Places a lost stop again for the whole position; a native OCO is placed again as a pair (its target went with the stop). */
+  private async replaceStop(p: Protection, position: Position): Promise<void> {
+    if (p.native) {
+      // The new pair must not be refused for shares the old target still holds: it ends first.
+      const targets = p.targetOrderIds.splice(0);
+      await Promise.all(targets.map((id) => this.cancel(id, 'stop lost: the pair is placed again')));
+      await this.deps.orders.whenEnded(targets, 10_000);
+      await this.placeNativeOco(p, position.quantity);
+    } else await this.placeStop(p, position.quantity);
+    this.record(p);
   }
 
   private async placeTargets(p: Protection, quantity: Decimal): Promise<void> {

@@ -330,6 +330,21 @@ export class MockBroker implements BrokerAdapter {
     this.announce({ state: 'reconnected', at: this.clock.now() });
   }
 
+  /**
+   * The broker ends a working order by itself — cancelled from the broker's own site, past its age
+   * limit, a corporate action (`status: 'expired'` for an expiry): the update arrives on the stream
+   * like any other, and an OCO leg takes its sibling with it. False when no such order works.
+   */
+  endByBroker(ref: OrderRef, options: { readonly status?: 'cancelled' | 'expired'; readonly reason?: string } = {}): boolean {
+    const order = this.find(ref);
+    if (!order || !isWorking(order.status)) return false;
+    const sibling = order.sibling;
+    this.finish(order, options.status ?? 'cancelled', options.reason ?? 'ended by the broker');
+    if (sibling && isWorking(sibling.status) && sibling.filledQuantity.isZero()) this.finish(sibling, 'cancelled', 'one-cancels-other: sibling ended by the broker');
+    this.flush();
+    return true;
+  }
+
   /** Expires every working day order (call at the session close). */
   expireDayOrders(): void {
     for (const order of [...this.working]) {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type EngineConfig, ExecutionEngine, type ProtectionOptions, RiskOrderManager, type Signal, silentLogger } from 'tradewire';
+import { BrokerError, type EngineConfig, ExecutionEngine, type ProtectionOptions, RiskOrderManager, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -350,5 +350,124 @@ describe('RiskOrderManager adjustments (every change a replace in the audit trai
     engine.reportVolatility(50);
     await flush();
     expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('100');
+  });
+});
+
+describe('RiskOrderManager: a stop lost without the engine asking', () => {
+  const refusal = { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: stop refused', { status: 422 }) } as const;
+  const unprotected = (engine: ExecutionEngine, seen: { code: string; message: string; details?: unknown }[]) => {
+    engine.on('alert', (a) => a.code === 'position_unprotected' && seen.push(a));
+  };
+  /** The position's working stop covers its whole quantity. */
+  const covered = (engine: ExecutionEngine): string | undefined => {
+    const stop = engine.protection!.protectionOf('AAPL')?.stop;
+    return stop && ['accepted', 'partially_filled'].includes(stop.status) ? brief(stop) : undefined;
+  };
+
+  it('cancelled by the broker (from its own site, past its age limit): placed again at its level, and it still guards the trade', async () => {
+    const { engine, signal, price, flush, broker, live } = await setup();
+    const seen: { code: string; message: string }[] = [];
+    unprotected(engine, seen);
+    await engine.executeSignal(signal());
+    await flush();
+    const first = engine.protection!.protectionOf('AAPL')!.stop!;
+    expect(broker.endByBroker({ clientOrderId: first.clientOrderId })).toBe(true);
+    await flush();
+    const second = engine.protection!.protectionOf('AAPL')!.stop!;
+    expect(second.clientOrderId).not.toBe(first.clientOrderId);
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+    expect(seen.map((a) => a.message)).toEqual(['AAPL: the stop at 98 was cancelled by the broker (ended by the broker); placing it again']);
+    // The new stop is the trade's: it fills, the target goes (one-cancels-other), nothing is left.
+    await price('97.9');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+  });
+
+  it('the replacement refused once: placed again; refused until `stopAttempts` stops are lost: the position is closed', async () => {
+    const once = await setup();
+    const seenOnce: { code: string; message: string }[] = [];
+    unprotected(once.engine, seenOnce);
+    await once.engine.executeSignal(once.signal());
+    await once.flush();
+    once.broker.failNext('submitOrder', refusal);
+    once.broker.endByBroker({ clientOrderId: once.engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    await once.flush();
+    expect(seenOnce.map((a) => a.message.split('; ')[1])).toEqual(['placing it again', 'placing it again']);
+    expect(seenOnce[1]!.message).toContain('could not be placed (mock broker: stop refused)');
+    expect(covered(once.engine)).toBe('sell stop 10 @ 98');
+
+    const { engine, signal, flush, broker, live } = await setup();
+    const seen: { code: string; message: string; details?: unknown }[] = [];
+    unprotected(engine, seen);
+    await engine.executeSignal(signal());
+    await flush();
+    broker.failNext('submitOrder', refusal, 2);
+    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    await flush();
+    expect(seen.map((a) => a.details)).toEqual([
+      { stopsLost: 1, action: 'replace' },
+      { stopsLost: 2, action: 'replace' },
+      { stopsLost: 3, action: 'close' },
+    ]);
+    expect(seen[2]!.message).toContain('3 stops lost: closing the position');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+  });
+
+  it('lost when the price is already through it: the position is closed at once (the stop would have fired)', async () => {
+    const { engine, signal, flush, broker } = await setup();
+    const seen: { code: string; message: string }[] = [];
+    unprotected(engine, seen);
+    await engine.executeSignal(signal());
+    await flush();
+    engine.updatePrice('AAPL', '97.5'); // the engine's last price; the broker's stop has not been touched
+    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    await flush();
+    expect(seen.map((a) => a.message)).toEqual(['AAPL: the stop at 98 was cancelled by the broker (ended by the broker); the price 97.5 is through it: closing the position']);
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
+  it("onStopLost: 'close' closes at once; 'alert' only alerts (the position is left bare)", async () => {
+    const closing = await setup({ onStopLost: 'close' });
+    await closing.engine.executeSignal(closing.signal());
+    await closing.flush();
+    closing.broker.endByBroker({ clientOrderId: closing.engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId }, { status: 'expired' });
+    await closing.flush();
+    expect(closing.engine.positions.get('AAPL')).toBeUndefined();
+
+    const { engine, signal, flush, broker, alerts } = await setup({ onStopLost: 'alert' });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = engine.protection!.protectionOf('AAPL')!.stop!;
+    broker.endByBroker({ clientOrderId: stop.clientOrderId });
+    await flush();
+    expect(alerts).toContain('position_unprotected');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(broker.orderReports().filter((o) => o.type === 'stop' && o.status === 'accepted')).toEqual([]);
+  });
+
+  it("the engine's own cancels never count as lost: a halt cancels every order and the position is left as the operator asked", async () => {
+    const { engine, signal, flush, broker, alerts } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    await engine.halt({ reason: 'operator', cancelOpen: true });
+    await flush();
+    expect(alerts).not.toContain('position_unprotected');
+    expect(broker.orderReports().filter((o) => o.status === 'accepted')).toEqual([]);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+  });
+
+  it('native OCO: the broker ends the pair; both are placed again as one OCO, linked', async () => {
+    const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true } });
+    await engine.executeSignal(signal());
+    await flush();
+    const before = engine.protection!.protectionOf('AAPL')!;
+    broker.endByBroker({ clientOrderId: before.stop!.clientOrderId });
+    await flush();
+    const after = engine.protection!.protectionOf('AAPL')!;
+    expect([brief(after.stop), after.targets.map(brief)]).toEqual(['sell stop 10 @ 98', ['sell limit 10 @ 104']]);
+    expect([after.stop!.status, after.targets[0]!.status]).toEqual(['accepted', 'accepted']);
+    expect(after.stop!.links.ocoSiblingId).toBe(after.targets[0]!.clientOrderId);
+    expect(after.stop!.clientOrderId).not.toBe(before.stop!.clientOrderId);
   });
 });
