@@ -89,6 +89,23 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
     expect(alerts).toEqual([]);
   });
 
+  it('the OCO cancelled from outside the engine (Alpaca takes the pair): placed again as one OCO once the old pair has ended, nothing refused', async () => {
+    const { e, x } = await entered();
+    const alerts: { code: string; message: string }[] = [];
+    e.on('alert', (a) => alerts.push(a));
+    const before = e.protection!.protectionOf('AAPL')!;
+    x.cancel(before.stop!.brokerOrderId!); // as from Alpaca's dashboard: the leg and its OCO parent end
+    await vi.waitFor(() => expect(e.protection!.protectionOf('AAPL')?.stop?.clientOrderId).not.toBe(before.stop!.clientOrderId), { timeout: 5_000, interval: 5 });
+    await vi.waitFor(() => expect(e.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+    const after = e.protection!.protectionOf('AAPL')!;
+    expect([after.stop?.stopPrice?.toString(), after.stop?.quantity.toString(), after.targets[0]?.limitPrice?.toString(), after.targets[0]?.status]).toEqual(['98', '10', '104', 'accepted']);
+    const live = [...x.orders.values()].filter((o) => ['new', 'accepted', 'held'].includes(o.status));
+    expect(live.map((o) => `${o.order_class} ${o.type} ${o.qty}`).sort()).toEqual(['oco limit 10', 'oco stop 10']);
+    expect([...x.orders.values()].filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(alerts.map((a) => a.code)).toEqual(['position_unprotected']);
+    expect(alerts[0]!.message).toContain('placing it again');
+  });
+
   it('force-close right after the entry: no protective order can take the shares from the close', async () => {
     // Protection is placed as the fill lands: the close must not race it for the shares.
     const { e } = await entered(false);
