@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { type Decimal, ZERO } from '../core/decimal.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
+import type { AlertEvents } from '../events/alert.js';
 import type { ReconciliationEvents, ReconciliationReport } from './reconciliation-report.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
 import type { Journal, JournalRecord } from '../journal/journal.js';
@@ -27,7 +28,7 @@ export interface ReconcilerDeps {
   readonly orders: OrderLifecycleManager;
   readonly positions: PositionManager;
   readonly journal: Journal;
-  readonly events: EventSink<ReconciliationEvents>;
+  readonly events: EventSink<ReconciliationEvents & AlertEvents>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy: RecoveryPolicy;
@@ -42,6 +43,9 @@ export interface ReconcilerDeps {
  * emitted as a `reconciliation` report.
  */
 export class Reconciler {
+  /** Unknown broker orders already alerted (the ones still open at the last run: bounded by what is open). */
+  private unknownAlerted = new Set<string>();
+
   constructor(private readonly deps: ReconcilerDeps) {}
 
   /**
@@ -137,7 +141,9 @@ export class Reconciler {
       if (outcome.missing) missing.push(...outcome.missing);
     }
 
-    const unknownBrokerOrders = open.reports.filter((r) => orders.get(r.clientOrderId) === undefined && !orders.getByBrokerOrderId(r.brokerOrderId)).map((r) => r.clientOrderId || r.brokerOrderId);
+    const unknown = open.reports.filter((r) => orders.get(r.clientOrderId) === undefined && !orders.getByBrokerOrderId(r.brokerOrderId));
+    const unknownBrokerOrders = unknown.map((r) => r.clientOrderId || r.brokerOrderId);
+    this.alertUnknown(unknown);
     // A consistent cut: the broker's positions are compared only for symbols whose orders did not
     // move while the picture was taken (see comparable()).
     const mark = orders.changeMark;
@@ -175,6 +181,24 @@ export class Reconciler {
     journal.append({ kind: 'note', at, topic: 'reconciliation', data: serializable(report) });
     events.emit('reconciliation', report);
     return report;
+  }
+
+  /**
+   * Open orders at the broker that this engine did not place — a person at the broker's site,
+   * another program on the account, an engine whose journal was lost — can fill and move positions
+   * under it: alerted once each (a periodic run does not repeat it while they stay open).
+   */
+  private alertUnknown(unknown: readonly OrderStatusReport[]): void {
+    const fresh = unknown.filter((r) => !this.unknownAlerted.has(r.brokerOrderId));
+    this.unknownAlerted = new Set(unknown.map((r) => r.brokerOrderId));
+    if (fresh.length === 0) return;
+    const shown = fresh.slice(0, 5).map((r) => `${r.side} ${r.quantity.toString()} ${r.symbol} ${r.type} (${r.clientOrderId || r.brokerOrderId})`);
+    this.deps.events.emit('alert', {
+      severity: 'warning',
+      code: 'unknown_broker_orders',
+      message: `${fresh.length} open order${fresh.length === 1 ? '' : 's'} at the broker that this engine did not place: ${shown.join(', ')}${fresh.length > 5 ? ', …' : ''}`,
+      details: { orders: fresh.map((r) => ({ clientOrderId: r.clientOrderId, brokerOrderId: r.brokerOrderId, symbol: r.symbol, side: r.side, quantity: r.quantity.toString(), type: r.type })) },
+    });
   }
 
   /** A native list the open orders did not account for: asked for through its parent; resent whole if it never arrived, else its unsent members marked failed. */

@@ -116,6 +116,27 @@ describe('reconciliation', () => {
     expect((await engine.reconcile()).positionMismatches).toEqual([]);
   });
 
+  it('open orders at the broker that the engine did not place: reported every run, alerted once each', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const engine = boot(broker, clock);
+    await engine.start();
+    const alerts: { code: string; message: string; details?: unknown }[] = [];
+    engine.on('alert', (a) => a.code === 'unknown_broker_orders' && alerts.push(a));
+    const outside = (clientOrderId: string, limitPrice: string) =>
+      broker.submitOrder(createOrder({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice, timeInForce: 'gtc', clientOrderId }, { clock, ids: sequentialIds() }));
+    await outside('by-hand-1', '90');
+    expect((await engine.reconcile()).unknownBrokerOrders).toEqual(['by-hand-1']);
+    expect((await engine.reconcile()).unknownBrokerOrders).toEqual(['by-hand-1']);
+    expect(alerts.map((a) => a.message)).toEqual(['1 open order at the broker that this engine did not place: buy 5 AAPL limit (by-hand-1)']);
+    await outside('by-hand-2', '91');
+    await engine.reconcile();
+    expect(alerts).toHaveLength(2);
+    expect(alerts[1]!.details).toMatchObject({ orders: [{ clientOrderId: 'by-hand-2', symbol: 'AAPL', side: 'buy', quantity: '5', type: 'limit' }] });
+    expect(engine.journal.query({ topic: 'alert' }).filter((r) => r.kind === 'note' && (r.data as { code: string }).code === 'unknown_broker_orders')).toHaveLength(2);
+  });
+
   it('halts trading for a human under the halt policy; resume takes an explicit call', async () => {
     const clock = new ManualClock();
     const broker = new MockBroker({ clock });
