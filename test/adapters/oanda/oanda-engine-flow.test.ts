@@ -53,6 +53,24 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
     expect(server.exchange.openTrades()).toEqual([]);
   });
 
+  it("the trade's stop-loss removed at OANDA (from its platform): the engine sets the trade's stop and take-profit again", async () => {
+    const { clock, alerts, server, engine } = await startProtectedEngine();
+    await engine.executeSignal({ id: 'fx-s', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+    const before = engine.protection!.protectionOf('EUR_USD')!;
+    const [trade] = server.exchange.openTrades();
+    const stopAtOanda = server.exchange.pending().find((o) => o.tradeID === trade?.id && o.type === 'STOP_LOSS')!;
+    server.exchange.cancelBySpecifier(stopAtOanda.id); // ORDER_CANCEL, reason CLIENT_REQUEST, on the stream
+    await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.clientOrderId).not.toBe(before.stop!.clientOrderId));
+    await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+    const after = engine.protection!.protectionOf('EUR_USD')!;
+    await wait(() => expect(after.targets[0]?.status).toBe('accepted'));
+    const dependents = server.exchange.pending().filter((o) => o.tradeID === trade?.id);
+    expect(dependents.map((o) => `${o.type} ${o.price} ${o.clientExtensions?.id}`).sort()).toEqual([`STOP_LOSS 1.07800 ${after.stop?.clientOrderId}`, `TAKE_PROFIT 1.14400 ${after.targets[0]?.clientOrderId}`]);
+    expect(alerts).toEqual(['position_unprotected']);
+    expect(engine.positions.get('EUR_USD')?.quantity.toString()).toBe('10000');
+  });
+
   it('a margin closeout by OANDA reaches the engine at once: a critical alert, and the position adopted as closed', async () => {
     const { clock, alerts, server, engine } = await startProtectedEngine();
     await engine.executeSignal({ id: 'fx-c', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
