@@ -116,6 +116,34 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(logger.lines.some((l) => l.includes('missed on the stream'))).toBe(true);
   });
 
+  it('the fetch of a lost transaction fails (a 503): the stream reconnects and the replay from the last delivered id brings the fill', async () => {
+    const { orders, server, exchange, until, logger, events } = await start();
+    const connection: string[] = [];
+    events.on('broker:connection', (c) => connection.push(c.state));
+    await orders.submit({ ...fx, clientOrderId: 'gap-2', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    await until(() => expect(orders.get('gap-2')?.status).toBe('accepted'));
+    server.failNext({ method: 'GET', path: /\/transactions\/sinceid$/, status: 503, body: { errorMessage: 'Service Unavailable' } });
+    server.loseNext();
+    exchange.setPrice('EUR_USD', '1.08990');
+    await until(() => expect(orders.get('gap-2')?.status).toBe('filled'));
+    expect(orders.get('gap-2')!.fills).toHaveLength(1);
+    expect(logger.lines.some((l) => l.includes('fetching missed transactions failed; reconnecting'))).toBe(true);
+    expect(connection).toEqual(expect.arrayContaining(['disconnected', 'reconnected']));
+  });
+
+  it('the replay after a reconnect fails: nothing is delivered out of order, and the next connection replays it', async () => {
+    const { orders, server, exchange, until, logger } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'gap-3', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    await until(() => expect(orders.get('gap-3')?.status).toBe('accepted'));
+    server.stallStream(); // silent: the watchdog drops it
+    exchange.setPrice('EUR_USD', '1.08990'); // fills while nobody listens
+    server.failNext({ method: 'GET', path: /\/transactions\/sinceid$/, status: 503, body: { errorMessage: 'Service Unavailable' } });
+    server.resumeStream();
+    await until(() => expect(orders.get('gap-3')?.status).toBe('filled'), 10_000);
+    expect(orders.get('gap-3')!.fills).toHaveLength(1);
+    expect(logger.lines.some((l) => l.includes('replay after connecting failed; reconnecting'))).toBe(true);
+  });
+
   it('an order whose client id is changed elsewhere (ORDER_CLIENT_EXTENSIONS_MODIFY) stays ours: looked up and cancelled by OANDA’s id', async () => {
     const { orders, exchange, until, adapter } = await start();
     await orders.submit({ ...fx, clientOrderId: 'ren-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
