@@ -69,6 +69,9 @@ interface Protection {
   stopsLost?: number;
 }
 
+/** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
+const BLOCKED_EXIT_WAIT_MS = 600_000;
+
 /** How a stop can end without filling. */
 const LOST = new Set(['cancelled', 'expired', 'rejected', 'failed', 'risk_rejected']);
 
@@ -256,7 +259,29 @@ export class RiskOrderManager {
       return true;
     }
     await Promise.all(live.map((order) => this.cancel(order.clientOrderId, 'making room for an exit')));
-    return this.deps.orders.whenEnded(live.map((o) => o.clientOrderId), timeoutMs);
+    const ids = live.map((o) => o.clientOrderId);
+    const room = await this.deps.orders.whenEnded(ids, timeoutMs);
+    if (!room) this.afterBlockedExit(p, ids);
+    return room;
+  }
+
+  /**
+   * The exit is refused because the protective orders' cancels did not confirm in time. The
+   * position stays open (the exit was not sent), so once the cancels land its stop is placed again:
+   * it is never left bare waiting for an exit that will not come.
+   */
+  private afterBlockedExit(p: Protection, ids: readonly string[]): void {
+    this.deps.events.emit('alert', { severity: 'warning', code: 'exit_blocked', message: `${p.symbol}: the exit was refused: the protective orders did not confirm their cancel in time; the stop is placed again once they end` });
+    this.guard(async () => {
+      await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS);
+      const position = this.deps.positions.get(p.symbol);
+      if (!position || position.id !== p.positionId || this.held.has(p.symbol) || this.byPosition.get(position.id) !== p) return;
+      // A cancel the broker refused left the stop working: nothing to put back.
+      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+      if (stop && !isTerminalStatus(stop.status)) return;
+      p.stopOrderId = undefined;
+      await this.replaceStop(p, position);
+    });
   }
 
   /**

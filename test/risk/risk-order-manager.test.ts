@@ -471,3 +471,25 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(after.stop!.clientOrderId).not.toBe(before.stop!.clientOrderId);
   });
 });
+
+describe('RiskOrderManager: an exit refused because the protective orders did not make room in time', () => {
+  it('the exit is refused (exit_blocked); when the cancels land the position, still open, gets its stop back', async () => {
+    const { engine, signal, flush, clock, alerts, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, cancelLatencyMs: 60_000 });
+    await engine.executeSignal(signal());
+    await flush();
+    const before = engine.protection!.protectionOf('AAPL')!;
+    const exit = engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    await clock.advanceAsync(10_000); // makeRoomForExit waits 10 s for the broker to confirm the cancels
+    expect(await exit).toMatchObject({ kind: 'rejected', reasons: [{ code: 'exit_blocked' }] });
+    expect(alerts).toContain('exit_blocked');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    await clock.advanceAsync(50_000); // the cancels land
+    await flush();
+    const after = engine.protection!.protectionOf('AAPL')!;
+    expect(after.stop?.clientOrderId).not.toBe(before.stop!.clientOrderId);
+    expect([brief(after.stop), after.stop?.status, after.targets.map(brief)]).toEqual(['sell stop 10 @ 98', 'accepted', ['sell limit 10 @ 104']]);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.type).sort()).toEqual(['limit', 'stop']);
+    expect(alerts).not.toContain('position_unprotected');
+  });
+});
