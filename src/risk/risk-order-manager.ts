@@ -67,6 +67,8 @@ interface Protection {
   readonly openedAt: number;
   /** Stops this position has lost without the engine asking (see {@link ProtectionOptions.onStopLost}). */
   stopsLost?: number;
+  /** Take-profit orders lost the same way (placed again up to `stopAttempts` times). */
+  targetsLost?: number;
 }
 
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
@@ -168,6 +170,9 @@ export class RiskOrderManager {
         // The stop ended without filling and the engine did not cancel it: the position is bare.
         else if (order.clientOrderId === protection.stopOrderId && LOST.has(order.status) && !isTerminalStatus(from) && !this.deps.orders.cancelRequested(order.clientOrderId)) {
           this.guard(() => this.stopLost(protection, order));
+        } else if (!protection.native && protection.targetOrderIds.includes(order.clientOrderId) && LOST.has(order.status) && !isTerminalStatus(from) && !this.deps.orders.cancelRequested(order.clientOrderId)) {
+          // An emulated target (a native one goes with its stop, handled above).
+          this.guard(() => this.targetLost(protection, order));
         }
       },
     });
@@ -480,6 +485,38 @@ export class RiskOrderManager {
     else if (action === 'replace') await this.replaceStop(p, position);
   }
 
+  /**
+   * A take-profit ended without filling and without the engine asking, while its position is
+   * open: placed again for what it had left at its price, up to `stopAttempts` times (the stop
+   * still guards the position; with `onStopLost: 'alert'` it is only alerted).
+   */
+  private async targetLost(p: Protection, target: Order): Promise<void> {
+    await Promise.resolve();
+    const position = this.deps.positions.get(p.symbol);
+    const index = p.targetOrderIds.indexOf(target.clientOrderId);
+    if (!position || position.id !== p.positionId || this.held.has(p.symbol) || index < 0) return;
+    const left = Decimal.min(target.quantity.minus(target.filledQuantity), position.quantity);
+    if (!left.greaterThan(0) || !target.limitPrice) return;
+    p.targetsLost = (p.targetsLost ?? 0) + 1;
+    const again = (this.deps.options.onStopLost ?? 'replace') !== 'alert' && p.targetsLost < (this.deps.options.stopAttempts ?? 3);
+    const refused = target.status === 'rejected' || target.status === 'failed' || target.status === 'risk_rejected';
+    this.deps.events.emit('alert', {
+      severity: 'warning',
+      code: refused ? 'target_not_placed' : 'target_lost',
+      message: `${p.symbol}: the take-profit at ${target.limitPrice.toString()} ${refused ? 'could not be placed' : `was ${target.status} by the broker`} (${target.errorMessage ?? target.status}); ${again ? 'placing it again' : 'left off: the stop still guards the position'}`,
+      clientOrderId: target.clientOrderId,
+    });
+    if (!again) return;
+    const id = this.deps.ids.next('tw');
+    p.targetOrderIds[index] = id;
+    this.byOrder.set(id, p);
+    this.record(p);
+    await this.deps.orders.submit(
+      { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: left, type: 'limit', limitPrice: target.limitPrice, timeInForce: 'gtc', reduceOnly: true, tags: { ...target.tags } },
+      { timeoutMs: null },
+    );
+  }
+
   /** Places a lost stop again for the whole position; a native OCO is placed again as a pair (its target went with the stop). */
   private async replaceStop(p: Protection, position: Position): Promise<void> {
     if (p.native) {
@@ -504,14 +541,11 @@ export class RiskOrderManager {
       const id = this.deps.ids.next('tw');
       p.targetOrderIds.push(id);
       this.byOrder.set(id, p);
-      const sent = await this.deps.orders.submit(
+      // A refusal is handled where every lost target is (the order hook → targetLost).
+      await this.deps.orders.submit(
         { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: q, type: 'limit', limitPrice: leg.price, timeInForce: 'gtc', reduceOnly: true, tags: { role: PROTECTION, leg: `target-${i + 1}`, positionId: p.positionId } },
         { timeoutMs: null },
       );
-      if (sent.status === 'rejected' || sent.status === 'failed') {
-        // The stop still guards the position; the host should know a target is missing.
-        this.deps.events.emit('alert', { severity: 'warning', code: 'target_not_placed', message: `${p.symbol}: take-profit ${i + 1} could not be placed (${sent.errorMessage ?? sent.status})`, clientOrderId: id });
-      }
     }
   }
 

@@ -457,6 +457,38 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
   });
 
+  it('a take-profit the broker ended is placed again (the stop kept as it is); one refused again and again is left off after stopAttempts', async () => {
+    const { engine, signal, flush, broker, price, live } = await setup();
+    const seen: { code: string; message: string }[] = [];
+    engine.on('alert', (a) => seen.push(a));
+    await engine.executeSignal(signal());
+    await flush();
+    const before = engine.protection!.protectionOf('AAPL')!;
+    broker.endByBroker({ clientOrderId: before.targets[0]!.clientOrderId });
+    await flush();
+    const after = engine.protection!.protectionOf('AAPL')!;
+    expect(after.stop?.clientOrderId).toBe(before.stop!.clientOrderId);
+    expect([after.targets.map(brief), after.targets[0]?.status]).toEqual([['sell limit 10 @ 104'], 'accepted']);
+    expect(after.targets[0]?.clientOrderId).not.toBe(before.targets[0]!.clientOrderId);
+    expect(seen.map((a) => `${a.code}: ${a.message}`)).toEqual(['target_lost: AAPL: the take-profit at 104 was cancelled by the broker (ended by the broker); placing it again']);
+    // The new target is the trade's: it fills, the stop is cancelled (one-cancels-other).
+    await price('104.1');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+
+    const refusing = await setup();
+    const codes: string[] = [];
+    refusing.engine.on('alert', (a) => codes.push(a.code));
+    await refusing.engine.executeSignal(refusing.signal());
+    await refusing.flush();
+    refusing.broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: limit refused', { status: 422 }) }, 5);
+    refusing.broker.endByBroker({ clientOrderId: refusing.engine.protection!.protectionOf('AAPL')!.targets[0]!.clientOrderId });
+    await refusing.flush();
+    expect(codes.filter((c) => c.startsWith('target_'))).toEqual(['target_lost', 'target_not_placed', 'target_not_placed']);
+    expect(refusing.engine.protection!.protectionOf('AAPL')!.stop?.status).toBe('accepted');
+    expect(refusing.broker.requests.filter((r) => r.method === 'submitOrder')).toHaveLength(3); // the entry, the stop, the first target: refusals are not logged
+  });
+
   it('native OCO: the broker ends the pair; both are placed again as one OCO, linked', async () => {
     const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true } });
     await engine.executeSignal(signal());
