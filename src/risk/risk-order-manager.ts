@@ -167,6 +167,11 @@ export class RiskOrderManager {
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
+        // A protective order given up on (failed) that the broker did get after all, after its
+        // replacement went out: one stop too many — a second trigger would sell what is not there.
+        else if (from === 'failed' && !isTerminalStatus(order.status) && order.clientOrderId !== protection.stopOrderId && !protection.targetOrderIds.includes(order.clientOrderId)) {
+          this.guard(() => this.cancel(order.clientOrderId, 'given up on, and replaced, before the broker reported it'));
+        }
         // The stop ended without filling and the engine did not cancel it: the position is bare.
         else if (order.clientOrderId === protection.stopOrderId && LOST.has(order.status) && !isTerminalStatus(from) && !this.deps.orders.cancelRequested(order.clientOrderId)) {
           this.guard(() => this.stopLost(protection, order));

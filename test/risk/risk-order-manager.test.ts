@@ -489,6 +489,30 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(refusing.broker.requests.filter((r) => r.method === 'submitOrder')).toHaveLength(3); // the entry, the stop, the first target: refusals are not logged
   });
 
+  it('a stop given up on (its send timed out, not found) is replaced; when the broker reports the first after all, it is cancelled: one stop, never two', async () => {
+    const { engine, signal, flush, broker, clock, alerts } = await setup(true, { errorHandling: { retries: 0 } });
+    // The first stop's send: it lands at the broker 5 s later, its answer lost; the look-up finds nothing.
+    const submit = broker.submitOrder.bind(broker);
+    let firstStop: string | undefined;
+    broker.submitOrder = (order) => {
+      if (order.type === 'stop' && firstStop === undefined) {
+        firstStop = order.clientOrderId;
+        broker.failNext('submitOrder', { kind: 'timeout', landsAfterMs: 5_000 });
+      }
+      return submit(order);
+    };
+    await engine.executeSignal(signal());
+    await flush();
+    const stops = () => broker.orderReports().filter((o) => o.type === 'stop' && o.status === 'accepted');
+    expect(engine.orders.get(firstStop!)?.status).toBe('failed');
+    expect(alerts).toContain('position_unprotected');
+    expect(stops().map((o) => o.clientOrderId)).toEqual([engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId]); // the replacement
+    await clock.advanceAsync(5_000);
+    await flush();
+    expect(stops()).toHaveLength(1);
+    expect(stops()[0]!.clientOrderId).toBe(engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId);
+  });
+
   it('native OCO: the broker ends the pair; both are placed again as one OCO, linked', async () => {
     const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true } });
     await engine.executeSignal(signal());
