@@ -157,7 +157,8 @@ export class RiskOrderManager {
             await this.tightenNearTarget(position);
           });
         }
-        if (opened) this.guard(() => this.protect(position));
+        if (reason === 'reconciled' && !closed) this.guard(() => this.reconciled(position, opened));
+        else if (opened) this.guard(() => this.protect(position));
         if (closed) this.guard(() => this.closed(position));
       },
     });
@@ -210,11 +211,7 @@ export class RiskOrderManager {
       const last = saved.get(position.symbol);
       const state = last && mine.some((o) => o.clientOrderId === last.stopOrderId || last.targetOrderIds.includes(o.clientOrderId)) ? last : undefined;
       if (mine.length === 0) {
-        if (!position.stopPrice) {
-          const levels = this.deps.levelsFor?.(position);
-          if (levels) positions.setProtection(position.symbol, levels);
-        }
-        const fresh = positions.get(position.symbol);
+        const fresh = this.withLevels(position);
         if (fresh?.stopPrice) {
           protectedAnew.push(position.symbol);
           protecting.push(this.protect(fresh));
@@ -225,6 +222,46 @@ export class RiskOrderManager {
     }
     await allOrFailures(protecting, 'positions could not be protected');
     return protectedAnew;
+  }
+
+  /** The position with a stop and target: its own, or where the engine's config puts them (a position rebuilt or adopted has none). */
+  private withLevels(position: Position): Position | undefined {
+    if (!position.stopPrice) {
+      const levels = this.deps.levelsFor?.(position);
+      if (levels) this.deps.positions.setProtection(position.symbol, levels);
+    }
+    return this.deps.positions.get(position.symbol);
+  }
+
+  /**
+   * A reconciliation set the position to the broker's (a fill missed, a trade made outside the
+   * engine, a corporate action). A position taken on from the broker is protected like any other;
+   * a protected one has its stop and targets resized to it — a stop larger than the position would
+   * sell what is not there, a smaller one leaves the rest bare.
+   */
+  private async reconciled(position: Position, opened: boolean): Promise<void> {
+    const p = this.byPosition.get(position.id);
+    if (!p) {
+      if (!opened || this.held.has(position.symbol)) return;
+      const fresh = this.withLevels(position);
+      if (fresh?.stopPrice) await this.protect(fresh);
+      return;
+    }
+    await p.placing?.catch(() => undefined);
+    const resizable = (order: Order | undefined): order is Order => order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const changes: Promise<unknown>[] = [];
+    if (resizable(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) changes.push(this.deps.orders.modify(stop.clientOrderId, { quantity: stop.filledQuantity.plus(position.quantity) }));
+    for (const id of p.targetOrderIds) {
+      const target = this.deps.orders.get(id);
+      if (!resizable(target)) continue;
+      const left = target.quantity.minus(target.filledQuantity);
+      // A native OCO's legs carry one quantity; an emulated target (one of several legs) only shrinks.
+      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) changes.push(this.deps.orders.modify(id, { quantity: target.filledQuantity.plus(position.quantity) }));
+    }
+    if (changes.length === 0) return;
+    this.deps.events.emit('alert', { severity: 'warning', code: 'protection_resized', message: `${p.symbol}: the position is ${position.quantity.toString()} at the broker; its protective orders are resized to it` });
+    await Promise.all(changes);
   }
 
   /** True for the orders this manager placed (they do not count as "an order still working"). */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BrokerError, type EngineConfig, ExecutionEngine, type ProtectionOptions, RiskOrderManager, type Signal, silentLogger } from 'tradewire';
+import { BrokerError, createOrder, type EngineConfig, ExecutionEngine, type ProtectionOptions, RiskOrderManager, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -547,5 +547,49 @@ describe('RiskOrderManager: an exit refused because the protective orders did no
     expect([brief(after.stop), after.stop?.status, after.targets.map(brief)]).toEqual(['sell stop 10 @ 98', 'accepted', ['sell limit 10 @ 104']]);
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.type).sort()).toEqual(['limit', 'stop']);
     expect(alerts).not.toContain('position_unprotected');
+  });
+});
+
+describe("RiskOrderManager: positions set to the broker's by a reconciliation", () => {
+  const byHand = (broker: MockBroker, clock: ManualClock, symbol: string, side: 'buy' | 'sell', quantity: number, id: string) =>
+    broker.submitOrder(createOrder({ symbol, side, quantity, clientOrderId: id }, { clock, ids: sequentialIds() }));
+
+  it('shares sold or bought outside the engine: the stop (and a target larger than the position) are resized to what the broker holds', async () => {
+    const { engine, signal, flush, broker, clock, alerts } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    await byHand(broker, clock, 'AAPL', 'sell', 4, 'hand-1');
+    await flush();
+    await engine.reconcile();
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('6');
+    let guard = engine.protection!.protectionOf('AAPL')!;
+    expect([brief(guard.stop), guard.targets.map(brief)]).toEqual(['sell stop 6 @ 98', ['sell limit 6 @ 104']]);
+    expect(alerts).toContain('protection_resized');
+    await byHand(broker, clock, 'AAPL', 'buy', 9, 'hand-2');
+    await flush();
+    await engine.reconcile();
+    await flush();
+    guard = engine.protection!.protectionOf('AAPL')!;
+    // The stop covers all 15; an emulated target only ever shrinks (as after an added entry fill).
+    expect([engine.positions.get('AAPL')?.quantity.toString(), brief(guard.stop), guard.targets.map(brief)]).toEqual(['15', 'sell stop 15 @ 98', ['sell limit 6 @ 104']]);
+    // The stop fills: the whole position goes, nothing more.
+    await engine.updatePrice('AAPL', '97');
+    broker.setPrice('AAPL', '97');
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.positionReports()).toEqual([]);
+  });
+
+  it('a position taken on from the broker (bought outside the engine) is protected where the engine config puts the stop and target', async () => {
+    const { engine, flush, broker, clock, price } = await setup();
+    await price('400', 'MSFT');
+    await byHand(broker, clock, 'MSFT', 'buy', 3, 'hand-3');
+    await flush();
+    await engine.reconcile();
+    await flush();
+    expect(engine.positions.get('MSFT')?.quantity.toString()).toBe('3');
+    const guard = engine.protection!.protectionOf('MSFT')!;
+    expect([brief(guard.stop), guard.stop?.status, guard.targets.map(brief)]).toEqual(['sell stop 3 @ 392', 'accepted', ['sell limit 3 @ 416']]);
   });
 });
