@@ -4,7 +4,7 @@
  * is journaled to that file, for `npx tradewire report --journal <path> …`.
  */
 import { Decimal, FileJournal, formatReport, type Journal, silentLogger } from 'tradewire';
-import { type BacktestBar, runBacktest } from 'tradewire/testing';
+import { type BacktestBar, type BacktestPricedBar, runBacktest } from 'tradewire/testing';
 
 // Two weeks of 30-minute bars for two symbols, from a seeded walk (no data files, no network).
 function bars(symbol: string, start: number, seed: number): BacktestBar[] {
@@ -29,7 +29,7 @@ const path = process.argv[2];
 const journal: Journal | undefined = path ? new FileJournal({ path, sync: 'os', logger: silentLogger }) : undefined;
 
 // A moving-average crossover: long when the 5-bar average is above the 20-bar one, flat otherwise.
-const average = (closes: readonly BacktestBar[]): Decimal => closes.reduce((s, b) => s.plus(b.close), new Decimal(0)).dividedBy(closes.length);
+const average = (closes: readonly BacktestPricedBar[]): Decimal => Decimal.sum(...closes.map((b) => b.close)).dividedBy(closes.length);
 const result = await runBacktest({
   bars: [...bars('AAPL', 190, 7), ...bars('MSFT', 420, 11)],
   strategyId: 'ma-cross',

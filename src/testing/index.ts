@@ -9,4 +9,4 @@ export { MockBroker, type MockBar, type MockBrokerOptions, type MockCommission, 
 export { type MockBrokerMethod, type MockFault, type MockFaultRates } from './faults.js';
 export { seededRandom } from './seeded-random.js';
 export { CONFORMANCE_CASES, type ConformanceCase, type ConformanceCaseId } from './conformance-cases.js';
-export { type BacktestBar, type BacktestContext, type BacktestOptions, type BacktestResult, type BacktestSignal, type BacktestStrategy, parseBars, runBacktest } from './backtest.js';
+export { type BacktestBar, type BacktestContext, type BacktestOptions, type BacktestPricedBar, type BacktestResult, type BacktestSignal, type BacktestStrategy, parseBars, runBacktest } from './backtest.js';

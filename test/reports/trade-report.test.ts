@@ -15,7 +15,7 @@ import {
   tradeReport,
   ValidationError,
 } from 'tradewire';
-import { runBacktest } from 'tradewire/testing';
+import { type BacktestPricedBar, runBacktest } from 'tradewire/testing';
 
 const NY = 'America/New_York';
 const at = (iso: string): number => Date.parse(iso);
@@ -230,6 +230,28 @@ describe('a backtest keeps a bounded history of bars', () => {
     expect(seen[2]).toEqual(['100', '101', '102']);
     await expect(runBacktest({ bars, historyBars: 5, strategy: ({ history }) => void history('SPY', 6) })).rejects.toThrow(/asks for 6 bars; the backtest keeps 5 per symbol \(raise historyBars\)/);
     await expect(runBacktest({ bars, historyBars: 0, strategy: () => undefined })).rejects.toThrow(ValidationError);
+  });
+
+  it('the strategy gets the prices as decimals, parsed once per bar (equal prices share one), the caller’s bars untouched', async () => {
+    const input = [
+      { time: Date.UTC(2024, 5, 3, 13, 30), symbol: 'SPY', open: '100.50', high: '101', low: '100.50', close: '100.75', volume: '1200' },
+      { time: Date.UTC(2024, 5, 3, 13, 31), symbol: 'SPY', open: 100.75, high: 100.75, low: 100.75, close: 100.75 },
+    ];
+    const seen: BacktestPricedBar[] = [];
+    let sums: string[] = [];
+    await runBacktest({
+      bars: input,
+      strategy: ({ bar, history }) => {
+        seen.push(bar);
+        sums = [Decimal.sum(...history('SPY', 2).map((b) => b.close)).toString()];
+      },
+    });
+    expect(seen.map((b) => [b.open, b.high, b.low, b.close].every((p) => p instanceof Decimal))).toEqual([true, true]);
+    expect([seen[0]!.open.toString(), seen[0]!.close.toString(), seen[0]!.volume?.toString(), seen[1]!.volume]).toEqual(['100.5', '100.75', '1200', undefined]);
+    expect(seen[0]!.low).toBe(seen[0]!.open); // written alike: one decimal
+    expect(seen[1]!.high).toBe(seen[1]!.open);
+    expect(sums).toEqual(['201.5']);
+    expect(input[0]!.open).toBe('100.50'); // the caller's bars are not rewritten
   });
 
   it('history(symbol, 0) is empty (it was every bar)', async () => {
