@@ -1,7 +1,7 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
 import type { Clock } from '../core/clock.js';
 import { Decimal, type DecimalInput, roundToStep, ZERO } from '../core/decimal.js';
-import { describeError } from '../core/errors.js';
+import { ConfigurationError, describeError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
@@ -145,6 +145,7 @@ export class RiskOrderManager {
       readonly options: ProtectionOptions;
     },
   ) {
+    checkLostOptions(deps.options);
     // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.
     deps.positions.addHook({
       name: 'protection',
@@ -174,12 +175,10 @@ export class RiskOrderManager {
           this.guard(() => this.cancel(order.clientOrderId, 'given up on, and replaced, before the broker reported it'));
         }
         // The stop ended without filling and the engine did not cancel it: the position is bare.
-        else if (order.clientOrderId === protection.stopOrderId && LOST.has(order.status) && !isTerminalStatus(from) && !this.deps.orders.cancelRequested(order.clientOrderId)) {
-          this.guard(() => this.stopLost(protection, order));
-        } else if (!protection.native && protection.targetOrderIds.includes(order.clientOrderId) && LOST.has(order.status) && !isTerminalStatus(from) && !this.deps.orders.cancelRequested(order.clientOrderId)) {
-          // An emulated target (a native one goes with its stop, handled above).
-          this.guard(() => this.targetLost(protection, order));
-        }
+        else if (!this.lostJustNow(order, from)) return;
+        else if (order.clientOrderId === protection.stopOrderId) this.guard(() => this.stopLost(protection, order));
+        // An emulated target (a native one goes with its stop, handled above).
+        else if (!protection.native && protection.targetOrderIds.includes(order.clientOrderId)) this.guard(() => this.targetLost(protection, order));
       },
     });
   }
@@ -224,6 +223,11 @@ export class RiskOrderManager {
     return protectedAnew;
   }
 
+  /** The order has just ended without filling, and not because the engine cancelled it (refused, or ended by the broker). */
+  private lostJustNow(order: Order, from: Order['status']): boolean {
+    return LOST.has(order.status) && !isTerminalStatus(from) && !this.deps.orders.cancelRequested(order.clientOrderId);
+  }
+
   /** The position with a stop and target: its own, or where the engine's config puts them (a position rebuilt or adopted has none). */
   private withLevels(position: Position): Position | undefined {
     if (!position.stopPrice) {
@@ -250,18 +254,19 @@ export class RiskOrderManager {
     await p.placing?.catch(() => undefined);
     const resizable = (order: Order | undefined): order is Order => order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    const changes: Promise<unknown>[] = [];
-    if (resizable(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) changes.push(this.deps.orders.modify(stop.clientOrderId, { quantity: stop.filledQuantity.plus(position.quantity) }));
+    const resize: Order[] = [];
+    if (resizable(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) resize.push(stop);
     for (const id of p.targetOrderIds) {
       const target = this.deps.orders.get(id);
       if (!resizable(target)) continue;
       const left = target.quantity.minus(target.filledQuantity);
       // A native OCO's legs carry one quantity; an emulated target (one of several legs) only shrinks.
-      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) changes.push(this.deps.orders.modify(id, { quantity: target.filledQuantity.plus(position.quantity) }));
+      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) resize.push(target);
     }
-    if (changes.length === 0) return;
+    if (resize.length === 0) return;
     this.deps.events.emit('alert', { severity: 'warning', code: 'protection_resized', message: `${p.symbol}: the position is ${position.quantity.toString()} at the broker; its protective orders are resized to it` });
-    await Promise.all(changes);
+    // One after another, the stop first, as when an entry fill grows them (see follow): a native OCO's legs change as a pair.
+    for (const order of resize) await this.deps.orders.modify(order.clientOrderId, { quantity: order.filledQuantity.plus(position.quantity) });
   }
 
   /** True for the orders this manager placed (they do not count as "an order still working"). */
@@ -769,6 +774,14 @@ export class RiskOrderManager {
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_failed', message: describeError(error) });
     });
   }
+}
+
+/** `onStopLost` and `stopAttempts`, checked when protection is built (a typo must not mean "never put a stop back"). */
+function checkLostOptions(options: ProtectionOptions): void {
+  const issues: { field: string; message: string }[] = [];
+  if (options.onStopLost !== undefined && !['replace', 'close', 'alert'].includes(options.onStopLost)) issues.push({ field: 'protection.onStopLost', message: `must be 'replace', 'close' or 'alert', got ${JSON.stringify(options.onStopLost)}` });
+  if (options.stopAttempts !== undefined && !(Number.isInteger(options.stopAttempts) && options.stopAttempts >= 1)) issues.push({ field: 'protection.stopAttempts', message: `must be a whole number of at least 1, got ${String(options.stopAttempts)}` });
+  if (issues.length > 0) throw new ConfigurationError(issues);
 }
 
 function exitSide(p: Protection): 'buy' | 'sell' {
