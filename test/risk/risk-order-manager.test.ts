@@ -365,9 +365,9 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
   };
 
   it('a mistyped onStopLost or stopAttempts is a ConfigurationError naming the field, not "never put a stop back"', async () => {
-    await expect(setup({ onStopLost: 'replce' as never })).rejects.toThrow(/protection\.onStopLost: must be 'replace', 'close' or 'alert', got "replce"/);
+    await expect(setup({ onStopLost: 'replce' as never })).rejects.toThrow(/protection\.onStopLost must be 'replace', 'close' or 'alert', got "replce"/);
     await expect(setup({ stopAttempts: 0 })).rejects.toMatchObject({ code: 'invalid_configuration', issues: [{ field: 'protection.stopAttempts' }] });
-    await expect(setup({ stopAttempts: 2.5 })).rejects.toThrow(/stopAttempts: must be a whole number of at least 1, got 2.5/);
+    await expect(setup({ stopAttempts: 2.5 })).rejects.toThrow(/stopAttempts must be a whole number of at least 1, got 2.5/);
   });
 
   it('cancelled by the broker (from its own site, past its age limit): placed again at its level, and it still guards the trade', async () => {
