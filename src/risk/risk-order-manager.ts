@@ -74,8 +74,9 @@ interface Protection {
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
 const BLOCKED_EXIT_WAIT_MS = 600_000;
 
-/** How a stop can end without filling. */
-const LOST = new Set(['cancelled', 'expired', 'rejected', 'failed', 'risk_rejected']);
+/** How a protective order can end without filling: refused, or ended by the broker. */
+const REFUSED = new Set(['rejected', 'failed', 'risk_rejected']);
+const LOST = new Set(['cancelled', 'expired', ...REFUSED]);
 
 /** What the protection did, for a host's dashboard. */
 export interface ProtectionStats {
@@ -514,7 +515,7 @@ export class RiskOrderManager {
     if (!position || position.id !== p.positionId || this.held.has(p.symbol) || p.stopOrderId !== stop.clientOrderId) return;
     p.stopOrderId = undefined;
     p.stopsLost = (p.stopsLost ?? 0) + 1;
-    const refused = stop.status === 'rejected' || stop.status === 'failed' || stop.status === 'risk_rejected';
+    const refused = REFUSED.has(stop.status);
     const what = `${p.symbol}: the stop at ${p.stop.toString()} ${refused ? 'could not be placed' : `was ${stop.status} by the broker`} (${stop.errorMessage ?? stop.status})`;
     const policy = this.deps.options.onStopLost ?? 'replace';
     const price = position.currentPrice;
@@ -546,7 +547,7 @@ export class RiskOrderManager {
     if (!left.greaterThan(0) || !target.limitPrice) return;
     p.targetsLost = (p.targetsLost ?? 0) + 1;
     const again = (this.deps.options.onStopLost ?? 'replace') !== 'alert' && p.targetsLost < (this.deps.options.stopAttempts ?? 3);
-    const refused = target.status === 'rejected' || target.status === 'failed' || target.status === 'risk_rejected';
+    const refused = REFUSED.has(target.status);
     this.deps.events.emit('alert', {
       severity: 'warning',
       code: refused ? 'target_not_placed' : 'target_lost',
