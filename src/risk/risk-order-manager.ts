@@ -218,7 +218,13 @@ export class RiskOrderManager {
         }
         continue;
       }
-      this.adoptProtection(position, mine, state);
+      const adopted = this.adoptProtection(position, mine, state);
+      // Its targets work but its stop does not (it ended while the process was down, or was being put back): bare.
+      const stop = adopted.stopOrderId ? orders.get(adopted.stopOrderId) : undefined;
+      if (!stop || isTerminalStatus(stop.status)) {
+        adopted.stopOrderId = undefined;
+        protecting.push(this.actOnLostStop(adopted, position, `${position.symbol}: no stop working after the restart (${stop ? `the stop at ${adopted.stop.toString()} was ${stop.status}` : 'none found'})`, stop?.clientOrderId));
+      }
     }
     await allOrFailures(protecting, 'positions could not be protected');
     return protectedAnew;
@@ -363,7 +369,7 @@ export class RiskOrderManager {
   }
 
   /** Rebuilds one position's protection from its working protective orders and the last saved state. */
-  private adoptProtection(position: Position, working: readonly Order[], state: SavedProtection | undefined): void {
+  private adoptProtection(position: Position, working: readonly Order[], state: SavedProtection | undefined): Protection {
     const stop = working.find((o) => o.tags.leg === 'stop');
     const targets = working.filter((o) => o.tags.leg?.startsWith('target-')).sort((a, b) => (a.tags.leg ?? '').localeCompare(b.tags.leg ?? ''));
     const stopPrice = state ? new Decimal(state.stop) : (stop?.stopPrice ?? position.stopPrice ?? position.averageEntryPrice);
@@ -389,6 +395,7 @@ export class RiskOrderManager {
     this.byPosition.set(position.id, protection);
     for (const id of [protection.stopOrderId, ...protection.targetOrderIds]) if (id) this.byOrder.set(id, protection);
     this.record(protection);
+    return protection;
   }
 
   /** Where every protected position's protection stands, as the notes a journal checkpoint carries. */
@@ -514,9 +521,13 @@ export class RiskOrderManager {
     const position = this.deps.positions.get(p.symbol);
     if (!position || position.id !== p.positionId || this.held.has(p.symbol) || p.stopOrderId !== stop.clientOrderId) return;
     p.stopOrderId = undefined;
-    p.stopsLost = (p.stopsLost ?? 0) + 1;
     const refused = REFUSED.has(stop.status);
-    const what = `${p.symbol}: the stop at ${p.stop.toString()} ${refused ? 'could not be placed' : `was ${stop.status} by the broker`} (${stop.errorMessage ?? stop.status})`;
+    await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${p.stop.toString()} ${refused ? 'could not be placed' : `was ${stop.status} by the broker`} (${stop.errorMessage ?? stop.status})`, stop.clientOrderId);
+  }
+
+  /** What `onStopLost` says to do for a position whose stop is gone (`what` says how), alerted as `position_unprotected`. */
+  private async actOnLostStop(p: Protection, position: Position, what: string, clientOrderId: string | undefined): Promise<void> {
+    p.stopsLost = (p.stopsLost ?? 0) + 1;
     const policy = this.deps.options.onStopLost ?? 'replace';
     const price = position.currentPrice;
     const through = price !== undefined && (p.side === 'long' ? price.lessThanOrEqualTo(p.stop) : price.greaterThanOrEqualTo(p.stop));
@@ -527,7 +538,7 @@ export class RiskOrderManager {
       close: through && policy === 'replace' ? `the price ${price!.toString()} is through it: closing the position` : policy === 'close' ? 'closing the position (onStopLost: close)' : `${p.stopsLost} stops lost: closing the position`,
       replace: 'placing it again',
     }[action];
-    this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${what}; ${doing}`, clientOrderId: stop.clientOrderId, details: { stopsLost: p.stopsLost, action } });
+    this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${what}; ${doing}`, ...(clientOrderId ? { clientOrderId } : {}), details: { stopsLost: p.stopsLost, action } });
     this.record(p);
     if (action === 'close') await this.deps.forceClose(p.symbol, `stop lost: ${what}`);
     else if (action === 'replace') await this.replaceStop(p, position);

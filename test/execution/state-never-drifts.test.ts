@@ -270,6 +270,39 @@ describe('protection survives a restart', () => {
     expect(broker.orderReports().filter((o) => o.status === 'accepted')).toEqual([]);
   });
 
+  it('the stop cancelled at the broker while the process was down (its target still working): recover() places it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'journal.jsonl');
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const boot = (idStart: number): ExecutionEngine => engineOn(broker, clock, {}, { ids: sequentialIds(idStart), journal: new FileJournal({ path, logger: silentLogger }), protection: true });
+    const first = boot(1);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal(signal(clock));
+    await vi.waitFor(() => expect(first.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'));
+    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
+    // The process goes away (stopped, so this in-process stand-in stops hearing the shared broker);
+    // while nobody listens, the stop is cancelled at the broker (from its site).
+    await first.stop();
+    broker.endByBroker({ clientOrderId: stop!.clientOrderId });
+
+    const second = boot(1_000);
+    await second.start();
+    const alerts: string[] = [];
+    second.on('alert', (a) => a.code === 'position_unprotected' && alerts.push(a.message));
+    await second.recover();
+    await settle();
+    const restored = second.protection!.protectionOf('AAPL')!;
+    expect(restored.stop?.clientOrderId).not.toBe(stop!.clientOrderId);
+    expect([restored.stop?.status, restored.stop?.stopPrice?.toString(), restored.stop?.quantity.toString()]).toEqual(['accepted', '98', '10']);
+    expect(restored.targets.map((t) => t.clientOrderId)).toEqual(targets.map((t) => t.clientOrderId));
+    expect(alerts).toEqual(['AAPL: no stop working after the restart (the stop at 98 was cancelled); placing it again']);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.type).sort()).toEqual(['limit', 'stop']);
+  });
+
   it('killed after the entry filled but before the stop was placed: recover() protects the position', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
