@@ -69,6 +69,8 @@ interface Protection {
   stopsLost?: number;
   /** Take-profit orders lost the same way (placed again up to `stopAttempts` times). */
   targetsLost?: number;
+  /** Closes of this position the broker refused after its stop was lost. */
+  closesRefused?: number;
 }
 
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
@@ -135,7 +137,8 @@ export class RiskOrderManager {
       readonly ids: IdGenerator;
       readonly logger: Logger;
       readonly capabilities: BrokerCapabilities;
-      readonly forceClose: (symbol: string, reason: string) => Promise<unknown>;
+      /** Cancels the symbol's orders and closes its position at market; resolves with the close order, if one was sent. */
+      readonly forceClose: (symbol: string, reason: string) => Promise<Order | undefined>;
       /**
        * Where a stop and target go for a position that has none recorded (one rebuilt from fills after
        * a restart, whose entry never got its protection): the engine answers from its stop/target config.
@@ -540,8 +543,35 @@ export class RiskOrderManager {
     }[action];
     this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${what}; ${doing}`, ...(clientOrderId ? { clientOrderId } : {}), details: { stopsLost: p.stopsLost, action } });
     this.record(p);
-    if (action === 'close') await this.deps.forceClose(p.symbol, `stop lost: ${what}`);
+    if (action === 'close') await this.closeOrProtect(p, `stop lost: ${what}`);
     else if (action === 'replace') await this.replaceStop(p, position);
+  }
+
+  /**
+   * Closes a position whose stop is lost; when the broker refuses the close too, the stop is put
+   * back rather than leave the position bare — until `stopAttempts` closes were refused (a broker
+   * refusing everything: then it is alerted and left, not retried forever).
+   */
+  private async closeOrProtect(p: Protection, reason: string): Promise<void> {
+    let close: Order | undefined;
+    let failure: string | undefined;
+    try {
+      close = await this.deps.forceClose(p.symbol, reason);
+    } catch (error) {
+      failure = describeError(error);
+    }
+    const position = this.deps.positions.get(p.symbol);
+    if (!position || position.id !== p.positionId || (close && !REFUSED.has(close.status) && failure === undefined)) return;
+    p.closesRefused = (p.closesRefused ?? 0) + 1;
+    const giveUp = p.closesRefused >= (this.deps.options.stopAttempts ?? 3);
+    const why = failure ?? close?.errorMessage ?? close?.status ?? 'no close was sent';
+    this.deps.events.emit('alert', {
+      severity: 'critical',
+      code: 'position_unprotected',
+      message: `${p.symbol}: the close was refused (${why}); ${giveUp ? 'left as it is: the broker takes neither a stop nor a close' : 'placing the stop again'}`,
+      details: { closesRefused: p.closesRefused, action: giveUp ? 'alert' : 'replace' },
+    });
+    if (!giveUp) await this.replaceStop(p, position);
   }
 
   /**

@@ -217,6 +217,65 @@ describe('RiskOrderManager', () => {
   });
 });
 
+describe('RiskOrderManager: whatever the broker does to the protective orders', () => {
+  it('over random prices, broker cancels, refusals and outside trades, an open position always ends with one stop covering exactly it — or is closed, or (the broker refused every stop and close it was sent) is alerted as left bare', async () => {
+    const action = fc.oneof(
+      fc.record({ kind: fc.constant('move' as const), by: fc.integer({ min: -30, max: 30 }) }),
+      fc.record({ kind: fc.constant('cancel' as const), leg: fc.constantFrom('stop', 'target') }),
+      fc.record({ kind: fc.constant('refuse' as const), times: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant('outside' as const), side: fc.constantFrom('buy' as const, 'sell' as const), quantity: fc.integer({ min: 1, max: 4 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 3, maxLength: 15 }), fc.boolean(), async (actions, native) => {
+        const { engine, broker, signal, price, flush, clock } = await setup(true, {}, native ? { capabilities: { nativeOco: true, nativeBracket: true } } : {});
+        const givenUp: string[] = [];
+        engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
+        let last = 100;
+        let hand = 0;
+        await engine.executeSignal(signal());
+        await flush();
+        for (const a of actions) {
+          const guard = engine.protection!.protectionOf('AAPL');
+          if (a.kind === 'move') {
+            last = Math.max(50, last + a.by / 10);
+            await price(last.toFixed(2));
+          } else if (a.kind === 'cancel') {
+            const order = a.leg === 'stop' ? guard?.stop : guard?.targets[0];
+            if (order) broker.endByBroker({ clientOrderId: order.clientOrderId });
+          } else if (a.kind === 'refuse') {
+            broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: refused', { status: 422 }) }, a.times);
+          } else if (engine.positions.get('AAPL') && (a.side === 'buy' || a.quantity < Number(engine.positions.get('AAPL')!.quantity.toString()))) {
+            // A trade made outside the engine, then the reconciliation that notices it.
+            await broker.submitOrder(createOrder({ symbol: 'AAPL', side: a.side, quantity: a.quantity, clientOrderId: `hand-${++hand}` }, { clock, ids: sequentialIds() })).catch(() => undefined); // a queued refusal may take it
+            await flush();
+            await engine.reconcile();
+          }
+          await flush();
+          if (!engine.positions.get('AAPL')) {
+            await engine.executeSignal(signal());
+            await flush();
+          }
+        }
+        // Quiet: whatever is open is covered by exactly one working stop of its size.
+        await flush();
+        const position = engine.positions.get('AAPL');
+        const atBroker = broker.positionReports().find((p) => p.symbol === 'AAPL');
+        expect(position?.quantity.toString() ?? '0').toBe(atBroker?.quantity.abs().toString() ?? '0');
+        const stops = broker.orderReports().filter((o) => o.type === 'stop' && ['accepted', 'partially_filled'].includes(o.status));
+        if (!position) expect(stops).toEqual([]);
+        else if (stops.length === 0 && givenUp.length > 0) expect(actions.some((a) => a.kind === 'refuse')).toBe(true);
+        else {
+          expect(stops, JSON.stringify(actions)).toHaveLength(1);
+          expect(stops[0]!.quantity.minus(stops[0]!.filledQuantity).toString(), JSON.stringify(actions)).toBe(position.quantity.toString());
+          expect(stops[0]!.clientOrderId).toBe(engine.protection!.protectionOf('AAPL')?.stop?.clientOrderId);
+        }
+        await engine.stop();
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('RiskOrderManager with a broker that has native OCO', () => {
   const native = { capabilities: { nativeOco: true, nativeBracket: true } };
 
@@ -418,6 +477,20 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(seen[2]!.message).toContain('3 stops lost: closing the position');
     expect(engine.positions.get('AAPL')).toBeUndefined();
     expect(live()).toEqual([]);
+  });
+
+  it('the close refused too: the stop is put back rather than leave the position bare', async () => {
+    const { engine, signal, flush, broker } = await setup();
+    const seen: { code: string; message: string }[] = [];
+    unprotected(engine, seen);
+    await engine.executeSignal(signal());
+    await flush();
+    broker.failNext('submitOrder', refusal, 3); // two replacements, then the close
+    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    await flush();
+    expect(seen.at(-1)!.message).toBe('AAPL: the close was refused (mock broker: stop refused); placing the stop again');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
   it('lost when the price is already through it: the position is closed at once (the stop would have fired)', async () => {
