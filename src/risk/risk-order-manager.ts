@@ -228,6 +228,11 @@ export class RiskOrderManager {
         adopted.stopOrderId = undefined;
         protecting.push(this.actOnLostStop(adopted, position, `${position.symbol}: no stop working after the restart (${stop ? `the stop at ${adopted.stop.toString()} was ${stop.status}` : 'none found'})`, stop?.clientOrderId));
       }
+      // An emulated target that ended unfilled while the process was down, as if heard live.
+      for (const id of adopted.native ? [] : adopted.targetOrderIds) {
+        const target = orders.get(id);
+        if (target && LOST.has(target.status)) protecting.push(this.targetLost(adopted, target));
+      }
     }
     await allOrFailures(protecting, 'positions could not be protected');
     return protectedAnew;

@@ -303,6 +303,36 @@ describe('protection survives a restart', () => {
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.type).sort()).toEqual(['limit', 'stop']);
   });
 
+  it('the take-profit cancelled at the broker while the process was down (the stop still working): recover() places it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'journal.jsonl');
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const boot = (idStart: number): ExecutionEngine => engineOn(broker, clock, {}, { ids: sequentialIds(idStart), journal: new FileJournal({ path, logger: silentLogger }), protection: true });
+    const first = boot(1);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal(signal(clock));
+    await vi.waitFor(() => expect(first.protection!.protectionOf('AAPL')?.targets[0]?.status).toBe('accepted'));
+    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
+    await first.stop();
+    broker.endByBroker({ clientOrderId: targets[0]!.clientOrderId });
+
+    const second = boot(1_000);
+    await second.start();
+    const alerts: string[] = [];
+    second.on('alert', (a) => a.code === 'target_lost' && alerts.push(a.message));
+    await second.recover();
+    await settle();
+    const restored = second.protection!.protectionOf('AAPL')!;
+    expect(restored.stop?.clientOrderId).toBe(stop!.clientOrderId);
+    expect(restored.targets.map((t) => [t.status, t.limitPrice?.toString(), t.quantity.toString()])).toEqual([['accepted', '104', '10']]);
+    expect(restored.targets[0]!.clientOrderId).not.toBe(targets[0]!.clientOrderId);
+    expect(alerts).toEqual(['AAPL: the take-profit at 104 was cancelled by the broker (ended by the broker); placing it again']);
+  });
+
   it('killed after the entry filled but before the stop was placed: recover() protects the position', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
