@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { archiveReaches, journalArchives, readSegmentNotes, readSegmentReport } from '../journal/file-journal.js';
+import { archiveReaches, journalArchives, readSegmentNotes, readSegmentReport } from '../journal/segment-archive.js';
 import { HISTORY_TOPICS } from '../journal/history-notes.js';
 import { CHECKPOINT_TOPIC, type JournalRecord, matchesQuery } from '../journal/journal.js';
 import { journalRecordFromJSON, type JournalRecordJSON } from '../journal/journal-json.js';

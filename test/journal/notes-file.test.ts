@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/journal/journal.js';
 import { encodeNotes, encodeNotesFile } from '../../src/journal/notes-summary.js';
-import { readSegmentNotes } from '../../src/journal/file-journal.js';
+import { readSegmentNotes } from '../../src/journal/segment-archive.js';
 
 type Note = Extract<JournalRecord, { kind: 'note' }>;
 
