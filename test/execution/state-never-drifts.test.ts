@@ -231,25 +231,34 @@ function summary(o: Order): Record<string, string | undefined> {
   return { status: o.status, filled: o.filledQuantity.toString(), average: o.averageFillPrice?.toString(), brokerOrderId: o.brokerOrderId, ids: o.brokerOrderIds.join(','), fills: o.fills.map((f) => f.executionId).join(',') };
 }
 
+/**
+ * A protected long of 10 AAPL at 100 opened by a first process on a durable journal, its stop and
+ * target working at the broker (which outlives the process); `boot` starts another process on the
+ * same journal and broker.
+ */
+async function protectedPosition() {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'journal.jsonl');
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+  const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+  broker.setPrice('AAPL', '100');
+  const boot = (idStart: number): ExecutionEngine => engineOn(broker, clock, {}, { ids: sequentialIds(idStart), journal: new FileJournal({ path, logger: silentLogger }), protection: true });
+  const first = boot(1);
+  await first.start();
+  first.updatePrice('AAPL', '100');
+  await first.executeSignal(signal(clock));
+  // The protective orders leave once their records are on disk (an awaited fdatasync: real I/O time).
+  await vi.waitFor(() => {
+    const placed = first.protection!.protectionOf('AAPL')!;
+    expect([placed.stop?.status, placed.targets.map((t) => t.status)]).toEqual(['accepted', ['accepted']]);
+  });
+  return { broker, clock, boot, first, ...first.protection!.protectionOf('AAPL')! };
+}
+
 describe('protection survives a restart', () => {
   it('killed between the entry fill and the target fill: after recover() the emulated OCO still cancels its sibling', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'journal.jsonl');
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000 }); // the broker outlives the process
-    broker.setPrice('AAPL', '100');
-    const boot = (idStart: number): ExecutionEngine => engineOn(broker, clock, {}, { ids: sequentialIds(idStart), journal: new FileJournal({ path, logger: silentLogger }), protection: true });
-    const first = boot(1);
-    await first.start();
-    first.updatePrice('AAPL', '100');
-    await first.executeSignal(signal(clock));
-    // The protective orders leave once their records are on disk (an awaited fdatasync: real I/O time).
-    await vi.waitFor(() => {
-      const placed = first.protection!.protectionOf('AAPL')!;
-      expect([placed.stop?.status, placed.targets.map((t) => t.status)]).toEqual(['accepted', ['accepted']]);
-    });
-    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
+    const { broker, boot, stop, targets } = await protectedPosition();
     // SIGKILL: the process is gone, no cleanup; the broker keeps both protective orders.
 
     const second = boot(1_000);
@@ -271,19 +280,7 @@ describe('protection survives a restart', () => {
   });
 
   it('the stop cancelled at the broker while the process was down (its target still working): recover() places it again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'journal.jsonl');
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
-    broker.setPrice('AAPL', '100');
-    const boot = (idStart: number): ExecutionEngine => engineOn(broker, clock, {}, { ids: sequentialIds(idStart), journal: new FileJournal({ path, logger: silentLogger }), protection: true });
-    const first = boot(1);
-    await first.start();
-    first.updatePrice('AAPL', '100');
-    await first.executeSignal(signal(clock));
-    await vi.waitFor(() => expect(first.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'));
-    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
+    const { broker, boot, first, stop, targets } = await protectedPosition();
     // The process goes away (stopped, so this in-process stand-in stops hearing the shared broker);
     // while nobody listens, the stop is cancelled at the broker (from its site).
     await first.stop();
@@ -304,19 +301,7 @@ describe('protection survives a restart', () => {
   });
 
   it('the take-profit cancelled at the broker while the process was down (the stop still working): recover() places it again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tw-protect-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'journal.jsonl');
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
-    broker.setPrice('AAPL', '100');
-    const boot = (idStart: number): ExecutionEngine => engineOn(broker, clock, {}, { ids: sequentialIds(idStart), journal: new FileJournal({ path, logger: silentLogger }), protection: true });
-    const first = boot(1);
-    await first.start();
-    first.updatePrice('AAPL', '100');
-    await first.executeSignal(signal(clock));
-    await vi.waitFor(() => expect(first.protection!.protectionOf('AAPL')?.targets[0]?.status).toBe('accepted'));
-    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
+    const { broker, boot, first, stop, targets } = await protectedPosition();
     await first.stop();
     broker.endByBroker({ clientOrderId: targets[0]!.clientOrderId });
 
