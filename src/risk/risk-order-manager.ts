@@ -106,6 +106,10 @@ interface SavedProtection {
   readonly legsFilled: number;
   readonly native: boolean;
   readonly widened: boolean;
+  /** How many stops, targets and closes were lost or refused (absent in records written before them): the bounds hold across a restart. */
+  readonly stopsLost?: number;
+  readonly targetsLost?: number;
+  readonly closesRefused?: number;
 }
 const CENT = new Decimal('0.01');
 
@@ -398,6 +402,9 @@ export class RiskOrderManager {
       protectedAt: this.deps.clock.now(),
       native: state?.native ?? Boolean(stop?.links.ocoSiblingId),
       widened: state?.widened ?? false,
+      stopsLost: state?.stopsLost ?? 0,
+      targetsLost: state?.targetsLost ?? 0,
+      closesRefused: state?.closesRefused ?? 0,
     };
     if (state?.stopOrderId ?? stop) protection.stopOrderId = state?.stopOrderId ?? stop!.clientOrderId;
     this.byPosition.set(position.id, protection);
@@ -576,6 +583,7 @@ export class RiskOrderManager {
       message: `${p.symbol}: the close was refused (${why}); ${giveUp ? 'left as it is: the broker takes neither a stop nor a close' : 'placing the stop again'}`,
       details: { closesRefused: p.closesRefused, action: giveUp ? 'alert' : 'replace' },
     });
+    this.record(p);
     if (!giveUp) await this.replaceStop(p, position);
   }
 
@@ -600,7 +608,10 @@ export class RiskOrderManager {
       message: `${p.symbol}: the take-profit at ${target.limitPrice.toString()} ${refused ? 'could not be placed' : `was ${target.status} by the broker`} (${target.errorMessage ?? target.status}); ${again ? 'placing it again' : 'left off: the stop still guards the position'}`,
       clientOrderId: target.clientOrderId,
     });
-    if (!again) return;
+    if (!again) {
+      this.record(p);
+      return;
+    }
     const id = this.deps.ids.next('tw');
     p.targetOrderIds[index] = id;
     this.byOrder.set(id, p);
@@ -855,5 +866,8 @@ function savedProtection(p: Protection): SavedProtection {
     legsFilled: p.legsFilled,
     native: p.native === true,
     widened: p.widened === true,
+    ...(p.stopsLost ? { stopsLost: p.stopsLost } : {}),
+    ...(p.targetsLost ? { targetsLost: p.targetsLost } : {}),
+    ...(p.closesRefused ? { closesRefused: p.closesRefused } : {}),
   };
 }

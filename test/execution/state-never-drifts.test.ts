@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import {
   alwaysOpenMarket,
   applyOrderEvent,
+  BrokerError,
   createOrder,
   Decimal,
   type EngineConfig,
@@ -298,6 +299,26 @@ describe('protection survives a restart', () => {
     expect(restored.targets.map((t) => t.clientOrderId)).toEqual(targets.map((t) => t.clientOrderId));
     expect(alerts).toEqual(['AAPL: no stop working after the restart (the stop at 98 was cancelled); placing it again']);
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.type).sort()).toEqual(['limit', 'stop']);
+  });
+
+  it('the count of lost stops survives a restart: two lost before it, the third after it closes the position (stopAttempts 3)', async () => {
+    const { broker, boot, first, stop } = await protectedPosition();
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: refused', { status: 422 }) });
+    broker.endByBroker({ clientOrderId: stop!.clientOrderId }); // lost 1; its replacement refused: lost 2; the next one works
+    await vi.waitFor(() => expect(first.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'));
+    const kept = first.protection!.protectionOf('AAPL')!.stop!;
+    await first.stop();
+
+    const second = boot(1_000);
+    await second.start();
+    await second.recover();
+    await settle();
+    expect(second.protection!.protectionOf('AAPL')?.stop?.clientOrderId).toBe(kept.clientOrderId);
+    const actions: unknown[] = [];
+    second.on('alert', (a) => a.code === 'position_unprotected' && actions.push(a.details));
+    broker.endByBroker({ clientOrderId: kept.clientOrderId });
+    await vi.waitFor(() => expect(second.positions.get('AAPL')).toBeUndefined());
+    expect(actions).toEqual([{ stopsLost: 3, action: 'close' }]);
   });
 
   it('the take-profit cancelled at the broker while the process was down (the stop still working): recover() places it again', async () => {
