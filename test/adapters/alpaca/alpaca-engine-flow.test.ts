@@ -106,6 +106,27 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
     expect(alerts[0]!.message).toContain('placing it again');
   });
 
+  it('an exit whose OCO cancel Alpaca confirms too late is refused (exit_blocked); when the cancel lands the pair is placed again, nothing refused', async () => {
+    const { clock, e, x } = await entered();
+    const alerts: string[] = [];
+    e.on('alert', (a) => alerts.push(a.code));
+    const before = e.protection!.protectionOf('AAPL')!;
+    x.cancelDelayMs = 400; // the DELETE is accepted at once; the venue confirms 400 ms later
+    const exit = e.executeSignal({ id: 'late-out', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(e.orders.get(before.stop!.clientOrderId)?.status).toBe('pending_cancel'), { timeout: 5_000, interval: 5 });
+    await clock.advanceAsync(10_000); // the engine's wait for the confirmation runs out first
+    expect(await exit).toMatchObject({ kind: 'rejected', reasons: [{ code: 'exit_blocked' }] });
+    x.cancelDelayMs = 0;
+    await vi.waitFor(() => expect(e.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+    const after = e.protection!.protectionOf('AAPL')!;
+    expect(after.stop!.clientOrderId).not.toBe(before.stop!.clientOrderId);
+    expect(e.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    const live = [...x.orders.values()].filter((o) => ['new', 'accepted', 'held'].includes(o.status));
+    expect(live.map((o) => `${o.order_class} ${o.type} ${o.qty}`).sort()).toEqual(['oco limit 10', 'oco stop 10']);
+    expect([...x.orders.values()].filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(alerts).toEqual(['exit_blocked']);
+  });
+
   it('force-close right after the entry: no protective order can take the shares from the close', async () => {
     // Protection is placed as the fill lands: the close must not race it for the shares.
     const { e } = await entered(false);

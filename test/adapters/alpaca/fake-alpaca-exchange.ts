@@ -241,8 +241,13 @@ export class FakeAlpacaExchange {
       });
       return;
     }
-    setImmediate(() => this.finish(order, 'canceled'));
+    // Accepted now (204), done at the venue later: the stream says when.
+    if (this.cancelDelayMs > 0) setTimeout(() => this.finish(order, 'canceled'), this.cancelDelayMs);
+    else setImmediate(() => this.finish(order, 'canceled'));
   }
+
+  /** Real-time ms between an accepted cancel request and the order's `canceled` event (default at once). */
+  cancelDelayMs = 0;
 
   /** Orders whose cancel the venue refuses after the DELETE was accepted (Alpaca's `order_cancel_rejected`). */
   readonly cancelsRefused = new Set<string>();
