@@ -572,11 +572,26 @@ export class RiskOrderManager {
     } catch (error) {
       failure = describeError(error);
     }
+    if (close && !REFUSED.has(close.status) && failure === undefined) {
+      // Working: if it ends without closing the position (a venue's rejection after the broker's
+      // acknowledgement, an expiry), the position is bare again — the stop comes back then.
+      const id = close.clientOrderId;
+      this.guard(async () => {
+        if (!(await this.deps.orders.whenEnded([id], BLOCKED_EXIT_WAIT_MS))) return;
+        const ended = this.deps.orders.get(id);
+        if (ended && ended.status !== 'filled') await this.closeRefused(p, ended.errorMessage ?? ended.status);
+      });
+      return;
+    }
+    await this.closeRefused(p, failure ?? close?.errorMessage ?? close?.status ?? 'no close was sent');
+  }
+
+  /** A close of a position whose stop was lost did not close it: the stop is put back, until `stopAttempts` closes failed. */
+  private async closeRefused(p: Protection, why: string): Promise<void> {
     const position = this.deps.positions.get(p.symbol);
-    if (!position || position.id !== p.positionId || (close && !REFUSED.has(close.status) && failure === undefined)) return;
+    if (!position || position.id !== p.positionId || this.held.has(p.symbol)) return;
     p.closesRefused = (p.closesRefused ?? 0) + 1;
     const giveUp = p.closesRefused >= (this.deps.options.stopAttempts ?? 3);
-    const why = failure ?? close?.errorMessage ?? close?.status ?? 'no close was sent';
     this.deps.events.emit('alert', {
       severity: 'critical',
       code: 'position_unprotected',

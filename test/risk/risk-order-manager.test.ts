@@ -493,6 +493,26 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
+  it('the close accepted but then ended unfilled (a venue rejection after the acknowledgement, an expiry): the stop comes back', async () => {
+    const { engine, signal, flush, broker } = await setup();
+    const seen: { code: string; message: string }[] = [];
+    unprotected(engine, seen);
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', '0'); // nothing trades: the close will rest
+    engine.updatePrice('AAPL', '97.5');
+    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    await flush();
+    const close = broker.orderReports().find((o) => o.type === 'market' && o.side === 'sell' && o.status === 'accepted');
+    expect(close).toBeDefined();
+    expect(covered(engine)).toBeUndefined();
+    broker.endByBroker({ clientOrderId: close!.clientOrderId }, { status: 'expired' });
+    await flush();
+    expect(seen.at(-1)!.message).toBe('AAPL: the close was refused (expired); placing the stop again');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+  });
+
   it('lost when the price is already through it: the position is closed at once (the stop would have fired)', async () => {
     const { engine, signal, flush, broker } = await setup();
     const seen: { code: string; message: string }[] = [];
