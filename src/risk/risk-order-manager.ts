@@ -131,6 +131,9 @@ export class RiskOrderManager {
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
   private positionsSeen = 0;
   private protectedAtOnce = 0;
+  /** `onStopLost` and `stopAttempts` with their defaults. */
+  private readonly onStopLost: NonNullable<ProtectionOptions['onStopLost']>;
+  private readonly stopAttempts: number;
 
   constructor(
     private readonly deps: {
@@ -154,6 +157,8 @@ export class RiskOrderManager {
     },
   ) {
     checkLostOptions(deps.options);
+    this.onStopLost = deps.options.onStopLost ?? 'replace';
+    this.stopAttempts = deps.options.stopAttempts ?? 3;
     // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.
     deps.positions.addHook({
       name: 'protection',
@@ -240,6 +245,17 @@ export class RiskOrderManager {
     }
     await allOrFailures(protecting, 'positions could not be protected');
     return protectedAnew;
+  }
+
+  /** The protection's position while it is still open and not being force-closed (else there is nothing to put back). */
+  private stillOpen(p: Protection): Position | undefined {
+    const position = this.deps.positions.get(p.symbol);
+    return position && position.id === p.positionId && !this.held.has(p.symbol) ? position : undefined;
+  }
+
+  /** How a protective order ended, in words: refused at placement, or ended by the broker. */
+  private static howLost(order: Order): string {
+    return `${REFUSED.has(order.status) ? 'could not be placed' : `was ${order.status} by the broker`} (${order.errorMessage ?? order.status})`;
   }
 
   /** The order has just ended without filling, and not because the engine cancelled it (refused, or ended by the broker). */
@@ -345,8 +361,8 @@ export class RiskOrderManager {
     this.deps.events.emit('alert', { severity: 'warning', code: 'exit_blocked', message: `${p.symbol}: the exit was refused: the protective orders did not confirm their cancel in time; the stop is placed again once they end` });
     this.guard(async () => {
       await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS);
-      const position = this.deps.positions.get(p.symbol);
-      if (!position || position.id !== p.positionId || this.held.has(p.symbol) || this.byPosition.get(position.id) !== p) return;
+      const position = this.stillOpen(p);
+      if (!position || this.byPosition.get(position.id) !== p) return;
       // A cancel the broker refused left the stop working: nothing to put back.
       const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
       if (stop && !isTerminalStatus(stop.status)) return;
@@ -533,21 +549,19 @@ export class RiskOrderManager {
   private async stopLost(p: Protection, stop: Order): Promise<void> {
     // Out of the hook that reported it: the orders below go through the lifecycle afresh.
     await Promise.resolve();
-    const position = this.deps.positions.get(p.symbol);
-    if (!position || position.id !== p.positionId || this.held.has(p.symbol) || p.stopOrderId !== stop.clientOrderId) return;
+    const position = this.stillOpen(p);
+    if (!position || p.stopOrderId !== stop.clientOrderId) return;
     p.stopOrderId = undefined;
-    const refused = REFUSED.has(stop.status);
-    await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${p.stop.toString()} ${refused ? 'could not be placed' : `was ${stop.status} by the broker`} (${stop.errorMessage ?? stop.status})`, stop.clientOrderId);
+    await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${p.stop.toString()} ${RiskOrderManager.howLost(stop)}`, stop.clientOrderId);
   }
 
   /** What `onStopLost` says to do for a position whose stop is gone (`what` says how), alerted as `position_unprotected`. */
   private async actOnLostStop(p: Protection, position: Position, what: string, clientOrderId: string | undefined): Promise<void> {
     p.stopsLost = (p.stopsLost ?? 0) + 1;
-    const policy = this.deps.options.onStopLost ?? 'replace';
+    const policy = this.onStopLost;
     const price = position.currentPrice;
     const through = price !== undefined && (p.side === 'long' ? price.lessThanOrEqualTo(p.stop) : price.greaterThanOrEqualTo(p.stop));
-    const attempts = this.deps.options.stopAttempts ?? 3;
-    const action = policy === 'alert' ? 'alert' : policy === 'close' || through || p.stopsLost >= attempts ? 'close' : 'replace';
+    const action = policy === 'alert' ? 'alert' : policy === 'close' || through || p.stopsLost >= this.stopAttempts ? 'close' : 'replace';
     const doing = {
       alert: 'the position is left without a stop (onStopLost: alert)',
       close: through && policy === 'replace' ? `the price ${price!.toString()} is through it: closing the position` : policy === 'close' ? 'closing the position (onStopLost: close)' : `${p.stopsLost} stops lost: closing the position`,
@@ -588,10 +602,10 @@ export class RiskOrderManager {
 
   /** A close of a position whose stop was lost did not close it: the stop is put back, until `stopAttempts` closes failed. */
   private async closeRefused(p: Protection, why: string): Promise<void> {
-    const position = this.deps.positions.get(p.symbol);
-    if (!position || position.id !== p.positionId || this.held.has(p.symbol)) return;
+    const position = this.stillOpen(p);
+    if (!position) return;
     p.closesRefused = (p.closesRefused ?? 0) + 1;
-    const giveUp = p.closesRefused >= (this.deps.options.stopAttempts ?? 3);
+    const giveUp = p.closesRefused >= this.stopAttempts;
     this.deps.events.emit('alert', {
       severity: 'critical',
       code: 'position_unprotected',
@@ -609,18 +623,17 @@ export class RiskOrderManager {
    */
   private async targetLost(p: Protection, target: Order): Promise<void> {
     await Promise.resolve();
-    const position = this.deps.positions.get(p.symbol);
+    const position = this.stillOpen(p);
     const index = p.targetOrderIds.indexOf(target.clientOrderId);
-    if (!position || position.id !== p.positionId || this.held.has(p.symbol) || index < 0) return;
+    if (!position || index < 0) return;
     const left = Decimal.min(target.quantity.minus(target.filledQuantity), position.quantity);
     if (!left.greaterThan(0) || !target.limitPrice) return;
     p.targetsLost = (p.targetsLost ?? 0) + 1;
-    const again = (this.deps.options.onStopLost ?? 'replace') !== 'alert' && p.targetsLost < (this.deps.options.stopAttempts ?? 3);
-    const refused = REFUSED.has(target.status);
+    const again = this.onStopLost !== 'alert' && p.targetsLost < this.stopAttempts;
     this.deps.events.emit('alert', {
       severity: 'warning',
-      code: refused ? 'target_not_placed' : 'target_lost',
-      message: `${p.symbol}: the take-profit at ${target.limitPrice.toString()} ${refused ? 'could not be placed' : `was ${target.status} by the broker`} (${target.errorMessage ?? target.status}); ${again ? 'placing it again' : 'left off: the stop still guards the position'}`,
+      code: REFUSED.has(target.status) ? 'target_not_placed' : 'target_lost',
+      message: `${p.symbol}: the take-profit at ${target.limitPrice.toString()} ${RiskOrderManager.howLost(target)}; ${again ? 'placing it again' : 'left off: the stop still guards the position'}`,
       clientOrderId: target.clientOrderId,
     });
     if (!again) {
