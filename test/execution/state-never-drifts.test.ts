@@ -254,7 +254,17 @@ async function protectedPosition() {
     const placed = first.protection!.protectionOf('AAPL')!;
     expect([placed.stop?.status, placed.targets.map((t) => t.status)]).toEqual(['accepted', ['accepted']]);
   });
-  return { broker, clock, boot, first, ...first.protection!.protectionOf('AAPL')! };
+  /** Another process on the same journal and broker: started, recovered, settled; the messages of its `code` alerts raised meanwhile. */
+  const restart = async (code?: string): Promise<{ second: ExecutionEngine; alerts: string[] }> => {
+    const second = boot(1_000);
+    await second.start();
+    const alerts: string[] = [];
+    if (code) second.on('alert', (a) => a.code === code && alerts.push(a.message));
+    await second.recover();
+    await settle();
+    return { second, alerts };
+  };
+  return { broker, clock, boot, restart, first, ...first.protection!.protectionOf('AAPL')! };
 }
 
 describe('protection survives a restart', () => {
@@ -281,18 +291,13 @@ describe('protection survives a restart', () => {
   });
 
   it('the stop cancelled at the broker while the process was down (its target still working): recover() places it again', async () => {
-    const { broker, boot, first, stop, targets } = await protectedPosition();
+    const { broker, restart, first, stop, targets } = await protectedPosition();
     // The process goes away (stopped, so this in-process stand-in stops hearing the shared broker);
     // while nobody listens, the stop is cancelled at the broker (from its site).
     await first.stop();
     broker.endByBroker({ clientOrderId: stop!.clientOrderId });
 
-    const second = boot(1_000);
-    await second.start();
-    const alerts: string[] = [];
-    second.on('alert', (a) => a.code === 'position_unprotected' && alerts.push(a.message));
-    await second.recover();
-    await settle();
+    const { second, alerts } = await restart('position_unprotected');
     const restored = second.protection!.protectionOf('AAPL')!;
     expect(restored.stop?.clientOrderId).not.toBe(stop!.clientOrderId);
     expect([restored.stop?.status, restored.stop?.stopPrice?.toString(), restored.stop?.quantity.toString()]).toEqual(['accepted', '98', '10']);
@@ -302,17 +307,14 @@ describe('protection survives a restart', () => {
   });
 
   it('the count of lost stops survives a restart: two lost before it, the third after it closes the position (stopAttempts 3)', async () => {
-    const { broker, boot, first, stop } = await protectedPosition();
+    const { broker, restart, first, stop } = await protectedPosition();
     broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: refused', { status: 422 }) });
     broker.endByBroker({ clientOrderId: stop!.clientOrderId }); // lost 1; its replacement refused: lost 2; the next one works
     await vi.waitFor(() => expect(first.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'));
     const kept = first.protection!.protectionOf('AAPL')!.stop!;
     await first.stop();
 
-    const second = boot(1_000);
-    await second.start();
-    await second.recover();
-    await settle();
+    const { second } = await restart();
     expect(second.protection!.protectionOf('AAPL')?.stop?.clientOrderId).toBe(kept.clientOrderId);
     const actions: unknown[] = [];
     second.on('alert', (a) => a.code === 'position_unprotected' && actions.push(a.details));
@@ -322,16 +324,11 @@ describe('protection survives a restart', () => {
   });
 
   it('the take-profit cancelled at the broker while the process was down (the stop still working): recover() places it again', async () => {
-    const { broker, boot, first, stop, targets } = await protectedPosition();
+    const { broker, restart, first, stop, targets } = await protectedPosition();
     await first.stop();
     broker.endByBroker({ clientOrderId: targets[0]!.clientOrderId });
 
-    const second = boot(1_000);
-    await second.start();
-    const alerts: string[] = [];
-    second.on('alert', (a) => a.code === 'target_lost' && alerts.push(a.message));
-    await second.recover();
-    await settle();
+    const { second, alerts } = await restart('target_lost');
     const restored = second.protection!.protectionOf('AAPL')!;
     expect(restored.stop?.clientOrderId).toBe(stop!.clientOrderId);
     expect(restored.targets.map((t) => [t.status, t.limitPrice?.toString(), t.quantity.toString()])).toEqual([['accepted', '104', '10']]);

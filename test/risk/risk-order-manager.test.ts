@@ -417,6 +417,16 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
   const unprotected = (engine: ExecutionEngine, seen: { code: string; message: string; details?: unknown }[]) => {
     engine.on('alert', (a) => a.code === 'position_unprotected' && seen.push(a));
   };
+  /** A protected long of 10 AAPL (stop 98, target 104), the `position_unprotected` alerts it raises, and the broker ending its stop. */
+  const protectedLong = async (...args: Parameters<typeof setup>) => {
+    const harness = await setup(...args);
+    const seen: { code: string; message: string; details?: unknown }[] = [];
+    unprotected(harness.engine, seen);
+    await harness.engine.executeSignal(harness.signal());
+    await harness.flush();
+    const endStop = (options?: Parameters<MockBroker['endByBroker']>[1]) => harness.broker.endByBroker({ clientOrderId: harness.engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId }, options);
+    return { ...harness, seen, endStop };
+  };
   /** The position's working stop covers its whole quantity. */
   const covered = (engine: ExecutionEngine): string | undefined => {
     const stop = engine.protection!.protectionOf('AAPL')?.stop;
@@ -430,11 +440,7 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
   });
 
   it('cancelled by the broker (from its own site, past its age limit): placed again at its level, and it still guards the trade', async () => {
-    const { engine, signal, price, flush, broker, live } = await setup();
-    const seen: { code: string; message: string }[] = [];
-    unprotected(engine, seen);
-    await engine.executeSignal(signal());
-    await flush();
+    const { engine, price, flush, broker, live, seen, endStop } = await protectedLong();
     const first = engine.protection!.protectionOf('AAPL')!.stop!;
     expect(broker.endByBroker({ clientOrderId: first.clientOrderId })).toBe(true);
     await flush();
@@ -461,13 +467,9 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(seenOnce[1]!.message).toContain('could not be placed (mock broker: stop refused)');
     expect(covered(once.engine)).toBe('sell stop 10 @ 98');
 
-    const { engine, signal, flush, broker, live } = await setup();
-    const seen: { code: string; message: string; details?: unknown }[] = [];
-    unprotected(engine, seen);
-    await engine.executeSignal(signal());
-    await flush();
+    const { engine, flush, broker, live, seen, endStop } = await protectedLong();
     broker.failNext('submitOrder', refusal, 2);
-    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    endStop();
     await flush();
     expect(seen.map((a) => a.details)).toEqual([
       { stopsLost: 1, action: 'replace' },
@@ -480,13 +482,9 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
   });
 
   it('the close refused too: the stop is put back rather than leave the position bare', async () => {
-    const { engine, signal, flush, broker } = await setup();
-    const seen: { code: string; message: string }[] = [];
-    unprotected(engine, seen);
-    await engine.executeSignal(signal());
-    await flush();
+    const { engine, flush, broker, seen, endStop } = await protectedLong();
     broker.failNext('submitOrder', refusal, 3); // two replacements, then the close
-    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    endStop();
     await flush();
     expect(seen.at(-1)!.message).toBe('AAPL: the close was refused (mock broker: stop refused); placing the stop again');
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
@@ -494,14 +492,10 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
   });
 
   it('the close accepted but then ended unfilled (a venue rejection after the acknowledgement, an expiry): the stop comes back', async () => {
-    const { engine, signal, flush, broker } = await setup();
-    const seen: { code: string; message: string }[] = [];
-    unprotected(engine, seen);
-    await engine.executeSignal(signal());
-    await flush();
+    const { engine, flush, broker, seen, endStop } = await protectedLong();
     broker.setLiquidity('AAPL', '0'); // nothing trades: the close will rest
     engine.updatePrice('AAPL', '97.5');
-    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    endStop();
     await flush();
     const close = broker.orderReports().find((o) => o.type === 'market' && o.side === 'sell' && o.status === 'accepted');
     expect(close).toBeDefined();
@@ -514,13 +508,9 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
   });
 
   it('lost when the price is already through it: the position is closed at once (the stop would have fired)', async () => {
-    const { engine, signal, flush, broker } = await setup();
-    const seen: { code: string; message: string }[] = [];
-    unprotected(engine, seen);
-    await engine.executeSignal(signal());
-    await flush();
+    const { engine, flush, broker, seen, endStop } = await protectedLong();
     engine.updatePrice('AAPL', '97.5'); // the engine's last price; the broker's stop has not been touched
-    broker.endByBroker({ clientOrderId: engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId });
+    endStop();
     await flush();
     expect(seen.map((a) => a.message)).toEqual(['AAPL: the stop at 98 was cancelled by the broker (ended by the broker); the price 97.5 is through it: closing the position']);
     expect(engine.positions.get('AAPL')).toBeUndefined();
