@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ExecutionEngine, FileJournal, InMemoryJournal, InMemoryPositionRepository, type Journal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker } from 'tradewire/testing';
 import { type Mode, reference } from './reference.js';
-import { arg, percentiles } from './stats.js';
+import { arg, measureGc, percentiles } from './stats.js';
 
 const N = arg('signals', 20_000);
 const ROUNDS = arg('rounds', 5);
@@ -22,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tw-compare-'));
 let files = 0;
 
 /** The engine one signal at a time; its rate, CPU per signal and signal → submitOrder latencies. */
-async function engineRun(journal: Journal, count: number): Promise<{ rate: number; cpuUs: number; toSubmit: BigInt64Array }> {
+async function engineRun(journal: Journal, count: number): Promise<{ rate: number; cpuUs: number; gcUs: number; promoted: number; toSubmit: BigInt64Array }> {
   const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
   const broker = new MockBroker({ clock, initialCash: 1e12, retainEndedOrders: 10_000 });
   // Memory bounded as a long-running process bounds it (the journal's window, the position history).
@@ -44,16 +44,18 @@ async function engineRun(journal: Journal, count: number): Promise<{ rate: numbe
   };
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  for (i = 0; i < count; i++) {
-    t0 = process.hrtime.bigint();
-    // Each symbol alternates buy (opens) and sell (closes): every signal becomes an order and a fill.
-    await engine.executeSignal({ id: `s${i}`, symbol: SYMBOLS[i % SYMBOLS.length]!, side: Math.floor(i / SYMBOLS.length) % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'b' });
-  }
+  const { gc: gcCost } = await measureGc(async () => {
+    for (i = 0; i < count; i++) {
+      t0 = process.hrtime.bigint();
+      // Each symbol alternates buy (opens) and sell (closes): every signal becomes an order and a fill.
+      await engine.executeSignal({ id: `s${i}`, symbol: SYMBOLS[i % SYMBOLS.length]!, side: Math.floor(i / SYMBOLS.length) % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'b' });
+    }
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   await engine.stop();
   journal.close?.();
-  return { rate: count / seconds, cpuUs: (used.user + used.system) / count, toSubmit };
+  return { rate: count / seconds, cpuUs: (used.user + used.system) / count, gcUs: (gcCost.ms * 1_000) / count, promoted: gcCost.promoted / count, toSubmit };
 }
 
 const journals: Record<Exclude<Mode, 'fsync'>, () => Journal> = {
@@ -74,6 +76,8 @@ for (const mode of ['memory', 'os'] as const) {
 for (const mode of ['memory', 'os'] as const) {
   const ratios: number[] = [];
   const cpu: number[] = [];
+  const gcUs: number[] = [];
+  const promoted: number[] = [];
   const latencies: bigint[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     gc?.();
@@ -81,10 +85,12 @@ for (const mode of ['memory', 'os'] as const) {
     const eng = await engineRun(journals[mode](), N);
     ratios.push(eng.rate / ref);
     cpu.push(eng.cpuUs);
+    gcUs.push(eng.gcUs);
+    promoted.push(eng.promoted);
     for (const ns of eng.toSubmit) latencies.push(ns);
-    console.log(`  ${mode.padEnd(6)} round ${round + 1}: reference ${fmt(ref)}/s  engine ${fmt(eng.rate)}/s  ratio ${(eng.rate / ref).toFixed(3)}  engine CPU ${eng.cpuUs.toFixed(1)} µs/signal`);
+    console.log(`  ${mode.padEnd(6)} round ${round + 1}: reference ${fmt(ref)}/s  engine ${fmt(eng.rate)}/s  ratio ${(eng.rate / ref).toFixed(3)}  engine CPU ${eng.cpuUs.toFixed(1)} µs/signal (GC pauses ${eng.gcUs.toFixed(1)}, ${Math.round(eng.promoted)} B/signal promoted)`);
   }
   const label = mode === 'memory' ? 'in-memory journal' : 'FileJournal sync: os';
-  console.log(`${label}: engine / reference median ${median(ratios).toFixed(3)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}); engine CPU median ${median(cpu).toFixed(1)} µs/signal; signal → submitOrder µs`, percentiles(latencies, [50, 99, 99.9]));
+  console.log(`${label}: engine / reference median ${median(ratios).toFixed(3)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}); engine CPU median ${median(cpu).toFixed(1)} µs/signal (GC pauses ${median(gcUs).toFixed(1)} µs, ${Math.round(median(promoted))} B promoted per signal); signal → submitOrder µs`, percentiles(latencies, [50, 99, 99.9]));
 }
 rmSync(dir, { recursive: true, force: true });

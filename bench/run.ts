@@ -16,6 +16,7 @@ const ALL: readonly (readonly string[])[] = [
   [...tsx, 'bench/restart.bench.ts'],
   [...tsx, 'bench/history.bench.ts'],
   [...tsx, 'bench/report.bench.ts'],
+  [...tsx, 'bench/retention.bench.ts'],
   [...tsx, 'bench/batch.bench.ts'],
   // The same batch with a larger young generation: what GC tuning buys a host (docs/benchmarks.md, Batches).
   ['--max-semi-space-size=64', ...tsx, 'bench/batch.bench.ts'],
