@@ -292,6 +292,7 @@ export class ExecutionEngine {
           capabilities: this.adapter.capabilities,
           forceClose: (symbol, reason) => this.forceClose(symbol, reason),
           priceIncrement: (symbol) => this.assets.peek(symbol)?.asset?.priceIncrement,
+          recovering: () => this.recovery.blocking === 'recovering',
           levelsFor: (position) => {
             const long = position.side === 'long';
             const entry = position.averageEntryPrice;

@@ -1,5 +1,6 @@
 import type { AccountEvent, ConnectionChange } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
+import type { AlertEvents } from '../events/alert.js';
 import type { ListenerErrorPayload } from '../events/event-bus.js';
 import type { TransitionOutcome } from '../model/apply-order-event.js';
 import type { Fill } from '../model/fill.js';
@@ -32,9 +33,10 @@ export interface OrderTimeoutPayload {
 /**
  * The order lifecycle's events. `order:fill` fires for every execution applied (including one
  * reported after a cancel); `order:partially_filled` and `order:filled` fire on the status.
- * Documented one by one in docs/events.md.
+ * Documented one by one in docs/events.md. `alert` carries `order_in_doubt` (see
+ * `OrderLifecycleManager.ordersInDoubt`).
  */
-export interface OrderLifecycleEvents {
+export interface OrderLifecycleEvents extends AlertEvents {
   'order:created': { readonly order: Order };
   'order:submitted': OrderChangedPayload;
   'order:accepted': OrderChangedPayload;

@@ -141,6 +141,12 @@ export class OrderLifecycleManager {
   private readonly cancelBeforeAck = new Set<string>();
   /** Orders the engine asked the broker to cancel, until they end or the cancel is refused (see {@link cancelRequested}). */
   private readonly cancelsAsked = new Set<string>();
+  /**
+   * Orders given up on while the broker may hold them — the send's answer was lost and so was the
+   * look-up by client order id — with when: looked up again on a reconnect and by every
+   * reconciliation until the broker answers (see {@link ordersInDoubt}).
+   */
+  private readonly inDoubt = new Map<string, number>();
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
@@ -370,6 +376,8 @@ export class OrderLifecycleManager {
   async refreshOrder(clientOrderId: string): Promise<boolean> {
     const order = this.store.require(clientOrderId);
     const report = await this.adapter.getOrder(ref(order));
+    // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
+    this.inDoubt.delete(clientOrderId);
     if (report) this.applyReport(report);
     return report !== undefined;
   }
@@ -480,9 +488,28 @@ export class OrderLifecycleManager {
     for (const event of eventsFromOrderReport(this.store.require(id), report, this.clock.now())) this.applySafely(id, event);
   }
 
-  /** Asks the broker for every working order and applies what it says (after a reconnect, or when polling). */
+  /** Asks the broker for every working order, and every one in doubt, and applies what it says (after a reconnect, or when polling). */
   async syncWorkingOrders(): Promise<void> {
-    await Promise.all(this.store.workingIds().map((id) => this.refresh(id)));
+    await Promise.all([...this.store.workingIds(), ...this.ordersInDoubt().map((o) => o.clientOrderId)].map((id) => this.refresh(id)));
+  }
+
+  /**
+   * Orders marked `failed` although the broker may hold them: the send timed out (or the
+   * connection broke) after it may have arrived, and the look-up by client order id failed too. The
+   * engine cannot tell, so the order is failed and nothing is sent again; these are looked up on the
+   * next reconnect and by every reconciliation until the broker answers — its report then brings the
+   * order back (and its fills into the position), or it says the order never arrived. Given up
+   * after {@link IN_DOUBT_MS}; at most {@link IN_DOUBT_KEPT}, the oldest forgotten first.
+   */
+  ordersInDoubt(): Order[] {
+    const out: Order[] = [];
+    const since = this.clock.now() - IN_DOUBT_MS;
+    for (const [id, at] of this.inDoubt) {
+      const order = this.store.get(id);
+      if (!order || order.status !== 'failed' || at < since) this.inDoubt.delete(id);
+      else out.push(order);
+    }
+    return out;
   }
 
   /**
@@ -590,11 +617,24 @@ export class OrderLifecycleManager {
           return;
         }
       } catch (lookupError) {
-        this.applySafely(id, { type: 'submit_failed', reason: `${reason}; lookup failed: ${describeError(lookupError)}`, at: this.clock.now() });
+        const order = this.applySafely(id, { type: 'submit_failed', reason: `${reason}; lookup failed: ${describeError(lookupError)}`, at: this.clock.now() })?.order;
+        if (order?.status === 'failed') this.doubt(order);
         return;
       }
     }
     this.markSendFailed(id, error);
+  }
+
+  private doubt(order: Order): void {
+    if (this.inDoubt.size >= IN_DOUBT_KEPT) this.inDoubt.delete(this.inDoubt.keys().next().value!);
+    this.inDoubt.set(order.clientOrderId, this.clock.now());
+    this.bus.emit('alert', {
+      severity: 'warning',
+      code: 'order_in_doubt',
+      message: `${order.side} ${order.quantity.toString()} ${order.symbol} (${order.clientOrderId}): the send and the look-up both failed; the broker may hold it — it is looked up again on reconnect and at each reconciliation`,
+      clientOrderId: order.clientOrderId,
+      details: { symbol: order.symbol, reason: order.errorMessage },
+    });
   }
 
   /** True once the broker has told us of the order (an acknowledgement, a fill, or its own end). */
@@ -733,6 +773,11 @@ export class OrderLifecycleManager {
   }
 }
 
+/** How long an order in doubt is looked for (a day: past it, reconciliation's position check is what is left). */
+const IN_DOUBT_MS = 86_400_000;
+/** Orders in doubt kept at most (each is a look-up per reconciliation). */
+const IN_DOUBT_KEPT = 1_000;
+
 const notifyHook = (hook: OrderHook, transition: OrderTransition): void => hook.orderChanged(transition);
 const describeTransition = ({ order, event }: OrderTransition): string => `order ${order.clientOrderId} ${event.type}`;
 
@@ -764,5 +809,5 @@ function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
  */
 export type OrdersView = Pick<
   OrderLifecycleManager,
-  'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
+  'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
 >;

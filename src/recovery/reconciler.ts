@@ -102,8 +102,9 @@ export class Reconciler {
     const open = openOrderIndex(await adapter.getOpenOrders());
     // The working orders (kept as a set): a periodic reconcile costs what is open, not the whole
     // order history (a backtest reconciling on its simulated clock went quadratic). After a restart,
-    // failed ones are looked at too.
-    const candidates = options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : orders.workingOrders();
+    // failed ones are looked at too; before that, the ones given up on while the broker may hold
+    // them (send and look-up both failed): found, their fills reach the position before it is compared.
+    const candidates = options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : [...orders.workingOrders(), ...orders.ordersInDoubt()];
     const listsSeen = new Set<string>();
     // What the open list answers is applied at once; the rest is looked up (and resent, or marked
     // missing) together — a restart after many changes costs one round trip, not one per order —

@@ -4,7 +4,7 @@ import type { OrderStatusReport } from '../broker/reports.js';
 import type { Clock } from '../core/clock.js';
 import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
 import { marketableLimit } from '../model/prices.js';
-import { type BrokerError, type BrokerErrorCategory, isBrokerError } from '../core/errors.js';
+import { type BrokerError, type BrokerErrorCategory, describeError, isBrokerError } from '../core/errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { applyOrderEvent } from '../model/apply-order-event.js';
 import type { ResilienceEvents } from './resilience-events.js';
@@ -165,8 +165,17 @@ export class OrderErrorHandler {
 
   /** A retry: asks the broker first when the last failure may have reached it, so a retry never makes a second order. */
   private async attempt(run: SendRun, attempt: number): Promise<OrderStatusReport> {
-    if (run.lastError?.mayHaveReachedBroker) {
-      const existing = await this.adapter.getOrder({ clientOrderId: run.current.clientOrderId });
+    const unanswered = run.lastError;
+    if (unanswered?.mayHaveReachedBroker) {
+      let existing: OrderStatusReport | undefined;
+      try {
+        existing = await this.adapter.getOrder({ clientOrderId: run.current.clientOrderId });
+      } catch (lookupError) {
+        // The question is still the send's: did it arrive? A failed look-up does not answer it, so the
+        // send's error goes on (to a retry, or to the lifecycle, which then holds the order in doubt).
+        this.note(run.current, 'order.lookup_failed', { attempt, message: describeError(lookupError) });
+        throw unanswered;
+      }
       if (existing) {
         this.found++;
         this.note(run.current, 'order.found_after_failure', { attempt, brokerOrderId: existing.brokerOrderId });

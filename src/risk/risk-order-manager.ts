@@ -151,6 +151,11 @@ export class RiskOrderManager {
        * a restart, whose entry never got its protection): the engine answers from its stop/target config.
        */
       readonly levelsFor?: (position: Position) => { stopPrice: Decimal; targetPrice?: Decimal } | undefined;
+      /**
+       * True while the engine's `recover()` runs: a position opened by a fill it finds then waits for
+       * {@link restore}, which protects every position together.
+       */
+      readonly recovering?: () => boolean;
       /** The asset's price step (default 0.01): protective prices are rounded to it, not refused for it. */
       readonly priceIncrement?: (symbol: string) => Decimal | undefined;
       readonly options: ProtectionOptions;
@@ -172,7 +177,10 @@ export class RiskOrderManager {
           });
         }
         if (reason === 'reconciled' && !closed) this.guard(() => this.reconciled(position, opened));
-        else if (opened) this.guard(() => this.protect(position));
+        // Opened by a fill without levels (an entry given up on whose fill came after all: its tracking,
+        // with the signal's stop, ended with it): protected at the config's levels, as one taken on
+        // from the broker. While recover() runs, they wait for it: it protects them all together.
+        else if (opened) this.guard(() => this.protect((position.stopPrice || this.deps.recovering?.() ? position : this.withLevels(position)) ?? position));
         if (closed) this.guard(() => this.closed(position));
       },
     });

@@ -1,0 +1,120 @@
+import { BrokerError, type EngineConfig, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * An entry whose answer was lost (the request timed out after the broker took it) and whose
+ * look-up by client order id failed too: the engine cannot know, so the order is `failed` — and the
+ * broker's word, whenever it comes (the stream's replay, a reconciliation), brings it back. The
+ * position must then be the broker's, protected, with nothing sent twice.
+ */
+async function setup(config: EngineConfig = {}, reached = true) {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
+  const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    protection: true,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000, ...config },
+  });
+  await engine.start();
+  broker.setPrice('AAPL', '100');
+  engine.updatePrice('AAPL', '100');
+  await settle(8);
+  const signal: Signal = { id: 'lost-1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'p' };
+  const alerts: string[] = [];
+  engine.on('alert', (a) => alerts.push(a.code));
+  // The answer is lost and so is the stream's report of the fill; the look-up fails on the network.
+  broker.dropStream();
+  broker.failNext('submitOrder', { kind: 'timeout', reached });
+  // Every look-up fails while the send is decided (however many the retries make), then works again.
+  const lookUp = broker.getOrder.bind(broker);
+  let lookUpsDown = true;
+  broker.getOrder = (ref) => (lookUpsDown ? Promise.reject(new BrokerError('network_error', 'mock broker: connection reset', { mayHaveReachedBroker: false })) : lookUp(ref));
+  // The engine's retries wait on its clock: time is moved until the decision is in.
+  const deciding = engine.executeSignal(signal);
+  let decided = false;
+  void deciding.then(() => (decided = true));
+  for (let i = 0; i < 600 && !decided; i++) {
+    clock.advance(100);
+    await settle(4);
+  }
+  const decision = await deciding;
+  lookUpsDown = false;
+  await settle(8);
+  const entryId = decision.kind === 'executed' ? decision.order.clientOrderId : undefined;
+  const working = () => broker.orderReports().filter((o) => ['accepted', 'partially_filled', 'pending_cancel'].includes(o.status));
+  return { clock, broker, engine, signal, decision, entryId: entryId!, alerts, working };
+}
+
+describe('an entry whose answer and look-up were both lost', () => {
+  it('is failed until the broker speaks; the stream reconnecting finds it filled, the position is protected, nothing is sent twice', async () => {
+    const { broker, engine, decision, entryId, working } = await setup();
+    expect(decision.kind).toBe('executed');
+    expect(engine.orders.get(entryId)?.status).toBe('failed');
+    // The engine holds nothing it can prove; the broker holds the shares.
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.positionReports()[0]?.quantity.toString()).toBe('10');
+
+    broker.restoreStream();
+    await settle(10);
+    const entry = engine.orders.get(entryId)!;
+    expect(entry.status).toBe('filled');
+    expect(entry.filledQuantity.toString()).toBe('10');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    // Protected as any fill is: one stop of the position's size, one target.
+    const protection = engine.protection!.protectionOf('AAPL')!;
+    expect(protection.stop?.quantity.toString()).toBe('10');
+    expect(working().filter((o) => o.type === 'stop')).toHaveLength(1);
+    // One entry at the broker under one client order id: the failure was never "fixed" by resending.
+    expect(broker.countByClientOrderId(entryId)).toBe(1);
+    expect(broker.orderReports().filter((o) => o.side === 'buy')).toHaveLength(1);
+  });
+
+  it('a reconciliation finds it while the stream is still down: the same order, filled, and protected', async () => {
+    const { broker, engine, entryId, working, alerts } = await setup();
+    expect(engine.orders.get(entryId)?.status).toBe('failed');
+    expect(alerts).toContain('order_in_doubt');
+    expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual([entryId]);
+    const report = await engine.reconcile();
+    await settle(10);
+    // Looked up before positions are compared: found, not a mismatch adopted without its order.
+    expect(report.ordersFoundAtBroker).toEqual([entryId]);
+    expect(report.positionMismatches).toEqual([]);
+    expect(engine.orders.ordersInDoubt()).toEqual([]);
+    expect(engine.orders.get(entryId)?.status).toBe('filled');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(engine.protection!.protectionOf('AAPL')?.stop?.quantity.toString()).toBe('10');
+    expect(working().filter((o) => o.type === 'stop')).toHaveLength(1);
+    expect(broker.countByClientOrderId(entryId)).toBe(1);
+  });
+
+  it('the same signal sent again while the entry is failed is refused as a duplicate, not sent a second time', async () => {
+    const { broker, engine, signal, entryId } = await setup();
+    const again = await engine.executeSignal(signal);
+    expect(again.kind === 'rejected' && again.reasons.map((r) => r.code)).toEqual(['duplicate_signal']);
+    expect(engine.orders.get(entryId)?.status).toBe('failed');
+    expect(broker.orderReports().filter((o) => o.side === 'buy')).toHaveLength(1);
+  });
+
+  it('the broker never got it: the next look-up says so, and the order is in doubt no more (still failed, nothing held)', async () => {
+    const { broker, engine, entryId } = await setup({}, false);
+    expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual([entryId]);
+    const report = await engine.reconcile();
+    expect(report.ordersFoundAtBroker).toEqual([]);
+    expect(engine.orders.ordersInDoubt()).toEqual([]);
+    expect(engine.orders.get(entryId)?.status).toBe('failed');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.countByClientOrderId(entryId)).toBe(0);
+  });
+
+  it('is looked for a day, then left to the position check', async () => {
+    const { clock, engine, entryId } = await setup({}, false);
+    clock.advance(86_399_000);
+    expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual([entryId]);
+    clock.advance(2_000);
+    expect(engine.orders.ordersInDoubt()).toEqual([]);
+  });
+});
