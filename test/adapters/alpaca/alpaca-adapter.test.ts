@@ -244,6 +244,28 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     expect(server.exchange.created.get('gw-1')).toBe(1);
   });
 
+  it('a 504 after Alpaca took the order, every look-up a 500, the stream down: failed and in doubt, found when the stream is back', async () => {
+    const { orders, server, until, adapter, emitted } = await start();
+    server.dropStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(false));
+    server.failNext({ method: 'POST', path: /^\/v2\/orders$/, status: 504, body: { message: 'gateway timeout' }, afterProcessing: true });
+    for (let i = 0; i < 12; i++) server.failNext({ method: 'GET', path: /^\/v2\/orders:by_client_order_id$/, status: 500, body: { code: 50010000, message: 'internal server error' } });
+    let settled = false;
+    void orders.submit({ clientOrderId: 'doubt-1', symbol: 'AAPL', side: 'buy', quantity: 2 }).then(() => (settled = true));
+    await until(() => expect(settled).toBe(true));
+    // Alpaca filled it (a market order); nobody could hear it or ask.
+    expect(orders.get('doubt-1')?.status).toBe('failed');
+    expect(orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual(['doubt-1']);
+    expect(emitted.some((e) => e.name === 'alert' && (e.payload as { code: string }).code === 'order_in_doubt')).toBe(true);
+    server.clearFailures();
+    server.restoreStream();
+    await until(() => expect(orders.get('doubt-1')?.status).toBe('filled'));
+    expect(orders.get('doubt-1')?.filledQuantity.toString()).toBe('2');
+    expect(orders.ordersInDoubt()).toEqual([]);
+    expect(server.exchange.created.get('doubt-1')).toBe(1);
+    expect(server.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders')).toHaveLength(1);
+  });
+
   it('a dropped stream: a fill during the gap is recovered before new orders go out, then `reconnected`', async () => {
     const { orders, server, exchange, until, emitted, adapter } = await start();
     await orders.submit(limit('gap-1', '99'));

@@ -73,6 +73,11 @@ export class FakeAlpacaServer {
     this.failures.push(failure);
   }
 
+  /** Forgets the scripted failures not yet used. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** Drops every stream connection and refuses new ones; events meanwhile are lost. */
   dropStream(): void {
     this.blackout = true;
