@@ -258,6 +258,7 @@ export class OrderLifecycleManager {
     const list = this.listOf(clientOrderId);
     if (!list) return this.refreshOrder(clientOrderId);
     const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
+    for (const id of list.ids) this.inDoubt.delete(id);
     if (report) this.applyListReport(list.kind, list.ids, report);
     return report !== undefined;
   }
@@ -323,7 +324,17 @@ export class OrderLifecycleManager {
         return ids.map((id) => this.store.require(id));
       }
       // It may have arrived: the parent's report (with its legs) is the answer, as for one order.
-      const found = isBrokerError(error) && error.mayHaveReachedBroker ? await this.adapter.getOrder({ clientOrderId: ids[0]! }).catch(() => undefined) : undefined;
+      let found: OrderStatusReport | undefined;
+      try {
+        found = isBrokerError(error) && error.mayHaveReachedBroker ? await this.adapter.getOrder({ clientOrderId: ids[0]! }) : undefined;
+      } catch (lookupError) {
+        // No answer either way: failed, and in doubt as a whole (looked up again through its parent).
+        const reason = `${describeError(error)}; lookup failed: ${describeError(lookupError)}`;
+        const failed = ids.map((id) => this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() })?.order).filter((o) => o?.status === 'failed');
+        failed.forEach((order, i) => this.doubt(order!, i === 0));
+        for (const id of ids) this.armTimeout(id);
+        return ids.map((id) => this.store.require(id));
+      }
       if (found) this.applyListReport(kind, ids, found);
       else for (const id of ids) this.markSendFailed(id, error);
     }
@@ -490,7 +501,18 @@ export class OrderLifecycleManager {
 
   /** Asks the broker for every working order, and every one in doubt, and applies what it says (after a reconnect, or when polling). */
   async syncWorkingOrders(): Promise<void> {
-    await Promise.all([...this.store.workingIds(), ...this.ordersInDoubt().map((o) => o.clientOrderId)].map((id) => this.refresh(id)));
+    // A list in doubt is asked for through its parent, once (its legs may have no id of their own at the broker).
+    const lists = new Set<string>();
+    const inDoubt: Promise<void>[] = [];
+    for (const order of this.ordersInDoubt()) {
+      const list = this.listOf(order.clientOrderId);
+      if (!list) inDoubt.push(this.refresh(order.clientOrderId));
+      else if (!lists.has(list.ids[0]!)) {
+        lists.add(list.ids[0]!);
+        inDoubt.push(this.refreshList(list.ids[0]!).then(() => undefined, (error: unknown) => this.logger.warn(`could not refresh list ${list.ids[0]!}`, { error: describeError(error) })));
+      }
+    }
+    await Promise.all([...this.store.workingIds().map((id) => this.refresh(id)), ...inDoubt]);
   }
 
   /**
@@ -625,9 +647,11 @@ export class OrderLifecycleManager {
     this.markSendFailed(id, error);
   }
 
-  private doubt(order: Order): void {
+  /** Holds a failed order in doubt (see {@link ordersInDoubt}); `alert` false for a list's other legs (one alert per send). */
+  private doubt(order: Order, alert = true): void {
     if (this.inDoubt.size >= IN_DOUBT_KEPT) this.inDoubt.delete(this.inDoubt.keys().next().value!);
     this.inDoubt.set(order.clientOrderId, this.clock.now());
+    if (!alert) return;
     this.bus.emit('alert', {
       severity: 'warning',
       code: 'order_in_doubt',

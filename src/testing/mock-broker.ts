@@ -418,7 +418,9 @@ export class MockBroker implements BrokerAdapter {
   getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined> {
     return this.call('getOrder', ref.clientOrderId, () => {
       const order = this.find(ref);
-      return order ? this.report(order) : undefined;
+      if (!order) return undefined;
+      // An entry with its legs nested, as Alpaca answers a bracket's look-up (`nested=true`).
+      return order.legs ? { ...this.report(order), legs: order.legs.map((leg) => this.report(leg)) } : this.report(order);
     });
   }
 

@@ -117,4 +117,44 @@ describe('an entry whose answer and look-up were both lost', () => {
     clock.advance(2_000);
     expect(engine.orders.ordersInDoubt()).toEqual([]);
   });
+
+  it('a native bracket whose answer and look-up were lost: every leg failed and in doubt, found through its parent on reconnect', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
+    broker.setPrice('AAPL', '100');
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } } });
+    await engine.start();
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    broker.dropStream();
+    broker.failNext('submitOrder', { kind: 'timeout', reached: true });
+    const lookUp = broker.getOrder.bind(broker);
+    let lookUpsDown = true;
+    broker.getOrder = (ref) => (lookUpsDown ? Promise.reject(new BrokerError('network_error', 'mock broker: connection reset')) : lookUp(ref));
+    const sending = engine.orders.submitList('bracket', [
+      { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' },
+      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
+      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
+    ]);
+    let sent = false;
+    void sending.then(() => (sent = true));
+    for (let i = 0; i < 600 && !sent; i++) {
+      clock.advance(100);
+      await settle(4);
+    }
+    expect((await sending).map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual(['entry', 'tp', 'sl']);
+    expect(alerts.filter((code) => code === 'order_in_doubt')).toHaveLength(1);
+
+    lookUpsDown = false;
+    broker.restoreStream();
+    await settle(10);
+    expect(['entry', 'tp', 'sl'].map((id) => engine.orders.get(id)?.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(engine.orders.ordersInDoubt()).toEqual([]);
+    broker.setPrice('AAPL', '98.5');
+    await settle(10);
+    expect(engine.orders.get('entry')?.status).toBe('filled');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(broker.countByClientOrderId('entry')).toBe(1);
+  });
 });
