@@ -312,6 +312,11 @@ export class MockBroker implements BrokerAdapter {
     for (let i = 0; i < times; i++) this.scripted.push({ method, fault });
   }
 
+  /** Forgets the scripted faults not yet used (the network is healthy again); random fault rates stay as set. */
+  clearFaults(): void {
+    this.scripted.length = 0;
+  }
+
   setFaultRates(rates: MockFaultRates): void {
     this.faultRates = rates;
   }

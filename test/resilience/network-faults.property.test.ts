@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
+import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
+ * did not reach the broker), failed look-ups, server errors and stream outages, once the network is
+ * healthy again and the engine has reconciled, the engine and the broker agree — the same positions,
+ * every order the engine placed known to it as the broker has it, and no client order id twice.
+ */
+const SYMBOLS = ['AAPL', 'MSFT'] as const;
+const WORKING = new Set(['accepted', 'partially_filled', 'pending_cancel', 'pending_replace']);
+
+const action = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('fault' as const),
+      method: fc.constantFrom('submitOrder' as const, 'getOrder' as const, 'cancelOrder' as const, 'getOpenOrders' as const),
+      fault: fc.constantFrom<MockFault>({ kind: 'timeout', reached: true }, { kind: 'timeout', reached: false }, { kind: 'network' }, { kind: 'server_error' }),
+      times: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -20, max: 20 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelAll' as const) }) },
+);
+
+describe('network faults', () => {
+  it('after any mix of lost answers, failed look-ups and stream outages, a reconciled engine agrees with the broker', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), fc.boolean(), async (actions, protection) => {
+        const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
+        const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+        const engine = new ExecutionEngine({
+          adapter: broker,
+          clock,
+          ids: sequentialIds(),
+          logger: silentLogger,
+          ...(protection ? { protection: true } : {}),
+          config: { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+        });
+        engine.on('error', () => undefined);
+        await engine.start();
+        const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
+        for (const symbol of SYMBOLS) {
+          broker.setPrice(symbol, String(prices[symbol]));
+          engine.updatePrice(symbol, String(prices[symbol]));
+        }
+        // Retries and timeouts wait on the engine's clock: time moves until the work is done.
+        const drive = async (work: Promise<unknown>): Promise<void> => {
+          let done = false;
+          void work.then(
+            () => (done = true),
+            () => (done = true),
+          );
+          for (let i = 0; i < 400 && !done; i++) {
+            clock.advance(250);
+            await settle(4);
+          }
+          expect(done, 'the work ended').toBe(true);
+        };
+        let n = 0;
+        for (const a of actions) {
+          if (a.kind === 'signal') {
+            const signal: Signal = { id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'net' };
+            await drive(engine.executeSignal(signal));
+          } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
+          else if (a.kind === 'stream') {
+            if (a.up) broker.restoreStream();
+            else broker.dropStream();
+            await settle(6);
+          } else if (a.kind === 'move') {
+            prices[a.symbol] = Math.max(10, prices[a.symbol]! * (1 + a.by / 1_000));
+            const p = prices[a.symbol]!.toFixed(2);
+            broker.setPrice(a.symbol, p);
+            engine.updatePrice(a.symbol, p);
+            await settle(6);
+          } else await drive(engine.orders.cancelAll().catch(() => undefined));
+        }
+        // The network heals: faults gone, the stream back; the engine reconciles (twice: a symbol
+        // deferred because an order moved during the first is compared by the second).
+        broker.clearFaults();
+        broker.restoreStream();
+        await drive(settle(10));
+        await drive(engine.reconcile());
+        await drive(engine.reconcile());
+        await drive(settle(10));
+
+        const trace = JSON.stringify(actions);
+        for (const symbol of SYMBOLS) {
+          const held = engine.positions.get(symbol);
+          const local = held ? (held.side === 'long' ? held.quantity : held.quantity.negated()) : undefined;
+          const atBroker = broker.positionReports().find((p) => p.symbol === symbol)?.quantity;
+          expect(local?.toString() ?? '0', `${symbol} ${trace}`).toBe(atBroker?.toString() ?? '0');
+        }
+        for (const report of broker.orderReports()) {
+          expect(broker.countByClientOrderId(report.clientOrderId), trace).toBe(1);
+          const mine = engine.orders.get(report.clientOrderId);
+          expect(mine, `${report.clientOrderId} ${trace}`).toBeDefined();
+          // Working at the broker ⇔ working here; filled there ⇒ filled here, fill for fill.
+          expect(WORKING.has(mine!.status), `${report.clientOrderId} ${report.status}/${mine!.status} ${trace}`).toBe(WORKING.has(report.status));
+          expect(mine!.filledQuantity.toString(), `${report.clientOrderId} ${trace}`).toBe(report.filledQuantity.toString());
+        }
+        await engine.stop();
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
