@@ -1,6 +1,6 @@
 import type { BrokerAdapter, ConnectionChange, OrderUpdate } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { parsePositive } from '../core/decimal.js';
 import {
@@ -142,6 +142,11 @@ export class OrderLifecycleManager {
   /** Orders the engine asked the broker to cancel, until they end or the cancel is refused (see {@link cancelRequested}). */
   private readonly cancelsAsked = new Set<string>();
   /**
+   * Cancels whose request failed on the way (network, timeout, 5xx, rate limit): asked again on the
+   * clock, with backoff, until the order ends (see {@link scheduleCancelRetry}).
+   */
+  private readonly cancelRetries = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
+  /**
    * Orders given up on while the broker may hold them — the send's answer was lost and so was the
    * look-up by client order id — with when: looked up again on a reconnect and by every
    * reconciliation until the broker answers (see {@link ordersInDoubt}).
@@ -195,6 +200,8 @@ export class OrderLifecycleManager {
   stop(): void {
     this.feed.stop();
     this.timeouts.stopAll();
+    for (const { timer } of this.cancelRetries.values()) this.clock.clearTimeout(timer);
+    this.cancelRetries.clear();
   }
 
   /**
@@ -408,6 +415,7 @@ export class OrderLifecycleManager {
       if (!this.adapter.capabilities.streaming) await this.refresh(clientOrderId);
     } catch (error) {
       await this.onRequestFailed(clientOrderId, error, 'cancel_rejected', 'pending_cancel');
+      this.scheduleCancelRetry(clientOrderId, error, reason);
     }
     return this.store.require(clientOrderId);
   }
@@ -435,6 +443,7 @@ export class OrderLifecycleManager {
             await this.adapter.cancelOrder(ref(this.store.require(id)));
           } catch (cancelError) {
             await this.onRequestFailed(id, cancelError, 'cancel_rejected', 'pending_cancel');
+            this.scheduleCancelRetry(id, cancelError, reason);
           }
         }),
       );
@@ -647,6 +656,35 @@ export class OrderLifecycleManager {
     this.markSendFailed(id, error);
   }
 
+  /**
+   * A cancel whose request failed on the way, not refused by the broker (a network error, a timeout,
+   * a 5xx, a rate limit), is asked again — 1 s, 2 s, 4 s … (at most 30 s apart), up to
+   * {@link CANCEL_RETRIES} times — until the order ends: a stop left working after its position
+   * closed would sell what is no longer there. Meanwhile the cancel counts as the engine's own
+   * ({@link cancelRequested}). Given up with a critical `cancel_failed` alert.
+   */
+  private scheduleCancelRetry(id: string, error: unknown, reason: string): void {
+    const previous = this.cancelRetries.get(id);
+    if (previous) this.clock.clearTimeout(previous.timer);
+    this.cancelRetries.delete(id);
+    const order = this.store.get(id);
+    if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel' || !isBrokerError(error) || !error.retryable) return;
+    const attempt = (previous?.attempt ?? 0) + 1;
+    if (attempt > CANCEL_RETRIES) {
+      this.bus.emit('alert', {
+        severity: 'critical',
+        code: 'cancel_failed',
+        message: `${order.side} ${order.type} ${order.symbol} (${id}) could not be cancelled after ${CANCEL_RETRIES + 1} requests: ${describeError(error)} — it is still working at the broker`,
+        clientOrderId: id,
+        details: { symbol: order.symbol, attempts: CANCEL_RETRIES + 1 },
+      });
+      return;
+    }
+    this.cancelsAsked.add(id);
+    const timer = this.clock.setTimeout(() => void this.cancel(id, reason), Math.min(1_000 * 2 ** (attempt - 1), 30_000));
+    this.cancelRetries.set(id, { attempt, timer });
+  }
+
   /** Holds a failed order in doubt (see {@link ordersInDoubt}); `alert` false for a list's other legs (one alert per send). */
   private doubt(order: Order, alert = true): void {
     if (this.inDoubt.size >= IN_DOUBT_KEPT) this.inDoubt.delete(this.inDoubt.keys().next().value!);
@@ -701,7 +739,10 @@ export class OrderLifecycleManager {
   private cancelLanded(id: string, order: Order): void {
     this.cancelBeforeAck.delete(id);
     if (order.status !== 'pending_cancel') return;
-    void this.adapter.cancelOrder(ref(order)).catch((error: unknown) => this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel'));
+    void this.adapter.cancelOrder(ref(order)).catch(async (error: unknown) => {
+      await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
+      this.scheduleCancelRetry(id, error, 'cancel requested before the broker acknowledged the order');
+    });
   }
 
   /** {@link refreshOrder} for background paths: a failed look-up is logged, not thrown. */
@@ -760,6 +801,11 @@ export class OrderLifecycleManager {
     if (ended) {
       this.timeouts.clear(id);
       this.cancelBeforeAck.delete(id);
+      const retry = this.cancelRetries.get(id);
+      if (retry) {
+        this.clock.clearTimeout(retry.timer);
+        this.cancelRetries.delete(id);
+      }
     }
     if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
 
@@ -796,6 +842,9 @@ export class OrderLifecycleManager {
     if (bus.listenerCount('order:transition') > 0) bus.emit('order:transition', { order, previousStatus: from, event, to });
   }
 }
+
+/** Cancel requests asked again after one failed on the way (≈ 2.5 min at most, with the backoff). */
+const CANCEL_RETRIES = 8;
 
 /** How long an order in doubt is looked for (a day: past it, reconciliation's position check is what is left). */
 const IN_DOUBT_MS = 86_400_000;

@@ -1,4 +1,4 @@
-import { type Order, OrderLifecycleManager, type OrderLifecycleOptions, silentLogger, type TradewireEvents, ValidationError } from 'tradewire';
+import { BrokerError, type Order, OrderLifecycleManager, type OrderLifecycleOptions, silentLogger, type TradewireEvents, ValidationError } from 'tradewire';
 import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -306,5 +306,75 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(lifecycle.auditTrail({ status: 'filled' }).map((r) => ('clientOrderId' in r ? r.clientOrderId : ''))).toEqual([a.clientOrderId]);
     expect(lifecycle.auditTrail({ from: start, to: start + 1 }).every((r) => 'clientOrderId' in r && r.clientOrderId === a.clientOrderId)).toBe(true);
     expect(lifecycle.auditTrail({ clientOrderId: b.clientOrderId }).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a cancel whose request failed on the way', () => {
+  const resting = { symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' } as const;
+  /** Cancel requests made (a faulted one never reaches `broker.requests`). */
+  const counted = (broker: MockBroker): (() => number) => {
+    let calls = 0;
+    const cancel = broker.cancelOrder.bind(broker);
+    broker.cancelOrder = (ref) => {
+      calls++;
+      return cancel(ref);
+    };
+    return () => calls;
+  };
+
+  it('is asked again on the clock (1 s, then 2 s) until the broker cancels the order, and still counts as the engine’s own', async () => {
+    const { lifecycle, broker, clock } = setup();
+    const requests = counted(broker);
+    const order = await lifecycle.submit(resting, { timeoutMs: null });
+    broker.failNext('cancelOrder', { kind: 'network' }, 2);
+    const after = await lifecycle.cancel(order.clientOrderId, 'position closed');
+    // The request never arrived: the order works on, and the engine has not given up on its cancel.
+    expect(after.status).toBe('accepted');
+    expect(lifecycle.cancelRequested(order.clientOrderId)).toBe(true);
+    clock.advance(1_000);
+    await settle(4);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted'); // the second request failed too
+    clock.advance(1_999);
+    await settle(4);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    clock.advance(1);
+    await settle(4);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+    expect(requests()).toBe(3);
+    expect(lifecycle.cancelRequested(order.clientOrderId)).toBe(false);
+    clock.advance(60_000);
+    await settle(4);
+    expect(requests()).toBe(3);
+  });
+
+  it('a broker that refuses the cancel for good is not asked again', async () => {
+    const { lifecycle, broker, clock } = setup();
+    const requests = counted(broker);
+    const order = await lifecycle.submit(resting, { timeoutMs: null });
+    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: order is not cancelable', { status: 422 }) });
+    await lifecycle.cancel(order.clientOrderId);
+    clock.advance(120_000);
+    await settle(4);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    expect(requests()).toBe(1);
+    expect(lifecycle.cancelRequested(order.clientOrderId)).toBe(false);
+  });
+
+  it('gives up after nine requests with a critical cancel_failed alert: the order is still working at the broker', async () => {
+    const { lifecycle, broker, clock } = setup();
+    const alerts: string[] = [];
+    lifecycle.events.on('alert', (a) => alerts.push(`${a.severity} ${a.code}`));
+    const requests = counted(broker);
+    const order = await lifecycle.submit(resting, { timeoutMs: null });
+    broker.failNext('cancelOrder', { kind: 'server_error' }, 20);
+    await lifecycle.cancel(order.clientOrderId);
+    for (let t = 0; t < 300_000; t += 1_000) {
+      clock.advance(1_000);
+      await settle(4);
+    }
+    expect(requests()).toBe(9);
+    expect(alerts).toEqual(['critical cancel_failed']);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    expect(lifecycle.cancelRequested(order.clientOrderId)).toBe(false);
   });
 });

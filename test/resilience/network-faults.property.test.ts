@@ -43,6 +43,8 @@ describe('network faults', () => {
           config: { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
+        const givenUp: string[] = [];
+        engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
         await engine.start();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
         for (const symbol of SYMBOLS) {
@@ -80,11 +82,15 @@ describe('network faults', () => {
             await settle(6);
           } else await drive(engine.orders.cancelAll().catch(() => undefined));
         }
-        // The network heals: faults gone, the stream back; the engine reconciles (twice: a symbol
+        // The network heals: faults gone, the stream back, time passes; the engine reconciles (twice: a symbol
         // deferred because an order moved during the first is compared by the second).
         broker.clearFaults();
         broker.restoreStream();
-        await drive(settle(10));
+        // Three minutes pass: what waits on the clock (a cancel asked again after a failed request) happens.
+        for (let t = 0; t < 180_000; t += 1_000) {
+          clock.advance(1_000);
+          await settle(4);
+        }
         await drive(engine.reconcile());
         await drive(engine.reconcile());
         await drive(settle(10));
@@ -104,9 +110,22 @@ describe('network faults', () => {
           expect(WORKING.has(mine!.status), `${report.clientOrderId} ${report.status}/${mine!.status} ${trace}`).toBe(WORKING.has(report.status));
           expect(mine!.filledQuantity.toString(), `${report.clientOrderId} ${trace}`).toBe(report.filledQuantity.toString());
         }
+        // Protected positions: one working stop each, of the position's size — unless protection gave
+        // up (alerted), or the host cancelled every order itself (its stops included: its call).
+        if (protection && givenUp.length === 0 && !actions.some((a) => a.kind === 'cancelAll')) {
+          for (const symbol of SYMBOLS) {
+            const held = engine.positions.get(symbol);
+            const stops = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'stop' && WORKING.has(o.status));
+            if (!held) expect(stops, `${symbol} ${trace}`).toEqual([]);
+            else {
+              expect(stops, `${symbol} ${trace}`).toHaveLength(1);
+              expect(stops[0]!.quantity.minus(stops[0]!.filledQuantity).toString(), `${symbol} ${trace}`).toBe(held.quantity.toString());
+            }
+          }
+        }
         await engine.stop();
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
   });
 });

@@ -47,6 +47,25 @@ describe('RiskOrderManager', () => {
     expect(engine.protection!.stats()).toMatchObject({ positions: 1, protectedAtOnce: 1, protectedShare: 1 });
   });
 
+  it('an exit whose stop cancel failed on the network: the close fills, the stop is cancelled a second later — the next position has one stop, not two', async () => {
+    const { engine, signal, flush, broker, clock, live } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    const firstStop = engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId;
+    broker.failNext('cancelOrder', { kind: 'network' });
+    await engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    // Left working by the failed request: a stop with no position under it.
+    expect(broker.orderReports().find((o) => o.clientOrderId === firstStop)?.status).toBe('accepted');
+    clock.advance(1_000);
+    await flush();
+    expect(broker.orderReports().find((o) => o.clientOrderId === firstStop)?.status).toBe('cancelled');
+    await engine.executeSignal(signal());
+    await flush();
+    expect(live().filter((o) => o.type === 'stop').map((o) => o.clientOrderId)).toEqual([engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId]);
+  });
+
   it('protects a short the other way round', async () => {
     const { engine, signal, flush } = await setup(true, { allowShorting: true });
     await engine.executeSignal(signal({ side: 'sell' }));
