@@ -266,6 +266,16 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     expect(server.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders')).toHaveLength(1);
   });
 
+  it('a cancel whose DELETE got a 500 (Alpaca never acted on it) is asked again on the clock, and the order is cancelled', async () => {
+    const { orders, server, until } = await start();
+    await orders.submit(limit('retry-cancel', '90'));
+    server.failNext({ method: 'DELETE', path: /^\/v2\/orders\/[^/]+$/, status: 500, body: { code: 50010000, message: 'internal server error' } });
+    const first = await orders.cancel('retry-cancel');
+    expect(first.status).toBe('accepted');
+    await until(() => expect(orders.get('retry-cancel')?.status).toBe('cancelled'));
+    expect(server.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v2/orders/'))).toHaveLength(2);
+  });
+
   it('a dropped stream: a fill during the gap is recovered before new orders go out, then `reconnected`', async () => {
     const { orders, server, exchange, until, emitted, adapter } = await start();
     await orders.submit(limit('gap-1', '99'));
