@@ -1,5 +1,5 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { Decimal, type DecimalInput, roundToStep, ZERO } from '../core/decimal.js';
 import { ConfigurationError, describeError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
@@ -75,6 +75,8 @@ interface Protection {
 
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
 const BLOCKED_EXIT_WAIT_MS = 600_000;
+/** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
+const CONVERGE_ATTEMPTS = 8;
 
 /** How a protective order can end without filling: refused, or ended by the broker. */
 const REFUSED = new Set(['rejected', 'failed', 'risk_rejected']);
@@ -128,6 +130,8 @@ export class RiskOrderManager {
   /** Symbols being force-closed: no new protection for them until released. */
   private readonly held = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
+  /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
+  private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
   private positionsSeen = 0;
   private protectedAtOnce = 0;
@@ -189,6 +193,8 @@ export class RiskOrderManager {
       orderChanged: ({ order, event, from }) => {
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
+        // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
+        if (event.type === 'replace_rejected') this.scheduleConverge(protection);
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
         // A protective order given up on (failed) that the broker did get after all, after its
         // replacement went out: one stop too many — a second trigger would sell what is not there.
@@ -859,6 +865,67 @@ export class RiskOrderManager {
   private async cancel(id: string, reason: string): Promise<void> {
     const order = this.deps.orders.get(id);
     if (order && !isTerminalStatus(order.status)) await this.deps.orders.cancel(id, reason);
+  }
+
+  /**
+   * A replace of a protective order did not go through — the request failed on the way, or the
+   * broker refused it — so the order is as it was: a stop still the size of a position a target has
+   * since halved sells what is not there when it triggers, one short of a grown position leaves the
+   * rest bare. Looked at again on the clock (1 s, 2 s, 4 s …, at most 30 s apart,
+   * {@link CONVERGE_ATTEMPTS} times) until the orders are what the position needs; given up with a
+   * critical `protection_out_of_step` alert.
+   */
+  private scheduleConverge(p: Protection): void {
+    const previous = this.outOfStep.get(p.positionId);
+    if (previous) this.deps.clock.clearTimeout(previous.timer);
+    const attempt = (previous?.attempt ?? 0) + 1;
+    if (attempt > CONVERGE_ATTEMPTS) {
+      this.outOfStep.delete(p.positionId);
+      this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker`, details: { symbol: p.symbol, stop: p.stop.toString() } });
+      return;
+    }
+    const timer = this.deps.clock.setTimeout(() => this.guard(() => this.converge(p)), Math.min(1_000 * 2 ** (attempt - 1), 30_000));
+    this.outOfStep.set(p.positionId, { attempt, timer });
+  }
+
+  /**
+   * Brings the working stop to the position (its size, and its level unless it trails at the
+   * broker) and every target to no more than the position (a native OCO's target to its size, as
+   * its stop). A replace refused again schedules the next look (the order hook hears it).
+   */
+  private async converge(p: Protection): Promise<void> {
+    const position = this.stillOpen(p);
+    if (!position || this.byPosition.get(p.positionId) !== p) {
+      this.outOfStep.delete(p.positionId);
+      return;
+    }
+    const working = (order: Order | undefined): order is Order => order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
+    const changes: [Order, { quantity?: Decimal; stopPrice?: Decimal }][] = [];
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (stop && !isTerminalStatus(stop.status) && !working(stop)) {
+      // Mid-request (a cancel, a replace): look again once it has settled.
+      this.scheduleConverge(p);
+      return;
+    }
+    if (working(stop)) {
+      const needed = position.quantity.plus(stop.filledQuantity);
+      const change: { quantity?: Decimal; stopPrice?: Decimal } = {};
+      if (!stop.quantity.equals(needed)) change.quantity = needed;
+      if (stop.type === 'stop' && stop.stopPrice && !stop.stopPrice.equals(p.stop)) change.stopPrice = p.stop;
+      if (change.quantity || change.stopPrice) changes.push([stop, change]);
+    }
+    for (const id of p.targetOrderIds) {
+      const target = this.deps.orders.get(id);
+      if (!working(target)) continue;
+      const left = target.quantity.minus(target.filledQuantity);
+      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) changes.push([target, { quantity: target.filledQuantity.plus(position.quantity) }]);
+    }
+    // The entry stays while the replaces go, so a refusal of one counts as the next attempt; none
+    // refused (no new look scheduled meanwhile): in step, and the count starts again next time.
+    const look = this.outOfStep.get(p.positionId);
+    // The stop first, one after another (a native OCO's legs change as a pair).
+    for (const [order, change] of changes) await this.deps.orders.modify(order.clientOrderId, change);
+    if (this.outOfStep.get(p.positionId) === look) this.outOfStep.delete(p.positionId);
   }
 
   /** Protection must never break the engine: failures are logged and alerted, not thrown. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
+import { Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
  */
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
 const WORKING = new Set(['accepted', 'partially_filled', 'pending_cancel', 'pending_replace']);
+const STOPS = new Set(['stop', 'stop_limit', 'trailing_stop']);
 
 const action = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell') }) },
@@ -18,7 +19,7 @@ const action = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('fault' as const),
-      method: fc.constantFrom('submitOrder' as const, 'getOrder' as const, 'cancelOrder' as const, 'getOpenOrders' as const),
+      method: fc.constantFrom('submitOrder' as const, 'getOrder' as const, 'cancelOrder' as const, 'replaceOrder' as const, 'getOpenOrders' as const, 'getPositions' as const),
       fault: fc.constantFrom<MockFault>({ kind: 'timeout', reached: true }, { kind: 'timeout', reached: false }, { kind: 'network' }, { kind: 'server_error' }),
       times: fc.integer({ min: 1, max: 4 }),
     }),
@@ -29,18 +30,19 @@ const action = fc.oneof(
 );
 
 describe('network faults', () => {
-  it('after any mix of lost answers, failed look-ups and stream outages, a reconciled engine agrees with the broker', async () => {
+  it('after any mix of lost answers, failed look-ups, refused replaces and stream outages, a reconciled engine agrees with the broker — and each protected position has one stop of its size', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), fc.boolean(), async (actions, protection) => {
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), fc.constantFrom('none' as const, 'stop and target' as const, 'trailing, break-even' as const, 'partial exits' as const, 'native OCO' as const), async (actions, style) => {
+        const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
           ids: sequentialIds(),
           logger: silentLogger,
-          ...(protection ? { protection: true } : {}),
-          config: { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+          ...(protection ? { protection: style === 'trailing, break-even' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
+          config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         const givenUp: string[] = [];
@@ -115,7 +117,7 @@ describe('network faults', () => {
         if (protection && givenUp.length === 0 && !actions.some((a) => a.kind === 'cancelAll')) {
           for (const symbol of SYMBOLS) {
             const held = engine.positions.get(symbol);
-            const stops = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'stop' && WORKING.has(o.status));
+            const stops = broker.orderReports().filter((o) => o.symbol === symbol && STOPS.has(o.type) && WORKING.has(o.status));
             if (!held) expect(stops, `${symbol} ${trace}`).toEqual([]);
             else {
               expect(stops, `${symbol} ${trace}`).toHaveLength(1);

@@ -108,6 +108,35 @@ describe('RiskOrderManager', () => {
     expect(live()).toEqual([]);
   });
 
+  it('partial exits: the stop’s resize fails on the way — the stop is brought to the position a second later, not left selling 10 of 5', async () => {
+    const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    broker.failNext('replaceOrder', { kind: 'server_error' });
+    await price('102');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('5');
+    const stopAt = () => broker.orderReports().find((o) => o.clientOrderId === engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId);
+    // The replace never arrived: at the broker the stop still sells 10 at 98.
+    expect([stopAt()?.quantity.toString(), stopAt()?.stopPrice?.toString()]).toEqual(['10', '98']);
+    clock.advance(1_000);
+    await flush();
+    expect([stopAt()?.quantity.toString(), stopAt()?.stopPrice?.toString()]).toEqual(['5', '100']);
+    expect(alerts).not.toContain('protection_out_of_step');
+  });
+
+  it('a stop the broker will not resize, whatever is asked: looked at eight times, then a critical protection_out_of_step', async () => {
+    const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    broker.failNext('replaceOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) }, 20);
+    await price('102');
+    for (let t = 0; t < 300_000; t += 1_000) {
+      clock.advance(1_000);
+      await flush();
+    }
+    expect(alerts.filter((code) => code === 'protection_out_of_step')).toHaveLength(1);
+  });
+
   it('the stop fills: every target is cancelled at once (a target left working a round trip longer could fill into a new position)', async () => {
     const { engine, signal, price, live, broker, clock } = await setup({ partialExits: [{ r: 1, fraction: '0.3' }, { r: 2, fraction: '0.3' }, { r: 3, fraction: '0.4' }] });
     await engine.executeSignal(signal());
