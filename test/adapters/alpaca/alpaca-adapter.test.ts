@@ -59,6 +59,18 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
       [403, 40110000, 'request is not authorized', 'unauthorized'],
       [422, 40410000, 'some new wording for a missing order', 'broker_not_found'],
       [403, 42910000, 'too many requests', 'rate_limited'],
+      [422, 42210000, 'sub-penny increment does not fulfill minimum pricing criteria', 'sub_penny_price'],
+      [422, 42210000, 'asset XYZ is not tradable', 'not_tradable'],
+      [422, 42210000, 'asset "XYZZ" not found', 'invalid_symbol'],
+      [403, 40310000, 'asset GME cannot be sold short', 'not_shortable'],
+      [422, 42210000, 'market is closed', 'market_closed'],
+      [422, 42210000, 'trading is halted for this security', 'trading_halted'],
+      [403, 40310000, 'account is restricted from trading', 'account_restricted'],
+      [403, 40310000, 'forbidden', 'unauthorized'],
+      [422, 42210000, 'order is not cancelable', 'order_not_cancelable'],
+      [409, 40910000, 'a conflict Alpaca may add later', 'broker_unknown'],
+      [429, 42910000, 'rate limit exceeded', 'rate_limited'],
+      [404, 40410000, 'order not found', 'broker_not_found'],
     ];
     for (const [status, code, message, expected] of cases) expect(alpacaErrorFromResponse(status, { code, message }).code, message).toBe(expected);
     expect(alpacaErrorFromResponse(500, { code: 50010000, message: 'x' }, undefined, true).mayHaveReachedBroker).toBe(true);
