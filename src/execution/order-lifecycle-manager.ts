@@ -410,6 +410,12 @@ export class OrderLifecycleManager {
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
     this.cancelsAsked.add(clientOrderId);
     this.apply(clientOrderId, { type: 'cancel_requested', at: this.clock.now(), raw: { reason } });
+    await this.requestCancel(clientOrderId, reason);
+    return this.store.require(clientOrderId);
+  }
+
+  /** Sends the cancel of an order marked pending cancel; a request that failed is recorded and, when it may go through later, asked again. */
+  private async requestCancel(clientOrderId: string, reason: string): Promise<void> {
     try {
       await this.adapter.cancelOrder(ref(this.store.require(clientOrderId)));
       if (!this.adapter.capabilities.streaming) await this.refresh(clientOrderId);
@@ -417,7 +423,28 @@ export class OrderLifecycleManager {
       await this.onRequestFailed(clientOrderId, error, 'cancel_rejected', 'pending_cancel');
       this.scheduleCancelRetry(clientOrderId, error, reason);
     }
-    return this.store.require(clientOrderId);
+  }
+
+  /**
+   * After a restart, once the broker has been asked for every order: the requests the dead process
+   * journaled but may never have sent. An order still pending cancel (the broker still has it
+   * working) has its cancel sent again — the stop of a position being closed must not outlive it; a
+   * replace still pending is given up (`replace_rejected`: the order is as the broker has it, and
+   * whoever asked — protection — brings it back in step).
+   */
+  async resumeRequests(): Promise<void> {
+    const at = this.clock.now();
+    const cancels: Promise<void>[] = [];
+    for (const order of this.store.workingOrders()) {
+      const id = order.clientOrderId;
+      if (order.status === 'pending_cancel') {
+        this.cancelsAsked.add(id);
+        cancels.push(this.requestCancel(id, 'cancel asked before the restart'));
+      } else if (order.status === 'pending_replace') {
+        this.applySafely(id, { type: 'replace_rejected', reason: 'the replace asked before the restart was not confirmed by the broker', at });
+      }
+    }
+    await Promise.all(cancels);
   }
 
   /**

@@ -73,6 +73,8 @@ export class EngineRecovery {
       try {
         const report = await reconciler.reconcile({ recovered: restored.orders.length, includeFailed: true });
         await this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
+        // After the protection is back, so a replace given up is brought back in step by it.
+        await this.deps.orders.resumeRequests();
         // The journal's records were kept only for the protection: let them go.
         restored.records = undefined;
         const summary: RecoveryReport = {

@@ -257,6 +257,19 @@ export class RiskOrderManager {
         if (target && LOST.has(target.status)) protecting.push(this.targetLost(adopted, target));
       }
     }
+    // Protective orders no position's protection took back: their position closed while the process
+    // was down (its exit filled unheard), or a second stop of one symbol. A stop with no position under
+    // it would sell what is not there: cancelled.
+    const orphans = working.filter((o) => !this.byOrder.has(o.clientOrderId) && !isTerminalStatus(orders.get(o.clientOrderId)?.status ?? 'cancelled'));
+    if (orphans.length > 0) {
+      this.deps.events.emit('alert', {
+        severity: 'warning',
+        code: 'protection_orphans_cancelled',
+        message: `${orphans.length} protective order(s) with no position to protect after the restart are cancelled: ${orphans.map((o) => `${o.clientOrderId} (${o.symbol} ${o.type})`).join(', ')}`,
+        details: { orders: orphans.map((o) => o.clientOrderId) },
+      });
+      protecting.push(...orphans.map((o) => this.cancel(o.clientOrderId, 'protective order with no position after the restart')));
+    }
     await allOrFailures(protecting, 'positions could not be protected');
     return protectedAnew;
   }

@@ -378,3 +378,23 @@ describe('a cancel whose request failed on the way', () => {
     expect(lifecycle.cancelRequested(order.clientOrderId)).toBe(false);
   });
 });
+
+describe('requests a dead process journaled (resumeRequests, called by recover())', () => {
+  it('an order restored pending cancel that the broker still works has its cancel sent again; one pending replace goes back to what the broker has', async () => {
+    const { lifecycle: before, broker, clock } = setup();
+    const stop = await before.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    const target = await before.submit({ clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    before.stop();
+    // The dead process had marked them (journaled) and died before its requests left.
+    const after = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(100), logger: silentLogger });
+    after.start();
+    after.restore({ ...stop, status: 'pending_cancel' });
+    after.restore({ ...target, status: 'pending_replace' });
+    await after.resumeRequests();
+    await settle(4);
+    expect(broker.orderReports().find((o) => o.clientOrderId === 'stop-1')?.status).toBe('cancelled');
+    expect(after.get('stop-1')?.status).toBe('cancelled');
+    expect(after.get('target-1')?.status).toBe('accepted');
+    expect(after.get('target-1')?.errorMessage).toMatch(/not confirmed/);
+  });
+});
