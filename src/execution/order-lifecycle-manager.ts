@@ -1,6 +1,6 @@
 import type { BrokerAdapter, ConnectionChange, OrderUpdate } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { parsePositive } from '../core/decimal.js';
 import {
@@ -26,10 +26,12 @@ import { orderEventToJSON } from '../model/order-serialization.js';
 import { isTerminalStatus, isWorkingStatus, type OrderStatus } from '../model/order-status.js';
 import { eventsFromOrderReport } from '../reconciliation/order-report-diff.js';
 import { BrokerFeed } from './broker-feed.js';
+import { CANCEL_RETRIES, CancelRetries } from './cancel-retries.js';
 import type { OrderChangedPayload, OrderLifecycleEvents } from './order-lifecycle-events.js';
 import { type ListMembership, listLinks, listMembership, matchLegs } from './order-list-links.js';
 import { OrderStore } from './order-store.js';
 import { OrderTimeouts } from './order-timeouts.js';
+import { OrdersInDoubt } from './orders-in-doubt.js';
 
 export interface OrderLifecycleOptions {
   readonly adapter: BrokerAdapter;
@@ -141,17 +143,10 @@ export class OrderLifecycleManager {
   private readonly cancelBeforeAck = new Set<string>();
   /** Orders the engine asked the broker to cancel, until they end or the cancel is refused (see {@link cancelRequested}). */
   private readonly cancelsAsked = new Set<string>();
-  /**
-   * Cancels whose request failed on the way (network, timeout, 5xx, rate limit): asked again on the
-   * clock, with backoff, until the order ends (see {@link scheduleCancelRetry}).
-   */
-  private readonly cancelRetries = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
-  /**
-   * Orders given up on while the broker may hold them — the send's answer was lost and so was the
-   * look-up by client order id — with when: looked up again on a reconnect and by every
-   * reconciliation until the broker answers (see {@link ordersInDoubt}).
-   */
-  private readonly inDoubt = new Map<string, number>();
+  /** Cancels whose request failed on the way, asked again on the clock (see {@link scheduleCancelRetry}). */
+  private readonly cancelRetries: CancelRetries;
+  /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
+  private readonly inDoubt: OrdersInDoubt;
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
@@ -169,6 +164,8 @@ export class OrderLifecycleManager {
     this.send = options.send ?? ((order) => this.adapter.submitOrder(order));
     this.store = new OrderStore(options.historyLimit ?? 10_000);
     this.timeouts = new OrderTimeouts(this.clock, (id, ms) => this.expire(id, ms));
+    this.cancelRetries = new CancelRetries(this.clock, (id, reason) => void this.cancel(id, reason));
+    this.inDoubt = new OrdersInDoubt(this.clock);
     this.hooks = new HookList(
       options.onInternalFailure ??
         (({ error, hook, subject }) => {
@@ -200,8 +197,7 @@ export class OrderLifecycleManager {
   stop(): void {
     this.feed.stop();
     this.timeouts.stopAll();
-    for (const { timer } of this.cancelRetries.values()) this.clock.clearTimeout(timer);
-    this.cancelRetries.clear();
+    this.cancelRetries.clearAll();
   }
 
   /**
@@ -265,7 +261,7 @@ export class OrderLifecycleManager {
     const list = this.listOf(clientOrderId);
     if (!list) return this.refreshOrder(clientOrderId);
     const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
-    for (const id of list.ids) this.inDoubt.delete(id);
+    for (const id of list.ids) this.inDoubt.resolved(id);
     if (report) this.applyListReport(list.kind, list.ids, report);
     return report !== undefined;
   }
@@ -395,7 +391,7 @@ export class OrderLifecycleManager {
     const order = this.store.require(clientOrderId);
     const report = await this.adapter.getOrder(ref(order));
     // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
-    this.inDoubt.delete(clientOrderId);
+    this.inDoubt.resolved(clientOrderId);
     if (report) this.applyReport(report);
     return report !== undefined;
   }
@@ -556,18 +552,11 @@ export class OrderLifecycleManager {
    * connection broke) after it may have arrived, and the look-up by client order id failed too. The
    * engine cannot tell, so the order is failed and nothing is sent again; these are looked up on the
    * next reconnect and by every reconciliation until the broker answers — its report then brings the
-   * order back (and its fills into the position), or it says the order never arrived. Given up
-   * after {@link IN_DOUBT_MS}; at most {@link IN_DOUBT_KEPT}, the oldest forgotten first.
+   * order back (and its fills into the position), or it says the order never arrived. Looked for a
+   * day, at most 1 000 of them.
    */
   ordersInDoubt(): Order[] {
-    const out: Order[] = [];
-    const since = this.clock.now() - IN_DOUBT_MS;
-    for (const [id, at] of this.inDoubt) {
-      const order = this.store.get(id);
-      if (!order || order.status !== 'failed' || at < since) this.inDoubt.delete(id);
-      else out.push(order);
-    }
-    return out;
+    return this.inDoubt.orders((id) => this.store.get(id));
   }
 
   /**
@@ -691,13 +680,12 @@ export class OrderLifecycleManager {
    * ({@link cancelRequested}). Given up with a critical `cancel_failed` alert.
    */
   private scheduleCancelRetry(id: string, error: unknown, reason: string): void {
-    const previous = this.cancelRetries.get(id);
-    if (previous) this.clock.clearTimeout(previous.timer);
-    this.cancelRetries.delete(id);
     const order = this.store.get(id);
-    if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel' || !isBrokerError(error) || !error.retryable) return;
-    const attempt = (previous?.attempt ?? 0) + 1;
-    if (attempt > CANCEL_RETRIES) {
+    if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel' || !isBrokerError(error) || !error.retryable) {
+      this.cancelRetries.clear(id);
+      return;
+    }
+    if (!this.cancelRetries.next(id, reason)) {
       this.bus.emit('alert', {
         severity: 'critical',
         code: 'cancel_failed',
@@ -708,14 +696,11 @@ export class OrderLifecycleManager {
       return;
     }
     this.cancelsAsked.add(id);
-    const timer = this.clock.setTimeout(() => void this.cancel(id, reason), Math.min(1_000 * 2 ** (attempt - 1), 30_000));
-    this.cancelRetries.set(id, { attempt, timer });
   }
 
   /** Holds a failed order in doubt (see {@link ordersInDoubt}); `alert` false for a list's other legs (one alert per send). */
   private doubt(order: Order, alert = true): void {
-    if (this.inDoubt.size >= IN_DOUBT_KEPT) this.inDoubt.delete(this.inDoubt.keys().next().value!);
-    this.inDoubt.set(order.clientOrderId, this.clock.now());
+    this.inDoubt.add(order.clientOrderId);
     if (!alert) return;
     this.bus.emit('alert', {
       severity: 'warning',
@@ -828,11 +813,7 @@ export class OrderLifecycleManager {
     if (ended) {
       this.timeouts.clear(id);
       this.cancelBeforeAck.delete(id);
-      const retry = this.cancelRetries.get(id);
-      if (retry) {
-        this.clock.clearTimeout(retry.timer);
-        this.cancelRetries.delete(id);
-      }
+      this.cancelRetries.clear(id);
     }
     if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
 
@@ -869,14 +850,6 @@ export class OrderLifecycleManager {
     if (bus.listenerCount('order:transition') > 0) bus.emit('order:transition', { order, previousStatus: from, event, to });
   }
 }
-
-/** Cancel requests asked again after one failed on the way (≈ 2.5 min at most, with the backoff). */
-const CANCEL_RETRIES = 8;
-
-/** How long an order in doubt is looked for (a day: past it, reconciliation's position check is what is left). */
-const IN_DOUBT_MS = 86_400_000;
-/** Orders in doubt kept at most (each is a look-up per reconciliation). */
-const IN_DOUBT_KEPT = 1_000;
 
 const notifyHook = (hook: OrderHook, transition: OrderTransition): void => hook.orderChanged(transition);
 const describeTransition = ({ order, event }: OrderTransition): string => `order ${order.clientOrderId} ${event.type}`;

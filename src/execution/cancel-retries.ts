@@ -1,0 +1,42 @@
+import type { Clock, TimerHandle } from '../core/clock.js';
+
+/** Cancel requests asked again after one failed on the way (≈ 2.5 min at most, with the backoff). */
+export const CANCEL_RETRIES = 8;
+
+/**
+ * The cancels whose request failed on the way (a network error, a timeout, a 5xx, a rate limit —
+ * not a refusal): each is asked again on the clock, 1 s, 2 s, 4 s … (at most 30 s apart), up to
+ * {@link CANCEL_RETRIES} times, until its order ends.
+ */
+export class CancelRetries {
+  private readonly pending = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ask: (clientOrderId: string, reason: string) => void,
+  ) {}
+
+  /** Schedules the next request (with the cancel's reason) for an order whose cancel request just failed; false once the retries are spent. */
+  next(clientOrderId: string, reason: string): boolean {
+    const previous = this.pending.get(clientOrderId);
+    this.clear(clientOrderId);
+    const attempt = (previous?.attempt ?? 0) + 1;
+    if (attempt > CANCEL_RETRIES) return false;
+    const timer = this.clock.setTimeout(() => this.ask(clientOrderId, reason), Math.min(1_000 * 2 ** (attempt - 1), 30_000));
+    this.pending.set(clientOrderId, { attempt, timer });
+    return true;
+  }
+
+  /** The order ended (or the cancel was refused for good): nothing more to ask. */
+  clear(clientOrderId: string): void {
+    const retry = this.pending.get(clientOrderId);
+    if (!retry) return;
+    this.clock.clearTimeout(retry.timer);
+    this.pending.delete(clientOrderId);
+  }
+
+  clearAll(): void {
+    for (const { timer } of this.pending.values()) this.clock.clearTimeout(timer);
+    this.pending.clear();
+  }
+}
