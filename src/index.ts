@@ -25,6 +25,7 @@ export {
   OrderNotFoundError,
   OverfillError,
   RecoveryIncompleteError,
+  SendWithdrawnError,
   ServerRequestError,
   type ServerRequestErrorCode,
   TradewireError,

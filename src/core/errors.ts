@@ -16,6 +16,7 @@ export type TradewireErrorCode =
   | 'recovery_incomplete'
   | 'account_leased'
   | 'journal_locked'
+  | 'send_withdrawn'
   | ServerRequestErrorCode
   | BrokerErrorCode;
 
@@ -116,6 +117,19 @@ export class RecoveryIncompleteError extends TradewireError {
 
   constructor(readonly state: 'recovering' | 'failed') {
     super('recovery_incomplete', state === 'recovering' ? 'The engine is still recovering: signals are refused until recover() resolves' : 'The last recover() failed: call recover() again before sending signals');
+  }
+}
+
+/**
+ * An order's send was being retried (a timeout, a 5xx, a rate limit on an earlier attempt) when a
+ * cancel was asked for it (a kill switch, its position closed): the retry is not sent, and the order
+ * ends cancelled — a market order that went out after the cancel would fill anyway.
+ */
+export class SendWithdrawnError extends TradewireError {
+  override readonly name = 'SendWithdrawnError';
+
+  constructor(readonly clientOrderId: string) {
+    super('send_withdrawn', `${clientOrderId}: cancelled while its send was being retried; not sent again`);
   }
 }
 
@@ -255,6 +269,7 @@ export function isTradewireError(error: unknown): error is TradewireError {
       'UnsupportedOperationError',
       'InvalidPositionTransitionError',
       'RecoveryIncompleteError',
+      'SendWithdrawnError',
       'AccountLeasedError',
       'BrokerError',
       'ServerRequestError',

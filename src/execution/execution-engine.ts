@@ -188,6 +188,7 @@ export class ExecutionEngine {
       retry: this.config.errorHandling,
       resizeOnInsufficientFunds: this.config.errorHandling.resizeOnInsufficientFunds,
       priceOf: (symbol) => this.prices.get(symbol),
+      withdrawn: (clientOrderId) => this.lifecycle.cancelAskedBeforeAck(clientOrderId),
       ...(this.config.errorHandling.fallbackOrderType === 'marketable_limit' ? { fallbackLimitOffsetBps: this.config.orderManagement.limitOffsetBps } : {}),
     });
     this.orders = this.lifecycle = new OrderLifecycleManager({

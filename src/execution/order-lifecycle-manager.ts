@@ -7,6 +7,7 @@ import {
   describeError,
   DuplicateOrderError,
   isBrokerError,
+  isTradewireError,
   UnsupportedOperationError,
   ValidationError,
   type ValidationIssue,
@@ -646,7 +647,20 @@ export class OrderLifecycleManager {
     return this.store.require(id);
   }
 
+  /**
+   * True when a cancel was asked for this order before the broker acknowledged it, and the order has
+   * not ended: a send still being retried should not go out (see `OrderErrorHandlerOptions.withdrawn`).
+   */
+  cancelAskedBeforeAck(clientOrderId: string): boolean {
+    return this.cancelBeforeAck.has(clientOrderId);
+  }
+
   private async onSubmitFailed(id: string, error: unknown): Promise<void> {
+    if (isTradewireError(error) && error.code === 'send_withdrawn' && !this.brokerHasSpoken(this.store.require(id))) {
+      // Never sent again after the cancel: it ends here, cancelled (a report of an earlier attempt that did land still counts).
+      this.applySafely(id, { type: 'cancelled', reason: describeError(error), at: this.clock.now() });
+      return;
+    }
     const reason = describeError(error);
     if (this.brokerHasSpoken(this.store.require(id))) {
       // The broker acknowledged (or filled) the order while our send was failing — a slow request
@@ -746,14 +760,20 @@ export class OrderLifecycleManager {
 
   /**
    * The broker acknowledged an order we had asked to cancel before it knew the order (a cancel-all
-   * while the order was on the wire): cancel it again, now that there is something to cancel.
+   * while the order was on the wire, a stop whose send was being retried when its position closed):
+   * cancel it again, now that there is something to cancel — also when that first cancel was
+   * refused meanwhile (the broker did not know the order yet) and the order went back to working.
    */
   private cancelLanded(id: string, order: Order): void {
     this.cancelBeforeAck.delete(id);
-    if (order.status !== 'pending_cancel') return;
+    const reason = 'cancel requested before the broker acknowledged the order';
+    if (order.status !== 'pending_cancel') {
+      if (isWorkingStatus(order.status)) void this.cancel(id, reason);
+      return;
+    }
     void this.adapter.cancelOrder(ref(order)).catch(async (error: unknown) => {
       await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
-      this.scheduleCancelRetry(id, error, 'cancel requested before the broker acknowledged the order');
+      this.scheduleCancelRetry(id, error, reason);
     });
   }
 

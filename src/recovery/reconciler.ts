@@ -205,7 +205,13 @@ export class Reconciler {
   /** A native list the open orders did not account for: asked for through its parent; resent whole if it never arrived, else its unsent members marked failed. */
   private async lookUpList(order: Order, parent: string, ids: readonly string[], at: number): Promise<Outcome> {
     const { orders, policy } = this.deps;
-    if (await orders.refreshList(parent)) return { found: ids };
+    if (await orders.refreshList(parent)) {
+      // A leg the parent's answer did not carry (a broker that does not nest them) and still working
+      // here, though the open orders did not list it: asked for by its own id.
+      const stale = ids.filter((member) => member !== parent && orders.get(member) !== undefined && !isTerminalStatus(orders.get(member)!.status));
+      await Promise.all(stale.map((member) => orders.refreshOrder(member).catch(() => false)));
+      return { found: ids };
+    }
     const unsent = ids.filter((member) => ['created', 'validated', 'submitted'].includes(orders.get(member)?.status ?? ''));
     if (unsent.length === 0) return {};
     if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs && unsent.length === ids.length) {

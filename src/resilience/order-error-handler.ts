@@ -4,7 +4,7 @@ import type { OrderStatusReport } from '../broker/reports.js';
 import type { Clock } from '../core/clock.js';
 import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
 import { marketableLimit } from '../model/prices.js';
-import { type BrokerError, type BrokerErrorCategory, describeError, isBrokerError } from '../core/errors.js';
+import { type BrokerError, type BrokerErrorCategory, describeError, isBrokerError, SendWithdrawnError } from '../core/errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { applyOrderEvent } from '../model/apply-order-event.js';
 import type { ResilienceEvents } from './resilience-events.js';
@@ -40,6 +40,11 @@ export interface OrderErrorHandlerOptions {
    * Off when undefined (the default).
    */
   readonly fallbackLimitOffsetBps?: Decimal;
+  /**
+   * True once the order has been asked to be cancelled (the engine passes the lifecycle's answer): a
+   * retry not yet sent is not sent, and the send ends with {@link SendWithdrawnError}.
+   */
+  readonly withdrawn?: (clientOrderId: string) => boolean;
 }
 
 export interface ErrorHandlerStats {
@@ -101,6 +106,7 @@ export class OrderErrorHandler {
   private found = 0;
   private readonly waiting = new Map<string, BrokerError>();
   private readonly fallbackOffset: Decimal | undefined;
+  private readonly withdrawn: ((clientOrderId: string) => boolean) | undefined;
 
   constructor(options: OrderErrorHandlerOptions) {
     this.adapter = options.adapter;
@@ -111,6 +117,7 @@ export class OrderErrorHandler {
     this.resize = options.resizeOnInsufficientFunds ?? true;
     this.priceOf = options.priceOf ?? (() => undefined);
     this.fallbackOffset = options.fallbackLimitOffsetBps;
+    this.withdrawn = options.withdrawn;
   }
 
   /** Pass this as the lifecycle's `send`. */
@@ -182,6 +189,8 @@ export class OrderErrorHandler {
         return existing;
       }
     }
+    // Cancelled during the backoff (a kill switch, its position closed): the retry stays unsent.
+    if (this.withdrawn?.(run.current.clientOrderId)) throw new SendWithdrawnError(run.current.clientOrderId);
     this.announce(run.current, attempt);
     try {
       return await this.adapter.submitOrder(run.current);

@@ -119,6 +119,8 @@ interface BrokerOrder extends MatchableOrder {
   sibling: BrokerOrder | undefined;
   /** The legs a bracket / OTO entry releases when it fills. */
   legs: BrokerOrder[] | undefined;
+  /** The order an OCO was placed as (its take-profit): its look-up nests the other leg, as Alpaca's does. */
+  ocoParent: boolean;
   /** Only ever reduces the position: fills are trimmed to it (see {@link MockBrokerOptions.reduceOnly}). */
   readonly reduceOnly: boolean;
 }
@@ -424,8 +426,9 @@ export class MockBroker implements BrokerAdapter {
     return this.call('getOrder', ref.clientOrderId, () => {
       const order = this.find(ref);
       if (!order) return undefined;
-      // An entry with its legs nested, as Alpaca answers a bracket's look-up (`nested=true`).
-      return order.legs ? { ...this.report(order), legs: order.legs.map((leg) => this.report(leg)) } : this.report(order);
+      // An entry with its legs nested (an OCO's parent with its stop), as Alpaca answers a list's look-up (`nested=true`).
+      const legs = order.legs ?? (order.ocoParent && order.sibling ? [order.sibling] : undefined);
+      return legs ? { ...this.report(order), legs: legs.map((leg) => this.report(leg)) } : this.report(order);
     });
   }
 
@@ -555,6 +558,7 @@ export class MockBroker implements BrokerAdapter {
       const [takeProfit, stopLoss] = [this.place(first, { leg: true }), this.place(rest[0]!, { leg: true })];
       takeProfit.sibling = stopLoss;
       stopLoss.sibling = takeProfit;
+      takeProfit.ocoParent = true;
       const report = { ...this.report(takeProfit), legs: [this.report(stopLoss)] };
       this.match(takeProfit, true);
       if (isWorking(stopLoss.status)) this.match(stopLoss, true);
@@ -649,6 +653,7 @@ export class MockBroker implements BrokerAdapter {
       priceBound: order.priceBound,
       sibling: undefined,
       legs: undefined,
+      ocoParent: false,
       reduceOnly: order.reduceOnly === true,
     };
     this.orders.set(placed.brokerOrderId, placed);

@@ -157,4 +157,28 @@ describe('an entry whose answer and look-up were both lost', () => {
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
     expect(broker.countByClientOrderId('entry')).toBe(1);
   });
+
+  it('a cancel (the kill switch) asked while a send waits to be retried: the retry is never sent, the order ends cancelled', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } } });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    broker.failNext('submitOrder', { kind: 'server_error' });
+    const deciding = engine.executeSignal({ id: 'k-1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'p' });
+    await settle(8);
+    // The first attempt failed; the retry waits on the clock. The operator pulls the kill switch.
+    await engine.orders.cancelAll('kill switch');
+    for (let i = 0; i < 100; i++) {
+      clock.advance(250);
+      await settle(4);
+    }
+    const decision = await deciding;
+    const id = decision.kind === 'executed' ? decision.order.clientOrderId : '';
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+    expect(broker.countByClientOrderId(id)).toBe(0);
+    expect(broker.positionReports()).toEqual([]);
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
+import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -27,12 +27,50 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -20, max: 20 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelAll' as const) }) },
+  // The broker acts alone: a trade from its app (then a reconciliation), or one of the engine's orders ended from its site.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
 );
 
 describe('network faults', () => {
   it('after any mix of lost answers, failed look-ups, refused replaces and stream outages, a reconciled engine agrees with the broker — and each protected position has one stop of its size', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), fc.constantFrom('none' as const, 'stop and target' as const, 'trailing, break-even' as const, 'partial exits' as const, 'native OCO' as const), async (actions, style) => {
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), fc.constantFrom(...STYLES), (actions, style) => scenario(actions, style)),
+      { numRuns: 200 },
+    );
+  });
+
+  // The search's finds, kept as they were shrunk.
+  it('a native OCO ended by the broker while the stream was down, its look-ups timing out on reconnect: reconciliation finds both legs ended', async () => {
+    await scenario([{ kind: 'stream', up: false }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 2 }, { kind: 'brokerEnds', pick: 0 }, { kind: 'stream', up: true }], 'native OCO');
+  });
+
+  it('a stop whose send was being retried when its position closed: cancelled once the broker takes it, not left working under the next position', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'stream', up: false },
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 1 },
+        { kind: 'brokerEnds', pick: 650944297 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 1 },
+        { kind: 'stream', up: true },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'move', symbol: 'MSFT', by: 10 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+      ],
+      'trailing, break-even',
+    );
+  });
+});
+
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
+type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
+
+/** One run: the actions, the network healing, then the checks (exported to replay a counterexample). */
+export async function scenario(actions: readonly Action[], style: (typeof STYLES)[number], debug?: (engine: ExecutionEngine, broker: MockBroker) => void): Promise<void> {
         const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
         const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : {}) });
@@ -45,6 +83,7 @@ describe('network faults', () => {
           config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
+        debug?.(engine, broker);
         const givenUp: string[] = [];
         engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
         await engine.start();
@@ -67,6 +106,7 @@ describe('network faults', () => {
           expect(done, 'the work ended').toBe(true);
         };
         let n = 0;
+        let outside = 0;
         for (const a of actions) {
           if (a.kind === 'signal') {
             const signal: Signal = { id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'net' };
@@ -81,6 +121,16 @@ describe('network faults', () => {
             const p = prices[a.symbol]!.toFixed(2);
             broker.setPrice(a.symbol, p);
             engine.updatePrice(a.symbol, p);
+            await settle(6);
+          } else if (a.kind === 'outside') {
+            const order = createOrder({ clientOrderId: `app-${++outside}`, symbol: a.symbol, side: a.side, quantity: a.quantity }, { clock, ids: sequentialIds() });
+            await broker.submitOrder(order).catch(() => undefined); // a fault queued for submitOrder may take it
+            await settle(6);
+            await drive(engine.reconcile().catch(() => undefined));
+          } else if (a.kind === 'brokerEnds') {
+            const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
+            const chosen = working[a.pick % Math.max(1, working.length)];
+            if (chosen) broker.endByBroker({ clientOrderId: chosen.clientOrderId });
             await settle(6);
           } else await drive(engine.orders.cancelAll().catch(() => undefined));
         }
@@ -98,6 +148,11 @@ describe('network faults', () => {
         await drive(settle(10));
 
         const trace = JSON.stringify(actions);
+        if (process.env.DEBUG_SCENARIO) {
+          console.log(broker.orderReports().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.quantity} ${o.status}`).join('\n'));
+          console.log(engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.status}`).join('\n'));
+          console.log(engine.orders.auditTrail({}).filter((r) => r.kind !== 'note' || !String(r.topic).startsWith('execution')).map((r) => `${r.seq} ${r.kind} ${'clientOrderId' in r ? r.clientOrderId : ''} ${'status' in r ? r.status : ''} ${r.kind === 'note' ? r.topic : ''} ${r.kind === 'order.event' ? r.outcome : ''}`).join('\n'));
+        }
         for (const symbol of SYMBOLS) {
           const held = engine.positions.get(symbol);
           const local = held ? (held.side === 'long' ? held.quantity : held.quantity.negated()) : undefined;
@@ -106,6 +161,7 @@ describe('network faults', () => {
         }
         for (const report of broker.orderReports()) {
           expect(broker.countByClientOrderId(report.clientOrderId), trace).toBe(1);
+          if (report.clientOrderId.startsWith('app-')) continue; // not the engine's
           const mine = engine.orders.get(report.clientOrderId);
           expect(mine, `${report.clientOrderId} ${trace}`).toBeDefined();
           // Working at the broker ⇔ working here; filled there ⇒ filled here, fill for fill.
@@ -126,8 +182,4 @@ describe('network faults', () => {
           }
         }
         await engine.stop();
-      }),
-      { numRuns: 200 },
-    );
-  });
-});
+}
