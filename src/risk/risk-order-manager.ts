@@ -404,7 +404,17 @@ export class RiskOrderManager {
    */
   hold(symbol: string): () => void {
     this.held.add(symbol);
-    return () => this.held.delete(symbol);
+    return () => {
+      this.held.delete(symbol);
+      // A position taken on while the symbol was held (a reconciliation adopting the broker's during
+      // the close) is protected now — unless a close is still working on it.
+      const position = this.deps.positions.get(symbol);
+      if (!position || this.byPosition.has(position.id) || this.deps.orders.hasWorkingOrder(symbol, RiskOrderManager.isProtective)) return;
+      this.guard(async () => {
+        const fresh = position.stopPrice ? position : this.withLevels(position);
+        if (fresh?.stopPrice && this.deps.positions.get(symbol)?.id === fresh.id) await this.protect(fresh);
+      });
+    };
   }
 
   /** Resolves once the protective orders of `symbol`'s position have been answered by the broker. */

@@ -64,6 +64,19 @@ describe('network faults', () => {
       'trailing, break-even',
     );
   });
+
+  it('a position taken on from the broker while protection was closing the last one (its stops all refused): protected once the close is done', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 3 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+      ],
+      'native OCO',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
