@@ -256,6 +256,9 @@ export class RiskOrderManager {
         const target = orders.get(id);
         if (target && LOST.has(target.status)) protecting.push(this.targetLost(adopted, target));
       }
+      // The position may have changed while the process was down (a trade in the broker's app, taken
+      // on by the reconciliation just before): the orders taken back are brought to its size.
+      if (stop && !isTerminalStatus(stop.status)) protecting.push(this.converge(adopted));
     }
     // Protective orders no position's protection took back: their position closed while the process
     // was down (its exit filled unheard), or a second stop of one symbol. A stop with no position under

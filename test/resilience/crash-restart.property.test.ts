@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type BrokerAdapter, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
+import { type BrokerAdapter, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -77,6 +77,8 @@ const action = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -25, max: 25 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
   // The kill lands after this many microtask turns of the next signal (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
 );
@@ -92,6 +94,21 @@ describe('crash and restart', () => {
   // The searches' first finds, kept as they were shrunk.
   it('killed just after sending the close of a protected position: the close fills unheard; the restart cancels the stop and target left with no position', async () => {
     await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'stream', up: false }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'crash', after: 0 }, { kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], true);
+  });
+
+  it('shares bought in the broker’s app while reconciliations failed, then a restart: the stop taken back is resized to the position the restart adopts', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 3 },
+        { kind: 'crash', after: 0 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+      ],
+      true,
+    );
   });
 
   it('killed while cancelling: the cancel the dead process journaled (pending cancel) is sent again by the restart', async () => {
@@ -150,6 +167,7 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
         let recovered = true;
         let crashAfter: number | undefined;
         let n = 0;
+        let outside = 0;
         for (const a of actions) {
           if (a.kind === 'crash') {
             crashAfter = a.after;
@@ -168,6 +186,17 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
             }
             await drive(deciding);
           } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
+          else if (a.kind === 'outside') {
+            // A trade from the broker's app, then a reconciliation (one that fails while the network is bad is just a failed one).
+            await broker.submitOrder(createOrder({ clientOrderId: `app-${++outside}`, symbol: a.symbol, side: a.side, quantity: a.quantity }, { clock, ids: sequentialIds() })).catch(() => undefined);
+            await settle(6);
+            await drive(current.engine.reconcile().catch(() => undefined));
+          } else if (a.kind === 'brokerEnds') {
+            const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
+            const chosen = working[a.pick % Math.max(1, working.length)];
+            if (chosen) broker.endByBroker({ clientOrderId: chosen.clientOrderId });
+            await settle(6);
+          }
           else if (a.kind === 'stream') {
             if (a.up) broker.restoreStream();
             else broker.dropStream();
@@ -212,6 +241,7 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
         }
         for (const report of broker.orderReports()) {
           expect(broker.countByClientOrderId(report.clientOrderId), trace).toBe(1);
+          if (report.clientOrderId.startsWith('app-')) continue; // not the engine's
           const mine = engine.orders.get(report.clientOrderId);
           expect(mine, `${report.clientOrderId} ${trace}`).toBeDefined();
           expect(WORKING.has(mine!.status), `${report.clientOrderId} ${report.status}/${mine!.status} ${trace}`).toBe(WORKING.has(report.status));
