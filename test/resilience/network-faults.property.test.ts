@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
+import { driver, dumpForDebug, expectAgreement, WORKING } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -10,8 +11,6 @@ import { describe, expect, it } from 'vitest';
  * every order the engine placed known to it as the broker has it, and no client order id twice.
  */
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
-const WORKING = new Set(['accepted', 'partially_filled', 'pending_cancel', 'pending_replace']);
-const STOPS = new Set(['stop', 'stop_limit', 'trailing_stop']);
 
 const action = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell') }) },
@@ -106,18 +105,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           engine.updatePrice(symbol, String(prices[symbol]));
         }
         // Retries and timeouts wait on the engine's clock: time moves until the work is done.
-        const drive = async (work: Promise<unknown>): Promise<void> => {
-          let done = false;
-          void work.then(
-            () => (done = true),
-            () => (done = true),
-          );
-          for (let i = 0; i < 400 && !done; i++) {
-            clock.advance(250);
-            await settle(4);
-          }
-          expect(done, 'the work ended').toBe(true);
-        };
+        const drive = driver(clock);
         let n = 0;
         let outside = 0;
         for (const a of actions) {
@@ -161,38 +149,9 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         await drive(settle(10));
 
         const trace = JSON.stringify(actions);
-        if (process.env.DEBUG_SCENARIO) {
-          console.log(broker.orderReports().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.quantity} ${o.status}`).join('\n'));
-          console.log(engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.status}`).join('\n'));
-          console.log(engine.orders.auditTrail({}).filter((r) => r.kind !== 'note' || !String(r.topic).startsWith('execution')).map((r) => `${r.seq} ${r.kind} ${'clientOrderId' in r ? r.clientOrderId : ''} ${'status' in r ? r.status : ''} ${r.kind === 'note' ? r.topic : ''} ${r.kind === 'order.event' ? r.outcome : ''}`).join('\n'));
-        }
-        for (const symbol of SYMBOLS) {
-          const held = engine.positions.get(symbol);
-          const local = held ? (held.side === 'long' ? held.quantity : held.quantity.negated()) : undefined;
-          const atBroker = broker.positionReports().find((p) => p.symbol === symbol)?.quantity;
-          expect(local?.toString() ?? '0', `${symbol} ${trace}`).toBe(atBroker?.toString() ?? '0');
-        }
-        for (const report of broker.orderReports()) {
-          expect(broker.countByClientOrderId(report.clientOrderId), trace).toBe(1);
-          if (report.clientOrderId.startsWith('app-')) continue; // not the engine's
-          const mine = engine.orders.get(report.clientOrderId);
-          expect(mine, `${report.clientOrderId} ${trace}`).toBeDefined();
-          // Working at the broker ⇔ working here; filled there ⇒ filled here, fill for fill.
-          expect(WORKING.has(mine!.status), `${report.clientOrderId} ${report.status}/${mine!.status} ${trace}`).toBe(WORKING.has(report.status));
-          expect(mine!.filledQuantity.toString(), `${report.clientOrderId} ${trace}`).toBe(report.filledQuantity.toString());
-        }
+        dumpForDebug(engine, broker, engine.orders.auditTrail({}));
         // Protected positions: one working stop each, of the position's size — unless protection gave
         // up (alerted), or the host cancelled every order itself (its stops included: its call).
-        if (protection && givenUp.length === 0 && !actions.some((a) => a.kind === 'cancelAll')) {
-          for (const symbol of SYMBOLS) {
-            const held = engine.positions.get(symbol);
-            const stops = broker.orderReports().filter((o) => o.symbol === symbol && STOPS.has(o.type) && WORKING.has(o.status));
-            if (!held) expect(stops, `${symbol} ${trace}`).toEqual([]);
-            else {
-              expect(stops, `${symbol} ${trace}`).toHaveLength(1);
-              expect(stops[0]!.quantity.minus(stops[0]!.filledQuantity).toString(), `${symbol} ${trace}`).toBe(held.quantity.toString());
-            }
-          }
-        }
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection && givenUp.length === 0 && !actions.some((a) => a.kind === 'cancelAll') });
         await engine.stop();
 }

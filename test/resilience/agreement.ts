@@ -1,0 +1,65 @@
+import { type ExecutionEngine, type JournalRecord } from 'tradewire';
+import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
+import { expect } from 'vitest';
+
+/** Order statuses that are still working (at the broker or here). */
+export const WORKING = new Set(['accepted', 'partially_filled', 'pending_cancel', 'pending_replace']);
+const STOPS = new Set(['stop', 'stop_limit', 'trailing_stop']);
+
+/** Runs `work` to its end while moving the clock (retries and timeouts wait on it), a quarter second at a time. */
+export function driver(clock: ManualClock): (work: Promise<unknown>) => Promise<void> {
+  return async (work) => {
+    let done = false;
+    void work.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    for (let i = 0; i < 400 && !done; i++) {
+      clock.advance(250);
+      await settle(4);
+    }
+    expect(done, 'the work ended').toBe(true);
+  };
+}
+
+/**
+ * What must hold once the network has healed and the engine has reconciled, whatever happened:
+ * positions equal to the broker's; every broker order the engine placed known to it, working here
+ * exactly when working there, fill for fill; no client order id twice; and (when `stops`) one working
+ * stop per open position, of its size, none for a flat symbol. Orders whose id starts with `app-`
+ * were placed in the broker's app.
+ */
+export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, symbols: readonly string[], trace: string, options: { readonly stops: boolean }): void {
+  for (const symbol of symbols) {
+    const held = engine.positions.get(symbol);
+    const local = held ? (held.side === 'long' ? held.quantity : held.quantity.negated()) : undefined;
+    const atBroker = broker.positionReports().find((p) => p.symbol === symbol)?.quantity;
+    expect(local?.toString() ?? '0', `${symbol} ${trace}`).toBe(atBroker?.toString() ?? '0');
+  }
+  for (const report of broker.orderReports()) {
+    expect(broker.countByClientOrderId(report.clientOrderId), trace).toBe(1);
+    if (report.clientOrderId.startsWith('app-')) continue; // not the engine's
+    const mine = engine.orders.get(report.clientOrderId);
+    expect(mine, `${report.clientOrderId} ${trace}`).toBeDefined();
+    expect(WORKING.has(mine!.status), `${report.clientOrderId} ${report.status}/${mine!.status} ${trace}`).toBe(WORKING.has(report.status));
+    expect(mine!.filledQuantity.toString(), `${report.clientOrderId} ${trace}`).toBe(report.filledQuantity.toString());
+  }
+  if (!options.stops) return;
+  for (const symbol of symbols) {
+    const held = engine.positions.get(symbol);
+    const stops = broker.orderReports().filter((o) => o.symbol === symbol && STOPS.has(o.type) && WORKING.has(o.status));
+    if (!held) expect(stops, `${symbol} ${trace}`).toEqual([]);
+    else {
+      expect(stops, `${symbol} ${trace}`).toHaveLength(1);
+      expect(stops[0]!.quantity.minus(stops[0]!.filledQuantity).toString(), `${symbol} ${trace}`).toBe(held.quantity.toString());
+    }
+  }
+}
+
+/** With DEBUG_SCENARIO set: the broker's orders, the engine's, and the journal, to read a counterexample. */
+export function dumpForDebug(engine: ExecutionEngine, broker: MockBroker, records: readonly JournalRecord[]): void {
+  if (!process.env.DEBUG_SCENARIO) return;
+  console.log(broker.orderReports().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.quantity.toString()} ${o.status}`).join('\n'));
+  console.log(engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.status}`).join('\n'));
+  console.log(records.filter((r) => r.kind !== 'note' || !r.topic.startsWith('execution')).map((r) => `${r.seq} ${r.kind} ${'clientOrderId' in r ? (r.clientOrderId ?? '') : ''} ${'status' in r ? r.status : ''} ${r.kind === 'note' ? r.topic : ''}`).join('\n'));
+}
