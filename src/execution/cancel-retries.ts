@@ -1,3 +1,4 @@
+import { doublingDelayMs } from '../core/backoff.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 
 /** Cancel requests asked again after one failed on the way (≈ 2.5 min at most, with the backoff). */
@@ -22,7 +23,7 @@ export class CancelRetries {
     this.clear(clientOrderId);
     const attempt = (previous?.attempt ?? 0) + 1;
     if (attempt > CANCEL_RETRIES) return false;
-    const timer = this.clock.setTimeout(() => this.ask(clientOrderId, reason), Math.min(1_000 * 2 ** (attempt - 1), 30_000));
+    const timer = this.clock.setTimeout(() => this.ask(clientOrderId, reason), doublingDelayMs(attempt));
     this.pending.set(clientOrderId, { attempt, timer });
     return true;
   }

@@ -1,3 +1,4 @@
+import { doublingDelayMs } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { type Decimal, ZERO } from '../core/decimal.js';
 import { describeError, isBrokerError } from '../core/errors.js';
@@ -96,7 +97,7 @@ export class EngineRecovery {
           events.emit('alert', { severity: 'critical', code: 'recovery_failed', message: `recover() failed after ${attempts} attempt(s); signals are refused until it succeeds: ${describeError(error)}` });
           throw error;
         }
-        const delayMs = Math.max(Math.min(this.deps.retry.retryDelayMs * 2 ** (attempts - 1), MAX_DELAY_MS), error.retryAfterMs ?? 0);
+        const delayMs = Math.max(doublingDelayMs(attempts, this.deps.retry.retryDelayMs, MAX_DELAY_MS), error.retryAfterMs ?? 0);
         logger.warn(`recover(): the broker failed (attempt ${attempts}); retrying in ${delayMs} ms`, { error: describeError(error) });
         await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs, { keepAlive: true }));
       }

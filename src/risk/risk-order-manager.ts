@@ -14,6 +14,7 @@ import { entrySide, type Position } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
 import { allOrFailures } from '../core/all-settled.js';
+import { doublingDelayMs } from '../core/backoff.js';
 
 export interface ProtectionOptions {
   /** Partial exits as multiples of the initial risk; default one leg at the position's target. */
@@ -910,7 +911,7 @@ export class RiskOrderManager {
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker`, details: { symbol: p.symbol, stop: p.stop.toString() } });
       return;
     }
-    const timer = this.deps.clock.setTimeout(() => this.guard(() => this.converge(p)), Math.min(1_000 * 2 ** (attempt - 1), 30_000));
+    const timer = this.deps.clock.setTimeout(() => this.guard(() => this.converge(p)), doublingDelayMs(attempt));
     this.outOfStep.set(p.positionId, { attempt, timer });
   }
 

@@ -118,7 +118,9 @@ describe('SIGKILL over a real network: the broker in its own process, slow reque
     let kills = 0;
     let seeds = 0;
     const paths: Record<string, number> = {};
-    for (let seed = 1; kills < MIN_KILLS && seed <= 40; seed++) {
+    // Until the kills are in and a fill has landed while a process was down (the kill times are real
+    // time: some runs of four seeds see none) — more seeds, not a weaker check.
+    for (let seed = 1; (kills < MIN_KILLS || !(paths.changedWhileDown! > 0)) && seed <= 12; seed++) {
       seeds++;
       const random = seededRandom(seed * 7_919);
       const broker = await startBroker();
