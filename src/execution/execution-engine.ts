@@ -395,6 +395,7 @@ export class ExecutionEngine {
     await this.adapter.connect();
     this.lifecycle.start();
     this.quality?.resume();
+    this.protection?.resume();
     await this.refreshAccount();
     const market = this.market;
     if (market.syncWithBroker && this.adapter.capabilities.marketClock) {
@@ -421,6 +422,7 @@ export class ExecutionEngine {
     for (const loop of this.loops.splice(0)) loop.stop();
     this.lifecycle.stop();
     this.quality?.suspend();
+    this.protection?.suspend();
     this.market.stop?.();
     // Everything journaled so far reaches the file (and, for a durable journal, the disk) before stop resolves.
     const durable = this.journal.sync?.();

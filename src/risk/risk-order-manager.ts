@@ -133,6 +133,8 @@ export class RiskOrderManager {
   private readonly byOrder = new Map<string, Protection>();
   /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
   private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
+  /** Looks held back while the engine is stopped (see {@link suspend}). */
+  private readonly lookAfterResume = new Set<string>();
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
   private positionsSeen = 0;
   private protectedAtOnce = 0;
@@ -953,6 +955,27 @@ export class RiskOrderManager {
     // The stop first, one after another (a native OCO's legs change as a pair).
     for (const [order, change] of changes) await this.deps.orders.modify(order.clientOrderId, change);
     if (this.outOfStep.get(p.positionId) === look) this.outOfStep.delete(p.positionId);
+  }
+
+  /**
+   * The engine stopped: no look-again fires while it is down (it would send a replace through a
+   * stopped engine); the protections still out of step are looked at again on {@link resume}.
+   */
+  suspend(): void {
+    for (const [positionId, look] of this.outOfStep) {
+      this.deps.clock.clearTimeout(look.timer);
+      this.lookAfterResume.add(positionId);
+    }
+    this.outOfStep.clear();
+  }
+
+  /** The engine started again: the looks {@link suspend} held back are scheduled again. */
+  resume(): void {
+    for (const positionId of this.lookAfterResume) {
+      const p = this.byPosition.get(positionId);
+      if (p) this.scheduleConverge(p);
+    }
+    this.lookAfterResume.clear();
   }
 
   /** Protection must never break the engine: failures are logged and alerted, not thrown. */

@@ -124,6 +124,25 @@ describe('RiskOrderManager', () => {
     expect(alerts).not.toContain('protection_out_of_step');
   });
 
+  it('the engine stopped while a stop waits to be brought in step: nothing is sent while it is down, the look comes back with start()', async () => {
+    const { engine, signal, price, flush, broker, clock } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    broker.failNext('replaceOrder', { kind: 'server_error' });
+    await price('102');
+    await engine.stop();
+    const replaces = () => broker.requests.filter((r) => r.method === 'replaceOrder').length;
+    const before = replaces();
+    clock.advance(60_000);
+    await flush();
+    expect(replaces()).toBe(before);
+    await engine.start();
+    clock.advance(1_000);
+    await flush();
+    const stop = broker.orderReports().find((o) => o.clientOrderId === engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId);
+    expect([stop?.quantity.toString(), stop?.stopPrice?.toString()]).toEqual(['5', '100']);
+  });
+
   it('a stop the broker will not resize, whatever is asked: looked at eight times, then a critical protection_out_of_step', async () => {
     const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());
