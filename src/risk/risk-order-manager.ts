@@ -79,6 +79,11 @@ const BLOCKED_EXIT_WAIT_MS = 600_000;
 /** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
 const CONVERGE_ATTEMPTS = 8;
 
+/** A protective order that can be replaced now: working, and not mid-request. */
+function resizable(order: Order | undefined): order is Order {
+  return order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
+}
+
 /** How a protective order can end without filling: refused, or ended by the broker. */
 const REFUSED = new Set(['rejected', 'failed', 'risk_rejected']);
 const LOST = new Set(['cancelled', 'expired', ...REFUSED]);
@@ -320,21 +325,29 @@ export class RiskOrderManager {
       return;
     }
     await p.placing?.catch(() => undefined);
-    const resizable = (order: Order | undefined): order is Order => order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
+    const resize = this.resizes(p, position);
+    if (resize.length === 0) return;
+    this.deps.events.emit('alert', { severity: 'warning', code: 'protection_resized', message: `${p.symbol}: the position is ${position.quantity.toString()} at the broker; its protective orders are resized to it` });
+    // One after another, the stop first, as when an entry fill grows them (see follow): a native OCO's legs change as a pair.
+    for (const [order, quantity] of resize) await this.deps.orders.modify(order.clientOrderId, { quantity });
+  }
+
+  /**
+   * The working protective orders whose size no longer fits `position`, stop first, each with the
+   * quantity it needs: the stop the position's size, a target no more than it (a native OCO's
+   * legs carry one quantity, so its target the position's size too).
+   */
+  private resizes(p: Protection, position: Position): [Order, Decimal][] {
+    const out: [Order, Decimal][] = [];
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    const resize: Order[] = [];
-    if (resizable(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) resize.push(stop);
+    if (resizable(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) out.push([stop, stop.filledQuantity.plus(position.quantity)]);
     for (const id of p.targetOrderIds) {
       const target = this.deps.orders.get(id);
       if (!resizable(target)) continue;
       const left = target.quantity.minus(target.filledQuantity);
-      // A native OCO's legs carry one quantity; an emulated target (one of several legs) only shrinks.
-      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) resize.push(target);
+      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) out.push([target, target.filledQuantity.plus(position.quantity)]);
     }
-    if (resize.length === 0) return;
-    this.deps.events.emit('alert', { severity: 'warning', code: 'protection_resized', message: `${p.symbol}: the position is ${position.quantity.toString()} at the broker; its protective orders are resized to it` });
-    // One after another, the stop first, as when an entry fill grows them (see follow): a native OCO's legs change as a pair.
-    for (const order of resize) await this.deps.orders.modify(order.clientOrderId, { quantity: order.filledQuantity.plus(position.quantity) });
+    return out;
   }
 
   /** True for the orders this manager placed (they do not count as "an order still working"). */
@@ -928,26 +941,18 @@ export class RiskOrderManager {
       this.outOfStep.delete(p.positionId);
       return;
     }
-    const working = (order: Order | undefined): order is Order => order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
-    const changes: [Order, { quantity?: Decimal; stopPrice?: Decimal }][] = [];
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    if (stop && !isTerminalStatus(stop.status) && !working(stop)) {
+    if (stop && !isTerminalStatus(stop.status) && !resizable(stop)) {
       // Mid-request (a cancel, a replace): look again once it has settled.
       this.scheduleConverge(p);
       return;
     }
-    if (working(stop)) {
-      const needed = position.quantity.plus(stop.filledQuantity);
-      const change: { quantity?: Decimal; stopPrice?: Decimal } = {};
-      if (!stop.quantity.equals(needed)) change.quantity = needed;
-      if (stop.type === 'stop' && stop.stopPrice && !stop.stopPrice.equals(p.stop)) change.stopPrice = p.stop;
-      if (change.quantity || change.stopPrice) changes.push([stop, change]);
-    }
-    for (const id of p.targetOrderIds) {
-      const target = this.deps.orders.get(id);
-      if (!working(target)) continue;
-      const left = target.quantity.minus(target.filledQuantity);
-      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) changes.push([target, { quantity: target.filledQuantity.plus(position.quantity) }]);
+    const changes: [Order, { quantity?: Decimal; stopPrice?: Decimal }][] = this.resizes(p, position).map(([order, quantity]) => [order, { quantity }]);
+    // The stop's level too, unless it trails at the broker.
+    if (resizable(stop) && stop.type === 'stop' && stop.stopPrice && !stop.stopPrice.equals(p.stop)) {
+      const own = changes.find(([order]) => order === stop);
+      if (own) own[1].stopPrice = p.stop;
+      else changes.unshift([stop, { stopPrice: p.stop }]);
     }
     // The entry stays while the replaces go, so a refusal of one counts as the next attempt; none
     // refused (no new look scheduled meanwhile): in step, and the count starts again next time.
