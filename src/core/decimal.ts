@@ -32,12 +32,13 @@ export function basisPointsOf(amount: Decimal, bps: Decimal): Decimal {
  * (property-tested against decimal.js).
  */
 export function addDecimals(a: Decimal, b: Decimal): Decimal {
-  return b.isZero() ? a : a.isZero() ? b : (sumOfWords(a, b, 1) ?? a.plus(b));
+  // Two zeros: decimal.js's signed-zero rule (−0 + 0 is +0), not either operand.
+  return b.isZero() ? (a.isZero() ? a.plus(b) : a) : a.isZero() ? b : (sumOfWords(a, b, 1) ?? a.plus(b));
 }
 
 /** `a − b` as `a.minus(b)` gives it: `a` when `b` is zero, small values with one construction (see {@link addDecimals}). */
 export function subtractDecimals(a: Decimal, b: Decimal): Decimal {
-  return b.isZero() ? a : (sumOfWords(a, b, -1) ?? a.minus(b));
+  return b.isZero() ? (a.isZero() ? a.minus(b) : a) : (sumOfWords(a, b, -1) ?? a.minus(b));
 }
 
 /**

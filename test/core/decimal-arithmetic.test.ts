@@ -49,6 +49,13 @@ describe('addDecimals, subtractDecimals, multiplyDecimals', () => {
     );
   });
 
+  it('two zeros take decimal.js’s signed-zero rule (found by the property below: −0 + 0 is +0)', () => {
+    for (const a of ['0', '-0']) for (const b of ['0', '-0']) {
+      expectSame(addDecimals(new Decimal(a), new Decimal(b)), new Decimal(a).plus(b));
+      expectSame(subtractDecimals(new Decimal(a), new Decimal(b)), new Decimal(a).minus(b));
+    }
+  });
+
   it('results carry on through decimal.js: chained arithmetic, formatting and comparison agree', () => {
     fc.assert(
       fc.property(small, small, small, (a, b, c) => {
