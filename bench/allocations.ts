@@ -5,6 +5,7 @@
  * cost on the signal path; this is how it was found and cut (docs/benchmarks.md).
  *
  *   npm run bench:allocations -- --signals=20000
+ *   npm run bench:allocations -- --target=batch --batch-runs=40   (bench/batch.bench.ts: 1 000 signals a run)
  */
 import { Session } from 'node:inspector/promises';
 import { arg } from './stats.js';
@@ -20,7 +21,8 @@ session.connect();
 await session.post('HeapProfiler.enable');
 // Node 20's typings do not list the two `include…` flags yet; V8 honours them.
 await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
-await import('./engine.bench.js');
+const batch = process.argv.includes('--target=batch');
+await (batch ? import('./batch.bench.js') : import('./engine.bench.js'));
 const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
 
 const bySite = new Map<string, number>();
@@ -44,7 +46,8 @@ const walk = (node: ProfileNode, caller: string): void => {
 };
 walk(profile.head, '(root)');
 
-const signals = arg('signals', 100_000) + Math.min(10_000, arg('signals', 100_000));
+// The batch bench: 500 entries and 500 exits per run, warm-up runs included.
+const signals = batch ? (arg('batch-runs', 15) + arg('batch-warm-up', 5)) * 2 * arg('batch-size', 500) : arg('signals', 100_000) + Math.min(10_000, arg('signals', 100_000));
 console.log(`\nallocated ≈ ${(total / 1e6).toFixed(0)} MB in all, ≈ ${(total / signals / 1024).toFixed(1)} KB per signal (warm-up included, startup too)`);
 for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
   console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${site}`);

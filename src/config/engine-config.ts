@@ -144,6 +144,12 @@ export interface EngineConfig {
     /** …the first backoff, ms, doubled each retry up to 30 000. Default 1 000. */
     readonly retryDelayMs?: number;
     /**
+     * After `recover()` failed on the network (its retries spent on a timeout, a 5xx, a refused
+     * connection), try it again by itself this many ms later, and again after each failure, until it
+     * succeeds or the engine stops; 0 leaves it to the host. Default 60 000.
+     */
+    readonly retryAfterFailureMs?: number;
+    /**
      * Checkpoint the journal (where it can: `FileJournal`) once this many records were written since
      * the last, so a restart reads a checkpoint and its tail, not all of history. 0 turns it off.
      * Default 40 000 (~6 000 signals): below `FileJournal`'s default memory window, so a restart's
@@ -203,6 +209,7 @@ export interface ResolvedEngineConfig {
     readonly maxResendAgeMs: number;
     readonly retries: number;
     readonly retryDelayMs: number;
+    readonly retryAfterFailureMs: number;
     readonly checkpointEveryRecords: number;
     readonly checkpointCheckMs: number;
   };
@@ -236,7 +243,7 @@ export const DEFAULT_ENGINE_CONFIG = {
   takeProfit: { method: 'risk_reward', riskRewardRatio: 2 },
   orderManagement: { entryOrderType: 'market', limitOffsetBps: 10, orderTimeoutMs: 60_000, pollIntervalMs: 1_000, endedOrdersKept: 10_000 },
   marketHours: { queueWhenClosed: false, cancelAtClose: false, preMarket: false, afterHours: false, queueCheckIntervalMs: 60_000 },
-  recovery: { onMismatch: 'adopt', reconcileIntervalMs: 30_000, resendUnacknowledged: true, maxResendAgeMs: 300_000, retries: 5, retryDelayMs: 1_000, checkpointEveryRecords: 40_000, checkpointCheckMs: 60_000 },
+  recovery: { onMismatch: 'adopt', reconcileIntervalMs: 30_000, resendUnacknowledged: true, maxResendAgeMs: 300_000, retries: 5, retryDelayMs: 1_000, retryAfterFailureMs: 60_000, checkpointEveryRecords: 40_000, checkpointCheckMs: 60_000 },
   errorHandling: { retries: 3, minDelayMs: 1_000, factor: 2, maxDelayMs: 30_000, resizeOnInsufficientFunds: true, fallbackOrderType: 'none' },
   accountRefreshMs: 5_000,
 } as const;
@@ -369,6 +376,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
       maxResendAgeMs: int(recovery.maxResendAgeMs, D.recovery.maxResendAgeMs, 'recovery.maxResendAgeMs', 0),
       retries: int(recovery.retries, D.recovery.retries, 'recovery.retries', 0, 50),
       retryDelayMs: int(recovery.retryDelayMs, D.recovery.retryDelayMs, 'recovery.retryDelayMs', 0),
+      retryAfterFailureMs: int(recovery.retryAfterFailureMs, D.recovery.retryAfterFailureMs, 'recovery.retryAfterFailureMs', 0),
       checkpointEveryRecords: int(recovery.checkpointEveryRecords, D.recovery.checkpointEveryRecords, 'recovery.checkpointEveryRecords', 0),
       checkpointCheckMs: int(recovery.checkpointCheckMs, D.recovery.checkpointCheckMs, 'recovery.checkpointCheckMs', 0),
     },

@@ -396,6 +396,7 @@ export class ExecutionEngine {
     this.lifecycle.start();
     this.quality?.resume();
     this.protection?.resume();
+    this.recovery.resume();
     await this.refreshAccount();
     const market = this.market;
     if (market.syncWithBroker && this.adapter.capabilities.marketClock) {
@@ -423,6 +424,7 @@ export class ExecutionEngine {
     this.lifecycle.stop();
     this.quality?.suspend();
     this.protection?.suspend();
+    this.recovery.suspend();
     this.market.stop?.();
     // Everything journaled so far reaches the file (and, for a durable journal, the disk) before stop resolves.
     const durable = this.journal.sync?.();
@@ -455,7 +457,9 @@ export class ExecutionEngine {
    *
    * The broker half retries retryable failures (`recovery.retries`, backoff from
    * `recovery.retryDelayMs` on the injected clock); if it still fails it throws, and may simply be
-   * called again. Call it after `start()`: from the call until it resolves (and after a failure, until
+   * called again — a failure on the network is also tried again by itself every
+   * `recovery.retryAfterFailureMs` while the engine runs (one `recovery_failed` alert per outage;
+   * the `recovered` event says when it is back). Call it after `start()`: from the call until it resolves (and after a failure, until
    * a later call succeeds), `executeSignal` throws {@link RecoveryIncompleteError} rather than decide
    * against half-restored state.
    */

@@ -1,5 +1,5 @@
 import { doublingDelayMs } from '../core/backoff.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { type Decimal, ZERO } from '../core/decimal.js';
 import { describeError, isBrokerError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -28,7 +28,7 @@ export interface EngineRecoveryDeps {
   readonly restoreDecisions: (orders: readonly Order[], records: readonly JournalRecord[]) => RestoredDecisions;
   /** Takes back (or places) the protection of every open position; safe to call again. */
   readonly restoreProtection?: (records: readonly JournalRecord[]) => Promise<unknown>;
-  readonly retry: { readonly retries: number; readonly retryDelayMs: number };
+  readonly retry: { readonly retries: number; readonly retryDelayMs: number; readonly retryAfterFailureMs: number };
 }
 
 const MAX_DELAY_MS = 30_000;
@@ -38,7 +38,9 @@ const MAX_DELAY_MS = 30_000;
  * and the trading state rebuilt from the journal — runs once per process, quietly. The network half
  * — reconciling with the broker and restoring protection — retries retryable broker failures with
  * backoff on the injected clock, and can be called again after it failed: it only ever brings
- * local state up to the broker's. One `recovered` event sums the restart up.
+ * local state up to the broker's. One `recovered` event sums the restart up. When the network half
+ * fails on the network, it is tried again by itself (`retryAfterFailureMs`) until it succeeds —
+ * a bot left running through an outage trades again once the broker is back, without a host's call.
  */
 export class EngineRecovery {
   private current: RecoveryState = 'idle';
@@ -46,6 +48,13 @@ export class EngineRecovery {
     | { orders: readonly Order[]; decisions: RestoredDecisions; before: Map<string, { status: string; filled: Decimal }>; records: readonly JournalRecord[] | undefined }
     | undefined;
   private running: Promise<RecoveryReport> | undefined;
+  /** The attempt scheduled after a failure on the network, while one is. */
+  private later: TimerHandle | undefined;
+  /** The last failure was the network's: worth trying again by itself. */
+  private failedOnNetwork = false;
+  /** Failures since the last success: the first raises the alert, the rest are logged. */
+  private failuresInRow = 0;
+  private suspended = false;
 
   constructor(private readonly deps: EngineRecoveryDeps) {}
 
@@ -60,8 +69,37 @@ export class EngineRecovery {
 
   /** Runs recovery; a call while one runs joins it. */
   run(): Promise<RecoveryReport> {
+    this.cancelLater();
     this.running ??= this.attempt().finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  /** The engine stopped: no attempt by itself until {@link resume}. */
+  suspend(): void {
+    this.suspended = true;
+    this.cancelLater();
+  }
+
+  /** The engine started again: a recovery that failed on the network is tried again by itself. */
+  resume(): void {
+    this.suspended = false;
+    if (this.current === 'failed' && this.failedOnNetwork) this.scheduleLater();
+  }
+
+  private scheduleLater(): void {
+    const delayMs = this.deps.retry.retryAfterFailureMs;
+    if (delayMs <= 0 || this.suspended || this.later !== undefined) return;
+    this.later = this.deps.clock.setTimeout(() => {
+      this.later = undefined;
+      // Its failure is reported (alert or log) and scheduled again by attempt(); nobody awaits this one.
+      this.run().catch(() => undefined);
+    }, delayMs);
+  }
+
+  private cancelLater(): void {
+    if (this.later === undefined) return;
+    this.deps.clock.clearTimeout(this.later);
+    this.later = undefined;
   }
 
   private async attempt(): Promise<RecoveryReport> {
@@ -87,14 +125,25 @@ export class EngineRecovery {
           attempts,
         };
         this.current = 'recovered';
+        this.failedOnNetwork = false;
+        if (this.failuresInRow > 0) logger.info(`recover() succeeded after ${this.failuresInRow} failed call(s)`);
+        this.failuresInRow = 0;
         journal.append({ kind: 'note', at: clock.now(), topic: 'engine.recovered', data: { attempts, orders: restored.orders.length, changedWhileDown: summary.changedWhileDown.length, resent: report.ordersResent.length } });
         events.emit('recovered', summary);
         return summary;
       } catch (error) {
-        const retry = isBrokerError(error) && error.retryable && attempts <= this.deps.retry.retries;
-        if (!retry) {
+        const onNetwork = isBrokerError(error) && error.retryable;
+        if (!onNetwork || attempts > this.deps.retry.retries) {
           this.current = 'failed';
-          events.emit('alert', { severity: 'critical', code: 'recovery_failed', message: `recover() failed after ${attempts} attempt(s); signals are refused until it succeeds: ${describeError(error)}` });
+          this.failedOnNetwork = onNetwork;
+          this.failuresInRow++;
+          const laterMs = onNetwork ? this.deps.retry.retryAfterFailureMs : 0;
+          const next = laterMs > 0 ? `; trying again by itself every ${laterMs / 1000} s until it does` : '';
+          const message = `recover() failed after ${attempts} attempt(s); signals are refused until it succeeds${next}: ${describeError(error)}`;
+          // One alert per outage, not one a minute: the later failures are logged.
+          if (this.failuresInRow === 1) events.emit('alert', { severity: 'critical', code: 'recovery_failed', message });
+          else logger.warn(message, { failuresInRow: this.failuresInRow });
+          if (onNetwork) this.scheduleLater();
           throw error;
         }
         const delayMs = Math.max(doublingDelayMs(attempts, this.deps.retry.retryDelayMs, MAX_DELAY_MS), error.retryAfterMs ?? 0);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EngineConfig, ExecutionEngine, FileJournal, isTradewireError, type Journal, type MarketState, type RecoveryReport, type Signal, silentLogger } from 'tradewire';
+import { BrokerError, type EngineConfig, ExecutionEngine, FileJournal, isTradewireError, type Journal, type MarketState, type RecoveryReport, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -180,6 +180,87 @@ describe('recover() can be retried', () => {
     expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
     expect(await second.executeSignal(traded)).toMatchObject({ kind: 'rejected', reasons: [{ code: 'duplicate_signal' }] });
     expect(broker.orderReports()).toHaveLength(1);
+  });
+});
+
+/** How many times the engine asked `broker` for its open orders, answered or failed (the mock's request log keeps only the answered). */
+function callsTo(broker: MockBroker): () => number {
+  let count = 0;
+  const ask = broker.getOpenOrders.bind(broker);
+  broker.getOpenOrders = (...args) => (count++, ask(...args));
+  return () => count;
+}
+
+describe('recover() tries again by itself after a failure on the network', () => {
+  it('one alert per outage; every retryAfterFailureMs it tries again, and once the broker answers the engine trades again without a host call', async () => {
+    const { broker, clock, traded, second } = await tradedThenRestarted();
+    const alerts: string[] = [];
+    second.on('alert', (a) => alerts.push(a.code));
+    const recovered: RecoveryReport[] = [];
+    second.on('recovered', (r) => recovered.push(r));
+    const calls = callsTo(broker);
+    broker.failNext('getOpenOrders', { kind: 'network' }, 8); // 4 for the host's call, 4 for the first try by itself
+    const failed = second.recover().catch((e: unknown) => e);
+    await run(clock, 8_000);
+    expect(isTradewireError(await failed)).toBe(true);
+    expect(second.recoveryState).toBe('failed');
+    expect(calls()).toBe(4);
+    await run(clock, 59_000);
+    expect(calls()).toBe(4); // nothing before the minute
+    await run(clock, 9_000); // the first try by itself: 4 more calls, failed again
+    expect(calls()).toBe(8);
+    expect(second.recoveryState).toBe('failed');
+    expect(alerts.filter((c) => c === 'recovery_failed')).toHaveLength(1);
+    const refused = await second.executeSignal(signal(clock, { symbol: 'MSFT' })).catch((e: unknown) => e);
+    expect(isTradewireError(refused) && refused.code).toBe('recovery_incomplete');
+    await run(clock, 60_000); // the network is back: the second try by itself succeeds
+    expect(second.recoveryState).toBe('recovered');
+    expect(recovered).toHaveLength(1);
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(await second.executeSignal(traded)).toMatchObject({ kind: 'rejected', reasons: [{ code: 'duplicate_signal' }] });
+    expect((await second.executeSignal(signal(clock, { symbol: 'MSFT' }))).kind).toBe('executed');
+    await run(clock, 120_000);
+    expect(calls()).toBe(9); // recovered: no more tries
+  });
+
+  it('a host calling recover() meanwhile runs it at once and the try by itself is dropped; a stopped engine does not try, a started one does', async () => {
+    const { broker, clock, second } = await tradedThenRestarted();
+    const calls = callsTo(broker);
+    broker.failNext('getOpenOrders', { kind: 'server_error', status: 503 }, 8);
+    await Promise.all([second.recover().catch(() => undefined), run(clock, 8_000)]);
+    await Promise.all([second.recover().catch(() => undefined), run(clock, 8_000)]); // the host's second call, 4 more
+    expect(calls()).toBe(8);
+    expect(second.recoveryState).toBe('failed');
+    await second.stop();
+    await run(clock, 180_000);
+    expect(calls()).toBe(8); // stopped: nothing by itself
+    await second.start();
+    await run(clock, 60_000);
+    expect(calls()).toBe(9);
+    expect(second.recoveryState).toBe('recovered');
+  });
+
+  it('a failure that is not the network\'s (a refused login) is left to the host, as is every failure with retryAfterFailureMs 0', async () => {
+    for (const [fault, config] of [
+      [{ kind: 'error', error: new BrokerError('unauthorized', 'bad key', { status: 401 }) }, {}],
+      [{ kind: 'network' }, { recovery: { ...baseConfig.recovery, retryAfterFailureMs: 0 } }],
+    ] as const) {
+      const { broker, clock } = market();
+      const first = await started(boot(broker, clock));
+      await first.executeSignal(signal(clock));
+      await first.stop();
+      const second = await started(boot(broker, clock, { idStart: 1_000, config }));
+      const calls = callsTo(broker);
+      broker.failNext('getOpenOrders', fault, 4);
+      await Promise.all([second.recover().catch(() => undefined), run(clock, 8_000)]);
+      const before = calls();
+      await run(clock, 300_000);
+      expect(calls()).toBe(before);
+      expect(second.recoveryState).toBe('failed');
+      await second.stop();
+      rmSync(join(dir, 'journal.jsonl'), { force: true });
+      rmSync(join(dir, 'journal.jsonl.lock'), { force: true });
+    }
   });
 });
 
