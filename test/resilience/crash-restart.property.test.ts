@@ -85,8 +85,9 @@ const action = fc.oneof(
 describe('crash and restart', () => {
   it('a process killed anywhere, and one that recovers from its journal, ends agreeing with the broker — nothing lost, nothing twice', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 20 }), fc.boolean(), (actions, protection) => scenario(actions, protection)),
-      { numRuns: 200 },
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 20) }), fc.boolean(), (actions, protection) => scenario(actions, protection)),
+      // PROPERTY_RUNS=5000 (and PROPERTY_ACTIONS=40) for a longer search than the suite's (docs/testing.md).
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
     );
   });
 

@@ -34,8 +34,9 @@ const action = fc.oneof(
 describe('network faults', () => {
   it('after any mix of lost answers, failed look-ups, refused replaces and stream outages, a reconciled engine agrees with the broker — and each protected position has one stop of its size', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), fc.constantFrom(...STYLES), (actions, style) => scenario(actions, style)),
-      { numRuns: 200 },
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 24) }), fc.constantFrom(...STYLES), (actions, style) => scenario(actions, style)),
+      // PROPERTY_RUNS=5000 (and PROPERTY_ACTIONS=40) for a longer search than the suite's (docs/testing.md).
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
     );
   });
 
