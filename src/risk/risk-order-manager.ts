@@ -753,15 +753,19 @@ export class RiskOrderManager {
   }
 
   private async protectiveFill(p: Protection, order: Order): Promise<void> {
-    // A native OCO's broker cancels and resizes the sibling itself.
-    if (p.native) return;
     if (order.clientOrderId === p.stopOrderId) {
       // One-cancels-other: the stop went, so the targets go; a partial stop fill shrinks them.
-      // The targets' cancels go together: a target left working a round trip longer could fill into a new position.
-      if (order.status === 'filled') await Promise.all(p.targetOrderIds.map((id) => this.cancel(id, 'stop filled')));
-      else await this.shrinkTargets(p);
+      // The targets' cancels go together: a target left working a round trip longer could fill into
+      // a new position. A native OCO's broker cancels and resizes the sibling itself.
+      if (order.status !== 'filled') {
+        if (!p.native) await this.shrinkTargets(p);
+        return;
+      }
+      if (!p.native) await Promise.all(p.targetOrderIds.map((id) => this.cancel(id, 'stop filled')));
+      await this.closeRemainder(p, order);
       return;
     }
+    if (p.native) return;
     if (order.status !== 'filled') {
       // A target filled in part: the stop covers only what is left.
       const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
@@ -781,6 +785,26 @@ export class RiskOrderManager {
     p.stop = better;
     this.record(p);
     await this.deps.orders.modify(stop.clientOrderId, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+  }
+
+  /**
+   * A stop that filled whole while its position is still open was smaller than the position (a
+   * resize that did not go through, shares bought in the broker's app). The price went through the
+   * stop: what it left is closed, as a stop of the right size would have — not left bare.
+   */
+  private async closeRemainder(p: Protection, stop: Order): Promise<void> {
+    const position = this.stillOpen(p);
+    if (!position || !position.quantity.greaterThan(0)) return;
+    this.deps.events.emit('alert', {
+      severity: 'critical',
+      code: 'position_unprotected',
+      message: `${p.symbol}: the stop filled ${stop.filledQuantity.toString()} of a ${position.side} position of ${position.quantity.plus(stop.filledQuantity).toString()}; closing the ${position.quantity.toString()} left`,
+      clientOrderId: stop.clientOrderId,
+      details: { stopsLost: p.stopsLost ?? 0, action: 'close' },
+    });
+    p.stopOrderId = undefined;
+    this.record(p);
+    await this.closeOrProtect(p, `the stop filled short of the position (${stop.clientOrderId})`);
   }
 
   /** After a partial stop fill, the targets together may sell no more than the position holds. */

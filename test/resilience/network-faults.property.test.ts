@@ -77,6 +77,21 @@ describe('network faults', () => {
       'native OCO',
     );
   });
+  it('a stop left at 10 when the position became 11 (its resize refused) fills: the 1 left is closed, not left bare', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'move', symbol: 'MSFT', by: 4 },
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 1 },
+        { kind: 'move', symbol: 'MSFT', by: 16 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+      ],
+      'partial exits',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;

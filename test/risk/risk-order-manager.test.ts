@@ -737,6 +737,26 @@ describe("RiskOrderManager: positions set to the broker's by a reconciliation", 
     expect(broker.positionReports()).toEqual([]);
   });
 
+  it('bought outside the engine while the broker refused the resize: the stop of 10 fills under a position of 13 — the 3 left are closed with a critical alert, not left bare', async () => {
+    const { engine, signal, flush, broker, clock, alerts, price } = await setup();
+    const messages: string[] = [];
+    engine.on('alert', (a) => a.code === 'position_unprotected' && messages.push(a.message));
+    await engine.executeSignal(signal());
+    await flush();
+    broker.failNext('replaceOrder', { kind: 'server_error' }, 1);
+    await byHand(broker, clock, 'AAPL', 'buy', 3, 'hand-4');
+    await flush();
+    await engine.reconcile();
+    await flush();
+    expect([engine.positions.get('AAPL')?.quantity.toString(), brief(engine.protection!.protectionOf('AAPL')!.stop)]).toEqual(['13', 'sell stop 10 @ 98']);
+    await price('97'); // before protection looks again: the stop of 10 fills
+    expect(messages).toEqual(['AAPL: the stop filled 10 of a long position of 13; closing the 3 left']);
+    expect(alerts).toContain('position_force_closed');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.positionReports()).toEqual([]);
+    expect(broker.orderReports().filter((o) => ['accepted', 'partially_filled'].includes(o.status))).toEqual([]);
+  });
+
   it('a position taken on from the broker (bought outside the engine) is protected where the engine config puts the stop and target', async () => {
     const { engine, flush, broker, clock, price } = await setup();
     await price('400', 'MSFT');
