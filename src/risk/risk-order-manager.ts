@@ -738,18 +738,26 @@ export class RiskOrderManager {
     }
   }
 
-  /** The position grew (a later entry fill): the stop covers the whole of it. */
+  /**
+   * A fill of an order other than the protective ones changed the position — a later entry added to
+   * it, an exit filled in part: the stop covers the whole of it, and no target more than it (a native
+   * OCO's target as its stop), so a stop that triggers while the exit works never sells more than is
+   * held. While a protective order is mid-request it is looked at again once that settles.
+   */
   private async follow(position: Position): Promise<void> {
     const p = this.byPosition.get(position.id);
-    const stop = p?.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    if (!p || !stop || isTerminalStatus(stop.status) || stop.status === 'pending_replace' || stop.status === 'pending_cancel') return;
-    const needed = position.quantity.plus(stop.filledQuantity);
-    if (!stop.quantity.equals(needed) && position.fills.at(-1)?.side === entrySide(position.side)) {
-      await this.deps.orders.modify(stop.clientOrderId, { quantity: needed });
-      // A native OCO's legs carry one quantity: the target grows with the stop.
-      const target = p.native && p.targetOrderIds[0] ? this.deps.orders.get(p.targetOrderIds[0]) : undefined;
-      if (target && (target.status === 'accepted' || target.status === 'partially_filled')) await this.deps.orders.modify(target.clientOrderId, { quantity: position.quantity.plus(target.filledQuantity) });
+    const fill = position.fills.at(-1);
+    // Their own fills are protectiveFill's.
+    if (!p || !fill || fill.clientOrderId === p.stopOrderId || p.targetOrderIds.includes(fill.clientOrderId)) return;
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (!stop || isTerminalStatus(stop.status)) return;
+    const midRequest = [stop, ...p.targetOrderIds.map((id) => this.deps.orders.get(id))].some((o) => o !== undefined && !isTerminalStatus(o.status) && !resizable(o));
+    if (midRequest) {
+      if (!this.outOfStep.has(p.positionId)) this.scheduleConverge(p);
+      return;
     }
+    // One after another, the stop first: a native OCO's legs change as a pair.
+    for (const [order, quantity] of this.resizes(p, position)) await this.deps.orders.modify(order.clientOrderId, { quantity });
   }
 
   private async protectiveFill(p: Protection, order: Order): Promise<void> {

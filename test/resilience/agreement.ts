@@ -1,4 +1,4 @@
-import { type ExecutionEngine, type JournalRecord } from 'tradewire';
+import { type Decimal, type ExecutionEngine, type JournalRecord } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
@@ -49,11 +49,20 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
     const held = engine.positions.get(symbol);
     const stops = broker.orderReports().filter((o) => o.symbol === symbol && STOPS.has(o.type) && WORKING.has(o.status));
     if (!held) expect(stops, `${symbol} ${trace}`).toEqual([]);
+    else if (stops.length === 0 && closing(broker, symbol, held.side === 'long' ? 'sell' : 'buy', held.quantity)) continue;
     else {
       expect(stops, `${symbol} ${trace}`).toHaveLength(1);
       expect(stops[0]!.quantity.minus(stops[0]!.filledQuantity).toString(), `${symbol} ${trace}`).toBe(held.quantity.toString());
     }
   }
+}
+
+/**
+ * A market order of the engine's closing the whole position is working at the broker (a close in a
+ * thin market, filling in parts): the position is on its way out, a stop beside it would only race it.
+ */
+function closing(broker: MockBroker, symbol: string, side: 'buy' | 'sell', quantity: Decimal): boolean {
+  return broker.orderReports().some((o) => o.symbol === symbol && o.side === side && o.type === 'market' && WORKING.has(o.status) && !o.clientOrderId.startsWith('app-') && o.quantity.minus(o.filledQuantity).greaterThanOrEqualTo(quantity));
 }
 
 /** With DEBUG_SCENARIO set: the broker's orders, the engine's, and the journal, to read a counterexample. */

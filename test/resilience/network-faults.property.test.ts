@@ -29,6 +29,12 @@ const action = fc.oneof(
   // The broker acts alone: a trade from its app (then a reconciliation), or one of the engine's orders ended from its site.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
+  // A thin market: at most this many shares fill per price update (0: as many as asked), so orders fill in parts.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
+  // Both symbols' signals decided together (executeSignals).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), sides: fc.tuple(fc.constantFrom<OrderSide>('buy', 'sell'), fc.constantFrom<OrderSide>('buy', 'sell')) }) },
+  // Time passes mid-scenario (retries, looks-again and timeouts on the clock happen while the faults last).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }) },
 );
 
 describe('network faults', () => {
@@ -92,6 +98,18 @@ describe('network faults', () => {
       'partial exits',
     );
   });
+  it('an exit filling in parts in a thin market while the stop and target work: both shrink with the position, never more than is held', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+      ],
+      'trailing, break-even',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
@@ -144,6 +162,16 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             await broker.submitOrder(order).catch(() => undefined); // a fault queued for submitOrder may take it
             await settle(6);
             await drive(engine.reconcile().catch(() => undefined));
+          } else if (a.kind === 'thin') {
+            broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
+          } else if (a.kind === 'batch') {
+            const signals: Signal[] = SYMBOLS.map((symbol, i) => ({ id: `s${++n}`, symbol, side: a.sides[i]!, strength: 80 + i, time: clock.now(), strategyId: 'net' }));
+            await drive(engine.executeSignals(signals, { refreshAccount: false }));
+          } else if (a.kind === 'wait') {
+            for (let t = 0; t < a.seconds; t++) {
+              clock.advance(1_000);
+              await settle(4);
+            }
           } else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];
@@ -155,6 +183,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         // deferred because an order moved during the first is compared by the second).
         broker.clearFaults();
         broker.restoreStream();
+        for (const symbol of SYMBOLS) broker.setLiquidity(symbol, undefined);
         // Three minutes pass: what waits on the clock (a cancel asked again after a failed request) happens.
         for (let t = 0; t < 180_000; t += 1_000) {
           clock.advance(1_000);

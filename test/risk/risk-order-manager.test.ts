@@ -143,6 +143,31 @@ describe('RiskOrderManager', () => {
     expect([stop?.quantity.toString(), stop?.stopPrice?.toString()]).toEqual(['5', '100']);
   });
 
+  it('an exit filling in parts (a thin market): the stop and target shrink with the position each time, so a stop triggering meanwhile never sells more than is held', async () => {
+    const { engine, signal, price, flush, broker } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', 3);
+    await engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    const sizes = () => {
+      const guard = engine.protection!.protectionOf('AAPL')!;
+      return [engine.positions.get('AAPL')?.quantity.toString(), brief(guard.stop), guard.targets.map(brief)];
+    };
+    expect(sizes()).toEqual(['7', 'sell stop 7 @ 98', ['sell limit 7 @ 104']]);
+    await price('100.5'); // 3 more fill
+    expect(sizes()).toEqual(['4', 'sell stop 4 @ 98', ['sell limit 4 @ 104']]);
+    // The stop triggers while the exit still works: between them they sell the 4 held — never the
+    // stop's old 10 on top of the exit — and what is left of both is cancelled once the position is flat.
+    await price('97');
+    await price('97');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.positionReports()).toEqual([]);
+    const sold = broker.orderReports().filter((o) => o.side === 'sell').reduce((sum, o) => sum + Number(o.filledQuantity), 0);
+    expect(sold).toBe(10);
+    expect(broker.orderReports().filter((o) => ['accepted', 'partially_filled'].includes(o.status))).toEqual([]);
+  });
+
   it('a stop the broker will not resize, whatever is asked: looked at eight times, then a critical protection_out_of_step', async () => {
     const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());
