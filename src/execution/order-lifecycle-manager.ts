@@ -114,6 +114,9 @@ const EVENT_NAMES = {
 
 const UNSENT: readonly OrderStatus[] = ['created', 'validated', 'submitted'];
 
+/** Look-ups of one order before giving up on a stable answer, when it keeps changing while each is in flight. */
+const STALE_LOOKUP_ASKS = 3;
+
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
  * updates (streamed, or polled for adapters without a stream, through one code path),
@@ -261,10 +264,20 @@ export class OrderLifecycleManager {
   async refreshList(clientOrderId: string): Promise<boolean> {
     const list = this.listOf(clientOrderId);
     if (!list) return this.refreshOrder(clientOrderId);
-    const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
-    for (const id of list.ids) this.inDoubt.resolved(id);
-    if (report) this.applyListReport(list.kind, list.ids, report);
-    return report !== undefined;
+    for (let asked = 1; ; asked++) {
+      const before = list.ids.map((id) => this.store.get(id));
+      const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
+      for (const id of list.ids) this.inDoubt.resolved(id);
+      if (!report) return false;
+      // A leg changed while the answer travelled: the answer may be older than that change (see refreshOrder).
+      if (list.ids.some((id, i) => this.store.get(id) !== before[i])) {
+        if (asked < STALE_LOOKUP_ASKS) continue;
+        this.logger.warn(`order list ${list.ids[0]}: kept changing while it was looked up; its look-up is not applied (the stream keeps it current)`);
+        return true;
+      }
+      this.applyListReport(list.kind, list.ids, report);
+      return true;
+    }
   }
 
   /**
@@ -389,12 +402,24 @@ export class OrderLifecycleManager {
 
   /** Asks the broker for one order and applies what it says. Resolves with whether the broker knows it. */
   async refreshOrder(clientOrderId: string): Promise<boolean> {
-    const order = this.store.require(clientOrderId);
-    const report = await this.adapter.getOrder(ref(order));
-    // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
-    this.inDoubt.resolved(clientOrderId);
-    if (report) this.applyReport(report);
-    return report !== undefined;
+    for (let asked = 1; ; asked++) {
+      const before = this.store.require(clientOrderId);
+      const report = await this.adapter.getOrder(ref(before));
+      // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
+      this.inDoubt.resolved(clientOrderId);
+      if (!report) return false;
+      // The order changed while the answer travelled (a stream update, a replace's answer): the
+      // answer may be older than that change, and applying it would roll it back (a quantity
+      // resized since, a fill it does not count yet). Asked again; orders are immutable, so any
+      // change is a new object.
+      if (this.store.require(clientOrderId) !== before) {
+        if (asked < STALE_LOOKUP_ASKS) continue;
+        this.logger.warn(`order ${clientOrderId}: kept changing while it was looked up; its look-up is not applied (the stream keeps it current)`);
+        return true;
+      }
+      this.applyReport(report);
+      return true;
+    }
   }
 
   /**

@@ -99,7 +99,11 @@ export class Reconciler {
     const found: string[] = [];
     // One call for every order still open at the broker; only what it lacks (ended, or never
     // arrived) is looked up one by one — a restart costs a request per change, not per order.
+    const asked = orders.changeMark;
     const open = openOrderIndex(await adapter.getOpenOrders());
+    // An order of a symbol that moved while the list travelled (a fill, a replace's answer) may be
+    // newer here than in the list: asked for by itself instead (see OrderLifecycleManager.refreshOrder).
+    const fresh = (order: Order): boolean => !orders.changedSince(order.symbol, asked);
     // The working orders (kept as a set): a periodic reconcile costs what is open, not the whole
     // order history (a backtest reconciling on its simulated clock went quadratic). After a restart,
     // failed ones are looked at too; before that, the ones given up on while the broker may hold
@@ -120,7 +124,7 @@ export class Reconciler {
         listsSeen.add(parent);
         const members = list.ids.map((member) => orders.get(member)!).filter((o) => !isTerminalStatus(o.status));
         const reports = members.map((o) => open.find(o));
-        if (members.length > 0 && reports.every((r) => r !== undefined)) {
+        if (members.length > 0 && reports.every((r) => r !== undefined) && members.every(fresh)) {
           for (const report of reports) orders.applyReport(report!);
           lookups.push(Promise.resolve({ found: list.ids }));
           continue;
@@ -129,7 +133,7 @@ export class Reconciler {
         continue;
       }
       const listed = open.find(order);
-      if (listed) {
+      if (listed && fresh(order)) {
         orders.applyReport(listed);
         lookups.push(Promise.resolve({ found: [id] }));
         continue;

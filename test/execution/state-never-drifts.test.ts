@@ -386,3 +386,47 @@ describe('protection survives a restart', () => {
     expect(symbols.map((symbol) => second.protection!.protectionOf(symbol)?.stop?.status)).toEqual(['accepted', 'accepted', 'accepted']);
   });
 });
+
+describe('a look-up older than what the engine has heard since', () => {
+  async function resting() {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90', timeInForce: 'gtc' });
+    const asked: string[] = [];
+    const getOrder = broker.getOrder.bind(broker);
+    broker.getOrder = (ref) => (asked.push(ref.clientOrderId ?? ''), getOrder(ref));
+    // REST answers take 300 ms; the stream is instant: a replace's update overtakes a look-up's answer.
+    broker.setLatency(300);
+    broker.setStreamLatency(0);
+    return { clock, broker, engine, id: order.clientOrderId, asked };
+  }
+
+  it('a look-up answered after a replace it does not know of is asked again, not applied: the quantity is not rolled back', async () => {
+    const { clock, engine, id, asked } = await resting();
+    const look = engine.orders.refreshOrder(id); // the broker answers "10" …
+    const replace = engine.orders.modify(id, { quantity: 4 }); // … and takes the replace at once: its update arrives first
+    await settle();
+    expect(engine.orders.get(id)?.quantity.toString()).toBe('4');
+    await clock.advanceAsync(1_000);
+    await Promise.all([look, replace]);
+    expect(asked).toEqual([id, id]);
+    expect(engine.orders.get(id)?.quantity.toString()).toBe('4');
+    expect(engine.orders.auditTrail({ clientOrderId: id }).filter((r) => r.kind === 'order.event' && r.event.type === 'modified')).toHaveLength(1);
+  });
+
+  it('a reconciliation whose open-orders list was read before a replace landed asks for that order by itself', async () => {
+    const { clock, engine, id, asked } = await resting();
+    const reconciling = engine.reconcile(); // the broker lists the order at 10 …
+    await settle();
+    const replace = engine.orders.modify(id, { quantity: 4 }); // … and takes the replace at once, before the list arrives
+    await settle();
+    await clock.advanceAsync(2_000);
+    await Promise.all([reconciling, replace]);
+    expect(engine.orders.get(id)?.quantity.toString()).toBe('4');
+    expect(asked).toEqual([id]);
+    expect(engine.orders.auditTrail({ clientOrderId: id }).filter((r) => r.kind === 'order.event' && r.event.type === 'modified')).toHaveLength(1);
+  });
+});

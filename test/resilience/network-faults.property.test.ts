@@ -110,6 +110,20 @@ describe('network faults', () => {
       'trailing, break-even',
     );
   });
+  it('a stop resized while its look-up was on the way back (the reconnect’s): the look-up, older than the resize, does not roll it back', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'move', symbol: 'MSFT', by: 8 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'move', symbol: 'MSFT', by: 12 },
+      ],
+      'partial exits',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
