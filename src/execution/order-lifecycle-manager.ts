@@ -33,6 +33,7 @@ import { type ListMembership, listLinks, listMembership, matchLegs } from './ord
 import { OrderStore } from './order-store.js';
 import { OrderTimeouts } from './order-timeouts.js';
 import { OrdersInDoubt } from './orders-in-doubt.js';
+import { OrdersToConfirm } from './orders-to-confirm.js';
 
 export interface OrderLifecycleOptions {
   readonly adapter: BrokerAdapter;
@@ -151,6 +152,9 @@ export class OrderLifecycleManager {
   private readonly cancelRetries: CancelRetries;
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
   private readonly inDoubt: OrdersInDoubt;
+  private readonly toConfirm: OrdersToConfirm;
+  /** Between a `disconnected` and the next `reconnected`: what the broker does goes unheard. */
+  private streamDown = false;
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
@@ -170,6 +174,7 @@ export class OrderLifecycleManager {
     this.timeouts = new OrderTimeouts(this.clock, (id, ms) => this.expire(id, ms));
     this.cancelRetries = new CancelRetries(this.clock, (id, reason) => void this.cancel(id, reason));
     this.inDoubt = new OrdersInDoubt(this.clock);
+    this.toConfirm = new OrdersToConfirm(this.clock);
     this.hooks = new HookList(
       options.onInternalFailure ??
         (({ error, hook, subject }) => {
@@ -182,7 +187,13 @@ export class OrderLifecycleManager {
       clock: this.clock,
       pollIntervalMs: options.pollIntervalMs ?? 1_000,
       apply: (update) => this.applyUpdate(update),
-      connectionChanged: (change: ConnectionChange) => this.bus.emit('broker:connection', change),
+      connectionChanged: (change: ConnectionChange) => {
+        // What fills while the stream is down goes unheard: each order working at either end of the
+        // gap, or placed during it, is confirmed by a look-up later, even if it ends first.
+        this.toConfirm.addAll(this.store.workingIds());
+        this.streamDown = change.state === 'disconnected';
+        this.bus.emit('broker:connection', change);
+      },
       sync: () => this.syncWorkingOrders(),
     });
   }
@@ -268,7 +279,10 @@ export class OrderLifecycleManager {
       const before = list.ids.map((id) => this.store.get(id));
       const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
       for (const id of list.ids) this.inDoubt.resolved(id);
-      if (!report) return false;
+      if (!report) {
+        for (const id of list.ids) this.toConfirm.confirmed(id);
+        return false;
+      }
       // A leg changed while the answer travelled: the answer may be older than that change (see refreshOrder).
       if (list.ids.some((id, i) => this.store.get(id) !== before[i])) {
         if (asked < STALE_LOOKUP_ASKS) continue;
@@ -407,7 +421,10 @@ export class OrderLifecycleManager {
       const report = await this.adapter.getOrder(ref(before));
       // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
       this.inDoubt.resolved(clientOrderId);
-      if (!report) return false;
+      if (!report) {
+        this.toConfirm.confirmed(clientOrderId);
+        return false;
+      }
       // The order changed while the answer travelled (a stream update, a replace's answer): the
       // answer may be older than that change, and applying it would roll it back (a quantity
       // resized since, a fill it does not count yet). Asked again; orders are immutable, so any
@@ -554,6 +571,7 @@ export class OrderLifecycleManager {
   applyReport(report: OrderStatusReport): void {
     const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId);
     if (id === undefined) return;
+    this.toConfirm.confirmed(id);
     for (const event of eventsFromOrderReport(this.store.require(id), report, this.clock.now())) this.applySafely(id, event);
   }
 
@@ -570,7 +588,27 @@ export class OrderLifecycleManager {
         inDoubt.push(this.refreshList(list.ids[0]!).then(() => undefined, (error: unknown) => this.logger.warn(`could not refresh list ${list.ids[0]!}`, { error: describeError(error) })));
       }
     }
-    await Promise.all([...this.store.workingIds().map((id) => this.refresh(id)), ...inDoubt]);
+    // Ended ones too: an order that ended while the stream was down may have filled first (a list through its parent).
+    const ended: Promise<void>[] = [];
+    for (const id of this.toConfirm.ids()) {
+      if (this.store.isWorking(id) || this.store.get(id) === undefined) continue;
+      const list = this.listOf(id);
+      if (!list) ended.push(this.refresh(id));
+      else if (!lists.has(list.ids[0]!)) {
+        lists.add(list.ids[0]!);
+        ended.push(this.refreshList(list.ids[0]!).then(() => undefined, (error: unknown) => this.logger.warn(`could not refresh list ${list.ids[0]!}`, { error: describeError(error) })));
+      }
+    }
+    await Promise.all([...this.store.workingIds().map((id) => this.refresh(id)), ...ended, ...inDoubt]);
+  }
+
+  /**
+   * Orders that were working when the broker's stream dropped and whose full report has not been
+   * applied since: a fill may have come unheard, also before an end heard later. Looked up on the
+   * next reconnect and by every reconciliation, ended or not, until the broker's report is in.
+   */
+  ordersToConfirm(): Order[] {
+    return this.toConfirm.ids().flatMap((id) => this.store.get(id) ?? []);
   }
 
   /**
@@ -639,6 +677,7 @@ export class OrderLifecycleManager {
 
   private register(order: Order, timeoutMs: number | null, journal = true): void {
     this.store.add(order);
+    if (this.streamDown) this.toConfirm.addAll([order.clientOrderId]);
     // An order restored already ended has nothing left to time out (and would never be cleared).
     if (!isTerminalStatus(order.status)) this.timeouts.set(order.clientOrderId, timeoutMs);
     if (!journal) return;
@@ -772,6 +811,7 @@ export class OrderLifecycleManager {
   private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport): void {
     this.applyReport(report);
     for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
+      this.toConfirm.confirmed(id);
       for (const event of eventsFromOrderReport(this.store.require(id), leg, this.clock.now())) this.applySafely(id, event);
     }
   }
@@ -927,5 +967,5 @@ function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
  */
 export type OrdersView = Pick<
   OrderLifecycleManager,
-  'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
+  'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'ordersToConfirm' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
 >;

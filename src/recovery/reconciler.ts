@@ -108,7 +108,9 @@ export class Reconciler {
     // order history (a backtest reconciling on its simulated clock went quadratic). After a restart,
     // failed ones are looked at too; before that, the ones given up on while the broker may hold
     // them (send and look-up both failed): found, their fills reach the position before it is compared.
-    const candidates = options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : [...orders.workingOrders(), ...orders.ordersInDoubt()];
+    // Also the ones that were working when the stream dropped and have not been confirmed since
+    // (ended ones included: a fill may have come unheard before the end heard later).
+    const candidates = unique(options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : [...orders.workingOrders(), ...orders.ordersInDoubt()], orders.ordersToConfirm());
     const listsSeen = new Set<string>();
     // What the open list answers is applied at once; the rest is looked up (and resent, or marked
     // missing) together — a restart after many changes costs one round trip, not one per order —
@@ -293,4 +295,11 @@ interface Outcome {
   readonly found?: readonly string[];
   readonly resent?: readonly string[];
   readonly missing?: readonly string[];
+}
+
+/** `first` then the orders of `more` not in it, each once. */
+function unique(first: readonly Order[], more: readonly Order[]): Order[] {
+  if (more.length === 0) return [...first];
+  const seen = new Set(first.map((o) => o.clientOrderId));
+  return [...first, ...more.filter((o) => !seen.has(o.clientOrderId) && (seen.add(o.clientOrderId), true))];
 }

@@ -405,13 +405,15 @@ describe('a look-up older than what the engine has heard since', () => {
   }
 
   it('a look-up answered after a replace it does not know of is asked again, not applied: the quantity is not rolled back', async () => {
-    const { clock, engine, id, asked } = await resting();
-    const look = engine.orders.refreshOrder(id); // the broker answers "10" …
+    const { clock, broker, engine, id, asked } = await resting();
+    broker.dropStream();
+    broker.restoreStream(); // the reconnect looks the order up: the broker answers "10" …
+    await settle();
     const replace = engine.orders.modify(id, { quantity: 4 }); // … and takes the replace at once: its update arrives first
     await settle();
     expect(engine.orders.get(id)?.quantity.toString()).toBe('4');
     await clock.advanceAsync(1_000);
-    await Promise.all([look, replace]);
+    await replace;
     expect(asked).toEqual([id, id]);
     expect(engine.orders.get(id)?.quantity.toString()).toBe('4');
     expect(engine.orders.auditTrail({ clientOrderId: id }).filter((r) => r.kind === 'order.event' && r.event.type === 'modified')).toHaveLength(1);
@@ -428,5 +430,32 @@ describe('a look-up older than what the engine has heard since', () => {
     expect(engine.orders.get(id)?.quantity.toString()).toBe('4');
     expect(asked).toEqual([id]);
     expect(engine.orders.auditTrail({ clientOrderId: id }).filter((r) => r.kind === 'order.event' && r.event.type === 'modified')).toHaveLength(1);
+  });
+});
+
+describe('fills the stream never told', () => {
+  it('an order that filled in part while the stream was down, whose reconnect look-up failed, then cancelled: the next reconciliation finds the fill before the cancel', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' });
+    broker.dropStream();
+    broker.setLiquidity('AAPL', 4);
+    broker.setPrice('AAPL', '98.5'); // 4 fill, unheard
+    broker.failNext('getOrder', { kind: 'timeout', reached: true }, 1);
+    broker.restoreStream(); // the reconnect's look-up times out
+    await settle();
+    expect(engine.orders.ordersToConfirm().map((o) => o.clientOrderId)).toEqual([order.clientOrderId]);
+    await engine.orders.cancel(order.clientOrderId);
+    await settle();
+    expect([engine.orders.get(order.clientOrderId)?.status, engine.orders.get(order.clientOrderId)?.filledQuantity.toString()]).toEqual(['cancelled', '0']);
+    await engine.reconcile();
+    await settle();
+    expect([engine.orders.get(order.clientOrderId)?.status, engine.orders.get(order.clientOrderId)?.filledQuantity.toString()]).toEqual(['cancelled', '4']);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('4');
+    expect(engine.positions.get('AAPL')?.orderIds).toContain(order.clientOrderId);
+    expect(engine.orders.ordersToConfirm()).toEqual([]);
   });
 });

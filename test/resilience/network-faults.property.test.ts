@@ -124,6 +124,22 @@ describe('network faults', () => {
       'partial exits',
     );
   });
+  it('an entry that filled in part while the stream was down, its reconnect look-ups lost, then cancelled: the fill before the cancel is found by the next reconciliation', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'stream', up: true },
+        { kind: 'cancelAll' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+      ],
+      'none',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;

@@ -1,0 +1,45 @@
+import type { Clock } from '../core/clock.js';
+
+/** How long an order is kept to confirm (a day: past it, reconciliation's position check is what is left). */
+const KEPT_MS = 86_400_000;
+/** Orders kept to confirm at most (each is a look-up per reconciliation), the oldest dropped first. */
+const KEPT = 1_000;
+
+/**
+ * Orders whose fills the engine may have missed: they were working when the broker's stream dropped,
+ * so a fill — or a fill and then their end — may have come unheard. An end heard later on the stream
+ * (a cancel) need not say what filled before it. Each stays here, ended or not, until the broker's
+ * full report of it has been applied (a look-up on reconnect or by a reconciliation, a snapshot on
+ * the stream); for a day at most.
+ */
+export class OrdersToConfirm {
+  private readonly since = new Map<string, number>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** The stream dropped with these orders working. */
+  addAll(clientOrderIds: Iterable<string>): void {
+    const now = this.clock.now();
+    for (const id of clientOrderIds) {
+      if (this.since.has(id)) continue;
+      if (this.since.size >= KEPT) this.since.delete(this.since.keys().next().value!);
+      this.since.set(id, now);
+    }
+  }
+
+  /** The broker's full report of the order was applied: it is up to date. */
+  confirmed(clientOrderId: string): void {
+    if (this.since.size > 0) this.since.delete(clientOrderId);
+  }
+
+  /** The ids still to confirm, oldest first (forgetting those past a day). */
+  ids(): string[] {
+    const oldest = this.clock.now() - KEPT_MS;
+    const out: string[] = [];
+    for (const [id, at] of this.since) {
+      if (at < oldest) this.since.delete(id);
+      else out.push(id);
+    }
+    return out;
+  }
+}
