@@ -84,6 +84,11 @@ function resizable(order: Order | undefined): order is Order {
   return order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
 }
 
+/** Ended, or on its way out: not resized. */
+function leaving(order: Order): boolean {
+  return isTerminalStatus(order.status) || order.status === 'pending_cancel';
+}
+
 /** How a protective order can end without filling: refused, or ended by the broker. */
 const REFUSED = new Set(['rejected', 'failed', 'risk_rejected']);
 const LOST = new Set(['cancelled', 'expired', ...REFUSED]);
@@ -325,11 +330,30 @@ export class RiskOrderManager {
       return;
     }
     await p.placing?.catch(() => undefined);
-    const resize = this.resizes(p, position);
-    if (resize.length === 0) return;
-    this.deps.events.emit('alert', { severity: 'warning', code: 'protection_resized', message: `${p.symbol}: the position is ${position.quantity.toString()} at the broker; its protective orders are resized to it` });
-    // One after another, the stop first, as when an entry fill grows them (see follow): a native OCO's legs change as a pair.
-    for (const [order, quantity] of resize) await this.deps.orders.modify(order.clientOrderId, { quantity });
+    // The position as it is now: fills may have landed since the reconciliation set it.
+    const now = this.stillOpen(p);
+    if (!now || this.outOfStepOrders(p, now).length === 0) return;
+    this.deps.events.emit('alert', { severity: 'warning', code: 'protection_resized', message: `${p.symbol}: the position is ${now.quantity.toString()} at the broker; its protective orders are resized to it` });
+    await this.resizeToPosition(p);
+  }
+
+  /**
+   * Brings the working protective orders to the position as it is when each request goes — fills
+   * land while requests travel — one after another, the stop first (a native OCO's legs change as
+   * a pair), each asked once. What is still out of step afterwards (an order that was mid-request, a
+   * fill during the last request, a refusal) is looked at again on the clock.
+   */
+  private async resizeToPosition(p: Protection): Promise<void> {
+    const asked = new Set<string>();
+    for (;;) {
+      const position = this.stillOpen(p);
+      const next = position ? this.resizes(p, position).find(([order]) => !asked.has(order.clientOrderId)) : undefined;
+      if (!next) break;
+      asked.add(next[0].clientOrderId);
+      await this.deps.orders.modify(next[0].clientOrderId, { quantity: next[1] });
+    }
+    const position = this.stillOpen(p);
+    if (position && this.outOfStepOrders(p, position).length > 0 && !this.outOfStep.has(p.positionId)) this.scheduleConverge(p);
   }
 
   /**
@@ -338,12 +362,17 @@ export class RiskOrderManager {
    * legs carry one quantity, so its target the position's size too).
    */
   private resizes(p: Protection, position: Position): [Order, Decimal][] {
+    return this.outOfStepOrders(p, position).filter(([order]) => resizable(order));
+  }
+
+  /** As {@link resizes}, with the orders mid-request too (their size is known once the request settles). */
+  private outOfStepOrders(p: Protection, position: Position): [Order, Decimal][] {
     const out: [Order, Decimal][] = [];
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    if (resizable(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) out.push([stop, stop.filledQuantity.plus(position.quantity)]);
+    if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) out.push([stop, stop.filledQuantity.plus(position.quantity)]);
     for (const id of p.targetOrderIds) {
       const target = this.deps.orders.get(id);
-      if (!resizable(target)) continue;
+      if (!target || leaving(target)) continue;
       const left = target.quantity.minus(target.filledQuantity);
       if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) out.push([target, target.filledQuantity.plus(position.quantity)]);
     }
@@ -751,13 +780,7 @@ export class RiskOrderManager {
     if (!p || !fill || fill.clientOrderId === p.stopOrderId || p.targetOrderIds.includes(fill.clientOrderId)) return;
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
     if (!stop || isTerminalStatus(stop.status)) return;
-    const midRequest = [stop, ...p.targetOrderIds.map((id) => this.deps.orders.get(id))].some((o) => o !== undefined && !isTerminalStatus(o.status) && !resizable(o));
-    if (midRequest) {
-      if (!this.outOfStep.has(p.positionId)) this.scheduleConverge(p);
-      return;
-    }
-    // One after another, the stop first: a native OCO's legs change as a pair.
-    for (const [order, quantity] of this.resizes(p, position)) await this.deps.orders.modify(order.clientOrderId, { quantity });
+    await this.resizeToPosition(p);
   }
 
   private async protectiveFill(p: Protection, order: Order): Promise<void> {

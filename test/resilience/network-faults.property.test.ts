@@ -140,6 +140,20 @@ describe('network faults', () => {
       'none',
     );
   });
+  it('a native OCO stop filling share by share in a thin market while two reconciliations resize it: each resize is to the position as it is when it goes, not as it was', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'move', symbol: 'AAPL', by: -6 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'move', symbol: 'AAPL', by: -15 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'native OCO',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
