@@ -353,7 +353,7 @@ export class RiskOrderManager {
       await this.deps.orders.modify(next[0].clientOrderId, { quantity: next[1] });
     }
     const position = this.stillOpen(p);
-    if (position && this.outOfStepOrders(p, position).length > 0 && !this.outOfStep.has(p.positionId)) this.scheduleConverge(p);
+    if (position && this.outOfStepOrders(p, position).length > 0) this.lookAgain(p);
   }
 
   /**
@@ -801,7 +801,9 @@ export class RiskOrderManager {
       // A target filled in part: the stop covers only what is left.
       const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
       const position = this.deps.positions.get(p.symbol);
-      if (!stop || !position || (stop.status !== 'accepted' && stop.status !== 'partially_filled')) return;
+      if (!stop || !position || leaving(stop)) return;
+      // Mid-request (being placed again, a replace on its way): brought to the position once it settles.
+      if (!resizable(stop)) return this.lookAgain(p);
       const needed = position.quantity.plus(stop.filledQuantity);
       if (needed.lessThan(stop.quantity) && position.quantity.greaterThan(0)) await this.deps.orders.modify(stop.clientOrderId, { quantity: needed });
       return;
@@ -815,7 +817,14 @@ export class RiskOrderManager {
     const better = p.side === 'long' ? Decimal.max(p.stop, moved) : Decimal.min(p.stop, moved);
     p.stop = better;
     this.record(p);
+    // Mid-request: the look-again brings its size and level (p.stop) once the request settles.
+    if (!resizable(stop)) return this.lookAgain(p);
     await this.deps.orders.modify(stop.clientOrderId, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+  }
+
+  /** Brings the protective orders in step on the clock (see {@link converge}), unless that is already scheduled. */
+  private lookAgain(p: Protection): void {
+    if (!this.outOfStep.has(p.positionId)) this.scheduleConverge(p);
   }
 
   /**

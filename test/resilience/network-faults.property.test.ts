@@ -154,6 +154,21 @@ describe('network faults', () => {
       'native OCO',
     );
   });
+  it('a target filling while the stop is being placed again (its send retried): the stop is brought to what is left once the broker has it', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 1 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'move', symbol: 'AAPL', by: -6 },
+        { kind: 'move', symbol: 'AAPL', by: -15 },
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+      ],
+      'partial exits',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
