@@ -72,3 +72,12 @@ export function dumpForDebug(engine: ExecutionEngine, broker: MockBroker, record
   console.log(engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.status}`).join('\n'));
   console.log(records.filter((r) => r.kind !== 'note' || !r.topic.startsWith('execution')).map((r) => `${r.seq} ${r.kind} ${'clientOrderId' in r ? (r.clientOrderId ?? '') : ''} ${'status' in r ? r.status : ''} ${r.kind === 'note' ? r.topic : ''}`).join('\n'));
 }
+
+/** PROPERTY_SEED replays a search (fast-check prints the seed of a failure); a long search prints its seed first, so a run that hangs can be replayed too. */
+export function searchSeed(): { seed?: number } {
+  if (process.env.PROPERTY_SEED) return { seed: Number(process.env.PROPERTY_SEED) };
+  if (!process.env.PROPERTY_RUNS) return {};
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  console.error(`property search seed: PROPERTY_SEED=${seed}`);
+  return { seed };
+}
