@@ -457,7 +457,9 @@ export class RiskOrderManager {
       // A position taken on while the symbol was held (a reconciliation adopting the broker's during
       // the close) is protected now — unless a close is still working on it.
       const position = this.deps.positions.get(symbol);
-      if (!position || this.byPosition.has(position.id) || this.deps.orders.hasWorkingOrder(symbol, RiskOrderManager.isProtective)) return;
+      // A close is an order on the position's exit side; an entry still filling (a new position opened during the close) is not one.
+      const closeSide = position?.side === 'long' ? 'sell' : 'buy';
+      if (!position || this.byPosition.has(position.id) || this.deps.orders.hasWorkingOrder(symbol, (o) => RiskOrderManager.isProtective(o) || o.side !== closeSide)) return;
       this.guard(async () => {
         const fresh = position.stopPrice ? position : this.withLevels(position);
         if (fresh?.stopPrice && this.deps.positions.get(symbol)?.id === fresh.id) await this.protect(fresh);

@@ -170,6 +170,21 @@ describe('network faults', () => {
       'partial exits',
     );
   });
+  it('a new position opened by a batch while the last one was being force-closed (its stop filled short): protected once the close is done, though its entry is still filling', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 10 },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'trailing, break-even',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
