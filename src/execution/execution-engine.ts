@@ -481,6 +481,8 @@ export class ExecutionEngine {
     if (!this.journal.checkpoint) return false;
     // Records still to be sent belong with their orders: nothing is checkpointed mid-send.
     if (this.orders.workingOrders().some((o) => o.status === 'created' || o.status === 'validated' || o.status === 'submitted')) return false;
+    // Nor while a stream gap's orders wait to be confirmed: an ended one would not be in the new segment to look up after a restart.
+    if (this.orders.ordersToConfirm().length > 0) return false;
     const parts = [this.gate, this.breakerGuard, this.pipeline, ...(this.protection ? [this.protection] : [])];
     this.journal.checkpoint(checkpointSnapshot({ clock: this.clock, orders: this.lifecycle, positions: this.book, parts }), this.clock.now());
     return true;

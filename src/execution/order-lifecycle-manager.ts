@@ -117,6 +117,9 @@ const UNSENT: readonly OrderStatus[] = ['created', 'validated', 'submitted'];
 
 /** Look-ups of one order before giving up on a stable answer, when it keeps changing while each is in flight. */
 const STALE_LOOKUP_ASKS = 3;
+/** Journal notes: orders kept to confirm after a stream gap, and each one confirmed (see ordersToConfirm). */
+const TO_CONFIRM_TOPIC = 'orders.to_confirm';
+const CONFIRMED_TOPIC = 'orders.confirmed';
 
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
@@ -190,7 +193,7 @@ export class OrderLifecycleManager {
       connectionChanged: (change: ConnectionChange) => {
         // What fills while the stream is down goes unheard: each order working at either end of the
         // gap, or placed during it, is confirmed by a look-up later, even if it ends first.
-        this.toConfirm.addAll(this.store.workingIds());
+        this.keepToConfirm(this.store.workingIds());
         this.streamDown = change.state === 'disconnected';
         this.bus.emit('broker:connection', change);
       },
@@ -280,7 +283,7 @@ export class OrderLifecycleManager {
       const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
       for (const id of list.ids) this.inDoubt.resolved(id);
       if (!report) {
-        for (const id of list.ids) this.toConfirm.confirmed(id);
+        for (const id of list.ids) this.confirm(id);
         return false;
       }
       // A leg changed while the answer travelled: the answer may be older than that change (see refreshOrder).
@@ -422,7 +425,7 @@ export class OrderLifecycleManager {
       // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
       this.inDoubt.resolved(clientOrderId);
       if (!report) {
-        this.toConfirm.confirmed(clientOrderId);
+        this.confirm(clientOrderId);
         return false;
       }
       // The order changed while the answer travelled (a stream update, a replace's answer): the
@@ -571,7 +574,7 @@ export class OrderLifecycleManager {
   applyReport(report: OrderStatusReport): void {
     const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId);
     if (id === undefined) return;
-    this.toConfirm.confirmed(id);
+    this.confirm(id);
     for (const event of eventsFromOrderReport(this.store.require(id), report, this.clock.now())) this.applySafely(id, event);
   }
 
@@ -600,6 +603,25 @@ export class OrderLifecycleManager {
       }
     }
     await Promise.all([...this.store.workingIds().map((id) => this.refresh(id)), ...ended, ...inDoubt]);
+  }
+
+  /** Journaled, so a restart still looks them up (see {@link restoreToConfirm}). */
+  private keepToConfirm(ids: Iterable<string>): void {
+    const added = this.toConfirm.addAll(ids);
+    if (added.length > 0) this.journal.append({ kind: 'note', at: this.clock.now(), topic: TO_CONFIRM_TOPIC, data: { clientOrderIds: added }, seq: UNSTAMPED });
+  }
+
+  private confirm(clientOrderId: string): void {
+    if (this.toConfirm.confirmed(clientOrderId)) this.journal.append({ kind: 'note', at: this.clock.now(), topic: CONFIRMED_TOPIC, clientOrderId, data: {}, seq: UNSTAMPED });
+  }
+
+  /** After a restart: the orders the dead process still had to confirm (from its journal notes), looked up by `recover()`. */
+  restoreToConfirm(records: readonly JournalRecord[]): void {
+    for (const record of records) {
+      if (record.kind !== 'note') continue;
+      if (record.topic === TO_CONFIRM_TOPIC) this.toConfirm.addAll((record.data as { clientOrderIds: string[] }).clientOrderIds, record.at);
+      else if (record.topic === CONFIRMED_TOPIC && record.clientOrderId) this.toConfirm.confirmed(record.clientOrderId);
+    }
   }
 
   /**
@@ -677,7 +699,7 @@ export class OrderLifecycleManager {
 
   private register(order: Order, timeoutMs: number | null, journal = true): void {
     this.store.add(order);
-    if (this.streamDown) this.toConfirm.addAll([order.clientOrderId]);
+    if (this.streamDown) this.keepToConfirm([order.clientOrderId]);
     // An order restored already ended has nothing left to time out (and would never be cleared).
     if (!isTerminalStatus(order.status)) this.timeouts.set(order.clientOrderId, timeoutMs);
     if (!journal) return;
@@ -811,7 +833,7 @@ export class OrderLifecycleManager {
   private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport): void {
     this.applyReport(report);
     for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
-      this.toConfirm.confirmed(id);
+      this.confirm(id);
       for (const event of eventsFromOrderReport(this.store.require(id), leg, this.clock.now())) this.applySafely(id, event);
     }
   }

@@ -17,19 +17,25 @@ export class OrdersToConfirm {
 
   constructor(private readonly clock: Clock) {}
 
-  /** The stream dropped with these orders working. */
-  addAll(clientOrderIds: Iterable<string>): void {
-    const now = this.clock.now();
+  /** The stream dropped with these orders working (or they were placed during the gap); `at` when, for a restart's restore. Returns the ids not already kept. */
+  addAll(clientOrderIds: Iterable<string>, at = this.clock.now()): string[] {
+    const added: string[] = [];
     for (const id of clientOrderIds) {
       if (this.since.has(id)) continue;
       if (this.since.size >= KEPT) this.since.delete(this.since.keys().next().value!);
-      this.since.set(id, now);
+      this.since.set(id, at);
+      added.push(id);
     }
+    return added;
   }
 
-  /** The broker's full report of the order was applied: it is up to date. */
-  confirmed(clientOrderId: string): void {
-    if (this.since.size > 0) this.since.delete(clientOrderId);
+  /** The broker's full report of the order was applied: it is up to date. True when it was kept to confirm. */
+  confirmed(clientOrderId: string): boolean {
+    return this.since.size > 0 && this.since.delete(clientOrderId);
+  }
+
+  get size(): number {
+    return this.since.size;
   }
 
   /** The ids still to confirm, oldest first (forgetting those past a day). */

@@ -63,6 +63,8 @@ export class Reconciler {
     const fresh = replayed.orders.filter((o) => orders.get(o.clientOrderId) === undefined);
     const byId = new Map(fresh.map((o) => [o.clientOrderId, o]));
     for (const order of fresh) orders.restore(order);
+    // Orders whose fills a stream gap may have hidden: the reconciliation looks them up, ended or not.
+    orders.restoreToConfirm(records);
     positions.restoring(() => {
       if (checkpoint) positions.restoreCheckpoint(checkpoint);
       for (const { clientOrderId, fill } of replayed.fills) {

@@ -78,6 +78,10 @@ const action = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -25, max: 25 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
+  // A thin market: at most this many shares fill per price update (0: as many as asked).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
+  // Time passes (retries, looks-again, a failed recover() tried again by itself).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }) },
   // The kill lands after this many microtask turns of the next signal (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
 );
@@ -114,6 +118,21 @@ describe('crash and restart', () => {
 
   it('killed while cancelling: the cancel the dead process journaled (pending cancel) is sent again by the restart', async () => {
     await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 1 }, { kind: 'crash', after: 0 }, { kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'stream', up: false }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], true);
+  });
+  it('a fill hidden by a stream gap whose look-ups failed, its order ended by the broker, then a restart: the new process still looks it up and finds the fill', async () => {
+    await scenario(
+      [
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'stream', up: true },
+        { kind: 'crash', after: 0 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'brokerEnds', pick: 0 },
+      ],
+      false,
+    );
   });
 });
 
@@ -178,7 +197,13 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
             }
             await drive(deciding);
           } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
-          else if (a.kind === 'outside') {
+          else if (a.kind === 'thin') broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
+          else if (a.kind === 'wait') {
+            for (let t = 0; t < a.seconds; t++) {
+              clock.advance(1_000);
+              await settle(4);
+            }
+          } else if (a.kind === 'outside') {
             // A trade from the broker's app, then a reconciliation (one that fails while the network is bad is just a failed one).
             await broker.submitOrder(createOrder({ clientOrderId: `app-${++outside}`, symbol: a.symbol, side: a.side, quantity: a.quantity }, { clock, ids: sequentialIds() })).catch(() => undefined);
             await settle(6);
@@ -209,12 +234,14 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
         }
         broker.clearFaults();
         broker.restoreStream();
+        for (const symbol of SYMBOLS) broker.setLiquidity(symbol, undefined);
         for (let t = 0; t < 180_000; t += 1_000) {
           clock.advance(1_000);
           await settle(4);
         }
         const { engine } = current;
-        if (!recovered) await drive(engine.recover());
+        // Unless it got there by itself (a failed recover() is tried again every retryAfterFailureMs).
+        if (!recovered && engine.recoveryState !== 'recovered') await drive(engine.recover());
         await drive(engine.reconcile());
         await drive(engine.reconcile());
         await drive(settle(10));
