@@ -61,7 +61,12 @@ export class OrderStore {
     const id = order.clientOrderId;
     this.orders.set(id, order);
     if (order.brokerOrderIds !== previous.brokerOrderIds) for (const brokerId of order.brokerOrderIds) this.byBrokerId.set(brokerId, id);
-    if (!isTerminalStatus(order.status) || !this.working.has(id)) return false;
+    if (!isTerminalStatus(order.status)) {
+      // An order given up on (failed) that the broker reports after all works again: a working order like any other.
+      if (!this.working.has(id)) this.working.add(id);
+      return false;
+    }
+    if (!this.working.has(id)) return false;
     this.working.delete(id);
     this.keepEnded(id);
     return true;
@@ -75,6 +80,8 @@ export class OrderStore {
 
   /** Drops an ended order and its broker ids from memory. */
   private forget(clientOrderId: string): void {
+    // Ended once, working again since (revived): not forgotten while it works.
+    if (this.working.has(clientOrderId)) return;
     const order = this.orders.get(clientOrderId);
     this.orders.delete(clientOrderId);
     for (const brokerId of order?.brokerOrderIds ?? []) this.byBrokerId.delete(brokerId);

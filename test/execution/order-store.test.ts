@@ -27,4 +27,21 @@ describe('OrderStore: the ended orders kept', () => {
     expect(store.getByBrokerOrderId('b-w2')?.clientOrderId).toBe('w2');
     expect(store.isWorking('w2')).toBe(true);
   });
+
+  it('an order given up on (failed) that the broker reports after all is working again: listed, and not forgotten while it works', () => {
+    const store = new OrderStore(1);
+    store.add(working('x'));
+    const sent = store.require('x');
+    expect(store.update(sent, { ...sent, status: 'failed' })).toBe(true);
+    expect(store.isWorking('x')).toBe(false);
+    const failed = store.require('x');
+    expect(store.update(failed, { ...failed, status: 'accepted' })).toBe(false);
+    expect([store.isWorking('x'), store.workingOrders().map((o) => o.clientOrderId)]).toEqual([true, ['x']]);
+    // Another order ends and pushes x's old place out of the kept ones: x still works, so it stays.
+    store.add(ended('y'));
+    expect(store.has('x')).toBe(true);
+    const revived = store.require('x');
+    expect(store.update(revived, { ...revived, status: 'cancelled' })).toBe(true);
+    expect(store.isWorking('x')).toBe(false);
+  });
 });

@@ -185,6 +185,19 @@ describe('network faults', () => {
       'trailing, break-even',
     );
   });
+  it('a native OCO given up on (send and look-up lost), placed again, then found at the broker: cancelled as one too many — and known as cancelled, not left pending', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 3 },
+      ],
+      'native OCO',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
