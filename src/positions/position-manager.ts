@@ -174,7 +174,9 @@ export class PositionManager {
     if (!link) return;
     this.links.delete(order.clientOrderId);
     const position = this.active.get(link.positionId);
-    if (!position || order.status === 'filled') return;
+    // A filled entry changed the state with its fill; a filled exit that left the position open (it
+    // grew while the exit worked: shares bought elsewhere) ends like an exit cancelled part-way.
+    if (!position || (order.status === 'filled' && link.role === 'entry')) return;
     // Another order of the same role still working keeps the pending state.
     for (const other of this.links.values()) if (other.positionId === position.id && other.role === link.role) return;
     this.transition(position, link.role === 'entry' ? 'entry_ended' : 'exit_ended', 'state');

@@ -681,6 +681,11 @@ export class RiskOrderManager {
         if (!(await this.deps.orders.whenEnded([id], BLOCKED_EXIT_WAIT_MS))) return;
         const ended = this.deps.orders.get(id);
         if (ended && ended.status !== 'filled') await this.closeRefused(p, ended.errorMessage ?? ended.status);
+        else if (ended) {
+          // The position outgrew its close while it worked (shares traded outside the engine): the rest goes the same way.
+          const rest = this.deps.positions.get(p.symbol);
+          if (rest?.id === p.positionId && rest.quantity.greaterThan(0)) await this.closeOrProtect(p, `${reason} (the rest: the position grew while it was being closed)`);
+        }
       });
       return;
     }

@@ -459,3 +459,29 @@ describe('fills the stream never told', () => {
     expect(engine.orders.ordersToConfirm()).toEqual([]);
   });
 });
+
+describe('a position that grew while its exit worked', () => {
+  it('the exit fills and leaves shares bought meanwhile: the position is open again (not stuck pending exit) and the next exit signal closes the rest', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal(signal(clock));
+    broker.setLiquidity('AAPL', 1);
+    await engine.executeSignal(signal(clock, { side: 'sell' })); // fills 1 of 10
+    await settle();
+    expect([engine.positions.get('AAPL')?.state, engine.positions.get('AAPL')?.quantity.toString()]).toEqual(['PENDING_EXIT', '9']);
+    await broker.submitOrder(createOrder({ clientOrderId: 'app-1', symbol: 'AAPL', side: 'buy', quantity: 1 }, { clock, ids: sequentialIds() }));
+    await engine.reconcile(); // adopts 10
+    broker.setLiquidity('AAPL', undefined);
+    broker.setPrice('AAPL', '100'); // the exit's 9 left fill
+    await settle();
+    expect([engine.positions.get('AAPL')?.state, engine.positions.get('AAPL')?.quantity.toString()]).toEqual(['OPEN', '1']);
+    expect((await engine.executeSignal(signal(clock, { side: 'sell' }))).kind).toBe('executed');
+    await settle();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.positionReports()).toEqual([]);
+  });
+});

@@ -234,7 +234,12 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
         }
         broker.clearFaults();
         broker.restoreStream();
-        for (const symbol of SYMBOLS) broker.setLiquidity(symbol, undefined);
+        // The market deep again, and one more trade at the last price: market orders still working in parts complete.
+        for (const symbol of SYMBOLS) {
+          broker.setLiquidity(symbol, undefined);
+          broker.setPrice(symbol, prices[symbol]!.toFixed(2));
+        }
+        await settle(6);
         for (let t = 0; t < 180_000; t += 1_000) {
           clock.advance(1_000);
           await settle(4);

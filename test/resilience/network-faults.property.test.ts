@@ -198,6 +198,20 @@ describe('network faults', () => {
       'native OCO',
     );
   });
+  it('a position that grew (sold in the broker app) while protection force-closed it in a thin market: the rest is closed too, not left bare', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'move', symbol: 'AAPL', by: 11 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 9 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'brokerEnds', pick: 572581003 },
+        { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 },
+      ],
+      'native OCO',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
@@ -271,7 +285,12 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         // deferred because an order moved during the first is compared by the second).
         broker.clearFaults();
         broker.restoreStream();
-        for (const symbol of SYMBOLS) broker.setLiquidity(symbol, undefined);
+        // The market deep again, and one more trade at the last price: market orders still working in parts complete.
+        for (const symbol of SYMBOLS) {
+          broker.setLiquidity(symbol, undefined);
+          broker.setPrice(symbol, prices[symbol]!.toFixed(2));
+        }
+        await settle(6);
         // Three minutes pass: what waits on the clock (a cancel asked again after a failed request) happens.
         for (let t = 0; t < 180_000; t += 1_000) {
           clock.advance(1_000);
