@@ -140,6 +140,8 @@ export class RiskOrderManager {
   private readonly byPosition = new Map<string, Protection>();
   /** Symbols being force-closed: no new protection for them until released. */
   private readonly held = new Set<string>();
+  /** Positions opened by a protective order whose close was asked (see protect). */
+  private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
   /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
   private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
@@ -529,6 +531,11 @@ export class RiskOrderManager {
   private async protect(position: Position): Promise<void> {
     // A position opened by a protective order is an accident of a race: both sides filled.
     if (position.orderIds.some((id) => this.byOrder.has(id))) {
+      // Once per position: a close the broker refuses (it holds no such position: a reconciliation
+      // sets the engine's right) would otherwise be asked again each time the close's hold ends.
+      if (this.overfillClosed.has(position.id)) return;
+      if (this.overfillClosed.size >= 1_000) this.overfillClosed.clear();
+      this.overfillClosed.add(position.id);
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_overfill', message: `${position.symbol}: both protective orders filled; closing the accidental ${position.side} position` });
       await this.deps.forceClose(position.symbol, 'protective orders both filled');
       return;

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { type Decimal, type ExecutionEngine, type JournalRecord } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
@@ -80,4 +81,12 @@ export function searchSeed(): { seed?: number } {
   const seed = Math.floor(Math.random() * 2 ** 31);
   console.error(`property search seed: PROPERTY_SEED=${seed}`);
   return { seed };
+}
+
+/**
+ * With PROPERTY_LAST=<file>: each run's actions are written there before it runs. A loop in
+ * microtasks never yields to fast-check's timeout; killed from outside, the file holds the run.
+ */
+export function noteRun(actions: unknown, variant: unknown): void {
+  if (process.env.PROPERTY_LAST) writeFileSync(process.env.PROPERTY_LAST, JSON.stringify([actions, variant]));
 }

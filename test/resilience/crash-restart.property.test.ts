@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { type BrokerAdapter, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, searchSeed, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, noteRun, searchSeed, WORKING } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -140,6 +140,7 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: boolean, events?: (engine: ExecutionEngine) => void): Promise<void> {
+        noteRun(actions, protection);
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
         const broker = new MockBroker({ clock, initialCash: 1_000_000 });
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
