@@ -977,8 +977,9 @@ export class RiskOrderManager {
     const exit = lastExitPrice(position);
     if (exit) this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
     const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);
-    // A native OCO one of whose legs closed the position: the broker cancels the other.
-    if (p.native && ids.some((id) => this.deps.orders.get(id)?.filledQuantity.greaterThan(0))) return;
+    // A native OCO one of whose legs filled whole: the broker cancels the other. A leg that filled
+    // only in part (the position was smaller than the pair) leaves its sibling working: ours to cancel.
+    if (p.native && ids.some((id) => this.deps.orders.get(id)?.status === 'filled')) return;
     await Promise.all(ids.map((id) => this.cancel(id, 'position closed')));
   }
 

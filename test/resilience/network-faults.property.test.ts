@@ -226,6 +226,22 @@ describe('network faults', () => {
     );
     expect(overfills).toBe(1);
   });
+  it('a native OCO whose target, larger than the position (its resize refused), fills only what is held: the stop the broker leaves working is cancelled with the position closed', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'server_error' }, times: 3 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'move', symbol: 'MSFT', by: 17 },
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 1 },
+        { kind: 'move', symbol: 'MSFT', by: 6 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'move', symbol: 'MSFT', by: 17 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'native OCO',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
