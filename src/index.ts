@@ -174,7 +174,7 @@ export { ExecutionEngine, type ExecutionEngineOptions } from './execution/execut
 export { DECISION_TOPIC, type RecordedDecision } from './execution/decision-log.js';
 export { RATE_LIMITS, type RateLimit, RateLimitedAdapter, type RateLimitedAdapterOptions, type RateLimiterStats } from './resilience/rate-limited-adapter.js';
 export { type ErrorHandlerStats, OrderErrorHandler, type OrderErrorHandlerOptions, type RetryPolicy } from './resilience/order-error-handler.js';
-export { type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';
+export { type PositionAdoption, type ReplayedJournal, replayJournal } from './recovery/replay-journal.js';
 export { Reconciler, type ReconcilerDeps, type RecoveryPolicy } from './recovery/reconciler.js';
 export { type QueuedSignal, type QueueReason } from './execution/signal-queue.js';
 export { MarketStateManager, type MarketStateManagerOptions, type MarketTime, type SessionName } from './market/market-state-manager.js';

@@ -8,11 +8,11 @@ import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
 import type { ReconciliationEvents, ReconciliationReport } from './reconciliation-report.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
-import type { Journal, JournalRecord } from '../journal/journal.js';
-import { lastPositionsCheckpoint } from '../positions/positions-from-journal.js';
+import { POSITION_ADOPTED_TOPIC, replayJournal } from './replay-journal.js';
+import { type Journal, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
+import { applyReplayed, lastPositionsCheckpoint } from '../positions/positions-from-journal.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import type { PositionManager } from '../positions/position-manager.js';
-import { replayJournal } from './replay-journal.js';
 
 export interface RecoveryPolicy {
   /** When local positions disagree with the broker: take the broker's (`adopt`) or stop trading (`halt`). */
@@ -67,10 +67,8 @@ export class Reconciler {
     orders.restoreToConfirm(records);
     positions.restoring(() => {
       if (checkpoint) positions.restoreCheckpoint(checkpoint);
-      for (const { clientOrderId, fill } of replayed.fills) {
-        const order = byId.get(clientOrderId);
-        if (order) positions.applyFill(order, fill);
-      }
+      // Fills and the adoptions of reconciliations, in the order they happened.
+      applyReplayed(positions, replayed, byId);
       for (const order of fresh) {
         if (isTerminalStatus(order.status)) continue;
         if (order.reduceOnly) positions.trackExit(order);
@@ -169,7 +167,11 @@ export class Reconciler {
         action = 'adopted';
         for (const m of positionMismatches) {
           const broker = brokerPositions.find((p) => p.symbol === m.symbol);
-          positions.adopt(m.symbol, broker?.assetClass ?? 'equity', m.broker, broker?.averageEntryPrice ?? ZERO);
+          const assetClass = broker?.assetClass ?? 'equity';
+          const averagePrice = broker?.averageEntryPrice ?? ZERO;
+          // Journaled where it happens among the fills: a restart's replay sets the position here too.
+          journal.append({ kind: 'note', at, topic: POSITION_ADOPTED_TOPIC, symbol: m.symbol, data: { symbol: m.symbol, assetClass, quantity: m.broker.toFixed(), averagePrice: averagePrice.toFixed() }, seq: UNSTAMPED });
+          positions.adopt(m.symbol, assetClass, m.broker, averagePrice);
         }
       } else {
         action = 'halted';

@@ -1,4 +1,6 @@
+import { Decimal } from '../core/decimal.js';
 import type { JournalRecord } from '../journal/journal.js';
+import type { AssetClass } from '../model/trading-types.js';
 import { applyOrderEvent } from '../model/apply-order-event.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
@@ -11,7 +13,24 @@ export interface ReplayedJournal {
   readonly fills: readonly { readonly clientOrderId: string; readonly fill: Fill }[];
   /** Records that could not be replayed (an event for an unknown order, a refused transition). */
   readonly skipped: readonly { readonly seq: number; readonly reason: string }[];
+  /**
+   * Positions a reconciliation set to the broker's (`position.adopted` notes), in journal order, each
+   * with how many of `fills` came before it: a restart applies them where they happened.
+   */
+  readonly adoptions: readonly PositionAdoption[];
 }
+
+/** A position a reconciliation set to the broker's: the symbol's signed quantity and average price. */
+export interface PositionAdoption {
+  readonly afterFills: number;
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  readonly quantity: Decimal;
+  readonly averagePrice: Decimal;
+}
+
+/** The journal note of an adoption (see {@link ReplayedJournal.adoptions}). */
+export const POSITION_ADOPTED_TOPIC = 'position.adopted';
 
 /**
  * Rebuilds orders from the journal by replaying each order's events on its created snapshot,
@@ -23,7 +42,13 @@ export function replayJournal(records: Iterable<JournalRecord>): ReplayedJournal
   const orders = new Map<string, Order>();
   const fills: { clientOrderId: string; fill: Fill }[] = [];
   const skipped: { seq: number; reason: string }[] = [];
+  const adoptions: PositionAdoption[] = [];
   for (const record of records) {
+    if (record.kind === 'note' && record.topic === POSITION_ADOPTED_TOPIC) {
+      const data = record.data as { symbol: string; assetClass: AssetClass; quantity: string; averagePrice: string };
+      adoptions.push({ afterFills: fills.length, symbol: data.symbol, assetClass: data.assetClass, quantity: new Decimal(data.quantity), averagePrice: new Decimal(data.averagePrice) });
+      continue;
+    }
     if (record.kind === 'order.created') {
       if (!orders.has(record.clientOrderId)) orders.set(record.clientOrderId, record.order);
       continue;
@@ -42,5 +67,5 @@ export function replayJournal(records: Iterable<JournalRecord>): ReplayedJournal
       skipped.push({ seq: record.seq, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  return { orders: [...orders.values()], fills, skipped };
+  return { orders: [...orders.values()], fills, skipped, adoptions };
 }

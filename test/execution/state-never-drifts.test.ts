@@ -16,6 +16,7 @@ import {
   type OrderEvent,
   type Order,
   OrderLifecycleManager,
+  positionsFromJournal,
   replayJournal,
   type Signal,
   silentLogger,
@@ -483,5 +484,31 @@ describe('a position that grew while its exit worked', () => {
     await settle();
     expect(engine.positions.get('AAPL')).toBeUndefined();
     expect(broker.positionReports()).toEqual([]);
+  });
+});
+
+describe('a reconciliation’s adoption in the journal', () => {
+  it('the replay sets the position where the adoption happened among the fills: a restart and positionsFromJournal see what the live engine held', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const journal = new InMemoryJournal();
+    const engine = engineOn(broker, clock, {}, { journal });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal(signal(clock)); // long 10
+    await broker.submitOrder(createOrder({ clientOrderId: 'app-1', symbol: 'AAPL', side: 'sell', quantity: 4 }, { clock, ids: sequentialIds() }));
+    await engine.reconcile(); // adopts 6
+    await engine.executeSignal(signal(clock, { side: 'sell' })); // sells the 6: flat
+    await settle();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(positionsFromJournal(journal.query()).positions).toEqual([]);
+    await engine.stop();
+    // A restart on the same journal: nothing held (the replay without the adoption held 4 long).
+    const again = engineOn(broker, clock, {}, { journal, ids: sequentialIds(100) });
+    await again.start();
+    const report = await again.recover();
+    expect(report.positionMismatches).toEqual([]);
+    expect(again.positions.get('AAPL')).toBeUndefined();
   });
 });

@@ -134,6 +134,22 @@ describe('crash and restart', () => {
       false,
     );
   });
+  it('a restart after a reconciliation adopted the broker’s position (sold in its app): the replay sets it where it happened among the fills — the protective orders are taken back, not placed twice', async () => {
+    await scenario(
+      [
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 2 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'crash', after: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+      ],
+      true,
+    );
+  });
 });
 
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
