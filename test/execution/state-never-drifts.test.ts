@@ -38,6 +38,17 @@ function engineOn(broker: MockBroker, clock: ManualClock, config: EngineConfig =
   });
 }
 
+/** A started engine on a mock broker quoting AAPL at 100 (the engine told the price too). */
+async function startedOnAapl(extra: Partial<ConstructorParameters<typeof ExecutionEngine>[0]> = {}): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine }> {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+  const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+  broker.setPrice('AAPL', '100');
+  const engine = engineOn(broker, clock, {}, extra);
+  await engine.start();
+  engine.updatePrice('AAPL', '100');
+  return { clock, broker, engine };
+}
+
 let n = 0;
 const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x', ...s });
 
@@ -390,11 +401,7 @@ describe('protection survives a restart', () => {
 
 describe('a look-up older than what the engine has heard since', () => {
   async function resting() {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
+    const { clock, broker, engine } = await startedOnAapl();
     const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90', timeInForce: 'gtc' });
     const asked: string[] = [];
     const getOrder = broker.getOrder.bind(broker);
@@ -436,11 +443,7 @@ describe('a look-up older than what the engine has heard since', () => {
 
 describe('fills the stream never told', () => {
   it('an order that filled in part while the stream was down, whose reconnect look-up failed, then cancelled: the next reconciliation finds the fill before the cancel', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
+    const { broker, engine } = await startedOnAapl();
     const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' });
     broker.dropStream();
     broker.setLiquidity('AAPL', 4);
@@ -463,12 +466,7 @@ describe('fills the stream never told', () => {
 
 describe('a position that grew while its exit worked', () => {
   it('the exit fills and leaves shares bought meanwhile: the position is open again (not stuck pending exit) and the next exit signal closes the rest', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
-    engine.updatePrice('AAPL', '100');
+    const { clock, broker, engine } = await startedOnAapl();
     await engine.executeSignal(signal(clock));
     broker.setLiquidity('AAPL', 1);
     await engine.executeSignal(signal(clock, { side: 'sell' })); // fills 1 of 10
@@ -489,13 +487,8 @@ describe('a position that grew while its exit worked', () => {
 
 describe('a reconciliation’s adoption in the journal', () => {
   it('the replay sets the position where the adoption happened among the fills: a restart and positionsFromJournal see what the live engine held', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
-    broker.setPrice('AAPL', '100');
     const journal = new InMemoryJournal();
-    const engine = engineOn(broker, clock, {}, { journal });
-    await engine.start();
-    engine.updatePrice('AAPL', '100');
+    const { clock, broker, engine } = await startedOnAapl({ journal });
     await engine.executeSignal(signal(clock)); // long 10
     await broker.submitOrder(createOrder({ clientOrderId: 'app-1', symbol: 'AAPL', side: 'sell', quantity: 4 }, { clock, ids: sequentialIds() }));
     await engine.reconcile(); // adopts 6
