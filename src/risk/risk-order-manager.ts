@@ -72,10 +72,15 @@ interface Protection {
   targetsLost?: number;
   /** Closes of this position the broker refused after its stop was lost. */
   closesRefused?: number;
+  /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
+  giveUps?: number;
 }
 
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
 const BLOCKED_EXIT_WAIT_MS = 600_000;
+/** After giving up on a position (the broker took neither a stop nor a close): tried again after 1 min, 2, 4 … at most an hour apart. */
+const AFTER_GIVE_UP_MS = 60_000;
+const AFTER_GIVE_UP_MAX_MS = 3_600_000;
 /** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
 const CONVERGE_ATTEMPTS = 8;
 
@@ -140,11 +145,15 @@ export class RiskOrderManager {
   private readonly byPosition = new Map<string, Protection>();
   /** Symbols being force-closed: no new protection for them until released. */
   private readonly held = new Set<string>();
+  /** The tries after giving up, by position id (see tryAgainLater). */
+  private readonly afterGiveUp = new Map<string, TimerHandle>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
   /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
   private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
+  /** Tries after giving up held back while the engine is stopped (see {@link suspend}). */
+  private readonly tryAfterResume = new Set<string>();
   /** Looks held back while the engine is stopped (see {@link suspend}). */
   private readonly lookAfterResume = new Set<string>();
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
@@ -713,6 +722,40 @@ export class RiskOrderManager {
     });
     this.record(p);
     if (!giveUp) await this.replaceStop(p, position);
+    else this.tryAgainLater(p);
+  }
+
+  /**
+   * Protection gave up on `p` — the broker refused every stop and close, as it does when it holds
+   * no such position (a trade the engine has not heard of yet) or the account is restricted. Not for
+   * good: once the reconciliations have had their say, the stop is tried again — after 1 min, then 2,
+   * 4 … at most an hour apart — each try with its full count of attempts.
+   */
+  private tryAgainLater(p: Protection): void {
+    p.giveUps = (p.giveUps ?? 0) + 1;
+    this.clearTryAgain(p.positionId);
+    const timer = this.deps.clock.setTimeout(() => {
+      this.afterGiveUp.delete(p.positionId);
+      this.guard(async () => {
+        const position = this.stillOpen(p);
+        if (!position || this.byPosition.get(p.positionId) !== p) return;
+        const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+        // Protected meanwhile (a stop placed again), or a close working on it: nothing to try.
+        if ((stop && !isTerminalStatus(stop.status)) || this.deps.orders.hasWorkingOrder(p.symbol, (o) => o.side !== exitSide(p))) return;
+        p.stopsLost = 0;
+        p.closesRefused = 0;
+        this.deps.events.emit('alert', { severity: 'warning', code: 'position_unprotected', message: `${p.symbol}: trying the stop at ${p.stop.toString()} again after giving up (${p.giveUps} time(s))`, details: { action: 'replace', giveUps: p.giveUps } });
+        await this.replaceStop(p, position);
+      });
+    }, doublingDelayMs(p.giveUps, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS));
+    this.afterGiveUp.set(p.positionId, timer);
+  }
+
+  private clearTryAgain(positionId: string): void {
+    const timer = this.afterGiveUp.get(positionId);
+    if (timer === undefined) return;
+    this.deps.clock.clearTimeout(timer);
+    this.afterGiveUp.delete(positionId);
   }
 
   /**
@@ -974,6 +1017,7 @@ export class RiskOrderManager {
     const p = this.byPosition.get(position.id);
     if (!p) return;
     this.byPosition.delete(position.id);
+    this.clearTryAgain(position.id);
     const exit = lastExitPrice(position);
     if (exit) this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
     const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);
@@ -1051,6 +1095,11 @@ export class RiskOrderManager {
       this.lookAfterResume.add(positionId);
     }
     this.outOfStep.clear();
+    for (const [positionId, timer] of this.afterGiveUp) {
+      this.deps.clock.clearTimeout(timer);
+      this.tryAfterResume.add(positionId);
+    }
+    this.afterGiveUp.clear();
   }
 
   /** The engine started again: the looks {@link suspend} held back are scheduled again. */
@@ -1060,6 +1109,15 @@ export class RiskOrderManager {
       if (p) this.scheduleConverge(p);
     }
     this.lookAfterResume.clear();
+    for (const positionId of this.tryAfterResume) {
+      const p = this.byPosition.get(positionId);
+      // The count stays: the delay is the one it would have had.
+      if (p) {
+        p.giveUps = Math.max(0, (p.giveUps ?? 1) - 1);
+        this.tryAgainLater(p);
+      }
+    }
+    this.tryAfterResume.clear();
   }
 
   /** Protection must never break the engine: failures are logged and alerted, not thrown. */

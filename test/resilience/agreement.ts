@@ -74,10 +74,14 @@ export function dumpForDebug(engine: ExecutionEngine, broker: MockBroker, record
   console.log(records.filter((r) => r.kind !== 'note' || !r.topic.startsWith('execution')).map((r) => `${r.seq} ${r.kind} ${'clientOrderId' in r ? (r.clientOrderId ?? '') : ''} ${'status' in r ? r.status : ''} ${r.kind === 'note' ? r.topic : ''}`).join('\n'));
 }
 
-/** PROPERTY_SEED replays a search (fast-check prints the seed of a failure); a long search prints its seed first, so a run that hangs can be replayed too. */
-export function searchSeed(): { seed?: number } {
+/**
+ * The suite runs one fixed sample (the same 200 scenarios every run: CI passes or fails on the code,
+ * not on the draw); a search (PROPERTY_RUNS) draws a new seed and prints it first, so a run that
+ * hangs can be replayed; PROPERTY_SEED replays one (fast-check prints the seed of a failure).
+ */
+export function searchSeed(): { seed: number } {
   if (process.env.PROPERTY_SEED) return { seed: Number(process.env.PROPERTY_SEED) };
-  if (!process.env.PROPERTY_RUNS) return {};
+  if (!process.env.PROPERTY_RUNS) return { seed: 20_261_202 };
   const seed = Math.floor(Math.random() * 2 ** 31);
   console.error(`property search seed: PROPERTY_SEED=${seed}`);
   return { seed };

@@ -531,6 +531,25 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     await expect(setup({ stopAttempts: 2.5 })).rejects.toThrow(/stopAttempts must be a whole number of at least 1, got 2.5/);
   });
 
+  it('given up on (the broker refused every stop and close): tried again a minute later, then 2, 4 … — the stop is back once the broker takes it', async () => {
+    const { engine, flush, broker, clock, seen, endStop } = await protectedLong();
+    broker.failNext('submitOrder', refusal, 20); // 3 stops, 3 closes, the stops between them: refused
+    endStop();
+    await flush();
+    expect(seen.at(-1)?.message).toContain('left as it is');
+    expect(covered(engine)).toBeUndefined();
+    broker.clearFaults();
+    await engine.stop(); // a stopped engine does not try …
+    clock.advance(120_000);
+    await flush();
+    expect(covered(engine)).toBeUndefined();
+    await engine.start(); // … a started one does, a minute on
+    clock.advance(60_000);
+    await flush();
+    expect(seen.at(-1)?.message).toBe('AAPL: trying the stop at 98 again after giving up (1 time(s))');
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+  });
+
   it('cancelled by the broker (from its own site, past its age limit): placed again at its level, and it still guards the trade', async () => {
     const { engine, price, flush, broker, live, seen, endStop } = await protectedLong();
     const first = engine.protection!.protectionOf('AAPL')!.stop!;
