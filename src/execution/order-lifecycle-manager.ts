@@ -156,6 +156,8 @@ export class OrderLifecycleManager {
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
   private readonly inDoubt: OrdersInDoubt;
   private readonly toConfirm: OrdersToConfirm;
+  /** Orders whose send (with its retries) is on its way in this process: only one send per order at a time. */
+  private readonly sending = new Set<string>();
   /** Between a `disconnected` and the next `reconnected`: what the broker does goes unheard. */
   private streamDown = false;
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
@@ -304,6 +306,7 @@ export class OrderLifecycleManager {
   async resumeList(clientOrderId: string): Promise<Order[]> {
     const list = this.listOf(clientOrderId);
     if (!list || !this.adapter.submitOrderList) return [this.store.require(clientOrderId)];
+    if (list.ids.some((id) => this.sending.has(id))) return list.ids.map((id) => this.store.require(id));
     if (!list.ids.every((id) => UNSENT.includes(this.store.require(id).status))) return list.ids.map((id) => this.store.require(id));
     return this.sendList(list.kind, list.ids);
   }
@@ -344,6 +347,15 @@ export class OrderLifecycleManager {
   /** Sends a registered list — the first time, or again after a crash — and applies the answer. */
   private async sendList(kind: OrderListKind, ids: readonly string[]): Promise<Order[]> {
     for (const id of ids) if (this.store.require(id).status !== 'submitted') this.apply(id, { type: 'submitted', at: this.clock.now() });
+    for (const id of ids) this.sending.add(id);
+    try {
+      return await this.sendListOnce(kind, ids);
+    } finally {
+      for (const id of ids) this.sending.delete(id);
+    }
+  }
+
+  private async sendListOnce(kind: OrderListKind, ids: readonly string[]): Promise<Order[]> {
     try {
       // Durable before the broker sees it, as for one order.
       const durable = this.journal.sync?.();
@@ -408,7 +420,9 @@ export class OrderLifecycleManager {
    */
   async resume(clientOrderId: string): Promise<Order> {
     const order = this.store.require(clientOrderId);
-    if (!UNSENT.includes(order.status)) return order;
+    // Its send is on its way in this process (a retry waiting out its backoff): that send owns it.
+    // A second one would race it — two requests for one order, one refused, one landing unseen.
+    if (!UNSENT.includes(order.status) || this.sending.has(clientOrderId)) return order;
     // A leg is never sent alone: its list goes again as a whole.
     if (this.listOf(clientOrderId)) {
       await this.resumeList(clientOrderId);
@@ -718,6 +732,7 @@ export class OrderLifecycleManager {
 
   private async sendRegistered(id: string): Promise<Order> {
     this.apply(id, { type: 'submitted', at: this.clock.now() });
+    this.sending.add(id);
     try {
       // Durable before the broker sees it: after a crash, recovery knows to look for this order.
       // A durable journal's flush is shared by every order waiting on it (group commit).
@@ -728,6 +743,8 @@ export class OrderLifecycleManager {
       this.applyReport(report);
     } catch (error) {
       await this.onSubmitFailed(id, error);
+    } finally {
+      this.sending.delete(id);
     }
     this.armTimeout(id);
     return this.store.require(id);

@@ -505,3 +505,22 @@ describe('a reconciliation’s adoption in the journal', () => {
     expect(again.positions.get('AAPL')).toBeUndefined();
   });
 });
+
+describe('one send per order', () => {
+  it('a reconciliation during a send’s retry backoff does not send the order again beside the retry', async () => {
+    const { clock, broker, engine } = await startedOnAapl();
+    let sends = 0;
+    const submit = broker.submitOrder.bind(broker);
+    broker.submitOrder = (order) => (sends++, submit(order));
+    broker.failNext('submitOrder', { kind: 'server_error' }, 1);
+    const decided = engine.executeSignal(signal(clock)); // the first send fails; the retry waits its backoff
+    await settle();
+    expect(sends).toBe(1);
+    await engine.reconcile(); // the broker does not have it: not resent, its retry owns it
+    expect(sends).toBe(1);
+    await clock.advanceAsync(5_000);
+    expect((await decided).kind).toBe('executed');
+    expect(sends).toBe(2);
+    expect(broker.orderReports().filter((o) => o.symbol === 'AAPL')).toHaveLength(1);
+  });
+});

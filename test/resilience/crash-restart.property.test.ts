@@ -150,6 +150,22 @@ describe('crash and restart', () => {
       true,
     );
   });
+  it('a stop put back whose send waits for a retry when a reconciliation looks for it: not sent a second time beside the retry (one copy was refused, the other landed unseen)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+      ],
+      true,
+    );
+  });
 });
 
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
