@@ -94,3 +94,22 @@ export function searchSeed(): { seed: number } {
 export function noteRun(actions: unknown, variant: unknown): void {
   if (process.env.PROPERTY_LAST) writeFileSync(process.env.PROPERTY_LAST, JSON.stringify([actions, variant]));
 }
+
+/**
+ * The network heals: faults gone, the stream back, the market deep again with one more trade at the
+ * last price (market orders still working in parts complete), then three minutes on the clock —
+ * what waits on it (a cancel asked again, a look again, a recover() tried again) happens.
+ */
+export async function heal(broker: MockBroker, clock: ManualClock, prices: Readonly<Record<string, number>>): Promise<void> {
+  broker.clearFaults();
+  broker.restoreStream();
+  for (const [symbol, price] of Object.entries(prices)) {
+    broker.setLiquidity(symbol, undefined);
+    broker.setPrice(symbol, price.toFixed(2));
+  }
+  await settle(6);
+  for (let t = 0; t < 180_000; t += 1_000) {
+    clock.advance(1_000);
+    await settle(4);
+  }
+}

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { type BrokerAdapter, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, noteRun, searchSeed, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, WORKING } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -268,18 +268,7 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
           current = await boot();
           await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
         }
-        broker.clearFaults();
-        broker.restoreStream();
-        // The market deep again, and one more trade at the last price: market orders still working in parts complete.
-        for (const symbol of SYMBOLS) {
-          broker.setLiquidity(symbol, undefined);
-          broker.setPrice(symbol, prices[symbol]!.toFixed(2));
-        }
-        await settle(6);
-        for (let t = 0; t < 180_000; t += 1_000) {
-          clock.advance(1_000);
-          await settle(4);
-        }
+        await heal(broker, clock, prices);
         const { engine } = current;
         // Unless it got there by itself (a failed recover() is tried again every retryAfterFailureMs).
         if (!recovered && engine.recoveryState !== 'recovered') await drive(engine.recover());

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, noteRun, searchSeed, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, WORKING } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -314,19 +314,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         }
         // The network heals: faults gone, the stream back, time passes; the engine reconciles (twice: a symbol
         // deferred because an order moved during the first is compared by the second).
-        broker.clearFaults();
-        broker.restoreStream();
-        // The market deep again, and one more trade at the last price: market orders still working in parts complete.
-        for (const symbol of SYMBOLS) {
-          broker.setLiquidity(symbol, undefined);
-          broker.setPrice(symbol, prices[symbol]!.toFixed(2));
-        }
-        await settle(6);
-        // Three minutes pass: what waits on the clock (a cancel asked again after a failed request) happens.
-        for (let t = 0; t < 180_000; t += 1_000) {
-          clock.advance(1_000);
-          await settle(4);
-        }
+        await heal(broker, clock, prices);
         await drive(engine.reconcile());
         await drive(engine.reconcile());
         await drive(settle(10));
