@@ -117,6 +117,8 @@ const UNSENT: readonly OrderStatus[] = ['created', 'validated', 'submitted'];
 
 /** Look-ups of one order before giving up on a stable answer, when it keeps changing while each is in flight. */
 const STALE_LOOKUP_ASKS = 3;
+/** A look-up whose order kept changing while it travelled: not applied (see askUntilCurrent). */
+const STALE = Symbol('stale look-up');
 /** Journal notes: orders kept to confirm after a stream gap, and each one confirmed (see ordersToConfirm). */
 const TO_CONFIRM_TOPIC = 'orders.to_confirm';
 const CONFIRMED_TOPIC = 'orders.confirmed';
@@ -280,23 +282,14 @@ export class OrderLifecycleManager {
   async refreshList(clientOrderId: string): Promise<boolean> {
     const list = this.listOf(clientOrderId);
     if (!list) return this.refreshOrder(clientOrderId);
-    for (let asked = 1; ; asked++) {
-      const before = list.ids.map((id) => this.store.get(id));
-      const report = await this.adapter.getOrder(ref(this.store.require(list.ids[0]!)));
-      for (const id of list.ids) this.inDoubt.resolved(id);
-      if (!report) {
-        for (const id of list.ids) this.confirm(id);
-        return false;
-      }
-      // A leg changed while the answer travelled: the answer may be older than that change (see refreshOrder).
-      if (list.ids.some((id, i) => this.store.get(id) !== before[i])) {
-        if (asked < STALE_LOOKUP_ASKS) continue;
-        this.logger.warn(`order list ${list.ids[0]}: kept changing while it was looked up; its look-up is not applied (the stream keeps it current)`);
-        return true;
-      }
-      this.applyListReport(list.kind, list.ids, report);
-      return true;
+    const report = await this.askUntilCurrent(list.ids, list.ids[0]!);
+    for (const id of list.ids) this.inDoubt.resolved(id);
+    if (report === undefined) {
+      for (const id of list.ids) this.confirm(id);
+      return false;
     }
+    if (report !== STALE) this.applyListReport(list.kind, list.ids, report);
+    return true;
   }
 
   /**
@@ -433,26 +426,33 @@ export class OrderLifecycleManager {
 
   /** Asks the broker for one order and applies what it says. Resolves with whether the broker knows it. */
   async refreshOrder(clientOrderId: string): Promise<boolean> {
+    const report = await this.askUntilCurrent([clientOrderId], clientOrderId);
+    // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
+    this.inDoubt.resolved(clientOrderId);
+    if (report === undefined) {
+      this.confirm(clientOrderId);
+      return false;
+    }
+    if (report !== STALE) this.applyReport(report);
+    return true;
+  }
+
+  /**
+   * The broker's report of `lookUp` (a list through its parent), asked again while any of `ids`
+   * changed as the answer travelled (a stream update, a replace's answer): such an answer may be
+   * older than the change, and applying it would roll it back — a quantity resized since, a fill it
+   * does not count yet. Orders are immutable, so any change is a new object. {@link STALE} when it
+   * kept changing ({@link STALE_LOOKUP_ASKS} times): the stream keeps it current.
+   */
+  private async askUntilCurrent(ids: readonly string[], lookUp: string): Promise<OrderStatusReport | typeof STALE | undefined> {
     for (let asked = 1; ; asked++) {
-      const before = this.store.require(clientOrderId);
-      const report = await this.adapter.getOrder(ref(before));
-      // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
-      this.inDoubt.resolved(clientOrderId);
-      if (!report) {
-        this.confirm(clientOrderId);
-        return false;
+      const before = ids.map((id) => this.store.get(id));
+      const report = await this.adapter.getOrder(ref(this.store.require(lookUp)));
+      if (!report || ids.every((id, i) => this.store.get(id) === before[i])) return report;
+      if (asked >= STALE_LOOKUP_ASKS) {
+        this.logger.warn(`order ${lookUp}: kept changing while it was looked up; its look-up is not applied (the stream keeps it current)`);
+        return STALE;
       }
-      // The order changed while the answer travelled (a stream update, a replace's answer): the
-      // answer may be older than that change, and applying it would roll it back (a quantity
-      // resized since, a fill it does not count yet). Asked again; orders are immutable, so any
-      // change is a new object.
-      if (this.store.require(clientOrderId) !== before) {
-        if (asked < STALE_LOOKUP_ASKS) continue;
-        this.logger.warn(`order ${clientOrderId}: kept changing while it was looked up; its look-up is not applied (the stream keeps it current)`);
-        return true;
-      }
-      this.applyReport(report);
-      return true;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { KeptIds } from '../core/kept-ids.js';
 import type { Order } from '../model/order.js';
 
 /** How long an order in doubt is looked for (a day: past it, reconciliation's position check is what is left). */
@@ -14,29 +15,23 @@ const IN_DOUBT_KEPT = 1_000;
  * {@link IN_DOUBT_KEPT} (the oldest first).
  */
 export class OrdersInDoubt {
-  private readonly since = new Map<string, number>();
+  private readonly kept: KeptIds;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(clock: Clock) {
+    this.kept = new KeptIds(clock, IN_DOUBT_MS, IN_DOUBT_KEPT);
+  }
 
   add(clientOrderId: string): void {
-    if (this.since.size >= IN_DOUBT_KEPT) this.since.delete(this.since.keys().next().value!);
-    this.since.set(clientOrderId, this.clock.now());
+    this.kept.add(clientOrderId);
   }
 
   /** The broker answered for it (found, or not there). */
   resolved(clientOrderId: string): void {
-    this.since.delete(clientOrderId);
+    this.kept.delete(clientOrderId);
   }
 
   /** The orders still in doubt, oldest first (forgetting the ones that are not any more). */
   orders(get: (clientOrderId: string) => Order | undefined): Order[] {
-    const out: Order[] = [];
-    const oldest = this.clock.now() - IN_DOUBT_MS;
-    for (const [id, at] of this.since) {
-      const order = get(id);
-      if (!order || order.status !== 'failed' || at < oldest) this.since.delete(id);
-      else out.push(order);
-    }
-    return out;
+    return this.kept.ids((id) => get(id)?.status === 'failed').map((id) => get(id)!);
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { KeptIds } from '../core/kept-ids.js';
 
 /** How long an order is kept to confirm (a day: past it, reconciliation's position check is what is left). */
 const KEPT_MS = 86_400_000;
@@ -13,17 +14,18 @@ const KEPT = 1_000;
  * the stream); for a day at most.
  */
 export class OrdersToConfirm {
-  private readonly since = new Map<string, number>();
+  private readonly kept: KeptIds;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(clock: Clock) {
+    this.kept = new KeptIds(clock, KEPT_MS, KEPT);
+  }
 
   /** The stream dropped with these orders working (or they were placed during the gap); `at` when, for a restart's restore. Returns the ids not already kept. */
-  addAll(clientOrderIds: Iterable<string>, at = this.clock.now()): string[] {
+  addAll(clientOrderIds: Iterable<string>, at?: number): string[] {
     const added: string[] = [];
     for (const id of clientOrderIds) {
-      if (this.since.has(id)) continue;
-      if (this.since.size >= KEPT) this.since.delete(this.since.keys().next().value!);
-      this.since.set(id, at);
+      if (this.kept.has(id)) continue;
+      this.kept.add(id, at);
       added.push(id);
     }
     return added;
@@ -31,21 +33,11 @@ export class OrdersToConfirm {
 
   /** The broker's full report of the order was applied: it is up to date. True when it was kept to confirm. */
   confirmed(clientOrderId: string): boolean {
-    return this.since.size > 0 && this.since.delete(clientOrderId);
-  }
-
-  get size(): number {
-    return this.since.size;
+    return this.kept.delete(clientOrderId);
   }
 
   /** The ids still to confirm, oldest first (forgetting those past a day). */
   ids(): string[] {
-    const oldest = this.clock.now() - KEPT_MS;
-    const out: string[] = [];
-    for (const [id, at] of this.since) {
-      if (at < oldest) this.since.delete(id);
-      else out.push(id);
-    }
-    return out;
+    return this.kept.ids();
   }
 }

@@ -468,9 +468,7 @@ export class RiskOrderManager {
       // A position taken on while the symbol was held (a reconciliation adopting the broker's during
       // the close) is protected now — unless a close is still working on it.
       const position = this.deps.positions.get(symbol);
-      // A close is an order on the position's exit side; an entry still filling (a new position opened during the close) is not one.
-      const closeSide = position?.side === 'long' ? 'sell' : 'buy';
-      if (!position || this.byPosition.has(position.id) || this.deps.orders.hasWorkingOrder(symbol, (o) => RiskOrderManager.isProtective(o) || o.side !== closeSide)) return;
+      if (!position || this.byPosition.has(position.id) || this.closeWorking(position)) return;
       this.guard(async () => {
         const fresh = position.stopPrice ? position : this.withLevels(position);
         if (fresh?.stopPrice && this.deps.positions.get(symbol)?.id === fresh.id) await this.protect(fresh);
@@ -733,6 +731,11 @@ export class RiskOrderManager {
    */
   private tryAgainLater(p: Protection): void {
     p.giveUps = (p.giveUps ?? 0) + 1;
+    this.scheduleTry(p);
+  }
+
+  /** The try after the `p.giveUps`-th give-up, on the clock. */
+  private scheduleTry(p: Protection): void {
     this.clearTryAgain(p.positionId);
     const timer = this.deps.clock.setTimeout(() => {
       this.afterGiveUp.delete(p.positionId);
@@ -741,14 +744,20 @@ export class RiskOrderManager {
         if (!position || this.byPosition.get(p.positionId) !== p) return;
         const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
         // Protected meanwhile (a stop placed again), or a close working on it: nothing to try.
-        if ((stop && !isTerminalStatus(stop.status)) || this.deps.orders.hasWorkingOrder(p.symbol, (o) => o.side !== exitSide(p))) return;
+        if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;
         p.stopsLost = 0;
         p.closesRefused = 0;
         this.deps.events.emit('alert', { severity: 'warning', code: 'position_unprotected', message: `${p.symbol}: trying the stop at ${p.stop.toString()} again after giving up (${p.giveUps} time(s))`, details: { action: 'replace', giveUps: p.giveUps } });
         await this.replaceStop(p, position);
       });
-    }, doublingDelayMs(p.giveUps, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS));
+    }, doublingDelayMs(p.giveUps ?? 1, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS));
     this.afterGiveUp.set(p.positionId, timer);
+  }
+
+  /** A close of `position` is working: an order of its exit side, not one of protection's (an entry still filling is not a close). */
+  private closeWorking(position: Position): boolean {
+    const closeSide = position.side === 'long' ? 'sell' : 'buy';
+    return this.deps.orders.hasWorkingOrder(position.symbol, (o) => RiskOrderManager.isProtective(o) || o.side !== closeSide);
   }
 
   private clearTryAgain(positionId: string): void {
@@ -1112,10 +1121,7 @@ export class RiskOrderManager {
     for (const positionId of this.tryAfterResume) {
       const p = this.byPosition.get(positionId);
       // The count stays: the delay is the one it would have had.
-      if (p) {
-        p.giveUps = Math.max(0, (p.giveUps ?? 1) - 1);
-        this.tryAgainLater(p);
-      }
+      if (p) this.scheduleTry(p);
     }
     this.tryAfterResume.clear();
   }
