@@ -294,6 +294,7 @@ export class ExecutionEngine {
           forceClose: (symbol, reason) => this.forceClose(symbol, reason),
           priceIncrement: (symbol) => this.assets.peek(symbol)?.asset?.priceIncrement,
           recovering: () => this.recovery.blocking === 'recovering',
+          reconcile: () => this.reconciler.reconcile(),
           levelsFor: (position) => {
             const long = position.side === 'long';
             const entry = position.averageEntryPrice;

@@ -74,6 +74,8 @@ interface Protection {
   closesRefused?: number;
   /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
   giveUps?: number;
+  /** When a refusal last made protection compare the position with the broker's (see {@link RiskOrderManager.brokerAgrees}). */
+  checkedAt?: number;
 }
 
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
@@ -81,6 +83,8 @@ const BLOCKED_EXIT_WAIT_MS = 600_000;
 /** After giving up on a position (the broker took neither a stop nor a close): tried again after 1 min, 2, 4 … at most an hour apart. */
 const AFTER_GIVE_UP_MS = 60_000;
 const AFTER_GIVE_UP_MAX_MS = 3_600_000;
+/** A refusal compares the position with the broker's at most this often per position: a streak of refusals asks once. */
+const CHECK_AFTER_REFUSAL_MS = 30_000;
 /** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
 const CONVERGE_ATTEMPTS = 8;
 
@@ -184,6 +188,12 @@ export class RiskOrderManager {
        * {@link restore}, which protects every position together.
        */
       readonly recovering?: () => boolean;
+      /**
+       * Compares positions (and orders) with the broker now. A protective order the broker refuses
+       * is most often one for a position it does not hold (a trade the engine has not heard of):
+       * protection asks this first, then acts on the position as the broker has it.
+       */
+      readonly reconcile?: () => Promise<unknown>;
       /** The asset's price step (default 0.01): protective prices are rounded to it, not refused for it. */
       readonly priceIncrement?: (symbol: string) => Decimal | undefined;
       readonly options: ProtectionOptions;
@@ -653,6 +663,7 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     if (!position || p.stopOrderId !== stop.clientOrderId) return;
     p.stopOrderId = undefined;
+    if (stop.status === 'rejected' && !(await this.brokerAgrees(p))) return;
     await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${p.stop.toString()} ${RiskOrderManager.howLost(stop)}`, stop.clientOrderId);
   }
 
@@ -687,6 +698,7 @@ export class RiskOrderManager {
     } catch (error) {
       failure = describeError(error);
     }
+    if (close?.status === 'rejected' && !(await this.brokerAgrees(p))) return;
     if (close && !REFUSED.has(close.status) && failure === undefined) {
       // Working: if it ends without closing the position (a venue's rejection after the broker's
       // acknowledgement, an expiry), the position is bare again — the stop comes back then.
@@ -704,6 +716,28 @@ export class RiskOrderManager {
       return;
     }
     await this.closeRefused(p, failure ?? close?.errorMessage ?? close?.status ?? 'no close was sent');
+  }
+
+  /**
+   * The broker refused a stop or close of `p`'s position — as it does for a position it does not
+   * hold. Before another order goes (and before giving up on it), the positions are compared with
+   * the broker's, at most once per {@link CHECK_AFTER_REFUSAL_MS}: true when the position is still
+   * open as the engine had it and still bare, so protection goes on; false when the reconciliation
+   * closed it (the broker held none) or protected it meanwhile. A reconciliation that fails leaves
+   * protection to go on as before.
+   */
+  private async brokerAgrees(p: Protection): Promise<boolean> {
+    const { reconcile, clock, logger } = this.deps;
+    const now = clock.now();
+    if (!reconcile || (p.checkedAt !== undefined && now - p.checkedAt < CHECK_AFTER_REFUSAL_MS)) return true;
+    p.checkedAt = now;
+    try {
+      await reconcile();
+    } catch (error) {
+      logger.warn(`${p.symbol}: the reconciliation after a refused protective order failed`, { error: describeError(error) });
+    }
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    return this.stillOpen(p) !== undefined && this.byPosition.get(p.positionId) === p && (!stop || isTerminalStatus(stop.status));
   }
 
   /** A close of a position whose stop was lost did not close it: the stop is put back, until `stopAttempts` closes failed. */

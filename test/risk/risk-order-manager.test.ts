@@ -550,6 +550,62 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
+  /** The broker's account sells the position while the stream is down (a trade made in its app), then ends the stop: the engine still holds 10 AAPL. */
+  const soldBehindTheEngine = async (harness: Awaited<ReturnType<typeof protectedLong>>) => {
+    const { broker, clock, engine, flush } = harness;
+    broker.dropStream();
+    await flush();
+    await broker.submitOrder(createOrder({ clientOrderId: 'by-hand-1', symbol: 'AAPL', side: 'sell', quantity: '10', type: 'market' }, { clock, ids: sequentialIds() }));
+    expect(broker.positionReports()).toEqual([]);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+  };
+
+  it('a stop refused as one for a position the broker does not hold: the positions are compared first — the engine takes the broker\'s flat, no close is sent, nothing is given up on', async () => {
+    const harness = await protectedLong();
+    const { engine, broker, flush, seen, endStop } = harness;
+    await soldBehindTheEngine(harness);
+    endStop();
+    broker.restoreStream(); // the reconnect finds the stop ended: protection places it again, and the broker refuses it
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(engine.protection!.protectionOf('AAPL')).toBeUndefined();
+    // One try, one refusal, one reconciliation: no three stops and three closes refused, no "left as it is".
+    expect(seen.map((a) => a.message)).toEqual(['AAPL: the stop at 98 was cancelled by the broker (ended by the broker); placing it again']);
+    expect(engine.orders.orderList().filter((o) => o.status === 'rejected').map(brief)).toEqual(['sell stop 10 @ 98']);
+    expect(engine.orders.orderList().filter((o) => o.type === 'market' && o.side === 'sell')).toEqual([]);
+  });
+
+  it('a refusal whose reconciliation fails: protection goes on as before (stops, then closes, then a try later); the try a minute later compares again', async () => {
+    const harness = await protectedLong();
+    const { engine, broker, flush, seen, endStop, clock } = harness;
+    await soldBehindTheEngine(harness);
+    endStop();
+    broker.failNext('getOpenOrders', { kind: 'server_error' }, 50);
+    broker.restoreStream();
+    await flush();
+    expect(seen.at(-1)?.message).toContain('left as it is');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    // The try a minute later is refused too; this time the reconciliation goes through.
+    broker.clearFaults();
+    clock.advance(60_000);
+    await flush();
+    expect(seen.at(-1)?.message).toBe('AAPL: trying the stop at 98 again after giving up (1 time(s))');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(engine.protection!.protectionOf('AAPL')).toBeUndefined();
+  });
+
+  it('a refusal for another reason (the broker holds the position): compared once, the stop placed again as before', async () => {
+    const { engine, flush, broker, seen, endStop } = await protectedLong();
+    broker.failNext('submitOrder', refusal, 1);
+    endStop();
+    await flush();
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+    expect(seen.map((a) => a.message)).toEqual([
+      'AAPL: the stop at 98 was cancelled by the broker (ended by the broker); placing it again',
+      'AAPL: the stop at 98 could not be placed (mock broker: stop refused); placing it again',
+    ]);
+  });
+
   it('cancelled by the broker (from its own site, past its age limit): placed again at its level, and it still guards the trade', async () => {
     const { engine, price, flush, broker, live, seen, endStop } = await protectedLong();
     const first = engine.protection!.protectionOf('AAPL')!.stop!;
