@@ -565,7 +565,15 @@ export class RiskOrderManager {
     const long = position.side === 'long';
     const stopPrice = this.roundStop(position.side, position.symbol, position.stopPrice);
     const target = position.targetPrice ? roundToStep(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
-    const legs = this.deps.options.partialExits
+    // An entry that filled at its stop's price (slippage in a thin market): no risk to measure
+    // targets by, so the stop alone — a target at "1R" would sit on the entry.
+    const atTheStop = entry.equals(stopPrice);
+    if (atTheStop && (target || this.deps.options.partialExits)) {
+      this.deps.events.emit('alert', { severity: 'warning', code: 'protection_no_target', message: `${position.symbol}: the entry filled at its stop's price ${stopPrice.toString()}; only the stop is placed` });
+    }
+    const legs = atTheStop
+      ? []
+      : this.deps.options.partialExits
       ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundToStep(l.price, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) }))
       : target
         ? [{ price: target, fraction: new Decimal(1), r: target.minus(entry).abs().dividedBy(entry.minus(stopPrice).abs()) }]

@@ -26,8 +26,9 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -20, max: 20 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelAll' as const) }) },
-  // The broker acts alone: a trade from its app (then a reconciliation), or one of the engine's orders ended from its site.
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }) }) },
+  // The broker acts alone: a trade from its app (then a reconciliation, unless `unheard`: the engine learns of it
+  // from the stream if it is up, or from a refusal, or at the end), or one of the engine's orders ended from its site.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }), unheard: fc.boolean() }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
   // A thin market: at most this many shares fill per price update (0: as many as asked), so orders fill in parts.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
@@ -242,6 +243,22 @@ describe('network faults', () => {
       'native OCO',
     );
   });
+  it('a short entry filling a share at a time (thin market, stream down) at an average of exactly its stop price: protected by the stop alone, not left bare by a target rule that cannot measure R', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'move', symbol: 'MSFT', by: 19 },
+        { kind: 'move', symbol: 'MSFT', by: 3 },
+        { kind: 'stream', up: false },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'move', symbol: 'MSFT', by: -2 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+      ],
+      'partial exits',
+    );
+  });
 });
 
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
@@ -294,7 +311,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             const order = createOrder({ clientOrderId: `app-${++outside}`, symbol: a.symbol, side: a.side, quantity: a.quantity }, { clock, ids: sequentialIds() });
             await broker.submitOrder(order).catch(() => undefined); // a fault queued for submitOrder may take it
             await settle(6);
-            await drive(engine.reconcile().catch(() => undefined));
+            if (!a.unheard) await drive(engine.reconcile().catch(() => undefined));
           } else if (a.kind === 'thin') {
             broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
           } else if (a.kind === 'batch') {
