@@ -565,13 +565,14 @@ export class RiskOrderManager {
     const long = position.side === 'long';
     const stopPrice = this.roundStop(position.side, position.symbol, position.stopPrice);
     const target = position.targetPrice ? roundToStep(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
-    // An entry that filled at its stop's price (slippage in a thin market): no risk to measure
-    // targets by, so the stop alone — a target at "1R" would sit on the entry.
-    const atTheStop = entry.equals(stopPrice);
-    if (atTheStop && (target || this.deps.options.partialExits)) {
-      this.deps.events.emit('alert', { severity: 'warning', code: 'protection_no_target', message: `${position.symbol}: the entry filled at its stop's price ${stopPrice.toString()}; only the stop is placed` });
+    // An entry that filled at or through its stop's price (slippage in a thin market, a gap): no risk
+    // to measure targets by — a target at "1R" would sit on the entry, or on the stop's side of it —
+    // so the stop alone (at or through the market, it closes the position as it would have).
+    const throughTheStop = long ? entry.lessThanOrEqualTo(stopPrice) : entry.greaterThanOrEqualTo(stopPrice);
+    if (throughTheStop && (target || this.deps.options.partialExits)) {
+      this.deps.events.emit('alert', { severity: 'warning', code: 'protection_no_target', message: `${position.symbol}: the entry filled at ${entry.toString()}, at or through its stop at ${stopPrice.toString()}; only the stop is placed` });
     }
-    const legs = atTheStop
+    const legs = throughTheStop
       ? []
       : this.deps.options.partialExits
       ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundToStep(l.price, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) }))

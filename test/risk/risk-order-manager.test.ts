@@ -210,6 +210,32 @@ describe('RiskOrderManager', () => {
     expect(alerts).not.toContain('position_unprotected');
   });
 
+  it('an entry that fills through its stop (the price gapped while the order travelled): the stop alone, no target on the stop\'s side of the entry — and the stop closes the position', async () => {
+    const { engine, signal, broker, clock, flush } = await setup();
+    broker.setLatency(50);
+    const seen: string[] = [];
+    engine.on('alert', (a) => a.code === 'protection_no_target' && seen.push(a.message));
+    const placed: string[] = [];
+    engine.on('order:submitted', ({ order }) => placed.push(brief(order)!));
+    const sent = engine.executeSignal(signal()); // stop at 98 (2% below 100)
+    broker.setPrice('AAPL', '97'); // the market gaps down before the order arrives
+    let done = false;
+    void sent.then(() => (done = true));
+    for (let i = 0; i < 40 && !done; i++) {
+      clock.advance(50);
+      await flush();
+    }
+    expect(done).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(50);
+      await flush();
+    }
+    expect(seen).toEqual(['AAPL: the entry filled at 97, at or through its stop at 98; only the stop is placed']);
+    expect(placed.slice(0, 2)).toEqual(['buy market 10 @ undefined', 'sell stop 10 @ 98']);
+    expect(placed.some((o) => o.includes('limit'))).toBe(false);
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
   it('moves the stop to break-even at 1R in profit', async () => {
     const { engine, signal, price, flush } = await setup({ breakEvenAtR: 1 });
     await engine.executeSignal(signal());
