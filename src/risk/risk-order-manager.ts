@@ -151,6 +151,11 @@ export class RiskOrderManager {
   private readonly held = new Set<string>();
   /** The tries after giving up, by position id (see tryAgainLater). */
   private readonly afterGiveUp = new Map<string, TimerHandle>();
+  /**
+   * Closes protection sent for a bare position, watched until they end, by client order id: one that
+   * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
+   */
+  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string }>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -225,6 +230,11 @@ export class RiskOrderManager {
     deps.orders.addHook({
       name: 'protection',
       orderChanged: ({ order, event, from }) => {
+        const close = this.closes.get(order.clientOrderId);
+        if (close && isTerminalStatus(order.status)) {
+          this.closes.delete(order.clientOrderId);
+          this.guard(() => this.closeEnded(close.p, order, close.reason));
+        }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
         // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
@@ -710,21 +720,24 @@ export class RiskOrderManager {
     if (close?.status === 'rejected' && !(await this.brokerAgrees(p))) return;
     if (close && !REFUSED.has(close.status) && failure === undefined) {
       // Working: if it ends without closing the position (a venue's rejection after the broker's
-      // acknowledgement, an expiry), the position is bare again — the stop comes back then.
-      const id = close.clientOrderId;
-      this.guard(async () => {
-        if (!(await this.deps.orders.whenEnded([id], BLOCKED_EXIT_WAIT_MS))) return;
-        const ended = this.deps.orders.get(id);
-        if (ended && ended.status !== 'filled') await this.closeRefused(p, ended.errorMessage ?? ended.status);
-        else if (ended) {
-          // The position outgrew its close while it worked (shares traded outside the engine): the rest goes the same way.
-          const rest = this.deps.positions.get(p.symbol);
-          if (rest?.id === p.positionId && rest.quantity.greaterThan(0)) await this.closeOrProtect(p, `${reason} (the rest: the position grew while it was being closed)`);
-        }
-      });
+      // acknowledgement, an expiry, however late), the position is bare again — the stop comes back then.
+      const ended = this.deps.orders.get(close.clientOrderId) ?? close;
+      if (isTerminalStatus(ended.status)) await this.closeEnded(p, ended, reason);
+      else this.closes.set(close.clientOrderId, { p, reason });
       return;
     }
     await this.closeRefused(p, failure ?? close?.errorMessage ?? close?.status ?? 'no close was sent');
+  }
+
+  /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
+  private async closeEnded(p: Protection, close: Order, reason: string): Promise<void> {
+    if (this.byPosition.get(p.positionId) !== p) return;
+    if (close.status !== 'filled') await this.closeRefused(p, close.errorMessage ?? close.status);
+    else {
+      // The position outgrew its close while it worked (shares traded outside the engine): the rest goes the same way.
+      const rest = this.deps.positions.get(p.symbol);
+      if (rest?.id === p.positionId && rest.quantity.greaterThan(0)) await this.closeOrProtect(p, `${reason} (the rest: the position grew while it was being closed)`);
+    }
   }
 
   /**
@@ -1070,6 +1083,7 @@ export class RiskOrderManager {
     if (!p) return;
     this.byPosition.delete(position.id);
     this.clearTryAgain(position.id);
+    for (const [id, close] of this.closes) if (close.p === p) this.closes.delete(id);
     const exit = lastExitPrice(position);
     if (exit) this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
     const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);

@@ -700,6 +700,23 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
+  it('the close rests for hours (a halted symbol, a market order queued out of hours) and then ends unfilled: still watched — the stop comes back', async () => {
+    const { engine, flush, broker, clock, seen, endStop } = await protectedLong();
+    broker.setLiquidity('AAPL', '0');
+    engine.updatePrice('AAPL', '97.5');
+    endStop();
+    await flush();
+    const close = broker.orderReports().find((o) => o.type === 'market' && o.side === 'sell' && o.status === 'accepted');
+    expect(close).toBeDefined();
+    clock.advance(3 * 3_600_000);
+    await flush();
+    expect(covered(engine)).toBeUndefined();
+    broker.endByBroker({ clientOrderId: close!.clientOrderId }, { status: 'cancelled', reason: 'halted' });
+    await flush();
+    expect(seen.at(-1)!.message).toMatch(/^AAPL: the close was refused \(.*\); placing the stop again$/);
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+  });
+
   it('lost when the price is already through it: the position is closed at once (the stop would have fired)', async () => {
     const { engine, flush, broker, seen, endStop } = await protectedLong();
     engine.updatePrice('AAPL', '97.5'); // the engine's last price; the broker's stop has not been touched
