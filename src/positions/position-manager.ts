@@ -131,10 +131,17 @@ export class PositionManager {
     }
   }
 
-  /** Links an entry order to the symbol's position (a new PENDING_ENTRY one, or the open one it scales into). */
+  /**
+   * Links an entry order to the symbol's position (a new PENDING_ENTRY one, or the open one it scales
+   * into). An entry of the other side while a position is open — one still working after a
+   * reconciliation closed its own position and the broker's took its place, re-linked by a restart —
+   * is left unlinked: its fills reduce the open position first, then open the other side, as any
+   * unlinked fill does (a new position here would leave the open one unreachable by its symbol).
+   */
   trackEntry(order: Order, context: PositionEntryContext = {}): Position {
     const side: PositionSide = order.side === 'buy' ? 'long' : 'short';
     const existing = this.get(order.symbol);
+    if (existing && existing.side !== side && existing.quantity.greaterThan(0)) return existing;
     const position = existing && existing.side === side ? existing : this.create(order.symbol, order.assetClass, side, context);
     this.links.set(order.clientOrderId, { positionId: position.id, role: 'entry' });
     return this.transition(position, 'entry_submitted', 'state', position.state, addId(position.orderIds, order.clientOrderId));

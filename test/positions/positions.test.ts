@@ -164,6 +164,21 @@ describe('PositionManager', () => {
     expect(seen).toEqual(['position:opened']);
   });
 
+  it('an entry of the other side while a position is open (re-linked by a restart) is not linked: the open position stays the symbol\'s, and the entry\'s fill flips it', () => {
+    const { manager, order } = setup();
+    const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 1 }, 'b');
+    manager.applyFill(buy, fill('x1', 1, 100));
+    const long = manager.get('AAPL')!;
+    const sell = order({ symbol: 'AAPL', side: 'sell', quantity: 9 }, 's');
+    expect(manager.trackEntry(sell)).toBe(long);
+    expect(manager.get('AAPL')).toBe(long);
+    expect(manager.list()).toHaveLength(1);
+    manager.applyFill(sell, fill('x2', 9, 101));
+    expect(manager.get('AAPL')?.side).toBe('short');
+    expect(manager.get('AAPL')?.quantity.toString()).toBe('8');
+    expect(manager.list()).toHaveLength(1);
+  });
+
   it('selling through flat closes the long and opens a short with the rest', () => {
     const { manager, order } = setup();
     const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 10 }, 'b');

@@ -167,6 +167,21 @@ describe('crash and restart', () => {
       true,
     );
   });
+  it('an entry still working after a reconciliation closed its position and the broker’s opposite one was adopted, then a restart: the entry is not re-linked as a new position (which hid the adopted one and left its stop working) — its fill flips the position', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'crash', after: 0 },
+      ],
+      true,
+    );
+  });
 });
 
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
