@@ -291,7 +291,8 @@ export class ExecutionEngine {
           ids: this.ids,
           logger: this.logger,
           capabilities: this.adapter.capabilities,
-          forceClose: (symbol, reason) => this.forceClose(symbol, reason),
+          // Protection watches its own closes: not through forceClose, which would watch them too.
+          forceClose: (symbol, reason) => this.closeAtMarket(symbol, reason),
           priceIncrement: (symbol) => this.assets.peek(symbol)?.asset?.priceIncrement,
           recovering: () => this.recovery.blocking === 'recovering',
           reconcile: () => this.reconciler.reconcile(),
@@ -771,9 +772,24 @@ export class ExecutionEngine {
   /**
    * Closes a position at market now, bypassing the pre-trade checks (even while halted): cancels
    * the symbol's working orders, then sends a reduce-only market order for the whole quantity.
-   * Journaled, emitted as `position:force_closed`, and raised as an alert.
+   * Journaled, emitted as `position:force_closed`, and raised as an alert. A close that does not
+   * close the position — refused, failed on the network, or ended unfilled however late — gives the
+   * position its stop and targets back (with protection on; a critical `position_unprotected` alert).
    */
   async forceClose(symbol: string, reason = 'forced by an operator'): Promise<Order | undefined> {
+    let order: Order | undefined;
+    try {
+      order = await this.closeAtMarket(symbol, reason);
+    } catch (error) {
+      this.protection?.watchForceClose(symbol, undefined, describeError(error));
+      throw error;
+    }
+    this.protection?.watchForceClose(symbol, order);
+    return order;
+  }
+
+  /** {@link forceClose}'s work, unwatched (protection watches the closes it sends itself). */
+  private async closeAtMarket(symbol: string, reason: string): Promise<Order | undefined> {
     const at = this.clock.now();
     // No new protection while closing; protective orders still on their way are answered first,
     // since an order cannot be cancelled by id before the broker has it.

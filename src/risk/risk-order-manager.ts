@@ -155,7 +155,7 @@ export class RiskOrderManager {
    * Closes protection sent for a bare position, watched until they end, by client order id: one that
    * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
    */
-  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string }>();
+  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string }>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -233,7 +233,7 @@ export class RiskOrderManager {
         const close = this.closes.get(order.clientOrderId);
         if (close && isTerminalStatus(order.status)) {
           this.closes.delete(order.clientOrderId);
-          this.guard(() => this.closeEnded(close.p, order, close.reason));
+          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, order.errorMessage ?? order.status) : this.closeEnded(close.p, order, close.reason)));
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
@@ -729,6 +729,49 @@ export class RiskOrderManager {
     await this.closeRefused(p, failure ?? close?.errorMessage ?? close?.status ?? 'no close was sent');
   }
 
+  /**
+   * A force-close (an operator's, a breaker's, a halt's flatten) cancelled `symbol`'s protective
+   * orders and sent `close`. Once the close has ended — at once when none went or it failed — a
+   * position still open (the close refused, failed, ended unfilled, or the position grew while it
+   * worked) gets its stop and targets back: a close that did not happen must not leave it bare.
+   */
+  watchForceClose(symbol: string, close: Order | undefined, why?: string): void {
+    const now = close ? (this.deps.orders.get(close.clientOrderId) ?? close) : undefined;
+    if (now && !isTerminalStatus(now.status)) this.closes.set(now.clientOrderId, { forced: symbol });
+    else this.guard(() => this.afterForceClose(symbol, why ?? now?.errorMessage ?? now?.status ?? 'no close was sent'));
+  }
+
+  /** See {@link watchForceClose}: the position is still open after its force-close (`why`). */
+  private async afterForceClose(symbol: string, why: string): Promise<void> {
+    const position = this.deps.positions.get(symbol);
+    const p = position && this.byPosition.get(position.id);
+    if (!position || !p || !this.stillOpen(p) || !position.quantity.greaterThan(0)) return;
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    // Its stop still works (a cancel the broker refused), or another close is on its way.
+    if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;
+    this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the force-close left the position open (${why}); its stop is placed again`, details: { action: 'replace' } });
+    p.stopOrderId = undefined;
+    await this.replaceStop(p, position);
+    if (!p.native) await this.targetsAgain(p);
+  }
+
+  /** The emulated targets a force-close cancelled, placed again at their prices for what the position still holds. */
+  private async targetsAgain(p: Protection): Promise<void> {
+    let room = this.stillOpen(p)?.quantity ?? ZERO;
+    for (const [index, id] of p.targetOrderIds.entries()) {
+      const target = this.deps.orders.get(id);
+      if (!target?.limitPrice || !isTerminalStatus(target.status) || target.status === 'filled') continue;
+      const quantity = Decimal.min(target.quantity.minus(target.filledQuantity), room);
+      if (!quantity.greaterThan(0)) continue;
+      room = room.minus(quantity);
+      const again = this.deps.ids.next('tw');
+      p.targetOrderIds[index] = again;
+      this.byOrder.set(again, p);
+      this.record(p);
+      await this.deps.orders.submit({ clientOrderId: again, symbol: p.symbol, side: exitSide(p), quantity, type: 'limit', limitPrice: target.limitPrice, timeInForce: 'gtc', reduceOnly: true, tags: { ...target.tags } }, { timeoutMs: null });
+    }
+  }
+
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
   private async closeEnded(p: Protection, close: Order, reason: string): Promise<void> {
     if (this.byPosition.get(p.positionId) !== p) return;
@@ -1083,7 +1126,7 @@ export class RiskOrderManager {
     if (!p) return;
     this.byPosition.delete(position.id);
     this.clearTryAgain(position.id);
-    for (const [id, close] of this.closes) if (close.p === p) this.closes.delete(id);
+    for (const [id, close] of this.closes) if ('p' in close && close.p === p) this.closes.delete(id);
     const exit = lastExitPrice(position);
     if (exit) this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
     const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);

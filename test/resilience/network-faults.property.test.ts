@@ -34,6 +34,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
   // Both symbols' signals decided together (executeSignals).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), sides: fc.tuple(fc.constantFrom<OrderSide>('buy', 'sell'), fc.constantFrom<OrderSide>('buy', 'sell')) }) },
+  // An operator force-closes a symbol (its orders cancelled, the position closed at market) in the middle of it all.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('forceClose' as const), symbol: fc.constantFrom(...SYMBOLS) }) },
   // Time passes mid-scenario (retries, looks-again and timeouts on the clock happen while the faults last).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }) },
 );
@@ -259,9 +261,21 @@ describe('network faults', () => {
       'partial exits',
     );
   });
+  it('an operator’s force-close whose close failed on the network (its protective orders already cancelled): the stop is placed again, not left off', async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 4 },
+        { kind: 'forceClose', symbol: 'AAPL' },
+      ],
+      'stop and target',
+    );
+  });
 });
 
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO'] as const;
+/** How positions are protected; 'entry timeouts': stop and target, and entries not filled in 20 s are cancelled (filling in a thin market, their cancels race fills). */
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts'] as const;
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
 /** One run: the actions, the network healing, then the checks (exported to replay a counterexample). */
@@ -276,7 +290,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           ids: sequentialIds(),
           logger: silentLogger,
           ...(protection ? { protection: style === 'trailing, break-even' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
-          config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+          config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' ? 20_000 : null }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         debug?.(engine, broker);
@@ -322,6 +336,8 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
               clock.advance(1_000);
               await settle(4);
             }
+          } else if (a.kind === 'forceClose') {
+            await drive(engine.forceClose(a.symbol, 'operator').catch(() => undefined));
           } else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];

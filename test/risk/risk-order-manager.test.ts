@@ -700,6 +700,35 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
+  it("an operator's force-close the broker refuses: the position keeps its stop and target (placed again), with a critical alert", async () => {
+    const { engine, flush, broker, seen } = await protectedLong();
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: symbol halted', { status: 422 }) }, 1);
+    const close = await engine.forceClose('AAPL', 'operator');
+    await flush();
+    expect(close?.status).toBe('rejected');
+    expect(seen.at(-1)!.message).toBe('AAPL: the force-close left the position open (mock broker: symbol halted); its stop is placed again');
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+    expect(engine.protection!.protectionOf('AAPL')!.targets.filter((t) => t.status === 'accepted').map(brief)).toEqual(['sell limit 10 @ 104']);
+  });
+
+  it("an operator's force-close that rests and then ends unfilled: the stop comes back then; one that fills: nothing comes back", async () => {
+    const { engine, flush, broker, seen, price } = await protectedLong();
+    broker.setLiquidity('AAPL', '0');
+    const close = await engine.forceClose('AAPL', 'operator');
+    await flush();
+    expect(close?.status).toBe('accepted');
+    expect(covered(engine)).toBeUndefined();
+    broker.endByBroker({ clientOrderId: close!.clientOrderId }, { status: 'expired' });
+    await flush();
+    expect(seen.at(-1)!.message).toBe('AAPL: the force-close left the position open (expired); its stop is placed again');
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+    broker.setLiquidity('AAPL', undefined);
+    await engine.forceClose('AAPL', 'operator again');
+    await price('100.5');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.orderReports().filter((o) => ['accepted', 'partially_filled'].includes(o.status))).toEqual([]);
+  });
+
   it('the close rests for hours (a halted symbol, a market order queued out of hours) and then ends unfilled: still watched — the stop comes back', async () => {
     const { engine, flush, broker, clock, seen, endStop } = await protectedLong();
     broker.setLiquidity('AAPL', '0');
