@@ -488,7 +488,8 @@ export class RiskOrderManager {
       // A position taken on while the symbol was held (a reconciliation adopting the broker's during
       // the close) is protected now — unless a close is still working on it.
       const position = this.deps.positions.get(symbol);
-      if (!position || this.byPosition.has(position.id) || this.closeWorking(position)) return;
+      // A position still waiting for its entry's fill holds nothing to protect: the fill's hook protects it.
+      if (!position || !position.quantity.greaterThan(0) || this.byPosition.has(position.id) || this.closeWorking(position)) return;
       this.guard(async () => {
         const fresh = position.stopPrice ? position : this.withLevels(position);
         if (fresh?.stopPrice && this.deps.positions.get(symbol)?.id === fresh.id) await this.protect(fresh);
@@ -567,7 +568,7 @@ export class RiskOrderManager {
       await this.deps.forceClose(position.symbol, 'protective orders both filled');
       return;
     }
-    if (this.byPosition.has(position.id) || !position.stopPrice || this.held.has(position.symbol)) return;
+    if (this.byPosition.has(position.id) || !position.stopPrice || this.held.has(position.symbol) || !position.quantity.greaterThan(0)) return;
     this.positionsSeen++;
     const entry = position.averageEntryPrice;
     const step = this.stepOf(position.symbol);

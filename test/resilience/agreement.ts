@@ -66,6 +66,14 @@ function closing(broker: MockBroker, symbol: string, side: 'buy' | 'sell', quant
   return broker.orderReports().some((o) => o.symbol === symbol && o.side === side && o.type === 'market' && WORKING.has(o.status) && !o.clientOrderId.startsWith('app-') && o.quantity.minus(o.filledQuantity).greaterThanOrEqualTo(quantity));
 }
 
+/** Prints the alerts, submitted orders and positions opened and closed as they happen (replaying a counterexample with DEBUG_SCENARIO). */
+export function traceEvents(engine: ExecutionEngine): void {
+  engine.on('alert', (a) => console.log('alert', a.code, a.message));
+  engine.on('order:submitted', ({ order }) => console.log('submitted', order.clientOrderId, order.side, order.type, order.quantity.toString()));
+  engine.on('position:opened', ({ position }) => console.log('opened', position.symbol, position.side, position.quantity.toString()));
+  engine.on('position:closed', ({ position }) => console.log('closed', position.symbol, position.side, position.quantity.toString()));
+}
+
 /** With DEBUG_SCENARIO set: the broker's orders, the engine's, and the journal, to read a counterexample. */
 export function dumpForDebug(engine: ExecutionEngine, broker: MockBroker, records: readonly JournalRecord[]): void {
   if (!process.env.DEBUG_SCENARIO) return;

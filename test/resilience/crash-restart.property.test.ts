@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { type BrokerAdapter, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -181,6 +182,12 @@ describe('crash and restart', () => {
       ],
       true,
     );
+  });
+
+  // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
+  it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
+    const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], boolean];
+    await scenario(actions, protection, (engine) => (process.env.DEBUG_SCENARIO ? traceEvents(engine) : undefined));
   });
 });
 

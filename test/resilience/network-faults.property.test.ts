@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -271,6 +272,26 @@ describe('network faults', () => {
       ],
       'stop and target',
     );
+  });
+
+  it('a force-close while the entry’s fill is unheard (stream down; the position still waits for it): nothing is protected at zero shares — the stop goes on when the fill is heard', async () => {
+    await scenario(
+      [
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'forceClose', symbol: 'AAPL' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'trailing, break-even',
+    );
+  });
+
+  // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
+  it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
+    const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
+    await scenario(actions, style, (engine) => (process.env.DEBUG_SCENARIO ? traceEvents(engine) : undefined));
   });
 });
 
