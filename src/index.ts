@@ -26,6 +26,7 @@ export {
   OverfillError,
   RecoveryIncompleteError,
   SendWithdrawnError,
+  PositionNotClosedError,
   ServerRequestError,
   type ServerRequestErrorCode,
   TradewireError,

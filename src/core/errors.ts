@@ -17,6 +17,7 @@ export type TradewireErrorCode =
   | 'account_leased'
   | 'journal_locked'
   | 'send_withdrawn'
+  | 'position_not_closed'
   | ServerRequestErrorCode
   | BrokerErrorCode;
 
@@ -130,6 +131,23 @@ export class SendWithdrawnError extends TradewireError {
 
   constructor(readonly clientOrderId: string) {
     super('send_withdrawn', `${clientOrderId}: cancelled while its send was being retried; not sent again`);
+  }
+}
+
+/**
+ * A halt's `flatten` sent a position's close and the broker refused it, or its send failed: the
+ * position is still open (with protection on, its stop and targets are back). `clientOrderId` is the
+ * close's; `reason` the broker's word or the failure.
+ */
+export class PositionNotClosedError extends TradewireError {
+  override readonly name = 'PositionNotClosedError';
+
+  constructor(
+    readonly symbol: string,
+    readonly clientOrderId: string,
+    readonly reason: string,
+  ) {
+    super('position_not_closed', `${symbol}: the close ${clientOrderId} did not go through (${reason}); the position is still open`);
   }
 }
 

@@ -6,7 +6,7 @@ import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { isAboveZero, toDecimal } from '../core/decimal.js';
 import { isTerminalStatus } from '../model/order-status.js';
-import { describeError, RecoveryIncompleteError, ValidationError } from '../core/errors.js';
+import { describeError, PositionNotClosedError, RecoveryIncompleteError, ValidationError } from '../core/errors.js';
 import { every, type Repeating } from '../core/every.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { InternalFailure } from '../core/internal-hooks.js';
@@ -539,8 +539,9 @@ export class ExecutionEngine {
    * stopped at the gate right before it would be sent — then, by default, cancels every working
    * order (one still on its way is cancelled when it lands), and with `flatten`
    * closes every position at market, all at once. A position that cannot be closed does not keep
-   * the others open: every close is tried, then the halt rejects with that close's error (an
-   * `AggregateError` when several failed). `resume()` takes an explicit call. Journaled and emitted.
+   * the others open: every close is tried, then the halt rejects with that close's error — a
+   * {@link PositionNotClosedError} when the broker refused it or its send failed; an
+   * `AggregateError` when several failed. `resume()` takes an explicit call. Journaled and emitted.
    */
   async halt(options: HaltOptions | string): Promise<void> {
     const { reason, cancelOpen = true, flatten = false } = typeof options === 'string' ? { reason: options } : options;
@@ -552,7 +553,11 @@ export class ExecutionEngine {
     // Every position at once, each to its own end: the closes go out together (not one broker round
     // trip after another), and one that fails leaves none of the others open.
     await allOrFailures(
-      this.positions.openPositions().map((position) => this.forceClose(position.symbol, `halted: ${reason}`)),
+      this.positions.openPositions().map(async (position) => {
+        const close = await this.forceClose(position.symbol, `halted: ${reason}`);
+        // Refused by the broker, or its send failed: the halt must not report the book flat.
+        if (close && (close.status === 'rejected' || close.status === 'failed')) throw new PositionNotClosedError(position.symbol, close.clientOrderId, close.errorMessage ?? close.status);
+      }),
       'positions could not be closed',
     );
   }

@@ -1,5 +1,5 @@
-import { ExecutionEngine, silentLogger, ValidationError } from 'tradewire';
-import { ManualClock, MockBroker, type MockBrokerOptions, settle } from 'tradewire/testing';
+import { BrokerError, ExecutionEngine, PositionNotClosedError, silentLogger, ValidationError } from 'tradewire';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { engineOnMock, spoilableIds } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 
@@ -85,6 +85,24 @@ describe('the kill switch', () => {
     // AAPL's close (the first asked for) was refused; MSFT and NVDA were closed all the same.
     expect(engine.positions.openPositions().map((p) => p.symbol)).toEqual(['AAPL']);
     expect(broker.positionReports().map((p) => p.symbol)).toEqual(['AAPL']);
+  });
+
+  it('a close the broker refuses: the halt rejects with PositionNotClosedError naming it — not resolved as if the book were flat; the position keeps its stop', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, protection: true, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
+    await engine.start();
+    broker.setPrice('AAPL', '100');
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal({ id: 'a', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'k' });
+    await settle(8);
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: AAPL is halted', { status: 422 }) });
+    const halted = engine.halt({ reason: 'risk desk', flatten: true });
+    await expect(halted).rejects.toBeInstanceOf(PositionNotClosedError);
+    await expect(halted).rejects.toMatchObject({ code: 'position_not_closed', symbol: 'AAPL', reason: 'mock broker: AAPL is halted' });
+    await settle(8);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(engine.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted');
   });
 
   it('cannot be raced by a signal in flight: one still awaiting is stopped at the gate, one already sent is cancelled on sight', async () => {
