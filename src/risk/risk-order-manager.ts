@@ -1146,20 +1146,20 @@ export class RiskOrderManager {
    * A replace of a protective order did not go through — the request failed on the way, or the
    * broker refused it — so the order is as it was: a stop still the size of a position a target has
    * since halved sells what is not there when it triggers, one short of a grown position leaves the
-   * rest bare. Looked at again on the clock (1 s, 2 s, 4 s …, at most 30 s apart,
-   * {@link CONVERGE_ATTEMPTS} times) until the orders are what the position needs; given up with a
-   * critical `protection_out_of_step` alert.
+   * rest bare. Looked at again on the clock (1 s, 2 s, 4 s …, at most 30 s apart) until the orders
+   * are what the position needs; after {@link CONVERGE_ATTEMPTS} tries a critical
+   * `protection_out_of_step` alert, and the looks go on slower — 1 min, 2, 4 … at most an hour
+   * apart — so a broker back after a long outage still gets the stop brought to the position.
    */
   private scheduleConverge(p: Protection): void {
     const previous = this.outOfStep.get(p.positionId);
     if (previous) this.deps.clock.clearTimeout(previous.timer);
     const attempt = (previous?.attempt ?? 0) + 1;
-    if (attempt > CONVERGE_ATTEMPTS) {
-      this.outOfStep.delete(p.positionId);
-      this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker`, details: { symbol: p.symbol, stop: p.stop.toString() } });
-      return;
+    if (attempt === CONVERGE_ATTEMPTS + 1) {
+      this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker; trying again every few minutes`, details: { symbol: p.symbol, stop: p.stop.toString() } });
     }
-    const timer = this.deps.clock.setTimeout(() => this.guard(() => this.converge(p)), doublingDelayMs(attempt));
+    const delay = attempt <= CONVERGE_ATTEMPTS ? doublingDelayMs(attempt) : doublingDelayMs(attempt - CONVERGE_ATTEMPTS, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS);
+    const timer = this.deps.clock.setTimeout(() => this.guard(() => this.converge(p)), delay);
     this.outOfStep.set(p.positionId, { attempt, timer });
   }
 

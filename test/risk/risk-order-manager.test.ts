@@ -168,7 +168,7 @@ describe('RiskOrderManager', () => {
     expect(broker.orderReports().filter((o) => ['accepted', 'partially_filled'].includes(o.status))).toEqual([]);
   });
 
-  it('a stop the broker will not resize, whatever is asked: looked at eight times, then a critical protection_out_of_step', async () => {
+  it('a stop the broker will not resize, whatever is asked: looked at eight times, then a critical protection_out_of_step — and looked at again minutes apart, so it is resized once the broker takes it', async () => {
     const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());
     await flush();
@@ -178,6 +178,14 @@ describe('RiskOrderManager', () => {
       clock.advance(1_000);
       await flush();
     }
+    expect(alerts.filter((code) => code === 'protection_out_of_step')).toHaveLength(1);
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 98');
+    broker.clearFaults();
+    for (let t = 0; t < 3_600_000 && brief(engine.protection!.protectionOf('AAPL')!.stop) !== 'sell stop 5 @ 100'; t += 10_000) {
+      clock.advance(10_000);
+      await flush();
+    }
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 5 @ 100');
     expect(alerts.filter((code) => code === 'protection_out_of_step')).toHaveLength(1);
   });
 
