@@ -744,9 +744,23 @@ export class RiskOrderManager {
 
   /** See {@link watchForceClose}: the position is still open after its force-close (`why`). */
   private async afterForceClose(symbol: string, why: string): Promise<void> {
-    const position = this.deps.positions.get(symbol);
-    const p = position && this.byPosition.get(position.id);
-    if (!position || !p || !this.stillOpen(p) || !position.quantity.greaterThan(0)) return;
+    const before = this.deps.positions.get(symbol);
+    if (!before) return;
+    const p = this.byPosition.get(before.id);
+    if (!p) {
+      // Opened while the symbol was held (its entry's fill heard during the force-close) and left
+      // unprotected for the close that was working then: protected now, at its levels.
+      if (!before.quantity.greaterThan(0) || this.held.has(symbol) || this.closeWorking(before)) return;
+      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the force-close left the position open (${why}); it is protected now`, details: { action: 'replace' } });
+      const fresh = before.stopPrice ? before : this.withLevels(before);
+      if (fresh?.stopPrice) await this.protect(fresh);
+      return;
+    }
+    // The force-close's cancel of the stop may still be on its way (retried after a failure, or a
+    // resize went first): its end decides whether the stop is still there.
+    if (p.stopOrderId && this.deps.orders.cancelRequested(p.stopOrderId)) await this.deps.orders.whenEnded([p.stopOrderId], BLOCKED_EXIT_WAIT_MS);
+    const position = this.stillOpen(p);
+    if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
     // Its stop still works (a cancel the broker refused), or another close is on its way.
     if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;

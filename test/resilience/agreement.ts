@@ -72,6 +72,7 @@ export function traceEvents(engine: ExecutionEngine): void {
   engine.on('order:submitted', ({ order }) => console.log('submitted', order.clientOrderId, order.side, order.type, order.quantity.toString()));
   engine.on('position:opened', ({ position }) => console.log('opened', position.symbol, position.side, position.quantity.toString()));
   engine.on('position:closed', ({ position }) => console.log('closed', position.symbol, position.side, position.quantity.toString()));
+  engine.on('position:updated', ({ position, reason }) => console.log('updated', position.symbol, position.state, position.quantity.toString(), reason));
 }
 
 /** With DEBUG_SCENARIO set: the broker's orders, the engine's, and the journal, to read a counterexample. */

@@ -288,6 +288,36 @@ describe('network faults', () => {
     );
   });
 
+  it('a force-close whose cancel of the stop failed on the way while a fill resized it, the close then filling short of a grown position: the stop, cancelled in the end, is placed again', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'MSFT', quantity: 2 },
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 2 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'forceClose', symbol: 'MSFT' },
+      ],
+      'trailing, break-even',
+    );
+  });
+
+  it('a position whose entry fill is heard during its force-close (stream down) and whose close the broker then ends after one share: protected at its levels, not left bare', async () => {
+    await scenario(
+      [
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'forceClose', symbol: 'MSFT' },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
