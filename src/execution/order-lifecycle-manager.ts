@@ -549,12 +549,14 @@ export class OrderLifecycleManager {
       throw new ValidationError([{ field: 'status', message: `must be accepted or partially_filled to modify, is ${order.status}` }], `modify of ${clientOrderId}`);
     }
     this.apply(clientOrderId, { type: 'replace_requested', changes, at: this.clock.now() });
+    const asked = this.changes;
     try {
       const report = await this.adapter.replaceOrder(this.store.require(clientOrderId), changes);
+      const stale = this.changedSince(order.symbol, asked);
       if (this.store.require(clientOrderId).status === 'pending_replace') {
         this.apply(clientOrderId, { type: 'modified', changes, brokerOrderId: report.brokerOrderId, at: this.clock.now(), raw: report.raw });
       }
-      this.applyReport(report);
+      this.applyReport(report, stale);
     } catch (error) {
       await this.onRequestFailed(clientOrderId, error, 'replace_rejected', 'pending_replace');
     }
@@ -584,12 +586,22 @@ export class OrderLifecycleManager {
     return this.applySafely(id, update.event);
   }
 
-  /** Brings a tracked order up to a broker report (the polling and reconciliation path). */
-  applyReport(report: OrderStatusReport): void {
+  /**
+   * Brings a tracked order up to a broker report (the polling and reconciliation path). `stale`: the
+   * report answers a request (a send, a replace) during which the symbol's orders changed — a resize
+   * or a fill heard meanwhile is newer than it — so its size and prices are not taken (they would
+   * roll back a later resize: a stop set back to a size its fills then overran); its fills and its
+   * end still count, and a notional order still learns its quantity.
+   */
+  applyReport(report: OrderStatusReport, stale = false): void {
     const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId);
     if (id === undefined) return;
     this.confirm(id);
-    for (const event of eventsFromOrderReport(this.store.require(id), report, this.clock.now())) this.applySafely(id, event);
+    const order = this.store.require(id);
+    for (const event of eventsFromOrderReport(order, report, this.clock.now())) {
+      if (stale && event.type === 'modified' && order.notional === undefined) continue;
+      this.applySafely(id, event);
+    }
   }
 
   /** Asks the broker for every working order, and every one in doubt, and applies what it says (after a reconnect, or when polling). */
@@ -739,8 +751,9 @@ export class OrderLifecycleManager {
       const durable = this.journal.sync?.();
       if (durable) await durable;
       const amend = (changes: OrderChanges): Order => this.apply(id, { type: 'modified', changes, at: this.clock.now(), raw: { reason: 'amended before resending' } }).order;
+      const asked = this.changes;
       const report = await this.send(this.store.require(id), amend);
-      this.applyReport(report);
+      this.applyReport(report, this.changedSince(this.store.require(id).symbol, asked));
     } catch (error) {
       await this.onSubmitFailed(id, error);
     } finally {

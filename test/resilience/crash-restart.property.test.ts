@@ -184,6 +184,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it('a stop filling share by share while resized with the stream down: a replace’s answer older than the next resize does not set its size back (it was then "filled" short, and its last share refused as an overfill)', async () => {
+    await scenario(
+      [
+        { kind: 'stream', up: false },
+        { kind: 'thin', symbol: 'AAPL', quantity: 2 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 7 },
+        { kind: 'move', symbol: 'AAPL', by: 13 },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'stream', up: true },
+      ],
+      true,
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], boolean];
