@@ -779,11 +779,7 @@ export class RiskOrderManager {
       const quantity = Decimal.min(target.quantity.minus(target.filledQuantity), room);
       if (!quantity.greaterThan(0)) continue;
       room = room.minus(quantity);
-      const again = this.deps.ids.next('tw');
-      p.targetOrderIds[index] = again;
-      this.byOrder.set(again, p);
-      this.record(p);
-      await this.deps.orders.submit({ clientOrderId: again, symbol: p.symbol, side: exitSide(p), quantity, type: 'limit', limitPrice: target.limitPrice, timeInForce: 'gtc', reduceOnly: true, tags: { ...target.tags } }, { timeoutMs: null });
+      await this.targetAgain(p, index, target.limitPrice, target.tags, quantity);
     }
   }
 
@@ -905,12 +901,17 @@ export class RiskOrderManager {
       this.record(p);
       return;
     }
+    await this.targetAgain(p, index, target.limitPrice, target.tags, left);
+  }
+
+  /** Places the target at `index` again (a new id, journaled first), at its price, for `quantity`. */
+  private async targetAgain(p: Protection, index: number, limitPrice: Decimal, tags: Order['tags'], quantity: Decimal): Promise<void> {
     const id = this.deps.ids.next('tw');
     p.targetOrderIds[index] = id;
     this.byOrder.set(id, p);
     this.record(p);
     await this.deps.orders.submit(
-      { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: left, type: 'limit', limitPrice: target.limitPrice, timeInForce: 'gtc', reduceOnly: true, tags: { ...target.tags } },
+      { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity, type: 'limit', limitPrice, timeInForce: 'gtc', reduceOnly: true, tags: { ...tags } },
       { timeoutMs: null },
     );
   }
