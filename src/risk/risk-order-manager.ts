@@ -346,6 +346,12 @@ export class RiskOrderManager {
     return this.deps.positions.get(position.symbol);
   }
 
+  /** Protects the symbol's position where its levels are — its own, or the config's ({@link withLevels}). */
+  private async protectAtLevels(position: Position): Promise<void> {
+    const fresh = this.withLevels(position);
+    if (fresh?.stopPrice) await this.protect(fresh);
+  }
+
   /**
    * A reconciliation set the position to the broker's (a fill missed, a trade made outside the
    * engine, a corporate action). A position taken on from the broker is protected like any other;
@@ -356,8 +362,7 @@ export class RiskOrderManager {
     const p = this.byPosition.get(position.id);
     if (!p) {
       if (!opened || this.held.has(position.symbol)) return;
-      const fresh = this.withLevels(position);
-      if (fresh?.stopPrice) await this.protect(fresh);
+      await this.protectAtLevels(position);
       return;
     }
     await p.placing?.catch(() => undefined);
@@ -490,10 +495,7 @@ export class RiskOrderManager {
       const position = this.deps.positions.get(symbol);
       // A position still waiting for its entry's fill holds nothing to protect: the fill's hook protects it.
       if (!position || !position.quantity.greaterThan(0) || this.byPosition.has(position.id) || this.closeWorking(position)) return;
-      this.guard(async () => {
-        const fresh = position.stopPrice ? position : this.withLevels(position);
-        if (fresh?.stopPrice && this.deps.positions.get(symbol)?.id === fresh.id) await this.protect(fresh);
-      });
+      this.guard(() => this.protectAtLevels(position));
     };
   }
 
@@ -752,8 +754,7 @@ export class RiskOrderManager {
       // unprotected for the close that was working then: protected now, at its levels.
       if (!before.quantity.greaterThan(0) || this.held.has(symbol) || this.closeWorking(before)) return;
       this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the force-close left the position open (${why}); it is protected now`, details: { action: 'replace' } });
-      const fresh = before.stopPrice ? before : this.withLevels(before);
-      if (fresh?.stopPrice) await this.protect(fresh);
+      await this.protectAtLevels(before);
       return;
     }
     // The force-close's cancel of the stop may still be on its way (retried after a failure, or a
