@@ -529,7 +529,10 @@ export class ExecutionEngine {
     }, 100 * attempt);
   }
 
-  /** Compares orders and positions with the broker now (it also runs every `recovery.reconcileIntervalMs`). */
+  /**
+   * Compares orders and positions with the broker now (it also runs every `recovery.reconcileIntervalMs`).
+   * One reconciliation at a time: asked while one runs, it runs right after it, shared by every caller meanwhile.
+   */
   reconcile(): Promise<ReconciliationReport> {
     return this.reconciler.reconcile();
   }

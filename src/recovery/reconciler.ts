@@ -23,6 +23,14 @@ export interface RecoveryPolicy {
   readonly maxResendAgeMs: number;
 }
 
+/** What one reconciliation looks at (see {@link Reconciler.reconcile}). */
+export interface ReconcileOptions {
+  /** Orders a restart took back from the journal, for the report. */
+  readonly recovered?: number | undefined;
+  /** Also look up failed orders (after a restart: the broker may hold one given up on). */
+  readonly includeFailed?: boolean;
+}
+
 export interface ReconcilerDeps {
   readonly adapter: BrokerAdapter;
   readonly orders: OrderLifecycleManager;
@@ -90,8 +98,42 @@ export class Reconciler {
    * every one we gave up on) is looked up by client order id and updated; journaled orders the broker
    * never saw are resent or failed per policy; open orders we do not know are reported; positions
    * that disagree are adopted or trading is halted.
+   *
+   * One run at a time. Asked while one runs, it runs once more right after — a run already under way
+   * may have read the broker before what the caller wants checked happened — and everyone who asks
+   * meanwhile shares that run and its report. Two runs never interleave, so an older picture of the
+   * broker is never adopted over a newer one.
    */
-  async reconcile(options: { recovered?: number; includeFailed?: boolean } = {}): Promise<ReconciliationReport> {
+  reconcile(options: ReconcileOptions = {}): Promise<ReconciliationReport> {
+    if (this.next) {
+      this.next.options = { recovered: options.recovered ?? this.next.options.recovered, includeFailed: options.includeFailed === true || this.next.options.includeFailed === true };
+      return this.next.report;
+    }
+    const running = this.running;
+    if (!running) return this.track(this.compare(options));
+    const next: { options: ReconcileOptions; report: Promise<ReconciliationReport> } = { options, report: undefined as never };
+    next.report = running.catch(() => undefined).then(() => {
+      this.next = undefined;
+      return this.track(this.compare(next.options));
+    });
+    this.next = next;
+    return next.report;
+  }
+
+  /** The run in progress, and the one asked for while it runs (see {@link reconcile}). */
+  private running: Promise<ReconciliationReport> | undefined;
+  private next: { options: ReconcileOptions; report: Promise<ReconciliationReport> } | undefined;
+
+  private track(run: Promise<ReconciliationReport>): Promise<ReconciliationReport> {
+    this.running = run;
+    const done = (): void => {
+      if (this.running === run) this.running = undefined;
+    };
+    run.then(done, done);
+    return run;
+  }
+
+  private async compare(options: ReconcileOptions): Promise<ReconciliationReport> {
     const { adapter, orders, positions, policy, clock, journal, events } = this.deps;
     const at = clock.now();
     const resent: string[] = [];
