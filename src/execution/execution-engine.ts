@@ -319,7 +319,10 @@ export class ExecutionEngine {
       logger: this.logger,
       policy: this.config.recovery,
       halt: (reason) => void this.halt({ reason, cancelOpen: false }),
+      // The broker is back after an outage: protection's backed-off looks and tries go now.
+      answersAgain: () => this.protection?.brokerBack(),
     });
+    if (this.protection) this.bus.on('broker:connection', (change) => change.state === 'reconnected' && this.protection?.brokerBack());
     this.pipeline = new SignalPipeline({
       config: this.config,
       clock: this.clock,

@@ -42,6 +42,8 @@ export interface ReconcilerDeps {
   readonly policy: RecoveryPolicy;
   /** Called when the policy says to stop trading. */
   readonly halt: (reason: string) => void;
+  /** Called when a run goes through after one that failed: the broker answers again. */
+  readonly answersAgain?: () => void;
 }
 
 /**
@@ -123,13 +125,20 @@ export class Reconciler {
   /** The run in progress, and the one asked for while it runs (see {@link reconcile}). */
   private running: Promise<ReconciliationReport> | undefined;
   private next: { options: ReconcileOptions; report: Promise<ReconciliationReport> } | undefined;
+  /** Whether the last run failed (see `answersAgain`). */
+  private lastFailed = false;
 
   private track(run: Promise<ReconciliationReport>): Promise<ReconciliationReport> {
     this.running = run;
-    const done = (): void => {
+    const done = (failed: boolean): void => {
       if (this.running === run) this.running = undefined;
+      if (!failed && this.lastFailed) this.deps.answersAgain?.();
+      this.lastFailed = failed;
     };
-    run.then(done, done);
+    run.then(
+      () => done(false),
+      () => done(true),
+    );
     return run;
   }
 

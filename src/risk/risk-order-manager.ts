@@ -160,7 +160,7 @@ export class RiskOrderManager {
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
   /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
-  private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
+  private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle | undefined }>();
   /** Tries after giving up held back while the engine is stopped (see {@link suspend}). */
   private readonly tryAfterResume = new Set<string>();
   /** Looks held back while the engine is stopped (see {@link suspend}). */
@@ -848,21 +848,24 @@ export class RiskOrderManager {
   /** The try after the `p.giveUps`-th give-up, on the clock. */
   private scheduleTry(p: Protection): void {
     this.clearTryAgain(p.positionId);
-    const timer = this.deps.clock.setTimeout(() => {
-      this.afterGiveUp.delete(p.positionId);
-      this.guard(async () => {
-        const position = this.stillOpen(p);
-        if (!position || this.byPosition.get(p.positionId) !== p) return;
-        const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-        // Protected meanwhile (a stop placed again), or a close working on it: nothing to try.
-        if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;
-        p.stopsLost = 0;
-        p.closesRefused = 0;
-        this.deps.events.emit('alert', { severity: 'warning', code: 'position_unprotected', message: `${p.symbol}: trying the stop at ${p.stop.toString()} again after giving up (${p.giveUps} time(s))`, details: { action: 'replace', giveUps: p.giveUps } });
-        await this.replaceStop(p, position);
-      });
-    }, doublingDelayMs(p.giveUps ?? 1, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS));
+    const timer = this.deps.clock.setTimeout(() => this.tryStopAgain(p), doublingDelayMs(p.giveUps ?? 1, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS));
     this.afterGiveUp.set(p.positionId, timer);
+  }
+
+  /** The try after a give-up (see {@link scheduleTry}): the stop, with its full count of attempts. */
+  private tryStopAgain(p: Protection): void {
+    this.afterGiveUp.delete(p.positionId);
+    this.guard(async () => {
+      const position = this.stillOpen(p);
+      if (!position || this.byPosition.get(p.positionId) !== p) return;
+      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+      // Protected meanwhile (a stop placed again), or a close working on it: nothing to try.
+      if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;
+      p.stopsLost = 0;
+      p.closesRefused = 0;
+      this.deps.events.emit('alert', { severity: 'warning', code: 'position_unprotected', message: `${p.symbol}: trying the stop at ${p.stop.toString()} again after giving up (${p.giveUps} time(s))`, details: { action: 'replace', giveUps: p.giveUps } });
+      await this.replaceStop(p, position);
+    });
   }
 
   /** A close of `position` is working: an order of its exit side, not one of protection's (an entry still filling is not a close). */
@@ -1169,7 +1172,7 @@ export class RiskOrderManager {
    */
   private scheduleConverge(p: Protection): void {
     const previous = this.outOfStep.get(p.positionId);
-    if (previous) this.deps.clock.clearTimeout(previous.timer);
+    if (previous?.timer !== undefined) this.deps.clock.clearTimeout(previous.timer);
     const attempt = (previous?.attempt ?? 0) + 1;
     if (attempt === CONVERGE_ATTEMPTS + 1) {
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker; trying again every few minutes`, details: { symbol: p.symbol, stop: p.stop.toString() } });
@@ -1217,7 +1220,7 @@ export class RiskOrderManager {
    */
   suspend(): void {
     for (const [positionId, look] of this.outOfStep) {
-      this.deps.clock.clearTimeout(look.timer);
+      if (look.timer !== undefined) this.deps.clock.clearTimeout(look.timer);
       this.lookAfterResume.add(positionId);
     }
     this.outOfStep.clear();
@@ -1226,6 +1229,30 @@ export class RiskOrderManager {
       this.tryAfterResume.add(positionId);
     }
     this.afterGiveUp.clear();
+  }
+
+  /**
+   * The broker answers again after an outage (the stream reconnected, or a reconciliation went
+   * through after one that failed): protective orders a failed replace left out of step are looked
+   * at now, and a stop given up on is tried now — not at the next step of their backoff, which after
+   * a long outage is up to an hour away, with the stop the wrong size or missing all that time. The
+   * counts stay where they were, so a broker that still refuses is asked no more often than before.
+   */
+  brokerBack(): void {
+    for (const [positionId, look] of [...this.outOfStep]) {
+      const p = this.byPosition.get(positionId);
+      // Already being looked at now (an earlier call): once is enough.
+      if (!p || look.timer === undefined) continue;
+      this.deps.clock.clearTimeout(look.timer);
+      this.outOfStep.set(positionId, { attempt: look.attempt, timer: undefined });
+      this.guard(() => this.converge(p));
+    }
+    for (const [positionId, timer] of [...this.afterGiveUp]) {
+      const p = this.byPosition.get(positionId);
+      if (!p) continue;
+      this.deps.clock.clearTimeout(timer);
+      this.tryStopAgain(p);
+    }
   }
 
   /** The engine started again: the looks {@link suspend} held back are scheduled again. */

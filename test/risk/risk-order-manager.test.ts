@@ -189,6 +189,63 @@ describe('RiskOrderManager', () => {
     expect(alerts.filter((code) => code === 'protection_out_of_step')).toHaveLength(1);
   });
 
+  describe('the broker back after a long outage: a stop left out of step is brought to the position at once, not at the next backed-off look', () => {
+    /** A target fills half the position while every replace fails on the network, for five minutes: past the quick looks. */
+    async function outOfStepForMinutes() {
+      const fixture = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+      const { engine, signal, price, flush, broker, clock, alerts } = fixture;
+      await engine.executeSignal(signal());
+      await flush();
+      broker.failNext('replaceOrder', { kind: 'network' }, 10_000);
+      await price('102');
+      for (let t = 0; t < 300_000; t += 1_000) {
+        clock.advance(1_000);
+        await flush();
+      }
+      expect(alerts).toContain('protection_out_of_step');
+      expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 98');
+      return fixture;
+    }
+
+    it('a reconciliation that goes through after one that failed', async () => {
+      const { engine, flush, broker } = await outOfStepForMinutes();
+      broker.failNext('getOpenOrders', { kind: 'network' }, 1_000);
+      await expect(engine.reconcile()).rejects.toThrow();
+      broker.clearFaults();
+      const replacesBefore = broker.requests.filter((r) => r.method === 'replaceOrder').length;
+      await engine.reconcile();
+      await flush();
+      // No time passed: the look came with the reconciliation, not the clock (next look due minutes later).
+      expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 5 @ 100');
+      expect(broker.requests.filter((r) => r.method === 'replaceOrder').length).toBe(replacesBefore + 1);
+      // A second reconciliation, all going through, asks nothing more.
+      await engine.reconcile();
+      await flush();
+      expect(broker.requests.filter((r) => r.method === 'replaceOrder').length).toBe(replacesBefore + 1);
+    });
+
+    it('the stream reconnecting', async () => {
+      const { engine, flush, broker } = await outOfStepForMinutes();
+      broker.dropStream();
+      await flush();
+      broker.clearFaults();
+      broker.restoreStream();
+      await flush();
+      expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 5 @ 100');
+    });
+
+    it('a broker that still refuses is asked no more often: a reconciliation after one that went through brings nothing forward', async () => {
+      const { engine, flush, broker } = await outOfStepForMinutes();
+      const replaces = (): number => broker.requests.filter((r) => r.method === 'replaceOrder').length;
+      const before = replaces();
+      await engine.reconcile();
+      await engine.reconcile();
+      await flush();
+      expect(replaces()).toBe(before);
+      expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 98');
+    });
+  });
+
   it('the stop fills: every target is cancelled at once (a target left working a round trip longer could fill into a new position)', async () => {
     const { engine, signal, price, live, broker, clock } = await setup({ partialExits: [{ r: 1, fraction: '0.3' }, { r: 2, fraction: '0.3' }, { r: 3, fraction: '0.4' }] });
     await engine.executeSignal(signal());
@@ -581,6 +638,26 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     clock.advance(60_000);
     await flush();
     expect(seen.at(-1)?.message).toBe('AAPL: trying the stop at 98 again after giving up (1 time(s))');
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+  });
+
+  it('given up on while the broker was unreachable: tried again as soon as a reconciliation goes through after one that failed, not a minute later', async () => {
+    const { engine, flush, broker, seen, endStop, clock } = await protectedLong();
+    broker.failNext('submitOrder', { kind: 'network' }, 10_000); // every stop and close fails on the way
+    endStop();
+    for (let t = 0; t < 600_000 && !seen.at(-1)?.message.includes('left as it is'); t += 1_000) {
+      clock.advance(1_000);
+      await flush();
+    }
+    expect(seen.at(-1)?.message).toContain('left as it is');
+    expect(covered(engine)).toBeUndefined();
+    broker.failNext('getOpenOrders', { kind: 'network' }, 1_000);
+    await expect(engine.reconcile()).rejects.toThrow();
+    broker.clearFaults();
+    await engine.reconcile();
+    await flush();
+    // No time passed.
+    expect(seen.map((a) => a.message)).toContain('AAPL: trying the stop at 98 again after giving up (1 time(s))');
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
