@@ -827,7 +827,7 @@ export class ExecutionEngine {
     }
     this.journal.append({ kind: 'note', at, topic: 'position.force_closed', symbol, data: { reason, clientOrderId: order?.clientOrderId } });
     this.bus.emit('position:force_closed', { symbol, reason, order, at });
-    this.bus.emit('alert', { severity: 'warning', code: 'position_force_closed', message: `${symbol} force-closed: ${reason}`, ...(order ? { clientOrderId: order.clientOrderId } : {}) });
+    this.bus.emit('alert', { severity: 'warning', code: 'position_force_closed', message: `${symbol} ${forceCloseOutcome(order)}: ${reason}`, ...(order ? { clientOrderId: order.clientOrderId } : {}) });
     return order;
   }
 
@@ -859,4 +859,12 @@ export class ExecutionEngine {
     this.bus.emit('alert', { severity: 'critical', code: 'internal_failure', message, details: { hook, subject } });
     void this.halt({ reason: message, cancelOpen: false });
   }
+}
+
+/** What a force-close came to, for its alert: a close on its way (or filled), refused, never sent, or nothing to close. */
+function forceCloseOutcome(order: Order | undefined): string {
+  if (!order) return 'force-close: no position to close, working orders cancelled';
+  if (order.status === 'rejected' || order.status === 'risk_rejected') return `force-close refused by the broker (${order.errorMessage ?? order.status})`;
+  if (order.status === 'failed') return `force-close could not be sent (${order.errorMessage ?? 'failed'})`;
+  return 'force-closed';
 }

@@ -729,7 +729,7 @@ export class RiskOrderManager {
       else this.closes.set(close.clientOrderId, { p, reason });
       return;
     }
-    await this.closeRefused(p, failure ?? close?.errorMessage ?? close?.status ?? 'no close was sent');
+    await this.closeRefused(p, closeOutcome(close, failure));
   }
 
   /**
@@ -787,7 +787,7 @@ export class RiskOrderManager {
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
   private async closeEnded(p: Protection, close: Order, reason: string): Promise<void> {
     if (this.byPosition.get(p.positionId) !== p) return;
-    if (close.status !== 'filled') await this.closeRefused(p, close.errorMessage ?? close.status);
+    if (close.status !== 'filled') await this.closeRefused(p, closeOutcome(close));
     else {
       // The position outgrew its close while it worked (shares traded outside the engine): the rest goes the same way.
       const rest = this.deps.positions.get(p.symbol);
@@ -817,8 +817,8 @@ export class RiskOrderManager {
     return this.stillOpen(p) !== undefined && this.byPosition.get(p.positionId) === p && (!stop || isTerminalStatus(stop.status));
   }
 
-  /** A close of a position whose stop was lost did not close it: the stop is put back, until `stopAttempts` closes failed. */
-  private async closeRefused(p: Protection, why: string): Promise<void> {
+  /** A close of a position whose stop was lost did not close it (`outcome`: how, see closeOutcome): the stop is put back, until `stopAttempts` closes failed. */
+  private async closeRefused(p: Protection, outcome: string): Promise<void> {
     const position = this.stillOpen(p);
     if (!position) return;
     p.closesRefused = (p.closesRefused ?? 0) + 1;
@@ -826,7 +826,7 @@ export class RiskOrderManager {
     this.deps.events.emit('alert', {
       severity: 'critical',
       code: 'position_unprotected',
-      message: `${p.symbol}: the close was refused (${why}); ${giveUp ? 'left as it is: the broker takes neither a stop nor a close' : 'placing the stop again'}`,
+      message: `${p.symbol}: ${outcome}; ${giveUp ? 'left as it is: neither a stop nor a close went through' : 'placing the stop again'}`,
       details: { closesRefused: p.closesRefused, action: giveUp ? 'alert' : 'replace' },
     });
     this.record(p);
@@ -1285,6 +1285,14 @@ function checkLostOptions(options: ProtectionOptions): void {
   if (options.onStopLost !== undefined && !['replace', 'close', 'alert'].includes(options.onStopLost)) issues.push({ field: 'protection.onStopLost', message: `must be 'replace', 'close' or 'alert', got ${JSON.stringify(options.onStopLost)}` });
   if (options.stopAttempts !== undefined && !(Number.isInteger(options.stopAttempts) && options.stopAttempts >= 1)) issues.push({ field: 'protection.stopAttempts', message: `must be a whole number of at least 1, got ${String(options.stopAttempts)}` });
   if (issues.length > 0) throw new ConfigurationError(issues);
+}
+
+/** How a close that did not close the position ended, for an alert: never sent, refused, or ended unfilled. */
+function closeOutcome(close: Order | undefined, failure?: string): string {
+  if (failure !== undefined || close?.status === 'failed') return `the close could not be sent (${failure ?? close?.errorMessage ?? 'failed'})`;
+  if (!close) return 'no close was sent';
+  if (close.status === 'rejected' || close.status === 'risk_rejected') return `the close was refused (${close.errorMessage ?? close.status})`;
+  return `the close ended unfilled (${close.errorMessage ?? close.status})`;
 }
 
 function exitSide(p: Protection): 'buy' | 'sell' {

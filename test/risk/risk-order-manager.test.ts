@@ -649,7 +649,7 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
       clock.advance(1_000);
       await flush();
     }
-    expect(seen.at(-1)?.message).toContain('left as it is');
+    expect(seen.at(-1)?.message).toMatch(/^AAPL: the close could not be sent \(.*connection reset.*\); left as it is: neither a stop nor a close went through$/);
     expect(covered(engine)).toBeUndefined();
     broker.failNext('getOpenOrders', { kind: 'network' }, 1_000);
     await expect(engine.reconcile()).rejects.toThrow();
@@ -780,17 +780,21 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(covered(engine)).toBeUndefined();
     broker.endByBroker({ clientOrderId: close!.clientOrderId }, { status: 'expired' });
     await flush();
-    expect(seen.at(-1)!.message).toBe('AAPL: the close was refused (expired); placing the stop again');
+    expect(seen.at(-1)!.message).toBe('AAPL: the close ended unfilled (expired); placing the stop again');
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
   it("an operator's force-close the broker refuses: the position keeps its stop and target (placed again), with a critical alert", async () => {
     const { engine, flush, broker, seen } = await protectedLong();
+    const forced: string[] = [];
+    engine.on('alert', (a) => a.code === 'position_force_closed' && forced.push(a.message));
     broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: symbol halted', { status: 422 }) }, 1);
     const close = await engine.forceClose('AAPL', 'operator');
     await flush();
     expect(close?.status).toBe('rejected');
+    // Its own alert says what happened, not "force-closed".
+    expect(forced).toEqual(['AAPL force-close refused by the broker (mock broker: symbol halted): operator']);
     expect(seen.at(-1)!.message).toBe('AAPL: the force-close left the position open (mock broker: symbol halted); its stop is placed again');
     expect(covered(engine)).toBe('sell stop 10 @ 98');
     expect(engine.protection!.protectionOf('AAPL')!.targets.filter((t) => t.status === 'accepted').map(brief)).toEqual(['sell limit 10 @ 104']);
@@ -827,7 +831,7 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(covered(engine)).toBeUndefined();
     broker.endByBroker({ clientOrderId: close!.clientOrderId }, { status: 'cancelled', reason: 'halted' });
     await flush();
-    expect(seen.at(-1)!.message).toMatch(/^AAPL: the close was refused \(.*\); placing the stop again$/);
+    expect(seen.at(-1)!.message).toMatch(/^AAPL: the close ended unfilled \(.*\); placing the stop again$/);
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
