@@ -368,7 +368,10 @@ export class SignalPipeline {
     if (!(await protection.makeRoomForExit(symbol, quantity))) {
       return this.reject(signal, [{ code: 'exit_blocked', message: `${symbol}: the protective orders did not confirm their cancel in time` }]);
     }
-    return send();
+    const decision = await send();
+    // Sent with the stop cancelled: if it does not close the position, the stop comes back.
+    if (decision.kind === 'executed') protection.watchExit(decision.order);
+    return decision;
   }
 
   private sendExit(

@@ -155,7 +155,7 @@ export class RiskOrderManager {
    * Closes protection sent for a bare position, watched until they end, by client order id: one that
    * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
    */
-  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string }>();
+  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind }>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -233,7 +233,7 @@ export class RiskOrderManager {
         const close = this.closes.get(order.clientOrderId);
         if (close && isTerminalStatus(order.status)) {
           this.closes.delete(order.clientOrderId);
-          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, order.errorMessage ?? order.status) : this.closeEnded(close.p, order, close.reason)));
+          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : this.closeEnded(close.p, order, close.reason)));
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
@@ -739,21 +739,54 @@ export class RiskOrderManager {
    * worked) gets its stop and targets back: a close that did not happen must not leave it bare.
    */
   watchForceClose(symbol: string, close: Order | undefined, why?: string): void {
-    const now = close ? (this.deps.orders.get(close.clientOrderId) ?? close) : undefined;
-    if (now && !isTerminalStatus(now.status)) this.closes.set(now.clientOrderId, { forced: symbol });
-    else this.guard(() => this.afterForceClose(symbol, why ?? now?.errorMessage ?? now?.status ?? 'no close was sent'));
+    this.watchClose(symbol, close, 'force-close', why);
   }
 
-  /** See {@link watchForceClose}: the position is still open after its force-close (`why`). */
-  private async afterForceClose(symbol: string, why: string): Promise<void> {
+  /**
+   * An exit (a signal's) sent after {@link makeRoomForExit} cancelled the position's protective
+   * orders — a broker where open exits hold the shares: watched like a force-close, so an exit that
+   * ends without closing the position (refused, expired, filled short of a position that grew)
+   * brings the stop and targets back. An exit sent while the stop still works needs nothing: the
+   * fills resize the stop.
+   */
+  watchExit(exit: Order): void {
+    const position = this.deps.positions.get(exit.symbol);
+    const p = position ? this.byPosition.get(position.id) : undefined;
+    const stop = p?.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (!p || (stop && !isTerminalStatus(stop.status))) return;
+    this.watchClose(exit.symbol, exit, 'exit');
+  }
+
+  private watchClose(symbol: string, close: Order | undefined, by: CloseKind, why?: string): void {
+    const now = close ? (this.deps.orders.get(close.clientOrderId) ?? close) : undefined;
+    if (now && !isTerminalStatus(now.status)) this.closes.set(now.clientOrderId, { forced: symbol, by });
+    else this.guard(() => this.afterForceClose(symbol, why ?? (now ? closeWhy(now) : 'no close was sent'), by));
+  }
+
+  /**
+   * Another close works on a position protection would otherwise protect again now: that close is
+   * watched instead, so if it too ends without closing the position, the stop and targets come back
+   * then (not left bare for a close that did not happen).
+   */
+  private watchWorkingCloses(position: Position): void {
+    const closeSide = position.side === 'long' ? 'sell' : 'buy';
+    for (const order of this.deps.orders.workingOrders()) {
+      if (order.symbol !== position.symbol || order.side !== closeSide || RiskOrderManager.isProtective(order) || this.closes.has(order.clientOrderId)) continue;
+      this.closes.set(order.clientOrderId, { forced: position.symbol, by: 'close' });
+    }
+  }
+
+  /** See {@link watchForceClose}: the position is still open after its force-close or exit (`why`). */
+  private async afterForceClose(symbol: string, why: string, by: CloseKind = 'force-close'): Promise<void> {
     const before = this.deps.positions.get(symbol);
     if (!before) return;
     const p = this.byPosition.get(before.id);
     if (!p) {
       // Opened while the symbol was held (its entry's fill heard during the force-close) and left
       // unprotected for the close that was working then: protected now, at its levels.
-      if (!before.quantity.greaterThan(0) || this.held.has(symbol) || this.closeWorking(before)) return;
-      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the force-close left the position open (${why}); it is protected now`, details: { action: 'replace' } });
+      if (!before.quantity.greaterThan(0) || this.held.has(symbol)) return;
+      if (this.closeWorking(before)) return this.watchWorkingCloses(before);
+      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the ${by} left the position open (${why}); it is protected now`, details: { action: 'replace' } });
       await this.protectAtLevels(before);
       return;
     }
@@ -763,9 +796,10 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    // Its stop still works (a cancel the broker refused), or another close is on its way.
-    if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;
-    this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the force-close left the position open (${why}); its stop is placed again`, details: { action: 'replace' } });
+    // Its stop still works (a cancel the broker refused), or another close is on its way (watched in turn).
+    if (stop && !isTerminalStatus(stop.status)) return;
+    if (this.closeWorking(position)) return this.watchWorkingCloses(position);
+    this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the ${by} left the position open (${why}); its stop is placed again`, details: { action: 'replace' } });
     p.stopOrderId = undefined;
     await this.replaceStop(p, position);
     if (!p.native) await this.targetsAgain(p);
@@ -1285,6 +1319,14 @@ function checkLostOptions(options: ProtectionOptions): void {
   if (options.onStopLost !== undefined && !['replace', 'close', 'alert'].includes(options.onStopLost)) issues.push({ field: 'protection.onStopLost', message: `must be 'replace', 'close' or 'alert', got ${JSON.stringify(options.onStopLost)}` });
   if (options.stopAttempts !== undefined && !(Number.isInteger(options.stopAttempts) && options.stopAttempts >= 1)) issues.push({ field: 'protection.stopAttempts', message: `must be a whole number of at least 1, got ${String(options.stopAttempts)}` });
   if (issues.length > 0) throw new ConfigurationError(issues);
+}
+
+/** Who sent a close protection watches (see watchForceClose), for its alert. */
+type CloseKind = 'force-close' | 'exit' | 'close';
+
+/** Why a watched close that ended left the position open, for an alert. */
+function closeWhy(close: Order): string {
+  return close.status === 'filled' ? 'filled, but the position had grown while it worked' : (close.errorMessage ?? close.status);
 }
 
 /** How a close that did not close the position ended, for an alert: never sent, refused, or ended unfilled. */

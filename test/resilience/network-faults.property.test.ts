@@ -319,6 +319,22 @@ describe('network faults', () => {
   });
 
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
+  it('a position whose force-close failed on the network, then its exit signal filling short of a position grown by a trade in the broker app: the share left is protected, not left bare', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 4 },
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'forceClose', symbol: 'MSFT' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+      ],
+      'partial exits',
+    );
+  });
+
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
     await scenario(actions, style, (engine) => (process.env.DEBUG_SCENARIO ? traceEvents(engine) : undefined));

@@ -246,6 +246,61 @@ describe('RiskOrderManager', () => {
     });
   });
 
+  it('an exit on a broker where open exits hold the shares (the stop and target cancelled to make room) that ends unfilled: the stop and target come back', async () => {
+    const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { exitsHoldQuantity: true } });
+    const unprotected: string[] = [];
+    engine.on('alert', (a) => a.code === 'position_unprotected' && unprotected.push(a.message));
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', '0'); // the exit rests
+    const exit = await engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    expect(exit.kind).toBe('executed');
+    const working = () => broker.orderReports().filter((o) => o.status === 'accepted').map(brief);
+    expect(working()).toEqual(['sell market 10 @ undefined']); // the stop and target made room for it
+    broker.endByBroker({ clientOrderId: exit.kind === 'executed' ? exit.order.clientOrderId : '' }, { status: 'expired' });
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(unprotected).toEqual(['AAPL: the exit left the position open (expired); its stop is placed again']);
+    expect(working().sort()).toEqual(['sell limit 10 @ 104', 'sell stop 10 @ 98']);
+  });
+
+  it('a force-close refused while the stop\'s cancel is still ending, then an exit signal: that exit is watched, and when it ends unfilled the stop comes back', async () => {
+    const { engine, signal, flush, broker, clock } = await setup(true, {}, { cancelLatencyMs: 5_000 });
+    const unprotected: string[] = [];
+    engine.on('alert', (a) => a.code === 'position_unprotected' && unprotected.push(a.message));
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', '0');
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: close refused', { status: 422 }) }, 1);
+    // Its cancels of the stop and target take 5 s to end; its close is refused at once.
+    expect((await engine.forceClose('AAPL', 'operator'))?.status).toBe('rejected');
+    await flush();
+    // An exit while the stop is still ending (so not watched when sent): it rests.
+    const exit = await engine.executeSignal(signal({ side: 'sell' }));
+    expect(exit.kind).toBe('executed');
+    for (let t = 0; t < 10_000; t += 500) {
+      clock.advance(500);
+      await flush();
+    }
+    // The stop's cancel ended; the exit still works: nothing placed, the exit watched instead.
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map(brief)).toEqual(['sell market 10 @ undefined']);
+    broker.endByBroker({ clientOrderId: exit.kind === 'executed' ? exit.order.clientOrderId : '' }, { status: 'expired' });
+    await flush();
+    expect(unprotected.at(-1)).toBe('AAPL: the close left the position open (expired); its stop is placed again');
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map(brief)).toContain('sell stop 10 @ 98');
+  });
+
+  it('an exit sent while the stop still works needs no watching: it fills, the position closes, nothing comes back', async () => {
+    const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { exitsHoldQuantity: true } });
+    await engine.executeSignal(signal());
+    await flush();
+    await engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.orderReports().filter((o) => o.status === 'accepted')).toEqual([]);
+  });
+
   it('the stop fills: every target is cancelled at once (a target left working a round trip longer could fill into a new position)', async () => {
     const { engine, signal, price, live, broker, clock } = await setup({ partialExits: [{ r: 1, fraction: '0.3' }, { r: 2, fraction: '0.3' }, { r: 3, fraction: '0.4' }] });
     await engine.executeSignal(signal());
