@@ -555,6 +555,8 @@ export class MockBroker implements BrokerAdapter {
     }
     const [first, ...rest] = list.orders as [Order, ...Order[]];
     if (list.kind === 'oco') {
+      // The pair holds its quantity once (the legs are checked with the leg option: not each).
+      this.checkQuantityAvailable(first.symbol, first.side, first.quantity);
       const [takeProfit, stopLoss] = [this.place(first, { leg: true }), this.place(rest[0]!, { leg: true })];
       takeProfit.sibling = stopLoss;
       stopLoss.sibling = takeProfit;
@@ -607,6 +609,7 @@ export class MockBroker implements BrokerAdapter {
     if (order.reduceOnly && this.enforceReduceOnly && !options.held && !isAboveZero(this.reducible(order.symbol, order.side))) {
       throw new BrokerError('invalid_order', `mock broker: reduce-only ${order.side} of ${order.symbol} has no position to reduce`, { status: 422, brokerCode: 'reduce_only' });
     }
+    if (!options.leg) this.checkQuantityAvailable(order.symbol, order.side, order.quantity);
     const increasing = options.leg ? ZERO : this.increasingQuantity(order.symbol, order.side, order.quantity);
     if (isAboveZero(increasing) && order.side === 'sell' && !asset.shortable) {
       throw new BrokerError('not_shortable', `mock broker: ${order.symbol} cannot be sold short`, { status: 403 });
@@ -708,6 +711,7 @@ export class MockBroker implements BrokerAdapter {
     if (changes.quantity && changes.quantity.lessThanOrEqualTo(order.filledQuantity)) {
       throw new BrokerError('invalid_order', 'mock broker: quantity must exceed the filled quantity', { status: 422 });
     }
+    if (changes.quantity && changes.quantity.greaterThan(order.quantity)) this.checkQuantityAvailable(order.symbol, order.side, changes.quantity.minus(order.filledQuantity), order);
     if (changes.quantity) order.quantity = changes.quantity;
     if (changes.limitPrice) order.limitPrice = changes.limitPrice;
     if (changes.stopPrice) order.stopPrice = changes.stopPrice;
@@ -811,6 +815,31 @@ export class MockBroker implements BrokerAdapter {
     if (order.legs && order.status === 'filled') this.releaseLegs(order);
     if (order.reduceOnly && this.enforceReduceOnly && isWorking(order.status) && !isAboveZero(this.reducible(order.symbol, order.side))) {
       this.finish(order, 'cancelled', 'reduce-only: nothing left to reduce');
+    }
+  }
+
+  /**
+   * Where open exits hold the shares (`capabilities.exitsHoldQuantity`, as at Alpaca): an order
+   * against the position may ask for no more than the other open orders on its side leave —
+   * Alpaca's 403 "insufficient qty available for order". A one-cancels-other pair holds its quantity
+   * once; `except` (an order being replaced) and its pair do not count.
+   */
+  private checkQuantityAvailable(symbol: string, side: OrderSide, quantity: Decimal, except?: BrokerOrder): void {
+    if (!this.capabilities.exitsHoldQuantity) return;
+    const position = this.reducible(symbol, side);
+    if (!isAboveZero(position)) return;
+    let held = ZERO;
+    const counted = new Set<BrokerOrder>();
+    for (const order of this.working) {
+      if (order.symbol !== symbol || order.side !== side || order.held || !isWorking(order.status) || counted.has(order)) continue;
+      if (except && (order === except || order === except.sibling)) continue;
+      counted.add(order);
+      if (order.sibling) counted.add(order.sibling);
+      held = addDecimals(held, subtractDecimals(order.quantity, order.filledQuantity));
+    }
+    const available = maxDecimal(subtractDecimals(position, held), ZERO);
+    if (compareDecimal(quantity, available) > 0) {
+      throw new BrokerError('invalid_order', `mock broker: insufficient qty available for order (requested: ${quantity.toString()}, available: ${available.toString()})`, { status: 403 });
     }
   }
 

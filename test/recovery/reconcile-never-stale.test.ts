@@ -73,9 +73,14 @@ async function scenario(steps: readonly Step[]): Promise<void> {
   }
   // Quiet: no new activity, every answer and every stream update delivered. No reconciliation
   // after the steps': what they adopted must already be the truth.
+  // The manual clock keeps moving until every signal and reconciliation asked for has ended: a
+  // reconciliation asked for while one runs starts after it, and its answers take latency too.
+  let ended = false;
+  const all = Promise.all(pending).finally(() => (ended = true));
+  for (let waited = 0; !ended && waited < 10_000; waited += 50) await run(clock, 50);
+  expect(ended).toBe(true);
+  await all;
   await run(clock, 200);
-  await Promise.all(pending);
-  await run(clock, 100);
 
   const local = new Map(engine.positions.openPositions().map((p) => [p.symbol, (p.side === 'long' ? p.quantity : p.quantity.negated()).toString()]));
   const remote = new Map(broker.positionReports().map((p) => [p.symbol, p.quantity.toString()]));
@@ -99,6 +104,19 @@ describe('reconciliation never applies a stale picture', () => {
       { kind: 'wait', ms: 60 },
       { kind: 'signal', symbol: 'AAPL', side: 'sell' }, // a later sell must find nothing to sell
       { kind: 'wait', ms: 60 },
+    ]);
+  });
+
+  it('reconciliations asked for while one runs, with answers slowing down, each end and leave the broker\'s picture (found by the search)', async () => {
+    await scenario([
+      { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      { kind: 'latency', rest: 1, stream: 0 },
+      { kind: 'reconcile' },
+      { kind: 'latency', rest: 40, stream: 2 },
+      { kind: 'wait', ms: 0 },
+      { kind: 'reconcile' }, // queued behind the first…
+      { kind: 'reconcile' }, // …and shared with this one
+      { kind: 'signal', symbol: 'AAPL', side: 'buy' },
     ]);
   });
 

@@ -341,8 +341,12 @@ describe('network faults', () => {
   });
 });
 
-/** How positions are protected; 'entry timeouts': stop and target, and entries not filled in 20 s are cancelled (filling in a thin market, their cancels race fills). */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts'] as const;
+/**
+ * How positions are protected; 'entry timeouts': stop and target, and entries not filled in 20 s are
+ * cancelled (filling in a thin market, their cancels race fills); 'as Alpaca': a native OCO on a
+ * broker whose open exits hold the shares (a second sell of them refused, so exits make room first).
+ */
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca'] as const;
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
 /** One run: the actions, the network healing, then the checks (exported to replay a counterexample). */
@@ -350,7 +354,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,

@@ -247,7 +247,8 @@ describe('RiskOrderManager', () => {
   });
 
   it('an exit on a broker where open exits hold the shares (the stop and target cancelled to make room) that ends unfilled: the stop and target come back', async () => {
-    const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { exitsHoldQuantity: true } });
+    // As at Alpaca: protection is one native OCO (two sells of the same shares would be refused).
+    const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } });
     const unprotected: string[] = [];
     engine.on('alert', (a) => a.code === 'position_unprotected' && unprotected.push(a.message));
     await engine.executeSignal(signal());
@@ -291,8 +292,8 @@ describe('RiskOrderManager', () => {
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map(brief)).toContain('sell stop 10 @ 98');
   });
 
-  it('an exit sent while the stop still works needs no watching: it fills, the position closes, nothing comes back', async () => {
-    const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { exitsHoldQuantity: true } });
+  it('an exit there that fills: the position closes, nothing comes back', async () => {
+    const { engine, signal, flush, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } });
     await engine.executeSignal(signal());
     await flush();
     await engine.executeSignal(signal({ side: 'sell' }));

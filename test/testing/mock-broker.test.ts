@@ -295,6 +295,45 @@ describe('MockBroker faults', () => {
   });
 });
 
+describe('MockBroker where open exits hold the shares (capabilities.exitsHoldQuantity, as Alpaca)', () => {
+  const holding = { capabilities: { nativeOco: true, exitsHoldQuantity: true } };
+
+  it('refuses a sell for more than the other open sells leave (403, "insufficient qty available"), as Alpaca does; a cancel frees the shares', async () => {
+    const { broker, order } = setup(holding);
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ quantity: 10 }));
+    const stop = await broker.submitOrder(order({ side: 'sell', type: 'stop', stopPrice: '95', quantity: 6 }));
+    await broker.submitOrder(order({ side: 'sell', type: 'limit', limitPrice: '110', quantity: 4 })); // 4 left: taken
+    const refused = await broker.submitOrder(order({ side: 'sell', type: 'market', quantity: 1 })).catch((e: unknown) => e);
+    expect(isBrokerError(refused) && [refused.code, refused.status, refused.message]).toEqual(['invalid_order', 403, 'mock broker: insufficient qty available for order (requested: 1, available: 0)']);
+    // Growing the stop past what is left is refused too; shrinking it frees shares.
+    await expect(broker.replaceOrder(stop as unknown as Order, { quantity: new Decimal(7) })).rejects.toThrow(/insufficient qty available for order \(requested: 7, available: 6\)/);
+    await broker.cancelOrder({ clientOrderId: stop.clientOrderId });
+    expect((await broker.submitOrder(order({ side: 'sell', type: 'market', quantity: 6 }))).status).toBe('accepted');
+    expect(broker.positionReports()[0]?.quantity.toString()).toBe('4');
+  });
+
+  it('a one-cancels-other pair holds its shares once; buys that add to a long are not exits', async () => {
+    const { broker, order, clock } = setup(holding);
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ quantity: 10 }));
+    const ids = sequentialIds();
+    const leg = (r: Partial<OrderRequest>) => createOrder({ clientOrderId: ids.next('oco'), symbol: 'AAPL', side: 'sell', quantity: 10, timeInForce: 'gtc', ...r }, { clock, ids });
+    await broker.submitOrderList({ kind: 'oco', orders: [leg({ type: 'limit', limitPrice: '110' }), leg({ type: 'stop', stopPrice: '95' })] });
+    expect(broker.orderReports().filter((o) => o.status === 'accepted')).toHaveLength(2);
+    await expect(broker.submitOrder(order({ side: 'sell', type: 'market', quantity: 1 }))).rejects.toThrow(/available: 0/);
+    expect((await broker.submitOrder(order({ side: 'buy', type: 'limit', limitPrice: '90', quantity: 5 }))).status).toBe('accepted');
+  });
+
+  it('without the capability, exits do not hold shares (the default mock)', async () => {
+    const { broker, order } = setup();
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ quantity: 10 }));
+    await broker.submitOrder(order({ side: 'sell', type: 'stop', stopPrice: '95', quantity: 10 }));
+    expect((await broker.submitOrder(order({ side: 'sell', type: 'limit', limitPrice: '110', quantity: 10 }))).status).toBe('accepted');
+  });
+});
+
 describe('MockBroker memory bounds (soak tests and benchmarks)', () => {
   it('keeps the newest retainEndedOrders ended orders and rememberClientIds forgotten ids (the oldest forgotten as each order ends), at most about twice retainRequests requests', async () => {
     const { broker, order } = setup({ retainEndedOrders: 10, rememberClientIds: 20, retainRequests: 30 });
