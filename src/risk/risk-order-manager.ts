@@ -260,7 +260,8 @@ export class RiskOrderManager {
    * symbol: position ids are new after a restart), so an emulated OCO still cancels its sibling, a
    * trailing stop still trails and break-even / partial-exit progress goes on. A position that has
    * no protective order working (the process died between the entry fill and the stop) is
-   * protected now. Resolves with the symbols it protected anew.
+   * protected now — unless, on a broker whose open exits hold the shares, an exit is working (see
+   * {@link watchExit}): that exit is watched. Resolves with the symbols it protected anew.
    */
   async restore(records: readonly JournalRecord[] = this.deps.orders.journal.query({ topic: PROTECTION_STATE })): Promise<string[]> {
     const { orders, positions } = this.deps;
@@ -281,6 +282,14 @@ export class RiskOrderManager {
       const last = saved.get(position.symbol);
       const state = last && mine.some((o) => o.clientOrderId === last.stopOrderId || last.targetOrderIds.includes(o.clientOrderId)) ? last : undefined;
       if (mine.length === 0) {
+        // An exit the dead process sent after cancelling the stop to make room for it (a broker
+        // whose open exits hold the shares) is still working: a stop now would be refused for the
+        // shares the exit holds. The exit is watched instead; ending without closing the position,
+        // it brings the stop back.
+        if (this.deps.capabilities.exitsHoldQuantity && this.closeWorking(position)) {
+          this.watchWorkingCloses(position);
+          continue;
+        }
         const fresh = this.withLevels(position);
         if (fresh?.stopPrice) {
           protectedAnew.push(position.symbol);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { type BrokerAdapter, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
@@ -91,7 +91,7 @@ const action = fc.oneof(
 describe('crash and restart', () => {
   it('a process killed anywhere, and one that recovers from its journal, ends agreeing with the broker — nothing lost, nothing twice', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 20) }), fc.boolean(), (actions, protection) => scenario(actions, protection)),
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 20) }), fc.constantFrom<Protection>(false, true, 'as Alpaca'), (actions, protection) => scenario(actions, protection)),
       // PROPERTY_RUNS=5000 (and PROPERTY_ACTIONS=40) for a longer search than the suite's (docs/testing.md).
       // A run that does not end (a loop between the engine and the broker) fails as a counterexample too.
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 200), timeout: 20_000, ...searchSeed() },
@@ -200,9 +200,32 @@ describe('crash and restart', () => {
     );
   });
 
+  it('as at Alpaca: killed with an exit working (its stop cancelled to make room, a thin market filling it in parts): the restart watches the exit instead of placing a stop the broker refuses for the shares the exit holds', async () => {
+    const refused: string[] = [];
+    const unprotected: string[] = [];
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'thin', symbol: 'AAPL', quantity: 3 }, { kind: 'crash', after: 30 }, { kind: 'signal', symbol: 'AAPL', side: 'sell' }], 'as Alpaca', (engine) => {
+      engine.on('order:rejected', ({ order }) => refused.push(`${order.type} ${order.errorMessage ?? ''}`));
+      engine.on('alert', (a) => a.code === 'position_unprotected' && unprotected.push(a.message));
+    });
+    // Before: three stops refused ("insufficient qty available"), then the position force-closed.
+    expect(refused).toEqual([]);
+    expect(unprotected).toEqual([]);
+  });
+
+  it('as at Alpaca: the exit watched after the restart ends unfilled (the broker cancels it): the stop comes back for what is left', async () => {
+    const unprotected: string[] = [];
+    await scenario(
+      [{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'thin', symbol: 'AAPL', quantity: 3 }, { kind: 'crash', after: 30 }, { kind: 'signal', symbol: 'AAPL', side: 'sell' }, { kind: 'brokerEnds', pick: 0 }],
+      'as Alpaca',
+      (engine) => engine.on('alert', (a) => a.code === 'position_unprotected' && unprotected.push(a.message)),
+    );
+    // The scenario's checks: the 7 shares left have one stop of their size.
+    expect(unprotected).toEqual(['AAPL: the close left the position open (ended by the broker); it is protected now']);
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
-    const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], boolean];
+    const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
     await scenario(actions, protection, (engine) => (process.env.DEBUG_SCENARIO ? traceEvents(engine) : undefined));
   });
 });
@@ -210,10 +233,13 @@ describe('crash and restart', () => {
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
-export async function scenario(actions: readonly Action[], protection: boolean, events?: (engine: ExecutionEngine) => void): Promise<void> {
+/** Protection off, on, or on with a broker whose open exits hold the shares (a native OCO, a second sell of them refused: Alpaca). */
+type Protection = boolean | 'as Alpaca';
+
+export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
         noteRun(actions, protection);
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : {}) });
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
         for (const symbol of SYMBOLS) broker.setPrice(symbol, String(prices[symbol]));
         const records = new InMemoryJournal();
@@ -317,6 +343,6 @@ export async function scenario(actions: readonly Action[], protection: boolean, 
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.query({}));
-        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection });
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false });
         await engine.stop();
 }
