@@ -1,4 +1,5 @@
-import { type ExecutionEngine, ManualClock, silentLogger } from 'tradewire';
+import Decimal from 'decimal.js';
+import { ExecutionEngine, InMemoryJournal, ManualClock, sequentialIds, silentLogger } from 'tradewire';
 import { protectedEngine } from '../adapter-test-kit.js';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -147,5 +148,55 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
     await vi.waitFor(() => expect(e.positions.openPositions()).toEqual([]), { timeout: 5_000, interval: 5 });
     expect([...x.orders.values()].filter((o) => ['new', 'accepted', 'held'].includes(o.status))).toEqual([]);
     expect(alerts.filter((code) => code !== 'trading_halted' && code !== 'position_force_closed')).toEqual([]);
+  });
+});
+
+describe('a restart on Alpaca', () => {
+  it('with an exit working (the OCO cancelled to make room, a thin market filling the exit in parts): the new process watches the exit — no stop refused for the shares it holds — and the stop comes back when the exit is cancelled', async () => {
+    server = await FakeAlpacaServer.start();
+    const x = server.exchange;
+    x.setPrice('AAPL', '100');
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const journal = new InMemoryJournal();
+    const boot = (generation: number): ExecutionEngine =>
+      new ExecutionEngine({
+        adapter: new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server!.baseUrl, streamUrl: server!.streamUrl, logger: silentLogger }),
+        clock,
+        ids: sequentialIds(1 + 1_000 * generation),
+        logger: silentLogger,
+        journal,
+        protection: true,
+        rateLimit: false,
+        config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+      });
+    const first = boot(0);
+    engine = first;
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(first.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+    x.liquidity.set('AAPL', new Decimal(3));
+    await first.executeSignal({ id: 'out', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(first.positions.get('AAPL')?.quantity.toString()).toBe('7'), { timeout: 5_000, interval: 5 });
+    await first.stop();
+
+    const second = boot(1);
+    engine = second;
+    const alerts: string[] = [];
+    second.on('alert', (a) => alerts.push(`${a.code}: ${a.message}`));
+    await second.start();
+    await second.recover();
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('7');
+    expect([...x.orders.values()].filter((o) => o.status === 'rejected')).toEqual([]);
+    const working = () => [...x.orders.values()].filter((o) => ['new', 'accepted', 'held', 'partially_filled'].includes(o.status)).map((o) => `${o.type} ${o.side} ${o.qty} (filled ${o.filled_qty})`);
+    expect(working()).toEqual(['market sell 10 (filled 3)']);
+
+    // Alpaca cancels what is left of the exit (from its dashboard): the 7 shares get their stop back.
+    const exit = [...x.orders.values()].find((o) => o.type === 'market' && o.side === 'sell')!;
+    x.cancel(exit.id);
+    await vi.waitFor(() => expect(second.protection!.protectionOf('AAPL')?.stop?.status).toBe('accepted'), { timeout: 5_000, interval: 5 });
+    expect(working().sort()).toEqual(['limit sell 7 (filled 0)', 'stop sell 7 (filled 0)']);
+    expect([...x.orders.values()].filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(alerts).toEqual(['position_unprotected: AAPL: the close left the position open (cancelled); it is protected now']);
   });
 });
