@@ -70,6 +70,8 @@ interface Protection {
   stopsLost?: number;
   /** Take-profit orders lost the same way (placed again up to `stopAttempts` times). */
   targetsLost?: number;
+  /** A refused exit's cancels are being waited on to put the stop back (see afterBlockedExit): one wait, however many exits were refused. */
+  puttingBack?: boolean;
   /** Closes of this position the broker refused after its stop was lost. */
   closesRefused?: number;
   /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
@@ -479,8 +481,13 @@ export class RiskOrderManager {
    */
   private afterBlockedExit(p: Protection, ids: readonly string[]): void {
     this.deps.events.emit('alert', { severity: 'warning', code: 'exit_blocked', message: `${p.symbol}: the exit was refused: the protective orders did not confirm their cancel in time; the stop is placed again once they end` });
+    // A second exit refused while the first's cancels are awaited waits on the same orders: the
+    // stop is put back once, not once per refused exit (the second pair was refused for the shares
+    // the first holds, and its loss tore the first one down).
+    if (p.puttingBack) return;
+    p.puttingBack = true;
     this.guard(async () => {
-      await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS);
+      await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS).finally(() => (p.puttingBack = false));
       const position = this.stillOpen(p);
       if (!position || this.byPosition.get(position.id) !== p) return;
       // A cancel the broker refused left the stop working: nothing to put back.
@@ -970,7 +977,11 @@ export class RiskOrderManager {
       const targets = p.targetOrderIds.splice(0);
       await Promise.all(targets.map((id) => this.cancel(id, 'stop lost: the pair is placed again')));
       await this.deps.orders.whenEnded(targets, 10_000);
-      await this.placeNativeOco(p, position.quantity);
+      // The position may have changed while the old target ended (a reconciliation adopting the
+      // broker's): the pair is placed for what is held now.
+      const now = this.stillOpen(p);
+      if (!now) return;
+      await this.placeNativeOco(p, now.quantity);
     } else await this.placeStop(p, position.quantity);
     this.record(p);
   }

@@ -318,7 +318,6 @@ describe('network faults', () => {
     );
   });
 
-  // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it('a position whose force-close failed on the network, then its exit signal filling short of a position grown by a trade in the broker app: the share left is protected, not left bare', async () => {
     await scenario(
       [
@@ -335,6 +334,22 @@ describe('network faults', () => {
     );
   });
 
+  it('as at Alpaca: shares bought in the broker\'s app unheard, then two exits refused while the stream is down (their cancels unconfirmed): the pair comes back once, for the 11 shares the reconciliation adopts', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'stream', up: false },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1, unheard: true },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'as Alpaca',
+    );
+  });
+
+  // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
     await scenario(actions, style, (engine) => (process.env.DEBUG_SCENARIO ? traceEvents(engine) : undefined));

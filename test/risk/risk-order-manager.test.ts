@@ -1021,7 +1021,29 @@ describe('RiskOrderManager: an exit refused because the protective orders did no
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.type).sort()).toEqual(['limit', 'stop']);
     expect(alerts).not.toContain('position_unprotected');
   });
+
+  it('two exits refused while the same cancels are unconfirmed: the pair is put back once (a second pair was refused for the shares the first holds, and its loss tore the first down)', async () => {
+    const { engine, signal, flush, clock, alerts, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, cancelLatencyMs: 60_000 });
+    await engine.executeSignal(signal());
+    await flush();
+    const refused: string[] = [];
+    engine.on('order:rejected', ({ order }) => refused.push(`${order.type} ${order.errorMessage ?? ''}`));
+    const first = engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    await clock.advanceAsync(10_000);
+    expect(await first).toMatchObject({ kind: 'rejected', reasons: [{ code: 'exit_blocked' }] });
+    const second = engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    await clock.advanceAsync(10_000);
+    expect(await second).toMatchObject({ kind: 'rejected', reasons: [{ code: 'exit_blocked' }] });
+    await clock.advanceAsync(40_000); // the cancels land
+    await flush();
+    expect(refused).toEqual([]);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map(brief).sort()).toEqual(['sell limit 10 @ 104', 'sell stop 10 @ 98']);
+    expect(alerts.filter((a) => a !== 'exit_blocked')).toEqual([]);
+  });
 });
+
 
 describe("RiskOrderManager: positions set to the broker's by a reconciliation", () => {
   const byHand = (broker: MockBroker, clock: ManualClock, symbol: string, side: 'buy' | 'sell', quantity: number, id: string) =>
