@@ -223,6 +223,22 @@ describe('crash and restart', () => {
     expect(unprotected).toEqual(['AAPL: the close left the position open (ended by the broker); it is protected now']);
   });
 
+  it('as at Alpaca: two exits refused with the stream down (their cancels unconfirmed), then shares bought in the broker\'s app: the stop comes back once, for the 11 shares (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+      ],
+      'as Alpaca',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
