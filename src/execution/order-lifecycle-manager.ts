@@ -771,6 +771,31 @@ export class OrderLifecycleManager {
     return this.cancelBeforeAck.has(clientOrderId);
   }
 
+  /**
+   * After a restart: the dead process asked to cancel this order before the broker acknowledged it
+   * (its journal says so; the order may since have gone back to `submitted`, the cancel refused by a
+   * broker that did not know the order yet). Remembered again, so the order is cancelled if the
+   * broker turns out to hold it, and never sent again if it does not (see {@link withdrawUnsent}).
+   */
+  restoreCancelAskedBeforeAck(clientOrderId: string): void {
+    const order = this.store.get(clientOrderId);
+    if (!order || isTerminalStatus(order.status) || this.brokerHasSpoken(order)) return;
+    this.cancelBeforeAck.add(clientOrderId);
+    this.cancelsAsked.add(clientOrderId);
+  }
+
+  /**
+   * An order cancelled before the broker acknowledged it, which the broker says it does not hold,
+   * with no send of it on its way in this process: it never arrived, and is not wanted — it ends
+   * `failed` here rather than being sent again (a kill switch's entry resent after a restart) or
+   * left pending cancel for good. Resolves whether it ended it; a later report of it still counts.
+   */
+  withdrawUnsent(clientOrderId: string, reason: string): boolean {
+    const order = this.store.get(clientOrderId);
+    if (!order || !this.cancelBeforeAck.has(clientOrderId) || this.sending.has(clientOrderId) || this.brokerHasSpoken(order)) return false;
+    return this.applySafely(clientOrderId, { type: 'submit_failed', reason, at: this.clock.now() })?.order.status === 'failed';
+  }
+
   private async onSubmitFailed(id: string, error: unknown): Promise<void> {
     if (isTradewireError(error) && error.code === 'send_withdrawn' && !this.brokerHasSpoken(this.store.require(id))) {
       // Never sent again after the cancel: it ends here, cancelled (a report of an earlier attempt that did land still counts).

@@ -94,6 +94,10 @@ export const ORDER_STATE_TABLE = {
     cancelled: 'cancelled',
     expired: 'expired',
     rejected: 'rejected',
+    // Cancelled before the broker acknowledged it, and its send then failed: it never arrived (an
+    // order in doubt is looked up again). Refused, it stayed pending cancel for good and the
+    // reconciliation deferred its symbol's position forever.
+    submit_failed: 'failed',
     // A replace confirmed just before our cancel request landed.
     modified: '$same',
     replace_rejected: '$same',

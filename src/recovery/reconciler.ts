@@ -73,6 +73,7 @@ export class Reconciler {
     const fresh = replayed.orders.filter((o) => orders.get(o.clientOrderId) === undefined);
     const byId = new Map(fresh.map((o) => [o.clientOrderId, o]));
     for (const order of fresh) orders.restore(order);
+    restoreCancelsBeforeAck(records, fresh, orders);
     // Orders whose fills a stream gap may have hidden: the reconciliation looks them up, ended or not.
     orders.restoreToConfirm(records);
     positions.restoring(() => {
@@ -288,6 +289,8 @@ export class Reconciler {
     const { orders, policy } = this.deps;
     const id = order.clientOrderId;
     if (await orders.refreshOrder(id)) return { found: [id] };
+    // Cancelled before it reached the broker: not sent now.
+    if (orders.withdrawUnsent(id, 'cancelled before the broker acknowledged it, and not found at the broker')) return { missing: [id] };
     if (order.status !== 'created' && order.status !== 'validated' && order.status !== 'submitted') return {};
     if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs) {
       await orders.resume(id);
@@ -330,6 +333,25 @@ export class Reconciler {
   }
 }
 
+
+/**
+ * The restored orders the broker had not acknowledged when the dead process asked to cancel them:
+ * remembered again by the lifecycle (see OrderLifecycleManager.restoreCancelAskedBeforeAck).
+ */
+function restoreCancelsBeforeAck(records: readonly JournalRecord[], restored: readonly Order[], orders: ReconcilerDeps['orders']): void {
+  const unacknowledged = new Set<string>();
+  for (const order of restored) {
+    if (order.acceptedAt !== undefined || isTerminalStatus(order.status)) continue;
+    // Still pending cancel says it; one whose cancel was refused (back to `submitted`) only the
+    // journal's records do (a checkpoint keeps the state, not that record: see docs/architecture.md).
+    if (order.status === 'pending_cancel') orders.restoreCancelAskedBeforeAck(order.clientOrderId);
+    else unacknowledged.add(order.clientOrderId);
+  }
+  if (unacknowledged.size === 0) return;
+  for (const record of records) {
+    if (record.kind === 'order.event' && record.eventType === 'cancel_requested' && unacknowledged.has(record.clientOrderId)) orders.restoreCancelAskedBeforeAck(record.clientOrderId);
+  }
+}
 
 /** The broker's open orders, found by our client order id or, for legs the broker named, by its order id. */
 function openOrderIndex(reports: readonly OrderStatusReport[]) {

@@ -200,6 +200,10 @@ describe('races real brokers produce', () => {
     expect(applyOrderEvent(order, { type: 'replace_rejected', at: 8, reason: 'filled' }).outcome).toBe('ignored');
   });
 
+  it('an order cancelled before the broker acknowledged it whose send then failed ends failed (it never arrived), not stuck pending cancel', () => {
+    expect(applyOrderEvent(orderIn('pending_cancel'), { type: 'submit_failed', at: 6, reason: 'timed out; lookup failed' }).order.status).toBe('failed');
+  });
+
   it('IOC orders may go straight from submitted to cancelled', () => {
     expect(applyOrderEvent(orderIn('submitted'), { type: 'cancelled', at: 6 }).order.status).toBe('cancelled');
   });

@@ -22,6 +22,20 @@ function boot(broker: MockBroker, clock: ManualClock, config: EngineConfig = {},
 let n = 0;
 const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `sig-${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 't', ...s });
 
+/** The broker as one process sees it: once `kill`ed, that process hears nothing and its calls never return. */
+function processView(broker: MockBroker): { view: MockBroker; kill: () => void } {
+  let dead = false;
+  const view = new Proxy(broker, {
+    get(target, prop) {
+      if (prop === 'onOrderUpdate') return (listener: (u: unknown) => void) => target.onOrderUpdate((u) => dead || listener(u));
+      if (prop === 'onConnectionChange') return (listener: (c: unknown) => void) => target.onConnectionChange((c) => dead || listener(c));
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (...args: unknown[]) => (dead ? new Promise(() => undefined) : (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
+    },
+  });
+  return { view, kill: () => (dead = true) };
+}
+
 /** A process that journals an order and dies before the request leaves (the send never returns). */
 async function crashBeforeSend(clock: ManualClock): Promise<void> {
   const broker = new MockBroker({ clock });
@@ -50,6 +64,81 @@ describe('crash recovery', () => {
     expect(restarted.countByClientOrderId(resent!)).toBe(1);
     expect(second.orders.get(resent!)?.status).toBe('filled');
     expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
+  });
+
+  it('an order cancelled before it reached the broker, then a crash: the restart finds it nowhere and ends it (failed), rather than leaving it pending cancel for good — the positions are compared again', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const doomed = boot(broker, clock);
+    const submit = broker.submitOrder.bind(broker);
+    broker.submitOrder = () => new Promise(() => undefined); // the send never returns (nor arrives)
+    await doomed.start();
+    doomed.updatePrice('AAPL', '100');
+    void doomed.executeSignal(signal(clock));
+    await flush();
+    const [entry] = doomed.orders.orderList();
+    // The kill switch: one cancel-everything call to the broker, which holds nothing of ours yet.
+    await doomed.orders.cancelAll('kill switch');
+    await flush();
+    expect(doomed.orders.get(entry!.clientOrderId)?.status).toBe('pending_cancel');
+    broker.submitOrder = submit;
+    // Shares bought in the broker's app while the process is down: the restart must adopt them.
+    await broker.submitOrder(createOrder({ symbol: 'AAPL', side: 'buy', quantity: 3, clientOrderId: 'app-1' }, { clock, ids: sequentialIds() }));
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    const report = await second.recover();
+    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('failed');
+    expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(0);
+    expect([report.positionsDeferred, report.action]).toEqual([[], 'adopted']);
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('3');
+    // Before: the restart's cancel, refused (the broker knew no such order), put it back to
+    // `submitted`, and the next reconciliation sent the kill-switched entry — and it filled.
+    await second.reconcile();
+    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('failed');
+    expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(0);
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('3');
+  });
+
+  it('an order cancelled before the broker acknowledged it, whose send did land (its answer lost), then a crash: the restart finds it at the broker and cancels it', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const dying = processView(broker);
+    const doomed = boot(dying.view, clock);
+    const submit = broker.submitOrder.bind(broker);
+    await doomed.start();
+    doomed.updatePrice('AAPL', '100');
+    // A limit below the market: it rests at the broker; the answer never comes back, nor the stream's news.
+    broker.dropStream();
+    broker.submitOrder = (order) => {
+      void submit(order);
+      return new Promise(() => undefined);
+    };
+    void doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await flush();
+    const [entry] = doomed.orders.orderList();
+    broker.failNext('cancelAllOrders', { kind: 'network' });
+    broker.failNext('cancelOrder', { kind: 'network' }, 20);
+    broker.failNext('getOrder', { kind: 'network' }, 20);
+    await doomed.orders.cancelAll('kill switch');
+    await flush();
+    // The cancel did not get through (nor the look-up after it): the order is back to `submitted` here, working there.
+    expect(doomed.orders.get(entry!.clientOrderId)?.status).toBe('submitted');
+    expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('accepted');
+    dying.kill();
+    broker.submitOrder = submit;
+    broker.clearFaults();
+    broker.restoreStream();
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    await second.recover();
+    await flush();
+    expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('cancelled');
+    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('cancelled');
+    expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(1);
   });
 
   it('fills that happened while the process was down are applied on recovery; positions match the broker', async () => {

@@ -349,6 +349,24 @@ describe('network faults', () => {
     );
   });
 
+  it('a stop whose send and look-ups timed out, cancelled by the kill switch meanwhile: it ends failed (it never arrived), not pending cancel for good — which kept the reconciliation from ever comparing the position (shares bought in the broker app went unadopted)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'cancelAll' },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'wait', seconds: 7 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
