@@ -26,7 +26,7 @@ export function driver(clock: ManualClock): (work: Promise<unknown>) => Promise<
 /**
  * What must hold once the network has healed and the engine has reconciled, whatever happened:
  * positions equal to the broker's; every broker order the engine placed known to it, working here
- * exactly when working there, fill for fill; no client order id twice; and (when `stops`) one working
+ * exactly when working there, fill for fill, and nothing working here that the broker does not work; no client order id twice; and (when `stops`) one working
  * stop per open position, of its size, none for a flat symbol. Orders whose id starts with `app-`
  * were placed in the broker's app.
  */
@@ -44,6 +44,12 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
     expect(mine, `${report.clientOrderId} ${trace}`).toBeDefined();
     expect(WORKING.has(mine!.status), `${report.clientOrderId} ${report.status}/${mine!.status} ${trace}`).toBe(WORKING.has(report.status));
     expect(mine!.filledQuantity.toString(), `${report.clientOrderId} ${trace}`).toBe(report.filledQuantity.toString());
+  }
+  // And the other way round: nothing is working (or on its way) here that the broker does not work —
+  // an order left pending cancel, or `submitted`, for one the broker never got would stay so for good.
+  for (const mine of engine.orders.workingOrders()) {
+    const report = broker.orderReports().find((r) => r.clientOrderId === mine.clientOrderId);
+    expect(report && WORKING.has(report.status), `${mine.clientOrderId} ${mine.status} here, ${report?.status ?? 'unknown'} at the broker ${trace}`).toBe(true);
   }
   if (!options.stops) return;
   for (const symbol of symbols) {
