@@ -10,6 +10,11 @@ interface LockHolder {
   readonly host: string;
   readonly since: number;
   readonly token: string;
+  /**
+   * Which process had that id (Linux: the boot id and the process's start time from `/proc`): a
+   * process id is reused, so a live process under the holder's id is the holder only if this matches.
+   */
+  readonly process?: string;
 }
 
 /**
@@ -21,17 +26,25 @@ interface LockHolder {
  * `tradewire/postgres` and its account lease are for); one held by this very process (a journal
  * opened again without closing the first — how tests simulate a crash).
  * `token` tells this opening from another of the same process: releasing removes only its own lock.
+ * A live process under the holder's id that started after the holder did (Linux: compared through
+ * `/proc`) is another process that reused the id — a container restarted on the same host name — and
+ * the lock is taken over too.
  */
 export function lockJournal(path: string, token: string, now: number, logger: Logger): () => void {
   const lockPath = `${path}.lock`;
-  const mine: LockHolder = { pid: process.pid, host: hostname(), since: now, token };
+  const identity = processIdentity(process.pid);
+  const mine: LockHolder = { pid: process.pid, host: hostname(), since: now, token, ...(identity ? { process: identity } : {}) };
   if (!createExclusively(lockPath, mine)) {
     const holder = readHolder(lockPath);
-    if (holder && holder.host === mine.host && holder.pid !== mine.pid && isAlive(holder.pid)) throw new JournalLockedError(path, holder);
+    const idAlive = holder !== undefined && holder.host === mine.host && holder.pid !== mine.pid && isAlive(holder.pid);
+    const reused = idAlive && idReused(holder);
+    if (idAlive && !reused) throw new JournalLockedError(path, holder);
     logger.warn(
       holder === undefined
         ? `journal ${path}: its lock file is unreadable; taking it over`
-        : holder.host !== mine.host
+        : reused
+          ? `journal ${path}: process ${holder.pid} held it and has ended without closing it (its id now belongs to another process, started later); taking it over`
+          : holder.host !== mine.host
           ? // A container or pod restarted elsewhere has a new host name: refusing would need a person after every crash.
             `journal ${path}: locked by process ${holder.pid} on ${holder.host}, which cannot be checked from here; taking it over (several hosts on one store: use tradewire/postgres and its account lease)`
           : holder.pid === mine.pid
@@ -101,4 +114,27 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The boot and the start time of process `pid` (Linux `/proc`; field 22 of `stat`, in clock ticks
+ * since boot), or undefined where they cannot be read.
+ */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: fields are counted after it.
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return started ? `${boot}:${started}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder's id now names another process: both identities known, and different. */
+function idReused(holder: LockHolder): boolean {
+  if (holder.process === undefined) return false;
+  const now = processIdentity(holder.pid);
+  return now !== undefined && now !== holder.process;
 }

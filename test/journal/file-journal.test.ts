@@ -295,4 +295,28 @@ describe('FileJournal lock: one writer per file', () => {
     // lock: false opens without looking.
     new FileJournal({ path, sync: 'os', logger, lock: false }).close();
   });
+
+  it.runIf(existsSync('/proc/self/stat'))('a lock whose process id now belongs to another process (started after the holder: the id was reused, as in a restarted container) is taken over; one whose live process is the holder is not', async () => {
+    const path = join(dir, 'reused.jsonl');
+    // The parent process is alive; as the lock's holder it would have started at another time.
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), since: 0, token: 'old', process: 'another-boot:1' }));
+    const logger = capture();
+    new FileJournal({ path, sync: 'os', logger }).close();
+    expect(logger.warnings.join('\n')).toContain(`process ${process.ppid} held it and has ended without closing it (its id now belongs to another process, started later)`);
+    // The same id with the identity the opening itself records for its own process: that process is the holder.
+    const own = new FileJournal({ path, sync: 'os', logger });
+    const identity = (JSON.parse(readFileSync(`${path}.lock`, 'utf8')) as { process: string }).process;
+    expect(identity).toMatch(/^[0-9a-f-]+:\d+$/);
+    own.close();
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      // Its start time is in /proc from the fork on (an exec does not change it).
+      const started = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const childIdentity = `${identity.split(':')[0]}:${started.slice(started.lastIndexOf(')') + 2).split(' ')[19]}`;
+      writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), since: 0, token: 'live', process: childIdentity }));
+      expect(() => new FileJournal({ path, sync: 'os', logger: capture() })).toThrow(JournalLockedError);
+    } finally {
+      child.kill();
+    }
+  });
 });
