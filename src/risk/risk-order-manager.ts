@@ -80,6 +80,19 @@ interface Protection {
   checkedAt?: number;
 }
 
+/**
+ * A broker whose open exits hold the shares (Alpaca) takes one stop and one target for a position
+ * only as a native one-cancels-other pair: several targets, or a trailing stop beside a target, are
+ * separate sells of the same shares, and all but the first are refused. Said once, at construction,
+ * rather than found in production as `target_not_placed` alerts.
+ */
+function warnHeldShares(options: ProtectionOptions, capabilities: BrokerCapabilities, logger: Logger): void {
+  if (!capabilities.exitsHoldQuantity) return;
+  const legs = options.partialExits?.length ?? 0;
+  if (legs > 1) logger.warn(`protection: ${legs} partial-exit targets on a broker whose open exits hold the shares (Alpaca): only the stop and the first target that fits are accepted; use a single target there (docs/adapters/alpaca.md#limits-to-know)`);
+  else if (options.trailingPercent) logger.warn('protection: a trailing stop on a broker whose open exits hold the shares (Alpaca) cannot be paired with its target: the target is refused (target_not_placed) while the stop guards the position; prefer a fixed stop with break-even, or no target (docs/adapters/alpaca.md#limits-to-know)');
+}
+
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
 const BLOCKED_EXIT_WAIT_MS = 600_000;
 /** After giving up on a position (the broker took neither a stop nor a close): tried again after 1 min, 2, 4 … at most an hour apart. */
@@ -207,6 +220,7 @@ export class RiskOrderManager {
     },
   ) {
     checkLostOptions(deps.options);
+    warnHeldShares(deps.options, deps.capabilities, deps.logger);
     this.onStopLost = deps.options.onStopLost ?? 'replace';
     this.stopAttempts = deps.options.stopAttempts ?? 3;
     // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.

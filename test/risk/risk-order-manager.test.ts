@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import Decimal from 'decimal.js';
 import { BrokerError, createOrder, type EngineConfig, ExecutionEngine, type ProtectionOptions, RiskOrderManager, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
@@ -998,6 +999,38 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect([after.stop!.status, after.targets[0]!.status]).toEqual(['accepted', 'accepted']);
     expect(after.stop!.links.ocoSiblingId).toBe(after.targets[0]!.clientOrderId);
     expect(after.stop!.clientOrderId).not.toBe(before.stop!.clientOrderId);
+  });
+});
+
+describe('RiskOrderManager on a broker whose open exits hold the shares (Alpaca), with protection that needs separate sells', () => {
+  const alpaca = { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } };
+  const engineWith = (protection: ProtectionOptions) => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000, ...alpaca });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger, protection, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 } });
+    return { engine, broker, warnings, clock };
+  };
+
+  it('partial-exit targets: said at construction — the broker then takes the stop alone, every target refused for the shares the stop holds', async () => {
+    const { engine, broker, warnings, clock } = engineWith({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    expect(warnings.join('\n')).toContain('2 partial-exit targets on a broker whose open exits hold the shares (Alpaca)');
+    await engine.start();
+    broker.setPrice('AAPL', '100');
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal({ id: 's1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'p' });
+    await settle(8);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map(brief)).toEqual(['sell stop 10 @ 98']);
+    // Every refusal is a target (each placed again up to stopAttempts times, and refused again).
+    const refused = engine.orders.orderList().filter((o) => o.status === 'rejected');
+    expect(new Set(refused.map(brief))).toEqual(new Set(['sell limit 5 @ 102', 'sell limit 5 @ 104']));
+    await engine.stop();
+  });
+
+  it('a trailing stop beside a target: said at construction; a single target with a fixed stop is not', () => {
+    expect(engineWith({ trailingPercent: new Decimal(2) }).warnings.join('\n')).toContain('a trailing stop on a broker whose open exits hold the shares (Alpaca) cannot be paired with its target');
+    expect(engineWith({}).warnings).toEqual([]);
   });
 });
 
