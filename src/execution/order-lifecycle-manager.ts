@@ -792,7 +792,8 @@ export class OrderLifecycleManager {
    */
   withdrawUnsent(clientOrderId: string, reason: string): boolean {
     const order = this.store.get(clientOrderId);
-    if (!order || !this.cancelBeforeAck.has(clientOrderId) || this.sending.has(clientOrderId) || this.brokerHasSpoken(order)) return false;
+    // An order the broker answered with its own id is at the broker, whatever one look-up said.
+    if (!order || !this.cancelBeforeAck.has(clientOrderId) || this.sending.has(clientOrderId) || this.brokerHasSpoken(order) || order.brokerOrderId) return false;
     return this.applySafely(clientOrderId, { type: 'submit_failed', reason, at: this.clock.now() })?.order.status === 'failed';
   }
 
