@@ -37,6 +37,10 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), sides: fc.tuple(fc.constantFrom<OrderSide>('buy', 'sell'), fc.constantFrom<OrderSide>('buy', 'sell')) }) },
   // An operator force-closes a symbol (its orders cancelled, the position closed at market) in the middle of it all.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('forceClose' as const), symbol: fc.constantFrom(...SYMBOLS) }) },
+  // The kill switch: every order cancelled and every position closed (halt with flatten), then trading resumed.
+  { weight: 1, arbitrary: fc.constant({ kind: 'flatten' as const }) },
+  // The book rebalanced to target weights of equity (≈ 0, 10 or 30 shares of AAPL; 0, 3 or 10 of MSFT).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), weights: fc.tuple(fc.constantFrom('0', '0.001', '0.003'), fc.constantFrom('0', '0.001', '0.003')) }) },
   // Time passes mid-scenario (retries, looks-again and timeouts on the clock happen while the faults last).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }) },
 );
@@ -442,6 +446,12 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             }
           } else if (a.kind === 'forceClose') {
             await drive(engine.forceClose(a.symbol, 'operator').catch(() => undefined));
+          } else if (a.kind === 'flatten') {
+            // A close refused or lost on the way rejects the halt (PositionNotClosedError): what protection does then is checked.
+            await drive(engine.halt({ reason: 'drill', flatten: true }).catch(() => undefined));
+            engine.resume();
+          } else if (a.kind === 'rebalance') {
+            await drive(engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }).catch(() => undefined));
           } else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];
