@@ -323,6 +323,8 @@ export class ExecutionEngine {
       answersAgain: () => this.protection?.brokerBack(),
     });
     if (this.protection) this.bus.on('broker:connection', (change) => change.state === 'reconnected' && this.protection?.brokerBack());
+    // A position protection gave up on, compared with the broker's just now: its stop is tried again at once.
+    if (this.protection) this.bus.on('reconciliation', (report) => this.protection?.positionsCompared(report.positionsDeferred));
     this.pipeline = new SignalPipeline({
       config: this.config,
       clock: this.clock,

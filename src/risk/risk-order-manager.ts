@@ -76,6 +76,8 @@ interface Protection {
   closesRefused?: number;
   /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
   giveUps?: number;
+  /** A reconciliation's comparison brought a try forward (see positionsCompared): once between two of the backoff's own tries, so a broker that keeps refusing (a restricted account) is not asked at every reconciliation. */
+  triedOnCompare?: boolean;
   /** When a refusal last made protection compare the position with the broker's (see {@link RiskOrderManager.brokerAgrees}). */
   checkedAt?: number;
 }
@@ -391,6 +393,14 @@ export class RiskOrderManager {
       return;
     }
     await p.placing?.catch(() => undefined);
+    // Given up on (the broker took neither a stop nor a close): the broker's picture has just changed
+    // — an order that held the shares may have ended (Alpaca) — so the stop is tried now, not after
+    // up to an hour of backoff.
+    if (this.afterGiveUp.has(p.positionId)) {
+      this.clearTryAgain(p.positionId);
+      this.tryStopAgain(p);
+      return;
+    }
     // The position as it is now: fills may have landed since the reconciliation set it.
     const now = this.stillOpen(p);
     if (!now || this.outOfStepOrders(p, now).length === 0) return;
@@ -912,7 +922,11 @@ export class RiskOrderManager {
   /** The try after the `p.giveUps`-th give-up, on the clock. */
   private scheduleTry(p: Protection): void {
     this.clearTryAgain(p.positionId);
-    const timer = this.deps.clock.setTimeout(() => this.tryStopAgain(p), doublingDelayMs(p.giveUps ?? 1, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS));
+    const timer = this.deps.clock.setTimeout(() => {
+      // The backoff's own try: a comparison after it may bring one forward again (see positionsCompared).
+      p.triedOnCompare = false;
+      this.tryStopAgain(p);
+    }, doublingDelayMs(p.giveUps ?? 1, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS));
     this.afterGiveUp.set(p.positionId, timer);
   }
 
@@ -1319,6 +1333,23 @@ export class RiskOrderManager {
       const p = this.byPosition.get(positionId);
       if (!p) continue;
       this.deps.clock.clearTimeout(timer);
+      this.tryStopAgain(p);
+    }
+  }
+
+  /**
+   * A reconciliation compared positions with the broker's — all but the `deferred` symbols. A
+   * position protection gave up on (every stop and close refused: often for a position the broker
+   * did not hold, while the engine's own retries kept the symbol's orders moving and each comparison
+   * deferred) now stands as the broker has it: its stop is tried at once rather than after up to an
+   * hour of backoff — once between two of the backoff's own tries, which go on as before.
+   */
+  positionsCompared(deferred: readonly string[]): void {
+    for (const [positionId] of [...this.afterGiveUp]) {
+      const p = this.byPosition.get(positionId);
+      if (!p || deferred.includes(p.symbol) || p.triedOnCompare) continue;
+      p.triedOnCompare = true;
+      this.clearTryAgain(positionId);
       this.tryStopAgain(p);
     }
   }

@@ -371,6 +371,23 @@ describe('network faults', () => {
     );
   });
 
+  it('a sale in the broker app unheard (reconciliations failing), then a force-close filling short: protection, refused for a position the broker no longer holds, gives up while its own retries kept every comparison deferred; a buy in the app makes the broker agree — the next comparison brings the stop back at once', async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 1 },
+        { kind: 'forceClose', symbol: 'MSFT' },
+        { kind: 'forceClose', symbol: 'MSFT' },
+        { kind: 'batch', sides: ['buy', 'sell'] },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'stream', up: true },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+      ],
+      'entry timeouts',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

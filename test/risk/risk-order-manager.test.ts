@@ -718,6 +718,46 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(covered(engine)).toBe('sell stop 10 @ 98');
   });
 
+  it('given up on, then a reconciliation compares the position: the stop is tried at once — once between two of the backoff\'s own tries, so a broker that keeps refusing is not asked at every reconciliation', async () => {
+    const { engine, flush, broker, clock, seen, endStop } = await protectedLong();
+    broker.failNext('submitOrder', refusal, 10_000); // a restricted account: every stop and close refused
+    endStop();
+    await flush();
+    expect(seen.at(-1)?.message).toContain('left as it is');
+    const tries = () => seen.filter((a) => a.message.includes('again after giving up')).length;
+    await engine.reconcile();
+    await flush();
+    expect(tries()).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      await engine.reconcile();
+      await flush();
+    }
+    expect(tries()).toBe(1); // not once per reconciliation
+    clock.advance(120_000); // the backoff's own try (2 min after the second give-up) …
+    await flush();
+    expect(tries()).toBe(2);
+    broker.clearFaults();
+    await engine.reconcile(); // … after which a comparison may bring one forward again: taken now
+    await flush();
+    expect(tries()).toBe(3);
+    expect(covered(engine)).toBe('sell stop 10 @ 98');
+  });
+
+  it('given up on, then the position changed by a reconciliation (shares sold in the broker app that held them): the stop is tried at once for what is left', async () => {
+    const { engine, flush, broker, clock, seen, endStop } = await protectedLong();
+    broker.failNext('submitOrder', refusal, 20);
+    endStop();
+    await flush();
+    expect(seen.at(-1)?.message).toContain('left as it is');
+    broker.clearFaults();
+    await broker.submitOrder(createOrder({ clientOrderId: 'by-hand-1', symbol: 'AAPL', side: 'sell', quantity: '4', type: 'market' }, { clock, ids: sequentialIds() }));
+    await flush();
+    await engine.reconcile();
+    await flush();
+    expect(seen.map((a) => a.message)).toContain('AAPL: trying the stop at 98 again after giving up (1 time(s))');
+    expect(covered(engine)).toBe('sell stop 6 @ 98');
+  });
+
   /** The broker's account sells the position while the stream is down (a trade made in its app), then ends the stop: the engine still holds 10 AAPL. */
   const soldBehindTheEngine = async (harness: Awaited<ReturnType<typeof protectedLong>>) => {
     const { broker, clock, engine, flush } = harness;
