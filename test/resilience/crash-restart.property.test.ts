@@ -84,7 +84,9 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
   // Time passes (retries, looks-again, a failed recover() tried again by itself).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }) },
-  // The kill lands after this many microtask turns of the next signal (0: before it starts).
+  // The kill switch with flatten (every order cancelled, every position closed), then trading resumed.
+  { weight: 1, arbitrary: fc.constant({ kind: 'flatten' as const }) },
+  // The kill lands after this many microtask turns of the next signal or kill switch (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
 );
 
@@ -327,6 +329,18 @@ export async function scenario(actions: readonly Action[], protection: Protectio
               continue;
             }
             await drive(deciding);
+          } else if (a.kind === 'flatten') {
+            const halting = current.engine.halt({ reason: 'drill', flatten: true });
+            halting.catch(() => undefined);
+            if (crashAfter !== undefined) {
+              // Killed mid-flatten: the restart takes the halt back (it survives a restart) with its closes.
+              await settle(crashAfter);
+              current.kill();
+              crashAfter = undefined;
+              current = await boot();
+              await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
+            } else await drive(halting.catch(() => undefined));
+            current.engine.resume();
           } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
           else if (a.kind === 'thin') broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
           else if (a.kind === 'wait') {
