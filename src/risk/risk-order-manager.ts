@@ -316,6 +316,14 @@ export class RiskOrderManager {
         continue;
       }
       const adopted = this.adoptProtection(position, mine, state);
+      // The dead process was cancelling them (a kill switch, a force-close or an exit making room,
+      // cut off before its close went): the restart sends those cancels again, and once they land
+      // the position, still open, is protected again — not left bare by cancels nobody follows up.
+      const cancelling = mine.filter((o) => o.status === 'pending_cancel').map((o) => o.clientOrderId);
+      if (cancelling.length > 0) {
+        this.putBackWhenEnded(adopted, cancelling);
+        continue;
+      }
       // Its targets work but its stop does not (it ended while the process was down, or was being put back): bare.
       const stop = adopted.stopOrderId ? orders.get(adopted.stopOrderId) : undefined;
       if (!stop || isTerminalStatus(stop.status)) {
@@ -505,18 +513,27 @@ export class RiskOrderManager {
    */
   private afterBlockedExit(p: Protection, ids: readonly string[]): void {
     this.deps.events.emit('alert', { severity: 'warning', code: 'exit_blocked', message: `${p.symbol}: the exit was refused: the protective orders did not confirm their cancel in time; the stop is placed again once they end` });
-    // A second exit refused while the first's cancels are awaited waits on the same orders: the
-    // stop is put back once, not once per refused exit (the second pair was refused for the shares
-    // the first holds, and its loss tore the first one down).
+    this.putBackWhenEnded(p, ids);
+  }
+
+  /**
+   * Once the cancels of `ids` (protective orders of `p`) have landed, a position still open gets its
+   * stop and targets back — unless a cancel the broker refused left the stop working, or a close is
+   * working on the position (then that close is watched: a stop beside it would race it, or be
+   * refused for the shares it holds). Asked again while waiting (a second refused exit: the same
+   * orders), it waits once: the stop is put back once, not once per ask (a second pair was refused
+   * for the shares the first holds, and its loss tore the first one down).
+   */
+  private putBackWhenEnded(p: Protection, ids: readonly string[]): void {
     if (p.puttingBack) return;
     p.puttingBack = true;
     this.guard(async () => {
       await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS).finally(() => (p.puttingBack = false));
       const position = this.stillOpen(p);
       if (!position || this.byPosition.get(position.id) !== p) return;
-      // A cancel the broker refused left the stop working: nothing to put back.
       const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
       if (stop && !isTerminalStatus(stop.status)) return;
+      if (this.closeWorking(position)) return this.watchWorkingCloses(position);
       p.stopOrderId = undefined;
       await this.replaceStop(p, position);
     });

@@ -255,6 +255,42 @@ describe('crash and restart', () => {
     );
   });
 
+  it('as at Alpaca: killed while the kill switch cancelled the protective orders, before its closes went (a cancel failing on the way): the restart sends the cancels again and, once they land, protects the positions still open — none left bare (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'crash', after: 0 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'flatten' },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'as Alpaca',
+    );
+  });
+
+  it('the same with two positions of the engine\'s own (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'crash', after: 0 },
+        { kind: 'flatten' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'brokerEnds', pick: 0 },
+      ],
+      'as Alpaca',
+    );
+  });
+
+  it('as at Alpaca: an exit signal killed at every point while it makes room (the pair cancelled, the exit not yet sent, or sent): the restart leaves the position closed or protected', async () => {
+    for (let after = 0; after <= 24; after++) {
+      await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'crash', after }, { kind: 'signal', symbol: 'AAPL', side: 'sell' }], 'as Alpaca');
+    }
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
