@@ -361,6 +361,7 @@ export class ExecutionEngine {
       },
       restoreDecisions: (orders, records) => this.pipeline.restore(orders, records),
       ...(protection ? { restoreProtection: (records: readonly JournalRecord[]) => protection.restore(records) } : {}),
+      finishInterrupted: () => this.finishFlatten(),
       retry: this.config.recovery,
     });
     this.adapter.onAccountEvent?.((event) => {
@@ -568,6 +569,29 @@ export class ExecutionEngine {
       }),
       'positions could not be closed',
     );
+  }
+
+  /**
+   * After a restart into a halt that asked to flatten (the kill switch, the process killed during or
+   * after it): every position still open is closed — but not one a close is already working on (the
+   * dead process's, looked up by the restart: a second would sell twice). A close that fails is
+   * alerted (`position_not_closed`), not thrown: the restart itself went through.
+   */
+  private async finishFlatten(): Promise<void> {
+    if (!this.gate.flattenAfterRestart) return;
+    const open = this.positions.openPositions().filter((position) => {
+      const closeSide = position.side === 'long' ? 'sell' : 'buy';
+      return !this.orders.hasWorkingOrder(position.symbol, (o) => o.side !== closeSide || RiskOrderManager.isProtective(o));
+    });
+    if (open.length === 0) return;
+    const reason = `halted: ${this.gate.reason ?? 'kill switch'} (flatten finished after a restart)`;
+    const outcomes = await Promise.allSettled(open.map((position) => this.forceClose(position.symbol, reason)));
+    outcomes.forEach((outcome, i) => {
+      const close = outcome.status === 'fulfilled' ? outcome.value : undefined;
+      if (outcome.status === 'fulfilled' && close?.status !== 'rejected' && close?.status !== 'failed') return;
+      const why = outcome.status === 'rejected' ? describeError(outcome.reason) : (close?.errorMessage ?? close?.status ?? 'not sent');
+      this.bus.emit('alert', { severity: 'critical', code: 'position_not_closed', message: `${open[i]!.symbol}: the flatten finished after a restart could not close it: ${why}` });
+    });
   }
 
   /** Only orders that reduce exposure pass until `resume()` (or a halt). Journaled and emitted. */

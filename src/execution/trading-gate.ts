@@ -18,6 +18,9 @@ export const TRADING_STATE_TOPIC = 'engine.trading_state';
 export class TradingGate {
   private current: TradingState = 'ACTIVE';
   private why: string | undefined;
+  /** The halt asked to close every position (journaled with it: a restart finishes a flatten a crash cut off). */
+  private flattening = false;
+  private flattenRestored = false;
 
   constructor(
     private readonly deps: {
@@ -44,6 +47,7 @@ export class TradingGate {
   halt(reason: string, cancelOpen: boolean, flatten: boolean): boolean {
     if (this.current === 'HALTED') return false;
     const at = this.deps.clock.now();
+    this.flattening = flatten;
     this.set('HALTED', reason);
     this.deps.events.emit('engine:halted', { reason, at, cancelOpen, flatten });
     this.deps.events.emit('alert', { severity: 'critical', code: 'trading_halted', message: `trading halted: ${reason}` });
@@ -58,6 +62,8 @@ export class TradingGate {
 
   resume(): void {
     if (this.current === 'ACTIVE') return;
+    this.flattening = false;
+    this.flattenRestored = false;
     this.set('ACTIVE', 'resumed');
     this.deps.events.emit('engine:resumed', { at: this.deps.clock.now() });
   }
@@ -68,25 +74,38 @@ export class TradingGate {
    */
   restore(records?: readonly JournalRecord[]): TradingState {
     const record = records ? lastNote(records, TRADING_STATE_TOPIC) : this.deps.journal.query({ topic: TRADING_STATE_TOPIC }).at(-1);
-    const last = record?.kind === 'note' ? (record.data as { state: TradingState; reason: string }) : undefined;
+    const last = record?.kind === 'note' ? (record.data as { state: TradingState; reason: string; flatten?: boolean }) : undefined;
     if (last && last.state !== 'ACTIVE') {
       this.current = last.state;
       this.why = last.reason;
+      this.flattening = this.flattenRestored = last.state === 'HALTED' && last.flatten === true;
       this.deps.events.emit('engine:trading_state', { state: last.state, reason: last.reason, at: this.deps.clock.now() });
     }
     return this.current;
   }
 
+  /**
+   * Restored a halt that asked to close every position (the process died during or after its
+   * flatten): the restart closes what is still open. Read once: true until `resume()`.
+   */
+  get flattenAfterRestart(): boolean {
+    return this.flattenRestored;
+  }
+
   /** The trading state as the note a journal checkpoint carries (none while ACTIVE: nothing to restore). */
   checkpointNotes(at: number): JournalEntry[] {
-    return this.current === 'ACTIVE' ? [] : [{ kind: 'note', at, topic: TRADING_STATE_TOPIC, data: { state: this.current, reason: this.why } }];
+    return this.current === 'ACTIVE' ? [] : [{ kind: 'note', at, topic: TRADING_STATE_TOPIC, data: this.noteData(this.current, this.why) }];
+  }
+
+  private noteData(state: TradingState, reason: string | undefined): Record<string, unknown> {
+    return state === 'HALTED' && this.flattening ? { state, reason, flatten: true } : { state, reason };
   }
 
   private set(state: TradingState, reason: string): void {
     const at = this.deps.clock.now();
     this.current = state;
     this.why = reason;
-    this.deps.journal.append({ kind: 'note', at, topic: TRADING_STATE_TOPIC, data: { state, reason } });
+    this.deps.journal.append({ kind: 'note', at, topic: TRADING_STATE_TOPIC, data: this.noteData(state, reason) });
     this.deps.events.emit('engine:trading_state', { state, reason, at });
   }
 }

@@ -28,6 +28,8 @@ export interface EngineRecoveryDeps {
   readonly restoreDecisions: (orders: readonly Order[], records: readonly JournalRecord[]) => RestoredDecisions;
   /** Takes back (or places) the protection of every open position; safe to call again. */
   readonly restoreProtection?: (records: readonly JournalRecord[]) => Promise<unknown>;
+  /** What the dead process was doing and the restart finishes once the broker is reconciled (a kill switch's flatten). */
+  readonly finishInterrupted?: () => Promise<void>;
   readonly retry: { readonly retries: number; readonly retryDelayMs: number; readonly retryAfterFailureMs: number };
 }
 
@@ -114,6 +116,7 @@ export class EngineRecovery {
         await this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
         // After the protection is back, so a replace given up is brought back in step by it.
         await this.deps.orders.resumeRequests();
+        await this.deps.finishInterrupted?.();
         // The journal's records were kept only for the protection: let them go.
         restored.records = undefined;
         const summary: RecoveryReport = {

@@ -287,6 +287,16 @@ describe('order history across segments (FileJournal.orders)', () => {
     await engine.stop();
   });
 
+  it('a halt that asked to flatten is carried by the checkpoint as such: a restart from it still finishes the flatten', async () => {
+    const { journal, engine, trade } = await tradingOnFile('h');
+    for (let i = 0; i < 2; i++) await trade();
+    await engine.halt({ reason: 'risk desk', flatten: true });
+    expect(engine.checkpoint()).toBe(true);
+    await engine.stop();
+    const notes = journal.query({ topic: 'engine.trading_state' });
+    expect(notes.at(-1)).toMatchObject({ kind: 'note', data: { state: 'HALTED', reason: 'risk desk', flatten: true } });
+  });
+
   it('reads an archive summarized by an earlier version (orders as JSON rows, fills as JSON) and rewrites it as columns, once', async () => {
     const { journal, engine, trade } = await tradingOnFile('m');
     for (let i = 0; i < 6; i++) await trade();

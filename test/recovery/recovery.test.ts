@@ -141,6 +141,47 @@ describe('crash recovery', () => {
     expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(1);
   });
 
+  it('killed during a kill switch with flatten, before its closes went: the restart, halted, finishes the flatten — every position closed, no stop left — and trading stays halted until resume()', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    broker.setPrice('MSFT', '300');
+    const dying = processView(broker);
+    const first = new ExecutionEngine({ adapter: dying.view, clock, ids: sequentialIds(), logger: silentLogger, journal: new FileJournal({ path: join(dir, 'journal.jsonl'), sync: 'os', logger: silentLogger }), protection: true, config: { sizing: { method: 'fixed_quantity', quantity: 10 } } });
+    await first.start();
+    for (const symbol of ['AAPL', 'MSFT']) {
+      first.updatePrice(symbol, symbol === 'AAPL' ? '100' : '300');
+      await first.executeSignal(signal(clock, { symbol }));
+    }
+    const stops = () => broker.orderReports().filter((o) => o.type === 'stop' && o.status === 'accepted');
+    for (let i = 0; i < 50 && stops().length < 2; i++) await settle(4);
+    expect(stops()).toHaveLength(2);
+    // The cancel-everything call never answers: the process dies with its closes not yet sent.
+    broker.cancelAllOrders = () => new Promise(() => undefined);
+    void first.halt({ reason: 'risk desk', flatten: true }).catch(() => undefined);
+    await flush();
+    dying.kill();
+    expect(broker.positionReports()).toHaveLength(2);
+    delete (broker as { cancelAllOrders?: unknown }).cancelAllOrders; // the prototype's again
+
+    const second = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(1_000), logger: silentLogger, journal: new FileJournal({ path: join(dir, 'journal.jsonl'), sync: 'os', logger: silentLogger }), protection: true, config: { sizing: { method: 'fixed_quantity', quantity: 10 } } });
+    const closed: string[] = [];
+    second.on('position:force_closed', ({ symbol, reason }) => closed.push(`${symbol}: ${reason}`));
+    await second.start();
+    second.updatePrice('AAPL', '100');
+    second.updatePrice('MSFT', '300');
+    await second.recover();
+    await flush();
+    expect(closed.sort()).toEqual(['AAPL: halted: risk desk (flatten finished after a restart)', 'MSFT: halted: risk desk (flatten finished after a restart)']);
+    expect(broker.positionReports()).toEqual([]);
+    expect(second.positions.openPositions()).toEqual([]);
+    expect(broker.orderReports().filter((o) => ['accepted', 'pending_cancel'].includes(o.status))).toEqual([]);
+    expect(second.tradingState).toBe('HALTED');
+    // Only resume() ends the halt (and the flatten it asked for: a later restart closes nothing).
+    second.resume();
+    expect(second.tradingState).toBe('ACTIVE');
+  });
+
   it('fills that happened while the process was down are applied on recovery; positions match the broker', async () => {
     const clock = new ManualClock();
     const broker = new MockBroker({ clock });
