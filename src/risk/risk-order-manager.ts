@@ -70,7 +70,7 @@ interface Protection {
   stopsLost?: number;
   /** Take-profit orders lost the same way (placed again up to `stopAttempts` times). */
   targetsLost?: number;
-  /** A refused exit's cancels are being waited on to put the stop back (see afterBlockedExit): one wait, however many exits were refused. */
+  /** Cancels of its protective orders are being waited on to put the stop back (see putBackWhenEnded): one wait, however often asked. */
   puttingBack?: boolean;
   /** Closes of this position the broker refused after its stop was lost. */
   closesRefused?: number;
@@ -85,13 +85,13 @@ interface Protection {
 /**
  * A broker whose open exits hold the shares (Alpaca) takes one stop and one target for a position
  * only as a native one-cancels-other pair: several targets, or a trailing stop beside a target, are
- * separate sells of the same shares, and all but the first are refused. Said once, at construction,
+ * separate sells of the same shares, and the broker refuses those it has no free shares for. Said once, at construction,
  * rather than found in production as `target_not_placed` alerts.
  */
 function warnHeldShares(options: ProtectionOptions, capabilities: BrokerCapabilities, logger: Logger): void {
   if (!capabilities.exitsHoldQuantity) return;
   const legs = options.partialExits?.length ?? 0;
-  if (legs > 1) logger.warn(`protection: ${legs} partial-exit targets on a broker whose open exits hold the shares (Alpaca): only the stop and the first target that fits are accepted; use a single target there (docs/adapters/alpaca.md#limits-to-know)`);
+  if (legs > 1) logger.warn(`protection: ${legs} partial-exit targets on a broker whose open exits hold the shares (Alpaca): the stop holds every share there, so each target is refused (target_not_placed); use a single target there (docs/adapters/alpaca.md#limits-to-know)`);
   else if (options.trailingPercent) logger.warn('protection: a trailing stop on a broker whose open exits hold the shares (Alpaca) cannot be paired with its target: the target is refused (target_not_placed) while the stop guards the position; prefer a fixed stop with break-even, or no target (docs/adapters/alpaca.md#limits-to-know)');
 }
 
