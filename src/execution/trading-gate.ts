@@ -45,7 +45,14 @@ export class TradingGate {
 
   /** Stops every new order. Resolves with false when trading was already halted. */
   halt(reason: string, cancelOpen: boolean, flatten: boolean): boolean {
-    if (this.current === 'HALTED') return false;
+    if (this.current === 'HALTED') {
+      // A flatten asked of a halt already in place is journaled too: a restart finishes it.
+      if (flatten && !this.flattening) {
+        this.flattening = true;
+        this.set('HALTED', this.why ?? reason);
+      }
+      return false;
+    }
     const at = this.deps.clock.now();
     this.flattening = flatten;
     this.set('HALTED', reason);
@@ -86,7 +93,8 @@ export class TradingGate {
 
   /**
    * Restored a halt that asked to close every position (the process died during or after its
-   * flatten): the restart closes what is still open. Read once: true until `resume()`.
+   * flatten): the restart closes what is still open. True until `resume()`: every restart while
+   * halted finishes it.
    */
   get flattenAfterRestart(): boolean {
     return this.flattenRestored;
