@@ -111,13 +111,14 @@ export function noteRun(actions: unknown, variant: unknown): void {
 }
 
 /**
- * The network heals: faults gone, the stream back, the market deep again with one more trade at the
+ * The network heals: faults gone, the stream back (unless there is none), the market deep again with one more trade at the
  * last price (market orders still working in parts complete), then three minutes on the clock —
  * what waits on it (a cancel asked again, a look again, a recover() tried again) happens.
  */
-export async function heal(broker: MockBroker, clock: ManualClock, prices: Readonly<Record<string, number>>): Promise<void> {
+export async function heal(broker: MockBroker, clock: ManualClock, prices: Readonly<Record<string, number>>, options: { readonly stream?: boolean } = {}): Promise<void> {
   broker.clearFaults();
-  broker.restoreStream();
+  // A broker with no stream at all (`stream: false`) stays without: the engine's polling brings it in step.
+  if (options.stream !== false) broker.restoreStream();
   for (const [symbol, price] of Object.entries(prices)) {
     broker.setLiquidity(symbol, undefined);
     broker.setPrice(symbol, price.toFixed(2));

@@ -400,7 +400,7 @@ describe('network faults', () => {
  * cancelled (filling in a thin market, their cancels race fills); 'as Alpaca': a native OCO on a
  * broker whose open exits hold the shares (a second sell of them refused, so exits make room first).
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'polling'] as const;
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
 /** One run: the actions, the network healing, then the checks (exported to replay a counterexample). */
@@ -408,7 +408,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'polling' ? { capabilities: { streaming: false } } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
@@ -422,6 +422,8 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         const givenUp: string[] = [];
         engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
         await engine.start();
+        // A broker with no update stream: the engine learns of fills and ends by asking (every second).
+        if (style === 'polling') broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
         for (const symbol of SYMBOLS) {
           broker.setPrice(symbol, String(prices[symbol]));
@@ -437,6 +439,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             await drive(engine.executeSignal(signal));
           } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
           else if (a.kind === 'stream') {
+            if (style === 'polling') continue; // there is no stream to lose or get back
             if (a.up) broker.restoreStream();
             else broker.dropStream();
             await settle(6);
@@ -478,7 +481,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         }
         // The network heals: faults gone, the stream back, time passes; the engine reconciles (twice: a symbol
         // deferred because an order moved during the first is compared by the second).
-        await heal(broker, clock, prices);
+        await heal(broker, clock, prices, { stream: style !== 'polling' });
         await drive(engine.reconcile());
         await drive(engine.reconcile());
         await drive(settle(10));
