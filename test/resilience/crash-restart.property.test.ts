@@ -93,7 +93,7 @@ const action = fc.oneof(
 describe('crash and restart', () => {
   it('a process killed anywhere, and one that recovers from its journal, ends agreeing with the broker — nothing lost, nothing twice', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 20) }), fc.constantFrom<Protection>(false, true, 'as Alpaca'), (actions, protection) => scenario(actions, protection)),
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 20) }), fc.constantFrom<Protection>(false, true, 'as Alpaca', 'polling'), (actions, protection) => scenario(actions, protection)),
       // PROPERTY_RUNS=5000 (and PROPERTY_ACTIONS=40) for a longer search than the suite's (docs/testing.md).
       // A run that does not end (a loop between the engine and the broker) fails as a counterexample too.
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 200), timeout: 20_000, ...searchSeed() },
@@ -300,14 +300,19 @@ describe('crash and restart', () => {
 
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
-/** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
-/** Protection off, on, or on with a broker whose open exits hold the shares (a native OCO, a second sell of them refused: Alpaca). */
-type Protection = boolean | 'as Alpaca';
+/**
+ * Protection off, on, or on with a broker whose open exits hold the shares (a native OCO, a second
+ * sell of them refused: Alpaca), or on with a broker that has no update stream at all (the engine polls).
+ */
+type Protection = boolean | 'as Alpaca' | 'polling';
 
+/** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
         noteRun(actions, protection);
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'polling' ? { capabilities: { streaming: false } } : {}) });
+        // No stream, ever: fills and ends are learnt by polling.
+        if (protection === 'polling') broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
         for (const symbol of SYMBOLS) broker.setPrice(symbol, String(prices[symbol]));
         const records = new InMemoryJournal();
@@ -396,6 +401,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             await settle(6);
           }
           else if (a.kind === 'stream') {
+            if (protection === 'polling') continue;
             if (a.up) broker.restoreStream();
             else broker.dropStream();
             await settle(6);
@@ -413,7 +419,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           current = await boot();
           await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
         }
-        await heal(broker, clock, prices);
+        await heal(broker, clock, prices, { stream: protection !== 'polling' });
         const { engine } = current;
         // Unless it got there by itself (a failed recover() is tried again every retryAfterFailureMs).
         if (!recovered && engine.recoveryState !== 'recovered') await drive(engine.recover());
