@@ -30,7 +30,7 @@ import { OrderErrorHandler } from '../resilience/order-error-handler.js';
 import { type RateLimit, RateLimitedAdapter } from '../resilience/rate-limited-adapter.js';
 import { type BreakerSpec, CircuitBreakers } from '../risk/circuit-breakers.js';
 import type { PreTradeRule } from '../risk/pre-trade-checks.js';
-import { type ProtectionOptions, RiskOrderManager } from '../risk/risk-order-manager.js';
+import { closeWorkingOn, type ProtectionOptions, RiskOrderManager } from '../risk/risk-order-manager.js';
 import type { Signal } from '../signals/signal.js';
 import { defaultSignalPolicy, type SignalPolicy } from '../signals/signal-policy.js';
 import type { TradewireEvents } from '../tradewire-events.js';
@@ -579,10 +579,7 @@ export class ExecutionEngine {
    */
   private async finishFlatten(): Promise<void> {
     if (!this.gate.flattenAfterRestart) return;
-    const open = this.positions.openPositions().filter((position) => {
-      const closeSide = position.side === 'long' ? 'sell' : 'buy';
-      return !this.orders.hasWorkingOrder(position.symbol, (o) => o.side !== closeSide || RiskOrderManager.isProtective(o));
-    });
+    const open = this.positions.openPositions().filter((position) => !closeWorkingOn(this.lifecycle, position));
     if (open.length === 0) return;
     const reason = `halted: ${this.gate.reason ?? 'kill switch'} (flatten finished after a restart)`;
     const outcomes = await Promise.allSettled(open.map((position) => this.forceClose(position.symbol, reason)));

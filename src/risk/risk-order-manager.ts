@@ -82,6 +82,12 @@ interface Protection {
   checkedAt?: number;
 }
 
+/** A close of `position` is working: an order of its exit side that is not protection's (an entry still filling is not a close). */
+export function closeWorkingOn(orders: OrderLifecycleManager, position: Position): boolean {
+  const closeSide = position.side === 'long' ? 'sell' : 'buy';
+  return orders.hasWorkingOrder(position.symbol, (o) => RiskOrderManager.isProtective(o) || o.side !== closeSide);
+}
+
 /**
  * A broker whose open exits hold the shares (Alpaca) takes one stop and one target for a position
  * only as a native one-cancels-other pair: several targets, or a trailing stop beside a target, are
@@ -965,8 +971,7 @@ export class RiskOrderManager {
 
   /** A close of `position` is working: an order of its exit side, not one of protection's (an entry still filling is not a close). */
   private closeWorking(position: Position): boolean {
-    const closeSide = position.side === 'long' ? 'sell' : 'buy';
-    return this.deps.orders.hasWorkingOrder(position.symbol, (o) => RiskOrderManager.isProtective(o) || o.side !== closeSide);
+    return closeWorkingOn(this.deps.orders, position);
   }
 
   private clearTryAgain(positionId: string): void {
