@@ -282,13 +282,15 @@ export class OrderLifecycleManager {
   async refreshList(clientOrderId: string): Promise<boolean> {
     const list = this.listOf(clientOrderId);
     if (!list) return this.refreshOrder(clientOrderId);
-    const report = await this.askUntilCurrent(list.ids, list.ids[0]!);
+    const report = await this.askUntilCurrent(list.ids, list.ids[0]!, (current) => {
+      for (const id of list.ids) this.inDoubt.resolved(id);
+      this.applyListReport(list.kind, list.ids, current);
+    });
     for (const id of list.ids) this.inDoubt.resolved(id);
     if (report === undefined) {
       for (const id of list.ids) this.confirm(id);
       return false;
     }
-    if (report !== STALE) this.applyListReport(list.kind, list.ids, report);
     return true;
   }
 
@@ -426,14 +428,16 @@ export class OrderLifecycleManager {
 
   /** Asks the broker for one order and applies what it says. Resolves with whether the broker knows it. */
   async refreshOrder(clientOrderId: string): Promise<boolean> {
-    const report = await this.askUntilCurrent([clientOrderId], clientOrderId);
+    const report = await this.askUntilCurrent([clientOrderId], clientOrderId, (current) => {
+      this.inDoubt.resolved(clientOrderId);
+      this.applyReport(current);
+    });
     // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
     this.inDoubt.resolved(clientOrderId);
     if (report === undefined) {
       this.confirm(clientOrderId);
       return false;
     }
-    if (report !== STALE) this.applyReport(report);
     return true;
   }
 
@@ -442,13 +446,19 @@ export class OrderLifecycleManager {
    * changed as the answer travelled (a stream update, a replace's answer): such an answer may be
    * older than the change, and applying it would roll it back — a quantity resized since, a fill it
    * does not count yet. Orders are immutable, so any change is a new object. {@link STALE} when it
-   * kept changing ({@link STALE_LOOKUP_ASKS} times): the stream keeps it current.
+   * kept changing ({@link STALE_LOOKUP_ASKS} times): the stream keeps it current. A current answer
+   * is given to `apply` at once, in the same turn as the check: awaited first, news arriving in
+   * between (a fill heard, a resize another answer set off) would be rolled back by it.
    */
-  private async askUntilCurrent(ids: readonly string[], lookUp: string): Promise<OrderStatusReport | typeof STALE | undefined> {
+  private async askUntilCurrent(ids: readonly string[], lookUp: string, apply: (report: OrderStatusReport) => void): Promise<OrderStatusReport | typeof STALE | undefined> {
     for (let asked = 1; ; asked++) {
       const before = ids.map((id) => this.store.get(id));
       const report = await this.adapter.getOrder(ref(this.store.require(lookUp)));
-      if (!report || ids.every((id, i) => this.store.get(id) === before[i])) return report;
+      if (!report) return report;
+      if (ids.every((id, i) => this.store.get(id) === before[i])) {
+        apply(report);
+        return report;
+      }
       if (asked >= STALE_LOOKUP_ASKS) {
         this.logger.warn(`order ${lookUp}: kept changing while it was looked up; its look-up is not applied (the stream keeps it current)`);
         return STALE;

@@ -388,6 +388,21 @@ describe('network faults', () => {
     );
   });
 
+  it('as at Alpaca: a reconnect\'s look-up of the stop answered before a resize the entry\'s look-up set off in the same turn, and applied after it: it no longer rolls the stop back (it was ended "filled" at 2 while the broker filled it to 3)', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'move', symbol: 'AAPL', by: 5 },
+        { kind: 'stream', up: false },
+        { kind: 'move', symbol: 'AAPL', by: 15 },
+        { kind: 'stream', up: true },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+      ],
+      'as Alpaca',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
