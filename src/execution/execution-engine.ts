@@ -19,6 +19,7 @@ import type { MarketState } from '../market/market-state.js';
 import { MarketStateManager } from '../market/market-state-manager.js';
 import type { Order } from '../model/order.js';
 import type { PnlSnapshot } from '../positions/position-events.js';
+import type { Position } from '../positions/position.js';
 import { PositionManager, type PositionsView } from '../positions/position-manager.js';
 import type { PositionRepository } from '../positions/position-repository.js';
 import { EngineRecovery, type RecoveryState } from '../recovery/engine-recovery.js';
@@ -561,14 +562,19 @@ export class ExecutionEngine {
     if (!flatten) return;
     // Every position at once, each to its own end: the closes go out together (not one broker round
     // trip after another), and one that fails leaves none of the others open.
-    await allOrFailures(
-      this.positions.openPositions().map(async (position) => {
-        const close = await this.forceClose(position.symbol, `halted: ${reason}`);
-        // Refused by the broker, or its send failed: the halt must not report the book flat.
-        if (close && (close.status === 'rejected' || close.status === 'failed')) throw new PositionNotClosedError(position.symbol, close.clientOrderId, close.errorMessage ?? close.status);
-      }),
-      'positions could not be closed',
-    );
+    await allOrFailures(this.closeEach(this.positions.openPositions(), `halted: ${reason}`), 'positions could not be closed');
+  }
+
+  /**
+   * Force-closes `positions` together, one promise each: it rejects when the position was not
+   * closed — the close refused by the broker or its send failed (`PositionNotClosedError`: a flatten
+   * must not report the book flat), or the force-close itself threw.
+   */
+  private closeEach(positions: readonly Position[], reason: string): Promise<void>[] {
+    return positions.map(async (position) => {
+      const close = await this.forceClose(position.symbol, reason);
+      if (close && (close.status === 'rejected' || close.status === 'failed')) throw new PositionNotClosedError(position.symbol, close.clientOrderId, close.errorMessage ?? close.status);
+    });
   }
 
   /**
@@ -582,12 +588,10 @@ export class ExecutionEngine {
     const open = this.positions.openPositions().filter((position) => !closeWorkingOn(this.lifecycle, position));
     if (open.length === 0) return;
     const reason = `halted: ${this.gate.reason ?? 'kill switch'} (flatten finished after a restart)`;
-    const outcomes = await Promise.allSettled(open.map((position) => this.forceClose(position.symbol, reason)));
+    const outcomes = await Promise.allSettled(this.closeEach(open, reason));
     outcomes.forEach((outcome, i) => {
-      const close = outcome.status === 'fulfilled' ? outcome.value : undefined;
-      if (outcome.status === 'fulfilled' && close?.status !== 'rejected' && close?.status !== 'failed') return;
-      const why = outcome.status === 'rejected' ? describeError(outcome.reason) : (close?.errorMessage ?? close?.status ?? 'not sent');
-      this.bus.emit('alert', { severity: 'critical', code: 'position_not_closed', message: `${open[i]!.symbol}: the flatten finished after a restart could not close it: ${why}` });
+      if (outcome.status === 'fulfilled') return;
+      this.bus.emit('alert', { severity: 'critical', code: 'position_not_closed', message: `${open[i]!.symbol}: the flatten finished after a restart could not close it: ${describeError(outcome.reason)}` });
     });
   }
 

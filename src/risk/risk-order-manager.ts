@@ -410,11 +410,7 @@ export class RiskOrderManager {
     // Given up on (the broker took neither a stop nor a close): the broker's picture has just changed
     // — an order that held the shares may have ended (Alpaca) — so the stop is tried now, not after
     // up to an hour of backoff.
-    if (this.afterGiveUp.has(p.positionId)) {
-      this.clearTryAgain(p.positionId);
-      this.tryStopAgain(p);
-      return;
-    }
+    if (this.afterGiveUp.has(p.positionId)) return this.tryStopAgain(p);
     // The position as it is now: fills may have landed since the reconciliation set it.
     const now = this.stillOpen(p);
     if (!now || this.outOfStepOrders(p, now).length === 0) return;
@@ -955,7 +951,8 @@ export class RiskOrderManager {
 
   /** The try after a give-up (see {@link scheduleTry}): the stop, with its full count of attempts. */
   private tryStopAgain(p: Protection): void {
-    this.afterGiveUp.delete(p.positionId);
+    // Brought forward (the broker back, a reconciliation), its timer goes.
+    this.clearTryAgain(p.positionId);
     this.guard(async () => {
       const position = this.stillOpen(p);
       if (!position || this.byPosition.get(p.positionId) !== p) return;
@@ -1351,11 +1348,9 @@ export class RiskOrderManager {
       this.outOfStep.set(positionId, { attempt: look.attempt, timer: undefined });
       this.guard(() => this.converge(p));
     }
-    for (const [positionId, timer] of [...this.afterGiveUp]) {
+    for (const [positionId] of [...this.afterGiveUp]) {
       const p = this.byPosition.get(positionId);
-      if (!p) continue;
-      this.deps.clock.clearTimeout(timer);
-      this.tryStopAgain(p);
+      if (p) this.tryStopAgain(p);
     }
   }
 
@@ -1371,7 +1366,6 @@ export class RiskOrderManager {
       const p = this.byPosition.get(positionId);
       if (!p || deferred.includes(p.symbol) || p.triedOnCompare) continue;
       p.triedOnCompare = true;
-      this.clearTryAgain(positionId);
       this.tryStopAgain(p);
     }
   }

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOrder, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
+import { type BrokerAdapter, createOrder, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { processView } from '../resilience/agreement.js';
 
 let dir: string;
 beforeEach(() => {
@@ -14,27 +15,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const flush = (): Promise<void> => settle(1);
 
 /** A process: an engine on a durable journal. "Crashing" it is dropping it without any cleanup. */
-function boot(broker: MockBroker, clock: ManualClock, config: EngineConfig = {}, idStart = 1): ExecutionEngine {
+function boot(broker: BrokerAdapter, clock: ManualClock, config: EngineConfig = {}, idStart = 1): ExecutionEngine {
   const journal = new FileJournal({ path: join(dir, 'journal.jsonl'), logger: silentLogger });
   return new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(idStart), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...config } });
 }
 
 let n = 0;
 const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `sig-${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 't', ...s });
-
-/** The broker as one process sees it: once `kill`ed, that process hears nothing and its calls never return. */
-function processView(broker: MockBroker): { view: MockBroker; kill: () => void } {
-  let dead = false;
-  const view = new Proxy(broker, {
-    get(target, prop) {
-      if (prop === 'onOrderUpdate') return (listener: (u: unknown) => void) => target.onOrderUpdate((u) => dead || listener(u));
-      if (prop === 'onConnectionChange') return (listener: (c: unknown) => void) => target.onConnectionChange((c) => dead || listener(c));
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (...args: unknown[]) => (dead ? new Promise(() => undefined) : (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
-    },
-  });
-  return { view, kill: () => (dead = true) };
-}
 
 /** A process that journals an order and dies before the request leaves (the send never returns). */
 async function crashBeforeSend(clock: ManualClock): Promise<void> {
@@ -106,7 +93,7 @@ describe('crash recovery', () => {
     const broker = new MockBroker({ clock });
     broker.setPrice('AAPL', '100');
     const dying = processView(broker);
-    const doomed = boot(dying.view, clock);
+    const doomed = boot(dying.adapter, clock);
     const submit = broker.submitOrder.bind(broker);
     await doomed.start();
     doomed.updatePrice('AAPL', '100');
@@ -147,7 +134,7 @@ describe('crash recovery', () => {
     broker.setPrice('AAPL', '100');
     broker.setPrice('MSFT', '300');
     const dying = processView(broker);
-    const first = new ExecutionEngine({ adapter: dying.view, clock, ids: sequentialIds(), logger: silentLogger, journal: new FileJournal({ path: join(dir, 'journal.jsonl'), sync: 'os', logger: silentLogger }), protection: true, config: { sizing: { method: 'fixed_quantity', quantity: 10 } } });
+    const first = new ExecutionEngine({ adapter: dying.adapter, clock, ids: sequentialIds(), logger: silentLogger, journal: new FileJournal({ path: join(dir, 'journal.jsonl'), sync: 'os', logger: silentLogger }), protection: true, config: { sizing: { method: 'fixed_quantity', quantity: 10 } } });
     await first.start();
     for (const symbol of ['AAPL', 'MSFT']) {
       first.updatePrice(symbol, symbol === 'AAPL' ? '100' : '300');

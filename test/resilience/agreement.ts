@@ -1,7 +1,43 @@
 import { writeFileSync } from 'node:fs';
-import { type Decimal, type ExecutionEngine, type JournalRecord } from 'tradewire';
+import { type BrokerAdapter, type Decimal, type ExecutionEngine, type JournalRecord } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
+
+const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+/** The broker as one process sees it: dead after `kill()`, whatever was in flight. */
+export function processView(broker: MockBroker): { adapter: BrokerAdapter; kill: () => void } {
+  let dead = false;
+  const calls = (name: keyof MockBroker) =>
+    (...args: unknown[]): Promise<unknown> => {
+      if (dead) return hang();
+      const call = (broker[name] as (...a: unknown[]) => Promise<unknown>).apply(broker, args);
+      return call.then(
+        (value) => (dead ? hang() : value),
+        (error: unknown) => (dead ? hang() : Promise.reject(error)),
+      );
+    };
+  const adapter: BrokerAdapter = {
+    name: broker.name,
+    capabilities: broker.capabilities,
+    connect: calls('connect') as BrokerAdapter['connect'],
+    disconnect: calls('disconnect') as BrokerAdapter['disconnect'],
+    getAccount: calls('getAccount') as BrokerAdapter['getAccount'],
+    getPositions: calls('getPositions') as BrokerAdapter['getPositions'],
+    getOpenOrders: calls('getOpenOrders') as BrokerAdapter['getOpenOrders'],
+    getOrder: calls('getOrder') as BrokerAdapter['getOrder'],
+    getAsset: calls('getAsset') as BrokerAdapter['getAsset'],
+    submitOrder: calls('submitOrder') as BrokerAdapter['submitOrder'],
+    submitOrderList: calls('submitOrderList') as NonNullable<BrokerAdapter['submitOrderList']>,
+    replaceOrder: calls('replaceOrder') as BrokerAdapter['replaceOrder'],
+    cancelOrder: calls('cancelOrder') as BrokerAdapter['cancelOrder'],
+    cancelAllOrders: calls('cancelAllOrders') as BrokerAdapter['cancelAllOrders'],
+    onOrderUpdate: (listener) => broker.onOrderUpdate((update) => dead || listener(update)),
+    onConnectionChange: (listener) => broker.onConnectionChange((change) => dead || listener(change)),
+    health: () => broker.health(),
+  };
+  return { adapter, kill: () => (dead = true) };
+}
 
 /** Order statuses that are still working (at the broker or here). */
 export const WORKING = new Set(['accepted', 'partially_filled', 'pending_cancel', 'pending_replace']);

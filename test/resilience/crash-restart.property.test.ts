@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { type BrokerAdapter, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
+import { createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -16,42 +16,6 @@ import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, trace
  * (`test/fault/` kills real processes on a file journal; this searches the interleavings.)
  */
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
-const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
-
-/** The broker as one process sees it: dead after `kill()`, whatever was in flight. */
-function processView(broker: MockBroker): { adapter: BrokerAdapter; kill: () => void } {
-  let dead = false;
-  const calls = (name: keyof MockBroker) =>
-    (...args: unknown[]): Promise<unknown> => {
-      if (dead) return hang();
-      const call = (broker[name] as (...a: unknown[]) => Promise<unknown>).apply(broker, args);
-      return call.then(
-        (value) => (dead ? hang() : value),
-        (error: unknown) => (dead ? hang() : Promise.reject(error)),
-      );
-    };
-  const adapter: BrokerAdapter = {
-    name: broker.name,
-    capabilities: broker.capabilities,
-    connect: calls('connect') as BrokerAdapter['connect'],
-    disconnect: calls('disconnect') as BrokerAdapter['disconnect'],
-    getAccount: calls('getAccount') as BrokerAdapter['getAccount'],
-    getPositions: calls('getPositions') as BrokerAdapter['getPositions'],
-    getOpenOrders: calls('getOpenOrders') as BrokerAdapter['getOpenOrders'],
-    getOrder: calls('getOrder') as BrokerAdapter['getOrder'],
-    getAsset: calls('getAsset') as BrokerAdapter['getAsset'],
-    submitOrder: calls('submitOrder') as BrokerAdapter['submitOrder'],
-    submitOrderList: calls('submitOrderList') as NonNullable<BrokerAdapter['submitOrderList']>,
-    replaceOrder: calls('replaceOrder') as BrokerAdapter['replaceOrder'],
-    cancelOrder: calls('cancelOrder') as BrokerAdapter['cancelOrder'],
-    cancelAllOrders: calls('cancelAllOrders') as BrokerAdapter['cancelAllOrders'],
-    onOrderUpdate: (listener) => broker.onOrderUpdate((update) => dead || listener(update)),
-    onConnectionChange: (listener) => broker.onConnectionChange((change) => dead || listener(change)),
-    health: () => broker.health(),
-  };
-  return { adapter, kill: () => (dead = true) };
-}
-
 /** The journal as one process writes it: nothing after the kill reaches the shared records. */
 function journalView(shared: InMemoryJournal): { journal: Journal; kill: () => void } {
   let dead = false;
