@@ -36,7 +36,11 @@ export function eventsFromOrderReport(order: Order, report: OrderStatusReport, a
   const changes = parameterChanges(order, report);
   // A notional order learns its quantity from the broker even in the report that says it is done.
   const learnsQuantity = order.notional !== undefined && changes?.quantity !== undefined && order.filledQuantity.isZero();
-  if (changes && (!isTerminalStatus(report.status) || learnsQuantity)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
+  // An order the broker ended with other parameters than ours (a replace whose answer was lost, then
+  // filled at its new size) is brought to them first: filled at 4 while we held it at 6, it would
+  // stay partially filled for good. Not a replaced leg's report: its parameters are the old ones.
+  const endedChanged = isTerminalStatus(report.status) && report.status !== 'replaced' && !isTerminalStatus(order.status);
+  if (changes && (!isTerminalStatus(report.status) || learnsQuantity || endedChanged)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
 
   for (const fill of missingFills(order, report)) events.push({ type: 'filled', fill, brokerOrderId, ...base });
 

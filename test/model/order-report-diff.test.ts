@@ -42,6 +42,22 @@ describe('eventsFromOrderReport', () => {
     expect(after.status).toBe('accepted');
   });
 
+  it('brings an order the broker ended at another size to that size first: a replace whose answer was lost, then filled at its new size, ends filled', () => {
+    // We asked for 100 → 60; the answer was lost; the broker filled the 60.
+    const waiting = applyOrderEvent(orderIn('accepted'), { type: 'replace_requested', changes: { quantity: d(60) }, at: 2 }).order;
+    const after = applyAll(waiting, report({ status: 'filled', quantity: d(60), filledQuantity: d(60), averageFillPrice: d(10) }));
+    expect(after.status).toBe('filled');
+    expect(after.quantity.toString()).toBe('60');
+    // Already part-filled at our size (the fills heard, the new size not): the size completes it.
+    const partly = applyOrderEvent(orderIn('accepted'), { type: 'filled', at: 3, fill: fill('e1', 60, 10) }).order;
+    expect(partly.status).toBe('partially_filled');
+    const done = applyAll(partly, report({ status: 'filled', quantity: d(60), filledQuantity: d(60), averageFillPrice: d(10) }));
+    expect(done.status).toBe('filled');
+    expect(done.fills).toHaveLength(1);
+    // A replaced leg's report carries the old parameters: they are not taken.
+    expect(eventsFromOrderReport(orderIn('accepted'), report({ status: 'replaced', quantity: d(60) }), 10).some((e) => e.type === 'modified')).toBe(false);
+  });
+
   it('produces nothing when the order already matches', () => {
     expect(eventsFromOrderReport(orderIn('accepted'), report({}), 10)).toEqual([]);
   });
