@@ -396,10 +396,15 @@ export class OrderLifecycleManager {
     return order;
   }
 
+  /** A working order's own timeout in ms (`null`: none), as a checkpoint records it for the restart. */
+  timeoutOf(clientOrderId: string): number | null {
+    return this.timeouts.timeoutOf(clientOrderId);
+  }
+
   /**
    * Takes back an order rebuilt from the journal after a restart: tracked again, not journaled
    * again (its records are already there), and announced to no one (it is not news). Its timeout
-   * counts from when it was first sent. Reconcile it with {@link refreshOrder} or {@link resume}.
+   * (the one journaled with it; the default when not given) counts from when it was first sent. Reconcile it with {@link refreshOrder} or {@link resume}.
    */
   restore(given: Order, timeoutMs: number | null = this.defaultTimeoutMs): Order {
     if (this.store.has(given.clientOrderId)) throw new DuplicateOrderError(given.clientOrderId);
@@ -747,6 +752,7 @@ export class OrderLifecycleManager {
       symbol: order.symbol,
       status: order.status,
       order,
+      timeoutMs,
       seq: UNSTAMPED,
     });
     this.bus.emit('order:created', { order });

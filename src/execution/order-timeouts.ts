@@ -22,6 +22,11 @@ export class OrderTimeouts {
     else this.durations.set(clientOrderId, timeoutMs);
   }
 
+  /** The order's timeout (`null`: none). */
+  timeoutOf(clientOrderId: string): number | null {
+    return this.durations.get(clientOrderId) ?? null;
+  }
+
   /** Starts the order's timer if it has a timeout and none is running. */
   arm(order: Order): void {
     const id = order.clientOrderId;

@@ -20,6 +20,11 @@ export type JournalEntry = (
       readonly symbol: string;
       readonly status: OrderStatus;
       readonly order: Order;
+      /**
+       * The order's own timeout (ms; `null`: none — a protective stop, a bracket's leg), so a
+       * restart arms the same one. Absent in journals written before it was recorded.
+       */
+      readonly timeoutMs?: number | null;
     }
   | {
       readonly kind: 'order.event';

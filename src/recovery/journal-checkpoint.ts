@@ -28,7 +28,7 @@ export interface CheckpointSources {
 export function checkpointSnapshot({ clock, orders, positions, parts }: CheckpointSources): JournalEntry[] {
   const at = clock.now();
   const snapshot: JournalEntry[] = [];
-  for (const order of orders.workingOrders()) snapshot.push({ kind: 'order.created', at, clientOrderId: order.clientOrderId, symbol: order.symbol, status: order.status, order });
+  for (const order of orders.workingOrders()) snapshot.push({ kind: 'order.created', at, clientOrderId: order.clientOrderId, symbol: order.symbol, status: order.status, order, timeoutMs: orders.timeoutOf(order.clientOrderId) });
   snapshot.push({ kind: 'note', at, topic: POSITIONS_CHECKPOINT_TOPIC, data: positionCheckpointToJSON(positions.checkpoint()) });
   for (const part of parts) snapshot.push(...part.checkpointNotes(at));
   return snapshot;

@@ -12,6 +12,7 @@ import { POSITION_ADOPTED_TOPIC, replayJournal } from './replay-journal.js';
 import { type Journal, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
 import { applyReplayed, lastPositionsCheckpoint } from '../positions/positions-from-journal.js';
 import { isTerminalStatus } from '../model/order-status.js';
+import { RiskOrderManager } from '../risk/risk-order-manager.js';
 import type { PositionManager } from '../positions/position-manager.js';
 
 export interface RecoveryPolicy {
@@ -72,7 +73,7 @@ export class Reconciler {
     // Orders this process already tracks (sent before recover(), or restored by an earlier call) stay as they are.
     const fresh = replayed.orders.filter((o) => orders.get(o.clientOrderId) === undefined);
     const byId = new Map(fresh.map((o) => [o.clientOrderId, o]));
-    for (const order of fresh) orders.restore(order);
+    for (const order of fresh) orders.restore(order, replayed.timeouts.has(order.clientOrderId) ? replayed.timeouts.get(order.clientOrderId) : timeoutBeforeItWasJournaled(order));
     restoreCancelsBeforeAck(records, fresh, orders);
     // Orders whose fills a stream gap may have hidden: the reconciliation looks them up, ended or not.
     orders.restoreToConfirm(records);
@@ -82,6 +83,10 @@ export class Reconciler {
       applyReplayed(positions, replayed, byId);
       for (const order of fresh) {
         if (isTerminalStatus(order.status)) continue;
+        // Protection's stops and targets guard the position; they are not an exit working (live, they
+        // are never linked as one): taken as exits, every protected position came back PENDING_EXIT
+        // and refused scale-ins and rebalances a live engine takes.
+        if (RiskOrderManager.isProtective(order)) continue;
         if (order.reduceOnly) positions.trackExit(order);
         else positions.trackEntry(order, { ...(order.signalId ? { signalId: order.signalId } : {}), ...(order.strategyId ? { strategyId: order.strategyId } : {}) });
       }
@@ -379,4 +384,13 @@ function unique(first: readonly Order[], more: readonly Order[]): Order[] {
   if (more.length === 0) return [...first];
   const seen = new Set(first.map((o) => o.clientOrderId));
   return [...first, ...more.filter((o) => !seen.has(o.clientOrderId) && (seen.add(o.clientOrderId), true))];
+}
+
+/**
+ * The timeout of an order from a journal written before timeouts were journaled: none for the orders
+ * that never had one — protection's stops and targets (timed out, a restart a minute later cancelled
+ * every stop) and a list's legs after the first — the default for the rest.
+ */
+function timeoutBeforeItWasJournaled(order: Order): number | null | undefined {
+  return RiskOrderManager.isProtective(order) || order.links.parentId !== undefined ? null : undefined;
 }

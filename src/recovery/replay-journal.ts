@@ -9,6 +9,8 @@ import type { Order } from '../model/order.js';
 export interface ReplayedJournal {
   /** Every order, as of its last applied event, in the order they were created. */
   readonly orders: readonly Order[];
+  /** The timeout each order was given (journaled with it; orders from older journals are not listed). */
+  readonly timeouts: ReadonlyMap<string, number | null>;
   /** Every applied fill, in journal order, with the order it belongs to (as of the end). */
   readonly fills: readonly { readonly clientOrderId: string; readonly fill: Fill }[];
   /** Records that could not be replayed (an event for an unknown order, a refused transition). */
@@ -40,6 +42,7 @@ export const POSITION_ADOPTED_TOPIC = 'position.adopted';
  */
 export function replayJournal(records: Iterable<JournalRecord>): ReplayedJournal {
   const orders = new Map<string, Order>();
+  const timeouts = new Map<string, number | null>();
   const fills: { clientOrderId: string; fill: Fill }[] = [];
   const skipped: { seq: number; reason: string }[] = [];
   const adoptions: PositionAdoption[] = [];
@@ -51,6 +54,7 @@ export function replayJournal(records: Iterable<JournalRecord>): ReplayedJournal
     }
     if (record.kind === 'order.created') {
       if (!orders.has(record.clientOrderId)) orders.set(record.clientOrderId, record.order);
+      if (record.timeoutMs !== undefined) timeouts.set(record.clientOrderId, record.timeoutMs);
       continue;
     }
     if (record.kind !== 'order.event' || record.outcome === 'duplicate') continue;
@@ -67,5 +71,5 @@ export function replayJournal(records: Iterable<JournalRecord>): ReplayedJournal
       skipped.push({ seq: record.seq, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  return { orders: [...orders.values()], fills, skipped, adoptions };
+  return { orders: [...orders.values()], timeouts, fills, skipped, adoptions };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrokerError, type EngineConfig, ExecutionEngine, FileJournal, isTradewireError, type Journal, type MarketState, type RecoveryReport, type Signal, silentLogger } from 'tradewire';
+import { BrokerError, type EngineConfig, ExecutionEngine, FileJournal, InMemoryJournal, isTradewireError, type Journal, type MarketState, type RecoveryReport, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -326,6 +326,65 @@ describe('order timeouts count from the submit', () => {
     }
     await run(clock, 1_000, 1_000);
     expect(broker.orderReports().find((o) => o.clientOrderId === id)?.status).toBe('cancelled');
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+  });
+});
+
+describe("a restart keeps each order's own timeout", () => {
+  const config: EngineConfig = { orderManagement: { orderTimeoutMs: 60_000 } };
+
+  /** A protected AAPL position (stop and target working), then a restart on the same journal. */
+  async function protectedThenRestart(journalOf: () => Journal): Promise<{ engine: ExecutionEngine; broker: MockBroker; clock: ManualClock; stopId: string }> {
+    const { broker, clock } = market();
+    const first = await started(new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal: journalOf(), protection: true, config: { ...baseConfig, ...config } }));
+    await first.executeSignal(signal(clock));
+    await flush();
+    const stopId = first.orders.workingOrders().find((o) => o.type === 'stop')!.clientOrderId;
+    await first.stop();
+    const engine = await started(new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(1_000), logger: silentLogger, journal: journalOf(), protection: true, config: { ...baseConfig, ...config } }));
+    await engine.recover();
+    return { engine, broker, clock, stopId };
+  }
+
+  it("protection's stop and target have none: two minutes after a restart they still work (the default 60 s entry timeout cancelled them, leaving the position bare)", async () => {
+    const path = join(dir, 'journal.jsonl');
+    const { engine, broker, clock, stopId } = await protectedThenRestart(() => new FileJournal({ path, logger: silentLogger, sync: 'os' }));
+    expect(engine.journal.query({ kinds: ['order.created'] }).map((r) => r.kind === 'order.created' && r.timeoutMs)).toEqual([60_000, null, null]);
+    await run(clock, 120_000, 1_000);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.type).sort()).toEqual(['limit', 'stop']);
+    expect(engine.orders.get(stopId)?.status).toBe('accepted');
+    // And the position is open, as it is in the process that placed it — not an exit working (its
+    // stop and target taken for one), which refused the scale-ins and rebalances a live engine takes.
+    expect(engine.positions.get('AAPL')?.state).toBe('OPEN');
+    // 10 shares of 100 in 100 000 of equity: 2% is 10 more, a scale-in.
+    const rebalance = await engine.rebalance({ AAPL: '0.02' });
+    expect(rebalance.lines.find((l) => l.symbol === 'AAPL')).toMatchObject({ action: 'buy', quantity: '10', status: 'executed' });
+  });
+
+  it('a journal written before timeouts were journaled: protective orders get none, the others the default', async () => {
+    // The same records without the field, as an earlier version wrote them.
+    const records = new InMemoryJournal();
+    const stripped: Journal = {
+      append: (entry) => records.append(entry.kind === 'order.created' ? (({ timeoutMs: _, ...rest }) => rest)(entry) : entry),
+      query: (filter) => records.query(filter),
+    };
+    const { engine, broker, clock, stopId } = await protectedThenRestart(() => stripped);
+    expect(records.query({ kinds: ['order.created'] }).some((r) => r.kind === 'order.created' && r.timeoutMs !== undefined)).toBe(false);
+    await run(clock, 120_000, 1_000);
+    expect(engine.orders.get(stopId)?.status).toBe('accepted');
+    expect(broker.orderReports().find((o) => o.clientOrderId === stopId)?.status).toBe('accepted');
+  });
+
+  it('an order submitted with a timeout of its own keeps that one, not the default', async () => {
+    const { broker, clock } = market();
+    let engine = await started(boot(broker, clock, { config }));
+    const { clientOrderId: id } = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: 300_000 });
+    await engine.stop();
+    engine = await started(boot(broker, clock, { idStart: 1_000, config }));
+    await engine.recover();
+    await run(clock, 120_000, 1_000);
+    expect(engine.orders.get(id)?.status).toBe('accepted');
+    await run(clock, 190_000, 1_000);
     expect(engine.orders.get(id)?.status).toBe('cancelled');
   });
 });
