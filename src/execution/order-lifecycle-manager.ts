@@ -611,7 +611,9 @@ export class OrderLifecycleManager {
   applyReport(report: OrderStatusReport, stale = false): void {
     const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId);
     if (id === undefined) return;
-    this.confirm(id);
+    // A report closes a stream gap only once the stream is back (or the order has ended): with the
+    // stream still down, what fills after the report is as unheard as before it.
+    if (!this.streamDown || isTerminalStatus(report.status)) this.confirm(id);
     const order = this.store.require(id);
     for (const event of eventsFromOrderReport(order, report, this.clock.now())) {
       if (stale && event.type === 'modified' && order.notional === undefined) continue;
@@ -654,6 +656,15 @@ export class OrderLifecycleManager {
 
   private confirm(clientOrderId: string): void {
     if (this.toConfirm.confirmed(clientOrderId)) this.journal.append({ kind: 'note', at: this.clock.now(), topic: CONFIRMED_TOPIC, clientOrderId, data: {}, seq: UNSTAMPED });
+  }
+
+  /**
+   * After a restart: the orders taken back working are looked up, ended or not, like the orders of a
+   * stream gap — the process heard nothing while it was down, and an order whose end the stream
+   * brings before the restart's look-up (a timeout's cancel) would keep none of the fills it missed.
+   */
+  keepToConfirmAfterRestart(clientOrderIds: readonly string[]): void {
+    this.keepToConfirm(clientOrderIds);
   }
 
   /** After a restart: the orders the dead process still had to confirm (from its journal notes), looked up by `recover()`. */

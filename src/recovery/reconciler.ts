@@ -77,6 +77,7 @@ export class Reconciler {
     restoreCancelsBeforeAck(records, fresh, orders);
     // Orders whose fills a stream gap may have hidden: the reconciliation looks them up, ended or not.
     orders.restoreToConfirm(records);
+    orders.keepToConfirmAfterRestart(fresh.filter((o) => !isTerminalStatus(o.status)).map((o) => o.clientOrderId));
     positions.restoring(() => {
       if (checkpoint) positions.restoreCheckpoint(checkpoint);
       // Fills and the adoptions of reconciliations, in the order they happened.

@@ -464,6 +464,32 @@ describe('fills the stream never told', () => {
   });
 });
 
+describe('a report heard while the stream is still down', () => {
+  it('does not close the gap: an order sent in an outage (its answer "accepted") that fills unheard, then cancelled and heard so once the stream is back, is looked up by the next reconciliation and keeps its fill', async () => {
+    const { broker, engine } = await startedOnAapl();
+    broker.dropStream();
+    await settle();
+    broker.setLiquidity('AAPL', 4);
+    // Resting below the market: the send's answer says accepted, nothing filled.
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' });
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+    broker.setPrice('AAPL', '98.5'); // 4 fill, unheard
+    // Still to confirm: the answer came before the fill, in the same outage.
+    expect(engine.orders.ordersToConfirm().map((o) => o.clientOrderId)).toEqual([order.clientOrderId]);
+    // The stream comes back while the reconnect's look-up is lost, and the cancel is heard on it (no fills in it).
+    broker.failNext('getOrder', { kind: 'timeout', reached: true }, 1);
+    broker.restoreStream();
+    await settle();
+    await engine.orders.cancel(order.clientOrderId);
+    await settle();
+    expect(engine.orders.get(order.clientOrderId)?.filledQuantity.toString()).toBe('0');
+    await engine.reconcile();
+    await settle();
+    expect([engine.orders.get(order.clientOrderId)?.status, engine.orders.get(order.clientOrderId)?.filledQuantity.toString()]).toEqual(['cancelled', '4']);
+    expect(engine.orders.ordersToConfirm()).toEqual([]);
+  });
+});
+
 describe('a position that grew while its exit worked', () => {
   it('the exit fills and leaves shares bought meanwhile: the position is open again (not stuck pending exit) and the next exit signal closes the rest', async () => {
     const { clock, broker, engine } = await startedOnAapl();

@@ -269,6 +269,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it("limit entries: an entry sent in a stream outage (its answer, 'accepted', came before 3 filled unheard), the process killed; the restart's recover() held up by failed look-ups while the entry's timeout cancels it, heard on the stream back: the reconciliation still looks it up and finds the 3 — its fills were lost, the position only adopted (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'crash', after: 1 },
+        { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 3 },
+        { kind: 'stream', up: false },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'limit entries',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

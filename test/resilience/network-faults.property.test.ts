@@ -436,7 +436,7 @@ describe('network faults', () => {
  * cancelled (filling in a thin market, their cancels race fills); 'as Alpaca': a native OCO on a
  * broker whose open exits hold the shares (a second sell of them refused, so exits make room first).
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'polling', 'limit entries'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'polling', 'limit entries', 'defaults'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -453,7 +453,12 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           ids: sequentialIds(),
           logger: silentLogger,
           ...(protection ? { protection: style === 'trailing, break-even' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
-          config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
+          // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s,
+          // entries timing out after 60 s — all on the clock, amid the faults.
+          config:
+            style === 'defaults'
+              ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
+              : { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         debug?.(engine, broker);
