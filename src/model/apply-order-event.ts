@@ -5,7 +5,7 @@ import { type Fill, hasExecution } from './fill.js';
 import { type Order, shapeOrder } from './order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
 import type { OrderStatus } from './order-status.js';
-import { lookupTransition } from './order-state-table.js';
+import { lookupTransition, type TransitionTarget } from './order-state-table.js';
 
 /**
  * What applying an event did: `applied` (the order changed), `ignored` (a late or duplicate
@@ -32,8 +32,9 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
   // A replayed execution is never an error, whatever the status.
   if (event.type === 'filled' && hasExecution(order.fills, event.fill.executionId)) return transitionOf(order, order, event, 'duplicate');
 
-  const target = lookupTransition(order.status, event.type);
-  if (target === undefined) throw new InvalidOrderTransitionError(order.clientOrderId, order.status, event.type);
+  const found = lookupTransition(order.status, event.type);
+  if (found === undefined) throw new InvalidOrderTransitionError(order.clientOrderId, order.status, event.type);
+  const target: Exclude<TransitionTarget, '$grow'> = found === '$grow' ? (event.type === 'modified' && event.changes.quantity?.greaterThan(order.filledQuantity) ? '$working' : '$ignore') : found;
 
   if (target === '$ignore') {
     // A late ack still tells us the broker's id if we did not have it; that is a fact, not a state change.
@@ -119,7 +120,7 @@ export function resolveFillStatus(current: OrderStatus, next: Order): OrderStatu
   }
 }
 
-function resolveTarget(target: Exclude<ReturnType<typeof lookupTransition>, undefined | '$ignore'>, current: OrderStatus, next: Order): OrderStatus {
+function resolveTarget(target: Exclude<TransitionTarget, '$ignore' | '$grow'>, current: OrderStatus, next: Order): OrderStatus {
   switch (target) {
     case '$fill':
       return resolveFillStatus(current, next);

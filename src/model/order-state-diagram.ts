@@ -39,6 +39,9 @@ function resolve(from: OrderStatus, target: TransitionTarget): OrderStatus[] {
       // On a filled order a new execution is an overfill (refused); a replay is a no-op.
       if (from === 'filled') return [];
       return ['pending_cancel', 'pending_replace', 'cancelled', 'expired', 'replaced'].includes(from) ? ['filled'] : ['partially_filled', 'filled'];
+    case '$grow':
+      // A filled order the broker says is larger than it filled works again.
+      return ['partially_filled'];
     case '$working':
       // A working order keeps its status; a pending request falls back to whichever it interrupted.
       if (from === 'accepted' || from === 'partially_filled') return [from];

@@ -7,10 +7,13 @@ import type { OrderStatus } from './order-status.js';
  *   state, or the current status from a pending or ended one (see {@link resolveFillStatus});
  * - `$working`: back to the working status a pending request interrupted (see {@link workingStatus});
  * - `$same`: apply the event's data and keep the status;
- * - `$ignore`: a duplicate or late event; nothing changes and it is audited as ignored.
+ * - `$ignore`: a duplicate or late event; nothing changes and it is audited as ignored;
+ * - `$grow`: a change that makes the order larger than it has filled reopens it (`$working`) — the
+ *   broker's word that a replace whose answer was lost did land, and the order filled past the old
+ *   size; any other change is `$ignore`.
  * An event missing from a row is illegal in that status and raises InvalidOrderTransitionError.
  */
-export type TransitionTarget = OrderStatus | '$fill' | '$working' | '$same' | '$ignore';
+export type TransitionTarget = OrderStatus | '$fill' | '$working' | '$same' | '$ignore' | '$grow';
 
 /** Late acknowledgements of an order that has already moved on. */
 const LATE_ACKS = { submitted: '$ignore', accepted: '$ignore', validated: '$ignore' } as const;
@@ -123,7 +126,8 @@ export const ORDER_STATE_TABLE = {
     cancelled: '$ignore',
     expired: '$ignore',
     cancel_rejected: '$ignore',
-    modified: '$ignore',
+    // A late change is ignored, unless the broker says the order is larger than it filled (see $grow).
+    modified: '$grow',
     replace_rejected: '$ignore',
     superseded: '$ignore',
   },

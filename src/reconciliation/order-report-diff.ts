@@ -40,7 +40,10 @@ export function eventsFromOrderReport(order: Order, report: OrderStatusReport, a
   // filled at its new size) is brought to them first: filled at 4 while we held it at 6, it would
   // stay partially filled for good. Not a replaced leg's report: its parameters are the old ones.
   const endedChanged = isTerminalStatus(report.status) && report.status !== 'replaced' && !isTerminalStatus(order.status);
-  if (changes && (!isTerminalStatus(report.status) || learnsQuantity || endedChanged)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
+  // Filled here at a smaller size than the broker's (that replace landed unseen, and fills heard after
+  // it completed the old size): the broker's size reopens the order, and its missing fills complete it.
+  const grew = order.status === 'filled' && changes?.quantity !== undefined && changes.quantity.greaterThan(order.quantity) && report.filledQuantity.greaterThan(order.filledQuantity);
+  if (changes && (!isTerminalStatus(report.status) || learnsQuantity || endedChanged || grew)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
 
   for (const fill of missingFills(order, report)) events.push({ type: 'filled', fill, brokerOrderId, ...base });
 

@@ -58,6 +58,17 @@ describe('eventsFromOrderReport', () => {
     expect(eventsFromOrderReport(orderIn('accepted'), report({ status: 'replaced', quantity: d(60) }), 10).some((e) => e.type === 'modified')).toBe(false);
   });
 
+  it('a filled order the broker reports larger, with more filled (a replace up that landed unseen, the old size completed by fills heard after it), reopens and completes at the broker\'s size', () => {
+    const filled = orderIn('filled'); // 100 of 100
+    const events = eventsFromOrderReport(filled, report({ status: 'filled', quantity: d(120), filledQuantity: d(120), averageFillPrice: d(10) }), 10);
+    expect(events.map((e) => e.type)).toEqual(['modified', 'filled']);
+    const after = applyAll(filled, report({ status: 'filled', quantity: d(120), filledQuantity: d(120), averageFillPrice: d(10) }));
+    expect([after.status, after.quantity.toString(), after.filledQuantity.toString()]).toEqual(['filled', '120', '120']);
+    // A late change that does not grow it past its fills is still ignored.
+    expect(applyOrderEvent(filled, { type: 'modified', changes: { quantity: d(100), limitPrice: d(11) }, at: 11 }).outcome).toBe('ignored');
+    expect(applyOrderEvent(filled, { type: 'modified', changes: { limitPrice: d(11) }, at: 11 }).outcome).toBe('ignored');
+  });
+
   it('produces nothing when the order already matches', () => {
     expect(eventsFromOrderReport(orderIn('accepted'), report({}), 10)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
+import { CHECKPOINT_TOPIC, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 import { driver, dumpForDebug, expectAgreement, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
@@ -16,13 +16,24 @@ import { driver, dumpForDebug, expectAgreement, heal, noteRun, processView, sear
  * (`test/fault/` kills real processes on a file journal; this searches the interleavings.)
  */
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
-/** The journal as one process writes it: nothing after the kill reaches the shared records. */
-function journalView(shared: InMemoryJournal): { journal: Journal; kill: () => void } {
+/**
+ * The journal as one process writes it: nothing after the kill reaches the shared records. A
+ * checkpoint starts a new segment as `FileJournal` does — its marker, then the snapshot, numbered on —
+ * and a restart reads only that segment and what follows.
+ */
+function journalView(shared: { segment: InMemoryJournal }): { journal: Journal; kill: () => void } {
   let dead = false;
   return {
     journal: {
-      append: (entry: JournalEntry): JournalRecord => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.append(entry)),
-      query: (filter) => shared.query(filter),
+      append: (entry: JournalEntry): JournalRecord => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.segment.append(entry)),
+      query: (filter) => shared.segment.query(filter),
+      checkpoint: (snapshot, at) => {
+        if (dead) return;
+        const next = new InMemoryJournal();
+        next.restore({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { records: snapshot.length }, seq: shared.segment.lastSeq + 1 });
+        for (const entry of snapshot) next.append(entry);
+        shared.segment = next;
+      },
     },
     kill: () => (dead = true),
   };
@@ -52,6 +63,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'flatten' as const }) },
   // The host modifies one of its working entries or exits (a new limit price, bps from the old, or a new quantity).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
+  // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
+  { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
   // The kill lands after this many microtask turns of the next signal, kill switch or modify (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
 );
@@ -285,6 +298,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it("limit entries: a replace up (9 → 12) whose answer is lost, its look-up too (taken as refused), then the entry filling past the old size with the stream down: the broker's report reopens the order 'filled' at 9 and completes it at 12 — it stayed filled at 9, the 3 more an overfill refused (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'modify', pick: 0, bps: -11, quantity: 9 },
+        { kind: 'stream', up: false },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'modify', pick: 0, bps: 1, quantity: 12 },
+      ],
+      'limit entries',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
@@ -315,7 +344,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           // Limit entries in a thin market (protected): they rest, fill in parts, get modified and time out.
           if (protection === 'limit entries') broker.setLiquidity(symbol, 3);
         }
-        const records = new InMemoryJournal();
+        const records = { segment: new InMemoryJournal() };
+        /** Orders ended here when a checkpoint was written, with their fills (a restart from it need not know them). */
+        const archived = new Map<string, string>();
         const givenUp: string[] = [];
         let generation = 0;
         const boot = async (): Promise<{ engine: ExecutionEngine; kill: () => void }> => {
@@ -397,7 +428,11 @@ export async function scenario(actions: readonly Action[], protection: Protectio
               current = await boot();
               await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
             } else await drive(modifying.catch(() => undefined));
-          } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
+          } else if (a.kind === 'checkpoint') {
+            const ended = current.engine.orders.orderList().filter((o) => !WORKING.has(o.status) && o.status !== 'created' && o.status !== 'validated' && o.status !== 'submitted');
+            if (current.engine.checkpoint()) for (const o of ended) archived.set(o.clientOrderId, o.filledQuantity.toString());
+          }
+          else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
           else if (a.kind === 'thin') broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
           else if (a.kind === 'wait') {
             for (let t = 0; t < a.seconds; t++) {
@@ -443,7 +478,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         await drive(settle(10));
 
         const trace = JSON.stringify(actions);
-        dumpForDebug(engine, broker, records.query({}));
-        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false });
+        dumpForDebug(engine, broker, records.segment.query({}));
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived });
         await engine.stop();
 }
