@@ -434,9 +434,11 @@ describe('network faults', () => {
 /**
  * How positions are protected; 'entry timeouts': stop and target, and entries not filled in 20 s are
  * cancelled (filling in a thin market, their cancels race fills); 'as Alpaca': a native OCO on a
- * broker whose open exits hold the shares (a second sell of them refused, so exits make room first).
+ * broker whose open exits hold the shares (a second sell of them refused, so exits make room first);
+ * 'as Alpaca, async cancels': the same, cancels confirmed 300 ms later (pending cancel meanwhile) and a
+ * replace giving the order a new broker id, as Alpaca's PATCH does.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'polling', 'limit entries', 'defaults'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -446,7 +448,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'polling' ? { capabilities: { streaming: false } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style === 'polling' ? { capabilities: { streaming: false } } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
