@@ -43,6 +43,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), weights: fc.tuple(fc.constantFrom('0', '0.001', '0.003'), fc.constantFrom('0', '0.001', '0.003')) }) },
   // Time passes mid-scenario (retries, looks-again and timeouts on the clock happen while the faults last).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }) },
+  // The session closes (day orders expire at the broker; the engine may cancel its own first), or the next one opens.
+  { weight: 1, arbitrary: fc.constantFrom({ kind: 'close' as const }, { kind: 'open' as const }) },
   // The host modifies one of its working entries or exits (not protection's own orders): a new limit price
   // (bps from the old one) or a new quantity, through the broker's replace.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
@@ -438,7 +440,7 @@ describe('network faults', () => {
  * 'as Alpaca, async cancels': the same, cancels confirmed 300 ms later (pending cancel meanwhile) and a
  * replace giving the order a new broker id, as Alpaca's PATCH does.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -460,7 +462,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           config:
             style === 'defaults'
               ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-              : { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
+              : { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         debug?.(engine, broker);
@@ -519,6 +521,14 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             engine.resume();
           } else if (a.kind === 'rebalance') {
             await drive(engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }).catch(() => undefined));
+          } else if (a.kind === 'close' || a.kind === 'open') {
+            const calendar = engine.calendar!;
+            if (calendar.isOpen('equity') !== (a.kind === 'close')) continue;
+            // Through the close (the engine's cancel-at-close, then the broker expires what is left of
+            // the day orders), or the night to the next session's first minute (queued signals go).
+            await clock.advanceToAsync((a.kind === 'close' ? calendar.nextClose('equity')! : calendar.nextOpen('equity')!) + 1_000);
+            if (a.kind === 'close') broker.expireDayOrders();
+            await settle(6);
           } else if (a.kind === 'modify') {
             const mine = engine.orders.workingOrders().filter((o) => o.tags.role === undefined && (o.status === 'accepted' || o.status === 'partially_filled'));
             const chosen = mine[a.pick % Math.max(1, mine.length)];
