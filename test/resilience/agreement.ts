@@ -172,3 +172,18 @@ export async function heal(broker: MockBroker, clock: ManualClock, prices: Reado
     await settle(4);
   }
 }
+
+/**
+ * Each signal traded once: of the orders that reached the broker, no two came from the same signal
+ * (a queued signal released twice, a decision forgotten across a restart and made again). `signalOf`:
+ * client order id → signal id, from every process's `order:created`.
+ */
+export function expectOneOrderPerSignal(broker: MockBroker, signalOf: ReadonlyMap<string, string>, trace: string): void {
+  const seen = new Map<string, string>();
+  for (const report of broker.orderReports()) {
+    const signalId = signalOf.get(report.clientOrderId);
+    if (signalId === undefined) continue;
+    expect(seen.get(signalId), `signal ${signalId}: ${report.clientOrderId} and ${seen.get(signalId)} ${trace}`).toBeUndefined();
+    seen.set(signalId, report.clientOrderId);
+  }
+}

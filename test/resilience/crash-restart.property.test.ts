@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CHECKPOINT_TOPIC, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -63,6 +63,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'flatten' as const }) },
   // The host modifies one of its working entries or exits (a new limit price, bps from the old, or a new quantity).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
+  // The session closes (day orders expire at the broker), or the next one opens (signals queued meanwhile go).
+  { weight: 1, arbitrary: fc.constantFrom({ kind: 'close' as const }, { kind: 'open' as const }) },
   // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
   { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
   // The kill lands after this many microtask turns of the next signal, kill switch or modify (0: before it starts).
@@ -327,9 +329,9 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * Protection off, on, or on with a broker whose open exits hold the shares (a native OCO, a second
  * sell of them refused: Alpaca), or on with a broker that has no update stream at all (the engine polls).
  */
-type Protection = boolean | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries';
+type Protection = boolean | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries'];
+const VARIANTS: readonly Protection[] = [false, true, 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
@@ -347,6 +349,8 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         const records = { segment: new InMemoryJournal() };
         /** Orders ended here when a checkpoint was written, with their fills (a restart from it need not know them). */
         const archived = new Map<string, string>();
+        /** Client order id → signal id, over every process: no signal trades twice. */
+        const signalOf = new Map<string, string>();
         const givenUp: string[] = [];
         let generation = 0;
         const boot = async (): Promise<{ engine: ExecutionEngine; kill: () => void }> => {
@@ -359,9 +363,10 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             logger: silentLogger,
             journal: written.journal,
             ...(protection ? { protection: true } : {}),
-            config: { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+            config: { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
           });
           engine.on('error', () => undefined);
+          engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
           // Protection that gave up (the broker refused every stop and close) said so; nothing more is owed then.
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
           events?.(engine);
@@ -428,6 +433,12 @@ export async function scenario(actions: readonly Action[], protection: Protectio
               current = await boot();
               await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
             } else await drive(modifying.catch(() => undefined));
+          } else if (a.kind === 'close' || a.kind === 'open') {
+            const calendar = current.engine.calendar!;
+            if (calendar.isOpen('equity') !== (a.kind === 'close')) continue;
+            await clock.advanceToAsync((a.kind === 'close' ? calendar.nextClose('equity')! : calendar.nextOpen('equity')!) + 1_000);
+            if (a.kind === 'close') broker.expireDayOrders();
+            await settle(6);
           } else if (a.kind === 'checkpoint') {
             const ended = current.engine.orders.orderList().filter((o) => !WORKING.has(o.status) && o.status !== 'created' && o.status !== 'validated' && o.status !== 'submitted');
             if (current.engine.checkpoint()) for (const o of ended) archived.set(o.clientOrderId, o.filledQuantity.toString());
@@ -480,5 +491,6 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived });
+        expectOneOrderPerSignal(broker, signalOf, trace);
         await engine.stop();
 }

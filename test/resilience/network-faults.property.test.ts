@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -465,6 +465,8 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
               : { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
+        const signalOf = new Map<string, string>();
+        engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
         debug?.(engine, broker);
         const givenUp: string[] = [];
         engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
@@ -555,5 +557,6 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         // Protected positions: one working stop each, of the position's size — unless protection gave
         // up (alerted), or the host cancelled every order itself (its stops included: its call).
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection && !actions.some((a) => a.kind === 'cancelAll') });
+        expectOneOrderPerSignal(broker, signalOf, trace);
         await engine.stop();
 }
