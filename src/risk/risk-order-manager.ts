@@ -72,6 +72,8 @@ interface Protection {
   targetsLost?: number;
   /** Cancels of its protective orders are being waited on to put the stop back (see putBackWhenEnded): one wait, however often asked. */
   puttingBack?: boolean;
+  /** Work waiting on cancels that outlasted {@link BLOCKED_EXIT_WAIT_MS}: each runs when the last of its orders ends. */
+  afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void }[];
   /** Closes of this position the broker refused after its stop was lost. */
   closesRefused?: number;
   /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
@@ -261,6 +263,7 @@ export class RiskOrderManager {
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
+        if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
         // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
         if (event.type === 'replace_rejected') this.scheduleConverge(protection);
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
@@ -530,7 +533,8 @@ export class RiskOrderManager {
     if (p.puttingBack) return;
     p.puttingBack = true;
     this.guard(async () => {
-      await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS).finally(() => (p.puttingBack = false));
+      const ended = await this.cancelsEnded(p, ids, () => this.putBackWhenEnded(p, ids)).finally(() => (p.puttingBack = false));
+      if (!ended) return;
       const position = this.stillOpen(p);
       if (!position || this.byPosition.get(position.id) !== p) return;
       const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
@@ -539,6 +543,27 @@ export class RiskOrderManager {
       p.stopOrderId = undefined;
       await this.replaceStop(p, position);
     });
+  }
+
+  /**
+   * Waits up to {@link BLOCKED_EXIT_WAIT_MS} for the cancels of `ids` (protective orders of `p`) to
+   * end. False when they outlast it, still pending cancel, with `p`'s position open: `resume` then
+   * runs when the protection hook hears the last of them end (the stream down into the close, say,
+   * confirms them hours later) — the stop comes back then, not never.
+   */
+  private async cancelsEnded(p: Protection, ids: readonly string[], resume: () => void): Promise<boolean> {
+    if (await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS)) return true;
+    if (!this.stillOpen(p) || !ids.some((id) => this.deps.orders.get(id)?.status === 'pending_cancel')) return true;
+    (p.afterCancels ??= []).push({ ids, resume });
+    return false;
+  }
+
+  /** One of `p`'s orders ended: the work waiting on it (see {@link cancelsEnded}) runs once all of its orders have. */
+  private cancelEnded(p: Protection, clientOrderId: string): void {
+    const ready = p.afterCancels!.filter((w) => w.ids.includes(clientOrderId) && w.ids.every((id) => isTerminalStatus(this.deps.orders.get(id)?.status ?? 'cancelled')));
+    if (ready.length === 0) return;
+    p.afterCancels = p.afterCancels!.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resume();
   }
 
   /**
@@ -851,7 +876,7 @@ export class RiskOrderManager {
     }
     // The force-close's cancel of the stop may still be on its way (retried after a failure, or a
     // resize went first): its end decides whether the stop is still there.
-    if (p.stopOrderId && this.deps.orders.cancelRequested(p.stopOrderId)) await this.deps.orders.whenEnded([p.stopOrderId], BLOCKED_EXIT_WAIT_MS);
+    if (p.stopOrderId && this.deps.orders.cancelRequested(p.stopOrderId) && !(await this.cancelsEnded(p, [p.stopOrderId], () => this.guard(() => this.afterForceClose(symbol, why, by))))) return;
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;

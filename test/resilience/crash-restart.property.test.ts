@@ -316,6 +316,24 @@ describe('crash and restart', () => {
     );
   });
 
+  it("market hours: the kill switch's close of a protected position fails on the network (its stop's cancel unconfirmed, the stream down), then the session closes — hours past the wait: the stop comes back once the cancel is heard to end (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 3 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'flatten' },
+        { kind: 'close' },
+      ],
+      'market hours',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

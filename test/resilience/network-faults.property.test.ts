@@ -426,6 +426,20 @@ describe('network faults', () => {
     );
   });
 
+  it("as at Alpaca, cancels confirmed late: an exit refused (the pair's cancels unconfirmed with the stream down), then the session closes — hours past the wait for the cancels: the stop comes back when they are heard to end, not never (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'stream', up: false },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'close' },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
