@@ -347,9 +347,9 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * Protection off, on, or on with a broker whose open exits hold the shares (a native OCO, a second
  * sell of them refused: Alpaca), or on with a broker that has no update stream at all (the engine polls).
  */
-type Protection = boolean | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours';
+type Protection = boolean | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours'];
+const VARIANTS: readonly Protection[] = [false, true, 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
@@ -381,7 +381,11 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             logger: silentLogger,
             journal: written.journal,
             ...(protection ? { protection: true } : {}),
-            config: { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+            // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s, 60 s order timeouts.
+            config:
+              protection === 'defaults'
+                ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
+                : { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
           });
           engine.on('error', () => undefined);
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
