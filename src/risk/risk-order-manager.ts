@@ -1053,6 +1053,9 @@ export class RiskOrderManager {
       // broker's): the pair is placed for what is held now.
       const now = this.stillOpen(p);
       if (!now) return;
+      // Another path placed the pair meanwhile (a second force-close ended unfilled while this one
+      // waited): one pair — two would each sell the whole position.
+      if (p.stopOrderId && !isTerminalStatus(this.deps.orders.get(p.stopOrderId)?.status ?? 'cancelled')) return;
       await this.placeNativeOco(p, now.quantity);
     } else await this.placeStop(p, position.quantity);
     this.record(p);

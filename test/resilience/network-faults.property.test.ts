@@ -440,6 +440,24 @@ describe('network faults', () => {
     );
   });
 
+  it("native OCO: an operator's force-close ended by the broker after a share (its pair to be placed again, waiting for the old target to end), then the kill switch's close ended the same way: one pair comes back, not two — each would sell the whole position (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'forceClose', symbol: 'AAPL' },
+        { kind: 'brokerEnds', pick: 449332961 },
+        { kind: 'flatten' },
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'brokerEnds', pick: 0 },
+      ],
+      'native OCO',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
