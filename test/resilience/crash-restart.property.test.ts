@@ -40,7 +40,8 @@ function journalView(shared: { segment: InMemoryJournal }): { journal: Journal; 
 }
 
 const action = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell') }) },
+  // A signal; against a position, `fraction` closes only that part of it (the protective orders shrink to what is left).
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), fraction: fc.constantFrom('0.3', '0.5') }, { requiredKeys: ['kind', 'symbol', 'side'] }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -415,7 +416,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             continue;
           }
           if (a.kind === 'signal') {
-            const deciding = current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash' });
+            const deciding = current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) });
             if (crashAfter !== undefined) {
               // Killed mid-signal: after its journal record, mid-send, with the answer on its way.
               // (Its promise is the dead process's: it hangs, or was refused — a failed recover() refuses signals.)

@@ -14,7 +14,8 @@ import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, heal, n
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
 
 const action = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell') }) },
+  // A signal; against a position, `fraction` closes only that part of it (the protective orders shrink to what is left).
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), fraction: fc.constantFrom('0.3', '0.5') }, { requiredKeys: ['kind', 'symbol', 'side'] }) },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -518,7 +519,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         let outside = 0;
         for (const a of actions) {
           if (a.kind === 'signal') {
-            const signal: Signal = { id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'net' };
+            const signal: Signal = { id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'net', ...(a.fraction ? { exitFraction: a.fraction } : {}) };
             await drive(engine.executeSignal(signal));
           } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
           else if (a.kind === 'stream') {
