@@ -369,8 +369,10 @@ export class SignalPipeline {
       return this.reject(signal, [{ code: 'exit_blocked', message: `${symbol}: the protective orders did not confirm their cancel in time` }]);
     }
     const decision = await send();
-    // Sent with the stop cancelled: if it does not close the position, the stop comes back.
+    // Sent with the stop cancelled (or shrunk, for part of the position): if it does not close what
+    // it should, the stop comes back to the position — also when it was not sent at all (queued).
     if (decision.kind === 'executed') protection.watchExit(decision.order);
+    else protection.exitNotSent(symbol);
     return decision;
   }
 

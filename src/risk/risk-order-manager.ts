@@ -57,6 +57,8 @@ interface Protection {
   stopOrderId?: string | undefined;
   readonly legs: readonly TargetLeg[];
   readonly targetOrderIds: string[];
+  /** Every order placed for it (replaced stops and targets included): forgotten together once it is closed and they have ended. */
+  readonly orderIds: string[];
   legsFilled: number;
   protectedAt?: number;
   /** Stop and target are one native OCO: the broker cancels and resizes the sibling itself. */
@@ -133,11 +135,13 @@ export interface ProtectionStats {
   /** Positions whose stop was placed at the moment their entry filled (target: all of them). */
   readonly protectedAtOnce: number;
   readonly protectedShare: number;
-  /** Realized reward-to-risk of each closed trade, against its initial stop. */
+  /** Realized reward-to-risk of each closed trade, against its initial stop (the last 1 000). */
   readonly rewardRisk: readonly { readonly symbol: string; readonly r: Decimal }[];
 }
 
 const PROTECTION = 'protection';
+/** Closed trades whose reward-to-risk {@link RiskOrderManager.stats} keeps: bounded, for a process that runs for months. */
+const REWARD_RISK_KEPT = 1_000;
 /** The journal note that keeps where a position's protection stands. */
 const PROTECTION_STATE = 'protection.state';
 
@@ -180,7 +184,7 @@ export class RiskOrderManager {
    * Closes protection sent for a bare position, watched until they end, by client order id: one that
    * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
    */
-  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind }>();
+  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind } | { readonly shrunkFor: Protection }>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -259,10 +263,13 @@ export class RiskOrderManager {
         const close = this.closes.get(order.clientOrderId);
         if (close && isTerminalStatus(order.status)) {
           this.closes.delete(order.clientOrderId);
-          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : this.closeEnded(close.p, order, close.reason)));
+          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : 'shrunkFor' in close ? this.afterPartialExit(close.shrunkFor) : this.closeEnded(close.p, order, close.reason)));
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
+        // Done with: closed, and every order it placed ended (its late events, a fill racing the
+        // cancel, handled above first). Kept, a long-running engine held every protection it ever made.
+        if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.forgetIfDone(protection);
         if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
         // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
         if (event.type === 'replace_rejected') this.scheduleConverge(protection);
@@ -616,6 +623,7 @@ export class RiskOrderManager {
       stop: stopPrice,
       legs,
       targetOrderIds: (state?.targetOrderIds ?? targets.map((t) => t.clientOrderId)).slice(),
+      orderIds: [],
       legsFilled: state?.legsFilled ?? 0,
       openedAt: position.entryTime ?? this.deps.clock.now(),
       protectedAt: this.deps.clock.now(),
@@ -627,7 +635,7 @@ export class RiskOrderManager {
     };
     if (state?.stopOrderId ?? stop) protection.stopOrderId = state?.stopOrderId ?? stop!.clientOrderId;
     this.byPosition.set(position.id, protection);
-    for (const id of [protection.stopOrderId, ...protection.targetOrderIds]) if (id) this.byOrder.set(id, protection);
+    for (const id of [protection.stopOrderId, ...protection.targetOrderIds]) if (id) this.own(protection, id);
     this.record(protection);
     return protection;
   }
@@ -686,6 +694,7 @@ export class RiskOrderManager {
       stop: stopPrice,
       legs,
       targetOrderIds: [],
+      orderIds: [],
       legsFilled: 0,
       openedAt: this.deps.clock.now(),
     };
@@ -714,8 +723,8 @@ export class RiskOrderManager {
     p.stopOrderId = stopId;
     p.targetOrderIds.push(targetId);
     p.native = true;
-    this.byOrder.set(stopId, p);
-    this.byOrder.set(targetId, p);
+    this.own(p, stopId);
+    this.own(p, targetId);
     this.markProtected(p);
     const common = { symbol: p.symbol, side: exitSide(p), quantity, timeInForce: 'gtc' as const, reduceOnly: true };
     const sent = await this.deps.orders.submitList(
@@ -740,7 +749,7 @@ export class RiskOrderManager {
     const trailing = this.deps.options.trailingPercent && this.deps.capabilities.nativeTrailingStop;
     const id = this.deps.ids.next('tw');
     p.stopOrderId = id;
-    this.byOrder.set(id, p);
+    this.own(p, id);
     this.markProtected(p);
     // A refusal is handled where every lost stop is (the order hook → stopLost).
     await this.deps.orders.submit(
@@ -836,9 +845,44 @@ export class RiskOrderManager {
   watchExit(exit: Order): void {
     const position = this.deps.positions.get(exit.symbol);
     const p = position ? this.byPosition.get(position.id) : undefined;
-    const stop = p?.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    if (!p || (stop && !isTerminalStatus(stop.status))) return;
-    this.watchClose(exit.symbol, exit, 'exit');
+    if (!p) return;
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (!stop || isTerminalStatus(stop.status)) return this.watchClose(exit.symbol, exit, 'exit');
+    if (!this.shrankFor(stop)) return;
+    // A partial exit where exits hold the shares: the protective orders shrank to what it leaves. Once
+    // it ends short of that (or was never sent), they grow back to the position — left shrunk, the
+    // rest of it went unprotected.
+    const now = this.deps.orders.get(exit.clientOrderId) ?? exit;
+    if (isTerminalStatus(now.status)) this.guard(() => this.afterPartialExit(p));
+    else this.closes.set(now.clientOrderId, { shrunkFor: p });
+  }
+
+  /**
+   * An exit that made room (see {@link makeRoomForExit}) did not go — refused before it was sent, or
+   * queued for later: the protective orders come back to the whole position (a full exit's stop
+   * placed again, a partial exit's orders grown back).
+   */
+  exitNotSent(symbol: string): void {
+    // Elsewhere the exit left protection as it was.
+    if (!this.deps.capabilities.exitsHoldQuantity) return;
+    const position = this.deps.positions.get(symbol);
+    const p = position ? this.byPosition.get(position.id) : undefined;
+    if (!p) return;
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (!stop || isTerminalStatus(stop.status)) this.watchClose(symbol, undefined, 'exit', 'the exit was not sent');
+    else if (this.shrankFor(stop)) this.guard(() => this.afterPartialExit(p));
+  }
+
+  /** The stop works (not on its way out) on a broker whose exits hold the shares: {@link makeRoomForExit} shrank it for a partial exit. */
+  private shrankFor(stop: Order): boolean {
+    return this.deps.capabilities.exitsHoldQuantity === true && !leaving(stop);
+  }
+
+  /** A partial exit ended: the protective orders are brought to the position as it is now. */
+  private async afterPartialExit(p: Protection): Promise<void> {
+    const position = this.stillOpen(p);
+    if (!position || this.outOfStepOrders(p, position).length === 0) return;
+    await this.resizeToPosition(p);
   }
 
   private watchClose(symbol: string, close: Order | undefined, by: CloseKind, why?: string): void {
@@ -1034,7 +1078,7 @@ export class RiskOrderManager {
   private async targetAgain(p: Protection, index: number, limitPrice: Decimal, tags: Order['tags'], quantity: Decimal): Promise<void> {
     const id = this.deps.ids.next('tw');
     p.targetOrderIds[index] = id;
-    this.byOrder.set(id, p);
+    this.own(p, id);
     this.record(p);
     await this.deps.orders.submit(
       { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity, type: 'limit', limitPrice, timeInForce: 'gtc', reduceOnly: true, tags: { ...tags } },
@@ -1072,7 +1116,7 @@ export class RiskOrderManager {
       if (!q.greaterThan(0)) continue;
       const id = this.deps.ids.next('tw');
       p.targetOrderIds.push(id);
-      this.byOrder.set(id, p);
+      this.own(p, id);
       // A refusal is handled where every lost target is (the order hook → targetLost).
       await this.deps.orders.submit(
         { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: q, type: 'limit', limitPrice: leg.price, timeInForce: 'gtc', reduceOnly: true, tags: { role: PROTECTION, leg: `target-${i + 1}`, positionId: p.positionId } },
@@ -1270,6 +1314,30 @@ export class RiskOrderManager {
     await this.deps.orders.modify(stop.clientOrderId, { stopPrice: price });
   }
 
+  /** `p` placed order `id`: the hook finds `p` by it. */
+  private own(p: Protection, id: string): void {
+    this.byOrder.set(id, p);
+    p.orderIds.push(id);
+  }
+
+  /**
+   * Forgets a protection that is over — its position closed (or protected anew) and every order it
+   * placed ended. One given up on (`failed`) may still be found at the broker: kept until it ends.
+   */
+  private forgetIfDone(p: Protection): void {
+    if (p.afterCancels?.length) return;
+    for (const id of p.orderIds) {
+      const status = this.deps.orders.get(id)?.status;
+      if (status !== undefined && (!isTerminalStatus(status) || status === 'failed')) return;
+    }
+    for (const id of p.orderIds) if (this.byOrder.get(id) === p) this.byOrder.delete(id);
+  }
+
+  /** Orders the protection manager still follows (its own, until their protection is over): bounded by what is open. */
+  get trackedOrders(): number {
+    return this.byOrder.size;
+  }
+
   private async closed(position: Position): Promise<void> {
     const p = this.byPosition.get(position.id);
     if (!p) return;
@@ -1277,12 +1345,17 @@ export class RiskOrderManager {
     this.clearTryAgain(position.id);
     for (const [id, close] of this.closes) if ('p' in close && close.p === p) this.closes.delete(id);
     const exit = lastExitPrice(position);
-    if (exit) this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
+    if (exit) {
+      if (this.rewardRisk.length >= REWARD_RISK_KEPT) this.rewardRisk.shift();
+      this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
+    }
     const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);
     // A native OCO one of whose legs filled whole: the broker cancels the other. A leg that filled
     // only in part (the position was smaller than the pair) leaves its sibling working: ours to cancel.
     if (p.native && ids.some((id) => this.deps.orders.get(id)?.status === 'filled')) return;
     await Promise.all(ids.map((id) => this.cancel(id, 'position closed')));
+    // Its orders all ended before it closed (an exit made room first): nothing more will be heard of them.
+    this.forgetIfDone(p);
   }
 
   private async cancel(id: string, reason: string): Promise<void> {
@@ -1340,7 +1413,13 @@ export class RiskOrderManager {
     const look = this.outOfStep.get(p.positionId);
     // The stop first, one after another (a native OCO's legs change as a pair).
     for (const [order, change] of changes) await this.deps.orders.modify(order.clientOrderId, change);
-    if (this.outOfStep.get(p.positionId) === look) this.outOfStep.delete(p.positionId);
+    if (this.outOfStep.get(p.positionId) !== look) return;
+    this.outOfStep.delete(p.positionId);
+    // Fills heard while the replaces travelled asked for a look of their own, folded into this one
+    // (it was pending): the orders are brought to the position as it is now — left at the size this
+    // look asked for, a stop of 2 stayed under a short of 11.
+    const now = this.stillOpen(p);
+    if (now && this.outOfStepOrders(p, now).length > 0) await this.resizeToPosition(p);
   }
 
   /**

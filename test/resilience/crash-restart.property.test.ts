@@ -335,6 +335,19 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as at Alpaca: a short's exit of 0.3 shrinks its protection, then its sends time out unreached: the stop grows back to the position (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 2 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 3 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.3' },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

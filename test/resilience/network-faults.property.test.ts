@@ -459,6 +459,35 @@ describe('network faults', () => {
     );
   });
 
+  it("as at Alpaca: an exit of 0.3 of the position shrinks the stop and target to the 7 it leaves, then cannot be sent (its sends time out unreached): they grow back to the 10 held — left at 7, 3 shares went unprotected (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: false }, times: 4 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
+  it("polling: a short's stop resized to a reconciliation's 2 while its entry fills on (the resize retried after a timeout): the fills heard while that replace travelled bring the stop to the 11 held once it lands — it stayed at 2 (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'timeout', reached: false }, times: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1, unheard: true },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'move', symbol: 'MSFT', by: 0 },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+      ],
+      'polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

@@ -1181,3 +1181,26 @@ describe("RiskOrderManager: positions set to the broker's by a reconciliation", 
     expect([brief(guard.stop), guard.stop?.status, guard.targets.map(brief)]).toEqual(['sell stop 3 @ 392', 'accepted', ['sell limit 3 @ 416']]);
   });
 });
+
+describe('protection over a long run', () => {
+  it('forgets each protection once its position has closed and its orders have ended: after 120 trades (stopped out, target hit, exit signal, on a native OCO too) it follows nothing', async () => {
+    for (const brokerOptions of [{}, { capabilities: { nativeOco: true, nativeBracket: true } }]) {
+      const { engine, price, signal, flush } = await setup(true, {}, brokerOptions);
+      for (let i = 0; i < 120; i++) {
+        await engine.executeSignal(signal());
+        await flush();
+        expect(engine.protection!.trackedOrders).toBe(2); // this position's stop and target
+        // Out by the stop (98), the target (104), or an exit signal — then back to 100.
+        if (i % 3 === 0) await price('97.5');
+        else if (i % 3 === 1) await price('104.5');
+        else await engine.executeSignal(signal({ side: 'sell' }));
+        await flush();
+        await price('100');
+        expect(engine.positions.get('AAPL')).toBeUndefined();
+      }
+      expect(engine.protection!.trackedOrders).toBe(0);
+      expect(engine.protection!.stats().rewardRisk).toHaveLength(120);
+      await engine.stop();
+    }
+  });
+});
