@@ -187,3 +187,28 @@ export function expectOneOrderPerSignal(broker: MockBroker, signalOf: ReadonlyMa
     seen.set(signalId, report.clientOrderId);
   }
 }
+
+/**
+ * The host modifies one of its working entries or exits (not protection's own orders), picked by
+ * `pick`: a limit price `bps` from the old one, or a new quantity. Undefined when none works.
+ */
+export function modifyOne(engine: ExecutionEngine, a: { readonly pick: number; readonly bps: number; readonly quantity?: number | undefined }): Promise<unknown> | undefined {
+  const mine = engine.orders.workingOrders().filter((o) => o.tags.role === undefined && (o.status === 'accepted' || o.status === 'partially_filled'));
+  const chosen = mine[a.pick % Math.max(1, mine.length)];
+  if (!chosen) return undefined;
+  const limitPrice = chosen.limitPrice?.times(1 + a.bps / 10_000).toDecimalPlaces(2);
+  return engine.orders.modify(chosen.clientOrderId, { ...(limitPrice ? { limitPrice } : {}), ...(a.quantity !== undefined ? { quantity: a.quantity } : {}) });
+}
+
+/**
+ * Through the session's close (the engine's cancel-at-close, then the broker expires what is left of
+ * the day orders), or the night to the next session's first second (queued signals go). Nothing
+ * when the market already is as asked.
+ */
+export async function sessionEdge(engine: ExecutionEngine, broker: MockBroker, clock: ManualClock, edge: 'close' | 'open'): Promise<void> {
+  const calendar = engine.calendar!;
+  if (calendar.isOpen('equity') !== (edge === 'close')) return;
+  await clock.advanceToAsync((edge === 'close' ? calendar.nextClose('equity')! : calendar.nextOpen('equity')!) + 1_000);
+  if (edge === 'close') broker.expireDayOrders();
+  await settle(6);
+}

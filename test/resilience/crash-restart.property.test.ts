@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CHECKPOINT_TOPIC, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -423,59 +423,34 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         let crashAfter: number | undefined;
         let n = 0;
         let outside = 0;
+        /**
+         * Runs the process's `work` to its end — or, with a kill asked for, kills the process that many
+         * turns into it and starts one that recovers. (The dead process's promise hangs, or was
+         * refused — a failed recover() refuses signals.)
+         */
+        const runOrKill = async (work: Promise<unknown>): Promise<void> => {
+          work.catch(() => undefined);
+          if (crashAfter === undefined) return drive(work.catch(() => undefined));
+          await settle(crashAfter);
+          current.kill();
+          crashAfter = undefined;
+          current = await boot();
+          await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
+        };
         for (const a of actions) {
-          if (a.kind === 'crash') {
-            crashAfter = a.after;
-            continue;
-          }
-          if (a.kind === 'signal') {
-            const deciding = current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) });
-            if (crashAfter !== undefined) {
-              // Killed mid-signal: after its journal record, mid-send, with the answer on its way.
-              // (Its promise is the dead process's: it hangs, or was refused — a failed recover() refuses signals.)
-              deciding.catch(() => undefined);
-              await settle(crashAfter);
-              current.kill();
-              crashAfter = undefined;
-              current = await boot();
-              await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
-              continue;
-            }
-            await drive(deciding);
-          } else if (a.kind === 'flatten') {
-            const halting = current.engine.halt({ reason: 'drill', flatten: true });
-            halting.catch(() => undefined);
-            if (crashAfter !== undefined) {
-              // Killed mid-flatten: the restart takes the halt back (it survives a restart) with its closes.
-              await settle(crashAfter);
-              current.kill();
-              crashAfter = undefined;
-              current = await boot();
-              await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
-            } else await drive(halting.catch(() => undefined));
+          if (a.kind === 'crash') crashAfter = a.after;
+          // Killed mid-signal: after its journal record, mid-send, with the answer on its way.
+          else if (a.kind === 'signal') await runOrKill(current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) }));
+          else if (a.kind === 'flatten') {
+            // Killed mid-flatten: the restart takes the halt back (it survives a restart) with its closes.
+            await runOrKill(current.engine.halt({ reason: 'drill', flatten: true }));
             current.engine.resume();
           } else if (a.kind === 'modify') {
-            const mine = current.engine.orders.workingOrders().filter((o) => o.tags.role === undefined && (o.status === 'accepted' || o.status === 'partially_filled'));
-            const chosen = mine[a.pick % Math.max(1, mine.length)];
-            if (!chosen) continue;
-            const limitPrice = chosen.limitPrice?.times(1 + a.bps / 10_000).toDecimalPlaces(2);
-            const modifying = current.engine.orders.modify(chosen.clientOrderId, { ...(limitPrice ? { limitPrice } : {}), ...(a.quantity !== undefined ? { quantity: a.quantity } : {}) });
-            modifying.catch(() => undefined);
-            if (crashAfter !== undefined) {
-              // Killed mid-replace: the journal says pending replace; the broker may or may not have it.
-              await settle(crashAfter);
-              current.kill();
-              crashAfter = undefined;
-              current = await boot();
-              await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
-            } else await drive(modifying.catch(() => undefined));
-          } else if (a.kind === 'close' || a.kind === 'open') {
-            const calendar = current.engine.calendar!;
-            if (calendar.isOpen('equity') !== (a.kind === 'close')) continue;
-            await clock.advanceToAsync((a.kind === 'close' ? calendar.nextClose('equity')! : calendar.nextOpen('equity')!) + 1_000);
-            if (a.kind === 'close') broker.expireDayOrders();
-            await settle(6);
-          } else if (a.kind === 'checkpoint') {
+            // Killed mid-replace: the journal says pending replace; the broker may or may not have it.
+            const modifying = modifyOne(current.engine, a);
+            if (modifying) await runOrKill(modifying);
+          } else if (a.kind === 'close' || a.kind === 'open') await sessionEdge(current.engine, broker, clock, a.kind);
+          else if (a.kind === 'checkpoint') {
             const ended = current.engine.orders.orderList().filter((o) => !WORKING.has(o.status) && o.status !== 'created' && o.status !== 'validated' && o.status !== 'submitted');
             if (current.engine.checkpoint()) for (const o of ended) archived.set(o.clientOrderId, o.filledQuantity.toString());
           }

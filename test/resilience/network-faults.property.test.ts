@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -585,21 +585,10 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             engine.resume();
           } else if (a.kind === 'rebalance') {
             await drive(engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }).catch(() => undefined));
-          } else if (a.kind === 'close' || a.kind === 'open') {
-            const calendar = engine.calendar!;
-            if (calendar.isOpen('equity') !== (a.kind === 'close')) continue;
-            // Through the close (the engine's cancel-at-close, then the broker expires what is left of
-            // the day orders), or the night to the next session's first minute (queued signals go).
-            await clock.advanceToAsync((a.kind === 'close' ? calendar.nextClose('equity')! : calendar.nextOpen('equity')!) + 1_000);
-            if (a.kind === 'close') broker.expireDayOrders();
-            await settle(6);
-          } else if (a.kind === 'modify') {
-            const mine = engine.orders.workingOrders().filter((o) => o.tags.role === undefined && (o.status === 'accepted' || o.status === 'partially_filled'));
-            const chosen = mine[a.pick % Math.max(1, mine.length)];
-            if (chosen) {
-              const limitPrice = chosen.limitPrice?.times(1 + a.bps / 10_000).toDecimalPlaces(2);
-              await drive(engine.orders.modify(chosen.clientOrderId, { ...(limitPrice ? { limitPrice } : {}), ...(a.quantity !== undefined ? { quantity: a.quantity } : {}) }).catch(() => undefined));
-            }
+          } else if (a.kind === 'close' || a.kind === 'open') await sessionEdge(engine, broker, clock, a.kind);
+          else if (a.kind === 'modify') {
+            const modifying = modifyOne(engine, a);
+            if (modifying) await drive(modifying.catch(() => undefined));
           } else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];
