@@ -74,6 +74,8 @@ interface Protection {
   targetsLost?: number;
   /** Cancels of its protective orders are being waited on to put the stop back (see putBackWhenEnded): one wait, however often asked. */
   puttingBack?: boolean;
+  /** Over, and on the way to being forgotten (see retireIfDone). */
+  retired?: boolean;
   /** Work waiting on cancels that outlasted {@link BLOCKED_EXIT_WAIT_MS}: each runs when the last of its orders ends. */
   afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void }[];
   /** Closes of this position the broker refused after its stop was lost. */
@@ -142,6 +144,8 @@ export interface ProtectionStats {
 const PROTECTION = 'protection';
 /** Closed trades whose reward-to-risk {@link RiskOrderManager.stats} keeps: bounded, for a process that runs for months. */
 const REWARD_RISK_KEPT = 1_000;
+/** Protections that are over whose orders still find them (late news of those orders), before they are forgotten. */
+const RETIRED_KEPT = 1_000;
 /** The journal note that keeps where a position's protection stands. */
 const PROTECTION_STATE = 'protection.state';
 
@@ -188,6 +192,8 @@ export class RiskOrderManager {
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
+  /** Protections that are over, oldest first: the last {@link RETIRED_KEPT} are still found by their orders. */
+  private readonly retired: Protection[] = [];
   /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
   private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle | undefined }>();
   /** Tries after giving up held back while the engine is stopped (see {@link suspend}). */
@@ -267,10 +273,10 @@ export class RiskOrderManager {
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) return;
-        // Done with: closed, and every order it placed ended (its late events, a fill racing the
-        // cancel, handled above first). Kept, a long-running engine held every protection it ever made.
-        if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.forgetIfDone(protection);
         if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
+        // Over: closed, and every order it placed ended. Kept for good, a long-running engine held every
+        // protection it ever made (see retireIfDone).
+        if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
         // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
         if (event.type === 'replace_rejected') this.scheduleConverge(protection);
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
@@ -1321,19 +1327,25 @@ export class RiskOrderManager {
   }
 
   /**
-   * Forgets a protection that is over — its position closed (or protected anew) and every order it
-   * placed ended. One given up on (`failed`) may still be found at the broker: kept until it ends.
+   * A protection that is over — its position closed (or protected anew) and every order it placed
+   * ended (one given up on, `failed`, may still be found at the broker: not over until it ends) — is
+   * retired: still found by its orders for a while (a fill reported after its order's cancel is still
+   * handled as protection's), forgotten once {@link RETIRED_KEPT} newer ones have retired.
    */
-  private forgetIfDone(p: Protection): void {
-    if (p.afterCancels?.length) return;
+  private retireIfDone(p: Protection): void {
+    if (p.retired || p.afterCancels?.length) return;
     for (const id of p.orderIds) {
       const status = this.deps.orders.get(id)?.status;
       if (status !== undefined && (!isTerminalStatus(status) || status === 'failed')) return;
     }
-    for (const id of p.orderIds) if (this.byOrder.get(id) === p) this.byOrder.delete(id);
+    p.retired = true;
+    this.retired.push(p);
+    if (this.retired.length <= RETIRED_KEPT) return;
+    const oldest = this.retired.shift()!;
+    for (const id of oldest.orderIds) if (this.byOrder.get(id) === oldest) this.byOrder.delete(id);
   }
 
-  /** Orders the protection manager still follows (its own, until their protection is over): bounded by what is open. */
+  /** Orders the protection manager still knows (its own: those of open positions, and of the last 1 000 protections that are over). */
   get trackedOrders(): number {
     return this.byOrder.size;
   }
@@ -1355,7 +1367,7 @@ export class RiskOrderManager {
     if (p.native && ids.some((id) => this.deps.orders.get(id)?.status === 'filled')) return;
     await Promise.all(ids.map((id) => this.cancel(id, 'position closed')));
     // Its orders all ended before it closed (an exit made room first): nothing more will be heard of them.
-    this.forgetIfDone(p);
+    this.retireIfDone(p);
   }
 
   private async cancel(id: string, reason: string): Promise<void> {

@@ -1183,13 +1183,15 @@ describe("RiskOrderManager: positions set to the broker's by a reconciliation", 
 });
 
 describe('protection over a long run', () => {
-  it('forgets each protection once its position has closed and its orders have ended: after 120 trades (stopped out, target hit, exit signal, on a native OCO too) it follows nothing', async () => {
+  it('forgets each protection once its position has closed, its orders have ended and 1 000 more have: after 1 100 trades (stopped out, target hit, exit signal, on a native OCO too) it knows the orders of the last 1 000', async () => {
     for (const brokerOptions of [{}, { capabilities: { nativeOco: true, nativeBracket: true } }]) {
-      const { engine, price, signal, flush } = await setup(true, {}, brokerOptions);
-      for (let i = 0; i < 120; i++) {
+      const { clock, engine, price, signal, flush } = await setup(true, { accountRefreshMs: 1_000 }, brokerOptions);
+      for (let i = 0; i < 1_100; i++) {
+        // The account refreshed as time passes (the engine's own buying-power figure only spends until then).
+        await clock.advanceAsync(1_000);
         await engine.executeSignal(signal());
         await flush();
-        expect(engine.protection!.trackedOrders).toBe(2); // this position's stop and target
+        expect(engine.protection!.trackedOrders).toBe(2 * Math.min(i, 1_000) + 2); // the retired ones', and this position's stop and target
         // Out by the stop (98), the target (104), or an exit signal — then back to 100.
         if (i % 3 === 0) await price('97.5');
         else if (i % 3 === 1) await price('104.5');
@@ -1198,8 +1200,8 @@ describe('protection over a long run', () => {
         await price('100');
         expect(engine.positions.get('AAPL')).toBeUndefined();
       }
-      expect(engine.protection!.trackedOrders).toBe(0);
-      expect(engine.protection!.stats().rewardRisk).toHaveLength(120);
+      expect(engine.protection!.trackedOrders).toBe(2_000);
+      expect(engine.protection!.stats().rewardRisk).toHaveLength(1_000);
       await engine.stop();
     }
   });
