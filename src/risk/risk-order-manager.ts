@@ -188,7 +188,7 @@ export class RiskOrderManager {
    * Closes protection sent for a bare position, watched until they end, by client order id: one that
    * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
    */
-  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind } | { readonly shrunkFor: Protection }>();
+  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind }>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -269,10 +269,15 @@ export class RiskOrderManager {
         const close = this.closes.get(order.clientOrderId);
         if (close && isTerminalStatus(order.status)) {
           this.closes.delete(order.clientOrderId);
-          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : 'shrunkFor' in close ? this.afterPartialExit(close.shrunkFor) : this.closeEnded(close.p, order, close.reason)));
+          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : this.closeEnded(close.p, order, close.reason)));
         }
         const protection = this.byOrder.get(order.clientOrderId);
-        if (!protection) return;
+        if (!protection) {
+          // Where open exits hold the shares, an exit that ends (filled, short, or not at all) frees what
+          // it held: the protective orders come to the position — live, or after a restart alike.
+          if (this.deps.capabilities.exitsHoldQuantity && isTerminalStatus(order.status) && !isTerminalStatus(from) && !close) this.exitEnded(order);
+          return;
+        }
         if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
         // Over: closed, and every order it placed ended. Kept for good, a long-running engine held every
         // protection it ever made (see retireIfDone).
@@ -465,15 +470,29 @@ export class RiskOrderManager {
   /** As {@link resizes}, with the orders mid-request too (their size is known once the request settles). */
   private outOfStepOrders(p: Protection, position: Position): [Order, Decimal][] {
     const out: [Order, Decimal][] = [];
+    // Where open exits hold the shares (Alpaca), the protective orders cover what an exit working
+    // leaves: asked for more, the broker refuses — again and again, while the exit works.
+    const covered = this.deps.capabilities.exitsHoldQuantity ? position.quantity.minus(this.heldByExits(position)) : position.quantity;
+    if (!covered.greaterThan(0)) return out;
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(position.quantity)) out.push([stop, stop.filledQuantity.plus(position.quantity)]);
+    if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
     for (const id of p.targetOrderIds) {
       const target = this.deps.orders.get(id);
       if (!target || leaving(target)) continue;
       const left = target.quantity.minus(target.filledQuantity);
-      if (p.native ? !left.equals(position.quantity) : left.greaterThan(position.quantity)) out.push([target, target.filledQuantity.plus(position.quantity)]);
+      if (p.native ? !left.equals(covered) : left.greaterThan(covered)) out.push([target, target.filledQuantity.plus(covered)]);
     }
     return out;
+  }
+
+  /** What the exits working on `position` (the engine's closing-side orders, not protection's) still hold. */
+  private heldByExits(position: Position): Decimal {
+    const closeSide = position.side === 'long' ? 'sell' : 'buy';
+    let held = ZERO;
+    for (const order of this.deps.orders.workingOrders()) {
+      if (order.symbol === position.symbol && order.side === closeSide && !RiskOrderManager.isProtective(order)) held = held.plus(order.quantity.minus(order.filledQuantity));
+    }
+    return held;
   }
 
   /** True for the orders this manager placed (they do not count as "an order still working"). */
@@ -854,13 +873,11 @@ export class RiskOrderManager {
     if (!p) return;
     const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
     if (!stop || isTerminalStatus(stop.status)) return this.watchClose(exit.symbol, exit, 'exit');
-    if (!this.shrankFor(stop)) return;
     // A partial exit where exits hold the shares: the protective orders shrank to what it leaves. Once
-    // it ends short of that (or was never sent), they grow back to the position — left shrunk, the
-    // rest of it went unprotected.
+    // it ends (the order hook hears it: see exitEnded) they come back to the position — left shrunk, the
+    // rest of it went unprotected. One that ended already, or was never sent, is looked at now.
     const now = this.deps.orders.get(exit.clientOrderId) ?? exit;
-    if (isTerminalStatus(now.status)) this.guard(() => this.afterPartialExit(p));
-    else this.closes.set(now.clientOrderId, { shrunkFor: p });
+    if (isTerminalStatus(now.status) && this.shrankFor(stop)) this.guard(() => this.afterPartialExit(p));
   }
 
   /**
@@ -882,6 +899,15 @@ export class RiskOrderManager {
   /** The stop works (not on its way out) on a broker whose exits hold the shares: {@link makeRoomForExit} shrank it for a partial exit. */
   private shrankFor(stop: Order): boolean {
     return this.deps.capabilities.exitsHoldQuantity === true && !leaving(stop);
+  }
+
+  /** An order of the engine's ended on a broker whose exits hold the shares: a protected position it was an exit of is brought in step. */
+  private exitEnded(order: Order): void {
+    const position = this.deps.positions.get(order.symbol);
+    const p = position ? this.byPosition.get(position.id) : undefined;
+    if (!p || order.side !== exitSide(p)) return;
+    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    if (stop && this.shrankFor(stop)) this.guard(() => this.afterPartialExit(p));
   }
 
   /** A partial exit ended: the protective orders are brought to the position as it is now. */

@@ -348,6 +348,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as at Alpaca: killed while an exit of 0.3 works (the stop shrunk to 7 beside it, a share filled); the exit expires at the close: the restarted process brings the stop to the 9 held — it kept asking for 9 while the exit held 2 (refused, an out-of-step alarm) and was an hour from asking again when the exit ended (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' },
+        { kind: 'crash', after: 0 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'close' },
+        { kind: 'modify', pick: 0, bps: 0 },
+      ],
+      'as Alpaca',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

@@ -1206,3 +1206,27 @@ describe('protection over a long run', () => {
     }
   });
 });
+
+describe('as at Alpaca: a partial exit beside the protection', () => {
+  it('while the exit works the stop covers what it leaves (no refused resizes, no out-of-step alarm); when it ends short the stop comes back to the position', async () => {
+    const { engine, broker, price, signal, flush, alerts, live } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } });
+    await engine.executeSignal(signal());
+    await flush();
+    broker.setLiquidity('AAPL', 1);
+    const exit = await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.3' })); // 3 of 10; 1 fills
+    await flush();
+    const stopOf = () => live().find((o) => o.type === 'stop');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('9');
+    expect(stopOf()?.quantity.toString()).toBe('7'); // 9 held, 2 of them by the exit
+    let refused = 0;
+    engine.on('order:replace_rejected', () => refused++);
+    await price('100.01'); // another share; the stop still covers what the exit leaves
+    expect(stopOf()?.quantity.toString()).toBe('7');
+    expect(refused).toBe(0);
+    expect(alerts).not.toContain('protection_out_of_step');
+    broker.endByBroker({ clientOrderId: exit.kind === 'executed' ? exit.order.clientOrderId : '' }, { status: 'expired' });
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('8');
+    expect(stopOf()?.quantity.toString()).toBe('8');
+  });
+});
