@@ -864,8 +864,9 @@ export class RiskOrderManager {
    * An exit (a signal's) sent after {@link makeRoomForExit} cancelled the position's protective
    * orders — a broker where open exits hold the shares: watched like a force-close, so an exit that
    * ends without closing the position (refused, expired, filled short of a position that grew)
-   * brings the stop and targets back. An exit sent while the stop still works needs nothing: the
-   * fills resize the stop.
+   * brings the stop and targets back. An exit sent while the stop still works needs nothing more —
+   * the fills resize the stop — except where exits hold the shares: there the stop was shrunk for a
+   * partial exit, and comes back to the position once the exit ends (see exitEnded).
    */
   watchExit(exit: Order): void {
     const position = this.deps.positions.get(exit.symbol);
