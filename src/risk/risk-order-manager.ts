@@ -864,37 +864,28 @@ export class RiskOrderManager {
    * An exit (a signal's) sent after {@link makeRoomForExit} cancelled the position's protective
    * orders — a broker where open exits hold the shares: watched like a force-close, so an exit that
    * ends without closing the position (refused, expired, filled short of a position that grew)
-   * brings the stop and targets back. An exit sent while the stop still works needs nothing more —
-   * the fills resize the stop — except where exits hold the shares: there the stop was shrunk for a
-   * partial exit, and comes back to the position once the exit ends (see exitEnded).
+   * brings the stop and targets back. An exit sent while the stop still works needs nothing here:
+   * the fills resize the stop — and where exits hold the shares, the stop shrunk for a partial exit
+   * comes back to the position when the order hook hears the exit end (see exitEnded).
    */
   watchExit(exit: Order): void {
-    const position = this.deps.positions.get(exit.symbol);
-    const p = position ? this.byPosition.get(position.id) : undefined;
-    if (!p) return;
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    if (!stop || isTerminalStatus(stop.status)) return this.watchClose(exit.symbol, exit, 'exit');
-    // A partial exit where exits hold the shares: the protective orders shrank to what it leaves. Once
-    // it ends (the order hook hears it: see exitEnded) they come back to the position — left shrunk, the
-    // rest of it went unprotected. One that ended already, or was never sent, is looked at now.
-    const now = this.deps.orders.get(exit.clientOrderId) ?? exit;
-    if (isTerminalStatus(now.status) && this.shrankFor(stop)) this.guard(() => this.afterPartialExit(p));
+    if (this.stopCancelledFor(exit.symbol)) this.watchClose(exit.symbol, exit, 'exit');
   }
 
   /**
-   * An exit that made room (see {@link makeRoomForExit}) did not go — refused before it was sent, or
-   * queued for later: the protective orders come back to the whole position (a full exit's stop
-   * placed again, a partial exit's orders grown back).
+   * An exit that made room (see {@link makeRoomForExit}) was not sent — queued for later: a full
+   * exit's stop is placed again. (A partial exit's order was refused, an end the hook hears.)
    */
   exitNotSent(symbol: string): void {
-    // Elsewhere the exit left protection as it was.
-    if (!this.deps.capabilities.exitsHoldQuantity) return;
+    if (this.deps.capabilities.exitsHoldQuantity && this.stopCancelledFor(symbol)) this.watchClose(symbol, undefined, 'exit', 'the exit was not sent');
+  }
+
+  /** The symbol's position is protected but its stop is gone (cancelled to make room for a full exit, or lost). */
+  private stopCancelledFor(symbol: string): boolean {
     const position = this.deps.positions.get(symbol);
     const p = position ? this.byPosition.get(position.id) : undefined;
-    if (!p) return;
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
-    if (!stop || isTerminalStatus(stop.status)) this.watchClose(symbol, undefined, 'exit', 'the exit was not sent');
-    else if (this.shrankFor(stop)) this.guard(() => this.afterPartialExit(p));
+    const stop = p?.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    return p !== undefined && (!stop || isTerminalStatus(stop.status));
   }
 
   /** The stop works (not on its way out) on a broker whose exits hold the shares: {@link makeRoomForExit} shrank it for a partial exit. */
