@@ -474,7 +474,7 @@ export class RiskOrderManager {
     // leaves: asked for more, the broker refuses — again and again, while the exit works.
     const covered = this.deps.capabilities.exitsHoldQuantity ? position.quantity.minus(this.heldByExits(position)) : position.quantity;
     if (!covered.greaterThan(0)) return out;
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
     for (const id of p.targetOrderIds) {
       const target = this.deps.orders.get(id);
@@ -517,7 +517,7 @@ export class RiskOrderManager {
    */
   async makeRoomForExit(symbol: string, quantity: Decimal, timeoutMs = 10_000): Promise<boolean> {
     const position = this.deps.positions.get(symbol);
-    const p = position ? this.byPosition.get(position.id) : undefined;
+    const p = this.bySymbol(symbol);
     if (!position || !p || !this.deps.capabilities.exitsHoldQuantity) return true;
     // Orders still on their way cannot be cancelled or shrunk by id yet: let their sends answer first.
     await p.placing?.catch(() => undefined);
@@ -569,7 +569,7 @@ export class RiskOrderManager {
       if (!ended) return;
       const position = this.stillOpen(p);
       if (!position || this.byPosition.get(position.id) !== p) return;
-      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+      const stop = this.stopOf(p);
       if (stop && !isTerminalStatus(stop.status)) return;
       if (this.closeWorking(position)) return this.watchWorkingCloses(position);
       p.stopOrderId = undefined;
@@ -623,8 +623,7 @@ export class RiskOrderManager {
 
   /** The stop and targets currently guarding a symbol's position. */
   protectionOf(symbol: string): { stop?: Order; targets: Order[] } | undefined {
-    const position = this.deps.positions.get(symbol);
-    const p = position ? this.byPosition.get(position.id) : undefined;
+    const p = this.bySymbol(symbol);
     if (!p) return undefined;
     const get = (id: string): Order | undefined => this.deps.orders.get(id);
     const stop = p.stopOrderId ? get(p.stopOrderId) : undefined;
@@ -882,10 +881,20 @@ export class RiskOrderManager {
 
   /** The symbol's position is protected but its stop is gone (cancelled to make room for a full exit, or lost). */
   private stopCancelledFor(symbol: string): boolean {
-    const position = this.deps.positions.get(symbol);
-    const p = position ? this.byPosition.get(position.id) : undefined;
-    const stop = p?.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const p = this.bySymbol(symbol);
+    const stop = p && this.stopOf(p);
     return p !== undefined && (!stop || isTerminalStatus(stop.status));
+  }
+
+  /** The protection of the symbol's open position, if it has one. */
+  private bySymbol(symbol: string): Protection | undefined {
+    const position = this.deps.positions.get(symbol);
+    return position ? this.byPosition.get(position.id) : undefined;
+  }
+
+  /** The order of `p`'s stop, as the lifecycle has it (undefined when there is none). */
+  private stopOf(p: Protection): Order | undefined {
+    return p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
   }
 
   /** The stop works (not on its way out) on a broker whose exits hold the shares: {@link makeRoomForExit} shrank it for a partial exit. */
@@ -895,10 +904,9 @@ export class RiskOrderManager {
 
   /** An order of the engine's ended on a broker whose exits hold the shares: a protected position it was an exit of is brought in step. */
   private exitEnded(order: Order): void {
-    const position = this.deps.positions.get(order.symbol);
-    const p = position ? this.byPosition.get(position.id) : undefined;
+    const p = this.bySymbol(order.symbol);
     if (!p || order.side !== exitSide(p)) return;
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     if (stop && this.shrankFor(stop)) this.guard(() => this.afterPartialExit(p));
   }
 
@@ -947,7 +955,7 @@ export class RiskOrderManager {
     if (p.stopOrderId && this.deps.orders.cancelRequested(p.stopOrderId) && !(await this.cancelsEnded(p, [p.stopOrderId], () => this.guard(() => this.afterForceClose(symbol, why, by))))) return;
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     // Its stop still works (a cancel the broker refused), or another close is on its way (watched in turn).
     if (stop && !isTerminalStatus(stop.status)) return;
     if (this.closeWorking(position)) return this.watchWorkingCloses(position);
@@ -999,7 +1007,7 @@ export class RiskOrderManager {
     } catch (error) {
       logger.warn(`${p.symbol}: the reconciliation after a refused protective order failed`, { error: describeError(error) });
     }
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     return this.stillOpen(p) !== undefined && this.byPosition.get(p.positionId) === p && (!stop || isTerminalStatus(stop.status));
   }
 
@@ -1049,7 +1057,7 @@ export class RiskOrderManager {
     this.guard(async () => {
       const position = this.stillOpen(p);
       if (!position || this.byPosition.get(p.positionId) !== p) return;
-      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+      const stop = this.stopOf(p);
       // Protected meanwhile (a stop placed again), or a close working on it: nothing to try.
       if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;
       p.stopsLost = 0;
@@ -1160,7 +1168,7 @@ export class RiskOrderManager {
     const fill = position.fills.at(-1);
     // Their own fills are protectiveFill's.
     if (!p || !fill || fill.clientOrderId === p.stopOrderId || p.targetOrderIds.includes(fill.clientOrderId)) return;
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     if (!stop || isTerminalStatus(stop.status)) return;
     await this.resizeToPosition(p);
   }
@@ -1181,7 +1189,7 @@ export class RiskOrderManager {
     if (p.native) return;
     if (order.status !== 'filled') {
       // A target filled in part: the stop covers only what is left.
-      const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+      const stop = this.stopOf(p);
       const position = this.deps.positions.get(p.symbol);
       if (!stop || !position || leaving(stop)) return;
       // Mid-request (being placed again, a replace on its way): brought to the position once it settles.
@@ -1192,7 +1200,7 @@ export class RiskOrderManager {
     }
     p.legsFilled++;
     const position = this.deps.positions.get(p.symbol);
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     if (!position || position.quantity.isZero() || !stop || isTerminalStatus(stop.status)) return;
     // A target leg filled: the stop shrinks to what is left and moves up (break-even after the first leg).
     const moved = stopAfterLeg(p.entry, p.legs, p.legsFilled - 1);
@@ -1327,7 +1335,7 @@ export class RiskOrderManager {
 
   /** The position's stop when it can be moved: a fixed stop the broker has accepted (not a trailing one, not mid-request). */
   private movableStop(p: Protection): Order | undefined {
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     return stop && stop.type === 'stop' && stop.status === 'accepted' ? stop : undefined;
   }
 
@@ -1425,7 +1433,7 @@ export class RiskOrderManager {
       this.outOfStep.delete(p.positionId);
       return;
     }
-    const stop = p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+    const stop = this.stopOf(p);
     if (stop && !isTerminalStatus(stop.status) && !resizable(stop)) {
       // Mid-request (a cancel, a replace): look again once it has settled.
       this.scheduleConverge(p);
