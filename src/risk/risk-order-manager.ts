@@ -76,6 +76,8 @@ interface Protection {
   puttingBack?: boolean;
   /** Over, and on the way to being forgotten (see retireIfDone). */
   retired?: boolean;
+  /** Its stop is being cancelled to be placed again (a broker that cannot replace, see resend): one at a time. */
+  resendingStop?: boolean;
   /** Work waiting on cancels that outlasted {@link BLOCKED_EXIT_WAIT_MS}: each runs when the last of its orders ends. */
   afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void }[];
   /** Closes of this position the broker refused after its stop was lost. */
@@ -452,7 +454,7 @@ export class RiskOrderManager {
       const next = position ? this.resizes(p, position).find(([order]) => !asked.has(order.clientOrderId)) : undefined;
       if (!next) break;
       asked.add(next[0].clientOrderId);
-      await this.deps.orders.modify(next[0].clientOrderId, { quantity: next[1] });
+      await this.change(p, next[0], { quantity: next[1] });
     }
     const position = this.stillOpen(p);
     if (position && this.outOfStepOrders(p, position).length > 0) this.lookAgain(p);
@@ -472,7 +474,7 @@ export class RiskOrderManager {
     const out: [Order, Decimal][] = [];
     // Where open exits hold the shares (Alpaca), the protective orders cover what an exit working
     // leaves: asked for more, the broker refuses — again and again, while the exit works.
-    const covered = this.deps.capabilities.exitsHoldQuantity ? position.quantity.minus(this.heldByExits(position)) : position.quantity;
+    const covered = this.covered(position);
     if (!covered.greaterThan(0)) return out;
     const stop = this.stopOf(p);
     if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
@@ -531,7 +533,7 @@ export class RiskOrderManager {
       for (const order of live) {
         if (order.status !== 'accepted' && order.status !== 'partially_filled') continue;
         const target = order.filledQuantity.plus(left);
-        if (target.lessThan(order.quantity)) shrinks.push(this.deps.orders.modify(order.clientOrderId, { quantity: target }));
+        if (target.lessThan(order.quantity)) shrinks.push(this.change(p, order, { quantity: target }));
       }
       await Promise.all(shrinks);
       return true;
@@ -879,11 +881,11 @@ export class RiskOrderManager {
     if (this.deps.capabilities.exitsHoldQuantity && this.stopCancelledFor(symbol)) this.watchClose(symbol, undefined, 'exit', 'the exit was not sent');
   }
 
-  /** The symbol's position is protected but its stop is gone (cancelled to make room for a full exit, or lost). */
+  /** The symbol's position is protected but its stop is gone (cancelled to make room for a full exit, or lost) — not on its way back (see {@link resend}). */
   private stopCancelledFor(symbol: string): boolean {
     const p = this.bySymbol(symbol);
     const stop = p && this.stopOf(p);
-    return p !== undefined && (!stop || isTerminalStatus(stop.status));
+    return p !== undefined && !p.resendingStop && (!stop || isTerminalStatus(stop.status));
   }
 
   /** The protection of the symbol's open position, if it has one. */
@@ -1195,7 +1197,7 @@ export class RiskOrderManager {
       // Mid-request (being placed again, a replace on its way): brought to the position once it settles.
       if (!resizable(stop)) return this.lookAgain(p);
       const needed = position.quantity.plus(stop.filledQuantity);
-      if (needed.lessThan(stop.quantity) && position.quantity.greaterThan(0)) await this.deps.orders.modify(stop.clientOrderId, { quantity: needed });
+      if (needed.lessThan(stop.quantity) && position.quantity.greaterThan(0)) await this.change(p, stop, { quantity: needed });
       return;
     }
     p.legsFilled++;
@@ -1209,7 +1211,7 @@ export class RiskOrderManager {
     this.record(p);
     // Mid-request: the look-again brings its size and level (p.stop) once the request settles.
     if (!resizable(stop)) return this.lookAgain(p);
-    await this.deps.orders.modify(stop.clientOrderId, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+    await this.change(p, stop, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
   }
 
   /** Brings the protective orders in step on the clock (see {@link converge}), unless that is already scheduled. */
@@ -1249,7 +1251,7 @@ export class RiskOrderManager {
       left = left.minus(allowed);
       if (allowed.equals(open)) continue;
       if (allowed.isZero() || target.status === 'pending_replace' || target.status === 'pending_cancel') requests.push(this.cancel(id, 'stop filled in part: nothing left for this target'));
-      else requests.push(this.deps.orders.modify(id, { quantity: target.filledQuantity.plus(allowed) }));
+      else requests.push(this.change(p, target, { quantity: target.filledQuantity.plus(allowed) }));
     }
     // Decided in order (each target gets what the ones before it leave), sent together.
     await Promise.all(requests);
@@ -1339,11 +1341,80 @@ export class RiskOrderManager {
     return stop && stop.type === 'stop' && stop.status === 'accepted' ? stop : undefined;
   }
 
+  /**
+   * Changes a protective order's size or stop price: a replace at the broker — or, on a broker that
+   * cannot replace (`capabilities.replace` false), the order cancelled and placed again as it should
+   * now be (see {@link resend}).
+   */
+  private async change(p: Protection, order: Order, change: { quantity?: Decimal; stopPrice?: Decimal }): Promise<void> {
+    if (this.deps.capabilities.replace) {
+      await this.deps.orders.modify(order.clientOrderId, change);
+      return;
+    }
+    await this.resend(p, order, change.quantity);
+  }
+
+  /**
+   * A change on a broker that cannot replace: the order is cancelled first and, once the cancel has
+   * landed, placed again — the stop at the protection's level (`p.stop`, already moved by the caller)
+   * for what the position holds then, a target at its price for what `quantity` left open (never more
+   * than the position), a native pair as a new pair. Cancel first: two stops working together could
+   * both trigger and sell the position twice; the position is bare for the round trip in between.
+   * A cancel that outlasts the wait brings the order back when it is heard to end.
+   */
+  private async resend(p: Protection, order: Order, quantity: Decimal | undefined): Promise<void> {
+    const id = order.clientOrderId;
+    // A native pair goes as a pair: its stop's resend cancels and places both legs.
+    const stop = id === p.stopOrderId || p.native;
+    if (stop ? p.resendingStop : order.status === 'pending_cancel') return;
+    if (stop) p.resendingStop = true;
+    try {
+      const ids = stop && p.native ? [p.stopOrderId, ...p.targetOrderIds].filter((x): x is string => x !== undefined) : [id];
+      await Promise.all(ids.map((x) => this.cancel(x, 'changed: the broker cannot replace an order, so it is placed again')));
+      const placeAgain = (): Promise<void> => (stop ? this.stopResent(p, ids) : this.targetResent(p, order, quantity));
+      if (await this.cancelsEnded(p, ids, () => this.guard(placeAgain))) await placeAgain();
+    } finally {
+      if (stop) p.resendingStop = false;
+    }
+  }
+
+  /** The stop's cancel (a native pair's: both legs') has landed: a stop for what the position holds now, unless it filled away. */
+  private async stopResent(p: Protection, cancelled: readonly string[]): Promise<void> {
+    const position = this.stillOpen(p);
+    if (!position || this.byPosition.get(position.id) !== p || !cancelled.includes(p.stopOrderId ?? '')) return;
+    if (!cancelled.every((id) => isTerminalStatus(this.deps.orders.get(id)?.status ?? 'cancelled'))) return;
+    p.stopOrderId = undefined;
+    if (p.native) {
+      p.targetOrderIds.splice(0);
+      await this.placeNativeOco(p, position.quantity);
+    } else await this.placeStop(p, this.covered(position));
+    this.record(p);
+  }
+
+  /** A target's cancel has landed: the leg placed again for what `quantity` left open, no more than the position. */
+  private async targetResent(p: Protection, old: Order, quantity: Decimal | undefined): Promise<void> {
+    const position = this.stillOpen(p);
+    const ended = this.deps.orders.get(old.clientOrderId);
+    if (!position || this.byPosition.get(position.id) !== p || !ended || !isTerminalStatus(ended.status) || !p.targetOrderIds.includes(old.clientOrderId)) return;
+    const open = Decimal.min((quantity ?? ended.quantity).minus(ended.filledQuantity), this.covered(position));
+    if (!open.greaterThan(0) || !ended.limitPrice) {
+      p.targetOrderIds.splice(p.targetOrderIds.indexOf(old.clientOrderId), 1);
+      this.record(p);
+      return;
+    }
+    await this.targetAgain(p, p.targetOrderIds.indexOf(old.clientOrderId), ended.limitPrice, ended.tags, open);
+  }
+
+  /** What the protective orders cover of `position`: all of it, or what its working exits leave where exits hold the shares. */
+  private covered(position: Position): Decimal {
+    return this.deps.capabilities.exitsHoldQuantity ? position.quantity.minus(this.heldByExits(position)) : position.quantity;
+  }
+
   /** Moves the stop: a replace at the broker, with its record in the audit trail. */
   private async moveStop(p: Protection, stop: Order, price: Decimal): Promise<void> {
     p.stop = price;
     this.record(p);
-    await this.deps.orders.modify(stop.clientOrderId, { stopPrice: price });
+    await this.change(p, stop, { stopPrice: price });
   }
 
   /** `p` placed order `id`: the hook finds `p` by it. */
@@ -1450,7 +1521,7 @@ export class RiskOrderManager {
     // refused (no new look scheduled meanwhile): in step, and the count starts again next time.
     const look = this.outOfStep.get(p.positionId);
     // The stop first, one after another (a native OCO's legs change as a pair).
-    for (const [order, change] of changes) await this.deps.orders.modify(order.clientOrderId, change);
+    for (const [order, change] of changes) await this.change(p, order, change);
     if (this.outOfStep.get(p.positionId) !== look) return;
     this.outOfStep.delete(p.positionId);
     // Fills heard while the replaces travelled asked for a look of their own, folded into this one

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { CHECKPOINT_TOPIC, createOrder, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
+import { CHECKPOINT_TOPIC, createOrder, Decimal, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
@@ -375,21 +375,24 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
 /**
  * Protection off, on, or on with a broker whose open exits hold the shares (a native OCO, a second
- * sell of them refused: Alpaca), or on with a broker that has no update stream at all (the engine polls).
+ * sell of them refused: Alpaca), or on with a broker that has no update stream at all (the engine polls);
+ * 'fractional': protected, fractionable assets (0.0001 a step) sized by notional, so no quantity is whole;
+ * 'no replace': protected, on a broker that cannot replace an order (protection cancels and places again).
  */
-type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults';
+type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults'];
+const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
         noteRun(actions, protection);
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : {}) });
         // No stream, ever: fills and ends are learnt by polling.
         if (protection === 'polling') broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
         for (const symbol of SYMBOLS) {
+          if (protection === 'fractional') broker.addAsset({ symbol, fractionable: true, shortable: true, quantityIncrement: new Decimal('0.0001') });
           broker.setPrice(symbol, String(prices[symbol]));
           // Limit entries in a thin market (protected): they rest, fill in parts, get modified and time out.
           if (protection === 'limit entries') broker.setLiquidity(symbol, 3);
@@ -415,7 +418,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             config:
               protection === 'defaults'
                 ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-                : { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+                : { sizing: protection === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
           });
           engine.on('error', () => undefined);
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));

@@ -488,6 +488,33 @@ describe('network faults', () => {
     );
   });
 
+  it('a broker that cannot replace: a short covered by 0.3 (its sends timing out) leaves 7 — the stop and target are cancelled and placed again for 7, not left buying 10 (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+      ],
+      'no replace',
+    );
+  });
+
+  it('a broker that cannot replace: a share bought in its app grows the position to 11 — the stop is placed again for 11, not left at 10 (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'brokerEnds', pick: 0 },
+      ],
+      'no replace',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
@@ -500,9 +527,11 @@ describe('network faults', () => {
  * cancelled (filling in a thin market, their cancels race fills); 'as Alpaca': a native OCO on a
  * broker whose open exits hold the shares (a second sell of them refused, so exits make room first);
  * 'as Alpaca, async cancels': the same, cancels confirmed 300 ms later (pending cancel meanwhile) and a
- * replace giving the order a new broker id, as Alpaca's PATCH does.
+ * replace giving the order a new broker id, as Alpaca's PATCH does; 'fractional': fractionable assets
+ * (0.0001 a step) sized by notional, so quantities, partial fills and exit fractions are not whole; 'no
+ * replace': a broker that cannot replace an order (protection's resizes and moves cancel and place again).
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -512,7 +541,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style === 'polling' ? { capabilities: { streaming: false } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style === 'polling' ? { capabilities: { streaming: false } } : style === 'no replace' ? { capabilities: { replace: false } } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
@@ -524,7 +553,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           config:
             style === 'defaults'
               ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-              : { sizing: { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
+              : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         const signalOf = new Map<string, string>();
@@ -537,6 +566,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         if (style === 'polling') broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
         for (const symbol of SYMBOLS) {
+          if (style === 'fractional') broker.addAsset({ symbol, fractionable: true, shortable: true, quantityIncrement: new Decimal('0.0001') });
           broker.setPrice(symbol, String(prices[symbol]));
           engine.updatePrice(symbol, String(prices[symbol]));
           // Limit entries in a thin market: they rest, fill in parts, get modified and time out.

@@ -652,6 +652,82 @@ describe('RiskOrderManager adjustments (every change a replace in the audit trai
   });
 });
 
+describe('RiskOrderManager on a broker that cannot replace an order (capabilities.replace false)', () => {
+  const noReplace = { capabilities: { replace: false } };
+  const working = (broker: MockBroker, id: string | undefined) => broker.orderReports().find((o) => o.clientOrderId === id);
+
+  it('a partial exit: the stop and target are cancelled and placed again for the 7 left — left at 10, the stop would sell 3 short (found by the search)', async () => {
+    const { engine, signal, flush, broker, alerts, live } = await setup(true, {}, noReplace);
+    await engine.executeSignal(signal());
+    await flush();
+    const before = engine.protection!.protectionOf('AAPL')!;
+    await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.3' }));
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('7');
+    const after = engine.protection!.protectionOf('AAPL')!;
+    expect([brief(after.stop), ...after.targets.map(brief)]).toEqual(['sell stop 7 @ 98', 'sell limit 7 @ 104']);
+    // New orders (new client order ids); the old ones cancelled at the broker, nothing else working.
+    expect(after.stop!.clientOrderId).not.toBe(before.stop!.clientOrderId);
+    expect(working(broker, before.stop!.clientOrderId)?.status).toBe('cancelled');
+    expect(working(broker, before.targets[0]!.clientOrderId)?.status).toBe('cancelled');
+    expect(live().map((o) => `${o.type} ${o.quantity.toString()}`).sort()).toEqual(['limit 7', 'stop 7']);
+    expect(alerts.filter((a) => a.startsWith('protection') || a === 'position_unprotected')).toEqual([]);
+  });
+
+  it('a target leg filling: the stop is placed again smaller and at break-even; the emulated trailing stop moves by cancel and place, never back', async () => {
+    const legs = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }, {}, noReplace);
+    await legs.engine.executeSignal(legs.signal());
+    await legs.flush();
+    await legs.price('102');
+    expect(legs.engine.positions.get('AAPL')?.quantity.toString()).toBe('5');
+    expect(brief(legs.engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 5 @ 100');
+    await legs.price('104');
+    expect(legs.engine.positions.get('AAPL')).toBeUndefined();
+    expect(legs.live()).toEqual([]);
+
+    const { engine, signal, price, flush, live } = await setup({ breakEvenAtR: 0 }, { stopLoss: { method: 'trailing', trailingPercent: 1 } }, { capabilities: { replace: false, nativeTrailingStop: false } });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = () => brief(engine.protection!.protectionOf('AAPL')?.stop);
+    expect(stop()).toBe('sell stop 10 @ 99');
+    await price('100.80');
+    expect(stop()).toBe('sell stop 10 @ 99.8');
+    await price('100.20');
+    expect(stop()).toBe('sell stop 10 @ 99.8');
+    expect(live().filter((o) => o.type === 'stop')).toHaveLength(1);
+    await price('99.70');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
+  it('the stop fills while its cancel travels: nothing is placed again, the position is closed by it', async () => {
+    const { engine, signal, flush, broker, price, live, clock } = await setup(true, {}, { ...noReplace, cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.3' }));
+    await flush();
+    // The stop is pending cancel (300 ms to confirm) when the price falls through it.
+    expect(engine.orders.get(engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId)?.status).toBe('pending_cancel');
+    await price('97');
+    // The broker trims the reduce-only stop to the 7 held; the target's cancel confirms 300 ms later.
+    clock.advance(1_000);
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+    expect(broker.orderReports().filter((o) => o.type === 'stop').map((o) => `${o.status} ${o.filledQuantity.toString()}`)).toEqual(['cancelled 7']);
+  });
+
+  it('a native OCO pair is cancelled and placed again as a pair', async () => {
+    const { engine, signal, flush, live } = await setup(true, {}, { capabilities: { replace: false, nativeOco: true, nativeBracket: true } });
+    await engine.executeSignal(signal());
+    await flush();
+    await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.5' }));
+    await flush();
+    const guard = engine.protection!.protectionOf('AAPL')!;
+    expect([brief(guard.stop), ...guard.targets.map(brief)]).toEqual(['sell stop 5 @ 98', 'sell limit 5 @ 104']);
+    expect(live().map((o) => `${o.type} ${o.quantity.toString()}`).sort()).toEqual(['limit 5', 'stop 5']);
+  });
+});
+
 describe('RiskOrderManager: a stop lost without the engine asking', () => {
   const refusal = { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: stop refused', { status: 422 }) } as const;
   const unprotected = (engine: ExecutionEngine, seen: { code: string; message: string; details?: unknown }[]) => {
