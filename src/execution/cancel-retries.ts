@@ -10,7 +10,7 @@ export const CANCEL_RETRIES = 8;
  * {@link CANCEL_RETRIES} times, until its order ends.
  */
 export class CancelRetries {
-  private readonly pending = new Map<string, { readonly attempt: number; readonly timer: TimerHandle }>();
+  private readonly pending = new Map<string, { readonly attempt: number; readonly reason: string; readonly timer: TimerHandle | undefined }>();
 
   constructor(
     private readonly clock: Clock,
@@ -23,21 +23,34 @@ export class CancelRetries {
     this.clear(clientOrderId);
     const attempt = (previous?.attempt ?? 0) + 1;
     if (attempt > CANCEL_RETRIES) return false;
-    const timer = this.clock.setTimeout(() => this.ask(clientOrderId, reason), doublingDelayMs(attempt));
-    this.pending.set(clientOrderId, { attempt, timer });
+    this.pending.set(clientOrderId, { attempt, reason, timer: this.schedule(clientOrderId, attempt, reason) });
     return true;
+  }
+
+  private schedule(clientOrderId: string, attempt: number, reason: string): TimerHandle {
+    return this.clock.setTimeout(() => this.ask(clientOrderId, reason), doublingDelayMs(attempt));
   }
 
   /** The order ended (or the cancel was refused for good): nothing more to ask. */
   clear(clientOrderId: string): void {
     const retry = this.pending.get(clientOrderId);
     if (!retry) return;
-    this.clock.clearTimeout(retry.timer);
+    if (retry.timer !== undefined) this.clock.clearTimeout(retry.timer);
     this.pending.delete(clientOrderId);
   }
 
-  clearAll(): void {
-    for (const { timer } of this.pending.values()) this.clock.clearTimeout(timer);
-    this.pending.clear();
+  /** The engine stopped: no retry fires while it is down; each is kept, to be asked again on {@link resume}. */
+  suspend(): void {
+    for (const [id, retry] of this.pending) {
+      if (retry.timer !== undefined) this.clock.clearTimeout(retry.timer);
+      this.pending.set(id, { ...retry, timer: undefined });
+    }
+  }
+
+  /** The engine started again: every retry held back by {@link suspend} is asked again, each after its own delay. */
+  resume(): void {
+    for (const [id, retry] of this.pending) {
+      if (retry.timer === undefined) this.pending.set(id, { ...retry, timer: this.schedule(id, retry.attempt, retry.reason) });
+    }
   }
 }

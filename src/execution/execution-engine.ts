@@ -424,7 +424,9 @@ export class ExecutionEngine {
   /**
    * Stops tracking and timers. Orders stay working at the broker; call `orders.cancelAll()` first to
    * flatten. With `drain`, first waits for the signals being decided and sent (see {@link drain}).
-   * Resolves once everything journaled is written (and, for a durable journal, on disk).
+   * Resolves once everything journaled is written (and, for a durable journal, on disk). A later
+   * {@link start} looks up every order that was working (what filled or ended meanwhile was not
+   * heard), arms their timeouts again and asks again the cancels whose retries were held back.
    */
   async stop(options: { readonly drain?: boolean | { readonly timeoutMs: number } } = {}): Promise<void> {
     if (options.drain) await this.drain(typeof options.drain === 'object' ? options.drain.timeoutMs : undefined);

@@ -162,6 +162,8 @@ export class OrderLifecycleManager {
   private readonly sending = new Set<string>();
   /** Between a `disconnected` and the next `reconnected`: what the broker does goes unheard. */
   private streamDown = false;
+  /** Stopped after a start (see {@link stop}): the next start looks up what was missed meanwhile. */
+  private stopped = false;
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
@@ -210,16 +212,32 @@ export class OrderLifecycleManager {
     this.hooks.add(hook);
   }
 
-  /** Listens to the adapter's stream (or starts polling when it has none). Idempotent. */
+  /**
+   * Listens to the adapter's stream (or starts polling when it has none). Idempotent. After a
+   * {@link stop}, nothing the broker did meanwhile was heard: every order working then is looked up
+   * now, as after a reconnect (a stop filled while the engine was stopped, its target still working
+   * at the broker, would otherwise sell into a new short), each order's timeout is armed again, and
+   * the cancels whose retries the stop held back are asked again.
+   */
   start(): void {
     this.feed.start();
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.streamDown = false;
+    for (const id of this.store.workingIds()) this.armTimeout(id);
+    this.cancelRetries.resume();
+    void this.syncWorkingOrders().catch((error: unknown) => this.logger.warn('looking up the working orders after a restart failed', { error: describeError(error) }));
   }
 
-  /** Stops listening and clears every timer. Working orders stay working at the broker. */
+  /** Stops listening and clears every timer (timeouts and cancel retries come back with {@link start}). Working orders stay working at the broker. */
   stop(): void {
     this.feed.stop();
     this.timeouts.stopAll();
-    this.cancelRetries.clearAll();
+    this.cancelRetries.suspend();
+    // Unheard from now on, as with the stream down: what works now is confirmed by a look-up on start.
+    this.keepToConfirm(this.store.workingIds());
+    this.streamDown = true;
+    this.stopped = true;
   }
 
   /**

@@ -379,6 +379,59 @@ describe('a cancel whose request failed on the way', () => {
   });
 });
 
+describe('stopped and started again in the same process (stop(), then start())', () => {
+  const resting = { symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' } as const;
+
+  it('what the broker did while stopped is looked up at start: a stop that filled meanwhile is filled, its fills kept', async () => {
+    const { lifecycle, broker } = setup();
+    const order = await lifecycle.submit(resting, { timeoutMs: null });
+    lifecycle.stop();
+    broker.setPrice('AAPL', '94.00');
+    await settle(4);
+    expect(broker.orderReports().find((o) => o.clientOrderId === order.clientOrderId)?.status).toBe('filled');
+    // Unheard while stopped.
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    lifecycle.start();
+    await settle(8);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('filled');
+    expect(lifecycle.get(order.clientOrderId)?.filledQuantity.toString()).toBe('10');
+  });
+
+  it("each working order's timeout is armed again at start, counted from its send", async () => {
+    const { lifecycle, clock } = setup();
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00' }, { timeoutMs: 60_000 });
+    lifecycle.stop();
+    clock.advance(30_000);
+    lifecycle.start();
+    await settle(8);
+    clock.advance(29_999);
+    await settle(4);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    clock.advance(1);
+    await settle(8);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+  });
+
+  it('a cancel whose retry the stop held back is asked again after start — not left working for good', async () => {
+    const { lifecycle, broker, clock } = setup();
+    const order = await lifecycle.submit(resting, { timeoutMs: null });
+    broker.failNext('cancelOrder', { kind: 'network' }, 1);
+    await lifecycle.cancel(order.clientOrderId, 'position closed');
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    lifecycle.stop();
+    clock.advance(60_000);
+    await settle(4);
+    // Nothing is sent while stopped.
+    expect(broker.orderReports().find((o) => o.clientOrderId === order.clientOrderId)?.status).toBe('accepted');
+    lifecycle.start();
+    await settle(8);
+    clock.advance(1_000);
+    await settle(8);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+    expect(broker.orderReports().find((o) => o.clientOrderId === order.clientOrderId)?.status).toBe('cancelled');
+  });
+});
+
 describe('requests a dead process journaled (resumeRequests, called by recover())', () => {
   it('an order restored pending cancel that the broker still works has its cancel sent again; one pending replace goes back to what the broker has', async () => {
     const { lifecycle: before, broker, clock } = setup();

@@ -67,6 +67,20 @@ describe('RiskOrderManager', () => {
     expect(live().filter((o) => o.type === 'stop').map((o) => o.clientOrderId)).toEqual([engine.protection!.protectionOf('AAPL')!.stop!.clientOrderId]);
   });
 
+  it('the engine stopped and started again while the stop filled: at start the fill is learnt, the position closed and the target cancelled — left working, it would have sold into a short', async () => {
+    const { engine, signal, flush, broker, live } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    await engine.stop();
+    broker.setPrice('AAPL', '97');
+    await flush();
+    await engine.start();
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(live()).toEqual([]);
+    expect(engine.orders.workingOrders()).toEqual([]);
+  });
+
   it('protects a short the other way round', async () => {
     const { engine, signal, flush } = await setup(true, { allowShorting: true });
     await engine.executeSignal(signal({ side: 'sell' }));
