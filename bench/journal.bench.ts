@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal, ExecutionEngine, FileJournal, InMemoryJournal, type Journal, type JournalEntry, type Order, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
-import { inWaves, type Mode, reference } from './reference.js';
+import { type Arrival, inFlightAs, type Mode, reference } from './reference.js';
 import { arg, percentiles } from './stats.js';
 
 const APPENDS = arg('appends', 20_000);
@@ -71,8 +71,8 @@ async function measureEngine(name: string, journal: Journal): Promise<void> {
   console.log(`  ${name.padEnd(34)} ${Math.round(SIGNALS / seconds).toLocaleString('en-US').padStart(10)} signals/s  signal → submit µs:`, percentiles(latency, [50, 99]));
 }
 
-/** The engine, `inFlight` signals at a time, on `inFlight` symbols (each symbol alternates buy and sell). */
-async function engineRate(journal: Journal, inFlight: number, count: number): Promise<number> {
+/** The engine, `inFlight` signals at a time (in waves, or a window), on `inFlight` symbols (each symbol alternates buy and sell). */
+async function engineRate(journal: Journal, inFlight: number, count: number, arrival: Arrival = 'waves'): Promise<number> {
   const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
   const broker = new MockBroker({ clock, initialCash: 1e12, retainEndedOrders: 10_000 });
   const engine = new ExecutionEngine({ adapter: broker, clock, logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, orderManagement: { orderTimeoutMs: null }, maxPositions: 1_000 } });
@@ -84,7 +84,7 @@ async function engineRate(journal: Journal, inFlight: number, count: number): Pr
   }
   let n = 0;
   const started = process.hrtime.bigint();
-  await inWaves(count, inFlight, async (i) => {
+  await inFlightAs(arrival)(count, inFlight, async (i) => {
     const symbol = symbols[i % inFlight]!;
     const round = Math.floor(i / inFlight);
     await engine.executeSignal({ id: `s${n++}`, symbol, side: round % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'b' });
@@ -141,9 +141,9 @@ async function postgresRows(): Promise<void> {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
 
-async function compare(name: string, mode: Mode, inFlight: number, make: () => Journal, count: number): Promise<void> {
-  const ref = await reference(mode, inFlight, count, dir);
-  const eng = await engineRate(make(), inFlight, count);
+async function compare(name: string, mode: Mode, inFlight: number, make: () => Journal, count: number, arrival: Arrival = 'waves'): Promise<void> {
+  const ref = await reference(mode, inFlight, count, dir, arrival);
+  const eng = await engineRate(make(), inFlight, count, arrival);
   console.log(`  ${name.padEnd(44)} reference ${fmt(ref)}/s  engine ${fmt(eng)}/s  engine/reference ${(eng / ref).toFixed(2)}`);
 }
 
@@ -154,6 +154,9 @@ await compare('in-memory journal, 1 in flight', 'memory', 1, () => new InMemoryJ
 await compare('file, sync: os, 1 in flight', 'os', 1, fileJournal('os'), SIGNALS * 4);
 await compare('file, fsync before send, 1 in flight', 'fsync', 1, fileJournal('before-send'), Math.min(SIGNALS, 1_000));
 await compare(`file, fsync before send, ${IN_FLIGHT} in flight`, 'fsync', IN_FLIGHT, fileJournal('before-send'), SIGNALS * 2);
+// The same, as a steady stream: each signal that ends lets the next in, so the CPU decides while a flush is on the disk.
+await compare(`file, fsync before send, ${IN_FLIGHT} in flight (window)`, 'fsync', IN_FLIGHT, fileJournal('before-send'), SIGNALS * 2, 'window');
+await compare(`in-memory journal, ${IN_FLIGHT} in flight (window)`, 'memory', IN_FLIGHT, () => new InMemoryJournal(50_000), SIGNALS * 2, 'window');
 await postgresRows();
 // #14's one-at-a-time figure: one engine on the default FileJournal, warmed, then rounds of signals
 // one at a time interleaved with a bare loop of one write + fdatasync per signal, off the event loop

@@ -12,7 +12,7 @@ export type Mode = 'memory' | 'os' | 'fsync';
  * fdatasync shared by every signal waiting (group commit). Run in the same process as the engine,
  * so the ratio engine / reference, not an absolute time, is the figure.
  */
-export async function reference(mode: Mode, inFlight: number, count: number, dir: string): Promise<number> {
+export async function reference(mode: Mode, inFlight: number, count: number, dir: string, arrival: Arrival = 'waves'): Promise<number> {
   const fd = mode === 'memory' ? -1 : openSync(join(dir, `ref-${mode}-${inFlight}.jsonl`), 'a');
   const lines: string[] = [];
   const bus = new EventEmitter();
@@ -58,10 +58,31 @@ export async function reference(mode: Mode, inFlight: number, count: number, dir
     if (mode === 'fsync') await durable();
   };
   const started = process.hrtime.bigint();
-  await inWaves(count, inFlight, one);
+  await inFlightAs(arrival)(count, inFlight, one);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (fd >= 0) closeSync(fd);
   return count / seconds;
+}
+
+/** How signals arrive: in waves of `inFlight` (each awaited) or through a window that keeps `inFlight` going. */
+export type Arrival = 'waves' | 'window';
+
+/** Runs `count` tasks, `inFlight` at a time, as `arrival` says. */
+export function inFlightAs(arrival: Arrival): typeof inWaves {
+  return arrival === 'waves' ? inWaves : inWindow;
+}
+
+/**
+ * Runs `count` tasks keeping `inFlight` of them going: each one that ends starts the next (a steady
+ * stream of signals, `inFlight` being decided or sent at any time — the CPU works while a flush is
+ * on the disk, which waves do not let it do).
+ */
+export async function inWindow(count: number, inFlight: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane));
 }
 
 /** Runs `count` tasks, `inFlight` at a time (each wave waits for the slowest: signals arriving in bursts). */
