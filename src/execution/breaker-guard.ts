@@ -8,6 +8,7 @@ import type { Journal, JournalEntry, JournalRecord } from '../journal/journal.js
 import type { Order } from '../model/order.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { type BreakerReadings, type BreakerTrip, CircuitBreakers } from '../risk/circuit-breakers.js';
+import { RiskOrderManager } from '../risk/risk-order-manager.js';
 import type { EngineStateEvents } from './engine-events.js';
 import type { OrderLifecycleManager } from './order-lifecycle-manager.js';
 
@@ -149,8 +150,10 @@ export class BreakerGuard {
           if (trip.strategyId) this.blockedStrategies.set(trip.strategyId, reason);
           else await actions.halt(reason);
         } else if (action === 'cancel_open_orders') {
-          // Together: one broker round trip for every order, not one after another.
-          const cancels = actions.workingOrders().filter((order) => mine(order.strategyId) && !actions.isEmergencyOrder(order.clientOrderId));
+          // Together: one broker round trip for every order, not one after another. Stops and targets
+          // stay — protection's, a bracket's legs (an unfilled entry's go with it): they only take risk
+          // off; close_all_positions takes them with the positions.
+          const cancels = actions.workingOrders().filter((order) => mine(order.strategyId) && !actions.isEmergencyOrder(order.clientOrderId) && !RiskOrderManager.isProtective(order) && order.links.parentId === undefined);
           await this.settleAll(trip, action, cancels.map((order) => actions.cancel(order.clientOrderId, reason)));
         } else if (action === 'close_all_positions') {
           // Every position at once, each to its own end: one that cannot be closed leaves none of the others open.

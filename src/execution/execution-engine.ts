@@ -602,9 +602,14 @@ export class ExecutionEngine {
     this.gate.reduceOnly(reason);
   }
 
-  /** Back to ACTIVE after a halt or reducing; it takes an explicit call. */
+  /**
+   * Back to ACTIVE after a halt or reducing; it takes an explicit call. With protection on, each open
+   * position whose stop and targets a halt cancelled gets them back (see {@link RiskOrderManager.afterHalt}).
+   */
   resume(): void {
+    const halted = this.gate.state === 'HALTED';
     this.gate.resume();
+    if (halted && this.protection) void this.protection.afterHalt().catch((error: unknown) => this.logger.error('protection could not be put back after the halt', { error: describeError(error) }));
   }
 
   /** A host-supplied volatility measure (e.g. a VIX reading or realised volatility): for the `volatility` breakers, and for protection's `volatility` rule (wider stops while it is high). */

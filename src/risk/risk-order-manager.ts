@@ -952,16 +952,47 @@ export class RiskOrderManager {
       await this.protectAtLevels(before);
       return;
     }
-    // The force-close's cancel of the stop may still be on its way (retried after a failure, or a
-    // resize went first): its end decides whether the stop is still there.
-    if (p.stopOrderId && this.deps.orders.cancelRequested(p.stopOrderId) && !(await this.cancelsEnded(p, [p.stopOrderId], () => this.guard(() => this.afterForceClose(symbol, why, by))))) return;
+    await this.putBackCancelled(p, () => this.afterForceClose(symbol, why, by), () =>
+      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the ${by} left the position open (${why}); its stop is placed again`, details: { action: 'replace' } }),
+    );
+  }
+
+  /**
+   * Trading resumed after a halt whose cancels (`cancelOpen`) took the protective orders: each
+   * position still open gets them back where they were — the stop at its level (trailed, at
+   * break-even), the targets not yet filled at their prices — so the bot trades again with every
+   * position covered (a `protection_restored` warning each). Resolves once they are sent.
+   */
+  async afterHalt(): Promise<void> {
+    const restoring: Promise<void>[] = [];
+    for (const position of this.deps.positions.openPositions()) {
+      const p = this.byPosition.get(position.id);
+      if (!p || this.held.has(position.symbol)) continue;
+      const restore = (): Promise<void> =>
+        this.putBackCancelled(p, restore, () =>
+          this.deps.events.emit('alert', { severity: 'warning', code: 'protection_restored', message: `${p.symbol}: trading resumed; the stop and targets the halt cancelled are placed again` }),
+        );
+      restoring.push(restore());
+    }
+    await allOrFailures(restoring, 'positions could not be protected again');
+  }
+
+  /**
+   * `p`'s stop and targets were cancelled by the engine (a force-close, a halt) and its position is
+   * still open: they are placed again — once the stop's cancel has ended (`again` runs when a cancel
+   * outlasts the wait), unless the stop still works (a cancel the broker refused) or a close works on
+   * the position (watched in turn). `announce` says so first.
+   */
+  private async putBackCancelled(p: Protection, again: () => Promise<void>, announce: () => void): Promise<void> {
+    // The stop's cancel may still be on its way (retried after a failure, or a resize went first):
+    // its end decides whether the stop is still there.
+    if (p.stopOrderId && this.deps.orders.cancelRequested(p.stopOrderId) && !(await this.cancelsEnded(p, [p.stopOrderId], () => this.guard(again)))) return;
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = this.stopOf(p);
-    // Its stop still works (a cancel the broker refused), or another close is on its way (watched in turn).
     if (stop && !isTerminalStatus(stop.status)) return;
     if (this.closeWorking(position)) return this.watchWorkingCloses(position);
-    this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the ${by} left the position open (${why}); its stop is placed again`, details: { action: 'replace' } });
+    announce();
     p.stopOrderId = undefined;
     await this.replaceStop(p, position);
     if (!p.native) await this.targetsAgain(p);

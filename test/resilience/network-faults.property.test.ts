@@ -40,6 +40,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('forceClose' as const), symbol: fc.constantFrom(...SYMBOLS) }) },
   // The kill switch: every order cancelled and every position closed (halt with flatten), then trading resumed.
   { weight: 1, arbitrary: fc.constant({ kind: 'flatten' as const }) },
+  // The kill switch without the flatten: every order cancelled (the stops too), then trading resumed — the stops come back.
+  { weight: 1, arbitrary: fc.constant({ kind: 'halt' as const }) },
   // The book rebalanced to target weights of equity (≈ 0, 10 or 30 shares of AAPL; 0, 3 or 10 of MSFT).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), weights: fc.tuple(fc.constantFrom('0', '0.001', '0.003'), fc.constantFrom('0', '0.001', '0.003')) }) },
   // Time passes mid-scenario (retries, looks-again and timeouts on the clock happen while the faults last).
@@ -630,6 +632,10 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             // A close refused or lost on the way rejects the halt (PositionNotClosedError): what protection does then is checked.
             await drive(engine.halt({ reason: 'drill', flatten: true }).catch(() => undefined));
             engine.resume();
+          } else if (a.kind === 'halt') {
+            await drive(engine.halt({ reason: 'drill', cancelOpen: true }).catch(() => undefined));
+            engine.resume();
+            await settle(6);
           } else if (a.kind === 'rebalance') {
             await drive(engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }).catch(() => undefined));
           } else if (a.kind === 'pause') {

@@ -72,6 +72,26 @@ describe('circuit breakers', () => {
     expect(engine.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
   });
 
+  it("cancel_open_orders leaves protection's stops and targets: they only take risk off — cancelled, the positions were left bare for good", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 100_000 });
+    const breakers: BreakerSpec[] = [{ id: 'rej', kind: 'rejection_rate', threshold: '0.5', minOrders: 4, windowMs: 60_000, actions: ['cancel_open_orders'] }];
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, breakers, protection: true, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 } });
+    await engine.start();
+    broker.setPrice('AAPL', '100');
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal({ id: 's1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'trend' });
+    await settle(5);
+    const resting = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90', timeInForce: 'gtc' });
+    for (let i = 0; i < 4; i++) await engine.orders.submit({ symbol: 'NOPE', side: 'buy', quantity: 1, type: 'limit', limitPrice: '1' });
+    await settle(5);
+    expect(engine.breakers.trips().map((t) => t.id)).toEqual(['rej']);
+    expect(engine.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
+    const guard = engine.protection!.protectionOf('AAPL')!;
+    expect([guard.stop?.status, ...guard.targets.map((t) => t.status)]).toEqual(['accepted', 'accepted']);
+    await engine.stop();
+  });
+
   it('volatility (host-supplied): closes all positions', async () => {
     const { engine, broker, signal, trips, flush } = await setup([{ id: 'vol', kind: 'volatility', threshold: 40, actions: ['close_all_positions'] }]);
     await engine.executeSignal(signal({ symbol: 'AAPL' }));

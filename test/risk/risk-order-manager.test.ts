@@ -1061,6 +1061,28 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
   });
 
+  it('resumed after that halt: each open position gets its stop and target back where they were — the stop at break-even, not its first level — with a protection_restored warning', async () => {
+    const { engine, signal, flush, price, live, alerts } = await setup({ breakEvenAtR: 1 });
+    await engine.executeSignal(signal());
+    await flush();
+    await price('102.5'); // past 1R: the stop moves to the entry
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 100');
+    await engine.halt({ reason: 'operator', cancelOpen: true });
+    await flush();
+    expect(live()).toEqual([]);
+    engine.resume();
+    await flush();
+    const guard = engine.protection!.protectionOf('AAPL')!;
+    expect([brief(guard.stop), ...guard.targets.map(brief)]).toEqual(['sell stop 10 @ 100', 'sell limit 10 @ 104']);
+    expect(live().map((o) => `${o.type} ${o.quantity.toString()}`).sort()).toEqual(['limit 10', 'stop 10']);
+    expect(alerts).toContain('protection_restored');
+    // A resume with the stops still working (reduce-only, or a halt without cancels) places nothing.
+    engine.reduceOnly('drawdown');
+    engine.resume();
+    await flush();
+    expect(live()).toHaveLength(2);
+  });
+
   it('a take-profit the broker ended is placed again (the stop kept as it is); one refused again and again is left off after stopAttempts', async () => {
     const { engine, signal, flush, broker, price, live } = await setup();
     const seen: { code: string; message: string }[] = [];
