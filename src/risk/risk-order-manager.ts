@@ -385,6 +385,12 @@ export class RiskOrderManager {
     return protectedAnew;
   }
 
+  /** A target may be placed for `p`: its position still open and protected by it, its stop not filled. */
+  private liveFor(p: Protection): boolean {
+    const position = this.stillOpen(p);
+    return position !== undefined && position.quantity.greaterThan(0) && this.byPosition.get(position.id) === p && this.stopOf(p)?.status !== 'filled';
+  }
+
   /** The protection's position while it is still open and not being force-closed (else there is nothing to put back). */
   private stillOpen(p: Protection): Position | undefined {
     const position = this.deps.positions.get(p.symbol);
@@ -478,11 +484,20 @@ export class RiskOrderManager {
     if (!covered.greaterThan(0)) return out;
     const stop = this.stopOf(p);
     if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
+    // Emulated targets together sell no more than is covered, the nearer legs first: after a partial
+    // exit of 3, legs of 5 and 5 under a position of 7 would sell 10 — 3 into the other side.
+    let room = covered;
     for (const id of p.targetOrderIds) {
       const target = this.deps.orders.get(id);
       if (!target || leaving(target)) continue;
       const left = target.quantity.minus(target.filledQuantity);
-      if (p.native ? !left.equals(covered) : left.greaterThan(covered)) out.push([target, target.filledQuantity.plus(covered)]);
+      if (p.native) {
+        if (!left.equals(covered)) out.push([target, target.filledQuantity.plus(covered)]);
+        continue;
+      }
+      const allowed = Decimal.min(left, room);
+      room = room.minus(allowed);
+      if (!allowed.equals(left)) out.push([target, target.filledQuantity.plus(allowed)]);
     }
     return out;
   }
@@ -1141,6 +1156,7 @@ export class RiskOrderManager {
 
   /** Places the target at `index` again (a new id, journaled first), at its price, for `quantity`. */
   private async targetAgain(p: Protection, index: number, limitPrice: Decimal, tags: Order['tags'], quantity: Decimal): Promise<void> {
+    if (!this.liveFor(p)) return;
     const id = this.deps.ids.next('tw');
     p.targetOrderIds[index] = id;
     this.own(p, id);
@@ -1179,6 +1195,9 @@ export class RiskOrderManager {
     });
     for (const { leg, q, i } of legs) {
       if (!q.greaterThan(0)) continue;
+      // The stop went first and may have filled already (the price through it): a target now would
+      // open the other side of a closed position.
+      if (!this.liveFor(p)) return;
       const id = this.deps.ids.next('tw');
       p.targetOrderIds.push(id);
       this.own(p, id);
@@ -1378,6 +1397,11 @@ export class RiskOrderManager {
    * now be (see {@link resend}).
    */
   private async change(p: Protection, order: Order, change: { quantity?: Decimal; stopPrice?: Decimal }): Promise<void> {
+    // Nothing left for it (a target the position no longer reaches): cancelled, not resized to nothing.
+    if (change.quantity && !change.quantity.greaterThan(order.filledQuantity)) {
+      await this.cancel(order.clientOrderId, 'nothing of the position left for it');
+      return;
+    }
     if (this.deps.capabilities.replace) {
       await this.deps.orders.modify(order.clientOrderId, change);
       return;

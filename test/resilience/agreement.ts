@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { type BrokerAdapter, type Decimal, type ExecutionEngine, type JournalRecord } from 'tradewire';
+import { type BrokerAdapter, Decimal, type ExecutionEngine, type JournalRecord } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
+const ZERO = new Decimal(0);
 const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 /** The broker as one process sees it: dead after `kill()`, whatever was in flight. */
@@ -72,8 +73,13 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
   for (const symbol of symbols) {
     const held = engine.positions.get(symbol);
     const local = held ? (held.side === 'long' ? held.quantity : held.quantity.negated()) : undefined;
-    const atBroker = broker.positionReports().find((p) => p.symbol === symbol)?.quantity;
-    expect(local?.toString() ?? '0', `${symbol} ${trace}`).toBe(atBroker?.toString() ?? '0');
+    const report = broker.positionReports().find((p) => p.symbol === symbol);
+    expect(local?.toString() ?? '0', `${symbol} ${trace}`).toBe(report?.quantity.toString() ?? '0');
+    if (held && report) expect(held.averageEntryPrice.toString(), `${symbol} average entry ${trace}`).toBe(report.averageEntryPrice.toString());
+    // Protection's targets never sell more than is held (one larger would open the other side), none for a flat symbol.
+    const targets = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'limit' && WORKING.has(o.status) && engine.orders.get(o.clientOrderId)?.tags.role === 'protection');
+    const targeted = targets.reduce((sum, o) => sum.plus(o.quantity.minus(o.filledQuantity)), ZERO);
+    expect(targeted.lessThanOrEqualTo(held?.quantity ?? ZERO), `${symbol} targets ${targeted.toString()} over ${held?.quantity.toString() ?? 'flat'} ${trace}`).toBe(true);
   }
   for (const report of broker.orderReports()) {
     expect(broker.countByClientOrderId(report.clientOrderId), trace).toBe(1);

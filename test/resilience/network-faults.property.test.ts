@@ -533,6 +533,33 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits: an exit of 0.3 leaves 7 under targets of 5 and 5 — the far one shrinks to 2, so together they never sell more than is held (found by the search\'s new check on targets)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.3' },
+        { kind: 'wait', seconds: 1 },
+      ],
+      'partial exits',
+    );
+  });
+
+  it('polling: a short entry filling in parts after the price went through its stop level — each part\'s stop fills at once, and no target is placed after it (three buy limits were left with no position under them) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 3 },
+        { kind: 'batch', sides: ['sell', 'buy'] },
+        { kind: 'stream', up: false },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'pause', symbol: 'AAPL', by: 20, seconds: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

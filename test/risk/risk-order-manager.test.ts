@@ -123,6 +123,24 @@ describe('RiskOrderManager', () => {
     expect(live()).toEqual([]);
   });
 
+  it('partial exits and an exit signal of 0.3: the stop shrinks to the 7 left and the targets of 5 and 5 to 5 and 2 — together they never sell more than is held', async () => {
+    const { engine, signal, flush, live } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.3' }));
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('7');
+    const guard = engine.protection!.protectionOf('AAPL')!;
+    expect([brief(guard.stop), ...guard.targets.map(brief)]).toEqual(['sell stop 7 @ 98', 'sell limit 5 @ 102', 'sell limit 2 @ 104']);
+    // A second exit of 0.8 leaves 2 (rounded down from 5.6 sold): the far target has nothing left and is cancelled.
+    await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.8' }));
+    await flush();
+    const held = engine.positions.get('AAPL')!.quantity.toString();
+    const open = live().filter((o) => o.type === 'limit').reduce((sum, o) => sum + Number(o.quantity.minus(o.filledQuantity)), 0);
+    expect(open).toBeLessThanOrEqual(Number(held));
+    expect(live().filter((o) => o.type === 'stop').map((o) => o.quantity.toString())).toEqual([held]);
+  });
+
   it('partial exits: the stop’s resize fails on the way — the stop is brought to the position a second later, not left selling 10 of 5', async () => {
     const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());
