@@ -62,6 +62,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 90 }) }) },
   // The kill switch with flatten (every order cancelled, every position closed), then trading resumed.
   { weight: 1, arbitrary: fc.constant({ kind: 'flatten' as const }) },
+  // The kill switch without the flatten (every order cancelled, the stops too), then trading resumed: the stops come back.
+  { weight: 1, arbitrary: fc.constant({ kind: 'halt' as const }) },
   // The host modifies one of its working entries or exits (a new limit price, bps from the old, or a new quantity).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
   // The session closes (day orders expire at the broker), or the next one opens (signals queued meanwhile go).
@@ -463,6 +465,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           else if (a.kind === 'flatten') {
             // Killed mid-flatten: the restart takes the halt back (it survives a restart) with its closes.
             await runOrKill(current.engine.halt({ reason: 'drill', flatten: true }));
+            current.engine.resume();
+          } else if (a.kind === 'halt') {
+            await runOrKill(current.engine.halt({ reason: 'drill', cancelOpen: true }));
             current.engine.resume();
           } else if (a.kind === 'modify') {
             // Killed mid-replace: the journal says pending replace; the broker may or may not have it.
