@@ -575,9 +575,10 @@ describe('network faults', () => {
  * replace giving the order a new broker id, as Alpaca's PATCH does; 'fractional': fractionable assets
  * (0.0001 a step) sized by notional, so quantities, partial fills and exit fractions are not whole; 'no
  * replace': a broker that cannot replace an order (protection's resizes and moves cancel and place again);
- * 'trailing, emulated': the trailing stop on a broker without one (protection moves a fixed stop).
+ * 'trailing, emulated': the trailing stop on a broker without one (protection moves a fixed stop);
+ * 'no replace, trailing': both — each move of the stop a cancel and a new stop.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -587,13 +588,13 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style === 'polling' ? { capabilities: { streaming: false } } : style === 'no replace' ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style === 'polling' ? { capabilities: { streaming: false } } : style === 'no replace' ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
           ids: sequentialIds(),
           logger: silentLogger,
-          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
+          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' || style === 'no replace, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
           // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s,
           // entries timing out after 60 s — all on the clock, amid the faults.
           config:
