@@ -357,7 +357,9 @@ export class RiskOrderManager {
       const stop = adopted.stopOrderId ? orders.get(adopted.stopOrderId) : undefined;
       if (!stop || isTerminalStatus(stop.status)) {
         adopted.stopOrderId = undefined;
-        protecting.push(this.actOnLostStop(adopted, position, `${position.symbol}: no stop working after the restart (${stop ? `the stop at ${adopted.stop.toString()} was ${stop.status}` : 'none found'})`, stop?.clientOrderId));
+        // Then the targets to the position too (the dead process may have been changing them — a
+        // partial exit's resize cut off between the stop and the target — or it changed meanwhile).
+        protecting.push(this.actOnLostStop(adopted, position, `${position.symbol}: no stop working after the restart (${stop ? `the stop at ${adopted.stop.toString()} was ${stop.status}` : 'none found'})`, stop?.clientOrderId).then(() => this.converge(adopted)));
       }
       // An emulated target that ended unfilled while the process was down, as if heard live.
       for (const id of adopted.native ? [] : adopted.targetOrderIds) {

@@ -21,7 +21,7 @@ const action = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('fault' as const),
       method: fc.constantFrom('submitOrder' as const, 'getOrder' as const, 'cancelOrder' as const, 'replaceOrder' as const, 'getOpenOrders' as const, 'getPositions' as const),
-      fault: fc.constantFrom<MockFault>({ kind: 'timeout', reached: true }, { kind: 'timeout', reached: false }, { kind: 'network' }, { kind: 'server_error' }),
+      fault: fc.constantFrom<MockFault>({ kind: 'timeout', reached: true }, { kind: 'timeout', reached: false }, { kind: 'network' }, { kind: 'server_error' }, { kind: 'slow', ms: 3_000 }, { kind: 'rate_limit', retryAfterMs: 2_000 }, { kind: 'timeout', reached: true, landsAfterMs: 5_000 }),
       times: fc.integer({ min: 1, max: 4 }),
     }),
   },
@@ -641,7 +641,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             await settle(6);
           } else if (a.kind === 'outside') {
             const order = createOrder({ clientOrderId: `app-${++outside}`, symbol: a.symbol, side: a.side, quantity: a.quantity }, { clock, ids: sequentialIds() });
-            await broker.submitOrder(order).catch(() => undefined); // a fault queued for submitOrder may take it
+            await drive(broker.submitOrder(order).catch(() => undefined)); // a fault queued for submitOrder may take it (a slow one answers on the clock)
             await settle(6);
             if (!a.unheard) await drive(engine.reconcile().catch(() => undefined));
           } else if (a.kind === 'thin') {
