@@ -50,6 +50,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom({ kind: 'close' as const }, { kind: 'open' as const }) },
   // The host stops the engine (orders stay working at the broker), the market moves while it is stopped, and starts it again.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -40, max: 40 }), seconds: fc.integer({ min: 1, max: 120 }) }) },
+  // The same with a signal in flight: stop() called while it is decided or sent, start() again before it ends.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pauseMidSignal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), turns: fc.integer({ min: 0, max: 6 }), seconds: fc.integer({ min: 1, max: 30 }) }) },
   // The host modifies one of its working entries or exits (not protection's own orders): a new limit price
   // (bps from the old one) or a new quantity, through the broker's replace.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
@@ -675,6 +677,15 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             await drive(engine.start().catch(() => undefined));
             engine.updatePrice(a.symbol, prices[a.symbol]!.toFixed(2));
             await settle(6);
+          } else if (a.kind === 'pauseMidSignal') {
+            const signal = engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'net' });
+            signal.catch(() => undefined);
+            await settle(a.turns);
+            await engine.stop().catch(() => undefined);
+            clock.advance(a.seconds * 1_000);
+            await settle(6);
+            await drive(engine.start().catch(() => undefined));
+            await drive(signal.catch(() => undefined));
           } else if (a.kind === 'close' || a.kind === 'open') await sessionEdge(engine, broker, clock, a.kind);
           else if (a.kind === 'modify') {
             const modifying = modifyOne(engine, a);
