@@ -14,6 +14,7 @@ import {
 } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import { HookList, type InternalFailureHandler } from '../core/internal-hooks.js';
+import { KeptIds } from '../core/kept-ids.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { EventBus, type EventSink, type EventSource, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
@@ -34,6 +35,10 @@ import { OrderStore } from './order-store.js';
 import { OrderTimeouts } from './order-timeouts.js';
 import { OrdersInDoubt } from './orders-in-doubt.js';
 import { OrdersToConfirm } from './orders-to-confirm.js';
+
+/** How long, and how many, withdrawn sends are watched for a late acknowledgement. */
+const WITHDRAWN_KEPT_MS = 86_400_000;
+const WITHDRAWN_KEPT = 1_000;
 
 export interface OrderLifecycleOptions {
   readonly adapter: BrokerAdapter;
@@ -158,6 +163,11 @@ export class OrderLifecycleManager {
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
   private readonly inDoubt: OrdersInDoubt;
   private readonly toConfirm: OrdersToConfirm;
+  /**
+   * Orders ended `cancelled` here because a cancel withdrew their send while an attempt that timed
+   * out may still land: if the broker acknowledges one later, it is cancelled there (see {@link endedButWorking}).
+   */
+  private readonly withdrawn: KeptIds;
   /** Orders whose send (with its retries) is on its way in this process: only one send per order at a time. */
   private readonly sending = new Set<string>();
   /** Between a `disconnected` and the next `reconnected`: what the broker does goes unheard. */
@@ -184,6 +194,7 @@ export class OrderLifecycleManager {
     this.cancelRetries = new CancelRetries(this.clock, (id, reason) => void this.cancel(id, reason));
     this.inDoubt = new OrdersInDoubt(this.clock);
     this.toConfirm = new OrdersToConfirm(this.clock);
+    this.withdrawn = new KeptIds(this.clock, WITHDRAWN_KEPT_MS, WITHDRAWN_KEPT);
     this.hooks = new HookList(
       options.onInternalFailure ??
         (({ error, hook, subject }) => {
@@ -809,6 +820,23 @@ export class OrderLifecycleManager {
   }
 
   /**
+   * An order that ended here without filling works at the broker — a send withdrawn by a cancel
+   * whose timed-out attempt landed later, or one a reconciliation finds listed open: nothing may
+   * work at the broker that the engine does not track (a stop nobody follows would sell what is not
+   * there), so it is cancelled there, with a `ended_order_working` warning. A fill before the cancel
+   * lands is still applied to the order (the state table takes late fills on ended orders).
+   */
+  endedButWorking(order: Order): void {
+    if (!isTerminalStatus(order.status) || order.status === 'filled') return;
+    const id = order.clientOrderId;
+    this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'order.working_after_end', clientOrderId: id, symbol: order.symbol, data: { status: order.status }, seq: UNSTAMPED });
+    this.bus.emit('alert', { severity: 'warning', code: 'ended_order_working', message: `${order.side} ${order.type} ${order.symbol} (${id}) ended ${order.status} here but works at the broker; cancelling it there`, clientOrderId: id, details: { symbol: order.symbol, status: order.status } });
+    this.adapter.cancelOrder(ref(order)).catch((error: unknown) => {
+      this.bus.emit('alert', { severity: 'critical', code: 'cancel_failed', message: `${order.side} ${order.type} ${order.symbol} (${id}) works at the broker though it ended here, and its cancel failed: ${describeError(error)}`, clientOrderId: id, details: { symbol: order.symbol, attempts: 1 } });
+    });
+  }
+
+  /**
    * True when a cancel was asked for this order before the broker acknowledged it, and the order has
    * not ended: a send still being retried should not go out (see `OrderErrorHandlerOptions.withdrawn`).
    */
@@ -844,8 +872,10 @@ export class OrderLifecycleManager {
 
   private async onSubmitFailed(id: string, error: unknown): Promise<void> {
     if (isTradewireError(error) && error.code === 'send_withdrawn' && !this.brokerHasSpoken(this.store.require(id))) {
-      // Never sent again after the cancel: it ends here, cancelled (a report of an earlier attempt that did land still counts).
+      // Never sent again after the cancel: it ends here, cancelled (a report of an earlier attempt that
+      // did land still counts, and one acknowledged later is cancelled at the broker).
       this.applySafely(id, { type: 'cancelled', reason: describeError(error), at: this.clock.now() });
+      this.withdrawn.add(id);
       return;
     }
     const reason = describeError(error);
@@ -1026,6 +1056,8 @@ export class OrderLifecycleManager {
     if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
 
     if (outcome !== 'applied') {
+      // A withdrawn send that landed after all: working at the broker, ended here.
+      if (event.type === 'accepted' && this.withdrawn.delete(id)) this.endedButWorking(order);
       this.bus.emit('order:ignored', { order, event, outcome });
       return transition;
     }

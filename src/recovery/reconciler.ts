@@ -206,6 +206,14 @@ export class Reconciler {
       if (outcome.missing) missing.push(...outcome.missing);
     }
 
+    // Ended here, working there (a send withdrawn by a cancel whose timed-out attempt landed later):
+    // its report applied (fills count), then cancelled at the broker if it is still ended here.
+    for (const report of open.reports) {
+      const mine = orders.get(report.clientOrderId) ?? orders.getByBrokerOrderId(report.brokerOrderId);
+      if (!mine || !isTerminalStatus(mine.status) || mine.status === 'filled' || !fresh(mine)) continue;
+      orders.applyReport(report);
+      orders.endedButWorking(orders.get(mine.clientOrderId)!);
+    }
     const unknown = open.reports.filter((r) => orders.get(r.clientOrderId) === undefined && !orders.getByBrokerOrderId(r.brokerOrderId));
     const unknownBrokerOrders = unknown.map((r) => r.clientOrderId || r.brokerOrderId);
     this.alertUnknown(unknown);

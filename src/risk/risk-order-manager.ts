@@ -286,6 +286,7 @@ export class RiskOrderManager {
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
         // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
         if (event.type === 'replace_rejected') this.scheduleConverge(protection);
+        else if (event.type === 'modified') this.afterModified(protection, order);
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
         // A protective order given up on (failed) that the broker did get after all, after its
         // replacement went out: one stop too many — a second trigger would sell what is not there.
@@ -1222,8 +1223,7 @@ export class RiskOrderManager {
     const fill = position.fills.at(-1);
     // Their own fills are protectiveFill's.
     if (!p || !fill || fill.clientOrderId === p.stopOrderId || p.targetOrderIds.includes(fill.clientOrderId)) return;
-    const stop = this.stopOf(p);
-    if (!stop || isTerminalStatus(stop.status)) return;
+    // The targets too when the stop is gone (lost at the broker, being placed again for the position as it is then).
     await this.resizeToPosition(p);
   }
 
@@ -1264,6 +1264,16 @@ export class RiskOrderManager {
     // Mid-request: the look-again brings its size and level (p.stop) once the request settles.
     if (!resizable(stop)) return this.lookAgain(p);
     await this.change(p, stop, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+  }
+
+  /**
+   * A protective order was changed and is out of step with its position — a replace given up on
+   * (timed out) that landed after a newer one (the stop set back to 11 under a position of 12), or a
+   * change made at the broker's site: looked at again on the clock.
+   */
+  private afterModified(p: Protection, order: Order): void {
+    const position = this.stillOpen(p);
+    if (position && this.outOfStepOrders(p, position).some(([o]) => o.clientOrderId === order.clientOrderId)) this.lookAgain(p);
   }
 
   /** Brings the protective orders in step on the clock (see {@link converge}), unless that is already scheduled. */

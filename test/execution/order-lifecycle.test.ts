@@ -1,4 +1,4 @@
-import { BrokerError, type Order, OrderLifecycleManager, type OrderLifecycleOptions, silentLogger, type TradewireEvents, ValidationError } from 'tradewire';
+import { BrokerError, ExecutionEngine, type Order, OrderLifecycleManager, type OrderLifecycleOptions, silentLogger, type TradewireEvents, ValidationError } from 'tradewire';
 import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -376,6 +376,37 @@ describe('a cancel whose request failed on the way', () => {
     expect(alerts).toEqual(['critical cancel_failed']);
     expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
     expect(lifecycle.cancelRequested(order.clientOrderId)).toBe(false);
+  });
+});
+
+describe('a send withdrawn by a cancel, whose timed-out attempt lands later', () => {
+  it('ends cancelled here; when the broker acknowledges it after all, it is cancelled there too, with an ended_order_working warning', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100.00');
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { errorHandling: { retries: 2, minDelayMs: 1_000 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
+    await engine.start();
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    // The first attempt times out without an answer and reaches the broker 5 s later; the look-up finds nothing.
+    broker.failNext('submitOrder', { kind: 'timeout', landsAfterMs: 5_000 });
+    const sending = engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle(8);
+    const id = engine.orders.orderList()[0]!.clientOrderId;
+    // Cancelled while the send waits to be retried: the retry is withdrawn, the order ends cancelled.
+    await engine.orders.cancel(id, 'no longer wanted');
+    await clock.advanceAsync(1_000);
+    await settle(8);
+    await sending;
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+    expect(broker.orderReports().find((o) => o.clientOrderId === id)).toBeUndefined();
+    // The first attempt lands: the broker works it and says so on the stream.
+    await clock.advanceAsync(5_000);
+    await settle(8);
+    expect(alerts).toContain('ended_order_working');
+    expect(broker.orderReports().find((o) => o.clientOrderId === id)?.status).toBe('cancelled');
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+    await engine.stop();
   });
 });
 

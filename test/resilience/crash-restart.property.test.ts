@@ -380,6 +380,19 @@ describe('crash and restart', () => {
     );
   });
 
+  it('defaults: a resize of the stop to 11 that timed out landed 5 s later — after the resize to 12 — and set the stop back to 11 under 12: it is brought to 12 again (found by the search\'s new faults)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'checkpoint' },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+      ],
+      'defaults',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

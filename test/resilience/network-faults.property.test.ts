@@ -562,6 +562,32 @@ describe('network faults', () => {
     );
   });
 
+  it('polling: a stop whose send timed out (to land 5 s later) cancelled by the kill switch before the broker knew it — it ended cancelled here, then landed and worked at the broker beside its replacement; it is cancelled there once found (found by the search\'s new faults)', async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'modify', pick: 0, bps: 0, quantity: 1 },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'halt' },
+      ],
+      'polling',
+    );
+  });
+
+  it('polling: the stop ended by the broker unheard while an exit of 0.3 filled — the stop comes back for 7 and the target of 10 is brought to 7 too (it was left: targets were resized only beside a working stop) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'wait', seconds: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.3' },
+        { kind: 'brokerEnds', pick: 0 },
+      ],
+      'polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
