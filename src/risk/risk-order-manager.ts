@@ -275,6 +275,9 @@ export class RiskOrderManager {
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) {
+          // A protective order a dead process gave up on (its send timed out), reported working after
+          // the restart: no protection owns it — the restart's own stop guards the position — so it goes.
+          if (from === 'failed' && !isTerminalStatus(order.status) && RiskOrderManager.isProtective(order)) this.guard(() => this.cancel(order.clientOrderId, 'a protective order given up on before a restart, working after it'));
           // Where open exits hold the shares, an exit that ends (filled, short, or not at all) frees what
           // it held: the protective orders come to the position — live, or after a restart alike.
           if (this.deps.capabilities.exitsHoldQuantity && isTerminalStatus(order.status) && !isTerminalStatus(from) && !close) this.exitEnded(order);

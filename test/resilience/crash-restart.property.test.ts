@@ -393,6 +393,34 @@ describe('crash and restart', () => {
     );
   });
 
+  it('native OCO: a pair whose sends timed out (to land 5 s later) was given up on and placed again; killed, the restart took back the new pair — then the old one landed: cancelled, not left as a second pair selling 21 of 11 (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 2 },
+        { kind: 'crash', after: 0 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'native OCO',
+    );
+  });
+
+  it('defaults: a stop cancelled by the kill switch while its slow send travelled ended failed ("not found"), the process killed; after the restart the broker reports it working: cancelled, not a second stop (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3_000 }, times: 2 },
+        { kind: 'crash', after: 0 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'halt' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'defaults',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
