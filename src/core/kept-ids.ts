@@ -18,6 +18,11 @@ export class KeptIds {
     return this.since.has(id);
   }
 
+  /** When `id` was kept (undefined when it is not). */
+  keptAt(id: string): number | undefined {
+    return this.since.get(id);
+  }
+
   /** Keeps `id` from `at` (again, if it was kept: its time moves, its place does not). */
   add(id: string, at = this.clock.now()): void {
     if (!this.since.has(id) && this.since.size >= this.max) this.since.delete(this.since.keys().next().value!);

@@ -466,8 +466,10 @@ export class OrderLifecycleManager {
       this.inDoubt.resolved(clientOrderId);
       this.applyReport(current);
     });
-    // The broker answered: an order in doubt is in doubt no more (found, or it never arrived).
-    this.inDoubt.resolved(clientOrderId);
+    // The broker answered: an order in doubt is in doubt no more — found, or not there a while after
+    // its send (sooner, it may still be on its way).
+    if (report === undefined) this.inDoubt.notFound(clientOrderId);
+    else this.inDoubt.resolved(clientOrderId);
     if (report === undefined) {
       this.confirm(clientOrderId);
       return false;
@@ -894,6 +896,11 @@ export class OrderLifecycleManager {
           this.applyReport(report);
           return;
         }
+        // Not there yet is not never: a request that timed out can be processed seconds later. It is
+        // looked up again (quietly) on reconnects and reconciliations, until a look-up a while later.
+        this.markSendFailed(id, error);
+        this.inDoubt.add(id);
+        return;
       } catch (lookupError) {
         const order = this.applySafely(id, { type: 'submit_failed', reason: `${reason}; lookup failed: ${describeError(lookupError)}`, at: this.clock.now() })?.order;
         if (order?.status === 'failed') this.doubt(order);

@@ -6,6 +6,8 @@ import type { Order } from '../model/order.js';
 const IN_DOUBT_MS = 86_400_000;
 /** Orders in doubt kept at most (each is a look-up per reconciliation). */
 const IN_DOUBT_KEPT = 1_000;
+/** How long after a send that timed out a "not found" is not yet an answer: the request may still be processed. */
+const LANDING_WINDOW_MS = 60_000;
 
 /**
  * Orders marked `failed` although the broker may hold them — the send's answer was lost (a timeout,
@@ -17,7 +19,7 @@ const IN_DOUBT_KEPT = 1_000;
 export class OrdersInDoubt {
   private readonly kept: KeptIds;
 
-  constructor(clock: Clock) {
+  constructor(private readonly clock: Clock) {
     this.kept = new KeptIds(clock, IN_DOUBT_MS, IN_DOUBT_KEPT);
   }
 
@@ -25,9 +27,18 @@ export class OrdersInDoubt {
     this.kept.add(clientOrderId);
   }
 
-  /** The broker answered for it (found, or not there). */
+  /** The broker answered for it: found (or it is no longer failed). */
   resolved(clientOrderId: string): void {
     this.kept.delete(clientOrderId);
+  }
+
+  /**
+   * The broker does not know it: it never arrived — once {@link LANDING_WINDOW_MS} have passed since
+   * it was put in doubt. Sooner, a request that timed out may still be processed: kept.
+   */
+  notFound(clientOrderId: string): void {
+    const since = this.kept.keptAt(clientOrderId);
+    if (since !== undefined && this.clock.now() - since >= LANDING_WINDOW_MS) this.kept.delete(clientOrderId);
   }
 
   /** The orders still in doubt, oldest first (forgetting the ones that are not any more). */

@@ -4,7 +4,7 @@ import type { OrderStatusReport } from '../broker/reports.js';
 import type { Clock } from '../core/clock.js';
 import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
 import { marketableLimit } from '../model/prices.js';
-import { type BrokerError, type BrokerErrorCategory, describeError, isBrokerError, SendWithdrawnError } from '../core/errors.js';
+import { BrokerError, type BrokerErrorCategory, describeError, isBrokerError, SendWithdrawnError } from '../core/errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { applyOrderEvent } from '../model/apply-order-event.js';
 import type { ResilienceEvents } from './resilience-events.js';
@@ -65,6 +65,8 @@ export interface ErrorHandlerStats {
 interface SendRun {
   current: Order;
   lastError: BrokerError | undefined;
+  /** An attempt failed in a way that may have reached the broker (it may land later, whatever the next attempts said). */
+  mayHaveLanded?: boolean;
   triedResize: boolean;
   readonly amend: (changes: OrderChanges) => Order;
 }
@@ -156,8 +158,11 @@ export class OrderErrorHandler {
       }
       this.recovered++;
       return report;
-    } catch (error) {
+    } catch (caught) {
       this.failed++;
+      // The last attempt was refused outright (a rate limit), but an earlier one may have reached the
+      // broker and be processed later: the error says so, so the lifecycle looks the order up.
+      const error = isBrokerError(caught) && run.mayHaveLanded && !caught.mayHaveReachedBroker ? new BrokerError(caught.code, caught.message, { ...(caught.status === undefined ? {} : { status: caught.status }), cause: caught, mayHaveReachedBroker: true }) : caught;
       if (isBrokerError(error) && error.retryable) {
         this.events.emit('alert', {
           severity: 'warning',
@@ -209,6 +214,7 @@ export class OrderErrorHandler {
     this.count(error);
     if (!isBrokerError(error)) throw error;
     run.lastError = error;
+    if (error.mayHaveReachedBroker) run.mayHaveLanded = true;
     const current = run.current;
     this.note(current, 'order.send_failed', { attempt, code: error.code, category: error.category, message: error.message });
     if (error.code === 'broker_duplicate_client_order_id') return this.adoptDuplicate(current, attempt, error);

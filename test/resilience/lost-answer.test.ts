@@ -99,9 +99,12 @@ describe('an entry whose answer and look-up were both lost', () => {
     expect(broker.orderReports().filter((o) => o.side === 'buy')).toHaveLength(1);
   });
 
-  it('the broker never got it: the next look-up says so, and the order is in doubt no more (still failed, nothing held)', async () => {
-    const { broker, engine, entryId } = await setup({}, false);
+  it('the broker never got it: a look-up a minute after says so, and the order is in doubt no more (still failed, nothing held) — sooner, a request that timed out may still be on its way', async () => {
+    const { broker, engine, entryId, clock } = await setup({}, false);
     expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual([entryId]);
+    expect((await engine.reconcile()).ordersFoundAtBroker).toEqual([]);
+    expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual([entryId]);
+    clock.advance(60_000);
     const report = await engine.reconcile();
     expect(report.ordersFoundAtBroker).toEqual([]);
     expect(engine.orders.ordersInDoubt()).toEqual([]);

@@ -588,6 +588,22 @@ describe('network faults', () => {
     );
   });
 
+  it('an entry whose sends were rate limited, one of them timing out (to land 5 s later): given up on the last refusal, it landed and filled while the engine was stopped — looked up again, its fills are its own, not an adopted position with the order left failed (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'rate_limit', retryAfterMs: 2_000 }, times: 2 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'rate_limit', retryAfterMs: 2_000 }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'forceClose', symbol: 'AAPL' },
+        { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 },
+        { kind: 'halt' },
+      ],
+      'none',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
