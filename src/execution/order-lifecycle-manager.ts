@@ -406,7 +406,11 @@ export class OrderLifecycleManager {
         return ids.map((id) => this.store.require(id));
       }
       if (found) this.applyListReport(kind, ids, found);
-      else for (const id of ids) this.markSendFailed(id, error);
+      else {
+        for (const id of ids) this.markSendFailed(id, error);
+        // Not there yet is not never (see onSubmitFailed): in doubt, quietly, looked up through its parent.
+        if (isBrokerError(error) && error.mayHaveReachedBroker) for (const id of ids) this.inDoubt.add(id);
+      }
     }
     for (const id of ids) this.armTimeout(id);
     return ids.map((id) => this.store.require(id));
@@ -826,14 +830,27 @@ export class OrderLifecycleManager {
    * whose timed-out attempt landed later, or one a reconciliation finds listed open: nothing may
    * work at the broker that the engine does not track (a stop nobody follows would sell what is not
    * there), so it is cancelled there, with a `ended_order_working` warning. A fill before the cancel
-   * lands is still applied to the order (the state table takes late fills on ended orders).
+   * lands is still applied to the order (the state table takes late fills on ended orders). `ask`:
+   * the broker is asked first whether it works the order (a late acknowledgement proves nothing).
    */
-  endedButWorking(order: Order): void {
+  async endedButWorking(order: Order, ask = false): Promise<void> {
     if (!isTerminalStatus(order.status) || order.status === 'filled') return;
     const id = order.clientOrderId;
+    if (ask) {
+      const report = await this.adapter.getOrder(ref(order)).catch((error: unknown) => {
+        this.logger.warn(`could not look up ${id}, acknowledged by the broker after it ended here`, { error: describeError(error) });
+        return undefined;
+      });
+      if (!report || !isWorkingStatus(report.status)) return;
+    }
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'order.working_after_end', clientOrderId: id, symbol: order.symbol, data: { status: order.status }, seq: UNSTAMPED });
     this.bus.emit('alert', { severity: 'warning', code: 'ended_order_working', message: `${order.side} ${order.type} ${order.symbol} (${id}) ended ${order.status} here but works at the broker; cancelling it there`, clientOrderId: id, details: { symbol: order.symbol, status: order.status } });
     this.adapter.cancelOrder(ref(order)).catch((error: unknown) => {
+      // Refused as not cancelable: it ended there meanwhile (filled, or cancelled by its sibling).
+      if (isBrokerError(error) && !error.retryable) {
+        this.logger.info(`${id}: the broker would not cancel it (${describeError(error)}); it is not working there`);
+        return;
+      }
       this.bus.emit('alert', { severity: 'critical', code: 'cancel_failed', message: `${order.side} ${order.type} ${order.symbol} (${id}) works at the broker though it ended here, and its cancel failed: ${describeError(error)}`, clientOrderId: id, details: { symbol: order.symbol, attempts: 1 } });
     });
   }
@@ -1064,7 +1081,8 @@ export class OrderLifecycleManager {
 
     if (outcome !== 'applied') {
       // A withdrawn send that landed after all: working at the broker, ended here.
-      if (event.type === 'accepted' && this.withdrawn.delete(id)) this.endedButWorking(order);
+      // (An acknowledgement can also come late, after the end: the broker is asked first.)
+      if (event.type === 'accepted' && this.withdrawn.delete(id)) void this.endedButWorking(order, true);
       this.bus.emit('order:ignored', { order, event, outcome });
       return transition;
     }

@@ -212,7 +212,7 @@ export class Reconciler {
       const mine = orders.get(report.clientOrderId) ?? orders.getByBrokerOrderId(report.brokerOrderId);
       if (!mine || !isTerminalStatus(mine.status) || mine.status === 'filled' || !fresh(mine)) continue;
       orders.applyReport(report);
-      orders.endedButWorking(orders.get(mine.clientOrderId)!);
+      void orders.endedButWorking(orders.get(mine.clientOrderId)!);
     }
     const unknown = open.reports.filter((r) => orders.get(r.clientOrderId) === undefined && !orders.getByBrokerOrderId(r.brokerOrderId));
     const unknownBrokerOrders = unknown.map((r) => r.clientOrderId || r.brokerOrderId);

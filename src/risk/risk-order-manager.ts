@@ -292,8 +292,9 @@ export class RiskOrderManager {
         else if (event.type === 'modified') this.afterModified(protection, order);
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
         // A protective order given up on (failed) that the broker did get after all, after its
-        // replacement went out: one stop too many — a second trigger would sell what is not there.
-        else if (from === 'failed' && !isTerminalStatus(order.status) && order.clientOrderId !== protection.stopOrderId && !protection.targetOrderIds.includes(order.clientOrderId)) {
+        // replacement went out, or after its protection was over (the position closed): one stop too
+        // many — a second trigger would sell what is not there.
+        else if (from === 'failed' && !isTerminalStatus(order.status) && (this.byPosition.get(protection.positionId) !== protection || (order.clientOrderId !== protection.stopOrderId && !protection.targetOrderIds.includes(order.clientOrderId)))) {
           this.guard(() => this.cancel(order.clientOrderId, 'given up on, and replaced, before the broker reported it'));
         }
         // The stop ended without filling and the engine did not cancel it: the position is bare.

@@ -604,6 +604,21 @@ describe('network faults', () => {
     );
   });
 
+  it('native OCO: pairs whose sends timed out (to land 5 s later) given up on and the position force-closed after three; a pair landed while the engine was stopped — looked up again, it is found and cancelled, not left as a second pair over the next position (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['sell', 'buy'] },
+        { kind: 'forceClose', symbol: 'MSFT' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 3 },
+        { kind: 'halt' },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'stream', up: false },
+        { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 5 },
+      ],
+      'native OCO',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
