@@ -913,9 +913,11 @@ export class OrderLifecycleManager {
           this.applyReport(report);
           return;
         }
-        // Not there yet is not never: a request that timed out can be processed seconds later. It is
-        // looked up again (quietly) on reconnects and reconciliations, until a look-up a while later.
-        this.markSendFailed(id, error);
+        // Not there yet is not never: a request that timed out can be processed seconds later — also
+        // when a later attempt was refused (it was judged alone, before the first landed). So `failed`
+        // (which a late report may still bring back), not `rejected`, and looked up again (quietly) on
+        // reconnects and reconciliations, until a look-up a while later.
+        this.applySafely(id, { type: 'submit_failed', reason: describeError(error), at: this.clock.now() });
         this.inDoubt.add(id);
         return;
       } catch (lookupError) {

@@ -356,6 +356,9 @@ export class RiskOrderManager {
       const cancelling = mine.filter((o) => o.status === 'pending_cancel').map((o) => o.clientOrderId);
       if (cancelling.length > 0) {
         this.putBackWhenEnded(adopted, cancelling);
+        // The targets to the position meanwhile (the dead process may have been shrinking them: a
+        // partial exit on a broker that cannot replace cancels the stop first).
+        protecting.push(this.converge(adopted));
         continue;
       }
       // Its targets work but its stop does not (it ended while the process was down, or was being put back): bare.

@@ -421,6 +421,36 @@ describe('crash and restart', () => {
     );
   });
 
+  it('a broker that cannot replace: killed while the stop was being cancelled (a slow cancel) to be placed again after a partial exit — the restart puts the stop back and brings the target of 2 to the 1 held (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 2 },
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'slow', ms: 3_000 }, times: 1 },
+        { kind: 'crash', after: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.5' },
+        { kind: 'stream', up: false },
+        { kind: 'checkpoint' },
+      ],
+      'no replace',
+    );
+  });
+
+  it("as at Alpaca: an exit's first attempt timed out (to land 5 s later), its retry refused for the shares the stop holds — refused for good, it was rejected, then the first attempt landed and filled 3: now failed and looked up again, its fills are its own (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 2 },
+        { kind: 'crash', after: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'network' }, times: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.3' },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+      ],
+      'as Alpaca',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
