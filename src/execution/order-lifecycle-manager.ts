@@ -472,12 +472,12 @@ export class OrderLifecycleManager {
     });
     // The broker answered: an order in doubt is in doubt no more — found, or not there a while after
     // its send (sooner, it may still be on its way).
-    if (report === undefined) this.inDoubt.notFound(clientOrderId);
-    else this.inDoubt.resolved(clientOrderId);
     if (report === undefined) {
+      this.inDoubt.notFound(clientOrderId);
       this.confirm(clientOrderId);
       return false;
     }
+    this.inDoubt.resolved(clientOrderId);
     return true;
   }
 
