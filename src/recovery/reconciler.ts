@@ -3,6 +3,7 @@ import type { OrderStatusReport, PositionReport } from '../broker/reports.js';
 import type { Order } from '../model/order.js';
 import type { Clock } from '../core/clock.js';
 import { type Decimal, ZERO } from '../core/decimal.js';
+import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
@@ -162,6 +163,21 @@ export class Reconciler {
     // An order of a symbol that moved while the list travelled (a fill, a replace's answer) may be
     // newer here than in the list: asked for by itself instead (see OrderLifecycleManager.refreshOrder).
     const fresh = (order: Order): boolean => !orders.changedSince(order.symbol, asked);
+    // Ended here, working there (a send given up on or withdrawn whose timed-out attempt landed later):
+    // its report applied (fills count), then cancelled at the broker if it is still ended here. First,
+    // before this reconciliation's own look-ups change the symbol's orders and make the list stale.
+    // Which ones the list answers is decided before any is applied (applying one changes its symbol);
+    // one whose symbol moved while the list travelled is looked up by itself, and the broker asked again.
+    const endedHere = open.reports.flatMap((report) => {
+      const mine = orders.get(report.clientOrderId) ?? orders.getByBrokerOrderId(report.brokerOrderId);
+      return mine && isTerminalStatus(mine.status) && mine.status !== 'filled' ? [{ report, id: mine.clientOrderId, current: fresh(mine) }] : [];
+    });
+    for (const { report, id, current } of endedHere) {
+      if (current) {
+        orders.applyReport(report);
+        void orders.endedButWorking(orders.get(id)!);
+      } else void orders.refreshOrder(id).then(() => orders.endedButWorking(orders.get(id)!, true), (error: unknown) => this.deps.logger.warn(`could not look up ${id}, listed open at the broker though it ended here`, { error: describeError(error) }));
+    }
     // The working orders (kept as a set): a periodic reconcile costs what is open, not the whole
     // order history (a backtest reconciling on its simulated clock went quadratic). After a restart,
     // failed ones are looked at too; before that, the ones given up on while the broker may hold
@@ -206,14 +222,6 @@ export class Reconciler {
       if (outcome.missing) missing.push(...outcome.missing);
     }
 
-    // Ended here, working there (a send withdrawn by a cancel whose timed-out attempt landed later):
-    // its report applied (fills count), then cancelled at the broker if it is still ended here.
-    for (const report of open.reports) {
-      const mine = orders.get(report.clientOrderId) ?? orders.getByBrokerOrderId(report.brokerOrderId);
-      if (!mine || !isTerminalStatus(mine.status) || mine.status === 'filled' || !fresh(mine)) continue;
-      orders.applyReport(report);
-      void orders.endedButWorking(orders.get(mine.clientOrderId)!);
-    }
     const unknown = open.reports.filter((r) => orders.get(r.clientOrderId) === undefined && !orders.getByBrokerOrderId(r.brokerOrderId));
     const unknownBrokerOrders = unknown.map((r) => r.clientOrderId || r.brokerOrderId);
     this.alertUnknown(unknown);
