@@ -1192,7 +1192,11 @@ export class RiskOrderManager {
       // waited): one pair — two would each sell the whole position.
       if (p.stopOrderId && !isTerminalStatus(this.deps.orders.get(p.stopOrderId)?.status ?? 'cancelled')) return;
       await this.placeNativeOco(p, now.quantity);
-    } else await this.placeStop(p, position.quantity);
+    } else {
+      // For what is held when it goes: `position` may be older than a reconciliation a refusal asked for.
+      const now = this.stillOpen(p) ?? position;
+      await this.placeStop(p, now.quantity);
+    }
     this.record(p);
   }
 

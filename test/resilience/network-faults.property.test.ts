@@ -619,6 +619,21 @@ describe('network faults', () => {
     );
   });
 
+  it('defaults: a stop refused (reduce-only, the broker flat for a moment) is placed again after the reconciliation the refusal asks for — for the 8 it adopted, not the 1 held before it (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'batch', sides: ['sell', 'buy'] },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 2 },
+        { kind: 'move', symbol: 'MSFT', by: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'slow', ms: 3_000 }, times: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+      ],
+      'defaults',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
