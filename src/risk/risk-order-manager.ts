@@ -1009,9 +1009,10 @@ export class RiskOrderManager {
    * the position (watched in turn). `announce` says so first.
    */
   private async putBackCancelled(p: Protection, again: () => Promise<void>, announce: () => void): Promise<void> {
-    // The stop's cancel may still be on its way (retried after a failure, or a resize went first):
-    // its end decides whether the stop is still there.
-    if (p.stopOrderId && this.deps.orders.cancelRequested(p.stopOrderId) && !(await this.cancelsEnded(p, [p.stopOrderId], () => this.guard(again)))) return;
+    // The stop's cancel may still be on its way (retried after a failure, a resize went first, or the
+    // stop was itself on its way: cancelled when the broker acknowledges it): its end decides.
+    const cancelling = p.stopOrderId !== undefined && (this.deps.orders.cancelRequested(p.stopOrderId) || this.deps.orders.cancelAskedBeforeAck(p.stopOrderId));
+    if (cancelling && !(await this.cancelsEnded(p, [p.stopOrderId!], () => this.guard(again)))) return;
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = this.stopOf(p);

@@ -451,6 +451,23 @@ describe('crash and restart', () => {
     );
   });
 
+  it('native OCO: the kill switch again while the pair the last resume put back was still on its way (a slow send) — its cancels waited for it to land; at the next resume the pair is watched until it ends and placed again, not left off (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3_000 }, times: 1 },
+        { kind: 'halt' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'halt' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'modify', pick: 0, bps: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'checkpoint' },
+      ],
+      'native OCO',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
