@@ -1463,11 +1463,8 @@ export class RiskOrderManager {
     if (!position || this.byPosition.get(position.id) !== p || !cancelled.includes(p.stopOrderId ?? '')) return;
     if (!cancelled.every((id) => isTerminalStatus(this.deps.orders.get(id)?.status ?? 'cancelled'))) return;
     p.stopOrderId = undefined;
-    if (p.native) {
-      p.targetOrderIds.splice(0);
-      await this.placeNativeOco(p, position.quantity);
-    } else await this.placeStop(p, this.covered(position));
-    this.record(p);
+    // The same placing as for a lost stop: a native pair as a new pair, else a stop for what is held.
+    await this.replaceStop(p, position);
   }
 
   /** A target's cancel has landed: the leg placed again for what `quantity` left open, no more than the position. */
