@@ -384,8 +384,10 @@ export class OrderLifecycleManager {
       // Durable before the broker sees it, as for one order.
       const durable = this.journal.sync?.();
       if (durable) await durable;
+      const asked = this.changes;
       const report = await this.adapter.submitOrderList!({ kind, orders: ids.map((id) => this.store.require(id)) });
-      this.applyListReport(kind, ids, report);
+      // Its legs as placed: a resize heard on the stream meanwhile is newer (as for one order's send).
+      this.applyListReport(kind, ids, report, this.changedSince(this.store.require(ids[0]!).symbol, asked));
     } catch (error) {
       if (ids.some((id) => this.brokerHasSpoken(this.store.require(id)))) {
         // Acknowledged meanwhile (the stream was faster than our failing request): the broker decides.
@@ -395,6 +397,7 @@ export class OrderLifecycleManager {
       }
       // It may have arrived: the parent's report (with its legs) is the answer, as for one order.
       let found: OrderStatusReport | undefined;
+      const looked = this.changes;
       try {
         found = isBrokerError(error) && error.mayHaveReachedBroker ? await this.adapter.getOrder({ clientOrderId: ids[0]! }) : undefined;
       } catch (lookupError) {
@@ -405,7 +408,7 @@ export class OrderLifecycleManager {
         for (const id of ids) this.armTimeout(id);
         return ids.map((id) => this.store.require(id));
       }
-      if (found) this.applyListReport(kind, ids, found);
+      if (found) this.applyListReport(kind, ids, found, this.changedSince(this.store.require(ids[0]!).symbol, looked));
       else {
         for (const id of ids) this.markSendFailed(id, error);
         // Not there yet is not never (see onSubmitFailed): in doubt, quietly, looked up through its parent.
@@ -987,11 +990,15 @@ export class OrderLifecycleManager {
   }
 
   /** Applies a list's parent report and its legs (matched to ours by id, else by role). */
-  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport): void {
-    this.applyReport(report);
+  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport, stale = false): void {
+    this.applyReport(report, stale);
     for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
       this.confirm(id);
-      for (const event of eventsFromOrderReport(this.store.require(id), leg, this.clock.now())) this.applySafely(id, event);
+      const order = this.store.require(id);
+      for (const event of eventsFromOrderReport(order, leg, this.clock.now())) {
+        if (stale && event.type === 'modified' && order.notional === undefined) continue;
+        this.applySafely(id, event);
+      }
     }
   }
 

@@ -78,6 +78,22 @@ describe('native order lists through the lifecycle (mock broker)', () => {
     expect(orders.get('tp')?.status).toBe('cancelled');
   });
 
+  it("a leg resized on the stream while the list's answer is on its way keeps its new size (the answer is older)", async () => {
+    const { orders } = setup();
+    await orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 });
+    await orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5 });
+    // The stop leg is acknowledged on the stream before the send resolves; the host resizes it at once.
+    let resizing: Promise<unknown> | undefined;
+    const off = orders.events.on('order:transition', ({ order, to }) => {
+      if (order.clientOrderId === 'sl' && to === 'accepted' && !resizing) resizing = orders.modify('sl', { quantity: '15' });
+    });
+    await orders.submitList('oco', [bracket[1]!, bracket[2]!]);
+    await resizing;
+    off();
+    // The list's answer (the stop at 10, as placed) came after the resize: it does not set it back.
+    expect(orders.get('sl')?.quantity.toString()).toBe('15');
+  });
+
   it('an unfilled entry cancelled takes its legs with it', async () => {
     const { orders } = setup();
     await orders.submitList('bracket', bracket);
