@@ -18,7 +18,7 @@ import { KeptIds } from '../core/kept-ids.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import { EventBus, type EventSink, type EventSource, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
-import { type Journal, type JournalQuery, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
+import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
 import { applyOrderEvent, type OrderTransition } from '../model/apply-order-event.js';
 import { type Order, shapeOrder } from '../model/order.js';
 import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from '../model/order-event.js';
@@ -127,6 +127,8 @@ const STALE = Symbol('stale look-up');
 /** Journal notes: orders kept to confirm after a stream gap, and each one confirmed (see ordersToConfirm). */
 const TO_CONFIRM_TOPIC = 'orders.to_confirm';
 const CONFIRMED_TOPIC = 'orders.confirmed';
+/** Journal note: an order withdrawn before the broker acknowledged it, watched for a late landing (see withdrawn). */
+const WITHDRAWN_TOPIC = 'orders.withdrawn';
 
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
@@ -447,6 +449,9 @@ export class OrderLifecycleManager {
     const order = shapeOrder(given);
     this.register(order, timeoutMs, false);
     this.armTimeout(order.clientOrderId);
+    // Failed in the dead process, its send may still have landed: in doubt from when it failed
+    // (the restart's look-up lets it go if that is past the landing window).
+    if (order.status === 'failed') this.inDoubt.add(order.clientOrderId, order.updatedAt);
     return order;
   }
 
@@ -686,7 +691,7 @@ export class OrderLifecycleManager {
     await Promise.all([...this.store.workingIds().map((id) => this.refresh(id)), ...ended, ...inDoubt]);
   }
 
-  /** Journaled, so a restart still looks them up (see {@link restoreToConfirm}). */
+  /** Journaled, so a restart still looks them up (see {@link restoreWatched}). */
   private keepToConfirm(ids: Iterable<string>): void {
     const added = this.toConfirm.addAll(ids);
     if (added.length > 0) this.journal.append({ kind: 'note', at: this.clock.now(), topic: TO_CONFIRM_TOPIC, data: { clientOrderIds: added }, seq: UNSTAMPED });
@@ -705,13 +710,37 @@ export class OrderLifecycleManager {
     this.keepToConfirm(clientOrderIds);
   }
 
-  /** After a restart: the orders the dead process still had to confirm (from its journal notes), looked up by `recover()`. */
-  restoreToConfirm(records: readonly JournalRecord[]): void {
+  /**
+   * After a restart: the orders the dead process still watched, from its journal notes — to confirm
+   * (looked up by `recover()`), and withdrawn before an acknowledgement that may still come.
+   */
+  restoreWatched(records: readonly JournalRecord[]): void {
     for (const record of records) {
       if (record.kind !== 'note') continue;
       if (record.topic === TO_CONFIRM_TOPIC) this.toConfirm.addAll((record.data as { clientOrderIds: string[] }).clientOrderIds, record.at);
       else if (record.topic === CONFIRMED_TOPIC && record.clientOrderId) this.toConfirm.confirmed(record.clientOrderId);
+      else if (record.topic === WITHDRAWN_TOPIC && record.clientOrderId && this.store.get(record.clientOrderId)) this.withdrawn.add(record.clientOrderId, record.at);
     }
+  }
+
+  /**
+   * What a journal checkpoint needs of the orders: every working order as it is now (its
+   * `order.created` carries its state and fills) — and the ended ones still watched (in doubt, to
+   * confirm, withdrawn before an acknowledgement that may still come), with the notes that say so
+   * and since when: dropped with the records before the checkpoint, a late landing of theirs would
+   * be an unknown order after the next restart, left working.
+   */
+  checkpointEntries(at: number): JournalEntry[] {
+    const withdrawn = this.withdrawn.ids((id) => this.store.get(id) !== undefined);
+    const toConfirm = this.toConfirm.ids().filter((id) => this.store.get(id) !== undefined);
+    const ended = new Set([...this.inDoubt.orders((id) => this.store.get(id)).map((o) => o.clientOrderId), ...withdrawn, ...toConfirm].filter((id) => !this.store.isWorking(id)));
+    const entries: JournalEntry[] = [];
+    for (const order of [...this.store.workingOrders(), ...[...ended].map((id) => this.store.require(id))]) {
+      entries.push({ kind: 'order.created', at, clientOrderId: order.clientOrderId, symbol: order.symbol, status: order.status, order, timeoutMs: this.timeoutOf(order.clientOrderId) });
+    }
+    for (const id of toConfirm) entries.push({ kind: 'note', at: this.toConfirm.keptAt(id) ?? at, topic: TO_CONFIRM_TOPIC, data: { clientOrderIds: [id] } });
+    for (const id of withdrawn) entries.push({ kind: 'note', at: this.withdrawn.keptAt(id) ?? at, topic: WITHDRAWN_TOPIC, clientOrderId: id, data: {} });
+    return entries;
   }
 
   /**
@@ -889,7 +918,31 @@ export class OrderLifecycleManager {
     const order = this.store.get(clientOrderId);
     // An order the broker answered with its own id is at the broker, whatever one look-up said.
     if (!order || !this.cancelBeforeAck.has(clientOrderId) || this.sending.has(clientOrderId) || this.brokerHasSpoken(order) || order.brokerOrderId) return false;
-    return this.applySafely(clientOrderId, { type: 'submit_failed', reason, at: this.clock.now() })?.order.status === 'failed';
+    if (this.applySafely(clientOrderId, { type: 'submit_failed', reason, at: this.clock.now() })?.order.status !== 'failed') return false;
+    // Not there yet is not never (the dead process's request may still land): looked up a while
+    // longer, and cancelled at the broker if it does land (see keepWithdrawn).
+    this.inDoubt.add(clientOrderId);
+    this.keepWithdrawn(clientOrderId);
+    return true;
+  }
+
+  /**
+   * Orders the dead process sent (journaled `submitted`) that the broker does not hold at the
+   * restart, and that are not sent again: they end `failed` — and stay in doubt, quietly, for a
+   * while: a request on its way when the process died may still land (then its report brings the
+   * order back, and its fills into the position).
+   */
+  notFoundAfterRestart(clientOrderIds: readonly string[], reason: string): void {
+    for (const id of clientOrderIds) {
+      const sent = this.store.get(id)?.status === 'submitted';
+      if (this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() })?.order.status === 'failed' && sent) this.inDoubt.add(id);
+    }
+  }
+
+  /** Watched for a late landing, and journaled so a restart still watches (see {@link restoreWatched}). */
+  private keepWithdrawn(clientOrderId: string, at = this.clock.now()): void {
+    this.withdrawn.add(clientOrderId, at);
+    this.journal.append({ kind: 'note', at, topic: WITHDRAWN_TOPIC, clientOrderId, data: {}, seq: UNSTAMPED });
   }
 
   private async onSubmitFailed(id: string, error: unknown): Promise<void> {
@@ -897,7 +950,7 @@ export class OrderLifecycleManager {
       // Never sent again after the cancel: it ends here, cancelled (a report of an earlier attempt that
       // did land still counts, and one acknowledged later is cancelled at the broker).
       this.applySafely(id, { type: 'cancelled', reason: describeError(error), at: this.clock.now() });
-      this.withdrawn.add(id);
+      this.keepWithdrawn(id);
       return;
     }
     const reason = describeError(error);
@@ -1087,6 +1140,8 @@ export class OrderLifecycleManager {
       this.cancelRetries.clear(id);
     }
     if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
+    // Withdrawn after a restart (failed here, the cancel still wanted) and landed after all: cancelled there.
+    else if (event.type === 'accepted' && outcome === 'applied' && this.withdrawn.delete(id)) void this.cancel(id, 'withdrawn before the broker acknowledged it; it landed after all');
 
     if (outcome !== 'applied') {
       // A withdrawn send that landed after all: working at the broker, ended here.

@@ -7,7 +7,7 @@ const IN_DOUBT_MS = 86_400_000;
 /** Orders in doubt kept at most (each is a look-up per reconciliation). */
 const IN_DOUBT_KEPT = 1_000;
 /** How long after a send that timed out a "not found" is not yet an answer: the request may still be processed. */
-const LANDING_WINDOW_MS = 60_000;
+export const LANDING_WINDOW_MS = 60_000;
 
 /**
  * Orders marked `failed` although the broker may hold them — the send's answer was lost (a timeout,
@@ -23,8 +23,14 @@ export class OrdersInDoubt {
     this.kept = new KeptIds(clock, IN_DOUBT_MS, IN_DOUBT_KEPT);
   }
 
-  add(clientOrderId: string): void {
-    this.kept.add(clientOrderId);
+  /** `at`: when it was put in doubt (a restart's restore gives the time the dead process failed it). */
+  add(clientOrderId: string, at?: number): void {
+    this.kept.add(clientOrderId, at);
+  }
+
+  /** When it was put in doubt, while it is. */
+  since(clientOrderId: string): number | undefined {
+    return this.kept.keptAt(clientOrderId);
   }
 
   /** The broker answered for it: found (or it is no longer failed). */

@@ -36,6 +36,11 @@ export class OrdersToConfirm {
     return this.kept.delete(clientOrderId);
   }
 
+  /** When it was kept, while it is. */
+  keptAt(clientOrderId: string): number | undefined {
+    return this.kept.keptAt(clientOrderId);
+  }
+
   /** The ids still to confirm, oldest first (forgetting those past a day). */
   ids(): string[] {
     return this.kept.ids();

@@ -19,7 +19,8 @@ export interface CheckpointSources {
 
 /**
  * The records a journal checkpoint opens with — everything a restart needs from before it:
- * every working order as it is now (its `order.created` carries its state and fills), the
+ * every working order as it is now (its `order.created` carries its state and fills) and the ended
+ * ones still watched for a late report (see OrderLifecycleManager.checkpointEntries), the
  * positions and P&L counters, and each part's own notes (the trading state, each protected
  * position's protection, the standing breaker trips, the remembered decisions and queued signals),
  * built from what those parts hold now, not re-read from the journal. Recovery replays these like
@@ -28,7 +29,7 @@ export interface CheckpointSources {
 export function checkpointSnapshot({ clock, orders, positions, parts }: CheckpointSources): JournalEntry[] {
   const at = clock.now();
   const snapshot: JournalEntry[] = [];
-  for (const order of orders.workingOrders()) snapshot.push({ kind: 'order.created', at, clientOrderId: order.clientOrderId, symbol: order.symbol, status: order.status, order, timeoutMs: orders.timeoutOf(order.clientOrderId) });
+  snapshot.push(...orders.checkpointEntries(at));
   snapshot.push({ kind: 'note', at, topic: POSITIONS_CHECKPOINT_TOPIC, data: positionCheckpointToJSON(positions.checkpoint()) });
   for (const part of parts) snapshot.push(...part.checkpointNotes(at));
   return snapshot;

@@ -77,7 +77,7 @@ export class Reconciler {
     for (const order of fresh) orders.restore(order, replayed.timeouts.has(order.clientOrderId) ? replayed.timeouts.get(order.clientOrderId) : timeoutBeforeItWasJournaled(order));
     restoreCancelsBeforeAck(records, fresh, orders);
     // Orders whose fills a stream gap may have hidden: the reconciliation looks them up, ended or not.
-    orders.restoreToConfirm(records);
+    orders.restoreWatched(records);
     orders.keepToConfirmAfterRestart(fresh.filter((o) => !isTerminalStatus(o.status)).map((o) => o.clientOrderId));
     positions.restoring(() => {
       if (checkpoint) positions.restoreCheckpoint(checkpoint);
@@ -302,7 +302,7 @@ export class Reconciler {
       await orders.resumeList(parent);
       return { resent: ids };
     }
-    for (const member of unsent) orders.applyUpdate({ clientOrderId: member, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
+    orders.notFoundAfterRestart(unsent, 'not found at the broker after a restart');
     return { missing: unsent };
   }
 
@@ -318,7 +318,7 @@ export class Reconciler {
       await orders.resume(id);
       return { resent: [id] };
     }
-    orders.applyUpdate({ clientOrderId: id, event: { type: 'submit_failed', at, reason: 'not found at the broker after a restart' } });
+    orders.notFoundAfterRestart([id], 'not found at the broker after a restart');
     return { missing: [id] };
   }
 

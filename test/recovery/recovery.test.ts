@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerAdapter, createOrder, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
@@ -126,6 +126,79 @@ describe('crash recovery', () => {
     expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('cancelled');
     expect(second.orders.get(entry!.clientOrderId)?.status).toBe('cancelled');
     expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(1);
+  });
+
+  it('an order sent just before a crash whose request lands after the restart looked for it: failed at the restart, but in doubt — the next reconciliation finds it, and its fill is its own (not an adopted position with the order left failed)', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const dying = processView(broker);
+    const config: EngineConfig = { recovery: { resendUnacknowledged: false, reconcileIntervalMs: 0 } };
+    const doomed = boot(dying.adapter, clock, config);
+    await doomed.start();
+    doomed.updatePrice('AAPL', '100');
+    broker.failNext('submitOrder', { kind: 'slow', ms: 3_000 }); // on its way for 3 s
+    void doomed.executeSignal(signal(clock));
+    await flush();
+    const [entry] = doomed.orders.orderList();
+    dying.kill();
+
+    broker.dropStream(); // the restarted process hears nothing of the landing: only a look-up finds it
+    const second = boot(broker, clock, config, 1_000);
+    await second.start();
+    const report = await second.recover();
+    expect(report.ordersMissing).toEqual([entry!.clientOrderId]);
+    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('failed');
+    expect(second.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual([entry!.clientOrderId]);
+
+    clock.advance(3_000); // it lands, and fills
+    await flush();
+    expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('filled');
+    const later = await second.reconcile();
+    expect(later.positionMismatches).toEqual([]);
+    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('filled');
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
+  });
+
+  it('an order cancelled before the broker acknowledged it, its request still on the way at a crash: the restart ends it (failed), and when it lands after all it is cancelled there — also after a checkpoint and another restart', async () => {
+    for (const checkpointed of [false, true]) {
+      for (const file of readdirSync(dir)) rmSync(join(dir, file)); // each run its own journal
+      const clock = new ManualClock();
+      const broker = new MockBroker({ clock });
+      broker.setPrice('AAPL', '100');
+      const dying = processView(broker);
+      const config: EngineConfig = { recovery: { reconcileIntervalMs: 0 } };
+      const doomed = boot(dying.adapter, clock, config);
+      await doomed.start();
+      broker.failNext('submitOrder', { kind: 'slow', ms: 3_000 });
+      void doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+      await flush();
+      const [entry] = doomed.orders.orderList();
+      await doomed.orders.cancelAll('kill switch');
+      await flush(); // journaled
+      expect(doomed.orders.get(entry!.clientOrderId)?.status).toBe('pending_cancel');
+      dying.kill();
+
+      const restarted = processView(broker);
+      let current = boot(restarted.adapter, clock, config, 1_000);
+      await current.start();
+      await current.recover();
+      expect(current.orders.get(entry!.clientOrderId)?.status).toBe('failed');
+      if (checkpointed) {
+        // The checkpoint drops the records before it; the order still watched goes into it. Then a crash.
+        expect(current.checkpoint()).toBe(true);
+        restarted.kill();
+        current = boot(broker, clock, config, 2_000);
+        await current.start();
+        await current.recover();
+      }
+      clock.advance(3_000); // the dead process's request lands: a limit resting at the broker
+      await flush();
+      await current.reconcile();
+      await flush();
+      expect([checkpointed, broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status]).toEqual([checkpointed, 'cancelled']);
+      expect(current.orders.get(entry!.clientOrderId)?.status).toBe('cancelled');
+    }
   });
 
   it('killed during a kill switch with flatten, before its closes went: the restart, halted, finishes the flatten — every position closed, no stop left — and trading stays halted until resume()', async () => {

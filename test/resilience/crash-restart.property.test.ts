@@ -468,6 +468,21 @@ describe('crash and restart', () => {
     );
   });
 
+  it("limit entries: killed mid-flatten while the stop's slow send was on its way (cancelled before it landed): the restart ends it, a checkpoint keeps it watched, and when it lands after the next restart it is cancelled — not an unknown stop left working over nothing (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3_000 }, times: 2 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'crash', after: 0 },
+        { kind: 'flatten' },
+        { kind: 'checkpoint' },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'crash', after: 0 },
+      ],
+      'limit entries',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
