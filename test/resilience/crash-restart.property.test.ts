@@ -68,9 +68,12 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
   // The session closes (day orders expire at the broker), or the next one opens (signals queued meanwhile go).
   { weight: 1, arbitrary: fc.constantFrom({ kind: 'close' as const }, { kind: 'open' as const }) },
+  // A batch of signals decided together (one per symbol), and a rebalance to target weights (a share of equity each).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), sides: fc.tuple(fc.constantFrom<OrderSide>('buy', 'sell'), fc.constantFrom<OrderSide>('buy', 'sell')) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), weights: fc.tuple(fc.constantFrom('0', '0.001', '0.003'), fc.constantFrom('0', '0.001', '0.003')) }) },
   // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
   { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
-  // The kill lands after this many microtask turns of the next signal, kill switch or modify (0: before it starts).
+  // The kill lands after this many microtask turns of the next signal, batch, rebalance, kill switch or modify (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
 );
 
@@ -579,6 +582,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           if (a.kind === 'crash') crashAfter = a.after;
           // Killed mid-signal: after its journal record, mid-send, with the answer on its way.
           else if (a.kind === 'signal') await runOrKill(current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) }));
+          // Killed mid-batch or mid-rebalance: some of its orders journaled, some sent, some answered.
+          else if (a.kind === 'batch') await runOrKill(current.engine.executeSignals(SYMBOLS.map((symbol, i) => ({ id: `s${++n}`, symbol, side: a.sides[i]!, strength: 80 + i, time: clock.now(), strategyId: 'crash' })), { refreshAccount: false }));
+          else if (a.kind === 'rebalance') await runOrKill(current.engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }));
           else if (a.kind === 'flatten') {
             // Killed mid-flatten: the restart takes the halt back (it survives a restart) with its closes.
             await runOrKill(current.engine.halt({ reason: 'drill', flatten: true }));
