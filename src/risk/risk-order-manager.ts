@@ -119,6 +119,21 @@ const CHECK_AFTER_REFUSAL_MS = 30_000;
 /** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
 const CONVERGE_ATTEMPTS = 8;
 
+/**
+ * What each working target should hold of `covered`, as the legs were placed: its leg's fraction
+ * among the legs still working (floored), the last the remainder.
+ */
+function targetShares(p: { readonly legs: readonly TargetLeg[] }, targets: readonly Order[], covered: Decimal): Decimal[] {
+  const fractions = targets.map((t) => p.legs[Number(/^target-(\d+)$/.exec(String(t.tags.leg ?? ''))?.[1] ?? 0) - 1]?.fraction ?? new Decimal(1));
+  const total = fractions.reduce((sum, f) => sum.plus(f), ZERO);
+  let left = covered;
+  return fractions.map((f, i) => {
+    const q = i === fractions.length - 1 ? left : covered.times(f).dividedBy(total).floor();
+    left = left.minus(q);
+    return q;
+  });
+}
+
 /** A protective order that can be replaced now: working, and not mid-request. */
 function resizable(order: Order | undefined): order is Order {
   return order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
@@ -494,21 +509,25 @@ export class RiskOrderManager {
     if (!covered.greaterThan(0)) return out;
     const stop = this.stopOf(p);
     if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
-    // Emulated targets together sell no more than is covered, the nearer legs first: after a partial
-    // exit of 3, legs of 5 and 5 under a position of 7 would sell 10 — 3 into the other side.
-    let room = covered;
-    for (const id of p.targetOrderIds) {
+    const targets = p.targetOrderIds.flatMap((id) => {
       const target = this.deps.orders.get(id);
-      if (!target || leaving(target)) continue;
+      return target && !leaving(target) ? [target] : [];
+    });
+    if (p.native) {
+      for (const target of targets) if (!target.quantity.minus(target.filledQuantity).equals(covered)) out.push([target, target.filledQuantity.plus(covered)]);
+      return out;
+    }
+    // Emulated targets together sell no more than is covered, the nearer legs first: after a partial
+    // exit of 3, legs of 5 and 5 under a position of 7 would sell 10 — 3 into the other side. And they
+    // grow with it to their share of it (an entry filling in parts after they were placed for its first fill).
+    const shares = targetShares(p, targets, covered);
+    let room = covered;
+    targets.forEach((target, i) => {
       const left = target.quantity.minus(target.filledQuantity);
-      if (p.native) {
-        if (!left.equals(covered)) out.push([target, target.filledQuantity.plus(covered)]);
-        continue;
-      }
-      const allowed = Decimal.min(left, room);
+      const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
       room = room.minus(allowed);
       if (!allowed.equals(left)) out.push([target, target.filledQuantity.plus(allowed)]);
-    }
+    });
     return out;
   }
 
@@ -1024,16 +1043,29 @@ export class RiskOrderManager {
     if (!p.native) await this.targetsAgain(p);
   }
 
-  /** The emulated targets a force-close cancelled, placed again at their prices for what the position still holds. */
+  /**
+   * The emulated targets a force-close or a halt cancelled, placed again at their prices, each leg
+   * not filled for its share of what the position holds now (it may have grown since); the ones
+   * still working keep theirs, and together they never sell more than is held.
+   */
   private async targetsAgain(p: Protection): Promise<void> {
-    let room = this.stillOpen(p)?.quantity ?? ZERO;
-    for (const [index, id] of p.targetOrderIds.entries()) {
+    const position = this.stillOpen(p);
+    if (!position) return;
+    const legs = [...p.targetOrderIds.entries()].flatMap(([index, id]) => {
       const target = this.deps.orders.get(id);
-      if (!target?.limitPrice || !isTerminalStatus(target.status) || target.status === 'filled') continue;
-      const quantity = Decimal.min(target.quantity.minus(target.filledQuantity), room);
+      return target?.limitPrice && target.status !== 'filled' ? [{ index, target }] : [];
+    });
+    let room = this.covered(position);
+    const shares = targetShares(p, legs.map((l) => l.target), room);
+    for (const [i, { index, target }] of legs.entries()) {
+      if (!isTerminalStatus(target.status)) {
+        room = room.minus(Decimal.min(target.quantity.minus(target.filledQuantity), room));
+        continue;
+      }
+      const quantity = Decimal.min(shares[i]!, room);
       if (!quantity.greaterThan(0)) continue;
       room = room.minus(quantity);
-      await this.targetAgain(p, index, target.limitPrice, target.tags, quantity);
+      await this.targetAgain(p, index, target.limitPrice!, target.tags, quantity);
     }
   }
 
@@ -1157,6 +1189,7 @@ export class RiskOrderManager {
       code: REFUSED.has(target.status) ? 'target_not_placed' : 'target_lost',
       message: `${p.symbol}: the take-profit at ${target.limitPrice.toString()} ${RiskOrderManager.howLost(target)}; ${again ? 'placing it again' : 'left off: the stop still guards the position'}`,
       clientOrderId: target.clientOrderId,
+      details: { symbol: p.symbol, action: again ? 'replace' : 'left_off' },
     });
     if (!again) {
       this.record(p);
@@ -1196,7 +1229,11 @@ export class RiskOrderManager {
     } else {
       // For what is held when it goes: `position` may be older than a reconciliation a refusal asked for.
       const now = this.stillOpen(p) ?? position;
-      await this.placeStop(p, now.quantity);
+      const placing = this.placeStop(p, now.quantity);
+      // Journaled once its id is registered, before the send answers (as protect() does): a restart
+      // meanwhile finds this protection — its targets too — by the new stop.
+      this.record(p);
+      await placing;
     }
     this.record(p);
   }

@@ -69,7 +69,7 @@ export function driver(clock: ManualClock): (work: Promise<unknown>) => Promise<
  * was written (with their fills then) — a restart from it need not know them, but the broker must
  * have them ended with those fills.
  */
-export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, symbols: readonly string[], trace: string, options: { readonly stops: boolean; readonly archived?: ReadonlyMap<string, string> }): void {
+export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, symbols: readonly string[], trace: string, options: { readonly stops: boolean; readonly archived?: ReadonlyMap<string, string>; readonly targetsAlerted?: ReadonlySet<string> }): void {
   for (const symbol of symbols) {
     const held = engine.positions.get(symbol);
     const local = held ? (held.side === 'long' ? held.quantity : held.quantity.negated()) : undefined;
@@ -112,6 +112,12 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
     else {
       expect(stops, `${symbol} ${trace}`).toHaveLength(1);
       expect(stops[0]!.quantity.minus(stops[0]!.filledQuantity).toString(), `${symbol} ${trace}`).toBe(held.quantity.toString());
+    }
+    // Its targets too, together for all of it — unless protection gave them up, and said so (`left_off`).
+    if (held && options.targetsAlerted && !options.targetsAlerted.has(symbol) && !closing(broker, symbol, held.side === 'long' ? 'sell' : 'buy', held.quantity)) {
+      const targets = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'limit' && WORKING.has(o.status) && engine.orders.get(o.clientOrderId)?.tags.role === 'protection');
+      const targeted = targets.reduce((sum, o) => sum.plus(o.quantity.minus(o.filledQuantity)), ZERO);
+      expect(targeted.toString(), `${symbol} targets for ${held.quantity.toString()} ${trace}`).toBe(held.quantity.toString());
     }
   }
 }

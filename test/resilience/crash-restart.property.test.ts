@@ -486,6 +486,19 @@ describe('crash and restart', () => {
     );
   });
 
+  it("fractional: killed just after a resume began putting back what the halt cancelled (the stop sent, the target not yet): the restart finds the protection by the new stop and places the target again — the position was left with a stop alone (found by the search, with the check on targets)", async () => {
+    await scenario(
+      [
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'halt' },
+        { kind: 'crash', after: 0 },
+      ],
+      'fractional',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
@@ -525,6 +538,8 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         /** Client order id → signal id, over every process: no signal trades twice. */
         const signalOf = new Map<string, string>();
         const givenUp: string[] = [];
+        /** Symbols whose targets protection gave up on, in any process (alerted `left_off`). */
+        const targetsAlerted = new Set<string>();
         let generation = 0;
         const boot = async (): Promise<{ engine: ExecutionEngine; kill: () => void }> => {
           const view = processView(broker);
@@ -546,6 +561,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
           // Protection that gave up (the broker refused every stop and close) said so; nothing more is owed then.
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
+          engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
           events?.(engine);
           await engine.start();
           for (const symbol of SYMBOLS) engine.updatePrice(symbol, prices[symbol]!.toFixed(2));
@@ -648,7 +664,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
-        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived });
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived, targetsAlerted });
         expectOneOrderPerSignal(broker, signalOf, trace);
         await engine.stop();
 }

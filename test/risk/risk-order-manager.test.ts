@@ -123,6 +123,21 @@ describe('RiskOrderManager', () => {
     expect(live()).toEqual([]);
   });
 
+  it('an entry filling in parts: the stop and the targets, placed for its first fill, grow with it to the whole position (one target, and legs of half each)', async () => {
+    for (const options of [true, { partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }] as const) {
+      const { engine, signal, flush, broker, price } = await setup(options);
+      broker.setLiquidity('AAPL', 3); // three shares a price update
+      await engine.executeSignal(signal());
+      await flush();
+      expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('3');
+      for (const p of ['100.01', '100.02', '100.03']) await price(p);
+      expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+      const guard = engine.protection!.protectionOf('AAPL')!;
+      // Before: the stop grew to 10, the targets stayed at the 3 of the first fill (1 and 2 as legs) — 7 shares with no target.
+      expect([brief(guard.stop), ...guard.targets.map(brief)]).toEqual(options === true ? ['sell stop 10 @ 98', 'sell limit 10 @ 104'] : ['sell stop 10 @ 98', 'sell limit 5 @ 102', 'sell limit 5 @ 104']);
+    }
+  });
+
   it('partial exits and an exit signal of 0.3: the stop shrinks to the 7 left and the targets of 5 and 5 to 5 and 2 — together they never sell more than is held', async () => {
     const { engine, signal, flush, live } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());
@@ -1252,7 +1267,7 @@ describe("RiskOrderManager: positions set to the broker's by a reconciliation", 
   const byHand = (broker: MockBroker, clock: ManualClock, symbol: string, side: 'buy' | 'sell', quantity: number, id: string) =>
     broker.submitOrder(createOrder({ symbol, side, quantity, clientOrderId: id }, { clock, ids: sequentialIds() }));
 
-  it('shares sold or bought outside the engine: the stop (and a target larger than the position) are resized to what the broker holds', async () => {
+  it('shares sold or bought outside the engine: the stop and the target are resized to what the broker holds', async () => {
     const { engine, signal, flush, broker, clock, alerts } = await setup();
     await engine.executeSignal(signal());
     await flush();
@@ -1269,8 +1284,8 @@ describe("RiskOrderManager: positions set to the broker's by a reconciliation", 
     await engine.reconcile();
     await flush();
     guard = engine.protection!.protectionOf('AAPL')!;
-    // The stop covers all 15; an emulated target only ever shrinks (as after an added entry fill).
-    expect([engine.positions.get('AAPL')?.quantity.toString(), brief(guard.stop), guard.targets.map(brief)]).toEqual(['15', 'sell stop 15 @ 98', ['sell limit 6 @ 104']]);
+    // The stop covers all 15, and so does the target (it grows back with the position, as after an added entry fill).
+    expect([engine.positions.get('AAPL')?.quantity.toString(), brief(guard.stop), guard.targets.map(brief)]).toEqual(['15', 'sell stop 15 @ 98', ['sell limit 15 @ 104']]);
     // The stop fills: the whole position goes, nothing more.
     await engine.updatePrice('AAPL', '97');
     broker.setPrice('AAPL', '97');
