@@ -728,12 +728,13 @@ export class OrderLifecycleManager {
    * `order.created` carries its state and fills) — and the ended ones still watched (in doubt, to
    * confirm, withdrawn before an acknowledgement that may still come), with the notes that say so
    * and since when: dropped with the records before the checkpoint, a late landing of theirs would
-   * be an unknown order after the next restart, left working.
+   * be an unknown order after the next restart, left working. `named`: ended orders another part's
+   * notes still name (a protection's cancelled target, to be put back), kept as they ended.
    */
-  checkpointEntries(at: number): JournalEntry[] {
+  checkpointEntries(at: number, named: Iterable<string> = []): JournalEntry[] {
     const withdrawn = this.withdrawn.ids((id) => this.store.get(id) !== undefined);
     const toConfirm = this.toConfirm.ids().filter((id) => this.store.get(id) !== undefined);
-    const ended = new Set([...this.inDoubt.orders((id) => this.store.get(id)).map((o) => o.clientOrderId), ...withdrawn, ...toConfirm].filter((id) => !this.store.isWorking(id)));
+    const ended = new Set([...this.inDoubt.orders((id) => this.store.get(id)).map((o) => o.clientOrderId), ...withdrawn, ...toConfirm, ...[...named].filter((id) => this.store.get(id) !== undefined)].filter((id) => !this.store.isWorking(id)));
     const entries: JournalEntry[] = [];
     for (const order of [...this.store.workingOrders(), ...[...ended].map((id) => this.store.require(id))]) {
       entries.push({ kind: 'order.created', at, clientOrderId: order.clientOrderId, symbol: order.symbol, status: order.status, order, timeoutMs: this.timeoutOf(order.clientOrderId) });

@@ -7,6 +7,8 @@ import type { PositionManager } from '../positions/position-manager.js';
 /** A component whose state a restart takes back from notes: it says what those notes are now. */
 export interface CheckpointPart {
   checkpointNotes(at: number): JournalEntry[];
+  /** Ended orders its notes still name (a restart takes them back with it, ended as they are). */
+  checkpointOrderIds?(): Iterable<string>;
 }
 
 export interface CheckpointSources {
@@ -29,7 +31,7 @@ export interface CheckpointSources {
 export function checkpointSnapshot({ clock, orders, positions, parts }: CheckpointSources): JournalEntry[] {
   const at = clock.now();
   const snapshot: JournalEntry[] = [];
-  snapshot.push(...orders.checkpointEntries(at));
+  snapshot.push(...orders.checkpointEntries(at, parts.flatMap((part) => [...(part.checkpointOrderIds?.() ?? [])])));
   snapshot.push({ kind: 'note', at, topic: POSITIONS_CHECKPOINT_TOPIC, data: positionCheckpointToJSON(positions.checkpoint()) });
   for (const part of parts) snapshot.push(...part.checkpointNotes(at));
   return snapshot;

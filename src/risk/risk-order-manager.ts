@@ -387,7 +387,7 @@ export class RiskOrderManager {
       // An emulated target that ended unfilled while the process was down, as if heard live.
       for (const id of adopted.native ? [] : adopted.targetOrderIds) {
         const target = orders.get(id);
-        if (target && LOST.has(target.status)) protecting.push(this.targetLost(adopted, target));
+        if (target && LOST.has(target.status)) protecting.push(this.targetLost(adopted, target, `ended ${target.status} before the restart (${target.errorMessage ?? 'it is not working'})`));
       }
       // The position may have changed while the process was down (a trade in the broker's app, taken
       // on by the reconciliation just before): the orders taken back are brought to its size.
@@ -708,6 +708,14 @@ export class RiskOrderManager {
     for (const id of [protection.stopOrderId, ...protection.targetOrderIds]) if (id) this.own(protection, id);
     this.record(protection);
     return protection;
+  }
+
+  /**
+   * The orders those notes name — ended ones too (a target a halt cancelled, to be put back at the
+   * resume): a restart from the checkpoint takes them back as they ended, as it would from the whole journal.
+   */
+  checkpointOrderIds(): string[] {
+    return [...this.byPosition.values()].flatMap((p) => [...(p.stopOrderId ? [p.stopOrderId] : []), ...p.targetOrderIds]);
   }
 
   /** Where every protected position's protection stands, as the notes a journal checkpoint carries. */
@@ -1035,7 +1043,12 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = this.stopOf(p);
-    if (stop && !isTerminalStatus(stop.status)) return;
+    // The stop works (its cancel refused, or another path placed it again — a resend whose cancel the
+    // halt's overtook): the targets the halt cancelled still come back, unless a close works on it.
+    if (stop && !isTerminalStatus(stop.status)) {
+      if (!p.native && !this.closeWorking(position)) await this.targetsAgain(p);
+      return;
+    }
     if (this.closeWorking(position)) return this.watchWorkingCloses(position);
     announce();
     p.stopOrderId = undefined;
@@ -1175,7 +1188,7 @@ export class RiskOrderManager {
    * open: placed again for what it had left at its price, up to `stopAttempts` times (the stop
    * still guards the position; with `onStopLost: 'alert'` it is only alerted).
    */
-  private async targetLost(p: Protection, target: Order): Promise<void> {
+  private async targetLost(p: Protection, target: Order, how = RiskOrderManager.howLost(target)): Promise<void> {
     await Promise.resolve();
     const position = this.stillOpen(p);
     const index = p.targetOrderIds.indexOf(target.clientOrderId);
@@ -1187,7 +1200,7 @@ export class RiskOrderManager {
     this.deps.events.emit('alert', {
       severity: 'warning',
       code: REFUSED.has(target.status) ? 'target_not_placed' : 'target_lost',
-      message: `${p.symbol}: the take-profit at ${target.limitPrice.toString()} ${RiskOrderManager.howLost(target)}; ${again ? 'placing it again' : 'left off: the stop still guards the position'}`,
+      message: `${p.symbol}: the take-profit at ${target.limitPrice.toString()} ${how}; ${again ? 'placing it again' : 'left off: the stop still guards the position'}`,
       clientOrderId: target.clientOrderId,
       details: { symbol: p.symbol, action: again ? 'replace' : 'left_off' },
     });

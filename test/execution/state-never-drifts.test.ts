@@ -345,7 +345,7 @@ describe('protection survives a restart', () => {
     expect(restored.stop?.clientOrderId).toBe(stop!.clientOrderId);
     expect(restored.targets.map((t) => [t.status, t.limitPrice?.toString(), t.quantity.toString()])).toEqual([['accepted', '104', '10']]);
     expect(restored.targets[0]!.clientOrderId).not.toBe(targets[0]!.clientOrderId);
-    expect(alerts).toEqual(['AAPL: the take-profit at 104 was cancelled by the broker (ended by the broker); placing it again']);
+    expect(alerts).toEqual(['AAPL: the take-profit at 104 ended cancelled before the restart (ended by the broker); placing it again']);
   });
 
   it('killed after the entry filled but before the stop was placed: recover() protects the position', async () => {

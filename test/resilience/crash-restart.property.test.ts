@@ -499,6 +499,30 @@ describe('crash and restart', () => {
     );
   });
 
+  it('limit entries: a checkpoint after the kill switch (its cancels landed, the resume putting them back), then killed: the checkpoint keeps the target the halt cancelled, which the protection still names — the restart places it again (found by the search, with the check on targets)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'halt' },
+        { kind: 'checkpoint' },
+        { kind: 'crash', after: 0 },
+      ],
+      'limit entries',
+    );
+  });
+
+  it('no replace: the kill switch while a partial exit was placing the stop again (its cancel timed out, to land later): the stop comes back through that resend, and the resume still puts back the target the halt cancelled (found by the search, with the check on targets)', async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['sell', 'buy'] },
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.3' },
+        { kind: 'halt' },
+      ],
+      'no replace',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
