@@ -1140,11 +1140,16 @@ export class OrderLifecycleManager {
       this.cancelBeforeAck.delete(id);
       this.cancelRetries.clear(id);
     }
-    if (this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status))) this.cancelLanded(id, order);
-    // Withdrawn after a restart (failed here, the cancel still wanted) and landed after all: cancelled there.
-    else if (event.type === 'accepted' && outcome === 'applied' && this.withdrawn.delete(id)) void this.cancel(id, 'withdrawn before the broker acknowledged it; it landed after all');
+    // A cancel asked before the acknowledgement that brings this one — or a send withdrawn after a
+    // restart (failed here, the cancel still wanted) that landed after all — goes once this
+    // transition has been heard (its own would otherwise reach hooks and listeners first); it
+    // counts as the engine's own cancel from now.
+    const cancelLanded = this.cancelBeforeAck.has(id) && (event.type === 'accepted' || isTerminalStatus(order.status));
+    const withdrawnLanded = !cancelLanded && event.type === 'accepted' && outcome === 'applied' && this.withdrawn.delete(id);
+    if (withdrawnLanded) this.cancelsAsked.add(id);
 
     if (outcome !== 'applied') {
+      if (cancelLanded) this.cancelLanded(id, order);
       // A withdrawn send that landed after all: working at the broker, ended here.
       // (An acknowledgement can also come late, after the end: the broker is asked first.)
       if (event.type === 'accepted' && this.withdrawn.delete(id)) void this.endedButWorking(order, true);
@@ -1157,6 +1162,8 @@ export class OrderLifecycleManager {
     if (this.cancelsAsked.size > 0 && (ended || event.type === 'cancel_rejected')) this.cancelsAsked.delete(id);
     if (ended) for (const waiter of [...this.endWaiters]) waiter();
     this.emitTransition(transition);
+    if (cancelLanded) this.cancelLanded(id, order);
+    else if (withdrawnLanded) void this.cancel(id, 'withdrawn before the broker acknowledged it; it landed after all');
     return transition;
   }
 

@@ -181,6 +181,8 @@ describe('crash recovery', () => {
 
       const restarted = processView(broker);
       let current = boot(restarted.adapter, clock, config, 1_000);
+      const steps: string[] = [];
+      current.on('order:transition', ({ order, to }) => order.clientOrderId === entry!.clientOrderId && steps.push(to));
       await current.start();
       await current.recover();
       expect(current.orders.get(entry!.clientOrderId)?.status).toBe('failed');
@@ -198,6 +200,8 @@ describe('crash recovery', () => {
       await flush();
       expect([checkpointed, broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status]).toEqual([checkpointed, 'cancelled']);
       expect(current.orders.get(entry!.clientOrderId)?.status).toBe('cancelled');
+      // Heard in the order it happened: acknowledged, then the cancel that follows it.
+      if (!checkpointed) expect(steps).toEqual(['failed', 'accepted', 'pending_cancel', 'cancelled']);
     }
   });
 
