@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { type BrokerAdapter, Decimal, type ExecutionEngine, type JournalRecord } from 'tradewire';
+import { type BrokerAdapter, Decimal, type ExecutionEngine, type JournalRecord, replayJournal } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
@@ -119,6 +119,22 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
       const targeted = targets.reduce((sum, o) => sum.plus(o.quantity.minus(o.filledQuantity)), ZERO);
       expect(targeted.toString(), `${symbol} targets for ${held.quantity.toString()} ${trace}`).toBe(held.quantity.toString());
     }
+  }
+}
+
+/**
+ * The journal alone rebuilds every order as the engine holds it — status, fills, size (`archived`:
+ * the ones a checkpoint let go, ended) — a restart
+ * starts from it, so an event applied here and not journaled (or journaled and refused on replay)
+ * would come back different.
+ */
+export function expectJournalRebuilds(engine: ExecutionEngine, records: readonly JournalRecord[], trace: string, archived?: ReadonlyMap<string, string>): void {
+  const replayed = new Map(replayJournal(records).orders.map((o) => [o.clientOrderId, o]));
+  for (const order of engine.orders.orderList()) {
+    const again = replayed.get(order.clientOrderId);
+    // Ended before a checkpoint (its records archived): a restart need not know it.
+    if (!again && archived?.has(order.clientOrderId)) continue;
+    expect([again?.status, again?.filledQuantity.toString(), again?.quantity.toString()], `${order.clientOrderId} replayed ${trace}`).toEqual([order.status, order.filledQuantity.toString(), order.quantity.toString()]);
   }
 }
 

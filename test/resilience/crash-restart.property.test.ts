@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CHECKPOINT_TOPIC, createOrder, Decimal, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -690,5 +690,6 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         dumpForDebug(engine, broker, records.segment.query({}));
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived, targetsAlerted });
         expectOneOrderPerSignal(broker, signalOf, trace);
+        expectJournalRebuilds(engine, records.segment.query({}), trace, archived);
         await engine.stop();
 }

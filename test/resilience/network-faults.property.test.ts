@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -811,5 +811,6 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         // up (alerted), or the host cancelled every order itself (its stops included: its call).
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection && !actions.some((a) => a.kind === 'cancelAll'), targetsAlerted });
         expectOneOrderPerSignal(broker, signalOf, trace);
+        expectJournalRebuilds(engine, engine.orders.auditTrail({}), trace);
         await engine.stop();
 }
