@@ -96,6 +96,11 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
     expect(mine, `${report.clientOrderId} ${trace}`).toBeDefined();
     expect(WORKING.has(mine!.status), `${report.clientOrderId} ${report.status}/${mine!.status} ${trace}`).toBe(WORKING.has(report.status));
     expect(mine!.filledQuantity.toString(), `${report.clientOrderId} ${trace}`).toBe(report.filledQuantity.toString());
+    // A working order stands here as it does there: its size and prices (a stop the engine thinks at
+    // 98 for 10, at 97 for 7 at the broker, would be managed wrongly from then on).
+    if (WORKING.has(report.status)) {
+      expect([mine!.quantity.toString(), mine!.limitPrice?.toString(), mine!.stopPrice?.toString()], `${report.clientOrderId} as it works ${trace}`).toEqual([report.quantity.toString(), report.limitPrice?.toString(), report.stopPrice?.toString()]);
+    }
   }
   // And the other way round: nothing is working (or on its way) here that the broker does not work —
   // an order left pending cancel, or `submitted`, for one the broker never got would stay so for good.
