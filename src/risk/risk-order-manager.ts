@@ -1193,7 +1193,14 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     const index = p.targetOrderIds.indexOf(target.clientOrderId);
     if (!position || index < 0) return;
-    const left = Decimal.min(target.quantity.minus(target.filledQuantity), position.quantity);
+    // No more than the other targets leave of the position: together they never sell more than is held
+    // (a far leg cancelled for nothing left, taken as lost after a restart, came back beside the near one).
+    let room = this.covered(position);
+    for (const id of p.targetOrderIds) {
+      const other = id === target.clientOrderId ? undefined : this.deps.orders.get(id);
+      if (other && !isTerminalStatus(other.status)) room = room.minus(other.quantity.minus(other.filledQuantity));
+    }
+    const left = Decimal.min(target.quantity.minus(target.filledQuantity), room);
     if (!left.greaterThan(0) || !target.limitPrice) return;
     p.targetsLost = (p.targetsLost ?? 0) + 1;
     const again = this.onStopLost !== 'alert' && p.targetsLost < this.stopAttempts;

@@ -523,6 +523,17 @@ describe('crash and restart', () => {
     );
   });
 
+  it('partial exits: killed during an exit of half — the far leg, cancelled for nothing left of the position, is taken as lost by the restart and placed again only within what the near leg leaves (it came back for 5 beside the near 5, over a position of 5) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'crash', after: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.5' },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
@@ -538,15 +549,15 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * 'fractional': protected, fractionable assets (0.0001 a step) sized by notional, so no quantity is whole;
  * 'no replace': protected, on a broker that cannot replace an order (protection cancels and places again).
  */
-type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace';
+type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace'];
+const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
         noteRun(actions, protection);
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : {}) });
         // No stream, ever: fills and ends are learnt by polling.
         if (protection === 'polling') broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
@@ -574,12 +585,13 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             ids: sequentialIds(1 + 10_000 * generation++),
             logger: silentLogger,
             journal: written.journal,
-            ...(protection ? { protection: true } : {}),
+            // Two target legs (50% at 1R, 50% at 2R); a trailing stop the engine moves itself, to break-even at 1R.
+            ...(protection ? { protection: protection === 'trailing, emulated' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
             // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s, 60 s order timeouts.
             config:
               protection === 'defaults'
                 ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-                : { sizing: protection === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+                : { sizing: protection === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(protection === 'partial exits' ? { takeProfit: { method: 'partial' as const } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
           });
           engine.on('error', () => undefined);
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
