@@ -1061,25 +1061,34 @@ export class RiskOrderManager {
    * not filled for its share of what the position holds now (it may have grown since); the ones
    * still working keep theirs, and together they never sell more than is held.
    */
-  private async targetsAgain(p: Protection): Promise<void> {
-    const position = this.stillOpen(p);
-    if (!position) return;
-    const legs = [...p.targetOrderIds.entries()].flatMap(([index, id]) => {
-      const target = this.deps.orders.get(id);
-      return target?.limitPrice && target.status !== 'filled' ? [{ index, target }] : [];
+  private async targetsAgain(p: Protection, waited = false): Promise<void> {
+    // Legs whose cancel is still on its way (the halt caught one mid-send): put back once it ends.
+    const cancelling = p.targetOrderIds.filter((id) => {
+      const leg = this.deps.orders.get(id);
+      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || this.deps.orders.cancelRequested(id) || this.deps.orders.cancelAskedBeforeAck(id));
     });
-    let room = this.covered(position);
-    const shares = targetShares(p, legs.map((l) => l.target), room);
-    for (const [i, { index, target }] of legs.entries()) {
-      if (!isTerminalStatus(target.status)) {
-        room = room.minus(Decimal.min(target.quantity.minus(target.filledQuantity), room));
-        continue;
-      }
-      const quantity = Decimal.min(shares[i]!, room);
+    for (let index = 0; index < p.targetOrderIds.length; index++) {
+      // Looked at afresh for each leg: the position and the other legs change while one is sent (an
+      // exit fills, a working leg grows into the room) — sized once up front, they sold 12 of 7.
+      const position = this.stillOpen(p);
+      if (!position) return;
+      const target = this.deps.orders.get(p.targetOrderIds[index]!);
+      if (!target?.limitPrice || !isTerminalStatus(target.status) || target.status === 'filled') continue;
+      const legs = p.targetOrderIds.flatMap((id) => {
+        const leg = this.deps.orders.get(id);
+        return leg?.limitPrice && leg.status !== 'filled' ? [leg] : [];
+      });
+      const covered = this.covered(position);
+      const share = targetShares(p, legs, covered)[legs.indexOf(target)]!;
+      let room = covered;
+      for (const leg of legs) if (!isTerminalStatus(leg.status)) room = room.minus(leg.quantity.minus(leg.filledQuantity));
+      const quantity = Decimal.min(share, room);
       if (!quantity.greaterThan(0)) continue;
-      room = room.minus(quantity);
-      await this.targetAgain(p, index, target.limitPrice!, target.tags, quantity);
+      await this.targetAgain(p, index, target.limitPrice, target.tags, quantity);
     }
+    if (cancelling.length === 0 || waited) return;
+    const again = (): Promise<void> => this.targetsAgain(p, true);
+    if (await this.cancelsEnded(p, cancelling, () => this.guard(again))) await again();
   }
 
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */

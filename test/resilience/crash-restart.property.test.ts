@@ -534,6 +534,45 @@ describe('crash and restart', () => {
     );
   });
 
+  it('limit entries: the kill switch again while the target the last resume put back was still being sent (server errors): its cancel went before it landed — the next resume puts it back once that cancel ends, not never (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'halt' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 2 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'halt' },
+      ],
+      'limit entries',
+    );
+  });
+
+  it('partial exits: the kill switch three times over a position of 2 taken on from the broker, the stream down — the legs put back each time stay within the position (3 over 2) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 2 },
+        { kind: 'stream', up: false },
+        { kind: 'halt' },
+        { kind: 'halt' },
+        { kind: 'halt' },
+      ],
+      'partial exits',
+    );
+  });
+
+  it('partial exits: the kill switch while legs were on their way (slow sends) and one ended by the broker — the resume puts every leg back, for the whole position (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3_000 }, times: 2 },
+        { kind: 'batch', sides: ['sell', 'buy'] },
+        { kind: 'brokerEnds', pick: 396_199_513 },
+        { kind: 'halt' },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

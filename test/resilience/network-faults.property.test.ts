@@ -660,6 +660,19 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits: a resume putting both legs back while an exit of 0.3 fills — each leg sized to the position as it is when it goes, not as it was before: they sold 12 of 7 (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 3 },
+        { kind: 'halt' },
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
