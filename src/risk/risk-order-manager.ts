@@ -1053,7 +1053,6 @@ export class RiskOrderManager {
     announce();
     p.stopOrderId = undefined;
     await this.replaceStop(p, position);
-    if (!p.native) await this.targetsAgain(p);
   }
 
   /**
@@ -1263,6 +1262,11 @@ export class RiskOrderManager {
       // meanwhile finds this protection — its targets too — by the new stop.
       this.record(p);
       await placing;
+      // The targets that went with the old stop (a halt's cancels, its fill's one-cancels-other when it
+      // filled short of the position) come back beside the new one, for what is held — once it works
+      // (a refused stop asks for a reconciliation, which orders on their way would only defer).
+      const stop = this.stopOf(p);
+      if (stop && !isTerminalStatus(stop.status) && stop.status !== 'submitted') await this.targetsAgain(p);
     }
     this.record(p);
   }

@@ -573,6 +573,20 @@ describe('crash and restart', () => {
     );
   });
 
+  it('limit entries: the stop filled short of a position its entry grew meanwhile, the targets cancelled with it, the close of the rest lost on the network — the stop placed again for the rest brings its target back too (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 20 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'network' }, times: 3 },
+        { kind: 'move', symbol: 'AAPL', by: -1 },
+        { kind: 'wait', seconds: 7 },
+      ],
+      'limit entries',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
