@@ -1346,6 +1346,9 @@ export class RiskOrderManager {
     // Mid-request: the look-again brings its size and level (p.stop) once the request settles.
     if (!resizable(stop)) return this.lookAgain(p);
     await this.change(p, stop, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
+    // The legs left cover what is left (sized while the position was another, they may fall short of it).
+    const now = this.stillOpen(p);
+    if (now && this.outOfStepOrders(p, now).some(([o]) => o.clientOrderId !== p.stopOrderId)) await this.resizeToPosition(p);
   }
 
   /**

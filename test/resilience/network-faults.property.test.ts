@@ -673,6 +673,19 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits: a flatten whose close the broker ended part-way, the legs put back for the rest while it shrank — when the near leg fills, the far one grows to cover what is left (it stayed at 2 under 3) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'pauseMidSignal', symbol: 'MSFT', side: 'buy', turns: 0, seconds: 1 },
+        { kind: 'thin', symbol: 'MSFT', quantity: 2 },
+        { kind: 'pause', symbol: 'MSFT', by: 20, seconds: 1 },
+        { kind: 'flatten' },
+        { kind: 'brokerEnds', pick: 0 },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
