@@ -1077,17 +1077,24 @@ export class RiskOrderManager {
         const leg = this.deps.orders.get(id);
         return leg?.limitPrice && leg.status !== 'filled' ? [leg] : [];
       });
-      const covered = this.covered(position);
-      const share = targetShares(p, legs, covered)[legs.indexOf(target)]!;
-      let room = covered;
-      for (const leg of legs) if (!isTerminalStatus(leg.status)) room = room.minus(leg.quantity.minus(leg.filledQuantity));
-      const quantity = Decimal.min(share, room);
+      const share = targetShares(p, legs, this.covered(position))[legs.indexOf(target)]!;
+      const quantity = Decimal.min(share, this.targetRoom(p, position));
       if (!quantity.greaterThan(0)) continue;
       await this.targetAgain(p, index, target.limitPrice, target.tags, quantity);
     }
     if (cancelling.length === 0 || waited) return;
     const again = (): Promise<void> => this.targetsAgain(p, true);
     if (await this.cancelsEnded(p, cancelling, () => this.guard(again))) await again();
+  }
+
+  /** What the targets still working (but `except`) leave of what `position` covers: together they never sell more than is held. */
+  private targetRoom(p: Protection, position: Position, except?: string): Decimal {
+    let room = this.covered(position);
+    for (const id of p.targetOrderIds) {
+      const leg = id === except ? undefined : this.deps.orders.get(id);
+      if (leg && !isTerminalStatus(leg.status)) room = room.minus(leg.quantity.minus(leg.filledQuantity));
+    }
+    return room;
   }
 
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
@@ -1201,14 +1208,9 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     const index = p.targetOrderIds.indexOf(target.clientOrderId);
     if (!position || index < 0) return;
-    // No more than the other targets leave of the position: together they never sell more than is held
-    // (a far leg cancelled for nothing left, taken as lost after a restart, came back beside the near one).
-    let room = this.covered(position);
-    for (const id of p.targetOrderIds) {
-      const other = id === target.clientOrderId ? undefined : this.deps.orders.get(id);
-      if (other && !isTerminalStatus(other.status)) room = room.minus(other.quantity.minus(other.filledQuantity));
-    }
-    const left = Decimal.min(target.quantity.minus(target.filledQuantity), room);
+    // No more than the other targets leave of the position (a far leg cancelled for nothing left,
+    // taken as lost after a restart, came back beside the near one).
+    const left = Decimal.min(target.quantity.minus(target.filledQuantity), this.targetRoom(p, position, target.clientOrderId));
     if (!left.greaterThan(0) || !target.limitPrice) return;
     p.targetsLost = (p.targetsLost ?? 0) + 1;
     const again = this.onStopLost !== 'alert' && p.targetsLost < this.stopAttempts;
