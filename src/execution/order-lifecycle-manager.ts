@@ -657,6 +657,11 @@ export class OrderLifecycleManager {
     // A report closes a stream gap only once the stream is back (or the order has ended): with the
     // stream still down, what fills after the report is as unheard as before it.
     if (!this.streamDown || isTerminalStatus(report.status)) this.confirm(id);
+    this.bringUpTo(id, report, stale);
+  }
+
+  /** The events that bring order `id` up to `report` (a stale one's size and prices left out, see {@link applyReport}). */
+  private bringUpTo(id: string, report: OrderStatusReport, stale: boolean): void {
     const order = this.store.require(id);
     for (const event of eventsFromOrderReport(order, report, this.clock.now())) {
       if (stale && event.type === 'modified' && order.notional === undefined) continue;
@@ -1048,11 +1053,7 @@ export class OrderLifecycleManager {
     this.applyReport(report, stale);
     for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
       this.confirm(id);
-      const order = this.store.require(id);
-      for (const event of eventsFromOrderReport(order, leg, this.clock.now())) {
-        if (stale && event.type === 'modified' && order.notional === undefined) continue;
-        this.applySafely(id, event);
-      }
+      this.bringUpTo(id, leg, stale);
     }
   }
 
