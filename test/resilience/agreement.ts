@@ -117,6 +117,13 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
     else {
       expect(stops, `${symbol} ${trace}`).toHaveLength(1);
       expect(stops[0]!.quantity.minus(stops[0]!.filledQuantity).toString(), `${symbol} ${trace}`).toBe(held.quantity.toString());
+      // The protection manages the orders that work: the stop it tracks is that stop, and every
+      // protective target working there is one of its own (one it lost track of is never resized).
+      const guard = engine.protection?.protectionOf(symbol);
+      expect(guard?.stop?.clientOrderId, `${symbol} protection's stop ${trace}`).toBe(stops[0]!.clientOrderId);
+      const tracked = new Set(guard?.targets.map((t) => t.clientOrderId));
+      const working = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'limit' && WORKING.has(o.status) && engine.orders.get(o.clientOrderId)?.tags.role === 'protection');
+      for (const t of working) expect(tracked.has(t.clientOrderId), `${symbol} target ${t.clientOrderId} untracked ${trace}`).toBe(true);
     }
     // Its targets too, together for all of it — unless protection gave them up, and said so (`left_off`).
     if (held && options.targetsAlerted && !options.targetsAlerted.has(symbol) && !closing(broker, symbol, held.side === 'long' ? 'sell' : 'buy', held.quantity)) {
