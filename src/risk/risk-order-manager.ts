@@ -124,7 +124,17 @@ const CONVERGE_ATTEMPTS = 8;
  * among the legs still working (floored), the last the remainder.
  */
 function targetShares(p: { readonly legs: readonly TargetLeg[] }, targets: readonly Order[], covered: Decimal): Decimal[] {
-  const fractions = targets.map((t) => p.legs[Number(/^target-(\d+)$/.exec(String(t.tags.leg ?? ''))?.[1] ?? 0) - 1]?.fraction ?? new Decimal(1));
+  return legShares(p, targets.map(legOf), covered);
+}
+
+/** The leg (from 0) an emulated target was placed for: its tag `target-<n>`. */
+function legOf(target: Order): number {
+  return Number(/^target-(\d+)$/.exec(String(target.tags.leg ?? ''))?.[1] ?? 0) - 1;
+}
+
+/** {@link targetShares} by leg: each of `legs` its fraction of `covered` among them (floored), the last the remainder. */
+function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: readonly number[], covered: Decimal): Decimal[] {
+  const fractions = legs.map((leg) => p.legs[leg]?.fraction ?? new Decimal(1));
   const total = fractions.reduce((sum, f) => sum.plus(f), ZERO);
   let left = covered;
   return fractions.map((f, i) => {
@@ -1208,9 +1218,18 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     const index = p.targetOrderIds.indexOf(target.clientOrderId);
     if (!position || index < 0) return;
-    // No more than the other targets leave of the position (a far leg cancelled for nothing left,
-    // taken as lost after a restart, came back beside the near one).
-    const left = Decimal.min(target.quantity.minus(target.filledQuantity), this.targetRoom(p, position, target.clientOrderId));
+    // Its share of the position as it is now (it may have grown since), no more than the other targets
+    // leave of it (a far leg cancelled for nothing left, taken as lost after a restart, came back
+    // beside the near one).
+    // Every leg not filled counts, placed or not yet (its siblings may still be on their way out).
+    const filled = new Set(p.targetOrderIds.flatMap((id) => {
+      const leg = this.deps.orders.get(id);
+      return leg?.status === 'filled' ? [legOf(leg)] : [];
+    }));
+    const open = p.legs.map((_, i) => i).filter((i) => !filled.has(i) || i === legOf(target));
+    // A leg the plan does not know (a protection taken back without its saved state): all it covers.
+    const share = open.includes(legOf(target)) ? legShares(p, open, this.covered(position))[open.indexOf(legOf(target))]! : this.covered(position);
+    const left = Decimal.min(share, this.targetRoom(p, position, target.clientOrderId));
     if (!left.greaterThan(0) || !target.limitPrice) return;
     p.targetsLost = (p.targetsLost ?? 0) + 1;
     const again = this.onStopLost !== 'alert' && p.targetsLost < this.stopAttempts;

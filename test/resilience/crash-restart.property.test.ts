@@ -587,6 +587,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it("defaults: a position grown to 11 by a sale in the app, the kill switch, killed while the resume's target was on its way — the restart places the target again for the 11 held, not the 10 it had (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'slow', ms: 3_000 }, times: 1 },
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 },
+        { kind: 'halt' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'crash', after: 0 },
+        { kind: 'stream', up: true },
+      ],
+      'defaults',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
