@@ -1218,7 +1218,7 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     const index = p.targetOrderIds.indexOf(target.clientOrderId);
     if (!position || index < 0) return;
-    // Its share of the position as it is now (it may have grown since), no more than the other targets
+    // What it had, or its share of the position as it is now if more (it may have grown since), no more than the other targets
     // leave of it (a far leg cancelled for nothing left, taken as lost after a restart, came back
     // beside the near one).
     // Every leg not filled counts, placed or not yet (its siblings may still be on their way out).
@@ -1229,7 +1229,7 @@ export class RiskOrderManager {
     const open = p.legs.map((_, i) => i).filter((i) => !filled.has(i) || i === legOf(target));
     // A leg the plan does not know (a protection taken back without its saved state): all it covers.
     const share = open.includes(legOf(target)) ? legShares(p, open, this.covered(position))[open.indexOf(legOf(target))]! : this.covered(position);
-    const left = Decimal.min(share, this.targetRoom(p, position, target.clientOrderId));
+    const left = Decimal.min(Decimal.max(target.quantity.minus(target.filledQuantity), share), this.targetRoom(p, position, target.clientOrderId));
     if (!left.greaterThan(0) || !target.limitPrice) return;
     p.targetsLost = (p.targetsLost ?? 0) + 1;
     const again = this.onStopLost !== 'alert' && p.targetsLost < this.stopAttempts;

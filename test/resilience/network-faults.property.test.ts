@@ -686,6 +686,20 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits: after an exit of 0.3 the near leg (5) the broker ends is placed again for what it had, within what the far leg (2) leaves — not its bare share of the 7 (3), leaving 2 shares with no target (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'thin', symbol: 'AAPL', quantity: 5 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'sell', turns: 0, seconds: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.3' },
+        { kind: 'brokerEnds', pick: 1_248_023_973 },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
