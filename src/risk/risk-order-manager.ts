@@ -1230,7 +1230,13 @@ export class RiskOrderManager {
     // A leg the plan does not know (a protection taken back without its saved state): all it covers.
     const share = open.includes(legOf(target)) ? legShares(p, open, this.covered(position))[open.indexOf(legOf(target))]! : this.covered(position);
     const left = Decimal.min(Decimal.max(target.quantity.minus(target.filledQuantity), share), this.targetRoom(p, position, target.clientOrderId));
-    if (!left.greaterThan(0) || !target.limitPrice) return;
+    if (!left.greaterThan(0)) {
+      // The room is held by legs on their way out (their cancels still travelling): looked at again once they end.
+      const leaving = p.targetOrderIds.filter((id) => id !== target.clientOrderId && this.deps.orders.get(id)?.status === 'pending_cancel');
+      if (leaving.length > 0 && (await this.cancelsEnded(p, leaving, () => this.guard(() => this.targetLost(p, target, how))))) await this.targetLost(p, target, how);
+      return;
+    }
+    if (!target.limitPrice) return;
     p.targetsLost = (p.targetsLost ?? 0) + 1;
     const again = this.onStopLost !== 'alert' && p.targetsLost < this.stopAttempts;
     this.deps.events.emit('alert', {

@@ -700,6 +700,18 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits: after an exit of half, the near leg ended by the broker while the far leg\'s cancel (nothing left for it) travelled slowly — the near leg comes back once that cancel ends, not never (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'slow', ms: 3_000 }, times: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.5' },
+        { kind: 'brokerEnds', pick: 284_138_938 },
+      ],
+      'partial exits',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
