@@ -519,10 +519,7 @@ export class RiskOrderManager {
     if (!covered.greaterThan(0)) return out;
     const stop = this.stopOf(p);
     if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
-    const targets = p.targetOrderIds.flatMap((id) => {
-      const target = this.deps.orders.get(id);
-      return target && !leaving(target) ? [target] : [];
-    });
+    const targets = this.targetsWhere(p, (target) => !leaving(target));
     if (p.native) {
       for (const target of targets) if (!target.quantity.minus(target.filledQuantity).equals(covered)) out.push([target, target.filledQuantity.plus(covered)]);
       return out;
@@ -1083,10 +1080,7 @@ export class RiskOrderManager {
       if (!position) return;
       const target = this.deps.orders.get(p.targetOrderIds[index]!);
       if (!target?.limitPrice || !isTerminalStatus(target.status) || target.status === 'filled') continue;
-      const legs = p.targetOrderIds.flatMap((id) => {
-        const leg = this.deps.orders.get(id);
-        return leg?.limitPrice && leg.status !== 'filled' ? [leg] : [];
-      });
+      const legs = this.targetsWhere(p, (leg) => leg.limitPrice !== undefined && leg.status !== 'filled');
       const share = targetShares(p, legs, this.covered(position))[legs.indexOf(target)]!;
       const quantity = Decimal.min(share, this.targetRoom(p, position));
       if (!quantity.greaterThan(0)) continue;
@@ -1095,6 +1089,14 @@ export class RiskOrderManager {
     if (cancelling.length === 0 || waited) return;
     const again = (): Promise<void> => this.targetsAgain(p, true);
     if (await this.cancelsEnded(p, cancelling, () => this.guard(again))) await again();
+  }
+
+  /** `p`'s target orders (one per leg placed) that `keep` takes, in leg order. */
+  private targetsWhere(p: Protection, keep: (target: Order) => boolean): Order[] {
+    return p.targetOrderIds.flatMap((id) => {
+      const target = this.deps.orders.get(id);
+      return target && keep(target) ? [target] : [];
+    });
   }
 
   /** What the targets still working (but `except`) leave of what `position` covers: together they never sell more than is held. */
@@ -1222,10 +1224,7 @@ export class RiskOrderManager {
     // leave of it (a far leg cancelled for nothing left, taken as lost after a restart, came back
     // beside the near one).
     // Every leg not filled counts, placed or not yet (its siblings may still be on their way out).
-    const filled = new Set(p.targetOrderIds.flatMap((id) => {
-      const leg = this.deps.orders.get(id);
-      return leg?.status === 'filled' ? [legOf(leg)] : [];
-    }));
+    const filled = new Set(this.targetsWhere(p, (leg) => leg.status === 'filled').map(legOf));
     const open = p.legs.map((_, i) => i).filter((i) => !filled.has(i) || i === legOf(target));
     // A leg the plan does not know (a protection taken back without its saved state): all it covers.
     const share = open.includes(legOf(target)) ? legShares(p, open, this.covered(position))[open.indexOf(legOf(target))]! : this.covered(position);
