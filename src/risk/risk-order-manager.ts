@@ -497,8 +497,29 @@ export class RiskOrderManager {
       asked.add(next[0].clientOrderId);
       await this.change(p, next[0], { quantity: next[1] });
     }
+    const held = this.stillOpen(p);
+    if (held) await this.lastLegAgain(p, held);
     const position = this.stillOpen(p);
     if (position && this.outOfStepOrders(p, position).length > 0) this.lookAgain(p);
+  }
+
+  /**
+   * Every target leg filled and shares are still held — bought after the last one filled (an entry
+   * filling on past its take-profit), or more than the leg could be resized to in time: the last leg
+   * is placed again for them, as a native bracket's target (sized to the whole entry) sells them —
+   * not left to the stop alone. A leg lost or left off has not filled: its own rules apply.
+   */
+  private async lastLegAgain(p: Protection, position: Position): Promise<void> {
+    if (p.native || p.targetOrderIds.length === 0) return;
+    const targets = this.targetsWhere(p, () => true);
+    if (targets.length !== p.targetOrderIds.length || targets.some((target) => target.status !== 'filled')) return;
+    // The stop gone or going: closing or placing it again is another path's (which brings targets back with it).
+    const stop = this.stopOf(p);
+    if (!stop || leaving(stop)) return;
+    const quantity = this.targetRoom(p, position);
+    const last = targets.reduce((far, target) => (legOf(target) > legOf(far) ? target : far));
+    if (!quantity.greaterThan(0) || !last.limitPrice) return;
+    await this.targetAgain(p, p.targetOrderIds.indexOf(last.clientOrderId), last.limitPrice, last.tags, quantity);
   }
 
   /**
@@ -1365,7 +1386,8 @@ export class RiskOrderManager {
     const stop = this.stopOf(p);
     if (!position || position.quantity.isZero() || !stop || isTerminalStatus(stop.status)) return;
     // A target leg filled: the stop shrinks to what is left and moves up (break-even after the first leg).
-    const moved = stopAfterLeg(p.entry, p.legs, p.legsFilled - 1);
+    // A last leg placed again for shares bought after it filled moves the stop no further.
+    const moved = stopAfterLeg(p.entry, p.legs, Math.min(p.legsFilled, p.legs.length) - 1);
     const better = p.side === 'long' ? Decimal.max(p.stop, moved) : Decimal.min(p.stop, moved);
     p.stop = better;
     this.record(p);
@@ -1702,8 +1724,8 @@ export class RiskOrderManager {
     // Fills heard while the replaces travelled asked for a look of their own, folded into this one
     // (it was pending): the orders are brought to the position as it is now — left at the size this
     // look asked for, a stop of 2 stayed under a short of 11.
-    const now = this.stillOpen(p);
-    if (now && this.outOfStepOrders(p, now).length > 0) await this.resizeToPosition(p);
+    // (Also the last leg placed again when every leg has filled with shares still held.)
+    if (this.stillOpen(p)) await this.resizeToPosition(p);
   }
 
   /**

@@ -712,6 +712,19 @@ describe('network faults', () => {
     );
   });
 
+  it('entry timeouts: an entry filling a share at a time while the price runs through its take-profit — the target (3 by then) fills, the entry fills on to 10: the 7 bought after are given the target again, not left to the stop alone (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'pause', symbol: 'AAPL', by: 23, seconds: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 17 },
+        { kind: 'modify', pick: 0, bps: 0 },
+      ],
+      'entry timeouts',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

@@ -138,6 +138,29 @@ describe('RiskOrderManager', () => {
     }
   });
 
+  it('an entry filling on after the price went through its take-profit: the shares bought after the last leg filled are given the leg again — sold at the target as a native bracket would, not left to the stop alone (found by the search)', async () => {
+    for (const options of [true, { partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }] as const) {
+      const { engine, signal, flush, broker, price, live } = await setup(options);
+      broker.setLiquidity('AAPL', 3); // three shares a price update
+      await engine.executeSignal(signal());
+      await flush();
+      expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('3');
+      // Through every take-profit level while the entry goes on filling.
+      for (const p of ['105', '105.01', '105.02', '105.03', '105.04', '105.05']) await price(p);
+      expect(engine.orders.workingOrders().filter((o) => !RiskOrderManager.isProtective(o))).toEqual([]);
+      // Before: the leg(s) filled, and the shares bought after were left with the stop alone.
+      const first = broker.orderReports().filter((o) => o.side === 'sell' && o.type === 'limit' && o.limitPrice!.lessThanOrEqualTo(104));
+      expect(first.every((o) => o.status === 'filled' && o.averageFillPrice!.greaterThanOrEqualTo(o.limitPrice!))).toBe(true);
+      // What the entry bought once the last leg had closed the position is a position of its own, protected at its own levels.
+      const held = engine.positions.get('AAPL')?.quantity ?? new Decimal(0);
+      const sold = first.reduce((sum, o) => sum.plus(o.filledQuantity), new Decimal(0));
+      expect(held.plus(sold).toString()).toBe('10');
+      const targeted = live().filter((o) => o.type === 'limit').reduce((sum, o) => sum.plus(o.quantity.minus(o.filledQuantity)), new Decimal(0));
+      expect(targeted.toString()).toBe(held.toString());
+      expect(live().filter((o) => o.type === 'stop').map((o) => o.quantity.toString())).toEqual(held.isZero() ? [] : [held.toString()]);
+    }
+  });
+
   it('partial exits and an exit signal of 0.3: the stop shrinks to the 7 left and the targets of 5 and 5 to 5 and 2 — together they never sell more than is held', async () => {
     const { engine, signal, flush, live } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());
