@@ -1,7 +1,7 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { Decimal, type DecimalInput, roundToStep, ZERO } from '../core/decimal.js';
-import { ConfigurationError, describeError } from '../core/errors.js';
+import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
+import { describeError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
@@ -15,98 +15,17 @@ import type { PositionManager } from '../positions/position-manager.js';
 import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
+import { checkLostOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
+import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
+import { leaving, legOf, legShares, LOST, REFUSED, resizable, targetShares } from './protection-legs.js';
 
-export interface ProtectionOptions {
-  /** Partial exits as multiples of the initial risk; default one leg at the position's target. */
-  readonly partialExits?: readonly { readonly r: DecimalInput; readonly fraction: DecimalInput }[];
-  /** Trail with the broker's trailing stop (when it has one) instead of a fixed stop, by this percent. */
-  readonly trailingPercent?: Decimal;
-  /** Move the stop to break-even once the price is this many R in profit (default 1; 0 turns it off). */
-  readonly breakEvenAtR?: DecimalInput;
-  /**
-   * When the host's volatility measure (`engine.reportVolatility`) reaches `threshold`, stops still
-   * on the loss side move `factor` times as far from the entry (noise should not stop the trade
-   * out); when it falls back, they return to their distance. Stops already in profit never move back.
-   */
-  readonly volatility?: { readonly threshold: DecimalInput; readonly factor: DecimalInput };
-  /**
-   * Near the target — once the price has come `progress` of the way (e.g. 0.8) — the stop moves up
-   * to keep `lock` of the open gain (e.g. 0.5), so a reversal just short of the target still pays.
-   */
-  readonly tightenNearTarget?: { readonly progress: DecimalInput; readonly lock: DecimalInput };
-  /**
-   * What to do when an open position loses its stop without the engine asking — the broker refused
-   * it, or ended it by itself (cancelled from the broker's site, past its age limit, a corporate
-   * action): `'replace'` (default) places it again at the level it had, or closes the position at
-   * market when the price is already through that level (the stop would have fired); `'close'`
-   * closes the position at once; `'alert'` only raises the alert. Each is a critical
-   * `position_unprotected` alert saying what was done.
-   */
-  readonly onStopLost?: 'replace' | 'close' | 'alert';
-  /** How many stops one position may lose before `'replace'` closes it instead (default 3). */
-  readonly stopAttempts?: number;
-}
-
-interface Protection {
-  readonly positionId: string;
-  readonly symbol: string;
-  readonly side: Position['side'];
-  readonly entry: Decimal;
-  readonly initialStop: Decimal;
-  stop: Decimal;
-  stopOrderId?: string | undefined;
-  readonly legs: readonly TargetLeg[];
-  readonly targetOrderIds: string[];
-  /** Every order placed for it (replaced stops and targets included): forgotten together once it is closed and they have ended. */
-  readonly orderIds: string[];
-  legsFilled: number;
-  protectedAt?: number;
-  /** Stop and target are one native OCO: the broker cancels and resizes the sibling itself. */
-  native?: boolean;
-  /** Settles when the protective orders' first sends have been answered. */
-  placing?: Promise<unknown>;
-  /** The stop is widened for high volatility. */
-  widened?: boolean;
-  readonly openedAt: number;
-  /** Stops this position has lost without the engine asking (see {@link ProtectionOptions.onStopLost}). */
-  stopsLost?: number;
-  /** Take-profit orders lost the same way (placed again up to `stopAttempts` times). */
-  targetsLost?: number;
-  /** Cancels of its protective orders are being waited on to put the stop back (see putBackWhenEnded): one wait, however often asked. */
-  puttingBack?: boolean;
-  /** Over, and on the way to being forgotten (see retireIfDone). */
-  retired?: boolean;
-  /** Its stop is being cancelled to be placed again (a broker that cannot replace, see resend): one at a time. */
-  resendingStop?: boolean;
-  /** Work waiting on cancels that outlasted {@link BLOCKED_EXIT_WAIT_MS}: each runs when the last of its orders ends. */
-  afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void }[];
-  /** Closes of this position the broker refused after its stop was lost. */
-  closesRefused?: number;
-  /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
-  giveUps?: number;
-  /** A reconciliation's comparison brought a try forward (see positionsCompared): once between two of the backoff's own tries, so a broker that keeps refusing (a restricted account) is not asked at every reconciliation. */
-  triedOnCompare?: boolean;
-  /** When a refusal last made protection compare the position with the broker's (see {@link RiskOrderManager.brokerAgrees}). */
-  checkedAt?: number;
-}
+export type { ProtectionOptions } from './protection-options.js';
+export type { ProtectionStats } from './protection-state.js';
 
 /** A close of `position` is working: an order of its exit side that is not protection's (an entry still filling is not a close). */
 export function closeWorkingOn(orders: OrderLifecycleManager, position: Position): boolean {
   const closeSide = position.side === 'long' ? 'sell' : 'buy';
   return orders.hasWorkingOrder(position.symbol, (o) => RiskOrderManager.isProtective(o) || o.side !== closeSide);
-}
-
-/**
- * A broker whose open exits hold the shares (Alpaca) takes one stop and one target for a position
- * only as a native one-cancels-other pair: several targets, or a trailing stop beside a target, are
- * separate sells of the same shares, and the broker refuses those it has no free shares for. Said once, at construction,
- * rather than found in production as `target_not_placed` alerts.
- */
-function warnHeldShares(options: ProtectionOptions, capabilities: BrokerCapabilities, logger: Logger): void {
-  if (!capabilities.exitsHoldQuantity) return;
-  const legs = options.partialExits?.length ?? 0;
-  if (legs > 1) logger.warn(`protection: ${legs} partial-exit targets on a broker whose open exits hold the shares (Alpaca): the stop holds every share there, so each target is refused (target_not_placed); use a single target there (docs/adapters/alpaca.md#limits-to-know)`);
-  else if (options.trailingPercent) logger.warn('protection: a trailing stop on a broker whose open exits hold the shares (Alpaca) cannot be paired with its target: the target is refused (target_not_placed) while the stop guards the position; prefer a fixed stop with break-even, or no target (docs/adapters/alpaca.md#limits-to-know)');
 }
 
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
@@ -119,80 +38,11 @@ const CHECK_AFTER_REFUSAL_MS = 30_000;
 /** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
 const CONVERGE_ATTEMPTS = 8;
 
-/**
- * What each working target should hold of `covered`, as the legs were placed: its leg's fraction
- * among the legs still working (floored), the last the remainder.
- */
-function targetShares(p: { readonly legs: readonly TargetLeg[] }, targets: readonly Order[], covered: Decimal): Decimal[] {
-  return legShares(p, targets.map(legOf), covered);
-}
 
-/** The leg (from 0) an emulated target was placed for: its tag `target-<n>`. */
-function legOf(target: Order): number {
-  return Number(/^target-(\d+)$/.exec(String(target.tags.leg ?? ''))?.[1] ?? 0) - 1;
-}
-
-/** {@link targetShares} by leg: each of `legs` its fraction of `covered` among them (floored), the last the remainder. */
-function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: readonly number[], covered: Decimal): Decimal[] {
-  const fractions = legs.map((leg) => p.legs[leg]?.fraction ?? new Decimal(1));
-  const total = fractions.reduce((sum, f) => sum.plus(f), ZERO);
-  let left = covered;
-  return fractions.map((f, i) => {
-    const q = i === fractions.length - 1 ? left : covered.times(f).dividedBy(total).floor();
-    left = left.minus(q);
-    return q;
-  });
-}
-
-/** A protective order that can be replaced now: working, and not mid-request. */
-function resizable(order: Order | undefined): order is Order {
-  return order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
-}
-
-/** Ended, or on its way out: not resized. */
-function leaving(order: Order): boolean {
-  return isTerminalStatus(order.status) || order.status === 'pending_cancel';
-}
-
-/** How a protective order can end without filling: refused, or ended by the broker. */
-const REFUSED = new Set(['rejected', 'failed', 'risk_rejected']);
-const LOST = new Set(['cancelled', 'expired', ...REFUSED]);
-
-/** What the protection did, for a host's dashboard. */
-export interface ProtectionStats {
-  readonly positions: number;
-  /** Positions whose stop was placed at the moment their entry filled (target: all of them). */
-  readonly protectedAtOnce: number;
-  readonly protectedShare: number;
-  /** Realized reward-to-risk of each closed trade, against its initial stop (the last 1 000). */
-  readonly rewardRisk: readonly { readonly symbol: string; readonly r: Decimal }[];
-}
-
-const PROTECTION = 'protection';
 /** Closed trades whose reward-to-risk {@link RiskOrderManager.stats} keeps: bounded, for a process that runs for months. */
 const REWARD_RISK_KEPT = 1_000;
 /** Protections that are over whose orders still find them (late news of those orders), before they are forgotten. */
 const RETIRED_KEPT = 1_000;
-/** The journal note that keeps where a position's protection stands. */
-const PROTECTION_STATE = 'protection.state';
-
-/** A position's protection as journaled (decimals as strings). */
-interface SavedProtection {
-  readonly positionId: string;
-  readonly entry: string;
-  readonly initialStop: string;
-  readonly stop: string;
-  readonly legs: readonly { readonly price: string; readonly fraction: string; readonly r: string }[];
-  readonly stopOrderId?: string | undefined;
-  readonly targetOrderIds: readonly string[];
-  readonly legsFilled: number;
-  readonly native: boolean;
-  readonly widened: boolean;
-  /** How many stops, targets and closes were lost or refused (absent in records written before them): the bounds hold across a restart. */
-  readonly stopsLost?: number;
-  readonly targetsLost?: number;
-  readonly closesRefused?: number;
-}
 const CENT = new Decimal('0.01');
 
 
@@ -1807,14 +1657,6 @@ export class RiskOrderManager {
   }
 }
 
-/** `onStopLost` and `stopAttempts`, checked when protection is built (a typo must not mean "never put a stop back"). */
-function checkLostOptions(options: ProtectionOptions): void {
-  const issues: { field: string; message: string }[] = [];
-  if (options.onStopLost !== undefined && !['replace', 'close', 'alert'].includes(options.onStopLost)) issues.push({ field: 'protection.onStopLost', message: `must be 'replace', 'close' or 'alert', got ${JSON.stringify(options.onStopLost)}` });
-  if (options.stopAttempts !== undefined && !(Number.isInteger(options.stopAttempts) && options.stopAttempts >= 1)) issues.push({ field: 'protection.stopAttempts', message: `must be a whole number of at least 1, got ${String(options.stopAttempts)}` });
-  if (issues.length > 0) throw new ConfigurationError(issues);
-}
-
 /** Who sent a close protection watches (see watchForceClose), for its alert. */
 type CloseKind = 'force-close' | 'exit' | 'close';
 
@@ -1831,9 +1673,6 @@ function closeOutcome(close: Order | undefined, failure?: string): string {
   return `the close ended unfilled (${close.errorMessage ?? close.status})`;
 }
 
-function exitSide(p: Protection): 'buy' | 'sell' {
-  return p.side === 'long' ? 'sell' : 'buy';
-}
 
 function lastExitPrice(position: Position): Decimal | undefined {
   const exits = position.fills.filter((f) => f.side !== entrySide(position.side));
@@ -1842,21 +1681,3 @@ function lastExitPrice(position: Position): Decimal | undefined {
   return exits.reduce((s, f) => s.plus(f.quantity.times(f.price)), ZERO).dividedBy(quantity);
 }
 
-/** A protection as its journal note stands (decimals as strings). */
-function savedProtection(p: Protection): SavedProtection {
-  return {
-    positionId: p.positionId,
-    entry: p.entry.toString(),
-    initialStop: p.initialStop.toString(),
-    stop: p.stop.toString(),
-    legs: p.legs.map((l) => ({ price: l.price.toString(), fraction: l.fraction.toString(), r: l.r.toString() })),
-    stopOrderId: p.stopOrderId,
-    targetOrderIds: [...p.targetOrderIds],
-    legsFilled: p.legsFilled,
-    native: p.native === true,
-    widened: p.widened === true,
-    ...(p.stopsLost ? { stopsLost: p.stopsLost } : {}),
-    ...(p.targetsLost ? { targetsLost: p.targetsLost } : {}),
-    ...(p.closesRefused ? { closesRefused: p.closesRefused } : {}),
-  };
-}

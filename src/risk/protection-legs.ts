@@ -1,0 +1,43 @@
+import { Decimal, ZERO } from '../core/decimal.js';
+import type { Order } from '../model/order.js';
+import { isTerminalStatus } from '../model/order-status.js';
+import type { TargetLeg } from './protection-levels.js';
+
+/**
+ * What each working target should hold of `covered`, as the legs were placed: its leg's fraction
+ * among the legs still working (floored), the last the remainder.
+ */
+export function targetShares(p: { readonly legs: readonly TargetLeg[] }, targets: readonly Order[], covered: Decimal): Decimal[] {
+  return legShares(p, targets.map(legOf), covered);
+}
+
+/** The leg (from 0) an emulated target was placed for: its tag `target-<n>`. */
+export function legOf(target: Order): number {
+  return Number(/^target-(\d+)$/.exec(String(target.tags.leg ?? ''))?.[1] ?? 0) - 1;
+}
+
+/** {@link targetShares} by leg: each of `legs` its fraction of `covered` among them (floored), the last the remainder. */
+export function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: readonly number[], covered: Decimal): Decimal[] {
+  const fractions = legs.map((leg) => p.legs[leg]?.fraction ?? new Decimal(1));
+  const total = fractions.reduce((sum, f) => sum.plus(f), ZERO);
+  let left = covered;
+  return fractions.map((f, i) => {
+    const q = i === fractions.length - 1 ? left : covered.times(f).dividedBy(total).floor();
+    left = left.minus(q);
+    return q;
+  });
+}
+
+/** A protective order that can be replaced now: working, and not mid-request. */
+export function resizable(order: Order | undefined): order is Order {
+  return order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');
+}
+
+/** Ended, or on its way out: not resized. */
+export function leaving(order: Order): boolean {
+  return isTerminalStatus(order.status) || order.status === 'pending_cancel';
+}
+
+/** How a protective order can end without filling: refused, or ended by the broker. */
+export const REFUSED = new Set(['rejected', 'failed', 'risk_rejected']);
+export const LOST = new Set(['cancelled', 'expired', ...REFUSED]);

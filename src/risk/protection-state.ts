@@ -1,0 +1,105 @@
+import type { Decimal } from '../core/decimal.js';
+import type { Position } from '../positions/position.js';
+import type { TargetLeg } from './protection-levels.js';
+
+/** The tag (`role`) of every order protection places. */
+export const PROTECTION = 'protection';
+
+/** The journal note that keeps where a position's protection stands. */
+export const PROTECTION_STATE = 'protection.state';
+
+/** A position's protection as journaled (decimals as strings). */
+export interface SavedProtection {
+  readonly positionId: string;
+  readonly entry: string;
+  readonly initialStop: string;
+  readonly stop: string;
+  readonly legs: readonly { readonly price: string; readonly fraction: string; readonly r: string }[];
+  readonly stopOrderId?: string | undefined;
+  readonly targetOrderIds: readonly string[];
+  readonly legsFilled: number;
+  readonly native: boolean;
+  readonly widened: boolean;
+  /** How many stops, targets and closes were lost or refused (absent in records written before them): the bounds hold across a restart. */
+  readonly stopsLost?: number;
+  readonly targetsLost?: number;
+  readonly closesRefused?: number;
+}
+
+/** A position's protection as it stands: its levels, its orders, and what it has been through. */
+export interface Protection {
+  readonly positionId: string;
+  readonly symbol: string;
+  readonly side: Position['side'];
+  readonly entry: Decimal;
+  readonly initialStop: Decimal;
+  stop: Decimal;
+  stopOrderId?: string | undefined;
+  readonly legs: readonly TargetLeg[];
+  readonly targetOrderIds: string[];
+  /** Every order placed for it (replaced stops and targets included): forgotten together once it is closed and they have ended. */
+  readonly orderIds: string[];
+  legsFilled: number;
+  protectedAt?: number;
+  /** Stop and target are one native OCO: the broker cancels and resizes the sibling itself. */
+  native?: boolean;
+  /** Settles when the protective orders' first sends have been answered. */
+  placing?: Promise<unknown>;
+  /** The stop is widened for high volatility. */
+  widened?: boolean;
+  readonly openedAt: number;
+  /** Stops this position has lost without the engine asking (see `ProtectionOptions.onStopLost`). */
+  stopsLost?: number;
+  /** Take-profit orders lost the same way (placed again up to `stopAttempts` times). */
+  targetsLost?: number;
+  /** Cancels of its protective orders are being waited on to put the stop back (see putBackWhenEnded): one wait, however often asked. */
+  puttingBack?: boolean;
+  /** Over, and on the way to being forgotten (see retireIfDone). */
+  retired?: boolean;
+  /** Its stop is being cancelled to be placed again (a broker that cannot replace, see resend): one at a time. */
+  resendingStop?: boolean;
+  /** Work waiting on cancels that outlasted `BLOCKED_EXIT_WAIT_MS` (risk-order-manager.ts): each runs when the last of its orders ends. */
+  afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void }[];
+  /** Closes of this position the broker refused after its stop was lost. */
+  closesRefused?: number;
+  /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
+  giveUps?: number;
+  /** A reconciliation's comparison brought a try forward (see positionsCompared): once between two of the backoff's own tries, so a broker that keeps refusing (a restricted account) is not asked at every reconciliation. */
+  triedOnCompare?: boolean;
+  /** When a refusal last made protection compare the position with the broker's (see `RiskOrderManager.brokerAgrees`). */
+  checkedAt?: number;
+}
+
+/** What the protection did, for a host's dashboard. */
+export interface ProtectionStats {
+  readonly positions: number;
+  /** Positions whose stop was placed at the moment their entry filled (target: all of them). */
+  readonly protectedAtOnce: number;
+  readonly protectedShare: number;
+  /** Realized reward-to-risk of each closed trade, against its initial stop (the last 1 000). */
+  readonly rewardRisk: readonly { readonly symbol: string; readonly r: Decimal }[];
+}
+
+/** A protection as its journal note stands (decimals as strings). */
+export function savedProtection(p: Protection): SavedProtection {
+  return {
+    positionId: p.positionId,
+    entry: p.entry.toString(),
+    initialStop: p.initialStop.toString(),
+    stop: p.stop.toString(),
+    legs: p.legs.map((l) => ({ price: l.price.toString(), fraction: l.fraction.toString(), r: l.r.toString() })),
+    stopOrderId: p.stopOrderId,
+    targetOrderIds: [...p.targetOrderIds],
+    legsFilled: p.legsFilled,
+    native: p.native === true,
+    widened: p.widened === true,
+    ...(p.stopsLost ? { stopsLost: p.stopsLost } : {}),
+    ...(p.targetsLost ? { targetsLost: p.targetsLost } : {}),
+    ...(p.closesRefused ? { closesRefused: p.closesRefused } : {}),
+  };
+}
+
+/** The side that closes the protected position. */
+export function exitSide(p: Protection): 'buy' | 'sell' {
+  return p.side === 'long' ? 'sell' : 'buy';
+}
