@@ -741,9 +741,10 @@ describe('network faults', () => {
  * (0.0001 a step) sized by notional, so quantities, partial fills and exit fractions are not whole; 'no
  * replace': a broker that cannot replace an order (protection's resizes and moves cancel and place again);
  * 'trailing, emulated': the trailing stop on a broker without one (protection moves a fixed stop);
- * 'no replace, trailing': both — each move of the stop a cancel and a new stop.
+ * 'no replace, trailing': both — each move of the stop a cancel and a new stop; 'partial exits, entry
+ * timeouts': targets in two legs over entries filling in parts (and timing out), the price running through them.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -765,7 +766,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           config:
             style === 'defaults'
               ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-              : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style === 'partial exits' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
+              : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style === 'partial exits' || style === 'partial exits, entry timeouts' ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' || style === 'partial exits, entry timeouts' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         const signalOf = new Map<string, string>();
