@@ -1,3 +1,4 @@
+import { slackOf } from '../core/window-slack.js';
 import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 
 /**
@@ -40,7 +41,7 @@ export class InMemoryJournal implements Journal {
 
   private index(record: JournalRecord): void {
     this.records.push(record);
-    if (this.records.length > this.capacity * 2) this.compact();
+    if (this.records.length > this.capacity + slackOf(this.capacity)) this.compact();
     if (this.byOrder) indexByOrder(this.byOrder, record);
   }
 

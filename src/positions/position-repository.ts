@@ -1,3 +1,4 @@
+import { slackOf } from '../core/window-slack.js';
 import type { Position } from './position.js';
 
 export interface PositionHistoryQuery {
@@ -23,7 +24,7 @@ export class InMemoryPositionRepository implements PositionRepository {
 
   save(position: Position): void {
     this.closed.push(position);
-    if (this.closed.length > this.capacity * 2) this.closed = this.closed.slice(this.closed.length - this.capacity);
+    if (this.closed.length > this.capacity + slackOf(this.capacity)) this.closed = this.closed.slice(this.closed.length - this.capacity);
   }
 
   query(filter: PositionHistoryQuery = {}): Position[] {

@@ -22,6 +22,7 @@ import {
 } from 'tradewire';
 import type { Mutable } from '../core/mutable.js';
 import { MockBroker, type MockBrokerOptions } from './mock-broker.js';
+import { slackOf } from '../core/window-slack.js';
 
 /** One bar of history. `time` is epoch ms or an ISO time; prices are decimals. */
 export interface BacktestBar {
@@ -164,7 +165,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     if (!kept) seen.set(bar.symbol, (kept = []));
     kept.push(priced);
     // Let the oldest go in batches (a shift per bar would copy the array every time).
-    if (kept.length > historyBars * 2) kept.splice(0, kept.length - historyBars);
+    if (kept.length > historyBars + slackOf(historyBars)) kept.splice(0, kept.length - historyBars);
     const out = await options.strategy({ bar: priced, history, position: positionOf, engine });
     if (out === undefined || out === null) return;
     for (const signal of Array.isArray(out) ? out : [out as BacktestSignal]) await send(signal, bar.symbol);

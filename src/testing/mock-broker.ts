@@ -6,6 +6,7 @@ import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates,
 import { type BookValuation, MockLedger } from './mock-ledger.js';
 import { executionPrice, type MatchableOrder } from './mock-matching.js';
 import { seededRandom } from './seeded-random.js';
+import { slackOf } from '../core/window-slack.js';
 
 /** The mock's latencies stand for a real broker's sockets, which keep a process alive until they answer. */
 const KEEP_ALIVE = { keepAlive: true } as const;
@@ -526,7 +527,7 @@ export class MockBroker implements BrokerAdapter {
     const request: Mutable<MockRequest> = { method, at: this.clock.now() };
     if (clientOrderId) request.clientOrderId = clientOrderId;
     this.requests.push(request);
-    if (this.requests.length > this.retainRequests * 2) this.requests.splice(0, this.requests.length - this.retainRequests);
+    if (this.requests.length > this.retainRequests + slackOf(this.retainRequests)) this.requests.splice(0, this.requests.length - this.retainRequests);
     try {
       return work();
     } finally {
