@@ -940,10 +940,7 @@ export class RiskOrderManager {
    */
   private async targetsAgain(p: Protection, waited = false): Promise<void> {
     // Legs whose cancel is still on its way (the halt caught one mid-send): put back once it ends.
-    const cancelling = p.targetOrderIds.filter((id) => {
-      const leg = this.deps.orders.get(id);
-      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || this.deps.orders.cancelRequested(id) || this.deps.orders.cancelAskedBeforeAck(id));
-    });
+    const cancelling = this.legsBeingCancelled(p);
     for (let index = 0; index < p.targetOrderIds.length; index++) {
       // Looked at afresh for each leg: the position and the other legs change while one is sent (an
       // exit fills, a working leg grows into the room) — sized once up front, they sold 12 of 7.
@@ -960,6 +957,19 @@ export class RiskOrderManager {
     if (cancelling.length === 0 || waited) return;
     const again = (): Promise<void> => this.targetsAgain(p, true);
     if (await this.cancelsEnded(p, cancelling, () => this.guard(again))) await again();
+  }
+
+  /**
+   * `p`'s target legs (but `except`) on their way out: not ended, their cancel pending at the broker,
+   * asked and not refused (one whose request failed is asked again), or asked before the broker
+   * acknowledged them. They hold room until they end: a leg lost meanwhile is placed again after.
+   */
+  private legsBeingCancelled(p: Protection, except?: string): string[] {
+    const { orders } = this.deps;
+    return p.targetOrderIds.filter((id) => {
+      const leg = id === except ? undefined : orders.get(id);
+      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || orders.cancelRequested(id) || orders.cancelAskedBeforeAck(id));
+    });
   }
 
   /** `p`'s target orders (one per leg placed) that `keep` takes, in leg order. */
@@ -1102,7 +1112,7 @@ export class RiskOrderManager {
     const left = Decimal.min(Decimal.max(target.quantity.minus(target.filledQuantity), share), this.targetRoom(p, position, target.clientOrderId));
     if (!left.greaterThan(0)) {
       // The room is held by legs on their way out (their cancels still travelling): looked at again once they end.
-      const leaving = p.targetOrderIds.filter((id) => id !== target.clientOrderId && this.deps.orders.get(id)?.status === 'pending_cancel');
+      const leaving = this.legsBeingCancelled(p, target.clientOrderId);
       if (leaving.length > 0 && (await this.cancelsEnded(p, leaving, () => this.guard(() => this.targetLost(p, target, how))))) await this.targetLost(p, target, how);
       return;
     }
@@ -1180,12 +1190,16 @@ export class RiskOrderManager {
       // The stop went first and may have filled already (the price through it): a target now would
       // open the other side of a closed position.
       if (!this.liveFor(p)) return;
+      // Within what the legs working leave when it goes: the sends before it take their time, and a
+      // resume meanwhile puts the nearer leg back for all of a position it alone knew (3 over 2).
+      const room = this.targetRoom(p, this.stillOpen(p)!);
+      if (!room.greaterThan(0)) continue;
       const id = this.deps.ids.next('tw');
       p.targetOrderIds.push(id);
       this.own(p, id);
       // A refusal is handled where every lost target is (the order hook → targetLost).
       await this.deps.orders.submit(
-        { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: q, type: 'limit', limitPrice: leg.price, timeInForce: 'gtc', reduceOnly: true, tags: { role: PROTECTION, leg: `target-${i + 1}`, positionId: p.positionId } },
+        { clientOrderId: id, symbol: p.symbol, side: exitSide(p), quantity: Decimal.min(q, room), type: 'limit', limitPrice: leg.price, timeInForce: 'gtc', reduceOnly: true, tags: { role: PROTECTION, leg: `target-${i + 1}`, positionId: p.positionId } },
         { timeoutMs: null },
       );
     }

@@ -725,6 +725,34 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits, entry timeouts: the kill switch while a position adopted from the broker app had only its near leg placed (the sends timing out) — the resume puts that leg back for all 2 shares, and the far leg, still on its way from the first placing, goes only within what is left: not 3 over 2 (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 3 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 2 },
+        { kind: 'halt' },
+        { kind: 'brokerEnds', pick: 0 },
+      ],
+      'partial exits, entry timeouts',
+    );
+  });
+
+  it('partial exits, entry timeouts: an exit of half leaves 5 — the far leg\'s cancel times out (to land 5 s later, asked again meanwhile) while the broker ends the near leg: the near leg is placed again once the far one has ended, not left off with 5 shares and no target (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.5' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'brokerEnds', pick: 1_007_214_738 },
+      ],
+      'partial exits, entry timeouts',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
