@@ -771,9 +771,10 @@ describe('network faults', () => {
  * 'trailing, emulated': the trailing stop on a broker without one (protection moves a fixed stop);
  * 'no replace, trailing': both — each move of the stop a cancel and a new stop; 'partial exits, entry
  * timeouts': targets in two legs over entries filling in parts (and timing out), the price running through them;
- * 'partial exits, no replace' and 'partial exits, polling': two legs on a broker that cannot replace, or has no stream.
+ * 'partial exits, no replace' and 'partial exits, polling': two legs on a broker that cannot replace, or has no stream;
+ * 'native OCO, entry timeouts': the broker's own pair over entries filling in parts and timing out.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -783,7 +784,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' || style === 'native OCO, entry timeouts' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
@@ -795,7 +796,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           config:
             style === 'defaults'
               ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-              : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style.startsWith('partial exits') ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style === 'entry timeouts' || style === 'limit entries' || style === 'partial exits, entry timeouts' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
+              : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style.startsWith('partial exits') ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style.endsWith('entry timeouts') || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         const signalOf = new Map<string, string>();
