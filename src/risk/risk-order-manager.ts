@@ -734,6 +734,14 @@ export class RiskOrderManager {
     const position = this.stillOpen(p);
     if (!position || p.stopOrderId !== stop.clientOrderId) return;
     p.stopOrderId = undefined;
+    // A native pair whose target filled: the broker cancelled the stop as one-cancels-other — the pair
+    // did its work for what it covered. Shares bought since (an entry filling on past the target) get
+    // a pair of their own: no alarm, and no stop counted as lost (three would close the position).
+    if (p.native && stop.status === 'cancelled' && this.targetsWhere(p, (target) => target.status === 'filled').length > 0) {
+      await this.replaceStop(p, position);
+      this.record(p);
+      return;
+    }
     if (stop.status === 'rejected' && !(await this.brokerAgrees(p))) return;
     await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${p.stop.toString()} ${RiskOrderManager.howLost(stop)}`, stop.clientOrderId);
   }

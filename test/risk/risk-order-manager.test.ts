@@ -161,6 +161,30 @@ describe('RiskOrderManager', () => {
     }
   });
 
+  it('a native pair whose target filled while the entry filled on (the broker cancelling the stop as one-cancels-other): a new pair for the shares bought since — no position_unprotected alarm, no stop counted as lost', async () => {
+    for (const capabilities of [{ nativeOco: true, nativeBracket: true }, { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }]) {
+      const { engine, signal, flush, broker, price, live, alerts, clock } = await setup(true, {}, { capabilities });
+      broker.setLiquidity('AAPL', 3); // three shares a price update
+      await engine.executeSignal(signal());
+      await flush();
+      for (const p of ['105', '105.01', '105.02', '105.03', '105.04', '105.05']) {
+        await price(p);
+        clock.advance(1_000);
+        await flush();
+      }
+      // Before: each such cancel was a critical "stop cancelled by the broker … placing it again" (three would close the position).
+      expect(alerts.filter((code) => code === 'position_unprotected')).toEqual([]);
+      const held = engine.positions.get('AAPL')?.quantity ?? new Decimal(0);
+      const working = live();
+      expect(working.filter((o) => o.type === 'stop').map((o) => o.quantity.minus(o.filledQuantity).toString())).toEqual(held.isZero() ? [] : [held.toString()]);
+      expect(working.filter((o) => o.type === 'limit').map((o) => o.quantity.minus(o.filledQuantity).toString())).toEqual(held.isZero() ? [] : [held.toString()]);
+      // The pairs the targets filled from sold what they covered at the target's price or better.
+      const sold = broker.orderReports().filter((o) => o.type === 'limit' && o.status === 'filled');
+      expect(sold.length).toBeGreaterThanOrEqual(2);
+      expect(sold.every((o) => o.averageFillPrice!.greaterThanOrEqualTo(o.limitPrice!))).toBe(true);
+    }
+  });
+
   it('partial exits and an exit signal of 0.3: the stop shrinks to the 7 left and the targets of 5 and 5 to 5 and 2 — together they never sell more than is held', async () => {
     const { engine, signal, flush, live } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());

@@ -91,10 +91,11 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     await until(() => expect(orders.orderList().filter((o) => o.clientOrderId.startsWith('rl-') && o.status === 'cancelled')).toHaveLength(6), 10_000);
     const lookups = server.requests.slice(before).filter((r) => r.method === 'GET' && /^\/v2\/orders\/[^/]+$/.test(r.path)).map((r) => r.at);
     expect(lookups).toHaveLength(6);
-    // ~250 ms apart (5 per second), not all at once. A loaded machine stalls the limiter's timer and
-    // two tokens may then come close together (a token bucket catching up), so pairs are judged:
-    // no three look-ups inside 300 ms, and the six spread over a second at least.
-    for (let i = 2; i < lookups.length; i++) expect(lookups[i]! - lookups[i - 2]!).toBeGreaterThanOrEqual(300);
+    // ~200 ms apart (5 per second), not all at once. A loaded machine stalls the limiter's timer and
+    // two tokens may then come close together (a token bucket catching up; seen at 266 ms for three
+    // with two search loops on the other core), so pairs are judged loosely: no three look-ups inside
+    // 150 ms (a burst sends all six within a few), and the six spread over a second at least.
+    for (let i = 2; i < lookups.length; i++) expect(lookups[i]! - lookups[i - 2]!).toBeGreaterThanOrEqual(150);
     expect(lookups.at(-1)! - lookups[0]!).toBeGreaterThanOrEqual(1_000);
   });
 
