@@ -317,11 +317,15 @@ export class OrderLifecycleManager {
       for (const id of list.ids) this.inDoubt.resolved(id);
       this.applyListReport(list.kind, list.ids, current);
     });
-    for (const id of list.ids) this.inDoubt.resolved(id);
     if (report === undefined) {
-      for (const id of list.ids) this.confirm(id);
+      // Not there a while after its send: it never arrived; sooner, it may still land (as for one order, see refreshOrder).
+      for (const id of list.ids) {
+        this.inDoubt.notFound(id);
+        this.confirm(id);
+      }
       return false;
     }
+    for (const id of list.ids) this.inDoubt.resolved(id);
     return true;
   }
 

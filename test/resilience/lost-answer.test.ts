@@ -161,6 +161,40 @@ describe('an entry whose answer and look-up were both lost', () => {
     expect(broker.countByClientOrderId('entry')).toBe(1);
   });
 
+  it('a native OCO whose send timed out, to land 5 s later: not found by the first look-ups, it stays in doubt through the landing window (as one order does) — looked up once it has landed, its legs and fills are its own', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
+    broker.setPrice('AAPL', '100');
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } } });
+    await engine.start();
+    await engine.orders.submit({ clientOrderId: 'held', symbol: 'AAPL', side: 'buy', quantity: 10 });
+    await settle(6);
+    broker.dropStream();
+    broker.failNext('submitOrder', { kind: 'timeout', reached: true, landsAfterMs: 5_000 });
+    const sending = engine.orders.submitList('oco', [
+      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '101', timeInForce: 'gtc' },
+      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
+    ]);
+    await settle(6);
+    // The send timed out and the look-up of its parent found nothing (it has not landed yet).
+    expect((await sending).map((o) => o.status)).toEqual(['failed', 'failed']);
+    expect((await engine.reconcile()).ordersFoundAtBroker).toEqual([]);
+    // Before: that first "not found" took the list out of doubt at once — its landing went unseen.
+    expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual(['tp', 'sl']);
+    clock.advance(5_000);
+    broker.setPrice('AAPL', '101.5'); // it has landed: the target fills, the broker cancels the stop
+    await settle(6);
+    broker.restoreStream();
+    await settle(10);
+    await engine.reconcile();
+    expect(['tp', 'sl'].map((id) => [engine.orders.get(id)?.status, engine.orders.get(id)?.filledQuantity.toString()])).toEqual([
+      ['filled', '10'],
+      ['cancelled', '0'],
+    ]);
+    expect(engine.orders.ordersInDoubt()).toEqual([]);
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
   it('a cancel (the kill switch) asked while a send waits to be retried: the retry is never sent, the order ends cancelled', async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
     const broker = new MockBroker({ clock, initialCash: 1_000_000 });

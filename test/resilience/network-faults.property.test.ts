@@ -753,6 +753,26 @@ describe('network faults', () => {
     );
   });
 
+  it('native OCO, entry timeouts: a pair placed again after the kill switch whose send timed out (to land 5 s later) and was not found by the first look-ups — it landed while the engine was stopped, its target filling 1: still in doubt when the engine started again, it is looked up and its fill is its own (the list was dropped from doubt at the first "not found", as one order no longer is) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+        { kind: 'pause', symbol: 'MSFT', by: 24, seconds: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 1 },
+        { kind: 'halt' },
+        { kind: 'move', symbol: 'MSFT', by: 16 },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 },
+        { kind: 'wait', seconds: 3 },
+        { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'stream', up: false },
+      ],
+      'native OCO, entry timeouts',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
