@@ -317,16 +317,7 @@ export class OrderLifecycleManager {
       for (const id of list.ids) this.inDoubt.resolved(id);
       this.applyListReport(list.kind, list.ids, current);
     });
-    if (report === undefined) {
-      // Not there a while after its send: it never arrived; sooner, it may still land (as for one order, see refreshOrder).
-      for (const id of list.ids) {
-        this.inDoubt.notFound(id);
-        this.confirm(id);
-      }
-      return false;
-    }
-    for (const id of list.ids) this.inDoubt.resolved(id);
-    return true;
+    return this.lookedUp(list.ids, report !== undefined);
   }
 
   /**
@@ -482,15 +473,23 @@ export class OrderLifecycleManager {
       this.inDoubt.resolved(clientOrderId);
       this.applyReport(current);
     });
-    // The broker answered: an order in doubt is in doubt no more — found, or not there a while after
-    // its send (sooner, it may still be on its way).
-    if (report === undefined) {
-      this.inDoubt.notFound(clientOrderId);
-      this.confirm(clientOrderId);
-      return false;
+    return this.lookedUp([clientOrderId], report !== undefined);
+  }
+
+  /**
+   * The broker answered a look-up of `ids` (one order, or a list through its parent): in doubt no more
+   * — found, or not there a while after the send (sooner, a send that timed out may still land).
+   * Resolves with whether it was found.
+   */
+  private lookedUp(ids: readonly string[], found: boolean): boolean {
+    for (const id of ids) {
+      if (found) this.inDoubt.resolved(id);
+      else {
+        this.inDoubt.notFound(id);
+        this.confirm(id);
+      }
     }
-    this.inDoubt.resolved(clientOrderId);
-    return true;
+    return found;
   }
 
   /**
