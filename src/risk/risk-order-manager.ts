@@ -739,7 +739,6 @@ export class RiskOrderManager {
     // a pair of their own: no alarm, and no stop counted as lost (three would close the position).
     if (p.native && stop.status === 'cancelled' && this.targetsWhere(p, (target) => target.status === 'filled').length > 0) {
       await this.replaceStop(p, position);
-      this.record(p);
       return;
     }
     if (stop.status === 'rejected' && !(await this.brokerAgrees(p))) return;
@@ -1200,6 +1199,7 @@ export class RiskOrderManager {
       if (!this.liveFor(p)) return;
       // Within what the legs working leave when it goes: the sends before it take their time, and a
       // resume meanwhile puts the nearer leg back for all of a position it alone knew (3 over 2).
+      // (liveFor: the position is still open.)
       const room = this.targetRoom(p, this.stillOpen(p)!);
       if (!room.greaterThan(0)) continue;
       const id = this.deps.ids.next('tw');
