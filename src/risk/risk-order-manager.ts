@@ -361,8 +361,8 @@ export class RiskOrderManager {
    */
   private async lastLegAgain(p: Protection, position: Position): Promise<void> {
     if (p.native || p.targetOrderIds.length === 0) return;
-    const targets = this.targetsWhere(p, () => true);
-    if (targets.length !== p.targetOrderIds.length || targets.some((target) => target.status !== 'filled')) return;
+    const targets = this.targetsWhere(p, (target) => target.status === 'filled');
+    if (targets.length !== p.targetOrderIds.length) return;
     // The stop gone or going: closing or placing it again is another path's (which brings targets back with it).
     const stop = this.stopOf(p);
     if (!stop || leaving(stop)) return;
@@ -923,7 +923,7 @@ export class RiskOrderManager {
   private async putBackCancelled(p: Protection, again: () => Promise<void>, announce: () => void): Promise<void> {
     // The stop's cancel may still be on its way (retried after a failure, a resize went first, or the
     // stop was itself on its way: cancelled when the broker acknowledges it): its end decides.
-    const cancelling = p.stopOrderId !== undefined && (this.deps.orders.cancelRequested(p.stopOrderId) || this.deps.orders.cancelAskedBeforeAck(p.stopOrderId));
+    const cancelling = p.stopOrderId !== undefined && this.cancelOnItsWay(p.stopOrderId);
     if (cancelling && !(await this.cancelsEnded(p, [p.stopOrderId!], () => this.guard(again)))) return;
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
@@ -972,11 +972,15 @@ export class RiskOrderManager {
    * acknowledged them. They hold room until they end: a leg lost meanwhile is placed again after.
    */
   private legsBeingCancelled(p: Protection, except?: string): string[] {
-    const { orders } = this.deps;
     return p.targetOrderIds.filter((id) => {
-      const leg = id === except ? undefined : orders.get(id);
-      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || orders.cancelRequested(id) || orders.cancelAskedBeforeAck(id));
+      const leg = id === except ? undefined : this.deps.orders.get(id);
+      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || this.cancelOnItsWay(id));
     });
+  }
+
+  /** The engine asked to cancel `id` and the cancel has not ended nor been refused — asked before the broker acknowledged it, too. */
+  private cancelOnItsWay(id: string): boolean {
+    return this.deps.orders.cancelRequested(id) || this.deps.orders.cancelAskedBeforeAck(id);
   }
 
   /** `p`'s target orders (one per leg placed) that `keep` takes, in leg order. */
