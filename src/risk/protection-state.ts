@@ -24,6 +24,12 @@ export interface SavedProtection {
   readonly stopsLost?: number;
   readonly targetsLost?: number;
   readonly closesRefused?: number;
+  /**
+   * Its position closed while some of its orders still worked (a cancel that failed on the way): those
+   * orders are left over, to be cancelled — a restart does not hand them to a later position of the
+   * symbol, which gets protection of its own.
+   */
+  readonly closed?: true;
 }
 
 /** A position's protection as it stands: its levels, its orders, and what it has been through. */

@@ -71,6 +71,11 @@ export class RiskOrderManager {
   private readonly byOrder = new Map<string, Protection>();
   /** Protections that are over, oldest first: the last {@link RETIRED_KEPT} are still found by their orders. */
   private readonly retired: Protection[] = [];
+  /**
+   * Protections whose position closed while some of their orders still worked: a checkpoint carries
+   * them, so a restart knows those orders are left over (see {@link restore}). Left once they retire.
+   */
+  private readonly closing = new Set<Protection>();
   /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
   private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle | undefined }>();
   /** Tries after giving up held back while the engine is stopped (see {@link suspend}). */
@@ -193,14 +198,28 @@ export class RiskOrderManager {
   async restore(records: readonly JournalRecord[] = this.deps.orders.journal.query({ topic: PROTECTION_STATE })): Promise<string[]> {
     const { orders, positions } = this.deps;
     const saved = new Map<string, SavedProtection>();
+    // Orders of protections whose position closed before they ended: no later position takes them.
+    const leftOver = new Set<string>();
+    const over = new Set<string>();
     for (const record of records) {
-      if (record.kind === 'note' && record.topic === PROTECTION_STATE && record.symbol) saved.set(record.symbol, record.data as SavedProtection);
+      if (record.kind !== 'note' || record.topic !== PROTECTION_STATE || !record.symbol) continue;
+      const data = record.data as SavedProtection;
+      if (data.closed) {
+        over.add(data.positionId);
+        for (const id of [data.stopOrderId, ...data.targetOrderIds]) if (id) leftOver.add(id);
+        if (saved.get(record.symbol)?.positionId === data.positionId) saved.delete(record.symbol);
+      } else if (!over.has(data.positionId)) saved.set(record.symbol, data);
     }
-    const working = orders.workingOrders().filter(RiskOrderManager.isProtective);
+    const allWorking = orders.workingOrders().filter(RiskOrderManager.isProtective);
+    const working = allWorking.filter((o) => !leftOver.has(o.clientOrderId));
     const protectedAnew: string[] = [];
     // The unprotected positions are protected together, each to its own end: one broker round trip,
     // and one that cannot be protected leaves none of the others bare.
     const protecting: Promise<void>[] = [];
+    // The left-over orders' cancels go first: on a broker whose open orders hold the shares, a new
+    // position's stop beside an old one would be refused.
+    const cancelOrphan = (o: Order): Promise<void> => this.cancel(o.clientOrderId, 'protective order with no position after the restart');
+    protecting.push(...allWorking.filter((o) => leftOver.has(o.clientOrderId)).map(cancelOrphan));
     for (const position of positions.openPositions()) {
       if (this.byPosition.has(position.id)) continue;
       const mine = working.filter((o) => o.symbol === position.symbol);
@@ -254,9 +273,11 @@ export class RiskOrderManager {
       if (stop && !isTerminalStatus(stop.status)) protecting.push(this.converge(adopted));
     }
     // Protective orders no position's protection took back: their position closed while the process
-    // was down (its exit filled unheard), or a second stop of one symbol. A stop with no position under
-    // it would sell what is not there: cancelled.
+    // was down (its exit filled unheard), or before it died with their cancels unfinished, or a second
+    // stop of one symbol. A stop with no position under it would sell what is not there: cancelled.
     const orphans = working.filter((o) => !this.byOrder.has(o.clientOrderId) && !isTerminalStatus(orders.get(o.clientOrderId)?.status ?? 'cancelled'));
+    protecting.push(...orphans.map(cancelOrphan));
+    orphans.push(...allWorking.filter((o) => leftOver.has(o.clientOrderId)));
     if (orphans.length > 0) {
       this.deps.events.emit('alert', {
         severity: 'warning',
@@ -264,7 +285,6 @@ export class RiskOrderManager {
         message: `${orphans.length} protective order(s) with no position to protect after the restart are cancelled: ${orphans.map((o) => `${o.clientOrderId} (${o.symbol} ${o.type})`).join(', ')}`,
         details: { orders: orphans.map((o) => o.clientOrderId) },
       });
-      protecting.push(...orphans.map((o) => this.cancel(o.clientOrderId, 'protective order with no position after the restart')));
     }
     await allOrFailures(protecting, 'positions could not be protected');
     return protectedAnew;
@@ -596,14 +616,28 @@ export class RiskOrderManager {
     return [...this.byPosition.values()].flatMap((p) => [...(p.stopOrderId ? [p.stopOrderId] : []), ...p.targetOrderIds]);
   }
 
-  /** Where every protected position's protection stands, as the notes a journal checkpoint carries. */
+  /** Where every protected position's protection stands, as the notes a journal checkpoint carries — and which closed ones left orders working. */
   checkpointNotes(at: number): JournalEntry[] {
-    return [...this.byPosition.values()].map((p) => ({ kind: 'note', at, topic: PROTECTION_STATE, symbol: p.symbol, data: savedProtection(p) }));
+    const notes: JournalEntry[] = [...this.byPosition.values()].map((p) => ({ kind: 'note', at, topic: PROTECTION_STATE, symbol: p.symbol, data: savedProtection(p) }));
+    for (const p of this.closing) {
+      if (this.stillWorks(p)) notes.push({ kind: 'note', at, topic: PROTECTION_STATE, symbol: p.symbol, data: { ...savedProtection(p), closed: true } });
+      else this.closing.delete(p);
+    }
+    return notes;
   }
 
-  /** Journals where a position's protection stands, so a restart can take it back (see {@link restore}). */
-  private record(p: Protection): void {
-    this.deps.orders.journal.append({ kind: 'note', at: this.deps.clock.now(), topic: PROTECTION_STATE, symbol: p.symbol, data: savedProtection(p) });
+  /** Journals where a position's protection stands, so a restart can take it back (see {@link restore}); `closed`: its position closed. */
+  private record(p: Protection, closed?: true): void {
+    this.deps.orders.journal.append({ kind: 'note', at: this.deps.clock.now(), topic: PROTECTION_STATE, symbol: p.symbol, data: closed ? { ...savedProtection(p), closed } : savedProtection(p) });
+  }
+
+  /** Some order the protection names (its stop, its targets) has not ended. */
+  private stillWorks(p: Protection): boolean {
+    for (const id of [p.stopOrderId, ...p.targetOrderIds]) {
+      const status = id === undefined ? undefined : this.deps.orders.get(id)?.status;
+      if (status !== undefined && !isTerminalStatus(status)) return true;
+    }
+    return false;
   }
 
   private async protect(position: Position): Promise<void> {
@@ -1509,6 +1543,7 @@ export class RiskOrderManager {
       if (status !== undefined && (!isTerminalStatus(status) || status === 'failed')) return;
     }
     p.retired = true;
+    this.closing.delete(p);
     this.retired.push(p);
     if (this.retired.length <= RETIRED_KEPT) return;
     const oldest = this.retired.shift()!;
@@ -1532,6 +1567,12 @@ export class RiskOrderManager {
       this.rewardRisk.push({ symbol: position.symbol, r: realizedRewardRisk(p.side, p.entry, p.initialStop, exit) });
     }
     const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);
+    // Its orders still working are left over: journaled as such, a restart cancels them instead of
+    // handing them to the symbol's next position (a cancel that fails on the way leaves them working).
+    if (this.stillWorks(p)) {
+      this.closing.add(p);
+      this.record(p, true);
+    }
     // A native OCO one of whose legs filled whole: the broker cancels the other. A leg that filled
     // only in part (the position was smaller than the pair) leaves its sibling working: ours to cancel.
     if (p.native && ids.some((id) => this.deps.orders.get(id)?.status === 'filled')) return;

@@ -603,6 +603,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it("fractional: an exit closed the position while its stop's cancel failed on the way (the stop left working), a checkpoint, a new entry filled unheard, killed — the restart cancels the old stop and protects the new position at its own levels, target included (it took the old stop as the new position's, with no target) (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 1 },
+        { kind: 'batch', sides: ['buy', 'sell'] },
+        { kind: 'checkpoint' },
+        { kind: 'open' },
+        { kind: 'stream', up: false },
+        { kind: 'crash', after: 0 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+      ],
+      'fractional',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
