@@ -209,13 +209,7 @@ export class OrderLifecycleManager {
       clock: this.clock,
       pollIntervalMs: options.pollIntervalMs ?? 1_000,
       apply: (update) => this.applyUpdate(update),
-      connectionChanged: (change: ConnectionChange) => {
-        // What fills while the stream is down goes unheard: each order working at either end of the
-        // gap, or placed during it, is confirmed by a look-up later, even if it ends first.
-        this.keepToConfirm(this.store.workingIds());
-        this.streamDown = change.state === 'disconnected';
-        this.bus.emit('broker:connection', change);
-      },
+      connectionChanged: (change: ConnectionChange) => this.connectionChanged(change),
       sync: () => this.syncWorkingOrders(),
     });
   }
@@ -233,13 +227,36 @@ export class OrderLifecycleManager {
    * the cancels whose retries the stop held back are asked again.
    */
   start(): void {
+    const listening = this.feed.running;
     this.feed.start();
-    if (!this.stopped) return;
+    if (!this.stopped) {
+      if (!listening) this.noticeStreamAlreadyDown();
+      return;
+    }
     this.stopped = false;
     this.streamDown = false;
     for (const id of this.store.workingIds()) this.armTimeout(id);
     this.cancelRetries.resume();
     void this.syncWorkingOrders().catch((error: unknown) => this.logger.warn('looking up the working orders after a restart failed', { error: describeError(error) }));
+    this.noticeStreamAlreadyDown();
+  }
+
+  private connectionChanged(change: ConnectionChange): void {
+    // What fills while the stream is down goes unheard: each order working at either end of the
+    // gap, or placed during it, is confirmed by a look-up later, even if it ends first.
+    this.keepToConfirm(this.store.workingIds());
+    this.streamDown = change.state === 'disconnected';
+    this.bus.emit('broker:connection', change);
+  }
+
+  /**
+   * A stream already down when tracking starts — a start again during an outage (the adapter still
+   * connected, its stream reconnecting), or a drop between `connect()` and now — was announced to
+   * nobody: it is taken as a disconnect heard now, so what is sent meanwhile is confirmed by a look-up.
+   */
+  private noticeStreamAlreadyDown(): void {
+    if (!this.adapter.capabilities.streaming || this.streamDown || this.adapter.health().streamConnected) return;
+    this.connectionChanged({ state: 'disconnected', reason: 'the order stream was down when tracking started', at: this.clock.now() });
   }
 
   /** Stops listening and clears every timer (timeouts and cancel retries come back with {@link start}). Working orders stay working at the broker. */

@@ -244,6 +244,29 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(recovered.fills[0]?.executionId).toMatch(/^mock-exec-/);
   });
 
+  it('a stream already down when tracking starts (announced to no one) is taken as down: said on broker:connection, and what is sent meanwhile is kept to confirm', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100.00');
+    broker.dropStream();
+    const lifecycle = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger });
+    const changes: string[] = [];
+    lifecycle.events.on('broker:connection', (c) => changes.push(`${c.state}: ${c.reason}`));
+    lifecycle.start();
+    expect(changes).toEqual(['disconnected: the order stream was down when tracking started']);
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99.00' }, { timeoutMs: null });
+    expect(lifecycle.journal.query({ topic: 'orders.to_confirm' }).flatMap((r) => (r.kind === 'note' ? (r.data as { clientOrderIds: string[] }).clientOrderIds : []))).toContain(order.clientOrderId);
+    // Filled unheard; the stream back, the look-up finds it.
+    broker.setPrice('AAPL', '98.00');
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    broker.restoreStream();
+    await settle(1);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('filled');
+    // A second start (already listening) says nothing again.
+    lifecycle.start();
+    expect(changes).toEqual(['disconnected: the order stream was down when tracking started', 'reconnected: undefined']);
+  });
+
   it('polls adapters without a stream, through the same code path', async () => {
     const { lifecycle, broker, clock } = setup({ capabilities: { streaming: false } }, { pollIntervalMs: 1_000 });
     broker.dropStream(); // nothing is pushed
