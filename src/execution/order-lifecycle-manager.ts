@@ -176,6 +176,9 @@ export class OrderLifecycleManager {
   private streamDown = false;
   /** Stopped after a start (see {@link stop}): the next start looks up what was missed meanwhile. */
   private stopped = false;
+  /** Transitions whose internal hooks are running; and those applied meanwhile, not yet emitted (see {@link announceUnheard}). */
+  private hooksRunning = 0;
+  private readonly unheard: { readonly transition: OrderTransition; ready: boolean }[] = [];
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
@@ -1178,14 +1181,28 @@ export class OrderLifecycleManager {
       return transition;
     }
     this.changedAt.set(order.symbol, ++this.changes);
+    // Listeners hear transitions in the order they were applied: one that a hook causes (a cancel
+    // asked on an acknowledgement) waits until this one, whose hooks run first, has been heard.
+    const waiting = this.hooksRunning > 0 || this.unheard.length > 0 ? { transition, ready: false } : undefined;
+    if (waiting) this.unheard.push(waiting);
+    this.hooksRunning++;
     if (this.hooks.size > 0) this.hooks.run(notifyHook, transition, describeTransition);
+    this.hooksRunning--;
     // After the hooks, which may ask whether the engine cancelled the order it ended.
     if (this.cancelsAsked.size > 0 && (ended || event.type === 'cancel_rejected')) this.cancelsAsked.delete(id);
     if (ended) for (const waiter of [...this.endWaiters]) waiter();
-    this.emitTransition(transition);
+    if (waiting) waiting.ready = true;
+    else this.emitTransition(transition);
+    if (this.hooksRunning === 0) this.announceUnheard();
     if (cancelLanded) this.cancelLanded(id, order);
     else if (withdrawnLanded) void this.cancel(id, 'withdrawn before the broker acknowledged it; it landed after all');
     return transition;
+  }
+
+  /** Emits the transitions applied while others' hooks ran, in the order they were applied, as each one's own hooks are done. */
+  private announceUnheard(): void {
+    const queue = this.unheard;
+    while (queue.length > 0 && queue[0]!.ready) this.emitTransition(queue.shift()!.transition);
   }
 
   private emitTransition({ order, from, to, event }: OrderTransition): void {

@@ -267,6 +267,20 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(changes).toEqual(['disconnected: the order stream was down when tracking started', 'reconnected: undefined']);
   });
 
+  it('listeners hear transitions in the order they were applied: a cancel an internal hook asks on the acknowledgement is heard after it', async () => {
+    const { lifecycle, broker } = setup();
+    lifecycle.addHook({ name: 'cancels on accept', orderChanged: ({ order, to }) => to === 'accepted' && void lifecycle.cancel(order.clientOrderId, 'test') });
+    const heard: string[] = [];
+    lifecycle.events.on('order:transition', ({ previousStatus, to }) => heard.push(`${previousStatus}→${to}`));
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99.00' }, { timeoutMs: null });
+    await settle(2);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+    expect(heard).toEqual(['created→validated', 'validated→submitted', 'submitted→accepted', 'accepted→pending_cancel', 'pending_cancel→cancelled']);
+    // The journal had them in that order all along.
+    expect(trail(lifecycle, order.clientOrderId)).toEqual(['created→validated', 'validated→submitted', 'submitted→accepted', 'accepted→pending_cancel', 'pending_cancel→cancelled']);
+    expect(broker.orderReports()[0]?.status).toBe('cancelled');
+  });
+
   it('polls adapters without a stream, through the same code path', async () => {
     const { lifecycle, broker, clock } = setup({ capabilities: { streaming: false } }, { pollIntervalMs: 1_000 });
     broker.dropStream(); // nothing is pushed
