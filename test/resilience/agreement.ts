@@ -140,6 +140,28 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
  * starts from it, so an event applied here and not journaled (or journaled and refused on replay)
  * would come back different.
  */
+/**
+ * A host that mirrors order states from the engine's events: each `order:transition` must start where
+ * the last one heard for that order ended (a change heard out of order breaks the chain), and at the
+ * end the mirror must agree with the engine. Returns the end check.
+ */
+export function mirrorOrderEvents(engine: ExecutionEngine): (trace: string) => void {
+  const mirrored = new Map<string, string>();
+  const broken: string[] = [];
+  engine.on('order:transition', ({ order, previousStatus, to }) => {
+    const last = mirrored.get(order.clientOrderId);
+    if (last !== undefined && last !== previousStatus && broken.length < 5) broken.push(`${order.clientOrderId}: heard ${previousStatus}→${to} after →${last}`);
+    mirrored.set(order.clientOrderId, to);
+  });
+  return (trace) => {
+    expect(broken, `order events heard out of order ${trace}`).toEqual([]);
+    for (const [id, status] of mirrored) {
+      const order = engine.orders.get(id);
+      if (order) expect(status, `${id}: the events' last status against the engine's ${trace}`).toBe(order.status);
+    }
+  };
+}
+
 export function expectJournalRebuilds(engine: ExecutionEngine, records: readonly JournalRecord[], trace: string, archived?: ReadonlyMap<string, string>): void {
   const replayed = new Map(replayJournal(records).orders.map((o) => [o.clientOrderId, o]));
   for (const order of engine.orders.orderList()) {

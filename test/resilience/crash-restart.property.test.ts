@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CHECKPOINT_TOPIC, createOrder, Decimal, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -663,6 +663,8 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         /** Symbols whose targets protection gave up on, in any process (alerted `left_off`). */
         const targetsAlerted = new Set<string>();
         let generation = 0;
+        /** The end check of the last process's host mirroring order states from its events. */
+        let mirror: (trace: string) => void = () => undefined;
         const boot = async (): Promise<{ engine: ExecutionEngine; kill: () => void }> => {
           const view = processView(broker);
           const written = journalView(records);
@@ -681,6 +683,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
                 : { sizing: protection === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(protection === 'partial exits' || protection === 'partial exits, entry timeouts' ? { takeProfit: { method: 'partial' as const } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: protection === 'partial exits, entry timeouts' || protection === 'native OCO, entry timeouts' ? 20_000 : null }, accountRefreshMs: 86_400_000 },
           });
           engine.on('error', () => undefined);
+          mirror = mirrorOrderEvents(engine);
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
           // Protection that gave up (the broker refused every stop and close) said so; nothing more is owed then.
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
@@ -788,6 +791,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived, targetsAlerted });
+        mirror(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
         expectJournalRebuilds(engine, records.segment.query({}), trace, archived);
         await engine.stop();

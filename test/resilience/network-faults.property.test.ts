@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING } from './agreement.js';
+import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -821,6 +821,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
               : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style.startsWith('partial exits') ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style.endsWith('entry timeouts') || style === 'limit entries' ? 20_000 : null, ...(style === 'limit entries' ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
+        const mirror = mirrorOrderEvents(engine);
         const signalOf = new Map<string, string>();
         engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
         debug?.(engine, broker);
@@ -928,6 +929,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         // Protected positions: one working stop each, of the position's size — unless protection gave
         // up (alerted), or the host cancelled every order itself (its stops included: its call).
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection && !actions.some((a) => a.kind === 'cancelAll'), targetsAlerted });
+        mirror(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
         expectJournalRebuilds(engine, engine.orders.auditTrail({}), trace);
         await engine.stop();
