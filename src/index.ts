@@ -166,6 +166,7 @@ export { type PositionFillResult } from './positions/apply-position-fill.js';
 export { type PositionChange, type PositionEntryContext, type PositionHook, PositionManager, type PositionManagerOptions, type PositionsView } from './positions/position-manager.js';
 export { every, type Repeating } from './core/every.js';
 export { type InternalFailure, type InternalFailureHandler } from './core/internal-hooks.js';
+export { AnnounceInOrder, type AnnouncementTurn } from './core/announce-in-order.js';
 export { TRADING_STATE_TOPIC, TradingGate } from './execution/trading-gate.js';
 export { BuyingPower } from './execution/buying-power.js';
 export { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './positions/position-repository.js';

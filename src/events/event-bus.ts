@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { AnnounceInOrder } from '../core/announce-in-order.js';
 
 /** A map from event name to payload type. */
 export type EventMap = { [event: string]: unknown };
@@ -34,6 +35,8 @@ export interface EventSource<E> {
 export interface EventSink<E> {
   emit<K extends keyof E & string>(event: K, payload: E[K]): void;
   listenerCount<K extends keyof E & string>(event: K): number;
+  /** Keeps the changes emitted on this sink in the order they were applied (see {@link AnnounceInOrder}). */
+  readonly announcements?: AnnounceInOrder;
 }
 
 /** A view of `bus` that can only subscribe: what the engine hands to hosts (no emit, no removeAllListeners). */
@@ -57,6 +60,8 @@ export function subscribeOnly<E>(bus: EventSource<E>): EventSource<E> {
  */
 export class EventBus<E extends { error: ListenerErrorPayload }> implements EventSource<E>, EventSink<E> {
   private readonly emitter = new EventEmitter();
+  /** Shared by the components that emit here: their changes reach listeners in the order they were applied. */
+  readonly announcements = new AnnounceInOrder();
   /** event → (listener → its wrapper), so `off` can find what was registered. */
   private readonly wrappers = new Map<string, Map<AnyListener, (payload: unknown) => void>>();
 

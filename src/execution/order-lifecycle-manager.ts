@@ -1,3 +1,4 @@
+import { AnnounceInOrder } from '../core/announce-in-order.js';
 import type { BrokerAdapter, ConnectionChange, OrderUpdate } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
 import type { Clock } from '../core/clock.js';
@@ -176,9 +177,10 @@ export class OrderLifecycleManager {
   private streamDown = false;
   /** Stopped after a start (see {@link stop}): the next start looks up what was missed meanwhile. */
   private stopped = false;
-  /** Transitions whose internal hooks are running; and those applied meanwhile, not yet emitted (see {@link announceUnheard}). */
-  private hooksRunning = 0;
-  private readonly unheard: { readonly transition: OrderTransition; ready: boolean }[] = [];
+  /** The bus's: transitions emitted in the order applied, also those an internal hook causes while handling another. */
+  private readonly inOrder: AnnounceInOrder;
+  private readonly announceTransition = (transition: OrderTransition): void => this.emitTransition(transition);
+  private readonly announceCreated = (payload: { readonly order: Order }): void => this.bus.emit('order:created', payload);
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
@@ -191,6 +193,7 @@ export class OrderLifecycleManager {
     const bus = options.events ?? new EventBus<OrderLifecycleEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }));
     this.events = subscribeOnly(bus);
     this.bus = bus;
+    this.inOrder = bus.announcements;
     this.journal = options.journal ?? new InMemoryJournal();
     this.defaultTimeoutMs = options.orderTimeoutMs === undefined ? 60_000 : options.orderTimeoutMs;
     this.send = options.send ?? ((order) => this.adapter.submitOrder(order));
@@ -862,7 +865,7 @@ export class OrderLifecycleManager {
       timeoutMs,
       seq: UNSTAMPED,
     });
-    this.bus.emit('order:created', { order });
+    this.inOrder.now({ order }, this.announceCreated);
   }
 
   private async sendRegistered(id: string): Promise<Order> {
@@ -1183,26 +1186,15 @@ export class OrderLifecycleManager {
     this.changedAt.set(order.symbol, ++this.changes);
     // Listeners hear transitions in the order they were applied: one that a hook causes (a cancel
     // asked on an acknowledgement) waits until this one, whose hooks run first, has been heard.
-    const waiting = this.hooksRunning > 0 || this.unheard.length > 0 ? { transition, ready: false } : undefined;
-    if (waiting) this.unheard.push(waiting);
-    this.hooksRunning++;
+    const turn = this.inOrder.begin(transition, this.announceTransition);
     if (this.hooks.size > 0) this.hooks.run(notifyHook, transition, describeTransition);
-    this.hooksRunning--;
     // After the hooks, which may ask whether the engine cancelled the order it ended.
     if (this.cancelsAsked.size > 0 && (ended || event.type === 'cancel_rejected')) this.cancelsAsked.delete(id);
     if (ended) for (const waiter of [...this.endWaiters]) waiter();
-    if (waiting) waiting.ready = true;
-    else this.emitTransition(transition);
-    if (this.hooksRunning === 0) this.announceUnheard();
+    this.inOrder.end(turn, transition, this.announceTransition);
     if (cancelLanded) this.cancelLanded(id, order);
     else if (withdrawnLanded) void this.cancel(id, 'withdrawn before the broker acknowledged it; it landed after all');
     return transition;
-  }
-
-  /** Emits the transitions applied while others' hooks ran, in the order they were applied, as each one's own hooks are done. */
-  private announceUnheard(): void {
-    const queue = this.unheard;
-    while (queue.length > 0 && queue[0]!.ready) this.emitTransition(queue.shift()!.transition);
   }
 
   private emitTransition({ order, from, to, event }: OrderTransition): void {

@@ -1,3 +1,4 @@
+import { AnnounceInOrder } from '../core/announce-in-order.js';
 import type { Clock } from '../core/clock.js';
 import { addDecimals, Decimal, isAboveZero, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
@@ -79,6 +80,9 @@ export class PositionManager {
   private readonly hooks: HookList<PositionHook>;
   /** Rebuilding from the journal: nothing is announced (it is not news). */
   private quiet = false;
+  /** The bus's (or its own): changes emitted in the order applied, also those a hook makes while handling another. */
+  private readonly inOrder: AnnounceInOrder;
+  private readonly announceChange = (change: PositionChange): void => this.emitChange(change);
   private readonly accountId: string;
   private readonly repository: PositionRepository;
   private readonly day: TradingDay;
@@ -100,6 +104,7 @@ export class PositionManager {
     this.clock = options.clock;
     this.ids = options.ids;
     this.events = options.events;
+    this.inOrder = options.events.announcements ?? new AnnounceInOrder();
     this.accountId = options.accountId ?? 'default';
     this.repository = options.repository ?? new InMemoryPositionRepository();
     this.day = new TradingDay(options.timeZone);
@@ -444,7 +449,14 @@ export class PositionManager {
   /** Internal hooks first, in order; then the hosts. Nothing while restoring. */
   private announce(position: Position, reason: PositionChangeReason, opened: boolean, closed: boolean): void {
     if (this.quiet) return;
-    if (this.hooks.size > 0) this.hooks.run(notifyChange, { position, reason, opened, closed }, describeChange);
+    const change = { position, reason, opened, closed };
+    // Emitted in the order applied: a change a hook makes (protection setting an adopted position's levels) waits for this one.
+    const turn = this.inOrder.begin(change, this.announceChange);
+    if (this.hooks.size > 0) this.hooks.run(notifyChange, change, describeChange);
+    this.inOrder.end(turn, change, this.announceChange);
+  }
+
+  private emitChange({ position, reason, opened, closed }: PositionChange): void {
     // Payloads only for events someone listens to (see OrderLifecycleManager.emitTransition).
     const events = this.events;
     if (events.listenerCount('position:updated') > 0) events.emit('position:updated', { position, reason });

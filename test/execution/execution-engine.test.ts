@@ -24,10 +24,14 @@ describe('ExecutionEngine — the specification scenarios', () => {
   it('a market BUY goes pending → submitted → filled and opens a position', async () => {
     const { engine, price, signal, seen } = await setup();
     price('AAPL', '100.00');
+    // A listener on the fill already sees the position it opened: the engine's state is current before any host hears.
+    let heldOnFill: string | undefined;
+    engine.on('order:filled', ({ order }) => (heldOnFill = engine.positions.get(order.symbol)?.quantity.toString()));
     const decision = await engine.executeSignal(signal());
     expect(decision.kind).toBe('executed');
     if (decision.kind !== 'executed') return;
     expect(decision.order.status).toBe('filled');
+    expect(heldOnFill).toBe('100');
     expect(decision.intent).toEqual({ action: 'open', direction: 'long' });
     // 1% of 100 000 at risk over a 2% stop = 500 shares, capped by the 10% position limit: 100.
     expect(decision.quantity.toString()).toBe('100');
@@ -40,7 +44,8 @@ describe('ExecutionEngine — the specification scenarios', () => {
     expect(position.averageEntryPrice.toString()).toBe('100');
     expect(position.stopPrice?.toString()).toBe('98');
     expect(position.targetPrice?.toString()).toBe('104');
-    expect(seen).toEqual(['signal:received', 'order:submitted', 'order:accepted', 'position:opened', 'order:filled', 'signal:executed']);
+    // Heard in the order applied: the fill, then the position it opened.
+    expect(seen).toEqual(['signal:received', 'order:submitted', 'order:accepted', 'order:filled', 'position:opened', 'signal:executed']);
   });
 
   it('a rejection opens nothing and changes no state', async () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents } from './agreement.js';
+import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -773,6 +773,20 @@ describe('network faults', () => {
     );
   });
 
+  it("partial exits, entry timeouts: a position bought in the broker's app, adopted by a reconciliation whose first look-ups timed out, protected at once and its target filled within the adoption: a host mirroring positions from the events ends flat, as the engine — it heard the close before the open, and kept the position (found by the search's position mirror)", async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'getPositions', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'move', symbol: 'AAPL', by: 15 },
+        { kind: 'pause', symbol: 'AAPL', by: 25, seconds: 1 },
+      ],
+      'partial exits, entry timeouts',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
@@ -822,6 +836,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         });
         engine.on('error', () => undefined);
         const mirror = mirrorOrderEvents(engine);
+        const book = mirrorPositionEvents(engine);
         const signalOf = new Map<string, string>();
         engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
         debug?.(engine, broker);
@@ -930,6 +945,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         // up (alerted), or the host cancelled every order itself (its stops included: its call).
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection && !actions.some((a) => a.kind === 'cancelAll'), targetsAlerted });
         mirror(trace);
+        book(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
         expectJournalRebuilds(engine, engine.orders.auditTrail({}), trace);
         await engine.stop();

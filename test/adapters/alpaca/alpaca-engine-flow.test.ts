@@ -44,8 +44,8 @@ describe('the engine on Alpaca (local Alpaca-compatible server, real SDK)', () =
     await vi.waitFor(() => expect(engine!.protection!.stats().rewardRisk.length).toBe(1), { timeout: 5_000, interval: 5 });
     expect(engine.protection!.stats().rewardRisk[0]?.r.toString()).toBe('2.25');
     await vi.waitFor(() => expect(server!.exchange.orders.get(protection.stop!.brokerOrderId!)?.status).toBe('canceled'), { timeout: 5_000, interval: 5 });
-    // The position is updated before a host hears of the fill, so a listener always sees it current.
-    expect(seen).toEqual(['signal:executed', 'position:opened', 'order:filled', 'position:closed', 'order:filled']);
+    // Heard in the order applied — each fill, then the position it changed (updated before any host hears of the fill).
+    expect(seen).toEqual(['signal:executed', 'order:filled', 'position:opened', 'order:filled', 'position:closed']);
     expect(engine.pnl().realizedTotal.toString()).toBe('45');
     expect((await adapter.getPositions()).length).toBe(0);
   });

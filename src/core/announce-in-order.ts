@@ -1,0 +1,51 @@
+/**
+ * Changes reach hosts in the order they were applied. A component applies a change, runs its
+ * internal hooks, then emits it; a hook may apply a change of its own (protection cancelling an order
+ * on its acknowledgement, placing a stop on a position just adopted), whose emit would otherwise
+ * reach hosts first — a host mirroring states from events would end on the older one.
+ *
+ * One per event bus ({@link EventBus.announcements}), shared by every component that emits on it, so
+ * an order's events and a position's keep their order too. Around each change:
+ * `const turn = inOrder.begin(change, emit)`, the hooks, then `inOrder.end(turn, change, emit)`. With
+ * no change in flight (the common case) nothing is allocated: the change is emitted at `end`.
+ */
+export class AnnounceInOrder {
+  /** Changes whose hooks are running. */
+  private running = 0;
+  /** Changes applied while others were in flight, in the order applied; `ready` once their own hooks are done. */
+  private readonly waiting: AnnouncementTurn[] = [];
+
+  /** A change was applied; its hooks run next. Returns its place in line when it has to wait for others. */
+  begin<T>(change: T, emit: (change: T) => void): AnnouncementTurn | undefined {
+    const turn = this.running > 0 || this.waiting.length > 0 ? { change, emit: emit as (change: unknown) => void, ready: false } : undefined;
+    if (turn) this.waiting.push(turn);
+    this.running++;
+    return turn;
+  }
+
+  /** Its hooks are done: emitted now, or once those applied before it have been. */
+  end<T>(turn: AnnouncementTurn | undefined, change: T, emit: (change: T) => void): void {
+    this.running--;
+    if (turn) turn.ready = true;
+    else emit(change);
+    if (this.running > 0) return;
+    // Shifted before it is emitted: a listener that applies a change of its own joins the line behind.
+    const waiting = this.waiting;
+    while (waiting.length > 0 && waiting[0]!.ready) {
+      const next = waiting.shift()!;
+      next.emit(next.change);
+    }
+  }
+
+  /** A change with no hooks of its own (an order created): emitted in its turn. */
+  now<T>(change: T, emit: (change: T) => void): void {
+    this.end(this.begin(change, emit), change, emit);
+  }
+}
+
+/** A change waiting for its turn to be emitted. */
+export interface AnnouncementTurn {
+  readonly change: unknown;
+  readonly emit: (change: unknown) => void;
+  ready: boolean;
+}
