@@ -166,19 +166,25 @@ export function mirrorOrderEvents(engine: ExecutionEngine): (trace: string) => v
  * A host that mirrors positions from the engine's `position:*` events: at the end its book must be the
  * engine's (the same open positions, sides and quantities). Returns the end check.
  */
-export function mirrorPositionEvents(engine: ExecutionEngine): (trace: string) => void {
+export function mirrorPositionEvents(engine: ExecutionEngine): { check: (trace: string) => void; seed: () => void } {
   const book = new Map<string, { id: string; side: string; quantity: string }>();
+  // A host starting after a restart reads the positions once (a recovery rebuilds them without events).
+  const seed = (): void => {
+    book.clear();
+    for (const p of engine.positions.openPositions()) if (!p.quantity.isZero()) book.set(p.symbol, { id: p.id, side: p.side, quantity: p.quantity.toString() });
+  };
   engine.on('position:updated', ({ position }) => {
     if (position.quantity.isZero()) {
       if (book.get(position.symbol)?.id === position.id) book.delete(position.symbol);
     } else book.set(position.symbol, { id: position.id, side: position.side, quantity: position.quantity.toString() });
   });
   engine.on('position:closed', ({ position }) => book.get(position.symbol)?.id === position.id && book.delete(position.symbol));
-  return (trace) => {
+  const check = (trace: string): void => {
     const engines = Object.fromEntries(engine.positions.openPositions().filter((p) => !p.quantity.isZero()).map((p) => [p.symbol, `${p.side} ${p.quantity.toString()}`]));
     const heard = Object.fromEntries([...book].map(([symbol, p]) => [symbol, `${p.side} ${p.quantity}`]));
     expect(heard, `positions as the events told them ${trace}`).toEqual(engines);
   };
+  return { check, seed };
 }
 
 export function expectJournalRebuilds(engine: ExecutionEngine, records: readonly JournalRecord[], trace: string, archived?: ReadonlyMap<string, string>): void {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CHECKPOINT_TOPIC, createOrder, Decimal, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents } from './agreement.js';
+import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -665,6 +665,8 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         let generation = 0;
         /** The end check of the last process's host mirroring order states from its events. */
         let mirror: (trace: string) => void = () => undefined;
+        /** The same host's book of positions, read once after each restart's recover() and kept from the events. */
+        let book: ReturnType<typeof mirrorPositionEvents> | undefined;
         const boot = async (): Promise<{ engine: ExecutionEngine; kill: () => void }> => {
           const view = processView(broker);
           const written = journalView(records);
@@ -684,6 +686,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           });
           engine.on('error', () => undefined);
           mirror = mirrorOrderEvents(engine);
+          book = mirrorPositionEvents(engine);
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
           // Protection that gave up (the broker refused every stop and close) said so; nothing more is owed then.
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
@@ -719,6 +722,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           crashAfter = undefined;
           current = await boot();
           await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
+          book?.seed();
         };
         for (const a of actions) {
           if (a.kind === 'crash') crashAfter = a.after;
@@ -779,11 +783,15 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           current.kill();
           current = await boot();
           await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
+          book?.seed();
         }
         await heal(broker, clock, prices, { stream: protection !== 'polling' });
         const { engine } = current;
         // Unless it got there by itself (a failed recover() is tried again every retryAfterFailureMs).
-        if (!recovered && engine.recoveryState !== 'recovered') await drive(engine.recover());
+        if (!recovered && engine.recoveryState !== 'recovered') {
+          await drive(engine.recover());
+          book?.seed();
+        }
         await drive(engine.reconcile());
         await drive(engine.reconcile());
         await drive(settle(10));
@@ -792,6 +800,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         dumpForDebug(engine, broker, records.segment.query({}));
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived, targetsAlerted });
         mirror(trace);
+        book?.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
         expectJournalRebuilds(engine, records.segment.query({}), trace, archived);
         await engine.stop();

@@ -945,7 +945,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         // up (alerted), or the host cancelled every order itself (its stops included: its call).
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection && !actions.some((a) => a.kind === 'cancelAll'), targetsAlerted });
         mirror(trace);
-        book(trace);
+        book.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
         expectJournalRebuilds(engine, engine.orders.auditTrail({}), trace);
         await engine.stop();
