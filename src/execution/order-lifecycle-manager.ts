@@ -1,6 +1,6 @@
-import { AnnounceInOrder } from '../core/announce-in-order.js';
 import type { BrokerAdapter, ConnectionChange, OrderUpdate } from '../broker/broker-adapter.js';
 import type { OrderStatusReport } from '../broker/reports.js';
+import { AnnounceInOrder } from '../core/announce-in-order.js';
 import type { Clock } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { parsePositive } from '../core/decimal.js';

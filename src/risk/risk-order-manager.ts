@@ -212,6 +212,7 @@ export class RiskOrderManager {
     }
     const allWorking = orders.workingOrders().filter(RiskOrderManager.isProtective);
     const working = allWorking.filter((o) => !leftOver.has(o.clientOrderId));
+    const leftOverWorking = allWorking.filter((o) => leftOver.has(o.clientOrderId));
     const protectedAnew: string[] = [];
     // The unprotected positions are protected together, each to its own end: one broker round trip,
     // and one that cannot be protected leaves none of the others bare.
@@ -219,7 +220,7 @@ export class RiskOrderManager {
     // The left-over orders' cancels go first: on a broker whose open orders hold the shares, a new
     // position's stop beside an old one would be refused.
     const cancelOrphan = (o: Order): Promise<void> => this.cancel(o.clientOrderId, 'protective order with no position after the restart');
-    protecting.push(...allWorking.filter((o) => leftOver.has(o.clientOrderId)).map(cancelOrphan));
+    protecting.push(...leftOverWorking.map(cancelOrphan));
     for (const position of positions.openPositions()) {
       if (this.byPosition.has(position.id)) continue;
       const mine = working.filter((o) => o.symbol === position.symbol);
@@ -275,9 +276,9 @@ export class RiskOrderManager {
     // Protective orders no position's protection took back: their position closed while the process
     // was down (its exit filled unheard), or before it died with their cancels unfinished, or a second
     // stop of one symbol. A stop with no position under it would sell what is not there: cancelled.
-    const orphans = working.filter((o) => !this.byOrder.has(o.clientOrderId) && !isTerminalStatus(orders.get(o.clientOrderId)?.status ?? 'cancelled'));
-    protecting.push(...orphans.map(cancelOrphan));
-    orphans.push(...allWorking.filter((o) => leftOver.has(o.clientOrderId)));
+    const unclaimed = working.filter((o) => !this.byOrder.has(o.clientOrderId) && !isTerminalStatus(orders.get(o.clientOrderId)?.status ?? 'cancelled'));
+    protecting.push(...unclaimed.map(cancelOrphan));
+    const orphans = [...leftOverWorking, ...unclaimed];
     if (orphans.length > 0) {
       this.deps.events.emit('alert', {
         severity: 'warning',
