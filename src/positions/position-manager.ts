@@ -83,6 +83,9 @@ export class PositionManager {
   /** The bus's (or its own): changes emitted in the order applied, also those a hook makes while handling another. */
   private readonly inOrder: AnnounceInOrder;
   private readonly announceChange = (change: PositionChange): void => this.emitChange(change);
+  private readonly announcePnl = (): void => {
+    if (this.events.listenerCount('pnl:updated') > 0) this.events.emit('pnl:updated', this.pnl());
+  };
   private readonly accountId: string;
   private readonly repository: PositionRepository;
   private readonly day: TradingDay;
@@ -481,8 +484,10 @@ export class PositionManager {
 
   private emitPnl(): void {
     if (this.quiet) return;
+    // In line with the position events (see announce); the snapshot is taken when it is emitted.
+    const turn = this.inOrder.begin(undefined, this.announcePnl);
     if (this.hooks.size > 0) this.hooks.run(notifyPnl, undefined, describePnl);
-    if (this.events.listenerCount('pnl:updated') > 0) this.events.emit('pnl:updated', this.pnl());
+    this.inOrder.end(turn, undefined, this.announcePnl);
   }
 }
 

@@ -168,9 +168,11 @@ export function mirrorOrderEvents(engine: ExecutionEngine): (trace: string) => v
  */
 export function mirrorPositionEvents(engine: ExecutionEngine): { check: (trace: string) => void; seed: () => void } {
   const book = new Map<string, { id: string; side: string; quantity: string }>();
+  let realized: string | undefined;
   // A host starting after a restart reads the positions once (a recovery rebuilds them without events).
   const seed = (): void => {
     book.clear();
+    realized = engine.pnl().realizedTotal.toString();
     for (const p of engine.positions.openPositions()) if (!p.quantity.isZero()) book.set(p.symbol, { id: p.id, side: p.side, quantity: p.quantity.toString() });
   };
   engine.on('position:updated', ({ position }) => {
@@ -179,10 +181,13 @@ export function mirrorPositionEvents(engine: ExecutionEngine): { check: (trace: 
     } else book.set(position.symbol, { id: position.id, side: position.side, quantity: position.quantity.toString() });
   });
   engine.on('position:closed', ({ position }) => book.get(position.symbol)?.id === position.id && book.delete(position.symbol));
+  engine.on('pnl:updated', (pnl) => (realized = pnl.realizedTotal.toString()));
   const check = (trace: string): void => {
     const engines = Object.fromEntries(engine.positions.openPositions().filter((p) => !p.quantity.isZero()).map((p) => [p.symbol, `${p.side} ${p.quantity.toString()}`]));
     const heard = Object.fromEntries([...book].map(([symbol, p]) => [symbol, `${p.side} ${p.quantity}`]));
     expect(heard, `positions as the events told them ${trace}`).toEqual(engines);
+    const total = engine.pnl().realizedTotal.toString();
+    if (realized !== undefined || total !== '0') expect(realized, `realized P&L as the last pnl:updated told it ${trace}`).toBe(total);
   };
   return { check, seed };
 }
