@@ -153,8 +153,19 @@ export function mirrorOrderEvents(engine: ExecutionEngine): (trace: string) => v
     if (last !== undefined && last !== previousStatus && broken.length < 5) broken.push(`${order.clientOrderId}: heard ${previousStatus}→${to} after →${last}`);
     mirrored.set(order.clientOrderId, to);
   });
+  // The fills heard, summed, for orders whose whole life this process heard (created here).
+  const filled = new Map<string, Decimal>();
+  engine.on('order:created', ({ order }) => filled.set(order.clientOrderId, ZERO));
+  engine.on('order:fill', ({ order, fill }) => {
+    const sum = filled.get(order.clientOrderId);
+    if (sum) filled.set(order.clientOrderId, sum.plus(fill.quantity));
+  });
   return (trace) => {
     expect(broken, `order events heard out of order ${trace}`).toEqual([]);
+    for (const [id, sum] of filled) {
+      const order = engine.orders.get(id);
+      if (order) expect(sum.toString(), `${id}: its fills as heard, summed, against its filled quantity ${trace}`).toBe(order.filledQuantity.toString());
+    }
     for (const [id, status] of mirrored) {
       const order = engine.orders.get(id);
       if (order) expect(status, `${id}: the events' last status against the engine's ${trace}`).toBe(order.status);
