@@ -260,12 +260,13 @@ export function noteRun(actions: unknown, variant: unknown): void {
 }
 
 /**
- * The network heals: faults gone, the stream back (unless there is none), the market deep again with one more trade at the
+ * The network heals: faults gone, the stream back (unless there is none) and on time, the market deep again with one more trade at the
  * last price (market orders still working in parts complete), then three minutes on the clock —
  * what waits on it (a cancel asked again, a look again, a recover() tried again) happens.
  */
 export async function heal(broker: MockBroker, clock: ManualClock, prices: Readonly<Record<string, number>>, options: { readonly stream?: boolean } = {}): Promise<void> {
   broker.clearFaults();
+  broker.setStreamLatency(0); // news on the way still arrives late; what happens from now on is heard at once
   // A broker with no stream at all (`stream: false`) stays without: the engine's polling brings it in step.
   if (options.stream !== false) broker.restoreStream();
   for (const [symbol, price] of Object.entries(prices)) {
