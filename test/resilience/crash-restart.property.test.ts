@@ -52,6 +52,8 @@ const action = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
+  // The stream runs late: updates reach the engine after REST answers that already tell of them.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('lag' as const), ms: fc.constantFrom(0, 200, 1_500) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -25, max: 25 }) }) },
   // A trade from the broker's app; `unheard`: no reconciliation after it (the stream, a refusal or the restart tells the engine).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }), unheard: fc.boolean() }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
@@ -748,6 +750,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             if (current.engine.checkpoint()) for (const o of ended) archived.set(o.clientOrderId, o.filledQuantity.toString());
           }
           else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
+          else if (a.kind === 'lag') broker.setStreamLatency(a.ms);
           else if (a.kind === 'thin') broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
           else if (a.kind === 'wait') {
             for (let t = 0; t < a.seconds; t++) {
