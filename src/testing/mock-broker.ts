@@ -197,6 +197,8 @@ export class MockBroker implements BrokerAdapter {
   private readonly updateListeners = new Set<(update: OrderEventUpdate) => void>();
   private readonly connectionListeners = new Set<(change: ConnectionChange) => void>();
   private readonly outbox: OrderEventUpdate[] = [];
+  /** Batches sent on a late stream, not yet arrived, in the order they arrive (see `flush`). */
+  private readonly inFlight: { readonly at: number; readonly updates: OrderEventUpdate[] }[] = [];
   private flushing = false;
   private streamUp = true;
   private lastMessageAt: number | undefined;
@@ -942,13 +944,25 @@ export class MockBroker implements BrokerAdapter {
     this.outbox.push({ clientOrderId: order.clientOrderId, brokerOrderId: order.brokerOrderId, event });
   }
 
-  /** Sends the queued updates: at once, or after the stream's latency (see `streamLatencyMs`). */
+  /**
+   * Sends the queued updates: at once, or after the stream's latency (see `streamLatencyMs`).
+   * A stream is one ordered connection: news sent after a latency drop waits behind news still on
+   * the way (it would otherwise overtake it — a cancel heard before the fill that preceded it).
+   */
   private flush(): void {
-    if (this.streamLatencyMs > 0 && this.outbox.length > 0) {
-      // Late news, in order: the batch leaves now and arrives after the stream's latency.
+    if (this.outbox.length > 0 && (this.streamLatencyMs > 0 || this.inFlight.length > 0)) {
       const batch = this.outbox.splice(0);
+      const at = this.clock.now() + this.streamLatencyMs;
+      const last = this.inFlight[this.inFlight.length - 1];
+      if (last && last.at >= at) {
+        last.updates.push(...batch);
+        return;
+      }
+      const leg = { at, updates: batch };
+      this.inFlight.push(leg);
       this.clock.setTimeout(() => {
-        this.outbox.unshift(...batch);
+        this.inFlight.splice(this.inFlight.indexOf(leg), 1);
+        this.outbox.unshift(...leg.updates);
         this.drain();
       }, this.streamLatencyMs, KEEP_ALIVE);
       return;

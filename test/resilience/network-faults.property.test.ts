@@ -789,6 +789,23 @@ describe('network faults', () => {
     );
   });
 
+  it('a late stream (1.5 s) whose latency drops while a partial fill is on the way: the kill switch\'s cancel is heard after the fill, not before — the entry ends cancelled with its share filled, not at 0 while the broker holds the share (a mock stream that let later news overtake; found by the search\'s new "lag")', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'lag', ms: 1_500 },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'lag', ms: 0 },
+        { kind: 'flatten' },
+        { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'none',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

@@ -280,6 +280,25 @@ describe('MockBroker faults', () => {
     expect(broker.health().streamConnected).toBe(true);
   });
 
+  it('a late stream delivers in order: news sent after its latency drops waits behind news still on the way', async () => {
+    const { broker, clock, order, updates } = setup({ streamLatencyMs: 1_500 });
+    broker.setPrice('AAPL', '100');
+    broker.setLiquidity('AAPL', 1);
+    const entry = order({});
+    await broker.submitOrder(entry); // accepted, 1 of 10 filled: on the way for 1.5 s
+    broker.setStreamLatency(0);
+    await broker.cancelOrder({ clientOrderId: entry.clientOrderId });
+    expect(updates).toEqual([]); // the cancel does not overtake the fill
+    clock.advance(1_500);
+    expect(types(updates)).toEqual(['accepted', 'filled', 'cancelled']);
+    broker.setStreamLatency(200);
+    await broker.submitOrder(order({}));
+    clock.advance(199);
+    expect(updates).toHaveLength(3);
+    clock.advance(1);
+    expect(types(updates).slice(3)).toEqual(['accepted', 'filled']);
+  });
+
   it('a listener that submits during an update keeps updates in order', async () => {
     const { broker, order, updates } = setup();
     broker.setPrice('AAPL', '100');
