@@ -267,6 +267,7 @@ export function noteRun(actions: unknown, variant: unknown): void {
 export async function heal(broker: MockBroker, clock: ManualClock, prices: Readonly<Record<string, number>>, options: { readonly stream?: boolean } = {}): Promise<void> {
   broker.clearFaults();
   broker.setStreamLatency(0); // news on the way still arrives late; what happens from now on is heard at once
+  broker.setLatency(0);
   // A broker with no stream at all (`stream: false`) stays without: the engine's polling brings it in step.
   if (options.stream !== false) broker.restoreStream();
   for (const [symbol, price] of Object.entries(prices)) {

@@ -54,6 +54,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
   // The stream runs late: updates reach the engine after REST answers that already tell of them.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lag' as const), ms: fc.constantFrom(0, 200, 1_500) }) },
+  // Every REST answer comes late (not lost): the stream, when up, tells of a change before its answer does.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('slowRest' as const), ms: fc.constantFrom(0, 250, 2_000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -25, max: 25 }) }) },
   // A trade from the broker's app; `unheard`: no reconciliation after it (the stream, a refusal or the restart tells the engine).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }), unheard: fc.boolean() }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
@@ -694,7 +696,10 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
           engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
           events?.(engine);
-          await engine.start();
+          // Driven on the clock: with slow answers (`slowRest`), start's look-ups wait on it.
+          const started = engine.start();
+          await drive(started.catch(() => undefined));
+          await started;
           for (const symbol of SYMBOLS) engine.updatePrice(symbol, prices[symbol]!.toFixed(2));
           return {
             engine,
@@ -751,6 +756,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           }
           else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
           else if (a.kind === 'lag') broker.setStreamLatency(a.ms);
+          else if (a.kind === 'slowRest') broker.setLatency(a.ms);
           else if (a.kind === 'thin') broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
           else if (a.kind === 'wait') {
             for (let t = 0; t < a.seconds; t++) {

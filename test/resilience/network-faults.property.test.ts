@@ -28,6 +28,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
   // The stream runs late: updates reach the engine after REST answers that already tell of them.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lag' as const), ms: fc.constantFrom(0, 200, 1_500) }) },
+  // Every REST answer comes late (not lost): the stream, when up, tells of a change before its answer does.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('slowRest' as const), ms: fc.constantFrom(0, 250, 2_000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: fc.constantFrom(...SYMBOLS), by: fc.integer({ min: -20, max: 20 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelAll' as const) }) },
   // The broker acts alone: a trade from its app (then a reconciliation, unless `unheard`: the engine learns of it
@@ -901,6 +903,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             await settle(6);
             if (!a.unheard) await drive(engine.reconcile().catch(() => undefined));
           } else if (a.kind === 'lag') broker.setStreamLatency(a.ms);
+          else if (a.kind === 'slowRest') broker.setLatency(a.ms);
           else if (a.kind === 'thin') {
             broker.setLiquidity(a.symbol, a.quantity === 0 ? undefined : a.quantity);
           } else if (a.kind === 'batch') {
