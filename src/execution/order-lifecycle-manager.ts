@@ -640,7 +640,7 @@ export class OrderLifecycleManager {
       if (this.store.require(clientOrderId).status === 'pending_replace') {
         this.apply(clientOrderId, { type: 'modified', changes, brokerOrderId: report.brokerOrderId, at: this.clock.now(), raw: report.raw });
       }
-      this.applyReport(report, stale);
+      this.applyReport(report, stale, true);
     } catch (error) {
       await this.onRequestFailed(clientOrderId, error, 'replace_rejected', 'pending_replace');
     }
@@ -675,14 +675,17 @@ export class OrderLifecycleManager {
    * report answers a request (a send, a replace) during which the symbol's orders changed — a resize
    * or a fill heard meanwhile is newer than it — so its size and prices are not taken (they would
    * roll back a later resize: a stop set back to a size its fills then overran); its fills and its
-   * end still count, and a notional order still learns its quantity.
+   * end still count, and a notional order still learns its quantity. `answer`: the report answers a
+   * send or replace — the order as the broker took the request, not as it is when the answer arrives.
    */
-  applyReport(report: OrderStatusReport, stale = false): void {
+  applyReport(report: OrderStatusReport, stale = false, answer = false): void {
     const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId);
     if (id === undefined) return;
     // A report closes a stream gap only once the stream is back (or the order has ended): with the
-    // stream still down, what fills after the report is as unheard as before it.
-    if (!this.streamDown || isTerminalStatus(report.status)) this.confirm(id);
+    // stream still down, what fills after the report is as unheard as before it. An answer never
+    // does: it tells of the order when the request was taken, and what filled between then and now
+    // (the engine stopped, the stream down) was not heard either.
+    if (!answer && (!this.streamDown || isTerminalStatus(report.status))) this.confirm(id);
     this.bringUpTo(id, report, stale);
   }
 
@@ -879,7 +882,7 @@ export class OrderLifecycleManager {
       const amend = (changes: OrderChanges): Order => this.apply(id, { type: 'modified', changes, at: this.clock.now(), raw: { reason: 'amended before resending' } }).order;
       const asked = this.changes;
       const report = await this.send(this.store.require(id), amend);
-      this.applyReport(report, this.changedSince(this.store.require(id).symbol, asked));
+      this.applyReport(report, this.changedSince(this.store.require(id).symbol, asked), true);
     } catch (error) {
       await this.onSubmitFailed(id, error);
     } finally {

@@ -399,6 +399,32 @@ describe('protection survives a restart', () => {
   });
 });
 
+describe('an answer to a send is not a look-up', () => {
+  it('an entry that filled in part unheard (the stream down) while its send travelled: the answer ("accepted, 0 filled") does not close the gap — after a cancel, the reconciliation looks it up and finds its 3 shares', async () => {
+    const { clock, broker, engine } = await startedOnAapl();
+    broker.setLatency(2_000);
+    broker.setLiquidity('AAPL', 3);
+    broker.dropStream();
+    const sending = engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 }); // placed at once: 3 filled, unheard
+    await settle();
+    broker.failNext('getOrder', { kind: 'timeout', reached: true }); // the reconnect's look-up is lost …
+    broker.restoreStream();
+    await clock.advanceAsync(2_000); // … and the answer, as the broker took the send, comes after the stream is back
+    const order = await sending;
+    expect([order.status, order.filledQuantity.toString()]).toEqual(['accepted', '0']);
+    const cancelling = engine.orders.cancel(order.clientOrderId); // its end is heard on the stream: no fills in it
+    await clock.advanceAsync(2_000);
+    await cancelling;
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('cancelled');
+    const reconciling = engine.reconcile();
+    await clock.advanceAsync(10_000);
+    await reconciling;
+    expect(engine.orders.get(order.clientOrderId)?.filledQuantity.toString()).toBe('3');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('3');
+    await engine.stop();
+  });
+});
+
 describe('a look-up older than what the engine has heard since', () => {
   async function resting() {
     const { clock, broker, engine } = await startedOnAapl();

@@ -808,6 +808,21 @@ describe('network faults', () => {
     );
   });
 
+  it('limit entries, answers 2 s late: an entry sent as the engine stops fills 3 unheard; the start\'s look-up is lost and the send\'s answer ("accepted, 0 filled", as the broker took it) arrives after — it no longer counts as a look-up, so the entry, cancelled by the host, is looked up by the reconciliation and its 3 shares are its own (they ended it at 0) (found by the search\'s new "slowRest")', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'slowRest', ms: 2_000 },
+        { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'buy', turns: 0, seconds: 2 },
+        { kind: 'cancelAll' },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'forceClose', symbol: 'AAPL' },
+      ],
+      'limit entries',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
