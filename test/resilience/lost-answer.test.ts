@@ -121,12 +121,18 @@ describe('an entry whose answer and look-up were both lost', () => {
     expect(engine.orders.ordersInDoubt()).toEqual([]);
   });
 
-  it('a native bracket whose answer and look-up were lost: every leg failed and in doubt, found through its parent on reconnect', async () => {
+  /** A started engine on a broker with native OCO and brackets, quoting AAPL at 100. */
+  async function startedWithNativeLists(): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine }> {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
     const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
     broker.setPrice('AAPL', '100');
     const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } } });
     await engine.start();
+    return { clock, broker, engine };
+  }
+
+  it('a native bracket whose answer and look-up were lost: every leg failed and in doubt, found through its parent on reconnect', async () => {
+    const { clock, broker, engine } = await startedWithNativeLists();
     const alerts: string[] = [];
     engine.on('alert', (a) => alerts.push(a.code));
     broker.dropStream();
@@ -162,11 +168,7 @@ describe('an entry whose answer and look-up were both lost', () => {
   });
 
   it('a native OCO whose send timed out, to land 5 s later: not found by the first look-ups, it stays in doubt through the landing window (as one order does) — looked up once it has landed, its legs and fills are its own', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
-    broker.setPrice('AAPL', '100');
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } } });
-    await engine.start();
+    const { clock, broker, engine } = await startedWithNativeLists();
     await engine.orders.submit({ clientOrderId: 'held', symbol: 'AAPL', side: 'buy', quantity: 10 });
     await settle(6);
     broker.dropStream();
