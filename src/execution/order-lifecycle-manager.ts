@@ -407,7 +407,7 @@ export class OrderLifecycleManager {
       const asked = this.changes;
       const report = await this.adapter.submitOrderList!({ kind, orders: ids.map((id) => this.store.require(id)) });
       // Its legs as placed: a resize heard on the stream meanwhile is newer (as for one order's send).
-      this.applyListReport(kind, ids, report, this.changedSince(this.store.require(ids[0]!).symbol, asked));
+      this.applyListReport(kind, ids, report, this.changedSince(this.store.require(ids[0]!).symbol, asked), true);
     } catch (error) {
       if (ids.some((id) => this.brokerHasSpoken(this.store.require(id)))) {
         // Acknowledged meanwhile (the stream was faster than our failing request): the broker decides.
@@ -1077,11 +1077,11 @@ export class OrderLifecycleManager {
     }
   }
 
-  /** Applies a list's parent report and its legs (matched to ours by id, else by role). */
-  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport, stale = false): void {
-    this.applyReport(report, stale);
+  /** Applies a list's parent report and its legs (matched to ours by id, else by role); `answer` as for {@link applyReport}. */
+  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport, stale = false, answer = false): void {
+    this.applyReport(report, stale, answer);
     for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
-      this.confirm(id);
+      if (!answer) this.confirm(id);
       this.bringUpTo(id, leg, stale);
     }
   }
