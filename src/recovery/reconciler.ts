@@ -184,7 +184,9 @@ export class Reconciler {
     // them (send and look-up both failed): found, their fills reach the position before it is compared.
     // Also the ones that were working when the stream dropped and have not been confirmed since
     // (ended ones included: a fill may have come unheard before the end heard later).
-    const candidates = unique(options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : [...orders.workingOrders(), ...orders.ordersInDoubt()], orders.ordersToConfirm());
+    const toConfirm = orders.ordersToConfirm();
+    const endedToConfirm = new Set(toConfirm.filter((o) => isTerminalStatus(o.status)).map((o) => o.clientOrderId));
+    const candidates = unique(options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : [...orders.workingOrders(), ...orders.ordersInDoubt()], toConfirm);
     const listsSeen = new Set<string>();
     // What the open list answers is applied at once; the rest is looked up (and resent, or marked
     // missing) together — a restart after many changes costs one round trip, not one per order —
@@ -200,7 +202,9 @@ export class Reconciler {
         listsSeen.add(parent);
         const members = list.ids.map((member) => orders.get(member)!).filter((o) => !isTerminalStatus(o.status));
         const reports = members.map((o) => open.find(o));
-        if (members.length > 0 && reports.every((r) => r !== undefined) && members.every(fresh)) {
+        // A member that ended while unheard fills may have come first is not in the open list: the list is asked for.
+        const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every(fresh) && !list.ids.some((member) => endedToConfirm.has(member));
+        if (answered) {
           for (const report of reports) orders.applyReport(report!);
           lookups.push(Promise.resolve({ found: list.ids }));
           continue;

@@ -423,6 +423,38 @@ describe('an answer to a send is not a look-up', () => {
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('3');
     await engine.stop();
   });
+
+  it("a native bracket's entry the same way: the list's answer does not close the gap for its legs", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    broker.setLatency(2_000);
+    broker.setLiquidity('AAPL', 3);
+    broker.dropStream();
+    const sending = engine.orders.submitList('bracket', [
+      { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10 }, // placed at once: 3 filled, unheard
+      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
+      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
+    ]);
+    await settle();
+    broker.failNext('getOrder', { kind: 'timeout', reached: true }); // the reconnect's look-up is lost …
+    broker.restoreStream();
+    await clock.advanceAsync(2_000); // … and the list's answer, as the broker took it, comes after the stream is back
+    const [entry] = await sending;
+    expect([entry!.status, entry!.filledQuantity.toString()]).toEqual(['accepted', '0']);
+    const cancelling = engine.orders.cancel('entry'); // its end is heard on the stream: no fills in it
+    await clock.advanceAsync(2_000);
+    await cancelling;
+    expect(engine.orders.get('entry')?.status).toBe('cancelled');
+    const reconciling = engine.reconcile();
+    await clock.advanceAsync(10_000);
+    await reconciling;
+    expect(engine.orders.get('entry')?.filledQuantity.toString()).toBe('3');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('3');
+    await engine.stop();
+  });
 });
 
 describe('a look-up older than what the engine has heard since', () => {
@@ -486,6 +518,36 @@ describe('fills the stream never told', () => {
     expect([engine.orders.get(order.clientOrderId)?.status, engine.orders.get(order.clientOrderId)?.filledQuantity.toString()]).toEqual(['cancelled', '4']);
     expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('4');
     expect(engine.positions.get('AAPL')?.orderIds).toContain(order.clientOrderId);
+    expect(engine.orders.ordersToConfirm()).toEqual([]);
+  });
+
+  it("a native bracket's entry the same way: its legs listed open do not answer for it, the list is asked for through its parent", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    await engine.orders.submitList('bracket', [
+      { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' },
+      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
+      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
+    ]);
+    broker.dropStream();
+    broker.setLiquidity('AAPL', 4);
+    broker.setPrice('AAPL', '98.5'); // 4 fill, unheard
+    broker.failNext('getOrder', { kind: 'timeout', reached: true }, 1);
+    broker.restoreStream(); // the reconnect's look-up (of the list, through its parent) times out
+    await settle();
+    expect(engine.orders.ordersToConfirm().map((o) => o.clientOrderId)).toEqual(['entry']);
+    await engine.orders.cancel('entry');
+    await settle();
+    expect([engine.orders.get('entry')?.status, engine.orders.get('entry')?.filledQuantity.toString()]).toEqual(['cancelled', '0']);
+    // The broker lists the legs open (at the 4 filled): before, that answered for the whole list and the entry's fill stayed unheard.
+    await engine.reconcile();
+    await settle();
+    expect([engine.orders.get('entry')?.status, engine.orders.get('entry')?.filledQuantity.toString()]).toEqual(['cancelled', '4']);
+    expect(['tp', 'sl'].map((id) => engine.orders.get(id)?.quantity.toString())).toEqual(['4', '4']);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('4');
     expect(engine.orders.ordersToConfirm()).toEqual([]);
   });
 });
