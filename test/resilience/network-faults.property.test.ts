@@ -59,6 +59,9 @@ const action = fc.oneof(
   // The host modifies one of its working entries or exits (not protection's own orders): a new limit price
   // (bps from the old one) or a new quantity, through the broker's replace.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
+  // The host sends its own native bracket (style 'host brackets' only): an entry at market or a limit `bps` through
+  // or off the market, its target and stop 3% away.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
 );
 
 describe('network faults', () => {
@@ -846,17 +849,29 @@ describe('network faults', () => {
  * 'as OANDA, trailing': a native pair on a broker without a trailing stop whose replace issues a new
  * order id (OANDA v20's capabilities) — protection trails the pair's stop itself, to break-even at 1R.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
+/** The host's own bracket `id` through `engine.orders.submitList`: target and stop 3% either side of `price`. */
+function sendBracket(engine: ExecutionEngine, a: Extract<Action, { kind: 'bracket' }>, price: number, id: string): Promise<unknown> {
+  const up = a.side === 'buy' ? 1 : -1;
+  const exit = a.side === 'buy' ? 'sell' : 'buy';
+  const at = (factor: number): string => (price * factor).toFixed(2);
+  return engine.orders.submitList('bracket', [
+    { clientOrderId: `${id}-entry`, symbol: a.symbol, side: a.side, quantity: a.quantity, ...(a.bps === undefined ? {} : { type: 'limit' as const, limitPrice: at(1 + (up * a.bps) / 10_000), timeInForce: 'gtc' as const }) },
+    { clientOrderId: `${id}-tp`, symbol: a.symbol, side: exit, quantity: a.quantity, type: 'limit', limitPrice: at(1 + up * 0.03), timeInForce: 'gtc' },
+    { clientOrderId: `${id}-sl`, symbol: a.symbol, side: exit, quantity: a.quantity, type: 'stop', stopPrice: at(1 - up * 0.03), timeInForce: 'gtc' },
+  ]);
+}
+
 /** One run: the actions, the network healing, then the checks (exported to replay a counterexample). */
 export async function scenario(actions: readonly Action[], style: (typeof STYLES)[number], debug?: (engine: ExecutionEngine, broker: MockBroker) => void): Promise<void> {
         noteRun(actions, style);
-        const protection = style !== 'none';
+        const protection = style !== 'none' && style !== 'host brackets';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' || style === 'native OCO, entry timeouts' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' || style === 'native OCO, entry timeouts' || style === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
@@ -963,6 +978,8 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           else if (a.kind === 'modify') {
             const modifying = modifyOne(engine, a);
             if (modifying) await drive(modifying.catch(() => undefined));
+          } else if (a.kind === 'bracket') {
+            if (style === 'host brackets') await drive(sendBracket(engine, a, prices[a.symbol]!, `hb${++n}`).catch(() => undefined));
           } else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];
