@@ -308,6 +308,18 @@ export function modifyOne(engine: ExecutionEngine, a: { readonly pick: number; r
   return engine.orders.modify(chosen.clientOrderId, { ...(limitPrice ? { limitPrice } : {}), ...(a.quantity !== undefined ? { quantity: a.quantity } : {}) });
 }
 
+/** The host's own bracket `id` through `engine.orders.submitList`: target and stop 3% either side of `price`. */
+export function sendBracket(engine: ExecutionEngine, a: { readonly symbol: string; readonly side: 'buy' | 'sell'; readonly quantity: number; readonly bps?: number | undefined }, price: number, id: string): Promise<unknown> {
+  const up = a.side === 'buy' ? 1 : -1;
+  const exit = a.side === 'buy' ? 'sell' : 'buy';
+  const at = (factor: number): string => (price * factor).toFixed(2);
+  return engine.orders.submitList('bracket', [
+    { clientOrderId: `${id}-entry`, symbol: a.symbol, side: a.side, quantity: a.quantity, ...(a.bps === undefined ? {} : { type: 'limit' as const, limitPrice: at(1 + (up * a.bps) / 10_000), timeInForce: 'gtc' as const }) },
+    { clientOrderId: `${id}-tp`, symbol: a.symbol, side: exit, quantity: a.quantity, type: 'limit', limitPrice: at(1 + up * 0.03), timeInForce: 'gtc' },
+    { clientOrderId: `${id}-sl`, symbol: a.symbol, side: exit, quantity: a.quantity, type: 'stop', stopPrice: at(1 - up * 0.03), timeInForce: 'gtc' },
+  ]);
+}
+
 /**
  * Through the session's close (the engine's cancel-at-close, then the broker expires what is left of
  * the day orders), or the night to the next session's first second (queued signals go). Nothing

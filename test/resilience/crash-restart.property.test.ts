@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CHECKPOINT_TOPIC, createOrder, Decimal, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -77,6 +77,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), weights: fc.tuple(fc.constantFrom('0', '0.001', '0.003'), fc.constantFrom('0', '0.001', '0.003')) }) },
   // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
   { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
+  // The host sends its own native bracket (variant 'host brackets' only): killed mid-send, the restart finds it through its parent.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   // The kill lands after this many microtask turns of the next signal, batch, rebalance, kill switch or modify (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
 );
@@ -638,17 +640,18 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * 'fractional': protected, fractionable assets (0.0001 a step) sized by notional, so no quantity is whole;
  * 'no replace': protected, on a broker that cannot replace an order (protection cancels and places again);
  * 'as OANDA, trailing': a native pair on a broker with no trailing stop whose replace issues a new order
- * id (OANDA v20) — protection trails the pair's stop itself, to break-even at 1R.
+ * id (OANDA v20) — protection trails the pair's stop itself, to break-even at 1R;
+ * 'host brackets': protection off, native lists on, and the host sends brackets of its own.
  */
-type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing';
+type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'host brackets';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing'];
+const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
         noteRun(actions, protection);
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'native OCO' || protection === 'native OCO, entry timeouts' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'native OCO' || protection === 'native OCO, entry timeouts' || protection === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
         // No stream, ever: fills and ends are learnt by polling.
         if (protection === 'polling') broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
@@ -681,7 +684,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             logger: silentLogger,
             journal: written.journal,
             // Two target legs (50% at 1R, 50% at 2R); a trailing stop the engine moves itself, to break-even at 1R.
-            ...(protection ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
+            ...(protection && protection !== 'host brackets' ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
             // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s, 60 s order timeouts.
             config:
               protection === 'defaults'
@@ -737,7 +740,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           else if (a.kind === 'signal') await runOrKill(current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) }));
           // Killed mid-batch or mid-rebalance: some of its orders journaled, some sent, some answered.
           else if (a.kind === 'batch') await runOrKill(current.engine.executeSignals(SYMBOLS.map((symbol, i) => ({ id: `s${++n}`, symbol, side: a.sides[i]!, strength: 80 + i, time: clock.now(), strategyId: 'crash' })), { refreshAccount: false }));
-          else if (a.kind === 'rebalance') await runOrKill(current.engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }));
+          else if (a.kind === 'bracket') {
+            if (protection === 'host brackets') await runOrKill(sendBracket(current.engine, a, prices[a.symbol]!, `hb${++n}`));
+          } else if (a.kind === 'rebalance') await runOrKill(current.engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }));
           else if (a.kind === 'flatten') {
             // Killed mid-flatten: the restart takes the halt back (it survives a restart) with its closes.
             await runOrKill(current.engine.halt({ reason: 'drill', flatten: true }));
@@ -807,7 +812,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
-        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false, archived, targetsAlerted });
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && protection !== 'host brackets', archived, targetsAlerted });
         mirror(trace);
         book?.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -847,24 +847,13 @@ describe('network faults', () => {
  * 'partial exits, no replace' and 'partial exits, polling': two legs on a broker that cannot replace, or has no stream;
  * 'native OCO, entry timeouts': the broker's own pair over entries filling in parts and timing out;
  * 'as OANDA, trailing': a native pair on a broker without a trailing stop whose replace issues a new
- * order id (OANDA v20's capabilities) — protection trails the pair's stop itself, to break-even at 1R.
+ * order id (OANDA v20's capabilities) — protection trails the pair's stop itself, to break-even at 1R;
+ * 'host brackets': protection off, native lists on, and the host sends brackets of its own.
  */
 const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
-
-/** The host's own bracket `id` through `engine.orders.submitList`: target and stop 3% either side of `price`. */
-function sendBracket(engine: ExecutionEngine, a: Extract<Action, { kind: 'bracket' }>, price: number, id: string): Promise<unknown> {
-  const up = a.side === 'buy' ? 1 : -1;
-  const exit = a.side === 'buy' ? 'sell' : 'buy';
-  const at = (factor: number): string => (price * factor).toFixed(2);
-  return engine.orders.submitList('bracket', [
-    { clientOrderId: `${id}-entry`, symbol: a.symbol, side: a.side, quantity: a.quantity, ...(a.bps === undefined ? {} : { type: 'limit' as const, limitPrice: at(1 + (up * a.bps) / 10_000), timeInForce: 'gtc' as const }) },
-    { clientOrderId: `${id}-tp`, symbol: a.symbol, side: exit, quantity: a.quantity, type: 'limit', limitPrice: at(1 + up * 0.03), timeInForce: 'gtc' },
-    { clientOrderId: `${id}-sl`, symbol: a.symbol, side: exit, quantity: a.quantity, type: 'stop', stopPrice: at(1 - up * 0.03), timeInForce: 'gtc' },
-  ]);
-}
 
 /** One run: the actions, the network healing, then the checks (exported to replay a counterexample). */
 export async function scenario(actions: readonly Action[], style: (typeof STYLES)[number], debug?: (engine: ExecutionEngine, broker: MockBroker) => void): Promise<void> {
