@@ -320,6 +320,13 @@ export function sendBracket(engine: ExecutionEngine, a: { readonly symbol: strin
   ]);
 }
 
+/** The host cancels one of its working orders (not protection's own): an entry, an exit, a bracket's entry or leg. */
+export function cancelOne(engine: ExecutionEngine, pick: number): Promise<unknown> | undefined {
+  const mine = engine.orders.workingOrders().filter((o) => o.tags.role === undefined && o.status !== 'pending_cancel');
+  const chosen = mine[pick % Math.max(1, mine.length)];
+  return chosen ? engine.orders.cancel(chosen.clientOrderId) : undefined;
+}
+
 /**
  * Through the session's close (the engine's cancel-at-close, then the broker expires what is left of
  * the day orders), or the night to the next session's first second (queued signals go). Nothing

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CHECKPOINT_TOPIC, createOrder, Decimal, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -77,6 +77,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), weights: fc.tuple(fc.constantFrom('0', '0.001', '0.003'), fc.constantFrom('0', '0.001', '0.003')) }) },
   // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
   { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
+  // The host cancels one of its working orders (not protection's own), by itself or through its dashboard.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelOne' as const), pick: fc.nat() }) },
   // The host sends its own native bracket (variant 'host brackets' only): killed mid-send, the restart finds it through its parent.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   // The kill lands after this many microtask turns of the next signal, batch, rebalance, kill switch or modify (0: before it starts).
@@ -740,7 +742,11 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           else if (a.kind === 'signal') await runOrKill(current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) }));
           // Killed mid-batch or mid-rebalance: some of its orders journaled, some sent, some answered.
           else if (a.kind === 'batch') await runOrKill(current.engine.executeSignals(SYMBOLS.map((symbol, i) => ({ id: `s${++n}`, symbol, side: a.sides[i]!, strength: 80 + i, time: clock.now(), strategyId: 'crash' })), { refreshAccount: false }));
-          else if (a.kind === 'bracket') {
+          else if (a.kind === 'cancelOne') {
+            // Killed mid-cancel: the journal says pending cancel; the broker may or may not have it.
+            const cancelling = cancelOne(current.engine, a.pick);
+            if (cancelling) await runOrKill(cancelling);
+          } else if (a.kind === 'bracket') {
             if (protection === 'host brackets') await runOrKill(sendBracket(current.engine, a, prices[a.symbol]!, `hb${++n}`));
           } else if (a.kind === 'rebalance') await runOrKill(current.engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }));
           else if (a.kind === 'flatten') {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -59,6 +59,8 @@ const action = fc.oneof(
   // The host modifies one of its working entries or exits (not protection's own orders): a new limit price
   // (bps from the old one) or a new quantity, through the broker's replace.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
+  // The host cancels one of its working orders (not protection's own), by itself or through its dashboard.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelOne' as const), pick: fc.nat() }) },
   // The host sends its own native bracket (style 'host brackets' only): an entry at market or a limit `bps` through
   // or off the market, its target and stop 3% away.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
@@ -967,6 +969,9 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           else if (a.kind === 'modify') {
             const modifying = modifyOne(engine, a);
             if (modifying) await drive(modifying.catch(() => undefined));
+          } else if (a.kind === 'cancelOne') {
+            const cancelling = cancelOne(engine, a.pick);
+            if (cancelling) await drive(cancelling.catch(() => undefined));
           } else if (a.kind === 'bracket') {
             if (style === 'host brackets') await drive(sendBracket(engine, a, prices[a.symbol]!, `hb${++n}`).catch(() => undefined));
           } else if (a.kind === 'brokerEnds') {
