@@ -49,6 +49,16 @@ async function startedOnAapl(extra: Partial<ConstructorParameters<typeof Executi
   return { clock, broker, engine };
 }
 
+/** The same on a broker with native OCO and bracket orders. */
+async function startedWithNativeLists(): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine }> {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+  const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
+  broker.setPrice('AAPL', '100');
+  const engine = engineOn(broker, clock);
+  await engine.start();
+  return { clock, broker, engine };
+}
+
 let n = 0;
 const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `s${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x', ...s });
 
@@ -425,11 +435,7 @@ describe('an answer to a send is not a look-up', () => {
   });
 
   it("a native bracket's entry the same way: the list's answer does not close the gap for its legs", async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
+    const { clock, broker, engine } = await startedWithNativeLists();
     broker.setLatency(2_000);
     broker.setLiquidity('AAPL', 3);
     broker.dropStream();
@@ -522,11 +528,7 @@ describe('fills the stream never told', () => {
   });
 
   it("a native bracket's entry the same way: its legs listed open do not answer for it, the list is asked for through its parent", async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, initialCash: 1_000_000, capabilities: { nativeOco: true, nativeBracket: true } });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
+    const { broker, engine } = await startedWithNativeLists();
     await engine.orders.submitList('bracket', [
       { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' },
       { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
