@@ -77,6 +77,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), weights: fc.tuple(fc.constantFrom('0', '0.001', '0.003'), fc.constantFrom('0', '0.001', '0.003')) }) },
   // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
   { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
+  // The host's volatility measure (variant 'tighten, volatility': at 2 or more the stops on the loss side widen 1.5×, below they come back).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('volatility' as const), value: fc.constantFrom(1, 3) }) },
   // The host cancels one of its working orders (not protection's own), by itself or through its dashboard.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelOne' as const), pick: fc.nat() }) },
   // The host sends its own native bracket (variant 'host brackets' only): killed mid-send, the restart finds it through its parent.
@@ -643,11 +645,12 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * 'no replace': protected, on a broker that cannot replace an order (protection cancels and places again);
  * 'as OANDA, trailing': a native pair on a broker with no trailing stop whose replace issues a new order
  * id (OANDA v20) — protection trails the pair's stop itself, to break-even at 1R;
- * 'host brackets': protection off, native lists on, and the host sends brackets of its own.
+ * 'host brackets': protection off, native lists on, and the host sends brackets of its own;
+ * 'tighten, volatility': the stop tightens near the target and widens with the host's volatility measure.
  */
-type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'host brackets';
+type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'host brackets' | 'tighten, volatility';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets'];
+const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
@@ -686,7 +689,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             logger: silentLogger,
             journal: written.journal,
             // Two target legs (50% at 1R, 50% at 2R); a trailing stop the engine moves itself, to break-even at 1R.
-            ...(protection && protection !== 'host brackets' ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
+            ...(protection && protection !== 'host brackets' ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : protection === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : true } : {}),
             // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s, 60 s order timeouts.
             config:
               protection === 'defaults'
@@ -742,7 +745,10 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           else if (a.kind === 'signal') await runOrKill(current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) }));
           // Killed mid-batch or mid-rebalance: some of its orders journaled, some sent, some answered.
           else if (a.kind === 'batch') await runOrKill(current.engine.executeSignals(SYMBOLS.map((symbol, i) => ({ id: `s${++n}`, symbol, side: a.sides[i]!, strength: 80 + i, time: clock.now(), strategyId: 'crash' })), { refreshAccount: false }));
-          else if (a.kind === 'cancelOne') {
+          else if (a.kind === 'volatility') {
+            current.engine.reportVolatility(a.value);
+            await drive(settle(6));
+          } else if (a.kind === 'cancelOne') {
             // Killed mid-cancel: the journal says pending cancel; the broker may or may not have it.
             const cancelling = cancelOne(current.engine, a.pick);
             if (cancelling) await runOrKill(cancelling);

@@ -59,6 +59,8 @@ const action = fc.oneof(
   // The host modifies one of its working entries or exits (not protection's own orders): a new limit price
   // (bps from the old one) or a new quantity, through the broker's replace.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('modify' as const), pick: fc.nat(), bps: fc.integer({ min: -50, max: 50 }), quantity: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }) }, { requiredKeys: ['kind', 'pick', 'bps'] }) },
+  // The host's volatility measure (style 'tighten, volatility': at 2 or more the stops on the loss side widen 1.5×, below they come back).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('volatility' as const), value: fc.constantFrom(1, 3) }) },
   // The host cancels one of its working orders (not protection's own), by itself or through its dashboard.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelOne' as const), pick: fc.nat() }) },
   // The host sends its own native bracket (style 'host brackets' only): an entry at market or a limit `bps` through
@@ -850,9 +852,11 @@ describe('network faults', () => {
  * 'native OCO, entry timeouts': the broker's own pair over entries filling in parts and timing out;
  * 'as OANDA, trailing': a native pair on a broker without a trailing stop whose replace issues a new
  * order id (OANDA v20's capabilities) — protection trails the pair's stop itself, to break-even at 1R;
- * 'host brackets': protection off, native lists on, and the host sends brackets of its own.
+ * 'host brackets': protection off, native lists on, and the host sends brackets of its own;
+ * 'tighten, volatility': the stop tightens near the target (at 80% of the way, half the gain kept) and
+ * widens with the host's volatility measure; 'stops lost: close': a stop lost closes its position.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility', 'stops lost: close'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -868,7 +872,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           clock,
           ids: sequentialIds(),
           logger: silentLogger,
-          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' || style === 'no replace, trailing' || style === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : true } : {}),
+          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' || style === 'no replace, trailing' || style === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : style === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : style === 'stops lost: close' ? { onStopLost: 'close' } : true } : {}),
           // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s,
           // entries timing out after 60 s — all on the clock, amid the faults.
           config:
@@ -969,6 +973,9 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           else if (a.kind === 'modify') {
             const modifying = modifyOne(engine, a);
             if (modifying) await drive(modifying.catch(() => undefined));
+          } else if (a.kind === 'volatility') {
+            engine.reportVolatility(a.value);
+            await drive(settle(6));
           } else if (a.kind === 'cancelOne') {
             const cancelling = cancelOne(engine, a.pick);
             if (cancelling) await drive(cancelling.catch(() => undefined));
