@@ -692,7 +692,7 @@ export class RiskOrderManager {
     this.byPosition.set(position.id, protection);
     const placing = this.nativePair(protection)
       ? this.placeNativeOco(protection, position.quantity)
-      : Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection, position.quantity)]);
+      : Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection)]);
     protection.placing = placing;
     // The ids are known once the orders are registered (before their sends answer): journal them now.
     this.record(protection);
@@ -1224,23 +1224,22 @@ export class RiskOrderManager {
     this.record(p);
   }
 
-  private async placeTargets(p: Protection, quantity: Decimal): Promise<void> {
-    let left = quantity;
-    const legs = p.legs.map((leg, i) => {
-      const q = i === p.legs.length - 1 ? left : quantity.times(leg.fraction).floor();
-      left = left.minus(q);
-      return { leg, q, i };
-    });
-    for (const { leg, q, i } of legs) {
-      if (!q.greaterThan(0)) continue;
+  private async placeTargets(p: Protection): Promise<void> {
+    const every = p.legs.map((_, i) => i);
+    for (let i = 0; i < p.legs.length; i++) {
       // The stop went first and may have filled already (the price through it): a target now would
       // open the other side of a closed position.
       if (!this.liveFor(p)) return;
-      // Within what the legs working leave when it goes: the sends before it take their time, and a
-      // resume meanwhile puts the nearer leg back for all of a position it alone knew (3 over 2).
+      // Each leg its share of the position as it is when it goes, within what the legs working leave:
+      // the sends before it take their time — the position grows (a leg sized up front for 2 of the
+      // 3 held left a share with no target once a halt put the near leg back), and a resume meanwhile
+      // puts the nearer leg back for all of a position it alone knew (3 over 2).
       // (liveFor: the position is still open.)
-      const room = this.targetRoom(p, this.stillOpen(p)!);
-      if (!room.greaterThan(0)) continue;
+      const position = this.stillOpen(p)!;
+      const q = legShares(p, every, position.quantity)[i]!;
+      const room = this.targetRoom(p, position);
+      if (!q.greaterThan(0) || !room.greaterThan(0)) continue;
+      const leg = p.legs[i]!;
       const id = this.deps.ids.next('tw');
       p.targetOrderIds.push(id);
       this.own(p, id);

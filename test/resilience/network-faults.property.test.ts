@@ -830,6 +830,27 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits, polling: a short protected at 2 while its sends timed out (near leg 1), the kill switch, the resume putting the near leg back for the 3 held by then, a second kill switch — the far leg, still on its way from the first placing, went for its share of the 3 (2), not of the 2 it began with: the second resume left 2 of 3 with a target (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'thin', symbol: 'MSFT', quantity: 2 },
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'forceClose', symbol: 'AAPL' },
+        { kind: 'batch', sides: ['buy', 'sell'] },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'modify', pick: 0, bps: 0, quantity: 3 },
+        { kind: 'halt' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'batch', sides: ['buy', 'sell'] },
+        { kind: 'thin', symbol: 'AAPL', quantity: 0 },
+        { kind: 'halt' },
+        { kind: 'slowRest', ms: 0 },
+      ],
+      'partial exits, polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

@@ -123,6 +123,27 @@ describe('RiskOrderManager', () => {
     expect(live()).toEqual([]);
   });
 
+  it('partial exits: a far leg sent after the near one\'s slow send is sized for the position as it is then, not as it was when protection began (it sold 1 of the 10 held)', async () => {
+    const { engine, signal, broker, clock, flush } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    const targets: string[] = [];
+    engine.on('order:submitted', ({ order }) => order.type === 'limit' && targets.push(order.quantity.toString()));
+    broker.setLiquidity('AAPL', 2);
+    broker.setLatency(250);
+    const entry = engine.executeSignal(signal());
+    await clock.advanceAsync(250); // the entry lands and fills 2 of 10; its stop and near leg (1) go, slowly
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('2');
+    expect(targets).toEqual(['1']);
+    broker.setLiquidity('AAPL', undefined);
+    broker.setPrice('AAPL', '100'); // the rest fills while the near leg travels
+    for (let i = 0; i < 8; i++) await clock.advanceAsync(250);
+    await entry;
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    // The far leg went after the fill: its share of the 10 (5), not of the 2 it began with (1).
+    expect(targets.slice(0, 2)).toEqual(['1', '5']);
+  });
+
   it('an entry filling in parts: the stop and the targets, placed for its first fill, grow with it to the whole position (one target, and legs of half each)', async () => {
     for (const options of [true, { partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }] as const) {
       const { engine, signal, flush, broker, price } = await setup(options);
