@@ -169,7 +169,7 @@ export class RiskOrderManager {
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
         // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
         if (event.type === 'replace_rejected') this.scheduleConverge(protection);
-        else if (event.type === 'modified') this.afterModified(protection, order);
+        else if (event.type === 'modified') this.afterModified(protection);
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
         // A protective order given up on (failed) that the broker did get after all, after its
         // replacement went out, or after its protection was over (the position closed): one stop too
@@ -1310,13 +1310,15 @@ export class RiskOrderManager {
   }
 
   /**
-   * A protective order was changed and is out of step with its position — a replace given up on
-   * (timed out) that landed after a newer one (the stop set back to 11 under a position of 12), or a
-   * change made at the broker's site: looked at again on the clock.
+   * A protective order was changed and its protection is out of step with the position — a replace
+   * given up on (timed out) that landed after a newer one (the stop set back to 11 under a position
+   * of 12), or a change made at the broker's site: looked at again on the clock. Out of step may be
+   * another order than the changed one: a near leg grown back to 6 under a position of 9 keeps its 6,
+   * and the far leg's 4 is what no longer fits (the legs sold 10 of 9).
    */
-  private afterModified(p: Protection, order: Order): void {
+  private afterModified(p: Protection): void {
     const position = this.stillOpen(p);
-    if (position && this.outOfStepOrders(p, position).some(([o]) => o.clientOrderId === order.clientOrderId)) this.lookAgain(p);
+    if (position && this.outOfStepOrders(p, position).length > 0) this.lookAgain(p);
   }
 
   /** Brings the protective orders in step on the clock (see {@link converge}), unless that is already scheduled. */

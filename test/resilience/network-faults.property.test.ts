@@ -851,6 +851,22 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits, polling, answers 2 s late: a short grown to 12 by a sale in the broker app, its near leg\'s resize to 6 timing out (to land 5 s later) — an exit of 0.3 leaves 9 and the far leg comes to 4; the late resize lands, heard by polling: the far leg comes down to what the near one leaves, not left selling 10 of 9 (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'slowRest', ms: 2_000 },
+        { kind: 'fault', method: 'replaceOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 2 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 2 },
+        { kind: 'stream', up: false },
+        { kind: 'modify', pick: 0, bps: 0 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' },
+        { kind: 'stream', up: false },
+      ],
+      'partial exits, polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

@@ -1382,6 +1382,28 @@ describe("RiskOrderManager: positions set to the broker's by a reconciliation", 
     expect(broker.orderReports().filter((o) => ['accepted', 'partially_filled'].includes(o.status))).toEqual([]);
   });
 
+  it('partial exits: a near leg\'s resize given up on (timed out) lands after an exit — it grows back to 6 under the 9 held, and the far leg is what no longer fits: it comes down, the legs do not sell 10 of 9', async () => {
+    const { engine, signal, flush, broker, clock } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    await byHand(broker, clock, 'AAPL', 'buy', 2, 'hand-5');
+    await flush();
+    // The reconciliation's resizes to 12: the stop's goes through, the near leg's times out (it lands 5 s later).
+    broker.failNext('replaceOrder', { kind: 'slow', ms: 0 });
+    broker.failNext('replaceOrder', { kind: 'timeout', reached: true, landsAfterMs: 5_000 });
+    await engine.reconcile();
+    await flush();
+    await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.25' }));
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('9');
+    const working = () => broker.orderReports().filter((o) => o.type === 'limit' && o.status === 'accepted');
+    const targeted = () => working().reduce((sum, o) => sum.plus(o.quantity.minus(o.filledQuantity)), new Decimal(0));
+    for (let i = 0; i < 20; i++) await clock.advanceAsync(1_000);
+    await flush();
+    expect(working().map((o) => o.quantity.toString())).toContain('6'); // the late resize landed
+    expect(targeted().toString()).toBe('9');
+  });
+
   it('a position taken on from the broker (bought outside the engine) is protected where the engine config puts the stop and target', async () => {
     const { engine, flush, broker, clock, price } = await setup();
     await price('400', 'MSFT');
