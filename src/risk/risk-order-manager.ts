@@ -1225,7 +1225,7 @@ export class RiskOrderManager {
   }
 
   private async placeTargets(p: Protection): Promise<void> {
-    const every = p.legs.map((_, i) => i);
+    const every = p.legs.map((_, leg) => leg);
     for (let i = 0; i < p.legs.length; i++) {
       // The stop went first and may have filled already (the price through it): a target now would
       // open the other side of a closed position.
@@ -1235,8 +1235,11 @@ export class RiskOrderManager {
       // 3 held left a share with no target once a halt put the near leg back), and a resume meanwhile
       // puts the nearer leg back for all of a position it alone knew (3 over 2).
       // (liveFor: the position is still open.)
+      // A leg that filled meanwhile (the price through it) is no longer among them: what is held is the rest's.
       const position = this.stillOpen(p)!;
-      const q = legShares(p, every, position.quantity)[i]!;
+      const filled = new Set(this.targetsWhere(p, (target) => target.status === 'filled').map(legOf));
+      const counted = every.filter((leg) => !filled.has(leg));
+      const q = legShares(p, counted, position.quantity)[counted.indexOf(i)]!;
       const room = this.targetRoom(p, position);
       if (!q.greaterThan(0) || !room.greaterThan(0)) continue;
       const leg = p.legs[i]!;

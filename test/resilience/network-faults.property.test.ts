@@ -867,6 +867,21 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits, entry timeouts: a short whose near leg fills the moment it arrives (the price through it, the stream down) — the far leg, sized when it goes, takes all 5 held, not its half of them (found by the search, against a first take on sizing legs when they go)', async () => {
+    await scenario(
+      [
+        { kind: 'stream', up: false },
+        { kind: 'batch', sides: ['buy', 'sell'] },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'cancelOne', pick: 0 },
+        { kind: 'flatten' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'move', symbol: 'MSFT', by: -20 },
+      ],
+      'partial exits, entry timeouts',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

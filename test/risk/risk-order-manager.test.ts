@@ -144,6 +144,21 @@ describe('RiskOrderManager', () => {
     expect(targets.slice(0, 2)).toEqual(['1', '5']);
   });
 
+  it('partial exits: a near leg that fills the moment it arrives (the price through it) leaves the far leg all that is held — 5, not its half of the 5 (2)', async () => {
+    const { engine, signal, broker, clock, flush } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    const targets: string[] = [];
+    engine.on('order:submitted', ({ order }) => order.type === 'limit' && targets.push(`${order.quantity.toString()} @ ${order.limitPrice!.toString()}`));
+    broker.setLatency(50);
+    const entry = engine.executeSignal(signal()); // fills at 100: stop 98, legs at 102 and 104
+    await clock.advanceAsync(60);
+    broker.setPrice('AAPL', '103'); // through the near leg before it arrives
+    for (let i = 0; i < 10; i++) await clock.advanceAsync(50);
+    await entry;
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('5');
+    expect(targets).toEqual(['5 @ 102', '5 @ 104']);
+  });
+
   it('an entry filling in parts: the stop and the targets, placed for its first fill, grow with it to the whole position (one target, and legs of half each)', async () => {
     for (const options of [true, { partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }] as const) {
       const { engine, signal, flush, broker, price } = await setup(options);
