@@ -34,7 +34,7 @@ import type { OrderChangedPayload, OrderLifecycleEvents } from './order-lifecycl
 import { type ListMembership, listLinks, listMembership, matchLegs } from './order-list-links.js';
 import { OrderStore } from './order-store.js';
 import { OrderTimeouts } from './order-timeouts.js';
-import { OrdersInDoubt } from './orders-in-doubt.js';
+import { LANDING_WINDOW_MS, OrdersInDoubt } from './orders-in-doubt.js';
 import { OrdersToConfirm } from './orders-to-confirm.js';
 
 /** How long, and how many, withdrawn sends are watched for a late acknowledgement. */
@@ -687,6 +687,9 @@ export class OrderLifecycleManager {
     // (the engine stopped, the stream down) was not heard either.
     if (!answer && (!this.streamDown || isTerminalStatus(report.status))) this.confirm(id);
     this.bringUpTo(id, report, stale);
+    // A withdrawn send found landed (with no stream to bring its acknowledgement): its fills are
+    // taken above; working there, it is cancelled there — ended there, it is watched no longer.
+    if (this.withdrawn.delete(id) && isWorkingStatus(report.status)) void this.endedButWorking(this.store.require(id));
   }
 
   /** The events that bring order `id` up to `report` (a stale one's size and prices left out, see {@link applyReport}). */
@@ -700,29 +703,27 @@ export class OrderLifecycleManager {
 
   /** Asks the broker for every working order, and every one in doubt, and applies what it says (after a reconnect, or when polling). */
   async syncWorkingOrders(): Promise<void> {
-    // A list in doubt is asked for through its parent, once (its legs may have no id of their own at the broker).
+    // A list is asked for through its parent, once (its legs may have no id of their own at the broker).
     const lists = new Set<string>();
-    const inDoubt: Promise<void>[] = [];
-    for (const order of this.ordersInDoubt()) {
-      const list = this.listOf(order.clientOrderId);
-      if (!list) inDoubt.push(this.refresh(order.clientOrderId));
-      else if (!lists.has(list.ids[0]!)) {
-        lists.add(list.ids[0]!);
-        inDoubt.push(this.refreshList(list.ids[0]!).then(() => undefined, (error: unknown) => this.logger.warn(`could not refresh list ${list.ids[0]!}`, { error: describeError(error) })));
-      }
-    }
-    // Ended ones too: an order that ended while the stream was down may have filled first (a list through its parent).
-    const ended: Promise<void>[] = [];
-    for (const id of this.toConfirm.ids()) {
-      if (this.store.isWorking(id) || this.store.get(id) === undefined) continue;
+    const lookUp = (id: string): Promise<void> => {
       const list = this.listOf(id);
-      if (!list) ended.push(this.refresh(id));
-      else if (!lists.has(list.ids[0]!)) {
-        lists.add(list.ids[0]!);
-        ended.push(this.refreshList(list.ids[0]!).then(() => undefined, (error: unknown) => this.logger.warn(`could not refresh list ${list.ids[0]!}`, { error: describeError(error) })));
-      }
-    }
-    await Promise.all([...this.store.workingIds().map((id) => this.refresh(id)), ...ended, ...inDoubt]);
+      if (!list) return this.refresh(id);
+      if (lists.has(list.ids[0]!)) return Promise.resolve();
+      lists.add(list.ids[0]!);
+      return this.refreshList(list.ids[0]!).then(
+        () => undefined,
+        (error: unknown) => this.logger.warn(`could not refresh list ${list.ids[0]!}`, { error: describeError(error) }),
+      );
+    };
+    const inDoubt = this.ordersInDoubt().map((order) => lookUp(order.clientOrderId));
+    // Ended ones too: an order that ended while the stream was down may have filled first.
+    const ended = this.toConfirm.ids().filter((id) => !this.store.isWorking(id) && this.store.get(id) !== undefined).map(lookUp);
+    // And a send withdrawn while its timed-out attempt may still land: with no stream to bring its
+    // acknowledgement (polling, or down when it landed), only a look-up finds it — working, or
+    // already filled in part and ended by the broker (a reduce-only stop cut to the position).
+    const landing = this.clock.now() - LANDING_WINDOW_MS;
+    const withdrawn = this.withdrawn.ids((id) => this.store.get(id) !== undefined).filter((id) => (this.withdrawn.keptAt(id) ?? 0) >= landing && !this.store.isWorking(id));
+    await Promise.all([...this.store.workingIds().map((id) => this.refresh(id)), ...ended, ...inDoubt, ...withdrawn.map(lookUp)]);
   }
 
   /** Journaled, so a restart still looks them up (see {@link restoreWatched}). */

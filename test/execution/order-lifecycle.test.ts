@@ -445,6 +445,38 @@ describe('a send withdrawn by a cancel, whose timed-out attempt lands later', ()
     expect(engine.orders.get(id)?.status).toBe('cancelled');
     await engine.stop();
   });
+
+  it('with no stream (polling): the landing is found by the next poll — its fill before the cancel is kept (it was never heard: 4 shares bought, none recorded)', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
+    const broker = new MockBroker({ clock, capabilities: { streaming: false } });
+    broker.setPrice('AAPL', '100.00');
+    broker.setLiquidity('AAPL', 4);
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { orderManagement: { pollIntervalMs: 1_000 }, errorHandling: { retries: 2, minDelayMs: 1_000 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
+    await engine.start();
+    broker.dropStream(); // nothing is pushed
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    broker.failNext('submitOrder', { kind: 'timeout', landsAfterMs: 5_000 });
+    const sending = engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '100.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle(8);
+    const id = engine.orders.orderList()[0]!.clientOrderId;
+    await engine.orders.cancel(id, 'no longer wanted');
+    await clock.advanceAsync(1_000);
+    await settle(8);
+    await sending;
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+    // The first attempt lands and fills 4 of 10 at once; nothing is pushed.
+    await clock.advanceAsync(5_000);
+    await settle(8);
+    expect(broker.orderReports().find((o) => o.clientOrderId === id)?.filledQuantity.toString()).toBe('4');
+    await clock.advanceAsync(1_000);
+    await settle(8);
+    expect(alerts).toContain('ended_order_working');
+    expect(broker.orderReports().find((o) => o.clientOrderId === id)?.status).toBe('cancelled');
+    expect(engine.orders.get(id)?.filledQuantity.toString()).toBe('4');
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+    await engine.stop();
+  });
 });
 
 describe('stopped and started again in the same process (stop(), then start())', () => {

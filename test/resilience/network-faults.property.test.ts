@@ -882,6 +882,22 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits, polling: a stop whose send timed out (to land 5 s later) withdrawn when its position closed; it lands on a position of 1 (a share bought in the broker app), fills that share and is ended there (reduce-only) — a poll looks it up and its fill is kept; it was never looked at, the share sold unrecorded (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 3 },
+        { kind: 'modify', pick: 0, bps: 0 },
+        { kind: 'volatility', value: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'move', symbol: 'AAPL', by: -20 },
+      ],
+      'partial exits, polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
