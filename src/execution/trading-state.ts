@@ -2,7 +2,8 @@ import type { DecisionReason } from '../signals/signal-policy.js';
 
 /**
  * ACTIVE: everything passes. REDUCING: only orders that reduce exposure pass (exits, covers).
- * HALTED: nothing passes; only the kill switch's own cancels and closes run.
+ * HALTED: no signal or host order passes; the kill switch's own cancels and closes run, and so does
+ * protection of what is held (a stop for a position an entry's late fill opened while halted).
  */
 export const TRADING_STATES = ['ACTIVE', 'REDUCING', 'HALTED'] as const;
 export type TradingState = (typeof TRADING_STATES)[number];
