@@ -63,7 +63,7 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('volatility' as const), value: fc.constantFrom(1, 3) }) },
   // The host cancels one of its working orders (not protection's own), by itself or through its dashboard.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelOne' as const), pick: fc.nat() }) },
-  // The host sends its own native bracket (style 'host brackets' only): an entry at market or a limit `bps` through
+  // The host sends its own native bracket (the 'host brackets' styles only): an entry at market or a limit `bps` through
   // or off the market, its target and stop 3% away.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
 );
@@ -922,9 +922,10 @@ describe('network faults', () => {
  * order id (OANDA v20's capabilities) — protection trails the pair's stop itself, to break-even at 1R;
  * 'host brackets': protection off, native lists on, and the host sends brackets of its own;
  * 'tighten, volatility': the stop tightens near the target (at 80% of the way, half the gain kept) and
- * widens with the host's volatility measure; 'stops lost: close': a stop lost closes its position.
+ * widens with the host's volatility measure; 'stops lost: close': a stop lost closes its position;
+ * 'native OCO, polling' and 'host brackets, polling': native lists on a broker with no stream.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility', 'stops lost: close'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -932,9 +933,9 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 /** One run: the actions, the network healing, then the checks (exported to replay a counterexample). */
 export async function scenario(actions: readonly Action[], style: (typeof STYLES)[number], debug?: (engine: ExecutionEngine, broker: MockBroker) => void): Promise<void> {
         noteRun(actions, style);
-        const protection = style !== 'none' && style !== 'host brackets';
+        const protection = style !== 'none' && !style.startsWith('host brackets');
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO' || style === 'native OCO, entry timeouts' || style === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO, polling' || style === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : style === 'native OCO' || style === 'native OCO, entry timeouts' || style === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
@@ -1048,7 +1049,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             const cancelling = cancelOne(engine, a.pick);
             if (cancelling) await drive(cancelling.catch(() => undefined));
           } else if (a.kind === 'bracket') {
-            if (style === 'host brackets') await drive(sendBracket(engine, a, prices[a.symbol]!, `hb${++n}`).catch(() => undefined));
+            if (style.startsWith('host brackets')) await drive(sendBracket(engine, a, prices[a.symbol]!, `hb${++n}`).catch(() => undefined));
           } else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];
