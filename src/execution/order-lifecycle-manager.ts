@@ -336,11 +336,18 @@ export class OrderLifecycleManager {
   async refreshList(clientOrderId: string): Promise<boolean> {
     const list = this.listOf(clientOrderId);
     if (!list) return this.refreshOrder(clientOrderId);
+    let unreported: string[] = [];
     const report = await this.askUntilCurrent(list.ids, list.ids[0]!, (current) => {
-      for (const id of list.ids) this.inDoubt.resolved(id);
-      this.applyListReport(list.kind, list.ids, current);
+      const reported = this.applyListReport(list.kind, list.ids, current);
+      for (const id of reported) this.inDoubt.resolved(id);
+      unreported = list.ids.filter((id) => !reported.includes(id) && this.store.require(id).status === 'failed');
     });
-    return this.lookedUp(list.ids, report !== undefined);
+    const found = this.lookedUp(list.ids.filter((id) => !unreported.includes(id)), report !== undefined);
+    // Legs the parent's report left out (a broker answering for a filled entry alone) while they may be
+    // there unheard — their send failed in doubt: each asked for by its own id. Else a take-profit that
+    // landed and filled stayed failed here, its fill lost.
+    await Promise.all(unreported.map((id) => this.refresh(id)));
+    return found;
   }
 
   /**
@@ -1078,13 +1085,16 @@ export class OrderLifecycleManager {
     }
   }
 
-  /** Applies a list's parent report and its legs (matched to ours by id, else by role); `answer` as for {@link applyReport}. */
-  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport, stale = false, answer = false): void {
+  /** Applies a list's parent report and its legs (matched to ours by id, else by role); `answer` as for {@link applyReport}. Returns the ids it reported on. */
+  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport, stale = false, answer = false): string[] {
     this.applyReport(report, stale, answer);
+    const reported = [ids[0]!];
     for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
       if (!answer) this.confirm(id);
       this.bringUpTo(id, leg, stale);
+      reported.push(id);
     }
+    return reported;
   }
 
   /** A cancel or replace request failed: find out what really happened, then record the refusal. */

@@ -167,6 +167,40 @@ describe('an entry whose answer and look-up were both lost', () => {
     expect(broker.countByClientOrderId('entry')).toBe(1);
   });
 
+  it('a native bracket lost the same way whose entry filled and whose target filled before the look-ups came back: the parent, reported alone once filled, leaves its legs to be asked for by their own ids — the target\'s fill is found, not left failed while the broker sold the shares', async () => {
+    const { clock, broker, engine } = await startedWithNativeLists();
+    broker.dropStream();
+    broker.failNext('submitOrder', { kind: 'timeout', reached: true });
+    const lookUp = broker.getOrder.bind(broker);
+    let lookUpsDown = true;
+    broker.getOrder = (ref) => (lookUpsDown ? Promise.reject(new BrokerError('network_error', 'mock broker: connection reset')) : lookUp(ref));
+    const sending = engine.orders.submitList('bracket', [
+      { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'market' },
+      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '103', timeInForce: 'gtc' },
+      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
+    ]);
+    let sent = false;
+    void sending.then(() => (sent = true));
+    for (let i = 0; i < 600 && !sent; i++) {
+      clock.advance(100);
+      await settle(4);
+    }
+    expect((await sending).map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
+    broker.setPrice('AAPL', '104'); // the entry filled at 100 at once; now the target fills, the broker cancels the stop
+    await settle(6);
+    expect(broker.orderReports().find((o) => o.clientOrderId === 'tp')?.status).toBe('filled');
+    lookUpsDown = false;
+    broker.restoreStream();
+    await settle(10);
+    expect(['entry', 'tp', 'sl'].map((id) => [engine.orders.get(id)?.status, engine.orders.get(id)?.filledQuantity.toString()])).toEqual([
+      ['filled', '10'],
+      ['filled', '10'],
+      ['cancelled', '0'],
+    ]);
+    expect(engine.orders.ordersInDoubt()).toEqual([]);
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
   it('a native OCO whose send timed out, to land 5 s later: not found by the first look-ups, it stays in doubt through the landing window (as one order does) — looked up once it has landed, its legs and fills are its own', async () => {
     const { clock, broker, engine } = await startedWithNativeLists();
     await engine.orders.submit({ clientOrderId: 'held', symbol: 'AAPL', side: 'buy', quantity: 10 });

@@ -898,6 +898,19 @@ describe('network faults', () => {
     );
   });
 
+  it('host brackets, polling: a bracket whose send and look-up timed out (every leg failed, in doubt) — its entry and then its target fill before the next poll; the parent, reported alone once filled, left the legs failed and the target\'s fill unrecorded (the reconciliation closed the position as a change of no order); the legs are now asked for by their own ids (found by the search\'s new style)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'slowRest', ms: 0 },
+        { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'bracket', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'pause', symbol: 'AAPL', by: 30, seconds: 1 },
+      ],
+      'host brackets, polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
