@@ -81,7 +81,7 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('volatility' as const), value: fc.constantFrom(1, 3) }) },
   // The host cancels one of its working orders (not protection's own), by itself or through its dashboard.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelOne' as const), pick: fc.nat() }) },
-  // The host sends its own native bracket (variant 'host brackets' only): killed mid-send, the restart finds it through its parent.
+  // The host sends its own native bracket (the 'host brackets' variants only): killed mid-send, the restart finds it through its parent.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   // The kill lands after this many microtask turns of the next signal, batch, rebalance, kill switch or modify (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
@@ -646,19 +646,22 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * 'as OANDA, trailing': a native pair on a broker with no trailing stop whose replace issues a new order
  * id (OANDA v20) — protection trails the pair's stop itself, to break-even at 1R;
  * 'host brackets': protection off, native lists on, and the host sends brackets of its own;
- * 'tighten, volatility': the stop tightens near the target and widens with the host's volatility measure.
+ * 'tighten, volatility': the stop tightens near the target and widens with the host's volatility measure;
+ * 'host brackets, polling': the host's brackets on a broker with no stream.
  */
-type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'host brackets' | 'tighten, volatility';
+type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'host brackets' | 'tighten, volatility' | 'host brackets, polling';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility'];
+const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility', 'host brackets, polling'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
         noteRun(actions, protection);
+        const polling = protection === 'polling' || protection === 'host brackets, polling';
+        const hostBrackets = protection === 'host brackets' || protection === 'host brackets, polling';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'native OCO' || protection === 'native OCO, entry timeouts' || protection === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : protection === 'native OCO' || protection === 'native OCO, entry timeouts' || protection === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
         // No stream, ever: fills and ends are learnt by polling.
-        if (protection === 'polling') broker.dropStream();
+        if (polling) broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
         for (const symbol of SYMBOLS) {
           if (protection === 'fractional') broker.addAsset({ symbol, fractionable: true, shortable: true, quantityIncrement: new Decimal('0.0001') });
@@ -689,7 +692,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             logger: silentLogger,
             journal: written.journal,
             // Two target legs (50% at 1R, 50% at 2R); a trailing stop the engine moves itself, to break-even at 1R.
-            ...(protection && protection !== 'host brackets' ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : protection === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : true } : {}),
+            ...(protection && !hostBrackets ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : protection === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : true } : {}),
             // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s, 60 s order timeouts.
             config:
               protection === 'defaults'
@@ -753,7 +756,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             const cancelling = cancelOne(current.engine, a.pick);
             if (cancelling) await runOrKill(cancelling);
           } else if (a.kind === 'bracket') {
-            if (protection === 'host brackets') await runOrKill(sendBracket(current.engine, a, prices[a.symbol]!, `hb${++n}`));
+            if (hostBrackets) await runOrKill(sendBracket(current.engine, a, prices[a.symbol]!, `hb${++n}`));
           } else if (a.kind === 'rebalance') await runOrKill(current.engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }));
           else if (a.kind === 'flatten') {
             // Killed mid-flatten: the restart takes the halt back (it survives a restart) with its closes.
@@ -792,7 +795,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             await settle(6);
           }
           else if (a.kind === 'stream') {
-            if (protection === 'polling') continue;
+            if (polling) continue;
             if (a.up) broker.restoreStream();
             else broker.dropStream();
             await settle(6);
@@ -811,7 +814,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
           book?.seed();
         }
-        await heal(broker, clock, prices, { stream: protection !== 'polling' });
+        await heal(broker, clock, prices, { stream: !polling });
         const { engine } = current;
         // Unless it got there by itself (a failed recover() is tried again every retryAfterFailureMs).
         if (!recovered && engine.recoveryState !== 'recovered') {
@@ -824,7 +827,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
-        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && protection !== 'host brackets', archived, targetsAlerted });
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && !hostBrackets, archived, targetsAlerted });
         mirror(trace);
         book?.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
