@@ -417,26 +417,35 @@ describe('a cancel whose request failed on the way', () => {
 });
 
 describe('a send withdrawn by a cancel, whose timed-out attempt lands later', () => {
-  it('ends cancelled here; when the broker acknowledges it after all, it is cancelled there too, with an ended_order_working warning', async () => {
+  /**
+   * A limit buy of 10 at `limitPrice` whose first attempt times out without an answer and reaches the
+   * broker 5 s later (the look-up finds nothing), cancelled while the send waits to be retried: the
+   * retry is withdrawn and the order ends cancelled here. `polling`: a broker with no stream.
+   */
+  async function withdrawnSend(limitPrice: string, polling: boolean) {
     const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
-    const broker = new MockBroker({ clock });
+    const broker = new MockBroker({ clock, ...(polling ? { capabilities: { streaming: false } } : {}) });
     broker.setPrice('AAPL', '100.00');
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { errorHandling: { retries: 2, minDelayMs: 1_000 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { orderManagement: { pollIntervalMs: 1_000 }, errorHandling: { retries: 2, minDelayMs: 1_000 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
     await engine.start();
+    if (polling) broker.dropStream(); // nothing is pushed
     const alerts: string[] = [];
     engine.on('alert', (a) => alerts.push(a.code));
-    // The first attempt times out without an answer and reaches the broker 5 s later; the look-up finds nothing.
     broker.failNext('submitOrder', { kind: 'timeout', landsAfterMs: 5_000 });
-    const sending = engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    const sending = engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice, timeInForce: 'gtc' }, { timeoutMs: null });
     await settle(8);
     const id = engine.orders.orderList()[0]!.clientOrderId;
-    // Cancelled while the send waits to be retried: the retry is withdrawn, the order ends cancelled.
     await engine.orders.cancel(id, 'no longer wanted');
     await clock.advanceAsync(1_000);
     await settle(8);
     await sending;
     expect(engine.orders.get(id)?.status).toBe('cancelled');
     expect(broker.orderReports().find((o) => o.clientOrderId === id)).toBeUndefined();
+    return { clock, broker, engine, alerts, id };
+  }
+
+  it('ends cancelled here; when the broker acknowledges it after all, it is cancelled there too, with an ended_order_working warning', async () => {
+    const { clock, broker, engine, alerts, id } = await withdrawnSend('90.00', false);
     // The first attempt lands: the broker works it and says so on the stream.
     await clock.advanceAsync(5_000);
     await settle(8);
@@ -447,25 +456,9 @@ describe('a send withdrawn by a cancel, whose timed-out attempt lands later', ()
   });
 
   it('with no stream (polling): the landing is found by the next poll — its fill before the cancel is kept (it was never heard: 4 shares bought, none recorded)', async () => {
-    const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
-    const broker = new MockBroker({ clock, capabilities: { streaming: false } });
-    broker.setPrice('AAPL', '100.00');
-    broker.setLiquidity('AAPL', 4);
-    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: { orderManagement: { pollIntervalMs: 1_000 }, errorHandling: { retries: 2, minDelayMs: 1_000 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } });
-    await engine.start();
-    broker.dropStream(); // nothing is pushed
-    const alerts: string[] = [];
-    engine.on('alert', (a) => alerts.push(a.code));
-    broker.failNext('submitOrder', { kind: 'timeout', landsAfterMs: 5_000 });
-    const sending = engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '100.00', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle(8);
-    const id = engine.orders.orderList()[0]!.clientOrderId;
-    await engine.orders.cancel(id, 'no longer wanted');
-    await clock.advanceAsync(1_000);
-    await settle(8);
-    await sending;
-    expect(engine.orders.get(id)?.status).toBe('cancelled');
+    const { clock, broker, engine, alerts, id } = await withdrawnSend('100.00', true);
     // The first attempt lands and fills 4 of 10 at once; nothing is pushed.
+    broker.setLiquidity('AAPL', 4);
     await clock.advanceAsync(5_000);
     await settle(8);
     expect(broker.orderReports().find((o) => o.clientOrderId === id)?.filledQuantity.toString()).toBe('4');

@@ -131,31 +131,40 @@ describe('an entry whose answer and look-up were both lost', () => {
     return { clock, broker, engine };
   }
 
-  it('a native bracket whose answer and look-up were lost: every leg failed and in doubt, found through its parent on reconnect', async () => {
-    const { clock, broker, engine } = await startedWithNativeLists();
-    const alerts: string[] = [];
-    engine.on('alert', (a) => alerts.push(a.code));
+  /**
+   * Sends the bracket `requests` with the stream down, its answer lost and every look-up failing on
+   * the way, until the send gives up: every order failed. `lookUpsBack` lets look-ups through again.
+   */
+  async function lostBracket(clock: ManualClock, broker: MockBroker, engine: ExecutionEngine, requests: Parameters<ExecutionEngine['orders']['submitList']>[1]) {
     broker.dropStream();
     broker.failNext('submitOrder', { kind: 'timeout', reached: true });
     const lookUp = broker.getOrder.bind(broker);
     let lookUpsDown = true;
     broker.getOrder = (ref) => (lookUpsDown ? Promise.reject(new BrokerError('network_error', 'mock broker: connection reset')) : lookUp(ref));
-    const sending = engine.orders.submitList('bracket', [
-      { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' },
-      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
-      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
-    ]);
+    const sending = engine.orders.submitList('bracket', requests);
     let sent = false;
     void sending.then(() => (sent = true));
     for (let i = 0; i < 600 && !sent; i++) {
       clock.advance(100);
       await settle(4);
     }
-    expect((await sending).map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
+    return { orders: await sending, lookUpsBack: () => (lookUpsDown = false) };
+  }
+
+  it('a native bracket whose answer and look-up were lost: every leg failed and in doubt, found through its parent on reconnect', async () => {
+    const { clock, broker, engine } = await startedWithNativeLists();
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    const { orders, lookUpsBack } = await lostBracket(clock, broker, engine, [
+      { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '99', timeInForce: 'gtc' },
+      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
+      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
+    ]);
+    expect(orders.map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
     expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual(['entry', 'tp', 'sl']);
     expect(alerts.filter((code) => code === 'order_in_doubt')).toHaveLength(1);
 
-    lookUpsDown = false;
+    lookUpsBack();
     broker.restoreStream();
     await settle(10);
     expect(['entry', 'tp', 'sl'].map((id) => engine.orders.get(id)?.status)).toEqual(['accepted', 'accepted', 'accepted']);
@@ -169,27 +178,16 @@ describe('an entry whose answer and look-up were both lost', () => {
 
   it('a native bracket lost the same way whose entry filled and whose target filled before the look-ups came back: the parent, reported alone once filled, leaves its legs to be asked for by their own ids — the target\'s fill is found, not left failed while the broker sold the shares', async () => {
     const { clock, broker, engine } = await startedWithNativeLists();
-    broker.dropStream();
-    broker.failNext('submitOrder', { kind: 'timeout', reached: true });
-    const lookUp = broker.getOrder.bind(broker);
-    let lookUpsDown = true;
-    broker.getOrder = (ref) => (lookUpsDown ? Promise.reject(new BrokerError('network_error', 'mock broker: connection reset')) : lookUp(ref));
-    const sending = engine.orders.submitList('bracket', [
+    const { orders, lookUpsBack } = await lostBracket(clock, broker, engine, [
       { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'market' },
       { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '103', timeInForce: 'gtc' },
       { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95', timeInForce: 'gtc' },
     ]);
-    let sent = false;
-    void sending.then(() => (sent = true));
-    for (let i = 0; i < 600 && !sent; i++) {
-      clock.advance(100);
-      await settle(4);
-    }
-    expect((await sending).map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(orders.map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
     broker.setPrice('AAPL', '104'); // the entry filled at 100 at once; now the target fills, the broker cancels the stop
     await settle(6);
     expect(broker.orderReports().find((o) => o.clientOrderId === 'tp')?.status).toBe('filled');
-    lookUpsDown = false;
+    lookUpsBack();
     broker.restoreStream();
     await settle(10);
     expect(['entry', 'tp', 'sl'].map((id) => [engine.orders.get(id)?.status, engine.orders.get(id)?.filledQuantity.toString()])).toEqual([
