@@ -150,7 +150,11 @@ export class PositionManager {
     const side: PositionSide = order.side === 'buy' ? 'long' : 'short';
     const existing = this.get(order.symbol);
     if (existing && existing.side !== side && existing.quantity.greaterThan(0)) return existing;
-    const position = existing && existing.side === side ? existing : this.create(order.symbol, order.assetClass, side, context);
+    // One position a symbol: an entry of the other side while one is still pending with nothing held
+    // joins it (the first to fill sets its side, see applyTo). A second position took the symbol's
+    // place, and once its entry ended unfilled the first was no longer the symbol's — its fills
+    // then held shares that `get` did not see.
+    const position = existing ?? this.create(order.symbol, order.assetClass, side, context);
     this.links.set(order.clientOrderId, { positionId: position.id, role: 'entry' });
     return this.transition(position, 'entry_submitted', 'state', position.state, addId(position.orderIds, order.clientOrderId));
   }
@@ -370,7 +374,9 @@ export class PositionManager {
     return this.startOfDayEquity;
   }
 
-  private applyTo(position: Position, fill: PositionFill, assetClass: AssetClass): void {
+  private applyTo(pending: Position, fill: PositionFill, assetClass: AssetClass): void {
+    // Entries of both sides pending with nothing held (see trackEntry): the first fill sets the side.
+    const position = pending.state === 'PENDING_ENTRY' && pending.quantity.isZero() && fill.side !== entrySide(pending.side) ? shapePosition({ ...pending, side: pending.side === 'long' ? 'short' : 'long' }) : pending;
     const result = applyPositionFill(position, fill);
     if (result.duplicate) return;
     const entry = fill.side === entrySide(position.side);

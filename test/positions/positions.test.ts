@@ -179,6 +179,32 @@ describe('PositionManager', () => {
     expect(manager.list()).toHaveLength(1);
   });
 
+  it('entries of both sides pending with nothing held (a long entry working, a host\'s short bracket sent beside it): one position for the symbol — the short ending unfilled leaves the long pending, its fill the symbol\'s (it was a second position: once closed, the long\'s 9 shares were held where `get` did not see them)', () => {
+    const { manager, order } = setup();
+    const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 9 }, 'b');
+    const pending = manager.trackEntry(buy);
+    const sell = { ...order({ symbol: 'AAPL', side: 'sell', quantity: 2 }, 's'), status: 'cancelled' as const };
+    expect(manager.trackEntry(sell).id).toBe(pending.id);
+    expect(manager.list()).toHaveLength(1);
+    manager.orderEnded(sell);
+    expect(manager.get('AAPL')?.state).toBe('PENDING_ENTRY');
+    manager.applyFill(buy, fill('x1', 9, 100));
+    expect([manager.get('AAPL')?.side, manager.get('AAPL')?.quantity.toString(), manager.list().length]).toEqual(['long', '9', 1]);
+  });
+
+  it('entries of both sides pending: the first to fill sets the side — the short fills first, then the long\'s fill covers it and goes long with the rest', () => {
+    const { manager, order } = setup();
+    const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 9 }, 'b');
+    manager.trackEntry(buy);
+    const sell = order({ symbol: 'AAPL', side: 'sell', quantity: 2 }, 's');
+    manager.trackEntry(sell);
+    manager.applyFill(sell, fill('x1', 2, 100));
+    expect([manager.get('AAPL')?.side, manager.get('AAPL')?.state, manager.get('AAPL')?.quantity.toString()]).toEqual(['short', 'OPEN', '2']);
+    manager.applyFill(buy, fill('x2', 9, 99));
+    expect([manager.get('AAPL')?.side, manager.get('AAPL')?.quantity.toString(), manager.list().length]).toEqual(['long', '7', 1]);
+    expect(manager.history({ symbol: 'AAPL' })[0]?.realizedPnl.toString()).toBe('2'); // the short of 2 covered a point lower
+  });
+
   it('selling through flat closes the long and opens a short with the rest', () => {
     const { manager, order } = setup();
     const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 10 }, 'b');

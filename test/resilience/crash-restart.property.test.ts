@@ -629,6 +629,23 @@ describe('crash and restart', () => {
     );
   });
 
+  it('host brackets, polling: a long entry still filling (thin market) when the process is killed, and a short bracket sent beside it after the restart, its entry ended by the broker — one position for the symbol, not a second: once the second closed, the long\'s 9 shares were held where the engine did not look (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'thin', symbol: 'MSFT', quantity: 1 },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'crash', after: 0 },
+        { kind: 'bracket', symbol: 'MSFT', side: 'sell', quantity: 2 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'modify', pick: 0, bps: 0 },
+        { kind: 'brokerEnds', pick: 1_947_899_449 },
+        { kind: 'bracket', symbol: 'AAPL', side: 'buy', quantity: 1 },
+      ],
+      'host brackets, polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
