@@ -375,8 +375,9 @@ export class PositionManager {
   }
 
   private applyTo(pending: Position, fill: PositionFill, assetClass: AssetClass): void {
-    // Entries of both sides pending with nothing held (see trackEntry): the first fill sets the side.
-    const position = pending.state === 'PENDING_ENTRY' && pending.quantity.isZero() && fill.side !== entrySide(pending.side) ? shapePosition({ ...pending, side: pending.side === 'long' ? 'short' : 'long' }) : pending;
+    // Entries of both sides pending with nothing held (see trackEntry): the first fill sets the side —
+    // without the other side's stop and target (a long's stop below the entry would not guard a short).
+    const position = pending.state === 'PENDING_ENTRY' && pending.quantity.isZero() && fill.side !== entrySide(pending.side) ? shapePosition({ ...pending, side: pending.side === 'long' ? 'short' : 'long', stopPrice: undefined, targetPrice: undefined }) : pending;
     const result = applyPositionFill(position, fill);
     if (result.duplicate) return;
     const entry = fill.side === entrySide(position.side);

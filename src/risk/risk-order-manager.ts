@@ -1228,14 +1228,13 @@ export class RiskOrderManager {
     const every = p.legs.map((_, leg) => leg);
     for (let i = 0; i < p.legs.length; i++) {
       // The stop went first and may have filled already (the price through it): a target now would
-      // open the other side of a closed position.
+      // open the other side of a closed position. (So the position is still open below.)
       if (!this.liveFor(p)) return;
-      // Each leg its share of the position as it is when it goes, within what the legs working leave:
-      // the sends before it take their time — the position grows (a leg sized up front for 2 of the
-      // 3 held left a share with no target once a halt put the near leg back), and a resume meanwhile
-      // puts the nearer leg back for all of a position it alone knew (3 over 2).
-      // (liveFor: the position is still open.)
-      // A leg that filled meanwhile (the price through it) is no longer among them: what is held is the rest's.
+      // Each leg its share of the position as it is when it goes — among the legs not filled (what is
+      // held is theirs) — within what the legs working leave. The sends before it take their time: the
+      // position grows (a leg sized up front for 2 of the 3 held left a share with no target once a
+      // halt put the near leg back), and a resume meanwhile puts the nearer leg back for all of a
+      // position it alone knew (3 over 2).
       const position = this.stillOpen(p)!;
       const filled = new Set(this.targetsWhere(p, (target) => target.status === 'filled').map(legOf));
       const counted = every.filter((leg) => !filled.has(leg));

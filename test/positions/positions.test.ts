@@ -195,11 +195,13 @@ describe('PositionManager', () => {
   it('entries of both sides pending: the first to fill sets the side — the short fills first, then the long\'s fill covers it and goes long with the rest', () => {
     const { manager, order } = setup();
     const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 9 }, 'b');
-    manager.trackEntry(buy);
+    manager.trackEntry(buy, { stopPrice: d(95), targetPrice: d(110) });
     const sell = order({ symbol: 'AAPL', side: 'sell', quantity: 2 }, 's');
     manager.trackEntry(sell);
     manager.applyFill(sell, fill('x1', 2, 100));
     expect([manager.get('AAPL')?.side, manager.get('AAPL')?.state, manager.get('AAPL')?.quantity.toString()]).toEqual(['short', 'OPEN', '2']);
+    // Not the long's levels: a stop at 95 would not guard a short (protection takes the config's).
+    expect([manager.get('AAPL')?.stopPrice, manager.get('AAPL')?.targetPrice]).toEqual([undefined, undefined]);
     manager.applyFill(buy, fill('x2', 9, 99));
     expect([manager.get('AAPL')?.side, manager.get('AAPL')?.quantity.toString(), manager.list().length]).toEqual(['long', '7', 1]);
     expect(manager.history({ symbol: 'AAPL' })[0]?.realizedPnl.toString()).toBe('2'); // the short of 2 covered a point lower
