@@ -338,9 +338,11 @@ export class OrderLifecycleManager {
     if (!list) return this.refreshOrder(clientOrderId);
     let unreported: string[] = [];
     const report = await this.askUntilCurrent(list.ids, list.ids[0]!, (current) => {
-      const reported = this.applyListReport(list.kind, list.ids, current);
+      const legs = matchLegs(list.kind, list.ids, current.legs ?? []);
+      const reported = new Set([list.ids[0]!, ...legs.map((l) => l.id)]);
       for (const id of reported) this.inDoubt.resolved(id);
-      unreported = list.ids.filter((id) => !reported.includes(id) && this.store.require(id).status === 'failed');
+      this.applyListReport(list.kind, list.ids, current, false, false, legs);
+      unreported = list.ids.filter((id) => !reported.has(id) && this.store.require(id).status === 'failed');
     });
     const found = this.lookedUp(list.ids.filter((id) => !unreported.includes(id)), report !== undefined);
     // Legs the parent's report left out (a broker answering for a filled entry alone) while they may be
@@ -1085,16 +1087,13 @@ export class OrderLifecycleManager {
     }
   }
 
-  /** Applies a list's parent report and its legs (matched to ours by id, else by role); `answer` as for {@link applyReport}. Returns the ids it reported on. */
-  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport, stale = false, answer = false): string[] {
+  /** Applies a list's parent report and its legs (matched to ours by id, else by role: `legs`); `answer` as for {@link applyReport}. */
+  private applyListReport(kind: OrderListKind, ids: readonly string[], report: OrderStatusReport, stale = false, answer = false, legs = matchLegs(kind, ids, report.legs ?? [])): void {
     this.applyReport(report, stale, answer);
-    const reported = [ids[0]!];
-    for (const { id, leg } of matchLegs(kind, ids, report.legs ?? [])) {
+    for (const { id, leg } of legs) {
       if (!answer) this.confirm(id);
       this.bringUpTo(id, leg, stale);
-      reported.push(id);
     }
-    return reported;
   }
 
   /** A cancel or replace request failed: find out what really happened, then record the refusal. */

@@ -374,10 +374,11 @@ export class PositionManager {
     return this.startOfDayEquity;
   }
 
-  private applyTo(pending: Position, fill: PositionFill, assetClass: AssetClass): void {
+  private applyTo(tracked: Position, fill: PositionFill, assetClass: AssetClass): void {
     // Entries of both sides pending with nothing held (see trackEntry): the first fill sets the side —
     // without the other side's stop and target (a long's stop below the entry would not guard a short).
-    const position = pending.state === 'PENDING_ENTRY' && pending.quantity.isZero() && fill.side !== entrySide(pending.side) ? shapePosition({ ...pending, side: pending.side === 'long' ? 'short' : 'long', stopPrice: undefined, targetPrice: undefined }) : pending;
+    const flips = tracked.state === 'PENDING_ENTRY' && tracked.quantity.isZero() && fill.side !== entrySide(tracked.side);
+    const position = flips ? shapePosition({ ...tracked, side: tracked.side === 'long' ? 'short' : 'long', stopPrice: undefined, targetPrice: undefined }) : tracked;
     const result = applyPositionFill(position, fill);
     if (result.duplicate) return;
     const entry = fill.side === entrySide(position.side);
