@@ -663,7 +663,7 @@ export class OrderLifecycleManager {
    * one bad message cannot stop the stream.
    */
   applyUpdate(update: OrderUpdate): OrderTransition | undefined {
-    const id = this.store.resolveId(update.clientOrderId, update.brokerOrderId);
+    const id = this.store.resolveId(update.clientOrderId, update.brokerOrderId, update.report?.replacesBrokerOrderId);
     if (id === undefined) {
       this.bus.emit('order:unknown_update', {
         clientOrderId: update.clientOrderId,
@@ -688,7 +688,7 @@ export class OrderLifecycleManager {
    * send or replace — the order as the broker took the request, not as it is when the answer arrives.
    */
   applyReport(report: OrderStatusReport, stale = false, answer = false): void {
-    const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId);
+    const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId, report.replacesBrokerOrderId);
     if (id === undefined) return;
     // A report closes a stream gap only once the stream is back (or the order has ended): with the
     // stream still down, what fills after the report is as unheard as before it. An answer never

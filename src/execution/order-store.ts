@@ -40,10 +40,16 @@ export class OrderStore {
     return id === undefined ? undefined : this.orders.get(id);
   }
 
-  /** Our id for a broker's update: its client order id when we know it, else through its broker id. */
-  resolveId(clientOrderId: string | undefined, brokerOrderId: string | undefined): string | undefined {
+  /**
+   * Our id for a broker's update: its client order id when we know it, else through its broker id —
+   * or, for an order a replace issued that we never heard named (a native list's leg the broker
+   * names itself, replaced from the broker's app or by a replace whose answer was lost), through
+   * the broker id it replaced.
+   */
+  resolveId(clientOrderId: string | undefined, brokerOrderId: string | undefined, replacesBrokerOrderId?: string): string | undefined {
     if (clientOrderId && this.orders.has(clientOrderId)) return clientOrderId;
-    return brokerOrderId === undefined ? undefined : this.byBrokerId.get(brokerOrderId);
+    const id = brokerOrderId === undefined ? undefined : this.byBrokerId.get(brokerOrderId);
+    return id ?? (replacesBrokerOrderId === undefined ? undefined : this.byBrokerId.get(replacesBrokerOrderId));
   }
 
   /** A new order (or one restored after a restart). */

@@ -250,22 +250,20 @@ export class AlpacaAdapter implements BrokerAdapter {
   }
 
   async getOrder(ref: OrderRef): Promise<OrderStatusReport | undefined> {
-    let json: AlpacaOrderJson | undefined;
-    if (ref.brokerOrderId) {
-      json = (await this.restOrUndefined('get order', (sdk) => sdk.trading.orders.getOrderByOrderIDRaw({ orderId: ref.brokerOrderId!, nested: true }))) as AlpacaOrderJson | undefined;
-    }
+    const byId = (orderId: string, what: string): Promise<AlpacaOrderJson | undefined> =>
+      this.restOrUndefined(what, (sdk) => sdk.trading.orders.getOrderByOrderIDRaw({ orderId, nested: true })) as Promise<AlpacaOrderJson | undefined>;
+    let json = ref.brokerOrderId ? await byId(ref.brokerOrderId, 'get order') : undefined;
     if (!json && ref.clientOrderId) {
       json = (await this.restOrUndefined('get order by client id', (sdk) => sdk.trading.orders.getOrderByClientOrderIdRaw({ clientOrderId: ref.clientOrderId! }))) as AlpacaOrderJson | undefined;
-      // A replaced order is found by its first client order id: follow the chain to the live one.
-      for (let hops = 0; json?.status === 'replaced' && json.replaced_by && hops < 20; hops++) {
-        const next = json.replaced_by;
-        json = (await this.restOrUndefined('get replacement', (sdk) => sdk.trading.orders.getOrderByOrderIDRaw({ orderId: next, nested: true }))) as AlpacaOrderJson | undefined;
-      }
       // The lookup by client id does not nest legs; a bracket parent is fetched again with them.
-      if (json && json.order_class && json.order_class !== 'simple' && !json.legs) {
-        const id = json.id;
-        json = ((await this.restOrUndefined('get order legs', (sdk) => sdk.trading.orders.getOrderByOrderIDRaw({ orderId: id, nested: true }))) as AlpacaOrderJson | undefined) ?? json;
-      }
+      if (json && json.order_class && json.order_class !== 'simple' && !json.legs && json.status !== 'replaced') json = (await byId(json.id, 'get order legs')) ?? json;
+    }
+    // A replaced order — found by its first client order id, or by the id a replace whose answer was
+    // lost superseded — stands for the live one: follow the chain to it.
+    for (let hops = 0; json?.status === 'replaced' && json.replaced_by && hops < 20; hops++) {
+      const next = await byId(json.replaced_by, 'get replacement');
+      if (!next) break;
+      json = next;
     }
     if (!json) return undefined;
     if (ref.clientOrderId && json.client_order_id !== ref.clientOrderId) this.aliases.set(json.id, ref.clientOrderId);

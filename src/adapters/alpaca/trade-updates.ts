@@ -6,7 +6,8 @@ import type { AlpacaTradeUpdateJson } from './wire.js';
  * - an `event` to apply;
  * - `snapshot`: fetch nothing, bring the order up to the message's order object (events whose
  *   meaning is "the order now looks like this": fills — with the execution's id —, `calculated`,
- *   `done_for_day`, and a `replaced` whose successor is fetched by the adapter);
+ *   `done_for_day`, the `new` of an order a replace issued, and a `replaced` whose successor is
+ *   fetched by the adapter);
  * - `none`: informational, no transition (`pending_new`, `pending_replace`, `stopped`, `suspended`).
  */
 export type TradeUpdateMeaning =
@@ -23,6 +24,9 @@ export function tradeUpdateMeaning(update: AlpacaTradeUpdateJson, at: number): T
     case 'new':
     case 'accepted':
     case 'held':
+      // An order a replace issued comes as a whole report: its size and prices are the change, and
+      // it carries the id it replaced (all the core may know it by: a leg Alpaca named itself).
+      if (order.replaces) return { kind: 'snapshot' };
       return { kind: 'event', event: { type: 'accepted', brokerOrderId: order.id, at, raw } };
     case 'fill':
     case 'partial_fill':

@@ -128,6 +128,32 @@ describe('exits on Alpaca, where open exits hold the shares', () => {
     expect(alerts).toEqual(['exit_blocked']);
   });
 
+  it("a partial exit whose resize of the stop Alpaca made but whose answer was lost: the engine's stop follows the new order Alpaca issued, not the replaced one (found by the wire search)", async () => {
+    const { clock, e, x } = await entered();
+    const before = e.protection!.protectionOf('AAPL')!.stop!;
+    // The PATCH of the stop reaches Alpaca (a new order replaces it) and its answer is lost.
+    server!.failNext({ method: 'PATCH', path: new RegExp(`^/v2/orders/${before.brokerOrderId!}$`), status: 500, body: { code: 50010000, message: 'internal server error' }, afterProcessing: true });
+    await e.executeSignal({ id: 'part', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo', exitFraction: '0.4' });
+    await vi.waitFor(() => expect(e.positions.get('AAPL')?.quantity.toString()).toBe('6'), { timeout: 5_000, interval: 5 });
+    const live = () => [...x.orders.values()].find((o) => o.type === 'stop' && o.status === 'accepted');
+    await vi.waitFor(() => expect(e.orders.get(before.clientOrderId)?.brokerOrderId).toBe(live()?.id), { timeout: 5_000, interval: 5 });
+    expect(x.orders.get(before.brokerOrderId!)?.status).toBe('replaced');
+    const stop = e.orders.get(before.clientOrderId)!;
+    expect([stop.status, stop.quantity.toString(), live()?.qty]).toEqual(['accepted', '6', '6']);
+    // Managed from then on: the exit of the rest cancels the live stop, and nothing is left working.
+    await e.executeSignal({ id: 'rest', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'demo' });
+    await vi.waitFor(() => expect(e.positions.get('AAPL')).toBeUndefined(), { timeout: 5_000, interval: 5 });
+    expect([...x.orders.values()].filter((o) => ['new', 'accepted', 'held'].includes(o.status))).toEqual([]);
+  });
+
+  it("the stop moved in Alpaca's app (a replace: a new order id, Alpaca's own client id): the engine follows it to the new order and its price", async () => {
+    const { e, x } = await entered();
+    const before = e.protection!.protectionOf('AAPL')!.stop!;
+    const fresh = x.replace(before.brokerOrderId!, { stop_price: '97.5' });
+    await vi.waitFor(() => expect(e.orders.get(before.clientOrderId)?.brokerOrderId).toBe(fresh.id), { timeout: 5_000, interval: 5 });
+    expect([e.orders.get(before.clientOrderId)?.status, e.orders.get(before.clientOrderId)?.stopPrice?.toString()]).toEqual(['accepted', '97.5']);
+  });
+
   it('force-close right after the entry: no protective order can take the shares from the close', async () => {
     // Protection is placed as the fill lands: the close must not race it for the shares.
     const { e } = await entered(false);

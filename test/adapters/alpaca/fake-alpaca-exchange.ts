@@ -216,6 +216,11 @@ export class FakeAlpacaExchange {
     const parent = this.parents.get(old.id);
     if (parent) this.parents.set(fresh.id, parent);
     this.swapLeg(old, fresh);
+    // A replaced parent hands its legs to the new order: the pair stays one (a filled target still takes the stop).
+    if (old.legs?.length) {
+      fresh.legs = old.legs;
+      for (const leg of old.legs) this.parents.set(leg.id, fresh.id);
+    }
     old.status = 'replaced';
     old.replaced_by = fresh.id;
     old.replaced_at = this.now();
