@@ -39,6 +39,17 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('app' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 30 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('forceClose' as const), symbol: fc.constantFrom(...SYMBOLS) }) },
+  // The kill switch (with or without the flatten), then trading resumed.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('halt' as const), flatten: fc.boolean() }) },
+  // Both symbols' signals decided together.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), sides: fc.tuple(fc.constantFrom<OrderSide>('buy', 'sell'), fc.constantFrom<OrderSide>('buy', 'sell')) }) },
+  // Alpaca's app: one of the engine's open orders cancelled there, or a stop moved there (a replace: a new order id).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('appCancel' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('appMoveStop' as const), pick: fc.nat(), by: fc.constantFrom(-1, 1) }) },
+  // The venue confirms accepted cancels late (real ms; 0: at once).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('lateCancels' as const), ms: fc.constantFrom(0, 150) }) },
+  // Every answer comes late (real ms) while the stream tells of the change at once.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('slow' as const), ms: fc.constantFrom(0, 60) }) },
 );
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
@@ -140,11 +151,49 @@ async function scenario(actions: readonly Action[]): Promise<void> {
         case 'forceClose':
           void engine.forceClose(a.symbol).catch(() => undefined);
           break;
+        case 'halt': {
+          const halted = engine.halt({ reason: 'drill', flatten: a.flatten }).catch(() => undefined);
+          await quiet(server, clock);
+          await halted;
+          engine.resume();
+          break;
+        }
+        case 'batch': {
+          const batch = SYMBOLS.map((symbol, i) => ({ id: `s-${++signals}`, symbol, side: a.sides[i]!, strength: 90, time: clock.now(), strategyId: 'wire' }));
+          void engine.executeSignals(batch).catch(() => undefined);
+          break;
+        }
+        case 'appCancel': {
+          const open = [...x.orders.values()].filter((o) => OPEN.has(o.status) && !o.client_order_id.startsWith('app-'));
+          const chosen = open[a.pick % Math.max(1, open.length)];
+          if (chosen) {
+            try {
+              x.cancel(chosen.id);
+            } catch {
+              // Not cancelable there any more.
+            }
+          }
+          break;
+        }
+        case 'appMoveStop': {
+          const stops = [...x.orders.values()].filter((o) => o.type === 'stop' && (o.status === 'new' || o.status === 'accepted'));
+          const chosen = stops[a.pick % Math.max(1, stops.length)];
+          if (chosen?.stop_price) x.replace(chosen.id, { stop_price: new Decimal(chosen.stop_price).plus(a.by).toFixed(2) });
+          break;
+        }
+        case 'lateCancels':
+          x.cancelDelayMs = a.ms;
+          break;
+        case 'slow':
+          server.requestDelay = a.ms === 0 ? undefined : () => a.ms;
+          break;
       }
       await quiet(server, clock);
     }
     // The network heals: no more failures, every held request through, the stream back, the market deep.
     server.clearFailures();
+    server.requestDelay = undefined;
+    x.cancelDelayMs = 0;
     for (const h of held.splice(0)) h.release();
     server.restoreStream();
     for (const symbol of SYMBOLS) {
