@@ -211,7 +211,11 @@ export class FakeAlpacaExchange {
       'accepted',
     );
     fresh.replaces = old.id;
-    fresh.filled_qty = '0';
+    // "Each parameter overrides the corresponding attribute of the existing order. The other
+    // attributes remain the same": what filled stays counted, and `qty` stays the order's whole size.
+    fresh.filled_qty = old.filled_qty;
+    fresh.filled_avg_price = old.filled_avg_price;
+    fresh.status = d(old.filled_qty).isZero() ? 'accepted' : 'partially_filled';
     fresh.order_class = old.order_class;
     const parent = this.parents.get(old.id);
     if (parent) this.parents.set(fresh.id, parent);
