@@ -281,6 +281,15 @@ export class OandaAdapter implements BrokerAdapter {
       if (isBrokerError(error) && error.code === 'broker_not_found') return this.unbornLeg(ref);
       throw error;
     }
+    // A replaced order (a replace whose answer was lost, one made on OANDA's platform) stands for its
+    // replacement: follow the chain to the live one, and address it by its own id from now on.
+    for (let hops = 0; order.replacedByOrderID && hops < 20; hops++) {
+      order = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${order.replacedByOrderID}`)).order;
+      if (ref.clientOrderId) {
+        this.aliases.set(order.id, ref.clientOrderId);
+        this.renamed.set(ref.clientOrderId, order.id);
+      }
+    }
     // The fill (for its price and id) and the trade (a dependent order's units): asked for together.
     const [fill, trade] = await Promise.all([
       order.fillingTransactionID ? this.#client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`).then((t) => t.transaction) : undefined,

@@ -14,6 +14,8 @@ interface ScriptedFailure {
   readonly headers?: Record<string, string>;
   /** Sent instead of `body`, as is (a body cut short, a proxy's HTML page). */
   readonly raw?: string;
+  /** Process the request anyway, then fail the answer (the request reached OANDA). */
+  readonly afterProcessing?: boolean;
 }
 
 /**
@@ -128,6 +130,13 @@ export class FakeOandaServer {
     const index = this.failures.findIndex((f) => f.method === method && f.path.test(url.pathname));
     if (index >= 0) {
       const failure = this.failures.splice(index, 1)[0]!;
+      if (failure.afterProcessing) {
+        try {
+          this.route(method, url, body);
+        } catch {
+          // Refused anyway: the answer is lost all the same.
+        }
+      }
       if (failure.raw !== undefined) {
         res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers });
         res.end(failure.raw);

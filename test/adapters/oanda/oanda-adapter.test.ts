@@ -265,6 +265,20 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(exchange.pending().find((o) => o.clientExtensions?.id === 'sl-2')?.price).toBe('1.09700');
   });
 
+  it('a replace OANDA made whose answer was lost: the look-up that follows finds the replacement, and the order follows it (not left on the cancelled one)', async () => {
+    const { orders, exchange, server, until } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'rep-lost', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    const first = orders.get('rep-lost')!.brokerOrderId!;
+    server.failNext({ method: 'PUT', path: new RegExp(`^/v3/accounts/${ACCOUNT_ID}/orders/${first}$`), status: 503, body: { errorMessage: 'Service unavailable' }, afterProcessing: true });
+    await orders.modify('rep-lost', { limitPrice: '1.09100' });
+    const replacement = exchange.pending().find((o) => o.price === '1.09100')!;
+    expect(exchange.order(first).state).toBe('CANCELLED');
+    await until(() => expect(orders.get('rep-lost')?.brokerOrderId).toBe(replacement.id));
+    expect([orders.get('rep-lost')?.status, orders.get('rep-lost')?.limitPrice?.toString()]).toEqual(['accepted', '1.091']);
+    await orders.cancel('rep-lost');
+    await until(() => expect(exchange.order(replacement.id).state).toBe('CANCELLED'));
+  });
+
   it('the margin check uses the larger of the instrument’s and the account’s margin rate', async () => {
     const { adapter, exchange } = await start();
     const order = (id: string, quantity: number) => createOrder({ ...fx, clientOrderId: id, side: 'buy', quantity }, { clock: systemClock(), ids: sequentialIds() });
