@@ -22,9 +22,9 @@ export type WireCall = 'submit' | 'replace' | 'cancel' | 'lookUp' | 'positions';
 export interface WireVenue {
   readonly adapter: BrokerAdapter;
   readonly symbols: readonly [string, string];
-  /** Start prices, and the step one `move` moves a price by. */
+  /** Start prices, and the step one `move` moves each by. */
   readonly prices: Readonly<Record<string, Decimal>>;
-  readonly step: Decimal;
+  readonly steps: Readonly<Record<string, Decimal>>;
   /** The engine's config for this venue (sizing, limits), beside what the search sets. */
   readonly config: NonNullable<ExecutionEngineOptions['config']>;
   setPrice(symbol: string, price: Decimal): void;
@@ -131,7 +131,8 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
           break;
         case 'move': {
           const symbol = symbolOf(a.symbol);
-          move(symbol, Decimal.max(venue.step, prices.get(symbol)!.plus(venue.step.times(a.by))));
+          const step = venue.steps[symbol]!;
+          move(symbol, Decimal.max(step, prices.get(symbol)!.plus(step.times(a.by))));
           break;
         }
         case 'fail':

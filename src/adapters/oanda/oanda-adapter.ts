@@ -30,6 +30,7 @@ import { OANDA_CAPABILITIES } from './capabilities.js';
 import { OANDA_HOSTS, OandaClient } from './client.js';
 import { toOandaInstrument } from './instruments.js';
 import { dependentKey, dependentOrder, oandaListRequest, oandaOrderRequest, type OandaOrderRequest, oandaUnits } from './order-request.js';
+import { StandalonePairs } from './standalone-pairs.js';
 import { TransactionFeed } from './transaction-feed.js';
 import { transactionMeaning } from './transactions.js';
 import {
@@ -128,6 +129,8 @@ export class OandaAdapter implements BrokerAdapter {
   private readonly renamed = new Map<string, string>();
   /** Bracket entries (by our client id) and the legs OANDA will create when they fill. */
   private readonly pendingLegs = new Map<string, Order[]>();
+  /** Protective pairs over positions of several trades: standalone, kept one-cancels-other here. */
+  private readonly pairs = new StandalonePairs();
   private currency = 'USD';
   private readonly listeners = new AdapterListeners();
   private gate: RequestGate = (call) => call();
@@ -281,10 +284,12 @@ export class OandaAdapter implements BrokerAdapter {
       if (isBrokerError(error) && error.code === 'broker_not_found') return this.unbornLeg(ref);
       throw error;
     }
-    // A replaced order (a replace whose answer was lost, one made on OANDA's platform) stands for its
-    // replacement: follow the chain to the live one, and address it by its own id from now on.
-    for (let hops = 0; order.replacedByOrderID && hops < 20; hops++) {
-      order = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${order.replacedByOrderID}`)).order;
+    // A replaced order (a replace whose answer was lost, one made on OANDA's platform, a dependent
+    // re-created standalone) stands for its replacement: follow the chain to the live one, and
+    // address it by its own id from now on.
+    const successor = (o: OandaOrderJson): string | undefined => o.replacedByOrderID ?? this.pairs.successorOf(o.id);
+    for (let hops = 0, next = successor(order); next && hops < 20; hops++, next = successor(order)) {
+      order = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${next}`)).order;
       if (ref.clientOrderId) {
         this.aliases.set(order.id, ref.clientOrderId);
         this.renamed.set(ref.clientOrderId, order.id);
@@ -331,7 +336,7 @@ export class OandaAdapter implements BrokerAdapter {
     const instrument = await this.instrument(order.symbol);
     const next: Order = { ...order, ...changes } as Order;
     if (current.tradeID) {
-      if (changes.quantity) throw new BrokerError('invalid_order', 'OANDA: a take-profit or stop-loss covers its whole trade; its quantity cannot change', { details: { tradeId: current.tradeID } });
+      if (changes.quantity) return this.recreateStandalone(order, current, next, instrument);
       const key = dependentKey(order);
       const answer = await this.#client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${current.tradeID}/orders`, { [key]: dependentOrder(next, instrument, undefined) });
       const created = answer[`${key}OrderTransaction`];
@@ -519,13 +524,11 @@ export class OandaAdapter implements BrokerAdapter {
    */
   private async protectTrade(list: OrderList, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
     const [takeProfit, stopLoss] = list.orders as [Order, Order];
+    this.pairs.legs(takeProfit.clientOrderId, stopLoss.clientOrderId);
     const trades = (await this.getOpenTrades()).filter((t) => t.instrument === instrument.name);
-    if (trades.length !== 1) throw new BrokerError('invalid_order', `OANDA: an OCO protects one trade; ${instrument.name} has ${trades.length} open`);
-    const trade = trades[0]!;
-    const units = new Decimal(trade.currentUnits).abs();
-    if (!units.equals(oandaUnits(takeProfit, instrument).replace('-', ''))) {
-      throw new BrokerError('invalid_order', `OANDA: take-profit and stop-loss close the whole trade (${units.toString()} units), not ${takeProfit.quantity.toString()}`);
-    }
+    // A trade's own take-profit and stop-loss cover that trade: the position must be that one trade, whole.
+    const trade = trades.length === 1 ? trades[0]! : undefined;
+    if (!trade || !new Decimal(trade.currentUnits).abs().equals(oandaUnits(takeProfit, instrument).replace('-', ''))) return this.standalonePair(takeProfit, stopLoss, instrument);
     const answer = await this.#client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${trade.id}/orders`, {
       takeProfit: dependentOrder(takeProfit, instrument, new Decimal(trade.price)),
       [dependentKey(stopLoss)]: dependentOrder(stopLoss, instrument, new Decimal(trade.price)),
@@ -537,7 +540,72 @@ export class OandaAdapter implements BrokerAdapter {
     return { ...this.report(this.orderFromTransaction(tp, 'PENDING'), { ...extra, clientOrderId: takeProfit.clientOrderId }), legs: [this.report(this.orderFromTransaction(sl, 'PENDING'), { ...extra, clientOrderId: stopLoss.clientOrderId })] };
   }
 
+  /**
+   * An OCO over a position that is not one trade (see {@link StandalonePairs}): a standalone
+   * reduce-only take-profit and stop, kept one-cancels-other here. The stop goes first — a target
+   * alone is no protection —, and a target refused takes the stop back with it (a pair or nothing).
+   */
+  private async standalonePair(takeProfit: Order, stopLoss: Order, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
+    if (stopLoss.type === 'trailing_stop') throw new BrokerError('invalid_order', `OANDA: a trailing stop exists only on a trade, and ${instrument.name} is not one trade`);
+    const stop = await this.post(stopLoss, oandaOrderRequest({ ...stopLoss, reduceOnly: true }, instrument));
+    let target: OrderStatusReport;
+    try {
+      target = await this.post(takeProfit, oandaOrderRequest({ ...takeProfit, reduceOnly: true }, instrument));
+    } catch (error) {
+      await this.#client.put(`${this.base}/orders/${stop.brokerOrderId}/cancel`).catch(() => undefined);
+      throw error;
+    }
+    this.pairs.link(stop.brokerOrderId, target.brokerOrderId);
+    return { ...target, legs: [stop] };
+  }
+
+  /**
+   * A trade's take-profit or stop-loss asked to change size: a dependent covers its trade, so past
+   * it (the position grew by another trade) it is cancelled and re-created standalone and
+   * reduce-only for the size asked — unnamed (OANDA does not give a client id twice), ours by
+   * OANDA's id — and paired with its sibling once that is standalone too. Reported as a replace.
+   */
+  private async recreateStandalone(order: Order, current: OandaOrderJson, next: Order, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
+    if (next.type === 'trailing_stop') throw new BrokerError('invalid_order', 'OANDA: a trailing stop exists only on a trade, and covers the whole trade; its quantity cannot change', { details: { tradeId: current.tradeID } });
+    const { clientExtensions: _named, ...request } = oandaOrderRequest({ ...next, reduceOnly: true }, instrument);
+    this.pairs.startRecreating(current.id);
+    let answer: PostOrderAnswer;
+    try {
+      await this.#client.put(`${this.base}/orders/${current.id}/cancel`);
+      answer = await this.#client.post<PostOrderAnswer>(`${this.base}/orders`, { order: request });
+    } catch (error) {
+      this.pairs.notRecreated(current.id);
+      throw error;
+    }
+    const created = answer.orderCreateTransaction;
+    if (!created) throw new BrokerError('broker_unknown', 'OANDA: the re-created order carried no id');
+    this.aliases.set(created.id, order.clientOrderId);
+    this.renamed.set(order.clientOrderId, created.id);
+    this.pairs.recreatedAs(current.id, created.id);
+    const sibling = this.pairs.siblingOf(order.clientOrderId);
+    const siblingId = sibling ? this.renamed.get(sibling) : undefined;
+    if (siblingId && this.pairs.isStandalone(siblingId)) this.pairs.link(created.id, siblingId);
+    return { ...this.answerReport(order.clientOrderId, answer), replacesBrokerOrderId: current.id };
+  }
+
+  /** Fetches an order a replace created and applies it whole; a failed fetch is tried again (5 times, from 250 ms doubling). */
+  private followReplacement(clientOrderId: string, orderId: string, replaces: string, attempt = 1): void {
+    void this.getOrder({ clientOrderId, brokerOrderId: orderId })
+      .then((report) => report && this.emit({ clientOrderId, brokerOrderId: report.brokerOrderId, report: { ...report, replacesBrokerOrderId: replaces } }))
+      .catch((error: unknown) => {
+        this.logger.warn(`oanda: could not fetch ${orderId}, which replaced ${replaces}`, { error: describeError(error), attempt });
+        if (attempt < 5) this.clock.setTimeout(() => this.followReplacement(clientOrderId, orderId, replaces, attempt + 1), 250 * 2 ** (attempt - 1));
+      });
+  }
+
   private onTransaction(tx: OandaTransactionJson): void {
+    // A dependent cancelled to be re-created standalone: the logical order goes on as the new one.
+    if (tx.type === 'ORDER_CANCEL' && tx.orderID && this.pairs.isBeingRecreated(tx.orderID)) return;
+    // One of a standalone pair filled: the other is cancelled, as OANDA does a trade's other dependent.
+    const sibling = tx.type === 'ORDER_FILL' && tx.orderID ? this.pairs.takeSibling(tx.orderID) : undefined;
+    if (sibling) {
+      void this.#client.put(`${this.base}/orders/${sibling}/cancel`).catch((error: unknown) => this.logger.warn(`oanda: could not cancel ${sibling}, the other side of a filled pair`, { error: describeError(error) }));
+    }
     const meaning = transactionMeaning(tx, (orderId) => this.aliases.get(orderId));
     if (meaning.replaced) {
       const logical = this.aliases.get(meaning.replaced.from);
@@ -552,6 +620,12 @@ export class OandaAdapter implements BrokerAdapter {
     }
     for (const update of meaning.updates) {
       if (update.brokerOrderId) this.aliases.set(update.brokerOrderId, update.clientOrderId);
+      // An order a replace created (ours, or made on OANDA's platform — a trade's stop moved there):
+      // its size and price are the change, so it is fetched and applied whole, under the id it replaced.
+      if (tx.replacesOrderID && update.brokerOrderId === tx.id && update.event?.type === 'accepted') {
+        this.followReplacement(update.clientOrderId, tx.id, tx.replacesOrderID);
+        continue;
+      }
       this.emit(update);
       this.followLegs(update);
     }

@@ -31,7 +31,7 @@ async function alpacaVenue(): Promise<WireVenue> {
     adapter: new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger, timeoutMs: 250, reconnect: { initialMs: 10, maxMs: 40 } }),
     symbols: ['AAPL', 'MSFT'],
     prices,
-    step: new Decimal(1),
+    steps: { AAPL: new Decimal(1), MSFT: new Decimal(1) },
     config: { sizing: { method: 'fixed_quantity', quantity: 6 }, maxPositionSizePct: 100, maxAccountExposurePct: 100 },
     setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(2)),
     fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: { code: 50010000, message: 'internal server error' }, afterProcessing: after }),

@@ -60,6 +60,11 @@ export class FakeOandaServer {
     this.failures.push(failure);
   }
 
+  /** Forgets the scripted failures not yet used. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** The stream goes silent (no heartbeats, no transactions) without closing. */
   stallStream(): void {
     this.stalled = true;

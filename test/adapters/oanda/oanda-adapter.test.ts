@@ -243,7 +243,7 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect(exchange.order(replacement.id).state).toBe('CANCELLED');
   });
 
-  it('replace: a new OANDA order id under the same client order id; a stop-loss changed through its trade', async () => {
+  it('replace: a new OANDA order id under the same client order id; a stop-loss changed through its trade; its size changed, re-created standalone and reduce-only', async () => {
     const { orders, exchange, until } = await start();
     await orders.submit({ ...fx, clientOrderId: 'rep-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
     await orders.modify('rep-1', { limitPrice: '1.09100' });
@@ -261,8 +261,13 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     await orders.modify('sl-2', { stopPrice: '1.09700' });
     const stop = exchange.pending().find((o) => o.clientExtensions?.id === 'sl-2');
     expect([stop?.type, stop?.price, stop?.replacesOrderID !== undefined]).toEqual(['STOP_LOSS', '1.09700', true]);
+    // A trade's stop-loss covers its trade: another size is a standalone reduce-only stop (the dependent cancelled), to the core a replace.
+    const dependent = stop!.id;
     await expect(orders.modify('sl-2', { quantity: 4_000 })).resolves.toMatchObject({ status: 'accepted' });
-    expect(exchange.pending().find((o) => o.clientExtensions?.id === 'sl-2')?.price).toBe('1.09700');
+    const standalone = exchange.pending().find((o) => o.type === 'STOP' && o.units === '-4000')!;
+    expect([standalone.price, standalone.positionFill, standalone.tradeID, exchange.order(dependent).state]).toEqual(['1.09700', 'REDUCE_ONLY', undefined, 'CANCELLED']);
+    await until(() => expect(orders.get('sl-2')?.brokerOrderId).toBe(standalone.id));
+    expect([orders.get('sl-2')?.status, orders.get('sl-2')?.quantity.toString()]).toEqual(['accepted', '4000']);
   });
 
   it('a replace OANDA made whose answer was lost: the look-up that follows finds the replacement, and the order follows it (not left on the cancelled one)', async () => {

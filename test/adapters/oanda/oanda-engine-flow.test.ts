@@ -71,6 +71,42 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
     expect(engine.positions.get('EUR_USD')?.quantity.toString()).toBe('10000');
   });
 
+  it("a position of two trades (a trade added on OANDA's platform): one standalone reduce-only stop and target for all of it, the trade's own cancelled; the target's fill cancels the stop (found by the wire search)", async () => {
+    const { clock, server, engine } = await startProtectedEngine();
+    await engine.executeSignal({ id: 'fx-2t', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+    server.exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' }); // bought on the platform: a second trade
+    await vi.waitFor(
+      () => {
+        clock.advance(100); // the reconciliation the unknown fill asks for runs on the engine's clock
+        const pending = server.exchange.pending().map((o) => `${o.type} ${o.units ?? `trade ${o.tradeID}`} ${o.price} ${o.positionFill ?? ''}`.trim());
+        expect(pending.sort()).toEqual(['LIMIT -15000 1.14400 REDUCE_ONLY', 'STOP -15000 1.07800 REDUCE_ONLY']);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    expect(server.exchange.openTrades()).toHaveLength(2);
+    const guard = engine.protection!.protectionOf('EUR_USD')!;
+    await wait(() => expect([guard.stop?.quantity.toString(), guard.stop?.status, engine.orders.get(guard.targets[0]!.clientOrderId)?.quantity.toString()]).toEqual(['15000', 'accepted', '15000']));
+    server.exchange.setPrice('EUR_USD', '1.14420');
+    engine.updatePrice('EUR_USD', '1.14420');
+    await wait(() => expect(engine!.positions.get('EUR_USD')).toBeUndefined());
+    await wait(() => expect(server.exchange.pending()).toEqual([]));
+    expect(server.exchange.openTrades()).toEqual([]);
+  });
+
+  it("the trade's stop moved on OANDA's platform (a replacement: a new order id): the engine's stop follows it to the new order and its price (found by the wire search)", async () => {
+    const { clock, server, engine } = await startProtectedEngine();
+    await engine.executeSignal({ id: 'fx-mv', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    await wait(() => expect(engine!.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+    const stop = engine.protection!.protectionOf('EUR_USD')!.stop!;
+    const [trade] = server.exchange.openTrades();
+    server.exchange.setDependents(trade!.id, { stopLoss: { price: '1.07900', timeInForce: 'GTC', clientExtensions: { id: stop.clientOrderId } } });
+    const moved = server.exchange.pending().find((o) => o.type === 'STOP_LOSS')!;
+    expect(moved.id).not.toBe(stop.brokerOrderId);
+    await wait(() => expect(engine!.orders.get(stop.clientOrderId)?.brokerOrderId).toBe(moved.id));
+    expect([engine.orders.get(stop.clientOrderId)?.status, engine.orders.get(stop.clientOrderId)?.stopPrice?.toString()]).toEqual(['accepted', '1.079']);
+  });
+
   it('a margin closeout by OANDA reaches the engine at once: a critical alert, and the position adopted as closed', async () => {
     const { clock, alerts, server, engine } = await startProtectedEngine();
     await engine.executeSignal({ id: 'fx-c', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });

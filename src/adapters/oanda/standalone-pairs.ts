@@ -1,0 +1,73 @@
+/**
+ * Protective pairs OANDA cannot hang on one trade. An OCO is native at OANDA only as a trade's own
+ * take-profit and stop-loss, which cover that trade and nothing else; a position made of several
+ * trades (an entry filled in parts, a trade added on OANDA's platform) is covered instead by two
+ * standalone reduce-only orders that this adapter keeps one-cancels-other: the fill of one cancels
+ * the other. A trade's dependent asked to change size (the position grew past its trade) is
+ * re-created standalone the same way — to the core, a replace that issued a new order id.
+ *
+ * What is kept here is the adapter's memory of it (in process: after a restart an unlinked leg is
+ * reduce-only, so it cannot open a position, and the engine's protection cancels what it no longer needs).
+ */
+export class StandalonePairs {
+  /** An OCO's two legs, by our client ids, each to the other. */
+  private readonly siblings = new Map<string, string>();
+  /** Standalone legs working as a pair, by OANDA id, each to the other. */
+  private readonly linked = new Map<string, string>();
+  /** A dependent re-created standalone: its OANDA id → the new order's. */
+  private readonly recreated = new Map<string, string>();
+  /** Dependents being cancelled to be re-created: their cancel is not the order's end. */
+  private readonly cancelling = new Set<string>();
+
+  /** Remembers an OCO's legs (our client ids). */
+  legs(first: string, second: string): void {
+    this.siblings.set(first, second);
+    this.siblings.set(second, first);
+  }
+
+  siblingOf(clientOrderId: string): string | undefined {
+    return this.siblings.get(clientOrderId);
+  }
+
+  /** Two standalone orders (OANDA ids) now cancel each other. */
+  link(first: string, second: string): void {
+    this.linked.set(first, second);
+    this.linked.set(second, first);
+  }
+
+  /** The standalone order an order's fill must cancel (and forgets the pair), if any. */
+  takeSibling(orderId: string): string | undefined {
+    const sibling = this.linked.get(orderId);
+    if (sibling === undefined) return undefined;
+    this.linked.delete(orderId);
+    this.linked.delete(sibling);
+    return sibling;
+  }
+
+  isStandalone(orderId: string): boolean {
+    return this.linked.has(orderId) || [...this.recreated.values()].includes(orderId);
+  }
+
+  startRecreating(dependentId: string): void {
+    this.cancelling.add(dependentId);
+  }
+
+  recreatedAs(dependentId: string, orderId: string): void {
+    this.recreated.set(dependentId, orderId);
+  }
+
+  /** The re-creation failed: the dependent's cancel is its end after all. */
+  notRecreated(dependentId: string): void {
+    this.cancelling.delete(dependentId);
+  }
+
+  /** A dependent cancelled to be re-created: its ORDER_CANCEL says nothing about the logical order. */
+  isBeingRecreated(orderId: string): boolean {
+    return this.cancelling.has(orderId);
+  }
+
+  /** The order a dependent was re-created as (a look-up of the old id follows it). */
+  successorOf(orderId: string): string | undefined {
+    return this.recreated.get(orderId);
+  }
+}

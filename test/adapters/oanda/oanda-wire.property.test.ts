@@ -1,0 +1,132 @@
+import { Decimal, type ExecutionEngine, silentLogger, systemClock } from 'tradewire';
+import { OandaAdapter } from 'tradewire/oanda';
+import { describe, expect } from 'vitest';
+import { type WireCall, type WireVenue, wireSearchTests } from '../wire-search.js';
+import { type FakeOandaExchange, type FakeOrder } from './fake-oanda-exchange.js';
+import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from './fake-oanda-server.js';
+
+/**
+ * The wire search (../wire-search.ts) on OANDA: the OANDA adapter against the local v20-compatible
+ * server — its JSON, its transaction stream with heartbeats, trades with their own take-profit and
+ * stop-loss, replace as cancel and create (a new order id).
+ */
+const WORKING = new Set(['accepted', 'partially_filled', 'pending_cancel', 'pending_replace']);
+const PREFIX = `/v3/accounts/${ACCOUNT_ID}`;
+const PATHS: Record<WireCall, [string, RegExp]> = {
+  submit: ['POST', new RegExp(`^${PREFIX}/orders$`)],
+  replace: ['PUT', new RegExp(`^${PREFIX}/(orders/[^/]+|trades/[^/]+/orders)$`)],
+  cancel: ['PUT', new RegExp(`^${PREFIX}/orders/[^/]+/cancel$`)],
+  lookUp: ['GET', new RegExp(`^${PREFIX}/orders/[^/]+$`)],
+  positions: ['GET', new RegExp(`^${PREFIX}/open(Positions|Trades)$`)],
+};
+/** Units per lot: what a thin market fills per price update, what a trade on OANDA's platform is sized in. */
+const LOT = 2_500;
+const SYMBOLS = ['EUR_USD', 'USD_JPY'] as const;
+const DECIMALS: Record<string, number> = { EUR_USD: 5, USD_JPY: 3 };
+
+async function oandaVenue(): Promise<WireVenue> {
+  const server = await FakeOandaServer.start({ heartbeatMs: 40 });
+  const x = server.exchange;
+  const prices = { EUR_USD: new Decimal('1.10000'), USD_JPY: new Decimal('150.000') };
+  const steps = { EUR_USD: new Decimal('0.0010'), USD_JPY: new Decimal('0.150') };
+  for (const [symbol, price] of Object.entries(prices)) x.setPrice(symbol, price.toFixed(DECIMALS[symbol]!));
+  let stalled = false;
+  const ours = (): FakeOrder[] => x.pending().filter((o) => o.clientExtensions?.id !== undefined);
+  return {
+    adapter: new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), timeoutMs: 250, heartbeatTimeoutMs: 300, reconnect: { initialMs: 20, maxMs: 100 } }),
+    symbols: SYMBOLS,
+    prices,
+    steps,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10_000 }, maxPositionSizePct: 100, maxAccountExposurePct: 500 },
+    setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(DECIMALS[symbol]!)),
+    fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: { errorMessage: 'Service unavailable' }, afterProcessing: after }),
+    hold: (call) => server.holds.hold(...PATHS[call]),
+    stream: (up) => {
+      if (up && stalled) server.resumeStream();
+      else if (!up) server.stallStream();
+      stalled = !up;
+    },
+    thin: (symbol, lots) => (lots === undefined ? x.liquidity.delete(symbol) : x.liquidity.set(symbol, new Decimal(lots * LOT))),
+    appTrade: (symbol, side, lots) => {
+      try {
+        x.createOrder({ type: 'MARKET', instrument: symbol, units: String(side === 'buy' ? lots * LOT : -lots * LOT), timeInForce: 'FOK' });
+      } catch {
+        // Refused by OANDA: the user's click did nothing.
+      }
+    },
+    appCancel: (pick) => {
+      const chosen = ours()[pick % Math.max(1, ours().length)];
+      try {
+        if (chosen) x.cancelBySpecifier(chosen.id);
+      } catch {
+        // Not pending any more.
+      }
+    },
+    appMoveStop: (pick, by) => {
+      const stops = ours().filter((o) => o.type === 'STOP_LOSS' && o.tradeID && o.price);
+      const chosen = stops[pick % Math.max(1, stops.length)];
+      if (!chosen) return;
+      const decimals = DECIMALS[chosen.instrument]!;
+      const price = new Decimal(chosen.price!).plus(steps[chosen.instrument as keyof typeof steps].times(by)).toFixed(decimals);
+      x.setDependents(chosen.tradeID!, { stopLoss: { price, timeInForce: chosen.timeInForce, ...(chosen.clientExtensions ? { clientExtensions: chosen.clientExtensions } : {}) } });
+    },
+    lateCancels: () => undefined, // v20 cancels are done in the answer
+    slow: () => undefined,
+    heal: () => server.clearFailures(),
+    // Changes to orders and trades, and requests that change them (look-ups repeat while the stream is silent).
+    activity: () => `${server.requests.filter((r) => r.method !== 'GET').length}|${x.transactions.length}`,
+    expectAgreement: (engine, trace) => expectOandaAgreement(engine, x, trace),
+    dump: () => `${[...x.orders.values()].map((o) => `${o.id} ${o.clientExtensions?.id ?? '-'} ${o.type} ${o.instrument} ${o.units ?? `trade ${o.tradeID}`} ${o.price ?? ''} ${o.state}${o.replacedByOrderID ? ` → ${o.replacedByOrderID}` : ''}`).join('\n')}\n${JSON.stringify(x.openTrades())}`,
+    close: () => server.close(),
+  };
+}
+
+/**
+ * The engine as OANDA has it: positions (the open trades' units); every order working here exactly
+ * when the order it follows (the end of its replace chain) is pending there, its fills those of the
+ * chain's fill transactions; no pending order of ours there unknown here; and the position under
+ * one stop of its size — its one trade's stop-loss, or a standalone reduce-only stop —, none when flat.
+ */
+function expectOandaAgreement(engine: ExecutionEngine, x: FakeOandaExchange, trace: string): void {
+  const trades = x.openTrades();
+  for (const symbol of SYMBOLS) {
+    const mine = engine.positions.get(symbol);
+    const local = mine ? (mine.side === 'long' ? mine.quantity : mine.quantity.negated()) : new Decimal(0);
+    const there = trades.filter((t) => t.instrument === symbol).reduce((sum, t) => sum.plus(t.currentUnits), new Decimal(0));
+    expect(local.toString(), `${symbol} position\n${trace}`).toBe(there.toString());
+  }
+  const filledBy = new Map<string, Decimal>();
+  for (const tx of x.transactions) if (tx.type === 'ORDER_FILL') filledBy.set(String(tx.orderID), new Decimal(String(tx.units)).abs());
+  const mapped = new Set<string>();
+  for (const order of engine.orders.orderList()) {
+    const known = order.brokerOrderId ? x.orders.get(order.brokerOrderId) : undefined;
+    if (!known) {
+      expect(WORKING.has(order.status), `${order.clientOrderId} ${order.status} with no OANDA order (${order.brokerOrderId ?? 'no id'})\n${trace}`).toBe(false);
+      continue;
+    }
+    const chain: FakeOrder[] = [];
+    for (let o: FakeOrder | undefined = known; o; o = o.replacesOrderID ? x.orders.get(o.replacesOrderID) : undefined) chain.push(o);
+    for (const link of chain) mapped.add(link.id);
+    expect(known.replacedByOrderID, `${order.clientOrderId} follows ${known.id}, replaced by ${known.replacedByOrderID}\n${trace}`).toBeUndefined();
+    const filled = chain.reduce((sum, o) => sum.plus(filledBy.get(o.id) ?? 0), new Decimal(0));
+    expect(`${WORKING.has(order.status)} ${order.filledQuantity.toString()}`, `${order.clientOrderId} ${order.status} here, ${known.state} at OANDA\n${trace}`).toBe(`${known.state === 'PENDING'} ${filled.toString()}`);
+  }
+  for (const o of x.pending()) {
+    if (o.clientExtensions?.id === undefined) continue;
+    expect(mapped.has(o.id), `${o.id} ${o.type} ${o.clientExtensions.id} pending at OANDA, unknown here\n${trace}`).toBe(true);
+  }
+  // Stops cover the position once: a trade's own stop-loss covers that trade; a standalone
+  // reduce-only stop (a position of several trades) its units.
+  for (const symbol of SYMBOLS) {
+    const held = trades.filter((t) => t.instrument === symbol).reduce((sum, t) => sum.plus(new Decimal(t.currentUnits).abs()), new Decimal(0));
+    const stops = x.pending().filter((o) => (o.type === 'STOP_LOSS' || o.type === 'TRAILING_STOP_LOSS' || (o.type === 'STOP' && o.positionFill === 'REDUCE_ONLY')) && (o.instrument === symbol || x.trades.get(o.tradeID ?? '')?.instrument === symbol));
+    const covered = stops.map((o) => (o.tradeID ? new Decimal(x.trades.get(o.tradeID)!.currentUnits).abs() : new Decimal(o.units!).abs()).toString());
+    expect(covered, `${symbol} stops for ${held.toString()}\n${trace}`).toEqual(held.isZero() ? [] : [held.toString()]);
+    const tradesWithTheirOwn = new Set(stops.map((o) => o.tradeID).filter((id) => id !== undefined));
+    expect(tradesWithTheirOwn.size, `${symbol}: at most one trade under its own stop\n${trace}`).toBeLessThanOrEqual(1);
+  }
+}
+
+describe('the engine on OANDA, under a bad network (local v20 server)', () => {
+  wireSearchTests('OANDA', oandaVenue);
+});
