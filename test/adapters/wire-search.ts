@@ -201,7 +201,14 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
     await Promise.race([reconciled, sleep(5_000)]);
     await quiet(venue, clock, 1_000);
     if (process.env.DEBUG_SCENARIO) console.log(trace.join('\n'), '\n', venue.dump(), engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.type} ${o.side} ${o.quantity} ${o.status} ${o.filledQuantity}`));
-    venue.expectAgreement(engine, trace.join('\n'));
+    try {
+      venue.expectAgreement(engine, trace.join('\n'));
+    } catch (error) {
+      // The broker's and the engine's books with the failure: a real-time race may not replay.
+      const books = `${venue.dump()}\n${engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.brokerOrderId ?? '-'} ${o.type} ${o.side} ${o.quantity} ${o.status} ${o.filledQuantity}`).join('\n')}`;
+      if (error instanceof Error) error.message = `${error.message}\n--- the broker, then the engine:\n${books}`;
+      throw error;
+    }
   } finally {
     for (const h of held.splice(0)) h.release();
     await engine.stop().catch(() => undefined);

@@ -250,9 +250,17 @@ export class FakeAlpacaExchange {
       });
       return;
     }
-    // Accepted now (204), done at the venue later: the stream says when.
-    if (this.cancelDelayMs > 0) setTimeout(() => this.finish(order, 'canceled'), this.cancelDelayMs);
-    else setImmediate(() => this.finish(order, 'canceled'));
+    // Accepted now (204), done at the venue later: the stream says when. Meanwhile the order is
+    // pending_cancel (a replace is refused, as the API reference says for that status).
+    if (this.cancelDelayMs > 0) {
+      const working = order.status;
+      order.status = 'pending_cancel';
+      setImmediate(() => this.emit('pending_cancel', order));
+      setTimeout(() => {
+        if (order.status === 'pending_cancel') order.status = working; // finish() ends open orders only
+        this.finish(order, 'canceled');
+      }, this.cancelDelayMs);
+    } else setImmediate(() => this.finish(order, 'canceled'));
   }
 
   /** Real-time ms between an accepted cancel request and the order's `canceled` event (default at once). */
