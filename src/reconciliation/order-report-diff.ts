@@ -4,7 +4,7 @@ import type { OrderStatusReport } from '../broker/reports.js';
 import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
 import type { OrderChanges, OrderEvent } from '../model/order-event.js';
-import { isTerminalStatus } from '../model/order-status.js';
+import { isTerminalStatus, isWorkingStatus } from '../model/order-status.js';
 
 /**
  * The events that bring a local order up to a broker's report of it. Pure; used for the
@@ -44,6 +44,10 @@ export function eventsFromOrderReport(order: Order, report: OrderStatusReport, a
   // it completed the old size): the broker's size reopens the order, and its missing fills complete it.
   const grew = order.status === 'filled' && changes?.quantity !== undefined && changes.quantity.greaterThan(order.quantity) && report.filledQuantity.greaterThan(order.filledQuantity);
   if (changes && (!isTerminalStatus(report.status) || learnsQuantity || endedChanged || grew)) events.push({ type: 'modified', changes, brokerOrderId, ...base });
+  // The order a replace issued, found with nothing else changed (a stop moved away and back in the
+  // broker's app while the stream was down): it is the order from now on — its id is taken, or
+  // every later resize or cancel would go to the replaced one.
+  else if (report.replacesBrokerOrderId !== undefined && brokerOrderId !== order.brokerOrderId && !isTerminalStatus(report.status) && isWorkingStatus(order.status)) events.push({ type: 'modified', changes: {}, brokerOrderId, ...base });
 
   for (const fill of missingFills(order, report)) events.push({ type: 'filled', fill, brokerOrderId, ...base });
 

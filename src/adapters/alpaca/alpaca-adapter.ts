@@ -260,6 +260,7 @@ export class AlpacaAdapter implements BrokerAdapter {
     }
     // A replaced order — found by its first client order id, or by the id a replace whose answer was
     // lost superseded — stands for the live one: follow the chain to it.
+    const asked = json?.id;
     for (let hops = 0; json?.status === 'replaced' && json.replaced_by && hops < 20; hops++) {
       const next = await byId(json.replaced_by, 'get replacement');
       if (!next) break;
@@ -267,7 +268,10 @@ export class AlpacaAdapter implements BrokerAdapter {
     }
     if (!json) return undefined;
     if (ref.clientOrderId && json.client_order_id !== ref.clientOrderId) this.aliases.set(json.id, ref.clientOrderId);
-    return this.report(json);
+    const report = this.report(json);
+    // Found through the chain: the report stands for the order asked for (by the id the asker knows —
+    // a leg Alpaca named itself is known by nothing else).
+    return asked !== undefined && json.id !== asked && ref.brokerOrderId === asked ? { ...report, replacesBrokerOrderId: asked } : report;
   }
 
   async submitOrder(order: Order): Promise<OrderStatusReport> {

@@ -287,14 +287,24 @@ export class OandaAdapter implements BrokerAdapter {
     // A replaced order (a replace whose answer was lost, one made on OANDA's platform, a dependent
     // re-created standalone) stands for its replacement: follow the chain to the live one, and
     // address it by its own id from now on.
+    // A replacement named for another of our orders (a new pair set on the trade over this one) is
+    // not this order's: this one ended there, unfilled.
     const successor = (o: OandaOrderJson): string | undefined => o.replacedByOrderID ?? this.pairs.successorOf(o.id);
+    let supersededBy: string | undefined;
     for (let hops = 0, next = successor(order); next && hops < 20; hops++, next = successor(order)) {
-      order = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${next}`)).order;
+      const replacement = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${next}`)).order;
+      const named = replacement.clientExtensions?.id;
+      if (named !== undefined && named !== (ref.clientOrderId ?? order.clientExtensions?.id)) {
+        supersededBy = named;
+        break;
+      }
+      order = replacement;
       if (ref.clientOrderId) {
         this.aliases.set(order.id, ref.clientOrderId);
         this.renamed.set(ref.clientOrderId, order.id);
       }
     }
+    if (supersededBy !== undefined) return { ...this.report(order, ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}), status: 'cancelled', reason: `replaced by ${supersededBy}` };
     // The fill (for its price and id) and the trade (a dependent order's units): asked for together.
     const [fill, trade] = await Promise.all([
       order.fillingTransactionID ? this.#client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`).then((t) => t.transaction) : undefined,
@@ -623,6 +633,11 @@ export class OandaAdapter implements BrokerAdapter {
       // An order a replace created (ours, or made on OANDA's platform — a trade's stop moved there):
       // its size and price are the change, so it is fetched and applied whole, under the id it replaced.
       if (tx.replacesOrderID && update.brokerOrderId === tx.id && update.event?.type === 'accepted') {
+        // At once, what the transaction says (the new id, its price; a standalone order's units),
+        // then the order as fetched (a dependent's units are its trade's).
+        const said = this.report(this.orderFromTransaction(tx, 'PENDING'), { clientOrderId: update.clientOrderId });
+        const changes = { ...(said.limitPrice ? { limitPrice: said.limitPrice } : {}), ...(said.stopPrice ? { stopPrice: said.stopPrice } : {}), ...(tx.units ? { quantity: said.quantity } : {}) };
+        this.emit({ clientOrderId: update.clientOrderId, brokerOrderId: tx.id, event: { type: 'modified', changes, brokerOrderId: tx.id, at: update.event.at, raw: tx } });
         this.followReplacement(update.clientOrderId, tx.id, tx.replacesOrderID);
         continue;
       }
