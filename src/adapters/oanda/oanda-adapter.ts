@@ -105,7 +105,9 @@ const PENDING_LEG = 'on-fill:';
  *   stop-loss, and orders are addressed by it (`@id`), so a resend is refused as a duplicate and a
  *   leg that OANDA creates later still reports under our id.
  * - Brackets are native: on-fill dependent orders. An OCO for a position held sets the trade's
- *   take-profit and stop-loss; changing a leg later goes through the trade's dependent orders.
+ *   take-profit and stop-loss; changing a leg later goes through the trade's dependent orders. A
+ *   position of several trades gets two standalone reduce-only orders instead, kept
+ *   one-cancels-other by the adapter (see `StandalonePairs`).
  * - Quantities and prices are rounded to the instrument's precision; a margin check runs before
  *   an order is sent.
  * - The bearer token lives in request headers only: never in a log, an event, an error or the journal.
@@ -322,7 +324,8 @@ export class OandaAdapter implements BrokerAdapter {
 
   /**
    * Bracket / OTO: one order with on-fill dependents (OANDA creates them when the entry fills, named
-   * with our ids). OCO: the take-profit and stop-loss of the one open trade in the instrument.
+   * with our ids). OCO: the take-profit and stop-loss of the one open trade in the instrument — or,
+   * when the position is not that one trade, a standalone reduce-only pair the adapter links.
    */
   async submitOrderList(list: OrderList): Promise<OrderStatusReport> {
     const [first, ...legs] = list.orders as [Order, ...Order[]];
