@@ -306,13 +306,13 @@ export class OandaAdapter implements BrokerAdapter {
         this.renamed.set(ref.clientOrderId, order.id);
       }
     }
-    if (supersededBy !== undefined) return { ...this.report(order, ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}), status: 'cancelled', reason: `replaced by ${supersededBy}` };
     // The fill (for its price and id) and the trade (a dependent order's units): asked for together.
     const [fill, trade] = await Promise.all([
       order.fillingTransactionID ? this.#client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`).then((t) => t.transaction) : undefined,
       order.tradeID ? this.#client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${order.tradeID}`).then((t) => t.trade).catch(() => undefined) : undefined,
     ]);
-    return this.report(order, { ...(fill ? { fill } : {}), ...(trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {}), ...(ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}) });
+    const report = this.report(order, { ...(fill ? { fill } : {}), ...(trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {}), ...(ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}) });
+    return supersededBy === undefined ? report : { ...report, status: 'cancelled', reason: `replaced by ${supersededBy}` };
   }
 
   async submitOrder(order: Order): Promise<OrderStatusReport> {

@@ -107,9 +107,18 @@ function expectOandaAgreement(engine: ExecutionEngine, x: FakeOandaExchange, tra
     const chain: FakeOrder[] = [];
     for (let o: FakeOrder | undefined = known; o; o = o.replacesOrderID ? x.orders.get(o.replacesOrderID) : undefined) chain.push(o);
     for (const link of chain) mapped.add(link.id);
-    expect(known.replacedByOrderID, `${order.clientOrderId} follows ${known.id}, replaced by ${known.replacedByOrderID}\n${trace}`).toBeUndefined();
+    // Replaced by an order of its own (named for it, or unnamed): it must follow; by another of ours (a new pair over it): it ended.
+    const replacement = known.replacedByOrderID ? x.orders.get(known.replacedByOrderID) : undefined;
+    const ownReplacement = replacement !== undefined && (replacement.clientExtensions?.id ?? order.clientOrderId) === order.clientOrderId;
+    expect(ownReplacement ? replacement.id : undefined, `${order.clientOrderId} follows ${known.id}, replaced by ${known.replacedByOrderID}\n${trace}`).toBeUndefined();
+    if (!ownReplacement && replacement) expect(WORKING.has(order.status), `${order.clientOrderId} works on, its order replaced by another of ours\n${trace}`).toBe(false);
     const filled = chain.reduce((sum, o) => sum.plus(filledBy.get(o.id) ?? 0), new Decimal(0));
     expect(`${WORKING.has(order.status)} ${order.filledQuantity.toString()}`, `${order.clientOrderId} ${order.status} here, ${known.state} at OANDA\n${trace}`).toBe(`${known.state === 'PENDING'} ${filled.toString()}`);
+    if (known.state === 'PENDING') {
+      // A trade's own order covers its trade; a standalone one its units.
+      const size = known.tradeID ? new Decimal(x.trades.get(known.tradeID)!.currentUnits).abs() : new Decimal(known.units!).abs();
+      expect(order.quantity.minus(order.filledQuantity).toString(), `${order.clientOrderId} as it works\n${trace}`).toBe(size.toString());
+    }
   }
   for (const o of x.pending()) {
     if (o.clientExtensions?.id === undefined) continue;
