@@ -50,6 +50,18 @@ export interface WireVenue {
   close(): Promise<void>;
 }
 
+/** The `n`th of `list`, round and round (a random pick from a list whose length is not known when drawn). */
+export const pickOf = <T>(list: readonly T[], n: number): T | undefined => list[n % Math.max(1, list.length)];
+
+/** What a person does on the broker's platform: refused there (shares held, the order already gone), it did nothing. */
+export function onPlatform(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Refused by the broker: nothing happened.
+  }
+}
+
 const symbolIndex = fc.constantFrom(0, 1);
 const side = fc.constantFrom<OrderSide>('buy', 'sell');
 

@@ -1,7 +1,7 @@
 import { Decimal, type ExecutionEngine, silentLogger } from 'tradewire';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { describe, expect } from 'vitest';
-import { type WireCall, type WireVenue, wireSearchTests } from '../wire-search.js';
+import { onPlatform, pickOf, type WireCall, type WireVenue, wireSearchTests } from '../wire-search.js';
 import type { WireOrder } from './fake-alpaca-exchange.js';
 import { FAKE_KEY, FAKE_SECRET, FakeAlpacaServer } from './fake-alpaca-server.js';
 
@@ -38,25 +38,14 @@ async function alpacaVenue(): Promise<WireVenue> {
     hold: (call) => server.holds.hold(...PATHS[call]),
     stream: (up) => (up ? server.restoreStream() : server.dropStream()),
     thin: (symbol, lots) => (lots === undefined ? x.liquidity.delete(symbol) : x.liquidity.set(symbol, new Decimal(lots))),
-    appTrade: (symbol, side, lots) => {
-      try {
-        x.submit({ symbol, qty: String(lots), side, type: 'market', time_in_force: 'day', client_order_id: `app-${++apps}` });
-      } catch {
-        // Refused by Alpaca (shares held by open exits): the user's tap did nothing.
-      }
-    },
+    appTrade: (symbol, side, lots) => onPlatform(() => x.submit({ symbol, qty: String(lots), side, type: 'market', time_in_force: 'day', client_order_id: `app-${++apps}` })),
     appCancel: (pick) => {
-      const chosen = open()[pick % Math.max(1, open().length)];
-      try {
-        if (chosen) x.cancel(chosen.id);
-      } catch {
-        // Not cancelable there any more.
-      }
+      const chosen = pickOf(open(), pick);
+      if (chosen) onPlatform(() => x.cancel(chosen.id));
     },
     appMoveStop: (pick, by) => {
-      const stops = open().filter((o) => o.type === 'stop' && (o.status === 'new' || o.status === 'accepted'));
-      const chosen = stops[pick % Math.max(1, stops.length)];
-      if (chosen?.stop_price) x.replace(chosen.id, { stop_price: new Decimal(chosen.stop_price).plus(by).toFixed(2) });
+      const chosen = pickOf(open().filter((o) => o.type === 'stop' && (o.status === 'new' || o.status === 'accepted')), pick);
+      if (chosen?.stop_price) onPlatform(() => x.replace(chosen.id, { stop_price: new Decimal(chosen.stop_price!).plus(by).toFixed(2) }));
     },
     lateCancels: (ms) => (x.cancelDelayMs = ms),
     slow: (ms) => (server.requestDelay = ms === 0 ? undefined : () => ms),

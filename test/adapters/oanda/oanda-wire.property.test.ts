@@ -1,7 +1,7 @@
 import { Decimal, type ExecutionEngine, silentLogger, systemClock } from 'tradewire';
 import { OandaAdapter } from 'tradewire/oanda';
 import { describe, expect } from 'vitest';
-import { type WireCall, type WireVenue, wireSearchTests } from '../wire-search.js';
+import { onPlatform, pickOf, type WireCall, type WireVenue, wireSearchTests } from '../wire-search.js';
 import { type FakeOandaExchange, type FakeOrder } from './fake-oanda-exchange.js';
 import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from './fake-oanda-server.js';
 
@@ -47,27 +47,15 @@ async function oandaVenue(): Promise<WireVenue> {
       stalled = !up;
     },
     thin: (symbol, lots) => (lots === undefined ? x.liquidity.delete(symbol) : x.liquidity.set(symbol, new Decimal(lots * LOT))),
-    appTrade: (symbol, side, lots) => {
-      try {
-        x.createOrder({ type: 'MARKET', instrument: symbol, units: String(side === 'buy' ? lots * LOT : -lots * LOT), timeInForce: 'FOK' });
-      } catch {
-        // Refused by OANDA: the user's click did nothing.
-      }
-    },
+    appTrade: (symbol, side, lots) => onPlatform(() => x.createOrder({ type: 'MARKET', instrument: symbol, units: String(side === 'buy' ? lots * LOT : -lots * LOT), timeInForce: 'FOK' })),
     appCancel: (pick) => {
-      const chosen = ours()[pick % Math.max(1, ours().length)];
-      try {
-        if (chosen) x.cancelBySpecifier(chosen.id);
-      } catch {
-        // Not pending any more.
-      }
+      const chosen = pickOf(ours(), pick);
+      if (chosen) onPlatform(() => x.cancelBySpecifier(chosen.id));
     },
     appMoveStop: (pick, by) => {
-      const stops = ours().filter((o) => o.type === 'STOP_LOSS' && o.tradeID && o.price);
-      const chosen = stops[pick % Math.max(1, stops.length)];
+      const chosen = pickOf(ours().filter((o) => o.type === 'STOP_LOSS' && o.tradeID && o.price), pick);
       if (!chosen) return;
-      const decimals = DECIMALS[chosen.instrument]!;
-      const price = new Decimal(chosen.price!).plus(steps[chosen.instrument as keyof typeof steps].times(by)).toFixed(decimals);
+      const price = new Decimal(chosen.price!).plus(steps[chosen.instrument as keyof typeof steps].times(by)).toFixed(DECIMALS[chosen.instrument]!);
       x.setDependents(chosen.tradeID!, { stopLoss: { price, timeInForce: chosen.timeInForce, ...(chosen.clientExtensions ? { clientExtensions: chosen.clientExtensions } : {}) } });
     },
     lateCancels: () => undefined, // v20 cancels are done in the answer
