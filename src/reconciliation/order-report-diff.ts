@@ -47,7 +47,8 @@ export function eventsFromOrderReport(order: Order, report: OrderStatusReport, a
   // The order a replace issued, found with nothing else changed (a stop moved away and back in the
   // broker's app while the stream was down): it is the order from now on — its id is taken, or
   // every later resize or cancel would go to the replaced one.
-  else if (report.replacesBrokerOrderId !== undefined && brokerOrderId !== order.brokerOrderId && !isTerminalStatus(report.status) && isWorkingStatus(order.status)) events.push({ type: 'modified', changes: {}, brokerOrderId, ...base });
+  // (Not an id it had before: a late report of a link the order has since left.)
+  else if (report.replacesBrokerOrderId !== undefined && brokerOrderId !== order.brokerOrderId && !order.brokerOrderIds.includes(brokerOrderId) && !isTerminalStatus(report.status) && isWorkingStatus(order.status)) events.push({ type: 'modified', changes: {}, brokerOrderId, ...base });
 
   for (const fill of missingFills(order, report)) events.push({ type: 'filled', fill, brokerOrderId, ...base });
 

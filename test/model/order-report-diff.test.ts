@@ -42,6 +42,19 @@ describe('eventsFromOrderReport', () => {
     expect(after.status).toBe('accepted');
   });
 
+  it("takes the id of the order a replace issued even when nothing else changed (a stop moved away and back in the broker's app), but not a link it has left", () => {
+    const order = { ...orderIn('accepted'), type: 'stop' as const, stopPrice: d(98) };
+    const successor = report({ type: 'stop', stopPrice: d(98), brokerOrderId: 'b-3', replacesBrokerOrderId: 'b-2' });
+    const after = applyAll(order, successor);
+    expect([after.brokerOrderId, after.status, after.stopPrice?.toString()]).toEqual(['b-3', 'accepted', '98']);
+    expect(eventsFromOrderReport(after, successor, 11)).toEqual([]);
+    // A late report of a link already left (b-1 → b-3 → b-4): the order stays on b-4.
+    const later = applyAll(after, report({ type: 'stop', stopPrice: d(98), brokerOrderId: 'b-4', replacesBrokerOrderId: 'b-3' }));
+    expect(eventsFromOrderReport(later, successor, 12)).toEqual([]);
+    // Without a replace behind it, a report under another id changes nothing by itself.
+    expect(eventsFromOrderReport(order, report({ type: 'stop', stopPrice: d(98), brokerOrderId: 'b-9' }), 13)).toEqual([]);
+  });
+
   it('brings an order the broker ended at another size to that size first: a replace whose answer was lost, then filled at its new size, ends filled', () => {
     // We asked for 100 → 60; the answer was lost; the broker filled the 60.
     const waiting = applyOrderEvent(orderIn('accepted'), { type: 'replace_requested', changes: { quantity: d(60) }, at: 2 }).order;
