@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { type BrokerAdapter, Decimal, ExecutionEngine, type ExecutionEngineOptions, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
+import { type BrokerAdapter, Decimal, ExecutionEngine, type ExecutionEngineOptions, InMemoryJournal, type Journal, type JournalRecord, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
 import { it } from 'vitest';
 import { noteRun, searchSeed } from '../resilience/agreement.js';
 import type { HeldRequest } from './request-holds.js';
@@ -20,7 +20,8 @@ export type WireCall = 'submit' | 'replace' | 'cancel' | 'lookUp' | 'positions';
 
 /** A broker on the wire, as the search drives it: its adapter, its market, its faults, its check. */
 export interface WireVenue {
-  readonly adapter: BrokerAdapter;
+  /** A new adapter on the venue, as a new process makes one. */
+  connect(): BrokerAdapter;
   readonly symbols: readonly [string, string];
   /** Start prices, and the step one `move` moves each by. */
   readonly prices: Readonly<Record<string, Decimal>>;
@@ -83,10 +84,47 @@ export const wireAction = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('appMoveStop' as const), pick: fc.nat(), by: fc.constantFrom(-1, 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lateCancels' as const), ms: fc.constantFrom(0, 150) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('slow' as const), ms: fc.constantFrom(0, 60) }) },
+  // The process killed (its adapter's calls hang, its updates and journal writes go nowhere, its
+  // sockets close; requests it sent may still land), and a new one that recovers from the journal.
+  { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
 );
 export type WireAction = typeof wireAction extends fc.Arbitrary<infer A> ? A : never;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+/** An adapter as one process holds it: after `kill()` its calls hang and its listeners hear nothing. */
+function killable(inner: BrokerAdapter): { adapter: BrokerAdapter; kill: () => void } {
+  let dead = false;
+  const adapter = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (typeof property === 'string' && /^on[A-Z]/.test(property)) {
+        return (listener: (x: unknown) => void) => (value as (l: (x: unknown) => void) => unknown).call(target, (x: unknown) => dead || listener(x));
+      }
+      return (...args: unknown[]) => {
+        if (dead) return hang();
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.then(
+          (v: unknown) => (dead ? hang() : v),
+          (e: unknown) => (dead ? hang() : Promise.reject(e)),
+        );
+      };
+    },
+  });
+  return { adapter, kill: () => (dead = true) };
+}
+
+/** The journal as one process writes it: nothing after the kill reaches the shared records. */
+function journalOf(shared: InMemoryJournal): { journal: Journal; kill: () => void } {
+  let dead = false;
+  return {
+    journal: { append: (entry) => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.append(entry)), query: (filter) => shared.query(filter) },
+    kill: () => (dead = true),
+  };
+}
 
 /** Real I/O settles while the engine's clock moves on: until nothing moved for a few rounds. */
 async function quiet(venue: WireVenue, clock: ManualClock, stepMs = 250): Promise<void> {
@@ -109,32 +147,55 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
   const symbolOf = (i: number): string => (i === 0 ? first : second);
   const prices = new Map(Object.entries(venue.prices));
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30)); // Monday 10:30 in New York
-  const engine = new ExecutionEngine({
-    adapter: venue.adapter,
-    clock,
-    ids: sequentialIds(),
-    logger: silentLogger,
-    protection: true,
-    // The broker's published limiter spaces calls in real time; its behaviour has its own tests.
-    rateLimit: false,
-    config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000, ...venue.config },
-  });
+  const records = new InMemoryJournal();
+  const processes: { engine: ExecutionEngine; inner: BrokerAdapter; kill: () => void }[] = [];
+  /** A process: an engine on a new adapter and the shared journal (a restart recovers from it). */
+  const boot = async (): Promise<ExecutionEngine> => {
+    const inner = venue.connect();
+    const view = killable(inner);
+    const written = journalOf(records);
+    const engine = new ExecutionEngine({
+      adapter: view.adapter,
+      clock,
+      ids: sequentialIds(1 + 10_000 * processes.length),
+      logger: silentLogger,
+      journal: written.journal,
+      protection: true,
+      // The broker's published limiter spaces calls in real time; its behaviour has its own tests.
+      rateLimit: false,
+      config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000, ...venue.config },
+    });
+    engine.on('error', () => undefined);
+    if (process.env.DEBUG_SCENARIO) {
+      engine.on('order:transition', (t) => console.log(`transition ${t.order.clientOrderId} ${t.previousStatus}→${t.to} ${t.event.type} broker ${t.order.brokerOrderId ?? '-'} qty ${t.order.quantity.toString()}`));
+      engine.on('order:unknown_update', (u) => console.log(`unknown update ${u.clientOrderId} ${u.brokerOrderId ?? ''}`));
+      engine.on('alert', (a) => console.log(`alert ${a.code}: ${a.message}`));
+    }
+    processes.push({
+      engine,
+      inner,
+      kill: () => {
+        view.kill();
+        written.kill();
+      },
+    });
+    const started = engine.start();
+    await quiet(venue, clock);
+    await Promise.race([started, sleep(5_000)]);
+    for (const [symbol, price] of prices) engine.updatePrice(symbol, price);
+    return engine;
+  };
   const held: HeldRequest[] = [];
   const trace: string[] = [];
-  if (process.env.DEBUG_SCENARIO) {
-    engine.on('order:transition', (t) => console.log(`transition ${t.order.clientOrderId} ${t.previousStatus}→${t.to} ${t.event.type} broker ${t.order.brokerOrderId ?? '-'} qty ${t.order.quantity.toString()}`));
-    engine.on('order:unknown_update', (u) => console.log(`unknown update ${u.clientOrderId} ${u.brokerOrderId ?? ''}`));
-    engine.on('alert', (a) => console.log(`alert ${a.code}: ${a.message}`));
-  }
   let signals = 0;
+  let engine!: ExecutionEngine;
   const move = (symbol: string, price: Decimal): void => {
     prices.set(symbol, price);
     venue.setPrice(symbol, price);
     engine.updatePrice(symbol, price);
   };
   try {
-    await engine.start();
-    for (const [symbol, price] of prices) engine.updatePrice(symbol, price);
+    engine = await boot();
     for (const a of actions) {
       trace.push(JSON.stringify(a));
       switch (a.kind) {
@@ -196,6 +257,16 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
         case 'slow':
           venue.slow(a.ms);
           break;
+        case 'restart': {
+          const dead = processes.at(-1)!;
+          dead.kill();
+          void dead.inner.disconnect().catch(() => undefined); // its sockets close with it
+          engine = await boot();
+          const recovered = engine.recover().catch(() => undefined);
+          await quiet(venue, clock);
+          await Promise.race([recovered, sleep(5_000)]);
+          break;
+        }
       }
       await quiet(venue, clock);
     }
@@ -208,6 +279,12 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
       venue.setPrice(symbol, price);
     }
     await quiet(venue, clock, 1_000);
+    // A recover() that failed in the outage is called again once it healed, as its alert asks.
+    if (processes.length > 1) {
+      const recovered = engine.recover().catch(() => undefined);
+      await quiet(venue, clock, 1_000);
+      await Promise.race([recovered, sleep(5_000)]);
+    }
     // Twice, as the other searches do: a comparison an order's change crossed is deferred to the next.
     for (let i = 0; i < 2; i++) {
       const reconciled = engine.reconcile().catch(() => undefined);
@@ -226,7 +303,9 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
     }
   } finally {
     for (const h of held.splice(0)) h.release();
-    await engine.stop().catch(() => undefined);
+    // The live process stops; the dead ones only had their sockets left.
+    await Promise.race([engine?.stop().catch(() => undefined), sleep(2_000)]);
+    for (const { inner } of processes) await inner.disconnect().catch(() => undefined);
     await venue.close();
   }
 }

@@ -28,7 +28,7 @@ async function alpacaVenue(): Promise<WireVenue> {
   let apps = 0;
   const open = (): WireOrder[] => [...x.orders.values()].filter((o) => OPEN.has(o.status) && !o.client_order_id.startsWith('app-'));
   return {
-    adapter: new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger, timeoutMs: 250, reconnect: { initialMs: 10, maxMs: 40 } }),
+    connect: () => new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger, timeoutMs: 250, reconnect: { initialMs: 10, maxMs: 40 } }),
     symbols: ['AAPL', 'MSFT'],
     prices,
     steps: { AAPL: new Decimal(1), MSFT: new Decimal(1) },

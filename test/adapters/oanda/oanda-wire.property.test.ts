@@ -33,7 +33,7 @@ async function oandaVenue(): Promise<WireVenue> {
   let stalled = false;
   const ours = (): FakeOrder[] => x.pending().filter((o) => o.clientExtensions?.id !== undefined);
   return {
-    adapter: new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), timeoutMs: 250, heartbeatTimeoutMs: 300, reconnect: { initialMs: 20, maxMs: 100 } }),
+    connect: () => new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), timeoutMs: 250, heartbeatTimeoutMs: 300, reconnect: { initialMs: 20, maxMs: 100 } }),
     symbols: SYMBOLS,
     prices,
     steps,
