@@ -575,30 +575,39 @@ export class OandaAdapter implements BrokerAdapter {
   /**
    * A trade's take-profit or stop-loss asked to change size: a dependent covers its trade, so past
    * it (the position grew by another trade) it is cancelled and re-created standalone and
-   * reduce-only for the size asked — unnamed (OANDA does not give a client id twice), ours by
-   * OANDA's id — and paired with its sibling once that is standalone too. Reported as a replace.
+   * reduce-only for the size asked — under a name of its own (OANDA gives a client id once), so a
+   * lost answer is looked up rather than left an order nobody knows — and paired with its sibling
+   * once that is standalone too. Reported as a replace.
    */
   private async recreateStandalone(order: Order, current: OandaOrderJson, next: Order, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
     if (next.type === 'trailing_stop') throw new BrokerError('invalid_order', 'OANDA: a trailing stop exists only on a trade, and covers the whole trade; its quantity cannot change', { details: { tradeId: current.tradeID } });
-    const { clientExtensions: _named, ...request } = oandaOrderRequest({ ...next, reduceOnly: true }, instrument);
+    const name = this.pairs.nameFor(order.clientOrderId);
+    const request = { ...oandaOrderRequest({ ...next, reduceOnly: true }, instrument), clientExtensions: { id: name } };
     this.pairs.startRecreating(current.id);
-    let answer: PostOrderAnswer;
+    let report: OrderStatusReport;
     try {
       await this.#client.put(`${this.base}/orders/${current.id}/cancel`);
-      answer = await this.#client.post<PostOrderAnswer>(`${this.base}/orders`, { order: request });
+      report = await this.#client.post<PostOrderAnswer>(`${this.base}/orders`, { order: request }).then(
+        (answer) => this.answerReport(order.clientOrderId, answer),
+        // The answer lost: did it land? Its name finds it.
+        async (error: unknown) => {
+          const landed = await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/@${encodeURIComponent(name)}`).then((r) => r.order, () => undefined);
+          if (!landed) throw error;
+          return this.report(landed, { clientOrderId: order.clientOrderId });
+        },
+      );
     } catch (error) {
       this.pairs.notRecreated(current.id);
       throw error;
     }
-    const created = answer.orderCreateTransaction;
-    if (!created) throw new BrokerError('broker_unknown', 'OANDA: the re-created order carried no id');
-    this.aliases.set(created.id, order.clientOrderId);
-    this.renamed.set(order.clientOrderId, created.id);
-    this.pairs.recreatedAs(current.id, created.id);
+    const created = report.brokerOrderId;
+    this.aliases.set(created, order.clientOrderId);
+    this.renamed.set(order.clientOrderId, created);
+    this.pairs.recreatedAs(current.id, created);
     const sibling = this.pairs.siblingOf(order.clientOrderId);
     const siblingId = sibling ? this.renamed.get(sibling) : undefined;
-    if (siblingId && this.pairs.isStandalone(siblingId)) this.pairs.link(created.id, siblingId);
-    return { ...this.answerReport(order.clientOrderId, answer), replacesBrokerOrderId: current.id };
+    if (siblingId && this.pairs.isStandalone(siblingId)) this.pairs.link(created, siblingId);
+    return { ...report, replacesBrokerOrderId: current.id };
   }
 
   /** Fetches an order a replace created and applies it whole; a failed fetch is tried again (5 times, from 250 ms doubling). */
@@ -631,7 +640,9 @@ export class OandaAdapter implements BrokerAdapter {
         this.logger.warn(`oanda: order ${ours} (${meaning.renamed.orderId}) was given the client id ${meaning.renamed.to ?? '(none)'} elsewhere; addressed by OANDA's id from now on`);
       }
     }
-    for (const update of meaning.updates) {
+    for (const named of meaning.updates) {
+      // A re-created order goes by a name of its own at OANDA: reported under ours.
+      const update = { ...named, clientOrderId: this.pairs.ours(named.clientOrderId) };
       if (update.brokerOrderId) this.aliases.set(update.brokerOrderId, update.clientOrderId);
       // An order a replace created (ours, or made on OANDA's platform — a trade's stop moved there):
       // its size and price are the change, so it is fetched and applied whole, under the id it replaced.

@@ -18,6 +18,23 @@ export class StandalonePairs {
   private readonly recreated = new Map<string, string>();
   /** Dependents being cancelled to be re-created: their cancel is not the order's end. */
   private readonly cancelling = new Set<string>();
+  /** The client ids re-created orders go by (OANDA gives a client id once) → our client order id. */
+  private readonly names = new Map<string, string>();
+
+  /**
+   * A client id for `clientOrderId` re-created (`<ours>.s<n>`): an order with a name can be looked
+   * up when the answer to its send is lost, and a resend of it is refused rather than doubled.
+   */
+  nameFor(clientOrderId: string): string {
+    const name = `${clientOrderId}.s${this.names.size + 1}`;
+    this.names.set(name, clientOrderId);
+    return name;
+  }
+
+  /** Our client order id for a name {@link nameFor} gave, else the id itself. */
+  ours(clientOrderId: string): string {
+    return this.names.get(clientOrderId) ?? clientOrderId;
+  }
 
   /** Remembers an OCO's legs (our client ids). */
   legs(first: string, second: string): void {

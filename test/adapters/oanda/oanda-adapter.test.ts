@@ -284,6 +284,21 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     await until(() => expect(exchange.order(replacement.id).state).toBe('CANCELLED'));
   });
 
+  it("a trade's stop-loss re-created standalone whose send's answer is lost: found by its name, one stop — not a second one nobody knows (found by the wire search)", async () => {
+    const { orders, exchange, server, until } = await start();
+    await orders.submitList('bracket', [
+      { ...fx, clientOrderId: 'in-3', side: 'buy', quantity: 5_000 },
+      { ...fx, clientOrderId: 'tp-3', side: 'sell', quantity: 5_000, type: 'limit', limitPrice: '1.11000', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'sl-3', side: 'sell', quantity: 5_000, type: 'stop', stopPrice: '1.09500', timeInForce: 'gtc' },
+    ]);
+    await until(() => expect(orders.get('sl-3')?.status).toBe('accepted'));
+    server.failNext({ method: 'POST', path: new RegExp(`^/v3/accounts/${ACCOUNT_ID}/orders$`), status: 500, body: { errorMessage: 'Internal error' }, afterProcessing: true });
+    await orders.modify('sl-3', { quantity: 7_000 });
+    const stops = exchange.pending().filter((o) => o.type === 'STOP' || o.type === 'STOP_LOSS');
+    expect(stops.map((o) => `${o.type} ${o.units} ${o.clientExtensions?.id}`)).toEqual(['STOP -7000 sl-3.s1']);
+    await until(() => expect([orders.get('sl-3')?.brokerOrderId, orders.get('sl-3')?.status, orders.get('sl-3')?.quantity.toString()]).toEqual([stops[0]!.id, 'accepted', '7000']));
+  });
+
   it('the margin check uses the larger of the instrument’s and the account’s margin rate', async () => {
     const { adapter, exchange } = await start();
     const order = (id: string, quantity: number) => createOrder({ ...fx, clientOrderId: id, side: 'buy', quantity }, { clock: systemClock(), ids: sequentialIds() });
