@@ -9,7 +9,7 @@ import type { AlertEvents } from '../events/alert.js';
 import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
 import type { JournalEntry, JournalRecord } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
-import { isTerminalStatus } from '../model/order-status.js';
+import { isTerminalStatus, isWorkingStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
@@ -37,6 +37,8 @@ const AFTER_GIVE_UP_MAX_MS = 3_600_000;
 const CHECK_AFTER_REFUSAL_MS = 30_000;
 /** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
 const CONVERGE_ATTEMPTS = 8;
+/** After a native pair's leg filled and its position closed: the other leg still working this long after is cancelled here. */
+const NATIVE_SIBLING_GRACE_MS = 10_000;
 
 
 /** Closed trades whose reward-to-risk {@link RiskOrderManager.stats} keeps: bounded, for a process that runs for months. */
@@ -1579,10 +1581,26 @@ export class RiskOrderManager {
     }
     // A native OCO one of whose legs filled whole: the broker cancels the other. A leg that filled
     // only in part (the position was smaller than the pair) leaves its sibling working: ours to cancel.
-    if (p.native && ids.some((id) => this.deps.orders.get(id)?.status === 'filled')) return;
+    // Belt and braces: a sibling still working a while later (a pair the broker does not link — an
+    // adapter's own after a restart —, its cancel lost) is cancelled here.
+    if (p.native && ids.some((id) => this.deps.orders.get(id)?.status === 'filled')) {
+      this.deps.clock.setTimeout(() => this.guard(() => this.cancelLeftOfPair(p, ids)), NATIVE_SIBLING_GRACE_MS);
+      return;
+    }
     await Promise.all(ids.map((id) => this.cancel(id, 'position closed')));
     // Its orders all ended before it closed (an exit made room first): nothing more will be heard of them.
     this.retireIfDone(p);
+  }
+
+  /** A native pair's legs still working after one filled and the position closed: the broker did not end them, so they are cancelled. */
+  private async cancelLeftOfPair(p: Protection, ids: readonly string[]): Promise<void> {
+    const left = ids.filter((id) => {
+      const status = this.deps.orders.get(id)?.status;
+      return status !== undefined && isWorkingStatus(status) && status !== 'pending_cancel';
+    });
+    if (left.length === 0) return;
+    this.deps.logger.warn(`${p.symbol}: the other side of a filled pair still works ${NATIVE_SIBLING_GRACE_MS / 1_000} s after the position closed; cancelling it`, { clientOrderIds: left });
+    await Promise.all(left.map((id) => this.cancel(id, 'the other side of a filled pair, not ended by the broker')));
   }
 
   private async cancel(id: string, reason: string): Promise<void> {

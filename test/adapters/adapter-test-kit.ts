@@ -4,6 +4,7 @@ import {
   EventBus,
   ExecutionEngine,
   InMemoryJournal,
+  type Journal,
   type Logger,
   ManualClock,
   OrderErrorHandler,
@@ -31,11 +32,12 @@ export function untilWithClock(clock: ManualClock): (check: () => void | Promise
 }
 
 /** An engine with protection on a real adapter, as the full-flow tests use it (no limiter: its spacing is real time). */
-export function protectedEngine(adapter: BrokerAdapter, clock: Clock, config: { quantity: number; maxPositionSizePct?: number }): ExecutionEngine {
+export function protectedEngine(adapter: BrokerAdapter, clock: Clock, config: { quantity: number; maxPositionSizePct?: number; journal?: Journal; firstId?: number }): ExecutionEngine {
   return new ExecutionEngine({
     adapter,
     clock,
-    ids: sequentialIds(),
+    ids: sequentialIds(config.firstId),
+    ...(config.journal ? { journal: config.journal } : {}),
     logger: silentLogger,
     protection: true,
     // The broker's published limiter spaces calls in real time; its behaviour has its own tests.

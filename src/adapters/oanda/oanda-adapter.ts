@@ -286,26 +286,9 @@ export class OandaAdapter implements BrokerAdapter {
       if (isBrokerError(error) && error.code === 'broker_not_found') return this.unbornLeg(ref);
       throw error;
     }
-    // A replaced order (a replace whose answer was lost, one made on OANDA's platform, a dependent
-    // re-created standalone) stands for its replacement: follow the chain to the live one, and
-    // address it by its own id from now on.
-    // A replacement named for another of our orders (a new pair set on the trade over this one) is
-    // not this order's: this one ended there, unfilled.
-    const successor = (o: OandaOrderJson): string | undefined => o.replacedByOrderID ?? this.pairs.successorOf(o.id);
-    let supersededBy: string | undefined;
-    for (let hops = 0, next = successor(order); next && hops < 20; hops++, next = successor(order)) {
-      const replacement = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${next}`)).order;
-      const named = replacement.clientExtensions?.id;
-      if (named !== undefined && named !== (ref.clientOrderId ?? order.clientExtensions?.id)) {
-        supersededBy = named;
-        break;
-      }
-      order = replacement;
-      if (ref.clientOrderId) {
-        this.aliases.set(order.id, ref.clientOrderId);
-        this.renamed.set(ref.clientOrderId, order.id);
-      }
-    }
+    const followed = await this.followChain(order, ref);
+    order = followed.order;
+    const supersededBy = followed.supersededBy;
     // The fill (for its price and id) and the trade (a dependent order's units): asked for together.
     const [fill, trade] = await Promise.all([
       order.fillingTransactionID ? this.#client.get<{ transaction: OandaTransactionJson }>(`${this.base}/transactions/${order.fillingTransactionID}`).then((t) => t.transaction) : undefined,
@@ -313,6 +296,42 @@ export class OandaAdapter implements BrokerAdapter {
     ]);
     const report = this.report(order, { ...(fill ? { fill } : {}), ...(trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {}), ...(ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}) });
     return supersededBy === undefined ? report : { ...report, status: 'cancelled', reason: `replaced by ${supersededBy}` };
+  }
+
+  /**
+   * A replaced order (a replace whose answer was lost, one made on OANDA's platform, a dependent
+   * re-created standalone) stands for its replacement: the chain is followed to the live one, which
+   * is addressed by its own id from then on. A replacement named for another of our orders (a new
+   * pair set on the trade over this one) is not this order's: this one ended there, unfilled
+   * (`supersededBy`). A dependent cancelled with no successor this process knows of may have been
+   * re-created standalone by a process before a restart: its name finds it.
+   */
+  private async followChain(start: OandaOrderJson, ref: OrderRef): Promise<{ order: OandaOrderJson; supersededBy?: string }> {
+    const logical = this.pairs.ours(ref.clientOrderId ?? start.clientExtensions?.id ?? '');
+    const successor = (o: OandaOrderJson): string | undefined => o.replacedByOrderID ?? this.pairs.successorOf(o.id);
+    const take = (o: OandaOrderJson): void => {
+      if (!ref.clientOrderId) return;
+      this.aliases.set(o.id, ref.clientOrderId);
+      this.renamed.set(ref.clientOrderId, o.id);
+    };
+    let order = start;
+    if (order.state === 'CANCELLED' && order.tradeID && !successor(order) && logical !== '') {
+      const [name] = StandalonePairs.namesOf(logical, 1);
+      const recreated = await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/@${encodeURIComponent(name!)}`).then((r) => r.order, () => undefined);
+      if (recreated) {
+        this.pairs.recreatedAs(order.id, recreated.id);
+        order = recreated;
+        take(order);
+      }
+    }
+    for (let hops = 0, next = successor(order); next && hops < 20; hops++, next = successor(order)) {
+      const replacement = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${next}`)).order;
+      const named = replacement.clientExtensions?.id;
+      if (named !== undefined && this.pairs.ours(named) !== logical) return { order, supersededBy: named };
+      order = replacement;
+      take(order);
+    }
+    return { order };
   }
 
   async submitOrder(order: Order): Promise<OrderStatusReport> {
@@ -349,7 +368,13 @@ export class OandaAdapter implements BrokerAdapter {
     const instrument = await this.instrument(order.symbol);
     const next: Order = { ...order, ...changes } as Order;
     if (current.tradeID) {
-      if (changes.quantity) return this.recreateStandalone(order, current, next, instrument);
+      const units = changes.quantity ? await this.tradeUnits(current.tradeID) : undefined;
+      // A size the trade already has (a partial exit left it at that) is the dependent's already.
+      const covered = units !== undefined && new Decimal(units).abs().equals(changes.quantity!);
+      if (changes.quantity && !covered) return this.recreateStandalone(order, current, next, instrument);
+      if (covered && changes.limitPrice === undefined && changes.stopPrice === undefined && changes.trailPercent === undefined && changes.trailAmount === undefined) {
+        return this.report(current, { clientOrderId: order.clientOrderId, tradeUnits: units, instrument: order.symbol });
+      }
       const key = dependentKey(order);
       const answer = await this.#client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${current.tradeID}/orders`, { [key]: dependentOrder(next, instrument, undefined) });
       const created = answer[`${key}OrderTransaction`];

@@ -9,6 +9,9 @@
  * What is kept here is the adapter's memory of it (in process: after a restart an unlinked leg is
  * reduce-only, so it cannot open a position, and the engine's protection cancels what it no longer needs).
  */
+const SUFFIX = '~r';
+const NAMED = /^(.+)~r\d+$/;
+
 export class StandalonePairs {
   /** An OCO's two legs, by our client ids, each to the other. */
   private readonly siblings = new Map<string, string>();
@@ -18,22 +21,28 @@ export class StandalonePairs {
   private readonly recreated = new Map<string, string>();
   /** Dependents being cancelled to be re-created: their cancel is not the order's end. */
   private readonly cancelling = new Set<string>();
-  /** The client ids re-created orders go by (OANDA gives a client id once) → our client order id. */
-  private readonly names = new Map<string, string>();
+  /** How many times each of our orders was re-created (its names run `~r1`, `~r2`, …). */
+  private readonly times = new Map<string, number>();
 
   /**
-   * A client id for `clientOrderId` re-created (`<ours>.s<n>`): an order with a name can be looked
-   * up when the answer to its send is lost, and a resend of it is refused rather than doubled.
+   * A client id for `clientOrderId` re-created (`<ours>~r<n>`, OANDA giving a client id once): an
+   * order with a name can be looked up when the answer to its send is lost — and after a restart,
+   * which knows nothing of this memory, by the name alone (see {@link namesOf}).
    */
   nameFor(clientOrderId: string): string {
-    const name = `${clientOrderId}.s${this.names.size + 1}`;
-    this.names.set(name, clientOrderId);
-    return name;
+    const n = (this.times.get(clientOrderId) ?? 0) + 1;
+    this.times.set(clientOrderId, n);
+    return `${clientOrderId}${SUFFIX}${n}`;
   }
 
-  /** Our client order id for a name {@link nameFor} gave, else the id itself. */
+  /** Our client order id for a name {@link nameFor} gives (in this process or another), else the id itself. */
   ours(clientOrderId: string): string {
-    return this.names.get(clientOrderId) ?? clientOrderId;
+    return NAMED.exec(clientOrderId)?.[1] ?? clientOrderId;
+  }
+
+  /** The names `clientOrderId` re-created would go by, first first. */
+  static namesOf(clientOrderId: string, upTo: number): string[] {
+    return Array.from({ length: upTo }, (_, i) => `${clientOrderId}${SUFFIX}${i + 1}`);
   }
 
   /** Remembers an OCO's legs (our client ids). */

@@ -295,7 +295,7 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     server.failNext({ method: 'POST', path: new RegExp(`^/v3/accounts/${ACCOUNT_ID}/orders$`), status: 500, body: { errorMessage: 'Internal error' }, afterProcessing: true });
     await orders.modify('sl-3', { quantity: 7_000 });
     const stops = exchange.pending().filter((o) => o.type === 'STOP' || o.type === 'STOP_LOSS');
-    expect(stops.map((o) => `${o.type} ${o.units} ${o.clientExtensions?.id}`)).toEqual(['STOP -7000 sl-3.s1']);
+    expect(stops.map((o) => `${o.type} ${o.units} ${o.clientExtensions?.id}`)).toEqual(['STOP -7000 sl-3~r1']);
     await until(() => expect([orders.get('sl-3')?.brokerOrderId, orders.get('sl-3')?.status, orders.get('sl-3')?.quantity.toString()]).toEqual([stops[0]!.id, 'accepted', '7000']));
   });
 

@@ -1,4 +1,4 @@
-import { type ExecutionEngine, ManualClock, silentLogger, systemClock } from 'tradewire';
+import { type ExecutionEngine, InMemoryJournal, ManualClock, silentLogger, systemClock } from 'tradewire';
 import { protectedEngine } from '../adapter-test-kit.js';
 import { OandaAdapter } from 'tradewire/oanda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -13,18 +13,30 @@ afterEach(async () => {
 
 const wait = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5_000, interval: 5 });
 
+/** The journal of the test's processes (a restart recovers from it). */
+let journal = new InMemoryJournal();
+const oanda = (): OandaAdapter => new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server!.url, streamUrl: server!.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
+
 /** A local v20 server at EUR_USD 1.10000, and a protected engine on it, started, collecting alert codes. */
 async function startProtectedEngine(): Promise<{ clock: ManualClock; alerts: string[]; server: FakeOandaServer; engine: ExecutionEngine }> {
   server = await FakeOandaServer.start({ heartbeatMs: 40 });
   server.exchange.setPrice('EUR_USD', '1.10000');
+  journal = new InMemoryJournal();
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0)); // Monday: the forex week is open
-  const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 1_000 });
-  engine = protectedEngine(adapter, clock, { quantity: 10_000, maxPositionSizePct: 20 });
+  engine = protectedEngine(oanda(), clock, { quantity: 10_000, maxPositionSizePct: 20, journal });
   const alerts: string[] = [];
   engine.on('alert', (a) => alerts.push(a.code));
   await engine.start();
   engine.updatePrice('EUR_USD', '1.10000');
   return { clock, alerts, server, engine };
+}
+
+/** A second process on the same server and journal (a new adapter), started. */
+async function restartedEngine(clock: ManualClock): Promise<ExecutionEngine> {
+  engine = protectedEngine(oanda(), clock, { quantity: 10_000, maxPositionSizePct: 20, journal, firstId: 10_001 });
+  await engine.start();
+  engine.updatePrice('EUR_USD', server!.exchange.prices.get('EUR_USD')!.toString());
+  return engine;
 }
 
 describe('the engine on OANDA (local v20-compatible server)', () => {
@@ -92,6 +104,40 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
     await wait(() => expect(engine!.positions.get('EUR_USD')).toBeUndefined());
     await wait(() => expect(server.exchange.pending()).toEqual([]));
     expect(server.exchange.openTrades()).toEqual([]);
+  });
+
+  it('a position of two trades under a standalone pair, then a restart: the new process takes the pair back (found by its names) and, when the target fills, nothing is left working', async () => {
+    const { clock, server, engine: first } = await startProtectedEngine();
+    await first.executeSignal({ id: 'fx-rs', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    await wait(() => expect(first.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+    server.exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+    await vi.waitFor(
+      () => {
+        clock.advance(100);
+        expect(server.exchange.pending().map((o) => `${o.type} ${o.units}`).sort()).toEqual(['LIMIT -15000', 'STOP -15000']);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    const guard = first.protection!.protectionOf('EUR_USD')!;
+    await wait(() => expect(first.orders.get(guard.stop!.clientOrderId)?.quantity.toString()).toBe('15000'));
+    await first.stop(); // the process ends; its orders work on at OANDA
+
+    const second = await restartedEngine(clock);
+    await second.recover();
+    const pending = server.exchange.pending();
+    expect(pending.map((o) => `${o.type} ${o.units}`).sort()).toEqual(['LIMIT -15000', 'STOP -15000']);
+    const stop = second.protection!.protectionOf('EUR_USD')!.stop!;
+    expect([stop.clientOrderId, stop.brokerOrderId, stop.quantity.toString()]).toEqual([guard.stop!.clientOrderId, pending.find((o) => o.type === 'STOP')!.id, '15000']);
+    server.exchange.setPrice('EUR_USD', '1.14420');
+    second.updatePrice('EUR_USD', '1.14420');
+    await wait(() => expect(second.positions.get('EUR_USD')).toBeUndefined());
+    await vi.waitFor(
+      () => {
+        clock.advance(100);
+        expect(server.exchange.pending()).toEqual([]);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
   });
 
   it("the trade's stop moved on OANDA's platform (a replacement: a new order id): the engine's stop follows it to the new order and its price (found by the wire search)", async () => {
