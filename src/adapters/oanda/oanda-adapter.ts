@@ -564,6 +564,12 @@ export class OandaAdapter implements BrokerAdapter {
     const [takeProfit, stopLoss] = list.orders as [Order, Order];
     this.pairs.legs(takeProfit.clientOrderId, stopLoss.clientOrderId);
     const trades = (await this.getOpenTrades()).filter((t) => t.instrument === instrument.name);
+    // A trade's take-profit and stop-loss close it whichever way it goes: legs that close a short set
+    // on a long (the position turned over, unheard yet) would sell it at once, at the wrong price.
+    const held = trades.reduce((sum, t) => sum.plus(t.currentUnits), new Decimal(0));
+    if (held.isZero() || held.isPositive() !== (takeProfit.side === 'sell')) {
+      throw new BrokerError('invalid_order', `OANDA: the ${takeProfit.side === 'sell' ? 'long' : 'short'} position these legs protect is not held in ${instrument.name} (${held.toString()} units)`, { details: { units: held.toString() } });
+    }
     // A trade's own take-profit and stop-loss cover that trade: the position must be that one trade, whole.
     const trade = trades.length === 1 ? trades[0]! : undefined;
     if (!trade || !new Decimal(trade.currentUnits).abs().equals(oandaUnits(takeProfit, instrument).replace('-', ''))) return this.standalonePair(takeProfit, stopLoss, instrument);

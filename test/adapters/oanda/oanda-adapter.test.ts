@@ -299,6 +299,18 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     await until(() => expect([orders.get('sl-3')?.brokerOrderId, orders.get('sl-3')?.status, orders.get('sl-3')?.quantity.toString()]).toEqual([stops[0]!.id, 'accepted', '7000']));
   });
 
+  it("an OCO for a short set while OANDA holds a long (the position turned over, unheard yet): refused — the trade's own take-profit and stop-loss would close the long at once (found by the wire search)", async () => {
+    const { orders, exchange, until } = await start();
+    exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' }); // long 5 000 at OANDA
+    await orders.submitList('oco', [
+      { ...fx, clientOrderId: 'tp-x', side: 'buy', quantity: 5_000, type: 'limit', limitPrice: '1.06000', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'sl-x', side: 'buy', quantity: 5_000, type: 'stop', stopPrice: '1.12000', timeInForce: 'gtc' },
+    ]);
+    await until(() => expect([orders.get('tp-x')?.status, orders.get('sl-x')?.status]).toEqual(['rejected', 'rejected']));
+    expect(exchange.pending()).toEqual([]);
+    expect(exchange.openTrades().map((t) => t.currentUnits)).toEqual(['5000']);
+  });
+
   it('the margin check uses the larger of the instrument’s and the account’s margin rate', async () => {
     const { adapter, exchange } = await start();
     const order = (id: string, quantity: number) => createOrder({ ...fx, clientOrderId: id, side: 'buy', quantity }, { clock: systemClock(), ids: sequentialIds() });
