@@ -676,14 +676,17 @@ export class OandaAdapter implements BrokerAdapter {
       const update = { ...named, clientOrderId: this.pairs.ours(named.clientOrderId) };
       if (update.brokerOrderId) this.aliases.set(update.brokerOrderId, update.clientOrderId);
       // An order a replace created (ours, or made on OANDA's platform — a trade's stop moved there):
-      // its size and price are the change, so it is fetched and applied whole, under the id it replaced.
+      // its price (a standalone order's units; a dependent's are its trade's, unchanged) and its new
+      // id are the change. Named for an order of ours, applied so at once; else fetched and applied
+      // under the id it replaced.
       if (tx.replacesOrderID && update.brokerOrderId === tx.id && update.event?.type === 'accepted') {
-        // At once, what the transaction says (the new id, its price; a standalone order's units),
-        // then the order as fetched (a dependent's units are its trade's).
+        if (update.clientOrderId === tx.id) {
+          this.followReplacement(update.clientOrderId, tx.id, tx.replacesOrderID);
+          continue;
+        }
         const said = this.report(this.orderFromTransaction(tx, 'PENDING'), { clientOrderId: update.clientOrderId });
         const changes = { ...(said.limitPrice ? { limitPrice: said.limitPrice } : {}), ...(said.stopPrice ? { stopPrice: said.stopPrice } : {}), ...(tx.units ? { quantity: said.quantity } : {}) };
         this.emit({ clientOrderId: update.clientOrderId, brokerOrderId: tx.id, event: { type: 'modified', changes, brokerOrderId: tx.id, at: update.event.at, raw: tx } });
-        this.followReplacement(update.clientOrderId, tx.id, tx.replacesOrderID);
         continue;
       }
       this.emit(update);

@@ -19,6 +19,8 @@ export class StandalonePairs {
   private readonly linked = new Map<string, string>();
   /** A dependent re-created standalone: its OANDA id → the new order's. */
   private readonly recreated = new Map<string, string>();
+  /** Every standalone order of a pair (OANDA ids): linked, or re-created from a dependent. */
+  private readonly standalone = new Set<string>();
   /** Dependents being cancelled to be re-created: their cancel is not the order's end. */
   private readonly cancelling = new Set<string>();
   /** How many times each of our orders was re-created (its names run `~r1`, `~r2`, …). */
@@ -59,6 +61,7 @@ export class StandalonePairs {
   link(first: string, second: string): void {
     this.linked.set(first, second);
     this.linked.set(second, first);
+    this.standalone.add(first).add(second);
   }
 
   /** The standalone order an order's fill must cancel (and forgets the pair), if any. */
@@ -71,7 +74,7 @@ export class StandalonePairs {
   }
 
   isStandalone(orderId: string): boolean {
-    return this.linked.has(orderId) || [...this.recreated.values()].includes(orderId);
+    return this.standalone.has(orderId);
   }
 
   startRecreating(dependentId: string): void {
@@ -80,6 +83,7 @@ export class StandalonePairs {
 
   recreatedAs(dependentId: string, orderId: string): void {
     this.recreated.set(dependentId, orderId);
+    this.standalone.add(orderId);
   }
 
   /** The re-creation failed: the dependent's cancel is its end after all. */
