@@ -90,6 +90,17 @@ export const wireAction = fc.oneof(
 );
 export type WireAction = typeof wireAction extends fc.Arbitrary<infer A> ? A : never;
 
+/**
+ * How the engine enters: at market, or with limit orders 10 bps through the market that rest when it
+ * moves away or is thin, and are cancelled after 20 s on the clock (cancels of part-filled orders).
+ */
+export const WIRE_STYLES = ['market entries', 'limit entries'] as const;
+export type WireStyle = (typeof WIRE_STYLES)[number];
+const STYLE_CONFIG: Record<WireStyle, { orderTimeoutMs: number | null; entryOrderType: 'market' | 'limit' }> = {
+  'market entries': { orderTimeoutMs: null, entryOrderType: 'market' },
+  'limit entries': { orderTimeoutMs: 20_000, entryOrderType: 'limit' },
+};
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
@@ -140,8 +151,8 @@ async function quiet(venue: WireVenue, clock: ManualClock, stepMs = 250): Promis
 }
 
 /** One scenario: the actions on a fresh venue and engine, the network healed, a reconciliation, the venue's check. */
-export async function wireScenario(name: string, actions: readonly WireAction[], openVenue: () => Promise<WireVenue>): Promise<void> {
-  noteRun(actions, name);
+export async function wireScenario(name: string, actions: readonly WireAction[], style: WireStyle, openVenue: () => Promise<WireVenue>): Promise<void> {
+  noteRun(actions, style);
   const venue = await openVenue();
   const [first, second] = venue.symbols;
   const symbolOf = (i: number): string => (i === 0 ? first : second);
@@ -163,7 +174,7 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
       protection: true,
       // The broker's published limiter spaces calls in real time; its behaviour has its own tests.
       rateLimit: false,
-      config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000, ...venue.config },
+      config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: STYLE_CONFIG[style], accountRefreshMs: 86_400_000, ...venue.config },
     });
     engine.on('error', () => undefined);
     if (process.env.DEBUG_SCENARIO) {
@@ -313,16 +324,17 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
 /** The search as a test (a fixed sample of 12 runs in the suite), and the replay of a saved counterexample. */
 export function wireSearchTests(name: string, openVenue: () => Promise<WireVenue>): void {
   it(`after any mix of lost answers, late requests, server errors and stream outages, a reconciled engine agrees with ${name} — and each position has its stop`, async () => {
-    await fc.assert(fc.asyncProperty(fc.array(wireAction, { minLength: 3, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 12) }), (actions) => wireScenario(name, actions, openVenue)), {
+    const styles = process.env.PROPERTY_STYLE ? WIRE_STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : WIRE_STYLES;
+    await fc.assert(fc.asyncProperty(fc.array(wireAction, { minLength: 3, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 12) }), fc.constantFrom(...styles), (actions, style) => wireScenario(name, actions, style, openVenue)), {
       numRuns: Number(process.env.PROPERTY_RUNS ?? 12),
       timeout: 60_000,
       ...searchSeed(),
     });
   }, 600_000);
 
-  // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions]).
+  // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style]; the style defaults to market entries).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
-    const [actions] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [WireAction[]];
-    await wireScenario(name, actions, openVenue);
+    const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [WireAction[], WireStyle?];
+    await wireScenario(name, actions, style ?? 'market entries', openVenue);
   }, 120_000);
 }
