@@ -150,7 +150,14 @@ export class KrxAdapter implements BrokerAdapter {
     const sent = ref.clientOrderId ? this.byClientId.get(ref.clientOrderId) : undefined;
     const odno = ref.brokerOrderId ?? sent?.odno;
     if (!odno) return undefined;
-    return (await this.todaysOrders()).find((r) => r.brokerOrderId === odno);
+    // A modified order stands for the order that modified it (KIS lists it with `orgn_odno`): a
+    // modification whose answer was lost is found so.
+    const rows = await this.todaysRows();
+    let row = rows.find((r) => r.odno === odno);
+    for (let hops = 0, next = row && rows.find((r) => r.orgn_odno === row!.odno); next && hops < 20; hops++, next = rows.find((r) => r.orgn_odno === row!.odno)) row = next;
+    if (!row) return undefined;
+    const report = this.report(row);
+    return row.odno === odno ? report : { ...report, clientOrderId: ref.clientOrderId ?? report.clientOrderId, replacesBrokerOrderId: row.orgn_odno };
   }
 
   async getAsset(symbol: string): Promise<AssetInfo | undefined> {

@@ -28,6 +28,11 @@ export const CONFORMANCE_CASES = [
   { id: 'order.reject.unknown-symbol', title: 'refuses an order for an unknown symbol with a non-retryable BrokerError' },
   { id: 'order.cancel.unknown', title: 'refuses to cancel an order it never had with broker_not_found' },
   { id: 'order.replace', title: 'replaces a resting limit order’s price and reports the result', requires: (c) => c.replace },
+  {
+    id: 'order.replace.chain',
+    title: 'a look-up by the id a replace left behind answers the live order at its new price (how a replace whose answer was lost is found)',
+    requires: (c) => c.replace,
+  },
   { id: 'order.cancel-all', title: 'cancels every open order in one call' },
   { id: 'order.trailing-stop', title: 'a trailing stop follows the price up and fills on the way down', requires: (c) => c.nativeTrailingStop && c.orderTypes.includes('trailing_stop') },
   { id: 'list.oco', title: 'an OCO exit: the take-profit fills and the stop is cancelled', requires: (c) => c.nativeOco },

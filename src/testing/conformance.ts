@@ -235,6 +235,16 @@ export function describeBrokerAdapterConformance(
         expect(now?.limitPrice?.equals(rest('higher'))).toBe(true);
         expect(['accepted', 'submitted']).toContain(now?.status);
       },
+      'order.replace.chain': async () => {
+        const sent = resting({ type: 'limit', limitPrice: rest('low') });
+        const ack = await h.adapter.submitOrder(sent);
+        const current: Order = { ...sent, brokerOrderId: ack.brokerOrderId, brokerOrderIds: [ack.brokerOrderId], status: 'accepted' };
+        const replaced = await h.adapter.replaceOrder(current, { limitPrice: rest('higher') });
+        const found = await h.adapter.getOrder({ clientOrderId: sent.clientOrderId, brokerOrderId: ack.brokerOrderId });
+        expect(found?.brokerOrderId).toBe(replaced.brokerOrderId);
+        expect(found?.limitPrice?.equals(rest('higher'))).toBe(true);
+        expect(['accepted', 'submitted']).toContain(found?.status);
+      },
       'order.cancel-all': async () => {
         const a = resting({ type: 'limit', limitPrice: rest('low') });
         const b = resting({ type: 'limit', limitPrice: rest('lower') });
