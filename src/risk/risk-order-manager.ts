@@ -84,6 +84,8 @@ export class RiskOrderManager {
   private readonly tryAfterResume = new Set<string>();
   /** Looks held back while the engine is stopped (see {@link suspend}). */
   private readonly lookAfterResume = new Set<string>();
+  /** Native pairs whose fill closed the position, looked at once more (see {@link cancelLeftOfPair}); undefined while the engine is stopped. */
+  private readonly pairChecks = new Map<Protection, TimerHandle | undefined>();
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
   private positionsSeen = 0;
   private protectedAtOnce = 0;
@@ -1584,7 +1586,7 @@ export class RiskOrderManager {
     // Belt and braces: a sibling still working a while later (a pair the broker does not link — an
     // adapter's own after a restart —, its cancel lost) is cancelled here.
     if (p.native && ids.some((id) => this.deps.orders.get(id)?.status === 'filled')) {
-      this.deps.clock.setTimeout(() => this.guard(() => this.cancelLeftOfPair(p, ids)), NATIVE_SIBLING_GRACE_MS);
+      this.checkPairLater(p);
       return;
     }
     await Promise.all(ids.map((id) => this.cancel(id, 'position closed')));
@@ -1592,8 +1594,17 @@ export class RiskOrderManager {
     this.retireIfDone(p);
   }
 
+  private checkPairLater(p: Protection): void {
+    const timer = this.deps.clock.setTimeout(() => {
+      this.pairChecks.delete(p);
+      this.guard(() => this.cancelLeftOfPair(p));
+    }, NATIVE_SIBLING_GRACE_MS);
+    this.pairChecks.set(p, timer);
+  }
+
   /** A native pair's legs still working after one filled and the position closed: the broker did not end them, so they are cancelled. */
-  private async cancelLeftOfPair(p: Protection, ids: readonly string[]): Promise<void> {
+  private async cancelLeftOfPair(p: Protection): Promise<void> {
+    const ids = [p.stopOrderId, ...p.targetOrderIds].filter((id): id is string => id !== undefined);
     const left = ids.filter((id) => {
       const status = this.deps.orders.get(id)?.status;
       return status !== undefined && isWorkingStatus(status) && status !== 'pending_cancel';
@@ -1682,6 +1693,11 @@ export class RiskOrderManager {
       this.tryAfterResume.add(positionId);
     }
     this.afterGiveUp.clear();
+    // (A pair's look is kept, to run again from resume: a cancel through a stopped engine would fail.)
+    for (const [p, timer] of this.pairChecks) {
+      if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+      this.pairChecks.set(p, undefined);
+    }
   }
 
   /**
@@ -1735,6 +1751,7 @@ export class RiskOrderManager {
       if (p) this.scheduleTry(p);
     }
     this.tryAfterResume.clear();
+    for (const [p, timer] of this.pairChecks) if (timer === undefined) this.checkPairLater(p);
   }
 
   /** Protection must never break the engine: failures are logged and alerted, not thrown. */

@@ -316,8 +316,7 @@ export class OandaAdapter implements BrokerAdapter {
     };
     let order = start;
     if (order.state === 'CANCELLED' && order.tradeID && !successor(order) && logical !== '') {
-      const [name] = StandalonePairs.namesOf(logical, 1);
-      const recreated = await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/@${encodeURIComponent(name!)}`).then((r) => r.order, () => undefined);
+      const recreated = await this.orderNamed(StandalonePairs.nameOf(logical, 1));
       if (recreated) {
         this.pairs.recreatedAs(order.id, recreated.id);
         order = recreated;
@@ -622,7 +621,7 @@ export class OandaAdapter implements BrokerAdapter {
         (answer) => this.answerReport(order.clientOrderId, answer),
         // The answer lost: did it land? Its name finds it.
         async (error: unknown) => {
-          const landed = await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/@${encodeURIComponent(name)}`).then((r) => r.order, () => undefined);
+          const landed = await this.orderNamed(name);
           if (!landed) throw error;
           return this.report(landed, { clientOrderId: order.clientOrderId });
         },
@@ -639,6 +638,11 @@ export class OandaAdapter implements BrokerAdapter {
     const siblingId = sibling ? this.renamed.get(sibling) : undefined;
     if (siblingId && this.pairs.isStandalone(siblingId)) this.pairs.link(created, siblingId);
     return { ...report, replacesBrokerOrderId: current.id };
+  }
+
+  /** The order going by client id `name`, or undefined (not found, or the look-up failed). */
+  private orderNamed(name: string): Promise<OandaOrderJson | undefined> {
+    return this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/@${encodeURIComponent(name)}`).then((r) => r.order, () => undefined);
   }
 
   /** Fetches an order a replace created and applies it whole; a failed fetch is tried again (5 times, from 250 ms doubling). */
@@ -673,7 +677,8 @@ export class OandaAdapter implements BrokerAdapter {
     }
     for (const named of meaning.updates) {
       // A re-created order goes by a name of its own at OANDA: reported under ours.
-      const update = { ...named, clientOrderId: this.pairs.ours(named.clientOrderId) };
+      const ours = this.pairs.ours(named.clientOrderId);
+      const update = ours === named.clientOrderId ? named : { ...named, clientOrderId: ours };
       if (update.brokerOrderId) this.aliases.set(update.brokerOrderId, update.clientOrderId);
       // An order a replace created (ours, or made on OANDA's platform — a trade's stop moved there):
       // its price (a standalone order's units; a dependent's are its trade's, unchanged) and its new

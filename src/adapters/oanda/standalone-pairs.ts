@@ -29,12 +29,12 @@ export class StandalonePairs {
   /**
    * A client id for `clientOrderId` re-created (`<ours>~r<n>`, OANDA giving a client id once): an
    * order with a name can be looked up when the answer to its send is lost — and after a restart,
-   * which knows nothing of this memory, by the name alone (see {@link namesOf}).
+   * which knows nothing of this memory, by the name alone (see {@link nameOf}).
    */
   nameFor(clientOrderId: string): string {
     const n = (this.times.get(clientOrderId) ?? 0) + 1;
     this.times.set(clientOrderId, n);
-    return `${clientOrderId}${SUFFIX}${n}`;
+    return StandalonePairs.nameOf(clientOrderId, n);
   }
 
   /** Our client order id for a name {@link nameFor} gives (in this process or another), else the id itself. */
@@ -42,9 +42,9 @@ export class StandalonePairs {
     return NAMED.exec(clientOrderId)?.[1] ?? clientOrderId;
   }
 
-  /** The names `clientOrderId` re-created would go by, first first. */
-  static namesOf(clientOrderId: string, upTo: number): string[] {
-    return Array.from({ length: upTo }, (_, i) => `${clientOrderId}${SUFFIX}${i + 1}`);
+  /** The name `clientOrderId` goes by the `n`th time it is re-created. */
+  static nameOf(clientOrderId: string, n: number): string {
+    return `${clientOrderId}${SUFFIX}${n}`;
   }
 
   /** Remembers an OCO's legs (our client ids). */
