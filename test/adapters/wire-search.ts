@@ -321,8 +321,20 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
   }
 }
 
-/** The search as a test (a fixed sample of 12 runs in the suite), and the replay of a saved counterexample. */
-export function wireSearchTests(name: string, openVenue: () => Promise<WireVenue>): void {
+/** A counterexample the search found once, kept as a test of its own: what it broke, the actions, the style. */
+export interface FoundCase {
+  readonly found: string;
+  readonly actions: readonly WireAction[];
+  readonly style: WireStyle;
+}
+
+/**
+ * The search as a test (a fixed sample of 12 runs in the suite), the counterexamples it found once
+ * (each replayed as its own test), and the replay of a saved counterexample.
+ */
+export function wireSearchTests(name: string, openVenue: () => Promise<WireVenue>, found: readonly FoundCase[] = []): void {
+  for (const c of found) it(`found by the search: ${c.found}`, () => wireScenario(name, [...c.actions], c.style, openVenue), 120_000);
+
   it(`after any mix of lost answers, late requests, server errors and stream outages, a reconciled engine agrees with ${name} — and each position has its stop`, async () => {
     const styles = process.env.PROPERTY_STYLE ? WIRE_STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : WIRE_STYLES;
     await fc.assert(fc.asyncProperty(fc.array(wireAction, { minLength: 3, maxLength: Number(process.env.PROPERTY_ACTIONS ?? 12) }), fc.constantFrom(...styles), (actions, style) => wireScenario(name, actions, style, openVenue)), {
