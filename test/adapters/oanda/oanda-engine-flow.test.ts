@@ -140,6 +140,43 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
     );
   });
 
+  it('the restarted pair: the target fills and the engine is stopped before its look at the stop — nothing is sent while stopped, and the stop is cancelled once the engine runs again', async () => {
+    const { clock, server, engine: first } = await startProtectedEngine();
+    await first.executeSignal({ id: 'fx-rs2', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    await wait(() => expect(first.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+    server.exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+    await vi.waitFor(
+      () => {
+        clock.advance(100);
+        expect(server.exchange.pending().map((o) => `${o.type} ${o.units}`).sort()).toEqual(['LIMIT -15000', 'STOP -15000']);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    await first.stop();
+    // The new process does not link the pair (the link was the dead adapter's): its protection looks 10 s after the fill.
+    const second = await restartedEngine(clock);
+    await second.recover();
+    const alerts: string[] = [];
+    second.on('alert', (a) => alerts.push(a.code));
+    server.exchange.setPrice('EUR_USD', '1.14420');
+    second.updatePrice('EUR_USD', '1.14420');
+    await wait(() => expect(second.positions.get('EUR_USD')).toBeUndefined());
+    await second.stop();
+    clock.advance(30_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.exchange.pending().map((o) => `${o.type} ${o.units}`)).toEqual(['STOP -15000']);
+    expect(alerts).not.toContain('protection_failed');
+    await second.start();
+    await vi.waitFor(
+      () => {
+        clock.advance(100);
+        expect(server.exchange.pending()).toEqual([]);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    expect(alerts).not.toContain('protection_failed');
+  });
+
   it("the trade's stop moved on OANDA's platform (a replacement: a new order id): the engine's stop follows it to the new order and its price (found by the wire search)", async () => {
     const { clock, server, engine } = await startProtectedEngine();
     await engine.executeSignal({ id: 'fx-mv', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
