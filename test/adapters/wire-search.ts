@@ -29,7 +29,7 @@ export interface WireVenue {
   /** The engine's config for this venue (sizing, limits), beside what the search sets. */
   readonly config: NonNullable<ExecutionEngineOptions['config']>;
   setPrice(symbol: string, price: Decimal): void;
-  /** The next such request fails with `status`: before the broker acted, or after (the answer lost). */
+  /** The next such request fails with `status` (a 429: rate limited): before the broker acted, or after (the answer lost). */
   fail(call: WireCall, after: boolean, status: number): void;
   hold(call: WireCall): HeldRequest;
   stream(up: boolean): void;
@@ -70,7 +70,7 @@ const side = fc.constantFrom<OrderSide>('buy', 'sell');
 export const wireAction = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: symbolIndex, side, fraction: fc.constantFrom('0.3', '0.5') }, { requiredKeys: ['kind', 'symbol', 'side'] }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('move' as const), symbol: symbolIndex, by: fc.integer({ min: -4, max: 4 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('fail' as const), call: fc.constantFrom<WireCall>('submit', 'replace', 'cancel', 'lookUp', 'positions'), after: fc.boolean(), status: fc.constantFrom(500, 503) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('fail' as const), call: fc.constantFrom<WireCall>('submit', 'replace', 'cancel', 'lookUp', 'positions'), after: fc.boolean(), status: fc.constantFrom(500, 503, 429) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('hold' as const), call: fc.constantFrom<WireCall>('submit', 'replace', 'cancel', 'lookUp') }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'release' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
@@ -220,7 +220,8 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
           break;
         }
         case 'fail':
-          venue.fail(a.call, a.after, a.status);
+          // A 429 is an answer sent instead of acting: never after.
+          venue.fail(a.call, a.status !== 429 && a.after, a.status);
           break;
         case 'hold':
           held.push(venue.hold(a.call));

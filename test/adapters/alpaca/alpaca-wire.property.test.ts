@@ -34,7 +34,7 @@ async function alpacaVenue(): Promise<WireVenue> {
     steps: { AAPL: new Decimal(1), MSFT: new Decimal(1) },
     config: { sizing: { method: 'fixed_quantity', quantity: 6 }, maxPositionSizePct: 100, maxAccountExposurePct: 100 },
     setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(2)),
-    fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: { code: 50010000, message: 'internal server error' }, afterProcessing: after }),
+    fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: status === 429 ? { code: 42910000, message: 'rate limit exceeded' } : { code: 50010000, message: 'internal server error' }, afterProcessing: after }),
     hold: (call) => server.holds.hold(...PATHS[call]),
     stream: (up) => (up ? server.restoreStream() : server.dropStream()),
     thin: (symbol, lots) => (lots === undefined ? x.liquidity.delete(symbol) : x.liquidity.set(symbol, new Decimal(lots))),

@@ -39,7 +39,7 @@ async function oandaVenue(): Promise<WireVenue> {
     steps,
     config: { sizing: { method: 'fixed_quantity', quantity: 10_000 }, maxPositionSizePct: 100, maxAccountExposurePct: 500 },
     setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(DECIMALS[symbol]!)),
-    fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: { errorMessage: 'Service unavailable' }, afterProcessing: after }),
+    fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: { errorMessage: status === 429 ? 'Requests are being rate limited' : 'Service unavailable' }, afterProcessing: after }),
     hold: (call) => server.holds.hold(...PATHS[call]),
     stream: (up) => {
       if (up && stalled) server.resumeStream();
