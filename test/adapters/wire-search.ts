@@ -32,6 +32,8 @@ export interface WireVenue {
   /** The next such request fails with `status` (a 429: rate limited): before the broker acted, or after (the answer lost). */
   fail(call: WireCall, after: boolean, status: number): void;
   hold(call: WireCall): HeldRequest;
+  /** The account's money: `low` leaves about half an entry's worth (withdrawn on the broker's platform); not low (or a heal) puts it back. */
+  funds(low: boolean): void;
   stream(up: boolean): void;
   /** At most `lots` (the venue's unit of liquidity) per price update; undefined: as many as asked. */
   thin(symbol: string, lots: number | undefined): void;
@@ -84,6 +86,7 @@ export const wireAction = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('appMoveStop' as const), pick: fc.nat(), by: fc.constantFrom(-1, 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lateCancels' as const), ms: fc.constantFrom(0, 150) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('slow' as const), ms: fc.constantFrom(0, 60) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('funds' as const), low: fc.boolean() }) },
   // The process killed (its adapter's calls hang, its updates and journal writes go nowhere, its
   // sockets close; requests it sent may still land), and a new one that recovers from the journal.
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
@@ -269,6 +272,9 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
         case 'slow':
           venue.slow(a.ms);
           break;
+        case 'funds':
+          venue.funds(a.low);
+          break;
         case 'restart': {
           const dead = processes.at(-1)!;
           dead.kill();
@@ -282,7 +288,7 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
       }
       await quiet(venue, clock);
     }
-    // The network heals: no more failures, every held request through, the stream back, the market deep.
+    // The network heals: no more failures, every held request through, the stream back, the market deep, the money back.
     venue.heal();
     for (const h of held.splice(0)) h.release();
     venue.stream(true);

@@ -26,6 +26,12 @@ async function alpacaVenue(): Promise<WireVenue> {
   const prices = { AAPL: new Decimal(100), MSFT: new Decimal(50) };
   for (const [symbol, price] of Object.entries(prices)) x.setPrice(symbol, price.toFixed(2));
   let apps = 0;
+  let withdrawn = new Decimal(0);
+  const funds = (low: boolean): void => {
+    if (low === !withdrawn.isZero()) return;
+    withdrawn = low ? Decimal.max(0, new Decimal(String(x.account().buying_power)).minus(300)) : new Decimal(0);
+    x.transferCash(low ? withdrawn.negated() : withdrawn);
+  };
   const open = (): WireOrder[] => [...x.orders.values()].filter((o) => OPEN.has(o.status) && !o.client_order_id.startsWith('app-'));
   return {
     connect: () => new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger, timeoutMs: 250, reconnect: { initialMs: 10, maxMs: 40 } }),
@@ -36,6 +42,7 @@ async function alpacaVenue(): Promise<WireVenue> {
     setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(2)),
     fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: status === 429 ? { code: 42910000, message: 'rate limit exceeded' } : { code: 50010000, message: 'internal server error' }, afterProcessing: after }),
     hold: (call) => server.holds.hold(...PATHS[call]),
+    funds,
     stream: (up) => (up ? server.restoreStream() : server.dropStream()),
     thin: (symbol, lots) => (lots === undefined ? x.liquidity.delete(symbol) : x.liquidity.set(symbol, new Decimal(lots))),
     appTrade: (symbol, side, lots) => onPlatform(() => x.submit({ symbol, qty: String(lots), side, type: 'market', time_in_force: 'day', client_order_id: `app-${++apps}` })),
@@ -50,6 +57,7 @@ async function alpacaVenue(): Promise<WireVenue> {
     lateCancels: (ms) => (x.cancelDelayMs = ms),
     slow: (ms) => (server.requestDelay = ms === 0 ? undefined : () => ms),
     heal: () => {
+      funds(false);
       server.clearFailures();
       server.requestDelay = undefined;
       x.cancelDelayMs = 0;

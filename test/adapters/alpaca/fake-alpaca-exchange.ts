@@ -86,6 +86,11 @@ export class FakeAlpacaExchange {
     this.assets.set(symbol, { symbol, class: 'us_equity', fractionable: true, shortable: true, easy_to_borrow: true, tradable: true, ...options });
   }
 
+  /** Money moved in (positive) or out (negative) on Alpaca's dashboard: cash and buying power change with it. */
+  transferCash(amount: Decimal.Value): void {
+    this.cash = this.cash.plus(amount);
+  }
+
   // ------------------------------------------------------------- queries
 
   account(): Record<string, unknown> {

@@ -32,6 +32,13 @@ async function oandaVenue(): Promise<WireVenue> {
   for (const [symbol, price] of Object.entries(prices)) x.setPrice(symbol, price.toFixed(DECIMALS[symbol]!));
   let stalled = false;
   const ours = (): FakeOrder[] => x.pending().filter((o) => o.clientExtensions?.id !== undefined);
+  // Money withdrawn on OANDA's platform: about half an entry's margin left (10 000 units need ≈ 370–400 USD).
+  let withdrawn = new Decimal(0);
+  const funds = (low: boolean): void => {
+    if (low === !withdrawn.isZero()) return;
+    withdrawn = low ? Decimal.max(0, new Decimal(String(x.summary().marginAvailable)).minus(200)) : new Decimal(0);
+    x.balance = low ? x.balance.minus(withdrawn) : x.balance.plus(withdrawn);
+  };
   return {
     connect: () => new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), timeoutMs: 250, heartbeatTimeoutMs: 300, reconnect: { initialMs: 20, maxMs: 100 } }),
     symbols: SYMBOLS,
@@ -41,6 +48,7 @@ async function oandaVenue(): Promise<WireVenue> {
     setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(DECIMALS[symbol]!)),
     fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: { errorMessage: status === 429 ? 'Requests are being rate limited' : 'Service unavailable' }, afterProcessing: after }),
     hold: (call) => server.holds.hold(...PATHS[call]),
+    funds,
     stream: (up) => {
       if (up && stalled) server.resumeStream();
       else if (!up) server.stallStream();
@@ -60,7 +68,10 @@ async function oandaVenue(): Promise<WireVenue> {
     },
     lateCancels: () => undefined, // v20 cancels are done in the answer
     slow: () => undefined,
-    heal: () => server.clearFailures(),
+    heal: () => {
+      funds(false);
+      server.clearFailures();
+    },
     // Changes to orders and trades, and requests that change them (look-ups repeat while the stream is silent).
     activity: () => `${server.requests.filter((r) => r.method !== 'GET').length}|${x.transactions.length}`,
     expectAgreement: (engine, trace) => expectOandaAgreement(engine, x, trace),
