@@ -75,6 +75,13 @@ export interface AssetInfo {
   readonly minNotional?: Decimal;
   /** Margin rate (e.g. 0.02 for 50:1), for leveraged products. */
   readonly marginRate?: Decimal;
+  /**
+   * The currency the instrument's prices are in (`JPY` for USD_JPY, `BTC` for ETH/BTC), where the
+   * broker says. The engine counts money in one currency, the account's: an entry in an instrument
+   * priced in another is refused (the `account_currency` check) rather than sized and limited in
+   * the wrong currency. Undefined: taken to be the account's.
+   */
+  readonly quoteCurrency?: string;
 }
 
 /** The broker's market clock (Alpaca's `GET /v2/clock`). Times are epoch ms. */

@@ -12,6 +12,7 @@ export const PRE_TRADE_CHECKS = [
   'daily_loss_limit',
   'market_open',
   'symbol_tradable',
+  'account_currency',
   'no_pending_order',
   'no_duplicate_position',
 ] as const;

@@ -484,6 +484,7 @@ export class SignalPipeline {
       startOfDayEquity: pnl.startOfDayEquity ?? facts.equity,
       marketOpen: market.isMarketOpen(signal.symbol, signal.assetClass, clock.now()),
       asset,
+      accountCurrency: buyingPower.snapshot?.currency,
       hasWorkingOrder: orders.hasWorkingOrder(signal.symbol, RiskOrderManager.isProtective),
       strategyId: signal.strategyId,
       exposureWhere: this.exposureWhere,

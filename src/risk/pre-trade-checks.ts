@@ -20,6 +20,8 @@ export interface PreTradeContext {
   readonly startOfDayEquity: Decimal;
   readonly marketOpen: boolean;
   readonly asset: AssetInfo | undefined;
+  /** The account's currency, from the broker's last account snapshot (undefined before the first). */
+  readonly accountCurrency?: string | undefined;
   readonly hasWorkingOrder: boolean;
   readonly hasPosition: boolean;
   readonly scalingIn: boolean;
@@ -61,6 +63,19 @@ export const PRE_TRADE_RULES: readonly PreTradeRule[] = [
     check: (c) => {
       if (!c.asset) return `${c.symbol} is not known to the broker`;
       return c.asset.tradable ? undefined : `${c.symbol} is not tradable`;
+    },
+  },
+  {
+    // Sizing, limits and P&L count quantity × price as money of the account's currency: for an
+    // instrument priced in another (USD_JPY on a USD account) every one of them would be off by the
+    // exchange rate — 150× too small for JPY, 27% too large for GBP. Exits are never held back.
+    code: 'account_currency',
+    guardsExits: false,
+    check: (c) => {
+      const quote = c.asset?.quoteCurrency;
+      return quote === undefined || c.accountCurrency === undefined || quote === c.accountCurrency
+        ? undefined
+        : `${c.symbol} is priced in ${quote} and the account is in ${c.accountCurrency}: sizing, limits and P&L would count ${quote} as ${c.accountCurrency} (turn the account_currency check off to trade it so)`;
     },
   },
   {

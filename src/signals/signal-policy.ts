@@ -19,7 +19,7 @@ export const DECISION_CODES = [
   // price, size, the broker, the batch
   'no_price', 'below_min_trade_size', 'broker_unavailable', 'batch_cap',
   // the pre-trade checks (configuration.md, `checks`) and the portfolio rules
-  'buying_power', 'max_position_size', 'max_positions', 'max_exposure', 'daily_loss_limit', 'market_open', 'symbol_tradable', 'no_pending_order', 'no_duplicate_position', 'group_exposure', 'strategy_exposure',
+  'buying_power', 'max_position_size', 'max_positions', 'max_exposure', 'daily_loss_limit', 'market_open', 'symbol_tradable', 'account_currency', 'no_pending_order', 'no_duplicate_position', 'group_exposure', 'strategy_exposure',
   // a desk's own limits
   'desk_trading_state', 'desk_positions', 'desk_exposure', 'desk_daily_loss',
 ] as const;

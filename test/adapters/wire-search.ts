@@ -23,6 +23,8 @@ export interface WireVenue {
   /** A new adapter on the venue, as a new process makes one. */
   connect(): BrokerAdapter;
   readonly symbols: readonly [string, string];
+  /** Two target weights of equity per symbol for a rebalance (with 0: none), each about one and two entries' worth. */
+  readonly weights: Readonly<Record<string, readonly [string, string]>>;
   /** Start prices, and the step one `move` moves each by. */
   readonly prices: Readonly<Record<string, Decimal>>;
   readonly steps: Readonly<Record<string, Decimal>>;
@@ -82,6 +84,8 @@ export const wireAction = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('forceClose' as const), symbol: symbolIndex }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('halt' as const), flatten: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), sides: fc.tuple(side, side) }) },
+  // The book rebalanced to target weights of equity: none, about one or about two entries' worth of each.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), levels: fc.tuple(fc.constantFrom(0, 1, 2), fc.constantFrom(0, 1, 2)) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('appCancel' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('appMoveStop' as const), pick: fc.nat(), by: fc.constantFrom(-1, 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lateCancels' as const), ms: fc.constantFrom(0, 150) }) },
@@ -260,6 +264,11 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
         case 'batch':
           void engine.executeSignals([first, second].map((symbol, i) => ({ id: `s-${++signals}`, symbol, side: a.sides[i]!, strength: 90, time: clock.now(), strategyId: 'wire' }))).catch(() => undefined);
           break;
+        case 'rebalance': {
+          const weightOf = (symbol: string, level: number): string => (level === 0 ? '0' : venue.weights[symbol]![level - 1]!);
+          void engine.rebalance({ [first]: weightOf(first, a.levels[0]), [second]: weightOf(second, a.levels[1]) }).catch(() => undefined);
+          break;
+        }
         case 'appCancel':
           venue.appCancel(a.pick);
           break;

@@ -27,6 +27,7 @@ function passing(overrides: Partial<PreTradeContext> = {}): PreTradeContext {
 }
 
 const codes = (c: PreTradeContext): string[] => runPreTradeChecks(c).map((r) => r.code);
+const yen = { symbol: 'USD_JPY', assetClass: 'forex', tradable: true, fractionable: false, shortable: true, quantityIncrement: d(1) } as const;
 
 describe('pre-trade checks', () => {
   it('all pass on a sound entry', () => {
@@ -41,6 +42,7 @@ describe('pre-trade checks', () => {
     ['daily_loss_limit', { dailyPnl: d(-2_000) }, { dailyPnl: d(-1_999.99) }],
     ['market_open', { marketOpen: false }, { marketOpen: true }],
     ['symbol_tradable', { asset: { symbol: 'AAPL', assetClass: 'equity', tradable: false, fractionable: false, shortable: false, quantityIncrement: d(1) } }, {}],
+    ['account_currency', { symbol: 'USD_JPY', asset: { ...yen, quoteCurrency: 'JPY' }, accountCurrency: 'USD' }, { symbol: 'USD_JPY', asset: { ...yen, quoteCurrency: 'JPY' }, accountCurrency: 'JPY' }],
     ['no_pending_order', { hasWorkingOrder: true }, { hasWorkingOrder: false }],
     ['no_duplicate_position', { hasPosition: true }, { hasPosition: true, scalingIn: true, opensNewPosition: false }],
   ];
@@ -57,6 +59,15 @@ describe('pre-trade checks', () => {
 
   it('an unknown symbol fails symbol_tradable', () => {
     expect(codes(passing({ asset: undefined }))).toEqual(['symbol_tradable']);
+  });
+
+  it('account_currency: an instrument priced in another currency than the account is refused for entries (its notional, limits and P&L would count JPY as USD); an exit of it passes; an unsaid currency, or no account snapshot yet, passes', () => {
+    const inJpy = { symbol: 'USD_JPY', asset: { ...yen, quoteCurrency: 'JPY' }, accountCurrency: 'USD' };
+    expect(runPreTradeChecks(passing(inJpy))[0]?.message).toBe('USD_JPY is priced in JPY and the account is in USD: sizing, limits and P&L would count JPY as USD (turn the account_currency check off to trade it so)');
+    expect(codes(passing({ ...inJpy, purpose: 'exit', opensNewPosition: false, hasPosition: true }))).toEqual([]);
+    expect(codes(passing({ ...inJpy, asset: yen }))).toEqual([]);
+    expect(codes(passing({ ...inJpy, accountCurrency: undefined }))).toEqual([]);
+    expect(codes(passing({ symbol: 'EUR_USD', asset: { ...yen, symbol: 'EUR_USD', quoteCurrency: 'USD' }, accountCurrency: 'USD' }))).toEqual([]);
   });
 
   it('reports every failure, not just the first', () => {

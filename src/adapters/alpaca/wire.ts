@@ -280,7 +280,15 @@ export function assetFromAlpaca(asset: AlpacaAssetJson): AssetInfo {
     quantityIncrement: new Decimal(increment),
     ...(asset.min_order_size ? { minQuantity: new Decimal(asset.min_order_size) } : {}),
     ...(asset.price_increment ? { priceIncrement: new Decimal(asset.price_increment) } : {}),
+    ...quoteOf(asset.symbol, assetClass),
   };
+}
+
+/** US equities are priced in USD; a crypto pair in its quote (BTC/USD in USD, ETH/BTC in BTC); a pair without a slash is left unsaid. */
+function quoteOf(symbol: string, assetClass: AssetInfo['assetClass']): { quoteCurrency?: string } {
+  if (assetClass !== 'crypto') return { quoteCurrency: 'USD' };
+  const slash = symbol.indexOf('/');
+  return slash > 0 ? { quoteCurrency: symbol.slice(slash + 1) } : {};
 }
 
 export function clockFromAlpaca(clock: AlpacaClockJson): MarketClock {

@@ -277,6 +277,8 @@ export function assetFromOanda(instrument: OandaInstrumentJson): AssetInfo {
     ...(instrument.minimumTradeSize ? { minQuantity: new Decimal(instrument.minimumTradeSize) } : {}),
     priceIncrement: new Decimal(10).pow(-instrument.displayPrecision),
     ...(instrument.marginRate ? { marginRate: new Decimal(instrument.marginRate) } : {}),
+    // v20 names an instrument BASE_QUOTE (EUR_USD, USD_JPY, DE30_EUR): its prices are in the quote currency.
+    quoteCurrency: instrument.name.slice(instrument.name.lastIndexOf('_') + 1),
   };
 }
 

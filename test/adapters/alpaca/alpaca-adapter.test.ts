@@ -314,7 +314,7 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
   });
 
   it('account, positions, assets, clock and calendar in the core’s types', async () => {
-    const { adapter, orders, until } = await start();
+    const { adapter, orders, until, exchange } = await start();
     await orders.submit({ clientOrderId: 'acc-1', symbol: 'AAPL', side: 'buy', quantity: 10 });
     await until(() => expect(orders.get('acc-1')?.status).toBe('filled'));
     const account = await adapter.getAccount();
@@ -325,6 +325,9 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     const asset = await adapter.getAsset('AAPL');
     expect([asset?.tradable, asset?.fractionable, asset?.shortable, asset?.easyToBorrow, asset?.quantityIncrement.toString()]).toEqual([true, true, true, true, '1e-9']);
     expect((await adapter.getAsset('BTC/USD'))?.assetClass).toBe('crypto');
+    // The currency each is priced in (the account_currency check): an equity in USD, a crypto pair in its quote.
+    exchange.assets.set('ETH/BTC', { symbol: 'ETH/BTC', class: 'crypto', fractionable: true, shortable: false, easy_to_borrow: false, tradable: true });
+    expect(await Promise.all(['AAPL', 'BTC/USD', 'ETH/BTC'].map(async (s) => (await adapter.getAsset(s))?.quoteCurrency))).toEqual(['USD', 'USD', 'BTC']);
     const clock = await adapter.getMarketClock();
     expect([clock.isOpen, new Date(clock.nextClose).toISOString()]).toEqual([true, '2026-11-23T21:00:00.000Z']);
     expect((await adapter.getCalendar('2026-11-24', '2026-11-27')).map((d) => `${d.date} ${d.open}-${d.close}`)).toEqual(['2026-11-24 09:30-16:00', '2026-11-25 09:30-16:00', '2026-11-27 09:30-13:00']);

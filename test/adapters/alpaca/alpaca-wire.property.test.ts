@@ -37,6 +37,8 @@ async function alpacaVenue(): Promise<WireVenue> {
     connect: () => new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger, timeoutMs: 250, reconnect: { initialMs: 10, maxMs: 40 } }),
     symbols: ['AAPL', 'MSFT'],
     prices,
+    // Of ≈ 100 000 of equity: 6 and 12 shares of AAPL at 100, 12 and 24 of MSFT at 50.
+    weights: { AAPL: ['0.006', '0.012'], MSFT: ['0.006', '0.012'] },
     steps: { AAPL: new Decimal(1), MSFT: new Decimal(1) },
     config: { sizing: { method: 'fixed_quantity', quantity: 6 }, maxPositionSizePct: 100, maxAccountExposurePct: 100 },
     setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(2)),

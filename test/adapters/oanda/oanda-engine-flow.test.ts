@@ -1,4 +1,4 @@
-import { type ExecutionEngine, InMemoryJournal, ManualClock, silentLogger, systemClock } from 'tradewire';
+import { ExecutionEngine, InMemoryJournal, ManualClock, sequentialIds, silentLogger, systemClock } from 'tradewire';
 import { protectedEngine } from '../adapter-test-kit.js';
 import { OandaAdapter } from 'tradewire/oanda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -175,6 +175,38 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
       { timeout: 5_000, interval: 10 },
     );
     expect(alerts).not.toContain('protection_failed');
+  });
+
+  it('USD_JPY on a USD account: an entry is refused (account_currency: sized and limited in JPY as if USD, it was 150× off) and nothing is sent; with the check off it trades; a process with the check on still closes that position', async () => {
+    server = await FakeOandaServer.start({ heartbeatMs: 40 });
+    server.exchange.setPrice('USD_JPY', '150.000');
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0));
+    const records = new InMemoryJournal();
+    const start = async (checks: { account_currency?: boolean }, firstId: number): Promise<ExecutionEngine> => {
+      engine = new ExecutionEngine({ adapter: oanda(), clock, ids: sequentialIds(firstId), journal: records, logger: silentLogger, rateLimit: false, config: { sizing: { method: 'fixed_quantity', quantity: 1_000 }, checks, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } } });
+      await engine.start();
+      engine.updatePrice('USD_JPY', '150.000');
+      return engine;
+    };
+    const strict = await start({}, 1);
+    const refused = await strict.executeSignal({ id: 'jpy-1', symbol: 'USD_JPY', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    expect(refused.kind === 'rejected' && refused.reasons.map((r) => r.code)).toEqual(['account_currency']);
+    expect(server.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    await strict.stop();
+
+    const lenient = await start({ account_currency: false }, 1_001);
+    const opened = await lenient.executeSignal({ id: 'jpy-2', symbol: 'USD_JPY', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+    expect(opened.kind).toBe('executed');
+    // Its limits count JPY as USD, as the check warned: 10% of 100 000 at 150 is 66 units, not 1 000.
+    await wait(() => expect(lenient.positions.get('USD_JPY')?.quantity.toString()).toBe('66'));
+    await lenient.stop();
+
+    const again = await start({}, 2_001);
+    await again.recover();
+    const closed = await again.executeSignal({ id: 'jpy-3', symbol: 'USD_JPY', side: 'sell', strength: 90, time: clock.now(), strategyId: 'fx' });
+    expect(closed.kind).toBe('executed');
+    await wait(() => expect(again.positions.get('USD_JPY')).toBeUndefined());
+    expect(server.exchange.openTrades()).toEqual([]);
   });
 
   it("the trade's stop moved on OANDA's platform (a replacement: a new order id): the engine's stop follows it to the new order and its price (found by the wire search)", async () => {

@@ -43,8 +43,11 @@ async function oandaVenue(): Promise<WireVenue> {
     connect: () => new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), timeoutMs: 250, heartbeatTimeoutMs: 300, reconnect: { initialMs: 20, maxMs: 100 } }),
     symbols: SYMBOLS,
     prices,
+    // Of ≈ 100 000 USD: 10 000 and 20 000 EUR_USD; USD_JPY's JPY counted as USD (the check is off), 333 and 666.
+    weights: { EUR_USD: ['0.11', '0.22'], USD_JPY: ['0.5', '1'] },
     steps,
-    config: { sizing: { method: 'fixed_quantity', quantity: 10_000 }, maxPositionSizePct: 100, maxAccountExposurePct: 500 },
+    // USD_JPY is priced in JPY: traded here with the account_currency check off (its limits count JPY as USD) — the search is about state, not sizes.
+    config: { sizing: { method: 'fixed_quantity', quantity: 10_000 }, maxPositionSizePct: 100, maxAccountExposurePct: 500, checks: { account_currency: false } },
     setPrice: (symbol, price) => x.setPrice(symbol, price.toFixed(DECIMALS[symbol]!)),
     fail: (call, after, status) => server.failNext({ method: PATHS[call][0], path: PATHS[call][1], status, body: { errorMessage: status === 429 ? 'Requests are being rate limited' : 'Service unavailable' }, afterProcessing: after }),
     hold: (call) => server.holds.hold(...PATHS[call]),
