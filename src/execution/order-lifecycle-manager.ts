@@ -698,7 +698,7 @@ export class OrderLifecycleManager {
     this.bringUpTo(id, report, stale);
     // A withdrawn send found landed (with no stream to bring its acknowledgement): its fills are
     // taken above; working there, it is cancelled there — ended there, it is watched no longer.
-    if (this.withdrawn.delete(id) && isWorkingStatus(report.status)) void this.endedButWorking(this.store.require(id));
+    if (this.withdrawn.delete(id) && isWorkingStatus(report.status)) void this.endedButWorking(this.store.require(id), { brokerOrderId: report.brokerOrderId });
   }
 
   /** The events that bring order `id` up to `report` (a stale one's size and prices left out, see {@link applyReport}). */
@@ -909,20 +909,25 @@ export class OrderLifecycleManager {
    * there), so it is cancelled there, with a `ended_order_working` warning. A fill before the cancel
    * lands is still applied to the order (the state table takes late fills on ended orders). `ask`:
    * the broker is asked first whether it works the order (a late acknowledgement proves nothing).
+   * `brokerOrderId`: the broker's id of what it reported working, where that is not the id kept
+   * here — a replacement whose answer was lost and that landed after the order ended here is a
+   * new order there; cancelling the id kept here would leave it working.
    */
-  async endedButWorking(order: Order, ask = false): Promise<void> {
+  async endedButWorking(order: Order, options: { readonly ask?: boolean; readonly brokerOrderId?: string | undefined } = {}): Promise<void> {
     if (!isTerminalStatus(order.status) || order.status === 'filled') return;
     const id = order.clientOrderId;
-    if (ask) {
-      const report = await this.adapter.getOrder(ref(order)).catch((error: unknown) => {
+    let working = { ...ref(order), ...(options.brokerOrderId ? { brokerOrderId: options.brokerOrderId } : {}) };
+    if (options.ask) {
+      const report = await this.adapter.getOrder(working).catch((error: unknown) => {
         this.logger.warn(`could not look up ${id}, acknowledged by the broker after it ended here`, { error: describeError(error) });
         return undefined;
       });
       if (!report || !isWorkingStatus(report.status)) return;
+      if (report.brokerOrderId) working = { clientOrderId: id, brokerOrderId: report.brokerOrderId };
     }
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'order.working_after_end', clientOrderId: id, symbol: order.symbol, data: { status: order.status }, seq: UNSTAMPED });
     this.bus.emit('alert', { severity: 'warning', code: 'ended_order_working', message: `${order.side} ${order.type} ${order.symbol} (${id}) ended ${order.status} here but works at the broker; cancelling it there`, clientOrderId: id, details: { symbol: order.symbol, status: order.status } });
-    this.adapter.cancelOrder(ref(order)).catch((error: unknown) => {
+    this.adapter.cancelOrder(working).catch((error: unknown) => {
       // Refused as not cancelable: it ended there meanwhile (filled, or cancelled by its sibling).
       if (isBrokerError(error) && !error.retryable) {
         this.logger.info(`${id}: the broker would not cancel it (${describeError(error)}); it is not working there`);
@@ -1192,7 +1197,7 @@ export class OrderLifecycleManager {
       if (cancelLanded) this.cancelLanded(id, order);
       // A withdrawn send that landed after all: working at the broker, ended here.
       // (An acknowledgement can also come late, after the end: the broker is asked first.)
-      if (event.type === 'accepted' && this.withdrawn.delete(id)) void this.endedButWorking(order, true);
+      if (event.type === 'accepted' && this.withdrawn.delete(id)) void this.endedButWorking(order, { ask: true, brokerOrderId: event.brokerOrderId });
       this.bus.emit('order:ignored', { order, event, outcome });
       return transition;
     }

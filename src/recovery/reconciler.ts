@@ -175,8 +175,8 @@ export class Reconciler {
     for (const { report, id, current } of endedHere) {
       if (current) {
         orders.applyReport(report);
-        void orders.endedButWorking(orders.get(id)!);
-      } else void orders.refreshOrder(id).then(() => orders.endedButWorking(orders.get(id)!, true), (error: unknown) => this.deps.logger.warn(`could not look up ${id}, listed open at the broker though it ended here`, { error: describeError(error) }));
+        void orders.endedButWorking(orders.get(id)!, { brokerOrderId: report.brokerOrderId });
+      } else void orders.refreshOrder(id).then(() => orders.endedButWorking(orders.get(id)!, { ask: true, brokerOrderId: report.brokerOrderId }), (error: unknown) => this.deps.logger.warn(`could not look up ${id}, listed open at the broker though it ended here`, { error: describeError(error) }));
     }
     // The working orders (kept as a set): a periodic reconcile costs what is open, not the whole
     // order history (a backtest reconciling on its simulated clock went quadratic). After a restart,

@@ -147,5 +147,13 @@ describe('the engine on OANDA, under a bad network (local v20 server)', () => {
       actions: [{ kind: 'hold', call: 'replace' }, { kind: 'signal', symbol: 1, side: 'buy' }, { kind: 'signal', symbol: 1, side: 'sell', fraction: '0.3' }, { kind: 'restart' }, { kind: 'hold', call: 'submit' }],
       style: 'market entries',
     },
+    {
+      // A stop re-created standalone for a position of two trades: the POST held past the timeout
+      // and not found by its name, so the resize failed; the position closed and the stop ended here;
+      // the POST landed then. The reconciliation saw it working and cancelled — the old order's id.
+      found: 'a re-created stop that lands after its order ended here is cancelled by the id it landed under',
+      actions: [{ kind: 'app', symbol: 1, side: 'sell', lots: 1 }, { kind: 'hold', call: 'submit' }, { kind: 'app', symbol: 1, side: 'sell', lots: 1 }, { kind: 'fail', call: 'submit', after: false, status: 503 }, { kind: 'funds', low: true }, { kind: 'rebalance', levels: [0, 0] }, { kind: 'fail', call: 'lookUp', after: false, status: 500 }, { kind: 'signal', symbol: 1, side: 'sell', fraction: '0.5' }, { kind: 'move', symbol: 0, by: 0 }],
+      style: 'market entries',
+    },
   ]);
 });
