@@ -99,7 +99,9 @@ function missingFills(order: Order, report: OrderStatusReport): Fill[] {
 function parameterChanges(order: Order, report: OrderStatusReport): OrderChanges | undefined {
   const changes: Mutable<OrderChanges> = {};
   if (report.type !== order.type) changes.type = report.type;
-  if (compareDecimal(report.quantity, order.quantity) !== 0) changes.quantity = report.quantity;
+  // No order is of size zero: a report that says so does not know the size (OANDA's stop-loss of a
+  // closed trade: its units were the trade's, now none) — the size here stands.
+  if (!report.quantity.isZero() && compareDecimal(report.quantity, order.quantity) !== 0) changes.quantity = report.quantity;
   if (report.limitPrice && !(order.limitPrice && report.limitPrice.equals(order.limitPrice))) changes.limitPrice = report.limitPrice;
   if (report.stopPrice && !(order.stopPrice && report.stopPrice.equals(order.stopPrice))) changes.stopPrice = report.stopPrice;
   return Object.keys(changes).length > 0 ? changes : undefined;

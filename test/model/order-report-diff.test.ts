@@ -34,6 +34,11 @@ describe('eventsFromOrderReport', () => {
     expect(applyAll(orderIn('failed'), report({ status: 'accepted' })).status).toBe('accepted');
   });
 
+  it("a report of size zero does not know the size (OANDA's stop-loss of a closed trade): the order ends at its own size", () => {
+    const after = applyAll(orderIn('accepted'), report({ status: 'cancelled', quantity: d(0) }));
+    expect([after.status, after.quantity.toString()]).toEqual(['cancelled', '100']);
+  });
+
   it('picks up a modification made at the broker', () => {
     const after = applyAll({ ...orderIn('accepted'), type: 'limit', limitPrice: d(10) }, report({ limitPrice: d('10.5'), quantity: d(120), brokerOrderId: 'b-2' }));
     expect(after.limitPrice?.toString()).toBe('10.5');
