@@ -272,6 +272,9 @@ export class OandaAdapter implements BrokerAdapter {
 
   async getOpenOrders(): Promise<readonly OrderStatusReport[]> {
     const [{ orders }, trades] = await Promise.all([this.#client.get<{ orders: OandaOrderJson[] }>(`${this.base}/pendingOrders`), this.getOpenTrades()]);
+    // A standalone pair a process before this one placed: one-cancels-other again (the engine's recover() lists the open orders).
+    const relinked = this.pairs.relink(orders);
+    if (relinked > 0) this.logger.info(`oanda: ${relinked} standalone pair(s) linked again from their comments`);
     return orders.map((o) => {
       const trade = o.tradeID ? trades.find((t) => t.id === o.tradeID) : undefined;
       return this.report(o, trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {});
@@ -590,10 +593,10 @@ export class OandaAdapter implements BrokerAdapter {
    */
   private async standalonePair(takeProfit: Order, stopLoss: Order, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
     if (stopLoss.type === 'trailing_stop') throw new BrokerError('invalid_order', `OANDA: a trailing stop exists only on a trade, and ${instrument.name} is not one trade`);
-    const stop = await this.post(stopLoss, oandaOrderRequest({ ...stopLoss, reduceOnly: true }, instrument));
+    const stop = await this.post(stopLoss, paired(oandaOrderRequest({ ...stopLoss, reduceOnly: true }, instrument), takeProfit.clientOrderId));
     let target: OrderStatusReport;
     try {
-      target = await this.post(takeProfit, oandaOrderRequest({ ...takeProfit, reduceOnly: true }, instrument));
+      target = await this.post(takeProfit, paired(oandaOrderRequest({ ...takeProfit, reduceOnly: true }, instrument), stopLoss.clientOrderId));
     } catch (error) {
       await this.#client.put(`${this.base}/orders/${stop.brokerOrderId}/cancel`).catch(() => undefined);
       throw error;
@@ -612,7 +615,8 @@ export class OandaAdapter implements BrokerAdapter {
   private async recreateStandalone(order: Order, current: OandaOrderJson, next: Order, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
     if (next.type === 'trailing_stop') throw new BrokerError('invalid_order', 'OANDA: a trailing stop exists only on a trade, and covers the whole trade; its quantity cannot change', { details: { tradeId: current.tradeID } });
     const name = this.pairs.nameFor(order.clientOrderId);
-    const request = { ...oandaOrderRequest({ ...next, reduceOnly: true }, instrument), clientExtensions: { id: name } };
+    const sibling = this.pairs.siblingOf(order.clientOrderId);
+    const request = { ...oandaOrderRequest({ ...next, reduceOnly: true }, instrument), clientExtensions: { id: name, ...(sibling ? { comment: StandalonePairs.commentFor(sibling) } : {}) } };
     this.pairs.startRecreating(current.id);
     let report: OrderStatusReport;
     try {
@@ -634,7 +638,6 @@ export class OandaAdapter implements BrokerAdapter {
     this.aliases.set(created, order.clientOrderId);
     this.renamed.set(order.clientOrderId, created);
     this.pairs.recreatedAs(current.id, created);
-    const sibling = this.pairs.siblingOf(order.clientOrderId);
     const siblingId = sibling ? this.renamed.get(sibling) : undefined;
     if (siblingId && this.pairs.isStandalone(siblingId)) this.pairs.link(created, siblingId);
     return { ...report, replacesBrokerOrderId: current.id };
@@ -718,4 +721,9 @@ export class OandaAdapter implements BrokerAdapter {
   private announce(change: ConnectionChange): void {
     this.listeners.announce(change);
   }
+}
+
+/** A standalone leg's request naming its sibling (our client id) in its comment: a restarted adapter links them again. */
+function paired<R extends { clientExtensions: { id: string; comment?: string } }>(request: R, siblingClientOrderId: string): R {
+  return { ...request, clientExtensions: { ...request.clientExtensions, comment: StandalonePairs.commentFor(siblingClientOrderId) } };
 }

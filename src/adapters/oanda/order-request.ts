@@ -12,7 +12,7 @@ export interface OandaOrderRequest {
   price?: string;
   priceBound?: string;
   gtdTime?: string;
-  clientExtensions: { id: string };
+  clientExtensions: { id: string; comment?: string };
   takeProfitOnFill?: DependentOrder;
   stopLossOnFill?: DependentOrder;
   trailingStopLossOnFill?: DependentOrder;

@@ -6,11 +6,21 @@
  * the other. A trade's dependent asked to change size (the position grew past its trade) is
  * re-created standalone the same way — to the core, a replace that issued a new order id.
  *
- * What is kept here is the adapter's memory of it (in process: after a restart an unlinked leg is
- * reduce-only, so it cannot open a position, and the engine's protection cancels what it no longer needs).
+ * Each leg names its sibling in its `clientExtensions.comment` ({@link commentFor}), so a process
+ * started after a restart links the pair again from OANDA's own list ({@link relink}); a leg whose
+ * sibling is not named (re-created after a restart) is still reduce-only — it cannot open a
+ * position — and the engine's protection cancels what it no longer needs.
  */
 const SUFFIX = '~r';
 const NAMED = /^(.+)~r\d+$/;
+const PAIRED = 'tradewire oco ';
+
+/** A pending order as {@link StandalonePairs.relink} reads it. */
+export interface PendingLeg {
+  readonly id: string;
+  readonly tradeID?: string | undefined;
+  readonly clientExtensions?: { readonly id?: string; readonly comment?: string } | undefined;
+}
 
 export class StandalonePairs {
   /** An OCO's two legs, by our client ids, each to the other. */
@@ -45,6 +55,30 @@ export class StandalonePairs {
   /** The name `clientOrderId` goes by the `n`th time it is re-created. */
   static nameOf(clientOrderId: string, n: number): string {
     return `${clientOrderId}${SUFFIX}${n}`;
+  }
+
+  /** The comment a standalone leg carries: its sibling's client id (ours), read back by {@link relink}. */
+  static commentFor(siblingClientOrderId: string): string {
+    return `${PAIRED}${siblingClientOrderId}`;
+  }
+
+  /**
+   * Links again the standalone pairs among OANDA's pending orders (after a restart, this memory
+   * empty): two orders not on a trade, each named by the other's comment. Returns how many it linked.
+   */
+  relink(pending: readonly PendingLeg[]): number {
+    const byOurs = new Map<string, PendingLeg>();
+    for (const o of pending) if (!o.tradeID && o.clientExtensions?.id) byOurs.set(this.ours(o.clientExtensions.id), o);
+    let linked = 0;
+    for (const [ours, o] of byOurs) {
+      const named = o.clientExtensions?.comment?.startsWith(PAIRED) ? o.clientExtensions.comment.slice(PAIRED.length) : undefined;
+      const sibling = named === undefined ? undefined : byOurs.get(named);
+      if (!sibling || this.linked.has(o.id) || this.linked.has(sibling.id) || sibling.clientExtensions?.comment !== StandalonePairs.commentFor(ours)) continue;
+      this.legs(ours, named!);
+      this.link(o.id, sibling.id);
+      linked++;
+    }
+    return linked;
   }
 
   /** Remembers an OCO's legs (our client ids). */

@@ -22,7 +22,7 @@ export interface FakeOrder {
   gtdTime?: string;
   distance?: string;
   tradeID?: string;
-  clientExtensions?: { id?: string };
+  clientExtensions?: { id?: string; comment?: string };
   fillingTransactionID?: string;
   filledTime?: string;
   cancellingTransactionID?: string;
@@ -40,7 +40,7 @@ interface Dependent {
   distance?: string;
   timeInForce?: string;
   gtdTime?: string;
-  clientExtensions?: { id?: string };
+  clientExtensions?: { id?: string; comment?: string };
 }
 interface Trade {
   id: string;
@@ -176,6 +176,9 @@ export class FakeOandaExchange {
     const type = String(request.type);
     const instrument = String(request.instrument);
     const clientId = (request.clientExtensions as { id?: string } | undefined)?.id;
+    // The order keeps its client extensions as sent (id, tag, comment).
+    const comment = (request.clientExtensions as { comment?: string } | undefined)?.comment;
+    const extensions = clientId ? { clientExtensions: { id: clientId, ...(comment ? { comment } : {}) } } : {};
     const spec = this.instruments.get(instrument);
     const reject = (reason: string, message: string): never => {
       const tx = this.record({ type: `${type}_ORDER_REJECT`, instrument, units: request.units, rejectReason: reason, ...(clientId ? { clientExtensions: { id: clientId } } : {}) });
@@ -198,7 +201,7 @@ export class FakeOandaExchange {
       ...(request.price ? { price: String(request.price) } : {}),
       ...(request.priceBound ? { priceBound: String(request.priceBound) } : {}),
       ...(request.gtdTime ? { gtdTime: String(request.gtdTime) } : {}),
-      ...(clientId ? { clientExtensions: { id: clientId } } : {}),
+      ...extensions,
       ...(request.takeProfitOnFill ? { takeProfitOnFill: request.takeProfitOnFill as Dependent } : {}),
       ...(request.stopLossOnFill ? { stopLossOnFill: request.stopLossOnFill as Dependent } : {}),
       ...(request.trailingStopLossOnFill ? { trailingStopLossOnFill: request.trailingStopLossOnFill as Dependent } : {}),
@@ -209,7 +212,7 @@ export class FakeOandaExchange {
     if (replaces) {
       cancelTx = this.cancel(replaces, 'CLIENT_REQUEST_REPLACED', String(this.nextId + 1));
     }
-    const created = this.record({ type: `${type}_ORDER`, instrument, units: order.units, timeInForce: order.timeInForce, reason: replaces ? 'REPLACEMENT' : 'CLIENT_ORDER', positionFill: request.positionFill ?? 'DEFAULT', ...(order.price ? { price: order.price } : {}), ...(order.priceBound ? { priceBound: order.priceBound } : {}), ...(clientId ? { clientExtensions: { id: clientId } } : {}), ...(order.takeProfitOnFill ? { takeProfitOnFill: order.takeProfitOnFill } : {}), ...(order.stopLossOnFill ? { stopLossOnFill: order.stopLossOnFill } : {}), ...(order.replacesOrderID ? { replacesOrderID: order.replacesOrderID } : {}) });
+    const created = this.record({ type: `${type}_ORDER`, instrument, units: order.units, timeInForce: order.timeInForce, reason: replaces ? 'REPLACEMENT' : 'CLIENT_ORDER', positionFill: request.positionFill ?? 'DEFAULT', ...(order.price ? { price: order.price } : {}), ...(order.priceBound ? { priceBound: order.priceBound } : {}), ...extensions, ...(order.takeProfitOnFill ? { takeProfitOnFill: order.takeProfitOnFill } : {}), ...(order.stopLossOnFill ? { stopLossOnFill: order.stopLossOnFill } : {}), ...(order.replacesOrderID ? { replacesOrderID: order.replacesOrderID } : {}) });
     order.id = created.id;
     if (cancelTx) {
       cancelTx.replacedByOrderID = order.id;

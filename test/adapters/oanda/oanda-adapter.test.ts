@@ -1,6 +1,6 @@
-import { createOrder, Decimal, isBrokerError, sequentialIds, systemClock } from 'tradewire';
+import { createOrder, Decimal, isBrokerError, sequentialIds, silentLogger, systemClock } from 'tradewire';
 import { OandaAdapter } from 'tradewire/oanda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN } from './fake-oanda-server.js';
 import { runDuplicateIdRace } from '../duplicate-id-race.js';
 import { hostRecorder } from '../host-recorder.js';
@@ -297,6 +297,31 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     const stops = exchange.pending().filter((o) => o.type === 'STOP' || o.type === 'STOP_LOSS');
     expect(stops.map((o) => `${o.type} ${o.units} ${o.clientExtensions?.id}`)).toEqual(['STOP -7000 sl-3~r1']);
     await until(() => expect([orders.get('sl-3')?.brokerOrderId, orders.get('sl-3')?.status, orders.get('sl-3')?.quantity.toString()]).toEqual([stops[0]!.id, 'accepted', '7000']));
+  });
+
+  it("a standalone pair's legs name each other in their comments: a restarted adapter links them again from the open orders, and the target's fill cancels the stop at once", async () => {
+    const { adapter, orders, exchange, server, until } = await start();
+    // A position of two trades: the pair is two standalone reduce-only orders.
+    exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+    exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+    await orders.submitList('oco', [
+      { ...fx, clientOrderId: 'tp-p', side: 'sell', quantity: 10_000, type: 'limit', limitPrice: '1.11000', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'sl-p', side: 'sell', quantity: 10_000, type: 'stop', stopPrice: '1.09000', timeInForce: 'gtc' },
+    ]);
+    await until(() => expect([orders.get('tp-p')?.status, orders.get('sl-p')?.status]).toEqual(['accepted', 'accepted']));
+    expect(exchange.pending().map((o) => `${o.type} ${o.tradeID ?? '-'} ${o.clientExtensions?.comment}`).sort()).toEqual(['LIMIT - tradewire oco sl-p', 'STOP - tradewire oco tp-p']);
+    // The process ends; a new one (a new adapter, nothing in memory) lists the open orders, as recover() does.
+    await adapter.disconnect();
+    const next = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 300 });
+    try {
+      await next.connect();
+      await next.getOpenOrders();
+      exchange.setPrice('EUR_USD', '1.11010');
+      await vi.waitFor(() => expect(exchange.pending()).toEqual([]), { timeout: 3_000, interval: 10 });
+      expect(exchange.openTrades()).toEqual([]);
+    } finally {
+      await next.disconnect();
+    }
   });
 
   it("an OCO for a short set while OANDA holds a long (the position turned over, unheard yet): refused — the trade's own take-profit and stop-loss would close the long at once (found by the wire search)", async () => {

@@ -140,7 +140,7 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
     );
   });
 
-  it('the restarted pair: the target fills and the engine is stopped before its look at the stop — nothing is sent while stopped, and the stop is cancelled once the engine runs again', async () => {
+  it('the restarted pair not linked again (legs that do not name each other): the target fills and the engine is stopped before its look at the stop — nothing is sent while stopped, and the stop is cancelled once the engine runs again', async () => {
     const { clock, server, engine: first } = await startProtectedEngine();
     await first.executeSignal({ id: 'fx-rs2', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
     await wait(() => expect(first.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
@@ -153,7 +153,9 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
       { timeout: 5_000, interval: 10 },
     );
     await first.stop();
-    // The new process does not link the pair (the link was the dead adapter's): its protection looks 10 s after the fill.
+    // Legs that do not name each other (placed by a version before the comments): the new process
+    // cannot link them again, and its protection looks 10 s after the fill.
+    for (const o of server.exchange.pending()) delete o.clientExtensions?.comment;
     const second = await restartedEngine(clock);
     await second.recover();
     const alerts: string[] = [];
