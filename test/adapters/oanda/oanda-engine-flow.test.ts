@@ -39,6 +39,23 @@ async function restartedEngine(clock: ManualClock): Promise<ExecutionEngine> {
   return engine;
 }
 
+/** A protected long of 10 000, then 5 000 more bought on OANDA's platform: two trades, under a standalone pair of 15 000. */
+async function standalonePairOfTwoTrades(signalId: string): Promise<Awaited<ReturnType<typeof startProtectedEngine>>> {
+  const started = await startProtectedEngine();
+  const { clock, server, engine: first } = started;
+  await first.executeSignal({ id: signalId, symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
+  await wait(() => expect(first.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
+  server.exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+  await vi.waitFor(
+    () => {
+      clock.advance(100);
+      expect(server.exchange.pending().map((o) => `${o.type} ${o.units}`).sort()).toEqual(['LIMIT -15000', 'STOP -15000']);
+    },
+    { timeout: 5_000, interval: 10 },
+  );
+  return started;
+}
+
 describe('the engine on OANDA (local v20-compatible server)', () => {
   it('signal → order → fill → position → protection on the trade → the target closes it; margin calls become alerts', async () => {
     const { clock, alerts, server, engine } = await startProtectedEngine();
@@ -107,17 +124,7 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
   });
 
   it('a position of two trades under a standalone pair, then a restart: the new process takes the pair back (found by its names) and, when the target fills, nothing is left working', async () => {
-    const { clock, server, engine: first } = await startProtectedEngine();
-    await first.executeSignal({ id: 'fx-rs', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
-    await wait(() => expect(first.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
-    server.exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
-    await vi.waitFor(
-      () => {
-        clock.advance(100);
-        expect(server.exchange.pending().map((o) => `${o.type} ${o.units}`).sort()).toEqual(['LIMIT -15000', 'STOP -15000']);
-      },
-      { timeout: 5_000, interval: 10 },
-    );
+    const { clock, server, engine: first } = await standalonePairOfTwoTrades('fx-rs');
     const guard = first.protection!.protectionOf('EUR_USD')!;
     await wait(() => expect(first.orders.get(guard.stop!.clientOrderId)?.quantity.toString()).toBe('15000'));
     await first.stop(); // the process ends; its orders work on at OANDA
@@ -141,17 +148,7 @@ describe('the engine on OANDA (local v20-compatible server)', () => {
   });
 
   it('the restarted pair not linked again (legs that do not name each other): the target fills and the engine is stopped before its look at the stop — nothing is sent while stopped, and the stop is cancelled once the engine runs again', async () => {
-    const { clock, server, engine: first } = await startProtectedEngine();
-    await first.executeSignal({ id: 'fx-rs2', symbol: 'EUR_USD', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fx' });
-    await wait(() => expect(first.protection!.protectionOf('EUR_USD')?.stop?.status).toBe('accepted'));
-    server.exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
-    await vi.waitFor(
-      () => {
-        clock.advance(100);
-        expect(server.exchange.pending().map((o) => `${o.type} ${o.units}`).sort()).toEqual(['LIMIT -15000', 'STOP -15000']);
-      },
-      { timeout: 5_000, interval: 10 },
-    );
+    const { clock, server, engine: first } = await standalonePairOfTwoTrades('fx-rs2');
     await first.stop();
     // Legs that do not name each other (placed by a version before the comments): the new process
     // cannot link them again, and its protection looks 10 s after the fill.
