@@ -385,7 +385,9 @@ function openOrderIndex(reports: readonly OrderStatusReport[]) {
   const byBroker = new Map(reports.map((r) => [r.brokerOrderId, r]));
   return {
     reports,
-    find: (order: Order): OrderStatusReport | undefined => byClient.get(order.clientOrderId) ?? (order.brokerOrderId ? byBroker.get(order.brokerOrderId) : undefined),
+    // The order's own broker id first: two open orders under one client id (a request that landed
+    // late beside its retry) must not take turns being the order, one reconciliation to the next.
+    find: (order: Order): OrderStatusReport | undefined => (order.brokerOrderId ? byBroker.get(order.brokerOrderId) : undefined) ?? byClient.get(order.clientOrderId),
   };
 }
 

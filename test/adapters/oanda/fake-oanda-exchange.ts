@@ -260,12 +260,16 @@ export class FakeOandaExchange {
     if (!trade || trade.state !== 'OPEN') throw new OandaHttpError(404, { errorCode: 'TRADE_DOESNT_EXIST', errorMessage: 'The Trade specified does not exist' });
     const answer: Record<string, unknown> = {};
     const kinds = [['takeProfit', 'TAKE_PROFIT'], ['stopLoss', 'STOP_LOSS'], ['trailingStopLoss', 'TRAILING_STOP_LOSS']] as const;
-    // A client id names one pending order: a dependent may take it only from the order it replaces.
-    // The batch is refused whole, its reject on the log (OANDA: CLIENT_ORDER_ID_ALREADY_EXISTS).
+    // A client id names one order, given once (as for a new order, above): a dependent may take it
+    // only from the pending order it replaces. The batch is refused whole, its reject on the log
+    // (OANDA: CLIENT_ORDER_ID_ALREADY_EXISTS).
     for (const [key, type] of kinds) {
       const clientId = body[key]?.clientExtensions?.id;
-      const holder = clientId ? this.pending().find((o) => o.clientExtensions?.id === clientId) : undefined;
-      if (!holder || (holder.tradeID === tradeId && holder.type === type)) continue;
+      if (!clientId) continue;
+      const replaced = this.pending().find((o) => o.tradeID === tradeId && o.type === type);
+      // (A replaced order passed its id on to its replacement: it holds it no more.)
+      const taken = [...this.orders.values()].some((o) => o.clientExtensions?.id === clientId && o !== replaced && !o.replacedByOrderID);
+      if (!taken) continue;
       const tx = this.record({ type: `${type}_ORDER_REJECT`, tradeID: tradeId, rejectReason: 'CLIENT_ORDER_ID_ALREADY_EXISTS', clientExtensions: { id: clientId } });
       throw new OandaHttpError(400, { [`${key}OrderRejectTransaction`]: tx, errorCode: 'CLIENT_ORDER_ID_ALREADY_EXISTS', errorMessage: 'The client Order ID specified is already assigned to another pending Order', lastTransactionID: this.lastTransactionID });
     }

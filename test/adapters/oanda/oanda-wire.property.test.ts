@@ -155,5 +155,12 @@ describe('the engine on OANDA, under a bad network (local v20 server)', () => {
       actions: [{ kind: 'app', symbol: 1, side: 'sell', lots: 1 }, { kind: 'hold', call: 'submit' }, { kind: 'app', symbol: 1, side: 'sell', lots: 1 }, { kind: 'fail', call: 'submit', after: false, status: 503 }, { kind: 'funds', low: true }, { kind: 'rebalance', levels: [0, 0] }, { kind: 'fail', call: 'lookUp', after: false, status: 500 }, { kind: 'signal', symbol: 1, side: 'sell', fraction: '0.5' }, { kind: 'move', symbol: 0, by: 0 }],
       style: 'market entries',
     },
+    {
+      // The trade's pair held on the wire, retried; the position grew and the pair was re-created
+      // standalone under names; the held PUT landed then with the first ids — refused (the ids were given).
+      found: "a trade's pair held on the wire that lands after its legs were re-created standalone is refused by name",
+      actions: [{ kind: 'hold', call: 'replace' }, { kind: 'signal', symbol: 0, side: 'buy' }, { kind: 'restart' }, { kind: 'fail', call: 'submit', after: false, status: 500 }, { kind: 'rebalance', levels: [2, 0] }, { kind: 'rebalance', levels: [2, 0] }],
+      style: 'limit entries',
+    },
   ]);
 });
