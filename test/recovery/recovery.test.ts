@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrokerAdapter, createOrder, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
+import { type BrokerAdapter, createOrder, Decimal, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processView } from '../resilience/agreement.js';
@@ -329,6 +329,29 @@ describe('reconciliation', () => {
     expect(alerts).toHaveLength(2);
     expect(alerts[1]!.details).toMatchObject({ orders: [{ clientOrderId: 'by-hand-2', symbol: 'AAPL', side: 'buy', quantity: '5', type: 'limit' }] });
     expect(engine.journal.query({ topic: 'alert' }).filter((r) => r.kind === 'note' && (r.data as { code: string }).code === 'unknown_broker_orders')).toHaveLength(2);
+  });
+
+  it("a second open order at the broker under one of the engine's client ids (a request that landed late beside its retry): reported and alerted as not placed by the engine; the order stays on its own broker id", async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const engine = boot(broker, clock);
+    await engine.start();
+    const alerts: { code: string; details?: unknown }[] = [];
+    engine.on('alert', (a) => a.code === 'unknown_broker_orders' && alerts.push(a));
+    await engine.orders.submit({ clientOrderId: 'mine-1', symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' });
+    const own = engine.orders.get('mine-1')!.brokerOrderId!;
+    // The broker lists the duplicate first: taken by the client id alone, it would be the order.
+    const listed = broker.getOpenOrders.bind(broker);
+    broker.getOpenOrders = async () => {
+      const reports = await listed();
+      const mine = reports.find((r) => r.clientOrderId === 'mine-1')!;
+      return [{ ...mine, brokerOrderId: 'late-landing', limitPrice: new Decimal('89') }, ...reports];
+    };
+    const report = await engine.reconcile();
+    expect(report.unknownBrokerOrders).toEqual(['mine-1']);
+    expect(alerts[0]?.details).toMatchObject({ orders: [{ clientOrderId: 'mine-1', brokerOrderId: 'late-landing' }] });
+    expect([engine.orders.get('mine-1')?.brokerOrderId, engine.orders.get('mine-1')?.limitPrice?.toString()]).toEqual([own, '90']);
   });
 
   it('halts trading for a human under the halt policy; resume takes an explicit call', async () => {
