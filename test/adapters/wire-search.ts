@@ -58,6 +58,20 @@ export interface WireVenue {
 /** The `n`th of `list`, round and round (a random pick from a list whose length is not known when drawn). */
 export const pickOf = <T>(list: readonly T[], n: number): T | undefined => list[n % Math.max(1, list.length)];
 
+/**
+ * A venue's {@link WireVenue.funds}: money withdrawn on the platform down to `keep` of what
+ * `available()` says (buying power, margin available), and put back; `transfer` moves it (negative out).
+ */
+export function withdrawals(available: () => Decimal, keep: Decimal.Value, transfer: (amount: Decimal) => void): (low: boolean) => void {
+  let withdrawn = new Decimal(0);
+  return (low) => {
+    if (low === !withdrawn.isZero()) return;
+    const amount = low ? Decimal.max(0, available().minus(keep)) : withdrawn;
+    transfer(low ? amount.negated() : amount);
+    withdrawn = low ? amount : new Decimal(0);
+  };
+}
+
 /** What a person does on the broker's platform: refused there (shares held, the order already gone), it did nothing. */
 export function onPlatform(action: () => void): void {
   try {

@@ -1,7 +1,7 @@
 import { Decimal, type ExecutionEngine, silentLogger } from 'tradewire';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { describe, expect } from 'vitest';
-import { onPlatform, pickOf, type WireCall, type WireVenue, wireSearchTests } from '../wire-search.js';
+import { onPlatform, pickOf, type WireCall, type WireVenue, wireSearchTests, withdrawals } from '../wire-search.js';
 import type { WireOrder } from './fake-alpaca-exchange.js';
 import { FAKE_KEY, FAKE_SECRET, FakeAlpacaServer } from './fake-alpaca-server.js';
 
@@ -26,12 +26,8 @@ async function alpacaVenue(): Promise<WireVenue> {
   const prices = { AAPL: new Decimal(100), MSFT: new Decimal(50) };
   for (const [symbol, price] of Object.entries(prices)) x.setPrice(symbol, price.toFixed(2));
   let apps = 0;
-  let withdrawn = new Decimal(0);
-  const funds = (low: boolean): void => {
-    if (low === !withdrawn.isZero()) return;
-    withdrawn = low ? Decimal.max(0, new Decimal(String(x.account().buying_power)).minus(300)) : new Decimal(0);
-    x.transferCash(low ? withdrawn.negated() : withdrawn);
-  };
+  // Money withdrawn on Alpaca's dashboard: 300 of buying power left (half an AAPL entry, one of MSFT).
+  const funds = withdrawals(() => new Decimal(String(x.account().buying_power)), 300, (amount) => x.transferCash(amount));
   const open = (): WireOrder[] => [...x.orders.values()].filter((o) => OPEN.has(o.status) && !o.client_order_id.startsWith('app-'));
   return {
     connect: () => new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, baseUrl: server.baseUrl, streamUrl: server.streamUrl, logger: silentLogger, timeoutMs: 250, reconnect: { initialMs: 10, maxMs: 40 } }),

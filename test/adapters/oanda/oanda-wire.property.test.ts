@@ -1,7 +1,7 @@
 import { Decimal, type ExecutionEngine, silentLogger, systemClock } from 'tradewire';
 import { OandaAdapter } from 'tradewire/oanda';
 import { describe, expect } from 'vitest';
-import { onPlatform, pickOf, type WireCall, type WireVenue, wireSearchTests } from '../wire-search.js';
+import { onPlatform, pickOf, type WireCall, type WireVenue, wireSearchTests, withdrawals } from '../wire-search.js';
 import { type FakeOandaExchange, type FakeOrder } from './fake-oanda-exchange.js';
 import { ACCOUNT_ID, FAKE_TOKEN, FakeOandaServer } from './fake-oanda-server.js';
 
@@ -33,12 +33,7 @@ async function oandaVenue(): Promise<WireVenue> {
   let stalled = false;
   const ours = (): FakeOrder[] => x.pending().filter((o) => o.clientExtensions?.id !== undefined);
   // Money withdrawn on OANDA's platform: about half an entry's margin left (10 000 units need ≈ 370–400 USD).
-  let withdrawn = new Decimal(0);
-  const funds = (low: boolean): void => {
-    if (low === !withdrawn.isZero()) return;
-    withdrawn = low ? Decimal.max(0, new Decimal(String(x.summary().marginAvailable)).minus(200)) : new Decimal(0);
-    x.balance = low ? x.balance.minus(withdrawn) : x.balance.plus(withdrawn);
-  };
+  const funds = withdrawals(() => new Decimal(String(x.summary().marginAvailable)), 200, (amount) => (x.balance = x.balance.plus(amount)));
   return {
     connect: () => new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), timeoutMs: 250, heartbeatTimeoutMs: 300, reconnect: { initialMs: 20, maxMs: 100 } }),
     symbols: SYMBOLS,
