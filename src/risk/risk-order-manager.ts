@@ -722,7 +722,7 @@ export class RiskOrderManager {
     this.own(p, targetId);
     this.markProtected(p);
     const common = { symbol: p.symbol, side: exitSide(p), quantity, timeInForce: 'gtc' as const, reduceOnly: true };
-    const sent = await this.deps.orders.submitList(
+    const sending = this.deps.orders.submitList(
       'oco',
       [
         { ...common, clientOrderId: targetId, type: 'limit', limitPrice: p.legs[0]!.price, tags: { role: PROTECTION, leg: 'target-1', positionId: p.positionId } },
@@ -730,6 +730,10 @@ export class RiskOrderManager {
       ],
       { timeoutMs: null },
     );
+    // Journaled once the ids are registered, before the send answers (as protect() does): a restart
+    // meanwhile finds this protection — its levels and its target — by the new pair.
+    this.record(p);
+    const sent = await sending;
     // A refused stop leg is handled where every lost stop is (the order hook → stopLost).
     if (!sent[1]) this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${p.symbol}: the OCO stop was not sent`, clientOrderId: stopId });
   }
@@ -1198,6 +1202,8 @@ export class RiskOrderManager {
 
   /** Places a lost stop again for the whole position; a native OCO is placed again as a pair (its target went with the stop). */
   private async replaceStop(p: Protection, position: Position): Promise<void> {
+    // A pair needs its target's level: one taken back with none known (no record named its orders) is protected by a stop alone.
+    if (p.native && p.legs.length === 0) p.native = false;
     if (p.native) {
       // The new pair must not be refused for shares the old target still holds: it ends first.
       const targets = p.targetOrderIds.splice(0);
