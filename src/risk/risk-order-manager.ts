@@ -698,8 +698,9 @@ export class RiskOrderManager {
       ? this.placeNativeOco(protection, position.quantity)
       : Promise.all([this.placeStop(protection, position.quantity), this.placeTargets(protection)]);
     protection.placing = placing;
-    // The ids are known once the orders are registered (before their sends answer): journal them now.
-    this.record(protection);
+    // The ids are known once the orders are registered (before their sends answer): journal them now
+    // (a native pair has journaled itself, see placeNativeOco).
+    if (!protection.native) this.record(protection);
     await placing;
     if (protection.targetOrderIds.length > 1) this.record(protection);
   }
