@@ -579,13 +579,16 @@ export class OrderLifecycleManager {
    * journaled but may never have sent. An order still pending cancel (the broker still has it
    * working) has its cancel sent again — the stop of a position being closed must not outlive it; a
    * replace still pending is given up (`replace_rejected`: the order is as the broker has it, and
-   * whoever asked — protection — brings it back in step).
+   * whoever asked — protection — brings it back in step). `interrupted`: the orders the journal left
+   * pending (all that are pending when not given) — not one this process has since seen pending at
+   * the broker: a cancel made in the broker's app, heard pending, is not the engine's to claim.
    */
-  async resumeRequests(): Promise<void> {
+  async resumeRequests(interrupted?: ReadonlySet<string>): Promise<void> {
     const at = this.clock.now();
     const cancels: Promise<void>[] = [];
     for (const order of this.store.workingOrders()) {
       const id = order.clientOrderId;
+      if (interrupted && !interrupted.has(id)) continue;
       if (order.status === 'pending_cancel') {
         this.cancelsAsked.add(id);
         cancels.push(this.requestCancel(id, 'cancel asked before the restart'));

@@ -47,7 +47,14 @@ const MAX_DELAY_MS = 30_000;
 export class EngineRecovery {
   private current: RecoveryState = 'idle';
   private restored:
-    | { orders: readonly Order[]; decisions: RestoredDecisions; before: Map<string, { status: string; filled: Decimal }>; records: readonly JournalRecord[] | undefined }
+    | {
+        orders: readonly Order[];
+        decisions: RestoredDecisions;
+        before: Map<string, { status: string; filled: Decimal }>;
+        records: readonly JournalRecord[] | undefined;
+        /** The requests the dead process left pending (cancels, replaces): resumed by the first recovery that succeeds, then none. */
+        interrupted: Set<string>;
+      }
     | undefined;
   private running: Promise<RecoveryReport> | undefined;
   /** The attempt scheduled after a failure on the network, while one is. */
@@ -115,10 +122,12 @@ export class EngineRecovery {
         const report = await reconciler.reconcile({ recovered: restored.orders.length, includeFailed: true });
         await this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
         // After the protection is back, so a replace given up is brought back in step by it.
-        await this.deps.orders.resumeRequests();
+        await this.deps.orders.resumeRequests(restored.interrupted);
         await this.deps.finishInterrupted?.();
-        // The journal's records were kept only for the protection: let them go.
+        // The journal's records were kept only for the protection: let them go. The dead process's
+        // requests are resumed: a later recover() here finds only what this process has heard.
         restored.records = undefined;
+        restored.interrupted = new Set();
         const summary: RecoveryReport = {
           ...report,
           signalIds: restored.orders.flatMap((o) => (o.signalId ? [o.signalId] : [])),
@@ -164,7 +173,8 @@ export class EngineRecovery {
     const orders = this.deps.reconciler.restore(records);
     const decisions = this.deps.restoreDecisions(orders, records);
     const before = new Map(orders.map((o) => [o.clientOrderId, { status: o.status, filled: o.filledQuantity }]));
-    return { orders, decisions, before, records };
+    const interrupted = new Set(orders.filter((o) => o.status === 'pending_cancel' || o.status === 'pending_replace').map((o) => o.clientOrderId));
+    return { orders, decisions, before, records, interrupted };
   }
 
   private changedWhileDown(before: ReadonlyMap<string, { status: string; filled: Decimal }>): ChangedWhileDown[] {

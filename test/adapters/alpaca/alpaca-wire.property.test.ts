@@ -125,5 +125,14 @@ describe('the engine on Alpaca, under a bad network (local server, real SDK)', (
       actions: [{ kind: 'signal', symbol: 0, side: 'buy' }, { kind: 'hold', call: 'submit' }, { kind: 'appCancel', pick: 0 }, { kind: 'hold', call: 'lookUp' }, { kind: 'rebalance', levels: [0, 0] }, { kind: 'wait', seconds: 1 }, { kind: 'forceClose', symbol: 0 }, { kind: 'restart' }],
       style: 'market entries',
     },
+    {
+      // After a restart, the OCO cancelled in Alpaca's app with the stream down (its cancel confirmed
+      // late: pending_cancel meanwhile). The recover() run again after the outage took the pending
+      // cancel it had heard for the dead process's own, sent it, and so counted the stop's end as the
+      // engine's cancel — no stop was placed again.
+      found: "an app's cancel heard pending after a restart is not claimed by a second recover(): the stop is placed again",
+      actions: [{ kind: 'lateCancels', ms: 150 }, { kind: 'signal', symbol: 0, side: 'buy' }, { kind: 'restart' }, { kind: 'stream', up: false }, { kind: 'appCancel', pick: 1744830445 }, { kind: 'release' }],
+      style: 'market entries',
+    },
   ]);
 });
