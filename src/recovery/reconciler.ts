@@ -226,7 +226,11 @@ export class Reconciler {
       if (outcome.missing) missing.push(...outcome.missing);
     }
 
-    const unknown = open.reports.filter((r) => !orders.getByBrokerOrderId(r.brokerOrderId) && (orders.get(r.clientOrderId) === undefined || open.isDuplicate(r, orders.get(r.clientOrderId))));
+    const unknown = open.reports.filter((r) => {
+      if (orders.getByBrokerOrderId(r.brokerOrderId)) return false;
+      const mine = orders.get(r.clientOrderId);
+      return mine === undefined || open.isDuplicate(r, mine);
+    });
     const unknownBrokerOrders = unknown.map((r) => r.clientOrderId || r.brokerOrderId);
     this.alertUnknown(unknown);
     // A consistent cut: the broker's positions are compared only for symbols whose orders did not
@@ -389,8 +393,7 @@ function openOrderIndex(reports: readonly OrderStatusReport[]) {
     // late beside its retry) must not take turns being the order, one reconciliation to the next.
     find: (order: Order): OrderStatusReport | undefined => (order.brokerOrderId ? byBroker.get(order.brokerOrderId) : undefined) ?? byClient.get(order.clientOrderId),
     /** A second open order under `order`'s client id, beside the order itself (listed under its own broker id): the engine did not place it. */
-    isDuplicate: (report: OrderStatusReport, order: Order | undefined): boolean =>
-      order?.brokerOrderId !== undefined && report.brokerOrderId !== order.brokerOrderId && byBroker.has(order.brokerOrderId),
+    isDuplicate: (report: OrderStatusReport, order: Order): boolean => order.brokerOrderId !== undefined && report.brokerOrderId !== order.brokerOrderId && byBroker.has(order.brokerOrderId),
   };
 }
 

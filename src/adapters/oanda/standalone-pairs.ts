@@ -73,8 +73,8 @@ export class StandalonePairs {
     for (const [ours, o] of byOurs) {
       const named = o.clientExtensions?.comment?.startsWith(PAIRED) ? o.clientExtensions.comment.slice(PAIRED.length) : undefined;
       const sibling = named === undefined ? undefined : byOurs.get(named);
-      if (!sibling || this.linked.has(o.id) || this.linked.has(sibling.id) || sibling.clientExtensions?.comment !== StandalonePairs.commentFor(ours)) continue;
-      this.legs(ours, named!);
+      if (named === undefined || !sibling || this.linked.has(o.id) || this.linked.has(sibling.id) || sibling.clientExtensions?.comment !== StandalonePairs.commentFor(ours)) continue;
+      this.legs(ours, named);
       this.link(o.id, sibling.id);
       linked++;
     }
