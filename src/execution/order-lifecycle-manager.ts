@@ -130,6 +130,8 @@ const TO_CONFIRM_TOPIC = 'orders.to_confirm';
 const CONFIRMED_TOPIC = 'orders.confirmed';
 /** Journal note: an order withdrawn before the broker acknowledged it, watched for a late landing (see withdrawn). */
 const WITHDRAWN_TOPIC = 'orders.withdrawn';
+/** Journal note: a pending cancel the broker reported that the engine did not ask for (made in the broker's app): a restart must not claim it. */
+const CANCEL_HEARD_TOPIC = 'orders.cancel_heard';
 
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
@@ -788,7 +790,25 @@ export class OrderLifecycleManager {
     }
     for (const id of toConfirm) entries.push({ kind: 'note', at: this.toConfirm.keptAt(id) ?? at, topic: TO_CONFIRM_TOPIC, data: { clientOrderIds: [id] } });
     for (const id of withdrawn) entries.push({ kind: 'note', at: this.withdrawn.keptAt(id) ?? at, topic: WITHDRAWN_TOPIC, clientOrderId: id, data: {} });
+    for (const order of this.store.workingOrders()) {
+      if (order.status === 'pending_cancel' && !this.cancelsAsked.has(order.clientOrderId)) entries.push({ kind: 'note', at, topic: CANCEL_HEARD_TOPIC, clientOrderId: order.clientOrderId });
+    }
     return entries;
+  }
+
+  /**
+   * After a restart: the orders whose pending cancel, as the journal last recorded it, was the
+   * broker's news and not the engine's request (a cancel made in the broker's app). Not the dead
+   * process's to resume: sent again, its end would count as the engine's own cancel — a stop ended
+   * that way is not reported lost.
+   */
+  cancelsHeardAtBroker(records: readonly JournalRecord[]): Set<string> {
+    const heard = new Set<string>();
+    for (const record of records) {
+      if (record.kind === 'order.event' && record.eventType === 'cancel_requested' && record.outcome === 'applied') heard.delete(record.clientOrderId);
+      else if (record.kind === 'note' && record.topic === CANCEL_HEARD_TOPIC && record.clientOrderId) heard.add(record.clientOrderId);
+    }
+    return heard;
   }
 
   /**
@@ -1182,6 +1202,7 @@ export class OrderLifecycleManager {
       reason: ('reason' in event && event.reason) || undefined,
       seq: UNSTAMPED,
     });
+    if (event.type === 'cancel_requested' && outcome === 'applied' && !this.cancelsAsked.has(id)) this.journal.append({ kind: 'note', at: event.at, topic: CANCEL_HEARD_TOPIC, clientOrderId: id, seq: UNSTAMPED });
     const ended = this.store.update(transition.previous, order);
     if (ended) {
       this.timeouts.clear(id);

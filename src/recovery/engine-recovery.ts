@@ -173,7 +173,9 @@ export class EngineRecovery {
     const orders = this.deps.reconciler.restore(records);
     const decisions = this.deps.restoreDecisions(orders, records);
     const before = new Map(orders.map((o) => [o.clientOrderId, { status: o.status, filled: o.filledQuantity }]));
-    const interrupted = new Set(orders.filter((o) => o.status === 'pending_cancel' || o.status === 'pending_replace').map((o) => o.clientOrderId));
+    // A pending cancel the broker reported without being asked (made in its app) is not the dead process's request.
+    const heard = this.deps.orders.cancelsHeardAtBroker(records);
+    const interrupted = new Set(orders.filter((o) => (o.status === 'pending_cancel' && !heard.has(o.clientOrderId)) || o.status === 'pending_replace').map((o) => o.clientOrderId));
     return { orders, decisions, before, records, interrupted };
   }
 

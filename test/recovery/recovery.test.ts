@@ -275,6 +275,50 @@ describe('crash recovery', () => {
     expect(replay).toMatchObject({ kind: 'rejected', reasons: [{ code: 'duplicate_signal' }] });
   });
 
+  it.each([false, true])('a stop whose cancel was made in the broker\'s app (heard pending), then a crash (checkpoint in between: %s): the restart does not claim the cancel as the dead process\'s — when it lands, the stop is placed again', async (checkpointed) => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
+    const broker = new MockBroker({ clock, cancelLatencyMs: 5_000 });
+    broker.setPrice('AAPL', '100');
+    const config: EngineConfig = { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } };
+    const journalAt = join(dir, 'journal.jsonl');
+    const protectedProcess = (adapter: BrokerAdapter, idStart: number) =>
+      new ExecutionEngine({ adapter, clock, ids: sequentialIds(idStart), logger: silentLogger, journal: new FileJournal({ path: journalAt, sync: 'os', logger: silentLogger }), protection: true, config });
+    const dying = processView(broker);
+    const first = protectedProcess(dying.adapter, 1);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal(signal(clock));
+    await settle(8);
+    const stop = first.orders.get(first.protection!.protectionOf('AAPL')!.stop!.clientOrderId)!;
+    expect(stop.status).toBe('accepted');
+    // Someone cancels the stop in the broker's app; the cancel takes five seconds, the process hears it pending.
+    await broker.cancelOrder({ clientOrderId: stop.clientOrderId });
+    await settle(8);
+    expect(first.orders.get(stop.clientOrderId)?.status).toBe('pending_cancel');
+    if (checkpointed) expect(first.checkpoint()).toBe(true);
+    dying.kill();
+
+    const second = protectedProcess(broker, 1_000);
+    const alerts: string[] = [];
+    second.on('alert', (a) => a.code === 'position_unprotected' && alerts.push(a.message));
+    const cancels: string[] = [];
+    const cancelOrder = broker.cancelOrder.bind(broker);
+    broker.cancelOrder = (ref) => (cancels.push(ref.clientOrderId ?? ''), cancelOrder(ref));
+    await second.start();
+    second.updatePrice('AAPL', '100');
+    await second.recover();
+    await settle(8);
+    // Not the engine's cancel: not sent again.
+    expect(cancels).toEqual([]);
+    clock.advance(5_000);
+    await settle(8);
+    expect(second.orders.get(stop.clientOrderId)?.status).toBe('cancelled');
+    const working = broker.orderReports().filter((o) => o.status === 'accepted');
+    expect(working.map((o) => `${o.side} ${o.type} ${o.quantity.toString()} @ ${o.stopPrice?.toString()}`)).toContain('sell stop 10 @ 98');
+    // Told as the process that heard it would have told it: the stop was lost, not cancelled by the engine.
+    expect(alerts).toEqual(['AAPL: the stop at 98 was cancelled by the broker (cancelled); placing it again']);
+  });
+
   it('an unsent order older than maxResendAgeMs is marked failed instead of sent late', async () => {
     const clock = new ManualClock();
     await crashBeforeSend(clock);
