@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { type BrokerAdapter, Decimal, ExecutionEngine, type ExecutionEngineOptions, InMemoryJournal, type Journal, type JournalRecord, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
+import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, ExecutionEngine, type ExecutionEngineOptions, InMemoryJournal, type Journal, type JournalRecord, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
 import { it } from 'vitest';
 import { noteRun, searchSeed } from '../resilience/agreement.js';
 import type { HeldRequest } from './request-holds.js';
@@ -108,6 +108,8 @@ export const wireAction = fc.oneof(
   // The process killed (its adapter's calls hang, its updates and journal writes go nowhere, its
   // sockets close; requests it sent may still land), and a new one that recovers from the journal.
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+  // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
+  { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
 );
 export type WireAction = typeof wireAction extends fc.Arbitrary<infer A> ? A : never;
 
@@ -149,11 +151,25 @@ function killable(inner: BrokerAdapter): { adapter: BrokerAdapter; kill: () => v
   return { adapter, kill: () => (dead = true) };
 }
 
-/** The journal as one process writes it: nothing after the kill reaches the shared records. */
-function journalOf(shared: InMemoryJournal): { journal: Journal; kill: () => void } {
+/**
+ * The journal as one process writes it: nothing after the kill reaches the shared records. A
+ * checkpoint starts a new segment as `FileJournal` does — its marker, then the snapshot, numbered on
+ * — and a restart reads only that segment and what follows.
+ */
+function journalOf(shared: { segment: InMemoryJournal }): { journal: Journal; kill: () => void } {
   let dead = false;
   return {
-    journal: { append: (entry) => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.append(entry)), query: (filter) => shared.query(filter) },
+    journal: {
+      append: (entry) => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.segment.append(entry)),
+      query: (filter) => shared.segment.query(filter),
+      checkpoint: (snapshot, at) => {
+        if (dead) return;
+        const next = new InMemoryJournal();
+        next.restore({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { records: snapshot.length }, seq: shared.segment.lastSeq + 1 });
+        for (const entry of snapshot) next.append(entry);
+        shared.segment = next;
+      },
+    },
     kill: () => (dead = true),
   };
 }
@@ -179,7 +195,7 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
   const symbolOf = (i: number): string => (i === 0 ? first : second);
   const prices = new Map(Object.entries(venue.prices));
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30)); // Monday 10:30 in New York
-  const records = new InMemoryJournal();
+  const records = { segment: new InMemoryJournal() };
   const processes: { engine: ExecutionEngine; inner: BrokerAdapter; kill: () => void }[] = [];
   /** A process: an engine on a new adapter and the shared journal (a restart recovers from it). */
   const boot = async (): Promise<ExecutionEngine> => {
@@ -297,6 +313,9 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
           break;
         case 'funds':
           venue.funds(a.low);
+          break;
+        case 'checkpoint':
+          engine.checkpoint();
           break;
         case 'restart': {
           const dead = processes.at(-1)!;
