@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, ExecutionEngine, type ExecutionEngineOptions, InMemoryJournal, type Journal, type JournalRecord, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
+import { type BrokerAdapter, Decimal, ExecutionEngine, type ExecutionEngineOptions, InMemoryJournal, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
 import { it } from 'vitest';
-import { noteRun, searchSeed } from '../resilience/agreement.js';
+import { journalView, noteRun, searchSeed } from '../resilience/agreement.js';
 import type { HeldRequest } from './request-holds.js';
 
 /**
@@ -151,29 +151,6 @@ function killable(inner: BrokerAdapter): { adapter: BrokerAdapter; kill: () => v
   return { adapter, kill: () => (dead = true) };
 }
 
-/**
- * The journal as one process writes it: nothing after the kill reaches the shared records. A
- * checkpoint starts a new segment as `FileJournal` does — its marker, then the snapshot, numbered on
- * — and a restart reads only that segment and what follows.
- */
-function journalOf(shared: { segment: InMemoryJournal }): { journal: Journal; kill: () => void } {
-  let dead = false;
-  return {
-    journal: {
-      append: (entry) => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.segment.append(entry)),
-      query: (filter) => shared.segment.query(filter),
-      checkpoint: (snapshot, at) => {
-        if (dead) return;
-        const next = new InMemoryJournal();
-        next.restore({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { records: snapshot.length }, seq: shared.segment.lastSeq + 1 });
-        for (const entry of snapshot) next.append(entry);
-        shared.segment = next;
-      },
-    },
-    kill: () => (dead = true),
-  };
-}
-
 /** Real I/O settles while the engine's clock moves on: until nothing moved for a few rounds. */
 async function quiet(venue: WireVenue, clock: ManualClock, stepMs = 250): Promise<void> {
   let still = 0;
@@ -201,7 +178,7 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
   const boot = async (): Promise<ExecutionEngine> => {
     const inner = venue.connect();
     const view = killable(inner);
-    const written = journalOf(records);
+    const written = journalView(records);
     const engine = new ExecutionEngine({
       adapter: view.adapter,
       clock,

@@ -1,10 +1,33 @@
 import { writeFileSync } from 'node:fs';
-import { type BrokerAdapter, Decimal, type ExecutionEngine, type JournalRecord, replayJournal } from 'tradewire';
+import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, replayJournal } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
 const ZERO = new Decimal(0);
 const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+/**
+ * The journal as one process writes it: nothing after the kill reaches the shared records. A
+ * checkpoint starts a new segment as `FileJournal` does — its marker, then the snapshot, numbered on —
+ * and a restart reads only that segment and what follows.
+ */
+export function journalView(shared: { segment: InMemoryJournal }): { journal: Journal; kill: () => void } {
+  let dead = false;
+  return {
+    journal: {
+      append: (entry: JournalEntry): JournalRecord => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.segment.append(entry)),
+      query: (filter) => shared.segment.query(filter),
+      checkpoint: (snapshot, at) => {
+        if (dead) return;
+        const next = new InMemoryJournal();
+        next.restore({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { records: snapshot.length }, seq: shared.segment.lastSeq + 1 });
+        for (const entry of snapshot) next.append(entry);
+        shared.segment = next;
+      },
+    },
+    kill: () => (dead = true),
+  };
+}
 
 /** The broker as one process sees it: dead after `kill()`, whatever was in flight. */
 export function processView(broker: MockBroker): { adapter: BrokerAdapter; kill: () => void } {

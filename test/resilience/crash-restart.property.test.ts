@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { CHECKPOINT_TOPIC, createOrder, Decimal, ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type OrderSide, silentLogger } from 'tradewire';
+import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -16,29 +16,6 @@ import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, ex
  * (`test/fault/` kills real processes on a file journal; this searches the interleavings.)
  */
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
-/**
- * The journal as one process writes it: nothing after the kill reaches the shared records. A
- * checkpoint starts a new segment as `FileJournal` does — its marker, then the snapshot, numbered on —
- * and a restart reads only that segment and what follows.
- */
-function journalView(shared: { segment: InMemoryJournal }): { journal: Journal; kill: () => void } {
-  let dead = false;
-  return {
-    journal: {
-      append: (entry: JournalEntry): JournalRecord => (dead ? ({ ...entry, seq: -1 } as JournalRecord) : shared.segment.append(entry)),
-      query: (filter) => shared.segment.query(filter),
-      checkpoint: (snapshot, at) => {
-        if (dead) return;
-        const next = new InMemoryJournal();
-        next.restore({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { records: snapshot.length }, seq: shared.segment.lastSeq + 1 });
-        for (const entry of snapshot) next.append(entry);
-        shared.segment = next;
-      },
-    },
-    kill: () => (dead = true),
-  };
-}
-
 const action = fc.oneof(
   // A signal; against a position, `fraction` closes only that part of it (the protective orders shrink to what is left).
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), fraction: fc.constantFrom('0.3', '0.5') }, { requiredKeys: ['kind', 'symbol', 'side'] }) },
