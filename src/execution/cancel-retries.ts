@@ -39,6 +39,11 @@ export class CancelRetries {
     this.pending.delete(clientOrderId);
   }
 
+  /** The orders whose cancel is to be asked again, with the cancel's reason. */
+  waiting(): [clientOrderId: string, reason: string][] {
+    return [...this.pending].map(([id, retry]) => [id, retry.reason]);
+  }
+
   /** The engine stopped: no retry fires while it is down; each is kept, to be asked again on {@link resume}. */
   suspend(): void {
     for (const [id, retry] of this.pending) {

@@ -132,6 +132,8 @@ const CONFIRMED_TOPIC = 'orders.confirmed';
 const WITHDRAWN_TOPIC = 'orders.withdrawn';
 /** Journal note: a pending cancel the broker reported that the engine did not ask for (made in the broker's app): a restart must not claim it. */
 const CANCEL_HEARD_TOPIC = 'orders.cancel_heard';
+/** Journal note: a cancel whose request failed on the way, to be asked again (see CancelRetries): a restart asks it. */
+const CANCEL_RETRY_TOPIC = 'orders.cancel_retry';
 
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
@@ -584,12 +586,20 @@ export class OrderLifecycleManager {
    * whoever asked — protection — brings it back in step). `interrupted`: the orders the journal left
    * pending (all that are pending when not given) — not one this process has since seen pending at
    * the broker: a cancel made in the broker's app, heard pending, is not the engine's to claim.
+   * `retry`: orders whose cancel had failed on the way and was waiting to be asked again (with the
+   * cancel's reason): still working, each is cancelled now — the host's cancel, or a timeout's, is
+   * not dropped with the dead process's timers.
    */
-  async resumeRequests(interrupted?: ReadonlySet<string>): Promise<void> {
+  async resumeRequests(interrupted?: ReadonlySet<string>, retry?: ReadonlyMap<string, string>): Promise<void> {
     const at = this.clock.now();
-    const cancels: Promise<void>[] = [];
+    const cancels: Promise<unknown>[] = [];
     for (const order of this.store.workingOrders()) {
       const id = order.clientOrderId;
+      const retryReason = retry?.get(id);
+      if (retryReason !== undefined && order.status !== 'pending_cancel' && order.status !== 'pending_replace') {
+        cancels.push(this.cancel(id, retryReason));
+        continue;
+      }
       if (interrupted && !interrupted.has(id)) continue;
       if (order.status === 'pending_cancel') {
         this.cancelsAsked.add(id);
@@ -793,22 +803,33 @@ export class OrderLifecycleManager {
     for (const order of this.store.workingOrders()) {
       if (order.status === 'pending_cancel' && !this.cancelsAsked.has(order.clientOrderId)) entries.push({ kind: 'note', at, topic: CANCEL_HEARD_TOPIC, clientOrderId: order.clientOrderId });
     }
+    for (const [id, reason] of this.cancelRetries.waiting()) {
+      if (this.store.isWorking(id)) entries.push({ kind: 'note', at, topic: CANCEL_RETRY_TOPIC, clientOrderId: id, data: { reason } });
+    }
     return entries;
   }
 
   /**
-   * After a restart: the orders whose pending cancel, as the journal last recorded it, was the
-   * broker's news and not the engine's request (a cancel made in the broker's app). Not the dead
-   * process's to resume: sent again, its end would count as the engine's own cancel — a stop ended
-   * that way is not reported lost.
+   * After a restart: what the journal last recorded of each order's cancel, beyond its status.
+   * `heard`: a pending cancel that was the broker's news, not the engine's request (made in the
+   * broker's app) — not the dead process's to resume: sent again, its end would count as the
+   * engine's own cancel, and a stop ended that way would not be reported lost. `retry`: a cancel
+   * whose request had failed on the way, waiting to be asked again when the process died (with its
+   * reason) — see {@link resumeRequests}.
    */
-  cancelsHeardAtBroker(records: readonly JournalRecord[]): Set<string> {
+  cancelsInJournal(records: readonly JournalRecord[]): { heard: Set<string>; retry: Map<string, string> } {
     const heard = new Set<string>();
+    const retry = new Map<string, string>();
     for (const record of records) {
-      if (record.kind === 'order.event' && record.eventType === 'cancel_requested' && record.outcome === 'applied') heard.delete(record.clientOrderId);
-      else if (record.kind === 'note' && record.topic === CANCEL_HEARD_TOPIC && record.clientOrderId) heard.add(record.clientOrderId);
+      if (record.kind === 'order.event' && record.eventType === 'cancel_requested' && record.outcome === 'applied') {
+        heard.delete(record.clientOrderId);
+        retry.delete(record.clientOrderId);
+      } else if (record.kind === 'note' && record.clientOrderId) {
+        if (record.topic === CANCEL_HEARD_TOPIC) heard.add(record.clientOrderId);
+        else if (record.topic === CANCEL_RETRY_TOPIC) retry.set(record.clientOrderId, (record.data as { reason: string }).reason);
+      }
     }
-    return heard;
+    return { heard, retry };
   }
 
   /**
@@ -1082,6 +1103,7 @@ export class OrderLifecycleManager {
       return;
     }
     this.cancelsAsked.add(id);
+    this.journal.append({ kind: 'note', at: this.clock.now(), topic: CANCEL_RETRY_TOPIC, clientOrderId: id, data: { reason }, seq: UNSTAMPED });
   }
 
   /** Holds a failed order in doubt (see {@link ordersInDoubt}); `alert` false for a list's other legs (one alert per send). */

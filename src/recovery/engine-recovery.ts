@@ -54,6 +54,8 @@ export class EngineRecovery {
         records: readonly JournalRecord[] | undefined;
         /** The requests the dead process left pending (cancels, replaces): resumed by the first recovery that succeeds, then none. */
         interrupted: Set<string>;
+        /** Cancels whose request had failed and were waiting to be asked again (with their reasons): asked once, likewise. */
+        cancelRetries: Map<string, string>;
       }
     | undefined;
   private running: Promise<RecoveryReport> | undefined;
@@ -122,12 +124,13 @@ export class EngineRecovery {
         const report = await reconciler.reconcile({ recovered: restored.orders.length, includeFailed: true });
         await this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
         // After the protection is back, so a replace given up is brought back in step by it.
-        await this.deps.orders.resumeRequests(restored.interrupted);
+        await this.deps.orders.resumeRequests(restored.interrupted, restored.cancelRetries);
         await this.deps.finishInterrupted?.();
         // The journal's records were kept only for the protection: let them go. The dead process's
         // requests are resumed: a later recover() here finds only what this process has heard.
         restored.records = undefined;
         restored.interrupted = new Set();
+        restored.cancelRetries = new Map();
         const summary: RecoveryReport = {
           ...report,
           signalIds: restored.orders.flatMap((o) => (o.signalId ? [o.signalId] : [])),
@@ -174,9 +177,9 @@ export class EngineRecovery {
     const decisions = this.deps.restoreDecisions(orders, records);
     const before = new Map(orders.map((o) => [o.clientOrderId, { status: o.status, filled: o.filledQuantity }]));
     // A pending cancel the broker reported without being asked (made in its app) is not the dead process's request.
-    const heard = this.deps.orders.cancelsHeardAtBroker(records);
+    const { heard, retry } = this.deps.orders.cancelsInJournal(records);
     const interrupted = new Set(orders.filter((o) => (o.status === 'pending_cancel' && !heard.has(o.clientOrderId)) || o.status === 'pending_replace').map((o) => o.clientOrderId));
-    return { orders, decisions, before, records, interrupted };
+    return { orders, decisions, before, records, interrupted, cancelRetries: retry };
   }
 
   private changedWhileDown(before: ReadonlyMap<string, { status: string; filled: Decimal }>): ChangedWhileDown[] {

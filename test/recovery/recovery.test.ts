@@ -319,6 +319,33 @@ describe('crash recovery', () => {
     expect(alerts).toEqual(['AAPL: the stop at 98 was cancelled by the broker (cancelled); placing it again']);
   });
 
+  it.each([false, true])('a cancel that failed on the network, its retry still waiting when the process died (checkpoint in between: %s): the restart asks it again — the order does not stay working', async (checkpointed) => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const dying = processView(broker);
+    const first = boot(dying.adapter, clock);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    const resting = await first.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    broker.failNext('cancelOrder', { kind: 'network' });
+    await first.orders.cancel(resting.clientOrderId, 'the host cancels it');
+    await flush();
+    // Back to working here and there; the cancel is to be asked again after a backoff — but the process dies first.
+    expect(first.orders.get(resting.clientOrderId)?.status).toBe('accepted');
+    if (checkpointed) expect(first.checkpoint()).toBe(true);
+    dying.kill();
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    await second.recover();
+    await flush();
+    clock.advance(120_000);
+    await settle(8);
+    expect(broker.orderReports().find((o) => o.clientOrderId === resting.clientOrderId)?.status).toBe('cancelled');
+    expect(second.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
+  });
+
   it('an unsent order older than maxResendAgeMs is marked failed instead of sent late', async () => {
     const clock = new ManualClock();
     await crashBeforeSend(clock);
