@@ -345,10 +345,26 @@ export function sendBracket(engine: ExecutionEngine, a: { readonly symbol: strin
 }
 
 /** The host cancels one of its working orders (not protection's own): an entry, an exit, a bracket's entry or leg. */
-export function cancelOne(engine: ExecutionEngine, pick: number): Promise<unknown> | undefined {
+export function cancelOne(engine: ExecutionEngine, pick: number, cancelled?: Set<string>): Promise<unknown> | undefined {
   const mine = engine.orders.workingOrders().filter((o) => o.tags.role === undefined && o.status !== 'pending_cancel');
   const chosen = mine[pick % Math.max(1, mine.length)];
-  return chosen ? engine.orders.cancel(chosen.clientOrderId) : undefined;
+  if (!chosen) return undefined;
+  cancelled?.add(chosen.clientOrderId);
+  return engine.orders.cancel(chosen.clientOrderId);
+}
+
+/**
+ * Every order the host cancelled ({@link cancelOne}) has ended at the broker once the network healed
+ * — through lost answers, retries and restarts: the host's intent outlives the process that heard it.
+ * Not one whose cancel the engine gave up on with a `cancel_failed` alert (`givenUp`: the host is told
+ * to cancel it by hand).
+ */
+export function expectCancelsKept(broker: MockBroker, cancelled: ReadonlySet<string>, givenUp: ReadonlySet<string>, trace: string): void {
+  for (const id of cancelled) {
+    if (givenUp.has(id)) continue;
+    const report = broker.orderReports().find((o) => o.clientOrderId === id);
+    expect(report && WORKING.has(report.status), `the host cancelled ${id}; it still works at the broker (${report?.status}) ${trace}`).toBeFalsy();
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -671,6 +671,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         const givenUp: string[] = [];
         /** Symbols whose targets protection gave up on, in any process (alerted `left_off`). */
         const targetsAlerted = new Set<string>();
+        /** Orders the host cancelled, in any process, and those whose cancel the engine gave up on (alerted `cancel_failed`). */
+        const cancelled = new Set<string>();
+        const cancelsGivenUp = new Set<string>();
         let generation = 0;
         /** The end check of the last process's host mirroring order states from its events. */
         let mirror: (trace: string) => void = () => undefined;
@@ -700,6 +703,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           // Protection that gave up (the broker refused every stop and close) said so; nothing more is owed then.
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
           engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
+          engine.on('alert', (a) => a.code === 'cancel_failed' && a.clientOrderId && cancelsGivenUp.add(a.clientOrderId));
           events?.(engine);
           // Driven on the clock: with slow answers (`slowRest`), start's look-ups wait on it.
           const started = engine.start();
@@ -747,7 +751,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             await drive(settle(6));
           } else if (a.kind === 'cancelOne') {
             // Killed mid-cancel: the journal says pending cancel; the broker may or may not have it.
-            const cancelling = cancelOne(current.engine, a.pick);
+            const cancelling = cancelOne(current.engine, a.pick, cancelled);
             if (cancelling) await runOrKill(cancelling);
           } else if (a.kind === 'bracket') {
             if (hostBrackets) await runOrKill(sendBracket(current.engine, a, prices[a.symbol]!, `hb${++n}`));
@@ -825,6 +829,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         mirror(trace);
         book?.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
+        expectCancelsKept(broker, cancelled, cancelsGivenUp, trace);
         expectJournalRebuilds(engine, records.segment.query({}), trace, archived);
         await engine.stop();
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -973,6 +973,10 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         const targetsAlerted = new Set<string>();
         // Targets protection gave up on (alerted `left_off`): the position is guarded by its stop alone.
         engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
+        // Orders the host cancelled, and those whose cancel the engine gave up on (alerted `cancel_failed`).
+        const cancelled = new Set<string>();
+        const cancelsGivenUp = new Set<string>();
+        engine.on('alert', (a) => a.code === 'cancel_failed' && a.clientOrderId && cancelsGivenUp.add(a.clientOrderId));
         await engine.start();
         // A broker with no update stream: the engine learns of fills and ends by asking (every second).
         if (style.endsWith('polling')) broker.dropStream();
@@ -1059,7 +1063,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             engine.reportVolatility(a.value);
             await drive(settle(6));
           } else if (a.kind === 'cancelOne') {
-            const cancelling = cancelOne(engine, a.pick);
+            const cancelling = cancelOne(engine, a.pick, cancelled);
             if (cancelling) await drive(cancelling.catch(() => undefined));
           } else if (a.kind === 'bracket') {
             if (style.startsWith('host brackets')) await drive(sendBracket(engine, a, prices[a.symbol]!, `hb${++n}`).catch(() => undefined));
@@ -1085,6 +1089,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         mirror(trace);
         book.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
+        expectCancelsKept(broker, cancelled, cancelsGivenUp, trace);
         expectJournalRebuilds(engine, engine.orders.auditTrail({}), trace);
         await engine.stop();
 }
