@@ -1072,7 +1072,11 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             const chosen = working[a.pick % Math.max(1, working.length)];
             if (chosen) broker.endByBroker({ clientOrderId: chosen.clientOrderId });
             await settle(6);
-          } else await drive(engine.orders.cancelAll().catch(() => undefined));
+          } else {
+            // The kill switch for orders: everything working now is the host's to end.
+            for (const o of engine.orders.workingOrders()) cancelled.add(o.clientOrderId);
+            await drive(engine.orders.cancelAll().catch(() => undefined));
+          }
         }
         // The network heals: faults gone, the stream back, time passes; the engine reconciles (twice: a symbol
         // deferred because an order moved during the first is compared by the second).
