@@ -11,6 +11,7 @@ import { every, type Repeating } from '../core/every.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { InternalFailure } from '../core/internal-hooks.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
+import { optionsOf } from '../core/options.js';
 import { EventBus, type EventSource, type Listener, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import { type Journal, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
@@ -49,7 +50,7 @@ import { type BatchOptions, batchOrder, type BatchResult } from './signal-batch.
 import { rebalance, type RebalanceOptions, type RebalanceResult } from './rebalance.js';
 import { quantityStep } from '../risk/position-sizing.js';
 import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
-import type { HaltOptions, TradingState } from './trading-state.js';
+import { type HaltOptions, parseHaltOptions, type TradingState } from './trading-state.js';
 
 export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT } from './decision-log.js';
 
@@ -554,9 +555,11 @@ export class ExecutionEngine {
    * the others open: every close is tried, then the halt rejects with that close's error — a
    * {@link PositionNotClosedError} when the broker refused it or its send failed; an
    * `AggregateError` when several failed. `resume()` takes an explicit call. Journaled and emitted.
+   * Without options: reason "kill switch", open orders cancelled, positions kept; options that are
+   * not what they should be (`flatten: 'yes'`) are a `ValidationError`, and nothing is halted.
    */
-  async halt(options: HaltOptions | string): Promise<void> {
-    const { reason, cancelOpen = true, flatten = false } = typeof options === 'string' ? { reason: options } : options;
+  async halt(options?: HaltOptions | string): Promise<void> {
+    const { reason, cancelOpen, flatten } = parseHaltOptions(options);
     this.gate.halt(reason, cancelOpen, flatten);
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
     // An order still on its way is covered too: the lifecycle re-sends the cancel when it lands.
@@ -665,7 +668,13 @@ export class ExecutionEngine {
    * whose look-up fails is left for its signal to try again and refuse with the reason.
    */
   preloadAssets(symbols: Iterable<string>): Promise<void> {
-    return this.assets.loadAll(symbols);
+    // A string is iterable too: 'AAPL' would preload A, P and L.
+    const iterable = typeof symbols === 'object' && symbols !== null && typeof (symbols as Partial<Iterable<string>>)[Symbol.iterator] === 'function';
+    const list: unknown[] = iterable ? [...symbols] : [];
+    if (!iterable || list.some((s) => typeof s !== 'string' || s === '')) {
+      return Promise.reject(new ValidationError([{ field: 'symbols', message: `must be a list of symbols, got ${iterable ? `[${list.map((s) => JSON.stringify(s) ?? String(s)).join(', ')}]` : String(symbols)}` }], 'preloadAssets'));
+    }
+    return this.assets.loadAll(list as string[]);
   }
 
   /** Feeds the last trade price of `symbol`: sizing uses it and positions are marked to it. */
@@ -710,8 +719,10 @@ export class ExecutionEngine {
    * together (one broker round trip, one shared journal flush), not one after another. Resolves
    * once every order has the broker's answer; decisions come back in the order given.
    */
-  async executeSignals(signals: readonly Signal[], options: BatchOptions = {}): Promise<BatchResult> {
+  async executeSignals(signals: readonly Signal[], given?: BatchOptions): Promise<BatchResult> {
     this.assertRecovered();
+    if (!Array.isArray(signals)) throw new ValidationError([{ field: 'signals', message: `must be an array of signals, got ${signals === null ? 'null' : typeof signals}` }], 'batch');
+    const options: BatchOptions = optionsOf(given, 'batch');
     const maxOrders = options.maxOrders ?? Number.POSITIVE_INFINITY;
     if (!(maxOrders >= 0)) throw new ValidationError([{ field: 'maxOrders', message: `must be zero or more, got ${String(options.maxOrders)}` }], 'batch');
     if (options.refreshAccount !== false && signals.length > 0) await this.refreshAccount().catch((error: unknown) => this.logger.warn('account refresh before a batch failed; deciding on the last snapshot', { error: describeError(error) }));
@@ -755,8 +766,9 @@ export class ExecutionEngine {
    * checks as a signal; `dryRun` returns the plan without sending. The account is refreshed first.
    * See docs/portfolio.md.
    */
-  async rebalance(targets: Readonly<Record<string, DecimalInput>>, options: RebalanceOptions = {}): Promise<RebalanceResult> {
+  async rebalance(targets: Readonly<Record<string, DecimalInput>>, given?: RebalanceOptions): Promise<RebalanceResult> {
     this.assertRecovered();
+    const options: RebalanceOptions = optionsOf(given, 'rebalance');
     await this.refreshAccount().catch((error: unknown) => this.logger.warn('account refresh before a rebalance failed; planning on the last snapshot', { error: describeError(error) }));
     return rebalance(targets, options, {
       equity: () => this.buyingPower.snapshot?.equity,

@@ -17,6 +17,7 @@ import type { IdGenerator } from '../core/ids.js';
 import { HookList, type InternalFailureHandler } from '../core/internal-hooks.js';
 import { KeptIds } from '../core/kept-ids.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
+import { optionsOf } from '../core/options.js';
 import { EventBus, type EventSink, type EventSource, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
 import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
@@ -81,6 +82,23 @@ export interface SubmitOptions {
    * place to link it to other state, since its fills can arrive before `submit` resolves.
    */
   readonly onCreated?: (order: Order) => void;
+}
+
+/**
+ * A submit's options checked before anything is registered: a timeout that is not a number of
+ * milliseconds (`'5s'`, `-1`, NaN) would arm a timer that cancels the order at once, and an
+ * `onCreated` that is not a function would throw after the order was journaled, leaving it unsent.
+ */
+function submitOptions(options: SubmitOptions | null | undefined, defaultTimeoutMs: number | null): { timeoutMs: number | null; onCreated: SubmitOptions['onCreated'] } {
+  const timeoutMs = options?.timeoutMs;
+  const onCreated = options?.onCreated;
+  if ((timeoutMs === undefined || timeoutMs === null || (typeof timeoutMs === 'number' && timeoutMs >= 0)) && (onCreated === undefined || typeof onCreated === 'function')) {
+    return { timeoutMs: timeoutMs === undefined ? defaultTimeoutMs : timeoutMs, onCreated };
+  }
+  const issues: ValidationIssue[] = [];
+  if (!(timeoutMs === undefined || timeoutMs === null || (typeof timeoutMs === 'number' && timeoutMs >= 0))) issues.push({ field: 'timeoutMs', message: `must be a number of milliseconds, zero or more, or null, got ${JSON.stringify(timeoutMs) ?? String(timeoutMs)}` });
+  if (onCreated !== undefined && typeof onCreated !== 'function') issues.push({ field: 'onCreated', message: `must be a function, got ${typeof onCreated}` });
+  throw new ValidationError(issues, 'submit options');
 }
 
 /** What a caller may change on a working order. */
@@ -286,13 +304,14 @@ export class OrderLifecycleManager {
    * Throws {@link ValidationError} for a bad request and {@link DuplicateOrderError} for a
    * client order id already in use; in both cases nothing was sent or recorded.
    */
-  submit(request: OrderRequest, options: SubmitOptions = {}): Promise<Order> {
+  submit(request: OrderRequest, given?: SubmitOptions): Promise<Order> {
     // Not `async` (the send is): an async function returning a promise costs two more promises and ticks per order.
     let id: string;
     try {
+      const options = submitOptions(given, this.defaultTimeoutMs);
       const order = createOrder(request, { clock: this.clock, ids: this.ids });
       if (this.store.has(order.clientOrderId)) throw new DuplicateOrderError(order.clientOrderId);
-      this.register(order, options.timeoutMs === undefined ? this.defaultTimeoutMs : options.timeoutMs);
+      this.register(order, options.timeoutMs);
       id = order.clientOrderId;
       this.apply(id, { type: 'validated', at: this.clock.now() });
       options.onCreated?.(this.store.require(id));
@@ -308,6 +327,10 @@ export class OrderLifecycleManager {
    * confirmation before sending an order that needs what the cancelled one held.
    */
   whenEnded(clientOrderIds: readonly string[], timeoutMs: number): Promise<boolean> {
+    if (!Array.isArray(clientOrderIds) || !(timeoutMs >= 0)) {
+      const issues = [...(Array.isArray(clientOrderIds) ? [] : [{ field: 'clientOrderIds', message: `must be an array of client order ids, got ${String(clientOrderIds)}` }]), ...(timeoutMs >= 0 ? [] : [{ field: 'timeoutMs', message: `must be a number of milliseconds, zero or more, got ${String(timeoutMs)}` }])];
+      return Promise.reject(new ValidationError(issues, 'whenEnded'));
+    }
     const open = (): boolean => clientOrderIds.some((id) => this.store.isWorking(id));
     if (!open()) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -382,8 +405,10 @@ export class OrderLifecycleManager {
    * reduce-only and rest without a timeout. Every order is journaled before the list is sent; a list that fails validation
    * registers nothing. Throws {@link UnsupportedOperationError} when the adapter has no native list.
    */
-  async submitList(kind: OrderListKind, requests: readonly OrderRequest[], options: SubmitOptions = {}): Promise<Order[]> {
-    if (!this.supportsList(kind) || !this.adapter.submitOrderList) throw new UnsupportedOperationError(`${this.adapter.name} has no native ${kind} orders`);
+  async submitList(kind: OrderListKind, requests: readonly OrderRequest[], given?: SubmitOptions): Promise<Order[]> {
+    const options = submitOptions(given, this.defaultTimeoutMs);
+    if (!Array.isArray(requests)) throw new ValidationError([{ field: 'requests', message: `must be an array of order requests, got ${String(requests)}` }], `${String(kind)} order list`);
+    if (!this.supportsList(kind) || !this.adapter.submitOrderList) throw new UnsupportedOperationError(`${this.adapter.name} has no native ${String(kind)} orders`);
     const ids = requests.map((r) => r.clientOrderId ?? this.ids.next('tw'));
     for (const id of ids) if (this.store.has(id)) throw new DuplicateOrderError(id);
     // Every leg only exits what its entry bought (and an OCO only exits a position held): reduce-only.
@@ -394,7 +419,7 @@ export class OrderLifecycleManager {
     const issues = orderListIssues(kind, orders);
     if (issues.length > 0) throw new ValidationError(issues, `${kind} order list`);
     orders.forEach((order, i) => {
-      this.register(order, i === 0 ? (options.timeoutMs === undefined ? this.defaultTimeoutMs : options.timeoutMs) : null);
+      this.register(order, i === 0 ? options.timeoutMs : null);
       this.apply(order.clientOrderId, { type: 'validated', at: this.clock.now() });
     });
     for (const id of ids) options.onCreated?.(this.store.require(id));
@@ -882,8 +907,8 @@ export class OrderLifecycleManager {
   }
 
   /** Every order in memory (working and the most recent ended ones), optionally filtered. */
-  orderList(filter: { symbol?: string; status?: OrderStatus } = {}): Order[] {
-    return this.store.list(filter);
+  orderList(filter?: { symbol?: string; status?: OrderStatus }): Order[] {
+    return this.store.list(optionsOf(filter, 'orderList'));
   }
 
   /**
@@ -901,8 +926,8 @@ export class OrderLifecycleManager {
   }
 
   /** The audit trail: every transition, with time, from, to, reason and the broker's payload. */
-  auditTrail(query: JournalQuery = {}): JournalRecord[] {
-    return this.journal.query(query);
+  auditTrail(query?: JournalQuery): JournalRecord[] {
+    return this.journal.query(optionsOf(query, 'auditTrail'));
   }
 
   private register(order: Order, timeoutMs: number | null, journal = true): void {

@@ -64,6 +64,9 @@ export interface RebalanceDeps {
  * exposure, buying power) — with an explicit quantity; a refusal is reported per name.
  */
 export async function rebalance(targets: Readonly<Record<string, DecimalInput>>, options: RebalanceOptions, deps: RebalanceDeps): Promise<RebalanceResult> {
+  if (typeof targets !== 'object' || targets === null || Array.isArray(targets)) {
+    throw new ValidationError([{ field: 'targets', message: `must be an object of symbol → weight, got ${Array.isArray(targets) ? 'an array' : targets === null ? 'null' : typeof targets}` }], 'rebalance');
+  }
   const issues: ValidationIssue[] = [];
   const weights = new Map<string, Decimal>();
   let total = ZERO;

@@ -544,3 +544,19 @@ describe('requests a dead process journaled (resumeRequests, called by recover()
     expect(after.get('target-1')?.errorMessage).toMatch(/not confirmed/);
   });
 });
+
+describe("a submit's options that are not what they should be", () => {
+  it('a timeout that is not a number of milliseconds, or an onCreated that is not a function, is a ValidationError and nothing is registered or sent — before, a timeout of "5s" armed a timer that cancelled the order at once', async () => {
+    const { lifecycle, broker } = setup();
+    const request = { symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' } as const;
+    for (const options of [{ timeoutMs: '5s' }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { onCreated: 'log' }]) {
+      await expect(lifecycle.submit(request, options as never)).rejects.toMatchObject({ code: 'validation_failed', issues: [{ field: Object.keys(options)[0] }] });
+    }
+    expect(lifecycle.orderList()).toEqual([]);
+    expect(broker.orderReports()).toEqual([]);
+    // null options are no options; null timeout rests the order.
+    const resting = await lifecycle.submit(request, null as never);
+    expect(resting.status).toBe('accepted');
+    expect((await lifecycle.submit(request, { timeoutMs: null })).status).toBe('accepted');
+  });
+});

@@ -1,0 +1,286 @@
+import fc from 'fast-check';
+import { Decimal, ExecutionEngine, silentLogger, TradewireError } from 'tradewire';
+import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * "Bad input gets a clear, typed error, and never corrupts state": the engine's public entry points
+ * fed anything — values of the wrong type, numbers that are not finite, strings that are not
+ * numbers, fields missing or extra — either do their work or refuse with a `TradewireError` that
+ * has a `code` (a signal may also come back `rejected` with reasons). Never a `TypeError` from deep
+ * inside, and afterwards the engine still trades a good signal and its books still add up.
+ */
+
+/** Something in the place of a field: right, wrong, or absurd. */
+const junk = fc.oneof(
+  fc.constantFrom(undefined, null, NaN, Infinity, -Infinity, 0, -1, 1e21, 1e-12, '', ' ', 'abc', '1e999', '-0', '0x10', '  12 ', '1,5', true, false, [], {}, [1], { toString: () => '5' }),
+  fc.integer({ min: -1000, max: 1000 }),
+  fc.double(),
+  fc.string({ maxLength: 6 }),
+);
+const numberish = fc.oneof(junk, fc.constantFrom('10', '0.5', '100.25', 5, 0.1), fc.constant(new Decimal('7')));
+const symbol = fc.oneof(fc.constantFrom('AAPL', 'MSFT', 'aapl', ' AAPL', 'AAPL ', 'BRK.B', 'BTC/USD', '', '../x', 'A'.repeat(40)), junk);
+const side = fc.oneof(fc.constantFrom('buy', 'sell', 'BUY', 'short', 'long', ''), junk);
+
+const signalLike = fc.record(
+  {
+    id: fc.oneof(fc.uuid(), fc.constantFrom('', 'x'.repeat(300)), junk),
+    symbol,
+    side,
+    strength: numberish,
+    time: fc.oneof(fc.constant('now'), fc.constantFrom(0, -1, NaN, '2026-12-04', 8.64e15 + 1), junk),
+    strategyId: fc.oneof(fc.constant('fuzz'), junk),
+    expectedPrice: numberish,
+    stopPrice: numberish,
+    takeProfitPrice: numberish,
+    quantity: numberish,
+    exitFraction: numberish,
+    atr: numberish,
+    orderType: fc.oneof(fc.constantFrom('market', 'limit', 'stop', 'bracket'), junk),
+    limitPrice: numberish,
+  },
+  { requiredKeys: [] },
+);
+
+const orderRequestLike = fc.record(
+  {
+    symbol,
+    side,
+    quantity: numberish,
+    notional: numberish,
+    type: fc.oneof(fc.constantFrom('market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'iceberg'), junk),
+    limitPrice: numberish,
+    stopPrice: numberish,
+    trailPercent: numberish,
+    timeInForce: fc.oneof(fc.constantFrom('day', 'gtc', 'ioc', 'fok', 'opg', 'forever'), junk),
+    clientOrderId: fc.oneof(fc.constant(undefined), fc.constantFrom('', 'dup', 'x'.repeat(200)), junk),
+  },
+  { requiredKeys: [] },
+);
+
+const call = fc.oneof(
+  fc.record({ kind: fc.constant('signal' as const), signal: signalLike }),
+  fc.record({ kind: fc.constant('signals' as const), signals: fc.oneof(fc.array(signalLike, { maxLength: 3 }), junk) }),
+  fc.record({ kind: fc.constant('price' as const), symbol, price: numberish }),
+  fc.record({ kind: fc.constant('submit' as const), request: orderRequestLike }),
+  fc.record({ kind: fc.constant('cancel' as const), id: fc.oneof(fc.constantFrom('tw-1', 'nope', ''), junk) }),
+  fc.record({ kind: fc.constant('modify' as const), id: fc.oneof(fc.constantFrom('tw-1', 'tw-2', 'nope'), junk), changes: fc.oneof(fc.record({ quantity: numberish, limitPrice: numberish, stopPrice: numberish, trailPercent: numberish }, { requiredKeys: [] }), junk) }),
+  fc.record({ kind: fc.constant('rebalance' as const), weights: fc.oneof(fc.dictionary(fc.constantFrom('AAPL', 'MSFT', '', 'ZZZ'), numberish, { maxKeys: 3 }), junk), dryRun: fc.boolean() }),
+  fc.record({ kind: fc.constant('forceClose' as const), symbol }),
+  fc.record({ kind: fc.constant('batchOptions' as const), options: fc.oneof(fc.record({ maxOrders: numberish, refreshAccount: junk }, { requiredKeys: [] }), junk) }),
+  fc.record({ kind: fc.constant('rebalanceOptions' as const), options: fc.oneof(fc.record({ driftBandPct: numberish, minTradeValue: numberish, liquidateUnlisted: junk, dryRun: fc.constant(true) }, { requiredKeys: [] }), junk) }),
+  fc.record({ kind: fc.constant('halt' as const), options: fc.oneof(fc.record({ reason: junk, flatten: junk, cancelOpen: junk }, { requiredKeys: [] }), junk) }),
+  fc.record({ kind: fc.constant('resume' as const) }),
+  fc.record({ kind: fc.constant('reduceOnly' as const), reason: junk }),
+  fc.record({ kind: fc.constant('volatility' as const), value: numberish }),
+  fc.record({ kind: fc.constant('resetBreaker' as const), id: fc.oneof(fc.constantFrom('daily_loss', 'nope'), junk) }),
+  fc.record({ kind: fc.constant('preload' as const), symbols: fc.oneof(fc.array(symbol, { maxLength: 3 }), junk) }),
+  fc.record({ kind: fc.constant('submitOptions' as const), options: fc.oneof(fc.record({ timeoutMs: numberish }, { requiredKeys: [] }), junk) }),
+  fc.record({ kind: fc.constant('submitList' as const), list: fc.oneof(fc.constantFrom('oco', 'bracket', 'oto', 'nope'), junk), requests: fc.oneof(fc.array(orderRequestLike, { maxLength: 3 }), junk) }),
+  fc.record({ kind: fc.constant('whenEnded' as const), ids: fc.oneof(fc.array(fc.constantFrom('tw-1', 'nope'), { maxLength: 2 }), junk), timeoutMs: numberish }),
+  fc.record({ kind: fc.constant('lists' as const), filter: fc.oneof(fc.record({ symbol: junk, status: junk, clientOrderId: junk, from: junk, to: junk, limit: junk }, { requiredKeys: [] }), junk) }),
+  fc.record({ kind: fc.constant('queue' as const), id: fc.oneof(fc.constantFrom('q', 'nope'), junk), how: fc.constantFrom('release', 'approve', 'reject', 'decision') }),
+);
+type Call = typeof call extends fc.Arbitrary<infer C> ? C : never;
+
+async function setup() {
+  const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
+  const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+  const engine = new ExecutionEngine({
+    adapter: broker,
+    clock,
+    ids: sequentialIds(),
+    logger: silentLogger,
+    protection: true,
+    config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null }, accountRefreshMs: 86_400_000 },
+  });
+  engine.on('error', () => undefined);
+  await engine.start();
+  for (const [s, p] of [['AAPL', '100'], ['MSFT', '300']] as const) {
+    broker.setPrice(s, p);
+    engine.updatePrice(s, p);
+  }
+  return { clock, broker, engine };
+}
+
+/** Runs one call; what it may do is succeed or refuse with a typed error. */
+async function run(engine: ExecutionEngine, clock: ManualClock, c: Call): Promise<void> {
+  const any = (x: unknown) => x as never;
+  const work = async (): Promise<unknown> => {
+    switch (c.kind) {
+      case 'signal':
+        return engine.executeSignal(any({ ...c.signal, ...(c.signal.time === 'now' ? { time: clock.now() } : {}) }));
+      case 'signals':
+        return engine.executeSignals(any(Array.isArray(c.signals) ? c.signals.map((s) => ({ ...s, ...(s.time === 'now' ? { time: clock.now() } : {}) })) : c.signals));
+      case 'price':
+        return engine.updatePrice(any(c.symbol), any(c.price));
+      case 'submit':
+        return engine.orders.submit(any(c.request));
+      case 'cancel':
+        return engine.orders.cancel(any(c.id));
+      case 'modify':
+        return engine.orders.modify(any(c.id), any(c.changes));
+      case 'rebalance':
+        return engine.rebalance(any(c.weights), { dryRun: c.dryRun });
+      case 'forceClose':
+        return engine.forceClose(any(c.symbol));
+      case 'batchOptions':
+        return engine.executeSignals([{ id: `b-${clock.now()}-${Math.random()}`, symbol: 'AAPL', side: 'buy', strength: 80, time: clock.now(), strategyId: 'fuzz' }], any(c.options));
+      case 'rebalanceOptions':
+        return engine.rebalance({ AAPL: '0.1' }, any(c.options));
+      case 'halt':
+        await engine.halt(any(c.options));
+        return engine.resume();
+      case 'resume':
+        return engine.resume();
+      case 'reduceOnly':
+        engine.reduceOnly(any(c.reason));
+        return engine.resume();
+      case 'volatility':
+        return engine.reportVolatility(any(c.value));
+      case 'resetBreaker':
+        return engine.resetBreaker(any(c.id));
+      case 'preload':
+        return engine.preloadAssets(any(c.symbols));
+      case 'submitOptions':
+        return engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, any(c.options));
+      case 'submitList':
+        return engine.orders.submitList(any(c.list), any(c.requests));
+      case 'whenEnded':
+        return Promise.race([engine.orders.whenEnded(any(c.ids), any(c.timeoutMs)), settle(2)]);
+      case 'lists':
+        engine.orders.orderList(any(c.filter));
+        return engine.orders.auditTrail(any(c.filter));
+      case 'queue':
+        if (c.how === 'release') return engine.releaseQueued(any(c.id));
+        if (c.how === 'approve') return engine.approveQueued(any(c.id));
+        if (c.how === 'reject') return engine.rejectQueued(any(c.id));
+        return engine.decisionFor(any(c.id));
+    }
+  };
+  try {
+    await work();
+  } catch (error) {
+    const described = `${c.kind} ${JSON.stringify(c, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}: ${(error as Error)?.stack ?? String(error)}`;
+    expect(error instanceof TradewireError, described).toBe(true);
+    expect(typeof (error as TradewireError).code, described).toBe('string');
+  }
+  await settle(4);
+}
+
+/** The books still add up: every order sized and priced with finite decimals, positions equal to the broker's. */
+function expectSound(engine: ExecutionEngine, broker: MockBroker): void {
+  for (const o of engine.orders.orderList()) {
+    expect(o.quantity.isFinite() && o.quantity.greaterThan(0), `${o.clientOrderId} quantity ${o.quantity.toString()}`).toBe(true);
+    for (const price of [o.limitPrice, o.stopPrice]) if (price) expect(price.isFinite() && price.greaterThan(0), `${o.clientOrderId} price ${price.toString()}`).toBe(true);
+    expect(typeof o.symbol === 'string' && o.symbol.length > 0).toBe(true);
+  }
+  const mine = Object.fromEntries(engine.positions.openPositions().map((p) => [p.symbol, (p.side === 'long' ? p.quantity : p.quantity.negated()).toString()]));
+  const theirs = Object.fromEntries(broker.positionReports().filter((p) => !p.quantity.isZero()).map((p) => [p.symbol, p.quantity.toString()]));
+  expect(mine).toEqual(theirs);
+}
+
+describe('bad input at the public entry points', () => {
+  it("anything given to the engine's entry points (signals, batches, prices, orders, rebalances, closes, halts, breakers, the queue) is done or refused with a typed error; the engine still trades and its books add up", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 12 }), async (calls) => {
+        const { clock, broker, engine } = await setup();
+        try {
+          for (const c of calls) await run(engine, clock, c);
+          // Still trades: a good price and a good signal go through.
+          engine.updatePrice('MSFT', '300');
+          broker.setPrice('MSFT', '300');
+          const decision = await engine.executeSignal({ id: 'good-one', symbol: 'MSFT', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fuzz' });
+          await settle(8);
+          expect(['executed', 'rejected', 'queued']).toContain(decision.kind);
+          if (decision.kind === 'rejected') expect(decision.reasons.length).toBeGreaterThan(0);
+          await engine.reconcile();
+          await settle(8);
+          expectSound(engine, broker);
+        } finally {
+          await engine.stop();
+        }
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
+    );
+  }, 120_000);
+});
+
+/** An engine config as a JavaScript caller or a JSON file might give it: known keys, any values. */
+const section = (keys: readonly string[]) => fc.oneof(fc.dictionary(fc.constantFrom(...keys), fc.oneof(junk, numberish, fc.constantFrom('market', 'limit', 'percent', 'atr', 'fixed_quantity', 'adopt', 'halt', 'gtc'))), junk);
+const configLike = fc.record(
+  {
+    maxPositions: numberish,
+    maxPositionSizePct: numberish,
+    maxAccountExposurePct: numberish,
+    minSignalStrength: numberish,
+    maxSignalAgeMs: numberish,
+    dailyLossLimitPct: numberish,
+    riskPerTradePct: numberish,
+    minTradeSize: numberish,
+    allowScaleIn: junk,
+    allowShorting: junk,
+    allowFractional: junk,
+    accountRefreshMs: numberish,
+    sizing: section(['method', 'notional', 'quantity', 'scaleByStrength', 'percent']),
+    stopLoss: section(['method', 'percent', 'atrMultiplier', 'trailingPercent', 'supportBufferPct']),
+    takeProfit: section(['method', 'riskRewardRatio']),
+    orderManagement: section(['entryOrderType', 'limitOffsetBps', 'timeInForce', 'orderTimeoutMs', 'pollIntervalMs', 'endedOrdersKept']),
+    marketHours: section(['queueWhenClosed', 'cancelAtClose', 'preMarket', 'afterHours', 'queueCheckIntervalMs']),
+    errorHandling: section(['retries', 'minDelayMs', 'factor', 'maxDelayMs', 'resizeOnInsufficientFunds', 'fallbackOrderType']),
+    recovery: section(['onMismatch', 'reconcileIntervalMs', 'resendUnacknowledged', 'maxResendAgeMs', 'retries', 'retryDelayMs', 'retryAfterFailureMs', 'checkpointEveryRecords', 'checkpointCheckMs']),
+    checks: section(['account_currency', 'max_positions', 'nope']),
+  },
+  { requiredKeys: [] },
+);
+
+/** Protection's options, likewise. */
+const protectionLike = fc.oneof(
+  fc.constantFrom(true, false, undefined),
+  junk,
+  fc.record(
+    {
+      partialExits: fc.oneof(fc.array(fc.record({ r: numberish, fraction: numberish }), { maxLength: 3 }), junk),
+      trailingPercent: numberish,
+      breakEvenAtR: numberish,
+      volatility: fc.oneof(fc.record({ threshold: numberish, factor: numberish }), junk),
+      tightenNearTarget: fc.oneof(fc.record({ progress: numberish, lock: numberish }), junk),
+      onStopLost: fc.oneof(fc.constantFrom('replace', 'close', 'alert'), junk),
+      stopAttempts: numberish,
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+describe('a bad engine config', () => {
+  it("any config (and protection's options) is taken or refused when the engine is built with a ConfigurationError naming the field — never a TypeError, nor an engine that fails later on its own settings", async () => {
+    await fc.assert(
+      fc.asyncProperty(configLike, protectionLike, async (config, protection) => {
+        const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+        const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+        let engine: ExecutionEngine;
+        try {
+          engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, config: config as never, protection: protection as never });
+        } catch (error) {
+          expect(error instanceof TradewireError && error.code === 'invalid_configuration', String((error as Error)?.stack ?? error)).toBe(true);
+          expect((error as TradewireError & { issues: { field: string }[] }).issues.length).toBeGreaterThan(0);
+          return;
+        }
+        engine.on('error', () => undefined);
+        try {
+          await engine.start();
+          broker.setPrice('AAPL', '100');
+          engine.updatePrice('AAPL', '100');
+          // Taken: it trades (or refuses a signal with reasons) on those settings.
+          const decision = await engine.executeSignal({ id: 's1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fuzz' });
+          expect(['executed', 'rejected', 'queued']).toContain(decision.kind);
+          await settle(8);
+          expectSound(engine, broker);
+        } finally {
+          await engine.stop();
+        }
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
+    );
+  }, 120_000);
+});
