@@ -23,7 +23,13 @@ export const DEFAULT_REPORT_TIMEZONE = 'America/New_York';
  * in `timeZone`, or an instant), from its first to its last millisecond in `timeZone`.
  */
 export function reportPeriod(kind: PeriodKind, date: string | number, timeZone = DEFAULT_REPORT_TIMEZONE): ReportPeriod {
-  const day = typeof date === 'number' ? toZonedTime(date, timeZone) : parseDay(date);
+  if (kind !== 'daily' && kind !== 'weekly' && kind !== 'monthly') throw new ValidationError([{ field: 'kind', message: `must be daily, weekly or monthly, got ${JSON.stringify(kind) ?? String(kind)}` }], 'report period');
+  checkTimeZone(timeZone);
+  return periodIn(kind, typeof date === 'number' ? toZonedTime(instantMs(date, 'date'), timeZone) : parseDay(date), timeZone);
+}
+
+/** {@link reportPeriod} of a day already parsed, in a time zone already checked. */
+function periodIn(kind: PeriodKind, day: Date, timeZone: string): ReportPeriod {
   const start = kind === 'daily' ? day : kind === 'weekly' ? startOfISOWeek(day) : startOfMonth(day);
   const next = kind === 'daily' ? addDays(start, 1) : kind === 'weekly' ? addWeeks(start, 1) : addMonths(start, 1);
   const from = fromZonedTime(format(start, 'yyyy-MM-dd'), timeZone).getTime();
@@ -34,8 +40,9 @@ export function reportPeriod(kind: PeriodKind, date: string | number, timeZone =
 
 /** A custom range: `from` and `to` are days (`yyyy-MM-dd`, whole days in `timeZone`) or instants (ISO with a time, or epoch ms). */
 export function customPeriod(from: string | number, to: string | number, timeZone = DEFAULT_REPORT_TIMEZONE): ReportPeriod {
-  const start = typeof from === 'number' ? from : isDay(from) ? reportPeriod('daily', from, timeZone).from : instant(from, 'from');
-  const end = typeof to === 'number' ? to : isDay(to) ? reportPeriod('daily', to, timeZone).to : instant(to, 'to');
+  checkTimeZone(timeZone);
+  const start = typeof from === 'number' ? instantMs(from, 'from') : isDay(from) ? reportPeriod('daily', from, timeZone).from : instant(from, 'from');
+  const end = typeof to === 'number' ? instantMs(to, 'to') : isDay(to) ? reportPeriod('daily', to, timeZone).to : instant(to, 'to');
   if (end < start) throw new ValidationError([{ field: 'to', message: 'must not be before from' }], 'report period');
   return { kind: 'custom', label: `${formatInTimeZone(start, timeZone, 'yyyy-MM-dd HH:mm')} … ${formatInTimeZone(end, timeZone, 'yyyy-MM-dd HH:mm')}`, timeZone, from: start, to: end };
 }
@@ -50,30 +57,54 @@ export function dayOf(at: number, timeZone: string): string {
  * call (the day's bounds are cached) — formatting a date in a timezone costs tens of microseconds.
  */
 export function dayKeyer(timeZone: string): (at: number) => string {
+  checkTimeZone(timeZone);
   let key = '';
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
   return (at) => {
     if (at >= start && at <= end) return key;
     key = dayOf(at, timeZone);
-    const day = reportPeriod('daily', key, timeZone);
+    const day = periodIn('daily', parseISO(key), timeZone);
     start = day.from;
     end = day.to;
     return key;
   };
 }
 
-function isDay(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text);
+function isDay(text: unknown): text is string {
+  return typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text);
 }
 
+/** A `yyyy-MM-dd` that is a day of the calendar (not 2024-02-30, which date-fns reads as Invalid Date). */
 function parseDay(text: string): Date {
-  if (!isDay(text)) throw new ValidationError([{ field: 'date', message: `must be a day as yyyy-MM-dd, got ${JSON.stringify(text)}` }], 'report period');
-  return parseISO(text);
+  const day = isDay(text) ? parseISO(text) : undefined;
+  if (!day || !Number.isFinite(day.getTime()) || format(day, 'yyyy-MM-dd') !== text) {
+    throw new ValidationError([{ field: 'date', message: `must be a day as yyyy-MM-dd, got ${JSON.stringify(text) ?? String(text)}` }], 'report period');
+  }
+  return day;
 }
 
 function instant(text: string, field: string): number {
-  const at = Date.parse(text);
-  if (!Number.isFinite(at)) throw new ValidationError([{ field, message: `must be a day (yyyy-MM-dd) or an ISO time, got ${JSON.stringify(text)}` }], 'report period');
+  const at = typeof text === 'string' ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(at)) throw new ValidationError([{ field, message: `must be a day (yyyy-MM-dd) or an ISO time, got ${JSON.stringify(text) ?? String(text)}` }], 'report period');
   return at;
+}
+
+/** Epoch milliseconds a `Date` can hold (±8.64e15). */
+function instantMs(at: number, field: string): number {
+  if (!(Math.abs(at) <= 8.64e15)) throw new ValidationError([{ field, message: `must be epoch milliseconds, got ${String(at)}` }], 'report period');
+  return at;
+}
+
+/** An IANA time zone the runtime knows ('America/New_York'); a typo would give NaN bounds. */
+function checkTimeZone(timeZone: unknown): void {
+  let known = typeof timeZone === 'string' && timeZone !== '';
+  if (known) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timeZone as string });
+    } catch {
+      known = false;
+    }
+  }
+  if (!known) throw new ValidationError([{ field: 'timeZone', message: `must be an IANA time zone such as America/New_York, got ${JSON.stringify(timeZone) ?? String(timeZone)}` }], 'report period');
 }

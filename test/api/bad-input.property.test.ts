@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Decimal, ExecutionEngine, silentLogger, TradewireError } from 'tradewire';
+import { customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -283,4 +283,29 @@ describe('a bad engine config', () => {
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
     );
   }, 120_000);
+});
+
+describe('a bad report period', () => {
+  const day = fc.oneof(fc.constantFrom('2024-06-03', '2024-02-30', '2024-13-01', '2024-6-3', '03/06/2024', '2024-06-03T10:00:00Z', '2024-06-03T10:00', 'yesterday', ''), fc.integer({ min: -1e13, max: 1e13 }), junk);
+  const zone = fc.oneof(fc.constantFrom(undefined, 'America/New_York', 'Europe/London', 'UTC', 'Mars/Base', 'EST', '+05:00', ''), junk);
+  it('reportPeriod and customPeriod give a range of finite instants, from ≤ to, or refuse with a ValidationError — never NaN bounds, nor a TypeError or RangeError from a date library', () => {
+    const sound = (make: () => { from: number; to: number; kind: string }, what: string): void => {
+      let period: { from: number; to: number; kind: string };
+      try {
+        period = make();
+      } catch (error) {
+        expect(error instanceof TradewireError && error.code === 'validation_failed', `${what}: ${String((error as Error)?.stack ?? error)}`).toBe(true);
+        return;
+      }
+      expect(Number.isFinite(period.from) && Number.isFinite(period.to) && period.from <= period.to, `${what}: ${JSON.stringify(period)}`).toBe(true);
+    };
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom('daily', 'weekly', 'monthly', 'yearly', ''), junk), day, day, zone, (kind, from, to, timeZone) => {
+        const shown = JSON.stringify({ kind, from, to, timeZone }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+        sound(() => reportPeriod(kind as never, from as never, timeZone as never), `reportPeriod ${shown}`);
+        sound(() => customPeriod(from as never, to as never, timeZone as never), `customPeriod ${shown}`);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+    );
+  });
 });

@@ -132,6 +132,11 @@ describe('periods in the market timezone', () => {
     expect(new Date(month.to + 1).toISOString()).toBe('2024-03-01T05:00:00.000Z');
     expect(() => reportPeriod('daily', '03/10/2024')).toThrow(/yyyy-MM-dd/);
     expect(() => customPeriod('2024-06-04', '2024-06-03')).toThrow(/before from/);
+    // Each of these gave NaN bounds before — a report of nothing, silently.
+    expect(() => reportPeriod('daily', '2024-06-03', 'Amercia/New_York')).toThrow(/timeZone must be an IANA time zone/);
+    expect(() => reportPeriod('daily', '2024-02-30', NY)).toThrow(/yyyy-MM-dd, got "2024-02-30"/);
+    expect(() => reportPeriod('yearly' as never, '2024-06-03', NY)).toThrow(/kind must be daily, weekly or monthly/);
+    expect(() => customPeriod(Number.NaN, Date.UTC(2024, 5, 3))).toThrow(/from must be epoch milliseconds/);
   });
 });
 
