@@ -243,9 +243,13 @@ export function parseBars(csv: string, symbol?: string): BacktestBar[] {
   });
 }
 
+const FIRST_INSTANT = -62_135_596_800_000; // 0001-01-01T00:00:00Z (Date.UTC reads years 0–99 as 1900–1999)
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function timeOf(time: number | string, index: number): number {
-  const at = typeof time === 'number' ? time : Date.parse(time);
-  if (!Number.isFinite(at)) throw new ValidationError([{ field: `bars[${index}].time`, message: `must be epoch ms or an ISO time, got ${JSON.stringify(time)}` }], 'backtest');
+  const at = typeof time === 'number' ? time : typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  // Years 1 to 9999: what calendars and date formatting hold (a bar 12 000 years back broke the trading day's).
+  if (!(at >= FIRST_INSTANT && at <= LAST_INSTANT)) throw new ValidationError([{ field: `bars[${index}].time`, message: `must be epoch ms or an ISO time, got ${JSON.stringify(time)}` }], 'backtest');
   return at;
 }
 

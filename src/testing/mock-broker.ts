@@ -1,4 +1,4 @@
-import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecimals, Decimal, isAboveZero, multiplyDecimals, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal } from 'tradewire';
+import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecimals, Decimal, isAboveZero, multiplyDecimals, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal, ValidationError } from 'tradewire';
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
 import { BoundedRing } from '../core/bounded-ring.js';
 import type { Mutable } from '../core/mutable.js';
@@ -245,9 +245,10 @@ export class MockBroker implements BrokerAdapter {
 
   /** Sets the last trade price of `symbol` and matches every resting order against it. */
   setPrice(symbol: string, price: DecimalInput): void {
+    checkSymbol(symbol);
     const value = toDecimal(price, 'price');
     // isAboveZero, not greaterThan(0): decimal.js builds a Decimal of its argument on every comparison.
-    if (!isAboveZero(value)) throw new RangeError(`price must be positive, got ${value.toString()}`);
+    if (!isAboveZero(value)) throw new ValidationError([{ field: 'price', message: `must be positive, got ${value.toString()}` }], `price of ${symbol}`);
     this.prices.set(symbol, value);
     this.ledger.revalue(symbol, value);
     if (!this.assets.has(symbol) && this.autoAssets) this.addAsset({ symbol });
@@ -257,6 +258,7 @@ export class MockBroker implements BrokerAdapter {
 
   /** Walks the price through a bar (open, then low and high in the order a bar of that colour usually takes, then close). */
   playBar(symbol: string, bar: MockBar): void {
+    if (typeof bar !== 'object' || bar === null) throw new ValidationError([{ field: 'bar', message: `must be { open, high, low, close }, got ${String(bar)}` }], `bar of ${String(symbol)}`);
     const open = toDecimal(bar.open, 'bar');
     const high = toDecimal(bar.high, 'bar');
     const low = toDecimal(bar.low, 'bar');
@@ -289,8 +291,13 @@ export class MockBroker implements BrokerAdapter {
 
   /** Caps how much of `symbol` can fill per price update (undefined: unlimited). Orders beyond it fill in parts. */
   setLiquidity(symbol: string, quantity: DecimalInput | undefined): void {
+    checkSymbol(symbol);
     if (quantity === undefined) this.liquidity.delete(symbol);
-    else this.liquidity.set(symbol, toDecimal(quantity, 'liquidity'));
+    else {
+      const cap = toDecimal(quantity, 'liquidity');
+      if (cap.isNegative()) throw new ValidationError([{ field: 'liquidity', message: `must be zero or more, got ${cap.toString()}` }], `liquidity of ${symbol}`);
+      this.liquidity.set(symbol, cap);
+    }
   }
 
   addAsset(asset: Partial<AssetInfo> & { symbol: string }): AssetInfo {
@@ -1010,4 +1017,9 @@ function inferAssetClass(symbol: string): AssetClass {
   if (symbol.includes('/')) return 'crypto';
   if (symbol.includes('_')) return 'forex';
   return 'equity';
+}
+
+/** A symbol the mock can trade: a non-empty string. */
+function checkSymbol(symbol: unknown): asserts symbol is string {
+  if (typeof symbol !== 'string' || symbol.trim() === '') throw new ValidationError([{ field: 'symbol', message: `must be a non-empty string, got ${JSON.stringify(symbol) ?? String(symbol)}` }], 'mock broker symbol');
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
+import { ManualClock, MockBroker, runBacktest, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -304,6 +304,58 @@ describe('a bad report period', () => {
         const shown = JSON.stringify({ kind, from, to, timeZone }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
         sound(() => reportPeriod(kind as never, from as never, timeZone as never), `reportPeriod ${shown}`);
         sound(() => customPeriod(from as never, to as never, timeZone as never), `customPeriod ${shown}`);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+    );
+  });
+});
+
+describe('bad input to the testing kit', () => {
+  const bar = fc.record(
+    {
+      time: fc.oneof(fc.constantFrom('2024-06-03T14:30:00Z', '2024-06-03', 'soon', ''), fc.integer({ min: 1.7e12, max: 1.8e12 }), junk),
+      symbol: fc.oneof(fc.constant('SPY'), symbol),
+      open: numberish,
+      high: numberish,
+      low: numberish,
+      close: numberish,
+      volume: numberish,
+    },
+    { requiredKeys: [] },
+  );
+  const good = (i: number) => ({ time: Date.UTC(2024, 5, 3, 14, 30 + i), symbol: 'SPY', open: '100', high: '101', low: '99', close: '100.5', volume: '1000' });
+
+  it('runBacktest with bars or options of any shape runs or refuses with a typed error (a bad bar names its line), never a TypeError from inside', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(bar, fc.integer({ min: 0, max: 5 }).map(good)), { minLength: 1, maxLength: 6 }), fc.record({ initialCash: numberish, slippageBps: numberish, historyBars: numberish, timeZone: fc.oneof(fc.constant(undefined), junk), closeAtEnd: junk }, { requiredKeys: [] }), async (bars, options) => {
+        try {
+          const result = await runBacktest({ bars: bars as never, strategy: ({ bar: b }) => [{ side: 'buy', symbol: b.symbol }] as never, ...(options as object) });
+          expect(Number.isFinite(Number(result.report.totals.realizedPnl))).toBe(true);
+        } catch (error) {
+          expect(error instanceof TradewireError && typeof error.code === 'string', String((error as Error)?.stack ?? error)).toBe(true);
+        }
+      }),
+      // A backtest builds an engine and a report per run: fewer runs than the calls above.
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
+    );
+  }, 120_000);
+
+  it('MockBroker: options, prices and bars of any shape are taken or refused with a typed error', () => {
+    fc.assert(
+      fc.property(fc.record({ initialCash: numberish, leverage: numberish, slippageBps: numberish, latencyMs: numberish, cancelLatencyMs: numberish, retainEndedOrders: numberish, currency: junk }, { requiredKeys: [] }), symbol, numberish, bar, (options, s, price, b) => {
+        const attempt = (what: string, work: () => unknown): void => {
+          try {
+            work();
+          } catch (error) {
+            expect(error instanceof TradewireError && typeof error.code === 'string', `${what}: ${String((error as Error)?.stack ?? error)}`).toBe(true);
+          }
+        };
+        let broker: MockBroker | undefined;
+        attempt('new MockBroker', () => (broker = new MockBroker({ clock: new ManualClock(), ...(options as object) })));
+        if (!broker) return;
+        attempt('setPrice', () => broker!.setPrice(s as never, price as never));
+        attempt('playBar', () => broker!.playBar(s as never, b as never));
+        attempt('setLiquidity', () => broker!.setLiquidity(s as never, price as never));
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
     );
