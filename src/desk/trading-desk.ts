@@ -2,11 +2,12 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { Decimal, type DecimalInput, toDecimal, ZERO } from '../core/decimal.js';
 import { ConfigurationError, describeError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
+import { optionsOf } from '../core/options.js';
 import type { AlertPayload } from '../events/alert.js';
 import { EventBus, type EventSource, type Listener, type ListenerErrorPayload } from '../events/event-bus.js';
 import { ExecutionEngine, type ExecutionEngineOptions } from '../execution/execution-engine.js';
 import type { SignalDecision } from '../execution/signal-decision.js';
-import type { TradingState } from '../execution/trading-state.js';
+import { parseHaltOptions, type TradingState } from '../execution/trading-state.js';
 import type { Order } from '../model/order.js';
 import { type ReportFilters } from '../reports/report-data.js';
 import type { ReportPeriod } from '../reports/report-period.js';
@@ -246,9 +247,11 @@ export class TradingDesk {
    * all at once; once every account has done what it could, rejects with what failed (an
    * `AggregateError` for several).
    */
-  async halt(reason: string, options: { readonly cancelOpen?: boolean; readonly flatten?: boolean } = {}): Promise<void> {
-    this.setState('HALTED', reason);
-    await allOrFailures([...this.seats.values()].map((s) => s.engine.halt({ reason: `desk: ${reason}`, ...options })), 'accounts could not halt cleanly');
+  async halt(reason: string, options?: { readonly cancelOpen?: boolean; readonly flatten?: boolean }): Promise<void> {
+    // Checked before anything halts: a refused halt leaves the desk and every account as they were.
+    const halt = parseHaltOptions({ ...optionsOf(options, 'desk halt'), reason });
+    this.setState('HALTED', halt.reason);
+    await allOrFailures([...this.seats.values()].map((s) => s.engine.halt({ ...halt, reason: `desk: ${halt.reason}` })), 'accounts could not halt cleanly');
   }
 
   /** Exits only, on every account. */
@@ -278,6 +281,7 @@ export class TradingDesk {
    * a time (desk-wide limits hold whatever the interleaving); every refusal names its account.
    */
   async executeSignal(signal: DeskSignal): Promise<DeskDecision> {
+    checkDeskFields(signal);
     const holders = this.holders(signal);
     if (holders.length > 0 && !signal.mirror) {
       // An exit (or a reduction) stays with the broker that holds the position.
@@ -586,4 +590,27 @@ function measuredCost(engine: ExecutionEngine): MeasuredCost | undefined {
   latencies.sort((a, b) => a - b);
   // Statistics for ranking, not money: plain numbers are exact enough to order brokers by.
   return { orders: records.length, slippageBps: slipped ? slippage / slipped : 0, commissionBps: commission / records.length, latencyMs: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)]! : 0 };
+}
+
+/**
+ * The desk's own fields of a signal, checked before it is routed (the engine checks the rest): a
+ * mirror's accounts that are not a list, or weights that are neither 'equal', 'equity' nor an
+ * object of weights, are the caller's mistake — a `ValidationError`, not a `TypeError` mid-route.
+ */
+function checkDeskFields(signal: DeskSignal): void {
+  if (typeof signal !== 'object' || signal === null) throw new ValidationError([{ field: 'signal', message: `must be an object, got ${String(signal)}` }], 'desk signal');
+  const issues: ValidationIssue[] = [];
+  if (signal.account !== undefined && (typeof signal.account !== 'string' || signal.account === '')) issues.push({ field: 'account', message: `must be an account id, got ${JSON.stringify(signal.account) ?? String(signal.account)}` });
+  const mirror: unknown = signal.mirror;
+  if (mirror !== undefined) {
+    if (typeof mirror !== 'object' || mirror === null) issues.push({ field: 'mirror', message: `must be { accounts?, weights? }, got ${JSON.stringify(mirror) ?? String(mirror)}` });
+    else {
+      const { accounts, weights } = mirror as { accounts?: unknown; weights?: unknown };
+      if (accounts !== undefined && !(Array.isArray(accounts) && accounts.every((a) => typeof a === 'string'))) issues.push({ field: 'mirror.accounts', message: `must be a list of account ids, got ${JSON.stringify(accounts) ?? String(accounts)}` });
+      if (weights !== undefined && weights !== 'equal' && weights !== 'equity' && (typeof weights !== 'object' || weights === null || Array.isArray(weights))) {
+        issues.push({ field: 'mirror.weights', message: `must be 'equal', 'equity' or weights by account, got ${JSON.stringify(weights) ?? String(weights)}` });
+      }
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues, 'desk signal');
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError } from 'tradewire';
+import { customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError, TradingDesk } from 'tradewire';
 import { ManualClock, MockBroker, runBacktest, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -360,4 +360,48 @@ describe('bad input to the testing kit', () => {
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
     );
   });
+});
+
+describe('bad input to the desk', () => {
+  const deskCall = fc.oneof(
+    fc.record({ kind: fc.constant('signal' as const), signal: signalLike, account: fc.oneof(fc.constantFrom(undefined, 'equities', 'nope'), junk), mirror: fc.oneof(fc.constant(undefined), fc.record({ accounts: fc.oneof(fc.array(fc.constantFrom('equities', 'other', 'nope'), { maxLength: 2 }), junk), weights: fc.oneof(fc.constantFrom('equal', 'equity', 'weird'), fc.dictionary(fc.constantFrom('equities', 'other'), numberish), junk) }, { requiredKeys: [] }), junk) }),
+    fc.record({ kind: fc.constant('halt' as const), reason: fc.oneof(fc.constant('drill'), junk), options: fc.oneof(fc.record({ cancelOpen: junk, flatten: junk }, { requiredKeys: [] }), junk) }),
+    fc.record({ kind: fc.constant('price' as const), symbol, price: numberish }),
+  );
+  it('anything given to the desk (signals, mirrors, halts, prices) is decided or refused with a typed error; a refused halt leaves the desk and its accounts as they were', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(deskCall, { minLength: 1, maxLength: 6 }), async (calls) => {
+        const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+        const brokers = ['equities', 'other'].map((name) => new MockBroker({ clock, name, initialCash: 1_000_000 }));
+        const desk = new TradingDesk({ clock, logger: silentLogger, accounts: brokers.map((adapter, i) => ({ id: adapter.name, adapter, ids: sequentialIds(1 + i * 100_000), rateLimit: false, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, accountRefreshMs: 86_400_000 } })) });
+        await desk.start();
+        try {
+          for (const c of calls) {
+            const before = [desk.tradingState, ...['equities', 'other'].map((id) => desk.engine(id).tradingState)];
+            try {
+              if (c.kind === 'signal') await desk.executeSignal({ ...(c.signal as object), time: clock.now(), ...(c.account !== undefined ? { account: c.account } : {}), ...(c.mirror !== undefined ? { mirror: c.mirror } : {}) } as never);
+              else if (c.kind === 'halt') {
+                await desk.halt(c.reason as never, c.options as never);
+                desk.resume();
+              } else {
+                for (const b of brokers) if (typeof c.symbol === 'string' && c.symbol.trim() !== '') b.setPrice(c.symbol, '100');
+                desk.updatePrice(c.symbol as never, c.price as never);
+              }
+            } catch (error) {
+              expect(error instanceof TradewireError && typeof error.code === 'string', `${JSON.stringify(c)}: ${String((error as Error)?.stack ?? error)}`).toBe(true);
+              if (c.kind === 'halt') expect([desk.tradingState, ...['equities', 'other'].map((id) => desk.engine(id).tradingState)]).toEqual(before);
+            }
+            await settle(4);
+          }
+          for (const b of brokers) b.setPrice('MSFT', '300');
+          desk.updatePrice('MSFT', '300');
+          const decided = await desk.executeSignal({ id: 'good-one', symbol: 'MSFT', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fuzz' });
+          expect(decided.outcomes.length).toBeGreaterThan(0);
+        } finally {
+          await desk.stop();
+        }
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
+    );
+  }, 120_000);
 });
