@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { describeError } from '../core/errors.js';
+import { ConfigurationError, describeError, type ValidationIssue } from '../core/errors.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import type { AlertPayload } from '../events/alert.js';
 import type { EventSource } from '../events/event-bus.js';
@@ -82,6 +82,7 @@ export class Notifier {
   private counts = { sent: 0, deduplicated: 0, rateLimited: 0, failed: 0, retried: 0 };
 
   constructor(private readonly options: NotifierOptions) {
+    checkNotifierOptions(options);
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
     this.dedupWindowMs = options.dedupWindowMs ?? 300_000;
@@ -204,4 +205,26 @@ export class Notifier {
     };
     return walk(masked) as Notification;
   }
+}
+
+const SEVERITIES: readonly NotificationSeverity[] = ['info', 'warning', 'critical'];
+
+/** The notifier's options, checked when it is made: a route or a limit that is wrong would lose alerts silently, later. */
+function checkNotifierOptions(options: NotifierOptions): void {
+  if (typeof options !== 'object' || options === null) throw new ConfigurationError([{ field: 'notifier', message: `must be { routes, … }, got ${String(options)}` }]);
+  const issues: ValidationIssue[] = [];
+  if (!Array.isArray(options.routes)) issues.push({ field: 'routes', message: `must be a list of { transport, minSeverity? }, got ${String(options.routes)}` });
+  else {
+    options.routes.forEach((route: Partial<NotificationRoute> | undefined, i) => {
+      if (typeof route?.transport?.send !== 'function') issues.push({ field: `routes[${i}].transport`, message: 'must be a transport (an object with send())' });
+      if (route?.minSeverity !== undefined && !SEVERITIES.includes(route.minSeverity)) issues.push({ field: `routes[${i}].minSeverity`, message: `must be info, warning or critical, got ${JSON.stringify(route.minSeverity) ?? String(route.minSeverity)}` });
+    });
+  }
+  for (const [field, min] of [['dedupWindowMs', 0], ['maxPerMinute', 1], ['retries', 0], ['retryDelayMs', 0]] as const) {
+    const value: unknown = options[field];
+    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= min)) issues.push({ field, message: `must be a whole number of at least ${min}, got ${JSON.stringify(value) ?? String(value)}` });
+  }
+  if (options.secrets !== undefined && !(Array.isArray(options.secrets) && options.secrets.every((x) => typeof x === 'string'))) issues.push({ field: 'secrets', message: 'must be a list of strings' });
+  if (options.onFailure !== undefined && typeof options.onFailure !== 'function') issues.push({ field: 'onFailure', message: `must be a function, got ${typeof options.onFailure}` });
+  if (issues.length > 0) throw new ConfigurationError(issues.map((issue) => ({ ...issue, field: `notifier.${issue.field}` })));
 }

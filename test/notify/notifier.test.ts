@@ -126,3 +126,19 @@ describe('notifications for people (a local HTTP receiver)', () => {
     expect(message.blocks).toHaveLength(3);
   });
 });
+
+describe('a notifier set up wrong is refused when it is made, not at the first alert', () => {
+  it('a webhook URL that is not http(s), a timeout that is not positive, routes that are not transports, limits that are not whole numbers: a ConfigurationError naming each — and the URL is not repeated (a Slack webhook URL is a secret)', () => {
+    expect(() => new SlackWebhookTransport({ url: 'hooks.slack.com/services/T000/B000/SECRET' })).toThrow(/SlackWebhookTransport\.url must be an http\(s\) URL/);
+    expect(() => new SlackWebhookTransport({ url: 'hooks.slack.com/services/T000/B000/SECRET' })).not.toThrow(/SECRET/);
+    expect(() => new SlackWebhookTransport({ url: 'ftp://example.test/x' })).toThrow(/must be an http\(s\) URL, got a ftp: URL/);
+    expect(() => new WebhookTransport({ url: 'https://example.test/hook', timeoutMs: 0 })).toThrow(/WebhookTransport\.timeoutMs must be a positive number/);
+    expect(() => new EmailTransport({ send: 'smtp://x' as never })).toThrow(/EmailTransport\.send must be the host's mailer function/);
+    const ok = new WebhookTransport({ url: 'https://example.test/hook' });
+    expect(() => new Notifier({ routes: [{ transport: ok, minSeverity: 'urgent' as never }, { transport: {} as never }], maxPerMinute: 0, retries: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'invalid_configuration', issues: [expect.objectContaining({ field: 'notifier.routes[0].minSeverity' }), expect.objectContaining({ field: 'notifier.routes[1].transport' }), expect.objectContaining({ field: 'notifier.maxPerMinute' }), expect.objectContaining({ field: 'notifier.retries' })] }),
+    );
+    expect(() => new Notifier({ routes: ok as never })).toThrow(/notifier\.routes must be a list/);
+    expect(() => new Notifier({ routes: [{ transport: ok, minSeverity: 'critical' }], retries: 0 })).not.toThrow();
+  });
+});
