@@ -106,7 +106,7 @@ export type {
 } from './broker/broker-adapter.js';
 export { AdapterListeners } from './broker/adapter-listeners.js';
 export { brokerJson, brokerRequest, transportError } from './broker/http-transport.js';
-export { readCredentials, readEndpoint, redactBrokerError, redactSecrets } from './broker/credentials.js';
+export { checkTimings, readCredentials, readEndpoint, redactBrokerError, redactSecrets } from './broker/credentials.js';
 export type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from './broker/reports.js';
 export { eventsFromOrderReport } from './reconciliation/order-report-diff.js';
 

@@ -25,6 +25,7 @@ export function readCredentials<K extends string>(sources: Readonly<Record<K, re
  * only `live: true` switches to real money.
  */
 export function readEndpoint(field: string, given: string | undefined, variable: string, otherEnvironmentHosts: readonly string[]): string | undefined {
+  if (given !== undefined && typeof given !== 'string') throw new ConfigurationError([{ field, message: `must be a URL, got ${typeof given}` }]);
   const value = (given || process.env[variable])?.replace(/\/$/, '');
   if (!value) return undefined;
   let host: string;
@@ -35,6 +36,24 @@ export function readEndpoint(field: string, given: string | undefined, variable:
   }
   if (otherEnvironmentHosts.includes(host)) throw new ConfigurationError([{ field, message: `points at ${host}, the other environment's host: set \`live\` to choose the environment` }]);
   return value;
+}
+
+/**
+ * An adapter's timing options (`timeoutMs`, `reconnect.initialMs`, …): each absent, or a positive
+ * number of milliseconds (counts: a whole number, -1 for "forever" where `forever` allows it). Checked
+ * when the adapter is made — a `timeoutMs: '30s'` would otherwise fail every request, later.
+ *
+ * @internal Shared with tradewire's own adapters; not part of the supported API.
+ */
+export function checkTimings(values: Readonly<Record<string, unknown>>, counts: Readonly<Record<string, unknown>> = {}): void {
+  const issues: ValidationIssue[] = [];
+  for (const [field, value] of Object.entries(values)) {
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && value <= 2 ** 31 - 1)) issues.push({ field, message: `must be a positive number of milliseconds, got ${JSON.stringify(value) ?? String(value)}` });
+  }
+  for (const [field, value] of Object.entries(counts)) {
+    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && (value >= 0 || value === -1))) issues.push({ field, message: `must be a whole number (-1: no limit), got ${JSON.stringify(value) ?? String(value)}` });
+  }
+  if (issues.length > 0) throw new ConfigurationError(issues);
 }
 
 const REDACTED = '[redacted]';

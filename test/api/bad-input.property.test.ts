@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError, TradingDesk } from 'tradewire';
 import { ManualClock, MockBroker, runBacktest, sequentialIds, settle } from 'tradewire/testing';
+import { AlpacaAdapter } from 'tradewire/alpaca';
+import { OandaAdapter } from 'tradewire/oanda';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -404,4 +406,29 @@ describe('bad input to the desk', () => {
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
     );
   }, 120_000);
+});
+
+describe('bad adapter options', () => {
+  const ms = fc.oneof(fc.constant(undefined), numberish);
+  it('the Alpaca and OANDA adapters are made or refused with a ConfigurationError naming the field — a timing that is not a positive number of milliseconds, a URL that is not one, an unknown transport — never a TypeError, nor an adapter whose every request fails later', () => {
+    fc.assert(
+      fc.property(fc.record({ timeoutMs: ms, connectTimeoutMs: ms, heartbeatTimeoutMs: ms, pollIntervalMs: ms, reconnect: fc.oneof(fc.constant(undefined), fc.record({ initialMs: ms, maxMs: ms, maxAttempts: ms }, { requiredKeys: [] })), baseUrl: fc.oneof(fc.constantFrom(undefined, 'http://127.0.0.1:9', 'not a url'), junk), transport: fc.oneof(fc.constantFrom(undefined, 'stream', 'poll', 'carrier pigeon'), junk) }, { requiredKeys: [] }), (options) => {
+        const made = (what: string, make: () => unknown, fields: readonly string[]): void => {
+          try {
+            make();
+          } catch (error) {
+            expect(error instanceof TradewireError && error.code === 'invalid_configuration', `${what} ${JSON.stringify(options)}: ${String((error as Error)?.stack ?? error)}`).toBe(true);
+            return;
+          }
+          for (const [field, value] of Object.entries({ ...options, ...(options.reconnect ?? {}) })) {
+            if (fields.includes(field) && value !== undefined) expect(typeof value === 'number' && value > 0, `${what} took ${field} ${String(value)}`).toBe(true);
+          }
+        };
+        const { baseUrl, transport, ...timings } = options;
+        made('alpaca', () => new AlpacaAdapter({ keyId: 'k', secret: 's', ...timings, ...(baseUrl !== undefined ? { baseUrl: baseUrl as never } : {}) } as never), ['timeoutMs', 'connectTimeoutMs', 'initialMs', 'maxMs']);
+        made('oanda', () => new OandaAdapter({ token: 't', accountId: '101-001-1-001', ...timings, ...(baseUrl !== undefined ? { restUrl: baseUrl as never } : {}), ...(transport !== undefined ? { transport: transport as never } : {}) } as never), ['timeoutMs', 'connectTimeoutMs', 'heartbeatTimeoutMs', 'pollIntervalMs', 'initialMs', 'maxMs']);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+    );
+  });
 });

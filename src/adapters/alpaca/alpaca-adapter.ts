@@ -22,6 +22,7 @@ import {
   type OrderStatusReport,
   type OrderUpdate,
   type PositionReport,
+  checkTimings,
   readCredentials,
   readEndpoint,
   redactBrokerError,
@@ -130,6 +131,7 @@ export class AlpacaAdapter implements BrokerAdapter {
 
   constructor(options: AlpacaAdapterOptions = {}) {
     this.#credentials = readCredentials({ keyId: [options.keyId, 'APCA_API_KEY_ID'], secret: [options.secret, 'APCA_API_SECRET_KEY'] });
+    checkTimings({ timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, 'reconnect.initialMs': options.reconnect?.initialMs, 'reconnect.maxMs': options.reconnect?.maxMs }, { 'reconnect.maxAttempts': options.reconnect?.maxAttempts });
     this.#options = options;
     this.live = options.live === true;
     const otherHost = new URL(this.live ? PAPER_HOST : LIVE_HOST).host;

@@ -7,6 +7,7 @@ import {
   type BrokerAdapter,
   BrokerError,
   type Clock,
+  ConfigurationError,
   type ConnectionChange,
   consoleLogger,
   Decimal,
@@ -20,6 +21,7 @@ import {
   type OrderStatusReport,
   type OrderUpdate,
   type PositionReport,
+  checkTimings,
   readCredentials,
   readEndpoint,
   type RequestGate,
@@ -139,6 +141,8 @@ export class OandaAdapter implements BrokerAdapter {
 
   constructor(options: OandaAdapterOptions = {}) {
     const { token, accountId } = readCredentials({ token: [options.token, 'OANDA_API_TOKEN'], accountId: [options.accountId, 'OANDA_ACCOUNT_ID'] });
+    checkTimings({ timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, pollIntervalMs: options.pollIntervalMs, 'reconnect.initialMs': options.reconnect?.initialMs, 'reconnect.maxMs': options.reconnect?.maxMs });
+    if (options.transport !== undefined && options.transport !== 'stream' && options.transport !== 'poll') throw new ConfigurationError([{ field: 'transport', message: `must be 'stream' or 'poll', got ${JSON.stringify(options.transport) ?? String(options.transport)}` }]);
     this.#options = options;
     this.live = options.live === true;
     this.accountId = accountId;
