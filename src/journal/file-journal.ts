@@ -2,7 +2,7 @@ import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSy
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
-import { ConfigurationError } from '../core/errors.js';
+import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
@@ -135,11 +135,11 @@ export class FileJournal implements Journal {
   private readonly unlock: () => void;
 
   constructor(options: FileJournalOptions) {
+    checkFileJournalOptions(options);
     const logger = options.logger ?? consoleLogger();
     this.mode = options.sync ?? 'before-send';
     this.capacity = options.memoryRecords ?? 50_000;
     this.inlineUnderMs = options.inlineSyncUnderMs ?? 2;
-    if (!(this.inlineUnderMs >= 0)) throw new ConfigurationError([{ field: 'inlineSyncUnderMs', message: `must be a number ≥ 0, got ${String(options.inlineSyncUnderMs)}` }]);
     this.index = new InMemoryJournal(this.capacity);
     this.path = options.path;
     // One writer per file: a second process opening it could cut off the first's last line as torn,
@@ -585,4 +585,20 @@ function suffixMinimum(values: readonly number[]): number[] {
   out[values.length] = Number.POSITIVE_INFINITY;
   for (let k = values.length - 1; k >= 0; k--) out[k] = Math.min(values[k]!, out[k + 1]!);
   return out;
+}
+
+const SYNC_MODES: readonly NonNullable<FileJournalOptions['sync']>[] = ['before-send', 'every-record', 'os'];
+
+/**
+ * The options, checked before the file is opened: a `sync` mode misspelt (`'before_send'`, `'fsync'`)
+ * must not quietly mean "never flushed".
+ */
+function checkFileJournalOptions(options: FileJournalOptions): void {
+  if (typeof options !== 'object' || options === null) throw new ConfigurationError([{ field: 'journal', message: `must be { path, … }, got ${String(options)}` }]);
+  const issues: ValidationIssue[] = [];
+  if (typeof options.path !== 'string' || options.path === '') issues.push({ field: 'journal.path', message: `must be a file path, got ${JSON.stringify(options.path) ?? String(options.path)}` });
+  if (options.sync !== undefined && !SYNC_MODES.includes(options.sync)) issues.push({ field: 'journal.sync', message: `must be ${SYNC_MODES.join(', ')}, got ${JSON.stringify(options.sync) ?? String(options.sync)}` });
+  if (options.memoryRecords !== undefined && !(Number.isInteger(options.memoryRecords) && options.memoryRecords > 0)) issues.push({ field: 'journal.memoryRecords', message: `must be a whole number above 0, got ${String(options.memoryRecords)}` });
+  if (options.inlineSyncUnderMs !== undefined && !(typeof options.inlineSyncUnderMs === 'number' && options.inlineSyncUnderMs >= 0)) issues.push({ field: 'inlineSyncUnderMs', message: `must be a number ≥ 0, got ${String(options.inlineSyncUnderMs)}` });
+  if (issues.length > 0) throw new ConfigurationError(issues);
 }

@@ -28,6 +28,15 @@ const entries = (): JournalEntry[] => {
 };
 
 describe('FileJournal', () => {
+  it("options that are not what they should be are a ConfigurationError before the file is opened — a sync mode misspelt ('before_send') meant the records were never flushed", () => {
+    const path = join(dir, 'opts.jsonl');
+    expect(() => new FileJournal({ path, sync: 'before_send' as never })).toThrow(/journal\.sync must be before-send, every-record, os, got "before_send"/);
+    expect(() => new FileJournal({ path, memoryRecords: 0 })).toThrow(/journal\.memoryRecords must be a whole number above 0/);
+    expect(() => new FileJournal({ path: '' })).toThrow(/journal\.path must be a file path/);
+    expect(() => new FileJournal(undefined as never)).toThrow(expect.objectContaining({ code: 'invalid_configuration' }));
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('persists every record and reads them back, decimals intact, sequence continuing', () => {
     const path = join(dir, 'j.jsonl');
     const first = new FileJournal({ path });
