@@ -38,6 +38,7 @@ import { defaultSignalPolicy, type SignalPolicy } from '../signals/signal-policy
 import type { TradewireEvents } from '../tradewire-events.js';
 import { AssetCache } from './asset-cache.js';
 import { decideInTurn } from './decide-in-turn.js';
+import { checkEngineParts } from './engine-parts.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { BuyingPower } from './buying-power.js';
 import type { RecordedDecision } from './decision-log.js';
@@ -166,6 +167,7 @@ export class ExecutionEngine {
 
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
+    checkEngineParts(options);
     this.config = resolveEngineConfig(options.config);
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();

@@ -432,3 +432,16 @@ describe('bad adapter options', () => {
     );
   });
 });
+
+describe('an engine built from parts that are not what they should be', () => {
+  it('an adapter missing methods (an SDK object passed by mistake), or a clock, ids or journal without theirs: a ConfigurationError naming what is missing when the engine is built — not a TypeError at start() or at the first order', () => {
+    const build = (options: object) => () => new ExecutionEngine({ logger: silentLogger, ...options } as never);
+    expect(build({ adapter: { name: 'sdk', capabilities: {}, createOrder: () => undefined } })).toThrow(/adapter must implement BrokerAdapter; missing connect, disconnect, .*submitOrder/);
+    expect(build({})).toThrow(/adapter must be a BrokerAdapter, got undefined/);
+    const adapter = new MockBroker({ clock: new ManualClock() });
+    expect(build({ adapter, clock: { now: () => 0 } })).toThrow(/clock must have now, setTimeout, clearTimeout; missing setTimeout, clearTimeout/);
+    expect(build({ adapter, ids: () => 'x' })).toThrow(/ids must have next; missing next/);
+    expect(build({ adapter, journal: [] })).toThrow(/journal must have append, query/);
+    expect(build({ adapter })).not.toThrow();
+  });
+});

@@ -1,0 +1,31 @@
+import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
+
+/** What a `BrokerAdapter` must have: the engine calls each of these, most of them only once trading starts. */
+const ADAPTER_METHODS = ['connect', 'disconnect', 'getAccount', 'getPositions', 'getOpenOrders', 'getOrder', 'getAsset', 'submitOrder', 'replaceOrder', 'cancelOrder', 'cancelAllOrders', 'onOrderUpdate', 'onConnectionChange', 'health'] as const;
+
+/**
+ * The parts an engine is built from — the adapter, and a clock, ids and journal when given — checked
+ * when it is built: an adapter missing `submitOrder` (a plain-JavaScript adapter, an SDK object passed
+ * by mistake) is a `ConfigurationError` naming what is missing, not a `TypeError` at the first order.
+ */
+export function checkEngineParts(options: { readonly adapter: unknown; readonly clock?: unknown; readonly ids?: unknown; readonly journal?: unknown }): void {
+  const issues: ValidationIssue[] = [];
+  const adapter = options.adapter as Partial<Record<string, unknown>> | undefined;
+  if (typeof adapter !== 'object' || adapter === null) issues.push({ field: 'adapter', message: `must be a BrokerAdapter, got ${String(adapter)}` });
+  else {
+    if (typeof adapter.name !== 'string') issues.push({ field: 'adapter.name', message: 'must be a string' });
+    if (typeof adapter.capabilities !== 'object' || adapter.capabilities === null) issues.push({ field: 'adapter.capabilities', message: 'must be the broker capabilities object' });
+    const missing = ADAPTER_METHODS.filter((m) => typeof adapter[m] !== 'function');
+    if (missing.length > 0) issues.push({ field: 'adapter', message: `must implement BrokerAdapter; missing ${missing.join(', ')}` });
+  }
+  const needs = (field: string, value: unknown, methods: readonly string[]): void => {
+    if (value === undefined) return;
+    const missing = typeof value === 'object' && value !== null ? methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function') : methods;
+    if (missing.length > 0) issues.push({ field, message: `must have ${methods.join(', ')}; missing ${missing.join(', ')}` });
+  };
+  needs('clock', options.clock, ['now', 'setTimeout', 'clearTimeout']);
+  needs('ids', options.ids, ['next']);
+  needs('journal', options.journal, ['append', 'query']);
+  if (issues.length > 0) throw new ConfigurationError(issues);
+}
+
