@@ -92,12 +92,12 @@ export interface SubmitOptions {
 function submitOptions(options: SubmitOptions | null | undefined, defaultTimeoutMs: number | null): { timeoutMs: number | null; onCreated: SubmitOptions['onCreated'] } {
   const timeoutMs = options?.timeoutMs;
   const onCreated = options?.onCreated;
-  if ((timeoutMs === undefined || timeoutMs === null || (typeof timeoutMs === 'number' && timeoutMs >= 0)) && (onCreated === undefined || typeof onCreated === 'function')) {
-    return { timeoutMs: timeoutMs === undefined ? defaultTimeoutMs : timeoutMs, onCreated };
-  }
+  const timeoutValid = timeoutMs === undefined || timeoutMs === null || (typeof timeoutMs === 'number' && timeoutMs >= 0);
+  const onCreatedValid = onCreated === undefined || typeof onCreated === 'function';
+  if (timeoutValid && onCreatedValid) return { timeoutMs: timeoutMs === undefined ? defaultTimeoutMs : timeoutMs, onCreated };
   const issues: ValidationIssue[] = [];
-  if (!(timeoutMs === undefined || timeoutMs === null || (typeof timeoutMs === 'number' && timeoutMs >= 0))) issues.push({ field: 'timeoutMs', message: `must be a number of milliseconds, zero or more, or null, got ${JSON.stringify(timeoutMs) ?? String(timeoutMs)}` });
-  if (onCreated !== undefined && typeof onCreated !== 'function') issues.push({ field: 'onCreated', message: `must be a function, got ${typeof onCreated}` });
+  if (!timeoutValid) issues.push({ field: 'timeoutMs', message: `must be a number of milliseconds, zero or more, or null, got ${JSON.stringify(timeoutMs) ?? String(timeoutMs)}` });
+  if (!onCreatedValid) issues.push({ field: 'onCreated', message: `must be a function, got ${typeof onCreated}` });
   throw new ValidationError(issues, 'submit options');
 }
 

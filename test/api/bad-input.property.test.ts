@@ -182,6 +182,22 @@ function expectSound(engine: ExecutionEngine, broker: MockBroker): void {
   expect(mine).toEqual(theirs);
 }
 
+/** A refusal as the library promises it: a `TradewireError` with a `code`, never a `TypeError` from inside. */
+function expectTyped(error: unknown, what: string): void {
+  expect(error instanceof TradewireError && typeof error.code === 'string', `${what}: ${String((error as Error)?.stack ?? error)}`).toBe(true);
+}
+
+/** Still trades after whatever came before: a good signal is decided, and the books add up with the broker's. */
+async function expectStillTrades(engine: ExecutionEngine, broker: MockBroker, clock: ManualClock, symbol: string): Promise<void> {
+  const decision = await engine.executeSignal({ id: 'good-one', symbol, side: 'buy', strength: 90, time: clock.now(), strategyId: 'fuzz' });
+  await settle(8);
+  expect(['executed', 'rejected', 'queued']).toContain(decision.kind);
+  if (decision.kind === 'rejected') expect(decision.reasons.length).toBeGreaterThan(0);
+  await engine.reconcile();
+  await settle(8);
+  expectSound(engine, broker);
+}
+
 describe('bad input at the public entry points', () => {
   it("anything given to the engine's entry points (signals, batches, prices, orders, rebalances, closes, halts, breakers, the queue) is done or refused with a typed error; the engine still trades and its books add up", async () => {
     await fc.assert(
@@ -192,13 +208,7 @@ describe('bad input at the public entry points', () => {
           // Still trades: a good price and a good signal go through.
           engine.updatePrice('MSFT', '300');
           broker.setPrice('MSFT', '300');
-          const decision = await engine.executeSignal({ id: 'good-one', symbol: 'MSFT', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fuzz' });
-          await settle(8);
-          expect(['executed', 'rejected', 'queued']).toContain(decision.kind);
-          if (decision.kind === 'rejected') expect(decision.reasons.length).toBeGreaterThan(0);
-          await engine.reconcile();
-          await settle(8);
-          expectSound(engine, broker);
+          await expectStillTrades(engine, broker, clock, 'MSFT');
         } finally {
           await engine.stop();
         }
@@ -274,10 +284,7 @@ describe('a bad engine config', () => {
           broker.setPrice('AAPL', '100');
           engine.updatePrice('AAPL', '100');
           // Taken: it trades (or refuses a signal with reasons) on those settings.
-          const decision = await engine.executeSignal({ id: 's1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'fuzz' });
-          expect(['executed', 'rejected', 'queued']).toContain(decision.kind);
-          await settle(8);
-          expectSound(engine, broker);
+          await expectStillTrades(engine, broker, clock, 'AAPL');
         } finally {
           await engine.stop();
         }
@@ -334,7 +341,7 @@ describe('bad input to the testing kit', () => {
           const result = await runBacktest({ bars: bars as never, strategy: ({ bar: b }) => [{ side: 'buy', symbol: b.symbol }] as never, ...(options as object) });
           expect(Number.isFinite(Number(result.report.totals.realizedPnl))).toBe(true);
         } catch (error) {
-          expect(error instanceof TradewireError && typeof error.code === 'string', String((error as Error)?.stack ?? error)).toBe(true);
+          expectTyped(error, 'runBacktest');
         }
       }),
       // A backtest builds an engine and a report per run: fewer runs than the calls above.
@@ -349,7 +356,7 @@ describe('bad input to the testing kit', () => {
           try {
             work();
           } catch (error) {
-            expect(error instanceof TradewireError && typeof error.code === 'string', `${what}: ${String((error as Error)?.stack ?? error)}`).toBe(true);
+            expectTyped(error, what);
           }
         };
         let broker: MockBroker | undefined;
@@ -390,7 +397,7 @@ describe('bad input to the desk', () => {
                 desk.updatePrice(c.symbol as never, c.price as never);
               }
             } catch (error) {
-              expect(error instanceof TradewireError && typeof error.code === 'string', `${JSON.stringify(c)}: ${String((error as Error)?.stack ?? error)}`).toBe(true);
+              expectTyped(error, JSON.stringify(c));
               if (c.kind === 'halt') expect([desk.tradingState, ...['equities', 'other'].map((id) => desk.engine(id).tradingState)]).toEqual(before);
             }
             await settle(4);
