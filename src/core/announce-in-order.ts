@@ -12,12 +12,14 @@
 export class AnnounceInOrder {
   /** Changes whose hooks are running. */
   private running = 0;
+  /** A change's events are being emitted: a listener's own change waits for the last of them. */
+  private emitting = false;
   /** Changes applied while others were in flight, in the order applied; `ready` once their own hooks are done. */
   private readonly waiting: AnnouncementTurn[] = [];
 
   /** A change was applied; its hooks run next. Returns its place in line when it has to wait for others. */
   begin<T>(change: T, emit: (change: T) => void): AnnouncementTurn | undefined {
-    const turn = this.running > 0 || this.waiting.length > 0 ? { change, emit: emit as (change: unknown) => void, ready: false } : undefined;
+    const turn = this.running > 0 || this.emitting || this.waiting.length > 0 ? { change, emit: emit as (change: unknown) => void, ready: false } : undefined;
     if (turn) this.waiting.push(turn);
     this.running++;
     return turn;
@@ -27,13 +29,28 @@ export class AnnounceInOrder {
   end<T>(turn: AnnouncementTurn | undefined, change: T, emit: (change: T) => void): void {
     this.running--;
     if (turn) turn.ready = true;
-    else emit(change);
-    if (this.running > 0) return;
+    else this.emitNow(change, emit as (change: unknown) => void);
+    // A change applied by a listener while another is being emitted waits for that emit to finish:
+    // the outer loop below (or the outer end) emits it.
+    if (this.running > 0 || this.emitting) return;
     // Shifted before it is emitted: a listener that applies a change of its own joins the line behind.
     const waiting = this.waiting;
     while (waiting.length > 0 && waiting[0]!.ready) {
       const next = waiting.shift()!;
-      next.emit(next.change);
+      this.emitNow(next.change, next.emit);
+    }
+  }
+
+  /**
+   * One change's events, all of them (`order:accepted`, then its `order:transition`), before any
+   * change a listener applies meanwhile — which is emitted after, in the order applied.
+   */
+  private emitNow(change: unknown, emit: (change: unknown) => void): void {
+    this.emitting = true;
+    try {
+      emit(change);
+    } finally {
+      this.emitting = false;
     }
   }
 

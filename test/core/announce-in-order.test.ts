@@ -43,4 +43,19 @@ describe('AnnounceInOrder', () => {
     line.end(turn, 'a', emit);
     expect(heard).toEqual(['a', 'b', 'c', 'from listener']);
   });
+
+  it('a change a listener applies while the only change is being emitted waits for all of its events', () => {
+    const line = new AnnounceInOrder();
+    const heard: string[] = [];
+    // Each change is two events (as `order:accepted` then its `order:transition`); a listener of the
+    // first event of 'a' applies 'x', whose own listener applies 'y'.
+    const emit = (c: string): void => {
+      heard.push(c);
+      if (c === 'a') line.now('x', emit);
+      if (c === 'x') line.now('y', emit);
+      heard.push(`${c}:transition`);
+    };
+    line.now('a', emit);
+    expect(heard).toEqual(['a', 'a:transition', 'x', 'x:transition', 'y', 'y:transition']);
+  });
 });

@@ -151,6 +151,25 @@ describe('internal state is not kept by listeners on the public bus', () => {
   });
 });
 
+describe('a host that acts inside its listeners', () => {
+  it("cancelling an order in its own order:accepted listener: the host hears accepted's transition before the cancel's, and ends where the engine is", async () => {
+    const { engine } = await startedOnAapl();
+    const heard: string[] = [];
+    engine.on('order:transition', ({ previousStatus, to }) => heard.push(`${previousStatus}→${to}`));
+    let cancelling: Promise<unknown> | undefined;
+    engine.once('order:accepted', ({ order }) => {
+      cancelling = engine.orders.cancel(order.clientOrderId);
+    });
+    // A limit far from the market: it rests, then is cancelled.
+    const order = await engine.orders.submit({ clientOrderId: 'host-1', symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90' });
+    await cancelling;
+    await settle();
+    // Each transition starts where the last one ended (the cancel's came first, before the fix).
+    expect(heard).toEqual(['created→validated', 'validated→submitted', 'submitted→accepted', 'accepted→pending_cancel', 'pending_cancel→cancelled']);
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('cancelled');
+  });
+});
+
 describe('one signal id trades once', () => {
   it('the same id arriving twice at the same moment sends one order', async () => {
     const clock = new ManualClock();
