@@ -928,6 +928,14 @@ describe('network faults', () => {
     );
   });
 
+  it('a host that cancels an order in its own order:accepted listener mirrors the states the engine ends with — the cancel was heard before the acceptance (found by the search)', async () => {
+    await scenario([{ kind: 'react', on: 'order:accepted', does: 'cancelThis', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'none');
+  });
+
+  it('the kill switch pulled in an order:accepted listener, then a force-close (found by the search)', async () => {
+    await scenario([{ kind: 'react', on: 'order:accepted', does: 'halt', side: 'buy', times: 1 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'forceClose', symbol: 'AAPL' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'none');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
