@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, replayJournal } from 'tradewire';
+import fc from 'fast-check';
+import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type Order, type OrderSide, type Position, replayJournal } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
@@ -378,4 +379,61 @@ export async function sessionEdge(engine: ExecutionEngine, broker: MockBroker, c
   await clock.advanceToAsync((edge === 'close' ? calendar.nextClose('equity')! : calendar.nextOpen('equity')!) + 1_000);
   if (edge === 'close') broker.expireDayOrders();
   await settle(6);
+}
+
+/** The events a reacting host listens to (the searches' `react` action). */
+const REACT_ON = ['order:accepted', 'order:fill', 'order:filled', 'order:cancelled', 'order:rejected', 'order:replaced', 'position:opened', 'position:updated', 'position:closed'] as const;
+
+/**
+ * The host reacts inside a listener, at once (not awaited): on the next `times` of an event it sends a
+ * signal, cancels or modifies the order the event tells of, cancels everything, force-closes the symbol
+ * or pulls the kill switch — re-entering the engine while it is still telling of a change
+ * (PROPERTY_REACT_WEIGHT=8 searches these harder).
+ */
+export const reactAction = {
+  weight: Number(process.env.PROPERTY_REACT_WEIGHT ?? 1),
+  arbitrary: fc.record({
+    kind: fc.constant('react' as const),
+    on: fc.constantFrom(...REACT_ON),
+    does: fc.constantFrom('signal' as const, 'cancelThis' as const, 'modifyThis' as const, 'cancelAll' as const, 'forceClose' as const, 'halt' as const),
+    side: fc.constantFrom<OrderSide>('buy', 'sell'),
+    times: fc.integer({ min: 1, max: 3 }),
+  }),
+};
+export type ReactAction = typeof reactAction.arbitrary extends fc.Arbitrary<infer A> ? A : never;
+
+/** What the reacting host keeps: the orders it cancelled, the work its listeners started, its next signal id. */
+export interface ReactingHost {
+  readonly cancelled: Set<string>;
+  readonly reactions: Promise<unknown>[];
+  signalId(): string;
+}
+
+/**
+ * Registers `a`'s listener on `engine` (again on each process a crash search starts: `left` counts
+ * the reactions still owed across them). Returns the call that removes it.
+ */
+export function reactInListener(engine: ExecutionEngine, a: ReactAction, left: { n: number }, host: ReactingHost, now: () => number): () => void {
+  const react = (payload: { readonly order?: Order; readonly position?: Position }): void => {
+    if (left.n <= 0) return;
+    const order = payload.order;
+    const symbol = order?.symbol ?? payload.position?.symbol;
+    if (!symbol) return;
+    left.n--;
+    const mine = order && order.tags.role === undefined && (order.status === 'accepted' || order.status === 'partially_filled') ? order : undefined;
+    let work: Promise<unknown> | undefined;
+    if (a.does === 'signal') work = engine.executeSignal({ id: host.signalId(), symbol, side: a.side, strength: 90, time: now(), strategyId: 'react' });
+    else if (a.does === 'cancelThis' && mine) {
+      host.cancelled.add(mine.clientOrderId);
+      work = engine.orders.cancel(mine.clientOrderId);
+    } else if (a.does === 'modifyThis' && mine) work = engine.orders.modify(mine.clientOrderId, mine.limitPrice ? { limitPrice: mine.limitPrice.times(a.side === 'buy' ? '1.002' : '0.998').toDecimalPlaces(2) } : { quantity: mine.quantity.plus(1) });
+    else if (a.does === 'cancelAll') {
+      for (const o of engine.orders.workingOrders()) host.cancelled.add(o.clientOrderId);
+      work = engine.orders.cancelAll();
+    } else if (a.does === 'forceClose') work = engine.forceClose(symbol, 'host');
+    else if (a.does === 'halt') work = engine.halt({ reason: 'host', cancelOpen: true }).finally(() => engine.resume());
+    if (work) host.reactions.push(work.catch(() => undefined));
+  };
+  engine.on(a.on, react);
+  return () => engine.off(a.on, react);
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -62,6 +62,8 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   // The kill lands after this many microtask turns of the next signal, batch, rebalance, kill switch or modify (0: before it starts).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), after: fc.integer({ min: 0, max: 12 }) }) },
+  // The host reacting inside its listeners (agreement.ts); it registers them again on each process it starts.
+  reactAction,
 );
 
 describe('crash and restart', () => {
@@ -679,7 +681,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         let mirror: (trace: string) => void = () => undefined;
         /** The same host's book of positions, read once after each restart's recover() and kept from the events. */
         let book: ReturnType<typeof mirrorPositionEvents> | undefined;
-        const boot = async (): Promise<{ engine: ExecutionEngine; kill: () => void }> => {
+        const reacting: { a: ReactAction; left: { n: number } }[] = [];
+        const host = { cancelled, reactions: [] as Promise<unknown>[], signalId: () => `s${++n}` };
+        const boot = async (): Promise<{ engine: ExecutionEngine; kill: () => void; listen: (r: { a: ReactAction; left: { n: number } }) => void }> => {
           const view = processView(broker);
           const written = journalView(records);
           const engine = new ExecutionEngine({
@@ -705,6 +709,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
           engine.on('alert', (a) => a.code === 'cancel_failed' && a.clientOrderId && cancelsGivenUp.add(a.clientOrderId));
           events?.(engine);
+          // The host's reacting listeners, on this process (those of a dead one are gone with it, their work too).
+          host.reactions.length = 0;
+          const unlisten = reacting.map((r) => reactInListener(engine, r.a, r.left, host, () => clock.now()));
           // Driven on the clock: with slow answers (`slowRest`), start's look-ups wait on it.
           const started = engine.start();
           await drive(started.catch(() => undefined));
@@ -713,9 +720,11 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           return {
             engine,
             kill: () => {
+              for (const stop of unlisten) stop();
               view.kill();
               written.kill();
             },
+            listen: (r: { a: ReactAction; left: { n: number } }) => unlisten.push(reactInListener(engine, r.a, r.left, host, () => clock.now())),
           };
         };
         const drive = driver(clock);
@@ -742,6 +751,11 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         };
         for (const a of actions) {
           if (a.kind === 'crash') crashAfter = a.after;
+          else if (a.kind === 'react') {
+            const r = { a, left: { n: a.times } };
+            reacting.push(r);
+            current.listen(r);
+          }
           // Killed mid-signal: after its journal record, mid-send, with the answer on its way.
           else if (a.kind === 'signal') await runOrKill(current.engine.executeSignal({ id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'crash', ...(a.fraction ? { exitFraction: a.fraction } : {}) }));
           // Killed mid-batch or mid-rebalance: some of its orders journaled, some sent, some answered.
@@ -812,6 +826,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           await drive(current.engine.recover().then(() => (recovered = true), () => (recovered = false)));
           book?.seed();
         }
+        // The host stops reacting; what its listeners started in the living process ends first.
+        for (const r of reacting) r.left.n = 0;
+        await drive(Promise.all(host.reactions));
         await heal(broker, clock, prices, { stream: !polling });
         const { engine } = current;
         // Unless it got there by itself (a failed recover() is tried again every retryAfterFailureMs).
@@ -825,7 +842,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
-        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && !hostBrackets, archived, targetsAlerted });
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && !hostBrackets && !actions.some((a) => a.kind === 'react' && a.does === 'cancelAll'), archived, targetsAlerted });
         mirror(trace);
         book?.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { createOrder, Decimal, ExecutionEngine, type Order, type OrderSide, type Position, type Signal, silentLogger } from 'tradewire';
+import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents } from './agreement.js';
+import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -12,9 +12,6 @@ import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, ex
  * every order the engine placed known to it as the broker has it, and no client order id twice.
  */
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
-
-/** The events a reacting host listens to (the `react` action). */
-const REACT_ON = ['order:accepted', 'order:fill', 'order:filled', 'order:cancelled', 'order:rejected', 'order:replaced', 'position:opened', 'position:updated', 'position:closed'] as const;
 
 const action = fc.oneof(
   // A signal; against a position, `fraction` closes only that part of it (the protective orders shrink to what is left).
@@ -69,20 +66,7 @@ const action = fc.oneof(
   // The host sends its own native bracket (the 'host brackets' styles only): an entry at market or a limit `bps` through
   // or off the market, its target and stop 3% away.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bracket' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 8 }), bps: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }) }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
-  // The host reacts inside a listener, at once (not awaited): on the next `times` of an event it sends a
-  // signal, cancels or modifies the order the event tells of, cancels everything, force-closes the symbol
-  // or pulls the kill switch — re-entering the engine while it is still telling of a change
-  // (PROPERTY_REACT_WEIGHT=8 searches these harder).
-  {
-    weight: Number(process.env.PROPERTY_REACT_WEIGHT ?? 1),
-    arbitrary: fc.record({
-      kind: fc.constant('react' as const),
-      on: fc.constantFrom(...REACT_ON),
-      does: fc.constantFrom('signal' as const, 'cancelThis' as const, 'modifyThis' as const, 'cancelAll' as const, 'forceClose' as const, 'halt' as const),
-      side: fc.constantFrom<OrderSide>('buy', 'sell'),
-      times: fc.integer({ min: 1, max: 3 }),
-    }),
-  },
+  reactAction,
 );
 
 describe('network faults', () => {
@@ -1017,7 +1001,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         const drive = driver(clock);
         let n = 0;
         let outside = 0;
-        const reactions: Promise<unknown>[] = [];
+        const host = { cancelled, reactions: [] as Promise<unknown>[], signalId: () => `s${++n}` };
         const unlisten: (() => void)[] = [];
         for (const a of actions) {
           if (a.kind === 'signal') {
@@ -1094,30 +1078,8 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             if (cancelling) await drive(cancelling.catch(() => undefined));
           } else if (a.kind === 'bracket') {
             if (style.startsWith('host brackets')) await drive(sendBracket(engine, a, prices[a.symbol]!, `hb${++n}`).catch(() => undefined));
-          } else if (a.kind === 'react') {
-            let left = a.times;
-            const react = (payload: { readonly order?: Order; readonly position?: Position }): void => {
-              if (left-- <= 0) return void engine.off(a.on, react);
-              const order = payload.order;
-              const symbol = order?.symbol ?? payload.position?.symbol;
-              if (!symbol) return;
-              const mine = order && order.tags.role === undefined && (order.status === 'accepted' || order.status === 'partially_filled') ? order : undefined;
-              let work: Promise<unknown> | undefined;
-              if (a.does === 'signal') work = engine.executeSignal({ id: `s${++n}`, symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'net' });
-              else if (a.does === 'cancelThis' && mine) {
-                cancelled.add(mine.clientOrderId);
-                work = engine.orders.cancel(mine.clientOrderId);
-              } else if (a.does === 'modifyThis' && mine) work = engine.orders.modify(mine.clientOrderId, mine.limitPrice ? { limitPrice: mine.limitPrice.times(a.side === 'buy' ? '1.002' : '0.998').toDecimalPlaces(2) } : { quantity: mine.quantity.plus(1) });
-              else if (a.does === 'cancelAll') {
-                for (const o of engine.orders.workingOrders()) cancelled.add(o.clientOrderId);
-                work = engine.orders.cancelAll();
-              } else if (a.does === 'forceClose') work = engine.forceClose(symbol, 'host');
-              else if (a.does === 'halt') work = engine.halt({ reason: 'host', cancelOpen: true }).finally(() => engine.resume());
-              if (work) reactions.push(work.catch(() => undefined));
-            };
-            engine.on(a.on, react);
-            unlisten.push(() => engine.off(a.on, react));
-          } else if (a.kind === 'brokerEnds') {
+          } else if (a.kind === 'react') unlisten.push(reactInListener(engine, a, { n: a.times }, host, () => clock.now()));
+          else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];
             if (chosen) broker.endByBroker({ clientOrderId: chosen.clientOrderId });
@@ -1130,7 +1092,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         }
         // The host stops reacting; what it started in its listeners ends first.
         for (const stop of unlisten) stop();
-        await drive(Promise.all(reactions));
+        await drive(Promise.all(host.reactions));
         // The network heals: faults gone, the stream back, time passes; the engine reconciles (twice: a symbol
         // deferred because an order moved during the first is compared by the second).
         await heal(broker, clock, prices, { stream: !style.endsWith('polling') });
