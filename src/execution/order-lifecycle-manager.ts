@@ -580,16 +580,32 @@ export class OrderLifecycleManager {
 
   /**
    * Requests a cancel. Resolves with the order once the broker accepted the request (usually
-   * `pending_cancel`, or already `cancelled`); an order that already ended is returned as is.
+   * `pending_cancel`, or already `cancelled`); an order that already ended is returned as is. One
+   * registered but not sent yet (`created`, `validated`) is returned as is and cancelled as soon as
+   * the broker acknowledges it.
    */
   async cancel(clientOrderId: string, reason = 'cancel requested'): Promise<Order> {
     const order = this.store.require(clientOrderId);
+    if (this.cancelOnItsWay(order)) return order;
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
     this.cancelsAsked.add(clientOrderId);
     this.apply(clientOrderId, { type: 'cancel_requested', at: this.clock.now(), raw: { reason } });
     await this.requestCancel(clientOrderId, reason);
     return this.store.require(clientOrderId);
+  }
+
+  /**
+   * An order registered but not sent yet (`created`, `validated`: its send is on its way — a signal's
+   * order while the host cancels everything from a listener): there is nothing at the broker to cancel,
+   * and the state table has no cancel for it, so the cancel is asked once the broker acknowledges it
+   * (as for an order on the wire). True when `order` is such an order, now marked so.
+   */
+  private cancelOnItsWay(order: Order): boolean {
+    if (order.status !== 'created' && order.status !== 'validated') return false;
+    this.cancelBeforeAck.add(order.clientOrderId);
+    this.cancelsAsked.add(order.clientOrderId);
+    return true;
   }
 
   /** Sends the cancel of an order marked pending cancel; a request that failed is recorded and, when it may go through later, asked again. */
@@ -639,10 +655,15 @@ export class OrderLifecycleManager {
   /**
    * The kill switch for orders: marks every working order pending cancel and asks the broker to
    * cancel everything on the account in one call, falling back to one cancel per order if that
-   * call fails. Resolves with the orders it acted on.
+   * call fails. Resolves with the orders it marked; those not sent yet are cancelled once the broker
+   * acknowledges them.
    */
   async cancelAll(reason = 'cancel all'): Promise<Order[]> {
-    const ids = this.store.workingIds().filter((id) => this.store.require(id).status !== 'pending_cancel');
+    // Orders still being sent are cancelled once the broker has them; the rest now.
+    const ids = this.store.workingIds().filter((id) => {
+      const order = this.store.require(id);
+      return order.status !== 'pending_cancel' && !this.cancelOnItsWay(order);
+    });
     const at = this.clock.now();
     for (const id of ids) {
       if (this.store.require(id).acceptedAt === undefined) this.cancelBeforeAck.add(id);

@@ -170,6 +170,33 @@ describe('a host that acts inside its listeners', () => {
   });
 });
 
+describe('a host cancelling orders not sent yet', () => {
+  it('the kill switch pulled in a position:updated listener while an exit is being registered: the stop and target are cancelled at the broker — the exit, not sent yet, made the cancel-all throw after marking them pending cancel, and they stayed working', async () => {
+    const { broker, clock, engine } = await startedOnAapl({ protection: true });
+    await engine.executeSignal({ id: 'in', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' });
+    await settle();
+    let halting: Promise<void> | undefined;
+    engine.once('position:updated', () => {
+      halting = engine.halt({ reason: 'host', cancelOpen: true });
+    });
+    await engine.executeSignal({ id: 'out', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'x' }).catch(() => undefined);
+    await expect(halting).resolves.toBeUndefined();
+    await settle();
+    const working = broker.orderReports().filter((o) => o.status === 'accepted' || o.status === 'partially_filled');
+    expect(working.map((o) => `${o.clientOrderId} ${o.type}`)).toEqual([]);
+    for (const order of engine.orders.orderList()) expect(order.status, order.clientOrderId).not.toBe('pending_cancel');
+  });
+
+  it('an order cancelled in its order:created listener (registered, not sent yet) is cancelled once the broker has it — the cancel was dropped and the order stayed working', async () => {
+    const { broker, engine } = await startedOnAapl();
+    engine.once('order:created', ({ order }) => void engine.orders.cancel(order.clientOrderId));
+    await engine.orders.submit({ clientOrderId: 'host-2', symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90' });
+    await settle();
+    expect(broker.orderReports().find((o) => o.clientOrderId === 'host-2')?.status).toBe('cancelled');
+    expect(engine.orders.get('host-2')?.status).toBe('cancelled');
+  });
+});
+
 describe('one signal id trades once', () => {
   it('the same id arriving twice at the same moment sends one order', async () => {
     const clock = new ManualClock();
