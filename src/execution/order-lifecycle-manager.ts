@@ -461,16 +461,23 @@ export class OrderLifecycleManager {
       } catch (lookupError) {
         // No answer either way: failed, and in doubt as a whole (looked up again through its parent).
         const reason = `${describeError(error)}; lookup failed: ${describeError(lookupError)}`;
-        const failed = ids.map((id) => this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() })?.order).filter((o) => o?.status === 'failed');
+        const failed = ids.map((id) => this.failMaybeLanded(id, reason)).filter((o) => o?.status === 'failed');
         failed.forEach((order, i) => this.doubt(order!, i === 0));
         for (const id of ids) this.armTimeout(id);
         return ids.map((id) => this.store.require(id));
       }
       if (found) this.applyListReport(kind, ids, found, this.changedSince(this.store.require(ids[0]!).symbol, looked));
       else {
-        for (const id of ids) this.markSendFailed(id, error);
-        // Not there yet is not never (see onSubmitFailed): in doubt, quietly, looked up through its parent.
-        if (isBrokerError(error) && error.mayHaveReachedBroker) for (const id of ids) this.inDoubt.add(id);
+        const landing = isBrokerError(error) && error.mayHaveReachedBroker;
+        for (const id of ids) {
+          const cancelWanted = landing && this.cancelBeforeAck.has(id);
+          this.markSendFailed(id, error);
+          if (!landing) continue;
+          // Not there yet is not never (see onSubmitFailed): in doubt, quietly, looked up through its
+          // parent — and a cancel asked meanwhile still wanted if it lands (see failMaybeLanded).
+          this.inDoubt.add(id);
+          if (cancelWanted && this.store.require(id).status === 'failed') this.keepWithdrawn(id);
+        }
       }
     }
     for (const id of ids) this.armTimeout(id);
@@ -1113,11 +1120,11 @@ export class OrderLifecycleManager {
         // when a later attempt was refused (it was judged alone, before the first landed). So `failed`
         // (which a late report may still bring back), not `rejected`, and looked up again (quietly) on
         // reconnects and reconciliations, until a look-up a while later.
-        this.applySafely(id, { type: 'submit_failed', reason: describeError(error), at: this.clock.now() });
+        this.failMaybeLanded(id, describeError(error));
         this.inDoubt.add(id);
         return;
       } catch (lookupError) {
-        const order = this.applySafely(id, { type: 'submit_failed', reason: `${reason}; lookup failed: ${describeError(lookupError)}`, at: this.clock.now() })?.order;
+        const order = this.failMaybeLanded(id, `${reason}; lookup failed: ${describeError(lookupError)}`);
         if (order?.status === 'failed') this.doubt(order);
         return;
       }
@@ -1168,6 +1175,18 @@ export class OrderLifecycleManager {
   /** True once the broker has told us of the order (an acknowledgement, a fill, or its own end). */
   private brokerHasSpoken(order: Order): boolean {
     return order.acceptedAt !== undefined || !(order.status === 'submitted' || order.status === 'pending_cancel');
+  }
+
+  /**
+   * A send that may have landed, not found (yet): failed — which a late report may still bring back.
+   * A cancel asked before the broker acknowledged it outlives this end: the order is watched as
+   * withdrawn, so if it lands after all it is cancelled (the host's cancel-all is not dropped).
+   */
+  private failMaybeLanded(id: string, reason: string): Order | undefined {
+    const cancelWanted = this.cancelBeforeAck.has(id);
+    const order = this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() })?.order;
+    if (order?.status === 'failed' && cancelWanted) this.keepWithdrawn(id);
+    return order;
   }
 
   /**

@@ -625,6 +625,20 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as Alpaca: the host cancels everything in its position:opened listener while the pair's send times out (landing 5 s later) and its look-up does not find it — failed here, it lands: cancelled then, not left working (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 2 },
+        { kind: 'react', on: 'position:opened', does: 'cancelAll', side: 'buy', times: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 2 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'slowRest', ms: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'as Alpaca',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

@@ -920,6 +920,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'react', on: 'order:accepted', does: 'halt', side: 'buy', times: 1 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'forceClose', symbol: 'AAPL' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'none');
   });
 
+  it('the kill switch pulled in a position:updated listener as an exit signal registers its order: the stop and target are cancelled at the broker, not left pending cancel here and working there (found by the search)', async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'react', on: 'position:updated', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'sell' }], 'stop and target');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
