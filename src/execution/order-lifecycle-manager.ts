@@ -1355,6 +1355,8 @@ function ref(order: Order): { clientOrderId: string; brokerOrderId?: string } {
 }
 
 function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
+  // Missing or not an object (a JS caller's `modify(id)`): refused like no changes, not a TypeError.
+  if (typeof request !== 'object' || request === null) throw new ValidationError([{ field: 'changes', message: 'must be an object with at least one of quantity, limitPrice, stopPrice, trailPercent, trailAmount' }], `modify of ${order.clientOrderId}`);
   const issues: ValidationIssue[] = [];
   const changes: Record<string, Decimal> = {};
   for (const key of ORDER_CHANGE_DECIMALS) {

@@ -264,6 +264,19 @@ const protectionLike = fc.oneof(
   ),
 );
 
+describe('a modify with no changes', () => {
+  it('modify of a working order with no changes at all (undefined, null) is a ValidationError, not a TypeError (found by the search)', async () => {
+    const { engine, broker, clock } = await setup();
+    await engine.orders.submit({ clientOrderId: 'm-1', symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90' });
+    for (const changes of [undefined, null]) {
+      const refused = await engine.orders.modify('m-1', changes as never).then(() => undefined, (error: unknown) => error);
+      expectTyped(refused, `modify with ${String(changes)}`);
+    }
+    expect(engine.orders.get('m-1')?.status).toBe('accepted');
+    await expectStillTrades(engine, broker, clock, 'MSFT');
+  });
+});
+
 describe('a bad engine config', () => {
   it("any config (and protection's options) is taken or refused when the engine is built with a ConfigurationError naming the field — never a TypeError, nor an engine that fails later on its own settings", async () => {
     await fc.assert(
