@@ -468,15 +468,15 @@ export class OrderLifecycleManager {
       }
       if (found) this.applyListReport(kind, ids, found, this.changedSince(this.store.require(ids[0]!).symbol, looked));
       else {
+        // Not there yet is not never (see onSubmitFailed): in doubt, quietly, looked up through its
+        // parent — and a cancel asked meanwhile still wanted if it lands.
         const landing = isBrokerError(error) && error.mayHaveReachedBroker;
         for (const id of ids) {
-          const cancelWanted = landing && this.cancelBeforeAck.has(id);
-          this.markSendFailed(id, error);
-          if (!landing) continue;
-          // Not there yet is not never (see onSubmitFailed): in doubt, quietly, looked up through its
-          // parent — and a cancel asked meanwhile still wanted if it lands (see failMaybeLanded).
-          this.inDoubt.add(id);
-          if (cancelWanted && this.store.require(id).status === 'failed') this.keepWithdrawn(id);
+          if (!landing) this.markSendFailed(id, error);
+          else {
+            this.keepingCancel(id, () => this.markSendFailed(id, error));
+            this.inDoubt.add(id);
+          }
         }
       }
     }
@@ -666,11 +666,11 @@ export class OrderLifecycleManager {
    * acknowledges them.
    */
   async cancelAll(reason = 'cancel all'): Promise<Order[]> {
-    // Orders still being sent are cancelled once the broker has them; the rest now.
-    const ids = this.store.workingIds().filter((id) => {
-      const order = this.store.require(id);
-      return order.status !== 'pending_cancel' && !this.cancelOnItsWay(order);
-    });
+    // Orders still being sent are marked to be cancelled once the broker has them; the rest now.
+    const ids: string[] = [];
+    for (const order of this.store.workingOrders()) {
+      if (order.status !== 'pending_cancel' && !this.cancelOnItsWay(order)) ids.push(order.clientOrderId);
+    }
     const at = this.clock.now();
     for (const id of ids) {
       if (this.store.require(id).acceptedAt === undefined) this.cancelBeforeAck.add(id);
@@ -1183,10 +1183,15 @@ export class OrderLifecycleManager {
    * withdrawn, so if it lands after all it is cancelled (the host's cancel-all is not dropped).
    */
   private failMaybeLanded(id: string, reason: string): Order | undefined {
+    return this.keepingCancel(id, () => this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() }))?.order;
+  }
+
+  /** Runs `end` (which may fail the order); a cancel asked before the acknowledgement is kept watching if it did. */
+  private keepingCancel<T>(id: string, end: () => T): T {
     const cancelWanted = this.cancelBeforeAck.has(id);
-    const order = this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() })?.order;
-    if (order?.status === 'failed' && cancelWanted) this.keepWithdrawn(id);
-    return order;
+    const result = end();
+    if (cancelWanted && this.store.get(id)?.status === 'failed') this.keepWithdrawn(id);
+    return result;
   }
 
   /**
