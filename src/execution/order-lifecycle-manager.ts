@@ -152,6 +152,8 @@ const WITHDRAWN_TOPIC = 'orders.withdrawn';
 const CANCEL_HEARD_TOPIC = 'orders.cancel_heard';
 /** Journal note: a cancel whose request failed on the way, to be asked again (see CancelRetries): a restart asks it. */
 const CANCEL_RETRY_TOPIC = 'orders.cancel_retry';
+/** Journal note: a cancel asked for an order not sent yet (the state table has no event for it): a restart cancels the order if it landed, and does not send it. */
+const CANCEL_BEFORE_SEND_TOPIC = 'orders.cancel_before_send';
 
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
@@ -610,8 +612,11 @@ export class OrderLifecycleManager {
    */
   private cancelOnItsWay(order: Order): boolean {
     if (order.status !== 'created' && order.status !== 'validated') return false;
-    this.cancelBeforeAck.add(order.clientOrderId);
-    this.cancelsAsked.add(order.clientOrderId);
+    const id = order.clientOrderId;
+    // Journaled: a crash once the send went would otherwise forget the cancel, and the order land working.
+    if (!this.cancelBeforeAck.has(id)) this.journal.append({ kind: 'note', at: this.clock.now(), topic: CANCEL_BEFORE_SEND_TOPIC, clientOrderId: id, seq: UNSTAMPED });
+    this.cancelBeforeAck.add(id);
+    this.cancelsAsked.add(id);
     return true;
   }
 
@@ -824,7 +829,8 @@ export class OrderLifecycleManager {
 
   /**
    * After a restart: the orders the dead process still watched, from its journal notes — to confirm
-   * (looked up by `recover()`), and withdrawn before an acknowledgement that may still come.
+   * (looked up by `recover()`), withdrawn before an acknowledgement that may still come, and cancelled
+   * before they were sent (cancelled at the broker if they landed, never sent again if not).
    */
   restoreWatched(records: readonly JournalRecord[]): void {
     for (const record of records) {
@@ -832,6 +838,7 @@ export class OrderLifecycleManager {
       if (record.topic === TO_CONFIRM_TOPIC) this.toConfirm.addAll((record.data as { clientOrderIds: string[] }).clientOrderIds, record.at);
       else if (record.topic === CONFIRMED_TOPIC && record.clientOrderId) this.toConfirm.confirmed(record.clientOrderId);
       else if (record.topic === WITHDRAWN_TOPIC && record.clientOrderId && this.store.get(record.clientOrderId)) this.withdrawn.add(record.clientOrderId, record.at);
+      else if (record.topic === CANCEL_BEFORE_SEND_TOPIC && record.clientOrderId) this.restoreCancelAskedBeforeAck(record.clientOrderId);
     }
   }
 

@@ -128,6 +128,60 @@ describe('crash recovery', () => {
     expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(1);
   });
 
+  it('an order cancelled before it was sent (in its order:created listener), whose send then landed (its answer lost), then a crash: the restart cancels it at the broker — the cancel was never journaled, and the order stayed working', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const dying = processView(broker);
+    const doomed = boot(dying.adapter, clock);
+    const submit = broker.submitOrder.bind(broker);
+    await doomed.start();
+    broker.dropStream();
+    broker.submitOrder = (order) => {
+      void submit(order);
+      return new Promise(() => undefined); // lands, but its answer never comes back
+    };
+    doomed.once('order:created', ({ order }) => void doomed.orders.cancel(order.clientOrderId, 'host'));
+    void doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await flush();
+    const [entry] = doomed.orders.orderList();
+    expect(doomed.orders.get(entry!.clientOrderId)?.status).toBe('submitted');
+    expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('accepted');
+    dying.kill();
+    broker.submitOrder = submit;
+    broker.restoreStream();
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    await second.recover();
+    await flush();
+    expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('cancelled');
+    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('cancelled');
+    expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(1);
+  });
+
+  it('an order cancelled before it was sent, then a crash before its send went: the restart does not send it (it ends failed)', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const doomed = boot(broker, clock);
+    broker.submitOrder = () => new Promise(() => undefined); // the send never returns (nor arrives)
+    await doomed.start();
+    doomed.once('order:created', ({ order }) => void doomed.orders.cancel(order.clientOrderId, 'host'));
+    void doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await flush();
+    const [entry] = doomed.orders.orderList();
+
+    const restarted = new MockBroker({ clock });
+    restarted.setPrice('AAPL', '100');
+    const second = boot(restarted, clock, {}, 1_000);
+    await second.start();
+    const report = await second.recover();
+    expect(report.ordersResent).toEqual([]);
+    expect(restarted.countByClientOrderId(entry!.clientOrderId)).toBe(0);
+    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('failed');
+  });
+
   it('an order sent just before a crash whose request lands after the restart looked for it: failed at the restart, but in doubt — the next reconciliation finds it, and its fill is its own (not an adopted position with the order left failed)', async () => {
     const clock = new ManualClock();
     const broker = new MockBroker({ clock });
