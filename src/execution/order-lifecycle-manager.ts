@@ -154,6 +154,12 @@ const CANCEL_HEARD_TOPIC = 'orders.cancel_heard';
 const CANCEL_RETRY_TOPIC = 'orders.cancel_retry';
 /** Journal note: a cancel asked for an order not sent yet (the state table has no event for it): a restart cancels the order if it landed, and does not send it. */
 const CANCEL_BEFORE_SEND_TOPIC = 'orders.cancel_before_send';
+/**
+ * How long a broker may take to act on a cancel it answered before a report of the order still
+ * working (not pending cancel) means the cancel did not take: brokers that cancel asynchronously
+ * (Alpaca) report the order pending cancel, or cancelled, within moments.
+ */
+const CANCEL_TAKES_MS = 5_000;
 
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
@@ -629,6 +635,27 @@ export class OrderLifecycleManager {
       await this.onRequestFailed(clientOrderId, error, 'cancel_rejected', 'pending_cancel');
       this.scheduleCancelRetry(clientOrderId, error, reason);
     }
+  }
+
+  /**
+   * A pending cancel that a report asked for at `askedAt` shows did not take: the broker works the
+   * order (acknowledged, not pending cancel) though the cancel was asked at least 5 s before. The engine's own cancel (the host's, a timeout's, a closed
+   * position's stop) is asked again — a broker that answered the request and lost it kept the order
+   * working for good while it stayed pending cancel here; one heard from the broker (made in its app)
+   * was refused there, and the order is working here again. True when it did either.
+   */
+  cancelNotTaken(report: OrderStatusReport, askedAt: number): boolean {
+    const order = this.store.get(report.clientOrderId);
+    if (order?.status !== 'pending_cancel' || order.updatedAt > askedAt - CANCEL_TAKES_MS) return false;
+    if (report.status !== 'accepted' && report.status !== 'partially_filled') return false;
+    const id = order.clientOrderId;
+    if (!this.cancelsAsked.has(id)) {
+      this.applySafely(id, { type: 'cancel_rejected', reason: 'the broker works the order: its pending cancel did not take', at: this.clock.now() });
+      return true;
+    }
+    this.logger.warn(`${id}: pending cancel since ${new Date(order.updatedAt).toISOString()}, still working at the broker; asking the cancel again`);
+    void this.requestCancel(id, 'the cancel did not take at the broker');
+    return true;
   }
 
   /**

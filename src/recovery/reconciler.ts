@@ -206,6 +206,7 @@ export class Reconciler {
         const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every(fresh) && !list.ids.some((member) => endedToConfirm.has(member));
         if (answered) {
           for (const report of reports) orders.applyReport(report!);
+          for (const report of reports) orders.cancelNotTaken(report!, at);
           lookups.push(Promise.resolve({ found: list.ids }));
           continue;
         }
@@ -215,6 +216,8 @@ export class Reconciler {
       const listed = open.find(order);
       if (listed && fresh(order)) {
         orders.applyReport(listed);
+        // Still working there a while after its cancel: the cancel did not take.
+        orders.cancelNotTaken(listed, at);
         lookups.push(Promise.resolve({ found: [id] }));
         continue;
       }

@@ -362,6 +362,21 @@ export class MockBroker implements BrokerAdapter {
     return true;
   }
 
+  /**
+   * The broker refuses a pending cancel (the venue said no, or the order was mid-fill: Alpaca's
+   * `order_cancel_rejected`): the order works again, and the stream says so. Needs `cancelLatencyMs`
+   * (otherwise a cancel takes at once). False when the order is not pending cancel.
+   */
+  refuseCancel(ref: OrderRef, reason = 'cancel refused by the broker'): boolean {
+    const order = this.find(ref);
+    if (!order || order.status !== 'pending_cancel') return false;
+    order.status = order.filledQuantity.isZero() ? 'accepted' : 'partially_filled';
+    order.updatedAt = this.clock.now();
+    this.publish(order, { type: 'cancel_rejected', reason, at: order.updatedAt });
+    this.flush();
+    return true;
+  }
+
   /** Expires every working day order (call at the session close). */
   expireDayOrders(): void {
     for (const order of [...this.working]) {

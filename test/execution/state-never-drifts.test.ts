@@ -170,6 +170,80 @@ describe('a host that acts inside its listeners', () => {
   });
 });
 
+describe('a cancel the broker did not take', () => {
+  /** A resting limit, and its cancel answered by a broker that then keeps the order working (the cancel lost on its side). */
+  async function cancelLost(): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; id: string }> {
+    const { clock, broker, engine } = await startedOnAapl();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    const cancel = broker.cancelOrder.bind(broker);
+    broker.cancelOrder = async () => {
+      broker.cancelOrder = cancel; // only this one is lost
+    };
+    await engine.orders.cancel(order.clientOrderId, 'host');
+    await settle();
+    expect([engine.orders.get(order.clientOrderId)?.status, broker.orderReports()[0]?.status]).toEqual(['pending_cancel', 'accepted']);
+    return { clock, broker, engine, id: order.clientOrderId };
+  }
+  const cancelsSent = (broker: MockBroker): number => broker.requests.filter((r) => r.method === 'cancelOrder').length;
+
+  it('a reconciliation that finds the order still working there a while after the cancel asks the cancel again — the order stayed pending cancel here and working at the broker for good', async () => {
+    const { clock, broker, engine, id } = await cancelLost();
+    clock.advance(10_000);
+    await engine.reconcile();
+    await settle();
+    expect(broker.orderReports()[0]?.status).toBe('cancelled');
+    expect(engine.orders.get(id)?.status).toBe('cancelled');
+  });
+
+  it('one right after the cancel does not send it twice (the broker may not have got to it yet)', async () => {
+    const { broker, engine, id } = await cancelLost();
+    const before = cancelsSent(broker);
+    await engine.reconcile();
+    await settle();
+    expect(cancelsSent(broker)).toBe(before);
+    expect(engine.orders.get(id)?.status).toBe('pending_cancel');
+  });
+
+  it("a pending cancel heard from the broker (its app's) that the broker then refused, unheard: the order is working again here, and the engine does not cancel it", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, cancelLatencyMs: 60_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    await broker.cancelOrder({ clientOrderId: order.clientOrderId }); // in the broker's app
+    await settle();
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('pending_cancel');
+    broker.dropStream();
+    expect(broker.refuseCancel({ clientOrderId: order.clientOrderId })).toBe(true);
+    clock.advance(10_000);
+    const before = cancelsSent(broker);
+    await engine.reconcile();
+    await settle();
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+    expect(broker.orderReports()[0]?.status).toBe('accepted');
+    expect(cancelsSent(broker)).toBe(before);
+  });
+
+  it('a refusal heard on the stream brings the order back to working (the mock broker says it as Alpaca does)', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, cancelLatencyMs: 60_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    await engine.orders.cancel(order.clientOrderId);
+    await settle();
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('pending_cancel');
+    broker.refuseCancel({ clientOrderId: order.clientOrderId });
+    await settle();
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+  });
+});
+
 describe('a host cancelling orders not sent yet', () => {
   it('the kill switch pulled in a position:updated listener while an exit is being registered: the stop and target are cancelled at the broker — the exit, not sent yet, made the cancel-all throw after marking them pending cancel, and they stayed working', async () => {
     const { broker, clock, engine } = await startedOnAapl({ protection: true });
