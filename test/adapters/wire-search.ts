@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { type BrokerAdapter, Decimal, ExecutionEngine, type ExecutionEngineOptions, InMemoryJournal, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
-import { it } from 'vitest';
-import { journalView, noteRun, searchSeed } from '../resilience/agreement.js';
+import { expect, it } from 'vitest';
+import { journalView, noteRun, reactAction, reactInListener, type ReactAction, searchSeed } from '../resilience/agreement.js';
 import type { HeldRequest } from './request-holds.js';
 
 /**
@@ -50,7 +50,9 @@ export interface WireVenue {
   heal(): void;
   /** Changes when anything moved (requests, orders): the search waits until it stops changing. */
   activity(): string;
-  expectAgreement(engine: ExecutionEngine, trace: string): void;
+  expectAgreement(engine: ExecutionEngine, trace: string, options: { readonly stops: boolean }): void;
+  /** Whether the venue works an order under our client order id (or the order a replace of it left). */
+  working(clientOrderId: string): boolean;
   dump(): string;
   close(): Promise<void>;
 }
@@ -110,6 +112,8 @@ export const wireAction = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
   // A journal checkpoint (a new segment opening with the state as it is): a later restart reads from it.
   { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
+  // A host acting inside its own listeners (agreement.ts): a signal, a cancel, a modify, a kill switch.
+  reactAction,
 );
 export type WireAction = typeof wireAction extends fc.Arbitrary<infer A> ? A : never;
 
@@ -173,7 +177,13 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
   const prices = new Map(Object.entries(venue.prices));
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30)); // Monday 10:30 in New York
   const records = { segment: new InMemoryJournal() };
+  let signals = 0;
   const processes: { engine: ExecutionEngine; inner: BrokerAdapter; kill: () => void }[] = [];
+  // The reacting host: its listeners go on every process it starts, until their reactions are used up.
+  const host = { cancelled: new Set<string>(), reactions: [] as Promise<unknown>[], signalId: () => `s-${++signals}` };
+  const cancelsGivenUp = new Set<string>();
+  const reacting: { a: ReactAction; left: { n: number } }[] = [];
+  const unlisten: (() => void)[] = [];
   /** A process: an engine on a new adapter and the shared journal (a restart recovers from it). */
   const boot = async (): Promise<ExecutionEngine> => {
     const inner = venue.connect();
@@ -191,6 +201,8 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
       config: { recovery: { reconcileIntervalMs: 0 }, orderManagement: STYLE_CONFIG[style], accountRefreshMs: 86_400_000, ...venue.config },
     });
     engine.on('error', () => undefined);
+    engine.on('alert', (alert) => alert.code === 'cancel_failed' && alert.clientOrderId !== undefined && cancelsGivenUp.add(alert.clientOrderId));
+    for (const r of reacting) unlisten.push(reactInListener(engine, r.a, r.left, host, () => clock.now()));
     if (process.env.DEBUG_SCENARIO) {
       engine.on('order:transition', (t) => console.log(`transition ${t.order.clientOrderId} ${t.previousStatus}→${t.to} ${t.event.type} broker ${t.order.brokerOrderId ?? '-'} qty ${t.order.quantity.toString()}`));
       engine.on('order:unknown_update', (u) => console.log(`unknown update ${u.clientOrderId} ${u.brokerOrderId ?? ''}`));
@@ -212,7 +224,6 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
   };
   const held: HeldRequest[] = [];
   const trace: string[] = [];
-  let signals = 0;
   let engine!: ExecutionEngine;
   const move = (symbol: string, price: Decimal): void => {
     prices.set(symbol, price);
@@ -294,8 +305,15 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
         case 'checkpoint':
           engine.checkpoint();
           break;
+        case 'react': {
+          const r = { a, left: { n: a.times } };
+          reacting.push(r);
+          unlisten.push(reactInListener(engine, a, r.left, host, () => clock.now()));
+          break;
+        }
         case 'restart': {
           const dead = processes.at(-1)!;
+          for (const stop of unlisten.splice(0)) stop();
           dead.kill();
           void dead.inner.disconnect().catch(() => undefined); // its sockets close with it
           engine = await boot();
@@ -307,6 +325,9 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
       }
       await quiet(venue, clock);
     }
+    // The host stops reacting; what it started in its listeners goes on (a killed process's never ends).
+    for (const stop of unlisten.splice(0)) stop();
+    reacting.length = 0;
     // The network heals: no more failures, every held request through, the stream back, the market deep, the money back.
     venue.heal();
     for (const h of held.splice(0)) h.release();
@@ -316,6 +337,7 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
       venue.setPrice(symbol, price);
     }
     await quiet(venue, clock, 1_000);
+    await Promise.race([Promise.all(host.reactions), sleep(3_000)]);
     // A recover() that failed in the outage is called again once it healed, as its alert asks.
     if (processes.length > 1) {
       const recovered = engine.recover().catch(() => undefined);
@@ -331,7 +353,12 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
     }
     if (process.env.DEBUG_SCENARIO) console.log(trace.join('\n'), '\n', venue.dump(), engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.type} ${o.side} ${o.quantity} ${o.status} ${o.filledQuantity}`));
     try {
-      venue.expectAgreement(engine, trace.join('\n'));
+      // One working stop under each position — unless the host cancelled every order itself (its stops included: its call).
+      venue.expectAgreement(engine, trace.join('\n'), { stops: !actions.some((a) => a.kind === 'react' && a.does === 'cancelAll') });
+      // What the host cancelled stays cancelled (unless the engine gave the cancel up, alerted).
+      for (const id of host.cancelled) {
+        if (!cancelsGivenUp.has(id)) expect(venue.working(id), `the host cancelled ${id}; it still works at the broker\n${trace.join('\n')}`).toBe(false);
+      }
     } catch (error) {
       // The broker's and the engine's books with the failure: a real-time race may not replay.
       const books = `${venue.dump()}\n${engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.brokerOrderId ?? '-'} ${o.type} ${o.side} ${o.quantity} ${o.status} ${o.filledQuantity}`).join('\n')}`;
