@@ -1,3 +1,8 @@
+import { ValidationError } from './errors.js';
+
+/** The largest instant a JavaScript Date holds (±100 000 000 days from the epoch). */
+const MAX_INSTANT = 8.64e15;
+
 /** An opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 
@@ -84,8 +89,9 @@ export class ManualClock implements Clock {
   /** The timers not yet fired nor cleared, by id. */
   private readonly live = new Map<number, ManualTimer>();
 
+  /** @throws {@link ValidationError} when `start` is not an instant (a finite epoch ms, or a valid Date). */
   constructor(start: number | Date = Date.UTC(2024, 0, 2, 15, 0, 0)) {
-    this.current = typeof start === 'number' ? start : start.getTime();
+    this.current = instantOf(start, 'start');
   }
 
   now(): number {
@@ -116,7 +122,7 @@ export class ManualClock implements Clock {
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   advance(ms: number): void {
-    this.advanceTo(this.current + ms);
+    this.advanceTo(this.current + stepOf(ms));
   }
 
   /** Moves time forward to `target` (epoch ms or Date); never backwards. */
@@ -133,7 +139,7 @@ export class ManualClock implements Clock {
    * synchronous and fires every due timer back to back.
    */
   async advanceAsync(ms: number): Promise<void> {
-    await this.advanceToAsync(this.current + ms);
+    await this.advanceToAsync(this.current + stepOf(ms));
   }
 
   /** {@link advanceAsync} to `target` (epoch ms or Date). */
@@ -145,8 +151,8 @@ export class ManualClock implements Clock {
   }
 
   private target(target: number | Date): number {
-    const end = typeof target === 'number' ? target : target.getTime();
-    if (end < this.current) throw new RangeError('ManualClock cannot move backwards');
+    const end = instantOf(target, 'target');
+    if (end < this.current) throw new ValidationError([{ field: 'target', message: `is before the clock's time (${new Date(this.current).toISOString()}): a ManualClock cannot move backwards` }], 'ManualClock time');
     return end;
   }
 
@@ -216,4 +222,17 @@ const realSetImmediate: (callback: () => void) => unknown = globalThis.setImmedi
  */
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => void realSetImmediate(resolve));
+}
+
+/** An epoch-ms instant JavaScript dates can hold, from a number or a Date; a ValidationError otherwise (NaN would stop time for good). */
+function instantOf(value: unknown, field: string): number {
+  const ms = typeof value === 'number' ? value : value instanceof Date ? value.getTime() : Number.NaN;
+  if (!(Math.abs(ms) <= MAX_INSTANT)) throw new ValidationError([{ field, message: `must be epoch milliseconds or a valid Date, got ${String(value)}` }], 'ManualClock time');
+  return ms;
+}
+
+/** A step of time: a finite number of milliseconds, 0 or more. */
+function stepOf(ms: unknown): number {
+  if (typeof ms !== 'number' || !(ms >= 0 && Number.isFinite(ms))) throw new ValidationError([{ field: 'ms', message: `must be a finite number of milliseconds, 0 or more, got ${String(ms)}` }], 'ManualClock step');
+  return ms;
 }

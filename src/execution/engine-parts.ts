@@ -8,6 +8,10 @@ const ADAPTER_METHODS = ['connect', 'disconnect', 'getAccount', 'getPositions', 
  * when it is built: an adapter missing `submitOrder` (a plain-JavaScript adapter, an SDK object passed
  * by mistake) is a `ConfigurationError` naming what is missing, not a `TypeError` at the first order.
  */
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the instants a calendar date names. */
+const FIRST_INSTANT = -62_135_596_800_000;
+const LAST_INSTANT = 253_402_300_799_999;
+
 export function checkEngineParts(options: { readonly adapter: unknown; readonly clock?: unknown; readonly ids?: unknown; readonly journal?: unknown }): void {
   const issues: ValidationIssue[] = [];
   const adapter = options.adapter as Partial<Record<string, unknown>> | undefined;
@@ -24,6 +28,12 @@ export function checkEngineParts(options: { readonly adapter: unknown; readonly 
     if (missing.length > 0) issues.push({ field, message: `must have ${methods.join(', ')}; missing ${missing.join(', ')}` });
   };
   needs('clock', options.clock, ['now', 'setTimeout', 'clearTimeout']);
+  if (!issues.some((i) => i.field === 'clock') && options.clock !== undefined) {
+    // Calendars and reports name days as yyyy-MM-dd: a clock outside years 1–9999 (or not a number)
+    // failed at the first market-hours check with a date library's RangeError.
+    const now: unknown = (options.clock as { now(): unknown }).now();
+    if (typeof now !== 'number' || !(now >= FIRST_INSTANT && now <= LAST_INSTANT)) issues.push({ field: 'clock', message: `must tell the time in epoch milliseconds within years 1–9999, now() gave ${String(now)}` });
+  }
   needs('ids', options.ids, ['next']);
   needs('journal', options.journal, ['append', 'query']);
   if (issues.length > 0) throw new ConfigurationError(issues);

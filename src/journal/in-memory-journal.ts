@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../core/errors.js';
 import { slackOf } from '../core/window-slack.js';
 import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 
@@ -18,7 +19,14 @@ export class InMemoryJournal implements Journal {
   private byOrder: Map<string, JournalRecord[]> | undefined;
   private seq = 0;
 
-  constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
+  /** @throws {@link ConfigurationError} when `capacity` is not a whole number above 0 (or `Infinity`). */
+  constructor(private readonly capacity = Number.POSITIVE_INFINITY) {
+    // A capacity of 'abc' kept every record and reported NaN for its size; -1 or 0 kept none, so a
+    // restart had nothing to recover from.
+    if (capacity !== Number.POSITIVE_INFINITY && !(Number.isInteger(capacity) && capacity > 0)) {
+      throw new ConfigurationError([{ field: 'journal.capacity', message: `must be a whole number above 0 (or Infinity), got ${String(capacity)}` }]);
+    }
+  }
 
   /** Puts back a record that already has its sequence number (a durable journal loading its file). */
   restore(record: JournalRecord): void {

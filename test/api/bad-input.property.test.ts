@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError, TradingDesk } from 'tradewire';
+import { ConfigurationError, customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError, TradingDesk } from 'tradewire';
 import { ManualClock, MockBroker, runBacktest, sequentialIds, settle } from 'tradewire/testing';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { OandaAdapter } from 'tradewire/oanda';
@@ -463,5 +463,14 @@ describe('an engine built from parts that are not what they should be', () => {
     expect(build({ adapter, ids: () => 'x' })).toThrow(/ids must have next; missing next/);
     expect(build({ adapter, journal: [] })).toThrow(/journal must have append, query/);
     expect(build({ adapter })).not.toThrow();
+  });
+
+  it('a clock outside years 1–9999, or one whose now() is not a number: a ConfigurationError naming the clock — not a RangeError from a date library at the first signal', () => {
+    const build = (now: unknown) => () => new ExecutionEngine({ logger: silentLogger, adapter: new MockBroker({ clock: new ManualClock() }), clock: { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined } } as never);
+    for (const now of [-1e15, 8.64e15, 253_402_300_800_000, Number.NaN, '2024-01-02', undefined]) {
+      expect(build(now), String(now)).toThrow(ConfigurationError);
+      expect(build(now), String(now)).toThrow(/clock must tell the time in epoch milliseconds within years 1–9999/);
+    }
+    for (const now of [-62_135_596_800_000, 0, Date.UTC(2024, 0, 2), 253_402_300_799_999]) expect(build(now), String(now)).not.toThrow();
   });
 });

@@ -17,7 +17,24 @@ describe('ManualClock', () => {
     clock.advance(30);
     expect(fired).toEqual(['a@10', 'c@15', 'b@20']);
     expect(clock.now()).toBe(30);
-    expect(() => clock.advanceTo(10)).toThrow(RangeError);
+    expect(() => clock.advanceTo(10)).toThrow(ValidationError);
+    expect(clock.now()).toBe(30);
+  });
+
+  it("a time that is not an instant, or a step that is not one, is a ValidationError and the clock's time stays as it was — NaN stopped time for good, 'abc' threw a TypeError", async () => {
+    for (const start of [Number.NaN, Number.POSITIVE_INFINITY, 9e15, new Date('not a date'), 'abc', null]) {
+      expect(() => new ManualClock(start as number), String(start)).toThrow(ValidationError);
+    }
+    const clock = new ManualClock(1_000);
+    for (const step of [Number.NaN, -1, Number.POSITIVE_INFINITY, '5', undefined]) {
+      expect(() => clock.advance(step as number), String(step)).toThrow(ValidationError);
+      await expect(clock.advanceAsync(step as number), String(step)).rejects.toThrow(ValidationError);
+    }
+    for (const target of [Number.NaN, new Date('x'), 'soon']) expect(() => clock.advanceTo(target as number), String(target)).toThrow(ValidationError);
+    expect(clock.now()).toBe(1_000);
+    clock.advance(0);
+    clock.advanceTo(new Date(2_000));
+    expect(clock.now()).toBe(2_000);
   });
 });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { InMemoryJournal, type JournalEntry } from 'tradewire';
+import { ConfigurationError, InMemoryJournal, type JournalEntry } from 'tradewire';
 import { describe, expect, it } from 'vitest';
 
 // A bounded in-memory journal must answer every query exactly as an unbounded one would over its
@@ -64,5 +64,19 @@ describe('InMemoryJournal with a capacity', () => {
     for (let i = 0; i < 5_000; i++) journal.append(note(i, `o${i % 3}`));
     expect(journal.size).toBe(5_000);
     expect(journal.query({ clientOrderId: 'o1' })).toHaveLength(1_667);
+  });
+});
+
+describe('InMemoryJournal with a capacity that is not one', () => {
+  it.each([['abc'], [-1], [0], [Number.NaN], [1.5], [null]])('%s is a ConfigurationError naming journal.capacity — it kept every record with a NaN size, or none', (capacity) => {
+    const build = () => new InMemoryJournal(capacity as number);
+    expect(build).toThrow(ConfigurationError);
+    expect(build).toThrow(/journal\.capacity/);
+  });
+
+  it('Infinity and whole numbers above 0 are taken', () => {
+    expect(new InMemoryJournal(Number.POSITIVE_INFINITY).size).toBe(0);
+    expect(new InMemoryJournal(1).size).toBe(0);
+    expect(new InMemoryJournal().size).toBe(0);
   });
 });
