@@ -477,14 +477,13 @@ export class OrderLifecycleManager {
       if (found) this.applyListReport(kind, ids, found, this.changedSince(this.store.require(ids[0]!).symbol, looked));
       else {
         // Not there yet is not never (see onSubmitFailed): in doubt, quietly, looked up through its
-        // parent — and a cancel asked meanwhile still wanted if it lands.
+        // parent. A cancel asked meanwhile stays wanted if it lands after all — also after an error
+        // that says it did not arrive (OANDA's 500 can come after the broker placed it; the list is
+        // not sent again, so only a reconciliation finds it, and took it back working).
         const landing = isBrokerError(error) && error.mayHaveReachedBroker;
         for (const id of ids) {
-          if (!landing) this.markSendFailed(id, error);
-          else {
-            this.keepingCancel(id, () => this.markSendFailed(id, error));
-            this.inDoubt.add(id);
-          }
+          this.keepingCancel(id, () => this.markSendFailed(id, error));
+          if (landing) this.inDoubt.add(id);
         }
       }
     }

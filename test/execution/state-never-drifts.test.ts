@@ -244,6 +244,47 @@ describe('a cancel the broker did not take', () => {
   });
 });
 
+describe('a cancel asked before the acknowledgement of a list whose send the broker answered with an error that says it did not arrive (found by the OANDA wire search)', () => {
+  /** The send is held until `release`; then it lands at the broker and its answer is a 500 the adapter classes as not arrived (OANDA's). */
+  function landsWithAnError<A extends unknown[], R>(send: (...args: A) => Promise<R>): { send: (...args: A) => Promise<R>; release: () => void } {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    return {
+      send: async (...args: A) => {
+        await gate;
+        await send(...args);
+        throw new BrokerError('server_error', 'HTTP 500', { status: 500, mayHaveReachedBroker: false });
+      },
+      release,
+    };
+  }
+
+  it('a native bracket cancelled by the kill switch while its send is held, which lands with a 500: the reconciliation that finds it working cancels it — it was taken back as working', async () => {
+    const { broker, engine } = await startedWithNativeLists();
+    const held = landsWithAnError(broker.submitOrderList.bind(broker));
+    broker.submitOrderList = held.send;
+    broker.dropStream();
+    const ids = ['entry', 'tp', 'sl'];
+    const sending = engine.orders.submitList('bracket', [
+      { clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90', timeInForce: 'gtc' },
+      { clientOrderId: 'tp', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110', timeInForce: 'gtc' },
+      { clientOrderId: 'sl', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '85', timeInForce: 'gtc' },
+    ]).catch(() => undefined);
+    await settle();
+    await engine.orders.cancelAll('kill switch');
+    held.release();
+    await sending;
+    await settle();
+    const working = () => broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.clientOrderId);
+    expect(working()).toContain('entry');
+    broker.restoreStream();
+    await engine.reconcile();
+    await settle();
+    expect(working()).toEqual([]);
+    for (const id of ids) expect(engine.orders.get(id)?.status, id).toBe('cancelled');
+  });
+});
+
 describe('a host cancelling orders not sent yet', () => {
   it('the kill switch pulled in a position:updated listener while an exit is being registered: the stop and target are cancelled at the broker — the exit, not sent yet, made the cancel-all throw after marking them pending cancel, and they stayed working', async () => {
     const { broker, clock, engine } = await startedOnAapl({ protection: true });
