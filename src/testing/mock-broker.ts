@@ -174,6 +174,8 @@ export class MockBroker implements BrokerAdapter {
   private streamLatencyMs: number;
   private readonly enforceReduceOnly: boolean;
   private readonly cancelLatencyMs: number;
+  /** Cancels still to refuse (see {@link refuseCancels}). */
+  private cancelRefusals: { left: number; onRefused?: (clientOrderId: string) => void } = { left: 0 };
   private readonly replaceIssuesNewId: boolean;
   private readonly autoAssets: boolean;
   private readonly currency: string;
@@ -370,11 +372,24 @@ export class MockBroker implements BrokerAdapter {
   refuseCancel(ref: OrderRef, reason = 'cancel refused by the broker'): boolean {
     const order = this.find(ref);
     if (!order || order.status !== 'pending_cancel') return false;
+    this.refusePending(order, reason);
+    this.flush();
+    return true;
+  }
+
+  private refusePending(order: BrokerOrder, reason = 'cancel refused by the broker'): void {
     order.status = order.filledQuantity.isZero() ? 'accepted' : 'partially_filled';
     order.updatedAt = this.clock.now();
     this.publish(order, { type: 'cancel_rejected', reason, at: order.updatedAt });
-    this.flush();
-    return true;
+  }
+
+  /**
+   * The next `count` cancels to take effect are refused instead ({@link refuseCancel}, when
+   * `cancelLatencyMs` is over: the order works again and the stream says so); `onRefused` hears
+   * each order refused. Needs `cancelLatencyMs` (otherwise a cancel takes at once).
+   */
+  refuseCancels(count: number, onRefused?: (clientOrderId: string) => void): void {
+    this.cancelRefusals = { left: count, ...(onRefused ? { onRefused } : {}) };
   }
 
   /** Expires every working day order (call at the session close). */
@@ -767,7 +782,13 @@ export class MockBroker implements BrokerAdapter {
     order.status = 'pending_cancel';
     this.publish(order, { type: 'cancel_requested', at: this.clock.now() });
     this.clock.setTimeout(() => {
-      if (order.status === 'pending_cancel') this.finish(order, 'cancelled');
+      if (order.status === 'pending_cancel') {
+        if (this.cancelRefusals.left > 0) {
+          this.cancelRefusals.left--;
+          this.refusePending(order);
+          this.cancelRefusals.onRefused?.(order.clientOrderId);
+        } else this.finish(order, 'cancelled');
+      }
       this.flush();
     }, this.cancelLatencyMs, KEEP_ALIVE);
   }

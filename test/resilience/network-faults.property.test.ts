@@ -36,6 +36,8 @@ const action = fc.oneof(
   // from the stream if it is up, or from a refusal, or at the end), or one of the engine's orders ended from its site.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }), unheard: fc.boolean() }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
+  // The broker refuses the next cancels (Alpaca's order_cancel_rejected, once they were pending: the async-cancel style's).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.integer({ min: 1, max: 3 }) }) },
   // A thin market: at most this many shares fill per price update (0: as many as asked), so orders fill in parts.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
   // Both symbols' signals decided together (executeSignals).
@@ -1083,7 +1085,10 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           } else if (a.kind === 'bracket') {
             if (style.startsWith('host brackets')) await drive(sendBracket(engine, a, prices[a.symbol]!, `hb${++n}`).catch(() => undefined));
           } else if (a.kind === 'react') unlisten.push(reactInListener(engine, a, { n: a.times }, host, () => clock.now()));
-          else if (a.kind === 'brokerEnds') {
+          else if (a.kind === 'refuseCancels') {
+            // The broker's word: what the host cancelled may work on (the engine tells it: order:cancel_rejected).
+            broker.refuseCancels(a.times, (id) => cancelsGivenUp.add(id));
+          } else if (a.kind === 'brokerEnds') {
             const working = broker.orderReports().filter((o) => WORKING.has(o.status) && !o.clientOrderId.startsWith('app-'));
             const chosen = working[a.pick % Math.max(1, working.length)];
             if (chosen) broker.endByBroker({ clientOrderId: chosen.clientOrderId });
@@ -1099,6 +1104,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         await drive(Promise.all(host.reactions));
         // The network heals: faults gone, the stream back, time passes; the engine reconciles (twice: a symbol
         // deferred because an order moved during the first is compared by the second).
+        broker.refuseCancels(0); // the broker refuses no more
         await heal(broker, clock, prices, { stream: !style.endsWith('polling') });
         await drive(engine.reconcile());
         await drive(engine.reconcile());
