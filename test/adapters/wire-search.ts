@@ -51,6 +51,8 @@ export interface WireVenue {
   /** Changes when anything moved (requests, orders): the search waits until it stops changing. */
   activity(): string;
   expectAgreement(engine: ExecutionEngine, trace: string, options: { readonly stops: boolean }): void;
+  /** The venue refuses the next `count` cancels once it took them (Alpaca's `order_cancel_rejected`), telling `refused` of each; absent where the broker has no such refusal. */
+  refuseCancels?(count: number, refused: (clientOrderId: string) => void): void;
   /** Whether the venue works an order under our client order id (or the order a replace of it left). */
   working(clientOrderId: string): boolean;
   dump(): string;
@@ -107,6 +109,8 @@ export const wireAction = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lateCancels' as const), ms: fc.constantFrom(0, 150) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('slow' as const), ms: fc.constantFrom(0, 60) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('funds' as const), low: fc.boolean() }) },
+  // The broker refuses the next cancels it took (Alpaca's order_cancel_rejected): the orders work on.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.integer({ min: 1, max: 3 }) }) },
   // The process killed (its adapter's calls hang, its updates and journal writes go nowhere, its
   // sockets close; requests it sent may still land), and a new one that recovers from the journal.
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
@@ -311,6 +315,10 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
         case 'checkpoint':
           engine.checkpoint();
           break;
+        case 'refuseCancels':
+          // The broker's word: what the host cancelled may work on (the engine tells it: order:cancel_rejected).
+          venue.refuseCancels?.(a.times, (id) => cancelsGivenUp.add(id));
+          break;
         case 'react': {
           const r = { a, left: { n: a.times } };
           reacting.push(r);
@@ -335,6 +343,7 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
     for (const stop of unlisten.splice(0)) stop();
     reacting.length = 0;
     // The network heals: no more failures, every held request through, the stream back, the market deep, the money back.
+    venue.refuseCancels?.(0, () => undefined);
     venue.heal();
     for (const h of held.splice(0)) h.release();
     venue.stream(true);

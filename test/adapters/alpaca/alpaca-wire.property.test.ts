@@ -53,6 +53,10 @@ async function alpacaVenue(): Promise<WireVenue> {
       if (chosen?.stop_price) onPlatform(() => x.replace(chosen.id, { stop_price: new Decimal(chosen.stop_price!).plus(by).toFixed(2) }));
     },
     lateCancels: (ms) => (x.cancelDelayMs = ms),
+    refuseCancels: (count, refused) => {
+      x.refuseNextCancels = count;
+      x.onCancelRefused = refused;
+    },
     slow: (ms) => (server.requestDelay = ms === 0 ? undefined : () => ms),
     heal: () => {
       funds(false);

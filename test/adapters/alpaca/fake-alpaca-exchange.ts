@@ -246,7 +246,16 @@ export class FakeAlpacaExchange {
     const order = this.orders.get(id);
     if (!order) throw new AlpacaHttpError(404, { code: 40410000, message: 'order not found' });
     if (!OPEN.has(order.status)) throw new AlpacaHttpError(422, { code: 42210000, message: 'order is not cancelable' });
-    if (this.cancelsRefused.has(id)) {
+    // One of the next cancels to refuse (this one only: the order's later cancels are taken).
+    const refusedOnce = this.refuseNextCancels > 0 && !this.cancelsRefused.has(id);
+    if (refusedOnce) {
+      this.refuseNextCancels--;
+      // Told by the first order of its replace chain: the client id its placer knows it by.
+      let first = order;
+      for (let hops = 0; first.replaces && this.orders.has(first.replaces) && hops < 50; hops++) first = this.orders.get(first.replaces)!;
+      this.onCancelRefused?.(first.client_order_id);
+    }
+    if (refusedOnce || this.cancelsRefused.has(id)) {
       // Accepted (204), then refused at the venue: pending_cancel, then order_cancel_rejected and the order works on.
       const working = order.status;
       setImmediate(() => {
@@ -273,6 +282,10 @@ export class FakeAlpacaExchange {
 
   /** Orders whose cancel the venue refuses after the DELETE was accepted (Alpaca's `order_cancel_rejected`). */
   readonly cancelsRefused = new Set<string>();
+
+  /** How many of the next cancels (by `DELETE /v2/orders/{id}`) to refuse so; `onCancelRefused` hears each order's client id. */
+  refuseNextCancels = 0;
+  onCancelRefused: ((clientOrderId: string) => void) | undefined;
 
   /**
    * Publishes one of Alpaca's trade-update events for an order, the order first changed as given —
