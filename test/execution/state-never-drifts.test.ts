@@ -187,6 +187,18 @@ describe('a cancel the broker did not take', () => {
   }
   const cancelsSent = (broker: MockBroker): number => broker.requests.filter((r) => r.method === 'cancelOrder').length;
 
+  /** A resting limit on a broker whose cancels take a minute (pending cancel meanwhile). */
+  async function restingWithSlowCancels(): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, cancelLatencyMs: 60_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    return { clock, broker, engine, order };
+  }
+
   it('a reconciliation that finds the order still working there a while after the cancel asks the cancel again — the order stayed pending cancel here and working at the broker for good', async () => {
     const { clock, broker, engine, id } = await cancelLost();
     clock.advance(10_000);
@@ -206,13 +218,7 @@ describe('a cancel the broker did not take', () => {
   });
 
   it("a pending cancel heard from the broker (its app's) that the broker then refused, unheard: the order is working again here, and the engine does not cancel it", async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs: 60_000 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
-    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle();
+    const { clock, broker, engine, order } = await restingWithSlowCancels();
     await broker.cancelOrder({ clientOrderId: order.clientOrderId }); // in the broker's app
     await settle();
     expect(engine.orders.get(order.clientOrderId)?.status).toBe('pending_cancel');
@@ -228,13 +234,7 @@ describe('a cancel the broker did not take', () => {
   });
 
   it('a refusal heard on the stream brings the order back to working (the mock broker says it as Alpaca does)', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs: 60_000 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
-    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle();
+    const { clock, broker, engine, order } = await restingWithSlowCancels();
     await engine.orders.cancel(order.clientOrderId);
     await settle();
     expect(engine.orders.get(order.clientOrderId)?.status).toBe('pending_cancel');

@@ -36,6 +36,32 @@ async function crashBeforeSend(clock: ManualClock): Promise<void> {
   expect(broker.orderReports()).toEqual([]);
 }
 
+/** The broker takes every send, but no answer comes back, nor the stream's news. Returns the call that heals it. */
+function answersLost(broker: MockBroker): () => void {
+  const submit = broker.submitOrder.bind(broker);
+  broker.dropStream();
+  broker.submitOrder = (order) => {
+    void submit(order);
+    return new Promise(() => undefined);
+  };
+  return () => {
+    broker.submitOrder = submit;
+    broker.clearFaults();
+    broker.restoreStream();
+  };
+}
+
+/** A new process recovers on `broker`: the order `id` ends cancelled there and here, placed once. */
+async function expectCancelledAfterRestart(broker: MockBroker, clock: ManualClock, id: string): Promise<void> {
+  const second = boot(broker, clock, {}, 1_000);
+  await second.start();
+  await second.recover();
+  await flush();
+  expect(broker.orderReports().find((o) => o.clientOrderId === id)?.status).toBe('cancelled');
+  expect(second.orders.get(id)?.status).toBe('cancelled');
+  expect(broker.countByClientOrderId(id)).toBe(1);
+}
+
 describe('crash recovery', () => {
   it('an order journaled but never sent is found missing at the broker and sent, exactly once', async () => {
     const clock = new ManualClock();
@@ -94,15 +120,10 @@ describe('crash recovery', () => {
     broker.setPrice('AAPL', '100');
     const dying = processView(broker);
     const doomed = boot(dying.adapter, clock);
-    const submit = broker.submitOrder.bind(broker);
     await doomed.start();
     doomed.updatePrice('AAPL', '100');
     // A limit below the market: it rests at the broker; the answer never comes back, nor the stream's news.
-    broker.dropStream();
-    broker.submitOrder = (order) => {
-      void submit(order);
-      return new Promise(() => undefined);
-    };
+    const heal = answersLost(broker);
     void doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
     await flush();
     const [entry] = doomed.orders.orderList();
@@ -115,17 +136,8 @@ describe('crash recovery', () => {
     expect(doomed.orders.get(entry!.clientOrderId)?.status).toBe('submitted');
     expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('accepted');
     dying.kill();
-    broker.submitOrder = submit;
-    broker.clearFaults();
-    broker.restoreStream();
-
-    const second = boot(broker, clock, {}, 1_000);
-    await second.start();
-    await second.recover();
-    await flush();
-    expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('cancelled');
-    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('cancelled');
-    expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(1);
+    heal();
+    await expectCancelledAfterRestart(broker, clock, entry!.clientOrderId);
   });
 
   it('an order cancelled before it was sent (in its order:created listener), whose send then landed (its answer lost), then a crash: the restart cancels it at the broker — the cancel was never journaled, and the order stayed working', async () => {
@@ -134,13 +146,8 @@ describe('crash recovery', () => {
     broker.setPrice('AAPL', '100');
     const dying = processView(broker);
     const doomed = boot(dying.adapter, clock);
-    const submit = broker.submitOrder.bind(broker);
     await doomed.start();
-    broker.dropStream();
-    broker.submitOrder = (order) => {
-      void submit(order);
-      return new Promise(() => undefined); // lands, but its answer never comes back
-    };
+    const heal = answersLost(broker); // it lands, but its answer never comes back
     doomed.once('order:created', ({ order }) => void doomed.orders.cancel(order.clientOrderId, 'host'));
     void doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
     await flush();
@@ -148,16 +155,8 @@ describe('crash recovery', () => {
     expect(doomed.orders.get(entry!.clientOrderId)?.status).toBe('submitted');
     expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('accepted');
     dying.kill();
-    broker.submitOrder = submit;
-    broker.restoreStream();
-
-    const second = boot(broker, clock, {}, 1_000);
-    await second.start();
-    await second.recover();
-    await flush();
-    expect(broker.orderReports().find((o) => o.clientOrderId === entry!.clientOrderId)?.status).toBe('cancelled');
-    expect(second.orders.get(entry!.clientOrderId)?.status).toBe('cancelled');
-    expect(broker.countByClientOrderId(entry!.clientOrderId)).toBe(1);
+    heal();
+    await expectCancelledAfterRestart(broker, clock, entry!.clientOrderId);
   });
 
   it('an order cancelled before it was sent, then a crash before its send went: the restart does not send it (it ends failed)', async () => {
