@@ -51,6 +51,11 @@ export interface Protection {
   native?: boolean;
   /** Settles when the protective orders' first sends have been answered. */
   placing?: Promise<unknown>;
+  /**
+   * The level the broker's trailing stop has reached, as the prices the engine heard say (its best
+   * price since by the trail): a stop placed again starts from it (see RiskOrderManager.placeStop).
+   */
+  trailedTo?: Decimal | undefined;
   /** The stop is widened for high volatility. */
   widened?: boolean;
   readonly openedAt: number;

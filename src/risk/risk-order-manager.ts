@@ -12,7 +12,7 @@ import type { Order } from '../model/order.js';
 import { isTerminalStatus, isWorkingStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
-import { realizedRewardRisk, stopAfterLeg, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
+import { realizedRewardRisk, stopAfterLeg, stopPrice as trailingStopAt, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
 import { checkLostOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
@@ -746,7 +746,13 @@ export class RiskOrderManager {
   }
 
   private async placeStop(p: Protection, quantity: Decimal): Promise<void> {
-    const trailing = this.deps.options.trailingPercent && this.deps.capabilities.nativeTrailingStop;
+    const native = Boolean(this.deps.options.trailingPercent && this.deps.capabilities.nativeTrailingStop);
+    // A new trailing stop trails from the price now: below the best since, looser than the one it
+    // follows. Then a fixed stop at the level that one reached, trailed by the engine from there.
+    const reached = native ? this.reachedByTrail(p) : undefined;
+    if (reached) p.stop = reached;
+    p.trailedTo = undefined;
+    const trailing = native && !reached;
     const id = this.deps.ids.next('tw');
     p.stopOrderId = id;
     this.own(p, id);
@@ -765,6 +771,19 @@ export class RiskOrderManager {
       },
       { timeoutMs: null },
     );
+  }
+
+  /** The level a trailing stop of `p`'s placed now would start below that of the one before, as reached: that level. */
+  private reachedByTrail(p: Protection): Decimal | undefined {
+    const price = this.deps.positions.get(p.symbol)?.currentPrice;
+    if (!p.trailedTo || !price) return undefined;
+    const fresh = this.roundStop(p.side, p.symbol, trailingStopAt(p.side, price, { method: 'trailing', percent: this.deps.options.trailingPercent! }));
+    return (p.side === 'long' ? p.trailedTo.greaterThan(fresh) : p.trailedTo.lessThan(fresh)) ? p.trailedTo : undefined;
+  }
+
+  /** Where the position's stop stands: a broker's trailing stop's level as reached, else the stop's price. */
+  private static stopLevel(p: Protection): Decimal {
+    return p.trailedTo ?? p.stop;
   }
 
   /**
@@ -786,7 +805,7 @@ export class RiskOrderManager {
       return;
     }
     if (stop.status === 'rejected' && !(await this.brokerAgrees(p))) return;
-    await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${p.stop.toString()} ${RiskOrderManager.howLost(stop)}`, stop.clientOrderId);
+    await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${RiskOrderManager.stopLevel(p).toString()} ${RiskOrderManager.howLost(stop)}`, stop.clientOrderId);
   }
 
   /** What `onStopLost` says to do for a position whose stop is gone (`what` says how), alerted as `position_unprotected`. */
@@ -794,7 +813,8 @@ export class RiskOrderManager {
     p.stopsLost = (p.stopsLost ?? 0) + 1;
     const policy = this.onStopLost;
     const price = position.currentPrice;
-    const through = price !== undefined && (p.side === 'long' ? price.lessThanOrEqualTo(p.stop) : price.greaterThanOrEqualTo(p.stop));
+    const level = RiskOrderManager.stopLevel(p);
+    const through = price !== undefined && (p.side === 'long' ? price.lessThanOrEqualTo(level) : price.greaterThanOrEqualTo(level));
     const action = policy === 'alert' ? 'alert' : policy === 'close' || through || p.stopsLost >= this.stopAttempts ? 'close' : 'replace';
     const doing = {
       alert: 'the position is left without a stop (onStopLost: alert)',
@@ -1384,8 +1404,15 @@ export class RiskOrderManager {
   private async trail(position: Position): Promise<void> {
     const percent = this.deps.options.trailingPercent;
     const p = this.byPosition.get(position.id);
-    const stop = p ? this.movableStop(p) : undefined;
-    if (!percent || this.deps.capabilities.nativeTrailingStop || !p || !stop || !position.currentPrice) return;
+    if (!percent || !p || !position.currentPrice) return;
+    if (this.stopOf(p)?.type === 'trailing_stop') {
+      // The broker trails it; the level it reached is kept for a stop placed again (see placeStop).
+      p.trailedTo = this.roundStop(p.side, p.symbol, trailStop(p.side, RiskOrderManager.stopLevel(p), position.currentPrice, { percent }));
+      return;
+    }
+    // A fixed stop: emulated where the broker has no trailing stop, or placed again at a trailing stop's level.
+    const stop = this.movableStop(p);
+    if (!stop) return;
     // Rounded toward the market, like the initial stop: never more risk than the trail allows.
     const trailed = this.roundStop(p.side, p.symbol, trailStop(p.side, p.stop, position.currentPrice, { percent }));
     const better = p.side === 'long' ? trailed.greaterThan(p.stop) : trailed.lessThan(p.stop);

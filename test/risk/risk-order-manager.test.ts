@@ -546,6 +546,36 @@ describe('RiskOrderManager', () => {
     expect(engine.positions.get('AAPL')).toBeUndefined();
   });
 
+  it("a broker's trailing stop lost after the price fell from its best is placed again at the level it had reached, and trailed from there — placed as a new trailing stop, it trailed from the lower price, looser than the one lost", async () => {
+    const { engine, broker, signal, price, flush } = await setup(true, { stopLoss: { method: 'trailing', trailingPercent: 5 }, takeProfit: { method: 'risk_reward', riskRewardRatio: 20 } });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = () => engine.protection!.protectionOf('AAPL')?.stop;
+    expect(stop()?.type).toBe('trailing_stop');
+    await price('120'); // the broker's stop trails to 114
+    await price('116');
+    expect(broker.endByBroker({ clientOrderId: stop()!.clientOrderId })).toBe(true); // cancelled in the broker's app
+    await flush();
+    expect(brief(stop())).toBe('sell stop 10 @ 114');
+    await price('121'); // trailed by the engine from there: 121 × 0.95 = 114.95
+    expect(brief(stop())).toBe('sell stop 10 @ 114.95');
+    await price('114.90');
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
+  it("a broker's trailing stop lost at the price's best is placed again as a trailing stop", async () => {
+    const { engine, broker, signal, price, flush } = await setup(true, { stopLoss: { method: 'trailing', trailingPercent: 5 }, takeProfit: { method: 'risk_reward', riskRewardRatio: 20 } });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = () => engine.protection!.protectionOf('AAPL')?.stop;
+    await price('120');
+    expect(broker.endByBroker({ clientOrderId: stop()!.clientOrderId })).toBe(true);
+    await flush();
+    expect(stop()?.type).toBe('trailing_stop');
+    await price('113.90'); // 120 × 0.95 = 114
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+  });
+
   it('emulates the trailing stop where the broker has none: the stop follows the price, never back', async () => {
     const { engine, signal, price, flush } = await setup({ breakEvenAtR: 0 }, { stopLoss: { method: 'trailing', trailingPercent: 1 } }, { capabilities: { nativeTrailingStop: false } });
     await engine.executeSignal(signal());
