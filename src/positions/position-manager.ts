@@ -229,7 +229,13 @@ export class PositionManager {
     }
     const side: PositionSide = signedQuantity.isPositive() ? 'long' : 'short';
     const base = local && local.side === side ? local : undefined;
-    if (local && !base) this.adopt(symbol, assetClass, ZERO, ZERO);
+    if (local && !base) {
+      this.adopt(symbol, assetClass, ZERO, ZERO);
+      // A hook or listener of that close opened the symbol again (a signal sent from it): the
+      // broker's picture predates that position's order, so it is not adopted beside it — one
+      // position per symbol; the next reconciliation compares them.
+      if (this.get(symbol)) return undefined;
+    }
     const position = base ?? this.create(symbol, assetClass, side, {});
     const resized = shapePosition(position) as Mutable<Position>;
     resized.quantity = signedQuantity.abs();

@@ -254,9 +254,23 @@ export class Reconciler {
           const broker = brokerPositions.find((p) => p.symbol === m.symbol);
           const assetClass = broker?.assetClass ?? 'equity';
           const averagePrice = broker?.averageEntryPrice ?? ZERO;
-          // Journaled where it happens among the fills: a restart's replay sets the position here too.
-          journal.append({ kind: 'note', at, topic: POSITION_ADOPTED_TOPIC, symbol: m.symbol, data: { symbol: m.symbol, assetClass, quantity: m.broker.toFixed(), averagePrice: averagePrice.toFixed() }, seq: UNSTAMPED });
-          positions.adopt(m.symbol, assetClass, m.broker, averagePrice);
+          const adopt = (quantity: Decimal): void => {
+            // Journaled where it happens among the fills: a restart's replay sets the position here too.
+            journal.append({ kind: 'note', at, topic: POSITION_ADOPTED_TOPIC, symbol: m.symbol, data: { symbol: m.symbol, assetClass, quantity: quantity.toFixed(), averagePrice: averagePrice.toFixed() }, seq: UNSTAMPED });
+            positions.adopt(m.symbol, assetClass, quantity, averagePrice);
+          };
+          // The other side is two steps, journaled as such: the close, then the broker's side. A
+          // listener of the close may open the symbol again (a signal sent from it): the broker's
+          // picture predates that position's order, and the next reconciliation compares them.
+          const local = positions.get(m.symbol);
+          if (local && !m.broker.isZero() && (local.side === 'long') !== m.broker.isPositive()) {
+            adopt(ZERO);
+            if (positions.get(m.symbol)) {
+              positionsDeferred.push(m.symbol);
+              continue;
+            }
+          }
+          adopt(m.broker);
         }
       } else {
         action = 'halted';

@@ -170,6 +170,37 @@ describe('a host that acts inside its listeners', () => {
   });
 });
 
+describe('a reconciliation that finds a position on the other side', () => {
+  it('a host sending a signal from its order:cancelled listener while the reconciliation closes the long to adopt the broker\'s short (the stop cancelled with it): one position for the symbol, not two (found by the network search)', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock, { allowShorting: true }, { protection: true });
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    const app = (side: 'buy' | 'sell', quantity: number, id: string) => broker.submitOrder(createOrder({ clientOrderId: id, symbol: 'AAPL', side, quantity }, { clock, ids: sequentialIds() }));
+    await app('buy', 1, 'app-1');
+    await engine.reconcile();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('1');
+    // A buy refused (already long): the engine knows the asset now, so a signal decides without waiting.
+    expect((await engine.executeSignal({ id: 'again', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'x' })).kind).toBe('rejected');
+    await app('sell', 2, 'app-2'); // the broker is short 1 now
+    let sent: Promise<unknown> | undefined;
+    engine.once('order:cancelled', () => {
+      sent = engine.executeSignal({ id: 'from-listener', symbol: 'AAPL', side: 'sell', strength: 90, time: clock.now(), strategyId: 'x' });
+    });
+    await engine.reconcile();
+    expect((await sent as { kind: string }).kind).toBe('executed');
+    await settle();
+    expect(engine.positions.list().filter((p) => p.symbol === 'AAPL').map((p) => `${p.side} ${p.quantity.toString()}`)).toHaveLength(1);
+    await engine.reconcile();
+    await settle();
+    const open = engine.positions.list().filter((p) => p.symbol === 'AAPL');
+    expect(open.map((p) => `${p.side} ${p.quantity.toString()}`)).toEqual(['short 11']);
+    expect(broker.positionReports().map((p) => p.quantity.toString())).toEqual(['-11']);
+  });
+});
+
 describe('a cancel the broker did not take', () => {
   /** A resting limit, and its cancel answered by a broker that then keeps the order working (the cancel lost on its side). */
   async function cancelLost(): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; id: string }> {

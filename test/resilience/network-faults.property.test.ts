@@ -926,6 +926,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'react', on: 'position:updated', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'sell' }], 'stop and target');
   });
 
+  it('a sell signal sent from an order:cancelled listener while a reconciliation closed the long to adopt the broker\'s short: one position for the symbol, not two (found by the search)', async () => {
+    await scenario([{ kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'cancelOne', pick: 0 }, { kind: 'react', on: 'order:cancelled', does: 'signal', side: 'sell', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 2 }], 'trailing, emulated');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
