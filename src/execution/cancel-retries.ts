@@ -39,6 +39,11 @@ export class CancelRetries {
     this.pending.delete(clientOrderId);
   }
 
+  /** Whether the order's cancel is to be asked again. */
+  has(clientOrderId: string): boolean {
+    return this.pending.has(clientOrderId);
+  }
+
   /** The orders whose cancel is to be asked again, with the cancel's reason. */
   waiting(): [clientOrderId: string, reason: string][] {
     return [...this.pending].map(([id, retry]) => [id, retry.reason]);

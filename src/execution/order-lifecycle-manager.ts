@@ -1067,6 +1067,11 @@ export class OrderLifecycleManager {
     });
   }
 
+  /** Whether a cancel of this order that failed on the way waits to be asked again (see `CancelRetries`). */
+  cancelAskedAgainLater(clientOrderId: string): boolean {
+    return this.cancelRetries.has(clientOrderId);
+  }
+
   /**
    * True when a cancel was asked for this order before the broker acknowledged it, and the order has
    * not ended: a send still being retried should not go out (see `OrderErrorHandlerOptions.withdrawn`).

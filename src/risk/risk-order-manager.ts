@@ -16,6 +16,7 @@ import { realizedRewardRisk, stopAfterLeg, stopPrice as trailingStopAt, type Tar
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
 import { checkLostOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
+import { RefusedCancels } from './refused-cancels.js';
 import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
 import { leaving, legOf, legShares, LOST, REFUSED, resizable, targetShares } from './protection-legs.js';
 
@@ -86,6 +87,8 @@ export class RiskOrderManager {
   private readonly lookAfterResume = new Set<string>();
   /** Native pairs whose fill closed the position, looked at once more (see {@link cancelLeftOfPair}); undefined while the engine is stopped. */
   private readonly pairChecks = new Map<Protection, TimerHandle | undefined>();
+  /** Cancels of a closed position's protective orders that the broker refused: asked again (see RefusedCancels). */
+  private readonly refusedCancels: RefusedCancels;
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
   private positionsSeen = 0;
   private protectedAtOnce = 0;
@@ -128,6 +131,23 @@ export class RiskOrderManager {
     checkLostOptions(deps.options);
     warnHeldShares(deps.options, deps.capabilities, deps.logger);
     this.onStopLost = deps.options.onStopLost ?? 'replace';
+    this.refusedCancels = new RefusedCancels(deps.clock, {
+      needsAsking: (id) => {
+        const order = deps.orders.get(id);
+        return order !== undefined && isWorkingStatus(order.status) && order.status !== 'pending_cancel' && !deps.orders.cancelAskedAgainLater(id);
+      },
+      ask: (id) => this.guard(() => this.cancel(id, 'its position closed; the broker refused the cancel: asked again')),
+      giveUp: (id, refusals) => {
+        const order = deps.orders.get(id);
+        deps.events.emit('alert', {
+          severity: 'critical',
+          code: 'cancel_failed',
+          message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'protective order'} (${id}) of a closed position: the broker refused its cancel ${refusals} times — it is still working at the broker`,
+          clientOrderId: id,
+          details: { ...(order ? { symbol: order.symbol } : {}), attempts: refusals },
+        });
+      },
+    });
     this.stopAttempts = deps.options.stopAttempts ?? 3;
     // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.
     deps.positions.addHook({
@@ -168,6 +188,9 @@ export class RiskOrderManager {
           return;
         }
         if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
+        // Its position closed, and the broker refused its cancel: still wanted (a stop left working would open a position).
+        if (isTerminalStatus(order.status)) this.refusedCancels.ended(order.clientOrderId);
+        else if (event.type === 'cancel_rejected' && this.byPosition.get(protection.positionId) !== protection) this.refusedCancels.refusedOnce(order.clientOrderId);
         // Over: closed, and every order it placed ended. Kept for good, a long-running engine held every
         // protection it ever made (see retireIfDone).
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
@@ -1732,6 +1755,7 @@ export class RiskOrderManager {
       if (timer !== undefined) this.deps.clock.clearTimeout(timer);
       this.pairChecks.set(p, undefined);
     }
+    this.refusedCancels.suspend();
   }
 
   /**
@@ -1786,6 +1810,7 @@ export class RiskOrderManager {
     }
     this.tryAfterResume.clear();
     for (const [p, timer] of this.pairChecks) if (timer === undefined) this.checkPairLater(p);
+    this.refusedCancels.resume();
   }
 
   /** Protection must never break the engine: failures are logged and alerted, not thrown. */

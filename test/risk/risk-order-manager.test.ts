@@ -546,6 +546,40 @@ describe('RiskOrderManager', () => {
     expect(engine.positions.get('AAPL')).toBeUndefined();
   });
 
+  it('the stop and target of a closed position whose cancels the broker refused are asked again until they end — they stayed working, the stop able to open a position (found by the Alpaca wire search)', async () => {
+    const { engine, broker, clock, signal, price, flush, alerts } = await setup(true, {}, { cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = engine.protection!.protectionOf('AAPL')!.stop!;
+    broker.refuseCancels(4);
+    await engine.executeSignal(signal({ side: 'sell' })); // closes the position: the stop and target are cancelled, and refused
+    for (let i = 0; i < 40; i++) await clock.advanceAsync(500);
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(broker.orderReports().filter((o) => o.status === 'accepted' || o.status === 'pending_cancel').map((o) => o.clientOrderId)).toEqual([]);
+    expect(engine.orders.get(stop.clientOrderId)?.status).toBe('cancelled');
+    expect(alerts).not.toContain('cancel_failed');
+    await price('100');
+  });
+
+  it('refused for good: asked again a few times, then a critical cancel_failed alert names the order still working', async () => {
+    const { engine, broker, clock, signal, flush } = await setup(true, {}, { cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = engine.protection!.protectionOf('AAPL')!.stop!;
+    const failed: string[] = [];
+    engine.on('alert', (a) => a.code === 'cancel_failed' && failed.push(a.clientOrderId ?? ''));
+    broker.refuseCancels(1_000);
+    await engine.executeSignal(signal({ side: 'sell' }));
+    for (let i = 0; i < 400; i++) await clock.advanceAsync(1_000);
+    await flush();
+    expect(failed).toContain(stop.clientOrderId);
+    const asked = broker.requests.filter((r) => r.method === 'cancelOrder' && r.clientOrderId === stop.clientOrderId).length;
+    expect(asked).toBeGreaterThan(2);
+    expect(asked).toBeLessThan(12);
+    expect(engine.orders.get(stop.clientOrderId)?.status).toBe('accepted');
+  });
+
   it("a broker's trailing stop lost after the price fell from its best is placed again at the level it had reached, and trailed from there — placed as a new trailing stop, it trailed from the lower price, looser than the one lost", async () => {
     const { engine, broker, signal, price, flush } = await setup(true, { stopLoss: { method: 'trailing', trailingPercent: 5 }, takeProfit: { method: 'risk_reward', riskRewardRatio: 20 } });
     await engine.executeSignal(signal());

@@ -128,6 +128,13 @@ function expectAlpacaAgreement(engine: ExecutionEngine, wire: readonly WireOrder
 describe('the engine on Alpaca, under a bad network (local server, real SDK)', () => {
   wireSearchTests('Alpaca', alpacaVenue, [
     {
+      // A short from Alpaca's app, protected; bought back in the app: the position closed, and Alpaca
+      // refused the cancels of its stop and target (order_cancel_rejected) — both stayed working.
+      found: "a closed position's stop and target whose cancels Alpaca refused are asked again until they end",
+      actions: [{ kind: 'app', symbol: 0, side: 'sell', lots: 1 }, { kind: 'refuseCancels', times: 2 }, { kind: 'app', symbol: 0, side: 'buy', lots: 1 }, { kind: 'move', symbol: 0, by: 0 }],
+      style: 'market entries',
+    },
+    {
       // The stop cancelled in Alpaca's app: the OCO pair placed again, its send held on the network;
       // the process killed before the answer. The restart found the new stop with no record naming
       // it (journaled only after the answer), took it back with no target level, and putting the pair
