@@ -118,6 +118,7 @@ export { ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, type ClosedPositionRecord, POSITIO
 export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, lastNote, UNSTAMPED } from './journal/journal.js';
 
 export {
+  type CancelOptions,
   type ModifyRequest,
   type OrderHook,
   OrderLifecycleManager,

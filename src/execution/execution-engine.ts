@@ -164,6 +164,8 @@ export class ExecutionEngine {
   private lastAccountNoteAt: number | undefined;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
   private readonly emergencyOrders = new Set<string>();
+  /** The orders the halt's cancel-all asked to cancel until they end (see `CancelOptions.untilEnded`), and why: released by {@link resume}. */
+  private readonly haltCancels = new Map<string, string>();
 
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
@@ -565,7 +567,12 @@ export class ExecutionEngine {
     this.gate.halt(reason, cancelOpen, flatten);
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
     // An order still on its way is covered too: the lifecycle re-sends the cancel when it lands.
-    if (cancelOpen) await this.orders.cancelAll(`halted: ${reason}`);
+    // Until they end (or trading resumes): an order the broker refuses to cancel would work (and fill) through the halt.
+    if (cancelOpen) {
+      const why = `halted: ${reason}`;
+      for (const order of this.orders.workingOrders()) if (!this.haltCancels.has(order.clientOrderId)) this.haltCancels.set(order.clientOrderId, why);
+      await this.orders.cancelAll(why, { untilEnded: true });
+    }
     if (!flatten) return;
     // Every position at once, each to its own end: the closes go out together (not one broker round
     // trip after another), and one that fails leaves none of the others open.
@@ -614,6 +621,9 @@ export class ExecutionEngine {
   resume(): void {
     const halted = this.gate.state === 'HALTED';
     this.gate.resume();
+    // The halt's cancels are wanted no more: a stop still working is protection's again.
+    this.lifecycle.cancelsWantedNoMore(this.haltCancels);
+    this.haltCancels.clear();
     if (halted && this.protection) void this.protection.afterHalt().catch((error: unknown) => this.logger.error('protection could not be put back after the halt', { error: describeError(error) }));
   }
 

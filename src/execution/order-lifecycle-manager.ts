@@ -31,6 +31,7 @@ import { isTerminalStatus, isWorkingStatus, type OrderStatus } from '../model/or
 import { eventsFromOrderReport } from '../reconciliation/order-report-diff.js';
 import { BrokerFeed } from './broker-feed.js';
 import { CANCEL_RETRIES, CancelRetries } from './cancel-retries.js';
+import { RefusedCancels } from './refused-cancels.js';
 import type { OrderChangedPayload, OrderLifecycleEvents } from './order-lifecycle-events.js';
 import { type ListMembership, listLinks, listMembership, matchLegs } from './order-list-links.js';
 import { OrderStore } from './order-store.js';
@@ -193,6 +194,11 @@ export class OrderLifecycleManager {
   private readonly cancelsAsked = new Set<string>();
   /** Cancels whose request failed on the way, asked again on the clock (see {@link scheduleCancelRetry}). */
   private readonly cancelRetries: CancelRetries;
+  /** Cancels wanted until the order ends (`CancelOptions.untilEnded`), with their reason; refusals asked again by {@link refusedCancels}. */
+  private readonly untilEnded = new Map<string, string>();
+  private readonly refusedCancels: RefusedCancels;
+  /** The order whose failed request is being recorded as `cancel_rejected` (not the broker's refusal). */
+  private requestFailing: string | undefined;
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
   private readonly inDoubt: OrdersInDoubt;
   private readonly toConfirm: OrdersToConfirm;
@@ -230,6 +236,24 @@ export class OrderLifecycleManager {
     this.store = new OrderStore(options.historyLimit ?? 10_000);
     this.timeouts = new OrderTimeouts(this.clock, (id, ms) => this.expire(id, ms));
     this.cancelRetries = new CancelRetries(this.clock, (id, reason) => void this.cancel(id, reason));
+    this.refusedCancels = new RefusedCancels(this.clock, {
+      needsAsking: (id) => {
+        const order = this.store.get(id);
+        return order !== undefined && isWorkingStatus(order.status) && order.status !== 'pending_cancel' && !this.cancelRetries.has(id);
+      },
+      ask: (id) => void this.cancel(id, `${this.untilEnded.get(id) ?? 'cancel requested'} (refused by the broker: asked again)`).catch((error: unknown) => this.logger.warn(`asking again for the cancel of ${id} failed`, { error: describeError(error) })),
+      giveUp: (id, refusals) => {
+        this.untilEnded.delete(id);
+        const order = this.store.get(id);
+        this.bus.emit('alert', {
+          severity: 'critical',
+          code: 'cancel_failed',
+          message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'order'} (${id}): the broker refused its cancel ${refusals} times — it is still working at the broker`,
+          clientOrderId: id,
+          details: { ...(order ? { symbol: order.symbol } : {}), attempts: refusals },
+        });
+      },
+    });
     this.inDoubt = new OrdersInDoubt(this.clock);
     this.toConfirm = new OrdersToConfirm(this.clock);
     this.withdrawn = new KeptIds(this.clock, WITHDRAWN_KEPT_MS, WITHDRAWN_KEPT);
@@ -273,6 +297,7 @@ export class OrderLifecycleManager {
     this.streamDown = false;
     for (const id of this.store.workingIds()) this.armTimeout(id);
     this.cancelRetries.resume();
+    this.refusedCancels.resume();
     void this.syncWorkingOrders().catch((error: unknown) => this.logger.warn('looking up the working orders after a restart failed', { error: describeError(error) }));
     this.noticeStreamAlreadyDown();
   }
@@ -300,6 +325,7 @@ export class OrderLifecycleManager {
     this.feed.stop();
     this.timeouts.stopAll();
     this.cancelRetries.suspend();
+    this.refusedCancels.suspend();
     // Unheard from now on, as with the stream down: what works now is confirmed by a look-up on start.
     this.keepToConfirm(this.store.workingIds());
     this.streamDown = true;
@@ -598,8 +624,9 @@ export class OrderLifecycleManager {
    * registered but not sent yet (`created`, `validated`) is returned as is and cancelled as soon as
    * the broker acknowledges it.
    */
-  async cancel(clientOrderId: string, reason = 'cancel requested'): Promise<Order> {
+  async cancel(clientOrderId: string, reason = 'cancel requested', options: CancelOptions = {}): Promise<Order> {
     const order = this.store.require(clientOrderId);
+    if (options?.untilEnded === true && !isTerminalStatus(order.status)) this.wantUntilEnded(clientOrderId, reason);
     if (this.cancelOnItsWay(order)) return order;
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
@@ -631,9 +658,18 @@ export class OrderLifecycleManager {
       await this.adapter.cancelOrder(ref(this.store.require(clientOrderId)));
       if (!this.adapter.capabilities.streaming) await this.refresh(clientOrderId);
     } catch (error) {
-      await this.onRequestFailed(clientOrderId, error, 'cancel_rejected', 'pending_cancel');
-      this.scheduleCancelRetry(clientOrderId, error, reason);
+      await this.cancelRequestFailed(clientOrderId, error, reason);
     }
+  }
+
+  /**
+   * A cancel request failed: recorded, and asked again when it may go through later — or, refused
+   * outright while the cancel is wanted until the order ends, asked again all the same.
+   */
+  private async cancelRequestFailed(id: string, error: unknown, reason: string): Promise<void> {
+    await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
+    this.scheduleCancelRetry(id, error, reason);
+    if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedCancels.refusedOnce(id);
   }
 
   /**
@@ -696,10 +732,11 @@ export class OrderLifecycleManager {
    * call fails. Resolves with the orders it marked; those not sent yet are cancelled once the broker
    * acknowledges them.
    */
-  async cancelAll(reason = 'cancel all'): Promise<Order[]> {
+  async cancelAll(reason = 'cancel all', options: CancelOptions = {}): Promise<Order[]> {
     // Orders still being sent are marked to be cancelled once the broker has them; the rest now.
     const ids: string[] = [];
     for (const order of this.store.workingOrders()) {
+      if (options?.untilEnded === true) this.wantUntilEnded(order.clientOrderId, reason);
       if (order.status !== 'pending_cancel' && !this.cancelOnItsWay(order)) ids.push(order.clientOrderId);
     }
     const at = this.clock.now();
@@ -717,8 +754,7 @@ export class OrderLifecycleManager {
           try {
             await this.adapter.cancelOrder(ref(this.store.require(id)));
           } catch (cancelError) {
-            await this.onRequestFailed(id, cancelError, 'cancel_rejected', 'pending_cancel');
-            this.scheduleCancelRetry(id, cancelError, reason);
+            await this.cancelRequestFailed(id, cancelError, reason);
           }
         }),
       );
@@ -1067,6 +1103,24 @@ export class OrderLifecycleManager {
     });
   }
 
+  /**
+   * These cancels (order, and the reason it was asked for) are wanted until the order ends no more (the kill switch
+   * lifted: protection takes a stop that is still working back): a refusal from now is the broker's
+   * answer. One wanted for another reason (a closed position's stop) still is.
+   */
+  cancelsWantedNoMore(cancels: Iterable<readonly [clientOrderId: string, reason: string]>): void {
+    for (const [id, reason] of cancels) {
+      if (this.untilEnded.get(id) !== reason) continue;
+      this.untilEnded.delete(id);
+      this.refusedCancels.ended(id);
+    }
+  }
+
+  /** The first reason an order's cancel is wanted until it ends stands (see {@link cancelsWantedNoMore}). */
+  private wantUntilEnded(clientOrderId: string, reason: string): void {
+    if (!this.untilEnded.has(clientOrderId)) this.untilEnded.set(clientOrderId, reason);
+  }
+
   /** Whether a cancel of this order that failed on the way waits to be asked again (see `CancelRetries`). */
   cancelAskedAgainLater(clientOrderId: string): boolean {
     return this.cancelRetries.has(clientOrderId);
@@ -1258,7 +1312,13 @@ export class OrderLifecycleManager {
   private async onRequestFailed(id: string, error: unknown, type: 'cancel_rejected' | 'replace_rejected', pending: OrderStatus): Promise<void> {
     this.logger.warn(`${type} for ${id}`, { error: describeError(error) });
     if (isBrokerError(error) && error.code !== 'unauthorized') await this.refresh(id);
-    if (this.store.require(id).status === pending) this.applySafely(id, { type, reason: describeError(error), at: this.clock.now() });
+    if (this.store.require(id).status !== pending) return;
+    this.requestFailing = id;
+    try {
+      this.applySafely(id, { type, reason: describeError(error), at: this.clock.now() });
+    } finally {
+      this.requestFailing = undefined;
+    }
   }
 
   /**
@@ -1274,10 +1334,7 @@ export class OrderLifecycleManager {
       if (isWorkingStatus(order.status)) void this.cancel(id, reason);
       return;
     }
-    void this.adapter.cancelOrder(ref(order)).catch(async (error: unknown) => {
-      await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
-      this.scheduleCancelRetry(id, error, reason);
-    });
+    void this.adapter.cancelOrder(ref(order)).catch((error: unknown) => this.cancelRequestFailed(id, error, reason));
   }
 
   /** {@link refreshOrder} for background paths: a failed look-up is logged, not thrown. */
@@ -1338,6 +1395,10 @@ export class OrderLifecycleManager {
       this.timeouts.clear(id);
       this.cancelBeforeAck.delete(id);
       this.cancelRetries.clear(id);
+      if (this.untilEnded.delete(id)) this.refusedCancels.ended(id);
+    } else if (event.type === 'cancel_rejected' && this.requestFailing !== id && this.untilEnded.has(id)) {
+      // The broker's refusal of a cancel wanted until the order ends: asked again later.
+      this.refusedCancels.refusedOnce(id);
     }
     // A cancel asked before the acknowledgement that brings this one — or a send withdrawn after a
     // restart (failed here, the cancel still wanted) that landed after all — goes once this
@@ -1421,6 +1482,17 @@ function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
  * modify and cancel them, wait for them to end, add hooks — not the lifecycle's own update path
  * (`applyUpdate`, `applyReport`, `track`, `restore`, `start`, …), which only the engine calls.
  */
+/** Options of {@link OrderLifecycleManager.cancel} and {@link OrderLifecycleManager.cancelAll}. */
+export interface CancelOptions {
+  /**
+   * The cancel is wanted until the order ends: one the broker refuses (Alpaca's
+   * `order_cancel_rejected`, or a refusal with the order still working) is asked again — 1 s, 2 s,
+   * 4 s … — and after 5 refusals a critical `cancel_failed` alert names the order still working. The
+   * kill switch's cancels are, and protection's of a closed position's stop and targets.
+   */
+  readonly untilEnded?: boolean;
+}
+
 export type OrdersView = Pick<
   OrderLifecycleManager,
   'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'ordersToConfirm' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'

@@ -16,7 +16,6 @@ import { realizedRewardRisk, stopAfterLeg, stopPrice as trailingStopAt, type Tar
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
 import { checkLostOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
-import { RefusedCancels } from './refused-cancels.js';
 import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
 import { leaving, legOf, legShares, LOST, REFUSED, resizable, targetShares } from './protection-legs.js';
 
@@ -87,8 +86,6 @@ export class RiskOrderManager {
   private readonly lookAfterResume = new Set<string>();
   /** Native pairs whose fill closed the position, looked at once more (see {@link cancelLeftOfPair}); undefined while the engine is stopped. */
   private readonly pairChecks = new Map<Protection, TimerHandle | undefined>();
-  /** Cancels of a closed position's protective orders that the broker refused: asked again (see RefusedCancels). */
-  private readonly refusedCancels: RefusedCancels;
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
   private positionsSeen = 0;
   private protectedAtOnce = 0;
@@ -131,23 +128,6 @@ export class RiskOrderManager {
     checkLostOptions(deps.options);
     warnHeldShares(deps.options, deps.capabilities, deps.logger);
     this.onStopLost = deps.options.onStopLost ?? 'replace';
-    this.refusedCancels = new RefusedCancels(deps.clock, {
-      needsAsking: (id) => {
-        const order = deps.orders.get(id);
-        return order !== undefined && isWorkingStatus(order.status) && order.status !== 'pending_cancel' && !deps.orders.cancelAskedAgainLater(id);
-      },
-      ask: (id) => this.guard(() => this.cancel(id, 'its position closed; the broker refused the cancel: asked again')),
-      giveUp: (id, refusals) => {
-        const order = deps.orders.get(id);
-        deps.events.emit('alert', {
-          severity: 'critical',
-          code: 'cancel_failed',
-          message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'protective order'} (${id}) of a closed position: the broker refused its cancel ${refusals} times — it is still working at the broker`,
-          clientOrderId: id,
-          details: { ...(order ? { symbol: order.symbol } : {}), attempts: refusals },
-        });
-      },
-    });
     this.stopAttempts = deps.options.stopAttempts ?? 3;
     // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.
     deps.positions.addHook({
@@ -188,9 +168,6 @@ export class RiskOrderManager {
           return;
         }
         if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
-        // Its position closed, and the broker refused its cancel: still wanted (a stop left working would open a position).
-        if (isTerminalStatus(order.status)) this.refusedCancels.ended(order.clientOrderId);
-        else if (event.type === 'cancel_rejected' && this.byPosition.get(protection.positionId) !== protection) this.refusedCancels.refusedOnce(order.clientOrderId);
         // Over: closed, and every order it placed ended. Kept for good, a long-running engine held every
         // protection it ever made (see retireIfDone).
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
@@ -1646,7 +1623,8 @@ export class RiskOrderManager {
       this.checkPairLater(p);
       return;
     }
-    await Promise.all(ids.map((id) => this.cancel(id, 'position closed')));
+    // Until they end: a stop left working over a closed position would open one when it triggers.
+    await Promise.all(ids.map((id) => this.cancel(id, 'position closed', true)));
     // Its orders all ended before it closed (an exit made room first): nothing more will be heard of them.
     this.retireIfDone(p);
   }
@@ -1671,9 +1649,10 @@ export class RiskOrderManager {
     await Promise.all(left.map((id) => this.cancel(id, 'the other side of a filled pair, not ended by the broker')));
   }
 
-  private async cancel(id: string, reason: string): Promise<void> {
+  /** `untilEnded`: a refusal by the broker is answered with the cancel asked again (see `CancelOptions`). */
+  private async cancel(id: string, reason: string, untilEnded = false): Promise<void> {
     const order = this.deps.orders.get(id);
-    if (order && !isTerminalStatus(order.status)) await this.deps.orders.cancel(id, reason);
+    if (order && !isTerminalStatus(order.status)) await this.deps.orders.cancel(id, reason, untilEnded ? { untilEnded } : {});
   }
 
   /**
@@ -1755,7 +1734,6 @@ export class RiskOrderManager {
       if (timer !== undefined) this.deps.clock.clearTimeout(timer);
       this.pairChecks.set(p, undefined);
     }
-    this.refusedCancels.suspend();
   }
 
   /**
@@ -1810,7 +1788,6 @@ export class RiskOrderManager {
     }
     this.tryAfterResume.clear();
     for (const [p, timer] of this.pairChecks) if (timer === undefined) this.checkPairLater(p);
-    this.refusedCancels.resume();
   }
 
   /** Protection must never break the engine: failures are logged and alerted, not thrown. */

@@ -264,6 +264,39 @@ describe('a cancel the broker did not take', () => {
     expect(cancelsSent(broker)).toBe(before);
   });
 
+  it('the kill switch with cancelOpen, its cancels refused by the broker: asked again until the orders end — a refused entry worked (and could fill) through the halt', async () => {
+    const { clock, broker, engine, order } = await restingWithSlowCancels();
+    broker.refuseCancels(2);
+    await engine.halt({ reason: 'desk', cancelOpen: true });
+    for (let i = 0; i < 30; i++) await clock.advanceAsync(60_000);
+    expect(broker.orderReports()[0]?.status).toBe('cancelled');
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('cancelled');
+  });
+
+  it('trading resumed: the halt\'s refused cancels are asked no more (a stop still working is protection\'s again)', async () => {
+    const { clock, broker, engine, order } = await restingWithSlowCancels();
+    broker.refuseCancels(1_000);
+    await engine.halt({ reason: 'desk', cancelOpen: true });
+    await clock.advanceAsync(60_000); // the cancel-all, refused once pending a minute
+    await clock.advanceAsync(1_500);
+    expect(cancelsSent(broker)).toBe(1); // asked again (this one order) a second later
+    engine.resume();
+    const asked = cancelsSent(broker);
+    for (let i = 0; i < 10; i++) await clock.advanceAsync(60_000);
+    expect(cancelsSent(broker)).toBe(asked);
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+  });
+
+  it("a host's cancel with untilEnded, the same; without it, a refusal is the broker's answer (the order works on)", async () => {
+    for (const untilEnded of [true, false]) {
+      const { clock, broker, engine, order } = await restingWithSlowCancels();
+      broker.refuseCancels(1);
+      await engine.orders.cancel(order.clientOrderId, 'host', { untilEnded });
+      for (let i = 0; i < 10; i++) await clock.advanceAsync(60_000);
+      expect([untilEnded, engine.orders.get(order.clientOrderId)?.status]).toEqual([untilEnded, untilEnded ? 'cancelled' : 'accepted']);
+    }
+  });
+
   it('a refusal heard on the stream brings the order back to working (the mock broker says it as Alpaca does)', async () => {
     const { clock, broker, engine, order } = await restingWithSlowCancels();
     await engine.orders.cancel(order.clientOrderId);

@@ -5,10 +5,10 @@ import { doublingDelayMs } from '../core/backoff.js';
 export const CANCEL_REFUSALS = 5;
 
 /**
- * Cancels the broker refused that are still wanted — the stop and target of a position that has
- * closed: left working, that stop would open a position when it triggers. Each refusal has the
- * cancel asked again on the clock (1 s, 2 s, 4 s …), unless by then the order ended, its cancel
- * is on its way, or the lifecycle asks it again itself (a request that failed on the way); after
+ * Cancels the broker refused that are still wanted — the kill switch's, the stop and target of a
+ * position that has closed (left working, that stop would open a position when it triggers). Each
+ * refusal has the cancel asked again on the clock (1 s, 2 s, 4 s …), unless by then the order
+ * ended, its cancel is on its way, or a retry of a request that failed on the way waits; after
  * {@link CANCEL_REFUSALS} refusals `giveUp` is told instead.
  */
 export class RefusedCancels {
@@ -18,7 +18,7 @@ export class RefusedCancels {
   constructor(
     private readonly clock: Clock,
     private readonly deps: {
-      /** Whether the order still needs asking: working, not pending cancel, no retry of the lifecycle's waiting. */
+      /** Whether the order still needs asking: working, not pending cancel, no retry of a failed request waiting. */
       readonly needsAsking: (clientOrderId: string) => boolean;
       readonly ask: (clientOrderId: string) => void;
       readonly giveUp: (clientOrderId: string, refusals: number) => void;
