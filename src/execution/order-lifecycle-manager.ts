@@ -674,10 +674,11 @@ export class OrderLifecycleManager {
 
   /**
    * A pending cancel that a report asked for at `askedAt` shows did not take: the broker works the
-   * order (acknowledged, not pending cancel) though the cancel was asked at least 5 s before. The engine's own cancel (the host's, a timeout's, a closed
-   * position's stop) is asked again — a broker that answered the request and lost it kept the order
-   * working for good while it stayed pending cancel here; one heard from the broker (made in its app)
-   * was refused there, and the order is working here again. True when it did either.
+   * order (acknowledged, not pending cancel) though the cancel was asked at least 5 s before. The
+   * engine's own cancel (the host's, a timeout's, a closed position's stop) is asked again — a
+   * broker that answered the request and lost it kept the order working for good while it stayed
+   * pending cancel here; one heard from the broker (made in its app) was refused there, and the
+   * order is working here again. True when it did either.
    */
   cancelNotTaken(report: OrderStatusReport, askedAt: number): boolean {
     const order = this.store.get(report.clientOrderId);
@@ -1104,9 +1105,9 @@ export class OrderLifecycleManager {
   }
 
   /**
-   * These cancels (order, and the reason it was asked for) are wanted until the order ends no more (the kill switch
-   * lifted: protection takes a stop that is still working back): a refusal from now is the broker's
-   * answer. One wanted for another reason (a closed position's stop) still is.
+   * These cancels (the order, and the reason it was asked for) are wanted until the order ends no
+   * more (the kill switch lifted: protection takes a stop that is still working back): a refusal from
+   * now is the broker's answer. One wanted for another reason (a closed position's stop) still is.
    */
   cancelsWantedNoMore(cancels: Iterable<readonly [clientOrderId: string, reason: string]>): void {
     for (const [id, reason] of cancels) {
@@ -1119,11 +1120,6 @@ export class OrderLifecycleManager {
   /** The first reason an order's cancel is wanted until it ends stands (see {@link cancelsWantedNoMore}). */
   private wantUntilEnded(clientOrderId: string, reason: string): void {
     if (!this.untilEnded.has(clientOrderId)) this.untilEnded.set(clientOrderId, reason);
-  }
-
-  /** Whether a cancel of this order that failed on the way waits to be asked again (see `CancelRetries`). */
-  cancelAskedAgainLater(clientOrderId: string): boolean {
-    return this.cancelRetries.has(clientOrderId);
   }
 
   /**
