@@ -53,6 +53,9 @@ import { quantityStep } from '../risk/position-sizing.js';
 import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
 import { type HaltOptions, parseHaltOptions, type TradingState } from './trading-state.js';
 
+/** The kill switch's cancels go by this reason (then the halt's): `resume()` releases them (see `CancelOptions.untilEnded`). */
+const HALT_CANCEL = 'halted: ';
+
 export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT } from './decision-log.js';
 
 export interface ExecutionEngineOptions {
@@ -164,8 +167,6 @@ export class ExecutionEngine {
   private lastAccountNoteAt: number | undefined;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
   private readonly emergencyOrders = new Set<string>();
-  /** The orders the halt's cancel-all asked to cancel until they end (see `CancelOptions.untilEnded`), and why: released by {@link resume}. */
-  private readonly haltCancels = new Map<string, string>();
 
   /** Throws {@link ConfigurationError} naming every invalid configuration field. */
   constructor(options: ExecutionEngineOptions) {
@@ -568,11 +569,7 @@ export class ExecutionEngine {
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
     // An order still on its way is covered too: the lifecycle re-sends the cancel when it lands.
     // Until they end (or trading resumes): an order the broker refuses to cancel would work (and fill) through the halt.
-    if (cancelOpen) {
-      const why = `halted: ${reason}`;
-      for (const order of this.orders.workingOrders()) if (!this.haltCancels.has(order.clientOrderId)) this.haltCancels.set(order.clientOrderId, why);
-      await this.orders.cancelAll(why, { untilEnded: true });
-    }
+    if (cancelOpen) await this.orders.cancelAll(`${HALT_CANCEL}${reason}`, { untilEnded: true });
     if (!flatten) return;
     // Every position at once, each to its own end: the closes go out together (not one broker round
     // trip after another), and one that fails leaves none of the others open.
@@ -621,9 +618,8 @@ export class ExecutionEngine {
   resume(): void {
     const halted = this.gate.state === 'HALTED';
     this.gate.resume();
-    // The halt's cancels are wanted no more: a stop still working is protection's again.
-    this.lifecycle.cancelsWantedNoMore(this.haltCancels);
-    this.haltCancels.clear();
+    // The halt's cancels (also a dead process's, restored) are wanted no more: a stop still working is protection's again.
+    this.lifecycle.cancelsWantedNoMore((reason) => reason.startsWith(HALT_CANCEL));
     if (halted && this.protection) void this.protection.afterHalt().catch((error: unknown) => this.logger.error('protection could not be put back after the halt', { error: describeError(error) }));
   }
 

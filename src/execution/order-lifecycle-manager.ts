@@ -155,6 +155,9 @@ const CANCEL_HEARD_TOPIC = 'orders.cancel_heard';
 const CANCEL_RETRY_TOPIC = 'orders.cancel_retry';
 /** Journal note: a cancel asked for an order not sent yet (the state table has no event for it): a restart cancels the order if it landed, and does not send it. */
 const CANCEL_BEFORE_SEND_TOPIC = 'orders.cancel_before_send';
+/** Journal notes: a cancel wanted until the order ends (`CancelOptions.untilEnded`, with its reason), and one wanted so no more: a restart asks it again. */
+const UNTIL_ENDED_TOPIC = 'orders.cancel_until_ended';
+const UNTIL_ENDED_RELEASED_TOPIC = 'orders.cancel_until_ended_released';
 /**
  * How long a broker may take to act on a cancel it answered before a report of the order still
  * working (not pending cancel) means the cancel did not take: brokers that cancel asynchronously
@@ -243,7 +246,7 @@ export class OrderLifecycleManager {
       },
       ask: (id) => void this.cancel(id, `${this.untilEnded.get(id) ?? 'cancel requested'} (refused by the broker: asked again)`).catch((error: unknown) => this.logger.warn(`asking again for the cancel of ${id} failed`, { error: describeError(error) })),
       giveUp: (id, refusals) => {
-        this.untilEnded.delete(id);
+        this.releaseUntilEnded(id);
         const order = this.store.get(id);
         this.bus.emit('alert', {
           severity: 'critical',
@@ -704,7 +707,8 @@ export class OrderLifecycleManager {
    * the broker: a cancel made in the broker's app, heard pending, is not the engine's to claim.
    * `retry`: orders whose cancel had failed on the way and was waiting to be asked again (with the
    * cancel's reason): still working, each is cancelled now — the host's cancel, or a timeout's, is
-   * not dropped with the dead process's timers.
+   * not dropped with the dead process's timers. So is an order whose cancel was wanted until it ends
+   * (`CancelOptions.untilEnded`) and that still works.
    */
   async resumeRequests(interrupted?: ReadonlySet<string>, retry?: ReadonlyMap<string, string>): Promise<void> {
     const at = this.clock.now();
@@ -714,6 +718,12 @@ export class OrderLifecycleManager {
       const retryReason = retry?.get(id);
       if (retryReason !== undefined && order.status !== 'pending_cancel' && order.status !== 'pending_replace') {
         cancels.push(this.cancel(id, retryReason));
+        continue;
+      }
+      // Wanted until it ends (the kill switch's, a closed position's stop), refused before the restart: asked again.
+      const wanted = this.untilEnded.get(id);
+      if (wanted !== undefined && order.status !== 'pending_cancel' && order.status !== 'pending_replace') {
+        cancels.push(this.cancel(id, wanted));
         continue;
       }
       if (interrupted && !interrupted.has(id)) continue;
@@ -892,17 +902,23 @@ export class OrderLifecycleManager {
 
   /**
    * After a restart: the orders the dead process still watched, from its journal notes — to confirm
-   * (looked up by `recover()`), withdrawn before an acknowledgement that may still come, and cancelled
-   * before they were sent (cancelled at the broker if they landed, never sent again if not).
+   * (looked up by `recover()`), withdrawn before an acknowledgement that may still come, cancelled
+   * before they were sent (cancelled at the broker if they landed, never sent again if not), and
+   * cancelled until they end (asked again by {@link resumeRequests}).
    */
   restoreWatched(records: readonly JournalRecord[]): void {
+    const untilEnded = new Map<string, string>();
     for (const record of records) {
       if (record.kind !== 'note') continue;
+      if (record.topic === UNTIL_ENDED_TOPIC && record.clientOrderId) untilEnded.set(record.clientOrderId, (record.data as { reason: string }).reason);
+      else if (record.topic === UNTIL_ENDED_RELEASED_TOPIC && record.clientOrderId) untilEnded.delete(record.clientOrderId);
       if (record.topic === TO_CONFIRM_TOPIC) this.toConfirm.addAll((record.data as { clientOrderIds: string[] }).clientOrderIds, record.at);
       else if (record.topic === CONFIRMED_TOPIC && record.clientOrderId) this.toConfirm.confirmed(record.clientOrderId);
       else if (record.topic === WITHDRAWN_TOPIC && record.clientOrderId && this.store.get(record.clientOrderId)) this.withdrawn.add(record.clientOrderId, record.at);
       else if (record.topic === CANCEL_BEFORE_SEND_TOPIC && record.clientOrderId) this.restoreCancelAskedBeforeAck(record.clientOrderId);
     }
+    // Asked again by resumeRequests once the broker has been asked for them.
+    for (const [id, reason] of untilEnded) if (this.store.isWorking(id)) this.untilEnded.set(id, reason);
   }
 
   /**
@@ -928,6 +944,9 @@ export class OrderLifecycleManager {
     }
     for (const [id, reason] of this.cancelRetries.waiting()) {
       if (this.store.isWorking(id)) entries.push({ kind: 'note', at, topic: CANCEL_RETRY_TOPIC, clientOrderId: id, data: { reason } });
+    }
+    for (const [id, reason] of this.untilEnded) {
+      if (this.store.isWorking(id)) entries.push({ kind: 'note', at, topic: UNTIL_ENDED_TOPIC, clientOrderId: id, data: { reason } });
     }
     return entries;
   }
@@ -1105,21 +1124,27 @@ export class OrderLifecycleManager {
   }
 
   /**
-   * These cancels (the order, and the reason it was asked for) are wanted until the order ends no
-   * more (the kill switch lifted: protection takes a stop that is still working back): a refusal from
-   * now is the broker's answer. One wanted for another reason (a closed position's stop) still is.
+   * The cancels wanted until the order ends that were asked for a reason `asked` picks are wanted so
+   * no more (the kill switch lifted: protection takes a stop that is still working back): a refusal
+   * from now is the broker's answer. One asked for another reason (a closed position's stop) still is.
    */
-  cancelsWantedNoMore(cancels: Iterable<readonly [clientOrderId: string, reason: string]>): void {
-    for (const [id, reason] of cancels) {
-      if (this.untilEnded.get(id) !== reason) continue;
-      this.untilEnded.delete(id);
+  cancelsWantedNoMore(asked: (reason: string) => boolean): void {
+    for (const [id, reason] of [...this.untilEnded]) {
+      if (!asked(reason)) continue;
+      this.releaseUntilEnded(id);
       this.refusedCancels.ended(id);
     }
   }
 
-  /** The first reason an order's cancel is wanted until it ends stands (see {@link cancelsWantedNoMore}). */
+  /** The first reason an order's cancel is wanted until it ends stands (see {@link cancelsWantedNoMore}); journaled, so a restart asks it again. */
   private wantUntilEnded(clientOrderId: string, reason: string): void {
-    if (!this.untilEnded.has(clientOrderId)) this.untilEnded.set(clientOrderId, reason);
+    if (this.untilEnded.has(clientOrderId)) return;
+    this.untilEnded.set(clientOrderId, reason);
+    this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_TOPIC, clientOrderId, data: { reason }, seq: UNSTAMPED });
+  }
+
+  private releaseUntilEnded(clientOrderId: string): void {
+    if (this.untilEnded.delete(clientOrderId)) this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_RELEASED_TOPIC, clientOrderId, seq: UNSTAMPED });
   }
 
   /**

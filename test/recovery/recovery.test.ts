@@ -181,6 +181,33 @@ describe('crash recovery', () => {
     expect(second.orders.get(entry!.clientOrderId)?.status).toBe('failed');
   });
 
+  it('the kill switch, its cancel refused by the broker, then a crash before it was asked again: the restart (still halted) asks it again and the order ends; resume() after the restart releases what is left', async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
+    broker.setPrice('AAPL', '100');
+    const dying = processView(broker);
+    const doomed = boot(dying.adapter, clock);
+    await doomed.start();
+    const entry = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    const other = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '94', timeInForce: 'gtc' }, { timeoutMs: null });
+    await flush();
+    broker.refuseCancels(3);
+    await doomed.halt({ reason: 'desk', cancelOpen: true });
+    await clock.advanceAsync(400); // both refused; asked again in a second — the process dies first
+    expect(broker.orderReports().map((o) => o.status)).toEqual(['accepted', 'accepted']);
+    dying.kill();
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    await second.recover();
+    expect(second.tradingState).toBe('HALTED');
+    await clock.advanceAsync(400); // the first asked again is refused (the broker's third refusal): asked again …
+    second.resume(); // … no more: the halt is lifted
+    for (let i = 0; i < 20; i++) await clock.advanceAsync(1_000);
+    const status = (id: string) => broker.orderReports().find((o) => o.clientOrderId === id)?.status;
+    expect([status(entry.clientOrderId), status(other.clientOrderId)].sort()).toEqual(['accepted', 'cancelled']);
+  });
+
   it('an order sent just before a crash whose request lands after the restart looked for it: failed at the restart, but in doubt — the next reconciliation finds it, and its fill is its own (not an adopted position with the order left failed)', async () => {
     const clock = new ManualClock();
     const broker = new MockBroker({ clock });
