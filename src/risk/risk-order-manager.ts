@@ -993,9 +993,11 @@ export class RiskOrderManager {
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = this.stopOf(p);
     // The stop works (its cancel refused, or another path placed it again — a resend whose cancel the
-    // halt's overtook): the targets the halt cancelled still come back, unless a close works on it.
+    // halt's overtook): the targets the halt cancelled still come back, unless a close works on it —
+    // and it is brought to the position, which may have grown while its cancel was on the way.
     if (stop && !isTerminalStatus(stop.status)) {
       if (!p.native && !this.closeWorking(position)) await this.targetsAgain(p);
+      if (!this.closeWorking(position)) await this.converge(p);
       return;
     }
     if (this.closeWorking(position)) return this.watchWorkingCloses(position);

@@ -930,6 +930,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'cancelOne', pick: 0 }, { kind: 'react', on: 'order:cancelled', does: 'signal', side: 'sell', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 2 }], 'trailing, emulated');
   });
 
+  it("a force-close from a position:updated listener as the position grew, its stop's cancel refused by the broker: the stop still working is brought to the position, not left at the old size (found by the search)", async () => {
+    await scenario([{ kind: 'refuseCancels', times: 2 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'close' }, { kind: 'react', on: 'position:updated', does: 'forceClose', side: 'buy', times: 1 }, { kind: 'close' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }], 'as Alpaca, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
