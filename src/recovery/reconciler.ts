@@ -321,14 +321,17 @@ export class Reconciler {
       await Promise.all(stale.map((member) => orders.refreshOrder(member).catch(() => false)));
       return { found: ids };
     }
+    // Cancelled before it reached the broker (the kill switch while its send was on the way): not sent
+    // now, and not left pending cancel for good — as for one order (see lookUpOrder).
+    const withdrawn = ids.filter((member) => orders.withdrawUnsent(member, 'cancelled before the broker acknowledged it, and not found at the broker'));
     const unsent = ids.filter((member) => ['created', 'validated', 'submitted'].includes(orders.get(member)?.status ?? ''));
-    if (unsent.length === 0) return {};
-    if (policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs && unsent.length === ids.length) {
+    if (unsent.length === 0) return withdrawn.length > 0 ? { missing: withdrawn } : {};
+    if (withdrawn.length === 0 && policy.resendUnacknowledged && at - order.createdAt <= policy.maxResendAgeMs && unsent.length === ids.length) {
       await orders.resumeList(parent);
       return { resent: ids };
     }
     orders.notFoundAfterRestart(unsent, 'not found at the broker after a restart');
-    return { missing: unsent };
+    return { missing: [...withdrawn, ...unsent] };
   }
 
   /** An order the open orders did not list: asked for; one the broker never saw is resent (when young enough) or marked failed. */

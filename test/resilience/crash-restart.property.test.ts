@@ -639,6 +639,21 @@ describe('crash and restart', () => {
     );
   });
 
+  it('native OCO: a pair cancelled by the kill switch while its send was on the way (it never arrived), the process killed: the reconciliations that do not find it end it — it stayed pending cancel here for good (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3000 }, times: 3 },
+        { kind: 'batch', sides: ['buy', 'buy'] },
+        { kind: 'crash', after: 0 },
+        { kind: 'flatten' },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 },
+        { kind: 'flatten' },
+      ],
+      'native OCO',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
