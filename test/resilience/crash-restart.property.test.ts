@@ -37,6 +37,8 @@ const action = fc.oneof(
   // A trade from the broker's app; `unheard`: no reconciliation after it (the stream, a refusal or the restart tells the engine).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }), unheard: fc.boolean() }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
+  // The broker refuses the next cancels once pending (the async-cancel style's: Alpaca's order_cancel_rejected).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.integer({ min: 1, max: 3 }) }) },
   // A thin market: at most this many shares fill per price update (0: as many as asked).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
   // Time passes (retries, looks-again, a failed recover() tried again by itself).
@@ -780,6 +782,8 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         };
         for (const a of actions) {
           if (a.kind === 'crash') crashAfter = a.after;
+          // The broker's word: what the host cancelled may work on (the engine tells it: order:cancel_rejected).
+          else if (a.kind === 'refuseCancels') broker.refuseCancels(a.times, (id) => cancelsGivenUp.add(id));
           else if (a.kind === 'react') {
             const r = { a, left: { n: a.times } };
             reacting.push(r);
@@ -858,6 +862,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         // The host stops reacting; what its listeners started in the living process ends first.
         for (const r of reacting) r.left.n = 0;
         await drive(Promise.all(host.reactions));
+        broker.refuseCancels(0); // the broker refuses no more
         await heal(broker, clock, prices, { stream: !polling });
         const { engine } = current;
         // Unless it got there by itself (a failed recover() is tried again every retryAfterFailureMs).
