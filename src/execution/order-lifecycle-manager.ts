@@ -1208,9 +1208,13 @@ export class OrderLifecycleManager {
   private async onSubmitFailed(id: string, error: unknown): Promise<void> {
     if (isTradewireError(error) && error.code === 'send_withdrawn' && !this.brokerHasSpoken(this.store.require(id))) {
       // Never sent again after the cancel: it ends here, cancelled (a report of an earlier attempt that
-      // did land still counts, and one acknowledged later is cancelled at the broker).
+      // did land still counts, and one acknowledged later is cancelled at the broker). An attempt that
+      // went may land unheard (the engine stopped, the stream down past the landing window): in doubt,
+      // quietly, so reconciliations look it up — a fill there is its own, not an adopted position.
+      const sent = this.store.require(id).submittedAt !== undefined;
       this.applySafely(id, { type: 'cancelled', reason: describeError(error), at: this.clock.now() });
       this.keepWithdrawn(id);
+      if (sent) this.inDoubt.add(id);
       return;
     }
     const reason = describeError(error);

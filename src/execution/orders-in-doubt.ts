@@ -11,7 +11,8 @@ export const LANDING_WINDOW_MS = 60_000;
 
 /**
  * Orders marked `failed` although the broker may hold them — the send's answer was lost (a timeout,
- * a broken connection) and so was every look-up by client order id — with when. The lifecycle looks
+ * a broken connection) and so was every look-up by client order id — or ended `cancelled` before the
+ * broker answered (a cancel withdrew a send whose attempt may still land), with when. The lifecycle looks
  * them up again on each reconnect and reconciliation until the broker answers; they are dropped once
  * it has (found, or never arrived), once the order is no longer failed, after a day, or past
  * {@link IN_DOUBT_KEPT} (the oldest first).
@@ -49,6 +50,9 @@ export class OrdersInDoubt {
 
   /** The orders still in doubt, oldest first (forgetting the ones that are not any more). */
   orders(get: (clientOrderId: string) => Order | undefined): Order[] {
-    return this.kept.ids((id) => get(id)?.status === 'failed').map((id) => get(id)!);
+    return this.kept.ids((id) => {
+      const status = get(id)?.status;
+      return status === 'failed' || status === 'cancelled';
+    }).map((id) => get(id)!);
   }
 }

@@ -934,6 +934,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'refuseCancels', times: 2 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'close' }, { kind: 'react', on: 'position:updated', does: 'forceClose', side: 'buy', times: 1 }, { kind: 'close' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }], 'as Alpaca, async cancels');
   });
 
+  it('an entry withdrawn by the kill switch while its timed-out send could still land, which lands and fills while the engine is stopped: the reconciliation finds its fill — it stayed cancelled with nothing filled beside an adopted position (found by the search)', async () => {
+    await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5000 }, times: 1 }, { kind: 'react', on: 'position:updated', does: 'halt', side: 'buy', times: 1 }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 60 }], 'none');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
