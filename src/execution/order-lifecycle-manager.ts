@@ -988,8 +988,9 @@ export class OrderLifecycleManager {
    * connection broke) after it may have arrived, and the look-up by client order id failed too. The
    * engine cannot tell, so the order is failed and nothing is sent again; these are looked up on the
    * next reconnect and by every reconciliation until the broker answers — its report then brings the
-   * order back (and its fills into the position), or it says the order never arrived. Looked for a
-   * day, at most 1 000 of them.
+   * order back (and its fills into the position), or it says the order never arrived. Also orders
+   * ended `cancelled` before the broker answered (a cancel withdrew a send whose attempt may still
+   * land). Looked for a day, at most 1 000 of them.
    */
   ordersInDoubt(): Order[] {
     return this.inDoubt.orders((id) => this.store.get(id));
