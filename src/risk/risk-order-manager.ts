@@ -214,6 +214,8 @@ export class RiskOrderManager {
         if (saved.get(record.symbol)?.positionId === data.positionId) saved.delete(record.symbol);
       } else if (!over.has(data.positionId)) saved.set(record.symbol, data);
     }
+    // Cancels the restart asks again (a request that failed on the way, its retry waiting when the process died).
+    const { retry } = orders.cancelsInJournal(records);
     const allWorking = orders.workingOrders().filter(RiskOrderManager.isProtective);
     const working = allWorking.filter((o) => !leftOver.has(o.clientOrderId));
     const leftOverWorking = allWorking.filter((o) => leftOver.has(o.clientOrderId));
@@ -250,9 +252,10 @@ export class RiskOrderManager {
       }
       const adopted = this.adoptProtection(position, mine, state);
       // The dead process was cancelling them (a kill switch, a force-close or an exit making room,
-      // cut off before its close went): the restart sends those cancels again, and once they land
-      // the position, still open, is protected again — not left bare by cancels nobody follows up.
-      const cancelling = mine.filter((o) => o.status === 'pending_cancel').map((o) => o.clientOrderId);
+      // cut off before its close went — or its cancel failed on the way, to be asked again): the
+      // restart sends those cancels again, and once they land the position, still open, is protected
+      // again — not left bare by cancels nobody follows up.
+      const cancelling = mine.filter((o) => o.status === 'pending_cancel' || retry.has(o.clientOrderId)).map((o) => o.clientOrderId);
       if (cancelling.length > 0) {
         this.putBackWhenEnded(adopted, cancelling);
         // The targets to the position meanwhile (the dead process may have been shrinking them: a

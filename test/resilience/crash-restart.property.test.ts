@@ -656,6 +656,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as Alpaca, async cancels: an exit made room for by cancels that timed out and were refused (the exit blocked), the process killed with a retry waiting: the restart's cancel ends the stop, and the position is protected again — it was left bare (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'react', on: 'position:opened', does: 'signal', side: 'buy', times: 1 },
+        { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'refuseCancels', times: 2 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'crash', after: 0 },
+        { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 },
+        { kind: 'lag', ms: 0 },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
