@@ -3,11 +3,14 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 
 /** Cancel requests asked again after one failed on the way (≈ 2.5 min at most, with the backoff). */
 export const CANCEL_RETRIES = 8;
+/** Cancels the broker refused, asked again when they are wanted until the order ends (see `CancelOptions.untilEnded`). */
+export const CANCEL_REFUSALS = 5;
 
 /**
- * The cancels whose request failed on the way (a network error, a timeout, a 5xx, a rate limit —
- * not a refusal): each is asked again on the clock, 1 s, 2 s, 4 s … (at most 30 s apart), up to
- * {@link CANCEL_RETRIES} times, until its order ends.
+ * Cancels to ask again on the clock, 1 s, 2 s, 4 s … (at most 30 s apart), up to `limit` times,
+ * until the order ends: those whose request failed on the way (a network error, a timeout, a 5xx, a
+ * rate limit — {@link CANCEL_RETRIES}), and, in an instance of their own, those the broker refused
+ * while the cancel is wanted until the order ends ({@link CANCEL_REFUSALS}).
  */
 export class CancelRetries {
   private readonly pending = new Map<string, { readonly attempt: number; readonly reason: string; readonly timer: TimerHandle | undefined }>();
@@ -15,14 +18,15 @@ export class CancelRetries {
   constructor(
     private readonly clock: Clock,
     private readonly ask: (clientOrderId: string, reason: string) => void,
+    private readonly limit = CANCEL_RETRIES,
   ) {}
 
-  /** Schedules the next request (with the cancel's reason) for an order whose cancel request just failed; false once the retries are spent. */
+  /** Schedules the next request (with the cancel's reason) for an order whose cancel just failed or was refused; false once the `limit` is spent. */
   next(clientOrderId: string, reason: string): boolean {
     const previous = this.pending.get(clientOrderId);
     this.clear(clientOrderId);
     const attempt = (previous?.attempt ?? 0) + 1;
-    if (attempt > CANCEL_RETRIES) return false;
+    if (attempt > this.limit) return false;
     this.pending.set(clientOrderId, { attempt, reason, timer: this.schedule(clientOrderId, attempt, reason) });
     return true;
   }

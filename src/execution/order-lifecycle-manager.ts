@@ -30,8 +30,7 @@ import { orderEventToJSON } from '../model/order-serialization.js';
 import { isTerminalStatus, isWorkingStatus, type OrderStatus } from '../model/order-status.js';
 import { eventsFromOrderReport } from '../reconciliation/order-report-diff.js';
 import { BrokerFeed } from './broker-feed.js';
-import { CANCEL_RETRIES, CancelRetries } from './cancel-retries.js';
-import { RefusedCancels } from './refused-cancels.js';
+import { CANCEL_REFUSALS, CANCEL_RETRIES, CancelRetries } from './cancel-retries.js';
 import type { OrderChangedPayload, OrderLifecycleEvents } from './order-lifecycle-events.js';
 import { type ListMembership, listLinks, listMembership, matchLegs } from './order-list-links.js';
 import { OrderStore } from './order-store.js';
@@ -199,7 +198,7 @@ export class OrderLifecycleManager {
   private readonly cancelRetries: CancelRetries;
   /** Cancels wanted until the order ends (`CancelOptions.untilEnded`), with their reason; refusals asked again by {@link refusedCancels}. */
   private readonly untilEnded = new Map<string, string>();
-  private readonly refusedCancels: RefusedCancels;
+  private readonly refusedCancels: CancelRetries;
   /** The order whose failed request is being recorded as `cancel_rejected` (not the broker's refusal). */
   private requestFailing: string | undefined;
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
@@ -239,24 +238,17 @@ export class OrderLifecycleManager {
     this.store = new OrderStore(options.historyLimit ?? 10_000);
     this.timeouts = new OrderTimeouts(this.clock, (id, ms) => this.expire(id, ms));
     this.cancelRetries = new CancelRetries(this.clock, (id, reason) => void this.cancel(id, reason));
-    this.refusedCancels = new RefusedCancels(this.clock, {
-      needsAsking: (id) => {
+    // A refused cancel still wanted: asked again unless by then the order ended, its cancel is on
+    // its way, or a retry of a request that failed on the way waits.
+    this.refusedCancels = new CancelRetries(
+      this.clock,
+      (id, reason) => {
         const order = this.store.get(id);
-        return order !== undefined && isWorkingStatus(order.status) && order.status !== 'pending_cancel' && !this.cancelRetries.has(id);
+        if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel' || this.cancelRetries.has(id)) return;
+        void this.cancel(id, `${reason} (refused by the broker: asked again)`).catch((error: unknown) => this.logger.warn(`asking again for the cancel of ${id} failed`, { error: describeError(error) }));
       },
-      ask: (id) => void this.cancel(id, `${this.untilEnded.get(id) ?? 'cancel requested'} (refused by the broker: asked again)`).catch((error: unknown) => this.logger.warn(`asking again for the cancel of ${id} failed`, { error: describeError(error) })),
-      giveUp: (id, refusals) => {
-        this.releaseUntilEnded(id);
-        const order = this.store.get(id);
-        this.bus.emit('alert', {
-          severity: 'critical',
-          code: 'cancel_failed',
-          message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'order'} (${id}): the broker refused its cancel ${refusals} times — it is still working at the broker`,
-          clientOrderId: id,
-          details: { ...(order ? { symbol: order.symbol } : {}), attempts: refusals },
-        });
-      },
-    });
+      CANCEL_REFUSALS,
+    );
     this.inDoubt = new OrdersInDoubt(this.clock);
     this.toConfirm = new OrdersToConfirm(this.clock);
     this.withdrawn = new KeptIds(this.clock, WITHDRAWN_KEPT_MS, WITHDRAWN_KEPT);
@@ -672,7 +664,21 @@ export class OrderLifecycleManager {
   private async cancelRequestFailed(id: string, error: unknown, reason: string): Promise<void> {
     await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
     this.scheduleCancelRetry(id, error, reason);
-    if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedCancels.refusedOnce(id);
+    if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedOnce(id);
+  }
+
+  /** The broker refused a cancel wanted until the order ends: asked again later, or — refused {@link CANCEL_REFUSALS} times — given up with a critical alert. */
+  private refusedOnce(id: string): void {
+    if (this.refusedCancels.next(id, this.untilEnded.get(id) ?? 'cancel requested')) return;
+    this.releaseUntilEnded(id);
+    const order = this.store.get(id);
+    this.bus.emit('alert', {
+      severity: 'critical',
+      code: 'cancel_failed',
+      message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'order'} (${id}): the broker refused its cancel ${CANCEL_REFUSALS} times — it is still working at the broker`,
+      clientOrderId: id,
+      details: { ...(order ? { symbol: order.symbol } : {}), attempts: CANCEL_REFUSALS },
+    });
   }
 
   /**
@@ -1133,7 +1139,7 @@ export class OrderLifecycleManager {
     for (const [id, reason] of [...this.untilEnded]) {
       if (!asked(reason)) continue;
       this.releaseUntilEnded(id);
-      this.refusedCancels.ended(id);
+      this.refusedCancels.clear(id);
     }
   }
 
@@ -1421,10 +1427,10 @@ export class OrderLifecycleManager {
       this.timeouts.clear(id);
       this.cancelBeforeAck.delete(id);
       this.cancelRetries.clear(id);
-      if (this.untilEnded.delete(id)) this.refusedCancels.ended(id);
+      if (this.untilEnded.delete(id)) this.refusedCancels.clear(id);
     } else if (event.type === 'cancel_rejected' && this.requestFailing !== id && this.untilEnded.has(id)) {
       // The broker's refusal of a cancel wanted until the order ends: asked again later.
-      this.refusedCancels.refusedOnce(id);
+      this.refusedOnce(id);
     }
     // A cancel asked before the acknowledgement that brings this one — or a send withdrawn after a
     // restart (failed here, the cancel still wanted) that landed after all — goes once this
