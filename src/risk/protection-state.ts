@@ -75,7 +75,7 @@ export interface Protection {
   closesRefused?: number;
   /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */
   giveUps?: number;
-  /** A reconciliation's comparison brought a try forward (see positionsCompared): once between two of the backoff's own tries, so a broker that keeps refusing (a restricted account) is not asked at every reconciliation. */
+  /** A reconciliation's comparison brought a try forward (see positionsCompared): once between two of the backoff's own tries, so a broker that keeps refusing (a restricted account) is not asked at every reconciliation; a reconciliation that resizes the position clears it. */
   triedOnCompare?: boolean;
   /** When a refusal last made protection compare the position with the broker's (see `RiskOrderManager.brokerAgrees`). */
   checkedAt?: number;

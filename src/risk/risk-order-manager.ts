@@ -349,6 +349,10 @@ export class RiskOrderManager {
       return;
     }
     await p.placing?.catch(() => undefined);
+    // The position is now the broker's size: refusals so far were for a size the broker did not hold,
+    // so the next comparison may bring a try forward again — even if one was spent, or this change
+    // came while a close of the old size was still working (its refusal gives up once more).
+    p.triedOnCompare = false;
     // Given up on (the broker took neither a stop nor a close): the broker's picture has just changed
     // — an order that held the shares may have ended (Alpaca) — so the stop is tried now, not after
     // up to an hour of backoff.

@@ -672,6 +672,25 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as Alpaca: an unheard buy of 1 in the broker's app under a short of 10 — every stop and close of 10 refused for the share it holds, protection gives up; the reconciliation that adopts the 9 lands while the last close of 10 is on its way: the next comparison tries the stop again for the 9 — it was left bare until the backoff's next try (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'react', on: 'order:rejected', does: 'halt', side: 'buy', times: 1 },
+        { kind: 'batch', sides: ['sell', 'buy'] },
+        { kind: 'halt' },
+        { kind: 'slowRest', ms: 250 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1, unheard: true },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'stream', up: false },
+        { kind: 'modify', pick: 0, bps: 0 },
+        { kind: 'flatten' },
+        { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 },
+        { kind: 'checkpoint' },
+      ],
+      'as Alpaca',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
