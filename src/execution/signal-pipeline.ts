@@ -366,7 +366,7 @@ export class SignalPipeline {
   /** Sends the exit once the protective orders have made room for it (or refuses it when they could not in time). */
   private async afterRoomForExit(protection: RiskOrderManager, signal: Signal, symbol: string, quantity: Decimal, send: () => Promise<SignalDecision>): Promise<SignalDecision> {
     if (!(await protection.makeRoomForExit(symbol, quantity))) {
-      return this.reject(signal, [{ code: 'exit_blocked', message: `${symbol}: the protective orders did not confirm their cancel in time` }]);
+      return this.reject(signal, [{ code: 'exit_blocked', message: `${symbol}: the protective orders' cancels did not end in time (unconfirmed, or refused by the broker: see the exit_blocked alert)` }]);
     }
     const decision = await send();
     // Sent with the stop cancelled (or shrunk, for part of the position): if it does not close what

@@ -505,7 +505,13 @@ export class RiskOrderManager {
    * it is never left bare waiting for an exit that will not come.
    */
   private afterBlockedExit(p: Protection, ids: readonly string[]): void {
-    this.deps.events.emit('alert', { severity: 'warning', code: 'exit_blocked', message: `${p.symbol}: the exit was refused: the protective orders did not confirm their cancel in time; the stop is placed again once they end` });
+    // A cancel the broker refused leaves its order working (not pending cancel): told apart from one not yet confirmed.
+    const refused = ids.filter((id) => {
+      const order = this.deps.orders.get(id);
+      return order !== undefined && !isTerminalStatus(order.status) && order.status !== 'pending_cancel';
+    });
+    const why = refused.length > 0 ? `the broker refused to cancel ${refused.join(', ')}, which keeps the position protected` : 'the protective orders did not confirm their cancel in time; the stop is placed again once they end';
+    this.deps.events.emit('alert', { severity: 'warning', code: 'exit_blocked', message: `${p.symbol}: the exit was refused: ${why}`, details: { refused } });
     this.putBackWhenEnded(p, ids);
   }
 

@@ -1407,6 +1407,26 @@ describe('RiskOrderManager: an exit refused because the protective orders did no
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map(brief).sort()).toEqual(['sell limit 10 @ 104', 'sell stop 10 @ 98']);
     expect(alerts.filter((a) => a !== 'exit_blocked')).toEqual([]);
   });
+
+  it('the broker refuses the cancels (they work again): the exit is refused, the alert says the broker refused them, and the pair it kept goes on protecting the position', async () => {
+    const { engine, signal, flush, clock, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const pair = broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.brokerOrderId).sort();
+    const { stop, targets } = engine.protection!.protectionOf('AAPL')!;
+    const messages: string[] = [];
+    engine.on('alert', (alert) => void (alert.code === 'exit_blocked' && messages.push(alert.message)));
+    broker.refuseCancels(2);
+    const exit = engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    await clock.advanceAsync(10_000);
+    expect(await exit).toMatchObject({ kind: 'rejected', reasons: [{ code: 'exit_blocked', message: expect.stringContaining('refused by the broker') }] });
+    expect(messages).toEqual([`AAPL: the exit was refused: the broker refused to cancel ${[stop!.clientOrderId, ...targets.map((t) => t.clientOrderId)].join(', ')}, which keeps the position protected`]);
+    await clock.advanceAsync(60_000);
+    await flush();
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.brokerOrderId).sort()).toEqual(pair);
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.status).toBe('accepted');
+  });
 });
 
 
