@@ -93,7 +93,7 @@ export class OandaClient {
       { method, headers: { ...this.headers(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs: this.#options.timeoutMs },
       this.fetch,
     );
-    if (!response.ok) throw redactBrokerError(await httpError(response), [this.#options.token]);
+    if (!response.ok) throw redactBrokerError(await httpError(response, method !== 'GET'), [this.#options.token]);
     // A 200 whose body does not parse (cut off, a proxy's page) may have done what was asked: the caller looks before doing it again.
     return brokerJson<T>('OANDA', response, method, path);
   }
@@ -103,7 +103,7 @@ export class OandaClient {
   }
 }
 
-async function httpError(response: Response): Promise<BrokerError> {
+async function httpError(response: Response, mayReach = false): Promise<BrokerError> {
   let body: OandaErrorBody | undefined;
   try {
     body = (await response.json()) as OandaErrorBody;
@@ -111,7 +111,7 @@ async function httpError(response: Response): Promise<BrokerError> {
     body = undefined;
   }
   const retryAfter = Number(response.headers.get('retry-after'));
-  return oandaErrorFromResponse(response.status, body, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1_000 : undefined);
+  return oandaErrorFromResponse(response.status, body, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1_000 : undefined, mayReach);
 }
 
 

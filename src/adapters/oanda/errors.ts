@@ -30,8 +30,12 @@ const REASONS: Readonly<Record<string, BrokerErrorCode>> = {
   INTERNAL_SERVER_ERROR: 'server_error',
 };
 
-/** The one place an OANDA HTTP failure becomes a classified {@link BrokerError}. */
-export function oandaErrorFromResponse(status: number, body: OandaErrorBody | undefined, retryAfterMs?: number): BrokerError {
+/**
+ * The one place an OANDA HTTP failure becomes a classified {@link BrokerError}. `mayReach`: the
+ * request changes something (POST, PUT, PATCH) — a 5xx answer to it says nothing about whether OANDA
+ * acted on it (an order may be live, a market order filled), so the core looks before sending again.
+ */
+export function oandaErrorFromResponse(status: number, body: OandaErrorBody | undefined, retryAfterMs?: number, mayReach = false): BrokerError {
   const reason = body?.orderRejectTransaction?.rejectReason ?? body?.orderCancelRejectTransaction?.rejectReason ?? body?.errorCode;
   const message = body?.errorMessage ?? reason ?? `HTTP ${status}`;
   const code: BrokerErrorCode =
@@ -47,6 +51,6 @@ export function oandaErrorFromResponse(status: number, body: OandaErrorBody | un
     body,
     ...(reason ? { brokerCode: reason } : {}),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    mayHaveReachedBroker: status === 504,
+    mayHaveReachedBroker: status === 504 || (mayReach && status >= 500),
   });
 }

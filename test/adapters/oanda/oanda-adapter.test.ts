@@ -197,6 +197,26 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     await expect(wrong.connect()).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
+  it('a market order whose POST OANDA carried out but answered 500: looked up by its id before any resend — one trade, the order filled (a resend would have traded twice)', async () => {
+    const { orders, exchange, server, until, adapter } = await start();
+    // The stream silent: the fill is not heard, only a look-up can find it.
+    server.stallStream();
+    await until(() => expect(adapter.health().streamConnected).toBe(false));
+    server.failNext({ method: 'POST', path: new RegExp(`^/v3/accounts/${ACCOUNT_ID}/orders$`), status: 500, body: { errorMessage: 'Internal error' }, afterProcessing: true });
+    void orders.submit({ ...fx, clientOrderId: 'm500-1', side: 'buy', quantity: 1_000 });
+    await until(() => expect(orders.get('m500-1')?.status).toBe('filled'));
+    expect(server.requests.filter((r) => r.method === 'POST' && /\/orders$/.test(r.path))).toHaveLength(1);
+    expect(server.requests.some((r) => r.method === 'GET' && /\/orders\/(@|%40)m500-1/.test(r.path))).toBe(true);
+    expect(exchange.openTrades().map((t) => t.currentUnits)).toEqual(['1000']);
+  });
+
+  it('a 5xx to a request that changes something may have been carried out; to a read it was not', async () => {
+    const { oandaErrorFromResponse } = await import('tradewire/oanda');
+    expect([500, 502, 503].map((status) => oandaErrorFromResponse(status, undefined, undefined, true).mayHaveReachedBroker)).toEqual([true, true, true]);
+    expect([500, 502, 503].map((status) => oandaErrorFromResponse(status, undefined).mayHaveReachedBroker)).toEqual([false, false, false]);
+    expect([oandaErrorFromResponse(504, undefined).mayHaveReachedBroker, oandaErrorFromResponse(400, undefined, undefined, true).mayHaveReachedBroker]).toEqual([true, false]);
+  });
+
   it('429 then success: retried with the same clientExtensions id, never doubled', async () => {
     const { orders, server, until } = await start();
     server.failNext({ method: 'POST', path: /\/orders$/, status: 429, body: { errorMessage: 'Too many requests' }, headers: { 'retry-after': '1' } });

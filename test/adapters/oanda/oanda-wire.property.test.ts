@@ -147,8 +147,8 @@ describe('the engine on OANDA, under a bad network (local v20 server)', () => {
   wireSearchTests('OANDA', oandaVenue, [
     {
       // The host pulled cancel-all in its order:filled listener while the trade's stop and target went
-      // on (PUT trades/…/orders); the PUT landed and answered 500, which OANDA's errors do not count as
-      // maybe arrived: the pair failed here, the cancel forgotten; the reconciliation took it back working.
+      // on (PUT trades/…/orders); the PUT landed and answered 500, which OANDA's errors then did not count
+      // as maybe arrived: the pair failed here, the cancel forgotten; the reconciliation took it back working.
       found: 'a pair cancelled by the host before its acknowledgement, whose PUT landed and answered 500, is cancelled when found',
       actions: [{ kind: 'fail', call: 'replace', after: true, status: 500 }, { kind: 'react', on: 'order:filled', does: 'cancelAll', side: 'buy', times: 1 }, { kind: 'stream', up: false }, { kind: 'wait', seconds: 1 }, { kind: 'signal', symbol: 0, side: 'buy' }],
       style: 'market entries',
