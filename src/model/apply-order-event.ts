@@ -37,9 +37,13 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
   const target: Exclude<TransitionTarget, '$grow'> = found === '$grow' ? (event.type === 'modified' && event.changes.quantity?.greaterThan(order.filledQuantity) ? '$working' : '$ignore') : found;
 
   if (target === '$ignore') {
-    // A late ack still tells us the broker's id if we did not have it; that is a fact, not a state change.
+    // A late ack still tells us the broker's id if we did not have it, and that the broker took the
+    // order (an ack heard while a cancel is pending): facts, not state changes. Without the second,
+    // a cancel refused afterwards set the order back to 'submitted' — not resizable, not cancellable
+    // by the broker's id — though the broker works it.
     const brokerOrderId = 'brokerOrderId' in event ? event.brokerOrderId : undefined;
-    return transitionOf(order, brokerOrderId && !order.brokerOrderId ? withBrokerOrderId(order, brokerOrderId) : order, event, 'ignored');
+    const withId = brokerOrderId && !order.brokerOrderId ? withBrokerOrderId(order, brokerOrderId) : order;
+    return transitionOf(order, event.type === 'accepted' && order.acceptedAt === undefined ? withAcceptedAt(withId, event.at) : withId, event, 'ignored');
   }
 
   // Checked before copying, so a refused fill or change costs nothing and changes nothing.
@@ -131,6 +135,12 @@ function resolveTarget(target: Exclude<TransitionTarget, '$ignore' | '$grow'>, c
     default:
       return target;
   }
+}
+
+function withAcceptedAt(order: Order, at: number): Order {
+  const next = shapeOrder(order) as Mutable<Order>;
+  next.acceptedAt = at;
+  return next;
 }
 
 function withBrokerOrderId(order: Order, brokerOrderId: string): Order {

@@ -164,6 +164,16 @@ describe('races real brokers produce', () => {
     expect(applyOrderEvent(partial, { type: 'cancel_rejected', at: 7, reason: 'too late' }).order.status).toBe('partially_filled');
   });
 
+  it('an order cancelled before its acknowledgement, acknowledged while the cancel is pending, then the cancel refused: accepted, not submitted (the ack was ignored whole — found by the crash search)', () => {
+    let order = applyOrderEvent(orderIn('submitted'), { type: 'cancel_requested', at: 6 }).order;
+    const ack = applyOrderEvent(order, { type: 'accepted', at: 7, brokerOrderId: 'b-7' });
+    expect([ack.outcome, ack.order.status, ack.order.acceptedAt, ack.order.brokerOrderId]).toEqual(['ignored', 'pending_cancel', 7, 'b-7']);
+    order = applyOrderEvent(ack.order, { type: 'cancel_rejected', at: 8, reason: 'cancel refused by the broker' }).order;
+    expect(order.status).toBe('accepted');
+    // An order acknowledged already keeps its first acknowledgement.
+    expect(applyOrderEvent(orderIn('accepted'), { type: 'accepted', at: 9, brokerOrderId: 'b-1' }).order.acceptedAt).toBe(1_500);
+  });
+
   it('a cancel or replace refusal reported again once the order works on (the request’s answer, then the stream) is ignored', () => {
     for (const status of ['submitted', 'accepted', 'partially_filled'] as const) {
       let order = applyOrderEvent(orderIn(status), { type: 'cancel_requested', at: 6 }).order;

@@ -691,6 +691,24 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as Alpaca, async cancels: the host halts as a short of 1 sold in the app is protected — the pair's acknowledgements come while the halt's cancels are pending, and the broker refuses those cancels: the pair works on as accepted (it went back to 'submitted') and is resized when the late entry fills 10 more — it stayed at 1 under 11 (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5000 }, times: 1 },
+        { kind: 'refuseCancels', times: 2 },
+        { kind: 'react', on: 'position:updated', does: 'halt', side: 'buy', times: 3 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell' },
+        { kind: 'lag', ms: 1500 },
+        { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'halt' },
+        { kind: 'modify', pick: 0, bps: 0 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
