@@ -1143,6 +1143,11 @@ export class OrderLifecycleManager {
     }
   }
 
+  /** True while a cancel of this order is wanted until it ends (`CancelOptions.untilEnded`): a refusal of it is asked again, not taken as the broker's answer. */
+  cancelWantedUntilEnded(clientOrderId: string): boolean {
+    return this.untilEnded.has(clientOrderId);
+  }
+
   /** The first reason an order's cancel is wanted until it ends stands (see {@link cancelsWantedNoMore}); journaled, so a restart asks it again. */
   private wantUntilEnded(clientOrderId: string, reason: string): void {
     if (this.untilEnded.has(clientOrderId)) return;

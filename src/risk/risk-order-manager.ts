@@ -61,6 +61,8 @@ export class RiskOrderManager {
   private readonly byPosition = new Map<string, Protection>();
   /** Symbols being force-closed: no new protection for them until released. */
   private readonly held = new Set<string>();
+  /** Positions whose protective orders are being cancelled for an exit that waits on them (see makeRoomForExit). */
+  private readonly makingRoom = new Set<string>();
   /** The tries after giving up, by position id (see tryAgainLater). */
   private readonly afterGiveUp = new Map<string, TimerHandle>();
   /**
@@ -172,7 +174,10 @@ export class RiskOrderManager {
         // protection it ever made (see retireIfDone).
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
         // A resize or a move that did not go through (a failed request, a refusal): the order is as it was.
-        if (event.type === 'replace_rejected') this.scheduleConverge(protection);
+        // So is one whose cancel the broker refused — and the position may have changed while the
+        // cancel was pending (resizes skip an order on its way out) — unless the cancel is still
+        // wanted (asked again until it ends) or an exit is waiting for it (see makeRoomForExit).
+        if (event.type === 'replace_rejected' || (event.type === 'cancel_rejected' && !this.makingRoom.has(protection.positionId) && !this.deps.orders.cancelWantedUntilEnded(order.clientOrderId))) this.scheduleConverge(protection);
         else if (event.type === 'modified') this.afterModified(protection);
         if (event.type === 'filled') this.guard(() => this.protectiveFill(protection, order));
         // A protective order given up on (failed) that the broker did get after all, after its
@@ -492,11 +497,16 @@ export class RiskOrderManager {
       await Promise.all(shrinks);
       return true;
     }
-    await Promise.all(live.map((order) => this.cancel(order.clientOrderId, 'making room for an exit')));
-    const ids = live.map((o) => o.clientOrderId);
-    const room = await this.deps.orders.whenEnded(ids, timeoutMs);
-    if (!room) this.afterBlockedExit(p, ids);
-    return room;
+    this.makingRoom.add(p.positionId);
+    try {
+      await Promise.all(live.map((order) => this.cancel(order.clientOrderId, 'making room for an exit')));
+      const ids = live.map((o) => o.clientOrderId);
+      const room = await this.deps.orders.whenEnded(ids, timeoutMs);
+      if (!room) this.afterBlockedExit(p, ids);
+      return room;
+    } finally {
+      this.makingRoom.delete(p.positionId);
+    }
   }
 
   /**
@@ -512,6 +522,8 @@ export class RiskOrderManager {
     });
     const why = refused.length > 0 ? `the broker refused to cancel ${refused.join(', ')}, which keeps the position protected` : 'the protective orders did not confirm their cancel in time; the stop is placed again once they end';
     this.deps.events.emit('alert', { severity: 'warning', code: 'exit_blocked', message: `${p.symbol}: the exit was refused: ${why}`, details: { refused } });
+    // Working again, they are brought to the position as it is now (it may have changed while they were leaving).
+    if (refused.length > 0) this.scheduleConverge(p);
     this.putBackWhenEnded(p, ids);
   }
 

@@ -709,6 +709,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as Alpaca, async cancels: a host exit of a short taken on from the broker, its room-making cancels refused while a second sale in the app grows the short to 2: the pair, working again, is brought to 2 — it stayed at 1 (found by the search)", async () => {
+    await scenario(
+      [
+        { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 },
+        { kind: 'refuseCancels', times: 2 },
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 1, unheard: true },
+        { kind: 'outside', symbol: 'MSFT', side: 'sell', quantity: 1 },
+        { kind: 'move', symbol: 'AAPL', by: 0 },
+        { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 },
+        { kind: 'refuseCancels', times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

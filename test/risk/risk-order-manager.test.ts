@@ -1427,6 +1427,44 @@ describe('RiskOrderManager: an exit refused because the protective orders did no
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.brokerOrderId).sort()).toEqual(pair);
     expect(engine.protection!.protectionOf('AAPL')!.stop?.status).toBe('accepted');
   });
+
+  it('the position grows while the refused cancels are pending (resizes skip an order on its way out): once they work again the pair is brought to it — it stayed at 10 under 12 (found by the crash search)', async () => {
+    const { engine, signal, flush, clock, broker } = await setup(true, {}, { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    broker.refuseCancels(2);
+    const exit = engine.executeSignal(signal({ side: 'sell' }));
+    await flush();
+    // Two shares bought in the broker's app while the cancels are pending, adopted by a reconciliation.
+    await broker.submitOrder(createOrder({ symbol: 'AAPL', side: 'buy', quantity: 2, clientOrderId: 'app-1' }, { clock, ids: sequentialIds() }));
+    await engine.reconcile();
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('12');
+    await clock.advanceAsync(10_000);
+    expect(await exit).toMatchObject({ kind: 'rejected', reasons: [{ code: 'exit_blocked' }] });
+    await clock.advanceAsync(5_000);
+    await flush();
+    const { stop, targets } = engine.protection!.protectionOf('AAPL')!;
+    expect([brief(stop), stop?.status, targets.map(brief)]).toEqual(['sell stop 12 @ 98', 'accepted', ['sell limit 12 @ 104']]);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => `${o.type} ${o.quantity.toString()}`).sort()).toEqual(['limit 12', 'stop 12']);
+  });
+
+  it("a host's cancel of the stop the broker refuses while the position grew: the stop, working again, is brought to the position", async () => {
+    const { engine, signal, flush, clock, broker } = await setup(true, {}, { cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = engine.protection!.protectionOf('AAPL')!.stop!;
+    broker.refuseCancels(1);
+    await engine.orders.cancel(stop.clientOrderId, 'host');
+    await broker.submitOrder(createOrder({ symbol: 'AAPL', side: 'buy', quantity: 2, clientOrderId: 'app-1' }, { clock, ids: sequentialIds() }));
+    await engine.reconcile();
+    await flush();
+    await clock.advanceAsync(5_000);
+    await flush();
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('12');
+    const now = engine.protection!.protectionOf('AAPL')!.stop!;
+    expect([now.clientOrderId, brief(now), now.status]).toEqual([stop.clientOrderId, 'sell stop 12 @ 98', 'accepted']);
+  });
 });
 
 
