@@ -725,6 +725,21 @@ describe('crash and restart', () => {
     );
   });
 
+  it("as Alpaca, async cancels: killed while the host's halt (in its order:accepted listener) cancelled a fresh pair, the broker refusing those cancels: the restart comes back halted, asks the cancels again, and once the operator resumes the pair is placed again (the search's end check now lifts a halt a dead host left)", async () => {
+    await scenario(
+      [
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'crash', after: 0 },
+        { kind: 'react', on: 'order:accepted', does: 'halt', side: 'buy', times: 2 },
+        { kind: 'refuseCancels', times: 2 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'slowRest', ms: 0 },
+        { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
@@ -939,6 +954,9 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           await drive(engine.recover());
           book?.seed();
         }
+        // A host's halt whose resume died with its process (killed mid-halt): the restart comes back
+        // halted — the kill switch survives a restart — and the operator lifts it.
+        if (engine.halted) engine.resume();
         await drive(engine.reconcile());
         await drive(engine.reconcile());
         await drive(settle(10));
