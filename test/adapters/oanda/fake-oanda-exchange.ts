@@ -187,7 +187,6 @@ export class FakeOandaExchange {
     if (!spec) reject('INSTRUMENT_UNKNOWN', 'The instrument specified is unknown');
     if (clientId && replaces && this.refuseClientIdOnReplace) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned');
     if (clientId && !replaces && [...this.orders.values()].some((o) => o.clientExtensions?.id === clientId && o.state === 'PENDING')) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned to another pending Order');
-    if (clientId && !replaces && this.transactions.some((t) => (t.clientExtensions as { id?: string } | undefined)?.id === clientId && t.type.endsWith('_ORDER'))) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned');
     if (!d(String(request.units)).abs().equals(d(String(request.units)).abs().toDecimalPlaces(spec!.tradeUnitsPrecision))) reject('UNITS_PRECISION_EXCEEDED', 'The units specified exceeds the precision');
     if (typeof request.price === 'string' && d(request.price).decimalPlaces() > spec!.displayPrecision) reject('PRICE_PRECISION_EXCEEDED', 'The price specified exceeds the precision');
     const order: FakeOrder = {
