@@ -279,6 +279,9 @@ export class OandaAdapter implements BrokerAdapter {
     // A standalone pair a process before this one placed: one-cancels-other again (the engine's recover() lists the open orders).
     const relinked = this.pairs.relink(orders);
     if (relinked > 0) this.logger.info(`oanda: ${relinked} standalone pair(s) linked again from their comments`);
+    // A trade's own take-profit and stop-loss are a pair too: a leg of it re-created standalone later
+    // (the position grew past its trade) names the other, as it would in the process that placed them.
+    for (const trade of trades) this.pairs.tradeLegs(trade);
     return orders.map((o) => {
       const trade = o.tradeID ? trades.find((t) => t.id === o.tradeID) : undefined;
       return this.report(o, trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {});

@@ -8,8 +8,9 @@
  *
  * Each leg names its sibling in its `clientExtensions.comment` ({@link commentFor}), so a process
  * started after a restart links the pair again from OANDA's own list ({@link relink}); a leg whose
- * sibling is not named (re-created after a restart) is still reduce-only — it cannot open a
- * position — and the engine's protection cancels what it no longer needs.
+ * sibling is not named (placed by an earlier version) is still reduce-only — it cannot open a
+ * position — and the engine's protection cancels what it no longer needs. A trade's own pair is
+ * learnt again from the open trades ({@link tradeLegs}), so a leg re-created after a restart names its sibling.
  */
 const SUFFIX = '~r';
 const NAMED = /^(.+)~r\d+$/;
@@ -79,6 +80,16 @@ export class StandalonePairs {
       linked++;
     }
     return linked;
+  }
+
+  /** Remembers a trade's take-profit and stop-loss (or trailing stop) as a pair, by our client ids, unless either is known already. */
+  tradeLegs(trade: { readonly takeProfitOrder?: PendingLeg | undefined; readonly stopLossOrder?: PendingLeg | undefined; readonly trailingStopLossOrder?: PendingLeg | undefined }): void {
+    const target = trade.takeProfitOrder?.clientExtensions?.id;
+    const stop = (trade.stopLossOrder ?? trade.trailingStopLossOrder)?.clientExtensions?.id;
+    if (!target || !stop) return;
+    const [first, second] = [this.ours(target), this.ours(stop)];
+    if (this.siblings.has(first) || this.siblings.has(second)) return;
+    this.legs(first, second);
   }
 
   /** Remembers an OCO's legs (our client ids). */

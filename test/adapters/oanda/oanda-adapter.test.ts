@@ -319,6 +319,32 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     await until(() => expect([orders.get('sl-3')?.brokerOrderId, orders.get('sl-3')?.status, orders.get('sl-3')?.quantity.toString()]).toEqual([stops[0]!.id, 'accepted', '7000']));
   });
 
+  it("a trade's take-profit and stop-loss both re-created standalone by a restarted adapter (the position grew past the trade): they name each other and cancel each other at the fill — re-created after a restart, they named no sibling", async () => {
+    const { adapter, orders, exchange, server, until } = await start();
+    await orders.submitList('bracket', [
+      { ...fx, clientOrderId: 'in-t', side: 'buy', quantity: 5_000 },
+      { ...fx, clientOrderId: 'tp-t', side: 'sell', quantity: 5_000, type: 'limit', limitPrice: '1.11000', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: 'sl-t', side: 'sell', quantity: 5_000, type: 'stop', stopPrice: '1.09000', timeInForce: 'gtc' },
+    ]);
+    await until(() => expect([orders.get('tp-t')?.status, orders.get('sl-t')?.status]).toEqual(['accepted', 'accepted']));
+    // A second trade made on OANDA's platform: the position is 10 000, past the bracket's trade.
+    exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+    await adapter.disconnect();
+    const next = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock: systemClock(), heartbeatTimeoutMs: 300 });
+    try {
+      await next.connect();
+      await next.getOpenOrders();
+      await next.replaceOrder(orders.get('sl-t')!, { quantity: new Decimal(10_000) });
+      await next.replaceOrder(orders.get('tp-t')!, { quantity: new Decimal(10_000) });
+      expect(exchange.pending().map((o) => `${o.type} ${o.units} ${o.tradeID ?? '-'} ${o.clientExtensions?.id} ${o.clientExtensions?.comment}`).sort()).toEqual(['LIMIT -10000 - tp-t~r1 tradewire oco sl-t', 'STOP -10000 - sl-t~r1 tradewire oco tp-t']);
+      exchange.setPrice('EUR_USD', '1.11010');
+      await vi.waitFor(() => expect(exchange.pending()).toEqual([]), { timeout: 3_000, interval: 10 });
+      expect(exchange.openTrades()).toEqual([]);
+    } finally {
+      await next.disconnect();
+    }
+  });
+
   it("a standalone pair's legs name each other in their comments: a restarted adapter links them again from the open orders, and the target's fill cancels the stop at once", async () => {
     const { adapter, orders, exchange, server, until } = await start();
     // A position of two trades: the pair is two standalone reduce-only orders.
