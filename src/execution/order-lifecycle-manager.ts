@@ -621,7 +621,7 @@ export class OrderLifecycleManager {
    */
   async cancel(clientOrderId: string, reason = 'cancel requested', options: CancelOptions = {}): Promise<Order> {
     const order = this.store.require(clientOrderId);
-    if (options?.untilEnded === true && !isTerminalStatus(order.status)) this.wantUntilEnded(clientOrderId, reason);
+    if (options.untilEnded === true && !isTerminalStatus(order.status)) this.wantUntilEnded(clientOrderId, reason);
     if (this.cancelOnItsWay(order)) return order;
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
@@ -753,7 +753,7 @@ export class OrderLifecycleManager {
     // Orders still being sent are marked to be cancelled once the broker has them; the rest now.
     const ids: string[] = [];
     for (const order of this.store.workingOrders()) {
-      if (options?.untilEnded === true) this.wantUntilEnded(order.clientOrderId, reason);
+      if (options.untilEnded === true) this.wantUntilEnded(order.clientOrderId, reason);
       if (order.status !== 'pending_cancel' && !this.cancelOnItsWay(order)) ids.push(order.clientOrderId);
     }
     const at = this.clock.now();
@@ -1514,11 +1514,6 @@ function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
   return changes;
 }
 
-/**
- * What a host does with the orders (`engine.orders`): read them and their audit trail, place,
- * modify and cancel them, wait for them to end, add hooks — not the lifecycle's own update path
- * (`applyUpdate`, `applyReport`, `track`, `restore`, `start`, …), which only the engine calls.
- */
 /** Options of {@link OrderLifecycleManager.cancel} and {@link OrderLifecycleManager.cancelAll}. */
 export interface CancelOptions {
   /**
@@ -1530,6 +1525,11 @@ export interface CancelOptions {
   readonly untilEnded?: boolean;
 }
 
+/**
+ * What a host does with the orders (`engine.orders`): read them and their audit trail, place,
+ * modify and cancel them, wait for them to end, add hooks — not the lifecycle's own update path
+ * (`applyUpdate`, `applyReport`, `track`, `restore`, `start`, …), which only the engine calls.
+ */
 export type OrdersView = Pick<
   OrderLifecycleManager,
   'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'ordersToConfirm' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
