@@ -119,6 +119,7 @@ export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, t
 
 export {
   type CancelOptions,
+  type InterruptedRequest,
   type ModifyRequest,
   type OrderHook,
   OrderLifecycleManager,

@@ -38,7 +38,7 @@ import { OrderTimeouts } from './order-timeouts.js';
 import { LANDING_WINDOW_MS, OrdersInDoubt } from './orders-in-doubt.js';
 import { OrdersToConfirm } from './orders-to-confirm.js';
 
-/** How long, and how many, withdrawn sends are watched for a late acknowledgement. */
+/** How long, and how many, withdrawn sends (and replaces the restart found ended) are watched for a late landing. */
 const WITHDRAWN_KEPT_MS = 86_400_000;
 const WITHDRAWN_KEPT = 1_000;
 
@@ -73,6 +73,9 @@ export interface OrderLifecycleOptions {
    */
   readonly onInternalFailure?: InternalFailureHandler;
 }
+
+/** A request the dead process journaled pending (see {@link OrderLifecycleManager.resumeRequests}). */
+export type InterruptedRequest = 'cancel' | 'replace';
 
 export interface SubmitOptions {
   /** Overrides the manager's `orderTimeoutMs` for this order; `null` lets it rest until it ends. */
@@ -146,7 +149,7 @@ const STALE = Symbol('stale look-up');
 /** Journal notes: orders kept to confirm after a stream gap, and each one confirmed (see ordersToConfirm). */
 const TO_CONFIRM_TOPIC = 'orders.to_confirm';
 const CONFIRMED_TOPIC = 'orders.confirmed';
-/** Journal note: an order withdrawn before the broker acknowledged it, watched for a late landing (see withdrawn). */
+/** Journal note: an order withdrawn before the broker acknowledged it (or whose replace was on its way when it ended), watched for a late landing (see withdrawn). */
 const WITHDRAWN_TOPIC = 'orders.withdrawn';
 /** Journal note: a pending cancel the broker reported that the engine did not ask for (made in the broker's app): a restart must not claim it. */
 const CANCEL_HEARD_TOPIC = 'orders.cancel_heard';
@@ -206,7 +209,10 @@ export class OrderLifecycleManager {
   private readonly toConfirm: OrdersToConfirm;
   /**
    * Orders ended `cancelled` here because a cancel withdrew their send while an attempt that timed
-   * out may still land: if the broker acknowledges one later, it is cancelled there (see {@link endedButWorking}).
+   * out may still land — or ended, as a restart found them, while the dead process's replace was on
+   * its way (a broker that replaces by cancel and create, like OANDA re-creating a trade's stop
+   * standalone, may still create the new order): if the broker acknowledges one later, it is
+   * cancelled there (see {@link endedButWorking}).
    */
   private readonly withdrawn: KeptIds;
   /** Orders whose send (with its retries) is on its way in this process: only one send per order at a time. */
@@ -709,14 +715,16 @@ export class OrderLifecycleManager {
    * working) has its cancel sent again — the stop of a position being closed must not outlive it; a
    * replace still pending is given up (`replace_rejected`: the order is as the broker has it, and
    * whoever asked — protection — brings it back in step). `interrupted`: the orders the journal left
-   * pending (all that are pending when not given) — not one this process has since seen pending at
-   * the broker: a cancel made in the broker's app, heard pending, is not the engine's to claim.
+   * pending, with the request (all that are pending when not given) — not one this process has since
+   * seen pending at the broker: a cancel made in the broker's app, heard pending, is not the engine's
+   * to claim. A replace whose order the broker reports ended is watched for a late landing: a broker
+   * that replaces by cancel and create may still create the new order, which is then cancelled.
    * `retry`: orders whose cancel had failed on the way and was waiting to be asked again (with the
    * cancel's reason): still working, each is cancelled now — the host's cancel, or a timeout's, is
    * not dropped with the dead process's timers. So is an order whose cancel was wanted until it ends
    * (`CancelOptions.untilEnded`) and that still works.
    */
-  async resumeRequests(interrupted?: ReadonlySet<string>, retry?: ReadonlyMap<string, string>): Promise<void> {
+  async resumeRequests(interrupted?: ReadonlyMap<string, InterruptedRequest>, retry?: ReadonlyMap<string, string>): Promise<void> {
     const at = this.clock.now();
     const cancels: Promise<unknown>[] = [];
     for (const order of this.store.workingOrders()) {
@@ -739,6 +747,13 @@ export class OrderLifecycleManager {
       } else if (order.status === 'pending_replace') {
         this.applySafely(id, { type: 'replace_rejected', reason: 'the replace asked before the restart was not confirmed by the broker', at });
       }
+    }
+    // A replace on its way when the process died, its order found ended: where the broker replaces by
+    // cancel and create, the create may still land — a new order nobody here follows. Watched like a
+    // withdrawn send (across checkpoints too), and cancelled there if it lands.
+    for (const [id, request] of interrupted ?? []) {
+      const order = this.store.get(id);
+      if (request === 'replace' && order && isTerminalStatus(order.status) && order.status !== 'filled') this.keepWithdrawn(id, at);
     }
     await Promise.all(cancels);
   }

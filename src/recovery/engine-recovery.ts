@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { AlertEvents } from '../events/alert.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { RestoredDecisions } from '../execution/decision-log.js';
-import type { OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
+import type { InterruptedRequest, OrderLifecycleManager } from '../execution/order-lifecycle-manager.js';
 import type { Journal, JournalRecord } from '../journal/journal.js';
 import type { Order } from '../model/order.js';
 import type { Reconciler } from './reconciler.js';
@@ -53,7 +53,7 @@ export class EngineRecovery {
         before: Map<string, { status: string; filled: Decimal }>;
         records: readonly JournalRecord[] | undefined;
         /** The requests the dead process left pending (cancels, replaces): resumed by the first recovery that succeeds, then none. */
-        interrupted: Set<string>;
+        interrupted: Map<string, InterruptedRequest>;
         /** Cancels whose request had failed and were waiting to be asked again (with their reasons): asked once, likewise. */
         cancelRetries: Map<string, string>;
       }
@@ -129,7 +129,7 @@ export class EngineRecovery {
         // The journal's records were kept only for the protection: let them go. The dead process's
         // requests are resumed: a later recover() here finds only what this process has heard.
         restored.records = undefined;
-        restored.interrupted = new Set();
+        restored.interrupted = new Map();
         restored.cancelRetries = new Map();
         const summary: RecoveryReport = {
           ...report,
@@ -178,7 +178,11 @@ export class EngineRecovery {
     const before = new Map(orders.map((o) => [o.clientOrderId, { status: o.status, filled: o.filledQuantity }]));
     // A pending cancel the broker reported without being asked (made in its app) is not the dead process's request.
     const { heard, retry } = this.deps.orders.cancelsInJournal(records);
-    const interrupted = new Set(orders.filter((o) => (o.status === 'pending_cancel' && !heard.has(o.clientOrderId)) || o.status === 'pending_replace').map((o) => o.clientOrderId));
+    const interrupted = new Map<string, InterruptedRequest>();
+    for (const o of orders) {
+      if (o.status === 'pending_cancel' && !heard.has(o.clientOrderId)) interrupted.set(o.clientOrderId, 'cancel');
+      else if (o.status === 'pending_replace') interrupted.set(o.clientOrderId, 'replace');
+    }
     return { orders, decisions, before, records, interrupted, cancelRetries: retry };
   }
 

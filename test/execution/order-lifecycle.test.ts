@@ -543,6 +543,29 @@ describe('requests a dead process journaled (resumeRequests, called by recover()
     expect(after.get('target-1')?.status).toBe('accepted');
     expect(after.get('target-1')?.errorMessage).toMatch(/not confirmed/);
   });
+
+  it('an order whose replace was on its way, found ended, is watched for the replacement landing late — kept by a checkpoint (before, a checkpoint dropped it and the late replacement worked unknown)', async () => {
+    const { lifecycle: before, broker, clock } = setup();
+    const stop = await before.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    const target = await before.submit({ clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    before.stop();
+    // A broker that replaces by cancel and create: the stop's cancel landed, its create is still on the
+    // wire. The target's cancel landed too (a plain cancel: nothing else to come).
+    broker.endByBroker({ clientOrderId: 'stop-1' });
+    broker.endByBroker({ clientOrderId: 'target-1' });
+    const after = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(100), logger: silentLogger });
+    after.start();
+    after.restore({ ...stop, status: 'pending_replace' });
+    after.restore({ ...target, status: 'pending_cancel' });
+    await after.syncWorkingOrders();
+    expect([after.get('stop-1')?.status, after.get('target-1')?.status]).toEqual(['cancelled', 'cancelled']);
+    await after.resumeRequests(new Map([['stop-1', 'replace'], ['target-1', 'cancel']]));
+    const kept = after.checkpointEntries(clock.now());
+    expect(kept.filter((e) => e.kind === 'order.created').map((e) => e.clientOrderId)).toEqual(['stop-1']);
+    expect(kept.filter((e) => e.kind === 'note').map((e) => [e.topic, e.clientOrderId])).toEqual([['orders.withdrawn', 'stop-1']]);
+    // The journal says so too: a restart before any checkpoint watches it as well.
+    expect(after.auditTrail({ clientOrderId: 'stop-1', kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toContain('orders.withdrawn');
+  });
 });
 
 describe("a submit's options that are not what they should be", () => {

@@ -175,5 +175,14 @@ describe('the engine on OANDA, under a bad network (local v20 server)', () => {
       actions: [{ kind: 'hold', call: 'replace' }, { kind: 'signal', symbol: 0, side: 'buy' }, { kind: 'restart' }, { kind: 'fail', call: 'submit', after: false, status: 500 }, { kind: 'rebalance', levels: [2, 0] }, { kind: 'rebalance', levels: [2, 0] }],
       style: 'limit entries',
     },
+    {
+      // The position grew past the bracket's trade: the stop was re-created standalone (its dependent
+      // cancelled, the POST of `~r1` held on the wire) and the process died. The restart found the stop
+      // cancelled and placed a new pair; a checkpoint then dropped the ended stop, and after a second
+      // restart the held POST landed: a second stop at OANDA that nobody here followed.
+      found: 'a stop re-created standalone when the process died, found ended at the restart, is cancelled when it lands after a checkpoint and another restart',
+      actions: [{ kind: 'app', symbol: 1, side: 'buy', lots: 1 }, { kind: 'hold', call: 'submit' }, { kind: 'app', symbol: 1, side: 'buy', lots: 1 }, { kind: 'restart' }, { kind: 'checkpoint' }, { kind: 'restart' }],
+      style: 'market entries',
+    },
   ]);
 });
