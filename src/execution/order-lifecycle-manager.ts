@@ -217,6 +217,10 @@ export class OrderLifecycleManager {
   private readonly withdrawn: KeptIds;
   /** Orders whose send (with its retries) is on its way in this process: only one send per order at a time. */
   private readonly sending = new Set<string>();
+  /** Orders whose replace is on its way in this process (see {@link cancelMissedReplacement}). */
+  private readonly replacing = new Set<string>();
+  /** Cancels asked while the order's replace was on its way, with their reasons: asked of the replacement once it settles, where they missed it. */
+  private readonly cancelAfterReplace = new Map<string, string>();
   /** Between a `disconnected` and the next `reconnected`: what the broker does goes unheard. */
   private streamDown = false;
   /** Stopped after a start (see {@link stop}): the next start looks up what was missed meanwhile. */
@@ -632,6 +636,7 @@ export class OrderLifecycleManager {
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
     this.cancelsAsked.add(clientOrderId);
+    if (this.replacing.has(clientOrderId)) this.cancelAfterReplace.set(clientOrderId, reason);
     this.apply(clientOrderId, { type: 'cancel_requested', at: this.clock.now(), raw: { reason } });
     await this.requestCancel(clientOrderId, reason);
     return this.store.require(clientOrderId);
@@ -655,11 +660,12 @@ export class OrderLifecycleManager {
 
   /** Sends the cancel of an order marked pending cancel; a request that failed is recorded and, when it may go through later, asked again. */
   private async requestCancel(clientOrderId: string, reason: string): Promise<void> {
+    const sent = ref(this.store.require(clientOrderId));
     try {
-      await this.adapter.cancelOrder(ref(this.store.require(clientOrderId)));
+      await this.adapter.cancelOrder(sent);
       if (!this.adapter.capabilities.streaming) await this.refresh(clientOrderId);
     } catch (error) {
-      await this.cancelRequestFailed(clientOrderId, error, reason);
+      await this.cancelRequestFailed(clientOrderId, error, reason, sent.brokerOrderId);
     }
   }
 
@@ -667,10 +673,48 @@ export class OrderLifecycleManager {
    * A cancel request failed: recorded, and asked again when it may go through later — or, refused
    * outright while the cancel is wanted until the order ends, asked again all the same.
    */
-  private async cancelRequestFailed(id: string, error: unknown, reason: string): Promise<void> {
+  private async cancelRequestFailed(id: string, error: unknown, reason: string, sentTo?: string): Promise<void> {
     await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
+    if (this.cancelMissedReplacement(id, reason, sentTo)) return;
     this.scheduleCancelRetry(id, error, reason);
     if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedOnce(id);
+  }
+
+  /**
+   * A cancel that failed while the order's replace was on its way, or that went to a broker order id
+   * the replace has since moved the order from, was asked of the order being replaced — not of its
+   * replacement: a broker that replaces by cancel and create (OANDA re-creating a trade's stop
+   * standalone) refuses the cancel of the order its replace has just cancelled, and the replacement
+   * then works. The cancel is asked of the replacement — once the replace settles (see
+   * {@link cancelAfterReplaceSettled}). True when it is.
+   */
+  private cancelMissedReplacement(id: string, reason: string, sentTo: string | undefined): boolean {
+    const order = this.store.get(id);
+    if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel') return false;
+    if (this.replacing.has(id)) {
+      this.cancelAfterReplace.set(id, reason);
+      return true;
+    }
+    if (sentTo === undefined || order.brokerOrderId === undefined || order.brokerOrderId === sentTo) return false;
+    void this.cancel(id, reason);
+    return true;
+  }
+
+  /**
+   * A replace has settled during which a cancel was asked: a cancel refused meanwhile is asked again
+   * (the order works — as its replacement); one still pending whose request went to the order the
+   * replace moved from (a broker id that changed: a cancel-all that no longer listed it, a cancel of
+   * the replaced id) is asked of the replacement too — a second cancel of an order that is ending is
+   * refused harmlessly; a replacement left working is not.
+   */
+  private async cancelAfterReplaceSettled(id: string, brokerOrderIdBefore: string | undefined): Promise<void> {
+    const reason = this.cancelAfterReplace.get(id);
+    if (reason === undefined) return;
+    this.cancelAfterReplace.delete(id);
+    const order = this.store.require(id);
+    if (order.status === 'pending_cancel') {
+      if (order.brokerOrderId !== brokerOrderIdBefore) await this.requestCancel(id, reason);
+    } else if (isWorkingStatus(order.status)) await this.cancel(id, reason);
   }
 
   /** The broker refused a cancel wanted until the order ends: asked again later, or — refused {@link CANCEL_REFUSALS} times — given up with a critical alert. */
@@ -775,6 +819,7 @@ export class OrderLifecycleManager {
     for (const id of ids) {
       if (this.store.require(id).acceptedAt === undefined) this.cancelBeforeAck.add(id);
       this.cancelsAsked.add(id);
+      if (this.replacing.has(id)) this.cancelAfterReplace.set(id, reason);
       this.apply(id, { type: 'cancel_requested', at, raw: { reason } });
     }
     try {
@@ -783,10 +828,11 @@ export class OrderLifecycleManager {
       this.logger.warn('cancelAllOrders failed; cancelling one by one', { error: describeError(error) });
       await Promise.all(
         ids.map(async (id) => {
+          const sent = ref(this.store.require(id));
           try {
-            await this.adapter.cancelOrder(ref(this.store.require(id)));
+            await this.adapter.cancelOrder(sent);
           } catch (cancelError) {
-            await this.cancelRequestFailed(id, cancelError, reason);
+            await this.cancelRequestFailed(id, cancelError, reason, sent.brokerOrderId);
           }
         }),
       );
@@ -810,6 +856,7 @@ export class OrderLifecycleManager {
     }
     this.apply(clientOrderId, { type: 'replace_requested', changes, at: this.clock.now() });
     const asked = this.changes;
+    this.replacing.add(clientOrderId);
     try {
       const report = await this.adapter.replaceOrder(this.store.require(clientOrderId), changes);
       const stale = this.changedSince(order.symbol, asked);
@@ -819,7 +866,10 @@ export class OrderLifecycleManager {
       this.applyReport(report, stale, true);
     } catch (error) {
       await this.onRequestFailed(clientOrderId, error, 'replace_rejected', 'pending_replace');
+    } finally {
+      this.replacing.delete(clientOrderId);
     }
+    await this.cancelAfterReplaceSettled(clientOrderId, order.brokerOrderId);
     return this.store.require(clientOrderId);
   }
 
@@ -1386,7 +1436,7 @@ export class OrderLifecycleManager {
       if (isWorkingStatus(order.status)) void this.cancel(id, reason);
       return;
     }
-    void this.adapter.cancelOrder(ref(order)).catch((error: unknown) => this.cancelRequestFailed(id, error, reason));
+    void this.adapter.cancelOrder(ref(order)).catch((error: unknown) => this.cancelRequestFailed(id, error, reason, order.brokerOrderId));
   }
 
   /** {@link refreshOrder} for background paths: a failed look-up is logged, not thrown. */

@@ -416,6 +416,58 @@ describe('a cancel whose request failed on the way', () => {
   });
 });
 
+describe('a cancel asked while the order is being replaced', () => {
+  /**
+   * A broker that replaces by cancel and create (as OANDA re-creates a trade's stop standalone): once
+   * the replace is on its way, the order being replaced is gone, and a cancel asked of it is refused
+   * — `refuseAt` says when the refusal answers: before the replace settles, or after.
+   */
+  class CancelAndCreate extends MockBroker {
+    refusal: Promise<void> | undefined;
+    override cancelOrder(...args: Parameters<MockBroker['cancelOrder']>): Promise<void> {
+      const refusal = this.refusal;
+      if (!refusal) return super.cancelOrder(...args);
+      this.refusal = undefined;
+      return refusal.then(() => Promise.reject(new BrokerError('invalid_order', 'the order was cancelled by its replace', { status: 404 })));
+    }
+  }
+
+  async function replacing(refuseAfterReplace: boolean) {
+    const clock = new ManualClock(Date.UTC(2024, 2, 5, 15, 0));
+    const broker = new CancelAndCreate({ clock, replaceIssuesNewId: true });
+    broker.setPrice('AAPL', '100.00');
+    const lifecycle = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger });
+    lifecycle.start();
+    const stop = await lifecycle.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    const first = stop.brokerOrderId!;
+    broker.failNext('replaceOrder', { kind: 'slow', ms: 1_000 });
+    let refuse!: () => void;
+    broker.refusal = new Promise<void>((resolve) => (refuse = resolve));
+    const resize = lifecycle.modify('stop-1', { quantity: 20 });
+    await settle(4);
+    const cancelling = lifecycle.cancel('stop-1', 'position closed');
+    await settle(4);
+    if (!refuseAfterReplace) refuse();
+    await settle(8);
+    await clock.advanceAsync(1_000);
+    await settle(8);
+    if (refuseAfterReplace) refuse();
+    await Promise.all([resize, cancelling]);
+    await settle(8);
+    return { broker, lifecycle, first };
+  }
+
+  for (const refuseAfterReplace of [false, true]) {
+    it(`the cancel refused for the order being replaced (${refuseAfterReplace ? 'after' : 'before'} the replace answers) is asked of the replacement — before, the replacement worked on, the cancel lost`, async () => {
+      const { broker, lifecycle, first } = await replacing(refuseAfterReplace);
+      const order = lifecycle.get('stop-1')!;
+      expect(order.brokerOrderId).not.toBe(first);
+      expect(order.status).toBe('cancelled');
+      expect(broker.orderReports().filter((o) => o.status === 'accepted')).toEqual([]);
+    });
+  }
+});
+
 describe('a send withdrawn by a cancel, whose timed-out attempt lands later', () => {
   /**
    * A limit buy of 10 at `limitPrice` whose first attempt times out without an answer and reaches the

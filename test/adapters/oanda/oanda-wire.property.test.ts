@@ -184,5 +184,13 @@ describe('the engine on OANDA, under a bad network (local v20 server)', () => {
       actions: [{ kind: 'app', symbol: 1, side: 'buy', lots: 1 }, { kind: 'hold', call: 'submit' }, { kind: 'app', symbol: 1, side: 'buy', lots: 1 }, { kind: 'restart' }, { kind: 'checkpoint' }, { kind: 'restart' }],
       style: 'market entries',
     },
+    {
+      // A second entry filled and the stop's resize re-created it standalone (the trade's dependent
+      // cancelled, the POST on its way); the host's cancel-all in its fill listener asked the cancel of
+      // the dependent just cancelled — refused — and the re-created stop then worked, the host's cancel lost.
+      found: "the host's cancel of a stop being re-created standalone, refused for the cancelled dependent, is asked of the re-created stop",
+      actions: [{ kind: 'signal', symbol: 0, side: 'buy' }, { kind: 'move', symbol: 0, by: 0 }, { kind: 'react', on: 'order:fill', does: 'cancelAll', side: 'buy', times: 1 }, { kind: 'rebalance', levels: [2, 0] }],
+      style: 'market entries',
+    },
   ]);
 });
