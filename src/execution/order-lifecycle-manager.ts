@@ -221,6 +221,8 @@ export class OrderLifecycleManager {
   private readonly replacing = new Set<string>();
   /** Cancels asked while the order's replace was on its way, with their reasons: asked of the replacement once it settles, where they missed it. */
   private readonly cancelAfterReplace = new Map<string, string>();
+  /** Orders a look-up found ended while their replace was on its way: looked up again once it settles (see {@link applyReport}). */
+  private readonly lookAfterReplace = new Set<string>();
   /** Between a `disconnected` and the next `reconnected`: what the broker does goes unheard. */
   private streamDown = false;
   /** Stopped after a start (see {@link stop}): the next start looks up what was missed meanwhile. */
@@ -869,6 +871,7 @@ export class OrderLifecycleManager {
     } finally {
       this.replacing.delete(clientOrderId);
     }
+    if (this.lookAfterReplace.delete(clientOrderId)) await this.refresh(clientOrderId);
     await this.cancelAfterReplaceSettled(clientOrderId, order.brokerOrderId);
     return this.store.require(clientOrderId);
   }
@@ -911,6 +914,14 @@ export class OrderLifecycleManager {
     // stream still down, what fills after the report is as unheard as before it. An answer never
     // does: it tells of the order when the request was taken, and what filled between then and now
     // (the engine stopped, the stream down) was not heard either.
+    // A broker that replaces by cancel and create has the order cancelled while the replace is on its
+    // way (OANDA re-creating a trade's stop standalone): a look-up then says it ended, and its
+    // replacement follows. Its fills count; its end waits for the replace to settle, then a look-up.
+    if (!answer && this.replacing.has(id) && (report.status === 'cancelled' || report.status === 'expired')) {
+      this.lookAfterReplace.add(id);
+      this.bringUpTo(id, report, stale, true);
+      return;
+    }
     if (!answer && (!this.streamDown || isTerminalStatus(report.status))) this.confirm(id);
     this.bringUpTo(id, report, stale);
     // A withdrawn send found landed (with no stream to bring its acknowledgement): its fills are
@@ -918,11 +929,12 @@ export class OrderLifecycleManager {
     if (this.withdrawn.delete(id) && isWorkingStatus(report.status)) void this.endedButWorking(this.store.require(id), { brokerOrderId: report.brokerOrderId });
   }
 
-  /** The events that bring order `id` up to `report` (a stale one's size and prices left out, see {@link applyReport}). */
-  private bringUpTo(id: string, report: OrderStatusReport, stale: boolean): void {
+  /** The events that bring order `id` up to `report` (a stale one's size and prices left out, see {@link applyReport}; `notItsEnd`: its fills, not its end). */
+  private bringUpTo(id: string, report: OrderStatusReport, stale: boolean, notItsEnd = false): void {
     const order = this.store.require(id);
     for (const event of eventsFromOrderReport(order, report, this.clock.now())) {
       if (stale && event.type === 'modified' && order.notional === undefined) continue;
+      if (notItsEnd && (event.type === 'cancelled' || event.type === 'expired')) continue;
       this.applySafely(id, event);
     }
   }

@@ -44,6 +44,16 @@ export interface MockBrokerOptions {
   readonly cancelLatencyMs?: number;
   /** Replace issues a new broker order id, as Alpaca's PATCH does. Default false. */
   readonly replaceIssuesNewId?: boolean;
+  /**
+   * Replace as cancel and create, as the OANDA adapter re-creates a trade's take-profit or
+   * stop-loss standalone when its size changes: the order is cancelled at once — its look-ups say
+   * `cancelled`, a cancel of it is refused, it no longer fills, nor cancels with its OCO sibling —
+   * and its replacement is created this many ms later under a new broker order id (working,
+   * `modified` on the stream, the replace's answer). The stream says nothing of the cancel (the
+   * adapter keeps it to itself). A request that timed out still creates it. Default 0: a replace
+   * is one step.
+   */
+  readonly replaceGapMs?: number;
   /** Random faults per call kind. */
   readonly faultRates?: MockFaultRates;
   /** Assets to list; others are created on first use by {@link MockBroker.setPrice} (see `autoAssets`). */
@@ -177,6 +187,7 @@ export class MockBroker implements BrokerAdapter {
   /** Cancels still to refuse (see {@link refuseCancels}). */
   private cancelRefusals: { left: number; onRefused?: (clientOrderId: string) => void } = { left: 0 };
   private readonly replaceIssuesNewId: boolean;
+  private readonly replaceGapMs: number;
   private readonly autoAssets: boolean;
   private readonly currency: string;
   private faultRates: MockFaultRates;
@@ -232,6 +243,7 @@ export class MockBroker implements BrokerAdapter {
     this.enforceReduceOnly = (options.reduceOnly ?? 'enforce') === 'enforce';
     this.cancelLatencyMs = options.cancelLatencyMs ?? 0;
     this.replaceIssuesNewId = options.replaceIssuesNewId ?? false;
+    this.replaceGapMs = options.replaceGapMs ?? 0;
     this.autoAssets = options.autoAssets ?? true;
     this.faultRates = options.faultRates ?? {};
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
@@ -491,6 +503,8 @@ export class MockBroker implements BrokerAdapter {
   }
 
   replaceOrder(order: Order, changes: OrderChanges): Promise<OrderStatusReport> {
+    // The work returns the answer to come (the create, `replaceGapMs` later): awaited through.
+    if (this.replaceGapMs > 0) return this.call('replaceOrder', order.clientOrderId, () => this.replaceInTwoSteps(order, changes)).then((created) => created);
     return this.call('replaceOrder', order.clientOrderId, () => this.replace(order, changes));
   }
 
@@ -742,7 +756,8 @@ export class MockBroker implements BrokerAdapter {
     this.publish(order, { type: 'modified', changes: { quantity }, brokerOrderId: order.brokerOrderId, at: order.updatedAt });
   }
 
-  private replace(ref: Order, changes: OrderChanges): OrderStatusReport {
+  /** The working order a replace of `ref` changes, checked as the broker checks it. */
+  private replaceable(ref: Order, changes: OrderChanges): BrokerOrder {
     const order = this.find(ref);
     if (!order) throw new BrokerError('broker_not_found', 'mock broker: order not found', { status: 404 });
     if (!isWorking(order.status) || order.status === 'pending_cancel') {
@@ -752,12 +767,21 @@ export class MockBroker implements BrokerAdapter {
       throw new BrokerError('invalid_order', 'mock broker: quantity must exceed the filled quantity', { status: 422 });
     }
     if (changes.quantity && changes.quantity.greaterThan(order.quantity)) this.checkQuantityAvailable(order.symbol, order.side, changes.quantity.minus(order.filledQuantity), order);
+    return order;
+  }
+
+  private replace(ref: Order, changes: OrderChanges): OrderStatusReport {
+    return this.replaced(this.replaceable(ref, changes), changes, this.replaceIssuesNewId);
+  }
+
+  /** The replace done: `order` changed (under a new broker id when `newId`), said on the stream, matched. */
+  private replaced(order: BrokerOrder, changes: OrderChanges, newId: boolean): OrderStatusReport {
     if (changes.quantity) order.quantity = changes.quantity;
     if (changes.limitPrice) order.limitPrice = changes.limitPrice;
     if (changes.stopPrice) order.stopPrice = changes.stopPrice;
     if (changes.trailPercent) order.trailPercent = changes.trailPercent;
     if (changes.trailAmount) order.trailAmount = changes.trailAmount;
-    if (this.replaceIssuesNewId) {
+    if (newId) {
       this.orders.delete(order.brokerOrderId);
       order.brokerOrderId = this.ids.next('mock-ord');
       this.orders.set(order.brokerOrderId, order);
@@ -768,6 +792,31 @@ export class MockBroker implements BrokerAdapter {
     this.publish(order, { type: 'modified', changes, brokerOrderId: order.brokerOrderId, at: order.updatedAt });
     this.match(order, false);
     return report;
+  }
+
+  /**
+   * A replace as cancel and create (see `replaceGapMs`): cancelled now, quietly, and out of its OCO
+   * pair; created again, changed and under a new id, `replaceGapMs` later — the answer then.
+   */
+  private replaceInTwoSteps(ref: Order, changes: OrderChanges): Promise<OrderStatusReport> {
+    const order = this.replaceable(ref, changes);
+    // A bracket's leg still held for its entry is not on the book yet: changed in one step.
+    if (order.held) return Promise.resolve(this.replaced(order, changes, true));
+    order.status = 'cancelled';
+    order.updatedAt = this.clock.now();
+    this.working.delete(order);
+    if (order.sibling) order.sibling.sibling = undefined;
+    order.sibling = undefined;
+    order.ocoParent = false;
+    const created = new Promise<OrderStatusReport>((resolve) => {
+      this.clock.setTimeout(() => {
+        order.status = order.filledQuantity.isZero() ? 'accepted' : 'partially_filled';
+        this.working.add(order);
+        resolve(this.replaced(order, changes, true));
+        this.flush();
+      }, this.replaceGapMs, KEEP_ALIVE);
+    });
+    return created;
   }
 
   private requestCancel(order: BrokerOrder): void {

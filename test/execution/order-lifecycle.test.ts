@@ -468,6 +468,41 @@ describe('a cancel asked while the order is being replaced', () => {
   }
 });
 
+describe('a look-up while the order is being replaced by cancel and create', () => {
+  it('the order found cancelled — the replace\'s first step — is not ended: looked up again once the replace settles, it works as its replacement (before, it ended, and the replacement worked unknown)', async () => {
+    const { lifecycle, broker, clock } = setup({ replaceGapMs: 500, replaceIssuesNewId: true });
+    const stop = await lifecycle.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    const resize = lifecycle.modify('stop-1', { quantity: 20 });
+    await settle(4);
+    await lifecycle.syncWorkingOrders();
+    expect(lifecycle.get('stop-1')?.status).toBe('pending_replace');
+    await clock.advanceAsync(500);
+    await resize;
+    await settle(8);
+    const order = lifecycle.get('stop-1')!;
+    expect([order.status, order.quantity.toString()]).toEqual(['accepted', '20']);
+    expect(order.brokerOrderId).not.toBe(stop.brokerOrderId);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.brokerOrderId)).toEqual([order.brokerOrderId]);
+  });
+
+  it('a replace that failed after its cancel took: the order ends cancelled once the replace settles', async () => {
+    const { lifecycle, broker, clock } = setup({ replaceIssuesNewId: true });
+    await lifecycle.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    // The broker ends the order, unheard, while the replace is on its way (which it then refuses):
+    // the look-up in between is held back, the end taken once the replace has failed.
+    broker.failNext('replaceOrder', { kind: 'slow', ms: 100 });
+    const resize = lifecycle.modify('stop-1', { quantity: 20 });
+    broker.dropStream();
+    broker.endByBroker({ clientOrderId: 'stop-1' });
+    await lifecycle.syncWorkingOrders();
+    expect(lifecycle.get('stop-1')?.status).toBe('pending_replace');
+    await clock.advanceAsync(100);
+    await resize;
+    await settle(8);
+    expect(lifecycle.get('stop-1')?.status).toBe('cancelled');
+  });
+});
+
 describe('a send withdrawn by a cancel, whose timed-out attempt lands later', () => {
   /**
    * A limit buy of 10 at `limitPrice` whose first attempt times out without an answer and reaches the

@@ -725,6 +725,21 @@ describe('crash and restart', () => {
     );
   });
 
+  it('as OANDA, cancel and create: a position grown unheard in the app, its stop resized after the reconciliation and looked up in the gap between the replace\'s cancel and create: not ended — a second stop was placed beside the replacement (found by the search\'s new style)', async () => {
+    await scenario(
+      [
+        { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1, unheard: true },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'cancelOne', pick: 0 },
+        { kind: 'refuseCancels', times: 1 },
+        { kind: 'close' },
+        { kind: 'halt' },
+      ],
+      'as OANDA, cancel and create',
+    );
+  });
+
   it("as Alpaca, async cancels: killed while the host's halt (in its order:accepted listener) cancelled a fresh pair, the broker refusing those cancels: the restart comes back halted, asks the cancels again, and once the operator resumes the pair is placed again (the search's end check now lifts a halt a dead host left)", async () => {
     await scenario(
       [
@@ -756,13 +771,15 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * 'no replace': protected, on a broker that cannot replace an order (protection cancels and places again);
  * 'as OANDA, trailing': a native pair on a broker with no trailing stop whose replace issues a new order
  * id (OANDA v20) — protection trails the pair's stop itself, to break-even at 1R;
+ * 'as OANDA, cancel and create': the same, whose replace cancels at once and creates 300 ms later
+ *   (`replaceGapMs`: OANDA re-creating a trade's stop standalone) — a cancel in between is refused;
  * 'host brackets': protection off, native lists on, and the host sends brackets of its own;
  * 'tighten, volatility': the stop tightens near the target and widens with the host's volatility measure;
  * 'host brackets, polling': the host's brackets on a broker with no stream.
  */
-type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'host brackets' | 'tighten, volatility' | 'host brackets, polling';
+type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'as OANDA, cancel and create' | 'host brackets' | 'tighten, volatility' | 'host brackets, polling';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility', 'host brackets, polling'];
+const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'host brackets, polling'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
@@ -770,7 +787,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         const polling = protection === 'polling' || protection === 'host brackets, polling';
         const hostBrackets = protection === 'host brackets' || protection === 'host brackets, polling';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : protection === 'native OCO' || protection === 'native OCO, entry timeouts' || protection === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : protection === 'native OCO' || protection === 'native OCO, entry timeouts' || protection === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, cancel and create' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true, replaceGapMs: 300 } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
         // No stream, ever: fills and ends are learnt by polling.
         if (polling) broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
@@ -808,7 +825,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             logger: silentLogger,
             journal: written.journal,
             // Two target legs (50% at 1R, 50% at 2R); a trailing stop the engine moves itself, to break-even at 1R.
-            ...(protection && !hostBrackets ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : protection === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : true } : {}),
+            ...(protection && !hostBrackets ? { protection: protection === 'trailing, emulated' || protection === 'as OANDA, trailing' || protection === 'as OANDA, cancel and create' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : protection === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : true } : {}),
             // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s, 60 s order timeouts.
             config:
               protection === 'defaults'

@@ -938,6 +938,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5000 }, times: 1 }, { kind: 'react', on: 'position:updated', does: 'halt', side: 'buy', times: 1 }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 60 }], 'none');
   });
 
+  it("as OANDA, cancel and create: a stop resized as the position grew (sold in the app), looked up by the reconciliation in the gap between its replace's cancel and create: not ended — it ended, a second stop was placed, and the replacement worked unknown (found by the search's new style)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'getPositions', fault: { kind: 'timeout', reached: true }, times: 2 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }], 'as OANDA, cancel and create');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
@@ -960,12 +964,14 @@ describe('network faults', () => {
  * 'native OCO, entry timeouts': the broker's own pair over entries filling in parts and timing out;
  * 'as OANDA, trailing': a native pair on a broker without a trailing stop whose replace issues a new
  * order id (OANDA v20's capabilities) — protection trails the pair's stop itself, to break-even at 1R;
+ * 'as OANDA, cancel and create': the same, whose replace cancels at once and creates 300 ms later
+ *   (`replaceGapMs`: OANDA re-creating a trade's stop standalone) — a cancel in between is refused;
  * 'host brackets': protection off, native lists on, and the host sends brackets of its own;
  * 'tighten, volatility': the stop tightens near the target (at 80% of the way, half the gain kept) and
  * widens with the host's volatility measure; 'stops lost: close': a stop lost closes its position;
  * 'native OCO, polling' and 'host brackets, polling': native lists on a broker with no stream.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -975,13 +981,13 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none' && !style.startsWith('host brackets');
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO, polling' || style === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : style === 'native OCO' || style === 'native OCO, entry timeouts' || style === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO, polling' || style === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : style === 'native OCO' || style === 'native OCO, entry timeouts' || style === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, cancel and create' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true, replaceGapMs: 300 } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,
           ids: sequentialIds(),
           logger: silentLogger,
-          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' || style === 'no replace, trailing' || style === 'as OANDA, trailing' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : style === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : style === 'stops lost: close' ? { onStopLost: 'close' } : true } : {}),
+          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' || style === 'no replace, trailing' || style === 'as OANDA, trailing' || style === 'as OANDA, cancel and create' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : style === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : style === 'stops lost: close' ? { onStopLost: 'close' } : true } : {}),
           // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s,
           // entries timing out after 60 s — all on the clock, amid the faults.
           config:

@@ -353,6 +353,49 @@ describe('MockBroker where open exits hold the shares (capabilities.exitsHoldQua
   });
 });
 
+describe('MockBroker replacing by cancel and create (replaceGapMs, as OANDA re-creates a trade\'s stop)', () => {
+  it('cancels quietly at once — looked up cancelled, its cancel refused, no fill, out of its pair — and creates the change under a new id after the gap', async () => {
+    const { broker, clock, order, updates } = setup({ replaceGapMs: 500 });
+    broker.setPrice('AAPL', '100');
+    const stop = order({ side: 'sell', type: 'stop', stopPrice: new Decimal(95), quantity: 10, timeInForce: 'gtc' });
+    await broker.submitOrder(order({ quantity: 20 }));
+    const placed = await broker.submitOrder(stop);
+    updates.length = 0;
+    let answer: Awaited<ReturnType<MockBroker['replaceOrder']>> | undefined;
+    const replacing = broker.replaceOrder({ ...stop, brokerOrderId: placed.brokerOrderId }, { quantity: new Decimal(20) }).then((r) => (answer = r));
+    await clock.advanceAsync(0);
+    expect(answer).toBeUndefined();
+    expect((await broker.getOrder({ clientOrderId: stop.clientOrderId }))?.status).toBe('cancelled');
+    expect(await broker.getOpenOrders()).toEqual([]);
+    await expect(broker.cancelOrder({ clientOrderId: stop.clientOrderId, brokerOrderId: placed.brokerOrderId })).rejects.toMatchObject({ code: 'order_not_cancelable' });
+    // No stop during the gap: the price goes through it and nothing fills.
+    broker.setPrice('AAPL', '94');
+    expect(types(updates)).toEqual([]);
+    broker.setPrice('AAPL', '100');
+    await clock.advanceAsync(500);
+    await replacing;
+    expect(answer?.status).toBe('accepted');
+    expect(answer?.quantity.toString()).toBe('20');
+    expect(answer?.brokerOrderId).not.toBe(placed.brokerOrderId);
+    expect(updates.map((u) => [u.event.type, u.brokerOrderId])).toEqual([['modified', answer?.brokerOrderId]]);
+    expect((await broker.getOpenOrders()).map((o) => o.clientOrderId)).toEqual([stop.clientOrderId]);
+    broker.setPrice('AAPL', '94');
+    expect((await broker.getOrder({ clientOrderId: stop.clientOrderId }))?.status).toBe('filled');
+  });
+
+  it('a replace that timed out on the way still creates its order', async () => {
+    const { broker, clock, order } = setup({ replaceGapMs: 500 });
+    broker.setPrice('AAPL', '100');
+    await broker.submitOrder(order({ quantity: 20 }));
+    const stop = order({ side: 'sell', type: 'stop', stopPrice: new Decimal(95), quantity: 10, timeInForce: 'gtc' });
+    await broker.submitOrder(stop);
+    broker.failNext('replaceOrder', { kind: 'timeout', reached: true });
+    await expect(broker.replaceOrder(stop, { quantity: new Decimal(20) })).rejects.toMatchObject({ code: 'timeout' });
+    await clock.advanceAsync(500);
+    expect((await broker.getOpenOrders()).map((o) => o.quantity.toString())).toEqual(['20']);
+  });
+});
+
 describe('MockBroker memory bounds (soak tests and benchmarks)', () => {
   it('keeps the newest retainEndedOrders ended orders and rememberClientIds forgotten ids (the oldest forgotten as each order ends), at most about twice retainRequests requests', async () => {
     const { broker, order } = setup({ retainEndedOrders: 10, rememberClientIds: 20, retainRequests: 30 });
