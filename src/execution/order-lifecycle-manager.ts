@@ -862,7 +862,10 @@ export class OrderLifecycleManager {
     try {
       const report = await this.adapter.replaceOrder(this.store.require(clientOrderId), changes);
       const stale = this.changedSince(order.symbol, asked);
-      if (this.store.require(clientOrderId).status === 'pending_replace') {
+      // Confirmed while a cancel asked meanwhile is pending too: the order goes by the replacement's id
+      // now (the cancel may have gone to the old one, see cancelAfterReplaceSettled).
+      const status = this.store.require(clientOrderId).status;
+      if (status === 'pending_replace' || status === 'pending_cancel') {
         this.apply(clientOrderId, { type: 'modified', changes, brokerOrderId: report.brokerOrderId, at: this.clock.now(), raw: report.raw });
       }
       this.applyReport(report, stale, true);

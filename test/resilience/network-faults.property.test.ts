@@ -942,6 +942,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'getPositions', fault: { kind: 'timeout', reached: true }, times: 2 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }], 'as OANDA, cancel and create');
   });
 
+  it("as OANDA, cancel and create: the kill switch's cancel-all while a stop's resize was between its cancel and its create (the cancel-all did not find it): the replacement is cancelled once the resize is confirmed — it worked on with nothing held (found by the search's new style)", async () => {
+    await scenario([{ kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'batch', sides: ['buy', 'sell'] }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'flatten' }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'rebalance', weights: ['0', '0'] }], 'as OANDA, cancel and create');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
