@@ -859,6 +859,7 @@ export class OrderLifecycleManager {
     this.apply(clientOrderId, { type: 'replace_requested', changes, at: this.clock.now() });
     const asked = this.changes;
     this.replacing.add(clientOrderId);
+    let mayLandLater = false;
     try {
       const report = await this.adapter.replaceOrder(this.store.require(clientOrderId), changes);
       const stale = this.changedSince(order.symbol, asked);
@@ -870,11 +871,16 @@ export class OrderLifecycleManager {
       }
       this.applyReport(report, stale, true);
     } catch (error) {
+      mayLandLater = isBrokerError(error) && error.mayHaveReachedBroker === true;
       await this.onRequestFailed(clientOrderId, error, 'replace_rejected', 'pending_replace');
     } finally {
       this.replacing.delete(clientOrderId);
     }
     if (this.lookAfterReplace.delete(clientOrderId)) await this.refresh(clientOrderId);
+    // A replace lost on the way, its order found ended: a cancel-and-create replace's create may still
+    // land — watched like a withdrawn send, and cancelled there if it does.
+    const after = this.store.require(clientOrderId);
+    if (mayLandLater && isTerminalStatus(after.status) && after.status !== 'filled') this.keepWithdrawn(clientOrderId);
     await this.cancelAfterReplaceSettled(clientOrderId, order.brokerOrderId);
     return this.store.require(clientOrderId);
   }
@@ -1527,9 +1533,11 @@ export class OrderLifecycleManager {
 
     if (outcome !== 'applied') {
       if (cancelLanded) this.cancelLanded(id, order);
-      // A withdrawn send that landed after all: working at the broker, ended here.
-      // (An acknowledgement can also come late, after the end: the broker is asked first.)
-      if (event.type === 'accepted' && this.withdrawn.delete(id)) void this.endedButWorking(order, { ask: true, brokerOrderId: event.brokerOrderId });
+      // A withdrawn send that landed after all — or a lost replace's replacement, under a new id:
+      // working at the broker, ended here. (An acknowledgement can also come late, after the end:
+      // the broker is asked first.)
+      const landed = event.type === 'accepted' || (event.type === 'modified' && event.brokerOrderId !== undefined && event.brokerOrderId !== order.brokerOrderId);
+      if (landed && this.withdrawn.delete(id)) void this.endedButWorking(order, { ask: true, brokerOrderId: event.brokerOrderId });
       this.bus.emit('order:ignored', { order, event, outcome });
       return transition;
     }

@@ -45,8 +45,9 @@ export interface MockBrokerOptions {
   /** Replace issues a new broker order id, as Alpaca's PATCH does. Default false. */
   readonly replaceIssuesNewId?: boolean;
   /**
-   * Replace as cancel and create, as the OANDA adapter re-creates a trade's take-profit or
-   * stop-loss standalone when its size changes: the order is cancelled at once — its look-ups say
+   * Replace of one leg of a one-cancels-other pair as cancel and create, as the OANDA adapter
+   * re-creates a trade's take-profit or stop-loss standalone when its size changes (other orders,
+   * and the re-created one, are replaced in one step): the order is cancelled at once — its look-ups say
    * `cancelled`, a cancel of it is refused, it no longer fills, nor cancels with its OCO sibling —
    * and its replacement is created this many ms later under a new broker order id (working,
    * `modified` on the stream, the replace's answer). The stream says nothing of the cancel (the
@@ -795,13 +796,14 @@ export class MockBroker implements BrokerAdapter {
   }
 
   /**
-   * A replace as cancel and create (see `replaceGapMs`): cancelled now, quietly, and out of its OCO
-   * pair; created again, changed and under a new id, `replaceGapMs` later — the answer then.
+   * A pair leg's replace as cancel and create (see `replaceGapMs`): cancelled now, quietly, and out
+   * of its OCO pair; created again, changed and under a new id, `replaceGapMs` later — the answer then.
    */
   private replaceInTwoSteps(ref: Order, changes: OrderChanges): Promise<OrderStatusReport> {
     const order = this.replaceable(ref, changes);
-    // A bracket's leg still held for its entry is not on the book yet: changed in one step.
-    if (order.held) return Promise.resolve(this.replaced(order, changes, true));
+    // Only a pair's leg (a trade's take-profit or stop-loss at OANDA) is re-created; any other order —
+    // a standalone one, a bracket's leg still held for its entry — is changed in one step.
+    if (order.held || !order.sibling) return Promise.resolve(this.replaced(order, changes, this.replaceIssuesNewId));
     order.status = 'cancelled';
     order.updatedAt = this.clock.now();
     this.working.delete(order);

@@ -470,8 +470,13 @@ describe('a cancel asked while the order is being replaced', () => {
 
 describe('a look-up while the order is being replaced by cancel and create', () => {
   it('the order found cancelled — the replace\'s first step — is not ended: looked up again once the replace settles, it works as its replacement (before, it ended, and the replacement worked unknown)', async () => {
-    const { lifecycle, broker, clock } = setup({ replaceGapMs: 500, replaceIssuesNewId: true });
-    const stop = await lifecycle.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    const { lifecycle, broker, clock } = setup({ replaceGapMs: 500, replaceIssuesNewId: true, capabilities: { nativeOco: true } });
+    await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 20 });
+    // A pair's leg (a trade's stop at OANDA) is what is re-created.
+    const [, stop] = await lifecycle.submitList('oco', [
+      { clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' },
+      { clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' },
+    ], { timeoutMs: null }) as [Order, Order];
     const resize = lifecycle.modify('stop-1', { quantity: 20 });
     await settle(4);
     await lifecycle.syncWorkingOrders();
@@ -482,7 +487,25 @@ describe('a look-up while the order is being replaced by cancel and create', () 
     const order = lifecycle.get('stop-1')!;
     expect([order.status, order.quantity.toString()]).toEqual(['accepted', '20']);
     expect(order.brokerOrderId).not.toBe(stop.brokerOrderId);
-    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.brokerOrderId)).toEqual([order.brokerOrderId]);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted' && o.clientOrderId === 'stop-1').map((o) => o.brokerOrderId)).toEqual([order.brokerOrderId]);
+  });
+
+  it('a replace lost on the way (timed out), its order found cancelled: the order ends here, and the replacement created later is cancelled at the broker (before, it worked on unknown until a reconciliation)', async () => {
+    const { lifecycle, broker, clock } = setup({ replaceGapMs: 500, replaceIssuesNewId: true, capabilities: { nativeOco: true } });
+    const alerts: string[] = [];
+    lifecycle.events.on('alert', (a) => alerts.push(a.code));
+    await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 20 });
+    await lifecycle.submitList('oco', [
+      { clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' },
+      { clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' },
+    ], { timeoutMs: null });
+    broker.failNext('replaceOrder', { kind: 'timeout', reached: true });
+    await lifecycle.modify('stop-1', { quantity: 20 });
+    expect(lifecycle.get('stop-1')?.status).toBe('cancelled');
+    await clock.advanceAsync(500);
+    await settle(8);
+    expect(alerts).toContain('ended_order_working');
+    expect(broker.orderReports().filter((o) => o.clientOrderId === 'stop-1' && o.status === 'accepted')).toEqual([]);
   });
 
   it('a replace that failed after its cancel took: the order ends cancelled once the replace settles', async () => {

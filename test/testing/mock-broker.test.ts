@@ -353,46 +353,56 @@ describe('MockBroker where open exits hold the shares (capabilities.exitsHoldQua
   });
 });
 
-describe('MockBroker replacing by cancel and create (replaceGapMs, as OANDA re-creates a trade\'s stop)', () => {
-  it('cancels quietly at once — looked up cancelled, its cancel refused, no fill, out of its pair — and creates the change under a new id after the gap', async () => {
-    const { broker, clock, order, updates } = setup({ replaceGapMs: 500 });
+describe('MockBroker replacing a pair\'s leg by cancel and create (replaceGapMs, as OANDA re-creates a trade\'s stop)', () => {
+  /** 20 bought; a one-cancels-other pair of 10 over them: a target at 110, a stop at 95. */
+  async function pair(options: Partial<MockBrokerOptions> = {}) {
+    const { broker, clock, order, updates } = setup({ replaceGapMs: 500, capabilities: { nativeOco: true }, ...options });
     broker.setPrice('AAPL', '100');
-    const stop = order({ side: 'sell', type: 'stop', stopPrice: new Decimal(95), quantity: 10, timeInForce: 'gtc' });
     await broker.submitOrder(order({ quantity: 20 }));
-    const placed = await broker.submitOrder(stop);
+    const ids = sequentialIds();
+    const leg = (r: Partial<OrderRequest>) => createOrder({ clientOrderId: ids.next('oco'), symbol: 'AAPL', side: 'sell', quantity: 10, timeInForce: 'gtc', ...r }, { clock, ids });
+    const [target, stop] = [leg({ type: 'limit', limitPrice: '110' }), leg({ type: 'stop', stopPrice: '95' })] as [Order, Order];
+    await broker.submitOrderList({ kind: 'oco', orders: [target, stop] });
+    const placed = broker.orderReports().find((o) => o.clientOrderId === stop.clientOrderId)!;
     updates.length = 0;
+    return { broker, clock, order, updates, target, stop: { ...stop, brokerOrderId: placed.brokerOrderId } };
+  }
+
+  it('cancels quietly at once — looked up cancelled, its cancel refused, no fill, out of its pair — and creates the change under a new id after the gap', async () => {
+    const { broker, clock, updates, target, stop } = await pair();
     let answer: Awaited<ReturnType<MockBroker['replaceOrder']>> | undefined;
-    const replacing = broker.replaceOrder({ ...stop, brokerOrderId: placed.brokerOrderId }, { quantity: new Decimal(20) }).then((r) => (answer = r));
+    const replacing = broker.replaceOrder(stop, { quantity: new Decimal(20) }).then((r) => (answer = r));
     await clock.advanceAsync(0);
     expect(answer).toBeUndefined();
     expect((await broker.getOrder({ clientOrderId: stop.clientOrderId }))?.status).toBe('cancelled');
-    expect(await broker.getOpenOrders()).toEqual([]);
-    await expect(broker.cancelOrder({ clientOrderId: stop.clientOrderId, brokerOrderId: placed.brokerOrderId })).rejects.toMatchObject({ code: 'order_not_cancelable' });
+    expect((await broker.getOpenOrders()).map((o) => o.clientOrderId)).toEqual([target.clientOrderId]);
+    await expect(broker.cancelOrder(stop)).rejects.toMatchObject({ code: 'order_not_cancelable' });
     // No stop during the gap: the price goes through it and nothing fills.
     broker.setPrice('AAPL', '94');
     expect(types(updates)).toEqual([]);
     broker.setPrice('AAPL', '100');
     await clock.advanceAsync(500);
     await replacing;
-    expect(answer?.status).toBe('accepted');
-    expect(answer?.quantity.toString()).toBe('20');
-    expect(answer?.brokerOrderId).not.toBe(placed.brokerOrderId);
+    expect([answer?.status, answer?.quantity.toString()]).toEqual(['accepted', '20']);
+    expect(answer?.brokerOrderId).not.toBe(stop.brokerOrderId);
     expect(updates.map((u) => [u.event.type, u.brokerOrderId])).toEqual([['modified', answer?.brokerOrderId]]);
+    // Standalone now: the target's fill leaves it working.
+    broker.setPrice('AAPL', '111');
+    expect((await broker.getOrder({ clientOrderId: target.clientOrderId }))?.status).toBe('filled');
     expect((await broker.getOpenOrders()).map((o) => o.clientOrderId)).toEqual([stop.clientOrderId]);
     broker.setPrice('AAPL', '94');
     expect((await broker.getOrder({ clientOrderId: stop.clientOrderId }))?.status).toBe('filled');
   });
 
-  it('a replace that timed out on the way still creates its order', async () => {
-    const { broker, clock, order } = setup({ replaceGapMs: 500 });
-    broker.setPrice('AAPL', '100');
-    await broker.submitOrder(order({ quantity: 20 }));
-    const stop = order({ side: 'sell', type: 'stop', stopPrice: new Decimal(95), quantity: 10, timeInForce: 'gtc' });
-    await broker.submitOrder(stop);
+  it('a replace that timed out on the way still creates its order; an order not in a pair changes in one step', async () => {
+    const { broker, clock, order, stop } = await pair();
     broker.failNext('replaceOrder', { kind: 'timeout', reached: true });
     await expect(broker.replaceOrder(stop, { quantity: new Decimal(20) })).rejects.toMatchObject({ code: 'timeout' });
     await clock.advanceAsync(500);
-    expect((await broker.getOpenOrders()).map((o) => o.quantity.toString())).toEqual(['20']);
+    expect((await broker.getOrder({ clientOrderId: stop.clientOrderId }))?.quantity.toString()).toBe('20');
+    const resting = order({ type: 'limit', limitPrice: new Decimal(90), quantity: 5, timeInForce: 'gtc' });
+    await broker.submitOrder(resting);
+    expect((await broker.replaceOrder(resting, { quantity: new Decimal(6) })).status).toBe('accepted');
   });
 });
 
