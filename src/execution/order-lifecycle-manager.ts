@@ -919,10 +919,6 @@ export class OrderLifecycleManager {
   applyReport(report: OrderStatusReport, stale = false, answer = false): void {
     const id = this.store.resolveId(report.clientOrderId, report.brokerOrderId, report.replacesBrokerOrderId);
     if (id === undefined) return;
-    // A report closes a stream gap only once the stream is back (or the order has ended): with the
-    // stream still down, what fills after the report is as unheard as before it. An answer never
-    // does: it tells of the order when the request was taken, and what filled between then and now
-    // (the engine stopped, the stream down) was not heard either.
     // A broker that replaces by cancel and create has the order cancelled while the replace is on its
     // way (OANDA re-creating a trade's stop standalone): a look-up then says it ended, and its
     // replacement follows. Its fills count; its end waits for the replace to settle, then a look-up.
@@ -931,6 +927,10 @@ export class OrderLifecycleManager {
       this.bringUpTo(id, report, stale, true);
       return;
     }
+    // A report closes a stream gap only once the stream is back (or the order has ended): with the
+    // stream still down, what fills after the report is as unheard as before it. An answer never
+    // does: it tells of the order when the request was taken, and what filled between then and now
+    // (the engine stopped, the stream down) was not heard either.
     if (!answer && (!this.streamDown || isTerminalStatus(report.status))) this.confirm(id);
     this.bringUpTo(id, report, stale);
     // A withdrawn send found landed (with no stream to bring its acknowledgement): its fills are
