@@ -799,7 +799,7 @@ export class OrderLifecycleManager {
     // withdrawn send (across checkpoints too), and cancelled there if it lands.
     for (const [id, request] of interrupted ?? []) {
       const order = this.store.get(id);
-      if (request === 'replace' && order && isTerminalStatus(order.status) && order.status !== 'filled') this.keepWithdrawn(id, at);
+      if (request === 'replace' && order) this.watchReplacement(order, at);
     }
     await Promise.all(cancels);
   }
@@ -879,8 +879,7 @@ export class OrderLifecycleManager {
     if (this.lookAfterReplace.delete(clientOrderId)) await this.refresh(clientOrderId);
     // A replace lost on the way, its order found ended: a cancel-and-create replace's create may still
     // land — watched like a withdrawn send, and cancelled there if it does.
-    const after = this.store.require(clientOrderId);
-    if (mayLandLater && isTerminalStatus(after.status) && after.status !== 'filled') this.keepWithdrawn(clientOrderId);
+    if (mayLandLater) this.watchReplacement(this.store.require(clientOrderId));
     await this.cancelAfterReplaceSettled(clientOrderId, order.brokerOrderId);
     return this.store.require(clientOrderId);
   }
@@ -1295,6 +1294,11 @@ export class OrderLifecycleManager {
       const sent = this.store.get(id)?.status === 'submitted';
       if (this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() })?.order.status === 'failed' && sent) this.inDoubt.add(id);
     }
+  }
+
+  /** An order ended here unfilled while a cancel-and-create replace of it may still land: watched for that replacement. */
+  private watchReplacement(order: Order, at = this.clock.now()): void {
+    if (isTerminalStatus(order.status) && order.status !== 'filled') this.keepWithdrawn(order.clientOrderId, at);
   }
 
   /** Watched for a late landing, and journaled so a restart still watches (see {@link restoreWatched}). */
