@@ -32,13 +32,24 @@ export function basisPointsOf(amount: Decimal, bps: Decimal): Decimal {
  * (property-tested against decimal.js).
  */
 export function addDecimals(a: Decimal, b: Decimal): Decimal {
-  // Two zeros: decimal.js's signed-zero rule (−0 + 0 is +0), not either operand.
-  return b.isZero() ? (a.isZero() ? a.plus(b) : a) : a.isZero() ? b : (sumOfWords(a, b, 1) ?? a.plus(b));
+  return b.isZero() ? (a.isZero() ? sumOfZeros(a, b, 1) : a) : a.isZero() ? b : (sumOfWords(a, b, 1) ?? a.plus(b));
 }
 
 /** `a − b` as `a.minus(b)` gives it: `a` when `b` is zero, small values with one construction (see {@link addDecimals}). */
 export function subtractDecimals(a: Decimal, b: Decimal): Decimal {
-  return b.isZero() ? (a.isZero() ? a.minus(b) : a) : (sumOfWords(a, b, -1) ?? a.minus(b));
+  return b.isZero() ? (a.isZero() ? sumOfZeros(a, b, -1) : a) : (sumOfWords(a, b, -1) ?? a.minus(b));
+}
+
+/**
+ * `a + sign·b` for two zeros, by decimal.js's signed-zero rule: zeros of one sign (after `sign`)
+ * sum to `a` itself; of opposite signs, to +0 (−0 only when rounding toward −∞). `a` as it is where
+ * decimal.js would give an equal copy: the flat position's unrealized P&L and exposure sum 0 + 0 on
+ * every position update, two decimal.js allocations each before.
+ */
+function sumOfZeros(a: Decimal, b: Decimal, sign: 1 | -1): Decimal {
+  if (a.s === sign * b.s) return a;
+  if (a.s === 1 && Decimal.rounding !== Decimal.ROUND_FLOOR) return a;
+  return sign === 1 ? a.plus(b) : a.minus(b);
 }
 
 /**

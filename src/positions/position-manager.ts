@@ -291,6 +291,11 @@ export class PositionManager {
    */
   private put(position: Position): void {
     const previous = this.active.get(position.id);
+    // A change of state alone (an order linked, an exit submitted) moves neither total: no arithmetic.
+    if (previous && previous.quantity === position.quantity && previous.currentPrice === position.currentPrice && previous.averageEntryPrice === position.averageEntryPrice && previous.unrealizedPnl === position.unrealizedPnl) {
+      this.active.set(position.id, position);
+      return;
+    }
     if (previous) {
       this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
       this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);

@@ -1,4 +1,4 @@
-import { addDecimals, Decimal, type DecimalInput, maxDecimal, minDecimal, multiplyDecimals, percentOf, subtractDecimals, toDecimal } from '../core/decimal.js';
+import { addDecimals, Decimal, type DecimalInput, maxDecimal, minDecimal, multiplyDecimals, ONE, percentOf, subtractDecimals, toDecimal } from '../core/decimal.js';
 import { ValidationError } from '../core/errors.js';
 import type { PositionSide } from '../positions/position.js';
 
@@ -95,17 +95,19 @@ export const DEFAULT_PARTIAL_EXITS = [
  */
 export function targetLegs(side: PositionSide, entry: DecimalInput, stop: DecimalInput, rule: TargetRule): TargetLeg[] {
   const e = toDecimal(entry, 'entry');
-  const risk = e.minus(toDecimal(stop, 'stop')).abs();
+  // Every signal with a take-profit asks this: one construction where decimal.js's minus and abs made two.
+  const difference = subtractDecimals(e, toDecimal(stop, 'stop'));
+  const risk = difference.isNegative() ? difference.negated() : difference;
   if (risk.isZero()) throw new ValidationError([{ field: 'stop', message: 'must differ from the entry' }], 'target rule');
   const at = (r: Decimal): Decimal => (side === 'long' ? addDecimals(e, multiplyDecimals(risk, r)) : subtractDecimals(e, multiplyDecimals(risk, r)));
   switch (rule.method) {
     case 'risk_reward': {
       const r = toDecimal(rule.ratio, 'ratio');
-      return [{ price: at(r), fraction: new Decimal(1), r }];
+      return [{ price: at(r), fraction: ONE, r }];
     }
     case 'resistance': {
       const price = toDecimal(rule.level, 'level');
-      return [{ price, fraction: new Decimal(1), r: price.minus(e).abs().dividedBy(risk) }];
+      return [{ price, fraction: ONE, r: price.minus(e).abs().dividedBy(risk) }];
     }
     case 'partial': {
       const legs = rule.legs.map((l) => ({ r: toDecimal(l.r, 'r'), fraction: toDecimal(l.fraction, 'fraction') }));

@@ -49,10 +49,15 @@ describe('addDecimals, subtractDecimals, multiplyDecimals', () => {
     );
   });
 
-  it('two zeros take decimal.js’s signed-zero rule (found by the property below: −0 + 0 is +0)', () => {
-    for (const a of ['0', '-0']) for (const b of ['0', '-0']) {
-      expectSame(addDecimals(new Decimal(a), new Decimal(b)), new Decimal(a).plus(b));
-      expectSame(subtractDecimals(new Decimal(a), new Decimal(b)), new Decimal(a).minus(b));
+  it('two zeros take decimal.js’s signed-zero rule (found by the property below: −0 + 0 is +0), in every rounding mode', () => {
+    for (const rounding of [Decimal.ROUND_HALF_UP, Decimal.ROUND_HALF_EVEN, Decimal.ROUND_FLOOR, Decimal.ROUND_CEIL, Decimal.ROUND_DOWN]) {
+      Decimal.set({ rounding });
+      for (const a of ['0', '-0']) for (const b of ['0', '-0']) {
+        expectSame(addDecimals(new Decimal(a), new Decimal(b)), new Decimal(a).plus(b));
+        expectSame(subtractDecimals(new Decimal(a), new Decimal(b)), new Decimal(a).minus(b));
+        expect(Object.is(addDecimals(new Decimal(a), new Decimal(b)).toNumber(), new Decimal(a).plus(b).toNumber())).toBe(true);
+        expect(Object.is(subtractDecimals(new Decimal(a), new Decimal(b)).toNumber(), new Decimal(a).minus(b).toNumber())).toBe(true);
+      }
     }
   });
 
