@@ -22,7 +22,7 @@ export interface BreakerSpec {
   readonly threshold: DecimalInput;
   readonly actions: readonly BreakerAction[];
   readonly strategyId?: string;
-  /** For `rejection_rate`: the window, ms (default 300 000) and the fewest orders to judge (default 5). */
+  /** For `rejection_rate`: the window, ms (default 300 000) and the fewest orders to judge (default 5); at most the latest 1 000 orders in the window are judged. */
   readonly windowMs?: number;
   readonly minOrders?: number;
 }
@@ -49,6 +49,9 @@ export interface BreakerReadings {
   readonly volatility: Decimal | undefined;
 }
 
+/** A rejection rate judges at most the latest this many orders in its window. */
+const OUTCOMES_KEPT = 1_000;
+
 /**
  * The breakers' state and their pure judgement: `check(readings)` returns the breakers that trip
  * now (each trips once until `reset`); `recordOrder` feeds the rejection-rate windows.
@@ -58,23 +61,33 @@ export class CircuitBreakers {
   private readonly tripped = new Map<string, BreakerTrip>();
   private readonly outcomes = new Map<string | undefined, { at: number; rejected: boolean }[]>();
   private peakEquity: Decimal | undefined;
+  /** Outcomes are kept only for a rejection-rate breaker to judge. */
+  private readonly countsRejections: boolean;
 
   constructor(specs: readonly BreakerSpec[] = []) {
     this.specs = specs.map((s) => ({ ...s, limit: toDecimal(s.threshold, `breaker ${s.id} threshold`) }));
+    this.countsRejections = specs.some((s) => s.kind === 'rejection_rate');
   }
 
   get configured(): readonly BreakerSpec[] {
     return this.specs;
   }
 
-  /** One order's outcome (accepted or rejected), for the rejection-rate breakers. */
+  /** One order's outcome (accepted or rejected), for the rejection-rate breakers: the account's, and its strategy's. */
   recordOrder(strategyId: string | undefined, rejected: boolean, at: number): void {
-    for (const key of [undefined, strategyId]) {
-      const list = this.outcomes.get(key) ?? [];
-      list.push({ at, rejected });
-      if (list.length > 1_000) list.splice(0, list.length - 1_000);
-      this.outcomes.set(key, list);
-    }
+    if (!this.countsRejections) return;
+    this.recordOutcome(undefined, at, rejected);
+    // An order without a strategy counts once: twice in the account's window, it halved `minOrders`.
+    if (strategyId !== undefined) this.recordOutcome(strategyId, at, rejected);
+  }
+
+  private recordOutcome(key: string | undefined, at: number, rejected: boolean): void {
+    let list = this.outcomes.get(key);
+    if (!list) this.outcomes.set(key, (list = []));
+    list.push({ at, rejected });
+    // Trimmed in batches: one entry dropped from the front of a full list on every order moved the
+    // other 999 each time. Only the latest OUTCOMES_KEPT are judged (see measure).
+    if (list.length >= 2 * OUTCOMES_KEPT) list.splice(0, list.length - OUTCOMES_KEPT);
   }
 
   /** The breakers that trip at these readings (not already tripped). */
@@ -119,9 +132,19 @@ export class CircuitBreakers {
       case 'volatility':
         return r.volatility;
       case 'rejection_rate': {
-        const recent = (this.outcomes.get(spec.strategyId) ?? []).filter((o) => o.at > at - (spec.windowMs ?? 300_000));
-        if (recent.length < (spec.minOrders ?? 5)) return undefined;
-        return new Decimal(recent.filter((o) => o.rejected).length).dividedBy(recent.length);
+        // The latest OUTCOMES_KEPT orders, those in the window.
+        const list = this.outcomes.get(spec.strategyId) ?? [];
+        const since = at - (spec.windowMs ?? 300_000);
+        let counted = 0;
+        let rejected = 0;
+        for (let i = list.length - 1; i >= Math.max(0, list.length - OUTCOMES_KEPT); i--) {
+          const outcome = list[i]!;
+          if (outcome.at <= since) continue;
+          counted++;
+          if (outcome.rejected) rejected++;
+        }
+        if (counted < (spec.minOrders ?? 5)) return undefined;
+        return new Decimal(rejected).dividedBy(counted);
       }
     }
   }

@@ -1,4 +1,5 @@
-import { type BreakerSpec, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { type BreakerSpec, Decimal, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { CircuitBreakers } from '../../src/risk/circuit-breakers.js';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 import { spoilableIds } from '../helpers.js';
@@ -70,6 +71,16 @@ describe('circuit breakers', () => {
     await flush();
     expect(trips).toEqual(['rej rejection_rate 0.50']); // 2 of 4
     expect(engine.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
+  });
+
+  it('rejection rate: an order without a strategy counts once toward the account-wide window (it counted twice: two rejections met minOrders 4)', async () => {
+    const { engine, trips, flush } = await setup([{ id: 'rej', kind: 'rejection_rate', threshold: '0.5', minOrders: 4, windowMs: 60_000, actions: ['notify'] }]);
+    for (let i = 0; i < 2; i++) await engine.orders.submit({ symbol: 'NOPE', side: 'buy', quantity: 1, type: 'limit', limitPrice: '1' });
+    await flush();
+    expect(trips).toEqual([]);
+    for (let i = 0; i < 2; i++) await engine.orders.submit({ symbol: 'NOPE', side: 'buy', quantity: 1, type: 'limit', limitPrice: '1' });
+    await flush();
+    expect(trips).toEqual(['rej rejection_rate 1.00']); // 4 of 4
   });
 
   it("cancel_open_orders leaves protection's stops and targets: they only take risk off — cancelled, the positions were left bare for good", async () => {
@@ -195,5 +206,28 @@ describe('circuit breakers across a restart', () => {
     await third.start();
     await third.recover();
     expect(third.breakers.trips()).toEqual([]);
+  });
+});
+
+describe('CircuitBreakers rejection-rate window', () => {
+  const readings = { equity: new Decimal(100_000), dailyPnl: new Decimal(0), strategyDailyPnl: new Map(), largestPositionPct: new Decimal(0), volatility: undefined };
+
+  it('judges the latest 1 000 orders in the window, however many came before', () => {
+    const breakers = new CircuitBreakers([{ id: 'rej', kind: 'rejection_rate', threshold: '0.6', minOrders: 5, windowMs: 3_600_000, actions: ['notify'] }]);
+    const start = Date.UTC(2025, 5, 2, 15, 0);
+    // 2 500 orders a millisecond apart: 1 900 accepted, then 600 rejected.
+    for (let i = 0; i < 2_500; i++) breakers.recordOrder('trend', i >= 1_900, start + i);
+    // The latest 1 000: 400 accepted, 600 rejected.
+    expect(breakers.check(readings, start + 2_500).map((t) => `${t.id} ${t.value.toFixed(2)}`)).toEqual(['rej 0.60']);
+  });
+
+  it('counts only the orders inside the window', () => {
+    const breakers = new CircuitBreakers([{ id: 'rej', kind: 'rejection_rate', threshold: '0.5', minOrders: 5, windowMs: 60_000, actions: ['notify'] }]);
+    const start = Date.UTC(2025, 5, 2, 15, 0);
+    for (let i = 0; i < 10; i++) breakers.recordOrder(undefined, true, start); // out of the window by the time it is judged
+    for (let i = 0; i < 4; i++) breakers.recordOrder(undefined, true, start + 120_000);
+    expect(breakers.check(readings, start + 120_000)).toEqual([]); // 4 orders in the window, fewer than 5
+    breakers.recordOrder(undefined, false, start + 120_000);
+    expect(breakers.check(readings, start + 120_000).map((t) => t.value.toFixed(2))).toEqual(['0.80']);
   });
 });
