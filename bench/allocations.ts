@@ -6,6 +6,8 @@
  *
  *   npm run bench:allocations -- --signals=20000
  *   npm run bench:allocations -- --target=batch --batch-runs=40   (bench/batch.bench.ts: 1 000 signals a run)
+ *   npm run bench:allocations -- --target=batch --callers=subtractDecimals,applyOrderEvent
+ *     (who calls each named function, by the bytes it and what it calls allocated for them)
  */
 import { Session } from 'node:inspector/promises';
 import { arg } from './stats.js';
@@ -60,4 +62,26 @@ for (const [site, bytes] of [...decimalsBy].sort((a, b) => b[1] - a[1]).slice(0,
 console.log('\nV8 builtins, by the function that called them:');
 for (const [site, bytes] of [...builtinsBy].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
   console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${site}`);
+}
+
+// --callers=a,b: a site's bytes (its own and its callees') split by the function that called it —
+// where a hot helper's allocations come from, which the per-site table cannot say.
+const callersArg = process.argv.find((a) => a.startsWith('--callers='));
+if (callersArg) {
+  const subtreeBytes = (node: ProfileNode): number => node.children.reduce((sum, child) => sum + subtreeBytes(child), node.selfSize);
+  const nameOf = (node: ProfileNode): string => `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').slice(-2).join('/')}:${node.callFrame.lineNumber + 1}`;
+  for (const wanted of callersArg.slice('--callers='.length).split(',').filter(Boolean)) {
+    const byCaller = new Map<string, number>();
+    const find = (node: ProfileNode, caller: string): void => {
+      const name = nameOf(node);
+      // The outermost call of the site counts (its recursive calls are inside its bytes already).
+      if (node.callFrame.functionName === wanted) byCaller.set(caller, (byCaller.get(caller) ?? 0) + subtreeBytes(node));
+      else for (const child of node.children) find(child, name);
+    };
+    find(profile.head, '(root)');
+    console.log(`\n${wanted}, by its caller (its bytes and its callees'):`);
+    for (const [caller, bytes] of [...byCaller].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+      console.log(`${(bytes / signals).toFixed(0).padStart(6)} B/signal  ${caller}`);
+    }
+  }
 }
