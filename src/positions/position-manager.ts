@@ -291,16 +291,13 @@ export class PositionManager {
    */
   private put(position: Position): void {
     const previous = this.active.get(position.id);
+    this.active.set(position.id, position);
     // A change of state alone (an order linked, an exit submitted) moves neither total: no arithmetic.
-    if (previous && previous.quantity === position.quantity && previous.currentPrice === position.currentPrice && previous.averageEntryPrice === position.averageEntryPrice && previous.unrealizedPnl === position.unrealizedPnl) {
-      this.active.set(position.id, position);
-      return;
-    }
+    if (previous && sameValue(previous, position)) return;
     if (previous) {
       this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
       this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
     }
-    this.active.set(position.id, position);
     this.exposureTotal = addDecimals(this.exposureTotal, valueOf(position));
     this.unrealizedTotal = addDecimals(this.unrealizedTotal, position.unrealizedPnl);
   }
@@ -517,6 +514,11 @@ const describePnl = (): string => 'pnl';
 
 function addId(ids: readonly string[], id: string): readonly string[] {
   return ids.includes(id) ? ids : [...ids, id];
+}
+
+/** True when `b` counts what `a` counted toward exposure and unrealized P&L: the same decimals, not only equal ones. */
+function sameValue(a: Position, b: Position): boolean {
+  return a.quantity === b.quantity && a.currentPrice === b.currentPrice && a.averageEntryPrice === b.averageEntryPrice && a.unrealizedPnl === b.unrealizedPnl;
 }
 
 /** What a position counts toward exposure: |quantity| × its current price (else its average cost). */

@@ -137,7 +137,8 @@ export class CircuitBreakers {
         const since = at - (spec.windowMs ?? 300_000);
         let counted = 0;
         let rejected = 0;
-        for (let i = list.length - 1; i >= Math.max(0, list.length - OUTCOMES_KEPT); i--) {
+        const oldest = Math.max(0, list.length - OUTCOMES_KEPT);
+        for (let i = list.length - 1; i >= oldest; i--) {
           const outcome = list[i]!;
           if (outcome.at <= since) continue;
           counted++;
