@@ -33,9 +33,11 @@ const decimalsBy = new Map<string, number>();
 /** V8's builtins (a Map's `set` or `delete` growing or shrinking its table, an array's `push`…), by their caller. */
 const builtinsBy = new Map<string, number>();
 let total = 0;
+/** A profile node's function, as the tables name it: `name dir/file:line`. */
+const siteOf = ({ callFrame: { functionName, url, lineNumber } }: ProfileNode): string => `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
 const walk = (node: ProfileNode, caller: string): void => {
-  const { functionName, url, lineNumber } = node.callFrame;
-  const site = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+  const { functionName, url } = node.callFrame;
+  const site = siteOf(node);
   const inDecimal = url.includes('decimal.js');
   total += node.selfSize;
   bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
@@ -69,14 +71,12 @@ for (const [site, bytes] of [...builtinsBy].sort((a, b) => b[1] - a[1]).slice(0,
 const callersArg = process.argv.find((a) => a.startsWith('--callers='));
 if (callersArg) {
   const subtreeBytes = (node: ProfileNode): number => node.children.reduce((sum, child) => sum + subtreeBytes(child), node.selfSize);
-  const nameOf = (node: ProfileNode): string => `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').slice(-2).join('/')}:${node.callFrame.lineNumber + 1}`;
   for (const wanted of callersArg.slice('--callers='.length).split(',').filter(Boolean)) {
     const byCaller = new Map<string, number>();
     const find = (node: ProfileNode, caller: string): void => {
-      const name = nameOf(node);
       // The outermost call of the site counts (its recursive calls are inside its bytes already).
       if (node.callFrame.functionName === wanted) byCaller.set(caller, (byCaller.get(caller) ?? 0) + subtreeBytes(node));
-      else for (const child of node.children) find(child, name);
+      else for (const child of node.children) find(child, siteOf(node));
     };
     find(profile.head, '(root)');
     console.log(`\n${wanted}, by its caller (its bytes and its callees'):`);

@@ -51,7 +51,8 @@ export class BreakerGuard {
     // Without breakers there is nothing to read: no hook on the hot path.
     if (breakers.configured.length === 0) return;
     deps.positions.addHook({ name: 'breakers', pnlChanged: () => this.check() });
-    // Rejection rates count accepted and rejected orders.
+    // Rejection rates count accepted and rejected orders; without a rejection-rate breaker, no hook on every order.
+    if (!breakers.configured.some((spec) => spec.kind === 'rejection_rate')) return;
     deps.orders.addHook({
       name: 'breakers',
       orderChanged: ({ order, event }) => {

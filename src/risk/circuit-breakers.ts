@@ -61,12 +61,9 @@ export class CircuitBreakers {
   private readonly tripped = new Map<string, BreakerTrip>();
   private readonly outcomes = new Map<string | undefined, { at: number; rejected: boolean }[]>();
   private peakEquity: Decimal | undefined;
-  /** Outcomes are kept only for a rejection-rate breaker to judge. */
-  private readonly countsRejections: boolean;
 
   constructor(specs: readonly BreakerSpec[] = []) {
     this.specs = specs.map((s) => ({ ...s, limit: toDecimal(s.threshold, `breaker ${s.id} threshold`) }));
-    this.countsRejections = specs.some((s) => s.kind === 'rejection_rate');
   }
 
   get configured(): readonly BreakerSpec[] {
@@ -75,7 +72,6 @@ export class CircuitBreakers {
 
   /** One order's outcome (accepted or rejected), for the rejection-rate breakers: the account's, and its strategy's. */
   recordOrder(strategyId: string | undefined, rejected: boolean, at: number): void {
-    if (!this.countsRejections) return;
     this.recordOutcome(undefined, at, rejected);
     // An order without a strategy counts once: twice in the account's window, it halved `minOrders`.
     if (strategyId !== undefined) this.recordOutcome(strategyId, at, rejected);
