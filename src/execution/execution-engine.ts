@@ -53,7 +53,7 @@ import { quantityStep } from '../risk/position-sizing.js';
 import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
 import { type HaltOptions, parseHaltOptions, type TradingState } from './trading-state.js';
 
-/** The kill switch's cancels go by this reason (then the halt's): `resume()` releases them (see `CancelOptions.untilEnded`). */
+/** The kill switch's cancels go by this reason (then the halt's); `resume()` releases them by their mark, not by it (see `cancelAllForHalt`). */
 const HALT_CANCEL = 'halted: ';
 
 export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT } from './decision-log.js';
@@ -569,7 +569,7 @@ export class ExecutionEngine {
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
     // An order still on its way is covered too: the lifecycle re-sends the cancel when it lands.
     // Until they end (or trading resumes): an order the broker refuses to cancel would work (and fill) through the halt.
-    if (cancelOpen) await this.orders.cancelAll(`${HALT_CANCEL}${reason}`, { untilEnded: true });
+    if (cancelOpen) await this.lifecycle.cancelAllForHalt(`${HALT_CANCEL}${reason}`);
     if (!flatten) return;
     // Every position at once, each to its own end: the closes go out together (not one broker round
     // trip after another), and one that fails leaves none of the others open.
@@ -619,7 +619,7 @@ export class ExecutionEngine {
     const halted = this.gate.state === 'HALTED';
     this.gate.resume();
     // The halt's cancels (also a dead process's, restored) are wanted no more: a stop still working is protection's again.
-    this.lifecycle.cancelsWantedNoMore((reason) => reason.startsWith(HALT_CANCEL));
+    this.lifecycle.haltCancelsWantedNoMore();
     if (halted && this.protection) void this.protection.afterHalt().catch((error: unknown) => this.logger.error('protection could not be put back after the halt', { error: describeError(error) }));
   }
 

@@ -199,8 +199,8 @@ export class OrderLifecycleManager {
   private readonly cancelsAsked = new Set<string>();
   /** Cancels whose request failed on the way, asked again on the clock (see {@link scheduleCancelRetry}). */
   private readonly cancelRetries: CancelRetries;
-  /** Cancels wanted until the order ends (`CancelOptions.untilEnded`), with their reason; refusals asked again by {@link refusedCancels}. */
-  private readonly untilEnded = new Map<string, string>();
+  /** Cancels wanted until the order ends (`CancelOptions.untilEnded`), with their reason and who asked; refusals asked again by {@link refusedCancels}. */
+  private readonly untilEnded = new Map<string, WantedUntilEnded>();
   private readonly refusedCancels: CancelRetries;
   /** The order whose failed request is being recorded as `cancel_rejected` (not the broker's refusal). */
   private requestFailing: string | undefined;
@@ -633,7 +633,7 @@ export class OrderLifecycleManager {
    */
   async cancel(clientOrderId: string, reason = 'cancel requested', options: CancelOptions = {}): Promise<Order> {
     const order = this.store.require(clientOrderId);
-    if (options.untilEnded === true && !isTerminalStatus(order.status)) this.wantUntilEnded(clientOrderId, reason);
+    if (options.untilEnded === true && !isTerminalStatus(order.status)) this.wantUntilEnded(clientOrderId, { reason, halt: false });
     if (this.cancelOnItsWay(order)) return order;
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
     if (order.acceptedAt === undefined) this.cancelBeforeAck.add(clientOrderId);
@@ -721,7 +721,7 @@ export class OrderLifecycleManager {
 
   /** The broker refused a cancel wanted until the order ends: asked again later, or — refused {@link CANCEL_REFUSALS} times — given up with a critical alert. */
   private refusedOnce(id: string): void {
-    if (this.refusedCancels.next(id, this.untilEnded.get(id) ?? 'cancel requested')) return;
+    if (this.refusedCancels.next(id, this.untilEnded.get(id)?.reason ?? 'cancel requested')) return;
     this.releaseUntilEnded(id);
     const order = this.store.get(id);
     this.bus.emit('alert', {
@@ -783,7 +783,7 @@ export class OrderLifecycleManager {
       // Wanted until it ends (the kill switch's, a closed position's stop), refused before the restart: asked again.
       const wanted = this.untilEnded.get(id);
       if (wanted !== undefined && order.status !== 'pending_cancel' && order.status !== 'pending_replace') {
-        cancels.push(this.cancel(id, wanted));
+        cancels.push(this.cancel(id, wanted.reason));
         continue;
       }
       if (interrupted && !interrupted.has(id)) continue;
@@ -810,11 +810,24 @@ export class OrderLifecycleManager {
    * call fails. Resolves with the orders it marked; those not sent yet are cancelled once the broker
    * acknowledges them.
    */
-  async cancelAll(reason = 'cancel all', options: CancelOptions = {}): Promise<Order[]> {
+  cancelAll(reason = 'cancel all', options: CancelOptions = {}): Promise<Order[]> {
+    return this.cancelWorking(reason, options.untilEnded === true ? { reason, halt: false } : undefined);
+  }
+
+  /**
+   * The engine's kill switch: {@link cancelAll}, each cancel wanted until its order ends and marked
+   * as the halt's, so `resume()` lets go of these and only these ({@link haltCancelsWantedNoMore}) —
+   * not a host's own cancels, whatever their reason says.
+   */
+  cancelAllForHalt(reason: string): Promise<Order[]> {
+    return this.cancelWorking(reason, { reason, halt: true });
+  }
+
+  private async cancelWorking(reason: string, untilEnded: WantedUntilEnded | undefined): Promise<Order[]> {
     // Orders still being sent are marked to be cancelled once the broker has them; the rest now.
     const ids: string[] = [];
     for (const order of this.store.workingOrders()) {
-      if (options.untilEnded === true) this.wantUntilEnded(order.clientOrderId, reason);
+      if (untilEnded) this.wantUntilEnded(order.clientOrderId, untilEnded);
       if (order.status !== 'pending_cancel' && !this.cancelOnItsWay(order)) ids.push(order.clientOrderId);
     }
     const at = this.clock.now();
@@ -998,10 +1011,10 @@ export class OrderLifecycleManager {
    * cancelled until they end (asked again by {@link resumeRequests}).
    */
   restoreWatched(records: readonly JournalRecord[]): void {
-    const untilEnded = new Map<string, string>();
+    const untilEnded = new Map<string, WantedUntilEnded>();
     for (const record of records) {
       if (record.kind !== 'note') continue;
-      if (record.topic === UNTIL_ENDED_TOPIC && record.clientOrderId) untilEnded.set(record.clientOrderId, (record.data as { reason: string }).reason);
+      if (record.topic === UNTIL_ENDED_TOPIC && record.clientOrderId) untilEnded.set(record.clientOrderId, wantedUntilEndedOf(record.data as UntilEndedNote));
       else if (record.topic === UNTIL_ENDED_RELEASED_TOPIC && record.clientOrderId) untilEnded.delete(record.clientOrderId);
       if (record.topic === TO_CONFIRM_TOPIC) this.toConfirm.addAll((record.data as { clientOrderIds: string[] }).clientOrderIds, record.at);
       else if (record.topic === CONFIRMED_TOPIC && record.clientOrderId) this.toConfirm.confirmed(record.clientOrderId);
@@ -1036,8 +1049,8 @@ export class OrderLifecycleManager {
     for (const [id, reason] of this.cancelRetries.waiting()) {
       if (this.store.isWorking(id)) entries.push({ kind: 'note', at, topic: CANCEL_RETRY_TOPIC, clientOrderId: id, data: { reason } });
     }
-    for (const [id, reason] of this.untilEnded) {
-      if (this.store.isWorking(id)) entries.push({ kind: 'note', at, topic: UNTIL_ENDED_TOPIC, clientOrderId: id, data: { reason } });
+    for (const [id, wanted] of this.untilEnded) {
+      if (this.store.isWorking(id)) entries.push({ kind: 'note', at, topic: UNTIL_ENDED_TOPIC, clientOrderId: id, data: untilEndedNote(wanted) });
     }
     return entries;
   }
@@ -1216,13 +1229,14 @@ export class OrderLifecycleManager {
   }
 
   /**
-   * The cancels wanted until the order ends that were asked for a reason `asked` picks are wanted so
-   * no more (the kill switch lifted: protection takes a stop that is still working back): a refusal
-   * from now is the broker's answer. One asked for another reason (a closed position's stop) still is.
+   * The kill switch's cancels ({@link cancelAllForHalt}) wanted until the order ends are wanted so no
+   * more (trading resumed: protection takes a stop that is still working back): a refusal from now is
+   * the broker's answer. Any other cancel wanted until its order ends (a closed position's stop, a
+   * host's `cancelAll(…, { untilEnded: true })`, whatever its reason) still is.
    */
-  cancelsWantedNoMore(asked: (reason: string) => boolean): void {
-    for (const [id, reason] of [...this.untilEnded]) {
-      if (!asked(reason)) continue;
+  haltCancelsWantedNoMore(): void {
+    for (const [id, wanted] of [...this.untilEnded]) {
+      if (!wanted.halt) continue;
       this.releaseUntilEnded(id);
       this.refusedCancels.clear(id);
     }
@@ -1233,11 +1247,11 @@ export class OrderLifecycleManager {
     return this.untilEnded.has(clientOrderId);
   }
 
-  /** The first reason an order's cancel is wanted until it ends stands (see {@link cancelsWantedNoMore}); journaled, so a restart asks it again. */
-  private wantUntilEnded(clientOrderId: string, reason: string): void {
+  /** The first reason an order's cancel is wanted until it ends stands (see {@link haltCancelsWantedNoMore}); journaled, so a restart asks it again. */
+  private wantUntilEnded(clientOrderId: string, wanted: WantedUntilEnded): void {
     if (this.untilEnded.has(clientOrderId)) return;
-    this.untilEnded.set(clientOrderId, reason);
-    this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_TOPIC, clientOrderId, data: { reason }, seq: UNSTAMPED });
+    this.untilEnded.set(clientOrderId, wanted);
+    this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_TOPIC, clientOrderId, data: untilEndedNote(wanted), seq: UNSTAMPED });
   }
 
   private releaseUntilEnded(clientOrderId: string): void {
@@ -1604,6 +1618,26 @@ function parseChanges(request: ModifyRequest, order: Order): OrderChanges {
   if (Object.keys(changes).length === 0 && issues.length === 0) issues.push({ field: 'changes', message: 'must change at least one of quantity, limitPrice, stopPrice, trailPercent, trailAmount' });
   if (issues.length > 0) throw new ValidationError(issues, `modify of ${order.clientOrderId}`);
   return changes;
+}
+
+/** A cancel wanted until its order ends: the reason it was asked for, and whether the kill switch asked it (released by `resume()`). */
+interface WantedUntilEnded {
+  readonly reason: string;
+  readonly halt: boolean;
+}
+
+/** The journal note's data; `halt` is absent only in notes earlier builds wrote. */
+type UntilEndedNote = { readonly reason: string; readonly halt?: boolean };
+
+/** The kill switch's cancels went by this reason prefix before their notes said `halt` (journals written by earlier builds): how those are read back. */
+const LEGACY_HALT_REASON = 'halted: ';
+
+function untilEndedNote({ reason, halt }: WantedUntilEnded): UntilEndedNote {
+  return { reason, halt };
+}
+
+function wantedUntilEndedOf(note: UntilEndedNote): WantedUntilEnded {
+  return { reason: note.reason, halt: note.halt ?? note.reason.startsWith(LEGACY_HALT_REASON) };
 }
 
 /** Options of {@link OrderLifecycleManager.cancel} and {@link OrderLifecycleManager.cancelAll}. */

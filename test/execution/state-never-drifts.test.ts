@@ -287,6 +287,17 @@ describe('a cancel the broker did not take', () => {
     expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
   });
 
+  it("a host's own cancel-all wanted until the orders end is not the kill switch's, whatever its reason says: a halt lifted meanwhile does not let it go (resume() released every such cancel whose reason began 'halted: ')", async () => {
+    const { clock, broker, engine, order } = await restingWithSlowCancels();
+    broker.refuseCancels(3);
+    await engine.orders.cancelAll('halted: news', { untilEnded: true });
+    await clock.advanceAsync(60_000); // refused once pending a minute
+    await engine.halt({ reason: 'desk' });
+    engine.resume();
+    for (let i = 0; i < 10; i++) await clock.advanceAsync(60_000);
+    expect([broker.orderReports()[0]?.status, engine.orders.get(order.clientOrderId)?.status]).toEqual(['cancelled', 'cancelled']);
+  });
+
   it("a host's cancel with untilEnded, the same; without it, a refusal is the broker's answer (the order works on)", async () => {
     for (const untilEnded of [true, false]) {
       const { clock, broker, engine, order } = await restingWithSlowCancels();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerAdapter, createOrder, Decimal, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
@@ -206,6 +206,57 @@ describe('crash recovery', () => {
     for (let i = 0; i < 20; i++) await clock.advanceAsync(1_000);
     const status = (id: string) => broker.orderReports().find((o) => o.clientOrderId === id)?.status;
     expect([status(entry.clientOrderId), status(other.clientOrderId)].sort()).toEqual(['accepted', 'cancelled']);
+  });
+
+  it("a host's own cancel-all wanted until the orders end, its reason beginning 'halted: ', across a restart: still asked after a halt is lifted — the restart reads whose cancel it was from the journal, not from the reason", async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
+    broker.setPrice('AAPL', '100');
+    const dying = processView(broker);
+    const doomed = boot(dying.adapter, clock);
+    await doomed.start();
+    const entry = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await flush();
+    broker.refuseCancels(3);
+    await doomed.orders.cancelAll('halted: news', { untilEnded: true });
+    await clock.advanceAsync(400); // refused; asked again in a second — the process dies first
+    dying.kill();
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    await second.recover();
+    await second.halt({ reason: 'desk' });
+    second.resume();
+    for (let i = 0; i < 20; i++) await clock.advanceAsync(1_000);
+    expect(broker.orderReports().find((o) => o.clientOrderId === entry.clientOrderId)?.status).toBe('cancelled');
+  });
+
+  it("a journal an earlier build wrote (its notes of cancels wanted until the orders end carry no mark of the kill switch's): the halt's are known by their reason, and resume() after the restart releases them", async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
+    broker.setPrice('AAPL', '100');
+    const dying = processView(broker);
+    const doomed = boot(dying.adapter, clock);
+    await doomed.start();
+    const entry = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await flush();
+    broker.refuseCancels(1_000);
+    await doomed.halt({ reason: 'desk', cancelOpen: true });
+    await clock.advanceAsync(400);
+    dying.kill();
+    const path = join(dir, 'journal.jsonl');
+    const written = readFileSync(path, 'utf8');
+    expect(written).toContain('"halt":true');
+    writeFileSync(path, written.replace(/,"halt":(true|false)/g, ''));
+
+    const second = boot(broker, clock, {}, 1_000);
+    await second.start();
+    await second.recover();
+    second.resume();
+    const asked = broker.requests.filter((r) => r.method === 'cancelOrder' || r.method === 'cancelAllOrders').length;
+    for (let i = 0; i < 20; i++) await clock.advanceAsync(1_000);
+    expect(broker.requests.filter((r) => r.method === 'cancelOrder' || r.method === 'cancelAllOrders').length).toBe(asked);
+    expect(broker.orderReports().find((o) => o.clientOrderId === entry.clientOrderId)?.status).toBe('accepted');
   });
 
   it('an order sent just before a crash whose request lands after the restart looked for it: failed at the restart, but in doubt — the next reconciliation finds it, and its fill is its own (not an adopted position with the order left failed)', async () => {
