@@ -37,7 +37,11 @@ export interface NotifierOptions {
   readonly routes: readonly NotificationRoute[];
   /** The same code and message again within this long is counted, not sent (default 5 minutes). */
   readonly dedupWindowMs?: number;
-  /** At most this many deliveries per transport per minute; the rest are counted, not sent (default 20). */
+  /**
+   * At most this many deliveries per transport per minute; the rest are counted, not sent (default
+   * 20). Each transport object has its own budget — two Slack webhooks (both named `slack` by
+   * default) do not share one.
+   */
   readonly maxPerMinute?: number;
   /** Retries of a failed delivery, with exponential backoff from `retryDelayMs` (defaults 3 and 1 000). */
   readonly retries?: number;
@@ -76,7 +80,7 @@ export class Notifier {
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly recent = new Map<string, number>();
-  private readonly sentAt = new Map<string, number[]>();
+  private readonly sentAt = new Map<NotificationTransport, number[]>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<TimerHandle>();
   private counts = { sent: 0, deduplicated: 0, rateLimited: 0, failed: 0, retried: 0 };
@@ -124,7 +128,7 @@ export class Notifier {
       if (this.recent.size > 10_000) this.recent.clear();
       for (const route of this.options.routes) {
         if (RANK[clean.severity] < RANK[route.minSeverity ?? 'warning']) continue;
-        if (!this.admit(route.transport.name, now)) {
+        if (!this.admit(route.transport, now)) {
           this.counts.rateLimited++;
           continue;
         }
@@ -150,7 +154,7 @@ export class Notifier {
     return { ...this.counts, pending: this.inFlight.size };
   }
 
-  private admit(transport: string, now: number): boolean {
+  private admit(transport: NotificationTransport, now: number): boolean {
     const times = (this.sentAt.get(transport) ?? []).filter((t) => now - t < 60_000);
     if (times.length >= this.maxPerMinute) {
       this.sentAt.set(transport, times);
@@ -217,6 +221,7 @@ function checkNotifierOptions(options: NotifierOptions): void {
   else {
     options.routes.forEach((route: Partial<NotificationRoute> | undefined, i) => {
       if (typeof route?.transport?.send !== 'function') issues.push({ field: `routes[${i}].transport`, message: 'must be a transport (an object with send())' });
+      else if (typeof route.transport.name !== 'string' || route.transport.name === '') issues.push({ field: `routes[${i}].transport.name`, message: `must name the transport (logs and onFailure say it), got ${JSON.stringify(route.transport.name) ?? String(route.transport.name)}` });
       if (route?.minSeverity !== undefined && !SEVERITIES.includes(route.minSeverity)) issues.push({ field: `routes[${i}].minSeverity`, message: `must be info, warning or critical, got ${JSON.stringify(route.minSeverity) ?? String(route.minSeverity)}` });
     });
   }

@@ -63,6 +63,17 @@ describe('notifications for people (a local HTTP receiver)', () => {
     expect(notifier.stats()).toMatchObject({ deduplicated: 4, rateLimited: 3, sent: 4 }); // 1, then 1 after the window, then 2 of the 5 new ones (3 a minute)
   });
 
+  it('each transport has its own rate budget, even two of the same kind under the same default name — the second route was left what the first had not used', async () => {
+    const risk = await receiver();
+    const ops = await receiver();
+    closers.push(risk.close, ops.close);
+    const notifier = new Notifier({ clock: new ManualClock(0), logger: silentLogger, maxPerMinute: 2, routes: [{ transport: new SlackWebhookTransport({ url: risk.url }) }, { transport: new SlackWebhookTransport({ url: ops.url }) }] });
+    for (let i = 0; i < 3; i++) notifier.notify(note({ code: `c${i}`, message: `m${i}` }));
+    await notifier.flush();
+    expect([risk.bodies.length, ops.bodies.length]).toEqual([2, 2]);
+    expect(notifier.stats()).toMatchObject({ sent: 4, rateLimited: 2 });
+  });
+
   it('retries a failing receiver with backoff on the clock, and reports a delivery that failed for good — never throwing', async () => {
     let calls = 0;
     const flaky = await receiver(() => (++calls <= 2 ? 500 : 200));
@@ -139,6 +150,7 @@ describe('a notifier set up wrong is refused when it is made, not at the first a
       expect.objectContaining({ code: 'invalid_configuration', issues: [expect.objectContaining({ field: 'notifier.routes[0].minSeverity' }), expect.objectContaining({ field: 'notifier.routes[1].transport' }), expect.objectContaining({ field: 'notifier.maxPerMinute' }), expect.objectContaining({ field: 'notifier.retries' })] }),
     );
     expect(() => new Notifier({ routes: ok as never })).toThrow(/notifier\.routes must be a list/);
+    expect(() => new Notifier({ routes: [{ transport: { send: async () => undefined } as never }] })).toThrow(/notifier\.routes\[0\]\.transport\.name must name the transport/);
     expect(() => new Notifier({ routes: [{ transport: ok, minSeverity: 'critical' }], retries: 0 })).not.toThrow();
   });
 });
