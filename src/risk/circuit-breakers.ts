@@ -1,4 +1,5 @@
-import { Decimal, type DecimalInput, toDecimal } from '../core/decimal.js';
+import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
 
 /** What a breaker watches. */
 export type BreakerKind = 'drawdown' | 'daily_loss' | 'rejection_rate' | 'volatility' | 'position_size';
@@ -17,6 +18,7 @@ export type BreakerAction = 'notify' | 'reduce_only' | 'halt_new_orders' | 'canc
  * `halt_new_orders` stops only that strategy.
  */
 export interface BreakerSpec {
+  /** Unique among the engine's breakers (a trip is kept, restored and reset by it). */
   readonly id: string;
   readonly kind: BreakerKind;
   readonly threshold: DecimalInput;
@@ -62,8 +64,9 @@ export class CircuitBreakers {
   private readonly outcomes = new Map<string | undefined, { at: number; rejected: boolean }[]>();
   private peakEquity: Decimal | undefined;
 
+  /** Throws a `ConfigurationError` naming every spec that is not a breaker that can trip (see {@link checkBreakerSpecs}). */
   constructor(specs: readonly BreakerSpec[] = []) {
-    this.specs = specs.map((s) => ({ ...s, limit: toDecimal(s.threshold, `breaker ${s.id} threshold`) }));
+    this.specs = checkBreakerSpecs(specs);
   }
 
   get configured(): readonly BreakerSpec[] {
@@ -145,4 +148,50 @@ export class CircuitBreakers {
       }
     }
   }
+}
+
+const KINDS: readonly BreakerKind[] = ['drawdown', 'daily_loss', 'rejection_rate', 'volatility', 'position_size'];
+const ACTIONS: readonly BreakerAction[] = ['notify', 'reduce_only', 'halt_new_orders', 'cancel_open_orders', 'close_all_positions'];
+
+/**
+ * The specs with their thresholds as decimals, or a `ConfigurationError` naming each field that
+ * would leave a breaker unable to trip, or tripping at once — checked when the engine is made, not
+ * found out in a drawdown: an unknown kind (never measured), a duplicate id (the first one's trip
+ * kept the other from being judged), a threshold that is not positive (a 0 % drawdown trips at the
+ * first reading), a rejection share above 1, no or unknown actions, a window or minimum that is
+ * not a positive whole number, or one given to a breaker that has none.
+ */
+function checkBreakerSpecs(specs: readonly BreakerSpec[]): (BreakerSpec & { readonly limit: Decimal })[] {
+  if (!Array.isArray(specs)) throw new ConfigurationError([{ field: 'breakers', message: `must be a list of breaker specs, got ${String(specs)}` }]);
+  const issues: ValidationIssue[] = [];
+  const ids = new Set<string>();
+  const checked = specs.map((spec: BreakerSpec | undefined, i) => {
+    const at = (field: string): string => `breakers[${i}].${field}`;
+    if (typeof spec !== 'object' || spec === null) {
+      issues.push({ field: `breakers[${i}]`, message: `must be { id, kind, threshold, actions }, got ${String(spec)}` });
+      return undefined;
+    }
+    if (typeof spec.id !== 'string' || spec.id === '') issues.push({ field: at('id'), message: `must be a non-empty string, got ${JSON.stringify(spec.id) ?? String(spec.id)}` });
+    else if (ids.has(spec.id)) issues.push({ field: at('id'), message: `${JSON.stringify(spec.id)} is used by another breaker (a trip is kept by id: the other would not be judged)` });
+    else ids.add(spec.id);
+    if (!KINDS.includes(spec.kind)) issues.push({ field: at('kind'), message: `must be one of ${KINDS.join(', ')}, got ${JSON.stringify(spec.kind) ?? String(spec.kind)}` });
+    const limit = parseDecimal(spec.threshold, at('threshold'));
+    if (!(limit instanceof Decimal)) issues.push(limit);
+    else if (!limit.greaterThan(0)) issues.push({ field: at('threshold'), message: `must be positive (it trips at a reading at or above it), got ${limit.toString()}` });
+    else if (spec.kind === 'rejection_rate' && limit.greaterThan(1)) issues.push({ field: at('threshold'), message: `is a share of orders rejected, 0–1 (0.5 for half), got ${limit.toString()}` });
+    if (!Array.isArray(spec.actions) || spec.actions.length === 0) issues.push({ field: at('actions'), message: `must list what it does when it trips (${ACTIONS.join(', ')})` });
+    else spec.actions.forEach((action, j) => {
+      if (!ACTIONS.includes(action)) issues.push({ field: at(`actions[${j}]`), message: `must be one of ${ACTIONS.join(', ')}, got ${JSON.stringify(action) ?? String(action)}` });
+    });
+    if (spec.strategyId !== undefined && (typeof spec.strategyId !== 'string' || spec.strategyId === '')) issues.push({ field: at('strategyId'), message: 'must be a non-empty string when given' });
+    for (const field of ['windowMs', 'minOrders'] as const) {
+      const value: unknown = spec[field];
+      if (value === undefined) continue;
+      if (spec.kind !== 'rejection_rate') issues.push({ field: at(field), message: `is for rejection_rate breakers only, this one is ${String(spec.kind)}` });
+      else if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) issues.push({ field: at(field), message: `must be a positive whole number, got ${JSON.stringify(value) ?? String(value)}` });
+    }
+    return limit instanceof Decimal ? { ...spec, limit } : undefined;
+  });
+  if (issues.length > 0) throw new ConfigurationError(issues);
+  return checked as (BreakerSpec & { readonly limit: Decimal })[];
 }

@@ -231,3 +231,51 @@ describe('CircuitBreakers rejection-rate window', () => {
     expect(breakers.check(readings, start + 120_000).map((t) => t.value.toFixed(2))).toEqual(['0.80']);
   });
 });
+
+describe('breaker specs that could not work are refused when the engine is made', () => {
+  const make = (breakers: unknown): (() => unknown) => () => new ExecutionEngine({ adapter: new MockBroker({ clock: new ManualClock() }), clock: new ManualClock(), logger: silentLogger, breakers: breakers as BreakerSpec[] });
+  const issues = (breakers: unknown): string[] => {
+    try {
+      make(breakers)();
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'ConfigurationError', code: 'invalid_configuration' });
+      return (error as { issues: { field: string }[] }).issues.map((i) => i.field);
+    }
+    throw new Error('not refused');
+  };
+
+  it('an unknown kind (never measured: it could never trip), a duplicate id (the first trip kept the other from being judged), a threshold that is not positive or not a number, no or unknown actions: each named', () => {
+    expect(
+      issues([
+        { id: 'loss', kind: 'daily_loss', threshold: 500, actions: ['halt_new_orders'] },
+        { id: 'loss', kind: 'drawdown', threshold: 5, actions: ['notify'] },
+        { id: 'dd', kind: 'draw_down', threshold: 5, actions: ['notify'] },
+        { id: 'zero', kind: 'drawdown', threshold: 0, actions: ['notify'] },
+        { id: 'nan', kind: 'volatility', threshold: 'high', actions: [] },
+        { id: 'act', kind: 'position_size', threshold: 20, actions: ['halt'] },
+        { id: '', kind: 'position_size', threshold: 20, actions: ['notify'] },
+      ]),
+    ).toEqual(['breakers[1].id', 'breakers[2].kind', 'breakers[3].threshold', 'breakers[4].threshold', 'breakers[4].actions', 'breakers[5].actions[0]', 'breakers[6].id']);
+  });
+
+  it('a rejection share above 1, a window or minimum that is not a positive whole number, or given to a breaker without one', () => {
+    expect(
+      issues([
+        { id: 'rej', kind: 'rejection_rate', threshold: 50, windowMs: 0, minOrders: 2.5, actions: ['notify'] },
+        { id: 'dd', kind: 'drawdown', threshold: 5, windowMs: 60_000, actions: ['notify'] },
+      ]),
+    ).toEqual(['breakers[0].threshold', 'breakers[0].windowMs', 'breakers[0].minOrders', 'breakers[1].windowMs']);
+    expect(issues('drawdown 5%')).toEqual(['breakers']);
+    expect(issues([null])).toEqual(['breakers[0]']);
+  });
+
+  it('the documented breakers are taken as they are', () => {
+    expect(make([
+      { id: 'dd', kind: 'drawdown', threshold: 5, actions: ['halt_new_orders', 'cancel_open_orders', 'notify'] },
+      { id: 'loss', kind: 'daily_loss', threshold: '2000', strategyId: 'trend', actions: ['halt_new_orders'] },
+      { id: 'rej', kind: 'rejection_rate', threshold: new Decimal('0.5'), windowMs: 60_000, minOrders: 4, actions: ['reduce_only'] },
+      { id: 'vol', kind: 'volatility', threshold: 40, actions: ['close_all_positions'] },
+      { id: 'size', kind: 'position_size', threshold: 25, actions: ['notify'] },
+    ])).not.toThrow();
+  });
+});
