@@ -1,6 +1,6 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
-import type { Decimal, DecimalInput } from '../core/decimal.js';
-import { ConfigurationError } from '../core/errors.js';
+import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 export interface ProtectionOptions {
@@ -34,11 +34,54 @@ export interface ProtectionOptions {
   readonly stopAttempts?: number;
 }
 
-/** `onStopLost` and `stopAttempts`, checked when protection is built (a typo must not mean "never put a stop back"). */
-export function checkLostOptions(options: ProtectionOptions): void {
-  const issues: { field: string; message: string }[] = [];
-  if (options.onStopLost !== undefined && !['replace', 'close', 'alert'].includes(options.onStopLost)) issues.push({ field: 'protection.onStopLost', message: `must be 'replace', 'close' or 'alert', got ${JSON.stringify(options.onStopLost)}` });
-  if (options.stopAttempts !== undefined && !(Number.isInteger(options.stopAttempts) && options.stopAttempts >= 1)) issues.push({ field: 'protection.stopAttempts', message: `must be a whole number of at least 1, got ${String(options.stopAttempts)}` });
+const KNOWN: ReadonlySet<string> = new Set(['partialExits', 'trailingPercent', 'breakEvenAtR', 'volatility', 'tightenNearTarget', 'onStopLost', 'stopAttempts']);
+
+/**
+ * Every protection option, checked when protection is built — a typo or a value out of range must
+ * not mean a stop that never trails, never moves or is never put back, nor a decimal.js error
+ * thrown from a price update long after start: a `ConfigurationError` naming each field. An
+ * unknown key, partial exits that are not `{ r > 0, 0 < fraction ≤ 1 }` or whose fractions add up
+ * to more than the position, a trailing percent outside (0, 100), a negative `breakEvenAtR`, a
+ * volatility rule whose threshold is not positive or whose factor is below 1 (it widens stops), a
+ * tighten rule whose `progress` is not in (0, 1] or `lock` not in [0, 1).
+ */
+export function checkProtectionOptions(options: ProtectionOptions): void {
+  const issues: ValidationIssue[] = [];
+  const field = (name: string): string => `protection.${name}`;
+  if (typeof options !== 'object' || options === null) throw new ConfigurationError([{ field: 'protection', message: `must be true or an object of protection options, got ${String(options)}` }]);
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) issues.push({ field: field(key), message: `is not a protection option (${[...KNOWN].join(', ')})` });
+  /** `value` as a decimal when `ok` says it is in range, else an issue saying `range`. */
+  const decimalIn = (name: string, value: unknown, ok: (d: Decimal) => boolean, range: string): Decimal | undefined => {
+    const parsed = parseDecimal(value, field(name));
+    if (!(parsed instanceof Decimal)) issues.push(parsed);
+    else if (!ok(parsed)) issues.push({ field: field(name), message: `must be ${range}, got ${parsed.toString()}` });
+    else return parsed;
+    return undefined;
+  };
+  if (options.partialExits !== undefined) {
+    if (!Array.isArray(options.partialExits) || options.partialExits.length === 0) issues.push({ field: field('partialExits'), message: 'must be a non-empty list of { r, fraction }' });
+    else {
+      let total = new Decimal(0);
+      options.partialExits.forEach((leg: { r?: unknown; fraction?: unknown } | undefined, i) => {
+        decimalIn(`partialExits[${i}].r`, leg?.r, (d) => d.greaterThan(0), 'a positive multiple of the initial risk');
+        const fraction = decimalIn(`partialExits[${i}].fraction`, leg?.fraction, (d) => d.greaterThan(0) && d.lessThanOrEqualTo(1), 'a share of the position in (0, 1]');
+        if (fraction) total = total.plus(fraction);
+      });
+      if (total.greaterThan(1)) issues.push({ field: field('partialExits'), message: `fractions add up to ${total.toString()}: more than the position` });
+    }
+  }
+  if (options.trailingPercent !== undefined) decimalIn('trailingPercent', options.trailingPercent, (d) => d.greaterThan(0) && d.lessThan(100), 'a percent in (0, 100)');
+  if (options.breakEvenAtR !== undefined) decimalIn('breakEvenAtR', options.breakEvenAtR, (d) => !d.isNegative(), 'zero (off) or a positive multiple of the initial risk');
+  if (options.volatility !== undefined) {
+    decimalIn('volatility.threshold', options.volatility?.threshold, (d) => d.greaterThan(0), 'positive');
+    decimalIn('volatility.factor', options.volatility?.factor, (d) => d.greaterThanOrEqualTo(1), 'at least 1 (how many times as far the stop goes)');
+  }
+  if (options.tightenNearTarget !== undefined) {
+    decimalIn('tightenNearTarget.progress', options.tightenNearTarget?.progress, (d) => d.greaterThan(0) && d.lessThanOrEqualTo(1), 'a share of the way to the target in (0, 1]');
+    decimalIn('tightenNearTarget.lock', options.tightenNearTarget?.lock, (d) => !d.isNegative() && d.lessThan(1), 'a share of the open gain in [0, 1)');
+  }
+  if (options.onStopLost !== undefined && !['replace', 'close', 'alert'].includes(options.onStopLost)) issues.push({ field: field('onStopLost'), message: `must be 'replace', 'close' or 'alert', got ${JSON.stringify(options.onStopLost)}` });
+  if (options.stopAttempts !== undefined && !(Number.isInteger(options.stopAttempts) && options.stopAttempts >= 1)) issues.push({ field: field('stopAttempts'), message: `must be a whole number of at least 1, got ${String(options.stopAttempts)}` });
   if (issues.length > 0) throw new ConfigurationError(issues);
 }
 

@@ -15,7 +15,7 @@ import type { PositionManager } from '../positions/position-manager.js';
 import { realizedRewardRisk, stopAfterLeg, stopPrice as trailingStopAt, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
-import { checkLostOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
+import { checkProtectionOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
 import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
 import { leaving, legOf, legShares, LOST, REFUSED, resizable, targetShares } from './protection-legs.js';
 
@@ -127,7 +127,7 @@ export class RiskOrderManager {
       readonly options: ProtectionOptions;
     },
   ) {
-    checkLostOptions(deps.options);
+    checkProtectionOptions(deps.options);
     warnHeldShares(deps.options, deps.capabilities, deps.logger);
     this.onStopLost = deps.options.onStopLost ?? 'replace';
     this.stopAttempts = deps.options.stopAttempts ?? 3;

@@ -949,6 +949,29 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     await expect(setup({ stopAttempts: 2.5 })).rejects.toThrow(/stopAttempts must be a whole number of at least 1, got 2.5/);
   });
 
+  it('every other protection option out of range, or a key it does not know, is a ConfigurationError naming each — before, a typo was ignored (no trailing, no break-even) and a bad number threw from a price update long after start', async () => {
+    const fields = async (options: object): Promise<string[]> => {
+      try {
+        await setup(options as never);
+      } catch (error) {
+        expect(error).toMatchObject({ name: 'ConfigurationError', code: 'invalid_configuration' });
+        return (error as { issues: { field: string }[] }).issues.map((i) => i.field);
+      }
+      throw new Error('not refused');
+    };
+    expect(await fields({ trailingPercnt: 1, breakEvenAtR: -1, trailingPercent: 150 })).toEqual(['protection.trailingPercnt', 'protection.trailingPercent', 'protection.breakEvenAtR']);
+    expect(await fields({ partialExits: [{ r: 0, fraction: '0.5' }, { r: 2, fraction: 'half' }] })).toEqual(['protection.partialExits[0].r', 'protection.partialExits[1].fraction']);
+    expect(await fields({ partialExits: [{ r: 1, fraction: '0.6' }, { r: 2, fraction: '0.6' }] })).toEqual(['protection.partialExits']);
+    expect(await fields({ partialExits: [] })).toEqual(['protection.partialExits']);
+    expect(await fields({ volatility: { threshold: 0, factor: '0.5' }, tightenNearTarget: { progress: '1.5', lock: 1 } })).toEqual([
+      'protection.volatility.threshold',
+      'protection.volatility.factor',
+      'protection.tightenNearTarget.progress',
+      'protection.tightenNearTarget.lock',
+    ]);
+    expect(await fields({ volatility: { threshold: 'x', factor: 2 } })).toEqual(['protection.volatility.threshold']);
+  });
+
   it('given up on (the broker refused every stop and close): tried again a minute later, then 2, 4 … — the stop is back once the broker takes it', async () => {
     const { engine, flush, broker, clock, seen, endStop } = await protectedLong();
     broker.failNext('submitOrder', refusal, 20); // 3 stops, 3 closes, the stops between them: refused
