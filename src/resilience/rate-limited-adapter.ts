@@ -3,7 +3,7 @@ import type { AccountEvent, AdapterHealth, BrokerAdapter, BrokerCapabilities, Co
 import type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from '../broker/reports.js';
 import type { OrderList } from '../model/order-list.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { describeError, isBrokerError } from '../core/errors.js';
+import { ConfigurationError, describeError, isBrokerError, type ValidationIssue } from '../core/errors.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import type { Order } from '../model/order.js';
 import type { OrderChanges } from '../model/order-event.js';
@@ -90,6 +90,7 @@ export class RateLimitedAdapter implements BrokerAdapter {
     private readonly inner: BrokerAdapter,
     options: RateLimitedAdapterOptions,
   ) {
+    checkLimiterOptions(options);
     this.name = inner.name;
     this.capabilities = inner.capabilities;
     this.rateLimit = options.limit;
@@ -211,4 +212,27 @@ export class RateLimitedAdapter implements BrokerAdapter {
       }
     }
   }
+}
+
+/**
+ * The limit and retry options, checked when the limiter is made: a `NaN` or zero window spaces
+ * calls by `NaN` or 0 ms (the bucket never refills, or refills in a busy loop), a `requests` of 0
+ * or a fraction is not a limit anyone means. A `ConfigurationError` naming each field
+ * (`rateLimit.requests`, …).
+ */
+function checkLimiterOptions(options: RateLimitedAdapterOptions): void {
+  const limit = options?.limit as Partial<RateLimit> | undefined;
+  if (typeof limit !== 'object' || limit === null) throw new ConfigurationError([{ field: 'rateLimit', message: `must be { requests, perMs, burst?, maxConcurrent? } or false, got ${String(limit)}` }]);
+  const issues: ValidationIssue[] = [];
+  const wholeNumber = (field: string, value: unknown, min: number, optional: boolean): void => {
+    if (value === undefined && optional) return;
+    if (!(typeof value === 'number' && Number.isInteger(value) && value >= min)) issues.push({ field, message: `must be a whole number of at least ${min}, got ${JSON.stringify(value) ?? String(value)}` });
+  };
+  wholeNumber('rateLimit.requests', limit.requests, 1, false);
+  wholeNumber('rateLimit.perMs', limit.perMs, 1, false);
+  wholeNumber('rateLimit.burst', limit.burst, 1, true);
+  wholeNumber('rateLimit.maxConcurrent', limit.maxConcurrent, 1, true);
+  wholeNumber('maxRateLimitRetries', options.maxRateLimitRetries, 0, true);
+  wholeNumber('cooldownMs', options.cooldownMs, 0, true);
+  if (issues.length > 0) throw new ConfigurationError(issues);
 }

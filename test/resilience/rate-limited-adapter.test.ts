@@ -121,6 +121,23 @@ describe('RateLimitedAdapter', () => {
     expect(limited.stats().rateLimited).toBe(5);
   });
 
+  it('a limit that is not one is refused when it is made, each field named — a zero or NaN window spaced calls by 0 or NaN ms', () => {
+    const refused = (limit: unknown, extra: object = {}): string[] => {
+      try {
+        new RateLimitedAdapter(new MockBroker({ clock: systemClock() }), { limit: limit as RateLimit, logger: silentLogger, ...extra });
+      } catch (error) {
+        expect(error).toMatchObject({ name: 'ConfigurationError', code: 'invalid_configuration' });
+        return (error as { issues: { field: string }[] }).issues.map((i) => i.field);
+      }
+      return [];
+    };
+    expect(refused({ requests: 0, perMs: Number.NaN, burst: 0.5, maxConcurrent: 0 })).toEqual(['rateLimit.requests', 'rateLimit.perMs', 'rateLimit.burst', 'rateLimit.maxConcurrent']);
+    expect(refused({ requests: '20', perMs: 0 })).toEqual(['rateLimit.requests', 'rateLimit.perMs']);
+    expect(refused(RATE_LIMITS.alpaca, { maxRateLimitRetries: -1, cooldownMs: 1.5 })).toEqual(['maxRateLimitRetries', 'cooldownMs']);
+    expect(refused(undefined)).toEqual(['rateLimit']);
+    expect(refused({ requests: 1, perMs: 1_000, burst: 1, maxConcurrent: 1 }, { maxRateLimitRetries: 0, cooldownMs: 0 })).toEqual([]);
+  });
+
   it('other errors pass straight through, unretried', async () => {
     const { broker, limited, order } = setup();
     let calls = 0;
