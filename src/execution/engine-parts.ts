@@ -12,7 +12,7 @@ const ADAPTER_METHODS = ['connect', 'disconnect', 'getAccount', 'getPositions', 
 const FIRST_INSTANT = -62_135_596_800_000;
 const LAST_INSTANT = 253_402_300_799_999;
 
-export function checkEngineParts(options: { readonly adapter: unknown; readonly clock?: unknown; readonly ids?: unknown; readonly journal?: unknown }): void {
+export function checkEngineParts(options: { readonly adapter: unknown; readonly clock?: unknown; readonly ids?: unknown; readonly journal?: unknown; readonly market?: unknown; readonly policy?: unknown; readonly rules?: unknown }): void {
   const issues: ValidationIssue[] = [];
   const adapter = options.adapter as Partial<Record<string, unknown>> | undefined;
   if (typeof adapter !== 'object' || adapter === null) issues.push({ field: 'adapter', message: `must be a BrokerAdapter, got ${String(adapter)}` });
@@ -36,6 +36,19 @@ export function checkEngineParts(options: { readonly adapter: unknown; readonly 
   }
   needs('ids', options.ids, ['next']);
   needs('journal', options.journal, ['append', 'query']);
+  // A market state, policy or rule that is not one failed at the first signal (a TypeError inside
+  // the decision), or — a rule list given as one rule — was spread into nothing that checks.
+  needs('market', options.market, ['isMarketOpen']);
+  if (options.policy !== undefined && typeof options.policy !== 'function') issues.push({ field: 'policy', message: `must be a function (signal, context) => intent, got ${typeof options.policy}` });
+  if (options.rules !== undefined) {
+    if (!Array.isArray(options.rules)) issues.push({ field: 'rules', message: `must be a list of pre-trade rules ({ code, guardsExits, check }), got ${typeof options.rules}` });
+    else
+      options.rules.forEach((rule: Partial<Record<string, unknown>> | undefined, i) => {
+        if (typeof rule !== 'object' || rule === null || typeof rule.check !== 'function' || typeof rule.code !== 'string' || rule.code === '' || typeof rule.guardsExits !== 'boolean') {
+          issues.push({ field: `rules[${i}]`, message: 'must be a pre-trade rule: { code: a non-empty string, guardsExits: boolean, check(context) }' });
+        }
+      });
+  }
   if (issues.length > 0) throw new ConfigurationError(issues);
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ConfigurationError, customPeriod, Decimal, ExecutionEngine, reportPeriod, silentLogger, TradewireError, TradingDesk } from 'tradewire';
+import { alwaysOpenMarket, ConfigurationError, customPeriod, Decimal, ExecutionEngine, PRE_TRADE_RULES, reportPeriod, silentLogger, TradewireError, TradingDesk } from 'tradewire';
 import { ManualClock, MockBroker, runBacktest, sequentialIds, settle } from 'tradewire/testing';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { OandaAdapter } from 'tradewire/oanda';
@@ -463,6 +463,22 @@ describe('an engine built from parts that are not what they should be', () => {
     expect(build({ adapter, ids: () => 'x' })).toThrow(/ids must have next; missing next/);
     expect(build({ adapter, journal: [] })).toThrow(/journal must have append, query/);
     expect(build({ adapter })).not.toThrow();
+  });
+
+  it('a market state, signal policy or pre-trade rules that are not one: a ConfigurationError naming each — before, the engine was built and the first signal threw a TypeError inside its decision', () => {
+    const adapter = new MockBroker({ clock: new ManualClock() });
+    const fields = (options: object): string[] => {
+      try {
+        new ExecutionEngine({ logger: silentLogger, adapter, ...options } as never);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigurationError);
+        return (error as ConfigurationError).issues.map((i) => i.field);
+      }
+      return [];
+    };
+    expect(fields({ market: 5, policy: 'default', rules: { code: 'max_spread', guardsExits: false, check: () => undefined } })).toEqual(['market', 'policy', 'rules']);
+    expect(fields({ market: { isOpen: () => true }, rules: [{ code: 'ok', guardsExits: false, check: () => undefined }, { code: 'no_check', guardsExits: false }, null, { code: '', guardsExits: true, check: () => undefined }] })).toEqual(['market', 'rules[1]', 'rules[2]', 'rules[3]']);
+    expect(fields({ market: alwaysOpenMarket, policy: () => ({ action: 'skip' }), rules: [...PRE_TRADE_RULES] })).toEqual([]);
   });
 
   it('a clock outside years 1–9999, or one whose now() is not a number: a ConfigurationError naming the clock — not a RangeError from a date library at the first signal', () => {
