@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrokerAdapter, createOrder, Decimal, type EngineConfig, ExecutionEngine, FileJournal, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
+import { type BrokerAdapter, createOrder, Decimal, type EngineConfig, ExecutionEngine, FileJournal, type Order, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processView } from '../resilience/agreement.js';
@@ -181,7 +181,8 @@ describe('crash recovery', () => {
     expect(second.orders.get(entry!.clientOrderId)?.status).toBe('failed');
   });
 
-  it('the kill switch, its cancel refused by the broker, then a crash before it was asked again: the restart (still halted) asks it again and the order ends; resume() after the restart releases what is left', async () => {
+  /** A process with one resting limit buy (its cancels acknowledged 300 ms later), on a broker that outlives it. */
+  async function restingEntry(): Promise<{ clock: ManualClock; broker: MockBroker; dying: ReturnType<typeof processView>; doomed: ExecutionEngine; entry: Order }> {
     const clock = new ManualClock();
     const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
     broker.setPrice('AAPL', '100');
@@ -189,6 +190,12 @@ describe('crash recovery', () => {
     const doomed = boot(dying.adapter, clock);
     await doomed.start();
     const entry = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
+    await flush();
+    return { clock, broker, dying, doomed, entry };
+  }
+
+  it('the kill switch, its cancel refused by the broker, then a crash before it was asked again: the restart (still halted) asks it again and the order ends; resume() after the restart releases what is left', async () => {
+    const { clock, broker, dying, doomed, entry } = await restingEntry();
     const other = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '94', timeInForce: 'gtc' }, { timeoutMs: null });
     await flush();
     broker.refuseCancels(3);
@@ -209,14 +216,7 @@ describe('crash recovery', () => {
   });
 
   it("a host's own cancel-all wanted until the orders end, its reason beginning 'halted: ', across a restart: still asked after a halt is lifted — the restart reads whose cancel it was from the journal, not from the reason", async () => {
-    const clock = new ManualClock();
-    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
-    broker.setPrice('AAPL', '100');
-    const dying = processView(broker);
-    const doomed = boot(dying.adapter, clock);
-    await doomed.start();
-    const entry = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
-    await flush();
+    const { clock, broker, dying, doomed, entry } = await restingEntry();
     broker.refuseCancels(3);
     await doomed.orders.cancelAll('halted: news', { untilEnded: true });
     await clock.advanceAsync(400); // refused; asked again in a second — the process dies first
@@ -232,14 +232,7 @@ describe('crash recovery', () => {
   });
 
   it("a journal an earlier build wrote (its notes of cancels wanted until the orders end carry no mark of the kill switch's): the halt's are known by their reason, and resume() after the restart releases them", async () => {
-    const clock = new ManualClock();
-    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
-    broker.setPrice('AAPL', '100');
-    const dying = processView(broker);
-    const doomed = boot(dying.adapter, clock);
-    await doomed.start();
-    const entry = await doomed.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '95', timeInForce: 'gtc' }, { timeoutMs: null });
-    await flush();
+    const { clock, broker, dying, doomed, entry } = await restingEntry();
     broker.refuseCancels(1_000);
     await doomed.halt({ reason: 'desk', cancelOpen: true });
     await clock.advanceAsync(400);
