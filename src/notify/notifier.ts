@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { ConfigurationError, describeError, type ValidationIssue } from '../core/errors.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
+import { checkWholeNumber } from '../core/options.js';
 import type { AlertPayload } from '../events/alert.js';
 import type { EventSource } from '../events/event-bus.js';
 import { redactSecrets } from '../broker/credentials.js';
@@ -226,8 +227,7 @@ function checkNotifierOptions(options: NotifierOptions): void {
     });
   }
   for (const [field, min] of [['dedupWindowMs', 0], ['maxPerMinute', 1], ['retries', 0], ['retryDelayMs', 0]] as const) {
-    const value: unknown = options[field];
-    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= min)) issues.push({ field, message: `must be a whole number of at least ${min}, got ${JSON.stringify(value) ?? String(value)}` });
+    checkWholeNumber(options[field], field, min, issues);
   }
   if (options.secrets !== undefined && !(Array.isArray(options.secrets) && options.secrets.every((x) => typeof x === 'string'))) issues.push({ field: 'secrets', message: 'must be a list of strings' });
   if (options.onFailure !== undefined && typeof options.onFailure !== 'function') issues.push({ field: 'onFailure', message: `must be a function, got ${typeof options.onFailure}` });

@@ -5,6 +5,7 @@ import type { OrderList } from '../model/order-list.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigurationError, describeError, isBrokerError, type ValidationIssue } from '../core/errors.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
+import { checkWholeNumber } from '../core/options.js';
 import type { Order } from '../model/order.js';
 import type { OrderChanges } from '../model/order-event.js';
 
@@ -224,15 +225,12 @@ function checkLimiterOptions(options: RateLimitedAdapterOptions): void {
   const limit = options?.limit as Partial<RateLimit> | undefined;
   if (typeof limit !== 'object' || limit === null) throw new ConfigurationError([{ field: 'rateLimit', message: `must be { requests, perMs, burst?, maxConcurrent? } or false, got ${String(limit)}` }]);
   const issues: ValidationIssue[] = [];
-  const wholeNumber = (field: string, value: unknown, min: number, optional: boolean): void => {
-    if (value === undefined && optional) return;
-    if (!(typeof value === 'number' && Number.isInteger(value) && value >= min)) issues.push({ field, message: `must be a whole number of at least ${min}, got ${JSON.stringify(value) ?? String(value)}` });
-  };
-  wholeNumber('rateLimit.requests', limit.requests, 1, false);
-  wholeNumber('rateLimit.perMs', limit.perMs, 1, false);
-  wholeNumber('rateLimit.burst', limit.burst, 1, true);
-  wholeNumber('rateLimit.maxConcurrent', limit.maxConcurrent, 1, true);
-  wholeNumber('maxRateLimitRetries', options.maxRateLimitRetries, 0, true);
-  wholeNumber('cooldownMs', options.cooldownMs, 0, true);
+  // Required: absent reads as NaN, which the check refuses.
+  checkWholeNumber(limit.requests ?? Number.NaN, 'rateLimit.requests', 1, issues);
+  checkWholeNumber(limit.perMs ?? Number.NaN, 'rateLimit.perMs', 1, issues);
+  checkWholeNumber(limit.burst, 'rateLimit.burst', 1, issues);
+  checkWholeNumber(limit.maxConcurrent, 'rateLimit.maxConcurrent', 1, issues);
+  checkWholeNumber(options.maxRateLimitRetries, 'maxRateLimitRetries', 0, issues);
+  checkWholeNumber(options.cooldownMs, 'cooldownMs', 0, issues);
   if (issues.length > 0) throw new ConfigurationError(issues);
 }

@@ -1,5 +1,6 @@
 import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
 import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
+import { checkWholeNumber } from '../core/options.js';
 
 /** What a breaker watches. */
 export type BreakerKind = 'drawdown' | 'daily_loss' | 'rejection_rate' | 'volatility' | 'position_size';
@@ -185,10 +186,8 @@ function checkBreakerSpecs(specs: readonly BreakerSpec[]): (BreakerSpec & { read
     });
     if (spec.strategyId !== undefined && (typeof spec.strategyId !== 'string' || spec.strategyId === '')) issues.push({ field: at('strategyId'), message: 'must be a non-empty string when given' });
     for (const field of ['windowMs', 'minOrders'] as const) {
-      const value: unknown = spec[field];
-      if (value === undefined) continue;
-      if (spec.kind !== 'rejection_rate') issues.push({ field: at(field), message: `is for rejection_rate breakers only, this one is ${String(spec.kind)}` });
-      else if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) issues.push({ field: at(field), message: `must be a positive whole number, got ${JSON.stringify(value) ?? String(value)}` });
+      if (spec[field] !== undefined && spec.kind !== 'rejection_rate') issues.push({ field: at(field), message: `is for rejection_rate breakers only, this one is ${String(spec.kind)}` });
+      else checkWholeNumber(spec[field], at(field), 1, issues);
     }
     return limit instanceof Decimal ? { ...spec, limit } : undefined;
   });

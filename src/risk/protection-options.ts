@@ -1,6 +1,7 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
 import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
 import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
+import { checkWholeNumber } from '../core/options.js';
 import type { Logger } from '../core/logger.js';
 
 export interface ProtectionOptions {
@@ -81,7 +82,7 @@ export function checkProtectionOptions(options: ProtectionOptions): void {
     decimalIn('tightenNearTarget.lock', options.tightenNearTarget?.lock, (d) => !d.isNegative() && d.lessThan(1), 'a share of the open gain in [0, 1)');
   }
   if (options.onStopLost !== undefined && !['replace', 'close', 'alert'].includes(options.onStopLost)) issues.push({ field: field('onStopLost'), message: `must be 'replace', 'close' or 'alert', got ${JSON.stringify(options.onStopLost)}` });
-  if (options.stopAttempts !== undefined && !(Number.isInteger(options.stopAttempts) && options.stopAttempts >= 1)) issues.push({ field: field('stopAttempts'), message: `must be a whole number of at least 1, got ${String(options.stopAttempts)}` });
+  checkWholeNumber(options.stopAttempts, field('stopAttempts'), 1, issues);
   if (issues.length > 0) throw new ConfigurationError(issues);
 }
 
