@@ -102,6 +102,18 @@ export function parsePositive(value: unknown, field: string, issues: ValidationI
   return undefined;
 }
 
+/**
+ * Parses a decimal option that must lie in a range: the value when `inRange` holds, and otherwise
+ * undefined with the problem (`must be <range>`) added to `issues` — a validator collects them all.
+ */
+export function parseDecimalIn(value: unknown, field: string, inRange: (d: Decimal) => boolean, range: string, issues: ValidationIssue[]): Decimal | undefined {
+  const parsed = parseDecimal(value, field);
+  if (!(parsed instanceof Decimal)) issues.push(parsed);
+  else if (!inRange(parsed)) issues.push({ field, message: `must be ${range}, got ${parsed.toString()}` });
+  else return parsed;
+  return undefined;
+}
+
 /** `value` rounded to a multiple of `step` (a quantity increment or a price tick), with explicit rounding. */
 export function roundToStep(value: Decimal, step: Decimal, rounding: Decimal.Rounding): Decimal {
   return value.dividedBy(step).toDecimalPlaces(0, rounding).times(step);

@@ -1,4 +1,4 @@
-import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import { Decimal, type DecimalInput, parseDecimalIn } from '../core/decimal.js';
 import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
 import { checkWholeNumber } from '../core/options.js';
 
@@ -176,10 +176,10 @@ function checkBreakerSpecs(specs: readonly BreakerSpec[]): (BreakerSpec & { read
     else if (ids.has(spec.id)) issues.push({ field: at('id'), message: `${JSON.stringify(spec.id)} is used by another breaker (a trip is kept by id: the other would not be judged)` });
     else ids.add(spec.id);
     if (!KINDS.includes(spec.kind)) issues.push({ field: at('kind'), message: `must be one of ${KINDS.join(', ')}, got ${JSON.stringify(spec.kind) ?? String(spec.kind)}` });
-    const limit = parseDecimal(spec.threshold, at('threshold'));
-    if (!(limit instanceof Decimal)) issues.push(limit);
-    else if (!limit.greaterThan(0)) issues.push({ field: at('threshold'), message: `must be positive (it trips at a reading at or above it), got ${limit.toString()}` });
-    else if (spec.kind === 'rejection_rate' && limit.greaterThan(1)) issues.push({ field: at('threshold'), message: `is a share of orders rejected, 0–1 (0.5 for half), got ${limit.toString()}` });
+    const limit =
+      spec.kind === 'rejection_rate'
+        ? parseDecimalIn(spec.threshold, at('threshold'), (d) => d.greaterThan(0) && d.lessThanOrEqualTo(1), 'a share of orders rejected in (0, 1] (0.5 for half)', issues)
+        : parseDecimalIn(spec.threshold, at('threshold'), (d) => d.greaterThan(0), 'positive (it trips at a reading at or above it)', issues);
     if (!Array.isArray(spec.actions) || spec.actions.length === 0) issues.push({ field: at('actions'), message: `must list what it does when it trips (${ACTIONS.join(', ')})` });
     else spec.actions.forEach((action, j) => {
       if (!ACTIONS.includes(action)) issues.push({ field: at(`actions[${j}]`), message: `must be one of ${ACTIONS.join(', ')}, got ${JSON.stringify(action) ?? String(action)}` });
@@ -189,7 +189,7 @@ function checkBreakerSpecs(specs: readonly BreakerSpec[]): (BreakerSpec & { read
       if (spec[field] !== undefined && spec.kind !== 'rejection_rate') issues.push({ field: at(field), message: `is for rejection_rate breakers only, this one is ${String(spec.kind)}` });
       else checkWholeNumber(spec[field], at(field), 1, issues);
     }
-    return limit instanceof Decimal ? { ...spec, limit } : undefined;
+    return limit ? { ...spec, limit } : undefined;
   });
   if (issues.length > 0) throw new ConfigurationError(issues);
   return checked as (BreakerSpec & { readonly limit: Decimal })[];

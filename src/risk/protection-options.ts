@@ -1,5 +1,5 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
-import { Decimal, type DecimalInput, parseDecimal } from '../core/decimal.js';
+import { Decimal, type DecimalInput, parseDecimalIn } from '../core/decimal.js';
 import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
 import { checkWholeNumber } from '../core/options.js';
 import type { Logger } from '../core/logger.js';
@@ -51,14 +51,7 @@ export function checkProtectionOptions(options: ProtectionOptions): void {
   const field = (name: string): string => `protection.${name}`;
   if (typeof options !== 'object' || options === null) throw new ConfigurationError([{ field: 'protection', message: `must be true or an object of protection options, got ${String(options)}` }]);
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) issues.push({ field: field(key), message: `is not a protection option (${[...KNOWN].join(', ')})` });
-  /** `value` as a decimal when `ok` says it is in range, else an issue saying `range`. */
-  const decimalIn = (name: string, value: unknown, ok: (d: Decimal) => boolean, range: string): Decimal | undefined => {
-    const parsed = parseDecimal(value, field(name));
-    if (!(parsed instanceof Decimal)) issues.push(parsed);
-    else if (!ok(parsed)) issues.push({ field: field(name), message: `must be ${range}, got ${parsed.toString()}` });
-    else return parsed;
-    return undefined;
-  };
+  const decimalIn = (name: string, value: unknown, ok: (d: Decimal) => boolean, range: string): Decimal | undefined => parseDecimalIn(value, field(name), ok, range, issues);
   if (options.partialExits !== undefined) {
     if (!Array.isArray(options.partialExits) || options.partialExits.length === 0) issues.push({ field: field('partialExits'), message: 'must be a non-empty list of { r, fraction }' });
     else {
