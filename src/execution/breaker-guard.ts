@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { Decimal, ZERO } from '../core/decimal.js';
-import { describeError } from '../core/errors.js';
+import { describeError, ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AlertEvents } from '../events/alert.js';
@@ -70,8 +70,9 @@ export class BreakerGuard {
     return this.blockedStrategies.get(strategyId);
   }
 
-  /** A host-supplied volatility reading. */
+  /** A host-supplied volatility reading: zero or more (a VIX level, a realised volatility); a negative one is a {@link ValidationError}. */
   reportVolatility(value: Decimal): void {
+    if (value.isNegative() && !value.isZero()) throw new ValidationError([{ field: 'volatility', message: `must be zero or more, got ${value.toString()}` }]);
     this.volatility = value;
     this.check();
   }
@@ -106,12 +107,21 @@ export class BreakerGuard {
     return this.breakers.trips().map((trip) => ({ kind: 'note', at, topic: 'breaker.tripped', data: { ...trip, value: trip.value.toString(), threshold: trip.threshold.toString() } }));
   }
 
-  /** Re-arms a tripped breaker and lifts its strategy block. */
-  reset(id: string): void {
+  /**
+   * Re-arms a tripped breaker and lifts its strategy block: true when it had tripped, false when it
+   * was armed. An id no breaker has is a {@link ValidationError}: an operator's typo must not pass
+   * for a reset while the strategy stays stopped.
+   */
+  reset(id: string): boolean {
+    if (typeof id !== 'string' || !this.breakers.configured.some((spec) => spec.id === id)) {
+      const known = this.breakers.configured.map((spec) => spec.id);
+      throw new ValidationError([{ field: 'id', message: `is not a configured breaker, got ${typeof id === 'string' ? JSON.stringify(id) : typeof id} (${known.length ? `configured: ${known.join(', ')}` : 'none configured'})` }], 'breaker reset');
+    }
     const trip = this.breakers.trips().find((t) => t.id === id);
-    if (!this.breakers.reset(id)) return;
+    if (!this.breakers.reset(id)) return false;
     if (trip?.strategyId) this.blockedStrategies.delete(trip.strategyId);
     this.deps.journal.append({ kind: 'note', at: this.deps.clock.now(), topic: 'breaker.reset', data: { id } });
+    return true;
   }
 
   check(): void {

@@ -623,7 +623,10 @@ export class ExecutionEngine {
     if (halted && this.protection) void this.protection.afterHalt().catch((error: unknown) => this.logger.error('protection could not be put back after the halt', { error: describeError(error) }));
   }
 
-  /** A host-supplied volatility measure (e.g. a VIX reading or realised volatility): for the `volatility` breakers, and for protection's `volatility` rule (wider stops while it is high). */
+  /**
+   * A host-supplied volatility measure (e.g. a VIX reading or realised volatility): for the `volatility` breakers, and for protection's `volatility` rule (wider stops while it is high).
+   * @throws {@link ValidationError} for a value that is not a finite decimal, or is negative.
+   */
   reportVolatility(value: DecimalInput): void {
     const volatility = toDecimal(value, 'volatility');
     this.breakerGuard.reportVolatility(volatility);
@@ -631,9 +634,13 @@ export class ExecutionEngine {
     if (this.protection) void this.protection.onVolatility(volatility).catch((error: unknown) => this.logger.error('protection could not adjust to volatility', { error: describeError(error) }));
   }
 
-  /** Re-arms a tripped breaker and lifts its strategy block. Trading halted by it still needs `resume()`. */
-  resetBreaker(id: string): void {
-    this.breakerGuard.reset(id);
+  /**
+   * Re-arms a tripped breaker and lifts its strategy block; true when it had tripped, false when it
+   * was armed. Trading halted by it still needs `resume()`.
+   * @throws {@link ValidationError} for an id no configured breaker has (a typo is not a reset).
+   */
+  resetBreaker(id: string): boolean {
+    return this.breakerGuard.reset(id);
   }
 
   get tradingState(): TradingState {

@@ -109,6 +109,8 @@ describe('circuit breakers', () => {
     await engine.executeSignal(signal({ symbol: 'MSFT' }));
     engine.reportVolatility(25);
     expect(trips).toEqual([]);
+    expect(() => engine.reportVolatility('-41.5')).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+    expect(() => engine.reportVolatility('abc')).toThrow(expect.objectContaining({ code: 'validation_failed' }));
     engine.reportVolatility('41.5');
     await flush();
     expect(trips).toEqual(['vol volatility 41.50']);
@@ -158,7 +160,11 @@ describe('circuit breakers', () => {
     expect(await engine.executeSignal(signal({ symbol: 'MSFT', strategyId: 'trend' }))).toMatchObject({ kind: 'rejected', reasons: [{ code: 'strategy_halted' }] });
     expect((await engine.executeSignal(signal({ symbol: 'MSFT', strategyId: 'meanrev' }))).kind).toBe('executed');
     expect((await engine.executeSignal(signal({ side: 'sell', strategyId: 'trend' }))).kind).toBe('executed'); // exits pass
-    engine.resetBreaker('trend-loss');
+    // A typo is refused with the ids there are, and the strategy stays stopped.
+    expect(() => engine.resetBreaker('trend_loss')).toThrow(expect.objectContaining({ code: 'validation_failed', message: expect.stringContaining('id is not a configured breaker, got "trend_loss" (configured: trend-loss)') }));
+    expect(engine.breakers.trips().map((t) => t.id)).toEqual(['trend-loss']);
+    expect(engine.resetBreaker('trend-loss')).toBe(true);
+    expect(engine.resetBreaker('trend-loss')).toBe(false); // armed already: nothing to reset
     price('MSFT', '101');
     expect((await engine.executeSignal(signal({ symbol: 'MSFT', side: 'sell', strategyId: 'meanrev' }))).kind).toBe('executed');
     expect(engine.tradingState).toBe('ACTIVE');

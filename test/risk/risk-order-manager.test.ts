@@ -811,6 +811,10 @@ describe('RiskOrderManager adjustments (every change a replace in the audit trai
     engine.reportVolatility(31); // still high: unchanged
     await flush();
     expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('96');
+    // A negative reading (a change sent where a level is wanted) is refused: it would have put the narrow stop back.
+    expect(() => engine.reportVolatility(-35)).toThrow(expect.objectContaining({ code: 'validation_failed', message: expect.stringContaining('volatility must be zero or more, got -35') }));
+    await flush();
+    expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('96');
     engine.reportVolatility(20);
     await flush();
     expect(engine.protection!.protectionOf('AAPL')!.stop?.stopPrice?.toString()).toBe('98');
