@@ -53,9 +53,6 @@ import { quantityStep } from '../risk/position-sizing.js';
 import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
 import { type HaltOptions, parseHaltOptions, type TradingState } from './trading-state.js';
 
-/** The kill switch's cancels go by this reason (then the halt's); `resume()` releases them by their mark, not by it (see `cancelAllForHalt`). */
-const HALT_CANCEL = 'halted: ';
-
 export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT } from './decision-log.js';
 
 export interface ExecutionEngineOptions {
@@ -569,7 +566,7 @@ export class ExecutionEngine {
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'engine.halted', data: { reason, cancelOpen, flatten } });
     // An order still on its way is covered too: the lifecycle re-sends the cancel when it lands.
     // Until they end (or trading resumes): an order the broker refuses to cancel would work (and fill) through the halt.
-    if (cancelOpen) await this.lifecycle.cancelAllForHalt(`${HALT_CANCEL}${reason}`);
+    if (cancelOpen) await this.lifecycle.cancelAllForHalt(reason);
     if (!flatten) return;
     // Every position at once, each to its own end: the closes go out together (not one broker round
     // trip after another), and one that fails leaves none of the others open.

@@ -817,9 +817,10 @@ export class OrderLifecycleManager {
   /**
    * The engine's kill switch: {@link cancelAll}, each cancel wanted until its order ends and marked
    * as the halt's, so `resume()` lets go of these and only these ({@link haltCancelsWantedNoMore}) —
-   * not a host's own cancels, whatever their reason says.
+   * not a host's own cancels, whatever their reason says. Each cancel's reason is `halted: <haltReason>`.
    */
-  cancelAllForHalt(reason: string): Promise<Order[]> {
+  cancelAllForHalt(haltReason: string): Promise<Order[]> {
+    const reason = `${HALT_CANCEL_REASON}${haltReason}`;
     return this.cancelWorking(reason, { reason, halt: true });
   }
 
@@ -1629,15 +1630,18 @@ interface WantedUntilEnded {
 /** The journal note's data; `halt` is absent only in notes earlier builds wrote. */
 type UntilEndedNote = { readonly reason: string; readonly halt?: boolean };
 
-/** The kill switch's cancels went by this reason prefix before their notes said `halt` (journals written by earlier builds): how those are read back. */
-const LEGACY_HALT_REASON = 'halted: ';
+/**
+ * The kill switch's cancels go by this reason prefix (then the halt's). Journals written by earlier
+ * builds, whose notes do not say `halt`, are read back by it; since, the mark decides, not the reason.
+ */
+const HALT_CANCEL_REASON = 'halted: ';
 
 function untilEndedNote({ reason, halt }: WantedUntilEnded): UntilEndedNote {
   return { reason, halt };
 }
 
 function wantedUntilEndedOf(note: UntilEndedNote): WantedUntilEnded {
-  return { reason: note.reason, halt: note.halt ?? note.reason.startsWith(LEGACY_HALT_REASON) };
+  return { reason: note.reason, halt: note.halt ?? note.reason.startsWith(HALT_CANCEL_REASON) };
 }
 
 /** Options of {@link OrderLifecycleManager.cancel} and {@link OrderLifecycleManager.cancelAll}. */
