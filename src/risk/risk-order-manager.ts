@@ -695,7 +695,8 @@ export class RiskOrderManager {
     // so the stop alone (at or through the market, it closes the position as it would have).
     const throughTheStop = long ? entry.lessThanOrEqualTo(stopPrice) : entry.greaterThanOrEqualTo(stopPrice);
     if (throughTheStop && (target || this.deps.options.partialExits)) {
-      this.deps.events.emit('alert', { severity: 'warning', code: 'protection_no_target', message: `${position.symbol}: the entry filled at ${entry.toString()}, at or through its stop at ${stopPrice.toString()}; only the stop is placed` });
+      // The same details as a target given up on (`left_off`): a host routes both by symbol, not by parsing the message.
+      this.deps.events.emit('alert', { severity: 'warning', code: 'protection_no_target', message: `${position.symbol}: the entry filled at ${entry.toString()}, at or through its stop at ${stopPrice.toString()}; only the stop is placed`, details: { symbol: position.symbol, entry: entry.toString(), stopPrice: stopPrice.toString(), action: 'left_off' } });
     }
     const legs = throughTheStop
       ? []

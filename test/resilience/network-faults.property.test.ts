@@ -914,6 +914,19 @@ describe('network faults', () => {
     );
   });
 
+  it('trailing, break-even: a stop that fills at 98 sets off a buy from an order:filled listener, filling at 98 — at its own stop (2% below the 100 it was decided at): protected by the stop alone and alerted so (`protection_no_target`, now with `details.symbol` and `left_off`) (found by the search; the check did not know this alert)', async () => {
+    await scenario(
+      [
+        { kind: 'react', on: 'order:filled', does: 'signal', side: 'buy', times: 2 },
+        { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'buy', turns: 0, seconds: 1 },
+        { kind: 'lag', ms: 0 },
+        { kind: 'open' },
+        { kind: 'pause', symbol: 'AAPL', by: -20, seconds: 1 },
+      ],
+      'trailing, break-even',
+    );
+  });
+
   it('a host that cancels an order in its own order:accepted listener mirrors the states the engine ends with — the cancel was heard before the acceptance (found by the search)', async () => {
     await scenario([{ kind: 'react', on: 'order:accepted', does: 'cancelThis', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'none');
   });
@@ -1009,7 +1022,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
         const targetsAlerted = new Set<string>();
         // Targets protection gave up on (alerted `left_off`): the position is guarded by its stop alone.
-        engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
+        engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost' || a.code === 'protection_no_target') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
         // Orders the host cancelled, and those whose cancel the engine gave up on (alerted `cancel_failed`).
         const cancelled = new Set<string>();
         const cancelsGivenUp = new Set<string>();

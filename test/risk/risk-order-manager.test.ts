@@ -466,7 +466,8 @@ describe('RiskOrderManager', () => {
     const { engine, signal, broker, clock, flush } = await setup();
     broker.setLatency(50);
     const seen: string[] = [];
-    engine.on('alert', (a) => a.code === 'protection_no_target' && seen.push(a.message));
+    const details: unknown[] = [];
+    engine.on('alert', (a) => a.code === 'protection_no_target' && seen.push(a.message) && details.push(a.details));
     const placed: string[] = [];
     engine.on('order:submitted', ({ order }) => placed.push(brief(order)!));
     const sent = engine.executeSignal(signal()); // stop at 98 (2% below 100)
@@ -483,6 +484,7 @@ describe('RiskOrderManager', () => {
       await flush();
     }
     expect(seen).toEqual(['AAPL: the entry filled at 97, at or through its stop at 98; only the stop is placed']);
+    expect(details).toEqual([{ symbol: 'AAPL', entry: '97', stopPrice: '98', action: 'left_off' }]);
     expect(placed.slice(0, 2)).toEqual(['buy market 10 @ undefined', 'sell stop 10 @ 98']);
     expect(placed.some((o) => o.includes('limit'))).toBe(false);
     expect(engine.positions.get('AAPL')).toBeUndefined();
