@@ -70,9 +70,8 @@ export class BreakerGuard {
     return this.blockedStrategies.get(strategyId);
   }
 
-  /** A host-supplied volatility reading: zero or more (a VIX level, a realised volatility); a negative one is a {@link ValidationError}. */
+  /** A host-supplied volatility reading (zero or more: the engine checked it). */
   reportVolatility(value: Decimal): void {
-    if (value.isNegative() && !value.isZero()) throw new ValidationError([{ field: 'volatility', message: `must be zero or more, got ${value.toString()}` }]);
     this.volatility = value;
     this.check();
   }
@@ -113,7 +112,7 @@ export class BreakerGuard {
    * for a reset while the strategy stays stopped.
    */
   reset(id: string): boolean {
-    if (typeof id !== 'string' || !this.breakers.configured.some((spec) => spec.id === id)) {
+    if (!this.breakers.configured.some((spec) => spec.id === id)) {
       const known = this.breakers.configured.map((spec) => spec.id);
       throw new ValidationError([{ field: 'id', message: `is not a configured breaker, got ${typeof id === 'string' ? JSON.stringify(id) : typeof id} (${known.length ? `configured: ${known.join(', ')}` : 'none configured'})` }], 'breaker reset');
     }

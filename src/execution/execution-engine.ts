@@ -4,9 +4,9 @@ import { type EngineConfig, resolveEngineConfig, type ResolvedEngineConfig } fro
 import { allOrFailures } from '../core/all-settled.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
-import { isAboveZero, toDecimal } from '../core/decimal.js';
+import { isAboveZero, parseDecimalIn, toDecimal } from '../core/decimal.js';
 import { isTerminalStatus } from '../model/order-status.js';
-import { describeError, PositionNotClosedError, RecoveryIncompleteError, ValidationError } from '../core/errors.js';
+import { describeError, PositionNotClosedError, RecoveryIncompleteError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { every, type Repeating } from '../core/every.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { InternalFailure } from '../core/internal-hooks.js';
@@ -625,7 +625,9 @@ export class ExecutionEngine {
    * @throws {@link ValidationError} for a value that is not a finite decimal, or is negative.
    */
   reportVolatility(value: DecimalInput): void {
-    const volatility = toDecimal(value, 'volatility');
+    const issues: ValidationIssue[] = [];
+    const volatility = parseDecimalIn(value, 'volatility', (d) => d.greaterThanOrEqualTo(0), 'zero or more', issues);
+    if (!volatility) throw new ValidationError(issues);
     this.breakerGuard.reportVolatility(volatility);
     // Protection may widen (or restore) its stops for the new volatility.
     if (this.protection) void this.protection.onVolatility(volatility).catch((error: unknown) => this.logger.error('protection could not adjust to volatility', { error: describeError(error) }));

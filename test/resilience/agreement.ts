@@ -85,6 +85,17 @@ export function driver(clock: ManualClock): (work: Promise<unknown>) => Promise<
 }
 
 /**
+ * Collects into `into` the symbols whose targets protection gave up on and said so (alerted with
+ * `details.action` `left_off`: a target refused or lost, or none placed for an entry filled through
+ * its stop) — guarded by the stop alone, which {@link expectAgreement}'s check on targets allows.
+ */
+export function collectTargetsLeftOff(engine: ExecutionEngine, into: Set<string>): void {
+  engine.on('alert', (a) => {
+    if ((a.code === 'target_not_placed' || a.code === 'target_lost' || a.code === 'protection_no_target') && a.details?.action === 'left_off') into.add(String(a.details.symbol));
+  });
+}
+
+/**
  * What must hold once the network has healed and the engine has reconciled, whatever happened:
  * positions equal to the broker's; every broker order the engine placed known to it, working here
  * exactly when working there, fill for fill, and nothing working here that the broker does not work; no client order id twice; and (when `stops`) one working

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -838,7 +838,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
           // Protection that gave up (the broker refused every stop and close) said so; nothing more is owed then.
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
-          engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost' || a.code === 'protection_no_target') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
+          collectTargetsLeftOff(engine, targetsAlerted);
           engine.on('alert', (a) => a.code === 'cancel_failed' && a.clientOrderId && cancelsGivenUp.add(a.clientOrderId));
           events?.(engine);
           // The host's reacting listeners, on this process (those of a dead one are gone with it, their work too).

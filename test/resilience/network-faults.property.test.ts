@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -1022,7 +1022,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
         const targetsAlerted = new Set<string>();
         // Targets protection gave up on (alerted `left_off`): the position is guarded by its stop alone.
-        engine.on('alert', (a) => (a.code === 'target_not_placed' || a.code === 'target_lost' || a.code === 'protection_no_target') && a.details?.action === 'left_off' && targetsAlerted.add(String(a.details.symbol)));
+        collectTargetsLeftOff(engine, targetsAlerted);
         // Orders the host cancelled, and those whose cancel the engine gave up on (alerted `cancel_failed`).
         const cancelled = new Set<string>();
         const cancelsGivenUp = new Set<string>();
