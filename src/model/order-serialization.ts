@@ -1,7 +1,7 @@
 import { Decimal } from '../core/decimal.js';
 import type { Fill } from './fill.js';
 import { type Order, shapeOrder } from './order.js';
-import { type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
+import { type OrderChanges, type OrderEvent, ORDER_CHANGE_DECIMALS } from './order-event.js';
 
 /**
  * Orders, fills and events as plain JSON (decimals as strings), for journals and wire
@@ -75,15 +75,18 @@ export function orderFromJSON(json: OrderJSON): Order {
 export function orderEventToJSON(event: OrderEvent): OrderEventJSON {
   const out: Record<string, unknown> = { ...event };
   if (event.type === 'filled') out.fill = fillToJSON(event.fill);
-  if (event.type === 'modified' || event.type === 'replace_requested') {
-    const changes: Record<string, string> = event.changes.type ? { type: event.changes.type } : {};
-    for (const key of ORDER_CHANGE_DECIMALS) {
-      const value = event.changes[key];
-      if (value !== undefined) changes[key] = value.toString();
-    }
-    out.changes = changes;
-  }
+  if (event.type === 'modified' || event.type === 'replace_requested') out.changes = orderChangesToJSON(event.changes);
   return out as OrderEventJSON;
+}
+
+/** A modification's changes as JSON (decimals as strings). */
+export function orderChangesToJSON(changes: OrderChanges): Record<string, string> {
+  const out: Record<string, string> = changes.type ? { type: changes.type } : {};
+  for (const key of ORDER_CHANGE_DECIMALS) {
+    const value = changes[key];
+    if (value !== undefined) out[key] = value.toString();
+  }
+  return out;
 }
 
 export function orderEventFromJSON(json: OrderEventJSON): OrderEvent {
