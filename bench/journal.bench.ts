@@ -4,7 +4,7 @@
  *
  *   npm run bench -- --appends=20000 --signals=3000
  */
-import { closeSync, fdatasync, fdatasyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal, ExecutionEngine, FileJournal, InMemoryJournal, type Journal, type JournalEntry, type Order, silentLogger } from 'tradewire';
@@ -173,11 +173,11 @@ await postgresRows();
   let n = 0;
   let bytesPerSignal = 0;
   const perSignal = async (): Promise<number> => {
-    const size = statSync(join(dir, 'one-at-a-time.jsonl')).size;
+    const size = journal.bytes;
     const started = process.hrtime.bigint();
     for (let i = 0; i < count; i++, n++) await engine.executeSignal({ id: `o${n}`, symbol: 'S0', side: n % 2 ? 'sell' : 'buy', strength: 80, time: clock.now(), strategyId: 'b' });
     const us = Number(process.hrtime.bigint() - started) / 1e3 / count;
-    bytesPerSignal = Math.round((statSync(join(dir, 'one-at-a-time.jsonl')).size - size) / count);
+    bytesPerSignal = Math.round((journal.bytes - size) / count);
     return us;
   };
   await perSignal();

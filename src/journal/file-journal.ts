@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
@@ -8,6 +8,7 @@ import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordToJSON } from './journal-json.js';
+import { JournalFileWriter, recordsEnd } from './journal-file-writer.js';
 import type { SegmentReport } from '../reports/segment-report.js';
 import { HISTORY_TOPICS } from './history-notes.js';
 import { type FillHistoryQuery, type FillSummary, type OrderHistoryQuery, type OrderSummary, summarizeSegment } from './order-history.js';
@@ -37,7 +38,7 @@ import {
 
 
 export interface FileJournalOptions {
-  /** The journal file (created if missing). One JSON record per line, append-only. */
+  /** The journal file (created if missing). One JSON record per line, append-only (while open, blank space follows the last: see `bytes`). */
   readonly path: string;
   /**
    * When records reach the disk (every record is written to the file at once, so all modes survive
@@ -98,8 +99,10 @@ export interface FileJournalRecovery {
  * indexed in memory for queries (by order, client order id, symbol, status, time range); a query
  * reaching older history reads the file, so memory stays flat however long the journal grows.
  *
- * Records are never rewritten. On open, a torn last line (a crash mid-write) is detected, skipped
- * with a warning and cut from the file so the next record starts on a clean line; a corrupt line
+ * Records are never rewritten. When the journal flushes, they are written into blank space written
+ * ahead of them, so that a flush writes data and not the file's size (see `JournalFileWriter`;
+ * cut off on close). On open, a torn last line (a crash mid-write) is detected, skipped with a
+ * warning and cut from the file so the next record starts on a clean line; a corrupt line
  * elsewhere is skipped with a warning. Neither stops the journal, and neither loses the records
  * before it. See docs/benchmarks.md for why this store (and its cost).
  */
@@ -110,6 +113,8 @@ export class FileJournal implements Journal {
   private current: { readonly index: InMemoryJournal; readonly seq: number; readonly summary: ReturnType<typeof summarizeSegment> } | undefined;
   private readonly capacity: number;
   private fd: number;
+  /** Writes at the records' end, into space written ahead when the journal flushes. */
+  private writer: JournalFileWriter;
   private readonly path: string;
   private readonly mode: 'before-send' | 'every-record' | 'os';
   /** Records in the file (the index holds the newest {@link capacity} of them). */
@@ -148,7 +153,10 @@ export class FileJournal implements Journal {
     // A checkpoint interrupted before its segment was put in place leaves a temporary file: the
     // journal it was made from is still whole, so the unfinished segment is dropped.
     if (existsSync(checkpointTemp(options.path))) unlinkSync(checkpointTemp(options.path));
-    this.fd = openSync(options.path, 'a+');
+    this.fd = openSync(options.path, READ_WRITE);
+    // Where the records end: before the space a writer wrote ahead (left by a crash: cut off below).
+    const size = fstatSync(this.fd).size;
+    const end = recordsEnd(this.fd, size);
     // One pass over the file, a chunk at a time (never the whole file as one string).
     const corruptLines: number[] = [];
     const scan = scanRecords(
@@ -161,13 +169,16 @@ export class FileJournal implements Journal {
         corruptLines.push(number);
         logger.warn(`journal ${options.path}: line ${number} is not a valid record; skipped`);
       },
+      end,
     );
     const tornTail = scan.tail > 0;
-    if (tornTail) {
-      logger.warn(`journal ${options.path}: the last line was cut short (a crash mid-write); ${scan.tail} bytes skipped and removed`);
-      ftruncateSync(this.fd, scan.size - scan.tail);
+    if (tornTail) logger.warn(`journal ${options.path}: the last line was cut short (a crash mid-write); ${scan.tail} bytes skipped and removed`);
+    const kept = end - scan.tail;
+    if (kept < size) {
+      ftruncateSync(this.fd, kept);
       fsyncSync(this.fd);
     }
+    this.writer = new JournalFileWriter(this.fd, kept, this.mode !== 'os');
     this.recovery = { records: this.total, tornTail, corruptLines };
   }
 
@@ -292,7 +303,7 @@ export class FileJournal implements Journal {
     if (this.pending.length === 0) return;
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
-    writeSync(this.fd, text);
+    this.writer.write(text);
     this.dirty = true;
   }
 
@@ -306,17 +317,30 @@ export class FileJournal implements Journal {
     this.writePending();
     const out: JournalRecord[] = [];
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
-    scanRecords(this.fd, (record) => {
-      if (out.length >= limit) return false;
-      if (matchesQuery(record, filter)) out.push(record);
-      return true;
-    });
+    scanRecords(
+      this.fd,
+      (record) => {
+        if (out.length >= limit) return false;
+        if (matchesQuery(record, filter)) out.push(record);
+        return true;
+      },
+      undefined,
+      this.writer.length,
+    );
     return out;
   }
 
   /** Every record in the current segment, including those no longer held in memory. */
   get size(): number {
     return this.total;
+  }
+
+  /**
+   * Bytes of records in the current segment: the file's size once closed. While open (with
+   * `before-send` or `every-record`), the file is larger by the blank space written ahead of them.
+   */
+  get bytes(): number {
+    return this.writer.length + this.pending.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
   }
 
   /** Records since the last checkpoint: what a restart reads. */
@@ -333,6 +357,8 @@ export class FileJournal implements Journal {
   checkpoint(snapshot: readonly JournalEntry[], at: number): void {
     if (this.closed) throw new Error('journal is closed');
     this.writePending();
+    // The archive ends with its last record, not with the space written ahead.
+    this.writer.trim();
     fsyncSync(this.fd);
     const archive = nextArchive(this.path);
     // The segment being archived is in memory when it fits the window: its summaries cost a few
@@ -359,7 +385,8 @@ export class FileJournal implements Journal {
     const inFlight = this.queued ?? this.syncing;
     if (inFlight) void inFlight.then(() => closeSync(old), () => closeSync(old));
     else closeSync(old);
-    this.fd = openSync(this.path, 'a+');
+    this.fd = openSync(this.path, READ_WRITE);
+    this.writer = new JournalFileWriter(this.fd, fstatSync(this.fd).size, this.mode !== 'os');
     this.total = lines.length;
     this.dirty = false;
     // Memory holds the current segment, as after a restart.
@@ -510,6 +537,8 @@ export class FileJournal implements Journal {
       const unspanned = meta !== undefined && !meta.records;
       const span = { count: 0, from: Number.MAX_SAFE_INTEGER, to: 0, lastSeq: 0 };
       let whole = true;
+      // The current segment is read up to its records' end (the space written ahead after it is blank).
+      const upTo = file === this.path ? this.writer.length : undefined;
       withFile(file, (fd) =>
         scanRecords(fd, (record) => {
           if (out.length >= limit) return (whole = false);
@@ -521,7 +550,7 @@ export class FileJournal implements Journal {
           }
           if (matchesQuery(record, filter)) out.push(record);
           return true;
-        }),
+        }, undefined, upTo),
       );
       if (unspanned && whole) writeFileAtomically(`${file}.orders-meta.json`, JSON.stringify({ ...meta, records: span }));
       if (out.length >= limit) break;
@@ -539,12 +568,17 @@ export class FileJournal implements Journal {
   close(): void {
     if (this.closed) return;
     this.writePending();
+    // Closed, the file ends with its last record.
+    this.writer.trim();
     if (this.mode !== 'os') fsyncSync(this.fd);
     this.closed = true;
     closeSync(this.fd);
     this.unlock();
   }
 }
+
+/** Opened to read and write at the records' end (not O_APPEND: the space written ahead is written over), created if missing. */
+const READ_WRITE = constants.O_RDWR | constants.O_CREAT;
 
 /** Lines held for the next write at most: a long chain of promises (a backtest's loop) still writes as it goes. */
 const MAX_PENDING_LINES = 1_024;

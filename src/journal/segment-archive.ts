@@ -78,10 +78,11 @@ const CHUNK = 1 << 20;
 
 /**
  * Calls `onLine` for every complete line of the file, reading 1 MiB at a time; `onLine` may return
- * false to stop. Returns the file's size and the length of an unterminated last line (a torn write).
+ * false to stop. Returns the file's size (or `limit`, when smaller: the bytes read) and the length of
+ * an unterminated last line (a torn write).
  */
-function scanLines(fd: number, onLine: (line: string, number: number) => boolean | void): { size: number; tail: number } {
-  const size = fstatSync(fd).size;
+function scanLines(fd: number, onLine: (line: string, number: number) => boolean | void, limit = Number.POSITIVE_INFINITY): { size: number; tail: number } {
+  const size = Math.min(fstatSync(fd).size, limit);
   const buffer = Buffer.alloc(Math.min(CHUNK, Math.max(size, 1)));
   let carry = Buffer.alloc(0);
   let position = 0;
@@ -332,8 +333,9 @@ export function withFile<T>(path: string, work: (fd: number) => T): T {
 /**
  * Calls `onRecord` for every record of the file (see {@link scanLines}; false stops); a line that is
  * not a record goes to `onBadLine` (by default skipped: the journal reported it when it opened).
+ * With `limit`, only the file's first `limit` bytes are read (where its records end).
  */
-export function scanRecords(fd: number, onRecord: (record: JournalRecord) => boolean | void, onBadLine: (number: number) => void = () => undefined): { size: number; tail: number } {
+export function scanRecords(fd: number, onRecord: (record: JournalRecord) => boolean | void, onBadLine: (number: number) => void = () => undefined, limit?: number): { size: number; tail: number } {
   return scanLines(fd, (line, number) => {
     let record: JournalRecord;
     try {
@@ -343,5 +345,5 @@ export function scanRecords(fd: number, onRecord: (record: JournalRecord) => boo
       return true;
     }
     return onRecord(record);
-  });
+  }, limit);
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Decimal, FileJournal, type JournalEntry, JournalLockedError, type Logger, OrderLifecycleManager } from 'tradewire';
+import { Decimal, FileJournal, type JournalEntry, journalFileStore, JournalLockedError, type Logger, OrderLifecycleManager } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fill, newOrder } from '../helpers.js';
@@ -243,6 +243,97 @@ describe('FileJournal durability modes', () => {
     expect(new FileJournal({ path: join(dir, 'slow.jsonl') }).recovery.records).toBe(3);
 
     expect(() => new FileJournal({ path: join(dir, 'bad.jsonl'), inlineSyncUnderMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid_configuration' }));
+  });
+});
+
+describe('FileJournal space written ahead (flushes that write data, not the file size)', () => {
+  /** The file as bytes, and where its records end (after the last line that is not blank). */
+  const contentOf = (path: string): { size: number; records: string } => {
+    const text = readFileSync(path, 'utf8');
+    return { size: Buffer.byteLength(text), records: text.replace(/[ \n]+$/, '\n') };
+  };
+
+  it('while open, the records are followed by blank space (still JSON lines); closed, the file ends with its last record', async () => {
+    const path = join(dir, 'j.jsonl');
+    const journal = new FileJournal({ path, lock: false });
+    for (const e of entries()) journal.append(e);
+    await journal.sync();
+    const open = contentOf(path);
+    expect(open.size).toBeGreaterThanOrEqual(256 * 1024); // written ahead
+    const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    // Another process's reader (a report, the CLI) reads the records, and nothing from the blank space.
+    const read: number[] = [];
+    for await (const record of journalFileStore(path).records({})) read.push(record.seq);
+    expect(read).toEqual([1, 2, 3]);
+    journal.close();
+    const closed = contentOf(path);
+    expect(closed.size).toBe(Buffer.byteLength(open.records));
+    expect(readFileSync(path, 'utf8')).toBe(open.records);
+  });
+
+  it("after a crash (never closed), reopening finds every record, cuts the blank space, and appends right after the last one", () => {
+    const path = join(dir, 'j.jsonl');
+    const crashed = new FileJournal({ path, lock: false });
+    for (const e of entries()) crashed.append(e);
+    crashed.append({ kind: 'note', at: 9, topic: 'last' });
+    void crashed.sync(); // written; the process dies before close()
+    expect(contentOf(path).size).toBeGreaterThan(Buffer.byteLength(contentOf(path).records));
+    const logger = capture();
+    const reopened = new FileJournal({ path, lock: false, logger });
+    expect(reopened.recovery).toEqual({ records: 4, tornTail: false, corruptLines: [] });
+    expect(logger.warnings).toEqual([]);
+    expect(contentOf(path).size).toBe(Buffer.byteLength(contentOf(path).records));
+    reopened.append({ kind: 'note', at: 10, topic: 'resumed' });
+    reopened.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('a record cut short inside the blank space is the torn tail: skipped with a warning and cut off with the space', () => {
+    const path = join(dir, 'j.jsonl');
+    const journal = new FileJournal({ path });
+    for (const e of entries()) journal.append(e);
+    journal.close();
+    const whole = readFileSync(path, 'utf8');
+    // A crash mid-write over space written ahead: the record's start, then the blank space it did not reach.
+    writeFileSync(path, `${whole}{"kind":"note","at":4,"top${' '.repeat(4000)}\n`);
+    const logger = capture();
+    const reopened = new FileJournal({ path, logger });
+    expect(reopened.recovery).toEqual({ records: 3, tornTail: true, corruptLines: [] });
+    expect(logger.warnings.join()).toMatch(/cut short/);
+    expect(readFileSync(path, 'utf8')).toBe(whole);
+    // The whole last record followed by blank space but not its newline: cut short too (its newline is how a whole write ends).
+    reopened.close();
+    writeFileSync(path, `${whole}{"kind":"note","at":4,"topic":"x","seq":4}${' '.repeat(100)}`);
+    const again = new FileJournal({ path, logger: capture() });
+    expect(again.recovery.tornTail).toBe(true);
+    expect(again.size).toBe(3);
+    again.close();
+  });
+
+  it('a checkpoint archives the segment without the space; os mode writes none', () => {
+    const path = join(dir, 'j.jsonl');
+    const journal = new FileJournal({ path });
+    for (const e of entries()) journal.append(e);
+    journal.sync();
+    journal.checkpoint([{ kind: 'note', at: 5, topic: 'state' }], 5);
+    const archive = journal.archives()[0]!;
+    expect(readFileSync(archive, 'utf8').endsWith('}\n')).toBe(true);
+    expect(readFileSync(archive, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+    journal.append({ kind: 'note', at: 6, topic: 'after' });
+    journal.sync();
+    expect(journal.history().map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    journal.close();
+    expect(new FileJournal({ path }).query().map((r) => (r.kind === 'note' ? r.topic : r.kind))).toEqual(['journal.checkpoint', 'state', 'after']);
+
+    const osPath = join(dir, 'os.jsonl');
+    const os = new FileJournal({ path: osPath, sync: 'os' });
+    for (const e of entries()) os.append(e);
+    os.sync();
+    expect(readFileSync(osPath, 'utf8').endsWith('}\n')).toBe(true);
+    os.close();
   });
 });
 
