@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, type Order, type OrderSide, type Position, replayJournal } from 'tradewire';
+import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON, type Order, type OrderSide, type Position, replayJournal } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
@@ -26,8 +26,19 @@ export function journalView(shared: { segment: InMemoryJournal }): { journal: Jo
         shared.segment = next;
       },
     },
-    kill: () => (dead = true),
+    // The next process reads what a durable journal would give back: every record through its JSON text.
+    kill: () => {
+      dead = true;
+      shared.segment = throughText(shared.segment);
+    },
   };
+}
+
+/** A journal's records written as a durable journal writes them (`journalRecordToJSON`, one line each) and read back. */
+function throughText(journal: InMemoryJournal): InMemoryJournal {
+  const read = new InMemoryJournal();
+  for (const record of journal.query()) read.restore(journalRecordFromJSON(JSON.parse(JSON.stringify(journalRecordToJSON(record))) as JournalRecordJSON));
+  return read;
 }
 
 /** The broker as one process sees it: dead after `kill()`, whatever was in flight. */
