@@ -7,7 +7,7 @@ import { InMemoryJournal } from './in-memory-journal.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
-import { journalRecordToJSON } from './journal-json.js';
+import { journalRecordText } from './journal-json.js';
 import { JournalFileWriter, recordsEnd } from './journal-file-writer.js';
 import type { SegmentReport } from '../reports/segment-report.js';
 import { HISTORY_TOPICS } from './history-notes.js';
@@ -186,7 +186,7 @@ export class FileJournal implements Journal {
     if (this.closed) throw new Error('journal is closed');
     const record = this.index.append(entry);
     this.total++;
-    this.pending.push(`${JSON.stringify(journalRecordToJSON(record))}\n`);
+    this.pending.push(`${journalRecordText(record)}\n`);
     if (this.mode === 'every-record') {
       this.writePending();
       fsyncSync(this.fd);
@@ -368,7 +368,7 @@ export class FileJournal implements Journal {
     // The new segment is the checkpoint marker and the snapshot, numbered after everything so far.
     const records = [this.index.append({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { archive: basename(archive), records: snapshot.length } })];
     for (const entry of snapshot) records.push(this.index.append(entry));
-    const lines = records.map((record) => `${JSON.stringify(journalRecordToJSON(record))}\n`);
+    const lines = records.map((record) => `${journalRecordText(record)}\n`);
     const tempFd = openSync(temp, 'w');
     try {
       writeSync(tempFd, lines.join(''));

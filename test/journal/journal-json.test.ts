@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Decimal, ExecutionEngine, FileJournal, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON, sequentialIds, silentLogger } from 'tradewire';
+import { Decimal, ExecutionEngine, FileJournal, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordText, journalRecordToJSON, sequentialIds, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 import { fill, newOrder } from '../helpers.js';
@@ -75,6 +75,22 @@ describe('journal records as compact JSON', () => {
     }
   });
 
+  it('journalRecordText (what the journals write) is the JSON of journalRecordToJSON, and reads back equal', async () => {
+    const records = await sessionRecords();
+    const edge = edgeRecords();
+    for (const record of [...records, ...edge]) {
+      const text = journalRecordText(record);
+      expect(JSON.parse(text)).toEqual(plain(journalRecordToJSON(record)));
+      expect(plain(journalRecordFromJSON(JSON.parse(text) as JournalRecordJSON))).toEqual(plain(record));
+      expect(journalRecordText(journalRecordFromJSON(JSON.parse(text) as JournalRecordJSON))).toBe(text);
+    }
+    // The engine's events are built in the order the text writes their keys: the very same text.
+    for (const record of records) expect(journalRecordText(record)).toBe(JSON.stringify(journalRecordToJSON(record)));
+    // An event with a key no order event has is written the long way, and keeps it.
+    const odd = { ...edge[1]!, event: { type: 'cancel_requested', at: 6_000, venue: 'X' } } as unknown as JournalRecord;
+    expect(JSON.parse(journalRecordText(odd))).toMatchObject({ event: { venue: 'X' } });
+  });
+
   it('records carry what changed: no order keys the record says or that hold their default, no eventType, no repeated times or ids', async () => {
     const records = await sessionRecords();
     const created = records.find((r) => r.kind === 'order.created' && r.status === 'created')!;
@@ -120,18 +136,7 @@ describe('journal records as compact JSON', () => {
   });
 
   it('keeps what differs from the record: an event time, a broker id the event did not carry, a fill time and commission, an outcome', () => {
-    const records: JournalRecord[] = [
-      {
-        kind: 'order.event', at: 5_000, clientOrderId: 'c-1', symbol: 'AAPL', from: 'accepted', status: 'partially_filled', outcome: 'applied', eventType: 'filled',
-        event: { type: 'filled', at: 4_900, brokerOrderId: 'b-2', fill: fill('e1', 40, '10', '0.35', 4_800) }, brokerOrderId: 'b-1', seq: 7,
-      },
-      { kind: 'order.event', at: 6_000, clientOrderId: 'c-1', symbol: 'AAPL', from: 'partially_filled', status: 'pending_cancel', outcome: 'applied', eventType: 'cancel_requested', event: { type: 'cancel_requested', at: 6_000 }, brokerOrderId: 'b-1', reason: 'timeout', seq: 8 },
-      { kind: 'order.event', at: 6_100, clientOrderId: 'c-1', symbol: 'AAPL', from: 'filled', status: 'filled', outcome: 'duplicate', eventType: 'filled', event: { type: 'filled', at: 6_100, fill: fill('e1', 40, '10', 0, 6_100) }, brokerOrderId: 'b-1', seq: 9 },
-      {
-        kind: 'order.event', at: 7_000, clientOrderId: 'c-1', symbol: 'AAPL', from: 'accepted', status: 'accepted', outcome: 'applied', eventType: 'modified',
-        event: { type: 'modified', at: 7_000, changes: { limitPrice: new Decimal('10.10'), quantity: new Decimal(60) } }, brokerOrderId: 'b-1', seq: 10,
-      },
-    ];
+    const records = edgeRecords();
     for (const record of records) {
       const { text, back } = throughText(record);
       expect(plain(back)).toEqual(plain(record));
@@ -159,4 +164,25 @@ describe('journal records as compact JSON', () => {
 function spelledOut(record: JournalRecord): unknown {
   const json = JSON.parse(JSON.stringify(record, (_key, value: unknown) => (value instanceof Decimal ? value.toString() : value))) as Record<string, unknown>;
   return json;
+}
+
+/** Records whose events differ from their record: an event time, a broker id it did not carry, a fill time and commission, an outcome, a modification. */
+function edgeRecords(): JournalRecord[] {
+  return [
+    {
+      kind: 'order.event', at: 5_000, clientOrderId: 'c-1', symbol: 'AAPL', from: 'accepted', status: 'partially_filled', outcome: 'applied', eventType: 'filled',
+      event: { type: 'filled', at: 4_900, brokerOrderId: 'b-2', fill: fill('e1', 40, '10', '0.35', 4_800) }, brokerOrderId: 'b-1', seq: 7,
+    },
+    { kind: 'order.event', at: 6_000, clientOrderId: 'c-1', symbol: 'AAPL', from: 'partially_filled', status: 'pending_cancel', outcome: 'applied', eventType: 'cancel_requested', event: { type: 'cancel_requested', at: 6_000 }, brokerOrderId: 'b-1', reason: 'timeout', seq: 8 },
+    { kind: 'order.event', at: 6_100, clientOrderId: 'c-1', symbol: 'AAPL', from: 'filled', status: 'filled', outcome: 'duplicate', eventType: 'filled', event: { type: 'filled', at: 6_100, fill: fill('e1', 40, '10', 0, 6_100) }, brokerOrderId: 'b-1', seq: 9 },
+    {
+      kind: 'order.event', at: 7_000, clientOrderId: 'c-1', symbol: 'AAPL', from: 'accepted', status: 'accepted', outcome: 'applied', eventType: 'modified',
+      event: { type: 'modified', at: 7_000, changes: { limitPrice: new Decimal('10.10'), quantity: new Decimal(60) } }, brokerOrderId: 'b-1', seq: 10,
+    },
+    {
+      kind: 'order.event', at: 8_000, clientOrderId: 'c-2', symbol: 'A "quoted" \\ symbol', from: 'submitted', status: 'rejected', outcome: 'applied', eventType: 'rejected',
+      event: { type: 'rejected', at: 8_000, reason: 'insufficient "buying power"\n', raw: { code: 40310000, message: 'insufficient' } }, reason: 'insufficient "buying power"\n', seq: 11,
+    },
+    { kind: 'order.event', at: 9_000, clientOrderId: 'c-3', symbol: 'AAPL', from: 'pending_replace', status: 'replaced', outcome: 'applied', eventType: 'superseded', event: { type: 'superseded', at: 9_000, replacedBy: 'c-4' }, brokerOrderId: 'b-3', seq: 12 },
+  ];
 }

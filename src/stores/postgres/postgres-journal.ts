@@ -9,7 +9,7 @@ import {
   type JournalRecord,
   journalRecordFromJSON,
   type JournalRecordJSON,
-  journalRecordToJSON,
+  journalRecordText,
   type Logger,
 } from 'tradewire';
 import { migrate } from './migrations.js';
@@ -308,5 +308,5 @@ function rowJSON(record: JournalRecord): string {
   const symbol = 'symbol' in record ? (record.symbol ?? null) : null;
   const status = 'status' in record ? record.status : null;
   const topic = record.kind === 'note' ? record.topic : null;
-  return `{"seq":${record.seq},"at":${record.at},"kind":${JSON.stringify(record.kind)},"client_order_id":${JSON.stringify(clientOrderId)},"symbol":${JSON.stringify(symbol)},"status":${JSON.stringify(status)},"topic":${JSON.stringify(topic)},"record":${JSON.stringify(journalRecordToJSON(record))}}`;
+  return `{"seq":${record.seq},"at":${record.at},"kind":${JSON.stringify(record.kind)},"client_order_id":${JSON.stringify(clientOrderId)},"symbol":${JSON.stringify(symbol)},"status":${JSON.stringify(status)},"topic":${JSON.stringify(topic)},"record":${journalRecordText(record)}}`;
 }
