@@ -15,6 +15,7 @@ import { arg, percentiles } from './stats.js';
 const APPENDS = arg('appends', 20_000);
 const SIGNALS = arg('durable-signals', 3_000);
 const IN_FLIGHT = arg('in-flight', 64);
+const ROUNDS = arg('one-rounds', 5);
 const dir = mkdtempSync(join(tmpdir(), 'tw-bench-'));
 
 /** A representative order record (the journal's most common record is an order event). */
@@ -182,7 +183,7 @@ await postgresRows();
   };
   await perSignal();
   const ratios: [number, number, number][] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const off = 1e6 / (await bareFsyncRate(count));
     const on = 1e6 / (await bareFsyncRate(count, true));
     const same = 1e6 / (await bareFsyncRate(count, true, bytesPerSignal));
@@ -191,7 +192,7 @@ await postgresRows();
     console.log(`  one at a time, round ${round + 1}: bare write + fdatasync ${off.toFixed(0)} µs off the loop, ${on.toFixed(0)} µs on it, ${same.toFixed(0)} µs on it writing the engine's ${bytesPerSignal} B; engine (default FileJournal) ${eng.toFixed(0)} µs: ${(eng / off).toFixed(2)}× / ${(eng / on).toFixed(2)}× / ${(eng / same).toFixed(2)}×`);
   }
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-  console.log(`  one at a time: the engine at ${median(ratios.map((r) => r[0])).toFixed(2)}× a bare fdatasync off the loop, ${median(ratios.map((r) => r[1])).toFixed(2)}× on it, ${median(ratios.map((r) => r[2])).toFixed(2)}× on it with the same bytes written (median of 3 rounds; #14 asks ≤ 1.5×); flushes ${JSON.stringify(journal.flushes)}`);
+  console.log(`  one at a time: the engine at ${median(ratios.map((r) => r[0])).toFixed(2)}× a bare fdatasync off the loop, ${median(ratios.map((r) => r[1])).toFixed(2)}× on it, ${median(ratios.map((r) => r[2])).toFixed(2)}× on it with the same bytes written (median of ${ROUNDS} rounds; #14 asks ≤ 1.5×); flushes ${JSON.stringify(journal.flushes)}`);
   await engine.stop();
   journal.close();
 }

@@ -69,6 +69,15 @@ export interface FileJournalOptions {
    */
   readonly inlineSyncUnderMs?: number;
   /**
+   * Write records into blank space written ahead of them (default true; `os` mode never does): a
+   * flush then writes the data, not the file's new size — ≈ 30–40% less per flush on the benchmark
+   * VM. While open, the file is the records then that blank space, and `tail -f` (which follows a
+   * file's growth) does not show records written into it; `false` for a host that follows the file
+   * that way, at the cost of slower flushes. The engine's events (`tradewire/server`, the dashboard)
+   * follow a running engine without the file.
+   */
+  readonly writeAhead?: boolean;
+  /**
    * How many of the newest records to keep in memory for queries (default 50 000). Older history
    * stays in the file and is read from it when a query reaches back that far: memory stays flat
    * however long the journal grows.
@@ -115,6 +124,7 @@ export class FileJournal implements Journal {
   private fd: number;
   /** Writes at the records' end, into space written ahead when the journal flushes. */
   private writer: JournalFileWriter;
+  private readonly writeAhead: boolean;
   private readonly path: string;
   private readonly mode: 'before-send' | 'every-record' | 'os';
   /** Records in the file (the index holds the newest {@link capacity} of them). */
@@ -178,7 +188,8 @@ export class FileJournal implements Journal {
       ftruncateSync(this.fd, kept);
       fsyncSync(this.fd);
     }
-    this.writer = new JournalFileWriter(this.fd, kept, this.mode !== 'os');
+    this.writeAhead = this.mode !== 'os' && options.writeAhead !== false;
+    this.writer = new JournalFileWriter(this.fd, kept, this.writeAhead);
     this.recovery = { records: this.total, tornTail, corruptLines };
   }
 
@@ -386,7 +397,7 @@ export class FileJournal implements Journal {
     if (inFlight) void inFlight.then(() => closeSync(old), () => closeSync(old));
     else closeSync(old);
     this.fd = openSync(this.path, READ_WRITE);
-    this.writer = new JournalFileWriter(this.fd, fstatSync(this.fd).size, this.mode !== 'os');
+    this.writer = new JournalFileWriter(this.fd, fstatSync(this.fd).size, this.writeAhead);
     this.total = lines.length;
     this.dirty = false;
     // Memory holds the current segment, as after a restart.
@@ -633,6 +644,7 @@ function checkFileJournalOptions(options: FileJournalOptions): void {
   if (typeof options.path !== 'string' || options.path === '') issues.push({ field: 'journal.path', message: `must be a file path, got ${JSON.stringify(options.path) ?? String(options.path)}` });
   if (options.sync !== undefined && !SYNC_MODES.includes(options.sync)) issues.push({ field: 'journal.sync', message: `must be ${SYNC_MODES.join(', ')}, got ${JSON.stringify(options.sync) ?? String(options.sync)}` });
   if (options.memoryRecords !== undefined && !(Number.isInteger(options.memoryRecords) && options.memoryRecords > 0)) issues.push({ field: 'journal.memoryRecords', message: `must be a whole number above 0, got ${String(options.memoryRecords)}` });
+  if (options.writeAhead !== undefined && typeof options.writeAhead !== 'boolean') issues.push({ field: 'journal.writeAhead', message: `must be true or false, got ${JSON.stringify(options.writeAhead) ?? String(options.writeAhead)}` });
   if (options.inlineSyncUnderMs !== undefined && !(typeof options.inlineSyncUnderMs === 'number' && options.inlineSyncUnderMs >= 0)) issues.push({ field: 'inlineSyncUnderMs', message: `must be a number ≥ 0, got ${String(options.inlineSyncUnderMs)}` });
   if (issues.length > 0) throw new ConfigurationError(issues);
 }

@@ -33,6 +33,7 @@ describe('FileJournal', () => {
     expect(() => new FileJournal({ path, sync: 'before_send' as never })).toThrow(/journal\.sync must be before-send, every-record, os, got "before_send"/);
     expect(() => new FileJournal({ path, memoryRecords: 0 })).toThrow(/journal\.memoryRecords must be a whole number above 0/);
     expect(() => new FileJournal({ path: '' })).toThrow(/journal\.path must be a file path/);
+    expect(() => new FileJournal({ path, writeAhead: 'yes' as never })).toThrow(/journal\.writeAhead must be true or false, got "yes"/);
     expect(() => new FileJournal(undefined as never)).toThrow(expect.objectContaining({ code: 'invalid_configuration' }));
     expect(existsSync(path)).toBe(false);
   });
@@ -313,7 +314,7 @@ describe('FileJournal space written ahead (flushes that write data, not the file
     again.close();
   });
 
-  it('a checkpoint archives the segment without the space; os mode writes none', () => {
+  it('a checkpoint archives the segment without the space; os mode and writeAhead: false write none', () => {
     const path = join(dir, 'j.jsonl');
     const journal = new FileJournal({ path });
     for (const e of entries()) journal.append(e);
@@ -328,12 +329,16 @@ describe('FileJournal space written ahead (flushes that write data, not the file
     journal.close();
     expect(new FileJournal({ path }).query().map((r) => (r.kind === 'note' ? r.topic : r.kind))).toEqual(['journal.checkpoint', 'state', 'after']);
 
-    const osPath = join(dir, 'os.jsonl');
-    const os = new FileJournal({ path: osPath, sync: 'os' });
-    for (const e of entries()) os.append(e);
-    os.sync();
-    expect(readFileSync(osPath, 'utf8').endsWith('}\n')).toBe(true);
-    os.close();
+    for (const options of [{ sync: 'os' as const }, { writeAhead: false }]) {
+      const plainPath = join(dir, `plain-${String(options.writeAhead ?? options.sync)}.jsonl`);
+      const plainJournal = new FileJournal({ path: plainPath, ...options });
+      for (const e of entries()) plainJournal.append(e);
+      void plainJournal.sync();
+      // What `tail -f` follows: the file grows with every record.
+      expect(readFileSync(plainPath, 'utf8').endsWith('}\n')).toBe(true);
+      expect(readFileSync(plainPath, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+      plainJournal.close();
+    }
   });
 });
 
