@@ -111,7 +111,8 @@ export type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderS
 export { eventsFromOrderReport } from './reconciliation/order-report-diff.js';
 
 export { InMemoryJournal } from './journal/in-memory-journal.js';
-export { type CompactOrderEventJSON, type CompactOrderJSON, journalRecordFromJSON, type JournalRecordJSON, journalRecordText, journalRecordToJSON } from './journal/journal-json.js';
+export { type CompactOrderEventJSON, type CompactOrderJSON, journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON } from './journal/journal-json.js';
+export { journalRecordText } from './journal/journal-text.js';
 export { FileJournal, type FileJournalOptions, type FileJournalRecovery } from './journal/file-journal.js';
 export type { FillHistoryQuery, FillSummary, OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
 export { ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, type ClosedPositionRecord, POSITION_CLOSED_TOPIC } from './journal/history-notes.js';

@@ -7,7 +7,7 @@ import { InMemoryJournal } from './in-memory-journal.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
-import { journalRecordText } from './journal-json.js';
+import { journalRecordText } from './journal-text.js';
 import { JournalFileWriter, recordsEnd } from './journal-file-writer.js';
 import type { SegmentReport } from '../reports/segment-report.js';
 import { HISTORY_TOPICS } from './history-notes.js';

@@ -20,7 +20,8 @@ export type OrderJSON = Jsonify<Omit<Order, 'fills'>> & { readonly fills: readon
 /** An order event as JSON; `raw` is kept as given (it is already the broker's JSON). */
 export type OrderEventJSON = Record<string, unknown> & { readonly type: OrderEvent['type']; readonly at: number };
 
-const ORDER_DECIMALS = [
+/** An order's decimal fields (written as strings). */
+export const ORDER_DECIMALS = [
   'quantity',
   'notional',
   'limitPrice',
