@@ -1,5 +1,5 @@
 import { DECISION_TOPIC } from '../execution/decision-log.js';
-import { EXECUTION_TOPIC, type ExecutionRecord } from '../quality/execution-record.js';
+import { EXECUTION_RECORD_KEYS, EXECUTION_TOPIC, executionDurations, type ExecutionRecord } from '../quality/execution-record.js';
 import type { JournalRecord } from './journal.js';
 
 type Note = Extract<JournalRecord, { kind: 'note' }>;
@@ -31,27 +31,15 @@ function isObject(data: unknown): data is Data {
   return typeof data === 'object' && data !== null;
 }
 
-/** The durations an execution record derives from its times: left out, given again on reading. */
-function durations(times: Partial<Record<'receivedAt' | 'submittedAt' | 'acknowledgedAt' | 'firstFillAt' | 'completedAt', unknown>>): Record<string, number | undefined> {
-  const { receivedAt: received, submittedAt: submitted, acknowledgedAt: acknowledged, firstFillAt: firstFill, completedAt: completed } = times as Partial<Record<string, number>>;
-  return {
-    signalToSubmitMs: received !== undefined && submitted !== undefined ? submitted - received : undefined,
-    submitToAckMs: submitted !== undefined && acknowledged !== undefined ? acknowledged - submitted : undefined,
-    submitToFirstFillMs: submitted !== undefined && firstFill !== undefined ? firstFill - submitted : undefined,
-    submitToCompleteMs: submitted !== undefined && completed !== undefined ? completed - submitted : undefined,
-    signalToFirstFillMs: received !== undefined && firstFill !== undefined ? firstFill - received : undefined,
-  };
-}
-
 function compactExecution(note: Note): unknown {
   const r = note.data as ExecutionRecord | undefined;
   if (!isObject(r) || r.clientOrderId !== note.clientOrderId || r.symbol !== note.symbol || r.completedAt !== note.at) return note.data;
   // Exactly the keys the monitor builds (a record with others is written as it is)…
   let keys = 0;
   for (const _ in r) keys++;
-  if (keys !== EXECUTION_KEYS.length) return note.data;
+  if (keys !== EXECUTION_RECORD_KEYS.length) return note.data;
   // …and durations its times give.
-  const derived = durations(r);
+  const derived = executionDurations(r.receivedAt, r.submittedAt, r.acknowledgedAt, r.firstFillAt, r.completedAt);
   if (
     r.signalToSubmitMs !== derived.signalToSubmitMs ||
     r.submitToAckMs !== derived.submitToAckMs ||
@@ -95,20 +83,12 @@ function compactExecution(note: Note): unknown {
   };
 }
 
-/** Every key of an execution record, in the order `buildExecutionRecord` writes them. */
-const EXECUTION_KEYS = [
-  'clientOrderId', 'brokerOrderId', 'signalId', 'strategyId', 'symbol', 'assetClass', 'side', 'type', 'broker', 'accountId', 'status', 'reason',
-  'requestedQuantity', 'filledQuantity', 'fillRate', 'requestedPrice', 'expectedPrice', 'expectedPriceSource', 'arrivalPrice', 'averageFillPrice',
-  'slippage', 'slippageBps', 'slippageCost', 'commission', 'fills', 'signalTime', 'receivedAt', 'createdAt', 'submittedAt', 'acknowledgedAt',
-  'firstFillAt', 'completedAt', 'signalToSubmitMs', 'submitToAckMs', 'submitToFirstFillMs', 'submitToCompleteMs', 'signalToFirstFillMs', 'revision',
-] as const satisfies readonly (keyof ExecutionRecord)[];
-
 function expandExecution(note: Note, data: Data): Data {
-  const known: Data = { ...data, clientOrderId: note.clientOrderId, symbol: note.symbol, completedAt: note.at };
-  Object.assign(known, durations(known));
+  const times = data as Partial<Record<string, number>>;
+  const known: Data = { ...data, clientOrderId: note.clientOrderId, symbol: note.symbol, completedAt: note.at, ...executionDurations(times.receivedAt, times.submittedAt, times.acknowledgedAt, times.firstFillAt, note.at) };
   // Every key, absent ones undefined, as the monitor builds it (so that writing it again compacts it again).
   const out: Data = {};
-  for (const key of EXECUTION_KEYS) out[key] = known[key];
+  for (const key of EXECUTION_RECORD_KEYS) out[key] = known[key];
   return out;
 }
 

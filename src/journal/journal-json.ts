@@ -189,8 +189,12 @@ function eventToJSON(record: EventRecord): JournalRecordJSON {
   };
 }
 
-/** A fill without its time when that is its event's, nor a zero commission. */
-function compactFill(fill: Fill, eventAt: number): { readonly [K in keyof FillJSON]?: FillJSON[K] | undefined } {
+/**
+ * A fill without its time when that is its event's, nor a zero commission.
+ *
+ * @internal Shared with the journal's text writer.
+ */
+export function compactFill(fill: Fill, eventAt: number): { readonly [K in keyof FillJSON]?: FillJSON[K] | undefined } {
   const commission = fill.commission.toString();
   return {
     executionId: fill.executionId,

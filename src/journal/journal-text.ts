@@ -1,7 +1,7 @@
 import type { Fill } from '../model/fill.js';
 import type { OrderChanges } from '../model/order-event.js';
 import { orderChangesToJSON } from '../model/order-serialization.js';
-import { type EventRecord, journalRecordToJSON } from './journal-json.js';
+import { compactFill, type EventRecord, journalRecordToJSON } from './journal-json.js';
 import type { JournalRecord } from './journal.js';
 
 /**
@@ -38,7 +38,7 @@ function eventText(record: EventRecord): string | undefined {
   }
   if (keys !== known) return undefined;
   let text = `{"type":${JSON.stringify(event.type)}`;
-  if (event.fill !== undefined) text += `,"fill":${fillText(event.fill, event.at)}`;
+  if (event.fill !== undefined) text += `,"fill":${JSON.stringify(compactFill(event.fill, event.at))}`;
   if (event.changes !== undefined) text += `,"changes":${JSON.stringify(orderChangesToJSON(event.changes))}`;
   if (event.reason !== undefined) text += `,"reason":${JSON.stringify(event.reason)}`;
   if (event.replacedBy !== undefined) text += `,"replacedBy":${JSON.stringify(event.replacedBy)}`;
@@ -54,14 +54,6 @@ function eventText(record: EventRecord): string | undefined {
 }
 
 const EVENT_KEYS: ReadonlySet<string> = new Set(['type', 'at', 'brokerOrderId', 'fill', 'changes', 'reason', 'replacedBy', 'raw']);
-
-function fillText(fill: Fill, eventAt: number): string {
-  const commission = fill.commission.toString();
-  return (
-    `{"executionId":${JSON.stringify(fill.executionId)},"quantity":"${fill.quantity.toString()}","price":"${fill.price.toString()}"` +
-    `${commission === '0' ? '' : `,"commission":"${commission}"`}${fill.time === eventAt ? '' : `,"time":${number(fill.time)}`}}`
-  );
-}
 
 /** A number as JSON writes it (NaN and infinities as null). */
 function number(value: number): string {

@@ -125,6 +125,7 @@ export function buildExecutionRecord(order: Order, context: ExecutionContext, co
   const acknowledged = context.acknowledgedAt;
   const firstFill = context.firstFillAt;
   const received = context.receivedAt;
+  const spans = executionDurations(received, submitted, acknowledged, firstFill, completedAt);
   // Every key in one literal, absent ones undefined (JSON leaves them out): one hidden class for
   // every record — built key by key, an object this wide falls into V8's slow dictionary mode.
   const record: { [K in keyof ExecutionRecord]-?: ExecutionRecord[K] | undefined } = {
@@ -160,15 +161,44 @@ export function buildExecutionRecord(order: Order, context: ExecutionContext, co
     acknowledgedAt: acknowledged,
     firstFillAt: firstFill,
     completedAt,
-    signalToSubmitMs: received !== undefined && submitted !== undefined ? submitted - received : undefined,
-    submitToAckMs: submitted !== undefined && acknowledged !== undefined ? acknowledged - submitted : undefined,
-    submitToFirstFillMs: submitted !== undefined && firstFill !== undefined ? firstFill - submitted : undefined,
-    submitToCompleteMs: submitted !== undefined ? completedAt - submitted : undefined,
-    signalToFirstFillMs: received !== undefined && firstFill !== undefined ? firstFill - received : undefined,
+    signalToSubmitMs: spans.signalToSubmitMs,
+    submitToAckMs: spans.submitToAckMs,
+    submitToFirstFillMs: spans.submitToFirstFillMs,
+    submitToCompleteMs: spans.submitToCompleteMs,
+    signalToFirstFillMs: spans.signalToFirstFillMs,
     revision: context.revision,
   };
   return record as ExecutionRecord;
 }
+
+/** The durations an execution record gives, from its times (each undefined when either end is). */
+export function executionDurations(
+  received: number | undefined,
+  submitted: number | undefined,
+  acknowledged: number | undefined,
+  firstFill: number | undefined,
+  completed: number | undefined,
+): Pick<ExecutionRecord, 'signalToSubmitMs' | 'submitToAckMs' | 'submitToFirstFillMs' | 'submitToCompleteMs' | 'signalToFirstFillMs'> {
+  return {
+    signalToSubmitMs: elapsed(received, submitted),
+    submitToAckMs: elapsed(submitted, acknowledged),
+    submitToFirstFillMs: elapsed(submitted, firstFill),
+    submitToCompleteMs: elapsed(submitted, completed),
+    signalToFirstFillMs: elapsed(received, firstFill),
+  } as ReturnType<typeof executionDurations>;
+}
+
+function elapsed(from: number | undefined, to: number | undefined): number | undefined {
+  return from !== undefined && to !== undefined ? to - from : undefined;
+}
+
+/** Every key of an execution record, in the order {@link buildExecutionRecord} writes them. */
+export const EXECUTION_RECORD_KEYS = [
+  'clientOrderId', 'brokerOrderId', 'signalId', 'strategyId', 'symbol', 'assetClass', 'side', 'type', 'broker', 'accountId', 'status', 'reason',
+  'requestedQuantity', 'filledQuantity', 'fillRate', 'requestedPrice', 'expectedPrice', 'expectedPriceSource', 'arrivalPrice', 'averageFillPrice',
+  'slippage', 'slippageBps', 'slippageCost', 'commission', 'fills', 'signalTime', 'receivedAt', 'createdAt', 'submittedAt', 'acknowledgedAt',
+  'firstFillAt', 'completedAt', 'signalToSubmitMs', 'submitToAckMs', 'submitToFirstFillMs', 'submitToCompleteMs', 'signalToFirstFillMs', 'revision',
+] as const satisfies readonly (keyof ExecutionRecord)[];
 
 function fillRate(order: Order): string {
   const { quantity, filledQuantity } = order;
