@@ -96,6 +96,7 @@ export class PositionManager {
   private exposureTotal: Decimal = ZERO;
   private unrealizedTotal: Decimal = ZERO;
   private readonly bySymbol = new Map<string, string>();
+  /** Working orders linked to their position; every link's order is also in that position's `orderIds` (trackEntry / trackExit add both). */
   private readonly links = new Map<string, OrderLink>();
   private realizedToday = ZERO;
   private readonly realizedTodayByStrategy = new Map<string, Decimal>();
@@ -196,8 +197,13 @@ export class PositionManager {
     // A filled entry changed the state with its fill; a filled exit that left the position open (it
     // grew while the exit worked: shares bought elsewhere) ends like an exit cancelled part-way.
     if (!position || (order.status === 'filled' && link.role === 'entry')) return;
-    // Another order of the same role still working keeps the pending state.
-    for (const other of this.links.values()) if (other.positionId === position.id && other.role === link.role) return;
+    // Another order of the same role still working keeps the pending state. The position's own
+    // orders are walked (every link is one of them), not every link: that made each order's end
+    // O(working orders), and cancelling a book of resting entries quadratic.
+    for (const id of position.orderIds) {
+      const other = this.links.get(id);
+      if (other !== undefined && other.positionId === position.id && other.role === link.role) return;
+    }
     this.transition(position, link.role === 'entry' ? 'entry_ended' : 'exit_ended', 'state');
   }
 
@@ -453,7 +459,10 @@ export class PositionManager {
     if (state === 'CLOSED') {
       this.drop(next.id);
       if (this.bySymbol.get(next.symbol) === next.id) this.bySymbol.delete(next.symbol);
-      for (const [orderId, link] of this.links) if (link.positionId === next.id && (link.role === 'exit' || event === 'reconciled')) this.links.delete(orderId);
+      for (const orderId of next.orderIds) {
+        const link = this.links.get(orderId);
+        if (link !== undefined && link.positionId === next.id && (link.role === 'exit' || event === 'reconciled')) this.links.delete(orderId);
+      }
     } else {
       this.put(next);
     }

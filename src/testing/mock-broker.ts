@@ -6,6 +6,7 @@ import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates,
 import { type BookValuation, MockLedger } from './mock-ledger.js';
 import { executionPrice, type MatchableOrder } from './mock-matching.js';
 import { seededRandom } from './seeded-random.js';
+import { WorkingOrders } from './working-orders.js';
 import { slackOf } from '../core/window-slack.js';
 
 /** The mock's latencies stand for a real broker's sockets, which keep a process alive until they answer. */
@@ -198,7 +199,7 @@ export class MockBroker implements BrokerAdapter {
   private readonly assets = new Map<string, AssetInfo>();
   private readonly orders = new Map<string, BrokerOrder>();
   /** Orders that can still fill, so matching and buying power never scan the whole history. */
-  private readonly working = new Set<BrokerOrder>();
+  private readonly working = new WorkingOrders<BrokerOrder>();
   /** Ended orders kept for look-ups (bounded by `retainEndedOrders`). */
   private readonly ended: BoundedRing<string>;
   private readonly retainEndedOrders: number;
@@ -752,7 +753,7 @@ export class MockBroker implements BrokerAdapter {
   }
 
   private resize(order: BrokerOrder, quantity: Decimal): void {
-    order.quantity = quantity;
+    this.working.setQuantity(order, quantity);
     order.updatedAt = this.clock.now();
     this.publish(order, { type: 'modified', changes: { quantity }, brokerOrderId: order.brokerOrderId, at: order.updatedAt });
   }
@@ -777,7 +778,7 @@ export class MockBroker implements BrokerAdapter {
 
   /** The replace done: `order` changed (under a new broker id when `newId`), said on the stream, matched. */
   private replaced(order: BrokerOrder, changes: OrderChanges, newId: boolean): OrderStatusReport {
-    if (changes.quantity) order.quantity = changes.quantity;
+    if (changes.quantity) this.working.setQuantity(order, changes.quantity);
     if (changes.limitPrice) order.limitPrice = changes.limitPrice;
     if (changes.stopPrice) order.stopPrice = changes.stopPrice;
     if (changes.trailPercent) order.trailPercent = changes.trailPercent;
@@ -846,9 +847,10 @@ export class MockBroker implements BrokerAdapter {
 
   private matchSymbol(symbol: string): void {
     // Most price updates of a backtest find nothing resting: no copy of the set for them.
-    if (this.working.size === 0) return;
-    for (const order of [...this.working]) {
-      if (order.symbol === symbol && isWorking(order.status) && !order.held) this.match(order, false);
+    const resting = this.working.ofSymbol(symbol);
+    if (resting.size === 0) return;
+    for (const order of [...resting]) {
+      if (isWorking(order.status) && !order.held) this.match(order, false);
     }
   }
 
@@ -898,7 +900,7 @@ export class MockBroker implements BrokerAdapter {
     this.ledger.revalue(order.symbol, this.mark(order.symbol));
     const filled = addDecimals(order.filledQuantity, quantity);
     order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : addDecimals(multiplyDecimals(order.averageFillPrice, order.filledQuantity), notional).dividedBy(filled);
-    order.filledQuantity = filled;
+    this.working.setFilled(order, filled);
     order.fills.push(fill);
     if (compareDecimal(filled, order.quantity) === 0) {
       order.status = 'filled';
@@ -927,8 +929,8 @@ export class MockBroker implements BrokerAdapter {
     if (!isAboveZero(position)) return;
     let held = ZERO;
     const counted = new Set<BrokerOrder>();
-    for (const order of this.working) {
-      if (order.symbol !== symbol || order.side !== side || order.held || !isWorking(order.status) || counted.has(order)) continue;
+    for (const order of this.working.ofSymbol(symbol)) {
+      if (order.side !== side || order.held || !isWorking(order.status) || counted.has(order)) continue;
       if (except && (order === except || order === except.sibling)) continue;
       counted.add(order);
       if (order.sibling) counted.add(order.sibling);
@@ -995,10 +997,7 @@ export class MockBroker implements BrokerAdapter {
 
   private buyingPower({ marketValue, grossExposure }: BookValuation = this.ledger.currentValuation()): Decimal {
     const equity = addDecimals(this.ledger.cash, marketValue);
-    let reserved = ZERO;
-    for (const order of this.working) {
-      if (!order.reservePerUnit.isZero()) reserved = addDecimals(reserved, multiplyDecimals(order.reservePerUnit, subtractDecimals(order.quantity, order.filledQuantity)));
-    }
+    const reserved = this.working.reserved;
     const power = subtractDecimals(this.unlevered ? equity : multiplyDecimals(equity, this.leverage), grossExposure);
     return maxDecimal(subtractDecimals(power, reserved), ZERO);
   }

@@ -45,3 +45,28 @@ describe('OrderStore: the ended orders kept', () => {
     expect(store.isWorking('x')).toBe(false);
   });
 });
+
+describe('OrderStore: working orders by symbol', () => {
+  it('hasWorkingOrder looks at the symbol’s working orders only, skips the ignored ones, and forgets an order that ended (and knows one revived)', () => {
+    const store = new OrderStore(10);
+    const on = (id: string, symbol: string): Order => ({ ...working(id), symbol });
+    store.add(on('a1', 'AAA'));
+    store.add(on('b1', 'BBB'));
+    store.add({ ...on('b0', 'BBB'), status: 'filled' });
+    expect([store.hasWorkingOrder('AAA'), store.hasWorkingOrder('BBB'), store.hasWorkingOrder('CCC')]).toEqual([true, true, false]);
+    expect(store.hasWorkingOrder('BBB', (o) => o.clientOrderId === 'b1')).toBe(false);
+    store.add(on('b2', 'BBB'));
+    expect(store.hasWorkingOrder('BBB', (o) => o.clientOrderId === 'b1')).toBe(true);
+    for (const id of ['b1', 'b2']) {
+      const before = store.require(id);
+      store.update(before, { ...before, status: 'cancelled' });
+    }
+    expect([store.hasWorkingOrder('BBB'), store.hasWorkingOrder('AAA')]).toEqual([false, true]);
+    const failed = store.require('a1');
+    store.update(failed, { ...failed, status: 'failed' });
+    expect(store.hasWorkingOrder('AAA')).toBe(false);
+    const revived = store.require('a1');
+    store.update(revived, { ...revived, status: 'accepted' });
+    expect(store.hasWorkingOrder('AAA')).toBe(true);
+  });
+});

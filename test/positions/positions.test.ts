@@ -179,6 +179,30 @@ describe('PositionManager', () => {
     expect(manager.list()).toHaveLength(1);
   });
 
+  it('the links of a book: an exit ending keeps PENDING_EXIT while another exit of the position works; a close forgets its own exits\' links and no other position\'s', () => {
+    const { manager, order } = setup();
+    for (const symbol of ['AAPL', 'MSFT']) {
+      const entry = order({ symbol, side: 'buy', quantity: 10 }, `e-${symbol}`);
+      manager.trackEntry(entry);
+      manager.applyFill(entry, fill(`f-${symbol}`, 10, 100));
+    }
+    const exit = (symbol: string, id: string, quantity: number): Order => order({ symbol, side: 'sell', quantity }, id);
+    const [a1, a2, m1] = [exit('AAPL', 'a1', 10), exit('AAPL', 'a2', 5), exit('MSFT', 'm1', 10)];
+    for (const o of [a1, a2, m1]) manager.trackExit(o);
+    // One of AAPL's two exits ends unfilled: the other still works.
+    manager.orderEnded({ ...a2, status: 'cancelled' });
+    expect([manager.get('AAPL')?.state, manager.get('MSFT')?.state]).toEqual(['PENDING_EXIT', 'PENDING_EXIT']);
+    const a3 = exit('AAPL', 'a3', 5);
+    manager.trackExit(a3);
+    // a1 closes AAPL: a3's link goes with it, so a3 ending later changes nothing — MSFT's exit still pending.
+    manager.applyFill(a1, fill('x-a1', 10, 101));
+    expect(manager.get('AAPL')).toBeUndefined();
+    manager.orderEnded({ ...a3, status: 'cancelled' });
+    expect(manager.get('MSFT')?.state).toBe('PENDING_EXIT');
+    manager.orderEnded({ ...m1, status: 'cancelled' });
+    expect(manager.get('MSFT')?.state).toBe('OPEN');
+  });
+
   it('entries of both sides pending with nothing held (a long entry working, a host\'s short bracket sent beside it): one position for the symbol — the short ending unfilled leaves the long pending, its fill the symbol\'s (it was a second position: once closed, the long\'s 9 shares were held where `get` did not see them)', () => {
     const { manager, order } = setup();
     const buy = order({ symbol: 'AAPL', side: 'buy', quantity: 9 }, 'b');

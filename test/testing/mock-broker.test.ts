@@ -181,6 +181,31 @@ describe('MockBroker accounting', () => {
     await broker.submitOrder(order({ quantity: 20, type: 'limit', limitPrice: '90' }));
     expect(broker.accountSnapshot().buyingPower.toString()).toBe('3200');
   });
+
+  it('what resting orders hold follows them on every symbol: placed, partly filled, resized, cancelled, filled', async () => {
+    const { broker, order } = setup({ initialCash: 100_000 });
+    const power = (): string => broker.accountSnapshot().buyingPower.toString();
+    for (const symbol of ['AAPL', 'MSFT', 'NVDA']) broker.setPrice(symbol, '100');
+    const a = order({ symbol: 'AAPL', quantity: 100, type: 'limit', limitPrice: '90' });
+    const m = order({ symbol: 'MSFT', quantity: 50, type: 'limit', limitPrice: '80' });
+    const n = order({ symbol: 'NVDA', quantity: 10, type: 'limit', limitPrice: '95' });
+    for (const o of [a, m, n]) await broker.submitOrder(o);
+    expect(power()).toBe('86050'); // 100 000 − 9 000 − 4 000 − 950
+    // 30 of AAPL fill at 90 (the liquidity there): 2 700 now a position, 6 300 still held.
+    broker.setLiquidity('AAPL', 30);
+    broker.setPrice('AAPL', '90');
+    expect(power()).toBe('86050');
+    await broker.replaceOrder(m as Order, { quantity: new Decimal(20) });
+    expect(power()).toBe('88450'); // MSFT holds 1 600
+    await broker.cancelOrder({ clientOrderId: n.clientOrderId });
+    expect(power()).toBe('89400');
+    broker.setLiquidity('AAPL', undefined);
+    broker.setPrice('AAPL', '89');
+    broker.setPrice('MSFT', '79');
+    // Everything filled: only the positions (marked) count — 100 × 89 + 20 × 79 out of the equity.
+    const { equity } = broker.accountSnapshot();
+    expect(power()).toBe(equity.minus(100 * 89 + 20 * 79).toString());
+  });
 });
 
 describe('MockBroker rejections', () => {
