@@ -51,6 +51,7 @@ import { type BatchOptions, batchOrder, type BatchResult } from './signal-batch.
 import { rebalance, type RebalanceOptions, type RebalanceResult } from './rebalance.js';
 import { quantityStep } from '../risk/position-sizing.js';
 import { ExecutionMonitor, type ExecutionMonitorOptions } from '../quality/execution-monitor.js';
+import { ExposureIndex } from './exposure-index.js';
 import { type HaltOptions, parseHaltOptions, type TradingState } from './trading-state.js';
 
 export { DECISIONS_KEPT, EXECUTED_SIGNALS_KEPT } from './decision-log.js';
@@ -150,6 +151,13 @@ export class ExecutionEngine {
   /** The audit trail and recovery log this engine writes (for reports: `journalStore(engine.journal)`). */
   readonly journal: Journal;
   private readonly prices = new Map<string, Decimal>();
+  /** Exposure by group and strategy for the portfolio limits, kept as positions, orders and prices change. */
+  private readonly exposures = new ExposureIndex({
+    positions: () => this.book.list(),
+    workingOrders: () => this.lifecycle.workingOrders(),
+    workingOrdersOf: (symbol) => this.lifecycle.workingOrdersOf(symbol),
+    price: (symbol) => this.prices.get(symbol),
+  });
   private readonly gate: TradingGate;
   private readonly buyingPower: BuyingPower;
   private readonly breakerGuard: BreakerGuard;
@@ -207,6 +215,7 @@ export class ExecutionEngine {
       pollIntervalMs: this.config.orderManagement.pollIntervalMs,
       historyLimit: this.config.orderManagement.endedOrdersKept,
       onInternalFailure,
+      onOrderStored: (symbol) => this.exposures.symbolChanged(symbol),
     });
     this.positions = this.book = new PositionManager({
       clock: this.clock,
@@ -214,6 +223,7 @@ export class ExecutionEngine {
       events: this.bus,
       equity: () => this.buyingPower.snapshot?.equity,
       onInternalFailure,
+      onStored: (symbol, id, position) => this.exposures.positionChanged(symbol, id, position),
       ...(options.positionRepository ? { repository: options.positionRepository } : {}),
     });
     const positions = this.book;
@@ -341,6 +351,7 @@ export class ExecutionEngine {
       capabilities: this.adapter.capabilities,
       assets: this.assets,
       prices: this.prices,
+      exposures: this.exposures,
       market: this.market,
       orders: this.lifecycle,
       positions,
@@ -697,6 +708,7 @@ export class ExecutionEngine {
     // isAboveZero, not greaterThan(0): decimal.js builds a Decimal of its argument on every comparison (a backtest marks every bar).
     if (!isAboveZero(value)) throw new ValidationError([{ field: 'price', message: `must be greater than zero, got ${value.toString()}` }], `price of ${symbol}`);
     this.prices.set(symbol, value);
+    this.exposures.symbolChanged(symbol);
     this.book.markPrice(symbol, value);
   }
 

@@ -60,6 +60,8 @@ export interface OrderLifecycleOptions {
   readonly pollIntervalMs?: number;
   /** How many ended orders to keep in memory for `get`/`orderList` (at least this many, at most twice; default 10 000). The journal keeps all. */
   readonly historyLimit?: number;
+  /** Hears the symbol of every order stored (created, restored, or changed by an event). */
+  readonly onOrderStored?: (symbol: string) => void;
   /**
    * How an order reaches the broker. Default `adapter.submitOrder`; the error handler wraps it
    * with retries. Must reuse the order's client order id on every attempt. `amend` records a change
@@ -247,7 +249,7 @@ export class OrderLifecycleManager {
     this.journal = options.journal ?? new InMemoryJournal();
     this.defaultTimeoutMs = options.orderTimeoutMs === undefined ? 60_000 : options.orderTimeoutMs;
     this.send = options.send ?? ((order) => this.adapter.submitOrder(order));
-    this.store = new OrderStore(options.historyLimit ?? 10_000);
+    this.store = new OrderStore(options.historyLimit ?? 10_000, options.onOrderStored);
     this.timeouts = new OrderTimeouts(this.clock, (id, ms) => this.expire(id, ms));
     this.cancelRetries = new CancelRetries(this.clock, (id, reason) => void this.cancel(id, reason));
     // A refused cancel still wanted: asked again unless by then the order ended, its cancel is on
@@ -1127,6 +1129,11 @@ export class OrderLifecycleManager {
   /** True when an order for `symbol` may still fill (`ignore` skips some, e.g. protective stops). */
   hasWorkingOrder(symbol: string, ignore?: (order: Order) => boolean): boolean {
     return this.store.hasWorkingOrder(symbol, ignore);
+  }
+
+  /** The working orders of `symbol`. */
+  workingOrdersOf(symbol: string): Iterable<Order> {
+    return this.store.workingOf(symbol);
   }
 
   /** Every order in memory (working and the most recent ended ones), optionally filtered. */

@@ -22,7 +22,8 @@ export class OrderStore {
   private readonly ended: BoundedRing<string>;
   private readonly byBrokerId = new Map<string, string>();
 
-  constructor(historyLimit: number) {
+  /** `stored` hears the symbol of every order stored (added, or changed by an event): what exposure totals re-read. */
+  constructor(historyLimit: number, private readonly stored?: (symbol: string) => void) {
     this.ended = new BoundedRing(historyLimit);
   }
 
@@ -61,6 +62,7 @@ export class OrderStore {
   /** A new order (or one restored after a restart). */
   add(order: Order): void {
     this.orders.set(order.clientOrderId, order);
+    this.stored?.(order.symbol);
     // One restored already ended counts among the ended kept, like any other.
     if (isTerminalStatus(order.status)) this.keepEnded(order.clientOrderId);
     else this.startWorking(order);
@@ -72,6 +74,7 @@ export class OrderStore {
   update(previous: Order, order: Order): boolean {
     const id = order.clientOrderId;
     this.orders.set(id, order);
+    this.stored?.(order.symbol);
     if (order.brokerOrderIds !== previous.brokerOrderIds) for (const brokerId of order.brokerOrderIds) this.byBrokerId.set(brokerId, id);
     if (!isTerminalStatus(order.status)) {
       // An order given up on (failed) that the broker reports after all works again: a working order like any other.
@@ -117,6 +120,14 @@ export class OrderStore {
 
   workingOrders(): Order[] {
     return [...this.working].map((id) => this.require(id));
+  }
+
+  /** The working orders of `symbol`. */
+  *workingOf(symbol: string): Generator<Order> {
+    for (const id of this.workingBySymbol.get(symbol) ?? []) {
+      const order = this.orders.get(id);
+      if (order !== undefined) yield order;
+    }
   }
 
   /** True when an order for `symbol` may still fill (`ignore` skips some, e.g. protective stops). */

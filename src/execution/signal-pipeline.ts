@@ -3,6 +3,7 @@ import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 import type { Clock } from '../core/clock.js';
 import { addDecimals, compareDecimal, Decimal, multiplyDecimals, roundToStep, ZERO } from '../core/decimal.js';
+import type { ExposureIndex, ExposureKey } from './exposure-index.js';
 import { describeError, isBrokerError, ValidationError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -54,6 +55,8 @@ export interface SignalPipelineDeps {
   readonly breakers: BreakerGuard;
   readonly errorHandler: OrderErrorHandler;
   readonly protection: RiskOrderManager | undefined;
+  /** Exposure totals by group and strategy, kept as the book changes (the limits' `exposureOf`). */
+  readonly exposures?: ExposureIndex;
   /** True while the engine's recovery has not completed: queued signals stay queued. */
   readonly recovering?: () => boolean;
 }
@@ -488,8 +491,12 @@ export class SignalPipeline {
       hasWorkingOrder: orders.hasWorkingOrder(signal.symbol, RiskOrderManager.isProtective),
       strategyId: signal.strategyId,
       exposureWhere: this.exposureWhere,
+      exposureOf: this.deps.exposures ? this.exposureOf : undefined,
     };
   }
+
+  /** The limits' totals, from the engine's index (one function, not a closure per signal). */
+  private readonly exposureOf = (keyOf: ExposureKey, key: string): Decimal => this.deps.exposures!.exposureOf(keyOf, key);
 
   /** Exposure of the positions (at their prices) and working entries whose symbol and strategy pass `where`: for group and strategy limits. One function, not a closure per signal. */
   private readonly exposureWhere = (where: (symbol: string, strategyId: string | undefined) => boolean): Decimal => {

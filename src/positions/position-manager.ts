@@ -26,6 +26,8 @@ export interface PositionManagerOptions {
   readonly onInternalFailure?: InternalFailureHandler;
   /** Where closed positions go; default in memory. */
   readonly repository?: PositionRepository;
+  /** Hears every position stored or dropped (undefined), by symbol and id, restores included: what exposure totals re-read. */
+  readonly onStored?: (symbol: string, id: string, position: Position | undefined) => void;
   /** The trading day's time zone, for the daily P&L reset. Default America/New_York. */
   readonly timeZone?: string;
   /** Account equity now, captured as start-of-day equity when the trading day rolls over. */
@@ -98,6 +100,7 @@ export class PositionManager {
   private readonly bySymbol = new Map<string, string>();
   /** Working orders linked to their position; every link's order is also in that position's `orderIds` (trackEntry / trackExit add both). */
   private readonly links = new Map<string, OrderLink>();
+  private readonly stored: ((symbol: string, id: string, position: Position | undefined) => void) | undefined;
   private realizedToday = ZERO;
   private readonly realizedTodayByStrategy = new Map<string, Decimal>();
   private realizedTotal = ZERO;
@@ -111,6 +114,7 @@ export class PositionManager {
     this.inOrder = options.events.announcements ?? new AnnounceInOrder();
     this.accountId = options.accountId ?? 'default';
     this.repository = options.repository ?? new InMemoryPositionRepository();
+    this.stored = options.onStored;
     this.day = new TradingDay(options.timeZone);
     this.equity = options.equity ?? (() => undefined);
     this.hooks = new HookList(
@@ -298,6 +302,7 @@ export class PositionManager {
   private put(position: Position): void {
     const previous = this.active.get(position.id);
     this.active.set(position.id, position);
+    this.stored?.(position.symbol, position.id, position);
     // A change of state alone (an order linked, an exit submitted) moves neither total: no arithmetic.
     if (previous && sameValue(previous, position)) return;
     if (previous) {
@@ -314,6 +319,7 @@ export class PositionManager {
     this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
     this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
     this.active.delete(id);
+    this.stored?.(previous.symbol, id, undefined);
   }
 
   /** Closed positions, newest last. */

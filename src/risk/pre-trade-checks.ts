@@ -32,6 +32,12 @@ export interface PreTradeContext {
    * symbol and strategy pass `where`: what group and strategy limits measure. Computed when asked.
    */
   readonly exposureWhere?: ((where: (symbol: string, strategyId: string | undefined) => boolean) => Decimal) | undefined;
+  /**
+   * The same exposure for everything `keyOf` puts under `key`, from totals the engine keeps as the
+   * book changes (pass the same `keyOf` function every time: the totals are kept per function).
+   * What the group and strategy limits use when present; `exposureWhere` sums the book each time.
+   */
+  readonly exposureOf?: ((keyOf: (symbol: string, strategyId: string | undefined) => string | undefined, key: string) => Decimal) | undefined;
   /** Precomputed equity × the percentage limits (optional; computed here when absent). */
   readonly maxPositionNotional?: Decimal | undefined;
   readonly maxExposureNotional?: Decimal | undefined;
@@ -149,20 +155,25 @@ export function runPreTradeChecks(context: PreTradeContext, rules: readonly PreT
  * Reason code `group_exposure`.
  */
 export function groupLimitRule(groupOf: (symbol: string) => string | undefined, maxPct: number | Readonly<Record<string, number>>): PreTradeRule {
+  // One key function per rule: the engine keeps its totals per function.
+  const keyOf = (symbol: string): string | undefined => groupOf(symbol);
   return {
     code: 'group_exposure',
     guardsExits: false,
     check: (c) => {
       const group = groupOf(c.symbol);
-      if (group === undefined || !c.exposureWhere) return undefined;
+      if (group === undefined || (!c.exposureOf && !c.exposureWhere)) return undefined;
       const pct = typeof maxPct === 'number' ? maxPct : maxPct[group];
       if (pct === undefined) return undefined;
       const limit = percentOf(c.equity, new DecimalOf(pct));
-      const after = c.exposureWhere((symbol) => groupOf(symbol) === group).plus(c.notional);
+      const after = (c.exposureOf ? c.exposureOf(keyOf, group) : c.exposureWhere!((symbol) => groupOf(symbol) === group)).plus(c.notional);
       return compareDecimal(after, limit) > 0 ? `${group} would hold ${money(after)} (${c.symbol} ${money(c.notional)} more), over its limit of ${pct}% of equity (${money(limit)})` : undefined;
     },
   };
 }
+
+/** The strategy limits' key: an item's strategy (one function for every rule, so one set of totals). */
+const strategyOf = (_symbol: string, strategyId: string | undefined): string | undefined => strategyId;
 
 /** A limit per strategy: a new entry may not take its strategy's exposure past `maxPct` percent of equity. Reason code `strategy_exposure`. */
 export function strategyLimitRule(maxPct: number | Readonly<Record<string, number>>): PreTradeRule {
@@ -170,11 +181,11 @@ export function strategyLimitRule(maxPct: number | Readonly<Record<string, numbe
     code: 'strategy_exposure',
     guardsExits: false,
     check: (c) => {
-      if (c.strategyId === undefined || !c.exposureWhere) return undefined;
+      if (c.strategyId === undefined || (!c.exposureOf && !c.exposureWhere)) return undefined;
       const pct = typeof maxPct === 'number' ? maxPct : maxPct[c.strategyId];
       if (pct === undefined) return undefined;
       const limit = percentOf(c.equity, new DecimalOf(pct));
-      const after = c.exposureWhere((_symbol, strategyId) => strategyId === c.strategyId).plus(c.notional);
+      const after = (c.exposureOf ? c.exposureOf(strategyOf, c.strategyId) : c.exposureWhere!((_symbol, strategyId) => strategyId === c.strategyId)).plus(c.notional);
       return compareDecimal(after, limit) > 0 ? `strategy ${c.strategyId} would hold ${money(after)}, over its limit of ${pct}% of equity (${money(limit)})` : undefined;
     },
   };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alwaysOpenMarket, Decimal, ExecutionEngine, groupLimitRule, PRE_TRADE_RULES, silentLogger, strategyLimitRule } from 'tradewire';
+import { alwaysOpenMarket, Decimal, ExecutionEngine, groupLimitRule, PRE_TRADE_RULES, type PreTradeRule, silentLogger, strategyLimitRule } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 
 const SECTORS: Record<string, string> = { AAPL: 'tech', MSFT: 'tech', NVDA: 'tech', XOM: 'energy', CVX: 'energy', JPM: 'banks' };
@@ -80,6 +80,80 @@ describe('sector (group) and strategy limits', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('the exposure totals the limits read, kept as the book changes', () => {
+  const SECTOR_OF = (symbol: string): string | undefined => SECTORS[symbol];
+  const STRATEGY_OF = (_symbol: string, strategyId: string | undefined): string | undefined => strategyId;
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('signal' as const), symbol: fc.constantFrom(...Object.keys(SECTORS)), side: fc.constantFrom('buy', 'sell') as fc.Arbitrary<'buy' | 'sell'>, strategy: fc.constantFrom('momo', 'value') }),
+    fc.record({ kind: fc.constant('batch' as const), symbols: fc.subarray(Object.keys(SECTORS), { minLength: 1 }), strategy: fc.constantFrom('momo', 'value') }),
+    fc.record({ kind: fc.constant('broker_price' as const), symbol: fc.constantFrom(...Object.keys(SECTORS)), price: fc.constantFrom('99', '100', '101', '103') }),
+    fc.record({ kind: fc.constant('engine_price' as const), symbol: fc.constantFrom(...Object.keys(SECTORS)), price: fc.constantFrom('98', '100', '102') }),
+    fc.record({ kind: fc.constant('cancel_all' as const) }),
+  );
+
+  let askedInAll = 0;
+  it('property: whenever a limit asks — after signals, batches, resting limit entries, fills at a moved price, price marks and cancels — the kept totals equal a sum over the whole book', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (plan) => {
+        const mismatches: string[] = [];
+        let asked = 0;
+        // A rule that refuses nothing and compares, at each question, every sector's and strategy's kept total with the book's sum.
+        const witness: PreTradeRule = {
+          code: 'witness',
+          guardsExits: false,
+          check: (c) => {
+            asked++;
+            for (const sector of ['tech', 'energy', 'banks']) {
+              const kept = c.exposureOf!(SECTOR_OF, sector);
+              const summed = c.exposureWhere!((s) => SECTORS[s] === sector);
+              if (!kept.equals(summed)) mismatches.push(`${sector}: kept ${kept.toString()}, book ${summed.toString()}`);
+            }
+            for (const strategy of ['momo', 'value']) {
+              const kept = c.exposureOf!(STRATEGY_OF, strategy);
+              const summed = c.exposureWhere!((_s, id) => id === strategy);
+              if (!kept.equals(summed)) mismatches.push(`${strategy}: kept ${kept.toString()}, book ${summed.toString()}`);
+            }
+            return undefined;
+          },
+        };
+        const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
+        const broker = new MockBroker({ clock, initialCash: 1_000_000 });
+        const engine = new ExecutionEngine({
+          adapter: broker,
+          clock,
+          ids: sequentialIds(),
+          logger: silentLogger,
+          market: alwaysOpenMarket,
+          rateLimit: false,
+          rules: [...PRE_TRADE_RULES, witness, groupLimitRule(SECTOR_OF, { tech: 30, energy: 20 }), strategyLimitRule({ momo: 40 })],
+          // Limit entries 0.1 % through the engine's price: they rest while the broker's price is above it.
+          config: { sizing: { method: 'fixed_quantity', quantity: 100 }, maxPositions: 20, maxPositionSizePct: 100, maxAccountExposurePct: 100, orderManagement: { entryOrderType: 'limit', orderTimeoutMs: null } },
+        });
+        for (const s of Object.keys(SECTORS)) {
+          broker.setPrice(s, '100');
+          engine.updatePrice(s, '100');
+        }
+        await engine.start();
+        let n = 0;
+        for (const st of plan) {
+          if (st.kind === 'signal') await engine.executeSignal({ id: `p${n++}`, symbol: st.symbol, side: st.side, strength: 90, time: clock.now(), strategyId: st.strategy });
+          else if (st.kind === 'batch') await engine.executeSignals(st.symbols.map((symbol) => ({ id: `p${n++}`, symbol, side: 'buy' as const, strength: 90, time: clock.now(), strategyId: st.strategy })));
+          else if (st.kind === 'broker_price') broker.setPrice(st.symbol, st.price);
+          else if (st.kind === 'engine_price') engine.updatePrice(st.symbol, st.price);
+          else await engine.orders.cancelAll();
+          await engine.drain?.();
+        }
+        await engine.stop();
+        expect(mismatches).toEqual([]);
+        askedInAll += asked;
+      }),
+      { numRuns: 60 },
+    );
+    // The witness was asked (entries reached the checks), not a property of nothing.
+    expect(askedInAll).toBeGreaterThan(100);
   });
 });
 
