@@ -21,6 +21,7 @@ const ALL: readonly (readonly string[])[] = [
   // The same batch with a larger young generation: what GC tuning buys a host (docs/benchmarks.md, Batches).
   ['--max-semi-space-size=64', ...tsx, 'bench/batch.bench.ts'],
   [...tsx, 'bench/book.bench.ts'],
+  [...tsx, 'bench/desk.bench.ts'],
   ['--expose-gc', ...tsx, 'bench/backtest.bench.ts'],
   [...tsx, 'bench/dashboard.bench.ts'],
 ];

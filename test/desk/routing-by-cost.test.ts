@@ -37,8 +37,10 @@ describe('routing by measured cost', () => {
     }
     const routed = await desk.executeSignal(sig());
     expect(routed.outcomes[0]!.account).toBe('b-cheap');
-    const candidates = (routed.routing as { candidates: { account: string; expectedCostBps: number; measured: { slippageBps: number } }[] }).candidates;
+    const candidates = (routed.routing as { candidates: { account: string; expectedCostBps: number; measured: { slippageBps: number; orders: number } }[] }).candidates;
     expect(candidates.map((c) => c.account)).toEqual(['b-cheap', 'a-costly']);
+    // Measured on each account's latest records (kept between signals, measured again once an account has new ones).
+    expect(candidates.map((c) => c.measured.orders)).toEqual([3, 4]);
     expect(candidates[0]!.measured.slippageBps).toBeCloseTo(2, 5);
     expect(candidates[1]!.measured.slippageBps).toBeCloseTo(20, 5);
     expect(candidates[0]!.expectedCostBps).toBeLessThan(candidates[1]!.expectedCostBps);
