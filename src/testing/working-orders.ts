@@ -21,7 +21,14 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
   private readonly all = new Set<O>();
   /** A symbol's set stays when it empties: no set is made per order on a symbol traded again. */
   private readonly bySymbol = new Map<string, Set<O>>();
+  /** Σ what the working orders not in `fresh` hold. */
   private held: Decimal = ZERO;
+  /**
+   * Working orders placed since the total was last read, not summed yet: most orders fill as they
+   * are placed and end before anyone asks, and then cost no arithmetic (one signal at a time, the
+   * engine bench's path, paid ≈ 4% for summing them as they came).
+   */
+  private readonly fresh = new Set<O>();
 
   get size(): number {
     return this.all.size;
@@ -29,6 +36,10 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
 
   /** The buying power the working orders hold. */
   get reserved(): Decimal {
+    if (this.fresh.size > 0) {
+      for (const order of this.fresh) this.held = addDecimals(this.held, reservation(order));
+      this.fresh.clear();
+    }
     return this.held;
   }
 
@@ -51,20 +62,22 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
     const same = this.bySymbol.get(order.symbol);
     if (same) same.add(order);
     else this.bySymbol.set(order.symbol, new Set([order]));
-    this.held = addDecimals(this.held, reservation(order));
+    if (!order.reservePerUnit.isZero()) this.fresh.add(order);
   }
 
   delete(order: O): boolean {
     if (!this.all.delete(order)) return false;
     this.bySymbol.get(order.symbol)?.delete(order);
     // Nothing working holds nothing: exactly zero, whatever a division's rounding left in the sum.
-    this.held = this.all.size === 0 ? ZERO : subtractDecimals(this.held, reservation(order));
+    const summed = !this.fresh.delete(order);
+    if (this.all.size === 0) this.held = ZERO;
+    else if (summed) this.held = subtractDecimals(this.held, reservation(order));
     return true;
   }
 
   /** Sets an order's filled quantity, releasing what the fill used of the buying power it held. */
   setFilled(order: O, filled: Decimal): void {
-    if (!order.reservePerUnit.isZero() && this.all.has(order)) {
+    if (!order.reservePerUnit.isZero() && !this.fresh.has(order) && this.all.has(order)) {
       this.held = subtractDecimals(this.held, multiplyDecimals(order.reservePerUnit, subtractDecimals(filled, order.filledQuantity)));
     }
     order.filledQuantity = filled;
@@ -72,7 +85,7 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
 
   /** Sets an order's quantity (a replace, an OCO sibling resized), holding more or less buying power for it. */
   setQuantity(order: O, quantity: Decimal): void {
-    if (!order.reservePerUnit.isZero() && this.all.has(order)) {
+    if (!order.reservePerUnit.isZero() && !this.fresh.has(order) && this.all.has(order)) {
       this.held = addDecimals(this.held, multiplyDecimals(order.reservePerUnit, subtractDecimals(quantity, order.quantity)));
     }
     order.quantity = quantity;

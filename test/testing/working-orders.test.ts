@@ -12,6 +12,8 @@ const step = fc.oneof(
   fc.record({ kind: fc.constant('fill' as const), pick: fc.nat(), quantity: fc.integer({ min: 1, max: 100 }) }),
   fc.record({ kind: fc.constant('resize' as const), pick: fc.nat(), quantity: fc.integer({ min: 1, max: 200 }) }),
   fc.record({ kind: fc.constant('end' as const), pick: fc.nat() }),
+  // A look at the total: orders placed since the last look are summed then (until then a fill, a resize or an end costs no arithmetic).
+  fc.constant({ kind: 'read' as const }),
 );
 
 describe('WorkingOrders: what the mock broker asks of its working orders, kept as they change', () => {
@@ -31,7 +33,7 @@ describe('WorkingOrders: what the mock broker asks of its working orders, kept a
             const order: TestOrder = { id: placed.length, symbol: s.symbol, quantity: new Decimal(s.quantity), filledQuantity: new Decimal(0), reservePerUnit: new Decimal(s.per) };
             placed.push(order);
             working.add(order);
-          } else if (placed.length > 0) {
+          } else if (s.kind !== 'read' && placed.length > 0) {
             const order = placed[s.pick % placed.length]!;
             const left = order.quantity.minus(order.filledQuantity);
             // The broker's rules: a fill takes at most what is left (and ends the order at zero), a resize stays above the filled part.
@@ -41,8 +43,9 @@ describe('WorkingOrders: what the mock broker asks of its working orders, kept a
             } else if (s.kind === 'resize' && new Decimal(s.quantity).greaterThan(order.filledQuantity)) working.setQuantity(order, new Decimal(s.quantity));
             else if (s.kind === 'end') working.delete(order);
           }
-          check();
+          if (s.kind === 'read') check();
         }
+        check();
         for (const o of placed) working.delete(o);
         expect([working.size, working.reserved.isZero(), working.ofSymbol('A').size]).toEqual([0, true, 0]);
       }),
@@ -56,6 +59,13 @@ describe('WorkingOrders: what the mock broker asks of its working orders, kept a
     working.add(a);
     working.add(b);
     working.add(a); // twice: counted once
+    expect(working.reserved.toString()).toBe('58');
+    // Placed and ended before anyone looked: never summed, never counted.
+    const c: TestOrder = { id: 3, symbol: 'B', quantity: new Decimal(7), filledQuantity: new Decimal(0), reservePerUnit: new Decimal(3) };
+    working.add(c);
+    working.setFilled(c, new Decimal(2));
+    expect(working.reserved.toString()).toBe('73');
+    working.delete(c);
     expect(working.reserved.toString()).toBe('58');
     expect(working.delete(a)).toBe(true);
     expect(working.delete(a)).toBe(false);
