@@ -179,6 +179,53 @@ describe('PositionManager', () => {
     expect(manager.list()).toHaveLength(1);
   });
 
+  it('property: after any entries, partial exits, closes and marks, the kept largest position and P&L by strategy equal a walk over the positions — asked at any point, or first asked late', () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('buy' as const), symbol: fc.constantFrom('A', 'B', 'C', 'D'), qty: fc.integer({ min: 1, max: 20 }), price: fc.integer({ min: 50, max: 150 }), strategy: fc.constantFrom('s1', 's2', undefined) }),
+      fc.record({ kind: fc.constant('sell' as const), symbol: fc.constantFrom('A', 'B', 'C', 'D'), qty: fc.integer({ min: 1, max: 20 }), price: fc.integer({ min: 50, max: 150 }) }),
+      fc.record({ kind: fc.constant('mark' as const), symbol: fc.constantFrom('A', 'B', 'C', 'D'), price: fc.integer({ min: 50, max: 150 }) }),
+      fc.constant({ kind: 'ask' as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.boolean(), (steps, askFirst) => {
+        const { manager, order } = setup();
+        let n = 0;
+        const check = (): void => {
+          let largest = new Decimal(0);
+          const byStrategy = new Map<string, Decimal>();
+          for (const p of manager.list()) {
+            const value = p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
+            if (value.greaterThan(largest)) largest = value;
+            if (p.strategyId) byStrategy.set(p.strategyId, (byStrategy.get(p.strategyId) ?? new Decimal(0)).plus(p.unrealizedPnl));
+          }
+          expect(manager.largestPositionValue().equals(largest), `largest ${manager.largestPositionValue().toString()} vs ${largest.toString()}`).toBe(true);
+          const kept = manager.strategyDailyPnl();
+          // Today's realized P&L per strategy plus the unrealized P&L summed here.
+          for (const id of ['s1', 's2']) {
+            const realized = (manager as unknown as { realizedTodayByStrategy: Map<string, Decimal> }).realizedTodayByStrategy.get(id) ?? new Decimal(0);
+            const expected = realized.plus(byStrategy.get(id) ?? 0);
+            expect((kept.get(id) ?? new Decimal(0)).equals(expected), `${id}: ${(kept.get(id) ?? 0).toString()} vs ${expected.toString()}`).toBe(true);
+          }
+        };
+        if (askFirst) check();
+        for (const st of steps) {
+          if (st.kind === 'ask') check();
+          else if (st.kind === 'mark') manager.markPrice(st.symbol, d(st.price));
+          else {
+            const held = manager.get(st.symbol);
+            if (st.kind === 'sell' && !(held && held.side === 'long')) continue;
+            const qty = st.kind === 'sell' ? Math.min(st.qty, held!.quantity.toNumber()) : st.qty;
+            const o = order({ symbol: st.symbol, side: st.kind, quantity: qty, ...(st.kind === 'buy' && st.strategy ? { strategyId: st.strategy } : {}) }, `o${++n}`);
+            if (st.kind === 'buy' && !held) manager.trackEntry(o, st.strategy ? { strategyId: st.strategy } : {});
+            manager.applyFill(o, fill(`x${n}`, qty, st.price));
+          }
+        }
+        check();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('the links of a book: an exit ending keeps PENDING_EXIT while another exit of the position works; a close forgets its own exits\' links and no other position\'s', () => {
     const { manager, order } = setup();
     for (const symbol of ['AAPL', 'MSFT']) {
