@@ -5,7 +5,7 @@ import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 
 const SECTORS: Record<string, string> = { AAPL: 'tech', MSFT: 'tech', NVDA: 'tech', XOM: 'energy', CVX: 'energy', JPM: 'banks' };
 
-function setup(rules = [groupLimitRule((s) => SECTORS[s], { tech: 30, energy: 20 }), strategyLimitRule({ momo: 40 })]) {
+function setup(rules = [groupLimitRule((s) => SECTORS[s], { tech: 30, energy: 20 }), strategyLimitRule({ momo: 40 })], orderManagement: { entryOrderType?: 'limit'; orderTimeoutMs?: null } = {}) {
   const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
   const broker = new MockBroker({ clock, initialCash: 100_000 });
   const engine = new ExecutionEngine({
@@ -17,13 +17,13 @@ function setup(rules = [groupLimitRule((s) => SECTORS[s], { tech: 30, energy: 20
     rateLimit: false,
     rules: [...PRE_TRADE_RULES, ...rules],
     // 100 shares × $100 = $10 000 a position: 10 % of equity each.
-    config: { sizing: { method: 'fixed_quantity', quantity: 100 }, maxPositions: 20, maxPositionSizePct: 100, maxAccountExposurePct: 100 },
+    config: { sizing: { method: 'fixed_quantity', quantity: 100 }, maxPositions: 20, maxPositionSizePct: 100, maxAccountExposurePct: 100, orderManagement },
   });
   for (const s of Object.keys(SECTORS)) {
     broker.setPrice(s, '100');
     engine.updatePrice(s, '100');
   }
-  return { clock, engine };
+  return { clock, engine, broker };
 }
 
 describe('sector (group) and strategy limits', () => {
@@ -119,23 +119,8 @@ describe('the exposure totals the limits read, kept as the book changes', () => 
             return undefined;
           },
         };
-        const clock = new ManualClock(Date.UTC(2024, 5, 3, 14, 0));
-        const broker = new MockBroker({ clock, initialCash: 1_000_000 });
-        const engine = new ExecutionEngine({
-          adapter: broker,
-          clock,
-          ids: sequentialIds(),
-          logger: silentLogger,
-          market: alwaysOpenMarket,
-          rateLimit: false,
-          rules: [...PRE_TRADE_RULES, witness, groupLimitRule(SECTOR_OF, { tech: 30, energy: 20 }), strategyLimitRule({ momo: 40 })],
-          // Limit entries 0.1 % through the engine's price: they rest while the broker's price is above it.
-          config: { sizing: { method: 'fixed_quantity', quantity: 100 }, maxPositions: 20, maxPositionSizePct: 100, maxAccountExposurePct: 100, orderManagement: { entryOrderType: 'limit', orderTimeoutMs: null } },
-        });
-        for (const s of Object.keys(SECTORS)) {
-          broker.setPrice(s, '100');
-          engine.updatePrice(s, '100');
-        }
+        // Limit entries 0.1 % through the engine's price: they rest while the broker's price is above it.
+        const { clock, engine, broker } = setup([witness, groupLimitRule(SECTOR_OF, { tech: 30, energy: 20 }), strategyLimitRule({ momo: 40 })], { entryOrderType: 'limit', orderTimeoutMs: null });
         await engine.start();
         let n = 0;
         for (const st of plan) {
