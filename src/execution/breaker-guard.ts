@@ -36,6 +36,9 @@ export class BreakerGuard {
   /** Strategies stopped by their own breaker (new entries refused; exits pass). */
   private readonly blockedStrategies = new Map<string, string>();
   private volatility: Decimal | undefined;
+  /** Whether a configured breaker measures the largest position / a strategy's P&L: read on every mark only then. */
+  private readonly readsLargest: boolean;
+  private readonly readsStrategies: boolean;
 
   constructor(
     readonly breakers: CircuitBreakers,
@@ -51,6 +54,8 @@ export class BreakerGuard {
       readonly actions: BreakerActions;
     },
   ) {
+    this.readsLargest = breakers.configured.some((spec) => spec.kind === 'position_size');
+    this.readsStrategies = breakers.configured.some((spec) => spec.kind === 'daily_loss' && spec.strategyId !== undefined);
     // Without breakers there is nothing to read: no hook on the hot path.
     if (breakers.configured.length === 0) return;
     deps.positions.addHook({ name: 'breakers', pnlChanged: () => this.check() });
@@ -134,12 +139,11 @@ export class BreakerGuard {
     // Read on every fill and every mark: what only some breakers measure is asked only when one is
     // configured, and the book keeps it (walking the positions each time cost ≈ 830 µs a tick
     // beside 1 000 positions, against ≈ 4 without breakers; docs/benchmarks.md).
-    const configured = this.breakers.configured;
-    const largest = configured.some((b) => b.kind === 'position_size') ? positions.largestPositionValue() : ZERO;
+    const largest = this.readsLargest ? positions.largestPositionValue() : ZERO;
     const readings: BreakerReadings = {
       equity,
       dailyPnl: pnl.daily,
-      strategyDailyPnl: configured.some((b) => b.kind === 'daily_loss' && b.strategyId !== undefined) ? positions.strategyDailyPnl() : NO_STRATEGIES,
+      strategyDailyPnl: this.readsStrategies ? positions.strategyDailyPnl() : NO_STRATEGIES,
       largestPositionPct: equity.greaterThan(0) ? largest.dividedBy(equity).times(100) : ZERO,
       volatility: this.volatility,
     };

@@ -1,7 +1,6 @@
-import type { Decimal } from '../core/decimal.js';
-import { ZERO } from '../core/decimal.js';
+import { addDecimals, type Decimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { Order } from '../model/order.js';
-import type { Position } from '../positions/position.js';
+import { type Position, positionValue } from '../positions/position.js';
 
 /** Which total an item counts toward (a sector of its symbol, its strategy), or undefined for none. */
 export type ExposureKey = (symbol: string, strategyId: string | undefined) => string | undefined;
@@ -15,6 +14,16 @@ export interface ExposureSources {
   /** The working orders of one symbol. */
   workingOrdersOf(symbol: string): Iterable<Order>;
   price(symbol: string): Decimal | undefined;
+}
+
+/**
+ * What a working order counts toward exposure: nothing for an exit (reduce-only); else what is left
+ * to fill at its limit, the market price, or its stop — undefined without any price.
+ */
+export function entryExposure(order: Order, marketPrice: Decimal | undefined): Decimal | undefined {
+  if (order.reduceOnly) return undefined;
+  const price = order.limitPrice ?? marketPrice ?? order.stopPrice;
+  return price ? multiplyDecimals(subtractDecimals(order.quantity, order.filledQuantity), price) : undefined;
 }
 
 /** One key function's totals, and what each symbol adds to them (to take it out again when the symbol changes). */
@@ -102,12 +111,11 @@ export class ExposureIndex {
   private itemsOf(symbol: string): (readonly [string | undefined, Decimal])[] {
     const items: (readonly [string | undefined, Decimal])[] = [];
     for (const p of this.positions!.get(symbol)?.values() ?? []) {
-      if (p.quantity.greaterThan(0)) items.push([p.strategyId, p.quantity.times(p.currentPrice ?? p.averageEntryPrice)]);
+      if (p.quantity.greaterThan(0)) items.push([p.strategyId, positionValue(p)]);
     }
     for (const o of this.sources.workingOrdersOf(symbol)) {
-      if (o.reduceOnly) continue;
-      const price = o.limitPrice ?? this.sources.price(symbol) ?? o.stopPrice;
-      if (price) items.push([o.strategyId, o.quantity.minus(o.filledQuantity).times(price)]);
+      const amount = entryExposure(o, this.sources.price(symbol));
+      if (amount) items.push([o.strategyId, amount]);
     }
     return items;
   }
@@ -115,7 +123,7 @@ export class ExposureIndex {
   /** Takes the symbol's old part out of the view's totals and puts its new one in. */
   private resum(view: View, keyOf: ExposureKey, symbol: string, items: readonly (readonly [string | undefined, Decimal])[]): void {
     for (const [key, amount] of view.bySymbol.get(symbol) ?? []) {
-      const left = view.totals.get(key)!.minus(amount);
+      const left = subtractDecimals(view.totals.get(key)!, amount);
       if (left.isZero()) view.totals.delete(key);
       else view.totals.set(key, left);
     }
@@ -124,7 +132,7 @@ export class ExposureIndex {
       const key = keyOf(symbol, strategyId);
       if (key === undefined) continue;
       parts.push([key, amount]);
-      view.totals.set(key, (view.totals.get(key) ?? ZERO).plus(amount));
+      view.totals.set(key, addDecimals(view.totals.get(key) ?? ZERO, amount));
     }
     if (parts.length > 0) view.bySymbol.set(symbol, parts);
     else view.bySymbol.delete(symbol);

@@ -3,7 +3,7 @@ import type { AssetInfo } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
 import type { Clock } from '../core/clock.js';
 import { addDecimals, compareDecimal, Decimal, multiplyDecimals, roundToStep, ZERO } from '../core/decimal.js';
-import type { ExposureIndex, ExposureKey } from './exposure-index.js';
+import { entryExposure, type ExposureIndex, type ExposureKey } from './exposure-index.js';
 import { describeError, isBrokerError, ValidationError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -14,7 +14,7 @@ import type { MarketState } from '../market/market-state.js';
 import type { Order } from '../model/order.js';
 import type { OrderRequest } from '../model/order-request.js';
 import { marketableLimit } from '../model/prices.js';
-import type { Position } from '../positions/position.js';
+import { type Position, positionValue } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { exitQuantity, quantityStep, sizePosition, type SizingResult } from '../risk/position-sizing.js';
 import { PRE_TRADE_RULES, type PreTradeContext, type PreTradeRule, runPreTradeChecks } from '../risk/pre-trade-checks.js';
@@ -502,11 +502,10 @@ export class SignalPipeline {
   private readonly exposureWhere = (where: (symbol: string, strategyId: string | undefined) => boolean): Decimal => {
     const { positions, orders, prices } = this.deps;
     let total = ZERO;
-    for (const p of positions.openPositions()) if (where(p.symbol, p.strategyId)) total = total.plus(p.quantity.times(p.currentPrice ?? p.averageEntryPrice));
+    for (const p of positions.openPositions()) if (where(p.symbol, p.strategyId)) total = addDecimals(total, positionValue(p));
     for (const o of orders.workingOrders()) {
-      if (o.reduceOnly || !where(o.symbol, o.strategyId)) continue;
-      const price = o.limitPrice ?? prices.get(o.symbol) ?? o.stopPrice;
-      if (price) total = total.plus(o.quantity.minus(o.filledQuantity).times(price));
+      const amount = where(o.symbol, o.strategyId) ? entryExposure(o, prices.get(o.symbol)) : undefined;
+      if (amount) total = addDecimals(total, amount);
     }
     return total;
   };

@@ -1,6 +1,6 @@
 import { AnnounceInOrder } from '../core/announce-in-order.js';
 import type { Clock } from '../core/clock.js';
-import { addDecimals, compareDecimal, Decimal, isAboveZero, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
+import { addDecimals, compareDecimal, Decimal, isAboveZero, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
 import { EMPTY_LIST } from '../core/empty.js';
 import type { Mutable } from '../core/mutable.js';
@@ -11,7 +11,7 @@ import type { Fill } from '../model/fill.js';
 import type { Order } from '../model/order.js';
 import type { AssetClass } from '../model/trading-types.js';
 import { applyPositionFill, markPosition } from './apply-position-fill.js';
-import { entrySide, type Position, type PositionFill, type PositionSide, shapePosition } from './position.js';
+import { entrySide, type Position, type PositionFill, type PositionSide, positionValue, shapePosition } from './position.js';
 import type { PositionCheckpoint } from './position-checkpoint.js';
 import { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './position-repository.js';
 import { nextPositionState, type PositionEventType } from './position-state-table.js';
@@ -319,11 +319,11 @@ export class PositionManager {
     // A change of state alone (an order linked, an exit submitted) moves neither total: no arithmetic.
     if (previous && sameValue(previous, position) && previous.strategyId === position.strategyId) return;
     if (previous) {
-      this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
+      this.exposureTotal = subtractDecimals(this.exposureTotal, positionValue(previous));
       this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
       if (this.byStrategy) this.countStrategy(previous, -1);
     }
-    const value = valueOf(position);
+    const value = positionValue(position);
     this.exposureTotal = addDecimals(this.exposureTotal, value);
     this.unrealizedTotal = addDecimals(this.unrealizedTotal, position.unrealizedPnl);
     if (this.byStrategy) this.countStrategy(position, 1);
@@ -339,7 +339,7 @@ export class PositionManager {
     if (!this.largest || this.largest.stale) {
       let top: { id: string | undefined; value: Decimal; stale: boolean } = { id: undefined, value: ZERO, stale: false };
       for (const p of this.active.values()) {
-        const value = valueOf(p);
+        const value = positionValue(p);
         if (compareDecimal(value, top.value) > 0) top = { id: p.id, value, stale: false };
       }
       this.largest = top;
@@ -352,19 +352,19 @@ export class PositionManager {
     const id = position.strategyId;
     if (!id) return;
     const kept = this.byStrategy!.get(id);
-    if (sign === 1) {
-      if (kept) this.byStrategy!.set(id, { positions: kept.positions + 1, unrealized: addDecimals(kept.unrealized, position.unrealizedPnl) });
-      else this.byStrategy!.set(id, { positions: 1, unrealized: position.unrealizedPnl });
-    } else if (kept) {
-      if (kept.positions <= 1) this.byStrategy!.delete(id);
-      else this.byStrategy!.set(id, { positions: kept.positions - 1, unrealized: subtractDecimals(kept.unrealized, position.unrealizedPnl) });
+    if (!kept) {
+      if (sign === 1) this.byStrategy!.set(id, { positions: 1, unrealized: position.unrealizedPnl });
+    } else if (sign === -1 && kept.positions <= 1) this.byStrategy!.delete(id);
+    else {
+      kept.positions += sign;
+      kept.unrealized = sign === 1 ? addDecimals(kept.unrealized, position.unrealizedPnl) : subtractDecimals(kept.unrealized, position.unrealizedPnl);
     }
   }
 
   private drop(id: string): void {
     const previous = this.active.get(id);
     if (!previous) return;
-    this.exposureTotal = subtractDecimals(this.exposureTotal, valueOf(previous));
+    this.exposureTotal = subtractDecimals(this.exposureTotal, positionValue(previous));
     this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
     if (this.byStrategy) this.countStrategy(previous, -1);
     if (this.largest?.id === id) this.largest.stale = true;
@@ -588,11 +588,6 @@ function addId(ids: readonly string[], id: string): readonly string[] {
 /** True when `b` counts what `a` counted toward exposure and unrealized P&L: the same decimals, not only equal ones. */
 function sameValue(a: Position, b: Position): boolean {
   return a.quantity === b.quantity && a.currentPrice === b.currentPrice && a.averageEntryPrice === b.averageEntryPrice && a.unrealizedPnl === b.unrealizedPnl;
-}
-
-/** What a position counts toward exposure: |quantity| × its current price (else its average cost). */
-function valueOf(p: Position): Decimal {
-  return p.quantity.isZero() ? ZERO : multiplyDecimals(p.quantity, p.currentPrice ?? p.averageEntryPrice);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Decimal } from '../core/decimal.js';
+import { type Decimal, multiplyDecimals, ZERO } from '../core/decimal.js';
 import type { AssetClass, OrderSide } from '../model/trading-types.js';
 
 export const POSITION_STATES = ['PENDING_ENTRY', 'OPEN', 'PENDING_EXIT', 'CLOSED'] as const;
@@ -97,6 +97,11 @@ export function shapePosition(p: PositionFields): Position {
 }
 
 /** How long the position has been open at `now`, ms (0 before the first fill). */
+/** What a position counts toward exposure: its quantity × its current price (else its average cost). */
+export function positionValue(p: Position): Decimal {
+  return p.quantity.isZero() ? ZERO : multiplyDecimals(p.quantity, p.currentPrice ?? p.averageEntryPrice);
+}
+
 export function positionAge(position: Position, now: number): number {
   return position.entryTime === undefined ? 0 : Math.max(0, (position.closedAt ?? now) - position.entryTime);
 }
