@@ -206,6 +206,7 @@ export {
   type MarketImpact,
 } from './quality/execution-record.js';
 export { ExecutionMonitor, type ExecutionMonitorDeps, type ExecutionMonitorOptions } from './quality/execution-monitor.js';
+export { measureCost } from './quality/recent-cost.js';
 export { type CashCheck, type ExecutionConfirmation, type PositionCheck } from './quality/execution-confirmation.js';
 export { combinedStore, journalStore, recordsStore, type ReportSegment, type ReportStore, type TimeRange } from './reports/report-store.js';
 export { type AccountNote, type AlertNote, executionRecords, loadReportData, type ReportData, type ReportFilters } from './reports/report-data.js';

@@ -1,5 +1,8 @@
 import type { AssetClass } from '../model/trading-types.js';
 import type { Signal } from '../signals/signal.js';
+import type { MeasuredCost } from '../quality/recent-cost.js';
+
+export type { MeasuredCost } from '../quality/recent-cost.js';
 
 /** What an account trades, for routing. Every given condition must hold; none given: anything. */
 export interface AccountScope {
@@ -19,18 +22,6 @@ export interface RoutableAccount {
   readonly healthy: boolean;
   /** What this account's recent orders cost (from its execution monitor), when it has records. */
   readonly quality?: MeasuredCost;
-}
-
-/** An account's measured execution cost over its recent filled orders (execution records). */
-export interface MeasuredCost {
-  /** Filled orders measured. */
-  readonly orders: number;
-  /** Mean slippage against the expected price, bps (positive: cost). */
-  readonly slippageBps: number;
-  /** Mean commission as bps of the filled notional. */
-  readonly commissionBps: number;
-  /** Median submit → first fill, ms. */
-  readonly latencyMs: number;
 }
 
 /** A routing decision with its reasons, recorded with the order (`desk:decision`, and a `desk.routing` journal note). */

@@ -19,7 +19,7 @@ import type { Signal } from '../signals/signal.js';
 import type { DecisionReason } from '../signals/signal-policy.js';
 import type { TradewireEvents } from '../tradewire-events.js';
 import { type BrokerHealthReport, type BrokerHealthState, HealthTrackedAdapter, type HealthOptions } from './adapter-health.js';
-import { type AccountScope, type MeasuredCost, type RoutableAccount, routeByScope, type RoutingChoice, type RoutingPolicy } from './desk-routing.js';
+import { type AccountScope, type RoutableAccount, routeByScope, type RoutingChoice, type RoutingPolicy } from './desk-routing.js';
 import { aggregateBook, type DeskBook } from './desk-book.js';
 import { allOrFailures } from '../core/all-settled.js';
 
@@ -110,8 +110,6 @@ interface Seat {
   readonly adapter: HealthTrackedAdapter;
   readonly scope: AccountScope;
   readonly priority: number;
-  /** The account's measured cost, and the monitor's record count it was measured at. */
-  cost?: { readonly recorded: number; readonly value: MeasuredCost | undefined };
 }
 
 /**
@@ -526,7 +524,7 @@ export class TradingDesk {
       };
       // Measured when a policy reads it, and again only once the account has new records: summing
       // every recent record of every account for each signal was ≈ 60% of a desk's time per signal.
-      return Object.defineProperty(view, 'quality', { enumerable: true, get: () => seatCost(s) }) as RoutableAccount;
+      return Object.defineProperty(view, 'quality', { enumerable: true, get: () => s.engine.quality?.measuredCost() }) as RoutableAccount;
     });
     const choice = this.routing(signal, views);
     const ids = Array.isArray(choice) ? (choice as readonly string[]) : (choice as RoutingChoice).accounts;
@@ -571,35 +569,6 @@ export class TradingDesk {
       seat.engine.on(event as keyof TradewireEvents & string, (payload: unknown) => this.bus.emit(event as keyof AccountEvents, { account: seat.id, broker, payload } as never));
     }
   }
-}
-
-/** The seat's measured cost, measured again only when its execution monitor has recorded since. */
-function seatCost(seat: Seat): MeasuredCost | undefined {
-  const recorded = seat.engine.quality?.stats().recorded ?? 0;
-  if (seat.cost?.recorded !== recorded) seat.cost = { recorded, value: measuredCost(seat.engine) };
-  return seat.cost.value;
-}
-
-/** An account's measured cost from its execution monitor's recent filled orders (undefined without any). */
-function measuredCost(engine: ExecutionEngine): MeasuredCost | undefined {
-  const records = engine.quality?.recent().filter((r) => r.fills > 0 && r.averageFillPrice !== undefined) ?? [];
-  if (records.length === 0) return undefined;
-  let slippage = 0;
-  let slipped = 0;
-  let commission = 0;
-  const latencies: number[] = [];
-  for (const r of records) {
-    if (r.slippageBps !== undefined) {
-      slippage += Number(r.slippageBps);
-      slipped++;
-    }
-    const notional = Number(r.averageFillPrice) * Number(r.filledQuantity);
-    if (notional !== 0) commission += (Number(r.commission) / notional) * 10_000;
-    if (r.submitToFirstFillMs !== undefined) latencies.push(r.submitToFirstFillMs);
-  }
-  latencies.sort((a, b) => a - b);
-  // Statistics for ranking, not money: plain numbers are exact enough to order brokers by.
-  return { orders: records.length, slippageBps: slipped ? slippage / slipped : 0, commissionBps: commission / records.length, latencyMs: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)]! : 0 };
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 import type { QualityEvents } from './quality-events.js';
 import type { Mutable } from '../core/mutable.js';
 import { BoundedRing } from '../core/bounded-ring.js';
+import { type MeasuredCost, RecentCost } from './recent-cost.js';
 
 /** How the execution monitor judges executions; every field has a default. */
 export interface ExecutionMonitorOptions {
@@ -117,6 +118,8 @@ export class ExecutionMonitor {
   private readonly endedRing = new BoundedRing<string>(ENDED_KEPT);
   /** The newest records (`recentKept` of them). */
   private readonly recentRecords: BoundedRing<ExecutionRecord>;
+  /** The measured cost of {@link recentRecords}, kept as records arrive once someone first asks (a desk routing by cost). */
+  private recentCost: RecentCost | undefined;
   /** The last `rejectionWindow` outcomes (true: rejected or failed) as a ring, with a running count of failures. */
   private readonly outcomes: boolean[] = [];
   private outcomesNext = 0;
@@ -202,6 +205,20 @@ export class ExecutionMonitor {
   /** The newest records (the journal holds them all), oldest first. */
   recent(): readonly ExecutionRecord[] {
     return this.recentRecords.values();
+  }
+
+  /**
+   * What this account's recent filled orders cost (those of {@link recent}): mean slippage, mean
+   * commission as bps of notional, median submit → first fill; undefined when none filled. Kept
+   * up to date as orders end from the first call on, so asking for every signal costs nothing.
+   */
+  measuredCost(): MeasuredCost | undefined {
+    if (!this.recentCost) {
+      const records = this.recentRecords.values();
+      this.recentCost = new RecentCost(this.recentRecords.capacity);
+      for (const r of records) this.recentCost.push(r);
+    }
+    return this.recentCost.value();
   }
 
   /** Counters since the monitor started. */
@@ -349,6 +366,7 @@ export class ExecutionMonitor {
     this.counts.recorded++;
     this.deps.journal.append({ kind: 'note', at: now, topic: EXECUTION_TOPIC, clientOrderId: record.clientOrderId, symbol: record.symbol, data: record, seq: UNSTAMPED });
     this.recentRecords.add(record);
+    this.recentCost?.push(record);
     if (this.deps.events.listenerCount('execution:recorded') > 0) this.deps.events.emit('execution:recorded', { record });
     if (revised.revision === 1) this.judge(record);
     if (record.fills > 0) {
