@@ -22,6 +22,7 @@ export {
   isBrokerError,
   isTradewireError,
   JournalLockedError,
+  JournalWriteError,
   OrderNotFoundError,
   OverfillError,
   RecoveryIncompleteError,

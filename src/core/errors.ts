@@ -16,6 +16,7 @@ export type TradewireErrorCode =
   | 'recovery_incomplete'
   | 'account_leased'
   | 'journal_locked'
+  | 'journal_write_failed'
   | 'send_withdrawn'
   | 'position_not_closed'
   | ServerRequestErrorCode
@@ -165,6 +166,33 @@ export class JournalLockedError extends TradewireError {
     readonly holder: { readonly pid: number; readonly host: string; readonly since?: number },
   ) {
     super('journal_locked', `journal ${path} is open in process ${holder.pid} on ${holder.host}${holder.since === undefined ? '' : ` since ${new Date(holder.since).toISOString()}`} (lock file ${path}.lock): one FileJournal per file; read it elsewhere with journalFileStore`);
+  }
+}
+
+/**
+ * A journal could not write its records (a full disk, a file-size limit, an I/O error). Nothing it
+ * could not make durable is sent: an order waiting on it fails with this error, and the engine
+ * halts new orders. `flush`: an `fdatasync` failed, so what was written may not be on disk — the
+ * journal writes nothing more and must be opened again (after a restart) to be trusted. `write`:
+ * the records are kept in memory and written when the disk takes them again.
+ */
+export class JournalWriteError extends TradewireError {
+  override readonly name = 'JournalWriteError';
+
+  constructor(
+    readonly path: string,
+    readonly operation: 'write' | 'flush',
+    /** Records appended and not yet in the file. */
+    readonly unwritten: number,
+    cause: unknown,
+  ) {
+    const why = (cause as { code?: unknown } | undefined)?.code ?? (cause instanceof Error ? cause.message : String(cause));
+    super('journal_write_failed', operation === 'flush' ? `journal ${path}: a flush failed (${String(why)}); what was written may not be on disk, and nothing more is written until the journal is opened again` : `journal ${path}: cannot write (${String(why)}); ${unwritten} record(s) kept in memory until the disk takes them`, { cause });
+  }
+
+  /** True once a flush failed: the journal will not write again until it is reopened. */
+  get fatal(): boolean {
+    return this.operation === 'flush';
   }
 }
 

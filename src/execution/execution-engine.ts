@@ -6,7 +6,7 @@ import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import type { Decimal, DecimalInput } from '../core/decimal.js';
 import { isAboveZero, parseDecimalIn, toDecimal } from '../core/decimal.js';
 import { isTerminalStatus } from '../model/order-status.js';
-import { describeError, PositionNotClosedError, RecoveryIncompleteError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import { describeError, type JournalWriteError, PositionNotClosedError, RecoveryIncompleteError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { every, type Repeating } from '../core/every.js';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { InternalFailure } from '../core/internal-hooks.js';
@@ -168,6 +168,8 @@ export class ExecutionEngine {
   private readonly recovery: EngineRecovery;
   private readonly loops: Repeating[] = [];
   private running = false;
+  /** Stops listening for the journal's write failures (while started). */
+  private unwatchJournal: (() => void) | undefined;
   private reconcilePending = false;
   private lastAccountNoteAt: number | undefined;
   /** The kill switch's own closing orders: a breaker's cancel-all leaves them alone. */
@@ -415,6 +417,7 @@ export class ExecutionEngine {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.unwatchJournal = this.journal.onWriteError?.((failure) => this.journalWriteError(failure));
     await this.adapter.connect();
     this.lifecycle.start();
     this.quality?.resume();
@@ -445,16 +448,43 @@ export class ExecutionEngine {
   async stop(options: { readonly drain?: boolean | { readonly timeoutMs: number } } = {}): Promise<void> {
     if (options.drain) await this.drain(typeof options.drain === 'object' ? options.drain.timeoutMs : undefined);
     this.running = false;
+    this.unwatchJournal?.();
+    this.unwatchJournal = undefined;
     for (const loop of this.loops.splice(0)) loop.stop();
     this.lifecycle.stop();
     this.quality?.suspend();
     this.protection?.suspend();
     this.recovery.suspend();
     this.market.stop?.();
-    // Everything journaled so far reaches the file (and, for a durable journal, the disk) before stop resolves.
-    const durable = this.journal.sync?.();
-    if (durable) await durable;
+    // Everything journaled so far reaches the file (and, for a durable journal, the disk) before stop
+    // resolves; a journal that cannot write makes stop reject with its error, once disconnected.
+    let unwritten: unknown;
+    try {
+      const durable = this.journal.sync?.();
+      if (durable) await durable;
+    } catch (error) {
+      unwritten = error;
+    }
     await this.adapter.disconnect();
+    if (unwritten !== undefined) throw unwritten;
+  }
+
+  /**
+   * The journal cannot write (a full disk, an I/O error): no order may go without its records on
+   * disk, so each would fail — new orders are halted instead (working orders and their stops stay),
+   * with an `error` event and a critical `journal_write_failed` alert. Once it writes again, an
+   * `info` alert; trading stays halted until the host calls {@link resume}.
+   */
+  private journalWriteError(failure: JournalWriteError | undefined): void {
+    if (!failure) {
+      this.logger.info('the journal writes again; trading stays halted until resume()');
+      this.bus.emit('alert', { severity: 'info', code: 'journal_write_recovered', message: 'the journal writes again; trading stays halted until resume()' });
+      return;
+    }
+    this.logger.error('the journal cannot write', { error: describeError(failure) });
+    this.bus.emit('error', { error: failure, source: 'journal' });
+    this.bus.emit('alert', { severity: 'critical', code: 'journal_write_failed', message: `${failure.message}; new orders are halted`, details: { operation: failure.operation, unwritten: failure.unwritten } });
+    if (this.gate.state !== 'HALTED') void this.halt({ reason: `the journal cannot write (${failure.operation} failed)`, cancelOpen: false }).catch((error: unknown) => this.logger.error('halting on the journal failure failed', { error: describeError(error) }));
   }
 
   /**

@@ -1,14 +1,14 @@
-import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
-import { ConfigurationError, type ValidationIssue } from '../core/errors.js';
+import { ConfigurationError, JournalWriteError, type ValidationIssue } from '../core/errors.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordText } from './journal-text.js';
-import { JournalFileWriter, recordsEnd } from './journal-file-writer.js';
+import { JournalFileWriter, recordsEnd, writeWhole } from './journal-file-writer.js';
 import type { SegmentReport } from '../reports/segment-report.js';
 import { HISTORY_TOPICS } from './history-notes.js';
 import { type FillHistoryQuery, type FillSummary, type OrderHistoryQuery, type OrderSummary, summarizeSegment } from './order-history.js';
@@ -131,6 +131,11 @@ export class FileJournal implements Journal {
   private total = 0;
   /** Lines appended but not yet written: one `write` per run of the process (see {@link writeLater}). */
   private pending: string[] = [];
+  /** Records appended and not yet written to the file. */
+  private unwritten = 0;
+  /** Why the journal cannot write now (see {@link writeError}). */
+  private failure: JournalWriteError | undefined;
+  private readonly failureListeners = new Set<(failure: JournalWriteError | undefined) => void>();
   private writeScheduled = false;
   /** Written since the last fdatasync started: the next sync must cover them. */
   private dirty = false;
@@ -197,12 +202,15 @@ export class FileJournal implements Journal {
     if (this.closed) throw new Error('journal is closed');
     const record = this.index.append(entry);
     this.total++;
+    this.unwritten++;
+    // After a failed flush nothing more is written (see JournalWriteError): the record is counted, not kept.
+    if (this.failure?.fatal) return record;
     this.pending.push(`${journalRecordText(record)}\n`);
     if (this.mode === 'every-record') {
-      this.writePending();
-      fsyncSync(this.fd);
+      if (this.writePending()) this.flushNow();
     } else if (this.pending.length >= MAX_PENDING_LINES) {
-      this.writePending();
+      // While the disk refuses, tried again at each sync and each tick, not at every record.
+      if (!this.failure) this.writePending();
     } else if (!this.writeScheduled) {
       this.writeScheduled = true;
       process.nextTick(this.writeLater);
@@ -225,7 +233,8 @@ export class FileJournal implements Journal {
       this.waiters++;
       return this.starting;
     }
-    this.writePending();
+    // The disk refuses them, or a flush failed: nothing that waits on these records may go (the order fails with the error).
+    if (!this.writePending()) return Promise.reject(this.failure);
     if (this.mode !== 'before-send') return undefined;
     // Nothing written since the sync in flight started: that one covers every record.
     if (!this.dirty) return this.syncing;
@@ -249,7 +258,7 @@ export class FileJournal implements Journal {
     this.starting = undefined;
     // Closed meanwhile: close() wrote and fsynced everything.
     if (this.closed) return undefined;
-    this.writePending();
+    if (!this.writePending() || this.failure?.fatal) throw this.failure;
     if (this.waiters === 1 && this.dirty && !this.syncing && this.lastFlushMs < this.inlineUnderMs) return this.syncInline();
     return this.syncIfDirty();
   };
@@ -259,10 +268,62 @@ export class FileJournal implements Journal {
     this.dirty = false;
     // Real elapsed time, not the engine's clock: this is the disk's speed.
     const started = performance.now();
-    fdatasyncSync(this.fd);
+    try {
+      fdatasyncSync(this.fd);
+    } catch (error) {
+      throw this.fail('flush', error);
+    }
     this.lastFlushMs = performance.now() - started;
     this.flushCounts.onLoop++;
     return undefined;
+  }
+
+  /** `every-record`: each record flushed as it is written. */
+  private flushNow(): void {
+    try {
+      fsyncSync(this.fd);
+    } catch (error) {
+      this.fail('flush', error);
+    }
+  }
+
+  /**
+   * Why the journal cannot write now, or undefined while it writes. A `write` failure (a full disk)
+   * lasts until the records kept in memory are written; a `flush` failure lasts until the journal is
+   * opened again.
+   */
+  get writeError(): JournalWriteError | undefined {
+    return this.failure;
+  }
+
+  /** See {@link Journal.onWriteError}. */
+  onWriteError(listener: (failure: JournalWriteError | undefined) => void): () => void {
+    this.failureListeners.add(listener);
+    // Failing already: told at once.
+    if (this.failure) listener(this.failure);
+    return () => void this.failureListeners.delete(listener);
+  }
+
+  /** The journal cannot write: kept (a flush failure for good), and told to the listeners when it is news. */
+  private fail(operation: 'write' | 'flush', cause: unknown): JournalWriteError {
+    if (this.failure?.fatal) return this.failure;
+    const error = new JournalWriteError(this.path, operation, this.unwritten, cause);
+    const news = this.failure === undefined || operation === 'flush';
+    this.failure = error;
+    // Nothing more will be written after a failed flush: the lines waiting are let go (counted in `unwritten`).
+    if (error.fatal) this.pending = [];
+    if (news) this.tell(error);
+    return error;
+  }
+
+  private tell(failure: JournalWriteError | undefined): void {
+    for (const listener of [...this.failureListeners]) {
+      try {
+        listener(failure);
+      } catch {
+        // A listener's own failure is its own: the journal goes on.
+      }
+    }
   }
 
   /** How many fdatasyncs ran on the event loop (one order waiting, a fast disk) and how many off it. */
@@ -287,7 +348,7 @@ export class FileJournal implements Journal {
     const done = new Promise<void>((resolve, reject) =>
       fdatasync(this.fd, (error) => {
         this.lastFlushMs = performance.now() - started;
-        if (error) reject(error);
+        if (error) reject(this.fail('flush', error));
         else resolve();
       }),
     );
@@ -309,13 +370,29 @@ export class FileJournal implements Journal {
     if (!this.closed) this.writePending();
   };
 
-  /** One `write` for every pending line: a crash leaves at most the last line torn, which the next open cuts off. */
-  private writePending(): void {
-    if (this.pending.length === 0) return;
+  /**
+   * One `write` for every pending line: a crash leaves at most the last line torn, which the next
+   * open cuts off. False when the disk refused them: they stay pending, whole (the writer cut off
+   * any part written), for the next try, and the failure is kept and told (see {@link writeError}).
+   */
+  private writePending(): boolean {
+    if (this.pending.length === 0) return !this.failure?.fatal;
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    try {
+      this.writer.write(text);
+    } catch (error) {
+      this.pending = [text];
+      this.fail('write', error);
+      return false;
+    }
     this.pending = [];
-    this.writer.write(text);
+    this.unwritten = 0;
     this.dirty = true;
+    if (this.failure) {
+      this.failure = undefined;
+      this.tell(undefined);
+    }
+    return true;
   }
 
   /**
@@ -367,25 +444,41 @@ export class FileJournal implements Journal {
    */
   checkpoint(snapshot: readonly JournalEntry[], at: number): void {
     if (this.closed) throw new Error('journal is closed');
-    this.writePending();
-    // The archive ends with its last record, not with the space written ahead.
-    this.writer.trim();
-    fsyncSync(this.fd);
+    // Not on a journal that cannot write: the old segment must be whole before it is archived.
+    if (!this.writePending() || this.failure) throw this.failure!;
     const archive = nextArchive(this.path);
     // The segment being archived is in memory when it fits the window: its summaries cost a few
     // milliseconds now, and spare the first history query a replay of the file.
     const segment = this.total <= this.capacity ? this.index.query() : undefined;
     const temp = checkpointTemp(this.path);
-    // The new segment is the checkpoint marker and the snapshot, numbered after everything so far.
-    const records = [this.index.append({ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { archive: basename(archive), records: snapshot.length } })];
-    for (const entry of snapshot) records.push(this.index.append(entry));
+    // The new segment is the checkpoint marker and the snapshot, numbered after everything so far —
+    // stamped here and indexed only once written (a checkpoint the disk refused leaves memory as it was).
+    let seq = this.index.lastSeq;
+    const records = [{ kind: 'note', at, topic: CHECKPOINT_TOPIC, data: { archive: basename(archive), records: snapshot.length }, seq: ++seq } as JournalRecord];
+    for (const entry of snapshot) {
+      (entry as { seq: number }).seq = ++seq;
+      records.push(entry as JournalRecord);
+    }
     const lines = records.map((record) => `${journalRecordText(record)}\n`);
-    const tempFd = openSync(temp, 'w');
+    // The archive ends with its last record, not with the space written ahead.
+    this.writer.trim();
     try {
-      writeSync(tempFd, lines.join(''));
-      fsyncSync(tempFd);
-    } finally {
-      closeSync(tempFd);
+      fsyncSync(this.fd);
+    } catch (error) {
+      throw this.fail('flush', error);
+    }
+    try {
+      const tempFd = openSync(temp, 'w');
+      try {
+        writeWhole(tempFd, lines.join(''));
+        fsyncSync(tempFd);
+      } finally {
+        closeSync(tempFd);
+      }
+    } catch (error) {
+      // The journal goes on in its current segment; only this checkpoint did not happen.
+      if (existsSync(temp)) unlinkSync(temp);
+      throw new JournalWriteError(this.path, 'write', 0, error);
     }
     linkSync(this.path, archive);
     renameSync(temp, this.path);
@@ -576,15 +669,28 @@ export class FileJournal implements Journal {
     return filter.afterSeq !== undefined && filter.afterSeq >= oldestInMemory - 1;
   }
 
+  /**
+   * Writes what is pending, flushes and closes the file.
+   *
+   * @throws {@link JournalWriteError} when records could not be written or flushed (the file is
+   * closed and its lock given back all the same: what the error counts is lost).
+   */
   close(): void {
     if (this.closed) return;
-    this.writePending();
-    // Closed, the file ends with its last record.
-    this.writer.trim();
-    if (this.mode !== 'os') fsyncSync(this.fd);
-    this.closed = true;
-    closeSync(this.fd);
-    this.unlock();
+    try {
+      if (this.writePending() && !this.failure) {
+        // Closed, the file ends with its last record.
+        this.writer.trim();
+        if (this.mode !== 'os') fsyncSync(this.fd);
+      }
+    } catch (error) {
+      this.fail('flush', error);
+    } finally {
+      this.closed = true;
+      closeSync(this.fd);
+      this.unlock();
+    }
+    if (this.failure) throw this.failure;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { JournalWriteError } from '../core/errors.js';
 import type { Order } from '../model/order.js';
 import type { OrderEvent } from '../model/order-event.js';
 import type { OrderStatus } from '../model/order-status.js';
@@ -108,6 +109,13 @@ export interface Journal {
   checkpoint?(snapshot: readonly JournalEntry[], at: number): void;
   /** Records since the last checkpoint (what a restart reads); with {@link checkpoint}. */
   readonly sinceCheckpoint?: number;
+  /**
+   * Tells `listener` when the journal cannot write its records (a full disk, an I/O error), with the
+   * error (at once when it is failing already), and once it writes again, with undefined. The engine halts new orders on the first and
+   * raises a critical `journal_write_failed` alert. Returns the unsubscribe. Optional: a journal
+   * whose writes cannot fail (in memory) has none.
+   */
+  onWriteError?(listener: (failure: JournalWriteError | undefined) => void): () => void;
   close?(): void;
 }
 

@@ -22,7 +22,7 @@ describe('refusal codes', () => {
       for (const m of source.matchAll(/(?:code: |none\()'([a-z_]+)'/g)) found.add(m[1]!);
     }
     // Alert codes, not refusals.
-    const notRefusals = new Set(['position_force_closed', 'internal_failure', 'margin_call', 'broker_closeout', 'position_not_closed']);
+    const notRefusals = new Set(['position_force_closed', 'internal_failure', 'margin_call', 'broker_closeout', 'position_not_closed', 'journal_write_failed', 'journal_write_recovered']);
     expect([...found].filter((c) => !notRefusals.has(c) && !(DECISION_CODES as readonly string[]).includes(c))).toEqual([]);
   });
 });
