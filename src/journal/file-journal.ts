@@ -2,7 +2,7 @@ import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, fstatSync, 
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { consoleLogger, type Logger } from '../core/logger.js';
-import { ConfigurationError, JournalWriteError, type ValidationIssue } from '../core/errors.js';
+import { ConfigurationError, describeError, JournalWriteError, type ValidationIssue } from '../core/errors.js';
 import { InMemoryJournal } from './in-memory-journal.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
@@ -151,12 +151,14 @@ export class FileJournal implements Journal {
   private lastFlushMs = 0;
   private readonly flushCounts = { onLoop: 0, offLoop: 0 };
   private closed = false;
+  private readonly logger: Logger;
   /** Gives back the lock file (see {@link FileJournalOptions.lock}). */
   private readonly unlock: () => void;
 
   constructor(options: FileJournalOptions) {
     checkFileJournalOptions(options);
     const logger = options.logger ?? consoleLogger();
+    this.logger = logger;
     this.mode = options.sync ?? 'before-send';
     this.capacity = options.memoryRecords ?? 50_000;
     this.inlineUnderMs = options.inlineSyncUnderMs ?? 2;
@@ -483,7 +485,6 @@ export class FileJournal implements Journal {
     linkSync(this.path, archive);
     renameSync(temp, this.path);
     syncDirectory(this.path);
-    if (segment) writeSegmentSummaries(archive, segment);
     // An fdatasync may still be running on the old file (now the archive): close it once that ends.
     const old = this.fd;
     const inFlight = this.queued ?? this.syncing;
@@ -496,6 +497,15 @@ export class FileJournal implements Journal {
     // Memory holds the current segment, as after a restart.
     this.index = new InMemoryJournal(this.capacity);
     for (const record of records) this.index.restore(record);
+    // Last, once the journal writes to its new segment: summaries are a cache the first query that
+    // needs them builds when they are missing (a full disk must not leave the journal on the archive).
+    if (segment) {
+      try {
+        writeSegmentSummaries(archive, segment);
+      } catch (error) {
+        this.logger.warn(`journal ${this.path}: the summaries of ${basename(archive)} could not be written (${describeError(error)}); the first query that needs them builds them`);
+      }
+    }
   }
 
   /**

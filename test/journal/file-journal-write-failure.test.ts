@@ -38,7 +38,15 @@ vi.mock('node:fs', async (importOriginal) => {
     if (disk.flushFails) throw eio('fsync');
     fs.fsyncSync(fd);
   }) as typeof fs.fsyncSync;
-  return { ...fs, default: { ...fs, writeSync, fdatasyncSync, fdatasync, fsyncSync }, writeSync, fdatasyncSync, fdatasync, fsyncSync };
+  // Whole files (an archive's summaries): refused when they do not fit.
+  const writeFileSync = ((path: fs.PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView, options?: fs.WriteFileOptions) => {
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (size > disk.room) throw enospc('write');
+    disk.room -= size;
+    fs.writeFileSync(path, data, options);
+  }) as typeof fs.writeFileSync;
+  const mocked = { writeSync, fdatasyncSync, fdatasync, fsyncSync, writeFileSync };
+  return { ...fs, ...mocked, default: { ...fs, ...mocked } };
 });
 
 let dir: string;
@@ -166,6 +174,26 @@ describe('FileJournal on a full disk', () => {
       [6, 'test.note'],
       [7, 'test.note'],
     ]);
+    reopened.close();
+  });
+
+  it("a checkpoint whose segment fits but whose archive's summaries do not still moves the journal to its new segment; the summaries are built by the first query that needs them", async () => {
+    const path = join(dir, 'summaries.jsonl');
+    const journal = new FileJournal({ path, logger: silentLogger, writeAhead: false });
+    for (let i = 1; i <= 3; i++) journal.append(note(i));
+    await journal.sync();
+    disk.room = 400;
+    journal.checkpoint([], 50);
+    const archive = readdirSync(dir).find((f) => /^summaries\.jsonl\.\d+$/.test(f))!;
+    expect(readdirSync(dir).filter((f) => f.startsWith(`${archive}.`))).toEqual([]);
+    disk.room = Number.POSITIVE_INFINITY;
+    journal.append(note(4));
+    journal.close();
+    // The archive kept its three records; the new segment has the checkpoint and the record after it.
+    expect(lines(join(dir, archive)).map((line) => JSON.parse(line).seq)).toEqual([1, 2, 3]);
+    expect(lines(path).map((line) => JSON.parse(line).seq)).toEqual([4, 5]);
+    const reopened = new FileJournal({ path, logger: silentLogger });
+    expect(reopened.history({ topic: 'test.note' }).map((r) => r.seq)).toEqual([1, 2, 3, 5]);
     reopened.close();
   });
 });
