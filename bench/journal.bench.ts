@@ -11,6 +11,7 @@ import { Decimal, ExecutionEngine, FileJournal, InMemoryJournal, type Journal, t
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
 import { type Arrival, inFlightAs, type Mode, reference } from './reference.js';
 import { arg, percentiles } from './stats.js';
+import pg from 'pg';
 
 const APPENDS = arg('appends', 20_000);
 const SIGNALS = arg('durable-signals', 3_000);
@@ -137,6 +138,11 @@ async function postgresRows(): Promise<void> {
     const cleanup = await PostgresJournal.open({ connectionString, account, logger: silentLogger });
     console.log(`  ${`PostgreSQL journal, ${inFlight} in flight`.padEnd(44)} reference ${fmt(ref)}/s  engine ${fmt(eng)}/s  engine/reference ${(eng / ref).toFixed(2)}  (${cleanup.size} records, ${journal.inserts} INSERTs)`);
     await cleanup.end();
+    // The bench's rows go: left in the table, each run's would make the next run's indexes larger.
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    await client.query('DELETE FROM tradewire.journal WHERE account = $1', [account]);
+    await client.end();
   }
 }
 

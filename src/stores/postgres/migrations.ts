@@ -33,6 +33,15 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
         renewed_at   timestamptz NOT NULL
       );`,
   },
+  {
+    version: 2,
+    name: 'journal records as json text',
+    // The record as the text the journal wrote, not jsonb: nothing queries inside it but one key
+    // (`record->>'brokerOrderId'`, which json answers too), and converting each record to jsonb was
+    // most of an INSERT's time (bench: a 512-row INSERT 18.4 → 12.5 ms). Reads get the text back
+    // as written, without jsonb's conversion to text. Rewrites the table once.
+    sql: `ALTER TABLE tradewire.journal ALTER COLUMN record TYPE json USING record::json;`,
+  },
 ];
 
 /** Any fixed number: the transaction-scoped advisory lock that keeps two migrators from racing. */

@@ -287,7 +287,7 @@ export class PostgresJournal implements Journal {
   }
 
   /**
-   * One INSERT of a batch, its rows as one JSON array expanded by `jsonb_to_recordset`: a fixed
+   * One INSERT of a batch, its rows as one JSON array expanded by `json_to_recordset`: a fixed
    * statement with two parameters, where a multi-row VALUES list took 9 parameters per row and a new
    * statement text for every batch size. Measured on 256 journal rows: ≈ 20% less time per INSERT,
    * ≈ 30% less client CPU; no worse on 8.
@@ -300,7 +300,7 @@ export class PostgresJournal implements Journal {
 
 const INSERT_ROWS = `INSERT INTO tradewire.journal (account, seq, at, kind, client_order_id, symbol, status, topic, record)
   SELECT $1, seq, at, kind, client_order_id, symbol, status, topic, record
-  FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, at bigint, kind text, client_order_id text, symbol text, status text, topic text, record jsonb)`;
+  FROM json_to_recordset($2::json) AS r(seq bigint, at bigint, kind text, client_order_id text, symbol text, status text, topic text, record json)`;
 
 /** A record as one element of {@link INSERT_ROWS}'s array: its indexed columns and the record itself. */
 function rowJSON(record: JournalRecord): string {
