@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, type PathOrFileDescriptor, readdirSync, readFileSync, rmSync, type WriteFileOptions } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -39,7 +39,7 @@ vi.mock('node:fs', async (importOriginal) => {
     fs.fsyncSync(fd);
   }) as typeof fs.fsyncSync;
   // Whole files (an archive's summaries): refused when they do not fit.
-  const writeFileSync = ((path: fs.PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView, options?: fs.WriteFileOptions) => {
+  const writeFileSync = ((path: PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView, options?: WriteFileOptions) => {
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (size > disk.room) throw enospc('write');
     disk.room -= size;
