@@ -186,14 +186,21 @@ export class JournalWriteError extends TradewireError {
     readonly unwritten: number,
     cause: unknown,
   ) {
-    const why = (cause as { code?: unknown } | undefined)?.code ?? (cause instanceof Error ? cause.message : String(cause));
-    super('journal_write_failed', operation === 'flush' ? `journal ${path}: a flush failed (${String(why)}); what was written may not be on disk, and nothing more is written until the journal is opened again` : `journal ${path}: cannot write (${String(why)}); ${unwritten} record(s) kept in memory until the disk takes them`, { cause });
+    const why = describeCause(cause);
+    super('journal_write_failed', operation === 'flush' ? `journal ${path}: a flush failed (${why}); what was written may not be on disk, and nothing more is written until the journal is opened again` : `journal ${path}: cannot write (${why}); ${unwritten} record(s) kept in memory until they can be written`, { cause });
   }
 
   /** True once a flush failed: the journal will not write again until it is reopened. */
   get fatal(): boolean {
     return this.operation === 'flush';
   }
+}
+
+/** A system or database error in words: its message, led by its code when the message does not start with it (`55P03: canceling statement…`). */
+function describeCause(cause: unknown): string {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message;
 }
 
 /**

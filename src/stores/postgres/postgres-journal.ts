@@ -10,6 +10,7 @@ import {
   journalRecordFromJSON,
   type JournalRecordJSON,
   journalRecordText,
+  JournalWriteError,
   type Logger,
 } from 'tradewire';
 import { migrate } from './migrations.js';
@@ -72,6 +73,9 @@ export class PostgresJournal implements Journal {
   private flushScheduled = false;
   private syncScheduled = false;
   private closed = false;
+  /** Why the last INSERT failed, until one commits again (see {@link onWriteError}). */
+  private failure: JournalWriteError | undefined;
+  private readonly failureListeners = new Set<(failure: JournalWriteError | undefined) => void>();
   /** INSERT statements issued (group commit makes this far smaller than the records). */
   inserts = 0;
 
@@ -134,6 +138,32 @@ export class PostgresJournal implements Journal {
 
   query(filter?: JournalQuery): JournalRecord[] {
     return this.index.query(filter);
+  }
+
+  /** Why the journal cannot commit its records now (the last INSERT failed), or undefined. */
+  get writeError(): JournalWriteError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * See `Journal.onWriteError`: told when an INSERT fails (the server down, a lock timeout, …) with
+   * a {@link JournalWriteError} whose cause is the driver's error — the rows wait in memory and go
+   * with the next sync — and with undefined once one commits again.
+   */
+  onWriteError(listener: (failure: JournalWriteError | undefined) => void): () => void {
+    this.failureListeners.add(listener);
+    if (this.failure) listener(this.failure);
+    return () => void this.failureListeners.delete(listener);
+  }
+
+  private tell(failure: JournalWriteError | undefined): void {
+    for (const listener of [...this.failureListeners]) {
+      try {
+        listener(failure);
+      } catch {
+        // A listener's own failure is its own: the journal goes on.
+      }
+    }
   }
 
   /** Records since the last checkpoint: what `open()` loads after a restart. */
@@ -254,13 +284,21 @@ export class PostgresJournal implements Journal {
         // Nothing after a failed row may be committed first: reject everyone waiting; the rows stay
         // pending and go again with the next sync.
         this.logger.warn(`postgres journal ${this.account}: INSERT failed; ${this.pending.length} record(s) not yet committed`, { error: describeError(error) });
+        const failure = new JournalWriteError(`postgres:${this.account}`, 'write', this.pending.length, error);
+        const news = this.failure === undefined;
+        this.failure = failure;
         const waiting = this.waiters;
         this.waiters = [];
-        for (const waiter of waiting) waiter.reject(error);
+        for (const waiter of waiting) waiter.reject(failure);
+        if (news) this.tell(failure);
         return true;
       }
       this.pending = this.pending.slice(batch.length);
       this.committed = batch.at(-1)!.record.seq;
+      if (this.failure) {
+        this.failure = undefined;
+        this.tell(undefined);
+      }
       const still: Waiter[] = [];
       for (const waiter of this.waiters) {
         if (waiter.seq <= this.committed) waiter.resolve();
