@@ -118,6 +118,7 @@ export { FileJournal, type FileJournalOptions, type FileJournalRecovery } from '
 export type { FillHistoryQuery, FillSummary, OrderHistoryQuery, OrderSummary } from './journal/order-history.js';
 export { ACCOUNT_SNAPSHOT_TOPIC, ALERT_TOPIC, type ClosedPositionRecord, POSITION_CLOSED_TOPIC } from './journal/history-notes.js';
 export { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, lastNote, UNSTAMPED } from './journal/journal.js';
+export { WriteFailures } from './journal/write-failures.js';
 
 export {
   type CancelOptions,

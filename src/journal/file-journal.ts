@@ -8,6 +8,7 @@ import { writeFileAtomically } from './atomic-file.js';
 import { lockJournal } from './journal-lock.js';
 import { CHECKPOINT_TOPIC, type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 import { journalRecordText } from './journal-text.js';
+import { WriteFailures } from './write-failures.js';
 import { JournalFileWriter, recordsEnd, writeWhole } from './journal-file-writer.js';
 import type { SegmentReport } from '../reports/segment-report.js';
 import { HISTORY_TOPICS } from './history-notes.js';
@@ -134,8 +135,7 @@ export class FileJournal implements Journal {
   /** Records appended and not yet written to the file. */
   private unwritten = 0;
   /** Why the journal cannot write now (see {@link writeError}). */
-  private failure: JournalWriteError | undefined;
-  private readonly failureListeners = new Set<(failure: JournalWriteError | undefined) => void>();
+  private readonly failures = new WriteFailures();
   private writeScheduled = false;
   /** Written since the last fdatasync started: the next sync must cover them. */
   private dirty = false;
@@ -206,13 +206,13 @@ export class FileJournal implements Journal {
     this.total++;
     this.unwritten++;
     // After a failed flush nothing more is written (see JournalWriteError): the record is counted, not kept.
-    if (this.failure?.fatal) return record;
+    if (this.failures.current?.fatal) return record;
     this.pending.push(`${journalRecordText(record)}\n`);
     if (this.mode === 'every-record') {
       if (this.writePending()) this.flushNow();
     } else if (this.pending.length >= MAX_PENDING_LINES) {
       // While the disk refuses, tried again at each sync and each tick, not at every record.
-      if (!this.failure) this.writePending();
+      if (!this.failures.current) this.writePending();
     } else if (!this.writeScheduled) {
       this.writeScheduled = true;
       process.nextTick(this.writeLater);
@@ -236,7 +236,7 @@ export class FileJournal implements Journal {
       return this.starting;
     }
     // The disk refuses them, or a flush failed: nothing that waits on these records may go (the order fails with the error).
-    if (!this.writePending()) return Promise.reject(this.failure);
+    if (!this.writePending()) return Promise.reject(this.failures.current);
     if (this.mode !== 'before-send') return undefined;
     // Nothing written since the sync in flight started: that one covers every record.
     if (!this.dirty) return this.syncing;
@@ -260,7 +260,7 @@ export class FileJournal implements Journal {
     this.starting = undefined;
     // Closed meanwhile: close() wrote and fsynced everything.
     if (this.closed) return undefined;
-    if (!this.writePending() || this.failure?.fatal) throw this.failure;
+    if (!this.writePending() || this.failures.current?.fatal) throw this.failures.current;
     if (this.waiters === 1 && this.dirty && !this.syncing && this.lastFlushMs < this.inlineUnderMs) return this.syncInline();
     return this.syncIfDirty();
   };
@@ -295,37 +295,20 @@ export class FileJournal implements Journal {
    * opened again.
    */
   get writeError(): JournalWriteError | undefined {
-    return this.failure;
+    return this.failures.current;
   }
 
-  /** See {@link Journal.onWriteError}. */
+  /** See {@link Journal.onWriteError} (told at once when failing already). */
   onWriteError(listener: (failure: JournalWriteError | undefined) => void): () => void {
-    this.failureListeners.add(listener);
-    // Failing already: told at once.
-    if (this.failure) listener(this.failure);
-    return () => void this.failureListeners.delete(listener);
+    return this.failures.subscribe(listener);
   }
 
   /** The journal cannot write: kept (a flush failure for good), and told to the listeners when it is news. */
   private fail(operation: 'write' | 'flush', cause: unknown): JournalWriteError {
-    if (this.failure?.fatal) return this.failure;
-    const error = new JournalWriteError(this.path, operation, this.unwritten, cause);
-    const news = this.failure === undefined || operation === 'flush';
-    this.failure = error;
+    const failure = this.failures.fail(new JournalWriteError(this.path, operation, this.unwritten, cause));
     // Nothing more will be written after a failed flush: the lines waiting are let go (counted in `unwritten`).
-    if (error.fatal) this.pending = [];
-    if (news) this.tell(error);
-    return error;
-  }
-
-  private tell(failure: JournalWriteError | undefined): void {
-    for (const listener of [...this.failureListeners]) {
-      try {
-        listener(failure);
-      } catch {
-        // A listener's own failure is its own: the journal goes on.
-      }
-    }
+    if (failure.fatal) this.pending = [];
+    return failure;
   }
 
   /** How many fdatasyncs ran on the event loop (one order waiting, a fast disk) and how many off it. */
@@ -378,7 +361,7 @@ export class FileJournal implements Journal {
    * any part written), for the next try, and the failure is kept and told (see {@link writeError}).
    */
   private writePending(): boolean {
-    if (this.pending.length === 0) return !this.failure?.fatal;
+    if (this.pending.length === 0) return !this.failures.current?.fatal;
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     try {
       this.writer.write(text);
@@ -390,10 +373,7 @@ export class FileJournal implements Journal {
     this.pending = [];
     this.unwritten = 0;
     this.dirty = true;
-    if (this.failure) {
-      this.failure = undefined;
-      this.tell(undefined);
-    }
+    this.failures.cleared();
     return true;
   }
 
@@ -447,7 +427,7 @@ export class FileJournal implements Journal {
   checkpoint(snapshot: readonly JournalEntry[], at: number): void {
     if (this.closed) throw new Error('journal is closed');
     // Not on a journal that cannot write: the old segment must be whole before it is archived.
-    if (!this.writePending() || this.failure) throw this.failure!;
+    if (!this.writePending() || this.failures.current) throw this.failures.current!;
     const archive = nextArchive(this.path);
     // The segment being archived is in memory when it fits the window: its summaries cost a few
     // milliseconds now, and spare the first history query a replay of the file.
@@ -688,7 +668,7 @@ export class FileJournal implements Journal {
   close(): void {
     if (this.closed) return;
     try {
-      if (this.writePending() && !this.failure) {
+      if (this.writePending() && !this.failures.current) {
         // Closed, the file ends with its last record.
         this.writer.trim();
         if (this.mode !== 'os') fsyncSync(this.fd);
@@ -700,7 +680,7 @@ export class FileJournal implements Journal {
       closeSync(this.fd);
       this.unlock();
     }
-    if (this.failure) throw this.failure;
+    if (this.failures.current) throw this.failures.current;
   }
 }
 

@@ -1,41 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalRecordText, type JournalRecord, silentLogger } from 'tradewire';
 import { MIGRATIONS, PostgresJournal } from 'tradewire/postgres';
-import { CONNECTION } from './pg-test-kit.js';
+import { ownDatabase, withClient } from './pg-test-kit.js';
 
 /**
  * The schema's migrations on a database of their own (created and dropped here): one installed at
  * version 1 — records stored as jsonb — is brought to the current schema by the next `open()`,
  * keeping its records; the journal writes and reads them as json text from then on.
  */
-const database = `tw_migrate_${randomUUID().slice(0, 8)}`;
-const url = new URL(CONNECTION);
-const own = (() => {
-  const u = new URL(CONNECTION);
-  u.pathname = `/${database}`;
-  return u.toString();
-})();
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>, connectionString = url.toString()): Promise<T> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(() => admin((c) => c.query(`CREATE DATABASE ${database}`)));
-afterAll(() => admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)));
+const db = ownDatabase('tw_migrate');
+const own = db.url();
+beforeAll(db.create);
+afterAll(db.drop);
 
 describe('PostgreSQL schema migrations', () => {
   it('a store installed at version 1 (records as jsonb) migrates to the current schema on open, keeping every record', async () => {
     const note = { kind: 'note', at: 1_700_000_000_000, topic: 'test.note', data: { price: '101.50', text: 'kept' }, seq: 1 } as JournalRecord;
     // Version 1, as an earlier tradewire left it, with a record in it.
-    await admin(async (c) => {
+    await withClient(async (c) => {
       await c.query('CREATE SCHEMA tradewire');
       await c.query('CREATE TABLE tradewire.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
       await c.query(MIGRATIONS[0]!.sql);
@@ -46,7 +28,7 @@ describe('PostgreSQL schema migrations', () => {
     expect(journal.query()).toEqual([note]);
     journal.append({ kind: 'note', at: note.at + 1, topic: 'test.note', data: { price: '1.10' } });
     await journal.end();
-    const { versions, type } = await admin(async (c) => ({
+    const { versions, type } = await withClient(async (c) => ({
       versions: (await c.query<{ version: number }>('SELECT version FROM tradewire.schema_migrations ORDER BY version')).rows.map((r) => r.version),
       type: (await c.query<{ data_type: string }>("SELECT data_type FROM information_schema.columns WHERE table_schema = 'tradewire' AND table_name = 'journal' AND column_name = 'record'")).rows[0]?.data_type,
     }), own);

@@ -22,3 +22,30 @@ export async function dropAccount(account: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Runs `work` on a client of its own, connected to `connectionString` (the shared test database by default), then closes it. */
+export async function withClient<T>(work: (client: pg.Client) => Promise<T>, connectionString = CONNECTION): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A database of the test's own, for what must not touch the shared `tradewire` schema (a schema at
+ * an older version, a table held locked): `create()` in `beforeAll`, `drop()` in `afterAll`;
+ * `url(params)` connects to it (`params`: a query string such as `?options=…`).
+ */
+export function ownDatabase(prefix: string): { readonly url: (params?: string) => string; readonly create: () => Promise<unknown>; readonly drop: () => Promise<unknown> } {
+  const name = `${prefix}_${randomUUID().slice(0, 8)}`;
+  const url = (params = ''): string => {
+    const u = new URL(CONNECTION);
+    u.pathname = `/${name}`;
+    u.search = params;
+    return u.toString();
+  };
+  return { url, create: () => withClient((c) => c.query(`CREATE DATABASE ${name}`)), drop: () => withClient((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+}

@@ -1,40 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlertPayload, alwaysOpenMarket, ExecutionEngine, JournalWriteError, silentLogger } from 'tradewire';
 import { PostgresJournal } from 'tradewire/postgres';
 import { ManualClock, MockBroker, sequentialIds } from 'tradewire/testing';
-import { CONNECTION } from './pg-test-kit.js';
+import { ownDatabase } from './pg-test-kit.js';
 
 /**
  * The PostgreSQL journal when the server refuses its INSERTs: another session holds the journal
  * table locked, and the journal's connections give up after 300 ms (`lock_timeout`) — a real
  * server error, on a database of its own (created and dropped here) so no other test waits on the lock.
  */
-const database = `tw_refuse_${randomUUID().slice(0, 8)}`;
-const at = (db: string, params = ''): string => {
-  const u = new URL(CONNECTION);
-  u.pathname = `/${db}`;
-  u.search = params;
-  return u.toString();
-};
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: CONNECTION });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(() => admin((c) => c.query(`CREATE DATABASE ${database}`)));
-afterAll(() => admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)));
+const db = ownDatabase('tw_refuse');
+beforeAll(db.create);
+afterAll(db.drop);
 
 describe('PostgreSQL journal: the server refuses the records', () => {
   it('the order waiting on them fails unsent with a JournalWriteError, new orders halt; once the table is free the rows kept in memory commit and the engine hears it', async () => {
-    const journal = await PostgresJournal.open({ connectionString: at(database, '?options=-c%20lock_timeout%3D300'), account: 'acct', logger: silentLogger });
+    const journal = await PostgresJournal.open({ connectionString: db.url('?options=-c%20lock_timeout%3D300'), account: 'acct', logger: silentLogger });
     const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
     const broker = new MockBroker({ clock, initialCash: 1_000_000 });
     const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, market: alwaysOpenMarket, rateLimit: false, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 10 } });
@@ -52,7 +34,7 @@ describe('PostgreSQL journal: the server refuses the records', () => {
     expect((await buy('AAPL')).kind).toBe('executed');
     const sent = broker.requests.filter((r) => r.method === 'submitOrder').length;
 
-    const locker = new pg.Client({ connectionString: at(database) });
+    const locker = new pg.Client({ connectionString: db.url() });
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE tradewire.journal IN ACCESS EXCLUSIVE MODE');
@@ -78,7 +60,7 @@ describe('PostgreSQL journal: the server refuses the records', () => {
     await journal.end();
 
     // Every record committed, the failed order's end among them, in sequence.
-    const reopened = await PostgresJournal.open({ connectionString: at(database), account: 'acct', logger: silentLogger });
+    const reopened = await PostgresJournal.open({ connectionString: db.url(), account: 'acct', logger: silentLogger });
     const records = reopened.query();
     expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
     const failedId = refused.kind === 'executed' ? refused.order.clientOrderId : '';

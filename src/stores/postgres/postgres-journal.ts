@@ -12,6 +12,7 @@ import {
   journalRecordText,
   JournalWriteError,
   type Logger,
+  WriteFailures,
 } from 'tradewire';
 import { migrate } from './migrations.js';
 import { loadPg } from './pg-loader.js';
@@ -74,8 +75,7 @@ export class PostgresJournal implements Journal {
   private syncScheduled = false;
   private closed = false;
   /** Why the last INSERT failed, until one commits again (see {@link onWriteError}). */
-  private failure: JournalWriteError | undefined;
-  private readonly failureListeners = new Set<(failure: JournalWriteError | undefined) => void>();
+  private readonly failures = new WriteFailures();
   /** INSERT statements issued (group commit makes this far smaller than the records). */
   inserts = 0;
 
@@ -142,7 +142,7 @@ export class PostgresJournal implements Journal {
 
   /** Why the journal cannot commit its records now (the last INSERT failed), or undefined. */
   get writeError(): JournalWriteError | undefined {
-    return this.failure;
+    return this.failures.current;
   }
 
   /**
@@ -151,19 +151,7 @@ export class PostgresJournal implements Journal {
    * with the next sync — and with undefined once one commits again.
    */
   onWriteError(listener: (failure: JournalWriteError | undefined) => void): () => void {
-    this.failureListeners.add(listener);
-    if (this.failure) listener(this.failure);
-    return () => void this.failureListeners.delete(listener);
-  }
-
-  private tell(failure: JournalWriteError | undefined): void {
-    for (const listener of [...this.failureListeners]) {
-      try {
-        listener(failure);
-      } catch {
-        // A listener's own failure is its own: the journal goes on.
-      }
-    }
+    return this.failures.subscribe(listener);
   }
 
   /** Records since the last checkpoint: what `open()` loads after a restart. */
@@ -285,20 +273,15 @@ export class PostgresJournal implements Journal {
         // pending and go again with the next sync.
         this.logger.warn(`postgres journal ${this.account}: INSERT failed; ${this.pending.length} record(s) not yet committed`, { error: describeError(error) });
         const failure = new JournalWriteError(`postgres:${this.account}`, 'write', this.pending.length, error);
-        const news = this.failure === undefined;
-        this.failure = failure;
         const waiting = this.waiters;
         this.waiters = [];
         for (const waiter of waiting) waiter.reject(failure);
-        if (news) this.tell(failure);
+        this.failures.fail(failure);
         return true;
       }
       this.pending = this.pending.slice(batch.length);
       this.committed = batch.at(-1)!.record.seq;
-      if (this.failure) {
-        this.failure = undefined;
-        this.tell(undefined);
-      }
+      this.failures.cleared();
       const still: Waiter[] = [];
       for (const waiter of this.waiters) {
         if (waiter.seq <= this.committed) waiter.resolve();
