@@ -522,7 +522,7 @@ export class TradingDesk {
         buyingPower: s.engine.account()?.buyingPower.toFixed(),
         healthy: s.adapter.healthState !== 'down',
       };
-      // Measured when a policy reads it, and again only once the account has new records: summing
+      // Read only when a policy reads it, and kept by the account's monitor as its orders end: summing
       // every recent record of every account for each signal was ≈ 60% of a desk's time per signal.
       return Object.defineProperty(view, 'quality', { enumerable: true, get: () => s.engine.quality?.measuredCost() }) as RoutableAccount;
     });
