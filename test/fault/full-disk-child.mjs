@@ -4,10 +4,10 @@
 import { alwaysOpenMarket, ExecutionEngine, FileJournal, sequentialIds, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker } from 'tradewire/testing';
 
-const [path, count] = process.argv.slice(2);
+const [path, count, sync = 'before-send'] = process.argv.slice(2);
 const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
 const broker = new MockBroker({ clock, initialCash: 1e9 });
-const journal = new FileJournal({ path, logger: silentLogger });
+const journal = new FileJournal({ path, logger: silentLogger, sync });
 const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, market: alwaysOpenMarket, rateLimit: false, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, maxPositions: 10, orderManagement: { orderTimeoutMs: null } } });
 const alerts = [];
 const errors = [];

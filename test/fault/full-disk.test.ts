@@ -30,9 +30,9 @@ interface ChildReport {
 }
 
 describe('the engine on a disk that fills up (a real file-size limit)', () => {
-  it('halts new orders with a typed error instead of crashing; every order the broker got is in the journal, and the file holds only whole records', () => {
-    const path = join(dir, 'journal.jsonl');
-    const run = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 192; exec "${process.execPath}" "${child}" "${path}" 400`], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  it.each(['before-send', 'os'])('(sync: %s) halts new orders with a typed error instead of crashing; every order the broker got is in the journal, and the file holds only whole records', (sync) => {
+    const path = join(dir, `journal-${sync}.jsonl`);
+    const run = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 192; exec "${process.execPath}" "${child}" "${path}" 400 ${sync}`], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as ChildReport;
