@@ -95,11 +95,7 @@ export function toDecimal(value: unknown, field = 'value'): Decimal {
  */
 export function parsePositive(value: unknown, field: string, issues: ValidationIssue[]): Decimal | undefined {
   if (value === undefined || value === null) return undefined;
-  const parsed = parseDecimal(value, field);
-  if (!(parsed instanceof Decimal)) issues.push(parsed);
-  else if (!isAboveZero(parsed)) issues.push({ field, message: `must be greater than zero, got ${parsed.toString()}` });
-  else return parsed;
-  return undefined;
+  return parseDecimalIn(value, field, isAboveZero, 'greater than zero', issues);
 }
 
 /**
