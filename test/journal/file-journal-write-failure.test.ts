@@ -69,7 +69,7 @@ describe('FileJournal on a full disk', () => {
     for (let i = 1; i <= 3; i++) journal.append(note(i));
     await journal.sync();
     // Room for one and a half records: the write of the next three is short, then refused.
-    disk.room = Buffer.byteLength(lines(path)[0]!) * 1.5;
+    disk.room = Math.floor(Buffer.byteLength(lines(path)[0]!) * 1.5);
     for (let i = 4; i <= 6; i++) journal.append(note(i));
     const refused = journal.sync();
     await expect(refused).rejects.toBeInstanceOf(JournalWriteError);
