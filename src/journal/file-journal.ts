@@ -260,7 +260,7 @@ export class FileJournal implements Journal {
     this.starting = undefined;
     // Closed meanwhile: close() wrote and fsynced everything.
     if (this.closed) return undefined;
-    if (!this.writePending() || this.failures.current?.fatal) throw this.failures.current;
+    if (!this.writePending()) throw this.failures.current;
     if (this.waiters === 1 && this.dirty && !this.syncing && this.lastFlushMs < this.inlineUnderMs) return this.syncInline();
     return this.syncIfDirty();
   };
@@ -359,6 +359,8 @@ export class FileJournal implements Journal {
    * One `write` for every pending line: a crash leaves at most the last line torn, which the next
    * open cuts off. False when the disk refused them: they stay pending, whole (the writer cut off
    * any part written), for the next try, and the failure is kept and told (see {@link writeError}).
+   * True exactly when the journal is not failing afterwards (a refused write keeps its lines
+   * pending, and a failed flush lets them go and stays), so callers need not ask again.
    */
   private writePending(): boolean {
     if (this.pending.length === 0) return !this.failures.current?.fatal;
@@ -427,7 +429,7 @@ export class FileJournal implements Journal {
   checkpoint(snapshot: readonly JournalEntry[], at: number): void {
     if (this.closed) throw new Error('journal is closed');
     // Not on a journal that cannot write: the old segment must be whole before it is archived.
-    if (!this.writePending() || this.failures.current) throw this.failures.current!;
+    if (!this.writePending()) throw this.failures.current!;
     const archive = nextArchive(this.path);
     // The segment being archived is in memory when it fits the window: its summaries cost a few
     // milliseconds now, and spare the first history query a replay of the file.
@@ -668,7 +670,7 @@ export class FileJournal implements Journal {
   close(): void {
     if (this.closed) return;
     try {
-      if (this.writePending() && !this.failures.current) {
+      if (this.writePending()) {
         // Closed, the file ends with its last record.
         this.writer.trim();
         if (this.mode !== 'os') fsyncSync(this.fd);

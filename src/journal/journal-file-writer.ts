@@ -58,22 +58,18 @@ export class JournalFileWriter {
 
   private finish(bytes: Buffer, written: number): void {
     try {
-      while (written < bytes.length) written += progress(writeSync(this.fd, bytes, written, bytes.length - written, this.end + written));
+      this.end += writeRest(this.fd, bytes, written, this.end);
     } catch (error) {
-      this.cutBack();
+      // The file ends with its last whole record again (the space written ahead goes too). Not
+      // trim(): it cuts only space written ahead, and the part just written lies beyond what it knows.
+      try {
+        ftruncateSync(this.fd, this.end);
+        this.allocated = this.end;
+      } catch {
+        // Could not cut (the file is unwritable altogether): the next open finds the torn tail and cuts it.
+        this.allocated = Math.max(this.allocated, fstatSync(this.fd).size);
+      }
       throw error;
-    }
-    this.end += written;
-  }
-
-  /** After a failed write: the file ends with its last whole record again (the space written ahead goes too). */
-  private cutBack(): void {
-    try {
-      ftruncateSync(this.fd, this.end);
-      this.allocated = this.end;
-    } catch {
-      // Could not cut (the file is unwritable altogether): the next open finds the torn tail and cuts it.
-      this.allocated = Math.max(this.allocated, fstatSync(this.fd).size);
     }
   }
 
@@ -102,14 +98,20 @@ export class JournalFileWriter {
 
 /** Writes all of `text` at the file's current position (a short write is carried on from where it stopped, or fails). */
 export function writeWhole(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
-  let written = 0;
-  while (written < bytes.length) written += progress(writeSync(fd, bytes, written, bytes.length - written));
+  writeRest(fd, Buffer.from(text, 'utf8'), 0, null);
 }
 
-/** A write's byte count, refused when it wrote nothing (no error, no progress: never loop on it). */
-function progress(written: number): number {
-  if (written <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+/**
+ * Writes `bytes` from `written` on, at `position` (null: the file's current position) plus what is
+ * already written, until all of it is; returns the whole length. A write that makes no progress
+ * without an error fails rather than loop.
+ */
+function writeRest(fd: number, bytes: Buffer, written: number, position: number | null): number {
+  while (written < bytes.length) {
+    const n = writeSync(fd, bytes, written, bytes.length - written, position === null ? null : position + written);
+    if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+    written += n;
+  }
   return written;
 }
 
