@@ -150,6 +150,8 @@ export class FileJournal implements Journal {
   /** The last flush's duration (ms, measured): a slow disk turns inline flushes off until it is fast again. */
   private lastFlushMs = 0;
   private readonly flushCounts = { onLoop: 0, offLoop: 0 };
+  /** Archives whose summaries could not be written, told once each (see {@link unwrittenSummaries}). */
+  private readonly summariesUnwritten = new Set<string>();
   private closed = false;
   private readonly logger: Logger;
   /** Gives back the lock file (see {@link FileJournalOptions.lock}). */
@@ -508,7 +510,7 @@ export class FileJournal implements Journal {
       (meta) => ({ count: meta.orders, from: meta.minCreated, to: meta.maxCreated }),
       latest(query.from, query.after?.createdAt),
       query.to,
-      (archive) => result.addColumns(segmentOrders(archive)),
+      (archive) => result.addColumns(segmentOrders(archive, this.unwrittenSummaries)),
       (laterFrom) => result.hasFirst(limit, laterFrom),
     );
     // The current segment is always read: its orders' creation times are not known without it.
@@ -524,7 +526,7 @@ export class FileJournal implements Journal {
    */
   private readArchives(spanOf: (meta: SegmentMeta) => TimeSpan | undefined, from: number | undefined, to: number | undefined, read: (archive: string) => void, whole: (laterFrom: number) => boolean): void {
     const archives = this.archives();
-    const spans = archives.map((archive) => spanOf(segmentSummaries(archive)));
+    const spans = archives.map((archive) => spanOf(segmentSummaries(archive, this.unwrittenSummaries)));
     const laterFrom = suffixMinimum(spans.map((span) => (span === undefined ? Number.NEGATIVE_INFINITY : span.count === 0 ? Number.POSITIVE_INFINITY : span.from)));
     for (let k = 0; k < archives.length; k++) {
       if (outside(spans[k], from, to)) continue;
@@ -554,7 +556,7 @@ export class FileJournal implements Journal {
       (meta) => meta.fills,
       latest(query.from, query.after?.time),
       query.to,
-      (archive) => result.addColumns(segmentFills(archive)),
+      (archive) => result.addColumns(segmentFills(archive, this.unwrittenSummaries)),
       (laterFrom) => result.hasFirst(limit, laterFrom),
     );
     result.addSummaries(this.currentSummary().fills);
@@ -581,12 +583,12 @@ export class FileJournal implements Journal {
     const archives = topic !== undefined && !HISTORY_TOPICS.has(topic) ? [] : this.archives();
     const topics = topic === undefined ? undefined : new Set([topic]);
     for (const archive of archives) {
-      const meta = notesMeta(archive);
+      const meta = notesMeta(archive, this.unwrittenSummaries);
       // A page (afterSeq) skips the segments it has read; a topic, those without a note of it in the range.
       if (filter.afterSeq !== undefined && meta.lastNoteSeq <= filter.afterSeq) continue;
       const span = topic === undefined ? meta.notes : (meta.topics[topic] ?? EMPTY_SPAN);
       if (outside(span, filter.from, filter.to)) continue;
-      for (const note of readSegmentNotes(archive, topics)) if (!take(note)) return out;
+      for (const note of readSegmentNotes(archive, topics, this.unwrittenSummaries)) if (!take(note)) return out;
     }
     for (const record of this.query()) if (!take(record)) break;
     return out;
@@ -597,18 +599,30 @@ export class FileJournal implements Journal {
    * or built from the archive once (an archive made before reports existed) and written beside it.
    */
   segmentReport(archive: string): { report: SegmentReport; ids: () => string[] } {
-    const summary = readSegmentReport(archive);
+    const summary = readSegmentReport(archive, this.unwrittenSummaries);
     if (summary) return summary;
     const records: JournalRecord[] = [];
     withFile(archive, (fd) => scanRecords(fd, (record) => void records.push(record)));
-    return { report: writeSegmentReport(archive, records).report, ids: () => readSegmentReportIds(archive) };
+    const built = writeSegmentReport(archive, records, this.unwrittenSummaries);
+    return { report: built.report, ids: () => (existsSync(`${archive}.report-ids.json`) ? readSegmentReportIds(archive, this.unwrittenSummaries) : built.ids) };
   }
 
   /** An archived segment's history notes, from its summary (built the first time it is needed). */
   segmentNotes(archive: string): JournalRecord[] {
-    segmentSummaries(archive);
-    return readSegmentNotes(archive);
+    segmentSummaries(archive, this.unwrittenSummaries);
+    return readSegmentNotes(archive, undefined, this.unwrittenSummaries);
   }
+
+  /**
+   * An archive's summaries could not be written beside it (a full disk, a read-only directory): the
+   * query was answered from the archive, which is read again by each query that needs it until
+   * they can be. Warned once per archive.
+   */
+  private readonly unwrittenSummaries = (archive: string, error: unknown): void => {
+    if (this.summariesUnwritten.has(archive)) return;
+    this.summariesUnwritten.add(archive);
+    this.logger.warn(`journal ${this.path}: the summaries of ${basename(archive)} could not be written (${describeError(error)}); queries read the archive itself until they can be`);
+  };
 
   /** The archived segments, oldest first (each one's history up to a checkpoint). */
   archives(): string[] {

@@ -14,16 +14,26 @@ import { decodeFillColumns, decodeOrderColumns, encodeFillColumns, encodeOrderCo
  * A file journal's archived segments (`<path>.000001`, …) and the summaries written beside each at
  * its checkpoint — orders and fills as columns, history notes by topic, the report's sums, and a
  * meta with their time spans, written last — read by queries and reports, and rebuilt from the
- * archive when one is missing or damaged. The live file and its writing are in file-journal.ts.
+ * archive when one is missing or damaged. Summaries are a cache: when they cannot be written (a
+ * full disk, a read-only directory) a query is answered from the archive itself, read again each
+ * time, and `unwritten` (when given) is told. The live file and its writing are in file-journal.ts.
  */
+
+/** Told when an archive's summaries could not be written (the query was answered without them). */
+export type UnwrittenSummaries = (archive: string, error: unknown) => void;
 
 /**
  * An archived segment's history notes — all, or only those of `topics` — in sequence order, from
  * its summary beside it (`<archive>.notes.json`: a section per topic, or one JSON value as written
  * before sections).
  */
-export function readSegmentNotes(archive: string, topics?: ReadonlySet<string>): JournalRecord[] {
-  return fromSummary(archive, () => readNotesFile(archive, topics));
+export function readSegmentNotes(archive: string, topics?: ReadonlySet<string>, unwritten?: UnwrittenSummaries): JournalRecord[] {
+  return fromSummary(
+    archive,
+    () => readNotesFile(archive, topics),
+    ({ notes }) => (topics ? notes.filter((note) => note.kind === 'note' && topics.has(note.topic)) : [...notes]),
+    unwritten,
+  );
 }
 
 function readNotesFile(archive: string, topics: ReadonlySet<string> | undefined): JournalRecord[] {
@@ -55,14 +65,17 @@ function readNotesFile(archive: string, topics: ReadonlySet<string> | undefined)
 }
 
 /** An archived segment's report summary (`<archive>.report.json`) and its order ids, when the journal wrote them. */
-export function readSegmentReport(archive: string): { report: SegmentReport; ids: () => string[] } | undefined {
+export function readSegmentReport(archive: string, unwritten?: UnwrittenSummaries): { report: SegmentReport; ids: () => string[] } | undefined {
   const path = `${archive}.report.json`;
   if (!existsSync(path)) return undefined;
-  return { report: fromSummary(archive, () => JSON.parse(readFileSync(path, 'utf8')) as SegmentReport), ids: () => readSegmentReportIds(archive) };
+  return {
+    report: fromSummary(archive, () => JSON.parse(readFileSync(path, 'utf8')) as SegmentReport, (built) => built.report.report, unwritten),
+    ids: () => readSegmentReportIds(archive, unwritten),
+  };
 }
 
-export function readSegmentReportIds(archive: string): string[] {
-  return fromSummary(archive, () => JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[]);
+export function readSegmentReportIds(archive: string, unwritten?: UnwrittenSummaries): string[] {
+  return fromSummary(archive, () => JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[], (built) => built.report.ids, unwritten);
 }
 
 /** The archived segments of the journal at `path` (`<path>.000001`, …), oldest first. */
@@ -168,15 +181,22 @@ export function outside(span: TimeSpan | undefined, from: number | undefined, to
   return span.count === 0 || (from !== undefined && span.to < from) || (to !== undefined && span.from > to);
 }
 
-/**
- * An archived segment's summaries — its orders and their creation-time range, its fills, its history
- * notes — beside it, from one replay of its records. The meta file is written last: its presence
- * means every summary beside it is whole.
- */
-export function writeSegmentSummaries(archive: string, records: readonly JournalRecord[]): SegmentMeta {
+/** Every summary of a segment, built in memory: what is written beside it, and what a query reads when it cannot be. */
+interface SegmentSummaries {
+  readonly meta: SegmentMeta;
+  /** The orders' and the fills' columns, as written. */
+  readonly orders: string;
+  readonly fills: string;
+  /** The history notes, in sequence order. */
+  readonly notes: readonly JournalRecord[];
+  readonly report: { readonly report: SegmentReport; readonly ids: string[] };
+}
+
+/** An archived segment's summaries, from one replay of its records. */
+function buildSegmentSummaries(records: readonly JournalRecord[]): SegmentSummaries {
   const { orders, fills } = summarizeSegment(records);
   const created = spanOf(orders.map((o) => o.createdAt));
-  const notes = historyNotes(records) as Extract<JournalRecord, { kind: 'note' }>[];
+  const notes = historyNotes(records);
   const meta: SegmentMeta = {
     minCreated: created.from,
     maxCreated: created.to,
@@ -185,13 +205,27 @@ export function writeSegmentSummaries(archive: string, records: readonly Journal
     ...notesSpans(notes),
     records: { ...spanOf(records.map((r) => r.at)), lastSeq: records.reduce((last, r) => Math.max(last, r.seq), 0) },
   };
+  return { meta, orders: encodeOrderColumns(orders.sort(byCreation)), fills: encodeFillColumns(fills.sort(byFillTime)), notes, report: summarizeForReports(records) };
+}
+
+/**
+ * An archived segment's summaries — its orders and their creation-time range, its fills, its history
+ * notes — beside it, from one replay of its records. The meta file is written last: its presence
+ * means every summary beside it is whole.
+ */
+export function writeSegmentSummaries(archive: string, records: readonly JournalRecord[]): SegmentMeta {
+  const built = buildSegmentSummaries(records);
+  writeSummaries(archive, built);
+  return built.meta;
+}
+
+function writeSummaries(archive: string, built: SegmentSummaries): void {
   // Each file whole or not there (a reader in another process, or a crash, never sees a part), the meta last.
-  writeFileAtomically(`${archive}.orders.columns`, encodeOrderColumns(orders.sort(byCreation)));
-  writeFileAtomically(`${archive}.fills.columns`, encodeFillColumns(fills.sort(byFillTime)));
-  writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(notes));
-  writeSegmentReport(archive, records);
-  writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(meta));
-  return meta;
+  writeFileAtomically(`${archive}.orders.columns`, built.orders);
+  writeFileAtomically(`${archive}.fills.columns`, built.fills);
+  writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(built.notes as Extract<JournalRecord, { kind: 'note' }>[]));
+  writeReport(archive, built.report);
+  writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(built.meta));
 }
 
 /** The time span of a segment's notes, of each topic's, and its last note. */
@@ -212,27 +246,47 @@ function notesSpans(notes: readonly JournalRecord[]): Required<Pick<SegmentMeta,
  * An archived segment's meta with its notes' spans per topic. An archive summarized before them has
  * its notes in one JSON value and no spans per topic: both are written now, once.
  */
-export function notesMeta(archive: string): SegmentMeta & Required<Pick<SegmentMeta, 'notes' | 'topics' | 'lastNoteSeq'>> {
-  const meta = segmentSummaries(archive);
+export function notesMeta(archive: string, unwritten?: UnwrittenSummaries): SegmentMeta & Required<Pick<SegmentMeta, 'notes' | 'topics' | 'lastNoteSeq'>> {
+  const meta = segmentSummaries(archive, unwritten);
   if (meta.notes && meta.topics && meta.lastNoteSeq !== undefined) return meta as SegmentMeta & Required<Pick<SegmentMeta, 'notes' | 'topics' | 'lastNoteSeq'>>;
-  const notes = readSegmentNotes(archive);
-  writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(notes as Extract<JournalRecord, { kind: 'note' }>[]));
+  const notes = readSegmentNotes(archive, undefined, unwritten);
   const upgraded = { ...meta, ...notesSpans(notes) };
-  writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(upgraded));
+  tryWrite(archive, unwritten, () => {
+    writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(notes as Extract<JournalRecord, { kind: 'note' }>[]));
+    writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(upgraded));
+  });
   return upgraded;
 }
 
-/** The segment summed for reports (`.report.json`) and the orders it recorded (`.report-ids.json`). */
-export function writeSegmentReport(archive: string, records: readonly JournalRecord[]): { report: SegmentReport; ids: string[] } {
+/**
+ * The segment summed for reports, written beside it (`.report.json`, and the orders it recorded in
+ * `.report-ids.json`) when it can be.
+ */
+export function writeSegmentReport(archive: string, records: readonly JournalRecord[], unwritten?: UnwrittenSummaries): { report: SegmentReport; ids: string[] } {
   const summary = summarizeForReports(records);
-  writeFileAtomically(`${archive}.report-ids.json`, JSON.stringify(summary.ids));
-  writeFileAtomically(`${archive}.report.json`, JSON.stringify(summary.report));
+  tryWrite(archive, unwritten, () => writeReport(archive, summary));
   return summary;
 }
 
+function writeReport(archive: string, summary: SegmentSummaries['report']): void {
+  writeFileAtomically(`${archive}.report-ids.json`, JSON.stringify(summary.ids));
+  writeFileAtomically(`${archive}.report.json`, JSON.stringify(summary.report));
+}
+
+/** Runs `write`; a failure is told to `unwritten`, not thrown (a summary is a cache: the query has its answer). */
+function tryWrite(archive: string, unwritten: UnwrittenSummaries | undefined, write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (error) {
+    unwritten?.(archive, error);
+    return false;
+  }
+}
+
 /** An archived segment's summaries' meta, building them (one read of the segment) the first time they are needed. */
-export function segmentSummaries(archive: string): SegmentMeta {
-  return readMeta(archive) ?? summarizeArchive(archive);
+export function segmentSummaries(archive: string, unwritten?: UnwrittenSummaries): SegmentMeta {
+  return readMeta(archive) ?? summarizeArchive(archive, unwritten).meta;
 }
 
 /** An archive's summaries' meta, or undefined when it has none yet or it is damaged (then they are all rebuilt when needed). */
@@ -257,21 +311,22 @@ export function readMeta(archive: string): SegmentMeta | undefined {
  * cut short by a power loss or a disk error, or missing beside its meta — is rebuilt from the
  * archive (every summary, from one read of it) and read again, instead of failing the query.
  */
-function fromSummary<T>(archive: string, read: () => T): T {
+function fromSummary<T>(archive: string, read: () => T, fromBuilt: (built: SegmentSummaries) => T, unwritten: UnwrittenSummaries | undefined): T {
   try {
     return read();
   } catch (error) {
     if (!(error instanceof SyntaxError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    summarizeArchive(archive);
-    return read();
+    const built = summarizeArchive(archive, unwritten);
+    return built.written ? read() : fromBuilt(built);
   }
 }
 
-/** Every summary of an archived segment, from one read of it. */
-function summarizeArchive(archive: string): SegmentMeta {
+/** Every summary of an archived segment, from one read of it, and whether they could be written beside it. */
+function summarizeArchive(archive: string, unwritten: UnwrittenSummaries | undefined): SegmentSummaries & { readonly written: boolean } {
   const records: JournalRecord[] = [];
   withFile(archive, (fd) => scanRecords(fd, (record) => void records.push(record)));
-  return writeSegmentSummaries(archive, records);
+  const built = buildSegmentSummaries(records);
+  return { ...built, written: tryWrite(archive, unwritten, () => writeSummaries(archive, built)) };
 }
 
 /**
@@ -279,33 +334,39 @@ function summarizeArchive(archive: string): SegmentMeta {
  * version has its orders as JSON rows (`.orders.json`): they are rewritten as columns once. One
  * whose summary was deleted is summarized again from the archive.
  */
-export function segmentOrders(archive: string): ReturnType<typeof decodeOrderColumns> {
-  return fromSummary(archive, () => decodeOrderColumns(readText(columnsOf(archive, 'orders', (json) => encodeOrderColumns((JSON.parse(json) as unknown[][]).map(summaryFromRow))))));
+export function segmentOrders(archive: string, unwritten?: UnwrittenSummaries): ReturnType<typeof decodeOrderColumns> {
+  const fromJson = (json: string): string => encodeOrderColumns((JSON.parse(json) as unknown[][]).map(summaryFromRow));
+  return fromSummary(archive, () => decodeOrderColumns(columnsText(archive, 'orders', fromJson, unwritten)), (built) => decodeOrderColumns(built.orders), unwritten);
 }
 
 /** An archived segment's fills, from their columnar summary (rewritten once from an earlier version's `.fills.json`). */
-export function segmentFills(archive: string): ReturnType<typeof decodeFillColumns> {
-  return fromSummary(archive, () => decodeFillColumns(readText(columnsOf(archive, 'fills', (json) => encodeFillColumns(JSON.parse(json) as FillSummary[])))));
+export function segmentFills(archive: string, unwritten?: UnwrittenSummaries): ReturnType<typeof decodeFillColumns> {
+  const fromJson = (json: string): string => encodeFillColumns(JSON.parse(json) as FillSummary[]);
+  return fromSummary(archive, () => decodeFillColumns(columnsText(archive, 'fills', fromJson, unwritten)), (built) => decodeFillColumns(built.fills), unwritten);
 }
 
 /**
- * The path of an archive's `<archive>.<kind>.columns`, making it first if it is missing: from the
- * JSON an earlier version wrote (`<archive>.<kind>.json`, removed once converted), or from the archive.
+ * The text of an archive's `<archive>.<kind>.columns`, making it first if it is missing: from the
+ * JSON an earlier version wrote (`<archive>.<kind>.json`, removed once converted), or from the
+ * archive — and, when it cannot be written, the text made.
  */
-function columnsOf(archive: string, kind: 'orders' | 'fills', fromJson: (json: string) => string): string {
+function columnsText(archive: string, kind: 'orders' | 'fills', fromJson: (json: string) => string, unwritten: UnwrittenSummaries | undefined): string {
   const path = `${archive}.${kind}.columns`;
-  if (existsSync(path)) return path;
+  if (existsSync(path)) return readText(path);
   const json = `${archive}.${kind}.json`;
-  if (existsSync(json)) {
-    try {
-      writeFileAtomically(path, fromJson(readText(json)));
-      unlinkSync(json);
-    } catch (error) {
-      // Another process (a report, the CLI) converted it first.
-      if (!existsSync(path)) throw error;
-    }
-  } else summarizeArchive(archive);
-  return path;
+  if (!existsSync(json)) {
+    const built = summarizeArchive(archive, unwritten);
+    return built.written ? readText(path) : built[kind];
+  }
+  const text = fromJson(readText(json));
+  try {
+    writeFileAtomically(path, text);
+    unlinkSync(json);
+  } catch (error) {
+    // Another process (a report, the CLI) converted it first; or it cannot be written: answered from the text made.
+    if (!existsSync(path)) unwritten?.(archive, error);
+  }
+  return text;
 }
 
 /**

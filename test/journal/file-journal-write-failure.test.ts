@@ -198,6 +198,66 @@ describe('FileJournal on a full disk', () => {
   });
 });
 
+describe("an archive's summaries on a disk that cannot take them", () => {
+  /** A journal with two archived segments (orders, fills, closed positions), their summaries deleted, closed. */
+  async function archivedJournal(path: string): Promise<string[]> {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const journal = new FileJournal({ path, sync: 'os', logger: silentLogger });
+    const broker = new MockBroker({ clock });
+    const engine = new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(), logger: silentLogger, journal, market: alwaysOpenMarket, config: { sizing: { method: 'fixed_quantity', quantity: 5 }, orderManagement: { orderTimeoutMs: null } } });
+    for (const s of ['AAPL', 'MSFT']) broker.setPrice(s, '100');
+    await engine.start();
+    for (const s of ['AAPL', 'MSFT']) engine.updatePrice(s, '100');
+    let n = 0;
+    for (const round of [0, 1]) {
+      for (const side of ['buy', 'sell'] as const) {
+        for (const symbol of ['AAPL', 'MSFT']) await engine.executeSignal({ id: `s${n++}`, symbol, side, strength: 80, time: clock.now(), strategyId: `k${round}` });
+        clock.advance(60_000);
+      }
+      expect(engine.checkpoint()).toBe(true);
+    }
+    await engine.stop();
+    journal.close();
+    const archives = readdirSync(dir).filter((f) => /\.jsonl\.\d+$/.test(f)).map((f) => join(dir, f));
+    for (const f of readdirSync(dir)) if (archives.some((a) => f.startsWith(`${a.slice(dir.length + 1)}.`))) rmSync(join(dir, f));
+    return archives;
+  }
+
+  it('queries over archives whose summaries cannot be written answer from the archives themselves, as they would from the summaries, and warn once per archive', async () => {
+    const path = join(dir, 'h.jsonl');
+    const archives = await archivedJournal(path);
+    expect(archives).toHaveLength(2);
+    const warnings: string[] = [];
+    const journal = new FileJournal({ path, sync: 'os', logger: { ...silentLogger, warn: (message: string) => void warnings.push(message) } });
+    const ask = () => ({
+      orders: journal.orders(),
+      fills: journal.fills(),
+      notes: journal.notes(),
+      closed: journal.notes({ topic: 'position.closed' }),
+      report: archives.map((a) => journal.segmentReport(a)).map(({ report, ids }) => ({ report, ids: ids() })),
+      segmentNotes: archives.map((a) => journal.segmentNotes(a)),
+    });
+    disk.room = 0;
+    const full = ask();
+    const again = ask();
+    // Nothing was written beside the archives, and each archive was warned about once.
+    expect(readdirSync(dir).filter((f) => archives.some((a) => f.startsWith(`${a.slice(dir.length + 1)}.`)))).toEqual([]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/summaries of h\.jsonl\.\d+ could not be written \(.*ENOSPC.*\); queries read the archive itself/);
+    // With room again the summaries are written by the same queries, which answer the same.
+    disk.room = Number.POSITIVE_INFINITY;
+    const written = ask();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.orders-meta.json'))).toHaveLength(2);
+    const fromFiles = ask();
+    expect(full.orders).toHaveLength(8);
+    expect(full.fills).toHaveLength(8);
+    expect(full.closed.length).toBeGreaterThanOrEqual(4);
+    expect(full.report.every(({ ids }) => ids.length > 0)).toBe(true);
+    for (const other of [again, written, fromFiles]) expect(JSON.parse(JSON.stringify(other))).toEqual(JSON.parse(JSON.stringify(full)));
+    journal.close();
+  });
+});
+
 describe('the engine on a journal that cannot write', () => {
   async function setup() {
     const clock = new ManualClock(Date.UTC(2024, 0, 2, 15, 0));
