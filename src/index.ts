@@ -38,7 +38,7 @@ export {
 } from './core/errors.js';
 export { consoleLogger, type Logger, silentLogger } from './core/logger.js';
 
-export { EventBus, type EventMap, type EventSink, type EventSource, type Listener, type ListenerErrorPayload } from './events/event-bus.js';
+export { EventBus, type EventBusOptions, type EventMap, type EventSink, type EventSource, type Listener, type ListenerErrorPayload } from './events/event-bus.js';
 export type {
   OrderChangedPayload,
   OrderFillPayload,

@@ -17,6 +17,11 @@ export class AnnounceInOrder {
   /** Changes applied while others were in flight, in the order applied; `ready` once their own hooks are done. */
   private readonly waiting: AnnouncementTurn[] = [];
 
+  /** Nothing is being applied, announced or waiting: whatever is emitted now is in its turn. */
+  get idle(): boolean {
+    return this.running === 0 && !this.emitting && this.waiting.length === 0;
+  }
+
   /** A change was applied; its hooks run next. Returns its place in line when it has to wait for others. */
   begin<T>(change: T, emit: (change: T) => void): AnnouncementTurn | undefined {
     const turn = this.running > 0 || this.emitting || this.waiting.length > 0 ? { change, emit: emit as (change: unknown) => void, ready: false } : undefined;

@@ -39,6 +39,16 @@ export interface EventSink<E> {
   readonly announcements?: AnnounceInOrder;
 }
 
+export interface EventBusOptions {
+  /**
+   * Events that are not changes of their own but may be raised while one is applied — an alert a
+   * hook raises on an order's fill — and are announced in their turn: after the events of the
+   * change being applied or announced, as {@link AnnounceInOrder} orders changes. Others are
+   * emitted at once.
+   */
+  readonly inTurn?: readonly string[];
+}
+
 /** A view of `bus` that can only subscribe: what the engine hands to hosts (no emit, no removeAllListeners). */
 export function subscribeOnly<E>(bus: EventSource<E>): EventSource<E> {
   return {
@@ -65,7 +75,15 @@ export class EventBus<E extends { error: ListenerErrorPayload }> implements Even
   /** event → (listener → its wrapper), so `off` can find what was registered. */
   private readonly wrappers = new Map<string, Map<AnyListener, (payload: unknown) => void>>();
 
-  constructor(private readonly onUnhandledError: (payload: ListenerErrorPayload) => void = () => undefined) {}
+  /** Events announced in their turn (see {@link EventBusOptions.inTurn}). */
+  private readonly inTurn: ReadonlySet<string> | undefined;
+
+  constructor(
+    private readonly onUnhandledError: (payload: ListenerErrorPayload) => void = () => undefined,
+    options: EventBusOptions = {},
+  ) {
+    this.inTurn = options.inTurn && options.inTurn.length > 0 ? new Set(options.inTurn) : undefined;
+  }
 
   on<K extends keyof E & string>(event: K, listener: Listener<E[K]>): () => void {
     this.emitter.on(event, this.wrap(event, listener, false));
@@ -95,6 +113,12 @@ export class EventBus<E extends { error: ListenerErrorPayload }> implements Even
   }
 
   emit<K extends keyof E & string>(event: K, payload: E[K]): void {
+    // Raised while a change is being applied or announced (a hook's alert): after that change's events.
+    if (this.inTurn !== undefined && !this.announcements.idle && this.inTurn.has(event)) this.announcements.now(payload, (p) => this.emitNow(event, p));
+    else this.emitNow(event, payload);
+  }
+
+  private emitNow<K extends keyof E & string>(event: K, payload: E[K]): void {
     if (!this.emitter.emit(event, payload) && event === 'error') this.onUnhandledError(payload as ListenerErrorPayload);
   }
 

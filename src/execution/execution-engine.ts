@@ -184,7 +184,8 @@ export class ExecutionEngine {
     const limit = options.rateLimit === false ? undefined : (options.rateLimit ?? options.adapter.rateLimit);
     this.adapter = limit ? new RateLimitedAdapter(options.adapter, { limit, clock: this.clock, logger: this.logger }) : options.adapter;
     this.ids = options.ids ?? randomIds(() => this.clock.now());
-    this.bus = new EventBus<TradewireEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }));
+    // An alert a hook raises while an order or a position changes reaches hosts after that change.
+    this.bus = new EventBus<TradewireEvents>(({ error, source }) => this.logger.error(`listener for ${source} threw`, { error: describeError(error) }), { inTurn: ['alert'] });
     this.events = subscribeOnly(this.bus);
     this.journal = options.journal ?? new InMemoryJournal();
     const onInternalFailure = (failure: InternalFailure): void => this.internalFailure(failure);

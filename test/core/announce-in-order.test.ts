@@ -1,4 +1,4 @@
-import { AnnounceInOrder } from 'tradewire';
+import { AnnounceInOrder, EventBus, type ListenerErrorPayload } from 'tradewire';
 import { describe, expect, it } from 'vitest';
 
 describe('AnnounceInOrder', () => {
@@ -57,5 +57,55 @@ describe('AnnounceInOrder', () => {
     };
     line.now('a', emit);
     expect(heard).toEqual(['a', 'a:transition', 'x', 'x:transition', 'y', 'y:transition']);
+  });
+});
+
+describe('EventBus: events announced in their turn', () => {
+  type Events = { error: ListenerErrorPayload; change: string; alert: string; other: string };
+  const heardOn = (bus: EventBus<Events>): string[] => {
+    const heard: string[] = [];
+    for (const event of ['change', 'alert', 'other'] as const) bus.on(event, (p) => heard.push(`${event} ${p}`));
+    return heard;
+  };
+
+  it('an alert raised by a change\'s hooks is heard after that change, and after the changes applied before it; with nothing in flight, at once', () => {
+    const bus = new EventBus<Events>(undefined, { inTurn: ['alert'] });
+    const heard = heardOn(bus);
+    const line = bus.announcements;
+    const emit = (c: string): void => bus.emit('change', c);
+    const turn = line.begin('fill', emit);
+    // The hooks: a position changes, then the monitor raises an alert; an event not in turn is heard at once.
+    line.now('position', emit);
+    bus.emit('alert', 'slippage');
+    bus.emit('other', 'now');
+    expect(heard).toEqual(['other now']);
+    expect(line.idle).toBe(false);
+    line.end(turn, 'fill', emit);
+    expect(heard).toEqual(['other now', 'change fill', 'change position', 'alert slippage']);
+    expect(line.idle).toBe(true);
+    bus.emit('alert', 'alone');
+    expect(heard.at(-1)).toBe('alert alone');
+  });
+
+  it('an alert a listener raises while a change is heard follows all of that change\'s events', () => {
+    const bus = new EventBus<Events>(undefined, { inTurn: ['alert'] });
+    const heard = heardOn(bus);
+    bus.on('change', (p) => {
+      if (p === 'a:1') bus.emit('alert', 'from listener');
+    });
+    bus.announcements.now('a', (c) => {
+      bus.emit('change', `${c}:1`);
+      bus.emit('change', `${c}:2`);
+    });
+    expect(heard).toEqual(['change a:1', 'change a:2', 'alert from listener']);
+  });
+
+  it('a bus without inTurn emits every event at once, as before', () => {
+    const bus = new EventBus<Events>();
+    const heard = heardOn(bus);
+    const turn = bus.announcements.begin('x', (c) => bus.emit('change', c));
+    bus.emit('alert', 'hook');
+    bus.announcements.end(turn, 'x', (c) => bus.emit('change', c));
+    expect(heard).toEqual(['alert hook', 'change x']);
   });
 });

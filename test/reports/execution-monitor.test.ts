@@ -90,6 +90,19 @@ describe('ExecutionMonitor: a record for every order', () => {
     expect(journal.query({ topic: 'alert' })).toHaveLength(1);
   });
 
+  it("the alert an order's fill raises reaches hosts after that fill and the position it opened, not before them", async () => {
+    const { engine, price, clock } = setup({ slippageBps: 60 });
+    const heard: string[] = [];
+    engine.on('order:filled', ({ order }) => heard.push(`filled ${order.symbol}`));
+    engine.on('position:opened', ({ position }) => heard.push(`opened ${position.symbol}`));
+    engine.on('alert', (a) => heard.push(`alert ${a.code}`));
+    engine.on('signal:executed', ({ signal }) => heard.push(`executed ${signal.id}`));
+    await engine.start();
+    price('AAPL', '100.00');
+    await engine.executeSignal({ id: 's1', symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 'momo', expectedPrice: '100.00' });
+    expect(heard).toEqual(['filled AAPL', 'opened AAPL', 'alert slippage_exceeded', 'executed s1']);
+  });
+
   it('a sell is measured against the trader too, and 20 bps stays under the threshold (no alert); with no expected price the arrival price is the benchmark', async () => {
     const { engine, alerts, records, price, clock } = setup({ slippageBps: 20 });
     await engine.start();
