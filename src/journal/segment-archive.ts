@@ -187,8 +187,9 @@ interface SegmentSummaries {
   /** The orders' and the fills' columns, as written. */
   readonly orders: string;
   readonly fills: string;
-  /** The history notes, in sequence order. */
+  /** The history notes, in sequence order, and as written. */
   readonly notes: readonly JournalRecord[];
+  readonly notesText: string;
   readonly report: { readonly report: SegmentReport; readonly ids: string[] };
 }
 
@@ -205,7 +206,14 @@ function buildSegmentSummaries(records: readonly JournalRecord[]): SegmentSummar
     ...notesSpans(notes),
     records: { ...spanOf(records.map((r) => r.at)), lastSeq: records.reduce((last, r) => Math.max(last, r.seq), 0) },
   };
-  return { meta, orders: encodeOrderColumns(orders.sort(byCreation)), fills: encodeFillColumns(fills.sort(byFillTime)), notes, report: summarizeForReports(records) };
+  return {
+    meta,
+    orders: encodeOrderColumns(orders.sort(byCreation)),
+    fills: encodeFillColumns(fills.sort(byFillTime)),
+    notes,
+    notesText: encodeNotesFile(notes as Extract<JournalRecord, { kind: 'note' }>[]),
+    report: summarizeForReports(records),
+  };
 }
 
 /**
@@ -223,7 +231,7 @@ function writeSummaries(archive: string, built: SegmentSummaries): void {
   // Each file whole or not there (a reader in another process, or a crash, never sees a part), the meta last.
   writeFileAtomically(`${archive}.orders.columns`, built.orders);
   writeFileAtomically(`${archive}.fills.columns`, built.fills);
-  writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(built.notes as Extract<JournalRecord, { kind: 'note' }>[]));
+  writeFileAtomically(`${archive}.notes.json`, built.notesText);
   writeReport(archive, built.report);
   writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(built.meta));
 }
@@ -251,8 +259,9 @@ export function notesMeta(archive: string, unwritten?: UnwrittenSummaries): Segm
   if (meta.notes && meta.topics && meta.lastNoteSeq !== undefined) return meta as SegmentMeta & Required<Pick<SegmentMeta, 'notes' | 'topics' | 'lastNoteSeq'>>;
   const notes = readSegmentNotes(archive, undefined, unwritten);
   const upgraded = { ...meta, ...notesSpans(notes) };
+  const notesText = encodeNotesFile(notes as Extract<JournalRecord, { kind: 'note' }>[]);
   tryWrite(archive, unwritten, () => {
-    writeFileAtomically(`${archive}.notes.json`, encodeNotesFile(notes as Extract<JournalRecord, { kind: 'note' }>[]));
+    writeFileAtomically(`${archive}.notes.json`, notesText);
     writeFileAtomically(`${archive}.orders-meta.json`, JSON.stringify(upgraded));
   });
   return upgraded;
