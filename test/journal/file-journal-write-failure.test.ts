@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, type PathOrFileDescriptor, readdirSync, readFileSync, rmSync, type WriteFileOptions } from 'node:fs';
+import { existsSync, mkdtempSync, type PathOrFileDescriptor, readdirSync, readFileSync, rmSync, type WriteFileOptions, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -254,6 +254,33 @@ describe("an archive's summaries on a disk that cannot take them", () => {
     expect(full.closed.length).toBeGreaterThanOrEqual(4);
     expect(full.report.every(({ ids }) => ids.length > 0)).toBe(true);
     for (const other of [again, written, fromFiles]) expect(JSON.parse(JSON.stringify(other))).toEqual(JSON.parse(JSON.stringify(full)));
+    journal.close();
+  });
+  it("an archive summarized by an earlier version (orders and fills as JSON) is read on a full disk without its conversion to columns, and converted once there is room", async () => {
+    const path = join(dir, 'old.jsonl');
+    const archives = await archivedJournal(path);
+    const warnings: string[] = [];
+    const journal = new FileJournal({ path, sync: 'os', logger: { ...silentLogger, warn: (message: string) => void warnings.push(message) } });
+    const orders = journal.orders();
+    const fills = journal.fills();
+    // Each archive as an earlier version left it: orders as rows of the old columns, fills as JSON.
+    const columns = ['clientOrderId', 'brokerOrderId', 'symbol', 'side', 'type', 'status', 'quantity', 'filledQuantity', 'averageFillPrice', 'limitPrice', 'stopPrice', 'strategyId', 'signalId', 'createdAt', 'updatedAt'];
+    for (const archive of archives) {
+      const ids = new Set(journal.segmentReport(archive).ids());
+      writeFileSync(`${archive}.orders.json`, JSON.stringify(orders.filter((o) => ids.has(o.clientOrderId)).map((o) => columns.map((c) => (o as unknown as Record<string, unknown>)[c] ?? null))));
+      rmSync(`${archive}.orders.columns`);
+      writeFileSync(`${archive}.fills.json`, JSON.stringify(fills.filter((f) => ids.has(f.clientOrderId))));
+      rmSync(`${archive}.fills.columns`);
+    }
+    disk.room = 0;
+    expect(journal.orders()).toEqual(orders);
+    expect(journal.fills()).toEqual(fills);
+    expect(archives.every((a) => existsSync(`${a}.orders.json`) && !existsSync(`${a}.orders.columns`))).toBe(true);
+    expect(warnings).toHaveLength(2);
+    disk.room = Number.POSITIVE_INFINITY;
+    expect(journal.orders()).toEqual(orders);
+    expect(journal.fills()).toEqual(fills);
+    expect(archives.every((a) => !existsSync(`${a}.orders.json`) && existsSync(`${a}.orders.columns`) && existsSync(`${a}.fills.columns`))).toBe(true);
     journal.close();
   });
 });
