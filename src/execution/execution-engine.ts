@@ -478,8 +478,9 @@ export class ExecutionEngine {
    */
   private journalWriteError(failure: JournalWriteError | undefined): void {
     if (!failure) {
-      this.logger.info('the journal writes again; trading stays halted until resume()');
-      this.bus.emit('alert', { severity: 'info', code: 'journal_write_recovered', message: 'the journal writes again; trading stays halted until resume()' });
+      const message = 'the journal writes again; trading stays halted until resume()';
+      this.logger.info(message);
+      this.bus.emit('alert', { severity: 'info', code: 'journal_write_recovered', message });
       return;
     }
     this.logger.error('the journal cannot write', { error: describeError(failure) });

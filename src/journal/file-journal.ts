@@ -23,7 +23,6 @@ import {
   readMeta,
   readSegmentNotes,
   readSegmentReport,
-  readSegmentReportIds,
   scanRecords,
   type SegmentMeta,
   segmentFills,
@@ -487,7 +486,7 @@ export class FileJournal implements Journal {
       try {
         writeSegmentSummaries(archive, segment);
       } catch (error) {
-        this.logger.warn(`journal ${this.path}: the summaries of ${basename(archive)} could not be written (${describeError(error)}); the first query that needs them builds them`);
+        this.unwrittenSummaries(archive, error);
       }
     }
   }
@@ -603,8 +602,8 @@ export class FileJournal implements Journal {
     if (summary) return summary;
     const records: JournalRecord[] = [];
     withFile(archive, (fd) => scanRecords(fd, (record) => void records.push(record)));
-    const built = writeSegmentReport(archive, records, this.unwrittenSummaries);
-    return { report: built.report, ids: () => (existsSync(`${archive}.report-ids.json`) ? readSegmentReportIds(archive, this.unwrittenSummaries) : built.ids) };
+    const { report, ids } = writeSegmentReport(archive, records, this.unwrittenSummaries);
+    return { report, ids: () => ids };
   }
 
   /** An archived segment's history notes, from its summary (built the first time it is needed). */

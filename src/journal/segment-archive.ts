@@ -74,7 +74,7 @@ export function readSegmentReport(archive: string, unwritten?: UnwrittenSummarie
   };
 }
 
-export function readSegmentReportIds(archive: string, unwritten?: UnwrittenSummaries): string[] {
+function readSegmentReportIds(archive: string, unwritten?: UnwrittenSummaries): string[] {
   return fromSummary(archive, () => JSON.parse(readFileSync(`${archive}.report-ids.json`, 'utf8')) as string[], (built) => built.report.ids, unwritten);
 }
 

@@ -58,6 +58,14 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const note = (n: number): JournalEntry => ({ kind: 'note', at: n, topic: 'test.note', data: { n, text: 'x'.repeat(100) } });
+/** A journal (no space written ahead) holding notes 1–3, written and flushed. */
+async function withThreeNotes(path: string): Promise<FileJournal> {
+  const journal = new FileJournal({ path, logger: silentLogger, writeAhead: false });
+  for (let i = 1; i <= 3; i++) journal.append(note(i));
+  await journal.sync();
+  return journal;
+}
+
 const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '');
 
 describe('FileJournal on a full disk', () => {
@@ -155,9 +163,7 @@ describe('FileJournal on a full disk', () => {
 
   it('a checkpoint the disk refuses changes nothing: no temporary segment is left, memory is as it was, and the journal goes on in its segment', async () => {
     const path = join(dir, 'cp.jsonl');
-    const journal = new FileJournal({ path, logger: silentLogger, writeAhead: false });
-    for (let i = 1; i <= 3; i++) journal.append(note(i));
-    await journal.sync();
+    const journal = await withThreeNotes(path);
     disk.room = 10;
     expect(() => journal.checkpoint([note(100)], 50)).toThrow(JournalWriteError);
     expect(readdirSync(dir).filter((f) => f.includes('checkpoint'))).toEqual([]);
@@ -179,9 +185,7 @@ describe('FileJournal on a full disk', () => {
 
   it("a checkpoint whose segment fits but whose archive's summaries do not still moves the journal to its new segment; the summaries are built by the first query that needs them", async () => {
     const path = join(dir, 'summaries.jsonl');
-    const journal = new FileJournal({ path, logger: silentLogger, writeAhead: false });
-    for (let i = 1; i <= 3; i++) journal.append(note(i));
-    await journal.sync();
+    const journal = await withThreeNotes(path);
     disk.room = 400;
     journal.checkpoint([], 50);
     const archive = readdirSync(dir).find((f) => /^summaries\.jsonl\.\d+$/.test(f))!;
@@ -199,6 +203,15 @@ describe('FileJournal on a full disk', () => {
 });
 
 describe("an archive's summaries on a disk that cannot take them", () => {
+  /** The files written beside `archives` (their summaries). */
+  const besideArchives = (archives: readonly string[]): string[] => readdirSync(dir).filter((f) => archives.some((a) => f.startsWith(`${a.slice(dir.length + 1)}.`)));
+
+  /** The journal at `path` opened again, with the warnings it logs. */
+  function reopenedWithWarnings(path: string): { journal: FileJournal; warnings: string[] } {
+    const warnings: string[] = [];
+    return { journal: new FileJournal({ path, sync: 'os', logger: { ...silentLogger, warn: (message: string) => void warnings.push(message) } }), warnings };
+  }
+
   /** A journal with two archived segments (orders, fills, closed positions), their summaries deleted, closed. */
   async function archivedJournal(path: string): Promise<string[]> {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
@@ -219,7 +232,7 @@ describe("an archive's summaries on a disk that cannot take them", () => {
     await engine.stop();
     journal.close();
     const archives = readdirSync(dir).filter((f) => /\.jsonl\.\d+$/.test(f)).map((f) => join(dir, f));
-    for (const f of readdirSync(dir)) if (archives.some((a) => f.startsWith(`${a.slice(dir.length + 1)}.`))) rmSync(join(dir, f));
+    for (const f of besideArchives(archives)) rmSync(join(dir, f));
     return archives;
   }
 
@@ -227,8 +240,7 @@ describe("an archive's summaries on a disk that cannot take them", () => {
     const path = join(dir, 'h.jsonl');
     const archives = await archivedJournal(path);
     expect(archives).toHaveLength(2);
-    const warnings: string[] = [];
-    const journal = new FileJournal({ path, sync: 'os', logger: { ...silentLogger, warn: (message: string) => void warnings.push(message) } });
+    const { journal, warnings } = reopenedWithWarnings(path);
     const ask = () => ({
       orders: journal.orders(),
       fills: journal.fills(),
@@ -241,7 +253,7 @@ describe("an archive's summaries on a disk that cannot take them", () => {
     const full = ask();
     const again = ask();
     // Nothing was written beside the archives, and each archive was warned about once.
-    expect(readdirSync(dir).filter((f) => archives.some((a) => f.startsWith(`${a.slice(dir.length + 1)}.`)))).toEqual([]);
+    expect(besideArchives(archives)).toEqual([]);
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/summaries of h\.jsonl\.\d+ could not be written \(.*ENOSPC.*\); queries read the archive itself/);
     // With room again the summaries are written by the same queries, which answer the same.
@@ -256,11 +268,11 @@ describe("an archive's summaries on a disk that cannot take them", () => {
     for (const other of [again, written, fromFiles]) expect(JSON.parse(JSON.stringify(other))).toEqual(JSON.parse(JSON.stringify(full)));
     journal.close();
   });
+
   it("an archive summarized by an earlier version (orders and fills as JSON) is read on a full disk without its conversion to columns, and converted once there is room", async () => {
     const path = join(dir, 'old.jsonl');
     const archives = await archivedJournal(path);
-    const warnings: string[] = [];
-    const journal = new FileJournal({ path, sync: 'os', logger: { ...silentLogger, warn: (message: string) => void warnings.push(message) } });
+    const { journal, warnings } = reopenedWithWarnings(path);
     const orders = journal.orders();
     const fills = journal.fills();
     // Each archive as an earlier version left it: orders as rows of the old columns, fills as JSON.
