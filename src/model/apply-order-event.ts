@@ -1,3 +1,4 @@
+import { appended } from '../core/appended.js';
 import { addDecimals, compareDecimal, type Decimal, isAboveZero, multiplyDecimals } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import { InvalidOrderTransitionError, OverfillError, ValidationError } from '../core/errors.js';
@@ -152,7 +153,7 @@ function withBrokerOrderId(order: Order, brokerOrderId: string): Order {
 
 function setBrokerOrderId(next: Mutable<Order>, order: Order, brokerOrderId: string): void {
   next.brokerOrderId = brokerOrderId;
-  if (!order.brokerOrderIds.includes(brokerOrderId)) next.brokerOrderIds = [...order.brokerOrderIds, brokerOrderId];
+  if (!order.brokerOrderIds.includes(brokerOrderId)) next.brokerOrderIds = appended(order.brokerOrderIds, brokerOrderId);
 }
 
 /** The order's filled quantity with `fill`, or a typed error for a fill that cannot be. */
@@ -180,7 +181,7 @@ function addFill(next: Mutable<Order>, order: Order, fill: Fill, filled: Decimal
     ? fill.price
     : addDecimals(multiplyDecimals(order.averageFillPrice, order.filledQuantity), multiplyDecimals(fill.price, fill.quantity)).dividedBy(filled);
   next.filledQuantity = filled;
-  next.fills = [...order.fills, fill];
+  next.fills = appended(order.fills, fill);
   next.commission = addDecimals(order.commission, fill.commission);
   if (compareDecimal(filled, order.quantity) === 0) next.filledAt = fill.time;
 }

@@ -1,3 +1,4 @@
+import { appended } from '../core/appended.js';
 import { addDecimals, Decimal, ZERO, minDecimal, multiplyDecimals, subtractDecimals } from '../core/decimal.js';
 import type { Mutable } from '../core/mutable.js';
 import { hasExecution } from '../model/fill.js';
@@ -27,8 +28,8 @@ export function applyPositionFill(position: Position, fill: PositionFill): Posit
   }
   // One copy, then the changed keys written into it (one hidden class for every position; see shapePosition).
   const next = shapePosition(position) as Mutable<Position>;
-  next.fills = [...position.fills, fill];
-  if (!position.orderIds.includes(fill.clientOrderId)) next.orderIds = [...position.orderIds, fill.clientOrderId];
+  next.fills = appended(position.fills, fill);
+  if (!position.orderIds.includes(fill.clientOrderId)) next.orderIds = appended(position.orderIds, fill.clientOrderId);
   next.updatedAt = fill.time;
 
   if (fill.side === entrySide(position.side)) {

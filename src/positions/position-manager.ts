@@ -1,3 +1,4 @@
+import { appended } from '../core/appended.js';
 import { AnnounceInOrder } from '../core/announce-in-order.js';
 import type { Clock } from '../core/clock.js';
 import { addDecimals, compareDecimal, Decimal, isAboveZero, subtractDecimals, ZERO } from '../core/decimal.js';
@@ -582,7 +583,7 @@ const notifyPnl = (hook: PositionHook): void => hook.pnlChanged?.();
 const describePnl = (): string => 'pnl';
 
 function addId(ids: readonly string[], id: string): readonly string[] {
-  return ids.includes(id) ? ids : [...ids, id];
+  return ids.includes(id) ? ids : appended(ids, id);
 }
 
 /** True when `b` counts what `a` counted toward exposure and unrealized P&L: the same decimals, not only equal ones. */

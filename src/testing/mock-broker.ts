@@ -1,5 +1,6 @@
 import { addDecimals, basisPointsOf, BrokerError, compareDecimal, subtractDecimals, Decimal, isAboveZero, multiplyDecimals, ONE, ZERO, sequentialIds, toDecimal, maxDecimal, minDecimal, ValidationError } from 'tradewire';
 import type { AccountSnapshot, AdapterHealth, AssetClass, AssetInfo, BrokerAdapter, BrokerCapabilities, Clock, ConnectionChange, DecimalInput, Fill, IdGenerator, Order, OrderChanges, OrderEvent, OrderEventUpdate, OrderList, OrderRef, OrderSide, OrderStatus, OrderStatusReport, OrderType, OrderUpdate, PositionReport, TimeInForce, Unsubscribe } from 'tradewire';
+import { appended } from '../core/appended.js';
 import { BoundedRing } from '../core/bounded-ring.js';
 import type { Mutable } from '../core/mutable.js';
 import { faultError, type MockBrokerMethod, type MockFault, type MockFaultRates, timeoutError } from './faults.js';
@@ -119,7 +120,8 @@ interface BrokerOrder extends MatchableOrder {
   status: OrderStatus;
   filledQuantity: Decimal;
   averageFillPrice: Decimal | undefined;
-  readonly fills: Fill[];
+  /** Replaced, not pushed onto, as each fill lands: exact-size arrays (see appended). */
+  fills: readonly Fill[];
   reason: string | undefined;
   updatedAt: number;
   /** Buying power held per unit still to fill (zero for the part that reduces a position). */
@@ -901,7 +903,7 @@ export class MockBroker implements BrokerAdapter {
     const filled = addDecimals(order.filledQuantity, quantity);
     order.averageFillPrice = order.filledQuantity.isZero() || !order.averageFillPrice ? price : addDecimals(multiplyDecimals(order.averageFillPrice, order.filledQuantity), notional).dividedBy(filled);
     this.working.setFilled(order, filled);
-    order.fills.push(fill);
+    order.fills = appended(order.fills, fill);
     if (compareDecimal(filled, order.quantity) === 0) {
       order.status = 'filled';
       this.retire(order);
