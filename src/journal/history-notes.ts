@@ -1,5 +1,4 @@
 import { addDecimals, compareDecimal, type Decimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
-import type { Mutable } from '../core/mutable.js';
 import type { Position } from '../positions/position.js';
 import type { JournalRecord } from './journal.js';
 
@@ -72,27 +71,27 @@ export function closedPositionRecord(position: Position, broker?: string): Close
       exits++;
     }
   }
-  // Keys assigned, not spread in (a conditional spread costs ≈ 60 ns on this path); absent ones stay absent.
-  const record: Mutable<ClosedPositionRecord> = {
+  // Every key in one literal, absent ones undefined (JSON leaves them out): keys added afterwards
+  // went to a separate property store (≈ 88 B a closed position, kept with the journal's window).
+  const record: { [K in keyof ClosedPositionRecord]-?: ClosedPositionRecord[K] | undefined } = {
     positionId: position.id,
     symbol: position.symbol,
     side: position.side,
     maxQuantity: most.toFixed(),
     averageEntryPrice: position.averageEntryPrice.toFixed(),
+    // One exit (the usual close) is its own average: no long division.
+    exitAveragePrice: exits === 1 ? lastExit!.toFixed() : exits > 1 ? exitNotional.dividedBy(exited).toFixed() : undefined,
     realizedPnl: position.realizedPnl.toFixed(),
     commission: position.commission.toFixed(),
+    openedAt: position.entryTime,
+    closedAt: position.closedAt,
+    strategyId: position.strategyId || undefined,
+    signalId: position.signalId || undefined,
+    accountId: position.accountId || undefined,
+    broker: broker || undefined,
     orderIds: position.orderIds,
   };
-  // One exit (the usual close) is its own average: no long division.
-  if (exits === 1) record.exitAveragePrice = lastExit!.toFixed();
-  else if (exits > 1) record.exitAveragePrice = exitNotional.dividedBy(exited).toFixed();
-  if (position.entryTime !== undefined) record.openedAt = position.entryTime;
-  if (position.closedAt !== undefined) record.closedAt = position.closedAt;
-  if (position.strategyId) record.strategyId = position.strategyId;
-  if (position.signalId) record.signalId = position.signalId;
-  if (position.accountId) record.accountId = position.accountId;
-  if (broker) record.broker = broker;
-  return record;
+  return record as ClosedPositionRecord;
 }
 
 /** The notes of the history topics in `records`. */

@@ -581,8 +581,8 @@ export class MockBroker implements BrokerAdapter {
   }
 
   private process<T>(method: MockBrokerMethod, clientOrderId: string | undefined, work: () => T): T {
-    const request: Mutable<MockRequest> = { method, at: this.clock.now() };
-    if (clientOrderId) request.clientOrderId = clientOrderId;
+    // One literal each, not a key added after: the added key went to a separate property store (≈ 40 B a request, kept with the log).
+    const request: MockRequest = clientOrderId ? { method, at: this.clock.now(), clientOrderId } : { method, at: this.clock.now() };
     this.requests.push(request);
     if (this.requests.length > this.retainRequests + slackOf(this.retainRequests)) this.requests.splice(0, this.requests.length - this.retainRequests);
     try {
