@@ -53,6 +53,42 @@ function sumOfZeros(a: Decimal, b: Decimal, sign: 1 | -1): Decimal {
 }
 
 /**
+ * decimal.js at a precision no sum of money reaches, for totals kept across many updates (Σ exposure,
+ * Σ unrealized P&L, realized today): decimal.js rounds every sum to `Decimal.precision` significant
+ * digits, so a total kept by adding and taking out values with a non-terminating average cost in
+ * them (83.666666666666666667) drifted from a fresh sum of the same values in its last digit, and
+ * kept the residue after those values were taken out again.
+ */
+const EXACT = Decimal.clone({ precision: 1_000 });
+
+/**
+ * `a + b` without rounding, for a kept total: {@link addDecimals}' paths where they are exact (a
+ * zero operand, small values: the usual case, no extra cost), else summed at {@link EXACT}'s
+ * precision. Read a total through {@link roundedToPrecision}.
+ */
+export function addExactly(a: Decimal, b: Decimal): Decimal {
+  if (a.isZero() || b.isZero()) return addDecimals(a, b);
+  return sumOfWords(a, b, 1) ?? new Decimal(new EXACT(a).plus(b));
+}
+
+/** `a − b` without rounding, for a kept total (see {@link addExactly}). */
+export function subtractExactly(a: Decimal, b: Decimal): Decimal {
+  if (a.isZero() || b.isZero()) return subtractDecimals(a, b);
+  return sumOfWords(a, b, -1) ?? new Decimal(new EXACT(a).minus(b));
+}
+
+/**
+ * An exact total as decimal.js would give the sum of its values: rounded once to
+ * `Decimal.precision` significant digits. The value itself when it is that short already (every
+ * total of values with a few digits each side of the point).
+ */
+export function roundedToPrecision(total: Decimal): Decimal {
+  const words = total.d?.length ?? 0;
+  // A word holds 7 digits: this many words cannot hold more digits than the precision.
+  return words * 7 <= Decimal.precision ? total : total.toSignificantDigits(Decimal.precision);
+}
+
+/**
  * `a × b`, exactly as `a.times(b)`: a small value times a one-word one (a price times a whole
  * quantity, an amount times a rate) with one construction (see {@link addDecimals}).
  */

@@ -1,7 +1,7 @@
 import { appended } from '../core/appended.js';
 import { AnnounceInOrder } from '../core/announce-in-order.js';
 import type { Clock } from '../core/clock.js';
-import { addDecimals, compareDecimal, Decimal, isAboveZero, subtractDecimals, ZERO } from '../core/decimal.js';
+import { addExactly, compareDecimal, Decimal, isAboveZero, roundedToPrecision, subtractExactly, ZERO } from '../core/decimal.js';
 import type { IdGenerator } from '../core/ids.js';
 import { EMPTY_LIST } from '../core/empty.js';
 import type { Mutable } from '../core/mutable.js';
@@ -304,14 +304,15 @@ export class PositionManager {
 
   /** Σ |quantity| × price (current, else average cost) over open positions. */
   exposure(): Decimal {
-    return this.exposureTotal;
+    return roundedToPrecision(this.exposureTotal);
   }
 
   /**
    * Every change to the active positions goes through here, keeping Σ exposure as a running total:
    * the exposure checks run for every signal, and summing the book each time made a batch that
-   * opens n positions cost O(n²) (docs/benchmarks.md#batches). Exact at market prices; an average cost
-   * that does not terminate is rounded (decimal.js, 20 digits) the same as in a fresh sum, up to its last digit.
+   * opens n positions cost O(n²) (docs/benchmarks.md#batches). The totals are kept exact (see
+   * addExactly) and read rounded once: equal to a fresh sum of the positions to the last digit, also
+   * with an average cost that does not terminate.
    */
   private put(position: Position): void {
     const previous = this.active.get(position.id);
@@ -320,13 +321,13 @@ export class PositionManager {
     // A change of state alone (an order linked, an exit submitted) moves neither total: no arithmetic.
     if (previous && sameValue(previous, position) && previous.strategyId === position.strategyId) return;
     if (previous) {
-      this.exposureTotal = subtractDecimals(this.exposureTotal, positionValue(previous));
-      this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
+      this.exposureTotal = subtractExactly(this.exposureTotal, positionValue(previous));
+      this.unrealizedTotal = subtractExactly(this.unrealizedTotal, previous.unrealizedPnl);
       if (this.byStrategy) this.countStrategy(previous, -1);
     }
     const value = positionValue(position);
-    this.exposureTotal = addDecimals(this.exposureTotal, value);
-    this.unrealizedTotal = addDecimals(this.unrealizedTotal, position.unrealizedPnl);
+    this.exposureTotal = addExactly(this.exposureTotal, value);
+    this.unrealizedTotal = addExactly(this.unrealizedTotal, position.unrealizedPnl);
     if (this.byStrategy) this.countStrategy(position, 1);
     const largest = this.largest;
     if (largest && !largest.stale) {
@@ -358,15 +359,15 @@ export class PositionManager {
     } else if (sign === -1 && kept.positions <= 1) this.byStrategy!.delete(id);
     else {
       kept.positions += sign;
-      kept.unrealized = sign === 1 ? addDecimals(kept.unrealized, position.unrealizedPnl) : subtractDecimals(kept.unrealized, position.unrealizedPnl);
+      kept.unrealized = sign === 1 ? addExactly(kept.unrealized, position.unrealizedPnl) : subtractExactly(kept.unrealized, position.unrealizedPnl);
     }
   }
 
   private drop(id: string): void {
     const previous = this.active.get(id);
     if (!previous) return;
-    this.exposureTotal = subtractDecimals(this.exposureTotal, positionValue(previous));
-    this.unrealizedTotal = subtractDecimals(this.unrealizedTotal, previous.unrealizedPnl);
+    this.exposureTotal = subtractExactly(this.exposureTotal, positionValue(previous));
+    this.unrealizedTotal = subtractExactly(this.unrealizedTotal, previous.unrealizedPnl);
     if (this.byStrategy) this.countStrategy(previous, -1);
     if (this.largest?.id === id) this.largest.stale = true;
     this.active.delete(id);
@@ -384,10 +385,11 @@ export class PositionManager {
     const unrealized = this.unrealizedTotal;
     const snapshot: Mutable<PnlSnapshot> = {
       tradingDay: key,
-      realizedToday: this.realizedToday,
-      unrealized,
-      daily: subtractDecimals(addDecimals(this.realizedToday, unrealized), this.unrealizedAtDayStart),
-      realizedTotal: this.realizedTotal,
+      // Kept exact (see addExactly), told rounded once, as a fresh sum of the same values would be.
+      realizedToday: roundedToPrecision(this.realizedToday),
+      unrealized: roundedToPrecision(unrealized),
+      daily: roundedToPrecision(subtractExactly(addExactly(this.realizedToday, unrealized), this.unrealizedAtDayStart)),
+      realizedTotal: roundedToPrecision(this.realizedTotal),
     };
     if (this.startOfDayEquity) snapshot.startOfDayEquity = this.startOfDayEquity;
     return snapshot;
@@ -400,8 +402,9 @@ export class PositionManager {
       this.byStrategy = new Map();
       for (const p of this.active.values()) this.countStrategy(p, 1);
     }
-    const out = new Map(this.realizedTodayByStrategy);
-    for (const [id, { unrealized }] of this.byStrategy) out.set(id, (out.get(id) ?? ZERO).plus(unrealized));
+    const out = new Map<string, Decimal>();
+    for (const [id, realized] of this.realizedTodayByStrategy) out.set(id, roundedToPrecision(addExactly(realized, this.byStrategy.get(id)?.unrealized ?? ZERO)));
+    for (const [id, { unrealized }] of this.byStrategy) if (!out.has(id)) out.set(id, roundedToPrecision(unrealized));
     return out;
   }
 
@@ -460,9 +463,9 @@ export class PositionManager {
     const event: PositionEventType = entry ? 'entry_filled' : 'exit_filled';
     const updated = this.transition(result.position, event, 'fill', position.state);
     if (!result.realized.isZero()) {
-      this.realizedToday = addDecimals(this.realizedToday, result.realized);
-      this.realizedTotal = addDecimals(this.realizedTotal, result.realized);
-      if (position.strategyId) this.realizedTodayByStrategy.set(position.strategyId, addDecimals(this.realizedTodayByStrategy.get(position.strategyId) ?? ZERO, result.realized));
+      this.realizedToday = addExactly(this.realizedToday, result.realized);
+      this.realizedTotal = addExactly(this.realizedTotal, result.realized);
+      if (position.strategyId) this.realizedTodayByStrategy.set(position.strategyId, addExactly(this.realizedTodayByStrategy.get(position.strategyId) ?? ZERO, result.realized));
     }
     if (updated.state === 'CLOSED' || !result.realized.isZero()) this.emitPnl();
     if (isAboveZero(result.excess)) {

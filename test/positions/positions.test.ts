@@ -16,6 +16,9 @@ const pfill = (id: string, side: 'buy' | 'sell', qty: Decimal.Value, price: Deci
 });
 
 const run = (position: Position, fills: PositionFill[]): Position => fills.reduce((p, f) => applyPositionFill(p, f).position, position);
+/** decimal.js at a precision no test sum reaches: sums without rounding, to compare kept totals with. */
+const Exact = Decimal.clone({ precision: 1_000 });
+const roundedOnce = (exact: Decimal): Decimal => new Decimal(exact).toSignificantDigits(Decimal.precision);
 
 describe('position P&L, exactly', () => {
   it('the worked example: 100 bought at 70,000 and sold at 72,000 realize 200,000 less commission', () => {
@@ -179,6 +182,38 @@ describe('PositionManager', () => {
     expect(manager.list()).toHaveLength(1);
   });
 
+  it('kept totals are exact: an average cost that does not terminate leaves no residue in Σ unrealized, exposure or a strategy\'s P&L once its position is gone', () => {
+    const { manager, order } = setup();
+    const buy = (symbol: string, id: string, qty: number, price: number): void => {
+      const o = order({ symbol, side: 'buy', quantity: qty, strategyId: 's1' }, id);
+      if (!manager.get(symbol)) manager.trackEntry(o, { strategyId: 's1' });
+      manager.applyFill(o, fill(`x-${id}`, qty, price));
+    };
+    buy('C', 'c1', 3, 50);
+    manager.markPrice('C', d(93));
+    // 16 at 84, 1 at 112, 1 at 50: an average of 1506 / 18 = 83.666… (20 digits: …667).
+    buy('D', 'd1', 16, 84);
+    buy('D', 'd2', 1, 112);
+    buy('D', 'd3', 1, 50);
+    manager.markPrice('D', d(50));
+    const dPosition = manager.get('D')!;
+    expect(dPosition.averageEntryPrice.toString()).toBe('83.666666666666666667');
+    // C: 3 × (93 − 50) = 129; D: 18 × (50 − 83.666666666666666667) = −606.00000000000000001 (rounded as decimal.js does).
+    expect(dPosition.unrealizedPnl.toString()).toBe('-606.00000000000000001');
+    expect(manager.pnl().unrealized.toString()).toBe('-477.00000000000000001');
+    expect(manager.strategyDailyPnl().get('s1')?.toString()).toBe('-477.00000000000000001');
+    // D sold at 50: its unrealized P&L leaves the totals exactly, C's 129 is what remains.
+    const exit = order({ symbol: 'D', side: 'sell', quantity: 18 }, 'd-exit');
+    manager.trackExit(exit);
+    manager.applyFill(exit, fill('x-d-exit', 18, 50));
+    expect(manager.get('D')).toBeUndefined();
+    expect(manager.pnl().unrealized.toString()).toBe('129');
+    expect(manager.exposure().toString()).toBe('279');
+    // Realized on D: 18 × (50 − 83.666666666666666667) = −606.00000000000000001; today's P&L for s1: that plus C's 129.
+    expect(manager.pnl().realizedToday.toString()).toBe('-606.00000000000000001');
+    expect(manager.strategyDailyPnl().get('s1')?.toString()).toBe('-477.00000000000000001');
+  });
+
   it('property: after any entries, partial exits, closes and marks, the kept largest position and P&L by strategy equal a walk over the positions — asked at any point, or first asked late', () => {
     const step = fc.oneof(
       fc.record({ kind: fc.constant('buy' as const), symbol: fc.constantFrom('A', 'B', 'C', 'D'), qty: fc.integer({ min: 1, max: 20 }), price: fc.integer({ min: 50, max: 150 }), strategy: fc.constantFrom('s1', 's2', undefined) }),
@@ -192,18 +227,26 @@ describe('PositionManager', () => {
         let n = 0;
         const check = (): void => {
           let largest = new Decimal(0);
+          // Summed exactly, then rounded once: what the kept totals must equal to the last digit (an
+          // average cost that does not terminate made a sum rounded at each step differ from them there).
           const byStrategy = new Map<string, Decimal>();
+          let unrealized = new Exact(0);
+          let exposure = new Exact(0);
           for (const p of manager.list()) {
-            const value = p.quantity.times(p.currentPrice ?? p.averageEntryPrice);
+            const value = p.quantity.abs().times(p.currentPrice ?? p.averageEntryPrice);
             if (value.greaterThan(largest)) largest = value;
-            if (p.strategyId) byStrategy.set(p.strategyId, (byStrategy.get(p.strategyId) ?? new Decimal(0)).plus(p.unrealizedPnl));
+            unrealized = unrealized.plus(p.unrealizedPnl);
+            exposure = exposure.plus(value);
+            if (p.strategyId) byStrategy.set(p.strategyId, new Exact(byStrategy.get(p.strategyId) ?? 0).plus(p.unrealizedPnl));
           }
           expect(manager.largestPositionValue().equals(largest), `largest ${manager.largestPositionValue().toString()} vs ${largest.toString()}`).toBe(true);
+          expect(manager.pnl().unrealized.equals(roundedOnce(unrealized)), `unrealized ${manager.pnl().unrealized.toString()} vs ${unrealized.toString()}`).toBe(true);
+          expect(manager.exposure().equals(roundedOnce(exposure)), `exposure ${manager.exposure().toString()} vs ${exposure.toString()}`).toBe(true);
           const kept = manager.strategyDailyPnl();
           // Today's realized P&L per strategy plus the unrealized P&L summed here.
           for (const id of ['s1', 's2']) {
             const realized = (manager as unknown as { realizedTodayByStrategy: Map<string, Decimal> }).realizedTodayByStrategy.get(id) ?? new Decimal(0);
-            const expected = realized.plus(byStrategy.get(id) ?? 0);
+            const expected = roundedOnce(new Exact(realized).plus(byStrategy.get(id) ?? 0));
             expect((kept.get(id) ?? new Decimal(0)).equals(expected), `${id}: ${(kept.get(id) ?? 0).toString()} vs ${expected.toString()}`).toBe(true);
           }
         };
