@@ -1,6 +1,6 @@
 import type { AccountSnapshot } from '../broker/reports.js';
 import type { ResolvedEngineConfig } from '../config/engine-config.js';
-import { addDecimals, type Decimal, maxDecimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
+import { addExactly, type Decimal, maxDecimal, multiplyDecimals, roundedToPrecision, subtractDecimals, subtractExactly, ZERO } from '../core/decimal.js';
 import type { OrderTransition } from '../model/apply-order-event.js';
 import { isTerminalStatus } from '../model/order-status.js';
 import { sizingLimits } from '../risk/position-sizing.js';
@@ -49,21 +49,21 @@ export class BuyingPower implements OrderHook {
   }
 
   available(): Decimal {
-    return maxDecimal(subtractDecimals(subtractDecimals(this.account?.buyingPower ?? ZERO, this.reserved()), this.filledSinceSnapshot), ZERO);
+    return maxDecimal(roundedToPrecision(subtractExactly(subtractExactly(this.account?.buyingPower ?? ZERO, this.reservedTotal), this.filledSinceSnapshot)), ZERO);
   }
 
   /** Notional held for working entry orders. */
   reserved(): Decimal {
-    return this.reservedTotal;
+    return roundedToPrecision(this.reservedTotal);
   }
 
   private setReservation(clientOrderId: string, amount: Decimal | undefined): void {
     const previous = this.reservations.get(clientOrderId);
-    if (previous) this.reservedTotal = subtractDecimals(this.reservedTotal, previous);
+    if (previous) this.reservedTotal = subtractExactly(this.reservedTotal, previous);
     if (amount === undefined) this.reservations.delete(clientOrderId);
     else {
       this.reservations.set(clientOrderId, amount);
-      this.reservedTotal = addDecimals(this.reservedTotal, amount);
+      this.reservedTotal = addExactly(this.reservedTotal, amount);
     }
   }
 
@@ -74,7 +74,7 @@ export class BuyingPower implements OrderHook {
       if (reservation) {
         const notional = multiplyDecimals(event.fill.quantity, event.fill.price);
         this.setReservation(order.clientOrderId, maxDecimal(subtractDecimals(reservation, notional), ZERO));
-        this.filledSinceSnapshot = addDecimals(this.filledSinceSnapshot, notional);
+        this.filledSinceSnapshot = addExactly(this.filledSinceSnapshot, notional);
       }
     }
     if (isTerminalStatus(order.status)) this.setReservation(order.clientOrderId, undefined);

@@ -1,4 +1,4 @@
-import { addDecimals, type Decimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
+import { addExactly, type Decimal, multiplyDecimals, roundedToPrecision, subtractDecimals, subtractExactly, ZERO } from '../core/decimal.js';
 import type { Order } from '../model/order.js';
 import { type Position, positionValue } from '../positions/position.js';
 
@@ -76,7 +76,7 @@ export class ExposureIndex {
     if (this.positions === undefined) this.start();
     const view = this.views.get(keyOf) ?? this.addView(keyOf);
     this.refresh();
-    return view.totals.get(key) ?? ZERO;
+    return roundedToPrecision(view.totals.get(key) ?? ZERO);
   }
 
   private start(): void {
@@ -123,7 +123,8 @@ export class ExposureIndex {
   /** Takes the symbol's old part out of the view's totals and puts its new one in. */
   private resum(view: View, keyOf: ExposureKey, symbol: string, items: readonly (readonly [string | undefined, Decimal])[]): void {
     for (const [key, amount] of view.bySymbol.get(symbol) ?? []) {
-      const left = subtractDecimals(view.totals.get(key)!, amount);
+      // Exact (see addExactly): a total rounded at each change kept a residue in its last digit after an amount that does not terminate left it.
+      const left = subtractExactly(view.totals.get(key)!, amount);
       if (left.isZero()) view.totals.delete(key);
       else view.totals.set(key, left);
     }
@@ -132,7 +133,7 @@ export class ExposureIndex {
       const key = keyOf(symbol, strategyId);
       if (key === undefined) continue;
       parts.push([key, amount]);
-      view.totals.set(key, addDecimals(view.totals.get(key) ?? ZERO, amount));
+      view.totals.set(key, addExactly(view.totals.get(key) ?? ZERO, amount));
     }
     if (parts.length > 0) view.bySymbol.set(symbol, parts);
     else view.bySymbol.delete(symbol);

@@ -42,4 +42,24 @@ describe('ExposureIndex', () => {
     store(position('p2', 'ZZZ', 2, 100, 'm'));
     expect([index.exposureOf(sectorOf, 'all').toString(), index.exposureOf(strategyOf, 'm').toString(), index.exposureOf(strategyOf, 'none').toString()]).toEqual(['75', '200', '0']);
   });
+
+  it('keeps its totals exact: an amount that does not terminate leaves no residue once it is gone', () => {
+    const positions = new Map<string, Position>();
+    const index = new ExposureIndex({ positions: () => [...positions.values()], workingOrders: () => [], workingOrdersOf: () => [], price: () => undefined });
+    const all = (): string => 'all';
+    const store = (p: Position): void => {
+      positions.set(p.id, p);
+      index.positionChanged(p.symbol, p.id, p);
+    };
+    const at = (id: string, symbol: string, price: string): Position => ({ ...position(id, symbol, 1, 0), currentPrice: d(price), averageEntryPrice: d(price) }) as Position;
+    store(at('p1', 'AAA', '83.666666666666666667'));
+    expect(index.exposureOf(all, 'all').toString()).toBe('83.666666666666666667');
+    store(at('p2', 'BBB', '1000000'));
+    // 1000083.666666666666666667 exactly: read rounded once to 20 digits.
+    expect(index.exposureOf(all, 'all').toString()).toBe('1000083.6666666666667');
+    // Rounded at each change, the total kept 1000083.6666666666667 and read 83.6666666666666667 once BBB left.
+    positions.delete('p2');
+    index.positionChanged('BBB', 'p2', undefined);
+    expect(index.exposureOf(all, 'all').toString()).toBe('83.666666666666666667');
+  });
 });
