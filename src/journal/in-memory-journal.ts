@@ -10,7 +10,7 @@ import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord,
  * see only the newest `capacity`). Unbounded by default.
  */
 export class InMemoryJournal implements Journal {
-  private records: JournalRecord[] = [];
+  private readonly records: JournalRecord[] = [];
   /**
    * The records of each order, built at the first query by order id and kept from then on: a run
    * that never asks (a backtest, a bot without a dashboard) pays for no index — a map insert or
@@ -82,7 +82,7 @@ export class InMemoryJournal implements Journal {
   private compact(): void {
     const dropped = this.records.length - this.capacity;
     if (!this.byOrder) {
-      this.records = this.records.slice(dropped);
+      dropOldest(this.records, dropped);
       return;
     }
     // Only the orders that had a dropped record lose index entries; the rest are not visited.
@@ -91,7 +91,7 @@ export class InMemoryJournal implements Journal {
       const record = this.records[i]!;
       if ('clientOrderId' in record && record.clientOrderId !== undefined) touched.add(record.clientOrderId);
     }
-    this.records = this.records.slice(dropped);
+    dropOldest(this.records, dropped);
     const oldest = this.records[0]?.seq ?? 0;
     for (const id of touched) {
       const list = this.byOrder.get(id);
@@ -103,6 +103,16 @@ export class InMemoryJournal implements Journal {
       else if (stale > 0) this.byOrder.set(id, list.slice(stale));
     }
   }
+}
+
+/**
+ * Drops the oldest `count` records in place. The array keeps its backing store (V8 trims it only when
+ * it would be less than half used), so the appends that follow fill it without growing it; a slice
+ * made a new array of exactly the kept length, which the next append copied into a larger one.
+ */
+function dropOldest(records: JournalRecord[], count: number): void {
+  records.copyWithin(0, count);
+  records.length -= count;
 }
 
 function indexByOrder(index: Map<string, JournalRecord[]>, record: JournalRecord): void {
