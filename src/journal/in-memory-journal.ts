@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../core/errors.js';
-import { slackOf } from '../core/window-slack.js';
+import { dropOldest, slackOf } from '../core/window-slack.js';
 import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, matchesQuery } from './journal.js';
 
 /**
@@ -103,16 +103,6 @@ export class InMemoryJournal implements Journal {
       else if (stale > 0) this.byOrder.set(id, list.slice(stale));
     }
   }
-}
-
-/**
- * Drops the oldest `count` records in place. The array keeps its backing store (V8 trims it only when
- * it would be less than half used), so the appends that follow fill it without growing it; a slice
- * made a new array of exactly the kept length, which the next append copied into a larger one.
- */
-function dropOldest(records: JournalRecord[], count: number): void {
-  records.copyWithin(0, count);
-  records.length -= count;
 }
 
 function indexByOrder(index: Map<string, JournalRecord[]>, record: JournalRecord): void {

@@ -1,4 +1,4 @@
-import { slackOf } from '../core/window-slack.js';
+import { dropOldest, slackOf } from '../core/window-slack.js';
 import type { Position } from './position.js';
 
 export interface PositionHistoryQuery {
@@ -18,13 +18,13 @@ export interface PositionRepository {
 
 /** Closed positions in memory; `capacity` keeps only the newest (unbounded by default). */
 export class InMemoryPositionRepository implements PositionRepository {
-  private closed: Position[] = [];
+  private readonly closed: Position[] = [];
 
   constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
 
   save(position: Position): void {
     this.closed.push(position);
-    if (this.closed.length > this.capacity + slackOf(this.capacity)) this.closed = this.closed.slice(this.closed.length - this.capacity);
+    if (this.closed.length > this.capacity + slackOf(this.capacity)) dropOldest(this.closed, this.closed.length - this.capacity);
   }
 
   query(filter: PositionHistoryQuery = {}): Position[] {
