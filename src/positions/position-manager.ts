@@ -311,8 +311,8 @@ export class PositionManager {
    * Every change to the active positions goes through here, keeping Σ exposure as a running total:
    * the exposure checks run for every signal, and summing the book each time made a batch that
    * opens n positions cost O(n²) (docs/benchmarks.md#batches). The totals are kept exact (see
-   * addExactly) and read rounded once: equal to a fresh sum of the positions to the last digit, also
-   * with an average cost that does not terminate.
+   * addExactly) and read rounded once: the positions' exact sum to the last digit, also with an
+   * average cost that does not terminate, whatever order the changes came in.
    */
   private put(position: Position): void {
     const previous = this.active.get(position.id);
@@ -385,7 +385,7 @@ export class PositionManager {
     const unrealized = this.unrealizedTotal;
     const snapshot: Mutable<PnlSnapshot> = {
       tradingDay: key,
-      // Kept exact (see addExactly), told rounded once, as a fresh sum of the same values would be.
+      // Kept exact (see addExactly), told rounded once: the exact sum to decimal.js's precision.
       realizedToday: roundedToPrecision(this.realizedToday),
       unrealized: roundedToPrecision(unrealized),
       daily: roundedToPrecision(subtractExactly(addExactly(this.realizedToday, unrealized), this.unrealizedAtDayStart)),
