@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { addDecimals, basisPointsOf, Decimal, multiplyDecimals, percentOf, subtractDecimals } from 'tradewire';
+import { addExactly, roundedToPrecision, subtractExactly } from '../../src/core/decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // addDecimals, subtractDecimals and multiplyDecimals compute small values on decimal.js's own
@@ -137,5 +138,44 @@ describe('addDecimals, subtractDecimals, multiplyDecimals', () => {
     expect(subtractDecimals(new Decimal('187.23'), new Decimal('187.23')).toString()).toBe('0');
     expect(multiplyDecimals(new Decimal('187.23'), new Decimal(1500)).toString()).toBe('280845');
     expect(multiplyDecimals(new Decimal('-0.05'), new Decimal('0.01')).toString()).toBe('-0.0005');
+  });
+});
+
+describe('addExactly, subtractExactly, roundedToPrecision: totals kept across many updates', () => {
+  // A precision no test sum reaches: the reference sums without rounding.
+  const Reference = Decimal.clone({ precision: 1_000 });
+  /** Values with and without a non-terminating part (a price ÷ 3, ÷ 7, ÷ 18: 20 significant digits), small and wide, either sign. */
+  const amount = fc.oneof(
+    decimal.filter((x) => x.isFinite()),
+    fc.tuple(small, fc.constantFrom(3, 7, 18)).map(([x, by]) => x.dividedBy(by)),
+  );
+
+  it('property: a total kept by any sequence of additions and subtractions is their exact sum, and reads as it rounded once', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), amount), { maxLength: 40 }), (steps) => {
+        let kept = new Decimal(0);
+        let exact = new Reference(0);
+        for (const [add, x] of steps) {
+          kept = add ? addExactly(kept, x) : subtractExactly(kept, x);
+          exact = add ? exact.plus(x) : exact.minus(x);
+          expect(kept.equals(exact), `${kept.toString()} vs ${exact.toString()}`).toBe(true);
+        }
+        const read = roundedToPrecision(kept);
+        expect(read).toBeInstanceOf(Decimal);
+        expect(read.toString()).toBe(new Decimal(exact).toSignificantDigits(Decimal.precision).toString());
+      }),
+    );
+  });
+
+  it('taking a value out again leaves no residue, where rounding at each step did', () => {
+    const third = new Decimal(251).dividedBy(3); // 83.666666666666666667
+    const big = new Decimal(1_000_000);
+    // Rounded at each step: 83.666… + 1 000 000 keeps 20 digits, and taking 1 000 000 out leaves 83.6666666666667.
+    expect(third.plus(big).minus(big).toString()).toBe('83.6666666666667');
+    expect(subtractExactly(addExactly(third, big), big).toString()).toBe('83.666666666666666667');
+    expect(roundedToPrecision(addExactly(third, big)).toString()).toBe('1000083.6666666666667');
+    // Short totals are read as they are (no rounding, no copy).
+    const short = new Decimal('12.5');
+    expect(roundedToPrecision(short)).toBe(short);
   });
 });
