@@ -24,7 +24,7 @@ export class AnnounceInOrder {
 
   /** A change was applied; its hooks run next. Returns its place in line when it has to wait for others. */
   begin<T>(change: T, emit: (change: T) => void): AnnouncementTurn | undefined {
-    const turn = this.running > 0 || this.emitting || this.waiting.length > 0 ? { change, emit: emit as (change: unknown) => void, ready: false } : undefined;
+    const turn = this.idle ? undefined : { change, emit: emit as (change: unknown) => void, ready: false };
     if (turn) this.waiting.push(turn);
     this.running++;
     return turn;
