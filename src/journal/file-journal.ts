@@ -608,7 +608,7 @@ export class FileJournal implements Journal {
 
   /** An archived segment's history notes, from its summary (built the first time it is needed). */
   segmentNotes(archive: string): JournalRecord[] {
-    segmentSummaries(archive, this.unwrittenSummaries);
+    // Missing summaries are built (and written, when they can be) by the read itself: one read of the archive.
     return readSegmentNotes(archive, undefined, this.unwrittenSummaries);
   }
 
