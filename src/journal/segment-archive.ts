@@ -31,9 +31,14 @@ export function readSegmentNotes(archive: string, topics?: ReadonlySet<string>, 
   return fromSummary(
     archive,
     () => readNotesFile(archive, topics),
-    ({ notes }) => (topics ? notes.filter((note) => note.kind === 'note' && topics.has(note.topic)) : [...notes]),
+    ({ notes }) => ofTopics(notes, topics),
     unwritten,
   );
+}
+
+/** The notes of `topics` (all when undefined), in a new array. */
+function ofTopics(notes: readonly JournalRecord[], topics: ReadonlySet<string> | undefined): JournalRecord[] {
+  return topics ? notes.filter((note) => note.kind === 'note' && topics.has(note.topic)) : [...notes];
 }
 
 function readNotesFile(archive: string, topics: ReadonlySet<string> | undefined): JournalRecord[] {
@@ -46,7 +51,7 @@ function readNotesFile(archive: string, topics: ReadonlySet<string> | undefined)
     if (!sections) {
       // Written before sections: one JSON value, read whole.
       const notes = decodeNotes(JSON.parse(readText(path)) as NotesSummary);
-      return topics ? notes.filter((note) => note.kind === 'note' && topics.has(note.topic)) : notes;
+      return ofTopics(notes, topics);
     }
     const out: JournalRecord[] = [];
     let read = 0;
