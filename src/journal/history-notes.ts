@@ -1,6 +1,7 @@
 import { addDecimals, compareDecimal, type Decimal, multiplyDecimals, subtractDecimals, ZERO } from '../core/decimal.js';
 import type { Position } from '../positions/position.js';
 import type { JournalRecord } from './journal.js';
+import type { EveryKey } from '../core/mutable.js';
 
 /** A position that closed: one note each, for the position history. */
 export const POSITION_CLOSED_TOPIC = 'position.closed';
@@ -73,7 +74,7 @@ export function closedPositionRecord(position: Position, broker?: string): Close
   }
   // Every key in one literal, absent ones undefined (JSON leaves them out): keys added afterwards
   // went to a separate property store (≈ 88 B a closed position, kept with the journal's window).
-  const record: { [K in keyof ClosedPositionRecord]-?: ClosedPositionRecord[K] | undefined } = {
+  const record: EveryKey<ClosedPositionRecord> = {
     positionId: position.id,
     symbol: position.symbol,
     side: position.side,

@@ -2,6 +2,7 @@ import type { Decimal } from '../core/decimal.js';
 import type { Fill } from './fill.js';
 import type { OrderStatus } from './order-status.js';
 import type { AssetClass, OrderSide, OrderType, TimeInForce } from './trading-types.js';
+import type { EveryKey } from '../core/mutable.js';
 
 /** Links between contingent orders (brackets, OCO pairs, replacements). */
 export interface OrderLinks {
@@ -97,7 +98,7 @@ type RequiredOrderKeys = { [K in keyof Order]-?: undefined extends Order[K] ? ne
  */
 export function shapeOrder(o: OrderFields): Order {
   // Typed loosely on purpose: the optional keys are written even when undefined.
-  const shaped: { [K in keyof Order]-?: Order[K] | undefined } = {
+  const shaped: EveryKey<Order> = {
     clientOrderId: o.clientOrderId,
     brokerOrderId: o.brokerOrderId,
     brokerOrderIds: o.brokerOrderIds,

@@ -1,5 +1,6 @@
 import { type Decimal, multiplyDecimals, ZERO } from '../core/decimal.js';
 import type { AssetClass, OrderSide } from '../model/trading-types.js';
+import type { EveryKey } from '../core/mutable.js';
 
 export const POSITION_STATES = ['PENDING_ENTRY', 'OPEN', 'PENDING_EXIT', 'CLOSED'] as const;
 /** PENDING_ENTRY: entry sent, nothing filled; OPEN; PENDING_EXIT: an exit is working; CLOSED. */
@@ -67,7 +68,7 @@ type RequiredPositionKeys = { [K in keyof Position]-?: undefined extends Positio
  * hidden class (the same reason as `shapeOrder`).
  */
 export function shapePosition(p: PositionFields): Position {
-  const shaped: { [K in keyof Position]-?: Position[K] | undefined } = {
+  const shaped: EveryKey<Position> = {
     id: p.id,
     accountId: p.accountId,
     symbol: p.symbol,

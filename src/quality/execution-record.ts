@@ -2,6 +2,7 @@ import { Decimal, multiplyDecimals, subtractDecimals } from '../core/decimal.js'
 import type { Order } from '../model/order.js';
 import type { OrderStatus } from '../model/order-status.js';
 import type { AssetClass, OrderSide, OrderType } from '../model/trading-types.js';
+import type { EveryKey } from '../core/mutable.js';
 
 /** The journal topic of every execution record (one per order that ended; again if a late fill changes it). */
 export const EXECUTION_TOPIC = 'execution.recorded';
@@ -128,7 +129,7 @@ export function buildExecutionRecord(order: Order, context: ExecutionContext, co
   const spans = executionDurations(received, submitted, acknowledged, firstFill, completedAt);
   // Every key in one literal, absent ones undefined (JSON leaves them out): one hidden class for
   // every record — built key by key, an object this wide falls into V8's slow dictionary mode.
-  const record: { [K in keyof ExecutionRecord]-?: ExecutionRecord[K] | undefined } = {
+  const record: EveryKey<ExecutionRecord> = {
     clientOrderId: order.clientOrderId,
     brokerOrderId: order.brokerOrderId || undefined,
     signalId: order.signalId || undefined,
