@@ -8,7 +8,7 @@
  */
 export { type Clock, ManualClock, settle, systemClock, type TimerHandle, type TimerOptions } from './core/clock.js';
 export { type IdGenerator, randomIds, sequentialIds } from './core/ids.js';
-export { addDecimals, basisPointsOf, compareDecimal, Decimal, type DecimalInput, isAboveZero, maxDecimal, minDecimal, multiplyDecimals, parseDecimal, percentOf, roundToStep, subtractDecimals, toDecimal, ZERO, ONE } from './core/decimal.js';
+export { addDecimals, addExactly, basisPointsOf, compareDecimal, Decimal, type DecimalInput, isAboveZero, maxDecimal, minDecimal, multiplyDecimals, parseDecimal, percentOf, roundedToPrecision, roundToStep, subtractDecimals, subtractExactly, toDecimal, ZERO, ONE } from './core/decimal.js';
 export {
   BROKER_ERROR_CATEGORY,
   BrokerError,

@@ -63,8 +63,8 @@ const EXACT = Decimal.clone({ precision: 1_000 });
 
 /**
  * `a + b` without rounding, for a kept total: {@link addDecimals}' paths where they are exact (a
- * zero operand, small values: the usual case, no extra cost), else summed at {@link EXACT}'s
- * precision. Read a total through {@link roundedToPrecision}.
+ * zero operand, small values: the usual case, no extra cost), else summed at a
+ * precision (1 000 significant digits). Read a total through {@link roundedToPrecision}.
  */
 export function addExactly(a: Decimal, b: Decimal): Decimal {
   if (a.isZero() || b.isZero()) return addDecimals(a, b);

@@ -1,4 +1,4 @@
-import { addDecimals, compareDecimal, Decimal, multiplyDecimals, subtractDecimals, ZERO } from 'tradewire';
+import { addDecimals, addExactly, compareDecimal, Decimal, multiplyDecimals, roundedToPrecision, subtractDecimals, subtractExactly, ZERO } from 'tradewire';
 import type { AssetClass, OrderSide, PositionReport } from 'tradewire';
 
 interface LedgerPosition {
@@ -15,11 +15,15 @@ export interface BookValuation {
 
 /**
  * The mock broker's books: cash and signed positions at average cost. Every fill moves cash by
- * its notional and commission, so equity = cash + Σ quantity × mark holds exactly.
+ * its notional and commission, so equity = cash + Σ quantity × mark holds exactly. Cash, realized
+ * P&L and the book's totals are kept exact across updates and rounded once when read, as a sum of
+ * their parts would be: rounded at each update, they drifted in the last digit (a crypto quantity
+ * times a price has more digits than `Decimal.precision` left beside a large cash balance), and an
+ * average cost that does not terminate left a residue in the realized P&L.
  */
 export class MockLedger {
-  cash: Decimal;
-  realizedPnl = ZERO;
+  private cashTotal: Decimal;
+  private realizedTotal = ZERO;
   private readonly positions = new Map<string, LedgerPosition>();
   /** Each symbol's market value at its last mark, and the totals: kept as fills and prices change (see {@link revalue}). */
   private readonly values = new Map<string, Decimal>();
@@ -29,13 +33,21 @@ export class MockLedger {
   private readonly pendingMarks = new Map<string, Decimal | undefined>();
 
   constructor(initialCash: Decimal) {
-    this.cash = initialCash;
+    this.cashTotal = initialCash;
+  }
+
+  get cash(): Decimal {
+    return roundedToPrecision(this.cashTotal);
+  }
+
+  get realizedPnl(): Decimal {
+    return roundedToPrecision(this.realizedTotal);
   }
 
   /** Books one execution; `notional` is quantity × price, which the caller has already worked out. */
   applyFill(symbol: string, assetClass: AssetClass, side: OrderSide, quantity: Decimal, price: Decimal, notional: Decimal, commission: Decimal): void {
-    const cash = side === 'buy' ? subtractDecimals(this.cash, notional) : addDecimals(this.cash, notional);
-    this.cash = subtractDecimals(cash, commission);
+    const cash = side === 'buy' ? subtractExactly(this.cashTotal, notional) : addExactly(this.cashTotal, notional);
+    this.cashTotal = subtractExactly(cash, commission);
 
     const position = this.positions.get(symbol);
     if (!position) {
@@ -51,7 +63,7 @@ export class MockLedger {
     } else {
       const through = compareDecimal(quantity, size) > 0;
       const perUnit = long ? subtractDecimals(price, position.averageEntryPrice) : subtractDecimals(position.averageEntryPrice, price);
-      this.realizedPnl = addDecimals(this.realizedPnl, multiplyDecimals(perUnit, through ? size : quantity));
+      this.realizedTotal = addExactly(this.realizedTotal, multiplyDecimals(perUnit, through ? size : quantity));
       // Crossing through flat opens the other side at this fill's price.
       if (through) position.averageEntryPrice = price;
     }
@@ -80,15 +92,15 @@ export class MockLedger {
       for (const [symbol, mark] of this.pendingMarks) this.revalueNow(symbol, mark);
       this.pendingMarks.clear();
     }
-    return { marketValue: this.marketValueTotal, grossExposure: this.grossTotal };
+    return { marketValue: roundedToPrecision(this.marketValueTotal), grossExposure: roundedToPrecision(this.grossTotal) };
   }
 
   /** One symbol's market value at `mark` (its average price without one), moved into the totals. */
   private revalueNow(symbol: string, mark: Decimal | undefined): void {
     const previous = this.values.get(symbol);
     if (previous) {
-      this.marketValueTotal = subtractDecimals(this.marketValueTotal, previous);
-      this.grossTotal = previous.isNegative() ? addDecimals(this.grossTotal, previous) : subtractDecimals(this.grossTotal, previous);
+      this.marketValueTotal = subtractExactly(this.marketValueTotal, previous);
+      this.grossTotal = previous.isNegative() ? addExactly(this.grossTotal, previous) : subtractExactly(this.grossTotal, previous);
     }
     const p = this.positions.get(symbol);
     if (!p) {
@@ -97,20 +109,20 @@ export class MockLedger {
     }
     const value = multiplyDecimals(p.quantity, mark ?? p.averageEntryPrice);
     this.values.set(symbol, value);
-    this.marketValueTotal = addDecimals(this.marketValueTotal, value);
-    this.grossTotal = value.isNegative() ? subtractDecimals(this.grossTotal, value) : addDecimals(this.grossTotal, value);
+    this.marketValueTotal = addExactly(this.marketValueTotal, value);
+    this.grossTotal = value.isNegative() ? subtractExactly(this.grossTotal, value) : addExactly(this.grossTotal, value);
   }
 
-  /** Both sums in one pass (buying power and the account snapshot need both). */
+  /** Both sums in one pass (buying power and the account snapshot need both), each summed exactly and rounded once. */
   valuation(mark: (symbol: string) => Decimal | undefined): BookValuation {
     let marketValue = ZERO;
     let grossExposure = ZERO;
     for (const [symbol, p] of this.positions) {
-      const value = p.quantity.times(mark(symbol) ?? p.averageEntryPrice);
-      marketValue = marketValue.plus(value);
-      grossExposure = value.isNegative() ? grossExposure.minus(value) : grossExposure.plus(value);
+      const value = multiplyDecimals(p.quantity, mark(symbol) ?? p.averageEntryPrice);
+      marketValue = addExactly(marketValue, value);
+      grossExposure = value.isNegative() ? subtractExactly(grossExposure, value) : addExactly(grossExposure, value);
     }
-    return { marketValue, grossExposure };
+    return { marketValue: roundedToPrecision(marketValue), grossExposure: roundedToPrecision(grossExposure) };
   }
 
   /** Σ (mark − average price) × quantity over the positions with a mark: the account's unrealized P&L, without a report per position. */
@@ -118,9 +130,9 @@ export class MockLedger {
     let total = ZERO;
     for (const [symbol, p] of this.positions) {
       const price = mark(symbol);
-      if (price) total = addDecimals(total, unrealizedAt(p, price));
+      if (price) total = addExactly(total, unrealizedAt(p, price));
     }
-    return total;
+    return roundedToPrecision(total);
   }
 
   reports(mark: (symbol: string) => Decimal | undefined): PositionReport[] {
