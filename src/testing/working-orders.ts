@@ -1,4 +1,4 @@
-import { addDecimals, type Decimal, multiplyDecimals, subtractDecimals, ZERO } from 'tradewire';
+import { addExactly, type Decimal, multiplyDecimals, roundedToPrecision, subtractDecimals, subtractExactly, ZERO } from 'tradewire';
 
 /** What {@link WorkingOrders} reads of an order: its symbol, and what it holds of the buying power. */
 export interface ReservingOrder {
@@ -21,7 +21,7 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
   private readonly all = new Set<O>();
   /** A symbol's set stays when it empties: no set is made per order on a symbol traded again. */
   private readonly bySymbol = new Map<string, Set<O>>();
-  /** Σ what the working orders not in `fresh` hold. */
+  /** Σ what the working orders not in `fresh` hold, kept exact (read rounded once: see {@link reserved}). */
   private held: Decimal = ZERO;
   /**
    * Working orders placed since the total was last read, not summed yet: most orders fill as they
@@ -37,10 +37,10 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
   /** The buying power the working orders hold. */
   get reserved(): Decimal {
     if (this.fresh.size > 0) {
-      for (const order of this.fresh) this.held = addDecimals(this.held, reservation(order));
+      for (const order of this.fresh) this.held = addExactly(this.held, reservation(order));
       this.fresh.clear();
     }
-    return this.held;
+    return roundedToPrecision(this.held);
   }
 
   has(order: O): boolean {
@@ -71,14 +71,14 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
     // Nothing working holds nothing: exactly zero, whatever a division's rounding left in the sum.
     const summed = !this.fresh.delete(order);
     if (this.all.size === 0) this.held = ZERO;
-    else if (summed) this.held = subtractDecimals(this.held, reservation(order));
+    else if (summed) this.held = subtractExactly(this.held, reservation(order));
     return true;
   }
 
   /** Sets an order's filled quantity, releasing what the fill used of the buying power it held. */
   setFilled(order: O, filled: Decimal): void {
     if (!order.reservePerUnit.isZero() && !this.fresh.has(order) && this.all.has(order)) {
-      this.held = subtractDecimals(this.held, multiplyDecimals(order.reservePerUnit, subtractDecimals(filled, order.filledQuantity)));
+      this.held = subtractExactly(this.held, multiplyDecimals(order.reservePerUnit, subtractDecimals(filled, order.filledQuantity)));
     }
     order.filledQuantity = filled;
   }
@@ -86,7 +86,7 @@ export class WorkingOrders<O extends ReservingOrder> implements Iterable<O> {
   /** Sets an order's quantity (a replace, an OCO sibling resized), holding more or less buying power for it. */
   setQuantity(order: O, quantity: Decimal): void {
     if (!order.reservePerUnit.isZero() && !this.fresh.has(order) && this.all.has(order)) {
-      this.held = addDecimals(this.held, multiplyDecimals(order.reservePerUnit, subtractDecimals(quantity, order.quantity)));
+      this.held = addExactly(this.held, multiplyDecimals(order.reservePerUnit, subtractDecimals(quantity, order.quantity)));
     }
     order.quantity = quantity;
   }
