@@ -13,6 +13,7 @@ import { isTerminalStatus, isWorkingStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { realizedRewardRisk, stopAfterLeg, stopPrice as trailingStopAt, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
+import { breakEvenStop, lockedNearTarget, roundStopToStep, trailedStop, volatilityStop } from './stop-moves.js';
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
 import { checkProtectionOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
@@ -688,7 +689,7 @@ export class RiskOrderManager {
     const step = this.stepOf(position.symbol);
     // Rounded toward the market: a stop never risks more than planned, a target never asks for more.
     const long = position.side === 'long';
-    const stopPrice = this.roundStop(position.side, position.symbol, position.stopPrice);
+    const stopPrice = roundStopToStep(position.side, position.stopPrice, this.stepOf(position.symbol));
     const target = position.targetPrice ? roundToStep(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
     // An entry that filled at or through its stop's price (slippage in a thin market, a gap): no risk
     // to measure targets by — a target at "1R" would sit on the entry, or on the stop's side of it —
@@ -803,7 +804,7 @@ export class RiskOrderManager {
   private reachedByTrail(p: Protection): Decimal | undefined {
     const price = this.deps.positions.get(p.symbol)?.currentPrice;
     if (!p.trailedTo || !price) return undefined;
-    const fresh = this.roundStop(p.side, p.symbol, trailingStopAt(p.side, price, { method: 'trailing', percent: this.deps.options.trailingPercent! }));
+    const fresh = roundStopToStep(p.side, trailingStopAt(p.side, price, { method: 'trailing', percent: this.deps.options.trailingPercent! }), this.stepOf(p.symbol));
     return (p.side === 'long' ? p.trailedTo.greaterThan(fresh) : p.trailedTo.lessThan(fresh)) ? p.trailedTo : undefined;
   }
 
@@ -1435,16 +1436,13 @@ export class RiskOrderManager {
     if (!percent || !p || !position.currentPrice) return;
     if (this.stopOf(p)?.type === 'trailing_stop') {
       // The broker trails it; the level it reached is kept for a stop placed again (see placeStop).
-      p.trailedTo = this.roundStop(p.side, p.symbol, trailStop(p.side, RiskOrderManager.stopLevel(p), position.currentPrice, { percent }));
+      p.trailedTo = roundStopToStep(p.side, trailStop(p.side, RiskOrderManager.stopLevel(p), position.currentPrice, { percent }), this.stepOf(p.symbol));
       return;
     }
     // A fixed stop: emulated where the broker has no trailing stop, or placed again at a trailing stop's level.
     const stop = this.movableStop(p);
-    if (!stop) return;
-    // Rounded toward the market, like the initial stop: never more risk than the trail allows.
-    const trailed = this.roundStop(p.side, p.symbol, trailStop(p.side, p.stop, position.currentPrice, { percent }));
-    const better = p.side === 'long' ? trailed.greaterThan(p.stop) : trailed.lessThan(p.stop);
-    if (better) await this.moveStop(p, stop, trailed);
+    const trailed = stop && trailedStop(p.side, p.stop, position.currentPrice, percent, this.stepOf(p.symbol));
+    if (stop && trailed) await this.moveStop(p, stop, trailed);
   }
 
   /**
@@ -1462,13 +1460,10 @@ export class RiskOrderManager {
     for (const p of this.byPosition.values()) {
       if (high === Boolean(p.widened)) continue;
       const stop = this.movableStop(p);
-      if (!stop) continue;
-      const long = p.side === 'long';
-      if (long ? p.stop.greaterThanOrEqualTo(p.entry) : p.stop.lessThanOrEqualTo(p.entry)) continue;
-      const distance = p.entry.minus(p.stop).abs();
-      const next = distance.times(high ? factor : new Decimal(1).dividedBy(factor));
+      const next = stop && volatilityStop(p.side, p.entry, p.stop, high, factor, this.stepOf(p.symbol));
+      if (!stop || !next) continue;
       p.widened = high;
-      moves.push(this.moveStop(p, stop, this.roundStop(p.side, p.symbol, long ? p.entry.minus(next) : p.entry.plus(next))));
+      moves.push(this.moveStop(p, stop, next));
     }
     await allOrFailures(moves, 'stops could not be moved');
   }
@@ -1480,34 +1475,23 @@ export class RiskOrderManager {
     const price = position.currentPrice;
     const target = p?.legs.at(-1)?.price;
     if (!rule || !p || !price || !target || !p.stopOrderId) return;
-    const progress = price.minus(p.entry).dividedBy(target.minus(p.entry));
-    if (progress.lessThan(rule.progress)) return;
-    const long = p.side === 'long';
-    const locked = roundToStep(p.entry.plus(price.minus(p.entry).times(rule.lock)), this.stepOf(p.symbol), long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
-    if (long ? !locked.greaterThan(p.stop) : !locked.lessThan(p.stop)) return;
-    const stop = this.movableStop(p);
+    const locked = lockedNearTarget(p.side, { entry: p.entry, stop: p.stop, target }, price, rule, this.stepOf(p.symbol));
+    const stop = locked && this.movableStop(p);
     if (stop) await this.moveStop(p, stop, locked);
   }
 
   /** Once the price is `breakEvenAtR` in profit, the stop moves to the entry. */
   private async breakEven(position: Position): Promise<void> {
     const p = this.byPosition.get(position.id);
-    const threshold = new Decimal(this.deps.options.breakEvenAtR ?? 1);
-    if (!p || threshold.isZero() || !position.currentPrice || !p.stopOrderId) return;
-    const done = p.side === 'long' ? p.stop.greaterThanOrEqualTo(p.entry) : p.stop.lessThanOrEqualTo(p.entry);
-    if (done || realizedRewardRisk(p.side, p.entry, p.initialStop, position.currentPrice).lessThan(threshold)) return;
-    const stop = this.movableStop(p);
-    if (stop) await this.moveStop(p, stop, p.entry);
+    if (!p || !position.currentPrice || !p.stopOrderId) return;
+    const level = breakEvenStop(p.side, p, position.currentPrice, new Decimal(this.deps.options.breakEvenAtR ?? 1));
+    const stop = level && this.movableStop(p);
+    if (stop) await this.moveStop(p, stop, level);
   }
 
   /** The asset's price step (default a cent). */
   private stepOf(symbol: string): Decimal {
     return this.deps.priceIncrement?.(symbol) ?? CENT;
-  }
-
-  /** A stop price on the step, rounded toward the market: never more risk than planned. */
-  private roundStop(side: Position['side'], symbol: string, price: Decimal): Decimal {
-    return roundToStep(price, this.stepOf(symbol), side === 'long' ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
   }
 
   /** The position's stop when it can be moved: a fixed stop the broker has accepted (not a trailing one, not mid-request). */
