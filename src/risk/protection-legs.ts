@@ -28,6 +28,34 @@ export function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: read
   });
 }
 
+/**
+ * The protective orders whose size no longer fits `covered` (what they protect of the position:
+ * all of it, or what the exits working leave where exits hold the shares), stop first, each with the
+ * quantity it needs: the stop `covered`, a native pair's target the same (its legs carry one
+ * quantity), emulated targets together no more than `covered`, the nearer legs first, each grown to
+ * its share of it. `stop` and `targets` are the ones not on their way out.
+ */
+export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: readonly TargetLeg[] }, stop: Order | undefined, targets: readonly Order[], covered: Decimal): [Order, Decimal][] {
+  const out: [Order, Decimal][] = [];
+  if (!covered.greaterThan(0)) return out;
+  if (stop && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
+  if (p.native) {
+    for (const target of targets) if (!target.quantity.minus(target.filledQuantity).equals(covered)) out.push([target, target.filledQuantity.plus(covered)]);
+    return out;
+  }
+  // After a partial exit of 3, legs of 5 and 5 under a position of 7 would sell 10 — 3 into the other
+  // side. And they grow with it (an entry filling in parts after they were placed for its first fill).
+  const shares = targetShares(p, targets, covered);
+  let room = covered;
+  targets.forEach((target, i) => {
+    const left = target.quantity.minus(target.filledQuantity);
+    const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
+    room = room.minus(allowed);
+    if (!allowed.equals(left)) out.push([target, target.filledQuantity.plus(allowed)]);
+  });
+  return out;
+}
+
 /** A protective order that can be replaced now: working, and not mid-request. */
 export function resizable(order: Order | undefined): order is Order {
   return order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');

@@ -18,7 +18,7 @@ import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
 import { checkProtectionOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
 import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
-import { leaving, legOf, legShares, LOST, REFUSED, resizable, targetShares } from './protection-legs.js';
+import { leaving, legOf, legShares, LOST, outOfStepSizes, REFUSED, resizable, targetShares } from './protection-legs.js';
 
 export type { ProtectionOptions } from './protection-options.js';
 export type { ProtectionStats } from './protection-state.js';
@@ -421,30 +421,12 @@ export class RiskOrderManager {
 
   /** As {@link resizes}, with the orders mid-request too (their size is known once the request settles). */
   private outOfStepOrders(p: Protection, position: Position): [Order, Decimal][] {
-    const out: [Order, Decimal][] = [];
     // Where open exits hold the shares (Alpaca), the protective orders cover what an exit working
     // leaves: asked for more, the broker refuses — again and again, while the exit works.
     const covered = this.covered(position);
-    if (!covered.greaterThan(0)) return out;
+    if (!covered.greaterThan(0)) return [];
     const stop = this.stopOf(p);
-    if (stop && !leaving(stop) && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
-    const targets = this.targetsWhere(p, (target) => !leaving(target));
-    if (p.native) {
-      for (const target of targets) if (!target.quantity.minus(target.filledQuantity).equals(covered)) out.push([target, target.filledQuantity.plus(covered)]);
-      return out;
-    }
-    // Emulated targets together sell no more than is covered, the nearer legs first: after a partial
-    // exit of 3, legs of 5 and 5 under a position of 7 would sell 10 — 3 into the other side. And they
-    // grow with it to their share of it (an entry filling in parts after they were placed for its first fill).
-    const shares = targetShares(p, targets, covered);
-    let room = covered;
-    targets.forEach((target, i) => {
-      const left = target.quantity.minus(target.filledQuantity);
-      const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
-      room = room.minus(allowed);
-      if (!allowed.equals(left)) out.push([target, target.filledQuantity.plus(allowed)]);
-    });
-    return out;
+    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), covered);
   }
 
   /** What the exits working on `position` (the engine's closing-side orders, not protection's) still hold. */

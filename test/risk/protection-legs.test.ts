@@ -1,0 +1,49 @@
+import fc from 'fast-check';
+import { createOrder, Decimal, ManualClock, type Order, sequentialIds } from 'tradewire';
+import { describe, expect, it } from 'vitest';
+import { outOfStepSizes, targetShares } from '../../src/risk/protection-legs.js';
+
+const deps = { clock: new ManualClock(0), ids: sequentialIds() };
+const d = (v: Decimal.Value): Decimal => new Decimal(v);
+/** A working protective order of `quantity`, `filled` of it filled; a target tagged with its leg. */
+const order = (type: 'stop' | 'limit', quantity: number, filled = 0, leg?: number): Order => ({
+  ...createOrder({ symbol: 'AAPL', side: 'sell', quantity, type, ...(type === 'stop' ? { stopPrice: 95 } : { limitPrice: 110 }), timeInForce: 'gtc', tags: { role: 'protection', ...(leg ? { leg: `target-${leg}` } : {}) } }, deps),
+  status: filled > 0 ? 'partially_filled' : 'accepted',
+  filledQuantity: d(filled),
+});
+const halves = { legs: [{ price: d(105), fraction: d('0.5'), r: d(1) }, { price: d(110), fraction: d('0.5'), r: d(2) }] };
+const sizes = (out: [Order, Decimal][]): [string, string][] => out.map(([o, q]) => [o.type === 'stop' ? 'stop' : (o.tags.leg ?? 'target'), q.toString()]);
+
+describe('the sizes protective orders should have', () => {
+  it('the stop to what is covered; emulated targets together no more than it, the nearer legs first', () => {
+    // A position of 10 after a partial exit of 3 (7 left): the stop shrinks to 7, legs of 5 + 5 to 5 + 2.
+    expect(sizes(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1), order('limit', 5, 0, 2)], d(7)))).toEqual([['stop', '7'], ['target-2', '2']]);
+    // The entry filled on to 20: everything grows to its share (10 each).
+    expect(sizes(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1), order('limit', 5, 0, 2)], d(20)))).toEqual([['stop', '20'], ['target-1', '10'], ['target-2', '10']]);
+    // In step: nothing to do. Nothing covered (an exit holds it all): nothing to do either.
+    expect(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1), order('limit', 5, 0, 2)], d(10))).toEqual([]);
+    expect(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1)], d(0))).toEqual([]);
+  });
+
+  it('a partly filled order keeps what it filled: its new quantity is the fill plus what it should still hold', () => {
+    expect(sizes(outOfStepSizes(halves, order('stop', 10, 4), [], d(3)))).toEqual([['stop', '7']]);
+  });
+
+  it('a native pair\'s target carries the stop\'s quantity', () => {
+    expect(sizes(outOfStepSizes({ native: true, legs: [] }, order('stop', 10), [order('limit', 10)], d(6)))).toEqual([['stop', '6'], ['target', '6']]);
+  });
+
+  it('property: emulated targets never together hold more than is covered, and each share is within the covered amount', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 0, max: 1_000 }), (a, b, stopSize, covered) => {
+        const targets = [order('limit', a, 0, 1), order('limit', b, 0, 2)];
+        const out = new Map(outOfStepSizes(halves, order('stop', stopSize), targets, d(covered)).map(([o, q]) => [o, q]));
+        const held = targets.reduce((sum, t) => sum.plus((out.get(t) ?? t.quantity).minus(t.filledQuantity)), d(0));
+        if (covered > 0) expect(held.lessThanOrEqualTo(covered)).toBe(true);
+        const shares = targetShares(halves, targets, d(covered));
+        expect(shares.reduce((sum, s) => sum.plus(s), d(0)).toString()).toBe(String(covered));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
