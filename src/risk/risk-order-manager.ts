@@ -423,10 +423,8 @@ export class RiskOrderManager {
   private outOfStepOrders(p: Protection, position: Position): [Order, Decimal][] {
     // Where open exits hold the shares (Alpaca), the protective orders cover what an exit working
     // leaves: asked for more, the broker refuses — again and again, while the exit works.
-    const covered = this.covered(position);
-    if (!covered.greaterThan(0)) return [];
     const stop = this.stopOf(p);
-    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), covered);
+    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), this.covered(position));
   }
 
   /** What the exits working on `position` (the engine's closing-side orders, not protection's) still hold. */
@@ -671,7 +669,7 @@ export class RiskOrderManager {
     const step = this.stepOf(position.symbol);
     // Rounded toward the market: a stop never risks more than planned, a target never asks for more.
     const long = position.side === 'long';
-    const stopPrice = roundStopToStep(position.side, position.stopPrice, this.stepOf(position.symbol));
+    const stopPrice = roundStopToStep(position.side, position.stopPrice, step);
     const target = position.targetPrice ? roundToStep(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
     // An entry that filled at or through its stop's price (slippage in a thin market, a gap): no risk
     // to measure targets by — a target at "1R" would sit on the entry, or on the stop's side of it —
