@@ -110,7 +110,7 @@ export function savedProtection(p: Protection): SavedProtection {
   };
 }
 
-/** The side that closes the protected position. */
-export function exitSide(p: Protection): 'buy' | 'sell' {
+/** The side that closes a position (a protection's, or one of its own). */
+export function exitSide(p: { readonly side: Protection['side'] }): 'buy' | 'sell' {
   return p.side === 'long' ? 'sell' : 'buy';
 }

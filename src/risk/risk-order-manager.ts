@@ -1,6 +1,6 @@
 import type { BrokerCapabilities } from '../broker/broker-adapter.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { Decimal, roundToStep, ZERO } from '../core/decimal.js';
+import { Decimal, ZERO } from '../core/decimal.js';
 import { describeError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -13,7 +13,7 @@ import { isTerminalStatus, isWorkingStatus } from '../model/order-status.js';
 import { entrySide, type Position } from '../positions/position.js';
 import type { PositionManager } from '../positions/position-manager.js';
 import { realizedRewardRisk, stopAfterLeg, stopPrice as trailingStopAt, type TargetLeg, targetLegs, trailStop } from './protection-levels.js';
-import { breakEvenStop, lockedNearTarget, roundStopToStep, trailedStop, volatilityStop } from './stop-moves.js';
+import { breakEvenStop, lockedNearTarget, roundStopToStep, roundTargetToStep, tighter, trailedStop, volatilityStop } from './stop-moves.js';
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
 import { checkProtectionOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
@@ -25,7 +25,7 @@ export type { ProtectionStats } from './protection-state.js';
 
 /** A close of `position` is working: an order of its exit side that is not protection's (an entry still filling is not a close). */
 export function closeWorkingOn(orders: OrderLifecycleManager, position: Position): boolean {
-  const closeSide = position.side === 'long' ? 'sell' : 'buy';
+  const closeSide = exitSide(position);
   return orders.hasWorkingOrder(position.symbol, (o) => RiskOrderManager.isProtective(o) || o.side !== closeSide);
 }
 
@@ -95,6 +95,8 @@ export class RiskOrderManager {
   /** `onStopLost` and `stopAttempts` with their defaults. */
   private readonly onStopLost: NonNullable<ProtectionOptions['onStopLost']>;
   private readonly stopAttempts: number;
+  /** `breakEvenAtR` as a Decimal (default 1R), made once: break-even is asked on every price of every protected position. */
+  private readonly breakEvenAtR: Decimal;
 
   constructor(
     private readonly deps: {
@@ -132,6 +134,7 @@ export class RiskOrderManager {
     warnHeldShares(deps.options, deps.capabilities, deps.logger);
     this.onStopLost = deps.options.onStopLost ?? 'replace';
     this.stopAttempts = deps.options.stopAttempts ?? 3;
+    this.breakEvenAtR = new Decimal(deps.options.breakEvenAtR ?? 1);
     // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.
     deps.positions.addHook({
       name: 'protection',
@@ -429,7 +432,7 @@ export class RiskOrderManager {
 
   /** What the exits working on `position` (the engine's closing-side orders, not protection's) still hold. */
   private heldByExits(position: Position): Decimal {
-    const closeSide = position.side === 'long' ? 'sell' : 'buy';
+    const closeSide = exitSide(position);
     let held = ZERO;
     for (const order of this.deps.orders.workingOrders()) {
       if (order.symbol === position.symbol && order.side === closeSide && !RiskOrderManager.isProtective(order)) held = held.plus(order.quantity.minus(order.filledQuantity));
@@ -668,13 +671,12 @@ export class RiskOrderManager {
     const entry = position.averageEntryPrice;
     const step = this.stepOf(position.symbol);
     // Rounded toward the market: a stop never risks more than planned, a target never asks for more.
-    const long = position.side === 'long';
     const stopPrice = roundStopToStep(position.side, position.stopPrice, step);
-    const target = position.targetPrice ? roundToStep(position.targetPrice, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) : undefined;
+    const target = position.targetPrice ? roundTargetToStep(position.side, position.targetPrice, step) : undefined;
     // An entry that filled at or through its stop's price (slippage in a thin market, a gap): no risk
     // to measure targets by — a target at "1R" would sit on the entry, or on the stop's side of it —
     // so the stop alone (at or through the market, it closes the position as it would have).
-    const throughTheStop = long ? entry.lessThanOrEqualTo(stopPrice) : entry.greaterThanOrEqualTo(stopPrice);
+    const throughTheStop = !tighter(position.side, entry, stopPrice);
     if (throughTheStop && (target || this.deps.options.partialExits)) {
       // The same details as a target given up on (`left_off`): a host routes both by symbol, not by parsing the message.
       this.deps.events.emit('alert', { severity: 'warning', code: 'protection_no_target', message: `${position.symbol}: the entry filled at ${entry.toString()}, at or through its stop at ${stopPrice.toString()}; only the stop is placed`, details: { symbol: position.symbol, entry: entry.toString(), stopPrice: stopPrice.toString(), action: 'left_off' } });
@@ -682,7 +684,7 @@ export class RiskOrderManager {
     const legs = throughTheStop
       ? []
       : this.deps.options.partialExits
-      ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundToStep(l.price, step, long ? Decimal.ROUND_DOWN : Decimal.ROUND_UP) }))
+      ? targetLegs(position.side, entry, stopPrice, { method: 'partial', legs: this.deps.options.partialExits }).map((l) => ({ ...l, price: roundTargetToStep(position.side, l.price, step) }))
       : target
         ? [{ price: target, fraction: new Decimal(1), r: target.minus(entry).abs().dividedBy(entry.minus(stopPrice).abs()) }]
         : [];
@@ -785,7 +787,7 @@ export class RiskOrderManager {
     const price = this.deps.positions.get(p.symbol)?.currentPrice;
     if (!p.trailedTo || !price) return undefined;
     const fresh = roundStopToStep(p.side, trailingStopAt(p.side, price, { method: 'trailing', percent: this.deps.options.trailingPercent! }), this.stepOf(p.symbol));
-    return (p.side === 'long' ? p.trailedTo.greaterThan(fresh) : p.trailedTo.lessThan(fresh)) ? p.trailedTo : undefined;
+    return tighter(p.side, p.trailedTo, fresh) ? p.trailedTo : undefined;
   }
 
   /** Where the position's stop stands: a broker's trailing stop's level as reached, else the stop's price. */
@@ -821,7 +823,7 @@ export class RiskOrderManager {
     const policy = this.onStopLost;
     const price = position.currentPrice;
     const level = RiskOrderManager.stopLevel(p);
-    const through = price !== undefined && (p.side === 'long' ? price.lessThanOrEqualTo(level) : price.greaterThanOrEqualTo(level));
+    const through = price !== undefined && !tighter(p.side, price, level);
     const action = policy === 'alert' ? 'alert' : policy === 'close' || through || p.stopsLost >= this.stopAttempts ? 'close' : 'replace';
     const doing = {
       alert: 'the position is left without a stop (onStopLost: alert)',
@@ -939,7 +941,7 @@ export class RiskOrderManager {
    * then (not left bare for a close that did not happen).
    */
   private watchWorkingCloses(position: Position): void {
-    const closeSide = position.side === 'long' ? 'sell' : 'buy';
+    const closeSide = exitSide(position);
     for (const order of this.deps.orders.workingOrders()) {
       if (order.symbol !== position.symbol || order.side !== closeSide || RiskOrderManager.isProtective(order) || this.closes.has(order.clientOrderId)) continue;
       this.closes.set(order.clientOrderId, { forced: position.symbol, by: 'close' });
@@ -1464,7 +1466,7 @@ export class RiskOrderManager {
   private async breakEven(position: Position): Promise<void> {
     const p = this.byPosition.get(position.id);
     if (!p || !position.currentPrice || !p.stopOrderId) return;
-    const level = breakEvenStop(p.side, p, position.currentPrice, new Decimal(this.deps.options.breakEvenAtR ?? 1));
+    const level = breakEvenStop(p.side, p, position.currentPrice, this.breakEvenAtR);
     const stop = level && this.movableStop(p);
     if (stop) await this.moveStop(p, stop, level);
   }

@@ -1,4 +1,4 @@
-import { Decimal, type DecimalInput, roundToStep } from '../core/decimal.js';
+import { Decimal, type DecimalInput, ONE, roundToStep } from '../core/decimal.js';
 import type { PositionSide } from '../positions/position.js';
 import { realizedRewardRisk, trailStop } from './protection-levels.js';
 
@@ -13,8 +13,13 @@ export function roundStopToStep(side: PositionSide, price: Decimal, step: Decima
   return roundToStep(price, step, side === 'long' ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
 }
 
+/** A target (or a gain locked in) on the price step, rounded toward the entry: never asks for more than planned. */
+export function roundTargetToStep(side: PositionSide, price: Decimal, step: Decimal): Decimal {
+  return roundToStep(price, step, side === 'long' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
+}
+
 /** True when `candidate` is a tighter stop than `stop` (above it for a long, below for a short). */
-function tighter(side: PositionSide, candidate: Decimal, stop: Decimal): boolean {
+export function tighter(side: PositionSide, candidate: Decimal, stop: Decimal): boolean {
   return side === 'long' ? candidate.greaterThan(stop) : candidate.lessThan(stop);
 }
 
@@ -29,10 +34,9 @@ export function trailedStop(side: PositionSide, stop: Decimal, price: Decimal, p
  * `high` and brought back by it when not; undefined for a stop at or beyond the entry (a gain locked in stays).
  */
 export function volatilityStop(side: PositionSide, entry: Decimal, stop: Decimal, high: boolean, factor: Decimal, step: Decimal): Decimal | undefined {
-  const long = side === 'long';
-  if (long ? stop.greaterThanOrEqualTo(entry) : stop.lessThanOrEqualTo(entry)) return undefined;
-  const distance = entry.minus(stop).abs().times(high ? factor : new Decimal(1).dividedBy(factor));
-  return roundStopToStep(side, long ? entry.minus(distance) : entry.plus(distance), step);
+  if (!tighter(side, entry, stop)) return undefined;
+  const distance = entry.minus(stop).abs().times(high ? factor : ONE.dividedBy(factor));
+  return roundStopToStep(side, side === 'long' ? entry.minus(distance) : entry.plus(distance), step);
 }
 
 /**
@@ -48,7 +52,7 @@ export function lockedNearTarget(
 ): Decimal | undefined {
   const { entry, stop, target } = levels;
   if (price.minus(entry).dividedBy(target.minus(entry)).lessThan(rule.progress)) return undefined;
-  const locked = roundToStep(entry.plus(price.minus(entry).times(rule.lock)), step, side === 'long' ? Decimal.ROUND_DOWN : Decimal.ROUND_UP);
+  const locked = roundTargetToStep(side, entry.plus(price.minus(entry).times(rule.lock)), step);
   return tighter(side, locked, stop) ? locked : undefined;
 }
 
