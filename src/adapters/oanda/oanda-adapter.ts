@@ -32,6 +32,7 @@ import { OANDA_CAPABILITIES } from './capabilities.js';
 import { OANDA_HOSTS, OandaClient } from './client.js';
 import { toOandaInstrument } from './instruments.js';
 import { dependentKey, dependentOrder, oandaListRequest, oandaOrderRequest, type OandaOrderRequest, oandaUnits } from './order-request.js';
+import { OrderNames } from './order-names.js';
 import { StandalonePairs } from './standalone-pairs.js';
 import { TransactionFeed } from './transaction-feed.js';
 import { transactionMeaning } from './transactions.js';
@@ -78,6 +79,13 @@ export interface OandaAdapterOptions {
   readonly connectTimeoutMs?: number;
   /** Refuse orders whose margin exceeds what is available, before sending (default true). */
   readonly checkMargin?: boolean;
+  /**
+   * How many ended orders the adapter remembers (default 10 000; -1: all): their OANDA ids, names
+   * and protective pairing, for a look-up or a late transaction soon after an order ends. Each order
+   * ending past that forgets the oldest, so a long-running process keeps its working orders and a
+   * bounded window of ended ones, not every order it ever sent.
+   */
+  readonly retainEndedOrders?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -128,9 +136,8 @@ export class OandaAdapter implements BrokerAdapter {
   private readonly logger: Logger;
   private feed: TransactionFeed | undefined;
   private readonly instruments = new Map<string, OandaInstrumentJson>();
-  private readonly aliases = new Map<string, string>();
-  /** Our client order ids whose OANDA client extensions someone changed: addressed by OANDA's order id since. */
-  private readonly renamed = new Map<string, string>();
+  /** Which of our orders each OANDA id is (and the id a renamed or replaced order is addressed by); ended ones forgotten after `retainEndedOrders`. */
+  private readonly names: OrderNames;
   /** Bracket entries (by our client id) and the legs OANDA will create when they fill. */
   private readonly pendingLegs = new Map<string, Order[]>();
   /** Protective pairs over positions of several trades: standalone, kept one-cancels-other here. */
@@ -141,9 +148,10 @@ export class OandaAdapter implements BrokerAdapter {
 
   constructor(options: OandaAdapterOptions = {}) {
     const { token, accountId } = readCredentials({ token: [options.token, 'OANDA_API_TOKEN'], accountId: [options.accountId, 'OANDA_ACCOUNT_ID'] });
-    checkTimings({ timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, pollIntervalMs: options.pollIntervalMs, 'reconnect.initialMs': options.reconnect?.initialMs, 'reconnect.maxMs': options.reconnect?.maxMs });
+    checkTimings({ timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, pollIntervalMs: options.pollIntervalMs, 'reconnect.initialMs': options.reconnect?.initialMs, 'reconnect.maxMs': options.reconnect?.maxMs }, { retainEndedOrders: options.retainEndedOrders });
     if (options.transport !== undefined && options.transport !== 'stream' && options.transport !== 'poll') throw new ConfigurationError([{ field: 'transport', message: `must be 'stream' or 'poll', got ${JSON.stringify(options.transport) ?? String(options.transport)}` }]);
     this.#options = options;
+    this.names = new OrderNames(options.retainEndedOrders ?? 10_000);
     this.live = options.live === true;
     this.accountId = accountId;
     this.clock = options.clock ?? systemClock();
@@ -267,6 +275,15 @@ export class OandaAdapter implements BrokerAdapter {
     return { bid: new Decimal(quote.closeoutBid), ask: new Decimal(quote.closeoutAsk), at: Date.parse(quote.time ?? '') || this.clock.now() };
   }
 
+  /**
+   * What the adapter keeps in memory about orders: the orders it knows by name (working, and the
+   * newest `retainEndedOrders` ended), their OANDA ids, and the entries kept for protective pairs.
+   * For a long-running host's health check: these stay bounded however many orders go by.
+   */
+  remembered(): { readonly orders: number; readonly orderIds: number; readonly pairEntries: number } {
+    return { ...this.names.size, pairEntries: this.pairs.size };
+  }
+
   /** Open trades, as OANDA keeps them (one per fill that opened units, with their dependent orders). */
   async getOpenTrades(): Promise<readonly OandaTradeJson[]> {
     return (await this.#client.get<{ trades: OandaTradeJson[] }>(`${this.base}/openTrades`)).trades;
@@ -321,8 +338,7 @@ export class OandaAdapter implements BrokerAdapter {
     const successor = (o: OandaOrderJson): string | undefined => o.replacedByOrderID ?? this.pairs.successorOf(o.id);
     const take = (o: OandaOrderJson): void => {
       if (!ref.clientOrderId) return;
-      this.aliases.set(o.id, ref.clientOrderId);
-      this.renamed.set(ref.clientOrderId, o.id);
+      this.names.rename(ref.clientOrderId, o.id);
     };
     let order = start;
     if (order.state === 'CANCELLED' && order.tradeID && !successor(order) && logical !== '') {
@@ -388,8 +404,7 @@ export class OandaAdapter implements BrokerAdapter {
       const answer = await this.#client.put<Record<string, OandaTransactionJson | undefined>>(`${this.base}/trades/${current.tradeID}/orders`, { [key]: dependentOrder(next, instrument, undefined) });
       const created = answer[`${key}OrderTransaction`];
       if (!created) throw new BrokerError('broker_unknown', `OANDA: no ${key} order in the answer to the change`);
-      this.aliases.set(created.id, order.clientOrderId);
-      this.renamed.set(order.clientOrderId, created.id);
+      this.names.rename(order.clientOrderId, created.id);
       return this.report(this.orderFromTransaction(created, 'PENDING'), { clientOrderId: order.clientOrderId, tradeUnits: (await this.tradeUnits(current.tradeID)) ?? '0', instrument: order.symbol });
     }
     const request = oandaOrderRequest(next, instrument);
@@ -399,15 +414,14 @@ export class OandaAdapter implements BrokerAdapter {
       answer = await this.#client.put<PostOrderAnswer>(path, { order: request });
     } catch (error) {
       // If OANDA will not give the replacement the replaced order's client id, it goes without one:
-      // the replacement is ours by OANDA's id (kept in `aliases`), whatever it is named.
+      // the replacement is ours by OANDA's id (kept in `names`), whatever it is named.
       if (!isBrokerError(error) || error.code !== 'broker_duplicate_client_order_id') throw error;
       const { clientExtensions: _taken, ...unnamed } = request;
       answer = await this.#client.put<PostOrderAnswer>(path, { order: unnamed });
     }
     if (!answer.orderCreateTransaction) throw new BrokerError('broker_unknown', 'OANDA: the replace created no order');
-    this.aliases.set(answer.orderCreateTransaction.id, order.clientOrderId);
     // After a replace, `@<id>` could name the cancelled original or the replacement: address the replacement by its own id.
-    this.renamed.set(order.clientOrderId, answer.orderCreateTransaction.id);
+    this.names.rename(order.clientOrderId, answer.orderCreateTransaction.id);
     return this.answerReport(order.clientOrderId, answer, true);
   }
 
@@ -432,7 +446,7 @@ export class OandaAdapter implements BrokerAdapter {
 
   /** `@ourId` whenever we have it: OANDA finds an order by its client extension id. */
   private specifier(ref: OrderRef): string {
-    const renamed = ref.clientOrderId ? this.renamed.get(ref.clientOrderId) : undefined;
+    const renamed = ref.clientOrderId ? this.names.renamedOf(ref.clientOrderId) : undefined;
     if (renamed) return renamed;
     // OANDA's own id when the core knows it (it follows replacements, where `@<id>` may be ambiguous
     // or gone); `@<our id>` for an order not yet acknowledged, or a leg OANDA creates on fill.
@@ -535,7 +549,7 @@ export class OandaAdapter implements BrokerAdapter {
 
   private report(order: OandaOrderJson, options: Parameters<typeof orderReportFromOanda>[1] = {}): OrderStatusReport {
     // Ours first: an order whose client extensions were changed elsewhere is still our order.
-    const clientOrderId = options.clientOrderId ?? this.aliases.get(order.id) ?? order.clientExtensions?.id;
+    const clientOrderId = options.clientOrderId ?? this.names.oursOf(order.id) ?? order.clientExtensions?.id;
     return orderReportFromOanda(order, { ...options, ...(clientOrderId ? { clientOrderId } : {}) });
   }
 
@@ -624,6 +638,8 @@ export class OandaAdapter implements BrokerAdapter {
     const name = this.pairs.nameFor(order.clientOrderId);
     const sibling = this.pairs.siblingOf(order.clientOrderId);
     const request = { ...oandaOrderRequest({ ...next, reduceOnly: true }, instrument), clientExtensions: { id: name, ...(sibling ? { comment: StandalonePairs.commentFor(sibling) } : {}) } };
+    // Ours by OANDA's id too (after a restart no transaction may have named it): forgotten with the order.
+    this.names.alias(current.id, order.clientOrderId);
     this.pairs.startRecreating(current.id);
     let report: OrderStatusReport;
     try {
@@ -642,10 +658,9 @@ export class OandaAdapter implements BrokerAdapter {
       throw error;
     }
     const created = report.brokerOrderId;
-    this.aliases.set(created, order.clientOrderId);
-    this.renamed.set(order.clientOrderId, created);
+    this.names.rename(order.clientOrderId, created);
     this.pairs.recreatedAs(current.id, created);
-    const siblingId = sibling ? this.renamed.get(sibling) : undefined;
+    const siblingId = sibling ? this.names.renamedOf(sibling) : undefined;
     if (siblingId && this.pairs.isStandalone(siblingId)) this.pairs.link(created, siblingId);
     return { ...report, replacesBrokerOrderId: current.id };
   }
@@ -673,15 +688,16 @@ export class OandaAdapter implements BrokerAdapter {
     if (sibling) {
       void this.#client.put(`${this.base}/orders/${sibling}/cancel`).catch((error: unknown) => this.logger.warn(`oanda: could not cancel ${sibling}, the other side of a filled pair`, { error: describeError(error) }));
     }
-    const meaning = transactionMeaning(tx, (orderId) => this.aliases.get(orderId));
+    const meaning = transactionMeaning(tx, (orderId) => this.names.oursOf(orderId));
     if (meaning.replaced) {
-      const logical = this.aliases.get(meaning.replaced.from);
-      if (logical) this.aliases.set(meaning.replaced.by, logical);
+      const logical = this.names.oursOf(meaning.replaced.from);
+      if (logical) this.names.alias(meaning.replaced.by, logical);
+      this.pairs.replaced(meaning.replaced.from, meaning.replaced.by);
     }
     if (meaning.renamed) {
-      const ours = this.aliases.get(meaning.renamed.orderId);
+      const ours = this.names.oursOf(meaning.renamed.orderId);
       if (ours && meaning.renamed.to !== ours) {
-        this.renamed.set(ours, meaning.renamed.orderId);
+        this.names.rename(ours, meaning.renamed.orderId);
         this.logger.warn(`oanda: order ${ours} (${meaning.renamed.orderId}) was given the client id ${meaning.renamed.to ?? '(none)'} elsewhere; addressed by OANDA's id from now on`);
       }
     }
@@ -689,7 +705,7 @@ export class OandaAdapter implements BrokerAdapter {
       // A re-created order goes by a name of its own at OANDA: reported under ours.
       const ours = this.pairs.ours(named.clientOrderId);
       const update = ours === named.clientOrderId ? named : { ...named, clientOrderId: ours };
-      if (update.brokerOrderId) this.aliases.set(update.brokerOrderId, update.clientOrderId);
+      if (update.brokerOrderId) this.names.alias(update.brokerOrderId, update.clientOrderId);
       // An order a replace created (ours, or made on OANDA's platform — a trade's stop moved there):
       // its price (a standalone order's units; a dependent's are its trade's, unchanged) and its new
       // id are the change. Named for an order of ours, applied so at once; else fetched and applied
@@ -706,8 +722,26 @@ export class OandaAdapter implements BrokerAdapter {
       }
       this.emit(update);
       this.followLegs(update);
+      this.track(update);
     }
     for (const event of meaning.account) this.listeners.emitAccountEvent(event);
+  }
+
+  /**
+   * An order's end: a standalone leg that ended unfilled leaves its sibling nothing to cancel, and
+   * what is kept of the order is forgotten once `retainEndedOrders` more have ended. An order heard
+   * of again as working (a cancel refused) is not forgotten.
+   */
+  private track(update: OrderUpdate): void {
+    const type = update.event?.type;
+    if (type === undefined) return;
+    if (type !== 'filled' && type !== 'cancelled' && type !== 'rejected' && type !== 'expired') {
+      this.names.living(update.clientOrderId);
+      return;
+    }
+    for (const id of this.names.idsFor(update.clientOrderId)) this.pairs.unlink(id);
+    const forgotten = this.names.end(update.clientOrderId);
+    if (forgotten) this.pairs.forget(forgotten.clientOrderId, forgotten.orderIds);
   }
 
   /** A bracket entry that ended unfilled takes its unborn legs with it; one that filled lets them be born. */

@@ -112,10 +112,48 @@ export class StandalonePairs {
   /** The standalone order an order's fill must cancel (and forgets the pair), if any. */
   takeSibling(orderId: string): string | undefined {
     const sibling = this.linked.get(orderId);
-    if (sibling === undefined) return undefined;
-    this.linked.delete(orderId);
-    this.linked.delete(sibling);
+    if (sibling !== undefined) this.unlink(orderId);
     return sibling;
+  }
+
+  /** A standalone order ended unfilled (or was forgotten): its sibling has no one to cancel. */
+  unlink(orderId: string): void {
+    const sibling = this.linked.get(orderId);
+    if (sibling === undefined) return;
+    this.linked.delete(orderId);
+    if (this.linked.get(sibling) === orderId) this.linked.delete(sibling);
+  }
+
+  /** A standalone order was replaced (a stop moved: a new OANDA id): the replacement is in the pair now. */
+  replaced(from: string, by: string): void {
+    const sibling = this.linked.get(from);
+    if (sibling === undefined) return;
+    this.unlink(from);
+    this.standalone.delete(from);
+    this.link(by, sibling);
+  }
+
+  /**
+   * Forgets all this kept of one of our orders, ended long enough ago that nothing will ask
+   * (see `OrderNames`): its sibling, how often it was re-created, and what is kept by the OANDA
+   * ids it went by.
+   */
+  forget(clientOrderId: string, orderIds: readonly string[]): void {
+    const sibling = this.siblings.get(clientOrderId);
+    this.siblings.delete(clientOrderId);
+    if (sibling !== undefined && this.siblings.get(sibling) === clientOrderId) this.siblings.delete(sibling);
+    this.times.delete(clientOrderId);
+    for (const id of orderIds) {
+      this.unlink(id);
+      this.standalone.delete(id);
+      this.cancelling.delete(id);
+      this.recreated.delete(id);
+    }
+  }
+
+  /** How many entries are kept, all maps and sets together (for the adapter's `remembered()`). */
+  get size(): number {
+    return this.siblings.size + this.linked.size + this.recreated.size + this.standalone.size + this.cancelling.size + this.times.size;
   }
 
   isStandalone(orderId: string): boolean {

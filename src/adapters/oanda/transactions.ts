@@ -29,7 +29,7 @@ const MARGIN: Readonly<Record<string, AccountEvent['type']>> = {
  * | `*_ORDER` (created) | `accepted` |
  * | `ORDER_FILL` | `filled` (the transaction id is the fill id) + `trade_opened` / `trade_reduced` / `trade_closed` |
  * | `ORDER_CANCEL` | by its reason ({@link cancelOutcome}): `expired` (TIME_IN_FORCE_EXPIRED), `rejected` (margin, bounds, halted, FIFO, limits), else `cancelled` — unless a replacement took over |
- * | `*_ORDER_REJECT` | `rejected` with the reject reason — except `CLIENT_ORDER_ID_ALREADY_EXISTS`, which is the refused resend's, not the order's |
+ * | `*_ORDER_REJECT` | `rejected` with the reject reason — except `CLIENT_ORDER_ID_ALREADY_EXISTS`, which is the refused resend's, not the order's, and a refused replacement's (`intendedReplacesOrderID`): `replace_rejected` of the order it was to replace |
  * | `ORDER_CANCEL_REJECT` | `cancel_rejected` |
  * | `MARKET_ORDER` with reason `MARGIN_CLOSEOUT` / `POSITION_CLOSEOUT` / `TRADE_CLOSE` | also account event `closeout` (the engine alerts and reconciles at once) |
  * | `MARGIN_CALL_*` | account event (and an alert, from the engine) |
@@ -51,6 +51,11 @@ export function transactionMeaning(tx: OandaTransactionJson, clientIdOf: (orderI
     // that holds the id (the lifecycle looks that one up). Passing it on would reject a live order.
     if (tx.rejectReason === 'CLIENT_ORDER_ID_ALREADY_EXISTS') return { updates: [], account: [] };
     const reason = tx.rejectReason ?? 'rejected by OANDA';
+    // A replacement refused: the order it was to replace (intendedReplacesOrderID) stays as it was.
+    // As `rejected` it ended a live order at OANDA (or, mid-replace, was an illegal transition).
+    if (tx.intendedReplacesOrderID) {
+      return { updates: [{ clientOrderId: name(tx.intendedReplacesOrderID, tx.clientExtensions?.id), brokerOrderId: tx.intendedReplacesOrderID, event: { type: 'replace_rejected', reason, at, raw } }], account: [] };
+    }
     return { updates: [{ clientOrderId: name(undefined, tx.clientExtensions?.id), event: { type: 'rejected', reason, at, raw } }], account: [] };
   }
   switch (tx.type) {

@@ -65,6 +65,8 @@ export interface OandaTransactionJson {
   readonly pl?: string;
   readonly replacesOrderID?: string;
   readonly replacedByOrderID?: string;
+  /** An `*_ORDER_REJECT` of a replacement: the order it was to replace, which stays as it was. */
+  readonly intendedReplacesOrderID?: string;
   readonly accountBalance?: string;
   readonly lastTransactionID?: string;
   /** ORDER_CLIENT_EXTENSIONS_MODIFY: the order's new client extensions. */

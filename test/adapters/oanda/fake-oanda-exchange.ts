@@ -181,11 +181,13 @@ export class FakeOandaExchange {
     const extensions = clientId ? { clientExtensions: { id: clientId, ...(comment ? { comment } : {}) } } : {};
     const spec = this.instruments.get(instrument);
     const reject = (reason: string, message: string): never => {
-      const tx = this.record({ type: `${type}_ORDER_REJECT`, instrument, units: request.units, rejectReason: reason, ...(clientId ? { clientExtensions: { id: clientId } } : {}) });
+      // v20: a refused replacement's reject names the order it was to replace (intendedReplacesOrderID); that order stays as it was.
+      const tx = this.record({ type: `${type}_ORDER_REJECT`, instrument, units: request.units, rejectReason: reason, ...(clientId ? { clientExtensions: { id: clientId } } : {}), ...(replaces ? { intendedReplacesOrderID: replaces.id } : {}) });
       throw new OandaHttpError(400, { orderRejectTransaction: tx, errorCode: reason, errorMessage: message, lastTransactionID: tx.id });
     };
     if (!spec) reject('INSTRUMENT_UNKNOWN', 'The instrument specified is unknown');
     if (clientId && replaces && this.refuseClientIdOnReplace) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned');
+    if (replaces && this.refuseReplacements) reject(this.refuseReplacements, 'The replacement Order was rejected');
     if (clientId && !replaces && [...this.orders.values()].some((o) => o.clientExtensions?.id === clientId && o.state === 'PENDING')) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned to another pending Order');
     if (!d(String(request.units)).abs().equals(d(String(request.units)).abs().toDecimalPlaces(spec!.tradeUnitsPrecision))) reject('UNITS_PRECISION_EXCEEDED', 'The units specified exceeds the precision');
     if (typeof request.price === 'string' && d(request.price).decimalPlaces() > spec!.displayPrecision) reject('PRICE_PRECISION_EXCEEDED', 'The price specified exceeds the precision');
@@ -474,6 +476,9 @@ export class FakeOandaExchange {
 
   /** Refuse to give a replacement the replaced order's client id (the case the adapter must survive). */
   refuseClientIdOnReplace = false;
+
+  /** Refuse every replacement with this reject reason (e.g. MARKET_HALTED): the replaced order stays pending. */
+  refuseReplacements: string | undefined = undefined;
 
   /** The account's own margin rate (its leverage setting); the larger of it and the instrument's applies. */
   accountMarginRate = '0.02';

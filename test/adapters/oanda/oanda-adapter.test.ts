@@ -145,14 +145,15 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
   });
 
   it('an order whose client id is changed elsewhere (ORDER_CLIENT_EXTENSIONS_MODIFY) stays ours: looked up and cancelled by OANDA’s id', async () => {
-    const { orders, exchange, until, adapter } = await start();
+    const { orders, exchange, until, adapter, logger, server } = await start();
     await orders.submit({ ...fx, clientOrderId: 'ren-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
     const oandaId = orders.get('ren-1')!.brokerOrderId!;
     exchange.renameClientId('@ren-1', 'manual-77');
-    await until(() => expect((adapter as unknown as { renamed: Map<string, string> }).renamed.get('ren-1')).toBe(oandaId));
+    await until(() => expect(logger.lines.some((l) => l.includes(`order ren-1 (${oandaId}) was given the client id manual-77`))).toBe(true));
     expect((await adapter.getOrder({ clientOrderId: 'ren-1' }))?.clientOrderId).toBe('ren-1');
     await orders.cancel('ren-1');
     await until(() => expect(orders.get('ren-1')?.status).toBe('cancelled'));
+    expect(server.requests.some((r) => r.method === 'PUT' && r.path.endsWith(`/orders/${oandaId}/cancel`))).toBe(true);
   });
 
   it('cancel, and a cancel refused because the order already filled', async () => {
@@ -288,6 +289,29 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     expect([standalone.price, standalone.positionFill, standalone.tradeID, exchange.order(dependent).state]).toEqual(['1.09700', 'REDUCE_ONLY', undefined, 'CANCELLED']);
     await until(() => expect(orders.get('sl-2')?.brokerOrderId).toBe(standalone.id));
     expect([orders.get('sl-2')?.status, orders.get('sl-2')?.quantity.toString()]).toEqual(['accepted', '4000']);
+  });
+
+  it('a replace OANDA refuses (MARKET_HALTED): the order stays working as it was — the reject transaction, which names the refused replacement, does not end it', async () => {
+    const { orders, exchange, until, clock, emitted } = await start();
+    await orders.submit({ ...fx, clientOrderId: 'rep-no', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
+    const oandaId = orders.get('rep-no')!.brokerOrderId;
+    exchange.refuseReplacements = 'MARKET_HALTED';
+    const refused = await orders.modify('rep-no', { limitPrice: '1.09100' });
+    expect(refused).toMatchObject({ status: 'accepted', brokerOrderId: oandaId });
+    expect(refused.limitPrice?.toString()).toBe('1.09');
+    exchange.refuseReplacements = undefined;
+    const reject = exchange.transactions.find((t) => t.type === 'LIMIT_ORDER_REJECT');
+    expect(reject).toMatchObject({ intendedReplacesOrderID: oandaId, clientExtensions: { id: 'rep-no' } });
+    // The stream has carried the reject past the lifecycle (a later transaction arrived after it).
+    exchange.inject('DAILY_FINANCING', { financing: '0' });
+    clock.advance(10);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(orders.get('rep-no')).toMatchObject({ status: 'accepted', brokerOrderId: oandaId });
+    // Neither a rejected order nor an illegal transition (a reject heard while the replace was pending).
+    expect(emitted.filter((e) => e.name === 'error' || (e.name === 'order:transition' && (e.payload as { order: { status: string } }).order.status === 'rejected'))).toEqual([]);
+    // Still the order it was: it fills at its own price.
+    exchange.setPrice('EUR_USD', '1.08990');
+    await until(() => expect(orders.get('rep-no')?.status).toBe('filled'));
   });
 
   it('a replace OANDA made whose answer was lost: the look-up that follows finds the replacement, and the order follows it (not left on the cancelled one)', async () => {
@@ -431,6 +455,78 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     exchange.inject('MARGIN_CALL_EXIT');
     const { vi } = await import('vitest');
     await vi.waitFor(() => expect(seen).toEqual(['margin_call_enter', 'financing -1.2345', 'margin_call_exit']), { timeout: 5_000, interval: 5 });
+  });
+});
+
+describe('OANDA adapter memory: what it keeps about orders stays bounded, and a pair lives as long as both its legs', () => {
+  const twoTrades = (exchange: Harness['exchange']): void => {
+    // A position of two trades: an OCO over it is two standalone reduce-only orders the adapter pairs.
+    exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+    exchange.createOrder({ type: 'MARKET', instrument: 'EUR_USD', units: '5000', timeInForce: 'FOK' });
+  };
+  const oco = (n: string) =>
+    [
+      { ...fx, clientOrderId: `tp-${n}`, side: 'sell', quantity: 10_000, type: 'limit', limitPrice: '1.11000', timeInForce: 'gtc' },
+      { ...fx, clientOrderId: `sl-${n}`, side: 'sell', quantity: 10_000, type: 'stop', stopPrice: '1.09000', timeInForce: 'gtc' },
+    ] as const;
+
+  it('ended orders are forgotten once retainEndedOrders newer ones have ended: names, OANDA ids and pair entries stay bounded over many orders; working ones are kept', async () => {
+    const { adapter, orders, exchange, until } = await start({ adapter: { retainEndedOrders: 4 } });
+    await orders.submit({ ...fx, clientOrderId: 'rest-1', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.05000', timeInForce: 'gtc' });
+    for (let i = 0; i < 12; i++) await orders.submit({ ...fx, clientOrderId: `mkt-${i}`, side: i % 2 ? 'sell' : 'buy', quantity: 1_000 });
+    await until(() => expect(orders.get('mkt-11')?.status).toBe('filled'));
+    twoTrades(exchange);
+    for (let i = 0; i < 6; i++) {
+      await orders.submitList('oco', oco(String(i)));
+      await until(() => expect([orders.get(`tp-${i}`)?.status, orders.get(`sl-${i}`)?.status]).toEqual(['accepted', 'accepted']));
+      await orders.cancel(`tp-${i}`);
+      await orders.cancel(`sl-${i}`);
+      await until(() => expect([orders.get(`tp-${i}`)?.status, orders.get(`sl-${i}`)?.status]).toEqual(['cancelled', 'cancelled']));
+    }
+    // 12 market orders and 12 pair legs ended: 4 of them remembered, with the resting order (2 OANDA ids each at most).
+    const kept = adapter.remembered();
+    expect(kept.orders).toBeLessThanOrEqual(5);
+    expect(kept.orderIds).toBeLessThanOrEqual(5);
+    // Of the pairs, at most the sibling and the standalone mark of each remembered leg.
+    expect(kept.pairEntries).toBeLessThanOrEqual(8);
+    // The resting order is still ours by OANDA's id: its fill reports under our client id.
+    exchange.setPrice('EUR_USD', '1.04990');
+    await until(() => expect(orders.get('rest-1')?.status).toBe('filled'));
+  });
+
+  it('a standalone leg cancelled on its own leaves its sibling unpaired: the sibling\'s later fill sends no cancel for the leg that already ended', async () => {
+    const { orders, exchange, server, logger, until } = await start();
+    twoTrades(exchange);
+    await orders.submitList('oco', oco('a'));
+    await until(() => expect([orders.get('tp-a')?.status, orders.get('sl-a')?.status]).toEqual(['accepted', 'accepted']));
+    const stopId = orders.get('sl-a')!.brokerOrderId!;
+    await orders.cancel('sl-a');
+    await until(() => expect(orders.get('sl-a')?.status).toBe('cancelled'));
+    const cancelsBefore = server.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/orders/${stopId}/cancel`)).length;
+    exchange.setPrice('EUR_USD', '1.11010');
+    await until(() => expect(orders.get('tp-a')?.status).toBe('filled'));
+    await vi.waitFor(() => expect(exchange.openTrades()).toEqual([]), { timeout: 3_000, interval: 10 });
+    expect(server.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/orders/${stopId}/cancel`))).toHaveLength(cancelsBefore);
+    expect(logger.lines.filter((l) => l.includes('could not cancel'))).toEqual([]);
+  });
+
+  it('a standalone stop moved (OANDA replaces it: a new id) stays paired: its fill cancels the target', async () => {
+    const { orders, exchange, until } = await start();
+    twoTrades(exchange);
+    await orders.submitList('oco', oco('m'));
+    await until(() => expect([orders.get('tp-m')?.status, orders.get('sl-m')?.status]).toEqual(['accepted', 'accepted']));
+    const first = orders.get('sl-m')!.brokerOrderId;
+    await orders.modify('sl-m', { stopPrice: '1.09500' });
+    await until(() => expect(orders.get('sl-m')?.brokerOrderId).not.toBe(first));
+    exchange.setPrice('EUR_USD', '1.09490');
+    await until(() => expect([orders.get('sl-m')?.status, orders.get('tp-m')?.status]).toEqual(['filled', 'cancelled']));
+    expect(exchange.pending()).toEqual([]);
+    expect(exchange.openTrades()).toEqual([]);
+  });
+
+  it('retainEndedOrders must be a whole number (-1: no limit)', () => {
+    expect(() => new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, retainEndedOrders: 2.5 })).toThrow(/retainEndedOrders/);
+    expect(() => new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, retainEndedOrders: -1 })).not.toThrow();
   });
 });
 
