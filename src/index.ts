@@ -106,6 +106,7 @@ export type {
   Unsubscribe,
 } from './broker/broker-adapter.js';
 export { AdapterListeners } from './broker/adapter-listeners.js';
+export { BrokerOrderIds, type ForgottenOrder } from './broker/broker-order-ids.js';
 export { brokerJson, brokerRequest, transportError } from './broker/http-transport.js';
 export { checkTimings, readCredentials, readEndpoint, redactBrokerError, redactSecrets } from './broker/credentials.js';
 export type { AccountSnapshot, AssetInfo, MarketCalendarDay, MarketClock, OrderStatusReport, PositionReport } from './broker/reports.js';

@@ -47,9 +47,11 @@ export type {
   BrokerErrorCode,
   BrokerErrorCategory,
   BrokerErrorOptions,
+  ForgottenOrder,
 } from 'tradewire';
 export {
   AdapterListeners,
+  BrokerOrderIds,
   brokerJson,
   brokerRequest,
   transportError,

@@ -6,6 +6,7 @@ import {
   type AssetInfo,
   type BrokerAdapter,
   BrokerError,
+  BrokerOrderIds,
   type Clock,
   ConfigurationError,
   type ConnectionChange,
@@ -75,12 +76,15 @@ export interface AlpacaAdapterOptions {
   readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number; readonly maxAttempts?: number };
   /** How long `connect()` waits for the stream to authenticate (default 15 000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * How many ended orders the adapter remembers the replacement ids of (default 10 000; -1: all):
+   * each replace gives an Alpaca order a new id, kept so its messages report under our client id.
+   * Each order ending past that forgets the oldest; working orders are always kept.
+   */
+  readonly retainEndedOrders?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
-
-/** A broker order id and the logical order (our client order id) it belongs to. */
-type Aliases = Map<string, string>;
 
 const PAPER_HOST = 'https://paper-api.alpaca.markets';
 const LIVE_HOST = 'https://api.alpaca.markets';
@@ -121,7 +125,8 @@ export class AlpacaAdapter implements BrokerAdapter {
   #stream: TradingStream | undefined;
   private streamUp = false;
   private lastMessageAt: number | undefined;
-  private readonly aliases: Aliases = new Map();
+  /** Replacement ids (and others Alpaca named) → the logical order, our client order id. */
+  private readonly aliases: BrokerOrderIds;
   /** Orders seen working, by broker id: after a gap, these are the ones to look at again. */
   private readonly working = new Map<string, string>();
   /** Resolves once a post-reconnect reconciliation is done; new orders wait for it. */
@@ -131,8 +136,9 @@ export class AlpacaAdapter implements BrokerAdapter {
 
   constructor(options: AlpacaAdapterOptions = {}) {
     this.#credentials = readCredentials({ keyId: [options.keyId, 'APCA_API_KEY_ID'], secret: [options.secret, 'APCA_API_SECRET_KEY'] });
-    checkTimings({ timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, 'reconnect.initialMs': options.reconnect?.initialMs, 'reconnect.maxMs': options.reconnect?.maxMs }, { 'reconnect.maxAttempts': options.reconnect?.maxAttempts });
+    checkTimings({ timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, 'reconnect.initialMs': options.reconnect?.initialMs, 'reconnect.maxMs': options.reconnect?.maxMs }, { 'reconnect.maxAttempts': options.reconnect?.maxAttempts, retainEndedOrders: options.retainEndedOrders });
     this.#options = options;
+    this.aliases = new BrokerOrderIds(options.retainEndedOrders ?? 10_000);
     this.live = options.live === true;
     const otherHost = new URL(this.live ? PAPER_HOST : LIVE_HOST).host;
     this.#baseUrl = readEndpoint('baseUrl', options.baseUrl, 'APCA_API_BASE_URL', [otherHost]);
@@ -195,6 +201,16 @@ export class AlpacaAdapter implements BrokerAdapter {
   /** What `util.inspect` (and `console.log`) shows: the same as {@link toJSON}. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `AlpacaAdapter ${JSON.stringify(this.toJSON())}`;
+  }
+
+  /**
+   * What the adapter keeps in memory about orders: the orders known by ids Alpaca gave them
+   * (replacements), working or among the newest `retainEndedOrders` ended, and those ids. For a
+   * long-running host's health check: bounded however many orders go by.
+   */
+  remembered(): { readonly orders: number; readonly orderIds: number } {
+    const { orders, brokerOrderIds } = this.aliases.size;
+    return { orders, orderIds: brokerOrderIds };
   }
 
   health(): AdapterHealth {
@@ -269,8 +285,10 @@ export class AlpacaAdapter implements BrokerAdapter {
       json = next;
     }
     if (!json) return undefined;
-    if (ref.clientOrderId && json.client_order_id !== ref.clientOrderId) this.aliases.set(json.id, ref.clientOrderId);
+    if (ref.clientOrderId && json.client_order_id !== ref.clientOrderId) this.aliases.alias(json.id, ref.clientOrderId);
     const report = this.report(json);
+    // Looked up ended (a reconciliation after a gap): its id is forgotten in time, like a streamed end.
+    if (isTerminalStatus(report.status) && report.status !== 'replaced') this.aliases.end(report.clientOrderId);
     // Found through the chain: the report stands for the order asked for (by the id the asker knows —
     // a leg Alpaca named itself is known by nothing else).
     return asked !== undefined && json.id !== asked && ref.brokerOrderId === asked ? { ...report, replacesBrokerOrderId: asked } : report;
@@ -298,7 +316,7 @@ export class AlpacaAdapter implements BrokerAdapter {
     const id = await this.brokerIdOf(order);
     const body = alpacaReplaceBody(order, changes);
     const json = (await this.rest(`replace ${order.clientOrderId}`, (sdk) => sdk.trading.orders.patchOrderByOrderIdRaw({ orderId: id, patchOrderRequest: body as never }), true)) as AlpacaOrderJson;
-    this.aliases.set(json.id, order.clientOrderId);
+    this.aliases.alias(json.id, order.clientOrderId);
     this.working.delete(id);
     return this.track(json, order.clientOrderId);
   }
@@ -408,18 +426,22 @@ export class AlpacaAdapter implements BrokerAdapter {
   }
 
   private report(json: AlpacaOrderJson, clientOrderId?: string): OrderStatusReport {
-    return orderReportFromAlpaca(json, clientOrderId ?? this.aliases.get(json.id) ?? json.client_order_id);
+    return orderReportFromAlpaca(json, clientOrderId ?? this.aliases.clientIdOf(json.id) ?? json.client_order_id);
   }
 
   private onTradeUpdate(update: AlpacaTradeUpdateJson): void {
     const at = this.clock.now();
     this.lastMessageAt = at;
     const order = orderFromSdk(update.order);
-    const clientOrderId = this.aliases.get(order.id) ?? order.client_order_id;
+    const clientOrderId = this.aliases.clientIdOf(order.id) ?? order.client_order_id;
     const meaning = tradeUpdateMeaning(update, Date.parse(String(update.timestamp ?? '')) || at);
     const report = this.report(order, clientOrderId);
     if (isTerminalStatus(report.status)) this.working.delete(order.id);
     else this.working.set(order.id, clientOrderId);
+    // The logical order ended (a replaced order's id lives on in its replacement): forgotten later.
+    if (report.status === 'replaced') this.aliases.living(clientOrderId);
+    else if (isTerminalStatus(report.status)) this.aliases.end(clientOrderId);
+    else this.aliases.living(clientOrderId);
     switch (meaning.kind) {
       case 'event':
         this.emit({ clientOrderId, brokerOrderId: order.id, event: meaning.event });
@@ -429,7 +451,7 @@ export class AlpacaAdapter implements BrokerAdapter {
         return;
       case 'replaced':
         // The successor belongs to the same logical order; fetch it so a replace made elsewhere is seen.
-        this.aliases.set(meaning.by, clientOrderId);
+        this.aliases.alias(meaning.by, clientOrderId);
         void this.getOrder({ clientOrderId, brokerOrderId: meaning.by })
           .then((report) => report && this.emit({ clientOrderId, brokerOrderId: report.brokerOrderId, report }))
           .catch((error: unknown) => this.logger.warn('could not fetch a replacement order', { error: describeError(error) }));

@@ -281,7 +281,8 @@ export class OandaAdapter implements BrokerAdapter {
    * For a long-running host's health check: these stay bounded however many orders go by.
    */
   remembered(): { readonly orders: number; readonly orderIds: number; readonly pairEntries: number } {
-    return { ...this.names.size, pairEntries: this.pairs.size };
+    const { orders, brokerOrderIds } = this.names.size;
+    return { orders, orderIds: brokerOrderIds, pairEntries: this.pairs.size };
   }
 
   /** Open trades, as OANDA keeps them (one per fill that opened units, with their dependent orders). */
@@ -549,7 +550,7 @@ export class OandaAdapter implements BrokerAdapter {
 
   private report(order: OandaOrderJson, options: Parameters<typeof orderReportFromOanda>[1] = {}): OrderStatusReport {
     // Ours first: an order whose client extensions were changed elsewhere is still our order.
-    const clientOrderId = options.clientOrderId ?? this.names.oursOf(order.id) ?? order.clientExtensions?.id;
+    const clientOrderId = options.clientOrderId ?? this.names.clientIdOf(order.id) ?? order.clientExtensions?.id;
     return orderReportFromOanda(order, { ...options, ...(clientOrderId ? { clientOrderId } : {}) });
   }
 
@@ -688,14 +689,14 @@ export class OandaAdapter implements BrokerAdapter {
     if (sibling) {
       void this.#client.put(`${this.base}/orders/${sibling}/cancel`).catch((error: unknown) => this.logger.warn(`oanda: could not cancel ${sibling}, the other side of a filled pair`, { error: describeError(error) }));
     }
-    const meaning = transactionMeaning(tx, (orderId) => this.names.oursOf(orderId));
+    const meaning = transactionMeaning(tx, (orderId) => this.names.clientIdOf(orderId));
     if (meaning.replaced) {
-      const logical = this.names.oursOf(meaning.replaced.from);
+      const logical = this.names.clientIdOf(meaning.replaced.from);
       if (logical) this.names.alias(meaning.replaced.by, logical);
       this.pairs.replaced(meaning.replaced.from, meaning.replaced.by);
     }
     if (meaning.renamed) {
-      const ours = this.names.oursOf(meaning.renamed.orderId);
+      const ours = this.names.clientIdOf(meaning.renamed.orderId);
       if (ours && meaning.renamed.to !== ours) {
         this.names.rename(ours, meaning.renamed.orderId);
         this.logger.warn(`oanda: order ${ours} (${meaning.renamed.orderId}) was given the client id ${meaning.renamed.to ?? '(none)'} elsewhere; addressed by OANDA's id from now on`);
@@ -739,9 +740,9 @@ export class OandaAdapter implements BrokerAdapter {
       this.names.living(update.clientOrderId);
       return;
     }
-    for (const id of this.names.idsFor(update.clientOrderId)) this.pairs.unlink(id);
+    for (const id of this.names.brokerIdsOf(update.clientOrderId)) this.pairs.unlink(id);
     const forgotten = this.names.end(update.clientOrderId);
-    if (forgotten) this.pairs.forget(forgotten.clientOrderId, forgotten.orderIds);
+    if (forgotten) this.pairs.forget(forgotten.clientOrderId, forgotten.brokerOrderIds);
   }
 
   /** A bracket entry that ended unfilled takes its unborn legs with it; one that filled lets them be born. */

@@ -203,6 +203,25 @@ describe('AlpacaAdapter against a local Alpaca-compatible server (real SDK, real
     expect(orders.get('rep-1')?.filledQuantity.toString()).toBe('12');
   });
 
+  it('the ids replaces gave are remembered while the order works and forgotten once retainEndedOrders newer orders have ended: memory stays bounded over many replaced orders', async () => {
+    const { adapter, orders, exchange, until } = await start({ adapter: { retainEndedOrders: 2 } });
+    await orders.submit(limit('keep-1', '80'));
+    await orders.modify('keep-1', { limitPrice: '81' });
+    for (let i = 0; i < 6; i++) {
+      await orders.submit(limit(`gone-${i}`, '85'));
+      await orders.modify(`gone-${i}`, { limitPrice: '86' });
+      await orders.modify(`gone-${i}`, { limitPrice: '87' });
+      await orders.cancel(`gone-${i}`);
+      await until(() => expect(orders.get(`gone-${i}`)?.status).toBe('cancelled'));
+    }
+    // keep-1 (working) and the newest 2 ended orders, each with the ids its replaces gave it.
+    await until(() => expect(adapter.remembered()).toEqual({ orders: 3, orderIds: 5 }));
+    // The working order's replacement is still ours: its fill reports under our client id.
+    exchange.setPrice('AAPL', '81');
+    await until(() => expect(orders.get('keep-1')?.status).toBe('filled'));
+    expect(() => new AlpacaAdapter({ keyId: FAKE_KEY, secret: FAKE_SECRET, retainEndedOrders: -2 })).toThrow(/retainEndedOrders/);
+  });
+
   it('looked up by our client id alone (recovery after a crash that lost the broker ids): a replace chain is followed to the live order, a bracket parent comes with its legs', async () => {
     const { orders, adapter } = await start();
     await orders.submit(limit('look-1', '90'));
