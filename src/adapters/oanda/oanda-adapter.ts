@@ -13,6 +13,7 @@ import {
   Decimal,
   describeError,
   isBrokerError,
+  isTerminalStatus,
   type Logger,
   type Order,
   type OrderChanges,
@@ -323,6 +324,8 @@ export class OandaAdapter implements BrokerAdapter {
       order.tradeID ? this.#client.get<{ trade: OandaTradeJson }>(`${this.base}/trades/${order.tradeID}`).then((t) => t.trade).catch(() => undefined) : undefined,
     ]);
     const report = this.report(order, { ...(fill ? { fill } : {}), ...(trade ? { tradeUnits: trade.currentUnits, instrument: trade.instrument } : {}), ...(ref.clientOrderId ? { clientOrderId: ref.clientOrderId } : {}) });
+    // Looked up ended (a reconciliation after a gap): forgotten in time, like an end heard on the stream.
+    if (supersededBy !== undefined || isTerminalStatus(report.status)) this.ended(report.clientOrderId);
     return supersededBy === undefined ? report : { ...report, status: 'cancelled', reason: `replaced by ${supersededBy}` };
   }
 
@@ -736,12 +739,13 @@ export class OandaAdapter implements BrokerAdapter {
   private track(update: OrderUpdate): void {
     const type = update.event?.type;
     if (type === undefined) return;
-    if (type !== 'filled' && type !== 'cancelled' && type !== 'rejected' && type !== 'expired') {
-      this.names.living(update.clientOrderId);
-      return;
-    }
-    for (const id of this.names.brokerIdsOf(update.clientOrderId)) this.pairs.unlink(id);
-    const forgotten = this.names.end(update.clientOrderId);
+    if (type === 'filled' || type === 'cancelled' || type === 'rejected' || type === 'expired') this.ended(update.clientOrderId);
+    else this.names.living(update.clientOrderId);
+  }
+
+  private ended(clientOrderId: string): void {
+    for (const id of this.names.brokerIdsOf(clientOrderId)) this.pairs.unlink(id);
+    const forgotten = this.names.end(clientOrderId);
     if (forgotten) this.pairs.forget(forgotten.clientOrderId, forgotten.brokerOrderIds);
   }
 
