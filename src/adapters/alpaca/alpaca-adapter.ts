@@ -438,9 +438,8 @@ export class AlpacaAdapter implements BrokerAdapter {
     const report = this.report(order, clientOrderId);
     if (isTerminalStatus(report.status)) this.working.delete(order.id);
     else this.working.set(order.id, clientOrderId);
-    // The logical order ended (a replaced order's id lives on in its replacement): forgotten later.
-    if (report.status === 'replaced') this.aliases.living(clientOrderId);
-    else if (isTerminalStatus(report.status)) this.aliases.end(clientOrderId);
+    // The logical order ended (a replaced order lives on in its replacement): forgotten later.
+    if (isTerminalStatus(report.status) && report.status !== 'replaced') this.aliases.end(clientOrderId);
     else this.aliases.living(clientOrderId);
     switch (meaning.kind) {
       case 'event':
