@@ -53,6 +53,8 @@ export interface WireVenue {
   expectAgreement(engine: ExecutionEngine, trace: string, options: { readonly stops: boolean }): void;
   /** The venue refuses the next `count` cancels once it took them (Alpaca's `order_cancel_rejected`), telling `refused` of each; absent where the broker has no such refusal. */
   refuseCancels?(count: number, refused: (clientOrderId: string) => void): void;
+  /** The venue refuses the next `count` replaces as its exchange would (the request answered, nothing changed): the orders work on as they were. */
+  refuseReplaces(count: number): void;
   /** Whether the venue works an order under our client order id (or the order a replace of it left). */
   working(clientOrderId: string): boolean;
   dump(): string;
@@ -111,6 +113,8 @@ export const wireAction = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('funds' as const), low: fc.boolean() }) },
   // The broker refuses the next cancels it took (Alpaca's order_cancel_rejected): the orders work on.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.integer({ min: 1, max: 3 }) }) },
+  // The broker refuses the next replaces (a stop moved, a size changed): the orders work on unchanged.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseReplaces' as const), times: fc.integer({ min: 1, max: 3 }) }) },
   // The process killed (its adapter's calls hang, its updates and journal writes go nowhere, its
   // sockets close; requests it sent may still land), and a new one that recovers from the journal.
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
@@ -318,6 +322,9 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
         case 'refuseCancels':
           // The broker's word: what the host cancelled may work on (the engine tells it: order:cancel_rejected).
           venue.refuseCancels?.(a.times, (id) => cancelsGivenUp.add(id));
+          break;
+        case 'refuseReplaces':
+          venue.refuseReplaces(a.times);
           break;
         case 'react': {
           const r = { a, left: { n: a.times } };

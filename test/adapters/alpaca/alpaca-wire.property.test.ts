@@ -57,6 +57,10 @@ async function alpacaVenue(): Promise<WireVenue> {
       x.refuseNextCancels = count;
       x.onCancelRefused = refused;
     },
+    // Alpaca refuses a PATCH it cannot carry out with a 422; the order stays as it was.
+    refuseReplaces: (count) => {
+      for (let i = 0; i < count; i++) server.failNext({ method: PATHS.replace[0], path: PATHS.replace[1], status: 422, body: { code: 42210000, message: 'order is not replaceable' }, afterProcessing: false });
+    },
     slow: (ms) => (server.requestDelay = ms === 0 ? undefined : () => ms),
     heal: () => {
       funds(false);

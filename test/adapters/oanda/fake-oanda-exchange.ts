@@ -187,7 +187,8 @@ export class FakeOandaExchange {
     };
     if (!spec) reject('INSTRUMENT_UNKNOWN', 'The instrument specified is unknown');
     if (clientId && replaces && this.refuseClientIdOnReplace) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned');
-    if (replaces && this.refuseReplacements) reject(this.refuseReplacements, 'The replacement Order was rejected');
+    const refusal = replaces ? this.refusingReplacement() : undefined;
+    if (refusal) reject(refusal, 'The replacement Order was rejected');
     if (clientId && !replaces && [...this.orders.values()].some((o) => o.clientExtensions?.id === clientId && o.state === 'PENDING')) reject('CLIENT_ORDER_ID_ALREADY_EXISTS', 'The client Order ID specified is already assigned to another pending Order');
     if (!d(String(request.units)).abs().equals(d(String(request.units)).abs().toDecimalPlaces(spec!.tradeUnitsPrecision))) reject('UNITS_PRECISION_EXCEEDED', 'The units specified exceeds the precision');
     if (typeof request.price === 'string' && d(request.price).decimalPlaces() > spec!.displayPrecision) reject('PRICE_PRECISION_EXCEEDED', 'The price specified exceeds the precision');
@@ -273,6 +274,14 @@ export class FakeOandaExchange {
       if (!taken) continue;
       const tx = this.record({ type: `${type}_ORDER_REJECT`, tradeID: tradeId, rejectReason: 'CLIENT_ORDER_ID_ALREADY_EXISTS', clientExtensions: { id: clientId } });
       throw new OandaHttpError(400, { [`${key}OrderRejectTransaction`]: tx, errorCode: 'CLIENT_ORDER_ID_ALREADY_EXISTS', errorMessage: 'The client Order ID specified is already assigned to another pending Order', lastTransactionID: this.lastTransactionID });
+    }
+    // A replacement refused (v20: its reject names the order it was to replace): the batch changes nothing.
+    for (const [key, type] of kinds) {
+      const existing = body[key] ? this.pending().find((o) => o.tradeID === tradeId && o.type === type) : undefined;
+      const reason = existing ? this.refusingReplacement() : undefined;
+      if (!existing || !reason) continue;
+      const tx = this.record({ type: `${type}_ORDER_REJECT`, tradeID: tradeId, rejectReason: reason, intendedReplacesOrderID: existing.id, ...(body[key]?.clientExtensions ? { clientExtensions: body[key]!.clientExtensions } : {}) });
+      throw new OandaHttpError(400, { [`${key}OrderRejectTransaction`]: tx, errorCode: reason, errorMessage: 'The replacement Order was rejected', lastTransactionID: this.lastTransactionID });
     }
     for (const [key, type] of kinds) {
       const spec = body[key];
@@ -477,8 +486,15 @@ export class FakeOandaExchange {
   /** Refuse to give a replacement the replaced order's client id (the case the adapter must survive). */
   refuseClientIdOnReplace = false;
 
-  /** Refuse every replacement with this reject reason (e.g. MARKET_HALTED): the replaced order stays pending. */
-  refuseReplacements: string | undefined = undefined;
+  /** Refuse the next `left` replacements (orders and trade dependents) with `reason` (e.g. MARKET_HALTED): the replaced order stays pending. */
+  refuseReplacements: { reason: string; left: number } | undefined = undefined;
+
+  private refusingReplacement(): string | undefined {
+    const refusing = this.refuseReplacements;
+    if (!refusing || refusing.left <= 0) return undefined;
+    refusing.left--;
+    return refusing.reason;
+  }
 
   /** The account's own margin rate (its leverage setting); the larger of it and the instrument's applies. */
   accountMarginRate = '0.02';

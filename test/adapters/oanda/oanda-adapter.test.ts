@@ -295,11 +295,10 @@ describe('OandaAdapter against a local v20-compatible server (real wire format)'
     const { orders, exchange, until, clock, emitted } = await start();
     await orders.submit({ ...fx, clientOrderId: 'rep-no', side: 'buy', quantity: 1_000, type: 'limit', limitPrice: '1.09000', timeInForce: 'gtc' });
     const oandaId = orders.get('rep-no')!.brokerOrderId;
-    exchange.refuseReplacements = 'MARKET_HALTED';
+    exchange.refuseReplacements = { reason: 'MARKET_HALTED', left: 1 };
     const refused = await orders.modify('rep-no', { limitPrice: '1.09100' });
     expect(refused).toMatchObject({ status: 'accepted', brokerOrderId: oandaId });
     expect(refused.limitPrice?.toString()).toBe('1.09');
-    exchange.refuseReplacements = undefined;
     const reject = exchange.transactions.find((t) => t.type === 'LIMIT_ORDER_REJECT');
     expect(reject).toMatchObject({ intendedReplacesOrderID: oandaId, clientExtensions: { id: 'rep-no' } });
     // The stream has carried the reject past the lifecycle (a later transaction arrived after it).

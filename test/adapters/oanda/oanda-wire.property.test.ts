@@ -62,13 +62,17 @@ async function oandaVenue(): Promise<WireVenue> {
       const chosen = pickOf(ours().filter((o) => o.type === 'STOP_LOSS' && o.tradeID && o.price), pick);
       if (!chosen) return;
       const price = new Decimal(chosen.price!).plus(steps[chosen.instrument as keyof typeof steps].times(by)).toFixed(DECIMALS[chosen.instrument]!);
-      x.setDependents(chosen.tradeID!, { stopLoss: { price, timeInForce: chosen.timeInForce, ...(chosen.clientExtensions ? { clientExtensions: chosen.clientExtensions } : {}) } });
+      // Refused there (a replacement refused): nothing happened.
+      onPlatform(() => x.setDependents(chosen.tradeID!, { stopLoss: { price, timeInForce: chosen.timeInForce, ...(chosen.clientExtensions ? { clientExtensions: chosen.clientExtensions } : {}) } }));
     },
     lateCancels: () => undefined, // v20 cancels are done in the answer
+    // OANDA refuses the replacement (its reject transaction names the order it was to replace), which stays pending.
+    refuseReplaces: (count) => (x.refuseReplacements = { reason: 'MARKET_HALTED', left: count }),
     slow: () => undefined,
     heal: () => {
       funds(false);
       server.clearFailures();
+      x.refuseReplacements = undefined;
     },
     // Changes to orders and trades, and requests that change them (look-ups repeat while the stream is silent).
     activity: () => `${server.requests.filter((r) => r.method !== 'GET').length}|${x.transactions.length}`,
