@@ -20,6 +20,7 @@ import {
   type OrderChanges,
   type OrderList,
   type OrderRef,
+  type OrderStatus,
   type OrderStatusReport,
   type OrderUpdate,
   type PositionReport,
@@ -287,8 +288,8 @@ export class AlpacaAdapter implements BrokerAdapter {
     if (!json) return undefined;
     if (ref.clientOrderId && json.client_order_id !== ref.clientOrderId) this.aliases.alias(json.id, ref.clientOrderId);
     const report = this.report(json);
-    // Looked up ended (a reconciliation after a gap): its id is forgotten in time, like a streamed end.
-    if (isTerminalStatus(report.status) && report.status !== 'replaced') this.aliases.end(report.clientOrderId);
+    // Looked up (a reconciliation after a gap): an end counts like one heard on the stream.
+    this.heardOf(report.clientOrderId, report.status);
     // Found through the chain: the report stands for the order asked for (by the id the asker knows —
     // a leg Alpaca named itself is known by nothing else).
     return asked !== undefined && json.id !== asked && ref.brokerOrderId === asked ? { ...report, replacesBrokerOrderId: asked } : report;
@@ -425,6 +426,12 @@ export class AlpacaAdapter implements BrokerAdapter {
     return report;
   }
 
+  /** An order heard of ended (a replaced one lives on in its replacement: not an end) is forgotten in time; working, it is kept. */
+  private heardOf(clientOrderId: string, status: OrderStatus): void {
+    if (isTerminalStatus(status) && status !== 'replaced') this.aliases.end(clientOrderId);
+    else this.aliases.living(clientOrderId);
+  }
+
   private report(json: AlpacaOrderJson, clientOrderId?: string): OrderStatusReport {
     return orderReportFromAlpaca(json, clientOrderId ?? this.aliases.clientIdOf(json.id) ?? json.client_order_id);
   }
@@ -438,9 +445,7 @@ export class AlpacaAdapter implements BrokerAdapter {
     const report = this.report(order, clientOrderId);
     if (isTerminalStatus(report.status)) this.working.delete(order.id);
     else this.working.set(order.id, clientOrderId);
-    // The logical order ended (a replaced order lives on in its replacement): forgotten later.
-    if (isTerminalStatus(report.status) && report.status !== 'replaced') this.aliases.end(clientOrderId);
-    else this.aliases.living(clientOrderId);
+    this.heardOf(clientOrderId, report.status);
     switch (meaning.kind) {
       case 'event':
         this.emit({ clientOrderId, brokerOrderId: order.id, event: meaning.event });

@@ -104,6 +104,9 @@ interface PostOrderAnswer {
   readonly lastTransactionID?: string;
 }
 
+/** The events that end an order unfilled (with `filled`, every end an OANDA order has). */
+const ENDED_UNFILLED: ReadonlySet<string> = new Set(['cancelled', 'rejected', 'expired']);
+
 /** A placeholder broker id for a leg OANDA creates only when its entry fills; the adapter addresses it by client id. */
 const PENDING_LEG = 'on-fill:';
 
@@ -739,7 +742,7 @@ export class OandaAdapter implements BrokerAdapter {
   private track(update: OrderUpdate): void {
     const type = update.event?.type;
     if (type === undefined) return;
-    if (type === 'filled' || type === 'cancelled' || type === 'rejected' || type === 'expired') this.ended(update.clientOrderId);
+    if (type === 'filled' || ENDED_UNFILLED.has(type)) this.ended(update.clientOrderId);
     else this.names.living(update.clientOrderId);
   }
 
@@ -754,7 +757,7 @@ export class OandaAdapter implements BrokerAdapter {
     const legs = this.pendingLegs.get(update.clientOrderId);
     if (!legs || !update.event) return;
     if (update.event.type === 'filled') this.pendingLegs.delete(update.clientOrderId);
-    if (update.event.type === 'cancelled' || update.event.type === 'rejected' || update.event.type === 'expired') {
+    if (ENDED_UNFILLED.has(update.event.type)) {
       this.pendingLegs.delete(update.clientOrderId);
       for (const leg of legs) this.emit({ clientOrderId: leg.clientOrderId, event: { type: 'cancelled', reason: `entry ${update.clientOrderId} ended unfilled`, at: update.event.at } });
     }
