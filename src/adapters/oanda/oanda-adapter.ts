@@ -107,6 +107,11 @@ interface PostOrderAnswer {
 /** The events that end an order unfilled (with `filled`, every end an OANDA order has). */
 const ENDED_UNFILLED: ReadonlySet<string> = new Set(['cancelled', 'rejected', 'expired']);
 
+/** A send OANDA surely did not act on: refused with an answer (or before sending), not lost on the way, nor a duplicate of one it holds. */
+function neverLanded(error: unknown): boolean {
+  return isBrokerError(error) && !error.mayHaveReachedBroker && error.code !== 'broker_duplicate_client_order_id';
+}
+
 /** A placeholder broker id for a leg OANDA creates only when its entry fills; the adapter addresses it by client id. */
 const PENDING_LEG = 'on-fill:';
 
@@ -282,11 +287,14 @@ export class OandaAdapter implements BrokerAdapter {
   /**
    * What the adapter keeps in memory about orders: the orders it knows by name (working, and the
    * newest `retainEndedOrders` ended), their OANDA ids, and the entries kept for protective pairs.
-   * For a long-running host's health check: these stay bounded however many orders go by.
+   * For a long-running host's health check: these stay bounded however many orders go by. `unbornLegs`:
+   * bracket legs waiting for their entry to fill (OANDA creates them then).
    */
-  remembered(): { readonly orders: number; readonly orderIds: number; readonly pairEntries: number } {
+  remembered(): { readonly orders: number; readonly orderIds: number; readonly pairEntries: number; readonly unbornLegs: number } {
     const { orders, brokerOrderIds } = this.names.size;
-    return { orders, orderIds: brokerOrderIds, pairEntries: this.pairs.size };
+    let unbornLegs = 0;
+    for (const legs of this.pendingLegs.values()) unbornLegs += legs.length;
+    return { orders, orderIds: brokerOrderIds, pairEntries: this.pairs.size, unbornLegs };
   }
 
   /** Open trades, as OANDA keeps them (one per fill that opened units, with their dependent orders). */
@@ -385,7 +393,14 @@ export class OandaAdapter implements BrokerAdapter {
     const request = oandaListRequest(list, instrument);
     await this.checkMargin(first, request, instrument);
     this.pendingLegs.set(first.clientOrderId, legs);
-    const report = await this.post(first, request);
+    let report: OrderStatusReport;
+    try {
+      report = await this.post(first, request);
+    } catch (error) {
+      // Refused outright: no entry, so no legs to be born. One that may have landed keeps them (its fill would bring them).
+      if (neverLanded(error)) this.pendingLegs.delete(first.clientOrderId);
+      throw error;
+    }
     // The legs are born when the entry fills (the stream names them with our ids); until then they wait.
     return { ...report, legs: legs.map((leg) => this.unbornReport(leg)) };
   }
@@ -593,6 +608,16 @@ export class OandaAdapter implements BrokerAdapter {
   private async protectTrade(list: OrderList, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
     const [takeProfit, stopLoss] = list.orders as [Order, Order];
     this.pairs.legs(takeProfit.clientOrderId, stopLoss.clientOrderId);
+    try {
+      return await this.protectHeld(takeProfit, stopLoss, instrument);
+    } catch (error) {
+      // Refused outright: neither leg exists, and nothing will end them to forget the pair.
+      if (neverLanded(error)) this.pairs.dropLegs(takeProfit.clientOrderId, stopLoss.clientOrderId);
+      throw error;
+    }
+  }
+
+  private async protectHeld(takeProfit: Order, stopLoss: Order, instrument: OandaInstrumentJson): Promise<OrderStatusReport> {
     const trades = (await this.getOpenTrades()).filter((t) => t.instrument === instrument.name);
     // A trade's take-profit and stop-loss close it whichever way it goes: legs that close a short set
     // on a long (the position turned over, unheard yet) would sell it at once, at the wrong price.

@@ -98,6 +98,13 @@ export class StandalonePairs {
     this.siblings.set(second, first);
   }
 
+  /** An OCO refused whole (neither leg exists): forgets that its legs were a pair. */
+  dropLegs(first: string, second: string): void {
+    if (this.siblings.get(first) !== second) return;
+    this.siblings.delete(first);
+    this.siblings.delete(second);
+  }
+
   siblingOf(clientOrderId: string): string | undefined {
     return this.siblings.get(clientOrderId);
   }

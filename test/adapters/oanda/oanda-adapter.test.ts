@@ -493,6 +493,33 @@ describe('OANDA adapter memory: what it keeps about orders stays bounded, and a 
     await until(() => expect(orders.get('rest-1')?.status).toBe('filled'));
   });
 
+  it('a bracket or OCO refused outright leaves nothing behind: no unborn legs, no pair; a bracket resting keeps its legs until its entry ends', async () => {
+    const { adapter, orders, server, until } = await start();
+    const bracket = (n: string, entry: Record<string, unknown> = {}) =>
+      [
+        { ...fx, clientOrderId: `in-${n}`, side: 'buy', quantity: 1_000, ...entry },
+        { ...fx, clientOrderId: `tp-${n}`, side: 'sell', quantity: 1_000, type: 'limit', limitPrice: '1.11000', timeInForce: 'gtc' },
+        { ...fx, clientOrderId: `sl-${n}`, side: 'sell', quantity: 1_000, type: 'stop', stopPrice: '1.09000', timeInForce: 'gtc' },
+      ] as const;
+    // OANDA refuses the entry (a 400 with its reject): the legs will never be born.
+    server.failNext({ method: 'POST', path: /\/orders$/, status: 400, body: { orderRejectTransaction: { type: 'MARKET_ORDER_REJECT', rejectReason: 'INSUFFICIENT_MARGIN' }, errorCode: 'INSUFFICIENT_MARGIN', errorMessage: 'rejected' } });
+    await orders.submitList('bracket', bracket('x'));
+    await until(() => expect(orders.get('in-x')?.status).toBe('rejected'));
+    expect(adapter.remembered()).toMatchObject({ unbornLegs: 0, pairEntries: 0 });
+    // An OCO over a position not held is refused before anything is sent: no pair is kept for it.
+    await orders.submitList('oco', oco('none'));
+    await until(() => expect(orders.get('tp-none')?.status).toBe('rejected'));
+    expect(adapter.remembered()).toMatchObject({ unbornLegs: 0, pairEntries: 0 });
+    // A resting entry's legs wait for it (looked up as working under our ids), and go when it is cancelled.
+    await orders.submitList('bracket', bracket('r', { type: 'limit', limitPrice: '1.05000', timeInForce: 'gtc' }));
+    await until(() => expect(orders.get('in-r')?.status).toBe('accepted'));
+    expect(adapter.remembered().unbornLegs).toBe(2);
+    expect((await adapter.getOrder({ clientOrderId: 'sl-r' }))?.status).toBe('accepted');
+    await orders.cancel('in-r');
+    await until(() => expect([orders.get('in-r')?.status, orders.get('sl-r')?.status]).toEqual(['cancelled', 'cancelled']));
+    expect(adapter.remembered().unbornLegs).toBe(0);
+  });
+
   it('a standalone leg cancelled on its own leaves its sibling unpaired: the sibling\'s later fill sends no cancel for the leg that already ended', async () => {
     const { orders, exchange, server, logger, until } = await start();
     twoTrades(exchange);
