@@ -31,6 +31,9 @@ export function listMembership(order: Order, get: (clientOrderId: string) => Ord
   if (parent) {
     const tp = parent.links.takeProfitId;
     const sl = parent.links.stopLossId;
+    // A leg no longer known has ended and been forgotten (past the ended-orders window, or before a
+    // checkpoint, which carries what works): what is left stands alone — an ended order is not asked after.
+    if ((tp && !get(tp)) || (sl && !get(sl))) return undefined;
     if (tp && sl) return { kind: 'bracket', ids: [parent.clientOrderId, tp, sl] };
     const exit = tp ?? sl;
     return exit ? { kind: 'oto', ids: [parent.clientOrderId, exit] } : undefined;

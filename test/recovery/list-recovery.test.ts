@@ -91,4 +91,53 @@ describe('crash recovery of native order lists', () => {
     expect(engine.orders.get('in2')?.links).toEqual({ stopLossId: 'x2' });
     expect(engine.orders.listOf('x2')).toEqual({ kind: 'oto', ids: ['in2', 'x2'] });
   });
+
+  it('a resting bracket entry whose legs the broker ended, then a checkpoint (it carries the working entry alone) and a restart: recover() looks the entry up as an order of its own — it failed on the legs it no longer knew (found by the crash search)', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const adapter = broker(clock);
+    const first = boot(adapter, clock, 1);
+    await first.start();
+    await first.orders.submitList('bracket', bracket);
+    adapter.endByBroker({ clientOrderId: 'tp' });
+    await flush();
+    expect(['entry', 'tp', 'sl'].map((id) => first.orders.get(id)?.status)).toEqual(['accepted', 'cancelled', 'cancelled']);
+    expect(first.checkpoint()).toBe(true);
+
+    const restarted = boot(adapter, clock, 1_000);
+    await restarted.start();
+    const report = await restarted.recover();
+    expect(restarted.recoveryState).toBe('recovered');
+    expect(report.ordersResent).toEqual([]);
+    expect(restarted.orders.get('tp')).toBeUndefined();
+    expect(restarted.orders.get('entry')?.status).toBe('accepted');
+    // Still the broker's order, heard and reconciled as one: it fills into a position, with no legs.
+    adapter.setPrice('AAPL', '98.5');
+    await flush();
+    expect(restarted.orders.get('entry')?.status).toBe('filled');
+    expect(restarted.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    await restarted.reconcile();
+    await restarted.stop();
+  });
+
+  it('a long-lived engine: legs ended long ago are forgotten (past endedOrdersKept) while their entry rests — a reconciliation takes the entry as an order of its own, not a list with members it cannot find', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const adapter = broker(clock);
+    const engine = new ExecutionEngine({ adapter, clock, ids: sequentialIds(1), logger: silentLogger, config: { orderManagement: { endedOrdersKept: 2, orderTimeoutMs: null } } });
+    await engine.start();
+    await engine.orders.submitList('bracket', bracket);
+    adapter.endByBroker({ clientOrderId: 'sl' });
+    await flush();
+    // Three more orders end: the window of two forgets the legs.
+    for (let i = 0; i < 3; i++) {
+      await engine.orders.submit({ clientOrderId: `other-${i}`, symbol: 'AAPL', side: 'buy', quantity: 1, type: 'limit', limitPrice: '90', timeInForce: 'day' });
+      await engine.orders.cancel(`other-${i}`);
+      await flush();
+    }
+    expect([engine.orders.get('tp'), engine.orders.get('sl')]).toEqual([undefined, undefined]);
+    const result = await engine.reconcile();
+    expect([result.ordersFoundAtBroker, result.ordersMissing, result.unknownBrokerOrders]).toEqual([['entry'], [], []]);
+    expect(engine.orders.get('entry')?.status).toBe('accepted');
+    await engine.stop();
+  });
 });
+

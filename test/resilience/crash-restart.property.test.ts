@@ -755,6 +755,21 @@ describe('crash and restart', () => {
     );
   });
 
+  it('host brackets: a resting bracket whose legs the broker ended, a checkpoint, then killed mid-signal (its send refused by a server error): the restart recovers — it failed on the bracket legs the checkpoint no longer carried, and the signal’s order stayed submitted (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'bracket', symbol: 'AAPL', side: 'buy', quantity: 1, bps: -1 },
+        { kind: 'brokerEnds', pick: 0 },
+        { kind: 'checkpoint' },
+        { kind: 'open' },
+        { kind: 'crash', after: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'buy' },
+      ],
+      'host brackets',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
