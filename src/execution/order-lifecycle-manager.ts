@@ -392,7 +392,8 @@ export class OrderLifecycleManager {
 
   /**
    * The native list an order belongs to, rebuilt from the links `submitList` gave it: its kind and
-   * every client order id, parent first. Undefined for an order sent on its own.
+   * every client order id, parent first. Undefined for an order sent on its own — and for what is
+   * left of a list whose legs ended and are no longer kept (see `endedOrdersKept`).
    */
   listOf(clientOrderId: string): ListMembership | undefined {
     const order = this.store.get(clientOrderId);
