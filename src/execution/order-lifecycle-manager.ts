@@ -20,6 +20,7 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import { optionsOf } from '../core/options.js';
 import { EventBus, type EventSink, type EventSource, subscribeOnly } from '../events/event-bus.js';
 import { InMemoryJournal } from '../journal/in-memory-journal.js';
+import { sendsThatMayLand } from '../journal/send-notes.js';
 import { type Journal, type JournalEntry, type JournalQuery, type JournalRecord, UNSTAMPED } from '../journal/journal.js';
 import { applyOrderEvent, type OrderTransition } from '../model/apply-order-event.js';
 import { type Order, shapeOrder } from '../model/order.js';
@@ -217,6 +218,12 @@ export class OrderLifecycleManager {
    * cancelled there (see {@link endedButWorking}).
    */
   private readonly withdrawn: KeptIds;
+  /**
+   * After a restart: orders sent before it whose send may still be processed (see
+   * `sendsThatMayLand`). Resent and refused for good, each is left in doubt, not rejected. Emptied as
+   * the restart looks each one up or sends it again.
+   */
+  private readonly landingFromBefore = new Set<string>();
   /** Orders whose send (with its retries) is on its way in this process: only one send per order at a time. */
   private readonly sending = new Set<string>();
   /** Orders whose replace is on its way in this process (see {@link cancelMissedReplacement}). */
@@ -594,6 +601,7 @@ export class OrderLifecycleManager {
    */
   private lookedUp(ids: readonly string[], found: boolean): boolean {
     for (const id of ids) {
+      if (found) this.landingFromBefore.delete(id);
       if (found) this.inDoubt.resolved(id);
       else {
         this.inDoubt.notFound(id);
@@ -1011,8 +1019,9 @@ export class OrderLifecycleManager {
   /**
    * After a restart: the orders the dead process still watched, from its journal notes — to confirm
    * (looked up by `recover()`), withdrawn before an acknowledgement that may still come, cancelled
-   * before they were sent (cancelled at the broker if they landed, never sent again if not), and
-   * cancelled until they end (asked again by {@link resumeRequests}).
+   * before they were sent (cancelled at the broker if they landed, never sent again if not),
+   * cancelled until they end (asked again by {@link resumeRequests}), and sent but unanswered with a
+   * send that may still land (a resend refused for good leaves them in doubt, not rejected).
    */
   restoreWatched(records: readonly JournalRecord[]): void {
     const untilEnded = new Map<string, WantedUntilEnded>();
@@ -1027,6 +1036,9 @@ export class OrderLifecycleManager {
     }
     // Asked again by resumeRequests once the broker has been asked for them.
     for (const [id, reason] of untilEnded) if (this.store.isWorking(id)) this.untilEnded.set(id, reason);
+    // Sent by the dead process, unanswered (one this process is sending is its own send's to judge).
+    const sent = new Set(this.store.workingOrders().filter((o) => o.status === 'submitted' && !this.sending.has(o.clientOrderId)).map((o) => o.clientOrderId));
+    if (sent.size > 0) for (const id of sendsThatMayLand(records, sent)) this.landingFromBefore.add(id);
   }
 
   /**
@@ -1197,6 +1209,7 @@ export class OrderLifecycleManager {
       await this.onSubmitFailed(id, error);
     } finally {
       this.sending.delete(id);
+      if (this.landingFromBefore.size > 0) this.landingFromBefore.delete(id);
     }
     this.armTimeout(id);
     return this.store.require(id);
@@ -1314,6 +1327,7 @@ export class OrderLifecycleManager {
    */
   notFoundAfterRestart(clientOrderIds: readonly string[], reason: string): void {
     for (const id of clientOrderIds) {
+      this.landingFromBefore.delete(id);
       const sent = this.store.get(id)?.status === 'submitted';
       if (this.applySafely(id, { type: 'submit_failed', reason, at: this.clock.now() })?.order.status === 'failed' && sent) this.inDoubt.add(id);
     }
@@ -1350,7 +1364,8 @@ export class OrderLifecycleManager {
       await this.refresh(id);
       return;
     }
-    if (isBrokerError(error) && error.mayHaveReachedBroker) {
+    // An attempt of the process before a restart may land too: this resend's refusal does not end it.
+    if (isBrokerError(error) && (error.mayHaveReachedBroker || this.landingFromBefore.has(id))) {
       // It may have arrived: ask before declaring it failed, so nothing is ever lost or doubled.
       try {
         const report = await this.adapter.getOrder({ clientOrderId: id });

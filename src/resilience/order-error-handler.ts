@@ -9,6 +9,7 @@ import type { EventSink } from '../events/event-bus.js';
 import { applyOrderEvent } from '../model/apply-order-event.js';
 import type { ResilienceEvents } from './resilience-events.js';
 import { type Journal, UNSTAMPED } from '../journal/journal.js';
+import { SEND_ATTEMPT_TOPIC, SEND_FAILED_TOPIC, type SendFailedNote } from '../journal/send-notes.js';
 import type { Order } from '../model/order.js';
 import type { OrderChanges } from '../model/order-event.js';
 import { quantityStep } from '../risk/position-sizing.js';
@@ -205,7 +206,7 @@ export class OrderErrorHandler {
   }
 
   private announce(order: Order, attempt: number): void {
-    this.note(order, 'order.send_attempt', { attempt, quantity: order.quantity.toString() });
+    this.note(order, SEND_ATTEMPT_TOPIC, { attempt, quantity: order.quantity.toString() });
     if (this.events.listenerCount('order:send_attempt') > 0) this.events.emit('order:send_attempt', { order, attempt });
   }
 
@@ -216,7 +217,9 @@ export class OrderErrorHandler {
     run.lastError = error;
     if (error.mayHaveReachedBroker) run.mayHaveLanded = true;
     const current = run.current;
-    this.note(current, 'order.send_failed', { attempt, code: error.code, category: error.category, message: error.message });
+    // `reached`: a restart resending this order knows the attempt may still be processed (see sendsThatMayLand).
+    const failed: SendFailedNote = { attempt, code: error.code, category: error.category, message: error.message, ...(error.mayHaveReachedBroker ? { reached: true as const } : {}) };
+    this.note(current, SEND_FAILED_TOPIC, failed);
     if (error.code === 'broker_duplicate_client_order_id') return this.adoptDuplicate(current, attempt, error);
     if (error.category === 'ADJUSTABLE' && this.resize && !run.triedResize && error.code === 'insufficient_buying_power') {
       run.triedResize = true;
@@ -340,7 +343,7 @@ export class OrderErrorHandler {
     else this.errors.UNCLASSIFIED++;
   }
 
-  private note(order: Order, topic: string, data: Record<string, unknown>): void {
+  private note(order: Order, topic: string, data: object): void {
     this.journal.append({ kind: 'note', at: this.clock.now(), topic, clientOrderId: order.clientOrderId, symbol: order.symbol, data, seq: UNSTAMPED });
   }
 }

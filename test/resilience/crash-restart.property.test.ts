@@ -770,6 +770,23 @@ describe('crash and restart', () => {
     );
   });
 
+  it('as Alpaca, async cancels: an exit sent as the process died (its send timed out, to land 5 s later), resent by the restart and refused for good (the shares it sells are not all held): in doubt, not rejected — the first send lands and fills, and the fill is the order’s own (it was refused as an event for a rejected order) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'crash', after: 1 },
+        { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 2 },
+        { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1, unheard: true },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5_000 }, times: 2 },
+        { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'signal', symbol: 'MSFT', side: 'sell' },
+        { kind: 'flatten' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'close' },
+      ],
+      'as Alpaca, async cancels',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
