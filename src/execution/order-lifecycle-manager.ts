@@ -485,6 +485,7 @@ export class OrderLifecycleManager {
       return await this.sendListOnce(kind, ids);
     } finally {
       for (const id of ids) this.sending.delete(id);
+      if (this.landingFromBefore.size > 0) for (const id of ids) this.landingFromBefore.delete(id);
     }
   }
 
@@ -504,11 +505,13 @@ export class OrderLifecycleManager {
         for (const id of ids) this.armTimeout(id);
         return ids.map((id) => this.store.require(id));
       }
-      // It may have arrived: the parent's report (with its legs) is the answer, as for one order.
+      // It may have arrived (or the dead process's send of it may: see landingFromBefore): the
+      // parent's report (with its legs) is the answer, as for one order.
+      const landing = isBrokerError(error) && (error.mayHaveReachedBroker || ids.some((id) => this.landingFromBefore.has(id)));
       let found: OrderStatusReport | undefined;
       const looked = this.changes;
       try {
-        found = isBrokerError(error) && error.mayHaveReachedBroker ? await this.adapter.getOrder({ clientOrderId: ids[0]! }) : undefined;
+        found = landing ? await this.adapter.getOrder({ clientOrderId: ids[0]! }) : undefined;
       } catch (lookupError) {
         // No answer either way: failed, and in doubt as a whole (looked up again through its parent).
         const reason = `${describeError(error)}; lookup failed: ${describeError(lookupError)}`;
@@ -523,9 +526,10 @@ export class OrderLifecycleManager {
         // parent. A cancel asked meanwhile stays wanted if it lands after all — also after an error
         // that says it did not arrive (OANDA's 500 can come after the broker placed it; the list is
         // not sent again, so only a reconciliation finds it, and took it back working).
-        const landing = isBrokerError(error) && error.mayHaveReachedBroker;
         for (const id of ids) {
-          this.keepingCancel(id, () => this.markSendFailed(id, error));
+          // A refusal of this send does not end one that may land (a resend after a restart): failed, in doubt.
+          if (landing) this.failMaybeLanded(id, describeError(error));
+          else this.keepingCancel(id, () => this.markSendFailed(id, error));
           if (landing) this.inDoubt.add(id);
         }
       }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExecutionEngine, FileJournal, type OrderRequest, silentLogger } from 'tradewire';
+import { BrokerError, ExecutionEngine, FileJournal, type OrderRequest, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -138,6 +138,35 @@ describe('crash recovery of native order lists', () => {
     expect([result.ordersFoundAtBroker, result.ordersMissing, result.unknownBrokerOrders]).toEqual([['entry'], [], []]);
     expect(engine.orders.get('entry')?.status).toBe('accepted');
     await engine.stop();
+  });
+
+  it('a bracket whose send was on its way when the process died, sent again by the restart and refused for good: in doubt, not rejected — when the first request lands, its orders are the list’s own again', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const first = broker(clock);
+    first.submitOrderList = () => new Promise(() => undefined); // the process dies with the request on its way
+    const doomed = boot(first, clock, 1);
+    await doomed.start();
+    void doomed.orders.submitList('bracket', [{ clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10 }, bracket[1]!, bracket[2]!]);
+    await flush();
+
+    const second = broker(clock);
+    const land = second.submitOrderList.bind(second);
+    const list = { kind: 'bracket' as const, orders: ['entry', 'tp', 'sl'].map((id) => doomed.orders.get(id)!) };
+    // The resend is refused outright (the broker judges it alone, before the first request arrives).
+    second.submitOrderList = () => Promise.reject(new BrokerError('insufficient_buying_power', 'mock broker: insufficient buying power', { status: 403 }));
+    const restarted = boot(second, clock, 1_000);
+    await restarted.start();
+    const report = await restarted.recover();
+    expect(report.ordersResent).toEqual(['entry', 'tp', 'sl']);
+    expect(['entry', 'tp', 'sl'].map((id) => restarted.orders.get(id)?.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(restarted.orders.ordersInDoubt().map((o) => o.clientOrderId).sort()).toEqual(['entry', 'sl', 'tp']);
+    // The dead process's request lands: the market entry fills and its legs work — under our orders.
+    await land(list);
+    await flush();
+    await restarted.reconcile();
+    expect(['entry', 'tp', 'sl'].map((id) => restarted.orders.get(id)?.status)).toEqual(['filled', 'accepted', 'accepted']);
+    expect(restarted.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    await restarted.stop();
   });
 });
 
