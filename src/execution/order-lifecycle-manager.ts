@@ -528,9 +528,10 @@ export class OrderLifecycleManager {
         // not sent again, so only a reconciliation finds it, and took it back working).
         for (const id of ids) {
           // A refusal of this send does not end one that may land (a resend after a restart): failed, in doubt.
-          if (landing) this.failMaybeLanded(id, describeError(error));
-          else this.keepingCancel(id, () => this.markSendFailed(id, error));
-          if (landing) this.inDoubt.add(id);
+          if (landing) {
+            this.failMaybeLanded(id, describeError(error));
+            this.inDoubt.add(id);
+          } else this.keepingCancel(id, () => this.markSendFailed(id, error));
         }
       }
     }
@@ -605,9 +606,10 @@ export class OrderLifecycleManager {
    */
   private lookedUp(ids: readonly string[], found: boolean): boolean {
     for (const id of ids) {
-      if (found) this.landingFromBefore.delete(id);
-      if (found) this.inDoubt.resolved(id);
-      else {
+      if (found) {
+        this.landingFromBefore.delete(id);
+        this.inDoubt.resolved(id);
+      } else {
         this.inDoubt.notFound(id);
         this.confirm(id);
       }
