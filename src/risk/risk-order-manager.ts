@@ -1261,7 +1261,13 @@ export class RiskOrderManager {
       // filled short of the position) come back beside the new one, for what is held — once it works
       // (a refused stop asks for a reconciliation, which orders on their way would only defer).
       const stop = this.stopOf(p);
-      if (stop && !isTerminalStatus(stop.status) && stop.status !== 'submitted') await this.targetsAgain(p);
+      if (stop && !isTerminalStatus(stop.status) && stop.status !== 'submitted') {
+        await this.targetsAgain(p);
+        // Then every leg to its share together (as putBackCancelled does): a leg still working was
+        // sized for what a leg on its way out left — put back at its share beside it, they sold 5 of 7.
+        const after = this.stillOpen(p);
+        if (after && !this.closeWorking(after)) await this.converge(p);
+      }
     }
     this.record(p);
   }

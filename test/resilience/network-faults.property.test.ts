@@ -959,6 +959,25 @@ describe('network faults', () => {
     await scenario([{ kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'batch', sides: ['buy', 'sell'] }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'flatten' }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'rebalance', weights: ['0', '0'] }], 'as OANDA, cancel and create');
   });
 
+  it('partial exits, polling: the host halts as the entry fills, the stop and near target still on their way (slow sends), an exit of 3 fills and the far target goes out for the 2 the near one leaves; the cancels land and the stop comes back — the targets with it cover the 7 held (the near one came back for its half, 3, beside the far 2: 5 of 7) (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'react', on: 'order:filled', does: 'halt', side: 'buy', times: 1 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'rebalance', weights: ['0', '0'] },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3000 }, times: 2 },
+        { kind: 'modify', pick: 0, bps: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' },
+        { kind: 'bracket', symbol: 'AAPL', side: 'buy', quantity: 1 },
+        { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 },
+        { kind: 'slowRest', ms: 0 },
+        { kind: 'modify', pick: 0, bps: 0 },
+      ],
+      'partial exits, polling',
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
