@@ -1263,6 +1263,10 @@ export class RiskOrderManager {
       const stop = this.stopOf(p);
       if (stop && !isTerminalStatus(stop.status) && stop.status !== 'submitted') {
         await this.targetsAgain(p);
+        // Legs never placed (a force-close began between the stop and its targets, and ended unfilled): placed now.
+        const placed = new Set(this.targetsWhere(p, () => true).map(legOf));
+        const missing = p.legs.map((_, leg) => leg).filter((leg) => !placed.has(leg));
+        if (missing.length > 0) await this.placeTargets(p, missing);
         // Then every leg to its share together (as putBackCancelled does): a leg still working was
         // sized for what a leg on its way out left — put back at its share beside it, they sold 5 of 7.
         const after = this.stillOpen(p);
@@ -1272,9 +1276,9 @@ export class RiskOrderManager {
     this.record(p);
   }
 
-  private async placeTargets(p: Protection): Promise<void> {
+  private async placeTargets(p: Protection, only?: readonly number[]): Promise<void> {
     const every = p.legs.map((_, leg) => leg);
-    for (let i = 0; i < p.legs.length; i++) {
+    for (const i of only ?? every) {
       // The stop went first and may have filled already (the price through it): a target now would
       // open the other side of a closed position. (So the position is still open below.)
       if (!this.liveFor(p)) return;

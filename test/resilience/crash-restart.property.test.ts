@@ -787,6 +787,22 @@ describe('crash and restart', () => {
     );
   });
 
+  it('the host force-closes (in its order:accepted listener) a position the restart protects, between its stop and its target, in a thin market; the halt cancels the close after one share: the stop comes back for the 9 held, and the target it never got is placed too — it was left with a stop alone (found by the search)', async () => {
+    await scenario(
+      [
+        { kind: 'stream', up: false },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'react', on: 'order:accepted', does: 'forceClose', side: 'buy', times: 1 },
+        { kind: 'thin', symbol: 'AAPL', quantity: 1 },
+        { kind: 'crash', after: 0 },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+        { kind: 'halt' },
+        { kind: 'signal', symbol: 'AAPL', side: 'buy' },
+      ],
+      true,
+    );
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
