@@ -24,20 +24,16 @@ const REACHED_BY_CODE: ReadonlySet<string> = new Set(['timeout', 'network_error'
  * journal no longer holds (a checkpoint came after its send) may have had such an attempt too.
  */
 export function sendsThatMayLand(records: Iterable<JournalRecord>, unsent: ReadonlySet<string>): Set<string> {
+  /** Per order: its last attempt unanswered, and whether any failed attempt may have reached the broker. */
   const attempts = new Map<string, { inFlight: boolean; mayLand: boolean }>();
   for (const record of records) {
-    if (record.kind !== 'note' || record.clientOrderId === undefined || !unsent.has(record.clientOrderId)) continue;
-    if (record.topic === SEND_ATTEMPT_TOPIC) {
-      const seen = attempts.get(record.clientOrderId);
-      if (seen) seen.inFlight = true;
-      else attempts.set(record.clientOrderId, { inFlight: true, mayLand: false });
-    } else if (record.topic === SEND_FAILED_TOPIC) {
-      const seen = attempts.get(record.clientOrderId) ?? { inFlight: false, mayLand: false };
-      const failed = record.data as Partial<SendFailedNote> | undefined;
-      seen.inFlight = false;
-      if (failed?.reached === true || (failed?.reached === undefined && REACHED_BY_CODE.has(failed?.code ?? ''))) seen.mayLand = true;
-      attempts.set(record.clientOrderId, seen);
-    }
+    if (record.kind !== 'note' || (record.topic !== SEND_ATTEMPT_TOPIC && record.topic !== SEND_FAILED_TOPIC)) continue;
+    const id = record.clientOrderId;
+    if (id === undefined || !unsent.has(id)) continue;
+    const seen = attempts.get(id) ?? { inFlight: false, mayLand: false };
+    attempts.set(id, seen);
+    seen.inFlight = record.topic === SEND_ATTEMPT_TOPIC;
+    if (!seen.inFlight && mayHaveReached(record.data as Partial<SendFailedNote> | undefined)) seen.mayLand = true;
   }
   const mayLand = new Set<string>();
   for (const id of unsent) {
@@ -45,4 +41,9 @@ export function sendsThatMayLand(records: Iterable<JournalRecord>, unsent: Reado
     if (!seen || seen.inFlight || seen.mayLand) mayLand.add(id);
   }
   return mayLand;
+}
+
+/** A failed attempt's note says it may have reached the broker — or, written before notes said so, its code does. */
+function mayHaveReached(failed: Partial<SendFailedNote> | undefined): boolean {
+  return failed?.reached === true || (failed?.reached === undefined && REACHED_BY_CODE.has(failed?.code ?? ''));
 }
