@@ -962,8 +962,11 @@ export class RiskOrderManager {
       await this.protectAtLevels(before);
       return;
     }
-    await this.putBackCancelled(p, () => this.afterForceClose(symbol, why, by), () =>
-      this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the ${by} left the position open (${why}); its stop is placed again`, details: { action: 'replace' } }),
+    await this.putBackCancelled(p, () => this.afterForceClose(symbol, why, by), (stopWorks) =>
+      stopWorks
+        ? // Its cancel refused, the stop works on: no alert of its own, yet the position is still open.
+          this.deps.events.emit('alert', { severity: 'warning', code: 'position_not_closed', message: `${symbol}: the ${by} left the position open (${why}); its stop still works and its targets are placed again`, details: { action: 'kept' } })
+        : this.deps.events.emit('alert', { severity: 'critical', code: 'position_unprotected', message: `${symbol}: the ${by} left the position open (${why}); its stop is placed again`, details: { action: 'replace' } }),
     );
   }
 
@@ -979,9 +982,10 @@ export class RiskOrderManager {
       const p = this.byPosition.get(position.id);
       if (!p || this.held.has(position.symbol)) continue;
       const restore = (): Promise<void> =>
-        this.putBackCancelled(p, restore, () =>
-          this.deps.events.emit('alert', { severity: 'warning', code: 'protection_restored', message: `${p.symbol}: trading resumed; the stop and targets the halt cancelled are placed again` }),
-        );
+        this.putBackCancelled(p, restore, (stopWorks) => {
+          // A stop whose cancel the broker refused protected the position all along.
+          if (!stopWorks) this.deps.events.emit('alert', { severity: 'warning', code: 'protection_restored', message: `${p.symbol}: trading resumed; the stop and targets the halt cancelled are placed again` });
+        });
       restoring.push(restore());
     }
     await allOrFailures(restoring, 'positions could not be protected again');
@@ -991,9 +995,9 @@ export class RiskOrderManager {
    * `p`'s stop and targets were cancelled by the engine (a force-close, a halt) and its position is
    * still open: they are placed again — once the stop's cancel has ended (`again` runs when a cancel
    * outlasts the wait), unless the stop still works (a cancel the broker refused) or a close works on
-   * the position (watched in turn). `announce` says so first.
+   * the position (watched in turn). `announce` says so first (`stopWorks`: the stop was not lost).
    */
-  private async putBackCancelled(p: Protection, again: () => Promise<void>, announce: () => void): Promise<void> {
+  private async putBackCancelled(p: Protection, again: () => Promise<void>, announce: (stopWorks: boolean) => void): Promise<void> {
     // The stop's cancel may still be on its way (retried after a failure, a resize went first, or the
     // stop was itself on its way: cancelled when the broker acknowledges it): its end decides.
     const cancelling = p.stopOrderId !== undefined && this.cancelOnItsWay(p.stopOrderId);
@@ -1005,14 +1009,30 @@ export class RiskOrderManager {
     // halt's overtook): the targets the halt cancelled still come back, unless a close works on it —
     // and it is brought to the position, which may have grown while its cancel was on the way.
     if (stop && !isTerminalStatus(stop.status)) {
-      if (!p.native && !this.closeWorking(position)) await this.targetsAgain(p);
+      if (this.closeWorking(position)) return;
+      announce(true);
+      if (!p.native) await this.legsBack(p);
       if (!this.closeWorking(position)) await this.converge(p);
       return;
     }
     if (this.closeWorking(position)) return this.watchWorkingCloses(position);
-    announce();
+    announce(false);
     p.stopOrderId = undefined;
     await this.replaceStop(p, position);
+  }
+
+  /**
+   * Every emulated target leg back beside a stop that works again: the legs never placed (a
+   * force-close began between the stop and its targets, and ended unfilled) at their share first,
+   * then the ones cancelled put back beside them — the other way round, a leg put back took the
+   * room of all the legs and the one never placed found none (a stop and one target for 10 of
+   * two legs' 5 and 5).
+   */
+  private async legsBack(p: Protection): Promise<void> {
+    const placed = new Set(this.targetsWhere(p, () => true).map(legOf));
+    const missing = p.legs.map((_, leg) => leg).filter((leg) => !placed.has(leg));
+    if (missing.length > 0) await this.placeTargets(p, missing);
+    await this.targetsAgain(p);
   }
 
   /**
@@ -1262,11 +1282,7 @@ export class RiskOrderManager {
       // (a refused stop asks for a reconciliation, which orders on their way would only defer).
       const stop = this.stopOf(p);
       if (stop && !isTerminalStatus(stop.status) && stop.status !== 'submitted') {
-        await this.targetsAgain(p);
-        // Legs never placed (a force-close began between the stop and its targets, and ended unfilled): placed now.
-        const placed = new Set(this.targetsWhere(p, () => true).map(legOf));
-        const missing = p.legs.map((_, leg) => leg).filter((leg) => !placed.has(leg));
-        if (missing.length > 0) await this.placeTargets(p, missing);
+        await this.legsBack(p);
         // Then every leg to its share together (as putBackCancelled does): a leg still working was
         // sized for what a leg on its way out left — put back at its share beside it, they sold 5 of 7.
         const after = this.stillOpen(p);

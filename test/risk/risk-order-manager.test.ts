@@ -1214,6 +1214,36 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(broker.orderReports().filter((o) => ['accepted', 'partially_filled'].includes(o.status))).toEqual([]);
   });
 
+  it("the host force-closes between the stop and the second target leg; the stop's cancel is refused and the close ends unfilled: both legs come back at their shares beside the stop, and a warning says the position is still open — the one cancelled was put back for all 10 and the one never placed was left off", async () => {
+    const { engine, signal, flush, broker, clock } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }, {}, { cancelLatencyMs: 300 });
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(`${a.code}: ${a.message}`));
+    let forced = false;
+    engine.on('order:accepted', ({ order }) => {
+      if (forced || order.tags?.leg !== 'target-1') return;
+      forced = true;
+      broker.refuseCancels(1); // the stop's: it works again
+      broker.setLiquidity('AAPL', '0'); // the close rests
+      void engine.forceClose('AAPL', 'host');
+    });
+    await engine.executeSignal(signal());
+    await flush();
+    await clock.advanceAsync(2_000);
+    const close = broker.orderReports().find((o) => o.type === 'market' && o.side === 'sell' && o.status === 'accepted');
+    expect(close).toBeDefined();
+    broker.setLiquidity('AAPL', undefined);
+    broker.endByBroker({ clientOrderId: close!.clientOrderId }, { status: 'expired' });
+    await flush();
+    await clock.advanceAsync(2_000);
+    const p = engine.protection!.protectionOf('AAPL')!;
+    expect(brief(p.stop)).toBe('sell stop 10 @ 98');
+    expect(p.stop?.status).toBe('accepted');
+    expect(p.targets.filter((t) => t.status === 'accepted').map(brief).sort()).toEqual(['sell limit 5 @ 102', 'sell limit 5 @ 104']);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map(brief).sort()).toEqual(['sell limit 5 @ 102', 'sell limit 5 @ 104', 'sell stop 10 @ 98']);
+    // Said, not silent after "force-closed": the position is still open.
+    expect(alerts).toEqual(['position_force_closed: AAPL force-closed: host', 'position_not_closed: AAPL: the force-close left the position open (expired); its stop still works and its targets are placed again']);
+  });
+
   it('the close rests for hours (a halted symbol, a market order queued out of hours) and then ends unfilled: still watched — the stop comes back', async () => {
     const { engine, flush, broker, clock, seen, endStop } = await protectedLong();
     broker.setLiquidity('AAPL', '0');
