@@ -377,23 +377,41 @@ export class OrderLifecycleManager {
    * confirmation before sending an order that needs what the cancelled one held.
    */
   whenEnded(clientOrderIds: readonly string[], timeoutMs: number): Promise<boolean> {
-    if (!Array.isArray(clientOrderIds) || !(timeoutMs >= 0)) {
-      const issues = [...(Array.isArray(clientOrderIds) ? [] : [{ field: 'clientOrderIds', message: `must be an array of client order ids, got ${String(clientOrderIds)}` }]), ...(timeoutMs >= 0 ? [] : [{ field: 'timeoutMs', message: `must be a number of milliseconds, zero or more, got ${String(timeoutMs)}` }])];
-      return Promise.reject(new ValidationError(issues, 'whenEnded'));
-    }
-    const open = (): boolean => clientOrderIds.some((id) => this.store.isWorking(id));
-    if (!open()) return Promise.resolve(true);
+    const invalid = waitError(clientOrderIds, timeoutMs, 'whenEnded');
+    if (invalid) return Promise.reject(invalid);
+    return this.waitUntil(() => !clientOrderIds.some((id) => this.store.isWorking(id)), timeoutMs);
+  }
+
+  /**
+   * Like {@link whenEnded}, but also true once an order the broker refused to cancel works again
+   * with no cancel of it asked: each listed order ended, or is no longer on its way out. For work
+   * that waits on a cancel and has something to do either way (a halt's cancel refused leaves the
+   * stop working: the targets come back beside it at once, not after the whole wait).
+   */
+  whenCancelsSettled(clientOrderIds: readonly string[], timeoutMs: number): Promise<boolean> {
+    const invalid = waitError(clientOrderIds, timeoutMs, 'whenCancelsSettled');
+    if (invalid) return Promise.reject(invalid);
+    const leaving = (id: string): boolean => {
+      const order = this.store.get(id);
+      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id));
+    };
+    return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
+  }
+
+  /** Resolves true once `settled()` holds (looked at when an order ends or a cancel is refused), or with it after `timeoutMs`. */
+  private waitUntil(settled: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (settled()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = (ended: boolean): void => {
+      const done = (result: boolean): void => {
         this.endWaiters.delete(check);
         this.clock.clearTimeout(timer);
-        resolve(ended);
+        resolve(result);
       };
       const check = (): void => {
-        if (!open()) done(true);
+        if (settled()) done(true);
       };
       this.endWaiters.add(check);
-      const timer = this.clock.setTimeout(() => done(!open()), timeoutMs, { keepAlive: true });
+      const timer = this.clock.setTimeout(() => done(settled()), timeoutMs, { keepAlive: true });
     });
   }
 
@@ -1275,9 +1293,15 @@ export class OrderLifecycleManager {
     return this.untilEnded.has(clientOrderId);
   }
 
-  /** The first reason an order's cancel is wanted until it ends stands (see {@link haltCancelsWantedNoMore}); journaled, so a restart asks it again. */
+  /**
+   * The first reason an order's cancel is wanted until it ends stands — but one that outlives a halt
+   * takes the place of the halt's (see {@link haltCancelsWantedNoMore}): a closed position's stop
+   * the halt was already cancelling was let go on resume, and worked on, refused, over no position.
+   * Journaled, so a restart asks it again.
+   */
   private wantUntilEnded(clientOrderId: string, wanted: WantedUntilEnded): void {
-    if (this.untilEnded.has(clientOrderId)) return;
+    const before = this.untilEnded.get(clientOrderId);
+    if (before && !(before.halt && !wanted.halt)) return;
     this.untilEnded.set(clientOrderId, wanted);
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_TOPIC, clientOrderId, data: untilEndedNote(wanted), seq: UNSTAMPED });
   }
@@ -1596,7 +1620,7 @@ export class OrderLifecycleManager {
     if (this.hooks.size > 0) this.hooks.run(notifyHook, transition, describeTransition);
     // After the hooks, which may ask whether the engine cancelled the order it ended.
     if (this.cancelsAsked.size > 0 && (ended || event.type === 'cancel_rejected')) this.cancelsAsked.delete(id);
-    if (ended) for (const waiter of [...this.endWaiters]) waiter();
+    if ((ended || event.type === 'cancel_rejected') && this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
     this.inOrder.end(turn, transition, this.announceTransition);
     if (cancelLanded) this.cancelLanded(id, order);
     else if (withdrawnLanded) void this.cancel(id, 'withdrawn before the broker acknowledged it; it landed after all');
@@ -1693,3 +1717,10 @@ export type OrdersView = Pick<
   OrderLifecycleManager,
   'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'ordersToConfirm' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
 >;
+
+/** What is wrong with a wait's arguments (see `whenEnded`), if anything. */
+function waitError(clientOrderIds: readonly string[], timeoutMs: number, context: string): ValidationError | undefined {
+  if (Array.isArray(clientOrderIds) && timeoutMs >= 0) return undefined;
+  const issues = [...(Array.isArray(clientOrderIds) ? [] : [{ field: 'clientOrderIds', message: `must be an array of client order ids, got ${String(clientOrderIds)}` }]), ...(timeoutMs >= 0 ? [] : [{ field: 'timeoutMs', message: `must be a number of milliseconds, zero or more, got ${String(timeoutMs)}` }])];
+  return new ValidationError(issues, context);
+}

@@ -541,8 +541,9 @@ export class RiskOrderManager {
    * runs when the protection hook hears the last of them end (the stream down into the close, say,
    * confirms them hours later) — the stop comes back then, not never.
    */
-  private async cancelsEnded(p: Protection, ids: readonly string[], resume: () => void): Promise<boolean> {
-    if (await this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS)) return true;
+  private async cancelsEnded(p: Protection, ids: readonly string[], resume: () => void, orRefused = false): Promise<boolean> {
+    // `orRefused`: the caller has work either way — a cancel the broker refused settles the wait too.
+    if (await (orRefused ? this.deps.orders.whenCancelsSettled(ids, BLOCKED_EXIT_WAIT_MS) : this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS))) return true;
     if (!this.stillOpen(p) || !ids.some((id) => this.deps.orders.get(id)?.status === 'pending_cancel')) return true;
     (p.afterCancels ??= []).push({ ids, resume });
     return false;
@@ -1001,7 +1002,8 @@ export class RiskOrderManager {
     // The stop's cancel may still be on its way (retried after a failure, a resize went first, or the
     // stop was itself on its way: cancelled when the broker acknowledges it): its end decides.
     const cancelling = p.stopOrderId !== undefined && this.cancelOnItsWay(p.stopOrderId);
-    if (cancelling && !(await this.cancelsEnded(p, [p.stopOrderId!], () => this.guard(again)))) return;
+    // A refused cancel ends the wait too: the stop works on, and the targets come back beside it now.
+    if (cancelling && !(await this.cancelsEnded(p, [p.stopOrderId!], () => this.guard(again), true))) return;
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = this.stopOf(p);
@@ -1058,7 +1060,7 @@ export class RiskOrderManager {
     }
     if (cancelling.length === 0 || waited) return;
     const again = (): Promise<void> => this.targetsAgain(p, true);
-    if (await this.cancelsEnded(p, cancelling, () => this.guard(again))) await again();
+    if (await this.cancelsEnded(p, cancelling, () => this.guard(again), true)) await again();
   }
 
   /**

@@ -142,6 +142,35 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(ended.filledQuantity.toString()).toBe('3');
   });
 
+  it('whenCancelsSettled: true once a cancel lands — and once the broker refuses one (the order works again), where whenEnded waits out its timeout', async () => {
+    const { lifecycle, broker, clock } = setup({ cancelLatencyMs: 300 });
+    const rest = (price: string) => lifecycle.submit({ symbol: 'AAPL', side: 'sell', quantity: 1, type: 'limit', limitPrice: price, timeInForce: 'gtc' }, { timeoutMs: null });
+    const [kept, gone] = [await rest('110'), await rest('111')];
+    broker.refuseCancels(1);
+    void lifecycle.cancel(kept.clientOrderId).catch(() => undefined);
+    const [settled, ended] = [lifecycle.whenCancelsSettled([kept.clientOrderId], 60_000), lifecycle.whenEnded([kept.clientOrderId], 60_000)];
+    let settledAt: number | undefined;
+    void settled.then(() => (settledAt = clock.now()));
+    const start = clock.now();
+    await clock.advanceAsync(1_000);
+    expect(lifecycle.get(kept.clientOrderId)?.status).toBe('accepted');
+    expect(settledAt).toBe(start + 300);
+    expect(await settled).toBe(true);
+    await clock.advanceAsync(60_000);
+    expect(await ended).toBe(false);
+    // A cancel that lands; a wait on nothing leaving; one that outlasts its timeout (still pending cancel); bad arguments.
+    void lifecycle.cancel(gone.clientOrderId).catch(() => undefined);
+    const landed = lifecycle.whenCancelsSettled([gone.clientOrderId], 60_000);
+    await clock.advanceAsync(1_000);
+    expect([await landed, lifecycle.get(gone.clientOrderId)?.status]).toEqual([true, 'cancelled']);
+    expect(await lifecycle.whenCancelsSettled([kept.clientOrderId, 'unknown'], 0)).toBe(true);
+    void lifecycle.cancel(kept.clientOrderId).catch(() => undefined);
+    const outlasted = lifecycle.whenCancelsSettled([kept.clientOrderId], 100);
+    await clock.advanceAsync(100);
+    expect([await outlasted, lifecycle.get(kept.clientOrderId)?.status]).toEqual([false, 'pending_cancel']);
+    await expect(lifecycle.whenCancelsSettled('tw-1' as never, -1)).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('a cancel requested while the order is still on the wire reaches it once it lands', async () => {
     const { lifecycle, broker, clock } = setup();
     broker.setLiquidity('AAPL', 0);

@@ -803,6 +803,14 @@ describe('crash and restart', () => {
     );
   });
 
+  it('partial exits, async cancels: two positions from a batch, the kill switch twice with the first stop’s cancel refused: the legs the halts cancelled come back beside the stop that works on — they waited ten minutes for a cancel already refused (found by the search’s new variant)', async () => {
+    await scenario([{ kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'refuseCancels', times: 1 }, { kind: 'lag', ms: 1500 }, { kind: 'halt' }, { kind: 'halt' }, { kind: 'stream', up: false }], 'partial exits, async cancels');
+  });
+
+  it('partial exits, async cancels: the kill switch with flatten, a stop’s cancel refused, a checkpoint and a restart: the closed position’s stop is cancelled until it ends, not let go when trading resumed (found by the search’s new variant)', async () => {
+    await scenario([{ kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'flatten' }, { kind: 'refuseCancels', times: 1 }, { kind: 'volatility', value: 1 }, { kind: 'checkpoint' }, { kind: 'stream', up: false }, { kind: 'modify', pick: 0, bps: 0 }, { kind: 'refuseCancels', times: 1 }], 'partial exits, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
@@ -823,11 +831,13 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  *   (`replaceGapMs`: OANDA re-creating a trade's stop standalone) — a cancel in between is refused;
  * 'host brackets': protection off, native lists on, and the host sends brackets of its own;
  * 'tighten, volatility': the stop tightens near the target and widens with the host's volatility measure;
- * 'host brackets, polling': the host's brackets on a broker with no stream.
+ * 'host brackets, polling': the host's brackets on a broker with no stream;
+ * 'async cancels', 'partial exits, async cancels': emulated protection (one target, or two legs) on a
+ * broker whose cancels are confirmed 300 ms later (and may be refused) and whose replace issues a new id.
  */
-type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'as OANDA, cancel and create' | 'host brackets' | 'tighten, volatility' | 'host brackets, polling';
+type Protection = boolean | 'native OCO' | 'as Alpaca' | 'as Alpaca, async cancels' | 'polling' | 'limit entries' | 'market hours' | 'defaults' | 'fractional' | 'no replace' | 'partial exits' | 'trailing, emulated' | 'partial exits, entry timeouts' | 'native OCO, entry timeouts' | 'as OANDA, trailing' | 'as OANDA, cancel and create' | 'host brackets' | 'tighten, volatility' | 'host brackets, polling' | 'async cancels' | 'partial exits, async cancels';
 /** The variants searched; PROPERTY_STYLE=<variant> ('true', 'as Alpaca', …) narrows a search to one. */
-const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'host brackets, polling'];
+const VARIANTS: readonly Protection[] = [false, true, 'native OCO', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'market hours', 'defaults', 'fractional', 'no replace', 'partial exits', 'trailing, emulated', 'partial exits, entry timeouts', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'host brackets, polling', 'async cancels', 'partial exits, async cancels'];
 
 /** One run: the actions on a first process, a kill and a recovering one where asked, then the checks. */
 export async function scenario(actions: readonly Action[], protection: Protection, events?: (engine: ExecutionEngine) => void): Promise<void> {
@@ -835,7 +845,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         const polling = protection === 'polling' || protection === 'host brackets, polling';
         const hostBrackets = protection === 'host brackets' || protection === 'host brackets, polling';
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : protection === 'native OCO' || protection === 'native OCO, entry timeouts' || protection === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, cancel and create' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true, replaceGapMs: 300 } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(protection === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : protection === 'native OCO' || protection === 'native OCO, entry timeouts' || protection === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : protection === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : protection === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : protection === 'polling' ? { capabilities: { streaming: false } } : protection === 'no replace' ? { capabilities: { replace: false } } : protection === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : protection === 'as OANDA, cancel and create' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true, replaceGapMs: 300 } : protection === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : protection === 'async cancels' || protection === 'partial exits, async cancels' ? { replaceIssuesNewId: true, cancelLatencyMs: 300 } : {}) });
         // No stream, ever: fills and ends are learnt by polling.
         if (polling) broker.dropStream();
         const prices: Record<string, number> = { AAPL: 100, MSFT: 300 };
@@ -878,7 +888,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             config:
               protection === 'defaults'
                 ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-                : { sizing: protection === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(protection === 'partial exits' || protection === 'partial exits, entry timeouts' ? { takeProfit: { method: 'partial' as const } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: protection === 'partial exits, entry timeouts' || protection === 'native OCO, entry timeouts' ? 20_000 : null }, accountRefreshMs: 86_400_000 },
+                : { sizing: protection === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, allowShorting: true, ...(protection === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(protection === 'partial exits' || protection === 'partial exits, entry timeouts' || protection === 'partial exits, async cancels' ? { takeProfit: { method: 'partial' as const } } : {}), recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: protection === 'limit entries' ? { orderTimeoutMs: 20_000, entryOrderType: 'limit' } : { orderTimeoutMs: protection === 'partial exits, entry timeouts' || protection === 'native OCO, entry timeouts' ? 20_000 : null }, accountRefreshMs: 86_400_000 },
           });
           engine.on('error', () => undefined);
           mirror = mirrorOrderEvents(engine);

@@ -978,6 +978,14 @@ describe('network faults', () => {
     );
   });
 
+  it('partial exits, async cancels: the kill switch while both legs work, the broker refusing the stop’s cancel — once trading resumes the legs the halt cancelled come back beside the stop that works on, at once: they waited ten minutes for a cancel already refused (found by the search’s new style)', async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'refuseCancels', times: 1 }, { kind: 'halt' }, { kind: 'slowRest', ms: 0 }], 'partial exits, async cancels');
+  });
+
+  it('partial exits, async cancels: the kill switch with flatten closes a short whose stop’s cancel the broker refuses — once trading resumes that stop is still cancelled until it ends: it worked on, a buy stop over no position (found by the search’s new style)', async () => {
+    await scenario([{ kind: 'refuseCancels', times: 1 }, { kind: 'wait', seconds: 1 }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 }, { kind: 'batch', sides: ['sell', 'buy'] }, { kind: 'flatten' }], 'partial exits, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
@@ -998,6 +1006,8 @@ describe('network faults', () => {
  * timeouts': targets in two legs over entries filling in parts (and timing out), the price running through them;
  * 'partial exits, no replace' and 'partial exits, polling': two legs on a broker that cannot replace, or has no stream;
  * 'native OCO, entry timeouts': the broker's own pair over entries filling in parts and timing out;
+ * 'stop and target, async cancels' and 'partial exits, async cancels': emulated protection on a broker
+ * whose cancels are confirmed 300 ms later (and may be refused) and whose replace issues a new id;
  * 'as OANDA, trailing': a native pair on a broker without a trailing stop whose replace issues a new
  * order id (OANDA v20's capabilities) — protection trails the pair's stop itself, to break-even at 1R;
  * 'as OANDA, cancel and create': the same, whose replace cancels at once and creates 300 ms later
@@ -1007,7 +1017,7 @@ describe('network faults', () => {
  * widens with the host's volatility measure; 'stops lost: close': a stop lost closes its position;
  * 'native OCO, polling' and 'host brackets, polling': native lists on a broker with no stream.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling', 'stop and target, async cancels', 'partial exits, async cancels'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -1017,7 +1027,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         noteRun(actions, style);
         const protection = style !== 'none' && !style.startsWith('host brackets');
         const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
-        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO, polling' || style === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : style === 'native OCO' || style === 'native OCO, entry timeouts' || style === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, cancel and create' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true, replaceGapMs: 300 } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : {}) });
+        const broker = new MockBroker({ clock, initialCash: 1_000_000, ...(style === 'native OCO, polling' || style === 'host brackets, polling' ? { capabilities: { nativeOco: true, nativeBracket: true, streaming: false } } : style === 'native OCO' || style === 'native OCO, entry timeouts' || style === 'host brackets' ? { capabilities: { nativeOco: true, nativeBracket: true } } : style === 'as Alpaca' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true } } : style === 'as Alpaca, async cancels' ? { capabilities: { nativeOco: true, nativeBracket: true, exitsHoldQuantity: true }, replaceIssuesNewId: true, cancelLatencyMs: 300 } : style.endsWith('polling') ? { capabilities: { streaming: false } } : style.endsWith('no replace') ? { capabilities: { replace: false } } : style === 'trailing, emulated' ? { capabilities: { nativeTrailingStop: false } } : style === 'no replace, trailing' ? { capabilities: { replace: false, nativeTrailingStop: false } } : style === 'as OANDA, cancel and create' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true, replaceGapMs: 300 } : style === 'as OANDA, trailing' ? { capabilities: { nativeOco: true, nativeBracket: true, nativeTrailingStop: false }, replaceIssuesNewId: true } : style.endsWith('async cancels') ? { replaceIssuesNewId: true, cancelLatencyMs: 300 } : {}) });
         const engine = new ExecutionEngine({
           adapter: broker,
           clock,

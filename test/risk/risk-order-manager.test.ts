@@ -564,6 +564,23 @@ describe('RiskOrderManager', () => {
     await price('100');
   });
 
+  it('the kill switch with flatten while the broker refuses the stop’s cancel: trading resumed, the stop of the closed position is still asked to cancel until it ends — the halt’s want was let go on resume and it worked on over no position (found by the network search)', async () => {
+    const { engine, broker, clock, signal, flush } = await setup(true, {}, { cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = engine.protection!.protectionOf('AAPL')!.stop!;
+    broker.refuseCancels(1);
+    const halting = engine.halt({ reason: 'drill', flatten: true });
+    await clock.advanceAsync(100); // the flatten's close fills; the cancels are still pending
+    await halting;
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    engine.resume();
+    for (let i = 0; i < 20; i++) await clock.advanceAsync(500);
+    await flush();
+    expect(engine.orders.get(stop.clientOrderId)?.status).toBe('cancelled');
+    expect(broker.orderReports().filter((o) => o.status === 'accepted' || o.status === 'pending_cancel')).toEqual([]);
+  });
+
   it('refused for good: asked again a few times, then a critical cancel_failed alert names the order still working', async () => {
     const { engine, broker, clock, signal, flush } = await setup(true, {}, { cancelLatencyMs: 300 });
     await engine.executeSignal(signal());
