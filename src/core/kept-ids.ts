@@ -34,12 +34,15 @@ export class KeptIds {
     return this.since.size > 0 && this.since.delete(id);
   }
 
-  /** The ids kept, oldest first; those past `keptMs`, or that `keep` turns down, are forgotten. */
-  ids(keep?: (id: string) => boolean): string[] {
+  /** The ids kept, oldest first; those past `keptMs` (told to `expired`), or that `keep` turns down, are forgotten. */
+  ids(keep?: (id: string) => boolean, expired?: (id: string) => void): string[] {
     const oldest = this.clock.now() - this.keptMs;
     const out: string[] = [];
     for (const [id, at] of this.since) {
-      if (at < oldest || (keep && !keep(id))) this.since.delete(id);
+      if (at < oldest) {
+        this.since.delete(id);
+        expired?.(id);
+      } else if (keep && !keep(id)) this.since.delete(id);
       else out.push(id);
     }
     return out;

@@ -13,7 +13,11 @@ export const CANCEL_REFUSALS = 5;
  * while the cancel is wanted until the order ends ({@link CANCEL_REFUSALS}).
  */
 export class CancelRetries {
-  private readonly pending = new Map<string, { readonly attempt: number; readonly reason: string; readonly timer: TimerHandle | undefined }>();
+  /**
+   * Per order: the attempts so far (kept after a request goes, for the backoff and the limit should it
+   * fail again) and, while one is to be asked, its timer (undefined while the engine is suspended).
+   */
+  private readonly pending = new Map<string, { readonly attempt: number; readonly reason: string; readonly timer: TimerHandle | undefined; readonly waiting: boolean }>();
 
   constructor(
     private readonly clock: Clock,
@@ -27,12 +31,17 @@ export class CancelRetries {
     this.clear(clientOrderId);
     const attempt = (previous?.attempt ?? 0) + 1;
     if (attempt > this.limit) return false;
-    this.pending.set(clientOrderId, { attempt, reason, timer: this.schedule(clientOrderId, attempt, reason) });
+    this.pending.set(clientOrderId, { attempt, reason, timer: this.schedule(clientOrderId, attempt, reason), waiting: true });
     return true;
   }
 
   private schedule(clientOrderId: string, attempt: number, reason: string): TimerHandle {
-    return this.clock.setTimeout(() => this.ask(clientOrderId, reason), doublingDelayMs(attempt));
+    return this.clock.setTimeout(() => {
+      // Asked: no longer waiting — still counted. Left "waiting", a refusal heard after this request
+      // (asked again in the other instance) was skipped for a retry that had already gone, for good.
+      this.pending.set(clientOrderId, { attempt, reason, timer: undefined, waiting: false });
+      this.ask(clientOrderId, reason);
+    }, doublingDelayMs(attempt));
   }
 
   /** The order ended (or the cancel was refused for good): nothing more to ask. */
@@ -43,19 +52,20 @@ export class CancelRetries {
     this.pending.delete(clientOrderId);
   }
 
-  /** Whether the order's cancel is to be asked again. */
+  /** Whether the order's cancel is to be asked again (a retry waits on the clock, or for the engine to start). */
   has(clientOrderId: string): boolean {
-    return this.pending.has(clientOrderId);
+    return this.pending.get(clientOrderId)?.waiting === true;
   }
 
   /** The orders whose cancel is to be asked again, with the cancel's reason. */
   waiting(): [clientOrderId: string, reason: string][] {
-    return [...this.pending].map(([id, retry]) => [id, retry.reason]);
+    return [...this.pending].flatMap(([id, retry]) => (retry.waiting ? [[id, retry.reason] as [string, string]] : []));
   }
 
   /** The engine stopped: no retry fires while it is down; each is kept, to be asked again on {@link resume}. */
   suspend(): void {
     for (const [id, retry] of this.pending) {
+      if (!retry.waiting) continue;
       if (retry.timer !== undefined) this.clock.clearTimeout(retry.timer);
       this.pending.set(id, { ...retry, timer: undefined });
     }
@@ -64,7 +74,7 @@ export class CancelRetries {
   /** The engine started again: every retry held back by {@link suspend} is asked again, each after its own delay. */
   resume(): void {
     for (const [id, retry] of this.pending) {
-      if (retry.timer === undefined) this.pending.set(id, { ...retry, timer: this.schedule(id, retry.attempt, retry.reason) });
+      if (retry.waiting && retry.timer === undefined) this.pending.set(id, { ...retry, timer: this.schedule(id, retry.attempt, retry.reason) });
     }
   }
 }

@@ -1141,6 +1141,21 @@ export class OrderLifecycleManager {
   }
 
   /**
+   * `symbol`'s orders that were in doubt for a day with no answer from the broker (every look-up
+   * failed) and are still kept: no longer looked up each time, but a reconciliation that finds the
+   * symbol's position differs from the broker's asks for them first — their fills may be the
+   * difference. Kept a month; forgotten once the broker answers or the difference is adopted.
+   */
+  ordersUnanswered(symbol: string): Order[] {
+    return this.inDoubt.unansweredOf(symbol, (id) => this.store.get(id));
+  }
+
+  /** The broker's position of `symbol` was adopted: what its unanswered orders did is in it (see {@link ordersUnanswered}). */
+  forgetUnanswered(symbol: string): void {
+    this.inDoubt.forgetUnanswered(symbol, (id) => this.store.get(id));
+  }
+
+  /**
    * True while the engine has asked the broker to cancel this order (`cancel`, `cancelAll`) and
    * the order has not ended nor the cancel been refused — also inside the internal hooks that hear
    * of the order's end. It tells the engine's own cancels from an order the broker ended by itself
@@ -1715,7 +1730,7 @@ export interface CancelOptions {
  */
 export type OrdersView = Pick<
   OrderLifecycleManager,
-  'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'ordersToConfirm' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
+  'events' | 'submit' | 'submitList' | 'supportsList' | 'cancel' | 'cancelAll' | 'modify' | 'whenEnded' | 'whenCancelsSettled' | 'listOf' | 'get' | 'getByBrokerOrderId' | 'workingOrders' | 'ordersInDoubt' | 'ordersUnanswered' | 'ordersToConfirm' | 'hasWorkingOrder' | 'orderList' | 'auditTrail' | 'addHook'
 >;
 
 /** What is wrong with a wait's arguments (see `whenEnded`), if anything. */

@@ -6,6 +6,8 @@ import type { Order } from '../model/order.js';
 const IN_DOUBT_MS = 86_400_000;
 /** Orders in doubt kept at most (each is a look-up per reconciliation). */
 const IN_DOUBT_KEPT = 1_000;
+/** How long an order in doubt for a day with no answer is kept for a reconciliation whose position differs (a month). */
+const UNANSWERED_MS = 30 * 86_400_000;
 /** How long after a send that timed out a "not found" is not yet an answer: the request may still be processed. */
 export const LANDING_WINDOW_MS = 60_000;
 
@@ -19,9 +21,16 @@ export const LANDING_WINDOW_MS = 60_000;
  */
 export class OrdersInDoubt {
   private readonly kept: KeptIds;
+  /**
+   * In doubt for a day and never answered (every look-up failed: a broker down that long): no longer
+   * looked up each time, but a reconciliation that finds its symbol's position differs asks for them
+   * before it adopts the broker's — their fills are the difference, and theirs.
+   */
+  private readonly unanswered: KeptIds;
 
   constructor(private readonly clock: Clock) {
     this.kept = new KeptIds(clock, IN_DOUBT_MS, IN_DOUBT_KEPT);
+    this.unanswered = new KeptIds(clock, UNANSWERED_MS, IN_DOUBT_KEPT);
   }
 
   /** `at`: when it was put in doubt (a restart's restore gives the time the dead process failed it). */
@@ -37,6 +46,7 @@ export class OrdersInDoubt {
   /** The broker answered for it: found (or it is no longer failed). */
   resolved(clientOrderId: string): void {
     this.kept.delete(clientOrderId);
+    this.unanswered.delete(clientOrderId);
   }
 
   /**
@@ -44,15 +54,29 @@ export class OrdersInDoubt {
    * it was put in doubt. Sooner, a request that timed out may still be processed: kept.
    */
   notFound(clientOrderId: string): void {
+    this.unanswered.delete(clientOrderId);
     const since = this.kept.keptAt(clientOrderId);
     if (since !== undefined && this.clock.now() - since >= LANDING_WINDOW_MS) this.kept.delete(clientOrderId);
   }
 
-  /** The orders still in doubt, oldest first (forgetting the ones that are not any more). */
+  /** The orders still in doubt, oldest first (forgetting the ones that are not any more; those a day old go to {@link unansweredOf}). */
   orders(get: (clientOrderId: string) => Order | undefined): Order[] {
-    return this.kept.ids((id) => {
-      const status = get(id)?.status;
-      return status === 'failed' || status === 'cancelled';
-    }).map((id) => get(id)!);
+    return this.kept.ids((id) => stillInDoubt(get(id)), (id) => this.unanswered.add(id)).map((id) => get(id)!);
   }
+
+  /** `symbol`'s orders in doubt for a day that the broker never answered for (see {@link unanswered}). */
+  unansweredOf(symbol: string, get: (clientOrderId: string) => Order | undefined): Order[] {
+    this.orders(get); // the ones a day old move over first
+    return this.unanswered.ids((id) => stillInDoubt(get(id))).flatMap((id) => (get(id)!.symbol === symbol ? [get(id)!] : []));
+  }
+
+  /** A reconciliation adopted the broker's position of `symbol`: that accounts for what its unanswered orders did. */
+  forgetUnanswered(symbol: string, get: (clientOrderId: string) => Order | undefined): void {
+    for (const order of this.unansweredOf(symbol, get)) this.unanswered.delete(order.clientOrderId);
+  }
+}
+
+/** Failed, or cancelled before the broker answered: what the broker may still hold. */
+function stillInDoubt(order: Order | undefined): boolean {
+  return order?.status === 'failed' || order?.status === 'cancelled';
 }

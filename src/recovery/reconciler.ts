@@ -236,15 +236,18 @@ export class Reconciler {
     });
     const unknownBrokerOrders = unknown.map((r) => r.clientOrderId || r.brokerOrderId);
     this.alertUnknown(unknown);
-    // A consistent cut: the broker's positions are compared only for symbols whose orders did not
-    // move while the picture was taken (see comparable()).
-    const mark = orders.changeMark;
-    const brokerPositions = await adapter.getPositions();
-    const positionsDeferred: string[] = [];
-    const positionMismatches: { symbol: string; local: Decimal; broker: Decimal }[] = [];
-    for (const mismatch of this.positionDiff(brokerPositions)) {
-      if (await this.comparable(mismatch.symbol, mark)) positionMismatches.push(mismatch);
-      else positionsDeferred.push(mismatch.symbol);
+    let { brokerPositions, positionMismatches, positionsDeferred } = await this.comparePositions();
+    // A difference that orders given up on long ago may explain (in doubt for a day, every look-up
+    // failed: a broker down that long) — asked for first, and the positions read again if one is
+    // found: its fills are the difference, and the order's own (adopted, they were lost to it).
+    const unanswered = positionMismatches.flatMap((m) => orders.ordersUnanswered(m.symbol));
+    if (unanswered.length > 0) {
+      const outcomes = await Promise.all(unanswered.map((order) => this.lookUpOrder(order, at).catch((): Outcome => ({}))));
+      const more = outcomes.flatMap((outcome) => outcome.found ?? []);
+      if (more.length > 0) {
+        found.push(...more);
+        ({ brokerPositions, positionMismatches, positionsDeferred } = await this.comparePositions());
+      }
     }
     let action: ReconciliationReport['action'] = 'none';
     if (positionMismatches.length > 0) {
@@ -258,6 +261,7 @@ export class Reconciler {
             // Journaled where it happens among the fills: a restart's replay sets the position here too.
             journal.append({ kind: 'note', at, topic: POSITION_ADOPTED_TOPIC, symbol: m.symbol, data: { symbol: m.symbol, assetClass, quantity: quantity.toFixed(), averagePrice: averagePrice.toFixed() }, seq: UNSTAMPED });
             positions.adopt(m.symbol, assetClass, quantity, averagePrice);
+            orders.forgetUnanswered(m.symbol);
           };
           // The other side is two steps, journaled as such: the close, then the broker's side. A
           // listener of the close may open the symbol again (a signal sent from it): the broker's
@@ -291,6 +295,22 @@ export class Reconciler {
     journal.append({ kind: 'note', at, topic: 'reconciliation', data: serializable(report) });
     events.emit('reconciliation', report);
     return report;
+  }
+
+  /**
+   * The broker's positions against ours, as a consistent cut: compared only for symbols whose orders
+   * did not move while the picture was taken (see comparable()); the others are deferred.
+   */
+  private async comparePositions(): Promise<{ brokerPositions: readonly PositionReport[]; positionMismatches: { symbol: string; local: Decimal; broker: Decimal }[]; positionsDeferred: string[] }> {
+    const mark = this.deps.orders.changeMark;
+    const brokerPositions = await this.deps.adapter.getPositions();
+    const positionsDeferred: string[] = [];
+    const positionMismatches: { symbol: string; local: Decimal; broker: Decimal }[] = [];
+    for (const mismatch of this.positionDiff(brokerPositions)) {
+      if (await this.comparable(mismatch.symbol, mark)) positionMismatches.push(mismatch);
+      else positionsDeferred.push(mismatch.symbol);
+    }
+    return { brokerPositions, positionMismatches, positionsDeferred };
   }
 
   /**

@@ -167,7 +167,7 @@ export class RiskOrderManager {
         if (!protection) {
           // A protective order a dead process gave up on (its send timed out), reported working after
           // the restart: no protection owns it — the restart's own stop guards the position — so it goes.
-          if (from === 'failed' && !isTerminalStatus(order.status) && RiskOrderManager.isProtective(order)) this.guard(() => this.cancel(order.clientOrderId, 'a protective order given up on before a restart, working after it'));
+          if (from === 'failed' && !isTerminalStatus(order.status) && RiskOrderManager.isProtective(order)) this.guard(() => this.cancel(order.clientOrderId, 'a protective order given up on before a restart, working after it', true));
           // Where open exits hold the shares, an exit that ends (filled, short, or not at all) frees what
           // it held: the protective orders come to the position — live, or after a restart alike.
           if (this.deps.capabilities.exitsHoldQuantity && isTerminalStatus(order.status) && !isTerminalStatus(from) && !close) this.exitEnded(order);
@@ -188,7 +188,7 @@ export class RiskOrderManager {
         // replacement went out, or after its protection was over (the position closed): one stop too
         // many — a second trigger would sell what is not there.
         else if (from === 'failed' && !isTerminalStatus(order.status) && (this.byPosition.get(protection.positionId) !== protection || (order.clientOrderId !== protection.stopOrderId && !protection.targetOrderIds.includes(order.clientOrderId)))) {
-          this.guard(() => this.cancel(order.clientOrderId, 'given up on, and replaced, before the broker reported it'));
+          this.guard(() => this.cancel(order.clientOrderId, 'given up on, and replaced, before the broker reported it', true));
         }
         // The stop ended without filling and the engine did not cancel it: the position is bare.
         else if (!this.lostJustNow(order, from)) return;
@@ -234,7 +234,8 @@ export class RiskOrderManager {
     const protecting: Promise<void>[] = [];
     // The left-over orders' cancels go first: on a broker whose open orders hold the shares, a new
     // position's stop beside an old one would be refused.
-    const cancelOrphan = (o: Order): Promise<void> => this.cancel(o.clientOrderId, 'protective order with no position after the restart');
+    // Until they end, as a closed position's (a refusal asked again): a stop over no position opens one when it triggers.
+    const cancelOrphan = (o: Order): Promise<void> => this.cancel(o.clientOrderId, 'protective order with no position after the restart', true);
     protecting.push(...leftOverWorking.map(cancelOrphan));
     for (const position of positions.openPositions()) {
       if (this.byPosition.has(position.id)) continue;
@@ -1668,7 +1669,7 @@ export class RiskOrderManager {
     });
     if (left.length === 0) return;
     this.deps.logger.warn(`${p.symbol}: the other side of a filled pair still works ${NATIVE_SIBLING_GRACE_MS / 1_000} s after the position closed; cancelling it`, { clientOrderIds: left });
-    await Promise.all(left.map((id) => this.cancel(id, 'the other side of a filled pair, not ended by the broker')));
+    await Promise.all(left.map((id) => this.cancel(id, 'the other side of a filled pair, not ended by the broker', true)));
   }
 
   /** `untilEnded`: a refusal by the broker is answered with the cancel asked again (see `CancelOptions`). */

@@ -811,6 +811,14 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'flatten' }, { kind: 'refuseCancels', times: 1 }, { kind: 'volatility', value: 1 }, { kind: 'checkpoint' }, { kind: 'stream', up: false }, { kind: 'modify', pick: 0, bps: 0 }, { kind: 'refuseCancels', times: 1 }], 'partial exits, async cancels');
   });
 
+  it('async cancels: a rebalance closes a position whose stop’s cancel fails on the network, and the retry is refused by the broker twice: the stop is still asked to cancel until it ends — the refusal was skipped for a retry that had already gone (found by the search’s new variant)', async () => {
+    await scenario([{ kind: 'refuseCancels', times: 2 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 1 }, { kind: 'rebalance', weights: ['0', '0.003'] }, { kind: 'close' }], 'async cancels');
+  });
+
+  it('async cancels: the restart cancels a closed position’s stop left over (no position to protect), the host halts and resumes, and the broker refuses that cancel: it is asked again until it ends — let go on resume, the stop worked on over no position (found by the fixed-seed run of the new variant)', async () => {
+    await scenario([{ kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'refuseCancels', times: 1 }, { kind: 'lag', ms: 200 }, { kind: 'crash', after: 1 }, { kind: 'batch', sides: ['buy', 'sell'] }, { kind: 'halt' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }], 'async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

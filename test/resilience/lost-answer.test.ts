@@ -1,4 +1,4 @@
-import { BrokerError, type EngineConfig, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
+import { BrokerError, createOrder, type EngineConfig, ExecutionEngine, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -119,6 +119,36 @@ describe('an entry whose answer and look-up were both lost', () => {
     expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId)).toEqual([entryId]);
     clock.advance(2_000);
     expect(engine.orders.ordersInDoubt()).toEqual([]);
+  });
+
+  it('past the day, unanswered: a reconciliation that finds the position differs asks for it first — its fill is the order’s own, not an adopted position with the order left failed (found by the network search)', async () => {
+    const { clock, engine, broker, entryId } = await setup();
+    clock.advance(86_401_000);
+    expect(engine.orders.ordersInDoubt()).toEqual([]);
+    expect(engine.orders.ordersUnanswered('AAPL').map((o) => o.clientOrderId)).toEqual([entryId]);
+    expect(engine.orders.ordersUnanswered('MSFT')).toEqual([]);
+    const report = await engine.reconcile();
+    await settle(8);
+    expect(report.ordersFoundAtBroker).toContain(entryId);
+    expect(report.action).toBe('none');
+    expect([engine.orders.get(entryId)?.status, engine.orders.get(entryId)?.filledQuantity.toString()]).toEqual(['filled', '10']);
+    // The fill is the order's (and the signal's): no adoption.
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(engine.positions.get('AAPL')?.fills.map((f) => f.clientOrderId)).toEqual([entryId]);
+    expect(engine.positions.get('AAPL')?.signalId).toBe('lost-1');
+    expect(engine.orders.ordersUnanswered('AAPL')).toEqual([]);
+    expect(broker.countByClientOrderId(entryId)).toBe(1);
+  });
+
+  it('past the day, unanswered and still not found when the position differs (the difference is someone else’s): the broker’s position is adopted and the order forgotten', async () => {
+    const { clock, engine, broker, entryId } = await setup({}, false);
+    clock.advance(86_401_000);
+    await broker.submitOrder(createOrder({ symbol: 'AAPL', side: 'buy', quantity: 3, clientOrderId: 'app-1' }, { clock, ids: sequentialIds() }));
+    const report = await engine.reconcile();
+    expect(report.action).toBe('adopted');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('3');
+    expect(engine.orders.get(entryId)?.status).toBe('failed');
+    expect(engine.orders.ordersUnanswered('AAPL')).toEqual([]);
   });
 
   /** A started engine on a broker with native OCO and brackets, quoting AAPL at 100. */

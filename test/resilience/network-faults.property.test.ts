@@ -986,6 +986,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'refuseCancels', times: 1 }, { kind: 'wait', seconds: 1 }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 }, { kind: 'batch', sides: ['sell', 'buy'] }, { kind: 'flatten' }], 'partial exits, async cancels');
   });
 
+  it('an entry in doubt (its send and every look-up timed out, the stream down) past a day — the session closing twice: the reconciliation that finds the position differs asks for it first, and its fill is its own — the position was adopted and the order left failed with the broker’s fill (found by the search)', async () => {
+    await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 4 }, { kind: 'stream', up: false }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'close' }, { kind: 'open' }, { kind: 'close' }], 'stop and target');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

@@ -581,6 +581,22 @@ describe('RiskOrderManager', () => {
     expect(broker.orderReports().filter((o) => o.status === 'accepted' || o.status === 'pending_cancel')).toEqual([]);
   });
 
+  it('a closed position’s stop whose cancel first failed on the network, then was refused by the broker: still asked again until it ends — the refusal came after the retry had gone, and was skipped for that retry for good (found by the crash search)', async () => {
+    const { engine, broker, clock, signal, flush, alerts } = await setup(true, {}, { cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = engine.protection!.protectionOf('AAPL')!.stop!;
+    broker.failNext('cancelOrder', { kind: 'network' });
+    broker.refuseCancels(2);
+    await engine.executeSignal(signal({ side: 'sell' }));
+    for (let i = 0; i < 60; i++) await clock.advanceAsync(500);
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    expect(engine.orders.get(stop.clientOrderId)?.status).toBe('cancelled');
+    expect(broker.orderReports().filter((o) => o.status === 'accepted' || o.status === 'pending_cancel')).toEqual([]);
+    expect(alerts).not.toContain('cancel_failed');
+  });
+
   it('refused for good: asked again a few times, then a critical cancel_failed alert names the order still working', async () => {
     const { engine, broker, clock, signal, flush } = await setup(true, {}, { cancelLatencyMs: 300 });
     await engine.executeSignal(signal());
