@@ -265,7 +265,16 @@ export class OrderLifecycleManager {
       this.clock,
       (id, reason) => {
         const order = this.store.get(id);
-        if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel' || this.cancelRetries.has(id)) return;
+        if (!order || !isWorkingStatus(order.status) || this.cancelsAsked.has(id) || this.cancelRetries.has(id)) return;
+        // Pending cancel though the engine has not asked since the refusal: a report older than the
+        // refusal, heard after it (a lagging stream) — the order works at the broker. Asked all the
+        // same (a second cancel of an order that is ending is refused harmlessly); skipped, the
+        // cancel was never asked again and the stop worked on over no position.
+        if (order.status === 'pending_cancel') {
+          this.cancelsAsked.add(id);
+          void this.requestCancel(id, `${reason} (refused by the broker: asked again)`);
+          return;
+        }
         void this.cancel(id, `${reason} (refused by the broker: asked again)`).catch((error: unknown) => this.logger.warn(`asking again for the cancel of ${id} failed`, { error: describeError(error) }));
       },
       CANCEL_REFUSALS,
@@ -393,7 +402,8 @@ export class OrderLifecycleManager {
     if (invalid) return Promise.reject(invalid);
     const leaving = (id: string): boolean => {
       const order = this.store.get(id);
-      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id));
+      // A request that failed on the way is not the broker's refusal: whether it is asked again is decided after (cancelRequestFailed wakes the waits then).
+      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.requestFailing === id);
     };
     return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
   }
@@ -715,6 +725,8 @@ export class OrderLifecycleManager {
     if (this.cancelMissedReplacement(id, reason, sentTo)) return;
     this.scheduleCancelRetry(id, error, reason);
     if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedOnce(id);
+    // Not asked again (refused outright): a wait on its cancel settles now (see whenCancelsSettled).
+    if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
   }
 
   /**

@@ -171,6 +171,19 @@ describe('OrderLifecycleManager on the mock broker', () => {
     await expect(lifecycle.whenCancelsSettled('tw-1' as never, -1)).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it('whenCancelsSettled: a cancel whose request failed on the network is not settled — its retry is on the way — until that retry lands (settled there, the work waiting took the order as working on, and the retry then cancelled it)', async () => {
+    const { lifecycle, broker, clock } = setup({ cancelLatencyMs: 300 });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'sell', quantity: 1, type: 'limit', limitPrice: '110', timeInForce: 'gtc' }, { timeoutMs: null });
+    broker.failNext('cancelOrder', { kind: 'timeout', reached: false });
+    void lifecycle.cancel(order.clientOrderId).catch(() => undefined);
+    let settled: boolean | undefined;
+    void lifecycle.whenCancelsSettled([order.clientOrderId], 60_000).then((r) => (settled = r));
+    await settle(8);
+    expect([lifecycle.get(order.clientOrderId)?.status, settled]).toEqual(['accepted', undefined]);
+    await clock.advanceAsync(3_000);
+    expect([lifecycle.get(order.clientOrderId)?.status, settled]).toEqual(['cancelled', true]);
+  });
+
   it('a cancel requested while the order is still on the wire reaches it once it lands', async () => {
     const { lifecycle, broker, clock } = setup();
     broker.setLiquidity('AAPL', 0);

@@ -990,6 +990,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 4 }, { kind: 'stream', up: false }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'close' }, { kind: 'open' }, { kind: 'close' }], 'stop and target');
   });
 
+  it('partial exits, async cancels: the host halts (in its position:opened listener) twice, a halt’s cancel of the stop timing out: resumed, the stop is put back once that cancel, asked again, has ended — a wait that took the failed request for the broker’s refusal left the position with no stop (found by the search’s new style)', async () => {
+    await scenario([{ kind: 'lag', ms: 1500 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'react', on: 'position:opened', does: 'halt', side: 'buy', times: 2 }, { kind: 'modify', pick: 0, bps: 0, quantity: 1 }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3000 }, times: 1 }, { kind: 'fault', method: 'getOpenOrders', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }], 'partial exits, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
