@@ -207,6 +207,13 @@ export class OrderLifecycleManager {
   private readonly refusedCancels: CancelRetries;
   /** The order whose failed request is being recorded as `cancel_rejected` (not the broker's refusal). */
   private requestFailing: string | undefined;
+  /**
+   * The kill switch's cancels let go of by `resume()` (see {@link haltCancelsWantedNoMore}): a request
+   * of one still on its way that fails after is not asked again — trading resumed, and the order is
+   * protection's again (retried, it cancelled a stop protection had just taken back as working).
+   * Until the order ends or a cancel of it is asked anew.
+   */
+  private readonly letGo = new Set<string>();
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
   private readonly inDoubt: OrdersInDoubt;
   private readonly toConfirm: OrdersToConfirm;
@@ -678,6 +685,7 @@ export class OrderLifecycleManager {
    */
   async cancel(clientOrderId: string, reason = 'cancel requested', options: CancelOptions = {}): Promise<Order> {
     const order = this.store.require(clientOrderId);
+    if (this.letGo.size > 0) this.letGo.delete(clientOrderId);
     if (options.untilEnded === true && !isTerminalStatus(order.status)) this.wantUntilEnded(clientOrderId, { reason, halt: false });
     if (this.cancelOnItsWay(order)) return order;
     if (!isWorkingStatus(order.status) || order.status === 'pending_cancel') return order;
@@ -723,7 +731,7 @@ export class OrderLifecycleManager {
   private async cancelRequestFailed(id: string, error: unknown, reason: string, sentTo?: string): Promise<void> {
     await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
     if (this.cancelMissedReplacement(id, reason, sentTo)) return;
-    this.scheduleCancelRetry(id, error, reason);
+    if (!this.letGo.has(id)) this.scheduleCancelRetry(id, error, reason);
     if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedOnce(id);
     // Not asked again (refused outright): a wait on its cancel settles now (see whenCancelsSettled).
     if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
@@ -1312,6 +1320,7 @@ export class OrderLifecycleManager {
       if (!wanted.halt) continue;
       this.releaseUntilEnded(id);
       this.refusedCancels.clear(id);
+      this.letGo.add(id);
     }
   }
 
@@ -1617,6 +1626,7 @@ export class OrderLifecycleManager {
       this.timeouts.clear(id);
       this.cancelBeforeAck.delete(id);
       this.cancelRetries.clear(id);
+      if (this.letGo.size > 0) this.letGo.delete(id);
       if (this.untilEnded.delete(id)) this.refusedCancels.clear(id);
     } else if (event.type === 'cancel_rejected' && this.requestFailing !== id && this.untilEnded.has(id)) {
       // The broker's refusal of a cancel wanted until the order ends: asked again later.
