@@ -79,6 +79,8 @@ const call = fc.oneof(
   fc.record({ kind: fc.constant('preload' as const), symbols: fc.oneof(fc.array(symbol, { maxLength: 3 }), junk) }),
   fc.record({ kind: fc.constant('submitOptions' as const), options: fc.oneof(fc.record({ timeoutMs: numberish }, { requiredKeys: [] }), junk) }),
   fc.record({ kind: fc.constant('submitList' as const), list: fc.oneof(fc.constantFrom('oco', 'bracket', 'oto', 'nope'), junk), requests: fc.oneof(fc.array(orderRequestLike, { maxLength: 3 }), junk) }),
+  fc.record({ kind: fc.constant('whenCancelsSettled' as const), ids: fc.oneof(fc.array(fc.constantFrom('tw-1', 'nope'), { maxLength: 2 }), junk), timeoutMs: numberish }),
+  fc.record({ kind: fc.constant('ordersUnanswered' as const), symbol: fc.oneof(symbol, junk) }),
   fc.record({ kind: fc.constant('whenEnded' as const), ids: fc.oneof(fc.array(fc.constantFrom('tw-1', 'nope'), { maxLength: 2 }), junk), timeoutMs: numberish }),
   fc.record({ kind: fc.constant('lists' as const), filter: fc.oneof(fc.record({ symbol: junk, status: junk, clientOrderId: junk, from: junk, to: junk, limit: junk }, { requiredKeys: [] }), junk) }),
   fc.record({ kind: fc.constant('queue' as const), id: fc.oneof(fc.constantFrom('q', 'nope'), junk), how: fc.constantFrom('release', 'approve', 'reject', 'decision') }),
@@ -150,6 +152,10 @@ async function run(engine: ExecutionEngine, clock: ManualClock, c: Call): Promis
         return engine.orders.submitList(any(c.list), any(c.requests));
       case 'whenEnded':
         return Promise.race([engine.orders.whenEnded(any(c.ids), any(c.timeoutMs)), settle(2)]);
+      case 'whenCancelsSettled':
+        return Promise.race([engine.orders.whenCancelsSettled(any(c.ids), any(c.timeoutMs)), settle(2)]);
+      case 'ordersUnanswered':
+        return engine.orders.ordersUnanswered(any(c.symbol));
       case 'lists':
         engine.orders.orderList(any(c.filter));
         return engine.orders.auditTrail(any(c.filter));
