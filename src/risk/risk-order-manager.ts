@@ -267,7 +267,10 @@ export class RiskOrderManager {
       // again — not left bare by cancels nobody follows up.
       const cancelling = mine.filter((o) => o.status === 'pending_cancel' || retry.has(o.clientOrderId)).map((o) => o.clientOrderId);
       if (cancelling.length > 0) {
-        this.putBackWhenEnded(adopted, cancelling);
+        // A cancel the restart is yet to ask again (its request failed in the dead process) is still to
+        // come: a refusal heard before it is not the last word (settled on it, the retry then ended
+        // the stop with nothing to put it back).
+        this.putBackWhenEnded(adopted, cancelling, !cancelling.some((id) => retry.has(id)));
         // The targets to the position meanwhile (the dead process may have been shrinking them: a
         // partial exit on a broker that cannot replace cancels the stop first).
         protecting.push(this.converge(adopted));
@@ -513,26 +516,24 @@ export class RiskOrderManager {
   }
 
   /**
-   * Once the cancels of `ids` (protective orders of `p`) have landed, a position still open gets its
-   * stop and targets back — unless a cancel the broker refused left the stop working, or a close is
-   * working on the position (then that close is watched: a stop beside it would race it, or be
-   * refused for the shares it holds). Asked again while waiting (a second refused exit: the same
+   * Once the cancels of `ids` (protective orders of `p`) have landed or been refused, a position
+   * still open gets its stop and targets back ({@link putBackCancelled}) — a stop whose cancel the
+   * broker refused works on, and the targets whose cancels landed come back beside it — unless a
+   * close is working on the position (then that close is watched: a stop beside it would race it, or
+   * be refused for the shares it holds). Asked again while waiting (a second refused exit: the same
    * orders), it waits once: the stop is put back once, not once per ask (a second pair was refused
    * for the shares the first holds, and its loss tore the first one down).
    */
-  private putBackWhenEnded(p: Protection, ids: readonly string[]): void {
+  private putBackWhenEnded(p: Protection, ids: readonly string[], orRefused = true): void {
     if (p.puttingBack) return;
     p.puttingBack = true;
     this.guard(async () => {
-      const ended = await this.cancelsEnded(p, ids, () => this.putBackWhenEnded(p, ids)).finally(() => (p.puttingBack = false));
+      // A refusal settles the wait too (`orRefused`): the stop works on, and the targets whose cancels
+      // landed come back beside it now (they waited ten minutes, then not at all: a restart that took
+      // back a halt's cancels left a position with its stop alone).
+      const ended = await this.cancelsEnded(p, ids, () => this.putBackWhenEnded(p, ids, orRefused), orRefused).finally(() => (p.puttingBack = false));
       if (!ended) return;
-      const position = this.stillOpen(p);
-      if (!position || this.byPosition.get(position.id) !== p) return;
-      const stop = this.stopOf(p);
-      if (stop && !isTerminalStatus(stop.status)) return;
-      if (this.closeWorking(position)) return this.watchWorkingCloses(position);
-      p.stopOrderId = undefined;
-      await this.replaceStop(p, position);
+      await this.putBackCancelled(p, () => Promise.resolve(this.putBackWhenEnded(p, ids, orRefused)), () => undefined);
     });
   }
 

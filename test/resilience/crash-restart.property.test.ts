@@ -823,6 +823,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'slowRest', ms: 2000 }, { kind: 'refuseCancels', times: 1 }, { kind: 'lag', ms: 1500 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'batch', sides: ['sell', 'buy'] }], 'async cancels');
   });
 
+  it('async cancels: killed after trading resumed from a halt whose cancels were still pending, the broker refusing the stop’s: the restart, taking those cancels back, puts the target back beside the stop that works on — it was left with its stop alone (found by the search’s new variant)', async () => {
+    await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'refuseCancels', times: 1 }, { kind: 'halt' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 3 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'crash', after: 0 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'lag', ms: 1500 }], 'async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
