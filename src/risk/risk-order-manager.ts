@@ -1548,7 +1548,9 @@ export class RiskOrderManager {
       const ids = stop && p.native ? [p.stopOrderId, ...p.targetOrderIds].filter((x): x is string => x !== undefined) : [id];
       await Promise.all(ids.map((x) => this.cancel(x, 'changed: the broker cannot replace an order, so it is placed again')));
       const placeAgain = (): Promise<void> => (stop ? this.stopResent(p, ids) : this.targetResent(p, order, quantity));
-      if (await this.cancelsEnded(p, ids, () => this.guard(placeAgain))) await placeAgain();
+      // A refusal settles the wait too (placeAgain does nothing for an order still working; the
+      // refusal asks for a new look): waited out, a restart's recover() hung ten minutes on it.
+      if (await this.cancelsEnded(p, ids, () => this.guard(placeAgain), true)) await placeAgain();
     } finally {
       if (stop) p.resendingStop = false;
     }
