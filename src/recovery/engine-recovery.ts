@@ -122,9 +122,12 @@ export class EngineRecovery {
       attempts++;
       try {
         const report = await reconciler.reconcile({ recovered: restored.orders.length, includeFailed: true });
-        await this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
-        // After the protection is back, so a replace given up is brought back in step by it.
-        await this.deps.orders.resumeRequests(restored.interrupted, restored.cancelRetries);
+        // The protection is taken back first (its orders adopted before its first await), so a replace
+        // given up is brought back in step by it — and the dead process's requests go while it
+        // settles: awaited first, a stop to be placed again once a cancel the dead process asked had
+        // ended waited ten minutes for that cancel, sent again only after (recover() hung).
+        const protecting = this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
+        await Promise.all([protecting, this.deps.orders.resumeRequests(restored.interrupted, restored.cancelRetries)]);
         await this.deps.finishInterrupted?.();
         // The journal's records were kept only for the protection: let them go. The dead process's
         // requests are resumed: a later recover() here finds only what this process has heard.
