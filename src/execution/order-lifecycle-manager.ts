@@ -214,6 +214,8 @@ export class OrderLifecycleManager {
    * Until the order ends or a cancel of it is asked anew.
    */
   private readonly letGo = new Set<string>();
+  /** Cancels whose request failed, while it is decided whether they are asked again (see {@link whenCancelsSettled}). */
+  private readonly cancelsFailing = new Set<string>();
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
   private readonly inDoubt: OrdersInDoubt;
   private readonly toConfirm: OrdersToConfirm;
@@ -410,7 +412,7 @@ export class OrderLifecycleManager {
     const leaving = (id: string): boolean => {
       const order = this.store.get(id);
       // A request that failed on the way is not the broker's refusal: whether it is asked again is decided after (cancelRequestFailed wakes the waits then).
-      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.requestFailing === id);
+      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.cancelsFailing.has(id));
     };
     return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
   }
@@ -729,12 +731,19 @@ export class OrderLifecycleManager {
    * outright while the cancel is wanted until the order ends, asked again all the same.
    */
   private async cancelRequestFailed(id: string, error: unknown, reason: string, sentTo?: string): Promise<void> {
-    await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
-    if (this.cancelMissedReplacement(id, reason, sentTo)) return;
-    if (!this.letGo.has(id)) this.scheduleCancelRetry(id, error, reason);
-    if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedOnce(id);
-    // Not asked again (refused outright): a wait on its cancel settles now (see whenCancelsSettled).
-    if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
+    // Until it is decided whether the cancel is asked again, a wait on it does not settle (another
+    // order's refusal heard meanwhile woke the waits between the failure and its retry).
+    this.cancelsFailing.add(id);
+    try {
+      await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
+      if (this.cancelMissedReplacement(id, reason, sentTo)) return;
+      if (!this.letGo.has(id)) this.scheduleCancelRetry(id, error, reason);
+      if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedOnce(id);
+    } finally {
+      this.cancelsFailing.delete(id);
+      // Not asked again (refused outright): a wait on its cancel settles now (see whenCancelsSettled).
+      if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
+    }
   }
 
   /**

@@ -831,6 +831,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' }, { kind: 'refuseCancels', times: 2 }, { kind: 'crash', after: 0 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'move', symbol: 'AAPL', by: 0 }], 'no replace, async cancels');
   });
 
+  it('no replace, async cancels: killed twice while a stop is placed again for a short an exit shrank (its cancels refused, slow answers): recover() ends — protection waited on a cancel the dead process asked, which recover() sends again only after the protection (found by the search’s new variant)', async () => {
+    await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'slowRest', ms: 2000 }, { kind: 'refuseCancels', times: 3 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'crash', after: 0 }, { kind: 'checkpoint' }, { kind: 'crash', after: 0 }], 'no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

@@ -1002,6 +1002,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' }, { kind: 'modify', pick: 0, bps: 0 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'refuseCancels', times: 1 }], 'no replace, async cancels');
   });
 
+  it('no replace, async cancels: the stop’s cancel (to place it again for a grown position) failing on the network while the target’s fails too, then the broker ending the stop: a new stop is placed — a wait woken by the target’s failure took the stop’s failed request for a refusal, and gave up on it (found by the search’s new style)', async () => {
+    await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: false }, times: 3 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'slowRest', ms: 250 }, { kind: 'wait', seconds: 2 }, { kind: 'brokerEnds', pick: 0 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'rebalance', weights: ['0.001', '0'] }, { kind: 'wait', seconds: 1 }, { kind: 'refuseCancels', times: 1 }], 'no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
