@@ -412,7 +412,8 @@ export class OrderLifecycleManager {
     const leaving = (id: string): boolean => {
       const order = this.store.get(id);
       // A request that failed on the way is not the broker's refusal: whether it is asked again is decided after (cancelRequestFailed wakes the waits then).
-      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.cancelsFailing.has(id));
+      // So is one to be asked again: a retry of a failed request, or a refusal of a cancel wanted until it ends (the retry then ended an order the waiting work had taken as working on).
+      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.cancelsFailing.has(id) || this.cancelRetries.has(id) || this.refusedCancels.has(id));
     };
     return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
   }
