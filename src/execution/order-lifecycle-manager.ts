@@ -1331,7 +1331,14 @@ export class OrderLifecycleManager {
       this.releaseUntilEnded(id);
       this.refusedCancels.clear(id);
       this.letGo.add(id);
+      // A retry of a request that failed (the halt's, or an earlier cancel's — a force-close the halt
+      // ended) waits no more either: fired after, it cancelled a target protection had taken back.
+      if (this.cancelRetries.has(id)) {
+        this.cancelRetries.clear(id);
+        this.cancelsAsked.delete(id);
+      }
     }
+    if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
   }
 
   /** True while a cancel of this order is wanted until it ends (`CancelOptions.untilEnded`): a refusal of it is asked again, not taken as the broker's answer. */

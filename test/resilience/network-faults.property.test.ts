@@ -1006,6 +1006,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: false }, times: 3 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'slowRest', ms: 250 }, { kind: 'wait', seconds: 2 }, { kind: 'brokerEnds', pick: 0 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'rebalance', weights: ['0.001', '0'] }, { kind: 'wait', seconds: 1 }, { kind: 'refuseCancels', times: 1 }], 'no replace, async cancels');
   });
 
+  it('trailing, async cancels: an operator’s force-close whose cancel of the target timed out (a retry waiting), the kill switch ending the close, the broker refusing the target’s cancel: once trading resumes the retry is dropped — fired after, it cancelled the target protection had taken back (found by the search’s new style)', async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'thin', symbol: 'AAPL', quantity: 1 }, { kind: 'brokerEnds', pick: 0 }, { kind: 'refuseCancels', times: 1 }, { kind: 'forceClose', symbol: 'AAPL' }, { kind: 'halt' }, { kind: 'move', symbol: 'AAPL', by: 0 }], 'trailing, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
