@@ -418,6 +418,11 @@ export class OrderLifecycleManager {
     return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
   }
 
+  /** The waits of {@link whenEnded} and {@link whenCancelsSettled} look again (an order ended, a cancel was refused or let go). */
+  private wakeWaits(): void {
+    if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
+  }
+
   /** Resolves true once `settled()` holds (looked at when an order ends or a cancel is refused), or with it after `timeoutMs`. */
   private waitUntil(settled: () => boolean, timeoutMs: number): Promise<boolean> {
     if (settled()) return Promise.resolve(true);
@@ -743,7 +748,7 @@ export class OrderLifecycleManager {
     } finally {
       this.cancelsFailing.delete(id);
       // Not asked again (refused outright): a wait on its cancel settles now (see whenCancelsSettled).
-      if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
+      this.wakeWaits();
     }
   }
 
@@ -1338,7 +1343,7 @@ export class OrderLifecycleManager {
         this.cancelsAsked.delete(id);
       }
     }
-    if (this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
+    this.wakeWaits();
   }
 
   /** True while a cancel of this order is wanted until it ends (`CancelOptions.untilEnded`): a refusal of it is asked again, not taken as the broker's answer. */
@@ -1674,7 +1679,7 @@ export class OrderLifecycleManager {
     if (this.hooks.size > 0) this.hooks.run(notifyHook, transition, describeTransition);
     // After the hooks, which may ask whether the engine cancelled the order it ended.
     if (this.cancelsAsked.size > 0 && (ended || event.type === 'cancel_rejected')) this.cancelsAsked.delete(id);
-    if ((ended || event.type === 'cancel_rejected') && this.endWaiters.size > 0) for (const waiter of [...this.endWaiters]) waiter();
+    if (ended || event.type === 'cancel_rejected') this.wakeWaits();
     this.inOrder.end(turn, transition, this.announceTransition);
     if (cancelLanded) this.cancelLanded(id, order);
     else if (withdrawnLanded) void this.cancel(id, 'withdrawn before the broker acknowledged it; it landed after all');
