@@ -20,6 +20,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // One fixed sample of every property unless a search asks for a draw (see the file).
+    setupFiles: ['test/setup/property-seed.ts'],
     testTimeout: 30_000,
     pool: 'forks',
   },

@@ -90,9 +90,16 @@ function instant(text: string, field: string): number {
   return at;
 }
 
-/** Epoch milliseconds a `Date` can hold (±8.64e15). */
+/** 0001-01-02 and 9999-12-30 (UTC): a day a period names as `yyyy-MM-dd` in any time zone. */
+const FIRST_INSTANT = new Date('0001-01-02T00:00:00Z').getTime();
+const LAST_INSTANT = new Date('9999-12-30T23:59:59.999Z').getTime();
+
+/**
+ * Epoch milliseconds of a day in years 1–9999: a period is named `yyyy-MM-dd`, and a `Date` holds
+ * more (±8.64e15) — year -9997 was named "10000-12-31" with NaN bounds.
+ */
 function instantMs(at: number, field: string): number {
-  if (!(Math.abs(at) <= 8.64e15)) throw new ValidationError([{ field, message: `must be epoch milliseconds, got ${String(at)}` }], 'report period');
+  if (!(at >= FIRST_INSTANT && at <= LAST_INSTANT)) throw new ValidationError([{ field, message: `must be epoch milliseconds in the years 1 to 9999, got ${String(at)}` }], 'report period');
   return at;
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { alwaysOpenMarket, ConfigurationError, customPeriod, Decimal, ExecutionEngine, PRE_TRADE_RULES, reportPeriod, silentLogger, TradewireError, TradingDesk } from 'tradewire';
+import { alwaysOpenMarket, ConfigurationError, customPeriod, Decimal, ExecutionEngine, PRE_TRADE_RULES, reportPeriod, silentLogger, TradewireError, TradingDesk, ValidationError } from 'tradewire';
 import { ManualClock, MockBroker, runBacktest, sequentialIds, settle } from 'tradewire/testing';
 import { AlpacaAdapter } from 'tradewire/alpaca';
 import { OandaAdapter } from 'tradewire/oanda';
@@ -335,6 +335,17 @@ describe('a bad report period', () => {
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
     );
+  });
+});
+
+describe('a report period at the edge of the calendar', () => {
+  it('an instant outside the years 1 to 9999 is a ValidationError — year -9997 was named "10000-12-31" with NaN bounds (found by a random draw of the property above)', () => {
+    for (const at of [-377673561712001, -8.64e15, 8.64e15, 253402300800000]) {
+      expect(() => reportPeriod('daily', at, 'EST')).toThrow(ValidationError);
+      expect(() => customPeriod(at, 0, 'UTC')).toThrow(ValidationError);
+    }
+    const first = reportPeriod('daily', new Date('0001-01-03T12:00:00Z').getTime(), 'UTC');
+    expect([first.label, Number.isFinite(first.from), Number.isFinite(first.to)]).toEqual(['0001-01-03', true, true]);
   });
 });
 
