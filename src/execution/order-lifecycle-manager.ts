@@ -1301,7 +1301,10 @@ export class OrderLifecycleManager {
    * new order there; cancelling the id kept here would leave it working.
    */
   async endedButWorking(order: Order, options: { readonly ask?: boolean; readonly brokerOrderId?: string | undefined } = {}): Promise<void> {
-    if (!isTerminalStatus(order.status) || order.status === 'filled') return;
+    // A filled order works nowhere — but a second order under its client id may (a send that landed
+    // late beside its resend, at a broker that takes an id again once its order has ended: OANDA).
+    const duplicate = options.brokerOrderId !== undefined && order.brokerOrderId !== undefined && options.brokerOrderId !== order.brokerOrderId;
+    if (!isTerminalStatus(order.status) || (order.status === 'filled' && !duplicate)) return;
     const id = order.clientOrderId;
     let working = { ...ref(order), ...(options.brokerOrderId ? { brokerOrderId: options.brokerOrderId } : {}) };
     if (options.ask) {

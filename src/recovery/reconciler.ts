@@ -172,6 +172,13 @@ export class Reconciler {
       const mine = orders.get(report.clientOrderId) ?? orders.getByBrokerOrderId(report.brokerOrderId);
       return mine && isTerminalStatus(mine.status) && mine.status !== 'filled' ? [{ report, id: mine.clientOrderId, current: fresh(mine) }] : [];
     });
+    // A second order under the client id of one that filled here (a send that landed late beside its
+    // resend after a restart, at a broker that takes an id again once its order ended): never meant
+    // to work — cancelled by its own broker id (alerted as a duplicate below too).
+    for (const report of open.reports) {
+      const mine = orders.get(report.clientOrderId);
+      if (mine?.status === 'filled' && mine.brokerOrderId !== undefined && report.brokerOrderId && report.brokerOrderId !== mine.brokerOrderId) void orders.endedButWorking(mine, { ask: true, brokerOrderId: report.brokerOrderId });
+    }
     for (const { report, id, current } of endedHere) {
       if (current) {
         orders.applyReport(report);

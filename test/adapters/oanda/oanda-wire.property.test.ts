@@ -196,5 +196,13 @@ describe('the engine on OANDA, under a bad network (local v20 server)', () => {
       actions: [{ kind: 'signal', symbol: 0, side: 'buy' }, { kind: 'move', symbol: 0, by: 0 }, { kind: 'react', on: 'order:fill', does: 'cancelAll', side: 'buy', times: 1 }, { kind: 'rebalance', levels: [2, 0] }],
       style: 'market entries',
     },
+    {
+      // A batch entry's POST held on the wire when the process died; the restart, not finding it,
+      // resent it (filled); the held POST then landed — OANDA takes a client id again once its order
+      // has ended — a second limit entry under tw-1 that was only alerted, not cancelled.
+      found: 'an entry resent by the restart, whose first POST lands after the resend filled, is cancelled as a duplicate by its own id',
+      actions: [{ kind: 'hold', call: 'submit' }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'restart' }, { kind: 'move', symbol: 0, by: 1 }, { kind: 'refuseReplaces', times: 1 }, { kind: 'signal', symbol: 0, side: 'buy' }],
+      style: 'limit entries',
+    },
   ]);
 });
