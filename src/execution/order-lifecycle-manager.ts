@@ -1666,10 +1666,6 @@ export class OrderLifecycleManager {
     if (withdrawnLanded) this.cancelsAsked.add(id);
 
     if (outcome !== 'applied') {
-      // News of the order all the same (a refusal of a cancel already taken as refused here): a list
-      // read before it may be older than the order — looked up by itself, not applied (a stale
-      // "pending cancel" from the list read before a refusal was applied after it, and asked by no one).
-      this.changedAt.set(order.symbol, ++this.changes);
       if (cancelLanded) this.cancelLanded(id, order);
       // A withdrawn send that landed after all — or a lost replace's replacement, under a new id:
       // working at the broker, ended here. (An acknowledgement can also come late, after the end:
