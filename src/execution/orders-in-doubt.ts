@@ -67,7 +67,10 @@ export class OrdersInDoubt {
   /** `symbol`'s orders in doubt for a day that the broker never answered for (see {@link unanswered}). */
   unansweredOf(symbol: string, get: (clientOrderId: string) => Order | undefined): Order[] {
     this.orders(get); // the ones a day old move over first
-    return this.unanswered.ids((id) => stillInDoubt(get(id))).flatMap((id) => (get(id)!.symbol === symbol ? [get(id)!] : []));
+    return this.unanswered.ids((id) => stillInDoubt(get(id))).flatMap((id) => {
+      const order = get(id)!;
+      return order.symbol === symbol ? [order] : [];
+    });
   }
 
   /** A reconciliation adopted the broker's position of `symbol`: that accounts for what its unanswered orders did. */

@@ -543,8 +543,9 @@ export class RiskOrderManager {
    * runs when the protection hook hears the last of them end (the stream down into the close, say,
    * confirms them hours later) — the stop comes back then, not never.
    */
-  private async cancelsEnded(p: Protection, ids: readonly string[], resume: () => void, orRefused = false): Promise<boolean> {
-    // `orRefused`: the caller has work either way — a cancel the broker refused settles the wait too.
+  private async cancelsEnded(p: Protection, ids: readonly string[], resume: () => void, orRefused = true): Promise<boolean> {
+    // `orRefused` (the callers' usual case: they have work either way): a cancel the broker refused
+    // settles the wait too; without it, only the orders' end does.
     if (await (orRefused ? this.deps.orders.whenCancelsSettled(ids, BLOCKED_EXIT_WAIT_MS) : this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS))) return true;
     if (!this.stillOpen(p) || !ids.some((id) => this.deps.orders.get(id)?.status === 'pending_cancel')) return true;
     (p.afterCancels ??= []).push({ ids, resume });
@@ -1005,7 +1006,7 @@ export class RiskOrderManager {
     // stop was itself on its way: cancelled when the broker acknowledges it): its end decides.
     const cancelling = p.stopOrderId !== undefined && this.cancelOnItsWay(p.stopOrderId);
     // A refused cancel ends the wait too: the stop works on, and the targets come back beside it now.
-    if (cancelling && !(await this.cancelsEnded(p, [p.stopOrderId!], () => this.guard(again), true))) return;
+    if (cancelling && !(await this.cancelsEnded(p, [p.stopOrderId!], () => this.guard(again)))) return;
     const position = this.stillOpen(p);
     if (!position || !position.quantity.greaterThan(0) || this.byPosition.get(p.positionId) !== p) return;
     const stop = this.stopOf(p);
@@ -1062,7 +1063,7 @@ export class RiskOrderManager {
     }
     if (cancelling.length === 0 || waited) return;
     const again = (): Promise<void> => this.targetsAgain(p, true);
-    if (await this.cancelsEnded(p, cancelling, () => this.guard(again), true)) await again();
+    if (await this.cancelsEnded(p, cancelling, () => this.guard(again))) await again();
   }
 
   /**
@@ -1223,7 +1224,7 @@ export class RiskOrderManager {
     if (!left.greaterThan(0)) {
       // The room is held by legs on their way out (their cancels still travelling): looked at again once they end.
       const leaving = this.legsBeingCancelled(p, target.clientOrderId);
-      if (leaving.length > 0 && (await this.cancelsEnded(p, leaving, () => this.guard(() => this.targetLost(p, target, how))))) await this.targetLost(p, target, how);
+      if (leaving.length > 0 && (await this.cancelsEnded(p, leaving, () => this.guard(() => this.targetLost(p, target, how)), false))) await this.targetLost(p, target, how);
       return;
     }
     if (!target.limitPrice) return;
@@ -1550,7 +1551,7 @@ export class RiskOrderManager {
       const placeAgain = (): Promise<void> => (stop ? this.stopResent(p, ids) : this.targetResent(p, order, quantity));
       // A refusal settles the wait too (placeAgain does nothing for an order still working; the
       // refusal asks for a new look): waited out, a restart's recover() hung ten minutes on it.
-      if (await this.cancelsEnded(p, ids, () => this.guard(placeAgain), true)) await placeAgain();
+      if (await this.cancelsEnded(p, ids, () => this.guard(placeAgain))) await placeAgain();
     } finally {
       if (stop) p.resendingStop = false;
     }
