@@ -252,6 +252,12 @@ export class OrderLifecycleManager {
   /** A counter of applied changes, and the last value at which each symbol's orders changed. */
   private changes = 0;
   private readonly changedAt = new Map<string, number>();
+  /**
+   * The broker's cancel refusals that changed nothing here (the order already working again: its
+   * cancel's request timed out, or was refused before) — by order, at the counter's value then. A
+   * report read before such a refusal still says "pending cancel"; news the order itself does not show.
+   */
+  private readonly refusalsUnseen = new Map<string, number>();
 
   constructor(options: OrderLifecycleOptions) {
     this.adapter = options.adapter;
@@ -672,9 +678,10 @@ export class OrderLifecycleManager {
   private async askUntilCurrent(ids: readonly string[], lookUp: string, apply: (report: OrderStatusReport) => void): Promise<OrderStatusReport | typeof STALE | undefined> {
     for (let asked = 1; ; asked++) {
       const before = ids.map((id) => this.store.get(id));
+      const mark = this.changes;
       const report = await this.adapter.getOrder(ref(this.store.require(lookUp)));
       if (!report) return report;
-      if (ids.every((id, i) => this.store.get(id) === before[i])) {
+      if (ids.every((id, i) => this.store.get(id) === before[i]) && !this.reportOutrun(report, lookUp, mark)) {
         apply(report);
         return report;
       }
@@ -1242,6 +1249,15 @@ export class OrderLifecycleManager {
     return (this.changedAt.get(symbol) ?? 0) > mark;
   }
 
+  /**
+   * True when `report` may be older than what was heard of its order after `mark`: it says "pending
+   * cancel" and the broker refused a cancel of that order since (a refusal that changed nothing here,
+   * the order already working again — the report would put a cancel nobody asks back on it).
+   */
+  reportOutrun(report: OrderStatusReport, clientOrderId: string, mark: number): boolean {
+    return report.status === 'pending_cancel' && this.refusalsUnseen.size > 0 && (this.refusalsUnseen.get(clientOrderId) ?? 0) > mark;
+  }
+
   /** The audit trail: every transition, with time, from, to, reason and the broker's payload. */
   auditTrail(query?: JournalQuery): JournalRecord[] {
     return this.journal.query(optionsOf(query, 'auditTrail'));
@@ -1653,6 +1669,7 @@ export class OrderLifecycleManager {
       this.cancelRetries.clear(id);
       if (this.letGo.size > 0) this.letGo.delete(id);
       if (this.untilEnded.delete(id)) this.refusedCancels.clear(id);
+      if (this.refusalsUnseen.size > 0) this.refusalsUnseen.delete(id);
     } else if (event.type === 'cancel_rejected' && this.requestFailing !== id && this.untilEnded.has(id)) {
       // The broker's refusal of a cancel wanted until the order ends: asked again later.
       this.refusedOnce(id);
@@ -1666,6 +1683,7 @@ export class OrderLifecycleManager {
     if (withdrawnLanded) this.cancelsAsked.add(id);
 
     if (outcome !== 'applied') {
+      if (event.type === 'cancel_rejected' && this.requestFailing !== id && isWorkingStatus(order.status)) this.refusalsUnseen.set(id, ++this.changes);
       if (cancelLanded) this.cancelLanded(id, order);
       // A withdrawn send that landed after all — or a lost replace's replacement, under a new id:
       // working at the broker, ended here. (An acknowledgement can also come late, after the end:

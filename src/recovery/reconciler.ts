@@ -162,7 +162,9 @@ export class Reconciler {
     const open = openOrderIndex(await adapter.getOpenOrders());
     // An order of a symbol that moved while the list travelled (a fill, a replace's answer) may be
     // newer here than in the list: asked for by itself instead (see OrderLifecycleManager.refreshOrder).
-    const fresh = (order: Order): boolean => !orders.changedSince(order.symbol, asked);
+    // So may one whose "pending cancel" the broker refused while the list travelled, with nothing
+    // changed here (the order already worked again): the list would put that cancel back.
+    const fresh = (order: Order, report?: OrderStatusReport): boolean => !orders.changedSince(order.symbol, asked) && (report === undefined || !orders.reportOutrun(report, order.clientOrderId, asked));
     // Ended here, working there (a send given up on or withdrawn whose timed-out attempt landed later):
     // its report applied (fills count), then cancelled at the broker if it is still ended here. First,
     // before this reconciliation's own look-ups change the symbol's orders and make the list stale.
@@ -170,7 +172,7 @@ export class Reconciler {
     // one whose symbol moved while the list travelled is looked up by itself, and the broker asked again.
     const endedHere = open.reports.flatMap((report) => {
       const mine = orders.get(report.clientOrderId) ?? orders.getByBrokerOrderId(report.brokerOrderId);
-      return mine && isTerminalStatus(mine.status) && mine.status !== 'filled' ? [{ report, id: mine.clientOrderId, current: fresh(mine) }] : [];
+      return mine && isTerminalStatus(mine.status) && mine.status !== 'filled' ? [{ report, id: mine.clientOrderId, current: fresh(mine, report) }] : [];
     });
     // A second order under the client id of one that filled here (a send that landed late beside its
     // resend after a restart, at a broker that takes an id again once its order ended): never meant
@@ -210,7 +212,7 @@ export class Reconciler {
         const members = list.ids.map((member) => orders.get(member)!).filter((o) => !isTerminalStatus(o.status));
         const reports = members.map((o) => open.find(o));
         // A member that ended while unheard fills may have come first is not in the open list: the list is asked for.
-        const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every(fresh) && !list.ids.some((member) => endedToConfirm.has(member));
+        const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every((o, i) => fresh(o, reports[i])) && !list.ids.some((member) => endedToConfirm.has(member));
         if (answered) {
           for (const report of reports) orders.applyReport(report!);
           for (const report of reports) orders.cancelNotTaken(report!, at);
@@ -221,7 +223,7 @@ export class Reconciler {
         continue;
       }
       const listed = open.find(order);
-      if (listed && fresh(order)) {
+      if (listed && fresh(order, listed)) {
         orders.applyReport(listed);
         // Still working there a while after its cancel: the cancel did not take.
         orders.cancelNotTaken(listed, at);

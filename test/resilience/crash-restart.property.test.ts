@@ -835,6 +835,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'slowRest', ms: 2000 }, { kind: 'refuseCancels', times: 3 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'crash', after: 0 }, { kind: 'checkpoint' }, { kind: 'crash', after: 0 }], 'no replace, async cancels');
   });
 
+  it('no replace, async cancels: a stop’s cancel timed out (it reached the broker), killed; the restart’s reconciliation reads the stop "pending cancel" just before the broker refuses that cancel: the list, answered after the refusal, does not put the cancel back — the stop stayed pending cancel here with nobody asking, and the target 10 over 7 for minutes (found by the search’s new variant)', async () => {
+    await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'batch', sides: ['buy', 'sell'] }, { kind: 'crash', after: 1 }, { kind: 'refuseCancels', times: 1 }, { kind: 'cancelOne', pick: 0 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
