@@ -96,6 +96,18 @@ export function driver(clock: ManualClock): (work: Promise<unknown>) => Promise<
 }
 
 /**
+ * The end of a run: `seconds` of the clock's time pass in quarter-second steps, so what the last
+ * reconciliations set off (protection brought to a position one adopted: a cancel confirmed a beat
+ * later, a new order placed after it) finishes before the state is checked.
+ */
+export async function quiesce(clock: ManualClock, seconds = 5): Promise<void> {
+  for (let t = 0; t < seconds * 1_000; t += 250) {
+    clock.advance(250);
+    await settle(4);
+  }
+}
+
+/**
  * Collects into `into` the symbols whose targets protection gave up on and said so (alerted with
  * `details.action` `left_off`: a target refused or lost, or none placed for an entry filled through
  * its stop) — guarded by the stop alone, which {@link expectAgreement}'s check on targets allows.

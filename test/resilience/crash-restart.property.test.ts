@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -1063,7 +1063,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         if (engine.halted) engine.resume();
         await drive(engine.reconcile());
         await drive(engine.reconcile());
-        await drive(settle(10));
+        await quiesce(clock);
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -1198,7 +1198,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         await heal(broker, clock, prices, { stream: !style.endsWith('polling') });
         await drive(engine.reconcile());
         await drive(engine.reconcile());
-        await drive(settle(10));
+        await quiesce(clock);
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, engine.orders.auditTrail({}));
