@@ -70,7 +70,7 @@ export class RiskOrderManager {
    * Closes protection sent for a bare position, watched until they end, by client order id: one that
    * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
    */
-  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind }>();
+  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind } | { readonly then: () => Promise<void> }>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -161,7 +161,7 @@ export class RiskOrderManager {
         const close = this.closes.get(order.clientOrderId);
         if (close && isTerminalStatus(order.status)) {
           this.closes.delete(order.clientOrderId);
-          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : this.closeEnded(close.p, order, close.reason)));
+          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : 'then' in close ? close.then() : this.closeEnded(close.p, order, close.reason)));
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) {
@@ -944,11 +944,11 @@ export class RiskOrderManager {
    * watched instead, so if it too ends without closing the position, the stop and targets come back
    * then (not left bare for a close that did not happen).
    */
-  private watchWorkingCloses(position: Position): void {
+  private watchWorkingCloses(position: Position, then?: () => Promise<void>): void {
     const closeSide = exitSide(position);
     for (const order of this.deps.orders.workingOrders()) {
       if (order.symbol !== position.symbol || order.side !== closeSide || RiskOrderManager.isProtective(order) || this.closes.has(order.clientOrderId)) continue;
-      this.closes.set(order.clientOrderId, { forced: position.symbol, by: 'close' });
+      this.closes.set(order.clientOrderId, then ? { then } : { forced: position.symbol, by: 'close' });
     }
   }
 
@@ -1014,7 +1014,9 @@ export class RiskOrderManager {
     // halt's overtook): the targets the halt cancelled still come back, unless a close works on it —
     // and it is brought to the position, which may have grown while its cancel was on the way.
     if (stop && !isTerminalStatus(stop.status)) {
-      if (this.closeWorking(position)) return;
+      // An exit working beside it (a partial exit sent as trading resumed): the targets come back
+      // once it ends, for what it leaves — they were left off for good.
+      if (this.closeWorking(position)) return this.watchWorkingCloses(position, again);
       announce(true);
       if (!p.native) await this.legsBack(p);
       if (!this.closeWorking(position)) await this.converge(p);
