@@ -170,17 +170,21 @@ export class Reconciler {
     // before this reconciliation's own look-ups change the symbol's orders and make the list stale.
     // Which ones the list answers is decided before any is applied (applying one changes its symbol);
     // one whose symbol moved while the list travelled is looked up by itself, and the broker asked again.
-    const endedHere = open.reports.flatMap((report) => {
-      const mine = orders.get(report.clientOrderId) ?? orders.getByBrokerOrderId(report.brokerOrderId);
-      return mine && isTerminalStatus(mine.status) && mine.status !== 'filled' ? [{ report, id: mine.clientOrderId, current: fresh(mine, report) }] : [];
-    });
-    // A second order under the client id of one that filled here (a send that landed late beside its
-    // resend after a restart, at a broker that takes an id again once its order ended): never meant
-    // to work — cancelled by its own broker id (alerted as a duplicate below too).
+    // Also a second order under the client id of one that filled here (a send that landed late beside
+    // its resend after a restart, at a broker that takes an id again once its order ended): never
+    // meant to work — cancelled by its own broker id (alerted as a duplicate below too).
+    const endedHere: { report: OrderStatusReport; id: string; current: boolean }[] = [];
+    const duplicates: { order: Order; brokerOrderId: string }[] = [];
     for (const report of open.reports) {
-      const mine = orders.get(report.clientOrderId);
-      if (mine?.status === 'filled' && mine.brokerOrderId !== undefined && report.brokerOrderId && report.brokerOrderId !== mine.brokerOrderId) void orders.endedButWorking(mine, { ask: true, brokerOrderId: report.brokerOrderId });
+      const byId = orders.get(report.clientOrderId);
+      if (byId?.status === 'filled' && byId.brokerOrderId !== undefined && report.brokerOrderId && report.brokerOrderId !== byId.brokerOrderId) {
+        duplicates.push({ order: byId, brokerOrderId: report.brokerOrderId });
+        continue;
+      }
+      const mine = byId ?? orders.getByBrokerOrderId(report.brokerOrderId);
+      if (mine && isTerminalStatus(mine.status) && mine.status !== 'filled') endedHere.push({ report, id: mine.clientOrderId, current: fresh(mine, report) });
     }
+    for (const { order, brokerOrderId } of duplicates) void orders.endedButWorking(order, { ask: true, brokerOrderId });
     for (const { report, id, current } of endedHere) {
       if (current) {
         orders.applyReport(report);
