@@ -681,7 +681,8 @@ export class OrderLifecycleManager {
       const mark = this.changes;
       const report = await this.adapter.getOrder(ref(this.store.require(lookUp)));
       if (!report) return report;
-      if (ids.every((id, i) => this.store.get(id) === before[i]) && !this.reportOutrun(report, lookUp, mark)) {
+      // A refusal heard meanwhile that changed nothing here is news too (the answer may still say "pending cancel").
+      if (ids.every((id, i) => this.store.get(id) === before[i] && !this.refusedSince(id, mark))) {
         apply(report);
         return report;
       }
@@ -1255,7 +1256,11 @@ export class OrderLifecycleManager {
    * the order already working again — the report would put a cancel nobody asks back on it).
    */
   reportOutrun(report: OrderStatusReport, clientOrderId: string, mark: number): boolean {
-    return report.status === 'pending_cancel' && this.refusalsUnseen.size > 0 && (this.refusalsUnseen.get(clientOrderId) ?? 0) > mark;
+    return report.status === 'pending_cancel' && this.refusedSince(clientOrderId, mark);
+  }
+
+  private refusedSince(clientOrderId: string, mark: number): boolean {
+    return this.refusalsUnseen.size > 0 && (this.refusalsUnseen.get(clientOrderId) ?? 0) > mark;
   }
 
   /** The audit trail: every transition, with time, from, to, reason and the broker's payload. */
