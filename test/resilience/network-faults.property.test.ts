@@ -1050,8 +1050,9 @@ describe('network faults', () => {
  * a refusal is learnt only by asking.
  * 'limit entries, async cancels': limit entries in a thin market timing out after 20 s, on a broker whose
  * cancels are confirmed later and sometimes refused (an entry's timeout cancel refused: it works on).
+ * 'market hours, async cancels': signals queued while closed and day orders cancelled at the close, on that broker.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling', 'stop and target, async cancels', 'partial exits, async cancels', 'no replace, async cancels', 'trailing, async cancels', 'async cancels, polling', 'limit entries, async cancels'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling', 'stop and target, async cancels', 'partial exits, async cancels', 'no replace, async cancels', 'trailing, async cancels', 'async cancels, polling', 'limit entries, async cancels', 'market hours, async cancels'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -1073,7 +1074,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           config:
             style === 'defaults'
               ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
-              : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style === 'market hours' ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style.startsWith('partial exits') ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style.endsWith('entry timeouts') || style.startsWith('limit entries') ? 20_000 : null, ...(style.startsWith('limit entries') ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
+              : { sizing: style === 'fractional' ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style.startsWith('market hours') ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style.startsWith('partial exits') ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style.endsWith('entry timeouts') || style.startsWith('limit entries') ? 20_000 : null, ...(style.startsWith('limit entries') ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
         engine.on('error', () => undefined);
         const mirror = mirrorOrderEvents(engine);
