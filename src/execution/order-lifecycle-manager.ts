@@ -419,7 +419,7 @@ export class OrderLifecycleManager {
       const order = this.store.get(id);
       // A request that failed on the way is not the broker's refusal: whether it is asked again is decided after (cancelRequestFailed wakes the waits then).
       // So is one to be asked again: a retry of a failed request, or a refusal of a cancel wanted until it ends (the retry then ended an order the waiting work had taken as working on).
-      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.cancelsFailing.has(id) || this.cancelRetries.has(id) || this.refusedCancels.has(id));
+      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.cancelsFailing.has(id) || this.cancelRetries.has(id) || this.refusedCancels.has(id) || this.cancelAfterReplace.has(id));
     };
     return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
   }
@@ -1398,6 +1398,14 @@ export class OrderLifecycleManager {
    */
   cancelAskedBeforeAck(clientOrderId: string): boolean {
     return this.cancelBeforeAck.has(clientOrderId);
+  }
+
+  /**
+   * True while a cancel of this order waits for its replace to settle (asked, or refused on the way,
+   * while the replace travelled): it is asked of the order as the replace leaves it.
+   */
+  cancelAwaitsReplace(clientOrderId: string): boolean {
+    return this.cancelAfterReplace.size > 0 && this.cancelAfterReplace.has(clientOrderId);
   }
 
   /**

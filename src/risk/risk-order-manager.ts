@@ -1080,9 +1080,9 @@ export class RiskOrderManager {
     });
   }
 
-  /** The engine asked to cancel `id` and the cancel has not ended nor been refused — asked before the broker acknowledged it, too. */
+  /** The engine asked to cancel `id` and the cancel has not ended nor been refused — asked before the broker acknowledged it, or to be asked once its replace settles, too. */
   private cancelOnItsWay(id: string): boolean {
-    return this.deps.orders.cancelRequested(id) || this.deps.orders.cancelAskedBeforeAck(id);
+    return this.deps.orders.cancelRequested(id) || this.deps.orders.cancelAskedBeforeAck(id) || this.deps.orders.cancelAwaitsReplace(id);
   }
 
   /** `p`'s target orders (one per leg placed) that `keep` takes, in leg order. */

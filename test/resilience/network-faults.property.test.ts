@@ -1014,6 +1014,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'server_error' }, times: 1 }, { kind: 'halt' }, { kind: 'refuseCancels', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' }, { kind: 'wait', seconds: 1 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'stop and target, async cancels');
   });
 
+  it('market hours, async cancels: an operator’s force-close while the stop’s resize travelled slowly, the stop’s cancel rate-limited (to be asked once the resize settles), the entry filling on after: the force-close leaves 8 open and the stop is placed again once that cancel ends — it was taken as working, its targets put back beside it, and the deferred cancel then left the position bare (found by the search’s new style)', async () => {
+    await scenario([{ kind: 'thin', symbol: 'AAPL', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'replaceOrder', fault: { kind: 'slow', ms: 3000 }, times: 1 }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'rate_limit', retryAfterMs: 2000 }, times: 2 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'forceClose', symbol: 'AAPL' }, { kind: 'open' }], 'market hours, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
