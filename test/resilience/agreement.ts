@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { type BrokerAdapter, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON, type Order, type OrderSide, type Position, replayJournal } from 'tradewire';
+import { type BrokerAdapter, BrokerError, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON, type Order, type OrderSide, type Position, replayJournal } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
@@ -93,6 +93,26 @@ export function driver(clock: ManualClock): (work: Promise<unknown>) => Promise<
     }
     expect(done, 'the work ended').toBe(true);
   };
+}
+
+/**
+ * The broker says no for good to the next requests of one kind (422 / 403: a cancel of an order it
+ * will not cancel now, a replace it will not take, an order the account cannot pay for) — not retried.
+ */
+export const refuseAction = { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuse' as const), method: fc.constantFrom('cancelOrder' as const, 'replaceOrder' as const, 'submitOrder' as const), times: fc.integer({ min: 1, max: 3 }) }) };
+
+/** What a broker answers when it says no for good to a request of this kind (see {@link refuseAction}). */
+export function refusal(method: 'cancelOrder' | 'replaceOrder' | 'submitOrder'): BrokerError {
+  if (method === 'cancelOrder') return new BrokerError('order_not_cancelable', 'mock broker: order is not cancelable now', { status: 422 });
+  if (method === 'replaceOrder') return new BrokerError('invalid_order', 'mock broker: order is not replaceable now', { status: 422 });
+  return new BrokerError('insufficient_buying_power', 'mock broker: insufficient buying power', { status: 403 });
+}
+
+/** A cancel the broker said no to for good ({@link refuseAction}): the host hears `order:cancel_rejected` and decides — not a cancel the engine dropped. */
+export function excuseRefusedCancels(engine: ExecutionEngine, into: Set<string>): void {
+  engine.on('order:cancel_rejected', ({ order, event }) => {
+    if ('reason' in event && event.reason?.includes('not cancelable now')) into.add(order.clientOrderId);
+  });
 }
 
 /**

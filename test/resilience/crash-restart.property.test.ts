@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -37,6 +37,7 @@ const action = fc.oneof(
   // A trade from the broker's app; `unheard`: no reconciliation after it (the stream, a refusal or the restart tells the engine).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('outside' as const), symbol: fc.constantFrom(...SYMBOLS), side: fc.constantFrom<OrderSide>('buy', 'sell'), quantity: fc.integer({ min: 1, max: 5 }), unheard: fc.boolean() }, { requiredKeys: ['kind', 'symbol', 'side', 'quantity'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
+  refuseAction,
   // The broker refuses the next cancels once pending (the async-cancel style's: Alpaca's order_cancel_rejected).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.integer({ min: 1, max: 3 }) }) },
   // A thin market: at most this many shares fill per price update (0: as many as asked).
@@ -931,6 +932,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
           collectTargetsLeftOff(engine, targetsAlerted);
           engine.on('alert', (a) => a.code === 'cancel_failed' && a.clientOrderId && cancelsGivenUp.add(a.clientOrderId));
+          excuseRefusedCancels(engine, cancelsGivenUp);
           events?.(engine);
           // The host's reacting listeners, on this process (those of a dead one are gone with it, their work too).
           host.reactions.length = 0;
@@ -976,6 +978,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           if (a.kind === 'crash') crashAfter = a.after;
           // The broker's word: what the host cancelled may work on (the engine tells it: order:cancel_rejected).
           else if (a.kind === 'refuseCancels') broker.refuseCancels(a.times, (id) => cancelsGivenUp.add(id));
+          else if (a.kind === 'refuse') broker.failNext(a.method, { kind: 'error', error: refusal(a.method) }, a.times);
           else if (a.kind === 'react') {
             const r = { a, left: { n: a.times } };
             reacting.push(r);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -25,6 +25,7 @@ const action = fc.oneof(
       times: fc.integer({ min: 1, max: 4 }),
     }),
   },
+  refuseAction,
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stream' as const), up: fc.boolean() }) },
   // The stream runs late: updates reach the engine after REST answers that already tell of them.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lag' as const), ms: fc.constantFrom(0, 200, 1_500) }) },
@@ -1095,6 +1096,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         const cancelled = new Set<string>();
         const cancelsGivenUp = new Set<string>();
         engine.on('alert', (a) => a.code === 'cancel_failed' && a.clientOrderId && cancelsGivenUp.add(a.clientOrderId));
+        excuseRefusedCancels(engine, cancelsGivenUp);
         await engine.start();
         // A broker with no update stream: the engine learns of fills and ends by asking (every second).
         if (style.endsWith('polling')) broker.dropStream();
@@ -1117,6 +1119,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
             const signal: Signal = { id: `s${++n}`, symbol: a.symbol, side: a.side, strength: 90, time: clock.now(), strategyId: 'net', ...(a.fraction ? { exitFraction: a.fraction } : {}) };
             await drive(engine.executeSignal(signal));
           } else if (a.kind === 'fault') broker.failNext(a.method, a.fault, a.times);
+          else if (a.kind === 'refuse') broker.failNext(a.method, { kind: 'error', error: refusal(a.method) }, a.times);
           else if (a.kind === 'stream') {
             if (style.endsWith('polling')) continue; // there is no stream to lose or get back
             if (a.up) broker.restoreStream();
