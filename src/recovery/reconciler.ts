@@ -164,7 +164,7 @@ export class Reconciler {
     // newer here than in the list: asked for by itself instead (see OrderLifecycleManager.refreshOrder).
     // So may one whose "pending cancel" the broker refused while the list travelled, with nothing
     // changed here (the order already worked again): the list would put that cancel back.
-    const fresh = (order: Order, report?: OrderStatusReport): boolean => !orders.changedSince(order.symbol, asked) && (report === undefined || !orders.reportOutrun(report, order.clientOrderId, asked));
+    const fresh = (order: Order, report: OrderStatusReport): boolean => !orders.changedSince(order.symbol, asked) && !orders.reportOutrun(report, order.clientOrderId, asked);
     // Ended here, working there (a send given up on or withdrawn whose timed-out attempt landed later):
     // its report applied (fills count), then cancelled at the broker if it is still ended here. First,
     // before this reconciliation's own look-ups change the symbol's orders and make the list stale.
@@ -216,7 +216,7 @@ export class Reconciler {
         const members = list.ids.map((member) => orders.get(member)!).filter((o) => !isTerminalStatus(o.status));
         const reports = members.map((o) => open.find(o));
         // A member that ended while unheard fills may have come first is not in the open list: the list is asked for.
-        const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every((o, i) => fresh(o, reports[i])) && !list.ids.some((member) => endedToConfirm.has(member));
+        const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every((o, i) => fresh(o, reports[i]!)) && !list.ids.some((member) => endedToConfirm.has(member));
         if (answered) {
           for (const report of reports) orders.applyReport(report!);
           for (const report of reports) orders.cancelNotTaken(report!, at);

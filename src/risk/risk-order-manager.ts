@@ -69,6 +69,8 @@ export class RiskOrderManager {
   /**
    * Closes protection sent for a bare position, watched until they end, by client order id: one that
    * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
+   * Also closes another part sent (a force-close's, an exit beside a stop whose cancel was refused):
+   * what they leave is protected once they end (`then`: the put-back that waited for them).
    */
   private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind } | { readonly then: () => Promise<void> }>();
   /** Positions opened by a protective order whose close was asked (see protect). */
