@@ -419,7 +419,7 @@ export class OrderLifecycleManager {
       const order = this.store.get(id);
       // A request that failed on the way is not the broker's refusal: whether it is asked again is decided after (cancelRequestFailed wakes the waits then).
       // So is one to be asked again: a retry of a failed request, or a refusal of a cancel wanted until it ends (the retry then ended an order the waiting work had taken as working on).
-      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelsAsked.has(id) || this.cancelBeforeAck.has(id) || this.cancelsFailing.has(id) || this.cancelRetries.has(id) || this.refusedCancels.has(id) || this.cancelAfterReplace.has(id));
+      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelComing(id) || this.cancelsFailing.has(id) || this.cancelRetries.has(id) || this.refusedCancels.has(id));
     };
     return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
   }
@@ -1401,11 +1401,13 @@ export class OrderLifecycleManager {
   }
 
   /**
-   * True while a cancel of this order waits for its replace to settle (asked, or refused on the way,
-   * while the replace travelled): it is asked of the order as the replace leaves it.
+   * True while a cancel the engine asked of this order is on its way: asked and neither ended nor
+   * refused ({@link cancelRequested}), asked before the broker acknowledged the order, or waiting for
+   * the order's replace to settle (asked, or failed on the way, while the replace travelled: it is
+   * asked of the order as the replace leaves it). Work that takes the order as staying waits for it.
    */
-  cancelAwaitsReplace(clientOrderId: string): boolean {
-    return this.cancelAfterReplace.size > 0 && this.cancelAfterReplace.has(clientOrderId);
+  cancelComing(clientOrderId: string): boolean {
+    return this.cancelsAsked.has(clientOrderId) || this.cancelBeforeAck.has(clientOrderId) || (this.cancelAfterReplace.size > 0 && this.cancelAfterReplace.has(clientOrderId));
   }
 
   /**

@@ -70,9 +70,9 @@ export class RiskOrderManager {
    * Closes protection sent for a bare position, watched until they end, by client order id: one that
    * ends unfilled — hours later, as a market order queued out of hours can — brings the stop back.
    * Also closes another part sent (a force-close's, an exit beside a stop whose cancel was refused):
-   * what they leave is protected once they end (`then`: the put-back that waited for them).
+   * what they leave is protected once they end (`ended`: the work that waited for them).
    */
-  private readonly closes = new Map<string, { readonly p: Protection; readonly reason: string } | { readonly forced: string; readonly by: CloseKind } | { readonly then: () => Promise<void> }>();
+  private readonly closes = new Map<string, WatchedClose>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -163,7 +163,7 @@ export class RiskOrderManager {
         const close = this.closes.get(order.clientOrderId);
         if (close && isTerminalStatus(order.status)) {
           this.closes.delete(order.clientOrderId);
-          this.guard(() => ('forced' in close ? this.afterForceClose(close.forced, closeWhy(order), close.by) : 'then' in close ? close.then() : this.closeEnded(close.p, order, close.reason)));
+          this.guard(() => close.ended(order));
         }
         const protection = this.byOrder.get(order.clientOrderId);
         if (!protection) {
@@ -861,7 +861,7 @@ export class RiskOrderManager {
       // acknowledgement, an expiry, however late), the position is bare again — the stop comes back then.
       const ended = this.deps.orders.get(close.clientOrderId) ?? close;
       if (isTerminalStatus(ended.status)) await this.closeEnded(p, ended, reason);
-      else this.closes.set(close.clientOrderId, { p, reason });
+      else this.closes.set(close.clientOrderId, { p, ended: (order) => this.closeEnded(p, order, reason) });
       return;
     }
     await this.closeRefused(p, closeOutcome(close, failure));
@@ -937,7 +937,7 @@ export class RiskOrderManager {
 
   private watchClose(symbol: string, close: Order | undefined, by: CloseKind, why?: string): void {
     const now = close ? (this.deps.orders.get(close.clientOrderId) ?? close) : undefined;
-    if (now && !isTerminalStatus(now.status)) this.closes.set(now.clientOrderId, { forced: symbol, by });
+    if (now && !isTerminalStatus(now.status)) this.closes.set(now.clientOrderId, this.afterClose(symbol, by));
     else this.guard(() => this.afterForceClose(symbol, why ?? (now ? closeWhy(now) : 'no close was sent'), by));
   }
 
@@ -946,12 +946,17 @@ export class RiskOrderManager {
    * watched instead, so if it too ends without closing the position, the stop and targets come back
    * then (not left bare for a close that did not happen).
    */
-  private watchWorkingCloses(position: Position, then?: () => Promise<void>): void {
+  private watchWorkingCloses(position: Position, ended?: () => Promise<void>): void {
     const closeSide = exitSide(position);
     for (const order of this.deps.orders.workingOrders()) {
       if (order.symbol !== position.symbol || order.side !== closeSide || RiskOrderManager.isProtective(order) || this.closes.has(order.clientOrderId)) continue;
-      this.closes.set(order.clientOrderId, then ? { then } : { forced: position.symbol, by: 'close' });
+      this.closes.set(order.clientOrderId, ended ? { ended } : this.afterClose(position.symbol, 'close'));
     }
+  }
+
+  /** A watched close of `symbol` ({@link watchClose}): if it ends with the position still open, {@link afterForceClose}. */
+  private afterClose(symbol: string, by: CloseKind): WatchedClose {
+    return { ended: (order) => this.afterForceClose(symbol, closeWhy(order), by) };
   }
 
   /** See {@link watchForceClose}: the position is still open after its force-close or exit (`why`). */
@@ -1006,7 +1011,7 @@ export class RiskOrderManager {
   private async putBackCancelled(p: Protection, again: () => Promise<void>, announce: (stopWorks: boolean) => void): Promise<void> {
     // The stop's cancel may still be on its way (retried after a failure, a resize went first, or the
     // stop was itself on its way: cancelled when the broker acknowledges it): its end decides.
-    const cancelling = p.stopOrderId !== undefined && this.cancelOnItsWay(p.stopOrderId);
+    const cancelling = p.stopOrderId !== undefined && this.deps.orders.cancelComing(p.stopOrderId);
     // A refused cancel ends the wait too: the stop works on, and the targets come back beside it now.
     if (cancelling && !(await this.cancelsEnded(p, [p.stopOrderId!], () => this.guard(again)))) return;
     const position = this.stillOpen(p);
@@ -1078,13 +1083,8 @@ export class RiskOrderManager {
   private legsBeingCancelled(p: Protection, except?: string): string[] {
     return p.targetOrderIds.filter((id) => {
       const leg = id === except ? undefined : this.deps.orders.get(id);
-      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || this.cancelOnItsWay(id));
+      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || this.deps.orders.cancelComing(id));
     });
-  }
-
-  /** The engine asked to cancel `id` and the cancel has not ended nor been refused — asked before the broker acknowledged it, or to be asked once its replace settles, too. */
-  private cancelOnItsWay(id: string): boolean {
-    return this.deps.orders.cancelRequested(id) || this.deps.orders.cancelAskedBeforeAck(id) || this.deps.orders.cancelAwaitsReplace(id);
   }
 
   /** `p`'s target orders (one per leg placed) that `keep` takes, in leg order. */
@@ -1633,7 +1633,7 @@ export class RiskOrderManager {
     if (!p) return;
     this.byPosition.delete(position.id);
     this.clearTryAgain(position.id);
-    for (const [id, close] of this.closes) if ('p' in close && close.p === p) this.closes.delete(id);
+    for (const [id, close] of this.closes) if (close.p === p) this.closes.delete(id);
     const exit = lastExitPrice(position);
     if (exit) {
       if (this.rewardRisk.length >= REWARD_RISK_KEPT) this.rewardRisk.shift();
@@ -1832,6 +1832,12 @@ export class RiskOrderManager {
 
 /** Who sent a close protection watches (see watchForceClose), for its alert. */
 type CloseKind = 'force-close' | 'exit' | 'close';
+
+/** A close watched until it ends (see `RiskOrderManager.closes`): `ended` runs then; `p`: the protection that sent it, if it did. */
+interface WatchedClose {
+  readonly p?: Protection;
+  readonly ended: (close: Order) => Promise<void>;
+}
 
 /** Why a watched close that ended left the position open, for an alert. */
 function closeWhy(close: Order): string {
