@@ -417,9 +417,7 @@ export class OrderLifecycleManager {
     if (invalid) return Promise.reject(invalid);
     const leaving = (id: string): boolean => {
       const order = this.store.get(id);
-      // A request that failed on the way is not the broker's refusal: whether it is asked again is decided after (cancelRequestFailed wakes the waits then).
-      // So is one to be asked again: a retry of a failed request, or a refusal of a cancel wanted until it ends (the retry then ended an order the waiting work had taken as working on).
-      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelComing(id) || this.cancelsFailing.has(id) || this.cancelRetries.has(id) || this.refusedCancels.has(id));
+      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelComing(id));
     };
     return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
   }
@@ -1401,13 +1399,23 @@ export class OrderLifecycleManager {
   }
 
   /**
-   * True while a cancel the engine asked of this order is on its way: asked and neither ended nor
-   * refused ({@link cancelRequested}), asked before the broker acknowledged the order, or waiting for
-   * the order's replace to settle (asked, or failed on the way, while the replace travelled: it is
-   * asked of the order as the replace leaves it). Work that takes the order as staying waits for it.
+   * True while a cancel the engine asked of this order is on its way or still to be asked: asked and
+   * neither ended nor refused ({@link cancelRequested}), asked before the broker acknowledged the
+   * order, waiting for the order's replace to settle (asked, or failed on the way, while the replace
+   * travelled: it is asked of the order as the replace leaves it), failed on the way while it is
+   * decided whether it is asked again, waiting to be retried, or refused while it is wanted until the
+   * order ends (`CancelOptions.untilEnded`: asked again). Work that takes the order as staying waits
+   * until this is false — counted as staying, the retry then ended an order that work relied on.
    */
   cancelComing(clientOrderId: string): boolean {
-    return this.cancelsAsked.has(clientOrderId) || this.cancelBeforeAck.has(clientOrderId) || (this.cancelAfterReplace.size > 0 && this.cancelAfterReplace.has(clientOrderId));
+    return (
+      this.cancelsAsked.has(clientOrderId) ||
+      this.cancelBeforeAck.has(clientOrderId) ||
+      this.cancelsFailing.has(clientOrderId) ||
+      this.cancelRetries.has(clientOrderId) ||
+      this.refusedCancels.has(clientOrderId) ||
+      (this.cancelAfterReplace.size > 0 && this.cancelAfterReplace.has(clientOrderId))
+    );
   }
 
   /**

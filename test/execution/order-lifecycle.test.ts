@@ -184,6 +184,23 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect([lifecycle.get(order.clientOrderId)?.status, settled]).toEqual(['cancelled', true]);
   });
 
+  it('cancelComing: a cancel wanted until the order ends that the broker refused is still coming — it is asked again — until the order ends; a plain refused cancel is not', async () => {
+    const { lifecycle, broker, clock } = setup({ cancelLatencyMs: 300 });
+    const rest = (price: string) => lifecycle.submit({ symbol: 'AAPL', side: 'sell', quantity: 1, type: 'limit', limitPrice: price, timeInForce: 'gtc' }, { timeoutMs: null });
+    const [wanted, plain] = [await rest('110'), await rest('111')];
+    broker.refuseCancels(2);
+    void lifecycle.cancel(wanted.clientOrderId, 'position closed', { untilEnded: true }).catch(() => undefined);
+    void lifecycle.cancel(plain.clientOrderId).catch(() => undefined);
+    let settled: boolean | undefined;
+    void lifecycle.whenCancelsSettled([wanted.clientOrderId], 60_000).then((r) => (settled = r));
+    await clock.advanceAsync(300); // both refused: each works again
+    expect([lifecycle.get(wanted.clientOrderId)?.status, lifecycle.get(plain.clientOrderId)?.status]).toEqual(['accepted', 'accepted']);
+    expect([lifecycle.cancelComing(wanted.clientOrderId), lifecycle.cancelComing(plain.clientOrderId), settled]).toEqual([true, false, undefined]);
+    await clock.advanceAsync(2_000); // asked again, and this time it lands
+    expect([lifecycle.get(wanted.clientOrderId)?.status, lifecycle.cancelComing(wanted.clientOrderId), settled]).toEqual(['cancelled', false, true]);
+    expect(lifecycle.get(plain.clientOrderId)?.status).toBe('accepted');
+  });
+
   it('a cancel requested while the order is still on the wire reaches it once it lands', async () => {
     const { lifecycle, broker, clock } = setup();
     broker.setLiquidity('AAPL', 0);
