@@ -1610,7 +1610,7 @@ export class OrderLifecycleManager {
     if (this.store.require(id).status !== pending) return;
     this.requestFailing = id;
     try {
-      this.applySafely(id, { type, reason: describeError(error), at: this.clock.now() });
+      this.applySafely(id, { type, reason: describeError(error), ...(isTradewireError(error) ? { code: error.code } : {}), at: this.clock.now() });
     } finally {
       this.requestFailing = undefined;
     }

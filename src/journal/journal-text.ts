@@ -22,6 +22,7 @@ type AnyEvent = {
   readonly fill?: Fill;
   readonly changes?: OrderChanges;
   readonly reason?: string;
+  readonly code?: string;
   readonly replacedBy?: string;
   readonly raw?: unknown;
 };
@@ -41,6 +42,7 @@ function eventText(record: EventRecord): string | undefined {
   if (event.fill !== undefined) text += `,"fill":${JSON.stringify(compactFill(event.fill, event.at))}`;
   if (event.changes !== undefined) text += `,"changes":${JSON.stringify(orderChangesToJSON(event.changes))}`;
   if (event.reason !== undefined) text += `,"reason":${jsonString(event.reason)}`;
+  if (event.code !== undefined) text += `,"code":${jsonString(event.code)}`;
   if (event.replacedBy !== undefined) text += `,"replacedBy":${jsonString(event.replacedBy)}`;
   if (event.raw !== undefined) text += `,"raw":${JSON.stringify(event.raw)}`;
   if (event.brokerOrderId !== brokerOrderId) text += `,"brokerOrderId":${event.brokerOrderId === undefined ? 'null' : jsonString(event.brokerOrderId)}`;
@@ -53,7 +55,7 @@ function eventText(record: EventRecord): string | undefined {
   );
 }
 
-const EVENT_KEYS: ReadonlySet<string> = new Set(['type', 'at', 'brokerOrderId', 'fill', 'changes', 'reason', 'replacedBy', 'raw']);
+const EVENT_KEYS: ReadonlySet<string> = new Set(['type', 'at', 'brokerOrderId', 'fill', 'changes', 'reason', 'code', 'replacedBy', 'raw']);
 
 /** Characters JSON.stringify would escape, and every other non-ASCII one (left to it). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;

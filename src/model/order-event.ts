@@ -1,10 +1,16 @@
 import type { Decimal } from '../core/decimal.js';
+import type { TradewireErrorCode } from '../core/errors.js';
 import type { Fill } from './fill.js';
 import type { OrderType } from './trading-types.js';
 
 /**
  * A fact about an order, in the past tense. Adapters report these; the lifecycle applies them.
  * `at` is epoch milliseconds; `raw` keeps the broker's payload for the audit trail.
+ *
+ * A `cancel_rejected` or `replace_rejected` the engine records because its own request failed carries
+ * the error's `code`: a refusal for good (`order_not_cancelable`, `invalid_order`) told from a request
+ * lost on the way (`network_error`, `timeout`, `rate_limited`, which the engine asks again) without
+ * reading the `reason`'s text. One the broker's stream reported has no `code`.
  */
 export type OrderEvent =
   | OrderEventBase<'validated'>
@@ -15,12 +21,12 @@ export type OrderEvent =
   | (OrderEventBase<'submit_failed'> & { readonly reason: string })
   | (OrderEventBase<'filled'> & { readonly fill: Fill; readonly brokerOrderId?: string })
   | OrderEventBase<'cancel_requested'>
-  | (OrderEventBase<'cancel_rejected'> & { readonly reason: string })
+  | (OrderEventBase<'cancel_rejected'> & { readonly reason: string; readonly code?: TradewireErrorCode })
   | (OrderEventBase<'cancelled'> & { readonly reason?: string })
   | OrderEventBase<'expired'>
   | (OrderEventBase<'replace_requested'> & { readonly changes: OrderChanges })
   | (OrderEventBase<'modified'> & { readonly changes: OrderChanges; readonly brokerOrderId?: string })
-  | (OrderEventBase<'replace_rejected'> & { readonly reason: string })
+  | (OrderEventBase<'replace_rejected'> & { readonly reason: string; readonly code?: TradewireErrorCode })
   | (OrderEventBase<'superseded'> & { readonly replacedBy: string });
 
 export type OrderEventType = OrderEvent['type'];

@@ -201,6 +201,20 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(lifecycle.get(plain.clientOrderId)?.status).toBe('accepted');
   });
 
+  it('order:cancel_rejected carries the error code of a request the broker refused, and none when its stream reports the refusal — a host tells a refusal for good from one to wait out without reading the reason', async () => {
+    const { lifecycle, broker, clock } = setup({ cancelLatencyMs: 300 });
+    const codes: (string | undefined)[] = [];
+    lifecycle.events.on('order:cancel_rejected', ({ event }) => codes.push(event.type === 'cancel_rejected' ? (event.code ?? 'none') : 'other'));
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'sell', quantity: 1, type: 'limit', limitPrice: '110', timeInForce: 'gtc' }, { timeoutMs: null });
+    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'order is not cancelable now', { status: 422 }) });
+    expect((await lifecycle.cancel(order.clientOrderId)).status).toBe('accepted');
+    broker.refuseCancels(1);
+    await lifecycle.cancel(order.clientOrderId);
+    await clock.advanceAsync(300);
+    expect(codes).toEqual(['order_not_cancelable', 'none']);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+  });
+
   it('a cancel requested while the order is still on the wire reaches it once it lands', async () => {
     const { lifecycle, broker, clock } = setup();
     broker.setLiquidity('AAPL', 0);

@@ -201,5 +201,6 @@ function edgeRecords(): JournalRecord[] {
       event: { type: 'rejected', at: 8_000, reason: 'insufficient "buying power"\n', raw: { code: 40310000, message: 'insufficient' } }, reason: 'insufficient "buying power"\n', seq: 11,
     },
     { kind: 'order.event', at: 9_000, clientOrderId: 'c-3', symbol: 'AAPL', from: 'pending_replace', status: 'replaced', outcome: 'applied', eventType: 'superseded', event: { type: 'superseded', at: 9_000, replacedBy: 'c-4' }, brokerOrderId: 'b-3', seq: 12 },
+    { kind: 'order.event', at: 9_500, clientOrderId: 'c-5', symbol: 'AAPL', from: 'pending_cancel', status: 'accepted', outcome: 'applied', eventType: 'cancel_rejected', event: { type: 'cancel_rejected', reason: 'BrokerError: not cancelable now', code: 'order_not_cancelable', at: 9_500 }, brokerOrderId: 'b-5', seq: 13 },
   ];
 }

@@ -111,7 +111,7 @@ export function refusal(method: 'cancelOrder' | 'replaceOrder' | 'submitOrder'):
 /** A cancel the broker said no to for good ({@link refuseAction}): the host hears `order:cancel_rejected` and decides — not a cancel the engine dropped. */
 export function excuseRefusedCancels(engine: ExecutionEngine, into: Set<string>): void {
   engine.on('order:cancel_rejected', ({ order, event }) => {
-    if ('reason' in event && event.reason?.includes('not cancelable now')) into.add(order.clientOrderId);
+    if (event.type === 'cancel_rejected' && event.code === 'order_not_cancelable') into.add(order.clientOrderId);
   });
 }
 
