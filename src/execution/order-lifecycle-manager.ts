@@ -1588,9 +1588,9 @@ export class OrderLifecycleManager {
    */
   private markSendFailed(id: string, error: unknown): void {
     if (isBrokerError(error) && !error.retryable && error.code !== 'broker_duplicate_client_order_id') {
-      this.applySafely(id, { type: 'rejected', reason: error.message, at: this.clock.now(), raw: { code: error.code, brokerCode: error.brokerCode, status: error.status } });
+      this.applySafely(id, { type: 'rejected', reason: error.message, code: error.code, at: this.clock.now(), raw: { code: error.code, brokerCode: error.brokerCode, status: error.status } });
     } else {
-      this.applySafely(id, { type: 'submit_failed', reason: describeError(error), at: this.clock.now() });
+      this.applySafely(id, { type: 'submit_failed', reason: describeError(error), ...(isTradewireError(error) ? { code: error.code } : {}), at: this.clock.now() });
     }
   }
 

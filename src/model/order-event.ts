@@ -7,18 +7,19 @@ import type { OrderType } from './trading-types.js';
  * A fact about an order, in the past tense. Adapters report these; the lifecycle applies them.
  * `at` is epoch milliseconds; `raw` keeps the broker's payload for the audit trail.
  *
- * A `cancel_rejected` or `replace_rejected` the engine records because its own request failed carries
- * the error's `code`: a refusal for good (`order_not_cancelable`, `invalid_order`) told from a request
- * lost on the way (`network_error`, `timeout`, `rate_limited`, which the engine asks again) without
- * reading the `reason`'s text. One the broker's stream reported has no `code`.
+ * A `rejected`, `submit_failed`, `cancel_rejected` or `replace_rejected` the engine records because
+ * its own request failed carries the error's `code`, so a host tells the cases apart without reading
+ * the `reason`'s text: a refusal for good (`insufficient_buying_power`, `order_not_cancelable`,
+ * `invalid_order`) from a request lost on the way (`network_error`, `timeout`, `rate_limited`). One
+ * the broker's stream reported has no `code`.
  */
 export type OrderEvent =
   | OrderEventBase<'validated'>
   | (OrderEventBase<'risk_rejected'> & { readonly reason: string })
   | OrderEventBase<'submitted'>
   | (OrderEventBase<'accepted'> & { readonly brokerOrderId?: string })
-  | (OrderEventBase<'rejected'> & { readonly reason: string; readonly brokerOrderId?: string })
-  | (OrderEventBase<'submit_failed'> & { readonly reason: string })
+  | (OrderEventBase<'rejected'> & { readonly reason: string; readonly code?: TradewireErrorCode; readonly brokerOrderId?: string })
+  | (OrderEventBase<'submit_failed'> & { readonly reason: string; readonly code?: TradewireErrorCode })
   | (OrderEventBase<'filled'> & { readonly fill: Fill; readonly brokerOrderId?: string })
   | OrderEventBase<'cancel_requested'>
   | (OrderEventBase<'cancel_rejected'> & { readonly reason: string; readonly code?: TradewireErrorCode })

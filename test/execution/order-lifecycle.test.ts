@@ -215,6 +215,20 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
   });
 
+  it('order:rejected and order:failed carry the error code of the send that failed — a refusal for good (insufficient buying power) told from one lost on the network without reading the reason', async () => {
+    const { lifecycle, broker } = setup();
+    const codes: string[] = [];
+    lifecycle.events.on('order:rejected', ({ event }) => codes.push(`rejected ${event.type === 'rejected' ? event.code : ''}`));
+    lifecycle.events.on('order:failed', ({ event }) => codes.push(`failed ${event.type === 'submit_failed' ? event.code : ''}`));
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('insufficient_buying_power', 'insufficient buying power', { status: 403 }) });
+    expect((await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 })).status).toBe('rejected');
+    broker.failNext('submitOrder', { kind: 'error', error: new BrokerError('invalid_order', 'not tradable now', { status: 422 }) });
+    expect((await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 })).status).toBe('rejected');
+    broker.failNext('submitOrder', { kind: 'network' });
+    expect((await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10 })).status).toBe('failed');
+    expect(codes).toEqual(['rejected insufficient_buying_power', 'rejected invalid_order', 'failed network_error']);
+  });
+
   it('a cancel requested while the order is still on the wire reaches it once it lands', async () => {
     const { lifecycle, broker, clock } = setup();
     broker.setLiquidity('AAPL', 0);
