@@ -74,6 +74,12 @@ export interface ExecutionEngineOptions {
   readonly market?: MarketState;
   /** Maps signals to intents. Default {@link defaultSignalPolicy}. */
   readonly policy?: SignalPolicy;
+  /**
+   * Where closed positions go (`engine.positions.history()`). Default: in memory, the newest 10 000 —
+   * a bot that runs for months does not grow without bound; the durable journals keep every one
+   * (`position.closed` notes, trade reports). `new InMemoryPositionRepository()` keeps all of them in
+   * memory; implement {@link PositionRepository} to store them in your database.
+   */
   readonly positionRepository?: PositionRepository;
   /** The pre-trade rules; default {@link PRE_TRADE_RULES}. Add your own or replace them. */
   readonly rules?: readonly PreTradeRule[];

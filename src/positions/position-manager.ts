@@ -14,7 +14,7 @@ import type { AssetClass } from '../model/trading-types.js';
 import { applyPositionFill, markPosition } from './apply-position-fill.js';
 import { entrySide, type Position, type PositionFill, type PositionSide, positionValue, shapePosition } from './position.js';
 import type { PositionCheckpoint } from './position-checkpoint.js';
-import { InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './position-repository.js';
+import { CLOSED_POSITIONS_KEPT, InMemoryPositionRepository, type PositionHistoryQuery, type PositionRepository } from './position-repository.js';
 import { nextPositionState, type PositionEventType } from './position-state-table.js';
 import { TradingDay } from './trading-day.js';
 
@@ -25,7 +25,7 @@ export interface PositionManagerOptions {
   readonly accountId?: string;
   /** When an internal hook (see {@link PositionManager.addHook}) throws. Default: rethrown. */
   readonly onInternalFailure?: InternalFailureHandler;
-  /** Where closed positions go; default in memory. */
+  /** Where closed positions go; default in memory, the newest 10 000 (`InMemoryPositionRepository(10_000)`: a long-running engine does not grow without bound). */
   readonly repository?: PositionRepository;
   /** Hears every position stored or dropped (undefined), by symbol and id, restores included: what exposure totals re-read. */
   readonly onStored?: (symbol: string, id: string, position: Position | undefined) => void;
@@ -127,7 +127,7 @@ export class PositionManager {
     this.events = options.events;
     this.inOrder = options.events.announcements ?? new AnnounceInOrder();
     this.accountId = options.accountId ?? 'default';
-    this.repository = options.repository ?? new InMemoryPositionRepository();
+    this.repository = options.repository ?? new InMemoryPositionRepository(CLOSED_POSITIONS_KEPT);
     this.stored = options.onStored;
     this.day = new TradingDay(options.timeZone);
     this.equity = options.equity ?? (() => undefined);

@@ -16,7 +16,16 @@ export interface PositionRepository {
   query(filter?: PositionHistoryQuery): Position[];
 }
 
-/** Closed positions in memory; `capacity` keeps only the newest (unbounded by default). */
+/**
+ * How many closed positions the engine keeps in memory when no repository is given: a bot that runs
+ * for months would otherwise hold every round trip it ever made (≈ 1 KB each). The durable journals
+ * keep them all (`position.closed` notes); pass a repository to keep more, or to store them elsewhere.
+ *
+ * @internal
+ */
+export const CLOSED_POSITIONS_KEPT = 10_000;
+
+/** Closed positions in memory; `capacity` keeps only the newest (unbounded by default; the engine's default repository keeps the newest 10 000). */
 export class InMemoryPositionRepository implements PositionRepository {
   private readonly closed: Position[] = [];
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Decimal, EventBus, InvalidPositionTransitionError, ManualClock, nextPositionState, type Order, POSITION_EVENTS, POSITION_STATE_TABLE, POSITION_STATES, type Position, type PositionFill, PositionManager, sequentialIds, type TradewireEvents } from 'tradewire';
+import { Decimal, EventBus, InMemoryPositionRepository, InvalidPositionTransitionError, ManualClock, nextPositionState, type Order, POSITION_EVENTS, POSITION_STATE_TABLE, POSITION_STATES, type Position, type PositionFill, PositionManager, sequentialIds, type TradewireEvents } from 'tradewire';
 import { applyPositionFill, markPosition } from '../../src/positions/apply-position-fill.js';
 import { describe, expect, it } from 'vitest';
 import { d, fill, newOrder } from '../helpers.js';
@@ -148,6 +148,30 @@ describe('PositionManager', () => {
     expect(closed?.realizedPnl.toString()).toBe('16');
     expect(closed?.signalStrength).toBe(80);
     expect(seen).toEqual(['position:opened', 'position:closed']);
+  });
+
+  it('keeps the newest 10 000 closed positions in memory by default — a bot running for months does not grow without bound — and every one with a repository that keeps them all', () => {
+    const roundTrips = (manager: PositionManager, count: number, make: (o: Partial<Parameters<typeof newOrder>[0]>, id: string) => Order): void => {
+      for (let i = 0; i < count; i++) {
+        const entry = make({ symbol: 'AAPL', side: 'buy', quantity: 1 }, `e${i}`);
+        manager.trackEntry(entry);
+        manager.applyFill(entry, fill(`f${i}`, 1, 100));
+        const exit = make({ symbol: 'AAPL', side: 'sell', quantity: 1 }, `x${i}`);
+        manager.trackExit(exit);
+        manager.applyFill(exit, fill(`g${i}`, 1, 100 + (i % 3)));
+      }
+    };
+    const { manager, order } = setup();
+    roundTrips(manager, 10_005, order);
+    const kept = manager.history();
+    expect(kept).toHaveLength(10_000);
+    // The oldest five went; the newest is last.
+    expect(kept[0]!.orderIds).toContain('e5');
+    expect(kept.at(-1)!.orderIds).toContain('x10004');
+    expect(manager.pnl().realizedTotal.toString()).toBe(String(Array.from({ length: 10_005 }, (_, i) => i % 3).reduce((a, b) => a + b, 0)));
+    const all = new PositionManager({ clock: new ManualClock(), ids: sequentialIds(), events: new EventBus<TradewireEvents>(), repository: new InMemoryPositionRepository() });
+    roundTrips(all, 10_005, (o, id) => newOrder({ ...o, clientOrderId: id }));
+    expect(all.history()).toHaveLength(10_005);
   });
 
   it('an exit that ends unfilled returns the position to OPEN; an entry that ends unfilled closes it quietly', () => {
