@@ -9,6 +9,7 @@ import {
   DuplicateOrderError,
   isBrokerError,
   isTradewireError,
+  type TradewireErrorCode,
   UnsupportedOperationError,
   ValidationError,
   type ValidationIssue,
@@ -179,6 +180,11 @@ const CANCEL_TAKES_MS = 5_000;
  * Every change goes: state machine → journal → indexes → internal hooks (in order) → public bus.
  * Orders are journaled before they are sent. All times come from the injected clock.
  */
+/** The error's code for the event that records a failed request (see `OrderEvent`): none for an error that is not tradewire's. */
+function codeOf(error: unknown): { readonly code?: TradewireErrorCode } {
+  return isTradewireError(error) ? { code: error.code } : {};
+}
+
 export class OrderLifecycleManager {
   /** The lifecycle's events, for hosts: subscribe only. */
   readonly events: EventSource<OrderLifecycleEvents>;
@@ -1590,7 +1596,7 @@ export class OrderLifecycleManager {
     if (isBrokerError(error) && !error.retryable && error.code !== 'broker_duplicate_client_order_id') {
       this.applySafely(id, { type: 'rejected', reason: error.message, code: error.code, at: this.clock.now(), raw: { code: error.code, brokerCode: error.brokerCode, status: error.status } });
     } else {
-      this.applySafely(id, { type: 'submit_failed', reason: describeError(error), ...(isTradewireError(error) ? { code: error.code } : {}), at: this.clock.now() });
+      this.applySafely(id, { type: 'submit_failed', reason: describeError(error), ...codeOf(error), at: this.clock.now() });
     }
   }
 
@@ -1610,7 +1616,7 @@ export class OrderLifecycleManager {
     if (this.store.require(id).status !== pending) return;
     this.requestFailing = id;
     try {
-      this.applySafely(id, { type, reason: describeError(error), ...(isTradewireError(error) ? { code: error.code } : {}), at: this.clock.now() });
+      this.applySafely(id, { type, reason: describeError(error), ...codeOf(error), at: this.clock.now() });
     } finally {
       this.requestFailing = undefined;
     }
