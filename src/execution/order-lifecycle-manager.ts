@@ -171,6 +171,11 @@ const UNTIL_ENDED_RELEASED_TOPIC = 'orders.cancel_until_ended_released';
  */
 const CANCEL_TAKES_MS = 5_000;
 
+/** The error's code for the event that records a failed request (see `OrderEvent`): none for an error that is not tradewire's. */
+function codeOf(error: unknown): { readonly code?: TradewireErrorCode } {
+  return isTradewireError(error) ? { code: error.code } : {};
+}
+
 /**
  * Submits orders through one adapter and owns them until they end: applies the broker's
  * updates (streamed, or polled for adapters without a stream, through one code path),
@@ -180,11 +185,6 @@ const CANCEL_TAKES_MS = 5_000;
  * Every change goes: state machine → journal → indexes → internal hooks (in order) → public bus.
  * Orders are journaled before they are sent. All times come from the injected clock.
  */
-/** The error's code for the event that records a failed request (see `OrderEvent`): none for an error that is not tradewire's. */
-function codeOf(error: unknown): { readonly code?: TradewireErrorCode } {
-  return isTradewireError(error) ? { code: error.code } : {};
-}
-
 export class OrderLifecycleManager {
   /** The lifecycle's events, for hosts: subscribe only. */
   readonly events: EventSource<OrderLifecycleEvents>;
