@@ -1571,14 +1571,12 @@ export class RiskOrderManager {
     await this.replaceStop(p, position);
   }
 
-  /** A target's cancel has landed: the leg placed again for what `quantity` left open, no more than the other legs leave of the position. */
+  /** A target's cancel has landed: the leg placed again for what `quantity` left open, no more than the position. */
   private async targetResent(p: Protection, old: Order, quantity: Decimal | undefined): Promise<void> {
     const position = this.stillOpen(p);
     const ended = this.deps.orders.get(old.clientOrderId);
     if (!position || this.byPosition.get(position.id) !== p || !ended || !isTerminalStatus(ended.status) || !p.targetOrderIds.includes(old.clientOrderId)) return;
-    // Within the room the other legs still working leave: sized earlier (a look while another leg was
-    // itself being placed again), its share alone sold 11 beside a leg of 6 over a position of 11.
-    const open = Decimal.min((quantity ?? ended.quantity).minus(ended.filledQuantity), this.targetRoom(p, position, old.clientOrderId));
+    const open = Decimal.min((quantity ?? ended.quantity).minus(ended.filledQuantity), this.covered(position));
     if (!open.greaterThan(0) || !ended.limitPrice) {
       p.targetOrderIds.splice(p.targetOrderIds.indexOf(old.clientOrderId), 1);
       this.record(p);
