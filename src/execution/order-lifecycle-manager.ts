@@ -421,11 +421,7 @@ export class OrderLifecycleManager {
   whenCancelsSettled(clientOrderIds: readonly string[], timeoutMs: number): Promise<boolean> {
     const invalid = waitError(clientOrderIds, timeoutMs, 'whenCancelsSettled');
     if (invalid) return Promise.reject(invalid);
-    const leaving = (id: string): boolean => {
-      const order = this.store.get(id);
-      return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelComing(id));
-    };
-    return this.waitUntil(() => !clientOrderIds.some(leaving), timeoutMs);
+    return this.waitUntil(() => !clientOrderIds.some((id) => this.onItsWayOut(id)), timeoutMs);
   }
 
   /** The waits of {@link whenEnded} and {@link whenCancelsSettled} look again (an order ended, a cancel was refused or let go). */
@@ -1422,6 +1418,16 @@ export class OrderLifecycleManager {
       this.refusedCancels.has(clientOrderId) ||
       (this.cancelAfterReplace.size > 0 && this.cancelAfterReplace.has(clientOrderId))
     );
+  }
+
+  /**
+   * True while the order has not ended and is on its way out: pending cancel at the broker, or a
+   * cancel of it coming ({@link cancelComing}). What {@link whenCancelsSettled} waits out, and what
+   * protection counts as leaving (a leg that holds room until it ends, then is placed again).
+   */
+  onItsWayOut(clientOrderId: string): boolean {
+    const order = this.store.get(clientOrderId);
+    return order !== undefined && !isTerminalStatus(order.status) && (order.status === 'pending_cancel' || this.cancelComing(clientOrderId));
   }
 
   /**

@@ -1081,10 +1081,7 @@ export class RiskOrderManager {
    * acknowledged them. They hold room until they end: a leg lost meanwhile is placed again after.
    */
   private legsBeingCancelled(p: Protection, except?: string): string[] {
-    return p.targetOrderIds.filter((id) => {
-      const leg = id === except ? undefined : this.deps.orders.get(id);
-      return leg !== undefined && !isTerminalStatus(leg.status) && (leg.status === 'pending_cancel' || this.deps.orders.cancelComing(id));
-    });
+    return p.targetOrderIds.filter((id) => id !== except && this.deps.orders.onItsWayOut(id));
   }
 
   /** `p`'s target orders (one per leg placed) that `keep` takes, in leg order. */
