@@ -1732,7 +1732,14 @@ export class RiskOrderManager {
     // refused (no new look scheduled meanwhile): in step, and the count starts again next time.
     const look = this.outOfStep.get(p.positionId);
     // The stop first, one after another (a native OCO's legs change as a pair).
-    for (const [order, change] of changes) await this.change(p, order, change);
+    for (const [order, change] of changes) {
+      // Each sized afresh as it goes: a leg sized up front, beside a leg being placed again (no
+      // replace), took all 11 held and went out beside that leg's 6 once the stop's resend had settled.
+      const now = this.stillOpen(p);
+      const quantity = now ? this.resizes(p, now).find(([o]) => o === order)?.[1] : undefined;
+      if (quantity) await this.change(p, order, change.stopPrice ? { quantity, stopPrice: change.stopPrice } : { quantity });
+      else if (change.stopPrice) await this.change(p, order, { stopPrice: change.stopPrice });
+    }
     if (this.outOfStep.get(p.positionId) !== look) return;
     this.outOfStep.delete(p.positionId);
     // Fills heard while the replaces travelled asked for a look of their own, folded into this one

@@ -1019,6 +1019,14 @@ describe('network faults', () => {
     await scenario([{ kind: 'thin', symbol: 'AAPL', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'replaceOrder', fault: { kind: 'slow', ms: 3000 }, times: 1 }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'rate_limit', retryAfterMs: 2000 }, times: 2 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'forceClose', symbol: 'AAPL' }, { kind: 'open' }], 'market hours, async cancels');
   });
 
+  it('partial exits, no replace: a share bought in the broker’s app grows 10 to 11 — the far leg is placed again for 6 while the stop’s cancel, refused once, is asked again; the near leg stays at its 5: sized before the stop’s resend settled (the far leg then on its way out), it was placed again for all 11 beside the 6 — 17 over 11 (found by the search)', async () => {
+    await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'lag', ms: 1500 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'slowRest', ms: 0 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 1 }], 'partial exits, no replace');
+  });
+
+  it('partial exits, no replace: a half-size entry over a short the broker’s app left, grown by 2, then a batch and the broker ending an order — the legs together still cover what is held (found by the search, against a first fix of the case above)', async () => {
+    await scenario([{ kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 5 }, { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.5' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 2 }, { kind: 'batch', sides: ['sell', 'buy'] }, { kind: 'brokerEnds', pick: 237581 }], 'partial exits, no replace');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
