@@ -1574,12 +1574,24 @@ export class RiskOrderManager {
     const ended = this.deps.orders.get(old.clientOrderId);
     if (!position || this.byPosition.get(position.id) !== p || !ended || !isTerminalStatus(ended.status) || !p.targetOrderIds.includes(old.clientOrderId)) return;
     const open = Decimal.min((quantity ?? ended.quantity).minus(ended.filledQuantity), this.covered(position));
-    if (!open.greaterThan(0) || !ended.limitPrice) {
+    // Within what the other legs working leave: a leg resized while this one was on its way out (its
+    // share then all of the position) already covers it — both placed, they bought 8 of a short of 4.
+    const room = this.targetRoom(p, position, old.clientOrderId);
+    if (open.greaterThan(0) && !room.greaterThan(0)) {
+      // The room is held by legs on their way out too (placed again, or not, once they end): looked at again then.
+      const leaving = this.legsBeingCancelled(p, old.clientOrderId);
+      const again = (): Promise<void> => this.targetResent(p, old, quantity);
+      if (leaving.length > 0) {
+        if (await this.cancelsEnded(p, leaving, () => this.guard(again))) await again();
+        return;
+      }
+    }
+    if (!open.greaterThan(0) || !room.greaterThan(0) || !ended.limitPrice) {
       p.targetOrderIds.splice(p.targetOrderIds.indexOf(old.clientOrderId), 1);
       this.record(p);
       return;
     }
-    await this.targetAgain(p, p.targetOrderIds.indexOf(old.clientOrderId), ended.limitPrice, ended.tags, open);
+    await this.targetAgain(p, p.targetOrderIds.indexOf(old.clientOrderId), ended.limitPrice, ended.tags, Decimal.min(open, room));
   }
 
   /** What the protective orders cover of `position`: all of it, or what its working exits leave where exits hold the shares. */
