@@ -33,9 +33,10 @@ export function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: read
  * all of it, or what the exits working leave where exits hold the shares), stop first, each with the
  * quantity it needs: the stop `covered`, a native pair's target the same (its legs carry one
  * quantity), emulated targets together no more than `covered`, the nearer legs first, each grown to
- * its share of it. `stop` and `targets` are the ones not on their way out.
+ * its share of it. `stop` and `targets` are the ones not on their way out; `reserved` what legs on
+ * their way out to be placed again will take of `covered`.
  */
-export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: readonly TargetLeg[] }, stop: Order | undefined, targets: readonly Order[], covered: Decimal): [Order, Decimal][] {
+export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: readonly TargetLeg[] }, stop: Order | undefined, targets: readonly Order[], covered: Decimal, reserved = ZERO): [Order, Decimal][] {
   const out: [Order, Decimal][] = [];
   if (!covered.greaterThan(0)) return out;
   if (stop && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
@@ -46,7 +47,7 @@ export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: re
   // After a partial exit of 3, legs of 5 and 5 under a position of 7 would sell 10 — 3 into the other
   // side. And they grow with it (an entry filling in parts after they were placed for its first fill).
   const shares = targetShares(p, targets, covered);
-  let room = covered;
+  let room = Decimal.max(covered.minus(reserved), ZERO);
   targets.forEach((target, i) => {
     const left = target.quantity.minus(target.filledQuantity);
     const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);

@@ -69,6 +69,12 @@ export interface Protection {
   retired?: boolean;
   /** Its stop is being cancelled to be placed again (a broker that cannot replace, see resend): one at a time. */
   resendingStop?: boolean;
+  /**
+   * Target legs cancelled to be placed again (a broker that cannot replace, see resend), each with
+   * what it will be placed for: that room is theirs until they are, so a leg working beside them does
+   * not grow into it (two legs took turns growing into each other's room, without end).
+   */
+  resendingTargets?: Map<string, Decimal>;
   /** Work waiting on cancels that outlasted `BLOCKED_EXIT_WAIT_MS` (risk-order-manager.ts): each runs when the last of its orders ends. */
   afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void }[];
   /** Closes of this position the broker refused after its stop was lost. */

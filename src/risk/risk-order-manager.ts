@@ -433,7 +433,7 @@ export class RiskOrderManager {
     // Where open exits hold the shares (Alpaca), the protective orders cover what an exit working
     // leaves: asked for more, the broker refuses — again and again, while the exit works.
     const stop = this.stopOf(p);
-    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), this.covered(position));
+    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), this.covered(position), this.reservedByResends(p));
   }
 
   /** What the exits working on `position` (the engine's closing-side orders, not protection's) still hold. */
@@ -1092,14 +1092,26 @@ export class RiskOrderManager {
     });
   }
 
-  /** What the targets still working (but `except`) leave of what `position` covers: together they never sell more than is held. */
+  /**
+   * What the targets still working (but `except`) leave of what `position` covers — a leg on its way
+   * out to be placed again counted for what it will be placed for: together they never sell more than is held.
+   */
   private targetRoom(p: Protection, position: Position, except?: string): Decimal {
     let room = this.covered(position);
     for (const id of p.targetOrderIds) {
       const leg = id === except ? undefined : this.deps.orders.get(id);
-      if (leg && !isTerminalStatus(leg.status)) room = room.minus(leg.quantity.minus(leg.filledQuantity));
+      const reserved = leg && p.resendingTargets?.get(id);
+      if (reserved) room = room.minus(reserved);
+      else if (leg && !isTerminalStatus(leg.status)) room = room.minus(leg.quantity.minus(leg.filledQuantity));
     }
     return room;
+  }
+
+  /** What the target legs on their way out to be placed again (see {@link resend}) will take. */
+  private reservedByResends(p: Protection): Decimal {
+    let reserved = ZERO;
+    for (const quantity of p.resendingTargets?.values() ?? []) reserved = reserved.plus(quantity);
+    return reserved;
   }
 
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
@@ -1546,6 +1558,8 @@ export class RiskOrderManager {
     const stop = id === p.stopOrderId || p.native;
     if (stop ? p.resendingStop : order.status === 'pending_cancel') return;
     if (stop) p.resendingStop = true;
+    // The leg's room is held for it until it is placed again (or left off): see targetResent.
+    else (p.resendingTargets ??= new Map()).set(id, Decimal.max((quantity ?? order.quantity).minus(order.filledQuantity), ZERO));
     try {
       const ids = stop && p.native ? [p.stopOrderId, ...p.targetOrderIds].filter((x): x is string => x !== undefined) : [id];
       await Promise.all(ids.map((x) => this.cancel(x, 'changed: the broker cannot replace an order, so it is placed again')));
@@ -1572,7 +1586,11 @@ export class RiskOrderManager {
   private async targetResent(p: Protection, old: Order, quantity: Decimal | undefined): Promise<void> {
     const position = this.stillOpen(p);
     const ended = this.deps.orders.get(old.clientOrderId);
-    if (!position || this.byPosition.get(position.id) !== p || !ended || !isTerminalStatus(ended.status) || !p.targetOrderIds.includes(old.clientOrderId)) return;
+    if (!position || this.byPosition.get(position.id) !== p || !ended || !isTerminalStatus(ended.status) || !p.targetOrderIds.includes(old.clientOrderId)) {
+      // Its cancel refused (it works on at its size), or nothing left to place it for.
+      p.resendingTargets?.delete(old.clientOrderId);
+      return;
+    }
     const open = Decimal.min((quantity ?? ended.quantity).minus(ended.filledQuantity), this.covered(position));
     // Within what the other legs working leave: a leg resized while this one was on its way out (its
     // share then all of the position) already covers it — both placed, they bought 8 of a short of 4.
@@ -1586,6 +1604,7 @@ export class RiskOrderManager {
         return;
       }
     }
+    p.resendingTargets?.delete(old.clientOrderId);
     if (!open.greaterThan(0) || !room.greaterThan(0) || !ended.limitPrice) {
       p.targetOrderIds.splice(p.targetOrderIds.indexOf(old.clientOrderId), 1);
       this.record(p);
