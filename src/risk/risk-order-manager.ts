@@ -820,6 +820,9 @@ export class RiskOrderManager {
       return;
     }
     if (stop.status === 'rejected' && !(await this.brokerAgrees(p))) return;
+    // Protected again meanwhile (an exit that left the position open put its stop back while this
+    // one's refusal was being checked): one stop — two would each sell the position.
+    if (this.stopPlaced(p)) return;
     await this.actOnLostStop(p, position, `${p.symbol}: the stop at ${RiskOrderManager.stopLevel(p).toString()} ${RiskOrderManager.howLost(stop)}`, stop.clientOrderId);
   }
 
@@ -913,6 +916,12 @@ export class RiskOrderManager {
   /** The order of `p`'s stop, as the lifecycle has it (undefined when there is none). */
   private stopOf(p: Protection): Order | undefined {
     return p.stopOrderId ? this.deps.orders.get(p.stopOrderId) : undefined;
+  }
+
+  /** `p` has a stop that has not ended (one being sent included: the lifecycle registers it as it is submitted). */
+  private stopPlaced(p: Protection): boolean {
+    const stop = this.stopOf(p);
+    return stop !== undefined && !isTerminalStatus(stop.status);
   }
 
   /** The stop works (not on its way out) on a broker whose exits hold the shares: {@link makeRoomForExit} shrank it for a partial exit. */
@@ -1143,8 +1152,7 @@ export class RiskOrderManager {
     } catch (error) {
       logger.warn(`${p.symbol}: the reconciliation after a refused protective order failed`, { error: describeError(error) });
     }
-    const stop = this.stopOf(p);
-    return this.stillOpen(p) !== undefined && this.byPosition.get(p.positionId) === p && (!stop || isTerminalStatus(stop.status));
+    return this.stillOpen(p) !== undefined && this.byPosition.get(p.positionId) === p && !this.stopPlaced(p);
   }
 
   /** A close of a position whose stop was lost did not close it (`outcome`: how, see closeOutcome): the stop is put back, until `stopAttempts` closes failed. */

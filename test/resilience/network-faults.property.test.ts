@@ -1035,6 +1035,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 4 }, { kind: 'lag', ms: 1500 }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' }, { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'buy', turns: 0, seconds: 1 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'close' }, { kind: 'wait', seconds: 1 }, { kind: 'volatility', value: 1 }, { kind: 'move', symbol: 'AAPL', by: 0 }], 'partial exits, no replace, async cancels');
   });
 
+  it('market hours, async cancels: the stop put back after a halt is refused (its answer late), and an exit of 0.3 fills while that refusal is checked with the broker — the exit, leaving the position open, puts the stop back; the refused one is not placed again beside it: two stops of 7 worked (found by the search)', async () => {
+    await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'refuse', method: 'submitOrder', times: 1 }, { kind: 'halt' }, { kind: 'slowRest', ms: 250 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.3' }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }], 'market hours, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
