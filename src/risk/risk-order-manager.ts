@@ -1556,7 +1556,7 @@ export class RiskOrderManager {
    * A change on a broker that cannot replace: the order is cancelled first and, once the cancel has
    * landed, placed again — the stop at the protection's level (`p.stop`, already moved by the caller)
    * for what the position holds then, a target at its price for what `quantity` left open (never more
-   * than the position), a native pair as a new pair. Cancel first: two stops working together could
+   * than the other legs leave), a native pair as a new pair. Cancel first: two stops working together could
    * both trigger and sell the position twice; the position is bare for the round trip in between.
    * A cancel that outlasts the wait brings the order back when it is heard to end.
    */
@@ -1590,7 +1590,10 @@ export class RiskOrderManager {
     await this.replaceStop(p, position);
   }
 
-  /** A target's cancel has landed: the leg placed again for what `quantity` left open, no more than the position. */
+  /**
+   * A target's cancel has landed: the leg placed again for what `quantity` left open, within what the
+   * other legs leave of the position (waiting for legs still on their way out); left off when they cover it.
+   */
   private async targetResent(p: Protection, old: Order, quantity: Decimal | undefined): Promise<void> {
     const position = this.stillOpen(p);
     const ended = this.deps.orders.get(old.clientOrderId);
