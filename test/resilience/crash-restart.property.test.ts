@@ -1078,7 +1078,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
-        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && !hostBrackets && !actions.some((a) => a.kind === 'react' && a.does === 'cancelAll'), archived, targetsAlerted });
+        expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && !hostBrackets && !actions.some((a) => a.kind === 'react' && a.does === 'cancelAll'), archived, targetsAlerted, cancelsGivenUp });
         mirror(trace);
         book?.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
