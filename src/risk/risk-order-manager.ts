@@ -1575,6 +1575,10 @@ export class RiskOrderManager {
       // A refusal settles the wait too (placeAgain does nothing for an order still working; the
       // refusal asks for a new look): waited out, a restart's recover() hung ten minutes on it.
       if (await this.cancelsEnded(p, ids, () => this.guard(placeAgain))) await placeAgain();
+    } catch (error) {
+      // The cancel could not be asked (the engine stopping, say): the leg is not on its way out.
+      if (!stop) p.resendingTargets?.delete(id);
+      throw error;
     } finally {
       if (stop) p.resendingStop = false;
     }
