@@ -1376,6 +1376,17 @@ export class OrderLifecycleManager {
   }
 
   /**
+   * True while a cancel of this order is wanted until it ends for a reason other than the kill
+   * switch (a closed position's stop, a protective order left with no position after a restart, a
+   * host's `cancelAll(…, { untilEnded: true })`): `resume()` does not let go of it, and a restart's
+   * protection does not take the order back for a new position.
+   */
+  cancelWantedForGood(clientOrderId: string): boolean {
+    const wanted = this.untilEnded.get(clientOrderId);
+    return wanted !== undefined && !wanted.halt;
+  }
+
+  /**
    * The first reason an order's cancel is wanted until it ends stands — but one that outlives a halt
    * takes the place of the halt's (see {@link haltCancelsWantedNoMore}): a closed position's stop
    * the halt was already cancelling was let go on resume, and worked on, refused, over no position.

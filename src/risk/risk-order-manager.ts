@@ -228,8 +228,12 @@ export class RiskOrderManager {
     // Cancels the restart asks again (a request that failed on the way, its retry waiting when the process died).
     const { retry } = orders.cancelsInJournal(records);
     const allWorking = orders.workingOrders().filter(RiskOrderManager.isProtective);
-    const working = allWorking.filter((o) => !leftOver.has(o.clientOrderId));
-    const leftOverWorking = allWorking.filter((o) => leftOver.has(o.clientOrderId));
+    // Left over too: an order a process before was cancelling for good (an orphan of an earlier
+    // restart, a closed position's stop) — taken back, a stop being cancelled guarded a new position
+    // of the symbol and its old target was placed again beside it, with no stop once the cancel landed.
+    const left = (o: Order): boolean => leftOver.has(o.clientOrderId) || orders.cancelWantedForGood(o.clientOrderId);
+    const working = allWorking.filter((o) => !left(o));
+    const leftOverWorking = allWorking.filter(left);
     const protectedAnew: string[] = [];
     // The unprotected positions are protected together, each to its own end: one broker round trip,
     // and one that cannot be protected leaves none of the others bare.
