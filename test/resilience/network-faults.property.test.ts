@@ -1043,6 +1043,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'sell' }, { kind: 'pause', symbol: 'AAPL', by: 7, seconds: 1 }, { kind: 'move', symbol: 'AAPL', by: 4 }, { kind: 'refuseCancels', times: 3 }, { kind: 'refuse', method: 'cancelOrder', times: 3 }, { kind: 'move', symbol: 'AAPL', by: 9 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'wait', seconds: 31 }], 'async cancels, polling');
   });
 
+  it('market hours, async cancels: the host cancels everything while the stop and target are on their way (slow sends), the stop’s cancel failing on the network; the kill switch, then resume — protection puts the target back and keeps the stop, whose cancel (the host’s, retried) is not asked after the resume: the resume restores protection (found by the search)', async () => {
+    await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3000 }, times: 4 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 1 }, { kind: 'cancelAll' }, { kind: 'halt' }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }], 'market hours, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
@@ -1187,6 +1191,10 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           } else if (a.kind === 'halt') {
             await drive(engine.halt({ reason: 'drill', cancelOpen: true }).catch(() => undefined));
             engine.resume();
+            // Trading resumed: protection puts back what was cancelled, the host's cancel-all of
+            // protective orders before the halt included (a target it ended comes back as a new
+            // order) — a stop whose cancel had not landed yet is protection's again, not the host's to end.
+            for (const id of [...cancelled]) if (engine.orders.get(id)?.tags.role === 'protection') cancelled.delete(id);
             await settle(6);
           } else if (a.kind === 'rebalance') {
             await drive(engine.rebalance({ AAPL: a.weights[0], MSFT: a.weights[1] }).catch(() => undefined));
