@@ -907,8 +907,7 @@ export class RiskOrderManager {
   /** The symbol's position is protected but its stop is gone (cancelled to make room for a full exit, or lost) — not on its way back (see {@link resend}). */
   private stopCancelledFor(symbol: string): boolean {
     const p = this.bySymbol(symbol);
-    const stop = p && this.stopOf(p);
-    return p !== undefined && !p.resendingStop && (!stop || isTerminalStatus(stop.status));
+    return p !== undefined && !p.resendingStop && !this.stopPlaced(p);
   }
 
   /** The protection of the symbol's open position, if it has one. */
@@ -1097,6 +1096,17 @@ export class RiskOrderManager {
     return p.targetOrderIds.filter((id) => id !== except && this.deps.orders.onItsWayOut(id));
   }
 
+  /**
+   * Runs `again` once `p`'s target legs on their way out (but `except`) have ended — or, with
+   * `orRefused`, once their cancels have settled. False, and nothing runs, when none is on its way out.
+   */
+  private async afterLegsLeave(p: Protection, except: string, again: () => Promise<void>, orRefused = true): Promise<boolean> {
+    const leaving = this.legsBeingCancelled(p, except);
+    if (leaving.length === 0) return false;
+    if (await this.cancelsEnded(p, leaving, () => this.guard(again), orRefused)) await again();
+    return true;
+  }
+
   /** `p`'s target orders (one per leg placed) that `keep` takes, in leg order. */
   private targetsWhere(p: Protection, keep: (target: Order) => boolean): Order[] {
     return p.targetOrderIds.flatMap((id) => {
@@ -1205,9 +1215,8 @@ export class RiskOrderManager {
     this.guard(async () => {
       const position = this.stillOpen(p);
       if (!position || this.byPosition.get(p.positionId) !== p) return;
-      const stop = this.stopOf(p);
       // Protected meanwhile (a stop placed again), or a close working on it: nothing to try.
-      if ((stop && !isTerminalStatus(stop.status)) || this.closeWorking(position)) return;
+      if (this.stopPlaced(p) || this.closeWorking(position)) return;
       p.stopsLost = 0;
       p.closesRefused = 0;
       this.deps.events.emit('alert', { severity: 'warning', code: 'position_unprotected', message: `${p.symbol}: trying the stop at ${p.stop.toString()} again after giving up (${p.giveUps} time(s))`, details: { action: 'replace', giveUps: p.giveUps } });
@@ -1248,8 +1257,7 @@ export class RiskOrderManager {
     const left = Decimal.min(Decimal.max(target.quantity.minus(target.filledQuantity), share), this.targetRoom(p, position, target.clientOrderId));
     if (!left.greaterThan(0)) {
       // The room is held by legs on their way out (their cancels still travelling): looked at again once they end.
-      const leaving = this.legsBeingCancelled(p, target.clientOrderId);
-      if (leaving.length > 0 && (await this.cancelsEnded(p, leaving, () => this.guard(() => this.targetLost(p, target, how)), false))) await this.targetLost(p, target, how);
+      await this.afterLegsLeave(p, target.clientOrderId, () => this.targetLost(p, target, how), false);
       return;
     }
     if (!target.limitPrice) return;
@@ -1614,15 +1622,8 @@ export class RiskOrderManager {
     // Within what the other legs working leave: a leg resized while this one was on its way out (its
     // share then all of the position) already covers it — both placed, they bought 8 of a short of 4.
     const room = this.targetRoom(p, position, old.clientOrderId);
-    if (open.greaterThan(0) && !room.greaterThan(0)) {
-      // The room is held by legs on their way out too (placed again, or not, once they end): looked at again then.
-      const leaving = this.legsBeingCancelled(p, old.clientOrderId);
-      const again = (): Promise<void> => this.targetResent(p, old, quantity);
-      if (leaving.length > 0) {
-        if (await this.cancelsEnded(p, leaving, () => this.guard(again))) await again();
-        return;
-      }
-    }
+    // The room is held by legs on their way out too (placed again, or not, once they end): looked at again then.
+    if (open.greaterThan(0) && !room.greaterThan(0) && (await this.afterLegsLeave(p, old.clientOrderId, () => this.targetResent(p, old, quantity)))) return;
     p.resendingTargets?.delete(old.clientOrderId);
     if (!open.greaterThan(0) || !room.greaterThan(0) || !ended.limitPrice) {
       p.targetOrderIds.splice(p.targetOrderIds.indexOf(old.clientOrderId), 1);
