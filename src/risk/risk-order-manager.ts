@@ -1772,24 +1772,21 @@ export class RiskOrderManager {
       this.scheduleConverge(p);
       return;
     }
-    const changes: [Order, { quantity?: Decimal; stopPrice?: Decimal }][] = this.resizes(p, position).map(([order, quantity]) => [order, { quantity }]);
-    // The stop's level too, unless it trails at the broker.
-    if (resizable(stop) && stop.type === 'stop' && stop.stopPrice && !stop.stopPrice.equals(p.stop)) {
-      const own = changes.find(([order]) => order === stop);
-      if (own) own[1].stopPrice = p.stop;
-      else changes.unshift([stop, { stopPrice: p.stop }]);
-    }
+    // The orders to change, the stop first (a native OCO's legs change as a pair) — and the stop's
+    // level too, unless it trails at the broker.
+    const orders = this.resizes(p, position).map(([order]) => order);
+    const level = resizable(stop) && stop.type === 'stop' && stop.stopPrice && !stop.stopPrice.equals(p.stop) ? p.stop : undefined;
+    if (level && stop && !orders.includes(stop)) orders.unshift(stop);
     // The entry stays while the replaces go, so a refusal of one counts as the next attempt; none
     // refused (no new look scheduled meanwhile): in step, and the count starts again next time.
     const look = this.outOfStep.get(p.positionId);
-    // The stop first, one after another (a native OCO's legs change as a pair).
-    for (const [order, change] of changes) {
-      // Each sized afresh as it goes: a leg sized up front, beside a leg being placed again (no
-      // replace), took all 11 held and went out beside that leg's 6 once the stop's resend had settled.
+    for (const order of orders) {
+      // Each sized as it goes, one after another: a leg sized up front, beside a leg being placed again
+      // (no replace), took all 11 held and went out beside that leg's 6 once the stop's resend had settled.
       const now = this.stillOpen(p);
       const quantity = now ? this.resizes(p, now).find(([o]) => o === order)?.[1] : undefined;
-      if (quantity) await this.change(p, order, change.stopPrice ? { quantity, stopPrice: change.stopPrice } : { quantity });
-      else if (change.stopPrice) await this.change(p, order, { stopPrice: change.stopPrice });
+      const stopPrice = order === stop ? level : undefined;
+      if (quantity || stopPrice) await this.change(p, order, { ...(quantity ? { quantity } : {}), ...(stopPrice ? { stopPrice } : {}) });
     }
     if (this.outOfStep.get(p.positionId) !== look) return;
     this.outOfStep.delete(p.positionId);

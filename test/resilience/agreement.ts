@@ -152,6 +152,8 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
   // alert: the host is told to cancel it by hand), left over from a closed position, does not count
   // among the next position's targets — unless protection took it back (a halt's cancel refused).
   const counted = (id: string, symbol: string): boolean => !options.cancelsGivenUp?.has(id) || engine.protection?.protectionOf(symbol)?.targets.some((t) => t.clientOrderId === id) === true;
+  /** Protection's take-profits working at the broker for `symbol` (those counted). */
+  const protectiveTargets = (symbol: string) => broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'limit' && WORKING.has(o.status) && engine.orders.get(o.clientOrderId)?.tags.role === 'protection' && counted(o.clientOrderId, symbol));
   for (const symbol of symbols) {
     const held = engine.positions.get(symbol);
     const local = held ? (held.side === 'long' ? held.quantity : held.quantity.negated()) : undefined;
@@ -162,7 +164,7 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
     // flat here — and the reconciliation compares quantities, not averages (docs/troubleshooting.md).
     if (process.env.CHECK_AVERAGE && held && report) expect(held.averageEntryPrice.toString(), `${symbol} average entry ${trace}`).toBe(report.averageEntryPrice.toString());
     // Protection's targets never sell more than is held (one larger would open the other side), none for a flat symbol.
-    const targets = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'limit' && WORKING.has(o.status) && engine.orders.get(o.clientOrderId)?.tags.role === 'protection' && counted(o.clientOrderId, symbol));
+    const targets = protectiveTargets(symbol);
     const targeted = targets.reduce((sum, o) => sum.plus(o.quantity.minus(o.filledQuantity)), ZERO);
     expect(targeted.lessThanOrEqualTo(held?.quantity ?? ZERO), `${symbol} targets ${targeted.toString()} over ${held?.quantity.toString() ?? 'flat'} ${trace}`).toBe(true);
   }
@@ -204,12 +206,12 @@ export function expectAgreement(engine: ExecutionEngine, broker: MockBroker, sym
       const guard = engine.protection?.protectionOf(symbol);
       expect(guard?.stop?.clientOrderId, `${symbol} protection's stop ${trace}`).toBe(stops[0]!.clientOrderId);
       const tracked = new Set(guard?.targets.map((t) => t.clientOrderId));
-      const working = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'limit' && WORKING.has(o.status) && engine.orders.get(o.clientOrderId)?.tags.role === 'protection' && counted(o.clientOrderId, symbol));
+      const working = protectiveTargets(symbol);
       for (const t of working) expect(tracked.has(t.clientOrderId), `${symbol} target ${t.clientOrderId} untracked ${trace}`).toBe(true);
     }
     // Its targets too, together for all of it — unless protection gave them up, and said so (`left_off`).
     if (held && options.targetsAlerted && !options.targetsAlerted.has(symbol) && !closing(broker, symbol, held.side === 'long' ? 'sell' : 'buy', held.quantity)) {
-      const targets = broker.orderReports().filter((o) => o.symbol === symbol && o.type === 'limit' && WORKING.has(o.status) && engine.orders.get(o.clientOrderId)?.tags.role === 'protection' && counted(o.clientOrderId, symbol));
+      const targets = protectiveTargets(symbol);
       const targeted = targets.reduce((sum, o) => sum.plus(o.quantity.minus(o.filledQuantity)), ZERO);
       expect(targeted.toString(), `${symbol} targets for ${held.quantity.toString()} ${trace}`).toBe(held.quantity.toString());
     }
