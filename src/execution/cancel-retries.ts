@@ -3,14 +3,26 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 
 /** Cancel requests asked again after one failed on the way (≈ 2.5 min at most, with the backoff). */
 export const CANCEL_RETRIES = 8;
-/** Cancels the broker refused, asked again when they are wanted until the order ends (see `CancelOptions.untilEnded`). */
+/** Cancels the broker refused, asked again when they are wanted until the order ends (see `CancelOptions.untilEnded`) — then on {@link SLOW_FIRST_MS}'s slower clock. */
 export const CANCEL_REFUSALS = 5;
+/** Once the quick asks are spent, a cancel still wanted is asked 1 min, 2, 4 … at most an hour apart: a broker that refused for minutes (an outage, a venue halt) still ends the order later. */
+const SLOW_FIRST_MS = 60_000;
+const SLOW_MAX_MS = 3_600_000;
+
+/**
+ * What {@link CancelRetries.next} did: asked again `soon` (1 s, 2 s, 4 s …); moved to the slow clock,
+ * the quick asks spent (`slowed`: the caller alerts once); asked again `slowly`; or nothing (`spent`).
+ */
+export type RetryTurn = 'soon' | 'slowed' | 'slowly' | 'spent';
 
 /**
  * Cancels to ask again on the clock, 1 s, 2 s, 4 s … (at most 30 s apart), up to `limit` times,
  * until the order ends: those whose request failed on the way (a network error, a timeout, a 5xx, a
  * rate limit — {@link CANCEL_RETRIES}), and, in an instance of their own, those the broker refused
- * while the cancel is wanted until the order ends ({@link CANCEL_REFUSALS}).
+ * while the cancel is wanted until the order ends ({@link CANCEL_REFUSALS}) — those go on after the
+ * limit on a slow clock (`thenSlowly`) until the order ends, for a leftover stop or target works on
+ * over no position. A slow ask is not a cancel "coming" ({@link has}): work that waits for cancels
+ * to settle does not wait for one asked an hour from now.
  */
 export class CancelRetries {
   /**
@@ -23,16 +35,21 @@ export class CancelRetries {
     private readonly clock: Clock,
     private readonly ask: (clientOrderId: string, reason: string) => void,
     private readonly limit = CANCEL_RETRIES,
+    private readonly thenSlowly = false,
   ) {}
 
-  /** Schedules the next request (with the cancel's reason) for an order whose cancel just failed or was refused; false once the `limit` is spent. */
-  next(clientOrderId: string, reason: string): boolean {
+  /** Schedules the next request (with the cancel's reason) for an order whose cancel just failed or was refused; `spent` once the `limit` is (unless `thenSlowly`). */
+  next(clientOrderId: string, reason: string): RetryTurn {
     const previous = this.pending.get(clientOrderId);
     this.clear(clientOrderId);
     const attempt = (previous?.attempt ?? 0) + 1;
-    if (attempt > this.limit) return false;
+    if (attempt > this.limit && !this.thenSlowly) return 'spent';
     this.pending.set(clientOrderId, { attempt, reason, timer: this.schedule(clientOrderId, attempt, reason), waiting: true });
-    return true;
+    return attempt <= this.limit ? 'soon' : attempt === this.limit + 1 ? 'slowed' : 'slowly';
+  }
+
+  private delayMs(attempt: number): number {
+    return attempt <= this.limit ? doublingDelayMs(attempt) : doublingDelayMs(attempt - this.limit, SLOW_FIRST_MS, SLOW_MAX_MS);
   }
 
   private schedule(clientOrderId: string, attempt: number, reason: string): TimerHandle {
@@ -41,7 +58,7 @@ export class CancelRetries {
       // (asked again in the other instance) was skipped for a retry that had already gone, for good.
       this.pending.set(clientOrderId, { attempt, reason, timer: undefined, waiting: false });
       this.ask(clientOrderId, reason);
-    }, doublingDelayMs(attempt));
+    }, this.delayMs(attempt));
   }
 
   /** The order ended (or the cancel was refused for good): nothing more to ask. */
@@ -52,14 +69,15 @@ export class CancelRetries {
     this.pending.delete(clientOrderId);
   }
 
-  /** Whether the order's cancel is to be asked again (a retry waits on the clock, or for the engine to start). */
+  /** Whether the order's cancel is to be asked again soon (a retry waits on the clock, or for the engine to start) — not one on the slow clock. */
   has(clientOrderId: string): boolean {
-    return this.pending.get(clientOrderId)?.waiting === true;
+    const retry = this.pending.get(clientOrderId);
+    return retry?.waiting === true && retry.attempt <= this.limit;
   }
 
-  /** The orders whose cancel is to be asked again, with the cancel's reason. */
+  /** The orders whose cancel is to be asked again soon, with the cancel's reason. */
   waiting(): [clientOrderId: string, reason: string][] {
-    return [...this.pending].flatMap(([id, retry]) => (retry.waiting ? [[id, retry.reason] as [string, string]] : []));
+    return [...this.pending].flatMap(([id, retry]) => (retry.waiting && retry.attempt <= this.limit ? [[id, retry.reason] as [string, string]] : []));
   }
 
   /** The engine stopped: no retry fires while it is down; each is kept, to be asked again on {@link resume}. */

@@ -299,6 +299,7 @@ export class OrderLifecycleManager {
         void this.cancel(id, `${reason} (refused by the broker: asked again)`).catch((error: unknown) => this.logger.warn(`asking again for the cancel of ${id} failed`, { error: describeError(error) }));
       },
       CANCEL_REFUSALS,
+      true,
     );
     this.inDoubt = new OrdersInDoubt(this.clock);
     this.toConfirm = new OrdersToConfirm(this.clock);
@@ -797,15 +798,19 @@ export class OrderLifecycleManager {
     } else if (isWorkingStatus(order.status)) await this.cancel(id, reason);
   }
 
-  /** The broker refused a cancel wanted until the order ends: asked again later, or — refused {@link CANCEL_REFUSALS} times — given up with a critical alert. */
+  /**
+   * The broker refused a cancel wanted until the order ends: asked again later — 1 s, 2 s, 4 s …, and
+   * once refused {@link CANCEL_REFUSALS} times, with a critical alert, 1 min, 2, 4 … at most an hour
+   * apart until the order ends. Given up, a closed position's leftover target stayed working for good
+   * and opened a position when the price came to it.
+   */
   private refusedOnce(id: string): void {
-    if (this.refusedCancels.next(id, this.untilEnded.get(id)?.reason ?? 'cancel requested')) return;
-    this.releaseUntilEnded(id);
+    if (this.refusedCancels.next(id, this.untilEnded.get(id)?.reason ?? 'cancel requested') !== 'slowed') return;
     const order = this.store.get(id);
     this.bus.emit('alert', {
       severity: 'critical',
       code: 'cancel_failed',
-      message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'order'} (${id}): the broker refused its cancel ${CANCEL_REFUSALS} times — it is still working at the broker`,
+      message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'order'} (${id}): the broker refused its cancel ${CANCEL_REFUSALS} times — it is still working at the broker; asked again every few minutes, at most an hour apart, until it ends`,
       clientOrderId: id,
       details: { ...(order ? { symbol: order.symbol } : {}), attempts: CANCEL_REFUSALS },
     });
@@ -1555,7 +1560,7 @@ export class OrderLifecycleManager {
       this.cancelRetries.clear(id);
       return;
     }
-    if (!this.cancelRetries.next(id, reason)) {
+    if (this.cancelRetries.next(id, reason) === 'spent') {
       this.bus.emit('alert', {
         severity: 'critical',
         code: 'cancel_failed',
@@ -1828,8 +1833,9 @@ export interface CancelOptions {
   /**
    * The cancel is wanted until the order ends: one the broker refuses (Alpaca's
    * `order_cancel_rejected`, or a refusal with the order still working) is asked again — 1 s, 2 s,
-   * 4 s … — and after 5 refusals a critical `cancel_failed` alert names the order still working. The
-   * kill switch's cancels are, and protection's of a closed position's stop and targets.
+   * 4 s … — and after 5 refusals a critical `cancel_failed` alert names the order still working; it
+   * is asked on, 1 min, 2, 4 … at most an hour apart, until the order ends (a restart asks it again).
+   * The kill switch's cancels are, and protection's of a closed position's stop and targets.
    */
   readonly untilEnded?: boolean;
 }

@@ -308,6 +308,60 @@ describe('a cancel the broker did not take', () => {
     }
   });
 
+  it('refused past five times: one critical cancel_failed alert, then asked again 1 min, 2, 4 … apart until the order ends, and by a restart — given up, a closed position’s leftover target worked on for good and opened a position when the price came to it', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
+    broker.setPrice('AAPL', '100');
+    const journal = new InMemoryJournal();
+    const engine = engineOn(broker, clock, {}, { journal });
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    broker.refuseCancels(1_000);
+    await engine.orders.cancel(order.clientOrderId, 'host', { untilEnded: true });
+    for (let i = 0; i < 45; i++) await clock.advanceAsync(1_000); // refused, asked again 1 s, 2 s, 4 s, 8 s, 16 s later
+    expect(cancelsSent(broker)).toBe(6);
+    expect(alerts.filter((code) => code === 'cancel_failed')).toHaveLength(1);
+    // Not a cancel "coming": a wait on it does not wait for an ask a minute or an hour away.
+    expect(await engine.orders.whenCancelsSettled([order.clientOrderId], 0)).toBe(true);
+    const asks: number[] = [];
+    for (let minute = 0; minute < 8; minute++) {
+      await clock.advanceAsync(60_000);
+      asks.push(cancelsSent(broker));
+    }
+    expect(asks).toEqual([7, 7, 8, 8, 8, 8, 9, 9]); // 1 min after the sixth refusal (at 32 s), then 2 min, then 4
+    expect(alerts.filter((code) => code === 'cancel_failed')).toHaveLength(1);
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+    await engine.stop();
+    // A restart asks it again: the cancel is still wanted, in the journal.
+    broker.refuseCancels(0);
+    const second = engineOn(broker, clock, {}, { journal, ids: sequentialIds(500) });
+    await second.recover();
+    await second.start();
+    for (let i = 0; i < 5; i++) await clock.advanceAsync(1_000);
+    expect([broker.orderReports()[0]?.status, second.orders.get(order.clientOrderId)?.status]).toEqual(['cancelled', 'cancelled']);
+    await second.stop();
+  });
+
+  it('on the slow clock, asked again once the broker stops refusing: the order ends', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    broker.refuseCancels(8);
+    await engine.orders.cancel(order.clientOrderId, 'host', { untilEnded: true });
+    for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted'); // refused 8 times so far: the ninth ask goes 4 min after the eighth (at 3.5 min)
+    for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
+    expect([broker.orderReports()[0]?.status, engine.orders.get(order.clientOrderId)?.status]).toEqual(['cancelled', 'cancelled']);
+    await engine.stop();
+  });
+
   it('a refusal heard on the stream brings the order back to working (the mock broker says it as Alpaca does)', async () => {
     const { clock, broker, engine, order } = await restingWithSlowCancels();
     await engine.orders.cancel(order.clientOrderId);

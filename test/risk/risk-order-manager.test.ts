@@ -597,7 +597,7 @@ describe('RiskOrderManager', () => {
     expect(alerts).not.toContain('cancel_failed');
   });
 
-  it('refused for good: asked again a few times, then a critical cancel_failed alert names the order still working', async () => {
+  it('refused again and again: asked again a few times, then a critical cancel_failed alert names the order still working — and it is asked on, minutes apart, until it ends (given up, it worked on over no position for good)', async () => {
     const { engine, broker, clock, signal, flush } = await setup(true, {}, { cancelLatencyMs: 300 });
     await engine.executeSignal(signal());
     await flush();
@@ -613,6 +613,12 @@ describe('RiskOrderManager', () => {
     expect(asked).toBeGreaterThan(2);
     expect(asked).toBeLessThan(12);
     expect(engine.orders.get(stop.clientOrderId)?.status).toBe('accepted');
+    broker.refuseCancels(0);
+    for (let i = 0; i < 10; i++) await clock.advanceAsync(60_000);
+    await flush();
+    expect(failed.filter((id) => id === stop.clientOrderId)).toHaveLength(1);
+    expect(engine.orders.get(stop.clientOrderId)?.status).toBe('cancelled');
+    expect(broker.orderReports().filter((o) => o.status === 'accepted' || o.status === 'pending_cancel')).toEqual([]);
   });
 
   it("a broker's trailing stop lost after the price fell from its best is placed again at the level it had reached, and trailed from there — placed as a new trailing stop, it trailed from the lower price, looser than the one lost", async () => {
