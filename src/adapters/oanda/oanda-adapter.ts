@@ -112,6 +112,12 @@ function neverLanded(error: unknown): boolean {
   return isBrokerError(error) && !error.mayHaveReachedBroker && error.code !== 'broker_duplicate_client_order_id';
 }
 
+/**
+ * A send that failed on the way lands, if at all, within seconds (OANDA answers in milliseconds); an
+ * entry still not found a minute after it went never landed (the engine's own window for late landings).
+ */
+const LATE_LANDING_MS = 60_000;
+
 /** A placeholder broker id for a leg OANDA creates only when its entry fills; the adapter addresses it by client id. */
 const PENDING_LEG = 'on-fill:';
 
@@ -147,8 +153,8 @@ export class OandaAdapter implements BrokerAdapter {
   private readonly instruments = new Map<string, OandaInstrumentJson>();
   /** Which of our orders each OANDA id is (and the id a renamed or replaced order is addressed by); ended ones forgotten after `retainEndedOrders`. */
   private readonly names: OrderNames;
-  /** Bracket entries (by our client id) and the legs OANDA will create when they fill. */
-  private readonly pendingLegs = new Map<string, Order[]>();
+  /** Bracket entries (by our client id) and the legs OANDA will create when they fill; `sentAt` for one whose send may not have landed. */
+  private readonly pendingLegs = new Map<string, { readonly legs: Order[]; readonly sentAt: number }>();
   /** Protective pairs over positions of several trades: standalone, kept one-cancels-other here. */
   private readonly pairs = new StandalonePairs();
   private currency = 'USD';
@@ -293,7 +299,7 @@ export class OandaAdapter implements BrokerAdapter {
   remembered(): { readonly orders: number; readonly orderIds: number; readonly pairEntries: number; readonly unbornLegs: number } {
     const { orders, brokerOrderIds } = this.names.size;
     let unbornLegs = 0;
-    for (const legs of this.pendingLegs.values()) unbornLegs += legs.length;
+    for (const { legs } of this.pendingLegs.values()) unbornLegs += legs.length;
     return { orders, orderIds: brokerOrderIds, pairEntries: this.pairs.size, unbornLegs };
   }
 
@@ -323,7 +329,7 @@ export class OandaAdapter implements BrokerAdapter {
     try {
       order = (await this.#client.get<{ order: OandaOrderJson }>(`${this.base}/orders/${this.specifier(ref)}`)).order;
     } catch (error) {
-      if (isBrokerError(error) && error.code === 'broker_not_found') return this.unbornLeg(ref);
+      if (isBrokerError(error) && error.code === 'broker_not_found') return this.notFound(ref);
       throw error;
     }
     const followed = await this.followChain(order, ref);
@@ -392,7 +398,7 @@ export class OandaAdapter implements BrokerAdapter {
     if (list.kind === 'oco') return this.protectTrade(list, instrument);
     const request = oandaListRequest(list, instrument);
     await this.checkMargin(first, request, instrument);
-    this.pendingLegs.set(first.clientOrderId, legs);
+    this.pendingLegs.set(first.clientOrderId, { legs, sentAt: this.clock.now() });
     let report: OrderStatusReport;
     try {
       report = await this.post(first, request);
@@ -592,9 +598,20 @@ export class OandaAdapter implements BrokerAdapter {
     };
   }
 
+  /**
+   * Not at OANDA: a leg whose entry is still pending (it does not exist yet, but is not lost) — or a
+   * bracket entry whose send may have landed, looked up longer than {@link LATE_LANDING_MS} after it
+   * went, which never will: its legs are let go (kept, they stayed in memory for good).
+   */
+  private notFound(ref: OrderRef): OrderStatusReport | undefined {
+    const entry = ref.clientOrderId === undefined ? undefined : this.pendingLegs.get(ref.clientOrderId);
+    if (entry && this.clock.now() - entry.sentAt > LATE_LANDING_MS) this.pendingLegs.delete(ref.clientOrderId!);
+    return this.unbornLeg(ref);
+  }
+
   /** Looking up a leg whose entry is still pending: it does not exist at OANDA yet, but is not lost. */
   private unbornLeg(ref: OrderRef): OrderStatusReport | undefined {
-    for (const legs of this.pendingLegs.values()) {
+    for (const { legs } of this.pendingLegs.values()) {
       const leg = legs.find((l) => l.clientOrderId === ref.clientOrderId);
       if (leg) return this.unbornReport(leg);
     }
@@ -779,7 +796,7 @@ export class OandaAdapter implements BrokerAdapter {
 
   /** A bracket entry that ended unfilled takes its unborn legs with it; one that filled lets them be born. */
   private followLegs(update: OrderUpdate): void {
-    const legs = this.pendingLegs.get(update.clientOrderId);
+    const legs = this.pendingLegs.get(update.clientOrderId)?.legs;
     if (!legs || !update.event) return;
     if (update.event.type === 'filled') this.pendingLegs.delete(update.clientOrderId);
     if (ENDED_UNFILLED.has(update.event.type)) {

@@ -1,4 +1,4 @@
-import { createOrder, Decimal, isBrokerError, sequentialIds, silentLogger, systemClock } from 'tradewire';
+import { createOrder, Decimal, isBrokerError, ManualClock, sequentialIds, silentLogger, systemClock } from 'tradewire';
 import { OandaAdapter } from 'tradewire/oanda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_ID, FAKE_TOKEN } from './fake-oanda-server.js';
@@ -518,6 +518,35 @@ describe('OANDA adapter memory: what it keeps about orders stays bounded, and a 
     await orders.cancel('in-r');
     await until(() => expect([orders.get('in-r')?.status, orders.get('sl-r')?.status]).toEqual(['cancelled', 'cancelled']));
     expect(adapter.remembered().unbornLegs).toBe(0);
+  });
+
+  it('a bracket whose send may have landed keeps its legs while it still could; looked up not found a minute after it went, it never will, and its legs are let go (kept, they stayed in memory for good)', async () => {
+    const { server } = await start();
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 0));
+    const adapter = new OandaAdapter({ token: FAKE_TOKEN, accountId: ACCOUNT_ID, restUrl: server.url, streamUrl: server.url, logger: silentLogger, clock, timeoutMs: 2_000 });
+    const ids = sequentialIds();
+    const order = (fields: Record<string, unknown>) => createOrder({ ...fx, side: 'sell', quantity: 1_000, timeInForce: 'gtc', ...fields } as Parameters<typeof createOrder>[0], { clock, ids });
+    const list = (n: string) => ({ kind: 'bracket' as const, orders: [order({ clientOrderId: `in-${n}`, side: 'buy' }), order({ clientOrderId: `tp-${n}`, type: 'limit', limitPrice: '1.11000' }), order({ clientOrderId: `sl-${n}`, type: 'stop', stopPrice: '1.09000' })] });
+    // A 500 before OANDA processed it: it may have landed as far as the adapter can tell.
+    server.failNext({ method: 'POST', path: /\/orders$/, status: 500, body: { errorMessage: 'Internal error' } });
+    const error = await adapter.submitOrderList(list('x')).catch((e: unknown) => e);
+    expect(isBrokerError(error) && error.mayHaveReachedBroker).toBe(true);
+    expect(adapter.remembered().unbornLegs).toBe(2);
+    // Looked up at once: not found, but a late landing would still bring the legs.
+    expect(await adapter.getOrder({ clientOrderId: 'in-x' })).toBeUndefined();
+    expect(adapter.remembered().unbornLegs).toBe(2);
+    expect((await adapter.getOrder({ clientOrderId: 'sl-x' }))?.status).toBe('accepted');
+    clock.advance(61_000);
+    expect(await adapter.getOrder({ clientOrderId: 'in-x' })).toBeUndefined();
+    expect(adapter.remembered().unbornLegs).toBe(0);
+    expect(await adapter.getOrder({ clientOrderId: 'sl-x' })).toBeUndefined();
+    // One that landed (its answer lost after OANDA processed it) is found, and keeps its legs however late the look-up.
+    server.failNext({ method: 'POST', path: /\/orders$/, status: 500, body: { errorMessage: 'Internal error' }, afterProcessing: true });
+    await adapter.submitOrderList({ ...list('y'), orders: list('y').orders.map((o, i) => (i === 0 ? { ...o, type: 'limit' as const, limitPrice: new Decimal('1.05000') } : o)) }).catch(() => undefined);
+    clock.advance(61_000);
+    expect((await adapter.getOrder({ clientOrderId: 'in-y' }))?.status).toBe('accepted');
+    expect(adapter.remembered().unbornLegs).toBe(2);
+    await adapter.disconnect();
   });
 
   it('a standalone leg cancelled on its own leaves its sibling unpaired: the sibling\'s later fill sends no cancel for the leg that already ended', async () => {
