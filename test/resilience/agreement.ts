@@ -415,6 +415,22 @@ export function cancelOne(engine: ExecutionEngine, pick: number, cancelled?: Set
 }
 
 /**
+ * A cancel the engine wants until its order ends (a closed position's stop or targets, the kill
+ * switch's, a host's `untilEnded`) is never given up, however often the broker refused it: once the
+ * broker takes cancels again, its asks — quick, then 1 min, 2, 4 … at most an hour apart — end the
+ * order. The clock goes on minute by minute, an hour and a bit at most, while such an order works.
+ */
+export async function expectWantedCancelsEnd(engine: ExecutionEngine, clock: ManualClock, trace: string): Promise<void> {
+  const orders = engine.orders as typeof engine.orders & { cancelWantedUntilEnded(clientOrderId: string): boolean };
+  const wanted = (): string[] => orders.workingOrders().filter((o) => orders.cancelWantedUntilEnded(o.clientOrderId)).map((o) => o.clientOrderId);
+  for (let minute = 0; minute < 62 && wanted().length > 0; minute++) {
+    clock.advance(60_000);
+    await settle(6);
+  }
+  expect(wanted(), `cancels wanted until their orders end: still working an hour after the broker took cancels again ${trace}`).toEqual([]);
+}
+
+/**
  * Every order the host cancelled ({@link cancelOne}) has ended at the broker once the network healed
  * — through lost answers, retries and restarts: the host's intent outlives the process that heard it.
  * Not one whose cancel the engine gave up on with a `cancel_failed` alert (`givenUp`: the host is told

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, expectWantedCancelsEnd, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -1087,6 +1087,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         book?.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
         expectCancelsKept(broker, cancelled, cancelsGivenUp, trace);
+        await expectWantedCancelsEnd(engine, clock, trace);
         expectJournalRebuilds(engine, records.segment.query({}), trace, archived);
         await engine.stop();
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createOrder, Decimal, ExecutionEngine, type OrderSide, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, expectWantedCancelsEnd, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, noteRun, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener } from './agreement.js';
 
 /**
  * State that never drifts, under a bad network: whatever mix of signals, lost answers (that did or
@@ -1263,6 +1263,7 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
         book.check(trace);
         expectOneOrderPerSignal(broker, signalOf, trace);
         expectCancelsKept(broker, cancelled, cancelsGivenUp, trace);
+        await expectWantedCancelsEnd(engine, clock, trace);
         expectJournalRebuilds(engine, engine.orders.auditTrail({}), trace);
         await engine.stop();
 }
