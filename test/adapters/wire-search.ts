@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { type BrokerAdapter, Decimal, ExecutionEngine, type ExecutionEngineOptions, InMemoryJournal, ManualClock, type OrderSide, sequentialIds, silentLogger } from 'tradewire';
 import { expect, it } from 'vitest';
-import { journalView, noteRun, reactAction, reactInListener, type ReactAction, searchSeed } from '../resilience/agreement.js';
+import { journalView, noteRun, reactAction, reactInListener, type ReactAction, searchSeed, wantedCancelsWorking } from '../resilience/agreement.js';
 import type { HeldRequest } from './request-holds.js';
 
 /**
@@ -373,10 +373,14 @@ export async function wireScenario(name: string, actions: readonly WireAction[],
       await Promise.race([reconciled, sleep(5_000)]);
       await quiet(venue, clock, 1_000);
     }
+    // A cancel the engine wants until its order ends is asked on, minutes apart (see expectWantedCancelsEnd): an hour and a bit.
+    const wanted = (): string[] => wantedCancelsWorking(engine);
+    for (let i = 0; i < 20 && wanted().length > 0; i++) await quiet(venue, clock, 60_000);
     if (process.env.DEBUG_SCENARIO) console.log(trace.join('\n'), '\n', venue.dump(), engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.type} ${o.side} ${o.quantity} ${o.status} ${o.filledQuantity}`));
     try {
       // One working stop under each position — unless the host cancelled every order itself (its stops included: its call).
       venue.expectAgreement(engine, trace.join('\n'), { stops: !actions.some((a) => a.kind === 'react' && a.does === 'cancelAll') });
+      expect(wanted(), `cancels wanted until their orders end: still working an hour after the broker took cancels again\n${trace.join('\n')}`).toEqual([]);
       // What the host cancelled stays cancelled (unless the engine gave the cancel up, alerted).
       for (const id of host.cancelled) {
         if (!cancelsGivenUp.has(id)) expect(venue.working(id), `the host cancelled ${id}; it still works at the broker\n${trace.join('\n')}`).toBe(false);

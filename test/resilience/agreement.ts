@@ -414,6 +414,12 @@ export function cancelOne(engine: ExecutionEngine, pick: number, cancelled?: Set
   return engine.orders.cancel(chosen.clientOrderId);
 }
 
+/** The engine's working orders whose cancel it wants until they end (`OrderLifecycleManager.cancelWantedUntilEnded`). */
+export function wantedCancelsWorking(engine: ExecutionEngine): string[] {
+  const orders = engine.orders as typeof engine.orders & { cancelWantedUntilEnded(clientOrderId: string): boolean };
+  return orders.workingOrders().filter((o) => orders.cancelWantedUntilEnded(o.clientOrderId)).map((o) => o.clientOrderId);
+}
+
 /**
  * A cancel the engine wants until its order ends (a closed position's stop or targets, the kill
  * switch's, a host's `untilEnded`) is never given up, however often the broker refused it: once the
@@ -421,8 +427,7 @@ export function cancelOne(engine: ExecutionEngine, pick: number, cancelled?: Set
  * order. The clock goes on minute by minute, an hour and a bit at most, while such an order works.
  */
 export async function expectWantedCancelsEnd(engine: ExecutionEngine, clock: ManualClock, trace: string): Promise<void> {
-  const orders = engine.orders as typeof engine.orders & { cancelWantedUntilEnded(clientOrderId: string): boolean };
-  const wanted = (): string[] => orders.workingOrders().filter((o) => orders.cancelWantedUntilEnded(o.clientOrderId)).map((o) => o.clientOrderId);
+  const wanted = (): string[] => wantedCancelsWorking(engine);
   for (let minute = 0; minute < 62 && wanted().length > 0; minute++) {
     clock.advance(60_000);
     await settle(6);
