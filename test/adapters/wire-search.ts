@@ -112,7 +112,7 @@ export const wireAction = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('slow' as const), ms: fc.constantFrom(0, 60) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('funds' as const), low: fc.boolean() }) },
   // The broker refuses the next cancels it took (Alpaca's order_cancel_rejected): the orders work on.
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(12)) }) },
   // The broker refuses the next replaces (a stop moved, a size changed): the orders work on unchanged.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseReplaces' as const), times: fc.integer({ min: 1, max: 3 }) }) },
   // The process killed (its adapter's calls hang, its updates and journal writes go nowhere, its

@@ -39,7 +39,7 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('brokerEnds' as const), pick: fc.nat() }) },
   refuseAction,
   // The broker refuses the next cancels once pending (the async-cancel style's: Alpaca's order_cancel_rejected).
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuseCancels' as const), times: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(12)) }) },
   // A thin market: at most this many shares fill per price update (0: as many as asked).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('thin' as const), symbol: fc.constantFrom(...SYMBOLS), quantity: fc.integer({ min: 0, max: 7 }) }) },
   // Time passes (retries, looks-again, a failed recover() tried again by itself).
