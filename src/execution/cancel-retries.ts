@@ -20,8 +20,8 @@ export type RetryTurn = 'soon' | 'slowed' | 'slowly' | 'spent';
  * until the order ends: those whose request failed on the way (a network error, a timeout, a 5xx, a
  * rate limit — {@link CANCEL_RETRIES}), and, in an instance of their own, those the broker refused
  * while the cancel is wanted until the order ends ({@link CANCEL_REFUSALS}) — those go on after the
- * limit on a slow clock (`thenSlowly`) until the order ends, for a leftover stop or target works on
- * over no position. A slow ask is not a cancel "coming" ({@link has}): work that waits for cancels
+ * limit on a slow clock (`thenSlowly`) until the order ends: given up, a closed position's leftover
+ * stop or target worked on over no position. A slow ask is not a cancel "coming" ({@link has}): work that waits for cancels
  * to settle does not wait for one asked an hour from now.
  */
 export class CancelRetries {

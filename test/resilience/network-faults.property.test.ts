@@ -1090,8 +1090,12 @@ describe('network faults', () => {
  * cancels later — each resize a cancel and a new order, a leg on its way out while the others change.
  * 'partial exits, no replace, trailing': two legs beside a stop the engine trails (to break-even at
  * 1R) on a broker that cannot replace — each move of the stop a cancel and a new stop.
+ * 'defaults, async cancels': no settings (reconciliation every 30 s, the account every 5 s, entries
+ * timing out after 60 s) on a broker that confirms cancels later and sometimes refuses them.
+ * 'tighten, volatility, no replace': the stop tightened and widened on a broker that cannot replace —
+ * each change a cancel and a new stop.
  */
-const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling', 'stop and target, async cancels', 'partial exits, async cancels', 'no replace, async cancels', 'trailing, async cancels', 'async cancels, polling', 'limit entries, async cancels', 'market hours, async cancels', 'fractional, async cancels', 'host brackets, async cancels', 'partial exits, no replace, async cancels', 'partial exits, no replace, trailing'] as const;
+const STYLES = ['none', 'stop and target', 'trailing, break-even', 'partial exits', 'native OCO', 'entry timeouts', 'as Alpaca', 'as Alpaca, async cancels', 'polling', 'limit entries', 'defaults', 'market hours', 'fractional', 'no replace', 'trailing, emulated', 'no replace, trailing', 'partial exits, entry timeouts', 'partial exits, no replace', 'partial exits, polling', 'native OCO, entry timeouts', 'as OANDA, trailing', 'as OANDA, cancel and create', 'host brackets', 'tighten, volatility', 'stops lost: close', 'native OCO, polling', 'host brackets, polling', 'stop and target, async cancels', 'partial exits, async cancels', 'no replace, async cancels', 'trailing, async cancels', 'async cancels, polling', 'limit entries, async cancels', 'market hours, async cancels', 'fractional, async cancels', 'host brackets, async cancels', 'partial exits, no replace, async cancels', 'partial exits, no replace, trailing', 'defaults, async cancels', 'tighten, volatility, no replace'] as const;
 /** PROPERTY_STYLE=<style> narrows a search to one style (a new style searched harder). */
 const searchStyles = (): readonly (typeof STYLES)[number][] => (process.env.PROPERTY_STYLE ? STYLES.filter((s) => s === process.env.PROPERTY_STYLE) : STYLES);
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -1107,11 +1111,11 @@ export async function scenario(actions: readonly Action[], style: (typeof STYLES
           clock,
           ids: sequentialIds(),
           logger: silentLogger,
-          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' || style === 'trailing, async cancels' || style === 'no replace, trailing' || style === 'partial exits, no replace, trailing' || style === 'as OANDA, trailing' || style === 'as OANDA, cancel and create' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : style === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : style === 'stops lost: close' ? { onStopLost: 'close' } : true } : {}),
+          ...(protection ? { protection: style === 'trailing, break-even' || style === 'trailing, emulated' || style === 'trailing, async cancels' || style === 'no replace, trailing' || style === 'partial exits, no replace, trailing' || style === 'as OANDA, trailing' || style === 'as OANDA, cancel and create' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : style.startsWith('tighten, volatility') ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : style === 'stops lost: close' ? { onStopLost: 'close' } : true } : {}),
           // 'defaults': what a bot gets without settings — reconciliation every 30 s, the account every 5 s,
           // entries timing out after 60 s — all on the clock, amid the faults.
           config:
-            style === 'defaults'
+            style.startsWith('defaults')
               ? { sizing: { method: 'fixed_quantity', quantity: 10 }, allowShorting: true }
               : { sizing: style.startsWith('fractional') ? { method: 'fixed_notional', notional: 1_000 } : { method: 'fixed_quantity', quantity: 10 }, ...(style.startsWith('market hours') ? { marketHours: { queueWhenClosed: true, cancelAtClose: true } } : {}), ...(style.startsWith('partial exits') ? { takeProfit: { method: 'partial' } } : {}), allowShorting: true, recovery: { reconcileIntervalMs: 0, onMismatch: 'adopt' }, orderManagement: { orderTimeoutMs: style.endsWith('entry timeouts') || style.startsWith('limit entries') ? 20_000 : null, ...(style.startsWith('limit entries') ? { entryOrderType: 'limit' as const } : {}) }, accountRefreshMs: 86_400_000 },
         });
