@@ -211,6 +211,8 @@ export class OrderLifecycleManager {
   /** Cancels wanted until the order ends (`CancelOptions.untilEnded`), with their reason and who asked; refusals asked again by {@link refusedCancels}. */
   private readonly untilEnded = new Map<string, WantedUntilEnded>();
   private readonly refusedCancels: CancelRetries;
+  /** Cancels wanted until the order ends already named in a `cancel_failed` alert: asked on, not named again each time a round fails. */
+  private readonly cancelFailedAlerted = new Set<string>();
   /** The order whose failed request is being recorded as `cancel_rejected` (not the broker's refusal). */
   private requestFailing: string | undefined;
   /**
@@ -807,13 +809,23 @@ export class OrderLifecycleManager {
   private refusedOnce(id: string): void {
     if (this.refusedCancels.next(id, this.untilEnded.get(id)?.reason ?? 'cancel requested') !== 'slowed') return;
     const order = this.store.get(id);
-    this.bus.emit('alert', {
-      severity: 'critical',
-      code: 'cancel_failed',
+    this.alertCancelFailed(id, {
       message: `${order ? `${order.side} ${order.type} ${order.symbol}` : 'order'} (${id}): the broker refused its cancel ${CANCEL_REFUSALS} times — it is still working at the broker; asked again every few minutes, at most an hour apart, until it ends`,
-      clientOrderId: id,
       details: { ...(order ? { symbol: order.symbol } : {}), attempts: CANCEL_REFUSALS },
     });
+  }
+
+  /**
+   * A critical `cancel_failed` alert: the order still works at the broker. A cancel wanted until the
+   * order ends is named once — it is asked on, and an hour's outage raised one alert per round of
+   * nine failed requests, a dozen for one order.
+   */
+  private alertCancelFailed(id: string, alert: { readonly message: string; readonly details: Record<string, unknown> }): void {
+    if (this.untilEnded.has(id)) {
+      if (this.cancelFailedAlerted.has(id)) return;
+      this.cancelFailedAlerted.add(id);
+    }
+    this.bus.emit('alert', { severity: 'critical', code: 'cancel_failed', message: alert.message, clientOrderId: id, details: alert.details });
   }
 
   /**
@@ -1405,7 +1417,9 @@ export class OrderLifecycleManager {
   }
 
   private releaseUntilEnded(clientOrderId: string): void {
-    if (this.untilEnded.delete(clientOrderId)) this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_RELEASED_TOPIC, clientOrderId, seq: UNSTAMPED });
+    if (!this.untilEnded.delete(clientOrderId)) return;
+    this.cancelFailedAlerted.delete(clientOrderId);
+    this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_RELEASED_TOPIC, clientOrderId, seq: UNSTAMPED });
   }
 
   /**
@@ -1552,7 +1566,8 @@ export class OrderLifecycleManager {
    * a 5xx, a rate limit), is asked again — 1 s, 2 s, 4 s … (at most 30 s apart), up to
    * {@link CANCEL_RETRIES} times — until the order ends: a stop left working after its position
    * closed would sell what is no longer there. Meanwhile the cancel counts as the engine's own
-   * ({@link cancelRequested}). Given up with a critical `cancel_failed` alert.
+   * ({@link cancelRequested}). Given up with a critical `cancel_failed` alert — but a cancel wanted
+   * until the order ends is asked on as a refused one is ({@link refusedOnce}), the alert raised once.
    */
   private scheduleCancelRetry(id: string, error: unknown, reason: string): void {
     const order = this.store.get(id);
@@ -1561,11 +1576,8 @@ export class OrderLifecycleManager {
       return;
     }
     if (this.cancelRetries.next(id, reason) === 'spent') {
-      this.bus.emit('alert', {
-        severity: 'critical',
-        code: 'cancel_failed',
-        message: `${order.side} ${order.type} ${order.symbol} (${id}) could not be cancelled after ${CANCEL_RETRIES + 1} requests: ${describeError(error)} — it is still working at the broker`,
-        clientOrderId: id,
+      this.alertCancelFailed(id, {
+        message: `${order.side} ${order.type} ${order.symbol} (${id}) could not be cancelled after ${CANCEL_RETRIES + 1} requests: ${describeError(error)} — it is still working at the broker${this.untilEnded.has(id) ? '; asked on, at most an hour apart, until it ends' : ''}`,
         details: { symbol: order.symbol, attempts: CANCEL_RETRIES + 1 },
       });
       return;
@@ -1719,7 +1731,10 @@ export class OrderLifecycleManager {
       this.cancelBeforeAck.delete(id);
       this.cancelRetries.clear(id);
       if (this.letGo.size > 0) this.letGo.delete(id);
-      if (this.untilEnded.delete(id)) this.refusedCancels.clear(id);
+      if (this.untilEnded.delete(id)) {
+        this.refusedCancels.clear(id);
+        this.cancelFailedAlerted.delete(id);
+      }
       if (this.refusalsUnseen.size > 0) this.refusalsUnseen.delete(id);
     } else if (event.type === 'cancel_rejected' && this.requestFailing !== id && this.untilEnded.has(id)) {
       // The broker's refusal of a cancel wanted until the order ends: asked again later.
@@ -1835,7 +1850,9 @@ export interface CancelOptions {
    * `order_cancel_rejected`, or a refusal with the order still working) is asked again — 1 s, 2 s,
    * 4 s … — and after 5 refusals a critical `cancel_failed` alert names the order still working; it
    * is asked on, 1 min, 2, 4 … at most an hour apart, until the order ends (a restart asks it again).
-   * The kill switch's cancels are, and protection's of a closed position's stop and targets.
+   * One failing on the network is asked on the same way once its nine requests fail; either way the
+   * order is named in one `cancel_failed` alert. The kill switch's cancels are wanted until the
+   * order ends, and protection's of a closed position's stop and targets.
    */
   readonly untilEnded?: boolean;
 }

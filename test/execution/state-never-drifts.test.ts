@@ -345,6 +345,35 @@ describe('a cancel the broker did not take', () => {
     await second.stop();
   });
 
+  it('failing on the network for an hour (the broker unreachable), not refused: one critical cancel_failed alert, not one every few minutes — asked on all the while, the order ends once the broker is reached', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    const alerts: string[] = [];
+    engine.on('alert', (a) => alerts.push(a.code));
+    let asked = 0;
+    const cancel = broker.cancelOrder.bind(broker);
+    broker.cancelOrder = (ref) => {
+      asked++;
+      return cancel(ref);
+    };
+    broker.failNext('cancelOrder', { kind: 'network' }, 1_000);
+    await engine.orders.cancel(order.clientOrderId, 'host', { untilEnded: true });
+    for (let i = 0; i < 60; i++) await clock.advanceAsync(60_000);
+    expect(asked).toBeGreaterThan(9); // past the nine requests of a cancel that failed on the way
+    expect(alerts.filter((code) => code === 'cancel_failed')).toHaveLength(1);
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+    broker.clearFaults();
+    for (let i = 0; i < 65; i++) await clock.advanceAsync(60_000);
+    expect([broker.orderReports()[0]?.status, engine.orders.get(order.clientOrderId)?.status]).toEqual(['cancelled', 'cancelled']);
+    expect(alerts.filter((code) => code === 'cancel_failed')).toHaveLength(1);
+    await engine.stop();
+  });
+
   it('on the slow clock, asked again once the broker stops refusing: the order ends', async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
     const broker = new MockBroker({ clock, cancelLatencyMs: 300 });

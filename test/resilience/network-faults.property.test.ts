@@ -1039,7 +1039,7 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'refuse', method: 'submitOrder', times: 1 }, { kind: 'halt' }, { kind: 'slowRest', ms: 250 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.3' }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }], 'market hours, async cancels');
   });
 
-  it('async cancels, polling: a short stopped out whose target’s cancel the broker refuses five times — the engine gives it up with a `cancel_failed` alert (the host cancels it by hand) and the next position’s target is counted alone (the check counted the leftover as a target of the new position; found by the search)', async () => {
+  it('async cancels, polling: a short stopped out whose target’s cancel the broker refuses five times — the engine alerts `cancel_failed` and asks on slowly (1 min, 2, 4 … apart) until it ends, and the next position’s target is counted alone (the check counted the leftover as a target of the new position; found by the search)', async () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'sell' }, { kind: 'pause', symbol: 'AAPL', by: 7, seconds: 1 }, { kind: 'move', symbol: 'AAPL', by: 4 }, { kind: 'refuseCancels', times: 3 }, { kind: 'refuse', method: 'cancelOrder', times: 3 }, { kind: 'move', symbol: 'AAPL', by: 9 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'wait', seconds: 31 }], 'async cancels, polling');
   });
 
