@@ -80,6 +80,20 @@ export class CancelRetries {
     return [...this.pending].flatMap(([id, retry]) => (retry.waiting && retry.attempt <= this.limit ? [[id, retry.reason] as [string, string]] : []));
   }
 
+  /**
+   * Those on the slow clock are asked now rather than when their timer fires (up to an hour away):
+   * the broker answered (a reconciliation), and one that takes cancels again ends them now. A
+   * refusal moves the next ask on the slow clock as before. Not while suspended.
+   */
+  hurrySlow(): void {
+    for (const [id, retry] of [...this.pending]) {
+      if (retry.attempt <= this.limit || !retry.waiting || retry.timer === undefined) continue;
+      this.clock.clearTimeout(retry.timer);
+      this.pending.set(id, { ...retry, timer: undefined, waiting: false });
+      this.ask(id, retry.reason);
+    }
+  }
+
   /** The engine stopped: no retry fires while it is down; each is kept, to be asked again on {@link resume}. */
   suspend(): void {
     for (const [id, retry] of this.pending) {

@@ -1387,6 +1387,15 @@ export class OrderLifecycleManager {
     this.wakeWaits();
   }
 
+  /**
+   * A reconciliation heard the broker: each cancel wanted until its order ends that waits on the slow
+   * clock (refused five times and more) is asked now. Left to its timer, a closed position's stop
+   * worked on up to an hour after the broker took cancels again — a fall through it opened a short.
+   */
+  askSlowCancelsNow(): void {
+    this.refusedCancels.hurrySlow();
+  }
+
   /** True while a cancel of this order is wanted until it ends (`CancelOptions.untilEnded`): a refusal of it is asked again, not taken as the broker's answer. */
   cancelWantedUntilEnded(clientOrderId: string): boolean {
     return this.untilEnded.has(clientOrderId);
@@ -1849,7 +1858,8 @@ export interface CancelOptions {
    * The cancel is wanted until the order ends: one the broker refuses (Alpaca's
    * `order_cancel_rejected`, or a refusal with the order still working) is asked again — 1 s, 2 s,
    * 4 s … — and after 5 refusals a critical `cancel_failed` alert names the order still working; it
-   * is asked on, 1 min, 2, 4 … at most an hour apart, until the order ends (a restart asks it again).
+   * is asked on, 1 min, 2, 4 … at most an hour apart, and by each reconciliation, until the order
+   * ends (a restart asks it again).
    * One failing on the network is asked on the same way once its nine requests fail; either way the
    * order is named in one `cancel_failed` alert. The kill switch's cancels are wanted until the
    * order ends, and protection's of a closed position's stop and targets.

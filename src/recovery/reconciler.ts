@@ -160,6 +160,8 @@ export class Reconciler {
     // arrived) is looked up one by one — a restart costs a request per change, not per order.
     const asked = orders.changeMark;
     const open = openOrderIndex(await adapter.getOpenOrders());
+    // The broker answers: cancels it refused again and again are asked now, not at a slow ask an hour away.
+    orders.askSlowCancelsNow();
     // An order of a symbol that moved while the list travelled (a fill, a replace's answer) may be
     // newer here than in the list: asked for by itself instead (see OrderLifecycleManager.refreshOrder).
     // So may one whose "pending cancel" the broker refused while the list travelled, with nothing

@@ -391,6 +391,24 @@ describe('a cancel the broker did not take', () => {
     await engine.stop();
   });
 
+  it('on the slow clock, asked at once by a reconciliation (the broker answers): not left working until the next slow ask, up to an hour away', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    broker.refuseCancels(6);
+    await engine.orders.cancel(order.clientOrderId, 'host', { untilEnded: true });
+    for (let i = 0; i < 45; i++) await clock.advanceAsync(1_000); // refused at 0, 1, 3, 7, 15 and 31 s: the next ask a minute after the last
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+    await engine.reconcile();
+    await clock.advanceAsync(1_000);
+    expect([broker.orderReports()[0]?.status, engine.orders.get(order.clientOrderId)?.status]).toEqual(['cancelled', 'cancelled']);
+    await engine.stop();
+  });
+
   it('a refusal heard on the stream brings the order back to working (the mock broker says it as Alpaca does)', async () => {
     const { clock, broker, engine, order } = await restingWithSlowCancels();
     await engine.orders.cancel(order.clientOrderId);

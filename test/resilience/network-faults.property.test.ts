@@ -1047,6 +1047,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3000 }, times: 4 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 1 }, { kind: 'cancelAll' }, { kind: 'halt' }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }], 'market hours, async cancels');
   });
 
+  it("defaults, async cancels: a closed position's stop whose cancel the broker refused fifteen times (the kill switch's flatten, then another halt) — once the broker takes cancels again, the next reconciliation asks it, not the slow clock up to an hour later: it worked on over no position (found by the search)", async () => {
+    await scenario([{ kind: 'refuseCancels', times: 12 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'flatten' }, { kind: 'wait', seconds: 34 }, { kind: 'refuseCancels', times: 3 }, { kind: 'wait', seconds: 59 }, { kind: 'halt' }, { kind: 'cancelOne', pick: 0 }, { kind: 'slowRest', ms: 0 }, { kind: 'slowRest', ms: 0 }], 'defaults, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
