@@ -219,11 +219,14 @@ describe('a cancel the broker did not take', () => {
   const cancelsSent = (broker: MockBroker): number => broker.requests.filter((r) => r.method === 'cancelOrder').length;
 
   /** A resting limit on a broker whose cancels take a minute (pending cancel meanwhile). */
-  async function restingWithSlowCancels(): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> {
+  const restingWithSlowCancels = (): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> => resting(60_000);
+
+  /** A resting limit (buy 5 at 90, the price 100) on a broker whose cancels take `cancelLatencyMs`. */
+  async function resting(cancelLatencyMs: number, extra: Partial<ConstructorParameters<typeof ExecutionEngine>[0]> = {}): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs: 60_000 });
+    const broker = new MockBroker({ clock, cancelLatencyMs });
     broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
+    const engine = engineOn(broker, clock, {}, extra);
     await engine.start();
     const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
     await settle();
@@ -309,14 +312,8 @@ describe('a cancel the broker did not take', () => {
   });
 
   it('refused past five times: one critical cancel_failed alert, then asked again 1 min, 2, 4 … apart until the order ends, and by a restart — given up, a closed position’s leftover target worked on for good and opened a position when the price came to it', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
-    broker.setPrice('AAPL', '100');
     const journal = new InMemoryJournal();
-    const engine = engineOn(broker, clock, {}, { journal });
-    await engine.start();
-    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle();
+    const { clock, broker, engine, order } = await resting(300, { journal });
     const alerts: string[] = [];
     engine.on('alert', (a) => alerts.push(a.code));
     broker.refuseCancels(1_000);
@@ -346,13 +343,7 @@ describe('a cancel the broker did not take', () => {
   });
 
   it('failing on the network for an hour (the broker unreachable), not refused: one critical cancel_failed alert, not one every few minutes — asked on all the while, the order ends once the broker is reached', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
-    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle();
+    const { clock, broker, engine, order } = await resting(300);
     const alerts: string[] = [];
     engine.on('alert', (a) => alerts.push(a.code));
     let asked = 0;
@@ -375,13 +366,7 @@ describe('a cancel the broker did not take', () => {
   });
 
   it('on the slow clock, asked again once the broker stops refusing: the order ends', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
-    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle();
+    const { clock, broker, engine, order } = await resting(300);
     broker.refuseCancels(8);
     await engine.orders.cancel(order.clientOrderId, 'host', { untilEnded: true });
     for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
@@ -392,13 +377,7 @@ describe('a cancel the broker did not take', () => {
   });
 
   it('on the slow clock, asked at once by a reconciliation (the broker answers): not left working until the next slow ask, up to an hour away', async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs: 300 });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
-    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle();
+    const { clock, broker, engine, order } = await resting(300);
     broker.refuseCancels(6);
     await engine.orders.cancel(order.clientOrderId, 'host', { untilEnded: true });
     for (let i = 0; i < 45; i++) await clock.advanceAsync(1_000); // refused at 0, 1, 3, 7, 15 and 31 s: the next ask a minute after the last
