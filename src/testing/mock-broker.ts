@@ -216,6 +216,12 @@ export class MockBroker implements BrokerAdapter {
   private readonly outbox: OrderEventUpdate[] = [];
   /** Batches sent on a late stream, not yet arrived, in the order they arrive (see `flush`). */
   private readonly inFlight: { readonly at: number; readonly updates: OrderEventUpdate[] }[] = [];
+  /**
+   * A leg of the stream that has arrived, being delivered. Apart from the outbox: news a listener
+   * makes meanwhile goes out as a new leg, and took this leg's undelivered rest with it — a fill
+   * then reached the engine after the cancel that followed it, and was lost with the stream down.
+   */
+  private readonly arriving: OrderEventUpdate[] = [];
   private flushing = false;
   private streamUp = true;
   private lastMessageAt: number | undefined;
@@ -1057,7 +1063,7 @@ export class MockBroker implements BrokerAdapter {
       this.inFlight.push(leg);
       this.clock.setTimeout(() => {
         this.inFlight.splice(this.inFlight.indexOf(leg), 1);
-        this.outbox.unshift(...leg.updates);
+        this.arriving.push(...leg.updates);
         this.drain();
       }, this.streamLatencyMs, KEEP_ALIVE);
       return;
@@ -1073,7 +1079,7 @@ export class MockBroker implements BrokerAdapter {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      for (let update = this.outbox.shift(); update; update = this.outbox.shift()) {
+      for (let update = this.arriving.shift() ?? this.outbox.shift(); update; update = this.arriving.shift() ?? this.outbox.shift()) {
         if (!this.streamUp) {
           this.missedUpdates++;
           continue;

@@ -324,6 +324,29 @@ describe('MockBroker faults', () => {
     expect(types(updates).slice(3)).toEqual(['accepted', 'filled']);
   });
 
+  it('a late stream: a listener that submits while a batch arrives does not hold back the rest of that batch behind later news (a fill was heard after the cancel that followed it)', async () => {
+    const { broker, clock, order, updates } = setup({ streamLatencyMs: 1_500 });
+    broker.setPrice('AAPL', '100');
+    broker.setPrice('MSFT', '300');
+    broker.setLiquidity('AAPL', 1);
+    let chained = false;
+    broker.onOrderUpdate((u) => {
+      if (u.event.type === 'accepted' && !chained) {
+        chained = true;
+        void broker.submitOrder(order({ symbol: 'MSFT', side: 'sell' }));
+      }
+    });
+    await broker.submitOrder(order({ symbol: 'MSFT' }));
+    const entry = order({});
+    await broker.submitOrder(entry); // 1 of 10 filled
+    clock.advance(250);
+    await broker.cancelOrder({ clientOrderId: entry.clientOrderId });
+    for (let i = 0; i < 8; i++) clock.advance(500);
+    const heard = updates.map((u) => `${u.clientOrderId === entry.clientOrderId ? 'entry' : u.event.type === 'accepted' || u.event.type === 'filled' ? 'other' : '?'} ${u.event.type}`);
+    expect(heard.filter((h) => h.startsWith('entry'))).toEqual(['entry accepted', 'entry filled', 'entry cancelled']);
+    expect(heard.slice(0, 5)).toEqual(['other accepted', 'other filled', 'entry accepted', 'entry filled', 'entry cancelled']);
+  });
+
   it('a listener that submits during an update keeps updates in order', async () => {
     const { broker, order, updates } = setup();
     broker.setPrice('AAPL', '100');
