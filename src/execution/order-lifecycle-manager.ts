@@ -1375,7 +1375,6 @@ export class OrderLifecycleManager {
     for (const [id, wanted] of [...this.untilEnded]) {
       if (!wanted.halt) continue;
       this.releaseUntilEnded(id);
-      this.refusedCancels.clear(id);
       this.letGo.add(id);
       // A retry of a request that failed (the halt's, or an earlier cancel's — a force-close the halt
       // ended) waits no more either: fired after, it cancelled a target protection had taken back.
@@ -1425,10 +1424,17 @@ export class OrderLifecycleManager {
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_TOPIC, clientOrderId, data: untilEndedNote(wanted), seq: UNSTAMPED });
   }
 
+  /** The cancel is wanted so no more (journaled: a restart does not ask it again). */
   private releaseUntilEnded(clientOrderId: string): void {
-    if (!this.untilEnded.delete(clientOrderId)) return;
+    if (this.dropUntilEnded(clientOrderId)) this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_RELEASED_TOPIC, clientOrderId, seq: UNSTAMPED });
+  }
+
+  /** Forgets a cancel wanted until the order ends — its refusals' asks and its alert with it; false when none was. */
+  private dropUntilEnded(clientOrderId: string): boolean {
+    if (!this.untilEnded.delete(clientOrderId)) return false;
+    this.refusedCancels.clear(clientOrderId);
     this.cancelFailedAlerted.delete(clientOrderId);
-    this.journal.append({ kind: 'note', at: this.clock.now(), topic: UNTIL_ENDED_RELEASED_TOPIC, clientOrderId, seq: UNSTAMPED });
+    return true;
   }
 
   /**
@@ -1740,10 +1746,7 @@ export class OrderLifecycleManager {
       this.cancelBeforeAck.delete(id);
       this.cancelRetries.clear(id);
       if (this.letGo.size > 0) this.letGo.delete(id);
-      if (this.untilEnded.delete(id)) {
-        this.refusedCancels.clear(id);
-        this.cancelFailedAlerted.delete(id);
-      }
+      this.dropUntilEnded(id);
       if (this.refusalsUnseen.size > 0) this.refusalsUnseen.delete(id);
     } else if (event.type === 'cancel_rejected' && this.requestFailing !== id && this.untilEnded.has(id)) {
       // The broker's refusal of a cancel wanted until the order ends: asked again later.

@@ -1079,7 +1079,8 @@ export class MockBroker implements BrokerAdapter {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      for (let update = this.arriving.shift() ?? this.outbox.shift(); update; update = this.arriving.shift() ?? this.outbox.shift()) {
+      // What has arrived first, then what was sent with no latency.
+      for (let update = this.arriving.shift() ?? this.outbox.shift(); update !== undefined; update = this.arriving.shift() ?? this.outbox.shift()) {
         if (!this.streamUp) {
           this.missedUpdates++;
           continue;
