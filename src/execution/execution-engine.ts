@@ -384,7 +384,7 @@ export class ExecutionEngine {
         this.breakerGuard.restore(records);
       },
       restoreDecisions: (orders, records) => this.pipeline.restore(orders, records),
-      ...(protection ? { restoreProtection: (records: readonly JournalRecord[]) => protection.restore(records) } : {}),
+      ...(protection ? { restoreProtection: (records: readonly JournalRecord[]) => protection.restore(records), protectOpenedMeanwhile: () => protection.protectOpenedInRecovery() } : {}),
       finishInterrupted: () => this.finishFlatten(),
       retry: this.config.recovery,
     });

@@ -30,6 +30,8 @@ export interface EngineRecoveryDeps {
   readonly restoreProtection?: (records: readonly JournalRecord[]) => Promise<unknown>;
   /** What the dead process was doing and the restart finishes once the broker is reconciled (a kill switch's flatten). */
   readonly finishInterrupted?: () => Promise<void>;
+  /** Protects positions opened while recover() ran, after it had taken protection back (see RiskOrderManager.protectOpenedInRecovery). */
+  readonly protectOpenedMeanwhile?: () => Promise<void>;
   readonly retry: { readonly retries: number; readonly retryDelayMs: number; readonly retryAfterFailureMs: number };
 }
 
@@ -129,6 +131,7 @@ export class EngineRecovery {
         const protecting = this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
         await Promise.all([protecting, this.deps.orders.resumeRequests(restored.interrupted, restored.cancelRetries)]);
         await this.deps.finishInterrupted?.();
+        await this.deps.protectOpenedMeanwhile?.();
         // The journal's records were kept only for the protection: let them go. The dead process's
         // requests are resumed: a later recover() here finds only what this process has heard.
         restored.records = undefined;

@@ -76,6 +76,8 @@ export class RiskOrderManager {
   private readonly closes = new Map<string, WatchedClose>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
+  /** Symbols whose position a fill without levels opened while recover() ran, after it protected what was open (see {@link protectOpenedInRecovery}). */
+  private readonly openedInRecovery = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
   /** Protections that are over, oldest first: the last {@link RETIRED_KEPT} are still found by their orders. */
   private readonly retired: Protection[] = [];
@@ -153,8 +155,10 @@ export class RiskOrderManager {
         if (reason === 'reconciled' && !closed) this.guard(() => this.reconciled(position, opened));
         // Opened by a fill without levels (an entry given up on whose fill came after all: its tracking,
         // with the signal's stop, ended with it): protected at the config's levels, as one taken on
-        // from the broker. While recover() runs, they wait for it: it protects them all together.
-        else if (opened) this.guard(() => this.protect((position.stopPrice || this.deps.recovering?.() ? position : this.withLevels(position)) ?? position));
+        // from the broker. While recover() runs, they wait for it: it protects them all together —
+        // and, at its end, those opened after it had (see protectOpenedInRecovery).
+        else if (opened && !position.stopPrice && this.deps.recovering?.()) this.openedInRecovery.add(position.symbol);
+        else if (opened) this.guard(() => this.protect((position.stopPrice ? position : this.withLevels(position)) ?? position));
         if (closed) this.guard(() => this.closed(position));
       },
     });
@@ -663,6 +667,23 @@ export class RiskOrderManager {
       if (status !== undefined && !isTerminalStatus(status)) return true;
     }
     return false;
+  }
+
+  /**
+   * recover() is done: a position opened while it ran by a fill without levels, after its protection
+   * had been taken back (a send withdrawn before the restart that landed and filled during it), is
+   * protected at the config's levels. It was left bare: waiting for recover(), which had already passed.
+   */
+  async protectOpenedInRecovery(): Promise<void> {
+    const symbols = [...this.openedInRecovery];
+    this.openedInRecovery.clear();
+    await Promise.all(
+      symbols.map((symbol) => {
+        const position = this.deps.positions.get(symbol);
+        const fresh = position && !this.byPosition.has(position.id) ? this.withLevels(position) : undefined;
+        return fresh?.stopPrice ? this.guarded(() => this.protect(fresh)) : undefined;
+      }),
+    );
   }
 
   private async protect(position: Position): Promise<void> {
@@ -1869,7 +1890,12 @@ export class RiskOrderManager {
 
   /** Protection must never break the engine: failures are logged and alerted, not thrown. */
   private guard(work: () => Promise<void>): void {
-    void work().catch((error: unknown) => {
+    void this.guarded(work);
+  }
+
+  /** `work`, its failure logged and alerted (`protection_failed`) rather than thrown. */
+  private guarded(work: () => Promise<void>): Promise<void> {
+    return work().catch((error: unknown) => {
       this.deps.logger.error('protection failed', { error: describeError(error) });
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_failed', message: describeError(error) });
     });

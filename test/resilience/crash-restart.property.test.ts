@@ -844,6 +844,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'lag', ms: 200 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'halt' }, { kind: 'crash', after: 1 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'rebalance', weights: ['0', '0'] }, { kind: 'crash', after: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'as OANDA, trailing');
   });
 
+  it("as Alpaca, async cancels: an entry withdrawn by the host's halt before its slow send was answered, the process killed; the send lands and fills while recover() runs, after it has protected what was open — the position is protected once recover() ends, not left bare (found by the search)", async () => {
+    await scenario([{ kind: 'stream', up: false }, { kind: 'react', on: 'position:opened', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'crash', after: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3000 }, times: 2 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'lag', ms: 0 }], 'as Alpaca, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
