@@ -295,10 +295,12 @@ export class RiskOrderManager {
         // partial exit's resize cut off between the stop and the target — or it changed meanwhile).
         protecting.push(this.actOnLostStop(adopted, position, `${position.symbol}: no stop working after the restart (${stop ? `the stop at ${adopted.stop.toString()} was ${stop.status}` : 'none found'})`, stop?.clientOrderId).then(() => this.converge(adopted)));
       }
-      // An emulated target that ended unfilled while the process was down, as if heard live.
+      // An emulated target that ended unfilled while the process was down, as if heard live — not
+      // awaited: it may wait minutes for a sibling leg's cancel to end (one the broker refuses), and
+      // recover() hung on it; the stop guards the position meanwhile.
       for (const id of adopted.native ? [] : adopted.targetOrderIds) {
         const target = orders.get(id);
-        if (target && LOST.has(target.status)) protecting.push(this.targetLost(adopted, target, `ended ${target.status} before the restart (${target.errorMessage ?? 'it is not working'})`));
+        if (target && LOST.has(target.status)) this.guard(() => this.targetLost(adopted, target, `ended ${target.status} before the restart (${target.errorMessage ?? 'it is not working'})`));
       }
       // The position may have changed while the process was down (a trade in the broker's app, taken
       // on by the reconciliation just before): the orders taken back are brought to its size.

@@ -848,6 +848,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'stream', up: false }, { kind: 'react', on: 'position:opened', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'crash', after: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'slow', ms: 3000 }, times: 2 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'lag', ms: 0 }], 'as Alpaca, async cancels');
   });
 
+  it("partial exits, async cancels: killed as the kill switch starts cancelling the stop and both targets (cancels refused and failing on the way) — recover() ends; it waited for a target lost while down to be placed again, which waited up to ten minutes for its sibling's refused cancel (found by the search)", async () => {
+    await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 2 }, { kind: 'refuseCancels', times: 2 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'crash', after: 0 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'halt' }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }], 'partial exits, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
