@@ -158,7 +158,7 @@ export class RiskOrderManager {
         // from the broker. While recover() runs, they wait for it: it protects them all together —
         // and, at its end, those opened after it had (see protectOpenedInRecovery).
         else if (opened && !position.stopPrice && this.deps.recovering?.()) this.openedInRecovery.add(position.symbol);
-        else if (opened) this.guard(() => this.protect((position.stopPrice ? position : this.withLevels(position)) ?? position));
+        else if (opened) this.guard(() => (position.stopPrice ? this.protect(position) : this.protectAtLevels(position)));
         if (closed) this.guard(() => this.closed(position));
       },
     });
@@ -682,8 +682,7 @@ export class RiskOrderManager {
     await Promise.all(
       symbols.map((symbol) => {
         const position = this.deps.positions.get(symbol);
-        const fresh = position && !this.byPosition.has(position.id) ? this.withLevels(position) : undefined;
-        return fresh?.stopPrice ? this.guarded(() => this.protect(fresh)) : undefined;
+        return position ? this.guarded(() => this.protectAtLevels(position)) : undefined;
       }),
     );
   }
