@@ -1704,7 +1704,11 @@ export class OrderLifecycleManager {
   /** An order outlived its timeout: cancel it (unless it is already on its way out). */
   private expire(id: string, timeoutMs: number): void {
     const order = this.store.get(id);
-    if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel') return;
+    if (!order || !isWorkingStatus(order.status)) return;
+    if (order.status === 'pending_cancel') {
+      this.timeouts.markOverdue(id);
+      return;
+    }
     this.bus.emit('order:timeout', { order, timeoutMs });
     void this.cancel(id, `not filled within ${timeoutMs} ms`);
   }
@@ -1748,9 +1752,11 @@ export class OrderLifecycleManager {
       if (this.letGo.size > 0) this.letGo.delete(id);
       this.dropUntilEnded(id);
       if (this.refusalsUnseen.size > 0) this.refusalsUnseen.delete(id);
-    } else if (event.type === 'cancel_rejected' && this.requestFailing !== id && this.untilEnded.has(id)) {
-      // The broker's refusal of a cancel wanted until the order ends: asked again later.
-      this.refusedOnce(id);
+    } else if (event.type === 'cancel_rejected') {
+      // The broker's refusal of a cancel wanted until the order ends: asked again later. Any other
+      // failed cancel leaves the order working: one that outlived its timeout meanwhile expires now.
+      if (!this.untilEnded.has(id)) this.timeouts.cancelFailed(order);
+      else if (this.requestFailing !== id) this.refusedOnce(id);
     }
     // A cancel asked before the acknowledgement that brings this one — or a send withdrawn after a
     // restart (failed here, the cancel still wanted) that landed after all — goes once this

@@ -10,6 +10,8 @@ export class OrderTimeouts {
   /** Only orders that have a timeout are listed (no entry means none). */
   private readonly durations = new Map<string, number>();
   private readonly handles = new Map<string, TimerHandle>();
+  /** Orders whose deadline came while a cancel was already pending: they expire if that cancel fails. */
+  private readonly overdue = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -41,12 +43,27 @@ export class OrderTimeouts {
     this.handles.set(id, handle);
   }
 
+  /**
+   * The order's deadline came while a cancel (the host's, a halt's) was pending: nothing to do yet.
+   * Should that cancel fail, {@link cancelFailed} expires the order — else, refused by the broker,
+   * it would rest for good past its timeout.
+   */
+  markOverdue(clientOrderId: string): void {
+    if (this.durations.has(clientOrderId)) this.overdue.add(clientOrderId);
+  }
+
+  /** A pending cancel failed and the order works on: if it outlived its timeout meanwhile, it expires now (once). */
+  cancelFailed(order: Order): void {
+    if (this.overdue.delete(order.clientOrderId)) this.arm(order);
+  }
+
   /** The order ended: no timer, no timeout. */
   clear(clientOrderId: string): void {
     const handle = this.handles.get(clientOrderId);
     if (handle !== undefined) this.clock.clearTimeout(handle);
     this.handles.delete(clientOrderId);
     this.durations.delete(clientOrderId);
+    this.overdue.delete(clientOrderId);
   }
 
   /** Stops every timer (the timeouts stay recorded, to be armed again). */

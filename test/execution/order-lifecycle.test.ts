@@ -107,6 +107,22 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(seen).toContain('order:timeout');
   });
 
+  it('an order whose timeout comes while the host’s cancel is pending, the broker then refusing that cancel: it expires then — it rested for good past its timeout', async () => {
+    const { lifecycle, broker, clock, seen } = setup({ cancelLatencyMs: 5_000 }, { orderTimeoutMs: 60_000 });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00' });
+    await clock.advanceAsync(58_000);
+    broker.refuseCancels(1);
+    void lifecycle.cancel(order.clientOrderId).catch(() => undefined);
+    await clock.advanceAsync(2_000); // the deadline, the host's cancel still pending
+    expect([lifecycle.get(order.clientOrderId)?.status, seen.includes('order:timeout')]).toEqual(['pending_cancel', false]);
+    await clock.advanceAsync(3_000); // the broker refuses it: the order works again, past its timeout
+    expect(seen).toContain('order:timeout');
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('pending_cancel');
+    await clock.advanceAsync(5_000);
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+    expect(trail(lifecycle, order.clientOrderId).filter((step) => !step.includes('('))).toEqual(['created→validated', 'validated→submitted', 'submitted→accepted', 'accepted→pending_cancel', 'pending_cancel→accepted', 'accepted→pending_cancel', 'pending_cancel→cancelled']);
+  });
+
   it('a per-order timeout of null lets a GTC order rest', async () => {
     const { lifecycle, clock } = setup();
     const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00', timeInForce: 'gtc' }, { timeoutMs: null });
