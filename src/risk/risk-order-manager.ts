@@ -197,6 +197,9 @@ export class RiskOrderManager {
         else if (from === 'failed' && !isTerminalStatus(order.status) && (this.byPosition.get(protection.positionId) !== protection || (order.clientOrderId !== protection.stopOrderId && !protection.targetOrderIds.includes(order.clientOrderId)))) {
           this.guard(() => this.cancel(order.clientOrderId, 'given up on, and replaced, before the broker reported it', true));
         }
+        // One it still names (a target whose send was in doubt): the other legs may have grown into
+        // its share meanwhile — together they are brought back within the position.
+        else if (from === 'failed' && !isTerminalStatus(order.status)) this.afterModified(protection);
         // The stop ended without filling and the engine did not cancel it: the position is bare.
         else if (!this.lostJustNow(order, from)) return;
         else if (order.clientOrderId === protection.stopOrderId) this.guard(() => this.stopLost(protection, order));

@@ -852,6 +852,14 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 2 }, { kind: 'refuseCancels', times: 2 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'crash', after: 0 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'halt' }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }], 'partial exits, async cancels');
   });
 
+  it("limit entries, async cancels: the kill switch with flatten cancels a partly filled entry, the broker refuses that cancel unheard (the stream down) while the entry's timeout comes, the process killed: the restart hears the refusal and the entry expires then — it worked on for good past its timeout, a pending position of 0 with no stop (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'stream', up: false }, { kind: 'flatten' }, { kind: 'refuseCancels', times: 1 }, { kind: 'crash', after: 0 }, { kind: 'wait', seconds: 20 }, { kind: 'cancelOne', pick: 0 }, { kind: 'slowRest', ms: 0 }, { kind: 'move', symbol: 'MSFT', by: 2 }, { kind: 'checkpoint' }], 'limit entries, async cancels');
+  });
+
+  it("partial exits, async cancels: a take-profit the broker ended is placed again, its send timing out (to land 5 s later), the process killed; the restart's resend is refused for good (failed, in doubt) and the far target grows to the whole position — then the first send lands: the far target is brought back to its share, not left selling 15 of 10 (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'crash', after: 0 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5000 }, times: 1 }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'refuse', method: 'submitOrder', times: 1 }, { kind: 'brokerEnds', pick: 697025836 }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }], 'partial exits, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
