@@ -1142,7 +1142,7 @@ export class RiskOrderManager {
     let room = this.covered(position);
     for (const id of p.targetOrderIds) {
       const leg = id === except ? undefined : this.deps.orders.get(id);
-      const reserved = leg && p.resendingTargets?.get(id);
+      const reserved = leg && this.reservedFor(p, leg);
       if (reserved) room = room.minus(reserved);
       else if (leg && !isTerminalStatus(leg.status)) room = room.minus(leg.quantity.minus(leg.filledQuantity));
     }
@@ -1152,8 +1152,21 @@ export class RiskOrderManager {
   /** What the target legs on their way out to be placed again (see {@link resend}) will take. */
   private reservedByResends(p: Protection): Decimal {
     let reserved = ZERO;
-    for (const quantity of p.resendingTargets?.values() ?? []) reserved = reserved.plus(quantity);
+    for (const id of p.resendingTargets?.keys() ?? []) {
+      const leg = this.deps.orders.get(id);
+      const quantity = leg && this.reservedFor(p, leg);
+      if (quantity) reserved = reserved.plus(quantity);
+    }
     return reserved;
+  }
+
+  /**
+   * The room held for `leg` while it is on its way out to be placed again — none once the broker
+   * refused its cancel: it works on at its own size, and counted twice (working, and held for) it was
+   * cancelled as having nothing of the position left, the target lost for good.
+   */
+  private reservedFor(p: Protection, leg: Order): Decimal | undefined {
+    return leaving(leg) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
   }
 
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
