@@ -33,8 +33,8 @@ export function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: read
  * all of it, or what the exits working leave where exits hold the shares), stop first, each with the
  * quantity it needs: the stop `covered`, a native pair's target the same (its legs carry one
  * quantity), emulated targets together no more than `covered`, the nearer legs first, each grown to
- * its share of it. `stop` and `targets` are the ones not on their way out; `reserved` what legs on
- * their way out to be placed again will take of `covered`.
+ * its share of it — the legs that shrink listed before those that grow. `stop` and `targets` are the
+ * ones not on their way out; `reserved` what legs on their way out to be placed again will take of `covered`.
  */
 export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: readonly TargetLeg[] }, stop: Order | undefined, targets: readonly Order[], covered: Decimal, reserved = ZERO): [Order, Decimal][] {
   const out: [Order, Decimal][] = [];
@@ -48,13 +48,17 @@ export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: re
   // side. And they grow with it (an entry filling in parts after they were placed for its first fill).
   const shares = targetShares(p, targets, covered);
   let room = Decimal.max(covered.minus(reserved), ZERO);
+  // The legs that shrink go before those that grow: each change is made within what the others
+  // leave as they are then, so a leg grown first (legs of 1 and 4 under 5, to be 2 and 3) found no
+  // room — placed again at 1 on a broker that cannot replace, then asked to grow again, for good.
+  const grows: [Order, Decimal][] = [];
   targets.forEach((target, i) => {
     const left = target.quantity.minus(target.filledQuantity);
     const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
     room = room.minus(allowed);
-    if (!allowed.equals(left)) out.push([target, target.filledQuantity.plus(allowed)]);
+    if (!allowed.equals(left)) (allowed.greaterThan(left) ? grows : out).push([target, target.filledQuantity.plus(allowed)]);
   });
-  return out;
+  return out.concat(grows);
 }
 
 /** A protective order that can be replaced now: working, and not mid-request. */

@@ -400,12 +400,15 @@ export class RiskOrderManager {
    * fill during the last request, a refusal) is looked at again on the clock.
    */
   private async resizeToPosition(p: Protection): Promise<void> {
+    // Asked once per place (the stop, each leg), not per order: a leg placed again comes back under a
+    // new id, and asked again each time it looped on for good when it could not be placed at its size.
+    const place = (order: Order): string => (order.clientOrderId === p.stopOrderId ? 'stop' : `leg ${p.targetOrderIds.indexOf(order.clientOrderId)}`);
     const asked = new Set<string>();
     for (;;) {
       const position = this.stillOpen(p);
-      const next = position ? this.resizes(p, position).find(([order]) => !asked.has(order.clientOrderId)) : undefined;
+      const next = position ? this.resizes(p, position).find(([order]) => !asked.has(place(order))) : undefined;
       if (!next) break;
-      asked.add(next[0].clientOrderId);
+      asked.add(place(next[0]));
       await this.change(p, next[0], { quantity: next[1] });
     }
     const held = this.stillOpen(p);

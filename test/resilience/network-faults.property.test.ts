@@ -1059,6 +1059,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'refuseCancels', times: 12 }, { kind: 'slowRest', ms: 2000 }, { kind: 'batch', sides: ['buy', 'sell'] }, { kind: 'thin', symbol: 'MSFT', quantity: 1 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }], 'no replace, async cancels');
   });
 
+  it("partial exits, no replace: an exit of half filling in parts leaves the legs at 1 and 4 under 5 — the far one is shrunk before the near one grows; grown first, the near leg found room for 1 only and was cancelled and placed again at 1 without end, until the process ran out of memory (found by the search)", async () => {
+    await scenario([{ kind: 'move', symbol: 'MSFT', by: 7 }, { kind: 'cancelAll' }, { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.3' }, { kind: 'wait', seconds: 59 }, { kind: 'move', symbol: 'AAPL', by: -7 }, { kind: 'refuseCancels', times: 12 }, { kind: 'rebalance', weights: ['0.001', '0.001'] }, { kind: 'react', on: 'order:replaced', does: 'cancelThis', side: 'sell', times: 1 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.5' }, { kind: 'react', on: 'order:replaced', does: 'signal', side: 'sell', times: 2 }, { kind: 'slowRest', ms: 250 }, { kind: 'thin', symbol: 'MSFT', quantity: 1 }, { kind: 'pause', symbol: 'AAPL', by: -15, seconds: 97 }, { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.5' }], 'partial exits, no replace');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

@@ -25,6 +25,26 @@ describe('the sizes protective orders should have', () => {
     expect(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1)], d(0))).toEqual([]);
   });
 
+  it('the legs that shrink are listed before those that grow: each change made in turn fits beside the others as they are then', () => {
+    // Legs of 1 and 4 under a position of 5 (shares 2 and 3): the far leg shrinks to 3 first, then the
+    // near one grows to 2. Grown first, it had room for 1 only — on a broker that cannot replace it was
+    // placed again at 1 and asked to grow again, for good.
+    expect(sizes(outOfStepSizes(halves, order('stop', 5), [order('limit', 1, 0, 1), order('limit', 4, 0, 2)], d(5)))).toEqual([['target-2', '3'], ['target-1', '2']]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 100 }), (a, b, covered) => {
+        const targets = [order('limit', a, 0, 1), order('limit', b, 0, 2)];
+        const now = new Map(targets.map((t) => [t, t.quantity]));
+        for (const [target, quantity] of outOfStepSizes(halves, undefined, targets, d(covered))) {
+          const grows = quantity.greaterThan(now.get(target)!);
+          now.set(target, quantity);
+          const held = [...now.values()].reduce((sum, q) => sum.plus(q), d(0));
+          if (grows) expect(held.lessThanOrEqualTo(covered), `${a} + ${b} under ${covered}`).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a partly filled order keeps what it filled: its new quantity is the fill plus what it should still hold', () => {
     expect(sizes(outOfStepSizes(halves, order('stop', 10, 4), [], d(3)))).toEqual([['stop', '7']]);
   });
