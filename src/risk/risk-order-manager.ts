@@ -1207,7 +1207,8 @@ export class RiskOrderManager {
   /** A close of a position whose stop was lost did not close it (`outcome`: how, see closeOutcome): the stop is put back, until `stopAttempts` closes failed. */
   private async closeRefused(p: Protection, outcome: string): Promise<void> {
     const position = this.stillOpen(p);
-    if (!position) return;
+    // Protected again meanwhile (a resume put the stop back while the close was on its way): nothing is bare.
+    if (!position || this.stopPlaced(p)) return;
     p.closesRefused = (p.closesRefused ?? 0) + 1;
     const giveUp = p.closesRefused >= this.stopAttempts;
     this.deps.events.emit('alert', {
@@ -1314,7 +1315,7 @@ export class RiskOrderManager {
 
   /** Places the target at `index` again (a new id, journaled first), at its price, for `quantity`. */
   private async targetAgain(p: Protection, index: number, limitPrice: Decimal, tags: Order['tags'], quantity: Decimal): Promise<void> {
-    if (!this.liveFor(p)) return;
+    if (!this.liveFor(p) || index < 0) return;
     const id = this.deps.ids.next('tw');
     p.targetOrderIds[index] = id;
     this.own(p, id);
@@ -1343,6 +1344,9 @@ export class RiskOrderManager {
       if (p.stopOrderId && !isTerminalStatus(this.deps.orders.get(p.stopOrderId)?.status ?? 'cancelled')) return;
       await this.placeNativeOco(p, now.quantity);
     } else {
+      // Another path placed a stop meanwhile (trading resumed and put back what the halt cancelled,
+      // as a refused close asked for one): one stop — two would each sell the position.
+      if (this.stopPlaced(p)) return;
       // For what is held when it goes: `position` may be older than a reconciliation a refusal asked for.
       const now = this.stillOpen(p) ?? position;
       const placing = this.placeStop(p, now.quantity);
@@ -1660,12 +1664,16 @@ export class RiskOrderManager {
     // The room is held by legs on their way out too (placed again, or not, once they end): looked at again then.
     if (open.greaterThan(0) && !room.greaterThan(0) && (await this.afterLegsLeave(p, old.clientOrderId, () => this.targetResent(p, old, quantity)))) return;
     p.resendingTargets?.delete(old.clientOrderId);
+    // Settled meanwhile by another look at the same leg (the wait above yields): nothing left to do —
+    // an index of -1 took the last leg off instead, a working target no longer resized.
+    const index = p.targetOrderIds.indexOf(old.clientOrderId);
+    if (index < 0) return;
     if (!open.greaterThan(0) || !room.greaterThan(0) || !ended.limitPrice) {
-      p.targetOrderIds.splice(p.targetOrderIds.indexOf(old.clientOrderId), 1);
+      p.targetOrderIds.splice(index, 1);
       this.record(p);
       return;
     }
-    await this.targetAgain(p, p.targetOrderIds.indexOf(old.clientOrderId), ended.limitPrice, ended.tags, Decimal.min(open, room));
+    await this.targetAgain(p, index, ended.limitPrice, ended.tags, Decimal.min(open, room));
   }
 
   /** What the protective orders cover of `position`: all of it, or what its working exits leave where exits hold the shares. */
