@@ -49,6 +49,12 @@ const REWARD_RISK_KEPT = 1_000;
 const RETIRED_KEPT = 1_000;
 const CENT = new Decimal('0.01');
 
+/** A position's protective orders out of step: the backoff's count, its pending look, and whether a reconciliation hurried a look since the backoff's own last one. */
+interface OutOfStepLook {
+  readonly attempt: number;
+  readonly timer: TimerHandle | undefined;
+  readonly hurried: boolean;
+}
 
 /**
  * Protects every position: as soon as an entry fills, a stop for the filled quantity and the
@@ -87,7 +93,7 @@ export class RiskOrderManager {
    */
   private readonly closing = new Set<Protection>();
   /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
-  private readonly outOfStep = new Map<string, { readonly attempt: number; readonly timer: TimerHandle | undefined }>();
+  private readonly outOfStep = new Map<string, OutOfStepLook>();
   /** Tries after giving up held back while the engine is stopped (see {@link suspend}). */
   private readonly tryAfterResume = new Set<string>();
   /** Looks held back while the engine is stopped (see {@link suspend}). */
@@ -1794,8 +1800,12 @@ export class RiskOrderManager {
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker; trying again every few minutes`, details: { symbol: p.symbol, stop: p.stop.toString() } });
     }
     const delay = attempt <= CONVERGE_ATTEMPTS ? doublingDelayMs(attempt) : doublingDelayMs(attempt - CONVERGE_ATTEMPTS, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS);
-    const timer = this.deps.clock.setTimeout(() => this.guard(() => this.converge(p)), delay);
-    this.outOfStep.set(p.positionId, { attempt, timer });
+    const timer = this.deps.clock.setTimeout(() => {
+      // The backoff's own look, running now (not pending: a reconciliation does not hurry it too).
+      this.outOfStep.set(p.positionId, { attempt, timer: undefined, hurried: false });
+      this.guard(() => this.converge(p));
+    }, delay);
+    this.outOfStep.set(p.positionId, { attempt, timer, hurried: previous?.hurried === true });
   }
 
   /**
@@ -1875,7 +1885,7 @@ export class RiskOrderManager {
       // Already being looked at now (an earlier call): once is enough.
       if (!p || look.timer === undefined) continue;
       this.deps.clock.clearTimeout(look.timer);
-      this.outOfStep.set(positionId, { attempt: look.attempt, timer: undefined });
+      this.outOfStep.set(positionId, { ...look, timer: undefined });
       this.guard(() => this.converge(p));
     }
     for (const [positionId] of [...this.afterGiveUp]) {
@@ -1897,6 +1907,16 @@ export class RiskOrderManager {
       if (!p || deferred.includes(p.symbol) || p.triedOnCompare) continue;
       p.triedOnCompare = true;
       this.tryStopAgain(p);
+    }
+    // Protective orders out of step past the quick looks (the broker refused their replaces or
+    // cancels again and again): looked at now, once between two of the backoff's own looks — a broker
+    // that takes them again had a target larger than the position working up to an hour longer.
+    for (const [positionId, look] of [...this.outOfStep]) {
+      const p = this.byPosition.get(positionId);
+      if (!p || deferred.includes(p.symbol) || look.timer === undefined || look.hurried || look.attempt <= CONVERGE_ATTEMPTS) continue;
+      this.deps.clock.clearTimeout(look.timer);
+      this.outOfStep.set(positionId, { attempt: look.attempt, timer: undefined, hurried: true });
+      this.guard(() => this.converge(p));
     }
   }
 

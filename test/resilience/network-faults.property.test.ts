@@ -1071,6 +1071,14 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: false }, times: 1 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.5' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'move', symbol: 'AAPL', by: 0 }], 'partial exits, no replace, async cancels');
   });
 
+  it("no replace, async cancels: an exit of 3 from a short of 10, the broker refusing the next twelve cancels — every resize of the stop and target (each a cancel and a new order) and the host's cancel-all: once it takes cancels again, a reconciliation brings the target of 10 to the 7 held — it waited for a backed-off look four minutes away (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'refuseCancels', times: 12 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'wait', seconds: 55 }, { kind: 'cancelAll' }, { kind: 'refuse', method: 'cancelOrder', times: 1 }], 'no replace, async cancels');
+  });
+
+  it("partial exits, no replace, async cancels: two exits from a short of 10 with the broker refusing twelve cancels, the host's cancel-all refused too: a reconciliation brings the legs (10) within the 4 held once the broker takes cancels again (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'refuseCancels', times: 12 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.5' }, { kind: 'cancelAll' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'wait', seconds: 51 }], 'partial exits, no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

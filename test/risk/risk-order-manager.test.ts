@@ -320,6 +320,46 @@ describe('RiskOrderManager', () => {
     expect(alerts.filter((code) => code === 'protection_out_of_step')).toHaveLength(1);
   });
 
+  it('a stop the broker refused to resize past the quick looks: each reconciliation looks too — once between two of the backoff’s own looks — so it is resized with the first after the broker takes it, not up to an hour later', async () => {
+    const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    broker.failNext('replaceOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) }, 10_000);
+    await price('102');
+    for (let t = 0; t < 300_000; t += 1_000) {
+      clock.advance(1_000);
+      await flush();
+    }
+    expect(alerts).toContain('protection_out_of_step');
+    // Asked of the broker, refused or not (the request log keeps only what went through).
+    let asked = 0;
+    const replace = broker.replaceOrder.bind(broker);
+    broker.replaceOrder = (...args) => {
+      asked++;
+      return replace(...args);
+    };
+    const replaces = (): number => asked;
+    const before = replaces();
+    await engine.reconcile();
+    await flush();
+    const hurried = replaces();
+    expect(hurried).toBeGreaterThan(before);
+    // Refused again: the next reconciliation waits for the backoff's own look.
+    await engine.reconcile();
+    await flush();
+    expect(replaces()).toBe(hurried);
+    for (let t = 0; t < 7_200_000 && replaces() === hurried; t += 10_000) {
+      clock.advance(10_000);
+      await flush();
+    }
+    expect(replaces()).toBeGreaterThan(hurried);
+    // The broker takes replaces again: the next reconciliation brings the stop to the position, no time passing.
+    broker.clearFaults();
+    await engine.reconcile();
+    await flush();
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 5 @ 100');
+  });
+
   describe('the broker back after a long outage: a stop left out of step is brought to the position at once, not at the next backed-off look', () => {
     /** A target fills half the position while every replace fails on the network, for five minutes: past the quick looks. */
     async function outOfStepForMinutes() {
