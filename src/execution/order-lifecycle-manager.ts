@@ -642,11 +642,17 @@ export class OrderLifecycleManager {
     return this.sendRegistered(clientOrderId);
   }
 
-  /** Asks the broker for one order and applies what it says. Resolves with whether the broker knows it. */
-  async refreshOrder(clientOrderId: string): Promise<boolean> {
+  /**
+   * Asks the broker for one order and applies what it says. Resolves with whether the broker knows it.
+   * `cancelAskedBy` (a reconciliation's start): an order pending cancel here since before then that
+   * the broker still works had its cancel not take — asked again, or working again here (see
+   * {@link cancelNotTaken}), as when the broker's open-order list says so.
+   */
+  async refreshOrder(clientOrderId: string, cancelAskedBy?: number): Promise<boolean> {
     const report = await this.askUntilCurrent([clientOrderId], clientOrderId, (current) => {
       this.inDoubt.resolved(clientOrderId);
       this.applyReport(current);
+      if (cancelAskedBy !== undefined) this.cancelNotTaken(current, cancelAskedBy);
     });
     return this.lookedUp([clientOrderId], report !== undefined);
   }

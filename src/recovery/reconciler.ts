@@ -373,7 +373,8 @@ export class Reconciler {
   private async lookUpOrder(order: Order, at: number): Promise<Outcome> {
     const { orders, policy } = this.deps;
     const id = order.clientOrderId;
-    if (await orders.refreshOrder(id)) return { found: [id] };
+    // Looked up by itself (its symbol moved while the list travelled): a cancel that did not take is caught here too.
+    if (await orders.refreshOrder(id, at)) return { found: [id] };
     // Cancelled before it reached the broker: not sent now.
     if (orders.withdrawUnsent(id, 'cancelled before the broker acknowledged it, and not found at the broker')) return { missing: [id] };
     if (order.status !== 'created' && order.status !== 'validated' && order.status !== 'submitted') return {};
