@@ -1884,9 +1884,7 @@ export class RiskOrderManager {
       const p = this.byPosition.get(positionId);
       // Already being looked at now (an earlier call): once is enough.
       if (!p || look.timer === undefined) continue;
-      this.deps.clock.clearTimeout(look.timer);
-      this.outOfStep.set(positionId, { ...look, timer: undefined });
-      this.guard(() => this.converge(p));
+      this.lookNow(p, look, look.hurried);
     }
     for (const [positionId] of [...this.afterGiveUp]) {
       const p = this.byPosition.get(positionId);
@@ -1914,10 +1912,15 @@ export class RiskOrderManager {
     for (const [positionId, look] of [...this.outOfStep]) {
       const p = this.byPosition.get(positionId);
       if (!p || deferred.includes(p.symbol) || look.timer === undefined || look.hurried || look.attempt <= CONVERGE_ATTEMPTS) continue;
-      this.deps.clock.clearTimeout(look.timer);
-      this.outOfStep.set(positionId, { attempt: look.attempt, timer: undefined, hurried: true });
-      this.guard(() => this.converge(p));
+      this.lookNow(p, look, true);
     }
+  }
+
+  /** The pending look of `p` goes now, its count kept; `hurried`: taken out of the backoff's turn (see {@link positionsCompared}). */
+  private lookNow(p: Protection, look: OutOfStepLook, hurried: boolean): void {
+    if (look.timer !== undefined) this.deps.clock.clearTimeout(look.timer);
+    this.outOfStep.set(p.positionId, { attempt: look.attempt, timer: undefined, hurried });
+    this.guard(() => this.converge(p));
   }
 
   /** The engine started again: the looks {@link suspend} held back are scheduled again. */

@@ -36,6 +36,26 @@ async function setup(protection: true | ProtectionOptions = true, config: Engine
 const brief = (o: { side: string; type: string; quantity: { toString(): string }; stopPrice?: { toString(): string }; limitPrice?: { toString(): string } } | undefined) =>
   o && `${o.side} ${o.type} ${o.quantity.toString()} @ ${(o.stopPrice ?? o.limitPrice)?.toString()}`;
 
+/**
+ * A target fills half the position while every replace fails (`fault`: on the network, unless
+ * given), for five minutes: the stop is past the quick looks, out of step.
+ */
+async function outOfStepForMinutes(fault: Parameters<MockBroker['failNext']>[1] = { kind: 'network' }) {
+  const fixture = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+  const { engine, signal, price, flush, broker, clock, alerts } = fixture;
+  await engine.executeSignal(signal());
+  await flush();
+  broker.failNext('replaceOrder', fault, 10_000);
+  await price('102');
+  for (let t = 0; t < 300_000; t += 1_000) {
+    clock.advance(1_000);
+    await flush();
+  }
+  expect(alerts).toContain('protection_out_of_step');
+  expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 98');
+  return fixture;
+}
+
 describe('RiskOrderManager', () => {
   it('protects a long as soon as the entry fills: a stop at 2% and a 2:1 target, reduce-only and GTC', async () => {
     const { engine, signal, flush } = await setup();
@@ -321,16 +341,7 @@ describe('RiskOrderManager', () => {
   });
 
   it('a stop the broker refused to resize past the quick looks: each reconciliation looks too — once between two of the backoff’s own looks — so it is resized with the first after the broker takes it, not up to an hour later', async () => {
-    const { engine, signal, price, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
-    await engine.executeSignal(signal());
-    await flush();
-    broker.failNext('replaceOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) }, 10_000);
-    await price('102');
-    for (let t = 0; t < 300_000; t += 1_000) {
-      clock.advance(1_000);
-      await flush();
-    }
-    expect(alerts).toContain('protection_out_of_step');
+    const { engine, flush, broker, clock } = await outOfStepForMinutes({ kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) });
     // Asked of the broker, refused or not (the request log keeps only what went through).
     let asked = 0;
     const replace = broker.replaceOrder.bind(broker);
@@ -361,22 +372,6 @@ describe('RiskOrderManager', () => {
   });
 
   describe('the broker back after a long outage: a stop left out of step is brought to the position at once, not at the next backed-off look', () => {
-    /** A target fills half the position while every replace fails on the network, for five minutes: past the quick looks. */
-    async function outOfStepForMinutes() {
-      const fixture = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
-      const { engine, signal, price, flush, broker, clock, alerts } = fixture;
-      await engine.executeSignal(signal());
-      await flush();
-      broker.failNext('replaceOrder', { kind: 'network' }, 10_000);
-      await price('102');
-      for (let t = 0; t < 300_000; t += 1_000) {
-        clock.advance(1_000);
-        await flush();
-      }
-      expect(alerts).toContain('protection_out_of_step');
-      expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 98');
-      return fixture;
-    }
 
     it('a reconciliation that goes through after one that failed', async () => {
       const { engine, flush, broker } = await outOfStepForMinutes();
