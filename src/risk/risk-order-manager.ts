@@ -48,6 +48,8 @@ const REWARD_RISK_KEPT = 1_000;
 /** Protections that are over whose orders still find them (late news of those orders), before they are forgotten. */
 const RETIRED_KEPT = 1_000;
 const CENT = new Decimal('0.01');
+/** A stop in these states is mid-request: a look at the protective orders waits for it to settle (see converge). */
+const MID_REQUEST = new Set<Order['status']>(['pending_cancel', 'pending_replace', 'submitted', 'created', 'validated']);
 
 /** A position's protective orders out of step: the backoff's count, its pending look, and whether a reconciliation hurried a look since the backoff's own last one. */
 interface OutOfStepLook {
@@ -187,6 +189,10 @@ export class RiskOrderManager {
           return;
         }
         if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
+        // The stop a look waited on (mid-request, see converge) has settled — not by a refusal, which
+        // schedules its own look: the look goes now, not at its backoff's turn, minutes away after
+        // refusals, with a target larger than the position meanwhile.
+        if (order.clientOrderId === protection.stopOrderId && MID_REQUEST.has(from) && !MID_REQUEST.has(order.status) && event.type !== 'replace_rejected' && event.type !== 'cancel_rejected') this.stopSettled(protection);
         // Over: closed, and every order it placed ended. Kept for good, a long-running engine held every
         // protection it ever made (see retireIfDone).
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
@@ -1914,6 +1920,12 @@ export class RiskOrderManager {
       if (!p || deferred.includes(p.symbol) || look.timer === undefined || look.hurried || look.attempt <= CONVERGE_ATTEMPTS) continue;
       this.lookNow(p, look, true);
     }
+  }
+
+  /** A look of `p` waiting for its stop to settle (see {@link converge}) goes now. */
+  private stopSettled(p: Protection): void {
+    const look = this.outOfStep.get(p.positionId);
+    if (look?.timer !== undefined && this.byPosition.get(p.positionId) === p) this.lookNow(p, look, look.hurried);
   }
 
   /** The pending look of `p` goes now, its count kept; `hurried`: taken out of the backoff's turn (see {@link positionsCompared}). */

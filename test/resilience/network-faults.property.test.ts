@@ -1079,6 +1079,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'refuseCancels', times: 12 }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.3' }, { kind: 'signal', symbol: 'MSFT', side: 'buy', fraction: '0.5' }, { kind: 'cancelAll' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'wait', seconds: 51 }], 'partial exits, no replace, async cancels');
   });
 
+  it("no replace, async cancels: an exit shrinks a short of 10 to 7 while the broker refuses cancels, the host cancels everything — the stop's cancel pending for minutes, the look at the target of 10 waiting for it: once the stop ends the look goes, not at its backoff's turn minutes later (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'sell' }, { kind: 'refuseCancels', times: 3 }, { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.3' }, { kind: 'volatility', value: 1 }, { kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'cancelAll' }, { kind: 'pauseMidSignal', symbol: 'MSFT', side: 'buy', turns: 0, seconds: 1 }, { kind: 'cancelOne', pick: 0 }, { kind: 'pauseMidSignal', symbol: 'MSFT', side: 'buy', turns: 0, seconds: 1 }], 'no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
