@@ -189,10 +189,11 @@ export class RiskOrderManager {
           return;
         }
         if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
-        // The stop a look waited on (mid-request, see converge) has settled — not by a refusal, which
-        // schedules its own look: the look goes now, not at its backoff's turn, minutes away after
-        // refusals, with a target larger than the position meanwhile.
-        if (order.clientOrderId === protection.stopOrderId && MID_REQUEST.has(from) && !MID_REQUEST.has(order.status) && event.type !== 'replace_rejected' && event.type !== 'cancel_rejected') this.stopSettled(protection);
+        // The stop a look waited on (mid-request, see converge) has ended — the host cancelled it, say:
+        // the look goes now, not at its backoff's turn, minutes away after refusals, with a target
+        // larger than the position meanwhile. (A stop back to working is left to the look's turn: a
+        // look at once undid the room made for an exit where exits hold the shares.)
+        if (order.clientOrderId === protection.stopOrderId && MID_REQUEST.has(from) && isTerminalStatus(order.status)) this.stopSettled(protection);
         // Over: closed, and every order it placed ended. Kept for good, a long-running engine held every
         // protection it ever made (see retireIfDone).
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
@@ -1922,7 +1923,7 @@ export class RiskOrderManager {
     }
   }
 
-  /** A look of `p` waiting for its stop to settle (see {@link converge}) goes now. */
+  /** A look of `p` that waited for its stop to settle (see {@link converge}) goes now: the stop has ended. */
   private stopSettled(p: Protection): void {
     const look = this.outOfStep.get(p.positionId);
     if (look?.timer !== undefined && this.byPosition.get(p.positionId) === p) this.lookNow(p, look, look.hurried);
