@@ -61,6 +61,11 @@ export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: re
   return out.concat(grows);
 }
 
+/** A request of the order (its send, a cancel, a replace) is on its way: neither working as it is nor ended. */
+export function midRequest(status: Order['status']): boolean {
+  return !isTerminalStatus(status) && status !== 'accepted' && status !== 'partially_filled';
+}
+
 /** A protective order that can be replaced now: working, and not mid-request. */
 export function resizable(order: Order | undefined): order is Order {
   return order !== undefined && (order.status === 'accepted' || order.status === 'partially_filled');

@@ -19,7 +19,7 @@ import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
 import { checkProtectionOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
 import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
-import { leaving, legOf, legShares, LOST, outOfStepSizes, REFUSED, resizable, targetShares } from './protection-legs.js';
+import { leaving, legOf, legShares, LOST, midRequest, outOfStepSizes, REFUSED, resizable, targetShares } from './protection-legs.js';
 
 export type { ProtectionOptions } from './protection-options.js';
 export type { ProtectionStats } from './protection-state.js';
@@ -48,8 +48,6 @@ const REWARD_RISK_KEPT = 1_000;
 /** Protections that are over whose orders still find them (late news of those orders), before they are forgotten. */
 const RETIRED_KEPT = 1_000;
 const CENT = new Decimal('0.01');
-/** A stop in these states is mid-request: a look at the protective orders waits for it to settle (see converge). */
-const MID_REQUEST = new Set<Order['status']>(['pending_cancel', 'pending_replace', 'submitted', 'created', 'validated']);
 
 /** A position's protective orders out of step: the backoff's count, its pending look, and whether a reconciliation hurried a look since the backoff's own last one. */
 interface OutOfStepLook {
@@ -193,7 +191,7 @@ export class RiskOrderManager {
         // the look goes now, not at its backoff's turn, minutes away after refusals, with a target
         // larger than the position meanwhile. (A stop back to working is left to the look's turn: a
         // look at once undid the room made for an exit where exits hold the shares.)
-        if (order.clientOrderId === protection.stopOrderId && MID_REQUEST.has(from) && isTerminalStatus(order.status)) this.stopSettled(protection);
+        if (order.clientOrderId === protection.stopOrderId && midRequest(from) && isTerminalStatus(order.status)) this.stopSettled(protection);
         // Over: closed, and every order it placed ended. Kept for good, a long-running engine held every
         // protection it ever made (see retireIfDone).
         if (isTerminalStatus(order.status) && this.byPosition.get(protection.positionId) !== protection) this.retireIfDone(protection);
@@ -1827,7 +1825,7 @@ export class RiskOrderManager {
       return;
     }
     const stop = this.stopOf(p);
-    if (stop && !isTerminalStatus(stop.status) && !resizable(stop)) {
+    if (stop && midRequest(stop.status)) {
       // Mid-request (a cancel, a replace): look again once it has settled.
       this.scheduleConverge(p);
       return;
