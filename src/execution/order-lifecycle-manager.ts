@@ -1121,7 +1121,7 @@ export class OrderLifecycleManager {
       else if (record.topic === UNTIL_ENDED_RELEASED_TOPIC && record.clientOrderId) untilEnded.delete(record.clientOrderId);
       if (record.topic === TO_CONFIRM_TOPIC) this.toConfirm.addAll((record.data as { clientOrderIds: string[] }).clientOrderIds, record.at);
       else if (record.topic === CONFIRMED_TOPIC && record.clientOrderId) this.toConfirm.confirmed(record.clientOrderId);
-      else if (record.topic === WITHDRAWN_TOPIC && record.clientOrderId && this.store.get(record.clientOrderId)) this.withdrawn.add(record.clientOrderId, record.at);
+      else if (record.topic === WITHDRAWN_TOPIC && record.clientOrderId && this.store.get(record.clientOrderId)) this.restoreWithdrawn(this.store.require(record.clientOrderId), record.at);
       else if (record.topic === CANCEL_BEFORE_SEND_TOPIC && record.clientOrderId) this.restoreCancelAskedBeforeAck(record.clientOrderId);
     }
     // Asked again by resumeRequests once the broker has been asked for them.
@@ -1529,6 +1529,17 @@ export class OrderLifecycleManager {
   /** An order ended here unfilled while a cancel-and-create replace of it may still land: watched for that replacement. */
   private watchReplacement(order: Order, at = this.clock.now()): void {
     if (isTerminalStatus(order.status) && order.status !== 'filled') this.keepWithdrawn(order.clientOrderId, at);
+  }
+
+  /**
+   * A withdrawn send the dead process watched: watched again — and, sent and never acknowledged, in
+   * doubt again from when it was withdrawn, as it was there (see onSubmitFailed). Past the landing
+   * window only the in-doubt look-up finds it: a restart hours later found no one asking, and its
+   * fills at the broker were adopted as a position of no order's.
+   */
+  private restoreWithdrawn(order: Order, at: number): void {
+    this.withdrawn.add(order.clientOrderId, at);
+    if (order.status === 'cancelled' && order.submittedAt !== undefined && order.acceptedAt === undefined && order.brokerOrderId === undefined) this.inDoubt.add(order.clientOrderId, at);
   }
 
   /** Watched for a late landing, and journaled so a restart still watches (see {@link restoreWatched}). */

@@ -201,7 +201,8 @@ export class Reconciler {
     // (ended ones included: a fill may have come unheard before the end heard later).
     const toConfirm = orders.ordersToConfirm();
     const endedToConfirm = new Set(toConfirm.filter((o) => isTerminalStatus(o.status)).map((o) => o.clientOrderId));
-    const candidates = unique(options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : [...orders.workingOrders(), ...orders.ordersInDoubt()], toConfirm);
+    // In doubt also after a restart: a send withdrawn while its attempt may land ended cancelled, not failed.
+    const candidates = unique(options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : orders.workingOrders(), [...orders.ordersInDoubt(), ...toConfirm]);
     const listsSeen = new Set<string>();
     // What the open list answers is applied at once; the rest is looked up (and resent, or marked
     // missing) together — a restart after many changes costs one round trip, not one per order —

@@ -143,6 +143,38 @@ describe('recovery after many changes', () => {
   });
 });
 
+describe('a send withdrawn while its timed-out attempt may land, then a restart hours later', () => {
+  it("the restart looks it up (it was in doubt in the dead process) and the fill found is the order's own, before any position is compared — it was adopted as a position of no order's, and the order stayed cancelled with 0 of the 10 the broker filled", async () => {
+    const { broker, clock } = market();
+    const config: EngineConfig = { ...baseConfig, errorHandling: { retries: 2, minDelayMs: 1_000 } };
+    const first = await started(boot(broker, clock, { config }));
+    // The first attempt times out unanswered and reaches the broker 5 s later; the host cancels
+    // while the retry waits: withdrawn, cancelled here.
+    broker.failNext('submitOrder', { kind: 'timeout', reached: true, landsAfterMs: 5_000 });
+    const sending = first.executeSignal(signal(clock));
+    await flush();
+    const id = first.orders.orderList()[0]!.clientOrderId;
+    await first.orders.cancel(id, 'no longer wanted');
+    await run(clock, 1_000);
+    await sending;
+    expect(first.orders.get(id)?.status).toBe('cancelled');
+    await first.stop(); // the process dies before the attempt lands
+    await run(clock, 5_000);
+    expect(broker.orderReports().find((o) => o.clientOrderId === id)?.filledQuantity.toString()).toBe('10');
+    // Hours later, past the window in which a withdrawn send is watched for its landing.
+    clock.advance(5 * 3_600_000);
+    const second = await started(boot(broker, clock, { idStart: 1_000, config }));
+    const adopted: string[] = [];
+    second.on('position:updated', (e) => adopted.push(e.reason));
+    const report = await second.recover();
+    expect(second.orders.get(id)?.filledQuantity.toString()).toBe('10');
+    expect(second.positions.get('AAPL')?.quantity.toString()).toBe('10');
+    expect(report.ordersFoundAtBroker).toContain(id);
+    expect([report.action, report.positionMismatches]).toEqual(['none', []]);
+    expect(adopted).not.toContain('reconciled');
+  });
+});
+
 describe('recover() can be retried', () => {
   it('a broker failure during recovery is retried with backoff on the clock; signals are refused until it completes', async () => {
     const { broker, clock, traded, second } = await tradedThenRestarted();

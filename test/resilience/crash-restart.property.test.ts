@@ -864,6 +864,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuseCancels', times: 12 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'move', symbol: 'AAPL', by: 2 }, { kind: 'flatten' }, { kind: 'checkpoint' }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'crash', after: 0 }], 'limit entries, async cancels');
   });
 
+  it("no replace, async cancels: the host cancels an entry whose send timed out (to land 5 s later) while its retry waits — withdrawn, cancelled here — and the process is killed; the restart hours later looks it up and its fill of 10 is its own — it stayed cancelled with 0 filled, the 10 adopted as a position of no order's (found by the search)", async () => {
+    await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5000 }, times: 1 }, { kind: 'react', on: 'position:updated', does: 'cancelAll', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'crash', after: 0 }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'stream', up: false }, { kind: 'close' }, { kind: 'rebalance', weights: ['0', '0'] }], 'no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
