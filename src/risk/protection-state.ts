@@ -69,6 +69,8 @@ export interface Protection {
   retired?: boolean;
   /** Its stop is being cancelled to be placed again (a broker that cannot replace, see resend): one at a time. */
   resendingStop?: boolean;
+  /** A change of the stop was asked while it was (a fill's resize, a look): looked at again if that resend leaves the stop working. */
+  stopChangedMeanwhile?: boolean;
   /**
    * Target legs cancelled to be placed again (a broker that cannot replace, see resend), each with
    * what it will be placed for: that room is theirs until they are, so a leg working beside them does

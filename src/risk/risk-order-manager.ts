@@ -1626,7 +1626,11 @@ export class RiskOrderManager {
     const id = order.clientOrderId;
     // A native pair goes as a pair: its stop's resend cancels and places both legs.
     const stop = id === p.stopOrderId || p.native;
-    if (stop ? p.resendingStop : order.status === 'pending_cancel') return;
+    if (stop && p.resendingStop) {
+      p.stopChangedMeanwhile = true;
+      return;
+    }
+    if (!stop && order.status === 'pending_cancel') return;
     if (stop) p.resendingStop = true;
     // The leg's room is held for it until it is placed again (or left off): see targetResent.
     else (p.resendingTargets ??= new Map()).set(id, Decimal.max((quantity ?? order.quantity).minus(order.filledQuantity), ZERO));
@@ -1642,8 +1646,21 @@ export class RiskOrderManager {
       if (!stop) p.resendingTargets?.delete(id);
       throw error;
     } finally {
-      if (stop) p.resendingStop = false;
+      if (stop) this.stopResendEnded(p);
     }
+  }
+
+  /**
+   * A resend of the stop has run its course. A change asked meanwhile went nowhere; if the stop still
+   * works (its cancel refused), it is looked at as after any refusal — the refusal's own look had
+   * come during the wait and gone nowhere either: a stop of 2 stayed over a short of 1 for good.
+   */
+  private stopResendEnded(p: Protection): void {
+    p.resendingStop = false;
+    if (!p.stopChangedMeanwhile) return;
+    p.stopChangedMeanwhile = false;
+    const stop = this.stopOf(p);
+    if (stop && !isTerminalStatus(stop.status) && !midRequest(stop.status)) this.scheduleConverge(p);
   }
 
   /** The stop's cancel (a native pair's: both legs') has landed: a stop for what the position holds now, unless it filled away. */

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { type BrokerAdapter, BrokerError, CHECKPOINT_TOPIC, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON, type Order, type OrderSide, type Position, replayJournal } from 'tradewire';
+import { type BrokerAdapter, BrokerError, CHECKPOINT_TOPIC, consoleLogger, Decimal, type ExecutionEngine, InMemoryJournal, type Journal, type JournalEntry, type JournalRecord, journalRecordFromJSON, type JournalRecordJSON, journalRecordToJSON, type Logger, type Order, type OrderSide, type Position, replayJournal, silentLogger } from 'tradewire';
 import { type ManualClock, type MockBroker, settle } from 'tradewire/testing';
 import { expect } from 'vitest';
 
@@ -306,6 +306,11 @@ function closing(broker: MockBroker, symbol: string, side: 'buy' | 'sell', quant
 }
 
 /** Prints the alerts, submitted orders and positions opened and closed as they happen (replaying a counterexample with DEBUG_SCENARIO). */
+/** The engine's logger in a scenario: silent, or the console's with DEBUG_LOG set (what protection and the lifecycle log while a counterexample replays). */
+export function scenarioLogger(): Logger {
+  return process.env.DEBUG_LOG ? consoleLogger() : silentLogger;
+}
+
 export function traceEvents(engine: ExecutionEngine): void {
   engine.on('alert', (a) => console.log('alert', a.code, a.message));
   engine.on('order:submitted', ({ order }) => console.log('submitted', order.clientOrderId, order.side, order.type, order.quantity.toString()));

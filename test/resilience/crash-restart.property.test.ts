@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide, silentLogger } from 'tradewire';
+import { createOrder, Decimal, ExecutionEngine, InMemoryJournal, type OrderSide } from 'tradewire';
 import { ManualClock, MockBroker, type MockFault, sequentialIds, settle } from 'tradewire/testing';
 import { describe, expect, it } from 'vitest';
-import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, expectWantedCancelsEnd, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, journalView, noteRun, processView, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
+import { driver, cancelOne, collectTargetsLeftOff, sendBracket, expectJournalRebuilds, dumpForDebug, expectAgreement, expectOneOrderPerSignal, expectCancelsKept, expectWantedCancelsEnd, modifyOne, sessionEdge, heal, quiesce, refusal, refuseAction, excuseRefusedCancels, journalView, noteRun, processView, scenarioLogger, searchSeed, traceEvents, WORKING, mirrorOrderEvents, mirrorPositionEvents, reactAction, reactInListener, type ReactAction } from './agreement.js';
 
 /**
  * Nothing is lost: a process killed at any point — between a journal record and its send, with
@@ -946,7 +946,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
             adapter: view.adapter,
             clock,
             ids: sequentialIds(1 + 10_000 * generation++),
-            logger: silentLogger,
+            logger: scenarioLogger(),
             journal: written.journal,
             // Two target legs (50% at 1R, 50% at 2R); a trailing stop the engine moves itself, to break-even at 1R.
             ...(protection && !hostBrackets ? { protection: protection === 'trailing, emulated' || protection === 'trailing, async cancels' || protection === 'as OANDA, trailing' || protection === 'as OANDA, cancel and create' ? { trailingPercent: new Decimal(1), breakEvenAtR: 1 } : protection === 'tighten, volatility' ? { tightenNearTarget: { progress: '0.8', lock: '0.5' }, volatility: { threshold: 2, factor: '1.5' } } : true } : {}),

@@ -973,6 +973,25 @@ describe('RiskOrderManager on a broker that cannot replace an order (capabilitie
     expect(engine.positions.get('AAPL')).toBeUndefined();
   });
 
+  it("a look at the stop that comes while its resend waits on a slow cancel the broker refuses is taken once that wait ends — it went nowhere, and the trailing stop stayed at its old level (found by the network search, where a fill's resize went nowhere the same way: a stop of 2 over a short of 1)", async () => {
+    const { engine, signal, flush, broker, price, clock } = await setup({ breakEvenAtR: 0 }, { stopLoss: { method: 'trailing', trailingPercent: 1 } }, { capabilities: { replace: false, nativeTrailingStop: false }, cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const first = engine.protection!.protectionOf('AAPL')!.stop!;
+    expect(brief(first)).toBe('sell stop 10 @ 99');
+    // Answers take 2 s: the refusal is heard on the stream long before the cancel's own answer, and
+    // the refusal's look (1 s later) comes while the resend still waits on that answer.
+    broker.setLatency(2_000);
+    broker.refuseCancels(1);
+    await price('100.80'); // the stop trails to 99.8, by cancel and place: the cancel is refused
+    for (let i = 0; i < 40; i++) await clock.advanceAsync(500);
+    await flush();
+    expect(working(broker, first.clientOrderId)?.status).toBe('cancelled');
+    const stops = broker.orderReports().filter((o) => o.type === 'stop' && o.status === 'accepted');
+    expect(stops.map((o) => `${o.quantity.toString()} @ ${o.stopPrice?.toString()}`)).toEqual(['10 @ 99.8']);
+    expect(brief(engine.protection!.protectionOf('AAPL')!.stop)).toBe('sell stop 10 @ 99.8');
+  });
+
   it('the stop fills while its cancel travels: nothing is placed again, the position is closed by it', async () => {
     const { engine, signal, flush, broker, price, live, clock } = await setup(true, {}, { ...noReplace, cancelLatencyMs: 300 });
     await engine.executeSignal(signal());
