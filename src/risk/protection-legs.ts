@@ -33,8 +33,9 @@ export function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: read
  * all of it, or what the exits working leave where exits hold the shares), stop first, each with the
  * quantity it needs: the stop `covered`, a native pair's target the same (its legs carry one
  * quantity), emulated targets together no more than `covered`, the nearer legs first, each grown to
- * its share of it — the legs that shrink listed before those that grow. `stop` and `targets` are the
- * ones not on their way out; `reserved` what legs on their way out to be placed again will take of `covered`.
+ * its share of it. After the stop, the legs left with nothing are listed first, then those that
+ * shrink, then those that grow. `stop` and `targets` are the ones not on their way out; `reserved`
+ * what legs on their way out to be placed again will take of `covered`.
  */
 export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: readonly TargetLeg[] }, stop: Order | undefined, targets: readonly Order[], covered: Decimal, reserved = ZERO): [Order, Decimal][] {
   const out: [Order, Decimal][] = [];
@@ -48,17 +49,20 @@ export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: re
   // side. And they grow with it (an entry filling in parts after they were placed for its first fill).
   const shares = targetShares(p, targets, covered);
   let room = Decimal.max(covered.minus(reserved), ZERO);
-  // The legs that shrink go before those that grow: each change is made within what the others
-  // leave as they are then, so a leg grown first (legs of 1 and 4 under 5, to be 2 and 3) found no
-  // room — placed again at 1 on a broker that cannot replace, then asked to grow again, for good.
+  // The legs that shrink go before those that grow, and those left with nothing (cancelled) before
+  // those that shrink: each change is made within what the others leave as they are then. A leg
+  // grown first (legs of 1 and 4 under 5, to be 2 and 3) found no room — placed again at 1 on a
+  // broker that cannot replace, then asked to grow again, for good; a leg shrunk first (5 and 5
+  // under 4, to be 4 and none) found none beside the other's 5 — given up, then the other cancelled.
+  const cancels: [Order, Decimal][] = [];
   const grows: [Order, Decimal][] = [];
   targets.forEach((target, i) => {
     const left = target.quantity.minus(target.filledQuantity);
     const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
     room = room.minus(allowed);
-    if (!allowed.equals(left)) (allowed.greaterThan(left) ? grows : out).push([target, target.filledQuantity.plus(allowed)]);
+    if (!allowed.equals(left)) (allowed.greaterThan(left) ? grows : allowed.isZero() ? cancels : out).push([target, target.filledQuantity.plus(allowed)]);
   });
-  return out.concat(grows);
+  return out.length > 0 && out[0]![0] === stop ? [out[0]!, ...cancels, ...out.slice(1), ...grows] : [...cancels, ...out, ...grows];
 }
 
 /** A request of the order (its send, a cancel, a replace) is on its way: neither working as it is nor ended. */

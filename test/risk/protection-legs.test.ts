@@ -25,20 +25,24 @@ describe('the sizes protective orders should have', () => {
     expect(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1)], d(0))).toEqual([]);
   });
 
-  it('the legs that shrink are listed before those that grow: each change made in turn fits beside the others as they are then', () => {
+  it('the legs left with nothing are listed first, then those that shrink, then those that grow: each order placed in turn fits beside the others as they are then', () => {
     // Legs of 1 and 4 under a position of 5 (shares 2 and 3): the far leg shrinks to 3 first, then the
     // near one grows to 2. Grown first, it had room for 1 only — on a broker that cannot replace it was
     // placed again at 1 and asked to grow again, for good.
     expect(sizes(outOfStepSizes(halves, order('stop', 5), [order('limit', 1, 0, 1), order('limit', 4, 0, 2)], d(5)))).toEqual([['target-2', '3'], ['target-1', '2']]);
+    // Legs of 5 and 5 under 4: the far leg is cancelled first, then the near one shrinks to 4. Shrunk
+    // first — on a broker that cannot replace, cancelled and placed again — it found no room beside
+    // the far leg's 5 and was given up; then the far leg was cancelled, and the position had no target.
+    expect(sizes(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1), order('limit', 5, 0, 2)], d(4)))).toEqual([['stop', '4'], ['target-2', '0'], ['target-1', '4']]);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 100 }), (a, b, covered) => {
         const targets = [order('limit', a, 0, 1), order('limit', b, 0, 2)];
         const now = new Map(targets.map((t) => [t, t.quantity]));
         for (const [target, quantity] of outOfStepSizes(halves, undefined, targets, d(covered))) {
-          const grows = quantity.greaterThan(now.get(target)!);
           now.set(target, quantity);
           const held = [...now.values()].reduce((sum, q) => sum.plus(q), d(0));
-          if (grows) expect(held.lessThanOrEqualTo(covered), `${a} + ${b} under ${covered}`).toBe(true);
+          // Placed (grown, or shrunk where a shrink is a cancel and a new order): within what is covered.
+          if (quantity.greaterThan(0)) expect(held.lessThanOrEqualTo(covered), `${a} + ${b} under ${covered}`).toBe(true);
         }
       }),
       { numRuns: 300 },
