@@ -1821,13 +1821,18 @@ export class RiskOrderManager {
     if (attempt === CONVERGE_ATTEMPTS + 1) {
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker; trying again every few minutes`, details: { symbol: p.symbol, stop: p.stop.toString() } });
     }
+    this.armLook(p, attempt, previous?.hurried === true);
+  }
+
+  /** The look of `p` at step `attempt` of the backoff (see {@link scheduleConverge}), on the clock. */
+  private armLook(p: Protection, attempt: number, hurried: boolean): void {
     const delay = attempt <= CONVERGE_ATTEMPTS ? doublingDelayMs(attempt) : doublingDelayMs(attempt - CONVERGE_ATTEMPTS, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS);
     const timer = this.deps.clock.setTimeout(() => {
       // The backoff's own look, running now (not pending: a reconciliation does not hurry it too).
       this.outOfStep.set(p.positionId, { attempt, timer: undefined, hurried: false });
       this.guard(() => this.converge(p));
     }, delay);
-    this.outOfStep.set(p.positionId, { attempt, timer, hurried: previous?.hurried === true });
+    this.outOfStep.set(p.positionId, { attempt, timer, hurried });
   }
 
   /**
@@ -1843,8 +1848,11 @@ export class RiskOrderManager {
     }
     const stop = this.stopOf(p);
     if (stop && midRequest(stop.status)) {
-      // Mid-request (a cancel, a replace): look again once it has settled.
-      this.scheduleConverge(p);
+      // Mid-request (a cancel, a replace): looked at once it has ended (see stopSettled), or at this
+      // step of the backoff again — nothing was asked, so it is no try, and a reconciliation's hurry
+      // is not spent on it (spent so, a target of 10 over 8 waited minutes once the broker took cancels).
+      const look = this.outOfStep.get(p.positionId);
+      this.armLook(p, look?.attempt ?? 1, false);
       return;
     }
     // The orders to change, the stop first (a native OCO's legs change as a pair) — and the stop's

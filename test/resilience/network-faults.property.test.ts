@@ -1091,6 +1091,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'lag', ms: 1500 }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 3, unheard: true }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'slowRest', ms: 0 }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.5' }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'rebalance', weights: ['0', '0.001'] }], 'partial exits, no replace, trailing');
   });
 
+  it("partial exits, no replace, async cancels: the broker refuses a dozen cancels while the protective orders follow an exit of 3 and a share bought in the app — a reconciliation's early look found the stop mid-cancel and did nothing: it is no try, and the hurry is not spent on it; once the broker takes cancels again the next reconciliation brings the legs of 10 to the 8 held — they waited minutes (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuseCancels', times: 12 }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' }, { kind: 'wait', seconds: 54 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'volatility', value: 1 }], 'partial exits, no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
