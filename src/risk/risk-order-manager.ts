@@ -1816,7 +1816,9 @@ export class RiskOrderManager {
    */
   private scheduleConverge(p: Protection): void {
     const previous = this.outOfStep.get(p.positionId);
-    if (previous?.timer !== undefined) this.deps.clock.clearTimeout(previous.timer);
+    // A look already on the clock is the next try: the stop's and a target's refusals of one look
+    // are one try, not two (the backoff climbed twice as fast, the alert came after four looks).
+    if (previous?.timer !== undefined) return;
     const attempt = (previous?.attempt ?? 0) + 1;
     if (attempt === CONVERGE_ATTEMPTS + 1) {
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker; trying again every few minutes`, details: { symbol: p.symbol, stop: p.stop.toString() } });

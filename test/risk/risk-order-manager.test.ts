@@ -340,6 +340,30 @@ describe('RiskOrderManager', () => {
     expect(alerts.filter((code) => code === 'protection_out_of_step')).toHaveLength(1);
   });
 
+  it('the refusals of one look are one try: the stop and a leg refused together count once, and the alert comes after eight looks — it came after four, the backoff climbing twice as fast', async () => {
+    const { engine, signal, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
+    await engine.executeSignal(signal());
+    await flush();
+    let asked = 0;
+    const replace = broker.replaceOrder.bind(broker);
+    broker.replaceOrder = (...args) => {
+      asked++;
+      return replace(...args);
+    };
+    broker.failNext('replaceOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) }, 10_000);
+    // An exit of 3: the stop (10 → 7) and the far leg (5 → 2) are resized together, and refused.
+    await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.3' }));
+    await flush();
+    expect(asked).toBe(2);
+    for (let t = 0; t < 600_000 && !alerts.includes('protection_out_of_step'); t += 500) {
+      clock.advance(500);
+      await flush();
+    }
+    expect(alerts).toContain('protection_out_of_step');
+    // The first resize, then eight looks, each asking for both.
+    expect(asked).toBe(2 + 8 * 2);
+  });
+
   it('a stop the broker refused to resize past the quick looks: each reconciliation looks too — once between two of the backoff’s own looks — so it is resized with the first after the broker takes it, not up to an hour later', async () => {
     const { engine, flush, broker, clock } = await outOfStepForMinutes({ kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) });
     // Asked of the broker, refused or not (the request log keeps only what went through).
