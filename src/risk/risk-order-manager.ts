@@ -17,6 +17,7 @@ import { realizedRewardRisk, stopAfterLeg, stopPrice as trailingStopAt, type Tar
 import { breakEvenStop, lockedNearTarget, roundStopToStep, roundTargetToStep, tighter, trailedStop, volatilityStop } from './stop-moves.js';
 import { allOrFailures } from '../core/all-settled.js';
 import { doublingDelayMs } from '../core/backoff.js';
+import { AFTER_GIVE_UP_MAX_MS, AFTER_GIVE_UP_MS, CONVERGE_ATTEMPTS, OutOfStepLooks } from './out-of-step-looks.js';
 import { checkProtectionOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
 import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
 import { leaving, legOf, legShares, LOST, midRequest, outOfStepSizes, REFUSED, resizable, targetShares } from './protection-legs.js';
@@ -32,13 +33,8 @@ export function closeWorkingOn(orders: OrderLifecycleManager, position: Position
 
 /** How long protection waits for the cancels of a refused exit to land before putting the stop back (then it gives up: the stop is still pending cancel). */
 const BLOCKED_EXIT_WAIT_MS = 600_000;
-/** After giving up on a position (the broker took neither a stop nor a close): tried again after 1 min, 2, 4 … at most an hour apart. */
-const AFTER_GIVE_UP_MS = 60_000;
-const AFTER_GIVE_UP_MAX_MS = 3_600_000;
 /** A refusal compares the position with the broker's at most this often per position: a streak of refusals asks once. */
 const CHECK_AFTER_REFUSAL_MS = 30_000;
-/** Looks at protective orders out of step after a replace that did not go through (≈ 2.5 min at most, with the backoff). */
-const CONVERGE_ATTEMPTS = 8;
 /** After a native pair's leg filled and its position closed: the other leg still working this long after is cancelled here. */
 const NATIVE_SIBLING_GRACE_MS = 10_000;
 
@@ -49,12 +45,6 @@ const REWARD_RISK_KEPT = 1_000;
 const RETIRED_KEPT = 1_000;
 const CENT = new Decimal('0.01');
 
-/** A position's protective orders out of step: the backoff's count, its pending look, and whether a reconciliation hurried a look since the backoff's own last one. */
-interface OutOfStepLook {
-  readonly attempt: number;
-  readonly timer: TimerHandle | undefined;
-  readonly hurried: boolean;
-}
 
 /**
  * Protects every position: as soon as an entry fills, a stop for the filled quantity and the
@@ -92,12 +82,10 @@ export class RiskOrderManager {
    * them, so a restart knows those orders are left over (see {@link restore}). Left once they retire.
    */
   private readonly closing = new Set<Protection>();
-  /** Protections whose orders a refused or failed replace left out of step, by position id: checked again on the clock (see {@link converge}). */
-  private readonly outOfStep = new Map<string, OutOfStepLook>();
+  /** When protections whose orders a refused or failed request left out of step are looked at again, by position id (see {@link converge}). */
+  private readonly outOfStep: OutOfStepLooks;
   /** Tries after giving up held back while the engine is stopped (see {@link suspend}). */
   private readonly tryAfterResume = new Set<string>();
-  /** Looks held back while the engine is stopped (see {@link suspend}). */
-  private readonly lookAfterResume = new Set<string>();
   /** Native pairs whose fill closed the position, looked at once more (see {@link cancelLeftOfPair}); undefined while the engine is stopped. */
   private readonly pairChecks = new Map<Protection, TimerHandle | undefined>();
   private readonly rewardRisk: { symbol: string; r: Decimal }[] = [];
@@ -146,6 +134,11 @@ export class RiskOrderManager {
     this.onStopLost = deps.options.onStopLost ?? 'replace';
     this.stopAttempts = deps.options.stopAttempts ?? 3;
     this.breakEvenAtR = new Decimal(deps.options.breakEvenAtR ?? 1);
+    this.outOfStep = new OutOfStepLooks(deps.clock, (positionId) => {
+      const p = this.byPosition.get(positionId);
+      if (p) this.guard(() => this.converge(p));
+      else this.outOfStep.done(positionId);
+    });
     // Internal hooks, not bus listeners: called in a fixed order before any host hears of the change.
     deps.positions.addHook({
       name: 'protection',
@@ -1815,26 +1808,8 @@ export class RiskOrderManager {
    * apart — so a broker back after a long outage still gets the stop brought to the position.
    */
   private scheduleConverge(p: Protection): void {
-    const previous = this.outOfStep.get(p.positionId);
-    // A look already on the clock is the next try: the stop's and a target's refusals of one look
-    // are one try, not two (the backoff climbed twice as fast, the alert came after four looks).
-    if (previous?.timer !== undefined) return;
-    const attempt = (previous?.attempt ?? 0) + 1;
-    if (attempt === CONVERGE_ATTEMPTS + 1) {
-      this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker; trying again every few minutes`, details: { symbol: p.symbol, stop: p.stop.toString() } });
-    }
-    this.armLook(p, attempt, previous?.hurried === true);
-  }
-
-  /** The look of `p` at step `attempt` of the backoff (see {@link scheduleConverge}), on the clock. */
-  private armLook(p: Protection, attempt: number, hurried: boolean): void {
-    const delay = attempt <= CONVERGE_ATTEMPTS ? doublingDelayMs(attempt) : doublingDelayMs(attempt - CONVERGE_ATTEMPTS, AFTER_GIVE_UP_MS, AFTER_GIVE_UP_MAX_MS);
-    const timer = this.deps.clock.setTimeout(() => {
-      // The backoff's own look, running now (not pending: a reconciliation does not hurry it too).
-      this.outOfStep.set(p.positionId, { attempt, timer: undefined, hurried: false });
-      this.guard(() => this.converge(p));
-    }, delay);
-    this.outOfStep.set(p.positionId, { attempt, timer, hurried });
+    if (this.outOfStep.next(p.positionId) !== CONVERGE_ATTEMPTS + 1) return;
+    this.deps.events.emit('alert', { severity: 'critical', code: 'protection_out_of_step', message: `${p.symbol}: the protective orders could not be brought to the position after ${CONVERGE_ATTEMPTS} tries — check the stop's size and price at the broker; trying again every few minutes`, details: { symbol: p.symbol, stop: p.stop.toString() } });
   }
 
   /**
@@ -1845,16 +1820,14 @@ export class RiskOrderManager {
   private async converge(p: Protection): Promise<void> {
     const position = this.stillOpen(p);
     if (!position || this.byPosition.get(p.positionId) !== p) {
-      this.outOfStep.delete(p.positionId);
+      this.outOfStep.done(p.positionId);
       return;
     }
     const stop = this.stopOf(p);
     if (stop && midRequest(stop.status)) {
       // Mid-request (a cancel, a replace): looked at once it has ended (see stopSettled), or at this
-      // step of the backoff again — nothing was asked, so it is no try, and a reconciliation's hurry
-      // is not spent on it (spent so, a target of 10 over 8 waited minutes once the broker took cancels).
-      const look = this.outOfStep.get(p.positionId);
-      this.armLook(p, look?.attempt ?? 1, false);
+      // step of the backoff again — nothing was asked, so it is no try.
+      this.outOfStep.again(p.positionId);
       return;
     }
     // The orders to change, the stop first (a native OCO's legs change as a pair) — and the stop's
@@ -1864,7 +1837,7 @@ export class RiskOrderManager {
     if (level && stop && !orders.includes(stop)) orders.unshift(stop);
     // The entry stays while the replaces go, so a refusal of one counts as the next attempt; none
     // refused (no new look scheduled meanwhile): in step, and the count starts again next time.
-    const look = this.outOfStep.get(p.positionId);
+    const look = this.outOfStep.current(p.positionId);
     for (const order of orders) {
       // Each sized as it goes, one after another: a leg sized up front, beside a leg being placed again
       // (no replace), took all 11 held and went out beside that leg's 6 once the stop's resend had settled.
@@ -1873,8 +1846,8 @@ export class RiskOrderManager {
       const stopPrice = order === stop ? level : undefined;
       if (quantity || stopPrice) await this.change(p, order, { ...(quantity ? { quantity } : {}), ...(stopPrice ? { stopPrice } : {}) });
     }
-    if (this.outOfStep.get(p.positionId) !== look) return;
-    this.outOfStep.delete(p.positionId);
+    if (this.outOfStep.current(p.positionId) !== look) return;
+    this.outOfStep.done(p.positionId);
     // Fills heard while the replaces travelled asked for a look of their own, folded into this one
     // (it was pending): the orders are brought to the position as it is now — left at the size this
     // look asked for, a stop of 2 stayed under a short of 11.
@@ -1887,11 +1860,7 @@ export class RiskOrderManager {
    * stopped engine); the protections still out of step are looked at again on {@link resume}.
    */
   suspend(): void {
-    for (const [positionId, look] of this.outOfStep) {
-      if (look.timer !== undefined) this.deps.clock.clearTimeout(look.timer);
-      this.lookAfterResume.add(positionId);
-    }
-    this.outOfStep.clear();
+    this.outOfStep.suspend();
     for (const [positionId, timer] of this.afterGiveUp) {
       this.deps.clock.clearTimeout(timer);
       this.tryAfterResume.add(positionId);
@@ -1912,12 +1881,8 @@ export class RiskOrderManager {
    * counts stay where they were, so a broker that still refuses is asked no more often than before.
    */
   brokerBack(): void {
-    for (const [positionId, look] of [...this.outOfStep]) {
-      const p = this.byPosition.get(positionId);
-      // Already being looked at now (an earlier call): once is enough.
-      if (!p || look.timer === undefined) continue;
-      this.lookNow(p, look, look.hurried);
-    }
+    // (One already being looked at now, by an earlier call, is left to that look.)
+    this.outOfStep.allNow((positionId) => this.byPosition.has(positionId));
     for (const [positionId] of [...this.afterGiveUp]) {
       const p = this.byPosition.get(positionId);
       if (p) this.tryStopAgain(p);
@@ -1939,35 +1904,24 @@ export class RiskOrderManager {
       this.tryStopAgain(p);
     }
     // Protective orders out of step past the quick looks (the broker refused their replaces or
-    // cancels again and again): looked at now, once between two of the backoff's own looks — a broker
-    // that takes them again had a target larger than the position working up to an hour longer.
-    for (const [positionId, look] of [...this.outOfStep]) {
+    // cancels again and again): looked at now, once between two of the backoff's own looks.
+    this.outOfStep.hurry((positionId) => {
       const p = this.byPosition.get(positionId);
-      if (!p || deferred.includes(p.symbol) || look.timer === undefined || look.hurried || look.attempt <= CONVERGE_ATTEMPTS) continue;
-      this.lookNow(p, look, true);
-    }
+      return p !== undefined && !deferred.includes(p.symbol);
+    });
   }
 
   /** A look of `p` that waited for its stop to settle (see {@link converge}) goes now: the stop has ended. */
   private stopSettled(p: Protection): void {
-    const look = this.outOfStep.get(p.positionId);
-    if (look?.timer !== undefined && this.byPosition.get(p.positionId) === p) this.lookNow(p, look, look.hurried);
-  }
-
-  /** The pending look of `p` goes now, its count kept; `hurried`: taken out of the backoff's turn (see {@link positionsCompared}). */
-  private lookNow(p: Protection, look: OutOfStepLook, hurried: boolean): void {
-    if (look.timer !== undefined) this.deps.clock.clearTimeout(look.timer);
-    this.outOfStep.set(p.positionId, { attempt: look.attempt, timer: undefined, hurried });
-    this.guard(() => this.converge(p));
+    if (this.byPosition.get(p.positionId) === p) this.outOfStep.now(p.positionId);
   }
 
   /** The engine started again: the looks {@link suspend} held back are scheduled again. */
   resume(): void {
-    for (const positionId of this.lookAfterResume) {
+    for (const positionId of this.outOfStep.resume()) {
       const p = this.byPosition.get(positionId);
       if (p) this.scheduleConverge(p);
     }
-    this.lookAfterResume.clear();
     for (const positionId of this.tryAfterResume) {
       const p = this.byPosition.get(positionId);
       // The count stays: the delay is the one it would have had.
