@@ -204,6 +204,10 @@ export class RiskOrderManager {
         // One it still names (a target whose send was in doubt): the other legs may have grown into
         // its share meanwhile — together they are brought back within the position.
         else if (from === 'failed' && !isTerminalStatus(order.status)) this.afterModified(protection);
+        // A leg the engine cancelled has ended (one with nothing of the position left for it when the
+        // cancel was asked): the position may have grown meanwhile — a retry of that cancel ended a leg
+        // a resize had given a share again, and the other leg was left short of the position.
+        else if (order.status === 'cancelled' && !isTerminalStatus(from) && protection.targetOrderIds.includes(order.clientOrderId) && !this.lostJustNow(order, from)) this.afterModified(protection);
         // The stop ended without filling and the engine did not cancel it: the position is bare.
         else if (!this.lostJustNow(order, from)) return;
         else if (order.clientOrderId === protection.stopOrderId) this.guard(() => this.stopLost(protection, order));

@@ -1095,6 +1095,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuseCancels', times: 12 }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.3' }, { kind: 'wait', seconds: 54 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'volatility', value: 1 }], 'partial exits, no replace, async cancels');
   });
 
+  it("partial exits: the far leg cancelled after an exit of half left nothing for it, its cancel rate-limited (retried 2 s later); a share bought in the app gives it a share again (resized to 1) — then the retry ends it: the near leg is brought to the 6 held — it stayed at 5, one share with no target (found by the search)", async () => {
+    await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'rate_limit', retryAfterMs: 2000 }, times: 2 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.5' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }], 'partial exits');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
