@@ -289,10 +289,12 @@ export class RiskOrderManager {
       // again — not left bare by cancels nobody follows up.
       const cancelling = mine.filter((o) => o.status === 'pending_cancel' || retry.has(o.clientOrderId)).map((o) => o.clientOrderId);
       if (cancelling.length > 0) {
-        // A cancel the restart is yet to ask again (its request failed in the dead process) is still to
-        // come: a refusal heard before it is not the last word (settled on it, the retry then ended
-        // the stop with nothing to put it back).
-        this.putBackWhenEnded(adopted, cancelling, !cancelling.some((id) => retry.has(id)));
+        // The stop's cancel the restart is yet to ask again (its request failed in the dead process) is
+        // still to come: a refusal heard before it is not the last word (settled on it, the retry then
+        // ended the stop with nothing to put it back). A target's is not waited on so: with no stop
+        // working (lost before a force-close whose close did not go), the refused cancels of the
+        // targets were waited on for good, the position bare.
+        this.putBackWhenEnded(adopted, cancelling, !(adopted.stopOrderId !== undefined && retry.has(adopted.stopOrderId)));
         // The targets to the position meanwhile (the dead process may have been shrinking them: a
         // partial exit on a broker that cannot replace cancels the stop first).
         protecting.push(this.converge(adopted));

@@ -872,6 +872,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'crash', after: 0 }, { kind: 'slowRest', ms: 250 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'signal', symbol: 'AAPL', side: 'sell' }, { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.3' }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'lag', ms: 1500 }, { kind: 'signal', symbol: 'AAPL', side: 'buy', fraction: '0.5' }, { kind: 'batch', sides: ['buy', 'buy'] }], 'partial exits, no replace, async cancels');
   });
 
+  it("partial exits, no replace, async cancels: the stop lost three times (the broker ended it, then refused it twice), the force-close cancels the targets (one cancel timing out, to be asked again) and its close is withdrawn by the host — the stop on its way back when the process is killed: the restart, the targets' cancels refused, puts the stop back — it waited for those cancels to end, for good, the position bare (found by the search)", async () => {
+    await scenario([{ kind: 'refuseCancels', times: 12 }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuse', method: 'submitOrder', times: 2 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'network' }, times: 1 }, { kind: 'brokerEnds', pick: 0 }, { kind: 'cancelOne', pick: 0 }, { kind: 'crash', after: 0 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'modify', pick: 0, bps: 0 }], 'partial exits, no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
