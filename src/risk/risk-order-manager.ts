@@ -72,6 +72,8 @@ export class RiskOrderManager {
   private readonly closes = new Map<string, WatchedClose>();
   /** Positions opened by a protective order whose close was asked (see protect). */
   private readonly overfillClosed = new Set<string>();
+  /** Of those, the ones whose close was refused or not sent: protected like any position (see protect). */
+  private readonly overfillKept = new Set<string>();
   /** Symbols whose position a fill without levels opened while recover() ran, after it protected what was open (see {@link protectOpenedInRecovery}). */
   private readonly openedInRecovery = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -705,14 +707,26 @@ export class RiskOrderManager {
 
   private async protect(position: Position): Promise<void> {
     // A position opened by a protective order is an accident of a race: both sides filled.
-    if (position.orderIds.some((id) => this.byOrder.has(id))) {
+    if (position.orderIds.some((id) => this.byOrder.has(id)) && !this.overfillKept.has(position.id)) {
       // Once per position: a close the broker refuses (it holds no such position: a reconciliation
       // sets the engine's right) would otherwise be asked again each time the close's hold ends.
       if (this.overfillClosed.has(position.id)) return;
       if (this.overfillClosed.size >= 1_000) this.overfillClosed.clear();
       this.overfillClosed.add(position.id);
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_overfill', message: `${position.symbol}: both protective orders filled; closing the accidental ${position.side} position` });
-      await this.deps.forceClose(position.symbol, 'protective orders both filled');
+      const close = await this.deps.forceClose(position.symbol, 'protective orders both filled').catch((error: unknown) => {
+        this.deps.logger.warn(`${position.symbol}: the close of the accidental position could not be sent`, { error: describeError(error) });
+        return undefined;
+      });
+      if (close && !REFUSED.has(close.status)) return;
+      // Refused or not sent, the position stays: protected like any other until a reconciliation
+      // sets the engine's right — a stop the broker refuses for a position it does not hold asks for
+      // one. Left bare, it stayed so for good once the broker did hold it (a sale in its app).
+      const now = this.deps.positions.get(position.symbol);
+      if (!now || now.id !== position.id || this.byPosition.has(now.id)) return;
+      if (this.overfillKept.size >= 1_000) this.overfillKept.clear();
+      this.overfillKept.add(now.id);
+      await this.protectAtLevels(now);
       return;
     }
     if (this.byPosition.has(position.id) || !position.stopPrice || this.held.has(position.symbol) || !position.quantity.greaterThan(0)) return;

@@ -876,6 +876,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'refuseCancels', times: 12 }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuse', method: 'submitOrder', times: 2 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'network' }, times: 1 }, { kind: 'brokerEnds', pick: 0 }, { kind: 'cancelOne', pick: 0 }, { kind: 'crash', after: 0 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'modify', pick: 0, bps: 0 }], 'partial exits, no replace, async cancels');
   });
 
+  it("limit entries, async cancels: the kill switch with flatten closes a long of 3, the broker refusing the stop's and target's cancels; a share bought unheard in the app lets the stop sell 1 — an accidental short of 1 here, whose close the broker refuses (it holds none); then a sale in the app makes it real: the short is protected — left bare once its close was refused, for good once the broker did hold it (found by the search)", async () => {
+    await scenario([{ kind: 'react', on: 'order:accepted', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'volatility', value: 1 }, { kind: 'refuseCancels', times: 12 }, { kind: 'flatten' }, { kind: 'lag', ms: 1500 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1, unheard: true }, { kind: 'move', symbol: 'AAPL', by: -20 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'modify', pick: 0, bps: 0 }, { kind: 'wait', seconds: 2 }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 }], 'limit entries, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
