@@ -706,8 +706,13 @@ export class RiskOrderManager {
   }
 
   private async protect(position: Position): Promise<void> {
-    // A position opened by a protective order is an accident of a race: both sides filled.
-    if (position.orderIds.some((id) => this.byOrder.has(id)) && !this.overfillKept.has(position.id)) {
+    // Protected already (the restart protected a position opened while recover() ran, before
+    // protectOpenedInRecovery came to it): nothing to do — taken for an accident, it was closed.
+    if (this.byPosition.has(position.id)) return;
+    // A position opened by a protective order is an accident of a race: both sides filled. (Opened by
+    // one: a target's fill that reduced a position is among its orders too, not first.)
+    const opener = position.orderIds[0];
+    if (opener !== undefined && this.byOrder.has(opener) && !this.overfillKept.has(position.id)) {
       // Once per position: a close the broker refuses (it holds no such position: a reconciliation
       // sets the engine's right) would otherwise be asked again each time the close's hold ends.
       if (this.overfillClosed.has(position.id)) return;

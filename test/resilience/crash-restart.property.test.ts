@@ -880,6 +880,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'react', on: 'order:accepted', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'volatility', value: 1 }, { kind: 'refuseCancels', times: 12 }, { kind: 'flatten' }, { kind: 'lag', ms: 1500 }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1, unheard: true }, { kind: 'move', symbol: 'AAPL', by: -20 }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'modify', pick: 0, bps: 0 }, { kind: 'wait', seconds: 2 }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1 }], 'limit entries, async cancels');
   });
 
+  it("partial exits: killed with entries filled unheard (the stream down); recover() hears the fills, protects the positions, and a target fills a share in a thin market — then the end of recover() came to the long of 9 as opened while it ran, took the target's fill for a protective order opening it, and force-closed it as an accident: it is protected already, and left so (found by the search)", async () => {
+    await scenario([{ kind: 'stream', up: false }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'move', symbol: 'AAPL', by: 20 }, { kind: 'thin', symbol: 'AAPL', quantity: 1 }, { kind: 'crash', after: 0 }, { kind: 'rebalance', weights: ['0', '0'] }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'brokerEnds', pick: 247160935 }, { kind: 'brokerEnds', pick: 0 }], 'partial exits');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
