@@ -1099,6 +1099,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'rate_limit', retryAfterMs: 2000 }, times: 2 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'signal', symbol: 'AAPL', side: 'sell', fraction: '0.5' }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }], 'partial exits');
   });
 
+  it("partial exits, no replace, async cancels: a closed position's target whose cancels the broker refuses, answers slow (2 s): a re-ask fails on the network (a retry waits) and then an older request's refusal is heard — the retry stays and the cancel is asked until the order ends; cleared, it was never asked again and the target worked on over no position (found by the search)", async () => {
+    await scenario([{ kind: 'slowRest', ms: 2000 }, { kind: 'refuse', method: 'cancelOrder', times: 2 }, { kind: 'outside', symbol: 'MSFT', side: 'buy', quantity: 2 }, { kind: 'refuseCancels', times: 3 }, { kind: 'pause', symbol: 'MSFT', by: -20, seconds: 1 }, { kind: 'cancelAll' }, { kind: 'fault', method: 'cancelOrder', fault: { kind: 'network' }, times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'move', symbol: 'AAPL', by: 0 }], 'partial exits, no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
