@@ -884,6 +884,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'stream', up: false }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'move', symbol: 'AAPL', by: 20 }, { kind: 'thin', symbol: 'AAPL', quantity: 1 }, { kind: 'crash', after: 0 }, { kind: 'rebalance', weights: ['0', '0'] }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'brokerEnds', pick: 247160935 }, { kind: 'brokerEnds', pick: 0 }], 'partial exits');
   });
 
+  it("as OANDA, cancel and create: a position closed by two exits while its stop's cancel times out (a retry waits) and the target's is refused — the retry stays and ends the stop; the refusal dropped it, and the stop was left here working over no position (found by the search)", async () => {
+    await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'timeout', reached: false }, times: 1 }, { kind: 'refuse', method: 'cancelOrder', times: 2 }, { kind: 'signal', symbol: 'MSFT', side: 'buy' }, { kind: 'react', on: 'order:fill', does: 'signal', side: 'sell', times: 1 }, { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.3' }, { kind: 'modify', pick: 0, bps: 0 }, { kind: 'thin', symbol: 'AAPL', quantity: 0 }, { kind: 'wait', seconds: 1 }], 'as OANDA, cancel and create');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
