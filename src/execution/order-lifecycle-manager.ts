@@ -1603,12 +1603,12 @@ export class OrderLifecycleManager {
    */
   private scheduleCancelRetry(id: string, error: unknown, reason: string): void {
     const order = this.store.get(id);
-    if (!order || !isWorkingStatus(order.status) || order.status === 'pending_cancel' || !isBrokerError(error) || !error.retryable) {
+    const working = order !== undefined && isWorkingStatus(order.status) && order.status !== 'pending_cancel';
+    if (!working || !isBrokerError(error) || !error.retryable) {
       // A refusal while a retry waits (a later request failed on the way) may be an older request's,
       // heard late: the retry stays. Cleared, it was never asked — and, still counted as asked, a
       // cancel wanted until its order ends was never asked again either: a closed position's target
       // worked on for good.
-      const working = order !== undefined && isWorkingStatus(order.status) && order.status !== 'pending_cancel';
       if (!(working && this.cancelRetries.has(id))) this.cancelRetries.clear(id);
       return;
     }

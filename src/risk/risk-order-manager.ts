@@ -734,7 +734,7 @@ export class RiskOrderManager {
       await this.protectAtLevels(now);
       return;
     }
-    if (this.byPosition.has(position.id) || !position.stopPrice || this.held.has(position.symbol) || !position.quantity.greaterThan(0)) return;
+    if (!position.stopPrice || this.held.has(position.symbol) || !position.quantity.greaterThan(0)) return;
     this.positionsSeen++;
     const entry = position.averageEntryPrice;
     const step = this.stepOf(position.symbol);
@@ -1677,8 +1677,7 @@ export class RiskOrderManager {
     p.resendingStop = false;
     if (!p.stopChangedMeanwhile) return;
     p.stopChangedMeanwhile = false;
-    const stop = this.stopOf(p);
-    if (stop && !isTerminalStatus(stop.status) && !midRequest(stop.status)) this.scheduleConverge(p);
+    if (resizable(this.stopOf(p))) this.scheduleConverge(p);
   }
 
   /** The stop's cancel (a native pair's: both legs') has landed: a stop for what the position holds now, unless it filled away. */
