@@ -55,14 +55,15 @@ export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: re
   // broker that cannot replace, then asked to grow again, for good; a leg shrunk first (5 and 5
   // under 4, to be 4 and none) found none beside the other's 5 — given up, then the other cancelled.
   const cancels: [Order, Decimal][] = [];
+  const shrinks: [Order, Decimal][] = [];
   const grows: [Order, Decimal][] = [];
   targets.forEach((target, i) => {
     const left = target.quantity.minus(target.filledQuantity);
     const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
     room = room.minus(allowed);
-    if (!allowed.equals(left)) (allowed.greaterThan(left) ? grows : allowed.isZero() ? cancels : out).push([target, target.filledQuantity.plus(allowed)]);
+    if (!allowed.equals(left)) (allowed.greaterThan(left) ? grows : allowed.isZero() ? cancels : shrinks).push([target, target.filledQuantity.plus(allowed)]);
   });
-  return out.length > 0 && out[0]![0] === stop ? [out[0]!, ...cancels, ...out.slice(1), ...grows] : [...cancels, ...out, ...grows];
+  return [...out, ...cancels, ...shrinks, ...grows];
 }
 
 /** A request of the order (its send, a cancel, a replace) is on its way: neither working as it is nor ended. */

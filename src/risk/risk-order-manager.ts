@@ -70,10 +70,8 @@ export class RiskOrderManager {
    * what they leave is protected once they end (`ended`: the work that waited for them).
    */
   private readonly closes = new Map<string, WatchedClose>();
-  /** Positions opened by a protective order whose close was asked (see protect). */
-  private readonly overfillClosed = new Set<string>();
-  /** Of those, the ones whose close was refused or not sent: protected like any position (see protect). */
-  private readonly overfillKept = new Set<string>();
+  /** Positions opened by a protective order: their close asked, or — refused or not sent — kept and protected like any position (see protect). */
+  private readonly overfills = new Map<string, 'closing' | 'kept'>();
   /** Symbols whose position a fill without levels opened while recover() ran, after it protected what was open (see {@link protectOpenedInRecovery}). */
   private readonly openedInRecovery = new Set<string>();
   private readonly byOrder = new Map<string, Protection>();
@@ -209,7 +207,7 @@ export class RiskOrderManager {
         // A leg the engine cancelled has ended (one with nothing of the position left for it when the
         // cancel was asked): the position may have grown meanwhile — a retry of that cancel ended a leg
         // a resize had given a share again, and the other leg was left short of the position.
-        else if (order.status === 'cancelled' && !isTerminalStatus(from) && protection.targetOrderIds.includes(order.clientOrderId) && !this.lostJustNow(order, from)) this.afterModified(protection);
+        else if (order.status === 'cancelled' && !isTerminalStatus(from) && protection.targetOrderIds.includes(order.clientOrderId) && this.deps.orders.cancelRequested(order.clientOrderId)) this.afterModified(protection);
         // The stop ended without filling and the engine did not cancel it: the position is bare.
         else if (!this.lostJustNow(order, from)) return;
         else if (order.clientOrderId === protection.stopOrderId) this.guard(() => this.stopLost(protection, order));
@@ -712,12 +710,12 @@ export class RiskOrderManager {
     // A position opened by a protective order is an accident of a race: both sides filled. (Opened by
     // one: a target's fill that reduced a position is among its orders too, not first.)
     const opener = position.orderIds[0];
-    if (opener !== undefined && this.byOrder.has(opener) && !this.overfillKept.has(position.id)) {
+    if (opener !== undefined && this.byOrder.has(opener) && this.overfills.get(position.id) !== 'kept') {
       // Once per position: a close the broker refuses (it holds no such position: a reconciliation
       // sets the engine's right) would otherwise be asked again each time the close's hold ends.
-      if (this.overfillClosed.has(position.id)) return;
-      if (this.overfillClosed.size >= 1_000) this.overfillClosed.clear();
-      this.overfillClosed.add(position.id);
+      if (this.overfills.has(position.id)) return;
+      if (this.overfills.size >= 1_000) this.overfills.clear();
+      this.overfills.set(position.id, 'closing');
       this.deps.events.emit('alert', { severity: 'critical', code: 'protection_overfill', message: `${position.symbol}: both protective orders filled; closing the accidental ${position.side} position` });
       const close = await this.deps.forceClose(position.symbol, 'protective orders both filled').catch((error: unknown) => {
         this.deps.logger.warn(`${position.symbol}: the close of the accidental position could not be sent`, { error: describeError(error) });
@@ -729,8 +727,7 @@ export class RiskOrderManager {
       // one. Left bare, it stayed so for good once the broker did hold it (a sale in its app).
       const now = this.deps.positions.get(position.symbol);
       if (!now || now.id !== position.id || this.byPosition.has(now.id)) return;
-      if (this.overfillKept.size >= 1_000) this.overfillKept.clear();
-      this.overfillKept.add(now.id);
+      this.overfills.set(now.id, 'kept');
       await this.protectAtLevels(now);
       return;
     }

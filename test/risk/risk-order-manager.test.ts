@@ -40,6 +40,17 @@ const brief = (o: { side: string; type: string; quantity: { toString(): string }
  * A target fills half the position while every replace fails (`fault`: on the network, unless
  * given), for five minutes: the stop is past the quick looks, out of step.
  */
+/** How many replaces `broker` has been asked for from now on, refused or not (its request log keeps only what went through). */
+function replacesAsked(broker: MockBroker): () => number {
+  let asked = 0;
+  const replace = broker.replaceOrder.bind(broker);
+  broker.replaceOrder = (...args) => {
+    asked++;
+    return replace(...args);
+  };
+  return () => asked;
+}
+
 async function outOfStepForMinutes(fault: Parameters<MockBroker['failNext']>[1] = { kind: 'network' }) {
   const fixture = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
   const { engine, signal, price, flush, broker, clock, alerts } = fixture;
@@ -344,36 +355,24 @@ describe('RiskOrderManager', () => {
     const { engine, signal, flush, broker, clock, alerts } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     await engine.executeSignal(signal());
     await flush();
-    let asked = 0;
-    const replace = broker.replaceOrder.bind(broker);
-    broker.replaceOrder = (...args) => {
-      asked++;
-      return replace(...args);
-    };
+    const asked = replacesAsked(broker);
     broker.failNext('replaceOrder', { kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) }, 10_000);
     // An exit of 3: the stop (10 → 7) and the far leg (5 → 2) are resized together, and refused.
     await engine.executeSignal(signal({ side: 'sell', exitFraction: '0.3' }));
     await flush();
-    expect(asked).toBe(2);
+    expect(asked()).toBe(2);
     for (let t = 0; t < 600_000 && !alerts.includes('protection_out_of_step'); t += 500) {
       clock.advance(500);
       await flush();
     }
     expect(alerts).toContain('protection_out_of_step');
     // The first resize, then eight looks, each asking for both.
-    expect(asked).toBe(2 + 8 * 2);
+    expect(asked()).toBe(2 + 8 * 2);
   });
 
   it('a stop the broker refused to resize past the quick looks: each reconciliation looks too — once between two of the backoff’s own looks — so it is resized with the first after the broker takes it, not up to an hour later', async () => {
     const { engine, flush, broker, clock } = await outOfStepForMinutes({ kind: 'error', error: new BrokerError('invalid_order', 'mock broker: replace refused', { status: 422 }) });
-    // Asked of the broker, refused or not (the request log keeps only what went through).
-    let asked = 0;
-    const replace = broker.replaceOrder.bind(broker);
-    broker.replaceOrder = (...args) => {
-      asked++;
-      return replace(...args);
-    };
-    const replaces = (): number => asked;
+    const replaces = replacesAsked(broker);
     const before = replaces();
     await engine.reconcile();
     await flush();
