@@ -869,30 +869,28 @@ export class OrderLifecycleManager {
    * `retry`: orders whose cancel had failed on the way and was waiting to be asked again (with the
    * cancel's reason): still working, each is cancelled now — the host's cancel, or a timeout's, is
    * not dropped with the dead process's timers. So is an order whose cancel was wanted until it ends
-   * (`CancelOptions.untilEnded`) and that still works.
+   * (`CancelOptions.untilEnded`) and that still works — also one being replaced meanwhile (protection
+   * bringing a stop it took back to the position): the cancel is asked of it as of any order mid-replace.
    */
   async resumeRequests(interrupted?: ReadonlyMap<string, InterruptedRequest>, retry?: ReadonlyMap<string, string>): Promise<void> {
     const at = this.clock.now();
     const cancels: Promise<unknown>[] = [];
     for (const order of this.store.workingOrders()) {
       const id = order.clientOrderId;
-      const retryReason = retry?.get(id);
-      if (retryReason !== undefined && order.status !== 'pending_cancel' && order.status !== 'pending_replace') {
-        cancels.push(this.cancel(id, retryReason));
-        continue;
+      const cut = interrupted === undefined || interrupted.has(id);
+      if (cut && order.status === 'pending_replace') {
+        this.applySafely(id, { type: 'replace_rejected', reason: 'the replace asked before the restart was not confirmed by the broker', at });
       }
-      // Wanted until it ends (the kill switch's, a closed position's stop), refused before the restart: asked again.
-      const wanted = this.untilEnded.get(id);
-      if (wanted !== undefined && order.status !== 'pending_cancel' && order.status !== 'pending_replace') {
-        cancels.push(this.cancel(id, wanted.reason));
-        continue;
-      }
-      if (interrupted && !interrupted.has(id)) continue;
-      if (order.status === 'pending_cancel') {
+      // A cancel whose retry waited, or wanted until the order ends (the kill switch's, a closed
+      // position's stop): asked again — also of an order protection is resizing meanwhile (asked once
+      // the replace settles). Skipped for being mid-replace, it was never asked, and protection waited
+      // for good on the stop's cancel to end before protecting the position again: no target.
+      const reason = retry?.get(id) ?? this.untilEnded.get(id)?.reason;
+      const status = this.store.require(id).status;
+      if (reason !== undefined && status !== 'pending_cancel') cancels.push(this.cancel(id, reason));
+      else if (cut && status === 'pending_cancel') {
         this.cancelsAsked.add(id);
         cancels.push(this.requestCancel(id, 'cancel asked before the restart'));
-      } else if (order.status === 'pending_replace') {
-        this.applySafely(id, { type: 'replace_rejected', reason: 'the replace asked before the restart was not confirmed by the broker', at });
       }
     }
     // A replace on its way when the process died, its order found ended: where the broker replaces by

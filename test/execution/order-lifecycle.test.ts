@@ -779,6 +779,31 @@ describe('requests a dead process journaled (resumeRequests, called by recover()
     // The journal says so too: a restart before any checkpoint watches it as well.
     expect(after.auditTrail({ clientOrderId: 'stop-1', kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toContain('orders.withdrawn');
   });
+  it('a cancel whose retry the dead process journaled is asked again of an order being resized meanwhile, and of one left pending replace — before, both were skipped and the order worked on', async () => {
+    const { lifecycle: before, broker, clock } = setup();
+    const stop = await before.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    const target = await before.submit({ clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' }, { timeoutMs: null });
+    before.stop();
+    const after = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(100), logger: silentLogger });
+    after.start();
+    after.restore(stop);
+    after.restore({ ...target, status: 'pending_replace' });
+    // Protection, taking the stop back, resizes it to the position as the restart asks its requests again.
+    broker.setLatency(1_000);
+    broker.setStreamLatency(1_000);
+    const resizing = after.modify('stop-1', { quantity: 9 });
+    await settle(4);
+    expect(after.get('stop-1')?.status).toBe('pending_replace');
+    const retry = new Map([['stop-1', 'halted: drill'], ['target-1', 'position closed']]);
+    const resumed = after.resumeRequests(new Map([['target-1', 'replace']]), retry);
+    await clock.advanceAsync(5_000);
+    await Promise.all([resumed, resizing.catch(() => undefined)]);
+    await clock.advanceAsync(5_000);
+    for (const id of ['stop-1', 'target-1']) {
+      expect(broker.orderReports().find((o) => o.clientOrderId === id)?.status).toBe('cancelled');
+      expect(after.get(id)?.status).toBe('cancelled');
+    }
+  });
 });
 
 describe("a submit's options that are not what they should be", () => {
