@@ -739,14 +739,26 @@ describe('stopped and started again in the same process (stop(), then start())',
 });
 
 describe('requests a dead process journaled (resumeRequests, called by recover())', () => {
-  it('an order restored pending cancel that the broker still works has its cancel sent again; one pending replace goes back to what the broker has', async () => {
+  /** A stop and a target the process placed before it died. */
+  async function stopAndTargetOfADeadProcess() {
     const { lifecycle: before, broker, clock } = setup();
     const stop = await before.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
     const target = await before.submit({ clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' }, { timeoutMs: null });
     before.stop();
-    // The dead process had marked them (journaled) and died before its requests left.
+    return { broker, clock, stop, target };
+  }
+
+  /** The restarted process's lifecycle, on the same broker. */
+  function restarted(broker: MockBroker, clock: ManualClock): OrderLifecycleManager {
     const after = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(100), logger: silentLogger });
     after.start();
+    return after;
+  }
+
+  it('an order restored pending cancel that the broker still works has its cancel sent again; one pending replace goes back to what the broker has', async () => {
+    const { broker, clock, stop, target } = await stopAndTargetOfADeadProcess();
+    // The dead process had marked them (journaled) and died before its requests left.
+    const after = restarted(broker, clock);
     after.restore({ ...stop, status: 'pending_cancel' });
     after.restore({ ...target, status: 'pending_replace' });
     await after.resumeRequests();
@@ -758,16 +770,12 @@ describe('requests a dead process journaled (resumeRequests, called by recover()
   });
 
   it('an order whose replace was on its way, found ended, is watched for the replacement landing late — kept by a checkpoint (before, a checkpoint dropped it and the late replacement worked unknown)', async () => {
-    const { lifecycle: before, broker, clock } = setup();
-    const stop = await before.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
-    const target = await before.submit({ clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' }, { timeoutMs: null });
-    before.stop();
+    const { broker, clock, stop, target } = await stopAndTargetOfADeadProcess();
     // A broker that replaces by cancel and create: the stop's cancel landed, its create is still on the
     // wire. The target's cancel landed too (a plain cancel: nothing else to come).
     broker.endByBroker({ clientOrderId: 'stop-1' });
     broker.endByBroker({ clientOrderId: 'target-1' });
-    const after = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(100), logger: silentLogger });
-    after.start();
+    const after = restarted(broker, clock);
     after.restore({ ...stop, status: 'pending_replace' });
     after.restore({ ...target, status: 'pending_cancel' });
     await after.syncWorkingOrders();
@@ -779,13 +787,10 @@ describe('requests a dead process journaled (resumeRequests, called by recover()
     // The journal says so too: a restart before any checkpoint watches it as well.
     expect(after.auditTrail({ clientOrderId: 'stop-1', kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toContain('orders.withdrawn');
   });
+
   it('a cancel whose retry the dead process journaled is asked again of an order being resized meanwhile, and of one left pending replace — before, both were skipped and the order worked on', async () => {
-    const { lifecycle: before, broker, clock } = setup();
-    const stop = await before.submit({ clientOrderId: 'stop-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' }, { timeoutMs: null });
-    const target = await before.submit({ clientOrderId: 'target-1', symbol: 'AAPL', side: 'sell', quantity: 10, type: 'limit', limitPrice: '110.00', timeInForce: 'gtc' }, { timeoutMs: null });
-    before.stop();
-    const after = new OrderLifecycleManager({ adapter: broker, clock, ids: sequentialIds(100), logger: silentLogger });
-    after.start();
+    const { broker, clock, stop, target } = await stopAndTargetOfADeadProcess();
+    const after = restarted(broker, clock);
     after.restore(stop);
     after.restore({ ...target, status: 'pending_replace' });
     // Protection, taking the stop back, resizes it to the position as the restart asks its requests again.
