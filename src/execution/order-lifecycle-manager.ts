@@ -1721,7 +1721,11 @@ export class OrderLifecycleManager {
     if (order && this.store.isWorking(id)) this.timeouts.arm(order);
   }
 
-  /** An order outlived its timeout: cancel it (unless it is already on its way out). */
+  /**
+   * An order outlived its timeout: cancel it (unless it is already on its way out) — until it ends:
+   * a refusal is asked again as the kill switch's are. Asked once, a refused cancel left a limit entry
+   * resting for good past its timeout, its position pending, a restart none the wiser.
+   */
   private expire(id: string, timeoutMs: number): void {
     const order = this.store.get(id);
     if (!order || !isWorkingStatus(order.status)) return;
@@ -1730,7 +1734,7 @@ export class OrderLifecycleManager {
       return;
     }
     this.bus.emit('order:timeout', { order, timeoutMs });
-    void this.cancel(id, `not filled within ${timeoutMs} ms`);
+    void this.cancel(id, `not filled within ${timeoutMs} ms`, { untilEnded: true });
   }
 
   private applySafely(id: string, event: OrderEvent): OrderTransition | undefined {
@@ -1891,7 +1895,7 @@ export interface CancelOptions {
    * ends (a restart asks it again).
    * One failing on the network is asked on the same way once its nine requests fail; either way the
    * order is named in one `cancel_failed` alert. The kill switch's cancels are wanted until the
-   * order ends, and protection's of a closed position's stop and targets.
+   * order ends, protection's of a closed position's stop and targets, and an order's timeout's.
    */
   readonly untilEnded?: boolean;
 }

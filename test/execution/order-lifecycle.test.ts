@@ -123,6 +123,22 @@ describe('OrderLifecycleManager on the mock broker', () => {
     expect(trail(lifecycle, order.clientOrderId).filter((step) => !step.includes('('))).toEqual(['created→validated', 'validated→submitted', 'submitted→accepted', 'accepted→pending_cancel', 'pending_cancel→accepted', 'accepted→pending_cancel', 'pending_cancel→cancelled']);
   });
 
+  it('an order whose own timeout cancel the broker refuses is asked again until it ends — asked once, it rested for good past its timeout', async () => {
+    const { lifecycle, broker, clock, seen } = setup({ cancelLatencyMs: 300 }, { orderTimeoutMs: 60_000 });
+    const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00' });
+    broker.refuseCancels(2);
+    await clock.advanceAsync(60_300); // the deadline; its cancel refused
+    expect(seen).toContain('order:timeout');
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    await clock.advanceAsync(1_300); // asked again a second later, refused again
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('accepted');
+    await clock.advanceAsync(2_300); // and again two seconds later: taken
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+    expect(broker.orderReports().find((o) => o.clientOrderId === order.clientOrderId)?.status).toBe('cancelled');
+    // The cancel is journaled as wanted until the order ends: a restart meanwhile asks it again.
+    expect(lifecycle.auditTrail({ clientOrderId: order.clientOrderId, kinds: ['note'] }).map((r) => (r.kind === 'note' ? r.topic : ''))).toContain('orders.cancel_until_ended');
+  });
+
   it('a per-order timeout of null lets a GTC order rest', async () => {
     const { lifecycle, clock } = setup();
     const order = await lifecycle.submit({ symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limitPrice: '90.00', timeInForce: 'gtc' }, { timeoutMs: null });

@@ -892,6 +892,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'fault', method: 'cancelOrder', fault: { kind: 'rate_limit', retryAfterMs: 2000 }, times: 3 }, { kind: 'lag', ms: 1500 }, { kind: 'batch', sides: ['sell', 'buy'] }, { kind: 'thin', symbol: 'AAPL', quantity: 2 }, { kind: 'crash', after: 0 }, { kind: 'stream', up: false }, { kind: 'flatten' }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 1, unheard: true }, { kind: 'crash', after: 0 }], 'trailing, emulated');
   });
 
+  it("limit entries, async cancels: the kill switch twice over a partly filled entry whose cancels the broker refuses, then its 20 s timeout's cancel refused too: asked again until it ends — asked once, the entry rested for good past its timeout, a position pending on it (found by the search)", async () => {
+    await scenario([{ kind: 'refuseCancels', times: 12 }, { kind: 'batch', sides: ['sell', 'buy'] }, { kind: 'wait', seconds: 19 }, { kind: 'move', symbol: 'AAPL', by: -2 }, { kind: 'flatten' }, { kind: 'flatten' }, { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'crash', after: 0 }], 'limit entries, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
