@@ -186,6 +186,25 @@ export class PositionManager {
     return this.transition(position, 'exit_submitted', 'state', position.state, addId(position.orderIds, order.clientOrderId));
   }
 
+  /**
+   * After a restart, once the working orders are linked again: a position the checkpoint left
+   * pending on an entry (or an exit) no working order of that role is linked to any more — the order
+   * ended after the checkpoint, and an ended order is not linked again — ends that wait as it would
+   * have live: an entry that filled nothing leaves nothing, an exit that ended leaves the position open.
+   * Left pending, a long of nothing waited for good on an entry long cancelled.
+   */
+  settlePendingWithoutOrders(): void {
+    for (const position of [...this.active.values()]) {
+      if (position.state !== 'PENDING_ENTRY' && position.state !== 'PENDING_EXIT') continue;
+      const role = position.state === 'PENDING_ENTRY' ? 'entry' : 'exit';
+      const waiting = position.orderIds.some((id) => {
+        const link = this.links.get(id);
+        return link !== undefined && link.positionId === position.id && link.role === role;
+      });
+      if (!waiting) this.transition(position, role === 'entry' ? 'entry_ended' : 'exit_ended', 'state');
+    }
+  }
+
   /** Applies an execution of `order` (linked or not: an order placed elsewhere still moves the position). */
   applyFill(order: Order, fill: Fill): void {
     this.rollDay(fill.time);

@@ -92,6 +92,8 @@ export class Reconciler {
         if (order.reduceOnly) positions.trackExit(order);
         else positions.trackEntry(order, { ...(order.signalId ? { signalId: order.signalId } : {}), ...(order.strategyId ? { strategyId: order.strategyId } : {}) });
       }
+      // A checkpoint's pending position whose order ended after it waits on nothing.
+      if (checkpoint) positions.settlePendingWithoutOrders();
     });
     return fresh;
   }

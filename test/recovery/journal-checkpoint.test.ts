@@ -149,6 +149,35 @@ describe('engine checkpoints: a restart reads the checkpoint and its tail, and e
     expect(full.changed).toEqual(['filled 4']);
   });
 
+  it('a position the checkpoint left pending on an entry that ended after it is not pending after the restart — it waited for good on the entry long cancelled', async () => {
+    const path = join(dir, 'pending.jsonl');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '101'); // above the entry's limit: it rests
+    const boot = (start: number): ExecutionEngine =>
+      new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(start), logger: silentLogger, journal: new FileJournal({ path, sync: 'os', logger: silentLogger }), config: { ...config, orderManagement: { orderTimeoutMs: null, entryOrderType: 'limit' } } });
+    const engine = boot(1);
+    await engine.start();
+    engine.updatePrice('AAPL', '100');
+    await engine.executeSignal(signal(clock, { symbol: 'AAPL', expectedPrice: '100' }));
+    await flush();
+    const entry = engine.orders.orderList().find((o) => o.symbol === 'AAPL')!;
+    expect([entry.status, engine.positions.get('AAPL')?.state]).toEqual(['accepted', 'PENDING_ENTRY']);
+    expect(engine.checkpoint()).toBe(true);
+    await engine.orders.cancel(entry.clientOrderId);
+    await flush();
+    expect(engine.positions.get('AAPL')).toBeUndefined();
+    await engine.stop(); // the process dies
+
+    const restarted = boot(1_000);
+    await restarted.start();
+    await restarted.recover();
+    expect(restarted.orders.get(entry.clientOrderId)?.status).toBe('cancelled');
+    expect(restarted.positions.get('AAPL')).toBeUndefined();
+    expect(restarted.positions.openPositions()).toEqual([]);
+    await restarted.stop();
+  });
+
   it('checkpoints by themselves every checkpointEveryRecords, checked on the clock', async () => {
     const path = join(dir, 'auto.jsonl');
     const clock = new ManualClock(Date.UTC(2026, 10, 30, 15));

@@ -896,6 +896,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'refuseCancels', times: 12 }, { kind: 'batch', sides: ['sell', 'buy'] }, { kind: 'wait', seconds: 19 }, { kind: 'move', symbol: 'AAPL', by: -2 }, { kind: 'flatten' }, { kind: 'flatten' }, { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'crash', after: 0 }], 'limit entries, async cancels');
   });
 
+  it("limit entries, async cancels: killed mid-flatten with the entry's cancels refused; the restart's halt, a checkpoint while the entry still works (its position pending on it), killed again after the entry's timeout cancelled it: the next restart does not keep the position pending — it waited for good on an entry long cancelled (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuseCancels', times: 12 }, { kind: 'flatten' }, { kind: 'crash', after: 0 }, { kind: 'halt' }, { kind: 'checkpoint' }, { kind: 'crash', after: 0 }, { kind: 'wait', seconds: 20 }, { kind: 'stream', up: false }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'limit entries, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
