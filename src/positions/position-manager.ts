@@ -197,12 +197,21 @@ export class PositionManager {
     for (const position of [...this.active.values()]) {
       if (position.state !== 'PENDING_ENTRY' && position.state !== 'PENDING_EXIT') continue;
       const role = position.state === 'PENDING_ENTRY' ? 'entry' : 'exit';
-      const waiting = position.orderIds.some((id) => {
-        const link = this.links.get(id);
-        return link !== undefined && link.positionId === position.id && link.role === role;
-      });
-      if (!waiting) this.transition(position, role === 'entry' ? 'entry_ended' : 'exit_ended', 'state');
+      if (!this.waitsOn(position, role)) this.transition(position, role === 'entry' ? 'entry_ended' : 'exit_ended', 'state');
     }
+  }
+
+  /**
+   * True while an order of `role` linked to `position` still works. The position's own orders are
+   * walked (every link is one of them), not every link: that made each order's end O(working
+   * orders), and cancelling a book of resting entries quadratic.
+   */
+  private waitsOn(position: Position, role: OrderLink['role']): boolean {
+    for (const id of position.orderIds) {
+      const link = this.links.get(id);
+      if (link !== undefined && link.positionId === position.id && link.role === role) return true;
+    }
+    return false;
   }
 
   /** Applies an execution of `order` (linked or not: an order placed elsewhere still moves the position). */
@@ -234,13 +243,8 @@ export class PositionManager {
     // A filled entry changed the state with its fill; a filled exit that left the position open (it
     // grew while the exit worked: shares bought elsewhere) ends like an exit cancelled part-way.
     if (!position || (order.status === 'filled' && link.role === 'entry')) return;
-    // Another order of the same role still working keeps the pending state. The position's own
-    // orders are walked (every link is one of them), not every link: that made each order's end
-    // O(working orders), and cancelling a book of resting entries quadratic.
-    for (const id of position.orderIds) {
-      const other = this.links.get(id);
-      if (other !== undefined && other.positionId === position.id && other.role === link.role) return;
-    }
+    // Another order of the same role still working keeps the pending state.
+    if (this.waitsOn(position, link.role)) return;
     this.transition(position, link.role === 'entry' ? 'entry_ended' : 'exit_ended', 'state');
   }
 
