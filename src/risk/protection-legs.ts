@@ -35,9 +35,12 @@ export function legShares(p: { readonly legs: readonly TargetLeg[] }, legs: read
  * quantity), emulated targets together no more than `covered`, the nearer legs first, each grown to
  * its share of it. After the stop, the legs left with nothing are listed first, then those that
  * shrink, then those that grow. `stop` and `targets` are the ones not on their way out; `reserved`
- * what legs on their way out to be placed again will take of `covered`.
+ * what legs on their way out to be placed again will take of `covered`; `held` what legs on their way
+ * out for good still hold until they end — no leg grows into it (they may still fill, or their cancel
+ * be refused; and a leg placed again is placed only within it, so a leg asked to grow into it was
+ * cancelled and placed again at its old size, again and again).
  */
-export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: readonly TargetLeg[] }, stop: Order | undefined, targets: readonly Order[], covered: Decimal, reserved = ZERO): [Order, Decimal][] {
+export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: readonly TargetLeg[] }, stop: Order | undefined, targets: readonly Order[], covered: Decimal, reserved = ZERO, held = ZERO): [Order, Decimal][] {
   const out: [Order, Decimal][] = [];
   if (!covered.greaterThan(0)) return out;
   if (stop && !stop.quantity.minus(stop.filledQuantity).equals(covered)) out.push([stop, stop.filledQuantity.plus(covered)]);
@@ -59,7 +62,8 @@ export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: re
   const grows: [Order, Decimal][] = [];
   targets.forEach((target, i) => {
     const left = target.quantity.minus(target.filledQuantity);
-    const allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
+    let allowed = Decimal.min(Decimal.max(left, shares[i]!), room);
+    if (allowed.greaterThan(left)) allowed = Decimal.max(left, Decimal.min(allowed, room.minus(held)));
     room = room.minus(allowed);
     if (!allowed.equals(left)) (allowed.greaterThan(left) ? grows : allowed.isZero() ? cancels : shrinks).push([target, target.filledQuantity.plus(allowed)]);
   });

@@ -460,7 +460,18 @@ export class RiskOrderManager {
     // Where open exits hold the shares (Alpaca), the protective orders cover what an exit working
     // leaves: asked for more, the broker refuses — again and again, while the exit works.
     const stop = this.stopOf(p);
-    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), this.covered(position), this.reservedByResends(p));
+    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), this.covered(position), this.reservedByResends(p), this.heldByLegsLeaving(p));
+  }
+
+  /**
+   * What `p`'s target legs on their way out for good (pending cancel, not to be placed again) still
+   * hold: they may yet fill — or work on, their cancel refused — so no other leg grows into it before
+   * they end (then the others are looked at again).
+   */
+  private heldByLegsLeaving(p: Protection): Decimal {
+    let held = ZERO;
+    for (const leg of this.targetsWhere(p, (target) => target.status === 'pending_cancel' && this.reservedFor(p, target) === undefined)) held = held.plus(leg.quantity.minus(leg.filledQuantity));
+    return held;
   }
 
   /** What the exits working on `position` (the engine's closing-side orders, not protection's) still hold. */

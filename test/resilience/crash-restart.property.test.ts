@@ -960,6 +960,8 @@ export async function scenario(actions: readonly Action[], protection: Protectio
         const archived = new Map<string, string>();
         /** Client order id → signal id, over every process: no signal trades twice. */
         const signalOf = new Map<string, string>();
+        /** Orders created by every process (a churn of orders placed again and again shows here). */
+        let created = 0;
         const givenUp: string[] = [];
         /** Symbols whose targets protection gave up on, in any process (alerted `left_off`). */
         const targetsAlerted = new Set<string>();
@@ -994,6 +996,7 @@ export async function scenario(actions: readonly Action[], protection: Protectio
           mirror = mirrorOrderEvents(engine);
           book = mirrorPositionEvents(engine);
           engine.on('order:created', ({ order }) => order.signalId && signalOf.set(order.clientOrderId, order.signalId));
+          engine.on('order:created', () => created++);
           // Protection that gave up (the broker refused every stop and close) said so; nothing more is owed then.
           engine.on('alert', (a) => a.code === 'position_unprotected' && a.message.includes('left as it is') && givenUp.push(a.message));
           collectTargetsLeftOff(engine, targetsAlerted);
@@ -1140,6 +1143,8 @@ export async function scenario(actions: readonly Action[], protection: Protectio
 
         const trace = JSON.stringify(actions);
         dumpForDebug(engine, broker, records.segment.query({}));
+        // No churn: a few orders per action, not one a second for as long as the clock runs.
+        expect(created, `orders created ${trace}`).toBeLessThan(20 * actions.length + 100);
         expectAgreement(engine, broker, SYMBOLS, trace, { stops: protection !== false && !hostBrackets && !actions.some((a) => a.kind === 'react' && a.does === 'cancelAll'), archived, targetsAlerted, cancelsGivenUp });
         mirror(trace);
         book?.check(trace);

@@ -49,6 +49,17 @@ describe('the sizes protective orders should have', () => {
     );
   });
 
+  it('no leg grows into the room a leg on its way out for good still holds (`held`): it may yet fill, or work on', () => {
+    // The near leg (5) pending cancel under a position of 10: the far leg alone would take all 10, but 5 are held.
+    expect(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 2)], d(10), d(0), d(5))).toEqual([]);
+    // The position grew to 20: the far leg grows to what the held 5 leave (15), not to 20.
+    expect(sizes(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 2)], d(20), d(0), d(5)))).toEqual([['stop', '20'], ['target-2', '15']]);
+    // A leg that must shrink still does (held or not): legs never stay above what is covered.
+    expect(sizes(outOfStepSizes(halves, order('stop', 10), [order('limit', 5, 0, 1)], d(4), d(0), d(5)))).toEqual([['stop', '4'], ['target-1', '4']]);
+    // Beside what resends reserve: both leave room only for the rest.
+    expect(sizes(outOfStepSizes(halves, order('stop', 10), [order('limit', 2, 0, 2)], d(10), d(3), d(4)))).toEqual([['target-2', '3']]);
+  });
+
   it('a partly filled order keeps what it filled: its new quantity is the fill plus what it should still hold', () => {
     expect(sizes(outOfStepSizes(halves, order('stop', 10, 4), [], d(3)))).toEqual([['stop', '7']]);
   });
