@@ -224,6 +224,8 @@ export class OrderLifecycleManager {
   private readonly letGo = new Set<string>();
   /** Cancels whose request failed, while it is decided whether they are asked again (see {@link whenCancelsSettled}). */
   private readonly cancelsFailing = new Set<string>();
+  /** After a restart: the dead process's cancels still to be asked again, until {@link resumeRequests} asks them (see {@link expectResumedCancels}). */
+  private readonly cancelsToResume = new Set<string>();
   /** Orders given up on while the broker may hold them (see {@link ordersInDoubt}). */
   private readonly inDoubt: OrdersInDoubt;
   private readonly toConfirm: OrdersToConfirm;
@@ -872,6 +874,16 @@ export class OrderLifecycleManager {
    * (`CancelOptions.untilEnded`) and that still works — also one being replaced meanwhile (protection
    * bringing a stop it took back to the position): the cancel is asked of it as of any order mid-replace.
    */
+  /**
+   * After a restart, before protection is taken back: the cancels whose retry the dead process left
+   * waiting (`cancelsInJournal`'s `retry`) count as coming ({@link cancelComing}) until
+   * {@link resumeRequests} asks them — a wait on them (`whenCancelsSettled`) does not settle on the
+   * order working before its cancel has even been asked; it settles on that cancel's end or refusal.
+   */
+  expectResumedCancels(retry: ReadonlyMap<string, string>): void {
+    for (const id of retry.keys()) this.cancelsToResume.add(id);
+  }
+
   async resumeRequests(interrupted?: ReadonlyMap<string, InterruptedRequest>, retry?: ReadonlyMap<string, string>): Promise<void> {
     const at = this.clock.now();
     const cancels: Promise<unknown>[] = [];
@@ -893,6 +905,8 @@ export class OrderLifecycleManager {
         cancels.push(this.requestCancel(id, 'cancel asked before the restart'));
       }
     }
+    // Each asked above (counted by cancelsAsked now, until it ends or is refused), or not to be asked.
+    this.cancelsToResume.clear();
     // A replace on its way when the process died, its order found ended: where the broker replaces by
     // cancel and create, the create may still land — a new order nobody here follows. Watched like a
     // withdrawn send (across checkpoints too), and cancelled there if it lands.
@@ -1454,8 +1468,9 @@ export class OrderLifecycleManager {
    * neither ended nor refused ({@link cancelRequested}), asked before the broker acknowledged the
    * order, waiting for the order's replace to settle (asked, or failed on the way, while the replace
    * travelled: it is asked of the order as the replace leaves it), failed on the way while it is
-   * decided whether it is asked again, waiting to be retried, or refused while it is wanted until the
-   * order ends (`CancelOptions.untilEnded`: asked again). Work that takes the order as staying waits
+   * decided whether it is asked again, waiting to be retried (also a dead process's retry, until a
+   * restart's {@link resumeRequests} asks it), or refused while it is wanted until the order ends
+   * (`CancelOptions.untilEnded`: asked again). Work that takes the order as staying waits
    * until this is false — counted as staying, the retry then ended an order that work relied on.
    */
   cancelComing(clientOrderId: string): boolean {
@@ -1465,6 +1480,7 @@ export class OrderLifecycleManager {
       this.cancelsFailing.has(clientOrderId) ||
       this.cancelRetries.has(clientOrderId) ||
       this.refusedCancels.has(clientOrderId) ||
+      (this.cancelsToResume.size > 0 && this.cancelsToResume.has(clientOrderId)) ||
       (this.cancelAfterReplace.size > 0 && this.cancelAfterReplace.has(clientOrderId))
     );
   }

@@ -128,6 +128,9 @@ export class EngineRecovery {
         // given up is brought back in step by it — and the dead process's requests go while it
         // settles: awaited first, a stop to be placed again once a cancel the dead process asked had
         // ended waited ten minutes for that cancel, sent again only after (recover() hung).
+        // The dead process's cancels still to be asked again count as coming from now: protection,
+        // taken back first, waits on their answer, not on the orders working before they are asked.
+        this.deps.orders.expectResumedCancels(restored.cancelRetries);
         const protecting = this.deps.restoreProtection?.(restored.records ?? this.deps.journal.query());
         await Promise.all([protecting, this.deps.orders.resumeRequests(restored.interrupted, restored.cancelRetries)]);
         await this.deps.finishInterrupted?.();

@@ -289,12 +289,12 @@ export class RiskOrderManager {
       // again — not left bare by cancels nobody follows up.
       const cancelling = mine.filter((o) => o.status === 'pending_cancel' || retry.has(o.clientOrderId)).map((o) => o.clientOrderId);
       if (cancelling.length > 0) {
-        // The stop's cancel the restart is yet to ask again (its request failed in the dead process) is
-        // still to come: a refusal heard before it is not the last word (settled on it, the retry then
-        // ended the stop with nothing to put it back). A target's is not waited on so: with no stop
-        // working (lost before a force-close whose close did not go), the refused cancels of the
-        // targets were waited on for good, the position bare.
-        this.putBackWhenEnded(adopted, cancelling, !(adopted.stopOrderId !== undefined && retry.has(adopted.stopOrderId)));
+        // Until they end or are refused: a refused stop works on and the targets whose cancels landed
+        // come back beside it at once. A cancel the restart is yet to ask again (its request failed in
+        // the dead process) counts as coming until it is asked and answered (`expectResumedCancels`):
+        // settled before, the retry then ended the stop with nothing to put it back; waited on until
+        // the stop ended, a refusal left the position without its targets for ten minutes.
+        this.putBackWhenEnded(adopted, cancelling);
         // The targets to the position meanwhile (the dead process may have been shrinking them: a
         // partial exit on a broker that cannot replace cancels the stop first).
         protecting.push(this.converge(adopted));
@@ -564,16 +564,16 @@ export class RiskOrderManager {
    * orders), it waits once: the stop is put back once, not once per ask (a second pair was refused
    * for the shares the first holds, and its loss tore the first one down).
    */
-  private putBackWhenEnded(p: Protection, ids: readonly string[], orRefused = true): void {
+  private putBackWhenEnded(p: Protection, ids: readonly string[]): void {
     if (p.puttingBack) return;
     p.puttingBack = true;
     this.guard(async () => {
-      // A refusal settles the wait too (`orRefused`): the stop works on, and the targets whose cancels
+      // A refusal settles the wait too: the stop works on, and the targets whose cancels
       // landed come back beside it now (they waited ten minutes, then not at all: a restart that took
       // back a halt's cancels left a position with its stop alone).
-      const ended = await this.cancelsEnded(p, ids, () => this.putBackWhenEnded(p, ids, orRefused), orRefused).finally(() => (p.puttingBack = false));
+      const ended = await this.cancelsEnded(p, ids, () => this.putBackWhenEnded(p, ids)).finally(() => (p.puttingBack = false));
       if (!ended) return;
-      await this.putBackCancelled(p, () => Promise.resolve(this.putBackWhenEnded(p, ids, orRefused)), () => undefined);
+      await this.putBackCancelled(p, () => Promise.resolve(this.putBackWhenEnded(p, ids)), () => undefined);
     });
   }
 

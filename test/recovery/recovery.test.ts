@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrokerAdapter, createOrder, Decimal, type EngineConfig, ExecutionEngine, FileJournal, type Order, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
+import { type BrokerAdapter, BrokerError, createOrder, Decimal, type EngineConfig, ExecutionEngine, FileJournal, type Order, type ReconciliationReport, type Signal, silentLogger } from 'tradewire';
 import { ManualClock, MockBroker, sequentialIds, settle } from 'tradewire/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processView } from '../resilience/agreement.js';
@@ -468,6 +468,58 @@ describe('crash recovery', () => {
     await settle(8);
     expect(broker.orderReports().find((o) => o.clientOrderId === resting.clientOrderId)?.status).toBe('cancelled');
     expect(second.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
+  });
+
+  it("a force-close cut off by the kill while its stop's cancel waited to be asked again (the target's cancel landed): the restart asks it, the broker refuses it — the target comes back beside the stop at once, not after ten minutes", async () => {
+    const clock = new ManualClock();
+    const broker = new MockBroker({ clock });
+    broker.setPrice('AAPL', '100');
+    const config: EngineConfig = { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } };
+    const journalAt = join(dir, 'journal.jsonl');
+    const protectedProcess = (adapter: BrokerAdapter, idStart: number) =>
+      new ExecutionEngine({ adapter, clock, ids: sequentialIds(idStart), logger: silentLogger, journal: new FileJournal({ path: journalAt, sync: 'os', logger: silentLogger }), protection: true, config });
+    const dying = processView(broker);
+    let targetId = '';
+    // The process dies once the target's cancel has landed: its force-close never sends the close.
+    const adapter: BrokerAdapter = {
+      ...dying.adapter,
+      cancelOrder: async (ref) => {
+        await dying.adapter.cancelOrder(ref);
+        if (ref.clientOrderId !== targetId) return;
+        await settle(8);
+        dying.kill();
+        return new Promise<void>(() => undefined);
+      },
+    };
+    const first = protectedProcess(adapter, 1);
+    await first.start();
+    first.updatePrice('AAPL', '100');
+    await first.executeSignal(signal(clock));
+    await settle(8);
+    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
+    targetId = targets[0]!.clientOrderId;
+    // The stop's cancel (asked first) fails on the network: its retry waits a second — the process dies before.
+    broker.failNext('cancelOrder', { kind: 'network' });
+    void first.forceClose('AAPL', 'operator').catch(() => undefined);
+    await settle(20);
+    expect(broker.orderReports().map((o) => [o.clientOrderId, o.status])).toEqual([
+      [first.orders.orderList({ symbol: 'AAPL' })[0]!.clientOrderId, 'filled'],
+      [stop!.clientOrderId, 'accepted'],
+      [targetId, 'cancelled'],
+    ]);
+
+    const second = protectedProcess(broker, 1_000);
+    await second.start();
+    second.updatePrice('AAPL', '100');
+    // The broker refuses the cancel the restart asks again: the stop works on.
+    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'mock broker: not cancelable now', { status: 422 }) });
+    await second.recover();
+    await settle(20);
+    clock.advance(5_000);
+    await settle(20);
+    const working = broker.orderReports().filter((o) => o.status === 'accepted');
+    expect(working.map((o) => `${o.side} ${o.type} ${o.quantity.toString()}`).sort()).toEqual(['sell limit 10', 'sell stop 10']);
+    expect(working.find((o) => o.type === 'stop')?.clientOrderId).toBe(stop!.clientOrderId);
   });
 
   it('an unsent order older than maxResendAgeMs is marked failed instead of sent late', async () => {
