@@ -859,6 +859,16 @@ export class OrderLifecycleManager {
   }
 
   /**
+   * After a restart, before protection is taken back: the cancels whose retry the dead process left
+   * waiting (`cancelsInJournal`'s `retry`) count as coming ({@link cancelComing}) until
+   * {@link resumeRequests} asks them — a wait on them (`whenCancelsSettled`) does not settle on the
+   * order working before its cancel has even been asked; it settles on that cancel's end or refusal.
+   */
+  expectResumedCancels(retry: ReadonlyMap<string, string>): void {
+    for (const id of retry.keys()) this.cancelsToResume.add(id);
+  }
+
+  /**
    * After a restart, once the broker has been asked for every order: the requests the dead process
    * journaled but may never have sent. An order still pending cancel (the broker still has it
    * working) has its cancel sent again — the stop of a position being closed must not outlive it; a
@@ -874,16 +884,6 @@ export class OrderLifecycleManager {
    * (`CancelOptions.untilEnded`) and that still works — also one being replaced meanwhile (protection
    * bringing a stop it took back to the position): the cancel is asked of it as of any order mid-replace.
    */
-  /**
-   * After a restart, before protection is taken back: the cancels whose retry the dead process left
-   * waiting (`cancelsInJournal`'s `retry`) count as coming ({@link cancelComing}) until
-   * {@link resumeRequests} asks them — a wait on them (`whenCancelsSettled`) does not settle on the
-   * order working before its cancel has even been asked; it settles on that cancel's end or refusal.
-   */
-  expectResumedCancels(retry: ReadonlyMap<string, string>): void {
-    for (const id of retry.keys()) this.cancelsToResume.add(id);
-  }
-
   async resumeRequests(interrupted?: ReadonlyMap<string, InterruptedRequest>, retry?: ReadonlyMap<string, string>): Promise<void> {
     const at = this.clock.now();
     const cancels: Promise<unknown>[] = [];
