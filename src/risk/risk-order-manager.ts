@@ -1203,10 +1203,13 @@ export class RiskOrderManager {
   /**
    * The room held for `leg` while it is on its way out to be placed again — none once the broker
    * refused its cancel: it works on at its own size, and counted twice (working, and held for) it was
-   * cancelled as having nothing of the position left, the target lost for good.
+   * cancelled as having nothing of the position left, the target lost for good. None either once it
+   * is no longer one of `p`'s legs (ended by the broker and placed again under a new id while its
+   * resend's cancel was still answering): its replacement counts at its own size — held for it too,
+   * the far leg was cancelled as having nothing left, 2 of 10 shares with no target.
    */
   private reservedFor(p: Protection, leg: Order): Decimal | undefined {
-    return leaving(leg) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
+    return leaving(leg) && p.targetOrderIds.includes(leg.clientOrderId) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
   }
 
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */

@@ -971,6 +971,34 @@ describe('RiskOrderManager on a broker that cannot replace an order (capabilitie
     expect(alerts.filter((a) => a.startsWith('protection') || a === 'position_unprotected')).toEqual([]);
   });
 
+  it("a leg being placed again (its cancel refused, the answer slow) that the broker ends meanwhile is placed again under a new id — the room held for the old leg goes with it: held on, the new leg was cancelled as having nothing left (found by the crash search)", async () => {
+    const { engine, signal, flush, broker, clock, live } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }, {}, { ...noReplace, cancelLatencyMs: 300 });
+    await engine.executeSignal(signal());
+    await flush();
+    const [, far] = engine.protection!.protectionOf('AAPL')!.targets;
+    // Every cancel's answer comes 2 s late (the stream tells first).
+    const cancel = broker.cancelOrder.bind(broker);
+    broker.cancelOrder = (ref) => cancel(ref).then((value) => new Promise((resolve) => clock.setTimeout(() => resolve(value), 2_000)));
+    const step = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 100) {
+        clock.advance(100);
+        await flush();
+      }
+    };
+    // An exit of 3 leaves 7: the stop comes to 7 (cancelled, answered, placed again), then the far leg to 2.
+    void engine.executeSignal(signal({ side: 'sell', exitFraction: '0.3' }));
+    await flush();
+    await step(1_000);
+    // The far leg's cancel is refused: it works on — and the broker ends it before the cancel's answer: it is placed again.
+    broker.refuseCancels(1, (id) => {
+      expect(id).toBe(far!.clientOrderId);
+      clock.setTimeout(() => broker.endByBroker({ clientOrderId: id }), 100);
+    });
+    await step(20_000);
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('7');
+    expect(live().map((o) => `${o.type} ${o.quantity.toString()}`).sort()).toEqual(['limit 2', 'limit 5', 'stop 7']);
+  });
+
   it('a target leg filling: the stop is placed again smaller and at break-even; the emulated trailing stop moves by cancel and place, never back', async () => {
     const legs = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }, {}, noReplace);
     await legs.engine.executeSignal(legs.signal());
