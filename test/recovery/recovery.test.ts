@@ -20,6 +20,12 @@ function boot(broker: BrokerAdapter, clock: ManualClock, config: EngineConfig = 
   return new ExecutionEngine({ adapter: broker, clock, ids: sequentialIds(idStart), logger: silentLogger, journal, config: { sizing: { method: 'fixed_quantity', quantity: 10 }, ...config } });
 }
 
+/** A process with protection on, on the OS-flushed journal in `dir` (a dead process and its restart share it). */
+function protectedProcess(adapter: BrokerAdapter, clock: ManualClock, idStart: number): ExecutionEngine {
+  const config: EngineConfig = { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } };
+  return new ExecutionEngine({ adapter, clock, ids: sequentialIds(idStart), logger: silentLogger, journal: new FileJournal({ path: join(dir, 'journal.jsonl'), sync: 'os', logger: silentLogger }), protection: true, config });
+}
+
 let n = 0;
 const signal = (clock: ManualClock, s: Partial<Signal> = {}): Signal => ({ id: `sig-${++n}`, symbol: 'AAPL', side: 'buy', strength: 90, time: clock.now(), strategyId: 't', ...s });
 
@@ -403,12 +409,8 @@ describe('crash recovery', () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0)); // Monday 11:00 EDT
     const broker = new MockBroker({ clock, cancelLatencyMs: 5_000 });
     broker.setPrice('AAPL', '100');
-    const config: EngineConfig = { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } };
-    const journalAt = join(dir, 'journal.jsonl');
-    const protectedProcess = (adapter: BrokerAdapter, idStart: number) =>
-      new ExecutionEngine({ adapter, clock, ids: sequentialIds(idStart), logger: silentLogger, journal: new FileJournal({ path: journalAt, sync: 'os', logger: silentLogger }), protection: true, config });
     const dying = processView(broker);
-    const first = protectedProcess(dying.adapter, 1);
+    const first = protectedProcess(dying.adapter, clock, 1);
     await first.start();
     first.updatePrice('AAPL', '100');
     await first.executeSignal(signal(clock));
@@ -422,7 +424,7 @@ describe('crash recovery', () => {
     if (checkpointed) expect(first.checkpoint()).toBe(true);
     dying.kill();
 
-    const second = protectedProcess(broker, 1_000);
+    const second = protectedProcess(broker, clock, 1_000);
     const alerts: string[] = [];
     second.on('alert', (a) => a.code === 'position_unprotected' && alerts.push(a.message));
     const cancels: string[] = [];
@@ -474,10 +476,6 @@ describe('crash recovery', () => {
     const clock = new ManualClock();
     const broker = new MockBroker({ clock });
     broker.setPrice('AAPL', '100');
-    const config: EngineConfig = { sizing: { method: 'fixed_quantity', quantity: 10 }, recovery: { reconcileIntervalMs: 0 }, orderManagement: { orderTimeoutMs: null } };
-    const journalAt = join(dir, 'journal.jsonl');
-    const protectedProcess = (adapter: BrokerAdapter, idStart: number) =>
-      new ExecutionEngine({ adapter, clock, ids: sequentialIds(idStart), logger: silentLogger, journal: new FileJournal({ path: journalAt, sync: 'os', logger: silentLogger }), protection: true, config });
     const dying = processView(broker);
     let targetId = '';
     // The process dies once the target's cancel has landed: its force-close never sends the close.
@@ -491,7 +489,7 @@ describe('crash recovery', () => {
         return new Promise<void>(() => undefined);
       },
     };
-    const first = protectedProcess(adapter, 1);
+    const first = protectedProcess(adapter, clock, 1);
     await first.start();
     first.updatePrice('AAPL', '100');
     await first.executeSignal(signal(clock));
@@ -508,7 +506,7 @@ describe('crash recovery', () => {
       [targetId, 'cancelled'],
     ]);
 
-    const second = protectedProcess(broker, 1_000);
+    const second = protectedProcess(broker, clock, 1_000);
     await second.start();
     second.updatePrice('AAPL', '100');
     // The broker refuses the cancel the restart asks again: the stop works on.
