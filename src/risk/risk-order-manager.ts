@@ -293,8 +293,11 @@ export class RiskOrderManager {
         // come back beside it at once. A cancel the restart is yet to ask again (its request failed in
         // the dead process) counts as coming until it is asked and answered (`expectResumedCancels`):
         // settled before, the retry then ended the stop with nothing to put it back; waited on until
-        // the stop ended, a refusal left the position without its targets for ten minutes.
-        this.putBackWhenEnded(adopted, cancelling);
+        // the stop ended, a refusal left the position without its targets for ten minutes. With no stop
+        // working, the stop is not held back by the targets' cancels still to be asked again (unless
+        // exits hold the shares, as at Alpaca): asked on a failing network, they could keep it off for minutes.
+        const stopWorks = adopted.stopOrderId !== undefined && mine.some((o) => o.clientOrderId === adopted.stopOrderId);
+        this.putBackWhenEnded(adopted, stopWorks || this.deps.capabilities.exitsHoldQuantity ? cancelling : cancelling.filter((id) => !retry.has(id)));
         // The targets to the position meanwhile (the dead process may have been shrinking them: a
         // partial exit on a broker that cannot replace cancels the stop first).
         protecting.push(this.converge(adopted));

@@ -472,18 +472,21 @@ describe('crash recovery', () => {
     expect(second.orders.get(resting.clientOrderId)?.status).toBe('cancelled');
   });
 
-  it("a force-close cut off by the kill while its stop's cancel waited to be asked again (the target's cancel landed): the restart asks it, the broker refuses it — the target comes back beside the stop at once, not after ten minutes", async () => {
-    const clock = new ManualClock();
+  /**
+   * A protected position (stop and target) whose force-close the kill cuts off: the cancel of `failing`
+   * (the stop or the target) fails on the network — its retry waits a second — and the process dies
+   * once the other's cancel has landed, the close never sent. Returns the broker and both orders' ids.
+   */
+  async function killedMidForceClose(clock: ManualClock, failing: 'stop' | 'target') {
     const broker = new MockBroker({ clock });
     broker.setPrice('AAPL', '100');
     const dying = processView(broker);
-    let targetId = '';
-    // The process dies once the target's cancel has landed: its force-close never sends the close.
+    let failId = '';
     const adapter: BrokerAdapter = {
       ...dying.adapter,
       cancelOrder: async (ref) => {
+        if (ref.clientOrderId === failId) throw new BrokerError('network_error', 'mock broker: connection reset', { mayHaveReachedBroker: false });
         await dying.adapter.cancelOrder(ref);
-        if (ref.clientOrderId !== targetId) return;
         await settle(8);
         dying.kill();
         return new Promise<void>(() => undefined);
@@ -494,18 +497,21 @@ describe('crash recovery', () => {
     first.updatePrice('AAPL', '100');
     await first.executeSignal(signal(clock));
     await settle(8);
-    const { stop, targets } = first.protection!.protectionOf('AAPL')!;
-    targetId = targets[0]!.clientOrderId;
-    // The stop's cancel (asked first) fails on the network: its retry waits a second — the process dies before.
-    broker.failNext('cancelOrder', { kind: 'network' });
+    const stopId = first.protection!.protectionOf('AAPL')!.stop!.clientOrderId;
+    const targetId = first.protection!.protectionOf('AAPL')!.targets[0]!.clientOrderId;
+    failId = failing === 'stop' ? stopId : targetId;
     void first.forceClose('AAPL', 'operator').catch(() => undefined);
     await settle(20);
-    expect(broker.orderReports().map((o) => [o.clientOrderId, o.status])).toEqual([
-      [first.orders.orderList({ symbol: 'AAPL' })[0]!.clientOrderId, 'filled'],
-      [stop!.clientOrderId, 'accepted'],
-      [targetId, 'cancelled'],
+    expect(broker.orderReports().slice(1).map((o) => [o.clientOrderId, o.status])).toEqual([
+      [stopId, failing === 'stop' ? 'accepted' : 'cancelled'],
+      [targetId, failing === 'stop' ? 'cancelled' : 'accepted'],
     ]);
+    return { broker, stopId };
+  }
 
+  it("a force-close cut off by the kill while its stop's cancel waited to be asked again (the target's cancel landed): the restart asks it, the broker refuses it — the target comes back beside the stop at once, not after ten minutes", async () => {
+    const clock = new ManualClock();
+    const { broker, stopId } = await killedMidForceClose(clock, 'stop');
     const second = protectedProcess(broker, clock, 1_000);
     await second.start();
     second.updatePrice('AAPL', '100');
@@ -517,7 +523,21 @@ describe('crash recovery', () => {
     await settle(20);
     const working = broker.orderReports().filter((o) => o.status === 'accepted');
     expect(working.map((o) => `${o.side} ${o.type} ${o.quantity.toString()}`).sort()).toEqual(['sell limit 10', 'sell stop 10']);
-    expect(working.find((o) => o.type === 'stop')?.clientOrderId).toBe(stop!.clientOrderId);
+    expect(working.find((o) => o.type === 'stop')?.clientOrderId).toBe(stopId);
+  });
+
+  it("a force-close cut off by the kill while its target's cancel waited to be asked again (the stop's cancel landed): the restart places the stop at once — not held back while that cancel, asked again on a failing network, backs off", async () => {
+    const clock = new ManualClock();
+    const { broker } = await killedMidForceClose(clock, 'target');
+    const second = protectedProcess(broker, clock, 1_000);
+    await second.start();
+    second.updatePrice('AAPL', '100');
+    broker.failNext('cancelOrder', { kind: 'network' }, 5);
+    await second.recover();
+    await settle(20);
+    clock.advance(500);
+    await settle(20);
+    expect(broker.orderReports().filter((o) => o.status === 'accepted' && o.type === 'stop').map((o) => `${o.side} ${o.quantity.toString()} @ ${o.stopPrice?.toString()}`)).toEqual(['sell 10 @ 98']);
   });
 
   it('an unsent order older than maxResendAgeMs is marked failed instead of sent late', async () => {
