@@ -463,18 +463,25 @@ export class RiskOrderManager {
     // Where open exits hold the shares (Alpaca), the protective orders cover what an exit working
     // leaves: asked for more, the broker refuses — again and again, while the exit works.
     const stop = this.stopOf(p);
-    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), this.covered(position), this.reservedByResends(p), this.heldByLegsLeaving(p));
+    const { reserved, held } = this.roomOfLegsLeaving(p);
+    return outOfStepSizes(p, stop && !leaving(stop) ? stop : undefined, this.targetsWhere(p, (target) => !leaving(target)), this.covered(position), reserved, held);
   }
 
   /**
-   * What `p`'s target legs on their way out for good (pending cancel, not to be placed again) still
-   * hold: they may yet fill — or work on, their cancel refused — so no other leg grows into it before
-   * they end (then the others are looked at again).
+   * What `p`'s target legs on their way out hold: `reserved`, what those to be placed again (see
+   * {@link resend}) will take; `held`, what those leaving for good (pending cancel) still hold — they
+   * may yet fill, or work on, their cancel refused — so no other leg grows into it before they end
+   * (then the others are looked at again).
    */
-  private heldByLegsLeaving(p: Protection): Decimal {
+  private roomOfLegsLeaving(p: Protection): { reserved: Decimal; held: Decimal } {
+    let reserved = ZERO;
     let held = ZERO;
-    for (const leg of this.targetsWhere(p, (target) => target.status === 'pending_cancel' && this.reservedFor(p, target) === undefined)) held = held.plus(leg.quantity.minus(leg.filledQuantity));
-    return held;
+    for (const leg of this.targetsWhere(p, leaving)) {
+      const resent = this.reservedFor(p, leg);
+      if (resent) reserved = reserved.plus(resent);
+      else if (leg.status === 'pending_cancel') held = held.plus(leg.quantity.minus(leg.filledQuantity));
+    }
+    return { reserved, held };
   }
 
   /** What the exits working on `position` (the engine's closing-side orders, not protection's) still hold. */
@@ -1190,17 +1197,6 @@ export class RiskOrderManager {
       else if (leg && !isTerminalStatus(leg.status)) room = room.minus(leg.quantity.minus(leg.filledQuantity));
     }
     return room;
-  }
-
-  /** What the target legs on their way out to be placed again (see {@link resend}) will take. */
-  private reservedByResends(p: Protection): Decimal {
-    let reserved = ZERO;
-    for (const id of p.resendingTargets?.keys() ?? []) {
-      const leg = this.deps.orders.get(id);
-      const quantity = leg && this.reservedFor(p, leg);
-      if (quantity) reserved = reserved.plus(quantity);
-    }
-    return reserved;
   }
 
   /**
