@@ -846,14 +846,19 @@ export class OrderLifecycleManager {
    */
   cancelNotTaken(report: OrderStatusReport, askedAt: number): boolean {
     const order = this.store.get(report.clientOrderId);
-    if (order?.status !== 'pending_cancel' || order.updatedAt > askedAt - CANCEL_TAKES_MS) return false;
+    // Since its cancel was asked, not its last change: a fill heard meanwhile (the look-up that found
+    // the order working applied it) is no newer cancel — taken as one, the refused cancel, unheard,
+    // was never asked again and the order worked on for good.
+    if (order?.status !== 'pending_cancel') return false;
+    const since = order.cancelRequestedAt ?? order.updatedAt;
+    if (since > askedAt - CANCEL_TAKES_MS) return false;
     if (report.status !== 'accepted' && report.status !== 'partially_filled') return false;
     const id = order.clientOrderId;
     if (!this.cancelsAsked.has(id)) {
       this.applySafely(id, { type: 'cancel_rejected', reason: 'the broker works the order: its pending cancel did not take', at: this.clock.now() });
       return true;
     }
-    this.logger.warn(`${id}: pending cancel since ${new Date(order.updatedAt).toISOString()}, still working at the broker; asking the cancel again`);
+    this.logger.warn(`${id}: pending cancel since ${new Date(since).toISOString()}, still working at the broker; asking the cancel again`);
     void this.requestCancel(id, 'the cancel did not take at the broker');
     return true;
   }

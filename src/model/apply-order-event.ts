@@ -82,8 +82,10 @@ export function applyOrderEvent(order: Order, event: OrderEvent): OrderTransitio
     case 'superseded':
       next.links = { ...order.links, replacedBy: event.replacedBy };
       break;
-    case 'validated':
     case 'cancel_requested':
+      next.cancelRequestedAt = event.at;
+      break;
+    case 'validated':
     case 'replace_requested':
     case 'expired':
       break;

@@ -69,6 +69,12 @@ export interface Order {
   readonly acceptedAt?: number;
   readonly filledAt?: number;
   readonly cancelledAt?: number;
+  /**
+   * When its cancel was last asked (by the engine, or heard from the broker: one made in its app) —
+   * kept once the order works again (the cancel refused) or ends. A cancel still pending long after
+   * this is one the broker may have refused unheard.
+   */
+  readonly cancelRequestedAt?: number;
   /** When the last event was applied. */
   readonly updatedAt: number;
   /** Why the order was rejected, failed or cancelled, in words. */
@@ -128,6 +134,7 @@ export function shapeOrder(o: OrderFields): Order {
     acceptedAt: o.acceptedAt,
     filledAt: o.filledAt,
     cancelledAt: o.cancelledAt,
+    cancelRequestedAt: o.cancelRequestedAt,
     updatedAt: o.updatedAt,
     errorMessage: o.errorMessage,
     signalId: o.signalId,

@@ -73,8 +73,9 @@ export interface Protection {
   stopChangedMeanwhile?: boolean;
   /**
    * Target legs cancelled to be placed again (a broker that cannot replace, see resend), each with
-   * what it will be placed for: that room is theirs until they are, so a leg working beside them does
-   * not grow into it (two legs took turns growing into each other's room, without end).
+   * the size asked of it (its fills included): what it has not filled of that is placed again, and
+   * that room is theirs until it is, so a leg working beside them does not grow into it (two legs
+   * took turns growing into each other's room, without end).
    */
   resendingTargets?: Map<string, Decimal>;
   /** Work waiting on cancels that outlasted `BLOCKED_EXIT_WAIT_MS` (risk-order-manager.ts): each runs when the last of its orders ends. */

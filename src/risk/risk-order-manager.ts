@@ -1205,10 +1205,13 @@ export class RiskOrderManager {
    * cancelled as having nothing of the position left, the target lost for good. None either once it
    * is no longer one of `p`'s legs (ended by the broker and placed again under a new id while its
    * resend's cancel was still answering): its replacement counts at its own size — held for it too,
-   * the far leg was cancelled as having nothing left, 2 of 10 shares with no target.
+   * the far leg was cancelled as having nothing left, 2 of 10 shares with no target. What it fills
+   * while its cancel travels comes off the room held: it is placed again only for the rest — held
+   * for all, a leg the halt had cancelled found no room and was never put back.
    */
   private reservedFor(p: Protection, leg: Order): Decimal | undefined {
-    return leaving(leg) && p.targetOrderIds.includes(leg.clientOrderId) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
+    const size = leaving(leg) && p.targetOrderIds.includes(leg.clientOrderId) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
+    return size && Decimal.max(size.minus(leg.filledQuantity), ZERO);
   }
 
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
@@ -1661,7 +1664,7 @@ export class RiskOrderManager {
     if (!stop && order.status === 'pending_cancel') return;
     if (stop) p.resendingStop = true;
     // The leg's room is held for it until it is placed again (or left off): see targetResent.
-    else (p.resendingTargets ??= new Map()).set(id, Decimal.max((quantity ?? order.quantity).minus(order.filledQuantity), ZERO));
+    else (p.resendingTargets ??= new Map()).set(id, quantity ?? order.quantity);
     try {
       const ids = stop && p.native ? [p.stopOrderId, ...p.targetOrderIds].filter((x): x is string => x !== undefined) : [id];
       await Promise.all(ids.map((x) => this.cancel(x, 'changed: the broker cannot replace an order, so it is placed again')));

@@ -251,6 +251,25 @@ describe('a cancel the broker did not take', () => {
     expect(engine.orders.get(id)?.status).toBe('pending_cancel');
   });
 
+  it('the look-up that finds it still working brings a fill heard late (the stream down): the cancel is asked again all the same — the fill, the order\'s last change, was taken for a cancel just asked, and the order worked on for good (found by the crash search)', async () => {
+    const { clock, broker, engine, id } = await cancelLost();
+    broker.dropStream();
+    broker.setLiquidity('AAPL', 2);
+    broker.setPrice('AAPL', '89'); // 2 of the 5 fill, unheard
+    clock.advance(10_000);
+    const before = cancelsSent(broker);
+    await engine.reconcile();
+    await settle();
+    expect(engine.orders.get(id)?.filledQuantity.toString()).toBe('2');
+    expect(engine.orders.get(id)?.cancelRequestedAt).toBe(clock.now() - 10_000);
+    expect(cancelsSent(broker)).toBe(before + 1);
+    expect(broker.orderReports()[0]?.status).toBe('cancelled');
+    broker.restoreStream();
+    await engine.reconcile();
+    await settle();
+    expect(engine.orders.get(id)).toMatchObject({ status: 'cancelled', filledQuantity: new Decimal(2) });
+  });
+
   it("a pending cancel heard from the broker (its app's) that the broker then refused, unheard: the order is working again here, and the engine does not cancel it", async () => {
     const { clock, broker, engine, order } = await restingWithSlowCancels();
     await broker.cancelOrder({ clientOrderId: order.clientOrderId }); // in the broker's app

@@ -157,6 +157,19 @@ describe('races real brokers produce', () => {
     expect(order.cancelledAt).toBe(8);
   });
 
+  it('cancelRequestedAt: when the cancel was asked — not moved by a fill or a second report of the same request, moved by a cancel asked again after a refusal, kept once the order ends', () => {
+    let order = applyOrderEvent(orderIn('accepted'), { type: 'cancel_requested', at: 6 }).order;
+    order = applyOrderEvent(order, { type: 'filled', at: 7, fill: fill('x-1', 10, 12) }).order;
+    order = applyOrderEvent(order, { type: 'cancel_requested', at: 8 }).order; // the stream's echo: ignored
+    expect([order.status, order.updatedAt, order.cancelRequestedAt]).toEqual(['pending_cancel', 7, 6]);
+    order = applyOrderEvent(order, { type: 'cancel_rejected', at: 9, reason: 'too late' }).order;
+    expect([order.status, order.cancelRequestedAt]).toEqual(['partially_filled', 6]);
+    order = applyOrderEvent(order, { type: 'cancel_requested', at: 10 }).order;
+    order = applyOrderEvent(order, { type: 'cancelled', at: 11 }).order;
+    expect([order.status, order.cancelRequestedAt, order.cancelledAt]).toEqual(['cancelled', 10, 11]);
+    expect(orderIn('accepted').cancelRequestedAt).toBeUndefined();
+  });
+
   it('a cancel rejected returns to the working status the request interrupted', () => {
     const accepted = applyOrderEvent(orderIn('accepted'), { type: 'cancel_requested', at: 6 }).order;
     expect(applyOrderEvent(accepted, { type: 'cancel_rejected', at: 7, reason: 'too late' }).order.status).toBe('accepted');

@@ -904,6 +904,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'refuseCancels', times: 12 }, { kind: 'thin', symbol: 'AAPL', quantity: 2 }, { kind: 'rebalance', weights: ['0', '0'] }, { kind: 'slowRest', ms: 2000 }, { kind: 'refuse', method: 'submitOrder', times: 1 }, { kind: 'crash', after: 0 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'brokerEnds', pick: 142277492 }], 'partial exits, no replace, async cancels');
   });
 
+  it("limit entries, async cancels: a short's limit entry, its 20 s timeout's cancel refused by the broker unheard (the stream down, a look-up timing out); the reconciliation after the stream is back learns the entry's fill and finds it working — the cancel is asked again until it ends: the fill, the order's last change, was taken for a cancel just asked, and the entry worked on for good (found by the search)", async () => {
+    await scenario([{ kind: 'stream', up: false }, { kind: 'refuseCancels', times: 1 }, { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'wait', seconds: 21 }, { kind: 'move', symbol: 'MSFT', by: -2 }, { kind: 'stream', up: true }, { kind: 'wait', seconds: 1 }, { kind: 'lag', ms: 0 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'volatility', value: 1 }], 'limit entries, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

@@ -1107,6 +1107,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'batch', sides: ['buy', 'sell'] }, { kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 2 }, { kind: 'pause', symbol: 'MSFT', by: -20, seconds: 1 }, { kind: 'halt' }, { kind: 'close' }, { kind: 'move', symbol: 'AAPL', by: 0 }, { kind: 'brokerEnds', pick: 0 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'brokerEnds', pick: 0 }], 'partial exits, no replace, trailing');
   });
 
+  it("partial exits, no replace, async cancels: a short in a thin market, the host halting as a target fills — the near leg, asked to grow as the far one (cancelled by the halt) leaves room, fills its 1 while the cancel that is to place it again travels: the room held for it shrinks by what it filled, and the far leg comes back beside it — held for all, the far leg found no room and was never put back, 1 of 2 shares with a target (found by the search)", async () => {
+    await scenario([{ kind: 'lag', ms: 200 }, { kind: 'thin', symbol: 'MSFT', quantity: 2 }, { kind: 'react', on: 'order:filled', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'cancelOne', pick: 0 }, { kind: 'move', symbol: 'MSFT', by: -20 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'pause', symbol: 'MSFT', by: 1, seconds: 1 }, { kind: 'rebalance', weights: ['0', '0.003'] }], 'partial exits, no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
