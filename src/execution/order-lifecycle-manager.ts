@@ -761,8 +761,12 @@ export class OrderLifecycleManager {
     this.cancelsFailing.add(id);
     try {
       await this.onRequestFailed(id, error, 'cancel_rejected', 'pending_cancel');
+      // Let go meanwhile (trading resumed: the halt's cancels are wanted no more): nothing more is
+      // asked — asked of the replacement a resize had moved the order to, it cancelled the stop
+      // protection had taken back, long after the resume.
+      if (this.letGo.has(id)) return;
       if (this.cancelMissedReplacement(id, reason, sentTo)) return;
-      if (!this.letGo.has(id)) this.scheduleCancelRetry(id, error, reason);
+      this.scheduleCancelRetry(id, error, reason);
       if (this.untilEnded.has(id) && !this.cancelRetries.has(id) && this.store.isWorking(id)) this.refusedOnce(id);
     } finally {
       this.cancelsFailing.delete(id);

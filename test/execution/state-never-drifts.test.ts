@@ -309,6 +309,40 @@ describe('a cancel the broker did not take', () => {
     expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
   });
 
+  it("the kill switch's cancel refused while the look-up that follows is slow, trading resumed meanwhile, the order resized (a new broker id) as the refusal is recorded: the cancel is not asked of the replacement — asked, it cancelled a stop protection had taken back (resized as it worked again), long after the resume (found by the crash search)", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
+    const broker = new MockBroker({ clock, replaceIssuesNewId: true });
+    broker.setPrice('AAPL', '100');
+    const engine = engineOn(broker, clock);
+    await engine.start();
+    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
+    await settle();
+    // The cancel-all fails, the order's own cancel is refused, and the look-up that follows the refusal answers late.
+    broker.failNext('cancelAllOrders', { kind: 'server_error' });
+    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'mock broker: order is not cancelable now', { status: 422 }) });
+    const lookUp = broker.getOrder.bind(broker);
+    let answer: () => void = () => undefined;
+    broker.getOrder = (ref) => new Promise((resolve) => (answer = () => resolve(lookUp(ref))));
+    const halting = engine.halt({ reason: 'desk', cancelOpen: true });
+    await settle();
+    engine.resume();
+    broker.getOrder = lookUp;
+    // The refusal, recorded once the look-up answers, has the order working again: the host resizes it at once.
+    let resizing: Promise<unknown> | undefined;
+    engine.on('order:transition', ({ previousStatus, to }) => {
+      if (previousStatus === 'pending_cancel' && to === 'accepted') resizing ??= engine.orders.modify(order.clientOrderId, { quantity: new Decimal(4) });
+    });
+    const before = cancelsSent(broker);
+    answer();
+    await halting;
+    await resizing;
+    await settle();
+    for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
+    expect(cancelsSent(broker)).toBe(before);
+    expect(engine.orders.get(order.clientOrderId)).toMatchObject({ status: 'accepted', quantity: new Decimal(4) });
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.quantity.toString())).toEqual(['4']);
+  });
+
   it("a host's own cancel-all wanted until the orders end is not the kill switch's, whatever its reason says: a halt lifted meanwhile does not let it go (resume() released every such cancel whose reason began 'halted: ')", async () => {
     const { clock, broker, engine, order } = await restingWithSlowCancels();
     broker.refuseCancels(3);
