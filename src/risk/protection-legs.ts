@@ -70,6 +70,14 @@ export function outOfStepSizes(p: { readonly native?: boolean; readonly legs: re
   return [...out, ...cancels, ...shrinks, ...grows];
 }
 
+/**
+ * What a leg cancelled to be placed again at `asked` (its fills included) is still to be placed for:
+ * `asked` less what it has filled — also the room held for it meanwhile, so the two never differ.
+ */
+export function leftToPlace(asked: Decimal, leg: Order): Decimal {
+  return Decimal.max(asked.minus(leg.filledQuantity), ZERO);
+}
+
 /** A request of the order (its send, a cancel, a replace) is on its way: neither working as it is nor ended. */
 export function midRequest(status: Order['status']): boolean {
   return !isTerminalStatus(status) && status !== 'accepted' && status !== 'partially_filled';

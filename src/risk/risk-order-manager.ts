@@ -20,7 +20,7 @@ import { doublingDelayMs } from '../core/backoff.js';
 import { AFTER_GIVE_UP_MAX_MS, AFTER_GIVE_UP_MS, CONVERGE_ATTEMPTS, OutOfStepLooks } from './out-of-step-looks.js';
 import { checkProtectionOptions, type ProtectionOptions, warnHeldShares } from './protection-options.js';
 import { exitSide, type Protection, PROTECTION, PROTECTION_STATE, type ProtectionStats, type SavedProtection, savedProtection } from './protection-state.js';
-import { leaving, legOf, legShares, LOST, midRequest, outOfStepSizes, REFUSED, resizable, targetShares } from './protection-legs.js';
+import { leaving, leftToPlace, legOf, legShares, LOST, midRequest, outOfStepSizes, REFUSED, resizable, targetShares } from './protection-legs.js';
 
 export type { ProtectionOptions } from './protection-options.js';
 export type { ProtectionStats } from './protection-state.js';
@@ -1211,7 +1211,7 @@ export class RiskOrderManager {
    */
   private reservedFor(p: Protection, leg: Order): Decimal | undefined {
     const size = leaving(leg) && p.targetOrderIds.includes(leg.clientOrderId) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
-    return size && Decimal.max(size.minus(leg.filledQuantity), ZERO);
+    return size && leftToPlace(size, leg);
   }
 
   /** A close {@link closeOrProtect} sent has ended: unfilled, the stop comes back; filled short of a position that grew meanwhile, the rest is closed too. */
@@ -1715,7 +1715,7 @@ export class RiskOrderManager {
       p.resendingTargets?.delete(old.clientOrderId);
       return;
     }
-    const open = Decimal.min((quantity ?? ended.quantity).minus(ended.filledQuantity), this.covered(position));
+    const open = Decimal.min(leftToPlace(quantity ?? ended.quantity, ended), this.covered(position));
     // Within what the other legs working leave: a leg resized while this one was on its way out (its
     // share then all of the position) already covers it — both placed, they bought 8 of a short of 4.
     const room = this.targetRoom(p, position, old.clientOrderId);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createOrder, Decimal, ManualClock, type Order, sequentialIds } from 'tradewire';
 import { describe, expect, it } from 'vitest';
-import { outOfStepSizes, targetShares } from '../../src/risk/protection-legs.js';
+import { leftToPlace, outOfStepSizes, targetShares } from '../../src/risk/protection-legs.js';
 
 const deps = { clock: new ManualClock(0), ids: sequentialIds() };
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
@@ -80,5 +80,13 @@ describe('the sizes protective orders should have', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('what a leg being placed again is still to be placed for', () => {
+  it('the size asked less what the leg filled while its cancel travelled — never below nothing', () => {
+    expect(leftToPlace(d(4), order('limit', 5)).toString()).toBe('4');
+    expect(leftToPlace(d(4), order('limit', 5, 3)).toString()).toBe('1');
+    expect(leftToPlace(d(2), order('limit', 5, 3)).toString()).toBe('0');
   });
 });
