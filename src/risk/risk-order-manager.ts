@@ -1202,15 +1202,16 @@ export class RiskOrderManager {
   /**
    * The room held for `leg` while it is on its way out to be placed again — none once the broker
    * refused its cancel: it works on at its own size, and counted twice (working, and held for) it was
-   * cancelled as having nothing of the position left, the target lost for good. None either once it
-   * is no longer one of `p`'s legs (ended by the broker and placed again under a new id while its
-   * resend's cancel was still answering): its replacement counts at its own size — held for it too,
-   * the far leg was cancelled as having nothing left, 2 of 10 shares with no target. What it fills
-   * while its cancel travels comes off the room held: it is placed again only for the rest — held
-   * for all, a leg the halt had cancelled found no room and was never put back.
+   * cancelled as having nothing of the position left, the target lost for good. What it fills while
+   * its cancel travels comes off the room held: it is placed again only for the rest — held for all,
+   * a leg the halt had cancelled found no room and was never put back. Asked only of `p`'s legs (its
+   * callers walk `targetOrderIds`): a leg no longer the protection's (ended by the broker and placed
+   * again under a new id while its resend's cancel was still answering) holds nothing — its
+   * replacement counts at its own size; held for it too, the far leg was cancelled as having nothing
+   * left, 2 of 10 shares with no target.
    */
   private reservedFor(p: Protection, leg: Order): Decimal | undefined {
-    const size = leaving(leg) && p.targetOrderIds.includes(leg.clientOrderId) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
+    const size = leaving(leg) ? p.resendingTargets?.get(leg.clientOrderId) : undefined;
     return size && leftToPlace(size, leg);
   }
 

@@ -21,7 +21,7 @@ import {
   type Signal,
   silentLogger,
 } from 'tradewire';
-import { ManualClock, MockBroker, sequentialIds, settle as settleIo } from 'tradewire/testing';
+import { ManualClock, MockBroker, type MockBrokerOptions, sequentialIds, settle as settleIo } from 'tradewire/testing';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
 const settle = (): Promise<void> => settleIo(8);
@@ -221,10 +221,10 @@ describe('a cancel the broker did not take', () => {
   /** A resting limit on a broker whose cancels take a minute (pending cancel meanwhile). */
   const restingWithSlowCancels = (): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> => resting(60_000);
 
-  /** A resting limit (buy 5 at 90, the price 100) on a broker whose cancels take `cancelLatencyMs`. */
-  async function resting(cancelLatencyMs: number, extra: Partial<ConstructorParameters<typeof ExecutionEngine>[0]> = {}): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> {
+  /** A resting limit (buy 5 at 90, the price 100) on a broker whose cancels take `cancelLatencyMs` (and `brokerOptions`). */
+  async function resting(cancelLatencyMs: number, extra: Partial<ConstructorParameters<typeof ExecutionEngine>[0]> = {}, brokerOptions: Partial<MockBrokerOptions> = {}): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> {
     const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, cancelLatencyMs });
+    const broker = new MockBroker({ clock, cancelLatencyMs, ...brokerOptions });
     broker.setPrice('AAPL', '100');
     const engine = engineOn(broker, clock, {}, extra);
     await engine.start();
@@ -310,13 +310,7 @@ describe('a cancel the broker did not take', () => {
   });
 
   it("the kill switch's cancel refused while the look-up that follows is slow, trading resumed meanwhile, the order resized (a new broker id) as the refusal is recorded: the cancel is not asked of the replacement — asked, it cancelled a stop protection had taken back (resized as it worked again), long after the resume (found by the crash search)", async () => {
-    const clock = new ManualClock(Date.UTC(2025, 5, 2, 15, 0));
-    const broker = new MockBroker({ clock, replaceIssuesNewId: true });
-    broker.setPrice('AAPL', '100');
-    const engine = engineOn(broker, clock);
-    await engine.start();
-    const order = await engine.orders.submit({ symbol: 'AAPL', side: 'buy', quantity: 5, type: 'limit', limitPrice: '90', timeInForce: 'gtc' }, { timeoutMs: null });
-    await settle();
+    const { clock, broker, engine, order } = await resting(0, {}, { replaceIssuesNewId: true });
     // The cancel-all fails, the order's own cancel is refused, and the look-up that follows the refusal answers late.
     broker.failNext('cancelAllOrders', { kind: 'server_error' });
     broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'mock broker: order is not cancelable now', { status: 422 }) });
