@@ -806,6 +806,9 @@ export class OrderLifecycleManager {
     const reason = this.cancelAfterReplace.get(id);
     if (reason === undefined) return;
     this.cancelAfterReplace.delete(id);
+    // The kill switch's, let go meanwhile (trading resumed): the order is the host's and protection's
+    // again — asked of the replacement, it would cancel a stop protection has taken back as working.
+    if (this.letGo.has(id)) return;
     const order = this.store.require(id);
     if (order.status === 'pending_cancel') {
       if (order.brokerOrderId !== brokerOrderIdBefore) await this.requestCancel(id, reason);
@@ -858,7 +861,9 @@ export class OrderLifecycleManager {
     if (since > askedAt - CANCEL_TAKES_MS) return false;
     if (report.status !== 'accepted' && report.status !== 'partially_filled') return false;
     const id = order.clientOrderId;
-    if (!this.cancelsAsked.has(id)) {
+    // Not asked here (heard from the broker), or the kill switch's let go by resume(): the order works —
+    // asked again, the cancel took an order trading had resumed with.
+    if (!this.cancelsAsked.has(id) || this.letGo.has(id)) {
       this.applySafely(id, { type: 'cancel_rejected', reason: 'the broker works the order: its pending cancel did not take', at: this.clock.now() });
       return true;
     }

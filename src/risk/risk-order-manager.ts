@@ -1674,7 +1674,7 @@ export class RiskOrderManager {
       // refusal asks for a new look): waited out, a restart's recover() hung ten minutes on it.
       if (await this.cancelsEnded(p, ids, () => this.guard(placeAgain))) await placeAgain();
     } catch (error) {
-      // The cancel could not be asked (the engine stopping, say): the leg is not on its way out.
+      // A throw (the journal unable to record the cancel, say): the leg's room is held for it no longer.
       if (!stop) p.resendingTargets?.delete(id);
       throw error;
     } finally {

@@ -337,6 +337,48 @@ describe('a cancel the broker did not take', () => {
     expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.quantity.toString())).toEqual(['4']);
   });
 
+  it("the kill switch's cancel refused while the order's replace travels, trading resumed before the replace answers: the cancel is not asked of the replacement once the replace settles — asked, it cancelled an order the resume had handed back, long after", async () => {
+    const { clock, broker, engine, order } = await resting(0, {}, { replaceIssuesNewId: true });
+    // The host resizes the order; the replace's answer is held.
+    const replaceAt = broker.replaceOrder.bind(broker);
+    let answer: () => void = () => undefined;
+    broker.replaceOrder = (o, changes) => new Promise((resolve, reject) => (answer = () => void replaceAt(o, changes).then(resolve, reject)));
+    const resizing = engine.orders.modify(order.clientOrderId, { quantity: new Decimal(4) });
+    await settle();
+    // The halt's cancel-all fails and the order's own cancel is refused (the replace is on its way).
+    broker.failNext('cancelAllOrders', { kind: 'server_error' });
+    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'mock broker: order is not cancelable now', { status: 422 }) });
+    await engine.halt({ reason: 'desk', cancelOpen: true });
+    await settle();
+    engine.resume();
+    const before = cancelsSent(broker);
+    answer();
+    await resizing;
+    await settle();
+    for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
+    expect(cancelsSent(broker)).toBe(before);
+    expect(engine.orders.get(order.clientOrderId)).toMatchObject({ status: 'accepted', quantity: new Decimal(4) });
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.quantity.toString())).toEqual(['4']);
+  });
+
+  it("the kill switch's cancel lost on the way, trading resumed: the reconciliation that finds the order working takes it back as working — asked again, the cancel took an order the resume had handed back", async () => {
+    const { clock, broker, engine, order } = await resting(0);
+    const cancelAll = broker.cancelAllOrders.bind(broker);
+    broker.cancelAllOrders = async () => {
+      broker.cancelAllOrders = cancelAll; // only this one is lost
+    };
+    await engine.halt({ reason: 'desk', cancelOpen: true });
+    await settle();
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('pending_cancel');
+    engine.resume();
+    clock.advance(10_000);
+    await engine.reconcile();
+    await settle();
+    expect(cancelsSent(broker) + broker.requests.filter((r) => r.method === 'cancelAllOrders').length).toBe(0);
+    expect(engine.orders.get(order.clientOrderId)?.status).toBe('accepted');
+    expect(broker.orderReports()[0]?.status).toBe('accepted');
+  });
+
   it("a host's own cancel-all wanted until the orders end is not the kill switch's, whatever its reason says: a halt lifted meanwhile does not let it go (resume() released every such cancel whose reason began 'halted: ')", async () => {
     const { clock, broker, engine, order } = await restingWithSlowCancels();
     broker.refuseCancels(3);
