@@ -78,8 +78,12 @@ export interface Protection {
    * took turns growing into each other's room, without end).
    */
   resendingTargets?: Map<string, Decimal>;
-  /** Work waiting on cancels that outlasted `BLOCKED_EXIT_WAIT_MS` (risk-order-manager.ts): each runs when the last of its orders ends. */
-  afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void }[];
+  /**
+   * Work waiting on cancels that outlasted `BLOCKED_EXIT_WAIT_MS` (risk-order-manager.ts): each runs
+   * when the last of its orders ends — or, `orRefused`, once none of them is on its way out any more
+   * (a refusal heard after the wait: the order works on).
+   */
+  afterCancels?: { readonly ids: readonly string[]; readonly resume: () => void; readonly orRefused: boolean }[];
   /** Closes of this position the broker refused after its stop was lost. */
   closesRefused?: number;
   /** Times protection gave up on this position (the broker took neither a stop nor a close); it tries again later. */

@@ -179,7 +179,17 @@ export class RiskOrderManager {
           if (this.deps.capabilities.exitsHoldQuantity && isTerminalStatus(order.status) && !isTerminalStatus(from) && !close) this.exitEnded(order);
           return;
         }
-        if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelEnded(protection, order.clientOrderId);
+        if (protection.afterCancels && isTerminalStatus(order.status)) this.cancelSettled(protection, order.clientOrderId);
+        // A refusal heard after the wait (a cancel let go by resume(), found working by a reconciliation
+        // hours later): what waited on it with `orRefused` runs too — the halt's targets waited for good
+        // beside the stop that worked on. Looked at once the lifecycle has counted the refusal.
+        else if (protection.afterCancels && event.type === 'cancel_rejected') {
+          const id = order.clientOrderId;
+          this.guard(async () => {
+            await Promise.resolve();
+            this.cancelSettled(protection, id);
+          });
+        }
         // The stop a look waited on (mid-request, see converge) has ended — the host cancelled it, say:
         // the look goes now, not at its backoff's turn, minutes away after refusals, with a target
         // larger than the position meanwhile. (A stop back to working is left to the look's turn: a
@@ -591,22 +601,29 @@ export class RiskOrderManager {
    * Waits up to {@link BLOCKED_EXIT_WAIT_MS} for the cancels of `ids` (protective orders of `p`) to
    * end. False when they outlast it, still pending cancel, with `p`'s position open: `resume` then
    * runs when the protection hook hears the last of them end (the stream down into the close, say,
-   * confirms them hours later) — the stop comes back then, not never.
+   * confirms them hours later) — or, `orRefused`, settle: the stop comes back then, not never.
    */
   private async cancelsEnded(p: Protection, ids: readonly string[], resume: () => void, orRefused = true): Promise<boolean> {
     // `orRefused` (the callers' usual case: they have work either way): a cancel the broker refused
     // settles the wait too; without it, only the orders' end does.
     if (await (orRefused ? this.deps.orders.whenCancelsSettled(ids, BLOCKED_EXIT_WAIT_MS) : this.deps.orders.whenEnded(ids, BLOCKED_EXIT_WAIT_MS))) return true;
     if (!this.stillOpen(p) || !ids.some((id) => this.deps.orders.get(id)?.status === 'pending_cancel')) return true;
-    (p.afterCancels ??= []).push({ ids, resume });
+    (p.afterCancels ??= []).push({ ids, resume, orRefused });
     return false;
   }
 
-  /** One of `p`'s orders ended: the work waiting on it (see {@link cancelsEnded}) runs once all of its orders have. */
-  private cancelEnded(p: Protection, clientOrderId: string): void {
-    const ready = p.afterCancels!.filter((w) => w.ids.includes(clientOrderId) && w.ids.every((id) => isTerminalStatus(this.deps.orders.get(id)?.status ?? 'cancelled')));
+  /**
+   * One of `p`'s orders ended, or its cancel was refused: the work waiting on it (see
+   * {@link cancelsEnded}) runs once all of its orders have ended — or, waiting with `orRefused`, once
+   * none is on its way out.
+   */
+  private cancelSettled(p: Protection, clientOrderId: string): void {
+    if (!p.afterCancels) return;
+    const orders = this.deps.orders;
+    const ended = (id: string): boolean => isTerminalStatus(orders.get(id)?.status ?? 'cancelled');
+    const ready = p.afterCancels.filter((w) => w.ids.includes(clientOrderId) && w.ids.every((id) => ended(id) || (w.orRefused && !orders.onItsWayOut(id))));
     if (ready.length === 0) return;
-    p.afterCancels = p.afterCancels!.filter((w) => !ready.includes(w));
+    p.afterCancels = p.afterCancels.filter((w) => !ready.includes(w));
     for (const w of ready) w.resume();
   }
 

@@ -1111,6 +1111,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'lag', ms: 200 }, { kind: 'thin', symbol: 'MSFT', quantity: 2 }, { kind: 'react', on: 'order:filled', does: 'halt', side: 'buy', times: 1 }, { kind: 'signal', symbol: 'MSFT', side: 'sell' }, { kind: 'cancelOne', pick: 0 }, { kind: 'move', symbol: 'MSFT', by: -20 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'pause', symbol: 'MSFT', by: 1, seconds: 1 }, { kind: 'rebalance', weights: ['0', '0.003'] }], 'partial exits, no replace, async cancels');
   });
 
+  it("no replace, async cancels: the kill switch and a resume at once, the broker's refusal of the stop's cancel unheard (the engine stopped a second), then the session closes — hours later the reconciliation finds the stop working: its cancel, let go by the resume, is not asked again, and the target the halt cancelled comes back beside the stop — it waited for good on a cancel that was refused after the wait: 10 shares with no target (found by the search)", async () => {
+    await scenario([{ kind: 'refuseCancels', times: 1 }, { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'buy', turns: 0, seconds: 1 }, { kind: 'halt' }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'close' }, { kind: 'wait', seconds: 1 }], 'no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];

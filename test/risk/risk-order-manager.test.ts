@@ -1466,6 +1466,32 @@ describe('RiskOrderManager: a stop lost without the engine asking', () => {
     expect(live()).toHaveLength(2);
   });
 
+  it("resumed after a halt whose cancel of the stop was lost on the way: the reconciliation that finds the stop working hours later brings the target back beside it — the resume's wait for that cancel had run out, and the target waited for good", async () => {
+    const { engine, signal, flush, broker, clock, live } = await setup();
+    await engine.executeSignal(signal());
+    await flush();
+    const stop = engine.protection!.protectionOf('AAPL')!.stop!;
+    // The cancel-all fails; of the cancels one by one, the stop's is lost (the broker never gets it).
+    broker.failNext('cancelAllOrders', { kind: 'server_error' });
+    const cancel = broker.cancelOrder.bind(broker);
+    broker.cancelOrder = async (ref) => {
+      if (ref.clientOrderId !== stop.clientOrderId) return cancel(ref);
+    };
+    await engine.halt({ reason: 'operator', cancelOpen: true });
+    await flush();
+    broker.cancelOrder = cancel;
+    engine.resume();
+    await flush();
+    expect(live().map(brief)).toEqual(['sell stop 10 @ 98']);
+    await clock.advanceAsync(3 * 3_600_000); // the resume's wait for the stop's cancel runs out
+    expect(live().map(brief)).toEqual(['sell stop 10 @ 98']);
+    await engine.reconcile();
+    await flush();
+    expect(engine.orders.get(stop.clientOrderId)?.status).toBe('accepted');
+    expect(live().map(brief).sort()).toEqual(['sell limit 10 @ 104', 'sell stop 10 @ 98']);
+    expect(broker.requests.filter((r) => r.method === 'cancelOrder').map((r) => r.clientOrderId)).not.toContain(stop.clientOrderId);
+  });
+
   it('a take-profit the broker ended is placed again (the stop kept as it is); one refused again and again is left off after stopAttempts', async () => {
     const { engine, signal, flush, broker, price, live } = await setup();
     const seen: { code: string; message: string }[] = [];
