@@ -72,6 +72,12 @@ export interface Protection {
   /** A change of the stop was asked while it was (a fill's resize, a look): looked at again if that resend leaves the stop working. */
   stopChangedMeanwhile?: boolean;
   /**
+   * Target legs cancelled for having nothing of the position left (a sale in the broker's app shrank
+   * it): once every other leg has filled with shares still held (the position grew again after), they
+   * are placed again for them at their own prices — not left to the stop alone (see `lastLegAgain`).
+   */
+  emptiedLegs?: Set<string>;
+  /**
    * Target legs cancelled to be placed again (a broker that cannot replace, see resend), each with
    * the size asked of it (its fills included): what it has not filled of that is placed again, and
    * that room is theirs until it is, so a leg working beside them does not grow into it (two legs

@@ -444,15 +444,21 @@ export class RiskOrderManager {
    * Every target leg filled and shares are still held — bought after the last one filled (an entry
    * filling on past its take-profit), or more than the leg could be resized to in time: the last leg
    * is placed again for them, as a native bracket's target (sized to the whole entry) sells them —
-   * not left to the stop alone. A leg lost or left off has not filled: its own rules apply.
+   * not left to the stop alone. Legs cancelled earlier for having nothing of the position left
+   * (`emptiedLegs`: a sale in the broker's app shrank it, and it grew again before the near leg
+   * could grow into it) come back instead, each at its own price for its share — left off, the far
+   * leg's share of the position had no target once the near leg filled. A leg lost or left off has
+   * not filled: its own rules apply.
    */
   private async lastLegAgain(p: Protection, position: Position): Promise<void> {
     if (p.native || p.targetOrderIds.length === 0) return;
-    const targets = this.targetsWhere(p, (target) => target.status === 'filled');
+    const emptied = (target: Order): boolean => p.emptiedLegs?.has(target.clientOrderId) === true && isTerminalStatus(target.status);
+    const targets = this.targetsWhere(p, (target) => target.status === 'filled' || emptied(target));
     if (targets.length !== p.targetOrderIds.length) return;
     // The stop gone or going: closing or placing it again is another path's (which brings targets back with it).
     const stop = this.stopOf(p);
     if (!stop || leaving(stop)) return;
+    if (targets.some((target) => target.status !== 'filled')) return this.targetsAgain(p);
     const quantity = this.targetRoom(p, position);
     const last = targets.reduce((far, target) => (legOf(target) > legOf(far) ? target : far));
     if (!quantity.greaterThan(0) || !last.limitPrice) return;
@@ -1377,6 +1383,7 @@ export class RiskOrderManager {
   private async targetAgain(p: Protection, index: number, limitPrice: Decimal, tags: Order['tags'], quantity: Decimal): Promise<void> {
     if (!this.liveFor(p) || index < 0) return;
     const id = this.deps.ids.next('tw');
+    p.emptiedLegs?.delete(p.targetOrderIds[index]!);
     p.targetOrderIds[index] = id;
     this.own(p, id);
     this.record(p);
@@ -1514,6 +1521,8 @@ export class RiskOrderManager {
     // The legs left cover what is left (sized while the position was another, they may fall short of it).
     const now = this.stillOpen(p);
     if (now && this.outOfStepOrders(p, now).some(([o]) => o.clientOrderId !== p.stopOrderId)) await this.resizeToPosition(p);
+    // None left working: legs cancelled earlier for nothing left come back for what is held (see lastLegAgain).
+    else if (now) await this.lastLegAgain(p, now);
   }
 
   /**
@@ -1653,6 +1662,7 @@ export class RiskOrderManager {
   private async change(p: Protection, order: Order, change: { quantity?: Decimal; stopPrice?: Decimal }): Promise<void> {
     // Nothing left for it (a target the position no longer reaches): cancelled, not resized to nothing.
     if (change.quantity && !change.quantity.greaterThan(order.filledQuantity)) {
+      if (order.clientOrderId !== p.stopOrderId) (p.emptiedLegs ??= new Set()).add(order.clientOrderId);
       await this.cancel(order.clientOrderId, 'nothing of the position left for it');
       return;
     }

@@ -912,6 +912,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'refuse', method: 'cancelOrder', times: 3 }, { kind: 'refuseCancels', times: 1 }, { kind: 'react', on: 'position:opened', does: 'halt', side: 'buy', times: 1 }, { kind: 'slowRest', ms: 2000 }, { kind: 'batch', sides: ['buy', 'buy'] }, { kind: 'signal', symbol: 'MSFT', side: 'sell', fraction: '0.3' }, { kind: 'volatility', value: 1 }, { kind: 'move', symbol: 'AAPL', by: 0 }], 'partial exits, async cancels');
   });
 
+  it("partial exits, async cancels: a sale of 5 in the broker's app (unheard until the next reconciliation) cancels the far leg of a long of 10, a buy of 1 there grows it to 6 while that cancel travels, and the price runs through the near leg before it grows into the 6th share: the far leg comes back for the 1 left — it was left to the stop alone (found by the search)", async () => {
+    await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 5, unheard: true }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'move', symbol: 'AAPL', by: 20 }, { kind: 'lag', ms: 0 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'partial exits, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];

@@ -154,6 +154,29 @@ describe('RiskOrderManager', () => {
     expect(live()).toEqual([]);
   });
 
+  it("partial exits: the far leg cancelled when a sale in the broker's app left it nothing (10 → 5), a buy there growing the position to 6, and the near leg filling its 5 before it grows into the 6th: the far leg comes back for the share left — it was left to the stop alone", async () => {
+    // Cancels take half a second at this broker: the far leg still holds its 5 when the 6th share comes.
+    const { engine, signal, broker, clock, price, live, flush } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] }, {}, { cancelLatencyMs: 500 });
+    await engine.executeSignal(signal());
+    await flush();
+    const app = async (side: 'buy' | 'sell', quantity: number, n: number): Promise<void> => {
+      await broker.submitOrder(createOrder({ clientOrderId: `app-${n}`, symbol: 'AAPL', side, quantity }, { clock, ids: sequentialIds() }));
+      await flush();
+      await engine.reconcile();
+      await flush();
+    };
+    await app('sell', 5, 1);
+    await app('buy', 1, 2);
+    await clock.advanceAsync(600);
+    expect(live().map(brief).sort()).toEqual(['sell limit 5 @ 102', 'sell stop 6 @ 98']);
+    // The near leg grows into the 6th share on the clock (a look a second after the far leg ended); the price comes first.
+    await price('102');
+    expect(engine.positions.get('AAPL')?.quantity.toString()).toBe('1');
+    expect(live().map(brief).sort()).toEqual(['sell limit 1 @ 104', 'sell stop 1 @ 100']);
+    await clock.advanceAsync(60_000);
+    expect(live().map(brief).sort()).toEqual(['sell limit 1 @ 104', 'sell stop 1 @ 100']);
+  });
+
   it('partial exits: a far leg sent after the near one\'s slow send is sized for the position as it is then, not as it was when protection began (it sold 1 of the 10 held)', async () => {
     const { engine, signal, broker, clock, flush } = await setup({ partialExits: [{ r: 1, fraction: '0.5' }, { r: 2, fraction: '0.5' }] });
     const targets: string[] = [];
