@@ -218,6 +218,20 @@ describe('a cancel the broker did not take', () => {
   }
   const cancelsSent = (broker: MockBroker): number => broker.requests.filter((r) => r.method === 'cancelOrder').length;
 
+  /** The kill switch's cancel-all fails, and the order's own cancel after it is refused. */
+  const refuseHaltCancel = (broker: MockBroker): void => {
+    broker.failNext('cancelAllOrders', { kind: 'server_error' });
+    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'mock broker: order is not cancelable now', { status: 422 }) });
+  };
+
+  /** Five minutes on: no cancel asked since `before`, and the order works at 4 — here and at the broker. */
+  async function expectWorkingAt4(clock: ManualClock, broker: MockBroker, engine: ExecutionEngine, order: Order, before: number): Promise<void> {
+    for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
+    expect(cancelsSent(broker)).toBe(before);
+    expect(engine.orders.get(order.clientOrderId)).toMatchObject({ status: 'accepted', quantity: new Decimal(4) });
+    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.quantity.toString())).toEqual(['4']);
+  }
+
   /** A resting limit on a broker whose cancels take a minute (pending cancel meanwhile). */
   const restingWithSlowCancels = (): Promise<{ clock: ManualClock; broker: MockBroker; engine: ExecutionEngine; order: Order }> => resting(60_000);
 
@@ -312,8 +326,7 @@ describe('a cancel the broker did not take', () => {
   it("the kill switch's cancel refused while the look-up that follows is slow, trading resumed meanwhile, the order resized (a new broker id) as the refusal is recorded: the cancel is not asked of the replacement — asked, it cancelled a stop protection had taken back (resized as it worked again), long after the resume (found by the crash search)", async () => {
     const { clock, broker, engine, order } = await resting(0, {}, { replaceIssuesNewId: true });
     // The cancel-all fails, the order's own cancel is refused, and the look-up that follows the refusal answers late.
-    broker.failNext('cancelAllOrders', { kind: 'server_error' });
-    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'mock broker: order is not cancelable now', { status: 422 }) });
+    refuseHaltCancel(broker);
     const lookUp = broker.getOrder.bind(broker);
     let answer: () => void = () => undefined;
     broker.getOrder = (ref) => new Promise((resolve) => (answer = () => resolve(lookUp(ref))));
@@ -331,10 +344,7 @@ describe('a cancel the broker did not take', () => {
     await halting;
     await resizing;
     await settle();
-    for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
-    expect(cancelsSent(broker)).toBe(before);
-    expect(engine.orders.get(order.clientOrderId)).toMatchObject({ status: 'accepted', quantity: new Decimal(4) });
-    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.quantity.toString())).toEqual(['4']);
+    await expectWorkingAt4(clock, broker, engine, order, before);
   });
 
   it("the kill switch's cancel refused while the order's replace travels, trading resumed before the replace answers: the cancel is not asked of the replacement once the replace settles — asked, it cancelled an order the resume had handed back, long after", async () => {
@@ -346,8 +356,7 @@ describe('a cancel the broker did not take', () => {
     const resizing = engine.orders.modify(order.clientOrderId, { quantity: new Decimal(4) });
     await settle();
     // The halt's cancel-all fails and the order's own cancel is refused (the replace is on its way).
-    broker.failNext('cancelAllOrders', { kind: 'server_error' });
-    broker.failNext('cancelOrder', { kind: 'error', error: new BrokerError('order_not_cancelable', 'mock broker: order is not cancelable now', { status: 422 }) });
+    refuseHaltCancel(broker);
     await engine.halt({ reason: 'desk', cancelOpen: true });
     await settle();
     engine.resume();
@@ -355,10 +364,7 @@ describe('a cancel the broker did not take', () => {
     answer();
     await resizing;
     await settle();
-    for (let i = 0; i < 5; i++) await clock.advanceAsync(60_000);
-    expect(cancelsSent(broker)).toBe(before);
-    expect(engine.orders.get(order.clientOrderId)).toMatchObject({ status: 'accepted', quantity: new Decimal(4) });
-    expect(broker.orderReports().filter((o) => o.status === 'accepted').map((o) => o.quantity.toString())).toEqual(['4']);
+    await expectWorkingAt4(clock, broker, engine, order, before);
   });
 
   it("the kill switch's cancel lost on the way, trading resumed: the reconciliation that finds the order working takes it back as working — asked again, the cancel took an order the resume had handed back", async () => {
