@@ -1071,7 +1071,9 @@ export class OrderLifecycleManager {
     // stream still down, what fills after the report is as unheard as before it. An answer never
     // does: it tells of the order when the request was taken, and what filled between then and now
     // (the engine stopped, the stream down) was not heard either.
-    if (!answer && (!this.streamDown || isTerminalStatus(report.status))) this.confirm(id);
+    // Nor does one of an order ended here that works there (its cancel asked there, see
+    // endedButWorking): watched until the broker ends it — what it fills meanwhile is the order's.
+    if (!answer && (!this.streamDown || isTerminalStatus(report.status)) && !(isWorkingStatus(report.status) && !this.store.isWorking(id))) this.confirm(id);
     this.bringUpTo(id, report, stale);
     // A withdrawn send found landed (with no stream to bring its acknowledgement): its fills are
     // taken above; working there, it is cancelled there — ended there, it is watched no longer.
@@ -1213,7 +1215,8 @@ export class OrderLifecycleManager {
   /**
    * Orders that were working when the broker's stream dropped and whose full report has not been
    * applied since: a fill may have come unheard, also before an end heard later. Looked up on the
-   * next reconnect and by every reconciliation, ended or not, until the broker's report is in.
+   * next reconnect and by every reconciliation, ended or not, until the broker's report is in. Also
+   * orders ended here that work at the broker (`ended_order_working`), until it reports them ended.
    */
   ordersToConfirm(): Order[] {
     return this.toConfirm.ids().flatMap((id) => this.store.get(id) ?? []);
@@ -1386,6 +1389,10 @@ export class OrderLifecycleManager {
       if (report.brokerOrderId) working = { clientOrderId: id, brokerOrderId: report.brokerOrderId };
     }
     this.journal.append({ kind: 'note', at: this.clock.now(), topic: 'order.working_after_end', clientOrderId: id, symbol: order.symbol, data: { status: order.status }, seq: UNSTAMPED });
+    // Looked up on each reconnect and reconciliation until the broker ends it: its cancel there may
+    // be refused, and a fill it makes unheard (the stream down, the engine stopped) is the order's —
+    // lost, the order stayed cancelled with nothing filled while the broker's stop had filled 10.
+    this.keepToConfirm([id]);
     this.bus.emit('alert', { severity: 'warning', code: 'ended_order_working', message: `${order.side} ${order.type} ${order.symbol} (${id}) ended ${order.status} here but works at the broker; cancelling it there`, clientOrderId: id, details: { symbol: order.symbol, status: order.status } });
     this.adapter.cancelOrder(working).catch((error: unknown) => {
       // Refused as not cancelable: it ended there meanwhile (filled, or cancelled by its sibling).

@@ -704,6 +704,28 @@ describe('a send withdrawn by a cancel, whose timed-out attempt lands later', ()
 describe('stopped and started again in the same process (stop(), then start())', () => {
   const resting = { symbol: 'AAPL', side: 'sell', quantity: 10, type: 'stop', stopPrice: '95.00', timeInForce: 'gtc' } as const;
 
+  it('an order ended here that works at the broker, its cancel there refused, fills while stopped: looked up at start — watched until the broker ends it (it stayed cancelled with nothing filled while the broker had filled 10)', async () => {
+    const { lifecycle, broker, clock } = setup({ cancelLatencyMs: 100 });
+    const order = await lifecycle.submit(resting, { timeoutMs: null });
+    // Ended here (a report the broker's later list contradicts), working there; its cancel there is refused.
+    lifecycle.applyReport({ ...broker.orderReports()[0]!, status: 'cancelled' });
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('cancelled');
+    broker.refuseCancels(1);
+    await lifecycle.endedButWorking(lifecycle.get(order.clientOrderId)!);
+    await clock.advanceAsync(100);
+    await settle(8);
+    expect(broker.orderReports()[0]?.status).toBe('accepted');
+    lifecycle.stop();
+    broker.setPrice('AAPL', '94.00');
+    await settle(4);
+    expect(broker.orderReports()[0]?.status).toBe('filled');
+    lifecycle.start();
+    await settle(8);
+    expect(lifecycle.get(order.clientOrderId)?.filledQuantity.toString()).toBe('10');
+    expect(lifecycle.get(order.clientOrderId)?.status).toBe('filled');
+    expect(lifecycle.ordersToConfirm()).toEqual([]); // ended there: watched no more
+  });
+
   it('what the broker did while stopped is looked up at start: a stop that filled meanwhile is filled, its fills kept', async () => {
     const { lifecycle, broker } = setup();
     const order = await lifecycle.submit(resting, { timeoutMs: null });

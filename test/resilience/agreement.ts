@@ -325,7 +325,7 @@ export function dumpForDebug(engine: ExecutionEngine, broker: MockBroker, record
   console.log('positions', engine.positions.list().map((p) => `${p.id} ${p.symbol} ${p.side} ${p.quantity.toString()} ${p.state} ${p.orderIds.join(',')}`).join(' | '), 'broker', broker.positionReports().map((p) => `${p.symbol} ${p.quantity.toString()}`).join(' | '));
   console.log(broker.orderReports().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.quantity.toString()} ${o.status}`).join('\n'));
   console.log(engine.orders.orderList().map((o) => `${o.clientOrderId} ${o.symbol} ${o.side} ${o.type} ${o.status} ${o.quantity.toString()}`).join('\n'));
-  console.log(records.filter((r) => process.env.DEBUG_ALL || r.kind !== 'note' || !r.topic.startsWith('execution')).map((r) => `${r.seq} ${r.kind} ${'clientOrderId' in r ? (r.clientOrderId ?? '') : ''} ${'status' in r ? r.status : ''} ${r.kind === 'note' ? r.topic + (process.env.DEBUG_NOTES && r.topic.startsWith('protection') ? ' ' + JSON.stringify(r.data) : '') : ''}${process.env.DEBUG_NOTES && r.kind === 'order.event' ? ` ${r.eventType} t=${r.at} ${JSON.stringify(r.event).slice(0, 160)}` : ''}`).join('\n'));
+  console.log(records.filter((r) => process.env.DEBUG_ALL || r.kind !== 'note' || !r.topic.startsWith('execution')).map((r) => `${r.seq} ${r.kind} ${'clientOrderId' in r ? (r.clientOrderId ?? '') : ''} ${'status' in r ? r.status : ''} ${r.kind === 'note' ? r.topic + (process.env.DEBUG_NOTES && (r.topic.startsWith("protection") || r.topic.startsWith("order.")) ? ' ' + JSON.stringify(r.data) : '') : ''}${process.env.DEBUG_NOTES && r.kind === 'order.event' ? ` ${r.eventType} t=${r.at} ${JSON.stringify(r.event).slice(0, 160)}` : ''}`).join('\n'));
 }
 
 /**

@@ -1115,6 +1115,10 @@ describe('network faults', () => {
     await scenario([{ kind: 'refuseCancels', times: 1 }, { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'buy', turns: 0, seconds: 1 }, { kind: 'halt' }, { kind: 'pause', symbol: 'AAPL', by: 0, seconds: 1 }, { kind: 'close' }, { kind: 'wait', seconds: 1 }], 'no replace, async cancels');
   });
 
+  it("partial exits, no replace, async cancels: a short's stop whose send timed out (to land 5 s later) withdrawn by the host's cancel-all; it lands, the broker refuses its cancel there, and it fills while the engine is stopped — watched until the broker ends it, its fill of 10 is the order's: it stayed cancelled with nothing filled (found by the search)", async () => {
+    await scenario([{ kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true, landsAfterMs: 5000 }, times: 2 }, { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'sell', turns: 0, seconds: 5 }, { kind: 'cancelAll' }, { kind: 'refuseCancels', times: 12 }, { kind: 'pauseMidSignal', symbol: 'MSFT', side: 'buy', turns: 0, seconds: 4 }, { kind: 'pause', symbol: 'AAPL', by: 20, seconds: 1 }, { kind: 'pauseMidSignal', symbol: 'AAPL', side: 'buy', turns: 0, seconds: 1 }, { kind: 'lag', ms: 0 }, { kind: 'react', on: 'order:accepted', does: 'signal', side: 'buy', times: 1 }, { kind: 'refuseCancels', times: 1 }], 'partial exits, no replace, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, style], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, style] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], (typeof STYLES)[number]];
