@@ -202,9 +202,12 @@ export class Reconciler {
     // Also the ones that were working when the stream dropped and have not been confirmed since
     // (ended ones included: a fill may have come unheard before the end heard later).
     const toConfirm = orders.ordersToConfirm();
-    const endedToConfirm = new Set(toConfirm.filter((o) => isTerminalStatus(o.status)).map((o) => o.clientOrderId));
     // In doubt also after a restart: a send withdrawn while its attempt may land ended cancelled, not failed.
     const candidates = unique(options.includeFailed ? orders.orderList().filter((o) => !isTerminalStatus(o.status) || o.status === 'failed') : orders.workingOrders(), [...orders.ordersInDoubt(), ...toConfirm]);
+    // Ended here but asked for all the same (to confirm, in doubt, failed after a restart): the open
+    // list cannot answer for them — a filled bracket entry given up on is in no open list, though its
+    // legs are (their answer let the list pass as answered, and the entry's fill was lost).
+    const endedAsked = new Set(candidates.filter((o) => isTerminalStatus(o.status)).map((o) => o.clientOrderId));
     const listsSeen = new Set<string>();
     // What the open list answers is applied at once; the rest is looked up (and resent, or marked
     // missing) together — a restart after many changes costs one round trip, not one per order —
@@ -221,7 +224,7 @@ export class Reconciler {
         const members = list.ids.map((member) => orders.get(member)!).filter((o) => !isTerminalStatus(o.status));
         const reports = members.map((o) => open.find(o));
         // A member that ended while unheard fills may have come first is not in the open list: the list is asked for.
-        const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every((o, i) => fresh(o, reports[i]!)) && !list.ids.some((member) => endedToConfirm.has(member));
+        const answered = members.length > 0 && reports.every((r) => r !== undefined) && members.every((o, i) => fresh(o, reports[i]!)) && !list.ids.some((member) => endedAsked.has(member));
         if (answered) {
           for (const report of reports) orders.applyReport(report!);
           for (const report of reports) orders.cancelNotTaken(report!, at);

@@ -168,5 +168,32 @@ describe('crash recovery of native order lists', () => {
     expect(restarted.positions.get('AAPL')?.quantity.toString()).toBe('10');
     await restarted.stop();
   });
+
+  it('a bracket in doubt whose legs a reconciliation finds open while its look-up of the filled entry fails: the next one still asks for the entry — the legs listed open let the list pass as answered, and the entry stayed failed with its fill adopted as a position of no order (found by the crash search)', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 15, 30));
+    const b = broker(clock);
+    const engine = boot(b, clock, 1);
+    await engine.start();
+    const land = b.submitOrderList.bind(b);
+    // The send times out and the look-up after it too: every order of the list failed, in doubt.
+    b.submitOrderList = () => Promise.reject(new BrokerError('timeout', 'mock broker: submitOrderList timed out', { mayHaveReachedBroker: true }));
+    b.failNext('getOrder', { kind: 'timeout', reached: true });
+    await engine.orders.submitList('bracket', [{ clientOrderId: 'entry', symbol: 'AAPL', side: 'buy', quantity: 10 }, bracket[1]!, bracket[2]!]).catch(() => undefined);
+    await flush();
+    expect(['entry', 'tp', 'sl'].map((id) => engine.orders.get(id)?.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(engine.orders.ordersInDoubt().map((o) => o.clientOrderId).sort()).toEqual(['entry', 'sl', 'tp']);
+    // It landed after all, unheard (the stream down): the market entry filled, its legs work.
+    b.dropStream();
+    await land({ kind: 'bracket', orders: ['entry', 'tp', 'sl'].map((id) => engine.orders.get(id)!) });
+    await flush();
+    // The first reconciliation finds the legs open; its look-up of the list fails.
+    b.failNext('getOrder', { kind: 'timeout', reached: true });
+    await engine.reconcile().catch(() => undefined);
+    expect(['tp', 'sl'].map((id) => engine.orders.get(id)?.status)).toEqual(['accepted', 'accepted']);
+    await engine.reconcile();
+    expect(engine.orders.get('entry')).toMatchObject({ status: 'filled' });
+    expect(engine.orders.get('entry')?.filledQuantity.toString()).toBe('10');
+    await engine.stop();
+  });
 });
 

@@ -916,6 +916,10 @@ describe('crash and restart', () => {
     await scenario([{ kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'outside', symbol: 'AAPL', side: 'sell', quantity: 5, unheard: true }, { kind: 'outside', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'move', symbol: 'AAPL', by: 20 }, { kind: 'lag', ms: 0 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'refuse', method: 'cancelOrder', times: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }], 'partial exits, async cancels');
   });
 
+  it("host brackets, async cancels: a bracket whose send and look-up timed out (every order failed, in doubt) lands and its entry fills; the restart's first recover() finds the legs open and its look-up of the list fails — the retry still asks for the list through its parent: the legs, listed open, let it pass as answered, and the entry stayed failed, its fill adopted as a position of no order (found by the search)", async () => {
+    await scenario([{ kind: 'fault', method: 'getOrder', fault: { kind: 'timeout', reached: true }, times: 2 }, { kind: 'crash', after: 1 }, { kind: 'fault', method: 'submitOrder', fault: { kind: 'timeout', reached: true }, times: 1 }, { kind: 'lag', ms: 200 }, { kind: 'bracket', symbol: 'AAPL', side: 'buy', quantity: 1 }, { kind: 'signal', symbol: 'AAPL', side: 'buy' }, { kind: 'crash', after: 0 }, { kind: 'refuseCancels', times: 1 }, { kind: 'modify', pick: 0, bps: 0 }], 'host brackets, async cancels');
+  });
+
   // PROPERTY_REPLAY=<file> replays a counterexample saved as JSON ([actions, protection], as fast-check prints it).
   it.runIf(process.env.PROPERTY_REPLAY)('replays the counterexample in PROPERTY_REPLAY', async () => {
     const [actions, protection] = JSON.parse(readFileSync(process.env.PROPERTY_REPLAY!, 'utf8')) as [Action[], Protection];
