@@ -9,7 +9,9 @@ const KEPT = 1_000;
 /**
  * Orders whose fills the engine may have missed: they were working when the broker's stream dropped,
  * so a fill — or a fill and then their end — may have come unheard. An end heard later on the stream
- * (a cancel) need not say what filled before it. Each stays here, ended or not, until the broker's
+ * (a cancel) need not say what filled before it. Also orders ended here that the broker works (its
+ * cancel there may be refused, and what they fill unheard is theirs): a report that they still work
+ * does not confirm them. Each stays here, ended or not, until the broker's
  * full report of it has been applied (a look-up on reconnect or by a reconciliation, a snapshot on
  * the stream); for a day at most.
  */
