@@ -1073,7 +1073,8 @@ export class OrderLifecycleManager {
     // (the engine stopped, the stream down) was not heard either.
     // Nor does one of an order ended here that works there (its cancel asked there, see
     // endedButWorking): watched until the broker ends it — what it fills meanwhile is the order's.
-    if (!answer && (!this.streamDown || isTerminalStatus(report.status)) && !(isWorkingStatus(report.status) && !this.store.isWorking(id))) this.confirm(id);
+    const workingThereOnly = isWorkingStatus(report.status) && !this.store.isWorking(id);
+    if (!answer && (!this.streamDown || isTerminalStatus(report.status)) && !workingThereOnly) this.confirm(id);
     this.bringUpTo(id, report, stale);
     // A withdrawn send found landed (with no stream to bring its acknowledgement): its fills are
     // taken above; working there, it is cancelled there — ended there, it is watched no longer.

@@ -1519,10 +1519,11 @@ export class RiskOrderManager {
     if (!resizable(stop)) return this.lookAgain(p);
     await this.change(p, stop, { quantity: position.quantity.plus(stop.filledQuantity), ...(stop.type === 'stop' ? { stopPrice: better } : {}) });
     // The legs left cover what is left (sized while the position was another, they may fall short of it).
+    // (Either way, legs cancelled earlier for nothing left come back if none is left working: see lastLegAgain.)
     const now = this.stillOpen(p);
-    if (now && this.outOfStepOrders(p, now).some(([o]) => o.clientOrderId !== p.stopOrderId)) await this.resizeToPosition(p);
-    // None left working: legs cancelled earlier for nothing left come back for what is held (see lastLegAgain).
-    else if (now) await this.lastLegAgain(p, now);
+    if (!now) return;
+    if (this.outOfStepOrders(p, now).some(([o]) => o.clientOrderId !== p.stopOrderId)) await this.resizeToPosition(p);
+    else await this.lastLegAgain(p, now);
   }
 
   /**
