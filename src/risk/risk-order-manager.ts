@@ -1154,9 +1154,10 @@ export class RiskOrderManager {
   }
 
   /**
-   * The emulated targets a force-close or a halt cancelled, placed again at their prices, each leg
-   * not filled for its share of what the position holds now (it may have grown since); the ones
-   * still working keep theirs, and together they never sell more than is held.
+   * The emulated targets a force-close or a halt cancelled — or that were cancelled for having
+   * nothing of the position left, once it grew back (see {@link lastLegAgain}) — placed again at their
+   * prices, each leg not filled for its share of what the position holds now (it may have grown
+   * since); the ones still working keep theirs, and together they never sell more than is held.
    */
   private async targetsAgain(p: Protection, waited = false): Promise<void> {
     // Legs whose cancel is still on its way (the halt caught one mid-send): put back once it ends.
